@@ -1,0 +1,117 @@
+package eventstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrTooLarge is returned (wrapped) for a document above the size limit.
+var ErrTooLarge = errors.New("document too large")
+
+// ErrDocumentNotFound is returned (wrapped) for an unknown document hash.
+var ErrDocumentNotFound = errors.New("document not found")
+
+// ErrDocumentCorrupt is returned (wrapped) when a document's bytes no longer match its SHA-256.
+var ErrDocumentCorrupt = errors.New("document corrupt")
+
+var shaPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// Document describes a stored file.
+type Document struct {
+	// SHA256 is the hex SHA-256 of the bytes, and the object's name.
+	SHA256 string `json:"sha256"`
+	// Size is the length in bytes.
+	Size int64 `json:"size"`
+	// Name is the file name given at upload.
+	Name string `json:"name"`
+	// ContentType is the media type given at upload.
+	ContentType string `json:"content_type"`
+}
+
+// MaxDocumentSize returns the largest document PutDocument accepts.
+func (s *Store) MaxDocumentSize() int64 { return s.opts.maxDoc }
+
+// PutDocument stores r's bytes under their SHA-256, refusing more than the size limit
+// (ErrTooLarge). Storing the same bytes twice stores them once.
+func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.Reader) (Document, error) {
+	data, err := io.ReadAll(io.LimitReader(r, s.opts.maxDoc+1))
+	if err != nil {
+		return Document{}, fmt.Errorf("read document: %w", err)
+	}
+	if int64(len(data)) > s.opts.maxDoc {
+		return Document{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.opts.maxDoc)
+	}
+	sum := sha256.Sum256(data)
+	d := Document{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Name: name, ContentType: contentType}
+	if _, err := s.docs.GetInfo(ctx, d.SHA256); err == nil {
+		return d, nil
+	}
+	_, err = s.docs.Put(ctx, jetstream.ObjectMeta{
+		Name:    d.SHA256,
+		Headers: nil,
+		Metadata: map[string]string{
+			"name":         name,
+			"content-type": contentType,
+		},
+	}, bytes.NewReader(data))
+	if err != nil {
+		return Document{}, fmt.Errorf("store document: %w", err)
+	}
+	return d, nil
+}
+
+// GetDocument returns a document's bytes after checking them against their SHA-256.
+func (s *Store) GetDocument(ctx context.Context, sha string) ([]byte, error) {
+	if !shaPattern.MatchString(sha) {
+		return nil, fmt.Errorf("%w: %q is not a SHA-256", ErrDocumentNotFound, sha)
+	}
+	data, err := s.docs.GetBytes(ctx, sha)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrDocumentNotFound, sha)
+	}
+	if err != nil {
+		if errors.Is(err, jetstream.ErrDigestMismatch) {
+			return nil, fmt.Errorf("%w: %s: %v", ErrDocumentCorrupt, sha, err)
+		}
+		return nil, fmt.Errorf("get document %s: %w", sha, err)
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != sha {
+		return nil, fmt.Errorf("%w: %s: stored bytes hash to %x", ErrDocumentCorrupt, sha, sum)
+	}
+	return data, nil
+}
+
+// DocumentProblem names a document that failed verification.
+type DocumentProblem struct {
+	// SHA256 is the document's name.
+	SHA256 string `json:"sha256"`
+	// Problem says what is wrong.
+	Problem string `json:"problem"`
+}
+
+// VerifyDocuments checks every stored document against its SHA-256.
+func (s *Store) VerifyDocuments(ctx context.Context) ([]DocumentProblem, int, error) {
+	list, err := s.docs.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("list documents: %w", err)
+	}
+	var problems []DocumentProblem
+	for _, info := range list {
+		if _, err := s.GetDocument(ctx, info.Name); err != nil {
+			problems = append(problems, DocumentProblem{SHA256: info.Name, Problem: err.Error()})
+		}
+	}
+	return problems, len(list), nil
+}

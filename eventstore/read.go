@@ -1,0 +1,292 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+)
+
+// ErrMalformed is returned (wrapped) for a stored message that is not a valid commit.
+var ErrMalformed = errors.New("malformed commit")
+
+// MalformedError reports a message that could not be decoded, with its sequence.
+type MalformedError struct {
+	// Seq is the message's stream sequence.
+	Seq uint64
+	// Subject is the message's subject.
+	Subject string
+	// Err is what went wrong.
+	Err error
+}
+
+// Error implements error.
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("malformed commit at sequence %d (%s): %v", e.Seq, e.Subject, e.Err)
+}
+
+// Unwrap returns ErrMalformed and the cause.
+func (e *MalformedError) Unwrap() []error { return []error{ErrMalformed, e.Err} }
+
+// decodeCommit decodes one stored message. With raw, payloads are left as stored
+// (for verification); otherwise old schemas are upcast.
+func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Time, raw bool) (Commit, error) {
+	var w wireCommit
+	if err := json.Unmarshal(data, &w); err != nil {
+		return Commit{Seq: seq, Subject: subject}, &MalformedError{Seq: seq, Subject: subject, Err: err}
+	}
+	if len(w.Events) == 0 {
+		return Commit{Seq: seq, Subject: subject}, &MalformedError{Seq: seq, Subject: subject, Err: errors.New("no events")}
+	}
+	c := w.toCommit(seq, subject, w.Key)
+	c.Time = ts
+	if !raw {
+		for i := range c.Events {
+			if err := s.registry.Upcast(&c.Events[i]); err != nil {
+				return c, &MalformedError{Seq: seq, Subject: subject, Err: err}
+			}
+		}
+	}
+	return c, nil
+}
+
+// commitAt reads the commit stored at seq.
+func (s *Store) commitAt(ctx context.Context, seq uint64, duplicate bool) (Commit, error) {
+	m, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return Commit{}, fmt.Errorf("get message %d: %w", seq, err)
+	}
+	c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, false)
+	c.Duplicate = duplicate
+	return c, err
+}
+
+// LastVersion returns an aggregate's current version by one direct get of its subject's
+// last message (Version{} when the aggregate has no events).
+func (s *Store) LastVersion(ctx context.Context, ref Ref) (Version, error) {
+	subject, err := s.Subject(ref)
+	if err != nil {
+		return Version{}, err
+	}
+	m, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return Version{}, nil
+	}
+	if err != nil {
+		return Version{}, fmt.Errorf("last message of %s: %w", ref, err)
+	}
+	c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, true)
+	if err != nil {
+		return Version{Seq: m.Sequence}, err
+	}
+	return c.Version(), nil
+}
+
+// LoadCommits reads one aggregate's commits after sequence from, using direct batch gets
+// (no consumer is created).
+func (s *Store) LoadCommits(ctx context.Context, ref Ref, from uint64) ([]Commit, error) {
+	subject, err := s.Subject(ref)
+	if err != nil {
+		return nil, err
+	}
+	var out []Commit
+	next := from + 1
+	const batch = 256
+	for {
+		it, err := jetstreamext.GetBatch(ctx, s.js, s.opts.stream, batch,
+			jetstreamext.GetBatchSubject(subject), jetstreamext.GetBatchSeq(next))
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", ref, err)
+		}
+		n := 0
+		for m, err := range it {
+			if err != nil {
+				if errors.Is(err, jetstreamext.ErrNoMessages) {
+					break
+				}
+				return nil, fmt.Errorf("load %s: %w", ref, err)
+			}
+			n++
+			c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+			next = m.Sequence + 1
+		}
+		if n < batch {
+			return out, nil
+		}
+	}
+}
+
+// Load reads one aggregate's events, in order, and its current version.
+func (s *Store) Load(ctx context.Context, ref Ref) ([]Event, Version, error) {
+	commits, err := s.LoadCommits(ctx, ref, 0)
+	if err != nil {
+		return nil, Version{}, err
+	}
+	var events []Event
+	var v Version
+	for _, c := range commits {
+		events = append(events, c.Events...)
+		v = c.Version()
+	}
+	return events, v, nil
+}
+
+// ReadOptions bound a read of the stream.
+type ReadOptions struct {
+	// From is the first stream sequence to read (0 or 1: the beginning).
+	From uint64
+	// Until is the last stream sequence to read; 0 means the stream's last at the start of the read.
+	Until uint64
+	// UntilTime stops before the first commit recorded after it (zero: no bound).
+	UntilTime time.Time
+	// Subjects restricts the read to these subject filters (empty: the whole stream).
+	Subjects []string
+	// Raw leaves payloads as stored instead of upcasting them (for verification).
+	Raw bool
+	// OnMalformed is called for a message that cannot be decoded; without it the read stops with the error.
+	OnMalformed func(*MalformedError)
+}
+
+// Read calls fn for each commit in stream order, with one ordered consumer, and returns the
+// last sequence it read. It stops at ReadOptions.Until (default: the stream's last
+// sequence when the read starts), so it always ends.
+func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error) (uint64, error) {
+	until := ro.Until
+	if until == 0 {
+		last, err := s.LastSeq(ctx)
+		if err != nil {
+			return 0, err
+		}
+		until = last
+	}
+	from := ro.From
+	if from == 0 {
+		from = 1
+	}
+	if from > until {
+		return from - 1, nil
+	}
+	cfg := jetstream.OrderedConsumerConfig{
+		FilterSubjects:    ro.Subjects,
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       from,
+		InactiveThreshold: 30 * time.Second,
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return 0, fmt.Errorf("ordered consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return 0, fmt.Errorf("consume: %w", err)
+	}
+	defer it.Stop()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			it.Stop()
+		case <-done:
+		}
+	}()
+	last := from - 1
+	if info, err := cons.Info(ctx); err == nil && info.NumPending == 0 {
+		return last, nil
+	}
+	for last < until {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return last, ctx.Err()
+			}
+			return last, fmt.Errorf("read stream: %w", err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return last, fmt.Errorf("read stream: %w", err)
+		}
+		seq := md.Sequence.Stream
+		if seq > until {
+			break
+		}
+		c, derr := s.decodeCommit(m.Data(), seq, m.Subject(), md.Timestamp, ro.Raw)
+		if derr != nil {
+			var me *MalformedError
+			if errors.As(derr, &me) && ro.OnMalformed != nil {
+				ro.OnMalformed(me)
+				last = seq
+				if md.NumPending == 0 {
+					break
+				}
+				continue
+			}
+			return last, derr
+		}
+		if !ro.UntilTime.IsZero() && c.Events[0].RecordedAt.After(ro.UntilTime) {
+			break
+		}
+		if err := fn(c); err != nil {
+			return last, err
+		}
+		last = seq
+		if md.NumPending == 0 {
+			break
+		}
+	}
+	return last, nil
+}
+
+// Subscription is a live tail of the stream.
+type Subscription interface {
+	// Stop ends the tail.
+	Stop()
+}
+
+// Tail calls fn for every commit from sequence from on, in stream order, as they are
+// stored, with one ordered consumer, until ctx ends or Stop is called. fn runs on one
+// goroutine. A commit that cannot be decoded goes to onMalformed (if given) and is skipped.
+func (s *Store) Tail(ctx context.Context, from uint64, fn func(Commit), onMalformed func(*MalformedError)) (Subscription, error) {
+	if from == 0 {
+		from = 1
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       from,
+		InactiveThreshold: 30 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tail: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		c, derr := s.decodeCommit(m.Data(), md.Sequence.Stream, m.Subject(), md.Timestamp, false)
+		if derr != nil {
+			var me *MalformedError
+			if errors.As(derr, &me) && onMalformed != nil {
+				onMalformed(me)
+			}
+			return
+		}
+		fn(c)
+	}, jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return nil, fmt.Errorf("tail: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		cc.Stop()
+	}()
+	return cc, nil
+}

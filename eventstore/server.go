@@ -1,0 +1,52 @@
+package eventstore
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// natsConn is an existing connection handed to WithConnection.
+type natsConn = *nats.Conn
+
+type natsOption struct{ conn *nats.Conn }
+
+// startEmbedded starts an in-process nats-server with JetStream under dir. It opens no
+// network listener at all: the only client is this process, connected in-process.
+func startEmbedded(dir string, o *options) (*server.Server, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	name := o.serverName
+	if name == "" {
+		name = "thidua-embedded"
+	}
+	sopts := &server.Options{
+		ServerName:         name,
+		JetStream:          true,
+		StoreDir:           filepath.Join(abs, "jetstream"),
+		DontListen:         true,
+		NoSigs:             true,
+		NoLog:              true,
+		SyncAlways:         o.syncAlways,
+		JetStreamMaxMemory: 256 << 20,
+	}
+	ns, err := server.NewServer(sopts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats-server: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return nil, fmt.Errorf("embedded nats-server did not become ready within 30s")
+	}
+	return ns, nil
+}

@@ -1,0 +1,259 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrMisconfigured is returned (wrapped) when an existing stream or bucket has settings
+// that would break the store's guarantees.
+var ErrMisconfigured = errors.New("stream misconfigured")
+
+// Store is the event store. It is safe for concurrent use.
+type Store struct {
+	opts     options
+	ns       *server.Server
+	nc       *nats.Conn
+	ownConn  bool
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+	docs     jetstream.ObjectStore
+	registry *Registry
+	log      *slog.Logger
+}
+
+// Open starts (or connects to) NATS, and creates or checks the stream and the document
+// bucket. Without WithURL it runs an embedded server under WithDataDir ("./data").
+func Open(ctx context.Context, opts ...Option) (*Store, error) {
+	o := options{
+		dataDir:       "./data",
+		replicas:      1,
+		syncAlways:    true,
+		stream:        DefaultStream,
+		prefix:        DefaultSubjectPrefix,
+		bucket:        DefaultDocumentBucket,
+		maxDoc:        DefaultMaxDocumentSize,
+		clock:         time.Now,
+		logger:        slog.Default(),
+		duplicates:    2 * time.Minute,
+		clientTimeout: 10 * time.Second,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.registry == nil {
+		o.registry = NewRegistry()
+	}
+	s := &Store{opts: o, registry: o.registry, log: o.logger}
+	var err error
+	switch {
+	case len(o.natsOpts) > 0 && o.natsOpts[len(o.natsOpts)-1].conn != nil:
+		s.nc = o.natsOpts[len(o.natsOpts)-1].conn
+	case o.url != "":
+		s.nc, err = nats.Connect(o.url, nats.Name("thidua"), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+		if err != nil {
+			return nil, fmt.Errorf("connect %s: %w", o.url, err)
+		}
+		s.ownConn = true
+	default:
+		s.ns, err = startEmbedded(o.dataDir, &o)
+		if err != nil {
+			return nil, err
+		}
+		s.nc, err = nats.Connect("", nats.InProcessServer(s.ns), nats.Name("thidua"))
+		if err != nil {
+			s.ns.Shutdown()
+			return nil, fmt.Errorf("connect in-process: %w", err)
+		}
+		s.ownConn = true
+	}
+	s.js, err = jetstream.New(s.nc, jetstream.WithDefaultTimeout(o.clientTimeout))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	if err := s.setup(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// streamConfig is the configuration the store requires.
+func (s *Store) streamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:               s.opts.stream,
+		Description:        "thidua events: immutable, one subject per aggregate",
+		Subjects:           []string{s.opts.prefix + ".>"},
+		Retention:          jetstream.LimitsPolicy,
+		Storage:            jetstream.FileStorage,
+		Replicas:           s.opts.replicas,
+		Discard:            jetstream.DiscardNew,
+		MaxMsgs:            -1,
+		MaxBytes:           -1,
+		MaxAge:             0,
+		MaxMsgsPerSubject:  -1,
+		Duplicates:         s.opts.duplicates,
+		DenyDelete:         true,
+		DenyPurge:          true,
+		AllowDirect:        true,
+		AllowAtomicPublish: true,
+		AllowRollup:        false,
+	}
+}
+
+// setup creates the stream and bucket when missing and checks them when present.
+func (s *Store) setup(ctx context.Context) error {
+	want := s.streamConfig()
+	st, err := s.js.Stream(ctx, want.Name)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		st, err = s.js.CreateStream(ctx, want)
+		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return fmt.Errorf("create stream %s: %w", want.Name, err)
+		}
+		if err != nil {
+			st, err = s.js.Stream(ctx, want.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("stream %s: %w", want.Name, err)
+		}
+	case err != nil:
+		return fmt.Errorf("stream %s: %w", want.Name, err)
+	}
+	if err := checkStream(st.CachedInfo().Config, want); err != nil {
+		return err
+	}
+	s.stream = st
+
+	docs, err := s.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      s.opts.bucket,
+		Description: "thidua dossier documents, named by SHA-256",
+		Storage:     jetstream.FileStorage,
+		Replicas:    s.opts.replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("document bucket %s: %w", s.opts.bucket, err)
+	}
+	s.docs = docs
+	return nil
+}
+
+// checkStream reports every setting of have that breaks a guarantee of want.
+func checkStream(have, want jetstream.StreamConfig) error {
+	var bad []string
+	if !have.DenyDelete {
+		bad = append(bad, "deny_delete must be true")
+	}
+	if !have.DenyPurge {
+		bad = append(bad, "deny_purge must be true")
+	}
+	if !have.AllowAtomicPublish {
+		bad = append(bad, "allow_atomic must be true")
+	}
+	if !have.AllowDirect {
+		bad = append(bad, "allow_direct must be true")
+	}
+	if have.MaxAge != 0 || have.MaxMsgs > 0 || have.MaxBytes > 0 || have.MaxMsgsPerSubject > 0 {
+		bad = append(bad, "no limits may discard events (max_age, max_msgs, max_bytes, max_msgs_per_subject)")
+	}
+	if have.Retention != jetstream.LimitsPolicy {
+		bad = append(bad, "retention must be limits")
+	}
+	if !containsString(have.Subjects, want.Subjects[0]) {
+		bad = append(bad, fmt.Sprintf("subjects must include %q", want.Subjects[0]))
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w: stream %s: %s", ErrMisconfigured, want.Name, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Close closes the connection and shuts the embedded server down cleanly.
+func (s *Store) Close() {
+	if s.nc != nil && s.ownConn {
+		_ = s.nc.Drain()
+		s.nc.Close()
+	}
+	if s.ns != nil {
+		s.ns.Shutdown()
+		s.ns.WaitForShutdown()
+	}
+}
+
+// Subject returns the subject of an aggregate, after validating its tokens.
+func (s *Store) Subject(ref Ref) (string, error) {
+	if err := ref.Validate(); err != nil {
+		return "", err
+	}
+	return s.opts.prefix + "." + ref.Kind + "." + ref.ID, nil
+}
+
+// refFromSubject parses prefix.kind.id.
+func (s *Store) refFromSubject(subject string) (Ref, bool) {
+	rest, ok := strings.CutPrefix(subject, s.opts.prefix+".")
+	if !ok {
+		return Ref{}, false
+	}
+	kind, id, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(id, ".") {
+		return Ref{}, false
+	}
+	return Ref{Kind: kind, ID: id}, true
+}
+
+// JetStream returns the JetStream context, for benchmarks and operator tools.
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
+// Conn returns the NATS connection.
+func (s *Store) Conn() *nats.Conn { return s.nc }
+
+// StreamName returns the event stream's name.
+func (s *Store) StreamName() string { return s.opts.stream }
+
+// SubjectPrefix returns the first token of every event subject.
+func (s *Store) SubjectPrefix() string { return s.opts.prefix }
+
+// Registry returns the registry of event types.
+func (s *Store) Registry() *Registry { return s.registry }
+
+// Now returns the store clock's current time.
+func (s *Store) Now() time.Time { return s.opts.clock() }
+
+// Embedded reports whether the store runs its own in-process server.
+func (s *Store) Embedded() bool { return s.ns != nil }
+
+// LastSeq returns the stream's last sequence (0 when empty).
+func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// Healthy reports whether the connection and the stream answer.
+func (s *Store) Healthy(ctx context.Context) error {
+	if !s.nc.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	_, err := s.LastSeq(ctx)
+	return err
+}

@@ -1,0 +1,463 @@
+package eventstore_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/eventstore"
+	"thidua/eventstore/estest"
+)
+
+var srv *estest.Server
+
+func TestMain(m *testing.M) {
+	if os.Getenv("THIDUA_KILL_WRITER") != "" {
+		killWriter()
+		return
+	}
+	var err error
+	srv, err = estest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	srv.Shutdown()
+	os.Exit(code)
+}
+
+var actor = eventstore.Actor{User: "u1", Role: "clerk"}
+
+func ev(typ string, data any) []eventstore.Pending {
+	return []eventstore.Pending{{Type: typ, Data: data}}
+}
+
+func lastSeq(t *testing.T, s *eventstore.Store) uint64 {
+	t.Helper()
+	n, err := s.LastSeq(context.Background())
+	require.NoError(t, err)
+	return n
+}
+
+func TestAppendConflictIsTyped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	ref := eventstore.Ref{Kind: "nomination", ID: "N1"}
+	c1, err := s.Append(ctx, ref, eventstore.Version{}, ev("nomination.opened", map[string]any{"unit": "U1"}), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), c1.Seq)
+	assert.Empty(t, c1.Events[0].PrevHash)
+
+	// A second writer that still believes the aggregate is new loses.
+	_, err = s.Append(ctx, ref, eventstore.Version{}, ev("nomination.opened", map[string]any{"unit": "U2"}), eventstore.Meta{Actor: actor})
+	var ce *eventstore.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.ErrorIs(t, err, eventstore.ErrConflict)
+	assert.Equal(t, uint64(0), ce.Expected)
+	assert.Equal(t, uint64(1), ce.Actual)
+
+	// The winner's version lets the next command through, chained to the first.
+	c2, err := s.Append(ctx, ref, c1.Version(), ev("nomination.submitted", nil), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	assert.Equal(t, c1.Events[0].Hash, c2.Events[0].PrevHash)
+	events, v, err := s.Load(ctx, ref)
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	assert.Equal(t, c2.Version(), v)
+	assert.Equal(t, "nomination.submitted", events[1].Type)
+}
+
+func TestIdempotencyKeyAppendsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	ref := eventstore.Ref{Kind: "unit", ID: "U1"}
+	meta := eventstore.Meta{Actor: actor, Key: "cmd-42"}
+	first, err := s.Append(ctx, ref, eventstore.Version{}, ev("unit.registered", map[string]string{"name": "A"}), meta)
+	require.NoError(t, err)
+	// Same expected version: JetStream de-duplication answers.
+	again, err := s.Append(ctx, ref, eventstore.Version{}, ev("unit.registered", map[string]string{"name": "A"}), meta)
+	require.NoError(t, err)
+	assert.True(t, again.Duplicate)
+	assert.Equal(t, first.Seq, again.Seq)
+	assert.Equal(t, first.Events[0].ID, again.Events[0].ID)
+	// Another command moved the aggregate on; the retry is stale but still recognised.
+	_, err = s.Append(ctx, ref, first.Version(), ev("unit.fact_recorded", map[string]any{"fact": "x"}), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	stale, err := s.Append(ctx, ref, eventstore.Version{}, ev("unit.registered", map[string]string{"name": "A"}), meta)
+	require.NoError(t, err)
+	assert.True(t, stale.Duplicate)
+	assert.Equal(t, first.Events[0].ID, stale.Events[0].ID)
+	assert.Equal(t, uint64(2), lastSeq(t, s), "exactly two commits stored")
+}
+
+func TestAtomicAppendAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	a := eventstore.Ref{Kind: "unit", ID: "A"}
+	b := eventstore.Ref{Kind: "unit", ID: "B"}
+	c := eventstore.Ref{Kind: "unit", ID: "C"}
+	ca, err := s.Append(ctx, a, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	before := lastSeq(t, s)
+
+	// One part carries a stale expectation: nothing of the batch is stored.
+	_, err = s.AppendAtomic(ctx, []eventstore.Part{
+		{Ref: a, Expect: ca.Version(), Events: ev("unit.merged", map[string]string{"successor": "C"})},
+		{Ref: b, Expect: eventstore.Version{Seq: 99}, Events: ev("unit.merged", map[string]string{"successor": "C"})},
+		{Ref: c, Expect: eventstore.Version{}, Events: ev("unit.absorbed", nil)},
+	}, eventstore.Meta{Actor: actor})
+	require.ErrorIs(t, err, eventstore.ErrConflict)
+	assert.Equal(t, before, lastSeq(t, s), "no event of a failed batch is stored")
+
+	// One part with an invalid id never reaches NATS.
+	_, err = s.AppendAtomic(ctx, []eventstore.Part{
+		{Ref: a, Expect: ca.Version(), Events: ev("unit.merged", nil)},
+		{Ref: eventstore.Ref{Kind: "unit", ID: "B.*"}, Events: ev("unit.merged", nil)},
+	}, eventstore.Meta{Actor: actor})
+	require.ErrorIs(t, err, eventstore.ErrInvalidID)
+	assert.Equal(t, before, lastSeq(t, s))
+
+	// A good batch stores every part, each chained on its own aggregate.
+	meta := eventstore.Meta{Actor: actor, Key: "merge-1"}
+	parts := []eventstore.Part{
+		{Ref: a, Expect: ca.Version(), Events: ev("unit.merged", map[string]string{"successor": "C"})},
+		{Ref: c, Expect: eventstore.Version{}, Events: []eventstore.Pending{{Type: "unit.registered"}, {Type: "unit.absorbed"}}},
+	}
+	commits, err := s.AppendAtomic(ctx, parts, meta)
+	require.NoError(t, err)
+	require.Len(t, commits, 2)
+	assert.Equal(t, before+2, lastSeq(t, s))
+	assert.Equal(t, ca.Events[0].Hash, commits[0].Events[0].PrevHash)
+	assert.Equal(t, commits[1].Events[0].Hash, commits[1].Events[1].PrevHash)
+	events, _, err := s.Load(ctx, c)
+	require.NoError(t, err)
+	assert.Len(t, events, 2)
+
+	// The retry with the same key appends nothing and answers with the original commits.
+	again, err := s.AppendAtomic(ctx, parts, meta)
+	require.NoError(t, err)
+	assert.True(t, again[0].Duplicate)
+	assert.Equal(t, commits[0].Seq, again[0].Seq)
+	assert.Equal(t, before+2, lastSeq(t, s))
+}
+
+func TestInvalidIDsNeverReachNATS(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	// Watch the whole subject space for anything published.
+	nc := srv.Connect(t)
+	var seen []string
+	sub, err := nc.Subscribe(">", func(m *nats.Msg) {
+		if strings.HasPrefix(m.Subject, s.SubjectPrefix()+".") {
+			seen = append(seen, m.Subject)
+		}
+	})
+	require.NoError(t, err)
+	defer sub.Unsubscribe()
+	for _, id := range []string{"", "a.b", "a*", "a>", ">", "a b", "a\tb", "a\nb", "a\x00b", "a/b", "a\u00a0b", strings.Repeat("x", 129), string([]byte{0xff, 0xfe})} {
+		t.Run(strconv.Quote(id), func(t *testing.T) {
+			_, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: id}, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{Actor: actor})
+			require.ErrorIs(t, err, eventstore.ErrInvalidID)
+			_, _, err = s.Load(ctx, eventstore.Ref{Kind: "unit", ID: id})
+			require.ErrorIs(t, err, eventstore.ErrInvalidID)
+		})
+	}
+	require.NoError(t, nc.Flush())
+	assert.Empty(t, seen)
+	assert.Equal(t, uint64(0), lastSeq(t, s))
+}
+
+func TestMalformedAppendIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	ref := eventstore.Ref{Kind: "unit", ID: "U"}
+	for name, events := range map[string][]eventstore.Pending{
+		"no events":    nil,
+		"empty type":   {{Type: ""}},
+		"invalid json": {{Type: "x.y", Data: json.RawMessage(`{"a":`)}},
+	} {
+		_, err := s.Append(ctx, ref, eventstore.Version{}, events, eventstore.Meta{})
+		assert.ErrorIs(t, err, eventstore.ErrInvalidAppend, name)
+	}
+	assert.Equal(t, uint64(0), lastSeq(t, s))
+}
+
+func TestUpcastOnRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := eventstore.NewRegistry()
+	require.NoError(t, reg.Register("unit.fact_recorded", 2, map[int]eventstore.Upcaster{
+		1: func(b []byte) ([]byte, error) {
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, err
+			}
+			m["fact"] = m["name"]
+			delete(m, "name")
+			return json.Marshal(m)
+		},
+	}))
+	s := srv.Open(t, eventstore.WithRegistry(reg))
+	ref := eventstore.Ref{Kind: "unit", ID: "U"}
+	old, err := s.Append(ctx, ref, eventstore.Version{}, []eventstore.Pending{{Type: "unit.fact_recorded", Schema: 1, Data: map[string]any{"name": "par_rating"}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	_, err = s.Append(ctx, ref, old.Version(), ev("unit.fact_recorded", map[string]any{"fact": "late_dossiers"}), eventstore.Meta{})
+	require.NoError(t, err)
+	events, _, err := s.Load(ctx, ref)
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	assert.Equal(t, 2, events[0].Schema)
+	assert.Equal(t, 1, events[0].StoredSchema)
+	assert.JSONEq(t, `{"fact":"par_rating"}`, string(events[0].Data))
+	assert.Equal(t, 2, events[1].StoredSchema, "new events are written at the current version")
+	// The stored bytes are untouched: the chain still verifies.
+	rep, err := s.VerifyChains(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, rep.Problems)
+	assert.Equal(t, 2, rep.Events)
+}
+
+func TestVerifyDetectsTampering(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	ref := eventstore.Ref{Kind: "nomination", ID: "N"}
+	c1, err := s.Append(ctx, ref, eventstore.Version{}, ev("nomination.opened", map[string]string{"unit": "U"}), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	_, err = s.Append(ctx, ref, c1.Version(), ev("nomination.submitted", nil), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	rep, err := s.VerifyChains(ctx)
+	require.NoError(t, err)
+	require.Empty(t, rep.Problems)
+
+	// Someone with NATS credentials publishes a forged award behind the store's back,
+	// copying a real event and altering its payload.
+	forged := c1.Events[0]
+	forged.ID = "01FORGEDFORGEDFORGEDFORGED"
+	forged.Type = "nomination.awarded"
+	forged.Data = json.RawMessage(`{"award":"A1"}`)
+	body, _ := json.Marshal(map[string]any{"events": []eventstore.Event{forged}})
+	subject, _ := s.Subject(ref)
+	_, err = s.JetStream().Publish(ctx, subject, body)
+	require.NoError(t, err)
+	_, err = s.JetStream().Publish(ctx, subject, []byte("not json"))
+	require.NoError(t, err)
+
+	rep, err = s.VerifyChains(ctx)
+	require.NoError(t, err)
+	require.Len(t, rep.Problems, 3, "%+v", rep.Problems)
+	assert.Equal(t, uint64(3), rep.Problems[0].Seq)
+	assert.Equal(t, forged.ID, rep.Problems[0].EventID)
+	assert.Contains(t, rep.Problems[0].Problem, "hash mismatch")
+	assert.Contains(t, rep.Problems[1].Problem, "chain broken")
+	assert.Equal(t, uint64(4), rep.Problems[2].Seq)
+}
+
+func TestReadBoundsAndTail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	s := srv.Open(t, eventstore.WithClock(func() time.Time { return clock }))
+	versions := map[string]eventstore.Version{}
+	for i := 0; i < 10; i++ {
+		id := fmt.Sprintf("U%d", i%3)
+		clock = clock.Add(24 * time.Hour)
+		c, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: id}, versions[id], ev("unit.fact_recorded", map[string]int{"i": i}), eventstore.Meta{})
+		require.NoError(t, err)
+		versions[id] = c.Version()
+	}
+	var seqs []uint64
+	last, err := s.Read(ctx, eventstore.ReadOptions{From: 3, Until: 7}, func(c eventstore.Commit) error {
+		seqs = append(seqs, c.Seq)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{3, 4, 5, 6, 7}, seqs)
+	assert.Equal(t, uint64(7), last)
+
+	seqs = nil
+	_, err = s.Read(ctx, eventstore.ReadOptions{UntilTime: time.Date(2025, 3, 4, 12, 0, 0, 0, time.UTC)}, func(c eventstore.Commit) error {
+		seqs = append(seqs, c.Seq)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{1, 2, 3}, seqs, "recorded on 2, 3 and 4 March")
+
+	seqs = nil
+	_, err = s.Read(ctx, eventstore.ReadOptions{Subjects: []string{s.SubjectPrefix() + ".unit.U1"}}, func(c eventstore.Commit) error {
+		seqs = append(seqs, c.Seq)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{2, 5, 8}, seqs)
+
+	got := make(chan uint64, 20)
+	tctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sub, err := s.Tail(tctx, 9, func(c eventstore.Commit) { got <- c.Seq }, nil)
+	require.NoError(t, err)
+	defer sub.Stop()
+	_, err = s.Append(ctx, eventstore.Ref{Kind: "unit", ID: "U9"}, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{})
+	require.NoError(t, err)
+	for _, want := range []uint64{9, 10, 11} {
+		select {
+		case seq := <-got:
+			assert.Equal(t, want, seq)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("tail did not deliver %d", want)
+		}
+	}
+}
+
+func TestDocuments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t, eventstore.WithMaxDocumentSize(1024))
+	d, err := s.PutDocument(ctx, "letter.pdf", "application/pdf", strings.NewReader("%PDF-1.4 hello"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(14), d.Size)
+	assert.Len(t, d.SHA256, 64)
+	data, err := s.GetDocument(ctx, d.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, "%PDF-1.4 hello", string(data))
+
+	_, err = s.PutDocument(ctx, "big.pdf", "application/pdf", bytes.NewReader(make([]byte, 1025)))
+	require.ErrorIs(t, err, eventstore.ErrTooLarge)
+	_, err = s.GetDocument(ctx, strings.Repeat("0", 64))
+	require.ErrorIs(t, err, eventstore.ErrDocumentNotFound)
+	_, err = s.GetDocument(ctx, "../etc")
+	require.ErrorIs(t, err, eventstore.ErrDocumentNotFound)
+
+	// Someone replaces the bytes behind the store's back.
+	obs, err := s.JetStream().ObjectStore(ctx, "docs-"+strings.ToLower(s.StreamName()))
+	require.NoError(t, err)
+	_, err = obs.PutBytes(ctx, d.SHA256, []byte("%PDF-1.4 forged"))
+	require.NoError(t, err)
+	_, err = s.GetDocument(ctx, d.SHA256)
+	require.ErrorIs(t, err, eventstore.ErrDocumentCorrupt)
+	problems, n, err := s.VerifyDocuments(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	require.Len(t, problems, 1)
+	assert.Equal(t, d.SHA256, problems[0].SHA256)
+}
+
+func TestMisconfiguredStreamIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	nc := srv.Connect(t)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: "LOOSE", Subjects: []string{"loose.>"}, MaxAge: time.Hour})
+	require.NoError(t, err)
+	_, err = eventstore.Open(ctx, eventstore.WithConnection(nc), eventstore.WithStream("LOOSE", "loose"), eventstore.WithDocumentBucket("docs-loose"))
+	require.ErrorIs(t, err, eventstore.ErrMisconfigured)
+	for _, want := range []string{"deny_delete", "deny_purge", "allow_atomic", "allow_direct", "max_age"} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestEventsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	ref := eventstore.Ref{Kind: "campaign", ID: "c1"}
+	c, err := s.Append(ctx, ref, eventstore.Version{}, ev("campaign.launched", map[string]string{"id": "c1"}), eventstore.Meta{})
+	require.NoError(t, err)
+	s.Close()
+
+	s, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	defer s.Close()
+	events, v, err := s.Load(ctx, ref)
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	assert.Equal(t, c.Events[0].ID, events[0].ID)
+	assert.Equal(t, c.Version(), v)
+}
+
+// killWriter runs in a child process: it appends events to an embedded store and prints
+// each acknowledged sequence, until it is killed.
+func killWriter() {
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.WithDataDir(os.Getenv("THIDUA_KILL_WRITER")))
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	var v eventstore.Version
+	for i := 0; ; i++ {
+		c, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: "K"}, v, ev("unit.fact_recorded", map[string]int{"i": i}), eventstore.Meta{})
+		if err != nil {
+			fmt.Println("error", err)
+			os.Exit(2)
+		}
+		v = c.Version()
+		fmt.Printf("acked %d %s\n", c.Seq, c.Events[0].ID)
+	}
+}
+
+func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "THIDUA_KILL_WRITER="+dir)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	acked := map[uint64]string{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(acked) < 200 {
+		var seq uint64
+		var id string
+		if _, err := fmt.Sscanf(sc.Text(), "acked %d %s", &seq, &id); err == nil {
+			acked[seq] = id
+		} else {
+			t.Fatalf("writer: %s", sc.Text())
+		}
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	require.Len(t, acked, 200)
+
+	s, err := eventstore.Open(context.Background(), eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	defer s.Close()
+	events, _, err := s.Load(context.Background(), eventstore.Ref{Kind: "unit", ID: "K"})
+	require.NoError(t, err)
+	stored := map[uint64]string{}
+	for _, e := range events {
+		stored[e.Seq] = e.ID
+	}
+	for seq, id := range acked {
+		assert.Equal(t, id, stored[seq], "acknowledged event at %d lost", seq)
+	}
+	rep, err := s.VerifyChains(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, rep.Problems)
+	assert.GreaterOrEqual(t, rep.Events, 200)
+	assert.False(t, errors.Is(err, eventstore.ErrMalformed))
+}

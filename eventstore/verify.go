@@ -1,0 +1,74 @@
+package eventstore
+
+import (
+	"context"
+	"fmt"
+)
+
+// ChainProblem names one event (or message) that breaks an aggregate's hash chain.
+type ChainProblem struct {
+	// Seq is the stream sequence of the message.
+	Seq uint64 `json:"seq"`
+	// Subject is the message's subject.
+	Subject string `json:"subject"`
+	// EventID is the event's id, when it could be read.
+	EventID string `json:"event_id,omitempty"`
+	// Problem says what is wrong.
+	Problem string `json:"problem"`
+}
+
+// ChainReport summarises a verification of the whole stream.
+type ChainReport struct {
+	// Commits is the number of messages read.
+	Commits int `json:"commits"`
+	// Events is the number of events checked.
+	Events int `json:"events"`
+	// Aggregates is the number of aggregates seen.
+	Aggregates int `json:"aggregates"`
+	// LastSeq is the last stream sequence checked.
+	LastSeq uint64 `json:"last_seq"`
+	// Problems lists every broken link.
+	Problems []ChainProblem `json:"problems"`
+}
+
+// VerifyChains reads the whole stream as stored and checks, for every aggregate, that each
+// event's hash matches its content and that each event records its predecessor's hash.
+// An event appended behind the store's back, or altered, shows up as a problem.
+func (s *Store) VerifyChains(ctx context.Context) (ChainReport, error) {
+	var rep ChainReport
+	last := map[string]string{}
+	ids := map[string]uint64{}
+	ro := ReadOptions{Raw: true, OnMalformed: func(me *MalformedError) {
+		rep.Commits++
+		rep.Problems = append(rep.Problems, ChainProblem{Seq: me.Seq, Subject: me.Subject, Problem: me.Err.Error()})
+	}}
+	lastSeq, err := s.Read(ctx, ro, func(c Commit) error {
+		rep.Commits++
+		ref, ok := s.refFromSubject(c.Subject)
+		for _, e := range c.Events {
+			rep.Events++
+			bad := func(format string, args ...any) {
+				rep.Problems = append(rep.Problems, ChainProblem{Seq: c.Seq, Subject: c.Subject, EventID: e.ID, Problem: fmt.Sprintf(format, args...)})
+			}
+			if !ok || e.Aggregate != ref {
+				bad("event names aggregate %s but is stored on subject %s", e.Aggregate, c.Subject)
+			}
+			if prevSeq, dup := ids[e.ID]; dup {
+				bad("event id already used at sequence %d", prevSeq)
+			}
+			ids[e.ID] = c.Seq
+			if got := e.ComputeHash(); got != e.Hash {
+				bad("hash mismatch: content hashes to %.16s…, event claims %.16s…", got, e.Hash)
+			}
+			want := last[c.Subject]
+			if e.PrevHash != want {
+				bad("chain broken: previous hash %.16s… recorded, %.16s… expected", e.PrevHash, want)
+			}
+			last[c.Subject] = e.Hash
+		}
+		return nil
+	})
+	rep.LastSeq = lastSeq
+	rep.Aggregates = len(last)
+	return rep, err
+}
