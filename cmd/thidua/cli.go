@@ -1,0 +1,395 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"thidua/eventstore"
+	"thidua/projections"
+)
+
+// boundFlag is the --at flag: an RFC 3339 time, or a stream sequence.
+type boundFlag struct {
+	At string `help:"The moment to answer for: RFC 3339 time (2025-07-01T00:00:00+07:00) or a stream sequence (seq:1234). Default: now." placeholder:"TIME"`
+}
+
+func (b boundFlag) bound() (projections.Bound, error) {
+	if b.At == "" {
+		return projections.Bound{}, nil
+	}
+	if s, ok := strings.CutPrefix(b.At, "seq:"); ok {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return projections.Bound{}, fmt.Errorf("--at %q: a sequence must be a positive integer", b.At)
+		}
+		return projections.Bound{Seq: n}, nil
+	}
+	t, err := time.Parse(time.RFC3339, b.At)
+	if err != nil {
+		return projections.Bound{}, fmt.Errorf("--at %q: expected RFC 3339, such as 2025-07-01T00:00:00+07:00", b.At)
+	}
+	return projections.Bound{Time: t}, nil
+}
+
+// openModel opens the store and builds the model, for the read-only commands.
+func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstore.Store, *projections.Model, error) {
+	store, err := g.openStore(ctx, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := loadModel(ctx, g, store, logger, nil)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	// Bring a snapshot up to the stream's end.
+	if _, err := store.Read(ctx, eventstore.ReadOptions{From: m.Applied() + 1, OnMalformed: m.NoteMalformed}, func(c eventstore.Commit) error {
+		m.ApplyFeed(c)
+		return nil
+	}); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, m, nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// ExplainCmd explains a nomination's eligibility.
+type ExplainCmd struct {
+	Nomination string `arg:"" help:"Nomination id."`
+	boundFlag
+	JSON bool `help:"Print JSON."`
+}
+
+// Run prints the verdict, each reason and the events behind it.
+func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	b, err := c.bound()
+	if err != nil {
+		return err
+	}
+	store, m, err := openModel(ctx, g, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	el, err := m.Eligibility(c.Nomination, b)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return printJSON(os.Stdout, el)
+	}
+	return writeExplain(os.Stdout, m, el)
+}
+
+func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityView) error {
+	verdict := "ĐỦ điều kiện / eligible"
+	if !el.Eligible {
+		verdict = "KHÔNG đủ điều kiện / not eligible"
+	}
+	fmt.Fprintf(w, "Hồ sơ / nomination %s — đơn vị / unit %s — trạng thái / state %s\n", el.Nomination, el.Unit, el.State)
+	fmt.Fprintf(w, "Tại thời điểm / as of %s (seq %d), tiêu chí phiên bản / rules version %d\n", el.AsOf.Format(time.RFC3339), el.AsOfSeq, el.DefinitionVersion)
+	fmt.Fprintf(w, "Kết luận / verdict: %s\n", verdict)
+	for i, r := range el.Reasons {
+		crit := ""
+		if r.Criterion != "" {
+			crit = " [" + r.Criterion + "]"
+		}
+		fmt.Fprintf(w, "\n%d. %s%s\n   %s\n   %s\n", i+1, r.Code, crit, r.MessageVI, r.MessageEN)
+		for _, id := range r.Events {
+			fmt.Fprintf(w, "   ← sự kiện / event %s\n", id)
+		}
+	}
+	return nil
+}
+
+// RankingCmd prints a campaign's ranking.
+type RankingCmd struct {
+	Campaign string `arg:"" help:"Campaign id." default:"ninh-thuan-cchc-2025"`
+	boundFlag
+	Format string `help:"Output format." enum:"table,json,csv,xlsx" default:"table"`
+	Output string `short:"o" help:"Write to this file (required for xlsx)." placeholder:"FILE"`
+}
+
+// Run prints or exports the ranking.
+func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	b, err := c.bound()
+	if err != nil {
+		return err
+	}
+	if c.Format == "xlsx" && c.Output == "" {
+		return fmt.Errorf("--format xlsx needs --output FILE")
+	}
+	store, m, err := openModel(ctx, g, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rk, err := m.Ranking(c.Campaign, b)
+	if err != nil {
+		return err
+	}
+	var w io.Writer = os.Stdout
+	if c.Output != "" && c.Format != "xlsx" {
+		f, err := os.Create(c.Output)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	switch c.Format {
+	case "json":
+		return printJSON(w, rk)
+	case "csv":
+		return WriteRankingCSV(w, rk)
+	case "xlsx":
+		return WriteRankingXLSX(c.Output, rk)
+	}
+	return writeRankingTable(w, rk)
+}
+
+// rankingHeader is the header row of the exports.
+var rankingHeader = []string{"kind", "rank", "nomination", "unit", "name", "recommended", "awarded", "par_index_score", "improved_components", "approval_ratio", "decided_by"}
+
+// RankingRows returns the ranking as rows, the same for CSV and XLSX.
+func RankingRows(rk projections.RankingView) [][]string {
+	rows := [][]string{rankingHeader}
+	for _, k := range []struct {
+		name string
+		v    projections.RankingKindView
+	}{{"collective", rk.Collective}, {"individual", rk.Individual}} {
+		for _, e := range k.v.Entries {
+			rows = append(rows, []string{
+				k.name, strconv.Itoa(e.Rank), e.Nomination, e.Unit, e.Name,
+				strconv.FormatBool(e.Recommended), strconv.FormatBool(e.Awarded),
+				keyString(e.Keys["par_index_score"]), keyString(e.Keys["improved_components"]), keyString(e.Keys["approval_ratio"]), e.DecidedBy,
+			})
+		}
+	}
+	return rows
+}
+
+func keyString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case *float64:
+		if x == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*x, 'f', -1, 64)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// WriteRankingCSV writes the ranking as CSV (UTF-8, header row).
+func WriteRankingCSV(w io.Writer, rk projections.RankingView) error {
+	cw := csv.NewWriter(w)
+	if err := cw.WriteAll(RankingRows(rk)); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteRankingXLSX writes the ranking as an XLSX workbook with the same rows as the CSV.
+func WriteRankingXLSX(path string, rk projections.RankingView) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "Xếp hạng"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	for i, row := range RankingRows(rk) {
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		if err != nil {
+			return err
+		}
+		vals := make([]any, len(row))
+		for j, s := range row {
+			vals[j] = s
+		}
+		if err := f.SetSheetRow(sheet, cell, &vals); err != nil {
+			return err
+		}
+	}
+	return f.SaveAs(path)
+}
+
+func writeRankingTable(w io.Writer, rk projections.RankingView) error {
+	fmt.Fprintf(w, "Xếp hạng / ranking %s — as of %s (seq %d)\n", rk.Campaign, rk.AsOf.Format(time.RFC3339), rk.AsOfSeq)
+	for _, k := range []struct {
+		title string
+		v     projections.RankingKindView
+	}{{"Tập thể / collectives", rk.Collective}, {"Cá nhân / individuals", rk.Individual}} {
+		fmt.Fprintf(w, "\n%s — chỉ tiêu / quota %d, đã khen / awarded %d\n", k.title, k.v.Quota, k.v.Awarded)
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "#\tđề xuất\tđơn vị / tên\thồ sơ\tquyết định bởi")
+		for i, e := range k.v.Entries {
+			if i == k.v.Quota {
+				fmt.Fprintln(tw, "—\t— chỉ tiêu —\t\t\t")
+			}
+			rec := ""
+			if e.Recommended {
+				rec = "✓"
+			}
+			if e.Awarded {
+				rec += " đã khen"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Rank, rec, e.Name, e.Nomination, e.DecidedBy)
+		}
+		tw.Flush()
+	}
+	return nil
+}
+
+// EventsCmd prints an audit trail.
+type EventsCmd struct {
+	Unit       string `help:"Unit id." xor:"target" required:""`
+	Nomination string `help:"Nomination id." xor:"target" required:""`
+	Inherited  bool   `help:"With a unit: include the history of the units it absorbed."`
+	boundFlag
+	JSON bool `help:"Print JSON."`
+}
+
+// Run prints the events.
+func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	b, err := c.bound()
+	if err != nil {
+		return err
+	}
+	store, m, err := openModel(ctx, g, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var evs []projections.EventView
+	if c.Unit != "" {
+		evs, err = m.UnitEvents(c.Unit, c.Inherited, b, 0)
+	} else {
+		evs, err = m.NominationEvents(c.Nomination, b)
+	}
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return printJSON(os.Stdout, map[string]any{"events": evs})
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "seq\tthời điểm / at\tngười / actor\tsự kiện / event\tnội dung / summary")
+	for _, e := range evs {
+		from := ""
+		if e.InheritedFrom != "" {
+			from = " (kế thừa từ / inherited from " + e.InheritedFrom + ")"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s%s\n", e.Seq, e.At.Format("2006-01-02 15:04:05"), e.Actor.User, e.ID, e.SummaryVI, from)
+	}
+	return tw.Flush()
+}
+
+// ReplayCmd rebuilds every projection from the stream.
+type ReplayCmd struct{}
+
+// Run rebuilds with a progress bar, prints a summary, and saves a fresh snapshot.
+func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	store, err := g.openStore(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	last, err := store.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	bar := func(seq uint64) {
+		if last == 0 {
+			return
+		}
+		pct := float64(seq) / float64(last)
+		n := int(pct * 30)
+		fmt.Fprintf(os.Stderr, "\r[%s%s] %5.1f%%  %d/%d", strings.Repeat("█", n), strings.Repeat("·", 30-n), pct*100, seq, last)
+	}
+	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{Until: last}, bar)
+	if err != nil {
+		return err
+	}
+	bar(last)
+	fmt.Fprintln(os.Stderr)
+	took := time.Since(t0)
+	st := m.Stats()
+	rate := float64(st.Events) / took.Seconds()
+	fmt.Printf("Rebuilt %d events in %d commits up to sequence %d in %s (%.0f events/s).\n", st.Events, st.Commits, st.Applied, took.Round(time.Millisecond), rate)
+	for t, n := range st.Unknown {
+		fmt.Printf("  skipped %d events of unknown type %s\n", n, t)
+	}
+	for _, mr := range st.Malformed {
+		fmt.Printf("  malformed at sequence %d %s: %s\n", mr.Seq, mr.EventID, mr.Problem)
+	}
+	if _, err := m.SaveSnapshotFile(projections.SnapshotPath(g.Data)); err != nil {
+		return fmt.Errorf("save snapshot: %w", err)
+	}
+	fmt.Println("Snapshot saved:", projections.SnapshotPath(g.Data))
+	return nil
+}
+
+// VerifyCmd verifies hash chains and documents.
+type VerifyCmd struct {
+	JSON bool `help:"Print JSON."`
+}
+
+// Run verifies and exits 1 naming every broken event or document.
+func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	store, err := g.openStore(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := store.VerifyChains(ctx)
+	if err != nil {
+		return err
+	}
+	docs, ndocs, err := store.VerifyDocuments(ctx)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		if err := printJSON(os.Stdout, map[string]any{"chains": rep, "documents": ndocs, "document_problems": docs}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Printf("Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
+		for _, p := range rep.Problems {
+			fmt.Printf("BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Subject, p.Problem)
+		}
+		for _, p := range docs {
+			fmt.Printf("BROKEN document %s: %s\n", p.SHA256, p.Problem)
+		}
+		if len(rep.Problems)+len(docs) == 0 {
+			fmt.Println("OK: every hash chain and document verifies.")
+		}
+	}
+	if len(rep.Problems)+len(docs) > 0 {
+		return exitError{code: 1}
+	}
+	return nil
+}

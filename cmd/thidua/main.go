@@ -1,0 +1,86 @@
+// Command thidua is the one binary of the thidua engine: the HTTP API and web UI
+// (serve), and the auditor's and operator's commands (explain, ranking, events, replay,
+// verify, bench).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"thidua/eventstore"
+	"thidua/workflows"
+)
+
+// Globals are the flags every command takes.
+type Globals struct {
+	Data     string `help:"Data directory of the embedded store." default:"./data" env:"THIDUA_DATA" placeholder:"DIR"`
+	NATS     string `name:"nats" help:"URL(s) of an external NATS server or cluster, comma-separated (instead of the embedded store)." env:"THIDUA_NATS_URL" placeholder:"URL"`
+	Replicas int    `help:"Replica count of the stream and the document bucket on an external cluster." default:"0" env:"THIDUA_REPLICAS"`
+	LogLevel string `help:"Log level (debug, info, warn, error)." default:"info" env:"THIDUA_LOG_LEVEL"`
+}
+
+// CLI is the command line.
+type CLI struct {
+	Globals
+	Serve   ServeCmd   `cmd:"" help:"Run the HTTP API and web UI."`
+	Explain ExplainCmd `cmd:"" help:"Explain a nomination's eligibility, with the reasons and the events behind them."`
+	Ranking RankingCmd `cmd:"" help:"Print a campaign's ranking."`
+	Events  EventsCmd  `cmd:"" help:"Print the audit trail of a unit or a nomination."`
+	Replay  ReplayCmd  `cmd:"" help:"Rebuild every projection from the stream, with progress."`
+	Verify  VerifyCmd  `cmd:"" help:"Verify the hash chains and the document hashes; exit 1 naming what is broken."`
+}
+
+func main() {
+	var cli CLI
+	kctx := kong.Parse(&cli,
+		kong.Name("thidua"),
+		kong.Description("Event-sourced workflow engine for emulation and commendation (thi đua, khen thưởng)."),
+		kong.UsageOnError(),
+	)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := newLogger(cli.LogLevel)
+	slog.SetDefault(logger)
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	err := kctx.Run(&cli.Globals, logger)
+	if err != nil {
+		if ee, ok := err.(exitError); ok {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "thidua:", err)
+		os.Exit(2)
+	}
+}
+
+// exitError ends the process with a status code after the command printed its report.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openStore opens the embedded store or connects to the external cluster.
+func (g *Globals) openStore(ctx context.Context, logger *slog.Logger, extra ...eventstore.Option) (*eventstore.Store, error) {
+	opts := []eventstore.Option{eventstore.WithLogger(logger), eventstore.WithRegistry(workflows.EventRegistry())}
+	if g.NATS != "" {
+		opts = append(opts, eventstore.WithURL(g.NATS))
+		if g.Replicas > 0 {
+			opts = append(opts, eventstore.WithReplicas(g.Replicas))
+		}
+	} else {
+		opts = append(opts, eventstore.WithDataDir(g.Data))
+	}
+	return eventstore.Open(ctx, append(opts, extra...)...)
+}

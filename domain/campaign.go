@@ -1,0 +1,521 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// Criterion applicability (Criterion.AppliesTo).
+const (
+	// AppliesCollective marks a criterion for collectives.
+	AppliesCollective = "collective"
+	// AppliesIndividual marks a criterion for every individual.
+	AppliesIndividual = "individual"
+	// AppliesHead marks a criterion for individuals who head their unit, in addition.
+	AppliesHead = "head"
+)
+
+// How a criterion is judged (Criterion.JudgedBy).
+const (
+	// JudgedByRuling means a reviewer rules on the criterion.
+	JudgedByRuling = "ruling"
+	// JudgedByFacts means the criterion follows from the unit's recorded facts.
+	JudgedByFacts = "facts"
+)
+
+// Ranking keys (Definition.RankingKeys).
+const (
+	// KeyParIndexScore orders by the unit's PAR INDEX score, highest first (missing last).
+	KeyParIndexScore = "par_index_score"
+	// KeyImprovedComponents orders by the number of improved index components, most first.
+	KeyImprovedComponents = "improved_components"
+	// KeyApprovalRatio orders by the council's approve/members ratio, highest first.
+	KeyApprovalRatio = "approval_ratio"
+	// KeyPriority puts women (individuals) and collectives with at least 70% women first.
+	KeyPriority = "priority"
+	// KeySubmittedAt orders by the latest submission, earliest first.
+	KeySubmittedAt = "submitted_at"
+	// KeyName orders by the name in Vietnamese collation.
+	KeyName = "name"
+)
+
+// DefaultTimezone is the campaigns' time zone when a definition names none.
+const DefaultTimezone = "Asia/Ho_Chi_Minh"
+
+// Definition is a campaign's rules as data. It is versioned: a revision carries a higher
+// Version and applies from the event that records it.
+type Definition struct {
+	ID                string        `json:"id"`
+	Version           int           `json:"version"`
+	NameVI            string        `json:"name_vi"`
+	NameEN            string        `json:"name_en"`
+	AwardVI           string        `json:"award_vi"`
+	Starts            string        `json:"starts"`
+	Ends              string        `json:"ends"`
+	Timezone          string        `json:"timezone"`
+	Quota             Quota         `json:"quota"`
+	EligibleUnitKinds []UnitKind    `json:"eligible_unit_kinds"`
+	DossierParts      []DocKind     `json:"dossier_parts"`
+	Council           CouncilPolicy `json:"council"`
+	RankingKeys       []string      `json:"ranking_keys"`
+	Criteria          []Criterion   `json:"criteria"`
+}
+
+// Quota is the most awards of each kind a campaign grants.
+type Quota struct {
+	Collective int `json:"collective"`
+	Individual int `json:"individual"`
+}
+
+// For returns the quota of a nominee kind (0 for an unknown kind).
+func (q Quota) For(kind NomineeKind) int {
+	switch kind {
+	case NomineeCollective:
+		return q.Collective
+	case NomineeIndividual:
+		return q.Individual
+	}
+	return 0
+}
+
+// CouncilPolicy is the unit council's vote rule: a quorum of QuorumNum/QuorumDen of the
+// members present, and at least ApprovePct percent of the members approving.
+type CouncilPolicy struct {
+	QuorumNum  int `json:"quorum_num"`
+	QuorumDen  int `json:"quorum_den"`
+	ApprovePct int `json:"approve_pct"`
+}
+
+// Criterion is one emulation criterion of a campaign.
+type Criterion struct {
+	ID        string `json:"id"`
+	AppliesTo string `json:"applies_to"`
+	LabelVI   string `json:"label_vi"`
+	LabelEN   string `json:"label_en"`
+	JudgedBy  string `json:"judged_by"`
+	// RequiresDocument is informational: the reviewer is expected to cite evidence.
+	RequiresDocument bool `json:"requires_document,omitempty"`
+	Rule             Rule `json:"rule"`
+}
+
+// Rule kinds (Rule.Kind).
+const (
+	// RuleRuling: a reviewer's ruling decides.
+	RuleRuling = "ruling"
+	// RuleFactTextEq: the text fact Fact equals Text.
+	RuleFactTextEq = "fact_text_eq"
+	// RuleFactNumber: the number fact Fact compares with Number by Op.
+	RuleFactNumber = "fact_number"
+	// RuleFactsZero: every fact in Facts is recorded and zero.
+	RuleFactsZero = "facts_zero"
+	// RuleIndexImproved: every recorded index_component improved on the previous year.
+	RuleIndexImproved = "index_improved"
+	// RuleExclusionsOnly: met unless an exclusion applies (pending if none of its facts is recorded).
+	RuleExclusionsOnly = "exclusions_only"
+)
+
+// Rule is how a criterion is judged, interpreted by Evaluate. Exclusions apply to every
+// kind: an applicable exclusion makes the criterion "excluded" with the exclusion's code.
+// ExcusedCauses lists the causes that make a shortfall of a fact_number rule count as
+// met (C08: a disbursement below 100% for an objective cause).
+type Rule struct {
+	Kind          string      `json:"kind"`
+	Fact          string      `json:"fact,omitempty"`
+	Facts         []string    `json:"facts,omitempty"`
+	Op            string      `json:"op,omitempty"`
+	Number        *float64    `json:"number,omitempty"`
+	Text          string      `json:"text,omitempty"`
+	ExcusedCauses []string    `json:"excused_causes,omitempty"`
+	Exclusions    []Exclusion `json:"exclusions,omitempty"`
+}
+
+// Exclusion disqualifies a nominee when the number fact Fact compares with Number by Op
+// ("gt" or "lt") and, when Cause is set, the fact's cause equals Cause. Code is the
+// stable reason code. ParentOnly marks an exclusion that concerns parent units only: its
+// fact is recorded only for units with subordinates, so its absence never leaves the
+// criterion pending.
+type Exclusion struct {
+	Fact       string  `json:"fact"`
+	Op         string  `json:"op"`
+	Number     float64 `json:"number"`
+	Cause      string  `json:"cause,omitempty"`
+	Code       string  `json:"code"`
+	ParentOnly bool    `json:"parent_only,omitempty"`
+}
+
+// ParseDefinition decodes a campaign definition strictly (unknown fields are errors) and
+// validates it. Errors name the offending field.
+func ParseDefinition(data []byte) (Definition, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var d Definition
+	if err := dec.Decode(&d); err != nil {
+		return Definition{}, &DefinitionError{Field: jsonField(err), Problem: err.Error()}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Definition{}, defErr("", "trailing data after the definition")
+	}
+	if err := d.Validate(); err != nil {
+		return Definition{}, err
+	}
+	return d, nil
+}
+
+// jsonField extracts a field name from a JSON decoding error, when it has one.
+func jsonField(err error) string {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return te.Field
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "unknown field "); i >= 0 {
+		return strings.Trim(msg[i+len("unknown field "):], `"`)
+	}
+	return ""
+}
+
+// Location returns the campaign's time zone (Asia/Ho_Chi_Minh when none is named).
+// Asia/Ho_Chi_Minh falls back to a fixed UTC+7 zone when the system has no zone database
+// (Vietnam has kept UTC+7 without daylight saving since 1975).
+func (d Definition) Location() (*time.Location, error) {
+	tz := d.Timezone
+	if tz == "" {
+		tz = DefaultTimezone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		if tz == DefaultTimezone {
+			return time.FixedZone("ICT", 7*3600), nil
+		}
+		return nil, fmt.Errorf("loading time zone %q: %w", tz, err)
+	}
+	return loc, nil
+}
+
+// Window returns the campaign's period: from 00:00 on Starts to the end of Ends (the
+// first instant after 23:59:59.999… on Ends), in the campaign's time zone.
+func (d Definition) Window() (start, end time.Time, err error) {
+	loc, err := d.Location()
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	start, err = time.ParseInLocation(time.DateOnly, d.Starts, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("starts: %w", err)
+	}
+	e, err := time.ParseInLocation(time.DateOnly, d.Ends, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("ends: %w", err)
+	}
+	return start, e.AddDate(0, 0, 1), nil
+}
+
+// Criterion returns the criterion with the given id.
+func (d Definition) Criterion(id string) (Criterion, bool) {
+	for _, c := range d.Criteria {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Criterion{}, false
+}
+
+// EligibleKind reports whether units of kind k may take part.
+func (d Definition) EligibleKind(k UnitKind) bool {
+	for _, e := range d.EligibleUnitKinds {
+		if e == k {
+			return true
+		}
+	}
+	return false
+}
+
+// AppliesToNominee reports whether the criterion applies to the nominee: collective criteria to
+// collectives, individual criteria to individuals, and head criteria to individuals who
+// head their unit.
+func (c Criterion) AppliesToNominee(n Nominee) bool {
+	switch c.AppliesTo {
+	case AppliesCollective:
+		return n.Kind == NomineeCollective
+	case AppliesIndividual:
+		return n.Kind == NomineeIndividual
+	case AppliesHead:
+		return n.Kind == NomineeIndividual && n.Head
+	}
+	return false
+}
+
+// ApplicableCriteria returns the criteria of def that apply to the nominee, in the
+// definition's order.
+func ApplicableCriteria(def Definition, n Nominee) []Criterion {
+	var out []Criterion
+	for _, c := range def.Criteria {
+		if c.AppliesToNominee(n) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Validate checks the definition and returns a *DefinitionError naming the first invalid
+// field, such as `criteria[3].rule.fact: unknown fact "x"`.
+func (d Definition) Validate() error {
+	if err := ValidateID(d.ID); err != nil {
+		return defErr("id", "%v", err)
+	}
+	if d.Version < 1 {
+		return defErr("version", "must be at least 1, got %d", d.Version)
+	}
+	if strings.TrimSpace(d.NameVI) == "" {
+		return defErr("name_vi", "is required")
+	}
+	if _, err := d.Location(); err != nil {
+		return defErr("timezone", "%v", err)
+	}
+	s, err := time.Parse(time.DateOnly, d.Starts)
+	if err != nil {
+		return defErr("starts", "%q is not a date YYYY-MM-DD", d.Starts)
+	}
+	e, err := time.Parse(time.DateOnly, d.Ends)
+	if err != nil {
+		return defErr("ends", "%q is not a date YYYY-MM-DD", d.Ends)
+	}
+	if e.Before(s) {
+		return defErr("ends", "%s is before starts %s", d.Ends, d.Starts)
+	}
+	if d.Quota.Collective < 0 {
+		return defErr("quota.collective", "must not be negative")
+	}
+	if d.Quota.Individual < 0 {
+		return defErr("quota.individual", "must not be negative")
+	}
+	if len(d.EligibleUnitKinds) == 0 {
+		return defErr("eligible_unit_kinds", "must list at least one unit kind")
+	}
+	seenKinds := map[UnitKind]bool{}
+	for i, k := range d.EligibleUnitKinds {
+		f := fmt.Sprintf("eligible_unit_kinds[%d]", i)
+		if !k.Valid() {
+			return defErr(f, "unknown unit kind %q", k)
+		}
+		if seenKinds[k] {
+			return defErr(f, "duplicate unit kind %q", k)
+		}
+		seenKinds[k] = true
+	}
+	if len(d.DossierParts) == 0 {
+		return defErr("dossier_parts", "must list at least one document kind")
+	}
+	seenParts := map[DocKind]bool{}
+	for i, k := range d.DossierParts {
+		f := fmt.Sprintf("dossier_parts[%d]", i)
+		if !k.Valid() {
+			return defErr(f, "unknown document kind %q", k)
+		}
+		if seenParts[k] {
+			return defErr(f, "duplicate document kind %q", k)
+		}
+		seenParts[k] = true
+	}
+	c := d.Council
+	if c.QuorumDen < 1 {
+		return defErr("council.quorum_den", "must be at least 1")
+	}
+	if c.QuorumNum < 1 || c.QuorumNum > c.QuorumDen {
+		return defErr("council.quorum_num", "must be between 1 and quorum_den (%d)", c.QuorumDen)
+	}
+	if c.ApprovePct < 1 || c.ApprovePct > 100 {
+		return defErr("council.approve_pct", "must be between 1 and 100")
+	}
+	if len(d.RankingKeys) == 0 {
+		return defErr("ranking_keys", "must list at least one key")
+	}
+	seenKeys := map[string]bool{}
+	for i, k := range d.RankingKeys {
+		f := fmt.Sprintf("ranking_keys[%d]", i)
+		if !knownRankingKey(k) {
+			return defErr(f, "unknown ranking key %q", k)
+		}
+		if seenKeys[k] {
+			return defErr(f, "duplicate ranking key %q", k)
+		}
+		seenKeys[k] = true
+	}
+	if len(d.Criteria) == 0 {
+		return defErr("criteria", "must list at least one criterion")
+	}
+	seen := map[string]bool{}
+	for i, cr := range d.Criteria {
+		if err := cr.validate(fmt.Sprintf("criteria[%d]", i)); err != nil {
+			return err
+		}
+		if seen[cr.ID] {
+			return defErr(fmt.Sprintf("criteria[%d].id", i), "duplicate criterion id %q", cr.ID)
+		}
+		seen[cr.ID] = true
+	}
+	return nil
+}
+
+func knownRankingKey(k string) bool {
+	switch k {
+	case KeyParIndexScore, KeyImprovedComponents, KeyApprovalRatio, KeyPriority, KeySubmittedAt, KeyName:
+		return true
+	}
+	return false
+}
+
+func (c Criterion) validate(f string) error {
+	if err := ValidateID(c.ID); err != nil {
+		return defErr(f+".id", "%v", err)
+	}
+	switch c.AppliesTo {
+	case AppliesCollective, AppliesIndividual, AppliesHead:
+	default:
+		return defErr(f+".applies_to", "must be collective, individual or head, got %q", c.AppliesTo)
+	}
+	if strings.TrimSpace(c.LabelVI) == "" {
+		return defErr(f+".label_vi", "is required")
+	}
+	if strings.TrimSpace(c.LabelEN) == "" {
+		return defErr(f+".label_en", "is required")
+	}
+	switch c.JudgedBy {
+	case JudgedByRuling:
+		if c.Rule.Kind != RuleRuling {
+			return defErr(f+".rule.kind", "a criterion judged by ruling needs rule kind %q, got %q", RuleRuling, c.Rule.Kind)
+		}
+	case JudgedByFacts:
+		if c.Rule.Kind == RuleRuling {
+			return defErr(f+".rule.kind", "a criterion judged by facts cannot have rule kind %q", RuleRuling)
+		}
+	default:
+		return defErr(f+".judged_by", "must be ruling or facts, got %q", c.JudgedBy)
+	}
+	return c.Rule.validate(f + ".rule")
+}
+
+func (r Rule) validate(f string) error {
+	cat := factCatalogue()
+	needFact := func(kinds ...factType) error {
+		spec, ok := cat[r.Fact]
+		if !ok {
+			return defErr(f+".fact", "unknown fact %q", r.Fact)
+		}
+		for _, k := range kinds {
+			if spec.typ == k {
+				return nil
+			}
+		}
+		return defErr(f+".fact", "fact %q has the wrong type for rule kind %q", r.Fact, r.Kind)
+	}
+	switch r.Kind {
+	case RuleRuling:
+		if r.Fact != "" || len(r.Facts) > 0 || len(r.Exclusions) > 0 || r.Number != nil || r.Text != "" {
+			return defErr(f, "a ruling rule takes no facts, numbers, texts or exclusions")
+		}
+	case RuleFactTextEq:
+		if err := needFact(factText); err != nil {
+			return err
+		}
+		if !cat[r.Fact].allows(r.Text) {
+			return defErr(f+".text", "%q is not a value of fact %q (%s)", r.Text, r.Fact, strings.Join(cat[r.Fact].values, ", "))
+		}
+	case RuleFactNumber:
+		if err := needFact(factNumber, factInteger); err != nil {
+			return err
+		}
+		if !validOp(r.Op, "gte", "gt", "lte", "lt", "eq") {
+			return defErr(f+".op", "must be gte, gt, lte, lt or eq, got %q", r.Op)
+		}
+		if r.Number == nil || math.IsNaN(*r.Number) || math.IsInf(*r.Number, 0) {
+			return defErr(f+".number", "a finite number is required")
+		}
+		for i, c := range r.ExcusedCauses {
+			if c != CauseSubjective && c != CauseObjective {
+				return defErr(fmt.Sprintf("%s.excused_causes[%d]", f, i), "unknown cause %q", c)
+			}
+		}
+	case RuleFactsZero:
+		if len(r.Facts) == 0 {
+			return defErr(f+".facts", "must list at least one fact")
+		}
+		for i, name := range r.Facts {
+			spec, ok := cat[name]
+			if !ok {
+				return defErr(fmt.Sprintf("%s.facts[%d]", f, i), "unknown fact %q", name)
+			}
+			if spec.typ != factInteger && spec.typ != factNumber {
+				return defErr(fmt.Sprintf("%s.facts[%d]", f, i), "fact %q is not a number", name)
+			}
+		}
+	case RuleIndexImproved:
+		if r.Fact != "" && r.Fact != FactIndexComponent {
+			return defErr(f+".fact", "an index_improved rule reads %q facts, not %q", FactIndexComponent, r.Fact)
+		}
+	case RuleExclusionsOnly:
+		if len(r.Exclusions) == 0 {
+			return defErr(f+".exclusions", "an exclusions_only rule needs at least one exclusion")
+		}
+	default:
+		return defErr(f+".kind", "unknown rule kind %q", r.Kind)
+	}
+	if r.Kind != RuleFactNumber && len(r.ExcusedCauses) > 0 {
+		return defErr(f+".excused_causes", "only a fact_number rule takes excused causes")
+	}
+	for i, x := range r.Exclusions {
+		xf := fmt.Sprintf("%s.exclusions[%d]", f, i)
+		spec, ok := cat[x.Fact]
+		if !ok {
+			return defErr(xf+".fact", "unknown fact %q", x.Fact)
+		}
+		if spec.typ != factNumber && spec.typ != factInteger {
+			return defErr(xf+".fact", "fact %q is not a number", x.Fact)
+		}
+		if !validOp(x.Op, "gt", "lt") {
+			return defErr(xf+".op", "must be gt or lt, got %q", x.Op)
+		}
+		if math.IsNaN(x.Number) || math.IsInf(x.Number, 0) {
+			return defErr(xf+".number", "must be finite")
+		}
+		if x.Cause != "" && x.Cause != CauseSubjective && x.Cause != CauseObjective {
+			return defErr(xf+".cause", "unknown cause %q", x.Cause)
+		}
+		if err := ValidateID(x.Code); err != nil || !strings.HasPrefix(x.Code, "excluded_") {
+			return defErr(xf+".code", "must be an id starting with excluded_, got %q", x.Code)
+		}
+	}
+	return nil
+}
+
+func validOp(op string, allowed ...string) bool {
+	for _, a := range allowed {
+		if op == a {
+			return true
+		}
+	}
+	return false
+}
+
+// compare reports whether v op n holds.
+func compare(v float64, op string, n float64) bool {
+	switch op {
+	case "gte":
+		return v >= n
+	case "gt":
+		return v > n
+	case "lte":
+		return v <= n
+	case "lt":
+		return v < n
+	case "eq":
+		return v == n
+	}
+	return false
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }

@@ -1,0 +1,288 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DefinitionVersion is one version of a campaign's definition with the event that
+// brought it into force.
+type DefinitionVersion struct {
+	Definition Definition
+	Seq        uint64
+	At         time.Time
+	EventID    string
+}
+
+// AwardRef is an award granted by a campaign.
+type AwardRef struct {
+	ID         string
+	Nomination string
+	Unit       string
+	Lineage    []string
+	Kind       NomineeKind
+	Decision   string
+	EventID    string
+	At         time.Time
+	Revoked    bool
+	Ground     string
+	RevokedBy  string
+}
+
+// NominationSummary is what Grant needs to know of the nomination: its id, unit, kind
+// and the unit's lineage (the unit and every unit it absorbed).
+type NominationSummary struct {
+	ID      string
+	Unit    string
+	Kind    NomineeKind
+	Lineage []string
+}
+
+// Campaign is the campaign aggregate: the definition's versions, the deadline and the
+// awards. It owns the quota and the one-collective-award-per-lineage invariant.
+type Campaign struct {
+	versions []DefinitionVersion
+	deadline *time.Time
+	awards   map[string]*AwardRef
+	order    []string
+	seq      uint64
+}
+
+// NewCampaign returns an empty campaign, ready to apply its events.
+func NewCampaign() *Campaign { return &Campaign{awards: map[string]*AwardRef{}} }
+
+// ID returns the campaign's id ("" before campaign.launched).
+func (c *Campaign) ID() string { return c.Definition().ID }
+
+// Exists reports whether the campaign was launched.
+func (c *Campaign) Exists() bool { return len(c.versions) > 0 }
+
+// Definition returns the definition in force (the latest version); the zero Definition
+// before launch.
+func (c *Campaign) Definition() Definition {
+	if len(c.versions) == 0 {
+		return Definition{}
+	}
+	return c.versions[len(c.versions)-1].Definition
+}
+
+// DefinitionAt returns the definition in force at stream sequence seq: the latest
+// version recorded at or before seq.
+func (c *Campaign) DefinitionAt(seq uint64) (Definition, bool) {
+	for i := len(c.versions) - 1; i >= 0; i-- {
+		if c.versions[i].Seq <= seq {
+			return c.versions[i].Definition, true
+		}
+	}
+	return Definition{}, false
+}
+
+// Versions returns every version of the definition, oldest first.
+func (c *Campaign) Versions() []DefinitionVersion {
+	return append([]DefinitionVersion(nil), c.versions...)
+}
+
+// Deadline returns the nomination deadline, if one was set.
+func (c *Campaign) Deadline() (time.Time, bool) {
+	if c.deadline == nil {
+		return time.Time{}, false
+	}
+	return *c.deadline, true
+}
+
+// Awards returns every award, in the order granted (revoked ones included, marked).
+func (c *Campaign) Awards() []AwardRef {
+	out := make([]AwardRef, 0, len(c.order))
+	for _, id := range c.order {
+		a := *c.awards[id]
+		a.Lineage = append([]string(nil), a.Lineage...)
+		out = append(out, a)
+	}
+	return out
+}
+
+// Award returns one award by id.
+func (c *Campaign) Award(id string) (AwardRef, bool) {
+	a, ok := c.awards[id]
+	if !ok {
+		return AwardRef{}, false
+	}
+	cp := *a
+	cp.Lineage = append([]string(nil), a.Lineage...)
+	return cp, true
+}
+
+// ActiveAwards returns the number of awards of that kind not revoked.
+func (c *Campaign) ActiveAwards(kind NomineeKind) int {
+	n := 0
+	for _, a := range c.awards {
+		if !a.Revoked && a.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// Version returns the stream sequence of the last applied event.
+func (c *Campaign) Version() uint64 { return c.seq }
+
+// Apply evolves the campaign by one recorded event; other payloads are ignored.
+func (c *Campaign) Apply(r Recorded) {
+	if c.awards == nil {
+		c.awards = map[string]*AwardRef{}
+	}
+	switch d := r.Data.(type) {
+	case CampaignLaunchedData:
+		c.versions = append(c.versions, DefinitionVersion{Definition: d.Definition, Seq: r.Seq, At: r.At, EventID: r.ID})
+	case CampaignRevisedData:
+		c.versions = append(c.versions, DefinitionVersion{Definition: d.Definition, Seq: r.Seq, At: r.At, EventID: r.ID})
+	case DeadlineSetData:
+		t := d.Closes
+		c.deadline = &t
+	case AwardGrantedData:
+		if _, ok := c.awards[d.Award]; !ok {
+			c.order = append(c.order, d.Award)
+		}
+		c.awards[d.Award] = &AwardRef{ID: d.Award, Nomination: d.Nomination, Unit: d.Unit, Lineage: append([]string(nil), d.Lineage...),
+			Kind: d.Kind, Decision: d.Decision, EventID: r.ID, At: r.At}
+	case AwardRevokedData:
+		if a, ok := c.awards[d.Award]; ok {
+			a.Revoked, a.Ground, a.RevokedBy = true, d.Ground, r.ID
+		}
+	default:
+		return
+	}
+	if r.Seq > c.seq {
+		c.seq = r.Seq
+	}
+}
+
+// Launch decides launching the campaign with a valid definition; campaign_exists when it
+// was launched already.
+func (c *Campaign) Launch(def Definition) ([]Event, error) {
+	if c.Exists() {
+		return nil, ruleErr("campaign_exists", fmt.Sprintf("campaign %s already exists", c.ID()), fmt.Sprintf("Đợt thi đua %s đã tồn tại", c.ID()))
+	}
+	if err := def.Validate(); err != nil {
+		return nil, err
+	}
+	return []Event{{Type: CampaignLaunched, Data: CampaignLaunchedData{Definition: def}}}, nil
+}
+
+// Revise decides a new version of the definition: same id, a higher version, valid.
+func (c *Campaign) Revise(def Definition) ([]Event, error) {
+	if !c.Exists() {
+		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
+	}
+	cur := c.Definition()
+	if def.ID != cur.ID {
+		return nil, &DefinitionError{Field: "id", Problem: fmt.Sprintf("a revision of %s cannot change the id to %q", cur.ID, def.ID)}
+	}
+	if def.Version <= cur.Version {
+		return nil, ruleErr("version_not_increased", fmt.Sprintf("version %d is not above the current version %d", def.Version, cur.Version),
+			fmt.Sprintf("Phiên bản %d phải lớn hơn phiên bản hiện hành %d", def.Version, cur.Version))
+	}
+	if err := def.Validate(); err != nil {
+		return nil, err
+	}
+	return []Event{{Type: CampaignRevised, Data: CampaignRevisedData{Definition: def}}}, nil
+}
+
+// SetDeadline decides setting or moving the nomination deadline.
+func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
+	if !c.Exists() {
+		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
+	}
+	if t.IsZero() {
+		return nil, ruleErr("invalid_deadline", "the deadline is required", "Phải nêu hạn nộp hồ sơ")
+	}
+	return []Event{{Type: DeadlineSet, Data: DeadlineSetData{Closes: t.UTC()}}}, nil
+}
+
+// Grant decides granting an award to a nomination. Refusals: not_eligible when the
+// nomination is not eligible at the moment of the decision, already_awarded when it holds
+// an active award, quota_exceeded when the kind's active awards reached the quota, and
+// lineage_already_awarded when a collective award is active for a unit of the same
+// lineage. The ranking relied on is recorded with the grant.
+func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, decision string, ranking []RankingRef) ([]Event, error) {
+	if !c.Exists() {
+		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
+	}
+	if err := ValidateID(awardID); err != nil {
+		return nil, fmt.Errorf("award id: %w", err)
+	}
+	if _, dup := c.awards[awardID]; dup {
+		return nil, ruleErr("award_exists", fmt.Sprintf("award %s already exists", awardID), fmt.Sprintf("Khen thưởng %s đã tồn tại", awardID))
+	}
+	if !nom.Kind.Valid() || nom.ID == "" || nom.Unit == "" {
+		return nil, ruleErr("invalid_nomination", "the nomination's id, unit and kind are required", "Thiếu mã hồ sơ, đơn vị hoặc loại đối tượng")
+	}
+	if !eligible {
+		return nil, ruleErr("not_eligible", fmt.Sprintf("nomination %s is not eligible", nom.ID), fmt.Sprintf("Hồ sơ %s chưa đủ điều kiện khen thưởng", nom.ID))
+	}
+	for _, id := range c.order {
+		if a := c.awards[id]; !a.Revoked && a.Nomination == nom.ID {
+			return nil, ruleErr("already_awarded", fmt.Sprintf("nomination %s already holds award %s", nom.ID, a.ID),
+				fmt.Sprintf("Hồ sơ %s đã được khen thưởng (%s)", nom.ID, a.ID))
+		}
+	}
+	def := c.Definition()
+	if quota := def.Quota.For(nom.Kind); c.ActiveAwards(nom.Kind) >= quota {
+		return nil, ruleErr("quota_exceeded", fmt.Sprintf("the quota of %d %s awards is used up", quota, nom.Kind),
+			fmt.Sprintf("Đã đủ chỉ tiêu %d %s được khen thưởng", quota, kindVI(nom.Kind)))
+	}
+	lineage := nom.Lineage
+	if len(lineage) == 0 {
+		lineage = []string{nom.Unit}
+	}
+	if nom.Kind == NomineeCollective {
+		mine := map[string]bool{}
+		for _, u := range lineage {
+			mine[u] = true
+		}
+		for _, id := range c.order {
+			a := c.awards[id]
+			if a.Revoked || a.Kind != NomineeCollective {
+				continue
+			}
+			for _, u := range a.Lineage {
+				if mine[u] {
+					return nil, ruleErr("lineage_already_awarded",
+						fmt.Sprintf("unit %s already holds collective award %s in this campaign (through unit %s)", nom.Unit, a.ID, u),
+						fmt.Sprintf("Đơn vị %s (qua đơn vị %s) đã được khen thưởng tập thể trong đợt này (%s)", nom.Unit, u, a.ID))
+				}
+			}
+		}
+	}
+	return []Event{{Type: AwardGranted, Data: AwardGrantedData{
+		Award: awardID, Nomination: nom.ID, Unit: nom.Unit, Lineage: append([]string(nil), lineage...), Kind: nom.Kind,
+		Decision: strings.TrimSpace(decision), Ranking: append([]RankingRef(nil), ranking...),
+	}}}, nil
+}
+
+// Revoke decides revoking an award, which frees its place in the quota.
+func (c *Campaign) Revoke(awardID, ground, note string) ([]Event, error) {
+	a, ok := c.awards[awardID]
+	if !ok {
+		return nil, ruleErr("unknown_award", fmt.Sprintf("award %s does not exist", awardID), fmt.Sprintf("Không có khen thưởng %s", awardID))
+	}
+	if a.Revoked {
+		return nil, ruleErr("award_already_revoked", fmt.Sprintf("award %s was already revoked", awardID), fmt.Sprintf("Khen thưởng %s đã bị thu hồi", awardID))
+	}
+	if !ValidGround(ground) {
+		return nil, invalidGround(ground)
+	}
+	note = strings.TrimSpace(note)
+	if len(note) > MaxReasonLength {
+		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
+	}
+	return []Event{{Type: AwardRevoked, Data: AwardRevokedData{Award: awardID, Nomination: a.Nomination, Ground: ground, Note: note}}}, nil
+}
+
+func kindVI(k NomineeKind) string {
+	if k == NomineeCollective {
+		return "tập thể"
+	}
+	return "cá nhân"
+}

@@ -1,0 +1,153 @@
+package domain
+
+import (
+	"sort"
+	"strings"
+)
+
+// Reason codes of Evaluate (exclusion codes come from the definition's rules).
+const (
+	// ReasonNotSubmitted: the dossier has not been submitted.
+	ReasonNotSubmitted = "not_submitted"
+	// ReasonReturned: the dossier was returned for amendment.
+	ReasonReturned = "returned"
+	// ReasonWithdrawn: the nomination was withdrawn.
+	ReasonWithdrawn = "withdrawn"
+	// ReasonOnHold: the nomination is on hold.
+	ReasonOnHold = "on_hold"
+	// ReasonAwardRevoked: the nomination's award was revoked.
+	ReasonAwardRevoked = "award_revoked"
+	// ReasonDossierIncomplete: dossier parts or the council vote are missing.
+	ReasonDossierIncomplete = "dossier_incomplete"
+	// ReasonCouncilVoteFailed: the latest council vote misses quorum or threshold.
+	ReasonCouncilVoteFailed = "council_vote_failed"
+	// ReasonPlanMissing: the unit submitted no emulation plan (collectives only).
+	ReasonPlanMissing = "plan_missing"
+	// ReasonCriterionNotMet: a criterion is not met.
+	ReasonCriterionNotMet = "criterion_not_met"
+	// ReasonCriterionPending: a criterion awaits a ruling or facts.
+	ReasonCriterionPending = "criterion_pending"
+)
+
+// CriterionResult is one criterion's result: met, not_met, pending, not_applicable or
+// excluded, with a note and the ids of the events it rests on.
+type CriterionResult struct {
+	Result string   `json:"result"`
+	Note   string   `json:"note,omitempty"`
+	Events []string `json:"events"`
+}
+
+// Reason is why a nomination is not eligible, with a stable code, the criterion when one
+// applies, messages in Vietnamese and English, and the ids of the events that caused it.
+type Reason struct {
+	Code      string   `json:"code"`
+	Criterion string   `json:"criterion,omitempty"`
+	MessageVI string   `json:"message_vi"`
+	MessageEN string   `json:"message_en"`
+	Events    []string `json:"events"`
+}
+
+// Eligibility is the verdict on a nomination: eligible when there is no reason against it.
+type Eligibility struct {
+	Eligible bool                       `json:"eligible"`
+	Criteria map[string]CriterionResult `json:"criteria"`
+	Reasons  []Reason                   `json:"reasons"`
+}
+
+func ids(s ...string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Evaluate judges a nomination against the campaign definition, the unit's facts (its
+// own and its lineage's, for the campaign def.ID) and the unit's emulation plan (nil when
+// none was submitted). A nomination is eligible when it has been submitted and is not
+// withdrawn, returned or on hold, its dossier is complete, its council vote passes, the
+// plan exists (collectives), no exclusion applies and every applicable criterion is met
+// or not applicable. The result is deterministic: reasons are sorted by criterion, then
+// code.
+func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Eligibility {
+	el := Eligibility{Criteria: map[string]CriterionResult{}, Reasons: []Reason{}}
+	if n == nil {
+		return el
+	}
+	add := func(r Reason) { el.Reasons = append(el.Reasons, r) }
+
+	state := n.state
+	if state == StateOnHold {
+		add(Reason{Code: ReasonOnHold, MessageVI: "Hồ sơ đang tạm dừng xét (đang xem xét kỷ luật, điều tra hoặc giải quyết khiếu nại)",
+			MessageEN: "The nomination is on hold (discipline review, investigation or a pending complaint)", Events: ids(n.holdEvent)})
+		state = n.heldFrom
+	}
+	switch state {
+	case StateDraft, "":
+		add(Reason{Code: ReasonNotSubmitted, MessageVI: "Hồ sơ chưa được trình", MessageEN: "The dossier has not been submitted", Events: ids(n.openedEvent)})
+	case StateReturned:
+		add(Reason{Code: ReasonReturned, MessageVI: "Hồ sơ đã bị trả lại để bổ sung, chưa trình lại",
+			MessageEN: "The dossier was returned for amendment and not submitted again", Events: ids(n.lastReturn)})
+	case StateWithdrawn:
+		add(Reason{Code: ReasonWithdrawn, MessageVI: "Hồ sơ đã được rút", MessageEN: "The nomination was withdrawn", Events: ids(n.withdrawEvent)})
+	case StateRevoked:
+		add(Reason{Code: ReasonAwardRevoked, MessageVI: "Khen thưởng đã bị thu hồi", MessageEN: "The award was revoked", Events: ids(n.revokeEvent)})
+	}
+
+	if missing := n.MissingParts(def); len(missing) > 0 {
+		add(Reason{Code: ReasonDossierIncomplete,
+			MessageVI: "Hồ sơ chưa đầy đủ, còn thiếu: " + strings.Join(missingVI(missing), ", "),
+			MessageEN: "The dossier is incomplete, missing: " + strings.Join(missing, ", "),
+			Events:    ids(n.openedEvent)})
+	}
+	if n.vote != nil {
+		if q, a := VoteResult(def, n.vote.CouncilVoteData); !q || !a {
+			en, vi := voteMessages(def, n.vote.CouncilVoteData, q, a)
+			add(Reason{Code: ReasonCouncilVoteFailed, MessageVI: vi, MessageEN: en, Events: ids(n.vote.EventID)})
+		}
+	}
+	if n.nominee.Kind == NomineeCollective && plan == nil {
+		add(Reason{Code: ReasonPlanMissing,
+			MessageVI: "Đơn vị chưa nộp Kế hoạch phát động phong trào thi đua đẩy mạnh cải cách hành chính của đơn vị",
+			MessageEN: "The unit has not submitted its own emulation plan for the campaign"})
+	}
+
+	for _, c := range ApplicableCriteria(def, n.nominee) {
+		j := judge(c, def.ID, n.rulings, facts)
+		el.Criteria[c.ID] = CriterionResult{Result: j.result, Note: j.note, Events: j.events}
+		switch j.result {
+		case ResultNotMet:
+			vi, en := "Tiêu chí "+c.ID+" chưa đạt", "Criterion "+c.ID+" is not met"
+			if j.note != "" {
+				vi, en = vi+" ("+j.note+")", en+" ("+j.note+")"
+			}
+			add(Reason{Code: ReasonCriterionNotMet, Criterion: c.ID, MessageVI: vi + ": " + c.LabelVI, MessageEN: en + ": " + c.LabelEN, Events: j.events})
+		case ResultPending:
+			vi, en := "Tiêu chí "+c.ID+" chưa có kết luận hoặc số liệu", "Criterion "+c.ID+" awaits a ruling or facts"
+			if j.note != "" {
+				vi, en = vi+" ("+j.note+")", en+" ("+j.note+")"
+			}
+			add(Reason{Code: ReasonCriterionPending, Criterion: c.ID, MessageVI: vi, MessageEN: en, Events: j.events})
+		case ResultExcluded:
+			for _, h := range j.hits {
+				vi, en := exclusionMessages(h)
+				add(Reason{Code: h.x.Code, Criterion: c.ID, MessageVI: vi, MessageEN: en, Events: ids(h.event)})
+			}
+		case ResultMet, ResultNotApplicable:
+		default:
+			add(Reason{Code: ReasonCriterionNotMet, Criterion: c.ID, MessageVI: "Tiêu chí " + c.ID + ": kết luận không hợp lệ " + j.result,
+				MessageEN: "Criterion " + c.ID + ": invalid result " + j.result, Events: j.events})
+		}
+	}
+	sort.SliceStable(el.Reasons, func(i, j int) bool {
+		a, b := el.Reasons[i], el.Reasons[j]
+		if a.Criterion != b.Criterion {
+			return a.Criterion < b.Criterion
+		}
+		return a.Code < b.Code
+	})
+	el.Eligible = len(el.Reasons) == 0
+	return el
+}

@@ -1,0 +1,388 @@
+package domain_test
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"thidua/domain"
+)
+
+// goodFacts records facts under which every collective fact criterion is met.
+func goodFacts(t *testing.T, s *stream, def domain.Definition, u *domain.Unit, fs *domain.FactSet) {
+	t.Helper()
+	for _, d := range []domain.FactRecordedData{
+		{Fact: "par_rating", Text: "Tốt"},
+		{Fact: "disbursement_pct", Number: f64(100)},
+		{Fact: "late_dossiers", Number: f64(0)},
+		{Fact: "backlog_dossiers", Number: f64(0)},
+		{Fact: "late_directives", Number: f64(0)},
+		{Fact: "staff_hours_violation_pct", Number: f64(2)},
+		{Fact: "online_service_pct", Number: f64(100)},
+		{Fact: "index_component", Index: "PAR_INDEX", Component: "Cải cách TTHC", Number: f64(9.1), Previous: f64(8.7)},
+	} {
+		fact(t, s, def, u, fs, d)
+	}
+}
+
+// scenario is a submitted collective nomination with every ruling met, good facts and a plan.
+type scenario struct {
+	def  domain.Definition
+	s    *stream
+	u    *domain.Unit
+	n    *domain.Nomination
+	fs   *domain.FactSet
+	plan *domain.PlanRef
+}
+
+func newScenario(t *testing.T, nominee domain.Nominee) *scenario {
+	t.Helper()
+	sc := &scenario{def: domain.BuiltinCampaign(), s: newStream(), fs: domain.NewFactSet()}
+	sc.u = activeUnit(t, sc.s, "so-a", domain.UnitDepartment)
+	sc.s.apply(sc.u, must(t)(sc.u.SubmitPlan(sc.def.ID, doc("plan")))...)
+	p, _ := sc.u.Plan(sc.def.ID)
+	sc.plan = &p
+	goodFacts(t, sc.s, sc.def, sc.u, sc.fs)
+	sc.n = submitted(t, sc.s, sc.def, "n1", sc.u, nominee)
+	ruleAll(t, sc.s, sc.def, sc.n)
+	return sc
+}
+
+func (sc *scenario) eval() domain.Eligibility {
+	return domain.Evaluate(sc.def, sc.n, sc.fs, sc.plan)
+}
+
+func TestEvaluateEligible(t *testing.T) {
+	t.Parallel()
+	heads := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phạm Văn C", Position: "Giám đốc", Head: true}
+	tests := []struct {
+		name     string
+		nominee  domain.Nominee
+		criteria int
+	}{
+		{"collective", collective, 13},
+		{"individual", domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị D", Position: "Chuyên viên"}, 7},
+		{"head", heads, 12},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, tt.nominee)
+			if sc.n.State() != domain.StateVerified {
+				t.Fatalf("state %s", sc.n.State())
+			}
+			el := sc.eval()
+			if !el.Eligible || len(el.Reasons) != 0 {
+				t.Fatalf("not eligible: %v", reasonCodes(el))
+			}
+			if len(el.Criteria) != tt.criteria {
+				t.Fatalf("%d criteria judged, want %d", len(el.Criteria), tt.criteria)
+			}
+			for id, c := range el.Criteria {
+				if c.Result != domain.ResultMet || len(c.Events) == 0 {
+					t.Fatalf("%s: %+v", id, c)
+				}
+			}
+			if !reflect.DeepEqual(el, sc.eval()) {
+				t.Fatal("Evaluate is not deterministic")
+			}
+		})
+	}
+}
+
+func TestEvaluateC08Disbursement(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		fact   *domain.FactRecordedData
+		result string
+		codes  []string
+	}{
+		{"97 subjective excludes", &domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(97), Cause: "subjective"},
+			domain.ResultExcluded, []string{"C08:excluded_disbursement_subjective"}},
+		{"97 objective is met", &domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(97), Cause: "objective"}, domain.ResultMet, nil},
+		{"100 is met", &domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(100)}, domain.ResultMet, nil},
+		{"112 is met", &domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(112)}, domain.ResultMet, nil},
+		{"missing is pending", nil, domain.ResultPending, []string{"C08:criterion_pending"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, collective)
+			sc.fs = domain.NewFactSet() // start again without disbursement
+			goodFacts(t, sc.s, sc.def, sc.u, sc.fs)
+			fs := domain.NewFactSet()
+			for _, e := range sc.fs.All() {
+				if e.Data.Fact != "disbursement_pct" {
+					fs.Apply(sc.def.ID, domain.Recorded{ID: e.EventID, Seq: e.Seq, At: e.At, Type: domain.FactRecorded, Data: e.Data})
+				}
+			}
+			sc.fs = fs
+			var id string
+			if tt.fact != nil {
+				id = fact(t, sc.s, sc.def, sc.u, sc.fs, *tt.fact)
+			}
+			el := sc.eval()
+			c := el.Criteria["C08"]
+			if c.Result != tt.result {
+				t.Fatalf("C08 %s (%s), want %s", c.Result, c.Note, tt.result)
+			}
+			if got := reasonCodes(el); !slices.Equal(got, tt.codes) {
+				t.Fatalf("reasons %v, want %v", got, tt.codes)
+			}
+			if el.Eligible != (len(tt.codes) == 0) {
+				t.Fatalf("eligible %v", el.Eligible)
+			}
+			if tt.fact != nil && !slices.Contains(c.Events, id) {
+				t.Fatalf("C08 events %v do not cite %s", c.Events, id)
+			}
+			if tt.result == domain.ResultExcluded {
+				r := el.Reasons[0]
+				if !slices.Equal(r.Events, []string{id}) || r.MessageVI == "" || r.MessageEN == "" || r.Criterion != "C08" {
+					t.Fatalf("reason %+v", r)
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluateC08WithoutCauseIsNotMet(t *testing.T) {
+	t.Parallel()
+	// Facts recorded before causes were required (or by an old schema) carry no cause.
+	sc := newScenario(t, collective)
+	r := sc.s.record(domain.Event{Type: domain.FactRecorded, Data: domain.FactRecordedData{Campaign: sc.def.ID, Fact: "disbursement_pct", Number: f64(90)}})
+	sc.fs.Apply(sc.def.ID, r)
+	el := sc.eval()
+	if el.Criteria["C08"].Result != domain.ResultNotMet || !slices.Equal(reasonCodes(el), []string{"C08:criterion_not_met"}) {
+		t.Fatalf("C08 %+v reasons %v", el.Criteria["C08"], reasonCodes(el))
+	}
+}
+
+func TestEvaluateC13Discipline(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		facts []domain.FactRecordedData
+		codes []string
+	}{
+		{"10% does not exclude", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(10)}}, nil},
+		{"10.5% excludes", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(10.5)}}, []string{"C13:excluded_discipline_staff_hours"}},
+		{"subordinates 10.5% excludes", []domain.FactRecordedData{{Fact: "subordinate_violation_pct", Number: f64(10.5)}}, []string{"C13:excluded_discipline_subordinates"}},
+		{"subordinates 10% does not", []domain.FactRecordedData{{Fact: "subordinate_violation_pct", Number: f64(10)}}, nil},
+		{"one late directive excludes", []domain.FactRecordedData{{Fact: "late_directives", Number: f64(1)}},
+			[]string{"C13:excluded_late_directives"}},
+		{"several exclusions", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(30)}, {Fact: "late_directives", Number: f64(2)}},
+			[]string{"C13:excluded_discipline_staff_hours", "C13:excluded_late_directives"}},
+		{"a correction lifts the exclusion", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(12)}, {Fact: "staff_hours_violation_pct", Number: f64(8)}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, collective)
+			for _, f := range tt.facts {
+				fact(t, sc.s, sc.def, sc.u, sc.fs, f)
+			}
+			el := sc.eval()
+			if got := reasonCodes(el); !slices.Equal(got, tt.codes) {
+				t.Fatalf("reasons %v, want %v (C13 %+v)", got, tt.codes, el.Criteria["C13"])
+			}
+		})
+	}
+	t.Run("pending without any discipline fact", func(t *testing.T) {
+		t.Parallel()
+		sc := newScenario(t, collective)
+		sc.fs = domain.NewFactSet()
+		el := sc.eval()
+		if el.Criteria["C13"].Result != domain.ResultPending {
+			t.Fatalf("C13 %+v", el.Criteria["C13"])
+		}
+	})
+}
+
+func TestEvaluateC12Index(t *testing.T) {
+	t.Parallel()
+	comp := func(c string, v, p float64) domain.FactRecordedData {
+		return domain.FactRecordedData{Fact: "index_component", Index: "PCI", Component: c, Number: f64(v), Previous: f64(p)}
+	}
+	tests := []struct {
+		name   string
+		facts  []domain.FactRecordedData
+		result string
+	}{
+		{"improved", []domain.FactRecordedData{comp("a", 7, 6)}, domain.ResultMet},
+		{"one equal is not improved", []domain.FactRecordedData{comp("a", 7, 6), comp("b", 5, 5)}, domain.ResultNotMet},
+		{"not published keeps it pending", []domain.FactRecordedData{comp("a", 7, 6), {Fact: "index_component", Index: "SIPAS", Component: "s", Status: "not_published"}}, domain.ResultPending},
+		{"published later supersedes", []domain.FactRecordedData{{Fact: "index_component", Index: "SIPAS", Component: "s", Status: "not_published"}, {Fact: "index_component", Index: "SIPAS", Component: "s", Number: f64(80), Previous: f64(75)}}, domain.ResultMet},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, collective)
+			for _, f := range tt.facts {
+				fact(t, sc.s, sc.def, sc.u, sc.fs, f)
+			}
+			if got := sc.eval().Criteria["C12"].Result; got != tt.result {
+				t.Fatalf("C12 %s, want %s", got, tt.result)
+			}
+		})
+	}
+	t.Run("none recorded is pending", func(t *testing.T) {
+		t.Parallel()
+		sc := newScenario(t, collective)
+		sc.fs = domain.NewFactSet()
+		if got := sc.eval().Criteria["C12"].Result; got != domain.ResultPending {
+			t.Fatalf("C12 %s", got)
+		}
+	})
+}
+
+func TestHeadCriteriaFollowUnitFacts(t *testing.T) {
+	t.Parallel()
+	head := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phạm Văn C", Position: "Giám đốc", Head: true}
+	plain := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị D", Position: "Chuyên viên"}
+	sc := newScenario(t, head)
+	// The collective of the same unit is judged from the same facts.
+	coll := submitted(t, sc.s, sc.def, "n2", sc.u, collective)
+	ruleAll(t, sc.s, sc.def, coll)
+	staff := submitted(t, sc.s, sc.def, "n3", sc.u, plain)
+	ruleAll(t, sc.s, sc.def, staff)
+
+	rating := fact(t, sc.s, sc.def, sc.u, sc.fs, domain.FactRecordedData{Fact: "par_rating", Text: "Khá"})
+	for _, tc := range []struct {
+		n         *domain.Nomination
+		criterion string
+	}{{sc.n, "H01"}, {coll, "C04"}} {
+		el := domain.Evaluate(sc.def, tc.n, sc.fs, sc.plan)
+		c := el.Criteria[tc.criterion]
+		if c.Result != domain.ResultNotMet || !slices.Equal(c.Events, []string{rating}) || el.Eligible {
+			t.Fatalf("%s after Khá: %+v eligible %v", tc.criterion, c, el.Eligible)
+		}
+	}
+	if el := domain.Evaluate(sc.def, staff, sc.fs, sc.plan); !el.Eligible {
+		t.Fatalf("a non-head individual does not depend on the unit's rating: %v", reasonCodes(el))
+	}
+	fact(t, sc.s, sc.def, sc.u, sc.fs, domain.FactRecordedData{Fact: "late_directives", Number: f64(2)})
+	el := domain.Evaluate(sc.def, sc.n, sc.fs, sc.plan)
+	if got := reasonCodes(el); !slices.Equal(got, []string{"H01:criterion_not_met", "H03:criterion_not_met"}) {
+		t.Fatalf("head reasons %v", got)
+	}
+	// One corrected fact re-judges both the collective and its head.
+	fact(t, sc.s, sc.def, sc.u, sc.fs, domain.FactRecordedData{Fact: "par_rating", Text: "Tốt"})
+	fact(t, sc.s, sc.def, sc.u, sc.fs, domain.FactRecordedData{Fact: "late_directives", Number: f64(0)})
+	if el := sc.eval(); !el.Eligible {
+		t.Fatalf("head after correction: %v", reasonCodes(el))
+	}
+	if el := domain.Evaluate(sc.def, coll, sc.fs, sc.plan); !el.Eligible {
+		t.Fatalf("collective after correction: %v", reasonCodes(el))
+	}
+	// H02 reads the plan literally: an objective shortfall is not 100%.
+	fact(t, sc.s, sc.def, sc.u, sc.fs, domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(95), Cause: "objective"})
+	if got := reasonCodes(sc.eval()); !slices.Equal(got, []string{"H02:criterion_not_met"}) {
+		t.Fatalf("head with objective shortfall: %v", got)
+	}
+	if el := domain.Evaluate(sc.def, coll, sc.fs, sc.plan); !el.Eligible {
+		t.Fatalf("collective with objective shortfall: %v", reasonCodes(el))
+	}
+}
+
+func TestEvaluateWorkflowReasons(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	t.Run("draft lists what is missing", func(t *testing.T) {
+		t.Parallel()
+		s := newStream()
+		u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+		n := draft(t, s, def, "n1", u, collective)
+		fs := domain.NewFactSet()
+		goodFacts(t, s, def, u, fs)
+		el := domain.Evaluate(def, n, fs, nil)
+		want := []string{"dossier_incomplete", "not_submitted", "plan_missing"}
+		for _, c := range []string{"C01", "C02", "C03", "C05", "C06", "C07", "C09", "C10"} {
+			want = append(want, c+":criterion_pending")
+		}
+		if got := reasonCodes(el); !slices.Equal(got, want) {
+			t.Fatalf("reasons %v, want %v", got, want)
+		}
+		if !slices.Equal(el.Reasons[1].Events, []string{n.OpenedEvent()}) || !slices.Equal(el.Reasons[0].Events, []string{n.OpenedEvent()}) {
+			t.Fatalf("the opened event is cited: %+v", el.Reasons[:2])
+		}
+	})
+	states := []struct {
+		name  string
+		do    func(n *domain.Nomination) ([]domain.Event, error)
+		codes []string
+		event func(n *domain.Nomination) string
+	}{
+		{"on hold", func(n *domain.Nomination) ([]domain.Event, error) { return n.Hold("thanh tra") }, []string{"on_hold"}, (*domain.Nomination).HoldEvent},
+		{"returned", func(n *domain.Nomination) ([]domain.Event, error) { return n.Return("bổ sung") }, []string{"returned"}, (*domain.Nomination).LastReturn},
+		{"withdrawn", func(n *domain.Nomination) ([]domain.Event, error) { return n.Withdraw("rút") }, []string{"withdrawn"}, (*domain.Nomination).WithdrawEvent},
+	}
+	for _, tt := range states {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, collective)
+			sc.s.apply(sc.n, must(t)(tt.do(sc.n))...)
+			el := sc.eval()
+			if got := reasonCodes(el); !slices.Equal(got, tt.codes) || el.Eligible {
+				t.Fatalf("reasons %v, want %v", got, tt.codes)
+			}
+			if !slices.Equal(el.Reasons[0].Events, []string{tt.event(sc.n)}) {
+				t.Fatalf("events %v", el.Reasons[0].Events)
+			}
+		})
+	}
+	t.Run("failed vote cites the vote", func(t *testing.T) {
+		t.Parallel()
+		s := newStream()
+		u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+		n := draft(t, s, def, "n1", u, collective)
+		ids := s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-02", Members: 9, Present: 9, Approve: 6}, def))...)
+		el := domain.Evaluate(def, n, domain.NewFactSet(), nil)
+		for _, r := range el.Reasons {
+			if r.Code == "council_vote_failed" {
+				if !slices.Equal(r.Events, ids) {
+					t.Fatalf("events %v, want %v", r.Events, ids)
+				}
+				return
+			}
+		}
+		t.Fatalf("no council_vote_failed in %v", reasonCodes(el))
+	})
+	t.Run("a not met ruling cites the ruling", func(t *testing.T) {
+		t.Parallel()
+		sc := newScenario(t, collective)
+		ids := sc.s.apply(sc.n, must(t)(sc.n.Rule(sc.def, "C06", domain.ResultNotMet, "chưa đạt Đề án 06", nil))...)
+		el := sc.eval()
+		if got := reasonCodes(el); !slices.Equal(got, []string{"C06:criterion_not_met"}) {
+			t.Fatalf("reasons %v", got)
+		}
+		if !slices.Equal(el.Reasons[0].Events, ids[:1]) || el.Criteria["C06"].Note != "chưa đạt Đề án 06" {
+			t.Fatalf("reason %+v, criterion %+v", el.Reasons[0], el.Criteria["C06"])
+		}
+	})
+}
+
+func TestFactSetMerge(t *testing.T) {
+	t.Parallel()
+	const c = "camp"
+	rec := func(id string, seq uint64, fact string, v float64) domain.Recorded {
+		return domain.Recorded{ID: id, Seq: seq, Type: domain.FactRecorded, Data: domain.FactRecordedData{Campaign: c, Fact: fact, Number: f64(v)}}
+	}
+	a, b := domain.NewFactSet(), domain.NewFactSet()
+	a.Apply(c, rec("a1", 1, "women_pct", 60))
+	a.Apply(c, rec("a2", 5, "late_dossiers", 3))
+	b.Apply(c, rec("b1", 3, "women_pct", 75))
+	b.Apply(c, rec("b2", 2, "late_dossiers", 0))
+	b.Apply("other", domain.Recorded{ID: "x", Seq: 9, Data: domain.FactRecordedData{Campaign: "other2", Fact: "women_pct", Number: f64(1)}})
+	a.Apply(c, rec("old", 0, "women_pct", 10)) // applied out of order: lower seq is ignored
+	a.Merge(b)
+	if v, _ := a.Number(c, "women_pct"); v != 75 {
+		t.Fatalf("women_pct %v, want the later 75", v)
+	}
+	if v, _ := a.Number(c, "late_dossiers"); v != 3 {
+		t.Fatalf("late_dossiers %v, want the later 3", v)
+	}
+	if a.Len() != 2 {
+		t.Fatalf("len %d", a.Len())
+	}
+}

@@ -1,0 +1,87 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInvalidID is wrapped by every error about an identifier that may not reach a subject.
+var ErrInvalidID = errors.New("invalid id")
+
+// ErrUnknownEventType is wrapped by Decode when the event type is not part of the catalogue.
+var ErrUnknownEventType = errors.New("unknown event type")
+
+// ErrInvalidDefinition is wrapped by every *DefinitionError.
+var ErrInvalidDefinition = errors.New("invalid campaign definition")
+
+// ErrRule is matched (errors.Is) by every *RuleError: a business rule refused a command.
+var ErrRule = errors.New("business rule refused")
+
+// ErrInvalidTransition is matched (errors.Is) by every *TransitionError: the aggregate's
+// state does not allow the action.
+var ErrInvalidTransition = errors.New("invalid state transition")
+
+// RuleError is a refusal by a business rule. Code is stable (an API contract); Message is
+// English and MessageVI Vietnamese; Missing lists what is missing when the code is
+// dossier_incomplete.
+type RuleError struct {
+	Code      string   `json:"code"`
+	Message   string   `json:"message"`
+	MessageVI string   `json:"message_vi"`
+	Missing   []string `json:"missing,omitempty"`
+}
+
+// Error returns the code followed by the English message.
+func (e *RuleError) Error() string {
+	msg := e.Code + ": " + e.Message
+	if len(e.Missing) > 0 && !strings.Contains(e.Message, strings.Join(e.Missing, ", ")) {
+		msg += " (missing: " + strings.Join(e.Missing, ", ") + ")"
+	}
+	return msg
+}
+
+// Is reports whether target is ErrRule, so that errors.Is(err, ErrRule) matches any rule
+// refusal.
+func (e *RuleError) Is(target error) bool { return target == ErrRule }
+
+// ruleErr builds a *RuleError.
+func ruleErr(code, en, vi string) *RuleError {
+	return &RuleError{Code: code, Message: en, MessageVI: vi}
+}
+
+// TransitionError is a refused state transition: Action is not allowed in state From.
+type TransitionError struct {
+	From   State
+	Action string
+}
+
+// Error describes the refused transition.
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("cannot %s a nomination in state %q", e.Action, e.From)
+}
+
+// Is reports whether target is ErrInvalidTransition.
+func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
+
+// DefinitionError names the field of a campaign definition that is invalid, such as
+// `criteria[3].rule.fact`, and the problem with it. It wraps ErrInvalidDefinition.
+type DefinitionError struct {
+	Field   string
+	Problem string
+}
+
+// Error returns "field: problem".
+func (e *DefinitionError) Error() string {
+	if e.Field == "" {
+		return "campaign definition: " + e.Problem
+	}
+	return "campaign definition: " + e.Field + ": " + e.Problem
+}
+
+// Unwrap returns ErrInvalidDefinition.
+func (e *DefinitionError) Unwrap() error { return ErrInvalidDefinition }
+
+func defErr(field, format string, args ...any) *DefinitionError {
+	return &DefinitionError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}

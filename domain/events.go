@@ -1,0 +1,277 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Event types of the unit aggregate.
+const (
+	// UnitRegistered records a new unit (UnitRegisteredData).
+	UnitRegistered = "unit.registered"
+	// PlanSubmitted records the unit's emulation plan for a campaign (PlanSubmittedData).
+	PlanSubmitted = "unit.plan_submitted"
+	// FactRecorded records a verified fact about the unit (FactRecordedData, schema 2).
+	FactRecorded = "unit.fact_recorded"
+	// UnitMergedEvent records, on a source unit, that it merged into a successor (UnitMergedData).
+	UnitMergedEvent = "unit.merged"
+	// UnitAbsorbed records, on the successor, the units it absorbed (UnitAbsorbedData).
+	UnitAbsorbed = "unit.absorbed"
+)
+
+// Event types of the nomination aggregate.
+const (
+	// NominationOpened opens a nomination (NominationOpenedData).
+	NominationOpened = "nomination.opened"
+	// DocumentAttached attaches a dossier document (DocumentAttachedData).
+	DocumentAttached = "nomination.document_attached"
+	// CouncilVoteRecorded records the unit council's vote (CouncilVoteData).
+	CouncilVoteRecorded = "nomination.council_vote_recorded"
+	// NominationSubmitted submits the dossier (SubmittedData).
+	NominationSubmitted = "nomination.submitted"
+	// ReviewStarted marks the start of the review (ReviewStartedData).
+	ReviewStarted = "nomination.review_started"
+	// CriterionRuled records a reviewer's ruling on a criterion (CriterionRuledData).
+	CriterionRuled = "nomination.criterion_ruled"
+	// NominationVerified marks every ruled criterion met (VerifiedData).
+	NominationVerified = "nomination.verified"
+	// ReviewReopened sends a verified nomination back under review (ReviewReopenedData).
+	ReviewReopened = "nomination.review_reopened"
+	// NominationReturned returns the dossier for amendment (ReasonData).
+	NominationReturned = "nomination.returned"
+	// NominationWithdrawn withdraws the nomination (ReasonData).
+	NominationWithdrawn = "nomination.withdrawn"
+	// NominationHeld puts the nomination on hold (ReasonData).
+	NominationHeld = "nomination.held"
+	// NominationReleased releases a hold (ReasonData).
+	NominationReleased = "nomination.released"
+	// NominationAwarded records the award on the nomination (NominationAwardedData).
+	NominationAwarded = "nomination.awarded"
+	// NominationAwardRevoked records the revocation on the nomination (NominationAwardRevokedData).
+	NominationAwardRevoked = "nomination.award_revoked"
+	// NominationTransferred moves the nomination to a successor unit (TransferredData).
+	NominationTransferred = "nomination.transferred"
+)
+
+// Event types of the campaign aggregate.
+const (
+	// CampaignLaunched launches a campaign (CampaignLaunchedData).
+	CampaignLaunched = "campaign.launched"
+	// CampaignRevised records a new version of the definition (CampaignRevisedData).
+	CampaignRevised = "campaign.revised"
+	// DeadlineSet sets or moves the nomination deadline (DeadlineSetData).
+	DeadlineSet = "campaign.deadline_set"
+	// AwardGranted grants an award within the quota (AwardGrantedData).
+	AwardGranted = "campaign.award_granted"
+	// AwardRevoked revokes an award and frees its place (AwardRevokedData).
+	AwardRevoked = "campaign.award_revoked"
+)
+
+// Event types of the registry aggregate.
+const (
+	// UserRegistered registers a user (UserRegisteredData).
+	UserRegistered = "registry.user_registered"
+	// UserDisabled disables a user (UserDisabledData).
+	UserDisabled = "registry.user_disabled"
+)
+
+// Role is a user's role in the API.
+type Role string
+
+// Roles.
+const (
+	// RoleAdmin is the Department of Home Affairs administrator.
+	RoleAdmin Role = "admin"
+	// RoleClerk is the emulation officer of one unit.
+	RoleClerk Role = "clerk"
+	// RoleReviewer is a Department of Home Affairs specialist.
+	RoleReviewer Role = "reviewer"
+	// RoleCouncil is the secretary of the provincial council.
+	RoleCouncil Role = "council"
+	// RoleAuditor is the inspectorate: reads everything, writes nothing.
+	RoleAuditor Role = "auditor"
+	// RoleSystem is the engine itself (bootstrap, migrations); it is never registered.
+	RoleSystem Role = "system"
+)
+
+// Valid reports whether r is a known role (including RoleSystem).
+func (r Role) Valid() bool {
+	switch r {
+	case RoleAdmin, RoleClerk, RoleReviewer, RoleCouncil, RoleAuditor, RoleSystem:
+		return true
+	}
+	return false
+}
+
+// Actor is who caused an event.
+type Actor struct {
+	User string `json:"user"`
+	Role Role   `json:"role"`
+}
+
+// Event is a new event returned by a decision: its type and its payload value (not a
+// pointer).
+type Event struct {
+	Type string
+	Data any
+}
+
+// Recorded is an event as read back from the store, with its payload already decoded to
+// the payload value type. Seq is the stream sequence; At is the recorded time.
+type Recorded struct {
+	ID    string
+	Type  string
+	Seq   uint64
+	At    time.Time
+	Actor Actor
+	Data  any
+}
+
+// EventSpec describes one event type's current schema Version and the Upcasters that
+// turn an older version's JSON into the next one (key: the version upcast from).
+type EventSpec struct {
+	Type      string
+	Version   int
+	Upcasters map[int]func([]byte) ([]byte, error)
+}
+
+// eventTypes lists every event type, in catalogue order.
+func eventTypes() []string {
+	return []string{
+		UnitRegistered, PlanSubmitted, FactRecorded, UnitMergedEvent, UnitAbsorbed,
+		NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
+		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
+		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
+		CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked,
+		UserRegistered, UserDisabled,
+	}
+}
+
+// EventSpecs returns the schema of every event type: version 1 for all except
+// unit.fact_recorded, at version 2 with an upcaster from version 1 (which named the fact
+// "name" and carried its value in "value").
+func EventSpecs() []EventSpec {
+	types := eventTypes()
+	out := make([]EventSpec, 0, len(types))
+	for _, t := range types {
+		spec := EventSpec{Type: t, Version: 1}
+		if t == FactRecorded {
+			spec.Version = 2
+			spec.Upcasters = map[int]func([]byte) ([]byte, error){1: UpcastFactRecordedV1}
+		}
+		out = append(out, spec)
+	}
+	return out
+}
+
+// UpcastFactRecordedV1 turns a version 1 unit.fact_recorded payload
+// {"campaign","name","value"} into version 2: "name" becomes "fact", and "value" becomes
+// "number" when it is a JSON number or "text" when it is a string. Other fields are kept.
+func UpcastFactRecordedV1(data []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("upcasting %s v1: %w", FactRecorded, err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("upcasting %s v1: payload is null", FactRecorded)
+	}
+	if name, ok := m["name"]; ok {
+		if _, has := m["fact"]; !has {
+			m["fact"] = name
+		}
+		delete(m, "name")
+	}
+	if v, ok := m["value"]; ok {
+		delete(m, "value")
+		trimmed := bytes.TrimSpace(v)
+		switch {
+		case len(trimmed) == 0 || string(trimmed) == "null":
+		case trimmed[0] == '"':
+			var s string
+			if err := json.Unmarshal(trimmed, &s); err != nil {
+				return nil, fmt.Errorf("upcasting %s v1: value: %w", FactRecorded, err)
+			}
+			// A v1 number sometimes travelled as a string; keep it a number when it parses.
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				m["number"] = json.RawMessage(strconv.FormatFloat(f, 'g', -1, 64))
+			} else {
+				m["text"] = trimmed
+			}
+		default:
+			var f float64
+			if err := json.Unmarshal(trimmed, &f); err != nil {
+				return nil, fmt.Errorf("upcasting %s v1: value: %w", FactRecorded, err)
+			}
+			m["number"] = trimmed
+		}
+	}
+	return json.Marshal(m)
+}
+
+// Decode turns an event's JSON payload (at the current schema version) into its payload
+// value. Unknown fields are tolerated (forward compatibility); invalid JSON is an error.
+// An unknown type yields an error wrapping ErrUnknownEventType.
+func Decode(eventType string, data []byte) (any, error) {
+	switch eventType {
+	case UnitRegistered:
+		return decodeAs[UnitRegisteredData](eventType, data)
+	case PlanSubmitted:
+		return decodeAs[PlanSubmittedData](eventType, data)
+	case FactRecorded:
+		return decodeAs[FactRecordedData](eventType, data)
+	case UnitMergedEvent:
+		return decodeAs[UnitMergedData](eventType, data)
+	case UnitAbsorbed:
+		return decodeAs[UnitAbsorbedData](eventType, data)
+	case NominationOpened:
+		return decodeAs[NominationOpenedData](eventType, data)
+	case DocumentAttached:
+		return decodeAs[DocumentAttachedData](eventType, data)
+	case CouncilVoteRecorded:
+		return decodeAs[CouncilVoteData](eventType, data)
+	case NominationSubmitted:
+		return decodeAs[SubmittedData](eventType, data)
+	case ReviewStarted:
+		return decodeAs[ReviewStartedData](eventType, data)
+	case CriterionRuled:
+		return decodeAs[CriterionRuledData](eventType, data)
+	case NominationVerified:
+		return decodeAs[VerifiedData](eventType, data)
+	case ReviewReopened:
+		return decodeAs[ReviewReopenedData](eventType, data)
+	case NominationReturned, NominationWithdrawn, NominationHeld, NominationReleased:
+		return decodeAs[ReasonData](eventType, data)
+	case NominationAwarded:
+		return decodeAs[NominationAwardedData](eventType, data)
+	case NominationAwardRevoked:
+		return decodeAs[NominationAwardRevokedData](eventType, data)
+	case NominationTransferred:
+		return decodeAs[TransferredData](eventType, data)
+	case CampaignLaunched:
+		return decodeAs[CampaignLaunchedData](eventType, data)
+	case CampaignRevised:
+		return decodeAs[CampaignRevisedData](eventType, data)
+	case DeadlineSet:
+		return decodeAs[DeadlineSetData](eventType, data)
+	case AwardGranted:
+		return decodeAs[AwardGrantedData](eventType, data)
+	case AwardRevoked:
+		return decodeAs[AwardRevokedData](eventType, data)
+	case UserRegistered:
+		return decodeAs[UserRegisteredData](eventType, data)
+	case UserDisabled:
+		return decodeAs[UserDisabledData](eventType, data)
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, eventType)
+}
+
+func decodeAs[T any](eventType string, data []byte) (any, error) {
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", eventType, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,348 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Fact names (FactRecordedData.Fact).
+const (
+	// FactParRating is the unit's CCHC assessment rating: Tốt, Khá, Trung bình or Yếu.
+	FactParRating = "par_rating"
+	// FactParIndexScore is the unit's PAR INDEX score, 0–100 (a ranking key).
+	FactParIndexScore = "par_index_score"
+	// FactDisbursementPct is the share of public investment disbursed, 0–1000 percent.
+	FactDisbursementPct = "disbursement_pct"
+	// FactLateDossiers is the number of late administrative-procedure dossiers.
+	FactLateDossiers = "late_dossiers"
+	// FactBacklogDossiers is the number of backlogged administrative-procedure dossiers.
+	FactBacklogDossiers = "backlog_dossiers"
+	// FactLateDirectives is the number of directive documents not completed on time.
+	FactLateDirectives = "late_directives"
+	// FactIndexComponent is one component score of PAR_INDEX, PCI, PAPI or SIPAS.
+	FactIndexComponent = "index_component"
+	// FactStaffHoursViolationPct is the share of staff not keeping working hours, 0–100.
+	FactStaffHoursViolationPct = "staff_hours_violation_pct"
+	// FactSubordinateViolationPct is the share of subordinate units violating discipline, 0–100.
+	FactSubordinateViolationPct = "subordinate_violation_pct"
+	// FactOnlineServicePct is the achievement of online public-service targets, 0–100 percent.
+	FactOnlineServicePct = "online_service_pct"
+	// FactWomenPct is the share of women among the unit's staff, 0–100 (ranking priority).
+	FactWomenPct = "women_pct"
+)
+
+// Fact causes (FactRecordedData.Cause) and statuses (FactRecordedData.Status).
+const (
+	// CauseSubjective is a shortfall for a subjective cause (lý do chủ quan).
+	CauseSubjective = "subjective"
+	// CauseObjective is a shortfall for an objective cause (lý do khách quan).
+	CauseObjective = "objective"
+	// StatusNotPublished marks an index component whose result is not yet published.
+	StatusNotPublished = "not_published"
+)
+
+type factType int
+
+const (
+	factText factType = iota
+	factNumber
+	factInteger
+	factIndex
+)
+
+type factSpec struct {
+	typ      factType
+	min, max float64
+	values   []string
+}
+
+func (s factSpec) allows(text string) bool {
+	for _, v := range s.values {
+		if v == text {
+			return true
+		}
+	}
+	return false
+}
+
+// factCatalogue returns the known facts and how they are validated.
+func factCatalogue() map[string]factSpec {
+	pct := factSpec{typ: factNumber, min: 0, max: 100}
+	count := factSpec{typ: factInteger, min: 0, max: math.MaxInt32}
+	return map[string]factSpec{
+		FactParRating:               {typ: factText, values: []string{"Tốt", "Khá", "Trung bình", "Yếu"}},
+		FactParIndexScore:           pct,
+		FactDisbursementPct:         {typ: factNumber, min: 0, max: 1000},
+		FactLateDossiers:            count,
+		FactBacklogDossiers:         count,
+		FactLateDirectives:          count,
+		FactIndexComponent:          {typ: factIndex, values: []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}},
+		FactStaffHoursViolationPct:  pct,
+		FactSubordinateViolationPct: pct,
+		FactOnlineServicePct:        pct,
+		FactWomenPct:                pct,
+	}
+}
+
+// FactNames returns the names of every known fact, sorted.
+func FactNames() []string {
+	cat := factCatalogue()
+	out := make([]string, 0, len(cat))
+	for k := range cat {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func invalidFact(field, en, vi string) *RuleError {
+	return ruleErr("invalid_fact", field+": "+en, field+": "+vi)
+}
+
+func finite(p *float64) bool { return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0) }
+
+// ValidateFact checks a fact before it is recorded and returns a *RuleError with code
+// invalid_fact whose message names the offending field.
+func ValidateFact(d FactRecordedData) error {
+	if err := ValidateID(d.Campaign); err != nil {
+		return invalidFact("campaign", err.Error(), "mã đợt thi đua không hợp lệ")
+	}
+	spec, ok := factCatalogue()[d.Fact]
+	if !ok {
+		return invalidFact("fact", fmt.Sprintf("unknown fact %q (known: %s)", d.Fact, strings.Join(FactNames(), ", ")),
+			fmt.Sprintf("không có loại số liệu %q", d.Fact))
+	}
+	if spec.typ != factIndex {
+		switch {
+		case d.Index != "":
+			return invalidFact("index", "only index_component facts have an index", "chỉ số liệu index_component có bộ chỉ số")
+		case d.Component != "":
+			return invalidFact("component", "only index_component facts have a component", "chỉ số liệu index_component có chỉ số thành phần")
+		case d.Previous != nil:
+			return invalidFact("previous", "only index_component facts have a previous value", "chỉ số liệu index_component có điểm năm trước")
+		case d.Status != "":
+			return invalidFact("status", "only index_component facts have a status", "chỉ số liệu index_component có trạng thái")
+		}
+	}
+	switch spec.typ {
+	case factText:
+		if d.Number != nil {
+			return invalidFact("number", fmt.Sprintf("fact %s takes a text value, not a number", d.Fact), fmt.Sprintf("số liệu %s là văn bản, không phải số", d.Fact))
+		}
+		if !spec.allows(d.Text) {
+			return invalidFact("text", fmt.Sprintf("%q is not one of %s", d.Text, strings.Join(spec.values, ", ")),
+				fmt.Sprintf("%q không thuộc %s", d.Text, strings.Join(spec.values, ", ")))
+		}
+	case factNumber, factInteger:
+		if d.Text != "" {
+			return invalidFact("text", fmt.Sprintf("fact %s takes a number, not a text", d.Fact), fmt.Sprintf("số liệu %s phải là số", d.Fact))
+		}
+		if !finite(d.Number) {
+			return invalidFact("number", fmt.Sprintf("fact %s needs a finite number", d.Fact), fmt.Sprintf("số liệu %s cần một giá trị số", d.Fact))
+		}
+		v := *d.Number
+		if v < spec.min || v > spec.max {
+			return invalidFact("number", fmt.Sprintf("%g is outside %g–%g", v, spec.min, spec.max), fmt.Sprintf("%g nằm ngoài khoảng %g–%g", v, spec.min, spec.max))
+		}
+		if spec.typ == factInteger && v != math.Trunc(v) {
+			return invalidFact("number", fmt.Sprintf("fact %s must be a whole number, got %g", d.Fact, v), fmt.Sprintf("số liệu %s phải là số nguyên", d.Fact))
+		}
+	case factIndex:
+		if d.Text != "" {
+			return invalidFact("text", "an index component takes numbers, not a text", "chỉ số thành phần không nhận giá trị văn bản")
+		}
+		if !spec.allows(d.Index) {
+			return invalidFact("index", fmt.Sprintf("%q is not one of %s", d.Index, strings.Join(spec.values, ", ")),
+				fmt.Sprintf("%q không thuộc %s", d.Index, strings.Join(spec.values, ", ")))
+		}
+		if strings.TrimSpace(d.Component) == "" || len(d.Component) > 300 {
+			return invalidFact("component", "a component name of 1 to 300 bytes is required", "cần tên chỉ số thành phần")
+		}
+		switch d.Status {
+		case StatusNotPublished:
+			if d.Number != nil || d.Previous != nil {
+				return invalidFact("status", "a component not yet published has no number or previous value", "chỉ số chưa công bố thì không có điểm")
+			}
+		case "":
+			if !finite(d.Number) {
+				return invalidFact("number", "a published component needs this year's number", "cần điểm năm nay của chỉ số thành phần")
+			}
+			if !finite(d.Previous) {
+				return invalidFact("previous", "a published component needs last year's number", "cần điểm năm trước của chỉ số thành phần")
+			}
+		default:
+			return invalidFact("status", fmt.Sprintf("%q is not \"\" or %q", d.Status, StatusNotPublished), fmt.Sprintf("trạng thái %q không hợp lệ", d.Status))
+		}
+	}
+	switch d.Cause {
+	case "", CauseSubjective, CauseObjective:
+	default:
+		return invalidFact("cause", fmt.Sprintf("%q is not subjective or objective", d.Cause), fmt.Sprintf("nguyên nhân %q không hợp lệ (subjective, objective)", d.Cause))
+	}
+	if d.Fact == FactDisbursementPct && *d.Number < 100 && d.Cause == "" {
+		return invalidFact("cause", "a disbursement below 100% needs its cause: subjective or objective",
+			"giải ngân chưa đạt 100% phải nêu lý do: chủ quan (subjective) hay khách quan (objective)")
+	}
+	if len(d.Note) > 2000 {
+		return invalidFact("note", "at most 2000 bytes", "ghi chú tối đa 2000 ký tự")
+	}
+	if d.Document != nil && d.Document.SHA256 == "" {
+		return invalidFact("document", "a cited document needs its sha256", "tài liệu dẫn chứng thiếu mã SHA-256")
+	}
+	return nil
+}
+
+// FactEntry is one recorded fact with the event that recorded it.
+type FactEntry struct {
+	Data    FactRecordedData
+	EventID string
+	At      time.Time
+	Seq     uint64
+}
+
+type factKey struct {
+	campaign, fact, index, component string
+}
+
+// FactSet holds the latest fact per (campaign, fact, index, component) of a unit (and of
+// the units whose history it inherits), as of a moment. Build it with NewFactSet.
+type FactSet struct {
+	facts map[factKey]FactEntry
+}
+
+// NewFactSet returns an empty fact set.
+func NewFactSet() *FactSet { return &FactSet{facts: map[factKey]FactEntry{}} }
+
+func keyOf(d FactRecordedData) factKey {
+	return factKey{campaign: d.Campaign, fact: d.Fact, index: d.Index, component: d.Component}
+}
+
+// Apply records a unit.fact_recorded event of the campaign (campaign "" accepts every
+// campaign); other events are ignored. A later fact for the same key supersedes an earlier
+// one; an event with a lower Seq than the one held is ignored.
+func (s *FactSet) Apply(campaign string, r Recorded) {
+	d, ok := r.Data.(FactRecordedData)
+	if !ok || (campaign != "" && d.Campaign != campaign) {
+		return
+	}
+	if s.facts == nil {
+		s.facts = map[factKey]FactEntry{}
+	}
+	k := keyOf(d)
+	if cur, ok := s.facts[k]; ok && cur.Seq > r.Seq {
+		return
+	}
+	s.facts[k] = FactEntry{Data: d, EventID: r.ID, At: r.At, Seq: r.Seq}
+}
+
+// Merge adds the facts of other (a predecessor's, for a successor that inherits them);
+// for the same key the one recorded later (higher Seq) wins, s's own on a tie.
+func (s *FactSet) Merge(other *FactSet) {
+	if other == nil {
+		return
+	}
+	if s.facts == nil {
+		s.facts = map[factKey]FactEntry{}
+	}
+	for k, e := range other.facts {
+		if cur, ok := s.facts[k]; !ok || e.Seq > cur.Seq {
+			s.facts[k] = e
+		}
+	}
+}
+
+// Get returns the latest fact of that name (not an index component) in the campaign.
+func (s *FactSet) Get(campaign, fact string) (FactEntry, bool) {
+	if s == nil {
+		return FactEntry{}, false
+	}
+	e, ok := s.facts[factKey{campaign: campaign, fact: fact}]
+	return e, ok
+}
+
+// Number returns the latest numeric value of the fact in the campaign.
+func (s *FactSet) Number(campaign, fact string) (float64, bool) {
+	e, ok := s.Get(campaign, fact)
+	if !ok || e.Data.Number == nil {
+		return 0, false
+	}
+	return *e.Data.Number, true
+}
+
+// Components returns the latest index_component facts of the campaign, ordered by index
+// and component.
+func (s *FactSet) Components(campaign string) []FactEntry {
+	var out []FactEntry
+	if s == nil {
+		return out
+	}
+	for k, e := range s.facts {
+		if k.campaign == campaign && k.fact == FactIndexComponent {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Data.Index != out[j].Data.Index {
+			return out[i].Data.Index < out[j].Data.Index
+		}
+		return out[i].Data.Component < out[j].Data.Component
+	})
+	return out
+}
+
+// All returns every fact held, ordered by campaign, fact, index and component.
+func (s *FactSet) All() []FactEntry {
+	var keys []factKey
+	if s == nil {
+		return nil
+	}
+	for k := range s.facts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.campaign != b.campaign {
+			return a.campaign < b.campaign
+		}
+		if a.fact != b.fact {
+			return a.fact < b.fact
+		}
+		if a.index != b.index {
+			return a.index < b.index
+		}
+		return a.component < b.component
+	})
+	out := make([]FactEntry, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, s.facts[k])
+	}
+	return out
+}
+
+// Len returns the number of facts held.
+func (s *FactSet) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.facts)
+}
+
+// improved reports whether a published component improved on the previous year.
+func improved(d FactRecordedData) bool {
+	return d.Status == "" && d.Number != nil && d.Previous != nil && *d.Number > *d.Previous
+}
+
+// CountImproved returns how many index components of the campaign improved on the
+// previous year (a ranking key).
+func CountImproved(facts *FactSet, campaign string) int {
+	n := 0
+	for _, e := range facts.Components(campaign) {
+		if improved(e.Data) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,49 @@
+package domain
+
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Aggregate kinds: the second token of an aggregate's subject (thidua.<kind>.<id>).
+const (
+	// KindUnit is the aggregate kind of an organisational unit.
+	KindUnit = "unit"
+	// KindNomination is the aggregate kind of a nomination.
+	KindNomination = "nomination"
+	// KindCampaign is the aggregate kind of a campaign.
+	KindCampaign = "campaign"
+	// KindRegistry is the aggregate kind of the user registry (one aggregate, id RegistryID).
+	KindRegistry = "registry"
+)
+
+// RegistryID is the id of the one user registry aggregate.
+const RegistryID = "users"
+
+// MaxIDLength is the longest id, in bytes, that ValidateID accepts.
+const MaxIDLength = 128
+
+// ValidateID checks an id that reaches a NATS subject: 1 to 128 bytes of valid UTF-8,
+// without '.', '*', '>', '/', whitespace or control characters. The error wraps
+// ErrInvalidID and names the id and the offending character.
+func ValidateID(s string) error {
+	if s == "" {
+		return fmt.Errorf("%w: the id is empty", ErrInvalidID)
+	}
+	if len(s) > MaxIDLength {
+		return fmt.Errorf("%w: %.40q… is %d bytes long (at most %d)", ErrInvalidID, s, len(s), MaxIDLength)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidID, s)
+	}
+	for i, r := range s {
+		switch {
+		case r == '.' || r == '*' || r == '>' || r == '/':
+			return fmt.Errorf("%w: %q contains %q at byte %d", ErrInvalidID, s, r, i)
+		case unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError:
+			return fmt.Errorf("%w: %q contains whitespace or control character %U at byte %d", ErrInvalidID, s, r, i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,684 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// State is a nomination's workflow state.
+type State string
+
+// Nomination states.
+const (
+	// StateDraft is a nomination being prepared by the unit's clerk.
+	StateDraft State = "draft"
+	// StateSubmitted is a submitted dossier awaiting review.
+	StateSubmitted State = "submitted"
+	// StateUnderReview is a dossier a reviewer has started ruling on.
+	StateUnderReview State = "under_review"
+	// StateReturned is a dossier returned to the unit for amendment.
+	StateReturned State = "returned"
+	// StateVerified is a dossier whose every ruled criterion is met or not applicable.
+	StateVerified State = "verified"
+	// StateOnHold is a nomination held (discipline review, investigation, complaint).
+	StateOnHold State = "on_hold"
+	// StateWithdrawn is a nomination withdrawn by its unit (terminal).
+	StateWithdrawn State = "withdrawn"
+	// StateAwarded is a nomination granted an award.
+	StateAwarded State = "awarded"
+	// StateRevoked is a nomination whose award was revoked (terminal).
+	StateRevoked State = "revoked"
+)
+
+// Terminal reports whether a nomination in this state is finished: withdrawn, awarded or
+// revoked. Such nominations no longer move with their unit in a merger (an awarded one can
+// still have its award revoked).
+func (s State) Terminal() bool {
+	return s == StateWithdrawn || s == StateAwarded || s == StateRevoked
+}
+
+// Ruling results (CriterionRuledData.Result).
+const (
+	// ResultMet means the criterion is met.
+	ResultMet = "met"
+	// ResultNotMet means the criterion is not met.
+	ResultNotMet = "not_met"
+	// ResultNotApplicable means the criterion does not apply to this nominee.
+	ResultNotApplicable = "not_applicable"
+	// ResultPending means the criterion cannot be judged yet (evaluation only).
+	ResultPending = "pending"
+	// ResultExcluded means an exclusion applies (evaluation only).
+	ResultExcluded = "excluded"
+)
+
+// Revocation grounds (Law on Emulation and Commendation 2022).
+const (
+	// GroundFalseDeclaration is a false declaration of achievements.
+	GroundFalseDeclaration = "false_declaration"
+	// GroundForgedDocuments is forged dossier documents.
+	GroundForgedDocuments = "forged_documents"
+	// GroundUnlawfulApproval is an approval against the rules.
+	GroundUnlawfulApproval = "unlawful_approval"
+	// GroundCriteriaUnmet is criteria later found unmet.
+	GroundCriteriaUnmet = "criteria_unmet"
+)
+
+// ValidGround reports whether g is a known revocation ground.
+func ValidGround(g string) bool {
+	switch g {
+	case GroundFalseDeclaration, GroundForgedDocuments, GroundUnlawfulApproval, GroundCriteriaUnmet:
+		return true
+	}
+	return false
+}
+
+// MaxReasonLength is the longest reason or note, in bytes.
+const MaxReasonLength = 2000
+
+// AttachedDocument is a document of a nomination's dossier with the event that attached it.
+type AttachedDocument struct {
+	Document DocumentRef
+	EventID  string
+	At       time.Time
+}
+
+// Vote is the latest council vote of a nomination with the event that recorded it.
+type Vote struct {
+	CouncilVoteData
+	EventID string
+	At      time.Time
+}
+
+// Ruling is a reviewer's latest ruling on one criterion.
+type Ruling struct {
+	Result   string
+	Note     string
+	Document *DocumentRef
+	EventID  string
+	At       time.Time
+}
+
+// Nomination is the nomination aggregate. Its zero value (NewNomination) is a nomination
+// that does not exist yet; Apply evolves it and the decide methods return new events.
+type Nomination struct {
+	id, campaign, unit string
+	nominee            Nominee
+	state              State
+	heldFrom           State
+	documents          map[DocKind][]AttachedDocument
+	vote               *Vote
+	rulings            map[string]Ruling
+	openedEvent        string
+	openedBy           string
+	openedAt           time.Time
+	submittedAt        time.Time
+	submittedSeq       uint64
+	submittedEvent     string
+	submittedBy        string
+	holdEvent          string
+	award              string
+	awardEvent         string
+	revokeEvent        string
+	unitHistory        []string
+	lastReturn         string
+	withdrawEvent      string
+	seq                uint64
+	events             int
+}
+
+// NewNomination returns an empty nomination, ready to apply its events.
+func NewNomination() *Nomination {
+	return &Nomination{documents: map[DocKind][]AttachedDocument{}, rulings: map[string]Ruling{}}
+}
+
+// ID returns the nomination's id ("" before nomination.opened).
+func (n *Nomination) ID() string { return n.id }
+
+// Campaign returns the campaign id.
+func (n *Nomination) Campaign() string { return n.campaign }
+
+// Unit returns the current unit (the successor after a merger).
+func (n *Nomination) Unit() string { return n.unit }
+
+// Nominee returns who is nominated.
+func (n *Nomination) Nominee() Nominee { return n.nominee }
+
+// State returns the workflow state.
+func (n *Nomination) State() State { return n.state }
+
+// HeldFrom returns the state before the current hold ("" when not on hold).
+func (n *Nomination) HeldFrom() State { return n.heldFrom }
+
+// Documents returns a copy of the dossier by kind, each kind in the order attached.
+func (n *Nomination) Documents() map[DocKind][]AttachedDocument {
+	out := make(map[DocKind][]AttachedDocument, len(n.documents))
+	for k, v := range n.documents {
+		out[k] = append([]AttachedDocument(nil), v...)
+	}
+	return out
+}
+
+// LatestVote returns the latest council vote, if one was recorded.
+func (n *Nomination) LatestVote() (Vote, bool) {
+	if n.vote == nil {
+		return Vote{}, false
+	}
+	return *n.vote, true
+}
+
+// Rulings returns a copy of the latest ruling per criterion.
+func (n *Nomination) Rulings() map[string]Ruling {
+	out := make(map[string]Ruling, len(n.rulings))
+	for k, v := range n.rulings {
+		out[k] = v
+	}
+	return out
+}
+
+// OpenedEvent returns the id of the nomination.opened event.
+func (n *Nomination) OpenedEvent() string { return n.openedEvent }
+
+// OpenedBy returns the user who opened the nomination.
+func (n *Nomination) OpenedBy() string { return n.openedBy }
+
+// OpenedAt returns when the nomination was opened.
+func (n *Nomination) OpenedAt() time.Time { return n.openedAt }
+
+// SubmittedAt returns the recorded time of the latest submission (zero if never submitted).
+func (n *Nomination) SubmittedAt() time.Time { return n.submittedAt }
+
+// SubmittedSeq returns the stream sequence of the latest submission.
+func (n *Nomination) SubmittedSeq() uint64 { return n.submittedSeq }
+
+// SubmittedEvent returns the id of the latest nomination.submitted event.
+func (n *Nomination) SubmittedEvent() string { return n.submittedEvent }
+
+// SubmittedBy returns the user who made the latest submission.
+func (n *Nomination) SubmittedBy() string { return n.submittedBy }
+
+// HoldEvent returns the id of the nomination.held event of the current hold.
+func (n *Nomination) HoldEvent() string { return n.holdEvent }
+
+// AwardID returns the id of the nomination's award ("" when none; kept after revocation).
+func (n *Nomination) AwardID() string { return n.award }
+
+// AwardEvent returns the id of the nomination.awarded event.
+func (n *Nomination) AwardEvent() string { return n.awardEvent }
+
+// RevokeEvent returns the id of the nomination.award_revoked event.
+func (n *Nomination) RevokeEvent() string { return n.revokeEvent }
+
+// UnitHistory returns the units the nomination belonged to before transfers, oldest first.
+func (n *Nomination) UnitHistory() []string { return append([]string(nil), n.unitHistory...) }
+
+// LastReturn returns the id of the latest nomination.returned event.
+func (n *Nomination) LastReturn() string { return n.lastReturn }
+
+// WithdrawEvent returns the id of the nomination.withdrawn event.
+func (n *Nomination) WithdrawEvent() string { return n.withdrawEvent }
+
+// Version returns the stream sequence of the last applied event (0 before any).
+func (n *Nomination) Version() uint64 { return n.seq }
+
+// EventCount returns the number of events applied.
+func (n *Nomination) EventCount() int { return n.events }
+
+// Apply evolves the nomination by one recorded event. Events of other aggregates and
+// unknown payloads are ignored; ordering is the caller's job.
+func (n *Nomination) Apply(r Recorded) {
+	if n.documents == nil {
+		n.documents = map[DocKind][]AttachedDocument{}
+	}
+	if n.rulings == nil {
+		n.rulings = map[string]Ruling{}
+	}
+	switch d := r.Data.(type) {
+	case NominationOpenedData:
+		n.id = d.ID
+		n.campaign, n.unit, n.nominee = d.Campaign, d.Unit, d.Nominee
+		n.state = StateDraft
+		n.openedEvent, n.openedBy, n.openedAt = r.ID, r.Actor.User, r.At
+	case DocumentAttachedData:
+		n.documents[d.Kind] = append(n.documents[d.Kind], AttachedDocument{Document: d.Document, EventID: r.ID, At: r.At})
+	case CouncilVoteData:
+		n.vote = &Vote{CouncilVoteData: d, EventID: r.ID, At: r.At}
+	case SubmittedData:
+		n.state = StateSubmitted
+		n.submittedAt, n.submittedSeq, n.submittedEvent, n.submittedBy = r.At, r.Seq, r.ID, r.Actor.User
+	case ReviewStartedData:
+		n.state = StateUnderReview
+	case CriterionRuledData:
+		n.rulings[d.Criterion] = Ruling{Result: d.Result, Note: d.Note, Document: d.Document, EventID: r.ID, At: r.At}
+	case VerifiedData:
+		n.state = StateVerified
+	case ReviewReopenedData:
+		n.state = StateUnderReview
+	case ReasonData:
+		switch r.Type {
+		case NominationReturned:
+			n.state, n.lastReturn = StateReturned, r.ID
+		case NominationWithdrawn:
+			n.state, n.withdrawEvent, n.heldFrom, n.holdEvent = StateWithdrawn, r.ID, "", ""
+		case NominationHeld:
+			n.heldFrom, n.state, n.holdEvent = n.state, StateOnHold, r.ID
+		case NominationReleased:
+			n.state, n.heldFrom, n.holdEvent = n.heldFrom, "", ""
+			if n.state == "" {
+				n.state = StateDraft
+			}
+		}
+	case NominationAwardedData:
+		n.state, n.award, n.awardEvent = StateAwarded, d.Award, r.ID
+	case NominationAwardRevokedData:
+		n.state, n.revokeEvent = StateRevoked, r.ID
+	case TransferredData:
+		n.unitHistory = append(n.unitHistory, d.From)
+		n.unit = d.To
+	default:
+		return
+	}
+	n.events++
+	if r.Seq > n.seq {
+		n.seq = r.Seq
+	}
+}
+
+func (n *Nomination) refuse(action string) error {
+	return &TransitionError{From: n.state, Action: action}
+}
+
+func (n *Nomination) in(states ...State) bool {
+	for _, s := range states {
+		if n.state == s {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenNomination decides the opening of nomination id in a campaign for a unit. The unit
+// must exist, be active and of a kind the campaign admits; an individual needs a name and
+// a position; only individuals can be heads; the gender is "", "female" or "male". A
+// collective nominee without a name takes the unit's name. now is accepted for symmetry
+// with the other decisions: opening is not time-limited (Submit enforces the deadline).
+func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now time.Time) ([]Event, error) {
+	_ = now
+	if err := ValidateID(id); err != nil {
+		return nil, fmt.Errorf("nomination id: %w", err)
+	}
+	if def.ID == "" {
+		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
+	}
+	if unit == nil || unit.ID() == "" {
+		return nil, ruleErr("unknown_unit", "the unit does not exist", "Đơn vị không tồn tại")
+	}
+	if unit.Status() != UnitActive {
+		return nil, ruleErr("unit_not_active",
+			fmt.Sprintf("unit %s was merged into %s and can no longer nominate", unit.ID(), unit.Successor()),
+			fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s, không thể đề nghị khen thưởng", unit.ID(), unit.Successor()))
+	}
+	if !def.EligibleKind(unit.Kind()) {
+		return nil, ruleErr("unit_kind_not_eligible",
+			fmt.Sprintf("units of kind %s do not take part in campaign %s", unit.Kind(), def.ID),
+			fmt.Sprintf("Đơn vị loại %s không thuộc đối tượng thi đua của %s", unit.Kind(), def.ID))
+	}
+	nominee.Name = strings.TrimSpace(nominee.Name)
+	nominee.Position = strings.TrimSpace(nominee.Position)
+	switch nominee.Kind {
+	case NomineeCollective:
+		if nominee.Head || nominee.Position != "" || nominee.Gender != "" {
+			return nil, ruleErr("invalid_nominee", "a collective nominee has no position, gender or head flag",
+				"Tập thể không có chức vụ, giới tính hay vai trò người đứng đầu")
+		}
+		if nominee.Name == "" {
+			nominee.Name = unit.Name()
+		}
+	case NomineeIndividual:
+		if nominee.Name == "" || nominee.Position == "" {
+			return nil, ruleErr("invalid_nominee", "an individual nominee needs a name and a position",
+				"Cá nhân được đề nghị phải có họ tên và chức vụ")
+		}
+		switch nominee.Gender {
+		case "", "female", "male":
+		default:
+			return nil, ruleErr("invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
+				fmt.Sprintf("Giới tính %q không hợp lệ", nominee.Gender))
+		}
+	default:
+		return nil, ruleErr("invalid_nominee", fmt.Sprintf("nominee kind %q is not collective or individual", nominee.Kind),
+			fmt.Sprintf("Loại đối tượng %q không hợp lệ (tập thể hoặc cá nhân)", nominee.Kind))
+	}
+	if utf8.RuneCountInString(nominee.Name) > 300 || utf8.RuneCountInString(nominee.Position) > 300 {
+		return nil, ruleErr("invalid_nominee", "name and position are at most 300 characters", "Họ tên và chức vụ tối đa 300 ký tự")
+	}
+	return []Event{{Type: NominationOpened, Data: NominationOpenedData{ID: id, Campaign: def.ID, Unit: unit.ID(), Nominee: nominee}}}, nil
+}
+
+// AttachDocument decides attaching a dossier document; allowed in draft or returned.
+func (n *Nomination) AttachDocument(kind DocKind, doc DocumentRef) ([]Event, error) {
+	if !n.in(StateDraft, StateReturned) {
+		return nil, n.refuse("attach a document to")
+	}
+	if err := ValidateDocKind(kind); err != nil {
+		return nil, err
+	}
+	if doc.SHA256 == "" {
+		return nil, ruleErr("invalid_document", "the document has no sha256", "Tài liệu thiếu mã SHA-256")
+	}
+	return []Event{{Type: DocumentAttached, Data: DocumentAttachedData{Kind: kind, Document: doc}}}, nil
+}
+
+// VoteResult reports whether a council vote reaches the quorum (present ≥
+// ceil(members × quorum_num / quorum_den)) and the approval threshold (approve × 100 ≥
+// approve_pct × members).
+func VoteResult(def Definition, v CouncilVoteData) (quorum, approval bool) {
+	c := def.Council
+	if v.Members < 1 || c.QuorumDen < 1 {
+		return false, false
+	}
+	need := (v.Members*c.QuorumNum + c.QuorumDen - 1) / c.QuorumDen
+	return v.Present >= need, v.Approve*100 >= c.ApprovePct*v.Members
+}
+
+// VotePasses reports whether a council vote reaches both the quorum and the approval
+// threshold of the campaign.
+func VotePasses(def Definition, v CouncilVoteData) bool {
+	q, a := VoteResult(def, v)
+	return q && a
+}
+
+// validateVote checks a vote's numbers and date.
+func validateVote(v CouncilVoteData) error {
+	if _, err := time.Parse(time.DateOnly, v.MeetingDate); err != nil {
+		return ruleErr("invalid_vote", fmt.Sprintf("meeting_date %q is not a date YYYY-MM-DD", v.MeetingDate),
+			fmt.Sprintf("Ngày họp %q không hợp lệ (YYYY-MM-DD)", v.MeetingDate))
+	}
+	if v.Members < 1 || v.Present < 0 || v.Approve < 0 || v.Present > v.Members || v.Approve > v.Present {
+		return ruleErr("invalid_vote",
+			fmt.Sprintf("the vote needs members ≥ 1 and 0 ≤ approve ≤ present ≤ members (got members %d, present %d, approve %d)", v.Members, v.Present, v.Approve),
+			fmt.Sprintf("Số liệu biểu quyết không hợp lệ: cần 0 ≤ tán thành ≤ có mặt ≤ thành viên, thành viên ≥ 1 (thành viên %d, có mặt %d, tán thành %d)", v.Members, v.Present, v.Approve))
+	}
+	return nil
+}
+
+// RecordVote decides recording the unit council's vote; allowed in draft or returned. The
+// minutes are recorded even when the vote fails (Submit refuses a failing vote); a later
+// vote supersedes an earlier one. def is the campaign whose rules the vote serves.
+func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition) ([]Event, error) {
+	_ = def
+	if !n.in(StateDraft, StateReturned) {
+		return nil, n.refuse("record a council vote on")
+	}
+	if err := validateVote(vote); err != nil {
+		return nil, err
+	}
+	return []Event{{Type: CouncilVoteRecorded, Data: vote}}, nil
+}
+
+// MissingParts returns the dossier parts the campaign requires that are not attached,
+// followed by "council_vote" when no vote is recorded.
+func (n *Nomination) MissingParts(def Definition) []string {
+	var missing []string
+	for _, p := range def.DossierParts {
+		if len(n.documents[p]) == 0 {
+			missing = append(missing, string(p))
+		}
+	}
+	if n.vote == nil {
+		missing = append(missing, "council_vote")
+	}
+	return missing
+}
+
+// Submit decides the submission of the dossier, from draft or returned. It refuses with
+// deadline_passed after the deadline (when one is set) or after the campaign's last day,
+// with campaign_not_started before its first day (both in the campaign's time zone), with
+// dossier_incomplete listing the missing parts (and "council_vote"), and with
+// council_vote_failed when the latest vote misses the quorum or the approval threshold.
+func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) ([]Event, error) {
+	if !n.in(StateDraft, StateReturned) {
+		return nil, n.refuse("submit")
+	}
+	start, end, err := def.Window()
+	if err != nil {
+		return nil, fmt.Errorf("campaign %s: %w", def.ID, err)
+	}
+	if now.Before(start) {
+		return nil, ruleErr("campaign_not_started",
+			fmt.Sprintf("campaign %s starts on %s", def.ID, def.Starts),
+			fmt.Sprintf("Đợt thi đua %s bắt đầu từ ngày %s", def.ID, def.Starts))
+	}
+	if deadline != nil {
+		if now.After(*deadline) {
+			return nil, ruleErr("deadline_passed",
+				fmt.Sprintf("the nomination deadline %s has passed", deadline.Format(time.RFC3339)),
+				fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", deadline.Format(time.RFC3339)))
+		}
+	} else if !now.Before(end) {
+		return nil, ruleErr("deadline_passed",
+			fmt.Sprintf("campaign %s ended on %s", def.ID, def.Ends),
+			fmt.Sprintf("Đợt thi đua %s đã kết thúc ngày %s", def.ID, def.Ends))
+	}
+	if missing := n.MissingParts(def); len(missing) > 0 {
+		e := ruleErr("dossier_incomplete",
+			"the dossier is incomplete, missing: "+strings.Join(missing, ", "),
+			"Hồ sơ chưa đầy đủ, còn thiếu: "+strings.Join(missingVI(missing), ", "))
+		e.Missing = missing
+		return nil, e
+	}
+	if q, a := VoteResult(def, n.vote.CouncilVoteData); !q || !a {
+		en, vi := voteMessages(def, n.vote.CouncilVoteData, q, a)
+		return nil, ruleErr("council_vote_failed", en, vi)
+	}
+	return []Event{{Type: NominationSubmitted, Data: SubmittedData{}}}, nil
+}
+
+func voteMessages(def Definition, v CouncilVoteData, quorum, approval bool) (en, vi string) {
+	c := def.Council
+	var ens, vis []string
+	if !quorum {
+		ens = append(ens, fmt.Sprintf("no quorum: %d of %d members present, %d/%d needed", v.Present, v.Members, c.QuorumNum, c.QuorumDen))
+		vis = append(vis, fmt.Sprintf("không đủ số thành viên dự họp: %d/%d có mặt, cần %d/%d", v.Present, v.Members, c.QuorumNum, c.QuorumDen))
+	}
+	if !approval {
+		ens = append(ens, fmt.Sprintf("%d of %d members approved, at least %d%% of members needed", v.Approve, v.Members, c.ApprovePct))
+		vis = append(vis, fmt.Sprintf("%d/%d thành viên tán thành, cần ít nhất %d%% tổng số thành viên", v.Approve, v.Members, c.ApprovePct))
+	}
+	return "the council vote failed: " + strings.Join(ens, "; "), "Kết quả biểu quyết của Hội đồng không đạt: " + strings.Join(vis, "; ")
+}
+
+func missingVI(parts []string) []string {
+	names := map[string]string{
+		string(DocLetter):            "văn bản đề nghị khen thưởng",
+		string(DocCouncilMinutes):    "biên bản họp Hội đồng Thi đua-Khen thưởng",
+		string(DocAchievementReport): "báo cáo thành tích",
+		"council_vote":               "kết quả biểu quyết của Hội đồng",
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		if vi, ok := names[p]; ok {
+			out[i] = vi
+		} else {
+			out[i] = p
+		}
+	}
+	return out
+}
+
+// Rule decides a reviewer's ruling on a criterion, allowed in submitted, under_review and
+// verified. It emits review_started first when the nomination was submitted, verified
+// when every ruling-judged criterion applicable to the nominee is then met or not
+// applicable, and review_reopened when a verified nomination gets a not_met ruling.
+// Refusals: unknown_criterion, criterion_not_applicable, criterion_judged_by_facts,
+// invalid_result, invalid_note.
+func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *DocumentRef) ([]Event, error) {
+	if !n.in(StateSubmitted, StateUnderReview, StateVerified) {
+		return nil, n.refuse("rule on")
+	}
+	c, ok := def.Criterion(criterion)
+	if !ok {
+		return nil, ruleErr("unknown_criterion", fmt.Sprintf("campaign %s has no criterion %q", def.ID, criterion),
+			fmt.Sprintf("Đợt thi đua %s không có tiêu chí %q", def.ID, criterion))
+	}
+	if !c.AppliesToNominee(n.nominee) {
+		return nil, ruleErr("criterion_not_applicable",
+			fmt.Sprintf("criterion %s applies to %s nominees, not to this one", c.ID, c.AppliesTo),
+			fmt.Sprintf("Tiêu chí %s không áp dụng cho đối tượng này", c.ID))
+	}
+	if c.JudgedBy != JudgedByRuling {
+		return nil, ruleErr("criterion_judged_by_facts",
+			fmt.Sprintf("criterion %s is judged from the unit's recorded facts, not ruled on", c.ID),
+			fmt.Sprintf("Tiêu chí %s được xét theo số liệu của đơn vị, không kết luận trực tiếp", c.ID))
+	}
+	switch result {
+	case ResultMet, ResultNotMet, ResultNotApplicable:
+	default:
+		return nil, ruleErr("invalid_result", fmt.Sprintf("result %q is not met, not_met or not_applicable", result),
+			fmt.Sprintf("Kết luận %q không hợp lệ (met, not_met, not_applicable)", result))
+	}
+	note = strings.TrimSpace(note)
+	if len(note) > MaxReasonLength {
+		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
+	}
+	if doc != nil && doc.SHA256 == "" {
+		return nil, ruleErr("invalid_document", "the cited document has no sha256", "Tài liệu dẫn chứng thiếu mã SHA-256")
+	}
+	var out []Event
+	if n.state == StateSubmitted {
+		out = append(out, Event{Type: ReviewStarted, Data: ReviewStartedData{}})
+	}
+	out = append(out, Event{Type: CriterionRuled, Data: CriterionRuledData{Criterion: c.ID, Result: result, Note: note, Document: doc}})
+	if n.state == StateVerified {
+		if result == ResultNotMet {
+			out = append(out, Event{Type: ReviewReopened, Data: ReviewReopenedData{Criterion: c.ID}})
+		}
+		return out, nil
+	}
+	rulings := n.Rulings()
+	rulings[c.ID] = Ruling{Result: result}
+	if allRulingsPositive(def, n.nominee, rulings) {
+		out = append(out, Event{Type: NominationVerified, Data: VerifiedData{}})
+	}
+	return out, nil
+}
+
+// allRulingsPositive reports whether every ruling-judged criterion applicable to the
+// nominee has a ruling met or not_applicable.
+func allRulingsPositive(def Definition, nominee Nominee, rulings map[string]Ruling) bool {
+	for _, c := range ApplicableCriteria(def, nominee) {
+		if c.JudgedBy != JudgedByRuling {
+			continue
+		}
+		r, ok := rulings[c.ID]
+		if !ok || (r.Result != ResultMet && r.Result != ResultNotApplicable) {
+			return false
+		}
+	}
+	return true
+}
+
+// validReason trims a reason and checks it: required, at most 2000 bytes.
+func validReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > MaxReasonLength {
+		return "", ruleErr("reason_required", "a reason of 1 to 2000 bytes is required", "Phải nêu lý do (tối đa 2000 ký tự)")
+	}
+	return reason, nil
+}
+
+func (n *Nomination) reasoned(action, eventType, reason string, from ...State) ([]Event, error) {
+	if !n.in(from...) {
+		return nil, n.refuse(action)
+	}
+	reason, err := validReason(reason)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{{Type: eventType, Data: ReasonData{Reason: reason}}}, nil
+}
+
+// Return decides returning the dossier for amendment, from submitted, under_review or
+// verified.
+func (n *Nomination) Return(reason string) ([]Event, error) {
+	return n.reasoned("return", NominationReturned, reason, StateSubmitted, StateUnderReview, StateVerified)
+}
+
+// Withdraw decides withdrawing the nomination, from any state except awarded, revoked
+// and withdrawn.
+func (n *Nomination) Withdraw(reason string) ([]Event, error) {
+	return n.reasoned("withdraw", NominationWithdrawn, reason,
+		StateDraft, StateSubmitted, StateUnderReview, StateReturned, StateVerified, StateOnHold)
+}
+
+// Hold decides putting the nomination on hold (discipline review, investigation or a
+// pending complaint), from draft, submitted, under_review, verified or returned; Release
+// goes back to the state before the hold.
+func (n *Nomination) Hold(reason string) ([]Event, error) {
+	return n.reasoned("hold", NominationHeld, reason, StateDraft, StateSubmitted, StateUnderReview, StateVerified, StateReturned)
+}
+
+// Release decides releasing a hold, from on_hold.
+func (n *Nomination) Release(reason string) ([]Event, error) {
+	return n.reasoned("release", NominationReleased, reason, StateOnHold)
+}
+
+// Award decides recording the award on the nomination; only a verified nomination can be
+// awarded (one on hold never can). The campaign's Grant checks quota and eligibility.
+func (n *Nomination) Award(awardID, decision string) ([]Event, error) {
+	if n.state != StateVerified {
+		return nil, n.refuse("award")
+	}
+	if err := ValidateID(awardID); err != nil {
+		return nil, fmt.Errorf("award id: %w", err)
+	}
+	return []Event{{Type: NominationAwarded, Data: NominationAwardedData{Award: awardID, Decision: strings.TrimSpace(decision)}}}, nil
+}
+
+// RevokeAward decides revoking the nomination's award, from awarded. The ground must be
+// false_declaration, forged_documents, unlawful_approval or criteria_unmet.
+func (n *Nomination) RevokeAward(award, ground, note string) ([]Event, error) {
+	if n.state != StateAwarded {
+		return nil, n.refuse("revoke the award of")
+	}
+	if award != n.award {
+		return nil, ruleErr("award_mismatch", fmt.Sprintf("the nomination's award is %q, not %q", n.award, award),
+			fmt.Sprintf("Khen thưởng của hồ sơ là %q, không phải %q", n.award, award))
+	}
+	if !ValidGround(ground) {
+		return nil, invalidGround(ground)
+	}
+	note = strings.TrimSpace(note)
+	if len(note) > MaxReasonLength {
+		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
+	}
+	return []Event{{Type: NominationAwardRevoked, Data: NominationAwardRevokedData{Award: award, Ground: ground, Note: note}}}, nil
+}
+
+func invalidGround(ground string) *RuleError {
+	return ruleErr("invalid_ground",
+		fmt.Sprintf("ground %q is not false_declaration, forged_documents, unlawful_approval or criteria_unmet", ground),
+		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ (khai man thành tích, giả mạo hồ sơ, đề nghị trái quy định, không còn đáp ứng tiêu chí)", ground))
+}
+
+// Transfer decides moving the nomination to the successor unit of a merger. Withdrawn,
+// revoked and awarded nominations stay where they are (the unit lineage covers awarded
+// ones); every other state transfers and keeps its state.
+func (n *Nomination) Transfer(to, reorganisation, effective string) ([]Event, error) {
+	if n.id == "" || n.in(StateWithdrawn, StateRevoked, StateAwarded) {
+		return nil, n.refuse("transfer")
+	}
+	if err := ValidateID(to); err != nil {
+		return nil, fmt.Errorf("successor: %w", err)
+	}
+	if to == n.unit {
+		return nil, ruleErr("transfer_same_unit", fmt.Sprintf("the nomination already belongs to %s", to),
+			fmt.Sprintf("Hồ sơ đã thuộc đơn vị %s", to))
+	}
+	if _, err := time.Parse(time.DateOnly, effective); err != nil {
+		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
+			fmt.Sprintf("Ngày hiệu lực %q không hợp lệ", effective))
+	}
+	return []Event{{Type: NominationTransferred, Data: TransferredData{From: n.unit, To: to, Reorganisation: reorganisation, Effective: effective}}}, nil
+}

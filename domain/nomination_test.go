@@ -1,0 +1,449 @@
+package domain_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"thidua/domain"
+)
+
+var collective = domain.Nominee{Kind: domain.NomineeCollective}
+
+// nominationIn builds a collective nomination in the given state with real decisions.
+func nominationIn(t *testing.T, state domain.State) *domain.Nomination {
+	t.Helper()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	n := draft(t, s, def, "n1", u, collective)
+	if state == domain.StateDraft {
+		complete(t, s, def, n) // a draft ready to submit
+		return n
+	}
+	if state == domain.StateWithdrawn {
+		s.apply(n, must(t)(n.Withdraw("rút hồ sơ"))...)
+		return n
+	}
+	complete(t, s, def, n)
+	s.apply(n, must(t)(n.Submit(def, nil, inWindow))...)
+	switch state {
+	case domain.StateSubmitted:
+	case domain.StateUnderReview:
+		s.apply(n, must(t)(n.Rule(def, "C01", domain.ResultMet, "", nil))...)
+	case domain.StateReturned:
+		s.apply(n, must(t)(n.Return("thiếu số liệu"))...)
+	case domain.StateOnHold:
+		s.apply(n, must(t)(n.Hold("đang giải quyết khiếu nại"))...)
+	case domain.StateVerified, domain.StateAwarded, domain.StateRevoked:
+		ruleAll(t, s, def, n)
+		if state == domain.StateAwarded || state == domain.StateRevoked {
+			s.apply(n, must(t)(n.Award("A1", "QĐ 1"))...)
+		}
+		if state == domain.StateRevoked {
+			s.apply(n, must(t)(n.RevokeAward("A1", domain.GroundFalseDeclaration, ""))...)
+		}
+	}
+	if n.State() != state {
+		t.Fatalf("built state %s, want %s", n.State(), state)
+	}
+	return n
+}
+
+func TestNominationTransitions(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	all := []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned,
+		domain.StateVerified, domain.StateOnHold, domain.StateWithdrawn, domain.StateAwarded, domain.StateRevoked}
+	actions := []struct {
+		name    string
+		allowed []domain.State
+		do      func(n *domain.Nomination) ([]domain.Event, error)
+		next    domain.State // the state after the first event, "" to skip the check
+	}{
+		{"attach", []domain.State{domain.StateDraft, domain.StateReturned},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.AttachDocument(domain.DocSupporting, doc("s")) }, ""},
+		{"vote", []domain.State{domain.StateDraft, domain.StateReturned},
+			func(n *domain.Nomination) ([]domain.Event, error) {
+				return n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-06-01", Members: 5, Present: 5, Approve: 5}, def)
+			}, ""},
+		{"submit", []domain.State{domain.StateDraft, domain.StateReturned},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Submit(def, nil, inWindow) }, domain.StateSubmitted},
+		{"rule", []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Rule(def, "C02", domain.ResultMet, "", nil) }, ""},
+		{"return", []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Return("bổ sung") }, domain.StateReturned},
+		{"withdraw", []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified, domain.StateOnHold},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Withdraw("rút") }, domain.StateWithdrawn},
+		{"hold", []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Hold("khiếu nại") }, domain.StateOnHold},
+		{"release", []domain.State{domain.StateOnHold},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Release("xong") }, domain.StateSubmitted},
+		{"award", []domain.State{domain.StateVerified},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Award("A2", "QĐ 2") }, domain.StateAwarded},
+		{"revoke", []domain.State{domain.StateAwarded},
+			func(n *domain.Nomination) ([]domain.Event, error) {
+				return n.RevokeAward("A1", domain.GroundCriteriaUnmet, "")
+			}, domain.StateRevoked},
+		{"transfer", []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified, domain.StateOnHold},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Transfer("so-c", "r1", "2025-07-01") }, ""},
+	}
+	for _, a := range actions {
+		for _, st := range all {
+			allowed := false
+			for _, s := range a.allowed {
+				allowed = allowed || s == st
+			}
+			t.Run(a.name+"/"+string(st), func(t *testing.T) {
+				t.Parallel()
+				n := nominationIn(t, st)
+				evs, err := a.do(n)
+				if !allowed {
+					var te *domain.TransitionError
+					if !errors.As(err, &te) || !errors.Is(err, domain.ErrInvalidTransition) || te.From != st {
+						t.Fatalf("want a TransitionError from %s, got %v", st, err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("%s in %s refused: %v", a.name, st, err)
+				}
+				s := newStream()
+				s.seq = 1000
+				s.apply(n, evs...)
+				if a.next != "" && n.State() != a.next {
+					t.Fatalf("%s from %s led to %s, want %s", a.name, st, n.State(), a.next)
+				}
+			})
+		}
+	}
+}
+
+func TestHoldRemembersPreviousState(t *testing.T) {
+	t.Parallel()
+	for _, st := range []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified} {
+		t.Run(string(st), func(t *testing.T) {
+			t.Parallel()
+			n := nominationIn(t, st)
+			s := newStream()
+			s.seq = 1000
+			s.apply(n, must(t)(n.Hold("điều tra"))...)
+			if n.State() != domain.StateOnHold || n.HeldFrom() != st || n.HoldEvent() == "" {
+				t.Fatalf("state %s held from %s", n.State(), n.HeldFrom())
+			}
+			if _, err := n.Award("A9", ""); !errors.Is(err, domain.ErrInvalidTransition) {
+				t.Fatalf("a nomination on hold must never be awarded, got %v", err)
+			}
+			s.apply(n, must(t)(n.Release("đã xong"))...)
+			if n.State() != st || n.HeldFrom() != "" {
+				t.Fatalf("released to %s, want %s", n.State(), st)
+			}
+		})
+	}
+}
+
+func TestReasonRequired(t *testing.T) {
+	t.Parallel()
+	long := make([]byte, 2001)
+	for i := range long {
+		long[i] = 'x'
+	}
+	for _, reason := range []string{"", "   ", string(long)} {
+		n := nominationIn(t, domain.StateSubmitted)
+		for name, do := range map[string]func(string) ([]domain.Event, error){"return": n.Return, "withdraw": n.Withdraw, "hold": n.Hold} {
+			_, err := do(reason)
+			var re *domain.RuleError
+			if !errors.As(err, &re) || re.Code != "reason_required" {
+				t.Fatalf("%s with reason of %d bytes: %v", name, len(reason), err)
+			}
+		}
+	}
+}
+
+func TestSubmitDossierIncomplete(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	tests := []struct {
+		name    string
+		attach  []domain.DocKind
+		vote    bool
+		missing []string
+	}{
+		{"nothing", nil, false, []string{"letter", "council_minutes", "achievement_report", "council_vote"}},
+		{"letter only", []domain.DocKind{domain.DocLetter}, true, []string{"council_minutes", "achievement_report"}},
+		{"supporting is not a part", []domain.DocKind{domain.DocSupporting, domain.DocLetter, domain.DocCouncilMinutes}, true, []string{"achievement_report"}},
+		{"no vote", []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport}, false, []string{"council_vote"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStream()
+			n := draft(t, s, def, "n1", activeUnit(t, s, "so-a", domain.UnitDepartment), collective)
+			for _, k := range tt.attach {
+				s.apply(n, must(t)(n.AttachDocument(k, doc(string(k))))...)
+			}
+			if tt.vote {
+				s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-01", Members: 3, Present: 3, Approve: 3}, def))...)
+			}
+			_, err := n.Submit(def, nil, inWindow)
+			var re *domain.RuleError
+			if !errors.As(err, &re) || re.Code != "dossier_incomplete" {
+				t.Fatalf("want dossier_incomplete, got %v", err)
+			}
+			if !reflect.DeepEqual(re.Missing, tt.missing) {
+				t.Fatalf("missing %v, want %v", re.Missing, tt.missing)
+			}
+			if re.MessageVI == "" || re.Message == "" {
+				t.Fatal("messages required")
+			}
+		})
+	}
+}
+
+func TestCouncilVote(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	tests := []struct {
+		name                      string
+		members, present, approve int
+		invalid                   bool
+		quorum, approval          bool
+	}{
+		{"quorum met, approval 6 of 9 fails", 9, 6, 6, false, true, false},
+		{"quorum edge: 6 of 9 present", 9, 6, 6, false, true, false},
+		{"no quorum: 5 of 9 present", 9, 5, 5, false, false, false},
+		{"approve 7 of 9 = 77.8% passes", 9, 9, 7, false, true, true},
+		{"approve 6 of 9 = 66.7% fails", 9, 9, 6, false, true, false},
+		{"approve counts members, not present", 10, 7, 7, false, true, true},
+		{"approve 70% exactly passes", 10, 10, 7, false, true, true},
+		{"approve above present", 9, 5, 6, true, false, false},
+		{"present above members", 9, 10, 6, true, false, false},
+		{"no members", 0, 0, 0, true, false, false},
+		{"negative", 9, -1, 0, true, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v := domain.CouncilVoteData{MeetingDate: "2025-05-20", Members: tt.members, Present: tt.present, Approve: tt.approve}
+			s := newStream()
+			n := draft(t, s, def, "n1", activeUnit(t, s, "so-a", domain.UnitDepartment), collective)
+			for _, k := range def.DossierParts {
+				s.apply(n, must(t)(n.AttachDocument(k, doc(string(k))))...)
+			}
+			evs, err := n.RecordVote(v, def)
+			if tt.invalid {
+				var re *domain.RuleError
+				if !errors.As(err, &re) || re.Code != "invalid_vote" {
+					t.Fatalf("want invalid_vote, got %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("a failing vote must still be recorded: %v", err)
+			}
+			s.apply(n, evs...)
+			q, a := domain.VoteResult(def, v)
+			if q != tt.quorum || a != tt.approval {
+				t.Fatalf("quorum %v approval %v, want %v %v", q, a, tt.quorum, tt.approval)
+			}
+			_, err = n.Submit(def, nil, inWindow)
+			if tt.quorum && tt.approval {
+				if err != nil {
+					t.Fatalf("submit: %v", err)
+				}
+				return
+			}
+			var re *domain.RuleError
+			if !errors.As(err, &re) || re.Code != "council_vote_failed" {
+				t.Fatalf("want council_vote_failed, got %v", err)
+			}
+		})
+	}
+	if _, err := nominationIn(t, domain.StateDraft).RecordVote(domain.CouncilVoteData{MeetingDate: "20/05/2025", Members: 3, Present: 3, Approve: 3}, def); err == nil {
+		t.Fatal("a meeting date that does not parse must be refused")
+	}
+}
+
+func TestSubmitDeadline(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	ict := time.FixedZone("ICT", 7*3600)
+	deadline := time.Date(2025, 11, 30, 17, 0, 0, 0, ict)
+	tests := []struct {
+		name     string
+		deadline *time.Time
+		now      time.Time
+		code     string
+	}{
+		{"inside the campaign", nil, inWindow, ""},
+		{"last second of the campaign in Vietnam", nil, time.Date(2025, 12, 31, 23, 59, 59, 0, ict), ""},
+		{"after the campaign's last day in Vietnam", nil, time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC), "deadline_passed"},
+		{"before the campaign starts", nil, time.Date(2025, 2, 28, 16, 59, 0, 0, time.UTC), "campaign_not_started"},
+		{"first minute of the campaign", nil, time.Date(2025, 3, 1, 0, 0, 0, 0, ict), ""},
+		{"before the deadline", &deadline, deadline.Add(-time.Second), ""},
+		{"at the deadline", &deadline, deadline, ""},
+		{"after the deadline", &deadline, deadline.Add(time.Second), "deadline_passed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n := nominationIn(t, domain.StateDraft)
+			_, err := n.Submit(def, tt.deadline, tt.now)
+			if tt.code == "" {
+				if err != nil {
+					t.Fatalf("unexpected %v", err)
+				}
+				return
+			}
+			var re *domain.RuleError
+			if !errors.As(err, &re) || re.Code != tt.code {
+				t.Fatalf("want %s, got %v", tt.code, err)
+			}
+		})
+	}
+}
+
+func TestOpenNomination(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	active := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	merged := activeUnit(t, s, "so-b", domain.UnitDepartment)
+	s.apply(merged, domain.Event{Type: domain.UnitMergedEvent, Data: domain.UnitMergedData{Reorganisation: "r", Successor: "so-a", Effective: "2025-07-01", Decision: "QĐ"}})
+	narrow := def
+	narrow.EligibleUnitKinds = []domain.UnitKind{domain.UnitCommune}
+	tests := []struct {
+		name    string
+		id      string
+		def     domain.Definition
+		unit    *domain.Unit
+		nominee domain.Nominee
+		code    string
+	}{
+		{"collective", "n1", def, active, collective, ""},
+		{"individual head", "n2", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị B", Position: "Giám đốc", Gender: "female", Head: true}, ""},
+		{"individual without position", "n3", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị B"}, "invalid_nominee"},
+		{"collective head", "n4", def, active, domain.Nominee{Kind: domain.NomineeCollective, Head: true}, "invalid_nominee"},
+		{"bad kind", "n5", def, active, domain.Nominee{Kind: "team"}, "invalid_nominee"},
+		{"bad gender", "n6", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "A", Position: "B", Gender: "x"}, "invalid_nominee"},
+		{"merged unit", "n7", def, merged, collective, "unit_not_active"},
+		{"missing unit", "n8", def, nil, collective, "unknown_unit"},
+		{"kind not eligible", "n9", narrow, active, collective, "unit_kind_not_eligible"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			evs, err := domain.OpenNomination(tt.id, tt.def, tt.unit, tt.nominee, inWindow)
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := evs[0].Data.(domain.NominationOpenedData)
+				if d.ID != tt.id || d.Unit != "so-a" || d.Campaign != def.ID || d.Nominee.Name == "" {
+					t.Fatalf("opened %+v", d)
+				}
+				return
+			}
+			var re *domain.RuleError
+			if !errors.As(err, &re) || re.Code != tt.code {
+				t.Fatalf("want %s, got %v", tt.code, err)
+			}
+		})
+	}
+	if _, err := domain.OpenNomination("a.b", def, active, collective, inWindow); !errors.Is(err, domain.ErrInvalidID) {
+		t.Fatalf("an id with a dot must be refused, got %v", err)
+	}
+}
+
+func TestRuleAdvancesReview(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	n := submitted(t, s, def, "n1", u, collective)
+
+	evs := must(t)(n.Rule(def, "C01", domain.ResultMet, "tốt", nil))
+	if len(evs) != 2 || evs[0].Type != domain.ReviewStarted || evs[1].Type != domain.CriterionRuled {
+		t.Fatalf("first ruling: %v", evs)
+	}
+	s.apply(n, evs...)
+	if n.State() != domain.StateUnderReview {
+		t.Fatalf("state %s", n.State())
+	}
+	refusals := []struct {
+		criterion, result, code string
+	}{
+		{"C99", "met", "unknown_criterion"},
+		{"I01", "met", "criterion_not_applicable"},
+		{"H01", "met", "criterion_not_applicable"},
+		{"C04", "met", "criterion_judged_by_facts"},
+		{"C02", "maybe", "invalid_result"},
+	}
+	for _, r := range refusals {
+		_, err := n.Rule(def, r.criterion, r.result, "", nil)
+		var re *domain.RuleError
+		if !errors.As(err, &re) || re.Code != r.code {
+			t.Fatalf("rule %s %s: want %s, got %v", r.criterion, r.result, r.code, err)
+		}
+	}
+	// C05 not applicable still counts toward verification; the last ruling verifies.
+	ruling := []string{"C02", "C03", "C05", "C06", "C07", "C09"}
+	for _, c := range ruling {
+		result := domain.ResultMet
+		if c == "C05" {
+			result = domain.ResultNotApplicable
+		}
+		evs := must(t)(n.Rule(def, c, result, "", nil))
+		if len(evs) != 1 {
+			t.Fatalf("ruling %s emitted %d events", c, len(evs))
+		}
+		s.apply(n, evs...)
+	}
+	evs = must(t)(n.Rule(def, "C10", domain.ResultMet, "", nil))
+	if len(evs) != 2 || evs[1].Type != domain.NominationVerified {
+		t.Fatalf("last ruling should verify: %v", evs)
+	}
+	s.apply(n, evs...)
+	if n.State() != domain.StateVerified {
+		t.Fatalf("state %s", n.State())
+	}
+	// A not_met ruling on a verified nomination reopens the review.
+	evs = must(t)(n.Rule(def, "C02", domain.ResultNotMet, "sai", nil))
+	if len(evs) != 2 || evs[1].Type != domain.ReviewReopened || evs[1].Data.(domain.ReviewReopenedData).Criterion != "C02" {
+		t.Fatalf("not_met on verified: %v", evs)
+	}
+	s.apply(n, evs...)
+	if n.State() != domain.StateUnderReview || n.Rulings()["C02"].Result != domain.ResultNotMet {
+		t.Fatalf("state %s rulings %v", n.State(), n.Rulings())
+	}
+	if _, err := n.Award("A1", ""); !errors.Is(err, domain.ErrInvalidTransition) {
+		t.Fatal("only a verified nomination can be awarded")
+	}
+}
+
+func TestRevokeAwardAndTransfer(t *testing.T) {
+	t.Parallel()
+	n := nominationIn(t, domain.StateAwarded)
+	var re *domain.RuleError
+	if _, err := n.RevokeAward("A1", "bad luck", ""); !errors.As(err, &re) || re.Code != "invalid_ground" {
+		t.Fatalf("want invalid_ground, got %v", err)
+	}
+	if _, err := n.RevokeAward("A7", domain.GroundForgedDocuments, ""); !errors.As(err, &re) || re.Code != "award_mismatch" {
+		t.Fatalf("want award_mismatch, got %v", err)
+	}
+	if n.AwardID() != "A1" {
+		t.Fatalf("award id %q", n.AwardID())
+	}
+
+	m := nominationIn(t, domain.StateUnderReview)
+	s := newStream()
+	s.seq = 500
+	s.apply(m, must(t)(m.Transfer("so-c", "r1", "2025-07-01"))...)
+	if m.Unit() != "so-c" || !reflect.DeepEqual(m.UnitHistory(), []string{"so-a"}) || m.State() != domain.StateUnderReview {
+		t.Fatalf("after transfer: unit %s history %v state %s", m.Unit(), m.UnitHistory(), m.State())
+	}
+	if _, err := m.Transfer("so-c", "r2", "2025-08-01"); !errors.As(err, &re) || re.Code != "transfer_same_unit" {
+		t.Fatalf("want transfer_same_unit, got %v", err)
+	}
+}

@@ -1,0 +1,158 @@
+package domain
+
+import (
+	"sort"
+	"time"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+)
+
+// WomenPriorityPct is the share of women from which a collective gets priority in a tie.
+const WomenPriorityPct = 70
+
+// Candidate is an eligible nomination with the values its ranking keys read.
+type Candidate struct {
+	Nomination string
+	Unit       string
+	Name       string
+	// ParIndexScore is the unit's PAR INDEX score (nil when not recorded: ranked last).
+	ParIndexScore *float64
+	// ImprovedComponents is CountImproved of the unit's facts.
+	ImprovedComponents int
+	// ApprovalRatio is approve/members of the latest council vote.
+	ApprovalRatio float64
+	// Woman marks a female individual (priority).
+	Woman bool
+	// WomenPct is the unit's women_pct fact (collectives: priority from 70%).
+	WomenPct     *float64
+	SubmittedAt  time.Time
+	SubmittedSeq uint64
+}
+
+// RankEntry is one line of a ranking. DecidedBy names the first ranking key that separated
+// the entry from the one above ("" for the first; "nomination" when only the id did).
+type RankEntry struct {
+	Rank        int            `json:"rank"`
+	Nomination  string         `json:"nomination"`
+	Unit        string         `json:"unit"`
+	Name        string         `json:"name"`
+	Recommended bool           `json:"recommended"`
+	Keys        map[string]any `json:"keys"`
+	DecidedBy   string         `json:"decided_by,omitempty"`
+}
+
+func (c Candidate) priority(kind NomineeKind) bool {
+	if kind == NomineeIndividual {
+		return c.Woman
+	}
+	return c.WomenPct != nil && *c.WomenPct >= WomenPriorityPct
+}
+
+// Rank orders the candidates of one kind by def.RankingKeys (par_index_score desc with
+// missing last, improved_components desc, approval_ratio desc, priority first,
+// submitted_at asc then sequence asc, name in Vietnamese collation), breaks any remaining
+// tie by nomination id, and marks the first quota entries as recommended.
+func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
+	col := collate.New(language.Vietnamese)
+	cmpKey := func(key string, a, b Candidate) int {
+		switch key {
+		case KeyParIndexScore:
+			switch {
+			case a.ParIndexScore == nil && b.ParIndexScore == nil:
+				return 0
+			case a.ParIndexScore == nil:
+				return 1
+			case b.ParIndexScore == nil:
+				return -1
+			}
+			return cmpDesc(*a.ParIndexScore, *b.ParIndexScore)
+		case KeyImprovedComponents:
+			return cmpDesc(float64(a.ImprovedComponents), float64(b.ImprovedComponents))
+		case KeyApprovalRatio:
+			return cmpDesc(a.ApprovalRatio, b.ApprovalRatio)
+		case KeyPriority:
+			pa, pb := a.priority(kind), b.priority(kind)
+			switch {
+			case pa == pb:
+				return 0
+			case pa:
+				return -1
+			}
+			return 1
+		case KeySubmittedAt:
+			if c := a.SubmittedAt.Compare(b.SubmittedAt); c != 0 {
+				return c
+			}
+			switch {
+			case a.SubmittedSeq < b.SubmittedSeq:
+				return -1
+			case a.SubmittedSeq > b.SubmittedSeq:
+				return 1
+			}
+			return 0
+		case KeyName:
+			return col.CompareString(a.Name, b.Name)
+		}
+		return 0
+	}
+	decide := func(a, b Candidate) (int, string) {
+		for _, k := range def.RankingKeys {
+			if c := cmpKey(k, a, b); c != 0 {
+				return c, k
+			}
+		}
+		switch {
+		case a.Nomination < b.Nomination:
+			return -1, "nomination"
+		case a.Nomination > b.Nomination:
+			return 1, "nomination"
+		}
+		return 0, ""
+	}
+	sorted := append([]Candidate(nil), cands...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		c, _ := decide(sorted[i], sorted[j])
+		return c < 0
+	})
+	quota := def.Quota.For(kind)
+	out := make([]RankEntry, 0, len(sorted))
+	for i, c := range sorted {
+		e := RankEntry{Rank: i + 1, Nomination: c.Nomination, Unit: c.Unit, Name: c.Name, Recommended: i < quota, Keys: map[string]any{}}
+		for _, k := range def.RankingKeys {
+			switch k {
+			case KeyParIndexScore:
+				if c.ParIndexScore != nil {
+					e.Keys[k] = *c.ParIndexScore
+				} else {
+					e.Keys[k] = nil
+				}
+			case KeyImprovedComponents:
+				e.Keys[k] = c.ImprovedComponents
+			case KeyApprovalRatio:
+				e.Keys[k] = c.ApprovalRatio
+			case KeyPriority:
+				e.Keys[k] = c.priority(kind)
+			case KeySubmittedAt:
+				e.Keys[k] = c.SubmittedAt
+			case KeyName:
+				e.Keys[k] = c.Name
+			}
+		}
+		if i > 0 {
+			_, e.DecidedBy = decide(sorted[i-1], c)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}

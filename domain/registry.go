@@ -1,0 +1,182 @@
+package domain
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// User is a registered user. TokenHash is the hash of the bearer token.
+type User struct {
+	ID             string
+	Name           string
+	Role           Role
+	Unit           string
+	TokenHash      string
+	Disabled       bool
+	DisabledReason string
+}
+
+// Registry is the user registry aggregate (one per installation, id RegistryID). It owns
+// the uniqueness of user names.
+type Registry struct {
+	byID    map[string]*User
+	byName  map[string]string
+	byToken map[string]string
+	seq     uint64
+}
+
+// NewRegistry returns an empty registry, ready to apply its events.
+func NewRegistry() *Registry {
+	return &Registry{byID: map[string]*User{}, byName: map[string]string{}, byToken: map[string]string{}}
+}
+
+// nameKey folds a user name for the uniqueness check (trimmed, case-insensitive).
+func nameKey(name string) string { return strings.ToLower(strings.Join(strings.Fields(name), " ")) }
+
+func (g *Registry) init() {
+	if g.byID == nil {
+		g.byID, g.byName, g.byToken = map[string]*User{}, map[string]string{}, map[string]string{}
+	}
+}
+
+// Apply evolves the registry by one recorded event; other payloads are ignored.
+func (g *Registry) Apply(r Recorded) {
+	g.init()
+	switch d := r.Data.(type) {
+	case UserRegisteredData:
+		g.byID[d.ID] = &User{ID: d.ID, Name: d.Name, Role: d.Role, Unit: d.Unit, TokenHash: d.TokenHash}
+		g.byName[nameKey(d.Name)] = d.ID
+		if d.TokenHash != "" {
+			g.byToken[d.TokenHash] = d.ID
+		}
+	case UserDisabledData:
+		if u, ok := g.byID[d.ID]; ok {
+			u.Disabled, u.DisabledReason = true, d.Reason
+		}
+	default:
+		return
+	}
+	if r.Seq > g.seq {
+		g.seq = r.Seq
+	}
+}
+
+// Version returns the stream sequence of the last applied event.
+func (g *Registry) Version() uint64 { return g.seq }
+
+// User returns a user by id.
+func (g *Registry) User(id string) (User, bool) {
+	u, ok := g.byID[id]
+	if !ok {
+		return User{}, false
+	}
+	return *u, true
+}
+
+// UserByName returns a user by name (case-insensitive, spaces folded).
+func (g *Registry) UserByName(name string) (User, bool) {
+	id, ok := g.byName[nameKey(name)]
+	if !ok {
+		return User{}, false
+	}
+	return g.User(id)
+}
+
+// UserByTokenHash returns the user whose token has that hash (disabled users included:
+// check Disabled).
+func (g *Registry) UserByTokenHash(h string) (User, bool) {
+	if h == "" {
+		return User{}, false
+	}
+	id, ok := g.byToken[h]
+	if !ok {
+		return User{}, false
+	}
+	return g.User(id)
+}
+
+// Users returns every user, ordered by id.
+func (g *Registry) Users() []User {
+	out := make([]User, 0, len(g.byID))
+	for _, u := range g.byID {
+		out = append(out, *u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// HasRole reports whether an enabled user has the role.
+func (g *Registry) HasRole(role Role) bool {
+	for _, u := range g.byID {
+		if u.Role == role && !u.Disabled {
+			return true
+		}
+	}
+	return false
+}
+
+// RegisterUser decides registering a user. Refusals: user_exists (the id is taken),
+// invalid_name, user_name_taken, invalid_role (unknown or system), unit_required (a clerk
+// needs a unit), unit_not_allowed (only clerks and reviewers have a unit; a reviewer's unit
+// marks a conflict of interest), token_required and token_taken.
+func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash string) ([]Event, error) {
+	g.init()
+	if err := ValidateID(id); err != nil {
+		return nil, fmt.Errorf("user id: %w", err)
+	}
+	if _, ok := g.byID[id]; ok {
+		return nil, ruleErr("user_exists", fmt.Sprintf("user %s already exists", id), fmt.Sprintf("Người dùng %s đã tồn tại", id))
+	}
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return nil, ruleErr("invalid_name", "a user name of 1 to 200 characters is required", "Tên người dùng là bắt buộc (tối đa 200 ký tự)")
+	}
+	if _, taken := g.byName[nameKey(name)]; taken {
+		return nil, ruleErr("user_name_taken", fmt.Sprintf("the name %q is taken", name), fmt.Sprintf("Tên %q đã được sử dụng", name))
+	}
+	if !role.Valid() || role == RoleSystem {
+		return nil, ruleErr("invalid_role", fmt.Sprintf("role %q is not admin, clerk, reviewer, council or auditor", role),
+			fmt.Sprintf("Vai trò %q không hợp lệ", role))
+	}
+	switch role {
+	case RoleClerk:
+		if unit == "" {
+			return nil, ruleErr("unit_required", "a clerk needs a unit", "Cán bộ thi đua của đơn vị phải gắn với một đơn vị")
+		}
+	case RoleReviewer:
+	default:
+		if unit != "" {
+			return nil, ruleErr("unit_not_allowed", fmt.Sprintf("a user with role %s has no unit", role), fmt.Sprintf("Vai trò %s không gắn với đơn vị", role))
+		}
+	}
+	if unit != "" {
+		if err := ValidateID(unit); err != nil {
+			return nil, fmt.Errorf("unit id: %w", err)
+		}
+	}
+	if tokenHash == "" {
+		return nil, ruleErr("token_required", "the token hash is required", "Thiếu mã băm của token")
+	}
+	if _, taken := g.byToken[tokenHash]; taken {
+		return nil, ruleErr("token_taken", "the token is already in use", "Token đã được sử dụng")
+	}
+	return []Event{{Type: UserRegistered, Data: UserRegisteredData{ID: id, Name: name, Role: role, Unit: unit, TokenHash: tokenHash}}}, nil
+}
+
+// DisableUser decides disabling a user; a reason is required.
+func (g *Registry) DisableUser(id, reason string) ([]Event, error) {
+	u, ok := g.byID[id]
+	if !ok {
+		return nil, ruleErr("unknown_user", fmt.Sprintf("user %s does not exist", id), fmt.Sprintf("Người dùng %s không tồn tại", id))
+	}
+	if u.Disabled {
+		return nil, ruleErr("user_disabled", fmt.Sprintf("user %s is already disabled", id), fmt.Sprintf("Người dùng %s đã bị khóa", id))
+	}
+	reason, err := validReason(reason)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{{Type: UserDisabled, Data: UserDisabledData{ID: id, Reason: reason}}}, nil
+}

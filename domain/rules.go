@@ -1,0 +1,215 @@
+package domain
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// exclusionHit is an exclusion that applies, with the fact event that triggered it.
+type exclusionHit struct {
+	x     Exclusion
+	value float64
+	event string
+}
+
+// judgement is the interpretation of one criterion's rule.
+type judgement struct {
+	result string
+	note   string
+	events []string
+	hits   []exclusionHit
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+func opSymbol(op string) string {
+	switch op {
+	case "gte":
+		return "≥"
+	case "gt":
+		return ">"
+	case "lte":
+		return "≤"
+	case "lt":
+		return "<"
+	case "eq":
+		return "="
+	}
+	return op
+}
+
+// judge interprets a criterion's rule against the nomination's rulings and the unit's
+// facts for the campaign.
+func judge(c Criterion, campaign string, rulings map[string]Ruling, facts *FactSet) judgement {
+	r := c.Rule
+	if hits := exclusionsApplying(r.Exclusions, campaign, facts); len(hits) > 0 {
+		j := judgement{result: ResultExcluded, hits: hits}
+		var notes []string
+		for _, h := range hits {
+			j.events = append(j.events, h.event)
+			notes = append(notes, fmt.Sprintf("%s: %s = %s %s %s", h.x.Code, h.x.Fact, num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
+		}
+		j.note = strings.Join(notes, "; ")
+		return j
+	}
+	switch r.Kind {
+	case RuleRuling:
+		rl, ok := rulings[c.ID]
+		if !ok {
+			return judgement{result: ResultPending, note: "no ruling yet"}
+		}
+		return judgement{result: rl.Result, note: rl.Note, events: []string{rl.EventID}}
+	case RuleFactTextEq:
+		e, ok := facts.Get(campaign, r.Fact)
+		if !ok {
+			return judgement{result: ResultPending, note: r.Fact + " not recorded"}
+		}
+		note := fmt.Sprintf("%s = %q", r.Fact, e.Data.Text)
+		if e.Data.Text == r.Text {
+			return judgement{result: ResultMet, note: note, events: []string{e.EventID}}
+		}
+		return judgement{result: ResultNotMet, note: fmt.Sprintf("%s, required %q", note, r.Text), events: []string{e.EventID}}
+	case RuleFactNumber:
+		e, ok := facts.Get(campaign, r.Fact)
+		if !ok || e.Data.Number == nil || r.Number == nil {
+			return judgement{result: ResultPending, note: r.Fact + " not recorded"}
+		}
+		v := *e.Data.Number
+		note := fmt.Sprintf("%s = %s", r.Fact, num(v))
+		if compare(v, r.Op, *r.Number) {
+			return judgement{result: ResultMet, note: note, events: []string{e.EventID}}
+		}
+		for _, cause := range r.ExcusedCauses {
+			if e.Data.Cause == cause {
+				return judgement{result: ResultMet, note: fmt.Sprintf("%s, not %s %s, for an %s cause (excused)", note, opSymbol(r.Op), num(*r.Number), cause), events: []string{e.EventID}}
+			}
+		}
+		note = fmt.Sprintf("%s, required %s %s", note, opSymbol(r.Op), num(*r.Number))
+		if e.Data.Cause != "" {
+			note += ", cause " + e.Data.Cause
+		}
+		return judgement{result: ResultNotMet, note: note, events: []string{e.EventID}}
+	case RuleFactsZero:
+		var missing, nonzero, notes []string
+		var events, bad []string
+		for _, f := range r.Facts {
+			e, ok := facts.Get(campaign, f)
+			if !ok || e.Data.Number == nil {
+				missing = append(missing, f)
+				continue
+			}
+			events = append(events, e.EventID)
+			notes = append(notes, fmt.Sprintf("%s = %s", f, num(*e.Data.Number)))
+			if *e.Data.Number != 0 {
+				nonzero = append(nonzero, f)
+				bad = append(bad, e.EventID)
+			}
+		}
+		switch {
+		case len(nonzero) > 0:
+			return judgement{result: ResultNotMet, note: strings.Join(notes, ", "), events: bad}
+		case len(missing) > 0:
+			return judgement{result: ResultPending, note: strings.Join(missing, ", ") + " not recorded", events: events}
+		}
+		return judgement{result: ResultMet, note: strings.Join(notes, ", "), events: events}
+	case RuleIndexImproved:
+		comps := facts.Components(campaign)
+		if len(comps) == 0 {
+			return judgement{result: ResultPending, note: "no index component recorded"}
+		}
+		var worse, unpublished, notes []string
+		var all, worseEv, unpubEv []string
+		for _, e := range comps {
+			d := e.Data
+			name := d.Index + "/" + d.Component
+			all = append(all, e.EventID)
+			switch {
+			case d.Status == StatusNotPublished:
+				unpublished = append(unpublished, name)
+				unpubEv = append(unpubEv, e.EventID)
+			case improved(d):
+				notes = append(notes, fmt.Sprintf("%s %s > %s", name, num(*d.Number), num(*d.Previous)))
+			default:
+				worse = append(worse, fmt.Sprintf("%s %s ≤ %s", name, num(deref(d.Number)), num(deref(d.Previous))))
+				worseEv = append(worseEv, e.EventID)
+			}
+		}
+		switch {
+		case len(worse) > 0:
+			return judgement{result: ResultNotMet, note: "not improved: " + strings.Join(worse, ", "), events: worseEv}
+		case len(unpublished) > 0:
+			return judgement{result: ResultPending, note: "not yet published: " + strings.Join(unpublished, ", "), events: unpubEv}
+		}
+		return judgement{result: ResultMet, note: strings.Join(notes, ", "), events: all}
+	case RuleExclusionsOnly:
+		var events, notes []string
+		for _, x := range r.Exclusions {
+			if e, ok := facts.Get(campaign, x.Fact); ok && e.Data.Number != nil {
+				events = appendUnique(events, e.EventID)
+				notes = append(notes, fmt.Sprintf("%s = %s", x.Fact, num(*e.Data.Number)))
+			}
+		}
+		if len(events) == 0 {
+			return judgement{result: ResultPending, note: "no discipline fact recorded"}
+		}
+		return judgement{result: ResultMet, note: strings.Join(notes, ", "), events: events}
+	}
+	return judgement{result: ResultPending, note: "unknown rule kind " + r.Kind}
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// exclusionsApplying returns the exclusions whose fact is recorded and triggers them.
+func exclusionsApplying(xs []Exclusion, campaign string, facts *FactSet) []exclusionHit {
+	var hits []exclusionHit
+	for _, x := range xs {
+		e, ok := facts.Get(campaign, x.Fact)
+		if !ok || e.Data.Number == nil {
+			continue
+		}
+		if !compare(*e.Data.Number, x.Op, x.Number) {
+			continue
+		}
+		if x.Cause != "" && e.Data.Cause != x.Cause {
+			continue
+		}
+		hits = append(hits, exclusionHit{x: x, value: *e.Data.Number, event: e.EventID})
+	}
+	return hits
+}
+
+// exclusionMessages returns the Vietnamese and English messages of an exclusion.
+func exclusionMessages(h exclusionHit) (vi, en string) {
+	v, t := num(h.value), num(h.x.Number)
+	switch h.x.Code {
+	case "excluded_disbursement_subjective":
+		return fmt.Sprintf("Không xét khen thưởng: giải ngân vốn đầu tư công đạt %s%%, chưa đạt %s%% vì lý do chủ quan", v, t),
+			fmt.Sprintf("Excluded: public investment disbursed %s%%, below %s%% for a subjective cause", v, t)
+	case "excluded_discipline_staff_hours":
+		return fmt.Sprintf("Không xét khen thưởng: %s%% cán bộ, công chức, viên chức không chấp hành nghiêm giờ giấc làm việc (trên %s%% tổng số biên chế)", v, t),
+			fmt.Sprintf("Excluded: %s%% of staff did not keep working hours (more than %s%% of the headcount)", v, t)
+	case "excluded_discipline_subordinates":
+		return fmt.Sprintf("Không xét khen thưởng: %s%% cơ quan, đơn vị thuộc, trực thuộc vi phạm kỷ luật, kỷ cương hành chính (trên %s%%)", v, t),
+			fmt.Sprintf("Excluded: %s%% of subordinate units violated administrative discipline (more than %s%%)", v, t)
+	case "excluded_late_directives":
+		return fmt.Sprintf("Không xét khen thưởng: %s văn bản chỉ đạo, điều hành được Ủy ban nhân dân tỉnh giao chưa đảm bảo thời hạn", v),
+			fmt.Sprintf("Excluded: %s directive documents assigned by the provincial People's Committee were not completed on time", v)
+	}
+	return fmt.Sprintf("Không xét khen thưởng (%s): %s = %s %s %s", h.x.Code, h.x.Fact, v, opSymbol(h.x.Op), t),
+		fmt.Sprintf("Excluded (%s): %s = %s %s %s", h.x.Code, h.x.Fact, v, opSymbol(h.x.Op), t)
+}

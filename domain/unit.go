@@ -1,0 +1,265 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Unit statuses (Unit.Status).
+const (
+	// UnitActive is a unit that takes part in campaigns.
+	UnitActive = "active"
+	// UnitMerged is a unit merged into a successor; its history continues there.
+	UnitMerged = "merged"
+)
+
+// PlanRef is a unit's emulation plan for a campaign with the event that submitted it.
+type PlanRef struct {
+	Document DocumentRef
+	EventID  string
+}
+
+// Unit is the unit aggregate. Its zero value (NewUnit) is a unit that does not exist yet.
+type Unit struct {
+	id, name       string
+	kind           UnitKind
+	parent         string
+	status         string
+	successor      string
+	mergedOn       string
+	reorganisation string
+	predecessors   []string
+	plans          map[string]PlanRef
+	seq            uint64
+}
+
+// NewUnit returns an empty unit, ready to apply its events.
+func NewUnit() *Unit { return &Unit{plans: map[string]PlanRef{}} }
+
+// ID returns the unit's id ("" before unit.registered).
+func (u *Unit) ID() string { return u.id }
+
+// Name returns the unit's name.
+func (u *Unit) Name() string { return u.name }
+
+// Kind returns the unit's kind.
+func (u *Unit) Kind() UnitKind { return u.kind }
+
+// Parent returns the parent unit's id ("" when none).
+func (u *Unit) Parent() string { return u.parent }
+
+// Status returns UnitActive or UnitMerged ("" before unit.registered).
+func (u *Unit) Status() string { return u.status }
+
+// Successor returns the unit this one merged into ("" when active).
+func (u *Unit) Successor() string { return u.successor }
+
+// MergedEffective returns the effective date (YYYY-MM-DD) of the merger that ended the unit.
+func (u *Unit) MergedEffective() string { return u.mergedOn }
+
+// Reorganisation returns the id of the reorganisation that merged the unit.
+func (u *Unit) Reorganisation() string { return u.reorganisation }
+
+// Predecessors returns the units this one absorbed directly, in order.
+func (u *Unit) Predecessors() []string { return append([]string(nil), u.predecessors...) }
+
+// Plans returns a copy of the unit's emulation plans by campaign.
+func (u *Unit) Plans() map[string]PlanRef {
+	out := make(map[string]PlanRef, len(u.plans))
+	for k, v := range u.plans {
+		out[k] = v
+	}
+	return out
+}
+
+// Plan returns the unit's latest emulation plan for a campaign.
+func (u *Unit) Plan(campaign string) (PlanRef, bool) {
+	p, ok := u.plans[campaign]
+	return p, ok
+}
+
+// Version returns the stream sequence of the last applied event.
+func (u *Unit) Version() uint64 { return u.seq }
+
+// Apply evolves the unit by one recorded event; other payloads are ignored.
+func (u *Unit) Apply(r Recorded) {
+	if u.plans == nil {
+		u.plans = map[string]PlanRef{}
+	}
+	switch d := r.Data.(type) {
+	case UnitRegisteredData:
+		u.id, u.name, u.kind, u.parent, u.status = d.ID, d.Name, d.Kind, d.Parent, UnitActive
+	case PlanSubmittedData:
+		u.plans[d.Campaign] = PlanRef{Document: d.Document, EventID: r.ID}
+	case FactRecordedData:
+	case UnitMergedData:
+		u.status, u.successor, u.mergedOn, u.reorganisation = UnitMerged, d.Successor, d.Effective, d.Reorganisation
+	case UnitAbsorbedData:
+		u.predecessors = append(u.predecessors, d.Sources...)
+	default:
+		return
+	}
+	if r.Seq > u.seq {
+		u.seq = r.Seq
+	}
+}
+
+// RegisterUnit decides the registration of a new unit: a valid id, a name of 1 to 300
+// characters, a known kind and, when given, a valid parent id other than the unit's own.
+func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, fmt.Errorf("unit id: %w", err)
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 300 {
+		return nil, ruleErr("invalid_name", "a unit name of 1 to 300 characters is required", "Tên đơn vị là bắt buộc (tối đa 300 ký tự)")
+	}
+	if !kind.Valid() {
+		return nil, ruleErr("invalid_unit_kind", fmt.Sprintf("unit kind %q is not department, vertical, district or commune", kind),
+			fmt.Sprintf("Loại đơn vị %q không hợp lệ (department, vertical, district, commune)", kind))
+	}
+	if parent != "" {
+		if err := ValidateID(parent); err != nil {
+			return nil, fmt.Errorf("parent unit id: %w", err)
+		}
+		if parent == id {
+			return nil, ruleErr("invalid_parent", "a unit cannot be its own parent", "Đơn vị không thể là đơn vị chủ quản của chính nó")
+		}
+	}
+	return []Event{{Type: UnitRegistered, Data: UnitRegisteredData{ID: id, Name: name, Kind: kind, Parent: parent}}}, nil
+}
+
+// Register is RegisterUnit on this aggregate: it refuses with unit_exists when the unit
+// is already registered.
+func (u *Unit) Register(id, name string, kind UnitKind, parent string) ([]Event, error) {
+	if u.id != "" {
+		return nil, ruleErr("unit_exists", fmt.Sprintf("unit %s already exists", u.id), fmt.Sprintf("Đơn vị %s đã tồn tại", u.id))
+	}
+	return RegisterUnit(id, name, kind, parent)
+}
+
+func (u *Unit) requireActive() error {
+	if u.id == "" {
+		return ruleErr("unknown_unit", "the unit does not exist", "Đơn vị không tồn tại")
+	}
+	if u.status != UnitActive {
+		return ruleErr("unit_not_active", fmt.Sprintf("unit %s was merged into %s", u.id, u.successor),
+			fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s", u.id, u.successor))
+	}
+	return nil
+}
+
+// SubmitPlan decides recording the unit's own emulation plan for a campaign (plan section
+// V.1); a later plan supersedes an earlier one. The unit must be active.
+func (u *Unit) SubmitPlan(campaign string, doc DocumentRef) ([]Event, error) {
+	if err := u.requireActive(); err != nil {
+		return nil, err
+	}
+	if err := ValidateID(campaign); err != nil {
+		return nil, fmt.Errorf("campaign id: %w", err)
+	}
+	if doc.SHA256 == "" {
+		return nil, ruleErr("invalid_document", "the plan document has no sha256", "Tài liệu kế hoạch thiếu mã SHA-256")
+	}
+	return []Event{{Type: PlanSubmitted, Data: PlanSubmittedData{Campaign: campaign, Document: doc}}}, nil
+}
+
+// RecordFact decides recording a verified fact about the unit in the campaign def. The
+// fact's campaign defaults to def's and must equal it; the fact is checked by ValidateFact;
+// the unit must be active.
+func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error) {
+	if err := u.requireActive(); err != nil {
+		return nil, err
+	}
+	if data.Campaign == "" {
+		data.Campaign = def.ID
+	}
+	if def.ID == "" || data.Campaign != def.ID {
+		return nil, invalidFact("campaign", fmt.Sprintf("the fact names campaign %q, not %q", data.Campaign, def.ID),
+			fmt.Sprintf("số liệu thuộc đợt %q, không phải %q", data.Campaign, def.ID))
+	}
+	data.Note = strings.TrimSpace(data.Note)
+	if err := ValidateFact(data); err != nil {
+		return nil, err
+	}
+	return []Event{{Type: FactRecorded, Data: data}}, nil
+}
+
+// PlanMerge decides a merger: sources merge into the successor (nil when it does not exist
+// yet: it is then registered with name and kind). It returns the events per unit id: the
+// successor gets unit.registered (when new) and unit.absorbed; each source gets
+// unit.merged. Refusals: unit_already_merged (a source or the successor is no longer
+// active), merge_into_self (the successor is among the sources), duplicate_source,
+// invalid_effective, decision_required, and effective_outside_campaign when def is given
+// (non-empty id) and the effective date lies outside its period.
+func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind UnitKind,
+	effective, decision, reorgID string, def Definition) (map[string][]Event, error) {
+	if err := ValidateID(successorID); err != nil {
+		return nil, fmt.Errorf("successor id: %w", err)
+	}
+	if err := ValidateID(reorgID); err != nil {
+		return nil, fmt.Errorf("reorganisation id: %w", err)
+	}
+	if len(sources) == 0 {
+		return nil, ruleErr("sources_required", "a merger needs at least one source unit", "Cần ít nhất một đơn vị được hợp nhất")
+	}
+	if _, err := time.Parse(time.DateOnly, effective); err != nil {
+		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
+			fmt.Sprintf("Ngày hiệu lực %q không hợp lệ (YYYY-MM-DD)", effective))
+	}
+	decision = strings.TrimSpace(decision)
+	if decision == "" || len(decision) > MaxReasonLength {
+		return nil, ruleErr("decision_required", "the merger decision (1 to 2000 bytes) is required",
+			"Phải nêu quyết định sắp xếp, hợp nhất (tối đa 2000 ký tự)")
+	}
+	if def.ID != "" && (effective < def.Starts || effective > def.Ends) {
+		return nil, ruleErr("effective_outside_campaign",
+			fmt.Sprintf("effective date %s is outside campaign %s (%s to %s)", effective, def.ID, def.Starts, def.Ends),
+			fmt.Sprintf("Ngày hiệu lực %s nằm ngoài thời gian đợt thi đua %s (%s đến %s)", effective, def.ID, def.Starts, def.Ends))
+	}
+	ids := make([]string, 0, len(sources))
+	seen := map[string]bool{}
+	for i, s := range sources {
+		if s == nil || s.id == "" {
+			return nil, ruleErr("unknown_unit", fmt.Sprintf("source %d does not exist", i+1), fmt.Sprintf("Đơn vị nguồn thứ %d không tồn tại", i+1))
+		}
+		if s.id == successorID {
+			return nil, ruleErr("merge_into_self", fmt.Sprintf("unit %s cannot merge into itself", s.id),
+				fmt.Sprintf("Đơn vị %s không thể hợp nhất vào chính nó", s.id))
+		}
+		if seen[s.id] {
+			return nil, ruleErr("duplicate_source", fmt.Sprintf("unit %s is named twice", s.id), fmt.Sprintf("Đơn vị %s bị nêu hai lần", s.id))
+		}
+		seen[s.id] = true
+		if s.status != UnitActive {
+			return nil, ruleErr("unit_already_merged", fmt.Sprintf("unit %s was already merged into %s", s.id, s.successor),
+				fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s", s.id, s.successor))
+		}
+		ids = append(ids, s.id)
+	}
+	out := map[string][]Event{}
+	if successor == nil || successor.id == "" {
+		evs, err := RegisterUnit(successorID, name, kind, "")
+		if err != nil {
+			return nil, err
+		}
+		out[successorID] = evs
+	} else {
+		if successor.id != successorID {
+			return nil, fmt.Errorf("successor %s does not match the successor aggregate %s", successorID, successor.id)
+		}
+		if successor.status != UnitActive {
+			return nil, ruleErr("unit_already_merged", fmt.Sprintf("successor %s was itself merged into %s", successor.id, successor.successor),
+				fmt.Sprintf("Đơn vị tiếp nhận %s đã hợp nhất vào %s", successor.id, successor.successor))
+		}
+	}
+	out[successorID] = append(out[successorID], Event{Type: UnitAbsorbed,
+		Data: UnitAbsorbedData{Reorganisation: reorgID, Sources: ids, Effective: effective, Decision: decision}})
+	for _, id := range ids {
+		out[id] = []Event{{Type: UnitMergedEvent,
+			Data: UnitMergedData{Reorganisation: reorgID, Successor: successorID, Effective: effective, Decision: decision}}}
+	}
+	return out, nil
+}

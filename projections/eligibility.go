@@ -1,0 +1,250 @@
+package projections
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"thidua/domain"
+	"thidua/eventstore"
+)
+
+// ErrNotFound is returned (wrapped) for an unknown nomination, unit, campaign or award, or
+// one that did not exist yet at the moment asked about.
+var ErrNotFound = errors.New("not found")
+
+// evalResult is everything an evaluation of one nomination at one moment used.
+type evalResult struct {
+	nom      *domain.Nomination
+	camp     *domain.Campaign
+	def      domain.Definition
+	facts    *domain.FactSet
+	plan     *domain.PlanRef
+	el       domain.Eligibility
+	lastSeq  uint64
+	lastAt   time.Time
+	unitName string
+}
+
+// Eligibility answers whether a nomination is eligible at a moment (the zero Bound: now),
+// with every reason and the events behind it.
+func (m *Model) Eligibility(id string, b Bound) (EligibilityView, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.eligibility(id, b)
+}
+
+func (m *Model) eligibility(id string, b Bound) (EligibilityView, error) {
+	r, err := m.evalAt(id, b)
+	if err != nil {
+		return EligibilityView{}, err
+	}
+	return m.eligibilityView(id, b, r), nil
+}
+
+func (m *Model) eligibilityView(id string, b Bound, r *evalResult) EligibilityView {
+	v := EligibilityView{
+		Nomination:        id,
+		AsOf:              r.lastAt,
+		AsOfSeq:           r.lastSeq,
+		State:             string(r.nom.State()),
+		Unit:              r.nom.Unit(),
+		Eligible:          r.el.Eligible,
+		Reasons:           make([]ReasonView, 0, len(r.el.Reasons)),
+		Criteria:          criteriaViews(r.def, r.el),
+		DefinitionVersion: r.def.Version,
+	}
+	if !b.Time.IsZero() {
+		v.AsOf = b.Time.UTC()
+	}
+	for _, rs := range r.el.Reasons {
+		v.Reasons = append(v.Reasons, ReasonView{
+			Code: rs.Code, Criterion: rs.Criterion, MessageVI: rs.MessageVI, MessageEN: rs.MessageEN,
+			Events: nonNil(rs.Events),
+		})
+	}
+	return v
+}
+
+func criteriaViews(def domain.Definition, el domain.Eligibility) map[string]CriterionView {
+	out := make(map[string]CriterionView, len(el.Criteria))
+	labels := map[string]domain.Criterion{}
+	for _, c := range def.Criteria {
+		labels[c.ID] = c
+	}
+	for id, c := range el.Criteria {
+		d := labels[id]
+		out[id] = CriterionView{Result: c.Result, Note: c.Note, Events: nonNil(c.Events), LabelVI: d.LabelVI, LabelEN: d.LabelEN, JudgedBy: d.JudgedBy}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// evalAt folds a nomination and the evidence about its unit up to the bound, and
+// evaluates the campaign's rules in force then. The caller holds the read lock.
+func (m *Model) evalAt(id string, b Bound) (*evalResult, error) {
+	r := &evalResult{}
+	note := func(e *Entry) {
+		if e.Rec.Seq > r.lastSeq {
+			r.lastSeq, r.lastAt = e.Rec.Seq, e.Rec.At
+		}
+	}
+	if b.Live() {
+		n := m.noms[id]
+		if n == nil {
+			return nil, fmt.Errorf("%w: nomination %s", ErrNotFound, id)
+		}
+		r.nom = n
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}) {
+			note(e)
+		}
+	} else {
+		n := domain.NewNomination()
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if e.Known {
+				n.Apply(e.Rec)
+			}
+			note(e)
+		}
+		if n.ID() == "" {
+			return nil, fmt.Errorf("%w: nomination %s (as of that moment)", ErrNotFound, id)
+		}
+		r.nom = n
+	}
+	camp := m.campaignAt(r.nom.Campaign(), b, note)
+	if camp == nil {
+		return nil, fmt.Errorf("%w: campaign %s of nomination %s", ErrNotFound, r.nom.Campaign(), id)
+	}
+	r.camp = camp
+	r.def = camp.Definition()
+	r.facts, r.plan = m.unitEvidence(r.nom.Unit(), r.nom.Campaign(), b, note)
+	r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
+	if u := m.units[r.nom.Unit()]; u != nil {
+		r.unitName = u.Name()
+	}
+	return r, nil
+}
+
+// campaignAt folds a campaign's events up to the bound (the live state for the zero bound).
+func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campaign {
+	ents := m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: id})
+	if b.Live() {
+		for _, e := range ents {
+			note(e)
+		}
+		return m.camps[id]
+	}
+	c := domain.NewCampaign()
+	seen := false
+	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		if e.Known {
+			c.Apply(e.Rec)
+			seen = true
+		}
+		note(e)
+	}
+	if !seen {
+		return nil
+	}
+	return c
+}
+
+// unitEvidence gathers the facts and the emulation plan a unit can rely on in a campaign
+// up to the bound: its own, and those of every unit it absorbed (transitively), recorded
+// before their merger. Later facts supersede earlier ones across the lineage.
+func (m *Model) unitEvidence(unit, campaign string, b Bound, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
+	facts := domain.NewFactSet()
+	var plan *domain.PlanRef
+	for _, u := range m.lineage(unit, b) {
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: u}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if !e.Known {
+				continue
+			}
+			switch d := e.Rec.Data.(type) {
+			case domain.FactRecordedData:
+				if d.Campaign == campaign {
+					facts.Apply(campaign, e.Rec)
+					note(e)
+				}
+			case domain.PlanSubmittedData:
+				if d.Campaign == campaign && (plan == nil || u == unit) {
+					plan = &domain.PlanRef{Document: d.Document, EventID: e.Rec.ID}
+					note(e)
+				}
+			}
+		}
+	}
+	return facts, plan
+}
+
+// lineage returns unit followed by every unit it absorbed, transitively, as of the bound,
+// in a stable order (breadth first, sources in the order the mergers named them).
+func (m *Model) lineage(unit string, b Bound) []string {
+	out := []string{unit}
+	seen := map[string]bool{unit: true}
+	for i := 0; i < len(out); i++ {
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: out[i]}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if d, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok {
+				for _, s := range d.Sources {
+					if !seen[s] {
+						seen[s] = true
+						out = append(out, s)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// via returns the chain of successors from a predecessor up to unit, as of the bound.
+func (m *Model) via(pred, unit string, b Bound) []string {
+	var chain []string
+	cur := pred
+	for i := 0; i < 64 && cur != unit; i++ {
+		next := ""
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: cur}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if d, ok := e.Rec.Data.(domain.UnitMergedData); ok {
+				next = d.Successor
+			}
+		}
+		if next == "" {
+			break
+		}
+		chain = append(chain, next)
+		cur = next
+	}
+	return chain
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

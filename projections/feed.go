@@ -1,0 +1,97 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"thidua/eventstore"
+)
+
+// Feed keeps a model up to date with one ordered consumer on the stream, from the model's
+// checkpoint on.
+type Feed struct {
+	model *Model
+	store *eventstore.Store
+	sub   eventstore.Subscription
+	log   *slog.Logger
+}
+
+// StartFeed catches the model up with the stream (waiting until it has applied the
+// stream's last sequence at the time of the call, or ctx ends) and then keeps tailing.
+func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Logger) (*Feed, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	f := &Feed{model: m, store: st, log: log}
+	last, err := st.LastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := st.Tail(ctx, m.Applied()+1, m.ApplyFeed, func(me *eventstore.MalformedError) {
+		log.Warn("malformed commit skipped", "seq", me.Seq, "subject", me.Subject, "err", me.Err)
+		m.NoteMalformed(me)
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.sub = sub
+	if err := m.WaitFor(ctx, last); err != nil {
+		sub.Stop()
+		return nil, fmt.Errorf("catching up to %d: %w", last, err)
+	}
+	return f, nil
+}
+
+// Stop ends the tail.
+func (f *Feed) Stop() { f.sub.Stop() }
+
+// CaughtUp reports whether the model has applied the stream's current last sequence.
+func (f *Feed) CaughtUp(ctx context.Context) (bool, uint64, error) {
+	last, err := f.store.LastSeq(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	return f.model.Applied() >= last, last, nil
+}
+
+// WaitCaughtUp waits until the model has applied every commit stored so far.
+func WaitCaughtUp(ctx context.Context, st *eventstore.Store, m *Model, timeout time.Duration) error {
+	last, err := st.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return m.WaitFor(ctx, last)
+}
+
+// Rebuild builds a fresh model from the whole stream (up to ro's bounds) with one ordered
+// consumer, decoding payloads on all cores, and calls progress (if given) every 10,000
+// commits with the sequence reached.
+func Rebuild(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
+	m := NewModel()
+	ro.OnMalformed = m.NoteMalformed
+	in := make(chan eventstore.Commit, 4096)
+	done := make(chan struct{})
+	go func() {
+		pipelineApply(m, in)
+		close(done)
+	}()
+	n := 0
+	_, err := st.Read(ctx, ro, func(c eventstore.Commit) error {
+		in <- c
+		n++
+		if progress != nil && n%10000 == 0 {
+			progress(c.Seq)
+		}
+		return nil
+	})
+	close(in)
+	<-done
+	if err != nil {
+		return nil, fmt.Errorf("rebuild: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,443 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"thidua/domain"
+	"thidua/eventstore"
+)
+
+// Entry is one event held by the model: the envelope's fields and the decoded payload.
+type Entry struct {
+	// Rec is the event as the domain's evolve functions take it.
+	Rec domain.Recorded
+	// Index is the event's position in its commit.
+	Index int
+	// Aggregate is the aggregate whose stream holds it.
+	Aggregate eventstore.Ref
+	// OccurredAt is when the fact happened, as the command stated it.
+	OccurredAt time.Time
+	// Raw is the payload as stored (after upcasting).
+	Raw json.RawMessage
+	// Hash is the event's hash.
+	Hash string
+	// Key is the idempotency key of the command that appended it.
+	Key string
+	// Known is false for an event type the model does not know (kept for the audit trail).
+	Known bool
+
+	schema                 int
+	prevHash               string
+	causation, correlation string
+}
+
+// Aggregate is one aggregate's events and version.
+type Aggregate struct {
+	// Ref names it.
+	Ref eventstore.Ref
+	// Version is its version after the last applied commit.
+	Version eventstore.Version
+	// Entries are its events in order.
+	Entries []*Entry
+}
+
+// KeyRecord is what the model remembers of a command sent with an idempotency key.
+type KeyRecord struct {
+	// Seqs are the stream sequences of the commits the command appended.
+	Seqs []uint64
+	// Events are the ids of the events it appended.
+	Events []string
+	// Aggregates are the aggregates it touched.
+	Aggregates []eventstore.Ref
+}
+
+// MalformedRecord notes an event the model could not decode.
+type MalformedRecord struct {
+	// Seq is the message's stream sequence.
+	Seq uint64 `json:"seq"`
+	// EventID is the event's id, when known.
+	EventID string `json:"event_id,omitempty"`
+	// Problem says what is wrong.
+	Problem string `json:"problem"`
+}
+
+// Stats counts what the model has applied.
+type Stats struct {
+	// Commits is the number of commits applied.
+	Commits int `json:"commits"`
+	// Events is the number of events applied.
+	Events int `json:"events"`
+	// Applied is the highest stream sequence applied by the feed, in order.
+	Applied uint64 `json:"applied"`
+	// Unknown counts skipped events by type.
+	Unknown map[string]int `json:"unknown"`
+	// Malformed lists events that could not be decoded.
+	Malformed []MalformedRecord `json:"malformed"`
+}
+
+// Model is the in-memory read model. It is safe for concurrent use.
+type Model struct {
+	mu        sync.RWMutex
+	applied   uint64
+	aggs      map[eventstore.Ref]*Aggregate
+	units     map[string]*domain.Unit
+	noms      map[string]*domain.Nomination
+	camps     map[string]*domain.Campaign
+	registry  *domain.Registry
+	byCamp    map[string][]string
+	keys      map[string]KeyRecord
+	keyFP     map[string]string
+	awards    map[string]string // award id -> campaign
+	stats     Stats
+	changed   chan struct{}
+	rankCache map[string]rankCacheEntry
+}
+
+type rankCacheEntry struct {
+	commits int
+	view    RankingView
+}
+
+// NewModel returns an empty model.
+func NewModel() *Model {
+	return &Model{
+		aggs:      map[eventstore.Ref]*Aggregate{},
+		units:     map[string]*domain.Unit{},
+		noms:      map[string]*domain.Nomination{},
+		camps:     map[string]*domain.Campaign{},
+		registry:  domain.NewRegistry(),
+		byCamp:    map[string][]string{},
+		keys:      map[string]KeyRecord{},
+		keyFP:     map[string]string{},
+		awards:    map[string]string{},
+		stats:     Stats{Unknown: map[string]int{}},
+		changed:   make(chan struct{}),
+		rankCache: map[string]rankCacheEntry{},
+	}
+}
+
+// Applied returns the highest stream sequence the feed has applied in order.
+func (m *Model) Applied() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.applied
+}
+
+// Stats returns a copy of the model's counters.
+func (m *Model) Stats() Stats {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s := m.stats
+	s.Applied = m.applied
+	s.Unknown = make(map[string]int, len(m.stats.Unknown))
+	for k, v := range m.stats.Unknown {
+		s.Unknown[k] = v
+	}
+	s.Malformed = append([]MalformedRecord(nil), m.stats.Malformed...)
+	return s
+}
+
+// ApplyFeed applies a commit delivered by the stream feed, in stream order, and advances
+// the checkpoint.
+func (m *Model) ApplyFeed(c eventstore.Commit) {
+	m.mu.Lock()
+	m.apply(c)
+	if c.Seq > m.applied {
+		m.applied = c.Seq
+	}
+	ch := m.changed
+	m.changed = make(chan struct{})
+	m.mu.Unlock()
+	close(ch)
+}
+
+// ApplyCommitted applies a commit the caller just appended, before the feed brings it, so
+// that the caller's next command sees it. The checkpoint does not move.
+func (m *Model) ApplyCommitted(cs ...eventstore.Commit) {
+	m.mu.Lock()
+	for _, c := range cs {
+		m.apply(c)
+	}
+	m.mu.Unlock()
+}
+
+// NoteMalformed records a message the feed could not decode, and moves past it.
+func (m *Model) NoteMalformed(me *eventstore.MalformedError) {
+	m.mu.Lock()
+	m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: me.Seq, Problem: me.Err.Error()})
+	if me.Seq > m.applied {
+		m.applied = me.Seq
+	}
+	ch := m.changed
+	m.changed = make(chan struct{})
+	m.mu.Unlock()
+	close(ch)
+}
+
+// WaitFor blocks until the feed has applied sequence seq, or ctx ends.
+func (m *Model) WaitFor(ctx context.Context, seq uint64) error {
+	for {
+		m.mu.RLock()
+		done, ch := m.applied >= seq, m.changed
+		m.mu.RUnlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for sequence %d: %w", seq, ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// decoded is one event's payload decoded ahead of applying it.
+type decoded struct {
+	data any
+	err  error
+}
+
+// predecode decodes a commit's payloads; it needs no lock, so it can run on other cores.
+func predecode(c eventstore.Commit) []decoded {
+	out := make([]decoded, len(c.Events))
+	for i := range c.Events {
+		out[i].data, out[i].err = domain.Decode(c.Events[i].Type, c.Events[i].Data)
+	}
+	return out
+}
+
+// apply folds one commit into the model; the caller holds the write lock. A commit
+// already applied to its aggregate is ignored.
+func (m *Model) apply(c eventstore.Commit) { m.applyDecoded(c, predecode(c)) }
+
+// applyDecoded is apply with the payloads already decoded.
+func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
+	if len(c.Events) == 0 {
+		return
+	}
+	ref := c.Events[0].Aggregate
+	agg := m.aggs[ref]
+	if agg == nil {
+		agg = &Aggregate{Ref: ref}
+		m.aggs[ref] = agg
+	}
+	if c.Seq <= agg.Version.Seq {
+		return
+	}
+	m.stats.Commits++
+	for i := range c.Events {
+		e := &c.Events[i]
+		m.stats.Events++
+		entry := &Entry{
+			Rec: domain.Recorded{
+				ID: e.ID, Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
+				Actor: domain.Actor{User: e.Actor.User, Role: domain.Role(e.Actor.Role)},
+			},
+			Index: i, Aggregate: e.Aggregate, OccurredAt: e.OccurredAt,
+			Raw: e.Data, Hash: e.Hash, Key: c.Key,
+			schema: e.Schema, prevHash: e.PrevHash, causation: e.CausationID, correlation: e.CorrelationID,
+		}
+		data, err := pre[i].data, pre[i].err
+		switch {
+		case errors.Is(err, domain.ErrUnknownEventType):
+			m.stats.Unknown[e.Type]++
+		case err != nil:
+			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: c.Seq, EventID: e.ID, Problem: err.Error()})
+		default:
+			entry.Rec.Data = data
+			entry.Known = true
+		}
+		agg.Entries = append(agg.Entries, entry)
+		if entry.Known {
+			m.fold(ref, entry)
+		}
+	}
+	agg.Version = c.Version()
+	if c.Key != "" {
+		kr := m.keys[c.Key]
+		kr.Seqs = append(kr.Seqs, c.Seq)
+		kr.Aggregates = append(kr.Aggregates, ref)
+		for _, e := range c.Events {
+			kr.Events = append(kr.Events, e.ID)
+		}
+		m.keys[c.Key] = kr
+		if i := strings.LastIndexByte(c.Key, '|'); i >= 0 {
+			m.keyFP[c.Key[:i]] = c.Key[i+1:]
+		}
+	}
+}
+
+// fold evolves the aggregate's current state by one event and keeps the indexes.
+func (m *Model) fold(ref eventstore.Ref, e *Entry) {
+	switch ref.Kind {
+	case domain.KindUnit:
+		u := m.units[ref.ID]
+		if u == nil {
+			u = domain.NewUnit()
+			m.units[ref.ID] = u
+		}
+		u.Apply(e.Rec)
+	case domain.KindNomination:
+		n := m.noms[ref.ID]
+		if n == nil {
+			n = domain.NewNomination()
+			m.noms[ref.ID] = n
+		}
+		n.Apply(e.Rec)
+		if d, ok := e.Rec.Data.(domain.NominationOpenedData); ok {
+			m.byCamp[d.Campaign] = append(m.byCamp[d.Campaign], ref.ID)
+		}
+	case domain.KindCampaign:
+		c := m.camps[ref.ID]
+		if c == nil {
+			c = domain.NewCampaign()
+			m.camps[ref.ID] = c
+		}
+		c.Apply(e.Rec)
+		if d, ok := e.Rec.Data.(domain.AwardGrantedData); ok {
+			m.awards[d.Award] = ref.ID
+		}
+	case domain.KindRegistry:
+		m.registry.Apply(e.Rec)
+	}
+}
+
+// Key returns what the model knows of a command sent with key.
+func (m *Model) Key(key string) (KeyRecord, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	kr, ok := m.keys[key]
+	return kr, ok
+}
+
+// KeyFingerprint returns the request fingerprint recorded with a "user|key" prefix.
+func (m *Model) KeyFingerprint(prefix string) (string, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	fp, ok := m.keyFP[prefix]
+	return fp, ok
+}
+
+// Version returns an aggregate's current version (zero when unknown).
+func (m *Model) Version(ref eventstore.Ref) eventstore.Version {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if a := m.aggs[ref]; a != nil {
+		return a.Version
+	}
+	return eventstore.Version{}
+}
+
+// Read runs fn with the model's current state under its read lock. fn must not keep
+// references to what it is given, nor call other Model methods.
+func (m *Model) Read(fn func(v *State)) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	fn(&State{m: m})
+}
+
+// State is the model's current state, valid only inside Model.Read.
+type State struct{ m *Model }
+
+// Unit returns a unit's current state and version, or nil.
+func (s *State) Unit(id string) (*domain.Unit, eventstore.Version) {
+	u := s.m.units[id]
+	if u == nil {
+		return nil, eventstore.Version{}
+	}
+	return u, s.m.aggs[eventstore.Ref{Kind: domain.KindUnit, ID: id}].Version
+}
+
+// Nomination returns a nomination's current state and version, or nil.
+func (s *State) Nomination(id string) (*domain.Nomination, eventstore.Version) {
+	n := s.m.noms[id]
+	if n == nil {
+		return nil, eventstore.Version{}
+	}
+	return n, s.m.aggs[eventstore.Ref{Kind: domain.KindNomination, ID: id}].Version
+}
+
+// Campaign returns a campaign's current state and version, or nil.
+func (s *State) Campaign(id string) (*domain.Campaign, eventstore.Version) {
+	c := s.m.camps[id]
+	if c == nil {
+		return nil, eventstore.Version{}
+	}
+	return c, s.m.aggs[eventstore.Ref{Kind: domain.KindCampaign, ID: id}].Version
+}
+
+// Registry returns the user registry and its version.
+func (s *State) Registry() (*domain.Registry, eventstore.Version) {
+	ref := eventstore.Ref{Kind: domain.KindRegistry, ID: RegistryID}
+	if a := s.m.aggs[ref]; a != nil {
+		return s.m.registry, a.Version
+	}
+	return s.m.registry, eventstore.Version{}
+}
+
+// AwardCampaign returns the campaign an award belongs to.
+func (s *State) AwardCampaign(award string) (string, bool) {
+	c, ok := s.m.awards[award]
+	return c, ok
+}
+
+// Eligibility evaluates a nomination on the live state (see Model.Eligibility).
+func (s *State) Eligibility(id string) (EligibilityView, error) {
+	return s.m.eligibility(id, Bound{})
+}
+
+// Lineage returns the units whose history unit carries (itself first), live.
+func (s *State) Lineage(unit string) []string {
+	return s.m.lineage(unit, Bound{})
+}
+
+// OpenNominations returns the ids of a unit's nominations that are not finished.
+func (s *State) OpenNominations(unit string) []string {
+	var out []string
+	for id, n := range s.m.noms {
+		if n.Unit() == unit && !n.State().Terminal() {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RegistryID is the id of the one user registry aggregate.
+const RegistryID = "users"
+
+// entries returns an aggregate's entries (nil when unknown); caller holds the lock.
+func (m *Model) entries(ref eventstore.Ref) []*Entry {
+	if a := m.aggs[ref]; a != nil {
+		return a.Entries
+	}
+	return nil
+}
+
+// boundSeqTime resolves a bound to the stream sequence and time it stands for.
+func (m *Model) resolveBound(b Bound) (uint64, time.Time) {
+	seq := m.applied
+	if b.Seq != 0 && b.Seq < seq {
+		seq = b.Seq
+	}
+	at := b.Time
+	if at.IsZero() {
+		at = time.Now().UTC()
+	}
+	return seq, at
+}
+
+// Ranking computes a campaign's live ranking (see Model.Ranking).
+func (s *State) Ranking(campaign string) (RankingView, error) {
+	return s.m.ranking(campaign, Bound{})
+}
+
+// CampaignIDs lists the campaigns' ids in order.
+func (s *State) CampaignIDs() []string { return sortedKeys(s.m.camps) }

@@ -1,0 +1,210 @@
+package projections_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/eventstore/estest"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+var srv *estest.Server
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// Each sequence runs on a real JetStream stream: a dozen per run, unless asked otherwise.
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "rapid.checks" })
+	if !set {
+		_ = flag.Set("rapid.checks", "12")
+	}
+	var err error
+	srv, err = estest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	srv.Shutdown()
+	os.Exit(code)
+}
+
+func num(v float64) *float64 { return &v }
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func rebuild(t *testing.T, env *wftest.Env, ro eventstore.ReadOptions) *projections.Model {
+	t.Helper()
+	m, err := projections.Rebuild(env.Ctx, env.Store, ro, nil)
+	require.NoError(t, err)
+	return m
+}
+
+func hasReason(el projections.EligibilityView, code, criterion, event string) bool {
+	for _, r := range el.Reasons {
+		if r.Code == code && r.Criterion == criterion {
+			for _, e := range r.Events {
+				if e == event {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Story 1: "why was this unit excluded on date T?" — answered as it stood then, with the
+// events that caused it, the same after more events, after a restart and after a rebuild.
+func TestAuditorReplayExplainsExclusion(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nom, _ := env.EligibleCollective("SO-TC", domain.UnitDepartment, reviewer, 88)
+
+	env.Advance(time.Hour)
+	eligibleAt := *env.Now.Load()
+	el, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	require.True(t, el.Eligible, "%+v", el.Reasons)
+
+	env.Advance(24 * time.Hour)
+	bad := env.Fact(reviewer, "SO-TC", domain.FactRecordedData{Fact: "disbursement_pct", Number: num(97), Cause: "subjective", Note: "chậm giải phóng mặt bằng"})
+	require.Len(t, bad.Events, 1)
+	env.Advance(time.Hour)
+	excludedAt := *env.Now.Load()
+
+	check := func(t *testing.T, m *projections.Model) {
+		before, err := m.Eligibility(nom, projections.Bound{Time: eligibleAt})
+		require.NoError(t, err)
+		assert.True(t, before.Eligible, "eligible before the fact")
+		after, err := m.Eligibility(nom, projections.Bound{Time: excludedAt})
+		require.NoError(t, err)
+		assert.False(t, after.Eligible)
+		assert.True(t, hasReason(after, "excluded_disbursement_subjective", "C08", bad.Events[0]), "%+v", after.Reasons)
+		for _, r := range after.Reasons {
+			assert.NotEmpty(t, r.MessageVI)
+			assert.NotEmpty(t, r.MessageEN)
+		}
+	}
+	check(t, env.Model)
+	live, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, live.Eligible)
+
+	// The correction is a new event: eligible again from then on; the past answer stays.
+	env.Advance(24 * time.Hour)
+	env.Fact(reviewer, "SO-TC", domain.FactRecordedData{Fact: "disbursement_pct", Number: num(100), Note: "đính chính"})
+	live, err = env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, live.Eligible, "%+v", live.Reasons)
+	check(t, env.Model)
+
+	// After a full rebuild, and after a snapshot round trip (a restart), the same bytes.
+	rebuilt := rebuild(t, env, eventstore.ReadOptions{})
+	check(t, rebuilt)
+	var buf bytes.Buffer
+	_, err = env.Model.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	restored, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	check(t, restored)
+	for _, b := range []projections.Bound{{}, {Time: eligibleAt}, {Time: excludedAt}} {
+		want, _ := env.Model.Eligibility(nom, b)
+		got, _ := rebuilt.Eligibility(nom, b)
+		again, _ := restored.Eligibility(nom, b)
+		assert.Equal(t, jsonOf(t, want), jsonOf(t, got))
+		assert.Equal(t, jsonOf(t, want), jsonOf(t, again))
+	}
+}
+
+func TestRankingRecommendsQuotaWithTieBreaks(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	type unit struct {
+		id, name string
+		score    float64
+		women    float64
+	}
+	units := []unit{
+		{"U01", "Sở Một", 95, 0}, {"U02", "Sở Hai", 94, 0}, {"U03", "Sở Ba", 93, 0}, {"U04", "Sở Bốn", 92, 0},
+		{"U05", "Sở Năm", 91, 0}, {"U06", "Sở Sáu", 90, 0}, {"U07", "Sở Bảy", 89, 0},
+		// A three-way tie on every key but priority and name.
+		{"U08", "Zeta nữ", 85, 75}, {"U09", "Bình Sơn", 85, 40}, {"U10", "Ấp Bắc", 85, 40},
+		{"U11", "Sở Mười một", 80, 0}, {"U12", "Sở Mười hai", 79, 0},
+	}
+	ids := map[string]string{}
+	for _, u := range units {
+		env.UnitNamed(u.id, u.name, domain.UnitDepartment)
+		ids[u.id], _ = env.MakeEligible(u.id, reviewer, u.score)
+		if u.women > 0 {
+			env.Fact(reviewer, u.id, domain.FactRecordedData{Fact: "women_pct", Number: num(u.women)})
+		}
+	}
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	require.Len(t, rk.Collective.Entries, 12)
+	assert.Equal(t, 9, rk.Collective.Quota)
+	var order []string
+	recommended := 0
+	for _, e := range rk.Collective.Entries {
+		order = append(order, e.Unit)
+		if e.Recommended {
+			recommended++
+		}
+	}
+	// Vietnamese collation puts "Ấp" before "Bình" (byte order would not).
+	assert.Equal(t, []string{"U01", "U02", "U03", "U04", "U05", "U06", "U07", "U08", "U10", "U09", "U11", "U12"}, order)
+	assert.Equal(t, 9, recommended)
+	assert.True(t, rk.Collective.Entries[8].Recommended)
+	assert.False(t, rk.Collective.Entries[9].Recommended)
+	assert.Equal(t, "priority", rk.Collective.Entries[8].DecidedBy, "U10 is below U08 because of the priority rule")
+	assert.Equal(t, "name", rk.Collective.Entries[9].DecidedBy, "U09 is below U10 by name")
+
+	rebuilt := rebuild(t, env, eventstore.ReadOptions{})
+	again, err := rebuilt.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, jsonOf(t, rk), jsonOf(t, again))
+}
+
+func TestUnknownAndMalformedEventsDoNotStopRebuild(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("U1", domain.UnitDepartment)
+	_, err := env.Store.Append(env.Ctx, eventstore.Ref{Kind: "unit", ID: "U1"}, env.Model.Version(eventstore.Ref{Kind: "unit", ID: "U1"}),
+		[]eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	subject, _ := env.Store.Subject(eventstore.Ref{Kind: "unit", ID: "U2"})
+	_, err = env.Store.JetStream().Publish(env.Ctx, subject, []byte("{broken"))
+	require.NoError(t, err)
+	env.Unit("U3", domain.UnitDepartment)
+
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	st := m.Stats()
+	assert.Equal(t, 1, st.Unknown["unit.future_thing"])
+	require.Len(t, st.Malformed, 1)
+	last, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, last-1, st.Malformed[0].Seq)
+	assert.Len(t, m.Units("", ""), 2)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	assert.Len(t, env.Model.Units("", ""), 2)
+}
+
+var _ = workflows.Options{}

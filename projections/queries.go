@@ -1,0 +1,302 @@
+package projections
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"thidua/domain"
+	"thidua/eventstore"
+)
+
+// Unit returns a unit's view as of the bound.
+func (m *Model) Unit(id string, b Bound) (UnitView, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.unitView(id, b)
+}
+
+func (m *Model) unitAt(id string, b Bound) (*domain.Unit, uint64) {
+	ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: id})
+	if b.Live() {
+		if u := m.units[id]; u != nil {
+			return u, m.aggs[eventstore.Ref{Kind: domain.KindUnit, ID: id}].Version.Seq
+		}
+		return nil, 0
+	}
+	u := domain.NewUnit()
+	var seq uint64
+	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		if e.Known {
+			u.Apply(e.Rec)
+		}
+		seq = e.Rec.Seq
+	}
+	if u.ID() == "" {
+		return nil, 0
+	}
+	return u, seq
+}
+
+func (m *Model) unitView(id string, b Bound) (UnitView, error) {
+	u, seq := m.unitAt(id, b)
+	if u == nil {
+		return UnitView{}, fmt.Errorf("%w: unit %s", ErrNotFound, id)
+	}
+	return UnitView{
+		ID: u.ID(), Name: u.Name(), Kind: u.Kind(), Parent: u.Parent(), Status: u.Status(),
+		Successor: u.Successor(), Predecessors: nonNil(u.Predecessors()), Lineage: m.lineage(id, b),
+		Effective: u.MergedEffective(), Version: seq,
+	}, nil
+}
+
+// Units lists units, filtered by kind and status when given, ordered by id.
+func (m *Model) Units(kind, status string) []UnitView {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := []UnitView{}
+	for _, id := range sortedKeys(m.units) {
+		v, err := m.unitView(id, Bound{})
+		if err != nil || (kind != "" && string(v.Kind) != kind) || (status != "" && v.Status != status) {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Campaign returns a campaign's view (live).
+func (m *Model) Campaign(id string) (CampaignView, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c := m.camps[id]
+	if c == nil {
+		return CampaignView{}, fmt.Errorf("%w: campaign %s", ErrNotFound, id)
+	}
+	return m.campaignView(id, c), nil
+}
+
+func (m *Model) campaignView(id string, c *domain.Campaign) CampaignView {
+	def := c.Definition()
+	v := CampaignView{
+		ID: id, Version: def.Version, NameVI: def.NameVI, NameEN: def.NameEN, Starts: def.Starts, Ends: def.Ends,
+		Quota:      QuotaView{Collective: def.Quota.Collective, Individual: def.Quota.Individual},
+		Definition: def, Criteria: make([]CriterionDefView, 0, len(def.Criteria)),
+		Seq: m.aggs[eventstore.Ref{Kind: domain.KindCampaign, ID: id}].Version.Seq,
+	}
+	if d, ok := c.Deadline(); ok {
+		v.Deadline = &d
+	}
+	for _, cr := range def.Criteria {
+		v.Criteria = append(v.Criteria, CriterionDefView{ID: cr.ID, AppliesTo: cr.AppliesTo, LabelVI: cr.LabelVI, LabelEN: cr.LabelEN, JudgedBy: cr.JudgedBy})
+	}
+	return v
+}
+
+// Campaigns lists every campaign, ordered by id.
+func (m *Model) Campaigns() []CampaignView {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := []CampaignView{}
+	for _, id := range sortedKeys(m.camps) {
+		out = append(out, m.campaignView(id, m.camps[id]))
+	}
+	return out
+}
+
+// Nomination returns a nomination's view (live): dossier, vote, criteria and verdict.
+func (m *Model) Nomination(id string) (NominationView, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.nominationView(id)
+}
+
+func (m *Model) nominationView(id string) (NominationView, error) {
+	r, err := m.evalAt(id, Bound{})
+	if err != nil {
+		return NominationView{}, err
+	}
+	n := r.nom
+	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
+	v := NominationView{
+		ID: id, Campaign: n.Campaign(), Unit: n.Unit(), UnitName: r.unitName, UnitHistory: n.UnitHistory(),
+		Nominee: n.Nominee(), State: string(n.State()), Version: m.aggs[eventstore.Ref{Kind: domain.KindNomination, ID: id}].Version.Seq,
+		Documents: []DocumentView{}, Criteria: criteriaViews(r.def, r.el), Eligible: r.el.Eligible, Award: n.AwardID(),
+	}
+	v.Seq = v.Version
+	if len(ents) > 0 {
+		v.OpenedAt, v.OpenedBy = ents[0].Rec.At, ents[0].Rec.Actor.User
+	}
+	for _, e := range ents {
+		switch d := e.Rec.Data.(type) {
+		case domain.DocumentAttachedData:
+			v.Documents = append(v.Documents, DocumentView{
+				ID: d.Document.ID, Kind: string(d.Kind), SHA256: d.Document.SHA256, Size: d.Document.Size,
+				Name: d.Document.Name, ContentType: d.Document.ContentType, Event: e.Rec.ID, At: e.Rec.At,
+			})
+		case domain.SubmittedData:
+			at := e.Rec.At
+			v.SubmittedAt, v.SubmittedBy = &at, e.Rec.Actor.User
+		}
+	}
+	if vote, ok := n.LatestVote(); ok {
+		v.CouncilVote = &VoteView{
+			MeetingDate: vote.MeetingDate, Members: vote.Members, Present: vote.Present, Approve: vote.Approve,
+			Passes: domain.VotePasses(r.def, vote.CouncilVoteData), Event: vote.EventID,
+		}
+	}
+	return v, nil
+}
+
+// NominationFilter selects nominations in a listing.
+type NominationFilter struct {
+	// State, Unit and Kind filter when not empty.
+	State, Unit, Kind string
+	// Units, when not nil, restricts the listing to these units (a clerk's scope).
+	Units map[string]bool
+	// Limit is the page size (default 50, at most 500).
+	Limit int
+	// Cursor is the id of the last nomination of the previous page.
+	Cursor string
+}
+
+// Nominations lists a campaign's nominations, newest first, one page at a time; it
+// returns the cursor of the next page ("" at the end).
+func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationView, string, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.camps[campaign] == nil {
+		return nil, "", fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	ids := m.byCamp[campaign]
+	out := []NominationView{}
+	started := f.Cursor == ""
+	for i := len(ids) - 1; i >= 0; i-- {
+		id := ids[i]
+		if !started {
+			started = id == f.Cursor
+			continue
+		}
+		n := m.noms[id]
+		if n == nil || (f.State != "" && string(n.State()) != f.State) || (f.Unit != "" && n.Unit() != f.Unit) ||
+			(f.Kind != "" && string(n.Nominee().Kind) != f.Kind) || (f.Units != nil && !f.Units[n.Unit()]) {
+			continue
+		}
+		if len(out) == limit {
+			return out, out[len(out)-1].ID, nil
+		}
+		v, err := m.nominationView(id)
+		if err != nil {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, "", nil
+}
+
+// NominationEvents returns a nomination's audit trail up to the bound.
+func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
+	if len(ents) == 0 {
+		return nil, fmt.Errorf("%w: nomination %s", ErrNotFound, id)
+	}
+	out := []EventView{}
+	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		out = append(out, eventView(e))
+	}
+	return out, nil
+}
+
+// UnitEvents returns a unit's audit trail up to the bound; with inherited, the events of
+// every unit it absorbed (transitively) too, marked with inherited_from and via, merged
+// in stream order. Limit > 0 keeps the last limit events.
+func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]EventView, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.units[id] == nil {
+		return nil, fmt.Errorf("%w: unit %s", ErrNotFound, id)
+	}
+	units := []string{id}
+	if inherited {
+		units = m.lineage(id, b)
+	}
+	out := []EventView{}
+	for _, u := range units {
+		var chain []string
+		if u != id {
+			chain = m.via(u, id, b)
+		}
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: u}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			v := eventView(e)
+			if u != id {
+				v.InheritedFrom, v.Via = u, chain
+			}
+			out = append(out, v)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Seq != out[j].Seq {
+			return out[i].Seq < out[j].Seq
+		}
+		return out[i].Index < out[j].Index
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[len(out)-limit:]
+	}
+	return out, nil
+}
+
+func eventView(e *Entry) EventView {
+	vi, en := Summary(e)
+	return EventView{
+		ID: e.Rec.ID, Seq: e.Rec.Seq, Index: e.Index, Type: e.Rec.Type, At: e.Rec.At, OccurredAt: e.OccurredAt,
+		Actor: eventstore.Actor{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role)}, Aggregate: e.Aggregate,
+		Data: e.Raw, SummaryVI: vi, SummaryEN: en, Hash: e.Hash,
+	}
+}
+
+// Award returns a granted award.
+func (m *Model) Award(id string) (AwardView, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	camp, ok := m.awards[id]
+	if !ok {
+		return AwardView{}, fmt.Errorf("%w: award %s", ErrNotFound, id)
+	}
+	for _, a := range m.camps[camp].Awards() {
+		if a.ID == id {
+			return AwardView{ID: id, Campaign: camp, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind), Decision: a.Decision, Revoked: a.Revoked}, nil
+		}
+	}
+	return AwardView{}, fmt.Errorf("%w: award %s", ErrNotFound, id)
+}
+
+// Users lists the registered users (never their tokens).
+func (m *Model) Users() []UserView {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := []UserView{}
+	for _, u := range m.registry.Users() {
+		out = append(out, UserView{ID: u.ID, Name: u.Name, Role: string(u.Role), Unit: u.Unit, Disabled: u.Disabled})
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Compare(out[i].ID, out[j].ID) < 0 })
+	return out
+}

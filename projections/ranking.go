@@ -1,0 +1,114 @@
+package projections
+
+import (
+	"fmt"
+	"time"
+
+	"thidua/domain"
+)
+
+// Ranking orders a campaign's eligible nominations of each kind by the campaign's ranking
+// keys at a moment (the zero Bound: now), and marks the first quota as recommended.
+func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
+	if b.Live() {
+		m.mu.RLock()
+		if c, ok := m.rankCache[campaign]; ok && c.commits == m.stats.Commits {
+			m.mu.RUnlock()
+			return c.view, nil
+		}
+		m.mu.RUnlock()
+	}
+	m.mu.RLock()
+	v, err := m.ranking(campaign, b)
+	commits := m.stats.Commits
+	m.mu.RUnlock()
+	if err != nil {
+		return v, err
+	}
+	if b.Live() {
+		m.mu.Lock()
+		m.rankCache[campaign] = rankCacheEntry{commits: commits, view: v}
+		m.mu.Unlock()
+	}
+	return v, nil
+}
+
+func (m *Model) ranking(campaign string, b Bound) (RankingView, error) {
+	var lastSeq uint64
+	var lastAt time.Time
+	note := func(e *Entry) {
+		if e.Rec.Seq > lastSeq {
+			lastSeq, lastAt = e.Rec.Seq, e.Rec.At
+		}
+	}
+	camp := m.campaignAt(campaign, b, note)
+	if camp == nil {
+		return RankingView{}, fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
+	}
+	def := camp.Definition()
+	cands := map[domain.NomineeKind][]domain.Candidate{}
+	for _, id := range m.byCamp[campaign] {
+		r, err := m.evalAt(id, b)
+		if err != nil {
+			continue // opened after the bound
+		}
+		if r.lastSeq > lastSeq {
+			lastSeq, lastAt = r.lastSeq, r.lastAt
+		}
+		if !r.el.Eligible {
+			continue
+		}
+		cands[r.nom.Nominee().Kind] = append(cands[r.nom.Nominee().Kind], candidate(r))
+	}
+	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys}
+	if !b.Time.IsZero() {
+		v.AsOf = b.Time.UTC()
+	}
+	awarded := map[string]bool{}
+	counts := map[domain.NomineeKind]int{}
+	for _, a := range camp.Awards() {
+		if !a.Revoked {
+			awarded[a.Nomination] = true
+			counts[a.Kind]++
+		}
+	}
+	build := func(kind domain.NomineeKind, quota int) RankingKindView {
+		kv := RankingKindView{Quota: quota, Awarded: counts[kind], Entries: []RankEntryView{}}
+		for _, e := range domain.Rank(def, kind, cands[kind]) {
+			kv.Entries = append(kv.Entries, RankEntryView{
+				Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, Name: e.Name,
+				Recommended: e.Recommended, Awarded: awarded[e.Nomination], Keys: e.Keys, DecidedBy: e.DecidedBy,
+			})
+		}
+		return kv
+	}
+	v.Collective = build(domain.NomineeCollective, def.Quota.Collective)
+	v.Individual = build(domain.NomineeIndividual, def.Quota.Individual)
+	return v, nil
+}
+
+// candidate turns an evaluation into a ranking candidate.
+func candidate(r *evalResult) domain.Candidate {
+	n := r.nom
+	c := domain.Candidate{
+		Nomination:         n.ID(),
+		Unit:               n.Unit(),
+		Name:               n.Nominee().Name,
+		ImprovedComponents: domain.CountImproved(r.facts, r.def.ID),
+		SubmittedAt:        n.SubmittedAt(),
+		Woman:              n.Nominee().Gender == "female",
+	}
+	if c.Name == "" {
+		c.Name = r.unitName
+	}
+	if v, ok := r.facts.Number(r.def.ID, "par_index_score"); ok {
+		c.ParIndexScore = &v
+	}
+	if v, ok := r.facts.Number(r.def.ID, "women_pct"); ok {
+		c.WomenPct = &v
+	}
+	if vote, ok := n.LatestVote(); ok && vote.Members > 0 {
+		c.ApprovalRatio = float64(vote.Approve) / float64(vote.Members)
+	}
+	return c
+}

@@ -1,0 +1,230 @@
+package projections
+
+import (
+	"bufio"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"thidua/eventstore"
+)
+
+// snapshotMagic starts every snapshot file; a different version is ignored.
+const snapshotMagic = "thidua-projections-snapshot-v1"
+
+// snapHeader opens a snapshot.
+type snapHeader struct {
+	Magic    string
+	Applied  uint64
+	LastSeq  uint64
+	Commits  int
+	LastHash string
+	Written  time.Time
+}
+
+// snapCommit is one commit as the snapshot stores it: the envelopes as read from the stream.
+type snapCommit struct {
+	Seq     uint64
+	Subject string
+	Key     string
+	Time    time.Time
+	Events  []eventstore.Event
+}
+
+// ErrSnapshotMismatch is returned (wrapped) when a snapshot does not belong to the stream.
+var ErrSnapshotMismatch = errors.New("snapshot does not match the stream")
+
+// WriteSnapshot writes every commit the feed has applied (up to the checkpoint) to w.
+func (m *Model) WriteSnapshot(w io.Writer) (uint64, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	commits := m.commitsUpTo(m.applied)
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := gob.NewEncoder(bw)
+	h := snapHeader{Magic: snapshotMagic, Applied: m.applied, Commits: len(commits), Written: time.Now().UTC()}
+	if n := len(commits); n > 0 {
+		last := commits[n-1].Events
+		h.LastHash, h.LastSeq = last[len(last)-1].Hash, commits[n-1].Seq
+	}
+	if err := enc.Encode(h); err != nil {
+		return 0, fmt.Errorf("snapshot header: %w", err)
+	}
+	for i := range commits {
+		if err := enc.Encode(&commits[i]); err != nil {
+			return 0, fmt.Errorf("snapshot commit %d: %w", commits[i].Seq, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, fmt.Errorf("snapshot: %w", err)
+	}
+	return m.applied, nil
+}
+
+// commitsUpTo regroups the model's entries into commits in stream order; caller holds the lock.
+func (m *Model) commitsUpTo(applied uint64) []snapCommit {
+	bySeq := map[uint64]*snapCommit{}
+	for _, a := range m.aggs {
+		for _, e := range a.Entries {
+			if e.Rec.Seq > applied {
+				break
+			}
+			c := bySeq[e.Rec.Seq]
+			if c == nil {
+				c = &snapCommit{Seq: e.Rec.Seq, Key: e.Key}
+				bySeq[e.Rec.Seq] = c
+			}
+			c.Events = append(c.Events, eventstore.Event{
+				ID: e.Rec.ID, Type: e.Rec.Type, Schema: e.schema, Aggregate: e.Aggregate,
+				Actor:      eventstore.Actor{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role)},
+				OccurredAt: e.OccurredAt, RecordedAt: e.Rec.At, PrevHash: e.prevHash, Hash: e.Hash, Data: e.Raw,
+				CausationID: e.causation, CorrelationID: e.correlation,
+			})
+		}
+	}
+	out := make([]snapCommit, 0, len(bySeq))
+	for _, c := range bySeq {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// ReadSnapshot builds a model from a snapshot, decoding payloads on all cores.
+func ReadSnapshot(r io.Reader) (*Model, snapHeader, error) {
+	dec := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	var h snapHeader
+	if err := dec.Decode(&h); err != nil {
+		return nil, h, fmt.Errorf("snapshot header: %w", err)
+	}
+	if h.Magic != snapshotMagic {
+		return nil, h, fmt.Errorf("%w: unknown snapshot format %q", ErrSnapshotMismatch, h.Magic)
+	}
+	m := NewModel()
+	commits := make(chan eventstore.Commit, 4096)
+	var readErr error
+	go func() {
+		defer close(commits)
+		for i := 0; i < h.Commits; i++ {
+			var c snapCommit
+			if err := dec.Decode(&c); err != nil {
+				readErr = fmt.Errorf("snapshot commit %d of %d: %w", i+1, h.Commits, err)
+				return
+			}
+			ec := eventstore.Commit{Seq: c.Seq, Subject: c.Subject, Key: c.Key, Time: c.Time, Events: c.Events}
+			for i := range ec.Events {
+				ec.Events[i].Seq, ec.Events[i].Index, ec.Events[i].Key = c.Seq, i, c.Key
+			}
+			commits <- ec
+		}
+	}()
+	pipelineApply(m, commits)
+	if readErr != nil {
+		return nil, h, readErr
+	}
+	m.mu.Lock()
+	m.applied = h.Applied
+	m.mu.Unlock()
+	return m, h, nil
+}
+
+// pipelineApply decodes commits' payloads on several goroutines and applies them in order.
+func pipelineApply(m *Model, in <-chan eventstore.Commit) {
+	type job struct {
+		c    eventstore.Commit
+		pre  []decoded
+		done chan struct{}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan *job, 4096)
+	ordered := make(chan *job, 4096)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.pre = predecode(j.c)
+				close(j.done)
+			}
+		}()
+	}
+	go func() {
+		for c := range in {
+			j := &job{c: c, done: make(chan struct{})}
+			jobs <- j
+			ordered <- j
+		}
+		close(jobs)
+		close(ordered)
+	}()
+	for j := range ordered {
+		<-j.done
+		m.mu.Lock()
+		m.applyDecoded(j.c, j.pre)
+		if j.c.Seq > m.applied {
+			m.applied = j.c.Seq
+		}
+		m.mu.Unlock()
+	}
+	wg.Wait()
+}
+
+// SnapshotPath is where a data directory keeps its projections snapshot.
+func SnapshotPath(dataDir string) string { return filepath.Join(dataDir, "projections.snapshot") }
+
+// SaveSnapshotFile writes the snapshot atomically (temporary file, fsync, rename).
+func (m *Model) SaveSnapshotFile(path string) (uint64, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return 0, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	seq, err := m.WriteSnapshot(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return seq, os.Rename(tmp.Name(), path)
+}
+
+// LoadSnapshotFile reads a snapshot and checks it against the stream: the commit at the
+// snapshot's checkpoint must be in the stream with the same last hash. Any mismatch (a
+// snapshot of another store, a truncated file) is an error; the caller then rebuilds.
+func LoadSnapshotFile(ctx context.Context, path string, st *eventstore.Store) (*Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, h, err := ReadSnapshot(f)
+	if err != nil {
+		return nil, err
+	}
+	if h.LastSeq == 0 {
+		return m, nil
+	}
+	c, err := st.CommitAt(ctx, h.LastSeq)
+	if err != nil {
+		return nil, fmt.Errorf("%w: commit %d: %v", ErrSnapshotMismatch, h.LastSeq, err)
+	}
+	if c.Events[len(c.Events)-1].Hash != h.LastHash {
+		return nil, fmt.Errorf("%w: the commit at %d differs", ErrSnapshotMismatch, h.LastSeq)
+	}
+	return m, nil
+}

@@ -1,0 +1,117 @@
+package projections
+
+import (
+	"fmt"
+	"strings"
+
+	"thidua/domain"
+)
+
+// Summary returns a readable one-line summary of an event, in Vietnamese and in English.
+func Summary(e *Entry) (vi, en string) {
+	who := e.Rec.Actor.User
+	if e.Rec.Actor.Role != "" {
+		who += " (" + string(e.Rec.Actor.Role) + ")"
+	}
+	switch d := e.Rec.Data.(type) {
+	case domain.UnitRegisteredData:
+		return fmt.Sprintf("%s đăng ký đơn vị %s — %s", who, d.ID, d.Name), fmt.Sprintf("%s registered unit %s — %s", who, d.ID, d.Name)
+	case domain.PlanSubmittedData:
+		return fmt.Sprintf("%s nộp kế hoạch thi đua của đơn vị cho %s", who, d.Campaign), fmt.Sprintf("%s submitted the unit's emulation plan for %s", who, d.Campaign)
+	case domain.FactRecordedData:
+		val := factValue(d)
+		return fmt.Sprintf("%s ghi nhận số liệu %s = %s", who, d.Fact, val), fmt.Sprintf("%s recorded fact %s = %s", who, d.Fact, val)
+	case domain.UnitMergedData:
+		return fmt.Sprintf("Hợp nhất vào %s từ ngày %s (%s)", d.Successor, d.Effective, d.Decision), fmt.Sprintf("Merged into %s effective %s (%s)", d.Successor, d.Effective, d.Decision)
+	case domain.UnitAbsorbedData:
+		s := strings.Join(d.Sources, ", ")
+		return fmt.Sprintf("Tiếp nhận %s từ ngày %s (%s)", s, d.Effective, d.Decision), fmt.Sprintf("Absorbed %s effective %s (%s)", s, d.Effective, d.Decision)
+	case domain.NominationOpenedData:
+		return fmt.Sprintf("%s lập đề nghị khen thưởng (%s) cho đơn vị %s", who, d.Nominee.Kind, d.Unit), fmt.Sprintf("%s opened a %s nomination for unit %s", who, d.Nominee.Kind, d.Unit)
+	case domain.DocumentAttachedData:
+		return fmt.Sprintf("%s nộp tài liệu %s (%s)", who, d.Kind, short(d.Document.SHA256)), fmt.Sprintf("%s attached %s (%s)", who, d.Kind, short(d.Document.SHA256))
+	case domain.CouncilVoteData:
+		return fmt.Sprintf("%s ghi biên bản họp Hội đồng ngày %s: %d/%d có mặt, %d tán thành", who, d.MeetingDate, d.Present, d.Members, d.Approve),
+			fmt.Sprintf("%s recorded the council vote of %s: %d/%d present, %d in favour", who, d.MeetingDate, d.Present, d.Members, d.Approve)
+	case domain.SubmittedData:
+		return who + " trình hồ sơ", who + " submitted the dossier"
+	case domain.ReviewStartedData:
+		return "Bắt đầu thẩm định", "Review started"
+	case domain.CriterionRuledData:
+		return fmt.Sprintf("%s kết luận tiêu chí %s: %s", who, d.Criterion, d.Result), fmt.Sprintf("%s ruled criterion %s: %s", who, d.Criterion, d.Result)
+	case domain.VerifiedData:
+		return "Đã thẩm định đủ các tiêu chí", "All ruled criteria verified"
+	case domain.ReviewReopenedData:
+		return "Mở lại thẩm định (tiêu chí " + d.Criterion + ")", "Review reopened (criterion " + d.Criterion + ")"
+	case domain.ReasonData:
+		return reasonSummary(e.Rec.Type, who, d.Reason)
+	case domain.NominationAwardedData:
+		return fmt.Sprintf("Được tặng Bằng khen (%s)", d.Decision), fmt.Sprintf("Awarded (%s)", d.Decision)
+	case domain.NominationAwardRevokedData:
+		return fmt.Sprintf("Bị thu hồi khen thưởng: %s", d.Ground), fmt.Sprintf("Award revoked: %s", d.Ground)
+	case domain.TransferredData:
+		return fmt.Sprintf("Chuyển từ %s sang %s (sắp xếp tổ chức, từ %s)", d.From, d.To, d.Effective), fmt.Sprintf("Transferred from %s to %s (reorganisation effective %s)", d.From, d.To, d.Effective)
+	case domain.CampaignLaunchedData:
+		return fmt.Sprintf("%s phát động %s", who, d.Definition.NameVI), fmt.Sprintf("%s launched %s", who, d.Definition.NameEN)
+	case domain.CampaignRevisedData:
+		return fmt.Sprintf("%s sửa đổi tiêu chí (phiên bản %d)", who, d.Definition.Version), fmt.Sprintf("%s revised the campaign (version %d)", who, d.Definition.Version)
+	case domain.DeadlineSetData:
+		t := d.Closes.Format("2006-01-02 15:04 MST")
+		return who + " đặt hạn nộp hồ sơ: " + t, who + " set the nomination deadline: " + t
+	case domain.AwardGrantedData:
+		return fmt.Sprintf("%s quyết định khen thưởng %s (%s)", who, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", who, d.Nomination, d.Decision)
+	case domain.AwardRevokedData:
+		return fmt.Sprintf("%s thu hồi khen thưởng %s: %s", who, d.Award, d.Ground), fmt.Sprintf("%s revoked award %s: %s", who, d.Award, d.Ground)
+	case domain.UserRegisteredData:
+		return fmt.Sprintf("%s tạo người dùng %s (%s)", who, d.Name, d.Role), fmt.Sprintf("%s registered user %s (%s)", who, d.Name, d.Role)
+	case domain.UserDisabledData:
+		return fmt.Sprintf("%s khóa người dùng %s", who, d.ID), fmt.Sprintf("%s disabled user %s", who, d.ID)
+	}
+	if !e.Known {
+		return "Sự kiện không xác định: " + e.Rec.Type, "Unknown event type: " + e.Rec.Type
+	}
+	return e.Rec.Type, e.Rec.Type
+}
+
+func reasonSummary(typ, who, reason string) (string, string) {
+	switch typ {
+	case domain.NominationReturned:
+		return who + " trả hồ sơ để bổ sung: " + reason, who + " returned the dossier for amendment: " + reason
+	case domain.NominationWithdrawn:
+		return who + " rút hồ sơ: " + reason, who + " withdrew the nomination: " + reason
+	case domain.NominationHeld:
+		return who + " tạm dừng xét: " + reason, who + " put the nomination on hold: " + reason
+	case domain.NominationReleased:
+		return who + " tiếp tục xét: " + reason, who + " released the hold: " + reason
+	}
+	return typ + ": " + reason, typ + ": " + reason
+}
+
+func factValue(d domain.FactRecordedData) string {
+	var v string
+	switch {
+	case d.Status != "":
+		v = d.Status
+	case d.Text != "":
+		v = d.Text
+	case d.Number != nil:
+		v = fmt.Sprintf("%g", *d.Number)
+	}
+	if d.Index != "" {
+		v = fmt.Sprintf("%s/%s %s", d.Index, d.Component, v)
+		if d.Previous != nil {
+			v += fmt.Sprintf(" (năm trước / previous %g)", *d.Previous)
+		}
+	}
+	if d.Cause != "" {
+		v += " [" + d.Cause + "]"
+	}
+	return v
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12] + "…"
+	}
+	return sha
+}

@@ -1,0 +1,65 @@
+package workflows
+
+import (
+	"context"
+	"time"
+
+	"thidua/domain"
+	"thidua/projections"
+)
+
+// Authenticate returns the principal a bearer token belongs to, or ErrUnauthenticated
+// for an unknown token or a disabled user's.
+func (s *Service) Authenticate(_ context.Context, token string) (Principal, error) {
+	if token == "" || len(token) > 512 {
+		return Principal{}, &Error{Kind: ErrUnauthenticated, Code: "unauthenticated", Message: "a bearer token is required"}
+	}
+	h := HashToken(token)
+	var p Principal
+	ok := false
+	s.model.Read(func(st *projections.State) {
+		reg, _ := st.Registry()
+		u, found := reg.UserByTokenHash(h)
+		if found && !u.Disabled {
+			p, ok = Principal{UserID: u.ID, Name: u.Name, Role: u.Role, Unit: u.Unit}, true
+		}
+	})
+	if !ok {
+		return Principal{}, &Error{Kind: ErrUnauthenticated, Code: "unauthenticated", Message: "unknown or disabled token"}
+	}
+	return p, nil
+}
+
+// require checks the caller's role against the allowed ones.
+func require(p Principal, roles ...domain.Role) error {
+	if p.Role == domain.RoleSystem {
+		return nil
+	}
+	for _, r := range roles {
+		if p.Role == r {
+			return nil
+		}
+	}
+	return forbidden("role %q may not do this", p.Role)
+}
+
+// clerkScope checks that a clerk acts only for their own unit, and that the unit has not
+// been merged away (a source unit's clerks lose write access at the merger).
+func clerkScope(st *projections.State, p Principal, unit string, now time.Time) error {
+	if p.Role != domain.RoleClerk {
+		return nil
+	}
+	if p.Unit != unit {
+		return forbidden("a clerk of %s may not act for unit %s", p.Unit, unit)
+	}
+	if u, _ := st.Unit(p.Unit); u != nil && u.Status() == domain.UnitMerged {
+		return forbidden("unit %s was merged into %s: its clerks no longer have write access", p.Unit, u.Successor())
+	}
+	return nil
+}
+
+// CanRead reports whether p may read a nomination or document of unit (a clerk reads only
+// their own unit's; every other role reads everything).
+func CanRead(p Principal, unit string) bool {
+	return p.Role != domain.RoleClerk || p.Unit == unit
+}

@@ -1,0 +1,597 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+)
+
+// CreateUserInput registers a user.
+type CreateUserInput struct {
+	Name string
+	Role domain.Role
+	Unit string
+}
+
+// CreateUser registers a user (admin) and returns their token, shown only this once.
+func (s *Service) CreateUser(ctx context.Context, p Principal, in CreateUserInput, o Options) (Result, string, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, "", err
+	}
+	token, err := newToken()
+	if err != nil {
+		return Result{}, "", err
+	}
+	if o.Key != "" {
+		// A retried creation must not mint a second token; the first one was shown already.
+		if r, ok := s.replay(p.UserID + "|" + o.Key + "|" + o.Fingerprint); ok {
+			return r, "", nil
+		}
+	}
+	id := "u" + strings.ToLower(newID())
+	r, err := s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		if in.Unit != "" {
+			if err := validID("unit", in.Unit); err != nil {
+				return plan{}, err
+			}
+			if u, _ := st.Unit(in.Unit); u == nil {
+				return plan{}, notFound("unit", in.Unit)
+			}
+		}
+		reg, v := st.Registry()
+		evs, err := reg.RegisterUser(id, trimmed(in.Name), in.Role, in.Unit, HashToken(token))
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: id}
+		pl.add(registryRef(), v, evs)
+		return pl, nil
+	})
+	if err != nil || r.Duplicate {
+		return r, "", err
+	}
+	return r, token, nil
+}
+
+// DisableUser disables a user (admin); their token stops working at once.
+func (s *Service) DisableUser(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		reg, v := st.Registry()
+		evs, err := reg.DisableUser(id, reason)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: id}
+		pl.add(registryRef(), v, evs)
+		return pl, nil
+	})
+}
+
+// RegisterUnitInput registers a unit.
+type RegisterUnitInput struct {
+	ID, Name string
+	Kind     domain.UnitKind
+	Parent   string
+}
+
+// RegisterUnit registers a unit (admin). Unit ids are unique: the unit's own subject is
+// the guard (expected version 0).
+func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnitInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, err
+	}
+	if err := validID("unit id", in.ID); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		if u, _ := st.Unit(in.ID); u != nil {
+			return plan{}, &domain.RuleError{Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", in.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", in.ID)}
+		}
+		if in.Parent != "" {
+			if err := validID("parent", in.Parent); err != nil {
+				return plan{}, err
+			}
+			if u, _ := st.Unit(in.Parent); u == nil {
+				return plan{}, notFound("parent unit", in.Parent)
+			}
+		}
+		evs, err := domain.RegisterUnit(in.ID, trimmed(in.Name), in.Kind, in.Parent)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: in.ID}
+		pl.add(unitRef(in.ID), eventstore.Version{}, evs)
+		return pl, nil
+	})
+}
+
+// LaunchCampaign launches a campaign from its definition document (admin).
+func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.Definition, o Options) (Result, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, err
+	}
+	if err := validID("campaign id", def.ID); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		c, v := st.Campaign(def.ID)
+		if c == nil {
+			c = domain.NewCampaign()
+		}
+		evs, err := c.Launch(def)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: def.ID}
+		pl.add(campRef(def.ID), v, evs)
+		return pl, nil
+	})
+}
+
+// SetDeadline sets or moves a campaign's nomination deadline (admin).
+func (s *Service) SetDeadline(ctx context.Context, p Principal, campaign string, closes time.Time, o Options) (Result, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, err
+	}
+	if err := validID("campaign", campaign); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		c, v := st.Campaign(campaign)
+		if c == nil {
+			return plan{}, notFound("campaign", campaign)
+		}
+		evs, err := c.SetDeadline(closes)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: campaign}
+		pl.add(campRef(campaign), v, evs)
+		return pl, nil
+	})
+}
+
+// Upload is a file sent with a command.
+type Upload struct {
+	Name, ContentType string
+	Body              io.Reader
+}
+
+// storeUpload puts a file into the object store before the event that refers to it.
+func (s *Service) storeUpload(ctx context.Context, up Upload) (domain.DocumentRef, eventstore.Document, error) {
+	if up.Body == nil {
+		return domain.DocumentRef{}, eventstore.Document{}, errorf(ErrInvalidInput, "file_required", "a file is required")
+	}
+	name := up.Name
+	if len(name) > 255 {
+		name = name[:255]
+	}
+	d, err := s.store.PutDocument(ctx, name, up.ContentType, up.Body)
+	if err != nil {
+		return domain.DocumentRef{}, d, s.storeError(err)
+	}
+	if d.Size == 0 {
+		return domain.DocumentRef{}, d, errorf(ErrInvalidInput, "empty_file", "the file is empty")
+	}
+	return domain.DocumentRef{ID: d.SHA256, SHA256: d.SHA256, Size: d.Size, Name: name, ContentType: up.ContentType}, d, nil
+}
+
+// SubmitPlan records a unit's own emulation plan for a campaign (the unit's clerk).
+func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign string, up Upload, o Options) (Result, eventstore.Document, error) {
+	if err := require(p, domain.RoleClerk, domain.RoleAdmin); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	if err := validID("unit", unit); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	if err := s.precheck(func(st *projections.State) error {
+		if u, _ := st.Unit(unit); u == nil {
+			return notFound("unit", unit)
+		}
+		if c, _ := st.Campaign(campaign); c == nil {
+			return notFound("campaign", campaign)
+		}
+		return clerkScope(st, p, unit, s.clock())
+	}); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	ref, doc, err := s.storeUpload(ctx, up)
+	if err != nil {
+		return Result{}, doc, err
+	}
+	r, err := s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		u, v := st.Unit(unit)
+		if u == nil {
+			return plan{}, notFound("unit", unit)
+		}
+		evs, err := u.SubmitPlan(campaign, ref)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: doc.SHA256}
+		pl.add(unitRef(unit), v, evs)
+		return pl, nil
+	})
+	return r, doc, err
+}
+
+// precheck runs read-only checks on the model's state before any side effect.
+func (s *Service) precheck(fn func(st *projections.State) error) error {
+	var err error
+	s.model.Read(func(st *projections.State) { err = fn(st) })
+	return err
+}
+
+// OpenNominationInput opens a nomination.
+type OpenNominationInput struct {
+	Unit    string
+	Nominee domain.Nominee
+}
+
+// OpenNomination opens a nomination of a unit or of one of its people (the unit's clerk, or admin).
+func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign string, in OpenNominationInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleClerk, domain.RoleAdmin); err != nil {
+		return Result{}, err
+	}
+	if err := validID("campaign", campaign); err != nil {
+		return Result{}, err
+	}
+	if err := validID("unit", in.Unit); err != nil {
+		return Result{}, err
+	}
+	id := newID()
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		c, _ := st.Campaign(campaign)
+		if c == nil {
+			return plan{}, notFound("campaign", campaign)
+		}
+		u, _ := st.Unit(in.Unit)
+		if u == nil {
+			return plan{}, notFound("unit", in.Unit)
+		}
+		if err := clerkScope(st, p, in.Unit, s.clock()); err != nil {
+			return plan{}, err
+		}
+		evs, err := domain.OpenNomination(id, c.Definition(), u, in.Nominee, s.clock())
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: id}
+		pl.add(nomRef(id), eventstore.Version{}, evs)
+		return pl, nil
+	})
+}
+
+// nominationCommand runs a command on one nomination after the common checks.
+func (s *Service) nominationCommand(ctx context.Context, p Principal, id string, o Options,
+	decide func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error)) (Result, error) {
+	if err := validID("nomination", id); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		n, v := st.Nomination(id)
+		if n == nil {
+			return plan{}, notFound("nomination", id)
+		}
+		c, _ := st.Campaign(n.Campaign())
+		if c == nil {
+			return plan{}, notFound("campaign", n.Campaign())
+		}
+		evs, err := decide(st, n, c)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: id}
+		pl.add(nomRef(id), v, evs)
+		return pl, nil
+	})
+}
+
+// AttachDocument adds a dossier document to a nomination (the unit's clerk).
+func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, kind domain.DocKind, up Upload, o Options) (Result, eventstore.Document, error) {
+	if err := require(p, domain.RoleClerk); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	if err := validID("nomination", id); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	if err := s.precheck(func(st *projections.State) error {
+		n, _ := st.Nomination(id)
+		if n == nil {
+			return notFound("nomination", id)
+		}
+		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+			return err
+		}
+		return domain.ValidateDocKind(kind)
+	}); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	ref, doc, err := s.storeUpload(ctx, up)
+	if err != nil {
+		return Result{}, doc, err
+	}
+	r, err := s.nominationCommand(ctx, p, id, o, func(st *projections.State, n *domain.Nomination, _ *domain.Campaign) ([]domain.Event, error) {
+		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+			return nil, err
+		}
+		return n.AttachDocument(kind, ref)
+	})
+	r.ID = doc.SHA256
+	return r, doc, err
+}
+
+// RecordVote records the unit council's vote on a nomination (the unit's clerk).
+func (s *Service) RecordVote(ctx context.Context, p Principal, id string, vote domain.CouncilVoteData, o Options) (Result, error) {
+	if err := require(p, domain.RoleClerk); err != nil {
+		return Result{}, err
+	}
+	return s.nominationCommand(ctx, p, id, o, func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error) {
+		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+			return nil, err
+		}
+		return n.RecordVote(vote, c.Definition())
+	})
+}
+
+// Submit submits a nomination's dossier (the unit's clerk).
+func (s *Service) Submit(ctx context.Context, p Principal, id string, o Options) (Result, error) {
+	if err := require(p, domain.RoleClerk); err != nil {
+		return Result{}, err
+	}
+	return s.nominationCommand(ctx, p, id, o, func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error) {
+		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+			return nil, err
+		}
+		var deadline *time.Time
+		if d, ok := c.Deadline(); ok {
+			deadline = &d
+		}
+		return n.Submit(c.Definition(), deadline, s.clock())
+	})
+}
+
+// Withdraw withdraws a nomination (the unit's clerk).
+func (s *Service) Withdraw(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
+	if err := require(p, domain.RoleClerk); err != nil {
+		return Result{}, err
+	}
+	return s.nominationCommand(ctx, p, id, o, func(st *projections.State, n *domain.Nomination, _ *domain.Campaign) ([]domain.Event, error) {
+		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+			return nil, err
+		}
+		return n.Withdraw(reason)
+	})
+}
+
+// reviewerScope refuses a reviewer acting on their own unit (conflict of interest).
+func reviewerScope(st *projections.State, p Principal, unit string) error {
+	if p.Role != domain.RoleReviewer || p.Unit == "" {
+		return nil
+	}
+	for _, u := range st.Lineage(unit) {
+		if u == p.Unit {
+			return &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: fmt.Sprintf("a reviewer of unit %s may not rule on that unit's nominations", p.Unit)}
+		}
+	}
+	return nil
+}
+
+// RuleInput is a reviewer's ruling on one criterion.
+type RuleInput struct {
+	Result, Note string
+	// Document is the SHA-256 of a stored document cited as evidence (optional).
+	Document string
+}
+
+// Rule records a reviewer's ruling on one criterion of a nomination.
+func (s *Service) Rule(ctx context.Context, p Principal, id, criterion string, in RuleInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleReviewer); err != nil {
+		return Result{}, err
+	}
+	doc, err := s.citedDocument(ctx, in.Document)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.nominationCommand(ctx, p, id, o, func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error) {
+		if err := reviewerScope(st, p, n.Unit()); err != nil {
+			return nil, err
+		}
+		return n.Rule(c.Definition(), criterion, in.Result, in.Note, doc)
+	})
+}
+
+// citedDocument checks that a cited document exists.
+func (s *Service) citedDocument(ctx context.Context, sha string) (*domain.DocumentRef, error) {
+	if sha == "" {
+		return nil, nil
+	}
+	info, err := s.store.DocumentInfo(ctx, sha)
+	if err != nil {
+		return nil, &Error{Kind: ErrInvalidInput, Code: "unknown_document", Message: err.Error()}
+	}
+	return &domain.DocumentRef{ID: info.SHA256, SHA256: info.SHA256, Size: info.Size, Name: info.Name, ContentType: info.ContentType}, nil
+}
+
+// Return returns a nomination to its clerk for amendment (reviewer).
+func (s *Service) Return(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
+	return s.reviewerAction(ctx, p, id, o, func(n *domain.Nomination) ([]domain.Event, error) { return n.Return(reason) })
+}
+
+// Hold puts a nomination on hold: discipline review, investigation or complaint (reviewer).
+func (s *Service) Hold(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
+	return s.reviewerAction(ctx, p, id, o, func(n *domain.Nomination) ([]domain.Event, error) { return n.Hold(reason) })
+}
+
+// Release lifts a hold (reviewer).
+func (s *Service) Release(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
+	return s.reviewerAction(ctx, p, id, o, func(n *domain.Nomination) ([]domain.Event, error) { return n.Release(reason) })
+}
+
+func (s *Service) reviewerAction(ctx context.Context, p Principal, id string, o Options, fn func(n *domain.Nomination) ([]domain.Event, error)) (Result, error) {
+	if err := require(p, domain.RoleReviewer); err != nil {
+		return Result{}, err
+	}
+	return s.nominationCommand(ctx, p, id, o, func(st *projections.State, n *domain.Nomination, _ *domain.Campaign) ([]domain.Event, error) {
+		if err := reviewerScope(st, p, n.Unit()); err != nil {
+			return nil, err
+		}
+		return fn(n)
+	})
+}
+
+// RecordFact records a verified fact about a unit for a campaign (reviewer).
+func (s *Service) RecordFact(ctx context.Context, p Principal, unit string, f domain.FactRecordedData, o Options) (Result, error) {
+	if err := require(p, domain.RoleReviewer); err != nil {
+		return Result{}, err
+	}
+	if err := validID("unit", unit); err != nil {
+		return Result{}, err
+	}
+	if err := validID("campaign", f.Campaign); err != nil {
+		return Result{}, err
+	}
+	if f.Document != nil && f.Document.SHA256 != "" {
+		doc, err := s.citedDocument(ctx, f.Document.SHA256)
+		if err != nil {
+			return Result{}, err
+		}
+		f.Document = doc
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		u, v := st.Unit(unit)
+		if u == nil {
+			return plan{}, notFound("unit", unit)
+		}
+		if p.Role == domain.RoleReviewer && p.Unit == unit {
+			return plan{}, &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: "a reviewer may not record facts about their own unit"}
+		}
+		c, _ := st.Campaign(f.Campaign)
+		if c == nil {
+			return plan{}, notFound("campaign", f.Campaign)
+		}
+		evs, err := u.RecordFact(c.Definition(), f)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: unit}
+		pl.add(unitRef(unit), v, evs)
+		return pl, nil
+	})
+}
+
+// GrantInput is the council's decision to award a nomination.
+type GrantInput struct {
+	Nomination, Decision string
+}
+
+// GrantAward grants the campaign's award to an eligible nomination within the quota
+// (council). The campaign aggregate guards the quota and the one-award-per-lineage rule;
+// the decision records the ranking it relied on. Campaign and nomination are appended
+// atomically.
+func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, in GrantInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleCouncil); err != nil {
+		return Result{}, err
+	}
+	if err := validID("campaign", campaign); err != nil {
+		return Result{}, err
+	}
+	if err := validID("nomination", in.Nomination); err != nil {
+		return Result{}, err
+	}
+	award := newID()
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		c, cv := st.Campaign(campaign)
+		if c == nil {
+			return plan{}, notFound("campaign", campaign)
+		}
+		n, nv := st.Nomination(in.Nomination)
+		if n == nil || n.Campaign() != campaign {
+			return plan{}, notFound("nomination", in.Nomination)
+		}
+		if n.SubmittedBy() == p.UserID || n.OpenedBy() == p.UserID {
+			return plan{}, &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: "nobody may grant an award to a nomination they opened or submitted"}
+		}
+		el, err := st.Eligibility(in.Nomination)
+		if err != nil {
+			return plan{}, err
+		}
+		rk, err := st.Ranking(campaign)
+		if err != nil {
+			return plan{}, err
+		}
+		kind := n.Nominee().Kind
+		entries := rk.Collective.Entries
+		if kind == domain.NomineeIndividual {
+			entries = rk.Individual.Entries
+		}
+		refs := make([]domain.RankingRef, 0, len(entries))
+		for _, e := range entries {
+			refs = append(refs, domain.RankingRef{Nomination: e.Nomination, Rank: e.Rank, Recommended: e.Recommended})
+		}
+		sum := domain.NominationSummary{ID: n.ID(), Unit: n.Unit(), Kind: kind, Lineage: st.Lineage(n.Unit())}
+		cevs, err := c.Grant(award, sum, el.Eligible, in.Decision, refs)
+		if err != nil {
+			return plan{}, err
+		}
+		nevs, err := n.Award(award, in.Decision)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: award}
+		pl.add(campRef(campaign), cv, cevs)
+		pl.add(nomRef(n.ID()), nv, nevs)
+		return pl, nil
+	})
+}
+
+// RevokeInput is the council's revocation of an award.
+type RevokeInput struct {
+	Ground, Note string
+}
+
+// RevokeAward revokes an award on a legal ground, which frees its place (council).
+func (s *Service) RevokeAward(ctx context.Context, p Principal, award string, in RevokeInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleCouncil); err != nil {
+		return Result{}, err
+	}
+	if err := validID("award", award); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		campaign, ok := st.AwardCampaign(award)
+		if !ok {
+			return plan{}, notFound("award", award)
+		}
+		c, cv := st.Campaign(campaign)
+		a, ok := c.Award(award)
+		if !ok {
+			return plan{}, notFound("award", award)
+		}
+		n, nv := st.Nomination(a.Nomination)
+		if n == nil {
+			return plan{}, notFound("nomination", a.Nomination)
+		}
+		cevs, err := c.Revoke(award, in.Ground, in.Note)
+		if err != nil {
+			return plan{}, err
+		}
+		nevs, err := n.RevokeAward(award, in.Ground, in.Note)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: award}
+		pl.add(campRef(campaign), cv, cevs)
+		pl.add(nomRef(n.ID()), nv, nevs)
+		return pl, nil
+	})
+}

@@ -1,0 +1,48 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors a command or query can end with. The HTTP layer maps them to status codes;
+// business-rule refusals come from the domain (domain.ErrRule, 422) and refused state
+// transitions too (domain.ErrInvalidTransition, 409).
+var (
+	// ErrUnauthenticated means no token, or an unknown or disabled user's token (401).
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrForbidden means the role or scope does not allow the action (403).
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound means the resource does not exist (404).
+	ErrNotFound = errors.New("not found")
+	// ErrInvalidInput means malformed input (400).
+	ErrInvalidInput = errors.New("invalid input")
+	// ErrPrecondition means the If-Match version is stale (412).
+	ErrPrecondition = errors.New("precondition failed")
+	// ErrConflict means a concurrent change won (409).
+	ErrConflict = errors.New("conflict")
+	// ErrKeyReused means an idempotency key was reused with a different request (422).
+	ErrKeyReused = errors.New("idempotency key reused with a different request")
+	// ErrUnavailable means the store could not take the command now (503).
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// Error adds a stable code and a message to one of the errors above.
+type Error struct {
+	// Kind is one of the sentinel errors above.
+	Kind error
+	// Code is the stable machine-readable code.
+	Code string
+	// Message is a human-readable explanation.
+	Message string
+}
+
+// Error implements error.
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Unwrap returns the sentinel kind.
+func (e *Error) Unwrap() error { return e.Kind }
+
+func errorf(kind error, code, format string, args ...any) error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,117 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+)
+
+// ReorganiseInput records that units merged into a successor on a date.
+type ReorganiseInput struct {
+	Kind          string
+	Sources       []string
+	Successor     string
+	SuccessorName string
+	SuccessorKind domain.UnitKind
+	Effective     string
+	Decision      string
+}
+
+// Reorganise records a merger (admin): each source is marked merged into the successor,
+// the successor (created when new) records what it absorbed, and every open nomination of
+// a source continues under the successor — all in one atomic append across the
+// aggregates, each guarded by its own expected version. History is never rewritten.
+func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, err
+	}
+	if in.Kind != "merge" {
+		return Result{}, errorf(ErrInvalidInput, "invalid_kind", "kind must be \"merge\", not %q", in.Kind)
+	}
+	if len(in.Sources) == 0 || len(in.Sources) > 200 {
+		return Result{}, errorf(ErrInvalidInput, "invalid_sources", "between 1 and 200 source units are required")
+	}
+	if err := validID("successor", in.Successor); err != nil {
+		return Result{}, err
+	}
+	for _, src := range in.Sources {
+		if err := validID("source", src); err != nil {
+			return Result{}, err
+		}
+	}
+	reorg := newID()
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		sources := make([]*domain.Unit, 0, len(in.Sources))
+		for _, id := range in.Sources {
+			u, _ := st.Unit(id)
+			if u == nil {
+				return plan{}, notFound("unit", id)
+			}
+			sources = append(sources, u)
+		}
+		succ, sv := st.Unit(in.Successor)
+		if succ != nil {
+			// A successor that is itself among the sources' predecessors would make a cycle.
+			for _, src := range in.Sources {
+				for _, pred := range st.Lineage(src) {
+					if pred == in.Successor && src != in.Successor {
+						return plan{}, &domain.RuleError{Code: "merge_cycle", Message: fmt.Sprintf("%s is a predecessor of %s: the merger would make a cycle", in.Successor, src), MessageVI: fmt.Sprintf("%s là đơn vị tiền thân của %s: không thể hợp nhất vòng", in.Successor, src)}
+					}
+				}
+			}
+		}
+		def, ok := s.campaignFor(st, in.Effective)
+		if !ok {
+			return plan{}, &domain.RuleError{Code: "effective_outside_campaign", Message: fmt.Sprintf("effective date %q is not within any campaign's period", in.Effective), MessageVI: fmt.Sprintf("Ngày hiệu lực %q không thuộc thời gian của đợt thi đua nào", in.Effective)}
+		}
+		perUnit, err := domain.PlanMerge(sources, succ, in.Successor, trimmed(in.SuccessorName), in.SuccessorKind, in.Effective, trimmed(in.Decision), reorg, def)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: reorg}
+		// The successor first: its expected version guards the merger as a whole.
+		pl.add(unitRef(in.Successor), sv, perUnit[in.Successor])
+		ids := make([]string, 0, len(perUnit))
+		for id := range perUnit {
+			if id != in.Successor {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			_, v := st.Unit(id)
+			pl.add(unitRef(id), v, perUnit[id])
+		}
+		for _, src := range in.Sources {
+			for _, nid := range st.OpenNominations(src) {
+				n, nv := st.Nomination(nid)
+				evs, err := n.Transfer(in.Successor, reorg, in.Effective)
+				if err != nil {
+					return plan{}, err
+				}
+				pl.add(nomRef(nid), nv, evs)
+			}
+		}
+		if len(pl.parts) > eventstore.MaxAtomicMessages {
+			return plan{}, errorf(ErrInvalidInput, "too_many_aggregates", "the merger touches %d aggregates, at most %d", len(pl.parts), eventstore.MaxAtomicMessages)
+		}
+		return pl, nil
+	})
+}
+
+// campaignFor returns the definition of a campaign whose period contains the date (the
+// first by id), so that the merger can be validated against it.
+func (s *Service) campaignFor(st *projections.State, date string) (domain.Definition, bool) {
+	for _, id := range st.CampaignIDs() {
+		c, _ := st.Campaign(id)
+		def := c.Definition()
+		if date >= def.Starts && date <= def.Ends {
+			return def, true
+		}
+	}
+	return domain.Definition{}, false
+}

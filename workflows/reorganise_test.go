@@ -1,0 +1,223 @@
+package workflows_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+func unitStream(t *testing.T, env *wftest.Env, id string) []eventstore.Event {
+	t.Helper()
+	evs, _, err := env.Store.Load(env.Ctx, eventstore.Ref{Kind: domain.KindUnit, ID: id})
+	require.NoError(t, err)
+	return evs
+}
+
+func merge(env *wftest.Env, sources []string, successor string, effective string) (workflows.Result, error) {
+	return env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: sources, Successor: successor, SuccessorName: "UBND " + successor,
+		SuccessorKind: domain.UnitDistrict, Effective: effective, Decision: "Nghị quyết 1/2025",
+	}, workflows.Options{})
+}
+
+// Story 3: three districts with open nominations merge into one successor on 2025-07-01.
+func TestMergerInheritsHistoryAndOpenNominations(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	noms := map[string]string{}
+	clerks := map[string]workflows.Principal{}
+	for _, d := range []string{"D1", "D2", "D3"} {
+		noms[d], clerks[d] = env.EligibleCollective(d, domain.UnitDistrict, reviewer, 80)
+	}
+	// A predecessor's fact that excludes: it must follow the nomination to the successor.
+	bad := env.Fact(reviewer, "D2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(96), Cause: "subjective"})
+	before := map[string][]eventstore.Event{}
+	for _, d := range []string{"D1", "D2", "D3"} {
+		before[d] = unitStream(t, env, d)
+	}
+	env.Advance(time.Hour)
+	beforeMerger := *env.Now.Load()
+	env.Advance(time.Hour)
+
+	r, err := merge(env, []string{"D1", "D2", "D3"}, "NEW", "2025-07-01")
+	require.NoError(t, err)
+	assert.NotEmpty(t, r.Events)
+
+	// Sources: their history is untouched (same sequences and hashes), then one merged event.
+	for _, d := range []string{"D1", "D2", "D3"} {
+		after := unitStream(t, env, d)
+		require.Len(t, after, len(before[d])+1)
+		for i := range before[d] {
+			assert.Equal(t, before[d][i].Seq, after[i].Seq)
+			assert.Equal(t, before[d][i].Hash, after[i].Hash)
+		}
+		assert.Equal(t, domain.UnitMergedEvent, after[len(after)-1].Type)
+		u, err := env.Model.Unit(d, projections.Bound{})
+		require.NoError(t, err)
+		assert.Equal(t, "merged", u.Status)
+		assert.Equal(t, "NEW", u.Successor)
+	}
+	succ, err := env.Model.Unit("NEW", projections.Bound{})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"D1", "D2", "D3"}, succ.Predecessors)
+
+	// The successor's history carries theirs, marked inherited, in stream order.
+	evs, err := env.Model.UnitEvents("NEW", true, projections.Bound{}, 0)
+	require.NoError(t, err)
+	inherited := map[string]int{}
+	for i, e := range evs {
+		if i > 0 {
+			assert.LessOrEqual(t, evs[i-1].Seq, e.Seq)
+		}
+		if e.InheritedFrom != "" {
+			inherited[e.InheritedFrom]++
+			assert.Equal(t, []string{"NEW"}, e.Via)
+		}
+	}
+	for _, d := range []string{"D1", "D2", "D3"} {
+		assert.Equal(t, len(before[d])+1, inherited[d], "all of %s's events are inherited", d)
+	}
+
+	// Open nominations continue under the successor, with their history.
+	for d, id := range noms {
+		nv, err := env.Model.Nomination(id)
+		require.NoError(t, err)
+		assert.Equal(t, "NEW", nv.Unit)
+		assert.Equal(t, []string{d}, nv.UnitHistory)
+	}
+	// The successor's eligibility relies on the predecessor's fact, citing its event.
+	el, err := env.Model.Eligibility(noms["D2"], projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	assert.True(t, hasReason(el, "excluded_disbursement_subjective", "C08", bad.Events[0]), "%+v", el.Reasons)
+
+	// As of before the merger: three separate, active units with their own nominations.
+	for d, id := range noms {
+		u, err := env.Model.Unit(d, projections.Bound{Time: beforeMerger})
+		require.NoError(t, err)
+		assert.Equal(t, "active", u.Status)
+		elb, err := env.Model.Eligibility(id, projections.Bound{Time: beforeMerger})
+		require.NoError(t, err)
+		assert.Equal(t, d, elb.Unit)
+	}
+	_, err = env.Model.Unit("NEW", projections.Bound{Time: beforeMerger})
+	assert.ErrorIs(t, err, projections.ErrNotFound)
+
+	// Clerks of a source lose write access; the successor's clerk gains the nominations.
+	_, err = env.Svc.Withdraw(env.Ctx, clerks["D1"], noms["D1"], "thử", workflows.Options{})
+	assert.ErrorIs(t, err, workflows.ErrForbidden)
+	newClerk := env.User(domain.RoleClerk, "NEW")
+	_, err = env.Svc.Withdraw(env.Ctx, newClerk, noms["D1"], "đơn vị mới rút", workflows.Options{})
+	require.NoError(t, err)
+}
+
+func TestMergerChainsResolveTransitively(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	for _, u := range []string{"A", "D"} {
+		env.Unit(u, domain.UnitDistrict)
+	}
+	_, err := merge(env, []string{"A"}, "C", "2025-06-01")
+	require.NoError(t, err)
+	_, err = merge(env, []string{"C", "D"}, "E", "2025-07-01")
+	require.NoError(t, err)
+	e, err := env.Model.Unit("E", projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"E", "C", "D", "A"}, e.Lineage)
+	evs, err := env.Model.UnitEvents("E", true, projections.Bound{}, 0)
+	require.NoError(t, err)
+	found := false
+	for _, ev := range evs {
+		if ev.InheritedFrom == "A" {
+			found = true
+			assert.Equal(t, []string{"C", "E"}, ev.Via)
+		}
+	}
+	assert.True(t, found, "A's events reach E through C")
+}
+
+func TestSecondCollectiveAwardAcrossLineageRefused(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	nomA, _ := env.EligibleCollective("A", domain.UnitDistrict, reviewer, 80)
+	_, err := env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomA, Decision: "QĐ 1"}, workflows.Options{})
+	require.NoError(t, err)
+	env.Unit("B", domain.UnitDistrict)
+	_, err = merge(env, []string{"A", "B"}, "C", "2025-07-01")
+	require.NoError(t, err)
+	nomC, _ := env.MakeEligible("C", reviewer, 85)
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomC, Decision: "QĐ 2"}, workflows.Options{})
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "lineage_already_awarded", re.Code)
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after)
+}
+
+func TestRefusedReorganisationsAppendNothing(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	for _, u := range []string{"A", "B", "X"} {
+		env.Unit(u, domain.UnitDistrict)
+	}
+	_, err := merge(env, []string{"X"}, "Y", "2025-07-01")
+	require.NoError(t, err)
+	cases := []struct {
+		name      string
+		sources   []string
+		successor string
+		effective string
+		kind      string
+		code      string
+		sentinel  error
+	}{
+		{"into itself", []string{"A"}, "A", "2025-07-01", "merge", "merge_into_self", domain.ErrRule},
+		{"cycle", []string{"Y"}, "X", "2025-07-01", "merge", "", nil},
+		{"source already merged", []string{"X"}, "B", "2025-07-01", "merge", "unit_already_merged", domain.ErrRule},
+		{"unknown unit", []string{"NOPE"}, "B", "2025-07-01", "merge", "", workflows.ErrNotFound},
+		{"effective outside campaign", []string{"A"}, "B", "2024-01-01", "merge", "effective_outside_campaign", domain.ErrRule},
+		{"bad date", []string{"A"}, "B", "1 July", "merge", "", nil},
+		{"invalid id", []string{"A.B"}, "B", "2025-07-01", "merge", "", workflows.ErrInvalidInput},
+		{"unknown kind", []string{"A"}, "B", "2025-07-01", "split", "", workflows.ErrInvalidInput},
+	}
+	for _, c := range cases {
+		before, _ := env.Store.LastSeq(env.Ctx)
+		_, err := env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: c.kind, Sources: c.sources, Successor: c.successor, Effective: c.effective, Decision: "x"}, workflows.Options{})
+		require.Error(t, err, c.name)
+		if c.sentinel != nil {
+			assert.ErrorIs(t, err, c.sentinel, c.name)
+		}
+		var re *domain.RuleError
+		if c.code != "" && assert.True(t, errors.As(err, &re), "%s: %v", c.name, err) {
+			assert.Equal(t, c.code, re.Code, c.name)
+		}
+		after, _ := env.Store.LastSeq(env.Ctx)
+		assert.Equal(t, before, after, "%s appended nothing", c.name)
+	}
+}
+
+func hasReason(el projections.EligibilityView, code, criterion, event string) bool {
+	for _, r := range el.Reasons {
+		if r.Code == code && r.Criterion == criterion {
+			for _, e := range r.Events {
+				if e == event {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,287 @@
+// Package workflows holds thidua's command handlers. Each handler authorises the caller,
+// takes the current state of the aggregates it touches from the in-memory model (fed by
+// the stream), lets the domain decide, and appends the events with the aggregate's
+// expected version and the caller's idempotency key. Nothing is read from JetStream on
+// the command path except after a concurrency conflict, to catch up.
+package workflows
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+)
+
+// Principal is an authenticated caller.
+type Principal struct {
+	// UserID is the user's id.
+	UserID string
+	// Name is the user's name.
+	Name string
+	// Role is the user's role.
+	Role domain.Role
+	// Unit is the unit a clerk (or a reviewer) belongs to.
+	Unit string
+}
+
+// System is the principal the engine itself acts as (bootstrap, demo seeding).
+var System = Principal{UserID: "system", Name: "system", Role: domain.RoleSystem}
+
+// Options carry the HTTP preconditions of a command.
+type Options struct {
+	// Key is the Idempotency-Key: a retry with the same key and request appends nothing.
+	Key string
+	// Fingerprint identifies the request body, so that a key reused for another request is refused.
+	Fingerprint string
+	// IfMatch, when set, is the version the caller read; a stale one fails with ErrPrecondition.
+	IfMatch *uint64
+	// OccurredAt backdates the events' occurred time (the recorded time is always the store's).
+	OccurredAt time.Time
+}
+
+// Result is what a command appended.
+type Result struct {
+	// ID is the id of the resource the command created or acted on.
+	ID string
+	// Events are the ids of the events appended, in order.
+	Events []string
+	// Seq is the stream sequence of the last commit.
+	Seq uint64
+	// Version is the main aggregate's version after the command.
+	Version uint64
+	// Duplicate is true when the command had already been carried out under the same key.
+	Duplicate bool
+}
+
+// Service runs commands. It is safe for concurrent use.
+type Service struct {
+	store *eventstore.Store
+	model *projections.Model
+	clock func() time.Time
+	log   *slog.Logger
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock used for business time (deadlines, "now").
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.clock = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// New returns a service appending to store and deciding on model's state.
+func New(store *eventstore.Store, model *projections.Model, opts ...Option) *Service {
+	s := &Service{store: store, model: model, clock: time.Now, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Model returns the read model.
+func (s *Service) Model() *projections.Model { return s.model }
+
+// Store returns the event store.
+func (s *Service) Store() *eventstore.Store { return s.store }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.clock() }
+
+// plan is what a command decided: the events per aggregate, and the id it reports.
+type plan struct {
+	id    string
+	main  eventstore.Ref
+	parts []eventstore.Part
+}
+
+func (p *plan) add(ref eventstore.Ref, v eventstore.Version, events []domain.Event) {
+	if len(events) == 0 {
+		return
+	}
+	pend := make([]eventstore.Pending, len(events))
+	for i, e := range events {
+		pend[i] = eventstore.Pending{Type: e.Type, Data: e.Data}
+	}
+	for i := range p.parts {
+		if p.parts[i].Ref == ref {
+			p.parts[i].Events = append(p.parts[i].Events, pend...)
+			return
+		}
+	}
+	p.parts = append(p.parts, eventstore.Part{Ref: ref, Expect: v, Events: pend})
+	if p.main == (eventstore.Ref{}) {
+		p.main = ref
+	}
+}
+
+// maxAttempts bounds how often a command is re-decided after losing a race.
+const maxAttempts = 8
+
+// run carries out one command: idempotency check, decide on the model's state, append,
+// apply. On a conflict it catches the aggregate up and decides again (unless the caller
+// sent If-Match, which then fails).
+func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(st *projections.State) (plan, error)) (Result, error) {
+	key := ""
+	if o.Key != "" {
+		if len(o.Key) > 200 {
+			return Result{}, errorf(ErrInvalidInput, "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
+		}
+		key = p.UserID + "|" + o.Key + "|" + o.Fingerprint
+		if r, ok := s.replay(key); ok {
+			return r, nil
+		}
+		if fp, ok := s.model.KeyFingerprint(p.UserID + "|" + o.Key); ok && fp != o.Fingerprint {
+			return Result{}, errorf(ErrKeyReused, "idempotency_key_reused", "Idempotency-Key %q was used for a different request", o.Key)
+		}
+	}
+	meta := eventstore.Meta{Actor: eventstore.Actor{User: p.UserID, Role: string(p.Role)}, Key: key, OccurredAt: o.OccurredAt}
+	for attempt := 0; ; attempt++ {
+		var pl plan
+		var err error
+		s.model.Read(func(st *projections.State) { pl, err = decide(st) })
+		if err != nil {
+			return Result{}, err
+		}
+		if len(pl.parts) == 0 {
+			return Result{ID: pl.id}, nil
+		}
+		if o.IfMatch != nil && pl.parts[0].Expect.Seq != *o.IfMatch {
+			return Result{}, errorf(ErrPrecondition, "version_mismatch", "If-Match %d is stale: the current version is %d", *o.IfMatch, pl.parts[0].Expect.Seq)
+		}
+		commits, err := s.store.AppendAtomic(ctx, pl.parts, meta)
+		var ce *eventstore.ConflictError
+		if errors.As(err, &ce) {
+			if o.IfMatch != nil {
+				return Result{}, errorf(ErrPrecondition, "version_mismatch", "%s changed while the command ran", ce.Ref)
+			}
+			if attempt+1 >= maxAttempts {
+				return Result{}, errorf(ErrConflict, "conflict", "%s keeps changing; try again", ce.Ref)
+			}
+			if cerr := s.catchUp(ctx, pl.parts); cerr != nil {
+				return Result{}, cerr
+			}
+			continue
+		}
+		if err != nil {
+			return Result{}, s.storeError(err)
+		}
+		s.model.ApplyCommitted(commits...)
+		r := Result{ID: pl.id}
+		for _, c := range commits {
+			for _, e := range c.Events {
+				r.Events = append(r.Events, e.ID)
+			}
+			if c.Seq > r.Seq {
+				r.Seq = c.Seq
+			}
+			r.Duplicate = r.Duplicate || c.Duplicate
+		}
+		r.Version = commits[0].Seq
+		return r, nil
+	}
+}
+
+// replay answers a command already carried out under key.
+func (s *Service) replay(key string) (Result, bool) {
+	kr, ok := s.model.Key(key)
+	if !ok {
+		return Result{}, false
+	}
+	r := Result{Events: kr.Events, Duplicate: true}
+	for _, seq := range kr.Seqs {
+		if seq > r.Seq {
+			r.Seq = seq
+		}
+	}
+	if len(kr.Seqs) > 0 {
+		r.Version = kr.Seqs[0]
+	}
+	if len(kr.Aggregates) > 0 {
+		r.ID = kr.Aggregates[0].ID
+	}
+	return r, true
+}
+
+// catchUp loads the commits the model lacks for the aggregates of a plan.
+func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
+	for _, p := range parts {
+		v := s.model.Version(p.Ref)
+		commits, err := s.store.LoadCommits(ctx, p.Ref, v.Seq)
+		if err != nil {
+			return s.storeError(err)
+		}
+		s.model.ApplyCommitted(commits...)
+	}
+	return nil
+}
+
+func (s *Service) storeError(err error) error {
+	switch {
+	case errors.Is(err, eventstore.ErrInvalidID):
+		return &Error{Kind: ErrInvalidInput, Code: "invalid_id", Message: err.Error()}
+	case errors.Is(err, eventstore.ErrTooLarge):
+		return &Error{Kind: ErrInvalidInput, Code: "too_large", Message: err.Error()}
+	case errors.Is(err, eventstore.ErrInvalidAppend):
+		return &Error{Kind: ErrInvalidInput, Code: "invalid_input", Message: err.Error()}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return &Error{Kind: ErrUnavailable, Code: "timeout", Message: err.Error()}
+	}
+	return &Error{Kind: ErrUnavailable, Code: "store_unavailable", Message: err.Error()}
+}
+
+// newID returns a new ULID.
+func newID() string { return ulid.Make().String() }
+
+// newToken returns a random bearer token.
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	return "thd_" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// HashToken returns the stored form of a token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// ref helpers.
+func unitRef(id string) eventstore.Ref { return eventstore.Ref{Kind: domain.KindUnit, ID: id} }
+func nomRef(id string) eventstore.Ref  { return eventstore.Ref{Kind: domain.KindNomination, ID: id} }
+func campRef(id string) eventstore.Ref { return eventstore.Ref{Kind: domain.KindCampaign, ID: id} }
+func registryRef() eventstore.Ref {
+	return eventstore.Ref{Kind: domain.KindRegistry, ID: projections.RegistryID}
+}
+
+// validID checks an id from the caller before it can reach a subject.
+func validID(what, id string) error {
+	if err := eventstore.ValidateToken(id); err != nil {
+		return &Error{Kind: ErrInvalidInput, Code: "invalid_id", Message: fmt.Sprintf("%s: %v", what, err)}
+	}
+	return nil
+}
+
+func notFound(what, id string) error {
+	return &Error{Kind: ErrNotFound, Code: "not_found", Message: fmt.Sprintf("%s %q not found", what, id)}
+}
+
+func forbidden(format string, args ...any) error {
+	return &Error{Kind: ErrForbidden, Code: "forbidden", Message: fmt.Sprintf(format, args...)}
+}
+
+func trimmed(s string) string { return strings.TrimSpace(s) }
