@@ -50,20 +50,30 @@ const DefaultTimezone = "Asia/Ho_Chi_Minh"
 // Definition is a campaign's rules as data. It is versioned: a revision carries a higher
 // Version and applies from the event that records it.
 type Definition struct {
-	ID                string        `json:"id"`
-	Version           int           `json:"version"`
-	NameVI            string        `json:"name_vi"`
-	NameEN            string        `json:"name_en"`
-	AwardVI           string        `json:"award_vi"`
-	Starts            string        `json:"starts"`
-	Ends              string        `json:"ends"`
-	Timezone          string        `json:"timezone"`
-	Quota             Quota         `json:"quota"`
-	EligibleUnitKinds []UnitKind    `json:"eligible_unit_kinds"`
-	DossierParts      []DocKind     `json:"dossier_parts"`
-	Council           CouncilPolicy `json:"council"`
-	RankingKeys       []string      `json:"ranking_keys"`
-	Criteria          []Criterion   `json:"criteria"`
+	// ID is the campaign id (it reaches a subject).
+	ID string `json:"id"`
+	// Version increases with every revision, from 1.
+	Version int `json:"version"`
+	// NameVI and NameEN name the campaign; AwardVI names the award (Bằng khen ...).
+	NameVI  string `json:"name_vi"`
+	NameEN  string `json:"name_en"`
+	AwardVI string `json:"award_vi"`
+	// Starts and Ends are the first and last day (YYYY-MM-DD) in Timezone.
+	Starts   string `json:"starts"`
+	Ends     string `json:"ends"`
+	Timezone string `json:"timezone"`
+	// Quota caps the awards of each kind.
+	Quota Quota `json:"quota"`
+	// EligibleUnitKinds lists the unit kinds that take part.
+	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`
+	// DossierParts lists the documents a complete dossier holds.
+	DossierParts []DocKind `json:"dossier_parts"`
+	// Council is the unit council's vote rule.
+	Council CouncilPolicy `json:"council"`
+	// RankingKeys orders eligible nominations (see the Key constants).
+	RankingKeys []string `json:"ranking_keys"`
+	// Criteria are the emulation criteria, judged by Evaluate.
+	Criteria []Criterion `json:"criteria"`
 }
 
 // Quota is the most awards of each kind a campaign grants.
@@ -93,11 +103,15 @@ type CouncilPolicy struct {
 
 // Criterion is one emulation criterion of a campaign.
 type Criterion struct {
-	ID        string `json:"id"`
+	// ID is the criterion's id (C01, I01, H01 ...).
+	ID string `json:"id"`
+	// AppliesTo is AppliesCollective, AppliesIndividual or AppliesHead.
 	AppliesTo string `json:"applies_to"`
-	LabelVI   string `json:"label_vi"`
-	LabelEN   string `json:"label_en"`
-	JudgedBy  string `json:"judged_by"`
+	// LabelVI quotes the plan; LabelEN translates it.
+	LabelVI string `json:"label_vi"`
+	LabelEN string `json:"label_en"`
+	// JudgedBy is JudgedByRuling or JudgedByFacts.
+	JudgedBy string `json:"judged_by"`
 	// RequiresDocument is informational: the reviewer is expected to cite evidence.
 	RequiresDocument bool `json:"requires_document,omitempty"`
 	Rule             Rule `json:"rule"`
@@ -124,14 +138,21 @@ const (
 // ExcusedCauses lists the causes that make a shortfall of a fact_number rule count as
 // met (C08: a disbursement below 100% for an objective cause).
 type Rule struct {
-	Kind          string      `json:"kind"`
-	Fact          string      `json:"fact,omitempty"`
-	Facts         []string    `json:"facts,omitempty"`
-	Op            string      `json:"op,omitempty"`
-	Number        *float64    `json:"number,omitempty"`
-	Text          string      `json:"text,omitempty"`
-	ExcusedCauses []string    `json:"excused_causes,omitempty"`
-	Exclusions    []Exclusion `json:"exclusions,omitempty"`
+	// Kind is one of the Rule* constants.
+	Kind string `json:"kind"`
+	// Fact is the fact read by fact_text_eq and fact_number rules.
+	Fact string `json:"fact,omitempty"`
+	// Facts are the facts that must all be zero in a facts_zero rule.
+	Facts []string `json:"facts,omitempty"`
+	// Op (gte, gt, lte, lt, eq) and Number are the comparison of a fact_number rule.
+	Op     string   `json:"op,omitempty"`
+	Number *float64 `json:"number,omitempty"`
+	// Text is the value a fact_text_eq rule expects.
+	Text string `json:"text,omitempty"`
+	// ExcusedCauses are causes that make a fact_number shortfall count as met.
+	ExcusedCauses []string `json:"excused_causes,omitempty"`
+	// Exclusions disqualify the nominee whatever the rule's kind.
+	Exclusions []Exclusion `json:"exclusions,omitempty"`
 }
 
 // Exclusion disqualifies a nominee when the number fact Fact compares with Number by Op

@@ -122,7 +122,9 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[1].(map[string]any)["fact"] = "nope"
 		}, field: "criteria[12].rule.exclusions[1].fact"},
 		{name: "duplicate criterion", edit: func(m map[string]any) { crit(m, 1)["id"] = "C01" }, field: "criteria[1].id"},
-		{name: "judged by ruling with facts rule", edit: func(m map[string]any) { crit(m, 0)["rule"] = map[string]any{"kind": "facts_zero", "facts": []any{"late_dossiers"}} }, field: "criteria[0].rule.kind"},
+		{name: "judged by ruling with facts rule", edit: func(m map[string]any) {
+			crit(m, 0)["rule"] = map[string]any{"kind": "facts_zero", "facts": []any{"late_dossiers"}}
+		}, field: "criteria[0].rule.kind"},
 		{name: "bad applies_to", edit: func(m map[string]any) { crit(m, 0)["applies_to"] = "everyone" }, field: "criteria[0].applies_to"},
 		{name: "missing label", edit: func(m map[string]any) { crit(m, 2)["label_vi"] = " " }, field: "criteria[2].label_vi"},
 		{name: "bad dates", edit: func(m map[string]any) { m["ends"] = "2025-02-30" }, field: "ends"},

@@ -122,12 +122,18 @@ type Event struct {
 // Recorded is an event as read back from the store, with its payload already decoded to
 // the payload value type. Seq is the stream sequence; At is the recorded time.
 type Recorded struct {
-	ID    string
-	Type  string
-	Seq   uint64
-	At    time.Time
+	// ID is the event id (a ULID).
+	ID string
+	// Type is the event type, one of the catalogue's constants.
+	Type string
+	// Seq is the stream sequence of the event (events of one commit share it).
+	Seq uint64
+	// At is the recorded time.
+	At time.Time
+	// Actor is who caused the event.
 	Actor Actor
-	Data  any
+	// Data is the decoded payload value.
+	Data any
 }
 
 // EventSpec describes one event type's current schema Version and the Upcasters that

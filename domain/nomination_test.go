@@ -63,7 +63,9 @@ func TestNominationTransitions(t *testing.T) {
 		next    domain.State // the state after the first event, "" to skip the check
 	}{
 		{"attach", []domain.State{domain.StateDraft, domain.StateReturned},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.AttachDocument(domain.DocSupporting, doc("s")) }, ""},
+			func(n *domain.Nomination) ([]domain.Event, error) {
+				return n.AttachDocument(domain.DocSupporting, doc("s"))
+			}, ""},
 		{"vote", []domain.State{domain.StateDraft, domain.StateReturned},
 			func(n *domain.Nomination) ([]domain.Event, error) {
 				return n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-06-01", Members: 5, Present: 5, Approve: 5}, def)
@@ -71,7 +73,9 @@ func TestNominationTransitions(t *testing.T) {
 		{"submit", []domain.State{domain.StateDraft, domain.StateReturned},
 			func(n *domain.Nomination) ([]domain.Event, error) { return n.Submit(def, nil, inWindow) }, domain.StateSubmitted},
 		{"rule", []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Rule(def, "C02", domain.ResultMet, "", nil) }, ""},
+			func(n *domain.Nomination) ([]domain.Event, error) {
+				return n.Rule(def, "C02", domain.ResultMet, "", nil)
+			}, ""},
 		{"return", []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified},
 			func(n *domain.Nomination) ([]domain.Event, error) { return n.Return("bổ sung") }, domain.StateReturned},
 		{"withdraw", []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified, domain.StateOnHold},

@@ -17,6 +17,9 @@ type CreateUserInput struct {
 	Name string
 	Role domain.Role
 	Unit string
+	// Token, when set (by the system only, for the demo province), is used instead of a
+	// random one. It must be at least 16 characters.
+	Token string
 }
 
 // CreateUser registers a user (admin) and returns their token, shown only this once.
@@ -27,6 +30,12 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in CreateUserInpu
 	token, err := newToken()
 	if err != nil {
 		return Result{}, "", err
+	}
+	if in.Token != "" {
+		if p.Role != domain.RoleSystem || len(in.Token) < 16 {
+			return Result{}, "", errorf(ErrInvalidInput, "invalid_token", "a chosen token needs the system role and at least 16 characters")
+		}
+		token = in.Token
 	}
 	if o.Key != "" {
 		// A retried creation must not mint a second token; the first one was shown already.

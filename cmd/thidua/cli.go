@@ -93,9 +93,9 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 		return err
 	}
 	if c.JSON {
-		return printJSON(os.Stdout, el)
+		return printJSON(g.Out, el)
 	}
-	return writeExplain(os.Stdout, m, el)
+	return writeExplain(g.Out, m, el)
 }
 
 func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityView) error {
@@ -145,7 +145,7 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
-	var w io.Writer = os.Stdout
+	var w io.Writer = g.Out
 	if c.Output != "" && c.Format != "xlsx" {
 		f, err := os.Create(c.Output)
 		if err != nil {
@@ -292,9 +292,9 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	if c.JSON {
-		return printJSON(os.Stdout, map[string]any{"events": evs})
+		return printJSON(g.Out, map[string]any{"events": evs})
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(g.Out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "seq\tthời điểm / at\tngười / actor\tsự kiện / event\tnội dung / summary")
 	for _, e := range evs {
 		from := ""
@@ -338,17 +338,17 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	took := time.Since(t0)
 	st := m.Stats()
 	rate := float64(st.Events) / took.Seconds()
-	fmt.Printf("Rebuilt %d events in %d commits up to sequence %d in %s (%.0f events/s).\n", st.Events, st.Commits, st.Applied, took.Round(time.Millisecond), rate)
+	fmt.Fprintf(g.Out, "Rebuilt %d events in %d commits up to sequence %d in %s (%.0f events/s).\n", st.Events, st.Commits, st.Applied, took.Round(time.Millisecond), rate)
 	for t, n := range st.Unknown {
-		fmt.Printf("  skipped %d events of unknown type %s\n", n, t)
+		fmt.Fprintf(g.Out, "  skipped %d events of unknown type %s\n", n, t)
 	}
 	for _, mr := range st.Malformed {
-		fmt.Printf("  malformed at sequence %d %s: %s\n", mr.Seq, mr.EventID, mr.Problem)
+		fmt.Fprintf(g.Out, "  malformed at sequence %d %s: %s\n", mr.Seq, mr.EventID, mr.Problem)
 	}
 	if _, err := m.SaveSnapshotFile(projections.SnapshotPath(g.Data)); err != nil {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
-	fmt.Println("Snapshot saved:", projections.SnapshotPath(g.Data))
+	fmt.Fprintln(g.Out, "Snapshot saved:", projections.SnapshotPath(g.Data))
 	return nil
 }
 
@@ -373,19 +373,19 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	if c.JSON {
-		if err := printJSON(os.Stdout, map[string]any{"chains": rep, "documents": ndocs, "document_problems": docs}); err != nil {
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "documents": ndocs, "document_problems": docs}); err != nil {
 			return err
 		}
 	} else {
-		fmt.Printf("Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
+		fmt.Fprintf(g.Out, "Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
 		for _, p := range rep.Problems {
-			fmt.Printf("BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Subject, p.Problem)
+			fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Subject, p.Problem)
 		}
 		for _, p := range docs {
-			fmt.Printf("BROKEN document %s: %s\n", p.SHA256, p.Problem)
+			fmt.Fprintf(g.Out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
 		}
 		if len(rep.Problems)+len(docs) == 0 {
-			fmt.Println("OK: every hash chain and document verifies.")
+			fmt.Fprintln(g.Out, "OK: every hash chain and document verifies.")
 		}
 	}
 	if len(rep.Problems)+len(docs) > 0 {

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"thidua/cmd/thidua/bench"
 	"thidua/eventstore"
 	"thidua/workflows"
 )
@@ -23,6 +25,9 @@ type Globals struct {
 	NATS     string `name:"nats" help:"URL(s) of an external NATS server or cluster, comma-separated (instead of the embedded store)." env:"THIDUA_NATS_URL" placeholder:"URL"`
 	Replicas int    `help:"Replica count of the stream and the document bucket on an external cluster." default:"0" env:"THIDUA_REPLICAS"`
 	LogLevel string `help:"Log level (debug, info, warn, error)." default:"info" env:"THIDUA_LOG_LEVEL"`
+
+	// Out receives the commands' output (standard output; a buffer in tests).
+	Out io.Writer `kong:"-"`
 }
 
 // CLI is the command line.
@@ -34,6 +39,19 @@ type CLI struct {
 	Events  EventsCmd  `cmd:"" help:"Print the audit trail of a unit or a nomination."`
 	Replay  ReplayCmd  `cmd:"" help:"Rebuild every projection from the stream, with progress."`
 	Verify  VerifyCmd  `cmd:"" help:"Verify the hash chains and the document hashes; exit 1 naming what is broken."`
+	Bench   BenchCmd   `cmd:"" help:"Measure thidua against raw JetStream in the same run; writes bench-results.json."`
+}
+
+// BenchCmd runs the benchmark suite.
+type BenchCmd struct {
+	Scale float64 `help:"Workload size relative to the default (1: 100,000 nominations over 20,000 units, 1,000,000 events)." default:"1"`
+	Out   string  `help:"Where to write the JSON results." default:"bench-results.json"`
+	Dir   string  `help:"Scratch directory for the benchmark stores (default: a temporary directory)."`
+}
+
+// Run runs the suite.
+func (c *BenchCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	return bench.Run(ctx, bench.Config{Scale: c.Scale, Out: c.Out, Dir: c.Dir}, g.Out)
 }
 
 func main() {
@@ -45,6 +63,7 @@ func main() {
 	)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cli.Out = os.Stdout
 	logger := newLogger(cli.LogLevel)
 	slog.SetDefault(logger)
 	kctx.BindTo(ctx, (*context.Context)(nil))

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"thidua/cmd/thidua/api"
+	"thidua/cmd/thidua/demo"
+	"thidua/cmd/thidua/web"
 	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
@@ -24,7 +27,10 @@ type ServeCmd struct {
 // Run starts the store, catches the projections up, bootstraps, and serves until interrupted.
 func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	start := time.Now()
-	store, err := g.openStore(ctx, logger)
+	// The demo province is seeded on a fixed timeline (2025), so that its history is the
+	// same on every machine; afterwards the clock is the real one.
+	clock := &switchClock{}
+	store, err := g.openStore(ctx, logger, eventstore.WithClock(clock.Now))
 	if err != nil {
 		return err
 	}
@@ -34,20 +40,22 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		return err
 	}
 	defer feed.Stop()
-	svc := workflows.New(store, model, workflows.WithLogger(logger))
+	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	generated, err := svc.Bootstrap(ctx, os.Getenv("THIDUA_ADMIN_TOKEN"))
 	if err != nil {
 		return err
 	}
 	if generated != "" {
-		fmt.Printf("First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
+		fmt.Fprintf(g.Out, "First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
 	}
 	if c.Demo {
-		if err := seedDemo(ctx, svc, os.Stdout); err != nil {
+		err := demo.Seed(ctx, svc, clock.Set, g.Out)
+		clock.Set(time.Time{})
+		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	handler := api.New(svc, api.WithLogger(logger), api.WithReadiness(func(ctx context.Context) error {
+	apiHandler := api.New(svc, api.WithLogger(logger), api.WithReadiness(func(ctx context.Context) error {
 		ok, last, err := feed.CaughtUp(ctx)
 		if err != nil {
 			return err
@@ -57,7 +65,12 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		}
 		return nil
 	}))
-	srv := api.NewServer(c.Addr, handler)
+	root := http.NewServeMux()
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		root.Handle(p, apiHandler)
+	}
+	root.Handle("/", web.New(svc))
+	srv := api.NewServer(c.Addr, root)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("thidua serving", "addr", "http://"+c.Addr, "ready_in", time.Since(start).Round(time.Millisecond), "applied", model.Applied(), "embedded", store.Embedded())
@@ -142,4 +155,22 @@ func saveSnapshot(g *Globals, m *projections.Model, logger *slog.Logger) {
 	logger.Info("snapshot saved", "applied", seq, "took", time.Since(t0).Round(time.Millisecond))
 }
 
-func seedDemo(ctx context.Context, svc *workflows.Service, w *os.File) error { return nil }
+// switchClock is the real clock, unless Set to a fixed moment (for seeding the demo).
+type switchClock struct{ fixed atomic.Pointer[time.Time] }
+
+// Now returns the fixed moment when one is set, else the real time.
+func (c *switchClock) Now() time.Time {
+	if t := c.fixed.Load(); t != nil {
+		return *t
+	}
+	return time.Now()
+}
+
+// Set fixes the clock at t; the zero time returns it to the real clock.
+func (c *switchClock) Set(t time.Time) {
+	if t.IsZero() {
+		c.fixed.Store(nil)
+		return
+	}
+	c.fixed.Store(&t)
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestRankingExportsHaveTheSameRows(t *testing.T) {
+	t.Parallel()
+	score := 91.5
+	rk := projections.RankingView{
+		Campaign: "c",
+		Collective: projections.RankingKindView{Quota: 9, Entries: []projections.RankEntryView{
+			{Rank: 1, Nomination: "N1", Unit: "SO-TC", Name: "Sở Tài chính", Recommended: true, Keys: map[string]any{"par_index_score": &score, "improved_components": 2}},
+			{Rank: 2, Nomination: "N2", Unit: "CA", Name: "Công an tỉnh, \"đội\" 1", Keys: map[string]any{}, DecidedBy: "par_index_score"},
+		}},
+		Individual: projections.RankingKindView{Quota: 15, Entries: []projections.RankEntryView{
+			{Rank: 1, Nomination: "N3", Unit: "SO-YT", Name: "Nguyễn Thị Ấn", Recommended: true, Awarded: true},
+		}},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, WriteRankingCSV(&buf, rk))
+	fromCSV, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+
+	path := filepath.Join(t.TempDir(), "ranking.xlsx")
+	require.NoError(t, WriteRankingXLSX(path, rk))
+	f, err := excelize.OpenFile(path)
+	require.NoError(t, err)
+	defer f.Close()
+	fromXLSX, err := f.GetRows("Xếp hạng")
+	require.NoError(t, err)
+	// Trailing empty cells are not stored in a sheet; pad to compare.
+	for i := range fromXLSX {
+		for len(fromXLSX[i]) < len(fromCSV[i]) {
+			fromXLSX[i] = append(fromXLSX[i], "")
+		}
+	}
+	assert.Equal(t, fromCSV, fromXLSX)
+	require.Len(t, fromCSV, 4)
+	assert.Equal(t, "Công an tỉnh, \"đội\" 1", fromCSV[2][4], "diacritics and quoting survive")
+	assert.Equal(t, "91.5", fromCSV[1][7])
+}
+
+// seedStore writes a small history into an embedded store under dir and closes it.
+func seedStore(t *testing.T, dir string) (nomination string, fact time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	clock := time.Date(2025, 9, 1, 8, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir), eventstore.WithRegistry(workflows.EventRegistry()), eventstore.WithClock(now))
+	require.NoError(t, err)
+	defer st.Close()
+	m := projections.NewModel()
+	feed, err := projections.StartFeed(ctx, st, m, quiet())
+	require.NoError(t, err)
+	defer feed.Stop()
+	svc := workflows.New(st, m, workflows.WithClock(now))
+	_, err = svc.Bootstrap(ctx, "admin-token-0123456789")
+	require.NoError(t, err)
+	admin, err := svc.Authenticate(ctx, "admin-token-0123456789")
+	require.NoError(t, err)
+	ok := func(_ workflows.Result, err error) { t.Helper(); require.NoError(t, err) }
+	ok(svc.RegisterUnit(ctx, admin, workflows.RegisterUnitInput{ID: "SO-TC", Name: "Sở Tài chính", Kind: domain.UnitDepartment}, workflows.Options{}))
+	_, tok, err := svc.CreateUser(ctx, admin, workflows.CreateUserInput{Name: "Văn thư", Role: domain.RoleClerk, Unit: "SO-TC"}, workflows.Options{})
+	require.NoError(t, err)
+	clerk, _ := svc.Authenticate(ctx, tok)
+	_, tok, err = svc.CreateUser(ctx, admin, workflows.CreateUserInput{Name: "Chuyên viên", Role: domain.RoleReviewer}, workflows.Options{})
+	require.NoError(t, err)
+	reviewer, _ := svc.Authenticate(ctx, tok)
+	r, err := svc.OpenNomination(ctx, clerk, "ninh-thuan-cchc-2025", workflows.OpenNominationInput{Unit: "SO-TC", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	require.NoError(t, err)
+	_, _, err = svc.AttachDocument(ctx, clerk, r.ID, domain.DocLetter, workflows.Upload{Name: "l.pdf", Body: strings.NewReader("%PDF letter")}, workflows.Options{})
+	require.NoError(t, err)
+	clock = clock.Add(48 * time.Hour)
+	v := 97.0
+	ok(svc.RecordFact(ctx, reviewer, "SO-TC", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "disbursement_pct", Number: &v, Cause: "subjective"}, workflows.Options{}))
+	return r.ID, clock
+}
+
+func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nom, factAt := seedStore(t, dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	g := &Globals{Data: dir, Out: &out}
+
+	require.NoError(t, (&ExplainCmd{Nomination: nom, JSON: true}).Run(ctx, g, quiet()))
+	var el projections.EligibilityView
+	require.NoError(t, json.Unmarshal(out.Bytes(), &el))
+	assert.False(t, el.Eligible)
+	codes := map[string]bool{}
+	for _, r := range el.Reasons {
+		codes[r.Code] = true
+	}
+	assert.True(t, codes["not_submitted"] || codes["dossier_incomplete"], "%v", codes)
+
+	out.Reset()
+	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), "KHÔNG đủ điều kiện")
+
+	out.Reset()
+	require.NoError(t, (&EventsCmd{Unit: "SO-TC", boundFlag: boundFlag{At: factAt.Add(-time.Hour).Format(time.RFC3339)}}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), "Sở Tài chính")
+	assert.NotContains(t, out.String(), "disbursement_pct", "the fact was recorded after --at")
+
+	out.Reset()
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), "Rebuilt")
+	assert.FileExists(t, projections.SnapshotPath(dir))
+
+	out.Reset()
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "json"}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), `"collective"`)
+
+	out.Reset()
+	require.NoError(t, (&VerifyCmd{}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), "OK")
+
+	_, err := (&boundFlag{At: "yesterday"}).bound()
+	assert.ErrorContains(t, err, "RFC 3339")
+}
+
+func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	// Someone with NATS access forges an event and replaces a document's bytes.
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	subject, _ := st.Subject(eventstore.Ref{Kind: "unit", ID: "SO-TC"})
+	forged := `{"events":[{"id":"01FORGED0000000000000000000","type":"unit.fact_recorded","schema":2,"aggregate":{"kind":"unit","id":"SO-TC"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{"fact":"disbursement_pct","number":100}}]}`
+	_, err = st.JetStream().Publish(ctx, subject, []byte(forged))
+	require.NoError(t, err)
+	obs, err := st.JetStream().ObjectStore(ctx, eventstore.DefaultDocumentBucket)
+	require.NoError(t, err)
+	list, err := obs.List(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, list)
+	_, err = obs.PutBytes(ctx, list[0].Name, []byte("%PDF forged"))
+	require.NoError(t, err)
+	st.Close()
+
+	var out bytes.Buffer
+	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), "BROKEN event 01FORGED0000000000000000000")
+	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name)
+}

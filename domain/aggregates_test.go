@@ -1,0 +1,295 @@
+package domain_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"thidua/domain"
+)
+
+func ruleCode(err error) string {
+	var re *domain.RuleError
+	if errors.As(err, &re) && errors.Is(err, domain.ErrRule) {
+		return re.Code
+	}
+	if err != nil {
+		return "other: " + err.Error()
+	}
+	return ""
+}
+
+func TestUnitDecisions(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	tests := []struct {
+		name string
+		do   func() ([]domain.Event, error)
+		code string
+	}{
+		{"register again", func() ([]domain.Event, error) { return u.Register("so-a", "Sở A", domain.UnitDepartment, "") }, "unit_exists"},
+		{"bad kind", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "X", "ward", "") }, "invalid_unit_kind"},
+		{"no name", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "  ", domain.UnitCommune, "") }, "invalid_name"},
+		{"own parent", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "X", domain.UnitCommune, "x") }, "invalid_parent"},
+		{"plan", func() ([]domain.Event, error) { return u.SubmitPlan(def.ID, doc("plan")) }, ""},
+		{"plan without hash", func() ([]domain.Event, error) { return u.SubmitPlan(def.ID, domain.DocumentRef{}) }, "invalid_document"},
+		{"fact", func() ([]domain.Event, error) {
+			return u.RecordFact(def, domain.FactRecordedData{Fact: "women_pct", Number: f64(55)})
+		}, ""},
+		{"fact of another campaign", func() ([]domain.Event, error) {
+			return u.RecordFact(def, domain.FactRecordedData{Campaign: "other", Fact: "women_pct", Number: f64(55)})
+		}, "invalid_fact"},
+		{"invalid fact", func() ([]domain.Event, error) {
+			return u.RecordFact(def, domain.FactRecordedData{Fact: "par_rating", Text: "Giỏi"})
+		}, "invalid_fact"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			evs, err := tt.do()
+			if got := ruleCode(err); got != tt.code {
+				t.Fatalf("code %q, want %q", got, tt.code)
+			}
+			if tt.code == "" && len(evs) != 1 {
+				t.Fatalf("events %v", evs)
+			}
+		})
+	}
+	if _, err := domain.RegisterUnit("a.b", "X", domain.UnitCommune, ""); !errors.Is(err, domain.ErrInvalidID) {
+		t.Fatalf("want ErrInvalidID, got %v", err)
+	}
+}
+
+func TestPlanMerge(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	a := activeUnit(t, s, "huyen-a", domain.UnitDistrict)
+	b := activeUnit(t, s, "huyen-b", domain.UnitDistrict)
+	c := activeUnit(t, s, "huyen-c", domain.UnitDistrict)
+	gone := activeUnit(t, s, "huyen-x", domain.UnitDistrict)
+	s.apply(gone, domain.Event{Type: domain.UnitMergedEvent, Data: domain.UnitMergedData{Reorganisation: "r0", Successor: "huyen-c", Effective: "2025-04-01", Decision: "QĐ 0"}})
+
+	t.Run("into a new successor", func(t *testing.T) {
+		t.Parallel()
+		per, err := domain.PlanMerge([]*domain.Unit{a, b}, nil, "huyen-ab", "Huyện AB", domain.UnitDistrict, "2025-07-01", "NQ 1", "r1", def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(per) != 3 || len(per["huyen-ab"]) != 2 || per["huyen-ab"][0].Type != domain.UnitRegistered || per["huyen-ab"][1].Type != domain.UnitAbsorbed {
+			t.Fatalf("events %v", per)
+		}
+		abs := per["huyen-ab"][1].Data.(domain.UnitAbsorbedData)
+		if !slices.Equal(abs.Sources, []string{"huyen-a", "huyen-b"}) || abs.Effective != "2025-07-01" {
+			t.Fatalf("absorbed %+v", abs)
+		}
+		for _, src := range []string{"huyen-a", "huyen-b"} {
+			m := per[src][0].Data.(domain.UnitMergedData)
+			if per[src][0].Type != domain.UnitMergedEvent || m.Successor != "huyen-ab" || m.Reorganisation != "r1" {
+				t.Fatalf("%s: %+v", src, per[src])
+			}
+		}
+		// Applying the events evolves every unit.
+		succ := domain.NewUnit()
+		s2 := newStream()
+		s2.apply(succ, per["huyen-ab"]...)
+		src := domain.NewUnit()
+		s2.apply(src, must(t)(domain.RegisterUnit("huyen-a", "Huyện A", domain.UnitDistrict, ""))...)
+		s2.apply(src, per["huyen-a"]...)
+		if succ.Status() != domain.UnitActive || !slices.Equal(succ.Predecessors(), []string{"huyen-a", "huyen-b"}) {
+			t.Fatalf("successor %s %v", succ.Status(), succ.Predecessors())
+		}
+		if src.Status() != domain.UnitMerged || src.Successor() != "huyen-ab" || src.MergedEffective() != "2025-07-01" {
+			t.Fatalf("source %s → %s", src.Status(), src.Successor())
+		}
+	})
+	tests := []struct {
+		name      string
+		sources   []*domain.Unit
+		succ      *domain.Unit
+		succID    string
+		effective string
+		decision  string
+		def       domain.Definition
+		code      string
+	}{
+		{"into an existing successor", []*domain.Unit{a, b}, c, "huyen-c", "2025-07-01", "NQ", def, ""},
+		{"already merged", []*domain.Unit{a, gone}, c, "huyen-c", "2025-07-01", "NQ", def, "unit_already_merged"},
+		{"into itself", []*domain.Unit{a, c}, c, "huyen-c", "2025-07-01", "NQ", def, "merge_into_self"},
+		{"twice the same source", []*domain.Unit{a, a}, c, "huyen-c", "2025-07-01", "NQ", def, "duplicate_source"},
+		{"outside the campaign", []*domain.Unit{a}, c, "huyen-c", "2026-01-01", "NQ", def, "effective_outside_campaign"},
+		{"no campaign given", []*domain.Unit{a}, c, "huyen-c", "2026-01-01", "NQ", domain.Definition{}, ""},
+		{"bad date", []*domain.Unit{a}, c, "huyen-c", "1/7/2025", "NQ", def, "invalid_effective"},
+		{"no decision", []*domain.Unit{a}, c, "huyen-c", "2025-07-01", " ", def, "decision_required"},
+		{"no sources", nil, c, "huyen-c", "2025-07-01", "NQ", def, "sources_required"},
+		{"into a merged successor", []*domain.Unit{a}, gone, "huyen-x", "2025-07-01", "NQ", def, "unit_already_merged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := domain.PlanMerge(tt.sources, tt.succ, tt.succID, "", "", tt.effective, tt.decision, "r1", tt.def)
+			if got := ruleCode(err); got != tt.code {
+				t.Fatalf("code %q, want %q", got, tt.code)
+			}
+		})
+	}
+}
+
+// launched returns a campaign launched with def.
+func launched(t *testing.T, def domain.Definition) (*domain.Campaign, *stream) {
+	t.Helper()
+	c := domain.NewCampaign()
+	s := newStream()
+	s.apply(c, must(t)(c.Launch(def))...)
+	return c, s
+}
+
+func TestCampaignGrant(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	def.Quota = domain.Quota{Collective: 2, Individual: 1}
+	coll := func(id string, lineage ...string) domain.NominationSummary {
+		return domain.NominationSummary{ID: id, Unit: lineage[0], Kind: domain.NomineeCollective, Lineage: lineage}
+	}
+	c, s := launched(t, def)
+	if _, err := c.Launch(def); ruleCode(err) != "campaign_exists" {
+		t.Fatalf("relaunch: %v", err)
+	}
+	s.apply(c, must(t)(c.Grant("A1", coll("n1", "huyen-c", "huyen-a"), true, "QĐ 1", []domain.RankingRef{{Nomination: "n1", Rank: 1, Recommended: true}}))...)
+	steps := []struct {
+		name     string
+		award    string
+		nom      domain.NominationSummary
+		eligible bool
+		code     string
+	}{
+		{"not eligible", "A2", coll("n2", "so-b"), false, "not_eligible"},
+		{"same nomination", "A2", coll("n1", "huyen-c", "huyen-a"), true, "already_awarded"},
+		{"lineage overlaps (a predecessor)", "A2", coll("n3", "huyen-a"), true, "lineage_already_awarded"},
+		{"lineage overlaps (the successor)", "A2", coll("n4", "huyen-d", "huyen-c"), true, "lineage_already_awarded"},
+		{"another unit", "A2", coll("n5", "so-b"), true, ""},
+		{"quota reached", "A3", coll("n6", "so-e"), true, "quota_exceeded"},
+		{"individual of an awarded unit", "A3", domain.NominationSummary{ID: "n7", Unit: "huyen-c", Kind: domain.NomineeIndividual}, true, ""},
+		{"individual quota reached", "A4", domain.NominationSummary{ID: "n8", Unit: "so-e", Kind: domain.NomineeIndividual}, true, "quota_exceeded"},
+		{"duplicate award id", "A1", coll("n9", "so-f"), true, "award_exists"},
+	}
+	for _, st := range steps {
+		evs, err := c.Grant(st.award, st.nom, st.eligible, "QĐ", nil)
+		if got := ruleCode(err); got != st.code {
+			t.Fatalf("%s: code %q, want %q", st.name, got, st.code)
+		}
+		s.apply(c, evs...)
+	}
+	if c.ActiveAwards(domain.NomineeCollective) != 2 || len(c.Awards()) != 3 {
+		t.Fatalf("awards %+v", c.Awards())
+	}
+	// Revocation frees the place and the lineage.
+	if _, err := c.Revoke("A1", "typo", ""); ruleCode(err) != "invalid_ground" {
+		t.Fatalf("bad ground: %v", err)
+	}
+	s.apply(c, must(t)(c.Revoke("A1", domain.GroundUnlawfulApproval, "sai quy trình"))...)
+	if _, err := c.Revoke("A1", domain.GroundUnlawfulApproval, ""); ruleCode(err) != "award_already_revoked" {
+		t.Fatalf("second revoke: %v", err)
+	}
+	a, ok := c.Award("A1")
+	if !ok || !a.Revoked || a.Ground != domain.GroundUnlawfulApproval {
+		t.Fatalf("award %+v", a)
+	}
+	s.apply(c, must(t)(c.Grant("A5", coll("n3", "huyen-a"), true, "QĐ 5", nil))...)
+	if c.ActiveAwards(domain.NomineeCollective) != 2 {
+		t.Fatal("the freed place was not reused")
+	}
+}
+
+func TestCampaignVersionsAndDeadline(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	c, s := launched(t, def)
+	v1seq := s.seq
+	if _, err := c.Revise(def); ruleCode(err) != "version_not_increased" {
+		t.Fatalf("same version: %v", err)
+	}
+	bad := def
+	bad.Version = 2
+	bad.Criteria = nil
+	if _, err := c.Revise(bad); !errors.Is(err, domain.ErrInvalidDefinition) {
+		t.Fatalf("invalid revision: %v", err)
+	}
+	v2 := domain.BuiltinCampaign()
+	v2.Version, v2.Quota.Collective = 2, 10
+	s.apply(c, must(t)(c.Revise(v2))...)
+	if c.Definition().Version != 2 || c.Definition().Quota.Collective != 10 {
+		t.Fatalf("current %+v", c.Definition().Quota)
+	}
+	if d, ok := c.DefinitionAt(v1seq); !ok || d.Version != 1 {
+		t.Fatalf("at v1: %v %v", d.Version, ok)
+	}
+	if _, ok := c.DefinitionAt(0); ok {
+		t.Fatal("nothing before launch")
+	}
+	if _, ok := c.Deadline(); ok {
+		t.Fatal("no deadline until one is set")
+	}
+	closes := time.Date(2025, 11, 30, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	s.apply(c, must(t)(c.SetDeadline(closes))...)
+	if d, ok := c.Deadline(); !ok || !d.Equal(closes) {
+		t.Fatalf("deadline %v", d)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	t.Parallel()
+	g := domain.NewRegistry()
+	s := newStream()
+	s.apply(g, must(t)(g.RegisterUser("u1", "Nguyễn Văn A", domain.RoleAdmin, "", "h1"))...)
+	steps := []struct {
+		name, id, uname string
+		role            domain.Role
+		unit, hash      string
+		code            string
+	}{
+		{"name taken (case and spaces folded)", "u2", " nguyễn  văn a ", domain.RoleAuditor, "", "h2", "user_name_taken"},
+		{"id taken", "u1", "B", domain.RoleAuditor, "", "h2", "user_exists"},
+		{"bad role", "u2", "B", "boss", "", "h2", "invalid_role"},
+		{"system is not registered", "u2", "B", domain.RoleSystem, "", "h2", "invalid_role"},
+		{"clerk without unit", "u2", "B", domain.RoleClerk, "", "h2", "unit_required"},
+		{"council with unit", "u2", "B", domain.RoleCouncil, "so-a", "h2", "unit_not_allowed"},
+		{"token reused", "u2", "B", domain.RoleAuditor, "", "h1", "token_taken"},
+		{"clerk", "u2", "B", domain.RoleClerk, "so-a", "h2", ""},
+		{"reviewer with own unit", "u3", "C", domain.RoleReviewer, "so-b", "h3", ""},
+		{"reviewer without unit", "u4", "D", domain.RoleReviewer, "", "h4", ""},
+	}
+	for _, st := range steps {
+		evs, err := g.RegisterUser(st.id, st.uname, st.role, st.unit, st.hash)
+		if got := ruleCode(err); got != st.code {
+			t.Fatalf("%s: code %q, want %q", st.name, got, st.code)
+		}
+		s.apply(g, evs...)
+	}
+	u, ok := g.UserByTokenHash("h2")
+	if !ok || u.ID != "u2" || u.Unit != "so-a" || u.Role != domain.RoleClerk {
+		t.Fatalf("by token: %+v", u)
+	}
+	if !g.HasRole(domain.RoleAdmin) || g.HasRole(domain.RoleCouncil) || len(g.Users()) != 4 {
+		t.Fatalf("roles / users wrong: %d users", len(g.Users()))
+	}
+	if _, err := g.DisableUser("u1", ""); ruleCode(err) != "reason_required" {
+		t.Fatalf("disable without reason: %v", err)
+	}
+	s.apply(g, must(t)(g.DisableUser("u1", "chuyển công tác"))...)
+	if g.HasRole(domain.RoleAdmin) {
+		t.Fatal("a disabled admin does not count")
+	}
+	if u, _ := g.UserByTokenHash("h1"); !u.Disabled {
+		t.Fatal("disabled flag not visible")
+	}
+	if _, err := g.DisableUser("u1", "again"); ruleCode(err) != "user_disabled" {
+		t.Fatalf("disable twice: %v", err)
+	}
+	if _, err := g.DisableUser("u9", "x"); ruleCode(err) != "unknown_user" {
+		t.Fatalf("unknown user: %v", err)
+	}
+}
