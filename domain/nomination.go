@@ -433,7 +433,9 @@ func (n *Nomination) MissingParts(def Definition) []string {
 }
 
 // Submit decides the submission of the dossier, from draft or returned. It refuses with
-// deadline_passed after the deadline (when one is set) or after the campaign's last day,
+// deadline_passed after the nomination deadline when one is set. The emulation period's
+// end does not close submissions: the plan (III.3) has nominations made at the conference
+// analysing the year's indices, after the period, on a deadline Sở Nội vụ sets. It refuses
 // with campaign_not_started before its first day (both in the campaign's time zone), with
 // dossier_incomplete listing the missing parts (and "council_vote"), and with
 // council_vote_failed when the latest vote misses the quorum or the approval threshold.
@@ -441,7 +443,7 @@ func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) 
 	if !n.in(StateDraft, StateReturned) {
 		return nil, n.refuse("submit")
 	}
-	start, end, err := def.Window()
+	start, _, err := def.Window()
 	if err != nil {
 		return nil, fmt.Errorf("campaign %s: %w", def.ID, err)
 	}
@@ -456,10 +458,6 @@ func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) 
 				fmt.Sprintf("the nomination deadline %s has passed", deadline.Format(time.RFC3339)),
 				fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", deadline.Format(time.RFC3339)))
 		}
-	} else if !now.Before(end) {
-		return nil, ruleErr("deadline_passed",
-			fmt.Sprintf("campaign %s ended on %s", def.ID, def.Ends),
-			fmt.Sprintf("Đợt thi đua %s đã kết thúc ngày %s", def.ID, def.Ends))
 	}
 	if missing := n.MissingParts(def); len(missing) > 0 {
 		e := ruleErr("dossier_incomplete",

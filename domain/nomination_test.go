@@ -282,7 +282,7 @@ func TestSubmitDeadline(t *testing.T) {
 	}{
 		{"inside the campaign", nil, inWindow, ""},
 		{"last second of the campaign in Vietnam", nil, time.Date(2025, 12, 31, 23, 59, 59, 0, ict), ""},
-		{"after the campaign's last day in Vietnam", nil, time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC), "deadline_passed"},
+		{"after the emulation period, no deadline set (nominations follow the year)", nil, time.Date(2026, 3, 1, 9, 0, 0, 0, ict), ""},
 		{"before the campaign starts", nil, time.Date(2025, 2, 28, 16, 59, 0, 0, time.UTC), "campaign_not_started"},
 		{"first minute of the campaign", nil, time.Date(2025, 3, 1, 0, 0, 0, 0, ict), ""},
 		{"before the deadline", &deadline, deadline.Add(-time.Second), ""},

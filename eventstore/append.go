@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/oklog/ulid/v2"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 )
 
 // ErrConflict is matched (errors.Is) by a *ConflictError.
@@ -54,7 +53,8 @@ const (
 // Append appends the events of one command to one aggregate, as one message, if and only
 // if the aggregate's last commit is still expect.Seq (0: the aggregate must not exist).
 // With meta.Key set, a retry of the same command returns the original commit, marked
-// Duplicate, and appends nothing.
+// Duplicate, and appends nothing. Transient errors (a stream leader change, a reconnect)
+// are retried within ctx's deadline (without one, the client timeout); see retry.go.
 func (s *Store) Append(ctx context.Context, ref Ref, expect Version, events []Pending, meta Meta) (Commit, error) {
 	subject, err := s.Subject(ref)
 	if err != nil {
@@ -64,18 +64,7 @@ func (s *Store) Append(ctx context.Context, ref Ref, expect Version, events []Pe
 	if err != nil {
 		return Commit{}, err
 	}
-	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(expect.Seq), jetstream.WithExpectStream(s.opts.stream))
-	if err != nil {
-		if isWrongLastSeq(err) {
-			return s.resolveConflict(ctx, ref, expect.Seq, meta.Key)
-		}
-		return Commit{}, fmt.Errorf("append to %s: %w", ref, err)
-	}
-	if ack.Duplicate {
-		return s.commitAt(ctx, ack.Sequence, true)
-	}
-	c := body.toCommit(ack.Sequence, subject, meta.Key)
-	return c, nil
+	return s.publishCommit(ctx, ref, subject, expect, msg, body, meta.Key)
 }
 
 // Part is one aggregate's share of an atomic append.
@@ -90,7 +79,8 @@ type Part struct {
 
 // AppendAtomic appends several aggregates' events all together or not at all (JetStream
 // atomic batch publish), each guarded by its own expected sequence. With meta.Key set, a
-// retry returns the original commits, marked Duplicate.
+// retry returns the original commits, marked Duplicate. Transient errors are retried as
+// in Append.
 func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Commit, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("%w: no aggregates", ErrInvalidAppend)
@@ -136,30 +126,7 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		bodies = append(bodies, body)
 		subjects = append(subjects, subject)
 	}
-	ack, err := jetstreamext.PublishMsgBatch(ctx, s.js, msgs)
-	if err != nil {
-		if isWrongLastSeq(err) {
-			if meta.Key != "" {
-				if cs, ok, ferr := s.findAtomic(ctx, parts, meta.Key); ferr != nil || ok {
-					return cs, ferr
-				}
-			}
-			for _, p := range parts {
-				last, lerr := s.lastSeqOf(ctx, p.Ref)
-				if lerr == nil && last != p.Expect.Seq {
-					return nil, &ConflictError{Ref: p.Ref, Expected: p.Expect.Seq, Actual: last}
-				}
-			}
-			return nil, &ConflictError{Ref: parts[0].Ref, Expected: parts[0].Expect.Seq}
-		}
-		return nil, fmt.Errorf("atomic append of %d aggregates: %w", len(parts), err)
-	}
-	first := ack.Sequence - uint64(len(parts)) + 1
-	out := make([]Commit, len(parts))
-	for i := range parts {
-		out[i] = bodies[i].toCommit(first+uint64(i), subjects[i], meta.Key)
-	}
-	return out, nil
+	return s.publishAtomic(ctx, parts, msgs, bodies, subjects, meta.Key)
 }
 
 // buildMessage stamps envelopes, chains hashes and builds the message of one commit.
@@ -175,7 +142,7 @@ func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []P
 	if meta.OccurredAt.IsZero() {
 		occurred = now
 	}
-	body := wireCommit{Key: meta.Key, Events: make([]Event, len(events))}
+	body := wireCommit{Key: meta.Key, Result: meta.Result, Events: make([]Event, len(events))}
 	prev := expect.Hash
 	for i, p := range events {
 		if p.Type == "" || strings.ContainsAny(p.Type, " \t\r\n*>") {
@@ -218,7 +185,9 @@ func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []P
 	msgID := body.Events[0].ID
 	if meta.Key != "" {
 		msg.Header.Set(HeaderKey, meta.Key)
-		sum := sha256.Sum256([]byte(subject + "\x00" + meta.Key))
+		// Derived from the key alone: a command retried with the same key is a duplicate
+		// stream-wide, even when it would create a new aggregate under a new id.
+		sum := sha256.Sum256([]byte(meta.Key))
 		msgID = "k-" + hex.EncodeToString(sum[:16])
 	}
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)
@@ -226,7 +195,7 @@ func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []P
 }
 
 func (w wireCommit) toCommit(seq uint64, subject, key string) Commit {
-	c := Commit{Seq: seq, Subject: subject, Key: key, Events: w.Events}
+	c := Commit{Seq: seq, Subject: subject, Key: key, Result: w.Result, Events: w.Events}
 	if len(w.Events) > 0 {
 		c.Time = w.Events[0].RecordedAt
 	}
@@ -255,20 +224,6 @@ func (s *Store) resolveConflict(ctx context.Context, ref Ref, expected uint64, k
 		last = 0
 	}
 	return Commit{}, &ConflictError{Ref: ref, Expected: expected, Actual: last}
-}
-
-// findKey looks through one aggregate's commits for one carrying key.
-func (s *Store) findKey(ctx context.Context, ref Ref, key string) (Commit, bool, error) {
-	commits, err := s.LoadCommits(ctx, ref, 0)
-	if err != nil {
-		return Commit{}, false, err
-	}
-	for _, c := range commits {
-		if c.Key == key {
-			return c, true, nil
-		}
-	}
-	return Commit{}, false, nil
 }
 
 // findAtomic finds the commits of an atomic append already made under key.

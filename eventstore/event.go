@@ -108,6 +108,9 @@ type Meta struct {
 	CorrelationID string
 	// OccurredAt is when the fact happened; zero means the recording time.
 	OccurredAt time.Time
+	// Result is the id of what the command created or acted on, stored with the commit so
+	// that a retried command can answer with it.
+	Result string
 }
 
 // Version is the position of an aggregate in the stream: the stream sequence of its last
@@ -133,6 +136,8 @@ type Commit struct {
 	Events []Event
 	// Duplicate is true when an append found this commit already stored under the same key.
 	Duplicate bool
+	// Result is the id the command reported (Meta.Result).
+	Result string
 }
 
 // Version returns the aggregate's version after this commit.
@@ -146,6 +151,7 @@ func (c Commit) Version() Version {
 // wireCommit is the JSON body of one message.
 type wireCommit struct {
 	Key    string  `json:"key,omitempty"`
+	Result string  `json:"result,omitempty"`
 	Events []Event `json:"events"`
 }
 

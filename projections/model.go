@@ -50,6 +50,8 @@ type Aggregate struct {
 
 // KeyRecord is what the model remembers of a command sent with an idempotency key.
 type KeyRecord struct {
+	// ID is the id the command reported (what it created or acted on).
+	ID string
 	// Seqs are the stream sequences of the commits the command appended.
 	Seqs []uint64
 	// Events are the ids of the events it appended.
@@ -95,6 +97,7 @@ type Model struct {
 	keys      map[string]KeyRecord
 	keyFP     map[string]string
 	awards    map[string]string // award id -> campaign
+	docs      map[string]*docOwners
 	stats     Stats
 	changed   chan struct{}
 	rankCache map[string]rankCacheEntry
@@ -117,6 +120,7 @@ func NewModel() *Model {
 		keys:      map[string]KeyRecord{},
 		keyFP:     map[string]string{},
 		awards:    map[string]string{},
+		docs:      map[string]*docOwners{},
 		stats:     Stats{Unknown: map[string]int{}},
 		changed:   make(chan struct{}),
 		rankCache: map[string]rankCacheEntry{},
@@ -262,6 +266,9 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	agg.Version = c.Version()
 	if c.Key != "" {
 		kr := m.keys[c.Key]
+		if kr.ID == "" {
+			kr.ID = c.Result
+		}
 		kr.Seqs = append(kr.Seqs, c.Seq)
 		kr.Aggregates = append(kr.Aggregates, ref)
 		for _, e := range c.Events {
@@ -284,6 +291,9 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 			m.units[ref.ID] = u
 		}
 		u.Apply(e.Rec)
+		if d, ok := e.Rec.Data.(domain.PlanSubmittedData); ok {
+			m.docOwner(d.Document.SHA256).units = append(m.docOwner(d.Document.SHA256).units, ref.ID)
+		}
 	case domain.KindNomination:
 		n := m.noms[ref.ID]
 		if n == nil {
@@ -291,8 +301,11 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 			m.noms[ref.ID] = n
 		}
 		n.Apply(e.Rec)
-		if d, ok := e.Rec.Data.(domain.NominationOpenedData); ok {
+		switch d := e.Rec.Data.(type) {
+		case domain.NominationOpenedData:
 			m.byCamp[d.Campaign] = append(m.byCamp[d.Campaign], ref.ID)
+		case domain.DocumentAttachedData:
+			m.docOwner(d.Document.SHA256).noms = append(m.docOwner(d.Document.SHA256).noms, ref.ID)
 		}
 	case domain.KindCampaign:
 		c := m.camps[ref.ID]
@@ -441,3 +454,46 @@ func (s *State) Ranking(campaign string) (RankingView, error) {
 
 // CampaignIDs lists the campaigns' ids in order.
 func (s *State) CampaignIDs() []string { return sortedKeys(s.m.camps) }
+
+// docOwners records which nominations and units a document was filed with.
+type docOwners struct{ noms, units []string }
+
+func (m *Model) docOwner(sha string) *docOwners {
+	d := m.docs[sha]
+	if d == nil {
+		d = &docOwners{}
+		m.docs[sha] = d
+	}
+	return d
+}
+
+// DocumentUnits returns the units a document belongs to: the units whose plan it is and
+// the current units of the nominations it was filed with (nil when it is unknown).
+func (m *Model) DocumentUnits(sha string) []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d := m.docs[sha]
+	if d == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(u string) {
+		if u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	for _, u := range d.units {
+		add(u)
+	}
+	for _, id := range d.noms {
+		if n := m.noms[id]; n != nil {
+			add(n.Unit())
+			for _, h := range n.UnitHistory() {
+				add(h)
+			}
+		}
+	}
+	return out
+}

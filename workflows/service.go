@@ -149,6 +149,12 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 	}
 	meta := eventstore.Meta{Actor: eventstore.Actor{User: p.UserID, Role: string(p.Role)}, Key: key, OccurredAt: o.OccurredAt}
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 && key != "" {
+			// The race may have been lost to the same command, retried by the client.
+			if r, ok := s.replay(key); ok {
+				return r, nil
+			}
+		}
 		var pl plan
 		var err error
 		s.model.Read(func(st *projections.State) { pl, err = decide(st) })
@@ -161,6 +167,7 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		if o.IfMatch != nil && pl.parts[0].Expect.Seq != *o.IfMatch {
 			return Result{}, errorf(ErrPrecondition, "version_mismatch", "If-Match %d is stale: the current version is %d", *o.IfMatch, pl.parts[0].Expect.Seq)
 		}
+		meta.Result = pl.id
 		commits, err := s.store.AppendAtomic(ctx, pl.parts, meta)
 		var ce *eventstore.ConflictError
 		if errors.As(err, &ce) {
@@ -190,6 +197,9 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			r.Duplicate = r.Duplicate || c.Duplicate
 		}
 		r.Version = commits[0].Seq
+		if r.Duplicate && commits[0].Result != "" {
+			r.ID = commits[0].Result
+		}
 		return r, nil
 	}
 }
@@ -209,7 +219,8 @@ func (s *Service) replay(key string) (Result, bool) {
 	if len(kr.Seqs) > 0 {
 		r.Version = kr.Seqs[0]
 	}
-	if len(kr.Aggregates) > 0 {
+	r.ID = kr.ID
+	if r.ID == "" && len(kr.Aggregates) > 0 {
 		r.ID = kr.Aggregates[0].ID
 	}
 	return r, true

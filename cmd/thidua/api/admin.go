@@ -1,0 +1,345 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// authenticate turns the bearer token into a principal.
+func (h *handler) authenticate(r *http.Request) (workflows.Principal, error) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return workflows.Principal{}, &apiError{status: http.StatusUnauthorized, body: errorBody{Code: "unauthenticated", Message: "Authorization: Bearer <token> is required"}}
+	}
+	return h.svc.Authenticate(r.Context(), token)
+}
+
+// me answers who the caller is.
+func (h *handler) me(w http.ResponseWriter, _ *http.Request, p workflows.Principal) error {
+	writeJSON(w, http.StatusOK, map[string]any{"id": p.UserID, "name": p.Name, "role": p.Role, "unit": p.Unit})
+	return nil
+}
+
+// userView finds a user by id, or by name (a replayed creation reports no id).
+func (h *handler) userView(id, name string) (projections.UserView, bool) {
+	for _, u := range h.model().Users() {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	for _, u := range h.model().Users() {
+		if name != "" && u.Name == strings.TrimSpace(name) {
+			return u, true
+		}
+	}
+	return projections.UserView{}, false
+}
+
+// createUser: POST /users {name, role, unit?} → 201 {id, token, ...}.
+func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+		Unit string `json:"unit"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if err := validOptionalID("unit", in.Unit); err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	res, token, err := h.svc.CreateUser(r.Context(), p, workflows.CreateUserInput{Name: in.Name, Role: domain.Role(in.Role), Unit: in.Unit}, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	u, ok := h.userView(res.ID, in.Name)
+	if !ok {
+		u = projections.UserView{ID: res.ID, Name: in.Name, Role: in.Role, Unit: in.Unit}
+	}
+	w.Header().Set("Location", Prefix+"/users/"+u.ID)
+	writeJSON(w, http.StatusCreated, userOut{UserView: u, Token: token, Events: events(res.Events)})
+	return nil
+}
+
+// listUsers: GET /users (admin).
+func (h *handler) listUsers(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
+	writeJSON(w, http.StatusOK, map[string]any{"users": h.model().Users()})
+	return nil
+}
+
+// disableUser: POST /users/{id}/disable {reason} (admin).
+func (h *handler) disableUser(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := h.svc.DisableUser(r.Context(), p, id, in.Reason, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	u, ok := h.userView(id, "")
+	if !ok {
+		return notFoundf("user %q not found", id)
+	}
+	writeJSON(w, http.StatusOK, userOut{UserView: u, Events: events(res.Events)})
+	return nil
+}
+
+// registerUnit: POST /units {id, name, kind, parent?} (admin) → 201 unit.
+func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Kind   string `json:"kind"`
+		Parent string `json:"parent"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if err := validID("id", in.ID); err != nil {
+		return err
+	}
+	if err := validOptionalID("parent", in.Parent); err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.RegisterUnit(r.Context(), p, workflows.RegisterUnitInput{ID: in.ID, Name: in.Name, Kind: domain.UnitKind(in.Kind), Parent: in.Parent}, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	v, err := h.model().Unit(in.ID, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	setETag(w, v.Version)
+	w.Header().Set("Location", Prefix+"/units/"+v.ID)
+	writeJSON(w, http.StatusCreated, unitOut{UnitView: v, Events: events(res.Events)})
+	return nil
+}
+
+var unitKinds = map[string]bool{"department": true, "vertical": true, "district": true, "commune": true}
+
+// listUnits: GET /units?kind=&status=.
+func (h *handler) listUnits(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	q := r.URL.Query()
+	kind, status := q.Get("kind"), q.Get("status")
+	if kind != "" && !unitKinds[kind] {
+		return badRequest("invalid_kind", "kind: %q is not one of department, vertical, district, commune", kind)
+	}
+	if status != "" && status != "active" && status != "merged" {
+		return badRequest("invalid_status", "status: %q is not active or merged", status)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"units": h.model().Units(kind, status)})
+	return nil
+}
+
+// getUnit: GET /units/{id}[?at=|seq=].
+func (h *handler) getUnit(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	b, err := bound(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.model().Unit(r.PathValue("id"), b)
+	if err != nil {
+		return err
+	}
+	if notModified(w, r, v.Version) {
+		return nil
+	}
+	setETag(w, v.Version)
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// reorganise: POST /reorganisations (admin) → 201.
+func (h *handler) reorganise(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Kind          string   `json:"kind"`
+		Sources       []string `json:"sources"`
+		Successor     string   `json:"successor"`
+		SuccessorName string   `json:"successor_name"`
+		SuccessorKind string   `json:"successor_kind"`
+		Effective     string   `json:"effective"`
+		Decision      string   `json:"decision"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if in.Kind != "merge" {
+		return badRequest("invalid_kind", "kind must be \"merge\", not %q", in.Kind)
+	}
+	if len(in.Sources) == 0 {
+		return badRequest("invalid_sources", "sources: at least one unit is required")
+	}
+	for _, s := range in.Sources {
+		if err := validID("sources", s); err != nil {
+			return err
+		}
+	}
+	if err := validID("successor", in.Successor); err != nil {
+		return err
+	}
+	if in.SuccessorKind != "" && !unitKinds[in.SuccessorKind] {
+		return badRequest("invalid_kind", "successor_kind: %q is not one of department, vertical, district, commune", in.SuccessorKind)
+	}
+	if err := parseDate("effective", in.Effective); err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.Reorganise(r.Context(), p, workflows.ReorganiseInput{
+		Kind: in.Kind, Sources: in.Sources, Successor: in.Successor, SuccessorName: in.SuccessorName,
+		SuccessorKind: domain.UnitKind(in.SuccessorKind), Effective: in.Effective, Decision: in.Decision,
+	}, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	succ, err := h.model().Unit(in.Successor, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	id := res.ID
+	if res.Duplicate || id == in.Successor {
+		id = h.reorganisationID(in.Successor, res.Events, id)
+	}
+	writeJSON(w, http.StatusCreated, reorganisationOut{
+		ID: id, Kind: in.Kind, Sources: in.Sources, Successor: in.Successor, Effective: in.Effective,
+		Decision: strings.TrimSpace(in.Decision), SuccessorUnit: succ, Events: events(res.Events),
+	})
+	return nil
+}
+
+// reorganisationID finds the id of the merger that appended one of ids on the successor
+// (a replayed command reports the successor's id instead).
+func (h *handler) reorganisationID(successor string, ids []string, fallback string) string {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	evs, err := h.model().UnitEvents(successor, false, projections.Bound{}, 0)
+	if err != nil {
+		return fallback
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if want[evs[i].ID] && evs[i].Type == "unit.absorbed" {
+			var d struct {
+				Reorganisation string `json:"reorganisation"`
+			}
+			if json.Unmarshal(evs[i].Data, &d) == nil && d.Reorganisation != "" {
+				return d.Reorganisation
+			}
+		}
+	}
+	return fallback
+}
+
+// listCampaigns: GET /campaigns.
+func (h *handler) listCampaigns(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
+	writeJSON(w, http.StatusOK, map[string]any{"campaigns": h.model().Campaigns()})
+	return nil
+}
+
+// getCampaign: GET /campaigns/{id}.
+func (h *handler) getCampaign(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	v, err := h.model().Campaign(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if notModified(w, r, v.Seq) {
+		return nil
+	}
+	setETag(w, v.Seq)
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// launchCampaign: POST /campaigns with a campaign definition document (admin) → 201.
+func (h *handler) launchCampaign(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	body, err := h.readBody(w, r, false)
+	if err != nil {
+		return err
+	}
+	def, err := domain.ParseDefinition(body)
+	if err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.LaunchCampaign(r.Context(), p, def, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	v, err := h.model().Campaign(def.ID)
+	if err != nil {
+		return err
+	}
+	setETag(w, v.Seq)
+	w.Header().Set("Location", Prefix+"/campaigns/"+v.ID)
+	writeJSON(w, http.StatusCreated, campaignOut{CampaignView: v, Events: events(res.Events)})
+	return nil
+}
+
+// setDeadline: POST /campaigns/{id}/deadline {closes} (admin) → 200 campaign.
+func (h *handler) setDeadline(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Closes string `json:"closes"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	closes, err := parseTime("closes", in.Closes)
+	if err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := h.svc.SetDeadline(r.Context(), p, id, closes, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	v, err := h.model().Campaign(id)
+	if err != nil {
+		return err
+	}
+	setETag(w, v.Seq)
+	writeJSON(w, http.StatusOK, campaignOut{CampaignView: v, Events: events(res.Events)})
+	return nil
+}

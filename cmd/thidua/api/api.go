@@ -1,0 +1,355 @@
+// Package api is thidua's HTTP API, version 1 (DESIGN.md section 6): JSON in and out under
+// /api/v1, bearer tokens, one error shape, Idempotency-Key and If-Match on every mutating
+// call, ETag on resources, and /healthz, /readyz and /metrics at the root.
+//
+// The handlers are thin: they validate and decode the request strictly, authenticate the
+// caller, call one method of workflows.Service (commands) or projections.Model (queries),
+// and render the result. Commands apply their commit to the read model before they return,
+// so the resource rendered after a command already shows it (read-your-writes).
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// DefaultMaxBody is the largest JSON request body accepted: 1 MiB.
+const DefaultMaxBody = 1 << 20
+
+// MaxJSONDepth is the deepest nesting of arrays and objects a JSON body may have.
+const MaxJSONDepth = 32
+
+// Prefix is the path prefix of every versioned call.
+const Prefix = "/api/v1"
+
+// Option configures the handler returned by New.
+type Option func(*config)
+
+type config struct {
+	log       *slog.Logger
+	maxBody   int64
+	maxUpload int64
+	ready     func(context.Context) error
+	registry  *prometheus.Registry
+}
+
+// WithLogger sets the logger of requests and server errors.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithMaxBody sets the largest JSON request body, in bytes (default DefaultMaxBody).
+func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }
+
+// WithMaxUpload sets the largest uploaded file, in bytes (default: the store's document
+// limit, 32 MiB unless configured otherwise). Larger uploads are refused with 413.
+func WithMaxUpload(n int64) Option { return func(c *config) { c.maxUpload = n } }
+
+// WithReadiness sets the check behind /readyz (typically: the projections have caught up
+// with the stream). The store's own health is always checked first.
+func WithReadiness(f func(context.Context) error) Option { return func(c *config) { c.ready = f } }
+
+// WithRegistry registers the API's metrics in reg and serves reg on /metrics. Without it
+// the handler has a registry of its own, with the Go runtime and process collectors.
+func WithRegistry(reg *prometheus.Registry) Option { return func(c *config) { c.registry = reg } }
+
+// handler is the API.
+type handler struct {
+	svc     *workflows.Service
+	cfg     config
+	mux     *http.ServeMux
+	metrics *metrics
+}
+
+// New returns the HTTP handler of the API, serving svc's commands and its model's queries.
+func New(svc *workflows.Service, opts ...Option) http.Handler {
+	cfg := config{log: slog.Default(), maxBody: DefaultMaxBody}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.maxUpload <= 0 {
+		cfg.maxUpload = eventstore.DefaultMaxDocumentSize
+		if st := svc.Store(); st != nil && st.MaxDocumentSize() > 0 {
+			cfg.maxUpload = st.MaxDocumentSize()
+		}
+	}
+	if cfg.maxBody <= 0 {
+		cfg.maxBody = DefaultMaxBody
+	}
+	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux()}
+	h.metrics = newMetrics(cfg.registry)
+	for _, rt := range h.table() {
+		h.handle(rt)
+	}
+	return h
+}
+
+// Routes lists the patterns the handler serves ("METHOD /path/{wildcard}"), sorted. The
+// OpenAPI document served at /api/v1/openapi.json describes exactly these.
+func Routes() []string {
+	h := &handler{}
+	out := make([]string, 0, 40)
+	for _, rt := range h.table() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	// public routes need no token (health, readiness, metrics).
+	public access = iota
+	// reader routes need a token; every role may call them.
+	reader
+	// writer routes need a token and one of the route's roles; auditors never write.
+	writer
+)
+
+// route is one entry of the routing table.
+type route struct {
+	method, path string
+	access       access
+	roles        []domain.Role
+	// docID names the wildcard that is a document's SHA-256 rather than an aggregate id.
+	docID string
+	fn    func(w http.ResponseWriter, r *http.Request, p workflows.Principal) error
+}
+
+func (h *handler) table() []route {
+	admin := []domain.Role{domain.RoleAdmin}
+	clerk := []domain.Role{domain.RoleClerk}
+	clerkOrAdmin := []domain.Role{domain.RoleClerk, domain.RoleAdmin}
+	reviewer := []domain.Role{domain.RoleReviewer}
+	council := []domain.Role{domain.RoleCouncil}
+	get := func(path string, fn func(http.ResponseWriter, *http.Request, workflows.Principal) error) route {
+		return route{method: http.MethodGet, path: Prefix + path, access: reader, fn: fn}
+	}
+	post := func(path string, roles []domain.Role, fn func(http.ResponseWriter, *http.Request, workflows.Principal) error) route {
+		return route{method: http.MethodPost, path: Prefix + path, access: writer, roles: roles, fn: fn}
+	}
+	return []route{
+		{method: http.MethodGet, path: "/healthz", access: public, fn: h.healthz},
+		{method: http.MethodGet, path: "/readyz", access: public, fn: h.readyz},
+		{method: http.MethodGet, path: "/metrics", access: public, fn: h.serveMetrics},
+
+		get("/openapi.json", h.openAPI),
+		get("/me", h.me),
+
+		post("/users", admin, h.createUser),
+		{method: http.MethodGet, path: Prefix + "/users", access: writer, roles: admin, fn: h.listUsers},
+		post("/users/{id}/disable", admin, h.disableUser),
+
+		post("/units", admin, h.registerUnit),
+		get("/units", h.listUnits),
+		get("/units/{id}", h.getUnit),
+		get("/units/{id}/events", h.unitEvents),
+		post("/units/{id}/plans", clerkOrAdmin, h.submitPlan),
+		post("/units/{id}/facts", reviewer, h.recordFact),
+		post("/reorganisations", admin, h.reorganise),
+
+		get("/campaigns", h.listCampaigns),
+		post("/campaigns", admin, h.launchCampaign),
+		get("/campaigns/{id}", h.getCampaign),
+		post("/campaigns/{id}/deadline", admin, h.setDeadline),
+		post("/campaigns/{id}/nominations", clerkOrAdmin, h.openNomination),
+		get("/campaigns/{id}/nominations", h.listNominations),
+		get("/campaigns/{id}/ranking", h.ranking),
+		post("/campaigns/{id}/awards", council, h.grantAward),
+
+		get("/awards/{id}", h.getAward),
+		post("/awards/{id}/revoke", council, h.revokeAward),
+
+		get("/nominations/{id}", h.getNomination),
+		get("/nominations/{id}/events", h.nominationEvents),
+		get("/nominations/{id}/eligibility", h.eligibility),
+		post("/nominations/{id}/documents", clerk, h.attachDocument),
+		post("/nominations/{id}/council-vote", clerk, h.recordVote),
+		post("/nominations/{id}/submit", clerk, h.submit),
+		post("/nominations/{id}/criteria/{criterion}", reviewer, h.rule),
+		post("/nominations/{id}/return", reviewer, h.reason(h.svcReturn)),
+		post("/nominations/{id}/withdraw", clerk, h.reason(h.svcWithdraw)),
+		post("/nominations/{id}/hold", reviewer, h.reason(h.svcHold)),
+		post("/nominations/{id}/release", reviewer, h.reason(h.svcRelease)),
+
+		{method: http.MethodGet, path: Prefix + "/documents/{id}", access: reader, docID: "id", fn: h.getDocument},
+	}
+}
+
+// handle registers one route with its checks: path ids first (400), then the token (401),
+// then the role (403), then the handler.
+func (h *handler) handle(rt route) {
+	wildcards := wildcardNames(rt.path)
+	h.mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
+		for _, name := range wildcards {
+			v := r.PathValue(name)
+			var err error
+			if name == rt.docID {
+				err = validSHA(name, v)
+			} else {
+				err = validID(name, v)
+			}
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+		}
+		var p workflows.Principal
+		if rt.access != public {
+			var err error
+			if p, err = h.authenticate(r); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if rt.access == writer && !allowed(p.Role, rt.roles) {
+				h.fail(w, r, forbiddenf("role %q may not call %s %s", p.Role, rt.method, rt.path))
+				return
+			}
+		}
+		if err := rt.fn(w, r, p); err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
+// allowed reports whether role may call a writer route open to roles. Auditors never may.
+func allowed(role domain.Role, roles []domain.Role) bool {
+	if role == domain.RoleAuditor {
+		return false
+	}
+	for _, r := range roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcardNames returns the names of a pattern's {wildcards}, in order.
+func wildcardNames(pattern string) []string {
+	var out []string
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] != '{' {
+			continue
+		}
+		j := i + 1
+		for j < len(pattern) && pattern[j] != '}' {
+			j++
+		}
+		out = append(out, pattern[i+1:j])
+		i = j
+	}
+	return out
+}
+
+// ServeHTTP serves a request: routing, panics, unknown routes as JSON errors, metrics and
+// the access log.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	_, pattern := h.mux.Handler(r)
+	label := pattern
+	if label == "" {
+		label = "unmatched"
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.cfg.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+			if !sw.wrote {
+				writeError(sw, http.StatusInternalServerError, errorBody{Code: "internal", Message: "internal server error"})
+			}
+		}
+		d := time.Since(start)
+		h.metrics.observe(label, sw.code(), d)
+		lvl := slog.LevelDebug
+		if sw.code() >= 500 {
+			lvl = slog.LevelError
+		}
+		h.cfg.log.Log(r.Context(), lvl, "http", "method", r.Method, "path", r.URL.Path, "route", label,
+			"status", sw.code(), "bytes", sw.n, "took", d.Round(time.Microsecond))
+	}()
+	sw.Header().Set("X-Content-Type-Options", "nosniff")
+	if pattern == "" {
+		// The mux answers unknown paths (404), wrong methods (405) and unclean paths
+		// (redirects) itself: keep its status and headers, but answer errors as JSON.
+		h.mux.ServeHTTP(&muxErrorWriter{statusWriter: sw}, r)
+		return
+	}
+	h.mux.ServeHTTP(sw, r)
+}
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+	wrote  bool
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.status, s.wrote = http.StatusOK, true
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.n += int64(n)
+	return n, err
+}
+
+func (s *statusWriter) code() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// muxErrorWriter turns the mux's own plain-text 404 and 405 answers into the API's error shape.
+type muxErrorWriter struct {
+	*statusWriter
+	swallow bool
+}
+
+func (m *muxErrorWriter) WriteHeader(code int) {
+	switch code {
+	case http.StatusNotFound:
+		m.swallow = true
+		writeError(m.statusWriter, code, errorBody{Code: "route_not_found", Message: "no such route"})
+	case http.StatusMethodNotAllowed:
+		m.swallow = true
+		writeError(m.statusWriter, code, errorBody{Code: "method_not_allowed", Message: "method not allowed on this route; see the Allow header"})
+	default:
+		m.statusWriter.WriteHeader(code)
+	}
+}
+
+func (m *muxErrorWriter) Write(b []byte) (int, error) {
+	if m.swallow {
+		return len(b), nil
+	}
+	return m.statusWriter.Write(b)
+}
+
+// model returns the read model.
+func (h *handler) model() *projections.Model { return h.svc.Model() }

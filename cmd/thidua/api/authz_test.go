@@ -1,0 +1,148 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"testing"
+)
+
+// TestAuthorisation calls every mutating route as every role, as a clerk of another unit,
+// as a reviewer of the nomination's own unit and without a token: each refusal is a 401 or
+// 403 in the error shape and appends nothing; then the permitted role's call goes through.
+func TestAuthorisation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	e.unit("U2", "district")
+	e.unit("SNV", "department")
+	e.unit("U9", "commune")
+	who := map[string]*client{
+		"admin":        e.admin,
+		"clerk":        e.user("clerk", "U1"),
+		"clerk_other":  e.user("clerk", "U2"),
+		"reviewer":     e.user("reviewer", "SNV"),
+		"reviewer_own": e.user("reviewer", "U1"),
+		"council":      e.user("council", ""),
+		"auditor":      e.user("auditor", ""),
+		"none":         e.anon(),
+	}
+	victim := e.user("auditor", "")
+	clerk := who["clerk"]
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	for _, kind := range []string{"council_minutes", "achievement_report"} {
+		clerk.upload("/api/v1/nominations/"+nom+"/documents", map[string]string{"kind": kind}, "a.pdf", pdf(kind)).want(t, http.StatusCreated)
+	}
+	var camp struct {
+		Definition map[string]any `json:"definition"`
+	}
+	e.admin.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).decode(t, &camp)
+	def := camp.Definition
+	def["id"] = "second-campaign"
+	defJSON, err := json.Marshal(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type call struct {
+		name    string
+		path    string
+		body    any               // JSON body
+		fields  map[string]string // multipart fields (with a file) instead
+		allowed []string          // principals permitted; the first one makes the call at the end
+		status  int               // the permitted call's status
+	}
+	calls := []call{
+		{"create user", "/api/v1/users", map[string]any{"name": "Người mới", "role": "auditor"}, nil, []string{"admin"}, 201},
+		{"disable user", "/api/v1/users/" + victim.id + "/disable", map[string]any{"reason": "nghỉ việc"}, nil, []string{"admin"}, 200},
+		{"register unit", "/api/v1/units", map[string]any{"id": "U10", "name": "Xã mới", "kind": "commune"}, nil, []string{"admin"}, 201},
+		{"reorganise", "/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"U9"}, "successor": "U11", "successor_name": "Xã hợp nhất", "successor_kind": "commune", "effective": "2025-07-01", "decision": "Nghị quyết 1"}, nil, []string{"admin"}, 201},
+		{"launch campaign", "/api/v1/campaigns", defJSON, nil, []string{"admin"}, 201},
+		{"set deadline", "/api/v1/campaigns/" + campaign + "/deadline", map[string]any{"closes": "2025-12-31T17:00:00+07:00"}, nil, []string{"admin"}, 200},
+		{"submit plan", "/api/v1/units/U1/plans", nil, map[string]string{"campaign": campaign}, []string{"clerk", "admin"}, 201},
+		{"open nomination", "/api/v1/campaigns/" + campaign + "/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "individual", "name": "Trần Văn B", "position": "Chuyên viên"}}, nil, []string{"clerk", "admin"}, 201},
+		{"attach document", "/api/v1/nominations/" + nom + "/documents", nil, map[string]string{"kind": "letter"}, []string{"clerk"}, 201},
+		{"council vote", "/api/v1/nominations/" + nom + "/council-vote", map[string]any{"meeting_date": "2025-09-01", "members": 7, "present": 7, "approve": 7}, nil, []string{"clerk"}, 201},
+		{"submit", "/api/v1/nominations/" + nom + "/submit", map[string]any{}, nil, []string{"clerk"}, 200},
+		{"record fact", "/api/v1/units/U1/facts", map[string]any{"campaign": campaign, "fact": "late_dossiers", "value": 0}, nil, []string{"reviewer"}, 201},
+		{"rule", "/api/v1/nominations/" + nom + "/criteria/C01", map[string]any{"result": "met", "note": "đạt"}, nil, []string{"reviewer"}, 201},
+		{"hold", "/api/v1/nominations/" + nom + "/hold", map[string]any{"reason": "đang xem xét khiếu nại"}, nil, []string{"reviewer"}, 200},
+		{"release", "/api/v1/nominations/" + nom + "/release", map[string]any{"reason": "đã giải quyết"}, nil, []string{"reviewer"}, 200},
+		{"return", "/api/v1/nominations/" + nom + "/return", map[string]any{"reason": "bổ sung"}, nil, []string{"reviewer"}, 200},
+		{"grant award", "/api/v1/campaigns/" + campaign + "/awards", map[string]any{"nomination": nom, "decision": "QĐ 1"}, nil, []string{"council"}, 422},
+		{"revoke award", "/api/v1/awards/01JAWARDUNKNOWN/revoke", map[string]any{"ground": "forged_documents", "note": "x"}, nil, []string{"council"}, 404},
+		{"withdraw", "/api/v1/nominations/" + nom + "/withdraw", map[string]any{"reason": "rút hồ sơ"}, nil, []string{"clerk"}, 200},
+	}
+	names := []string{"admin", "clerk", "clerk_other", "reviewer", "reviewer_own", "council", "auditor", "none"}
+	send := func(c *client, cl call) reply {
+		if cl.fields != nil {
+			return c.upload(cl.path, cl.fields, "f.pdf", pdf(cl.name))
+		}
+		return c.post(cl.path, cl.body)
+	}
+	for _, cl := range calls {
+		for _, name := range names {
+			if slices.Contains(cl.allowed, name) {
+				continue
+			}
+			before := e.lastSeq()
+			r := send(who[name], cl)
+			want := http.StatusForbidden
+			if name == "none" {
+				want = http.StatusUnauthorized
+			}
+			if r.status != want {
+				t.Errorf("%s as %s: want %d: %s", cl.name, name, want, r)
+				continue
+			}
+			r.errCode(t)
+			if after := e.lastSeq(); after != before {
+				t.Errorf("%s as %s was refused but the stream moved from %d to %d", cl.name, name, before, after)
+			}
+		}
+		r := send(who[cl.allowed[0]], cl)
+		if r.status != cl.status {
+			t.Errorf("%s as %s: want %d: %s", cl.name, cl.allowed[0], cl.status, r)
+		}
+	}
+
+	// Reading: a clerk reads only their unit's nominations, events and documents; the
+	// auditor reads everything.
+	var nv struct {
+		Documents []struct {
+			SHA256 string `json:"sha256"`
+		} `json:"documents"`
+	}
+	who["auditor"].get("/api/v1/nominations/"+nom).want(t, http.StatusOK).decode(t, &nv)
+	doc := "/api/v1/documents/" + nv.Documents[0].SHA256
+	for _, path := range []string{"/api/v1/nominations/" + nom, "/api/v1/nominations/" + nom + "/events", "/api/v1/nominations/" + nom + "/eligibility", doc} {
+		who["clerk_other"].get(path).want(t, http.StatusForbidden).errCode(t)
+		who["clerk"].get(path).want(t, http.StatusOK)
+		who["auditor"].get(path).want(t, http.StatusOK)
+		who["none"].get(path).want(t, http.StatusUnauthorized).errCode(t)
+	}
+	var list struct {
+		Nominations []struct {
+			Unit string `json:"unit"`
+		} `json:"nominations"`
+	}
+	who["clerk_other"].get("/api/v1/campaigns/"+campaign+"/nominations").want(t, http.StatusOK).decode(t, &list)
+	if len(list.Nominations) != 0 {
+		t.Fatalf("a clerk of U2 sees %d nominations of other units", len(list.Nominations))
+	}
+	who["clerk"].get("/api/v1/campaigns/"+campaign+"/nominations").want(t, http.StatusOK).decode(t, &list)
+	if len(list.Nominations) != 2 {
+		t.Fatalf("the clerk of U1 sees %d nominations, want 2", len(list.Nominations))
+	}
+	for _, n := range list.Nominations {
+		if n.Unit != "U1" {
+			t.Fatalf("the clerk of U1 sees a nomination of %s", n.Unit)
+		}
+	}
+	e.admin.get("/api/v1/users").want(t, http.StatusOK)
+	who["auditor"].get("/api/v1/users").want(t, http.StatusForbidden).errCode(t)
+	// The disabled user's token no longer works.
+	victim.get("/api/v1/me").want(t, http.StatusUnauthorized).errCode(t)
+	e.anon().do(http.MethodGet, "/api/v1/me", nil, "Authorization", "Basic YWRtaW46eA==").want(t, http.StatusUnauthorized)
+	e.anon().do(http.MethodGet, "/api/v1/me", nil, "Authorization", "Bearer nope").want(t, http.StatusUnauthorized)
+}

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// errorBody is the inside of every error answer: {"error": {...}}.
+type errorBody struct {
+	Code      string   `json:"code"`
+	Message   string   `json:"message"`
+	MessageVI string   `json:"message_vi,omitempty"`
+	Missing   []string `json:"missing,omitempty"`
+}
+
+// apiError is an error the API itself raises (bad input, too large, forbidden...).
+type apiError struct {
+	status int
+	body   errorBody
+}
+
+func (e *apiError) Error() string { return e.body.Code + ": " + e.body.Message }
+
+func badRequest(code, format string, args ...any) error {
+	return &apiError{status: http.StatusBadRequest, body: errorBody{Code: code, Message: fmt.Sprintf(format, args...)}}
+}
+
+func forbiddenf(format string, args ...any) error {
+	return &apiError{status: http.StatusForbidden, body: errorBody{Code: "forbidden", Message: fmt.Sprintf(format, args...)}}
+}
+
+func notFoundf(format string, args ...any) error {
+	return &apiError{status: http.StatusNotFound, body: errorBody{Code: "not_found", Message: fmt.Sprintf(format, args...)}}
+}
+
+func tooLarge(format string, args ...any) error {
+	return &apiError{status: http.StatusRequestEntityTooLarge, body: errorBody{Code: "too_large", Message: fmt.Sprintf(format, args...)}}
+}
+
+// classify maps an error of any layer to a status and the error body.
+func classify(err error) (int, errorBody) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.status, ae.body
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, errorBody{Code: "too_large", Message: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}
+	}
+	var re *domain.RuleError
+	if errors.As(err, &re) {
+		code := re.Code
+		if code == "" {
+			code = "rule_violated"
+		}
+		return http.StatusUnprocessableEntity, errorBody{Code: code, Message: re.Message, MessageVI: re.MessageVI, Missing: re.Missing}
+	}
+	var we *workflows.Error
+	if errors.As(err, &we) {
+		status := statusOf(we.Kind)
+		if we.Code == "too_large" {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return status, errorBody{Code: we.Code, Message: we.Message}
+	}
+	switch {
+	case errors.Is(err, domain.ErrInvalidTransition):
+		return http.StatusConflict, errorBody{Code: "invalid_transition", Message: err.Error()}
+	case errors.Is(err, domain.ErrRule):
+		return http.StatusUnprocessableEntity, errorBody{Code: "rule_violated", Message: err.Error()}
+	case errors.Is(err, domain.ErrInvalidDefinition):
+		return http.StatusBadRequest, errorBody{Code: "invalid_definition", Message: err.Error()}
+	case errors.Is(err, eventstore.ErrInvalidID), errors.Is(err, domain.ErrInvalidID):
+		return http.StatusBadRequest, errorBody{Code: "invalid_id", Message: err.Error()}
+	case errors.Is(err, eventstore.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, errorBody{Code: "too_large", Message: err.Error()}
+	case errors.Is(err, projections.ErrNotFound), errors.Is(err, eventstore.ErrDocumentNotFound):
+		return http.StatusNotFound, errorBody{Code: "not_found", Message: err.Error()}
+	case errors.Is(err, eventstore.ErrDocumentCorrupt):
+		return http.StatusInternalServerError, errorBody{Code: "document_corrupt", Message: err.Error()}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return http.StatusServiceUnavailable, errorBody{Code: "timeout", Message: err.Error()}
+	}
+	if s := statusOf(err); s != http.StatusInternalServerError {
+		return s, errorBody{Code: codeOf(s), Message: err.Error()}
+	}
+	return http.StatusInternalServerError, errorBody{Code: "internal", Message: "internal server error"}
+}
+
+// statusOf maps the workflows' sentinel errors to statuses.
+func statusOf(kind error) int {
+	switch {
+	case errors.Is(kind, workflows.ErrInvalidInput):
+		return http.StatusBadRequest
+	case errors.Is(kind, workflows.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(kind, workflows.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(kind, workflows.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(kind, workflows.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(kind, workflows.ErrPrecondition):
+		return http.StatusPreconditionFailed
+	case errors.Is(kind, workflows.ErrKeyReused):
+		return http.StatusUnprocessableEntity
+	case errors.Is(kind, workflows.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// codeOf is the default code of a status.
+func codeOf(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid_input"
+	case http.StatusUnauthorized:
+		return "unauthenticated"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusPreconditionFailed:
+		return "version_mismatch"
+	case http.StatusUnprocessableEntity:
+		return "idempotency_key_reused"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	return "internal"
+}
+
+// fail answers err in the error shape, and counts conflicts.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := classify(err)
+	if status >= 500 {
+		h.cfg.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	switch status {
+	case http.StatusConflict, http.StatusPreconditionFailed:
+		h.metrics.conflicts.WithLabelValues(body.Code).Inc()
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="thidua"`)
+	}
+	writeError(w, status, body)
+}
+
+// writeError writes {"error": body} with status.
+func writeError(w http.ResponseWriter, status int, body errorBody) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Del("Content-Length")
+	w.Header().Del("ETag")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Error errorBody `json:"error"`
+	}{body})
+}

@@ -1,0 +1,390 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// shaPattern is a document id: a lowercase hex SHA-256.
+var shaPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// validID checks an id before it can reach anything: one subject token (no '.', '*', '>',
+// '/', whitespace or control characters, at most 128 bytes).
+func validID(what, id string) error {
+	if err := eventstore.ValidateToken(id); err != nil {
+		return badRequest("invalid_id", "%s: %v", what, err)
+	}
+	return nil
+}
+
+// validOptionalID checks an id that may be absent.
+func validOptionalID(what, id string) error {
+	if id == "" {
+		return nil
+	}
+	return validID(what, id)
+}
+
+// validSHA checks a document id.
+func validSHA(what, s string) error {
+	if !shaPattern.MatchString(s) {
+		return badRequest("invalid_id", "%s: %q is not a SHA-256 (64 lowercase hex digits)", what, s)
+	}
+	return nil
+}
+
+// parseDate checks a calendar date written YYYY-MM-DD.
+func parseDate(field, s string) error {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Format(time.DateOnly) != s {
+		return badRequest("invalid_date", "%s: %q is not a date written YYYY-MM-DD", field, s)
+	}
+	return nil
+}
+
+// parseTime parses an RFC 3339 timestamp with its offset.
+func parseTime(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, badRequest("invalid_time", "%s: %q is not an RFC 3339 time (e.g. 2025-06-30T17:00:00+07:00)", field, s)
+	}
+	return t, nil
+}
+
+// readBody reads a JSON request body within the size limit and checks it: valid UTF-8, one
+// JSON object, nesting at most MaxJSONDepth, no duplicate keys. An empty body is returned
+// as nil when allowEmpty, else refused.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, &apiError{status: http.StatusUnsupportedMediaType, body: errorBody{Code: "unsupported_media_type", Message: fmt.Sprintf("Content-Type %q: the body must be application/json", ct)}}
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge("the request body is larger than %d bytes", h.cfg.maxBody)
+		}
+		return nil, badRequest("invalid_body", "reading the body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if allowEmpty {
+			return nil, nil
+		}
+		return nil, badRequest("body_required", "a JSON object is required")
+	}
+	if err := checkJSON(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// checkJSON walks a JSON document token by token: one value, an object, valid UTF-8,
+// nesting at most MaxJSONDepth, no key twice in an object.
+func checkJSON(body []byte) error {
+	if !utf8.Valid(body) {
+		return badRequest("invalid_json", "the body is not valid UTF-8")
+	}
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return badRequest("invalid_json", "the body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		expect bool // in an object: the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return badRequest("invalid_json", "malformed JSON: %v", err)
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if top != nil && top.object {
+					top.expect = true
+				}
+				if len(stack) >= MaxJSONDepth {
+					return badRequest("too_deep", "the body nests deeper than %d levels", MaxJSONDepth)
+				}
+				stack = append(stack, &frame{object: d == '{', keys: map[string]bool{}, expect: d == '{'})
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+			}
+			if len(stack) == 0 {
+				// The top-level value is complete: anything after it is refused.
+				if _, err := dec.Token(); err != io.EOF {
+					return badRequest("invalid_json", "the body must hold one JSON value")
+				}
+				return nil
+			}
+			continue
+		}
+		if top != nil && top.object {
+			if top.expect {
+				k, _ := tok.(string)
+				if top.keys[k] {
+					return badRequest("invalid_json", "key %q appears twice in one object", k)
+				}
+				top.keys[k] = true
+				top.expect = false
+			} else {
+				top.expect = true
+			}
+		}
+	}
+	return badRequest("invalid_json", "malformed JSON: unexpected end")
+}
+
+// decodeJSON reads the body and decodes it strictly into dst: unknown fields are refused.
+// It returns the body for the idempotency fingerprint.
+func (h *handler) decodeJSON(w http.ResponseWriter, r *http.Request, dst any, allowEmpty bool) ([]byte, error) {
+	body, err := h.readBody(w, r, allowEmpty)
+	if err != nil || body == nil {
+		return body, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		msg := err.Error()
+		code := "invalid_json"
+		if strings.HasPrefix(msg, "json: unknown field") {
+			code = "unknown_field"
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			msg = fmt.Sprintf("field %q: expected %s, got JSON %s", te.Field, te.Type, te.Value)
+		}
+		return nil, badRequest(code, "%s", strings.TrimPrefix(msg, "json: "))
+	}
+	return body, nil
+}
+
+// fingerprint identifies a request for the idempotency check.
+func fingerprint(r *http.Request, body []byte) string {
+	sum := sha256.New()
+	fmt.Fprintf(sum, "%s %s\n", r.Method, r.URL.Path)
+	sum.Write(body)
+	return hex.EncodeToString(sum.Sum(nil))
+}
+
+// options reads Idempotency-Key and If-Match into the command options.
+func options(r *http.Request, fp string) (workflows.Options, error) {
+	var o workflows.Options
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if len(key) > 200 {
+			return o, badRequest("invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
+		}
+		for i := 0; i < len(key); i++ {
+			if key[i] <= ' ' || key[i] > '~' || key[i] == '|' {
+				return o, badRequest("invalid_idempotency_key", "Idempotency-Key may hold only visible ASCII characters other than '|'")
+			}
+		}
+		o.Key, o.Fingerprint = key, fp
+	}
+	if im := strings.TrimSpace(r.Header.Get("If-Match")); im != "" && im != "*" {
+		s := strings.TrimSuffix(strings.TrimPrefix(im, `"`), `"`)
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || (strings.HasPrefix(im, `"`) != strings.HasSuffix(im, `"`)) {
+			return o, badRequest("invalid_if_match", `If-Match must be a version in quotes, e.g. "42", not %q`, im)
+		}
+		o.IfMatch = &v
+	}
+	return o, nil
+}
+
+// bound reads ?at=RFC3339 and ?seq=N.
+func bound(r *http.Request) (projections.Bound, error) {
+	var b projections.Bound
+	q := r.URL.Query()
+	if s := q.Get("at"); s != "" {
+		t, err := parseTime("at", s)
+		if err != nil {
+			return b, err
+		}
+		b.Time = t
+	}
+	if s := q.Get("seq"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return b, badRequest("invalid_seq", "seq: %q is not a positive stream sequence", s)
+		}
+		b.Seq = n
+	}
+	return b, nil
+}
+
+// upload is a multipart request: its fields and its one file, read into memory (the store
+// hashes and stores the whole file anyway).
+type upload struct {
+	fields      map[string]string
+	name, ctype string
+	data        []byte
+	sha         string
+}
+
+// maxParts bounds the number of parts of an upload.
+const maxParts = 16
+
+// maxFieldSize bounds a form field's value.
+const maxFieldSize = 4096
+
+// readUpload reads a multipart/form-data body with the named fields and one part "file",
+// refusing unknown or repeated parts (400) and files above the upload limit (413).
+func (h *handler) readUpload(w http.ResponseWriter, r *http.Request, fields ...string) (*upload, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, &apiError{status: http.StatusUnsupportedMediaType, body: errorBody{Code: "unsupported_media_type", Message: "the body must be multipart/form-data with a part \"file\""}}
+	}
+	if r.ContentLength > h.cfg.maxUpload+h.cfg.maxBody {
+		return nil, tooLarge("the upload is larger than %d bytes", h.cfg.maxUpload)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxUpload+h.cfg.maxBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, badRequest("invalid_multipart", "%v", err)
+	}
+	want := map[string]bool{}
+	for _, f := range fields {
+		want[f] = true
+	}
+	up := &upload{fields: map[string]string{}}
+	gotFile := false
+	for i := 0; ; i++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, multipartError(err, h.cfg.maxUpload)
+		}
+		if i >= maxParts {
+			return nil, badRequest("invalid_multipart", "more than %d parts", maxParts)
+		}
+		name := part.FormName()
+		switch {
+		case name == "file":
+			if gotFile {
+				return nil, badRequest("invalid_multipart", "only one part \"file\" is allowed")
+			}
+			gotFile = true
+			data, err := io.ReadAll(io.LimitReader(part, h.cfg.maxUpload+1))
+			if err != nil {
+				return nil, multipartError(err, h.cfg.maxUpload)
+			}
+			if int64(len(data)) > h.cfg.maxUpload {
+				return nil, tooLarge("the file is larger than %d bytes", h.cfg.maxUpload)
+			}
+			up.data, up.name, up.ctype = data, cleanFileName(part.FileName()), cleanContentType(part.Header.Get("Content-Type"))
+			sum := sha256.Sum256(data)
+			up.sha = hex.EncodeToString(sum[:])
+		case want[name]:
+			if _, dup := up.fields[name]; dup {
+				return nil, badRequest("invalid_multipart", "field %q appears twice", name)
+			}
+			v, err := io.ReadAll(io.LimitReader(part, maxFieldSize+1))
+			if err != nil {
+				return nil, multipartError(err, h.cfg.maxUpload)
+			}
+			if len(v) > maxFieldSize || !utf8.Valid(v) {
+				return nil, badRequest("invalid_multipart", "field %q is too long or not UTF-8", name)
+			}
+			up.fields[name] = string(v)
+		default:
+			return nil, badRequest("unknown_field", "unknown form field %q (expected %s and file)", name, strings.Join(fields, ", "))
+		}
+		_ = part.Close()
+	}
+	if !gotFile {
+		return nil, badRequest("file_required", "a part \"file\" is required")
+	}
+	if len(up.data) == 0 {
+		return nil, badRequest("empty_file", "the file is empty")
+	}
+	return up, nil
+}
+
+// multipartError maps a read error of a multipart body.
+func multipartError(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge("the upload is larger than %d bytes", limit)
+	}
+	return badRequest("invalid_multipart", "%v", err)
+}
+
+// fingerprint identifies an upload: method, path, the form fields and the file's hash.
+func (u *upload) fingerprint(r *http.Request) string {
+	keys := make([]string, 0, len(u.fields))
+	for k := range u.fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%q\n", k, u.fields[k])
+	}
+	fmt.Fprintf(&b, "file=%s\n", u.sha)
+	return fingerprint(r, []byte(b.String()))
+}
+
+// body returns the upload for the service.
+func (u *upload) body() workflows.Upload {
+	return workflows.Upload{Name: u.name, ContentType: u.ctype, Body: bytes.NewReader(u.data)}
+}
+
+// cleanFileName keeps a file name printable and short.
+func cleanFileName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	for len(out) > 255 {
+		_, size := utf8.DecodeLastRuneInString(out)
+		out = out[:len(out)-size]
+	}
+	return out
+}
+
+// cleanContentType keeps a well-formed media type, or application/octet-stream.
+func cleanContentType(s string) string {
+	mt, params, err := mime.ParseMediaType(s)
+	if err != nil || len(s) > 200 {
+		return "application/octet-stream"
+	}
+	return mime.FormatMediaType(mt, params)
+}

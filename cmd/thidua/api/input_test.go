@@ -1,0 +1,182 @@
+package api_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"thidua/cmd/thidua/api"
+)
+
+// TestBadInput sends malformed, oversized and invalid requests: each is a clear 4xx in the
+// error shape, with a stable code, and appends nothing.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	const maxUpload = 1024
+	e := newEnv(t, api.WithMaxUpload(maxUpload))
+	e.unit("U1", "department")
+	e.unit("SNV", "department")
+	clerk := e.user("clerk", "U1")
+	reviewer := e.user("reviewer", "SNV")
+	open := func() string {
+		return clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	}
+	submitted := open()
+	e.dossier(clerk, submitted)
+	withdrawn := open()
+	clerk.post("/api/v1/nominations/"+withdrawn+"/withdraw", map[string]any{"reason": "rút"}).want(t, http.StatusOK)
+	draft := open()
+
+	deep := strings.Repeat("[", 100) + strings.Repeat("]", 100)
+	big := `{"id": "BIG", "name": "` + strings.Repeat("x", 1<<20) + `", "kind": "commune"}`
+	unit := func(extra string) string { return `{"id": "NEW", "name": "Xã", "kind": "commune"` + extra + `}` }
+
+	type tc struct {
+		name    string
+		as      *client
+		method  string
+		path    string
+		body    any
+		headers []string
+		status  int
+		code    string
+	}
+	cases := []tc{
+		{"malformed JSON", e.admin, "POST", "/api/v1/units", `{"id": "A",`, nil, 400, "invalid_json"},
+		{"not an object", e.admin, "POST", "/api/v1/units", `[1, 2]`, nil, 400, "invalid_json"},
+		{"two values", e.admin, "POST", "/api/v1/units", unit("") + ` {}`, nil, 400, "invalid_json"},
+		{"trailing garbage", e.admin, "POST", "/api/v1/units", unit("") + ` x`, nil, 400, "invalid_json"},
+		{"duplicate key", e.admin, "POST", "/api/v1/units", `{"id": "A", "id": "B", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_json"},
+		{"unknown field", e.admin, "POST", "/api/v1/units", unit(`, "colour": "red"`), nil, 400, "unknown_field"},
+		{"wrong type", e.admin, "POST", "/api/v1/units", `{"id": 7, "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_json"},
+		{"too deep", e.admin, "POST", "/api/v1/units", `{"id": ` + deep + `}`, nil, 400, "too_deep"},
+		{"oversized body", e.admin, "POST", "/api/v1/units", big, nil, 413, "too_large"},
+		{"invalid UTF-8", e.admin, "POST", "/api/v1/units", []byte("{\"id\": \"A\xff\", \"name\": \"n\", \"kind\": \"commune\"}"), nil, 400, "invalid_json"},
+		{"empty body", e.admin, "POST", "/api/v1/units", "", nil, 400, "body_required"},
+		{"null body", e.admin, "POST", "/api/v1/units", "null", nil, 400, "invalid_json"},
+		{"wrong content type", e.admin, "POST", "/api/v1/units", unit(""), []string{"Content-Type", "text/plain"}, 415, "unsupported_media_type"},
+		{"id with a dot", e.admin, "POST", "/api/v1/units", `{"id": "bad.id", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_id"},
+		{"id with a star", e.admin, "POST", "/api/v1/units", `{"id": "bad*", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_id"},
+		{"id with a chevron", e.admin, "POST", "/api/v1/units", `{"id": "a>b", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_id"},
+		{"id with a space", e.admin, "POST", "/api/v1/units", `{"id": "a b", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_id"},
+		{"id with a tab", e.admin, "POST", "/api/v1/units", `{"id": "a\tb", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_id"},
+		{"empty id", e.admin, "POST", "/api/v1/units", `{"id": "", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_id"},
+		{"path id with a dot", e.admin, "GET", "/api/v1/units/a.b", nil, nil, 400, "invalid_id"},
+		{"path id with a star", e.admin, "GET", "/api/v1/units/a*b", nil, nil, 400, "invalid_id"},
+		{"path id with a chevron", e.admin, "GET", "/api/v1/units/a%3Eb/events", nil, nil, 400, "invalid_id"},
+		{"path id with a space", e.admin, "GET", "/api/v1/nominations/a%20b", nil, nil, 400, "invalid_id"},
+		{"path id with a dot on a command", clerk, "POST", "/api/v1/nominations/x.y/submit", `{}`, nil, 400, "invalid_id"},
+		{"path id checked before the token", e.anon(), "POST", "/api/v1/nominations/x*y/submit", `{}`, nil, 400, "invalid_id"},
+		{"criterion with a dot", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C.1", `{"result": "met"}`, nil, 400, "invalid_id"},
+		{"document id not a SHA-256", e.admin, "GET", "/api/v1/documents/abc", nil, nil, 400, "invalid_id"},
+		{"unknown document", e.admin, "GET", "/api/v1/documents/" + strings.Repeat("ab", 32), nil, nil, 404, "not_found"},
+		{"unknown nomination", e.admin, "GET", "/api/v1/nominations/NOPE", nil, nil, 404, "not_found"},
+		{"unknown unit", e.admin, "GET", "/api/v1/units/NOPE", nil, nil, 404, "not_found"},
+		{"unknown campaign", e.admin, "GET", "/api/v1/campaigns/NOPE/ranking", nil, nil, 404, "not_found"},
+		{"unknown criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C99", `{"result": "met", "note": "x"}`, nil, 422, "unknown_criterion"},
+		{"fact-judged criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C08", `{"result": "met", "note": "x"}`, nil, 422, "criterion_judged_by_facts"},
+		{"invalid result", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C01", `{"result": "maybe", "note": "x"}`, nil, 422, "invalid_result"},
+		{"ruling on a withdrawn nomination", reviewer, "POST", "/api/v1/nominations/" + withdrawn + "/criteria/C01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},
+		{"ruling on a draft", reviewer, "POST", "/api/v1/nominations/" + draft + "/criteria/C01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},
+		{"submit incomplete", clerk, "POST", "/api/v1/nominations/" + draft + "/submit", `{}`, nil, 422, "dossier_incomplete"},
+		{"cited document not a SHA-256", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C01", `{"result": "met", "document": "xyz"}`, nil, 400, "invalid_id"},
+		{"meeting date not padded", clerk, "POST", "/api/v1/nominations/" + draft + "/council-vote", `{"meeting_date": "2025-9-1", "members": 9, "present": 9, "approve": 9}`, nil, 400, "invalid_date"},
+		{"meeting date out of range", clerk, "POST", "/api/v1/nominations/" + draft + "/council-vote", `{"meeting_date": "2025-02-30", "members": 9, "present": 9, "approve": 9}`, nil, 400, "invalid_date"},
+		{"vote missing a field", clerk, "POST", "/api/v1/nominations/" + draft + "/council-vote", `{"meeting_date": "2025-09-01", "members": 9, "present": 9}`, nil, 400, "missing_field"},
+		{"vote with a fraction", clerk, "POST", "/api/v1/nominations/" + draft + "/council-vote", `{"meeting_date": "2025-09-01", "members": 9.5, "present": 9, "approve": 9}`, nil, 400, "invalid_json"},
+		{"vote inconsistent", clerk, "POST", "/api/v1/nominations/" + draft + "/council-vote", `{"meeting_date": "2025-09-01", "members": 9, "present": 10, "approve": 9}`, nil, 422, ""},
+		{"deadline not RFC 3339", e.admin, "POST", "/api/v1/campaigns/" + campaign + "/deadline", `{"closes": "2025-12-31"}`, nil, 400, "invalid_time"},
+		{"effective not a date", e.admin, "POST", "/api/v1/reorganisations", `{"kind": "merge", "sources": ["U1"], "successor": "U2", "effective": "01/07/2025", "decision": "x"}`, nil, 400, "invalid_date"},
+		{"merge source with a dot", e.admin, "POST", "/api/v1/reorganisations", `{"kind": "merge", "sources": ["U.1"], "successor": "U2", "effective": "2025-07-01", "decision": "x"}`, nil, 400, "invalid_id"},
+		{"at not RFC 3339", e.admin, "GET", "/api/v1/nominations/" + submitted + "/eligibility?at=yesterday", nil, nil, 400, "invalid_time"},
+		{"seq not a number", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/ranking?seq=abc", nil, nil, 400, "invalid_seq"},
+		{"limit zero", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?limit=0", nil, nil, 400, "invalid_limit"},
+		{"unknown state filter", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?state=lost", nil, nil, 400, "invalid_state"},
+		{"fact value a boolean", reviewer, "POST", "/api/v1/units/U1/facts", `{"campaign": "` + campaign + `", "fact": "late_dossiers", "value": true}`, nil, 400, "invalid_value"},
+		{"fact unknown", reviewer, "POST", "/api/v1/units/U1/facts", `{"campaign": "` + campaign + `", "fact": "mood", "value": 1}`, nil, 422, "invalid_fact"},
+		{"disbursement below 100 without a cause", reviewer, "POST", "/api/v1/units/U1/facts", `{"campaign": "` + campaign + `", "fact": "disbursement_pct", "value": 97}`, nil, 422, "invalid_fact"},
+		{"fact on an unknown unit", reviewer, "POST", "/api/v1/units/NOPE/facts", `{"campaign": "` + campaign + `", "fact": "late_dossiers", "value": 0}`, nil, 404, "not_found"},
+		{"If-Match malformed", reviewer, "POST", "/api/v1/nominations/" + submitted + "/hold", `{"reason": "x"}`, []string{"If-Match", `"abc"`}, 400, "invalid_if_match"},
+		{"Idempotency-Key with a space", reviewer, "POST", "/api/v1/nominations/" + submitted + "/hold", `{"reason": "x"}`, []string{"Idempotency-Key", "a b"}, 400, "invalid_idempotency_key"},
+		{"Idempotency-Key too long", reviewer, "POST", "/api/v1/nominations/" + submitted + "/hold", `{"reason": "x"}`, []string{"Idempotency-Key", strings.Repeat("k", 201)}, 400, "invalid_idempotency_key"},
+		{"reason missing", reviewer, "POST", "/api/v1/nominations/" + submitted + "/hold", `{}`, nil, 422, "reason_required"},
+		{"unknown route", e.admin, "GET", "/api/v1/nope", nil, nil, 404, "route_not_found"},
+		{"wrong method", e.admin, "DELETE", "/api/v1/units", nil, nil, 405, "method_not_allowed"},
+		{"unknown role", e.admin, "POST", "/api/v1/users", `{"name": "X", "role": "king"}`, nil, 422, "invalid_role"},
+	}
+	for _, c := range cases {
+		before := e.lastSeq()
+		var r reply
+		switch b := c.body.(type) {
+		case nil:
+			r = c.as.do(c.method, c.path, nil, c.headers...)
+		case string:
+			r = c.as.do(c.method, c.path, b, c.headers...)
+		case []byte:
+			r = c.as.do(c.method, c.path, b, c.headers...)
+		}
+		if r.status != c.status {
+			t.Errorf("%s: want %d: %s", c.name, c.status, r)
+			continue
+		}
+		if code := r.errCode(t); c.code != "" && code != c.code {
+			t.Errorf("%s: code %q, want %q: %s", c.name, code, c.code, r)
+		}
+		if after := e.lastSeq(); after != before {
+			t.Errorf("%s: refused, but the stream moved from %d to %d", c.name, before, after)
+		}
+	}
+
+	// A rule's refusal carries the Vietnamese message, and dossier_incomplete what is missing.
+	var inc struct {
+		Error struct {
+			Code      string   `json:"code"`
+			MessageVI string   `json:"message_vi"`
+			Missing   []string `json:"missing"`
+		} `json:"error"`
+	}
+	clerk.post("/api/v1/nominations/"+draft+"/submit", nil).want(t, http.StatusUnprocessableEntity).decode(t, &inc)
+	if inc.Error.Code != "dossier_incomplete" || inc.Error.MessageVI == "" || len(inc.Error.Missing) != 4 {
+		t.Errorf("dossier_incomplete: %+v", inc.Error)
+	}
+
+	// Uploads: above the configured limit, unknown fields, no file, not multipart.
+	uploads := []struct {
+		name   string
+		fields map[string]string
+		data   []byte
+		status int
+		code   string
+	}{
+		{"oversized upload", map[string]string{"campaign": campaign}, bytes.Repeat([]byte("x"), maxUpload+1), 413, "too_large"},
+		{"upload with an unknown field", map[string]string{"campaign": campaign, "extra": "1"}, pdf("a"), 400, "unknown_field"},
+		{"upload without a file", map[string]string{"campaign": campaign}, nil, 400, "file_required"},
+		{"upload of an empty file", map[string]string{"campaign": campaign}, []byte{}, 400, "empty_file"},
+		{"upload with a bad campaign id", map[string]string{"campaign": "a.b"}, pdf("a"), 400, "invalid_id"},
+	}
+	for _, u := range uploads {
+		before := e.lastSeq()
+		r := clerk.upload("/api/v1/units/U1/plans", u.fields, "p.pdf", u.data)
+		if r.status != u.status {
+			t.Errorf("%s: want %d: %s", u.name, u.status, r)
+			continue
+		}
+		if code := r.errCode(t); code != u.code {
+			t.Errorf("%s: code %q, want %q", u.name, code, u.code)
+		}
+		if after := e.lastSeq(); after != before {
+			t.Errorf("%s: refused, but the stream moved", u.name)
+		}
+	}
+	r := clerk.upload("/api/v1/nominations/"+draft+"/documents", map[string]string{"kind": "letter"}, "big.pdf", bytes.Repeat([]byte("y"), 10*maxUpload))
+	if r.status != http.StatusRequestEntityTooLarge || r.errCode(t) != "too_large" {
+		t.Errorf("oversized document: %s", r)
+	}
+	r = clerk.post("/api/v1/units/U1/plans", `{"campaign": "x"}`)
+	if r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("JSON to an upload route: %s", r)
+	}
+	// Exactly at the limit is fine.
+	clerk.upload("/api/v1/units/U1/plans", map[string]string{"campaign": campaign}, "p.pdf", bytes.Repeat([]byte("z"), maxUpload)).want(t, http.StatusCreated)
+}

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"thidua/workflows"
+)
+
+// metrics are the API's Prometheus collectors.
+type metrics struct {
+	gatherer  prometheus.Gatherer
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	appends   *prometheus.CounterVec
+	events    prometheus.Counter
+	conflicts *prometheus.CounterVec
+	replays   prometheus.Counter
+	serve     http.Handler
+}
+
+// newMetrics registers the API's collectors in reg (a new registry with the Go and process
+// collectors when nil). Collectors already registered by an earlier handler on the same
+// registry are reused.
+func newMetrics(reg *prometheus.Registry) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	m := &metrics{gatherer: reg}
+	m.requests = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "thidua", Subsystem: "http", Name: "requests_total",
+		Help: "HTTP requests by route pattern and status code.",
+	}, []string{"route", "code"}))
+	m.latency = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "thidua", Subsystem: "http", Name: "request_duration_seconds",
+		Help:    "HTTP request latency by route pattern and status code.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"route", "code"}))
+	m.appends = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "thidua", Subsystem: "api", Name: "appends_total",
+		Help: "Commands that appended events, by route pattern.",
+	}, []string{"route"}))
+	m.events = register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "thidua", Subsystem: "api", Name: "appended_events_total",
+		Help: "Events appended by API commands.",
+	}))
+	m.conflicts = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "thidua", Subsystem: "api", Name: "conflicts_total",
+		Help: "Commands refused by a state or concurrency conflict (409) or a stale If-Match (412), by error code.",
+	}, []string{"code"}))
+	m.replays = register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "thidua", Subsystem: "api", Name: "idempotent_replays_total",
+		Help: "Commands answered from an earlier request with the same Idempotency-Key.",
+	}))
+	m.serve = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	return m
+}
+
+// register registers c, or returns the collector of the same name registered before.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic(err) // a programming error: two different collectors with one name
+	}
+	return c
+}
+
+// observe counts one request.
+func (m *metrics) observe(route string, code int, d time.Duration) {
+	c := strconv.Itoa(code)
+	m.requests.WithLabelValues(route, c).Inc()
+	m.latency.WithLabelValues(route, c).Observe(d.Seconds())
+}
+
+// serveMetrics: GET /metrics in the Prometheus exposition format.
+func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	h.metrics.serve.ServeHTTP(w, r)
+	return nil
+}

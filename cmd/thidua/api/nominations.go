@@ -1,0 +1,533 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// canReadNomination: a clerk reads the nominations of their own unit (also those that
+// moved to a successor after a merger); every other role reads everything.
+func canReadNomination(p workflows.Principal, v projections.NominationView) bool {
+	if workflows.CanRead(p, v.Unit) {
+		return true
+	}
+	for _, u := range v.UnitHistory {
+		if u == p.Unit {
+			return true
+		}
+	}
+	return false
+}
+
+// readableNomination returns a nomination the caller may read: 404 unknown, 403 out of scope.
+func (h *handler) readableNomination(p workflows.Principal, id string) (projections.NominationView, error) {
+	v, err := h.model().Nomination(id)
+	if err != nil {
+		return v, err
+	}
+	if !canReadNomination(p, v) {
+		return v, forbiddenf("a clerk of %s may not read nominations of unit %s", p.Unit, v.Unit)
+	}
+	return v, nil
+}
+
+// answerNomination renders a nomination after a command.
+func (h *handler) answerNomination(w http.ResponseWriter, r *http.Request, status int, id string, res workflows.Result) error {
+	h.committed(w, r, res)
+	v, err := h.model().Nomination(id)
+	if err != nil {
+		return err
+	}
+	setETag(w, v.Version)
+	if status == http.StatusCreated {
+		w.Header().Set("Location", Prefix+"/nominations/"+id)
+	}
+	writeJSON(w, status, nominationOut{NominationView: v, Events: events(res.Events)})
+	return nil
+}
+
+// openNomination: POST /campaigns/{id}/nominations {unit, nominee} → 201 nomination.
+func (h *handler) openNomination(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Unit    string `json:"unit"`
+		Nominee *struct {
+			Kind     string `json:"kind"`
+			Name     string `json:"name"`
+			Position string `json:"position"`
+			Gender   string `json:"gender"`
+			Head     bool   `json:"head"`
+		} `json:"nominee"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if in.Unit == "" && p.Role == domain.RoleClerk {
+		in.Unit = p.Unit
+	}
+	if err := validID("unit", in.Unit); err != nil {
+		return err
+	}
+	if in.Nominee == nil {
+		return badRequest("missing_field", "nominee is required: {\"kind\": \"collective\"} or {\"kind\": \"individual\", \"name\", \"position\", \"gender\", \"head\"}")
+	}
+	if k := domain.NomineeKind(in.Nominee.Kind); k != domain.NomineeCollective && k != domain.NomineeIndividual {
+		return badRequest("invalid_nominee", "nominee.kind: %q is not collective or individual", in.Nominee.Kind)
+	}
+	if g := in.Nominee.Gender; g != "" && g != "female" && g != "male" {
+		return badRequest("invalid_nominee", "nominee.gender: %q is not female or male", g)
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	nominee := domain.Nominee{
+		Kind: domain.NomineeKind(in.Nominee.Kind), Name: in.Nominee.Name, Position: in.Nominee.Position,
+		Gender: in.Nominee.Gender, Head: in.Nominee.Head,
+	}
+	res, err := h.svc.OpenNomination(r.Context(), p, r.PathValue("id"), workflows.OpenNominationInput{Unit: in.Unit, Nominee: nominee}, o)
+	if err != nil {
+		return err
+	}
+	return h.answerNomination(w, r, http.StatusCreated, res.ID, res)
+}
+
+// nominationStates are the states a listing may filter on.
+var nominationStates = map[string]bool{
+	"draft": true, "submitted": true, "under_review": true, "returned": true, "verified": true,
+	"on_hold": true, "withdrawn": true, "awarded": true, "revoked": true,
+}
+
+// listNominations: GET /campaigns/{id}/nominations?state=&unit=&kind=&limit=&cursor=, newest
+// first; a clerk sees only their unit's.
+func (h *handler) listNominations(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	q := r.URL.Query()
+	f := projections.NominationFilter{State: q.Get("state"), Unit: q.Get("unit"), Kind: q.Get("kind"), Cursor: q.Get("cursor")}
+	if f.State != "" && !nominationStates[f.State] {
+		return badRequest("invalid_state", "state: %q is not a nomination state", f.State)
+	}
+	if f.Kind != "" && f.Kind != string(domain.NomineeCollective) && f.Kind != string(domain.NomineeIndividual) {
+		return badRequest("invalid_kind", "kind: %q is not collective or individual", f.Kind)
+	}
+	if err := validOptionalID("unit", f.Unit); err != nil {
+		return err
+	}
+	if err := validOptionalID("cursor", f.Cursor); err != nil {
+		return err
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return badRequest("invalid_limit", "limit: %q is not a number from 1 to 500", s)
+		}
+		f.Limit = n
+	}
+	if p.Role == domain.RoleClerk {
+		f.Units = map[string]bool{p.Unit: true}
+	}
+	list, next, err := h.model().Nominations(r.PathValue("id"), f)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"nominations": list}
+	if next != "" {
+		out["next_cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// getNomination: GET /nominations/{id}.
+func (h *handler) getNomination(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	v, err := h.readableNomination(p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if notModified(w, r, v.Version) {
+		return nil
+	}
+	setETag(w, v.Version)
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// nominationEvents: GET /nominations/{id}/events[?at=|seq=].
+func (h *handler) nominationEvents(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	b, err := bound(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, err := h.readableNomination(p, id); err != nil {
+		return err
+	}
+	evs, err := h.model().NominationEvents(id, b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	return nil
+}
+
+// eligibility: GET /nominations/{id}/eligibility[?at=|seq=].
+func (h *handler) eligibility(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	b, err := bound(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, err := h.readableNomination(p, id); err != nil {
+		return err
+	}
+	v, err := h.model().Eligibility(id, b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// attachDocument: POST /nominations/{id}/documents, multipart kind + file (clerk) → 201.
+func (h *handler) attachDocument(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	up, err := h.readUpload(w, r, "kind")
+	if err != nil {
+		return err
+	}
+	kind := up.fields["kind"]
+	if kind == "" {
+		return badRequest("missing_field", "kind is required (letter, council_minutes, achievement_report, supporting)")
+	}
+	o, err := options(r, up.fingerprint(r))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, doc, err := h.svc.AttachDocument(r.Context(), p, id, domain.DocKind(kind), up.body(), o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	if v, err := h.model().Nomination(id); err == nil {
+		setETag(w, v.Version)
+	}
+	w.Header().Set("Location", Prefix+"/documents/"+doc.SHA256)
+	writeJSON(w, http.StatusCreated, documentOut{
+		ID: doc.SHA256, SHA256: doc.SHA256, Size: doc.Size, Name: up.name, ContentType: up.ctype,
+		Kind: kind, Nomination: id, Events: events(res.Events),
+	})
+	return nil
+}
+
+// recordVote: POST /nominations/{id}/council-vote {meeting_date, members, present, approve} (clerk) → 201.
+func (h *handler) recordVote(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		MeetingDate *string `json:"meeting_date"`
+		Members     *int    `json:"members"`
+		Present     *int    `json:"present"`
+		Approve     *int    `json:"approve"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if in.MeetingDate == nil || in.Members == nil || in.Present == nil || in.Approve == nil {
+		return badRequest("missing_field", "meeting_date, members, present and approve are required")
+	}
+	if err := parseDate("meeting_date", *in.MeetingDate); err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	vote := domain.CouncilVoteData{MeetingDate: *in.MeetingDate, Members: *in.Members, Present: *in.Present, Approve: *in.Approve}
+	res, err := h.svc.RecordVote(r.Context(), p, id, vote, o)
+	if err != nil {
+		return err
+	}
+	return h.answerNomination(w, r, http.StatusCreated, id, res)
+}
+
+// submit: POST /nominations/{id}/submit (clerk) → 200 {state: "submitted", ...}.
+func (h *handler) submit(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct{}
+	body, err := h.decodeJSON(w, r, &in, true)
+	if err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := h.svc.Submit(r.Context(), p, id, o)
+	if err != nil {
+		return err
+	}
+	return h.answerNomination(w, r, http.StatusOK, id, res)
+}
+
+// rule: POST /nominations/{id}/criteria/{criterion} {result, note, document?} (reviewer) → 201.
+func (h *handler) rule(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Result   string `json:"result"`
+		Note     string `json:"note"`
+		Document string `json:"document"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if in.Document != "" {
+		if err := validSHA("document", in.Document); err != nil {
+			return err
+		}
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := h.svc.Rule(r.Context(), p, id, r.PathValue("criterion"), workflows.RuleInput{Result: in.Result, Note: in.Note, Document: in.Document}, o)
+	if err != nil {
+		return err
+	}
+	return h.answerNomination(w, r, http.StatusCreated, id, res)
+}
+
+// reasonCommand is a nomination command that takes a reason.
+type reasonCommand func(ctx context.Context, p workflows.Principal, id, reason string, o workflows.Options) (workflows.Result, error)
+
+func (h *handler) svcReturn(ctx context.Context, p workflows.Principal, id, reason string, o workflows.Options) (workflows.Result, error) {
+	return h.svc.Return(ctx, p, id, reason, o)
+}
+
+func (h *handler) svcWithdraw(ctx context.Context, p workflows.Principal, id, reason string, o workflows.Options) (workflows.Result, error) {
+	return h.svc.Withdraw(ctx, p, id, reason, o)
+}
+
+func (h *handler) svcHold(ctx context.Context, p workflows.Principal, id, reason string, o workflows.Options) (workflows.Result, error) {
+	return h.svc.Hold(ctx, p, id, reason, o)
+}
+
+func (h *handler) svcRelease(ctx context.Context, p workflows.Principal, id, reason string, o workflows.Options) (workflows.Result, error) {
+	return h.svc.Release(ctx, p, id, reason, o)
+}
+
+// reason handles POST /nominations/{id}/{return|withdraw|hold|release} {reason} → 200.
+func (h *handler) reason(cmd reasonCommand) func(http.ResponseWriter, *http.Request, workflows.Principal) error {
+	return func(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		body, err := h.decodeJSON(w, r, &in, false)
+		if err != nil {
+			return err
+		}
+		o, err := options(r, fingerprint(r, body))
+		if err != nil {
+			return err
+		}
+		id := r.PathValue("id")
+		res, err := cmd(r.Context(), p, id, in.Reason, o)
+		if err != nil {
+			return err
+		}
+		return h.answerNomination(w, r, http.StatusOK, id, res)
+	}
+}
+
+// recordFact: POST /units/{id}/facts (reviewer) → 201.
+func (h *handler) recordFact(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Campaign  string          `json:"campaign"`
+		Fact      string          `json:"fact"`
+		Value     json.RawMessage `json:"value"`
+		Index     string          `json:"index"`
+		Component string          `json:"component"`
+		Previous  *float64        `json:"previous"`
+		Status    string          `json:"status"`
+		Cause     string          `json:"cause"`
+		Note      string          `json:"note"`
+		Document  string          `json:"document"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if err := validID("campaign", in.Campaign); err != nil {
+		return err
+	}
+	if in.Fact == "" {
+		return badRequest("missing_field", "fact is required")
+	}
+	f := domain.FactRecordedData{
+		Campaign: in.Campaign, Fact: in.Fact, Index: in.Index, Component: in.Component, Previous: in.Previous,
+		Status: in.Status, Cause: in.Cause, Note: in.Note,
+	}
+	switch v := bytes.TrimSpace(in.Value); {
+	case len(v) == 0 || string(v) == "null":
+	case v[0] == '"':
+		if err := json.Unmarshal(v, &f.Text); err != nil {
+			return badRequest("invalid_value", "value: %v", err)
+		}
+	case v[0] == '-' || (v[0] >= '0' && v[0] <= '9'):
+		var n float64
+		if err := json.Unmarshal(v, &n); err != nil {
+			return badRequest("invalid_value", "value: %v", err)
+		}
+		f.Number = &n
+	default:
+		return badRequest("invalid_value", "value must be a number or a string")
+	}
+	if in.Document != "" {
+		if err := validSHA("document", in.Document); err != nil {
+			return err
+		}
+		f.Document = &domain.DocumentRef{ID: in.Document, SHA256: in.Document}
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	unit := r.PathValue("id")
+	res, err := h.svc.RecordFact(r.Context(), p, unit, f, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	out := factOut{Unit: unit, Campaign: in.Campaign, Fact: in.Fact, Events: events(res.Events)}
+	if u, err := h.model().Unit(unit, projections.Bound{}); err == nil {
+		out.Version = u.Version
+		setETag(w, u.Version)
+	}
+	if len(res.Events) > 0 {
+		last := res.Events[len(res.Events)-1]
+		if evs, err := h.model().UnitEvents(unit, false, projections.Bound{}, 0); err == nil {
+			for i := len(evs) - 1; i >= 0; i-- {
+				if evs[i].ID == last {
+					out.Data = evs[i].Data
+					break
+				}
+			}
+		}
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// submitPlan: POST /units/{id}/plans, multipart campaign + file (the unit's clerk) → 201.
+func (h *handler) submitPlan(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	up, err := h.readUpload(w, r, "campaign")
+	if err != nil {
+		return err
+	}
+	campaign := up.fields["campaign"]
+	if err := validID("campaign", campaign); err != nil {
+		return err
+	}
+	o, err := options(r, up.fingerprint(r))
+	if err != nil {
+		return err
+	}
+	unit := r.PathValue("id")
+	res, doc, err := h.svc.SubmitPlan(r.Context(), p, unit, campaign, up.body(), o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	if u, err := h.model().Unit(unit, projections.Bound{}); err == nil {
+		setETag(w, u.Version)
+	}
+	w.Header().Set("Location", Prefix+"/documents/"+doc.SHA256)
+	writeJSON(w, http.StatusCreated, documentOut{
+		ID: doc.SHA256, SHA256: doc.SHA256, Size: doc.Size, Name: up.name, ContentType: up.ctype,
+		Unit: unit, Campaign: campaign, Events: events(res.Events),
+	})
+	return nil
+}
+
+// grantAward: POST /campaigns/{id}/awards {nomination, decision} (council) → 201 award.
+func (h *handler) grantAward(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Nomination string `json:"nomination"`
+		Decision   string `json:"decision"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if err := validID("nomination", in.Nomination); err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	campaign := r.PathValue("id")
+	res, err := h.svc.GrantAward(r.Context(), p, campaign, workflows.GrantInput{Nomination: in.Nomination, Decision: in.Decision}, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	award := res.ID
+	if res.Duplicate || award == campaign {
+		// A replayed grant reports the campaign's id: the nomination knows its award.
+		if n, err := h.model().Nomination(in.Nomination); err == nil && n.Award != "" {
+			award = n.Award
+		}
+	}
+	a, err := h.model().Award(award)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/awards/"+a.ID)
+	writeJSON(w, http.StatusCreated, awardOut{AwardView: a, Events: events(res.Events)})
+	return nil
+}
+
+// getAward: GET /awards/{id}.
+func (h *handler) getAward(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	a, err := h.model().Award(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// revokeAward: POST /awards/{id}/revoke {ground, note} (council) → 200 award.
+func (h *handler) revokeAward(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Ground string `json:"ground"`
+		Note   string `json:"note"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := h.svc.RevokeAward(r.Context(), p, id, workflows.RevokeInput{Ground: in.Ground, Note: in.Note}, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	a, err := h.model().Award(id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, awardOut{AwardView: a, Events: events(res.Events)})
+	return nil
+}

@@ -1,0 +1,64 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+// TestQuota: ten eligible collectives; the council grants nine, the tenth grant is refused
+// with 422 quota_exceeded and appends nothing; a revocation frees the place.
+func TestQuota(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	reviewer := e.user("reviewer", "SNV")
+	council := e.user("council", "")
+	noms := make([]string, 10)
+	for i := range noms {
+		noms[i] = e.eligibleCollective(reviewer, fmt.Sprintf("D%02d", i+1))
+	}
+	var rk struct {
+		Collective struct {
+			Quota   int `json:"quota"`
+			Entries []struct {
+				Recommended bool `json:"recommended"`
+			} `json:"entries"`
+		} `json:"collective"`
+	}
+	council.get("/api/v1/campaigns/"+campaign+"/ranking").want(t, http.StatusOK).decode(t, &rk)
+	recommended := 0
+	for _, en := range rk.Collective.Entries {
+		if en.Recommended {
+			recommended++
+		}
+	}
+	if rk.Collective.Quota != 9 || len(rk.Collective.Entries) != 10 || recommended != 9 {
+		t.Fatalf("ranking: quota %d, %d entries, %d recommended", rk.Collective.Quota, len(rk.Collective.Entries), recommended)
+	}
+	awards := make([]string, 0, 9)
+	for _, nom := range noms[:9] {
+		a := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": nom, "decision": "QĐ khen thưởng"}).want(t, http.StatusCreated)
+		awards = append(awards, a.str(t, "id"))
+	}
+	before := e.lastSeq()
+	r := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[9], "decision": "QĐ khen thưởng"}).want(t, http.StatusUnprocessableEntity)
+	if code := r.errCode(t); code != "quota_exceeded" {
+		t.Fatalf("tenth grant: code %q: %s", code, r)
+	}
+	if e.lastSeq() != before {
+		t.Fatal("the refused grant appended")
+	}
+	// Granting twice is refused too.
+	council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[0], "decision": "QĐ"}).want(t, http.StatusUnprocessableEntity)
+
+	rv := council.post("/api/v1/awards/"+awards[0]+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "Phát hiện số liệu giải ngân không đúng"}).want(t, http.StatusOK)
+	if rv.obj(t)["revoked"] != true || len(rv.events(t)) != 2 {
+		t.Fatalf("revoke: %s", rv)
+	}
+	g1 := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[9], "decision": "QĐ bổ sung"}, "Idempotency-Key", "grant-10").want(t, http.StatusCreated)
+	g2 := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[9], "decision": "QĐ bổ sung"}, "Idempotency-Key", "grant-10").want(t, http.StatusCreated)
+	if g1.str(t, "id") != g2.str(t, "id") || g1.str(t, "id") == campaign {
+		t.Fatalf("grant retried: %s / %s", g1, g2)
+	}
+}

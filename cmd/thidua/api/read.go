@@ -1,0 +1,195 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// unitEvents: GET /units/{id}/events?inherited=true&limit=N[&at=|seq=].
+func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	b, err := bound(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	inherited := false
+	if s := q.Get("inherited"); s != "" {
+		if inherited, err = strconv.ParseBool(s); err != nil {
+			return badRequest("invalid_inherited", "inherited: %q is not true or false", s)
+		}
+	}
+	limit := 0
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 {
+			return badRequest("invalid_limit", "limit: %q is not a positive number", s)
+		}
+	}
+	evs, err := h.model().UnitEvents(r.PathValue("id"), inherited, b, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	return nil
+}
+
+// ranking: GET /campaigns/{id}/ranking[?at=|seq=].
+func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	b, err := bound(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.model().Ranking(r.PathValue("id"), b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// getDocument: GET /documents/{id} streams a stored file after checking its SHA-256. A
+// clerk gets only documents their unit's nominations or their unit's history refer to.
+func (h *handler) getDocument(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	sha := r.PathValue("id")
+	if p.Role == domain.RoleClerk && !h.clerkMaySee(p, sha) {
+		// Unknown and out of scope look alike to a clerk.
+		return forbiddenf("a clerk of %s may read only the documents of their unit", p.Unit)
+	}
+	info, err := h.svc.Store().DocumentInfo(r.Context(), sha)
+	if err != nil {
+		return err
+	}
+	if inm := r.Header.Get("If-None-Match"); inm == `"`+sha+`"` {
+		w.Header().Set("ETag", inm)
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	data, err := h.svc.Store().GetDocument(r.Context(), sha)
+	if err != nil {
+		return err
+	}
+	ctype := cleanContentType(info.ContentType)
+	if info.ContentType == "" {
+		ctype = "application/octet-stream"
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", ctype)
+	hd.Set("Content-Length", strconv.Itoa(len(data)))
+	hd.Set("X-Content-SHA256", sha)
+	hd.Set("ETag", `"`+sha+`"`)
+	hd.Set("Cache-Control", "private, max-age=31536000, immutable")
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	name := info.Name
+	if name == "" {
+		name = sha
+	}
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": name}); cd != "" {
+		hd.Set("Content-Disposition", cd)
+	} else {
+		hd.Set("Content-Disposition", "attachment")
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(data)
+	}
+	return nil
+}
+
+// clerkMaySee reports whether a document is referred to by an event of one of the clerk's
+// unit's nominations, or of the unit's own history (plans, facts, inherited ones included).
+func (h *handler) clerkMaySee(p workflows.Principal, sha string) bool {
+	m := h.model()
+	needle := []byte(sha)
+	if evs, err := m.UnitEvents(p.Unit, true, projections.Bound{}, 0); err == nil {
+		for _, e := range evs {
+			if bytes.Contains(e.Data, needle) {
+				return true
+			}
+		}
+	}
+	for _, c := range m.Campaigns() {
+		f := projections.NominationFilter{Units: map[string]bool{p.Unit: true}, Limit: 500}
+		for {
+			list, next, err := m.Nominations(c.ID, f)
+			if err != nil {
+				break
+			}
+			for _, n := range list {
+				for _, d := range n.Documents {
+					if d.SHA256 == sha {
+						return true
+					}
+				}
+				evs, err := m.NominationEvents(n.ID, projections.Bound{})
+				if err != nil {
+					continue
+				}
+				for _, e := range evs {
+					if bytes.Contains(e.Data, needle) {
+						return true
+					}
+				}
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+	}
+	return false
+}
+
+// healthz: the process is up.
+func (h *handler) healthz(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz: the store answers and the readiness check (projections caught up) passes.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	check := func() error {
+		if st := h.svc.Store(); st != nil {
+			if err := st.Healthy(ctx); err != nil {
+				return err
+			}
+		}
+		if h.cfg.ready != nil {
+			return h.cfg.ready(ctx)
+		}
+		return nil
+	}
+	if err := check(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+			"status": "unavailable",
+			"error":  errorBody{Code: "not_ready", Message: err.Error()},
+		})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "applied": h.model().Applied()})
+	return nil
+}
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// OpenAPI returns the OpenAPI 3.0 document of the API.
+func OpenAPI() []byte { return bytes.Clone(openAPIDoc) }
+
+// openAPI: GET /api/v1/openapi.json.
+func (h *handler) openAPI(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(openAPIDoc)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(openAPIDoc)
+	return nil
+}

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, errorBody{Code: "internal", Message: "could not encode the answer"})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// etag formats a version as an entity tag.
+func etag(version uint64) string { return `"` + strconv.FormatUint(version, 10) + `"` }
+
+// setETag sets the ETag of a resource at version.
+func setETag(w http.ResponseWriter, version uint64) { w.Header().Set("ETag", etag(version)) }
+
+// notModified answers 304 when the client's If-None-Match names the current version.
+func notModified(w http.ResponseWriter, r *http.Request, version uint64) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" {
+		return false
+	}
+	want := etag(version)
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == want || t == "*" {
+			setETag(w, version)
+			w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
+}
+
+// committed counts a command's outcome and marks an idempotent replay.
+func (h *handler) committed(w http.ResponseWriter, r *http.Request, res workflows.Result) {
+	switch {
+	case res.Duplicate:
+		w.Header().Set("Idempotent-Replayed", "true")
+		h.metrics.replays.Inc()
+	case len(res.Events) > 0:
+		h.metrics.appends.WithLabelValues(r.Pattern).Inc()
+		h.metrics.events.Add(float64(len(res.Events)))
+	}
+}
+
+// events returns a non-nil list of event ids.
+func events(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
+// nominationOut is a nomination with the events a command appended.
+type nominationOut struct {
+	projections.NominationView
+	Events []string `json:"events"`
+}
+
+// unitOut is a unit with the events a command appended.
+type unitOut struct {
+	projections.UnitView
+	Events []string `json:"events"`
+}
+
+// campaignOut is a campaign with the events a command appended.
+type campaignOut struct {
+	projections.CampaignView
+	Events []string `json:"events"`
+}
+
+// awardOut is an award with the events a command appended.
+type awardOut struct {
+	projections.AwardView
+	Events []string `json:"events"`
+}
+
+// userOut is a user with the events a command appended, and the token once.
+type userOut struct {
+	projections.UserView
+	Token  string   `json:"token,omitempty"`
+	Events []string `json:"events"`
+}
+
+// documentOut is a stored document with the events a command appended.
+type documentOut struct {
+	ID          string   `json:"id"`
+	SHA256      string   `json:"sha256"`
+	Size        int64    `json:"size"`
+	Name        string   `json:"name"`
+	ContentType string   `json:"content_type"`
+	Kind        string   `json:"kind,omitempty"`
+	Nomination  string   `json:"nomination,omitempty"`
+	Unit        string   `json:"unit,omitempty"`
+	Campaign    string   `json:"campaign,omitempty"`
+	Events      []string `json:"events"`
+}
+
+// factOut is a recorded fact with the events a command appended.
+type factOut struct {
+	Unit     string          `json:"unit"`
+	Campaign string          `json:"campaign"`
+	Fact     string          `json:"fact"`
+	Data     json.RawMessage `json:"data,omitempty"`
+	Version  uint64          `json:"version"`
+	Events   []string        `json:"events"`
+}
+
+// reorganisationOut is a recorded merger with the events it appended.
+type reorganisationOut struct {
+	ID            string               `json:"id"`
+	Kind          string               `json:"kind"`
+	Sources       []string             `json:"sources"`
+	Successor     string               `json:"successor"`
+	Effective     string               `json:"effective"`
+	Decision      string               `json:"decision"`
+	SuccessorUnit projections.UnitView `json:"successor_unit"`
+	Events        []string             `json:"events"`
+}
