@@ -115,3 +115,18 @@ func (s *Store) VerifyDocuments(ctx context.Context) ([]DocumentProblem, int, er
 	}
 	return problems, len(list), nil
 }
+
+// DocumentInfo returns a stored document's description without reading its bytes.
+func (s *Store) DocumentInfo(ctx context.Context, sha string) (Document, error) {
+	if !shaPattern.MatchString(sha) {
+		return Document{}, fmt.Errorf("%w: %q is not a SHA-256", ErrDocumentNotFound, sha)
+	}
+	info, err := s.docs.GetInfo(ctx, sha)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return Document{}, fmt.Errorf("%w: %s", ErrDocumentNotFound, sha)
+	}
+	if err != nil {
+		return Document{}, fmt.Errorf("document %s: %w", sha, err)
+	}
+	return Document{SHA256: sha, Size: int64(info.Size), Name: info.Metadata["name"], ContentType: info.Metadata["content-type"]}, nil
+}

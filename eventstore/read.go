@@ -290,3 +290,8 @@ func (s *Store) Tail(ctx context.Context, from uint64, fn func(Commit), onMalfor
 	}()
 	return cc, nil
 }
+
+// CommitAt reads the commit stored at a stream sequence.
+func (s *Store) CommitAt(ctx context.Context, seq uint64) (Commit, error) {
+	return s.commitAt(ctx, seq, false)
+}

@@ -28,10 +28,14 @@ type Store struct {
 	docs     jetstream.ObjectStore
 	registry *Registry
 	log      *slog.Logger
+	watch    *connWatch
 }
 
 // Open starts (or connects to) NATS, and creates or checks the stream and the document
-// bucket. Without WithURL it runs an embedded server under WithDataDir ("./data").
+// bucket. Without WithURL it runs an embedded server under WithDataDir ("./data"). With
+// WithURL or WithConnection it first waits, up to 30 seconds (or ctx's deadline), for
+// JetStream to answer: a cluster that has just started or lost nodes may still be
+// electing its meta leader.
 func Open(ctx context.Context, opts ...Option) (*Store, error) {
 	o := options{
 		dataDir:       "./data",
@@ -80,7 +84,13 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	if err := s.setup(ctx); err != nil {
+	s.startConnWatch()
+	if s.ns != nil {
+		err = s.setup(ctx)
+	} else {
+		err = s.setupExternal(ctx)
+	}
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -188,6 +198,7 @@ func containsString(list []string, s string) bool {
 
 // Close closes the connection and shuts the embedded server down cleanly.
 func (s *Store) Close() {
+	s.stopConnWatch()
 	if s.nc != nil && s.ownConn {
 		_ = s.nc.Drain()
 		s.nc.Close()

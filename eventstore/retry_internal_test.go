@@ -1,0 +1,169 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+)
+
+// The tests in this file replay, on one embedded server, what a failover does to an
+// append: the first attempt is stored but its answer is lost, and the store publishes the
+// same message again. (This test binary's TestMain is in store_test.go.)
+
+func openInternal(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), WithDataDir(t.TempDir()), WithSyncAlways(false))
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// lostAnswer stores a copy of msg without its Nats-Msg-Id, as an attempt whose answer
+// never came back (and whose de-duplication entry is gone): only the look at the subject
+// can recognise it.
+func lostAnswer(t *testing.T, s *Store, msg *nats.Msg, expect uint64) uint64 {
+	t.Helper()
+	m := cloneMsgs([]*nats.Msg{msg})[0]
+	m.Header.Del(jetstream.MsgIDHeader)
+	ack, err := s.js.PublishMsg(context.Background(), m, jetstream.WithExpectLastSequencePerSubject(expect))
+	require.NoError(t, err)
+	return ack.Sequence
+}
+
+func TestRetryRecognisesItsOwnCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, key := range []string{"", "cmd-1"} {
+		t.Run(fmt.Sprintf("key=%q", key), func(t *testing.T) {
+			s := openInternal(t)
+			ref := Ref{Kind: "unit", ID: "U1"}
+			subject, _ := s.Subject(ref)
+			msg, body, err := s.buildMessage(ref, subject, Version{}, []Pending{{Type: "unit.registered"}}, Meta{Key: key})
+			require.NoError(t, err)
+			seq := lostAnswer(t, s, msg, 0)
+
+			// The retry is refused by the sequence check (wrong last sequence); the look
+			// at the subject finds the commit: success, not a conflict, nothing stored twice.
+			c, err := s.publishCommit(ctx, ref, subject, Version{}, msg, body, key)
+			require.NoError(t, err)
+			assert.Equal(t, seq, c.Seq)
+			assert.False(t, c.Duplicate)
+			assert.Equal(t, body.Events[0].ID, c.Events[0].ID)
+			last, err := s.LastSeq(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, seq, last)
+
+			// The same after another command followed it: the commit is the subject's
+			// first message after the expected sequence.
+			_, err = s.Append(ctx, ref, c.Version(), []Pending{{Type: "unit.renamed"}}, Meta{})
+			require.NoError(t, err)
+			c, err = s.publishCommit(ctx, ref, subject, Version{}, msg, body, key)
+			require.NoError(t, err)
+			assert.Equal(t, seq, c.Seq)
+			assert.Equal(t, body.Events[0].ID, c.Events[0].ID)
+			last, err = s.LastSeq(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, seq+1, last)
+		})
+	}
+}
+
+func TestRetryAfterDeduplicatedAnswer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	ref := Ref{Kind: "unit", ID: "U1"}
+	subject, _ := s.Subject(ref)
+	msg, body, err := s.buildMessage(ref, subject, Version{}, []Pending{{Type: "unit.registered"}}, Meta{Key: "k"})
+	require.NoError(t, err)
+	// The first attempt landed with its Nats-Msg-Id: the retry is answered by
+	// de-duplication, and recognised as this very commit.
+	_, err = s.js.PublishMsg(ctx, cloneMsgs([]*nats.Msg{msg})[0], jetstream.WithExpectLastSequencePerSubject(0))
+	require.NoError(t, err)
+	c, err := s.publishCommit(ctx, ref, subject, Version{}, msg, body, "k")
+	require.NoError(t, err)
+	assert.False(t, c.Duplicate)
+	assert.Equal(t, body.Events[0].ID, c.Events[0].ID)
+}
+
+func TestAtomicRetryRecognisesItsOwnBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	parts := []Part{
+		{Ref: Ref{Kind: "unit", ID: "A"}, Events: []Pending{{Type: "unit.merged"}}},
+		{Ref: Ref{Kind: "unit", ID: "C"}, Events: []Pending{{Type: "unit.absorbed"}}},
+	}
+	var msgs []*nats.Msg
+	var bodies []wireCommit
+	var subjects []string
+	for _, p := range parts {
+		subject, _ := s.Subject(p.Ref)
+		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{})
+		require.NoError(t, err)
+		msg.Header.Del(jetstream.MsgIDHeader)
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+		msgs, bodies, subjects = append(msgs, msg), append(bodies, body), append(subjects, subject)
+	}
+	ack, err := jetstreamext.PublishMsgBatch(ctx, s.js, cloneMsgs(msgs))
+	require.NoError(t, err)
+
+	cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, "")
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	assert.Equal(t, ack.Sequence-1, cs[0].Seq)
+	assert.Equal(t, ack.Sequence, cs[1].Seq)
+	assert.Equal(t, bodies[1].Events[0].ID, cs[1].Events[0].ID)
+	last, err := s.LastSeq(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, ack.Sequence, last, "the batch is stored once")
+}
+
+func TestCheckLanded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	ref := Ref{Kind: "unit", ID: "U1"}
+	subject, _ := s.Subject(ref)
+	_, l := s.checkLanded(ctx, subject, 0, "x")
+	assert.Equal(t, unmoved, l)
+	seq, l := s.checkLanded(ctx, subject, 99, "x")
+	assert.Equal(t, behind, l, "an expectation beyond the subject's last is wrong, not in doubt")
+	assert.Equal(t, uint64(0), seq)
+	c, err := s.Append(ctx, ref, Version{}, []Pending{{Type: "unit.registered"}}, Meta{})
+	require.NoError(t, err)
+	seq, l = s.checkLanded(ctx, subject, 0, c.Events[0].ID)
+	assert.Equal(t, landed, l)
+	assert.Equal(t, c.Seq, seq)
+	_, l = s.checkLanded(ctx, subject, 0, "someone-else")
+	assert.Equal(t, movedOn, l)
+	_, l = s.checkLanded(ctx, subject, c.Seq, "x")
+	assert.Equal(t, unmoved, l)
+}
+
+func TestIsTransient(t *testing.T) {
+	t.Parallel()
+	api := func(code jetstream.ErrorCode) error {
+		return fmt.Errorf("nats: %w", &jetstream.APIError{ErrorCode: code, Code: 503})
+	}
+	for _, err := range []error{
+		context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, jetstream.ErrNoStreamResponse,
+		nats.ErrConnectionReconnecting, api(10008), api(10163), api(10176), jetstreamext.ErrBatchPublishIncomplete,
+		fmt.Errorf("batch message 1 ack failed: %w", nats.ErrNoResponders),
+	} {
+		assert.True(t, isTransient(err), "%v", err)
+	}
+	for _, err := range []error{
+		nil, nats.ErrConnectionClosed, api(jetstream.JSErrCodeStreamWrongLastSequence), api(jetstream.JSErrCodeStreamNotFound),
+		errors.New("permissions violation"), jetstream.ErrStreamNotFound,
+	} {
+		assert.False(t, isTransient(err), "%v", err)
+	}
+}
