@@ -204,6 +204,10 @@ func (m *Model) lineage(unit string, b Bound) []string {
 				break
 			}
 			if d, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok {
+				if !b.Time.IsZero() && b.Time.Before(effectiveStart(d.Effective)) {
+					// Recorded ahead of its effective date: as of then, not merged yet.
+					continue
+				}
 				for _, s := range d.Sources {
 					if !seen[s] {
 						seen[s] = true
@@ -247,4 +251,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// vietnam is the campaign's time zone, for effective dates.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// effectiveStart is the first instant of an effective date (YYYY-MM-DD) in Vietnam.
+func effectiveStart(date string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02", date, vietnam)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }

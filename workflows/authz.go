@@ -52,8 +52,8 @@ func clerkScope(st *projections.State, p Principal, unit string, now time.Time) 
 	if p.Unit != unit {
 		return forbidden("a clerk of %s may not act for unit %s", p.Unit, unit)
 	}
-	if u, _ := st.Unit(p.Unit); u != nil && u.Status() == domain.UnitMerged {
-		return forbidden("unit %s was merged into %s: its clerks no longer have write access", p.Unit, u.Successor())
+	if u, _ := st.Unit(p.Unit); u != nil && u.Status() == domain.UnitMerged && !now.Before(effectiveStart(u.MergedEffective())) {
+		return forbidden("unit %s was merged into %s on %s: its clerks no longer have write access", p.Unit, u.Successor(), u.MergedEffective())
 	}
 	return nil
 }
@@ -62,4 +62,14 @@ func clerkScope(st *projections.State, p Principal, unit string, now time.Time) 
 // their own unit's; every other role reads everything).
 func CanRead(p Principal, unit string) bool {
 	return p.Role != domain.RoleClerk || p.Unit == unit
+}
+
+// effectiveStart is the first instant of an effective date (YYYY-MM-DD) in Vietnam; an
+// unreadable date counts as already in effect.
+func effectiveStart(date string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02", date, time.FixedZone("ICT", 7*3600))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }

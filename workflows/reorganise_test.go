@@ -221,3 +221,18 @@ func hasReason(el projections.EligibilityView, code, criterion, event string) bo
 	}
 	return false
 }
+
+func TestMergerRecordedAheadTakesEffectOnItsDate(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("P", domain.UnitCommune)
+	_, err := merge(env, []string{"P"}, "Q", "2025-10-01") // the clock says 2025-09-15
+	require.NoError(t, err)
+	ict := time.FixedZone("ICT", 7*3600)
+	before, err := env.Model.Unit("Q", projections.Bound{Time: time.Date(2025, 9, 30, 23, 0, 0, 0, ict)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Q"}, before.Lineage, "not merged yet on 30 September")
+	after, err := env.Model.Unit("Q", projections.Bound{Time: time.Date(2025, 10, 1, 0, 0, 0, 0, ict)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Q", "P"}, after.Lineage)
+}
