@@ -49,54 +49,78 @@ const (
 	jetStreamWaitMax = 30 * time.Second
 )
 
-// retrier paces the attempts of one operation.
+// retrier paces the attempts of one operation. It makes no context and no timer until
+// they are needed, so that an append that succeeds at once pays little for it.
 type retrier struct {
 	s        *Store
+	parent   context.Context
+	deadline time.Time // the parent's deadline, or the client timeout from the start
 	ctx      context.Context
+	cancel   context.CancelFunc
 	start    time.Time
 	attempts int
 	backoff  time.Duration
 }
 
-// retryBudget bounds ctx by the client timeout when it has no deadline of its own.
-func (s *Store) retryBudget(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, s.opts.clientTimeout)
-}
-
+// newRetrier paces an operation that may retry until ctx's deadline or, without one,
+// for the client timeout. Call done when the operation is over.
 func (s *Store) newRetrier(ctx context.Context) *retrier {
-	return &retrier{s: s, ctx: ctx, start: time.Now(), backoff: retryBackoffMin}
+	now := time.Now()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = now.Add(s.opts.clientTimeout)
+	}
+	return &retrier{s: s, parent: ctx, deadline: deadline, start: now, backoff: retryBackoffMin}
 }
 
-// attempt returns the context of the next attempt: it ends at the attempt's timeout, at
-// the operation's deadline, or when its answer would be lost (the connection drops, the
-// stream elects a new leader; see connWatch).
+// op returns the operation's context: the caller's, bounded by the deadline.
+func (r *retrier) op() context.Context {
+	if r.ctx == nil {
+		r.ctx, r.cancel = context.WithDeadline(r.parent, r.deadline)
+	}
+	return r.ctx
+}
+
+// done releases the operation's context.
+func (r *retrier) done() {
+	if r.cancel != nil {
+		r.cancel()
+	}
+}
+
+// expired reports whether the operation is out of time (or its caller gave up).
+func (r *retrier) expired() bool {
+	return r.parent.Err() != nil || !time.Now().Before(r.deadline)
+}
+
+// bounded returns a context that ends after timeout, at the operation's deadline, or
+// when an answer sent to it would be lost: the connection drops, or the stream elects a
+// new leader (see connWatch).
+func (r *retrier) bounded(timeout time.Duration) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(timeout)
+	if deadline.After(r.deadline) {
+		deadline = r.deadline
+	}
+	ctx, cancel := context.WithDeadline(r.parent, deadline)
+	stop := context.AfterFunc(r.s.connEpoch(), cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
+}
+
+// attempt returns the context of the next attempt. The first waits attemptTimeoutMin
+// for its answer, each next one twice as long, up to the client timeout.
 func (r *retrier) attempt() (context.Context, context.CancelFunc) {
-	timeout := attemptTimeoutMin << min(r.attempts, 8)
-	if ct := r.s.opts.clientTimeout; timeout > ct {
-		timeout = ct
-	}
+	timeout := min(attemptTimeoutMin<<min(r.attempts, 8), r.s.opts.clientTimeout)
 	r.attempts++
-	ctx, cancel := context.WithTimeout(r.ctx, timeout)
-	stop := context.AfterFunc(r.s.connEpoch(), cancel)
-	return ctx, func() {
-		stop()
-		cancel()
-	}
+	return r.bounded(timeout)
 }
 
-// look returns the context of one read made to settle an attempt's fate: like an
-// attempt's, it ends after timeout or when its answer would be lost, but it is not
-// counted as an attempt.
+// look returns the context of one read made to settle an attempt's fate: bounded like an
+// attempt's, but not counted as one.
 func (r *retrier) look(timeout time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(r.ctx, timeout)
-	stop := context.AfterFunc(r.s.connEpoch(), cancel)
-	return ctx, func() {
-		stop()
-		cancel()
-	}
+	return r.bounded(timeout)
 }
 
 // checkLanded is Store.checkLanded within a look.
@@ -113,7 +137,7 @@ func settle[T any](r *retrier, what string, f func(context.Context) (T, error)) 
 		ctx, cancel := r.look(r.s.opts.clientTimeout)
 		v, err := f(ctx)
 		cancel()
-		if err == nil || errors.Is(err, ErrConflict) || r.ctx.Err() != nil || !isTransient(err) {
+		if err == nil || errors.Is(err, ErrConflict) || r.expired() || !isTransient(err) {
 			return v, err
 		}
 		r.retrying(what, err)
@@ -123,37 +147,37 @@ func settle[T any](r *retrier, what string, f func(context.Context) (T, error)) 
 	}
 }
 
-// wait pauses before the next attempt, with jitter; it reports false when the
-// operation's context is done.
+// wait pauses before the next attempt, with jitter; it reports false when the operation
+// is out of time.
 func (r *retrier) wait() bool {
 	d := r.backoff/2 + rand.N(r.backoff)
 	r.backoff = min(2*r.backoff, retryBackoffMax)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-r.ctx.Done():
+	case <-r.op().Done():
 		return false
 	case <-t.C:
-		return true
+		return !r.expired()
 	}
 }
 
 // retrying logs (at debug level) that an operation is tried again after err.
 func (r *retrier) retrying(what string, err error) {
-	r.s.log.LogAttrs(r.ctx, slog.LevelDebug, "eventstore: retrying", slog.String("op", what),
+	r.s.log.LogAttrs(r.parent, slog.LevelDebug, "eventstore: retrying", slog.String("op", what),
 		slog.Int("attempt", r.attempts), slog.Duration("elapsed", time.Since(r.start)), slog.String("error", err.Error()))
 }
 
 // resolved logs (at debug level) how a look at the subject settled a commit in doubt.
 func (r *retrier) resolved(what string, l landing) {
-	r.s.log.LogAttrs(r.ctx, slog.LevelDebug, "eventstore: commit in doubt resolved", slog.String("op", what),
+	r.s.log.LogAttrs(r.parent, slog.LevelDebug, "eventstore: commit in doubt resolved", slog.String("op", what),
 		slog.String("outcome", l.String()), slog.Int("attempt", r.attempts), slog.Duration("elapsed", time.Since(r.start)))
 }
 
 // giveUp wraps the last error of an operation that ran out of time.
 func (r *retrier) giveUp(what string, last error) error {
 	if last == nil {
-		last = r.ctx.Err()
+		last = r.op().Err()
 	}
 	return fmt.Errorf("%s: gave up after %d attempts in %s: %w", what, r.attempts, time.Since(r.start).Round(time.Millisecond), last)
 }
@@ -355,9 +379,8 @@ func (s *Store) leaderGet(ctx context.Context, req apiMsgGet) (storedMsg, error)
 // publishCommit publishes the message of one commit, built once by Append, and retries it
 // through transient errors (see the top of this file).
 func (s *Store) publishCommit(ctx context.Context, ref Ref, subject string, expect Version, msg *nats.Msg, body wireCommit, key string) (Commit, error) {
-	ctx, cancel := s.retryBudget(ctx)
-	defer cancel()
 	r := s.newRetrier(ctx)
+	defer r.done()
 	what := "append to " + ref.String()
 	firstID := body.Events[0].ID
 	ours := func(seq uint64) (Commit, error) { return body.toCommit(seq, subject, key), nil }
@@ -418,10 +441,10 @@ func (s *Store) publishCommit(ctx context.Context, ref Ref, subject string, expe
 			// leader with another message for it still in flight. Try again; look first
 			// only if this look failed.
 			lastErr, inDoubt = err, l == unknown
-		case ctx.Err() == nil && isTransient(err):
+		case !r.expired() && isTransient(err):
 			lastErr, inDoubt = err, true
 		default:
-			if lastErr != nil && ctx.Err() != nil {
+			if lastErr != nil && r.expired() {
 				return Commit{}, r.giveUp(what, lastErr)
 			}
 			return Commit{}, fmt.Errorf("%s: %w", what, err)
@@ -438,9 +461,8 @@ func (s *Store) publishCommit(ctx context.Context, ref Ref, subject string, expe
 // server refuses one in a batch), so only the look at the first aggregate's subject and
 // the expected sequences keep a retried batch from being stored twice.
 func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Msg, bodies []wireCommit, subjects []string, key string) ([]Commit, error) {
-	ctx, cancel := s.retryBudget(ctx)
-	defer cancel()
 	r := s.newRetrier(ctx)
+	defer r.done()
 	firstID := bodies[0].Events[0].ID
 	ours := func(first uint64) ([]Commit, error) {
 		out := make([]Commit, len(parts))
@@ -491,10 +513,10 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 				}
 			}
 			lastErr, inDoubt = err, !looked
-		case ctx.Err() == nil && isTransient(err):
+		case !r.expired() && isTransient(err):
 			lastErr, inDoubt = err, true
 		default:
-			if lastErr != nil && ctx.Err() != nil {
+			if lastErr != nil && r.expired() {
 				return nil, r.giveUp(what, lastErr)
 			}
 			return nil, fmt.Errorf("%s: %w", what, err)
@@ -652,6 +674,7 @@ func (s *Store) setupExternal(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, jetStreamWaitMax)
 	defer cancel()
 	r := s.newRetrier(ctx)
+	defer r.done()
 	ready := false
 	var lastErr error
 	for {

@@ -52,19 +52,22 @@ func StartCluster(n int) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster of %d servers", n)
 	}
 	var lastErr error
-	// A free port found by binding and closing may be taken by someone else before the
-	// server binds it again; start over with fresh ports when that happens.
-	for attempt := 0; attempt < 3; attempt++ {
-		c, err := startCluster(n)
+	// Start over with fresh ports and stores when a start fails: a free port found by
+	// binding and closing may be taken by someone else before the server binds it again,
+	// and the first meta leader election may split its votes, after which the next one
+	// comes only after an election timeout (4-9 s) — a new cluster is quicker.
+	// A cluster that forms does so within a second, even on a busy machine.
+	for attempt, wait := range []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second, clusterReadyTimeout} {
+		c, err := startCluster(n, wait)
 		if err == nil {
 			return c, nil
 		}
-		lastErr = err
+		lastErr = fmt.Errorf("attempt %d: %w", attempt+1, err)
 	}
 	return nil, lastErr
 }
 
-func startCluster(n int) (*Cluster, error) {
+func startCluster(n int, readyTimeout time.Duration) (*Cluster, error) {
 	ports, err := freePorts(2 * n)
 	if err != nil {
 		return nil, err
@@ -96,7 +99,7 @@ func startCluster(n int) (*Cluster, error) {
 			return nil, fmt.Errorf("cluster server %d not ready for connections", i)
 		}
 	}
-	if err := c.waitReady(n, clusterReadyTimeout); err != nil {
+	if err := c.waitReady(n, readyTimeout); err != nil {
 		c.Shutdown()
 		return nil, err
 	}
@@ -317,6 +320,24 @@ func (c *Cluster) WaitStreamLeader(stream string, timeout time.Duration) (int, e
 			return -1, fmt.Errorf("no leader for stream %s within %s", stream, timeout)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// WaitStreamCurrent waits up to timeout until server i's replica of stream has caught up
+// with the stream's leader.
+func (c *Cluster) WaitStreamCurrent(i int, stream string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c.mu.Lock()
+		ns := c.servers[i]
+		c.mu.Unlock()
+		if ns != nil && ns.JetStreamIsStreamCurrent(globalAccount, stream) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server %d: stream %s not current within %s", i, stream, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
