@@ -37,11 +37,9 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in CreateUserInpu
 		}
 		token = in.Token
 	}
-	if o.Key != "" {
-		// A retried creation must not mint a second token; the first one was shown already.
-		if r, ok := s.replay(p.UserID + "|" + o.Key + "|" + o.Fingerprint); ok {
-			return r, "", nil
-		}
+	// A retried creation must not mint a second token; the first one was shown already.
+	if r, ok := s.replayKey(p, o); ok {
+		return r, "", nil
 	}
 	id := "u" + strings.ToLower(newID())
 	r, err := s.run(ctx, p, o, func(st *projections.State) (plan, error) {
@@ -202,6 +200,9 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 	if err := validID("unit", unit); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
+	if r, ok := s.replayKey(p, o); ok {
+		return r, s.replayedDocument(ctx, r.ID), nil
+	}
 	if err := s.precheck(func(st *projections.State) error {
 		if u, _ := st.Unit(unit); u == nil {
 			return notFound("unit", unit)
@@ -283,6 +284,12 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 // nominationCommand runs a command on one nomination after the common checks.
 func (s *Service) nominationCommand(ctx context.Context, p Principal, id string, o Options,
 	decide func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error)) (Result, error) {
+	return s.nominationCommandWithID(ctx, p, id, id, o, decide)
+}
+
+// nominationCommandWithID is nominationCommand reporting resultID as the command's id.
+func (s *Service) nominationCommandWithID(ctx context.Context, p Principal, id, resultID string, o Options,
+	decide func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error)) (Result, error) {
 	if err := validID("nomination", id); err != nil {
 		return Result{}, err
 	}
@@ -299,7 +306,7 @@ func (s *Service) nominationCommand(ctx context.Context, p Principal, id string,
 		if err != nil {
 			return plan{}, err
 		}
-		pl := plan{id: id}
+		pl := plan{id: resultID}
 		pl.add(nomRef(id), v, evs)
 		return pl, nil
 	})
@@ -312,6 +319,9 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 	}
 	if err := validID("nomination", id); err != nil {
 		return Result{}, eventstore.Document{}, err
+	}
+	if r, ok := s.replayKey(p, o); ok {
+		return r, s.replayedDocument(ctx, r.ID), nil
 	}
 	if err := s.precheck(func(st *projections.State) error {
 		n, _ := st.Nomination(id)
@@ -329,13 +339,13 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 	if err != nil {
 		return Result{}, doc, err
 	}
-	r, err := s.nominationCommand(ctx, p, id, o, func(st *projections.State, n *domain.Nomination, _ *domain.Campaign) ([]domain.Event, error) {
+	pl := func(st *projections.State, n *domain.Nomination, _ *domain.Campaign) ([]domain.Event, error) {
 		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
 			return nil, err
 		}
 		return n.AttachDocument(kind, ref)
-	})
-	r.ID = doc.SHA256
+	}
+	r, err := s.nominationCommandWithID(ctx, p, id, doc.SHA256, o, pl)
 	return r, doc, err
 }
 
@@ -603,4 +613,21 @@ func (s *Service) RevokeAward(ctx context.Context, p Principal, award string, in
 		pl.add(nomRef(n.ID()), nv, nevs)
 		return pl, nil
 	})
+}
+
+// replayKey answers a command already carried out under the caller's idempotency key.
+func (s *Service) replayKey(p Principal, o Options) (Result, bool) {
+	if o.Key == "" {
+		return Result{}, false
+	}
+	return s.replay(p.UserID + "|" + o.Key + "|" + o.Fingerprint)
+}
+
+// replayedDocument describes the document a replayed upload stored.
+func (s *Service) replayedDocument(ctx context.Context, sha string) eventstore.Document {
+	d, err := s.store.DocumentInfo(ctx, sha)
+	if err != nil {
+		return eventstore.Document{SHA256: sha}
+	}
+	return d
 }

@@ -41,7 +41,12 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	}
 	defer feed.Stop()
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
+	if c.Demo {
+		// The demo's 2025 history needs the campaign launched before it.
+		clock.Set(demo.BootstrapTime)
+	}
 	generated, err := svc.Bootstrap(ctx, os.Getenv("THIDUA_ADMIN_TOKEN"))
+	clock.Set(time.Time{})
 	if err != nil {
 		return err
 	}
