@@ -59,6 +59,25 @@ func New(tb testing.TB, srv *estest.Server, opts ...eventstore.Option) *Env {
 		eventstore.WithClock(func() time.Time { return *e.Now.Load() }),
 	}
 	e.Store = srv.Open(tb, append(base, opts...)...)
+	e.start()
+	return e
+}
+
+// Attach builds an engine (model, feed, service) on an existing store — for example a
+// second engine on the same stream of a cluster — and bootstraps it (which appends
+// nothing when another engine did it already).
+func Attach(tb testing.TB, st *eventstore.Store) *Env {
+	tb.Helper()
+	e := &Env{Ctx: context.Background(), tb: tb, Store: st}
+	start := time.Date(2025, 9, 15, 3, 0, 0, 0, time.UTC)
+	e.Now.Store(&start)
+	e.start()
+	return e
+}
+
+// start builds the model, the feed and the service on e.Store and bootstraps.
+func (e *Env) start() {
+	tb, ctx := e.tb, e.Ctx
 	e.Model = projections.NewModel()
 	feed, err := projections.StartFeed(ctx, e.Store, e.Model, nil)
 	if err != nil {
@@ -74,7 +93,6 @@ func New(tb testing.TB, srv *estest.Server, opts ...eventstore.Option) *Env {
 	if err != nil {
 		tb.Fatalf("admin: %v", err)
 	}
-	return e
 }
 
 // Advance moves the business clock.

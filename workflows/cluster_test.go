@@ -1,0 +1,208 @@
+package workflows_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/eventstore/estest"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// twoEngines starts a three-node cluster and two engines (as two `thidua serve` processes
+// would be) on one replicated stream, connected to different nodes.
+func twoEngines(t *testing.T) (*estest.Cluster, *wftest.Env, *wftest.Env) {
+	t.Helper()
+	c, err := estest.StartCluster(3)
+	require.NoError(t, err)
+	t.Cleanup(c.Shutdown)
+	a := c.OpenOn(t, 0, eventstore.WithRegistry(workflows.EventRegistry()))
+	b := c.OpenOn(t, 1, eventstore.WithRegistry(workflows.EventRegistry()),
+		eventstore.WithStream(a.StreamName(), a.SubjectPrefix()),
+		eventstore.WithDocumentBucket("docs-"+a.SubjectPrefix()))
+	envA := wftest.Attach(t, a)
+	envB := wftest.Attach(t, b)
+	return c, envA, envB
+}
+
+func caughtUp(t *testing.T, envs ...*wftest.Env) {
+	t.Helper()
+	for _, e := range envs {
+		require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 10*time.Second))
+	}
+}
+
+func rankingJSON(t *testing.T, m *projections.Model) string {
+	t.Helper()
+	rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	b, err := json.Marshal(rk)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// Two engines on one cluster: concurrent commands on one nomination through both —
+// exactly one wins; both serve the same ranking afterwards, equal to a full rebuild.
+func TestTwoEnginesOnOneClusterAgree(t *testing.T) {
+	t.Parallel()
+	_, a, b := twoEngines(t)
+	reviewer := a.User(domain.RoleReviewer, "")
+	nom, _ := a.EligibleCollective("SO-TC", domain.UnitDepartment, reviewer, 90)
+	caughtUp(t, a, b)
+
+	for round := 0; round < 5; round++ {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, env := range []*wftest.Env{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = env.Svc.Hold(env.Ctx, reviewer, nom, fmt.Sprintf("khiếu nại %d", round), workflows.Options{})
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			if err == nil {
+				wins++
+			} else {
+				assert.True(t, errors.Is(err, domain.ErrInvalidTransition) || errors.Is(err, workflows.ErrConflict), "%v", err)
+			}
+		}
+		assert.Equal(t, 1, wins, "round %d: exactly one hold wins (%v)", round, errs)
+		caughtUp(t, a, b)
+		_, err := a.Svc.Release(a.Ctx, reviewer, nom, "đã xử lý", workflows.Options{})
+		require.NoError(t, err)
+		caughtUp(t, a, b)
+	}
+	rebuilt, err := projections.Rebuild(a.Ctx, a.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, rankingJSON(t, a.Model), rankingJSON(t, b.Model))
+	assert.Equal(t, rankingJSON(t, rebuilt), rankingJSON(t, b.Model))
+	assert.Contains(t, rankingJSON(t, b.Model), nom)
+}
+
+// Commands through the workflow layer from several goroutines on two engines while the
+// stream leader is shut down: every acknowledged command is in the stream exactly once,
+// retries with the same idempotency key appear once, and both engines converge to a full
+// rebuild.
+func TestWorkflowCommandsSurviveLeaderFailover(t *testing.T) {
+	t.Parallel()
+	c, a, b := twoEngines(t)
+	reviewer := a.User(domain.RoleReviewer, "")
+	caughtUp(t, a, b)
+
+	type acked struct {
+		key    string
+		events []string
+	}
+	var mu sync.Mutex
+	var acks []acked
+	retries := 0
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 6; w++ {
+		env := []*wftest.Env{a, b}[w%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				unit := fmt.Sprintf("W%d-%d", w, i)
+				key := "reg-" + unit
+				var r workflows.Result
+				var err error
+				for attempt := 0; attempt < 20; attempt++ {
+					r, err = env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: unit, Name: "Xã " + unit, Kind: domain.UnitCommune}, workflows.Options{Key: key, Fingerprint: "f"})
+					if err == nil {
+						break
+					}
+					mu.Lock()
+					retries++
+					mu.Unlock()
+					time.Sleep(50 * time.Millisecond)
+				}
+				if err != nil {
+					t.Errorf("register %s: %v", unit, err)
+					return
+				}
+				f := 50.0 + float64(i%50)
+				fr, err := env.Svc.RecordFact(env.Ctx, reviewer, unit, domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "par_index_score", Number: &f}, workflows.Options{Key: "fact-" + unit, Fingerprint: "f"})
+				mu.Lock()
+				acks = append(acks, acked{key, r.Events})
+				if err == nil {
+					acks = append(acks, acked{"fact-" + unit, fr.Events})
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(700 * time.Millisecond)
+	leader := c.StreamLeader(a.Store.StreamName())
+	c.StopServer(leader)
+	t.Logf("stopped stream leader (server %d)", leader)
+	time.Sleep(1200 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	require.NoError(t, c.RestartServer(leader))
+
+	// Every acknowledged command's events are stored exactly once.
+	seen := map[string]int{}
+	_, err := a.Store.Read(a.Ctx, eventstore.ReadOptions{}, func(cm eventstore.Commit) error {
+		for _, e := range cm.Events {
+			seen[e.ID]++
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	for _, ack := range acks {
+		for _, id := range ack.events {
+			assert.Equal(t, 1, seen[id], "event %s of %s", id, ack.key)
+		}
+	}
+	for id, n := range seen {
+		assert.Equal(t, 1, n, "event %s stored %d times", id, n)
+	}
+	rep, err := a.Store.VerifyChains(a.Ctx)
+	require.NoError(t, err)
+	assert.Empty(t, rep.Problems)
+	t.Logf("%d commands acknowledged, %d retried through the failover, %d commits", len(acks), retries, rep.Commits)
+	assert.Greater(t, len(acks), 20)
+
+	// Retrying an acknowledged command with its key appends nothing.
+	last, _ := a.Store.LastSeq(a.Ctx)
+	unit := strings.TrimPrefix(acks[0].key, "reg-")
+	again, err := b.Svc.RegisterUnit(b.Ctx, b.Admin, workflows.RegisterUnitInput{ID: unit, Name: "Xã " + unit, Kind: domain.UnitCommune}, workflows.Options{Key: acks[0].key, Fingerprint: "f"})
+	require.NoError(t, err)
+	assert.True(t, again.Duplicate)
+	after, _ := a.Store.LastSeq(a.Ctx)
+	assert.Equal(t, last, after)
+
+	// Both engines converge to a full rebuild.
+	caughtUp(t, a, b)
+	rebuilt, err := projections.Rebuild(a.Ctx, a.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	units := func(m *projections.Model) string {
+		j, _ := json.Marshal(m.Units("", ""))
+		return string(j)
+	}
+	assert.Equal(t, units(rebuilt), units(a.Model))
+	assert.Equal(t, units(rebuilt), units(b.Model))
+	assert.Equal(t, rankingJSON(t, rebuilt), rankingJSON(t, a.Model))
+	assert.Equal(t, rankingJSON(t, rebuilt), rankingJSON(t, b.Model))
+}
