@@ -1,8 +1,25 @@
-// Package web serves thidua's web interface (placeholder until the UI lands).
+// Package web serves thidua's web interface: server-rendered pages for the unit clerks,
+// the Sở Nội vụ reviewers, the council secretary, the administrator and the auditors.
+//
+// Every page is rendered on the server with html/template; the CSS, the few lines of
+// JavaScript and the templates are embedded in the binary, and no page loads anything
+// from another host. Pages are in Vietnamese unless English is chosen (?lang=en, kept in
+// a cookie). A user signs in with their API token, which the browser keeps in an
+// HttpOnly, SameSite=Strict cookie; every form that changes something carries a CSRF
+// token bound to that session. Each page shows only what the user's role may see and
+// offers only the actions it may take; the command service checks every action again.
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	"thidua/workflows"
 )
@@ -10,9 +27,316 @@ import (
 // Option configures the web handler.
 type Option func(*config)
 
-type config struct{}
+type config struct {
+	secret []byte
+	secure bool
+	log    *slog.Logger
+}
 
-// New returns the web UI handler, mounted at "/".
+// WithSecret sets the key that signs the CSRF tokens of the forms. Servers behind one
+// load balancer need the same key; by default each handler draws a random one, so forms
+// rendered before a restart must be reloaded.
+func WithSecret(key []byte) Option {
+	return func(c *config) {
+		if len(key) > 0 {
+			c.secret = append([]byte(nil), key...)
+		}
+	}
+}
+
+// WithSecureCookies marks the session cookies Secure, for a server reached over HTTPS
+// only (cookies are also marked Secure on any request that arrived over TLS).
+func WithSecureCookies(on bool) Option { return func(c *config) { c.secure = on } }
+
+// WithLogger sets the logger for failures the user cannot act on.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.log = l
+		}
+	}
+}
+
+// Cookie names.
+const (
+	sessionCookie = "thidua_session"
+	preCookie     = "thidua_pre"
+	langCookie    = "thidua_lang"
+)
+
+// handler is the web UI.
+type handler struct {
+	svc   *workflows.Service
+	cfg   config
+	mux   *http.ServeMux
+	pages *renderer
+}
+
+// New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
 func New(svc *workflows.Service, opts ...Option) http.Handler {
-	return http.NotFoundHandler()
+	cfg := config{log: slog.Default()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if len(cfg.secret) == 0 {
+		cfg.secret = make([]byte, 32)
+		if _, err := rand.Read(cfg.secret); err != nil {
+			panic("web: no randomness for the CSRF key: " + err.Error())
+		}
+	}
+	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), pages: newRenderer()}
+	h.routes()
+	return h
+}
+
+func (h *handler) routes() {
+	m := h.mux
+	m.HandleFunc("GET /assets/{file}", h.asset)
+	m.HandleFunc("GET /favicon.ico", h.asset)
+	m.Handle("GET /signin", h.public(h.signInPage))
+	m.Handle("POST /signin", h.public(h.signIn))
+	m.Handle("POST /signout", h.action(h.signOut))
+
+	m.Handle("GET /{$}", h.page(h.home))
+	m.Handle("GET /campaigns/{id}", h.page(h.dashboard))
+	m.Handle("GET /campaigns/{id}/ranking", h.page(h.rankingPage))
+	m.Handle("GET /campaigns/{id}/queue", h.page(h.queue))
+	m.Handle("GET /campaigns/{id}/nominations", h.page(h.nominationList))
+	m.Handle("POST /campaigns/{id}/nominations", h.action(h.openNomination))
+	m.Handle("POST /campaigns/{id}/awards", h.action(h.grant))
+	m.Handle("POST /campaigns/{id}/deadline", h.action(h.setDeadline))
+
+	m.Handle("GET /nominations/{id}", h.page(h.nominationPage))
+	m.Handle("GET /nominations/{id}/print", h.page(h.nominationPrint))
+	m.Handle("GET /nominations/{id}/timeline", h.page(h.nominationTimeline))
+	m.Handle("POST /nominations/{id}/documents", h.action(h.attachDocument))
+	m.Handle("POST /nominations/{id}/vote", h.action(h.recordVote))
+	m.Handle("POST /nominations/{id}/submit", h.action(h.submit))
+	m.Handle("POST /nominations/{id}/withdraw", h.action(h.withdraw))
+	m.Handle("POST /nominations/{id}/rule", h.action(h.rule))
+	m.Handle("POST /nominations/{id}/return", h.action(h.returnNomination))
+	m.Handle("POST /nominations/{id}/hold", h.action(h.hold))
+	m.Handle("POST /nominations/{id}/release", h.action(h.release))
+	m.Handle("POST /awards/{id}/revoke", h.action(h.revoke))
+	m.Handle("GET /documents/{sha}", h.page(h.document))
+
+	m.Handle("GET /units", h.page(h.unitList))
+	m.Handle("GET /units/{id}", h.page(h.unitPage))
+	m.Handle("GET /units/{id}/timeline", h.page(h.unitTimeline))
+	m.Handle("POST /units/{id}/plan", h.action(h.submitPlan))
+	m.Handle("POST /units/{id}/facts", h.action(h.recordFact))
+
+	m.Handle("GET /admin", h.page(h.adminPage))
+	m.Handle("POST /admin/units", h.action(h.registerUnit))
+	m.Handle("POST /admin/users", h.action(h.createUser))
+	m.Handle("POST /admin/mergers", h.action(h.merge))
+	m.Handle("/", h.public(h.notFound))
+}
+
+// ServeHTTP sets the security headers every answer carries and dispatches.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.mux.ServeHTTP(w, r)
+}
+
+// req is what every page handler knows of its request.
+type req struct {
+	r        *http.Request
+	w        http.ResponseWriter
+	lang     string
+	p        workflows.Principal
+	signedIn bool
+	token    string
+	pre      string
+}
+
+// T translates a message key in the request's language.
+func (q *req) T(key string, args ...any) string { return translate(q.lang, key, args...) }
+
+// newReq resolves the language and the session of a request.
+func (h *handler) newReq(w http.ResponseWriter, r *http.Request) *req {
+	q := &req{r: r, w: w, lang: "vi"}
+	if l := r.URL.Query().Get("lang"); l == "vi" || l == "en" {
+		q.lang = l
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
+	} else if c, err := r.Cookie(langCookie); err == nil && (c.Value == "vi" || c.Value == "en") {
+		q.lang = c.Value
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if p, err := h.svc.Authenticate(r.Context(), c.Value); err == nil {
+			q.p, q.signedIn, q.token = p, true, c.Value
+		}
+	}
+	if c, err := r.Cookie(preCookie); err == nil && len(c.Value) >= 16 {
+		q.pre = c.Value
+	}
+	return q
+}
+
+func (h *handler) secure(r *http.Request) bool { return h.cfg.secure || r.TLS != nil }
+
+// handlerFunc renders one page or carries out one action.
+type handlerFunc func(q *req) error
+
+// public serves a handler that needs no session.
+func (h *handler) public(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := h.newReq(w, r)
+		if r.Method == http.MethodPost {
+			defer cleanup(r)
+			if err := h.checkForm(q); err != nil {
+				h.fail(q, err)
+				return
+			}
+		}
+		if err := fn(q); err != nil {
+			h.fail(q, err)
+		}
+	})
+}
+
+// page serves a page that needs a session: without one, the browser goes to sign-in.
+func (h *handler) page(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := h.newReq(w, r)
+		if !q.signedIn {
+			http.Redirect(w, r, "/signin?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		if err := fn(q); err != nil {
+			h.fail(q, err)
+		}
+	})
+}
+
+// action serves a form submission: it needs a session and the form's CSRF token.
+func (h *handler) action(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := h.newReq(w, r)
+		w.Header().Set("Cache-Control", "no-store")
+		defer cleanup(r)
+		if !q.signedIn {
+			h.fail(q, errSignedOut)
+			return
+		}
+		if err := h.checkForm(q); err != nil {
+			h.fail(q, err)
+			return
+		}
+		if err := fn(q); err != nil {
+			h.fail(q, err)
+		}
+	})
+}
+
+// cleanup removes the temporary files of a multipart form.
+func cleanup(r *http.Request) {
+	if r.MultipartForm != nil {
+		_ = r.MultipartForm.RemoveAll()
+	}
+}
+
+// maxFormBytes bounds a form without a file.
+const maxFormBytes = 1 << 20
+
+// checkForm parses the form (multipart included, bounded by the store's document
+// limit) and checks its CSRF token: errCSRF when it is missing or wrong, the parse
+// error (413 for a body too large) when the form cannot be read.
+func (h *handler) checkForm(q *req) error {
+	r := q.r
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(q.w, r.Body, h.svc.Store().MaxDocumentSize()+maxFormBytes)
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return err
+			}
+			return errCSRF
+		}
+	} else {
+		r.Body = http.MaxBytesReader(q.w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return err
+			}
+			return errCSRF
+		}
+	}
+	got := r.PostFormValue("csrf")
+	want := h.csrfToken(q)
+	if got == "" || want == "" || !hmac.Equal([]byte(got), []byte(want)) {
+		return errCSRF
+	}
+	return nil
+}
+
+// csrfToken is the token the request's forms carry: an HMAC of the session (or, before
+// sign-in, of the pre-session cookie), so that another site can neither read nor forge it.
+func (h *handler) csrfToken(q *req) string {
+	var msg string
+	switch {
+	case q.signedIn:
+		sum := sha256.Sum256([]byte(q.token))
+		msg = "session|" + base64.RawURLEncoding.EncodeToString(sum[:])
+	case q.pre != "":
+		msg = "pre|" + q.pre
+	default:
+		return ""
+	}
+	mac := hmac.New(sha256.New, h.cfg.secret)
+	mac.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// ensurePre gives a signed-out browser the cookie its sign-in form's CSRF token is bound to.
+func (h *handler) ensurePre(q *req) {
+	if q.pre != "" {
+		return
+	}
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return
+	}
+	q.pre = base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(q.w, &http.Cookie{Name: preCookie, Value: q.pre, Path: "/", MaxAge: 12 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: h.secure(q.r)})
+}
+
+// setSession stores the token in the session cookie (or clears it).
+func (h *handler) setSession(q *req, token string) {
+	c := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: h.secure(q.r)}
+	if token == "" {
+		c.MaxAge = -1
+		c.Expires = time.Unix(1, 0)
+	} else {
+		c.MaxAge = 12 * 3600
+	}
+	http.SetCookie(q.w, c)
+}
+
+// redirect sends the browser on after a successful action (post/redirect/get), with a
+// flash message key the next page shows.
+func redirect(q *req, path, flash string) error {
+	frag := ""
+	if i := strings.IndexByte(path, '#'); i >= 0 {
+		path, frag = path[:i], path[i:]
+	}
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "done=" + flash
+	}
+	http.Redirect(q.w, q.r, path+frag, http.StatusSeeOther)
+	return nil
 }

@@ -1,0 +1,392 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"thidua/domain"
+	"thidua/workflows"
+)
+
+// opts returns the command options of a form: an idempotency key drawn when the page was
+// rendered (per form), and the fingerprint of what the form carries, so that a double
+// click appends nothing twice.
+func opts(q *req) workflows.Options {
+	f := q.r.PostForm
+	key := strings.TrimSpace(f.Get("idem"))
+	if key == "" || len(key) > 100 {
+		return workflows.Options{}
+	}
+	names := make([]string, 0, len(f))
+	for k := range f {
+		if k != "csrf" && k != "idem" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	sum := sha256.New()
+	for _, k := range names {
+		sum.Write([]byte(k + "=" + strings.Join(f[k], "\x1f") + "\x1e"))
+	}
+	if q.r.MultipartForm != nil {
+		for k, fhs := range q.r.MultipartForm.File {
+			for _, fh := range fhs {
+				sum.Write([]byte(k + ":" + fh.Filename + ":" + strconv.FormatInt(fh.Size, 10) + "\x1e"))
+			}
+		}
+	}
+	return workflows.Options{Key: key + ":" + f.Get("_form"), Fingerprint: hex.EncodeToString(sum.Sum(nil))[:32]}
+}
+
+func field(q *req, name string) string { return strings.TrimSpace(q.r.PostFormValue(name)) }
+
+// number reads a decimal number, accepting the Vietnamese decimal comma.
+func number(q *req, name, label string) (*float64, error) {
+	s := field(q, name)
+	if s == "" {
+		return nil, nil
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, " ", ""), ",", ".")
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, invalid("err.form.number", q.T(label), field(q, name))
+	}
+	return &v, nil
+}
+
+// integer reads a required whole number.
+func integer(q *req, name, label string) (int, error) {
+	s := field(q, name)
+	if s == "" {
+		return 0, invalid("err.form.required", q.T(label))
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, invalid("err.form.integer", q.T(label), s)
+	}
+	return v, nil
+}
+
+// upload reads the form's file.
+func upload(q *req) (workflows.Upload, func(), error) {
+	f, fh, err := q.r.FormFile("file")
+	if err != nil {
+		if errors.Is(err, http.ErrMissingFile) {
+			return workflows.Upload{}, func() {}, invalid("err.form.file")
+		}
+		return workflows.Upload{}, func() {}, invalid("err.form.file")
+	}
+	ct := fh.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return workflows.Upload{Name: fh.Filename, ContentType: ct, Body: f}, func() { _ = f.Close() }, nil
+}
+
+// ---- nomination actions ----
+
+func (h *handler) nomAction(q *req, form, flash string, run func(id string) error) error {
+	id := q.r.PathValue("id")
+	if err := run(id); err != nil {
+		return h.again(q, form, err, func(e *uiError) error { return h.renderNomination(q, id, e) })
+	}
+	return redirect(q, "/nominations/"+id+"#"+anchorFor(form), flash)
+}
+
+func anchorFor(form string) string {
+	switch {
+	case strings.HasPrefix(form, "rule-"):
+		return "crit-" + strings.TrimPrefix(form, "rule-")
+	case form == "document":
+		return "dossier"
+	case form == "vote":
+		return "vote"
+	}
+	return "verdict"
+}
+
+func (h *handler) attachDocument(q *req) error {
+	return h.nomAction(q, "document", "attached", func(id string) error {
+		kind := field(q, "kind")
+		if kind == "" {
+			return invalid("err.form.required", q.T("doc.kind"))
+		}
+		up, done, err := upload(q)
+		if err != nil {
+			return err
+		}
+		defer done()
+		_, _, err = h.svc.AttachDocument(q.r.Context(), q.p, id, domain.DocKind(kind), up, opts(q))
+		return err
+	})
+}
+
+func (h *handler) recordVote(q *req) error {
+	return h.nomAction(q, "vote", "voted", func(id string) error {
+		date := field(q, "meeting_date")
+		if date == "" {
+			return invalid("err.form.required", q.T("vote.date"))
+		}
+		members, err := integer(q, "members", "vote.members")
+		if err != nil {
+			return err
+		}
+		present, err := integer(q, "present", "vote.present")
+		if err != nil {
+			return err
+		}
+		approve, err := integer(q, "approve", "vote.approve")
+		if err != nil {
+			return err
+		}
+		_, err = h.svc.RecordVote(q.r.Context(), q.p, id, domain.CouncilVoteData{MeetingDate: date, Members: members, Present: present, Approve: approve}, opts(q))
+		return err
+	})
+}
+
+func (h *handler) submit(q *req) error {
+	return h.nomAction(q, "submit", "submitted", func(id string) error {
+		_, err := h.svc.Submit(q.r.Context(), q.p, id, opts(q))
+		return err
+	})
+}
+
+func (h *handler) withdraw(q *req) error {
+	return h.nomAction(q, "withdraw", "withdrawn", func(id string) error {
+		_, err := h.svc.Withdraw(q.r.Context(), q.p, id, field(q, "reason"), opts(q))
+		return err
+	})
+}
+
+func (h *handler) rule(q *req) error {
+	crit := field(q, "criterion")
+	return h.nomAction(q, "rule-"+crit, "ruled", func(id string) error {
+		if crit == "" {
+			return invalid("err.form.required", q.T("crit.criterion"))
+		}
+		res := field(q, "result")
+		if res == "" {
+			return invalid("err.form.required", q.T("crit.result"))
+		}
+		_, err := h.svc.Rule(q.r.Context(), q.p, id, crit, workflows.RuleInput{Result: res, Note: field(q, "note"), Document: field(q, "document")}, opts(q))
+		return err
+	})
+}
+
+func (h *handler) returnNomination(q *req) error {
+	return h.nomAction(q, "return", "returned", func(id string) error {
+		_, err := h.svc.Return(q.r.Context(), q.p, id, field(q, "reason"), opts(q))
+		return err
+	})
+}
+
+func (h *handler) hold(q *req) error {
+	return h.nomAction(q, "hold", "held", func(id string) error {
+		_, err := h.svc.Hold(q.r.Context(), q.p, id, field(q, "reason"), opts(q))
+		return err
+	})
+}
+
+func (h *handler) release(q *req) error {
+	return h.nomAction(q, "release", "released", func(id string) error {
+		_, err := h.svc.Release(q.r.Context(), q.p, id, field(q, "reason"), opts(q))
+		return err
+	})
+}
+
+// grant: POST /campaigns/{id}/awards (council), from the nomination page.
+func (h *handler) grant(q *req) error {
+	nom := field(q, "nomination")
+	if nom == "" {
+		return errNotFound
+	}
+	_, err := h.svc.GrantAward(q.r.Context(), q.p, q.r.PathValue("id"), workflows.GrantInput{Nomination: nom, Decision: field(q, "decision")}, opts(q))
+	if err != nil {
+		return h.again(q, "grant", err, func(e *uiError) error { return h.renderNomination(q, nom, e) })
+	}
+	return redirect(q, "/nominations/"+nom+"#verdict", "granted")
+}
+
+// revoke: POST /awards/{id}/revoke (council), from the nomination page.
+func (h *handler) revoke(q *req) error {
+	nom := field(q, "nomination")
+	_, err := h.svc.RevokeAward(q.r.Context(), q.p, q.r.PathValue("id"), workflows.RevokeInput{Ground: field(q, "ground"), Note: field(q, "note")}, opts(q))
+	if err != nil {
+		if nom == "" {
+			return err
+		}
+		return h.again(q, "revoke", err, func(e *uiError) error { return h.renderNomination(q, nom, e) })
+	}
+	if nom == "" {
+		return redirect(q, "/", "revoked")
+	}
+	return redirect(q, "/nominations/"+nom+"#verdict", "revoked")
+}
+
+// ---- unit actions ----
+
+// openNomination: POST /campaigns/{id}/nominations (clerk of the unit, admin), from the unit page.
+func (h *handler) openNomination(q *req) error {
+	unit := field(q, "unit")
+	if unit == "" {
+		return errNotFound
+	}
+	in := workflows.OpenNominationInput{Unit: unit, Nominee: domain.Nominee{Kind: domain.NomineeKind(field(q, "kind"))}}
+	if in.Nominee.Kind == domain.NomineeIndividual {
+		in.Nominee.Name, in.Nominee.Position, in.Nominee.Gender = field(q, "name"), field(q, "position"), field(q, "gender")
+		in.Nominee.Head = q.r.PostFormValue("head") == "on"
+	}
+	r, err := h.svc.OpenNomination(q.r.Context(), q.p, q.r.PathValue("id"), in, opts(q))
+	if err != nil {
+		return h.again(q, "open", err, func(e *uiError) error { return h.renderUnit(q, unit, e) })
+	}
+	return redirect(q, "/nominations/"+r.ID, "opened")
+}
+
+func (h *handler) submitPlan(q *req) error {
+	unit := q.r.PathValue("id")
+	err := func() error {
+		up, done, err := upload(q)
+		if err != nil {
+			return err
+		}
+		defer done()
+		_, _, err = h.svc.SubmitPlan(q.r.Context(), q.p, unit, field(q, "campaign"), up, opts(q))
+		return err
+	}()
+	if err != nil {
+		return h.again(q, "plan", err, func(e *uiError) error { return h.renderUnit(q, unit, e) })
+	}
+	return redirect(q, "/units/"+unit+"#plans", "plan")
+}
+
+func (h *handler) recordFact(q *req) error {
+	unit := q.r.PathValue("id")
+	err := func() error {
+		f := domain.FactRecordedData{Campaign: field(q, "campaign"), Fact: field(q, "fact"), Cause: field(q, "cause"), Note: field(q, "note")}
+		if f.Fact == "" {
+			return invalid("err.form.required", q.T("fact.name"))
+		}
+		if f.Fact == domain.FactParRating {
+			f.Text = field(q, "value")
+		} else if field(q, "status") == domain.StatusNotPublished && f.Fact == domain.FactIndexComponent {
+			f.Status = domain.StatusNotPublished
+		} else {
+			v, err := number(q, "value", "fact.value")
+			if err != nil {
+				return err
+			}
+			f.Number = v
+		}
+		if f.Fact == domain.FactIndexComponent {
+			f.Index, f.Component = field(q, "index"), field(q, "component")
+			if f.Status == "" {
+				prev, err := number(q, "previous", "fact.previous")
+				if err != nil {
+					return err
+				}
+				f.Previous = prev
+			}
+		}
+		if sha := field(q, "document"); sha != "" {
+			f.Document = &domain.DocumentRef{SHA256: strings.ToLower(sha)}
+		}
+		_, err := h.svc.RecordFact(q.r.Context(), q.p, unit, f, opts(q))
+		return err
+	}()
+	if err != nil {
+		return h.again(q, "fact", err, func(e *uiError) error { return h.renderUnit(q, unit, e) })
+	}
+	return redirect(q, "/units/"+unit+"#facts", "fact")
+}
+
+// ---- admin actions ----
+
+func (h *handler) adminAction(q *req, form, flash string, run func() error) error {
+	if q.p.Role != domain.RoleAdmin {
+		return errForbidden
+	}
+	if err := run(); err != nil {
+		return h.again(q, form, err, func(e *uiError) error { return h.renderAdmin(q, e) })
+	}
+	return redirect(q, "/admin#"+form, flash)
+}
+
+func (h *handler) registerUnit(q *req) error {
+	return h.adminAction(q, "unit", "unit", func() error {
+		_, err := h.svc.RegisterUnit(q.r.Context(), q.p, workflows.RegisterUnitInput{
+			ID: field(q, "id"), Name: field(q, "name"), Kind: domain.UnitKind(field(q, "kind")), Parent: field(q, "parent")}, opts(q))
+		return err
+	})
+}
+
+type tokenData struct {
+	Name, Role, Unit, Token string
+}
+
+// createUser registers a user and shows the token once: it is never stored in clear.
+func (h *handler) createUser(q *req) error {
+	if q.p.Role != domain.RoleAdmin {
+		return errForbidden
+	}
+	in := workflows.CreateUserInput{Name: field(q, "name"), Role: domain.Role(field(q, "role")), Unit: field(q, "unit")}
+	_, token, err := h.svc.CreateUser(q.r.Context(), q.p, in, opts(q))
+	if err == nil && token == "" {
+		err = invalid("err.form.duplicate")
+	}
+	if err != nil {
+		return h.again(q, "user", err, func(e *uiError) error { return h.renderAdmin(q, e) })
+	}
+	pg := h.newPage(q, q.T("token.title"))
+	pg.Nav = "admin"
+	pg.canonical("/admin")
+	pg.Flash = q.T("flash.user")
+	h.pages.render(q, http.StatusCreated, "token", pg, tokenData{Name: in.Name, Role: string(in.Role), Unit: in.Unit, Token: token})
+	return nil
+}
+
+func (h *handler) merge(q *req) error {
+	return h.adminAction(q, "merger", "merged", func() error {
+		var sources []string
+		for _, s := range q.r.PostForm["sources"] {
+			if s = strings.TrimSpace(s); s != "" {
+				sources = append(sources, s)
+			}
+		}
+		if len(sources) == 0 {
+			return invalid("err.form.required", q.T("merge.sources"))
+		}
+		_, err := h.svc.Reorganise(q.r.Context(), q.p, workflows.ReorganiseInput{Kind: "merge", Sources: sources,
+			Successor: field(q, "successor"), SuccessorName: field(q, "successor_name"), SuccessorKind: domain.UnitKind(field(q, "successor_kind")),
+			Effective: field(q, "effective"), Decision: field(q, "decision")}, opts(q))
+		return err
+	})
+}
+
+// setDeadline: POST /campaigns/{id}/deadline (admin), from the admin page.
+func (h *handler) setDeadline(q *req) error {
+	if q.p.Role != domain.RoleAdmin {
+		return errForbidden
+	}
+	err := func() error {
+		s := field(q, "closes")
+		if s == "" {
+			return invalid("err.form.required", q.T("deadline.closes"))
+		}
+		t, err := parseDateTime(s, false)
+		if err != nil {
+			return invalid("err.form.at", s)
+		}
+		_, err = h.svc.SetDeadline(q.r.Context(), q.p, q.r.PathValue("id"), t, opts(q))
+		return err
+	}()
+	if err != nil {
+		return h.again(q, "deadline", err, func(e *uiError) error { return h.renderAdmin(q, e) })
+	}
+	return redirect(q, "/campaigns/"+q.r.PathValue("id"), "deadline")
+}

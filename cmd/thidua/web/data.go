@@ -1,0 +1,470 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// This file gathers what the pages show from the read model's queries. Where the model
+// has no query for something (the facts of a unit, the awards of a campaign), it is
+// computed here from the queries that exist.
+
+func (h *handler) model() *projections.Model { return h.svc.Model() }
+
+// isRole reports whether p has one of the roles.
+func isRole(p workflows.Principal, roles ...domain.Role) bool {
+	for _, r := range roles {
+		if p.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// clerkLineage returns the units whose history a clerk's unit carries (itself first).
+func (h *handler) clerkLineage(p workflows.Principal) []string {
+	u, err := h.model().Unit(p.Unit, projections.Bound{})
+	if err != nil {
+		return []string{p.Unit}
+	}
+	return u.Lineage
+}
+
+// mayReadUnit reports whether p may see a unit's facts, nominations and history: every
+// role but a clerk, and a clerk for their own unit and the units it absorbed.
+func (h *handler) mayReadUnit(p workflows.Principal, unit string) bool {
+	if p.Role != domain.RoleClerk {
+		return true
+	}
+	for _, u := range h.clerkLineage(p) {
+		if u == unit {
+			return true
+		}
+	}
+	return false
+}
+
+// allNominations lists every nomination of a campaign that the filter selects.
+func (h *handler) allNominations(campaign string, f projections.NominationFilter) ([]projections.NominationView, error) {
+	f.Limit = 500
+	var out []projections.NominationView
+	for {
+		list, next, err := h.model().Nominations(campaign, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+		if next == "" {
+			return out, nil
+		}
+		f.Cursor = next
+	}
+}
+
+// scopeFilter restricts a clerk's listings to their unit.
+func scopeFilter(p workflows.Principal, f projections.NominationFilter) projections.NominationFilter {
+	if p.Role == domain.RoleClerk {
+		f.Units = map[string]bool{p.Unit: true}
+	}
+	return f
+}
+
+// userNames maps user ids to names, for the audit trail.
+func (h *handler) userNames() map[string]string {
+	out := map[string]string{}
+	for _, u := range h.model().Users() {
+		out[u.ID] = u.Name
+	}
+	out["system"] = "system"
+	return out
+}
+
+// unitNames maps unit ids to names.
+func (h *handler) unitNames() map[string]string {
+	out := map[string]string{}
+	for _, u := range h.model().Units("", "") {
+		out[u.ID] = u.Name
+	}
+	return out
+}
+
+// awardInfo is an award of a campaign as the pages show it.
+type awardInfo struct {
+	ID, Nomination, Unit, Kind, Decision string
+	At                                   time.Time
+	Revoked                              bool
+	Ground                               string
+	Name                                 string
+}
+
+// campaignAwards lists a campaign's awards in the order granted. (The model has no query
+// listing them; the campaign aggregate has them.)
+func (h *handler) campaignAwards(campaign string) []awardInfo {
+	var out []awardInfo
+	h.model().Read(func(st *projections.State) {
+		c, _ := st.Campaign(campaign)
+		if c == nil {
+			return
+		}
+		for _, a := range c.Awards() {
+			out = append(out, awardInfo{ID: a.ID, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind),
+				Decision: a.Decision, At: a.At, Revoked: a.Revoked, Ground: a.Ground})
+		}
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// factRow is one recorded fact of a unit.
+type factRow struct {
+	Campaign, Fact, Index, Component string
+	Value, Cause, Note               string
+	Document                         *domain.DocumentRef
+	Event, Actor                     string
+	At                               time.Time
+	InheritedFrom                    string
+	Superseded                       bool
+}
+
+// unitFacts returns a unit's facts (its own and its lineage's) from its audit trail: the
+// latest per (campaign, fact, index, component) and, separately, the superseded ones.
+// (The model keeps a fact set per evaluation but has no query listing a unit's facts.)
+func (h *handler) unitFacts(unit string, b projections.Bound, p *frame) (latest, superseded []factRow, err error) {
+	evs, err := h.model().UnitEvents(unit, true, b, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := h.userNames()
+	idx := map[string]int{}
+	var all []factRow
+	for _, e := range evs {
+		if e.Type != domain.FactRecorded {
+			continue
+		}
+		var d domain.FactRecordedData
+		if json.Unmarshal(e.Data, &d) != nil {
+			continue
+		}
+		row := factRow{Campaign: d.Campaign, Fact: d.Fact, Index: d.Index, Component: d.Component,
+			Value: factValue(p, d), Cause: d.Cause, Note: d.Note, Document: d.Document, Event: e.ID,
+			Actor: nameOr(names, e.Actor.User), At: e.At, InheritedFrom: e.InheritedFrom}
+		key := d.Campaign + "|" + d.Fact + "|" + d.Index + "|" + d.Component
+		if i, ok := idx[key]; ok {
+			all[i].Superseded = true
+		}
+		idx[key] = len(all)
+		all = append(all, row)
+	}
+	for _, r := range all {
+		if r.Superseded {
+			superseded = append(superseded, r)
+		} else {
+			latest = append(latest, r)
+		}
+	}
+	sort.SliceStable(latest, func(i, j int) bool {
+		if latest[i].Fact != latest[j].Fact {
+			return latest[i].Fact < latest[j].Fact
+		}
+		return latest[i].Index+latest[i].Component < latest[j].Index+latest[j].Component
+	})
+	return latest, superseded, nil
+}
+
+// factValue formats a fact's value in the page's language.
+func factValue(p *frame, d domain.FactRecordedData) string {
+	var v string
+	switch {
+	case d.Status == domain.StatusNotPublished:
+		v = p.T("fact.not_published")
+	case d.Text != "":
+		v = d.Text
+	case d.Number != nil:
+		v = p.Num(*d.Number)
+	}
+	if d.Index != "" {
+		v = d.Index + " / " + d.Component + ": " + v
+		if d.Previous != nil {
+			v += " (" + p.T("fact.previous") + " " + p.Num(*d.Previous) + ")"
+		}
+	}
+	return v
+}
+
+func nameOr(names map[string]string, id string) string {
+	if n, ok := names[id]; ok && n != "" {
+		return n
+	}
+	return id
+}
+
+// eventRow is one line of an audit trail.
+type eventRow struct {
+	ID, Type, Summary, Actor, Role string
+	Seq                            uint64
+	At, OccurredAt                 time.Time
+	Stream                         string
+	InheritedFrom                  string
+	Via                            []string
+	Hash                           string
+	After                          bool
+}
+
+func toEventRows(p *frame, names map[string]string, evs []projections.EventView, b projections.Bound) []eventRow {
+	out := make([]eventRow, 0, len(evs))
+	for _, e := range evs {
+		summary := p.Pick(e.SummaryVI, e.SummaryEN)
+		if n, ok := names[e.Actor.User]; ok && n != "" && e.Actor.User != "" {
+			// The projections' summaries name the actor by id; people read names.
+			summary = strings.ReplaceAll(summary, e.Actor.User, n)
+		}
+		r := eventRow{ID: e.ID, Type: e.Type, Summary: summary, Actor: nameOr(names, e.Actor.User),
+			Role: e.Actor.Role, Seq: e.Seq, At: e.At, OccurredAt: e.OccurredAt, Stream: e.Aggregate.Kind + " " + e.Aggregate.ID,
+			InheritedFrom: e.InheritedFrom, Via: e.Via, Hash: e.Hash}
+		if (b.Seq != 0 && e.Seq > b.Seq) || (!b.Time.IsZero() && e.At.After(b.Time)) {
+			r.After = true
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// mergeEvents merges audit trails in stream order, without duplicates.
+func mergeEvents(lists ...[]projections.EventView) []projections.EventView {
+	seen := map[string]bool{}
+	var out []projections.EventView
+	for _, l := range lists {
+		for _, e := range l {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				out = append(out, e)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Seq != out[j].Seq {
+			return out[i].Seq < out[j].Seq
+		}
+		return out[i].Index < out[j].Index
+	})
+	return out
+}
+
+// parseBound reads ?at= (a date-time picker value in the campaign's zone, or RFC 3339)
+// and ?seq= (a stream sequence) into a bound.
+func parseBound(q *req) (projections.Bound, error) {
+	var b projections.Bound
+	v := q.r.URL.Query()
+	if s := strings.TrimSpace(v.Get("at")); s != "" {
+		t, err := parseDateTime(s, true)
+		if err != nil {
+			return b, invalid("err.form.at", s)
+		}
+		b.Time = t
+	}
+	if s := strings.TrimSpace(v.Get("seq")); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return b, invalid("err.form.seq", s)
+		}
+		b.Seq = n
+	}
+	return b, nil
+}
+
+// parseDateTime reads a datetime-local value (in the campaign's zone) or RFC 3339. With
+// wholeMinute, a value without seconds means the end of that minute (for "as it stood
+// at 10:05", events recorded during 10:05 count).
+func parseDateTime(s string, wholeMinute bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	var last error
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		t, err := time.ParseInLocation(layout, s, zone)
+		if err == nil {
+			// A picker's minute means "to the end of that minute" unless seconds are given.
+			if wholeMinute && len(s) == len("2006-01-02T15:04") {
+				t = t.Add(time.Minute - time.Nanosecond)
+			}
+			return t, nil
+		}
+		last = err
+	}
+	return time.Time{}, last
+}
+
+// pickerValue formats a time for a datetime-local input, in the campaign's zone.
+func pickerValue(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(zone).Format("2006-01-02T15:04:05")
+}
+
+// reasonRow is one reason against a nomination, with links to its events.
+type reasonRow struct {
+	Code, Criterion, Message string
+	Events                   []string
+}
+
+func reasonRows(p *frame, el projections.EligibilityView) []reasonRow {
+	out := make([]reasonRow, 0, len(el.Reasons))
+	// Criteria that merely await a ruling or facts are listed together when there are
+	// many; the checklist shows what each one needs.
+	var pending []string
+	for _, r := range el.Reasons {
+		if r.Code == domain.ReasonCriterionPending && len(r.Events) == 0 {
+			pending = append(pending, r.Criterion)
+		}
+	}
+	group := len(pending) >= 3
+	for _, r := range el.Reasons {
+		if group && r.Code == domain.ReasonCriterionPending && len(r.Events) == 0 {
+			continue
+		}
+		out = append(out, reasonRow{Code: r.Code, Criterion: r.Criterion, Message: p.Pick(r.MessageVI, r.MessageEN), Events: r.Events})
+	}
+	if group {
+		out = append(out, reasonRow{Code: domain.ReasonCriterionPending, Message: p.T("verdict.pending", strings.Join(pending, ", "))})
+	}
+	return out
+}
+
+// rankKind is the ranking of one nominee kind, with the quota line.
+type rankKind struct {
+	Kind    string
+	Quota   int
+	Awarded int
+	Rows    []rankRow
+	// Short is true when fewer entries than the quota are eligible.
+	Short bool
+}
+
+// rankRow is one place in a ranking.
+type rankRow struct {
+	Rank                             int
+	Nomination, Unit, UnitName, Name string
+	Recommended, Awarded, Link, Mine bool
+	Par                              any
+	Improved                         any
+	Approval                         any
+	Priority                         bool
+	SubmittedAt                      time.Time
+	DecidedBy                        string
+	QuotaLine                        bool
+	Highlight                        bool
+}
+
+func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string) []rankKind {
+	names := h.unitNames()
+	build := func(kind string, kv projections.RankingKindView) rankKind {
+		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < kv.Quota}
+		for i, e := range kv.Entries {
+			r := rankRow{Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, UnitName: nameOr(names, e.Unit), Name: e.Name,
+				Recommended: e.Recommended, Awarded: e.Awarded, Link: workflows.CanRead(q.p, e.Unit),
+				Mine: q.p.Role == domain.RoleClerk && e.Unit == q.p.Unit,
+				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],
+				Approval: e.Keys[domain.KeyApprovalRatio], DecidedBy: e.DecidedBy, QuotaLine: i == kv.Quota-1,
+				Highlight: e.Nomination == highlight}
+			if b, ok := e.Keys[domain.KeyPriority].(bool); ok {
+				r.Priority = b
+			}
+			if t, ok := e.Keys[domain.KeySubmittedAt].(time.Time); ok {
+				r.SubmittedAt = t
+			}
+			k.Rows = append(k.Rows, r)
+		}
+		return k
+	}
+	return []rankKind{build(string(domain.NomineeCollective), rk.Collective), build(string(domain.NomineeIndividual), rk.Individual)}
+}
+
+// clerkMaySee reports whether a document is one a clerk's unit refers to: in its
+// nominations or in its (inherited) history.
+func (h *handler) clerkMaySee(p workflows.Principal, sha string) bool {
+	m := h.model()
+	needle := []byte(sha)
+	if evs, err := m.UnitEvents(p.Unit, true, projections.Bound{}, 0); err == nil {
+		for _, e := range evs {
+			if bytes.Contains(e.Data, needle) {
+				return true
+			}
+		}
+	}
+	for _, c := range m.Campaigns() {
+		list, err := h.allNominations(c.ID, projections.NominationFilter{Units: map[string]bool{p.Unit: true}})
+		if err != nil {
+			continue
+		}
+		for _, n := range list {
+			for _, d := range n.Documents {
+				if d.SHA256 == sha {
+					return true
+				}
+			}
+			evs, err := m.NominationEvents(n.ID, projections.Bound{})
+			if err != nil {
+				continue
+			}
+			for _, e := range evs {
+				if bytes.Contains(e.Data, needle) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// criterionFacts lists the facts a fact-judged criterion reads.
+func criterionFacts(c domain.Criterion) []string {
+	var out []string
+	add := func(f string) {
+		for _, v := range out {
+			if v == f {
+				return
+			}
+		}
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	add(c.Rule.Fact)
+	for _, f := range c.Rule.Facts {
+		add(f)
+	}
+	if c.Rule.Kind == domain.RuleIndexImproved {
+		add(domain.FactIndexComponent)
+	}
+	for _, x := range c.Rule.Exclusions {
+		if !x.ParentOnly {
+			add(x.Fact)
+		}
+	}
+	return out
+}
+
+// nominationStates lists the states in workflow order.
+var nominationStates = []domain.State{
+	domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified,
+	domain.StateOnHold, domain.StateAwarded, domain.StateWithdrawn, domain.StateRevoked,
+}
+
+// inStates reports whether s is one of the states.
+func inStates(s string, states ...domain.State) bool {
+	for _, x := range states {
+		if string(x) == s {
+			return true
+		}
+	}
+	return false
+}

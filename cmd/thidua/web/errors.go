@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// formError is the web layer's own refusal of a form: a catalogue key and its arguments.
+type formError struct {
+	key  string
+	args []any
+}
+
+func (e *formError) Error() string { return translate("en", e.key, e.args...) }
+
+// invalid returns a formError.
+func invalid(key string, args ...any) error { return &formError{key: key, args: args} }
+
+var (
+	errCSRF      = errors.New("csrf token missing or wrong")
+	errSignedOut = errors.New("signed out")
+	errNotFound  = errors.New("page not found")
+	errForbidden = errors.New("forbidden for this role")
+)
+
+// uiError is an error as a page shows it.
+type uiError struct {
+	// Status is the HTTP status of the answer.
+	Status int
+	// Form names the form that failed ("" for the page as a whole).
+	Form string
+	// Code is the stable code of the refusal, when there is one.
+	Code string
+	// Message is the explanation in the page's language.
+	Message string
+	// Missing lists the missing dossier parts (dossier_incomplete), translated.
+	Missing []string
+}
+
+// localise turns any error into what the user reads, in the request's language.
+func (h *handler) localise(q *req, err error) *uiError {
+	var re *domain.RuleError
+	var te *domain.TransitionError
+	var we *workflows.Error
+	var fe *formError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &fe):
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_input", Message: q.T(fe.key, fe.args...)}
+	case errors.As(err, &re):
+		msg := re.Message
+		if q.lang == "vi" && re.MessageVI != "" {
+			msg = re.MessageVI
+		}
+		u := &uiError{Status: http.StatusUnprocessableEntity, Code: re.Code, Message: msg}
+		for _, m := range re.Missing {
+			u.Missing = append(u.Missing, q.T("part."+m))
+		}
+		return u
+	case errors.As(err, &te):
+		return &uiError{Status: http.StatusConflict, Code: "invalid_transition",
+			Message: q.T("err.transition", q.T("state."+string(te.From)))}
+	case errors.As(err, &we):
+		u := &uiError{Status: statusOf(we.Kind), Code: we.Code}
+		if we.Code == "too_large" {
+			u.Status = http.StatusRequestEntityTooLarge
+		}
+		if hasKey("err.code." + we.Code) {
+			u.Message = q.T("err.code." + we.Code)
+		} else {
+			u.Message = q.T("err.kind." + kindKey(we.Kind))
+		}
+		if q.lang == "en" && we.Message != "" {
+			u.Message += " (" + we.Message + ")"
+		}
+		return u
+	case errors.As(err, &mbe), errors.Is(err, eventstore.ErrTooLarge):
+		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.code.too_large")}
+	case errors.Is(err, errCSRF):
+		return &uiError{Status: http.StatusForbidden, Code: "csrf", Message: q.T("err.csrf")}
+	case errors.Is(err, errSignedOut):
+		return &uiError{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: q.T("err.signedout")}
+	case errors.Is(err, errForbidden):
+		return &uiError{Status: http.StatusForbidden, Code: "forbidden", Message: q.T("err.kind.forbidden")}
+	case errors.Is(err, errNotFound), errors.Is(err, projections.ErrNotFound), errors.Is(err, eventstore.ErrDocumentNotFound):
+		return &uiError{Status: http.StatusNotFound, Code: "not_found", Message: q.T("err.kind.not_found")}
+	case errors.Is(err, eventstore.ErrDocumentCorrupt):
+		return &uiError{Status: http.StatusInternalServerError, Code: "document_corrupt", Message: q.T("err.corrupt")}
+	case errors.Is(err, eventstore.ErrInvalidID), errors.Is(err, domain.ErrInvalidID):
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_id", Message: q.T("err.code.invalid_id")}
+	case errors.Is(err, domain.ErrRule):
+		return &uiError{Status: http.StatusUnprocessableEntity, Code: "rule_violated", Message: err.Error()}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return &uiError{Status: http.StatusServiceUnavailable, Code: "timeout", Message: q.T("err.kind.unavailable")}
+	}
+	h.cfg.log.Error("web request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
+	return &uiError{Status: http.StatusInternalServerError, Code: "internal", Message: q.T("err.internal")}
+}
+
+// statusOf maps the workflows' sentinel errors to statuses.
+func statusOf(kind error) int {
+	switch {
+	case errors.Is(kind, workflows.ErrInvalidInput):
+		return http.StatusBadRequest
+	case errors.Is(kind, workflows.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(kind, workflows.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(kind, workflows.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(kind, workflows.ErrConflict), errors.Is(kind, workflows.ErrPrecondition):
+		return http.StatusConflict
+	case errors.Is(kind, workflows.ErrKeyReused):
+		return http.StatusUnprocessableEntity
+	case errors.Is(kind, workflows.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// kindKey names a workflows sentinel error in the catalogue.
+func kindKey(kind error) string {
+	switch {
+	case errors.Is(kind, workflows.ErrInvalidInput):
+		return "invalid_input"
+	case errors.Is(kind, workflows.ErrUnauthenticated):
+		return "unauthenticated"
+	case errors.Is(kind, workflows.ErrForbidden):
+		return "forbidden"
+	case errors.Is(kind, workflows.ErrNotFound):
+		return "not_found"
+	case errors.Is(kind, workflows.ErrConflict), errors.Is(kind, workflows.ErrPrecondition):
+		return "conflict"
+	case errors.Is(kind, workflows.ErrUnavailable):
+		return "unavailable"
+	}
+	return "invalid_input"
+}
+
+// fail renders an error page for a request whose page could not be built.
+func (h *handler) fail(q *req, err error) {
+	u := h.localise(q, err)
+	if u.Status == http.StatusUnauthorized && q.r.Method == http.MethodGet {
+		http.Redirect(q.w, q.r, "/signin?next="+urlQueryEscape(q.r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	pg := h.newPage(q, q.T("err.title"))
+	pg.Err = u
+	h.pages.render(q, u.Status, "error", pg, nil)
+}
+
+// again re-renders the page a failed form came from, with the error next to the form
+// and the values the user typed, so nothing is lost.
+func (h *handler) again(q *req, form string, err error, page func(e *uiError) error) error {
+	u := h.localise(q, err)
+	if u.Status >= 500 || u.Status == http.StatusNotFound || u.Status == http.StatusUnauthorized {
+		return err
+	}
+	u.Form = form
+	return page(u)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestCataloguesMatch checks that both catalogues have the same keys, with the same
+// formatting verbs in the same order, and no empty message.
+func TestCataloguesMatch(t *testing.T) {
+	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+	for k, vi := range catalogVI {
+		en, ok := catalogEN[k]
+		if !ok {
+			t.Errorf("key %q has no English message", k)
+			continue
+		}
+		if strings.TrimSpace(vi) == "" || strings.TrimSpace(en) == "" {
+			t.Errorf("key %q has an empty message", k)
+		}
+		if a, b := strings.Join(verbs.FindAllString(vi, -1), ","), strings.Join(verbs.FindAllString(en, -1), ","); a != b {
+			t.Errorf("key %q: verbs %q in Vietnamese, %q in English", k, a, b)
+		}
+		if !utf8.ValidString(vi) {
+			t.Errorf("key %q: invalid UTF-8", k)
+		}
+	}
+	for k := range catalogEN {
+		if _, ok := catalogVI[k]; !ok {
+			t.Errorf("key %q has no Vietnamese message", k)
+		}
+	}
+}
+
+// TestEveryKeyUsedExists scans the templates and the Go files for message keys and
+// checks each is in the catalogue, so that no page shows a bare key.
+func TestEveryKeyUsedExists(t *testing.T) {
+	literal := regexp.MustCompile(`(?:\.T|q\.T\(|pg\.T\(|p\.T\(|invalid\()\s*"([a-z0-9_.]+)"`)
+	enum := regexp.MustCompile(`\.L "([a-z]+)" "([a-z_]+)"`)
+	check := func(name, text string) {
+		for _, m := range literal.FindAllStringSubmatch(text, -1) {
+			if strings.HasSuffix(m[1], ".") {
+				continue // a prefix completed at run time
+			}
+			if !hasKey(m[1]) {
+				t.Errorf("%s uses key %q, missing from the catalogue", name, m[1])
+			}
+		}
+		for _, m := range enum.FindAllStringSubmatch(text, -1) {
+			if !hasKey(m[1] + "." + m[2]) {
+				t.Errorf("%s uses key %q, missing from the catalogue", name, m[1]+"."+m[2])
+			}
+		}
+	}
+	_ = fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := fs.ReadFile(templateFS, p)
+		check(p, string(b))
+		return nil
+	})
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".go") && !strings.HasSuffix(e.Name(), "_test.go") {
+			b, _ := os.ReadFile(e.Name())
+			check(e.Name(), string(b))
+		}
+	}
+	// Enumerations translated at run time.
+	for _, prefix := range []string{"state", "kind", "role", "doc", "part", "result", "fact", "cause", "ground", "judged", "key", "unitkind", "status", "flash"} {
+		found := false
+		for k := range catalogVI {
+			found = found || strings.HasPrefix(k, prefix+".")
+		}
+		if !found {
+			t.Errorf("no message with prefix %q", prefix)
+		}
+	}
+}
+
+// TestNoOtherHost checks that no embedded template or asset refers to another host.
+func TestNoOtherHost(t *testing.T) {
+	re := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
+	for _, root := range []fs.FS{templateFS, staticFS} {
+		_ = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, _ := fs.ReadFile(root, p)
+			for _, m := range re.FindAllString(string(b), -1) {
+				if m == "http://www.w3.org" || strings.HasPrefix(m, "http://www.w3.org") {
+					continue // the SVG namespace, not a request
+				}
+				t.Errorf("%s refers to %s", p, m)
+			}
+			return nil
+		})
+	}
+}

@@ -1,0 +1,992 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// ---- sign-in ----
+
+type signInData struct{ Next string }
+
+func safeNext(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.HasPrefix(s, "/signin") {
+		return "/"
+	}
+	return s
+}
+
+func (h *handler) signInPage(q *req) error {
+	if q.signedIn {
+		return redirect(q, safeNext(q.r.URL.Query().Get("next")), "")
+	}
+	h.ensurePre(q)
+	pg := h.newPage(q, q.T("signin.title"))
+	pg.Nav = "signin"
+	q.w.Header().Set("Cache-Control", "no-store")
+	h.pages.render(q, http.StatusOK, "signin", pg, signInData{Next: safeNext(q.r.URL.Query().Get("next"))})
+	return nil
+}
+
+func (h *handler) signIn(q *req) error {
+	token := strings.TrimSpace(q.r.PostFormValue("token"))
+	next := safeNext(q.r.PostFormValue("next"))
+	if _, err := h.svc.Authenticate(q.r.Context(), token); err != nil {
+		pg := h.newPage(q, q.T("signin.title"))
+		pg.canonical("/signin")
+		pg.Err = &uiError{Status: http.StatusUnauthorized, Form: "signin", Code: "unauthenticated", Message: q.T("err.badtoken")}
+		h.pages.render(q, http.StatusUnauthorized, "signin", pg, signInData{Next: next})
+		return nil
+	}
+	h.setSession(q, token)
+	return redirect(q, next, "signedin")
+}
+
+func (h *handler) signOut(q *req) error {
+	h.setSession(q, "")
+	return redirect(q, "/signin", "signedout")
+}
+
+func (h *handler) notFound(q *req) error { return errNotFound }
+
+// ---- home ----
+
+type homeData struct {
+	Campaigns []projections.CampaignView
+}
+
+func (h *handler) home(q *req) error {
+	cs := h.model().Campaigns()
+	if len(cs) == 1 {
+		http.Redirect(q.w, q.r, "/campaigns/"+cs[0].ID+keepDone(q), http.StatusSeeOther)
+		return nil
+	}
+	pg := h.newPage(q, q.T("home.title"))
+	pg.Nav = "home"
+	h.pages.render(q, http.StatusOK, "home", pg, homeData{Campaigns: cs})
+	return nil
+}
+
+func keepDone(q *req) string {
+	if d := q.r.URL.Query().Get("done"); d != "" && hasKey("flash."+d) {
+		return "?done=" + d
+	}
+	return ""
+}
+
+// ---- campaign dashboard ----
+
+type countRow struct {
+	State                         string
+	Collective, Individual, Total int
+}
+
+type dashboardData struct {
+	C          projections.CampaignView
+	Scoped     bool
+	Counts     []countRow
+	Totals     countRow
+	Ranking    []rankKind
+	AsOf       time.Time
+	Awards     []awardRow
+	AwardTally []awardTally
+}
+
+type awardRow struct {
+	awardInfo
+	Link     bool
+	UnitName string
+}
+
+type awardTally struct {
+	Kind           string
+	Granted, Quota int
+}
+
+func (h *handler) dashboard(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	noms, err := h.allNominations(c.ID, scopeFilter(q.p, projections.NominationFilter{}))
+	if err != nil {
+		return err
+	}
+	counts := map[string]*countRow{}
+	for _, s := range nominationStates {
+		counts[string(s)] = &countRow{State: string(s)}
+	}
+	d := dashboardData{C: c, Scoped: q.p.Role == domain.RoleClerk}
+	names := map[string]string{}
+	for _, n := range noms {
+		names[n.ID] = n.Nominee.Name
+		cr := counts[n.State]
+		if cr == nil {
+			cr = &countRow{State: n.State}
+			counts[n.State] = cr
+		}
+		if n.Nominee.Kind == domain.NomineeIndividual {
+			cr.Individual++
+			d.Totals.Individual++
+		} else {
+			cr.Collective++
+			d.Totals.Collective++
+		}
+		cr.Total++
+		d.Totals.Total++
+	}
+	for _, s := range nominationStates {
+		d.Counts = append(d.Counts, *counts[string(s)])
+	}
+	rk, err := h.model().Ranking(c.ID, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	d.Ranking = h.rankKinds(q, rk, "")
+	d.AsOf = rk.AsOf
+	for _, e := range append(append([]projections.RankEntryView{}, rk.Collective.Entries...), rk.Individual.Entries...) {
+		names[e.Nomination] = e.Name
+	}
+	units := h.unitNames()
+	granted := map[string]int{}
+	for _, a := range h.campaignAwards(c.ID) {
+		if !a.Revoked {
+			granted[a.Kind]++
+		}
+		a.Name = names[a.Nomination]
+		if a.Name == "" {
+			if n, err := h.model().Nomination(a.Nomination); err == nil {
+				a.Name = n.Nominee.Name
+			}
+		}
+		d.Awards = append(d.Awards, awardRow{awardInfo: a, Link: workflows.CanRead(q.p, a.Unit), UnitName: nameOr(units, a.Unit)})
+	}
+	d.AwardTally = []awardTally{
+		{Kind: string(domain.NomineeCollective), Granted: granted[string(domain.NomineeCollective)], Quota: c.Quota.Collective},
+		{Kind: string(domain.NomineeIndividual), Granted: granted[string(domain.NomineeIndividual)], Quota: c.Quota.Individual},
+	}
+	pg := h.newPage(q, q.T("dash.title"))
+	pg.Campaign, pg.Nav = c.ID, "dashboard"
+	h.pages.render(q, http.StatusOK, "dashboard", pg, d)
+	return nil
+}
+
+// ---- ranking (printable) ----
+
+type rankingData struct {
+	C        projections.CampaignView
+	Kinds    []rankKind
+	AsOf     time.Time
+	AsOfSeq  uint64
+	AtValue  string
+	Live     bool
+	Keys     []string
+	PickErr  *uiError
+	NotYet   bool
+	Awards   []awardTally
+	Printed  time.Time
+	Viewer   string
+	Decision string
+}
+
+func (h *handler) rankingPage(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := rankingData{C: c, Keys: c.Definition.RankingKeys, Printed: h.svc.Now(), Viewer: q.p.Name}
+	b, berr := parseBound(q)
+	if berr != nil {
+		d.PickErr = h.localise(q, berr)
+		b = projections.Bound{}
+	}
+	rk, err := h.model().Ranking(c.ID, b)
+	switch {
+	case err == nil:
+		d.Kinds = h.rankKinds(q, rk, "")
+	case errors.Is(err, projections.ErrNotFound) && !b.Live():
+		d.NotYet = true
+		rk.AsOf = b.Time
+	default:
+		return err
+	}
+	d.AsOf, d.AsOfSeq, d.Live = rk.AsOf, rk.AsOfSeq, b.Live()
+	d.AtValue = atValue(q, b)
+	for _, k := range d.Kinds {
+		d.Awards = append(d.Awards, awardTally{Kind: k.Kind, Granted: k.Awarded, Quota: k.Quota})
+	}
+	pg := h.newPage(q, q.T("rank.title"))
+	pg.Campaign, pg.Nav, pg.Print = c.ID, "ranking", true
+	h.pages.render(q, http.StatusOK, "ranking", pg, d)
+	return nil
+}
+
+// ---- reviewer queue ----
+
+type queueRow struct {
+	N          projections.NominationView
+	UnitName   string
+	Waiting    int
+	Unruled    []string
+	Pending    []pendingFact
+	Conflict   bool
+	Complete   bool
+	Violations int
+}
+
+type pendingFact struct {
+	Criterion string
+	Facts     []string
+}
+
+type queueData struct {
+	C    projections.CampaignView
+	Rows []queueRow
+}
+
+func (h *handler) queue(q *req) error {
+	if q.p.Role == domain.RoleClerk {
+		return errForbidden
+	}
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var noms []projections.NominationView
+	for _, s := range []domain.State{domain.StateSubmitted, domain.StateUnderReview} {
+		list, err := h.allNominations(c.ID, projections.NominationFilter{State: string(s)})
+		if err != nil {
+			return err
+		}
+		noms = append(noms, list...)
+	}
+	sort.SliceStable(noms, func(i, j int) bool {
+		a, b := noms[i].SubmittedAt, noms[j].SubmittedAt
+		switch {
+		case a == nil || b == nil:
+			return b != nil
+		case !a.Equal(*b):
+			return a.Before(*b)
+		}
+		return noms[i].ID < noms[j].ID
+	})
+	defs := map[string]domain.Criterion{}
+	for _, cr := range c.Definition.Criteria {
+		defs[cr.ID] = cr
+	}
+	units := h.unitNames()
+	now := h.svc.Now()
+	lineage := map[string][]string{}
+	d := queueData{C: c}
+	for _, n := range noms {
+		row := queueRow{N: n, UnitName: nameOr(units, n.Unit)}
+		if n.SubmittedAt != nil {
+			row.Waiting = int(now.Sub(*n.SubmittedAt).Hours() / 24)
+		}
+		ids := make([]string, 0, len(n.Criteria))
+		for id := range n.Criteria {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			cv := n.Criteria[id]
+			if cv.Result != domain.ResultPending {
+				continue
+			}
+			if cv.JudgedBy == domain.JudgedByRuling {
+				row.Unruled = append(row.Unruled, id)
+			} else {
+				row.Pending = append(row.Pending, pendingFact{Criterion: id, Facts: criterionFacts(defs[id])})
+			}
+		}
+		if q.p.Role == domain.RoleReviewer && q.p.Unit != "" {
+			l, ok := lineage[n.Unit]
+			if !ok {
+				if u, err := h.model().Unit(n.Unit, projections.Bound{}); err == nil {
+					l = u.Lineage
+				}
+				lineage[n.Unit] = l
+			}
+			for _, u := range l {
+				row.Conflict = row.Conflict || u == q.p.Unit
+			}
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	pg := h.newPage(q, q.T("queue.title"))
+	pg.Campaign, pg.Nav = c.ID, "queue"
+	h.pages.render(q, http.StatusOK, "queue", pg, d)
+	return nil
+}
+
+// ---- nominations list ----
+
+type listData struct {
+	C                 projections.CampaignView
+	Rows              []listRow
+	State, Kind, Unit string
+	States            []string
+	Units             []projections.UnitView
+	Scoped            bool
+	OwnUnit           string
+}
+
+type listRow struct {
+	N        projections.NominationView
+	UnitName string
+}
+
+func (h *handler) nominationList(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := q.r.URL.Query()
+	f := projections.NominationFilter{State: v.Get("state"), Kind: v.Get("kind"), Unit: v.Get("unit")}
+	noms, err := h.allNominations(c.ID, scopeFilter(q.p, f))
+	if err != nil {
+		return err
+	}
+	units := h.unitNames()
+	d := listData{C: c, State: f.State, Kind: f.Kind, Unit: f.Unit, Scoped: q.p.Role == domain.RoleClerk, OwnUnit: q.p.Unit}
+	for _, s := range nominationStates {
+		d.States = append(d.States, string(s))
+	}
+	if !d.Scoped {
+		d.Units = h.model().Units("", "")
+	}
+	for _, n := range noms {
+		d.Rows = append(d.Rows, listRow{N: n, UnitName: nameOr(units, n.Unit)})
+	}
+	pg := h.newPage(q, q.T("list.title"))
+	pg.Campaign, pg.Nav = c.ID, "nominations"
+	h.pages.render(q, http.StatusOK, "nominations", pg, d)
+	return nil
+}
+
+// ---- nomination ----
+
+type critRow struct {
+	ID, Label, AppliesTo, JudgedBy, Result, Note string
+	Details                                      []string
+	Events                                       []string
+	CanRule                                      bool
+	Current                                      string
+}
+
+type docRow struct {
+	projections.DocumentView
+	Actor string
+}
+
+type actions struct {
+	Attach, Vote, Submit, Withdraw  bool
+	Rule, Return, Hold, Release     bool
+	Grant, Revoke                   bool
+	Any                             bool
+	Conflict, Merged, GrantConflict bool
+}
+
+type nominationData struct {
+	N         projections.NominationView
+	C         projections.CampaignView
+	El        projections.EligibilityView
+	Reasons   []reasonRow
+	Criteria  []critRow
+	Docs      []docRow
+	Missing   []string
+	Plan      *domain.PlanRef
+	PlanAt    time.Time
+	Award     *awardInfo
+	Can       actions
+	DocKinds  []string
+	Grounds   []string
+	Results   []string
+	Rank      *rankRow
+	RankQuota int
+	UnitName  string
+	History   []string
+	Printed   time.Time
+	Viewer    string
+	OpenedBy  string
+	SubmitBy  string
+}
+
+// nominationData gathers everything the nomination page and its print view show.
+func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData, error) {
+	n, err := h.model().Nomination(id)
+	if err != nil {
+		return nil, err
+	}
+	if !workflows.CanRead(q.p, n.Unit) {
+		return nil, errForbidden
+	}
+	c, err := h.model().Campaign(n.Campaign)
+	if err != nil {
+		return nil, err
+	}
+	el, err := h.model().Eligibility(id, projections.Bound{})
+	if err != nil {
+		return nil, err
+	}
+	names := h.userNames()
+	units := h.unitNames()
+	d := &nominationData{N: n, C: c, El: el, Reasons: reasonRows(pg, el), UnitName: nameOr(units, n.Unit),
+		Printed: h.svc.Now(), Viewer: q.p.Name, OpenedBy: nameOr(names, n.OpenedBy), SubmitBy: nameOr(names, n.SubmittedBy)}
+	for _, u := range n.UnitHistory {
+		d.History = append(d.History, u)
+	}
+	// The events behind rulings and facts, to show what each criterion rests on.
+	nevs, err := h.model().NominationEvents(id, projections.Bound{})
+	if err != nil {
+		return nil, err
+	}
+	uevs, _ := h.model().UnitEvents(n.Unit, true, projections.Bound{}, 0)
+	byID := map[string]projections.EventView{}
+	for _, e := range mergeEvents(nevs, uevs) {
+		byID[e.ID] = e
+	}
+	for _, doc := range n.Documents {
+		actor := ""
+		if e, ok := byID[doc.Event]; ok {
+			actor = nameOr(names, e.Actor.User)
+		}
+		d.Docs = append(d.Docs, docRow{DocumentView: doc, Actor: actor})
+	}
+	have := map[string]bool{}
+	for _, doc := range n.Documents {
+		have[doc.Kind] = true
+	}
+	for _, part := range c.Definition.DossierParts {
+		if !have[string(part)] {
+			d.Missing = append(d.Missing, string(part))
+		}
+	}
+	if n.CouncilVote == nil {
+		d.Missing = append(d.Missing, "council_vote")
+	}
+	for _, e := range uevs {
+		if e.Type != domain.PlanSubmitted {
+			continue
+		}
+		var pd domain.PlanSubmittedData
+		if json.Unmarshal(e.Data, &pd) == nil && pd.Campaign == n.Campaign {
+			d.Plan = &domain.PlanRef{Document: pd.Document, EventID: e.ID}
+			d.PlanAt = e.At
+		}
+	}
+	for _, cr := range domain.ApplicableCriteria(c.Definition, n.Nominee) {
+		cv, ok := n.Criteria[cr.ID]
+		if !ok {
+			continue
+		}
+		row := critRow{ID: cr.ID, Label: pg.Pick(cr.LabelVI, cr.LabelEN), AppliesTo: cr.AppliesTo, JudgedBy: cr.JudgedBy,
+			Result: cv.Result, Note: cv.Note, Events: cv.Events}
+		for _, evID := range cv.Events {
+			e, ok := byID[evID]
+			if !ok {
+				continue
+			}
+			switch e.Type {
+			case domain.FactRecorded:
+				var fd domain.FactRecordedData
+				if json.Unmarshal(e.Data, &fd) == nil {
+					s := pg.L("fact", fd.Fact) + " = " + factValue(pg, fd)
+					if fd.Cause != "" {
+						s += " (" + pg.L("cause", fd.Cause) + ")"
+					}
+					s += " — " + nameOr(names, e.Actor.User) + ", " + pg.Time(e.At)
+					row.Details = append(row.Details, s)
+				}
+			case domain.CriterionRuled:
+				var rd domain.CriterionRuledData
+				if json.Unmarshal(e.Data, &rd) == nil {
+					s := pg.T("crit.ruledby", pg.L("result", rd.Result), nameOr(names, e.Actor.User), pg.Time(e.At))
+					if rd.Note != "" {
+						s += ": " + rd.Note
+					}
+					row.Details = append(row.Details, s)
+					row.Current = rd.Result
+				}
+			}
+		}
+		if cr.JudgedBy == domain.JudgedByFacts && cv.Result == domain.ResultPending {
+			var fs []string
+			for _, f := range criterionFacts(cr) {
+				fs = append(fs, pg.L("fact", f))
+			}
+			row.Details = append(row.Details, pg.T("crit.needs", strings.Join(fs, ", ")))
+		}
+		d.Criteria = append(d.Criteria, row)
+	}
+	if n.Award != "" {
+		for _, a := range h.campaignAwards(n.Campaign) {
+			if a.ID == n.Award {
+				a := a
+				d.Award = &a
+			}
+		}
+	}
+	if rk, err := h.model().Ranking(n.Campaign, projections.Bound{}); err == nil {
+		for _, k := range h.rankKinds(q, rk, id) {
+			for _, r := range k.Rows {
+				if r.Nomination == id {
+					r := r
+					d.Rank, d.RankQuota = &r, k.Quota
+				}
+			}
+		}
+	}
+	d.Can = h.allowed(q, n, c)
+	for i := range d.Criteria {
+		d.Criteria[i].CanRule = d.Can.Rule && d.Criteria[i].JudgedBy == domain.JudgedByRuling
+	}
+	d.DocKinds = []string{string(domain.DocLetter), string(domain.DocCouncilMinutes), string(domain.DocAchievementReport), string(domain.DocSupporting)}
+	d.Grounds = []string{domain.GroundFalseDeclaration, domain.GroundForgedDocuments, domain.GroundUnlawfulApproval, domain.GroundCriteriaUnmet}
+	d.Results = []string{domain.ResultMet, domain.ResultNotMet, domain.ResultNotApplicable}
+	return d, nil
+}
+
+// allowed decides which action forms the nomination page offers the user. The command
+// service checks each action again; this only spares users forms they cannot use.
+func (h *handler) allowed(q *req, n projections.NominationView, c projections.CampaignView) actions {
+	var a actions
+	p := q.p
+	switch p.Role {
+	case domain.RoleClerk:
+		if p.Unit != n.Unit {
+			return a
+		}
+		if u, err := h.model().Unit(p.Unit, projections.Bound{}); err == nil && u.Status == domain.UnitMerged {
+			a.Merged = true
+			return a
+		}
+		editable := inStates(n.State, domain.StateDraft, domain.StateReturned)
+		a.Attach, a.Vote, a.Submit = editable, editable, editable
+		a.Withdraw = inStates(n.State, domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified, domain.StateOnHold)
+	case domain.RoleReviewer:
+		if p.Unit != "" {
+			if u, err := h.model().Unit(n.Unit, projections.Bound{}); err == nil {
+				for _, l := range u.Lineage {
+					if l == p.Unit {
+						a.Conflict = true
+						return a
+					}
+				}
+			}
+		}
+		a.Rule = inStates(n.State, domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified)
+		a.Return = a.Rule
+		a.Hold = inStates(n.State, domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified, domain.StateReturned)
+		a.Release = n.State == string(domain.StateOnHold)
+	case domain.RoleCouncil:
+		if n.OpenedBy == p.UserID || n.SubmittedBy == p.UserID {
+			a.GrantConflict = true
+			return a
+		}
+		a.Grant = n.State == string(domain.StateVerified)
+		a.Revoke = n.State == string(domain.StateAwarded) && n.Award != ""
+	}
+	a.Any = a.Attach || a.Vote || a.Submit || a.Withdraw || a.Rule || a.Return || a.Hold || a.Release || a.Grant || a.Revoke
+	return a
+}
+
+func (h *handler) nominationPage(q *req) error {
+	return h.renderNomination(q, q.r.PathValue("id"), nil)
+}
+
+// renderNomination renders the nomination page, with the error of a failed form.
+func (h *handler) renderNomination(q *req, id string, e *uiError) error {
+	pg := h.newPage(q, "")
+	d, err := h.nominationData(q, pg, id)
+	if err != nil {
+		return err
+	}
+	pg.Title = d.N.Nominee.Name
+	pg.Campaign, pg.Nav = d.N.Campaign, "nominations"
+	pg.canonical("/nominations/" + id)
+	status := http.StatusOK
+	if e != nil {
+		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
+	}
+	h.pages.render(q, status, "nomination", pg, d)
+	return nil
+}
+
+func (h *handler) nominationPrint(q *req) error {
+	pg := h.newPage(q, "")
+	d, err := h.nominationData(q, pg, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pg.Title = q.T("print.title") + " — " + d.N.Nominee.Name
+	pg.Campaign, pg.Nav, pg.Print = d.N.Campaign, "nominations", true
+	h.pages.render(q, http.StatusOK, "print", pg, d)
+	return nil
+}
+
+// atValue is what the date-time picker shows: what the user picked, or the moment of
+// the bound (a "replay to here" link bounds by sequence, shown as the event's time).
+func atValue(q *req, b projections.Bound) string {
+	raw := strings.TrimSpace(q.r.URL.Query().Get("at"))
+	if raw != "" && !strings.ContainsAny(raw, "Zz+") && strings.Count(raw, "-") == 2 {
+		return raw
+	}
+	if !b.Time.IsZero() {
+		return pickerValue(b.Time)
+	}
+	return ""
+}
+
+// ---- audit timeline with replay ----
+
+type verdictRow struct {
+	Nomination, Name, State string
+	Existed, Eligible       bool
+	Reasons                 []reasonRow
+	Link                    bool
+}
+
+type timelineData struct {
+	Subject, ID, Name, Back string
+	AtValue                 string
+	Live                    bool
+	AsOf                    time.Time
+	AsOfSeq                 uint64
+	PickErr                 *uiError
+	Verdicts                []verdictRow
+	Ranking                 []rankKind
+	Events                  []eventRow
+	Unit                    *projections.UnitView
+	Campaign                string
+	Count, Shown            int
+}
+
+func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
+	b, err := parseBound(q)
+	if err != nil {
+		d.PickErr = h.localise(q, err)
+		return projections.Bound{}
+	}
+	d.Live = b.Live()
+	d.AtValue = atValue(q, b)
+	return b
+}
+
+func (h *handler) verdictAt(pg *frame, q *req, id string, b projections.Bound) verdictRow {
+	v := verdictRow{Nomination: id}
+	el, err := h.model().Eligibility(id, b)
+	if err != nil {
+		return v
+	}
+	v.Existed, v.Eligible, v.State, v.Reasons = true, el.Eligible, el.State, reasonRows(pg, el)
+	v.Link = workflows.CanRead(q.p, el.Unit)
+	return v
+}
+
+func (h *handler) nominationTimeline(q *req) error {
+	id := q.r.PathValue("id")
+	n, err := h.model().Nomination(id)
+	if err != nil {
+		return err
+	}
+	if !workflows.CanRead(q.p, n.Unit) {
+		return errForbidden
+	}
+	pg := h.newPage(q, q.T("tl.title.nomination", n.Nominee.Name))
+	pg.Campaign, pg.Nav = n.Campaign, "nominations"
+	d := timelineData{Subject: "nomination", ID: id, Name: n.Nominee.Name, Back: "/nominations/" + id, Campaign: n.Campaign}
+	b := h.timelineBound(q, &d)
+	nevs, err := h.model().NominationEvents(id, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	uevs, _ := h.model().UnitEvents(n.Unit, true, projections.Bound{}, 0)
+	d.Events = toEventRows(pg, h.userNames(), mergeEvents(nevs, uevs), b)
+	d.Count, d.Shown = len(d.Events), len(d.Events)
+	v := h.verdictAt(pg, q, id, b)
+	v.Name = n.Nominee.Name
+	d.Verdicts = []verdictRow{v}
+	if rk, err := h.model().Ranking(n.Campaign, b); err == nil {
+		d.Ranking = h.rankKinds(q, rk, id)
+		d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
+	}
+	if el, err := h.model().Eligibility(id, b); err == nil && el.AsOfSeq > d.AsOfSeq {
+		d.AsOfSeq = el.AsOfSeq
+	}
+	if d.AtValue == "" && b.Seq != 0 {
+		d.AtValue = pickerValue(d.AsOf)
+	}
+	h.pages.render(q, http.StatusOK, "timeline", pg, d)
+	return nil
+}
+
+func (h *handler) unitTimeline(q *req) error {
+	id := q.r.PathValue("id")
+	u, err := h.model().Unit(id, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	if !h.mayReadUnit(q.p, id) {
+		return errForbidden
+	}
+	pg := h.newPage(q, q.T("tl.title.unit", u.Name))
+	pg.Nav = "units"
+	d := timelineData{Subject: "unit", ID: id, Name: u.Name, Back: "/units/" + id}
+	b := h.timelineBound(q, &d)
+	if ub, err := h.model().Unit(id, b); err == nil {
+		d.Unit = &ub
+	}
+	evs, err := h.model().UnitEvents(id, true, projections.Bound{}, 0)
+	if err != nil {
+		return err
+	}
+	d.Events = toEventRows(pg, h.userNames(), evs, b)
+	d.Count, d.Shown = len(d.Events), len(d.Events)
+	for _, c := range h.model().Campaigns() {
+		d.Campaign = c.ID
+		noms, err := h.allNominations(c.ID, scopeFilter(q.p, projections.NominationFilter{Unit: id}))
+		if err != nil {
+			continue
+		}
+		for _, n := range noms {
+			v := h.verdictAt(pg, q, n.ID, b)
+			v.Name = n.Nominee.Name
+			d.Verdicts = append(d.Verdicts, v)
+		}
+		if rk, err := h.model().Ranking(c.ID, b); err == nil {
+			d.Ranking = h.rankKinds(q, rk, "")
+			d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
+		}
+		break
+	}
+	if d.AtValue == "" && b.Seq != 0 {
+		d.AtValue = pickerValue(d.AsOf)
+	}
+	h.pages.render(q, http.StatusOK, "timeline", pg, d)
+	return nil
+}
+
+// ---- documents ----
+
+// document streams a stored file after the store checked it against its SHA-256.
+func (h *handler) document(q *req) error {
+	sha := q.r.PathValue("sha")
+	if q.p.Role == domain.RoleClerk && !h.clerkMaySee(q.p, sha) {
+		return errForbidden
+	}
+	info, err := h.svc.Store().DocumentInfo(q.r.Context(), sha)
+	if err != nil {
+		return err
+	}
+	data, err := h.svc.Store().GetDocument(q.r.Context(), sha)
+	if err != nil {
+		return err
+	}
+	ctype := info.ContentType
+	if mt, _, err := mime.ParseMediaType(ctype); err != nil || mt == "" {
+		ctype = "application/octet-stream"
+	}
+	hd := q.w.Header()
+	hd.Set("Content-Type", ctype)
+	hd.Set("Content-Length", strconv.Itoa(len(data)))
+	hd.Set("X-Content-SHA256", sha)
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("Cache-Control", "private, no-store")
+	name := info.Name
+	if name == "" {
+		name = sha
+	}
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": name}); cd != "" {
+		hd.Set("Content-Disposition", cd)
+	} else {
+		hd.Set("Content-Disposition", "attachment")
+	}
+	q.w.WriteHeader(http.StatusOK)
+	_, _ = q.w.Write(data)
+	return nil
+}
+
+// ---- units ----
+
+type unitsData struct {
+	Units []unitListRow
+}
+
+type unitListRow struct {
+	projections.UnitView
+	SuccessorName string
+	Readable      bool
+}
+
+func (h *handler) unitList(q *req) error {
+	names := h.unitNames()
+	var d unitsData
+	for _, u := range h.model().Units("", "") {
+		d.Units = append(d.Units, unitListRow{UnitView: u, SuccessorName: nameOr(names, u.Successor), Readable: h.mayReadUnit(q.p, u.ID)})
+	}
+	pg := h.newPage(q, q.T("units.title"))
+	pg.Nav = "units"
+	h.pages.render(q, http.StatusOK, "units", pg, d)
+	return nil
+}
+
+type unitRef struct{ ID, Name string }
+
+type planRow struct {
+	Campaign string
+	Document domain.DocumentRef
+	Event    string
+	At       time.Time
+	Inherit  string
+}
+
+type unitNom struct {
+	N         projections.NominationView
+	Inherited bool
+	Link      bool
+}
+
+type unitData struct {
+	U                 projections.UnitView
+	Parent, Successor *unitRef
+	Predecessors      []unitRef
+	Lineage           []unitRef
+	Full              bool
+	Facts, Superseded []factRow
+	Plans             []planRow
+	Noms              []unitNom
+	History           []eventRow
+	HistoryTotal      int
+	Campaigns         []projections.CampaignView
+	CanPlan, CanOpen  bool
+	CanFact           bool
+	FactNames         []string
+	Indexes, Ratings  []string
+	Causes            []string
+	Inherited         int
+}
+
+func (h *handler) unitPage(q *req) error { return h.renderUnit(q, q.r.PathValue("id"), nil) }
+
+// renderUnit renders the unit page, with the error of a failed form.
+func (h *handler) renderUnit(q *req, id string, e *uiError) error {
+	u, err := h.model().Unit(id, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	pg := h.newPage(q, u.Name)
+	pg.Nav = "units"
+	pg.canonical("/units/" + id)
+	names := h.unitNames()
+	ref := func(id string) *unitRef {
+		if id == "" {
+			return nil
+		}
+		return &unitRef{ID: id, Name: nameOr(names, id)}
+	}
+	d := unitData{U: u, Parent: ref(u.Parent), Successor: ref(u.Successor), Full: h.mayReadUnit(q.p, id),
+		Campaigns: h.model().Campaigns()}
+	for _, p := range u.Predecessors {
+		d.Predecessors = append(d.Predecessors, *ref(p))
+	}
+	for _, l := range u.Lineage {
+		d.Lineage = append(d.Lineage, *ref(l))
+	}
+	active := u.Status == domain.UnitActive
+	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active
+	d.CanOpen = (q.p.Role == domain.RoleClerk && q.p.Unit == id || q.p.Role == domain.RoleAdmin) && active
+	d.CanFact = q.p.Role == domain.RoleReviewer && q.p.Unit != id
+	d.FactNames = domain.FactNames()
+	d.Indexes = []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}
+	d.Ratings = []string{"Tốt", "Khá", "Trung bình", "Yếu"}
+	d.Causes = []string{domain.CauseSubjective, domain.CauseObjective}
+	if d.Full {
+		if d.Facts, d.Superseded, err = h.unitFacts(id, projections.Bound{}, pg); err != nil {
+			return err
+		}
+		evs, err := h.model().UnitEvents(id, true, projections.Bound{}, 0)
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			if ev.InheritedFrom != "" {
+				d.Inherited++
+			}
+			if ev.Type != domain.PlanSubmitted {
+				continue
+			}
+			var pd domain.PlanSubmittedData
+			if json.Unmarshal(ev.Data, &pd) == nil {
+				d.Plans = append(d.Plans, planRow{Campaign: pd.Campaign, Document: pd.Document, Event: ev.ID, At: ev.At, Inherit: ev.InheritedFrom})
+			}
+		}
+		d.HistoryTotal = len(evs)
+		if len(evs) > 25 {
+			evs = evs[len(evs)-25:]
+		}
+		d.History = toEventRows(pg, h.userNames(), evs, projections.Bound{})
+		for i, j := 0, len(d.History)-1; i < j; i, j = i+1, j-1 {
+			d.History[i], d.History[j] = d.History[j], d.History[i]
+		}
+		for _, c := range d.Campaigns {
+			for _, l := range u.Lineage {
+				list, err := h.allNominations(c.ID, projections.NominationFilter{Unit: l})
+				if err != nil {
+					continue
+				}
+				for _, n := range list {
+					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, Link: workflows.CanRead(q.p, n.Unit)})
+				}
+			}
+		}
+	}
+	status := http.StatusOK
+	if e != nil {
+		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
+	}
+	h.pages.render(q, status, "unit", pg, d)
+	return nil
+}
+
+// ---- admin ----
+
+type adminData struct {
+	Units     []projections.UnitView
+	Active    []projections.UnitView
+	Users     []projections.UserView
+	Campaigns []projections.CampaignView
+	Kinds     []string
+	Roles     []string
+}
+
+func (h *handler) adminPage(q *req) error { return h.renderAdmin(q, nil) }
+
+func (h *handler) renderAdmin(q *req, e *uiError) error {
+	if q.p.Role != domain.RoleAdmin {
+		return errForbidden
+	}
+	pg := h.newPage(q, q.T("admin.title"))
+	pg.Nav = "admin"
+	pg.canonical("/admin")
+	d := adminData{Units: h.model().Units("", ""), Active: h.model().Units("", domain.UnitActive), Users: h.model().Users(),
+		Campaigns: h.model().Campaigns(),
+		Kinds:     []string{string(domain.UnitDepartment), string(domain.UnitVertical), string(domain.UnitDistrict), string(domain.UnitCommune)},
+		Roles:     []string{string(domain.RoleClerk), string(domain.RoleReviewer), string(domain.RoleCouncil), string(domain.RoleAuditor), string(domain.RoleAdmin)}}
+	status := http.StatusOK
+	if e != nil {
+		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
+	}
+	h.pages.render(q, status, "admin", pg, d)
+	return nil
+}

@@ -1,0 +1,369 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/domain"
+	"thidua/workflows"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// renderer holds one template set per page, each with the layout and the partials.
+type renderer struct {
+	sets map[string]*template.Template
+}
+
+// pageNames are the pages in templates/, each defining "main".
+var pageNames = []string{
+	"signin", "home", "dashboard", "ranking", "queue", "nominations", "nomination", "print",
+	"timeline", "unit", "units", "admin", "token", "error",
+}
+
+func newRenderer() *renderer {
+	funcs := template.FuncMap{
+		"short": shortHash,
+		"add":   func(a, b int) int { return a + b },
+		"join":  strings.Join,
+		"slice1": func(s string) []string {
+			if s == "" {
+				return nil
+			}
+			return []string{s}
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"contains": func(list []string, s string) bool {
+			for _, v := range list {
+				if v == s {
+					return true
+				}
+			}
+			return false
+		},
+	}
+	r := &renderer{sets: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t := template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
+		r.sets[name] = t
+	}
+	return r
+}
+
+// render writes a page with status. data is the page's own data (frame.Data).
+func (rd *renderer) render(q *req, status int, name string, pg *frame, data any) {
+	if data != nil {
+		pg.Data = data
+	}
+	var buf bytes.Buffer
+	if err := rd.sets[name].ExecuteTemplate(&buf, "layout", pg); err != nil {
+		http.Error(q.w, "template "+name+": "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	q.w.Header().Set("Content-Language", q.lang)
+	q.w.WriteHeader(status)
+	_, _ = q.w.Write(buf.Bytes())
+}
+
+// frame is what every template receives: the frame (language, user, navigation, CSRF
+// token, messages) and the page's own Data.
+type frame struct {
+	// Lang is "vi" or "en".
+	Lang string
+	// Title is the page's title (also its h1 unless the page writes its own).
+	Title string
+	// User is the signed-in user, nil when signed out.
+	User *workflows.Principal
+	// CSRF is the token every POST form carries.
+	CSRF string
+	// Idem is the idempotency key this rendering's forms carry (per form), so that a
+	// form sent twice appends once.
+	Idem string
+	// AltLang and AltURL switch the language of the same page.
+	AltLang, AltURL string
+	// Campaign is the campaign the navigation points at.
+	Campaign string
+	// Nav names the active navigation item.
+	Nav string
+	// Flash is a translated success message.
+	Flash string
+	// Err is the error of a failed form or page.
+	Err *uiError
+	// Form holds the values of the failed form, to fill it in again.
+	Form url.Values
+	// Print marks a printable page (the print button shows).
+	Print bool
+	// Data is the page's own data.
+	Data any
+}
+
+// newPage builds the frame of a page.
+func (h *handler) newPage(q *req, title string) *frame {
+	pg := &frame{Lang: q.lang, Title: title, CSRF: h.csrfToken(q), Idem: randomKey()}
+	if q.signedIn {
+		p := q.p
+		pg.User = &p
+	}
+	alt := "en"
+	if q.lang == "en" {
+		alt = "vi"
+	}
+	u := *q.r.URL
+	v := u.Query()
+	v.Set("lang", alt)
+	v.Del("done")
+	u.RawQuery = v.Encode()
+	pg.AltLang, pg.AltURL = alt, u.RequestURI()
+	if q.r.Method != http.MethodGet {
+		// A page rendered after a refused form: switch language on the page it came from.
+		pg.AltURL = "/?lang=" + alt
+	}
+	if f := q.r.URL.Query().Get("done"); f != "" && hasKey("flash."+f) {
+		pg.Flash = q.T("flash." + f)
+	}
+	for _, c := range h.svc.Model().Campaigns() {
+		pg.Campaign = c.ID
+		break
+	}
+	return pg
+}
+
+// canonical points the language switch at the GET address of the page, for pages
+// rendered again after a refused form.
+func (p *frame) canonical(path string) {
+	if strings.Contains(p.AltURL, "lang=") && strings.HasPrefix(p.AltURL, "/?") {
+		p.AltURL = path + "?lang=" + p.AltLang
+	}
+}
+
+// T translates a key in the page's language.
+func (p *frame) T(key string, args ...any) string { return translate(p.Lang, key, args...) }
+
+// L translates an enumerated value: the key prefix + "." + value, or the value itself.
+func (p *frame) L(prefix string, value any) string {
+	v := fmt.Sprint(value)
+	if v == "" {
+		return ""
+	}
+	if hasKey(prefix + "." + v) {
+		return translate(p.Lang, prefix+"."+v)
+	}
+	return v
+}
+
+// Pick returns vi or en by the page's language.
+func (p *frame) Pick(vi, en string) string {
+	if p.Lang == "en" && en != "" {
+		return en
+	}
+	return vi
+}
+
+// Time formats a time in the campaign's zone (Asia/Ho_Chi_Minh).
+func (p *frame) Time(t any) string {
+	tt, ok := asTime(t)
+	if !ok {
+		return ""
+	}
+	if p.Lang == "en" {
+		return tt.In(zone).Format("2006-01-02 15:04")
+	}
+	return tt.In(zone).Format("02/01/2006 15:04")
+}
+
+// TimeSec formats a time with seconds, for the audit trail.
+func (p *frame) TimeSec(t any) string {
+	tt, ok := asTime(t)
+	if !ok {
+		return ""
+	}
+	if p.Lang == "en" {
+		return tt.In(zone).Format("2006-01-02 15:04:05")
+	}
+	return tt.In(zone).Format("02/01/2006 15:04:05")
+}
+
+// ISO formats a time for a <time datetime> attribute.
+func (p *frame) ISO(t any) string {
+	tt, ok := asTime(t)
+	if !ok {
+		return ""
+	}
+	return tt.In(zone).Format(time.RFC3339)
+}
+
+// Date formats a YYYY-MM-DD date for reading.
+func (p *frame) Date(s string) string {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil || p.Lang == "en" {
+		return s
+	}
+	return d.Format("02/01/2006")
+}
+
+// Num formats a number with the language's decimal mark.
+func (p *frame) Num(v any) string {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case *float64:
+		if x == nil {
+			return "—"
+		}
+		f = *x
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case nil:
+		return "—"
+	default:
+		return fmt.Sprint(v)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if math.Abs(f-math.Round(f*100)/100) > 1e-9 {
+		s = strconv.FormatFloat(f, 'f', 2, 64)
+	}
+	if p.Lang == "vi" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// Pct formats a ratio 0..1 as a percentage.
+func (p *frame) Pct(v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		return "—"
+	}
+	return p.Num(math.Round(f*1000)/10) + " %"
+}
+
+// Bytes formats a size.
+func (p *frame) Bytes(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return p.Num(math.Round(float64(n)/102.4)/10) + " KiB"
+	}
+	return p.Num(math.Round(float64(n)/(1<<20)*10)/10) + " MiB"
+}
+
+// FormValue returns a value the user typed into form, when that form failed.
+func (p *frame) FormValue(form, field string) string {
+	if p.Form == nil || p.Form.Get("_form") != form {
+		return ""
+	}
+	return p.Form.Get(field)
+}
+
+// ErrorFor returns the error of form, when that form failed.
+func (p *frame) ErrorFor(form string) *uiError {
+	if p.Err != nil && p.Err.Form == form {
+		return p.Err
+	}
+	return nil
+}
+
+// Role reports whether the user has one of the roles.
+func (p *frame) Role(roles ...string) bool {
+	if p.User == nil {
+		return false
+	}
+	for _, r := range roles {
+		if string(p.User.Role) == r {
+			return true
+		}
+	}
+	return false
+}
+
+func asTime(t any) (time.Time, bool) {
+	switch x := t.(type) {
+	case time.Time:
+		return x, !x.IsZero()
+	case *time.Time:
+		if x == nil {
+			return time.Time{}, false
+		}
+		return *x, !x.IsZero()
+	}
+	return time.Time{}, false
+}
+
+// zone is the campaigns' time zone, in which times are shown and read.
+var zone = func() *time.Location {
+	loc, err := domain.Definition{}.Location()
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}()
+
+func shortHash(s string) string {
+	if len(s) > 12 {
+		return s[:12] + "…"
+	}
+	return s
+}
+
+// asset serves an embedded static file.
+func (h *handler) asset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	if r.URL.Path == "/favicon.ico" {
+		name = "favicon.svg"
+	}
+	if name == "" || strings.Contains(name, "/") || strings.HasPrefix(name, ".") {
+		http.NotFound(w, r)
+		return
+	}
+	data, err := fs.ReadFile(staticFS, "static/"+name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	switch path.Ext(name) {
+	case ".css":
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	case ".svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(data)
+}
+
+// randomKey returns a random key for idempotency.
+func randomKey() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

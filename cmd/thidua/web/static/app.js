@@ -1,0 +1,33 @@
+// thidua web UI: a few progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+  // Print buttons.
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+  // Move focus to the error summary after a refused form, so screen readers announce it.
+  var err = document.getElementById("error-summary");
+  if (err) { err.focus(); }
+  // Show the fields that apply: individual nominee fields, index-component fields.
+  function toggle(form, selector, show) {
+    form.querySelectorAll(selector).forEach(function (el) { el.hidden = !show; });
+  }
+  var open = document.getElementById("form-open");
+  if (open) {
+    var sync = function () {
+      var ind = open.querySelector("input[name=kind][value=individual]");
+      toggle(open, ".individual-only", ind && ind.checked);
+    };
+    open.addEventListener("change", sync);
+    sync();
+  }
+  var fact = document.getElementById("form-fact");
+  if (fact) {
+    var syncFact = function () {
+      var f = fact.querySelector("select[name=fact]");
+      toggle(fact, ".index-only", f && f.value === "index_component");
+    };
+    fact.addEventListener("change", syncFact);
+    syncFact();
+  }
+})();

@@ -1,0 +1,656 @@
+package web_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"thidua/cmd/thidua/web"
+	"thidua/domain"
+	"thidua/eventstore/estest"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// natsServer is the embedded JetStream server every test's store lives on.
+var natsServer *estest.Server
+
+func TestMain(m *testing.M) {
+	s, err := estest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start test server:", err)
+		os.Exit(1)
+	}
+	natsServer = s
+	code := m.Run()
+	s.Shutdown()
+	os.Exit(code)
+}
+
+// env is one engine behind the web handler on an httptest server.
+type env struct {
+	*wftest.Env
+	t   *testing.T
+	srv *httptest.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := wftest.New(t, natsServer)
+	srv := httptest.NewServer(web.New(e.Svc, web.WithSecret([]byte("test-secret"))))
+	t.Cleanup(srv.Close)
+	return &env{Env: e, t: t, srv: srv}
+}
+
+// user creates a user and returns their token.
+func (e *env) user(name string, role domain.Role, unit string) string {
+	e.t.Helper()
+	_, token, err := e.Svc.CreateUser(e.Ctx, e.Admin, workflows.CreateUserInput{Name: name, Role: role, Unit: unit}, workflows.Options{})
+	if err != nil {
+		e.t.Fatalf("create user: %v", err)
+	}
+	return token
+}
+
+func (e *env) principal(token string) workflows.Principal {
+	e.t.Helper()
+	p, err := e.Svc.Authenticate(e.Ctx, token)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// client is a browser: a cookie jar, no automatic redirects, and the last CSRF token seen.
+type client struct {
+	t    *testing.T
+	base string
+	hc   *http.Client
+	csrf string
+}
+
+func (e *env) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: e.t, base: e.srv.URL, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+type resp struct {
+	status int
+	body   string
+	loc    string
+	header http.Header
+}
+
+func (c *client) do(req *http.Request) resp {
+	c.t.Helper()
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	r := resp{status: res.StatusCode, body: string(b), loc: res.Header.Get("Location"), header: res.Header}
+	if m := csrfRe.FindStringSubmatch(r.body); m != nil {
+		c.csrf = m[1]
+	}
+	return r
+}
+
+func (c *client) get(path string) resp {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	return c.do(req)
+}
+
+func (c *client) post(path string, form url.Values) resp {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// form returns the fields with the last CSRF token.
+func (c *client) form(kv ...string) url.Values {
+	v := url.Values{"csrf": {c.csrf}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return v
+}
+
+func (c *client) upload(path string, fields map[string]string, name, content string) resp {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", c.csrf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write([]byte(content))
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+// signIn signs in with token through the form.
+func (c *client) signIn(token string) {
+	c.t.Helper()
+	r := c.get("/signin")
+	if r.status != http.StatusOK {
+		c.t.Fatalf("GET /signin: %d", r.status)
+	}
+	r = c.post("/signin", c.form("token", token, "next", "/"))
+	if r.status != http.StatusSeeOther {
+		c.t.Fatalf("POST /signin: %d\n%s", r.status, r.body)
+	}
+}
+
+func mustContain(t *testing.T, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, body string, bad ...string) {
+	t.Helper()
+	for _, w := range bad {
+		if strings.Contains(body, w) {
+			t.Errorf("page has %q, which it must not", w)
+		}
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+
+	r := c.get("/")
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/signin") {
+		t.Fatalf("GET / signed out: %d %q, want a redirect to /signin", r.status, r.loc)
+	}
+	r = c.get("/signin")
+	mustContain(t, r.body, `<html lang="vi">`, "Đăng nhập", "Mã truy cập", `<label for="token">`, `href="#main"`)
+
+	r = c.post("/signin", c.form("token", "wrong-token"))
+	if r.status != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", r.status)
+	}
+	mustContain(t, r.body, "Mã truy cập không đúng")
+
+	r = c.post("/signin", c.form("token", wftest.AdminToken, "next", "/admin"))
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/admin") {
+		t.Fatalf("sign-in: %d %q", r.status, r.loc)
+	}
+	var session *http.Cookie
+	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
+		if ck.Name == "thidua_session" {
+			session = ck
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("session cookie %+v: want HttpOnly and SameSite=Strict", session)
+	}
+	r = c.get("/admin")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /admin: %d", r.status)
+	}
+	mustContain(t, r.body, "Quản trị", "Đăng ký đơn vị", "Tạo tài khoản", "Ghi nhận hợp nhất đơn vị", "Hạn nộp hồ sơ")
+
+	// An open redirect is refused.
+	c2 := e.client()
+	c2.get("/signin")
+	r = c2.post("/signin", c2.form("token", wftest.AdminToken, "next", "//evil.example/"))
+	if r.loc != "/?done=signedin" {
+		t.Fatalf("next=//evil.example: redirected to %q", r.loc)
+	}
+
+	r = c.post("/signout", c.form())
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.status)
+	}
+	if r = c.get("/admin"); r.status != http.StatusSeeOther {
+		t.Fatalf("after sign-out GET /admin: %d, want a redirect", r.status)
+	}
+}
+
+func TestCSRFRefused(t *testing.T) {
+	e := newEnv(t)
+	e.Unit("U1", domain.UnitDepartment)
+	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
+	c := e.client()
+	c.signIn(clerk)
+	c.get("/units/U1")
+	// The feed applies commits asynchronously: count from the stream's last sequence.
+	before, err := e.Store.LastSeq(e.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// No token, a wrong token, another session's token: all refused, nothing appended.
+	for name, form := range map[string]url.Values{
+		"missing": {"unit": {"U1"}, "kind": {"collective"}},
+		"wrong":   {"csrf": {"AAAA"}, "unit": {"U1"}, "kind": {"collective"}},
+	} {
+		r := c.post("/campaigns/"+wftest.Campaign+"/nominations", form)
+		if r.status != http.StatusForbidden {
+			t.Errorf("%s CSRF token: %d, want 403", name, r.status)
+		}
+		mustContain(t, r.body, "CSRF")
+	}
+	other := e.client()
+	other.signIn(wftest.AdminToken)
+	other.get("/admin")
+	r := c.post("/campaigns/"+wftest.Campaign+"/nominations", url.Values{"csrf": {other.csrf}, "unit": {"U1"}, "kind": {"collective"}})
+	if r.status != http.StatusForbidden {
+		t.Errorf("another session's CSRF token: %d, want 403", r.status)
+	}
+	// The sign-in form is protected too.
+	anon := e.client()
+	if r := anon.post("/signin", url.Values{"token": {clerk}}); r.status != http.StatusForbidden {
+		t.Errorf("sign-in without CSRF: %d, want 403", r.status)
+	}
+	if got, err := e.Store.LastSeq(e.Ctx); err != nil || got != before {
+		t.Errorf("refused forms appended events: %d → %d (%v)", before, got, err)
+	}
+	// With the right token it works.
+	r = c.post("/campaigns/"+wftest.Campaign+"/nominations", c.form("_form", "open", "unit", "U1", "kind", "collective"))
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/nominations/") {
+		t.Fatalf("open nomination: %d %q\n%s", r.status, r.loc, r.body)
+	}
+}
+
+func TestRoleVisibility(t *testing.T) {
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	e.UnitNamed("U2", "Sở Y tế", domain.UnitDepartment)
+	clerk1 := e.user("Cán bộ U1", domain.RoleClerk, "U1")
+	clerk2 := e.user("Cán bộ U2", domain.RoleClerk, "U2")
+	auditor := e.user("Thanh tra", domain.RoleAuditor, "")
+	revTok := e.user("Chuyên viên", domain.RoleReviewer, "")
+	id := e.Dossier(e.principal(clerk1), domain.Nominee{Kind: domain.NomineeCollective})
+	e.GoodFacts(reviewer, "U1", 90)
+
+	// The clerk of the unit sees the nomination and may withdraw it (it is submitted).
+	c1 := e.client()
+	c1.signIn(clerk1)
+	r := c1.get("/nominations/" + id)
+	if r.status != http.StatusOK {
+		t.Fatalf("clerk U1: %d", r.status)
+	}
+	mustContain(t, r.body, "Sở Tư pháp", `id="form-withdraw"`, "Đã trình")
+	mustNotContain(t, r.body, `id="form-rule-C01"`, `id="form-grant"`)
+
+	// A clerk of another unit sees neither the nomination nor its actions.
+	c2 := e.client()
+	c2.signIn(clerk2)
+	for _, p := range []string{"/nominations/" + id, "/nominations/" + id + "/timeline", "/nominations/" + id + "/print", "/units/U1/timeline", "/campaigns/" + wftest.Campaign + "/queue"} {
+		r = c2.get(p)
+		if r.status != http.StatusForbidden {
+			t.Errorf("clerk U2 GET %s: %d, want 403", p, r.status)
+		}
+		mustNotContain(t, r.body, `id="form-withdraw"`, "form-rule-")
+	}
+	r = c2.get("/campaigns/" + wftest.Campaign + "/nominations")
+	mustNotContain(t, r.body, "/nominations/"+id)
+	r = c2.get("/units/U1")
+	mustContain(t, r.body, "chỉ được xem số liệu, hồ sơ và lịch sử của đơn vị mình")
+	mustNotContain(t, r.body, "par_rating", "Số liệu đã xác minh")
+	// Nor can it act by posting the form directly.
+	c2.get("/units/U2")
+	r = c2.post("/nominations/"+id+"/withdraw", c2.form("_form", "withdraw", "reason", "thử"))
+	if r.status != http.StatusForbidden {
+		t.Errorf("clerk U2 withdraws U1's nomination: %d, want 403", r.status)
+	}
+
+	// The reviewer gets a ruling form per ruled criterion, none for fact-judged ones.
+	rv := e.client()
+	rv.signIn(revTok)
+	r = rv.get("/nominations/" + id)
+	mustContain(t, r.body, `id="form-rule-C01"`, `id="form-return"`, `id="form-hold"`)
+	mustNotContain(t, r.body, `id="form-rule-C04"`, `id="form-withdraw"`, `id="form-grant"`)
+	r = rv.get("/campaigns/" + wftest.Campaign + "/queue")
+	mustContain(t, r.body, "Hồ sơ chờ thẩm định", "/nominations/"+id, "C01")
+
+	// The auditor reads everything and has no form but sign-out.
+	au := e.client()
+	au.signIn(auditor)
+	for _, p := range []string{"/campaigns/" + wftest.Campaign, "/nominations/" + id, "/nominations/" + id + "/timeline", "/units/U1", "/campaigns/" + wftest.Campaign + "/queue", "/campaigns/" + wftest.Campaign + "/ranking"} {
+		r = au.get(p)
+		if r.status != http.StatusOK {
+			t.Fatalf("auditor GET %s: %d", p, r.status)
+		}
+		if n := strings.Count(r.body, `method="post"`); n != 1 {
+			t.Errorf("auditor GET %s: %d POST forms, want only sign-out", p, n)
+		}
+	}
+	if r = au.get("/admin"); r.status != http.StatusForbidden {
+		t.Errorf("auditor GET /admin: %d, want 403", r.status)
+	}
+	r = au.post("/nominations/"+id+"/hold", au.form("_form", "hold", "reason", "x"))
+	if r.status != http.StatusForbidden {
+		t.Errorf("auditor POST hold: %d, want 403", r.status)
+	}
+}
+
+func TestFormErrorInVietnamese(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
+	r, err := e.Svc.OpenNomination(e.Ctx, e.principal(clerk), wftest.Campaign, workflows.OpenNominationInput{Unit: "U1", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.signIn(clerk)
+	c.get("/nominations/" + r.ID)
+
+	// Submitting an empty dossier: the domain's Vietnamese message, next to the form.
+	res := c.post("/nominations/"+r.ID+"/submit", c.form("_form", "submit"))
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("submit incomplete: %d", res.status)
+	}
+	mustContain(t, res.body, "Hồ sơ chưa đầy đủ, còn thiếu", "văn bản đề nghị khen thưởng", `id="error-summary"`, `href="#form-submit"`)
+
+	// A vote with more approvals than members present: refused with the rule's message, the
+	// values typed are kept.
+	res = c.post("/nominations/"+r.ID+"/vote", c.form("_form", "vote", "meeting_date", "2025-09-10", "members", "9", "present", "5", "approve", "7"))
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad vote: %d", res.status)
+	}
+	mustContain(t, res.body, "Số liệu biểu quyết không hợp lệ", `value="2025-09-10"`)
+
+	// A number the form cannot read: the web layer's own message.
+	res = c.post("/nominations/"+r.ID+"/vote", c.form("_form", "vote", "meeting_date", "2025-09-10", "members", "chín", "present", "5", "approve", "5"))
+	if res.status != http.StatusBadRequest {
+		t.Fatalf("non-numeric vote: %d", res.status)
+	}
+	mustContain(t, res.body, "«Số thành viên» phải là số nguyên")
+
+	// The same refusal in English.
+	c.get("/nominations/" + r.ID + "?lang=en")
+	res = c.post("/nominations/"+r.ID+"/submit", c.form("_form", "submit"))
+	mustContain(t, res.body, `<html lang="en">`, "the dossier is incomplete, missing: letter")
+}
+
+func TestLanguage(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	r := c.get("/campaigns/" + wftest.Campaign)
+	mustContain(t, r.body, `<html lang="vi">`, "Tổng quan đợt thi đua", "Phong trào thi đua đẩy mạnh cải cách hành chính", "Tập thể", "Cá nhân", "English")
+	r = c.get("/campaigns/" + wftest.Campaign + "?lang=en")
+	mustContain(t, r.body, `<html lang="en">`, "Campaign dashboard", "Collective", "Tiếng Việt")
+	// The choice is kept in a cookie.
+	r = c.get("/units")
+	mustContain(t, r.body, `<html lang="en">`, "Units")
+	r = c.get("/units?lang=vi")
+	mustContain(t, r.body, `<html lang="vi">`, "Đơn vị")
+}
+
+func TestPagesRender(t *testing.T) {
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	e.UnitNamed("U2", "UBND huyện Ninh Hải", domain.UnitDistrict)
+	id, clerk := e.MakeEligible("U1", reviewer, 91.5)
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"U2"}, Successor: "U3",
+		SuccessorName: "UBND huyện Ninh Hải mới", SuccessorKind: domain.UnitDistrict, Effective: "2025-07-01", Decision: "NQ 1/2025"}, workflows.Options{}))
+	_ = clerk
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	for _, p := range []string{
+		"/campaigns/" + wftest.Campaign, "/campaigns/" + wftest.Campaign + "/queue", "/campaigns/" + wftest.Campaign + "/nominations",
+		"/campaigns/" + wftest.Campaign + "/ranking", "/campaigns/" + wftest.Campaign + "/ranking?at=2025-09-15T09:00",
+		"/nominations/" + id, "/nominations/" + id + "/print", "/nominations/" + id + "/timeline", "/nominations/" + id + "/timeline?at=2025-01-01T00:00",
+		"/units", "/units/U1", "/units/U3", "/units/U2", "/units/U3/timeline", "/admin",
+	} {
+		r := c.get(p)
+		if r.status != http.StatusOK {
+			t.Errorf("GET %s: %d\n%s", p, r.status, r.body)
+			continue
+		}
+		mustNotContain(t, r.body, "http://", "https://")
+	}
+	r := c.get("/nominations/" + id)
+	mustContain(t, r.body, "Đủ điều kiện đề nghị khen thưởng", "Mã SHA-256", "C04", "Xếp loại cải cách hành chính = Tốt")
+	r = c.get("/campaigns/" + wftest.Campaign)
+	mustContain(t, r.body, "Ranh giới chỉ tiêu", "Sở Tư pháp", "0 / 9 suất")
+	r = c.get("/units/U3")
+	mustContain(t, r.body, "UBND huyện Ninh Hải", "Đơn vị tiền thân", "kế thừa từ U2")
+	if r = c.get("/nominations/nope"); r.status != http.StatusNotFound {
+		t.Errorf("unknown nomination: %d", r.status)
+	}
+	if r = c.get("/no/such/page"); r.status != http.StatusNotFound {
+		t.Errorf("unknown page: %d", r.status)
+	}
+	if r = c.get("/nominations/" + id + "/timeline?at=hôm-qua"); r.status != http.StatusOK || !strings.Contains(r.body, "không hợp lệ") {
+		t.Errorf("bad ?at=: %d", r.status)
+	}
+}
+
+func TestDocumentDownload(t *testing.T) {
+	e := newEnv(t)
+	e.Unit("U1", domain.UnitDepartment)
+	e.Unit("U2", domain.UnitDepartment)
+	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
+	other := e.user("Cán bộ U2", domain.RoleClerk, "U2")
+	id := e.Dossier(e.principal(clerk), domain.Nominee{Kind: domain.NomineeCollective})
+	n, err := e.Model.Nomination(id)
+	if err != nil || len(n.Documents) == 0 {
+		t.Fatalf("nomination: %v", err)
+	}
+	doc := n.Documents[0]
+	c := e.client()
+	c.signIn(clerk)
+	r := c.get("/nominations/" + id)
+	mustContain(t, r.body, doc.SHA256, "/documents/"+doc.SHA256)
+	r = c.get("/documents/" + doc.SHA256)
+	if r.status != http.StatusOK || r.header.Get("X-Content-SHA256") != doc.SHA256 || !strings.HasPrefix(r.body, "%PDF-1.4") {
+		t.Fatalf("download: %d %q", r.status, r.header.Get("X-Content-SHA256"))
+	}
+	if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	o := e.client()
+	o.signIn(other)
+	if r = o.get("/documents/" + doc.SHA256); r.status != http.StatusForbidden {
+		t.Errorf("other unit's clerk downloads: %d, want 403", r.status)
+	}
+}
+
+func TestClerkFlowThroughForms(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
+	c := e.client()
+	c.signIn(clerk)
+	c.get("/units/U1")
+	r := c.upload("/units/U1/plan", map[string]string{"_form": "plan", "campaign": wftest.Campaign}, "ke-hoach.pdf", "%PDF kế hoạch")
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("plan: %d\n%s", r.status, r.body)
+	}
+	r = c.post("/campaigns/"+wftest.Campaign+"/nominations", c.form("_form", "open", "unit", "U1", "kind", "collective"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("open: %d", r.status)
+	}
+	nom := strings.TrimPrefix(strings.SplitN(r.loc, "?", 2)[0], "/nominations/")
+	c.get("/nominations/" + nom)
+	for _, k := range []string{"letter", "council_minutes", "achievement_report"} {
+		r = c.upload("/nominations/"+nom+"/documents", map[string]string{"_form": "document", "kind": k}, k+".pdf", "%PDF "+k)
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("attach %s: %d\n%s", k, r.status, r.body)
+		}
+	}
+	r = c.post("/nominations/"+nom+"/vote", c.form("_form", "vote", "meeting_date", "2025-09-10", "members", "9", "present", "8", "approve", "8"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("vote: %d\n%s", r.status, r.body)
+	}
+	form := c.form("_form", "submit", "idem", "k1")
+	if r = c.post("/nominations/"+nom+"/submit", form); r.status != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", r.status, r.body)
+	}
+	// The same form sent twice (a double click) appends nothing more.
+	applied, err := e.Store.LastSeq(e.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r = c.post("/nominations/"+nom+"/submit", form); r.status != http.StatusSeeOther {
+		t.Fatalf("submit again: %d\n%s", r.status, r.body)
+	}
+	if got, _ := e.Store.LastSeq(e.Ctx); got != applied {
+		t.Errorf("a resent form appended events: %d → %d", applied, got)
+	}
+	n, _ := e.Model.Nomination(nom)
+	if n.State != string(domain.StateSubmitted) || len(n.Documents) != 3 {
+		t.Fatalf("state %s, %d documents", n.State, len(n.Documents))
+	}
+}
+
+func TestAssetsAndHeaders(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for _, p := range []string{"/assets/app.css", "/assets/app.js", "/assets/favicon.svg"} {
+		r := c.get(p)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", p, r.status)
+		}
+		if strings.Contains(r.body, "://") && !strings.Contains(p, "svg") {
+			t.Errorf("%s refers to another host", p)
+		}
+	}
+	r := c.get("/signin")
+	csp := r.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	if r := c.get("/assets/../web.go"); r.status == http.StatusOK {
+		t.Errorf("path traversal served a file")
+	}
+}
+
+func TestReviewerCouncilAndAdminForms(t *testing.T) {
+	e := newEnv(t)
+	seed := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	id, _ := e.MakeEligible("U1", seed, 90)
+	reviewer := e.user("Chuyên viên", domain.RoleReviewer, "")
+	council := e.user("Thư ký", domain.RoleCouncil, "")
+
+	rv := e.client()
+	rv.signIn(reviewer)
+	rv.get("/nominations/" + id)
+	// A hold needs a reason: the domain's Vietnamese message.
+	r := rv.post("/nominations/"+id+"/hold", rv.form("_form", "hold", "reason", " "))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("hold without reason: %d", r.status)
+	}
+	mustContain(t, r.body, "Phải nêu lý do")
+	r = rv.post("/nominations/"+id+"/hold", rv.form("_form", "hold", "reason", "Đang giải quyết khiếu nại"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("hold: %d\n%s", r.status, r.body)
+	}
+	r = rv.get("/nominations/" + id)
+	mustContain(t, r.body, "Tạm dừng xét", `id="form-release"`, "on_hold")
+	mustNotContain(t, r.body, `id="form-hold"`)
+	rv.post("/nominations/"+id+"/release", rv.form("_form", "release", "reason", "Đã giải quyết xong"))
+	// A ruling on a fact-judged criterion is refused by the domain.
+	rv.get("/nominations/" + id)
+	r = rv.post("/nominations/"+id+"/rule", rv.form("_form", "rule-C04", "criterion", "C04", "result", "met"))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("rule C04: %d", r.status)
+	}
+	mustContain(t, r.body, "được xét theo số liệu của đơn vị", `href="#form-rule-C04"`)
+	// A fact with a number the form cannot read, then a valid one with a decimal comma.
+	rv.get("/units/U1")
+	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "par_index_score", "value", "chín mươi"))
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("bad fact: %d", r.status)
+	}
+	mustContain(t, r.body, "phải là một số", `value="chín mươi"`)
+	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "par_index_score", "value", "92,5"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("fact: %d\n%s", r.status, r.body)
+	}
+	r = rv.get("/units/U1")
+	mustContain(t, r.body, "92,5", "Số liệu đã được thay thế")
+
+	cc := e.client()
+	cc.signIn(council)
+	cc.get("/nominations/" + id)
+	r = cc.post("/campaigns/"+wftest.Campaign+"/awards", cc.form("_form", "grant", "nomination", id, "decision", "99/QĐ-UBND"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("grant: %d\n%s", r.status, r.body)
+	}
+	n, _ := e.Model.Nomination(id)
+	if n.Award == "" {
+		t.Fatal("no award after the grant")
+	}
+	r = cc.get("/nominations/" + id)
+	mustContain(t, r.body, `id="form-revoke"`, "99/QĐ-UBND")
+	r = cc.post("/awards/"+n.Award+"/revoke", cc.form("_form", "revoke", "nomination", id, "ground", "forged_documents", "note", "Biên bản giả"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d\n%s", r.status, r.body)
+	}
+	r = cc.get("/campaigns/" + wftest.Campaign)
+	mustContain(t, r.body, "Đã thu hồi", "Giả mạo hồ sơ")
+
+	ad := e.client()
+	ad.signIn(wftest.AdminToken)
+	ad.get("/admin")
+	r = ad.post("/admin/units", ad.form("_form", "unit", "id", "bad id", "name", "X", "kind", "department"))
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("bad unit id: %d", r.status)
+	}
+	mustContain(t, r.body, "Mã định danh không hợp lệ", `value="bad id"`, `href="/admin?lang=en"`)
+	for _, u := range [][]string{{"H1", "UBND huyện A", "district"}, {"H2", "UBND huyện B", "district"}} {
+		if r = ad.post("/admin/units", ad.form("_form", "unit", "id", u[0], "name", u[1], "kind", u[2])); r.status != http.StatusSeeOther {
+			t.Fatalf("register %s: %d\n%s", u[0], r.status, r.body)
+		}
+	}
+	r = ad.post("/admin/users", ad.form("_form", "user", "name", "Cán bộ H1", "role", "clerk", "unit", "H1"))
+	if r.status != http.StatusCreated {
+		t.Fatalf("create user: %d\n%s", r.status, r.body)
+	}
+	m := regexp.MustCompile(`<output id="new-token" class="token">([^<]+)</output>`).FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatal("the new token is not shown")
+	}
+	if p, err := e.Svc.Authenticate(e.Ctx, m[1]); err != nil || p.Unit != "H1" {
+		t.Fatalf("the token shown does not work: %v", err)
+	}
+	r = ad.post("/admin/mergers", ad.form("_form", "merger", "sources", "H1", "sources", "H2", "successor", "H3", "successor_name", "UBND huyện C",
+		"successor_kind", "district", "effective", "2025-07-01", "decision", "NQ 1/2025"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("merger: %d\n%s", r.status, r.body)
+	}
+	r = ad.get("/units/H3")
+	mustContain(t, r.body, "UBND huyện A", "UBND huyện B", "Đơn vị tiền thân")
+	r = ad.get("/units/H1")
+	mustContain(t, r.body, "Đã hợp nhất", "UBND huyện C", "từ ngày 01/07/2025")
+	ad.get("/admin")
+	r = ad.post("/campaigns/"+wftest.Campaign+"/deadline", ad.form("_form", "deadline", "closes", "2025-11-30T17:00"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("deadline: %d\n%s", r.status, r.body)
+	}
+	r = ad.get("/campaigns/" + wftest.Campaign)
+	mustContain(t, r.body, "30/11/2025 17:00")
+}
