@@ -31,6 +31,12 @@ smoke: build
 	python3 ../shared/contract/smoke.py http://127.0.0.1:$$port smoke-admin-token; rc=$$?; \
 	kill $$pid; wait $$pid 2>/dev/null; rm -rf $$dir; exit $$rc
 
+# Kills the server with SIGKILL during a stream of commands, several times, and checks that
+# every acknowledged command survived exactly once, that the projections equal a full
+# rebuild and that `thidua verify` passes (cmd/thidua/crash_test.go, build tag crash).
+crash-test:
+	$(GO) test -tags crash -count=1 -timeout 5m -run '^TestCrashRecovery$$' -v ./cmd/thidua/
+
 # Seed corpora run in `make test`; this runs each fuzz target for FUZZTIME.
 FUZZTIME ?= 60s
 fuzz:

@@ -62,28 +62,41 @@ type Event struct {
 // length-prefixed framing that does not depend on JSON formatting. Hash itself, and the
 // read-side fields, are not part of it. Data must be the bytes as stored.
 func (e *Event) ComputeHash() string {
-	h := sha256.New()
-	var n [8]byte
-	field := func(s string) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	field("thidua-event-v1")
-	field(e.ID)
-	field(e.Type)
-	field(strconv.Itoa(e.Schema))
-	field(e.Aggregate.Kind)
-	field(e.Aggregate.ID)
-	field(e.Actor.User)
-	field(e.Actor.Role)
-	field(e.OccurredAt.UTC().Format(time.RFC3339Nano))
-	field(e.RecordedAt.UTC().Format(time.RFC3339Nano))
-	field(e.CausationID)
-	field(e.CorrelationID)
-	field(e.PrevHash)
-	field(string(e.Data))
-	return hex.EncodeToString(h.Sum(nil))
+	// The framing is built in one buffer (on the stack for a usual event) and hashed at
+	// once: this runs for every event appended, verified or loaded.
+	var stack [1024]byte
+	var tmp [64]byte
+	b := stack[:0]
+	b = appendHashField(b, "thidua-event-v1")
+	b = appendHashField(b, e.ID)
+	b = appendHashField(b, e.Type)
+	b = appendHashBytes(b, strconv.AppendInt(tmp[:0], int64(e.Schema), 10))
+	b = appendHashField(b, e.Aggregate.Kind)
+	b = appendHashField(b, e.Aggregate.ID)
+	b = appendHashField(b, e.Actor.User)
+	b = appendHashField(b, e.Actor.Role)
+	b = appendHashBytes(b, e.OccurredAt.UTC().AppendFormat(tmp[:0], time.RFC3339Nano))
+	b = appendHashBytes(b, e.RecordedAt.UTC().AppendFormat(tmp[:0], time.RFC3339Nano))
+	b = appendHashField(b, e.CausationID)
+	b = appendHashField(b, e.CorrelationID)
+	b = appendHashField(b, e.PrevHash)
+	b = appendHashBytes(b, e.Data)
+	sum := sha256.Sum256(b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
+}
+
+// appendHashField appends one field of the hash framing: its length (8 bytes, big
+// endian), then its bytes.
+func appendHashField(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendHashBytes(b, s []byte) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // Pending is an event a command wants to append, before the store gives it an envelope.

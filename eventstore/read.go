@@ -2,7 +2,6 @@ package eventstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -36,7 +35,7 @@ func (e *MalformedError) Unwrap() []error { return []error{ErrMalformed, e.Err} 
 // (for verification); otherwise old schemas are upcast.
 func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Time, raw bool) (Commit, error) {
 	var w wireCommit
-	if err := json.Unmarshal(data, &w); err != nil {
+	if err := decodeWire(data, &w); err != nil {
 		return Commit{Seq: seq, Subject: subject}, &MalformedError{Seq: seq, Subject: subject, Err: err}
 	}
 	if len(w.Events) == 0 {
@@ -199,7 +198,12 @@ func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error)
 		}
 	}()
 	last := from - 1
-	if info, err := cons.Info(ctx); err == nil && info.NumPending == 0 {
+	// An unfiltered read ends at until: the stream denies deletes, so every sequence up to
+	// it exists. A filtered read may have nothing more to deliver before until; it relies
+	// on the server's pending count (which an ordered consumer reset after a failover can
+	// understate, so unfiltered reads never use it).
+	filtered := len(ro.Subjects) > 0
+	if info, err := cons.Info(ctx); filtered && err == nil && info.NumPending == 0 {
 		return last, nil
 	}
 	for last < until {
@@ -224,7 +228,7 @@ func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error)
 			if errors.As(derr, &me) && ro.OnMalformed != nil {
 				ro.OnMalformed(me)
 				last = seq
-				if md.NumPending == 0 {
+				if filtered && md.NumPending == 0 {
 					break
 				}
 				continue
@@ -238,7 +242,7 @@ func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error)
 			return last, err
 		}
 		last = seq
-		if md.NumPending == 0 {
+		if filtered && md.NumPending == 0 {
 			break
 		}
 	}

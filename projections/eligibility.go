@@ -25,6 +25,8 @@ type evalResult struct {
 	lastSeq  uint64
 	lastAt   time.Time
 	unitName string
+	// integrity is what flagIntegrity found (integrity.go).
+	integrity IntegrityView
 }
 
 // Eligibility answers whether a nomination is eligible at a moment (the zero Bound: now),
@@ -54,6 +56,7 @@ func (m *Model) eligibilityView(id string, b Bound, r *evalResult) EligibilityVi
 		Reasons:           make([]ReasonView, 0, len(r.el.Reasons)),
 		Criteria:          criteriaViews(r.def, r.el),
 		DefinitionVersion: r.def.Version,
+		Integrity:         r.integrity,
 	}
 	if !b.Time.IsZero() {
 		v.AsOf = b.Time.UTC()
@@ -89,7 +92,11 @@ func nonNil(s []string) []string {
 
 // evalAt folds a nomination and the evidence about its unit up to the bound, and
 // evaluates the campaign's rules in force then. The caller holds the read lock.
-func (m *Model) evalAt(id string, b Bound) (*evalResult, error) {
+func (m *Model) evalAt(id string, b Bound) (*evalResult, error) { return m.evalAtWith(id, b, nil) }
+
+// evalAtWith is evalAt sharing the campaign and unit folds of one bound through cache
+// (nil: none); see evalcache.go.
+func (m *Model) evalAtWith(id string, b Bound, cache *evalCache) (*evalResult, error) {
 	r := &evalResult{}
 	note := func(e *Entry) {
 		if e.Rec.Seq > r.lastSeq {
@@ -121,14 +128,15 @@ func (m *Model) evalAt(id string, b Bound) (*evalResult, error) {
 		}
 		r.nom = n
 	}
-	camp := m.campaignAt(r.nom.Campaign(), b, note)
+	camp := m.campaignAtCached(r.nom.Campaign(), b, note, cache)
 	if camp == nil {
 		return nil, fmt.Errorf("%w: campaign %s of nomination %s", ErrNotFound, r.nom.Campaign(), id)
 	}
 	r.camp = camp
 	r.def = camp.Definition()
-	r.facts, r.plan = m.unitEvidence(r.nom.Unit(), r.nom.Campaign(), b, note)
+	r.facts, r.plan = m.unitEvidenceCached(r.nom.Unit(), r.nom.Campaign(), b, note, cache)
 	r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
+	m.flagIntegrity(id, r, b)
 	if u := m.units[r.nom.Unit()]; u != nil {
 		r.unitName = u.Name()
 	}

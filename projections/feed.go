@@ -29,10 +29,11 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	sub, err := st.Tail(ctx, m.Applied()+1, m.ApplyFeed, func(me *eventstore.MalformedError) {
+	onMalformed := func(me *eventstore.MalformedError) {
 		log.Warn("malformed commit skipped", "seq", me.Seq, "subject", me.Subject, "err", me.Err)
 		m.NoteMalformed(me)
-	})
+	}
+	sub, err := st.TailRaw(ctx, m.Applied()+1, func(rc eventstore.RawCommit) { m.applyFeedRaw(st, rc, onMalformed) })
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +72,23 @@ func WaitCaughtUp(ctx context.Context, st *eventstore.Store, m *Model, timeout t
 // consumer, decoding payloads on all cores, and calls progress (if given) every 10,000
 // commits with the sequence reached.
 func Rebuild(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
+	var m *Model
+	var err error
+	if ro.UntilTime.IsZero() {
+		// The envelopes too are decoded on every core (pipeline.go).
+		m, err = rebuildRaw(ctx, st, ro, progress)
+	} else {
+		m, err = rebuildRead(ctx, st, ro, progress)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rebuild: %w", err)
+	}
+	return m, nil
+}
+
+// rebuildRead is Rebuild through Read, which decodes the envelopes on the reading
+// goroutine (and can stop at a recorded time).
+func rebuildRead(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
 	m := NewModel()
 	ro.OnMalformed = m.NoteMalformed
 	in := make(chan eventstore.Commit, 4096)
@@ -90,8 +108,5 @@ func Rebuild(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOption
 	})
 	close(in)
 	<-done
-	if err != nil {
-		return nil, fmt.Errorf("rebuild: %w", err)
-	}
-	return m, nil
+	return m, err
 }

@@ -125,6 +125,7 @@ func (m *Model) nominationView(id string) (NominationView, error) {
 		ID: id, Campaign: n.Campaign(), Unit: n.Unit(), UnitName: r.unitName, UnitHistory: n.UnitHistory(),
 		Nominee: n.Nominee(), State: string(n.State()), Version: m.aggs[eventstore.Ref{Kind: domain.KindNomination, ID: id}].Version.Seq,
 		Documents: []DocumentView{}, Criteria: criteriaViews(r.def, r.el), Eligible: r.el.Eligible, Award: n.AwardID(),
+		Integrity: r.integrity,
 	}
 	v.Seq = v.Version
 	if len(ents) > 0 {

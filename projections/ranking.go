@@ -47,18 +47,19 @@ func (m *Model) ranking(campaign string, b Bound) (RankingView, error) {
 	}
 	def := camp.Definition()
 	cands := map[domain.NomineeKind][]domain.Candidate{}
-	for _, id := range m.byCamp[campaign] {
-		r, err := m.evalAt(id, b)
-		if err != nil {
+	// Every nomination evaluated at the bound, on every core (evalcache.go), then taken
+	// in order.
+	for _, r := range m.evalAll(m.byCamp[campaign], b) {
+		if !r.found {
 			continue // opened after the bound
 		}
 		if r.lastSeq > lastSeq {
 			lastSeq, lastAt = r.lastSeq, r.lastAt
 		}
-		if !r.el.Eligible {
+		if !r.eligible {
 			continue
 		}
-		cands[r.nom.Nominee().Kind] = append(cands[r.nom.Nominee().Kind], candidate(r))
+		cands[r.kind] = append(cands[r.kind], r.cand)
 	}
 	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys}
 	if !b.Time.IsZero() {

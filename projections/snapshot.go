@@ -9,9 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"thidua/eventstore"
@@ -42,8 +40,12 @@ type snapCommit struct {
 // ErrSnapshotMismatch is returned (wrapped) when a snapshot does not belong to the stream.
 var ErrSnapshotMismatch = errors.New("snapshot does not match the stream")
 
-// WriteSnapshot writes every commit the feed has applied (up to the checkpoint) to w.
-func (m *Model) WriteSnapshot(w io.Writer) (uint64, error) {
+// WriteSnapshot writes every commit the feed has applied (up to the checkpoint) to w, in
+// the v2 format (snapcodec.go).
+func (m *Model) WriteSnapshot(w io.Writer) (uint64, error) { return m.writeSnapshotV2(w) }
+
+// writeSnapshotV1 writes the v1 (gob) format, which ReadSnapshot still reads.
+func (m *Model) writeSnapshotV1(w io.Writer) (uint64, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	commits := m.commitsUpTo(m.applied)
@@ -82,7 +84,7 @@ func (m *Model) commitsUpTo(applied uint64) []snapCommit {
 				bySeq[e.Rec.Seq] = c
 			}
 			c.Events = append(c.Events, eventstore.Event{
-				ID: e.Rec.ID, Type: e.Rec.Type, Schema: e.schema, Aggregate: e.Aggregate,
+				ID: e.Rec.ID, Type: e.Rec.Type, Schema: int(e.schema), Aggregate: e.Aggregate,
 				Actor:      eventstore.Actor{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role)},
 				OccurredAt: e.OccurredAt, RecordedAt: e.Rec.At, PrevHash: e.prevHash, Hash: e.Hash, Data: e.Raw,
 				CausationID: e.causation, CorrelationID: e.correlation,
@@ -99,7 +101,12 @@ func (m *Model) commitsUpTo(applied uint64) []snapCommit {
 
 // ReadSnapshot builds a model from a snapshot, decoding payloads on all cores.
 func ReadSnapshot(r io.Reader) (*Model, snapHeader, error) {
-	dec := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	br := bufio.NewReaderSize(r, 1<<20)
+	if magic, err := br.Peek(len(snapshotMagicV2)); err == nil && string(magic) == snapshotMagicV2 {
+		_, _ = br.Discard(len(snapshotMagicV2))
+		return readSnapshotV2(br)
+	}
+	dec := gob.NewDecoder(br)
 	var h snapHeader
 	if err := dec.Decode(&h); err != nil {
 		return nil, h, fmt.Errorf("snapshot header: %w", err)
@@ -137,44 +144,11 @@ func ReadSnapshot(r io.Reader) (*Model, snapHeader, error) {
 
 // pipelineApply decodes commits' payloads on several goroutines and applies them in order.
 func pipelineApply(m *Model, in <-chan eventstore.Commit) {
-	type job struct {
-		c    eventstore.Commit
-		pre  []decoded
-		done chan struct{}
+	p := newPipeline(m, func(it *pipeItem) { it.pre = predecode(it.c) })
+	for c := range in {
+		p.add(pipeItem{c: c})
 	}
-	workers := runtime.GOMAXPROCS(0)
-	jobs := make(chan *job, 4096)
-	ordered := make(chan *job, 4096)
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				j.pre = predecode(j.c)
-				close(j.done)
-			}
-		}()
-	}
-	go func() {
-		for c := range in {
-			j := &job{c: c, done: make(chan struct{})}
-			jobs <- j
-			ordered <- j
-		}
-		close(jobs)
-		close(ordered)
-	}()
-	for j := range ordered {
-		<-j.done
-		m.mu.Lock()
-		m.applyDecoded(j.c, j.pre)
-		if j.c.Seq > m.applied {
-			m.applied = j.c.Seq
-		}
-		m.mu.Unlock()
-	}
-	wg.Wait()
+	p.close()
 }
 
 // SnapshotPath is where a data directory keeps its projections snapshot.

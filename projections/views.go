@@ -131,6 +131,8 @@ type NominationView struct {
 	OpenedBy    string                   `json:"opened_by"`
 	SubmittedBy string                   `json:"submitted_by,omitempty"`
 	Seq         uint64                   `json:"seq"`
+	// Integrity says whether the events the nomination relies on verify (integrity.go).
+	Integrity IntegrityView `json:"integrity"`
 }
 
 // ReasonView is one reason a nomination is not eligible.
@@ -154,6 +156,8 @@ type EligibilityView struct {
 	Criteria   map[string]CriterionView `json:"criteria"`
 	// DefinitionVersion is the version of the campaign definition the rules came from.
 	DefinitionVersion int `json:"definition_version"`
+	// Integrity says whether the events the answer relies on verify (integrity.go).
+	Integrity IntegrityView `json:"integrity"`
 }
 
 // RankEntryView is one place in a ranking.

@@ -170,6 +170,8 @@ func TestWorkflowCommandsSurviveLeaderFailover(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
+	lastSeq, _ := a.Store.LastSeq(a.Ctx)
+	t.Logf("read %d events; stream last sequence %d", len(seen), lastSeq)
 	for _, ack := range acks {
 		for _, id := range ack.events {
 			assert.Equal(t, 1, seen[id], "event %s of %s", id, ack.key)
@@ -197,12 +199,22 @@ func TestWorkflowCommandsSurviveLeaderFailover(t *testing.T) {
 	caughtUp(t, a, b)
 	rebuilt, err := projections.Rebuild(a.Ctx, a.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
-	units := func(m *projections.Model) string {
-		j, _ := json.Marshal(m.Units("", ""))
-		return string(j)
+	units := func(m *projections.Model) []string {
+		var out []string
+		for _, u := range m.Units("", "") {
+			j, _ := json.Marshal(u)
+			out = append(out, string(j))
+		}
+		return out
 	}
-	assert.Equal(t, units(rebuilt), units(a.Model))
-	assert.Equal(t, units(rebuilt), units(b.Model))
+	want := units(rebuilt)
+	for name, m := range map[string]*projections.Model{"a": a.Model, "b": b.Model} {
+		got := units(m)
+		require.Len(t, got, len(want), "engine %s", name)
+		for i := range want {
+			require.Equal(t, want[i], got[i], "engine %s", name)
+		}
+	}
 	assert.Equal(t, rankingJSON(t, rebuilt), rankingJSON(t, a.Model))
 	assert.Equal(t, rankingJSON(t, rebuilt), rankingJSON(t, b.Model))
 }

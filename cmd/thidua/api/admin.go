@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -26,15 +25,10 @@ func (h *handler) me(w http.ResponseWriter, _ *http.Request, p workflows.Princip
 	return nil
 }
 
-// userView finds a user by id, or by name (a replayed creation reports no id).
-func (h *handler) userView(id, name string) (projections.UserView, bool) {
+// userView finds a user by id (a replayed creation reports the id of the user it created).
+func (h *handler) userView(id string) (projections.UserView, bool) {
 	for _, u := range h.model().Users() {
 		if u.ID == id {
-			return u, true
-		}
-	}
-	for _, u := range h.model().Users() {
-		if name != "" && u.Name == strings.TrimSpace(name) {
 			return u, true
 		}
 	}
@@ -64,7 +58,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows
 		return err
 	}
 	h.committed(w, r, res)
-	u, ok := h.userView(res.ID, in.Name)
+	u, ok := h.userView(res.ID)
 	if !ok {
 		u = projections.UserView{ID: res.ID, Name: in.Name, Role: in.Role, Unit: in.Unit}
 	}
@@ -98,7 +92,7 @@ func (h *handler) disableUser(w http.ResponseWriter, r *http.Request, p workflow
 		return err
 	}
 	h.committed(w, r, res)
-	u, ok := h.userView(id, "")
+	u, ok := h.userView(id)
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}
@@ -228,39 +222,11 @@ func (h *handler) reorganise(w http.ResponseWriter, r *http.Request, p workflows
 	if err != nil {
 		return err
 	}
-	id := res.ID
-	if res.Duplicate || id == in.Successor {
-		id = h.reorganisationID(in.Successor, res.Events, id)
-	}
 	writeJSON(w, http.StatusCreated, reorganisationOut{
-		ID: id, Kind: in.Kind, Sources: in.Sources, Successor: in.Successor, Effective: in.Effective,
+		ID: res.ID, Kind: in.Kind, Sources: in.Sources, Successor: in.Successor, Effective: in.Effective,
 		Decision: strings.TrimSpace(in.Decision), SuccessorUnit: succ, Events: events(res.Events),
 	})
 	return nil
-}
-
-// reorganisationID finds the id of the merger that appended one of ids on the successor
-// (a replayed command reports the successor's id instead).
-func (h *handler) reorganisationID(successor string, ids []string, fallback string) string {
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	evs, err := h.model().UnitEvents(successor, false, projections.Bound{}, 0)
-	if err != nil {
-		return fallback
-	}
-	for i := len(evs) - 1; i >= 0; i-- {
-		if want[evs[i].ID] && evs[i].Type == "unit.absorbed" {
-			var d struct {
-				Reorganisation string `json:"reorganisation"`
-			}
-			if json.Unmarshal(evs[i].Data, &d) == nil && d.Reorganisation != "" {
-				return d.Reorganisation
-			}
-		}
-	}
-	return fallback
 }
 
 // listCampaigns: GET /campaigns.
@@ -291,6 +257,12 @@ func (h *handler) launchCampaign(w http.ResponseWriter, r *http.Request, p workf
 	}
 	def, err := domain.ParseDefinition(body)
 	if err != nil {
+		return err
+	}
+	if err := parseDate("starts", def.Starts); err != nil {
+		return err
+	}
+	if err := parseDate("ends", def.Ends); err != nil {
 		return err
 	}
 	o, err := options(r, fingerprint(r, body))

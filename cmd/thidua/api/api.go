@@ -6,6 +6,14 @@
 // caller, call one method of workflows.Service (commands) or projections.Model (queries),
 // and render the result. Commands apply their commit to the read model before they return,
 // so the resource rendered after a command already shows it (read-your-writes).
+//
+// Hostile input is refused before it costs anything: ids that could change a NATS subject
+// (400), text that is not valid Unicode or carries control characters (400), dates outside
+// 2000–2099 (400), deep or oversized bodies (400, 413), bodies that drip in too slowly
+// (408). A client that keeps failing authentication is refused with 429 and Retry-After
+// (WithAuthFailureLimit), and mutating calls beyond a bound in flight wait briefly and are
+// then refused with 503 "overloaded" and Retry-After (WithMaxInFlight), so a burst cannot
+// grow memory without limit. NewServer adds the connection-level timeouts.
 package api
 
 import (
@@ -36,11 +44,17 @@ const Prefix = "/api/v1"
 type Option func(*config)
 
 type config struct {
-	log       *slog.Logger
-	maxBody   int64
-	maxUpload int64
-	ready     func(context.Context) error
-	registry  *prometheus.Registry
+	log          *slog.Logger
+	maxBody      int64
+	maxUpload    int64
+	ready        func(context.Context) error
+	registry     *prometheus.Registry
+	maxInFlight  int
+	inFlightWait time.Duration
+	authFailures int
+	authWindow   time.Duration
+	bodyTimeout  time.Duration
+	now          func() time.Time
 }
 
 // WithLogger sets the logger of requests and server errors.
@@ -67,11 +81,14 @@ type handler struct {
 	cfg     config
 	mux     *http.ServeMux
 	metrics *metrics
+	// gate bounds the mutating requests in flight; authLimit the failed authentications per client.
+	gate      *gate
+	authLimit *authLimiter
 }
 
 // New returns the HTTP handler of the API, serving svc's commands and its model's queries.
 func New(svc *workflows.Service, opts ...Option) http.Handler {
-	cfg := config{log: slog.Default(), maxBody: DefaultMaxBody}
+	cfg := config{log: slog.Default(), maxBody: DefaultMaxBody, bodyTimeout: DefaultBodyTimeout, now: time.Now}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -86,6 +103,8 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	}
 	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux()}
 	h.metrics = newMetrics(cfg.registry)
+	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
+	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
 	for _, rt := range h.table() {
 		h.handle(rt)
 	}
@@ -186,10 +205,12 @@ func (h *handler) table() []route {
 	}
 }
 
-// handle registers one route with its checks: path ids first (400), then the token (401),
-// then the role (403), then the handler.
+// handle registers one route with its checks: path ids first (400), then the client's
+// authentication failures (429), the token (401) and the role (403), then, for a mutating
+// call, a slot among the commands in flight (503 overloaded), then the handler.
 func (h *handler) handle(rt route) {
 	wildcards := wildcardNames(rt.path)
+	mutating := rt.method != http.MethodGet && rt.method != http.MethodHead
 	h.mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
 		for _, name := range wildcards {
 			v := r.PathValue(name)
@@ -206,8 +227,17 @@ func (h *handler) handle(rt route) {
 		}
 		var p workflows.Principal
 		if rt.access != public {
+			client := clientKey(r)
+			if wait, limited := h.authLimit.blocked(client, h.cfg.now()); limited {
+				h.fail(w, r, errTooManyFailures(wait))
+				return
+			}
 			var err error
 			if p, err = h.authenticate(r); err != nil {
+				if r.Header.Get("Authorization") != "" {
+					// Only presented credentials count: a missing token is no guess.
+					h.authLimit.failed(client, h.cfg.now())
+				}
 				h.fail(w, r, err)
 				return
 			}
@@ -215,6 +245,14 @@ func (h *handler) handle(rt route) {
 				h.fail(w, r, forbiddenf("role %q may not call %s %s", p.Role, rt.method, rt.path))
 				return
 			}
+		}
+		if mutating {
+			release, err := h.gate.acquire(r.Context())
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			defer release()
 		}
 		if err := rt.fn(w, r, p); err != nil {
 			h.fail(w, r, err)

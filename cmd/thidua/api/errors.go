@@ -25,6 +25,8 @@ type errorBody struct {
 type apiError struct {
 	status int
 	body   errorBody
+	// retryAfter, when positive, is sent as Retry-After (seconds).
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.body.Code + ": " + e.body.Message }
@@ -152,6 +154,14 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.metrics.conflicts.WithLabelValues(body.Code).Inc()
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="thidua"`)
+	}
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae) && ae.retryAfter > 0:
+		setRetryAfter(w, ae.retryAfter)
+	case status == http.StatusServiceUnavailable:
+		// The store is unavailable or slow: a retry with the same Idempotency-Key is safe.
+		setRetryAfter(w, 1)
 	}
 	writeError(w, status, body)
 }

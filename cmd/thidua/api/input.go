@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"thidua/eventstore"
@@ -50,22 +52,60 @@ func validSHA(what, s string) error {
 	return nil
 }
 
-// parseDate checks a calendar date written YYYY-MM-DD.
+// The range of dates and times the API accepts: a date of year 1 or 9999 is a typing
+// error or a probe, never a council meeting, a merger or a deadline.
+var (
+	earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// inRange reports whether t lies within the accepted range.
+func inRange(t time.Time) bool { return !t.Before(earliest) && t.Before(latest) }
+
+// parseDate checks a calendar date written YYYY-MM-DD, from 2000 to 2099.
 func parseDate(field, s string) error {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil || t.Format(time.DateOnly) != s {
 		return badRequest("invalid_date", "%s: %q is not a date written YYYY-MM-DD", field, s)
 	}
+	if !inRange(t) {
+		return badRequest("invalid_date", "%s: %s is out of range (years 2000 to 2099)", field, s)
+	}
 	return nil
 }
 
-// parseTime parses an RFC 3339 timestamp with its offset.
+// parseTime parses an RFC 3339 timestamp with its offset, from 2000 to 2099.
 func parseTime(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, badRequest("invalid_time", "%s: %q is not an RFC 3339 time (e.g. 2025-06-30T17:00:00+07:00)", field, s)
 	}
+	if !inRange(t) {
+		return time.Time{}, badRequest("invalid_time", "%s: %s is out of range (years 2000 to 2099)", field, s)
+	}
 	return t, nil
+}
+
+// checkText refuses text that cannot be shown or stored faithfully: invalid UTF-8, the
+// replacement character U+FFFD (what a decoder makes of invalid bytes or of a lone
+// surrogate escape such as \ud800), control characters other than tab, line feed and
+// carriage return, and the bidirectional overrides that make a name display as another.
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return badRequest("invalid_text", "%s: not valid UTF-8", field)
+	}
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return badRequest("invalid_text", "%s: contains U+FFFD: the text was not valid Unicode (invalid bytes or a lone surrogate)", field)
+		case r == '\t' || r == '\n' || r == '\r':
+		case unicode.IsControl(r):
+			return badRequest("invalid_text", "%s: contains the control character %U", field, r)
+		case (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069):
+			return badRequest("invalid_text", "%s: contains the bidirectional control %U", field, r)
+		}
+	}
+	return nil
 }
 
 // readBody reads a JSON request body within the size limit and checks it: valid UTF-8, one
@@ -78,12 +118,19 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, allowEmpty bo
 			return nil, &apiError{status: http.StatusUnsupportedMediaType, body: errorBody{Code: "unsupported_media_type", Message: fmt.Sprintf("Content-Type %q: the body must be application/json", ct)}}
 		}
 	}
+	if h.cfg.bodyTimeout > 0 {
+		// A slow drip must not hold a command slot for the server's whole ReadTimeout.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.cfg.bodyTimeout))
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge("the request body is larger than %d bytes", h.cfg.maxBody)
+		}
+		if isTimeout(err) {
+			return nil, requestTimeout()
 		}
 		return nil, badRequest("invalid_body", "reading the body: %v", err)
 	}
@@ -99,8 +146,20 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, allowEmpty bo
 	return body, nil
 }
 
+// isTimeout reports whether a read failed on a deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// requestTimeout is the answer to a body that did not arrive in time.
+func requestTimeout() error {
+	return &apiError{status: http.StatusRequestTimeout, body: errorBody{Code: "request_timeout", Message: "the request body did not arrive in time"}}
+}
+
 // checkJSON walks a JSON document token by token: one value, an object, valid UTF-8,
-// nesting at most MaxJSONDepth, no key twice in an object.
+// nesting at most MaxJSONDepth, no key twice in an object, every string (key or value)
+// acceptable text (checkText).
 func checkJSON(body []byte) error {
 	if !utf8.Valid(body) {
 		return badRequest("invalid_json", "the body is not valid UTF-8")
@@ -116,6 +175,7 @@ func checkJSON(body []byte) error {
 		expect bool // in an object: the next string token is a key
 	}
 	var stack []*frame
+	field := "" // the key of the value being read, for messages
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -150,6 +210,18 @@ func checkJSON(body []byte) error {
 			}
 			continue
 		}
+		if str, ok := tok.(string); ok {
+			name := field
+			if top != nil && top.object && top.expect {
+				name = "a key"
+			}
+			if name == "" {
+				name = "a string"
+			}
+			if err := checkText(name, str); err != nil {
+				return err
+			}
+		}
 		if top != nil && top.object {
 			if top.expect {
 				k, _ := tok.(string)
@@ -158,6 +230,7 @@ func checkJSON(body []byte) error {
 				}
 				top.keys[k] = true
 				top.expect = false
+				field = k
 			} else {
 				top.expect = true
 			}
@@ -198,12 +271,16 @@ func fingerprint(r *http.Request, body []byte) string {
 	return hex.EncodeToString(sum.Sum(nil))
 }
 
+// MaxIdempotencyKey is the longest Idempotency-Key accepted. The store keeps the key with
+// the user's id and the request's fingerprint in at most 256 bytes.
+const MaxIdempotencyKey = 128
+
 // options reads Idempotency-Key and If-Match into the command options.
 func options(r *http.Request, fp string) (workflows.Options, error) {
 	var o workflows.Options
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		if len(key) > 200 {
-			return o, badRequest("invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
+		if len(key) > MaxIdempotencyKey {
+			return o, badRequest("invalid_idempotency_key", "Idempotency-Key is longer than %d characters", MaxIdempotencyKey)
 		}
 		for i := 0; i < len(key); i++ {
 			if key[i] <= ' ' || key[i] > '~' || key[i] == '|' {
@@ -298,6 +375,9 @@ func (h *handler) readUpload(w http.ResponseWriter, r *http.Request, fields ...s
 				return nil, badRequest("invalid_multipart", "only one part \"file\" is allowed")
 			}
 			gotFile = true
+			if err := checkText("file name", part.FileName()); err != nil {
+				return nil, err
+			}
 			data, err := io.ReadAll(io.LimitReader(part, h.cfg.maxUpload+1))
 			if err != nil {
 				return nil, multipartError(err, h.cfg.maxUpload)
@@ -319,6 +399,9 @@ func (h *handler) readUpload(w http.ResponseWriter, r *http.Request, fields ...s
 			if len(v) > maxFieldSize || !utf8.Valid(v) {
 				return nil, badRequest("invalid_multipart", "field %q is too long or not UTF-8", name)
 			}
+			if err := checkText(name, string(v)); err != nil {
+				return nil, err
+			}
 			up.fields[name] = string(v)
 		default:
 			return nil, badRequest("unknown_field", "unknown form field %q (expected %s and file)", name, strings.Join(fields, ", "))
@@ -339,6 +422,9 @@ func multipartError(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return tooLarge("the upload is larger than %d bytes", limit)
+	}
+	if isTimeout(err) {
+		return requestTimeout()
 	}
 	return badRequest("invalid_multipart", "%v", err)
 }

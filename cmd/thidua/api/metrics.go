@@ -22,7 +22,12 @@ type metrics struct {
 	events    prometheus.Counter
 	conflicts *prometheus.CounterVec
 	replays   prometheus.Counter
-	serve     http.Handler
+	// inflight counts the mutating requests holding a slot; overloaded those refused for
+	// want of one; authFailures the failed authentications that were counted per client.
+	inflight     prometheus.Gauge
+	overloaded   prometheus.Counter
+	authFailures prometheus.Counter
+	serve        http.Handler
 }
 
 // newMetrics registers the API's collectors in reg (a new registry with the Go and process
@@ -58,6 +63,18 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	m.replays = register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: "thidua", Subsystem: "api", Name: "idempotent_replays_total",
 		Help: "Commands answered from an earlier request with the same Idempotency-Key.",
+	}))
+	m.inflight = register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "thidua", Subsystem: "api", Name: "inflight_commands",
+		Help: "Mutating requests being served (bounded by the in-flight limit).",
+	}))
+	m.overloaded = register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "thidua", Subsystem: "api", Name: "overloaded_total",
+		Help: "Mutating requests refused with 503 overloaded because no slot freed up in time.",
+	}))
+	m.authFailures = register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "thidua", Subsystem: "api", Name: "auth_failures_total",
+		Help: "Requests that presented credentials that did not authenticate.",
 	}))
 	m.serve = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m

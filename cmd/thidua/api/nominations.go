@@ -478,14 +478,7 @@ func (h *handler) grantAward(w http.ResponseWriter, r *http.Request, p workflows
 		return err
 	}
 	h.committed(w, r, res)
-	award := res.ID
-	if res.Duplicate || award == campaign {
-		// A replayed grant reports the campaign's id: the nomination knows its award.
-		if n, err := h.model().Nomination(in.Nomination); err == nil && n.Award != "" {
-			award = n.Award
-		}
-	}
-	a, err := h.model().Award(award)
+	a, err := h.model().Award(res.ID)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -103,45 +104,19 @@ func (h *handler) getDocument(w http.ResponseWriter, r *http.Request, p workflow
 	return nil
 }
 
-// clerkMaySee reports whether a document is referred to by an event of one of the clerk's
-// unit's nominations, or of the unit's own history (plans, facts, inherited ones included).
+// clerkMaySee reports whether a document belongs to the clerk's unit: a plan of the unit
+// or of a unit it absorbed, or a dossier document of a nomination the unit holds or held
+// (Model.DocumentUnits, an index kept as events are applied).
 func (h *handler) clerkMaySee(p workflows.Principal, sha string) bool {
-	m := h.model()
-	needle := []byte(sha)
-	if evs, err := m.UnitEvents(p.Unit, true, projections.Bound{}, 0); err == nil {
-		for _, e := range evs {
-			if bytes.Contains(e.Data, needle) {
-				return true
-			}
-		}
+	owners := h.model().DocumentUnits(sha)
+	if len(owners) == 0 {
+		return false
 	}
-	for _, c := range m.Campaigns() {
-		f := projections.NominationFilter{Units: map[string]bool{p.Unit: true}, Limit: 500}
-		for {
-			list, next, err := m.Nominations(c.ID, f)
-			if err != nil {
-				break
-			}
-			for _, n := range list {
-				for _, d := range n.Documents {
-					if d.SHA256 == sha {
-						return true
-					}
-				}
-				evs, err := m.NominationEvents(n.ID, projections.Bound{})
-				if err != nil {
-					continue
-				}
-				for _, e := range evs {
-					if bytes.Contains(e.Data, needle) {
-						return true
-					}
-				}
-			}
-			if next == "" {
-				break
-			}
-			f.Cursor = next
+	var lineage []string
+	h.model().Read(func(st *projections.State) { lineage = st.Lineage(p.Unit) })
+	for _, u := range owners {
+		if slices.Contains(lineage, u) {
+			return true
 		}
 	}
 	return false

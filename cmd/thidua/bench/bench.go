@@ -1,9 +1,45 @@
-// Package bench measures thidua against raw JetStream in the same run (placeholder).
+// Package bench measures thidua against raw JetStream in the same run ("thidua bench").
+//
+// It generates a synthetic, nation-sized province deterministically (Generate: at scale
+// 1, 20,000 units and 100,000 nominations, about 1,000,000 events, from a fixed seed),
+// bulk-loads its history into an embedded store, and then measures, on that store and
+// with the server syncing every write (the product's default durability):
+//
+//  1. commands through the workflow layer against raw sequence-checked appends, with
+//     one writer and with eight;
+//  2. the same commands through the HTTP API with eight clients, with latencies;
+//  3. a full projection rebuild against one raw ordered consumer reading the stream;
+//  4. live eligibility and ranking queries;
+//  5. as-of eligibility and ranking queries at a past moment;
+//  6. start-up to ready from the snapshot and the tail, against a full rebuild;
+//  7. the process's peak resident memory.
+//
+// Each figure is printed with its ratio to the baseline and its target, and written as a
+// JSON list to Config.Out.
 package bench
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"thidua/cmd/thidua/api"
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
 )
 
 // Config sets the size and the output of a run.
@@ -16,5 +52,549 @@ type Config struct {
 	Dir string
 }
 
+// Sizes of the measured runs (independent of the scale: they measure rates, not volume).
+const (
+	benchUnits    = 240  // units whose nominations the measured commands drive
+	slices        = 4    // raw and measured runs alternate in this many slices
+	writers       = 8    // concurrent writers and HTTP clients
+	singleOps     = 2000 // commands (and raw appends) of the one-writer runs
+	perWriterOps  = 400  // per writer, in the eight-writer runs
+	perClientOps  = 400  // per HTTP client
+	liveSamples   = 5000 // live eligibility queries
+	asOfSamples   = 2000 // as-of eligibility queries
+	loadSamples   = 100  // raw loads of one aggregate's history
+	rankSamples   = 3    // ranking computations (each over the whole campaign)
+	cachedRanking = 200  // cached live ranking queries
+	loadWorkers   = 16   // concurrent writers of the bulk load
+	campaignID    = domain.BuiltinCampaignID
+)
+
 // Run runs every benchmark and prints a table to w.
-func Run(ctx context.Context, cfg Config, w io.Writer) error { return nil }
+func Run(ctx context.Context, cfg Config, w io.Writer) error {
+	if cfg.Scale <= 0 {
+		return errors.New("bench: --scale must be positive")
+	}
+	if w == nil {
+		w = os.Stdout
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "thidua-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	} else {
+		dir = filepath.Join(dir, fmt.Sprintf("bench-%d", time.Now().UnixNano()))
+		defer os.RemoveAll(dir)
+	}
+	b := &runner{cfg: cfg, dir: filepath.Join(dir, "data"), out: w, rep: &report{},
+		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if err := b.run(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	b.rep.print(w)
+	if cfg.Out != "" {
+		if err := b.rep.write(cfg.Out); err != nil {
+			return fmt.Errorf("bench: writing %s: %w", cfg.Out, err)
+		}
+		fmt.Fprintf(w, "\nresults written to %s\n", cfg.Out)
+	}
+	return nil
+}
+
+// runner holds the state of one run.
+type runner struct {
+	cfg   Config
+	dir   string
+	out   io.Writer
+	rep   *report
+	log   *slog.Logger
+	wl    *Workload
+	clock *simClock
+	ls    loadStats
+}
+
+func (b *runner) logf(format string, args ...any) {
+	fmt.Fprintf(b.out, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// open opens the embedded store on the run's data directory.
+func (b *runner) open(ctx context.Context, syncAlways bool) (*eventstore.Store, error) {
+	return eventstore.Open(ctx, eventstore.WithDataDir(b.dir), eventstore.WithSyncAlways(syncAlways),
+		eventstore.WithRegistry(workflows.EventRegistry()), eventstore.WithClock(b.clock.Now), eventstore.WithLogger(b.log))
+}
+
+func (b *runner) run(ctx context.Context) error {
+	t0 := time.Now()
+	b.wl = Generate(Seed, b.cfg.Scale, benchUnits)
+	commits, events := b.wl.Counts()
+	b.clock = &simClock{start: b.wl.Start, step: b.wl.Step}
+	b.logf("workload: scale %g, seed %d: %d units, %d nominations, %d commits, %d events (generated in %s)",
+		b.cfg.Scale, Seed, len(b.wl.Units), len(b.wl.Nominations), commits, events, time.Since(t0).Round(time.Millisecond))
+
+	// The bulk load: the server does not fsync each write (it syncs every two minutes, as
+	// nats-server does by default), for the load only. Every measured figure below runs on
+	// a server that syncs every write, the product's default.
+	st, err := b.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	if err := b.bootstrap(ctx, st); err != nil {
+		st.Close()
+		return err
+	}
+	b.logf("bulk load: %d workers, fsync relaxed for the load only ...", loadWorkers)
+	b.ls, err = load(ctx, st, b.wl, b.clock, loadWorkers, func(done, total int) {
+		b.logf("  %d of %d commits", done, total)
+	})
+	st.Close()
+	if err != nil {
+		return err
+	}
+	b.rep.add("bulk load (fsync relaxed, 16 writers; not a target)", float64(b.ls.events)/b.ls.took.Seconds(), "events/s", math.NaN(), "", "", nil,
+		fmt.Sprintf("%d events in %d commits in %s; loading bypasses the workflow layer and the server syncs every 2 min during the load only",
+			b.ls.events, b.ls.commits, b.ls.took.Round(time.Millisecond)))
+	b.logf("bulk load: %d events, %d commits in %s", b.ls.events, b.ls.commits, b.ls.took.Round(time.Millisecond))
+
+	// Everything from here on: the server syncs every write.
+	t1 := time.Now()
+	st, err = b.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer func() { st.Close() }()
+	_, rssStore := memStatus()
+	b.logf("store reopened with sync-always in %s (RSS %.0f MiB)", time.Since(t1).Round(time.Millisecond), rssStore)
+
+	// 3. Rebuild against one raw ordered consumer.
+	raw, err := rawRead(ctx, st)
+	if err != nil {
+		return err
+	}
+	b.logf("raw ordered consumer: %d messages, %.0f MiB in %s", raw.msgs, float64(raw.bytes)/(1<<20), raw.took.Round(time.Millisecond))
+	runtime.GC()
+	t2 := time.Now()
+	model, err := projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
+	if err != nil {
+		return err
+	}
+	rebuildTook := time.Since(t2)
+	stats := model.Stats()
+	b.logf("rebuild: %d events, %d commits in %s", stats.Events, stats.Commits, rebuildTook.Round(time.Millisecond))
+	b.rep.add("projection rebuild (projections.Rebuild)", float64(stats.Events)/rebuildTook.Seconds(), "events/s",
+		float64(stats.Events)/raw.took.Seconds(), "one raw ordered consumer, no decode", "≥ 0.60 × baseline",
+		func(_, r float64) bool { return r >= 0.60 },
+		fmt.Sprintf("%d events in %d messages; rebuild %s, raw read %s", stats.Events, raw.msgs, rebuildTook.Round(time.Millisecond), raw.took.Round(time.Millisecond)))
+	_, rssModel := memStatus()
+
+	// The snapshot a running server would have saved (the measured commands below then
+	// form the tail that start-up must catch up).
+	t3 := time.Now()
+	snapPath := projections.SnapshotPath(b.dir)
+	if _, err := model.SaveSnapshotFile(snapPath); err != nil {
+		return err
+	}
+	snapInfo, _ := os.Stat(snapPath)
+	b.rep.add("snapshot write (not a target)", time.Since(t3).Seconds(), "s", math.NaN(), "", "", nil,
+		fmt.Sprintf("%.0f MiB", float64(snapInfo.Size())/(1<<20)))
+
+	feed, err := projections.StartFeed(ctx, st, model, b.log)
+	if err != nil {
+		return err
+	}
+	defer func() { feed.Stop() }()
+	svc := workflows.New(st, model, workflows.WithClock(b.clock.Peek), workflows.WithLogger(b.log))
+	acts, err := b.users(ctx, svc)
+	if err != nil {
+		return err
+	}
+	pool := newStepPool(b.wl)
+
+	// 1. and 2. Commands. Raw appends and workflow commands alternate in slices, so that
+	// both sides see the same disk and the same neighbours; the feed is stopped during the
+	// raw slices (raw is the bare ceiling) and runs during the workflow ones, as in the
+	// product.
+	// A few unmeasured workflow commands first: the raw appends carry commits of the same
+	// average size as theirs.
+	size, err := b.warmUp(ctx, st, svc, acts, pool)
+	if err != nil {
+		return err
+	}
+	payload := rawPayload(size)
+	srv := httptest.NewServer(api.New(svc, api.WithLogger(b.log)))
+	defer srv.Close()
+	var raw1, rawN, rawH, wf1, wfN, hr rateRun
+	var bytesWF, msgsWF, rawBytes, rawMsgs uint64
+	for slice := 0; slice < slices; slice++ {
+		feed.Stop()
+		rb0, rm0, err := streamBytes(ctx, st)
+		if err != nil {
+			return err
+		}
+		r1, err := rawAppends(ctx, st, fmt.Sprintf("s%d", slice), 1, singleOps/slices, payload)
+		if err != nil {
+			return err
+		}
+		rN, err := rawAppends(ctx, st, fmt.Sprintf("m%d", slice), writers, perWriterOps/slices, payload)
+		if err != nil {
+			return err
+		}
+		rH, err := rawAppends(ctx, st, fmt.Sprintf("h%d", slice), writers, perClientOps/slices, payload)
+		if err != nil {
+			return err
+		}
+		if feed, err = projections.StartFeed(ctx, st, model, b.log); err != nil {
+			return err
+		}
+		bytes0, msgs0, err := streamBytes(ctx, st)
+		if err != nil {
+			return err
+		}
+		rawBytes, rawMsgs = rawBytes+bytes0-rb0, rawMsgs+msgs0-rm0
+		if err != nil {
+			return err
+		}
+		w1, err := workflowCommands(ctx, svc, b.wl, acts, pool, fmt.Sprintf("wf1-%d", slice), 1, singleOps/slices)
+		if err != nil {
+			return err
+		}
+		wN, err := workflowCommands(ctx, svc, b.wl, acts, pool, fmt.Sprintf("wfN-%d", slice), writers, perWriterOps/slices)
+		if err != nil {
+			return err
+		}
+		bytes1, msgs1, err := streamBytes(ctx, st)
+		if err != nil {
+			return err
+		}
+		bytesWF, msgsWF = bytesWF+bytes1-bytes0, msgsWF+msgs1-msgs0
+		h, err := httpCommands(ctx, srv.URL, b.wl, acts, pool, fmt.Sprint(slice), writers, perClientOps/slices)
+		if err != nil {
+			return err
+		}
+		raw1, rawN, rawH, wf1, wfN, hr = raw1.add(r1), rawN.add(rN), rawH.add(rH), wf1.add(w1), wfN.add(wN), hr.add(h)
+	}
+	b.logf("raw appends: 1 writer %.0f/s, %d writers %.0f/s (%d-byte commits)", raw1.rate(), writers, rawN.rate(), len(payload))
+	b.logf("workflow commands: 1 writer %.0f/s, %d writers %.0f/s", wf1.rate(), writers, wfN.rate())
+	b.logf("HTTP commands: %d clients %.0f/s, p50 %.2f ms, p99 %.2f ms (raw %d writers %.0f/s)", writers, hr.rate(), hr.lat.pct(0.5), hr.lat.pct(0.99), writers, rawH.rate())
+	note := fmt.Sprintf("raw commits of %d bytes (the workflow's average body), %.0f and %.0f bytes stored per raw and per workflow message; fsync on every write; %d alternating slices",
+		len(payload), float64(rawBytes)/float64(rawMsgs), float64(bytesWF)/float64(msgsWF), slices)
+	b.rep.add("workflow commands, 1 writer", wf1.rate(), "cmd/s", raw1.rate(), "raw sequence-checked appends, 1 writer", "≥ 0.70 × baseline",
+		func(_, r float64) bool { return r >= 0.70 }, note)
+	b.rep.add(fmt.Sprintf("workflow commands, %d writers", writers), wfN.rate(), "cmd/s", rawN.rate(), fmt.Sprintf("raw sequence-checked appends, %d writers", writers),
+		"≥ 0.70 × baseline", func(_, r float64) bool { return r >= 0.70 }, "")
+	b.rep.add("workflow command latency p50, 1 writer", wf1.lat.pct(0.5), "ms", raw1.lat.pct(0.5), "raw append p50", "", nil, "")
+	b.rep.add("workflow command latency p99, 1 writer", wf1.lat.pct(0.99), "ms", raw1.lat.pct(0.99), "raw append p99", "", nil, "")
+	b.rep.add(fmt.Sprintf("HTTP commands, %d clients", writers), hr.rate(), "cmd/s", rawH.rate(), fmt.Sprintf("raw sequence-checked appends, %d writers", writers),
+		"≥ 0.35 × baseline", func(_, r float64) bool { return r >= 0.35 }, "")
+	b.rep.add(fmt.Sprintf("HTTP command latency p50, %d clients", writers), hr.lat.pct(0.5), "ms", rawH.lat.pct(0.5), fmt.Sprintf("raw append p50, %d writers", writers), "", nil, "")
+	b.rep.add(fmt.Sprintf("HTTP command latency p99, %d clients", writers), hr.lat.pct(0.99), "ms", rawH.lat.pct(0.99), fmt.Sprintf("raw append p99, %d writers", writers),
+		"≤ 10 ms", func(v, _ float64) bool { return v <= 10 }, "")
+
+	// 4. and 5. Queries.
+	if err := b.queries(ctx, st, model, svc, acts, pool, raw); err != nil {
+		return err
+	}
+
+	// 7. Memory with the whole workload loaded (before the start-up runs below drop it).
+	hwm, rss := memStatus()
+	b.logf("memory with the workload loaded: VmRSS %.0f MiB, VmHWM %.0f MiB", rss, hwm)
+
+	// 6. Start-up to ready: snapshot + tail, against a full rebuild.
+	feed.Stop()
+	st.Close()
+	svc, model, acts = nil, nil, nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	snapReady, tail, err := b.startup(ctx, true)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	fullReady, _, err := b.startup(ctx, false)
+	if err != nil {
+		return err
+	}
+	b.logf("start-up: from snapshot %s (tail of %d commits), by full rebuild %s", snapReady.Round(time.Millisecond), tail, fullReady.Round(time.Millisecond))
+	b.rep.add("start-up to ready from snapshot + tail", snapReady.Seconds(), "s", fullReady.Seconds(), "start-up by full rebuild, same store",
+		"≤ 2 s and ≤ 0.25 × baseline", func(v, r float64) bool { return v <= 2 && r <= 0.25 },
+		fmt.Sprintf("server restart, snapshot load and check, tail of %d commits appended after the snapshot", tail))
+
+	hwmEnd, _ := memStatus()
+	b.rep.add("peak resident memory (VmHWM), whole workload loaded", hwmEnd, "MiB", rssStore, "RSS of the process with the store open, before any projection",
+		"≤ 1536 MiB", func(v, _ float64) bool { return v <= 1536 },
+		fmt.Sprintf("VmRSS %.0f MiB with the model after the rebuild, %.0f MiB after the measured commands and queries; VmHWM includes the bulk load and the start-up runs", rssModel, rss))
+	b.logf("done in %s", time.Since(t0).Round(time.Second))
+	return nil
+}
+
+// warmUp runs a few workflow commands, unmeasured, and returns the average size of the
+// bodies of the commits they stored.
+func (b *runner) warmUp(ctx context.Context, st *eventstore.Store, svc *workflows.Service, a *actors, pool *stepPool) (int, error) {
+	_, before, err := streamBytes(ctx, st)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := workflowCommands(ctx, svc, b.wl, a, pool, "warm", 1, 30); err != nil {
+		return 0, err
+	}
+	s, err := st.JetStream().Stream(ctx, st.StreamName())
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total, n := 0, 0
+	for seq := info.State.LastSeq; seq > info.State.LastSeq-(info.State.Msgs-before); seq-- {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			return 0, err
+		}
+		total, n = total+len(m.Data), n+1
+	}
+	return total / max(n, 1), nil
+}
+
+// bootstrap registers the first administrator and launches the built-in campaign on the
+// new store, through the workflow layer.
+func (b *runner) bootstrap(ctx context.Context, st *eventstore.Store) error {
+	m := projections.NewModel()
+	feed, err := projections.StartFeed(ctx, st, m, b.log)
+	if err != nil {
+		return err
+	}
+	defer feed.Stop()
+	svc := workflows.New(st, m, workflows.WithClock(b.clock.Peek), workflows.WithLogger(b.log))
+	_, err = svc.Bootstrap(ctx, "bench-admin-token-0000")
+	return err
+}
+
+// users registers, through the workflow layer, the clerks of the bench units and the
+// reviewers the measured commands act as.
+func (b *runner) users(ctx context.Context, svc *workflows.Service) (*actors, error) {
+	a := &actors{clerks: map[string]workflows.Principal{}, tokens: map[string]string{}}
+	add := func(in workflows.CreateUserInput) (workflows.Principal, error) {
+		if _, _, err := svc.CreateUser(ctx, workflows.System, in, workflows.Options{}); err != nil {
+			return workflows.Principal{}, err
+		}
+		p, err := svc.Authenticate(ctx, in.Token)
+		a.tokens[p.UserID] = in.Token
+		return p, err
+	}
+	for i := range b.wl.Units {
+		u := &b.wl.Units[i]
+		if !u.Bench {
+			continue
+		}
+		p, err := add(workflows.CreateUserInput{Name: "Cán bộ thi đua " + u.ID, Role: domain.RoleClerk, Unit: u.ID, Token: "bench-clerk-token-" + u.ID})
+		if err != nil {
+			return nil, fmt.Errorf("clerk of %s: %w", u.ID, err)
+		}
+		a.clerks[u.ID] = p
+	}
+	for i := 0; i < writers; i++ {
+		p, err := add(workflows.CreateUserInput{Name: fmt.Sprintf("Chuyên viên thẩm định %d", i+1), Role: domain.RoleReviewer, Token: fmt.Sprintf("bench-reviewer-token-%02d", i)})
+		if err != nil {
+			return nil, fmt.Errorf("reviewer: %w", err)
+		}
+		a.reviewers = append(a.reviewers, p)
+	}
+	return a, nil
+}
+
+// rawReadRun is one raw ordered-consumer read of the whole stream.
+type rawReadRun struct {
+	msgs  int
+	bytes int64
+	took  time.Duration
+}
+
+// rawRead reads the whole stream with one ordered consumer, without decoding anything
+// (the same consumer settings as eventstore.Read).
+func rawRead(ctx context.Context, st *eventstore.Store) (rawReadRun, error) {
+	s, err := st.JetStream().Stream(ctx, st.StreamName())
+	if err != nil {
+		return rawReadRun{}, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return rawReadRun{}, err
+	}
+	last := info.State.LastSeq
+	t0 := time.Now()
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{InactiveThreshold: 30 * time.Second})
+	if err != nil {
+		return rawReadRun{}, err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return rawReadRun{}, err
+	}
+	defer it.Stop()
+	var r rawReadRun
+	for {
+		m, err := it.Next()
+		if err != nil {
+			return r, fmt.Errorf("raw read: %w", err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return r, err
+		}
+		r.msgs++
+		r.bytes += int64(len(m.Data()))
+		if md.Sequence.Stream >= last {
+			break
+		}
+	}
+	r.took = time.Since(t0)
+	return r, nil
+}
+
+// streamBytes returns the stream's stored bytes and messages.
+func streamBytes(ctx context.Context, st *eventstore.Store) (uint64, uint64, error) {
+	s, err := st.JetStream().Stream(ctx, st.StreamName())
+	if err != nil {
+		return 0, 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return info.State.Bytes, info.State.Msgs, nil
+}
+
+// queries measures live and as-of eligibility and ranking.
+func (b *runner) queries(ctx context.Context, st *eventstore.Store, model *projections.Model, svc *workflows.Service, acts *actors, pool *stepPool, raw rawReadRun) error {
+	rng := rand.New(rand.NewPCG(b.wl.Seed, 0x71756572))
+	noms := b.wl.Nominations
+	// The raw alternative to a projection: load one aggregate's history from JetStream.
+	var rawLoad latencies
+	for i := 0; i < loadSamples; i++ {
+		id := noms[rng.IntN(len(noms))].ID
+		t := time.Now()
+		if _, err := st.LoadCommits(ctx, eventstore.Ref{Kind: domain.KindNomination, ID: id}, 0); err != nil {
+			return err
+		}
+		rawLoad = append(rawLoad, time.Since(t))
+	}
+	b.rep.add("raw: load one nomination's history from JetStream, p50 (baseline only)", rawLoad.pct(0.5), "ms", math.NaN(), "", "", nil,
+		"direct get batch by subject (eventstore.LoadCommits): what a query would cost without projections")
+	base := rawLoad.pct(0.5)
+
+	var live latencies
+	for i := 0; i < liveSamples; i++ {
+		id := noms[rng.IntN(len(noms))].ID
+		t := time.Now()
+		if _, err := model.Eligibility(id, projections.Bound{}); err != nil {
+			return err
+		}
+		live = append(live, time.Since(t))
+	}
+	b.rep.add("live eligibility p50", live.pct(0.5), "ms", base, "raw aggregate load p50", "", nil, "")
+	b.rep.add("live eligibility p99", live.pct(0.99), "ms", base, "raw aggregate load p50", "≤ 1 ms", func(v, _ float64) bool { return v <= 1 }, "")
+
+	var cached latencies
+	for i := 0; i < cachedRanking; i++ {
+		t := time.Now()
+		if _, err := model.Ranking(campaignID, projections.Bound{}); err != nil {
+			return err
+		}
+		cached = append(cached, time.Since(t))
+	}
+	// A command between two rankings makes the cached one stale: the next is computed.
+	var fresh latencies
+	dr := &driver{pool: pool}
+	var entries int
+	for i := 0; i < rankSamples; i++ {
+		s, err := dr.next()
+		if err != nil {
+			return err
+		}
+		if err := runWorkflow(ctx, svc, b.wl, acts, 0, s, fmt.Sprintf("rank-%d", i)); err != nil {
+			return err
+		}
+		t := time.Now()
+		rk, err := model.Ranking(campaignID, projections.Bound{})
+		if err != nil {
+			return err
+		}
+		fresh = append(fresh, time.Since(t))
+		entries = len(rk.Collective.Entries) + len(rk.Individual.Entries)
+	}
+	b.rep.add("live ranking p50 (cached, no write since)", cached.pct(0.5), "ms", math.NaN(), "", "", nil, "")
+	b.rep.add("live ranking p50 (recomputed after a write)", fresh.pct(0.5), "ms", float64(raw.took)/float64(time.Millisecond), "raw read of the whole stream", "", nil,
+		fmt.Sprintf("%d nominations, %d eligible ranked", len(noms), entries))
+	b.rep.add("live ranking p99 (recomputed after a write)", fresh.pct(0.99), "ms", float64(raw.took)/float64(time.Millisecond), "raw read of the whole stream", "", nil, "")
+
+	// As of a past moment: between 40% and 95% of the history.
+	span := b.ls.last.Sub(b.ls.first)
+	past := func() time.Time {
+		return b.ls.first.Add(time.Duration(float64(span) * (0.4 + 0.55*rng.Float64())))
+	}
+	var asOf latencies
+	for i := 0; i < asOfSamples; i++ {
+		id := noms[rng.IntN(len(noms))].ID
+		at := past()
+		t := time.Now()
+		if _, err := model.Eligibility(id, projections.Bound{Time: at}); err != nil && !errors.Is(err, projections.ErrNotFound) {
+			return err
+		}
+		asOf = append(asOf, time.Since(t))
+	}
+	applied := model.Applied()
+	b.rep.add("as-of eligibility p50 (one nomination, a past time)", asOf.pct(0.5), "ms", base, "raw aggregate load p50", "", nil, "")
+	b.rep.add("as-of eligibility p99 (one nomination, a past time)", asOf.pct(0.99), "ms", base, "raw aggregate load p50", "≤ 50 ms",
+		func(v, _ float64) bool { return v <= 50 }, fmt.Sprintf("store of %d events", b.ls.events))
+	var rankAsOf latencies
+	entries = 0
+	for i := 0; i < rankSamples; i++ {
+		at := b.ls.first.Add(time.Duration(float64(span) * []float64{0.6, 0.8, 0.95}[i%3]))
+		t := time.Now()
+		rk, err := model.Ranking(campaignID, projections.Bound{Time: at})
+		if err != nil {
+			return err
+		}
+		rankAsOf = append(rankAsOf, time.Since(t))
+		entries = max(entries, len(rk.Collective.Entries)+len(rk.Individual.Entries))
+	}
+	b.rep.add("as-of ranking p50 (whole campaign, a past time)", rankAsOf.pct(0.5)/1000, "s", raw.took.Seconds(), "raw read of the whole stream", "", nil, "")
+	b.rep.add("as-of ranking max (whole campaign, a past time)", rankAsOf.pct(1)/1000, "s", raw.took.Seconds(), "raw read of the whole stream", "≤ 2 s",
+		func(v, _ float64) bool { return v <= 2 }, fmt.Sprintf("%d nominations in the campaign, up to %d eligible ranked; model at sequence %d", len(noms), entries, applied))
+	return nil
+}
+
+// startup measures the time from nothing to ready on the existing store: the server's
+// restart, then the projections from the snapshot (fromSnapshot) or by a full rebuild,
+// then the feed caught up with the stream. It returns the time and, from the snapshot,
+// the length of the tail.
+func (b *runner) startup(ctx context.Context, fromSnapshot bool) (time.Duration, uint64, error) {
+	t0 := time.Now()
+	st, err := b.open(ctx, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer st.Close()
+	var m *projections.Model
+	if fromSnapshot {
+		m, err = projections.LoadSnapshotFile(ctx, projections.SnapshotPath(b.dir), st)
+	} else {
+		m, err = projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	from := m.Applied()
+	feed, err := projections.StartFeed(ctx, st, m, b.log)
+	if err != nil {
+		return 0, 0, err
+	}
+	took := time.Since(t0)
+	feed.Stop()
+	return took, m.Applied() - from, nil
+}

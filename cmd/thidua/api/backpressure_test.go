@@ -1,0 +1,197 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"thidua/cmd/thidua/api"
+)
+
+// TestBackpressure fires a burst of 2,000 concurrent commands — far above the rate the
+// engine sustains — at a server that serves at most 4 at once and lets a command wait
+// 20 ms for a slot. Some are refused with 503 "overloaded" and Retry-After, every other
+// one succeeds, nothing else fails, the heap stays bounded, and retrying the refused ones
+// with their Idempotency-Key completes the burst with each command appended exactly once.
+// It does not run in parallel, so that the heap figures are its own.
+func TestBackpressure(t *testing.T) {
+	const (
+		limit = 4
+		burst = 2000
+	)
+	e := newEnv(t, api.WithMaxInFlight(limit, 20*time.Millisecond))
+
+	// The sustainable rate: commands one after the other.
+	t0 := time.Now()
+	const warm = 200
+	for i := range warm {
+		e.admin.post("/api/v1/units", map[string]any{"id": fmt.Sprintf("W%04d", i), "name": "Xã", "kind": "commune"}).want(t, http.StatusCreated)
+	}
+	sustained := float64(warm) / time.Since(t0).Seconds()
+
+	transport := &http.Transport{MaxIdleConnsPerHost: burst, MaxConnsPerHost: 0, IdleConnTimeout: 5 * time.Second}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 60 * time.Second}
+	send := func(i int) (int, http.Header, []byte, error) {
+		body := fmt.Sprintf(`{"id": "B%04d", "name": "Xã %d", "kind": "commune"}`, i, i)
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/api/v1/units", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("burst-%d", i))
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, b, err
+	}
+
+	before := e.lastSeq()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	heapBefore := ms.HeapAlloc
+	goroutinesBefore := runtime.NumGoroutine()
+
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var s runtime.MemStats
+		for {
+			runtime.ReadMemStats(&s)
+			if s.HeapAlloc > peak.Load() {
+				peak.Store(s.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+
+	statuses := make([]int, burst)
+	var wg, ready sync.WaitGroup
+	gate := make(chan struct{})
+	var clientErrs atomic.Int64
+	var badOverload atomic.Int64
+	ready.Add(burst)
+	for i := range burst {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ready.Done()
+			<-gate
+			code, h, b, err := send(i)
+			if err != nil {
+				clientErrs.Add(1)
+				return
+			}
+			statuses[i] = code
+			if code == http.StatusServiceUnavailable {
+				var v struct {
+					Error struct{ Code string } `json:"error"`
+				}
+				if json.Unmarshal(b, &v) != nil || v.Error.Code != "overloaded" || h.Get("Retry-After") != "1" {
+					badOverload.Add(1)
+				}
+			}
+		}()
+	}
+	ready.Wait()
+	start := time.Now()
+	close(gate)
+	wg.Wait()
+	took := time.Since(start)
+	close(stop)
+	<-sampled
+
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	t.Logf("sustained rate %.0f commands/s (one at a time); burst of %d concurrent commands answered in %s: %d × 201, %d × 503 overloaded, other %v, client errors %d",
+		sustained, burst, took.Round(time.Millisecond), count[201], count[503], otherStatuses(count), clientErrs.Load())
+	if n := clientErrs.Load(); n > 0 {
+		t.Errorf("%d requests failed on the client side (connection refused or reset)", n)
+	}
+	if count[503] == 0 {
+		t.Errorf("no request was refused: the limit of %d in flight did not apply", limit)
+	}
+	if count[201]+count[503] != burst {
+		t.Errorf("statuses other than 201 and 503: %v", count)
+	}
+	if n := badOverload.Load(); n > 0 {
+		t.Errorf("%d answers 503 lack the code overloaded or Retry-After: 1", n)
+	}
+
+	// Let the burst's connections go (both ends live in this process) before measuring.
+	transport.CloseIdleConnections()
+	for deadline := time.Now().Add(3 * time.Second); runtime.NumGoroutine() > goroutinesBefore+50 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	runtime.GC()
+	runtime.GC() // twice: sync.Pools keep their objects over one collection
+	runtime.ReadMemStats(&ms)
+	heapAfter := ms.HeapAlloc
+	const mib = 1 << 20
+	t.Logf("live heap (HeapAlloc): %.1f MiB before, peak %.1f MiB during the burst (+%.1f MiB, the %d client and server connections of this process included), %.1f MiB after (+%.1f MiB, %d new units kept in the model); goroutines %d before, %d after",
+		float64(heapBefore)/mib, float64(peak.Load())/mib, float64(peak.Load()-min(peak.Load(), heapBefore))/mib, burst,
+		float64(heapAfter)/mib, (float64(heapAfter)-float64(heapBefore))/mib, count[201], goroutinesBefore, runtime.NumGoroutine())
+	if grow := peak.Load() - min(peak.Load(), heapBefore); grow > 256*mib {
+		t.Errorf("the heap grew by %d MiB during the burst", grow/mib)
+	}
+
+	// The refused commands retried with their keys: each command appended exactly once.
+	for i, s := range statuses {
+		if s == http.StatusCreated {
+			continue
+		}
+		for attempt := 0; ; attempt++ {
+			code, _, b, err := send(i)
+			if err == nil && code == http.StatusCreated {
+				break
+			}
+			if attempt > 20 {
+				t.Fatalf("retry of %d: %d %s %v", i, code, b, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if got := e.lastSeq() - before; got != burst {
+		t.Errorf("%d commits for %d commands", got, burst)
+	}
+	var units struct {
+		Units []json.RawMessage `json:"units"`
+	}
+	e.admin.get("/api/v1/units?kind=commune").want(t, http.StatusOK).decode(t, &units)
+	if len(units.Units) != warm+burst {
+		t.Errorf("%d units, want %d", len(units.Units), warm+burst)
+	}
+	m := e.anon().get("/metrics").want(t, http.StatusOK)
+	if want := fmt.Sprintf("thidua_api_overloaded_total %d", count[503]); !bytes.Contains(m.body, []byte(want)) {
+		t.Errorf("metrics lack %q", want)
+	}
+	e.healthy(t)
+}
+
+func otherStatuses(count map[int]int) map[int]int {
+	out := map[int]int{}
+	for s, n := range count {
+		if s != http.StatusCreated && s != http.StatusServiceUnavailable {
+			out[s] = n
+		}
+	}
+	return out
+}

@@ -1,0 +1,258 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Defaults of the limits New applies.
+const (
+	// DefaultMaxInFlight is the most mutating requests served at once.
+	DefaultMaxInFlight = 64
+	// DefaultInFlightWait is how long a mutating request waits for a free slot before it
+	// is refused with 503 overloaded.
+	DefaultInFlightWait = 100 * time.Millisecond
+	// DefaultAuthFailures is how many failed authentications a client may make per
+	// DefaultAuthWindow before it is refused with 429.
+	DefaultAuthFailures = 10
+	// DefaultAuthWindow is the window of DefaultAuthFailures.
+	DefaultAuthWindow = time.Minute
+	// DefaultBodyTimeout bounds reading a JSON request body (a slow drip holds a command
+	// slot no longer than this).
+	DefaultBodyTimeout = 30 * time.Second
+	// maxAuthClients bounds the number of clients whose failures are remembered.
+	maxAuthClients = 10000
+)
+
+// WithMaxInFlight bounds the mutating requests served at once: a request that finds no
+// free slot waits up to wait for one, and is then refused with 503 "overloaded" and
+// Retry-After, instead of queueing without bound. n < 0 removes the bound; n == 0 keeps
+// the default (DefaultMaxInFlight, DefaultInFlightWait).
+func WithMaxInFlight(n int, wait time.Duration) Option {
+	return func(c *config) { c.maxInFlight, c.inFlightWait = n, wait }
+}
+
+// WithAuthFailureLimit lets each client (remote IP address; an IPv6 client's /64) fail
+// authentication at most n times per window, as a token bucket: beyond that every request
+// of that client that needs a token is refused with 429 and Retry-After until the bucket
+// refills. n < 0 removes the limit; n == 0 keeps the default (10 a minute).
+func WithAuthFailureLimit(n int, per time.Duration) Option {
+	return func(c *config) { c.authFailures, c.authWindow = n, per }
+}
+
+// WithBodyTimeout bounds reading a JSON request body (default DefaultBodyTimeout); a body
+// that does not arrive in time is refused with 408. Uploads are bounded by the server's
+// ReadTimeout instead.
+func WithBodyTimeout(d time.Duration) Option { return func(c *config) { c.bodyTimeout = d } }
+
+// gate bounds the mutating requests in flight.
+type gate struct {
+	slots chan struct{}
+	wait  time.Duration
+	m     *metrics
+}
+
+// newGate returns a gate of n slots (nil: no bound).
+func newGate(n int, wait time.Duration, m *metrics) *gate {
+	if n < 0 {
+		return nil
+	}
+	if n == 0 {
+		n = DefaultMaxInFlight
+	}
+	if wait <= 0 {
+		wait = DefaultInFlightWait
+	}
+	return &gate{slots: make(chan struct{}, n), wait: wait, m: m}
+}
+
+// errOverloaded is the answer to a request that found no slot in time.
+func errOverloaded(limit int) error {
+	return &apiError{status: http.StatusServiceUnavailable, retryAfter: 1, body: errorBody{
+		Code:      "overloaded",
+		Message:   fmt.Sprintf("the server is busy with %d commands; retry after a second (with the same Idempotency-Key)", limit),
+		MessageVI: "Máy chủ đang quá tải; vui lòng thử lại sau một giây",
+	}}
+}
+
+// acquire takes a slot, waiting up to the gate's wait; it returns the function that gives
+// the slot back.
+func (g *gate) acquire(ctx context.Context) (func(), error) {
+	if g == nil {
+		return func() {}, nil
+	}
+	release := func() {
+		<-g.slots
+		g.m.inflight.Dec()
+	}
+	select {
+	case g.slots <- struct{}{}:
+		g.m.inflight.Inc()
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(g.wait)
+	defer t.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		g.m.inflight.Inc()
+		return release, nil
+	case <-t.C:
+		g.m.overloaded.Inc()
+		return nil, errOverloaded(cap(g.slots))
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// authLimiter remembers, per client, a token bucket of allowed authentication failures.
+// It holds at most maxAuthClients clients: full buckets are forgotten, and when it is
+// still full an arbitrary client is dropped (a client that spreads over more addresses
+// than that gets through more often, but memory stays bounded).
+type authLimiter struct {
+	mu      sync.Mutex
+	burst   float64
+	rate    float64 // tokens per second
+	clients map[string]*bucket
+	max     int
+	m       *metrics
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// newAuthLimiter returns a limiter of n failures per window (nil: no limit).
+func newAuthLimiter(n int, window time.Duration, m *metrics) *authLimiter {
+	if n < 0 {
+		return nil
+	}
+	if n == 0 {
+		n = DefaultAuthFailures
+	}
+	if window <= 0 {
+		window = DefaultAuthWindow
+	}
+	return &authLimiter{burst: float64(n), rate: float64(n) / window.Seconds(), clients: map[string]*bucket{}, max: maxAuthClients, m: m}
+}
+
+// refill brings a bucket up to now; the caller holds the lock.
+func (l *authLimiter) refill(b *bucket, now time.Time) {
+	if d := now.Sub(b.last).Seconds(); d > 0 {
+		b.tokens = math.Min(l.burst, b.tokens+d*l.rate)
+		b.last = now
+	}
+}
+
+// blocked reports whether the client has no failure left, and how long until it has one.
+func (l *authLimiter) blocked(client string, now time.Time) (time.Duration, bool) {
+	if l == nil {
+		return 0, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.clients[client]
+	if b == nil {
+		return 0, false
+	}
+	l.refill(b, now)
+	if b.tokens >= 1 {
+		if b.tokens >= l.burst {
+			delete(l.clients, client)
+		}
+		return 0, false
+	}
+	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), true
+}
+
+// failed takes one failure from the client's bucket.
+func (l *authLimiter) failed(client string, now time.Time) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.clients[client]
+	if b == nil {
+		if len(l.clients) >= l.max {
+			l.sweep(now)
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.clients[client] = b
+	}
+	l.refill(b, now)
+	b.tokens = math.Max(0, b.tokens-1)
+	l.m.authFailures.Inc()
+}
+
+// sweep forgets the clients whose bucket is full again and, when that frees less than a
+// tenth of the room, arbitrary others down to nine tenths of the bound, so that a flood
+// from many addresses costs one sweep per max/10 new clients; the caller holds the lock.
+func (l *authLimiter) sweep(now time.Time) {
+	for k, b := range l.clients {
+		l.refill(b, now)
+		if b.tokens >= l.burst {
+			delete(l.clients, k)
+		}
+	}
+	keep := l.max - l.max/10
+	for k := range l.clients {
+		if len(l.clients) <= keep {
+			break
+		}
+		delete(l.clients, k)
+	}
+}
+
+// size returns the number of clients remembered.
+func (l *authLimiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.clients)
+}
+
+// errTooManyFailures is the answer to a client that failed authentication too often.
+func errTooManyFailures(wait time.Duration) error {
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	return &apiError{status: http.StatusTooManyRequests, retryAfter: secs, body: errorBody{
+		Code:      "too_many_auth_failures",
+		Message:   fmt.Sprintf("too many failed authentications from this address; retry after %d s", secs),
+		MessageVI: fmt.Sprintf("Xác thực sai quá nhiều lần từ địa chỉ này; thử lại sau %d giây", secs),
+	}}
+}
+
+// clientKey names the client of a request for the failure limit: its remote IP address,
+// or the /64 network of an IPv6 address. Forwarding headers are not trusted.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		if p, err := addr.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return addr.String()
+}
+
+// setRetryAfter sets Retry-After in seconds.
+func setRetryAfter(w http.ResponseWriter, secs int) {
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+}

@@ -1,0 +1,107 @@
+package api_test
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"thidua/cmd/thidua/api"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// restarted builds a second engine on the same store — a model rebuilt from the stream,
+// a service and the API — as a server restarted after a crash would have.
+func (e *env) restarted(t *testing.T) *env {
+	t.Helper()
+	m, err := projections.Rebuild(e.ctx, e.store, eventstore.ReadOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := projections.StartFeed(e.ctx, e.store, m, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(feed.Stop)
+	t0 := time.Now()
+	clock := func() time.Time { return clockStart.Add(time.Since(t0)) }
+	svc := workflows.New(e.store, m, workflows.WithClock(clock), workflows.WithLogger(slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(api.New(svc, api.WithLogger(slog.New(slog.DiscardHandler))))
+	t.Cleanup(srv.Close)
+	r := &env{t: t, ctx: e.ctx, store: e.store, model: m, svc: svc, http: srv, url: srv.URL}
+	r.admin = &client{e: r, token: adminToken, name: "admin"}
+	return r
+}
+
+// on returns the same user's client on another env.
+func (c *client) on(e *env) *client { return &client{e: e, token: c.token, name: c.name, id: c.id} }
+
+// TestReplayAfterRestartReportsTheCommandsIDs: commands that create something under a
+// server-chosen id (a user, a nomination, a merger, an award, a document), retried with
+// their Idempotency-Key after a restart (a model rebuilt from the stream), answer with the
+// id and the events of the first answer, from the commit, and append nothing.
+func TestReplayAfterRestartReportsTheCommandsIDs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	reviewer := e.user("reviewer", "SNV")
+	council := e.user("council", "")
+	nom := e.eligibleCollective(reviewer, "U1")
+	e.unit("X1", "commune")
+	e.unit("X2", "commune")
+	clerk := e.user("clerk", "U1")
+	indiv := map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "individual", "name": "Lê Văn C", "position": "Phó Giám đốc"}}
+
+	type call struct {
+		name   string
+		as     *client
+		path   string
+		body   any
+		upload bool
+	}
+	calls := []call{
+		{"create user", e.admin, "/api/v1/users", map[string]any{"name": "Kiểm tra viên", "role": "auditor"}, false},
+		{"open nomination", clerk, "/api/v1/campaigns/" + campaign + "/nominations", indiv, false},
+		{"merger", e.admin, "/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"X1", "X2"}, "successor": "X3", "successor_name": "Xã mới", "successor_kind": "commune", "effective": "2025-07-01", "decision": "NQ 1"}, false},
+		{"grant", council, "/api/v1/campaigns/" + campaign + "/awards", map[string]any{"nomination": nom, "decision": "QĐ 9"}, false},
+		{"plan", clerk, "/api/v1/units/U1/plans", nil, true},
+	}
+	plan := pdf("replayed plan")
+	send := func(c *client, cl call) reply {
+		if cl.upload {
+			return c.upload(cl.path, map[string]string{"campaign": campaign}, "plan.pdf", plan, "Idempotency-Key", "replay-"+strings.ReplaceAll(cl.name, " ", "-"))
+		}
+		return c.post(cl.path, cl.body, "Idempotency-Key", "replay-"+strings.ReplaceAll(cl.name, " ", "-"))
+	}
+	first := map[string]reply{}
+	for _, cl := range calls {
+		first[cl.name] = send(cl.as, cl).want(t, http.StatusCreated)
+	}
+	before := e.lastSeq()
+	r := e.restarted(t)
+	for _, cl := range calls {
+		again := send(cl.as.on(r), cl).want(t, http.StatusCreated)
+		f := first[cl.name]
+		if again.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("%s: not marked as a replay: %s", cl.name, again)
+		}
+		if f.str(t, "id") == "" || f.str(t, "id") != again.str(t, "id") {
+			t.Errorf("%s: id %q first, %q after the restart", cl.name, f.str(t, "id"), again.str(t, "id"))
+		}
+		if !slices.Equal(f.events(t), again.events(t)) {
+			t.Errorf("%s: events %v first, %v after the restart", cl.name, f.events(t), again.events(t))
+		}
+	}
+	if after := e.lastSeq(); after != before {
+		t.Errorf("replays appended: the stream moved from %d to %d", before, after)
+	}
+	// The created user's token is shown once only.
+	if tok := first["create user"].str(t, "token"); tok == "" {
+		t.Error("the first answer has no token")
+	}
+}

@@ -1,0 +1,301 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/workflows"
+)
+
+// rateRun is the outcome of a throughput run.
+type rateRun struct {
+	ops  int
+	took time.Duration
+	lat  latencies
+}
+
+func (r rateRun) rate() float64 { return float64(r.ops) / r.took.Seconds() }
+
+// add sums two runs.
+func (r rateRun) add(o rateRun) rateRun {
+	return rateRun{ops: r.ops + o.ops, took: r.took + o.took, lat: append(r.lat, o.lat...)}
+}
+
+// rawPayload returns the body of a raw append: a commit in the store's wire format, of
+// the average size of the workflow commits just measured (bodies), carrying one event of
+// a type and an aggregate the projections do not fold ("bench.raw" on "rawbench").
+func rawPayload(size int) []byte {
+	now := time.Date(2025, 9, 15, 3, 0, 0, 0, time.UTC)
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	build := func(pad int) []byte {
+		data, _ := json.Marshal(domain.CriterionRuledData{Criterion: "C01", Result: domain.ResultMet, Note: ruleNote(domain.ResultMet) + strings.Repeat(".", pad)})
+		body := struct {
+			Key    string             `json:"key,omitempty"`
+			Result string             `json:"result,omitempty"`
+			Events []eventstore.Event `json:"events"`
+		}{
+			Key: "u01k5a1b2c3d4e5f6g7h8j9k0mn|bench-000000-0000|" + sum("fingerprint"), Result: "01K5A1B2C3D4E5F6G7H8J9K0MX",
+			Events: []eventstore.Event{{
+				ID: "01K5A1B2C3D4E5F6G7H8J9K0MN", Type: "bench.raw", Schema: 1,
+				Aggregate:  eventstore.Ref{Kind: "rawbench", ID: "raw"},
+				Actor:      eventstore.Actor{User: "u01k5a1b2c3d4e5f6g7h8j9k0mn", Role: "reviewer"},
+				OccurredAt: now, RecordedAt: now, PrevHash: sum("prev"), Hash: sum("this"), Data: data,
+			}},
+		}
+		b, _ := json.Marshal(body)
+		return b
+	}
+	b := build(0)
+	if len(b) < size {
+		b = build(size - len(b))
+	}
+	return b
+}
+
+// rawAppends measures synchronous appends with the expected-last-subject-sequence check
+// straight on JetStream: writers concurrent writers, perWriter appends each, ten appends
+// per subject (like commands on one aggregate), each with a Nats-Msg-Id and the key
+// header, on the store's stream.
+func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, payload []byte) (rateRun, error) {
+	js := st.JetStream()
+	stream := st.StreamName()
+	lats := make([]latencies, writers)
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for g := 0; g < writers; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			lat := make(latencies, 0, perWriter)
+			var last uint64
+			<-start
+			for i := 0; i < perWriter; i++ {
+				if i%10 == 0 {
+					last = 0
+				}
+				subject := fmt.Sprintf("%s.rawbench.%s-%d-%d", st.SubjectPrefix(), run, g, i/10)
+				msg := nats.NewMsg(subject)
+				msg.Data = payload
+				msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("raw-%s-%d-%d", run, g, i))
+				msg.Header.Set(eventstore.HeaderKey, fmt.Sprintf("bench-%s-%d-%d", run, g, i))
+				t := time.Now()
+				actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				ack, err := js.PublishMsg(actx, msg, jetstream.WithExpectLastSequencePerSubject(last), jetstream.WithExpectStream(stream))
+				cancel()
+				if err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("raw append: %w", err) })
+					return
+				}
+				lat = append(lat, time.Since(t))
+				last = ack.Sequence
+			}
+			lats[g] = lat
+		}(g)
+	}
+	t0 := time.Now()
+	close(start)
+	wg.Wait()
+	r := rateRun{ops: writers * perWriter, took: time.Since(t0)}
+	for _, l := range lats {
+		r.lat = append(r.lat, l...)
+	}
+	return r, firstErr
+}
+
+// step is one measured command on a bench nomination.
+type step struct {
+	nom       int    // index in Workload.Nominations
+	kind      string // vote, submit, rule
+	criterion string
+}
+
+// steps returns the commands that take a bench nomination (draft, dossier attached) to
+// verified: the council vote, the submission, and a "met" ruling on every criterion.
+func (w *Workload) steps(i int) []step {
+	n := &w.Nominations[i]
+	out := []step{{nom: i, kind: "vote"}, {nom: i, kind: "submit"}}
+	rules := w.rulesCol
+	if n.Nominee.Kind == domain.NomineeIndividual {
+		rules = w.rulesInd
+	}
+	for _, c := range rules {
+		out = append(out, step{nom: i, kind: "rule", criterion: c})
+	}
+	return out
+}
+
+// stepPool hands out bench nominations to drivers, one whole nomination at a time.
+type stepPool struct {
+	w    *Workload
+	noms []int
+	next atomic.Int64
+}
+
+func newStepPool(w *Workload) *stepPool {
+	p := &stepPool{w: w}
+	for i := range w.Nominations {
+		if w.Nominations[i].Bench {
+			p.noms = append(p.noms, i)
+		}
+	}
+	return p
+}
+
+// driver runs the steps of the nominations it takes from the pool, in order.
+type driver struct {
+	pool  *stepPool
+	queue []step
+}
+
+func (d *driver) next() (step, error) {
+	if len(d.queue) == 0 {
+		i := int(d.pool.next.Add(1)) - 1
+		if i >= len(d.pool.noms) {
+			return step{}, fmt.Errorf("bench: out of bench nominations (%d used); raise benchUnits", len(d.pool.noms))
+		}
+		d.queue = d.pool.w.steps(d.pool.noms[i])
+	}
+	s := d.queue[0]
+	d.queue = d.queue[1:]
+	return s, nil
+}
+
+// actors are the registered users the measured commands act as.
+type actors struct {
+	clerks    map[string]workflows.Principal // by unit
+	reviewers []workflows.Principal
+	tokens    map[string]string // by user id
+}
+
+var benchVote = domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}
+
+// runWorkflow runs one step through the workflow layer (authorisation, decision on the
+// in-memory model, append with the expected sequence, apply), with an idempotency key.
+func runWorkflow(ctx context.Context, svc *workflows.Service, w *Workload, a *actors, d int, s step, key string) error {
+	n := &w.Nominations[s.nom]
+	o := workflows.Options{Key: key, Fingerprint: "bench"}
+	var err error
+	switch s.kind {
+	case "vote":
+		_, err = svc.RecordVote(ctx, a.clerks[w.Units[n.Unit].ID], n.ID, benchVote, o)
+	case "submit":
+		_, err = svc.Submit(ctx, a.clerks[w.Units[n.Unit].ID], n.ID, o)
+	case "rule":
+		_, err = svc.Rule(ctx, a.reviewers[d%len(a.reviewers)], n.ID, s.criterion, workflows.RuleInput{Result: domain.ResultMet, Note: ruleNote(domain.ResultMet)}, o)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", s.kind, n.ID, err)
+	}
+	return nil
+}
+
+// workflowCommands runs writers concurrent drivers of perWriter commands each through the
+// workflow layer.
+func workflowCommands(ctx context.Context, svc *workflows.Service, w *Workload, a *actors, pool *stepPool, run string, writers, perWriter int) (rateRun, error) {
+	return drive(writers, perWriter, pool, func(d, i int, s step) error {
+		return runWorkflow(ctx, svc, w, a, d, s, fmt.Sprintf("%s-%d-%d", run, d, i))
+	})
+}
+
+// drive runs writers goroutines, each doing perWriter steps with fn, and times them.
+func drive(writers, perWriter int, pool *stepPool, fn func(d, i int, s step) error) (rateRun, error) {
+	lats := make([]latencies, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for g := 0; g < writers; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			dr := &driver{pool: pool}
+			lat := make(latencies, 0, perWriter)
+			<-start
+			for i := 0; i < perWriter; i++ {
+				s, err := dr.next()
+				if err != nil {
+					errs[g] = err
+					return
+				}
+				t := time.Now()
+				if err := fn(g, i, s); err != nil {
+					errs[g] = err
+					return
+				}
+				lat = append(lat, time.Since(t))
+			}
+			lats[g] = lat
+		}(g)
+	}
+	t0 := time.Now()
+	close(start)
+	wg.Wait()
+	r := rateRun{ops: writers * perWriter, took: time.Since(t0)}
+	for _, l := range lats {
+		r.lat = append(r.lat, l...)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// httpCommands runs clients concurrent HTTP clients of perClient commands each against
+// the API at base (a real listener on 127.0.0.1), with bearer tokens and idempotency keys.
+func httpCommands(ctx context.Context, base string, w *Workload, a *actors, pool *stepPool, run string, clients, perClient int) (rateRun, error) {
+	tr := &http.Transport{MaxIdleConns: 4 * clients, MaxIdleConnsPerHost: 2 * clients, IdleConnTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	var reqs atomic.Int64
+	voteBody, _ := json.Marshal(map[string]any{"meeting_date": benchVote.MeetingDate, "members": benchVote.Members, "present": benchVote.Present, "approve": benchVote.Approve})
+	ruleBody, _ := json.Marshal(map[string]any{"result": domain.ResultMet, "note": ruleNote(domain.ResultMet)})
+	return drive(clients, perClient, pool, func(d, i int, s step) error {
+		n := &w.Nominations[s.nom]
+		var path string
+		var body []byte
+		var p workflows.Principal
+		switch s.kind {
+		case "vote":
+			path, body, p = "/nominations/"+n.ID+"/council-vote", voteBody, a.clerks[w.Units[n.Unit].ID]
+		case "submit":
+			path, p = "/nominations/"+n.ID+"/submit", a.clerks[w.Units[n.Unit].ID]
+		case "rule":
+			path, body, p = "/nominations/"+n.ID+"/criteria/"+s.criterion, ruleBody, a.reviewers[d%len(a.reviewers)]
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1"+path, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+a.tokens[p.UserID])
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("http-%s-%d-%d", run, d, reqs.Add(1)))
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, strings.TrimSpace(string(b)))
+		}
+		return nil
+	})
+}

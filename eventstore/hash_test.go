@@ -1,0 +1,58 @@
+package eventstore
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// referenceHash is ComputeHash as first written (a hasher fed field by field): the
+// framing of every stored hash, which must never change.
+func referenceHash(e *Event) string {
+	h := sha256.New()
+	var n [8]byte
+	field := func(s string) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	field("thidua-event-v1")
+	field(e.ID)
+	field(e.Type)
+	field(strconv.Itoa(e.Schema))
+	field(e.Aggregate.Kind)
+	field(e.Aggregate.ID)
+	field(e.Actor.User)
+	field(e.Actor.Role)
+	field(e.OccurredAt.UTC().Format(time.RFC3339Nano))
+	field(e.RecordedAt.UTC().Format(time.RFC3339Nano))
+	field(e.CausationID)
+	field(e.CorrelationID)
+	field(e.PrevHash)
+	field(string(e.Data))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func TestComputeHashFraming(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	str := func() string { return strings.Repeat("Đạt-x", rng.IntN(40)) }
+	loc := time.FixedZone("ICT", 7*3600)
+	for i := 0; i < 2000; i++ {
+		e := Event{ID: str(), Type: str(), Schema: rng.IntN(2000) - 1000, Aggregate: Ref{Kind: str(), ID: str()},
+			Actor: Actor{User: str(), Role: str()}, OccurredAt: time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).In(loc),
+			RecordedAt: time.Unix(rng.Int64N(4e9), 0), CausationID: str(), CorrelationID: str(), PrevHash: str(),
+			Data: json.RawMessage(strings.Repeat(`{"a":"b"}`, rng.IntN(300)))}
+		if i == 0 {
+			e = Event{}
+		}
+		if got, want := e.ComputeHash(), referenceHash(&e); got != want {
+			t.Fatalf("event %d: %s, want %s", i, got, want)
+		}
+	}
+}

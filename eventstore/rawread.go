@@ -1,0 +1,143 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// RawCommit is one stored message as the stream delivered it, before decoding. Readers
+// that decode on several goroutines (a projection rebuild) or that can skip a message
+// without decoding it (a feed that already applied it) take these, and decode with
+// Store.Decode.
+type RawCommit struct {
+	// Seq is the message's stream sequence.
+	Seq uint64
+	// Subject is the message's subject.
+	Subject string
+	// Time is the server's timestamp of the message.
+	Time time.Time
+	// Data is the message body; it is not retained by the store.
+	Data []byte
+}
+
+// ErrRawUntilTime is returned by ReadRaw for ReadOptions.UntilTime, which needs each
+// commit decoded to know its recorded time: use Read.
+var ErrRawUntilTime = errors.New("ReadRaw cannot stop at a recorded time; use Read")
+
+// Decode decodes a raw message exactly as Read and Tail do: old schemas upcast, unless
+// raw. A message that is not a commit is a *MalformedError.
+func (s *Store) Decode(m RawCommit, raw bool) (Commit, error) {
+	return s.decodeCommit(m.Data, m.Seq, m.Subject, m.Time, raw)
+}
+
+// ReadRaw is Read without decoding: it calls fn for each message in stream order, with
+// one ordered consumer, from ro.From to ro.Until (default: the stream's last sequence
+// when the read starts), and returns the last sequence it read. ro.Raw and
+// ro.OnMalformed do not apply (nothing is decoded); ro.UntilTime is refused.
+func (s *Store) ReadRaw(ctx context.Context, ro ReadOptions, fn func(RawCommit) error) (uint64, error) {
+	if !ro.UntilTime.IsZero() {
+		return 0, ErrRawUntilTime
+	}
+	until := ro.Until
+	if until == 0 {
+		last, err := s.LastSeq(ctx)
+		if err != nil {
+			return 0, err
+		}
+		until = last
+	}
+	from := ro.From
+	if from == 0 {
+		from = 1
+	}
+	if from > until {
+		return from - 1, nil
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects:    ro.Subjects,
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       from,
+		InactiveThreshold: 30 * time.Second,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ordered consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return 0, fmt.Errorf("consume: %w", err)
+	}
+	defer it.Stop()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			it.Stop()
+		case <-done:
+		}
+	}()
+	last := from - 1
+	if info, err := cons.Info(ctx); err == nil && info.NumPending == 0 {
+		return last, nil
+	}
+	for last < until {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return last, ctx.Err()
+			}
+			return last, fmt.Errorf("read stream: %w", err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return last, fmt.Errorf("read stream: %w", err)
+		}
+		seq := md.Sequence.Stream
+		if seq > until {
+			break
+		}
+		if err := fn(RawCommit{Seq: seq, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data()}); err != nil {
+			return last, err
+		}
+		last = seq
+		if md.NumPending == 0 {
+			break
+		}
+	}
+	return last, nil
+}
+
+// TailRaw is Tail without decoding: fn receives every message from sequence from on, in
+// stream order, on one goroutine, until ctx ends or Stop is called.
+func (s *Store) TailRaw(ctx context.Context, from uint64, fn func(RawCommit)) (Subscription, error) {
+	if from == 0 {
+		from = 1
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       from,
+		InactiveThreshold: 30 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tail: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		fn(RawCommit{Seq: md.Sequence.Stream, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data()})
+	}, jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return nil, fmt.Errorf("tail: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		cc.Stop()
+	}()
+	return cc, nil
+}

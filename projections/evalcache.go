@@ -1,0 +1,140 @@
+package projections
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"thidua/domain"
+)
+
+// A ranking evaluates every nomination of a campaign at one bound. What those
+// evaluations share — the campaign as of the bound, and each unit's evidence (facts and
+// plan, over its lineage) — is folded once per ranking here instead of once per
+// nomination, and the nominations are evaluated on every core. The results are those of
+// evalAt one by one: the cached fold is the same fold, and what it noted (the latest
+// event it relied on) is noted again for every nomination that uses it.
+
+// evalCache holds, for one bound, the campaigns and unit evidence folded so far. It is
+// safe for concurrent use; the model's read lock is held by the caller throughout.
+type evalCache struct {
+	mu    sync.Mutex
+	camps map[string]*cachedCampaign
+	units map[[2]string]*cachedEvidence
+}
+
+type cachedCampaign struct {
+	c    *domain.Campaign
+	last *Entry // the latest entry the fold noted (nil: none)
+}
+
+type cachedEvidence struct {
+	facts *domain.FactSet
+	plan  *domain.PlanRef
+	last  *Entry
+}
+
+func newEvalCache() *evalCache {
+	return &evalCache{camps: map[string]*cachedCampaign{}, units: map[[2]string]*cachedEvidence{}}
+}
+
+// latest returns a note function keeping the entry with the highest sequence (the first
+// one of that sequence), as evalAt's note keeps its sequence and time.
+func latest(last **Entry) func(*Entry) {
+	return func(e *Entry) {
+		if *last == nil || e.Rec.Seq > (*last).Rec.Seq {
+			*last = e
+		}
+	}
+}
+
+// campaignAtCached is campaignAt, shared through cache when there is one.
+func (m *Model) campaignAtCached(id string, b Bound, note func(*Entry), cache *evalCache) *domain.Campaign {
+	if cache == nil {
+		return m.campaignAt(id, b, note)
+	}
+	cache.mu.Lock()
+	cc, ok := cache.camps[id]
+	cache.mu.Unlock()
+	if !ok {
+		cc = &cachedCampaign{}
+		cc.c = m.campaignAt(id, b, latest(&cc.last))
+		cache.mu.Lock()
+		cache.camps[id] = cc
+		cache.mu.Unlock()
+	}
+	if cc.last != nil {
+		note(cc.last)
+	}
+	return cc.c
+}
+
+// unitEvidenceCached is unitEvidence, shared through cache when there is one. The fact
+// set and the plan it returns are then shared: evaluations only read them.
+func (m *Model) unitEvidenceCached(unit, campaign string, b Bound, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
+	if cache == nil {
+		return m.unitEvidence(unit, campaign, b, note)
+	}
+	key := [2]string{unit, campaign}
+	cache.mu.Lock()
+	ce, ok := cache.units[key]
+	cache.mu.Unlock()
+	if !ok {
+		ce = &cachedEvidence{}
+		ce.facts, ce.plan = m.unitEvidence(unit, campaign, b, latest(&ce.last))
+		cache.mu.Lock()
+		cache.units[key] = ce
+		cache.mu.Unlock()
+	}
+	if ce.last != nil {
+		note(ce.last)
+	}
+	return ce.facts, ce.plan
+}
+
+// rankedEval is what a ranking keeps of one nomination's evaluation.
+type rankedEval struct {
+	found    bool // it existed at the bound
+	lastSeq  uint64
+	lastAt   time.Time
+	eligible bool
+	kind     domain.NomineeKind
+	cand     domain.Candidate
+}
+
+// evalAll evaluates the nominations at the bound on every core, sharing one cache, and
+// returns the results in the order of ids. The caller holds the read lock.
+func (m *Model) evalAll(ids []string, b Bound) []rankedEval {
+	out := make([]rankedEval, len(ids))
+	cache := newEvalCache()
+	const chunk = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), (len(ids)+chunk-1)/chunk)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= len(ids) {
+					return
+				}
+				for i := start; i < min(start+chunk, len(ids)); i++ {
+					r, err := m.evalAtWith(ids[i], b, cache)
+					if err != nil {
+						continue // opened after the bound
+					}
+					re := rankedEval{found: true, lastSeq: r.lastSeq, lastAt: r.lastAt, eligible: r.el.Eligible}
+					if r.el.Eligible {
+						re.kind, re.cand = r.nom.Nominee().Kind, candidate(r)
+					}
+					out[i] = re
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}

@@ -1,0 +1,148 @@
+package projections_test
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// province drives a small province through every kind of event: units, facts and their
+// corrections, nominations in every state, rulings, returns, holds, a merger, awards
+// granted and revoked, commands with idempotency keys, and an event of an unknown type.
+func province(t *testing.T) (*wftest.Env, []string) {
+	t.Helper()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var noms []string
+	for i, d := range []string{"D1", "D2", "D3", "D4"} {
+		id, clerk := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+		noms = append(noms, id)
+		ind := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị " + d, Position: "Chủ tịch", Gender: "female", Head: true})
+		noms = append(noms, ind)
+		env.Advance(time.Hour)
+	}
+	env.RuleAll(reviewer, noms[1])
+	_, err := env.Svc.Rule(env.Ctx, reviewer, noms[3], "I01", workflows.RuleInput{Result: "not_met", Note: "chưa đạt"}, workflows.Options{Key: "rule-1", Fingerprint: "f"})
+	require.NoError(t, err)
+	env.OK(env.Svc.Return(env.Ctx, reviewer, noms[5], "bổ sung", workflows.Options{Key: "ret-1", Fingerprint: "f"}))
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, noms[2], "khiếu nại", workflows.Options{}))
+	env.Fact(reviewer, "D2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(96), Cause: "subjective"})
+	env.Advance(time.Hour)
+	env.Fact(reviewer, "D2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100), Note: "đính chính"})
+	r := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[0], Decision: "QĐ 1"}, workflows.Options{Key: "grant-1", Fingerprint: "f"}))
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[6], Decision: "QĐ 2"}, workflows.Options{}))
+	env.OK(env.Svc.RevokeAward(env.Ctx, council, r.ID, workflows.RevokeInput{Ground: "false_declaration", Note: "kê khai sai"}, workflows.Options{}))
+	env.Advance(time.Hour)
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: []string{"D3", "D4"}, Successor: "D34", SuccessorName: "UBND D34",
+		SuccessorKind: domain.UnitDistrict, Effective: "2025-09-16", Decision: "Nghị quyết 1/2025",
+	}, workflows.Options{Key: "merge-1", Fingerprint: "f"}))
+	_, err = env.Store.Append(env.Ctx, eventstore.Ref{Kind: "unit", ID: "D1"}, env.Model.Version(eventstore.Ref{Kind: "unit", ID: "D1"}),
+		[]eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	return env, noms
+}
+
+// TestFastPathsBuildTheSameModel: the raw rebuild (envelopes decoded on every core), the
+// rebuild through Read, and a v2 snapshot of a rebuild hold the same state, field for field.
+func TestFastPathsBuildTheSameModel(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	rebuild := func() *projections.Model {
+		m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+		require.NoError(t, err)
+		return m
+	}
+	viaRead, err := projections.RebuildViaRead(env.Ctx, env.Store, eventstore.ReadOptions{})
+	require.NoError(t, err)
+	if !reflect.DeepEqual(projections.Comparable(rebuild()), projections.Comparable(viaRead)) {
+		t.Fatal("the raw rebuild and the rebuild through Read differ")
+	}
+	var buf bytes.Buffer
+	_, err = rebuild().WriteSnapshot(&buf)
+	require.NoError(t, err)
+	loaded, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	if !reflect.DeepEqual(projections.Comparable(rebuild()), projections.Comparable(loaded)) {
+		t.Fatal("a model loaded from a v2 snapshot differs from the rebuild it was written from")
+	}
+}
+
+// TestSnapshotFormatsAnswerAlike: the v1 (gob) snapshot still loads, and answers as the
+// v2 snapshot, the rebuild and the live model do, at every moment.
+func TestSnapshotFormatsAnswerAlike(t *testing.T) {
+	t.Parallel()
+	env, noms := province(t)
+	var v1, v2 bytes.Buffer
+	_, err := env.Model.WriteSnapshotV1(&v1)
+	require.NoError(t, err)
+	_, err = env.Model.WriteSnapshot(&v2)
+	require.NoError(t, err)
+	m1, _, err := projections.ReadSnapshot(&v1)
+	require.NoError(t, err)
+	m2, _, err := projections.ReadSnapshot(&v2)
+	require.NoError(t, err)
+	rb, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	bounds := []projections.Bound{{}, {Seq: last}, {Seq: last / 2}, {Seq: last - 5}, {Time: env.Now.Load().Add(-90 * time.Minute)}}
+	for _, b := range bounds {
+		for _, id := range noms {
+			want, werr := env.Model.Eligibility(id, b)
+			for i, m := range []*projections.Model{m1, m2, rb} {
+				got, gerr := m.Eligibility(id, b)
+				require.Equal(t, werr == nil, gerr == nil, "model %d, %s at %+v", i, id, b)
+				require.Equal(t, jsonOf(t, want), jsonOf(t, got), "model %d, %s at %+v", i, id, b)
+			}
+		}
+		want, _ := env.Model.Ranking(wftest.Campaign, b)
+		for i, m := range []*projections.Model{m1, m2, rb} {
+			got, _ := m.Ranking(wftest.Campaign, b)
+			require.Equal(t, jsonOf(t, want), jsonOf(t, got), "ranking, model %d at %+v", i, b)
+		}
+	}
+	for _, u := range []string{"D1", "D2", "D34"} {
+		want, err := env.Model.UnitEvents(u, true, projections.Bound{}, 0)
+		require.NoError(t, err)
+		for i, m := range []*projections.Model{m1, m2, rb} {
+			got, err := m.UnitEvents(u, true, projections.Bound{}, 0)
+			require.NoError(t, err)
+			require.Equal(t, jsonOf(t, want), jsonOf(t, got), "events of %s, model %d", u, i)
+		}
+	}
+	require.Equal(t, env.Model.Stats().Events, m2.Stats().Events)
+	require.Equal(t, env.Model.Stats().Unknown, m2.Stats().Unknown)
+}
+
+// TestDamagedSnapshotIsRefused: a truncated or altered v2 snapshot is an error (the
+// caller then rebuilds), never a partial model.
+func TestDamagedSnapshotIsRefused(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	var buf bytes.Buffer
+	_, err := env.Model.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	full := buf.Bytes()
+	for _, cut := range []int{len(full) - 1, len(full) / 2, 40} {
+		_, _, err := projections.ReadSnapshot(bytes.NewReader(full[:cut]))
+		require.Error(t, err, "cut at %d", cut)
+	}
+	for _, at := range []int{len(full) - 10, len(full) / 2} {
+		bad := append([]byte(nil), full...)
+		bad[at] ^= 0x55
+		_, _, err := projections.ReadSnapshot(bytes.NewReader(bad))
+		require.Error(t, err, "byte %d altered", at)
+	}
+}

@@ -1,0 +1,209 @@
+package projections
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"thidua/domain"
+	"thidua/eventstore"
+)
+
+// ReasonIntegrityBroken is the eligibility reason of a nomination whose events, or the
+// events of the unit or campaign its evaluation relies on, break their hash chain.
+const ReasonIntegrityBroken = "integrity_broken"
+
+// Integrity statuses.
+const (
+	// IntegrityOK means every event the answer relies on verifies.
+	IntegrityOK = "ok"
+	// IntegrityBroken means at least one event was altered or appended behind the store's back.
+	IntegrityBroken = "broken"
+)
+
+// Problems an integrity check can find in one event.
+const (
+	// ProblemHashMismatch: the event's content does not hash to the hash it claims (altered).
+	ProblemHashMismatch = "hash_mismatch"
+	// ProblemChainBroken: the event does not record its predecessor's hash (inserted, or
+	// its predecessor altered).
+	ProblemChainBroken = "chain_broken"
+	// ProblemAggregateMismatch: the event names another aggregate than the subject or the
+	// commit it is stored in.
+	ProblemAggregateMismatch = "aggregate_mismatch"
+)
+
+// IntegrityProblem names one event that breaks its aggregate's hash chain.
+type IntegrityProblem struct {
+	// Seq is the stream sequence of the commit that carries the event.
+	Seq uint64 `json:"seq"`
+	// EventID is the event's id.
+	EventID string `json:"event_id"`
+	// Aggregate is the aggregate the event was applied to.
+	Aggregate eventstore.Ref `json:"aggregate"`
+	// Problem is one of ProblemHashMismatch, ProblemChainBroken, ProblemAggregateMismatch.
+	Problem string `json:"problem"`
+	// Detail says what was found.
+	Detail string `json:"detail"`
+
+	at time.Time
+}
+
+// IntegrityView says whether the events an answer relies on verify.
+type IntegrityView struct {
+	// Status is IntegrityOK or IntegrityBroken.
+	Status string `json:"status"`
+	// Events are the ids of the events that break a chain (empty when ok).
+	Events []string `json:"events"`
+	// Problems say, per event, what is wrong.
+	Problems []IntegrityProblem `json:"problems,omitempty"`
+}
+
+// integrityState is the model's record of broken chains, per aggregate, in stream order.
+// It is kept under the model's lock.
+type integrityState struct {
+	broken map[eventstore.Ref][]IntegrityProblem
+}
+
+// checkIntegrity checks a commit against its aggregate's chain before it is applied: each
+// event's content must hash to its Hash, must record the hash of the aggregate's previous
+// event, and must belong to the aggregate of its subject. What breaks is recorded (the
+// commit is applied all the same: the model shows what the stream holds, flagged). The
+// caller holds the write lock; agg.Version is still the version before c.
+func (m *Model) checkIntegrity(agg *Aggregate, c eventstore.Commit) {
+	prev := agg.Version.Hash
+	subjectRef, hasSubject := refOfSubject(c.Subject)
+	for i := range c.Events {
+		e := &c.Events[i]
+		bad := func(problem, format string, args ...any) {
+			if m.integrity.broken == nil {
+				m.integrity.broken = map[eventstore.Ref][]IntegrityProblem{}
+			}
+			m.integrity.broken[agg.Ref] = append(m.integrity.broken[agg.Ref], IntegrityProblem{
+				Seq: c.Seq, EventID: e.ID, Aggregate: agg.Ref, Problem: problem,
+				Detail: fmt.Sprintf(format, args...), at: e.RecordedAt,
+			})
+		}
+		switch {
+		case e.Aggregate != agg.Ref:
+			bad(ProblemAggregateMismatch, "the event names %s in a commit of %s", e.Aggregate, agg.Ref)
+		case hasSubject && subjectRef != e.Aggregate:
+			bad(ProblemAggregateMismatch, "the event names %s but is stored on subject %s", e.Aggregate, c.Subject)
+		}
+		if hashVerifiable(e) {
+			if got := e.ComputeHash(); got != e.Hash {
+				bad(ProblemHashMismatch, "content hashes to %.16s…, the event claims %.16s…", got, e.Hash)
+			}
+		}
+		if e.PrevHash != prev {
+			bad(ProblemChainBroken, "previous hash %.16s… recorded, %.16s… expected", e.PrevHash, prev)
+		}
+		prev = e.Hash
+	}
+}
+
+// hashVerifiable reports whether the event's payload is the one stored, so that its hash
+// can be recomputed: not after an upcast (the store hashed the old schema's bytes). An
+// event whose stored schema is unknown (StoredSchema 0: read back from a snapshot) is
+// verifiable when its type has only one schema version; otherwise only its chain link is
+// checked (`thidua verify` reads the stored bytes and checks everything).
+func hashVerifiable(e *eventstore.Event) bool {
+	if e.StoredSchema == 0 {
+		return e.Schema <= 1
+	}
+	return e.StoredSchema == e.Schema
+}
+
+// refOfSubject returns the aggregate a subject "prefix.kind.id" names.
+func refOfSubject(subject string) (eventstore.Ref, bool) {
+	if subject == "" {
+		return eventstore.Ref{}, false
+	}
+	i := strings.LastIndexByte(subject, '.')
+	if i <= 0 {
+		return eventstore.Ref{}, false
+	}
+	j := strings.LastIndexByte(subject[:i], '.')
+	return eventstore.Ref{Kind: subject[j+1 : i], ID: subject[i+1:]}, true
+}
+
+// IntegrityProblems returns every integrity problem the model has found, in stream order
+// (empty when every applied event verifies).
+func (m *Model) IntegrityProblems() []IntegrityProblem {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := []IntegrityProblem{}
+	for _, ps := range m.integrity.broken {
+		out = append(out, ps...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Seq != out[j].Seq {
+			return out[i].Seq < out[j].Seq
+		}
+		return out[i].EventID < out[j].EventID
+	})
+	return out
+}
+
+// Integrity returns the integrity of one aggregate's chain as of the bound.
+func (m *Model) Integrity(ref eventstore.Ref, b Bound) IntegrityView {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.integrityOf([]eventstore.Ref{ref}, b)
+}
+
+// integrityOf gathers the problems of the aggregates, up to the bound; caller holds the lock.
+func (m *Model) integrityOf(refs []eventstore.Ref, b Bound) IntegrityView {
+	v := IntegrityView{Status: IntegrityOK, Events: []string{}}
+	if len(m.integrity.broken) == 0 {
+		return v
+	}
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		for _, p := range m.integrity.broken[ref] {
+			if !b.includes(p.Seq, p.at) {
+				continue
+			}
+			v.Problems = append(v.Problems, p)
+			if !seen[p.EventID] {
+				seen[p.EventID] = true
+				v.Events = append(v.Events, p.EventID)
+			}
+		}
+	}
+	if len(v.Problems) > 0 {
+		v.Status = IntegrityBroken
+	}
+	return v
+}
+
+// flagIntegrity records on an evaluation the integrity of everything it relied on — the
+// nomination, its campaign and its unit's lineage — as of the bound, and makes a broken
+// one ineligible with the reason integrity_broken. The caller holds the read lock.
+func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
+	if len(m.integrity.broken) == 0 {
+		r.integrity = IntegrityView{Status: IntegrityOK, Events: []string{}}
+		return
+	}
+	refs := []eventstore.Ref{
+		{Kind: domain.KindNomination, ID: id},
+		{Kind: domain.KindCampaign, ID: r.nom.Campaign()},
+	}
+	for _, u := range m.lineage(r.nom.Unit(), b) {
+		refs = append(refs, eventstore.Ref{Kind: domain.KindUnit, ID: u})
+	}
+	r.integrity = m.integrityOf(refs, b)
+	if r.integrity.Status != IntegrityBroken {
+		return
+	}
+	r.el.Eligible = false
+	r.el.Reasons = append(r.el.Reasons, domain.Reason{
+		Code: ReasonIntegrityBroken,
+		MessageVI: "Chuỗi băm bị phá vỡ: có sự kiện của hồ sơ, của đơn vị hoặc của đợt thi đua bị sửa đổi " +
+			"hoặc được ghi ngoài hệ thống; cần thanh tra trước khi xét",
+		MessageEN: "The hash chain is broken: an event of the nomination, its unit or its campaign was altered " +
+			"or appended behind the engine's back; it needs an inspection before any decision",
+		Events: append([]string(nil), r.integrity.Events...),
+	})
+}

@@ -1,0 +1,210 @@
+package projections_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// forge publishes one event on an aggregate's subject directly to JetStream, behind the
+// store's back, and waits until the feed has applied it. prev is the previous hash the
+// event records; alter changes the payload after the hash was computed (an altered event).
+func forge(t *testing.T, env *wftest.Env, ref eventstore.Ref, typ string, schema int, data any, prev string, alter bool) string {
+	t.Helper()
+	raw, err := json.Marshal(data)
+	require.NoError(t, err)
+	now := env.Now.Load().UTC()
+	e := eventstore.Event{
+		ID: ulid.Make().String(), Type: typ, Schema: schema, Aggregate: ref,
+		Actor:      eventstore.Actor{User: "intruder", Role: "reviewer"},
+		OccurredAt: now, RecordedAt: now, PrevHash: prev, Data: raw,
+	}
+	e.Hash = e.ComputeHash()
+	if alter {
+		e.Data = bytes.Replace(e.Data, []byte(`"met"`), []byte(`"not_applicable"`), 1)
+		require.NotEqual(t, string(raw), string(e.Data), "the alteration must change the payload")
+	}
+	body, err := json.Marshal(map[string]any{"events": []eventstore.Event{e}})
+	require.NoError(t, err)
+	subject, err := env.Store.Subject(ref)
+	require.NoError(t, err)
+	_, err = env.Store.JetStream().Publish(env.Ctx, subject, body)
+	require.NoError(t, err)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	return e.ID
+}
+
+func reasonEvents(el projections.EligibilityView, code string) ([]string, bool) {
+	for _, r := range el.Reasons {
+		if r.Code == code {
+			return r.Events, true
+		}
+	}
+	return nil, false
+}
+
+// TestTamperingIsFlaggedOnNominations appends events behind the store's back — one that
+// does not link to its predecessor, one whose content was altered after hashing, a forged
+// fact on a unit — and checks that exactly the nominations they touch are flagged: an
+// integrity field naming the events, the reason integrity_broken, out of the ranking; the
+// same after a rebuild and a snapshot round trip; and as of before the tampering, clean.
+func TestTamperingIsFlaggedOnNominations(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	n1, _ := env.EligibleCollective("SO-A", domain.UnitDepartment, reviewer, 90)
+	n2, _ := env.EligibleCollective("SO-B", domain.UnitDepartment, reviewer, 89)
+	n3, _ := env.EligibleCollective("SO-C", domain.UnitDepartment, reviewer, 88)
+	n4, _ := env.EligibleCollective("SO-D", domain.UnitDepartment, reviewer, 87)
+	require.Empty(t, env.Model.IntegrityProblems())
+	for _, n := range []string{n1, n2, n3, n4} {
+		el, err := env.Model.Eligibility(n, projections.Bound{})
+		require.NoError(t, err)
+		require.True(t, el.Eligible, "%s: %+v", n, el.Reasons)
+		assert.Equal(t, projections.IntegrityOK, el.Integrity.Status)
+	}
+	env.Advance(time.Hour)
+	cleanAt := *env.Now.Load()
+	lastClean, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	env.Advance(time.Hour)
+
+	nomRef := func(id string) eventstore.Ref { return eventstore.Ref{Kind: domain.KindNomination, ID: id} }
+	ruling := domain.CriterionRuledData{Criterion: "C01", Result: "met", Note: "ghi thêm"}
+	// 1. Appended behind the store's back, not linked to the chain (its previous hash is made up).
+	inserted := forge(t, env, nomRef(n1), domain.CriterionRuled, 1, ruling, "0123456789abcdef", false)
+	// 2. Linked to the chain, but its content was altered after it was hashed.
+	altered := forge(t, env, nomRef(n2), domain.CriterionRuled, 1, ruling, env.Model.Version(nomRef(n2)).Hash, true)
+	// 3. A forged fact on a unit: the unit's nomination relies on it.
+	unitC := eventstore.Ref{Kind: domain.KindUnit, ID: "SO-C"}
+	fact := domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "par_index_score", Number: wftest.Num(99)}
+	forgedFact := forge(t, env, unitC, domain.FactRecorded, 2, fact, "", false)
+
+	// A legitimate command after the tampering chains on what the stream holds; the break stays recorded.
+	env.Advance(time.Hour)
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, n1, "kiểm tra", workflows.Options{}))
+	env.OK(env.Svc.Release(env.Ctx, reviewer, n1, "xong", workflows.Options{}))
+
+	want := map[string]struct {
+		events  []string
+		problem string
+	}{
+		n1: {[]string{inserted}, projections.ProblemChainBroken},
+		n2: {[]string{altered}, projections.ProblemHashMismatch},
+		n3: {[]string{forgedFact}, projections.ProblemChainBroken},
+	}
+	check := func(t *testing.T, m *projections.Model) {
+		t.Helper()
+		for _, n := range []string{n1, n2, n3, n4} {
+			el, err := m.Eligibility(n, projections.Bound{})
+			require.NoError(t, err)
+			nv, err := m.Nomination(n)
+			require.NoError(t, err)
+			w, broken := want[n]
+			if !broken {
+				assert.True(t, el.Eligible, "%s is untouched: %+v", n, el.Reasons)
+				assert.Equal(t, projections.IntegrityOK, el.Integrity.Status)
+				assert.Equal(t, projections.IntegrityOK, nv.Integrity.Status)
+				continue
+			}
+			assert.False(t, el.Eligible, n)
+			assert.Equal(t, projections.IntegrityBroken, el.Integrity.Status, n)
+			assert.Equal(t, w.events, el.Integrity.Events, n)
+			assert.Equal(t, projections.IntegrityBroken, nv.Integrity.Status, n)
+			assert.Equal(t, w.events, nv.Integrity.Events, n)
+			assert.False(t, nv.Eligible, n)
+			require.NotEmpty(t, el.Integrity.Problems)
+			assert.Equal(t, w.problem, el.Integrity.Problems[0].Problem, n)
+			evs, ok := reasonEvents(el, projections.ReasonIntegrityBroken)
+			assert.True(t, ok, "%s: reasons %+v", n, el.Reasons)
+			assert.Equal(t, w.events, evs, n)
+
+			// As of before the tampering: clean and eligible, whatever the bound's kind.
+			for _, b := range []projections.Bound{{Time: cleanAt}, {Seq: lastClean}} {
+				past, err := m.Eligibility(n, b)
+				require.NoError(t, err)
+				assert.True(t, past.Eligible, "%s as of %+v: %+v", n, b, past.Reasons)
+				assert.Equal(t, projections.IntegrityOK, past.Integrity.Status)
+			}
+		}
+		rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		var ranked []string
+		for _, e := range rk.Collective.Entries {
+			ranked = append(ranked, e.Nomination)
+		}
+		assert.Equal(t, []string{n4}, ranked, "only the untouched nomination is ranked")
+		got := map[string]bool{}
+		for _, p := range m.IntegrityProblems() {
+			got[p.EventID] = true
+		}
+		assert.Equal(t, map[string]bool{inserted: true, altered: true, forgedFact: true}, got)
+	}
+	t.Run("live", func(t *testing.T) { check(t, env.Model) })
+	rebuilt := rebuild(t, env, eventstore.ReadOptions{})
+	t.Run("rebuilt", func(t *testing.T) { check(t, rebuilt) })
+	var buf bytes.Buffer
+	_, err = env.Model.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	restored, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	t.Run("snapshot", func(t *testing.T) { check(t, restored) })
+	for _, n := range []string{n1, n2, n3, n4} {
+		live, _ := env.Model.Eligibility(n, projections.Bound{})
+		again, _ := rebuilt.Eligibility(n, projections.Bound{})
+		assert.Equal(t, jsonOf(t, live), jsonOf(t, again), n)
+	}
+
+	// The store's own verification names the same events.
+	rep, err := env.Store.VerifyChains(env.Ctx)
+	require.NoError(t, err)
+	named := map[string]bool{}
+	for _, p := range rep.Problems {
+		named[p.EventID] = true
+	}
+	assert.Equal(t, map[string]bool{inserted: true, altered: true, forgedFact: true}, named)
+}
+
+// TestIntegrityOfHandBuiltCommits checks the hook on commits applied directly: a clean
+// chain verifies, an event stored on another aggregate's subject is flagged, and a commit
+// applied twice is checked once.
+func TestIntegrityOfHandBuiltCommits(t *testing.T) {
+	t.Parallel()
+	m := projections.NewModel()
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "U1"}
+	at := time.Date(2025, 9, 15, 3, 0, 0, 0, time.UTC)
+	mk := func(prev string, data string) eventstore.Event {
+		e := eventstore.Event{ID: ulid.Make().String(), Type: domain.UnitRegistered, Schema: 1, Aggregate: ref,
+			Actor: eventstore.Actor{User: "admin", Role: "admin"}, OccurredAt: at, RecordedAt: at, PrevHash: prev, Data: json.RawMessage(data)}
+		e.Hash = e.ComputeHash()
+		return e
+	}
+	e1 := mk("", `{"id":"U1","name":"Đơn vị U1","kind":"department"}`)
+	c1 := eventstore.Commit{Seq: 1, Subject: "thidua.unit.U1", Events: []eventstore.Event{e1}}
+	m.ApplyFeed(c1)
+	m.ApplyCommitted(c1)
+	assert.Empty(t, m.IntegrityProblems())
+	assert.Equal(t, projections.IntegrityOK, m.Integrity(ref, projections.Bound{}).Status)
+
+	e2 := mk(e1.Hash, `{"id":"U1","name":"Đơn vị U1","kind":"department"}`)
+	m.ApplyFeed(eventstore.Commit{Seq: 2, Subject: "thidua.unit.U2", Events: []eventstore.Event{e2}})
+	ps := m.IntegrityProblems()
+	require.Len(t, ps, 1)
+	assert.Equal(t, projections.ProblemAggregateMismatch, ps[0].Problem)
+	assert.Equal(t, e2.ID, ps[0].EventID)
+	v := m.Integrity(ref, projections.Bound{})
+	assert.Equal(t, projections.IntegrityBroken, v.Status)
+	assert.Equal(t, []string{e2.ID}, v.Events)
+	assert.Equal(t, projections.IntegrityOK, m.Integrity(ref, projections.Bound{Seq: 1}).Status)
+}

@@ -1,0 +1,198 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+
+	"thidua/eventstore"
+)
+
+// Reading the stream costs three things per commit: receiving the message, decoding it
+// (the envelope, then each payload) and folding it into the model. Only the fold needs
+// the model's lock and stream order; the decoding runs here on every core, in batches,
+// and the fold applies the batches in order.
+
+// pipeBatch is the number of commits handed between the stages at once.
+const pipeBatch = 256
+
+// pipeItem is one commit on its way through the pipeline: raw (from the stream), or
+// already decoded (c), then with its payloads decoded (pre), or malformed (bad).
+type pipeItem struct {
+	raw eventstore.RawCommit
+	c   eventstore.Commit
+	pre []decoded
+	bad *eventstore.MalformedError
+	// chained marks (bit i) events whose previous hash a snapshot left out (snapcodec.go).
+	chained uint64
+}
+
+// pipeJob is one batch, in stream order; done closes when its decoding is over.
+type pipeJob struct {
+	items []pipeItem
+	done  chan struct{}
+}
+
+// pipeline decodes batches on every core and applies them in order.
+type pipeline struct {
+	m       *Model
+	decode  func(*pipeItem) // the decoding stage, run on the workers
+	jobs    chan *pipeJob
+	ordered chan *pipeJob
+	wg      sync.WaitGroup
+	applied chan struct{}
+	cur     *pipeJob
+}
+
+// newPipeline starts the workers and the applier. Items go in with add, in stream order;
+// close waits until everything is applied.
+func newPipeline(m *Model, decode func(*pipeItem)) *pipeline {
+	p := &pipeline{m: m, decode: decode, jobs: make(chan *pipeJob, 64), ordered: make(chan *pipeJob, 64), applied: make(chan struct{})}
+	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for j := range p.jobs {
+				for k := range j.items {
+					p.decode(&j.items[k])
+				}
+				close(j.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(p.applied)
+		for j := range p.ordered {
+			<-j.done
+			m.applyItems(j.items)
+		}
+	}()
+	return p
+}
+
+func (p *pipeline) add(it pipeItem) {
+	if p.cur == nil {
+		p.cur = &pipeJob{items: make([]pipeItem, 0, pipeBatch), done: make(chan struct{})}
+	}
+	p.cur.items = append(p.cur.items, it)
+	if len(p.cur.items) == pipeBatch {
+		p.flush()
+	}
+}
+
+func (p *pipeline) flush() {
+	if p.cur == nil {
+		return
+	}
+	p.jobs <- p.cur
+	p.ordered <- p.cur
+	p.cur = nil
+}
+
+// close applies what is left and waits for the applier.
+func (p *pipeline) close() {
+	p.flush()
+	close(p.jobs)
+	close(p.ordered)
+	<-p.applied
+	p.wg.Wait()
+}
+
+// applyItems folds one batch into the model in order, under one lock.
+func (m *Model) applyItems(items []pipeItem) {
+	m.mu.Lock()
+	for i := range items {
+		it := &items[i]
+		if it.bad != nil {
+			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: it.bad.Seq, Problem: it.bad.Err.Error()})
+			if it.bad.Seq > m.applied {
+				m.applied = it.bad.Seq
+			}
+			continue
+		}
+		m.fillChained(it)
+		m.applyDecoded(it.c, it.pre)
+		if it.c.Seq > m.applied {
+			m.applied = it.c.Seq
+		}
+		items[i] = pipeItem{} // let the batch's memory go
+	}
+	ch := m.changed
+	m.changed = make(chan struct{})
+	m.mu.Unlock()
+	close(ch)
+}
+
+// rebuildRaw is Rebuild on the raw stream: the envelopes are decoded on the workers too.
+func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
+	m := NewModel()
+	p := newPipeline(m, func(it *pipeItem) {
+		c, err := st.Decode(it.raw, ro.Raw)
+		it.raw = eventstore.RawCommit{}
+		if err != nil {
+			var me *eventstore.MalformedError
+			if errors.As(err, &me) {
+				it.bad = me
+				return
+			}
+			it.bad = &eventstore.MalformedError{Seq: c.Seq, Subject: c.Subject, Err: err}
+			return
+		}
+		it.c = c
+		it.pre = predecode(c)
+	})
+	n := 0
+	_, err := st.ReadRaw(ctx, ro, func(rc eventstore.RawCommit) error {
+		p.add(pipeItem{raw: rc})
+		n++
+		if progress != nil && n%10000 == 0 {
+			progress(rc.Seq)
+		}
+		return nil
+	})
+	p.close()
+	return m, err
+}
+
+// applyFeedRaw applies one message delivered by the feed: skipped without decoding when
+// the model already applied it (ApplyCommitted), else decoded outside the lock and
+// applied as ApplyFeed would.
+func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMalformed func(*eventstore.MalformedError)) {
+	m.mu.Lock()
+	if _, ok := m.ahead[rc.Seq]; ok {
+		delete(m.ahead, rc.Seq)
+		if rc.Seq > m.applied {
+			m.applied = rc.Seq
+		}
+		ch := m.changed
+		m.changed = make(chan struct{})
+		m.mu.Unlock()
+		close(ch)
+		return
+	}
+	m.mu.Unlock()
+	c, err := st.Decode(rc, false)
+	if err != nil {
+		var me *eventstore.MalformedError
+		if !errors.As(err, &me) {
+			me = &eventstore.MalformedError{Seq: rc.Seq, Subject: rc.Subject, Err: err}
+		}
+		onMalformed(me)
+		return
+	}
+	m.applyFeedDecoded(c, predecode(c))
+}
+
+// noteAhead remembers that the model applied commit seq before the feed delivered it;
+// the caller holds the write lock. The set only saves the feed some decoding: when it
+// grows large (a model without a feed), it is dropped.
+func (m *Model) noteAhead(seq uint64) {
+	if seq <= m.applied {
+		return
+	}
+	if m.ahead == nil || len(m.ahead) >= 1<<16 {
+		m.ahead = map[uint64]struct{}{}
+	}
+	m.ahead[seq] = struct{}{}
+}

@@ -1,0 +1,499 @@
+package projections
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"thidua/eventstore"
+)
+
+// Snapshot format v2: a magic line, a header, then chunks of commits in stream order,
+// each chunk length-prefixed and checksummed so that the chunks decode on every core and
+// a truncated or damaged file is refused (the caller then rebuilds). Strings and byte
+// strings are length-prefixed (uvarint); times are time.Time's binary form.
+//
+//	magic   "thidua-projections-snapshot-v2\n"
+//	header  uvarint applied, uvarint lastSeq, uvarint commits, str lastHash, varint written (unix ns)
+//	chunk   uvarint length, uvarint commits, uint32 crc32c (of the body), body
+//	commit  uvarint seq, str key, str result, uvarint events, events
+//	event   str id, str type, varint schema, str kind, str id, str user, str role,
+//	        time occurred, byte flags, [time recorded], str causation, str correlation,
+//	        [str prevHash], str hash, bytes data
+//
+// flags: 1 recorded = occurred; 2 prevHash = the hash of the aggregate's previous event.
+const snapshotMagicV2 = "thidua-projections-snapshot-v2\n"
+
+const (
+	snapChunkCommits = 512
+	flagSameTimes    = 1
+	flagChained      = 2
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// snapRef is one commit of the model, by its entries, with the hash of the event before
+// it in its aggregate.
+type snapRef struct {
+	seq     uint64
+	prev    string
+	entries []*Entry
+}
+
+// snapshotRefs lists the commits applied up to the checkpoint, in stream order. Entries
+// are never changed once applied, so the caller may encode them after releasing the
+// lock; the caller holds the read lock here.
+func (m *Model) snapshotRefs() []snapRef {
+	var out []snapRef
+	for _, a := range m.aggs {
+		ents := a.Entries
+		for i := 0; i < len(ents); {
+			seq := ents[i].Rec.Seq
+			if seq > m.applied {
+				break
+			}
+			j := i + 1
+			for j < len(ents) && ents[j].Rec.Seq == seq {
+				j++
+			}
+			prev := ""
+			if i > 0 {
+				prev = ents[i-1].Hash
+			}
+			out = append(out, snapRef{seq: seq, prev: prev, entries: ents[i:j:j]})
+			i = j
+		}
+	}
+	return out
+}
+
+// writeSnapshotV2 writes the model's commits up to the checkpoint. It holds the read
+// lock only while it lists them.
+func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
+	m.mu.RLock()
+	applied := m.applied
+	refs := m.snapshotRefs()
+	results := make(map[string]string, len(m.keys))
+	for k, kr := range m.keys {
+		if kr.ID != "" {
+			results[k] = kr.ID
+		}
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(refs, func(a, b snapRef) int {
+		switch {
+		case a.seq < b.seq:
+			return -1
+		case a.seq > b.seq:
+			return 1
+		}
+		return 0
+	})
+	bw := bufio.NewWriterSize(w, 1<<20)
+	h := []byte(snapshotMagicV2)
+	h = binary.AppendUvarint(h, applied)
+	var lastSeq uint64
+	var lastHash string
+	if n := len(refs); n > 0 {
+		last := refs[n-1]
+		lastSeq, lastHash = last.seq, last.entries[len(last.entries)-1].Hash
+	}
+	h = binary.AppendUvarint(h, lastSeq)
+	h = binary.AppendUvarint(h, uint64(len(refs)))
+	h = appendStr(h, lastHash)
+	h = binary.AppendVarint(h, time.Now().UnixNano())
+	if _, err := bw.Write(h); err != nil {
+		return 0, fmt.Errorf("snapshot header: %w", err)
+	}
+	// Chunks are encoded on every core and written in order.
+	type chunk struct {
+		refs []snapRef
+		out  []byte
+		done chan struct{}
+	}
+	jobs := make(chan *chunk, 16)
+	ordered := make(chan *chunk, 16)
+	var wg sync.WaitGroup
+	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				c.out = encodeChunk(c.refs, results)
+				close(c.done)
+			}
+		}()
+	}
+	go func() {
+		for i := 0; i < len(refs); i += snapChunkCommits {
+			c := &chunk{refs: refs[i:min(i+snapChunkCommits, len(refs))], done: make(chan struct{})}
+			jobs <- c
+			ordered <- c
+		}
+		close(jobs)
+		close(ordered)
+	}()
+	var werr error
+	for c := range ordered {
+		<-c.done
+		if werr == nil {
+			_, werr = bw.Write(c.out)
+		}
+	}
+	wg.Wait()
+	if werr == nil {
+		werr = bw.Flush()
+	}
+	if werr != nil {
+		return 0, fmt.Errorf("snapshot: %w", werr)
+	}
+	return applied, nil
+}
+
+// encodeChunk encodes commits as one chunk, with its framing.
+func encodeChunk(refs []snapRef, results map[string]string) []byte {
+	body := make([]byte, 0, 400*len(refs))
+	for _, r := range refs {
+		first := r.entries[0]
+		body = binary.AppendUvarint(body, r.seq)
+		body = appendStr(body, first.Key)
+		body = appendStr(body, results[first.Key])
+		body = binary.AppendUvarint(body, uint64(len(r.entries)))
+		prev := r.prev
+		for _, e := range r.entries {
+			body = appendStr(body, e.Rec.ID)
+			body = appendStr(body, e.Rec.Type)
+			body = binary.AppendVarint(body, int64(e.schema))
+			body = appendStr(body, e.Aggregate.Kind)
+			body = appendStr(body, e.Aggregate.ID)
+			body = appendStr(body, e.Rec.Actor.User)
+			body = appendStr(body, string(e.Rec.Actor.Role))
+			body = appendTime(body, e.OccurredAt)
+			var flags byte
+			if e.Rec.At.Equal(e.OccurredAt) && e.Rec.At.Location() == e.OccurredAt.Location() {
+				flags |= flagSameTimes
+			}
+			if e.prevHash == prev {
+				flags |= flagChained
+			}
+			prev = e.Hash
+			body = append(body, flags)
+			if flags&flagSameTimes == 0 {
+				body = appendTime(body, e.Rec.At)
+			}
+			body = appendStr(body, e.causation)
+			body = appendStr(body, e.correlation)
+			if flags&flagChained == 0 {
+				body = appendStr(body, e.prevHash)
+			}
+			body = appendStr(body, e.Hash)
+			body = appendStr(body, string(e.Raw))
+		}
+	}
+	out := binary.AppendUvarint(make([]byte, 0, len(body)+16), uint64(len(body)))
+	out = binary.AppendUvarint(out, uint64(len(refs)))
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(body, crcTable))
+	return append(out, body...)
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	tb, err := t.MarshalBinary()
+	if err != nil {
+		// A time whose zone offset is not whole minutes: keep the instant in UTC.
+		tb, _ = t.UTC().MarshalBinary()
+	}
+	b = binary.AppendUvarint(b, uint64(len(tb)))
+	return append(b, tb...)
+}
+
+// errSnapCorrupt reports a damaged snapshot.
+var errSnapCorrupt = errors.New("snapshot damaged")
+
+// snapReader decodes one chunk.
+type snapReader struct {
+	b []byte
+	i int
+}
+
+func (r *snapReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b[r.i:])
+	if n <= 0 {
+		panic(errSnapCorrupt)
+	}
+	r.i += n
+	return v
+}
+
+func (r *snapReader) varint() int64 {
+	v, n := binary.Varint(r.b[r.i:])
+	if n <= 0 {
+		panic(errSnapCorrupt)
+	}
+	r.i += n
+	return v
+}
+
+func (r *snapReader) bytes() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.b)-r.i) {
+		panic(errSnapCorrupt)
+	}
+	s := r.b[r.i : r.i+int(n)]
+	r.i += int(n)
+	return s
+}
+
+func (r *snapReader) str() string { return string(r.bytes()) }
+
+func (r *snapReader) interned() string { return internSnap(r.bytes()) }
+
+func (r *snapReader) time() time.Time {
+	var t time.Time
+	if err := t.UnmarshalBinary(r.bytes()); err != nil {
+		panic(errSnapCorrupt)
+	}
+	return t
+}
+
+func (r *snapReader) byte() byte {
+	if r.i >= len(r.b) {
+		panic(errSnapCorrupt)
+	}
+	c := r.b[r.i]
+	r.i++
+	return c
+}
+
+// decodeChunk decodes a chunk's commits into pipeline items, payloads included. Events
+// whose previous hash is chained get it filled in when applied (fillChained).
+func decodeChunk(body []byte, n int) (items []pipeItem, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
+				items, err = nil, errSnapCorrupt
+				return
+			}
+			panic(v)
+		}
+	}()
+	r := &snapReader{b: body}
+	items = make([]pipeItem, n)
+	for k := 0; k < n; k++ {
+		c := eventstore.Commit{Seq: r.uvarint(), Key: r.str()}
+		c.Result = r.str()
+		ne := r.uvarint()
+		if ne == 0 || ne > uint64(len(body)) {
+			panic(errSnapCorrupt)
+		}
+		c.Events = make([]eventstore.Event, ne)
+		var chained uint64 // bit i: event i's previous hash is chained
+		for i := range c.Events {
+			e := &c.Events[i]
+			e.ID = r.str()
+			e.Type = r.interned()
+			e.Schema = int(r.varint())
+			e.Aggregate.Kind = r.interned()
+			e.Aggregate.ID = r.str()
+			e.Actor.User = r.interned()
+			e.Actor.Role = r.interned()
+			e.OccurredAt = r.time()
+			flags := r.byte()
+			e.RecordedAt = e.OccurredAt
+			if flags&flagSameTimes == 0 {
+				e.RecordedAt = r.time()
+			}
+			e.CausationID = r.str()
+			e.CorrelationID = r.str()
+			if flags&flagChained == 0 {
+				e.PrevHash = r.str()
+			} else if i < 64 {
+				chained |= 1 << i
+			} else {
+				panic(errSnapCorrupt)
+			}
+			e.Hash = r.str()
+			e.Data = append([]byte(nil), r.bytes()...)
+			e.Seq, e.Index, e.Key = c.Seq, i, c.Key
+		}
+		items[k] = pipeItem{c: c, pre: predecode(c), chained: chained}
+	}
+	if r.i != len(body) {
+		return nil, errSnapCorrupt
+	}
+	return items, nil
+}
+
+// fillChained sets the previous hashes the snapshot left out: the hash of the
+// aggregate's previous event, that is its version's hash just before the commit is
+// applied. The caller holds the write lock.
+func (m *Model) fillChained(it *pipeItem) {
+	if it.chained == 0 {
+		return
+	}
+	c := &it.c
+	prev := ""
+	if a := m.aggs[c.Events[0].Aggregate]; a != nil {
+		prev = a.Version.Hash
+	}
+	for i := range c.Events {
+		if it.chained&(1<<i) != 0 {
+			c.Events[i].PrevHash = prev
+		}
+		prev = c.Events[i].Hash
+	}
+}
+
+// readSnapshotV2 builds a model from a v2 snapshot (after its magic line).
+func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
+	h := snapHeader{Magic: snapshotMagicV2[:len(snapshotMagicV2)-1]}
+	var err error
+	u := func() uint64 {
+		if err != nil {
+			return 0
+		}
+		var v uint64
+		v, err = binary.ReadUvarint(br)
+		return v
+	}
+	h.Applied, h.LastSeq = u(), u()
+	h.Commits = int(u())
+	n := u()
+	if err == nil && n <= 128 {
+		b := make([]byte, n)
+		_, err = io.ReadFull(br, b)
+		h.LastHash = string(b)
+	} else if err == nil {
+		err = errSnapCorrupt
+	}
+	if err == nil {
+		var w int64
+		w, err = binary.ReadVarint(br)
+		h.Written = time.Unix(0, w).UTC()
+	}
+	if err != nil {
+		return nil, h, fmt.Errorf("snapshot header: %w", err)
+	}
+	m := NewModel()
+	type chunk struct {
+		body  []byte
+		n     int
+		items []pipeItem
+		err   error
+		done  chan struct{}
+	}
+	jobs := make(chan *chunk, 8)
+	ordered := make(chan *chunk, 8)
+	var wg sync.WaitGroup
+	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				c.items, c.err = decodeChunk(c.body, c.n)
+				c.body = nil
+				close(c.done)
+			}
+		}()
+	}
+	var readErr error
+	go func() {
+		defer close(jobs)
+		defer close(ordered)
+		for read := 0; read < h.Commits; {
+			size, err := binary.ReadUvarint(br)
+			var cnt uint64
+			if err == nil {
+				cnt, err = binary.ReadUvarint(br)
+			}
+			var crc [4]byte
+			if err == nil {
+				_, err = io.ReadFull(br, crc[:])
+			}
+			if err == nil && (size > 1<<30 || cnt == 0 || cnt > uint64(h.Commits-read)) {
+				err = errSnapCorrupt
+			}
+			var body []byte
+			if err == nil {
+				body = make([]byte, size)
+				_, err = io.ReadFull(br, body)
+			}
+			if err == nil && crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(crc[:]) {
+				err = errSnapCorrupt
+			}
+			if err != nil {
+				readErr = fmt.Errorf("snapshot after %d of %d commits: %w", read, h.Commits, err)
+				return
+			}
+			c := &chunk{body: body, n: int(cnt), done: make(chan struct{})}
+			jobs <- c
+			ordered <- c
+			read += int(cnt)
+		}
+	}()
+	var decErr error
+	for c := range ordered {
+		<-c.done
+		if c.err != nil && decErr == nil {
+			decErr = c.err
+		}
+		if decErr == nil {
+			m.applyItems(c.items)
+		}
+	}
+	wg.Wait()
+	if readErr != nil {
+		return nil, h, readErr
+	}
+	if decErr != nil {
+		return nil, h, fmt.Errorf("snapshot: %w", decErr)
+	}
+	m.mu.Lock()
+	m.applied = h.Applied
+	m.mu.Unlock()
+	return m, h, nil
+}
+
+// The intern table of snapshot strings (event types, aggregate kinds, users, roles).
+var snapIntern struct {
+	sync.RWMutex
+	m map[string]string
+}
+
+func internSnap(b []byte) string {
+	if len(b) > 64 {
+		return string(b)
+	}
+	snapIntern.RLock()
+	s, ok := snapIntern.m[string(b)]
+	n := len(snapIntern.m)
+	snapIntern.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	if n < 1<<14 {
+		snapIntern.Lock()
+		if snapIntern.m == nil {
+			snapIntern.m = map[string]string{}
+		}
+		if t, ok := snapIntern.m[s]; ok {
+			s = t
+		} else {
+			snapIntern.m[s] = s
+		}
+		snapIntern.Unlock()
+	}
+	return s
+}
