@@ -258,7 +258,7 @@ func (d Definition) EligibleKind(k UnitKind) bool {
 // AppliesToNominee reports whether the criterion applies to the nominee: collective criteria to
 // collectives, individual criteria to individuals, and head criteria to individuals who
 // head their unit.
-func (c Criterion) AppliesToNominee(n Nominee) bool {
+func (c *Criterion) AppliesToNominee(n Nominee) bool {
 	switch c.AppliesTo {
 	case AppliesCollective:
 		return n.Kind == NomineeCollective
@@ -274,9 +274,9 @@ func (c Criterion) AppliesToNominee(n Nominee) bool {
 // definition's order.
 func ApplicableCriteria(def Definition, n Nominee) []Criterion {
 	var out []Criterion
-	for _, c := range def.Criteria {
-		if c.AppliesToNominee(n) {
-			out = append(out, c)
+	for i := range def.Criteria {
+		if def.Criteria[i].AppliesToNominee(n) {
+			out = append(out, def.Criteria[i])
 		}
 	}
 	return out

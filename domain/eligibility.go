@@ -72,6 +72,8 @@ func ids(s ...string) []string {
 // or not applicable. The result is deterministic: reasons are sorted by criterion, then
 // code.
 func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Eligibility {
+	// Keep in step with StateRulesOut: the states it names are the ones that add a
+	// reason here whatever the evidence.
 	el := Eligibility{Criteria: map[string]CriterionResult{}, Reasons: []Reason{}}
 	if n == nil {
 		return el
@@ -114,7 +116,11 @@ func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Elig
 			MessageEN: "The unit has not submitted its own emulation plan for the campaign"})
 	}
 
-	for _, c := range ApplicableCriteria(def, n.nominee) {
+	for i := range def.Criteria {
+		c := &def.Criteria[i]
+		if !c.AppliesToNominee(n.nominee) {
+			continue
+		}
 		j := judge(c, def.ID, n.rulings, facts)
 		el.Criteria[c.ID] = CriterionResult{Result: j.result, Note: j.note, Events: j.events}
 		switch j.result {
@@ -150,4 +156,19 @@ func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Elig
 	})
 	el.Eligible = len(el.Reasons) == 0
 	return el
+}
+
+// StateRulesOut reports whether the nomination's state alone makes it not eligible,
+// whatever the facts, rulings and plan: it is on hold, a draft, returned, withdrawn or
+// revoked. Evaluate adds a reason for each of these states, so a ranking may skip the
+// rest of the evaluation for them.
+func StateRulesOut(n *Nomination) bool {
+	if n == nil {
+		return true
+	}
+	switch n.state {
+	case StateOnHold, StateDraft, "", StateReturned, StateWithdrawn, StateRevoked:
+		return true
+	}
+	return false
 }

@@ -451,3 +451,29 @@ func TestRevokeAwardAndTransfer(t *testing.T) {
 		t.Fatalf("want transfer_same_unit, got %v", err)
 	}
 }
+
+func TestStateRulesOutAgreesWithEvaluate(t *testing.T) {
+	t.Parallel()
+	sc := newScenario(t, collective) // good facts and a plan for the unit so-a
+	ruledOut := map[domain.State]bool{
+		domain.StateDraft: true, domain.StateReturned: true, domain.StateOnHold: true,
+		domain.StateWithdrawn: true, domain.StateRevoked: true,
+		domain.StateSubmitted: false, domain.StateUnderReview: false, domain.StateVerified: false, domain.StateAwarded: false,
+	}
+	for state, want := range ruledOut {
+		n := nominationIn(t, state)
+		if got := domain.StateRulesOut(n); got != want {
+			t.Errorf("StateRulesOut(%s) = %v, want %v", state, got, want)
+		}
+		el := domain.Evaluate(sc.def, n, sc.fs, sc.plan)
+		if want && el.Eligible {
+			t.Errorf("%s: ruled out by its state, yet Evaluate finds it eligible", state)
+		}
+		if (state == domain.StateVerified || state == domain.StateAwarded) && !el.Eligible {
+			t.Errorf("%s with good evidence: not eligible: %v", state, reasonCodes(el))
+		}
+	}
+	if !domain.StateRulesOut(nil) {
+		t.Error("a missing nomination is not ruled out")
+	}
+}

@@ -41,7 +41,7 @@ func opSymbol(op string) string {
 
 // judge interprets a criterion's rule against the nomination's rulings and the unit's
 // facts for the campaign.
-func judge(c Criterion, campaign string, rulings map[string]Ruling, facts *FactSet) judgement {
+func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *FactSet) judgement {
 	r := c.Rule
 	if hits := exclusionsApplying(r.Exclusions, campaign, facts); len(hits) > 0 {
 		j := judgement{result: ResultExcluded, hits: hits}

@@ -97,36 +97,57 @@ func (m *Model) evalAt(id string, b Bound) (*evalResult, error) { return m.evalA
 // evalAtWith is evalAt sharing the campaign and unit folds of one bound through cache
 // (nil: none); see evalcache.go.
 func (m *Model) evalAtWith(id string, b Bound, cache *evalCache) (*evalResult, error) {
-	r := &evalResult{}
+	n, last, err := m.nominationAt(id, b)
+	if err != nil {
+		return nil, err
+	}
+	return m.evalFolded(id, n, last, b, cache)
+}
+
+// nominationAt returns a nomination as of the bound (the live state for the zero bound;
+// a fresh fold otherwise, which the caller may keep) and the latest of its events up to
+// the bound. The caller holds the read lock.
+func (m *Model) nominationAt(id string, b Bound) (*domain.Nomination, *Entry, error) {
+	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
+	if b.Live() {
+		n := m.noms[id]
+		if n == nil {
+			return nil, nil, fmt.Errorf("%w: nomination %s", ErrNotFound, id)
+		}
+		var last *Entry
+		if len(ents) > 0 {
+			last = ents[len(ents)-1]
+		}
+		return n, last, nil
+	}
+	n := domain.NewNomination()
+	var last *Entry
+	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		if e.Known {
+			n.Apply(e.Rec)
+		}
+		last = e
+	}
+	if n.ID() == "" {
+		return nil, nil, fmt.Errorf("%w: nomination %s (as of that moment)", ErrNotFound, id)
+	}
+	return n, last, nil
+}
+
+// evalFolded evaluates a nomination folded to the bound (last: its latest event then)
+// against the campaign and its unit's evidence at the bound.
+func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound, cache *evalCache) (*evalResult, error) {
+	r := &evalResult{nom: n}
 	note := func(e *Entry) {
 		if e.Rec.Seq > r.lastSeq {
 			r.lastSeq, r.lastAt = e.Rec.Seq, e.Rec.At
 		}
 	}
-	if b.Live() {
-		n := m.noms[id]
-		if n == nil {
-			return nil, fmt.Errorf("%w: nomination %s", ErrNotFound, id)
-		}
-		r.nom = n
-		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}) {
-			note(e)
-		}
-	} else {
-		n := domain.NewNomination()
-		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}) {
-			if !b.includes(e.Rec.Seq, e.Rec.At) {
-				break
-			}
-			if e.Known {
-				n.Apply(e.Rec)
-			}
-			note(e)
-		}
-		if n.ID() == "" {
-			return nil, fmt.Errorf("%w: nomination %s (as of that moment)", ErrNotFound, id)
-		}
-		r.nom = n
+	if last != nil {
+		note(last)
 	}
 	camp := m.campaignAtCached(r.nom.Campaign(), b, note, cache)
 	if camp == nil {

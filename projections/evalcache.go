@@ -104,37 +104,67 @@ type rankedEval struct {
 }
 
 // evalAll evaluates the nominations at the bound on every core, sharing one cache, and
-// returns the results in the order of ids. The caller holds the read lock.
+// returns the results in the order of ids. Live, it takes what the live cache holds
+// (liveeval.go) and evaluates only the rest. The caller holds the read lock.
 func (m *Model) evalAll(ids []string, b Bound) []rankedEval {
 	out := make([]rankedEval, len(ids))
+	live := b.Live()
+	todo := make([]int, 0, len(ids))
+	if live {
+		m.live.mu.Lock()
+		for i, id := range ids {
+			if r, ok := m.live.get(id); ok {
+				out[i] = r
+			} else {
+				todo = append(todo, i)
+			}
+		}
+		m.live.mu.Unlock()
+	} else {
+		for i := range ids {
+			todo = append(todo, i)
+		}
+	}
+	var readers [][]string
+	if live {
+		readers = make([][]string, len(ids))
+	}
 	cache := newEvalCache()
 	const chunk = 64
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	workers := min(runtime.GOMAXPROCS(0), (len(ids)+chunk-1)/chunk)
+	workers := min(runtime.GOMAXPROCS(0), (len(todo)+chunk-1)/chunk)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				start := int(next.Add(chunk)) - chunk
-				if start >= len(ids) {
+				if start >= len(todo) {
 					return
 				}
-				for i := start; i < min(start+chunk, len(ids)); i++ {
-					r, err := m.evalAtWith(ids[i], b, cache)
-					if err != nil {
+				for _, i := range todo[start:min(start+chunk, len(todo))] {
+					re, units, ok := m.rankEval(ids[i], b, cache)
+					if !ok {
 						continue // opened after the bound
 					}
-					re := rankedEval{found: true, lastSeq: r.lastSeq, lastAt: r.lastAt, eligible: r.el.Eligible}
-					if r.el.Eligible {
-						re.kind, re.cand = r.nom.Nominee().Kind, candidate(r)
-					}
 					out[i] = re
+					if live {
+						readers[i] = units
+					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	if live {
+		m.live.mu.Lock()
+		for _, i := range todo {
+			if out[i].found {
+				m.live.put(ids[i], out[i], readers[i])
+			}
+		}
+		m.live.mu.Unlock()
+	}
 	return out
 }

@@ -22,5 +22,6 @@ func Comparable(m *Model) *Model {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.changed, m.rankCache, m.ahead = nil, nil, nil
+	m.live.evals, m.live.readers = nil, nil
 	return m
 }

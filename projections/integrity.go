@@ -80,6 +80,7 @@ func (m *Model) checkIntegrity(agg *Aggregate, c eventstore.Commit) {
 			if m.integrity.broken == nil {
 				m.integrity.broken = map[eventstore.Ref][]IntegrityProblem{}
 			}
+			m.live.clear() // every evaluation that read this aggregate is flagged now
 			m.integrity.broken[agg.Ref] = append(m.integrity.broken[agg.Ref], IntegrityProblem{
 				Seq: c.Seq, EventID: e.ID, Aggregate: agg.Ref, Problem: problem,
 				Detail: fmt.Sprintf(format, args...), at: e.RecordedAt,

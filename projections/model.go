@@ -109,6 +109,8 @@ type Model struct {
 
 	// integrity records broken hash chains per aggregate (integrity.go).
 	integrity integrityState
+	// live caches the live evaluations of rankings (liveeval.go).
+	live liveEvals
 }
 
 type rankCacheEntry struct {
@@ -252,6 +254,7 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	m.checkIntegrity(agg, c)
 	m.stats.Commits++
 	prev := agg.Version.Hash
+	lineage := false
 	for i := range c.Events {
 		e := &c.Events[i]
 		m.stats.Events++
@@ -288,8 +291,12 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 		agg.Entries = append(agg.Entries, entry)
 		if entry.Known {
 			m.fold(ref, entry)
+			if _, ok := entry.Rec.Data.(domain.UnitAbsorbedData); ok {
+				lineage = true
+			}
 		}
 	}
+	m.live.invalidate(agg.Ref, lineage)
 	agg.Version = c.Version()
 	if c.Key != "" {
 		kr := m.keys[c.Key]

@@ -18,6 +18,7 @@ import (
 // TestLiveEqualsRebuildEqualsAsOf drives random valid command sequences and checks that
 // the live projections, a full rebuild and an as-of query at the last event agree byte for
 // byte, and that an as-of query at any earlier sequence equals a rebuild of that prefix.
+// Live rankings taken between the commands exercise the live evaluation cache.
 func TestLiveEqualsRebuildEqualsAsOf(t *testing.T) {
 	t.Parallel()
 	checks := 0
@@ -55,7 +56,7 @@ func TestLiveEqualsRebuildEqualsAsOf(t *testing.T) {
 				}
 				return rapid.SampledFrom(noms).Draw(rt, "nomination")
 			}
-			switch rapid.IntRange(0, 10).Draw(rt, "action") {
+			switch rapid.IntRange(0, 11).Draw(rt, "action") {
 			case 0:
 				kind := rapid.SampledFrom([]domain.NomineeKind{domain.NomineeCollective, domain.NomineeIndividual}).Draw(rt, "kind")
 				n := domain.Nominee{Kind: kind}
@@ -105,6 +106,10 @@ func TestLiveEqualsRebuildEqualsAsOf(t *testing.T) {
 			case 10:
 				// Many facts and rulings at once make eligible nominations likely.
 				env.GoodFacts(reviewer, u, float64(rapid.IntRange(50, 99).Draw(rt, "score")))
+			case 11:
+				// A live ranking now fills the live evaluation cache, which the next
+				// commands must invalidate where they change something.
+				_, _ = env.Model.Ranking(wftest.Campaign, projections.Bound{})
 			}
 		}
 		last, err := env.Store.LastSeq(ctx)

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -125,28 +123,7 @@ func (l latencies) pct(q float64) float64 {
 }
 
 // memStatus reads VmHWM and VmRSS of this process, in MiB.
-func memStatus() (hwm, rss float64) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return math.NaN(), math.NaN()
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, k := range []string{"VmHWM:", "VmRSS:"} {
-			if rest, ok := strings.CutPrefix(line, k); ok {
-				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-				if k == "VmHWM:" {
-					hwm = kb / 1024
-				} else {
-					rss = kb / 1024
-				}
-			}
-		}
-	}
-	return hwm, rss
-}
+func memStatus() (hwm, rss float64) { return readStatus("/proc/self/status") }
 
 func quietLog() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

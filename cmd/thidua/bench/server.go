@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// serverRun is what one measured `thidua serve` process showed.
+type serverRun struct {
+	ready     time.Duration // from exec to /readyz answering 200
+	hwm, rss  float64       // VmHWM and VmRSS after the queries, MiB
+	queries   int
+	rankingMS float64 // one live ranking over HTTP, after a restart (nothing cached)
+}
+
+// adminToken is the token of the administrator the bench bootstraps.
+const adminToken = "bench-admin-token-0000"
+
+// serverProcess starts the thidua binary that runs the bench as `thidua serve` on the
+// bench's data directory (the store closed by the caller), waits until it is ready,
+// queries it over HTTP (live and as-of rankings, eligibilities) and reads its memory
+// from /proc before stopping it. It returns errSkipServer when the bench does not run
+// from the thidua binary (as under go test).
+func (b *runner) serverProcess(ctx context.Context) (serverRun, error) {
+	exe, err := os.Executable()
+	if err != nil || !strings.HasPrefix(filepath.Base(exe), "thidua") {
+		return serverRun{}, errSkipServer
+	}
+	port, err := freePort()
+	if err != nil {
+		return serverRun{}, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "serve", "--data", b.dir, "--addr", addr, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "THIDUA_ADMIN_TOKEN="+adminToken)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return serverRun{}, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}()
+	base := "http://" + addr
+	client := &http.Client{Timeout: 60 * time.Second}
+	var run serverRun
+	for {
+		if ctx.Err() != nil || time.Since(t0) > 5*time.Minute {
+			return run, errors.New("bench: thidua serve did not become ready")
+		}
+		resp, err := client.Get(base + "/readyz")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	run.ready = time.Since(t0)
+	get := func(path string) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+			return fmt.Errorf("GET %s: %s", path, resp.Status)
+		}
+		run.queries++
+		return nil
+	}
+	t1 := time.Now()
+	if err := get("/api/v1/campaigns/" + campaignID + "/ranking"); err != nil {
+		return run, err
+	}
+	run.rankingMS = float64(time.Since(t1)) / float64(time.Millisecond)
+	span := b.ls.last.Sub(b.ls.first)
+	for _, f := range []float64{0.6, 0.9} {
+		at := b.ls.first.Add(time.Duration(float64(span) * f)).UTC().Format(time.RFC3339)
+		if err := get("/api/v1/campaigns/" + campaignID + "/ranking?at=" + at); err != nil {
+			return run, err
+		}
+	}
+	rng := rand.New(rand.NewPCG(b.wl.Seed, 0x73657276))
+	for i := 0; i < 200; i++ {
+		id := b.wl.Nominations[rng.IntN(len(b.wl.Nominations))].ID
+		if err := get("/api/v1/nominations/" + id + "/eligibility"); err != nil {
+			return run, err
+		}
+	}
+	run.hwm, run.rss = procMem(cmd.Process.Pid)
+	return run, nil
+}
+
+var errSkipServer = errors.New("bench: not running from the thidua binary")
+
+// freePort asks the kernel for a free TCP port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// procMem reads VmHWM and VmRSS of a process, in MiB.
+func procMem(pid int) (hwm, rss float64) {
+	return readStatus("/proc/" + strconv.Itoa(pid) + "/status")
+}
+
+func readStatus(path string) (hwm, rss float64) {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1, -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, k := range []string{"VmHWM:", "VmRSS:"} {
+			if rest, ok := strings.CutPrefix(line, k); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+				if k == "VmHWM:" {
+					hwm = kb / 1024
+				} else {
+					rss = kb / 1024
+				}
+			}
+		}
+	}
+	return hwm, rss
+}

@@ -1,0 +1,114 @@
+package projections
+
+import (
+	"sync"
+
+	"thidua/domain"
+	"thidua/eventstore"
+)
+
+// A live ranking evaluates every nomination of a campaign; after a write only the
+// nominations the write can change need evaluating again. liveEvals keeps each
+// nomination's last live evaluation and, per unit, which cached evaluations read its
+// evidence (its facts, its plan, its name — for every unit of the nomination's lineage).
+// Applying a commit drops what it may have changed:
+//
+//   - a nomination's commit: that nomination's evaluation;
+//   - a unit's commit: the evaluations that read that unit; all of them when the commit
+//     changes a lineage (a merger);
+//   - a campaign's or the registry's commit (launches, awards, rule changes, users), an
+//     aggregate kind it does not know, or a broken hash chain anywhere: all of them.
+//
+// The results are those of evaluating afresh (TestLiveRankingCacheFollowsWrites).
+type liveEvals struct {
+	mu    sync.Mutex
+	evals map[string]rankedEval
+	// readers maps a unit to the nominations whose cached evaluation read its evidence.
+	readers map[string]map[string]struct{}
+}
+
+// get returns the cached live evaluation of a nomination.
+func (l *liveEvals) get(id string) (rankedEval, bool) {
+	r, ok := l.evals[id]
+	return r, ok
+}
+
+// put caches a live evaluation that read the evidence of units.
+func (l *liveEvals) put(id string, r rankedEval, units []string) {
+	if l.evals == nil {
+		l.evals = map[string]rankedEval{}
+		l.readers = map[string]map[string]struct{}{}
+	}
+	l.evals[id] = r
+	for _, u := range units {
+		set := l.readers[u]
+		if set == nil {
+			set = map[string]struct{}{}
+			l.readers[u] = set
+		}
+		set[id] = struct{}{}
+	}
+}
+
+// clear drops every cached evaluation.
+func (l *liveEvals) clear() {
+	l.mu.Lock()
+	l.evals, l.readers = nil, nil
+	l.mu.Unlock()
+}
+
+// invalidate drops what a commit on ref may have changed; lineage reports whether the
+// commit changed a unit's lineage. The caller holds the model's write lock.
+func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool) {
+	switch ref.Kind {
+	case domain.KindNomination:
+		l.mu.Lock()
+		delete(l.evals, ref.ID)
+		l.mu.Unlock()
+		return
+	case domain.KindUnit:
+		if lineage {
+			break
+		}
+		l.mu.Lock()
+		for id := range l.readers[ref.ID] {
+			delete(l.evals, id)
+		}
+		delete(l.readers, ref.ID)
+		l.mu.Unlock()
+		return
+	}
+	l.clear()
+}
+
+// rankEval evaluates one nomination at the bound for a ranking. A nomination whose state
+// alone rules it out (domain.StateRulesOut) is not evaluated further: it is not eligible
+// whatever its unit's evidence. It returns the units whose evidence the evaluation read
+// (for the live cache) and false when the nomination did not exist at the bound. The
+// caller holds the read lock.
+func (m *Model) rankEval(id string, b Bound, cache *evalCache) (rankedEval, []string, bool) {
+	n, last, err := m.nominationAt(id, b)
+	if err != nil {
+		return rankedEval{}, nil, false
+	}
+	if domain.StateRulesOut(n) {
+		re := rankedEval{found: true}
+		if last != nil {
+			re.lastSeq, re.lastAt = last.Rec.Seq, last.Rec.At
+		}
+		return re, nil, true
+	}
+	r, err := m.evalFolded(id, n, last, b, cache)
+	if err != nil {
+		return rankedEval{}, nil, false
+	}
+	re := rankedEval{found: true, lastSeq: r.lastSeq, lastAt: r.lastAt, eligible: r.el.Eligible}
+	if r.el.Eligible {
+		re.kind, re.cand = r.nom.Nominee().Kind, candidate(r)
+	}
+	var units []string
+	if b.Live() {
+		units = m.lineage(r.nom.Unit(), b)
+	}
+	return re, units, true
+}

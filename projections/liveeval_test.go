@@ -1,0 +1,77 @@
+package projections_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// TestLiveRankingCacheFollowsWrites takes a live ranking after every kind of write — a
+// fact on a unit, a hold and its release, a ruling, an award, a merger, a fact on the
+// merged unit — and checks each against a full rebuild of the stream at that point: the
+// live evaluation cache drops what each write changes, and nothing else matters.
+func TestLiveRankingCacheFollowsWrites(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var noms []string
+	for i, d := range []string{"D1", "D2", "D3", "D4"} {
+		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+		noms = append(noms, id)
+	}
+	check := func(step string) {
+		t.Helper()
+		require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+		live, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err, step)
+		rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+		require.NoError(t, err, step)
+		want, err := rebuilt.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err, step)
+		require.Equal(t, jsonOf(t, want), jsonOf(t, live), "after %s", step)
+	}
+	eligible := func() int {
+		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		return len(rk.Collective.Entries)
+	}
+	check("setup")
+	require.Equal(t, 4, eligible())
+
+	// A fact that excludes D2 drops it; its correction brings it back.
+	env.Fact(reviewer, "D2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
+	check("an excluding fact")
+	require.Equal(t, 3, eligible())
+	env.Fact(reviewer, "D2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100), Note: "đính chính"})
+	check("its correction")
+	require.Equal(t, 4, eligible())
+
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, noms[0], "khiếu nại", workflows.Options{}))
+	check("a hold")
+	require.Equal(t, 3, eligible())
+	env.OK(env.Svc.Release(env.Ctx, reviewer, noms[0], "đã giải quyết", workflows.Options{}))
+	check("its release")
+
+	env.OK(env.Svc.Rule(env.Ctx, reviewer, noms[1], "C01", workflows.RuleInput{Result: "not_met", Note: "chưa đạt"}, workflows.Options{}))
+	check("a negative ruling")
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[2], Decision: "QĐ 1"}, workflows.Options{}))
+	check("an award")
+
+	env.Advance(time.Hour)
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: []string{"D3", "D4"}, Successor: "D34", SuccessorName: "UBND D34",
+		SuccessorKind: domain.UnitDistrict, Effective: "2025-09-16", Decision: "Nghị quyết 1/2025",
+	}, workflows.Options{}))
+	check("a merger")
+	// A fact on the successor reaches the nominations it inherited.
+	env.Fact(reviewer, "D34", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(3)})
+	check("a fact on the merged unit")
+}
