@@ -395,3 +395,69 @@ func TestOpenWaitsForJetStream(t *testing.T) {
 	_, err = st.Append(ctx, eventstore.Ref{Kind: "unit", ID: "U1"}, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{})
 	require.NoError(t, err)
 }
+
+// TestReplicasOnlyGrow opens the same stream and document bucket on a cluster with one
+// replica, then three, then one again (a process started without --replicas): the
+// replicas are raised once and never scaled down. Two processes opening a new store at
+// the same moment both succeed promptly.
+func TestReplicasOnlyGrow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := startCluster(t)
+	open := func(replicas int) *eventstore.Store {
+		t.Helper()
+		octx, cancel := context.WithTimeout(ctx, 8*time.Second)
+		defer cancel()
+		s, err := eventstore.Open(octx, eventstore.WithConnection(c.Connect(t)), eventstore.WithReplicas(replicas),
+			eventstore.WithStream("GROW", "grow"), eventstore.WithDocumentBucket("docs-grow"))
+		require.NoError(t, err)
+		t.Cleanup(s.Close)
+		return s
+	}
+	replicas := func(s *eventstore.Store) (stream, bucket int) {
+		t.Helper()
+		st, err := s.JetStream().Stream(ctx, "GROW")
+		require.NoError(t, err)
+		info, err := st.Info(ctx)
+		require.NoError(t, err)
+		obs, err := s.JetStream().ObjectStore(ctx, "docs-grow")
+		require.NoError(t, err)
+		status, err := obs.Status(ctx)
+		require.NoError(t, err)
+		return info.Config.Replicas, status.Replicas()
+	}
+	s1 := open(1)
+	sr, br := replicas(s1)
+	assert.Equal(t, [2]int{1, 1}, [2]int{sr, br}, "created with one replica")
+	s3 := open(3)
+	sr, br = replicas(s3)
+	assert.Equal(t, [2]int{3, 3}, [2]int{sr, br}, "raised to three")
+	s1again := open(1)
+	sr, br = replicas(s1again)
+	assert.Equal(t, [2]int{3, 3}, [2]int{sr, br}, "a process asking for one replica does not scale them down")
+
+	// Two processes creating a new store at once.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	took := make([]time.Duration, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			octx, cancel := context.WithTimeout(ctx, 8*time.Second)
+			defer cancel()
+			t0 := time.Now()
+			s, err := eventstore.Open(octx, eventstore.WithConnection(c.Connect(t)), eventstore.WithReplicas(3),
+				eventstore.WithStream("BOTH", "both"), eventstore.WithDocumentBucket("docs-both"))
+			took[i], errs[i] = time.Since(t0), err
+			if err == nil {
+				s.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range 2 {
+		require.NoError(t, errs[i], "process %d", i)
+		t.Logf("process %d opened the new store in %s", i, took[i].Round(time.Millisecond))
+	}
+}

@@ -206,6 +206,7 @@ func isTransient(err error) bool {
 		case 10008, // JetStream system temporarily unavailable (no meta leader)
 			10009, // JetStream cluster can not handle request (not the leader)
 			10118, // stream is offline
+			10158, // duplicate message id is in process: the same key through another process, in flight
 			10163, // expected last sequence per subject temporarily unavailable
 			10167, // too many requests
 			10176, // atomic publish batch is incomplete (abandoned by a leader change)
@@ -677,6 +678,10 @@ func (s *Store) setupExternal(ctx context.Context) error {
 	defer r.done()
 	ready := false
 	var lastErr error
+	// The setup's requests are answered in milliseconds; one that a cluster still settling
+	// (a meta leader just elected, two processes creating the stream at once) leaves
+	// unanswered is sent again after a short wait, which doubles up to the client timeout.
+	setupTimeout := min(2*time.Second, s.opts.clientTimeout)
 	for {
 		var err error
 		if !ready {
@@ -686,9 +691,10 @@ func (s *Store) setupExternal(ctx context.Context) error {
 			ready = err == nil
 		}
 		if ready {
-			sctx, scancel := context.WithTimeout(ctx, s.opts.clientTimeout)
+			sctx, scancel := context.WithTimeout(ctx, setupTimeout)
 			err = s.setup(sctx)
 			scancel()
+			setupTimeout = min(2*setupTimeout, s.opts.clientTimeout)
 		}
 		switch {
 		case err == nil:

@@ -155,7 +155,7 @@ func TestIsTransient(t *testing.T) {
 	}
 	for _, err := range []error{
 		context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, jetstream.ErrNoStreamResponse,
-		nats.ErrConnectionReconnecting, api(10008), api(10163), api(10176), jetstreamext.ErrBatchPublishIncomplete,
+		nats.ErrConnectionReconnecting, api(10008), api(10158), api(10163), api(10176), jetstreamext.ErrBatchPublishIncomplete,
 		fmt.Errorf("batch message 1 ack failed: %w", nats.ErrNoResponders),
 	} {
 		assert.True(t, isTransient(err), "%v", err)

@@ -142,19 +142,69 @@ func (s *Store) setup(ctx context.Context) error {
 	if err := checkStream(st.CachedInfo().Config, want); err != nil {
 		return err
 	}
+	// Replicas only ever grow here: a process started on a cluster without --replicas
+	// must not scale the stream, or the bucket below, down.
+	if have := st.CachedInfo().Config; have.Replicas < want.Replicas {
+		cfg := have
+		cfg.Replicas = want.Replicas
+		if st, err = s.js.UpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("stream %s: raising replicas from %d to %d: %w", want.Name, have.Replicas, want.Replicas, err)
+		}
+		s.log.Info("eventstore: stream replicas raised", "stream", want.Name, "from", have.Replicas, "to", want.Replicas)
+	}
 	s.stream = st
 
-	docs, err := s.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket:      s.opts.bucket,
-		Description: "thidua dossier documents, named by SHA-256",
-		Storage:     jetstream.FileStorage,
-		Replicas:    s.opts.replicas,
-	})
+	docs, err := s.documentBucket(ctx)
 	if err != nil {
 		return fmt.Errorf("document bucket %s: %w", s.opts.bucket, err)
 	}
 	s.docs = docs
 	return nil
+}
+
+// documentBucket opens the document bucket, creating it when missing. It looks before it
+// creates: concurrent create-or-update calls from processes starting together on a
+// cluster can stall until their timeout, a plain look or create does not.
+func (s *Store) documentBucket(ctx context.Context) (jetstream.ObjectStore, error) {
+	cfg := jetstream.ObjectStoreConfig{
+		Bucket:      s.opts.bucket,
+		Description: "thidua dossier documents, named by SHA-256",
+		Storage:     jetstream.FileStorage,
+		Replicas:    s.opts.replicas,
+	}
+	// Another process may be creating the bucket at this moment: until its stream is
+	// complete, looks and creates may answer "not found" or "already exists" for a few
+	// milliseconds. Those answers are tried again, briefly.
+	notFound := func(err error) bool {
+		return errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound)
+	}
+	var docs jetstream.ObjectStore
+	var status jetstream.ObjectStoreStatus
+	var err error
+	for i := 0; ; i++ {
+		docs, err = s.js.ObjectStore(ctx, cfg.Bucket)
+		if notFound(err) {
+			docs, err = s.js.CreateObjectStore(ctx, cfg)
+		}
+		if err == nil {
+			status, err = docs.Status(ctx)
+		}
+		if err == nil || i >= 40 || ctx.Err() != nil || (!notFound(err) && !errors.Is(err, jetstream.ErrBucketExists) &&
+			!errors.Is(err, jetstream.ErrStreamNameAlreadyInUse)) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if have := status.Replicas(); have < cfg.Replicas {
+		if docs, err = s.js.UpdateObjectStore(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("raising replicas from %d to %d: %w", have, cfg.Replicas, err)
+		}
+		s.log.Info("eventstore: document bucket replicas raised", "bucket", cfg.Bucket, "from", have, "to", cfg.Replicas)
+	}
+	return docs, nil
 }
 
 // checkStream reports every setting of have that breaks a guarantee of want.
