@@ -3,7 +3,7 @@ GO ?= go
 SCALE ?= 1
 PKGS := ./...
 
-.PHONY: run build test lint bench e2e fuzz smoke crash-test
+.PHONY: run build test lint bench e2e fuzz smoke crash-test cluster-test
 
 build:
 	$(GO) build -o bin/thidua ./cmd/thidua
@@ -37,8 +37,39 @@ smoke: build
 crash-test:
 	$(GO) test -tags crash -count=1 -timeout 5m -run '^TestCrashRecovery$$' -v ./cmd/thidua/
 
+# Two `thidua serve` processes on one in-process three-node JetStream cluster
+# (cmd/thidua/twoservers_test.go, build tag cluster): concurrent conflicting commands
+# through both have exactly one winner; both then serve the same answers.
+cluster-test:
+	$(GO) test -tags cluster -count=1 -timeout 5m -run '^TestTwoServeProcessesOnOneCluster$$' -v ./cmd/thidua/
+
+# The browser tests (cmd/thidua/web/e2e_test.go, build tag e2e): headless Chromium
+# (/usr/bin/chromium, or CHROMIUM_PATH) drives the web UI through every role, checks each
+# page with axe-core and at phone width, and writes screenshots to THIDUA_SCREENSHOTS.
+# Without AXE_PATH, axe-core is installed once with npm into AXE_CACHE.
+THIDUA_SCREENSHOTS ?= $(CURDIR)/e2e-screenshots
+AXE_CACHE ?= $(HOME)/.cache/thidua-axe
+AXE_VERSION ?= 4
+e2e:
+	@axe="$(AXE_PATH)"; \
+	if [ -z "$$axe" ]; then \
+	  axe="$(AXE_CACHE)/node_modules/axe-core/axe.min.js"; \
+	  if [ ! -f "$$axe" ]; then \
+	    command -v npm >/dev/null || { echo "e2e: npm is needed to install axe-core (or set AXE_PATH)" >&2; exit 1; }; \
+	    echo "e2e: installing axe-core@$(AXE_VERSION) into $(AXE_CACHE)"; \
+	    npm install --prefix "$(AXE_CACHE)" --no-audit --no-fund --loglevel=error "axe-core@$(AXE_VERSION)" || exit 1; \
+	  fi; \
+	fi; \
+	test -f "$$axe" || { echo "e2e: no axe-core at $$axe" >&2; exit 1; }; \
+	mkdir -p "$(THIDUA_SCREENSHOTS)"; \
+	echo "AXE_PATH=$$axe THIDUA_SCREENSHOTS=$(THIDUA_SCREENSHOTS)"; \
+	AXE_PATH="$$axe" THIDUA_SCREENSHOTS="$(THIDUA_SCREENSHOTS)" \
+	  $(GO) test -tags e2e -count=1 -timeout 10m ./cmd/thidua/web/
+
 # Seed corpora run in `make test`; this runs each fuzz target for FUZZTIME.
 FUZZTIME ?= 60s
 fuzz:
 	for t in FuzzParseDefinition FuzzDecode FuzzUpcastFactRecordedV1 FuzzValidateID; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./domain/ || exit 1; done
-	for t in FuzzValidateToken FuzzDecodeCommit; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./eventstore/ || exit 1; done
+	for t in FuzzValidateToken FuzzDecodeCommit FuzzDecodeWire; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./eventstore/ || exit 1; done
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePayload$$' -fuzztime $(FUZZTIME) ./projections/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSONRequest$$' -fuzztime $(FUZZTIME) ./cmd/thidua/api/

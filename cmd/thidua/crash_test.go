@@ -397,7 +397,11 @@ func TestCrashRecovery(t *testing.T) {
 		return out
 	}
 
-	d.think = 50 * time.Millisecond
+	// Each script is over 40 commands, so with up to 100 ms of thought before each the
+	// slowest of them runs for well over 2 s whatever the machine's speed, while the third
+	// kill comes at most 3 × 500 ms (plus two restarts) after the first command: at least 3
+	// kills always fall within the scripts. (At 50 ms the scripts could end after 1.3 s.)
+	d.think = 100 * time.Millisecond
 	// The killer: SIGKILL after a random 120–500 ms of service, restart, again; at least
 	// minKills times, and until the command stream is done.
 	var streamDone, scriptsDone atomic.Bool

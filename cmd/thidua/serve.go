@@ -22,6 +22,11 @@ import (
 type ServeCmd struct {
 	Addr string `help:"Address to listen on." default:"127.0.0.1:8080" env:"THIDUA_ADDR"`
 	Demo bool   `help:"Load the demo province (units, users, nominations in every state) on a new store."`
+	// WebSecret signs the web forms' CSRF tokens; processes behind one load balancer
+	// share it.
+	WebSecret string `help:"Key that signs the web forms' CSRF tokens: give every serve process behind one load balancer the same one (default: random per process)." env:"THIDUA_WEB_SECRET"`
+	// SecureCookies marks the session cookies Secure.
+	SecureCookies bool `help:"Mark the web session cookies Secure (when served over HTTPS)." env:"THIDUA_SECURE_COOKIES"`
 }
 
 // Run starts the store, catches the projections up, bootstraps, and serves until interrupted.
@@ -74,7 +79,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, apiHandler)
 	}
-	root.Handle("/", web.New(svc))
+	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies)))
 	srv := api.NewServer(c.Addr, root)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -30,6 +30,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"thidua/domain"
+	"thidua/projections"
 	"thidua/workflows"
 	"thidua/workflows/wftest"
 )
@@ -42,6 +43,8 @@ type browser struct {
 	host  string
 	shots string
 	axe   string
+	// axeRequired: AXE_PATH was set, so a missing file is an error, not a skip.
+	axeRequired bool
 
 	mu       sync.Mutex
 	requests []string
@@ -70,7 +73,7 @@ func newBrowser(t *testing.T, base string) *browser {
 	u, _ := url.Parse(base)
 	b := &browser{t: t, base: base, host: u.Host, shots: shots}
 	if p := os.Getenv("AXE_PATH"); p != "" {
-		b.axe = p
+		b.axe, b.axeRequired = p, true
 	} else {
 		b.axe = "/tmp/axe/node_modules/axe-core/axe.min.js"
 	}
@@ -251,24 +254,33 @@ func (b *browser) printShot(name string) {
 // checkAxe injects axe-core and fails on serious or critical violations.
 func (b *browser) checkAxe(t *testing.T) {
 	src, err := os.ReadFile(b.axe)
+	if err != nil && b.axeRequired {
+		t.Fatalf("axe-core not found at AXE_PATH=%s: %v", b.axe, err)
+	}
 	if err != nil {
 		t.Skipf("axe-core not found at %s (npm install --prefix /tmp/axe axe-core, or set AXE_PATH): %v", b.axe, err)
 	}
 	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void](string(src))); err != nil {
 		t.Fatalf("inject axe: %v", err)
 	}
-	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]byte](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))`, chromedp.EvalAwaitPromise))
+	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]byte](`axe.run(document, {resultTypes: ["violations"]}).then(r => ({passes: r.passes.length, violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))}))`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("run axe: %v", err)
 	}
-	var vs []struct {
-		ID, Impact, Help string
-		Nodes            []string
+	var res struct {
+		Passes     int
+		Violations []struct {
+			ID, Impact, Help string
+			Nodes            []string
+		}
 	}
-	if err := json.Unmarshal(raw, &vs); err != nil {
+	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatalf("axe result: %v", err)
 	}
-	for _, v := range vs {
+	if res.Passes == 0 {
+		t.Fatalf("axe checked nothing on the page (no passing rule)")
+	}
+	for _, v := range res.Violations {
 		msg := fmt.Sprintf("axe %s (%s): %s — %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, " | "))
 		if v.Impact == "serious" || v.Impact == "critical" {
 			t.Error(msg)
@@ -395,6 +407,16 @@ func TestBrowser(t *testing.T) {
 		b.shot("unit-clerk")
 		b.open("/campaigns/" + wftest.Campaign)
 		b.shot("dashboard-clerk")
+		b.open("/campaigns/" + wftest.Campaign + "/nominations")
+		if n := b.count("a[href='/nominations/" + nom + "']"); n != 1 {
+			t.Fatalf("the clerk's list links %d times to the nomination, want 1", n)
+		}
+		b.shot("nominations-clerk")
+		b.open("/")
+		if n := b.count("a[href='/campaigns/" + wftest.Campaign + "']"); n == 0 {
+			t.Fatalf("the home page does not link to the campaign")
+		}
+		b.shot("home")
 		b.signOut()
 	})
 	if !ok {
@@ -458,6 +480,9 @@ func TestBrowser(t *testing.T) {
 		}
 		if s := b.text("main .lead .badge"); s != "Đã thẩm định đạt" {
 			t.Fatalf("state: %q", s)
+		}
+		if all, met := b.count("#criteria li.crit"), b.count("#criteria li.crit.res-border-met"); all == 0 || met != all {
+			t.Fatalf("%d of %d criteria met after every ruling and fact", met, all)
 		}
 		b.shot("nomination-verified")
 		b.signOut()
@@ -552,14 +577,60 @@ func TestBrowser(t *testing.T) {
 		if st := b.open("/nominations/" + nom); st != 403 {
 			t.Fatalf("other unit's clerk: %d, want 403", st)
 		}
-		if n := b.count("form[action^='/nominations/']"); n != 0 {
+		if n := b.count("form[action^='/nominations/'], form[action^='/campaigns/" + wftest.Campaign + "/awards']"); n != 0 {
 			t.Fatalf("%d nomination forms shown to another unit's clerk", n)
 		}
 		b.shot("forbidden")
+		for _, p := range []string{"/timeline", "/print"} {
+			if st := b.open("/nominations/" + nom + p); st != 403 {
+				t.Fatalf("other unit's clerk GET %s: %d, want 403", p, st)
+			}
+		}
+		// Posting the withdrawal form directly, with the clerk's own valid CSRF token,
+		// is refused and records nothing.
+		before, err := e.Svc.Model().NominationEvents(nom, projections.Bound{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]byte](`(async () => {
+			const csrf = document.querySelector("input[name=csrf]");
+			if (!csrf) return {status: -1, body: "no CSRF token on the page"};
+			const body = new URLSearchParams({csrf: csrf.value, _form: "withdraw", reason: "thử rút hồ sơ của đơn vị khác"});
+			const r = await fetch("/nominations/`+nom+`/withdraw", {method: "POST", body, redirect: "manual"});
+			return {status: r.status, body: await r.text()};
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("forged withdrawal: %v", err)
+		}
+		var forged struct {
+			Status int
+			Body   string
+		}
+		if err := json.Unmarshal(raw, &forged); err != nil {
+			t.Fatalf("forged withdrawal: %v", err)
+		}
+		if forged.Status != 403 {
+			t.Fatalf("another unit's clerk posting the withdrawal: %d, want 403", forged.Status)
+		}
+		// The refusal must be the role check, not the CSRF check the token passes.
+		if strings.Contains(forged.Body, "CSRF") {
+			t.Fatalf("the forged withdrawal was refused for its CSRF token, so the role check went untested")
+		}
+		if strings.Contains(forged.Body, `id="form-withdraw"`) {
+			t.Fatalf("the refusal offers the withdrawal form")
+		}
+		after, err := e.Svc.Model().NominationEvents(nom, projections.Bound{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) {
+			t.Fatalf("the refused withdrawal recorded %d events", len(after)-len(before))
+		}
 		b.open("/campaigns/" + wftest.Campaign + "/nominations")
 		if n := b.count("a[href='/nominations/" + nom + "']"); n != 0 {
 			t.Fatalf("the list links to another unit's nomination")
 		}
+		b.shot("nominations-other-unit")
 		b.signOut()
 	})
 
@@ -568,6 +639,17 @@ func TestBrowser(t *testing.T) {
 		b.signIn(wftest.AdminToken)
 		b.open("/admin")
 		b.shot("admin")
+		b.set("#us-name", "Hoàng Văn Đức")
+		b.set("#us-role", string(domain.RoleClerk))
+		b.set("#us-unit", "SO-Y-TE")
+		if st := b.click("#form-user button[type=submit]"); st != 201 {
+			t.Fatalf("create user: %d, want 201 and the page with the token", st)
+		}
+		if tok := strings.TrimSpace(b.text("#new-token")); len(tok) < 16 {
+			t.Fatalf("new user's token shown as %q", tok)
+		}
+		b.shot("token")
+		b.signOut()
 	})
 
 	b.t = t
