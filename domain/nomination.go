@@ -130,7 +130,9 @@ type Nomination struct {
 
 // NewNomination returns an empty nomination, ready to apply its events.
 func NewNomination() *Nomination {
-	return &Nomination{documents: map[DocKind][]AttachedDocument{}, rulings: map[string]Ruling{}}
+	// The maps are made on first write: a ranking as of a past moment folds every
+	// nomination of a campaign afresh.
+	return &Nomination{}
 }
 
 // ID returns the nomination's id ("" before nomination.opened).
@@ -228,12 +230,6 @@ func (n *Nomination) EventCount() int { return n.events }
 // Apply evolves the nomination by one recorded event. Events of other aggregates and
 // unknown payloads are ignored; ordering is the caller's job.
 func (n *Nomination) Apply(r Recorded) {
-	if n.documents == nil {
-		n.documents = map[DocKind][]AttachedDocument{}
-	}
-	if n.rulings == nil {
-		n.rulings = map[string]Ruling{}
-	}
 	switch d := r.Data.(type) {
 	case NominationOpenedData:
 		n.id = d.ID
@@ -241,6 +237,9 @@ func (n *Nomination) Apply(r Recorded) {
 		n.state = StateDraft
 		n.openedEvent, n.openedBy, n.openedAt = r.ID, r.Actor.User, r.At
 	case DocumentAttachedData:
+		if n.documents == nil {
+			n.documents = map[DocKind][]AttachedDocument{}
+		}
 		n.documents[d.Kind] = append(n.documents[d.Kind], AttachedDocument{Document: d.Document, EventID: r.ID, At: r.At})
 	case CouncilVoteData:
 		n.vote = &Vote{CouncilVoteData: d, EventID: r.ID, At: r.At}
@@ -250,6 +249,9 @@ func (n *Nomination) Apply(r Recorded) {
 	case ReviewStartedData:
 		n.state = StateUnderReview
 	case CriterionRuledData:
+		if n.rulings == nil {
+			n.rulings = map[string]Ruling{}
+		}
 		n.rulings[d.Criterion] = Ruling{Result: d.Result, Note: d.Note, Document: d.Document, EventID: r.ID, At: r.At}
 	case VerifiedData:
 		n.state = StateVerified

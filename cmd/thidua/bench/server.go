@@ -23,7 +23,8 @@ type serverRun struct {
 	ready     time.Duration // from exec to /readyz answering 200
 	hwm, rss  float64       // VmHWM and VmRSS after the queries, MiB
 	queries   int
-	rankingMS float64 // one live ranking over HTTP, after a restart (nothing cached)
+	rankingMS float64   // one live ranking over HTTP, after a restart (nothing cached)
+	asOf      latencies // as-of rankings over HTTP at 60, 80 and 95% of the history
 }
 
 // adminToken is the token of the administrator the bench bootstraps.
@@ -106,11 +107,13 @@ func (b *runner) serverProcess(ctx context.Context) (serverRun, error) {
 	}
 	run.rankingMS = float64(time.Since(t1)) / float64(time.Millisecond)
 	span := b.ls.last.Sub(b.ls.first)
-	for _, f := range []float64{0.6, 0.9} {
-		at := b.ls.first.Add(time.Duration(float64(span) * f)).UTC().Format(time.RFC3339)
+	for _, f := range []float64{0.6, 0.8, 0.95} {
+		at := b.ls.first.Add(time.Duration(float64(span) * f)).UTC().Format(time.RFC3339Nano)
+		t := time.Now()
 		if err := get("/api/v1/campaigns/" + campaignID + "/ranking?at=" + at); err != nil {
 			return run, err
 		}
+		run.asOf = append(run.asOf, time.Since(t))
 	}
 	rng := rand.New(rand.NewPCG(b.wl.Seed, 0x73657276))
 	for i := 0; i < 200; i++ {
