@@ -68,6 +68,7 @@ const (
 	cachedRanking = 200  // cached live ranking queries
 	loadWorkers   = 16   // concurrent writers of the bulk load
 	campaignID    = domain.BuiltinCampaignID
+	serveMemLimit = "1400MiB" // the soft memory limit of the second measured serve process
 )
 
 // Run runs every benchmark and prints a table to w.
@@ -116,6 +117,9 @@ type runner struct {
 	wl    *Workload
 	clock *simClock
 	ls    loadStats
+	// storeOpen collects how long the embedded JetStream server took to start on the
+	// existing store, in each start-up measured.
+	storeOpen latencies
 }
 
 func (b *runner) logf(format string, args ...any) {
@@ -320,6 +324,8 @@ func (b *runner) run(ctx context.Context) error {
 		return err
 	}
 	b.logf("start-up: from snapshot %s (tail of %d commits), by full rebuild %s", snapReady.Round(time.Millisecond), tail, fullReady.Round(time.Millisecond))
+	b.rep.add("JetStream server start on the existing store (part of every start-up; not a target)", b.storeOpen.pct(1)/1000, "s", math.NaN(), "", "", nil,
+		fmt.Sprintf("max of %d: the embedded nats-server recovering the stream before thidua reads anything", len(b.storeOpen)))
 	b.rep.add("start-up to ready from snapshot + tail", snapReady.Seconds(), "s", fullReady.Seconds(), "start-up by full rebuild, same store",
 		"≤ 2 s and ≤ 0.25 × baseline", func(v, r float64) bool { return v <= 2 && r <= 0.25 },
 		fmt.Sprintf("server restart, snapshot load and check, tail of %d commits appended after the snapshot", tail))
@@ -327,24 +333,28 @@ func (b *runner) run(ctx context.Context) error {
 	hwmEnd, _ := memStatus()
 
 	// 6 and 7 again, on a real server: `thidua serve` started on the same data directory
-	// (snapshot + tail), queried over HTTP, its memory read from /proc.
-	srvRun, err := b.serverProcess(ctx)
-	switch {
-	case errors.Is(err, errSkipServer):
-		b.logf("server process: skipped (%v)", err)
-	case err != nil:
-		return err
-	default:
-		b.logf("thidua serve: ready in %s, first live ranking %.0f ms, VmHWM %.0f MiB, VmRSS %.0f MiB after %d queries",
-			srvRun.ready.Round(time.Millisecond), srvRun.rankingMS, srvRun.hwm, srvRun.rss, srvRun.queries)
-		b.rep.add("thidua serve process: start-up to ready (snapshot + tail)", srvRun.ready.Seconds(), "s", fullReady.Seconds(), "start-up by full rebuild, same store",
+	// (snapshot + tail), queried over HTTP, its memory read from /proc; once as it comes,
+	// once with the Go runtime's soft memory limit set.
+	for _, sc := range []struct{ label, env string }{{"", ""}, {" with GOMEMLIMIT=" + serveMemLimit, "GOMEMLIMIT=" + serveMemLimit}} {
+		srvRun, err := b.serverProcess(ctx, sc.env)
+		if errors.Is(err, errSkipServer) {
+			b.logf("server process: skipped (%v)", err)
+			break
+		}
+		if err != nil {
+			return err
+		}
+		b.logf("thidua serve%s: ready in %s, first live ranking %.0f ms, as-of rankings %v, VmHWM %.0f MiB, VmRSS %.0f MiB after %d queries",
+			sc.label, srvRun.ready.Round(time.Millisecond), srvRun.rankingMS, srvRun.asOf, srvRun.hwm, srvRun.rss, srvRun.queries)
+		name := "thidua serve process" + sc.label
+		b.rep.add(name+": start-up to ready (snapshot + tail)", srvRun.ready.Seconds(), "s", fullReady.Seconds(), "start-up by full rebuild, same store",
 			"≤ 2 s and ≤ 0.25 × baseline", func(v, r float64) bool { return v <= 2 && r <= 0.25 },
 			"exec of `thidua serve` on the bench's data directory until /readyz answers 200")
-		b.rep.add("thidua serve process: first live ranking over HTTP after start", srvRun.rankingMS, "ms", math.NaN(), "", "", nil,
+		b.rep.add(name+": first live ranking over HTTP after start", srvRun.rankingMS, "ms", math.NaN(), "", "", nil,
 			"nothing cached yet: every nomination of the campaign evaluated")
-		b.rep.add("thidua serve process: as-of ranking over HTTP, max of 3", srvRun.asOf.pct(1)/1000, "s", raw.took.Seconds(), "raw read of the whole stream",
+		b.rep.add(name+": as-of ranking over HTTP, max of 3", srvRun.asOf.pct(1)/1000, "s", raw.took.Seconds(), "raw read of the whole stream",
 			"≤ 2 s", func(v, _ float64) bool { return v <= 2 }, fmt.Sprintf("at 60, 80 and 95%% of the history: %.2f, %.2f, %.2f s", float64(srvRun.asOf[0])/1e9, float64(srvRun.asOf[1])/1e9, float64(srvRun.asOf[2])/1e9))
-		b.rep.add("thidua serve process: peak resident memory (VmHWM), whole workload loaded", srvRun.hwm, "MiB", rssStore,
+		b.rep.add(name+": peak resident memory (VmHWM), whole workload loaded", srvRun.hwm, "MiB", rssStore,
 			"RSS of the bench process with the store open, before any projection",
 			"≤ 1536 MiB", func(v, _ float64) bool { return v <= 1536 },
 			fmt.Sprintf("after start-up, live and as-of rankings and %d queries over HTTP; VmRSS then %.0f MiB", srvRun.queries, srvRun.rss))
@@ -603,6 +613,7 @@ func (b *runner) startup(ctx context.Context, fromSnapshot bool) (time.Duration,
 	if err != nil {
 		return 0, 0, err
 	}
+	b.storeOpen = append(b.storeOpen, time.Since(t0))
 	defer st.Close()
 	var m *projections.Model
 	if fromSnapshot {

@@ -31,11 +31,12 @@ type serverRun struct {
 const adminToken = "bench-admin-token-0000"
 
 // serverProcess starts the thidua binary that runs the bench as `thidua serve` on the
-// bench's data directory (the store closed by the caller), waits until it is ready,
+// bench's data directory (the store closed by the caller), with env added to its
+// environment when not empty, waits until it is ready,
 // queries it over HTTP (live and as-of rankings, eligibilities) and reads its memory
 // from /proc before stopping it. It returns errSkipServer when the bench does not run
 // from the thidua binary (as under go test).
-func (b *runner) serverProcess(ctx context.Context) (serverRun, error) {
+func (b *runner) serverProcess(ctx context.Context, env string) (serverRun, error) {
 	exe, err := os.Executable()
 	if err != nil || !strings.HasPrefix(filepath.Base(exe), "thidua") {
 		return serverRun{}, errSkipServer
@@ -49,6 +50,9 @@ func (b *runner) serverProcess(ctx context.Context) (serverRun, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "serve", "--data", b.dir, "--addr", addr, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "THIDUA_ADMIN_TOKEN="+adminToken)
+	if env != "" {
+		cmd.Env = append(cmd.Env, env)
+	}
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
