@@ -72,8 +72,9 @@ func ids(s ...string) []string {
 // or not applicable. The result is deterministic: reasons are sorted by criterion, then
 // code.
 func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Eligibility {
-	// Keep in step with StateRulesOut: the states it names are the ones that add a
-	// reason here whatever the evidence.
+	// Keep in step with StateRulesOut and Eligible: the states StateRulesOut names are
+	// the ones that add a reason here whatever the evidence, and Eligible makes the
+	// checks below without their messages.
 	el := Eligibility{Criteria: map[string]CriterionResult{}, Reasons: []Reason{}}
 	if n == nil {
 		return el
@@ -121,7 +122,7 @@ func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Elig
 		if !c.AppliesToNominee(n.nominee) {
 			continue
 		}
-		j := judge(c, def.ID, n.rulings, facts)
+		j := judge(c, def.ID, n.rulings, facts, true)
 		el.Criteria[c.ID] = CriterionResult{Result: j.result, Note: j.note, Events: j.events}
 		switch j.result {
 		case ResultNotMet:
@@ -171,4 +172,37 @@ func StateRulesOut(n *Nomination) bool {
 		return true
 	}
 	return false
+}
+
+// Eligible reports what Evaluate(def, n, facts, plan).Eligible reports, without building
+// the reasons, their messages and the criteria's notes: a ranking asks it of every
+// nomination of a campaign. It makes Evaluate's checks in Evaluate's way
+// (TestEligibleAgreesWithEvaluate).
+func Eligible(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) bool {
+	if StateRulesOut(n) {
+		return false
+	}
+	if len(n.MissingParts(def)) > 0 {
+		return false
+	}
+	if n.vote != nil {
+		if q, a := VoteResult(def, n.vote.CouncilVoteData); !q || !a {
+			return false
+		}
+	}
+	if n.nominee.Kind == NomineeCollective && plan == nil {
+		return false
+	}
+	for i := range def.Criteria {
+		c := &def.Criteria[i]
+		if !c.AppliesToNominee(n.nominee) {
+			continue
+		}
+		switch judge(c, def.ID, n.rulings, facts, false).result {
+		case ResultMet, ResultNotApplicable:
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -33,11 +33,12 @@ type scenario struct {
 	n    *domain.Nomination
 	fs   *domain.FactSet
 	plan *domain.PlanRef
+	t    *testing.T
 }
 
 func newScenario(t *testing.T, nominee domain.Nominee) *scenario {
 	t.Helper()
-	sc := &scenario{def: domain.BuiltinCampaign(), s: newStream(), fs: domain.NewFactSet()}
+	sc := &scenario{def: domain.BuiltinCampaign(), s: newStream(), fs: domain.NewFactSet(), t: t}
 	sc.u = activeUnit(t, sc.s, "so-a", domain.UnitDepartment)
 	sc.s.apply(sc.u, must(t)(sc.u.SubmitPlan(sc.def.ID, doc("plan")))...)
 	p, _ := sc.u.Plan(sc.def.ID)
@@ -48,8 +49,14 @@ func newScenario(t *testing.T, nominee domain.Nominee) *scenario {
 	return sc
 }
 
+// eval evaluates the scenario, and checks that domain.Eligible agrees with Evaluate
+// (TestEligibleAgreesWithEvaluate is every test that calls it).
 func (sc *scenario) eval() domain.Eligibility {
-	return domain.Evaluate(sc.def, sc.n, sc.fs, sc.plan)
+	el := domain.Evaluate(sc.def, sc.n, sc.fs, sc.plan)
+	if got := domain.Eligible(sc.def, sc.n, sc.fs, sc.plan); got != el.Eligible {
+		sc.t.Errorf("Eligible says %v, Evaluate says %v (reasons %v)", got, el.Eligible, reasonCodes(el))
+	}
+	return el
 }
 
 func TestEvaluateEligible(t *testing.T) {

@@ -452,7 +452,9 @@ func TestRevokeAwardAndTransfer(t *testing.T) {
 	}
 }
 
-func TestStateRulesOutAgreesWithEvaluate(t *testing.T) {
+// TestEligibleAgreesWithEvaluate: in every state, StateRulesOut and Eligible agree with
+// Evaluate (the eligibility scenarios check Eligible too, through scenario.eval).
+func TestEligibleAgreesWithEvaluate(t *testing.T) {
 	t.Parallel()
 	sc := newScenario(t, collective) // good facts and a plan for the unit so-a
 	ruledOut := map[domain.State]bool{
@@ -466,6 +468,9 @@ func TestStateRulesOutAgreesWithEvaluate(t *testing.T) {
 			t.Errorf("StateRulesOut(%s) = %v, want %v", state, got, want)
 		}
 		el := domain.Evaluate(sc.def, n, sc.fs, sc.plan)
+		if quick := domain.Eligible(sc.def, n, sc.fs, sc.plan); quick != el.Eligible {
+			t.Errorf("%s: Eligible says %v, Evaluate says %v", state, quick, el.Eligible)
+		}
 		if want && el.Eligible {
 			t.Errorf("%s: ruled out by its state, yet Evaluate finds it eligible", state)
 		}

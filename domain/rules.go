@@ -40,15 +40,22 @@ func opSymbol(op string) string {
 }
 
 // judge interprets a criterion's rule against the nomination's rulings and the unit's
-// facts for the campaign.
-func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *FactSet) judgement {
+// facts for the campaign. Without detail the notes are left empty (the result and the
+// events are the same): a ranking needs only the result.
+func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *FactSet, detail bool) judgement {
+	sprintf := func(format string, a ...any) string {
+		if !detail {
+			return ""
+		}
+		return fmt.Sprintf(format, a...)
+	}
 	r := c.Rule
 	if hits := exclusionsApplying(r.Exclusions, campaign, facts); len(hits) > 0 {
 		j := judgement{result: ResultExcluded, hits: hits}
 		var notes []string
 		for _, h := range hits {
 			j.events = append(j.events, h.event)
-			notes = append(notes, fmt.Sprintf("%s: %s = %s %s %s", h.x.Code, h.x.Fact, num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
+			notes = append(notes, sprintf("%s: %s = %s %s %s", h.x.Code, h.x.Fact, num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
 		}
 		j.note = strings.Join(notes, "; ")
 		return j
@@ -65,27 +72,27 @@ func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *Fact
 		if !ok {
 			return judgement{result: ResultPending, note: r.Fact + " not recorded"}
 		}
-		note := fmt.Sprintf("%s = %q", r.Fact, e.Data.Text)
+		note := sprintf("%s = %q", r.Fact, e.Data.Text)
 		if e.Data.Text == r.Text {
 			return judgement{result: ResultMet, note: note, events: []string{e.EventID}}
 		}
-		return judgement{result: ResultNotMet, note: fmt.Sprintf("%s, required %q", note, r.Text), events: []string{e.EventID}}
+		return judgement{result: ResultNotMet, note: sprintf("%s, required %q", note, r.Text), events: []string{e.EventID}}
 	case RuleFactNumber:
 		e, ok := facts.Get(campaign, r.Fact)
 		if !ok || e.Data.Number == nil || r.Number == nil {
 			return judgement{result: ResultPending, note: r.Fact + " not recorded"}
 		}
 		v := *e.Data.Number
-		note := fmt.Sprintf("%s = %s", r.Fact, num(v))
+		note := sprintf("%s = %s", r.Fact, num(v))
 		if compare(v, r.Op, *r.Number) {
 			return judgement{result: ResultMet, note: note, events: []string{e.EventID}}
 		}
 		for _, cause := range r.ExcusedCauses {
 			if e.Data.Cause == cause {
-				return judgement{result: ResultMet, note: fmt.Sprintf("%s, not %s %s, for an %s cause (excused)", note, opSymbol(r.Op), num(*r.Number), cause), events: []string{e.EventID}}
+				return judgement{result: ResultMet, note: sprintf("%s, not %s %s, for an %s cause (excused)", note, opSymbol(r.Op), num(*r.Number), cause), events: []string{e.EventID}}
 			}
 		}
-		note = fmt.Sprintf("%s, required %s %s", note, opSymbol(r.Op), num(*r.Number))
+		note = sprintf("%s, required %s %s", note, opSymbol(r.Op), num(*r.Number))
 		if e.Data.Cause != "" {
 			note += ", cause " + e.Data.Cause
 		}
@@ -100,7 +107,7 @@ func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *Fact
 				continue
 			}
 			events = append(events, e.EventID)
-			notes = append(notes, fmt.Sprintf("%s = %s", f, num(*e.Data.Number)))
+			notes = append(notes, sprintf("%s = %s", f, num(*e.Data.Number)))
 			if *e.Data.Number != 0 {
 				nonzero = append(nonzero, f)
 				bad = append(bad, e.EventID)
@@ -129,9 +136,9 @@ func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *Fact
 				unpublished = append(unpublished, name)
 				unpubEv = append(unpubEv, e.EventID)
 			case improved(d):
-				notes = append(notes, fmt.Sprintf("%s %s > %s", name, num(*d.Number), num(*d.Previous)))
+				notes = append(notes, sprintf("%s %s > %s", name, num(*d.Number), num(*d.Previous)))
 			default:
-				worse = append(worse, fmt.Sprintf("%s %s ≤ %s", name, num(deref(d.Number)), num(deref(d.Previous))))
+				worse = append(worse, sprintf("%s %s ≤ %s", name, num(deref(d.Number)), num(deref(d.Previous))))
 				worseEv = append(worseEv, e.EventID)
 			}
 		}
@@ -147,7 +154,7 @@ func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *Fact
 		for _, x := range r.Exclusions {
 			if e, ok := facts.Get(campaign, x.Fact); ok && e.Data.Number != nil {
 				events = appendUnique(events, e.EventID)
-				notes = append(notes, fmt.Sprintf("%s = %s", x.Fact, num(*e.Data.Number)))
+				notes = append(notes, sprintf("%s = %s", x.Fact, num(*e.Data.Number)))
 			}
 		}
 		if len(events) == 0 {

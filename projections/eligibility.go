@@ -101,12 +101,12 @@ func (m *Model) evalAtWith(id string, b Bound, cache *evalCache) (*evalResult, e
 	if err != nil {
 		return nil, err
 	}
-	return m.evalFolded(id, n, last, b, cache)
+	return m.evalFolded(id, n, last, b, cache, true)
 }
 
-// nominationAt returns a nomination as of the bound (the live state for the zero bound;
-// a fresh fold otherwise, which the caller may keep) and the latest of its events up to
-// the bound. The caller holds the read lock.
+// nominationAt returns a nomination as of the bound (the live state for the zero bound
+// or when all its events are within the bound; a fresh fold otherwise) and the latest of
+// its events up to the bound. The caller holds the read lock and must not change it.
 func (m *Model) nominationAt(id string, b Bound) (*domain.Nomination, *Entry, error) {
 	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
 	if b.Live() {
@@ -119,6 +119,12 @@ func (m *Model) nominationAt(id string, b Bound) (*domain.Nomination, *Entry, er
 			last = ents[len(ents)-1]
 		}
 		return n, last, nil
+	}
+	if k := len(ents); k > 0 && b.includes(ents[k-1].Rec.Seq, ents[k-1].Rec.At) {
+		// Every event is within the bound: the live state is that fold.
+		if n := m.noms[id]; n != nil {
+			return n, ents[k-1], nil
+		}
 	}
 	n := domain.NewNomination()
 	var last *Entry
@@ -138,8 +144,9 @@ func (m *Model) nominationAt(id string, b Bound) (*domain.Nomination, *Entry, er
 }
 
 // evalFolded evaluates a nomination folded to the bound (last: its latest event then)
-// against the campaign and its unit's evidence at the bound.
-func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound, cache *evalCache) (*evalResult, error) {
+// against the campaign and its unit's evidence at the bound. Unless full, only whether it
+// is eligible is worked out (r.el has no reasons nor criteria): what a ranking needs.
+func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound, cache *evalCache, full bool) (*evalResult, error) {
 	r := &evalResult{nom: n}
 	note := func(e *Entry) {
 		if e.Rec.Seq > r.lastSeq {
@@ -156,7 +163,11 @@ func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound
 	r.camp = camp
 	r.def = camp.Definition()
 	r.facts, r.plan = m.unitEvidenceCached(r.nom.Unit(), r.nom.Campaign(), b, note, cache)
-	r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
+	if full {
+		r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
+	} else {
+		r.el.Eligible = domain.Eligible(r.def, r.nom, r.facts, r.plan)
+	}
 	m.flagIntegrity(id, r, b)
 	if u := m.units[r.nom.Unit()]; u != nil {
 		r.unitName = u.Name()

@@ -98,7 +98,7 @@ func (m *Model) rankEval(id string, b Bound, cache *evalCache) (rankedEval, []st
 		}
 		return re, nil, true
 	}
-	r, err := m.evalFolded(id, n, last, b, cache)
+	r, err := m.evalFolded(id, n, last, b, cache, false)
 	if err != nil {
 		return rankedEval{}, nil, false
 	}

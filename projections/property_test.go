@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -129,6 +130,32 @@ func TestLiveEqualsRebuildEqualsAsOf(t *testing.T) {
 			}
 			if a, b, c := jsonOf(t, live), jsonOf(t, rb), jsonOf(t, at); a != b || a != c {
 				rt.Fatalf("nomination %s:\nlive    %s\nrebuilt %s\nas-of   %s", id, a, b, c)
+			}
+		}
+		// A ranking holds exactly the nominations the full evaluation finds eligible.
+		for _, b := range []projections.Bound{{}, {Seq: uint64(rapid.IntRange(1, int(last)).Draw(rt, "ranked_at"))}} {
+			rk, err := env.Model.Ranking(wftest.Campaign, b)
+			if errors.Is(err, projections.ErrNotFound) {
+				continue // before the campaign's launch
+			}
+			if err != nil {
+				rt.Fatal(err)
+			}
+			ranked := map[string]bool{}
+			for _, e := range append(rk.Collective.Entries, rk.Individual.Entries...) {
+				ranked[e.Nomination] = true
+			}
+			for _, id := range noms {
+				el, err := env.Model.Eligibility(id, b)
+				if err != nil {
+					if ranked[id] {
+						rt.Fatalf("nomination %s ranked at %+v but not found: %v", id, b, err)
+					}
+					continue
+				}
+				if el.Eligible != ranked[id] {
+					rt.Fatalf("nomination %s at %+v: eligible %v, ranked %v", id, b, el.Eligible, ranked[id])
+				}
 			}
 		}
 		rl, _ := env.Model.Ranking(wftest.Campaign, projections.Bound{})
