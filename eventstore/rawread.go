@@ -42,73 +42,7 @@ func (s *Store) ReadRaw(ctx context.Context, ro ReadOptions, fn func(RawCommit) 
 	if !ro.UntilTime.IsZero() {
 		return 0, ErrRawUntilTime
 	}
-	until := ro.Until
-	if until == 0 {
-		last, err := s.LastSeq(ctx)
-		if err != nil {
-			return 0, err
-		}
-		until = last
-	}
-	from := ro.From
-	if from == 0 {
-		from = 1
-	}
-	if from > until {
-		return from - 1, nil
-	}
-	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects:    ro.Subjects,
-		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:       from,
-		InactiveThreshold: 30 * time.Second,
-	})
-	if err != nil {
-		return 0, fmt.Errorf("ordered consumer: %w", err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
-	if err != nil {
-		return 0, fmt.Errorf("consume: %w", err)
-	}
-	defer it.Stop()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			it.Stop()
-		case <-done:
-		}
-	}()
-	last := from - 1
-	if info, err := cons.Info(ctx); err == nil && info.NumPending == 0 {
-		return last, nil
-	}
-	for last < until {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return last, ctx.Err()
-			}
-			return last, fmt.Errorf("read stream: %w", err)
-		}
-		md, err := m.Metadata()
-		if err != nil {
-			return last, fmt.Errorf("read stream: %w", err)
-		}
-		seq := md.Sequence.Stream
-		if seq > until {
-			break
-		}
-		if err := fn(RawCommit{Seq: seq, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data()}); err != nil {
-			return last, err
-		}
-		last = seq
-		if md.NumPending == 0 {
-			break
-		}
-	}
-	return last, nil
+	return s.readLoop(ctx, ro, func(rc RawCommit) (bool, error) { return false, fn(rc) })
 }
 
 // TailRaw is Tail without decoding: fn receives every message from sequence from on, in

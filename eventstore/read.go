@@ -158,6 +158,28 @@ type ReadOptions struct {
 // last sequence it read. It stops at ReadOptions.Until (default: the stream's last
 // sequence when the read starts), so it always ends.
 func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error) (uint64, error) {
+	return s.readLoop(ctx, ro, func(rc RawCommit) (bool, error) {
+		c, derr := s.Decode(rc, ro.Raw)
+		if derr != nil {
+			var me *MalformedError
+			if errors.As(derr, &me) && ro.OnMalformed != nil {
+				ro.OnMalformed(me)
+				return false, nil
+			}
+			return false, derr
+		}
+		if !ro.UntilTime.IsZero() && c.Events[0].RecordedAt.After(ro.UntilTime) {
+			return true, nil
+		}
+		return false, fn(c)
+	})
+}
+
+// readLoop reads the messages from ro.From to ro.Until (default: the stream's last
+// sequence when the read starts) with one ordered consumer, in stream order, and hands
+// each to fn, which may stop the read before that message or fail it. It returns the last
+// sequence read.
+func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit) (stop bool, err error)) (uint64, error) {
 	until := ro.Until
 	if until == 0 {
 		last, err := s.LastSeq(ctx)
@@ -173,13 +195,12 @@ func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error)
 	if from > until {
 		return from - 1, nil
 	}
-	cfg := jetstream.OrderedConsumerConfig{
+	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects:    ro.Subjects,
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:       from,
 		InactiveThreshold: 30 * time.Second,
-	}
-	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("ordered consumer: %w", err)
 	}
@@ -222,24 +243,12 @@ func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error)
 		if seq > until {
 			break
 		}
-		c, derr := s.decodeCommit(m.Data(), seq, m.Subject(), md.Timestamp, ro.Raw)
-		if derr != nil {
-			var me *MalformedError
-			if errors.As(derr, &me) && ro.OnMalformed != nil {
-				ro.OnMalformed(me)
-				last = seq
-				if filtered && md.NumPending == 0 {
-					break
-				}
-				continue
-			}
-			return last, derr
-		}
-		if !ro.UntilTime.IsZero() && c.Events[0].RecordedAt.After(ro.UntilTime) {
-			break
-		}
-		if err := fn(c); err != nil {
+		stop, err := fn(RawCommit{Seq: seq, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data()})
+		if err != nil {
 			return last, err
+		}
+		if stop {
+			break
 		}
 		last = seq
 		if filtered && md.NumPending == 0 {
@@ -259,23 +268,8 @@ type Subscription interface {
 // stored, with one ordered consumer, until ctx ends or Stop is called. fn runs on one
 // goroutine. A commit that cannot be decoded goes to onMalformed (if given) and is skipped.
 func (s *Store) Tail(ctx context.Context, from uint64, fn func(Commit), onMalformed func(*MalformedError)) (Subscription, error) {
-	if from == 0 {
-		from = 1
-	}
-	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:       from,
-		InactiveThreshold: 30 * time.Second,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("tail: %w", err)
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		md, err := m.Metadata()
-		if err != nil {
-			return
-		}
-		c, derr := s.decodeCommit(m.Data(), md.Sequence.Stream, m.Subject(), md.Timestamp, false)
+	return s.TailRaw(ctx, from, func(rc RawCommit) {
+		c, derr := s.Decode(rc, false)
 		if derr != nil {
 			var me *MalformedError
 			if errors.As(derr, &me) && onMalformed != nil {
@@ -284,15 +278,7 @@ func (s *Store) Tail(ctx context.Context, from uint64, fn func(Commit), onMalfor
 			return
 		}
 		fn(c)
-	}, jetstream.PullMaxMessages(4096))
-	if err != nil {
-		return nil, fmt.Errorf("tail: %w", err)
-	}
-	go func() {
-		<-ctx.Done()
-		cc.Stop()
-	}()
-	return cc, nil
+	})
 }
 
 // CommitAt reads the commit stored at a stream sequence.
