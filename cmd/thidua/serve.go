@@ -113,6 +113,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 		return nil, nil, err
 	}
 	go snapshotLoop(ctx, g, model, logger)
+	go warmRankings(ctx, model, logger)
 	return model, feed, nil
 }
 
@@ -134,6 +135,23 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 	}
 	logger.Info("projections rebuilt from the stream", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
 	return m, nil
+}
+
+// warmRankings computes each campaign's live ranking once after start-up, so that the
+// first reader does not wait for every nomination to be evaluated; afterwards a write
+// re-evaluates only what it changed.
+func warmRankings(ctx context.Context, m *projections.Model, logger *slog.Logger) {
+	for _, c := range m.Campaigns() {
+		if ctx.Err() != nil {
+			return
+		}
+		t0 := time.Now()
+		if _, err := m.Ranking(c.ID, projections.Bound{}); err != nil {
+			logger.Warn("ranking warm-up", "campaign", c.ID, "err", err)
+			continue
+		}
+		logger.Debug("ranking warmed up", "campaign", c.ID, "took", time.Since(t0).Round(time.Millisecond))
+	}
 }
 
 // snapshotLoop saves a snapshot every few minutes when the model moved on.
