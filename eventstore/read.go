@@ -35,7 +35,7 @@ func (e *MalformedError) Unwrap() []error { return []error{ErrMalformed, e.Err} 
 // (for verification); otherwise old schemas are upcast.
 func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Time, raw bool) (Commit, error) {
 	var w wireCommit
-	if err := decodeWire(data, &w); err != nil {
+	if err := decodeWire(data, &w, s.strings); err != nil {
 		return Commit{Seq: seq, Subject: subject}, &MalformedError{Seq: seq, Subject: subject, Err: err}
 	}
 	if len(w.Events) == 0 {

@@ -29,6 +29,8 @@ type Store struct {
 	registry *Registry
 	log      *slog.Logger
 	watch    *connWatch
+	// strings interns the short strings of decoded envelopes (wire.go).
+	strings *Interner
 }
 
 // Open starts (or connects to) NATS, and creates or checks the stream and the document
@@ -56,7 +58,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 	if o.registry == nil {
 		o.registry = NewRegistry()
 	}
-	s := &Store{opts: o, registry: o.registry, log: o.logger}
+	s := &Store{opts: o, registry: o.registry, log: o.logger, strings: &Interner{}}
 	var err error
 	switch {
 	case len(o.natsOpts) > 0 && o.natsOpts[len(o.natsOpts)-1].conn != nil:

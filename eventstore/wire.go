@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -16,10 +15,11 @@ import (
 // null where an object is due, a nesting deeper than it follows — to json.Unmarshal, so
 // that what it returns (values and errors) is always what json.Unmarshal returns.
 
-// decodeWire decodes data into w as json.Unmarshal(data, w) would; w must be zero.
-func decodeWire(data []byte, w *wireCommit) error {
+// decodeWire decodes data into w as json.Unmarshal(data, w) would; w must be zero. The
+// short strings every message repeats are interned in tab (nil: none).
+func decodeWire(data []byte, w *wireCommit, tab *Interner) error {
 	if wireFastOK {
-		p := wireParser{b: data}
+		p := wireParser{b: data, tab: tab}
 		if p.commit(w) {
 			return nil
 		}
@@ -69,8 +69,9 @@ func jsonMembers(t reflect.Type) []string {
 
 // wireParser walks one message body.
 type wireParser struct {
-	b []byte
-	i int
+	b   []byte
+	i   int
+	tab *Interner
 }
 
 const wireMaxDepth = 1000 // deeper payloads go to json.Unmarshal (whose limit is 10000)
@@ -373,7 +374,7 @@ func (p *wireParser) str(intern bool) (string, bool) {
 			body := p.b[start+1 : p.i-1]
 			if plain && utf8.Valid(body) {
 				if intern {
-					return internBytes(body), true
+					return p.tab.Intern(body), true
 				}
 				return string(body), true
 			}
@@ -542,41 +543,4 @@ func (p *wireParser) number() bool {
 		}
 	}
 	return true
-}
-
-// The intern table keeps one copy of the short strings every message repeats (event
-// types, aggregate kinds, actors' ids and roles), so that a model of a million events
-// holds them once. It stops growing at internMax entries.
-var intern struct {
-	sync.RWMutex
-	m map[string]string
-}
-
-const internMax = 1 << 14
-
-func internBytes(b []byte) string {
-	if len(b) > 64 {
-		return string(b)
-	}
-	intern.RLock()
-	s, ok := intern.m[string(b)]
-	n := len(intern.m)
-	intern.RUnlock()
-	if ok {
-		return s
-	}
-	s = string(b)
-	if n < internMax {
-		intern.Lock()
-		if intern.m == nil {
-			intern.m = map[string]string{}
-		}
-		if t, ok := intern.m[s]; ok {
-			s = t
-		} else {
-			intern.m[s] = s
-		}
-		intern.Unlock()
-	}
-	return s
 }

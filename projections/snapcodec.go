@@ -223,8 +223,9 @@ var errSnapCorrupt = errors.New("snapshot damaged")
 
 // snapReader decodes one chunk.
 type snapReader struct {
-	b []byte
-	i int
+	b   []byte
+	i   int
+	tab *eventstore.Interner
 }
 
 func (r *snapReader) uvarint() uint64 {
@@ -257,7 +258,7 @@ func (r *snapReader) bytes() []byte {
 
 func (r *snapReader) str() string { return string(r.bytes()) }
 
-func (r *snapReader) interned() string { return internSnap(r.bytes()) }
+func (r *snapReader) interned() string { return r.tab.Intern(r.bytes()) }
 
 func (r *snapReader) time() time.Time {
 	var t time.Time
@@ -278,7 +279,7 @@ func (r *snapReader) byte() byte {
 
 // decodeChunk decodes a chunk's commits into pipeline items, payloads included. Events
 // whose previous hash is chained get it filled in when applied (fillChained).
-func decodeChunk(body []byte, n int) (items []pipeItem, err error) {
+func decodeChunk(body []byte, n int, tab *eventstore.Interner) (items []pipeItem, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
@@ -288,7 +289,7 @@ func decodeChunk(body []byte, n int) (items []pipeItem, err error) {
 			panic(v)
 		}
 	}()
-	r := &snapReader{b: body}
+	r := &snapReader{b: body, tab: tab}
 	items = make([]pipeItem, n)
 	for k := 0; k < n; k++ {
 		c := eventstore.Commit{Seq: r.uvarint(), Key: r.str()}
@@ -395,13 +396,14 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 	}
 	jobs := make(chan *chunk, 8)
 	ordered := make(chan *chunk, 8)
+	tab := &eventstore.Interner{} // the snapshot's repeated strings, kept once
 	var wg sync.WaitGroup
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				c.items, c.err = decodeChunk(c.body, c.n)
+				c.items, c.err = decodeChunk(c.body, c.n, tab)
 				c.body = nil
 				close(c.done)
 			}
@@ -463,37 +465,4 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 	m.applied = h.Applied
 	m.mu.Unlock()
 	return m, h, nil
-}
-
-// The intern table of snapshot strings (event types, aggregate kinds, users, roles).
-var snapIntern struct {
-	sync.RWMutex
-	m map[string]string
-}
-
-func internSnap(b []byte) string {
-	if len(b) > 64 {
-		return string(b)
-	}
-	snapIntern.RLock()
-	s, ok := snapIntern.m[string(b)]
-	n := len(snapIntern.m)
-	snapIntern.RUnlock()
-	if ok {
-		return s
-	}
-	s = string(b)
-	if n < 1<<14 {
-		snapIntern.Lock()
-		if snapIntern.m == nil {
-			snapIntern.m = map[string]string{}
-		}
-		if t, ok := snapIntern.m[s]; ok {
-			s = t
-		} else {
-			snapIntern.m[s] = s
-		}
-		snapIntern.Unlock()
-	}
-	return s
 }
