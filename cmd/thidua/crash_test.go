@@ -25,7 +25,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -281,15 +280,6 @@ func (d *driver) get(token, path string) []byte {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // thidua runs a command of the binary on the data directory and returns its output and
 // exit status.
 func (s *server) thidua(args ...string) ([]byte, int) {
@@ -308,21 +298,6 @@ func (s *server) thidua(args ...string) ([]byte, int) {
 	return out.Bytes(), 0
 }
 
-func goodFacts(parIndex float64) []map[string]any {
-	return []map[string]any{
-		{"fact": "par_rating", "value": "Tốt", "note": "Kết quả chấm điểm CCHC 2025"},
-		{"fact": "par_index_score", "value": parIndex},
-		{"fact": "disbursement_pct", "value": 100},
-		{"fact": "late_dossiers", "value": 0},
-		{"fact": "backlog_dossiers", "value": 0},
-		{"fact": "index_component", "index": "PAR_INDEX", "component": "Cải cách thủ tục hành chính", "value": 9.1, "previous": 8.4},
-		{"fact": "staff_hours_violation_pct", "value": 5},
-		{"fact": "subordinate_violation_pct", "value": 0},
-		{"fact": "late_directives", "value": 0},
-		{"fact": "online_service_pct", "value": 100},
-	}
-}
-
 func TestCrashRecovery(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("THIDUA_CRASH_SEED"); s != "" {
@@ -337,22 +312,14 @@ func TestCrashRecovery(t *testing.T) {
 	began := time.Now()
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "thidua")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	build := exec.Command(goBin, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build thidua: %v\n%s", err, out)
-	}
+	bin := buildThidua(t, dir)
 	t.Logf("built the binary in %s", time.Since(began).Round(time.Millisecond))
 	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	srv := &server{t: t, bin: bin, data: filepath.Join(dir, "data"), addr: freeAddr(t), log: logFile}
+	srv := &server{t: t, bin: bin, data: filepath.Join(dir, "data"), addr: freeLoopbackAddr(t), log: logFile}
 	srv.run()
 	defer func() {
 		srv.kill()

@@ -25,7 +25,6 @@ import (
 	"log/slog"
 	"maps"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -33,7 +32,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -134,20 +132,6 @@ func (a answer) errCode(t *testing.T) string {
 	return v.Error.Code
 }
 
-// buildThidua builds the binary of this package into dir.
-func buildThidua(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "thidua")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build thidua: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startServe starts `thidua serve` on the cluster and stops it when the test ends
 // (SIGTERM, then SIGKILL after 10 s). It does not wait for readiness.
 func startServe(t *testing.T, bin, name, nats, dir string) *serveProc {
@@ -198,16 +182,6 @@ func startServe(t *testing.T, bin, name, nats, dir string) *serveProc {
 		}
 	})
 	return s
-}
-
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (s *serveProc) tail() string {
@@ -384,7 +358,7 @@ func eligibleCollectiveVia(t *testing.T, s *serveProc, clerk, reviewer, unit str
 	s.post(t, "/api/v1/nominations/"+nom+"/council-vote", clerk,
 		map[string]any{"meeting_date": "2025-09-10", "members": 9, "present": 9, "approve": 8}).want(t, http.StatusCreated)
 	s.post(t, "/api/v1/nominations/"+nom+"/submit", clerk, nil).want(t, http.StatusOK)
-	for _, f := range twoGoodFacts(parIndex) {
+	for _, f := range goodFacts(parIndex) {
 		f["campaign"] = twoCampaign
 		s.post(t, "/api/v1/units/"+unit+"/facts", reviewer, f).want(t, http.StatusCreated)
 	}
@@ -400,22 +374,6 @@ func eligibleCollectiveVia(t *testing.T, s *serveProc, clerk, reviewer, unit str
 		t.Fatalf("nomination %s of %s is not eligible: %s", nom, unit, r)
 	}
 	return nom
-}
-
-// twoGoodFacts are facts under which every fact-judged criterion is met.
-func twoGoodFacts(parIndex float64) []map[string]any {
-	return []map[string]any{
-		{"fact": "par_rating", "value": "Tốt", "note": "Kết quả chấm điểm CCHC 2025"},
-		{"fact": "par_index_score", "value": parIndex},
-		{"fact": "disbursement_pct", "value": 100},
-		{"fact": "late_dossiers", "value": 0},
-		{"fact": "backlog_dossiers", "value": 0},
-		{"fact": "index_component", "index": "PAR_INDEX", "component": "Cải cách thủ tục hành chính", "value": 9.1, "previous": 8.4},
-		{"fact": "staff_hours_violation_pct", "value": 5},
-		{"fact": "subordinate_violation_pct", "value": 0},
-		{"fact": "late_directives", "value": 0},
-		{"fact": "online_service_pct", "value": 100},
-	}
 }
 
 // oneWinner checks that exactly one answer has status win and the other is refused with
