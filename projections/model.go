@@ -325,8 +325,13 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 			m.units[ref.ID] = u
 		}
 		u.Apply(e.Rec)
-		if d, ok := e.Rec.Data.(domain.PlanSubmittedData); ok {
+		switch d := e.Rec.Data.(type) {
+		case domain.PlanSubmittedData:
 			m.docOwner(d.Document.SHA256).units = append(m.docOwner(d.Document.SHA256).units, ref.ID)
+		case domain.FactRecordedData:
+			if d.Document != nil {
+				m.docOwner(d.Document.SHA256).units = append(m.docOwner(d.Document.SHA256).units, ref.ID)
+			}
 		}
 	case domain.KindNomination:
 		n := m.noms[ref.ID]
@@ -340,6 +345,10 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 			m.byCamp[d.Campaign] = append(m.byCamp[d.Campaign], ref.ID)
 		case domain.DocumentAttachedData:
 			m.docOwner(d.Document.SHA256).noms = append(m.docOwner(d.Document.SHA256).noms, ref.ID)
+		case domain.CriterionRuledData:
+			if d.Document != nil {
+				m.docOwner(d.Document.SHA256).noms = append(m.docOwner(d.Document.SHA256).noms, ref.ID)
+			}
 		}
 	case domain.KindCampaign:
 		c := m.camps[ref.ID]
@@ -489,7 +498,8 @@ func (s *State) Ranking(campaign string) (RankingView, error) {
 // CampaignIDs lists the campaigns' ids in order.
 func (s *State) CampaignIDs() []string { return sortedKeys(s.m.camps) }
 
-// docOwners records which nominations and units a document was filed with.
+// docOwners records which nominations and units a document was filed with or cited by
+// (a plan, an attachment, a fact's or a ruling's evidence).
 type docOwners struct{ noms, units []string }
 
 func (m *Model) docOwner(sha string) *docOwners {
@@ -501,8 +511,9 @@ func (m *Model) docOwner(sha string) *docOwners {
 	return d
 }
 
-// DocumentUnits returns the units a document belongs to: the units whose plan it is and
-// the current units of the nominations it was filed with (nil when it is unknown).
+// DocumentUnits returns the units a document belongs to: the units whose plan it is or
+// whose facts cite it, and the units (current and former) of the nominations it was filed
+// with or whose rulings cite it (nil when it is unknown).
 func (m *Model) DocumentUnits(sha string) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

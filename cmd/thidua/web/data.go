@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"sort"
 	"strconv"
@@ -386,43 +385,6 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 		return k
 	}
 	return []rankKind{build(string(domain.NomineeCollective), rk.Collective), build(string(domain.NomineeIndividual), rk.Individual)}
-}
-
-// clerkMaySee reports whether a document is one a clerk's unit refers to: in its
-// nominations or in its (inherited) history.
-func (h *handler) clerkMaySee(p workflows.Principal, sha string) bool {
-	m := h.model()
-	needle := []byte(sha)
-	if evs, err := m.UnitEvents(p.Unit, true, projections.Bound{}, 0); err == nil {
-		for _, e := range evs {
-			if bytes.Contains(e.Data, needle) {
-				return true
-			}
-		}
-	}
-	for _, c := range m.Campaigns() {
-		list, err := h.allNominations(c.ID, projections.NominationFilter{Units: map[string]bool{p.Unit: true}})
-		if err != nil {
-			continue
-		}
-		for _, n := range list {
-			for _, d := range n.Documents {
-				if d.SHA256 == sha {
-					return true
-				}
-			}
-			evs, err := m.NominationEvents(n.ID, projections.Bound{})
-			if err != nil {
-				continue
-			}
-			for _, e := range evs {
-				if bytes.Contains(e.Data, needle) {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // criterionFacts lists the facts a fact-judged criterion reads.

@@ -3,13 +3,12 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"mime"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"thidua/cmd/thidua/api"
 	"thidua/domain"
 	"thidua/projections"
 	"thidua/workflows"
@@ -779,41 +778,14 @@ func (h *handler) unitTimeline(q *req) error {
 
 // ---- documents ----
 
-// document streams a stored file after the store checked it against its SHA-256.
+// document streams a stored file after the store checked it against its SHA-256; a
+// clerk gets only the documents of their unit (workflows.Service.Document).
 func (h *handler) document(q *req) error {
-	sha := q.r.PathValue("sha")
-	if q.p.Role == domain.RoleClerk && !h.clerkMaySee(q.p, sha) {
-		return errForbidden
-	}
-	info, err := h.svc.Store().DocumentInfo(q.r.Context(), sha)
+	info, data, err := h.svc.Document(q.r.Context(), q.p, q.r.PathValue("sha"))
 	if err != nil {
 		return err
 	}
-	data, err := h.svc.Store().GetDocument(q.r.Context(), sha)
-	if err != nil {
-		return err
-	}
-	ctype := info.ContentType
-	if mt, _, err := mime.ParseMediaType(ctype); err != nil || mt == "" {
-		ctype = "application/octet-stream"
-	}
-	hd := q.w.Header()
-	hd.Set("Content-Type", ctype)
-	hd.Set("Content-Length", strconv.Itoa(len(data)))
-	hd.Set("X-Content-SHA256", sha)
-	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	hd.Set("Cache-Control", "private, no-store")
-	name := info.Name
-	if name == "" {
-		name = sha
-	}
-	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": name}); cd != "" {
-		hd.Set("Content-Disposition", cd)
-	} else {
-		hd.Set("Content-Disposition", "attachment")
-	}
-	q.w.WriteHeader(http.StatusOK)
-	_, _ = q.w.Write(data)
+	api.WriteDocument(q.w, q.r, info, data, "private, no-store")
 	return nil
 }
 

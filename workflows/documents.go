@@ -1,0 +1,47 @@
+package workflows
+
+import (
+	"context"
+	"slices"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+)
+
+// DocumentInfo describes a stored dossier file, once the principal may read it: every
+// role reads every document, except a clerk, who reads only the documents of their unit
+// and of the units it absorbed (plans, attachments, the evidence cited by facts and
+// rulings). To a clerk an unknown document and one out of scope look alike: forbidden.
+func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (eventstore.Document, error) {
+	if err := s.mayReadDocument(p, sha); err != nil {
+		return eventstore.Document{}, err
+	}
+	return s.store.DocumentInfo(ctx, sha)
+}
+
+// Document is DocumentInfo with the file's bytes, checked by the store against their
+// SHA-256.
+func (s *Service) Document(ctx context.Context, p Principal, sha string) (eventstore.Document, []byte, error) {
+	info, err := s.DocumentInfo(ctx, p, sha)
+	if err != nil {
+		return info, nil, err
+	}
+	data, err := s.store.GetDocument(ctx, sha)
+	return info, data, err
+}
+
+// mayReadDocument applies the clerk's scope to a document.
+func (s *Service) mayReadDocument(p Principal, sha string) error {
+	if p.Role != domain.RoleClerk {
+		return nil
+	}
+	var lineage []string
+	s.model.Read(func(st *projections.State) { lineage = st.Lineage(p.Unit) })
+	for _, u := range s.model.DocumentUnits(sha) {
+		if slices.Contains(lineage, u) {
+			return nil
+		}
+	}
+	return forbidden("a clerk of %s may read only the documents of their unit", p.Unit)
+}

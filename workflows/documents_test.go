@@ -1,0 +1,72 @@
+package workflows_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// TestDocumentScope: a clerk reads the documents of their unit — its plan, its dossiers,
+// the evidence a reviewer cited on its nomination — and, after a merger, those of the
+// units it absorbed; never another unit's, and an unknown document looks the same.
+// Other roles read every document.
+func TestDocumentScope(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	auditor := env.User(domain.RoleAuditor, "")
+	nomA, clerkA := env.EligibleCollective("A", domain.UnitDistrict, reviewer, 80)
+	_, clerkB := env.EligibleCollective("B", domain.UnitDistrict, reviewer, 81)
+	evidence, err := env.Store.PutDocument(env.Ctx, "bien-ban-kiem-tra.pdf", "application/pdf", strings.NewReader("%PDF evidence A"))
+	require.NoError(t, err)
+	env.OK(env.Svc.Rule(env.Ctx, reviewer, nomA, "C01", workflows.RuleInput{Result: "met", Note: "đạt", Document: evidence.SHA256}, workflows.Options{}))
+
+	var planA, dossierA string
+	env.Model.Read(func(st *projections.State) {
+		u, _ := st.Unit("A")
+		p, _ := u.Plan(wftest.Campaign)
+		planA = p.Document.SHA256
+	})
+	nv, err := env.Model.Nomination(nomA)
+	require.NoError(t, err)
+	dossierA = nv.Documents[0].SHA256
+	unknown := strings.Repeat("ab", 32)
+
+	forbidden := func(p workflows.Principal, sha string) {
+		t.Helper()
+		_, _, err := env.Svc.Document(env.Ctx, p, sha)
+		assert.True(t, errors.Is(err, workflows.ErrForbidden), "%s of %s reading %.12s: %v", p.Role, p.Unit, sha, err)
+	}
+	reads := func(p workflows.Principal, sha string) {
+		t.Helper()
+		info, data, err := env.Svc.Document(env.Ctx, p, sha)
+		require.NoError(t, err, "%s of %s reading %.12s", p.Role, p.Unit, sha)
+		assert.Equal(t, sha, info.SHA256)
+		assert.NotEmpty(t, data)
+	}
+	for _, sha := range []string{planA, dossierA, evidence.SHA256} {
+		reads(clerkA, sha)
+		reads(reviewer, sha)
+		reads(auditor, sha)
+		forbidden(clerkB, sha)
+	}
+	forbidden(clerkA, unknown)
+	_, _, err = env.Svc.Document(env.Ctx, auditor, unknown)
+	assert.Error(t, err)
+	assert.False(t, errors.Is(err, workflows.ErrForbidden), "an unknown document is not found for an auditor: %v", err)
+
+	// B absorbs A: B's clerk now reads A's documents.
+	_, err = merge(env, []string{"A"}, "B", "2025-07-01")
+	require.NoError(t, err)
+	for _, sha := range []string{planA, dossierA, evidence.SHA256} {
+		reads(clerkB, sha)
+	}
+}
