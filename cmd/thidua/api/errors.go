@@ -67,7 +67,7 @@ func classify(err error) (int, errorBody) {
 	}
 	var we *workflows.Error
 	if errors.As(err, &we) {
-		status := statusOf(we.Kind)
+		status := StatusOf(we.Kind)
 		if we.Code == "too_large" {
 			status = http.StatusRequestEntityTooLarge
 		}
@@ -91,14 +91,15 @@ func classify(err error) (int, errorBody) {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable, errorBody{Code: "timeout", Message: err.Error()}
 	}
-	if s := statusOf(err); s != http.StatusInternalServerError {
+	if s := StatusOf(err); s != http.StatusInternalServerError {
 		return s, errorBody{Code: codeOf(s), Message: err.Error()}
 	}
 	return http.StatusInternalServerError, errorBody{Code: "internal", Message: "internal server error"}
 }
 
-// statusOf maps the workflows' sentinel errors to statuses.
-func statusOf(kind error) int {
+// StatusOf maps the workflows' sentinel errors (workflows.ErrForbidden ...) to HTTP
+// statuses; anything else is 500.
+func StatusOf(kind error) int {
 	switch {
 	case errors.Is(kind, workflows.ErrInvalidInput):
 		return http.StatusBadRequest

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"thidua/cmd/thidua/api"
 	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/projections"
@@ -104,25 +105,13 @@ func (h *handler) localise(q *req, err error) *uiError {
 	return &uiError{Status: http.StatusInternalServerError, Code: "internal", Message: q.T("err.internal")}
 }
 
-// statusOf maps the workflows' sentinel errors to statuses.
+// statusOf maps the workflows' sentinel errors to statuses as the API does, except that
+// a stale form (a failed precondition) is a conflict to reload, not a 412.
 func statusOf(kind error) int {
-	switch {
-	case errors.Is(kind, workflows.ErrInvalidInput):
-		return http.StatusBadRequest
-	case errors.Is(kind, workflows.ErrUnauthenticated):
-		return http.StatusUnauthorized
-	case errors.Is(kind, workflows.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(kind, workflows.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(kind, workflows.ErrConflict), errors.Is(kind, workflows.ErrPrecondition):
+	if errors.Is(kind, workflows.ErrPrecondition) {
 		return http.StatusConflict
-	case errors.Is(kind, workflows.ErrKeyReused):
-		return http.StatusUnprocessableEntity
-	case errors.Is(kind, workflows.ErrUnavailable):
-		return http.StatusServiceUnavailable
 	}
-	return http.StatusInternalServerError
+	return api.StatusOf(kind)
 }
 
 // kindKey names a workflows sentinel error in the catalogue.
