@@ -32,7 +32,7 @@ func FuzzDecodeCommit(f *testing.F) {
 	_ = reg.Register("unit.fact_recorded", 2, map[int]Upcaster{1: func(b []byte) ([]byte, error) { return b, nil }})
 	s := &Store{registry: reg}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := s.decodeCommit(data, 7, "thidua.unit.U", time.Unix(0, 0), false)
+		c, err := s.decodeCommit(data, 7, "thidua.unit.U", time.Unix(0, 0), false, &Arena{})
 		if err != nil {
 			return
 		}

@@ -31,7 +31,14 @@ var ErrRawUntilTime = errors.New("ReadRaw cannot stop at a recorded time; use Re
 // Decode decodes a raw message exactly as Read and Tail do: old schemas upcast, unless
 // raw. A message that is not a commit is a *MalformedError.
 func (s *Store) Decode(m RawCommit, raw bool) (Commit, error) {
-	return s.decodeCommit(m.Data, m.Seq, m.Subject, m.Time, raw)
+	return s.decodeCommit(m.Data, m.Seq, m.Subject, m.Time, raw, nil)
+}
+
+// DecodeInto is Decode with the commit's strings and payloads copied into arena (see
+// Arena): for commits that are kept for good, such as a rebuild's. It is safe for
+// concurrent use with distinct arenas.
+func (s *Store) DecodeInto(m RawCommit, raw bool, arena *Arena) (Commit, error) {
+	return s.decodeCommit(m.Data, m.Seq, m.Subject, m.Time, raw, arena)
 }
 
 // ReadRaw is Read without decoding: it calls fn for each message in stream order, with

@@ -33,9 +33,9 @@ func (e *MalformedError) Unwrap() []error { return []error{ErrMalformed, e.Err} 
 
 // decodeCommit decodes one stored message. With raw, payloads are left as stored
 // (for verification); otherwise old schemas are upcast.
-func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Time, raw bool) (Commit, error) {
+func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Time, raw bool, arena *Arena) (Commit, error) {
 	var w wireCommit
-	if err := decodeWire(data, &w, s.strings); err != nil {
+	if err := decodeWire(data, &w, s.strings, arena); err != nil {
 		return Commit{Seq: seq, Subject: subject}, &MalformedError{Seq: seq, Subject: subject, Err: err}
 	}
 	if len(w.Events) == 0 {
@@ -59,7 +59,7 @@ func (s *Store) commitAt(ctx context.Context, seq uint64, duplicate bool) (Commi
 	if err != nil {
 		return Commit{}, fmt.Errorf("get message %d: %w", seq, err)
 	}
-	c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, false)
+	c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, false, nil)
 	c.Duplicate = duplicate
 	return c, err
 }
@@ -78,7 +78,7 @@ func (s *Store) LastVersion(ctx context.Context, ref Ref) (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("last message of %s: %w", ref, err)
 	}
-	c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, true)
+	c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, true, nil)
 	if err != nil {
 		return Version{Seq: m.Sequence}, err
 	}
@@ -110,7 +110,7 @@ func (s *Store) LoadCommits(ctx context.Context, ref Ref, from uint64) ([]Commit
 				return nil, fmt.Errorf("load %s: %w", ref, err)
 			}
 			n++
-			c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, false)
+			c, err := s.decodeCommit(m.Data, m.Sequence, m.Subject, m.Time, false, nil)
 			if err != nil {
 				return nil, err
 			}

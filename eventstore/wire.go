@@ -17,9 +17,9 @@ import (
 
 // decodeWire decodes data into w as json.Unmarshal(data, w) would; w must be zero. The
 // short strings every message repeats are interned in tab (nil: none).
-func decodeWire(data []byte, w *wireCommit, tab *Interner) error {
+func decodeWire(data []byte, w *wireCommit, tab *Interner, arena *Arena) error {
 	if wireFastOK {
-		p := wireParser{b: data, tab: tab}
+		p := wireParser{b: data, tab: tab, arena: arena}
 		if p.commit(w) {
 			return nil
 		}
@@ -72,6 +72,8 @@ type wireParser struct {
 	b   []byte
 	i   int
 	tab *Interner
+	// arena holds the strings and payloads decoded (nil: each is allocated on its own).
+	arena *Arena
 }
 
 const wireMaxDepth = 1000 // deeper payloads go to json.Unmarshal (whose limit is 10000)
@@ -275,7 +277,7 @@ func (p *wireParser) event(e *Event) bool {
 		case "data":
 			start := p.i
 			if ok = p.skip(0); ok {
-				e.Data = append(json.RawMessage(nil), p.b[start:p.i]...)
+				e.Data = p.arena.Bytes(p.b[start:p.i])
 			}
 		}
 		if !ok {
@@ -376,7 +378,7 @@ func (p *wireParser) str(intern bool) (string, bool) {
 				if intern {
 					return p.tab.Intern(body), true
 				}
-				return string(body), true
+				return p.arena.String(body), true
 			}
 			var s string
 			if err := json.Unmarshal(p.b[start:p.i], &s); err != nil {

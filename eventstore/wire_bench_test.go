@@ -24,7 +24,7 @@ func BenchmarkDecodeWire(b *testing.B) {
 	s := wireSamples()[0]
 	for b.Loop() {
 		var w wireCommit
-		if err := decodeWire(s, &w, &Interner{}); err != nil {
+		if err := decodeWire(s, &w, &Interner{}, &Arena{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -49,7 +49,7 @@ func wireSamples() [][]byte {
 func checkWire(t *testing.T, data []byte) {
 	t.Helper()
 	var fast, std wireCommit
-	ferr := decodeWire(data, &fast, &Interner{})
+	ferr := decodeWire(data, &fast, &Interner{}, &Arena{})
 	serr := json.Unmarshal(data, &std)
 	if (ferr == nil) != (serr == nil) || (ferr != nil && ferr.Error() != serr.Error()) {
 		t.Fatalf("%q: decodeWire error %v, json.Unmarshal error %v", data, ferr, serr)

@@ -107,6 +107,9 @@ type Model struct {
 	// not delivered yet: the feed skips them without decoding (pipeline.go).
 	ahead map[uint64]struct{}
 
+	// slab is where new entries are allocated (newEntry).
+	slab []Entry
+
 	// integrity records broken hash chains per aggregate (integrity.go).
 	integrity integrityState
 	// live caches the live evaluations of rankings (liveeval.go).
@@ -269,7 +272,8 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 			prevHash = prev
 		}
 		prev = e.Hash
-		entry := &Entry{
+		entry := m.newEntry()
+		*entry = Entry{
 			Rec: domain.Recorded{
 				ID: e.ID, Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
 				Actor: domain.Actor{User: e.Actor.User, Role: domain.Role(e.Actor.Role)},
@@ -313,6 +317,21 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 			m.keyFP[c.Key[:i]] = c.Key[i+1:]
 		}
 	}
+}
+
+// entrySlab is the number of entries allocated at once.
+const entrySlab = 256
+
+// newEntry returns a zeroed entry from the model's current slab. Entries are never freed
+// (the history only grows), so allocating them 256 at a time costs nothing in memory and
+// gives the garbage collector one object to find instead of 256; the caller holds the
+// write lock.
+func (m *Model) newEntry() *Entry {
+	if len(m.slab) == cap(m.slab) {
+		m.slab = make([]Entry, 0, entrySlab)
+	}
+	m.slab = m.slab[:len(m.slab)+1]
+	return &m.slab[len(m.slab)-1]
 }
 
 // fold evolves the aggregate's current state by one event and keeps the indexes.

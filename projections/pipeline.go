@@ -37,7 +37,7 @@ type pipeJob struct {
 // pipeline decodes batches on every core and applies them in order.
 type pipeline struct {
 	m       *Model
-	decode  func(*pipeItem) // the decoding stage, run on the workers
+	decode  func(*pipeItem, *eventstore.Arena) // the decoding stage, run on the workers (one arena each)
 	jobs    chan *pipeJob
 	ordered chan *pipeJob
 	wg      sync.WaitGroup
@@ -47,15 +47,16 @@ type pipeline struct {
 
 // newPipeline starts the workers and the applier. Items go in with add, in stream order;
 // close waits until everything is applied.
-func newPipeline(m *Model, decode func(*pipeItem)) *pipeline {
+func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena)) *pipeline {
 	p := &pipeline{m: m, decode: decode, jobs: make(chan *pipeJob, 64), ordered: make(chan *pipeJob, 64), applied: make(chan struct{})}
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
+			arena := &eventstore.Arena{}
 			for j := range p.jobs {
 				for k := range j.items {
-					p.decode(&j.items[k])
+					p.decode(&j.items[k], arena)
 				}
 				close(j.done)
 			}
@@ -127,8 +128,10 @@ func (m *Model) applyItems(items []pipeItem) {
 // rebuildRaw is Rebuild on the raw stream: the envelopes are decoded on the workers too.
 func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
 	m := NewModel()
-	p := newPipeline(m, func(it *pipeItem) {
-		c, err := st.Decode(it.raw, ro.Raw)
+	// What the rebuild decodes is kept for good (the history): strings and payloads go
+	// into arenas.
+	p := newPipeline(m, func(it *pipeItem, arena *eventstore.Arena) {
+		c, err := st.DecodeInto(it.raw, ro.Raw, arena)
 		it.raw = eventstore.RawCommit{}
 		if err != nil {
 			var me *eventstore.MalformedError

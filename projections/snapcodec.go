@@ -223,9 +223,10 @@ var errSnapCorrupt = errors.New("snapshot damaged")
 
 // snapReader decodes one chunk.
 type snapReader struct {
-	b   []byte
-	i   int
-	tab *eventstore.Interner
+	b     []byte
+	i     int
+	tab   *eventstore.Interner
+	arena *eventstore.Arena
 }
 
 func (r *snapReader) uvarint() uint64 {
@@ -256,7 +257,7 @@ func (r *snapReader) bytes() []byte {
 	return s
 }
 
-func (r *snapReader) str() string { return string(r.bytes()) }
+func (r *snapReader) str() string { return r.arena.String(r.bytes()) }
 
 func (r *snapReader) interned() string { return r.tab.Intern(r.bytes()) }
 
@@ -279,7 +280,7 @@ func (r *snapReader) byte() byte {
 
 // decodeChunk decodes a chunk's commits into pipeline items, payloads included. Events
 // whose previous hash is chained get it filled in when applied (fillChained).
-func decodeChunk(body []byte, n int, tab *eventstore.Interner) (items []pipeItem, err error) {
+func decodeChunk(body []byte, n int, tab *eventstore.Interner, arena *eventstore.Arena) (items []pipeItem, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
@@ -289,7 +290,7 @@ func decodeChunk(body []byte, n int, tab *eventstore.Interner) (items []pipeItem
 			panic(v)
 		}
 	}()
-	r := &snapReader{b: body, tab: tab}
+	r := &snapReader{b: body, tab: tab, arena: arena}
 	items = make([]pipeItem, n)
 	for k := 0; k < n; k++ {
 		c := eventstore.Commit{Seq: r.uvarint(), Key: r.str()}
@@ -325,7 +326,7 @@ func decodeChunk(body []byte, n int, tab *eventstore.Interner) (items []pipeItem
 				panic(errSnapCorrupt)
 			}
 			e.Hash = r.str()
-			e.Data = append([]byte(nil), r.bytes()...)
+			e.Data = arena.Bytes(r.bytes())
 			e.Seq, e.Index, e.Key = c.Seq, i, c.Key
 		}
 		items[k] = pipeItem{c: c, pre: predecode(c), chained: chained}
@@ -402,8 +403,9 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			arena := &eventstore.Arena{} // what a snapshot holds is kept for good
 			for c := range jobs {
-				c.items, c.err = decodeChunk(c.body, c.n, tab)
+				c.items, c.err = decodeChunk(c.body, c.n, tab, arena)
 				c.body = nil
 				close(c.done)
 			}

@@ -144,7 +144,7 @@ func ReadSnapshot(r io.Reader) (*Model, snapHeader, error) {
 
 // pipelineApply decodes commits' payloads on several goroutines and applies them in order.
 func pipelineApply(m *Model, in <-chan eventstore.Commit) {
-	p := newPipeline(m, func(it *pipeItem) { it.pre = predecode(it.c) })
+	p := newPipeline(m, func(it *pipeItem, _ *eventstore.Arena) { it.pre = predecode(it.c) })
 	for c := range in {
 		p.add(pipeItem{c: c})
 	}

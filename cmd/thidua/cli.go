@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -307,7 +309,12 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 }
 
 // ReplayCmd rebuilds every projection from the stream.
-type ReplayCmd struct{}
+type ReplayCmd struct {
+	// CPUProfile is where to write a CPU profile of the rebuild.
+	CPUProfile string `name:"cpuprofile" help:"Write a CPU profile of the rebuild to this file (go tool pprof)." placeholder:"FILE"`
+	// MemProfile is where to write a heap profile taken after the rebuild.
+	MemProfile string `name:"memprofile" help:"Write a heap profile taken after the rebuild to this file." placeholder:"FILE"`
+}
 
 // Run rebuilds with a progress bar, prints a summary, and saves a fresh snapshot.
 func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
@@ -329,9 +336,27 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		n := int(pct * 30)
 		fmt.Fprintf(os.Stderr, "\r[%s%s] %5.1f%%  %d/%d", strings.Repeat("█", n), strings.Repeat("·", 30-n), pct*100, seq, last)
 	}
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{Until: last}, bar)
+	if c.CPUProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
+	}
+	if c.MemProfile != "" {
+		if err := writeHeapProfile(c.MemProfile); err != nil {
+			return err
+		}
 	}
 	bar(last)
 	fmt.Fprintln(os.Stderr)
@@ -392,4 +417,18 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return exitError{code: 1}
 	}
 	return nil
+}
+
+// writeHeapProfile writes a heap profile, after a collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
