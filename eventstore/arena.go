@@ -1,6 +1,9 @@
 package eventstore
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Arena packs the strings and payloads of decoded events into large blocks: one
 // allocation per 64 KiB instead of several per event. A model that keeps a million events
@@ -42,6 +45,16 @@ func (a *Arena) String(b []byte) string {
 	}
 	d := a.alloc(len(b))
 	copy(d, b)
+	return unsafe.String(unsafe.SliceData(d), len(d))
+}
+
+// Clone returns a copy of s.
+func (a *Arena) Clone(s string) string {
+	if a == nil || len(s) == 0 {
+		return strings.Clone(s)
+	}
+	d := a.alloc(len(s))
+	copy(d, s)
 	return unsafe.String(unsafe.SliceData(d), len(d))
 }
 

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -13,32 +12,6 @@ import (
 	"thidua/domain"
 	"thidua/eventstore"
 )
-
-// Entry is one event held by the model: the envelope's fields and the decoded payload.
-type Entry struct {
-	// Rec is the event as the domain's evolve functions take it.
-	Rec domain.Recorded
-	// Index is the event's position in its commit.
-	Index int
-	// Aggregate is the aggregate whose stream holds it.
-	Aggregate eventstore.Ref
-	// OccurredAt is when the fact happened, as the command stated it.
-	OccurredAt time.Time
-	// Raw is the payload as stored (after upcasting).
-	Raw json.RawMessage
-	// Hash is the event's hash.
-	Hash string
-	// Key is the idempotency key of the command that appended it.
-	Key string
-	// Known is false for an event type the model does not know (kept for the audit trail).
-	Known bool
-
-	// schema is an int32 so that it packs with Known: an Entry then fits the 288-byte
-	// allocation class instead of the 320-byte one (a million entries: 32 MB).
-	schema                 int32
-	prevHash               string
-	causation, correlation string
-}
 
 // Aggregate is one aggregate's events and version.
 type Aggregate struct {
@@ -109,6 +82,9 @@ type Model struct {
 
 	// slab is where new entries are allocated (newEntry).
 	slab []Entry
+	// arena holds the entries' packed fields, packBuf is where they are packed first.
+	arena   eventstore.Arena
+	packBuf []byte
 
 	// integrity records broken hash chains per aggregate (integrity.go).
 	integrity integrityState
@@ -247,6 +223,9 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	ref := c.Events[0].Aggregate
 	agg := m.aggs[ref]
 	if agg == nil {
+		// The model keeps its own copies of what it holds for good: a decoded commit's
+		// strings may share an arena block with much that is not kept.
+		ref = eventstore.Ref{Kind: ref.Kind, ID: m.arena.Clone(ref.ID)}
 		agg = &Aggregate{Ref: ref}
 		m.aggs[ref] = agg
 	}
@@ -261,27 +240,23 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	for i := range c.Events {
 		e := &c.Events[i]
 		m.stats.Events++
-		// Equal strings are shared rather than kept twice per event: the aggregate's
-		// reference, and the previous event's hash (which the chain repeats).
-		ref := e.Aggregate
-		if ref == agg.Ref {
-			ref = agg.Ref
+		// The aggregate's reference is shared rather than kept once per event.
+		ref := agg.Ref
+		if e.Aggregate != agg.Ref {
+			ref = eventstore.Ref{Kind: e.Aggregate.Kind, ID: m.arena.Clone(e.Aggregate.ID)}
 		}
-		prevHash := e.PrevHash
-		if prevHash == prev {
-			prevHash = prev
-		}
+		chained := e.PrevHash == prev
 		prev = e.Hash
 		entry := m.newEntry()
 		*entry = Entry{
 			Rec: domain.Recorded{
-				ID: e.ID, Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
+				ID: m.arena.Clone(e.ID), Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
 				Actor: domain.Actor{User: e.Actor.User, Role: domain.Role(e.Actor.Role)},
 			},
-			Index: i, Aggregate: ref, OccurredAt: e.OccurredAt,
-			Raw: e.Data, Hash: e.Hash, Key: c.Key,
-			schema: int32(e.Schema), prevHash: prevHash, causation: e.CausationID, correlation: e.CorrelationID,
+			Index: i, Aggregate: ref, schema: int32(e.Schema),
 		}
+		e.Key = c.Key
+		m.packBuf, entry.cold = packCold(&m.arena, m.packBuf, e, chained)
 		data, err := pre[i].data, pre[i].err
 		switch {
 		case errors.Is(err, domain.ErrUnknownEventType):
@@ -302,19 +277,21 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	}
 	m.live.invalidate(agg.Ref, lineage)
 	agg.Version = c.Version()
+	agg.Version.Hash = strings.Clone(agg.Version.Hash)
 	if c.Key != "" {
-		kr := m.keys[c.Key]
+		key := strings.Clone(c.Key)
+		kr := m.keys[key]
 		if kr.ID == "" {
-			kr.ID = c.Result
+			kr.ID = strings.Clone(c.Result)
 		}
 		kr.Seqs = append(kr.Seqs, c.Seq)
-		kr.Aggregates = append(kr.Aggregates, ref)
-		for _, e := range c.Events {
-			kr.Events = append(kr.Events, e.ID)
+		kr.Aggregates = append(kr.Aggregates, agg.Ref)
+		for _, e := range agg.Entries[len(agg.Entries)-len(c.Events):] {
+			kr.Events = append(kr.Events, e.Rec.ID)
 		}
-		m.keys[c.Key] = kr
-		if i := strings.LastIndexByte(c.Key, '|'); i >= 0 {
-			m.keyFP[c.Key[:i]] = c.Key[i+1:]
+		m.keys[key] = kr
+		if i := strings.LastIndexByte(key, '|'); i >= 0 {
+			m.keyFP[key[:i]] = key[i+1:]
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -267,10 +268,11 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 
 func eventView(e *Entry) EventView {
 	vi, en := Summary(e)
+	c := e.unpack()
 	return EventView{
-		ID: e.Rec.ID, Seq: e.Rec.Seq, Index: e.Index, Type: e.Rec.Type, At: e.Rec.At, OccurredAt: e.OccurredAt,
+		ID: e.Rec.ID, Seq: e.Rec.Seq, Index: e.Index, Type: e.Rec.Type, At: e.Rec.At, OccurredAt: c.occurred,
 		Actor: eventstore.Actor{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role)}, Aggregate: e.Aggregate,
-		Data: e.Raw, SummaryVI: vi, SummaryEN: en, Hash: e.Hash,
+		Data: json.RawMessage(c.raw), SummaryVI: vi, SummaryEN: en, Hash: c.hash,
 	}
 }
 

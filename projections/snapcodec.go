@@ -65,7 +65,7 @@ func (m *Model) snapshotRefs() []snapRef {
 			}
 			prev := ""
 			if i > 0 {
-				prev = ents[i-1].Hash
+				prev = ents[i-1].Hash()
 			}
 			out = append(out, snapRef{seq: seq, prev: prev, entries: ents[i:j:j]})
 			i = j
@@ -103,7 +103,7 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 	var lastHash string
 	if n := len(refs); n > 0 {
 		last := refs[n-1]
-		lastSeq, lastHash = last.seq, last.entries[len(last.entries)-1].Hash
+		lastSeq, lastHash = last.seq, last.entries[len(last.entries)-1].Hash()
 	}
 	h = binary.AppendUvarint(h, lastSeq)
 	h = binary.AppendUvarint(h, uint64(len(refs)))
@@ -161,10 +161,10 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 func encodeChunk(refs []snapRef, results map[string]string) []byte {
 	body := make([]byte, 0, 400*len(refs))
 	for _, r := range refs {
-		first := r.entries[0]
+		key := r.entries[0].Key()
 		body = binary.AppendUvarint(body, r.seq)
-		body = appendStr(body, first.Key)
-		body = appendStr(body, results[first.Key])
+		body = appendStr(body, key)
+		body = appendStr(body, results[key])
 		body = binary.AppendUvarint(body, uint64(len(r.entries)))
 		prev := r.prev
 		for _, e := range r.entries {
@@ -175,26 +175,27 @@ func encodeChunk(refs []snapRef, results map[string]string) []byte {
 			body = appendStr(body, e.Aggregate.ID)
 			body = appendStr(body, e.Rec.Actor.User)
 			body = appendStr(body, string(e.Rec.Actor.Role))
-			body = appendTime(body, e.OccurredAt)
+			c := e.unpack()
+			body = appendTime(body, c.occurred)
 			var flags byte
-			if e.Rec.At.Equal(e.OccurredAt) && e.Rec.At.Location() == e.OccurredAt.Location() {
+			if e.Rec.At.Equal(c.occurred) && e.Rec.At.Location() == c.occurred.Location() {
 				flags |= flagSameTimes
 			}
-			if e.prevHash == prev {
+			if c.chained || c.prevHash == prev {
 				flags |= flagChained
 			}
-			prev = e.Hash
+			prev = c.hash
 			body = append(body, flags)
 			if flags&flagSameTimes == 0 {
 				body = appendTime(body, e.Rec.At)
 			}
-			body = appendStr(body, e.causation)
-			body = appendStr(body, e.correlation)
+			body = appendStr(body, c.causation)
+			body = appendStr(body, c.correlation)
 			if flags&flagChained == 0 {
-				body = appendStr(body, e.prevHash)
+				body = appendStr(body, c.prevHash)
 			}
-			body = appendStr(body, e.Hash)
-			body = appendStr(body, string(e.Raw))
+			body = appendStr(body, c.hash)
+			body = appendStr(body, c.raw)
 		}
 	}
 	out := binary.AppendUvarint(make([]byte, 0, len(body)+16), uint64(len(body)))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +55,7 @@ func (m *Model) writeSnapshotV1(w io.Writer) (uint64, error) {
 	h := snapHeader{Magic: snapshotMagic, Applied: m.applied, Commits: len(commits), Written: time.Now().UTC()}
 	if n := len(commits); n > 0 {
 		last := commits[n-1].Events
-		h.LastHash, h.LastSeq = last[len(last)-1].Hash, commits[n-1].Seq
+		h.LastHash, h.LastSeq = last[len(last)-1].Hash, commits[n-1].Seq // an eventstore.Event
 	}
 	if err := enc.Encode(h); err != nil {
 		return 0, fmt.Errorf("snapshot header: %w", err)
@@ -74,20 +75,26 @@ func (m *Model) writeSnapshotV1(w io.Writer) (uint64, error) {
 func (m *Model) commitsUpTo(applied uint64) []snapCommit {
 	bySeq := map[uint64]*snapCommit{}
 	for _, a := range m.aggs {
+		prev := ""
 		for _, e := range a.Entries {
 			if e.Rec.Seq > applied {
 				break
 			}
+			k := e.unpack()
+			if k.chained {
+				k.prevHash = prev
+			}
+			prev = k.hash
 			c := bySeq[e.Rec.Seq]
 			if c == nil {
-				c = &snapCommit{Seq: e.Rec.Seq, Key: e.Key}
+				c = &snapCommit{Seq: e.Rec.Seq, Key: k.key}
 				bySeq[e.Rec.Seq] = c
 			}
 			c.Events = append(c.Events, eventstore.Event{
 				ID: e.Rec.ID, Type: e.Rec.Type, Schema: int(e.schema), Aggregate: e.Aggregate,
 				Actor:      eventstore.Actor{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role)},
-				OccurredAt: e.OccurredAt, RecordedAt: e.Rec.At, PrevHash: e.prevHash, Hash: e.Hash, Data: e.Raw,
-				CausationID: e.causation, CorrelationID: e.correlation,
+				OccurredAt: k.occurred, RecordedAt: e.Rec.At, PrevHash: k.prevHash, Hash: k.hash, Data: json.RawMessage(k.raw),
+				CausationID: k.causation, CorrelationID: k.correlation,
 			})
 		}
 	}
