@@ -1,9 +1,11 @@
 package projections_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
@@ -74,4 +76,51 @@ func TestLiveRankingCacheFollowsWrites(t *testing.T) {
 	// A fact on the successor reaches the nominations it inherited.
 	env.Fact(reviewer, "D34", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(3)})
 	check("a fact on the merged unit")
+}
+
+// TestConcurrentLiveRankingsAgree asks for the live ranking from many readers at once,
+// while writes go on: readers at the same point share one computation, and each sees at
+// least every write made before it asked.
+func TestConcurrentLiveRankingsAgree(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for i, d := range []string{"C1", "C2", "C3"} {
+		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(70+i))
+	}
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	const readers = 16
+	views := make([]projections.RankingView, readers)
+	var wg sync.WaitGroup
+	for i := 0; i < readers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+			assert.NoError(t, err)
+			views[i] = v
+		}()
+	}
+	wg.Wait()
+	for i := 1; i < readers; i++ {
+		require.Equal(t, jsonOf(t, views[0]), jsonOf(t, views[i]), "reader %d", i)
+	}
+	require.Len(t, views[0].Collective.Entries, 3)
+
+	// A write, then readers at once again: every one of them sees it.
+	id, _ := env.EligibleCollective("C4", domain.UnitDistrict, reviewer, 99)
+	for i := 0; i < readers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+			assert.NoError(t, err)
+			views[i] = v
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < readers; i++ {
+		require.Len(t, views[i].Collective.Entries, 4, "reader %d", i)
+		require.Equal(t, id, views[i].Collective.Entries[0].Nomination, "reader %d: the new nomination ranks first", i)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"thidua/domain"
 	"thidua/eventstore"
 )
@@ -76,6 +78,8 @@ type Model struct {
 	stats     Stats
 	changed   chan struct{}
 	rankCache map[string]rankCacheEntry
+	// rankFlight shares concurrent computations of one live ranking (ranking.go).
+	rankFlight singleflight.Group
 	// ahead holds the sequences of commits applied by ApplyCommitted that the feed has
 	// not delivered yet: the feed skips them without decoding (pipeline.go).
 	ahead map[uint64]struct{}

@@ -10,14 +10,30 @@ import (
 // Ranking orders a campaign's eligible nominations of each kind by the campaign's ranking
 // keys at a moment (the zero Bound: now), and marks the first quota as recommended.
 func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
-	if b.Live() {
-		m.mu.RLock()
-		if c, ok := m.rankCache[campaign]; ok && c.commits == m.stats.Commits {
-			m.mu.RUnlock()
-			return c.view, nil
-		}
-		m.mu.RUnlock()
+	if !b.Live() {
+		return m.rankingOnce(campaign, b)
 	}
+	m.mu.RLock()
+	c, ok := m.rankCache[campaign]
+	commits := m.stats.Commits
+	m.mu.RUnlock()
+	if ok && c.commits == commits {
+		return c.view, nil
+	}
+	// Readers who ask for the same live ranking at the same point (the start-up warm-up
+	// and the first reader, or many readers after a write) share one computation. A
+	// reader who comes after a later write starts its own, so it sees that write.
+	v, err, _ := m.rankFlight.Do(fmt.Sprintf("%s@%d", campaign, commits), func() (any, error) {
+		return m.rankingOnce(campaign, b)
+	})
+	if err != nil {
+		return RankingView{}, err
+	}
+	return v.(RankingView), nil
+}
+
+// rankingOnce computes a ranking under the read lock; a live one is then cached.
+func (m *Model) rankingOnce(campaign string, b Bound) (RankingView, error) {
 	m.mu.RLock()
 	v, err := m.ranking(campaign, b)
 	commits := m.stats.Commits

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
+
 	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/demo"
 	"thidua/cmd/thidua/web"
@@ -32,6 +34,7 @@ type ServeCmd struct {
 // Run starts the store, catches the projections up, bootstraps, and serves until interrupted.
 func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	start := time.Now()
+	setMemoryLimit(logger, memlimit.FromCgroup)
 	// The demo province is seeded on a fixed timeline (2025), so that its history is the
 	// same on every machine; afterwards the clock is the real one.
 	clock := &switchClock{}

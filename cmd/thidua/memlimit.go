@@ -1,0 +1,33 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"runtime/debug"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
+)
+
+// memoryLimitRatio is the share of a container's memory limit that the Go runtime's soft
+// limit is set to: the rest is left to the embedded JetStream server's buffers outside
+// the Go heap and to the kernel.
+const memoryLimitRatio = 0.9
+
+// setMemoryLimit gives the Go runtime a soft memory limit below the memory limit of the
+// container the process runs in (its cgroup), so that under memory pressure the garbage
+// collector works harder instead of the kernel killing the process. GOMEMLIMIT, when set,
+// wins (AUTOMEMLIMIT=off turns this off); without a container limit nothing changes. It
+// returns the soft limit in force (0: none).
+func setMemoryLimit(logger *slog.Logger, provider memlimit.Provider) int64 {
+	limit, err := memlimit.Set(memlimit.WithRatio(memoryLimitRatio), memlimit.WithProvider(provider))
+	if err != nil && !errors.Is(err, memlimit.ErrNoLimit) {
+		logger.Warn("memory limit: reading the container's limit failed; no soft limit set", "err", err)
+	}
+	limit = debug.SetMemoryLimit(-1)
+	if limit == math.MaxInt64 {
+		return 0
+	}
+	logger.Info("memory limit", "soft_limit_mib", limit>>20)
+	return limit
+}

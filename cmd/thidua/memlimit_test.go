@@ -1,0 +1,53 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"runtime/debug"
+	"testing"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
+	"github.com/stretchr/testify/assert"
+)
+
+// The cases change the process's soft memory limit, so they do not run in parallel; each
+// puts it back.
+func TestSetMemoryLimit(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const gib = 1 << 30
+	tests := []struct {
+		name      string
+		env       string
+		limit     uint64
+		noLimit   bool
+		want      int64
+		wantCalls int
+	}{
+		{name: "a container limit of 2 GiB gives a soft limit of 90%", limit: 2 * gib, want: 2 * gib * 9 / 10, wantCalls: 1},
+		{name: "no container limit: no soft limit", noLimit: true, want: 0, wantCalls: 1},
+		{name: "GOMEMLIMIT set by the operator wins: the container is not asked", env: "1GiB", limit: 2 * gib, want: 0, wantCalls: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("GOMEMLIMIT", tt.env)
+			t.Setenv("AUTOMEMLIMIT", "") // restored after the case
+			os.Unsetenv("AUTOMEMLIMIT")
+			before := debug.SetMemoryLimit(-1)
+			t.Cleanup(func() { debug.SetMemoryLimit(before) })
+			debug.SetMemoryLimit(math.MaxInt64)
+			calls := 0
+			provider := func() (uint64, error) {
+				calls++
+				if tt.noLimit {
+					return 0, memlimit.ErrNoLimit
+				}
+				return tt.limit, nil
+			}
+			got := setMemoryLimit(quiet, provider)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.wantCalls, calls)
+		})
+	}
+}
