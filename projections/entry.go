@@ -12,7 +12,7 @@ import (
 
 // Entry is one event held by the model: what the folds read (the domain's record of it)
 // in fields, and what only the audit trail and the snapshot read (when it occurred, its
-// hashes, the command's key, its causation, its payload as stored) packed into one string
+// hashes, its causation, its payload as stored) packed into one string
 // (see packCold), so that a model of a million events holds a 176-byte entry and one
 // packed string per event.
 type Entry struct {
@@ -39,13 +39,10 @@ func (e *Entry) Raw() json.RawMessage { return json.RawMessage(e.unpack().raw) }
 // Hash returns the event's hash.
 func (e *Entry) Hash() string { return e.unpack().hash }
 
-// Key returns the idempotency key of the command that appended the event.
-func (e *Entry) Key() string { return e.unpack().key }
-
 // coldFields are an entry's packed fields, unpacked.
 type coldFields struct {
 	occurred               time.Time
-	key, hash              string
+	hash                   string
 	causation, correlation string
 	// prevHash is the previous event's hash when the entry does not chain to the entry
 	// before it in its aggregate; chained says it does (prevHash is then "").
@@ -63,7 +60,7 @@ const (
 	coldCorrelateID             // the correlation id is the event's own id
 )
 
-// packCold packs an event's cold fields: a flags byte, [occurred time], key, hash,
+// packCold packs an event's cold fields: a flags byte, [occurred time], hash,
 // [previous hash], causation, [correlation], then the payload to the end. Hex hashes are
 // kept as bytes (half the size); anything else (a forged or damaged event) is kept as it
 // came, so that the audit trail shows what is stored.
@@ -88,7 +85,6 @@ func packCold(arena *eventstore.Arena, buf []byte, e *eventstore.Event, chained 
 	if flags&coldSameTimes == 0 {
 		b = appendTime(b, e.OccurredAt)
 	}
-	b = appendStr(b, e.Key)
 	b = appendHash(b, e.Hash, flags&coldHashBin != 0)
 	if !chained {
 		b = appendHash(b, e.PrevHash, flags&coldPrevBin != 0)
@@ -163,7 +159,6 @@ func (e *Entry) unpack() coldFields {
 	} else {
 		c.occurred = e.Rec.At
 	}
-	c.key = str()
 	c.hash = hash(flags&coldHashBin != 0)
 	c.chained = flags&coldChained != 0
 	if !c.chained {

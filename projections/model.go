@@ -35,6 +35,31 @@ type KeyRecord struct {
 	Events []string
 	// Aggregates are the aggregates it touched.
 	Aggregates []eventstore.Ref
+
+	// last is when its latest commit was recorded (see IdempotencyWindow).
+	last time.Time
+}
+
+// IdempotencyWindow and IdempotencyKeep bound how long the model remembers a command's
+// idempotency key. A retry with a remembered key gets the original answer and appends
+// nothing. A key is forgotten once both hold: its latest command was recorded more than
+// IdempotencyWindow before the newest event (the stream's recorded time, not the clock of
+// the process asking), and more than IdempotencyKeep keyed commands came after it. Both
+// are read from the stream, so every process following it forgets a key at the same
+// point, and a small store (a demonstration seeded on a past timeline, say) forgets
+// nothing. JetStream's own duplicate window (2 minutes) is far shorter: the model's
+// memory of keys is what makes retries safe across restarts; without a bound it would
+// grow with every command (about 350 bytes each).
+const (
+	IdempotencyWindow = 7 * 24 * time.Hour
+	IdempotencyKeep   = 100_000
+)
+
+// keyStamp is one keyed commit in the order applied, for forgetting keys (forgetKeys).
+type keyStamp struct {
+	key string
+	at  time.Time
+	n   int // its place among the keyed commits applied
 }
 
 // MalformedRecord notes an event the model could not decode.
@@ -63,16 +88,25 @@ type Stats struct {
 
 // Model is the in-memory read model. It is safe for concurrent use.
 type Model struct {
-	mu        sync.RWMutex
-	applied   uint64
-	aggs      map[eventstore.Ref]*Aggregate
-	units     map[string]*domain.Unit
-	noms      map[string]*domain.Nomination
-	camps     map[string]*domain.Campaign
-	registry  *domain.Registry
-	byCamp    map[string][]string
-	keys      map[string]KeyRecord
-	keyFP     map[string]string
+	mu       sync.RWMutex
+	applied  uint64
+	aggs     map[eventstore.Ref]*Aggregate
+	units    map[string]*domain.Unit
+	noms     map[string]*domain.Nomination
+	camps    map[string]*domain.Campaign
+	registry *domain.Registry
+	byCamp   map[string][]string
+	keys     map[string]KeyRecord
+	keyFP    map[string]string
+	// keyQueue lists keyed commits in the order applied, from keyHead on; newest is the
+	// latest commit time seen (forgetKeys).
+	keyQueue []keyStamp
+	keyHead  int
+	keyCount int
+	newest   time.Time
+	// keyWindow and keyKeep are IdempotencyWindow and IdempotencyKeep (tests shorten them).
+	keyWindow time.Duration
+	keyKeep   int
 	awards    map[string]string // award id -> campaign
 	docs      map[string]*docOwners
 	stats     Stats
@@ -117,6 +151,8 @@ func NewModel() *Model {
 		stats:     Stats{Unknown: map[string]int{}},
 		changed:   make(chan struct{}),
 		rankCache: map[string]rankCacheEntry{},
+		keyWindow: IdempotencyWindow,
+		keyKeep:   IdempotencyKeep,
 	}
 }
 
@@ -259,7 +295,6 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 			},
 			Index: i, Aggregate: ref, schema: int32(e.Schema),
 		}
-		e.Key = c.Key
 		m.packBuf, entry.cold = packCold(&m.arena, m.packBuf, e, chained)
 		data, err := pre[i].data, pre[i].err
 		switch {
@@ -282,12 +317,21 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	m.live.invalidate(agg.Ref, lineage)
 	agg.Version = c.Version()
 	agg.Version.Hash = strings.Clone(agg.Version.Hash)
+	at := c.Events[0].RecordedAt
+	if at.After(m.newest) {
+		m.newest = at
+	}
 	if c.Key != "" {
 		key := strings.Clone(c.Key)
 		kr := m.keys[key]
 		if kr.ID == "" {
 			kr.ID = strings.Clone(c.Result)
 		}
+		if at.After(kr.last) {
+			kr.last = at
+		}
+		m.keyCount++
+		m.keyQueue = append(m.keyQueue, keyStamp{key: key, at: at, n: m.keyCount})
 		kr.Seqs = append(kr.Seqs, c.Seq)
 		kr.Aggregates = append(kr.Aggregates, agg.Ref)
 		for _, e := range agg.Entries[len(agg.Entries)-len(c.Events):] {
@@ -298,6 +342,41 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 			m.keyFP[key[:i]] = key[i+1:]
 		}
 	}
+	m.forgetKeys()
+}
+
+// forgetKeys forgets the keys past both bounds (IdempotencyWindow, IdempotencyKeep); the
+// caller holds the write lock.
+func (m *Model) forgetKeys() {
+	cutoff := m.newest.Add(-m.keyWindow)
+	for m.keyHead < len(m.keyQueue) && m.keyCount-m.keyQueue[m.keyHead].n >= m.keyKeep &&
+		m.keyQueue[m.keyHead].at.Before(cutoff) {
+		key := m.keyQueue[m.keyHead].key
+		m.keyQueue[m.keyHead] = keyStamp{}
+		m.keyHead++
+		if kr, ok := m.keys[key]; ok && kr.last.Before(cutoff) {
+			delete(m.keys, key)
+			if i := strings.LastIndexByte(key, '|'); i >= 0 && m.keyFP[key[:i]] == key[i+1:] {
+				delete(m.keyFP, key[:i])
+			}
+		}
+	}
+	if m.keyHead > 1024 && m.keyHead > len(m.keyQueue)/2 {
+		m.keyQueue = append([]keyStamp(nil), m.keyQueue[m.keyHead:]...)
+		m.keyHead = 0
+	}
+}
+
+// commitKeys maps the sequence of every commit whose key the model remembers to that
+// key; the caller holds the read lock.
+func (m *Model) commitKeys() map[uint64]string {
+	out := make(map[uint64]string, len(m.keys))
+	for k, kr := range m.keys {
+		for _, seq := range kr.Seqs {
+			out[seq] = k
+		}
+	}
+	return out
 }
 
 // entrySlab is the number of entries allocated at once.

@@ -86,6 +86,7 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 			results[k] = kr.ID
 		}
 	}
+	keys := m.commitKeys()
 	m.mu.RUnlock()
 	slices.SortFunc(refs, func(a, b snapRef) int {
 		switch {
@@ -126,7 +127,7 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				c.out = encodeChunk(c.refs, results)
+				c.out = encodeChunk(c.refs, keys, results)
 				close(c.done)
 			}
 		}()
@@ -158,10 +159,10 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 }
 
 // encodeChunk encodes commits as one chunk, with its framing.
-func encodeChunk(refs []snapRef, results map[string]string) []byte {
+func encodeChunk(refs []snapRef, keys map[uint64]string, results map[string]string) []byte {
 	body := make([]byte, 0, 400*len(refs))
 	for _, r := range refs {
-		key := r.entries[0].Key()
+		key := keys[r.seq]
 		body = binary.AppendUvarint(body, r.seq)
 		body = appendStr(body, key)
 		body = appendStr(body, results[key])

@@ -74,6 +74,7 @@ func (m *Model) writeSnapshotV1(w io.Writer) (uint64, error) {
 // commitsUpTo regroups the model's entries into commits in stream order; caller holds the lock.
 func (m *Model) commitsUpTo(applied uint64) []snapCommit {
 	bySeq := map[uint64]*snapCommit{}
+	keys := m.commitKeys()
 	for _, a := range m.aggs {
 		prev := ""
 		for _, e := range a.Entries {
@@ -87,7 +88,7 @@ func (m *Model) commitsUpTo(applied uint64) []snapCommit {
 			prev = k.hash
 			c := bySeq[e.Rec.Seq]
 			if c == nil {
-				c = &snapCommit{Seq: e.Rec.Seq, Key: k.key}
+				c = &snapCommit{Seq: e.Rec.Seq, Key: keys[e.Rec.Seq]}
 				bySeq[e.Rec.Seq] = c
 			}
 			c.Events = append(c.Events, eventstore.Event{

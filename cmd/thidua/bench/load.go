@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -131,10 +132,18 @@ func appendTask(ctx context.Context, st *eventstore.Store, w *Workload, t task, 
 		pend[j] = eventstore.Pending{Type: e.Type, Data: e.Data}
 	}
 	user, role := actorOf(code, unit, t.i)
-	c, err := st.Append(ctx, ref, *ver, pend, eventstore.Meta{Actor: eventstore.Actor{User: user, Role: role}})
+	c, err := st.Append(ctx, ref, *ver, pend, eventstore.Meta{Actor: eventstore.Actor{User: user, Role: role}, Key: commandKey(user, ref, t.k)})
 	if err != nil {
 		return 0, fmt.Errorf("bulk load: %s command %d: %w", ref, t.k, err)
 	}
 	*ver = c.Version()
 	return len(evs), nil
+}
+
+// commandKey is the idempotency key a command of the history carries, shaped as the web
+// UI's (every form sends one): "user|client key:form|request fingerprint", about 100
+// bytes, unique per command.
+func commandKey(user string, ref eventstore.Ref, k int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%s/%d", ref.Kind, ref.ID, k)))
+	return fmt.Sprintf("%s|%x:form-%d|%x", user, sum[:13], k, sum[13:29])
 }

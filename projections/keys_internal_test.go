@@ -1,0 +1,85 @@
+package projections
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/eventstore"
+)
+
+// keyedCommits builds commits on one aggregate, each one event, chained, recorded at the
+// given times with the given keys ("" for none).
+func keyedCommits(t0 time.Time, at []time.Duration, keys []string) []eventstore.Commit {
+	prev := ""
+	var out []eventstore.Commit
+	for i := range at {
+		e := eventstore.Event{
+			ID: fmt.Sprintf("01JTEST%019d", i+1), Type: "test.noted", Schema: 1,
+			Aggregate: eventstore.Ref{Kind: "test", ID: "T1"}, Actor: eventstore.Actor{User: "u", Role: "admin"},
+			OccurredAt: t0.Add(at[i]), RecordedAt: t0.Add(at[i]), PrevHash: prev, Data: []byte(`{}`),
+		}
+		e.Hash = e.ComputeHash()
+		prev = e.Hash
+		out = append(out, eventstore.Commit{Seq: uint64(i + 1), Key: keys[i], Result: fmt.Sprintf("R%d", i+1), Events: []eventstore.Event{e}})
+	}
+	return out
+}
+
+// TestKeysAreForgottenPastBothBounds checks IdempotencyWindow and IdempotencyKeep (here an
+// hour and two commands): a key is forgotten only once it is both older than the window
+// and followed by enough keyed commands; a reused key is renewed; a snapshot keeps
+// exactly the keys remembered.
+func TestKeysAreForgottenPastBothBounds(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2025, 5, 1, 8, 0, 0, 0, time.UTC)
+	cs := keyedCommits(t0,
+		[]time.Duration{0, time.Minute, 2 * time.Minute, 30 * time.Minute, 61 * time.Minute, 3 * time.Hour, 3*time.Hour + time.Minute},
+		[]string{"u|a|fa", "u|b|fb", "u|c|fc", "", "u|d|fd", "u|e|fe", "u|d|fd"})
+	m := NewModel()
+	m.keyWindow, m.keyKeep = time.Hour, 2
+	remembered := func() []string {
+		var out []string
+		for _, k := range []string{"u|a|fa", "u|b|fb", "u|c|fc", "u|d|fd", "u|e|fe"} {
+			if _, ok := m.Key(k); ok {
+				out = append(out, k[2:3])
+			}
+		}
+		return out
+	}
+	apply := func(cs ...eventstore.Commit) {
+		for _, c := range cs {
+			m.ApplyFeed(c)
+		}
+	}
+	apply(cs[:4]...)
+	assert.Equal(t, []string{"a", "b", "c"}, remembered(), "within the window")
+	apply(cs[4])
+	assert.Equal(t, []string{"b", "c", "d"}, remembered(), "a is an hour old and two keyed commands followed it")
+	_, ok := m.KeyFingerprint("u|a")
+	assert.False(t, ok, "its fingerprint goes with it")
+	apply(cs[5])
+	assert.Equal(t, []string{"d", "e"}, remembered(), "d is old enough, but only one keyed command followed it")
+	apply(cs[6])
+	kr, ok := m.Key("u|d|fd")
+	require.True(t, ok)
+	assert.Equal(t, []uint64{5, 7}, kr.Seqs, "a reused key is renewed")
+
+	var buf bytes.Buffer
+	_, err := m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	loaded, _, err := ReadSnapshot(&buf)
+	require.NoError(t, err)
+	for _, k := range []string{"u|a|fa", "u|b|fb", "u|c|fc", "u|d|fd", "u|e|fe"} {
+		want, wok := m.Key(k)
+		got, gok := loaded.Key(k)
+		assert.Equal(t, wok, gok, k)
+		assert.Equal(t, want.Seqs, got.Seqs, k)
+		assert.Equal(t, want.ID, got.ID, k)
+	}
+	assert.Equal(t, m.Stats().Events, loaded.Stats().Events, "every event is kept, keyed or not")
+}
