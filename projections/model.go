@@ -36,8 +36,25 @@ type KeyRecord struct {
 	// Aggregates are the aggregates it touched.
 	Aggregates []eventstore.Ref
 
-	// last is when its latest commit was recorded (see IdempotencyWindow).
-	last time.Time
+	// last is when its latest commit was recorded, in Unix nanoseconds (see
+	// IdempotencyWindow).
+	last int64
+}
+
+// keyEntry is a remembered key: the whole key ("user|key|fingerprint") and its record. The
+// model finds it by the key up to its last '|' ("user|key"), so that one lookup answers
+// both whether the command was carried out and with which request fingerprint.
+type keyEntry struct {
+	key string
+	rec KeyRecord
+}
+
+// keyPrefix returns key up to its last '|' (all of it when it has none).
+func keyPrefix(key string) string {
+	if i := strings.LastIndexByte(key, '|'); i >= 0 {
+		return key[:i]
+	}
+	return key
 }
 
 // IdempotencyWindow and IdempotencyKeep bound how long the model remembers a command's
@@ -57,9 +74,9 @@ const (
 
 // keyStamp is one keyed commit in the order applied, for forgetting keys (forgetKeys).
 type keyStamp struct {
-	key string
-	at  time.Time
-	n   int // its place among the keyed commits applied
+	prefix string
+	at     int64 // Unix nanoseconds
+	n      int   // its place among the keyed commits applied
 }
 
 // MalformedRecord notes an event the model could not decode.
@@ -96,8 +113,7 @@ type Model struct {
 	camps    map[string]*domain.Campaign
 	registry *domain.Registry
 	byCamp   map[string][]string
-	keys     map[string]KeyRecord
-	keyFP    map[string]string
+	keys     map[string]*keyEntry // by keyPrefix
 	// keyQueue lists keyed commits in the order applied, from keyHead on; newest is the
 	// latest commit time seen (forgetKeys).
 	keyQueue []keyStamp
@@ -144,8 +160,7 @@ func NewModel() *Model {
 		camps:     map[string]*domain.Campaign{},
 		registry:  domain.NewRegistry(),
 		byCamp:    map[string][]string{},
-		keys:      map[string]KeyRecord{},
-		keyFP:     map[string]string{},
+		keys:      map[string]*keyEntry{},
 		awards:    map[string]string{},
 		docs:      map[string]*docOwners{},
 		stats:     Stats{Unknown: map[string]int{}},
@@ -323,23 +338,27 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	}
 	if c.Key != "" {
 		key := strings.Clone(c.Key)
-		kr := m.keys[key]
+		prefix := keyPrefix(key)
+		ke := m.keys[prefix]
+		if ke == nil || ke.key != key {
+			// A new key, or the same "user|key" with another request (only a race between
+			// processes stores that): the latest is the one remembered.
+			ke = &keyEntry{key: key}
+			m.keys[prefix] = ke
+		}
+		kr := &ke.rec
 		if kr.ID == "" {
 			kr.ID = strings.Clone(c.Result)
 		}
-		if at.After(kr.last) {
-			kr.last = at
+		if ns := at.UnixNano(); ns > kr.last {
+			kr.last = ns
 		}
 		m.keyCount++
-		m.keyQueue = append(m.keyQueue, keyStamp{key: key, at: at, n: m.keyCount})
+		m.keyQueue = append(m.keyQueue, keyStamp{prefix: prefix, at: at.UnixNano(), n: m.keyCount})
 		kr.Seqs = append(kr.Seqs, c.Seq)
 		kr.Aggregates = append(kr.Aggregates, agg.Ref)
 		for _, e := range agg.Entries[len(agg.Entries)-len(c.Events):] {
 			kr.Events = append(kr.Events, e.Rec.ID)
-		}
-		m.keys[key] = kr
-		if i := strings.LastIndexByte(key, '|'); i >= 0 {
-			m.keyFP[key[:i]] = key[i+1:]
 		}
 	}
 	m.forgetKeys()
@@ -348,17 +367,14 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 // forgetKeys forgets the keys past both bounds (IdempotencyWindow, IdempotencyKeep); the
 // caller holds the write lock.
 func (m *Model) forgetKeys() {
-	cutoff := m.newest.Add(-m.keyWindow)
+	cutoff := m.newest.Add(-m.keyWindow).UnixNano()
 	for m.keyHead < len(m.keyQueue) && m.keyCount-m.keyQueue[m.keyHead].n >= m.keyKeep &&
-		m.keyQueue[m.keyHead].at.Before(cutoff) {
-		key := m.keyQueue[m.keyHead].key
+		m.keyQueue[m.keyHead].at < cutoff {
+		prefix := m.keyQueue[m.keyHead].prefix
 		m.keyQueue[m.keyHead] = keyStamp{}
 		m.keyHead++
-		if kr, ok := m.keys[key]; ok && kr.last.Before(cutoff) {
-			delete(m.keys, key)
-			if i := strings.LastIndexByte(key, '|'); i >= 0 && m.keyFP[key[:i]] == key[i+1:] {
-				delete(m.keyFP, key[:i])
-			}
+		if ke := m.keys[prefix]; ke != nil && ke.rec.last < cutoff {
+			delete(m.keys, prefix)
 		}
 	}
 	if m.keyHead > 1024 && m.keyHead > len(m.keyQueue)/2 {
@@ -371,9 +387,9 @@ func (m *Model) forgetKeys() {
 // key; the caller holds the read lock.
 func (m *Model) commitKeys() map[uint64]string {
 	out := make(map[uint64]string, len(m.keys))
-	for k, kr := range m.keys {
-		for _, seq := range kr.Seqs {
-			out[seq] = k
+	for _, ke := range m.keys {
+		for _, seq := range ke.rec.Seqs {
+			out[seq] = ke.key
 		}
 	}
 	return out
@@ -448,16 +464,22 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 func (m *Model) Key(key string) (KeyRecord, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	kr, ok := m.keys[key]
-	return kr, ok
+	ke := m.keys[keyPrefix(key)]
+	if ke == nil || ke.key != key {
+		return KeyRecord{}, false
+	}
+	return ke.rec, true
 }
 
 // KeyFingerprint returns the request fingerprint recorded with a "user|key" prefix.
 func (m *Model) KeyFingerprint(prefix string) (string, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	fp, ok := m.keyFP[prefix]
-	return fp, ok
+	ke := m.keys[prefix]
+	if ke == nil || len(ke.key) <= len(prefix) {
+		return "", false
+	}
+	return ke.key[len(prefix)+1:], true
 }
 
 // Version returns an aggregate's current version (zero when unknown).

@@ -81,9 +81,9 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 	applied := m.applied
 	refs := m.snapshotRefs()
 	results := make(map[string]string, len(m.keys))
-	for k, kr := range m.keys {
-		if kr.ID != "" {
-			results[k] = kr.ID
+	for _, ke := range m.keys {
+		if ke.rec.ID != "" {
+			results[ke.key] = ke.rec.ID
 		}
 	}
 	keys := m.commitKeys()
