@@ -200,7 +200,7 @@ func (m *Model) ApplyFeed(c eventstore.Commit) { m.applyFeedDecoded(c, predecode
 func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded) {
 	m.mu.Lock()
 	delete(m.ahead, c.Seq)
-	m.applyDecoded(c, pre)
+	m.applyDecoded(c, pre, 0)
 	if c.Seq > m.applied {
 		m.applied = c.Seq
 	}
@@ -219,7 +219,7 @@ func (m *Model) ApplyCommitted(cs ...eventstore.Commit) {
 	}
 	m.mu.Lock()
 	for i, c := range cs {
-		m.applyDecoded(c, pre[i])
+		m.applyDecoded(c, pre[i], 0)
 		m.noteAhead(c.Seq)
 	}
 	m.mu.Unlock()
@@ -271,7 +271,9 @@ func predecode(c eventstore.Commit) []decoded {
 }
 
 // applyDecoded is apply with the payloads already decoded.
-func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
+// chained marks (bit i) the events whose previous hash a snapshot left out: it is the
+// hash of the aggregate's event before, filled in here (snapcodec.go).
+func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64) {
 	if len(c.Events) == 0 {
 		return
 	}
@@ -286,6 +288,15 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded) {
 	}
 	if c.Seq <= agg.Version.Seq {
 		return
+	}
+	if chained != 0 {
+		p := agg.Version.Hash
+		for i := range c.Events {
+			if chained&(1<<i) != 0 {
+				c.Events[i].PrevHash = p
+			}
+			p = c.Events[i].Hash
+		}
 	}
 	// Hash chain check, before the commit moves the aggregate's version (integrity.go).
 	m.checkIntegrity(agg, c)

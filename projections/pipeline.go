@@ -112,8 +112,7 @@ func (m *Model) applyItems(items []pipeItem) {
 			}
 			continue
 		}
-		m.fillChained(it)
-		m.applyDecoded(it.c, it.pre)
+		m.applyDecoded(it.c, it.pre, it.chained)
 		if it.c.Seq > m.applied {
 			m.applied = it.c.Seq
 		}

@@ -281,7 +281,7 @@ func (r *snapReader) byte() byte {
 }
 
 // decodeChunk decodes a chunk's commits into pipeline items, payloads included. Events
-// whose previous hash is chained get it filled in when applied (fillChained).
+// whose previous hash is chained get it filled in when applied (Model.applyDecoded).
 func decodeChunk(body []byte, n int, tab *eventstore.Interner, arena *eventstore.Arena) (items []pipeItem, err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -337,26 +337,6 @@ func decodeChunk(body []byte, n int, tab *eventstore.Interner, arena *eventstore
 		return nil, errSnapCorrupt
 	}
 	return items, nil
-}
-
-// fillChained sets the previous hashes the snapshot left out: the hash of the
-// aggregate's previous event, that is its version's hash just before the commit is
-// applied. The caller holds the write lock.
-func (m *Model) fillChained(it *pipeItem) {
-	if it.chained == 0 {
-		return
-	}
-	c := &it.c
-	prev := ""
-	if a := m.aggs[c.Events[0].Aggregate]; a != nil {
-		prev = a.Version.Hash
-	}
-	for i := range c.Events {
-		if it.chained&(1<<i) != 0 {
-			c.Events[i].PrevHash = prev
-		}
-		prev = c.Events[i].Hash
-	}
 }
 
 // readSnapshotV2 builds a model from a v2 snapshot (after its magic line).

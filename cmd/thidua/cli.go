@@ -346,7 +346,9 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			return err
 		}
 	}
+	restoreGC := relaxGCWhileLoading()
 	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{Until: last}, bar)
+	restoreGC()
 	if c.CPUProfile != "" {
 		pprof.StopCPUProfile()
 	}

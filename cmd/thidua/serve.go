@@ -122,6 +122,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 
 // loadModel returns the model from the snapshot (checked against the stream) or rebuilt.
 func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64)) (*projections.Model, error) {
+	defer relaxGCWhileLoading()()
 	path := projections.SnapshotPath(g.Data)
 	t0 := time.Now()
 	if _, err := os.Stat(path); err == nil {

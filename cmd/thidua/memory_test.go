@@ -51,3 +51,29 @@ func TestSetMemoryLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestRelaxGCWhileLoading raises GOGC for the load and puts it back; GOGC set by the
+// operator is left alone.
+func TestRelaxGCWhileLoading(t *testing.T) {
+	gcPercent := func() int {
+		p := debug.SetGCPercent(100)
+		debug.SetGCPercent(p)
+		return p
+	}
+	before := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(before) })
+
+	t.Setenv("GOGC", "")
+	os.Unsetenv("GOGC")
+	restore := relaxGCWhileLoading()
+	assert.Equal(t, loadGCPercent, gcPercent(), "during the load")
+	restore()
+	assert.Equal(t, 100, gcPercent(), "after it")
+
+	t.Setenv("GOGC", "50")
+	debug.SetGCPercent(50)
+	restore = relaxGCWhileLoading()
+	assert.Equal(t, 50, gcPercent(), "the operator's GOGC wins")
+	restore()
+	assert.Equal(t, 50, gcPercent())
+}
