@@ -47,13 +47,15 @@ type BenchCmd struct {
 	Scale float64 `help:"Workload size relative to the default (1: 100,000 nominations over 20,000 units, 1,000,000 events)." default:"1"`
 	Out   string  `help:"Where to write the JSON results." default:"bench-results.json"`
 	Dir   string  `help:"Scratch directory for the benchmark stores (default: a temporary directory)."`
+	// Keep keeps the run's data directory.
+	Keep bool `help:"Keep the run's data directory (stream and snapshot) and print where it is."`
 	// LoadOnly keeps the generated store for profiling other commands on it.
 	LoadOnly string `name:"load-only" help:"Only generate the workload and bulk-load it into this data directory (kept), then stop: a store to run replay, serve or verify on." placeholder:"DIR"`
 }
 
 // Run runs the suite.
 func (c *BenchCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	return bench.Run(ctx, bench.Config{Scale: c.Scale, Out: c.Out, Dir: c.Dir, LoadOnly: c.LoadOnly}, g.Out)
+	return bench.Run(ctx, bench.Config{Scale: c.Scale, Out: c.Out, Dir: c.Dir, LoadOnly: c.LoadOnly, Keep: c.Keep}, g.Out)
 }
 
 func main() {

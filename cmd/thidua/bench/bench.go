@@ -51,6 +51,8 @@ type Config struct {
 	Out string
 	// Dir is a scratch directory for the embedded stores.
 	Dir string
+	// Keep keeps the data directory of the run (snapshot, stream) for inspection.
+	Keep bool
 	// LoadOnly, when set, makes Run only generate the workload and bulk-load it into this
 	// data directory, which is kept, and then return without measuring anything.
 	LoadOnly string
@@ -92,10 +94,13 @@ func Run(ctx context.Context, cfg Config, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(d)
 		dir = d
 	} else {
 		dir = filepath.Join(dir, fmt.Sprintf("bench-%d", time.Now().UnixNano()))
+	}
+	if cfg.Keep {
+		defer fmt.Fprintf(w, "data directory kept: %s\n", filepath.Join(dir, "data"))
+	} else {
 		defer os.RemoveAll(dir)
 	}
 	dataDir := filepath.Join(dir, "data")
