@@ -188,6 +188,22 @@ func (b *runner) run(ctx context.Context) error {
 		return errLoadOnly
 	}
 
+	// JetStream keeps the id of every message stored within the stream's duplicate window
+	// (2 minutes): it rebuilds that table on start by rereading those messages, and purges
+	// it as they age, under the stream's lock. A real store's history was not all written
+	// in the last two minutes, so nothing is measured before the bulk load has left the
+	// window: otherwise the start-up figures would include rereading a million messages,
+	// and the commands would queue behind the purge. A quick run (scale below 0.5) does
+	// not wait.
+	if wait := time.Until(loadEnd.Add(dupWindow + 5*time.Second)); wait > 0 && b.cfg.Scale >= 0.5 {
+		b.logf("waiting %s for the bulk load to leave JetStream's %s duplicate window", wait.Round(time.Second), dupWindow)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+
 	// Everything from here on: the server syncs every write.
 	t1 := time.Now()
 	st, err = b.open(ctx, true)
@@ -259,6 +275,10 @@ func (b *runner) run(ctx context.Context) error {
 	var bytesWF, msgsWF, rawBytes, rawMsgs uint64
 	for slice := 0; slice < slices; slice++ {
 		feed.Stop()
+		// A collection before each side's slice: the bench process's own heap (the
+		// generated workload, several GB) makes a collection long, and one landing inside a
+		// slice would slow whichever side it hit.
+		runtime.GC()
 		rb0, rm0, err := streamBytes(ctx, st)
 		if err != nil {
 			return err
@@ -286,6 +306,7 @@ func (b *runner) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		runtime.GC()
 		w1, err := workflowCommands(ctx, svc, b.wl, acts, pool, fmt.Sprintf("wf1-%d", slice), 1, singleOps/slices)
 		if err != nil {
 			return err
@@ -334,19 +355,6 @@ func (b *runner) run(ctx context.Context) error {
 	// 6. Start-up to ready: snapshot + tail, against a full rebuild.
 	feed.Stop()
 	st.Close()
-	// JetStream rebuilds its duplicate-detection table on start from the messages stored
-	// within the stream's duplicate window (2 minutes). A real store's history was not
-	// all written in the last two minutes: the bulk load must leave the window first, or
-	// the start-up figures would include rereading a million messages. A quick run (scale
-	// below 0.5) does not wait: its start-up figures include that rereading.
-	if wait := time.Until(loadEnd.Add(dupWindow + 5*time.Second)); wait > 0 && b.cfg.Scale >= 0.5 {
-		b.logf("waiting %s for the bulk load to leave JetStream's %s duplicate window", wait.Round(time.Second), dupWindow)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-	}
 	svc, model, acts = nil, nil, nil
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -373,6 +381,10 @@ func (b *runner) run(ctx context.Context) error {
 	// (snapshot + tail), queried over HTTP, its memory read from /proc; once as it comes,
 	// once with the Go runtime's soft memory limit set.
 	for _, sc := range []struct{ label, env string }{{"", ""}, {" with GOMEMLIMIT=" + serveMemLimit, "GOMEMLIMIT=" + serveMemLimit}} {
+		// The bench process settles first (a collection, memory returned), so that its own
+		// collector does not run beside the measured process.
+		runtime.GC()
+		debug.FreeOSMemory()
 		srvRun, err := b.serverProcess(ctx, sc.env)
 		if errors.Is(err, errSkipServer) {
 			b.logf("server process: skipped (%v)", err)
@@ -558,6 +570,13 @@ func (b *runner) queries(ctx context.Context, st *eventstore.Store, model *proje
 		"direct get batch by subject (eventstore.LoadCommits): what a query would cost without projections")
 	base := rawLoad.pct(0.5)
 
+	// The queries run on a settled model: the feed caught up with the commands above, and
+	// the bench process's own (large) heap collected, so that a collection of the
+	// generated workload does not land inside the samples.
+	if err := projections.WaitCaughtUp(ctx, st, model, time.Minute); err != nil {
+		return err
+	}
+	runtime.GC()
 	var live latencies
 	for i := 0; i < liveSamples; i++ {
 		id := noms[rng.IntN(len(noms))].ID
