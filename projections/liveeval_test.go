@@ -90,18 +90,23 @@ func TestConcurrentLiveRankingsAgree(t *testing.T) {
 	}
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	const readers = 16
-	views := make([]projections.RankingView, readers)
-	var wg sync.WaitGroup
-	for i := 0; i < readers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
-			assert.NoError(t, err)
-			views[i] = v
-		}()
+	// readAtOnce asks for the live ranking from every reader at the same moment.
+	readAtOnce := func() []projections.RankingView {
+		views := make([]projections.RankingView, readers)
+		var wg sync.WaitGroup
+		for i := 0; i < readers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+				assert.NoError(t, err)
+				views[i] = v
+			}()
+		}
+		wg.Wait()
+		return views
 	}
-	wg.Wait()
+	views := readAtOnce()
 	for i := 1; i < readers; i++ {
 		require.Equal(t, jsonOf(t, views[0]), jsonOf(t, views[i]), "reader %d", i)
 	}
@@ -109,16 +114,7 @@ func TestConcurrentLiveRankingsAgree(t *testing.T) {
 
 	// A write, then readers at once again: every one of them sees it.
 	id, _ := env.EligibleCollective("C4", domain.UnitDistrict, reviewer, 99)
-	for i := 0; i < readers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
-			assert.NoError(t, err)
-			views[i] = v
-		}()
-	}
-	wg.Wait()
+	views = readAtOnce()
 	for i := 0; i < readers; i++ {
 		require.Len(t, views[i].Collective.Entries, 4, "reader %d", i)
 		require.Equal(t, id, views[i].Collective.Entries[0].Nomination, "reader %d: the new nomination ranks first", i)
