@@ -44,7 +44,7 @@ type CLI struct {
 
 // BenchCmd runs the benchmark suite.
 type BenchCmd struct {
-	Scale float64 `help:"Workload size relative to the default (1: 100,000 nominations over 20,000 units, 1,000,000 events)." default:"1"`
+	Scale float64 `help:"Workload size relative to the default (1: 100,000 nominations over 20,000 units, 1,000,000 events); at least 0.1." default:"1"`
 	Out   string  `help:"Where to write the JSON results." default:"bench-results.json"`
 	Dir   string  `help:"Scratch directory for the benchmark stores (default: a temporary directory)."`
 	// Keep keeps the run's data directory.

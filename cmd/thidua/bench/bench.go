@@ -61,6 +61,7 @@ type Config struct {
 // Sizes of the measured runs (independent of the scale: they measure rates, not volume).
 const (
 	benchUnits    = 240  // units whose nominations the measured commands drive
+	minScale      = 0.1  // the smallest workload with benchUnits to spare
 	slices        = 4    // raw and measured runs alternate in this many slices
 	writers       = 8    // concurrent writers and HTTP clients
 	singleOps     = 2000 // commands (and raw appends) of the one-writer runs
@@ -82,8 +83,8 @@ var errLoadOnly = errors.New("bench: load only")
 
 // Run runs every benchmark and prints a table to w.
 func Run(ctx context.Context, cfg Config, w io.Writer) error {
-	if cfg.Scale <= 0 {
-		return errors.New("bench: --scale must be positive")
+	if cfg.Scale < minScale || math.IsNaN(cfg.Scale) {
+		return fmt.Errorf("bench: --scale must be at least %g: the measured commands need %d units of their own, at most an eighth of the workload's", minScale, benchUnits)
 	}
 	if w == nil {
 		w = os.Stdout

@@ -1,13 +1,21 @@
 package bench
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
 )
@@ -189,5 +197,20 @@ func TestScriptsAreWhatTheDomainDecides(t *testing.T) {
 func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		Generate(Seed, 0.1, benchUnits)
+	}
+}
+
+// TestRunRefusesTooSmallAScale checks that a scale too small for the measured commands is
+// refused before anything is generated or written.
+func TestRunRefusesTooSmallAScale(t *testing.T) {
+	t.Parallel()
+	for _, scale := range []float64{0, -1, 0.05, math.NaN()} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "results.json")
+		err := Run(context.Background(), Config{Scale: scale, Out: out, Dir: dir}, io.Discard)
+		require.Error(t, err, "scale %g", scale)
+		assert.Contains(t, err.Error(), "at least 0.1")
+		entries, _ := os.ReadDir(dir)
+		assert.Empty(t, entries, "scale %g: nothing written", scale)
 	}
 }
