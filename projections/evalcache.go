@@ -105,8 +105,9 @@ type rankedEval struct {
 
 // evalAll evaluates the nominations at the bound on every core, sharing one cache, and
 // returns the results in the order of ids. Live, it takes what the live cache holds
-// (liveeval.go) and evaluates only the rest. The caller holds the read lock.
-func (m *Model) evalAll(ids []string, b Bound) []rankedEval {
+// (liveeval.go) and evaluates only the rest. The caller holds the read lock, unless lock:
+// then each chunk takes it (a past bound only, pinned to a sequence: see rankingAsOf).
+func (m *Model) evalAll(ids []string, b Bound, lock bool) []rankedEval {
 	out := make([]rankedEval, len(ids))
 	live := b.Live()
 	todo := make([]int, 0, len(ids))
@@ -143,6 +144,9 @@ func (m *Model) evalAll(ids []string, b Bound) []rankedEval {
 				if start >= len(todo) {
 					return
 				}
+				if lock {
+					m.mu.RLock()
+				}
 				for _, i := range todo[start:min(start+chunk, len(todo))] {
 					re, units, ok := m.rankEval(ids[i], b, cache)
 					if !ok {
@@ -152,6 +156,9 @@ func (m *Model) evalAll(ids []string, b Bound) []rankedEval {
 					if live {
 						readers[i] = units
 					}
+				}
+				if lock {
+					m.mu.RUnlock()
 				}
 			}
 		}()

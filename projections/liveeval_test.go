@@ -120,3 +120,49 @@ func TestConcurrentLiveRankingsAgree(t *testing.T) {
 		require.Equal(t, id, views[i].Collective.Entries[0].Nomination, "reader %d: the new nomination ranks first", i)
 	}
 }
+
+// TestAsOfRankingDuringWrites computes an as-of ranking again and again while commands
+// append (the ranking takes the read lock per chunk of nominations, not throughout):
+// every result equals the one computed before the writes began.
+func TestAsOfRankingDuringWrites(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for i, d := range []string{"W1", "W2", "W3", "W4", "W5"} {
+		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(60+i))
+	}
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	bound := projections.Bound{Seq: last}
+	want, err := env.Model.Ranking(wftest.Campaign, bound)
+	require.NoError(t, err)
+	require.Len(t, want.Collective.Entries, 5)
+
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		for i, d := range []string{"W6", "W7", "W8"} {
+			env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(90+i))
+		}
+		env.Fact(reviewer, "W1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
+	}()
+	rounds := 0
+	for running := true; running || rounds < 3; rounds++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		got, err := env.Model.Ranking(wftest.Campaign, bound)
+		require.NoError(t, err)
+		require.Equal(t, jsonOf(t, want), jsonOf(t, got), "round %d", rounds)
+	}
+	wg.Wait()
+	now, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Len(t, now.Collective.Entries, 7, "live: the three new ones in, W1 out")
+}

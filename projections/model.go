@@ -105,8 +105,10 @@ type Stats struct {
 
 // Model is the in-memory read model. It is safe for concurrent use.
 type Model struct {
-	mu       sync.RWMutex
-	applied  uint64
+	mu      sync.RWMutex
+	applied uint64
+	// lastSeq is the highest commit sequence applied, by the feed or ahead of it.
+	lastSeq  uint64
 	aggs     map[eventstore.Ref]*Aggregate
 	units    map[string]*domain.Unit
 	noms     map[string]*domain.Nomination
@@ -288,6 +290,9 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 	}
 	if c.Seq <= agg.Version.Seq {
 		return
+	}
+	if c.Seq > m.lastSeq {
+		m.lastSeq = c.Seq
 	}
 	if chained != 0 {
 		p := agg.Version.Hash

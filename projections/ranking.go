@@ -11,7 +11,7 @@ import (
 // keys at a moment (the zero Bound: now), and marks the first quota as recommended.
 func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 	if !b.Live() {
-		return m.rankingOnce(campaign, b)
+		return m.rankingAsOf(campaign, b)
 	}
 	m.mu.RLock()
 	c, ok := m.rankCache[campaign]
@@ -49,7 +49,32 @@ func (m *Model) rankingOnce(campaign string, b Bound) (RankingView, error) {
 	return v, nil
 }
 
+// rankingAsOf computes a ranking at a past moment without holding the read lock
+// throughout: it takes it to pin the bound to the last sequence applied and fold the
+// campaign, and then once per chunk of nominations (evalAll), so that commands are not
+// held up for the second or two the whole campaign takes. What commands append meanwhile
+// is after the pinned bound, so every chunk sees the same moment.
+func (m *Model) rankingAsOf(campaign string, b Bound) (RankingView, error) {
+	m.mu.RLock()
+	if b.Seq == 0 || b.Seq > m.lastSeq {
+		b.Seq = m.lastSeq
+	}
+	if b.Seq == 0 {
+		b.Seq = 1 // an empty model: nothing is within any bound
+	}
+	m.mu.RUnlock()
+	return m.rankingWith(campaign, b, true)
+}
+
+// ranking computes a ranking; the caller holds the read lock.
 func (m *Model) ranking(campaign string, b Bound) (RankingView, error) {
+	return m.rankingWith(campaign, b, false)
+}
+
+// rankingWith computes a ranking. With lock, the caller holds no lock and the bound is
+// pinned to a sequence (rankingAsOf): the read lock is taken for each part that reads the
+// model; without, the caller holds it throughout.
+func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, error) {
 	var lastSeq uint64
 	var lastAt time.Time
 	note := func(e *Entry) {
@@ -57,7 +82,16 @@ func (m *Model) ranking(campaign string, b Bound) (RankingView, error) {
 			lastSeq, lastAt = e.Rec.Seq, e.Rec.At
 		}
 	}
+	if lock {
+		m.mu.RLock()
+	}
+	// As of a past moment the campaign is a fresh fold, and the ids a copy of the slice's
+	// header: neither changes after the lock is released (the model only appends).
 	camp := m.campaignAt(campaign, b, note)
+	ids := m.byCamp[campaign]
+	if lock {
+		m.mu.RUnlock()
+	}
 	if camp == nil {
 		return RankingView{}, fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
 	}
@@ -65,7 +99,7 @@ func (m *Model) ranking(campaign string, b Bound) (RankingView, error) {
 	cands := map[domain.NomineeKind][]domain.Candidate{}
 	// Every nomination evaluated at the bound, on every core (evalcache.go), then taken
 	// in order.
-	for _, r := range m.evalAll(m.byCamp[campaign], b) {
+	for _, r := range m.evalAll(ids, b, lock) {
 		if !r.found {
 			continue // opened after the bound
 		}
