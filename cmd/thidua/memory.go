@@ -22,7 +22,9 @@ const memoryLimitRatio = 0.9
 // returns the soft limit in force (0: none).
 func setMemoryLimit(logger *slog.Logger, provider memlimit.Provider) int64 {
 	limit, err := memlimit.Set(memlimit.WithRatio(memoryLimitRatio), memlimit.WithProvider(provider))
-	if err != nil && !errors.Is(err, memlimit.ErrNoLimit) {
+	// Not in a container, or on a system without cgroups: nothing to follow.
+	quiet := errors.Is(err, memlimit.ErrNoLimit) || errors.Is(err, memlimit.ErrNoCgroup) || errors.Is(err, memlimit.ErrCgroupsNotSupported)
+	if err != nil && !quiet {
 		logger.Warn("memory limit: reading the container's limit failed; no soft limit set", "err", err)
 	}
 	limit = debug.SetMemoryLimit(-1)

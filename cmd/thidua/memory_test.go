@@ -22,11 +22,13 @@ func TestSetMemoryLimit(t *testing.T) {
 		env       string
 		limit     uint64
 		noLimit   bool
+		err       error
 		want      int64
 		wantCalls int
 	}{
 		{name: "a container limit of 2 GiB gives a soft limit of 90%", limit: 2 * gib, want: 2 * gib * 9 / 10, wantCalls: 1},
 		{name: "no container limit: no soft limit", noLimit: true, want: 0, wantCalls: 1},
+		{name: "not in a cgroup: no soft limit", err: memlimit.ErrNoCgroup, want: 0, wantCalls: 1},
 		{name: "GOMEMLIMIT set by the operator wins: the container is not asked", env: "1GiB", limit: 2 * gib, want: 0, wantCalls: 0},
 	}
 	for _, tt := range tests {
@@ -42,6 +44,9 @@ func TestSetMemoryLimit(t *testing.T) {
 				calls++
 				if tt.noLimit {
 					return 0, memlimit.ErrNoLimit
+				}
+				if tt.err != nil {
+					return 0, tt.err
 				}
 				return tt.limit, nil
 			}
