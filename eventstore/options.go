@@ -17,6 +17,10 @@ const DefaultDocumentBucket = "thidua-documents"
 // DefaultMaxDocumentSize is the largest document accepted: 32 MiB.
 const DefaultMaxDocumentSize = 32 << 20
 
+// DefaultDuplicateWindow is the stream's de-duplication window: JetStream remembers the
+// id of every message stored within it (WithDuplicateWindow).
+const DefaultDuplicateWindow = 2 * time.Minute
+
 type options struct {
 	dataDir       string
 	url           string
@@ -73,7 +77,8 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.clock 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithDuplicateWindow sets the stream's de-duplication window (default two minutes).
+// WithDuplicateWindow sets the stream's de-duplication window (default
+// DefaultDuplicateWindow).
 func WithDuplicateWindow(d time.Duration) Option { return func(o *options) { o.duplicates = d } }
 
 // WithServerName names the embedded server (useful in logs).

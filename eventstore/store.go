@@ -49,7 +49,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		maxDoc:        DefaultMaxDocumentSize,
 		clock:         time.Now,
 		logger:        slog.Default(),
-		duplicates:    2 * time.Minute,
+		duplicates:    DefaultDuplicateWindow,
 		clientTimeout: 10 * time.Second,
 	}
 	for _, opt := range opts {

@@ -75,8 +75,8 @@ const (
 	cachedRanking = 200  // cached live ranking queries
 	loadWorkers   = 16   // concurrent writers of the bulk load
 	campaignID    = domain.BuiltinCampaignID
-	serveMemLimit = "1400MiB"       // the soft memory limit of the second measured serve process
-	dupWindow     = 2 * time.Minute // the stream's duplicate window (eventstore's default)
+	serveMemLimit = "1400MiB" // the soft memory limit of the second measured serve process
+	dupWindow     = eventstore.DefaultDuplicateWindow
 )
 
 // errLoadOnly ends a run after the bulk load (Config.LoadOnly).
