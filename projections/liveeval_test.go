@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -139,29 +140,44 @@ func TestAsOfRankingDuringWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, want.Collective.Entries, 5)
 
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(done)
-		for i, d := range []string{"W6", "W7", "W8"} {
-			env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(90+i))
-		}
-		env.Fact(reviewer, "W1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
-	}()
-	rounds := 0
-	for running := true; running || rounds < 3; rounds++ {
-		select {
-		case <-done:
-			running = false
-		default:
-		}
-		got, err := env.Model.Ranking(wftest.Campaign, bound)
-		require.NoError(t, err)
-		require.Equal(t, jsonOf(t, want), jsonOf(t, got), "round %d", rounds)
+	// The rankings run in the background, the writes here (the test's helpers must run on
+	// its goroutine); every ranking is compared once both are over.
+	wantJSON := jsonOf(t, want)
+	stop := make(chan struct{})
+	type result struct {
+		json string
+		err  error
 	}
-	wg.Wait()
+	results := make(chan []result, 1)
+	go func() {
+		var out []result
+		for {
+			select {
+			case <-stop:
+				results <- out
+				return
+			default:
+			}
+			got, err := env.Model.Ranking(wftest.Campaign, bound)
+			r := result{err: err}
+			if err == nil {
+				b, _ := json.Marshal(got)
+				r.json = string(b)
+			}
+			out = append(out, r)
+		}
+	}()
+	for i, d := range []string{"W6", "W7", "W8"} {
+		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(90+i))
+	}
+	env.Fact(reviewer, "W1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
+	close(stop)
+	got := <-results
+	require.NotEmpty(t, got)
+	for i, r := range got {
+		require.NoError(t, r.err, "ranking %d", i)
+		require.JSONEq(t, wantJSON, r.json, "ranking %d of %d, during the writes", i, len(got))
+	}
 	now, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
 	require.NoError(t, err)
 	assert.Len(t, now.Collective.Entries, 7, "live: the three new ones in, W1 out")

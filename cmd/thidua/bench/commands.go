@@ -74,49 +74,29 @@ func rawPayload(size int) []byte {
 func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, payload []byte) (rateRun, error) {
 	js := st.JetStream()
 	stream := st.StreamName()
-	lats := make([]latencies, writers)
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for g := 0; g < writers; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			lat := make(latencies, 0, perWriter)
-			var last uint64
-			<-start
-			for i := 0; i < perWriter; i++ {
-				if i%10 == 0 {
-					last = 0
-				}
-				subject := fmt.Sprintf("%s.rawbench.%s-%d-%d", st.SubjectPrefix(), run, g, i/10)
-				msg := nats.NewMsg(subject)
-				msg.Data = payload
-				msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("raw-%s-%d-%d", run, g, i))
-				msg.Header.Set(eventstore.HeaderKey, fmt.Sprintf("bench-%s-%d-%d", run, g, i))
-				t := time.Now()
-				actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				ack, err := js.PublishMsg(actx, msg, jetstream.WithExpectLastSequencePerSubject(last), jetstream.WithExpectStream(stream))
-				cancel()
-				if err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("raw append: %w", err) })
-					return
-				}
-				lat = append(lat, time.Since(t))
-				last = ack.Sequence
+	return timeWriters(writers, perWriter, func(g int) func(i int) (func() error, error) {
+		var last uint64
+		return func(i int) (func() error, error) {
+			if i%10 == 0 {
+				last = 0
 			}
-			lats[g] = lat
-		}(g)
-	}
-	t0 := time.Now()
-	close(start)
-	wg.Wait()
-	r := rateRun{ops: writers * perWriter, took: time.Since(t0)}
-	for _, l := range lats {
-		r.lat = append(r.lat, l...)
-	}
-	return r, firstErr
+			subject := fmt.Sprintf("%s.rawbench.%s-%d-%d", st.SubjectPrefix(), run, g, i/10)
+			msg := nats.NewMsg(subject)
+			msg.Data = payload
+			msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("raw-%s-%d-%d", run, g, i))
+			msg.Header.Set(eventstore.HeaderKey, fmt.Sprintf("bench-%s-%d-%d", run, g, i))
+			return func() error {
+				actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				ack, err := js.PublishMsg(actx, msg, jetstream.WithExpectLastSequencePerSubject(last), jetstream.WithExpectStream(stream))
+				if err != nil {
+					return fmt.Errorf("raw append: %w", err)
+				}
+				last = ack.Sequence
+				return nil
+			}, nil
+		}
+	})
 }
 
 // step is one measured command on a bench nomination.
@@ -216,6 +196,23 @@ func workflowCommands(ctx context.Context, svc *workflows.Service, w *Workload, 
 
 // drive runs writers goroutines, each doing perWriter steps with fn, and times them.
 func drive(writers, perWriter int, pool *stepPool, fn func(d, i int, s step) error) (rateRun, error) {
+	return timeWriters(writers, perWriter, func(g int) func(i int) (func() error, error) {
+		dr := &driver{pool: pool}
+		return func(i int) (func() error, error) {
+			s, err := dr.next()
+			if err != nil {
+				return nil, err
+			}
+			return func() error { return fn(g, i, s) }, nil
+		}
+	})
+}
+
+// timeWriters runs writers goroutines that start together. Each makes its operation
+// with newWriter, then runs it perWriter times: the operation prepares (untimed) and
+// returns the part that is timed. The first error of a writer stops it; the first of all
+// is returned with the rates of the whole.
+func timeWriters(writers, perWriter int, newWriter func(g int) func(i int) (func() error, error)) (rateRun, error) {
 	lats := make([]latencies, writers)
 	errs := make([]error, writers)
 	var wg sync.WaitGroup
@@ -224,21 +221,20 @@ func drive(writers, perWriter int, pool *stepPool, fn func(d, i int, s step) err
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			dr := &driver{pool: pool}
+			op := newWriter(g)
 			lat := make(latencies, 0, perWriter)
 			<-start
 			for i := 0; i < perWriter; i++ {
-				s, err := dr.next()
+				timed, err := op(i)
+				if err == nil {
+					t := time.Now()
+					err = timed()
+					lat = append(lat, time.Since(t))
+				}
 				if err != nil {
 					errs[g] = err
 					return
 				}
-				t := time.Now()
-				if err := fn(g, i, s); err != nil {
-					errs[g] = err
-					return
-				}
-				lat = append(lat, time.Since(t))
 			}
 			lats[g] = lat
 		}(g)
