@@ -32,7 +32,7 @@ type evalResult struct {
 // Eligibility answers whether a nomination is eligible at a moment (the zero Bound: now),
 // with every reason and the events behind it.
 func (m *Model) Eligibility(id string, b Bound) (EligibilityView, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	return m.eligibility(id, b)
 }

@@ -173,3 +173,52 @@ func (e *Entry) unpack() coldFields {
 	c.raw = s[i:]
 	return c
 }
+
+// payload returns the packed payload, skipping the other packed fields without decoding
+// them (unpack builds strings for the hashes).
+func (e *Entry) payload() string {
+	s := e.cold
+	if s == "" {
+		return ""
+	}
+	i := 1
+	skip := func() {
+		var n uint64
+		for shift := 0; ; shift += 7 {
+			if i >= len(s) || shift > 63 {
+				panic("projections: damaged entry")
+			}
+			c := s[i]
+			i++
+			n |= uint64(c&0x7f) << shift
+			if c < 0x80 {
+				break
+			}
+		}
+		i += int(n)
+	}
+	flags := s[0]
+	if flags&coldSameTimes == 0 {
+		skip()
+	}
+	if flags&coldHashBin != 0 {
+		i += 32
+	} else {
+		skip()
+	}
+	if flags&coldChained == 0 {
+		if flags&coldPrevBin != 0 {
+			i += 32
+		} else {
+			skip()
+		}
+	}
+	skip() // causation
+	if flags&coldCorrelateID == 0 {
+		skip()
+	}
+	if i > len(s) {
+		panic("projections: damaged entry")
+	}
+	return s[i:]
+}

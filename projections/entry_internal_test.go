@@ -47,6 +47,7 @@ func TestEntryPacking(t *testing.T) {
 			assert.Equal(t, wantOff, gotOff, "the zone offset is kept (its name is not, as in the snapshot)")
 			assert.Equal(t, e.Hash, ent.Hash())
 			assert.Equal(t, string(e.Data), string(ent.Raw()))
+			assert.Equal(t, string(e.Data), ent.payload(), "the payload alone, without unpacking the rest")
 			assert.Equal(t, e.CausationID, c.causation)
 			assert.Equal(t, e.CorrelationID, c.correlation)
 			assert.Equal(t, tt.chained, c.chained)

@@ -145,7 +145,7 @@ func (m *Model) evalAll(ids []string, b Bound, lock bool) []rankedEval {
 					return
 				}
 				if lock {
-					m.mu.RLock()
+					m.rlock()
 				}
 				for _, i := range todo[start:min(start+chunk, len(todo))] {
 					re, units, ok := m.rankEval(ids[i], b, cache)

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"io"
+	"time"
 
 	"thidua/eventstore"
 )
@@ -16,12 +17,24 @@ func RebuildViaRead(ctx context.Context, st *eventstore.Store, ro eventstore.Rea
 // WriteSnapshotV1 writes the v1 (gob) snapshot format.
 func (m *Model) WriteSnapshotV1(w io.Writer) (uint64, error) { return m.writeSnapshotV1(w) }
 
+// WriteSnapshotV2 writes the v2 snapshot format (commits only).
+func (m *Model) WriteSnapshotV2(w io.Writer) (uint64, error) { return m.writeSnapshotV2(w) }
+
 // Comparable clears what differs between equal models (the wake-up channel, the caches)
 // so that reflect.DeepEqual compares their state. The model is then unusable.
 func Comparable(m *Model) *Model {
+	<-m.payloads
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.changed, m.rankCache, m.ahead = nil, nil, nil
+	m.changed, m.rankCache, m.ahead, m.payloads = nil, nil, nil, nil
+	// Where entries and packed strings were allocated differs with the path that built
+	// the model; the entries themselves are compared through the aggregates.
+	m.slab, m.arena, m.packBuf = nil, eventstore.Arena{}, nil
+	m.keyQueue, m.keyHead = append([]keyStamp{}, m.keyQueue[m.keyHead:]...), 0
 	m.live.evals, m.live.readers = nil, nil
 	return m
 }
+
+// SetSnapshotWait sets how long a snapshot waits for the feed to catch up with commits
+// applied ahead of it.
+func SetSnapshotWait(m *Model, d time.Duration) { m.snapWait = d }

@@ -55,7 +55,8 @@ func province(t *testing.T) (*wftest.Env, []string) {
 }
 
 // TestFastPathsBuildTheSameModel: the raw rebuild (envelopes decoded on every core), the
-// rebuild through Read, and a v2 snapshot of a rebuild hold the same state, field for field.
+// rebuild through Read, and a v2 or v3 snapshot of a rebuild hold the same state, field
+// for field.
 func TestFastPathsBuildTheSameModel(t *testing.T) {
 	t.Parallel()
 	env, _ := province(t)
@@ -69,13 +70,21 @@ func TestFastPathsBuildTheSameModel(t *testing.T) {
 	if !reflect.DeepEqual(projections.Comparable(rebuild()), projections.Comparable(viaRead)) {
 		t.Fatal("the raw rebuild and the rebuild through Read differ")
 	}
-	var buf bytes.Buffer
-	_, err = rebuild().WriteSnapshot(&buf)
-	require.NoError(t, err)
-	loaded, _, err := projections.ReadSnapshot(&buf)
-	require.NoError(t, err)
-	if !reflect.DeepEqual(projections.Comparable(rebuild()), projections.Comparable(loaded)) {
-		t.Fatal("a model loaded from a v2 snapshot differs from the rebuild it was written from")
+	for _, format := range []struct {
+		name  string
+		write func(*projections.Model, *bytes.Buffer) (uint64, error)
+	}{
+		{"v2", func(m *projections.Model, b *bytes.Buffer) (uint64, error) { return m.WriteSnapshotV2(b) }},
+		{"v3", func(m *projections.Model, b *bytes.Buffer) (uint64, error) { return m.WriteSnapshot(b) }},
+	} {
+		var buf bytes.Buffer
+		_, err = format.write(rebuild(), &buf)
+		require.NoError(t, err)
+		loaded, _, err := projections.ReadSnapshot(&buf)
+		require.NoError(t, err)
+		if !reflect.DeepEqual(projections.Comparable(rebuild()), projections.Comparable(loaded)) {
+			t.Fatalf("a model loaded from a %s snapshot differs from the rebuild it was written from", format.name)
+		}
 	}
 }
 
@@ -84,14 +93,19 @@ func TestFastPathsBuildTheSameModel(t *testing.T) {
 func TestSnapshotFormatsAnswerAlike(t *testing.T) {
 	t.Parallel()
 	env, noms := province(t)
-	var v1, v2 bytes.Buffer
+	var v1, v2, v3 bytes.Buffer
 	_, err := env.Model.WriteSnapshotV1(&v1)
 	require.NoError(t, err)
-	_, err = env.Model.WriteSnapshot(&v2)
+	_, err = env.Model.WriteSnapshotV2(&v2)
 	require.NoError(t, err)
+	_, err = env.Model.WriteSnapshot(&v3)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(v3.Bytes(), []byte("thidua-projections-snapshot-v3\n")))
 	m1, _, err := projections.ReadSnapshot(&v1)
 	require.NoError(t, err)
 	m2, _, err := projections.ReadSnapshot(&v2)
+	require.NoError(t, err)
+	m3, _, err := projections.ReadSnapshot(&v3)
 	require.NoError(t, err)
 	rb, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
@@ -101,14 +115,14 @@ func TestSnapshotFormatsAnswerAlike(t *testing.T) {
 	for _, b := range bounds {
 		for _, id := range noms {
 			want, werr := env.Model.Eligibility(id, b)
-			for i, m := range []*projections.Model{m1, m2, rb} {
+			for i, m := range []*projections.Model{m1, m2, m3, rb} {
 				got, gerr := m.Eligibility(id, b)
 				require.Equal(t, werr == nil, gerr == nil, "model %d, %s at %+v", i, id, b)
 				require.Equal(t, jsonOf(t, want), jsonOf(t, got), "model %d, %s at %+v", i, id, b)
 			}
 		}
 		want, _ := env.Model.Ranking(wftest.Campaign, b)
-		for i, m := range []*projections.Model{m1, m2, rb} {
+		for i, m := range []*projections.Model{m1, m2, m3, rb} {
 			got, _ := m.Ranking(wftest.Campaign, b)
 			require.Equal(t, jsonOf(t, want), jsonOf(t, got), "ranking, model %d at %+v", i, b)
 		}
@@ -116,33 +130,87 @@ func TestSnapshotFormatsAnswerAlike(t *testing.T) {
 	for _, u := range []string{"D1", "D2", "D34"} {
 		want, err := env.Model.UnitEvents(u, true, projections.Bound{}, 0)
 		require.NoError(t, err)
-		for i, m := range []*projections.Model{m1, m2, rb} {
+		for i, m := range []*projections.Model{m1, m2, m3, rb} {
 			got, err := m.UnitEvents(u, true, projections.Bound{}, 0)
 			require.NoError(t, err)
 			require.Equal(t, jsonOf(t, want), jsonOf(t, got), "events of %s, model %d", u, i)
 		}
 	}
-	require.Equal(t, env.Model.Stats().Events, m2.Stats().Events)
-	require.Equal(t, env.Model.Stats().Unknown, m2.Stats().Unknown)
+	for _, m := range []*projections.Model{m2, m3} {
+		require.Equal(t, env.Model.Stats().Events, m.Stats().Events)
+		require.Equal(t, env.Model.Stats().Unknown, m.Stats().Unknown)
+	}
 }
 
-// TestDamagedSnapshotIsRefused: a truncated or altered v2 snapshot is an error (the
-// caller then rebuilds), never a partial model.
+// TestDamagedSnapshotIsRefused: a truncated or altered v2 or v3 snapshot is an error
+// (the caller then rebuilds), never a partial model.
 func TestDamagedSnapshotIsRefused(t *testing.T) {
 	t.Parallel()
 	env, _ := province(t)
-	var buf bytes.Buffer
-	_, err := env.Model.WriteSnapshot(&buf)
+	var v2, v3 bytes.Buffer
+	_, err := env.Model.WriteSnapshotV2(&v2)
 	require.NoError(t, err)
-	full := buf.Bytes()
-	for _, cut := range []int{len(full) - 1, len(full) / 2, 40} {
-		_, _, err := projections.ReadSnapshot(bytes.NewReader(full[:cut]))
-		require.Error(t, err, "cut at %d", cut)
+	_, err = env.Model.WriteSnapshot(&v3)
+	require.NoError(t, err)
+	for _, full := range [][]byte{v2.Bytes(), v3.Bytes()} {
+		for _, cut := range []int{len(full) - 1, len(full) / 2, 40, 80, 200} {
+			_, _, err := projections.ReadSnapshot(bytes.NewReader(full[:cut]))
+			require.Error(t, err, "%.30s cut at %d", full, cut)
+		}
+		// Past the header: the state (v3) and the chunks are checksummed.
+		for _, at := range []int{len(full) - 10, len(full) / 2, len(full) / 4, 150} {
+			bad := append([]byte(nil), full...)
+			bad[at] ^= 0x55
+			_, _, err := projections.ReadSnapshot(bytes.NewReader(bad))
+			require.Error(t, err, "%.30s: byte %d altered", full, at)
+		}
 	}
-	for _, at := range []int{len(full) - 10, len(full) / 2} {
-		bad := append([]byte(nil), full...)
-		bad[at] ^= 0x55
-		_, _, err := projections.ReadSnapshot(bytes.NewReader(bad))
-		require.Error(t, err, "byte %d altered", at)
-	}
+}
+
+// TestSnapshotWithCommitsAheadOfTheFeed: the folded state (v3) is only taken when the
+// model holds no commit the feed has not delivered; otherwise the snapshot holds the
+// commits up to the checkpoint alone (v2), and the commit ahead comes back from the
+// stream after the load.
+func TestSnapshotWithCommitsAheadOfTheFeed(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	projections.SetSnapshotWait(m, 50*time.Millisecond)
+	applied := m.Applied()
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "D1"}
+	before := m.Version(ref)
+	c, err := env.Store.Append(env.Ctx, ref, before,
+		[]eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 2}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	m.ApplyCommitted(c)
+	require.Equal(t, c.Version(), m.Version(ref))
+
+	var buf bytes.Buffer
+	seq, err := m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	require.Equal(t, applied, seq)
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v2\n")), "commits only while one is ahead")
+	loaded, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	require.Equal(t, applied, loaded.Applied())
+	require.Equal(t, before, loaded.Version(ref), "the commit ahead of the checkpoint is not in the snapshot")
+	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: applied + 1}, func(c eventstore.Commit) error {
+		loaded.ApplyFeed(c)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, c.Version(), loaded.Version(ref))
+
+	// Once the feed delivers it, the snapshot holds the folded state again.
+	m.ApplyFeed(c)
+	buf.Reset()
+	_, err = m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v3\n")))
+	v3, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	require.Equal(t, c.Version(), v3.Version(ref))
+	require.True(t, reflect.DeepEqual(projections.Comparable(loaded), projections.Comparable(v3)),
+		"the v2 load fed from the stream and the v3 load hold the same state")
 }

@@ -142,6 +142,15 @@ type Model struct {
 	arena   eventstore.Arena
 	packBuf []byte
 
+	// payloads closes once every entry's payload is decoded: at once, except after a v3
+	// snapshot load, which decodes them in the background (snapv3.go). Queries that
+	// read payloads wait for it (rlock).
+	payloads chan struct{}
+
+	// snapWait bounds how long a snapshot waits for a moment without commits ahead of
+	// the feed (snapv3.go).
+	snapWait time.Duration
+
 	// integrity records broken hash chains per aggregate (integrity.go).
 	integrity integrityState
 	// live caches the live evaluations of rankings (liveeval.go).
@@ -155,7 +164,10 @@ type rankCacheEntry struct {
 
 // NewModel returns an empty model.
 func NewModel() *Model {
+	decoded := make(chan struct{})
+	close(decoded)
 	return &Model{
+		payloads:  decoded,
 		aggs:      map[eventstore.Ref]*Aggregate{},
 		units:     map[string]*domain.Unit{},
 		noms:      map[string]*domain.Nomination{},
@@ -170,7 +182,20 @@ func NewModel() *Model {
 		rankCache: map[string]rankCacheEntry{},
 		keyWindow: IdempotencyWindow,
 		keyKeep:   IdempotencyKeep,
+		snapWait:  5 * time.Second,
 	}
+}
+
+// PayloadsDecoded returns a channel that is closed once every event's payload is decoded.
+// A model loaded from a snapshot answers commands' version checks and key lookups at
+// once, and decodes the payloads of its history in the background; queries that read
+// them (eligibility, rankings, audit trails, Read) wait until then.
+func (m *Model) PayloadsDecoded() <-chan struct{} { return m.payloads }
+
+// rlock takes the read lock once the payloads are decoded.
+func (m *Model) rlock() {
+	<-m.payloads
+	m.mu.RLock()
 }
 
 // Applied returns the highest stream sequence the feed has applied in order.
@@ -509,7 +534,9 @@ func (m *Model) Version(ref eventstore.Ref) eventstore.Version {
 }
 
 // Read runs fn with the model's current state under its read lock. fn must not keep
-// references to what it is given, nor call other Model methods.
+// references to what it is given, nor call other Model methods. The aggregates' current
+// state is there at once after a snapshot load; the State methods that read the history
+// (Eligibility, Lineage, Ranking) wait until its payloads are decoded (PayloadsDecoded).
 func (m *Model) Read(fn func(v *State)) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -563,11 +590,13 @@ func (s *State) AwardCampaign(award string) (string, bool) {
 
 // Eligibility evaluates a nomination on the live state (see Model.Eligibility).
 func (s *State) Eligibility(id string) (EligibilityView, error) {
+	<-s.m.payloads
 	return s.m.eligibility(id, Bound{})
 }
 
 // Lineage returns the units whose history unit carries (itself first), live.
 func (s *State) Lineage(unit string) []string {
+	<-s.m.payloads
 	return s.m.lineage(unit, Bound{})
 }
 
@@ -609,6 +638,7 @@ func (m *Model) resolveBound(b Bound) (uint64, time.Time) {
 
 // Ranking computes a campaign's live ranking (see Model.Ranking).
 func (s *State) Ranking(campaign string) (RankingView, error) {
+	<-s.m.payloads
 	return s.m.ranking(campaign, Bound{})
 }
 

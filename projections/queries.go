@@ -12,7 +12,7 @@ import (
 
 // Unit returns a unit's view as of the bound.
 func (m *Model) Unit(id string, b Bound) (UnitView, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	return m.unitView(id, b)
 }
@@ -56,7 +56,7 @@ func (m *Model) unitView(id string, b Bound) (UnitView, error) {
 
 // Units lists units, filtered by kind and status when given, ordered by id.
 func (m *Model) Units(kind, status string) []UnitView {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	out := []UnitView{}
 	for _, id := range sortedKeys(m.units) {
@@ -71,7 +71,7 @@ func (m *Model) Units(kind, status string) []UnitView {
 
 // Campaign returns a campaign's view (live).
 func (m *Model) Campaign(id string) (CampaignView, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	c := m.camps[id]
 	if c == nil {
@@ -99,7 +99,7 @@ func (m *Model) campaignView(id string, c *domain.Campaign) CampaignView {
 
 // Campaigns lists every campaign, ordered by id.
 func (m *Model) Campaigns() []CampaignView {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	out := []CampaignView{}
 	for _, id := range sortedKeys(m.camps) {
@@ -110,7 +110,7 @@ func (m *Model) Campaigns() []CampaignView {
 
 // Nomination returns a nomination's view (live): dossier, vote, criteria and verdict.
 func (m *Model) Nomination(id string) (NominationView, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	return m.nominationView(id)
 }
@@ -168,7 +168,7 @@ type NominationFilter struct {
 // Nominations lists a campaign's nominations, newest first, one page at a time; it
 // returns the cursor of the next page ("" at the end).
 func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationView, string, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	if m.camps[campaign] == nil {
 		return nil, "", fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
@@ -208,7 +208,7 @@ func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationVi
 
 // NominationEvents returns a nomination's audit trail up to the bound.
 func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
 	if len(ents) == 0 {
@@ -228,7 +228,7 @@ func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
 // every unit it absorbed (transitively) too, marked with inherited_from and via, merged
 // in stream order. Limit > 0 keeps the last limit events.
 func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]EventView, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	if m.units[id] == nil {
 		return nil, fmt.Errorf("%w: unit %s", ErrNotFound, id)
@@ -278,7 +278,7 @@ func eventView(e *Entry) EventView {
 
 // Award returns a granted award.
 func (m *Model) Award(id string) (AwardView, error) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	camp, ok := m.awards[id]
 	if !ok {
@@ -294,7 +294,7 @@ func (m *Model) Award(id string) (AwardView, error) {
 
 // Users lists the registered users (never their tokens).
 func (m *Model) Users() []UserView {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	out := []UserView{}
 	for _, u := range m.registry.Users() {

@@ -13,7 +13,7 @@ func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 	if !b.Live() {
 		return m.rankingAsOf(campaign, b)
 	}
-	m.mu.RLock()
+	m.rlock()
 	c, ok := m.rankCache[campaign]
 	commits := m.stats.Commits
 	m.mu.RUnlock()
@@ -34,7 +34,7 @@ func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 
 // rankingOnce computes a ranking under the read lock; a live one is then cached.
 func (m *Model) rankingOnce(campaign string, b Bound) (RankingView, error) {
-	m.mu.RLock()
+	m.rlock()
 	v, err := m.ranking(campaign, b)
 	commits := m.stats.Commits
 	m.mu.RUnlock()
@@ -55,7 +55,7 @@ func (m *Model) rankingOnce(campaign string, b Bound) (RankingView, error) {
 // held up for the second or two the whole campaign takes. What commands append meanwhile
 // is after the pinned bound, so every chunk sees the same moment.
 func (m *Model) rankingAsOf(campaign string, b Bound) (RankingView, error) {
-	m.mu.RLock()
+	m.rlock()
 	if b.Seq == 0 || b.Seq > m.lastSeq {
 		b.Seq = m.lastSeq
 	}
@@ -83,7 +83,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 		}
 	}
 	if lock {
-		m.mu.RLock()
+		m.rlock()
 	}
 	// As of a past moment the campaign is a fresh fold, and the ids a copy of the slice's
 	// header: neither changes after the lock is released (the model only appends).

@@ -88,6 +88,19 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 	}
 	keys := m.commitKeys()
 	m.mu.RUnlock()
+	sortRefs(refs)
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if _, err := bw.Write(appendSnapHeader([]byte(snapshotMagicV2), applied, refs)); err != nil {
+		return 0, fmt.Errorf("snapshot header: %w", err)
+	}
+	if err := writeChunks(bw, refs, keys, results); err != nil {
+		return 0, err
+	}
+	return applied, nil
+}
+
+// sortRefs puts commits in stream order.
+func sortRefs(refs []snapRef) {
 	slices.SortFunc(refs, func(a, b snapRef) int {
 		switch {
 		case a.seq < b.seq:
@@ -97,8 +110,10 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 		}
 		return 0
 	})
-	bw := bufio.NewWriterSize(w, 1<<20)
-	h := []byte(snapshotMagicV2)
+}
+
+// appendSnapHeader appends the magic line and the header.
+func appendSnapHeader(h []byte, applied uint64, refs []snapRef) []byte {
 	h = binary.AppendUvarint(h, applied)
 	var lastSeq uint64
 	var lastHash string
@@ -109,11 +124,12 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 	h = binary.AppendUvarint(h, lastSeq)
 	h = binary.AppendUvarint(h, uint64(len(refs)))
 	h = appendStr(h, lastHash)
-	h = binary.AppendVarint(h, time.Now().UnixNano())
-	if _, err := bw.Write(h); err != nil {
-		return 0, fmt.Errorf("snapshot header: %w", err)
-	}
-	// Chunks are encoded on every core and written in order.
+	return binary.AppendVarint(h, time.Now().UnixNano())
+}
+
+// writeChunks writes the commits in chunks, encoded on every core and written in order,
+// then flushes bw.
+func writeChunks(bw *bufio.Writer, refs []snapRef, keys map[uint64]string, results map[string]string) error {
 	type chunk struct {
 		refs []snapRef
 		out  []byte
@@ -153,9 +169,9 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 		werr = bw.Flush()
 	}
 	if werr != nil {
-		return 0, fmt.Errorf("snapshot: %w", werr)
+		return fmt.Errorf("snapshot: %w", werr)
 	}
-	return applied, nil
+	return nil
 }
 
 // encodeChunk encodes commits as one chunk, with its framing.
@@ -339,9 +355,9 @@ func decodeChunk(body []byte, n int, tab *eventstore.Interner, arena *eventstore
 	return items, nil
 }
 
-// readSnapshotV2 builds a model from a v2 snapshot (after its magic line).
-func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
-	h := snapHeader{Magic: snapshotMagicV2[:len(snapshotMagicV2)-1]}
+// readSnapHeader reads the header after the magic line.
+func readSnapHeader(br *bufio.Reader, magic string) (snapHeader, error) {
+	h := snapHeader{Magic: magic[:len(magic)-1]}
 	var err error
 	u := func() uint64 {
 		if err != nil {
@@ -367,15 +383,44 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 		h.Written = time.Unix(0, w).UTC()
 	}
 	if err != nil {
-		return nil, h, fmt.Errorf("snapshot header: %w", err)
+		return h, fmt.Errorf("snapshot header: %w", err)
+	}
+	return h, nil
+}
+
+// readSnapshotV2 builds a model from a v2 snapshot (after its magic line).
+func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
+	h, err := readSnapHeader(br, snapshotMagicV2)
+	if err != nil {
+		return nil, h, err
 	}
 	m := NewModel()
+	// What a snapshot holds is kept for good: each worker decodes into its own arena.
+	err = readChunks(br, h, func(body []byte, n int, tab *eventstore.Interner, arena *eventstore.Arena) ([]pipeItem, error) {
+		return decodeChunk(body, n, tab, arena)
+	}, func(items []pipeItem) error {
+		m.applyItems(items)
+		return nil
+	})
+	if err != nil {
+		return nil, h, err
+	}
+	m.mu.Lock()
+	m.applied = h.Applied
+	m.mu.Unlock()
+	return m, h, nil
+}
+
+// readChunks reads the commits' chunks, decodes them on every core (each worker with its
+// own W) and applies them in order. It returns the first error: a short or damaged file,
+// a chunk that does not decode, or apply's.
+func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body []byte, n int, tab *eventstore.Interner, w *W) (T, error), apply func(T) error) error {
 	type chunk struct {
-		body  []byte
-		n     int
-		items []pipeItem
-		err   error
-		done  chan struct{}
+		body []byte
+		n    int
+		out  T
+		err  error
+		done chan struct{}
 	}
 	jobs := make(chan *chunk, 8)
 	ordered := make(chan *chunk, 8)
@@ -385,10 +430,9 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			arena := &eventstore.Arena{} // what a snapshot holds is kept for good
+			w := new(W)
 			for c := range jobs {
-				c.items, c.err = decodeChunk(c.body, c.n, tab, arena)
-				c.body = nil
+				c.out, c.err = decode(c.body, c.n, tab, w)
 				close(c.done)
 			}
 		}()
@@ -435,18 +479,16 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 			decErr = c.err
 		}
 		if decErr == nil {
-			m.applyItems(c.items)
+			decErr = apply(c.out)
 		}
+		c.body = nil
 	}
 	wg.Wait()
 	if readErr != nil {
-		return nil, h, readErr
+		return readErr
 	}
 	if decErr != nil {
-		return nil, h, fmt.Errorf("snapshot: %w", decErr)
+		return fmt.Errorf("snapshot: %w", decErr)
 	}
-	m.mu.Lock()
-	m.applied = h.Applied
-	m.mu.Unlock()
-	return m, h, nil
+	return nil
 }

@@ -41,9 +41,17 @@ type snapCommit struct {
 // ErrSnapshotMismatch is returned (wrapped) when a snapshot does not belong to the stream.
 var ErrSnapshotMismatch = errors.New("snapshot does not match the stream")
 
-// WriteSnapshot writes every commit the feed has applied (up to the checkpoint) to w, in
-// the v2 format (snapcodec.go).
-func (m *Model) WriteSnapshot(w io.Writer) (uint64, error) { return m.writeSnapshotV2(w) }
+// WriteSnapshot writes every commit the feed has applied (up to the checkpoint) to w,
+// with the folded state (the v3 format, snapv3.go); when the model cannot be taken at a
+// moment without commits ahead of the feed, it writes the commits alone (v2,
+// snapcodec.go), which load by folding them again.
+func (m *Model) WriteSnapshot(w io.Writer) (uint64, error) {
+	applied, ok, err := m.writeSnapshotV3(w)
+	if ok {
+		return applied, err
+	}
+	return m.writeSnapshotV2(w)
+}
 
 // writeSnapshotV1 writes the v1 (gob) format, which ReadSnapshot still reads.
 func (m *Model) writeSnapshotV1(w io.Writer) (uint64, error) {
@@ -110,9 +118,15 @@ func (m *Model) commitsUpTo(applied uint64) []snapCommit {
 // ReadSnapshot builds a model from a snapshot, decoding payloads on all cores.
 func ReadSnapshot(r io.Reader) (*Model, snapHeader, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
-	if magic, err := br.Peek(len(snapshotMagicV2)); err == nil && string(magic) == snapshotMagicV2 {
-		_, _ = br.Discard(len(snapshotMagicV2))
-		return readSnapshotV2(br)
+	if magic, err := br.Peek(len(snapshotMagicV2)); err == nil {
+		switch string(magic) {
+		case snapshotMagicV3:
+			_, _ = br.Discard(len(snapshotMagicV3))
+			return readSnapshotV3(br)
+		case snapshotMagicV2:
+			_, _ = br.Discard(len(snapshotMagicV2))
+			return readSnapshotV2(br)
+		}
 	}
 	dec := gob.NewDecoder(br)
 	var h snapHeader

@@ -129,6 +129,13 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 		m, err := projections.LoadSnapshotFile(ctx, path, store)
 		if err == nil {
 			logger.Info("projections loaded from snapshot", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
+			go func() {
+				select {
+				case <-m.PayloadsDecoded():
+					logger.Info("history decoded", "took", time.Since(t0).Round(time.Millisecond))
+				case <-ctx.Done():
+				}
+			}()
 			return m, nil
 		}
 		logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)

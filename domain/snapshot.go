@@ -1,0 +1,122 @@
+package domain
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// NominationState is a nomination's folded state in exported form, so that a snapshot
+// can store it and restore it without applying its events again. It shares nothing with
+// the nomination it was taken from.
+type NominationState struct {
+	ID, Campaign, Unit string
+	Nominee            Nominee
+	State              State
+	HeldFrom           State
+	Documents          map[DocKind][]AttachedDocument
+	Vote               *Vote
+	Rulings            map[string]Ruling
+	OpenedEvent        string
+	OpenedBy           string
+	OpenedAt           time.Time
+	SubmittedAt        time.Time
+	SubmittedSeq       uint64
+	SubmittedEvent     string
+	SubmittedBy        string
+	HoldEvent          string
+	Award              string
+	AwardEvent         string
+	RevokeEvent        string
+	UnitHistory        []string
+	LastReturn         string
+	WithdrawEvent      string
+	Seq                uint64
+	Events             int
+}
+
+// Snapshot returns the nomination's state; later events applied to n do not change it.
+func (n *Nomination) Snapshot() NominationState {
+	s := NominationState{
+		ID: n.id, Campaign: n.campaign, Unit: n.unit, Nominee: n.nominee, State: n.state, HeldFrom: n.heldFrom,
+		OpenedEvent: n.openedEvent, OpenedBy: n.openedBy, OpenedAt: n.openedAt,
+		SubmittedAt: n.submittedAt, SubmittedSeq: n.submittedSeq, SubmittedEvent: n.submittedEvent, SubmittedBy: n.submittedBy,
+		HoldEvent: n.holdEvent, Award: n.award, AwardEvent: n.awardEvent, RevokeEvent: n.revokeEvent,
+		UnitHistory: slices.Clone(n.unitHistory), LastReturn: n.lastReturn, WithdrawEvent: n.withdrawEvent,
+		Seq: n.seq, Events: n.events, Rulings: maps.Clone(n.rulings),
+	}
+	if n.documents != nil {
+		s.Documents = make(map[DocKind][]AttachedDocument, len(n.documents))
+		for k, v := range n.documents {
+			s.Documents[k] = slices.Clone(v)
+		}
+	}
+	if n.vote != nil {
+		v := *n.vote
+		s.Vote = &v
+	}
+	return s
+}
+
+// RestoreNomination returns the nomination whose state s is. It refuses a state that no
+// sequence of events could produce: an unknown workflow state, or events without an id.
+func RestoreNomination(s NominationState) (*Nomination, error) {
+	if s.Events > 0 && (s.ID == "" || !knownState(s.State)) {
+		return nil, fmt.Errorf("%w: nomination state %q with id %q", ErrInvalidTransition, s.State, s.ID)
+	}
+	return &Nomination{
+		id: s.ID, campaign: s.Campaign, unit: s.Unit, nominee: s.Nominee, state: s.State, heldFrom: s.HeldFrom,
+		documents: s.Documents, vote: s.Vote, rulings: s.Rulings,
+		openedEvent: s.OpenedEvent, openedBy: s.OpenedBy, openedAt: s.OpenedAt,
+		submittedAt: s.SubmittedAt, submittedSeq: s.SubmittedSeq, submittedEvent: s.SubmittedEvent, submittedBy: s.SubmittedBy,
+		holdEvent: s.HoldEvent, award: s.Award, awardEvent: s.AwardEvent, revokeEvent: s.RevokeEvent,
+		unitHistory: s.UnitHistory, lastReturn: s.LastReturn, withdrawEvent: s.WithdrawEvent,
+		seq: s.Seq, events: s.Events,
+	}, nil
+}
+
+// knownState reports whether s is one of the workflow states.
+func knownState(s State) bool {
+	switch s {
+	case StateDraft, StateSubmitted, StateUnderReview, StateReturned, StateVerified, StateOnHold,
+		StateWithdrawn, StateAwarded, StateRevoked:
+		return true
+	}
+	return false
+}
+
+// UnitState is a unit's folded state in exported form, for snapshots (see NominationState).
+type UnitState struct {
+	ID, Name       string
+	Kind           UnitKind
+	Parent         string
+	Status         string
+	Successor      string
+	MergedOn       string
+	Reorganisation string
+	Predecessors   []string
+	Plans          map[string]PlanRef
+	Seq            uint64
+}
+
+// Snapshot returns the unit's state; later events applied to u do not change it.
+func (u *Unit) Snapshot() UnitState {
+	return UnitState{
+		ID: u.id, Name: u.name, Kind: u.kind, Parent: u.parent, Status: u.status, Successor: u.successor,
+		MergedOn: u.mergedOn, Reorganisation: u.reorganisation, Predecessors: slices.Clone(u.predecessors),
+		Plans: maps.Clone(u.plans), Seq: u.seq,
+	}
+}
+
+// RestoreUnit returns the unit whose state s is.
+func RestoreUnit(s UnitState) *Unit {
+	u := &Unit{
+		id: s.ID, name: s.Name, kind: s.Kind, parent: s.Parent, status: s.Status, successor: s.Successor,
+		mergedOn: s.MergedOn, reorganisation: s.Reorganisation, predecessors: s.Predecessors, plans: s.Plans, seq: s.Seq,
+	}
+	if u.plans == nil {
+		u.plans = map[string]PlanRef{}
+	}
+	return u
+}

@@ -1,0 +1,333 @@
+package projections
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
+	"fmt"
+	"time"
+
+	"thidua/domain"
+	"thidua/eventstore"
+)
+
+// The folded state a v3 snapshot stores beside the events (snapv3.go), so that loading
+// it folds nothing: the units' and nominations' current state, the indexes the folds
+// keep, the idempotency keys, the integrity findings and the counters. Campaigns and the
+// user registry are not stored: they have few events, which the load folds again.
+
+// snapMisc is everything but the aggregates' states.
+type snapMisc struct {
+	Newest    time.Time
+	ByCamp    map[string][]string
+	Docs      []snapDoc
+	Keys      []snapKey
+	KeyQueue  []snapStamp
+	KeyCount  int
+	Broken    []snapProblem
+	Commits   int
+	Events    int
+	Unknown   map[string]int
+	Malformed []MalformedRecord
+}
+
+type snapDoc struct {
+	SHA         string
+	Noms, Units []string
+}
+
+type snapKey struct {
+	Key, ID    string
+	Seqs       []uint64
+	Events     []string
+	Aggregates []eventstore.Ref
+	Last       int64
+}
+
+type snapStamp struct {
+	Prefix string
+	At     int64
+	N      int
+}
+
+type snapProblem struct {
+	Ref     eventstore.Ref
+	Problem IntegrityProblem
+	At      time.Time
+}
+
+// captureMisc copies the model's indexes, keys, findings and counters; the caller holds
+// the read lock. What it returns shares nothing that later writes change.
+func (m *Model) captureMisc() snapMisc {
+	s := snapMisc{
+		Newest: m.newest, ByCamp: make(map[string][]string, len(m.byCamp)), KeyCount: m.keyCount,
+		Commits: m.stats.Commits, Events: m.stats.Events, Unknown: make(map[string]int, len(m.stats.Unknown)),
+		Malformed: append([]MalformedRecord(nil), m.stats.Malformed...),
+	}
+	for k, v := range m.byCamp {
+		s.ByCamp[k] = append([]string(nil), v...)
+	}
+	for k, v := range m.stats.Unknown {
+		s.Unknown[k] = v
+	}
+	s.Docs = make([]snapDoc, 0, len(m.docs))
+	for sha, d := range m.docs {
+		s.Docs = append(s.Docs, snapDoc{SHA: sha, Noms: append([]string(nil), d.noms...), Units: append([]string(nil), d.units...)})
+	}
+	s.Keys = make([]snapKey, 0, len(m.keys))
+	for _, ke := range m.keys {
+		s.Keys = append(s.Keys, snapKey{
+			Key: ke.key, ID: ke.rec.ID, Seqs: append([]uint64(nil), ke.rec.Seqs...),
+			Events: append([]string(nil), ke.rec.Events...), Aggregates: append([]eventstore.Ref(nil), ke.rec.Aggregates...),
+			Last: ke.rec.last,
+		})
+	}
+	s.KeyQueue = make([]snapStamp, 0, len(m.keyQueue)-m.keyHead)
+	for _, k := range m.keyQueue[m.keyHead:] {
+		s.KeyQueue = append(s.KeyQueue, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
+	}
+	for ref, ps := range m.integrity.broken {
+		for _, p := range ps {
+			s.Broken = append(s.Broken, snapProblem{Ref: ref, Problem: p, At: p.at})
+		}
+	}
+	return s
+}
+
+// encodeGob encodes v on its own (each part decodes alone).
+func encodeGob(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// decodeGob decodes what encodeGob encoded.
+func decodeGob(b []byte, v any) error {
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
+		return fmt.Errorf("%w: state: %v", errSnapCorrupt, err)
+	}
+	return nil
+}
+
+// restoreMisc puts the stored indexes, keys, findings and counters into an empty model.
+func (m *Model) restoreMisc(s *snapMisc) {
+	m.newest = s.Newest
+	if s.ByCamp != nil {
+		m.byCamp = s.ByCamp
+	}
+	for _, d := range s.Docs {
+		m.docs[d.SHA] = &docOwners{noms: d.Noms, units: d.Units}
+	}
+	for _, k := range s.Keys {
+		m.keys[keyPrefix(k.Key)] = &keyEntry{key: k.Key, rec: KeyRecord{
+			ID: k.ID, Seqs: k.Seqs, Events: k.Events, Aggregates: k.Aggregates, last: k.Last,
+		}}
+	}
+	m.keyQueue = make([]keyStamp, len(s.KeyQueue))
+	for i, k := range s.KeyQueue {
+		// The queue's prefixes share the keys' memory.
+		prefix := k.Prefix
+		if ke := m.keys[k.Prefix]; ke != nil {
+			prefix = keyPrefix(ke.key)
+		}
+		m.keyQueue[i] = keyStamp{prefix: prefix, at: k.At, n: k.N}
+	}
+	m.keyHead, m.keyCount = 0, s.KeyCount
+	for _, p := range s.Broken {
+		if m.integrity.broken == nil {
+			m.integrity.broken = map[eventstore.Ref][]IntegrityProblem{}
+		}
+		pr := p.Problem
+		pr.at = p.At
+		m.integrity.broken[p.Ref] = append(m.integrity.broken[p.Ref], pr)
+	}
+	m.stats.Commits, m.stats.Events, m.stats.Malformed = s.Commits, s.Events, s.Malformed
+	if s.Unknown != nil {
+		m.stats.Unknown = s.Unknown
+	}
+}
+
+// The units' and nominations' states are encoded by hand (as the entries are): gob took
+// longer to decode them than the rest of the load.
+
+func appendStrs(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendStr(b, s)
+	}
+	return b
+}
+
+func (r *snapReader) strs() []string {
+	n := r.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = r.str()
+	}
+	return out
+}
+
+// count reads a length, at most the bytes left (each element takes one at least).
+func (r *snapReader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)-r.i) {
+		panic(errSnapCorrupt)
+	}
+	return int(n)
+}
+
+func appendDoc(b []byte, d domain.DocumentRef) []byte {
+	b = appendStr(b, d.ID)
+	b = appendStr(b, d.SHA256)
+	b = binary.AppendVarint(b, d.Size)
+	b = appendStr(b, d.Name)
+	return appendStr(b, d.ContentType)
+}
+
+func (r *snapReader) doc() domain.DocumentRef {
+	return domain.DocumentRef{ID: r.str(), SHA256: r.str(), Size: r.varint(), Name: r.str(), ContentType: r.interned()}
+}
+
+func appendUnitState(b []byte, u *domain.UnitState) []byte {
+	b = appendStr(b, u.ID)
+	b = appendStr(b, u.Name)
+	b = appendStr(b, string(u.Kind))
+	b = appendStr(b, u.Parent)
+	b = appendStr(b, u.Status)
+	b = appendStr(b, u.Successor)
+	b = appendStr(b, u.MergedOn)
+	b = appendStr(b, u.Reorganisation)
+	b = appendStrs(b, u.Predecessors)
+	b = binary.AppendUvarint(b, uint64(len(u.Plans)))
+	for c, p := range u.Plans {
+		b = appendStr(b, c)
+		b = appendDoc(b, p.Document)
+		b = appendStr(b, p.EventID)
+	}
+	return binary.AppendUvarint(b, u.Seq)
+}
+
+func readUnitState(r *snapReader) domain.UnitState {
+	u := domain.UnitState{
+		ID: r.str(), Name: r.str(), Kind: domain.UnitKind(r.interned()), Parent: r.str(), Status: r.interned(),
+		Successor: r.str(), MergedOn: r.str(), Reorganisation: r.str(), Predecessors: r.strs(),
+	}
+	if n := r.count(); n > 0 {
+		u.Plans = make(map[string]domain.PlanRef, n)
+		for range n {
+			c := r.interned()
+			u.Plans[c] = domain.PlanRef{Document: r.doc(), EventID: r.str()}
+		}
+	}
+	u.Seq = r.uvarint()
+	return u
+}
+
+func appendNominationState(b []byte, n *domain.NominationState) []byte {
+	for _, s := range []string{n.ID, n.Campaign, n.Unit, string(n.Nominee.Kind), n.Nominee.Name, n.Nominee.Position,
+		n.Nominee.Gender, string(n.State), string(n.HeldFrom)} {
+		b = appendStr(b, s)
+	}
+	if n.Nominee.Head {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(n.Documents)))
+	for k, ds := range n.Documents {
+		b = appendStr(b, string(k))
+		b = binary.AppendUvarint(b, uint64(len(ds)))
+		for _, d := range ds {
+			b = appendDoc(b, d.Document)
+			b = appendStr(b, d.EventID)
+			b = appendTime(b, d.At)
+		}
+	}
+	if v := n.Vote; v != nil {
+		b = append(b, 1)
+		b = appendStr(b, v.MeetingDate)
+		b = binary.AppendVarint(b, int64(v.Members))
+		b = binary.AppendVarint(b, int64(v.Present))
+		b = binary.AppendVarint(b, int64(v.Approve))
+		b = appendStr(b, v.EventID)
+		b = appendTime(b, v.At)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(n.Rulings)))
+	for c, rl := range n.Rulings {
+		b = appendStr(b, c)
+		b = appendStr(b, rl.Result)
+		b = appendStr(b, rl.Note)
+		if rl.Document != nil {
+			b = appendDoc(append(b, 1), *rl.Document)
+		} else {
+			b = append(b, 0)
+		}
+		b = appendStr(b, rl.EventID)
+		b = appendTime(b, rl.At)
+	}
+	b = appendStr(b, n.OpenedEvent)
+	b = appendStr(b, n.OpenedBy)
+	b = appendTime(b, n.OpenedAt)
+	b = appendTime(b, n.SubmittedAt)
+	b = binary.AppendUvarint(b, n.SubmittedSeq)
+	for _, s := range []string{n.SubmittedEvent, n.SubmittedBy, n.HoldEvent, n.Award, n.AwardEvent, n.RevokeEvent} {
+		b = appendStr(b, s)
+	}
+	b = appendStrs(b, n.UnitHistory)
+	b = appendStr(b, n.LastReturn)
+	b = appendStr(b, n.WithdrawEvent)
+	b = binary.AppendUvarint(b, n.Seq)
+	return binary.AppendUvarint(b, uint64(n.Events))
+}
+
+func readNominationState(r *snapReader) domain.NominationState {
+	n := domain.NominationState{ID: r.str(), Campaign: r.interned(), Unit: r.str()}
+	n.Nominee = domain.Nominee{Kind: domain.NomineeKind(r.interned()), Name: r.str(), Position: r.str(), Gender: r.interned()}
+	n.State, n.HeldFrom = domain.State(r.interned()), domain.State(r.interned())
+	n.Nominee.Head = r.byte() == 1
+	if k := r.count(); k > 0 {
+		n.Documents = make(map[domain.DocKind][]domain.AttachedDocument, k)
+		for range k {
+			kind := domain.DocKind(r.interned())
+			ds := make([]domain.AttachedDocument, r.count())
+			for i := range ds {
+				ds[i] = domain.AttachedDocument{Document: r.doc(), EventID: r.str(), At: r.time()}
+			}
+			n.Documents[kind] = ds
+		}
+	}
+	if r.byte() == 1 {
+		n.Vote = &domain.Vote{CouncilVoteData: domain.CouncilVoteData{
+			MeetingDate: r.str(), Members: int(r.varint()), Present: int(r.varint()), Approve: int(r.varint()),
+		}, EventID: r.str(), At: r.time()}
+	}
+	if k := r.count(); k > 0 {
+		n.Rulings = make(map[string]domain.Ruling, k)
+		for range k {
+			c := r.interned()
+			rl := domain.Ruling{Result: r.interned(), Note: r.str()}
+			if r.byte() == 1 {
+				d := r.doc()
+				rl.Document = &d
+			}
+			rl.EventID, rl.At = r.str(), r.time()
+			n.Rulings[c] = rl
+		}
+	}
+	n.OpenedEvent, n.OpenedBy, n.OpenedAt, n.SubmittedAt = r.str(), r.interned(), r.time(), r.time()
+	n.SubmittedSeq = r.uvarint()
+	n.SubmittedEvent, n.SubmittedBy, n.HoldEvent = r.str(), r.interned(), r.str()
+	n.Award, n.AwardEvent, n.RevokeEvent = r.str(), r.str(), r.str()
+	n.UnitHistory = r.strs()
+	n.LastReturn, n.WithdrawEvent = r.str(), r.str()
+	n.Seq = r.uvarint()
+	n.Events = int(r.uvarint())
+	return n
+}

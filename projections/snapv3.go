@@ -1,0 +1,473 @@
+package projections
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+	"unsafe"
+
+	"thidua/domain"
+	"thidua/eventstore"
+)
+
+// Snapshot format v3 stores the model as it is in memory: each aggregate with its
+// entries (their packed fields as they are, entry.go) and, for units and nominations, its
+// folded state; then the indexes, keys, integrity findings and counters (snapstate.go).
+// A load therefore folds, hashes and decodes nothing but the campaigns' and the
+// registry's few events, and aggregates decode on every core, in any order.
+//
+//	magic   "thidua-projections-snapshot-v3\n"
+//	header  uvarint applied, uvarint lastSeq, str lastHash, varint written (unix ns),
+//	        uvarint aggregates
+//	misc    uvarint length, uint32 crc32c, gob of snapMisc
+//	chunks  uvarint length, uvarint aggregates, uint32 crc32c (of the body), body
+//	agg     str kind, str id, uvarint entries, entries, byte state (0 none, 1 unit,
+//	        2 nomination), [state]
+//	entry   uvarint seq, uvarint index, str id, str type, varint schema,
+//	        time recorded, str user, str role, byte other, [str kind, str id], bytes cold
+//
+// other is 1 when the event names another aggregate than the one it is stored with (a
+// forged event, kept as it came). The entries' payloads are decoded after the load, in
+// the background; until they are, the queries that read them wait
+// (Model.PayloadsDecoded). Hashes are not recomputed: the snapshot is the model's own
+// file, written after it checked every event it holds, and it carries what that check
+// found. `thidua verify` checks the stream itself.
+const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
+
+// snapAggsPerChunk is the number of aggregates in one chunk of a v3 snapshot.
+const snapAggsPerChunk = 1024
+
+// v3Capture is the model taken at one moment for a v3 snapshot.
+type v3Capture struct {
+	applied  uint64
+	lastSeq  uint64
+	lastHash string
+	aggs     []v3Agg
+	misc     snapMisc
+}
+
+// v3Agg is one aggregate as captured: its entries and its state.
+type v3Agg struct {
+	ref     eventstore.Ref
+	entries []*Entry
+	unit    *domain.UnitState
+	nom     *domain.NominationState
+}
+
+// captureV3 takes the model at one moment. The state must not include commits the feed
+// has not delivered (ApplyCommitted runs ahead of it), so it waits, briefly, for a moment
+// without them; ok is false when none came (the caller then writes v2, which needs no
+// state). Entries never change once applied, so only their list is taken under the lock.
+func (m *Model) captureV3() (c v3Capture, ok bool) {
+	deadline := time.Now().Add(m.snapWait)
+	for {
+		m.mu.RLock()
+		if len(m.ahead) == 0 && m.lastSeq <= m.applied {
+			c = v3Capture{applied: m.applied, misc: m.captureMisc(), aggs: make([]v3Agg, 0, len(m.aggs))}
+			var last *Entry
+			for ref, a := range m.aggs {
+				if len(a.Entries) == 0 {
+					continue
+				}
+				va := v3Agg{ref: ref, entries: a.Entries[:len(a.Entries):len(a.Entries)]}
+				switch ref.Kind {
+				case domain.KindUnit:
+					if u := m.units[ref.ID]; u != nil {
+						st := u.Snapshot()
+						va.unit = &st
+					}
+				case domain.KindNomination:
+					if n := m.noms[ref.ID]; n != nil {
+						st := n.Snapshot()
+						va.nom = &st
+					}
+				}
+				if e := va.entries[len(va.entries)-1]; last == nil || e.Rec.Seq > last.Rec.Seq {
+					last = e
+				}
+				c.aggs = append(c.aggs, va)
+			}
+			m.mu.RUnlock()
+			if last != nil {
+				c.lastSeq, c.lastHash = last.Rec.Seq, last.Hash()
+			}
+			return c, true
+		}
+		ch := m.changed
+		m.mu.RUnlock()
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return v3Capture{}, false
+		}
+		select {
+		case <-ch:
+		case <-time.After(min(wait, 100*time.Millisecond)):
+		}
+	}
+}
+
+// writeSnapshotV3 writes the v3 format; ok is false when the model could not be taken
+// at a moment without commits ahead of the feed (see captureV3).
+func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error) {
+	c, ok := m.captureV3()
+	if !ok {
+		return 0, false, nil
+	}
+	misc, err := encodeGob(&c.misc)
+	if err != nil {
+		return 0, true, fmt.Errorf("snapshot state: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	h := []byte(snapshotMagicV3)
+	h = binary.AppendUvarint(h, c.applied)
+	h = binary.AppendUvarint(h, c.lastSeq)
+	h = appendStr(h, c.lastHash)
+	h = binary.AppendVarint(h, time.Now().UnixNano())
+	h = binary.AppendUvarint(h, uint64(len(c.aggs)))
+	h = binary.AppendUvarint(h, uint64(len(misc)))
+	h = binary.LittleEndian.AppendUint32(h, crc32.Checksum(misc, crcTable))
+	if _, err := bw.Write(h); err != nil {
+		return 0, true, fmt.Errorf("snapshot header: %w", err)
+	}
+	if _, err := bw.Write(misc); err != nil {
+		return 0, true, fmt.Errorf("snapshot state: %w", err)
+	}
+	err = writeOrdered(bw, (len(c.aggs)+snapAggsPerChunk-1)/snapAggsPerChunk, func(i int) []byte {
+		return encodeAggChunk(c.aggs[i*snapAggsPerChunk : min((i+1)*snapAggsPerChunk, len(c.aggs))])
+	})
+	if err != nil {
+		return 0, true, err
+	}
+	return c.applied, true, nil
+}
+
+// writeOrdered encodes n chunks on every core and writes them in order, then flushes.
+func writeOrdered(bw *bufio.Writer, n int, encode func(i int) []byte) error {
+	type chunk struct {
+		i    int
+		out  []byte
+		done chan struct{}
+	}
+	jobs := make(chan *chunk, 16)
+	ordered := make(chan *chunk, 16)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				c.out = encode(c.i)
+				close(c.done)
+			}
+		}()
+	}
+	go func() {
+		for i := range n {
+			c := &chunk{i: i, done: make(chan struct{})}
+			jobs <- c
+			ordered <- c
+		}
+		close(jobs)
+		close(ordered)
+	}()
+	var werr error
+	for c := range ordered {
+		<-c.done
+		if werr == nil {
+			_, werr = bw.Write(c.out)
+		}
+		c.out = nil
+	}
+	wg.Wait()
+	if werr == nil {
+		werr = bw.Flush()
+	}
+	if werr != nil {
+		return fmt.Errorf("snapshot: %w", werr)
+	}
+	return nil
+}
+
+// encodeAggChunk encodes aggregates as one chunk, with its framing.
+func encodeAggChunk(aggs []v3Agg) []byte {
+	body := make([]byte, 0, 64<<10)
+	for _, a := range aggs {
+		body = appendStr(body, a.ref.Kind)
+		body = appendStr(body, a.ref.ID)
+		body = binary.AppendUvarint(body, uint64(len(a.entries)))
+		for _, e := range a.entries {
+			body = binary.AppendUvarint(body, e.Rec.Seq)
+			body = binary.AppendUvarint(body, uint64(e.Index))
+			body = appendStr(body, e.Rec.ID)
+			body = appendStr(body, e.Rec.Type)
+			body = binary.AppendVarint(body, int64(e.schema))
+			body = appendTime(body, e.Rec.At)
+			body = appendStr(body, e.Rec.Actor.User)
+			body = appendStr(body, string(e.Rec.Actor.Role))
+			if e.Aggregate == a.ref {
+				body = append(body, 0)
+			} else {
+				body = append(body, 1)
+				body = appendStr(body, e.Aggregate.Kind)
+				body = appendStr(body, e.Aggregate.ID)
+			}
+			body = appendStr(body, e.cold)
+		}
+		switch {
+		case a.unit != nil:
+			body = appendUnitState(append(body, 1), a.unit)
+		case a.nom != nil:
+			body = appendNominationState(append(body, 2), a.nom)
+		default:
+			body = append(body, 0)
+		}
+	}
+	out := binary.AppendUvarint(make([]byte, 0, len(body)+16), uint64(len(body)))
+	out = binary.AppendUvarint(out, uint64(len(aggs)))
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(body, crcTable))
+	return append(out, body...)
+}
+
+// loadedAgg is one aggregate of a v3 snapshot, decoded on a worker.
+type loadedAgg struct {
+	agg  *Aggregate
+	unit *domain.Unit
+	nom  *domain.Nomination
+}
+
+// entrySlabber allocates entries in slabs, as Model.newEntry does, for one worker.
+type entrySlabber struct{ slab []Entry }
+
+func (s *entrySlabber) next() *Entry {
+	if len(s.slab) == cap(s.slab) {
+		s.slab = make([]Entry, 0, entrySlab)
+	}
+	s.slab = s.slab[:len(s.slab)+1]
+	return &s.slab[len(s.slab)-1]
+}
+
+// v3Worker is what one loading worker keeps: where its entries and strings go.
+type v3Worker struct {
+	arena eventstore.Arena
+	slab  entrySlabber
+}
+
+// decodeAggChunk decodes a chunk's aggregates with their entries (payloads left packed)
+// and states.
+func decodeAggChunk(body []byte, n int, tab *eventstore.Interner, w *v3Worker) (out []loadedAgg, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
+				out, err = nil, fmt.Errorf("%w: %v", errSnapCorrupt, e)
+				return
+			}
+			panic(v)
+		}
+	}()
+	r := &snapReader{b: body, tab: tab, arena: &w.arena}
+	out = make([]loadedAgg, n)
+	for k := range out {
+		ref := eventstore.Ref{Kind: r.interned(), ID: r.str()}
+		ne := r.uvarint()
+		if ne == 0 || ne > uint64(len(body)) {
+			panic(errSnapCorrupt)
+		}
+		a := &Aggregate{Ref: ref, Entries: make([]*Entry, ne)}
+		for i := range a.Entries {
+			e := w.slab.next()
+			e.Rec.Seq = r.uvarint()
+			e.Index = int(r.uvarint())
+			e.Rec.ID = r.str()
+			e.Rec.Type = r.interned()
+			e.schema = int32(r.varint())
+			e.Rec.At = r.time()
+			e.Rec.Actor = domain.Actor{User: r.interned(), Role: domain.Role(r.interned())}
+			e.Aggregate = ref
+			if r.byte() != 0 {
+				e.Aggregate = eventstore.Ref{Kind: r.interned(), ID: r.str()}
+			}
+			e.cold = r.str()
+			if e.cold == "" || (i > 0 && e.Rec.Seq < a.Entries[i-1].Rec.Seq) {
+				panic(errSnapCorrupt)
+			}
+			a.Entries[i] = e
+		}
+		last := a.Entries[ne-1]
+		a.Version = eventstore.Version{Seq: last.Rec.Seq, Hash: w.arena.Clone(last.Hash())}
+		la := loadedAgg{agg: a}
+		switch r.byte() {
+		case 0:
+		case 1:
+			la.unit = domain.RestoreUnit(readUnitState(r))
+		case 2:
+			nom, err := domain.RestoreNomination(readNominationState(r))
+			if err != nil {
+				panic(fmt.Errorf("%w: %s: %v", errSnapCorrupt, ref, err))
+			}
+			la.nom = nom
+		default:
+			panic(errSnapCorrupt)
+		}
+		out[k] = la
+	}
+	if r.i != len(body) {
+		return nil, errSnapCorrupt
+	}
+	return out, nil
+}
+
+// applyLoadedAggs puts a chunk's aggregates into the model.
+func (m *Model) applyLoadedAggs(las []loadedAgg) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, la := range las {
+		ref := la.agg.Ref
+		if m.aggs[ref] != nil {
+			return fmt.Errorf("%w: aggregate %s twice", errSnapCorrupt, ref)
+		}
+		m.aggs[ref] = la.agg
+		m.lastSeq = max(m.lastSeq, la.agg.Version.Seq)
+		switch {
+		case la.unit != nil:
+			m.units[ref.ID] = la.unit
+		case la.nom != nil:
+			m.noms[ref.ID] = la.nom
+		}
+	}
+	return nil
+}
+
+// readSnapshotV3 builds a model from a v3 snapshot (after its magic line). The model it
+// returns is decoding its payloads in the background (Model.PayloadsDecoded).
+func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
+	h := snapHeader{Magic: snapshotMagicV3[:len(snapshotMagicV3)-1]}
+	var err error
+	u := func() uint64 {
+		if err != nil {
+			return 0
+		}
+		var v uint64
+		v, err = binary.ReadUvarint(br)
+		return v
+	}
+	h.Applied, h.LastSeq = u(), u()
+	if n := u(); err == nil && n <= 128 {
+		b := make([]byte, n)
+		_, err = io.ReadFull(br, b)
+		h.LastHash = string(b)
+	} else if err == nil {
+		err = errSnapCorrupt
+	}
+	if err == nil {
+		var w int64
+		w, err = binary.ReadVarint(br)
+		h.Written = time.Unix(0, w).UTC()
+	}
+	h.Commits = int(u()) // the aggregates, in this format
+	var misc snapMisc
+	if err == nil {
+		var body []byte
+		if body, err = readFramed(br); err == nil {
+			err = decodeGob(body, &misc)
+		}
+	}
+	if err != nil {
+		return nil, h, fmt.Errorf("snapshot header: %w", err)
+	}
+	m := NewModel()
+	if err := readChunks(br, h, decodeAggChunk, m.applyLoadedAggs); err != nil {
+		return nil, h, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.restoreMisc(&misc)
+	m.applied = h.Applied
+	var pending [][]*Entry
+	for ref, agg := range m.aggs {
+		switch ref.Kind {
+		case domain.KindCampaign, domain.KindRegistry:
+			// Few events: folded again here, so that their state needs no codec.
+			for _, e := range agg.Entries {
+				if decodeEntry(e) {
+					m.fold(e.Aggregate, e)
+				}
+			}
+		default:
+			pending = append(pending, agg.Entries)
+		}
+	}
+	m.payloads = make(chan struct{})
+	go decodeEntries(pending, m.payloads)
+	return m, h, nil
+}
+
+// decodeEntry decodes an entry's payload from its packed form; it reports whether the
+// model knows it (an unknown or malformed payload was counted when first applied).
+func decodeEntry(e *Entry) bool {
+	raw := e.payload()
+	var b []byte
+	if raw != "" {
+		b = unsafe.Slice(unsafe.StringData(raw), len(raw))
+	}
+	data, err := decodePayload(e.Rec.Type, b)
+	if err != nil {
+		return false
+	}
+	e.Rec.Data, e.Known = data, true
+	return true
+}
+
+// decodeEntries decodes the payloads of a loaded snapshot on every core, then closes
+// done. Nothing reads an entry's payload before done closes (Model.rlock), and nothing
+// else writes these entries, so the workers need no lock.
+func decodeEntries(aggs [][]*Entry, done chan struct{}) {
+	defer close(done)
+	work := make(chan []*Entry, 1024)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ents := range work {
+				for _, e := range ents {
+					decodeEntry(e)
+				}
+			}
+		}()
+	}
+	for _, ents := range aggs {
+		work <- ents
+	}
+	close(work)
+	wg.Wait()
+}
+
+// readFramed reads one length-prefixed, checksummed body.
+func readFramed(br *bufio.Reader) ([]byte, error) {
+	size, err := binary.ReadUvarint(br)
+	if err == nil && size > 1<<30 {
+		err = errSnapCorrupt
+	}
+	var crc [4]byte
+	if err == nil {
+		_, err = io.ReadFull(br, crc[:])
+	}
+	var body []byte
+	if err == nil {
+		body = make([]byte, size)
+		_, err = io.ReadFull(br, body)
+	}
+	if err == nil && crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(crc[:]) {
+		err = errSnapCorrupt
+	}
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return body, err
+}
