@@ -245,6 +245,9 @@ type snapReader struct {
 	i     int
 	tab   *eventstore.Interner
 	arena *eventstore.Arena
+	// local, when not nil, is the worker's own copy of what it interned: the shared
+	// interner's lock is then taken once per string, not once per event.
+	local map[string]string
 }
 
 func (r *snapReader) uvarint() uint64 {
@@ -277,7 +280,20 @@ func (r *snapReader) bytes() []byte {
 
 func (r *snapReader) str() string { return r.arena.String(r.bytes()) }
 
-func (r *snapReader) interned() string { return r.tab.Intern(r.bytes()) }
+func (r *snapReader) interned() string {
+	b := r.bytes()
+	if r.local == nil {
+		return r.tab.Intern(b)
+	}
+	if s, ok := r.local[string(b)]; ok {
+		return s
+	}
+	s := r.tab.Intern(b)
+	if len(r.local) < 4096 {
+		r.local[s] = s
+	}
+	return s
+}
 
 func (r *snapReader) time() time.Time {
 	var t time.Time
@@ -424,6 +440,9 @@ func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body [
 	}
 	jobs := make(chan *chunk, 8)
 	ordered := make(chan *chunk, 8)
+	// Chunks' bodies are reused once applied (decode copies what it keeps): a load then
+	// allocates a few dozen buffers, not the size of the file.
+	free := make(chan []byte, 32)
 	tab := &eventstore.Interner{} // the snapshot's repeated strings, kept once
 	var wg sync.WaitGroup
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
@@ -456,7 +475,16 @@ func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body [
 			}
 			var body []byte
 			if err == nil {
-				body = make([]byte, size)
+				select {
+				case b := <-free:
+					if uint64(cap(b)) >= size {
+						body = b[:size]
+					}
+				default:
+				}
+				if body == nil {
+					body = make([]byte, size)
+				}
 				_, err = io.ReadFull(br, body)
 			}
 			if err == nil && crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(crc[:]) {
@@ -480,6 +508,10 @@ func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body [
 		}
 		if decErr == nil {
 			decErr = apply(c.out)
+		}
+		select {
+		case free <- c.body:
+		default:
 		}
 		c.body = nil
 	}

@@ -117,9 +117,11 @@ func (m *Model) restoreMisc(s *snapMisc) {
 	if s.ByCamp != nil {
 		m.byCamp = s.ByCamp
 	}
+	m.docs = make(map[string]*docOwners, len(s.Docs))
 	for _, d := range s.Docs {
 		m.docs[d.SHA] = &docOwners{noms: d.Noms, units: d.Units}
 	}
+	m.keys = make(map[string]*keyEntry, len(s.Keys))
 	for _, k := range s.Keys {
 		m.keys[keyPrefix(k.Key)] = &keyEntry{key: k.Key, rec: KeyRecord{
 			ID: k.ID, Seqs: k.Seqs, Events: k.Events, Aggregates: k.Aggregates, last: k.Last,

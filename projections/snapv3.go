@@ -256,6 +256,7 @@ func (s *entrySlabber) next() *Entry {
 type v3Worker struct {
 	arena eventstore.Arena
 	slab  entrySlabber
+	local map[string]string
 }
 
 // decodeAggChunk decodes a chunk's aggregates with their entries (payloads left packed)
@@ -270,7 +271,10 @@ func decodeAggChunk(body []byte, n int, tab *eventstore.Interner, w *v3Worker) (
 			panic(v)
 		}
 	}()
-	r := &snapReader{b: body, tab: tab, arena: &w.arena}
+	if w.local == nil {
+		w.local = map[string]string{}
+	}
+	r := &snapReader{b: body, tab: tab, arena: &w.arena, local: w.local}
 	out = make([]loadedAgg, n)
 	for k := range out {
 		ref := eventstore.Ref{Kind: r.interned(), ID: r.str()}
@@ -370,23 +374,41 @@ func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
 		h.Written = time.Unix(0, w).UTC()
 	}
 	h.Commits = int(u()) // the aggregates, in this format
-	var misc snapMisc
+	var body []byte
 	if err == nil {
-		var body []byte
-		if body, err = readFramed(br); err == nil {
-			err = decodeGob(body, &misc)
-		}
+		body, err = readFramed(br)
 	}
 	if err != nil {
 		return nil, h, fmt.Errorf("snapshot header: %w", err)
 	}
+	// The indexes and keys decode beside the aggregates, into a model of their own.
+	aside := NewModel()
+	miscErr := make(chan error, 1)
+	go func() {
+		var misc snapMisc
+		err := decodeGob(body, &misc)
+		if err == nil {
+			aside.restoreMisc(&misc)
+		}
+		miscErr <- err
+	}()
 	m := NewModel()
-	if err := readChunks(br, h, decodeAggChunk, m.applyLoadedAggs); err != nil {
+	// The header counts the aggregates: the maps are made that large at once.
+	m.aggs = make(map[eventstore.Ref]*Aggregate, h.Commits)
+	m.noms = make(map[string]*domain.Nomination, h.Commits)
+	m.units = make(map[string]*domain.Unit, h.Commits/4)
+	err = readChunks(br, h, decodeAggChunk, m.applyLoadedAggs)
+	if merr := <-miscErr; err == nil && merr != nil {
+		err = fmt.Errorf("snapshot: %w", merr)
+	}
+	if err != nil {
 		return nil, h, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.restoreMisc(&misc)
+	m.newest, m.byCamp, m.docs, m.keys = aside.newest, aside.byCamp, aside.docs, aside.keys
+	m.keyQueue, m.keyHead, m.keyCount = aside.keyQueue, aside.keyHead, aside.keyCount
+	m.integrity, m.stats = aside.integrity, aside.stats
 	m.applied = h.Applied
 	var pending [][]*Entry
 	for ref, agg := range m.aggs {
