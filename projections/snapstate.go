@@ -1,9 +1,8 @@
 package projections
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,21 +93,136 @@ func (m *Model) captureMisc() snapMisc {
 	return s
 }
 
-// encodeGob encodes v on its own (each part decodes alone).
-func encodeGob(v any) ([]byte, error) {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(v); err != nil {
-		return nil, err
+// encodeMisc encodes the indexes, keys, findings and counters.
+func encodeMisc(s *snapMisc) []byte {
+	b := make([]byte, 0, 1<<20)
+	b = appendTime(b, s.Newest)
+	b = binary.AppendUvarint(b, uint64(s.KeyCount))
+	b = binary.AppendUvarint(b, uint64(s.Commits))
+	b = binary.AppendUvarint(b, uint64(s.Events))
+	b = binary.AppendUvarint(b, uint64(len(s.ByCamp)))
+	for c, ids := range s.ByCamp {
+		b = appendStrs(appendStr(b, c), ids)
 	}
-	return b.Bytes(), nil
+	b = binary.AppendUvarint(b, uint64(len(s.Docs)))
+	for _, d := range s.Docs {
+		b = appendStrs(appendStrs(appendStr(b, d.SHA), d.Noms), d.Units)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Keys)))
+	for _, k := range s.Keys {
+		b = appendStr(appendStr(b, k.Key), k.ID)
+		b = binary.AppendUvarint(b, uint64(len(k.Seqs)))
+		for _, q := range k.Seqs {
+			b = binary.AppendUvarint(b, q)
+		}
+		b = appendStrs(b, k.Events)
+		b = binary.AppendUvarint(b, uint64(len(k.Aggregates)))
+		for _, r := range k.Aggregates {
+			b = appendStr(appendStr(b, r.Kind), r.ID)
+		}
+		b = binary.AppendVarint(b, k.Last)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.KeyQueue)))
+	for _, q := range s.KeyQueue {
+		b = appendStr(b, q.Prefix)
+		b = binary.AppendVarint(b, q.At)
+		b = binary.AppendUvarint(b, uint64(q.N))
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Broken)))
+	for _, p := range s.Broken {
+		b = appendStr(appendStr(b, p.Ref.Kind), p.Ref.ID)
+		b = binary.AppendUvarint(b, p.Problem.Seq)
+		b = appendStr(b, p.Problem.EventID)
+		b = appendStr(appendStr(b, p.Problem.Aggregate.Kind), p.Problem.Aggregate.ID)
+		b = appendStr(appendStr(b, p.Problem.Problem), p.Problem.Detail)
+		b = appendTime(b, p.At)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Unknown)))
+	for t, n := range s.Unknown {
+		b = binary.AppendUvarint(appendStr(b, t), uint64(n))
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Malformed)))
+	for _, mr := range s.Malformed {
+		b = binary.AppendUvarint(b, mr.Seq)
+		b = appendStr(appendStr(b, mr.EventID), mr.Problem)
+	}
+	return b
 }
 
-// decodeGob decodes what encodeGob encoded.
-func decodeGob(b []byte, v any) error {
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
-		return fmt.Errorf("%w: state: %v", errSnapCorrupt, err)
+// decodeMisc decodes what encodeMisc encoded. What is kept for good (the indexes) goes
+// into arena; the keys, which the model forgets in time, are allocated on their own.
+func decodeMisc(body []byte, arena *eventstore.Arena) (s snapMisc, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
+				err = fmt.Errorf("%w: state", errSnapCorrupt)
+				return
+			}
+			panic(v)
+		}
+	}()
+	r := &snapReader{b: body, tab: &eventstore.Interner{}, arena: arena}
+	s.Newest = r.time()
+	s.KeyCount, s.Commits, s.Events = int(r.uvarint()), int(r.uvarint()), int(r.uvarint())
+	n := r.count()
+	s.ByCamp = make(map[string][]string, n)
+	for range n {
+		c := r.interned()
+		s.ByCamp[c] = r.strs()
 	}
-	return nil
+	s.Docs = make([]snapDoc, r.count())
+	for i := range s.Docs {
+		s.Docs[i] = snapDoc{SHA: r.str(), Noms: r.strs(), Units: r.strs()}
+	}
+	r.arena = nil
+	s.Keys = make([]snapKey, r.count())
+	for i := range s.Keys {
+		k := &s.Keys[i]
+		k.Key, k.ID = r.str(), r.str()
+		k.Seqs = make([]uint64, r.count())
+		for j := range k.Seqs {
+			k.Seqs[j] = r.uvarint()
+		}
+		k.Events = r.strs()
+		if n := r.count(); n > 0 {
+			k.Aggregates = make([]eventstore.Ref, n)
+			for j := range k.Aggregates {
+				k.Aggregates[j] = eventstore.Ref{Kind: r.interned(), ID: r.str()}
+			}
+		}
+		k.Last = r.varint()
+	}
+	s.KeyQueue = make([]snapStamp, r.count())
+	for i := range s.KeyQueue {
+		s.KeyQueue[i] = snapStamp{Prefix: r.str(), At: r.varint(), N: int(r.uvarint())}
+	}
+	if n := r.count(); n > 0 {
+		s.Broken = make([]snapProblem, n)
+		for i := range s.Broken {
+			p := &s.Broken[i]
+			p.Ref = eventstore.Ref{Kind: r.interned(), ID: r.str()}
+			p.Problem.Seq, p.Problem.EventID = r.uvarint(), r.str()
+			p.Problem.Aggregate = eventstore.Ref{Kind: r.interned(), ID: r.str()}
+			p.Problem.Problem, p.Problem.Detail = r.str(), r.str()
+			p.At = r.time()
+		}
+	}
+	n = r.count()
+	s.Unknown = make(map[string]int, n)
+	for range n {
+		t := r.str()
+		s.Unknown[t] = int(r.uvarint())
+	}
+	if n := r.count(); n > 0 {
+		s.Malformed = make([]MalformedRecord, n)
+		for i := range s.Malformed {
+			s.Malformed[i] = MalformedRecord{Seq: r.uvarint(), EventID: r.str(), Problem: r.str()}
+		}
+	}
+	if r.i != len(body) {
+		return s, fmt.Errorf("%w: state", errSnapCorrupt)
+	}
+	return s, nil
 }
 
 // restoreMisc puts the stored indexes, keys, findings and counters into an empty model.
@@ -151,7 +265,7 @@ func (m *Model) restoreMisc(s *snapMisc) {
 	}
 }
 
-// The units' and nominations' states are encoded by hand (as the entries are): gob took
+// The units' and nominations' states are encoded by hand, as the entries are: gob took
 // longer to decode them than the rest of the load.
 
 func appendStrs(b []byte, ss []string) []byte {

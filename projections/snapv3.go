@@ -25,7 +25,7 @@ import (
 //	magic   "thidua-projections-snapshot-v3\n"
 //	header  uvarint applied, uvarint lastSeq, str lastHash, varint written (unix ns),
 //	        uvarint aggregates
-//	misc    uvarint length, uint32 crc32c, gob of snapMisc
+//	misc    uvarint length, uint32 crc32c, snapMisc (encodeMisc)
 //	chunks  uvarint length, uvarint aggregates, uint32 crc32c (of the body), body
 //	agg     str kind, str id, uvarint entries, entries, byte state (0 none, 1 unit,
 //	        2 nomination), [state]
@@ -119,10 +119,7 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 	if !ok {
 		return 0, false, nil
 	}
-	misc, err := encodeGob(&c.misc)
-	if err != nil {
-		return 0, true, fmt.Errorf("snapshot state: %w", err)
-	}
+	misc := encodeMisc(&c.misc)
 	bw := bufio.NewWriterSize(w, 1<<20)
 	h := []byte(snapshotMagicV3)
 	h = binary.AppendUvarint(h, c.applied)
@@ -385,8 +382,7 @@ func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
 	aside := NewModel()
 	miscErr := make(chan error, 1)
 	go func() {
-		var misc snapMisc
-		err := decodeGob(body, &misc)
+		misc, err := decodeMisc(body, &aside.arena)
 		if err == nil {
 			aside.restoreMisc(&misc)
 		}

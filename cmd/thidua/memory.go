@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"math"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
+	"time"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 )
@@ -49,4 +52,72 @@ func relaxGCWhileLoading() (restore func()) {
 	}
 	old := debug.SetGCPercent(loadGCPercent)
 	return func() { debug.SetGCPercent(old) }
+}
+
+// defaultHeapHeadroomMiB is how much memory, above what the heap holds live, `serve`
+// lets the Go runtime use when nothing else limits it (see keepHeapHeadroom).
+const defaultHeapHeadroomMiB = 384
+
+// heapHeadroomEvery is how often keepHeapHeadroom follows the live heap.
+const heapHeadroomEvery = time.Second
+
+// memoryUse reads the live heap (as of the last collection), the memory the runtime holds
+// besides the heap (stacks, metadata) and all it holds (what GOMEMLIMIT counts).
+func memoryUse() (live, outside, total int64) {
+	names := [...]string{
+		"/gc/heap/live:bytes",
+		"/memory/classes/total:bytes",
+		"/memory/classes/heap/released:bytes",
+		"/memory/classes/heap/objects:bytes",
+		"/memory/classes/heap/unused:bytes",
+		"/memory/classes/heap/free:bytes",
+	}
+	s := make([]metrics.Sample, len(names))
+	for i, name := range names {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	v := func(i int) int64 {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return int64(s[i].Value.Uint64())
+	}
+	return v(0), max(v(1)-v(2)-v(3)-v(4)-v(5), 0), v(1) - v(2)
+}
+
+// keepHeapHeadroom bounds the garbage the heap may hold: every second it sets the Go
+// runtime's soft memory limit to the live heap, plus what the runtime holds besides the
+// heap, plus headroom. By default the collector lets the heap reach twice its live size:
+// with the projections of a million events live (about 1.1 GB), that is over 2 GB
+// resident. With the limit, the collector runs once the garbage reaches the headroom,
+// and the limit follows the live heap as the history grows, so the collector never
+// chases a limit below what is live. The first limit is no lower than what the runtime
+// holds now (the live figure is that of the last collection, which may be older than the
+// load that just ended). It does nothing when a limit is already in force (GOMEMLIMIT,
+// or a container's, see setMemoryLimit) or headroomMiB is 0, and stops with ctx. It
+// returns whether it took over the limit.
+func keepHeapHeadroom(ctx context.Context, headroomMiB int, logger *slog.Logger) bool {
+	if headroomMiB <= 0 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		return false
+	}
+	headroom := int64(headroomMiB) << 20
+	live, outside, total := memoryUse()
+	limit := max(live+outside+headroom, total)
+	debug.SetMemoryLimit(limit)
+	logger.Info("memory limit follows the live heap", "headroom_mib", headroomMiB, "soft_limit_mib", limit>>20)
+	go func() {
+		t := time.NewTicker(heapHeadroomEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				live, outside, _ := memoryUse()
+				debug.SetMemoryLimit(live + outside + headroom)
+			}
+		}
+	}()
+	return true
 }

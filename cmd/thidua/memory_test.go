@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/stretchr/testify/assert"
@@ -81,4 +84,39 @@ func TestRelaxGCWhileLoading(t *testing.T) {
 	assert.Equal(t, 50, gcPercent(), "the operator's GOGC wins")
 	restore()
 	assert.Equal(t, 50, gcPercent())
+}
+
+// TestKeepHeapHeadroom: without a limit in force, the soft limit follows the live heap
+// plus the headroom (never below what the runtime holds when it starts); a limit already
+// in force, or a headroom of 0, is left alone.
+func TestKeepHeapHeadroom(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+
+	debug.SetMemoryLimit(1 << 30)
+	assert.False(t, keepHeapHeadroom(t.Context(), 256, quiet), "GOMEMLIMIT or a container's limit wins")
+	assert.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1))
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	assert.False(t, keepHeapHeadroom(t.Context(), 0, quiet), "0 turns it off")
+	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	_, _, total := memoryUse()
+	assert.True(t, keepHeapHeadroom(ctx, 256, quiet))
+	first := debug.SetMemoryLimit(-1)
+	live, outside, _ := memoryUse()
+	assert.GreaterOrEqual(t, first, live+outside+256<<20, "headroom above the live heap")
+	assert.GreaterOrEqual(t, first, total, "not below what the runtime held")
+
+	// After a collection, the limit follows the live heap within a tick.
+	runtime.GC()
+	live, outside, _ = memoryUse()
+	assert.Eventually(t, func() bool {
+		l := debug.SetMemoryLimit(-1)
+		return l >= live+outside+256<<20 && l <= live+outside+256<<20+64<<20
+	}, 5*heapHeadroomEvery, 50*time.Millisecond)
+	cancel()
 }

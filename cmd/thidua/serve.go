@@ -29,11 +29,16 @@ type ServeCmd struct {
 	WebSecret string `help:"Key that signs the web forms' CSRF tokens: give every serve process behind one load balancer the same one (default: random per process)." env:"THIDUA_WEB_SECRET"`
 	// SecureCookies marks the session cookies Secure.
 	SecureCookies bool `help:"Mark the web session cookies Secure (when served over HTTPS)." env:"THIDUA_SECURE_COOKIES"`
+	// HeapHeadroom bounds the garbage the heap may hold (keepHeapHeadroom).
+	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"384" env:"THIDUA_HEAP_HEADROOM_MIB"`
 }
 
 // Run starts the store, catches the projections up, bootstraps, and serves until interrupted.
 func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	start := time.Now()
+	if c.HeapHeadroom < 0 {
+		return fmt.Errorf("--heap-headroom-mib %d: must be 0 (off) or more", c.HeapHeadroom)
+	}
 	setMemoryLimit(logger, memlimit.FromCgroup)
 	// The demo province is seeded on a fixed timeline (2025), so that its history is the
 	// same on every machine; afterwards the clock is the real one.
@@ -48,6 +53,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		return err
 	}
 	defer feed.Stop()
+	keepHeapHeadroom(ctx, c.HeapHeadroom, logger)
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	if c.Demo {
 		// The demo's 2025 history needs the campaign launched before it.

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"thidua/projections"
 )
 
 // serverRun is what one measured `thidua serve` process showed.
@@ -34,9 +36,9 @@ const adminToken = "bench-admin-token-0000"
 // bench's data directory (the store closed by the caller), with env added to its
 // environment when not empty, waits until it is ready,
 // queries it over HTTP (live and as-of rankings, eligibilities) and reads its memory
-// from /proc before stopping it. It returns errSkipServer when the bench does not run
-// from the thidua binary (as under go test).
-func (b *runner) serverProcess(ctx context.Context, env string) (serverRun, error) {
+// from /proc before stopping it; with readyOnly it stops once ready. It returns
+// errSkipServer when the bench does not run from the thidua binary (as under go test).
+func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) (serverRun, error) {
 	exe, err := os.Executable()
 	if err != nil || !strings.HasPrefix(filepath.Base(exe), "thidua") {
 		return serverRun{}, errSkipServer
@@ -87,6 +89,9 @@ func (b *runner) serverProcess(ctx context.Context, env string) (serverRun, erro
 		time.Sleep(20 * time.Millisecond)
 	}
 	run.ready = time.Since(t0)
+	if readyOnly {
+		return run, nil
+	}
 	get := func(path string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 		if err != nil {
@@ -168,4 +173,20 @@ func readStatus(path string) (hwm, rss float64) {
 		}
 	}
 	return hwm, rss
+}
+
+// serveWithoutSnapshot measures `thidua serve` starting by a full rebuild: the snapshot is
+// set aside for the run and put back after it (over the one the server saves when it
+// stops).
+func (b *runner) serveWithoutSnapshot(ctx context.Context) (time.Duration, error) {
+	path := projections.SnapshotPath(b.dir)
+	aside := path + ".bench-aside"
+	if err := os.Rename(path, aside); err != nil {
+		return 0, err
+	}
+	run, err := b.serverProcess(ctx, "", true)
+	if rerr := os.Rename(aside, path); rerr != nil && err == nil {
+		err = rerr
+	}
+	return run.ready, err
 }
