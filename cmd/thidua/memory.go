@@ -54,10 +54,6 @@ func relaxGCWhileLoading() (restore func()) {
 	return func() { debug.SetGCPercent(old) }
 }
 
-// defaultHeapHeadroomMiB is how much memory, above what the heap holds live, `serve`
-// lets the Go runtime use when nothing else limits it (see keepHeapHeadroom).
-const defaultHeapHeadroomMiB = 384
-
 // heapHeadroomEvery is how often keepHeapHeadroom follows the live heap.
 const heapHeadroomEvery = time.Second
 

@@ -30,7 +30,7 @@ type ServeCmd struct {
 	// SecureCookies marks the session cookies Secure.
 	SecureCookies bool `help:"Mark the web session cookies Secure (when served over HTTPS)." env:"THIDUA_SECURE_COOKIES"`
 	// HeapHeadroom bounds the garbage the heap may hold (keepHeapHeadroom).
-	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"384" env:"THIDUA_HEAP_HEADROOM_MIB"`
+	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"256" env:"THIDUA_HEAP_HEADROOM_MIB"`
 }
 
 // Run starts the store, catches the projections up, bootstraps, and serves until interrupted.
@@ -53,7 +53,12 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		return err
 	}
 	defer feed.Stop()
-	keepHeapHeadroom(ctx, c.HeapHeadroom, logger)
+	go func() {
+		// The first rankings after start evaluate every nomination; the heap's bound
+		// comes after them, so that the warm-up does not collect at every step.
+		warmRankings(ctx, model, logger)
+		keepHeapHeadroom(ctx, c.HeapHeadroom, logger)
+	}()
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	if c.Demo {
 		// The demo's 2025 history needs the campaign launched before it.
@@ -122,7 +127,6 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 		return nil, nil, err
 	}
 	go snapshotLoop(ctx, g, model, logger)
-	go warmRankings(ctx, model, logger)
 	return model, feed, nil
 }
 
