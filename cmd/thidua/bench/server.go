@@ -50,12 +50,32 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "serve", "--data", b.dir, "--addr", addr, "--log-level", "warn")
+	cmd := exec.CommandContext(ctx, exe, "serve", "--data", b.dir, "--addr", addr, "--log-level", "info")
 	cmd.Env = append(os.Environ(), "THIDUA_ADMIN_TOKEN="+adminToken)
 	if env != "" {
 		cmd.Env = append(cmd.Env, env)
 	}
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	// The server's log says where its start-up went; warnings and errors are passed on.
+	logR, logW := io.Pipe()
+	cmd.Stdout, cmd.Stderr = io.Discard, logW
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		sc := bufio.NewScanner(logR)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+				fmt.Fprintln(os.Stderr, line)
+			}
+			for _, m := range []string{"projections loaded from snapshot", "projections rebuilt from the stream", "history decoded", "thidua serving"} {
+				if strings.Contains(line, `msg="`+m+`"`) {
+					b.logf("  serve: %s %s", m, logField(line, "took", "ready_in"))
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, logR)
+	}()
+	defer func() { logW.Close(); <-logDone }()
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return serverRun{}, err
@@ -173,6 +193,18 @@ func readStatus(path string) (hwm, rss float64) {
 		}
 	}
 	return hwm, rss
+}
+
+// logField returns the first of the named fields of a text log line, as "name=value".
+func logField(line string, names ...string) string {
+	for _, f := range strings.Fields(line) {
+		for _, n := range names {
+			if strings.HasPrefix(f, n+"=") {
+				return f
+			}
+		}
+	}
+	return ""
 }
 
 // serveWithoutSnapshot measures `thidua serve` starting by a full rebuild: the snapshot is
