@@ -214,3 +214,45 @@ func TestSnapshotWithCommitsAheadOfTheFeed(t *testing.T) {
 	require.True(t, reflect.DeepEqual(projections.Comparable(loaded), projections.Comparable(v3)),
 		"the v2 load fed from the stream and the v3 load hold the same state")
 }
+
+// TestFeedCatchesUpThroughThePipeline: a model far behind the stream (more than a
+// thousand commits) catches up through the pipeline before it tails, and ends as a
+// rebuild does; a commit it applied ahead of the feed is skipped there and forgotten, so
+// the next snapshot holds the folded state.
+func TestFeedCatchesUpThroughThePipeline(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	reviewer := env.User(domain.RoleReviewer, "")
+	half, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	for i := 0; i < 1100; i++ {
+		env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(float64(90 + i%10)), Cause: "objective"})
+	}
+	// The last commit, on a unit whose history was complete at half: the model applies it
+	// ahead of the feed, as a command's own commit would be.
+	env.Fact(reviewer, "D2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(99), Cause: "objective"})
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{Until: half}, nil)
+	require.NoError(t, err)
+	require.Equal(t, half, m.Applied())
+	lastSeq, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	c, err := env.Store.CommitAt(env.Ctx, lastSeq)
+	require.NoError(t, err)
+	m.ApplyCommitted(c)
+
+	feed, err := projections.StartFeed(env.Ctx, env.Store, m, nil)
+	require.NoError(t, err)
+	feed.Stop()
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, last, m.Applied())
+	var buf bytes.Buffer
+	_, err = m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v3\n")), "nothing left ahead of the feed")
+	rb, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	if !reflect.DeepEqual(projections.Comparable(rb), projections.Comparable(m)) {
+		t.Fatal("the model caught up through the pipeline differs from a rebuild")
+	}
+}

@@ -33,6 +33,13 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 		log.Warn("malformed commit skipped", "seq", me.Seq, "subject", me.Subject, "err", me.Err)
 		m.NoteMalformed(me)
 	}
+	if from := m.Applied() + 1; last >= from+catchUpPipelined {
+		// A long way behind (a snapshot some minutes old): the bulk of it through the
+		// pipeline, which decodes on every core, then the tail one commit at a time.
+		if err := readPipelined(ctx, st, m, eventstore.ReadOptions{From: from, Until: last}, nil); err != nil {
+			return nil, fmt.Errorf("catching up from %d to %d: %w", from, last, err)
+		}
+	}
 	sub, err := st.TailRaw(ctx, m.Applied()+1, func(rc eventstore.RawCommit) { m.applyFeedRaw(st, rc, onMalformed) })
 	if err != nil {
 		return nil, err
@@ -44,6 +51,10 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 	}
 	return f, nil
 }
+
+// catchUpPipelined is how far behind the stream a model must be for StartFeed to catch
+// up through the pipeline first.
+const catchUpPipelined = 1024
 
 // Stop ends the tail.
 func (f *Feed) Stop() { f.sub.Stop() }

@@ -112,6 +112,7 @@ func (m *Model) applyItems(items []pipeItem) {
 			}
 			continue
 		}
+		delete(m.ahead, it.c.Seq) // applied ahead of the feed: skipped by applyDecoded
 		m.applyDecoded(it.c, it.pre, it.chained)
 		if it.c.Seq > m.applied {
 			m.applied = it.c.Seq
@@ -127,8 +128,13 @@ func (m *Model) applyItems(items []pipeItem) {
 // rebuildRaw is Rebuild on the raw stream: the envelopes are decoded on the workers too.
 func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
 	m := NewModel()
-	// What the rebuild decodes is kept for good (the history): strings and payloads go
-	// into arenas.
+	return m, readPipelined(ctx, st, m, ro, progress)
+}
+
+// readPipelined reads the raw stream into m through the pipeline: envelopes and payloads
+// decoded on every core, applied in order. What it decodes is kept for good (the
+// history): strings and payloads go into arenas.
+func readPipelined(ctx context.Context, st *eventstore.Store, m *Model, ro eventstore.ReadOptions, progress func(seq uint64)) error {
 	p := newPipeline(m, func(it *pipeItem, arena *eventstore.Arena) {
 		c, err := st.DecodeInto(it.raw, ro.Raw, arena)
 		it.raw = eventstore.RawCommit{}
@@ -154,7 +160,7 @@ func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOpt
 		return nil
 	})
 	p.close()
-	return m, err
+	return err
 }
 
 // applyFeedRaw applies one message delivered by the feed: skipped without decoding when
