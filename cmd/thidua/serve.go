@@ -53,12 +53,10 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		return err
 	}
 	defer feed.Stop()
-	go func() {
-		// The first rankings after start evaluate every nomination; the heap's bound
-		// comes after them, so that the warm-up does not collect at every step.
-		warmRankings(ctx, model, logger)
-		keepHeapHeadroom(ctx, c.HeapHeadroom, logger)
-	}()
+	// The heap's bound holds from here on, the first rankings included: they evaluate every
+	// nomination and leave much garbage, which would otherwise be where memory peaks.
+	keepHeapHeadroom(ctx, c.HeapHeadroom, logger)
+	go warmRankings(ctx, model, logger)
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	if c.Demo {
 		// The demo's 2025 history needs the campaign launched before it.
