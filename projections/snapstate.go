@@ -56,29 +56,31 @@ type snapProblem struct {
 }
 
 // captureMisc copies the model's indexes, keys, findings and counters; the caller holds
-// the read lock. What it returns shares nothing that later writes change.
+// the read lock. The lists it returns share their arrays with the model's: they are only
+// ever appended to, so the elements within the captured lengths never change, and the
+// copy under the lock stays short (it holds up every writer).
 func (m *Model) captureMisc() snapMisc {
 	s := snapMisc{
 		Newest: m.newest, ByCamp: make(map[string][]string, len(m.byCamp)), KeyCount: m.keyCount,
 		Commits: m.stats.Commits, Events: m.stats.Events, Unknown: make(map[string]int, len(m.stats.Unknown)),
-		Malformed: append([]MalformedRecord(nil), m.stats.Malformed...),
+		Malformed: m.stats.Malformed[:len(m.stats.Malformed):len(m.stats.Malformed)],
 	}
 	for k, v := range m.byCamp {
-		s.ByCamp[k] = append([]string(nil), v...)
+		s.ByCamp[k] = v[:len(v):len(v)]
 	}
 	for k, v := range m.stats.Unknown {
 		s.Unknown[k] = v
 	}
 	s.Docs = make([]snapDoc, 0, len(m.docs))
 	for sha, d := range m.docs {
-		s.Docs = append(s.Docs, snapDoc{SHA: sha, Noms: append([]string(nil), d.noms...), Units: append([]string(nil), d.units...)})
+		s.Docs = append(s.Docs, snapDoc{SHA: sha, Noms: d.noms[:len(d.noms):len(d.noms)], Units: d.units[:len(d.units):len(d.units)]})
 	}
 	s.Keys = make([]snapKey, 0, len(m.keys))
 	for _, ke := range m.keys {
+		r := &ke.rec
 		s.Keys = append(s.Keys, snapKey{
-			Key: ke.key, ID: ke.rec.ID, Seqs: append([]uint64(nil), ke.rec.Seqs...),
-			Events: append([]string(nil), ke.rec.Events...), Aggregates: append([]eventstore.Ref(nil), ke.rec.Aggregates...),
-			Last: ke.rec.last,
+			Key: ke.key, ID: r.ID, Seqs: r.Seqs[:len(r.Seqs):len(r.Seqs)], Events: r.Events[:len(r.Events):len(r.Events)],
+			Aggregates: r.Aggregates[:len(r.Aggregates):len(r.Aggregates)], Last: r.last,
 		})
 	}
 	s.KeyQueue = make([]snapStamp, 0, len(m.keyQueue)-m.keyHead)
