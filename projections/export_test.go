@@ -23,10 +23,10 @@ func (m *Model) WriteSnapshotV2(w io.Writer) (uint64, error) { return m.writeSna
 // Comparable clears what differs between equal models (the wake-up channel, the caches)
 // so that reflect.DeepEqual compares their state. The model is then unusable.
 func Comparable(m *Model) *Model {
-	<-m.payloads
+	m.awaitPayloads()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.changed, m.rankCache, m.ahead, m.payloads = nil, nil, nil, nil
+	m.changed, m.rankCache, m.ahead, m.payloads, m.decodeHistory = nil, nil, nil, nil, nil
 	// Where entries and packed strings were allocated differs with the path that built
 	// the model; the entries themselves are compared through the aggregates.
 	m.slab, m.arena, m.packBuf = nil, eventstore.Arena{}, nil

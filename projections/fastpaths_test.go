@@ -256,3 +256,34 @@ func TestFeedCatchesUpThroughThePipeline(t *testing.T) {
 		t.Fatal("the model caught up through the pipeline differs from a rebuild")
 	}
 }
+
+// TestHistoryDecodedOnDemand: a model loaded from a v3 snapshot answers version checks at
+// once and leaves its history's payloads packed until the first query that reads them
+// (or StartFeed's catch-up) starts their decoding; that query then answers as the model
+// the snapshot was written from.
+func TestHistoryDecodedOnDemand(t *testing.T) {
+	t.Parallel()
+	env, noms := province(t)
+	var buf bytes.Buffer
+	_, err := env.Model.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	m, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	ref := eventstore.Ref{Kind: domain.KindNomination, ID: noms[0]}
+	require.Equal(t, env.Model.Version(ref), m.Version(ref))
+	select {
+	case <-m.PayloadsDecoded():
+		t.Fatal("the history was decoded before anything needed it")
+	default:
+	}
+	want, err := env.Model.Eligibility(noms[0], projections.Bound{})
+	require.NoError(t, err)
+	got, err := m.Eligibility(noms[0], projections.Bound{})
+	require.NoError(t, err)
+	require.Equal(t, jsonOf(t, want), jsonOf(t, got))
+	select {
+	case <-m.PayloadsDecoded():
+	default:
+		t.Fatal("the query returned before the history was decoded")
+	}
+}

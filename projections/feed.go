@@ -49,6 +49,7 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 		sub.Stop()
 		return nil, fmt.Errorf("catching up to %d: %w", last, err)
 	}
+	m.DecodeHistory() // after a snapshot load; it had to wait for the catch-up
 	return f, nil
 }
 

@@ -146,6 +146,8 @@ type Model struct {
 	// snapshot load, which decodes them in the background (snapv3.go). Queries that
 	// read payloads wait for it (rlock).
 	payloads chan struct{}
+	// decodeHistory starts that decoding, once (nil when there is none to do).
+	decodeHistory func()
 
 	// snapWait bounds how long a snapshot waits for a moment without commits ahead of
 	// the feed (snapv3.go).
@@ -188,13 +190,33 @@ func NewModel() *Model {
 
 // PayloadsDecoded returns a channel that is closed once every event's payload is decoded.
 // A model loaded from a snapshot answers commands' version checks and key lookups at
-// once, and decodes the payloads of its history in the background; queries that read
-// them (eligibility, rankings, audit trails, Read) wait until then.
+// once, and decodes the payloads of its history in the background once started
+// (DecodeHistory); queries that read them (eligibility, rankings, audit trails, the
+// history-reading State methods) start it if need be and wait until then.
 func (m *Model) PayloadsDecoded() <-chan struct{} { return m.payloads }
+
+// DecodeHistory starts decoding the payloads of the history a snapshot load left packed,
+// in the background, if it has not started yet (StartFeed does once it has caught up;
+// so does the first query that needs them).
+func (m *Model) DecodeHistory() {
+	if m.decodeHistory != nil {
+		m.decodeHistory()
+	}
+}
+
+// awaitPayloads waits until the payloads are decoded, starting their decoding if need be.
+func (m *Model) awaitPayloads() {
+	select {
+	case <-m.payloads:
+	default:
+		m.DecodeHistory()
+		<-m.payloads
+	}
+}
 
 // rlock takes the read lock once the payloads are decoded.
 func (m *Model) rlock() {
-	<-m.payloads
+	m.awaitPayloads()
 	m.mu.RLock()
 }
 
@@ -590,13 +612,13 @@ func (s *State) AwardCampaign(award string) (string, bool) {
 
 // Eligibility evaluates a nomination on the live state (see Model.Eligibility).
 func (s *State) Eligibility(id string) (EligibilityView, error) {
-	<-s.m.payloads
+	s.m.awaitPayloads()
 	return s.m.eligibility(id, Bound{})
 }
 
 // Lineage returns the units whose history unit carries (itself first), live.
 func (s *State) Lineage(unit string) []string {
-	<-s.m.payloads
+	s.m.awaitPayloads()
 	return s.m.lineage(unit, Bound{})
 }
 
@@ -638,7 +660,7 @@ func (m *Model) resolveBound(b Bound) (uint64, time.Time) {
 
 // Ranking computes a campaign's live ranking (see Model.Ranking).
 func (s *State) Ranking(campaign string) (RankingView, error) {
-	<-s.m.payloads
+	s.m.awaitPayloads()
 	return s.m.ranking(campaign, Bound{})
 }
 

@@ -421,7 +421,7 @@ func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
 		}
 	}
 	m.payloads = make(chan struct{})
-	go decodeEntries(pending, m.payloads)
+	m.decodeHistory = sync.OnceFunc(func() { go decodeEntries(pending, m.payloads) })
 	return m, h, nil
 }
 

@@ -48,6 +48,16 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 		return serverRun{}, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	// Every run starts from the same snapshot: the server saves its own when it stops,
+	// which would leave the next run without the tail to catch up. A hard link keeps the
+	// original, put back after the run.
+	snap := projections.SnapshotPath(b.dir)
+	_ = os.Remove(snap + ".bench-keep")
+	if err := os.Link(snap, snap+".bench-keep"); err == nil {
+		defer os.Rename(snap+".bench-keep", snap)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return serverRun{}, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "serve", "--data", b.dir, "--addr", addr, "--log-level", "info")
