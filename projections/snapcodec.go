@@ -127,51 +127,13 @@ func appendSnapHeader(h []byte, applied uint64, refs []snapRef) []byte {
 	return binary.AppendVarint(h, time.Now().UnixNano())
 }
 
-// writeChunks writes the commits in chunks, encoded on every core and written in order,
-// then flushes bw.
+// writeChunks writes the commits in chunks, encoded on every core and written in order
+// (writeOrdered), then flushes bw.
 func writeChunks(bw *bufio.Writer, refs []snapRef, keys map[uint64]string, results map[string]string) error {
-	type chunk struct {
-		refs []snapRef
-		out  []byte
-		done chan struct{}
-	}
-	jobs := make(chan *chunk, 16)
-	ordered := make(chan *chunk, 16)
-	var wg sync.WaitGroup
-	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range jobs {
-				c.out = encodeChunk(c.refs, keys, results)
-				close(c.done)
-			}
-		}()
-	}
-	go func() {
-		for i := 0; i < len(refs); i += snapChunkCommits {
-			c := &chunk{refs: refs[i:min(i+snapChunkCommits, len(refs))], done: make(chan struct{})}
-			jobs <- c
-			ordered <- c
-		}
-		close(jobs)
-		close(ordered)
-	}()
-	var werr error
-	for c := range ordered {
-		<-c.done
-		if werr == nil {
-			_, werr = bw.Write(c.out)
-		}
-	}
-	wg.Wait()
-	if werr == nil {
-		werr = bw.Flush()
-	}
-	if werr != nil {
-		return fmt.Errorf("snapshot: %w", werr)
-	}
-	return nil
+	n := (len(refs) + snapChunkCommits - 1) / snapChunkCommits
+	return writeOrdered(bw, n, func(i int) []byte {
+		return encodeChunk(refs[i*snapChunkCommits:min((i+1)*snapChunkCommits, len(refs))], keys, results)
+	})
 }
 
 // encodeChunk encodes commits as one chunk, with its framing.
