@@ -49,7 +49,15 @@ func want400(t *testing.T, what string, r reply, codes ...string) {
 func (e *env) healthy(t *testing.T) {
 	t.Helper()
 	e.anon().get("/healthz").want(t, http.StatusOK)
-	e.anon().get("/readyz").want(t, http.StatusOK)
+	// Readiness follows the feed, which delivers the last command's commit a moment
+	// after the command answered: it must come within a few seconds.
+	deadline := time.Now().Add(5 * time.Second)
+	r := e.anon().get("/readyz")
+	for r.status != http.StatusOK && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		r = e.anon().get("/readyz")
+	}
+	r.want(t, http.StatusOK)
 	e.admin.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK)
 }
 
