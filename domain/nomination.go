@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -100,6 +101,39 @@ type Ruling struct {
 	At       time.Time
 }
 
+// KindDocuments are the documents of one kind of a dossier, in the order attached.
+type KindDocuments struct {
+	Kind      DocKind
+	Documents []AttachedDocument
+}
+
+// CriterionRuling is the latest ruling on one criterion.
+type CriterionRuling struct {
+	Criterion string
+	Ruling    Ruling
+}
+
+// findRuling returns the ruling on criterion id among rs.
+func findRuling(rs []CriterionRuling, id string) (Ruling, bool) {
+	for i := range rs {
+		if rs[i].Criterion == id {
+			return rs[i].Ruling, true
+		}
+	}
+	return Ruling{}, false
+}
+
+// setRuling puts r as the ruling on criterion id, in place, and returns rs.
+func setRuling(rs []CriterionRuling, id string, r Ruling) []CriterionRuling {
+	for i := range rs {
+		if rs[i].Criterion == id {
+			rs[i].Ruling = r
+			return rs
+		}
+	}
+	return append(rs, CriterionRuling{Criterion: id, Ruling: r})
+}
+
 // Nomination is the nomination aggregate. Its zero value (NewNomination) is a nomination
 // that does not exist yet; Apply evolves it and the decide methods return new events.
 type Nomination struct {
@@ -107,9 +141,9 @@ type Nomination struct {
 	nominee            Nominee
 	state              State
 	heldFrom           State
-	documents          map[DocKind][]AttachedDocument
+	documents          []KindDocuments // by kind, in the order first attached
 	vote               *Vote
-	rulings            map[string]Ruling
+	rulings            []CriterionRuling // in the order first ruled
 	openedEvent        string
 	openedBy           string
 	openedAt           time.Time
@@ -156,8 +190,8 @@ func (n *Nomination) HeldFrom() State { return n.heldFrom }
 // Documents returns a copy of the dossier by kind, each kind in the order attached.
 func (n *Nomination) Documents() map[DocKind][]AttachedDocument {
 	out := make(map[DocKind][]AttachedDocument, len(n.documents))
-	for k, v := range n.documents {
-		out[k] = append([]AttachedDocument(nil), v...)
+	for _, kd := range n.documents {
+		out[kd.Kind] = append([]AttachedDocument(nil), kd.Documents...)
 	}
 	return out
 }
@@ -173,8 +207,8 @@ func (n *Nomination) LatestVote() (Vote, bool) {
 // Rulings returns a copy of the latest ruling per criterion.
 func (n *Nomination) Rulings() map[string]Ruling {
 	out := make(map[string]Ruling, len(n.rulings))
-	for k, v := range n.rulings {
-		out[k] = v
+	for _, cr := range n.rulings {
+		out[cr.Criterion] = cr.Ruling
 	}
 	return out
 }
@@ -237,10 +271,13 @@ func (n *Nomination) Apply(r Recorded) {
 		n.state = StateDraft
 		n.openedEvent, n.openedBy, n.openedAt = r.ID, r.Actor.User, r.At
 	case DocumentAttachedData:
-		if n.documents == nil {
-			n.documents = map[DocKind][]AttachedDocument{}
+		doc := AttachedDocument{Document: d.Document, EventID: r.ID, At: r.At}
+		i := slices.IndexFunc(n.documents, func(kd KindDocuments) bool { return kd.Kind == d.Kind })
+		if i < 0 {
+			n.documents = append(n.documents, KindDocuments{Kind: d.Kind})
+			i = len(n.documents) - 1
 		}
-		n.documents[d.Kind] = append(n.documents[d.Kind], AttachedDocument{Document: d.Document, EventID: r.ID, At: r.At})
+		n.documents[i].Documents = append(n.documents[i].Documents, doc)
 	case CouncilVoteData:
 		n.vote = &Vote{CouncilVoteData: d, EventID: r.ID, At: r.At}
 	case SubmittedData:
@@ -249,10 +286,7 @@ func (n *Nomination) Apply(r Recorded) {
 	case ReviewStartedData:
 		n.state = StateUnderReview
 	case CriterionRuledData:
-		if n.rulings == nil {
-			n.rulings = map[string]Ruling{}
-		}
-		n.rulings[d.Criterion] = Ruling{Result: d.Result, Note: d.Note, Document: d.Document, EventID: r.ID, At: r.At}
+		n.rulings = setRuling(n.rulings, d.Criterion, Ruling{Result: d.Result, Note: d.Note, Document: d.Document, EventID: r.ID, At: r.At})
 	case VerifiedData:
 		n.state = StateVerified
 	case ReviewReopenedData:
@@ -424,7 +458,7 @@ func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition) ([]Event, 
 func (n *Nomination) MissingParts(def Definition) []string {
 	var missing []string
 	for _, p := range def.DossierParts {
-		if len(n.documents[p]) == 0 {
+		if !slices.ContainsFunc(n.documents, func(kd KindDocuments) bool { return kd.Kind == p && len(kd.Documents) > 0 }) {
 			missing = append(missing, string(p))
 		}
 	}
@@ -556,8 +590,7 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 		}
 		return out, nil
 	}
-	rulings := n.Rulings()
-	rulings[c.ID] = Ruling{Result: result}
+	rulings := setRuling(slices.Clone(n.rulings), c.ID, Ruling{Result: result})
 	if allRulingsPositive(def, n.nominee, rulings) {
 		out = append(out, Event{Type: NominationVerified, Data: VerifiedData{}})
 	}
@@ -566,12 +599,12 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 
 // allRulingsPositive reports whether every ruling-judged criterion applicable to the
 // nominee has a ruling met or not_applicable.
-func allRulingsPositive(def Definition, nominee Nominee, rulings map[string]Ruling) bool {
+func allRulingsPositive(def Definition, nominee Nominee, rulings []CriterionRuling) bool {
 	for _, c := range ApplicableCriteria(def, nominee) {
 		if c.JudgedBy != JudgedByRuling {
 			continue
 		}
-		r, ok := rulings[c.ID]
+		r, ok := findRuling(rulings, c.ID)
 		if !ok || (r.Result != ResultMet && r.Result != ResultNotApplicable) {
 			return false
 		}

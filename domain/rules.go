@@ -42,7 +42,7 @@ func opSymbol(op string) string {
 // judge interprets a criterion's rule against the nomination's rulings and the unit's
 // facts for the campaign. Without detail the notes are left empty (the result and the
 // events are the same): a ranking needs only the result.
-func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *FactSet, detail bool) judgement {
+func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *FactSet, detail bool) judgement {
 	sprintf := func(format string, a ...any) string {
 		if !detail {
 			return ""
@@ -62,7 +62,7 @@ func judge(c *Criterion, campaign string, rulings map[string]Ruling, facts *Fact
 	}
 	switch r.Kind {
 	case RuleRuling:
-		rl, ok := rulings[c.ID]
+		rl, ok := findRuling(rulings, c.ID)
 		if !ok {
 			return judgement{result: ResultPending, note: "no ruling yet"}
 		}

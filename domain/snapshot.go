@@ -15,9 +15,9 @@ type NominationState struct {
 	Nominee            Nominee
 	State              State
 	HeldFrom           State
-	Documents          map[DocKind][]AttachedDocument
+	Documents          []KindDocuments
 	Vote               *Vote
-	Rulings            map[string]Ruling
+	Rulings            []CriterionRuling
 	OpenedEvent        string
 	OpenedBy           string
 	OpenedAt           time.Time
@@ -44,13 +44,14 @@ func (n *Nomination) Snapshot() NominationState {
 		SubmittedAt: n.submittedAt, SubmittedSeq: n.submittedSeq, SubmittedEvent: n.submittedEvent, SubmittedBy: n.submittedBy,
 		HoldEvent: n.holdEvent, Award: n.award, AwardEvent: n.awardEvent, RevokeEvent: n.revokeEvent,
 		UnitHistory: slices.Clone(n.unitHistory), LastReturn: n.lastReturn, WithdrawEvent: n.withdrawEvent,
-		Seq: n.seq, Events: n.events, Rulings: maps.Clone(n.rulings),
+		Seq: n.seq, Events: n.events, Rulings: slices.Clone(n.rulings),
+		// Each kind's documents are only ever appended to: the lists are shared, with
+		// their length fixed here.
+		Documents: slices.Clone(n.documents),
 	}
-	if n.documents != nil {
-		s.Documents = make(map[DocKind][]AttachedDocument, len(n.documents))
-		for k, v := range n.documents {
-			s.Documents[k] = slices.Clone(v)
-		}
+	for i := range s.Documents {
+		ds := s.Documents[i].Documents
+		s.Documents[i].Documents = ds[:len(ds):len(ds)]
 	}
 	if n.vote != nil {
 		v := *n.vote

@@ -357,10 +357,10 @@ func appendNominationState(b []byte, n *domain.NominationState) []byte {
 		b = append(b, 0)
 	}
 	b = binary.AppendUvarint(b, uint64(len(n.Documents)))
-	for k, ds := range n.Documents {
-		b = appendStr(b, string(k))
-		b = binary.AppendUvarint(b, uint64(len(ds)))
-		for _, d := range ds {
+	for _, kd := range n.Documents {
+		b = appendStr(b, string(kd.Kind))
+		b = binary.AppendUvarint(b, uint64(len(kd.Documents)))
+		for _, d := range kd.Documents {
 			b = appendDoc(b, d.Document)
 			b = appendStr(b, d.EventID)
 			b = appendTime(b, d.At)
@@ -378,8 +378,9 @@ func appendNominationState(b []byte, n *domain.NominationState) []byte {
 		b = append(b, 0)
 	}
 	b = binary.AppendUvarint(b, uint64(len(n.Rulings)))
-	for c, rl := range n.Rulings {
-		b = appendStr(b, c)
+	for _, cr := range n.Rulings {
+		rl := cr.Ruling
+		b = appendStr(b, cr.Criterion)
 		b = appendStr(b, rl.Result)
 		b = appendStr(b, rl.Note)
 		if rl.Document != nil {
@@ -411,14 +412,14 @@ func readNominationState(r *snapReader) domain.NominationState {
 	n.State, n.HeldFrom = domain.State(r.interned()), domain.State(r.interned())
 	n.Nominee.Head = r.byte() == 1
 	if k := r.count(); k > 0 {
-		n.Documents = make(map[domain.DocKind][]domain.AttachedDocument, k)
-		for range k {
+		n.Documents = make([]domain.KindDocuments, k)
+		for i := range n.Documents {
 			kind := domain.DocKind(r.interned())
 			ds := make([]domain.AttachedDocument, r.count())
-			for i := range ds {
-				ds[i] = domain.AttachedDocument{Document: r.doc(), EventID: r.str(), At: r.time()}
+			for j := range ds {
+				ds[j] = domain.AttachedDocument{Document: r.doc(), EventID: r.str(), At: r.time()}
 			}
-			n.Documents[kind] = ds
+			n.Documents[i] = domain.KindDocuments{Kind: kind, Documents: ds}
 		}
 	}
 	if r.byte() == 1 {
@@ -427,8 +428,8 @@ func readNominationState(r *snapReader) domain.NominationState {
 		}, EventID: r.str(), At: r.time()}
 	}
 	if k := r.count(); k > 0 {
-		n.Rulings = make(map[string]domain.Ruling, k)
-		for range k {
+		n.Rulings = make([]domain.CriterionRuling, k)
+		for i := range n.Rulings {
 			c := r.interned()
 			rl := domain.Ruling{Result: r.interned(), Note: r.str()}
 			if r.byte() == 1 {
@@ -436,7 +437,7 @@ func readNominationState(r *snapReader) domain.NominationState {
 				rl.Document = &d
 			}
 			rl.EventID, rl.At = r.str(), r.time()
-			n.Rulings[c] = rl
+			n.Rulings[i] = domain.CriterionRuling{Criterion: c, Ruling: rl}
 		}
 	}
 	n.OpenedEvent, n.OpenedBy, n.OpenedAt, n.SubmittedAt = r.str(), r.interned(), r.time(), r.time()
