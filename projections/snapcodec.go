@@ -90,7 +90,13 @@ func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
 	m.mu.RUnlock()
 	sortRefs(refs)
 	bw := bufio.NewWriterSize(w, 1<<20)
-	if _, err := bw.Write(appendSnapHeader([]byte(snapshotMagicV2), applied, refs)); err != nil {
+	var lastSeq uint64
+	var lastHash string
+	if n := len(refs); n > 0 {
+		last := refs[n-1]
+		lastSeq, lastHash = last.seq, last.entries[len(last.entries)-1].Hash()
+	}
+	if _, err := bw.Write(appendSnapHeader([]byte(snapshotMagicV2), applied, lastSeq, len(refs), lastHash)); err != nil {
 		return 0, fmt.Errorf("snapshot header: %w", err)
 	}
 	if err := writeChunks(bw, refs, keys, results); err != nil {
@@ -112,17 +118,14 @@ func sortRefs(refs []snapRef) {
 	})
 }
 
-// appendSnapHeader appends the magic line and the header.
-func appendSnapHeader(h []byte, applied uint64, refs []snapRef) []byte {
+// appendSnapHeader appends the header of the v2 and v3 formats after the magic line in h:
+// the checkpoint, the last commit's sequence, the number of commits (v2) or aggregates
+// (v3) that follow, the last commit's last hash (LoadSnapshotFile checks it against the
+// stream) and when it was written.
+func appendSnapHeader(h []byte, applied, lastSeq uint64, count int, lastHash string) []byte {
 	h = binary.AppendUvarint(h, applied)
-	var lastSeq uint64
-	var lastHash string
-	if n := len(refs); n > 0 {
-		last := refs[n-1]
-		lastSeq, lastHash = last.seq, last.entries[len(last.entries)-1].Hash()
-	}
 	h = binary.AppendUvarint(h, lastSeq)
-	h = binary.AppendUvarint(h, uint64(len(refs)))
+	h = binary.AppendUvarint(h, uint64(count))
 	h = appendStr(h, lastHash)
 	return binary.AppendVarint(h, time.Now().UnixNano())
 }
@@ -333,7 +336,7 @@ func decodeChunk(body []byte, n int, tab *eventstore.Interner, arena *eventstore
 	return items, nil
 }
 
-// readSnapHeader reads the header after the magic line.
+// readSnapHeader reads the header after the magic line (appendSnapHeader).
 func readSnapHeader(br *bufio.Reader, magic string) (snapHeader, error) {
 	h := snapHeader{Magic: magic[:len(magic)-1]}
 	var err error

@@ -23,8 +23,7 @@ import (
 // registry's few events, and aggregates decode on every core, in any order.
 //
 //	magic   "thidua-projections-snapshot-v3\n"
-//	header  uvarint applied, uvarint lastSeq, str lastHash, varint written (unix ns),
-//	        uvarint aggregates
+//	header  as in v2 (appendSnapHeader), counting aggregates instead of commits
 //	misc    uvarint length, uint32 crc32c, snapMisc (encodeMisc)
 //	chunks  uvarint length, uvarint aggregates, uint32 crc32c (of the body), body
 //	agg     str kind, str id, uvarint entries, entries, byte state (0 none, 1 unit,
@@ -34,8 +33,8 @@ import (
 //
 // other is 1 when the event names another aggregate than the one it is stored with (a
 // forged event, kept as it came). The entries' payloads are decoded after the load, in
-// the background; until they are, the queries that read them wait
-// (Model.PayloadsDecoded). Hashes are not recomputed: the snapshot is the model's own
+// the background, once StartFeed has caught the model up or the first query needs them
+// (Model.DecodeHistory); until they are, the queries that read them wait. Hashes are not recomputed: the snapshot is the model's own
 // file, written after it checked every event it holds, and it carries what that check
 // found. `thidua verify` checks the stream itself.
 const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
@@ -121,12 +120,7 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 	}
 	misc := encodeMisc(&c.misc)
 	bw := bufio.NewWriterSize(w, 1<<20)
-	h := []byte(snapshotMagicV3)
-	h = binary.AppendUvarint(h, c.applied)
-	h = binary.AppendUvarint(h, c.lastSeq)
-	h = appendStr(h, c.lastHash)
-	h = binary.AppendVarint(h, time.Now().UnixNano())
-	h = binary.AppendUvarint(h, uint64(len(c.aggs)))
+	h := appendSnapHeader([]byte(snapshotMagicV3), c.applied, c.lastSeq, len(c.aggs), c.lastHash)
 	h = binary.AppendUvarint(h, uint64(len(misc)))
 	h = binary.LittleEndian.AppendUint32(h, crc32.Checksum(misc, crcTable))
 	if _, err := bw.Write(h); err != nil {
@@ -345,38 +339,16 @@ func (m *Model) applyLoadedAggs(las []loadedAgg) error {
 }
 
 // readSnapshotV3 builds a model from a v3 snapshot (after its magic line). The model it
-// returns is decoding its payloads in the background (Model.PayloadsDecoded).
+// returns has its history's payloads still packed: DecodeHistory decodes them in the
+// background (StartFeed calls it once caught up; so does the first query that needs them).
 func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
-	h := snapHeader{Magic: snapshotMagicV3[:len(snapshotMagicV3)-1]}
-	var err error
-	u := func() uint64 {
-		if err != nil {
-			return 0
-		}
-		var v uint64
-		v, err = binary.ReadUvarint(br)
-		return v
-	}
-	h.Applied, h.LastSeq = u(), u()
-	if n := u(); err == nil && n <= 128 {
-		b := make([]byte, n)
-		_, err = io.ReadFull(br, b)
-		h.LastHash = string(b)
-	} else if err == nil {
-		err = errSnapCorrupt
-	}
-	if err == nil {
-		var w int64
-		w, err = binary.ReadVarint(br)
-		h.Written = time.Unix(0, w).UTC()
-	}
-	h.Commits = int(u()) // the aggregates, in this format
-	var body []byte
-	if err == nil {
-		body, err = readFramed(br)
-	}
+	h, err := readSnapHeader(br, snapshotMagicV3) // Commits counts the aggregates here
 	if err != nil {
-		return nil, h, fmt.Errorf("snapshot header: %w", err)
+		return nil, h, err
+	}
+	body, err := readFramed(br)
+	if err != nil {
+		return nil, h, fmt.Errorf("snapshot state: %w", err)
 	}
 	// The indexes and keys decode beside the aggregates, into a model of their own.
 	aside := NewModel()
