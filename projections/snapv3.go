@@ -34,9 +34,10 @@ import (
 // other is 1 when the event names another aggregate than the one it is stored with (a
 // forged event, kept as it came). The entries' payloads are decoded after the load, in
 // the background, once StartFeed has caught the model up or the first query needs them
-// (Model.DecodeHistory); until they are, the queries that read them wait. Hashes are not recomputed: the snapshot is the model's own
-// file, written after it checked every event it holds, and it carries what that check
-// found. `thidua verify` checks the stream itself.
+// (Model.DecodeHistory); until they are, the queries that read them wait. Hashes are not
+// recomputed: the snapshot is the model's own file, written after it checked every event
+// it holds, and it carries what that check found. `thidua verify` checks the stream
+// itself.
 const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
 
 // snapAggsPerChunk is the number of aggregates in one chunk of a v3 snapshot.
