@@ -128,3 +128,13 @@ func memStatus() (hwm, rss float64) { return readStatus("/proc/self/status") }
 func quietLog() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
+
+// spread describes a few ratios: lowest, median and highest.
+func spread(xs []float64) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return fmt.Sprintf("%.2f–%.2f, median %.2f", s[0], s[len(s)-1], s[len(s)/2])
+}
