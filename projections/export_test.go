@@ -32,9 +32,20 @@ func Comparable(m *Model) *Model {
 	m.slab, m.arena, m.packBuf = nil, eventstore.Arena{}, nil
 	m.keyQueue, m.keyHead = append([]keyStamp{}, m.keyQueue[m.keyHead:]...), 0
 	m.live.evals, m.live.readers = nil, nil
+	// The order documents were first seen in depends on the order commits were applied
+	// in (a command's own commit comes before the feed's earlier ones).
+	m.docList = nil
+	m.capHold.Store(0)
+	for _, d := range m.docs {
+		d.pos = 0
+	}
 	return m
 }
 
 // SetSnapshotWait sets how long a snapshot waits for the feed to catch up with commits
 // applied ahead of it.
 func SetSnapshotWait(m *Model, d time.Duration) { m.snapWait = d }
+
+// SetCaptureChunks makes a v3 snapshot take n aggregates per hold of the read lock and
+// call hook after each chunk.
+func SetCaptureChunks(m *Model, n int, between func()) { m.capChunk, m.capHook = n, between }

@@ -2,7 +2,10 @@ package projections_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -286,4 +289,96 @@ func TestHistoryDecodedOnDemand(t *testing.T) {
 	default:
 		t.Fatal("the query returned before the history was decoded")
 	}
+}
+
+// TestSnapshotTakenWhileCommitsArrive: a v3 snapshot takes the aggregates a few at a
+// time, releasing the lock between, while commands go on. Commits arrive between its
+// chunks — on aggregates already taken, on a new unit, and one applied ahead of the feed
+// that the feed delivers while the snapshot waits — and the snapshot still holds the
+// model at one moment: its load equals a rebuild up to its checkpoint, field for field.
+func TestSnapshotTakenWhileCommitsArrive(t *testing.T) {
+	t.Parallel()
+	env, noms := province(t)
+	reviewer := env.User(domain.RoleReviewer, "")
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	projections.SetSnapshotWait(m, 5*time.Second)
+	// The feed's part, done by hand: apply what the stream holds beyond the model.
+	feed := func() {
+		t.Helper()
+		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
+			m.ApplyFeed(c)
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	last := func() eventstore.Commit {
+		t.Helper()
+		seq, err := env.Store.LastSeq(env.Ctx)
+		require.NoError(t, err)
+		c, err := env.Store.CommitAt(env.Ctx, seq)
+		require.NoError(t, err)
+		return c
+	}
+	calls := 0
+	delivered := make(chan struct{})
+	projections.SetCaptureChunks(m, 3, func() {
+		calls++
+		// After every chunk, a commit on a unit: it was taken in one of the chunks, so at
+		// least one of these comes after it was. From the third on, they are applied
+		// ahead of the feed, as a command's own commits are; the feed delivers them once
+		// the snapshot is waiting for it.
+		env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(float64(90 + calls%10)), Cause: "objective"})
+		if calls < 3 {
+			feed()
+		} else {
+			m.ApplyCommitted(last())
+		}
+		switch calls {
+		case 1: // more aggregates change: some taken already, some not yet
+			for _, u := range []string{"D2", "D34"} {
+				env.Fact(reviewer, u, domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(97), Cause: "objective"})
+			}
+			env.RuleAll(reviewer, noms[7])
+			// A document already known gains an owner, and a new one is filed.
+			clerk := env.User(domain.RoleClerk, "D2")
+			r := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{
+				Unit: "D2", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Mới", Position: "Chuyên viên", Gender: "male"},
+			}, workflows.Options{}))
+			for i, body := range []string{"%PDF-1.4 plan-D1", "%PDF-1.4 a new letter"} {
+				kind := []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes}[i]
+				_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, r.ID, kind, workflows.Upload{Name: "d.pdf", ContentType: "application/pdf", Body: strings.NewReader(body)}, workflows.Options{})
+				require.NoError(t, err)
+			}
+			feed()
+		case 2: // a new aggregate
+			env.Unit("X9", domain.UnitDepartment)
+			feed()
+		case 3:
+			go func() {
+				defer close(delivered)
+				time.Sleep(300 * time.Millisecond)
+				feed()
+			}()
+		}
+	})
+	var buf bytes.Buffer
+	applied, err := m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	<-delivered
+	require.GreaterOrEqual(t, calls, 3, "the province has enough aggregates for three chunks and more")
+	require.Positive(t, m.LastSnapshotHold(), "the longest hold of the lock is reported")
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v3\n")))
+	require.Equal(t, last().Seq, applied, "the snapshot holds every commit, the last applied while it waited")
+
+	loaded, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{Until: applied}, nil)
+	require.NoError(t, err)
+	require.Equal(t, rebuilt.Version(eventstore.Ref{Kind: domain.KindUnit, ID: "X9"}), loaded.Version(eventstore.Ref{Kind: domain.KindUnit, ID: "X9"}))
+	plan := sha256.Sum256([]byte("%PDF-1.4 plan-D1"))
+	require.ElementsMatch(t, []string{"D1", "D2"}, loaded.DocumentUnits(hex.EncodeToString(plan[:])), "D1's plan, now also filed with a nomination of D2")
+	require.Equal(t, rebuilt.DocumentUnits(hex.EncodeToString(plan[:])), loaded.DocumentUnits(hex.EncodeToString(plan[:])))
+	require.True(t, reflect.DeepEqual(projections.Comparable(rebuilt), projections.Comparable(loaded)),
+		"the snapshot taken in chunks while commits arrived equals a rebuild up to its checkpoint")
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -127,6 +128,9 @@ type Model struct {
 	keyKeep   int
 	awards    map[string]string // award id -> campaign
 	docs      map[string]*docOwners
+	// docList holds the documents in the order first seen (a snapshot takes them in
+	// chunks from it).
+	docList   []*docOwners
 	stats     Stats
 	changed   chan struct{}
 	rankCache map[string]rankCacheEntry
@@ -152,6 +156,16 @@ type Model struct {
 	// snapWait bounds how long a snapshot waits for a moment without commits ahead of
 	// the feed (snapv3.go).
 	snapWait time.Duration
+	// capMu lets one snapshot capture run at a time; capDirty, while one runs, collects
+	// the aggregates that commits changed since it began (captureV3). capChunk is how
+	// many aggregates it takes under one hold of the read lock, capHook (tests) runs
+	// between two such holds.
+	capMu    sync.Mutex
+	capDirty map[eventstore.Ref]struct{}
+	capDocs  []*docOwners
+	capHold  atomic.Int64 // LastSnapshotHold, in nanoseconds
+	capChunk int
+	capHook  func()
 
 	// integrity records broken hash chains per aggregate (integrity.go).
 	integrity integrityState
@@ -185,6 +199,7 @@ func NewModel() *Model {
 		keyWindow: IdempotencyWindow,
 		keyKeep:   IdempotencyKeep,
 		snapWait:  5 * time.Second,
+		capChunk:  snapAggsPerChunk,
 	}
 }
 
@@ -340,6 +355,15 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 	}
 	if c.Seq > m.lastSeq {
 		m.lastSeq = c.Seq
+	}
+	if m.capDirty != nil {
+		// A snapshot is being taken: it takes this aggregate again at its end.
+		m.capDirty[agg.Ref] = struct{}{}
+		for i := range c.Events {
+			if r := c.Events[i].Aggregate; r != agg.Ref {
+				m.capDirty[r] = struct{}{}
+			}
+		}
 	}
 	if chained != 0 {
 		p := agg.Version.Hash
@@ -668,14 +692,25 @@ func (s *State) Ranking(campaign string) (RankingView, error) {
 func (s *State) CampaignIDs() []string { return sortedKeys(s.m.camps) }
 
 // docOwners records which nominations and units a document was filed with or cited by
-// (a plan, an attachment, a fact's or a ruling's evidence).
-type docOwners struct{ noms, units []string }
+// (a plan, an attachment, a fact's or a ruling's evidence). Its lists are only ever
+// appended to. pos is its place in Model.docList.
+type docOwners struct {
+	sha         string
+	pos         int
+	noms, units []string
+}
 
+// docOwner returns a document's owners, for the caller to add one; the caller holds the
+// write lock.
 func (m *Model) docOwner(sha string) *docOwners {
 	d := m.docs[sha]
 	if d == nil {
-		d = &docOwners{}
+		d = &docOwners{sha: sha, pos: len(m.docList)}
 		m.docs[sha] = d
+		m.docList = append(m.docList, d)
+	}
+	if m.capDirty != nil {
+		m.capDocs = append(m.capDocs, d)
 	}
 	return d
 }

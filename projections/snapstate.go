@@ -55,8 +55,9 @@ type snapProblem struct {
 	At      time.Time
 }
 
-// captureMisc copies the model's indexes, keys, findings and counters; the caller holds
-// the read lock. The lists it returns share their arrays with the model's: they are only
+// captureMisc copies the model's indexes, keys, findings and counters, but for the
+// documents (captureV3 takes them in chunks, with captureDoc); the caller holds the read
+// lock. The lists it returns share their arrays with the model's: they are only
 // ever appended to, so the elements within the captured lengths never change, and the
 // copy under the lock stays short (it holds up every writer).
 func (m *Model) captureMisc() snapMisc {
@@ -70,10 +71,6 @@ func (m *Model) captureMisc() snapMisc {
 	}
 	for k, v := range m.stats.Unknown {
 		s.Unknown[k] = v
-	}
-	s.Docs = make([]snapDoc, 0, len(m.docs))
-	for sha, d := range m.docs {
-		s.Docs = append(s.Docs, snapDoc{SHA: sha, Noms: d.noms[:len(d.noms):len(d.noms)], Units: d.units[:len(d.units):len(d.units)]})
 	}
 	s.Keys = make([]snapKey, 0, len(m.keys))
 	for _, ke := range m.keys {
@@ -93,6 +90,11 @@ func (m *Model) captureMisc() snapMisc {
 		}
 	}
 	return s
+}
+
+// captureDoc takes one document's owners; the caller holds the read lock.
+func captureDoc(d *docOwners) snapDoc {
+	return snapDoc{SHA: d.sha, Noms: d.noms[:len(d.noms):len(d.noms)], Units: d.units[:len(d.units):len(d.units)]}
 }
 
 // encodeMisc encodes the indexes, keys, findings and counters.
@@ -234,8 +236,10 @@ func (m *Model) restoreMisc(s *snapMisc) {
 		m.byCamp = s.ByCamp
 	}
 	m.docs = make(map[string]*docOwners, len(s.Docs))
-	for _, d := range s.Docs {
-		m.docs[d.SHA] = &docOwners{noms: d.Noms, units: d.Units}
+	m.docList = make([]*docOwners, len(s.Docs))
+	for i, d := range s.Docs {
+		m.docList[i] = &docOwners{sha: d.SHA, pos: i, noms: d.Noms, units: d.Units}
+		m.docs[d.SHA] = m.docList[i]
 	}
 	m.keys = make(map[string]*keyEntry, len(s.Keys))
 	for _, k := range s.Keys {

@@ -63,53 +63,139 @@ type v3Agg struct {
 // captureV3 takes the model at one moment. The state must not include commits the feed
 // has not delivered (ApplyCommitted runs ahead of it), so it waits, briefly, for a moment
 // without them; ok is false when none came (the caller then writes v2, which needs no
-// state). Entries never change once applied, so only their list is taken under the lock.
+// state).
+//
+// Taking a million events' aggregates at once would hold the read lock for a third of a
+// second, and every command waits behind a held lock. So the aggregates are taken a chunk
+// at a time, the lock released between chunks, while the model notes which aggregates
+// commits change meanwhile (capDirty). At the end, under the lock, those are taken again
+// with the indexes and counters: every aggregate is then as it was at that last moment,
+// since the ones not taken again have not changed since they were taken. Entries never
+// change once applied, so only their list is taken.
 func (m *Model) captureV3() (c v3Capture, ok bool) {
-	deadline := time.Now().Add(m.snapWait)
-	for {
-		m.mu.RLock()
-		if len(m.ahead) == 0 && m.lastSeq <= m.applied {
-			c = v3Capture{applied: m.applied, misc: m.captureMisc(), aggs: make([]v3Agg, 0, len(m.aggs))}
-			var last *Entry
-			for ref, a := range m.aggs {
-				if len(a.Entries) == 0 {
-					continue
-				}
-				va := v3Agg{ref: ref, entries: a.Entries[:len(a.Entries):len(a.Entries)]}
-				switch ref.Kind {
-				case domain.KindUnit:
-					if u := m.units[ref.ID]; u != nil {
-						st := u.Snapshot()
-						va.unit = &st
-					}
-				case domain.KindNomination:
-					if n := m.noms[ref.ID]; n != nil {
-						st := n.Snapshot()
-						va.nom = &st
-					}
-				}
-				if e := va.entries[len(va.entries)-1]; last == nil || e.Rec.Seq > last.Rec.Seq {
-					last = e
-				}
+	m.capMu.Lock()
+	defer m.capMu.Unlock()
+	var longest time.Duration // the longest hold of the lock
+	var since time.Time
+	rlock := func() { m.mu.RLock(); since = time.Now() }
+	runlock := func() { longest = max(longest, time.Since(since)); m.mu.RUnlock() }
+	defer func() { m.capHold.Store(int64(longest)) }()
+	rlock()
+	// Only writers read capDirty, and they are held off by the read lock.
+	m.capDirty = map[eventstore.Ref]struct{}{}
+	all := make([]*Aggregate, 0, len(m.aggs))
+	for _, a := range m.aggs {
+		all = append(all, a)
+	}
+	docs := m.docList[:len(m.docList):len(m.docList)]
+	runlock()
+	// The documents, likewise in chunks; the ones that gain an owner meanwhile are noted
+	// in capDocs, and the ones first seen meanwhile are past len(docs).
+	c.misc.Docs = make([]snapDoc, len(docs), len(docs)+len(docs)/64)
+	for i := 0; i < len(docs); i += 8 * m.capChunk {
+		rlock()
+		for j := i; j < min(i+8*m.capChunk, len(docs)); j++ {
+			c.misc.Docs[j] = captureDoc(docs[j])
+		}
+		runlock()
+	}
+	c.aggs = make([]v3Agg, 0, len(all)+len(all)/64)
+	at := make(map[eventstore.Ref]int, len(all))
+	for i := 0; i < len(all); i += m.capChunk {
+		rlock()
+		for _, a := range all[i:min(i+m.capChunk, len(all))] {
+			if va, ok := m.captureAgg(a); ok {
+				at[a.Ref] = len(c.aggs)
 				c.aggs = append(c.aggs, va)
 			}
-			m.mu.RUnlock()
+		}
+		runlock()
+		if m.capHook != nil {
+			m.capHook()
+		}
+	}
+	deadline := time.Now().Add(m.snapWait)
+	for {
+		rlock()
+		if len(m.ahead) == 0 && m.lastSeq <= m.applied {
+			for ref := range m.capDirty {
+				a := m.aggs[ref]
+				if a == nil {
+					continue
+				}
+				va, ok := m.captureAgg(a)
+				switch i, seen := at[ref]; {
+				case !ok:
+				case seen:
+					c.aggs[i] = va
+				default:
+					c.aggs = append(c.aggs, va)
+				}
+			}
+			for _, d := range m.capDocs {
+				if d.pos < len(docs) {
+					c.misc.Docs[d.pos] = captureDoc(d)
+				}
+			}
+			for _, d := range m.docList[len(docs):] {
+				c.misc.Docs = append(c.misc.Docs, captureDoc(d))
+			}
+			m.capDirty, m.capDocs = nil, nil
+			docList := c.misc.Docs
+			c.applied, c.misc = m.applied, m.captureMisc()
+			c.misc.Docs = docList
+			runlock()
+			var last *Entry
+			for i := range c.aggs {
+				if e := c.aggs[i].entries[len(c.aggs[i].entries)-1]; last == nil || e.Rec.Seq > last.Rec.Seq {
+					last = e
+				}
+			}
 			if last != nil {
 				c.lastSeq, c.lastHash = last.Rec.Seq, last.Hash()
 			}
 			return c, true
 		}
 		ch := m.changed
-		m.mu.RUnlock()
 		wait := time.Until(deadline)
 		if wait <= 0 {
+			m.capDirty, m.capDocs = nil, nil
+			runlock()
 			return v3Capture{}, false
 		}
+		runlock()
 		select {
 		case <-ch:
 		case <-time.After(min(wait, 100*time.Millisecond)):
 		}
 	}
+}
+
+// LastSnapshotHold returns the longest the last snapshot of the folded state held the
+// model's read lock at once (commands that apply a commit wait that long at most).
+func (m *Model) LastSnapshotHold() time.Duration { return time.Duration(m.capHold.Load()) }
+
+// captureAgg takes one aggregate's entries and state; the caller holds the read lock.
+// ok is false for an aggregate without entries.
+func (m *Model) captureAgg(a *Aggregate) (va v3Agg, ok bool) {
+	if len(a.Entries) == 0 {
+		return v3Agg{}, false
+	}
+	ref := a.Ref
+	va = v3Agg{ref: ref, entries: a.Entries[:len(a.Entries):len(a.Entries)]}
+	switch ref.Kind {
+	case domain.KindUnit:
+		if u := m.units[ref.ID]; u != nil {
+			st := u.Snapshot()
+			va.unit = &st
+		}
+	case domain.KindNomination:
+		if n := m.noms[ref.ID]; n != nil {
+			st := n.Snapshot()
+			va.nom = &st
+		}
+	}
+	return va, true
 }
 
 // writeSnapshotV3 writes the v3 format; ok is false when the model could not be taken
@@ -375,7 +461,7 @@ func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.newest, m.byCamp, m.docs, m.keys = aside.newest, aside.byCamp, aside.docs, aside.keys
+	m.newest, m.byCamp, m.docs, m.docList, m.keys = aside.newest, aside.byCamp, aside.docs, aside.docList, aside.keys
 	m.keyQueue, m.keyHead, m.keyCount = aside.keyQueue, aside.keyHead, aside.keyCount
 	m.integrity, m.stats = aside.integrity, aside.stats
 	m.applied = h.Applied

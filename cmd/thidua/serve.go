@@ -199,7 +199,8 @@ func saveSnapshot(g *Globals, m *projections.Model, logger *slog.Logger) {
 		logger.Warn("snapshot not saved", "err", err)
 		return
 	}
-	logger.Info("snapshot saved", "applied", seq, "took", time.Since(t0).Round(time.Millisecond))
+	logger.Info("snapshot saved", "applied", seq, "took", time.Since(t0).Round(time.Millisecond),
+		"longest_lock_hold", m.LastSnapshotHold().Round(100*time.Microsecond))
 }
 
 // switchClock is the real clock, unless Set to a fixed moment (for seeding the demo).
