@@ -68,35 +68,61 @@ func rawPayload(size int) []byte {
 }
 
 // rawAppends measures synchronous appends with the expected-last-subject-sequence check
-// straight on JetStream: writers concurrent writers, perWriter appends each, ten appends
-// per subject (like commands on one aggregate), each with a Nats-Msg-Id and the key
-// header, on the store's stream.
-func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, payload []byte) (rateRun, error) {
+// straight on JetStream: writers concurrent writers, perWriter appends each, each with a
+// Nats-Msg-Id and the key header, on the store's stream. With a pool, each writer appends
+// to one companion subject after another, as many times as its bench nomination has
+// measured commands (the baseline: the same kind of subject as the workflow's); without,
+// to new subjects, ten appends each.
+func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, payload []byte, pool *rawPool) (rateRun, error) {
 	js := st.JetStream()
 	stream := st.StreamName()
 	return timeWriters(writers, perWriter, func(g int) func(i int) (func() error, error) {
-		var last uint64
+		var cur companion
+		used := 0
 		return func(i int) (func() error, error) {
-			if i%10 == 0 {
-				last = 0
+			switch {
+			case pool == nil && i%10 == 0:
+				cur, used = companion{subject: fmt.Sprintf("%s.rawbench.%s-%d-%d", st.SubjectPrefix(), run, g, i/10), steps: 10}, 0
+			case pool != nil && used == cur.steps:
+				c, err := pool.take()
+				if err != nil {
+					return nil, err
+				}
+				cur, used = c, 0
 			}
-			subject := fmt.Sprintf("%s.rawbench.%s-%d-%d", st.SubjectPrefix(), run, g, i/10)
-			msg := nats.NewMsg(subject)
+			used++
+			msg := nats.NewMsg(cur.subject)
 			msg.Data = payload
 			msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("raw-%s-%d-%d", run, g, i))
 			msg.Header.Set(eventstore.HeaderKey, fmt.Sprintf("bench-%s-%d-%d", run, g, i))
 			return func() error {
 				actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				defer cancel()
-				ack, err := js.PublishMsg(actx, msg, jetstream.WithExpectLastSequencePerSubject(last), jetstream.WithExpectStream(stream))
+				ack, err := js.PublishMsg(actx, msg, jetstream.WithExpectLastSequencePerSubject(cur.seq), jetstream.WithExpectStream(stream))
 				if err != nil {
-					return fmt.Errorf("raw append: %w", err)
+					return fmt.Errorf("raw append to %s: %w", cur.subject, err)
 				}
-				last = ack.Sequence
+				cur.seq = ack.Sequence
 				return nil
 			}, nil
 		}
 	})
+}
+
+// rawPool hands out the companion subjects, from the last on: the workflow takes the
+// bench nominations from the first on, so that the two sides seldom find a block the
+// other has just loaded.
+type rawPool struct {
+	subjects []companion
+	next     atomic.Int64
+}
+
+func (p *rawPool) take() (companion, error) {
+	i := int(p.next.Add(1))
+	if i > len(p.subjects) {
+		return companion{}, fmt.Errorf("bench: out of companion subjects (%d used); raise benchUnits", len(p.subjects))
+	}
+	return p.subjects[len(p.subjects)-i], nil
 }
 
 // step is one measured command on a bench nomination.

@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"thidua/domain"
 	"thidua/eventstore"
 )
@@ -33,6 +36,17 @@ type loadStats struct {
 	commits, events int
 	took            time.Duration
 	first, last     time.Time // simulated recorded times of the history
+	// companions are the raw baseline's subjects: one per bench nomination, written
+	// right after that nomination's history (so in the same part of the stream), in
+	// the order of Workload.Nominations.
+	companions []companion
+}
+
+// companion is a raw subject and the sequence of its one message.
+type companion struct {
+	subject string
+	seq     uint64
+	steps   int // the measured commands its nomination offers
 }
 
 // task names one command of the history: a unit's (unit true) or a nomination's.
@@ -50,6 +64,7 @@ func load(ctx context.Context, st *eventstore.Store, w *Workload, clock *simCloc
 	t0 := time.Now()
 	unitV := make([]eventstore.Version, len(w.Units))
 	nomV := make([]eventstore.Version, len(w.Nominations))
+	comp := make([]uint64, len(w.Nominations))
 	total, _ := w.Counts()
 	var done, events atomic.Int64
 	rs := loadStats{first: clock.Peek()}
@@ -85,6 +100,9 @@ func load(ctx context.Context, st *eventstore.Store, w *Workload, clock *simCloc
 						continue
 					}
 					n, err := appendTask(ctx, st, w, t, unitV, nomV)
+					if err == nil && !t.unit && w.Nominations[t.i].Bench && t.k == len(w.Nominations[t.i].script)-1 {
+						comp[t.i], err = appendCompanion(ctx, st, w.Nominations[t.i].ID)
+					}
 					if err != nil {
 						fail(err)
 						continue
@@ -106,7 +124,34 @@ func load(ctx context.Context, st *eventstore.Store, w *Workload, clock *simCloc
 		return rs, firstErr
 	}
 	rs.commits, rs.events, rs.took, rs.last = int(done.Load()), int(events.Load()), time.Since(t0), clock.Peek()
+	for i := range w.Nominations {
+		if comp[i] != 0 {
+			rs.companions = append(rs.companions, companion{subject: companionSubject(st, w.Nominations[i].ID), seq: comp[i], steps: len(w.steps(i))})
+		}
+	}
 	return rs, ctx.Err()
+}
+
+// companionSubject is the raw subject that stands beside a bench nomination.
+func companionSubject(st *eventstore.Store, nomination string) string {
+	return st.SubjectPrefix() + ".rawbench.c-" + nomination
+}
+
+// appendCompanion writes the first message of a bench nomination's raw companion subject
+// and returns its sequence. The raw appends measured later go to these subjects: like
+// the workflow's commands on the bench nominations, each appends to a subject last
+// written long before, so the server's sequence check finds its last message in the same
+// old part of the stream (loading that block from disk when it is not cached), where an
+// append to a new subject finds nothing to load.
+func appendCompanion(ctx context.Context, st *eventstore.Store, nomination string) (uint64, error) {
+	msg := nats.NewMsg(companionSubject(st, nomination))
+	msg.Data = rawPayload(0)
+	msg.Header.Set(jetstream.MsgIDHeader, "companion-"+nomination)
+	ack, err := st.JetStream().PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(0), jetstream.WithExpectStream(st.StreamName()))
+	if err != nil {
+		return 0, fmt.Errorf("bulk load: companion of %s: %w", nomination, err)
+	}
+	return ack.Sequence, nil
 }
 
 // appendTask appends one command's events; versions are only touched by the one task of

@@ -77,6 +77,17 @@ func TestGenerateSizes(t *testing.T) {
 	if steps < need {
 		t.Errorf("the bench nominations offer %d commands, the measured runs need up to %d", steps, need)
 	}
+	// The raw baseline appends to one companion subject per bench nomination, as many
+	// times as it has steps; each writer of each raw run may leave one half used.
+	most := 0
+	for i, n := range w.Nominations {
+		if n.Bench {
+			most = max(most, len(w.steps(i)))
+		}
+	}
+	if rawNeed := singleOps + writers*perWriterOps + writers*perClientOps + (1+2*writers)*slices*most; steps < rawNeed {
+		t.Errorf("the companion subjects offer %d appends, the raw runs need up to %d", steps, rawNeed)
+	}
 	seen := map[string]bool{}
 	for _, n := range w.Nominations {
 		if seen[n.ID] {
