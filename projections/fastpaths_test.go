@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -381,4 +383,34 @@ func TestSnapshotTakenWhileCommitsArrive(t *testing.T) {
 	require.Equal(t, rebuilt.DocumentUnits(hex.EncodeToString(plan[:])), loaded.DocumentUnits(hex.EncodeToString(plan[:])))
 	require.True(t, reflect.DeepEqual(projections.Comparable(rebuilt), projections.Comparable(loaded)),
 		"the snapshot taken in chunks while commits arrived equals a rebuild up to its checkpoint")
+}
+
+// TestCatchUpWarnsOfMalformedCommits: a model far behind catches up through the pipeline;
+// a malformed commit on the way is recorded once and logged, as the feed does with one
+// it tails.
+func TestCatchUpWarnsOfMalformedCommits(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("U1", domain.UnitDepartment)
+	reviewer := env.User(domain.RoleReviewer, "")
+	half, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	subject, _ := env.Store.Subject(eventstore.Ref{Kind: domain.KindUnit, ID: "U2"})
+	_, err = env.Store.JetStream().Publish(env.Ctx, subject, []byte("{broken"))
+	require.NoError(t, err)
+	for i := 0; i < 1100; i++ {
+		env.Fact(reviewer, "U1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(float64(90 + i%10)), Cause: "objective"})
+	}
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{Until: half}, nil)
+	require.NoError(t, err)
+
+	var logs bytes.Buffer
+	feed, err := projections.StartFeed(env.Ctx, env.Store, m, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	feed.Stop()
+	require.Len(t, m.Stats().Malformed, 1)
+	require.Equal(t, half+1, m.Stats().Malformed[0].Seq)
+	require.Contains(t, logs.String(), "malformed commit skipped")
+	require.Contains(t, logs.String(), fmt.Sprintf("seq=%d", half+1))
+	require.Equal(t, 1, strings.Count(logs.String(), "malformed commit skipped"))
 }

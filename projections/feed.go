@@ -29,14 +29,18 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	onMalformed := func(me *eventstore.MalformedError) {
+	warn := func(me *eventstore.MalformedError) {
 		log.Warn("malformed commit skipped", "seq", me.Seq, "subject", me.Subject, "err", me.Err)
+	}
+	onMalformed := func(me *eventstore.MalformedError) {
+		warn(me)
 		m.NoteMalformed(me)
 	}
 	if from := m.Applied() + 1; last >= from+catchUpPipelined {
 		// A long way behind (a snapshot some minutes old): the bulk of it through the
-		// pipeline, which decodes on every core, then the tail one commit at a time.
-		if err := readPipelined(ctx, st, m, eventstore.ReadOptions{From: from, Until: last}, nil); err != nil {
+		// pipeline, which decodes on every core, then the tail one commit at a time. The
+		// pipeline records what it skips in the model itself.
+		if err := readPipelined(ctx, st, m, eventstore.ReadOptions{From: from, Until: last}, nil, warn); err != nil {
 			return nil, fmt.Errorf("catching up from %d to %d: %w", from, last, err)
 		}
 	}

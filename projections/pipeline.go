@@ -46,8 +46,9 @@ type pipeline struct {
 }
 
 // newPipeline starts the workers and the applier. Items go in with add, in stream order;
-// close waits until everything is applied.
-func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena)) *pipeline {
+// close waits until everything is applied. onBad (if given) hears of each malformed
+// commit once it is recorded in the model's stats, outside the model's lock.
+func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena), onBad func(*eventstore.MalformedError)) *pipeline {
 	p := &pipeline{m: m, decode: decode, jobs: make(chan *pipeJob, 64), ordered: make(chan *pipeJob, 64), applied: make(chan struct{})}
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		p.wg.Add(1)
@@ -67,6 +68,13 @@ func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena)) *pipeline 
 		for j := range p.ordered {
 			<-j.done
 			m.applyItems(j.items)
+			if onBad != nil {
+				for i := range j.items {
+					if j.items[i].bad != nil {
+						onBad(j.items[i].bad)
+					}
+				}
+			}
 		}
 	}()
 	return p
@@ -128,13 +136,14 @@ func (m *Model) applyItems(items []pipeItem) {
 // rebuildRaw is Rebuild on the raw stream: the envelopes are decoded on the workers too.
 func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
 	m := NewModel()
-	return m, readPipelined(ctx, st, m, ro, progress)
+	return m, readPipelined(ctx, st, m, ro, progress, nil)
 }
 
 // readPipelined reads the raw stream into m through the pipeline: envelopes and payloads
 // decoded on every core, applied in order. What it decodes is kept for good (the
-// history): strings and payloads go into arenas.
-func readPipelined(ctx context.Context, st *eventstore.Store, m *Model, ro eventstore.ReadOptions, progress func(seq uint64)) error {
+// history): strings and payloads go into arenas. Malformed commits are recorded in the
+// model's stats, and told to onBad (if given).
+func readPipelined(ctx context.Context, st *eventstore.Store, m *Model, ro eventstore.ReadOptions, progress func(seq uint64), onBad func(*eventstore.MalformedError)) error {
 	p := newPipeline(m, func(it *pipeItem, arena *eventstore.Arena) {
 		c, err := st.DecodeInto(it.raw, ro.Raw, arena)
 		it.raw = eventstore.RawCommit{}
@@ -149,7 +158,7 @@ func readPipelined(ctx context.Context, st *eventstore.Store, m *Model, ro event
 		}
 		it.c = c
 		it.pre = predecode(c)
-	})
+	}, onBad)
 	n := 0
 	_, err := st.ReadRaw(ctx, ro, func(rc eventstore.RawCommit) error {
 		p.add(pipeItem{raw: rc})

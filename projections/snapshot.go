@@ -166,7 +166,7 @@ func ReadSnapshot(r io.Reader) (*Model, snapHeader, error) {
 
 // pipelineApply decodes commits' payloads on several goroutines and applies them in order.
 func pipelineApply(m *Model, in <-chan eventstore.Commit) {
-	p := newPipeline(m, func(it *pipeItem, _ *eventstore.Arena) { it.pre = predecode(it.c) })
+	p := newPipeline(m, func(it *pipeItem, _ *eventstore.Arena) { it.pre = predecode(it.c) }, nil)
 	for c := range in {
 		p.add(pipeItem{c: c})
 	}
