@@ -216,6 +216,9 @@ type FactSet struct {
 // NewFactSet returns an empty fact set.
 func NewFactSet() *FactSet { return &FactSet{facts: map[factKey]FactEntry{}} }
 
+// NewFactSetSize returns an empty fact set with room for about n facts.
+func NewFactSetSize(n int) *FactSet { return &FactSet{facts: make(map[factKey]FactEntry, max(n, 0))} }
+
 func keyOf(d FactRecordedData) factKey {
 	return factKey{campaign: d.Campaign, fact: d.Fact, index: d.Index, component: d.Component}
 }

@@ -3,6 +3,7 @@ package projections
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -206,7 +207,9 @@ func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campai
 // up to the bound: its own, and those of every unit it absorbed (transitively), recorded
 // before their merger. Later facts supersede earlier ones across the lineage.
 func (m *Model) unitEvidence(unit, campaign string, b Bound, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
-	facts := domain.NewFactSet()
+	// A unit's facts are most of its events: the set is made at about its final size
+	// (a fact corrected many times takes one place, hence the cap).
+	facts := domain.NewFactSetSize(min(len(m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit})), 32))
 	var plan *domain.PlanRef
 	for _, u := range m.lineage(unit, b) {
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: u}) {
@@ -237,7 +240,6 @@ func (m *Model) unitEvidence(unit, campaign string, b Bound, note func(*Entry)) 
 // in a stable order (breadth first, sources in the order the mergers named them).
 func (m *Model) lineage(unit string, b Bound) []string {
 	out := []string{unit}
-	seen := map[string]bool{unit: true}
 	for i := 0; i < len(out); i++ {
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: out[i]}) {
 			if !b.includes(e.Rec.Seq, e.Rec.At) {
@@ -249,8 +251,8 @@ func (m *Model) lineage(unit string, b Bound) []string {
 					continue
 				}
 				for _, s := range d.Sources {
-					if !seen[s] {
-						seen[s] = true
+					// A lineage is a handful of units: a scan costs less than a map.
+					if !slices.Contains(out, s) {
 						out = append(out, s)
 					}
 				}
