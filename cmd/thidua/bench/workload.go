@@ -138,7 +138,7 @@ type Workload struct {
 }
 
 // Generate builds the workload of a scale (1: 100,000 nominations over 20,000 units,
-// about 1,000,000 events) from seed. benchUnits units (at most an eighth of them) keep
+// about 1,000,000 events) from seed. benchUnits units (at most a quarter of them) keep
 // their nominations in draft, dossier attached, for the measured commands.
 func Generate(seed uint64, scale float64, benchUnits int) *Workload {
 	w := &Workload{Seed: seed, Scale: scale, def: domain.BuiltinCampaign()}
@@ -182,7 +182,7 @@ func Generate(seed uint64, scale float64, benchUnits int) *Workload {
 		w.Units = append(w.Units, u)
 	}
 	// Bench units: spread over the communes, from the end.
-	benchUnits = min(benchUnits, nUnits/8)
+	benchUnits = min(benchUnits, nUnits/4)
 	for i := 0; i < benchUnits; i++ {
 		w.Units[nUnits-1-3*i].Bench = true
 	}
