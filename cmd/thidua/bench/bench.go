@@ -359,7 +359,7 @@ func (b *runner) run(ctx context.Context) error {
 			rawF.lat.pct(0.5), rawF.lat.pct(0.99), raw1.lat.pct(0.5), raw1.lat.pct(0.99)))
 	b.rep.add(fmt.Sprintf("workflow commands, %d writers", writers), wfN.rate(), "cmd/s", rawN.rate(), fmt.Sprintf("raw sequence-checked appends to subjects of the history, %d writers", writers),
 		"≥ 0.70 × baseline", func(_, r float64) bool { return r >= 0.70 }, "ratio per slice "+spread(ratioN)+
-		fmt.Sprintf("; slowest command %.1f ms, slowest raw append %.1f ms", wfN.lat.pct(1), rawN.lat.pct(1)))
+			fmt.Sprintf("; slowest command %.1f ms, slowest raw append %.1f ms", wfN.lat.pct(1), rawN.lat.pct(1)))
 	b.rep.add("workflow command latency p50, 1 writer", wf1.lat.pct(0.5), "ms", raw1.lat.pct(0.5), "raw append p50", "", nil, "")
 	b.rep.add("workflow command latency p99, 1 writer", wf1.lat.pct(0.99), "ms", raw1.lat.pct(0.99), "raw append p99", "", nil, "")
 	b.rep.add(fmt.Sprintf("HTTP commands, %d clients", writers), hr.rate(), "cmd/s", rawH.rate(), fmt.Sprintf("raw sequence-checked appends to subjects of the history, %d writers", writers),
