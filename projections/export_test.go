@@ -34,8 +34,10 @@ func Comparable(m *Model) *Model {
 	m.live.evals, m.live.readers = nil, nil
 	// The order documents were first seen in depends on the order commits were applied
 	// in (a command's own commit comes before the feed's earlier ones).
-	m.docList = nil
+	m.docList, m.aggList = nil, nil
 	m.capHold.Store(0)
+	// Settings, not state.
+	m.keyWindow, m.keyKeep, m.snapWait, m.capChunk, m.capHook = 0, 0, 0, 0, nil
 	for _, d := range m.docs {
 		d.pos = 0
 	}
@@ -49,3 +51,13 @@ func SetSnapshotWait(m *Model, d time.Duration) { m.snapWait = d }
 // SetCaptureChunks makes a v3 snapshot take n aggregates per hold of the read lock and
 // call hook after each chunk.
 func SetCaptureChunks(m *Model, n int, between func()) { m.capChunk, m.capHook = n, between }
+
+// SetKeyRetention sets how long and how many idempotency keys the model keeps at least.
+func SetKeyRetention(m *Model, window time.Duration, keep int) { m.keyWindow, m.keyKeep = window, keep }
+
+// KeyCount returns how many idempotency keys the model remembers.
+func KeyCount(m *Model) int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.keys)
+}

@@ -326,11 +326,12 @@ func TestSnapshotTakenWhileCommitsArrive(t *testing.T) {
 	delivered := make(chan struct{})
 	projections.SetCaptureChunks(m, 3, func() {
 		calls++
-		// After every chunk, a commit on a unit: it was taken in one of the chunks, so at
-		// least one of these comes after it was. From the third on, they are applied
+		// After every chunk, a commit on a unit, with a new idempotency key: the unit was
+		// taken in one of the chunks, so at least one of these comes after it was. From the third on, they are applied
 		// ahead of the feed, as a command's own commits are; the feed delivers them once
 		// the snapshot is waiting for it.
-		env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(float64(90 + calls%10)), Cause: "objective"})
+		env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "D1", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "disbursement_pct", Number: wftest.Num(float64(90 + calls%10)), Cause: "objective"},
+			workflows.Options{Key: fmt.Sprintf("during-snapshot-%d", calls), Fingerprint: "f"}))
 		if calls < 3 {
 			feed()
 		} else {
@@ -413,4 +414,43 @@ func TestCatchUpWarnsOfMalformedCommits(t *testing.T) {
 	require.Contains(t, logs.String(), "malformed commit skipped")
 	require.Contains(t, logs.String(), fmt.Sprintf("seq=%d", half+1))
 	require.Equal(t, 1, strings.Count(logs.String(), "malformed commit skipped"))
+}
+
+// TestSnapshotDropsKeysForgottenWhileTaken: keys are taken in chunks too; the ones the
+// model forgets while the snapshot is being taken (a new keyed commit pushes them out of
+// the retention) are not in it, and the new ones are.
+func TestSnapshotDropsKeysForgottenWhileTaken(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	reviewer := env.User(domain.RoleReviewer, "")
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	before, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	// From now on, m keeps only the newest key: the next keyed commit forgets the others.
+	projections.SetKeyRetention(m, time.Nanosecond, 1)
+	calls := 0
+	projections.SetCaptureChunks(m, 3, func() {
+		calls++
+		if calls != 2 {
+			return
+		}
+		env.Advance(time.Minute)
+		env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "D1", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "disbursement_pct", Number: wftest.Num(99), Cause: "objective"},
+			workflows.Options{Key: "pushes-the-others-out", Fingerprint: "f"}))
+		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
+			m.ApplyFeed(c)
+			return nil
+		})
+		require.NoError(t, err)
+	})
+	var buf bytes.Buffer
+	_, err = m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	loaded, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	require.Equal(t, 1, projections.KeyCount(loaded), "only the newest key is left")
+	require.Greater(t, projections.KeyCount(before), 1, "the province's commands carried several keys")
+	require.True(t, reflect.DeepEqual(projections.Comparable(m), projections.Comparable(loaded)),
+		"the snapshot holds the keys as the model held them at its end")
 }

@@ -111,6 +111,9 @@ type Model struct {
 	// lastSeq is the highest commit sequence applied, by the feed or ahead of it.
 	lastSeq  uint64
 	aggs     map[eventstore.Ref]*Aggregate
+	// aggList holds the aggregates in the order first seen (they are never removed): a
+	// snapshot lists them from it without walking the map under the lock.
+	aggList []*Aggregate
 	units    map[string]*domain.Unit
 	noms     map[string]*domain.Nomination
 	camps    map[string]*domain.Campaign
@@ -163,6 +166,7 @@ type Model struct {
 	capMu    sync.Mutex
 	capDirty map[eventstore.Ref]struct{}
 	capDocs  []*docOwners
+	capKeys  []string // key prefixes
 	capHold  atomic.Int64 // LastSnapshotHold, in nanoseconds
 	capChunk int
 	capHook  func()
@@ -199,7 +203,7 @@ func NewModel() *Model {
 		keyWindow: IdempotencyWindow,
 		keyKeep:   IdempotencyKeep,
 		snapWait:  5 * time.Second,
-		capChunk:  snapAggsPerChunk,
+		capChunk:  capAggsPerHold,
 	}
 }
 
@@ -349,6 +353,7 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		ref = eventstore.Ref{Kind: ref.Kind, ID: m.arena.Clone(ref.ID)}
 		agg = &Aggregate{Ref: ref}
 		m.aggs[ref] = agg
+		m.aggList = append(m.aggList, agg)
 	}
 	if c.Seq <= agg.Version.Seq {
 		return
@@ -447,6 +452,9 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		for _, e := range agg.Entries[len(agg.Entries)-len(c.Events):] {
 			kr.Events = append(kr.Events, e.Rec.ID)
 		}
+		if m.capDirty != nil {
+			m.capKeys = append(m.capKeys, prefix)
+		}
 	}
 	m.forgetKeys()
 }
@@ -462,6 +470,9 @@ func (m *Model) forgetKeys() {
 		m.keyHead++
 		if ke := m.keys[prefix]; ke != nil && ke.rec.last < cutoff {
 			delete(m.keys, prefix)
+			if m.capDirty != nil {
+				m.capKeys = append(m.capKeys, prefix)
+			}
 		}
 	}
 	if m.keyHead > 1024 && m.keyHead > len(m.keyQueue)/2 {

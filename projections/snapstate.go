@@ -55,12 +55,12 @@ type snapProblem struct {
 	At      time.Time
 }
 
-// captureMisc copies the model's indexes, keys, findings and counters, but for the
-// documents (captureV3 takes them in chunks, with captureDoc); the caller holds the read
-// lock. The lists it returns share their arrays with the model's: they are only
+// captureMisc copies the model's indexes, findings and counters, but for the documents
+// and the keys (captureV3 takes them in chunks, with captureDoc and captureKey); the
+// key queue goes into queue's array when it fits. The caller holds the read lock. The lists it returns share their arrays with the model's: they are only
 // ever appended to, so the elements within the captured lengths never change, and the
 // copy under the lock stays short (it holds up every writer).
-func (m *Model) captureMisc() snapMisc {
+func (m *Model) captureMisc(queue []snapStamp) snapMisc {
 	s := snapMisc{
 		Newest: m.newest, ByCamp: make(map[string][]string, len(m.byCamp)), KeyCount: m.keyCount,
 		Commits: m.stats.Commits, Events: m.stats.Events, Unknown: make(map[string]int, len(m.stats.Unknown)),
@@ -72,15 +72,7 @@ func (m *Model) captureMisc() snapMisc {
 	for k, v := range m.stats.Unknown {
 		s.Unknown[k] = v
 	}
-	s.Keys = make([]snapKey, 0, len(m.keys))
-	for _, ke := range m.keys {
-		r := &ke.rec
-		s.Keys = append(s.Keys, snapKey{
-			Key: ke.key, ID: r.ID, Seqs: r.Seqs[:len(r.Seqs):len(r.Seqs)], Events: r.Events[:len(r.Events):len(r.Events)],
-			Aggregates: r.Aggregates[:len(r.Aggregates):len(r.Aggregates)], Last: r.last,
-		})
-	}
-	s.KeyQueue = make([]snapStamp, 0, len(m.keyQueue)-m.keyHead)
+	s.KeyQueue = queue[:0]
 	for _, k := range m.keyQueue[m.keyHead:] {
 		s.KeyQueue = append(s.KeyQueue, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
 	}
@@ -90,6 +82,15 @@ func (m *Model) captureMisc() snapMisc {
 		}
 	}
 	return s
+}
+
+// captureKey takes one idempotency key's record; the caller holds the read lock.
+func captureKey(ke *keyEntry) snapKey {
+	r := &ke.rec
+	return snapKey{
+		Key: ke.key, ID: r.ID, Seqs: r.Seqs[:len(r.Seqs):len(r.Seqs)], Events: r.Events[:len(r.Events):len(r.Events)],
+		Aggregates: r.Aggregates[:len(r.Aggregates):len(r.Aggregates)], Last: r.last,
+	}
 }
 
 // captureDoc takes one document's owners; the caller holds the read lock.

@@ -43,6 +43,10 @@ const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
 // snapAggsPerChunk is the number of aggregates in one chunk of a v3 snapshot.
 const snapAggsPerChunk = 1024
 
+// capAggsPerHold is the number of aggregates a snapshot takes per hold of the model's
+// read lock (four times as many keys or documents): a few milliseconds' worth.
+const capAggsPerHold = 256
+
 // v3Capture is the model taken at one moment for a v3 snapshot.
 type v3Capture struct {
 	applied  uint64
@@ -80,21 +84,43 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 	rlock := func() { m.mu.RLock(); since = time.Now() }
 	runlock := func() { longest = max(longest, time.Since(since)); m.mu.RUnlock() }
 	defer func() { m.capHold.Store(int64(longest)) }()
+	// The lists are made outside the lock (an allocation may have to help the collector),
+	// a little larger than the model's maps were a moment before.
+	m.mu.RLock()
+	nKeys, nQueue := len(m.keys), len(m.keyQueue)-m.keyHead
+	m.mu.RUnlock()
+	keys := make([]*keyEntry, 0, nKeys+nKeys/64+64)
+	queue := make([]snapStamp, 0, nQueue+nQueue/64+64)
 	rlock()
 	// Only writers read capDirty, and they are held off by the read lock.
 	m.capDirty = map[eventstore.Ref]struct{}{}
-	all := make([]*Aggregate, 0, len(m.aggs))
-	for _, a := range m.aggs {
-		all = append(all, a)
-	}
+	// The aggregates and documents are lists that only grow: taken as they are now.
+	all := m.aggList[:len(m.aggList):len(m.aggList)]
 	docs := m.docList[:len(m.docList):len(m.docList)]
+	for _, ke := range m.keys {
+		keys = append(keys, ke)
+	}
 	runlock()
+	// The idempotency keys, likewise; the prefixes that commits (or forgetting) change
+	// meanwhile are noted in capKeys.
+	keyAt := make(map[string]int, len(keys))
+	capKeys := make([]snapKey, len(keys), len(keys)+len(keys)/64)
+	for i := 0; i < len(keys); i += 4 * m.capChunk {
+		rlock()
+		for j := i; j < min(i+4*m.capChunk, len(keys)); j++ {
+			capKeys[j] = captureKey(keys[j])
+		}
+		runlock()
+		for j := i; j < min(i+4*m.capChunk, len(keys)); j++ {
+			keyAt[keyPrefix(capKeys[j].Key)] = j
+		}
+	}
 	// The documents, likewise in chunks; the ones that gain an owner meanwhile are noted
 	// in capDocs, and the ones first seen meanwhile are past len(docs).
 	c.misc.Docs = make([]snapDoc, len(docs), len(docs)+len(docs)/64)
-	for i := 0; i < len(docs); i += 8 * m.capChunk {
+	for i := 0; i < len(docs); i += 4 * m.capChunk {
 		rlock()
-		for j := i; j < min(i+8*m.capChunk, len(docs)); j++ {
+		for j := i; j < min(i+4*m.capChunk, len(docs)); j++ {
 			c.misc.Docs[j] = captureDoc(docs[j])
 		}
 		runlock()
@@ -140,11 +166,29 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 			for _, d := range m.docList[len(docs):] {
 				c.misc.Docs = append(c.misc.Docs, captureDoc(d))
 			}
-			m.capDirty, m.capDocs = nil, nil
+			for _, prefix := range m.capKeys {
+				i, seen := keyAt[prefix]
+				switch ke := m.keys[prefix]; {
+				case ke != nil && seen:
+					capKeys[i] = captureKey(ke)
+				case ke != nil:
+					keyAt[prefix] = len(capKeys)
+					capKeys = append(capKeys, captureKey(ke))
+				case seen:
+					capKeys[i] = snapKey{} // forgotten meanwhile: dropped below
+				}
+			}
+			m.capDirty, m.capDocs, m.capKeys = nil, nil, nil
 			docList := c.misc.Docs
-			c.applied, c.misc = m.applied, m.captureMisc()
+			c.applied, c.misc = m.applied, m.captureMisc(queue)
 			c.misc.Docs = docList
 			runlock()
+			c.misc.Keys = capKeys[:0]
+			for _, k := range capKeys {
+				if k.Key != "" {
+					c.misc.Keys = append(c.misc.Keys, k)
+				}
+			}
 			var last *Entry
 			for i := range c.aggs {
 				if e := c.aggs[i].entries[len(c.aggs[i].entries)-1]; last == nil || e.Rec.Seq > last.Rec.Seq {
@@ -159,7 +203,7 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 		ch := m.changed
 		wait := time.Until(deadline)
 		if wait <= 0 {
-			m.capDirty, m.capDocs = nil, nil
+			m.capDirty, m.capDocs, m.capKeys = nil, nil, nil
 			runlock()
 			return v3Capture{}, false
 		}
@@ -414,6 +458,7 @@ func (m *Model) applyLoadedAggs(las []loadedAgg) error {
 			return fmt.Errorf("%w: aggregate %s twice", errSnapCorrupt, ref)
 		}
 		m.aggs[ref] = la.agg
+		m.aggList = append(m.aggList, la.agg)
 		m.lastSeq = max(m.lastSeq, la.agg.Version.Seq)
 		switch {
 		case la.unit != nil:
