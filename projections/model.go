@@ -109,11 +109,11 @@ type Model struct {
 	mu      sync.RWMutex
 	applied uint64
 	// lastSeq is the highest commit sequence applied, by the feed or ahead of it.
-	lastSeq  uint64
-	aggs     map[eventstore.Ref]*Aggregate
+	lastSeq uint64
+	aggs    map[eventstore.Ref]*Aggregate
 	// aggList holds the aggregates in the order first seen (they are never removed): a
 	// snapshot lists them from it without walking the map under the lock.
-	aggList []*Aggregate
+	aggList  []*Aggregate
 	units    map[string]*domain.Unit
 	noms     map[string]*domain.Nomination
 	camps    map[string]*domain.Campaign
@@ -166,7 +166,7 @@ type Model struct {
 	capMu    sync.Mutex
 	capDirty map[eventstore.Ref]struct{}
 	capDocs  []*docOwners
-	capKeys  []string // key prefixes
+	capKeys  []string     // key prefixes
 	capHold  atomic.Int64 // LastSnapshotHold, in nanoseconds
 	capChunk int
 	capHook  func()

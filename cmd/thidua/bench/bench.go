@@ -246,18 +246,27 @@ func (b *runner) run(ctx context.Context) error {
 			cores*raw.took.Seconds()/0.60, cores*raw.took.Seconds()/0.60-raw.cpu))
 	_, rssModel := memStatus()
 
-	// The snapshot a running server would have saved (the measured commands below then
-	// form the tail that start-up must catch up).
-	t3 := time.Now()
+	// The snapshot a running server would have saved, half way through the measured
+	// commands: the commands after it form the tail that start-up must catch up.
 	snapPath := projections.SnapshotPath(b.dir)
-	if _, err := model.SaveSnapshotFile(snapPath); err != nil {
-		return err
+	saveSnapshot := func() error {
+		if err := projections.WaitCaughtUp(ctx, st, model, time.Minute); err != nil {
+			return err
+		}
+		t3 := time.Now()
+		if _, err := model.SaveSnapshotFile(snapPath); err != nil {
+			return err
+		}
+		snapInfo, err := os.Stat(snapPath)
+		if err != nil {
+			return err
+		}
+		b.rep.add("snapshot write (not a target)", time.Since(t3).Seconds(), "s", math.NaN(), "", "", nil,
+			fmt.Sprintf("%.0f MiB", float64(snapInfo.Size())/(1<<20)))
+		b.rep.add("snapshot write: longest hold of the model's lock (commands wait at most this; not a target)", float64(model.LastSnapshotHold())/float64(time.Millisecond), "ms", math.NaN(), "", "", nil,
+			"the folded state is taken in chunks of aggregates, the lock released between them")
+		return nil
 	}
-	snapInfo, _ := os.Stat(snapPath)
-	b.rep.add("snapshot write (not a target)", time.Since(t3).Seconds(), "s", math.NaN(), "", "", nil,
-		fmt.Sprintf("%.0f MiB", float64(snapInfo.Size())/(1<<20)))
-	b.rep.add("snapshot write: longest hold of the model's lock (commands wait at most this; not a target)", float64(model.LastSnapshotHold())/float64(time.Millisecond), "ms", math.NaN(), "", "", nil,
-		"the folded state is taken in chunks of aggregates, the lock released between them")
 
 	feed, err := projections.StartFeed(ctx, st, model, b.log)
 	if err != nil {
@@ -289,6 +298,11 @@ func (b *runner) run(ctx context.Context) error {
 	var bytesWF, msgsWF, rawBytes, rawMsgs uint64
 	var ratio1, ratioN []float64 // per slice
 	for slice := 0; slice < slices; slice++ {
+		if slice == slices/2 {
+			if err := saveSnapshot(); err != nil {
+				return err
+			}
+		}
 		feed.Stop()
 		// A collection before each side's slice: the bench process's own heap (the
 		// generated workload, several GB) makes a collection long, and one landing inside a
