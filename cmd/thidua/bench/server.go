@@ -58,6 +58,14 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return serverRun{}, err
 	}
+	// Each start is measured on a quiet machine: what the previous run wrote (a server
+	// saves its snapshot when it stops) is written out first, and the disk given a moment.
+	flushWrites()
+	select {
+	case <-ctx.Done():
+		return serverRun{}, ctx.Err()
+	case <-time.After(2 * time.Second):
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "serve", "--data", b.dir, "--addr", addr, "--log-level", "info")

@@ -16,3 +16,6 @@ func cpuSeconds() float64 {
 	}
 	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
+
+// flushWrites asks the kernel to write out every dirty page, and waits for it.
+func flushWrites() { syscall.Sync() }
