@@ -209,36 +209,55 @@ type factKey struct {
 
 // FactSet holds the latest fact per (campaign, fact, index, component) of a unit (and of
 // the units whose history it inherits), as of a moment. Build it with NewFactSet.
+//
+// It holds each fact's recorded event by reference: a read model evaluates every unit's
+// facts for every ranking, and a copy of each fact per evaluation was most of a ranking's
+// garbage. FactEntry values are made when asked for.
 type FactSet struct {
-	facts map[factKey]FactEntry
+	facts map[factKey]*Recorded
 }
 
 // NewFactSet returns an empty fact set.
-func NewFactSet() *FactSet { return &FactSet{facts: map[factKey]FactEntry{}} }
+func NewFactSet() *FactSet { return &FactSet{facts: map[factKey]*Recorded{}} }
 
 // NewFactSetSize returns an empty fact set with room for about n facts.
-func NewFactSetSize(n int) *FactSet { return &FactSet{facts: make(map[factKey]FactEntry, max(n, 0))} }
+func NewFactSetSize(n int) *FactSet { return &FactSet{facts: make(map[factKey]*Recorded, max(n, 0))} }
 
 func keyOf(d FactRecordedData) factKey {
 	return factKey{campaign: d.Campaign, fact: d.Fact, index: d.Index, component: d.Component}
 }
 
+// entryOf is the FactEntry of a held fact.
+func entryOf(r *Recorded) FactEntry {
+	d, _ := r.Data.(FactRecordedData)
+	return FactEntry{Data: d, EventID: r.ID, At: r.At, Seq: r.Seq}
+}
+
 // Apply records a unit.fact_recorded event of the campaign (campaign "" accepts every
 // campaign); other events are ignored. A later fact for the same key supersedes an earlier
-// one; an event with a lower Seq than the one held is ignored.
+// one; an event with a lower Seq than the one held is ignored. The set keeps its own copy
+// of r.
 func (s *FactSet) Apply(campaign string, r Recorded) {
+	if d, ok := r.Data.(FactRecordedData); ok && (campaign == "" || d.Campaign == campaign) {
+		s.ApplyShared(campaign, &r)
+	}
+}
+
+// ApplyShared is Apply without a copy: the set refers to *r, which must not change
+// afterwards (an event of a read model's history, say).
+func (s *FactSet) ApplyShared(campaign string, r *Recorded) {
 	d, ok := r.Data.(FactRecordedData)
 	if !ok || (campaign != "" && d.Campaign != campaign) {
 		return
 	}
 	if s.facts == nil {
-		s.facts = map[factKey]FactEntry{}
+		s.facts = map[factKey]*Recorded{}
 	}
 	k := keyOf(d)
 	if cur, ok := s.facts[k]; ok && cur.Seq > r.Seq {
 		return
 	}
-	s.facts[k] = FactEntry{Data: d, EventID: r.ID, At: r.At, Seq: r.Seq}
+	s.facts[k] = r
 }
 
 // Merge adds the facts of other (a predecessor's, for a successor that inherits them);
@@ -248,7 +267,7 @@ func (s *FactSet) Merge(other *FactSet) {
 		return
 	}
 	if s.facts == nil {
-		s.facts = map[factKey]FactEntry{}
+		s.facts = map[factKey]*Recorded{}
 	}
 	for k, e := range other.facts {
 		if cur, ok := s.facts[k]; !ok || e.Seq > cur.Seq {
@@ -262,8 +281,11 @@ func (s *FactSet) Get(campaign, fact string) (FactEntry, bool) {
 	if s == nil {
 		return FactEntry{}, false
 	}
-	e, ok := s.facts[factKey{campaign: campaign, fact: fact}]
-	return e, ok
+	r, ok := s.facts[factKey{campaign: campaign, fact: fact}]
+	if !ok {
+		return FactEntry{}, false
+	}
+	return entryOf(r), true
 }
 
 // Number returns the latest numeric value of the fact in the campaign.
@@ -282,9 +304,9 @@ func (s *FactSet) Components(campaign string) []FactEntry {
 	if s == nil {
 		return out
 	}
-	for k, e := range s.facts {
+	for k, r := range s.facts {
 		if k.campaign == campaign && k.fact == FactIndexComponent {
-			out = append(out, e)
+			out = append(out, entryOf(r))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -320,7 +342,7 @@ func (s *FactSet) All() []FactEntry {
 	})
 	out := make([]FactEntry, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, s.facts[k])
+		out = append(out, entryOf(s.facts[k]))
 	}
 	return out
 }

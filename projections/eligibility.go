@@ -222,7 +222,7 @@ func (m *Model) unitEvidence(unit, campaign string, b Bound, note func(*Entry)) 
 			switch d := e.Rec.Data.(type) {
 			case domain.FactRecordedData:
 				if d.Campaign == campaign {
-					facts.Apply(campaign, e.Rec)
+					facts.ApplyShared(campaign, &e.Rec) // entries never change once applied
 					note(e)
 				}
 			case domain.PlanSubmittedData:
