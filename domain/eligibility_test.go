@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"thidua/domain"
 )
@@ -391,5 +392,39 @@ func TestFactSetMerge(t *testing.T) {
 	}
 	if a.Len() != 2 {
 		t.Fatalf("len %d", a.Len())
+	}
+}
+
+// TestFactSetApplySharedAndApply: ApplyShared keeps a reference to the event, Apply a copy;
+// both ignore other campaigns, other events and a lower sequence, and Get builds the same
+// entry either way.
+func TestFactSetApplySharedAndApply(t *testing.T) {
+	t.Parallel()
+	const c = "camp"
+	at := time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
+	events := []domain.Recorded{
+		{ID: "e1", Seq: 4, At: at, Data: domain.FactRecordedData{Campaign: c, Fact: "women_pct", Number: f64(60)}},
+		{ID: "e2", Seq: 2, At: at, Data: domain.FactRecordedData{Campaign: c, Fact: "women_pct", Number: f64(10)}},   // lower seq
+		{ID: "e3", Seq: 5, At: at, Data: domain.FactRecordedData{Campaign: "x", Fact: "women_pct", Number: f64(99)}}, // other campaign
+		{ID: "e4", Seq: 6, At: at, Data: domain.PlanSubmittedData{Campaign: c}},                                      // not a fact
+	}
+	shared, copied := domain.NewFactSetSize(4), domain.NewFactSet()
+	for i := range events {
+		shared.ApplyShared(c, &events[i])
+		copied.Apply(c, events[i])
+	}
+	for _, fs := range []*domain.FactSet{shared, copied} {
+		e, ok := fs.Get(c, "women_pct")
+		if !ok || e.EventID != "e1" || e.Seq != 4 || !e.At.Equal(at) || *e.Data.Number != 60 || fs.Len() != 1 {
+			t.Fatalf("got %+v %v, len %d; want e1 = 60 alone", e, ok, fs.Len())
+		}
+	}
+	// The shared set reads the event itself; the copy does not see it change.
+	events[0].ID = "changed"
+	if e, _ := shared.Get(c, "women_pct"); e.EventID != "changed" {
+		t.Fatalf("shared set holds a copy: %s", e.EventID)
+	}
+	if e, _ := copied.Get(c, "women_pct"); e.EventID != "e1" {
+		t.Fatalf("copied set follows the caller's event: %s", e.EventID)
 	}
 }
