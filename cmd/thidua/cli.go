@@ -50,7 +50,7 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstor
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := loadModel(ctx, g, store, logger, nil)
+	m, _, err := loadModel(ctx, g, store, logger, nil)
 	if err != nil {
 		store.Close()
 		return nil, nil, err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -169,4 +170,55 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	assert.Equal(t, 1, ee.code)
 	assert.Contains(t, out.String(), "BROKEN event 01FORGED0000000000000000000")
 	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name)
+}
+
+// TestSnapshotterSavesOnlyNewCommits: serve's snapshots are written when the model holds
+// commits the file does not — after a rebuild, after new commits — and not when the
+// server was idle since the file was written or loaded.
+func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	defer store.Close()
+	path := projections.SnapshotPath(dir)
+	old := time.Unix(1, 0)
+
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil)
+	require.NoError(t, err)
+	require.False(t, loaded, "no snapshot yet: rebuilt")
+	s := &snapshotter{g: g, m: m, log: quiet()}
+	s.save()
+	require.FileExists(t, path, "a rebuilt model is saved")
+	require.Equal(t, m.Applied(), s.onDisk)
+	require.NoError(t, os.Chtimes(path, old, old))
+	s.save()
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.True(t, info.ModTime().Equal(old), "nothing new: the file is left alone")
+
+	m2, loaded, err := loadModel(ctx, g, store, quiet(), nil)
+	require.NoError(t, err)
+	require.True(t, loaded)
+	s2 := &snapshotter{g: g, m: m2, log: quiet(), onDisk: m2.Applied()}
+	s2.save()
+	info, err = os.Stat(path)
+	require.NoError(t, err)
+	assert.True(t, info.ModTime().Equal(old), "loaded and idle: the file is left alone")
+
+	// A commit the file does not hold: saved.
+	_, err = store.Append(ctx, eventstore.Ref{Kind: domain.KindUnit, ID: "SO-TC"}, m2.Version(eventstore.Ref{Kind: domain.KindUnit, ID: "SO-TC"}),
+		[]eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	feed, err := projections.StartFeed(ctx, store, m2, quiet())
+	require.NoError(t, err)
+	feed.Stop()
+	s2.save()
+	info, err = os.Stat(path)
+	require.NoError(t, err)
+	assert.False(t, info.ModTime().Equal(old), "a new commit: saved")
+	assert.Equal(t, m2.Applied(), s2.onDisk)
 }
