@@ -102,18 +102,23 @@ func keepHeapHeadroom(ctx context.Context, headroomMiB int, logger *slog.Logger)
 	limit := max(live+outside+headroom, total)
 	debug.SetMemoryLimit(limit)
 	logger.Info("memory limit follows the live heap", "headroom_mib", headroomMiB, "soft_limit_mib", limit>>20)
-	go func() {
-		t := time.NewTicker(heapHeadroomEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				live, outside, _ := memoryUse()
-				debug.SetMemoryLimit(live + outside + headroom)
-			}
-		}
-	}()
+	go every(ctx, heapHeadroomEvery, func() {
+		live, outside, _ := memoryUse()
+		debug.SetMemoryLimit(live + outside + headroom)
+	})
 	return true
+}
+
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }

@@ -129,7 +129,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	go snaps.loop(ctx)
+	go every(ctx, snapshotEvery, snaps.save)
 	return model, feed, snaps, nil
 }
 
@@ -194,19 +194,6 @@ type snapshotter struct {
 
 // snapshotEvery is how often the snapshotter looks for new commits to save.
 const snapshotEvery = 3 * time.Minute
-
-func (s *snapshotter) loop(ctx context.Context) {
-	t := time.NewTicker(snapshotEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.save()
-		}
-	}
-}
 
 // save writes the snapshot when the model has applied commits since the last one.
 func (s *snapshotter) save() {
