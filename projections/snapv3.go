@@ -144,41 +144,7 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 	for {
 		rlock()
 		if len(m.ahead) == 0 && m.lastSeq <= m.applied {
-			for ref := range m.capDirty {
-				a := m.aggs[ref]
-				if a == nil {
-					continue
-				}
-				va, ok := m.captureAgg(a)
-				switch i, seen := at[ref]; {
-				case !ok:
-				case seen:
-					c.aggs[i] = va
-				default:
-					c.aggs = append(c.aggs, va)
-				}
-			}
-			for _, d := range m.capDocs {
-				if d.pos < len(docs) {
-					c.misc.Docs[d.pos] = captureDoc(d)
-				}
-			}
-			for _, d := range m.docList[len(docs):] {
-				c.misc.Docs = append(c.misc.Docs, captureDoc(d))
-			}
-			for _, prefix := range m.capKeys {
-				i, seen := keyAt[prefix]
-				switch ke := m.keys[prefix]; {
-				case ke != nil && seen:
-					capKeys[i] = captureKey(ke)
-				case ke != nil:
-					keyAt[prefix] = len(capKeys)
-					capKeys = append(capKeys, captureKey(ke))
-				case seen:
-					capKeys[i] = snapKey{} // forgotten meanwhile: dropped below
-				}
-			}
-			m.capDirty, m.capDocs, m.capKeys = nil, nil, nil
+			m.retake(&c, at, len(docs), &capKeys, keyAt)
 			docList := c.misc.Docs
 			c.applied, c.misc = m.applied, m.captureMisc(queue)
 			c.misc.Docs = docList
@@ -189,15 +155,7 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 					c.misc.Keys = append(c.misc.Keys, k)
 				}
 			}
-			var last *Entry
-			for i := range c.aggs {
-				if e := c.aggs[i].entries[len(c.aggs[i].entries)-1]; last == nil || e.Rec.Seq > last.Rec.Seq {
-					last = e
-				}
-			}
-			if last != nil {
-				c.lastSeq, c.lastHash = last.Rec.Seq, last.Hash()
-			}
+			c.lastSeq, c.lastHash = lastOf(c.aggs)
 			return c, true
 		}
 		ch := m.changed
@@ -213,6 +171,63 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 		case <-time.After(min(wait, 100*time.Millisecond)):
 		}
 	}
+}
+
+// retake takes again what commits changed while the capture ran (capDirty, capDocs,
+// capKeys) and what they added: aggregates into c.aggs (at: their index there), the
+// documents past the nDocs first, the keys into keys (keyAt: their index; a key forgotten
+// meanwhile is left empty, to be dropped). It stops the noting; the caller holds the read
+// lock at a moment without commits ahead of the feed.
+func (m *Model) retake(c *v3Capture, at map[eventstore.Ref]int, nDocs int, keys *[]snapKey, keyAt map[string]int) {
+	for ref := range m.capDirty {
+		a := m.aggs[ref]
+		if a == nil {
+			continue
+		}
+		va, ok := m.captureAgg(a)
+		switch i, seen := at[ref]; {
+		case !ok:
+		case seen:
+			c.aggs[i] = va
+		default:
+			c.aggs = append(c.aggs, va)
+		}
+	}
+	for _, d := range m.capDocs {
+		if d.pos < nDocs {
+			c.misc.Docs[d.pos] = captureDoc(d)
+		}
+	}
+	for _, d := range m.docList[nDocs:] {
+		c.misc.Docs = append(c.misc.Docs, captureDoc(d))
+	}
+	for _, prefix := range m.capKeys {
+		i, seen := keyAt[prefix]
+		switch ke := m.keys[prefix]; {
+		case ke != nil && seen:
+			(*keys)[i] = captureKey(ke)
+		case ke != nil:
+			keyAt[prefix] = len(*keys)
+			*keys = append(*keys, captureKey(ke))
+		case seen:
+			(*keys)[i] = snapKey{} // forgotten meanwhile
+		}
+	}
+	m.capDirty, m.capDocs, m.capKeys = nil, nil, nil
+}
+
+// lastOf returns the sequence and hash of the latest entry of the aggregates taken.
+func lastOf(aggs []v3Agg) (uint64, string) {
+	var last *Entry
+	for i := range aggs {
+		if e := aggs[i].entries[len(aggs[i].entries)-1]; last == nil || e.Rec.Seq > last.Rec.Seq {
+			last = e
+		}
+	}
+	if last == nil {
+		return 0, ""
+	}
+	return last.Rec.Seq, last.Hash()
 }
 
 // LastSnapshotHold returns the longest the last snapshot of the folded state held the
