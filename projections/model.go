@@ -159,10 +159,11 @@ type Model struct {
 	// snapWait bounds how long a snapshot waits for a moment without commits ahead of
 	// the feed (snapv3.go).
 	snapWait time.Duration
-	// capMu lets one snapshot capture run at a time; capDirty, while one runs, collects
-	// the aggregates that commits changed since it began (captureV3). capChunk is how
-	// many aggregates it takes under one hold of the read lock, capHook (tests) runs
-	// between two such holds.
+	// capMu lets one snapshot capture run at a time. While one runs, capDirty, capDocs
+	// and capKeys collect the aggregates, documents and key prefixes that commits change
+	// (captureV3 takes them again at its end); capHold is its longest hold of the read
+	// lock. capChunk is how many aggregates it takes under one hold, capHook (tests) runs
+	// after each such hold.
 	capMu    sync.Mutex
 	capDirty map[eventstore.Ref]struct{}
 	capDocs  []*docOwners
@@ -520,10 +521,10 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 		u.Apply(e.Rec)
 		switch d := e.Rec.Data.(type) {
 		case domain.PlanSubmittedData:
-			m.docOwner(d.Document.SHA256).units = append(m.docOwner(d.Document.SHA256).units, ref.ID)
+			m.addDocOwner(d.Document.SHA256, ref.ID, "")
 		case domain.FactRecordedData:
 			if d.Document != nil {
-				m.docOwner(d.Document.SHA256).units = append(m.docOwner(d.Document.SHA256).units, ref.ID)
+				m.addDocOwner(d.Document.SHA256, ref.ID, "")
 			}
 		}
 	case domain.KindNomination:
@@ -537,10 +538,10 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 		case domain.NominationOpenedData:
 			m.byCamp[d.Campaign] = append(m.byCamp[d.Campaign], ref.ID)
 		case domain.DocumentAttachedData:
-			m.docOwner(d.Document.SHA256).noms = append(m.docOwner(d.Document.SHA256).noms, ref.ID)
+			m.addDocOwner(d.Document.SHA256, "", ref.ID)
 		case domain.CriterionRuledData:
 			if d.Document != nil {
-				m.docOwner(d.Document.SHA256).noms = append(m.docOwner(d.Document.SHA256).noms, ref.ID)
+				m.addDocOwner(d.Document.SHA256, "", ref.ID)
 			}
 		}
 	case domain.KindCampaign:
@@ -711,19 +712,24 @@ type docOwners struct {
 	noms, units []string
 }
 
-// docOwner returns a document's owners, for the caller to add one; the caller holds the
-// write lock.
-func (m *Model) docOwner(sha string) *docOwners {
+// addDocOwner records that a document belongs to a unit or to a nomination (the other
+// one empty); the caller holds the write lock.
+func (m *Model) addDocOwner(sha, unit, nomination string) {
 	d := m.docs[sha]
 	if d == nil {
 		d = &docOwners{sha: sha, pos: len(m.docList)}
 		m.docs[sha] = d
 		m.docList = append(m.docList, d)
 	}
+	if unit != "" {
+		d.units = append(d.units, unit)
+	}
+	if nomination != "" {
+		d.noms = append(d.noms, nomination)
+	}
 	if m.capDirty != nil {
 		m.capDocs = append(m.capDocs, d)
 	}
-	return d
 }
 
 // DocumentUnits returns the units a document belongs to: the units whose plan it is or

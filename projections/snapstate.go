@@ -56,10 +56,11 @@ type snapProblem struct {
 }
 
 // captureMisc copies the model's indexes, findings and counters, but for the documents
-// and the keys (captureV3 takes them in chunks, with captureDoc and captureKey); the
-// key queue goes into queue's array when it fits. The caller holds the read lock. The lists it returns share their arrays with the model's: they are only
-// ever appended to, so the elements within the captured lengths never change, and the
-// copy under the lock stays short (it holds up every writer).
+// and the keys (captureV3 takes them in chunks, with captureDoc and captureKey); the key
+// queue goes into queue's array when it fits. The caller holds the read lock. The lists
+// it returns share their arrays with the model's: they are only ever appended to, so the
+// elements within the captured lengths never change, and the copy under the lock stays
+// short (it holds up every writer).
 func (m *Model) captureMisc(queue []snapStamp) snapMisc {
 	s := snapMisc{
 		Newest: m.newest, ByCamp: make(map[string][]string, len(m.byCamp)), KeyCount: m.keyCount,

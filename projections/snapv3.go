@@ -145,9 +145,9 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 		rlock()
 		if len(m.ahead) == 0 && m.lastSeq <= m.applied {
 			m.retake(&c, at, len(docs), &capKeys, keyAt)
-			docList := c.misc.Docs
-			c.applied, c.misc = m.applied, m.captureMisc(queue)
-			c.misc.Docs = docList
+			misc := m.captureMisc(queue)
+			misc.Docs = c.misc.Docs
+			c.applied, c.misc = m.applied, misc
 			runlock()
 			c.misc.Keys = capKeys[:0]
 			for _, k := range capKeys {
