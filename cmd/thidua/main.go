@@ -51,11 +51,16 @@ type BenchCmd struct {
 	Keep bool `help:"Keep the run's data directory (stream and snapshot) and print where it is."`
 	// LoadOnly keeps the generated store for profiling other commands on it.
 	LoadOnly string `name:"load-only" help:"Only generate the workload and bulk-load it into this data directory (kept), then stop: a store to run replay, serve or verify on." placeholder:"DIR"`
+	// ReadOnly measures one read of an existing store in this process.
+	ReadOnly string `name:"read-only" help:"Only measure one read of this data directory's stream in this process (--read), and print it as JSON: how the bench measures the rebuild and the raw read in processes of their own." placeholder:"DIR"`
+	// Read is the mode of --read-only.
+	Read string `help:"With --read-only: raw (one raw ordered consumer) or rebuild (every projection)." enum:"raw,rebuild" default:"rebuild"`
 }
 
 // Run runs the suite.
 func (c *BenchCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	return bench.Run(ctx, bench.Config{Scale: c.Scale, Out: c.Out, Dir: c.Dir, LoadOnly: c.LoadOnly, Keep: c.Keep}, g.Out)
+	return bench.Run(ctx, bench.Config{Scale: c.Scale, Out: c.Out, Dir: c.Dir, LoadOnly: c.LoadOnly, Keep: c.Keep,
+		ReadOnly: c.ReadOnly, Read: c.Read, LoadGCPercent: loadGCPercent}, g.Out)
 }
 
 func main() {

@@ -1,0 +1,157 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// The rebuild and its baseline, the raw read, are measured again in processes of their
+// own, one after the other on the same data directory: a rebuild runs in `thidua replay`
+// or `thidua serve`, not beside the bench's generated workload (3–6 GB of heap that every
+// collection during the rebuild also marks). Both children run with the same collector
+// setting, the one thidua loads its projections with.
+
+// Read modes of a measuring child (Config.Read).
+const (
+	// ReadRaw reads the stream with one raw ordered consumer, decoding nothing.
+	ReadRaw = "raw"
+	// ReadRebuild rebuilds every projection from the stream (projections.Rebuild).
+	ReadRebuild = "rebuild"
+)
+
+// readPairs is how many raw reads and rebuilds the child processes alternate.
+const readPairs = 3
+
+// ReadResult is what a measuring child prints: one line of JSON.
+type ReadResult struct {
+	// Mode is ReadRaw or ReadRebuild.
+	Mode string `json:"mode"`
+	// Messages is the number of stream messages read.
+	Messages uint64 `json:"messages"`
+	// Events is the number of events folded (a rebuild; 0 for a raw read).
+	Events int `json:"events"`
+	// Seconds is how long the read took, from the consumer's creation to the last message
+	// (a raw read) or the model's completion (a rebuild); the server's start is not counted.
+	Seconds float64 `json:"seconds"`
+	// CPUSeconds is the process's CPU time over the same span.
+	CPUSeconds float64 `json:"cpu_seconds"`
+}
+
+// MeasureRead opens the store in dir (syncing every write, as the bench's measured
+// server does), reads it once in the given mode, and prints the ReadResult to w.
+func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
+	if mode != ReadRaw && mode != ReadRebuild {
+		return fmt.Errorf("bench: read mode %q: want %q or %q", mode, ReadRaw, ReadRebuild)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("bench: data directory: %w", err)
+	}
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir), eventstore.WithSyncAlways(true),
+		eventstore.WithRegistry(workflows.EventRegistry()))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res := ReadResult{Mode: mode}
+	if mode == ReadRaw {
+		raw, err := rawRead(ctx, st)
+		if err != nil {
+			return err
+		}
+		res.Messages, res.Seconds, res.CPUSeconds = uint64(raw.msgs), raw.took.Seconds(), raw.cpu
+	} else {
+		runtime.GC()
+		t0, cpu0 := time.Now(), cpuSeconds()
+		m, err := projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
+		if err != nil {
+			return err
+		}
+		res.Seconds, res.CPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu0
+		stats := m.Stats()
+		res.Messages, res.Events = stats.Applied, stats.Events
+	}
+	return json.NewEncoder(w).Encode(res)
+}
+
+// readProcess runs one measuring child on the bench's data directory (the store closed
+// by the caller), after the same pause as a server start.
+func (b *runner) readProcess(ctx context.Context, mode string) (ReadResult, error) {
+	exe, err := os.Executable()
+	if err != nil || !strings.HasPrefix(filepath.Base(exe), "thidua") {
+		return ReadResult{}, errSkipServer
+	}
+	flushWrites()
+	select {
+	case <-ctx.Done():
+		return ReadResult{}, ctx.Err()
+	case <-time.After(2 * time.Second):
+	}
+	var out, errOut bytes.Buffer
+	cmd := exec.CommandContext(ctx, exe, "bench", "--read-only", b.dir, "--read", mode)
+	cmd.Env = append(os.Environ(), "GOGC="+strconv.Itoa(b.cfg.LoadGCPercent))
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return ReadResult{}, fmt.Errorf("bench: %s read in a process of its own: %w: %s", mode, err, strings.TrimSpace(errOut.String()))
+	}
+	var res ReadResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return ReadResult{}, fmt.Errorf("bench: %s read in a process of its own printed %q: %w", mode, out.String(), err)
+	}
+	return res, nil
+}
+
+// readProcesses alternates raw reads and rebuilds in processes of their own and reports
+// the ratio of their median rates as the rebuild's figure.
+func (b *runner) readProcesses(ctx context.Context) error {
+	var raws, rebuilds []ReadResult
+	for i := 0; i < readPairs; i++ {
+		for _, mode := range []string{ReadRaw, ReadRebuild} {
+			res, err := b.readProcess(ctx, mode)
+			if err != nil {
+				return err
+			}
+			b.logf("  %s in a process of its own: %d messages, %d events in %.2f s (%.1f CPU-s)", mode, res.Messages, res.Events, res.Seconds, res.CPUSeconds)
+			if mode == ReadRaw {
+				raws = append(raws, res)
+			} else {
+				rebuilds = append(rebuilds, res)
+			}
+		}
+	}
+	// Both read the same stream: the ratio is that of their times, and the baseline is
+	// the stream's events at the raw read's pace.
+	raw, rb := medianRead(raws), medianRead(rebuilds)
+	pairs := make([]string, len(raws))
+	for i := range raws {
+		pairs[i] = fmt.Sprintf("%.2f", raws[i].Seconds/rebuilds[i].Seconds)
+	}
+	events := float64(rb.Events)
+	b.rep.add("projection rebuild, in a process of its own (projections.Rebuild, as in `thidua replay`)", events/rb.Seconds, "events/s",
+		events/raw.Seconds, "one raw ordered consumer reading the same stream, no decode, in a process of its own", "≥ 0.60 × baseline",
+		func(_, r float64) bool { return r >= 0.60 },
+		fmt.Sprintf("medians of %d alternated runs each, both with GOGC=%d (thidua's setting while loading); rebuild %.2f s at %.1f CPU-s, raw read of %d messages %.2f s at %.1f CPU-s; ratio per pair %s",
+			readPairs, b.cfg.LoadGCPercent, rb.Seconds, rb.CPUSeconds, raw.Messages, raw.Seconds, raw.CPUSeconds, strings.Join(pairs, ", ")))
+	return nil
+}
+
+// medianRead returns the result with the median time.
+func medianRead(rs []ReadResult) ReadResult {
+	s := append([]ReadResult(nil), rs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Seconds < s[j].Seconds })
+	return s[len(s)/2]
+}
