@@ -62,6 +62,18 @@ type Event struct {
 // length-prefixed framing that does not depend on JSON formatting. Hash itself, and the
 // read-side fields, are not part of it. Data must be the bytes as stored.
 func (e *Event) ComputeHash() string {
+	out := e.hexHash()
+	return string(out[:])
+}
+
+// HashMatches reports whether Hash is the event's ComputeHash, without allocating.
+func (e *Event) HashMatches() bool {
+	out := e.hexHash()
+	return string(out[:]) == e.Hash
+}
+
+// hexHash is ComputeHash's hex digits.
+func (e *Event) hexHash() [2 * sha256.Size]byte {
 	// The framing is built in one buffer (on the stack for a usual event) and hashed at
 	// once: this runs for every event appended, verified or loaded.
 	var stack [1024]byte
@@ -75,8 +87,14 @@ func (e *Event) ComputeHash() string {
 	b = appendHashField(b, e.Aggregate.ID)
 	b = appendHashField(b, e.Actor.User)
 	b = appendHashField(b, e.Actor.Role)
-	b = appendHashBytes(b, e.OccurredAt.UTC().AppendFormat(tmp[:0], time.RFC3339Nano))
-	b = appendHashBytes(b, e.RecordedAt.UTC().AppendFormat(tmp[:0], time.RFC3339Nano))
+	occurred := e.OccurredAt.UTC().AppendFormat(tmp[:0], time.RFC3339Nano)
+	b = appendHashBytes(b, occurred)
+	if e.RecordedAt.Equal(e.OccurredAt) {
+		// Most events are recorded when they occur: the same text, formatted once.
+		b = appendHashBytes(b, occurred)
+	} else {
+		b = appendHashBytes(b, e.RecordedAt.UTC().AppendFormat(tmp[:0], time.RFC3339Nano))
+	}
 	b = appendHashField(b, e.CausationID)
 	b = appendHashField(b, e.CorrelationID)
 	b = appendHashField(b, e.PrevHash)
@@ -84,7 +102,7 @@ func (e *Event) ComputeHash() string {
 	sum := sha256.Sum256(b)
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], sum[:])
-	return string(out[:])
+	return out
 }
 
 // appendHashField appends one field of the hash framing: its length (8 bytes, big

@@ -48,11 +48,43 @@ func TestComputeHashFraming(t *testing.T) {
 			Actor: Actor{User: str(), Role: str()}, OccurredAt: time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).In(loc),
 			RecordedAt: time.Unix(rng.Int64N(4e9), 0), CausationID: str(), CorrelationID: str(), PrevHash: str(),
 			Data: json.RawMessage(strings.Repeat(`{"a":"b"}`, rng.IntN(300)))}
+		if i%2 == 1 {
+			// Recorded when it occurred (as most events are), in another zone.
+			e.RecordedAt = e.OccurredAt.UTC()
+		}
 		if i == 0 {
 			e = Event{}
 		}
 		if got, want := e.ComputeHash(), referenceHash(&e); got != want {
 			t.Fatalf("event %d: %s, want %s", i, got, want)
+		}
+	}
+}
+
+// HashMatches agrees with ComputeHash: true for the hash the event was stamped with,
+// false once any hashed field changes, whether or not it was recorded when it occurred.
+func TestHashMatches(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2025, 3, 1, 8, 30, 0, 123, time.UTC)
+	for _, recorded := range []time.Time{at, at.Add(time.Minute), at.In(time.FixedZone("ICT", 7*3600))} {
+		e := Event{ID: "01J00000000000000000000000", Type: "unit.registered", Schema: 1,
+			Aggregate: Ref{Kind: "unit", ID: "SO-A"}, Actor: Actor{User: "u", Role: "admin"},
+			OccurredAt: at, RecordedAt: recorded, PrevHash: "ab", Data: []byte(`{"x":1}`)}
+		e.Hash = e.ComputeHash()
+		if !e.HashMatches() {
+			t.Fatalf("recorded %s: the stamped hash does not match", recorded)
+		}
+		for name, change := range map[string]func(*Event){
+			"data":        func(e *Event) { e.Data = []byte(`{"x":2}`) },
+			"recorded at": func(e *Event) { e.RecordedAt = e.RecordedAt.Add(time.Nanosecond) },
+			"occurred at": func(e *Event) { e.OccurredAt = e.OccurredAt.Add(time.Nanosecond) },
+			"prev hash":   func(e *Event) { e.PrevHash = "ac" },
+		} {
+			changed := e
+			change(&changed)
+			if changed.HashMatches() {
+				t.Errorf("recorded %s: %s changed, the hash still matches", recorded, name)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"thidua/eventstore"
@@ -40,6 +41,11 @@ func Comparable(m *Model) *Model {
 	m.keyWindow, m.keyKeep, m.snapWait, m.capChunk, m.capHook = 0, 0, 0, 0, nil
 	for _, d := range m.docs {
 		d.pos = 0
+	}
+	// Where a key's lists are kept (inline or not) differs with the path too.
+	for _, ke := range m.keys {
+		ke.rec.Seqs, ke.rec.Aggregates, ke.rec.Events = slices.Clone(ke.rec.Seqs), slices.Clone(ke.rec.Aggregates), slices.Clone(ke.rec.Events)
+		ke.seq1, ke.agg1, ke.ev1 = [1]uint64{}, [1]eventstore.Ref{}, [1]string{}
 	}
 	return m
 }

@@ -48,6 +48,24 @@ type KeyRecord struct {
 type keyEntry struct {
 	key string
 	rec KeyRecord
+	// One commit of one event, inline: the lists of most records (a command appends one
+	// commit, mostly of one event) need no allocations of their own.
+	seq1 [1]uint64
+	agg1 [1]eventstore.Ref
+	ev1  [1]string
+}
+
+// newKeyEntry returns the entry of a key first seen in a commit of n events that reported
+// result; key and result share one allocation, and the record's lists start inline.
+func newKeyEntry(key, result string, n int) *keyEntry {
+	both := key + result
+	ke := &keyEntry{key: both[:len(key)]}
+	ke.rec.ID = both[len(key):]
+	ke.rec.Seqs, ke.rec.Aggregates = ke.seq1[:0], ke.agg1[:0]
+	if n == 1 {
+		ke.rec.Events = ke.ev1[:0]
+	}
+	return ke
 }
 
 // keyPrefix returns key up to its last '|' (all of it when it has none).
@@ -328,13 +346,38 @@ func (m *Model) WaitFor(ctx context.Context, seq uint64) error {
 type decoded struct {
 	data any
 	err  error
+	// hash is the event's content hash, checked with the decoding (checkIntegrity).
+	hash hashCheck
 }
 
-// predecode decodes a commit's payloads; it needs no lock, so it can run on other cores.
+// hashCheck is the outcome of checking an event's content hash before the fold.
+type hashCheck uint8
+
+const (
+	// hashUnchecked leaves the check to the fold: the event's previous hash is not known
+	// yet (a snapshot left it out), or its payload was upcast.
+	hashUnchecked hashCheck = iota
+	// hashMatches: the event hashes to the hash it claims.
+	hashMatches
+	// hashDiffers: it does not.
+	hashDiffers
+)
+
+// predecode decodes a commit's payloads and checks its events' content hashes; it needs
+// no lock, so it can run on other cores.
 func predecode(c eventstore.Commit) []decoded {
 	out := make([]decoded, len(c.Events))
 	for i := range c.Events {
-		out[i].data, out[i].err = decodePayload(c.Events[i].Type, c.Events[i].Data)
+		e := &c.Events[i]
+		out[i].data, out[i].err = decodePayload(e.Type, e.Data)
+		// An empty previous hash is either the aggregate's first event or one whose link a
+		// snapshot left out, filled in by the fold: checked there.
+		if e.PrevHash != "" && hashVerifiable(e) {
+			out[i].hash = hashDiffers
+			if e.HashMatches() {
+				out[i].hash = hashMatches
+			}
+		}
 	}
 	return out
 }
@@ -381,7 +424,7 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		}
 	}
 	// Hash chain check, before the commit moves the aggregate's version (integrity.go).
-	m.checkIntegrity(agg, c)
+	m.checkIntegrity(agg, c, pre)
 	m.stats.Commits++
 	prev := agg.Version.Hash
 	lineage := false
@@ -430,15 +473,14 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		m.newest = at
 	}
 	if c.Key != "" {
-		key := strings.Clone(c.Key)
-		prefix := keyPrefix(key)
-		ke := m.keys[prefix]
-		if ke == nil || ke.key != key {
+		ke := m.keys[keyPrefix(c.Key)]
+		if ke == nil || ke.key != c.Key {
 			// A new key, or the same "user|key" with another request (only a race between
 			// processes stores that): the latest is the one remembered.
-			ke = &keyEntry{key: key}
-			m.keys[prefix] = ke
+			ke = newKeyEntry(c.Key, c.Result, len(c.Events))
+			m.keys[keyPrefix(ke.key)] = ke
 		}
+		prefix := keyPrefix(ke.key)
 		kr := &ke.rec
 		if kr.ID == "" {
 			kr.ID = strings.Clone(c.Result)
@@ -477,8 +519,11 @@ func (m *Model) forgetKeys() {
 		}
 	}
 	if m.keyHead > 1024 && m.keyHead > len(m.keyQueue)/2 {
-		m.keyQueue = append([]keyStamp(nil), m.keyQueue[m.keyHead:]...)
-		m.keyHead = 0
+		// In place: the queue's array is reused rather than grown anew (snapshots copy
+		// the queue under the lock).
+		n := copy(m.keyQueue, m.keyQueue[m.keyHead:])
+		clear(m.keyQueue[n:])
+		m.keyQueue, m.keyHead = m.keyQueue[:n], 0
 	}
 }
 

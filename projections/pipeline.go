@@ -43,13 +43,16 @@ type pipeline struct {
 	wg      sync.WaitGroup
 	applied chan struct{}
 	cur     *pipeJob
+	// free holds applied batches for reuse: a rebuild goes through thousands.
+	free chan *pipeJob
 }
 
 // newPipeline starts the workers and the applier. Items go in with add, in stream order;
 // close waits until everything is applied. onBad (if given) hears of each malformed
 // commit once it is recorded in the model's stats, outside the model's lock.
 func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena), onBad func(*eventstore.MalformedError)) *pipeline {
-	p := &pipeline{m: m, decode: decode, jobs: make(chan *pipeJob, 64), ordered: make(chan *pipeJob, 64), applied: make(chan struct{})}
+	p := &pipeline{m: m, decode: decode, jobs: make(chan *pipeJob, 64), ordered: make(chan *pipeJob, 64), applied: make(chan struct{}),
+		free: make(chan *pipeJob, 64)}
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		p.wg.Add(1)
 		go func() {
@@ -75,6 +78,11 @@ func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena), onBad func
 					}
 				}
 			}
+			clear(j.items)
+			select {
+			case p.free <- j:
+			default:
+			}
 		}
 	}()
 	return p
@@ -82,7 +90,12 @@ func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena), onBad func
 
 func (p *pipeline) add(it pipeItem) {
 	if p.cur == nil {
-		p.cur = &pipeJob{items: make([]pipeItem, 0, pipeBatch), done: make(chan struct{})}
+		select {
+		case j := <-p.free:
+			p.cur = &pipeJob{items: j.items[:0], done: make(chan struct{})}
+		default:
+			p.cur = &pipeJob{items: make([]pipeItem, 0, pipeBatch), done: make(chan struct{})}
+		}
 	}
 	p.cur.items = append(p.cur.items, it)
 	if len(p.cur.items) == pipeBatch {
