@@ -16,7 +16,16 @@ import (
 // ready for use, and a nil *Arena allocates each string on its own.
 type Arena struct {
 	block []byte
+	// view makes the arena copy nothing (ViewArena).
+	view bool
 }
+
+// ViewArena returns an Arena that copies nothing: what String and Bytes return shares
+// the memory they are given. Decoding a message into it (Store.DecodeInto) costs no
+// allocation per string, for a reader that copies what it keeps of the commit (a
+// projection rebuild): the message's bytes must not change afterwards, and anything kept
+// from the commit keeps the whole message alive. Clone still copies.
+func ViewArena() *Arena { return &Arena{view: true} }
 
 const (
 	arenaBlock = 64 << 10
@@ -43,6 +52,9 @@ func (a *Arena) String(b []byte) string {
 	if a == nil || len(b) == 0 {
 		return string(b)
 	}
+	if a.view {
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
 	d := a.alloc(len(b))
 	copy(d, b)
 	return unsafe.String(unsafe.SliceData(d), len(d))
@@ -50,7 +62,7 @@ func (a *Arena) String(b []byte) string {
 
 // Clone returns a copy of s.
 func (a *Arena) Clone(s string) string {
-	if a == nil || len(s) == 0 {
+	if a == nil || a.view || len(s) == 0 {
 		return strings.Clone(s)
 	}
 	d := a.alloc(len(s))
@@ -65,6 +77,9 @@ func (a *Arena) Bytes(b []byte) []byte {
 	}
 	if a == nil {
 		return append([]byte(nil), b...)
+	}
+	if a.view {
+		return b[:len(b):len(b)]
 	}
 	d := a.alloc(len(b))
 	copy(d, b)

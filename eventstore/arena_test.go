@@ -59,3 +59,21 @@ func TestNilArenaAllocates(t *testing.T) {
 	b := a.Bytes([]byte("abc"))
 	assert.Equal(t, "abc", string(b))
 }
+
+func TestViewArenaSharesWhatItIsGiven(t *testing.T) {
+	t.Parallel()
+	a := eventstore.ViewArena()
+	src := []byte(`01JABCDEF {"x":1}`)
+	s := a.String(src[:9])
+	b := a.Bytes(src[10:])
+	assert.Equal(t, "01JABCDEF", s)
+	assert.Equal(t, `{"x":1}`, string(b))
+	assert.Equal(t, unsafe.SliceData(src), unsafe.StringData(s), "no copy")
+	assert.Equal(t, len(b), cap(b), "an append to a payload must copy, not write over what follows")
+	c := a.Clone(s)
+	src[0] = 'X'
+	assert.Equal(t, "X1JABCDEF", s, "a view follows its bytes")
+	assert.Equal(t, "01JABCDEF", c, "Clone copies")
+	assert.Equal(t, "", a.String(nil))
+	assert.Nil(t, a.Bytes(nil))
+}

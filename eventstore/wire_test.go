@@ -57,6 +57,12 @@ func checkWire(t *testing.T, data []byte) {
 	if ferr == nil && !reflect.DeepEqual(fast, std) {
 		t.Fatalf("%q:\ndecodeWire   %#v\njson.Unmarshal %#v", data, fast, std)
 	}
+	// Decoding into a view of the message gives the same, copying nothing.
+	var view wireCommit
+	verr := decodeWire(data, &view, &Interner{}, ViewArena())
+	if (verr == nil) != (ferr == nil) || (ferr == nil && !reflect.DeepEqual(fast, view)) {
+		t.Fatalf("%q:\ninto an arena %#v (%v)\ninto a view    %#v (%v)", data, fast, ferr, view, verr)
+	}
 }
 
 func TestDecodeWireIsJSONUnmarshal(t *testing.T) {

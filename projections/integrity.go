@@ -82,7 +82,7 @@ func (m *Model) checkIntegrity(agg *Aggregate, c eventstore.Commit, pre []decode
 			}
 			m.live.clear() // every evaluation that read this aggregate is flagged now
 			m.integrity.broken[agg.Ref] = append(m.integrity.broken[agg.Ref], IntegrityProblem{
-				Seq: c.Seq, EventID: e.ID, Aggregate: agg.Ref, Problem: problem,
+				Seq: c.Seq, EventID: strings.Clone(e.ID), Aggregate: agg.Ref, Problem: problem,
 				Detail: fmt.Sprintf(format, args...), at: e.RecordedAt,
 			})
 		}

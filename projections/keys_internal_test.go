@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -82,4 +83,30 @@ func TestKeysAreForgottenPastBothBounds(t *testing.T) {
 		assert.Equal(t, want.ID, got.ID, k)
 	}
 	assert.Equal(t, m.Stats().Events, loaded.Stats().Events, "every event is kept, keyed or not")
+}
+
+// A remembered key owns its memory: a rebuild decodes commits as views of the stream's
+// messages, and a key kept as a view would keep its whole message alive.
+func TestKeyEntryCopiesKeyAndResult(t *testing.T) {
+	t.Parallel()
+	msg := []byte(`user|key|fingerprint result-id`)
+	view := eventstore.ViewArena()
+	key, result := view.String(msg[:20]), view.String(msg[21:])
+	for _, res := range []string{result, ""} {
+		ke := newKeyEntry(key, res, 2)
+		assert.Equal(t, "user|key|fingerprint", ke.key)
+		assert.Equal(t, res, ke.rec.ID)
+		within := func(s string) bool {
+			p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+			b := uintptr(unsafe.Pointer(unsafe.SliceData(msg)))
+			return len(s) > 0 && p >= b && p < b+uintptr(len(msg))
+		}
+		assert.False(t, within(ke.key), "result %q: the key is a view of the message", res)
+		assert.False(t, within(ke.rec.ID), "result %q: the id is a view of the message", res)
+	}
+	// One commit of one event fits inline; of two, the event ids get a list of their own.
+	one := newKeyEntry("k", "r", 1)
+	one.rec.Seqs, one.rec.Events = append(one.rec.Seqs, 7), append(one.rec.Events, "e")
+	assert.Equal(t, &one.seq1[0], &one.rec.Seqs[0])
+	assert.Equal(t, &one.ev1[0], &one.rec.Events[0])
 }

@@ -58,7 +58,13 @@ type keyEntry struct {
 // newKeyEntry returns the entry of a key first seen in a commit of n events that reported
 // result; key and result share one allocation, and the record's lists start inline.
 func newKeyEntry(key, result string, n int) *keyEntry {
-	both := key + result
+	// Copied (key + result would be key itself when result is empty, and key may be a
+	// view of the message the commit was decoded from).
+	var sb strings.Builder
+	sb.Grow(len(key) + len(result))
+	sb.WriteString(key)
+	sb.WriteString(result)
+	both := sb.String()
 	ke := &keyEntry{key: both[:len(key)]}
 	ke.rec.ID = both[len(key):]
 	ke.rec.Seqs, ke.rec.Aggregates = ke.seq1[:0], ke.agg1[:0]
@@ -452,7 +458,7 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		case errors.Is(err, domain.ErrUnknownEventType):
 			m.stats.Unknown[e.Type]++
 		case err != nil:
-			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: c.Seq, EventID: e.ID, Problem: err.Error()})
+			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: c.Seq, EventID: strings.Clone(e.ID), Problem: err.Error()})
 		default:
 			entry.Rec.Data = data
 			entry.Known = true

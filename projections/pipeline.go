@@ -153,12 +153,15 @@ func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOpt
 }
 
 // readPipelined reads the raw stream into m through the pipeline: envelopes and payloads
-// decoded on every core, applied in order. What it decodes is kept for good (the
-// history): strings and payloads go into arenas. Malformed commits are recorded in the
-// model's stats, and told to onBad (if given).
+// decoded on every core, applied in order. The decoding copies nothing (its strings are
+// views of the messages); the model copies what it keeps into its own arena. Malformed
+// commits are recorded in the model's stats, and told to onBad (if given).
 func readPipelined(ctx context.Context, st *eventstore.Store, m *Model, ro eventstore.ReadOptions, progress func(seq uint64), onBad func(*eventstore.MalformedError)) error {
-	p := newPipeline(m, func(it *pipeItem, arena *eventstore.Arena) {
-		c, err := st.DecodeInto(it.raw, ro.Raw, arena)
+	view := eventstore.ViewArena()
+	p := newPipeline(m, func(it *pipeItem, _ *eventstore.Arena) {
+		// The commit's strings are views of the message (which the client gave this read
+		// alone): the model copies what it keeps.
+		c, err := st.DecodeInto(it.raw, ro.Raw, view)
 		it.raw = eventstore.RawCommit{}
 		if err != nil {
 			var me *eventstore.MalformedError
