@@ -21,7 +21,7 @@ func payloadSamples(t testing.TB) map[string][][]byte {
 		domain.FactRecorded:           {domain.FactRecordedData{Campaign: "c", Fact: "disbursement_pct", Number: f64p(97.25), Cause: "objective", Note: "n"}, domain.FactRecordedData{Fact: "index_component", Index: "PCI", Component: "x", Number: f64p(1e-7), Previous: f64p(-3), Document: &doc}},
 		domain.NominationOpened:       {domain.NominationOpenedData{ID: "N", Campaign: "c", Unit: "U", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Thị Lan", Position: "p", Gender: "female", Head: true}}},
 		domain.DocumentAttached:       {domain.DocumentAttachedData{Kind: domain.DocLetter, Document: doc}},
-		domain.CouncilVoteRecorded:    {domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 8, Approve: 7}},
+		domain.CouncilVoteRecorded:    {domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 8, Approve: 7}, domain.CouncilVoteData{Members: -1}},
 		domain.NominationSubmitted:    {domain.SubmittedData{}},
 		domain.ReviewStarted:          {domain.ReviewStartedData{}},
 		domain.CriterionRuled:         {domain.CriterionRuledData{Criterion: "C01", Result: "met", Note: "đạt"}, domain.CriterionRuledData{Criterion: "C02", Result: "not_met", Document: &doc}},
@@ -48,8 +48,43 @@ func payloadSamples(t testing.TB) map[string][][]byte {
 			out[spec.Type] = append(out[spec.Type], b)
 		}
 	}
+	// Written by hand: numbers and shapes json.Marshal does not write.
+	out[domain.FactRecorded] = append(out[domain.FactRecorded],
+		[]byte(`{"fact":"f","number":-0,"previous":1E+400}`), []byte(`{"fact":"f","number":0.5e-3,"previous":12345678901234567890}`),
+		[]byte(`{"fact":"f","number":01}`), []byte(`{"fact":"f","number":1.}`), []byte(`{"fact":"f","number":null}`),
+		[]byte(`{"fact":"f","fact":"g"}`), []byte(`{"Fact":"f"}`), []byte(`{"fact":"a\u0041"}`), []byte("{\"fact\":\"\xff\"}"),
+		[]byte(` {"fact":"f"}`), []byte(`{"fact":"f"} `), []byte(`{"fact" :"f"}`), []byte(`{"document":{"size":1.5}}`),
+		[]byte(`{"document":{"size":9223372036854775808}}`), []byte(`{"document":{"size":-9223372036854775808,"id":"x"}}`))
+	out[domain.CouncilVoteRecorded] = append(out[domain.CouncilVoteRecorded],
+		[]byte(`{"members":1e2}`), []byte(`{"members":99999999999999999999}`), []byte(`{"members":"9"}`), []byte(`{"members":-0}`))
+	out[domain.NominationSubmitted] = append(out[domain.NominationSubmitted], []byte(`{ }`), []byte(`{"x":1}`))
 	out["unknown.type"] = [][]byte{[]byte(`{}`)}
 	return out
+}
+
+// The fast payload decoder takes what thidua writes: every sample json.Marshal wrote of
+// the types it knows is decoded without the general decoder.
+func TestFastPayloadTakesWhatThiduaWrites(t *testing.T) {
+	doc := domain.DocumentRef{ID: "01J", SHA256: "ab", Size: 12, Name: "thư đề nghị.pdf", ContentType: "application/pdf"}
+	for typ, v := range map[string]any{
+		domain.FactRecorded:        domain.FactRecordedData{Campaign: "c", Fact: "f", Number: f64p(97.25), Text: "t", Index: "PCI", Component: "x", Previous: f64p(-1e-7), Status: "s", Cause: "objective", Note: "Đạt", Document: &doc},
+		domain.CriterionRuled:      domain.CriterionRuledData{Criterion: "C01", Result: "met", Note: "đạt", Document: &doc},
+		domain.DocumentAttached:    domain.DocumentAttachedData{Kind: domain.DocLetter, Document: doc},
+		domain.CouncilVoteRecorded: domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 8, Approve: 7},
+		domain.NominationHeld:      domain.ReasonData{Reason: "khiếu nại"},
+		domain.NominationSubmitted: domain.SubmittedData{},
+		domain.ReviewStarted:       domain.ReviewStartedData{},
+		domain.NominationVerified:  domain.VerifiedData{},
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := fastPayload(typ, b)
+		if !ok || !reflect.DeepEqual(got, v) {
+			t.Errorf("%s %s: fast path %v, %#v", typ, b, ok, got)
+		}
+	}
 }
 
 func checkPayload(t *testing.T, typ string, data []byte) {

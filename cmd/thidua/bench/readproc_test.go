@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -34,4 +35,18 @@ func TestMedianRead(t *testing.T) {
 	rs := []ReadResult{{Seconds: 9}, {Seconds: 3}, {Seconds: 5}}
 	assert.Equal(t, 5.0, medianRead(rs).Seconds)
 	assert.Equal(t, 9.0, rs[0].Seconds, "the runs are left in their order")
+}
+
+// readFiles reads every file below a directory, and fails on a missing one.
+func TestReadFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "a", "b"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x"), make([]byte, 100), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a", "b", "y"), make([]byte, 23), 0o644))
+	n, err := readFiles(dir)
+	require.NoError(t, err)
+	assert.Equal(t, int64(123), n)
+	_, err = readFiles(filepath.Join(dir, "missing"))
+	assert.Error(t, err)
 }
