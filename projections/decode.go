@@ -13,11 +13,6 @@ import (
 // the allocations. Any failure, and every other event type, goes to domain.Decode
 // itself, so that values and errors are domain.Decode's (decode_test.go checks both).
 func decodePayload(eventType string, data []byte) (any, error) {
-	// The most common payloads, as thidua writes them, without reflection first
-	// (payloadfast.go).
-	if v, ok := fastPayload(eventType, data); ok {
-		return v, nil
-	}
 	var v any
 	var err error
 	switch eventType {

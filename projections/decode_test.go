@@ -62,31 +62,6 @@ func payloadSamples(t testing.TB) map[string][][]byte {
 	return out
 }
 
-// The fast payload decoder takes what thidua writes: every sample json.Marshal wrote of
-// the types it knows is decoded without the general decoder.
-func TestFastPayloadTakesWhatThiduaWrites(t *testing.T) {
-	doc := domain.DocumentRef{ID: "01J", SHA256: "ab", Size: 12, Name: "thư đề nghị.pdf", ContentType: "application/pdf"}
-	for typ, v := range map[string]any{
-		domain.FactRecorded:        domain.FactRecordedData{Campaign: "c", Fact: "f", Number: f64p(97.25), Text: "t", Index: "PCI", Component: "x", Previous: f64p(-1e-7), Status: "s", Cause: "objective", Note: "Đạt", Document: &doc},
-		domain.CriterionRuled:      domain.CriterionRuledData{Criterion: "C01", Result: "met", Note: "đạt", Document: &doc},
-		domain.DocumentAttached:    domain.DocumentAttachedData{Kind: domain.DocLetter, Document: doc},
-		domain.CouncilVoteRecorded: domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 8, Approve: 7},
-		domain.NominationHeld:      domain.ReasonData{Reason: "khiếu nại"},
-		domain.NominationSubmitted: domain.SubmittedData{},
-		domain.ReviewStarted:       domain.ReviewStartedData{},
-		domain.NominationVerified:  domain.VerifiedData{},
-	} {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := fastPayload(typ, b)
-		if !ok || !reflect.DeepEqual(got, v) {
-			t.Errorf("%s %s: fast path %v, %#v", typ, b, ok, got)
-		}
-	}
-}
-
 func checkPayload(t *testing.T, typ string, data []byte) {
 	t.Helper()
 	got, gerr := decodePayload(typ, data)
