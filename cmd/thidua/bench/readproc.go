@@ -96,11 +96,8 @@ func (b *runner) readProcess(ctx context.Context, mode string) (ReadResult, erro
 	if err != nil || !strings.HasPrefix(filepath.Base(exe), "thidua") {
 		return ReadResult{}, errSkipServer
 	}
-	flushWrites()
-	select {
-	case <-ctx.Done():
-		return ReadResult{}, ctx.Err()
-	case <-time.After(2 * time.Second):
+	if err := settle(ctx); err != nil {
+		return ReadResult{}, err
 	}
 	// Both sides read the stream from memory, as a running server's would be: this
 	// machine's page cache does not keep it between runs, and a read from its disk (2–5×

@@ -58,13 +58,8 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return serverRun{}, err
 	}
-	// Each start is measured on a quiet machine: what the previous run wrote (a server
-	// saves its snapshot when it stops) is written out first, and the disk given a moment.
-	flushWrites()
-	select {
-	case <-ctx.Done():
-		return serverRun{}, ctx.Err()
-	case <-time.After(2 * time.Second):
+	if err := settle(ctx); err != nil {
+		return serverRun{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -174,6 +169,19 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 }
 
 var errSkipServer = errors.New("bench: not running from the thidua binary")
+
+// settle lets the machine quieten before a measured process starts: what the previous run
+// wrote (a server saves its snapshot when it stops) is written out first, and the disk
+// given a moment.
+func settle(ctx context.Context) error {
+	flushWrites()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(2 * time.Second):
+		return nil
+	}
+}
 
 // freePort asks the kernel for a free TCP port on 127.0.0.1.
 func freePort() (int, error) {
