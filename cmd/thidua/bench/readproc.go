@@ -51,6 +51,9 @@ type ReadResult struct {
 	Seconds float64 `json:"seconds"`
 	// CPUSeconds is the process's CPU time over the same span.
 	CPUSeconds float64 `json:"cpu_seconds"`
+	// PeakRSSMiB is the process's peak resident memory (VmHWM) at the end of the read: the
+	// memory it wrote for the first time, which this machine charges dearly (freshMemory).
+	PeakRSSMiB float64 `json:"peak_rss_mib"`
 }
 
 // MeasureRead opens the store in dir (syncing every write, as the bench's measured
@@ -86,6 +89,7 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 		stats := m.Stats()
 		res.Messages, res.Events = stats.Applied, stats.Events
 	}
+	res.PeakRSSMiB, _ = memStatus()
 	return json.NewEncoder(w).Encode(res)
 }
 
@@ -132,7 +136,7 @@ func (b *runner) readProcesses(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			b.logf("  %s in a process of its own: %d messages, %d events in %.2f s (%.1f CPU-s)", mode, res.Messages, res.Events, res.Seconds, res.CPUSeconds)
+			b.logf("  %s in a process of its own: %d messages, %d events in %.2f s (%.1f CPU-s, peak RSS %.0f MiB)", mode, res.Messages, res.Events, res.Seconds, res.CPUSeconds, res.PeakRSSMiB)
 			if mode == ReadRaw {
 				raws = append(raws, res)
 			} else {
@@ -151,8 +155,8 @@ func (b *runner) readProcesses(ctx context.Context) error {
 	b.rep.add("projection rebuild, in a process of its own (projections.Rebuild, as in `thidua replay`)", events/rb.Seconds, "events/s",
 		events/raw.Seconds, "one raw ordered consumer reading the same stream, no decode, in a process of its own", "≥ 0.60 × baseline",
 		func(_, r float64) bool { return r >= 0.60 },
-		fmt.Sprintf("medians of %d alternated runs each, both with GOGC=%d (thidua's setting while loading); rebuild %.2f s at %.1f CPU-s, raw read of %d messages %.2f s at %.1f CPU-s; ratio per pair %s",
-			readPairs, b.cfg.LoadGCPercent, rb.Seconds, rb.CPUSeconds, raw.Messages, raw.Seconds, raw.CPUSeconds, strings.Join(pairs, ", ")))
+		fmt.Sprintf("medians of %d alternated runs each, both with GOGC=%d (thidua's setting while loading); rebuild %.2f s at %.1f CPU-s and a peak RSS of %.0f MiB, raw read of %d messages %.2f s at %.1f CPU-s and %.0f MiB; ratio per pair %s",
+			readPairs, b.cfg.LoadGCPercent, rb.Seconds, rb.CPUSeconds, rb.PeakRSSMiB, raw.Messages, raw.Seconds, raw.CPUSeconds, raw.PeakRSSMiB, strings.Join(pairs, ", ")))
 	return nil
 }
 

@@ -3,12 +3,16 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"thidua/eventstore"
+	"thidua/workflows"
 )
 
 // A measuring child refuses what it cannot measure, and prints nothing.
@@ -49,4 +53,32 @@ func TestReadFiles(t *testing.T) {
 	assert.Equal(t, int64(123), n)
 	_, err = readFiles(filepath.Join(dir, "missing"))
 	assert.Error(t, err)
+}
+
+// A measuring child reads a store in either mode and prints one line of JSON: what it read,
+// how long it took and its peak memory.
+func TestMeasureReadPrintsOneResult(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	ref := eventstore.Ref{Kind: "unit", ID: "U1"}
+	v := eventstore.Version{}
+	for i := 0; i < 3; i++ {
+		c, err := st.Append(ctx, ref, v, []eventstore.Pending{{Type: "bench.raw", Data: map[string]int{"n": i}}}, eventstore.Meta{Actor: eventstore.Actor{User: "u", Role: "admin"}})
+		require.NoError(t, err)
+		v = c.Version()
+	}
+	st.Close()
+	for _, mode := range []string{ReadRaw, ReadRebuild} {
+		var out bytes.Buffer
+		require.NoError(t, MeasureRead(ctx, dir, mode, &out), mode)
+		var res ReadResult
+		require.NoError(t, json.Unmarshal(out.Bytes(), &res), out.String())
+		assert.Equal(t, mode, res.Mode)
+		assert.Equal(t, uint64(3), res.Messages, mode)
+		assert.Positive(t, res.Seconds, mode)
+		assert.Positive(t, res.PeakRSSMiB, mode)
+	}
 }

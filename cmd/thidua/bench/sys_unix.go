@@ -3,8 +3,10 @@
 package bench
 
 import (
+	"fmt"
 	"math"
 	"syscall"
+	"time"
 )
 
 // cpuSeconds returns the CPU time (user and system) this process has used so far, or NaN
@@ -19,3 +21,22 @@ func cpuSeconds() float64 {
 
 // flushWrites asks the kernel to write out every dirty page, and waits for it.
 func flushWrites() { syscall.Sync() }
+
+// touchFresh maps n bytes of anonymous memory outside the Go heap, writes one byte to each
+// 4 KiB page (the first write makes the kernel, and under a hypervisor the host, provide
+// the page), unmaps it, and returns how long the writes took.
+func touchFresh(n int) (time.Duration, error) {
+	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return 0, fmt.Errorf("bench: map %d bytes: %w", n, err)
+	}
+	t0 := time.Now()
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	took := time.Since(t0)
+	if err := syscall.Munmap(b); err != nil {
+		return took, fmt.Errorf("bench: unmap: %w", err)
+	}
+	return took, nil
+}
