@@ -100,18 +100,9 @@ func (b *runner) readProcess(ctx context.Context, mode string) (ReadResult, erro
 	if err != nil || !strings.HasPrefix(filepath.Base(exe), "thidua") {
 		return ReadResult{}, errSkipServer
 	}
-	if err := settle(ctx); err != nil {
+	if err := b.settleWarm(ctx, mode); err != nil {
 		return ReadResult{}, err
 	}
-	// Both sides read the stream from memory, as a running server's would be: this
-	// machine's page cache does not keep it between runs, and a read from its disk (2–5×
-	// slower from one minute to the next) would measure the disk, not the reader.
-	t0 := time.Now()
-	n, err := readFiles(b.dir)
-	if err != nil {
-		return ReadResult{}, err
-	}
-	b.logf("  %s: the data directory's %d MiB read into the page cache in %s", mode, n>>20, time.Since(t0).Round(time.Millisecond))
 	var out, errOut bytes.Buffer
 	cmd := exec.CommandContext(ctx, exe, "bench", "--read-only", b.dir, "--read", mode)
 	cmd.Env = append(os.Environ(), "GOGC="+strconv.Itoa(b.cfg.LoadGCPercent))
@@ -157,6 +148,25 @@ func (b *runner) readProcesses(ctx context.Context) error {
 		func(_, r float64) bool { return r >= 0.60 },
 		fmt.Sprintf("medians of %d alternated runs each, both with GOGC=%d (thidua's setting while loading); rebuild %.2f s at %.1f CPU-s and a peak RSS of %.0f MiB, raw read of %d messages %.2f s at %.1f CPU-s and %.0f MiB; ratio per pair %s",
 			readPairs, b.cfg.LoadGCPercent, rb.Seconds, rb.CPUSeconds, rb.PeakRSSMiB, raw.Messages, raw.Seconds, raw.CPUSeconds, raw.PeakRSSMiB, strings.Join(pairs, ", ")))
+	return nil
+}
+
+// settleWarm waits for the disk to settle (settle), then reads the data directory into the
+// page cache, before a measured process starts. Both sides of the rebuild's ratio read the
+// stream from memory, as a running server's would be, and a server starts from a snapshot
+// it wrote itself: this machine's page cache does not keep them from one minute to the
+// next, and a read from its disk (2–5× slower from one minute to the next) would measure
+// the disk, not thidua.
+func (b *runner) settleWarm(ctx context.Context, label string) error {
+	if err := settle(ctx); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	n, err := readFiles(b.dir)
+	if err != nil {
+		return err
+	}
+	b.logf("  %s: the data directory's %d MiB read into the page cache in %s", label, n>>20, time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 

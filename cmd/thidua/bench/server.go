@@ -58,7 +58,7 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return serverRun{}, err
 	}
-	if err := settle(ctx); err != nil {
+	if err := b.settleWarm(ctx, "serve"); err != nil {
 		return serverRun{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
