@@ -448,15 +448,16 @@ func (b *runner) run(ctx context.Context) error {
 	// The baseline of the server's start-up: `thidua serve` without a snapshot, rebuilding.
 	runtime.GC()
 	debug.FreeOSMemory()
-	serveFull, err := b.serveWithoutSnapshot(ctx)
+	fullRun, err := b.serveWithoutSnapshot(ctx)
+	serveFull := fullRun.ready
 	switch {
 	case errors.Is(err, errSkipServer):
 	case err != nil:
 		return err
 	default:
-		b.logf("thidua serve without a snapshot: ready in %s", serveFull.Round(time.Millisecond))
+		b.logf("thidua serve without a snapshot: ready in %s (peak RSS then %.0f MiB)", serveFull.Round(time.Millisecond), fullRun.readyHWM)
 		b.rep.add("thidua serve process: start-up to ready by full rebuild (baseline of the rows below; not a target)", serveFull.Seconds(), "s", math.NaN(), "", "", nil,
-			"exec of `thidua serve` on the bench's data directory without its snapshot, until /readyz answers 200")
+			fmt.Sprintf("exec of `thidua serve` on the bench's data directory without its snapshot, until /readyz answers 200; peak RSS once ready %.0f MiB", fullRun.readyHWM))
 	}
 	if serveFull == 0 {
 		serveFull = fullReady
@@ -484,12 +485,12 @@ func (b *runner) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b.logf("thidua serve%s: ready in %s, first live ranking %.0f ms, as-of rankings %v, VmHWM %.0f MiB, VmRSS %.0f MiB after %d queries",
-			sc.label, srvRun.ready.Round(time.Millisecond), srvRun.rankingMS, srvRun.asOf, srvRun.hwm, srvRun.rss, srvRun.queries)
+		b.logf("thidua serve%s: ready in %s (peak RSS then %.0f MiB), first live ranking %.0f ms, as-of rankings %v, VmHWM %.0f MiB, VmRSS %.0f MiB after %d queries",
+			sc.label, srvRun.ready.Round(time.Millisecond), srvRun.readyHWM, srvRun.rankingMS, srvRun.asOf, srvRun.hwm, srvRun.rss, srvRun.queries)
 		name := "thidua serve process" + sc.label
 		b.rep.add(name+": start-up to ready (snapshot + tail)", srvRun.ready.Seconds(), "s", serveFull.Seconds(), "`thidua serve` by full rebuild, same store",
 			"≤ 2 s and ≤ 0.25 × baseline", func(v, r float64) bool { return v <= 2 && r <= 0.25 },
-			"exec of `thidua serve` on the bench's data directory until /readyz answers 200")
+			fmt.Sprintf("exec of `thidua serve` on the bench's data directory until /readyz answers 200; peak RSS once ready %.0f MiB, all of it written for the first time (see the fresh-memory row)", srvRun.readyHWM))
 		b.rep.add(name+": first live ranking over HTTP after start", srvRun.rankingMS, "ms", math.NaN(), "", "", nil,
 			"nothing cached yet: every nomination of the campaign evaluated")
 		b.rep.add(name+": as-of ranking over HTTP, max of 3", srvRun.asOf.pct(1)/1000, "s", raw.took.Seconds(), "raw read of the whole stream",

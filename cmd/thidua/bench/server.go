@@ -23,6 +23,7 @@ import (
 // serverRun is what one measured `thidua serve` process showed.
 type serverRun struct {
 	ready     time.Duration // from exec to /readyz answering 200
+	readyHWM  float64       // VmHWM once ready, MiB: the memory the start-up wrote
 	hwm, rss  float64       // VmHWM and VmRSS after the queries, MiB
 	queries   int
 	rankingMS float64   // one live ranking over HTTP, after a restart (nothing cached)
@@ -122,6 +123,7 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 		time.Sleep(20 * time.Millisecond)
 	}
 	run.ready = time.Since(t0)
+	run.readyHWM, _ = procMem(cmd.Process.Pid)
 	if readyOnly {
 		return run, nil
 	}
@@ -236,15 +238,15 @@ func logField(line string, names ...string) string {
 // serveWithoutSnapshot measures `thidua serve` starting by a full rebuild: the snapshot is
 // set aside for the run and put back after it (over the one the server saves when it
 // stops).
-func (b *runner) serveWithoutSnapshot(ctx context.Context) (time.Duration, error) {
+func (b *runner) serveWithoutSnapshot(ctx context.Context) (serverRun, error) {
 	path := projections.SnapshotPath(b.dir)
 	aside := path + ".bench-aside"
 	if err := os.Rename(path, aside); err != nil {
-		return 0, err
+		return serverRun{}, err
 	}
 	run, err := b.serverProcess(ctx, "", true)
 	if rerr := os.Rename(aside, path); rerr != nil && err == nil {
 		err = rerr
 	}
-	return run.ready, err
+	return run, err
 }
