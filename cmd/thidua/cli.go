@@ -17,6 +17,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"thidua/cmd/thidua/memory"
 	"thidua/eventstore"
 	"thidua/projections"
 )
@@ -346,7 +347,7 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			return err
 		}
 	}
-	restoreGC := relaxGCWhileLoading()
+	restoreGC := memory.WhileLoading()
 	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{Until: last}, bar)
 	restoreGC()
 	if c.CPUProfile != "" {

@@ -60,7 +60,7 @@ type BenchCmd struct {
 // Run runs the suite.
 func (c *BenchCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	return bench.Run(ctx, bench.Config{Scale: c.Scale, Out: c.Out, Dir: c.Dir, LoadOnly: c.LoadOnly, Keep: c.Keep,
-		ReadOnly: c.ReadOnly, Read: c.Read, LoadGCPercent: loadGCPercent}, g.Out)
+		ReadOnly: c.ReadOnly, Read: c.Read}, g.Out)
 }
 
 func main() {

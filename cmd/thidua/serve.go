@@ -15,6 +15,7 @@ import (
 
 	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/demo"
+	"thidua/cmd/thidua/memory"
 	"thidua/cmd/thidua/web"
 	"thidua/eventstore"
 	"thidua/projections"
@@ -30,7 +31,7 @@ type ServeCmd struct {
 	WebSecret string `help:"Key that signs the web forms' CSRF tokens: give every serve process behind one load balancer the same one (default: random per process)." env:"THIDUA_WEB_SECRET"`
 	// SecureCookies marks the session cookies Secure.
 	SecureCookies bool `help:"Mark the web session cookies Secure (when served over HTTPS)." env:"THIDUA_SECURE_COOKIES"`
-	// HeapHeadroom bounds the garbage the heap may hold (keepHeapHeadroom).
+	// HeapHeadroom bounds the garbage the heap may hold (memory.KeepHeadroom).
 	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"256" env:"THIDUA_HEAP_HEADROOM_MIB"`
 }
 
@@ -40,7 +41,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if c.HeapHeadroom < 0 {
 		return fmt.Errorf("--heap-headroom-mib %d: must be 0 (off) or more", c.HeapHeadroom)
 	}
-	setMemoryLimit(logger, memlimit.FromCgroup)
+	memory.SetContainerLimit(logger, memlimit.FromCgroup)
 	// The demo province is seeded on a fixed timeline (2025), so that its history is the
 	// same on every machine; afterwards the clock is the real one.
 	clock := &switchClock{}
@@ -56,7 +57,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	defer feed.Stop()
 	// The heap's bound holds from here on, the first rankings included: they evaluate every
 	// nomination and leave much garbage, which would otherwise be where memory peaks.
-	keepHeapHeadroom(ctx, c.HeapHeadroom, logger)
+	memory.KeepHeadroom(ctx, c.HeapHeadroom, logger)
 	go warmRankings(ctx, model, logger)
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	if c.Demo {
@@ -136,7 +137,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 // loadModel returns the model from the snapshot (checked against the stream; loaded
 // true) or rebuilt.
 func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64)) (m *projections.Model, loaded bool, err error) {
-	defer relaxGCWhileLoading()()
+	defer memory.WhileLoading()()
 	path := projections.SnapshotPath(g.Data)
 	t0 := time.Now()
 	if _, err := os.Stat(path); err == nil {
@@ -231,4 +232,18 @@ func (c *switchClock) Set(t time.Time) {
 		return
 	}
 	c.fixed.Store(&t)
+}
+
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }

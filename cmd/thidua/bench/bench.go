@@ -62,9 +62,6 @@ type Config struct {
 	ReadOnly string
 	// Read is the mode of a ReadOnly run.
 	Read string
-	// LoadGCPercent is the collector's target (GOGC) thidua loads its projections with;
-	// both the rebuild and the raw read measured in processes of their own run with it.
-	LoadGCPercent int
 }
 
 // Sizes of the measured runs (independent of the scale: they measure rates, not volume).
@@ -101,9 +98,6 @@ func Run(ctx context.Context, cfg Config, w io.Writer) error {
 	}
 	if cfg.ReadOnly != "" {
 		return MeasureRead(ctx, cfg.ReadOnly, cfg.Read, w)
-	}
-	if cfg.LoadGCPercent <= 0 {
-		cfg.LoadGCPercent = 100
 	}
 	dir := cfg.Dir
 	if dir == "" {

@@ -82,3 +82,13 @@ func TestMeasureReadPrintsOneResult(t *testing.T) {
 		assert.Positive(t, res.PeakRSSMiB, mode)
 	}
 }
+
+// The raw read's child runs with GOGC=rawGCPercent; the rebuild's without GOGC, whatever
+// the bench was given, so that it loads as thidua does.
+func TestChildEnv(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=/bin", "GOGC=50", "HOME=/root"}
+	assert.Equal(t, []string{"PATH=/bin", "HOME=/root", "GOGC=200"}, childEnv(env, ReadRaw))
+	assert.Equal(t, []string{"PATH=/bin", "HOME=/root"}, childEnv(env, ReadRebuild))
+	assert.Equal(t, []string{"PATH=/bin", "GOGC=50", "HOME=/root"}, env, "the bench's own environment is left as it was")
+}

@@ -1,4 +1,4 @@
-package main
+package memory
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The cases change the process's soft memory limit, so they do not run in parallel; each
@@ -53,37 +54,92 @@ func TestSetMemoryLimit(t *testing.T) {
 				}
 				return tt.limit, nil
 			}
-			got := setMemoryLimit(quiet, provider)
+			got := SetContainerLimit(quiet, provider)
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.wantCalls, calls)
 		})
 	}
 }
 
-// TestRelaxGCWhileLoading raises GOGC for the load and puts it back; GOGC set by the
-// operator is left alone.
-func TestRelaxGCWhileLoading(t *testing.T) {
-	gcPercent := func() int {
-		p := debug.SetGCPercent(100)
-		debug.SetGCPercent(p)
-		return p
-	}
-	before := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(before) })
+// gcPercent reads the collector's target without changing it.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
 
+// TestWhileLoading turns GOGC off for the load, with a soft limit that follows the live
+// heap (under a limit already in force), and puts both back; GOGC set by the operator
+// is left alone.
+func TestWhileLoading(t *testing.T) {
+	beforePercent := debug.SetGCPercent(100)
+	beforeLimit := debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() {
+		debug.SetGCPercent(beforePercent)
+		debug.SetMemoryLimit(beforeLimit)
+	})
 	t.Setenv("GOGC", "")
 	os.Unsetenv("GOGC")
-	restore := relaxGCWhileLoading()
-	assert.Equal(t, loadGCPercent, gcPercent(), "during the load")
+
+	restore := WhileLoading()
+	assert.Equal(t, -1, gcPercent(), "no collection by growth during the load")
+	live, outside, _ := Use()
+	limit := debug.SetMemoryLimit(-1)
+	assert.GreaterOrEqual(t, limit, live+outside+LoadHeadroom, "at least the headroom above the live heap")
+	assert.Less(t, limit, live+outside+LoadHeadroom+64<<20)
+
+	// The limit follows the live heap as the model grows (1.5 GiB live, never written, so
+	// that it costs no memory).
+	model := make([][]byte, 0, 48)
+	for range 48 {
+		model = append(model, make([]byte, 32<<20))
+	}
+	runtime.GC()
+	live, outside, _ = Use()
+	require.Greater(t, live, int64(3<<29))
+	assert.Eventually(t, func() bool {
+		l := debug.SetMemoryLimit(-1)
+		return l >= loadLimit(live, outside) && l <= loadLimit(live, outside)+64<<20
+	}, 40*loadEvery, loadEvery/5, "the limit follows the live heap")
+	runtime.KeepAlive(model)
+	model = nil
 	restore()
 	assert.Equal(t, 100, gcPercent(), "after it")
+	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
+
+	// A limit in force is the ceiling, and stays after the load.
+	debug.SetMemoryLimit(256 << 20)
+	restore = WhileLoading()
+	assert.Equal(t, int64(256<<20), debug.SetMemoryLimit(-1))
+	restore()
+	assert.Equal(t, int64(256<<20), debug.SetMemoryLimit(-1))
+	debug.SetMemoryLimit(math.MaxInt64)
 
 	t.Setenv("GOGC", "50")
 	debug.SetGCPercent(50)
-	restore = relaxGCWhileLoading()
+	restore = WhileLoading()
 	assert.Equal(t, 50, gcPercent(), "the operator's GOGC wins")
+	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
 	restore()
 	assert.Equal(t, 50, gcPercent())
+}
+
+// TestLoadLimit is the limit's arithmetic.
+func TestLoadLimit(t *testing.T) {
+	tests := []struct {
+		name          string
+		live, outside int64
+		want          int64
+	}{
+		{"an empty heap gets the headroom", 0, 0, LoadHeadroom},
+		{"a small model: the headroom above it", 100 << 20, 10 << 20, 110<<20 + LoadHeadroom},
+		{"a large model: half of it above it", 4 << 30, 10 << 20, 6<<30 + 10<<20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, loadLimit(tt.live, tt.outside))
+		})
+	}
 }
 
 // TestKeepHeapHeadroom: without a limit in force, the soft limit follows the live heap
@@ -95,25 +151,25 @@ func TestKeepHeapHeadroom(t *testing.T) {
 	t.Cleanup(func() { debug.SetMemoryLimit(before) })
 
 	debug.SetMemoryLimit(1 << 30)
-	assert.False(t, keepHeapHeadroom(t.Context(), 256, quiet), "GOMEMLIMIT or a container's limit wins")
+	assert.False(t, KeepHeadroom(t.Context(), 256, quiet), "GOMEMLIMIT or a container's limit wins")
 	assert.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1))
 
 	debug.SetMemoryLimit(math.MaxInt64)
-	assert.False(t, keepHeapHeadroom(t.Context(), 0, quiet), "0 turns it off")
+	assert.False(t, KeepHeadroom(t.Context(), 0, quiet), "0 turns it off")
 	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	_, _, total := memoryUse()
-	assert.True(t, keepHeapHeadroom(ctx, 256, quiet))
+	_, _, total := Use()
+	assert.True(t, KeepHeadroom(ctx, 256, quiet))
 	first := debug.SetMemoryLimit(-1)
-	live, outside, _ := memoryUse()
+	live, outside, _ := Use()
 	assert.GreaterOrEqual(t, first, live+outside+256<<20, "headroom above the live heap")
 	assert.GreaterOrEqual(t, first, total, "not below what the runtime held")
 
 	// After a collection, the limit follows the live heap within a tick.
 	runtime.GC()
-	live, outside, _ = memoryUse()
+	live, outside, _ = Use()
 	assert.Eventually(t, func() bool {
 		l := debug.SetMemoryLimit(-1)
 		return l >= live+outside+256<<20 && l <= live+outside+256<<20+64<<20
