@@ -72,7 +72,8 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	// Both load as thidua does (the raw read's process gets GOGC set, which wins).
+	// The rebuild loads as thidua does; the raw read's process has GOGC set (childEnv), which
+	// wins, so for it this changes nothing.
 	defer memory.WhileLoading()()
 	res := ReadResult{Mode: mode}
 	if mode == ReadRaw {
