@@ -347,7 +347,7 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			return err
 		}
 	}
-	restoreGC := memory.WhileLoading()
+	restoreGC := memory.WhileLoading(logger)
 	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{Until: last}, bar)
 	restoreGC()
 	if c.CPUProfile != "" {

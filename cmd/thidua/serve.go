@@ -137,7 +137,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 // loadModel returns the model from the snapshot (checked against the stream; loaded
 // true) or rebuilt.
 func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64)) (m *projections.Model, loaded bool, err error) {
-	defer memory.WhileLoading()()
+	defer memory.WhileLoading(logger)()
 	path := projections.SnapshotPath(g.Data)
 	t0 := time.Now()
 	if _, err := os.Stat(path); err == nil {

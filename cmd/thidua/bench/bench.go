@@ -605,22 +605,39 @@ const (
 // target): on a virtual machine whose host provides guest memory on first use, it is many
 // times a bare machine's, and every figure that builds a large heap pays it.
 func (b *runner) freshMemory() error {
-	var worst, best time.Duration
-	for i := 0; i < freshMemoryRounds; i++ {
-		took, err := touchFresh(freshMemorySize)
-		if err != nil {
-			return err
-		}
-		worst = max(worst, took)
-		if best == 0 || took < best {
-			best = took
-		}
-	}
 	perGiB := func(d time.Duration) float64 { return d.Seconds() * float64(1<<30) / freshMemorySize }
-	b.logf("fresh memory: %.2f–%.2f s per GiB written for the first time", perGiB(best), perGiB(worst))
-	b.rep.add("fresh memory: first write of 1 GiB, one byte per 4 KiB page (this machine's cost; not a target)", perGiB(worst), "s", math.NaN(), "", "", nil,
-		fmt.Sprintf("max of %d runs of %d MiB mapped outside the Go heap (min %.2f s per GiB); at scale 1 a serve start-up writes about 1 GB for the first time, a rebuild about 2.8 GB, the raw read about 0.5 GB (their peak RSS)",
-			freshMemoryRounds, freshMemorySize>>20, perGiB(best)))
+	measure := func(huge bool) (best, worst float64, err error) {
+		for i := 0; i < freshMemoryRounds; i++ {
+			took, err := touchFresh(freshMemorySize, huge)
+			if err != nil {
+				return 0, 0, err
+			}
+			s := perGiB(took)
+			worst = max(worst, s)
+			if best == 0 || s < best {
+				best = s
+			}
+		}
+		return best, worst, nil
+	}
+	best, worst, err := measure(false)
+	if err != nil {
+		return err
+	}
+	b.logf("fresh memory: %.2f–%.2f s per GiB written for the first time", best, worst)
+	b.rep.add("fresh memory: first write of 1 GiB, one byte per 4 KiB page (this machine's cost; not a target)", worst, "s", math.NaN(), "", "", nil,
+		fmt.Sprintf("max of %d runs of %d MiB mapped outside the Go heap (min %.2f s per GiB); at scale 1 a serve start-up writes about 1 GB for the first time, a rebuild about 2.3 GB, the raw read about 0.5 GB (their peak RSS)",
+			freshMemoryRounds, freshMemorySize>>20, best))
+	// The same advised for huge pages, as thidua's loads advise the heap
+	// (memory.PreferHugePages): not measured where the kernel has none.
+	best, worst, err = measure(true)
+	if err != nil {
+		b.logf("fresh memory in huge pages: not measured: %v", err)
+		return nil
+	}
+	b.logf("fresh memory in huge pages: %.2f–%.2f s per GiB", best, worst)
+	b.rep.add("fresh memory: the same advised for transparent huge pages, as thidua's loads advise the heap (not a target)", worst, "s", math.NaN(), "", "", nil,
+		fmt.Sprintf("max of %d runs (min %.2f s per GiB); MADV_HUGEPAGE on the mapping before the writes", freshMemoryRounds, best))
 	return nil
 }
 

@@ -15,6 +15,6 @@ func cpuSeconds() float64 { return math.NaN() }
 func flushWrites() {}
 
 // touchFresh is not measured here.
-func touchFresh(int) (time.Duration, error) {
+func touchFresh(int, bool) (time.Duration, error) {
 	return 0, errors.New("bench: fresh memory is not measured on this system")
 }

@@ -58,10 +58,20 @@ const loadEvery = 50 * time.Millisecond
 // off and the soft limit follows the live heap every loadEvery. A rebuild of 1M events then
 // peaks at about 2.2 GB, as fast (on a machine that charges much for fresh memory, faster:
 // it writes less of it). A limit already in force (GOMEMLIMIT, or a container's:
-// SetContainerLimit) stays the ceiling. GOGC, when set, wins: then nothing changes.
-func WhileLoading() (restore func()) {
+// SetContainerLimit) stays the ceiling. GOGC, when set, wins: then the collector's
+// setting does not change.
+//
+// The heap's growth during the load is also advised for huge pages (PreferHugePages):
+// GODEBUG=disablethp=1 turns that off. What was done is logged to logger.
+func WhileLoading(logger *slog.Logger) (restore func()) {
+	stopHuge, size, why := PreferHugePages()
+	if size > 0 {
+		logger.Info("loading: the heap's growth is advised for huge pages", "reserved_mib", size>>20)
+	} else {
+		logger.Debug("loading: no huge pages advised", "why", why)
+	}
 	if os.Getenv("GOGC") != "" {
-		return func() {}
+		return stopHuge
 	}
 	ceiling := debug.SetMemoryLimit(-1)
 	follow := func() {
@@ -81,6 +91,7 @@ func WhileLoading() (restore func()) {
 		<-done
 		debug.SetGCPercent(percent)
 		debug.SetMemoryLimit(ceiling)
+		stopHuge()
 	}
 }
 

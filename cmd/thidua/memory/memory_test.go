@@ -81,7 +81,7 @@ func TestWhileLoading(t *testing.T) {
 	t.Setenv("GOGC", "")
 	os.Unsetenv("GOGC")
 
-	restore := WhileLoading()
+	restore := WhileLoading(slog.New(slog.DiscardHandler))
 	assert.Equal(t, -1, gcPercent(), "no collection by growth during the load")
 	// What the runtime holds besides the heap moves by a few MB between two reads, so the
 	// limit is compared within 64 MiB.
@@ -111,7 +111,7 @@ func TestWhileLoading(t *testing.T) {
 
 	// A limit in force is the ceiling, and stays after the load.
 	debug.SetMemoryLimit(256 << 20)
-	restore = WhileLoading()
+	restore = WhileLoading(slog.New(slog.DiscardHandler))
 	assert.Equal(t, int64(256<<20), debug.SetMemoryLimit(-1))
 	restore()
 	assert.Equal(t, int64(256<<20), debug.SetMemoryLimit(-1))
@@ -119,7 +119,7 @@ func TestWhileLoading(t *testing.T) {
 
 	t.Setenv("GOGC", "50")
 	debug.SetGCPercent(50)
-	restore = WhileLoading()
+	restore = WhileLoading(slog.New(slog.DiscardHandler))
 	assert.Equal(t, 50, gcPercent(), "the operator's GOGC wins")
 	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
 	restore()
