@@ -199,10 +199,16 @@ func (m *Model) SaveSnapshotFile(path string) (uint64, error) {
 	return seq, os.Rename(tmp.Name(), path)
 }
 
-// LoadSnapshotFile reads a snapshot and checks it against the stream: the commit at the
-// snapshot's checkpoint must be in the stream with the same last hash. Any mismatch (a
-// snapshot of another store, a truncated file) is an error; the caller then rebuilds.
-func LoadSnapshotFile(ctx context.Context, path string, st *eventstore.Store) (*Model, error) {
+// Snapshot is a snapshot file read into a model that is not yet checked against the
+// stream (ReadSnapshotFile, then Check).
+type Snapshot struct {
+	m *Model
+	h snapHeader
+}
+
+// ReadSnapshotFile reads the snapshot at path into a model. It needs no store, so that a
+// start-up can read it while the store opens; Check it against the stream before use.
+func ReadSnapshotFile(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -212,15 +218,34 @@ func LoadSnapshotFile(ctx context.Context, path string, st *eventstore.Store) (*
 	if err != nil {
 		return nil, err
 	}
-	if h.LastSeq == 0 {
-		return m, nil
+	return &Snapshot{m: m, h: h}, nil
+}
+
+// Check returns the snapshot's model once the stream agrees with it: the commit at the
+// snapshot's checkpoint must be in the stream with the same last hash. Any mismatch (a
+// snapshot of another store, or of a store since replaced) is an error wrapping
+// ErrSnapshotMismatch; the caller then rebuilds.
+func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, error) {
+	if s.h.LastSeq == 0 {
+		return s.m, nil
 	}
-	c, err := st.CommitAt(ctx, h.LastSeq)
+	c, err := st.CommitAt(ctx, s.h.LastSeq)
 	if err != nil {
-		return nil, fmt.Errorf("%w: commit %d: %v", ErrSnapshotMismatch, h.LastSeq, err)
+		return nil, fmt.Errorf("%w: commit %d: %v", ErrSnapshotMismatch, s.h.LastSeq, err)
 	}
-	if c.Events[len(c.Events)-1].Hash != h.LastHash {
-		return nil, fmt.Errorf("%w: the commit at %d differs", ErrSnapshotMismatch, h.LastSeq)
+	if c.Events[len(c.Events)-1].Hash != s.h.LastHash {
+		return nil, fmt.Errorf("%w: the commit at %d differs", ErrSnapshotMismatch, s.h.LastSeq)
 	}
-	return m, nil
+	return s.m, nil
+}
+
+// LoadSnapshotFile reads a snapshot and checks it against the stream (ReadSnapshotFile,
+// then Check). Any mismatch (a snapshot of another store, a truncated file) is an error;
+// the caller then rebuilds.
+func LoadSnapshotFile(ctx context.Context, path string, st *eventstore.Store) (*Model, error) {
+	s, err := ReadSnapshotFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return s.Check(ctx, st)
 }

@@ -51,7 +51,8 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstor
 	if err != nil {
 		return nil, nil, err
 	}
-	m, _, err := loadModel(ctx, g, store, logger, nil)
+	defer memory.WhileLoading(logger)()
+	m, _, err := loadModel(ctx, g, store, logger, nil, nil)
 	if err != nil {
 		store.Close()
 		return nil, nil, err

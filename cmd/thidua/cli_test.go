@@ -187,7 +187,7 @@ func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
 	path := projections.SnapshotPath(dir)
 	old := time.Unix(1, 0)
 
-	m, loaded, err := loadModel(ctx, g, store, quiet(), nil)
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil)
 	require.NoError(t, err)
 	require.False(t, loaded, "no snapshot yet: rebuilt")
 	s := &snapshotter{g: g, m: m, log: quiet()}
@@ -200,7 +200,7 @@ func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, info.ModTime().Equal(old), "nothing new: the file is left alone")
 
-	m2, loaded, err := loadModel(ctx, g, store, quiet(), nil)
+	m2, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil)
 	require.NoError(t, err)
 	require.True(t, loaded)
 	s2 := &snapshotter{g: g, m: m2, log: quiet(), onDisk: m2.Applied()}
@@ -221,4 +221,46 @@ func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, info.ModTime().Equal(old), "a new commit: saved")
 	assert.Equal(t, m2.Applied(), s2.onDisk)
+}
+
+// TestLoadModelReadsTheSnapshotAhead: serve reads the snapshot while the store opens. The
+// model read ahead is used when the stream agrees with it; a damaged file read ahead is
+// rebuilt from the stream instead, to the same model.
+func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	path := projections.SnapshotPath(dir)
+	require.Nil(t, readSnapshotAhead(g), "no snapshot: nothing to read ahead")
+
+	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	rebuilt, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil)
+	require.NoError(t, err)
+	require.False(t, loaded)
+	_, err = rebuilt.SaveSnapshotFile(path)
+	require.NoError(t, err)
+	store.Close()
+
+	ahead := readSnapshotAhead(g) // before the store opens, as serve does
+	require.NotNil(t, ahead)
+	store, err = g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	defer store.Close()
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, ahead)
+	require.NoError(t, err)
+	assert.True(t, loaded, "the snapshot read ahead is used")
+	assert.Equal(t, rebuilt.Applied(), m.Applied())
+	assert.Equal(t, rebuilt.Stats().Events, m.Stats().Events)
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b[:len(b)/2], 0o600))
+	m, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g))
+	require.NoError(t, err)
+	assert.False(t, loaded, "a damaged snapshot is not used")
+	assert.Equal(t, rebuilt.Applied(), m.Applied())
+	assert.Equal(t, rebuilt.Stats().Events, m.Stats().Events)
 }

@@ -45,12 +45,19 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	// The demo province is seeded on a fixed timeline (2025), so that its history is the
 	// same on every machine; afterwards the clock is the real one.
 	clock := &switchClock{}
+	// The opening of the store, the load of the projections and their catch-up to the
+	// stream's end are one load for the memory policy; the snapshot is read while the
+	// store opens (the embedded server's start takes a few hundred milliseconds).
+	restore := memory.WhileLoading(logger)
+	ahead := readSnapshotAhead(g)
 	store, err := g.openStore(ctx, logger, eventstore.WithClock(clock.Now))
 	if err != nil {
+		restore()
 		return err
 	}
 	defer store.Close()
-	model, feed, snaps, err := startProjections(ctx, g, store, logger)
+	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead)
+	restore()
 	if err != nil {
 		return err
 	}
@@ -115,10 +122,11 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	return nil
 }
 
-// startProjections builds the model — from the snapshot when there is a valid one, else
-// by a full rebuild — and starts the live feed from its checkpoint and the snapshots.
-func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger) (*projections.Model, *projections.Feed, *snapshotter, error) {
-	model, loaded, err := loadModel(ctx, g, store, logger, nil)
+// startProjections builds the model — from the snapshot when there is a valid one (read
+// ahead, when ahead is not nil), else by a full rebuild — and starts the live feed from
+// its checkpoint and the snapshots.
+func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, ahead <-chan snapshotRead) (*projections.Model, *projections.Feed, *snapshotter, error) {
+	model, loaded, err := loadModel(ctx, g, store, logger, nil, ahead)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -134,20 +142,50 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	return model, feed, snaps, nil
 }
 
-// loadModel returns the model from the snapshot (checked against the stream; loaded
-// true) or rebuilt.
-func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64)) (m *projections.Model, loaded bool, err error) {
-	defer memory.WhileLoading(logger)()
+// snapshotRead is a snapshot file read while the store opens (readSnapshotAhead).
+type snapshotRead struct {
+	snap *projections.Snapshot
+	err  error
+	took time.Duration
+}
+
+// readSnapshotAhead starts reading the data directory's snapshot, when it has one, and
+// returns where the result will be (nil: there is none).
+func readSnapshotAhead(g *Globals) <-chan snapshotRead {
 	path := projections.SnapshotPath(g.Data)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	out := make(chan snapshotRead, 1)
+	go func() {
+		t0 := time.Now()
+		snap, err := projections.ReadSnapshotFile(path)
+		out <- snapshotRead{snap: snap, err: err, took: time.Since(t0)}
+	}()
+	return out
+}
+
+// loadModel returns the model from the snapshot (checked against the stream; loaded
+// true) or rebuilt. The snapshot is the one read ahead when ahead is not nil, else the
+// data directory's, read now. Callers set the memory policy for the load
+// (memory.WhileLoading).
+func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead) (m *projections.Model, loaded bool, err error) {
 	t0 := time.Now()
-	if _, err := os.Stat(path); err == nil {
-		m, err := projections.LoadSnapshotFile(ctx, path, store)
+	if ahead == nil {
+		ahead = readSnapshotAhead(g)
+	}
+	if ahead != nil {
+		r := <-ahead
+		err := r.err
 		if err == nil {
-			logger.Info("projections loaded from snapshot", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
+			m, err = r.snap.Check(ctx, store)
+		}
+		if err == nil {
+			logger.Info("projections loaded from snapshot", "applied", m.Applied(), "read_in", r.took.Round(time.Millisecond), "waited", time.Since(t0).Round(time.Millisecond))
 			go func() {
 				select {
 				case <-m.PayloadsDecoded():
-					logger.Info("history decoded", "took", time.Since(t0).Round(time.Millisecond))
+					logger.Info("history decoded", "after", time.Since(t0).Round(time.Millisecond))
 				case <-ctx.Done():
 				}
 			}()
