@@ -83,7 +83,7 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 			}
 			for _, m := range []string{"projections loaded from snapshot", "projections rebuilt from the stream", "history decoded", "thidua serving"} {
 				if strings.Contains(line, `msg="`+m+`"`) {
-					b.logf("  serve: %s %s", m, logField(line, "took", "ready_in"))
+					b.logf("  serve: %s %s", m, logField(line, "took", "ready_in", "read_in", "waited", "after"))
 				}
 			}
 		}
@@ -223,16 +223,17 @@ func readStatus(path string) (hwm, rss float64) {
 	return hwm, rss
 }
 
-// logField returns the first of the named fields of a text log line, as "name=value".
+// logField returns the named fields of a text log line, as "name=value" separated by spaces.
 func logField(line string, names ...string) string {
+	var out []string
 	for _, f := range strings.Fields(line) {
 		for _, n := range names {
 			if strings.HasPrefix(f, n+"=") {
-				return f
+				out = append(out, f)
 			}
 		}
 	}
-	return ""
+	return strings.Join(out, " ")
 }
 
 // serveWithoutSnapshot measures `thidua serve` starting by a full rebuild: the snapshot is
