@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -90,6 +91,75 @@ func TestFastPathsBuildTheSameModel(t *testing.T) {
 		if !reflect.DeepEqual(projections.Comparable(rebuild()), projections.Comparable(loaded)) {
 			t.Fatalf("a model loaded from a %s snapshot differs from the rebuild it was written from", format.name)
 		}
+	}
+	// A v3 file, whose history is read after the rest (ReadSnapshotFile).
+	path := filepath.Join(t.TempDir(), "snap")
+	_, err = rebuild().SaveSnapshotFile(path)
+	require.NoError(t, err)
+	snap, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err)
+	loaded, err := snap.Check(env.Ctx, env.Store)
+	require.NoError(t, err)
+	if !reflect.DeepEqual(projections.Comparable(rebuild()), projections.Comparable(loaded)) {
+		t.Fatal("a model loaded from a v3 snapshot file differs from the rebuild it was written from")
+	}
+}
+
+// TestSnapshotHistoryReadAfterTheRest: a model loaded from a v3 snapshot file holds the
+// aggregates' versions and states at once, and their history only once DecodeHistory has
+// read it again. Commits applied before that come after it, a snapshot taken before that
+// waits for it, and the model ends up as a rebuild does.
+func TestSnapshotHistoryReadAfterTheRest(t *testing.T) {
+	t.Parallel()
+	env, noms := province(t)
+	path := filepath.Join(t.TempDir(), "snap")
+	applied, err := env.Model.SaveSnapshotFile(path)
+	require.NoError(t, err)
+
+	// Commands after the snapshot: the tail a start-up catches up.
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.RuleAll(reviewer, noms[4])
+	env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(99), Cause: "objective"})
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	snap, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err)
+	m, err := snap.Check(env.Ctx, env.Store)
+	require.NoError(t, err)
+	nom := eventstore.Ref{Kind: domain.KindNomination, ID: noms[4]}
+	select {
+	case <-m.PayloadsDecoded():
+		t.Fatal("the history is read once DecodeHistory is called, not before")
+	default:
+	}
+	require.Equal(t, applied, m.Applied())
+	version := m.Version(nom)
+	require.NotZero(t, version.Seq, "versions are there before the history")
+
+	// The tail, applied as the feed applies it, before the history is read.
+	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: applied + 1}, func(c eventstore.Commit) error {
+		m.ApplyFeed(c)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, env.Model.Version(nom), m.Version(nom))
+
+	// A snapshot taken now waits for the history, and holds all of it.
+	var buf bytes.Buffer
+	_, err = m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	<-m.PayloadsDecoded()
+	again, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+
+	rb, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	want := projections.Comparable(rb)
+	if !reflect.DeepEqual(want, projections.Comparable(m)) {
+		t.Fatal("history read after the tail: the model differs from a rebuild")
+	}
+	if !reflect.DeepEqual(want, projections.Comparable(again)) {
+		t.Fatal("a snapshot taken before the history was read differs from a rebuild")
 	}
 }
 

@@ -110,3 +110,49 @@ func TestKeyEntryCopiesKeyAndResult(t *testing.T) {
 	assert.Equal(t, &one.seq1[0], &one.rec.Seqs[0])
 	assert.Equal(t, &one.ev1[0], &one.rec.Events[0])
 }
+
+// TestHistoryReadAgainMustMatch: a load with a history source reads the units' and
+// nominations' entries in a second pass, from the source. A source that gives the same
+// bytes gives every entry back after the ones applied since; one that no longer holds
+// what the first pass read (damaged, cut short) is an error, which the load's goroutine
+// turns into a stop of the process rather than a model without its history.
+func TestHistoryReadAgainMustMatch(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2025, 5, 1, 8, 0, 0, 0, time.UTC)
+	cs := keyedCommits(t0, []time.Duration{0, time.Minute, 2 * time.Minute, 3 * time.Minute}, []string{"", "u|k|f", "", ""})
+	m := NewModel()
+	for _, c := range cs[:3] {
+		m.ApplyFeed(c)
+	}
+	var buf bytes.Buffer
+	_, err := m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	good := buf.Bytes()
+	ref := eventstore.Ref{Kind: "test", ID: "T1"}
+	load := func(again []byte) (*Model, error) {
+		t.Helper()
+		lm, _, deferred, err := readSnapshot(bytes.NewReader(good), &historySource{at: bytes.NewReader(again), release: func() {}})
+		require.NoError(t, err)
+		require.True(t, deferred)
+		require.Empty(t, lm.aggs[ref].Entries, "the history is not read in the first pass")
+		require.Equal(t, m.Version(ref), lm.Version(ref), "the version is")
+		lm.ApplyFeed(cs[3])
+		_, err = lm.readHistoryV3(bytes.NewReader(again), lm.histSpans)
+		return lm, err
+	}
+
+	lm, err := load(good)
+	require.NoError(t, err)
+	var seqs []uint64
+	for _, e := range lm.aggs[ref].Entries {
+		seqs = append(seqs, e.Rec.Seq)
+	}
+	assert.Equal(t, []uint64{1, 2, 3, 4}, seqs, "the history, then the commit applied since")
+
+	damaged := bytes.Clone(good)
+	damaged[len(damaged)-1] ^= 0xff // in the last chunk's body
+	_, err = load(damaged)
+	assert.ErrorIs(t, err, errSnapCorrupt)
+	_, err = load(good[:len(good)-10])
+	assert.ErrorContains(t, err, "unexpected EOF")
+}

@@ -177,8 +177,11 @@ type Model struct {
 	// snapshot load, which decodes them in the background (snapv3.go). Queries that
 	// read payloads wait for it (rlock).
 	payloads chan struct{}
-	// decodeHistory starts that decoding, once (nil when there is none to do).
+	// decodeHistory starts that decoding, once (nil when there is none to do); after a
+	// load that reads the history after the rest, it reads it first, from where
+	// histSpans say (snapv3.go).
 	decodeHistory func()
+	histSpans     [][]histSpan
 
 	// snapWait bounds how long a snapshot waits for a moment without commits ahead of
 	// the feed (snapv3.go).
@@ -257,6 +260,11 @@ func (m *Model) awaitPayloads() {
 		<-m.payloads
 	}
 }
+
+// awaitHistory waits until the model holds its whole history (a snapshot's is read after
+// the rest, readSnapshotV3), starting the read if need be: before that, a snapshot of the
+// model would leave it out. The history is complete once the payloads are decoded.
+func (m *Model) awaitHistory() { m.awaitPayloads() }
 
 // rlock takes the read lock once the payloads are decoded.
 func (m *Model) rlock() {

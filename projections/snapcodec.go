@@ -77,6 +77,7 @@ func (m *Model) snapshotRefs() []snapRef {
 // writeSnapshotV2 writes the model's commits up to the checkpoint. It holds the read
 // lock only while it lists them.
 func (m *Model) writeSnapshotV2(w io.Writer) (uint64, error) {
+	m.awaitHistory()
 	m.mu.RLock()
 	applied := m.applied
 	refs := m.snapshotRefs()
@@ -377,7 +378,7 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 	}
 	m := NewModel()
 	// What a snapshot holds is kept for good: each worker decodes into its own arena.
-	err = readChunks(br, h, func(body []byte, n int, tab *eventstore.Interner, arena *eventstore.Arena) ([]pipeItem, error) {
+	err = readChunks(br, h, func(_ int, body []byte, n int, tab *eventstore.Interner, arena *eventstore.Arena) ([]pipeItem, error) {
 		return decodeChunk(body, n, tab, arena)
 	}, func(items []pipeItem) error {
 		m.applyItems(items)
@@ -395,8 +396,9 @@ func readSnapshotV2(br *bufio.Reader) (*Model, snapHeader, error) {
 // readChunks reads the commits' chunks, decodes them on every core (each worker with its
 // own W) and applies them in order. It returns the first error: a short or damaged file,
 // a chunk that does not decode, or apply's.
-func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body []byte, n int, tab *eventstore.Interner, w *W) (T, error), apply func(T) error) error {
+func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(k int, body []byte, n int, tab *eventstore.Interner, w *W) (T, error), apply func(T) error) error {
 	type chunk struct {
+		k    int // its place in the file, from 0
 		body []byte
 		n    int
 		out  T
@@ -416,7 +418,7 @@ func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body [
 			defer wg.Done()
 			w := new(W)
 			for c := range jobs {
-				c.out, c.err = decode(c.body, c.n, tab, w)
+				c.out, c.err = decode(c.k, c.body, c.n, tab, w)
 				close(c.done)
 			}
 		}()
@@ -425,7 +427,7 @@ func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body [
 	go func() {
 		defer close(jobs)
 		defer close(ordered)
-		for read := 0; read < h.Commits; {
+		for read, k := 0, 0; read < h.Commits; k++ {
 			size, err := binary.ReadUvarint(br)
 			var cnt uint64
 			if err == nil {
@@ -459,7 +461,7 @@ func readChunks[T any, W any](br *bufio.Reader, h snapHeader, decode func(body [
 				readErr = fmt.Errorf("snapshot after %d of %d commits: %w", read, h.Commits, err)
 				return
 			}
-			c := &chunk{body: body, n: int(cnt), done: make(chan struct{})}
+			c := &chunk{k: k, body: body, n: int(cnt), done: make(chan struct{})}
 			jobs <- c
 			ordered <- c
 			read += int(cnt)

@@ -55,6 +55,7 @@ func (m *Model) WriteSnapshot(w io.Writer) (uint64, error) {
 
 // writeSnapshotV1 writes the v1 (gob) format, which ReadSnapshot still reads.
 func (m *Model) writeSnapshotV1(w io.Writer) (uint64, error) {
+	m.awaitHistory()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	commits := m.commitsUpTo(m.applied)
@@ -117,17 +118,33 @@ func (m *Model) commitsUpTo(applied uint64) []snapCommit {
 
 // ReadSnapshot builds a model from a snapshot, decoding payloads on all cores.
 func ReadSnapshot(r io.Reader) (*Model, snapHeader, error) {
+	m, h, _, err := readSnapshot(r, nil)
+	return m, h, err
+}
+
+// readSnapshot is ReadSnapshot. With a history source, a v3 snapshot's history is read
+// from it after the rest (readSnapshotV3); deferred says so, and that the source's
+// release will be called once it is read.
+func readSnapshot(r io.Reader, hist *historySource) (m *Model, h snapHeader, deferred bool, err error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	if magic, err := br.Peek(len(snapshotMagicV2)); err == nil {
 		switch string(magic) {
 		case snapshotMagicV3:
 			_, _ = br.Discard(len(snapshotMagicV3))
-			return readSnapshotV3(br)
+			m, h, err := readSnapshotV3(br, hist)
+			return m, h, err == nil && hist != nil, err
 		case snapshotMagicV2:
 			_, _ = br.Discard(len(snapshotMagicV2))
-			return readSnapshotV2(br)
+			m, h, err := readSnapshotV2(br)
+			return m, h, false, err
 		}
 	}
+	m, h, err = readSnapshotV1(br)
+	return m, h, false, err
+}
+
+// readSnapshotV1 builds a model from a v1 snapshot (gob).
+func readSnapshotV1(br *bufio.Reader) (*Model, snapHeader, error) {
 	dec := gob.NewDecoder(br)
 	var h snapHeader
 	if err := dec.Decode(&h); err != nil {
@@ -208,13 +225,18 @@ type Snapshot struct {
 
 // ReadSnapshotFile reads the snapshot at path into a model. It needs no store, so that a
 // start-up can read it while the store opens; Check it against the stream before use.
+// The history of a v3 snapshot is read from the file again later (readSnapshotV3), so the
+// file stays open until then: a new snapshot saved meanwhile replaces the file's name,
+// not what is open.
 func ReadSnapshotFile(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	m, h, err := ReadSnapshot(f)
+	m, h, deferred, err := readSnapshot(f, &historySource{at: f, release: func() { f.Close() }})
+	if !deferred {
+		f.Close()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -260,6 +261,7 @@ func (m *Model) captureAgg(a *Aggregate) (va v3Agg, ok bool) {
 // writeSnapshotV3 writes the v3 format; ok is false when the model could not be taken
 // at a moment without commits ahead of the feed (see captureV3).
 func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error) {
+	m.awaitHistory()
 	c, ok := m.captureV3()
 	if !ok {
 		return 0, false, nil
@@ -376,6 +378,18 @@ type loadedAgg struct {
 	agg  *Aggregate
 	unit *domain.Unit
 	nom  *domain.Nomination
+	// span is where its entries lie in the chunk, when they are left for later (n 0:
+	// they are loaded, or it has none).
+	span histSpan
+}
+
+// histSpan is where one aggregate's entries lie in the body of its chunk, for a load
+// that reads the history after the rest (readSnapshotV3 with a history source).
+type histSpan struct {
+	agg        *Aggregate
+	start, end int
+	n          int
+	last       uint64 // the last entry's sequence
 }
 
 // entrySlabber allocates entries in slabs, as Model.newEntry does, for one worker.
@@ -396,18 +410,71 @@ type v3Worker struct {
 	local map[string]string
 }
 
-// decodeAggChunk decodes a chunk's aggregates with their entries (payloads left packed)
-// and states.
-func decodeAggChunk(body []byte, n int, tab *eventstore.Interner, w *v3Worker) (out []loadedAgg, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
-				out, err = nil, fmt.Errorf("%w: %v", errSnapCorrupt, e)
-				return
-			}
-			panic(v)
+// recoverCorrupt turns a panic with errSnapCorrupt (the snapReader's way out of a damaged
+// chunk) into an error; any other panic goes on.
+func recoverCorrupt(err *error) {
+	if v := recover(); v != nil {
+		if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
+			*err = fmt.Errorf("%w: %v", errSnapCorrupt, e)
+			return
 		}
-	}()
+		panic(v)
+	}
+}
+
+// entries decodes an aggregate's entries into ents (their payloads left packed).
+func (r *snapReader) entries(ref eventstore.Ref, ents []*Entry, w *v3Worker) {
+	for i := range ents {
+		e := w.slab.next()
+		e.Rec.Seq = r.uvarint()
+		e.Index = int(r.uvarint())
+		e.Rec.ID = r.str()
+		e.Rec.Type = r.interned()
+		e.schema = int32(r.varint())
+		e.Rec.At = r.time()
+		e.Rec.Actor = domain.Actor{User: r.interned(), Role: domain.Role(r.interned())}
+		e.Aggregate = ref
+		if r.byte() != 0 {
+			e.Aggregate = eventstore.Ref{Kind: r.interned(), ID: r.str()}
+		}
+		e.cold = r.str()
+		if e.cold == "" || (i > 0 && e.Rec.Seq < ents[i-1].Rec.Seq) {
+			panic(errSnapCorrupt)
+		}
+		ents[i] = e
+	}
+}
+
+// skipEntries passes over n entries, checking what entries checks but keeping nothing;
+// it returns the last one's sequence and packed fields (a view of the chunk's body).
+func (r *snapReader) skipEntries(n int) (lastSeq uint64, lastCold []byte) {
+	for i := 0; i < n; i++ {
+		seq := r.uvarint()
+		r.uvarint()
+		r.bytes() // id
+		r.bytes() // type
+		r.varint()
+		r.bytes() // recorded time
+		r.bytes() // user
+		r.bytes() // role
+		if r.byte() != 0 {
+			r.bytes()
+			r.bytes()
+		}
+		cold := r.bytes()
+		if len(cold) == 0 || (i > 0 && seq < lastSeq) {
+			panic(errSnapCorrupt)
+		}
+		lastSeq, lastCold = seq, cold
+	}
+	return lastSeq, lastCold
+}
+
+// decodeAggChunk decodes a chunk's aggregates with their entries (payloads left packed)
+// and states. With deferHistory, the entries of units and nominations (nearly all of
+// them) are only checked and located (loadedAgg.span), to be decoded later.
+func decodeAggChunk(body []byte, n int, tab *eventstore.Interner, w *v3Worker, deferHistory bool) (out []loadedAgg, err error) {
+	defer recoverCorrupt(&err)
 	if w.local == nil {
 		w.local = map[string]string{}
 	}
@@ -419,29 +486,20 @@ func decodeAggChunk(body []byte, n int, tab *eventstore.Interner, w *v3Worker) (
 		if ne == 0 || ne > uint64(len(body)) {
 			panic(errSnapCorrupt)
 		}
-		a := &Aggregate{Ref: ref, Entries: make([]*Entry, ne)}
-		for i := range a.Entries {
-			e := w.slab.next()
-			e.Rec.Seq = r.uvarint()
-			e.Index = int(r.uvarint())
-			e.Rec.ID = r.str()
-			e.Rec.Type = r.interned()
-			e.schema = int32(r.varint())
-			e.Rec.At = r.time()
-			e.Rec.Actor = domain.Actor{User: r.interned(), Role: domain.Role(r.interned())}
-			e.Aggregate = ref
-			if r.byte() != 0 {
-				e.Aggregate = eventstore.Ref{Kind: r.interned(), ID: r.str()}
-			}
-			e.cold = r.str()
-			if e.cold == "" || (i > 0 && e.Rec.Seq < a.Entries[i-1].Rec.Seq) {
-				panic(errSnapCorrupt)
-			}
-			a.Entries[i] = e
-		}
-		last := a.Entries[ne-1]
-		a.Version = eventstore.Version{Seq: last.Rec.Seq, Hash: w.arena.Clone(last.Hash())}
+		a := &Aggregate{Ref: ref}
 		la := loadedAgg{agg: a}
+		if deferHistory && ref.Kind != domain.KindCampaign && ref.Kind != domain.KindRegistry {
+			start := r.i
+			seq, cold := r.skipEntries(int(ne))
+			la.span = histSpan{agg: a, start: start, end: r.i, n: int(ne), last: seq}
+			last := Entry{cold: unsafe.String(unsafe.SliceData(cold), len(cold))}
+			a.Version = eventstore.Version{Seq: seq, Hash: w.arena.Clone(last.Hash())}
+		} else {
+			a.Entries = make([]*Entry, ne)
+			r.entries(ref, a.Entries, w)
+			last := a.Entries[ne-1]
+			a.Version = eventstore.Version{Seq: last.Rec.Seq, Hash: w.arena.Clone(last.Hash())}
+		}
 		switch r.byte() {
 		case 0:
 		case 1:
@@ -459,6 +517,34 @@ func decodeAggChunk(body []byte, n int, tab *eventstore.Interner, w *v3Worker) (
 	}
 	if r.i != len(body) {
 		return nil, errSnapCorrupt
+	}
+	return out, nil
+}
+
+// histLoaded is one aggregate's history, decoded by the second pass of a load.
+type histLoaded struct {
+	agg     *Aggregate
+	entries []*Entry
+}
+
+// decodeHistoryChunk decodes the entries the first pass left in a chunk (spans).
+func decodeHistoryChunk(body []byte, spans []histSpan, tab *eventstore.Interner, w *v3Worker) (out []histLoaded, err error) {
+	defer recoverCorrupt(&err)
+	if w.local == nil {
+		w.local = map[string]string{}
+	}
+	out = make([]histLoaded, len(spans))
+	for k, sp := range spans {
+		if sp.end > len(body) {
+			return nil, errSnapCorrupt
+		}
+		r := &snapReader{b: body[:sp.end], i: sp.start, tab: tab, arena: &w.arena, local: w.local}
+		ents := make([]*Entry, sp.n)
+		r.entries(sp.agg.Ref, ents, w)
+		if r.i != sp.end || ents[sp.n-1].Rec.Seq != sp.last {
+			return nil, errSnapCorrupt
+		}
+		out[k] = histLoaded{agg: sp.agg, entries: ents}
 	}
 	return out, nil
 }
@@ -485,10 +571,30 @@ func (m *Model) applyLoadedAggs(las []loadedAgg) error {
 	return nil
 }
 
+// historySource is where a load reads a v3 snapshot's history after the rest: the same
+// bytes, readable again from the start, and what to call once they have been read.
+type historySource struct {
+	at      io.ReaderAt
+	release func()
+}
+
 // readSnapshotV3 builds a model from a v3 snapshot (after its magic line). The model it
 // returns has its history's payloads still packed: DecodeHistory decodes them in the
 // background (StartFeed calls it once caught up; so does the first query that needs them).
-func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
+//
+// With a history source (hist not nil), the entries of units and nominations, about half
+// of what a model holds, are not even decoded: the first pass checks them and notes where
+// they are, and DecodeHistory reads them from the source in a second pass before it
+// decodes their payloads. Until then the model holds the aggregates' versions and states,
+// the keys and the indexes: what commands need, and half the memory to write before the
+// server is ready. Nothing reads the history before the second pass ends: queries wait as
+// they wait for the payloads (Model.rlock), snapshots too (WriteSnapshot), and commands
+// only append after it (the second pass puts the history before them). The first pass has
+// checked every chunk's checksum; the second checks them again, and if the source no
+// longer holds what the first pass read (the file was rewritten in place under the
+// running server, or the disk failed), it panics: the model would otherwise answer with a
+// history it does not have.
+func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, error) {
 	h, err := readSnapHeader(br, snapshotMagicV3) // Commits counts the aggregates here
 	if err != nil {
 		return nil, h, err
@@ -512,7 +618,21 @@ func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
 	m.aggs = make(map[eventstore.Ref]*Aggregate, h.Commits)
 	m.noms = make(map[string]*domain.Nomination, h.Commits)
 	m.units = make(map[string]*domain.Unit, h.Commits/4)
-	err = readChunks(br, h, decodeAggChunk, m.applyLoadedAggs)
+	var spans [][]histSpan // per chunk, with a history source
+	err = readChunks(br, h, func(_ int, body []byte, n int, tab *eventstore.Interner, w *v3Worker) ([]loadedAgg, error) {
+		return decodeAggChunk(body, n, tab, w, hist != nil)
+	}, func(las []loadedAgg) error {
+		if hist != nil {
+			var sp []histSpan
+			for _, la := range las {
+				if la.span.n > 0 {
+					sp = append(sp, la.span)
+				}
+			}
+			spans = append(spans, sp)
+		}
+		return m.applyLoadedAggs(las)
+	})
 	if merr := <-miscErr; err == nil && merr != nil {
 		err = fmt.Errorf("snapshot: %w", merr)
 	}
@@ -536,12 +656,82 @@ func readSnapshotV3(br *bufio.Reader) (*Model, snapHeader, error) {
 				}
 			}
 		default:
-			pending = append(pending, agg.Entries)
+			if hist == nil {
+				pending = append(pending, agg.Entries)
+			}
 		}
 	}
 	m.payloads = make(chan struct{})
-	m.decodeHistory = sync.OnceFunc(func() { go decodeEntries(pending, m.payloads) })
+	if hist == nil {
+		m.decodeHistory = sync.OnceFunc(func() { go decodeEntries(pending, m.payloads) })
+		return m, h, nil
+	}
+	m.histSpans = spans
+	m.decodeHistory = sync.OnceFunc(func() {
+		go func() {
+			pending, err := m.readHistoryV3(hist.at, m.histSpans)
+			m.histSpans = nil // read only here, once
+			hist.release()
+			if err != nil {
+				panic(fmt.Sprintf("projections: the snapshot's history could not be read again after the server started (was the file rewritten in place?): %v", err))
+			}
+			decodeEntries(pending, m.payloads)
+		}()
+	})
 	return m, h, nil
+}
+
+// readHistoryV3 is the second pass of a load with a history source (readSnapshotV3): it
+// reads the snapshot again, decodes the entries the first pass located (spans, per chunk)
+// and puts each aggregate's before the entries applied since, a chunk per hold of the
+// write lock. It returns the entries it decoded, whose payloads are still packed, or why
+// the source no longer holds what the first pass read.
+func (m *Model) readHistoryV3(at io.ReaderAt, spans [][]histSpan) ([][]*Entry, error) {
+	br := bufio.NewReaderSize(io.NewSectionReader(at, 0, math.MaxInt64), 1<<20)
+	var pending [][]*Entry
+	err := func() error {
+		if _, err := br.Discard(len(snapshotMagicV3)); err != nil {
+			return err
+		}
+		h, err := readSnapHeader(br, snapshotMagicV3)
+		if err != nil {
+			return err
+		}
+		// The indexes and keys, loaded already.
+		size, err := binary.ReadUvarint(br)
+		if err == nil {
+			_, err = br.Discard(4 + int(min(size, 1<<30)))
+		}
+		if err != nil {
+			return err
+		}
+		return readChunks(br, h, func(k int, body []byte, _ int, tab *eventstore.Interner, w *v3Worker) ([]histLoaded, error) {
+			if k >= len(spans) {
+				return nil, errSnapCorrupt
+			}
+			return decodeHistoryChunk(body, spans[k], tab, w)
+		}, func(hl []histLoaded) error {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			for _, l := range hl {
+				l.agg.Entries = append(l.entries, l.agg.Entries...)
+				pending = append(pending, l.entries)
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if n := 0; len(pending) > 0 || len(spans) > 0 {
+		for _, sp := range spans {
+			n += len(sp)
+		}
+		if n != len(pending) {
+			return nil, fmt.Errorf("%w: %d aggregates' histories read again, %d expected", errSnapCorrupt, len(pending), n)
+		}
+	}
+	return pending, nil
 }
 
 // decodeEntry decodes an entry's payload from its packed form; it reports whether the

@@ -46,21 +46,33 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	// same on every machine; afterwards the clock is the real one.
 	clock := &switchClock{}
 	// The opening of the store, the load of the projections and their catch-up to the
-	// stream's end are one load for the memory policy; the snapshot is read while the
-	// store opens (the embedded server's start takes a few hundred milliseconds).
-	restore := memory.WhileLoading(logger)
+	// stream's end are one load for the collector's setting; the snapshot is read while the
+	// store opens (the embedded server's start takes a few hundred milliseconds). The huge
+	// pages' advice lasts until the snapshot's history is read and decoded too, after the
+	// server is ready.
+	stopHuge := memory.HugePagesWhileLoading(logger)
+	restoreGC := memory.CollectWhileLoading()
 	ahead := readSnapshotAhead(g)
 	store, err := g.openStore(ctx, logger, eventstore.WithClock(clock.Now))
 	if err != nil {
-		restore()
+		restoreGC()
+		stopHuge()
 		return err
 	}
 	defer store.Close()
 	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead)
-	restore()
+	restoreGC()
 	if err != nil {
+		stopHuge()
 		return err
 	}
+	go func() {
+		select {
+		case <-model.PayloadsDecoded():
+		case <-ctx.Done():
+		}
+		stopHuge()
+	}()
 	defer feed.Stop()
 	// The heap's bound holds from here on, the first rankings included: they evaluate every
 	// nomination and leave much garbage, which would otherwise be where memory peaks.

@@ -61,17 +61,37 @@ const loadEvery = 50 * time.Millisecond
 // SetContainerLimit) stays the ceiling. GOGC, when set, wins: then the collector's
 // setting does not change.
 //
-// The heap's growth during the load is also advised for huge pages (PreferHugePages):
+// The heap's growth during the load is also advised for huge pages (HugePagesWhileLoading):
 // GODEBUG=disablethp=1 turns that off. What was done is logged to logger.
 func WhileLoading(logger *slog.Logger) (restore func()) {
-	stopHuge, size, why := PreferHugePages()
+	stopHuge := HugePagesWhileLoading(logger)
+	restoreGC := CollectWhileLoading()
+	return func() {
+		restoreGC()
+		stopHuge()
+	}
+}
+
+// HugePagesWhileLoading advises the heap's growth for huge pages (PreferHugePages), logs
+// what it did, and returns the function that stops the advice. WhileLoading calls it; a
+// caller whose load goes on after the collector's setting is put back (serve, whose
+// history is read after it is ready) calls it and CollectWhileLoading apart.
+func HugePagesWhileLoading(logger *slog.Logger) (stop func()) {
+	stop, size, why := PreferHugePages()
 	if size > 0 {
 		logger.Info("loading: the heap's growth is advised for huge pages", "reserved_mib", size>>20)
 	} else {
 		logger.Debug("loading: no huge pages advised", "why", why)
 	}
+	return stop
+}
+
+// CollectWhileLoading sets the collector for a load (see WhileLoading) and returns the
+// function that puts the previous settings back. GOGC, when set, wins: then it changes
+// nothing.
+func CollectWhileLoading() (restore func()) {
 	if os.Getenv("GOGC") != "" {
-		return stopHuge
+		return func() {}
 	}
 	ceiling := debug.SetMemoryLimit(-1)
 	follow := func() {
@@ -91,7 +111,6 @@ func WhileLoading(logger *slog.Logger) (restore func()) {
 		<-done
 		debug.SetGCPercent(percent)
 		debug.SetMemoryLimit(ceiling)
-		stopHuge()
 	}
 }
 
