@@ -161,6 +161,26 @@ func TestSnapshotHistoryReadAfterTheRest(t *testing.T) {
 	if !reflect.DeepEqual(want, projections.Comparable(again)) {
 		t.Fatal("a snapshot taken before the history was read differs from a rebuild")
 	}
+
+	// A command reads history under the model's read lock (State.Eligibility in a
+	// Model.Read): the second pass starts and ends meanwhile, without that lock.
+	snap2, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err)
+	m2, err := snap2.Check(env.Ctx, env.Store)
+	require.NoError(t, err)
+	got := make(chan error, 1)
+	go func() {
+		m2.Read(func(s *projections.State) {
+			_, err := s.Eligibility(noms[0])
+			got <- err
+		})
+	}()
+	select {
+	case err := <-got:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("a reader waiting for the history under the read lock held up the second pass")
+	}
 }
 
 // TestSnapshotFormatsAnswerAlike: the v1 (gob) snapshot still loads, and answers as the

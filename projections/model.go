@@ -182,6 +182,11 @@ type Model struct {
 	// histSpans say (snapv3.go).
 	decodeHistory func()
 	histSpans     [][]histSpan
+	// histMu guards the aggregates' entry lists against that second pass, which puts each
+	// aggregate's history before the entries applied since without taking mu: a reader
+	// waiting for the history under the read lock (State.Eligibility, in a command's
+	// Model.Read) must not hold it up. applyDecoded takes it inside mu.
+	histMu sync.Mutex
 
 	// snapWait bounds how long a snapshot waits for a moment without commits ahead of
 	// the feed (snapv3.go).
@@ -442,6 +447,8 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 	m.stats.Commits++
 	prev := agg.Version.Hash
 	lineage := false
+	m.histMu.Lock()
+	defer m.histMu.Unlock()
 	for i := range c.Events {
 		e := &c.Events[i]
 		m.stats.Events++

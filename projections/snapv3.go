@@ -589,11 +589,11 @@ type historySource struct {
 // the keys and the indexes: what commands need, and half the memory to write before the
 // server is ready. Nothing reads the history before the second pass ends: queries wait as
 // they wait for the payloads (Model.rlock), snapshots too (WriteSnapshot), and commands
-// only append after it (the second pass puts the history before them). The first pass has
-// checked every chunk's checksum; the second checks them again, and if the source no
-// longer holds what the first pass read (the file was rewritten in place under the
-// running server, or the disk failed), it panics: the model would otherwise answer with a
-// history it does not have.
+// only append to it (the second pass puts the history before what they appended, under
+// Model.histMu). The first pass has checked every chunk's checksum; the second checks them
+// again, and if the source no longer holds what the first pass read (the file was
+// rewritten in place under the running server, or the disk failed), it panics: the model
+// would otherwise answer with a history it does not have.
 func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, error) {
 	h, err := readSnapHeader(br, snapshotMagicV3) // Commits counts the aggregates here
 	if err != nil {
@@ -683,9 +683,9 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, 
 
 // readHistoryV3 is the second pass of a load with a history source (readSnapshotV3): it
 // reads the snapshot again, decodes the entries the first pass located (spans, per chunk)
-// and puts each aggregate's before the entries applied since, a chunk per hold of the
-// write lock. It returns the entries it decoded, whose payloads are still packed, or why
-// the source no longer holds what the first pass read.
+// and puts each aggregate's before the entries applied since, a chunk per hold of histMu
+// (not of the model's lock: see Model.histMu). It returns the entries it decoded, whose
+// payloads are still packed, or why the source no longer holds what the first pass read.
 func (m *Model) readHistoryV3(at io.ReaderAt, spans [][]histSpan) ([][]*Entry, error) {
 	br := bufio.NewReaderSize(io.NewSectionReader(at, 0, math.MaxInt64), 1<<20)
 	var pending [][]*Entry
@@ -711,8 +711,8 @@ func (m *Model) readHistoryV3(at io.ReaderAt, spans [][]histSpan) ([][]*Entry, e
 			}
 			return decodeHistoryChunk(body, spans[k], tab, w)
 		}, func(hl []histLoaded) error {
-			m.mu.Lock()
-			defer m.mu.Unlock()
+			m.histMu.Lock()
+			defer m.histMu.Unlock()
 			for _, l := range hl {
 				l.agg.Entries = append(l.entries, l.agg.Entries...)
 				pending = append(pending, l.entries)
