@@ -281,15 +281,7 @@ func (r *snapReader) byte() byte {
 // decodeChunk decodes a chunk's commits into pipeline items, payloads included. Events
 // whose previous hash is chained get it filled in when applied (Model.applyDecoded).
 func decodeChunk(body []byte, n int, tab *eventstore.Interner, arena *eventstore.Arena) (items []pipeItem, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
-				items, err = nil, errSnapCorrupt
-				return
-			}
-			panic(v)
-		}
-	}()
+	defer recoverCorrupt(&err)
 	r := &snapReader{b: body, tab: tab, arena: arena}
 	items = make([]pipeItem, n)
 	for k := 0; k < n; k++ {

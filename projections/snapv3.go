@@ -415,7 +415,7 @@ type v3Worker struct {
 func recoverCorrupt(err *error) {
 	if v := recover(); v != nil {
 		if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
-			*err = fmt.Errorf("%w: %v", errSnapCorrupt, e)
+			*err = e // errSnapCorrupt itself, or wrapping it with what was found
 			return
 		}
 		panic(v)
@@ -723,13 +723,12 @@ func (m *Model) readHistoryV3(at io.ReaderAt, spans [][]histSpan) ([][]*Entry, e
 	if err != nil {
 		return nil, err
 	}
-	if n := 0; len(pending) > 0 || len(spans) > 0 {
-		for _, sp := range spans {
-			n += len(sp)
-		}
-		if n != len(pending) {
-			return nil, fmt.Errorf("%w: %d aggregates' histories read again, %d expected", errSnapCorrupt, len(pending), n)
-		}
+	want := 0
+	for _, sp := range spans {
+		want += len(sp)
+	}
+	if want != len(pending) {
+		return nil, fmt.Errorf("%w: %d aggregates' histories read again, %d expected", errSnapCorrupt, len(pending), want)
 	}
 	return pending, nil
 }

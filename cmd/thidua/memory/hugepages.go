@@ -1,9 +1,6 @@
 package memory
 
-import (
-	"runtime/metrics"
-	"strings"
-)
+import "strings"
 
 // HugeReserve is the most address space that PreferHugePages advises for huge pages: more
 // than a rebuild of a million events writes (about 2.3 GiB).
@@ -80,13 +77,6 @@ func godebugSet(godebug, key string) bool {
 
 // heapFree is the heap's free memory, used before or released to the system.
 func heapFree() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	var n int64
-	for _, v := range s {
-		if v.Value.Kind() == metrics.KindUint64 {
-			n += int64(v.Value.Uint64())
-		}
-	}
-	return n
+	v := readBytes("/memory/classes/heap/free:bytes", "/memory/classes/heap/released:bytes")
+	return v[0] + v[1]
 }

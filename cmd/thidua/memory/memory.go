@@ -126,26 +126,31 @@ const heapHeadroomEvery = time.Second
 // Use reads the live heap (as of the last collection), the memory the runtime holds
 // besides the heap (stacks, metadata) and all it holds (what GOMEMLIMIT counts).
 func Use() (live, outside, total int64) {
-	names := [...]string{
+	v := readBytes(
 		"/gc/heap/live:bytes",
 		"/memory/classes/total:bytes",
 		"/memory/classes/heap/released:bytes",
 		"/memory/classes/heap/objects:bytes",
 		"/memory/classes/heap/unused:bytes",
 		"/memory/classes/heap/free:bytes",
-	}
+	)
+	return v[0], max(v[1]-v[2]-v[3]-v[4]-v[5], 0), v[1] - v[2]
+}
+
+// readBytes reads the runtime's metrics of the given names (0 for one it does not give).
+func readBytes(names ...string) []int64 {
 	s := make([]metrics.Sample, len(names))
 	for i, name := range names {
 		s[i].Name = name
 	}
 	metrics.Read(s)
-	v := func(i int) int64 {
-		if s[i].Value.Kind() != metrics.KindUint64 {
-			return 0
+	out := make([]int64, len(names))
+	for i := range s {
+		if s[i].Value.Kind() == metrics.KindUint64 {
+			out[i] = int64(s[i].Value.Uint64())
 		}
-		return int64(s[i].Value.Uint64())
 	}
-	return v(0), max(v(1)-v(2)-v(3)-v(4)-v(5), 0), v(1) - v(2)
+	return out
 }
 
 // KeepHeadroom bounds the garbage the heap may hold: every second it sets the Go
