@@ -67,3 +67,11 @@ func KeyCount(m *Model) int {
 	defer m.mu.RUnlock()
 	return len(m.keys)
 }
+
+// States returns the number of current states m holds (units, nominations, campaigns), as
+// StageResult.States counts them.
+func States(m *Model) int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.units) + len(m.noms) + len(m.camps)
+}

@@ -36,7 +36,6 @@ type pipeJob struct {
 
 // pipeline decodes batches on every core and applies them in order.
 type pipeline struct {
-	m       *Model
 	decode  func(*pipeItem, *eventstore.Arena) // the decoding stage, run on the workers (one arena each)
 	jobs    chan *pipeJob
 	ordered chan *pipeJob
@@ -47,11 +46,18 @@ type pipeline struct {
 	free chan *pipeJob
 }
 
-// newPipeline starts the workers and the applier. Items go in with add, in stream order;
-// close waits until everything is applied. onBad (if given) hears of each malformed
-// commit once it is recorded in the model's stats, outside the model's lock.
+// newPipeline starts the workers and the applier, which folds each batch into m
+// (Model.applyItems). Items go in with add, in stream order; close waits until everything
+// is applied. onBad (if given) hears of each malformed commit once it is recorded in the
+// model's stats, outside the model's lock.
 func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena), onBad func(*eventstore.MalformedError)) *pipeline {
-	p := &pipeline{m: m, decode: decode, jobs: make(chan *pipeJob, 64), ordered: make(chan *pipeJob, 64), applied: make(chan struct{}),
+	return startPipeline(decode, m.applyItems, onBad)
+}
+
+// startPipeline is newPipeline with the applying stage given: apply takes each batch in
+// stream order, on one goroutine.
+func startPipeline(decode func(*pipeItem, *eventstore.Arena), apply func([]pipeItem), onBad func(*eventstore.MalformedError)) *pipeline {
+	p := &pipeline{decode: decode, jobs: make(chan *pipeJob, 64), ordered: make(chan *pipeJob, 64), applied: make(chan struct{}),
 		free: make(chan *pipeJob, 64)}
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		p.wg.Add(1)
@@ -70,7 +76,7 @@ func newPipeline(m *Model, decode func(*pipeItem, *eventstore.Arena), onBad func
 		defer close(p.applied)
 		for j := range p.ordered {
 			<-j.done
-			m.applyItems(j.items)
+			apply(j.items)
 			if onBad != nil {
 				for i := range j.items {
 					if j.items[i].bad != nil {
@@ -157,11 +163,17 @@ func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOpt
 // views of the messages); the model copies what it keeps into its own arena. Malformed
 // commits are recorded in the model's stats, and told to onBad (if given).
 func readPipelined(ctx context.Context, st *eventstore.Store, m *Model, ro eventstore.ReadOptions, progress func(seq uint64), onBad func(*eventstore.MalformedError)) error {
+	return feedPipeline(ctx, st, ro, newPipeline(m, decodeRaw(st, ro.Raw), onBad), progress)
+}
+
+// decodeRaw is the pipeline's decoding of raw messages: the envelope, then the payloads
+// and content hashes (predecode).
+func decodeRaw(st *eventstore.Store, raw bool) func(*pipeItem, *eventstore.Arena) {
 	view := eventstore.ViewArena()
-	p := newPipeline(m, func(it *pipeItem, _ *eventstore.Arena) {
+	return func(it *pipeItem, _ *eventstore.Arena) {
 		// The commit's strings are views of the message (which the client gave this read
 		// alone): the model copies what it keeps.
-		c, err := st.DecodeInto(it.raw, ro.Raw, view)
+		c, err := st.DecodeInto(it.raw, raw, view)
 		it.raw = eventstore.RawCommit{}
 		if err != nil {
 			var me *eventstore.MalformedError
@@ -174,7 +186,11 @@ func readPipelined(ctx context.Context, st *eventstore.Store, m *Model, ro event
 		}
 		it.c = c
 		it.pre = predecode(c)
-	}, onBad)
+	}
+}
+
+// feedPipeline reads the raw stream into p and waits until p has applied all of it.
+func feedPipeline(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, p *pipeline, progress func(seq uint64)) error {
 	n := 0
 	_, err := st.ReadRaw(ctx, ro, func(rc eventstore.RawCommit) error {
 		p.add(pipeItem{raw: rc})

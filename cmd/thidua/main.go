@@ -54,7 +54,7 @@ type BenchCmd struct {
 	// ReadOnly measures one read of an existing store in this process.
 	ReadOnly string `name:"read-only" help:"Only measure one read of this data directory's stream in this process (--read), and print it as JSON: how the bench measures the rebuild and the raw read in processes of their own." placeholder:"DIR"`
 	// Read is the mode of --read-only.
-	Read string `help:"With --read-only: raw (one raw ordered consumer) or rebuild (every projection)." enum:"raw,rebuild" default:"rebuild"`
+	Read string `help:"With --read-only: raw (one raw ordered consumer), rebuild (every projection), or one of the rebuild's stages: decode (envelopes, payloads and content hashes) or fold (decode, then fold into current states only)." enum:"raw,rebuild,decode,fold" default:"rebuild"`
 }
 
 // Run runs the suite.

@@ -57,7 +57,7 @@ type Config struct {
 	// data directory, which is kept, and then return without measuring anything.
 	LoadOnly string
 	// ReadOnly, when set, makes Run only measure one read of this data directory's stream
-	// in the current process, in the mode Read (ReadRaw or ReadRebuild), and print its
+	// in the current process, in the mode Read (ReadRaw, ReadDecode, ReadFold or ReadRebuild), and print its
 	// ReadResult: the bench runs itself so to measure the rebuild in a process of its own.
 	ReadOnly string
 	// Read is the mode of a ReadOnly run.

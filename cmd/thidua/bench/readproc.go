@@ -38,18 +38,27 @@ const (
 	ReadRaw = "raw"
 	// ReadRebuild rebuilds every projection from the stream (projections.Rebuild).
 	ReadRebuild = "rebuild"
+	// ReadDecode does a rebuild's decoding alone (projections.StageDecode): what the
+	// JSON envelopes and payloads, and the content hashes, cost.
+	ReadDecode = "decode"
+	// ReadFold does a rebuild's decoding and folds the events into the aggregates'
+	// current states only (projections.StageFold).
+	ReadFold = "fold"
 )
+
+// readModes returns the modes a measuring child takes, in the order each round runs them.
+func readModes() []string { return []string{ReadRaw, ReadDecode, ReadFold, ReadRebuild} }
 
 // readPairs is how many raw reads and rebuilds the child processes alternate.
 const readPairs = 3
 
 // ReadResult is what a measuring child prints: one line of JSON.
 type ReadResult struct {
-	// Mode is ReadRaw or ReadRebuild.
+	// Mode is ReadRaw, ReadDecode, ReadFold or ReadRebuild.
 	Mode string `json:"mode"`
 	// Messages is the number of stream messages read.
 	Messages uint64 `json:"messages"`
-	// Events is the number of events folded (a rebuild; 0 for a raw read).
+	// Events is the number of events decoded (0 for a raw read).
 	Events int `json:"events"`
 	// Seconds is how long the read took, from the consumer's creation to the last message
 	// (a raw read) or the model's completion (a rebuild); the server's start is not counted.
@@ -64,8 +73,10 @@ type ReadResult struct {
 // MeasureRead opens the store in dir (syncing every write, as the bench's measured
 // server does), reads it once in the given mode, and prints the ReadResult to w.
 func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
-	if mode != ReadRaw && mode != ReadRebuild {
-		return fmt.Errorf("bench: read mode %q: want %q or %q", mode, ReadRaw, ReadRebuild)
+	switch mode {
+	case ReadRaw, ReadDecode, ReadFold, ReadRebuild:
+	default:
+		return fmt.Errorf("bench: read mode %q: want one of %s", mode, strings.Join(readModes(), ", "))
 	}
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("bench: data directory: %w", err)
@@ -86,7 +97,7 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 			return err
 		}
 		res.Messages, res.Seconds, res.CPUSeconds = uint64(raw.msgs), raw.took.Seconds(), raw.cpu
-	} else {
+	} else if mode == ReadRebuild {
 		runtime.GC()
 		t0, cpu0 := time.Now(), cpuSeconds()
 		m, err := projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
@@ -96,6 +107,15 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 		res.Seconds, res.CPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu0
 		stats := m.Stats()
 		res.Messages, res.Events = stats.Applied, stats.Events
+	} else {
+		runtime.GC()
+		t0, cpu0 := time.Now(), cpuSeconds()
+		sr, err := projections.ReadStage(ctx, st, eventstore.ReadOptions{}, projections.Stage(mode))
+		if err != nil {
+			return err
+		}
+		res.Seconds, res.CPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu0
+		res.Messages, res.Events = uint64(sr.Commits), sr.Events
 	}
 	res.PeakRSSMiB, _ = memStatus()
 	return json.NewEncoder(w).Encode(res)
@@ -146,37 +166,41 @@ func childEnv(env []string, mode string) []string {
 	return out
 }
 
-// readProcesses alternates raw reads and rebuilds in processes of their own and reports
-// the ratio of their median rates as the rebuild's figure.
+// readProcesses alternates raw reads, the rebuild's stages and rebuilds in processes of
+// their own, and reports the ratio of their median rates as the rebuild's figure (and the
+// stages' figures, which have no target: they show where the rebuild's time goes).
 func (b *runner) readProcesses(ctx context.Context) error {
-	var raws, rebuilds []ReadResult
+	runs := map[string][]ReadResult{}
 	for i := 0; i < readPairs; i++ {
-		for _, mode := range []string{ReadRaw, ReadRebuild} {
+		for _, mode := range readModes() {
 			res, err := b.readProcess(ctx, mode)
 			if err != nil {
 				return err
 			}
 			b.logf("  %s in a process of its own: %d messages, %d events in %.2f s (%.1f CPU-s, peak RSS %.0f MiB)", mode, res.Messages, res.Events, res.Seconds, res.CPUSeconds, res.PeakRSSMiB)
-			if mode == ReadRaw {
-				raws = append(raws, res)
-			} else {
-				rebuilds = append(rebuilds, res)
-			}
+			runs[mode] = append(runs[mode], res)
 		}
 	}
-	// Both read the same stream: the ratio is that of their times, and the baseline is
-	// the stream's events at the raw read's pace.
-	raw, rb := medianRead(raws), medianRead(rebuilds)
-	pairs := make([]string, len(raws))
-	for i := range raws {
-		pairs[i] = fmt.Sprintf("%.2f", raws[i].Seconds/rebuilds[i].Seconds)
+	// All read the same stream: a ratio is that of their times, and the baseline is the
+	// stream's events at the raw read's pace.
+	raws := runs[ReadRaw]
+	raw := medianRead(raws)
+	row := func(mode, name, target string, met func(_, r float64) bool, what string) {
+		med := medianRead(runs[mode])
+		pairs := make([]string, len(raws))
+		for i := range raws {
+			pairs[i] = fmt.Sprintf("%.2f", raws[i].Seconds/runs[mode][i].Seconds)
+		}
+		events := float64(med.Events)
+		b.rep.add(name, events/med.Seconds, "events/s",
+			events/raw.Seconds, "one raw ordered consumer reading the same stream, no decode, in a process of its own", target, met,
+			fmt.Sprintf("medians of %d alternated runs each, the raw read with GOGC=%d, the others with thidua's own setting while loading (memory.WhileLoading), all with the heap's growth advised for huge pages; %s %.2f s at %.1f CPU-s and a peak RSS of %.0f MiB, raw read of %d messages %.2f s at %.1f CPU-s and %.0f MiB; ratio per pair %s",
+				readPairs, rawGCPercent, what, med.Seconds, med.CPUSeconds, med.PeakRSSMiB, raw.Messages, raw.Seconds, raw.CPUSeconds, raw.PeakRSSMiB, strings.Join(pairs, ", ")))
 	}
-	events := float64(rb.Events)
-	b.rep.add("projection rebuild, in a process of its own (projections.Rebuild, as in `thidua replay`)", events/rb.Seconds, "events/s",
-		events/raw.Seconds, "one raw ordered consumer reading the same stream, no decode, in a process of its own", "≥ 0.60 × baseline",
-		func(_, r float64) bool { return r >= 0.60 },
-		fmt.Sprintf("medians of %d alternated runs each, the raw read with GOGC=%d, the rebuild with thidua's own setting while loading (memory.WhileLoading), both with the heap's growth advised for huge pages; rebuild %.2f s at %.1f CPU-s and a peak RSS of %.0f MiB, raw read of %d messages %.2f s at %.1f CPU-s and %.0f MiB; ratio per pair %s",
-			readPairs, rawGCPercent, rb.Seconds, rb.CPUSeconds, rb.PeakRSSMiB, raw.Messages, raw.Seconds, raw.CPUSeconds, raw.PeakRSSMiB, strings.Join(pairs, ", ")))
+	row(ReadRebuild, "projection rebuild, in a process of its own (projections.Rebuild, as in `thidua replay`)", "≥ 0.60 × baseline",
+		func(_, r float64) bool { return r >= 0.60 }, "rebuild")
+	row(ReadDecode, "the rebuild's decoding alone: envelopes, payloads, content hashes; nothing kept (projections.StageDecode; not a target)", "", nil, "decoding")
+	row(ReadFold, "the rebuild's decoding and the fold into current states alone; no history, keys or indexes (projections.StageFold; not a target)", "", nil, "decoding and fold")
 	return nil
 }
 

@@ -55,7 +55,7 @@ func TestReadFiles(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// A measuring child reads a store in either mode and prints one line of JSON: what it read,
+// A measuring child reads a store in any mode and prints one line of JSON: what it read,
 // how long it took and its peak memory.
 func TestMeasureReadPrintsOneResult(t *testing.T) {
 	t.Parallel()
@@ -71,13 +71,18 @@ func TestMeasureReadPrintsOneResult(t *testing.T) {
 		v = c.Version()
 	}
 	st.Close()
-	for _, mode := range []string{ReadRaw, ReadRebuild} {
+	for _, mode := range readModes() {
 		var out bytes.Buffer
 		require.NoError(t, MeasureRead(ctx, dir, mode, &out), mode)
 		var res ReadResult
 		require.NoError(t, json.Unmarshal(out.Bytes(), &res), out.String())
 		assert.Equal(t, mode, res.Mode)
 		assert.Equal(t, uint64(3), res.Messages, mode)
+		if mode == ReadRaw {
+			assert.Zero(t, res.Events, "a raw read decodes nothing")
+		} else {
+			assert.Equal(t, 3, res.Events, mode)
+		}
 		assert.Positive(t, res.Seconds, mode)
 		assert.Positive(t, res.PeakRSSMiB, mode)
 	}
@@ -89,6 +94,8 @@ func TestChildEnv(t *testing.T) {
 	t.Parallel()
 	env := []string{"PATH=/bin", "GOGC=50", "HOME=/root"}
 	assert.Equal(t, []string{"PATH=/bin", "HOME=/root", "GOGC=200"}, childEnv(env, ReadRaw))
-	assert.Equal(t, []string{"PATH=/bin", "HOME=/root"}, childEnv(env, ReadRebuild))
+	for _, mode := range []string{ReadDecode, ReadFold, ReadRebuild} {
+		assert.Equal(t, []string{"PATH=/bin", "HOME=/root"}, childEnv(env, mode), mode)
+	}
 	assert.Equal(t, []string{"PATH=/bin", "GOGC=50", "HOME=/root"}, env, "the bench's own environment is left as it was")
 }
