@@ -150,7 +150,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	go every(ctx, snapshotEvery, snaps.save)
+	go memory.Every(ctx, snapshotEvery, snaps.save)
 	return model, feed, snaps, nil
 }
 
@@ -282,18 +282,4 @@ func (c *switchClock) Set(t time.Time) {
 		return
 	}
 	c.fixed.Store(&t)
-}
-
-// every calls fn every d until ctx ends.
-func every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
-	}
 }

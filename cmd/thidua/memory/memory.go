@@ -104,7 +104,7 @@ func CollectWhileLoading() (restore func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		every(ctx, loadEvery, follow)
+		Every(ctx, loadEvery, follow)
 	}()
 	return func() {
 		cancel()
@@ -173,15 +173,16 @@ func KeepHeadroom(ctx context.Context, headroomMiB int, logger *slog.Logger) boo
 	limit := max(live+outside+headroom, total)
 	debug.SetMemoryLimit(limit)
 	logger.Info("memory limit follows the live heap", "headroom_mib", headroomMiB, "soft_limit_mib", limit>>20)
-	go every(ctx, heapHeadroomEvery, func() {
+	go Every(ctx, heapHeadroomEvery, func() {
 		live, outside, _ := Use()
 		debug.SetMemoryLimit(live + outside + headroom)
 	})
 	return true
 }
 
-// every calls fn every d until ctx ends.
-func every(ctx context.Context, d time.Duration, fn func()) {
+// Every calls fn every d until ctx ends, on the calling goroutine: the loop that the memory
+// policies run, and that serve's periodic snapshots share.
+func Every(ctx context.Context, d time.Duration, fn func()) {
 	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
