@@ -135,14 +135,14 @@ func appendSnapHeader(h []byte, applied, lastSeq uint64, count int, lastHash str
 // (writeOrdered), then flushes bw.
 func writeChunks(bw *bufio.Writer, refs []snapRef, keys map[uint64]string, results map[string]string) error {
 	n := (len(refs) + snapChunkCommits - 1) / snapChunkCommits
-	return writeOrdered(bw, n, func(i int) []byte {
-		return encodeChunk(refs[i*snapChunkCommits:min((i+1)*snapChunkCommits, len(refs))], keys, results)
+	return writeOrdered(bw, n, func(i int, scratch *[]byte, dst []byte) []byte {
+		return encodeChunk(scratch, dst, refs[i*snapChunkCommits:min((i+1)*snapChunkCommits, len(refs))], keys, results)
 	})
 }
 
-// encodeChunk encodes commits as one chunk, with its framing.
-func encodeChunk(refs []snapRef, keys map[uint64]string, results map[string]string) []byte {
-	body := make([]byte, 0, 400*len(refs))
+// encodeChunk appends commits to dst as one chunk, with its framing (encodeAggChunk).
+func encodeChunk(scratch *[]byte, dst []byte, refs []snapRef, keys map[uint64]string, results map[string]string) []byte {
+	body := (*scratch)[:0]
 	for _, r := range refs {
 		key := keys[r.seq]
 		body = binary.AppendUvarint(body, r.seq)
@@ -181,10 +181,8 @@ func encodeChunk(refs []snapRef, keys map[uint64]string, results map[string]stri
 			body = appendStr(body, c.raw)
 		}
 	}
-	out := binary.AppendUvarint(make([]byte, 0, len(body)+16), uint64(len(body)))
-	out = binary.AppendUvarint(out, uint64(len(refs)))
-	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(body, crcTable))
-	return append(out, body...)
+	*scratch = body
+	return appendFrame(dst, body, len(refs))
 }
 
 func appendStr(b []byte, s string) []byte {

@@ -99,9 +99,10 @@ func captureDoc(d *docOwners) snapDoc {
 	return snapDoc{SHA: d.sha, Noms: d.noms[:len(d.noms):len(d.noms)], Units: d.units[:len(d.units):len(d.units)]}
 }
 
-// encodeMisc encodes the indexes, keys, findings and counters.
-func encodeMisc(s *snapMisc) []byte {
-	b := make([]byte, 0, 1<<20)
+// encodeMisc encodes the indexes, keys, findings and counters, in a buffer that starts
+// with room for sizeHint bytes and a little more (the last snapshot's size).
+func encodeMisc(s *snapMisc, sizeHint int) []byte {
+	b := make([]byte, 0, max(1<<20, sizeHint+sizeHint/16))
 	b = appendTime(b, s.Newest)
 	b = binary.AppendUvarint(b, uint64(s.KeyCount))
 	b = binary.AppendUvarint(b, uint64(s.Commits))

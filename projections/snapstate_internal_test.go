@@ -1,6 +1,10 @@
 package projections
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,7 +31,8 @@ func TestMiscRoundTrip(t *testing.T) {
 		Unknown:   map[string]int{"unit.future_thing": 2},
 		Malformed: []MalformedRecord{{Seq: 5, EventID: "e5", Problem: "bad json"}},
 	}
-	body := encodeMisc(&in)
+	body := encodeMisc(&in, 0)
+	require.Equal(t, body, encodeMisc(&in, 3*len(body)), "the size hint changes only the buffer")
 	out, err := decodeMisc(body, &eventstore.Arena{})
 	require.NoError(t, err)
 	require.Equal(t, in, out)
@@ -39,3 +44,49 @@ func TestMiscRoundTrip(t *testing.T) {
 	_, err = decodeMisc(append(append([]byte(nil), body...), 0), nil)
 	require.ErrorIs(t, err, errSnapCorrupt, "trailing bytes")
 }
+
+// TestWriteOrderedReusesBuffers: chunks encoded on every core come out in order and whole,
+// though each is encoded into a buffer of a chunk written before it, and each worker keeps
+// its scratch space from one chunk to the next; a failing writer's error is returned.
+func TestWriteOrderedReusesBuffers(t *testing.T) {
+	t.Parallel()
+	const n = 300 // several times the chunks in flight, so that buffers come back
+	chunk := func(i int) []byte {
+		b := make([]byte, 1+(i*7919)%5000) // sizes that grow and shrink
+		for k := range b {
+			b[k] = byte(i + k)
+		}
+		return b
+	}
+	var want bytes.Buffer
+	for i := range n {
+		want.Write(chunk(i))
+	}
+	var reused, scratchKept atomic.Int64
+	var got bytes.Buffer
+	bw := bufio.NewWriterSize(&got, 4096)
+	err := writeOrdered(bw, n, func(i int, scratch *[]byte, dst []byte) []byte {
+		if cap(dst) > 0 {
+			reused.Add(1)
+		}
+		if cap(*scratch) > 0 {
+			scratchKept.Add(1)
+		}
+		*scratch = append((*scratch)[:0], chunk(i)...)
+		return append(dst, *scratch...)
+	})
+	require.NoError(t, err)
+	require.Equal(t, want.Bytes(), got.Bytes())
+	require.Positive(t, reused.Load(), "written chunks' buffers are used again")
+	require.Positive(t, scratchKept.Load(), "a worker's scratch space is kept")
+
+	bw = bufio.NewWriterSize(failingWriter{}, 16)
+	err = writeOrdered(bw, n, func(i int, _ *[]byte, dst []byte) []byte { return append(dst, chunk(i)...) })
+	require.ErrorIs(t, err, errDiskFull)
+}
+
+var errDiskFull = errors.New("disk full")
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
