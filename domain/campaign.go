@@ -273,7 +273,13 @@ func (c *Criterion) AppliesToNominee(n Nominee) bool {
 // ApplicableCriteria returns the criteria of def that apply to the nominee, in the
 // definition's order.
 func ApplicableCriteria(def Definition, n Nominee) []Criterion {
-	var out []Criterion
+	k := 0 // counted first: one allocation of the right size, on every command's path
+	for i := range def.Criteria {
+		if def.Criteria[i].AppliesToNominee(n) {
+			k++
+		}
+	}
+	out := make([]Criterion, 0, k)
 	for i := range def.Criteria {
 		if def.Criteria[i].AppliesToNominee(n) {
 			out = append(out, def.Criteria[i])

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,6 +224,47 @@ func TestValidateFact(t *testing.T) {
 			}
 			if !strings.HasPrefix(re.Message, tt.field+":") {
 				t.Fatalf("message %q does not name field %q", re.Message, tt.field)
+			}
+		})
+	}
+}
+
+// TestApplicableCriteria: a nominee gets the criteria of its kind (a head of a unit those
+// of individuals and of heads) in the definition's order, in a slice of exactly that size.
+func TestApplicableCriteria(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	for _, tc := range []struct {
+		name    string
+		nominee domain.Nominee
+		applies []string // the AppliesTo values wanted
+	}{
+		{"collective", domain.Nominee{Kind: domain.NomineeCollective}, []string{domain.AppliesCollective}},
+		{"individual", domain.Nominee{Kind: domain.NomineeIndividual}, []string{domain.AppliesIndividual}},
+		{"head", domain.Nominee{Kind: domain.NomineeIndividual, Head: true}, []string{domain.AppliesIndividual, domain.AppliesHead}},
+		{"unknown kind", domain.Nominee{Kind: "team"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var want []string
+			for _, c := range def.Criteria {
+				if slices.Contains(tc.applies, c.AppliesTo) {
+					want = append(want, c.ID)
+				}
+			}
+			got := domain.ApplicableCriteria(def, tc.nominee)
+			var ids []string
+			for _, c := range got {
+				ids = append(ids, c.ID)
+			}
+			if !slices.Equal(ids, want) {
+				t.Fatalf("criteria %v, want %v", ids, want)
+			}
+			if len(got) != cap(got) {
+				t.Fatalf("len %d, cap %d: the slice is sized to what applies", len(got), cap(got))
+			}
+			if tc.applies != nil && len(got) == 0 {
+				t.Fatal("no criteria at all: the test would prove nothing")
 			}
 		})
 	}

@@ -600,8 +600,9 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 // allRulingsPositive reports whether every ruling-judged criterion applicable to the
 // nominee has a ruling met or not_applicable.
 func allRulingsPositive(def Definition, nominee Nominee, rulings []CriterionRuling) bool {
-	for _, c := range ApplicableCriteria(def, nominee) {
-		if c.JudgedBy != JudgedByRuling {
+	for i := range def.Criteria {
+		c := &def.Criteria[i]
+		if c.JudgedBy != JudgedByRuling || !c.AppliesToNominee(nominee) {
 			continue
 		}
 		r, ok := findRuling(rulings, c.ID)

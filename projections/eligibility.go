@@ -73,13 +73,21 @@ func (m *Model) eligibilityView(id string, b Bound, r *evalResult) EligibilityVi
 
 func criteriaViews(def domain.Definition, el domain.Eligibility) map[string]CriterionView {
 	out := make(map[string]CriterionView, len(el.Criteria))
-	labels := map[string]domain.Criterion{}
-	for _, c := range def.Criteria {
-		labels[c.ID] = c
-	}
 	for id, c := range el.Criteria {
-		d := labels[id]
-		out[id] = CriterionView{Result: c.Result, Note: c.Note, Events: nonNil(c.Events), LabelVI: d.LabelVI, LabelEN: d.LabelEN, JudgedBy: d.JudgedBy}
+		// The definition's criteria are a few dozen: looked up in place, not copied into
+		// a map for every view.
+		var d *domain.Criterion
+		for i := range def.Criteria {
+			if def.Criteria[i].ID == id {
+				d = &def.Criteria[i]
+				break
+			}
+		}
+		v := CriterionView{Result: c.Result, Note: c.Note, Events: nonNil(c.Events)}
+		if d != nil {
+			v.LabelVI, v.LabelEN, v.JudgedBy = d.LabelVI, d.LabelEN, d.JudgedBy
+		}
+		out[id] = v
 	}
 	return out
 }

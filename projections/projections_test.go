@@ -83,6 +83,16 @@ func TestAuditorReplayExplainsExclusion(t *testing.T) {
 	el, err := env.Model.Eligibility(nom, projections.Bound{})
 	require.NoError(t, err)
 	require.True(t, el.Eligible, "%+v", el.Reasons)
+	// Each criterion's result carries the definition's wording.
+	labelled := 0
+	for _, c := range domain.BuiltinCampaign().Criteria {
+		if v, ok := el.Criteria[c.ID]; ok {
+			labelled++
+			assert.Equal(t, [3]string{c.LabelVI, c.LabelEN, c.JudgedBy}, [3]string{v.LabelVI, v.LabelEN, v.JudgedBy}, c.ID)
+		}
+	}
+	require.NotZero(t, labelled)
+	assert.Len(t, el.Criteria, labelled, "every criterion shown is the definition's")
 
 	env.Advance(24 * time.Hour)
 	bad := env.Fact(reviewer, "SO-TC", domain.FactRecordedData{Fact: "disbursement_pct", Number: num(97), Cause: "subjective", Note: "chậm giải phóng mặt bằng"})
