@@ -60,7 +60,9 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		return err
 	}
 	defer store.Close()
+	storeIn := time.Since(start)
 	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead)
+	projectionsIn := time.Since(start)
 	restoreGC()
 	if err != nil {
 		stopHuge()
@@ -116,7 +118,11 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	srv := api.NewServer(c.Addr, root)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("thidua serving", "addr", "http://"+c.Addr, "ready_in", time.Since(start).Round(time.Millisecond), "applied", model.Applied(), "embedded", store.Embedded())
+	// ready_in is the sum of its steps: the store opened (the embedded server recovering
+	// the stream), the projections loaded and caught up, the rest (bootstrap, handlers).
+	logger.Info("thidua serving", "addr", "http://"+c.Addr, "ready_in", time.Since(start).Round(time.Millisecond),
+		"store_open_in", storeIn.Round(time.Millisecond), "projections_in", projectionsIn.Round(time.Millisecond),
+		"applied", model.Applied(), "embedded", store.Embedded())
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -218,6 +218,31 @@ func (s *serveProc) waitReady(t *testing.T, timeout time.Duration) {
 	}
 }
 
+// readySteps returns store_open_in, projections_in and ready_in from the server's
+// "thidua serving" log line, waiting a little for the line (the listener starts just
+// before it is written).
+func (s *serveProc) readySteps(t *testing.T) [3]time.Duration {
+	t.Helper()
+	re := regexp.MustCompile(`msg="thidua serving".* ready_in=(\S+) store_open_in=(\S+) projections_in=(\S+)`)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(s.log)
+		if m := re.FindSubmatch(b); m != nil {
+			var d [3]time.Duration
+			for i, field := range [][]byte{m[2], m[3], m[1]} {
+				v, err := time.ParseDuration(string(field))
+				if err != nil {
+					t.Fatalf("%s: %q in the start-up's log line: %v", s.name, field, err)
+				}
+				d[i] = v
+			}
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no \"thidua serving\" line with the start-up's steps\n%s", s.name, s.tail())
+		}
+	}
+}
+
 // request builds a request to the server: body nil, or a value sent as JSON.
 func (s *serveProc) request(t *testing.T, method, path, token string, body any, headers ...string) *http.Request {
 	t.Helper()
@@ -455,6 +480,13 @@ func TestTwoServeProcessesOnOneCluster(t *testing.T) {
 	a.waitReady(t, 60*time.Second)
 	b.waitReady(t, 60*time.Second)
 	t.Logf("both servers ready in %s (A %s, B %s)", time.Since(t0).Round(time.Millisecond), a.addr, b.addr)
+	for _, s := range []*serveProc{a, b} {
+		// The start-up's log line breaks ready_in down into its steps, in order.
+		steps := s.readySteps(t)
+		if !(0 < steps[0] && steps[0] <= steps[1] && steps[1] <= steps[2]) {
+			t.Errorf("%s: start-up steps store_open_in, projections_in, ready_in = %v, want increasing", s.name, steps)
+		}
+	}
 	if d := time.Since(t0); d > 8*time.Second {
 		// The store looks before it creates the document bucket, so that two processes
 		// starting together do not stall each other (eventstore.TestReplicasOnlyGrow).

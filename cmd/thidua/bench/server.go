@@ -83,7 +83,7 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 			}
 			for _, m := range []string{"projections loaded from snapshot", "projections rebuilt from the stream", "history decoded", "thidua serving"} {
 				if strings.Contains(line, `msg="`+m+`"`) {
-					b.logf("  serve: %s %s", m, logField(line, "took", "ready_in", "read_in", "waited", "after"))
+					b.logf("  serve: %s %s", m, logField(line, "took", "ready_in", "store_open_in", "projections_in", "read_in", "waited", "after"))
 				}
 			}
 		}
