@@ -44,25 +44,11 @@ type StageResult struct {
 // and takes each commit only as far as stage. Malformed commits and events are skipped.
 func ReadStage(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, stage Stage) (StageResult, error) {
 	var res StageResult
-	var fold func(c *eventstore.Commit, pre []decoded)
-	var m *Model
+	var m *Model // the states StageFold folds into; nil for StageDecode
 	switch stage {
 	case StageDecode:
 	case StageFold:
 		m = NewModel()
-		fold = func(c *eventstore.Commit, pre []decoded) {
-			for i := range c.Events {
-				e := &c.Events[i]
-				if pre[i].err != nil {
-					continue
-				}
-				// The states keep their ids: copied out of the message.
-				ref := eventstore.Ref{Kind: e.Aggregate.Kind, ID: m.arena.Clone(e.Aggregate.ID)}
-				entry := Entry{Rec: domain.Recorded{ID: e.ID, Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
-					Actor: domain.Actor{User: e.Actor.User, Role: domain.Role(e.Actor.Role)}, Data: pre[i].data}}
-				m.fold(ref, &entry)
-			}
-		}
 	default:
 		return res, fmt.Errorf("projections: stage %q: %w", stage, ErrUnknownStage)
 	}
@@ -72,8 +58,8 @@ func ReadStage(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOpti
 			res.Commits++
 			if it.bad == nil {
 				res.Events += len(it.c.Events)
-				if fold != nil {
-					fold(&it.c, it.pre)
+				if m != nil {
+					m.foldStates(&it.c, it.pre)
 				}
 			}
 			*it = pipeItem{}
@@ -86,4 +72,19 @@ func ReadStage(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOpti
 		res.States = len(m.units) + len(m.noms) + len(m.camps)
 	}
 	return res, nil
+}
+
+// foldStates folds a decoded commit's events into the current states only (StageFold).
+func (m *Model) foldStates(c *eventstore.Commit, pre []decoded) {
+	for i := range c.Events {
+		e := &c.Events[i]
+		if pre[i].err != nil {
+			continue
+		}
+		// The states keep their ids: copied out of the message.
+		ref := eventstore.Ref{Kind: e.Aggregate.Kind, ID: m.arena.Clone(e.Aggregate.ID)}
+		entry := Entry{Rec: domain.Recorded{ID: e.ID, Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
+			Actor: domain.Actor{User: e.Actor.User, Role: domain.Role(e.Actor.Role)}, Data: pre[i].data}}
+		m.fold(ref, &entry)
+	}
 }

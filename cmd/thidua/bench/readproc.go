@@ -97,25 +97,24 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 			return err
 		}
 		res.Messages, res.Seconds, res.CPUSeconds = uint64(raw.msgs), raw.took.Seconds(), raw.cpu
-	} else if mode == ReadRebuild {
-		runtime.GC()
-		t0, cpu0 := time.Now(), cpuSeconds()
-		m, err := projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
-		if err != nil {
-			return err
-		}
-		res.Seconds, res.CPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu0
-		stats := m.Stats()
-		res.Messages, res.Events = stats.Applied, stats.Events
 	} else {
 		runtime.GC()
 		t0, cpu0 := time.Now(), cpuSeconds()
-		sr, err := projections.ReadStage(ctx, st, eventstore.ReadOptions{}, projections.Stage(mode))
-		if err != nil {
-			return err
+		if mode == ReadRebuild {
+			m, err := projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
+			if err != nil {
+				return err
+			}
+			stats := m.Stats()
+			res.Messages, res.Events = stats.Applied, stats.Events
+		} else {
+			sr, err := projections.ReadStage(ctx, st, eventstore.ReadOptions{}, projections.Stage(mode))
+			if err != nil {
+				return err
+			}
+			res.Messages, res.Events = uint64(sr.Commits), sr.Events
 		}
 		res.Seconds, res.CPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu0
-		res.Messages, res.Events = uint64(sr.Commits), sr.Events
 	}
 	res.PeakRSSMiB, _ = memStatus()
 	return json.NewEncoder(w).Encode(res)
