@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"thidua/cmd/thidua/memory"
 	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/projections"
@@ -263,4 +267,44 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	assert.False(t, loaded, "a damaged snapshot is not used")
 	assert.Equal(t, rebuilt.Applied(), m.Applied())
 	assert.Equal(t, rebuilt.Stats().Events, m.Stats().Events)
+}
+
+// TestHeapBoundWaitsForTheHistory: serve bounds the heap's garbage only once the
+// snapshot's history is decoded (the load's growth runs at the collector's default), and
+// ends the huge-page advice then; a server stopped before that sets no bound. Not
+// parallel: it sets the runtime's soft memory limit.
+func TestHeapBoundWaitsForTheHistory(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	debug.SetMemoryLimit(math.MaxInt64)
+
+	t.Run("stopped before the history is decoded", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		var stopped atomic.Bool
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			afterHistory(ctx, make(chan struct{}), func() { stopped.Store(true) }, 256, quiet())
+		}()
+		cancel()
+		<-done
+		assert.True(t, stopped.Load(), "the huge-page advice ends")
+		assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1), "no bound set")
+	})
+
+	t.Run("bound once decoded", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		decoded := make(chan struct{})
+		var stopped atomic.Bool
+		go afterHistory(ctx, decoded, func() { stopped.Store(true) }, 256, quiet())
+		time.Sleep(100 * time.Millisecond)
+		assert.False(t, stopped.Load(), "the advice lasts while the history decodes")
+		assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1), "no bound while the history decodes")
+		close(decoded)
+		assert.Eventually(t, func() bool { return stopped.Load() && debug.SetMemoryLimit(-1) != math.MaxInt64 },
+			5*time.Second, 10*time.Millisecond, "the advice ends and the bound is set")
+		live, outside, _ := memory.Use()
+		assert.Greater(t, debug.SetMemoryLimit(-1), live+outside+200<<20, "about 256 MiB above the live heap")
+	})
 }
