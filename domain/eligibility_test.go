@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -426,5 +427,51 @@ func TestFactSetApplySharedAndApply(t *testing.T) {
 	}
 	if e, _ := copied.Get(c, "women_pct"); e.EventID != "e1" {
 		t.Fatalf("copied set follows the caller's event: %s", e.EventID)
+	}
+}
+
+// TestFactSetKeysAndOrder: a fact is held per (campaign, fact, index, component): a
+// component never answers for the plain fact of its name, a correction replaces only its
+// own key (a tie on the sequence goes to the one applied last), and Components and All
+// come out in key order whatever the order applied.
+func TestFactSetKeysAndOrder(t *testing.T) {
+	t.Parallel()
+	const c = "camp"
+	seq := uint64(0)
+	comp := func(index, component string, v float64) domain.Recorded {
+		seq++
+		return domain.Recorded{ID: fmt.Sprintf("e%d", seq), Seq: seq, Data: domain.FactRecordedData{
+			Campaign: c, Fact: domain.FactIndexComponent, Index: index, Component: component, Number: f64(v)}}
+	}
+	fs := domain.NewFactSetSize(2) // grows past its hint
+	for _, r := range []domain.Recorded{
+		comp("sipas", "b", 2), comp("par", "z", 1), comp("par", "a", 3), comp("sipas", "a", 4),
+		{ID: "plain", Seq: 90, Data: domain.FactRecordedData{Campaign: c, Fact: domain.FactIndexComponent, Number: f64(7)}},
+		comp("par", "a", 5), // a correction of par/a
+	} {
+		fs.Apply(c, r)
+	}
+	tie := domain.Recorded{ID: "tie", Seq: seq, Data: domain.FactRecordedData{Campaign: c, Fact: domain.FactIndexComponent, Index: "par", Component: "a", Number: f64(6)}}
+	fs.Apply(c, tie)
+	if fs.Len() != 5 {
+		t.Fatalf("len %d, want 4 components and the plain fact", fs.Len())
+	}
+	if e, ok := fs.Get(c, domain.FactIndexComponent); !ok || e.EventID != "plain" {
+		t.Fatalf("plain fact: %+v %v", e, ok)
+	}
+	var got []string
+	for _, e := range fs.Components(c) {
+		got = append(got, fmt.Sprintf("%s/%s=%v", e.Data.Index, e.Data.Component, *e.Data.Number))
+	}
+	want := []string{"/=7", "par/a=6", "par/z=1", "sipas/a=4", "sipas/b=2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("components %v, want %v", got, want)
+	}
+	got = got[:0]
+	for _, e := range fs.All() {
+		got = append(got, e.EventID)
+	}
+	if want := []string{"plain", "tie", "e2", "e4", "e1"}; !slices.Equal(got, want) {
+		t.Fatalf("all %v, want %v", got, want)
 	}
 }

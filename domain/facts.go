@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -212,19 +213,38 @@ type factKey struct {
 //
 // It holds each fact's recorded event by reference: a read model evaluates every unit's
 // facts for every ranking, and a copy of each fact per evaluation was most of a ranking's
-// garbage. FactEntry values are made when asked for.
+// garbage. FactEntry values are made when asked for. The events are kept in a list, one
+// per key, found by a scan: a unit has tens of distinct facts in a campaign, and a map
+// per unit per ranking cost a ranking more (its table, cleared; four strings hashed per
+// key) than the scans do.
 type FactSet struct {
-	facts map[factKey]*Recorded
+	facts []*Recorded
 }
 
 // NewFactSet returns an empty fact set.
-func NewFactSet() *FactSet { return &FactSet{facts: map[factKey]*Recorded{}} }
+func NewFactSet() *FactSet { return &FactSet{} }
 
 // NewFactSetSize returns an empty fact set with room for about n facts.
-func NewFactSetSize(n int) *FactSet { return &FactSet{facts: make(map[factKey]*Recorded, max(n, 0))} }
+func NewFactSetSize(n int) *FactSet { return &FactSet{facts: make([]*Recorded, 0, max(n, 0))} }
 
 func keyOf(d FactRecordedData) factKey {
 	return factKey{campaign: d.Campaign, fact: d.Fact, index: d.Index, component: d.Component}
+}
+
+// keyOfRecorded is the key of a held fact.
+func keyOfRecorded(r *Recorded) factKey {
+	d, _ := r.Data.(FactRecordedData)
+	return keyOf(d)
+}
+
+// find returns the position of the fact held for k, or -1.
+func (s *FactSet) find(k factKey) int {
+	for i, r := range s.facts {
+		if keyOfRecorded(r) == k {
+			return i
+		}
+	}
+	return -1
 }
 
 // entryOf is the FactEntry of a held fact.
@@ -250,14 +270,18 @@ func (s *FactSet) ApplyShared(campaign string, r *Recorded) {
 	if !ok || (campaign != "" && d.Campaign != campaign) {
 		return
 	}
-	if s.facts == nil {
-		s.facts = map[factKey]*Recorded{}
+	s.put(keyOf(d), r)
+}
+
+// put holds r for k unless the fact held for k has a higher Seq.
+func (s *FactSet) put(k factKey, r *Recorded) {
+	i := s.find(k)
+	switch {
+	case i < 0:
+		s.facts = append(s.facts, r)
+	case s.facts[i].Seq <= r.Seq:
+		s.facts[i] = r
 	}
-	k := keyOf(d)
-	if cur, ok := s.facts[k]; ok && cur.Seq > r.Seq {
-		return
-	}
-	s.facts[k] = r
 }
 
 // Merge adds the facts of other (a predecessor's, for a successor that inherits them);
@@ -266,12 +290,12 @@ func (s *FactSet) Merge(other *FactSet) {
 	if other == nil {
 		return
 	}
-	if s.facts == nil {
-		s.facts = map[factKey]*Recorded{}
-	}
-	for k, e := range other.facts {
-		if cur, ok := s.facts[k]; !ok || e.Seq > cur.Seq {
-			s.facts[k] = e
+	for _, e := range other.facts {
+		k := keyOfRecorded(e)
+		if i := s.find(k); i < 0 {
+			s.facts = append(s.facts, e)
+		} else if e.Seq > s.facts[i].Seq {
+			s.facts[i] = e
 		}
 	}
 }
@@ -281,11 +305,11 @@ func (s *FactSet) Get(campaign, fact string) (FactEntry, bool) {
 	if s == nil {
 		return FactEntry{}, false
 	}
-	r, ok := s.facts[factKey{campaign: campaign, fact: fact}]
-	if !ok {
+	i := s.find(factKey{campaign: campaign, fact: fact})
+	if i < 0 {
 		return FactEntry{}, false
 	}
-	return entryOf(r), true
+	return entryOf(s.facts[i]), true
 }
 
 // Number returns the latest numeric value of the fact in the campaign.
@@ -304,8 +328,8 @@ func (s *FactSet) Components(campaign string) []FactEntry {
 	if s == nil {
 		return out
 	}
-	for k, r := range s.facts {
-		if k.campaign == campaign && k.fact == FactIndexComponent {
+	for _, r := range s.facts {
+		if k := keyOfRecorded(r); k.campaign == campaign && k.fact == FactIndexComponent {
 			out = append(out, entryOf(r))
 		}
 	}
@@ -320,15 +344,12 @@ func (s *FactSet) Components(campaign string) []FactEntry {
 
 // All returns every fact held, ordered by campaign, fact, index and component.
 func (s *FactSet) All() []FactEntry {
-	var keys []factKey
 	if s == nil {
 		return nil
 	}
-	for k := range s.facts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
+	held := slices.Clone(s.facts)
+	sort.Slice(held, func(i, j int) bool {
+		a, b := keyOfRecorded(held[i]), keyOfRecorded(held[j])
 		if a.campaign != b.campaign {
 			return a.campaign < b.campaign
 		}
@@ -340,9 +361,9 @@ func (s *FactSet) All() []FactEntry {
 		}
 		return a.component < b.component
 	})
-	out := make([]FactEntry, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, entryOf(s.facts[k]))
+	out := make([]FactEntry, 0, len(held))
+	for _, r := range held {
+		out = append(out, entryOf(r))
 	}
 	return out
 }
