@@ -482,3 +482,66 @@ func TestEligibleAgreesWithEvaluate(t *testing.T) {
 		t.Error("a missing nomination is not ruled out")
 	}
 }
+
+// TestResetFoldsAfreshAndKeepsSnapshots: a nomination reset and folded again is the
+// nomination a fresh fold makes, and a Snapshot taken before the reset is unchanged by
+// what follows it.
+func TestResetFoldsAfreshAndKeepsSnapshots(t *testing.T) {
+	t.Parallel()
+	doc := func(id string) domain.DocumentRef {
+		return domain.DocumentRef{ID: id, SHA256: id + "-sha", Name: id + ".pdf"}
+	}
+	s := newStream()
+	rec := func(typ string, d any) domain.Recorded { return s.record(domain.Event{Type: typ, Data: d}) }
+	a := []domain.Recorded{
+		rec(domain.NominationOpened, domain.NominationOpenedData{ID: "n-a", Campaign: "c1", Unit: "so-a", Nominee: collective}),
+		rec(domain.DocumentAttached, domain.DocumentAttachedData{Kind: domain.DocLetter, Document: doc("a1")}),
+		rec(domain.DocumentAttached, domain.DocumentAttachedData{Kind: domain.DocCouncilMinutes, Document: doc("a2")}),
+		rec(domain.DocumentAttached, domain.DocumentAttachedData{Kind: domain.DocLetter, Document: doc("a3")}),
+		rec(domain.CouncilVoteRecorded, domain.CouncilVoteData{MeetingDate: "2025-05-02", Members: 9, Present: 9, Approve: 8}),
+		rec(domain.NominationSubmitted, domain.SubmittedData{}),
+		rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C01", Result: domain.ResultMet}),
+		rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: domain.ResultNotMet, Note: "thiếu"}),
+		rec(domain.NominationTransferred, domain.TransferredData{From: "so-a", To: "so-c", Reorganisation: "r1", Effective: "2025-07-01"}),
+	}
+	b := []domain.Recorded{
+		rec(domain.NominationOpened, domain.NominationOpenedData{ID: "n-b", Campaign: "c1", Unit: "so-b", Nominee: collective}),
+		rec(domain.DocumentAttached, domain.DocumentAttachedData{Kind: domain.DocCouncilMinutes, Document: doc("b1")}),
+		rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C03", Result: domain.ResultMet}),
+	}
+	fold := func(n *domain.Nomination, rs []domain.Recorded) *domain.Nomination {
+		for _, r := range rs {
+			n.Apply(r)
+		}
+		return n
+	}
+	// A reset nomination keeps empty lists where a fresh one has none: the same state.
+	norm := func(s domain.NominationState) domain.NominationState {
+		if len(s.Documents) == 0 {
+			s.Documents = nil
+		}
+		if len(s.Rulings) == 0 {
+			s.Rulings = nil
+		}
+		if len(s.UnitHistory) == 0 {
+			s.UnitHistory = nil
+		}
+		return s
+	}
+	n := fold(domain.NewNomination(), a)
+	snapA := n.Snapshot()
+	n.Reset()
+	if got := norm(n.Snapshot()); !reflect.DeepEqual(got, domain.NewNomination().Snapshot()) {
+		t.Fatalf("after Reset: %+v, want a nomination that does not exist yet", got)
+	}
+	if n.ID() != "" || n.EventCount() != 0 || len(n.Documents()) != 0 || len(n.Rulings()) != 0 {
+		t.Fatalf("after Reset: id %q, %d events, documents %v, rulings %v", n.ID(), n.EventCount(), n.Documents(), n.Rulings())
+	}
+	fold(n, b)
+	if got, want := norm(n.Snapshot()), norm(fold(domain.NewNomination(), b).Snapshot()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("refolded after Reset:\n%+v\nwant\n%+v", got, want)
+	}
+	if want := fold(domain.NewNomination(), a).Snapshot(); !reflect.DeepEqual(snapA, want) {
+		t.Fatalf("the snapshot taken before Reset changed:\n%+v\nwant\n%+v", snapA, want)
+	}
+}

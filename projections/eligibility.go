@@ -117,6 +117,12 @@ func (m *Model) evalAtWith(id string, b Bound, cache *evalCache) (*evalResult, e
 // or when all its events are within the bound; a fresh fold otherwise) and the latest of
 // its events up to the bound. The caller holds the read lock and must not change it.
 func (m *Model) nominationAt(id string, b Bound) (*domain.Nomination, *Entry, error) {
+	return m.nominationInto(id, b, nil)
+}
+
+// nominationInto is nominationAt folding into scratch, reset first, when the bound needs
+// a fresh fold (nil: a new nomination); the caller must be done with what scratch held.
+func (m *Model) nominationInto(id string, b Bound, scratch *domain.Nomination) (*domain.Nomination, *Entry, error) {
 	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
 	if b.Live() {
 		n := m.noms[id]
@@ -135,7 +141,12 @@ func (m *Model) nominationAt(id string, b Bound) (*domain.Nomination, *Entry, er
 			return n, ents[k-1], nil
 		}
 	}
-	n := domain.NewNomination()
+	n := scratch
+	if n == nil {
+		n = domain.NewNomination()
+	} else {
+		n.Reset()
+	}
 	var last *Entry
 	for _, e := range ents {
 		if !b.includes(e.Rec.Seq, e.Rec.At) {
@@ -156,7 +167,17 @@ func (m *Model) nominationAt(id string, b Bound) (*domain.Nomination, *Entry, er
 // against the campaign and its unit's evidence at the bound. Unless full, only whether it
 // is eligible is worked out (r.el has no reasons nor criteria): what a ranking needs.
 func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound, cache *evalCache, full bool) (*evalResult, error) {
-	r := &evalResult{nom: n}
+	r := &evalResult{}
+	if err := m.evalInto(r, id, n, last, b, cache, full); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// evalInto is evalFolded into r, which it overwrites: a ranking evaluates a campaign's
+// nominations one after the other into one result per worker.
+func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *Entry, b Bound, cache *evalCache, full bool) error {
+	*r = evalResult{nom: n}
 	note := func(e *Entry) {
 		if e.Rec.Seq > r.lastSeq {
 			r.lastSeq, r.lastAt = e.Rec.Seq, e.Rec.At
@@ -167,7 +188,7 @@ func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound
 	}
 	camp := m.campaignAtCached(r.nom.Campaign(), b, note, cache)
 	if camp == nil {
-		return nil, fmt.Errorf("%w: campaign %s of nomination %s", ErrNotFound, r.nom.Campaign(), id)
+		return fmt.Errorf("%w: campaign %s of nomination %s", ErrNotFound, r.nom.Campaign(), id)
 	}
 	r.camp = camp
 	r.def = camp.Definition()
@@ -181,7 +202,7 @@ func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound
 	if u := m.units[r.nom.Unit()]; u != nil {
 		r.unitName = u.Name()
 	}
-	return r, nil
+	return nil
 }
 
 // campaignAt folds a campaign's events up to the bound (the live state for the zero bound).

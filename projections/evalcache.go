@@ -139,6 +139,7 @@ func (m *Model) evalAll(ids []string, b Bound, lock bool) []rankedEval {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var sc evalScratch
 			for {
 				start := int(next.Add(chunk)) - chunk
 				if start >= len(todo) {
@@ -148,7 +149,7 @@ func (m *Model) evalAll(ids []string, b Bound, lock bool) []rankedEval {
 					m.rlock()
 				}
 				for _, i := range todo[start:min(start+chunk, len(todo))] {
-					re, units, ok := m.rankEval(ids[i], b, cache)
+					re, units, ok := m.rankEval(ids[i], b, cache, &sc)
 					if !ok {
 						continue // opened after the bound
 					}

@@ -64,7 +64,24 @@ type IntegrityView struct {
 // It is kept under the model's lock.
 type integrityState struct {
 	broken map[eventstore.Ref][]IntegrityProblem
+	// kinds counts the aggregates in broken by kind.
+	kinds map[string]int
 }
+
+// add records a problem of an aggregate's chain.
+func (s *integrityState) add(ref eventstore.Ref, p IntegrityProblem) {
+	if s.broken == nil {
+		s.broken = map[eventstore.Ref][]IntegrityProblem{}
+		s.kinds = map[string]int{}
+	}
+	if len(s.broken[ref]) == 0 {
+		s.kinds[ref.Kind]++
+	}
+	s.broken[ref] = append(s.broken[ref], p)
+}
+
+// brokenKind reports whether an aggregate of that kind has a broken chain.
+func (s *integrityState) brokenKind(kind string) bool { return s.kinds[kind] > 0 }
 
 // checkIntegrity checks a commit against its aggregate's chain before it is applied: each
 // event's content must hash to its Hash, must record the hash of the aggregate's previous
@@ -77,11 +94,8 @@ func (m *Model) checkIntegrity(agg *Aggregate, c eventstore.Commit, pre []decode
 	for i := range c.Events {
 		e := &c.Events[i]
 		bad := func(problem, format string, args ...any) {
-			if m.integrity.broken == nil {
-				m.integrity.broken = map[eventstore.Ref][]IntegrityProblem{}
-			}
 			m.live.clear() // every evaluation that read this aggregate is flagged now
-			m.integrity.broken[agg.Ref] = append(m.integrity.broken[agg.Ref], IntegrityProblem{
+			m.integrity.add(agg.Ref, IntegrityProblem{
 				Seq: c.Seq, EventID: strings.Clone(e.ID), Aggregate: agg.Ref, Problem: problem,
 				Detail: fmt.Sprintf(format, args...), at: e.RecordedAt,
 			})
@@ -193,7 +207,10 @@ func (m *Model) integrityOf(refs []eventstore.Ref, b Bound) IntegrityView {
 // nomination, its campaign and its unit's lineage — as of the bound, and makes a broken
 // one ineligible with the reason integrity_broken. The caller holds the read lock.
 func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
-	if len(m.integrity.broken) == 0 {
+	in := &m.integrity
+	if !in.brokenKind(domain.KindNomination) && !in.brokenKind(domain.KindCampaign) && !in.brokenKind(domain.KindUnit) {
+		// Nothing it relies on can be broken (a broken chain of another kind of
+		// aggregate, a user registry say, does not make each evaluation look).
 		r.integrity = IntegrityView{Status: IntegrityOK, Events: []string{}}
 		return
 	}
@@ -201,8 +218,10 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 		{Kind: domain.KindNomination, ID: id},
 		{Kind: domain.KindCampaign, ID: r.nom.Campaign()},
 	}
-	for _, u := range m.lineage(r.nom.Unit(), b) {
-		refs = append(refs, eventstore.Ref{Kind: domain.KindUnit, ID: u})
+	if in.brokenKind(domain.KindUnit) {
+		for _, u := range m.lineage(r.nom.Unit(), b) {
+			refs = append(refs, eventstore.Ref{Kind: domain.KindUnit, ID: u})
+		}
 	}
 	r.integrity = m.integrityOf(refs, b)
 	if r.integrity.Status != IntegrityBroken {

@@ -176,6 +176,51 @@ func TestTamperingIsFlaggedOnNominations(t *testing.T) {
 	assert.Equal(t, map[string]bool{inserted: true, altered: true, forgedFact: true}, named)
 }
 
+// TestBrokenChainsFlagOnlyWhatReliesOnThem: a broken chain of an aggregate no nomination
+// relies on is listed, and flags no evaluation; a broken nomination alone (no unit's chain
+// broken) is flagged, live and in the ranking, and its neighbour is not.
+func TestBrokenChainsFlagOnlyWhatReliesOnThem(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	n1, _ := env.EligibleCollective("SO-A", domain.UnitDepartment, reviewer, 90)
+	n2, _ := env.EligibleCollective("SO-B", domain.UnitDepartment, reviewer, 89)
+	ranked := func() []string {
+		t.Helper()
+		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		var out []string
+		for _, e := range rk.Collective.Entries {
+			out = append(out, e.Nomination)
+		}
+		return out
+	}
+	require.Equal(t, []string{n1, n2}, ranked())
+
+	other := forge(t, env, eventstore.Ref{Kind: "archive", ID: "a1"}, "archive.noted", 1, map[string]string{"note": "x"}, "0123456789abcdef", false)
+	require.Len(t, env.Model.IntegrityProblems(), 1)
+	assert.Equal(t, other, env.Model.IntegrityProblems()[0].EventID)
+	for _, n := range []string{n1, n2} {
+		el, err := env.Model.Eligibility(n, projections.Bound{})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%s: %+v", n, el.Reasons)
+		assert.Equal(t, projections.IntegrityOK, el.Integrity.Status, n)
+	}
+	assert.Equal(t, []string{n1, n2}, ranked(), "an unrelated broken chain changes no ranking")
+
+	ruling := domain.CriterionRuledData{Criterion: "C01", Result: "met"}
+	inserted := forge(t, env, eventstore.Ref{Kind: domain.KindNomination, ID: n1}, domain.CriterionRuled, 1, ruling, "0123456789abcdef", false)
+	el, err := env.Model.Eligibility(n1, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	assert.Equal(t, projections.IntegrityBroken, el.Integrity.Status)
+	assert.Equal(t, []string{inserted}, el.Integrity.Events)
+	el, err = env.Model.Eligibility(n2, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "%+v", el.Reasons)
+	assert.Equal(t, []string{n2}, ranked())
+}
+
 // TestIntegrityOfHandBuiltCommits checks the hook on commits applied directly: a clean
 // chain verifies, an event stored on another aggregate's subject is flagged, and a commit
 // applied twice is checked once.

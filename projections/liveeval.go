@@ -81,13 +81,26 @@ func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool) {
 	l.clear()
 }
 
+// evalScratch is what one ranking worker evaluates each nomination in: the nomination
+// folded as of the bound, when the bound needs a fresh fold, and the evaluation. A
+// ranking as of a past moment made both afresh for each of a campaign's nominations;
+// they were a third of its garbage.
+type evalScratch struct {
+	nom  domain.Nomination
+	eval evalResult
+}
+
 // rankEval evaluates one nomination at the bound for a ranking. A nomination whose state
 // alone rules it out (domain.StateRulesOut) is not evaluated further: it is not eligible
 // whatever its unit's evidence. It returns the units whose evidence the evaluation read
 // (for the live cache) and false when the nomination did not exist at the bound. The
-// caller holds the read lock.
-func (m *Model) rankEval(id string, b Bound, cache *evalCache) (rankedEval, []string, bool) {
-	n, last, err := m.nominationAt(id, b)
+// caller holds the read lock. The evaluation is made in sc, which the caller may reuse
+// for the next nomination once this returns (nil: a new one).
+func (m *Model) rankEval(id string, b Bound, cache *evalCache, sc *evalScratch) (rankedEval, []string, bool) {
+	if sc == nil {
+		sc = &evalScratch{}
+	}
+	n, last, err := m.nominationInto(id, b, &sc.nom)
 	if err != nil {
 		return rankedEval{}, nil, false
 	}
@@ -98,8 +111,8 @@ func (m *Model) rankEval(id string, b Bound, cache *evalCache) (rankedEval, []st
 		}
 		return re, nil, true
 	}
-	r, err := m.evalFolded(id, n, last, b, cache, false)
-	if err != nil {
+	r := &sc.eval
+	if err := m.evalInto(r, id, n, last, b, cache, false); err != nil {
 		return rankedEval{}, nil, false
 	}
 	re := rankedEval{found: true, lastSeq: r.lastSeq, lastAt: r.lastAt, eligible: r.el.Eligible}

@@ -261,12 +261,9 @@ func (m *Model) restoreMisc(s *snapMisc) {
 	}
 	m.keyHead, m.keyCount = 0, s.KeyCount
 	for _, p := range s.Broken {
-		if m.integrity.broken == nil {
-			m.integrity.broken = map[eventstore.Ref][]IntegrityProblem{}
-		}
 		pr := p.Problem
 		pr.at = p.At
-		m.integrity.broken[p.Ref] = append(m.integrity.broken[p.Ref], pr)
+		m.integrity.add(p.Ref, pr)
 	}
 	m.stats.Commits, m.stats.Events, m.stats.Malformed = s.Commits, s.Events, s.Malformed
 	if s.Unknown != nil {
