@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"runtime/metrics"
 	"sort"
 	"strconv"
 	"text/tabwriter"
@@ -120,6 +121,16 @@ func (l latencies) pct(q float64) float64 {
 	i := int(math.Ceil(q*float64(len(s)))) - 1
 	i = min(max(i, 0), len(s)-1)
 	return float64(s[i]) / float64(time.Millisecond)
+}
+
+// gcCycles returns how many collections this process has completed.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // memStatus reads VmHWM and VmRSS of this process, in MiB.
