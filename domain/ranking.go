@@ -1,7 +1,7 @@
 package domain
 
 import (
-	"sort"
+	"slices"
 	"time"
 
 	"golang.org/x/text/collate"
@@ -55,7 +55,7 @@ func (c Candidate) priority(kind NomineeKind) bool {
 // tie by nomination id, and marks the first quota entries as recommended.
 func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
 	col := collate.New(language.Vietnamese)
-	cmpKey := func(key string, a, b Candidate) int {
+	cmpKey := func(key string, a, b *Candidate) int {
 		switch key {
 		case KeyParIndexScore:
 			switch {
@@ -96,7 +96,7 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
 		}
 		return 0
 	}
-	decide := func(a, b Candidate) (int, string) {
+	decide := func(a, b *Candidate) (int, string) {
 		for _, k := range def.RankingKeys {
 			if c := cmpKey(k, a, b); c != 0 {
 				return c, k
@@ -110,10 +110,15 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
 		}
 		return 0, ""
 	}
-	sorted := append([]Candidate(nil), cands...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		c, _ := decide(sorted[i], sorted[j])
-		return c < 0
+	// The order is total (the nomination id breaks every tie), so any sort gives the same
+	// one; sorting pointers spares each comparison a copy of two candidates.
+	sorted := make([]*Candidate, len(cands))
+	for i := range cands {
+		sorted[i] = &cands[i]
+	}
+	slices.SortFunc(sorted, func(a, b *Candidate) int {
+		c, _ := decide(a, b)
+		return c
 	})
 	quota := def.Quota.For(kind)
 	out := make([]RankEntry, 0, len(sorted))

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -32,7 +33,11 @@ func TestRankCollectives(t *testing.T) {
 		cand("n11", "Kho bạc Nhà nước tỉnh", nil, 9, 1, nil, 0, 11),
 		cand("n12", "Sở Giáo dục", f64(70), 1, 1, f64(70), 10, 12),
 	}
+	given := slices.Clone(cands)
 	got := domain.Rank(def, domain.NomineeCollective, cands)
+	if !reflect.DeepEqual(cands, given) {
+		t.Fatal("Rank changed the candidates it was given")
+	}
 	wantOrder := []string{"n02", "n03", "n04", "n05", "n01", "n09", "n12", "n06", "n07", "n08", "n10", "n11"}
 	wantDecided := []string{"", "par_index_score", "approval_ratio", "improved_components", "par_index_score", "par_index_score",
 		"submitted_at", "priority", "name", "name", "par_index_score", "par_index_score"}

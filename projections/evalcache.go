@@ -93,14 +93,16 @@ func (m *Model) unitEvidenceCached(unit, campaign string, b Bound, note func(*En
 	return ce.facts, ce.plan
 }
 
-// rankedEval is what a ranking keeps of one nomination's evaluation.
+// rankedEval is what a ranking keeps of one nomination's evaluation. A ranking holds one
+// per nomination of the campaign (and the live cache one per nomination): the candidate,
+// made for the eligible ones only, is held by reference to keep them small.
 type rankedEval struct {
 	found    bool // it existed at the bound
+	eligible bool
 	lastSeq  uint64
 	lastAt   time.Time
-	eligible bool
 	kind     domain.NomineeKind
-	cand     domain.Candidate
+	cand     *domain.Candidate // eligible ones only; never changed once made
 }
 
 // evalAll evaluates the nominations at the bound on every core, sharing one cache, and

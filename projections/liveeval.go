@@ -117,7 +117,8 @@ func (m *Model) rankEval(id string, b Bound, cache *evalCache, sc *evalScratch) 
 	}
 	re := rankedEval{found: true, lastSeq: r.lastSeq, lastAt: r.lastAt, eligible: r.el.Eligible}
 	if r.el.Eligible {
-		re.kind, re.cand = r.nom.Nominee().Kind, candidate(r)
+		c := candidate(r)
+		re.kind, re.cand = r.nom.Nominee().Kind, &c
 	}
 	var units []string
 	if b.Live() {

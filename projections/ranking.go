@@ -109,7 +109,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 		if !r.eligible {
 			continue
 		}
-		cands[r.kind] = append(cands[r.kind], r.cand)
+		cands[r.kind] = append(cands[r.kind], *r.cand)
 	}
 	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys}
 	if !b.Time.IsZero() {
