@@ -54,6 +54,19 @@ func reasonEvents(el projections.EligibilityView, code string) ([]string, bool) 
 	return nil, false
 }
 
+// rankedCollectives returns the nominations of the test campaign's live collective
+// ranking, in order.
+func rankedCollectives(t *testing.T, m *projections.Model) []string {
+	t.Helper()
+	rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	var out []string
+	for _, e := range rk.Collective.Entries {
+		out = append(out, e.Nomination)
+	}
+	return out
+}
+
 // TestTamperingIsFlaggedOnNominations appends events behind the store's back — one that
 // does not link to its predecessor, one whose content was altered after hashing, a forged
 // fact on a unit — and checks that exactly the nominations they touch are flagged: an
@@ -138,13 +151,7 @@ func TestTamperingIsFlaggedOnNominations(t *testing.T) {
 				assert.Equal(t, projections.IntegrityOK, past.Integrity.Status)
 			}
 		}
-		rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
-		require.NoError(t, err)
-		var ranked []string
-		for _, e := range rk.Collective.Entries {
-			ranked = append(ranked, e.Nomination)
-		}
-		assert.Equal(t, []string{n4}, ranked, "only the untouched nomination is ranked")
+		assert.Equal(t, []string{n4}, rankedCollectives(t, m), "only the untouched nomination is ranked")
 		got := map[string]bool{}
 		for _, p := range m.IntegrityProblems() {
 			got[p.EventID] = true
@@ -185,16 +192,7 @@ func TestBrokenChainsFlagOnlyWhatReliesOnThem(t *testing.T) {
 	reviewer := env.User(domain.RoleReviewer, "")
 	n1, _ := env.EligibleCollective("SO-A", domain.UnitDepartment, reviewer, 90)
 	n2, _ := env.EligibleCollective("SO-B", domain.UnitDepartment, reviewer, 89)
-	ranked := func() []string {
-		t.Helper()
-		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
-		require.NoError(t, err)
-		var out []string
-		for _, e := range rk.Collective.Entries {
-			out = append(out, e.Nomination)
-		}
-		return out
-	}
+	ranked := func() []string { return rankedCollectives(t, env.Model) }
 	require.Equal(t, []string{n1, n2}, ranked())
 
 	other := forge(t, env, eventstore.Ref{Kind: "archive", ID: "a1"}, "archive.noted", 1, map[string]string{"note": "x"}, "0123456789abcdef", false)
