@@ -30,6 +30,7 @@ func TestLiveRankingCacheFollowsWrites(t *testing.T) {
 		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
 		noms = append(noms, id)
 	}
+	var lastTag uint64
 	check := func(step string) {
 		t.Helper()
 		require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
@@ -40,6 +41,16 @@ func TestLiveRankingCacheFollowsWrites(t *testing.T) {
 		want, err := rebuilt.Ranking(wftest.Campaign, projections.Bound{})
 		require.NoError(t, err, step)
 		require.Equal(t, jsonOf(t, want), jsonOf(t, live), "after %s", step)
+		// LiveRanking's number: the same ranking with it, the same number on a model that
+		// applied the same stream, and a new one after every write.
+		tagged, tag, err := env.Model.LiveRanking(wftest.Campaign)
+		require.NoError(t, err, step)
+		assert.Equal(t, jsonOf(t, live), jsonOf(t, tagged), "after %s", step)
+		_, rebuiltTag, err := rebuilt.LiveRanking(wftest.Campaign)
+		require.NoError(t, err, step)
+		assert.Equal(t, rebuiltTag, tag, "after %s", step)
+		assert.Greater(t, tag, lastTag, "after %s", step)
+		lastTag = tag
 	}
 	eligible := func() int {
 		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})

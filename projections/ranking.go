@@ -13,40 +13,50 @@ func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 	if !b.Live() {
 		return m.rankingAsOf(campaign, b)
 	}
+	v, _, err := m.LiveRanking(campaign)
+	return v, err
+}
+
+// LiveRanking is Ranking now, with the number of commits the model had applied when it
+// was computed. A live ranking is a function of the commits applied: the same number on
+// any server that applied the same stream, the same ranking, so the number serves as its
+// entity tag.
+func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
 	m.rlock()
 	c, ok := m.rankCache[campaign]
 	commits := m.stats.Commits
 	m.mu.RUnlock()
 	if ok && c.commits == commits {
-		return c.view, nil
+		return c.view, uint64(c.commits), nil
 	}
 	// Readers who ask for the same live ranking at the same point (the start-up warm-up
 	// and the first reader, or many readers after a write) share one computation. A
 	// reader who comes after a later write starts its own, so it sees that write.
 	v, err, _ := m.rankFlight.Do(fmt.Sprintf("%s@%d", campaign, commits), func() (any, error) {
-		return m.rankingOnce(campaign, b)
+		return m.rankingOnce(campaign)
 	})
 	if err != nil {
-		return RankingView{}, err
+		return RankingView{}, 0, err
 	}
-	return v.(RankingView), nil
+	e := v.(rankCacheEntry)
+	return e.view, uint64(e.commits), nil
 }
 
-// rankingOnce computes a ranking under the read lock; a live one is then cached.
-func (m *Model) rankingOnce(campaign string, b Bound) (RankingView, error) {
+// rankingOnce computes the live ranking under the read lock, and caches it with the
+// number of commits it saw.
+func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 	m.rlock()
-	v, err := m.ranking(campaign, b)
+	v, err := m.ranking(campaign, Bound{})
 	commits := m.stats.Commits
 	m.mu.RUnlock()
 	if err != nil {
-		return v, err
+		return rankCacheEntry{}, err
 	}
-	if b.Live() {
-		m.mu.Lock()
-		m.rankCache[campaign] = rankCacheEntry{commits: commits, view: v}
-		m.mu.Unlock()
-	}
-	return v, nil
+	e := rankCacheEntry{commits: commits, view: v}
+	m.mu.Lock()
+	m.rankCache[campaign] = e
+	m.mu.Unlock()
+	return e, nil
 }
 
 // rankingAsOf computes a ranking at a past moment without holding the read lock

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 )
@@ -174,5 +175,34 @@ func TestConcurrency(t *testing.T) {
 	m2 := e.admin.post("/api/v1/reorganisations", merge, "Idempotency-Key", "merge-1").want(t, http.StatusCreated)
 	if m1.str(t, "id") != m2.str(t, "id") || m1.str(t, "id") == "U3" || !slices.Equal(m1.events(t), m2.events(t)) {
 		t.Fatalf("merger retried: %s / %s", m1, m2)
+	}
+}
+
+// TestLiveRankingETag: the live ranking carries an ETag; asked again with it, the answer
+// is 304 without a body until a write, then 200 with another tag; a ranking as of a past
+// moment carries none.
+func TestLiveRankingETag(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.user("reviewer", "")
+	nom := e.eligibleCollective(reviewer, "SO-ETAG")
+	path := "/api/v1/campaigns/" + campaign + "/ranking"
+	first := e.admin.get(path).want(t, http.StatusOK)
+	tag := first.header.Get("ETag")
+	if tag == "" || !bytes.Contains(first.body, []byte(nom)) {
+		t.Fatalf("live ranking without an ETag or without %s: %s", nom, first)
+	}
+	if r := e.admin.get(path, "If-None-Match", tag).want(t, http.StatusNotModified); len(r.body) != 0 || r.header.Get("ETag") != tag {
+		t.Fatalf("304 with a body or another tag: %s (ETag %q)", r, r.header.Get("ETag"))
+	}
+	e.unit("SO-ETAG-2", "department") // a write, of any kind
+	fresh := e.admin.get(path, "If-None-Match", tag).want(t, http.StatusOK)
+	next := fresh.header.Get("ETag")
+	if next == "" || next == tag || !bytes.Equal(fresh.body, first.body) {
+		t.Fatalf("after a write: ETag %q (before %q), same ranking %v", next, tag, bytes.Equal(fresh.body, first.body))
+	}
+	e.admin.get(path, "If-None-Match", next).want(t, http.StatusNotModified)
+	if past := e.admin.get(path+"?seq="+strconv.FormatUint(e.lastSeq(), 10), "If-None-Match", next).want(t, http.StatusOK); past.header.Get("ETag") != "" {
+		t.Fatalf("a past ranking with an ETag: %q", past.header.Get("ETag"))
 	}
 }

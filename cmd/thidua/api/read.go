@@ -46,10 +46,25 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 	if err != nil {
 		return err
 	}
-	v, err := h.model().Ranking(r.PathValue("id"), b)
+	if !b.Live() {
+		v, err := h.model().Ranking(r.PathValue("id"), b)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
+	// The live ranking carries the number of commits it was computed at as its ETag: a
+	// dashboard that polls it with If-None-Match gets 304 until a write, instead of its
+	// megabytes again (13,681 entries of a 100,000-nomination campaign are 4.3 MB).
+	v, tag, err := h.model().LiveRanking(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	if notModified(w, r, tag) {
+		return nil
+	}
+	setETag(w, tag)
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
