@@ -3,10 +3,13 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -204,5 +207,40 @@ func TestLiveRankingETag(t *testing.T) {
 	e.admin.get(path, "If-None-Match", next).want(t, http.StatusNotModified)
 	if past := e.admin.get(path+"?seq="+strconv.FormatUint(e.lastSeq(), 10), "If-None-Match", next).want(t, http.StatusOK); past.header.Get("ETag") != "" {
 		t.Fatalf("a past ranking with an ETag: %q", past.header.Get("ETag"))
+	}
+}
+
+// TestPreferReturnMinimal: a nomination command sent with Prefer: return=minimal (RFC
+// 7240, alone or among other preferences) answers the nomination's id, state and version
+// (also its ETag) and the events appended, with Preference-Applied; without it, or with
+// return=representation, the whole nomination as before.
+func TestPreferReturnMinimal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.user("reviewer", "")
+	nom := e.eligibleCollective(reviewer, "SO-MIN")
+	path := "/api/v1/nominations/" + nom + "/criteria/" + e.criteria("collective", false)[0]
+	body := map[string]any{"result": "met", "note": "ghi lại"}
+	for _, prefer := range []string{"return=minimal", `respond-async, RETURN="minimal"`} {
+		r := reviewer.post(path, body, "Prefer", prefer).want(t, http.StatusCreated)
+		got := r.obj(t)
+		keys := slices.Sorted(maps.Keys(got))
+		if !slices.Equal(keys, []string{"events", "id", "state", "version"}) || got["id"] != nom || len(r.events(t)) != 1 {
+			t.Fatalf("Prefer %q: %s", prefer, r)
+		}
+		if r.header.Get("Preference-Applied") != "return=minimal" {
+			t.Fatalf("Prefer %q: Preference-Applied %q", prefer, r.header.Get("Preference-Applied"))
+		}
+		full := e.admin.get("/api/v1/nominations/"+nom).want(t, http.StatusOK)
+		if r.header.Get("ETag") != full.header.Get("ETag") || got["state"] != full.str(t, "state") ||
+			fmt.Sprint(got["version"]) != strings.Trim(full.header.Get("ETag"), `"`) {
+			t.Fatalf("Prefer %q: minimal %s (ETag %s), the nomination's state %q and ETag %s", prefer, r, r.header.Get("ETag"), full.str(t, "state"), full.header.Get("ETag"))
+		}
+	}
+	for _, headers := range [][]string{nil, {"Prefer", "return=representation"}} {
+		r := reviewer.post(path, body, headers...).want(t, http.StatusCreated)
+		if got := r.obj(t); got["criteria"] == nil || got["eligible"] == nil || len(r.events(t)) != 1 || r.header.Get("Preference-Applied") != "" {
+			t.Fatalf("headers %v: not the whole nomination: %s", headers, r)
+		}
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"thidua/domain"
 	"thidua/projections"
@@ -41,6 +43,9 @@ func (h *handler) readableNomination(p workflows.Principal, id string) (projecti
 // answerNomination renders a nomination after a command.
 func (h *handler) answerNomination(w http.ResponseWriter, r *http.Request, status int, id string, res workflows.Result) error {
 	h.committed(w, r, res)
+	if preferMinimal(r) {
+		return h.answerNominationMinimal(w, status, id, res)
+	}
 	v, err := h.model().Nomination(id)
 	if err != nil {
 		return err
@@ -51,6 +56,54 @@ func (h *handler) answerNomination(w http.ResponseWriter, r *http.Request, statu
 	}
 	writeJSON(w, status, nominationOut{NominationView: v, Events: events(res.Events)})
 	return nil
+}
+
+// nominationMinimal is a nomination command's answer under Prefer: return=minimal.
+type nominationMinimal struct {
+	ID      string   `json:"id"`
+	State   string   `json:"state"`
+	Version uint64   `json:"version"`
+	Events  []string `json:"events"`
+}
+
+// answerNominationMinimal answers a nomination command with the nomination's id, state and
+// version (also its ETag) and the events appended, for a client that asked for no more
+// (RFC 7240). The whole nomination, eligibility included, is most of a command's cost over
+// HTTP: a client that does not read it (an import, a batch of rulings) need not pay for it.
+func (h *handler) answerNominationMinimal(w http.ResponseWriter, status int, id string, res workflows.Result) error {
+	out := nominationMinimal{ID: id, Events: events(res.Events)}
+	found := false
+	h.model().Read(func(s *projections.State) {
+		n, ver := s.Nomination(id)
+		if n != nil {
+			found, out.State, out.Version = true, string(n.State()), ver.Seq
+		}
+	})
+	if !found {
+		return fmt.Errorf("%w: nomination %s", projections.ErrNotFound, id)
+	}
+	setETag(w, out.Version)
+	w.Header().Set("Preference-Applied", "return=minimal")
+	w.Header().Add("Vary", "Prefer")
+	if status == http.StatusCreated {
+		w.Header().Set("Location", Prefix+"/nominations/"+id)
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
+// preferMinimal reports whether the request asks for a minimal answer (Prefer:
+// return=minimal, RFC 7240).
+func preferMinimal(r *http.Request) bool {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			name, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(name), "return") && strings.EqualFold(strings.Trim(strings.TrimSpace(val), `"`), "minimal") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // openNomination: POST /campaigns/{id}/nominations {unit, nominee} → 201 nomination.
