@@ -95,11 +95,8 @@ type evalScratch struct {
 // whatever its unit's evidence. It returns the units whose evidence the evaluation read
 // (for the live cache) and false when the nomination did not exist at the bound. The
 // caller holds the read lock. The evaluation is made in sc, which the caller may reuse
-// for the next nomination once this returns (nil: a new one).
+// for the next nomination once this returns.
 func (m *Model) rankEval(id string, b Bound, cache *evalCache, sc *evalScratch) (rankedEval, []string, bool) {
-	if sc == nil {
-		sc = &evalScratch{}
-	}
 	n, last, err := m.nominationInto(id, b, &sc.nom)
 	if err != nil {
 		return rankedEval{}, nil, false

@@ -221,7 +221,7 @@ func TestPreferReturnMinimal(t *testing.T) {
 	nom := e.eligibleCollective(reviewer, "SO-MIN")
 	path := "/api/v1/nominations/" + nom + "/criteria/" + e.criteria("collective", false)[0]
 	body := map[string]any{"result": "met", "note": "ghi lại"}
-	for _, prefer := range []string{"return=minimal", `respond-async, RETURN="minimal"`} {
+	for _, prefer := range []string{"return=minimal", `respond-async, RETURN="minimal"`, "return = minimal; q=1"} {
 		r := reviewer.post(path, body, "Prefer", prefer).want(t, http.StatusCreated)
 		got := r.obj(t)
 		keys := slices.Sorted(maps.Keys(got))

@@ -40,21 +40,35 @@ func (h *handler) readableNomination(p workflows.Principal, id string) (projecti
 	return v, nil
 }
 
-// answerNomination renders a nomination after a command.
+// answerNomination renders a nomination after a command: the whole nomination with the
+// events appended, or, for a client that sent Prefer: return=minimal (RFC 7240), only its
+// id, state and version and the events. The whole nomination, eligibility included, is
+// most of a command's cost over HTTP: a client that does not read it (an import, a batch
+// of rulings) need not pay for it. Either way the version is the ETag.
 func (h *handler) answerNomination(w http.ResponseWriter, r *http.Request, status int, id string, res workflows.Result) error {
 	h.committed(w, r, res)
+	var out any
+	var version uint64
 	if preferMinimal(r) {
-		return h.answerNominationMinimal(w, status, id, res)
+		m, err := h.minimalNomination(id, res)
+		if err != nil {
+			return err
+		}
+		out, version = m, m.Version
+		w.Header().Set("Preference-Applied", "return=minimal")
+		w.Header().Add("Vary", "Prefer")
+	} else {
+		v, err := h.model().Nomination(id)
+		if err != nil {
+			return err
+		}
+		out, version = nominationOut{NominationView: v, Events: events(res.Events)}, v.Version
 	}
-	v, err := h.model().Nomination(id)
-	if err != nil {
-		return err
-	}
-	setETag(w, v.Version)
+	setETag(w, version)
 	if status == http.StatusCreated {
 		w.Header().Set("Location", Prefix+"/nominations/"+id)
 	}
-	writeJSON(w, status, nominationOut{NominationView: v, Events: events(res.Events)})
+	writeJSON(w, status, out)
 	return nil
 }
 
@@ -66,38 +80,29 @@ type nominationMinimal struct {
 	Events  []string `json:"events"`
 }
 
-// answerNominationMinimal answers a nomination command with the nomination's id, state and
-// version (also its ETag) and the events appended, for a client that asked for no more
-// (RFC 7240). The whole nomination, eligibility included, is most of a command's cost over
-// HTTP: a client that does not read it (an import, a batch of rulings) need not pay for it.
-func (h *handler) answerNominationMinimal(w http.ResponseWriter, status int, id string, res workflows.Result) error {
+// minimalNomination reads the nomination's state and version for a minimal answer.
+func (h *handler) minimalNomination(id string, res workflows.Result) (nominationMinimal, error) {
 	out := nominationMinimal{ID: id, Events: events(res.Events)}
 	found := false
 	h.model().Read(func(s *projections.State) {
-		n, ver := s.Nomination(id)
-		if n != nil {
+		if n, ver := s.Nomination(id); n != nil {
 			found, out.State, out.Version = true, string(n.State()), ver.Seq
 		}
 	})
 	if !found {
-		return fmt.Errorf("%w: nomination %s", projections.ErrNotFound, id)
+		return out, fmt.Errorf("%w: nomination %s", projections.ErrNotFound, id)
 	}
-	setETag(w, out.Version)
-	w.Header().Set("Preference-Applied", "return=minimal")
-	w.Header().Add("Vary", "Prefer")
-	if status == http.StatusCreated {
-		w.Header().Set("Location", Prefix+"/nominations/"+id)
-	}
-	writeJSON(w, status, out)
-	return nil
+	return out, nil
 }
 
-// preferMinimal reports whether the request asks for a minimal answer (Prefer:
-// return=minimal, RFC 7240).
+// preferMinimal reports whether the request asks for a minimal answer: a preference
+// return=minimal in any Prefer header (RFC 7240; names and values in any case, the value
+// quoted or not, parameters after ";" ignored).
 func preferMinimal(r *http.Request) bool {
 	for _, v := range r.Header.Values("Prefer") {
 		for _, p := range strings.Split(v, ",") {
-			name, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+			p, _, _ = strings.Cut(p, ";")
+			name, val, _ := strings.Cut(p, "=")
 			if strings.EqualFold(strings.TrimSpace(name), "return") && strings.EqualFold(strings.Trim(strings.TrimSpace(val), `"`), "minimal") {
 				return true
 			}
