@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 )
@@ -204,58 +206,88 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 	if err != nil {
 		return 0, fmt.Errorf("ordered consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
-	if err != nil {
-		return 0, fmt.Errorf("consume: %w", err)
-	}
-	defer it.Stop()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			it.Stop()
-		case <-done:
-		}
-	}()
 	last := from - 1
 	// An unfiltered read ends at until: the stream denies deletes, so every sequence up to
 	// it exists. A filtered read may have nothing more to deliver before until; it relies
 	// on the server's pending count (which an ordered consumer reset after a failover can
-	// understate, so unfiltered reads never use it).
+	// understate, so unfiltered reads never use it). The count is asked before consuming,
+	// so that it is the number of messages the read will get.
 	filtered := len(ro.Subjects) > 0
-	if info, err := cons.Info(ctx); filtered && err == nil && info.NumPending == 0 {
-		return last, nil
+	if filtered {
+		if info, err := cons.Info(ctx); err == nil && info.NumPending == 0 {
+			return last, nil
+		}
 	}
-	for last < until {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return last, ctx.Err()
-			}
-			return last, fmt.Errorf("read stream: %w", err)
+	// The messages come to a callback (Consume) rather than through an iterator
+	// (Messages): the iterator arms a timer for every message, which a whole-stream read
+	// pays a million times. The callback runs on one goroutine, in stream order; mu makes
+	// the end of the read wait for a callback under way, and keeps any later one from
+	// calling fn once the read has returned.
+	var (
+		mu      sync.Mutex
+		over    bool
+		readErr error
+		ended   = make(chan struct{})
+	)
+	end := func(err error) { // the caller holds mu
+		if !over {
+			over, readErr = true, err
+			close(ended)
+		}
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		mu.Lock()
+		defer mu.Unlock()
+		if over {
+			return
+		}
+		if err := ctx.Err(); err != nil {
+			end(err)
+			return
 		}
 		md, err := m.Metadata()
 		if err != nil {
-			return last, fmt.Errorf("read stream: %w", err)
+			end(fmt.Errorf("read stream: %w", err))
+			return
 		}
 		seq := md.Sequence.Stream
 		if seq > until {
-			break
+			end(nil)
+			return
 		}
 		stop, err := fn(RawCommit{Seq: seq, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data()})
-		if err != nil {
-			return last, err
-		}
-		if stop {
-			break
+		if err != nil || stop {
+			end(err)
+			return
 		}
 		last = seq
-		if filtered && md.NumPending == 0 {
-			break
+		if seq >= until || (filtered && md.NumPending == 0) {
+			end(nil)
 		}
+	}, jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return last, fmt.Errorf("consume: %w", err)
 	}
-	return last, nil
+	defer cc.Stop()
+	closed := cc.Closed()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+	case <-closed:
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case over:
+		return last, readErr
+	case ctx.Err() != nil:
+		end(ctx.Err())
+	case s.nc.IsClosed():
+		end(fmt.Errorf("read stream: %w", nats.ErrConnectionClosed))
+	default:
+		end(fmt.Errorf("read stream: the consumer stopped after sequence %d, before %d", last, until))
+	}
+	return last, readErr
 }
 
 // Subscription is a live tail of the stream.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -460,4 +461,77 @@ func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 	assert.Empty(t, rep.Problems)
 	assert.GreaterOrEqual(t, rep.Events, 200)
 	assert.False(t, errors.Is(err, eventstore.ErrMalformed))
+}
+
+// TestReadEnds checks how a read ends: at its bound, at fn's error, at the context's end,
+// on a filter that matches nothing, and on a closed connection; and that fn is never called
+// once the read has returned.
+func TestReadEnds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	var v eventstore.Version
+	for i := 0; i < 50; i++ {
+		c, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: "R1"}, v, ev("unit.fact_recorded", map[string]int{"i": i}), eventstore.Meta{})
+		require.NoError(t, err)
+		v = c.Version()
+	}
+	first := v.Seq - 49
+	errStop := errors.New("stop here")
+	tests := []struct {
+		name     string
+		ro       eventstore.ReadOptions
+		failAt   uint64 // fn fails at this sequence (0: never)
+		cancelAt uint64 // the context ends while fn handles this sequence (0: never)
+		wantErr  error
+		wantLast uint64
+		wantN    int
+	}{
+		{name: "whole bound", ro: eventstore.ReadOptions{From: first, Until: first + 49}, wantLast: first + 49, wantN: 50},
+		{name: "fn fails", ro: eventstore.ReadOptions{From: first}, failAt: first + 9, wantErr: errStop, wantLast: first + 8, wantN: 10},
+		{name: "context ends", ro: eventstore.ReadOptions{From: first}, cancelAt: first + 4, wantErr: context.Canceled, wantN: 5},
+		{name: "filter matches nothing", ro: eventstore.ReadOptions{Subjects: []string{s.SubjectPrefix() + ".unit.NONE"}}, wantN: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var n atomic.Int32
+			var returned atomic.Bool
+			last, err := s.ReadRaw(rctx, tc.ro, func(rc eventstore.RawCommit) error {
+				assert.False(t, returned.Load(), "fn called after the read returned")
+				n.Add(1)
+				if rc.Seq == tc.failAt {
+					return errStop
+				}
+				if rc.Seq == tc.cancelAt {
+					cancel()
+					time.Sleep(20 * time.Millisecond) // more messages arrive meanwhile
+				}
+				return nil
+			})
+			returned.Store(true)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tc.wantLast, last)
+			}
+			if tc.failAt != 0 {
+				assert.Equal(t, tc.wantLast, last, "the last sequence read is the one before fn failed")
+			}
+			assert.Equal(t, tc.wantN, int(n.Load()))
+			time.Sleep(50 * time.Millisecond) // a late delivery would call fn now
+		})
+	}
+
+	t.Run("closed connection", func(t *testing.T) {
+		t.Parallel()
+		s2 := srv.Open(t)
+		_, err := s2.Append(ctx, eventstore.Ref{Kind: "unit", ID: "R2"}, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{})
+		require.NoError(t, err)
+		s2.Conn().Close()
+		_, err = s2.ReadRaw(ctx, eventstore.ReadOptions{}, func(eventstore.RawCommit) error { return nil })
+		require.Error(t, err)
+	})
 }
