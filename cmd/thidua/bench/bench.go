@@ -650,8 +650,8 @@ func (b *runner) freshMemory() error {
 	return nil
 }
 
-// rawRead reads the whole stream with one ordered consumer, without decoding anything
-// (the same consumer settings as eventstore.Read).
+// rawRead reads the whole stream with one ordered consumer, without decoding anything:
+// the same consumer settings and the same delivery to a callback as eventstore.Read.
 func rawRead(ctx context.Context, st *eventstore.Store) (rawReadRun, error) {
 	s, err := st.JetStream().Stream(ctx, st.StreamName())
 	if err != nil {
@@ -667,30 +667,46 @@ func rawRead(ctx context.Context, st *eventstore.Store) (rawReadRun, error) {
 	if err != nil {
 		return rawReadRun{}, err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
-	if err != nil {
-		return rawReadRun{}, err
-	}
-	defer it.Stop()
 	var r rawReadRun
-	for {
-		m, err := it.Next()
-		if err != nil {
-			return r, fmt.Errorf("raw read: %w", err)
+	var readErr error
+	done := make(chan struct{})
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		if readErr != nil {
+			return
 		}
 		md, err := m.Metadata()
 		if err != nil {
-			return r, err
+			readErr = err
+			close(done)
+			return
 		}
 		r.msgs++
 		r.bytes += int64(len(m.Data()))
 		if md.Sequence.Stream >= last {
-			break
+			readErr = errRawReadDone
+			close(done)
 		}
+	}, jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return rawReadRun{}, err
+	}
+	defer cc.Stop()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		cc.Stop()
+		<-cc.Closed()
+		return rawReadRun{}, fmt.Errorf("raw read: %w", ctx.Err())
 	}
 	r.took, r.cpu = time.Since(t0), cpuSeconds()-cpu0
+	if readErr != errRawReadDone {
+		return r, fmt.Errorf("raw read: %w", readErr)
+	}
 	return r, nil
 }
+
+// errRawReadDone marks the end of rawRead's callback.
+var errRawReadDone = errors.New("raw read done")
 
 // streamBytes returns the stream's stored bytes and messages.
 func streamBytes(ctx context.Context, st *eventstore.Store) (uint64, uint64, error) {
