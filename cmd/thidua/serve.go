@@ -106,7 +106,12 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		root.Handle(p, apiHandler)
 	}
 	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies)))
-	srv := api.NewServer(c.Addr, root)
+	// Large answers (rankings, listings, pages) go compressed to clients that accept it.
+	compressed, err := api.Compress(root)
+	if err != nil {
+		return err
+	}
+	srv := api.NewServer(c.Addr, compressed)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	// ready_in is the sum of its steps: the store opened (the embedded server recovering
