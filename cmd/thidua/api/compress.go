@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 )
 
 // CompressMinSize is the smallest answer Compress compresses. A command's answer (one
@@ -23,6 +24,10 @@ const CompressMinSize = 16 << 10
 func Compress(h http.Handler) (http.Handler, error) {
 	wrap, err := gzhttp.NewWrapper(
 		gzhttp.MinSize(CompressMinSize),
+		// The fastest levels: a ranking's 4.3 MB compresses in a few tens of milliseconds
+		// to a sixth, where the default gzip level takes several times as long for little
+		// more.
+		gzhttp.CompressionLevel(gzip.BestSpeed),
 		gzhttp.ContentTypeFilter(compressibleType),
 	)
 	if err != nil {
