@@ -312,7 +312,13 @@ func (b *runner) run(ctx context.Context) error {
 		return err
 	}
 	payload := rawPayload(size)
-	srv := httptest.NewServer(api.New(svc, api.WithLogger(b.log)))
+	// The API as `serve` composes it: large answers compressed (a command's answer is below
+	// the threshold, but goes through the wrapper).
+	handler, err := api.Compress(api.New(svc, api.WithLogger(b.log)))
+	if err != nil {
+		return err
+	}
+	srv := httptest.NewServer(handler)
 	defer srv.Close()
 	var raw1, rawN, rawH, rawF, wf1, wfN, hr rateRun
 	rp := &rawPool{subjects: b.ls.companions}
