@@ -84,6 +84,8 @@ type handler struct {
 	// gate bounds the mutating requests in flight; authLimit the failed authentications per client.
 	gate      *gate
 	authLimit *authLimiter
+	// rankings keeps each campaign's live ranking encoded until the next write.
+	rankings encodedRankings
 }
 
 // New returns the HTTP handler of the API, serving svc's commands and its model's queries.

@@ -208,6 +208,26 @@ func TestLiveRankingETag(t *testing.T) {
 	if past := e.admin.get(path+"?seq="+strconv.FormatUint(e.lastSeq(), 10), "If-None-Match", next).want(t, http.StatusOK); past.header.Get("ETag") != "" {
 		t.Fatalf("a past ranking with an ETag: %q", past.header.Get("ETag"))
 	}
+
+	// The encoded answer is kept until a write: the same bytes to every reader, then a new
+	// ranking with the new nomination in it, the same as a past ranking at the same point.
+	if again := reviewer.get(path).want(t, http.StatusOK); !bytes.Equal(again.body, fresh.body) || again.header.Get("ETag") != next {
+		t.Fatalf("a second reader got another ranking (ETag %q, want %q)", again.header.Get("ETag"), next)
+	}
+	other := e.eligibleCollective(reviewer, "SO-ETAG-3")
+	after := e.admin.get(path).want(t, http.StatusOK)
+	if after.header.Get("ETag") == next || !bytes.Contains(after.body, []byte(other)) || !bytes.Contains(after.body, []byte(nom)) {
+		t.Fatalf("after a new eligible nomination: ETag %q (before %q), %s in it: %v", after.header.Get("ETag"), next, other, bytes.Contains(after.body, []byte(other)))
+	}
+	asOf := e.admin.get(path + "?seq=" + strconv.FormatUint(e.lastSeq(), 10)).want(t, http.StatusOK)
+	var live, past struct {
+		Collective json.RawMessage `json:"collective"`
+	}
+	after.decode(t, &live)
+	asOf.decode(t, &past)
+	if len(live.Collective) == 0 || !bytes.Equal(live.Collective, past.Collective) {
+		t.Fatalf("the live collective ranking differs from the one as of the last sequence:\n%s\n%s", live.Collective, past.Collective)
+	}
 }
 
 // TestPreferReturnMinimal: a nomination command sent with Prefer: return=minimal (RFC

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -64,8 +65,12 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 	if notModified(w, r, tag) {
 		return nil
 	}
+	body, err := h.rankings.encode(r.PathValue("id"), tag, v)
+	if err != nil {
+		return fmt.Errorf("encode the ranking: %w", err)
+	}
 	setETag(w, tag)
-	writeJSON(w, http.StatusOK, v)
+	writeEncoded(w, http.StatusOK, body)
 	return nil
 }
 
