@@ -81,9 +81,10 @@ func (m *Model) foldStates(c *eventstore.Commit, pre []decoded) {
 		if pre[i].err != nil {
 			continue
 		}
-		// The states keep their ids: copied out of the message.
+		// The states keep their ids and the ids of events they cite: copied out of the
+		// message, as the rebuild copies them (a view would keep the whole message).
 		ref := eventstore.Ref{Kind: e.Aggregate.Kind, ID: m.arena.Clone(e.Aggregate.ID)}
-		entry := Entry{Rec: domain.Recorded{ID: e.ID, Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
+		entry := Entry{Rec: domain.Recorded{ID: m.arena.Clone(e.ID), Type: e.Type, Seq: c.Seq, At: e.RecordedAt,
 			Actor: domain.Actor{User: e.Actor.User, Role: domain.Role(e.Actor.Role)}, Data: pre[i].data}}
 		m.fold(ref, &entry)
 	}
