@@ -228,6 +228,9 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 		over    bool
 		readErr error
 		ended   = make(chan struct{})
+		// panicked is what fn panicked with, panicked again on the caller's goroutine, as
+		// when fn ran there.
+		panicked any
 	)
 	end := func(err error) { // the caller holds mu
 		if !over {
@@ -241,6 +244,12 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 		if over {
 			return
 		}
+		defer func() {
+			if p := recover(); p != nil {
+				panicked = p
+				end(nil)
+			}
+		}()
 		if err := ctx.Err(); err != nil {
 			end(err)
 			return
@@ -277,6 +286,9 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if panicked != nil {
+		panic(panicked)
+	}
 	switch {
 	case over:
 		return last, readErr

@@ -525,6 +525,18 @@ func TestReadEnds(t *testing.T) {
 		})
 	}
 
+	t.Run("fn panics", func(t *testing.T) {
+		// The panic reaches the caller's goroutine, as it would if fn ran there.
+		assert.PanicsWithValue(t, "fn failed", func() {
+			_, _ = s.ReadRaw(ctx, eventstore.ReadOptions{From: first}, func(rc eventstore.RawCommit) error {
+				if rc.Seq == first+2 {
+					panic("fn failed")
+				}
+				return nil
+			})
+		})
+	})
+
 	t.Run("closed connection", func(t *testing.T) {
 		t.Parallel()
 		s2 := srv.Open(t)
