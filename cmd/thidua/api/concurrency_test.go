@@ -219,7 +219,7 @@ func TestLiveRankingETag(t *testing.T) {
 	if after.header.Get("ETag") == next || !bytes.Contains(after.body, []byte(other)) || !bytes.Contains(after.body, []byte(nom)) {
 		t.Fatalf("after a new eligible nomination: ETag %q (before %q), %s in it: %v", after.header.Get("ETag"), next, other, bytes.Contains(after.body, []byte(other)))
 	}
-	asOf := e.admin.get(path + "?seq=" + strconv.FormatUint(e.lastSeq(), 10)).want(t, http.StatusOK)
+	asOf := e.admin.get(path+"?seq="+strconv.FormatUint(e.lastSeq(), 10)).want(t, http.StatusOK)
 	var live, past struct {
 		Collective json.RawMessage `json:"collective"`
 	}
