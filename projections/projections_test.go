@@ -218,3 +218,56 @@ func TestUnknownAndMalformedEventsDoNotStopRebuild(t *testing.T) {
 }
 
 var _ = workflows.Options{}
+
+// TestNominationCounts: the counts by state and kind, from the current states, equal
+// those of the whole listing (every nomination's view), for a campaign and for a clerk's
+// scope; an unknown campaign is not found.
+func TestNominationCounts(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for _, u := range []string{"NC1", "NC2"} {
+		env.Unit(u, domain.UnitDepartment)
+	}
+	env.MakeEligible("NC1", reviewer, 90)
+	clerk2 := env.User(domain.RoleClerk, "NC2")
+	env.Dossier(clerk2, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tám", Position: "Chuyên viên", Gender: "male"})
+	env.OK(env.Svc.OpenNomination(env.Ctx, clerk2, wftest.Campaign, workflows.OpenNominationInput{Unit: "NC2", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{}))
+
+	fromViews := func(units map[string]bool) map[string]projections.KindCounts {
+		out := map[string]projections.KindCounts{}
+		f := projections.NominationFilter{Units: units, Limit: 2} // several pages
+		for {
+			list, next, err := env.Model.Nominations(wftest.Campaign, f)
+			require.NoError(t, err)
+			for _, n := range list {
+				c := out[n.State]
+				if n.Nominee.Kind == domain.NomineeIndividual {
+					c.Individual++
+				} else {
+					c.Collective++
+				}
+				out[n.State] = c
+			}
+			if next == "" {
+				return out
+			}
+			f.Cursor = next
+		}
+	}
+	for _, units := range []map[string]bool{nil, {"NC2": true}} {
+		got, err := env.Model.NominationCounts(wftest.Campaign, units)
+		require.NoError(t, err)
+		assert.Equal(t, fromViews(units), got, "units %v", units)
+	}
+	all, err := env.Model.NominationCounts(wftest.Campaign, nil)
+	require.NoError(t, err)
+	assert.Equal(t, projections.KindCounts{Collective: 1}, all[string(domain.StateDraft)])
+	total := 0
+	for _, c := range all {
+		total += c.Collective + c.Individual
+	}
+	assert.Equal(t, 3, total)
+	_, err = env.Model.NominationCounts("no-such-campaign", nil)
+	require.ErrorIs(t, err, projections.ErrNotFound)
+}

@@ -346,6 +346,10 @@ type rankKind struct {
 	Rows    []rankRow
 	// Short is true when fewer entries than the quota are eligible.
 	Short bool
+	// Total is the number of places in the ranking; Hidden the number not in Rows (a
+	// table cut at its limit), and More where the whole ranking is.
+	Total, Hidden int
+	More          string
 }
 
 // rankRow is one place in a ranking.
@@ -361,14 +365,34 @@ type rankRow struct {
 	DecidedBy                        string
 	QuotaLine                        bool
 	Highlight                        bool
+	// Gap is true when places before this row are left out of the table.
+	Gap bool
 }
 
-func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string) []rankKind {
+// rankKinds builds the ranking tables of both nominee kinds, marking the nomination
+// highlight (if any) and the viewer's own unit's.
+//
+// With limit > 0 a table shows the first limit places (never fewer than the quota), then
+// only the nomination highlighted and the viewer's own unit's (a clerk's), after a gap;
+// more is where the whole ranking is. A national campaign ranks tens of thousands of
+// nominations: the whole table would be megabytes of HTML on every dashboard.
+func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string, limit int, more string) []rankKind {
 	names := h.unitNames()
 	build := func(kind string, kv projections.RankingKindView) rankKind {
-		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < kv.Quota}
+		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < kv.Quota,
+			Total: len(kv.Entries), More: more}
+		cut := len(kv.Entries)
+		if limit > 0 {
+			cut = min(cut, max(limit, kv.Quota))
+		}
+		gap := false
 		for i, e := range kv.Entries {
-			r := rankRow{Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, UnitName: nameOr(names, e.Unit), Name: e.Name,
+			if i >= cut && e.Nomination != highlight && !(q.p.Role == domain.RoleClerk && e.Unit == q.p.Unit) {
+				k.Hidden++
+				gap = true
+				continue
+			}
+			r := rankRow{Gap: gap, Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, UnitName: nameOr(names, e.Unit), Name: e.Name,
 				Recommended: e.Recommended, Awarded: e.Awarded, Link: workflows.CanRead(q.p, e.Unit),
 				Mine: q.p.Role == domain.RoleClerk && e.Unit == q.p.Unit,
 				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],
@@ -381,6 +405,7 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 				r.SubmittedAt = t
 			}
 			k.Rows = append(k.Rows, r)
+			gap = false
 		}
 		return k
 	}

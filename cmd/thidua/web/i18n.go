@@ -160,6 +160,8 @@ var catalogVI = map[string]string{
 	"rank.line":         "─── Ranh giới chỉ tiêu: %d suất ───",
 	"rank.short":        "Mới có %d hồ sơ đủ điều kiện cho %d suất.",
 	"rank.empty":        "Chưa có hồ sơ nào đủ điều kiện.",
+	"rank.more":         "Đang hiển thị %d trong số %d vị trí.",
+	"rank.showall":      "Xem toàn bộ bảng xếp hạng",
 	"rank.keys":         "Thứ tự tiêu chí xếp hạng",
 	"rank.notyet":       "Đợt thi đua chưa được phát động vào thời điểm này.",
 
@@ -603,6 +605,8 @@ var catalogEN = map[string]string{
 	"rank.line":         "─── Quota line: %d places ───",
 	"rank.short":        "Only %d eligible nominations for %d places.",
 	"rank.empty":        "No eligible nomination yet.",
+	"rank.more":         "Showing %d of %d places.",
+	"rank.showall":      "Show the whole ranking",
 	"rank.keys":         "Ranking keys, in order",
 	"rank.notyet":       "The campaign had not been launched yet at that moment.",
 

@@ -28,10 +28,20 @@ import (
 type Option func(*config)
 
 type config struct {
-	secret []byte
-	secure bool
-	log    *slog.Logger
+	secret   []byte
+	secure   bool
+	log      *slog.Logger
+	rankRows int
 }
+
+// DefaultRankingRows is how many places a ranking table shows before it is cut (the
+// ranking page shows every place on request): the quota and far beyond it, without
+// rendering tens of thousands of rows on every dashboard.
+const DefaultRankingRows = 100
+
+// WithRankingRows sets how many places a ranking table shows before it is cut (at least
+// the quota; 0 or less: every place).
+func WithRankingRows(n int) Option { return func(c *config) { c.rankRows = max(n, 0) } }
 
 // WithSecret sets the key that signs the CSRF tokens of the forms. Servers behind one
 // load balancer need the same key; by default each handler draws a random one, so forms
@@ -74,7 +84,7 @@ type handler struct {
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
 func New(svc *workflows.Service, opts ...Option) http.Handler {
-	cfg := config{log: slog.Default()}
+	cfg := config{log: slog.Default(), rankRows: DefaultRankingRows}
 	for _, o := range opts {
 		o(&cfg)
 	}

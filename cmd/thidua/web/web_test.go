@@ -43,10 +43,10 @@ type env struct {
 	srv *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...web.Option) *env {
 	t.Helper()
 	e := wftest.New(t, natsServer)
-	srv := httptest.NewServer(web.New(e.Svc, web.WithSecret([]byte("test-secret"))))
+	srv := httptest.NewServer(web.New(e.Svc, append([]web.Option{web.WithSecret([]byte("test-secret"))}, opts...)...))
 	t.Cleanup(srv.Close)
 	return &env{Env: e, t: t, srv: srv}
 }
@@ -653,4 +653,50 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 	}
 	r = ad.get("/campaigns/" + wftest.Campaign)
 	mustContain(t, r.body, "30/11/2025 17:00")
+}
+
+// TestRankingTablesAreCut: with more eligible nominations than a table shows, the ranking
+// page, the dashboard and a timeline show the first places (never fewer than the quota)
+// and say how many there are, with a link to the whole ranking; a clerk still sees their
+// own unit's place and a timeline its nomination's, after a gap; ?all=1 shows every place.
+func TestRankingTablesAreCut(t *testing.T) {
+	e := newEnv(t, web.WithRankingRows(2)) // below the quota of 9 collectives: cut at 9
+	reviewer := e.User(domain.RoleReviewer, "")
+	noms := map[int]string{}
+	for i := 1; i <= 11; i++ {
+		unit := fmt.Sprintf("R%02d", i)
+		e.UnitNamed(unit, fmt.Sprintf("Đơn vị số %02d", i), domain.UnitDepartment)
+		noms[i], _ = e.MakeEligible(unit, reviewer, 80+float64(i)) // R01 last, R11 first
+	}
+	ranking := "/campaigns/" + wftest.Campaign + "/ranking"
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+
+	r := admin.get(ranking)
+	mustContain(t, r.body, "Đơn vị số 11", "Đơn vị số 03", "Đang hiển thị 9 trong số 11 vị trí.", `href="`+ranking+`?all=1"`)
+	mustNotContain(t, r.body, "Đơn vị số 02", "Đơn vị số 01", `class="gap"`)
+	r = admin.get(ranking + "?all=1")
+	mustContain(t, r.body, "Đơn vị số 11", "Đơn vị số 02", "Đơn vị số 01")
+	mustNotContain(t, r.body, "Đang hiển thị")
+	r = admin.get(ranking + "?seq=999999")
+	mustContain(t, r.body, "Đang hiển thị 9 trong số 11 vị trí.", `href="`+ranking+`?all=1&amp;seq=999999"`)
+
+	r = admin.get("/campaigns/" + wftest.Campaign)
+	mustContain(t, r.body, "Đang hiển thị 9 trong số 11 vị trí.", `href="`+ranking+`"`)
+	mustNotContain(t, r.body, "Đơn vị số 01")
+
+	// A timeline shows its nomination's place: right after the cut, and after a gap.
+	r = admin.get("/nominations/" + noms[2] + "/timeline")
+	mustContain(t, r.body, `<a href="/nominations/`+noms[2]+`">Đơn vị số 02</a>`, "Đang hiển thị 10 trong số 11 vị trí.")
+	mustNotContain(t, r.body, `class="gap"`, "Đơn vị số 01")
+	r = admin.get("/nominations/" + noms[1] + "/timeline")
+	mustContain(t, r.body, `<a href="/nominations/`+noms[1]+`">Đơn vị số 01</a>`, `class="gap"`, "Đang hiển thị 10 trong số 11 vị trí.")
+	mustNotContain(t, r.body, "Đơn vị số 02")
+
+	// A clerk of the last unit sees its place.
+	clerk := e.client()
+	clerk.signIn(e.user("Văn thư R01", domain.RoleClerk, "R01"))
+	r = clerk.get(ranking)
+	mustContain(t, r.body, "Đơn vị số 01", `class="gap"`, "Đang hiển thị 10 trong số 11 vị trí.")
+	mustNotContain(t, r.body, "Đơn vị số 02")
 }
