@@ -233,6 +233,8 @@ func TestNominationCounts(t *testing.T) {
 	clerk2 := env.User(domain.RoleClerk, "NC2")
 	env.Dossier(clerk2, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tám", Position: "Chuyên viên", Gender: "male"})
 	env.OK(env.Svc.OpenNomination(env.Ctx, clerk2, wftest.Campaign, workflows.OpenNominationInput{Unit: "NC2", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{}))
+	env.Advance(time.Minute)
+	env.Dossier(clerk2, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Ba", Position: "Chuyên viên", Gender: "female"})
 
 	fromViews := func(units map[string]bool) map[string]projections.KindCounts {
 		out := map[string]projections.KindCounts{}
@@ -267,7 +269,25 @@ func TestNominationCounts(t *testing.T) {
 	for _, c := range all {
 		total += c.Collective + c.Individual
 	}
-	assert.Equal(t, 3, total)
+	assert.Equal(t, 4, total)
 	_, err = env.Model.NominationCounts("no-such-campaign", nil)
+	require.ErrorIs(t, err, projections.ErrNotFound)
+
+	// The review queue: the two submitted nominations (neither the draft nor the verified
+	// one), a page at a time; past its end, nothing, with the same total.
+	q, total, err := env.Model.Queue(wftest.Campaign, 0, 1)
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	assert.Equal(t, 2, total)
+	q2, _, err := env.Model.Queue(wftest.Campaign, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, q2, 1)
+	assert.NotEqual(t, q[0].ID, q2[0].ID)
+	assert.False(t, q[0].SubmittedAt.After(*q2[0].SubmittedAt), "the longest waiting first")
+	q3, total, err := env.Model.Queue(wftest.Campaign, 5, 10)
+	require.NoError(t, err)
+	assert.Empty(t, q3)
+	assert.Equal(t, 2, total)
+	_, _, err = env.Model.Queue("no-such-campaign", 0, 10)
 	require.ErrorIs(t, err, projections.ErrNotFound)
 }

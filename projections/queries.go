@@ -3,8 +3,10 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"thidua/domain"
 	"thidua/eventstore"
@@ -237,6 +239,46 @@ func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationVi
 		out = append(out, v)
 	}
 	return out, "", nil
+}
+
+// Queue lists a page of a campaign's review queue: its nominations awaiting review
+// (submitted or under review), the longest waiting first (by their latest submission,
+// then id), limit of them (at most 500) from offset on, as views; it returns the number
+// awaiting in all. Only the page's nominations are evaluated.
+func (m *Model) Queue(campaign string, offset, limit int) ([]NominationView, int, error) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	if m.camps[campaign] == nil {
+		return nil, 0, fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
+	}
+	limit = min(max(limit, 1), 500)
+	offset = max(offset, 0)
+	type waiting struct {
+		id string
+		at time.Time
+	}
+	var all []waiting
+	for _, id := range m.byCamp[campaign] {
+		n := m.noms[id]
+		if n != nil && (n.State() == domain.StateSubmitted || n.State() == domain.StateUnderReview) {
+			all = append(all, waiting{id: id, at: n.SubmittedAt()})
+		}
+	}
+	slices.SortFunc(all, func(a, b waiting) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	out := []NominationView{}
+	for _, w := range all[min(offset, len(all)):min(offset+limit, len(all))] {
+		v, err := m.nominationView(w.id)
+		if err != nil {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, len(all), nil
 }
 
 // NominationEvents returns a nomination's audit trail up to the bound.

@@ -162,6 +162,11 @@ var catalogVI = map[string]string{
 	"rank.empty":        "Chưa có hồ sơ nào đủ điều kiện.",
 	"rank.more":         "Đang hiển thị %d trong số %d vị trí.",
 	"rank.showall":      "Xem toàn bộ bảng xếp hạng",
+	"page.nav":          "Phân trang",
+	"page.showing":      "Hồ sơ %d–%d trong số %d",
+	"page.prev":         "← Trang trước",
+	"page.next":         "Trang sau →",
+	"page.first":        "← Trang đầu",
 	"rank.keys":         "Thứ tự tiêu chí xếp hạng",
 	"rank.notyet":       "Đợt thi đua chưa được phát động vào thời điểm này.",
 
@@ -607,6 +612,11 @@ var catalogEN = map[string]string{
 	"rank.empty":        "No eligible nomination yet.",
 	"rank.more":         "Showing %d of %d places.",
 	"rank.showall":      "Show the whole ranking",
+	"page.nav":          "Pages",
+	"page.showing":      "Nominations %d–%d of %d",
+	"page.prev":         "← Previous page",
+	"page.next":         "Next page →",
+	"page.first":        "← First page",
 	"rank.keys":         "Ranking keys, in order",
 	"rank.notyet":       "The campaign had not been launched yet at that moment.",
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -257,6 +258,10 @@ type pendingFact struct {
 type queueData struct {
 	C    projections.CampaignView
 	Rows []queueRow
+	// From and To number the page's first and last rows (from 1), of Total; Prev and
+	// Next are the addresses of the neighbouring pages ("" for none).
+	From, To, Total int
+	Prev, Next      string
 }
 
 func (h *handler) queue(q *req) error {
@@ -267,24 +272,14 @@ func (h *handler) queue(q *req) error {
 	if err != nil {
 		return err
 	}
-	var noms []projections.NominationView
-	for _, s := range []domain.State{domain.StateSubmitted, domain.StateUnderReview} {
-		list, err := h.allNominations(c.ID, projections.NominationFilter{State: string(s)})
-		if err != nil {
-			return err
-		}
-		noms = append(noms, list...)
+	// One page, the longest waiting first: the queue of a national campaign holds tens of
+	// thousands of dossiers, and only the page's are evaluated.
+	offset, _ := strconv.Atoi(q.r.URL.Query().Get("from"))
+	offset = max(offset, 0)
+	noms, total, err := h.model().Queue(c.ID, offset, h.cfg.pageRows)
+	if err != nil {
+		return err
 	}
-	sort.SliceStable(noms, func(i, j int) bool {
-		a, b := noms[i].SubmittedAt, noms[j].SubmittedAt
-		switch {
-		case a == nil || b == nil:
-			return b != nil
-		case !a.Equal(*b):
-			return a.Before(*b)
-		}
-		return noms[i].ID < noms[j].ID
-	})
 	defs := map[string]domain.Criterion{}
 	for _, cr := range c.Definition.Criteria {
 		defs[cr.ID] = cr
@@ -292,7 +287,20 @@ func (h *handler) queue(q *req) error {
 	units := h.unitNames()
 	now := h.svc.Now()
 	lineage := map[string][]string{}
-	d := queueData{C: c}
+	d := queueData{C: c, Total: total}
+	if len(noms) > 0 {
+		d.From, d.To = offset+1, offset+len(noms)
+	}
+	base := "/campaigns/" + url.PathEscape(c.ID) + "/queue"
+	if offset > 0 {
+		d.Prev = base
+		if p := offset - h.cfg.pageRows; p > 0 {
+			d.Prev += "?from=" + strconv.Itoa(p)
+		}
+	}
+	if offset+len(noms) < total {
+		d.Next = base + "?from=" + strconv.Itoa(offset+len(noms))
+	}
 	for _, n := range noms {
 		row := queueRow{N: n, UnitName: nameOr(units, n.Unit)}
 		if n.SubmittedAt != nil {
@@ -337,8 +345,10 @@ func (h *handler) queue(q *req) error {
 // ---- nominations list ----
 
 type listData struct {
-	C                 projections.CampaignView
-	Rows              []listRow
+	C    projections.CampaignView
+	Rows []listRow
+	// First and Next are the addresses of the first and the next page ("" for none).
+	First, Next       string
 	State, Kind, Unit string
 	States            []string
 	Units             []projections.UnitView
@@ -358,12 +368,33 @@ func (h *handler) nominationList(q *req) error {
 	}
 	v := q.r.URL.Query()
 	f := projections.NominationFilter{State: v.Get("state"), Kind: v.Get("kind"), Unit: v.Get("unit")}
-	noms, err := h.allNominations(c.ID, scopeFilter(q.p, f))
+	// One page, newest first: a national campaign lists 100,000 nominations, each
+	// evaluated for its verdict.
+	page := scopeFilter(q.p, f)
+	page.Limit, page.Cursor = h.cfg.pageRows, v.Get("after")
+	noms, next, err := h.model().Nominations(c.ID, page)
 	if err != nil {
 		return err
 	}
 	units := h.unitNames()
 	d := listData{C: c, State: f.State, Kind: f.Kind, Unit: f.Unit, Scoped: q.p.Role == domain.RoleClerk, OwnUnit: q.p.Unit}
+	keep := url.Values{}
+	for _, k := range []string{"state", "kind", "unit"} {
+		if s := v.Get(k); s != "" {
+			keep.Set(k, s)
+		}
+	}
+	base := "/campaigns/" + url.PathEscape(c.ID) + "/nominations"
+	if page.Cursor != "" {
+		d.First = base
+		if len(keep) > 0 {
+			d.First += "?" + keep.Encode()
+		}
+	}
+	if next != "" {
+		keep.Set("after", next)
+		d.Next = base + "?" + keep.Encode()
+	}
 	for _, s := range nominationStates {
 		d.States = append(d.States, string(s))
 	}

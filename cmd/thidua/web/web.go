@@ -32,7 +32,16 @@ type config struct {
 	secure   bool
 	log      *slog.Logger
 	rankRows int
+	pageRows int
 }
+
+// DefaultPageRows is how many nominations a page of the nomination list or of the review
+// queue shows.
+const DefaultPageRows = 100
+
+// WithPageRows sets how many nominations a page of the nomination list or of the review
+// queue shows (1 to 500).
+func WithPageRows(n int) Option { return func(c *config) { c.pageRows = min(max(n, 1), 500) } }
 
 // DefaultRankingRows is how many places a ranking table shows before it is cut (the
 // ranking page shows every place on request): the quota and far beyond it, without
@@ -84,7 +93,7 @@ type handler struct {
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
 func New(svc *workflows.Service, opts ...Option) http.Handler {
-	cfg := config{log: slog.Default(), rankRows: DefaultRankingRows}
+	cfg := config{log: slog.Default(), rankRows: DefaultRankingRows, pageRows: DefaultPageRows}
 	for _, o := range opts {
 		o(&cfg)
 	}

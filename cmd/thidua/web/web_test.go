@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -11,8 +12,13 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/cmd/thidua/web"
 	"thidua/domain"
@@ -699,4 +705,61 @@ func TestRankingTablesAreCut(t *testing.T) {
 	r = clerk.get(ranking)
 	mustContain(t, r.body, "Đơn vị số 01", `class="gap"`, "Đang hiển thị 10 trong số 11 vị trí.")
 	mustNotContain(t, r.body, "Đơn vị số 02")
+}
+
+var (
+	nomLinkRe = regexp.MustCompile(`<a href="/nominations/([0-9A-Z]{26})">`)
+	nextRe    = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+)
+
+// TestListAndQueuePages: the nomination list and the review queue show a page at a time;
+// following the next links goes through every nomination once, the list newest first and
+// the queue the longest waiting first, with the filters kept.
+func TestListAndQueuePages(t *testing.T) {
+	e := newEnv(t, web.WithPageRows(2))
+	var submitted []string // in the order submitted
+	for i := 1; i <= 5; i++ {
+		unit := fmt.Sprintf("P%d", i)
+		e.Unit(unit, domain.UnitDepartment)
+		clerk := e.User(domain.RoleClerk, unit)
+		submitted = append(submitted, e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective}))
+		e.Advance(time.Minute)
+	}
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	walk := func(path string) (ids []string, pages []string) {
+		t.Helper()
+		for path != "" && len(pages) < 10 {
+			r := c.get(path)
+			if r.status != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, r.status)
+			}
+			pages = append(pages, r.body)
+			for _, m := range nomLinkRe.FindAllStringSubmatch(r.body, -1) {
+				if !slices.Contains(ids, m[1]) {
+					ids = append(ids, m[1])
+				}
+			}
+			path = ""
+			if m := nextRe.FindStringSubmatch(r.body); m != nil {
+				path = html.UnescapeString(m[1])
+			}
+		}
+		return ids, pages
+	}
+
+	ids, pages := walk("/campaigns/" + wftest.Campaign + "/queue")
+	assert.Equal(t, submitted, ids, "the queue, the longest waiting first")
+	require.Len(t, pages, 3)
+	mustContain(t, pages[0], "Hồ sơ 1–2 trong số 5")
+	mustContain(t, pages[2], "Hồ sơ 5–5 trong số 5", `rel="prev"`)
+
+	ids, pages = walk("/campaigns/" + wftest.Campaign + "/nominations?state=submitted")
+	newest := slices.Clone(submitted)
+	slices.Reverse(newest)
+	assert.Equal(t, newest, ids, "the list, newest first")
+	require.Len(t, pages, 3)
+	mustContain(t, pages[1], `state=submitted`, "Trang đầu")
+	ids, _ = walk("/campaigns/" + wftest.Campaign + "/nominations?state=draft")
+	assert.Empty(t, ids)
 }
