@@ -71,6 +71,32 @@ func (m *Model) Units(kind, status string) []UnitView {
 	return out
 }
 
+// UnitPage lists one page of the units whose id or name contains search (ignoring case;
+// every unit when search is empty), ordered by id: limit of them (1 to 500) from offset
+// on, as views, and the number that match in all. Only the page's units are viewed.
+func (m *Model) UnitPage(search string, offset, limit int) ([]UnitView, int, error) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	limit = min(max(limit, 1), 500)
+	offset = max(offset, 0)
+	search = strings.ToLower(strings.TrimSpace(search))
+	var ids []string
+	for _, id := range sortedKeys(m.units) {
+		if search == "" || strings.Contains(strings.ToLower(id), search) || strings.Contains(strings.ToLower(m.units[id].Name()), search) {
+			ids = append(ids, id)
+		}
+	}
+	out := []UnitView{}
+	for _, id := range ids[min(offset, len(ids)):min(offset+limit, len(ids))] {
+		v, err := m.unitView(id, Bound{})
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, len(ids), nil
+}
+
 // Campaign returns a campaign's view (live).
 func (m *Model) Campaign(id string) (CampaignView, error) {
 	m.rlock()

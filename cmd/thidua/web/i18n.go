@@ -167,6 +167,8 @@ var catalogVI = map[string]string{
 	"page.prev":         "← Trang trước",
 	"page.next":         "Trang sau →",
 	"page.first":        "← Trang đầu",
+	"page.units":        "Đơn vị %d–%d trong số %d",
+	"units.search":      "Tìm theo mã hoặc tên đơn vị",
 	"rank.keys":         "Thứ tự tiêu chí xếp hạng",
 	"rank.notyet":       "Đợt thi đua chưa được phát động vào thời điểm này.",
 
@@ -617,6 +619,8 @@ var catalogEN = map[string]string{
 	"page.prev":         "← Previous page",
 	"page.next":         "Next page →",
 	"page.first":        "← First page",
+	"page.units":        "Units %d–%d of %d",
+	"units.search":      "Search by unit id or name",
 	"rank.keys":         "Ranking keys, in order",
 	"rank.notyet":       "The campaign had not been launched yet at that moment.",
 

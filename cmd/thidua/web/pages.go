@@ -830,6 +830,11 @@ func (h *handler) document(q *req) error {
 
 type unitsData struct {
 	Units []unitListRow
+	// Search is what the ids and names were searched for; From and To number the page's
+	// rows (from 1) of Total; Prev and Next are the neighbouring pages ("" for none).
+	Search          string
+	From, To, Total int
+	Prev, Next      string
 }
 
 type unitListRow struct {
@@ -840,9 +845,40 @@ type unitListRow struct {
 
 func (h *handler) unitList(q *req) error {
 	names := h.unitNames()
-	var d unitsData
-	for _, u := range h.model().Units("", "") {
+	v := q.r.URL.Query()
+	d := unitsData{Search: strings.TrimSpace(v.Get("q"))}
+	// One page: a national deployment registers tens of thousands of units.
+	offset, _ := strconv.Atoi(v.Get("from"))
+	offset = max(offset, 0)
+	units, total, err := h.model().UnitPage(d.Search, offset, h.cfg.pageRows)
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
 		d.Units = append(d.Units, unitListRow{UnitView: u, SuccessorName: nameOr(names, u.Successor), Readable: h.mayReadUnit(q.p, u.ID)})
+	}
+	d.Total = total
+	if len(units) > 0 {
+		d.From, d.To = offset+1, offset+len(units)
+	}
+	page := func(from int) string {
+		pv := url.Values{}
+		if d.Search != "" {
+			pv.Set("q", d.Search)
+		}
+		if from > 0 {
+			pv.Set("from", strconv.Itoa(from))
+		}
+		if len(pv) == 0 {
+			return "/units"
+		}
+		return "/units?" + pv.Encode()
+	}
+	if offset > 0 {
+		d.Prev = page(offset - h.cfg.pageRows)
+	}
+	if offset+len(units) < total {
+		d.Next = page(offset + len(units))
 	}
 	pg := h.newPage(q, q.T("units.title"))
 	pg.Nav = "units"

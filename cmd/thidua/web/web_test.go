@@ -763,3 +763,38 @@ func TestListAndQueuePages(t *testing.T) {
 	ids, _ = walk("/campaigns/" + wftest.Campaign + "/nominations?state=draft")
 	assert.Empty(t, ids)
 }
+
+// TestUnitsPages: the units page searches ids and names (ignoring case) and shows a page
+// at a time, in id order, the search kept in the next links.
+func TestUnitsPages(t *testing.T) {
+	e := newEnv(t, web.WithPageRows(2))
+	for i := 1; i <= 5; i++ {
+		e.UnitNamed(fmt.Sprintf("PG-%d", i), fmt.Sprintf("Phòng Số %d", i), domain.UnitDepartment)
+	}
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	unitRe := regexp.MustCompile(`<a href="/units/(PG-[0-9])">`)
+	var got []string
+	path := "/units?q=pg-"
+	for pages := 0; path != "" && pages < 5; pages++ {
+		r := c.get(path)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, r.status)
+		}
+		if pages == 0 {
+			mustContain(t, r.body, "Đơn vị 1–2 trong số 5", `value="pg-"`)
+		}
+		for _, m := range unitRe.FindAllStringSubmatch(r.body, -1) {
+			got = append(got, m[1])
+		}
+		path = ""
+		if m := nextRe.FindStringSubmatch(r.body); m != nil {
+			path = html.UnescapeString(m[1])
+			assert.Contains(t, path, "q=pg-")
+		}
+	}
+	assert.Equal(t, []string{"PG-1", "PG-2", "PG-3", "PG-4", "PG-5"}, got)
+	r := c.get("/units?q=" + url.QueryEscape("phòng số 3"))
+	mustContain(t, r.body, `href="/units/PG-3"`, "Đơn vị 1–1 trong số 1")
+	mustNotContain(t, r.body, `href="/units/PG-1"`, `rel="next"`)
+}
