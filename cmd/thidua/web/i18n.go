@@ -169,6 +169,7 @@ var catalogVI = map[string]string{
 	"page.first":        "← Trang đầu",
 	"page.units":        "Đơn vị %d–%d trong số %d",
 	"units.search":      "Tìm theo mã hoặc tên đơn vị",
+	"list.unithint":     "Mã đơn vị (xem trang Đơn vị); để trống: mọi đơn vị.",
 	"rank.keys":         "Thứ tự tiêu chí xếp hạng",
 	"rank.notyet":       "Đợt thi đua chưa được phát động vào thời điểm này.",
 
@@ -621,6 +622,7 @@ var catalogEN = map[string]string{
 	"page.first":        "← First page",
 	"page.units":        "Units %d–%d of %d",
 	"units.search":      "Search by unit id or name",
+	"list.unithint":     "The unit's id (see the Units page); empty: every unit.",
 	"rank.keys":         "Ranking keys, in order",
 	"rank.notyet":       "The campaign had not been launched yet at that moment.",
 

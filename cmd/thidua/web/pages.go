@@ -344,6 +344,9 @@ func (h *handler) queue(q *req) error {
 
 // ---- nominations list ----
 
+// maxUnitChoices is the most units a filter offers as a list to choose from.
+const maxUnitChoices = 500
+
 type listData struct {
 	C    projections.CampaignView
 	Rows []listRow
@@ -354,6 +357,8 @@ type listData struct {
 	Units             []projections.UnitView
 	Scoped            bool
 	OwnUnit           string
+	// TypeUnit is true when the unit filter is typed (too many units to list).
+	TypeUnit bool
 }
 
 type listRow struct {
@@ -399,7 +404,13 @@ func (h *handler) nominationList(q *req) error {
 		d.States = append(d.States, string(s))
 	}
 	if !d.Scoped {
-		d.Units = h.model().Units("", "")
+		// A list to choose from for a province's few hundred units; beyond maxUnitChoices
+		// (a national deployment's tens of thousands) the unit is typed by its id.
+		if _, n, err := h.model().UnitPage("", 0, 1); err == nil && n <= maxUnitChoices {
+			d.Units = h.model().Units("", "")
+		} else {
+			d.TypeUnit = true
+		}
 	}
 	for _, n := range noms {
 		d.Rows = append(d.Rows, listRow{N: n, UnitName: nameOr(units, n.Unit)})

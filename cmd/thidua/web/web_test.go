@@ -798,3 +798,27 @@ func TestUnitsPages(t *testing.T) {
 	mustContain(t, r.body, `href="/units/PG-3"`, "Đơn vị 1–1 trong số 1")
 	mustNotContain(t, r.body, `href="/units/PG-1"`, `rel="next"`)
 }
+
+// TestUnitFilterTypedWhenManyUnits: the nomination list's unit filter lists the units to
+// choose from, up to 500 of them; beyond, the unit's id is typed, and filters the same.
+func TestUnitFilterTypedWhenManyUnits(t *testing.T) {
+	e := newEnv(t)
+	e.Unit("MU-000", domain.UnitDepartment)
+	clerk := e.User(domain.RoleClerk, "MU-000")
+	id := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	list := "/campaigns/" + wftest.Campaign + "/nominations"
+	r := c.get(list)
+	mustContain(t, r.body, `<select id="f-unit" name="unit">`, `<option value="MU-000">`)
+	for i := 1; i <= 500; i++ {
+		e.Unit(fmt.Sprintf("MU-%03d", i), domain.UnitCommune)
+	}
+	r = c.get(list)
+	mustContain(t, r.body, `<input type="search" id="f-unit" name="unit" value=""`)
+	mustNotContain(t, r.body, `<option value="MU-000">`)
+	r = c.get(list + "?unit=MU-000")
+	mustContain(t, r.body, `value="MU-000"`, `href="/nominations/`+id+`"`)
+	r = c.get(list + "?unit=MU-001")
+	mustNotContain(t, r.body, `href="/nominations/`+id+`"`)
+}
