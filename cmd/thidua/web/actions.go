@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"thidua/domain"
 	"thidua/workflows"
@@ -352,11 +353,10 @@ func (h *handler) createUser(q *req) error {
 
 func (h *handler) merge(q *req) error {
 	return h.adminAction(q, "merger", "merged", func() error {
+		// Checked boxes, or ids typed in one field, separated by commas or spaces.
 		var sources []string
 		for _, s := range q.r.PostForm["sources"] {
-			if s = strings.TrimSpace(s); s != "" {
-				sources = append(sources, s)
-			}
+			sources = append(sources, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
 		}
 		if len(sources) == 0 {
 			return invalid("err.form.required", q.T("merge.sources"))

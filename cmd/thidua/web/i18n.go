@@ -308,6 +308,8 @@ var catalogVI = map[string]string{
 	"form.deadline.button":   "Đặt hạn",
 
 	"merge.sources":        "Các đơn vị hợp nhất",
+	"merge.sources.hint":   "Mã các đơn vị, cách nhau bởi dấu phẩy hoặc dấu cách (xem trang Đơn vị).",
+	"form.unitid.hint":     "Mã đơn vị (xem trang Đơn vị); để trống nếu không có.",
 	"merge.successor":      "Mã đơn vị tiếp nhận",
 	"merge.successor.hint": "Mã đơn vị đã có, hoặc mã mới để tạo đơn vị mới.",
 	"merge.name":           "Tên đơn vị mới (nếu tạo mới)",
@@ -761,6 +763,8 @@ var catalogEN = map[string]string{
 	"form.deadline.button":   "Set deadline",
 
 	"merge.sources":        "Units that merge",
+	"merge.sources.hint":   "The units' ids, separated by commas or spaces (see the Units page).",
+	"form.unitid.hint":     "The unit's id (see the Units page); empty for none.",
 	"merge.successor":      "Successor unit id",
 	"merge.successor.hint": "An existing unit, or a new id to create the successor.",
 	"merge.name":           "New unit's name (when created)",

@@ -1018,8 +1018,10 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 // ---- admin ----
 
 type adminData struct {
-	Units     []projections.UnitView
-	Active    []projections.UnitView
+	Active []projections.UnitView
+	// TypeUnits is true when the forms take units by id, typed (more active units than
+	// maxUnitChoices); Active is then empty.
+	TypeUnits bool
 	Users     []projections.UserView
 	Campaigns []projections.CampaignView
 	Kinds     []string
@@ -1035,10 +1037,14 @@ func (h *handler) renderAdmin(q *req, e *uiError) error {
 	pg := h.newPage(q, q.T("admin.title"))
 	pg.Nav = "admin"
 	pg.canonical("/admin")
-	d := adminData{Units: h.model().Units("", ""), Active: h.model().Units("", domain.UnitActive), Users: h.model().Users(),
+	d := adminData{Active: h.model().Units("", domain.UnitActive), Users: h.model().Users(),
 		Campaigns: h.model().Campaigns(),
 		Kinds:     []string{string(domain.UnitDepartment), string(domain.UnitVertical), string(domain.UnitDistrict), string(domain.UnitCommune)},
 		Roles:     []string{string(domain.RoleClerk), string(domain.RoleReviewer), string(domain.RoleCouncil), string(domain.RoleAuditor), string(domain.RoleAdmin)}}
+	if len(d.Active) > maxUnitChoices {
+		// A national deployment's tens of thousands of units would be listed four times.
+		d.Active, d.TypeUnits = nil, true
+	}
 	status := http.StatusOK
 	if e != nil {
 		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status

@@ -822,3 +822,30 @@ func TestUnitFilterTypedWhenManyUnits(t *testing.T) {
 	r = c.get(list + "?unit=MU-001")
 	mustNotContain(t, r.body, `href="/nominations/`+id+`"`)
 }
+
+// TestAdminFormsTakeTypedUnitsWhenMany: beyond 500 active units the admin forms take units
+// by id, typed (a merger's several ids in one field), instead of listing every unit four
+// times; a typed merger of two units merges them.
+func TestAdminFormsTakeTypedUnitsWhenMany(t *testing.T) {
+	e := newEnv(t)
+	ad := e.client()
+	ad.signIn(wftest.AdminToken)
+	r := ad.get("/admin")
+	mustContain(t, r.body, `<select id="us-unit" name="unit"`)
+	for i := 1; i <= 501; i++ {
+		e.Unit(fmt.Sprintf("AU-%03d", i), domain.UnitCommune)
+	}
+	r = ad.get("/admin")
+	mustContain(t, r.body, `<input id="us-unit" name="unit" type="text"`, `<input id="u-parent" name="parent" type="text"`, `<input id="m-sources" name="sources" type="text"`)
+	mustNotContain(t, r.body, `<option value="AU-001">`, `type="checkbox" name="sources"`, `<datalist id="unit-ids">`)
+	if len(r.body) > 100_000 {
+		t.Errorf("the admin page is %d bytes with 501 units", len(r.body))
+	}
+	r = ad.post("/admin/mergers", ad.form("_form", "merger", "sources", " AU-001, AU-002 ", "successor", "AU-900", "successor_name", "Xã hợp nhất",
+		"successor_kind", "commune", "effective", "2025-07-01", "decision", "NQ 2/2025"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("merger: %d\n%s", r.status, r.body)
+	}
+	r = ad.get("/units/AU-900")
+	mustContain(t, r.body, "Đơn vị AU-001", "Đơn vị AU-002", "Đơn vị tiền thân")
+}
