@@ -22,7 +22,8 @@ type encodedRanking struct {
 }
 
 // encode returns the JSON of campaign's live ranking v as of commits (the ETag of
-// projections.Model.LiveRanking), encoding it only if it is not kept already.
+// projections.Model.LiveRanking), ending with a newline, encoding it only if it is not
+// kept already.
 func (c *encodedRankings) encode(campaign string, commits uint64, v any) ([]byte, error) {
 	c.mu.Lock()
 	if e, ok := c.byCampaign[campaign]; ok && e.commits == commits {
@@ -36,6 +37,7 @@ func (c *encodedRankings) encode(campaign string, commits uint64, v any) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	body = append(body, '\n')
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byCampaign[campaign]; !ok || e.commits < commits {

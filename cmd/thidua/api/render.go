@@ -17,17 +17,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		writeError(w, http.StatusInternalServerError, errorBody{Code: "internal", Message: "could not encode the answer"})
 		return
 	}
-	writeEncoded(w, status, b)
+	writeEncoded(w, status, append(b, '\n'))
 }
 
-// writeEncoded answers b, JSON already encoded, with status; b is not modified.
+// writeEncoded answers b, JSON already encoded and ending with a newline, with status, in
+// one write; b is not modified.
 func writeEncoded(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-	_, _ = w.Write([]byte{'\n'})
 }
 
 // etag formats a version as an entity tag.
