@@ -290,4 +290,10 @@ func TestNominationCounts(t *testing.T) {
 	assert.Equal(t, 2, total)
 	_, _, err = env.Model.Queue("no-such-campaign", 0, 10)
 	require.ErrorIs(t, err, projections.ErrNotFound)
+
+	// The unit counts are those of the unit listing, from the current states.
+	assert.Equal(t, len(env.Model.Units("", "")), env.Model.UnitCount(""))
+	assert.Equal(t, len(env.Model.Units("", domain.UnitActive)), env.Model.UnitCount(domain.UnitActive))
+	assert.GreaterOrEqual(t, env.Model.UnitCount(""), 2)
+	assert.Zero(t, env.Model.UnitCount("no-such-status"))
 }

@@ -56,6 +56,19 @@ func (m *Model) unitView(id string, b Bound) (UnitView, error) {
 	}, nil
 }
 
+// UnitCount counts the units of a status (every unit for ""), from their current states.
+func (m *Model) UnitCount(status string) int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, u := range m.units {
+		if status == "" || u.Status() == status {
+			n++
+		}
+	}
+	return n
+}
+
 // Units lists units, filtered by kind and status when given, ordered by id.
 func (m *Model) Units(kind, status string) []UnitView {
 	m.rlock()

@@ -387,14 +387,15 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 		}
 		gap := false
 		for i, e := range kv.Entries {
-			if i >= cut && e.Nomination != highlight && !(q.p.Role == domain.RoleClerk && e.Unit == q.p.Unit) {
+			mine := q.p.Role == domain.RoleClerk && e.Unit == q.p.Unit
+			if i >= cut && e.Nomination != highlight && !mine {
 				k.Hidden++
 				gap = true
 				continue
 			}
 			r := rankRow{Gap: gap, Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, UnitName: nameOr(names, e.Unit), Name: e.Name,
 				Recommended: e.Recommended, Awarded: e.Awarded, Link: workflows.CanRead(q.p, e.Unit),
-				Mine: q.p.Role == domain.RoleClerk && e.Unit == q.p.Unit,
+				Mine: mine,
 				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],
 				Approval: e.Keys[domain.KeyApprovalRatio], DecidedBy: e.DecidedBy, QuotaLine: i == kv.Quota-1,
 				Highlight: e.Nomination == highlight}

@@ -258,10 +258,7 @@ type pendingFact struct {
 type queueData struct {
 	C    projections.CampaignView
 	Rows []queueRow
-	// From and To number the page's first and last rows (from 1), of Total; Prev and
-	// Next are the addresses of the neighbouring pages ("" for none).
-	From, To, Total int
-	Prev, Next      string
+	offsetPage
 }
 
 func (h *handler) queue(q *req) error {
@@ -287,20 +284,7 @@ func (h *handler) queue(q *req) error {
 	units := h.unitNames()
 	now := h.svc.Now()
 	lineage := map[string][]string{}
-	d := queueData{C: c, Total: total}
-	if len(noms) > 0 {
-		d.From, d.To = offset+1, offset+len(noms)
-	}
-	base := "/campaigns/" + url.PathEscape(c.ID) + "/queue"
-	if offset > 0 {
-		d.Prev = base
-		if p := offset - h.cfg.pageRows; p > 0 {
-			d.Prev += "?from=" + strconv.Itoa(p)
-		}
-	}
-	if offset+len(noms) < total {
-		d.Next = base + "?from=" + strconv.Itoa(offset+len(noms))
-	}
+	d := queueData{C: c, offsetPage: pageAt("/campaigns/"+url.PathEscape(c.ID)+"/queue", nil, offset, len(noms), total, h.cfg.pageRows)}
 	for _, n := range noms {
 		row := queueRow{N: n, UnitName: nameOr(units, n.Unit)}
 		if n.SubmittedAt != nil {
@@ -340,6 +324,43 @@ func (h *handler) queue(q *req) error {
 	pg.Campaign, pg.Nav = c.ID, "queue"
 	h.pages.render(q, http.StatusOK, "queue", pg, d)
 	return nil
+}
+
+// offsetPage is one page of a listing paged by offset (the review queue, the units):
+// which rows it shows (From and To, from 1) of Total, and the addresses of the pages
+// before and after it ("" for none).
+type offsetPage struct {
+	From, To, Total int
+	Prev, Next      string
+}
+
+// pageAt describes the page of shown rows from offset, of total, of pages of size at
+// base; keep holds the query the pages share (a search).
+func pageAt(base string, keep url.Values, offset, shown, total, size int) offsetPage {
+	at := func(from int) string {
+		v := url.Values{}
+		for k, vs := range keep {
+			v[k] = vs
+		}
+		if from > 0 {
+			v.Set("from", strconv.Itoa(from))
+		}
+		if len(v) == 0 {
+			return base
+		}
+		return base + "?" + v.Encode()
+	}
+	p := offsetPage{Total: total}
+	if shown > 0 {
+		p.From, p.To = offset+1, offset+shown
+	}
+	if offset > 0 {
+		p.Prev = at(offset - size)
+	}
+	if offset+shown < total {
+		p.Next = at(offset + shown)
+	}
+	return p
 }
 
 // ---- nominations list ----
@@ -406,7 +427,7 @@ func (h *handler) nominationList(q *req) error {
 	if !d.Scoped {
 		// A list to choose from for a province's few hundred units; beyond maxUnitChoices
 		// (a national deployment's tens of thousands) the unit is typed by its id.
-		if _, n, err := h.model().UnitPage("", 0, 1); err == nil && n <= maxUnitChoices {
+		if h.model().UnitCount("") <= maxUnitChoices {
 			d.Units = h.model().Units("", "")
 		} else {
 			d.TypeUnit = true
@@ -841,11 +862,9 @@ func (h *handler) document(q *req) error {
 
 type unitsData struct {
 	Units []unitListRow
-	// Search is what the ids and names were searched for; From and To number the page's
-	// rows (from 1) of Total; Prev and Next are the neighbouring pages ("" for none).
-	Search          string
-	From, To, Total int
-	Prev, Next      string
+	// Search is what the ids and names were searched for.
+	Search string
+	offsetPage
 }
 
 type unitListRow struct {
@@ -868,29 +887,11 @@ func (h *handler) unitList(q *req) error {
 	for _, u := range units {
 		d.Units = append(d.Units, unitListRow{UnitView: u, SuccessorName: nameOr(names, u.Successor), Readable: h.mayReadUnit(q.p, u.ID)})
 	}
-	d.Total = total
-	if len(units) > 0 {
-		d.From, d.To = offset+1, offset+len(units)
+	keep := url.Values{}
+	if d.Search != "" {
+		keep.Set("q", d.Search)
 	}
-	page := func(from int) string {
-		pv := url.Values{}
-		if d.Search != "" {
-			pv.Set("q", d.Search)
-		}
-		if from > 0 {
-			pv.Set("from", strconv.Itoa(from))
-		}
-		if len(pv) == 0 {
-			return "/units"
-		}
-		return "/units?" + pv.Encode()
-	}
-	if offset > 0 {
-		d.Prev = page(offset - h.cfg.pageRows)
-	}
-	if offset+len(units) < total {
-		d.Next = page(offset + len(units))
-	}
+	d.offsetPage = pageAt("/units", keep, offset, len(units), total, h.cfg.pageRows)
 	pg := h.newPage(q, q.T("units.title"))
 	pg.Nav = "units"
 	h.pages.render(q, http.StatusOK, "units", pg, d)
@@ -1037,13 +1038,14 @@ func (h *handler) renderAdmin(q *req, e *uiError) error {
 	pg := h.newPage(q, q.T("admin.title"))
 	pg.Nav = "admin"
 	pg.canonical("/admin")
-	d := adminData{Active: h.model().Units("", domain.UnitActive), Users: h.model().Users(),
-		Campaigns: h.model().Campaigns(),
-		Kinds:     []string{string(domain.UnitDepartment), string(domain.UnitVertical), string(domain.UnitDistrict), string(domain.UnitCommune)},
-		Roles:     []string{string(domain.RoleClerk), string(domain.RoleReviewer), string(domain.RoleCouncil), string(domain.RoleAuditor), string(domain.RoleAdmin)}}
-	if len(d.Active) > maxUnitChoices {
+	d := adminData{Users: h.model().Users(), Campaigns: h.model().Campaigns(),
+		Kinds: []string{string(domain.UnitDepartment), string(domain.UnitVertical), string(domain.UnitDistrict), string(domain.UnitCommune)},
+		Roles: []string{string(domain.RoleClerk), string(domain.RoleReviewer), string(domain.RoleCouncil), string(domain.RoleAuditor), string(domain.RoleAdmin)}}
+	if h.model().UnitCount(domain.UnitActive) > maxUnitChoices {
 		// A national deployment's tens of thousands of units would be listed four times.
-		d.Active, d.TypeUnits = nil, true
+		d.TypeUnits = true
+	} else {
+		d.Active = h.model().Units("", domain.UnitActive)
 	}
 	status := http.StatusOK
 	if e != nil {
