@@ -82,6 +82,11 @@ func newEnv(t testing.TB, opts ...api.Option) *env {
 	if _, err := e.svc.Bootstrap(e.ctx, adminToken); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
+	// The feed brings the bootstrap's commits back a moment later; until then /readyz
+	// rightly says the projections are behind.
+	if err := projections.WaitCaughtUp(e.ctx, e.store, e.model, 10*time.Second); err != nil {
+		t.Fatalf("feed: %v", err)
+	}
 	base := []api.Option{
 		api.WithLogger(slog.New(slog.DiscardHandler)),
 		api.WithReadiness(func(ctx context.Context) error {
