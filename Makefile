@@ -16,9 +16,12 @@ test:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
+# vet, gofmt and staticcheck (its pinned version fetched through the module proxy).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
+	$(GO) run $(STATICCHECK) $(PKGS)
 
 bench: build
 	./bin/thidua bench --scale $(SCALE) --out bench-results.json

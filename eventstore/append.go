@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -262,6 +261,3 @@ func (s *Store) lastSeqOf(ctx context.Context, ref Ref) (uint64, error) {
 	v, err := s.LastVersion(ctx, ref)
 	return v.Seq, err
 }
-
-// timeNow is the store clock, for read paths that need it.
-func (s *Store) timeNow() time.Time { return s.opts.clock() }

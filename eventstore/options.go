@@ -35,7 +35,6 @@ type options struct {
 	clock         func() time.Time
 	logger        *slog.Logger
 	duplicates    time.Duration
-	allowMisconf  bool
 	serverName    string
 	clientTimeout time.Duration
 }

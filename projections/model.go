@@ -750,19 +750,6 @@ func (m *Model) entries(ref eventstore.Ref) []*Entry {
 	return nil
 }
 
-// boundSeqTime resolves a bound to the stream sequence and time it stands for.
-func (m *Model) resolveBound(b Bound) (uint64, time.Time) {
-	seq := m.applied
-	if b.Seq != 0 && b.Seq < seq {
-		seq = b.Seq
-	}
-	at := b.Time
-	if at.IsZero() {
-		at = time.Now().UTC()
-	}
-	return seq, at
-}
-
 // Ranking computes a campaign's live ranking (see Model.Ranking).
 func (s *State) Ranking(campaign string) (RankingView, error) {
 	s.m.awaitPayloads()

@@ -2,7 +2,6 @@ package projections_test
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -187,7 +186,7 @@ func TestLiveEqualsRebuildEqualsAsOf(t *testing.T) {
 		}
 	})
 	if checks == 0 {
-		t.Fatal(fmt.Sprint("no sequence was checked"))
+		t.Fatal("no sequence was checked")
 	}
 }
 

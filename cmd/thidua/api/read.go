@@ -78,8 +78,8 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 // documents of their unit (workflows.Service.DocumentInfo).
 func (h *handler) getDocument(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	sha := r.PathValue("id")
-	info, err := h.svc.DocumentInfo(r.Context(), p, sha)
-	if err != nil {
+	// Asked first, so that a 304 is only for a caller who may see the document.
+	if _, err := h.svc.DocumentInfo(r.Context(), p, sha); err != nil {
 		return err
 	}
 	if inm := r.Header.Get("If-None-Match"); inm == `"`+sha+`"` {

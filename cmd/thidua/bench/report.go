@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"os"
 	"runtime/metrics"
@@ -135,10 +134,6 @@ func gcCycles() uint64 {
 
 // memStatus reads VmHWM and VmRSS of this process, in MiB.
 func memStatus() (hwm, rss float64) { return readStatus("/proc/self/status") }
-
-func quietLog() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
 
 // spread describes a few ratios: lowest, median and highest.
 func spread(xs []float64) string {

@@ -383,7 +383,6 @@ func (s *seeder) story() {
 	s.reviewerAction("return", nomNH, "Báo cáo thành tích còn sử dụng số liệu của UBND huyện Ninh Hải trước sắp xếp; đề nghị Phường Ninh Chử bổ sung kết quả từng tiêu chí sau ngày 01/7/2025")
 	type review struct {
 		labels []string
-		except []string
 	}
 	var reviews []review
 	for _, g := range autumnGroups() {

@@ -27,13 +27,13 @@ const memoryLimitRatio = 0.9
 // wins (AUTOMEMLIMIT=off turns this off); without a container limit nothing changes. It
 // returns the soft limit in force (0: none).
 func SetContainerLimit(logger *slog.Logger, provider memlimit.Provider) int64 {
-	limit, err := memlimit.Set(memlimit.WithRatio(memoryLimitRatio), memlimit.WithProvider(provider))
+	_, err := memlimit.Set(memlimit.WithRatio(memoryLimitRatio), memlimit.WithProvider(provider))
 	// Not in a container, or on a system without cgroups: nothing to follow.
 	quiet := errors.Is(err, memlimit.ErrNoLimit) || errors.Is(err, memlimit.ErrNoCgroup) || errors.Is(err, memlimit.ErrCgroupsNotSupported)
 	if err != nil && !quiet {
 		logger.Warn("memory limit: reading the container's limit failed; no soft limit set", "err", err)
 	}
-	limit = debug.SetMemoryLimit(-1)
+	limit := debug.SetMemoryLimit(-1)
 	if limit == math.MaxInt64 {
 		return 0
 	}

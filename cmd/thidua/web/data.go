@@ -18,16 +18,6 @@ import (
 
 func (h *handler) model() *projections.Model { return h.svc.Model() }
 
-// isRole reports whether p has one of the roles.
-func isRole(p workflows.Principal, roles ...domain.Role) bool {
-	for _, r := range roles {
-		if p.Role == r {
-			return true
-		}
-	}
-	return false
-}
-
 // clerkLineage returns the units whose history a clerk's unit carries (itself first).
 func (h *handler) clerkLineage(p workflows.Principal) []string {
 	u, err := h.model().Unit(p.Unit, projections.Bound{})

@@ -511,9 +511,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 	units := h.unitNames()
 	d := &nominationData{N: n, C: c, El: el, Reasons: reasonRows(pg, el), UnitName: nameOr(units, n.Unit),
 		Printed: h.svc.Now(), Viewer: q.p.Name, OpenedBy: nameOr(names, n.OpenedBy), SubmitBy: nameOr(names, n.SubmittedBy)}
-	for _, u := range n.UnitHistory {
-		d.History = append(d.History, u)
-	}
+	d.History = append(d.History, n.UnitHistory...)
 	// The events behind rulings and facts, to show what each criterion rests on.
 	nevs, err := h.model().NominationEvents(id, projections.Bound{})
 	if err != nil {
