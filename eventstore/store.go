@@ -312,6 +312,15 @@ func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
+// StoredBytes returns the size of the stream's stored messages.
+func (s *Store) StoredBytes(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	return info.State.Bytes, nil
+}
+
 // Healthy reports whether the connection and the stream answer.
 func (s *Store) Healthy(ctx context.Context) error {
 	if !s.nc.IsConnected() {

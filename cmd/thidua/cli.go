@@ -51,8 +51,9 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstor
 	if err != nil {
 		return nil, nil, err
 	}
-	defer memory.WhileLoading(logger)()
-	m, _, err := loadModel(ctx, g, store, logger, nil, nil)
+	load := memory.WhileLoading(logger)
+	defer load.End()
+	m, _, err := loadModel(ctx, g, store, logger, nil, nil, load.Huge)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -351,7 +352,9 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	// The loading policy lasts until the snapshot is written: at Go's default the heap
 	// would then grow to twice the model (4.1 GB resident for a million events, against
 	// 2.3 GB at the rebuild's peak).
-	defer memory.WhileLoading(logger)()
+	load := memory.WhileLoading(logger)
+	defer load.End()
+	load.Huge.Rebuilding(storedBytes(ctx, store, logger))
 	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{Until: last}, bar)
 	if c.CPUProfile != "" {
 		pprof.StopCPUProfile()

@@ -191,7 +191,7 @@ func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
 	path := projections.SnapshotPath(dir)
 	old := time.Unix(1, 0)
 
-	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil)
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
 	require.NoError(t, err)
 	require.False(t, loaded, "no snapshot yet: rebuilt")
 	s := &snapshotter{g: g, m: m, log: quiet()}
@@ -204,7 +204,7 @@ func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, info.ModTime().Equal(old), "nothing new: the file is left alone")
 
-	m2, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil)
+	m2, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
 	require.NoError(t, err)
 	require.True(t, loaded)
 	s2 := &snapshotter{g: g, m: m2, log: quiet(), onDisk: m2.Applied()}
@@ -241,7 +241,7 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 
 	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
-	rebuilt, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil)
+	rebuilt, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
 	require.NoError(t, err)
 	require.False(t, loaded)
 	_, err = rebuilt.SaveSnapshotFile(path)
@@ -253,7 +253,7 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	store, err = g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
 	defer store.Close()
-	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, ahead)
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, ahead, nil)
 	require.NoError(t, err)
 	assert.True(t, loaded, "the snapshot read ahead is used")
 	assert.Equal(t, rebuilt.Applied(), m.Applied())
@@ -262,7 +262,7 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, b[:len(b)/2], 0o600))
-	m, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g))
+	m, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil)
 	require.NoError(t, err)
 	assert.False(t, loaded, "a damaged snapshot is not used")
 	assert.Equal(t, rebuilt.Applied(), m.Applied())

@@ -50,25 +50,25 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	// store opens (the embedded server's start takes a few hundred milliseconds). The huge
 	// pages' advice lasts until the snapshot's history is read and decoded too, after the
 	// server is ready.
-	stopHuge := memory.HugePagesWhileLoading(logger)
+	huge := memory.HugePagesWhileLoading(logger)
 	restoreGC := memory.CollectWhileLoading()
 	ahead := readSnapshotAhead(g)
 	store, err := g.openStore(ctx, logger, eventstore.WithClock(clock.Now))
 	if err != nil {
 		restoreGC()
-		stopHuge()
+		huge.Stop()
 		return err
 	}
 	defer store.Close()
 	storeIn := time.Since(start)
-	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead)
+	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead, huge)
 	projectionsIn := time.Since(start)
 	restoreGC()
 	if err != nil {
-		stopHuge()
+		huge.Stop()
 		return err
 	}
-	go afterHistory(ctx, model.PayloadsDecoded(), stopHuge, c.HeapHeadroom, logger)
+	go afterHistory(ctx, model.PayloadsDecoded(), huge.Stop, c.HeapHeadroom, logger)
 	defer feed.Stop()
 	go warmRankings(ctx, model, logger)
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
@@ -139,8 +139,8 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 // startProjections builds the model — from the snapshot when there is a valid one (read
 // ahead, when ahead is not nil), else by a full rebuild — and starts the live feed from
 // its checkpoint and the snapshots.
-func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, ahead <-chan snapshotRead) (*projections.Model, *projections.Feed, *snapshotter, error) {
-	model, loaded, err := loadModel(ctx, g, store, logger, nil, ahead)
+func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, ahead <-chan snapshotRead, huge *memory.HugePages) (*projections.Model, *projections.Feed, *snapshotter, error) {
+	model, loaded, err := loadModel(ctx, g, store, logger, nil, ahead, huge)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -182,8 +182,9 @@ func readSnapshotAhead(g *Globals) <-chan snapshotRead {
 // loadModel returns the model from the snapshot (checked against the stream; loaded
 // true) or rebuilt. The snapshot is the one read ahead when ahead is not nil, else the
 // data directory's, read now. Callers set the memory policy for the load
-// (memory.WhileLoading).
-func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead) (m *projections.Model, loaded bool, err error) {
+// (memory.WhileLoading); a full rebuild tells huge (nil: none), whose advice it may end
+// (memory.HugePages' Rebuilding).
+func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead, huge *memory.HugePages) (m *projections.Model, loaded bool, err error) {
 	t0 := time.Now()
 	if ahead == nil {
 		ahead = readSnapshotAhead(g)
@@ -207,12 +208,24 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 		}
 		logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)
 	}
+	huge.Rebuilding(storedBytes(ctx, store, logger))
 	m, err = projections.Rebuild(ctx, store, eventstore.ReadOptions{}, progress)
 	if err != nil {
 		return nil, false, err
 	}
 	logger.Info("projections rebuilt from the stream", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
 	return m, false, nil
+}
+
+// storedBytes is the stream's size, for the load's huge-page advice (0 when the server
+// does not say: the advice then stays).
+func storedBytes(ctx context.Context, store *eventstore.Store, logger *slog.Logger) uint64 {
+	n, err := store.StoredBytes(ctx)
+	if err != nil {
+		logger.Warn("loading: the stream's size is unknown", "err", err)
+		return 0
+	}
+	return n
 }
 
 // afterHistory waits until the model's history is decoded (decoded closed), then ends

@@ -89,8 +89,18 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 	defer st.Close()
 	// The rebuild loads as thidua does; the raw read's process has GOGC set (childEnv), which
 	// wins over the collector's setting, so for it only the huge-page advice applies.
-	defer memory.WhileLoading(slog.New(slog.DiscardHandler))()
+	load := memory.WhileLoading(slog.New(slog.DiscardHandler))
+	defer load.End()
 	res := ReadResult{Mode: mode}
+	if mode != ReadRaw {
+		// The rebuild and its stages grow the heap as a rebuild does (memory.HugePages'
+		// Rebuilding); the raw read keeps next to nothing.
+		n, err := st.StoredBytes(ctx)
+		if err != nil {
+			return err
+		}
+		load.Huge.Rebuilding(n)
+	}
 	if mode == ReadRaw {
 		raw, err := rawRead(ctx, st)
 		if err != nil {

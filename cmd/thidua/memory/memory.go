@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"time"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
@@ -48,7 +49,7 @@ const LoadHeadroom = 1 << 30
 const loadEvery = 50 * time.Millisecond
 
 // WhileLoading sets the collector for a load of the projections (a rebuild, or a snapshot
-// and its tail), and returns the function that puts the previous settings back.
+// and its tail), and returns the load, whose End puts the previous settings back.
 //
 // While a model loads its heap only grows. At Go's default (a collection whenever the heap
 // doubles) a million events spend a fifth of their load collecting. At GOGC=200, this
@@ -62,28 +63,88 @@ const loadEvery = 50 * time.Millisecond
 // setting does not change.
 //
 // The heap's growth during the load is also advised for huge pages (HugePagesWhileLoading):
-// GODEBUG=disablethp=1 turns that off. What was done is logged to logger.
-func WhileLoading(logger *slog.Logger) (restore func()) {
-	stopHuge := HugePagesWhileLoading(logger)
-	restoreGC := CollectWhileLoading()
-	return func() {
-		restoreGC()
-		stopHuge()
-	}
+// GODEBUG=disablethp=1 turns that off; a caller whose load turns out to be a full rebuild
+// says so (Load.Huge's Rebuilding), which may take the advice back. What was done is
+// logged to logger.
+func WhileLoading(logger *slog.Logger) *Load {
+	huge := HugePagesWhileLoading(logger)
+	return &Load{Huge: huge, restoreGC: CollectWhileLoading()}
+}
+
+// Load is the memory policy of one load of the projections (WhileLoading).
+type Load struct {
+	// Huge is the load's huge-page advice.
+	Huge      *HugePages
+	restoreGC func()
+}
+
+// End puts the collector's settings back and takes the huge-page advice back.
+func (l *Load) End() {
+	l.restoreGC()
+	l.Huge.Stop()
 }
 
 // HugePagesWhileLoading advises the heap's growth for huge pages (PreferHugePages), logs
-// what it did, and returns the function that stops the advice. WhileLoading calls it; a
-// caller whose load goes on after the collector's setting is put back (serve, whose
+// what it did, and returns the advice, to be stopped at the load's end. WhileLoading calls
+// it; a caller whose load goes on after the collector's setting is put back (serve, whose
 // history is read after it is ready) calls it and CollectWhileLoading apart.
-func HugePagesWhileLoading(logger *slog.Logger) (stop func()) {
+func HugePagesWhileLoading(logger *slog.Logger) *HugePages {
+	h := &HugePages{stop: func() {}, ceiling: debug.SetMemoryLimit(-1), logger: logger}
 	stop, size, why := PreferHugePages()
 	if size > 0 {
+		h.stop, h.size = stop, size
 		logger.Info("loading: the heap's growth is advised for huge pages", "reserved_mib", size>>20)
 	} else {
 		logger.Debug("loading: no huge pages advised", "why", why)
 	}
-	return stop
+	return h
+}
+
+// HugePages is the huge-page advice of one load (HugePagesWhileLoading).
+type HugePages struct {
+	stop    func()
+	size    int64 // what the advice covers (0: nothing was advised)
+	ceiling int64 // the soft memory limit in force when it was given (math.MaxInt64: none)
+	logger  *slog.Logger
+	once    sync.Once
+}
+
+// Stop takes the advice back; only the first call acts (a nil *HugePages does nothing).
+func (h *HugePages) Stop() {
+	if h != nil {
+		h.once.Do(h.stop)
+	}
+}
+
+// Rebuilding tells the advice that the load is a full rebuild of a stream of storedBytes
+// (0: unknown). Under a soft memory limit too low for the rebuild's heap to grow freely,
+// it takes the advice back at once (rebuildKeepsHugePages), and the rebuild's memory
+// comes in ordinary pages. A nil *HugePages does nothing.
+func (h *HugePages) Rebuilding(storedBytes uint64) {
+	if h == nil || h.size == 0 || rebuildKeepsHugePages(h.ceiling, storedBytes) {
+		return
+	}
+	h.Stop()
+	h.logger.Info("loading: a full rebuild under a soft memory limit below twice the stream's size: no huge pages",
+		"soft_limit_mib", h.ceiling>>20, "stream_mib", storedBytes>>20)
+}
+
+// rebuildKeepsHugePages reports whether a full rebuild of a stream of storedBytes keeps the
+// huge-page advice under the soft memory limit ceiling: when there is no limit, when the
+// stream's size is unknown (0), or when the limit is at least twice the stream's size.
+//
+// A rebuild's live heap ends at about 1.1 times the stream's stored bytes (1.13 GB for the
+// bench's 1M events, 1.04 GB stored). Under a limit not far above that, the collector
+// runs again and again near the limit, and in huge pages each of its cycles took two to
+// three times as long: a rebuild of those 1M events took 44.5–46.9 s with the advice
+// against 27.5 s without under GOMEMLIMIT=1350MiB (what a 1.5 GB container gets), and
+// 36.8 s with only 600 MiB advised. With room it is the other way: 15.3 s against 21.7 s
+// under 2 GiB, 16.0 s against 16.6 s under 4 GiB (thidua bench --read-only --read rebuild,
+// 2026-12-05). A snapshot's load keeps the advice under any limit: its heap stays well
+// below the ceiling, and without huge pages a start-up under GOMEMLIMIT=1400MiB took
+// 2.9–3.1 s against 1.1–1.6 s.
+func rebuildKeepsHugePages(ceiling int64, storedBytes uint64) bool {
+	return ceiling == math.MaxInt64 || ceiling <= 0 || storedBytes == 0 || uint64(ceiling)/2 >= storedBytes
 }
 
 // CollectWhileLoading sets the collector for a load (see WhileLoading) and returns the

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -81,7 +82,7 @@ func TestWhileLoading(t *testing.T) {
 	t.Setenv("GOGC", "")
 	os.Unsetenv("GOGC")
 
-	restore := WhileLoading(slog.New(slog.DiscardHandler))
+	load := WhileLoading(slog.New(slog.DiscardHandler))
 	assert.Equal(t, -1, gcPercent(), "no collection by growth during the load")
 	// What the runtime holds besides the heap moves by a few MB between two reads, so the
 	// limit is compared within 64 MiB.
@@ -105,25 +106,87 @@ func TestWhileLoading(t *testing.T) {
 	}, 40*loadEvery, loadEvery/5, "the limit follows the live heap")
 	runtime.KeepAlive(model)
 	model = nil
-	restore()
+	load.End()
 	assert.Equal(t, 100, gcPercent(), "after it")
 	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
 
 	// A limit in force is the ceiling, and stays after the load.
 	debug.SetMemoryLimit(256 << 20)
-	restore = WhileLoading(slog.New(slog.DiscardHandler))
+	load = WhileLoading(slog.New(slog.DiscardHandler))
 	assert.Equal(t, int64(256<<20), debug.SetMemoryLimit(-1))
-	restore()
+	load.End()
 	assert.Equal(t, int64(256<<20), debug.SetMemoryLimit(-1))
 	debug.SetMemoryLimit(math.MaxInt64)
 
 	t.Setenv("GOGC", "50")
 	debug.SetGCPercent(50)
-	restore = WhileLoading(slog.New(slog.DiscardHandler))
+	load = WhileLoading(slog.New(slog.DiscardHandler))
 	assert.Equal(t, 50, gcPercent(), "the operator's GOGC wins")
 	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
-	restore()
+	load.End()
 	assert.Equal(t, 50, gcPercent())
+}
+
+// TestRebuildKeepsHugePages: a full rebuild keeps the huge-page advice unless a soft limit
+// below twice the stream's size is in force.
+func TestRebuildKeepsHugePages(t *testing.T) {
+	t.Parallel()
+	const gib = 1 << 30
+	tests := []struct {
+		name    string
+		ceiling int64
+		stored  uint64
+		want    bool
+	}{
+		{"no limit", math.MaxInt64, 100 * gib, true},
+		{"size unknown", 1 * gib, 0, true},
+		{"1.5 GB container, 1M events (1.04 GB stored)", 1350 << 20, 1_040_166_409, false},
+		{"2 GiB, the same stream", 2 * gib, 1_040_166_409, true},
+		{"exactly twice", 2 * gib, gib, true},
+		{"a byte short of twice", 2*gib - 1, gib, false},
+		{"a small store under a container's limit", 1350 << 20, 200 << 20, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, rebuildKeepsHugePages(tt.ceiling, tt.stored))
+		})
+	}
+}
+
+// TestHugePagesRebuilding: Rebuilding takes the advice back (once) only when the rule says
+// so, Stop acts once, and a nil advice does nothing.
+func TestHugePagesRebuilding(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	advice := func(size, ceiling int64, stops *int) *HugePages {
+		return &HugePages{stop: func() { *stops++ }, size: size, ceiling: ceiling, logger: logger}
+	}
+	var stops int
+	h := advice(1350<<20, 1350<<20, &stops)
+	h.Rebuilding(1 << 30)
+	assert.Equal(t, 1, stops, "a limit below twice the stream: withdrawn at once")
+	assert.Contains(t, logs.String(), "no huge pages")
+	h.Stop()
+	h.Rebuilding(1 << 30)
+	assert.Equal(t, 1, stops, "withdrawn once only")
+
+	stops = 0
+	h = advice(4<<30, math.MaxInt64, &stops)
+	h.Rebuilding(1 << 30)
+	assert.Zero(t, stops, "no limit: kept")
+	h.Stop()
+	h.Stop()
+	assert.Equal(t, 1, stops, "Stop acts once")
+
+	stops = 0
+	h = advice(0, 1350<<20, &stops)
+	h.Rebuilding(1 << 30)
+	assert.Zero(t, stops, "nothing was advised: nothing to withdraw")
+
+	var none *HugePages
+	assert.NotPanics(t, func() { none.Rebuilding(1 << 30); none.Stop() })
 }
 
 // TestLoadLimit is the limit's arithmetic.
