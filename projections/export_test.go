@@ -37,7 +37,6 @@ func Comparable(m *Model) *Model {
 	// in (a command's own commit comes before the feed's earlier ones).
 	m.docList, m.aggList = nil, nil
 	m.capHold.Store(0)
-	m.miscSize.Store(0)
 	// Settings, not state.
 	m.keyWindow, m.keyKeep, m.snapWait, m.capChunk, m.capHook = 0, 0, 0, 0, nil
 	for _, d := range m.docs {

@@ -203,9 +203,6 @@ type Model struct {
 	capHold  atomic.Int64 // LastSnapshotHold, in nanoseconds
 	capChunk int
 	capHook  func()
-	// miscSize is the size of the last snapshot's indexes and keys (encodeMisc): the
-	// next one's buffer starts there rather than growing to it again.
-	miscSize atomic.Int64
 
 	// integrity records broken hash chains per aggregate (integrity.go).
 	integrity integrityState

@@ -99,10 +99,25 @@ func captureDoc(d *docOwners) snapDoc {
 	return snapDoc{SHA: d.sha, Noms: d.noms[:len(d.noms):len(d.noms)], Units: d.units[:len(d.units):len(d.units)]}
 }
 
-// encodeMisc encodes the indexes, keys, findings and counters, in a buffer that starts
-// with room for sizeHint bytes and a little more (the last snapshot's size).
-func encodeMisc(s *snapMisc, sizeHint int) []byte {
-	b := make([]byte, 0, max(1<<20, sizeHint+sizeHint/16))
+// miscBlock is the size of encodeMisc's blocks.
+const miscBlock = 1 << 20
+
+// encodeMisc encodes the indexes, keys, findings and counters, in blocks of about
+// miscBlock bytes (their concatenation is the encoding). For a million events the state
+// is about 51 MiB: grown as one buffer, Go's appends (a quarter more at a time, past a
+// few hundred KiB) allocated 280 MB for it, a snapshot's largest allocation, while the
+// model held its full size besides.
+func encodeMisc(s *snapMisc) [][]byte {
+	var out [][]byte
+	b := make([]byte, 0, miscBlock+miscBlock/8)
+	// cut ends the current block once it is full: each item is small, so a block ends a
+	// little past miscBlock.
+	cut := func() {
+		if len(b) >= miscBlock {
+			out = append(out, b)
+			b = make([]byte, 0, miscBlock+miscBlock/8)
+		}
+	}
 	b = appendTime(b, s.Newest)
 	b = binary.AppendUvarint(b, uint64(s.KeyCount))
 	b = binary.AppendUvarint(b, uint64(s.Commits))
@@ -110,10 +125,12 @@ func encodeMisc(s *snapMisc, sizeHint int) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s.ByCamp)))
 	for c, ids := range s.ByCamp {
 		b = appendStrs(appendStr(b, c), ids)
+		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Docs)))
 	for _, d := range s.Docs {
 		b = appendStrs(appendStrs(appendStr(b, d.SHA), d.Noms), d.Units)
+		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Keys)))
 	for _, k := range s.Keys {
@@ -128,12 +145,14 @@ func encodeMisc(s *snapMisc, sizeHint int) []byte {
 			b = appendStr(appendStr(b, r.Kind), r.ID)
 		}
 		b = binary.AppendVarint(b, k.Last)
+		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.KeyQueue)))
 	for _, q := range s.KeyQueue {
 		b = appendStr(b, q.Prefix)
 		b = binary.AppendVarint(b, q.At)
 		b = binary.AppendUvarint(b, uint64(q.N))
+		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Broken)))
 	for _, p := range s.Broken {
@@ -143,17 +162,20 @@ func encodeMisc(s *snapMisc, sizeHint int) []byte {
 		b = appendStr(appendStr(b, p.Problem.Aggregate.Kind), p.Problem.Aggregate.ID)
 		b = appendStr(appendStr(b, p.Problem.Problem), p.Problem.Detail)
 		b = appendTime(b, p.At)
+		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Unknown)))
 	for t, n := range s.Unknown {
 		b = binary.AppendUvarint(appendStr(b, t), uint64(n))
+		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Malformed)))
 	for _, mr := range s.Malformed {
 		b = binary.AppendUvarint(b, mr.Seq)
 		b = appendStr(appendStr(b, mr.EventID), mr.Problem)
+		cut()
 	}
-	return b
+	return append(out, b)
 }
 
 // decodeMisc decodes what encodeMisc encoded. What is kept for good (the indexes) goes

@@ -267,20 +267,30 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 	if !ok {
 		return 0, false, nil
 	}
-	misc := encodeMisc(&c.misc, int(m.miscSize.Load()))
-	m.miscSize.Store(int64(len(misc)))
+	misc := encodeMisc(&c.misc)
+	c.misc = snapMisc{} // encoded: what it held may go before the chunks are encoded
+	size, crc := 0, uint32(0)
+	for _, b := range misc {
+		size, crc = size+len(b), crc32.Update(crc, crcTable, b)
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	h := appendSnapHeader([]byte(snapshotMagicV3), c.applied, c.lastSeq, len(c.aggs), c.lastHash)
-	h = binary.AppendUvarint(h, uint64(len(misc)))
-	h = binary.LittleEndian.AppendUint32(h, crc32.Checksum(misc, crcTable))
+	h = binary.AppendUvarint(h, uint64(size))
+	h = binary.LittleEndian.AppendUint32(h, crc)
 	if _, err := bw.Write(h); err != nil {
 		return 0, true, fmt.Errorf("snapshot header: %w", err)
 	}
-	if _, err := bw.Write(misc); err != nil {
-		return 0, true, fmt.Errorf("snapshot state: %w", err)
+	for i, b := range misc {
+		if _, err := bw.Write(b); err != nil {
+			return 0, true, fmt.Errorf("snapshot state: %w", err)
+		}
+		misc[i] = nil
 	}
 	err = writeOrdered(bw, (len(c.aggs)+snapAggsPerChunk-1)/snapAggsPerChunk, func(i int, scratch *[]byte, dst []byte) []byte {
-		return encodeAggChunk(scratch, dst, c.aggs[i*snapAggsPerChunk:min((i+1)*snapAggsPerChunk, len(c.aggs))])
+		aggs := c.aggs[i*snapAggsPerChunk : min((i+1)*snapAggsPerChunk, len(c.aggs))]
+		out := encodeAggChunk(scratch, dst, aggs)
+		clear(aggs) // encoded: the states captured may go before the snapshot's end
+		return out
 	})
 	if err != nil {
 		return 0, true, err
@@ -300,10 +310,13 @@ func writeOrdered(bw *bufio.Writer, n int, encode func(i int, scratch *[]byte, d
 		out  []byte
 		done chan struct{}
 	}
-	const inFlight = 16
+	// Encoding is the slow side (a file takes the chunks faster than the cores make them),
+	// so a couple of chunks queued per core keep the writer busy; every chunk queued is
+	// 4 MB or so held until written.
+	inFlight := 2 * runtime.GOMAXPROCS(0)
 	jobs := make(chan *chunk, inFlight)
 	ordered := make(chan *chunk, inFlight)
-	free := make(chan []byte, 2*inFlight+runtime.GOMAXPROCS(0)+1)
+	free := make(chan []byte, inFlight+runtime.GOMAXPROCS(0)+1)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
