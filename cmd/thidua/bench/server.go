@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,6 +26,11 @@ type serverRun struct {
 	ready     time.Duration // from exec to /readyz answering 200
 	readyHWM  float64       // VmHWM once ready, MiB: the memory the start-up wrote
 	hwm, rss  float64       // VmHWM and VmRSS after the queries, MiB
+	// stopHWM is VmHWM through the stop, MiB: the server saves its snapshot as it stops
+	// (the tail's commits are past the one it loaded), as it does every few minutes while
+	// it runs when commits came.
+	stopHWM float64
+	saved   bool // whether the server's log said it saved its snapshot as it stopped
 	queries   int
 	rankingMS float64   // one live ranking over HTTP, after a restart (nothing cached)
 	asOf      latencies // as-of rankings over HTTP at 60, 80 and 95% of the history
@@ -70,6 +76,7 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 		cmd.Env = append(cmd.Env, env)
 	}
 	// The server's log says where its start-up went; warnings and errors are passed on.
+	var saved atomic.Bool
 	logR, logW := io.Pipe()
 	cmd.Stdout, cmd.Stderr = io.Discard, logW
 	logDone := make(chan struct{})
@@ -80,6 +87,9 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 			line := sc.Text()
 			if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
 				fmt.Fprintln(os.Stderr, line)
+			}
+			if strings.Contains(line, `msg="snapshot saved"`) {
+				saved.Store(true)
 			}
 			for _, m := range []string{"projections loaded from snapshot", "projections rebuilt from the stream", "history decoded", "thidua serving"} {
 				if strings.Contains(line, `msg="`+m+`"`) {
@@ -94,15 +104,15 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 	if err := cmd.Start(); err != nil {
 		return serverRun{}, err
 	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-exited:
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
+			<-exited
 		}
 	}()
 	base := "http://" + addr
@@ -167,6 +177,28 @@ func (b *runner) serverProcess(ctx context.Context, env string, readyOnly bool) 
 		}
 	}
 	run.hwm, run.rss = procMem(cmd.Process.Pid)
+	// The stop, with its snapshot save, followed until the process is gone: VmHWM only
+	// grows, so the last reading is the peak (give or take the last 20 ms).
+	run.stopHWM = run.hwm
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	deadline := time.After(time.Minute)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for stopped := false; !stopped; {
+		select {
+		case <-exited:
+			stopped = true
+		case <-tick.C:
+			if h, _ := procMem(cmd.Process.Pid); h > run.stopHWM {
+				run.stopHWM = h
+			}
+		case <-deadline:
+			return run, errors.New("bench: thidua serve did not stop within a minute")
+		}
+	}
+	logW.Close()
+	<-logDone
+	run.saved = saved.Load()
 	return run, nil
 }
 
