@@ -71,17 +71,43 @@ func (m *Model) UnitCount(status string) int {
 
 // Units lists units, filtered by kind and status when given, ordered by id.
 func (m *Model) Units(kind, status string) []UnitView {
+	list, _ := m.UnitList(UnitFilter{Kind: kind, Status: status})
+	return list
+}
+
+// UnitFilter selects units for UnitList.
+type UnitFilter struct {
+	// Kind and Status keep the units of that kind and status (any, when empty).
+	Kind, Status string
+	// Cursor starts the list after that unit id (the list is ordered by id).
+	Cursor string
+	// Limit is the most units listed (0: all of them).
+	Limit int
+}
+
+// UnitList lists the units f selects, ordered by id, and the cursor of the next page (""
+// when this is the last). Units are chosen from their current states and only the listed
+// ones are viewed: at 20,000 units, viewing all of them to keep a page took most of a
+// second.
+func (m *Model) UnitList(f UnitFilter) ([]UnitView, string) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	out := []UnitView{}
 	for _, id := range sortedKeys(m.units) {
+		u := m.units[id]
+		if id <= f.Cursor || (f.Kind != "" && string(u.Kind()) != f.Kind) || (f.Status != "" && u.Status() != f.Status) {
+			continue
+		}
+		if f.Limit > 0 && len(out) == f.Limit {
+			return out, out[len(out)-1].ID
+		}
 		v, err := m.unitView(id, Bound{})
-		if err != nil || (kind != "" && string(v.Kind) != kind) || (status != "" && v.Status != status) {
+		if err != nil {
 			continue
 		}
 		out = append(out, v)
 	}
-	return out
+	return out, ""
 }
 
 // UnitPage lists one page of the units whose id or name contains search (ignoring case;

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"thidua/domain"
@@ -139,7 +140,8 @@ func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflo
 
 var unitKinds = map[string]bool{"department": true, "vertical": true, "district": true, "commune": true}
 
-// listUnits: GET /units?kind=&status=.
+// listUnits: GET /units?kind=&status=[&limit=&cursor=]: every unit selected, or pages of
+// limit of them in the order of their ids, next_cursor naming where the next page starts.
 func (h *handler) listUnits(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
 	q := r.URL.Query()
 	kind, status := q.Get("kind"), q.Get("status")
@@ -149,7 +151,23 @@ func (h *handler) listUnits(w http.ResponseWriter, r *http.Request, _ workflows.
 	if status != "" && status != "active" && status != "merged" {
 		return badRequest("invalid_status", "status: %q is not active or merged", status)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"units": h.model().Units(kind, status)})
+	f := projections.UnitFilter{Kind: kind, Status: status, Cursor: q.Get("cursor")}
+	if err := validOptionalID("cursor", f.Cursor); err != nil {
+		return err
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return badRequest("invalid_limit", "limit: %q is not a number from 1 to 500", s)
+		}
+		f.Limit = n
+	}
+	list, next := h.model().UnitList(f)
+	out := map[string]any{"units": list}
+	if next != "" {
+		out["next_cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

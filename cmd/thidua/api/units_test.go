@@ -1,0 +1,90 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestUnitPages: GET /units with limit answers pages in the order of the units' ids, each
+// with next_cursor until the last; following them gives every unit the unpaged list gives,
+// once, under the same filters.
+func TestUnitPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, u := range []struct{ id, kind string }{
+		{"P01", "commune"}, {"P02", "district"}, {"P03", "commune"}, {"P04", "commune"},
+		{"P05", "department"}, {"P06", "commune"}, {"P07", "commune"},
+	} {
+		e.unit(u.id, u.kind)
+	}
+	type page struct {
+		Units []struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+		} `json:"units"`
+		Next *string `json:"next_cursor"`
+	}
+	ids := func(path string) []string {
+		var p page
+		e.admin.get(path).want(t, http.StatusOK).decode(t, &p)
+		require.Nil(t, p.Next, "%s: unpaged: no next_cursor", path)
+		out := []string{}
+		for _, u := range p.Units {
+			out = append(out, u.ID)
+		}
+		return out
+	}
+	walk := func(query string, limit string) (got []string, pages int) {
+		cursor := ""
+		for {
+			path := "/api/v1/units?limit=" + limit + query
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			var p page
+			e.admin.get(path).want(t, http.StatusOK).decode(t, &p)
+			pages++
+			for _, u := range p.Units {
+				got = append(got, u.ID)
+			}
+			if p.Next == nil {
+				return got, pages
+			}
+			require.NotEmpty(t, p.Units, "a page with a next_cursor lists units")
+			assert.Equal(t, p.Units[len(p.Units)-1].ID, *p.Next, "the cursor is the page's last unit")
+			require.Less(t, pages, 20, "the pages end")
+			cursor = *p.Next
+		}
+	}
+	tests := []struct {
+		name, query, limit string
+		wantPages          int
+	}{
+		{"every unit, by 2", "", "2", 0},
+		{"communes, by 2", "&kind=commune", "2", 3},
+		{"communes, by 5", "&kind=commune", "5", 1},
+		{"communes, by 500", "&kind=commune", "500", 1},
+		{"active departments, by 1", "&kind=department&status=active", "1", 0},
+	}
+	for _, tt := range tests {
+		all := ids("/api/v1/units?" + tt.query)
+		got, pages := walk(tt.query, tt.limit)
+		assert.Equal(t, all, got, "%s: the pages give the unpaged list", tt.name)
+		assert.IsIncreasing(t, got, "%s: in the order of ids", tt.name)
+		if tt.wantPages > 0 {
+			assert.Equal(t, tt.wantPages, pages, tt.name)
+		}
+	}
+	assert.Equal(t, []string{"P01", "P03", "P04", "P06", "P07"}, ids("/api/v1/units?kind=commune"))
+
+	var p page
+	e.admin.get("/api/v1/units?limit=3&cursor=P07").want(t, http.StatusOK).decode(t, &p)
+	assert.Empty(t, p.Units, "past the last unit: an empty page")
+	assert.Nil(t, p.Next)
+	e.admin.get("/api/v1/units?kind=commune&limit=2&cursor=P02").want(t, http.StatusOK).decode(t, &p)
+	require.Len(t, p.Units, 2)
+	assert.Equal(t, "P03", p.Units[0].ID, "a cursor need not be a unit of the filter")
+}
