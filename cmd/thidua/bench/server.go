@@ -23,14 +23,14 @@ import (
 
 // serverRun is what one measured `thidua serve` process showed.
 type serverRun struct {
-	ready     time.Duration // from exec to /readyz answering 200
-	readyHWM  float64       // VmHWM once ready, MiB: the memory the start-up wrote
-	hwm, rss  float64       // VmHWM and VmRSS after the queries, MiB
+	ready    time.Duration // from exec to /readyz answering 200
+	readyHWM float64       // VmHWM once ready, MiB: the memory the start-up wrote
+	hwm, rss float64       // VmHWM and VmRSS after the queries, MiB
 	// stopHWM is VmHWM through the stop, MiB: the server saves its snapshot as it stops
 	// (the tail's commits are past the one it loaded), as it does every few minutes while
 	// it runs when commits came.
-	stopHWM float64
-	saved   bool // whether the server's log said it saved its snapshot as it stopped
+	stopHWM   float64
+	saved     bool // whether the server's log said it saved its snapshot as it stopped
 	queries   int
 	rankingMS float64   // one live ranking over HTTP, after a restart (nothing cached)
 	asOf      latencies // as-of rankings over HTTP at 60, 80 and 95% of the history
