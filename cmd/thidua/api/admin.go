@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"thidua/domain"
@@ -151,18 +150,11 @@ func (h *handler) listUnits(w http.ResponseWriter, r *http.Request, _ workflows.
 	if status != "" && status != "active" && status != "merged" {
 		return badRequest("invalid_status", "status: %q is not active or merged", status)
 	}
-	f := projections.UnitFilter{Kind: kind, Status: status, Cursor: q.Get("cursor")}
-	if err := validOptionalID("cursor", f.Cursor); err != nil {
+	cursor, limit, err := pageQuery(q)
+	if err != nil {
 		return err
 	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			return badRequest("invalid_limit", "limit: %q is not a number from 1 to 500", s)
-		}
-		f.Limit = n
-	}
-	list, next := h.model().UnitList(f)
+	list, next := h.model().UnitList(projections.UnitFilter{Kind: kind, Status: status, Cursor: cursor, Limit: limit})
 	out := map[string]any{"units": list}
 	if next != "" {
 		out["next_cursor"] = next

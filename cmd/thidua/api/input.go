@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -473,4 +474,21 @@ func cleanContentType(s string) string {
 		return "application/octet-stream"
 	}
 	return mime.FormatMediaType(mt, params)
+}
+
+// pageQuery reads a list's paging parameters: cursor (the next_cursor of the page before,
+// an id) and limit (1 to 500; 0 when absent: the whole list).
+func pageQuery(q url.Values) (cursor string, limit int, err error) {
+	cursor = q.Get("cursor")
+	if err := validOptionalID("cursor", cursor); err != nil {
+		return "", 0, err
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return "", 0, badRequest("invalid_limit", "limit: %q is not a number from 1 to 500", s)
+		}
+		limit = n
+	}
+	return cursor, limit, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"thidua/domain"
@@ -167,7 +166,7 @@ var nominationStates = map[string]bool{
 // first; a clerk sees only their unit's.
 func (h *handler) listNominations(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	q := r.URL.Query()
-	f := projections.NominationFilter{State: q.Get("state"), Unit: q.Get("unit"), Kind: q.Get("kind"), Cursor: q.Get("cursor")}
+	f := projections.NominationFilter{State: q.Get("state"), Unit: q.Get("unit"), Kind: q.Get("kind")}
 	if f.State != "" && !nominationStates[f.State] {
 		return badRequest("invalid_state", "state: %q is not a nomination state", f.State)
 	}
@@ -177,15 +176,9 @@ func (h *handler) listNominations(w http.ResponseWriter, r *http.Request, p work
 	if err := validOptionalID("unit", f.Unit); err != nil {
 		return err
 	}
-	if err := validOptionalID("cursor", f.Cursor); err != nil {
+	var err error
+	if f.Cursor, f.Limit, err = pageQuery(q); err != nil {
 		return err
-	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			return badRequest("invalid_limit", "limit: %q is not a number from 1 to 500", s)
-		}
-		f.Limit = n
 	}
 	if p.Role == domain.RoleClerk {
 		f.Units = map[string]bool{p.Unit: true}
