@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"thidua/domain"
@@ -73,16 +74,40 @@ func (m *Model) captureMisc(queue []snapStamp) snapMisc {
 	for k, v := range m.stats.Unknown {
 		s.Unknown[k] = v
 	}
-	s.KeyQueue = queue[:0]
-	for _, k := range m.keyQueue[m.keyHead:] {
-		s.KeyQueue = append(s.KeyQueue, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
-	}
+	s.KeyQueue = m.catchUpQueue(queue)
 	for ref, ps := range m.integrity.broken {
 		for _, p := range ps {
 			s.Broken = append(s.Broken, snapProblem{Ref: ref, Problem: p, At: p.at})
 		}
 	}
 	return s
+}
+
+// queueAfter returns the entries of the queue of keys to forget whose n is above after
+// (n only grows along the queue); the caller holds the read lock.
+func (m *Model) queueAfter(after int) []keyStamp {
+	q := m.keyQueue[m.keyHead:]
+	return q[sort.Search(len(q), func(i int) bool { return q[i].n > after }):]
+}
+
+// catchUpQueue brings a copy of the queue of keys to forget, taken earlier, to the
+// queue as it is: the entries forgotten since are dropped from its head, and those added
+// since appended. The caller holds the read lock.
+func (m *Model) catchUpQueue(queue []snapStamp) []snapStamp {
+	live := m.keyQueue[m.keyHead:]
+	if len(live) == 0 {
+		return queue[:0]
+	}
+	first := live[0].n
+	queue = queue[sort.Search(len(queue), func(i int) bool { return queue[i].N >= first }):]
+	last := 0
+	if len(queue) > 0 {
+		last = queue[len(queue)-1].N
+	}
+	for _, k := range m.queueAfter(last) {
+		queue = append(queue, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
+	}
+	return queue
 }
 
 // captureKey takes one idempotency key's record; the caller holds the read lock.

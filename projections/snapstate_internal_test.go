@@ -66,6 +66,72 @@ func TestMiscBlocks(t *testing.T) {
 	require.Equal(t, in.Docs, out.Docs)
 }
 
+// TestCatchUpQueue: a copy of the queue of keys to forget, taken in pieces while keys were
+// forgotten from its head (the array compacted meanwhile) and added at its tail, comes out
+// equal to the queue as it is.
+func TestCatchUpQueue(t *testing.T) {
+	t.Parallel()
+	stamps := func(q []keyStamp) []snapStamp {
+		out := []snapStamp{}
+		for _, k := range q {
+			out = append(out, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
+		}
+		return out
+	}
+	tests := []struct {
+		name                 string
+		forget, add, compact int // what happens between the pieces, at each step
+	}{
+		{"nothing happens", 0, 0, 0},
+		{"keys come", 0, 3, 0},
+		{"keys are forgotten", 4, 0, 0},
+		{"both, the array compacted", 5, 2, 1},
+		{"everything is forgotten", 100, 0, 1},
+		{"everything is forgotten, then keys come", 100, 3, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := NewModel()
+			n := 0
+			push := func(k int) {
+				for range k {
+					n++
+					m.keyQueue = append(m.keyQueue, keyStamp{prefix: fmt.Sprintf("u|k%d", n), at: int64(n), n: n})
+				}
+			}
+			step := func() {
+				for range tt.forget {
+					if m.keyHead < len(m.keyQueue) {
+						m.keyQueue[m.keyHead] = keyStamp{}
+						m.keyHead++
+					}
+				}
+				if tt.compact > 0 {
+					k := copy(m.keyQueue, m.keyQueue[m.keyHead:])
+					clear(m.keyQueue[k:])
+					m.keyQueue, m.keyHead = m.keyQueue[:k], 0
+				}
+				push(tt.add)
+			}
+			push(20)
+			// The pieces, as captureV3 takes them, with changes between them.
+			var queue []snapStamp
+			for lastN := 0; ; {
+				rest := m.queueAfter(lastN)
+				queue = append(queue, stamps(rest[:min(len(rest), 6)])...)
+				if len(rest) <= 6 {
+					break
+				}
+				lastN = queue[len(queue)-1].N
+				step()
+			}
+			step()
+			assert.Equal(t, stamps(m.keyQueue[m.keyHead:]), m.catchUpQueue(queue))
+		})
+	}
+}
+
 // TestWriteOrderedReusesBuffers: chunks encoded on every core come out in order and whole,
 // though each is encoded into a buffer of a chunk written before it, and each worker keeps
 // its scratch space from one chunk to the next; a failing writer's error is returned.

@@ -117,6 +117,25 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 			keyAt[keyPrefix(capKeys[j].Key)] = j
 		}
 	}
+	// The queue of keys to forget, likewise: its entries' n only grow, so each chunk is
+	// found by n wherever forgetting and compaction moved it, and the last hold only trims
+	// what was forgotten meanwhile and adds what came (captureMisc). Copied there whole, a
+	// million events' queue of 100,000 entries held the lock for 30 ms.
+	for lastN := 0; ; {
+		rlock()
+		rest := m.queueAfter(lastN)
+		for _, k := range rest[:min(len(rest), 4*m.capChunk)] {
+			queue = append(queue, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
+		}
+		done := len(rest) <= 4*m.capChunk
+		runlock()
+		if len(queue) > 0 {
+			lastN = queue[len(queue)-1].N
+		}
+		if done {
+			break
+		}
+	}
 	// The documents, likewise in chunks; the ones that gain an owner meanwhile are noted
 	// in capDocs, and the ones first seen meanwhile are past len(docs).
 	c.misc.Docs = make([]snapDoc, len(docs), len(docs)+len(docs)/64)
