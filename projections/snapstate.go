@@ -58,7 +58,8 @@ type snapProblem struct {
 
 // captureMisc copies the model's indexes, findings and counters, but for the documents
 // and the keys (captureV3 takes them in chunks, with captureDoc and captureKey); the key
-// queue goes into queue's array when it fits. The caller holds the read lock. The lists
+// queue is queue, taken in chunks too, brought up to date (catchUpQueue). The caller holds
+// the read lock. The lists
 // it returns share their arrays with the model's: they are only ever appended to, so the
 // elements within the captured lengths never change, and the copy under the lock stays
 // short (it holds up every writer).
@@ -105,10 +106,13 @@ func (m *Model) catchUpQueue(queue []snapStamp) []snapStamp {
 		last = queue[len(queue)-1].N
 	}
 	for _, k := range m.queueAfter(last) {
-		queue = append(queue, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
+		queue = append(queue, k.snap())
 	}
 	return queue
 }
+
+// snap is the stamp as a snapshot stores it.
+func (k keyStamp) snap() snapStamp { return snapStamp{Prefix: k.prefix, At: k.at, N: k.n} }
 
 // captureKey takes one idempotency key's record; the caller holds the read lock.
 func captureKey(ke *keyEntry) snapKey {

@@ -74,7 +74,7 @@ func TestCatchUpQueue(t *testing.T) {
 	stamps := func(q []keyStamp) []snapStamp {
 		out := []snapStamp{}
 		for _, k := range q {
-			out = append(out, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
+			out = append(out, k.snap())
 		}
 		return out
 	}

@@ -125,7 +125,7 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 		rlock()
 		rest := m.queueAfter(lastN)
 		for _, k := range rest[:min(len(rest), 4*m.capChunk)] {
-			queue = append(queue, snapStamp{Prefix: k.prefix, At: k.at, N: k.n})
+			queue = append(queue, k.snap())
 		}
 		done := len(rest) <= 4*m.capChunk
 		runlock()

@@ -92,15 +92,6 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 	load := memory.WhileLoading(slog.New(slog.DiscardHandler))
 	defer load.End()
 	res := ReadResult{Mode: mode}
-	if mode != ReadRaw {
-		// The rebuild and its stages grow the heap as a rebuild does (memory.HugePages'
-		// Rebuilding); the raw read keeps next to nothing.
-		n, err := st.StoredBytes(ctx)
-		if err != nil {
-			return err
-		}
-		load.Huge.Rebuilding(n)
-	}
 	if mode == ReadRaw {
 		raw, err := rawRead(ctx, st)
 		if err != nil {
@@ -108,6 +99,13 @@ func MeasureRead(ctx context.Context, dir, mode string, w io.Writer) error {
 		}
 		res.Messages, res.Seconds, res.CPUSeconds = uint64(raw.msgs), raw.took.Seconds(), raw.cpu
 	} else {
+		// The rebuild and its stages grow the heap as a rebuild does (memory.HugePages'
+		// Rebuilding); the raw read keeps next to nothing.
+		n, err := st.StoredBytes(ctx)
+		if err != nil {
+			return err
+		}
+		load.Huge.Rebuilding(n)
 		runtime.GC()
 		t0, cpu0 := time.Now(), cpuSeconds()
 		if mode == ReadRebuild {
