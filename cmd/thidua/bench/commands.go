@@ -27,13 +27,20 @@ type rateRun struct {
 	ops  int
 	took time.Duration
 	lat  latencies
+	// cpu is the CPU time the whole process spent during the run, in seconds: the
+	// operations' own, the embedded server's and, over HTTP, the clients' (NaN where
+	// the platform does not tell).
+	cpu float64
 }
 
 func (r rateRun) rate() float64 { return float64(r.ops) / r.took.Seconds() }
 
+// cpuPerOp is the process's CPU time per operation, in microseconds.
+func (r rateRun) cpuPerOp() float64 { return r.cpu / float64(r.ops) * 1e6 }
+
 // add sums two runs.
 func (r rateRun) add(o rateRun) rateRun {
-	return rateRun{ops: r.ops + o.ops, took: r.took + o.took, lat: append(r.lat, o.lat...)}
+	return rateRun{ops: r.ops + o.ops, took: r.took + o.took, lat: append(r.lat, o.lat...), cpu: r.cpu + o.cpu}
 }
 
 // rawPayload returns the body of a raw append: a commit in the store's wire format, of
@@ -265,10 +272,10 @@ func timeWriters(writers, perWriter int, newWriter func(g int) func(i int) (func
 			lats[g] = lat
 		}(g)
 	}
-	t0 := time.Now()
+	t0, c0 := time.Now(), cpuSeconds()
 	close(start)
 	wg.Wait()
-	r := rateRun{ops: writers * perWriter, took: time.Since(t0)}
+	r := rateRun{ops: writers * perWriter, took: time.Since(t0), cpu: cpuSeconds() - c0}
 	for _, l := range lats {
 		r.lat = append(r.lat, l...)
 	}

@@ -5,6 +5,7 @@ package bench
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,4 +28,27 @@ func TestTouchFresh(t *testing.T) {
 
 	_, err = touchFresh(0, false)
 	assert.ErrorContains(t, err, "bench: map 0 bytes")
+}
+
+// TestTimeWritersCountsCPU: a run's CPU time is the process's during it, so that work
+// that only burns CPU shows as at least most of its wall time per operation, and two runs
+// add up.
+func TestTimeWritersCountsCPU(t *testing.T) {
+	t.Parallel()
+	spin := func(d time.Duration) {
+		for t0 := time.Now(); time.Since(t0) < d; {
+		}
+	}
+	r, err := timeWriters(2, 5, func(int) func(int) (func() error, error) {
+		return func(int) (func() error, error) {
+			return func() error { spin(4 * time.Millisecond); return nil }, nil
+		}
+	})
+	require.NoError(t, err)
+	require.Equal(t, 10, r.ops)
+	// Each operation spins 4 ms; other tests share the process, so only a floor holds.
+	assert.GreaterOrEqual(t, r.cpuPerOp(), 2000.0, "µs of CPU per operation")
+	sum := r.add(r)
+	assert.InDelta(t, 2*r.cpu, sum.cpu, 1e-9)
+	assert.InDelta(t, r.cpuPerOp(), sum.cpuPerOp(), 1e-6)
 }
