@@ -73,6 +73,8 @@ const (
 	singleOps     = 4000 // commands (and raw appends) of the one-writer runs
 	perWriterOps  = 800  // per writer, in the eight-writer runs
 	perClientOps  = 800  // per HTTP client
+	pacedOps      = 200  // per HTTP client, sending at pacedShare of the raw rate
+	pacedShare    = 0.35 // the share of the raw rate the HTTP target asks for
 	liveSamples   = 5000 // live eligibility queries
 	asOfSamples   = 2000 // as-of eligibility queries
 	loadSamples   = 100  // raw loads of one aggregate's history
@@ -320,7 +322,7 @@ func (b *runner) run(ctx context.Context) error {
 	}
 	srv := httptest.NewServer(handler)
 	defer srv.Close()
-	var raw1, rawN, rawH, rawF, wf1, wfN, hr rateRun
+	var raw1, rawN, rawH, rawP, rawF, wf1, wfN, hr, hp rateRun
 	rp := &rawPool{subjects: b.ls.companions}
 	var bytesWF, msgsWF, rawBytes, rawMsgs uint64
 	var ratio1, ratioN []float64 // per slice
@@ -343,19 +345,26 @@ func (b *runner) run(ctx context.Context) error {
 			return err
 		}
 		gc0 := gcCycles()
-		r1, err := rawAppends(ctx, st, fmt.Sprintf("s%d", slice), 1, singleOps/slices, payload, rp)
+		r1, err := rawAppends(ctx, st, fmt.Sprintf("s%d", slice), 1, singleOps/slices, payload, rp, 0)
 		if err != nil {
 			return err
 		}
-		rN, err := rawAppends(ctx, st, fmt.Sprintf("m%d", slice), writers, perWriterOps/slices, payload, rp)
+		rN, err := rawAppends(ctx, st, fmt.Sprintf("m%d", slice), writers, perWriterOps/slices, payload, rp, 0)
 		if err != nil {
 			return err
 		}
-		rH, err := rawAppends(ctx, st, fmt.Sprintf("h%d", slice), writers, perClientOps/slices, payload, rp)
+		rH, err := rawAppends(ctx, st, fmt.Sprintf("h%d", slice), writers, perClientOps/slices, payload, rp, 0)
 		if err != nil {
 			return err
 		}
-		rF, err := rawAppends(ctx, st, fmt.Sprintf("f%d", slice), 1, singleOps/slices, payload, nil)
+		// The same writers at the rate the HTTP target asks for, which the system has to
+		// spare; the paced HTTP clients below send at the same rate.
+		paced := pacedShare * rH.rate()
+		rP, err := rawAppends(ctx, st, fmt.Sprintf("p%d", slice), writers, pacedOps/slices, payload, rp, paced)
+		if err != nil {
+			return err
+		}
+		rF, err := rawAppends(ctx, st, fmt.Sprintf("f%d", slice), 1, singleOps/slices, payload, nil, 0)
 		if err != nil {
 			return err
 		}
@@ -388,17 +397,23 @@ func (b *runner) run(ctx context.Context) error {
 		bytesWF, msgsWF = bytesWF+bytes1-bytes0, msgsWF+msgs1-msgs0
 		gcWF += gcCycles() - gc0
 		gc0 = gcCycles()
-		h, err := httpCommands(ctx, srv.URL, b.wl, acts, pool, fmt.Sprint(slice), writers, perClientOps/slices)
+		h, err := httpCommands(ctx, srv.URL, b.wl, acts, pool, fmt.Sprint(slice), writers, perClientOps/slices, 0)
+		if err != nil {
+			return err
+		}
+		// The same clients at the rate the target asks for, as the raw writers above.
+		p, err := httpCommands(ctx, srv.URL, b.wl, acts, pool, fmt.Sprintf("paced-%d", slice), writers, pacedOps/slices, paced)
 		if err != nil {
 			return err
 		}
 		gcHTTP += gcCycles() - gc0
-		raw1, rawN, rawH, rawF, wf1, wfN, hr = raw1.add(r1), rawN.add(rN), rawH.add(rH), rawF.add(rF), wf1.add(w1), wfN.add(wN), hr.add(h)
+		raw1, rawN, rawH, rawP, rawF, wf1, wfN, hr, hp = raw1.add(r1), rawN.add(rN), rawH.add(rH), rawP.add(rP), rawF.add(rF), wf1.add(w1), wfN.add(wN), hr.add(h), hp.add(p)
 		ratio1, ratioN = append(ratio1, w1.rate()/r1.rate()), append(ratioN, wN.rate()/rN.rate())
 	}
 	b.logf("raw appends: 1 writer %.0f/s, %d writers %.0f/s (%d-byte commits); to new subjects, 1 writer %.0f/s", raw1.rate(), writers, rawN.rate(), len(payload), rawF.rate())
 	b.logf("workflow commands: 1 writer %.0f/s, %d writers %.0f/s", wf1.rate(), writers, wfN.rate())
 	b.logf("HTTP commands: %d clients %.0f/s, p50 %.2f ms, p99 %.2f ms (raw %d writers %.0f/s)", writers, hr.rate(), hr.lat.pct(0.5), hr.lat.pct(0.99), writers, rawH.rate())
+	b.logf("HTTP commands paced at %.2f of the raw rate: %d clients %.0f/s, p50 %.2f ms, p99 %.2f ms (raw appends at the same rate: p50 %.2f ms, p99 %.2f ms)", pacedShare, writers, hp.rate(), hp.lat.pct(0.5), hp.lat.pct(0.99), rawP.lat.pct(0.5), rawP.lat.pct(0.99))
 	b.logf("CPU per operation: raw %.0f µs (%d writers), workflow %.0f µs (%d writers), HTTP %.0f µs (%d clients)", rawH.cpuPerOp(), writers, wfN.cpuPerOp(), writers, hr.cpuPerOp(), writers)
 	note := fmt.Sprintf("raw commits of %d bytes (the workflow's average body), %.0f and %.0f bytes stored per raw and per workflow message; fsync on every write; %d alternating slices",
 		len(payload), float64(rawBytes)/float64(rawMsgs), float64(bytesWF)/float64(msgsWF), slices)
@@ -415,6 +430,9 @@ func (b *runner) run(ctx context.Context) error {
 	b.rep.add("workflow command latency p99, 1 writer", wf1.lat.pct(0.99), "ms", raw1.lat.pct(0.99), "raw append p99", "", nil, "")
 	b.rep.add(fmt.Sprintf("HTTP commands, %d clients", writers), hr.rate(), "cmd/s", rawH.rate(), fmt.Sprintf("raw sequence-checked appends to subjects of the history, %d writers", writers),
 		"≥ 0.35 × baseline", func(_, r float64) bool { return r >= 0.35 }, "")
+	b.rep.add(fmt.Sprintf("HTTP command latency p99, %d clients sending at %.2f of the raw rate (not a target)", writers, pacedShare), hp.lat.pct(0.99), "ms", rawP.lat.pct(0.99), fmt.Sprintf("raw append p99, %d writers appending at the same rate", writers), "", nil,
+		fmt.Sprintf("an open loop: the clients send %.0f commands a second between them, each when it is due, whatever the answers (%d per slice, at %.2f of that slice's raw rate), and a command's latency counts from when it was due; p50 %.2f ms (raw %.2f ms). The row above is the closed loop the target names: the clients send as fast as they are answered, and the latency follows from the rate",
+			hp.rate(), writers*pacedOps/slices, pacedShare, hp.lat.pct(0.5), rawP.lat.pct(0.5)))
 	if !math.IsNaN(hr.cpu) { // the platform tells a process's CPU time
 		b.rep.add(fmt.Sprintf("CPU per HTTP command, %d clients (not a target)", writers), hr.cpuPerOp(), "µs", rawH.cpuPerOp(), fmt.Sprintf("CPU per raw append, %d writers", writers), "", nil,
 			fmt.Sprintf("the bench process's CPU time during the slices (JetStream, the API and its clients) per operation; workflow commands, %d writers: %.0f µs (raw %.0f)", writers, wfN.cpuPerOp(), rawN.cpuPerOp()))

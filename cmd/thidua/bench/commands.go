@@ -79,11 +79,12 @@ func rawPayload(size int) []byte {
 // Nats-Msg-Id and the key header, on the store's stream. With a pool, each writer appends
 // to one companion subject after another, as many times as its bench nomination has
 // measured commands (the baseline: the same kind of subject as the workflow's); without,
-// to new subjects, ten appends each.
-func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, payload []byte, pool *rawPool) (rateRun, error) {
+// to new subjects, ten appends each. With a rate, the writers append rate times a second
+// between them (an open loop: timeWriters).
+func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, payload []byte, pool *rawPool, rate float64) (rateRun, error) {
 	js := st.JetStream()
 	stream := st.StreamName()
-	return timeWriters(writers, perWriter, func(g int) func(i int) (func() error, error) {
+	return timeWriters(writers, perWriter, paceFor(writers, rate), func(g int) func(i int) (func() error, error) {
 		var cur companion
 		used := 0
 		return func(i int) (func() error, error) {
@@ -222,14 +223,15 @@ func runWorkflow(ctx context.Context, svc *workflows.Service, w *Workload, a *ac
 // workflowCommands runs writers concurrent drivers of perWriter commands each through the
 // workflow layer.
 func workflowCommands(ctx context.Context, svc *workflows.Service, w *Workload, a *actors, pool *stepPool, run string, writers, perWriter int) (rateRun, error) {
-	return drive(writers, perWriter, pool, func(d, i int, s step) error {
+	return drive(writers, perWriter, 0, pool, func(d, i int, s step) error {
 		return runWorkflow(ctx, svc, w, a, d, s, fmt.Sprintf("%s-%d-%d", run, d, i))
 	})
 }
 
-// drive runs writers goroutines, each doing perWriter steps with fn, and times them.
-func drive(writers, perWriter int, pool *stepPool, fn func(d, i int, s step) error) (rateRun, error) {
-	return timeWriters(writers, perWriter, func(g int) func(i int) (func() error, error) {
+// drive runs writers goroutines, each doing perWriter steps with fn, and times them;
+// pace is as in timeWriters.
+func drive(writers, perWriter int, pace time.Duration, pool *stepPool, fn func(d, i int, s step) error) (rateRun, error) {
+	return timeWriters(writers, perWriter, pace, func(g int) func(i int) (func() error, error) {
 		dr := &driver{pool: pool}
 		return func(i int) (func() error, error) {
 			s, err := dr.next()
@@ -241,13 +243,31 @@ func drive(writers, perWriter int, pool *stepPool, fn func(d, i int, s step) err
 	})
 }
 
+// paceFor is the pace of each of writers that send rate operations a second between
+// them (timeWriters); a rate of 0 is a closed loop.
+func paceFor(writers int, rate float64) time.Duration {
+	if rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(writers) / rate * float64(time.Second))
+}
+
 // timeWriters runs writers goroutines that start together. Each makes its operation
 // with newWriter, then runs it perWriter times: the operation prepares (untimed) and
 // returns the part that is timed. The first error of a writer stops it; the first of all
 // is returned with the rates of the whole.
-func timeWriters(writers, perWriter int, newWriter func(g int) func(i int) (func() error, error)) (rateRun, error) {
+//
+// With pace 0 each writer starts its next operation as soon as the last one ends (a
+// closed loop: the rate is what the system gives, and the latency follows from it). With
+// a pace, writer g starts operation i at g×pace/writers + i×pace from the start (an open
+// loop: writers × perWriter operations at writers/pace a second, whatever the system
+// does), and an operation's latency counts from when it was due, so that one that had to
+// wait for an earlier one's answer is charged that wait.
+func timeWriters(writers, perWriter int, pace time.Duration, newWriter func(g int) func(i int) (func() error, error)) (rateRun, error) {
 	lats := make([]latencies, writers)
 	errs := make([]error, writers)
+	var t0 time.Time // set before the writers start
+	var c0 float64
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for g := 0; g < writers; g++ {
@@ -257,10 +277,15 @@ func timeWriters(writers, perWriter int, newWriter func(g int) func(i int) (func
 			op := newWriter(g)
 			lat := make(latencies, 0, perWriter)
 			<-start
+			due := t0.Add(time.Duration(g) * pace / time.Duration(writers))
 			for i := 0; i < perWriter; i++ {
 				timed, err := op(i)
 				if err == nil {
 					t := time.Now()
+					if pace > 0 {
+						time.Sleep(time.Until(due))
+						t, due = due, due.Add(pace)
+					}
 					err = timed()
 					lat = append(lat, time.Since(t))
 				}
@@ -272,7 +297,7 @@ func timeWriters(writers, perWriter int, newWriter func(g int) func(i int) (func
 			lats[g] = lat
 		}(g)
 	}
-	t0, c0 := time.Now(), cpuSeconds()
+	t0, c0 = time.Now(), cpuSeconds()
 	close(start)
 	wg.Wait()
 	r := rateRun{ops: writers * perWriter, took: time.Since(t0), cpu: cpuSeconds() - c0}
@@ -288,15 +313,16 @@ func timeWriters(writers, perWriter int, newWriter func(g int) func(i int) (func
 }
 
 // httpCommands runs clients concurrent HTTP clients of perClient commands each against
-// the API at base (a real listener on 127.0.0.1), with bearer tokens and idempotency keys.
-func httpCommands(ctx context.Context, base string, w *Workload, a *actors, pool *stepPool, run string, clients, perClient int) (rateRun, error) {
+// the API at base (a real listener on 127.0.0.1), with bearer tokens and idempotency keys;
+// with a rate, they send rate commands a second between them (an open loop: timeWriters).
+func httpCommands(ctx context.Context, base string, w *Workload, a *actors, pool *stepPool, run string, clients, perClient int, rate float64) (rateRun, error) {
 	tr := &http.Transport{MaxIdleConns: 4 * clients, MaxIdleConnsPerHost: 2 * clients, IdleConnTimeout: time.Minute}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	var reqs atomic.Int64
 	voteBody, _ := json.Marshal(map[string]any{"meeting_date": benchVote.MeetingDate, "members": benchVote.Members, "present": benchVote.Present, "approve": benchVote.Approve})
 	ruleBody, _ := json.Marshal(map[string]any{"result": domain.ResultMet, "note": ruleNote(domain.ResultMet)})
-	return drive(clients, perClient, pool, func(d, i int, s step) error {
+	return drive(clients, perClient, paceFor(clients, rate), pool, func(d, i int, s step) error {
 		n := &w.Nominations[s.nom]
 		var path string
 		var body []byte

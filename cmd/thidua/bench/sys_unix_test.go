@@ -39,7 +39,7 @@ func TestTimeWritersCountsCPU(t *testing.T) {
 		for t0 := time.Now(); time.Since(t0) < d; {
 		}
 	}
-	r, err := timeWriters(2, 5, func(int) func(int) (func() error, error) {
+	r, err := timeWriters(2, 5, 0, func(int) func(int) (func() error, error) {
 		return func(int) (func() error, error) {
 			return func() error { spin(4 * time.Millisecond); return nil }, nil
 		}
