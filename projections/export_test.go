@@ -38,7 +38,7 @@ func Comparable(m *Model) *Model {
 	m.docList, m.aggList = nil, nil
 	m.capHold.Store(0)
 	// Settings, not state.
-	m.keyWindow, m.keyKeep, m.snapWait, m.capChunk, m.capHook = 0, 0, 0, 0, nil
+	m.keyWindow, m.keyKeep, m.snapWait, m.capChunk, m.capHook, m.writeHook = 0, 0, 0, 0, nil, nil
 	for _, d := range m.docs {
 		d.pos = 0
 	}
@@ -57,6 +57,10 @@ func SetSnapshotWait(m *Model, d time.Duration) { m.snapWait = d }
 // SetCaptureChunks makes a v3 snapshot take n aggregates per hold of the read lock and
 // call hook after each chunk.
 func SetCaptureChunks(m *Model, n int, between func()) { m.capChunk, m.capHook = n, between }
+
+// SetWriteHook makes a v3 snapshot call hook before it takes the states of each chunk it
+// encodes, after the moment it holds the model at.
+func SetWriteHook(m *Model, hook func()) { m.writeHook = hook }
 
 // SetKeyRetention sets how long and how many idempotency keys the model keeps at least.
 func SetKeyRetention(m *Model, window time.Duration, keep int) { m.keyWindow, m.keyKeep = window, keep }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -474,6 +475,91 @@ func TestSnapshotTakenWhileCommitsArrive(t *testing.T) {
 	require.Equal(t, rebuilt.DocumentUnits(hex.EncodeToString(plan[:])), loaded.DocumentUnits(hex.EncodeToString(plan[:])))
 	require.True(t, reflect.DeepEqual(projections.Comparable(rebuilt), projections.Comparable(loaded)),
 		"the snapshot taken in chunks while commits arrived equals a rebuild up to its checkpoint")
+}
+
+// TestSnapshotWrittenWhileCommitsArrive: a v3 snapshot takes the aggregates' states only
+// as it encodes them, after the moment it holds the model at. Commits that change
+// aggregates after that moment, on a unit, on a nomination (through the feed and ahead of
+// it) and on a new unit, leave the snapshot as it was at its moment: its load equals a
+// rebuild up to its checkpoint, and the model, which has moved on, is the next snapshot.
+func TestSnapshotWrittenWhileCommitsArrive(t *testing.T) {
+	t.Parallel()
+	env, noms := province(t)
+	reviewer := env.User(domain.RoleReviewer, "")
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	before := m.Applied()
+	feed := func() {
+		t.Helper()
+		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
+			m.ApplyFeed(c)
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	// The hook runs on a goroutine of the snapshot's: it hands over to the test's, which
+	// makes the commits, and waits.
+	var once sync.Once
+	turn := make(chan chan struct{})
+	projections.SetWriteHook(m, func() {
+		once.Do(func() {
+			done := make(chan struct{})
+			turn <- done
+			<-done
+		})
+	})
+	type written struct {
+		applied uint64
+		err     error
+	}
+	var buf bytes.Buffer
+	res := make(chan written, 1)
+	go func() {
+		applied, err := m.WriteSnapshot(&buf)
+		res <- written{applied, err}
+	}()
+	select {
+	case done := <-turn:
+		env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(91), Cause: "objective"})
+		env.RuleAll(reviewer, noms[7])
+		env.Unit("X8", domain.UnitDepartment)
+		feed()
+		// One more, applied ahead of the feed as a command's own commit is.
+		r := env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "D1", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "disbursement_pct", Number: wftest.Num(92), Cause: "objective"},
+			workflows.Options{Key: "while-written", Fingerprint: "f"}))
+		c, err := env.Store.CommitAt(env.Ctx, r.Seq)
+		require.NoError(t, err)
+		m.ApplyCommitted(c)
+		feed()
+		close(done)
+	case w := <-res:
+		t.Fatalf("the snapshot was written without taking any chunk's states: %v", w.err)
+	}
+	w := <-res
+	applied, err := w.applied, w.err
+	require.NoError(t, err)
+	require.Equal(t, before, applied, "the snapshot holds the model at its moment")
+	require.Greater(t, m.Applied(), applied, "the model moved on while the snapshot was written")
+
+	loaded, _, err := projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{Until: applied}, nil)
+	require.NoError(t, err)
+	require.Zero(t, loaded.Version(eventstore.Ref{Kind: domain.KindUnit, ID: "X8"}).Seq, "a unit created after the moment is not in it")
+	require.True(t, reflect.DeepEqual(projections.Comparable(rebuilt), projections.Comparable(loaded)),
+		"the snapshot written while commits changed its aggregates equals a rebuild up to its checkpoint")
+
+	// The next snapshot, with nothing arriving, holds the model as it is now.
+	projections.SetWriteHook(m, nil)
+	buf.Reset()
+	applied, err = m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	require.Equal(t, m.Applied(), applied)
+	loaded, _, err = projections.ReadSnapshot(&buf)
+	require.NoError(t, err)
+	rebuilt, err = projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	require.True(t, reflect.DeepEqual(projections.Comparable(rebuilt), projections.Comparable(loaded)), "the model, which took every commit, is a rebuild")
 }
 
 // TestCatchUpWarnsOfMalformedCommits: a model far behind catches up through the pipeline;

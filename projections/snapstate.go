@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -131,20 +133,23 @@ func captureDoc(d *docOwners) snapDoc {
 // miscBlock is the size of encodeMisc's blocks.
 const miscBlock = 1 << 20
 
-// encodeMisc encodes the indexes, keys, findings and counters, in blocks of about
-// miscBlock bytes (their concatenation is the encoding). For a million events the state
-// is about 51 MiB: grown as one buffer, Go's appends (a quarter more at a time, past a
-// few hundred KiB) allocated 280 MB for it, a snapshot's largest allocation, while the
-// model held its full size besides.
-func encodeMisc(s *snapMisc) [][]byte {
-	var out [][]byte
+// encodeMisc encodes the indexes, keys, findings and counters, and hands the encoding to
+// emit in blocks of about miscBlock bytes (their concatenation is the encoding); emit
+// must not keep a block, whose array is reused for the next. The first error of emit
+// ends the encoding and is returned. The encoding is the same every time for the same
+// state (maps are written in the order of their keys), so that a snapshot can encode
+// it twice: once for its length and checksum, which come first in the file, and once to
+// write it. For a million events the state is about 51 MiB: grown as one buffer, Go's
+// appends (a quarter more at a time, past a few hundred KiB) allocated 280 MB for it, and
+// held in blocks until it was written, 56 MB at the moment a save holds the most.
+func encodeMisc(s *snapMisc, emit func(block []byte) error) (err error) {
 	b := make([]byte, 0, miscBlock+miscBlock/8)
 	// cut ends the current block once it is full: each item is small, so a block ends a
 	// little past miscBlock.
 	cut := func() {
-		if len(b) >= miscBlock {
-			out = append(out, b)
-			b = make([]byte, 0, miscBlock+miscBlock/8)
+		if len(b) >= miscBlock && err == nil {
+			err = emit(b)
+			b = b[:0]
 		}
 	}
 	b = appendTime(b, s.Newest)
@@ -152,8 +157,8 @@ func encodeMisc(s *snapMisc) [][]byte {
 	b = binary.AppendUvarint(b, uint64(s.Commits))
 	b = binary.AppendUvarint(b, uint64(s.Events))
 	b = binary.AppendUvarint(b, uint64(len(s.ByCamp)))
-	for c, ids := range s.ByCamp {
-		b = appendStrs(appendStr(b, c), ids)
+	for _, c := range slices.Sorted(maps.Keys(s.ByCamp)) {
+		b = appendStrs(appendStr(b, c), s.ByCamp[c])
 		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Docs)))
@@ -194,8 +199,8 @@ func encodeMisc(s *snapMisc) [][]byte {
 		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Unknown)))
-	for t, n := range s.Unknown {
-		b = binary.AppendUvarint(appendStr(b, t), uint64(n))
+	for _, t := range slices.Sorted(maps.Keys(s.Unknown)) {
+		b = binary.AppendUvarint(appendStr(b, t), uint64(s.Unknown[t]))
 		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Malformed)))
@@ -204,7 +209,10 @@ func encodeMisc(s *snapMisc) [][]byte {
 		b = appendStr(appendStr(b, mr.EventID), mr.Problem)
 		cut()
 	}
-	return append(out, b)
+	if err != nil {
+		return err
+	}
+	return emit(b)
 }
 
 // decodeMisc decodes what encodeMisc encoded. What is kept for good (the indexes) goes

@@ -33,7 +33,7 @@ func TestMiscRoundTrip(t *testing.T) {
 		Unknown:   map[string]int{"unit.future_thing": 2},
 		Malformed: []MalformedRecord{{Seq: 5, EventID: "e5", Problem: "bad json"}},
 	}
-	body := bytes.Join(encodeMisc(&in), nil)
+	body := miscBytes(t, &in)
 	out, err := decodeMisc(body, &eventstore.Arena{})
 	require.NoError(t, err)
 	require.Equal(t, in, out)
@@ -46,6 +46,52 @@ func TestMiscRoundTrip(t *testing.T) {
 	require.ErrorIs(t, err, errSnapCorrupt, "trailing bytes")
 }
 
+// miscBlocks encodes s and returns copies of the blocks encodeMisc emitted.
+func miscBlocks(t *testing.T, s *snapMisc) [][]byte {
+	t.Helper()
+	var out [][]byte
+	require.NoError(t, encodeMisc(s, func(b []byte) error {
+		out = append(out, bytes.Clone(b))
+		return nil
+	}))
+	return out
+}
+
+// miscBytes encodes s whole.
+func miscBytes(t *testing.T, s *snapMisc) []byte {
+	t.Helper()
+	return bytes.Join(miscBlocks(t, s), nil)
+}
+
+// TestMiscIsTheSameEveryTime: the encoding of one state does not depend on the order in
+// which Go ranges over its maps (a snapshot encodes it twice: once for its length and
+// checksum, once to write it), and an error of the writer ends it.
+func TestMiscIsTheSameEveryTime(t *testing.T) {
+	t.Parallel()
+	in := snapMisc{ByCamp: map[string][]string{}, Unknown: map[string]int{}}
+	for i := range 50 {
+		in.ByCamp[fmt.Sprintf("c%d", i)] = []string{fmt.Sprintf("N%d", i)}
+		in.Unknown[fmt.Sprintf("unit.future_%d", i)] = i
+	}
+	first := miscBytes(t, &in)
+	for range 20 {
+		require.Equal(t, first, miscBytes(t, &in))
+	}
+	out, err := decodeMisc(first, &eventstore.Arena{})
+	require.NoError(t, err)
+	require.Equal(t, in.ByCamp, out.ByCamp)
+	require.Equal(t, in.Unknown, out.Unknown)
+
+	for range 40_000 {
+		in.Docs = append(in.Docs, snapDoc{SHA: fmt.Sprintf("%064x", len(in.Docs))})
+	}
+	full := errors.New("disk full")
+	calls := 0
+	err = encodeMisc(&in, func([]byte) error { calls++; return full })
+	require.ErrorIs(t, err, full)
+	require.Equal(t, 1, calls, "nothing more is emitted after an error")
+}
+
 // TestMiscBlocks: a state of several MiB is encoded in blocks of about miscBlock bytes,
 // none grown past it by more than one item, and their concatenation decodes to the state.
 func TestMiscBlocks(t *testing.T) {
@@ -55,7 +101,7 @@ func TestMiscBlocks(t *testing.T) {
 	for i := range 40_000 {
 		in.Docs = append(in.Docs, snapDoc{SHA: fmt.Sprintf("%064x", i), Noms: []string{fmt.Sprintf("N%d", i)}, Units: []string{"U1"}})
 	}
-	blocks := encodeMisc(&in)
+	blocks := miscBlocks(t, &in)
 	require.Greater(t, len(blocks), 2, "about 3.5 MiB: several blocks")
 	for i, b := range blocks[:len(blocks)-1] {
 		assert.GreaterOrEqual(t, len(b), miscBlock, "block %d is full", i)

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -58,7 +59,8 @@ type v3Capture struct {
 	misc     snapMisc
 }
 
-// v3Agg is one aggregate as captured: its entries and its state.
+// v3Agg is one aggregate as captured: its entries, and its state, which is taken only
+// when its chunk is encoded (takeStates).
 type v3Agg struct {
 	ref     eventstore.Ref
 	entries []*Entry
@@ -169,6 +171,9 @@ func (m *Model) captureV3() (c v3Capture, ok bool) {
 			misc := m.captureMisc(queue)
 			misc.Docs = c.misc.Docs
 			c.applied, c.misc = m.applied, misc
+			// The moment: from now on a commit keeps the state of each aggregate it
+			// changes first (keepPreImage), until the snapshot is written (endPreImages).
+			m.capPre = map[eventstore.Ref]preImage{}
 			runlock()
 			c.misc.Keys = capKeys[:0]
 			for _, k := range capKeys {
@@ -255,27 +260,72 @@ func lastOf(aggs []v3Agg) (uint64, string) {
 // model's read lock at once (commands that apply a commit wait that long at most).
 func (m *Model) LastSnapshotHold() time.Duration { return time.Duration(m.capHold.Load()) }
 
-// captureAgg takes one aggregate's entries and state; the caller holds the read lock.
-// ok is false for an aggregate without entries.
+// captureAgg takes one aggregate's entries; the caller holds the read lock. ok is false
+// for an aggregate without entries.
 func (m *Model) captureAgg(a *Aggregate) (va v3Agg, ok bool) {
 	if len(a.Entries) == 0 {
 		return v3Agg{}, false
 	}
-	ref := a.Ref
-	va = v3Agg{ref: ref, entries: a.Entries[:len(a.Entries):len(a.Entries)]}
+	return v3Agg{ref: a.Ref, entries: a.Entries[:len(a.Entries):len(a.Entries)]}, true
+}
+
+// preImage is an aggregate's folded state as a snapshot's moment left it (stateOf).
+type preImage struct {
+	unit *domain.UnitState
+	nom  *domain.NominationState
+}
+
+// stateOf copies the folded state of the aggregate ref (none for other kinds, or when it
+// has none); the caller holds the lock.
+func (m *Model) stateOf(ref eventstore.Ref) preImage {
 	switch ref.Kind {
 	case domain.KindUnit:
 		if u := m.units[ref.ID]; u != nil {
 			st := u.Snapshot()
-			va.unit = &st
+			return preImage{unit: &st}
 		}
 	case domain.KindNomination:
 		if n := m.noms[ref.ID]; n != nil {
 			st := n.Snapshot()
-			va.nom = &st
+			return preImage{nom: &st}
 		}
 	}
-	return va, true
+	return preImage{}
+}
+
+// keepPreImage keeps the state of the aggregate ref as the snapshot being written needs
+// it, before a commit changes it for the first time since the snapshot's moment; the
+// caller holds the write lock, and capPre is not nil.
+func (m *Model) keepPreImage(ref eventstore.Ref) {
+	if _, kept := m.capPre[ref]; !kept {
+		m.capPre[ref] = m.stateOf(ref)
+	}
+}
+
+// takeStates fills in the states of aggs, a chunk about to be encoded, as they were at
+// the snapshot's moment: the state kept before a later commit changed it (capPre), or
+// else the current one. It takes them m.capChunk at a time under the read lock, and
+// raises *longest to its longest hold.
+func (m *Model) takeStates(aggs []v3Agg, longest *atomic.Int64) {
+	for i := 0; i < len(aggs); i += m.capChunk {
+		m.mu.RLock()
+		t0 := time.Now()
+		for j := i; j < min(i+m.capChunk, len(aggs)); j++ {
+			a := &aggs[j]
+			p, kept := m.capPre[a.ref]
+			if !kept {
+				p = m.stateOf(a.ref)
+			}
+			a.unit, a.nom = p.unit, p.nom
+		}
+		held := int64(time.Since(t0))
+		m.mu.RUnlock()
+		for {
+			if old := longest.Load(); held <= old || longest.CompareAndSwap(old, held) {
+				break
+			}
+		}
+	}
 }
 
 // writeSnapshotV3 writes the v3 format; ok is false when the model could not be taken
@@ -286,12 +336,15 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 	if !ok {
 		return 0, false, nil
 	}
-	misc := encodeMisc(&c.misc)
-	c.misc = snapMisc{} // encoded: what it held may go before the chunks are encoded
+	var longest atomic.Int64
+	defer m.endPreImages(&longest)
+	// The misc section's length and checksum come before it: it is encoded twice, once
+	// for them and once to write it, so that it is never held whole.
 	size, crc := 0, uint32(0)
-	for _, b := range misc {
+	_ = encodeMisc(&c.misc, func(b []byte) error {
 		size, crc = size+len(b), crc32.Update(crc, crcTable, b)
-	}
+		return nil
+	})
 	bw := bufio.NewWriterSize(w, 1<<20)
 	h := appendSnapHeader([]byte(snapshotMagicV3), c.applied, c.lastSeq, len(c.aggs), c.lastHash)
 	h = binary.AppendUvarint(h, uint64(size))
@@ -299,14 +352,26 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 	if _, err := bw.Write(h); err != nil {
 		return 0, true, fmt.Errorf("snapshot header: %w", err)
 	}
-	for i, b := range misc {
-		if _, err := bw.Write(b); err != nil {
-			return 0, true, fmt.Errorf("snapshot state: %w", err)
-		}
-		misc[i] = nil
+	written, check := 0, uint32(0)
+	err = encodeMisc(&c.misc, func(b []byte) error {
+		written, check = written+len(b), crc32.Update(check, crcTable, b)
+		_, err := bw.Write(b)
+		return err
+	})
+	if err != nil {
+		return 0, true, fmt.Errorf("snapshot state: %w", err)
 	}
+	if written != size || check != crc {
+		// Only a change of the captured state between the two encodings could do it.
+		return 0, true, fmt.Errorf("snapshot state: encoded twice, %d then %d bytes (crc %08x then %08x)", size, written, crc, check)
+	}
+	c.misc = snapMisc{} // written: what it held may go before the chunks are encoded
 	err = writeOrdered(bw, (len(c.aggs)+snapAggsPerChunk-1)/snapAggsPerChunk, func(i int, scratch *[]byte, dst []byte) []byte {
 		aggs := c.aggs[i*snapAggsPerChunk : min((i+1)*snapAggsPerChunk, len(c.aggs))]
+		if m.writeHook != nil {
+			m.writeHook()
+		}
+		m.takeStates(aggs, &longest)
 		out := encodeAggChunk(scratch, dst, aggs)
 		clear(aggs) // encoded: the states captured may go before the snapshot's end
 		return out
@@ -315,6 +380,17 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 		return 0, true, err
 	}
 	return c.applied, true, nil
+}
+
+// endPreImages ends the keeping of states that writeSnapshotV3's capture began, and
+// raises the longest hold of the lock LastSnapshotHold reports to longest.
+func (m *Model) endPreImages(longest *atomic.Int64) {
+	m.mu.Lock()
+	m.capPre = nil
+	m.mu.Unlock()
+	if l := longest.Load(); l > m.capHold.Load() {
+		m.capHold.Store(l)
+	}
 }
 
 // writeOrdered encodes n chunks on every core and writes them in order, then flushes.
