@@ -5,7 +5,6 @@ package bench
 import (
 	"os"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,18 +34,19 @@ func TestTouchFresh(t *testing.T) {
 // add up.
 func TestTimeWritersCountsCPU(t *testing.T) {
 	t.Parallel()
-	spin := func(d time.Duration) {
-		for t0 := time.Now(); time.Since(t0) < d; {
+	// Each operation spins until the process has spent 4 ms more CPU time: each writer's
+	// five take at least 20 ms of it, whoever else runs.
+	spin := func() {
+		for c0 := cpuSeconds(); cpuSeconds()-c0 < 0.004; {
 		}
 	}
 	r, err := timeWriters(2, 5, 0, func(int) func(int) (func() error, error) {
 		return func(int) (func() error, error) {
-			return func() error { spin(4 * time.Millisecond); return nil }, nil
+			return func() error { spin(); return nil }, nil
 		}
 	})
 	require.NoError(t, err)
 	require.Equal(t, 10, r.ops)
-	// Each operation spins 4 ms; other tests share the process, so only a floor holds.
 	assert.GreaterOrEqual(t, r.cpuPerOp(), 2000.0, "µs of CPU per operation")
 	sum := r.add(r)
 	assert.InDelta(t, 2*r.cpu, sum.cpu, 1e-9)
