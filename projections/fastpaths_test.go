@@ -22,6 +22,19 @@ import (
 	"thidua/workflows/wftest"
 )
 
+// feedByHand returns the feed's part, done by hand: a function that applies to m what
+// the stream holds beyond it.
+func feedByHand(t *testing.T, env *wftest.Env, m *projections.Model) func() {
+	return func() {
+		t.Helper()
+		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
+			m.ApplyFeed(c)
+			return nil
+		})
+		require.NoError(t, err)
+	}
+}
+
 // province drives a small province through every kind of event: units, facts and their
 // corrections, nominations in every state, rulings, returns, holds, a merger, awards
 // granted and revoked, commands with idempotency keys, and an event of an unknown type.
@@ -396,15 +409,7 @@ func TestSnapshotTakenWhileCommitsArrive(t *testing.T) {
 	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
 	projections.SetSnapshotWait(m, 5*time.Second)
-	// The feed's part, done by hand: apply what the stream holds beyond the model.
-	feed := func() {
-		t.Helper()
-		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
-			m.ApplyFeed(c)
-			return nil
-		})
-		require.NoError(t, err)
-	}
+	feed := feedByHand(t, env, m)
 	last := func() eventstore.Commit {
 		t.Helper()
 		seq, err := env.Store.LastSeq(env.Ctx)
@@ -489,14 +494,7 @@ func TestSnapshotWrittenWhileCommitsArrive(t *testing.T) {
 	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
 	before := m.Applied()
-	feed := func() {
-		t.Helper()
-		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
-			m.ApplyFeed(c)
-			return nil
-		})
-		require.NoError(t, err)
-	}
+	feed := feedByHand(t, env, m)
 	// The hook runs on a goroutine of the snapshot's: it hands over to the test's, which
 	// makes the commits, and waits.
 	var once sync.Once
@@ -614,11 +612,7 @@ func TestSnapshotDropsKeysForgottenWhileTaken(t *testing.T) {
 		env.Advance(time.Minute)
 		env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "D1", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "disbursement_pct", Number: wftest.Num(99), Cause: "objective"},
 			workflows.Options{Key: "pushes-the-others-out", Fingerprint: "f"}))
-		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
-			m.ApplyFeed(c)
-			return nil
-		})
-		require.NoError(t, err)
+		feedByHand(t, env, m)()
 	})
 	var buf bytes.Buffer
 	_, err = m.WriteSnapshot(&buf)
