@@ -191,11 +191,11 @@ type Model struct {
 	// snapWait bounds how long a snapshot waits for a moment without commits ahead of
 	// the feed (snapv3.go).
 	snapWait time.Duration
-	// capMu lets one snapshot capture run at a time. While one runs, capDirty, capDocs
-	// and capKeys collect the aggregates, documents and key prefixes that commits change
-	// (captureV3 takes them again at its end); capHold is its longest hold of the read
-	// lock. capChunk is how many aggregates it takes under one hold, capHook (tests) runs
-	// after each such hold.
+	// capMu lets one snapshot be taken and written at a time. While its capture runs,
+	// capDirty, capDocs and capKeys collect the aggregates, documents and key prefixes
+	// that commits change (captureV3 takes them again at its end); capHold is its longest
+	// hold of the read lock. capChunk is how many aggregates it takes under one hold,
+	// capHook (tests) runs after each such hold.
 	//
 	// Once the capture has its moment, and until the snapshot is written, capPre keeps
 	// the state each aggregate had at that moment, taken just before a commit first

@@ -80,9 +80,9 @@ type v3Agg struct {
 // with the indexes and counters: every aggregate is then as it was at that last moment,
 // since the ones not taken again have not changed since they were taken. Entries never
 // change once applied, so only their list is taken.
+//
+// The caller holds capMu.
 func (m *Model) captureV3() (c v3Capture, ok bool) {
-	m.capMu.Lock()
-	defer m.capMu.Unlock()
 	var longest time.Duration // the longest hold of the lock
 	var since time.Time
 	rlock := func() { m.mu.RLock(); since = time.Now() }
@@ -332,6 +332,10 @@ func (m *Model) takeStates(aggs []v3Agg, longest *atomic.Int64) {
 // at a moment without commits ahead of the feed (see captureV3).
 func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error) {
 	m.awaitHistory()
+	// One snapshot at a time, from its capture to its last byte: the states kept for it
+	// (capPre) are its moment's.
+	m.capMu.Lock()
+	defer m.capMu.Unlock()
 	c, ok := m.captureV3()
 	if !ok {
 		return 0, false, nil
