@@ -79,7 +79,9 @@ type v3Agg struct {
 // commits change meanwhile (capDirty). At the end, under the lock, those are taken again
 // with the indexes and counters: every aggregate is then as it was at that last moment,
 // since the ones not taken again have not changed since they were taken. Entries never
-// change once applied, so only their list is taken.
+// change once applied, so only their list is taken. The folded states are not taken
+// here: from that last moment on, commits keep the ones they change (keepPreImage), and
+// each chunk takes its states as it is encoded (takeStates).
 //
 // The caller holds capMu.
 func (m *Model) captureV3() (c v3Capture, ok bool) {
