@@ -3,7 +3,7 @@ GO ?= go
 SCALE ?= 1
 PKGS := ./...
 
-.PHONY: run build test lint bench e2e fuzz smoke crash-test cluster-test
+.PHONY: run build test race lint bench e2e fuzz smoke crash-test cluster-test
 
 build:
 	$(GO) build -o bin/thidua ./cmd/thidua
@@ -15,6 +15,10 @@ test:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+# Every package's tests under the race detector (needs cgo: gcc, as on a fresh machine here).
+race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 # vet, gofmt and staticcheck (its pinned version fetched through the module proxy).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
