@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -623,4 +624,50 @@ func TestSnapshotDropsKeysForgottenWhileTaken(t *testing.T) {
 	require.Greater(t, projections.KeyCount(before), 1, "the province's commands carried several keys")
 	require.True(t, reflect.DeepEqual(projections.Comparable(m), projections.Comparable(loaded)),
 		"the snapshot holds the keys as the model held them at its end")
+}
+
+// TestSaveRemovesUnfinishedSaves: a save removes the temporary files that saves killed
+// half way left beside the snapshot, once they are StaleSnapshotTemp old, and nothing
+// else: not a save still being written, not other files; the snapshot it writes loads.
+func TestSaveRemovesUnfinishedSaves(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	dir := t.TempDir()
+	path := projections.SnapshotPath(dir)
+	old := time.Now().Add(-projections.StaleSnapshotTemp - time.Minute)
+	write := func(name string, mtime time.Time) {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte("half a snapshot"), 0o600))
+		require.NoError(t, os.Chtimes(p, mtime, mtime))
+	}
+	write(".snapshot-111", old)                 // killed while saving, long ago
+	write(".snapshot-222", old.Add(-time.Hour)) // another
+	write(".snapshot-333", time.Now())          // another process saving now
+	write("notes.txt", old)                     // not a snapshot's
+	write("snapshot-444", old)                  // not the pattern (no leading dot)
+	require.NoError(t, os.Mkdir(filepath.Join(dir, ".snapshot-dir"), 0o700))
+	require.NoError(t, os.Chtimes(filepath.Join(dir, ".snapshot-dir"), old, old))
+
+	_, err := env.Model.SaveSnapshotFile(path)
+	require.NoError(t, err)
+	var names []string
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.ElementsMatch(t, []string{".snapshot-333", ".snapshot-dir", "notes.txt", "projections.snapshot", "snapshot-444"}, names)
+	snap, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err)
+	_, err = snap.Check(env.Ctx, env.Store)
+	require.NoError(t, err)
+
+	// Called alone, it names what it removed.
+	write(".snapshot-555", old)
+	removed, err := projections.RemoveStaleSnapshotTemps(dir, time.Now().Add(-projections.StaleSnapshotTemp))
+	require.NoError(t, err)
+	require.Equal(t, []string{".snapshot-555"}, removed)
+	removed, err = projections.RemoveStaleSnapshotTemps(filepath.Join(dir, "missing"), time.Now())
+	require.NoError(t, err)
+	require.Empty(t, removed)
 }

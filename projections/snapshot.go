@@ -193,12 +193,25 @@ func pipelineApply(m *Model, in <-chan eventstore.Commit) {
 // SnapshotPath is where a data directory keeps its projections snapshot.
 func SnapshotPath(dataDir string) string { return filepath.Join(dataDir, "projections.snapshot") }
 
-// SaveSnapshotFile writes the snapshot atomically (temporary file, fsync, rename).
+// snapshotTempPattern names a snapshot being written (SaveSnapshotFile), beside the file.
+const snapshotTempPattern = ".snapshot-*"
+
+// StaleSnapshotTemp is the age past which a temporary snapshot file is taken as left by a
+// process that ended while it was writing it (a save takes seconds, and a file being
+// written is modified all along); SaveSnapshotFile removes such files.
+const StaleSnapshotTemp = 15 * time.Minute
+
+// SaveSnapshotFile writes the snapshot atomically (temporary file, fsync, rename). It
+// first removes, as far as it can, the temporary files of saves that never finished (a
+// process killed or out of memory while saving; half a gigabyte each at a million
+// events), those not modified for StaleSnapshotTemp.
 func (m *Model) SaveSnapshotFile(path string) (uint64, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return 0, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
+	// Best effort: a file that cannot be removed must not stop the save.
+	_, _ = RemoveStaleSnapshotTemps(filepath.Dir(path), time.Now().Add(-StaleSnapshotTemp))
+	tmp, err := os.CreateTemp(filepath.Dir(path), snapshotTempPattern)
 	if err != nil {
 		return 0, err
 	}
@@ -214,6 +227,28 @@ func (m *Model) SaveSnapshotFile(path string) (uint64, error) {
 		return 0, err
 	}
 	return seq, os.Rename(tmp.Name(), path)
+}
+
+// RemoveStaleSnapshotTemps removes the temporary snapshot files in dir (SaveSnapshotFile's)
+// last modified before cutoff, and returns their names. The snapshot itself and every
+// other file are left alone.
+func RemoveStaleSnapshotTemps(dir string, cutoff time.Time) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, snapshotTempPattern))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, name := range names {
+		fi, err := os.Lstat(name)
+		if err != nil || !fi.Mode().IsRegular() || !fi.ModTime().Before(cutoff) {
+			continue // gone meanwhile, not a file of ours, or still being written
+		}
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, fmt.Errorf("remove a stale snapshot file: %w", err)
+		}
+		removed = append(removed, filepath.Base(name))
+	}
+	return removed, nil
 }
 
 // Snapshot is a snapshot file read into a model that is not yet checked against the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,6 +149,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	if loaded {
 		snaps.onDisk = model.Applied()
 	}
+	go snaps.removeStale()
 	feed, err := projections.StartFeed(ctx, store, model, logger)
 	if err != nil {
 		return nil, nil, nil, err
@@ -301,6 +303,19 @@ func (s *snapshotter) save() {
 	s.onDisk = seq
 	s.log.Info("snapshot saved", "applied", seq, "took", time.Since(t0).Round(time.Millisecond),
 		"longest_lock_hold", s.m.LastSnapshotHold().Round(100*time.Microsecond))
+}
+
+// removeStale removes the temporary files of snapshot saves that never finished (the
+// process was killed while saving), and says so in the log; every save does the same,
+// without a word.
+func (s *snapshotter) removeStale() {
+	removed, err := projections.RemoveStaleSnapshotTemps(filepath.Dir(projections.SnapshotPath(s.g.Data)), time.Now().Add(-projections.StaleSnapshotTemp))
+	if len(removed) > 0 {
+		s.log.Info("removed the files of unfinished snapshot saves", "files", removed)
+	}
+	if err != nil {
+		s.log.Warn("unfinished snapshot saves", "err", err)
+	}
 }
 
 // switchClock is the real clock, unless Set to a fixed moment (for seeding the demo).
