@@ -15,15 +15,20 @@ type natsConn = *nats.Conn
 
 type natsOption struct{ conn *nats.Conn }
 
-// startEmbedded starts an in-process nats-server with JetStream under dir. It opens no
-// network listener at all: the only client is this process, connected in-process.
-func startEmbedded(dir string, o *options) (*server.Server, error) {
+// startEmbedded starts an in-process nats-server with JetStream under dir, once it holds
+// the directory's lock (lockDataDir), which it returns. It opens no network listener at
+// all: the only client is this process, connected in-process.
+func startEmbedded(dir string, o *options) (*server.Server, *dirLock, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, nil, fmt.Errorf("data dir: %w", err)
 	}
 	if err := os.MkdirAll(abs, 0o750); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+		return nil, nil, fmt.Errorf("data dir: %w", err)
+	}
+	lock, err := lockDataDir(abs)
+	if err != nil {
+		return nil, nil, err
 	}
 	name := o.serverName
 	if name == "" {
@@ -41,12 +46,15 @@ func startEmbedded(dir string, o *options) (*server.Server, error) {
 	}
 	ns, err := server.NewServer(sopts)
 	if err != nil {
-		return nil, fmt.Errorf("embedded nats-server: %w", err)
+		lock.release()
+		return nil, nil, fmt.Errorf("embedded nats-server: %w", err)
 	}
 	go ns.Start()
 	if !ns.ReadyForConnections(30 * time.Second) {
 		ns.Shutdown()
-		return nil, fmt.Errorf("embedded nats-server did not become ready within 30s")
+		ns.WaitForShutdown()
+		lock.release()
+		return nil, nil, fmt.Errorf("embedded nats-server did not become ready within 30s")
 	}
-	return ns, nil
+	return ns, lock, nil
 }

@@ -21,6 +21,7 @@ var ErrMisconfigured = errors.New("stream misconfigured")
 type Store struct {
 	opts     options
 	ns       *server.Server
+	lock     *dirLock // the data directory's, with the embedded server
 	nc       *nats.Conn
 	ownConn  bool
 	js       jetstream.JetStream
@@ -70,13 +71,15 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		}
 		s.ownConn = true
 	default:
-		s.ns, err = startEmbedded(o.dataDir, &o)
+		s.ns, s.lock, err = startEmbedded(o.dataDir, &o)
 		if err != nil {
 			return nil, err
 		}
 		s.nc, err = nats.Connect("", nats.InProcessServer(s.ns), nats.Name("thidua"))
 		if err != nil {
 			s.ns.Shutdown()
+			s.ns.WaitForShutdown()
+			s.lock.release()
 			return nil, fmt.Errorf("connect in-process: %w", err)
 		}
 		s.ownConn = true
@@ -259,6 +262,7 @@ func (s *Store) Close() {
 		s.ns.Shutdown()
 		s.ns.WaitForShutdown()
 	}
+	s.lock.release() // only once the embedded server has stopped writing
 }
 
 // Subject returns the subject of an aggregate, after validating its tokens.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -400,6 +401,43 @@ func TestEventsSurviveRestart(t *testing.T) {
 	assert.Equal(t, c.Version(), v)
 }
 
+// TestDataDirLockedWhileOpen: an embedded store's data directory can be open in one store
+// at a time (two embedded servers writing one store would corrupt it); the second gets
+// ErrDataDirInUse naming the holder, changes nothing, and the first goes on. Once the
+// first is closed, the directory opens again. (A killed holder: TestSIGKILLLosesNoAcknowledgedEvent.)
+func TestDataDirLockedWhileOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	ref := eventstore.Ref{Kind: "campaign", ID: "c1"}
+	c, err := s.Append(ctx, ref, eventstore.Version{}, ev("campaign.launched", map[string]string{"id": "c1"}), eventstore.Meta{})
+	require.NoError(t, err)
+
+	for range 2 {
+		_, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
+		require.ErrorIs(t, err, eventstore.ErrDataDirInUse)
+		assert.Contains(t, err.Error(), fmt.Sprintf("process %d", os.Getpid()))
+		assert.Contains(t, err.Error(), dir)
+	}
+	// The first store is unharmed.
+	c2, err := s.Append(ctx, ref, c.Version(), ev("campaign.launched", map[string]string{"id": "c1", "again": "yes"}), eventstore.Meta{})
+	require.NoError(t, err)
+	s.Close()
+
+	s, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	defer s.Close()
+	events, v, err := s.Load(ctx, ref)
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	assert.Equal(t, c2.Version(), v)
+	pid, err := os.ReadFile(filepath.Join(dir, eventstore.LockFileName))
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("%d\n", os.Getpid()), string(pid))
+}
+
 // killWriter runs in a child process: it appends events to an embedded store and prints
 // each acknowledged sequence, until it is killed.
 func killWriter() {
@@ -440,6 +478,10 @@ func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 			t.Fatalf("writer: %s", sc.Text())
 		}
 	}
+	// While the writer runs, its data directory cannot be opened a second time.
+	_, err = eventstore.Open(context.Background(), eventstore.WithDataDir(dir))
+	require.ErrorIs(t, err, eventstore.ErrDataDirInUse)
+	assert.Contains(t, err.Error(), fmt.Sprintf("process %d", cmd.Process.Pid))
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 	require.Len(t, acked, 200)

@@ -1,0 +1,57 @@
+package eventstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ErrDataDirInUse is returned (wrapped) by Open when another process has the embedded
+// store's data directory open. Two embedded servers writing one store would corrupt it.
+var ErrDataDirInUse = errors.New("data directory in use")
+
+// LockFileName is the file in the data directory that an embedded store holds locked for
+// as long as it is open. It holds the process id of its holder.
+const LockFileName = "thidua.lock"
+
+// dirLock is an open data directory's lock (lockDataDir).
+type dirLock struct{ f *os.File }
+
+// lockDataDir takes the data directory's lock, or says who holds it. The lock is the
+// operating system's (flock on Unix), so it ends with its process, however that ends.
+func lockDataDir(dir string) (*dirLock, error) {
+	path := filepath.Join(dir, LockFileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("data dir lock: %w", err)
+	}
+	held, err := tryLock(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data dir lock %s: %w", path, err)
+	}
+	if !held {
+		b, _ := os.ReadFile(path)
+		f.Close()
+		holder := "another process"
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+			holder = "process " + strconv.Itoa(pid)
+		}
+		return nil, fmt.Errorf("%w: %s is open in %s (a thidua serve or command on the same --data); stop it first, or ask the running server over HTTP", ErrDataDirInUse, dir, holder)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return &dirLock{f: f}, nil
+}
+
+// release ends the lock (closing the file ends it); nil-safe.
+func (l *dirLock) release() {
+	if l != nil && l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+}
