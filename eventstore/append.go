@@ -53,7 +53,8 @@ const (
 // if the aggregate's last commit is still expect.Seq (0: the aggregate must not exist).
 // With meta.Key set, a retry of the same command returns the original commit, marked
 // Duplicate, and appends nothing. Transient errors (a stream leader change, a reconnect)
-// are retried within ctx's deadline (without one, the client timeout); see retry.go.
+// are retried within ctx's deadline (without one, the client timeout); see retry.go. A
+// write over the storage limit fails with ErrStoreFull.
 func (s *Store) Append(ctx context.Context, ref Ref, expect Version, events []Pending, meta Meta) (Commit, error) {
 	subject, err := s.Subject(ref)
 	if err != nil {
@@ -63,7 +64,8 @@ func (s *Store) Append(ctx context.Context, ref Ref, expect Version, events []Pe
 	if err != nil {
 		return Commit{}, err
 	}
-	return s.publishCommit(ctx, ref, subject, expect, msg, body, meta.Key)
+	c, err := s.publishCommit(ctx, ref, subject, expect, msg, body, meta.Key)
+	return c, markFull(err)
 }
 
 // Part is one aggregate's share of an atomic append.
@@ -125,7 +127,8 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		bodies = append(bodies, body)
 		subjects = append(subjects, subject)
 	}
-	return s.publishAtomic(ctx, parts, msgs, bodies, subjects, meta.Key)
+	cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, meta.Key)
+	return cs, markFull(err)
 }
 
 // buildMessage stamps envelopes, chains hashes and builds the message of one commit.

@@ -40,7 +40,8 @@ type Document struct {
 func (s *Store) MaxDocumentSize() int64 { return s.opts.maxDoc }
 
 // PutDocument stores r's bytes under their SHA-256, refusing more than the size limit
-// (ErrTooLarge). Storing the same bytes twice stores them once.
+// (ErrTooLarge). Storing the same bytes twice stores them once. A write over the storage
+// limit fails with ErrStoreFull.
 func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.Reader) (Document, error) {
 	data, err := io.ReadAll(io.LimitReader(r, s.opts.maxDoc+1))
 	if err != nil {
@@ -63,7 +64,7 @@ func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.
 		},
 	}, bytes.NewReader(data))
 	if err != nil {
-		return Document{}, fmt.Errorf("store document: %w", err)
+		return Document{}, markFull(fmt.Errorf("store document: %w", err))
 	}
 	return d, nil
 }

@@ -37,6 +37,8 @@ type options struct {
 	duplicates    time.Duration
 	serverName    string
 	clientTimeout time.Duration
+	// diskSpace reports a file system's free bytes and size (fsSpace; tests fake it).
+	diskSpace func(dir string) (free, size int64, err error)
 }
 
 // Option configures Open.

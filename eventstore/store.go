@@ -22,6 +22,7 @@ type Store struct {
 	opts     options
 	ns       *server.Server
 	lock     *dirLock // the data directory's, with the embedded server
+	limit    int64    // the embedded server's storage limit (0: its default, or external)
 	nc       *nats.Conn
 	ownConn  bool
 	js       jetstream.JetStream
@@ -52,6 +53,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		logger:        slog.Default(),
 		duplicates:    DefaultDuplicateWindow,
 		clientTimeout: 10 * time.Second,
+		diskSpace:     fsSpace,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -71,7 +73,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		}
 		s.ownConn = true
 	default:
-		s.ns, s.lock, err = startEmbedded(o.dataDir, &o)
+		s.ns, s.lock, s.limit, err = startEmbedded(o.dataDir, &o)
 		if err != nil {
 			return nil, err
 		}
@@ -264,6 +266,11 @@ func (s *Store) Close() {
 	}
 	s.lock.release() // only once the embedded server has stopped writing
 }
+
+// StorageLimit returns the embedded server's storage limit in bytes, set when the store
+// opened (see storeLimit); 0 for an external server, or where the platform does not tell
+// the file system's free space (the server's own default then applies).
+func (s *Store) StorageLimit() int64 { return s.limit }
 
 // Subject returns the subject of an aggregate, after validating its tokens.
 func (s *Store) Subject(ref Ref) (string, error) {

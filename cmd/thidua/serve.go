@@ -119,7 +119,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	// the stream), the projections loaded and caught up, the rest (bootstrap, handlers).
 	logger.Info("thidua serving", "addr", "http://"+c.Addr, "ready_in", time.Since(start).Round(time.Millisecond),
 		"store_open_in", storeIn.Round(time.Millisecond), "projections_in", projectionsIn.Round(time.Millisecond),
-		"applied", model.Applied(), "embedded", store.Embedded())
+		"applied", model.Applied(), "embedded", store.Embedded(), "storage_limit_mib", store.StorageLimit()>>20)
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,75 @@
+package eventstore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrStoreFull is matched (errors.Is) when the store refused a write for want of storage:
+// the embedded server's limit (see storeLimit) or, on a cluster, the account's or the
+// servers'. Nothing was written; the store goes on serving reads.
+var ErrStoreFull = errors.New("event store full")
+
+// jsInsufficientResources is JetStream's error code for a write over a storage limit
+// (nats-server's JSInsufficientResourcesErr).
+const jsInsufficientResources = 10023
+
+// markFull wraps err with ErrStoreFull when JetStream refused a write for want of storage.
+func markFull(err error) error {
+	var apiErr *jetstream.APIError
+	if err != nil && errors.As(err, &apiErr) && apiErr.ErrorCode == jsInsufficientResources {
+		return fmt.Errorf("%w: %w", ErrStoreFull, err)
+	}
+	return err
+}
+
+// storeReserve is the part of its file system the embedded store leaves free: 5 % of the
+// file system, at most 1 GiB.
+func storeReserve(size int64) int64 { return min(size/20, 1<<30) }
+
+// minStoreLimit is the least limit given, so that a new store on a nearly full disk can
+// still be created (and refuse its writes cleanly).
+const minStoreLimit = 1 << 20
+
+// storeLimit is the storage limit (JetStream's max_store) of an embedded store that holds
+// used bytes, on a file system of size bytes of which free are free: everything it holds
+// and all the free space but the reserve.
+//
+// nats-server's own default is three quarters of the free space when it starts, which
+// leaves out what the store already holds: a store that has grown to more than three
+// quarters of the free space left refuses every write after a restart, however much
+// space is free. And without a limit short of the disk, a full disk makes the server
+// shut JetStream down (its out-of-space handling), reads included, until it restarts;
+// a limit makes it refuse the write instead (ErrStoreFull).
+func storeLimit(used, free, size int64) int64 {
+	return max(used+free-storeReserve(size), used, minStoreLimit)
+}
+
+// dirUsage returns the bytes of the regular files under dir (0 when it does not exist).
+func dirUsage(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n, err
+}

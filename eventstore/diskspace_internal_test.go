@@ -1,0 +1,89 @@
+package eventstore
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStoreLimit(t *testing.T) {
+	t.Parallel()
+	const gib = int64(1) << 30
+	for _, c := range []struct {
+		name             string
+		used, free, size int64
+		want             int64
+	}{
+		{"a large disk keeps 1 GiB free", 30 * gib, 20 * gib, 100 * gib, 30*gib + 20*gib - gib},
+		{"a small disk keeps 5 % free", 100 << 20, 400 << 20, 1 * gib, (100 << 20) + (400 << 20) - gib/20},
+		// nats-server's default would be 0.75 × 20 GiB = 15 GiB here: under the 30 GiB held.
+		{"what the store holds counts", 30 * gib, 20 * gib, 60 * gib, 49 * gib},
+		{"no room left: what it holds, no more", 10 << 20, 1 << 20, 1 * gib, 10 << 20},
+		{"a new store on a full disk can still be made", 0, 0, 1 * gib, minStoreLimit},
+	} {
+		assert.Equal(t, c.want, storeLimit(c.used, c.free, c.size), c.name)
+	}
+}
+
+// TestFullStoreRefusesWritesAndKeepsServing: an embedded store at its storage limit
+// refuses a write with ErrStoreFull, stores nothing of it, and goes on serving reads and
+// refusing writes cleanly (nats-server shuts JetStream down when the disk itself runs
+// out); reopened with room, it takes writes again, and its limit counts what it holds.
+func TestFullStoreRefusesWritesAndKeepsServing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	const size = int64(1) << 30
+	disk := func(free int64) Option {
+		return func(o *options) {
+			o.diskSpace = func(string) (int64, int64, error) { return free, size, nil }
+		}
+	}
+	s, err := Open(ctx, WithDataDir(dir), WithSyncAlways(false), disk(storeReserve(size)+2<<20))
+	require.NoError(t, err)
+	assert.Equal(t, int64(2<<20), s.StorageLimit())
+
+	ref := Ref{Kind: "unit", ID: "U1"}
+	big := map[string]string{"note": strings.Repeat("đủ dữ liệu ", 1000)} // about 13 KB
+	var v Version
+	var full error
+	n := 0
+	for ; n < 1000; n++ {
+		c, err := s.Append(ctx, ref, v, []Pending{{Type: "unit.fact_recorded", Data: big}}, Meta{})
+		if err != nil {
+			full = err
+			break
+		}
+		v = c.Version()
+	}
+	require.ErrorIs(t, full, ErrStoreFull, "after %d appends", n)
+	require.Greater(t, n, 50)
+	assert.Contains(t, full.Error(), "insufficient resources")
+
+	// Nothing of the refused write was stored; reads go on; so do clean refusals.
+	last, err := s.LastVersion(ctx, ref)
+	require.NoError(t, err)
+	assert.Equal(t, v, last)
+	events, _, err := s.Load(ctx, ref)
+	require.NoError(t, err)
+	assert.Len(t, events, n)
+	_, err = s.Append(ctx, Ref{Kind: "unit", ID: "U2"}, Version{}, []Pending{{Type: "unit.registered", Data: big}}, Meta{})
+	require.ErrorIs(t, err, ErrStoreFull)
+	_, err = s.PutDocument(ctx, "big.pdf", "application/pdf", strings.NewReader(strings.Repeat("%PDF-1.7 ", 300_000)))
+	require.ErrorIs(t, err, ErrStoreFull)
+	s.Close()
+
+	// With room again (space freed, a larger disk), the limit starts from what it holds.
+	s, err = Open(ctx, WithDataDir(dir), WithSyncAlways(false), disk(storeReserve(size)+64<<20))
+	require.NoError(t, err)
+	defer s.Close()
+	used, err := dirUsage(dir + "/jetstream")
+	require.NoError(t, err)
+	assert.InDelta(t, used+64<<20, s.StorageLimit(), 1<<20)
+	c, err := s.Append(ctx, ref, v, []Pending{{Type: "unit.fact_recorded", Data: big}}, Meta{})
+	require.NoError(t, err)
+	assert.Equal(t, v.Seq+1, c.Seq)
+}
