@@ -39,6 +39,8 @@ type options struct {
 	clientTimeout time.Duration
 	// diskSpace reports a file system's free bytes and size (fsSpace; tests fake it).
 	diskSpace func(dir string) (free, size int64, err error)
+	// storageLimit, when positive, is the embedded server's storage limit (WithStorageLimit).
+	storageLimit int64
 }
 
 // Option configures Open.
@@ -46,6 +48,11 @@ type Option func(*options)
 
 // WithDataDir runs an embedded nats-server whose JetStream store lives under dir. It is the default, with dir "./data".
 func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
+
+// WithStorageLimit sets the embedded server's storage limit, in bytes, instead of the one
+// computed from the file system (see Store.StorageLimit): for a store that must leave
+// room to others on its disk. A write past it fails with ErrStoreFull.
+func WithStorageLimit(bytes int64) Option { return func(o *options) { o.storageLimit = bytes } }
 
 // WithURL connects to an external NATS server or cluster (comma-separated URLs) instead of an embedded one.
 func WithURL(url string) Option { return func(o *options) { o.url = url } }

@@ -32,15 +32,18 @@ func startEmbedded(dir string, o *options) (*server.Server, *dirLock, int64, err
 		return nil, nil, 0, err
 	}
 	storeDir := filepath.Join(abs, "jetstream")
-	var limit int64
-	if free, size, err := o.diskSpace(abs); err == nil {
-		used, err := dirUsage(storeDir)
-		if err != nil {
-			lock.release()
-			return nil, nil, 0, fmt.Errorf("data dir: %w", err)
+	limit := o.storageLimit
+	if limit <= 0 {
+		limit = 0
+		if free, size, err := o.diskSpace(abs); err == nil {
+			used, err := dirUsage(storeDir)
+			if err != nil {
+				lock.release()
+				return nil, nil, 0, fmt.Errorf("data dir: %w", err)
+			}
+			limit = storeLimit(used, free, size)
+			o.logger.Debug("embedded store", "dir", storeDir, "used_mib", used>>20, "free_mib", free>>20, "limit_mib", limit>>20)
 		}
-		limit = storeLimit(used, free, size)
-		o.logger.Debug("embedded store", "dir", storeDir, "used_mib", used>>20, "free_mib", free>>20, "limit_mib", limit>>20)
 	}
 	name := o.serverName
 	if name == "" {

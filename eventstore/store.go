@@ -268,7 +268,8 @@ func (s *Store) Close() {
 }
 
 // StorageLimit returns the embedded server's storage limit in bytes, set when the store
-// opened (see storeLimit); 0 for an external server, or where the platform does not tell
+// opened (WithStorageLimit, or computed: what the store holds plus the file system's free
+// space, less a reserve); 0 for an external server, or where the platform does not tell
 // the file system's free space (the server's own default then applies).
 func (s *Store) StorageLimit() int64 { return s.limit }
 

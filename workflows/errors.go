@@ -25,6 +25,9 @@ var (
 	ErrKeyReused = errors.New("idempotency key reused with a different request")
 	// ErrUnavailable means the store could not take the command now (503).
 	ErrUnavailable = errors.New("unavailable")
+	// ErrStorageFull means the store has no room for the command's events or document;
+	// nothing was recorded, and retrying will not help until an operator makes room (507).
+	ErrStorageFull = errors.New("storage full")
 )
 
 // Error adds a stable code and a message to one of the errors above.

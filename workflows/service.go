@@ -250,7 +250,7 @@ func (s *Service) storeError(err error) error {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return &Error{Kind: ErrUnavailable, Code: "timeout", Message: err.Error()}
 	case errors.Is(err, eventstore.ErrStoreFull):
-		return &Error{Kind: ErrUnavailable, Code: "store_full", Message: "the event store has no room for more (storage full); nothing was recorded: " + err.Error()}
+		return &Error{Kind: ErrStorageFull, Code: "store_full", Message: "the event store has no room for more; nothing was recorded: " + err.Error()}
 	}
 	return &Error{Kind: ErrUnavailable, Code: "store_unavailable", Message: err.Error()}
 }

@@ -25,6 +25,8 @@ type Globals struct {
 	NATS     string `name:"nats" help:"URL(s) of an external NATS server or cluster, comma-separated (instead of the embedded store)." env:"THIDUA_NATS_URL" placeholder:"URL"`
 	Replicas int    `help:"Replica count of the stream and the document bucket on an external cluster." default:"0" env:"THIDUA_REPLICAS"`
 	LogLevel string `help:"Log level (debug, info, warn, error)." default:"info" env:"THIDUA_LOG_LEVEL"`
+	// StorageLimitMiB caps the embedded store (0: what it holds plus the disk's free space, less a reserve).
+	StorageLimitMiB int64 `name:"storage-limit-mib" help:"Storage limit of the embedded store in MiB (0: what it holds plus the disk's free space, less 5 % or 1 GiB)." default:"0" env:"THIDUA_STORAGE_LIMIT_MIB"`
 
 	// Out receives the commands' output (standard output; a buffer in tests).
 	Out io.Writer `kong:"-"`
@@ -109,6 +111,9 @@ func (g *Globals) openStore(ctx context.Context, logger *slog.Logger, extra ...e
 		}
 	} else {
 		opts = append(opts, eventstore.WithDataDir(g.Data))
+		if g.StorageLimitMiB > 0 {
+			opts = append(opts, eventstore.WithStorageLimit(g.StorageLimitMiB<<20))
+		}
 	}
 	return eventstore.Open(ctx, append(opts, extra...)...)
 }

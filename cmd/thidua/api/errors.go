@@ -117,6 +117,8 @@ func StatusOf(kind error) int {
 		return http.StatusUnprocessableEntity
 	case errors.Is(kind, workflows.ErrUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(kind, workflows.ErrStorageFull):
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }
@@ -140,6 +142,8 @@ func codeOf(status int) string {
 		return "idempotency_key_reused"
 	case http.StatusServiceUnavailable:
 		return "unavailable"
+	case http.StatusInsufficientStorage:
+		return "store_full"
 	}
 	return "internal"
 }

@@ -68,10 +68,16 @@ var clockStart = time.Date(2025, 9, 15, 3, 0, 0, 0, time.UTC)
 // and the API on an httptest server.
 func newEnv(t testing.TB, opts ...api.Option) *env {
 	t.Helper()
+	return newEnvOn(t, func(more ...eventstore.Option) *eventstore.Store { return natsServer.Open(t, more...) }, opts...)
+}
+
+// newEnvOn is newEnv with the store open gives (passed the registry and clock options).
+func newEnvOn(t testing.TB, open func(...eventstore.Option) *eventstore.Store, opts ...api.Option) *env {
+	t.Helper()
 	e := &env{t: t, ctx: context.Background()}
 	t0 := time.Now()
 	clock := func() time.Time { return clockStart.Add(time.Since(t0) + time.Duration(e.offset.Load())) }
-	e.store = natsServer.Open(t, eventstore.WithRegistry(workflows.EventRegistry()), eventstore.WithClock(clock))
+	e.store = open(eventstore.WithRegistry(workflows.EventRegistry()), eventstore.WithClock(clock))
 	e.model = projections.NewModel()
 	feed, err := projections.StartFeed(e.ctx, e.store, e.model, slog.New(slog.DiscardHandler))
 	if err != nil {

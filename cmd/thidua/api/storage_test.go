@@ -1,0 +1,57 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/eventstore"
+)
+
+// TestFullStoreAnswers507: a store with no room left refuses commands and uploads with
+// 507 store_full (no Retry-After: retrying will not help until an operator makes room),
+// records nothing, and goes on answering reads.
+func TestFullStoreAnswers507(t *testing.T) {
+	t.Parallel()
+	e := newEnvOn(t, func(more ...eventstore.Option) *eventstore.Store {
+		st, err := eventstore.Open(context.Background(), append(more, eventstore.WithDataDir(t.TempDir()),
+			eventstore.WithSyncAlways(false), eventstore.WithStorageLimit(1<<20))...)
+		require.NoError(t, err)
+		t.Cleanup(st.Close)
+		return st
+	})
+	e.unit("full-0", "commune")
+	clerk := e.user("clerk", "full-0")
+	long := strings.Repeat("Đơn vị ", 40) // 280 characters
+	var full reply
+	created := 0
+	for i := range 5000 {
+		r := e.admin.post("/api/v1/units", map[string]any{"id": "full-" + strconv.Itoa(i+1), "name": long, "kind": "commune"})
+		if r.status != http.StatusCreated {
+			full = r
+			break
+		}
+		created++
+	}
+	require.Equal(t, http.StatusInsufficientStorage, full.status, "after %d units: %s", created, full)
+	require.Greater(t, created, 100)
+	assert.Equal(t, "store_full", full.errCode(t))
+	assert.Empty(t, full.header.Get("Retry-After"))
+
+	before := e.lastSeq()
+	r := e.admin.post("/api/v1/units", map[string]any{"id": "one-more", "name": "Đơn vị", "kind": "commune"})
+	assert.Equal(t, http.StatusInsufficientStorage, r.status, "%s", r)
+	up := clerk.upload("/api/v1/units/full-0/plans", map[string]string{"campaign": campaign}, "plan.pdf", []byte(strings.Repeat("%PDF-1.7 ", 200_000)))
+	assert.Equal(t, http.StatusInsufficientStorage, up.status, "%s", up)
+	assert.Equal(t, before, e.lastSeq(), "nothing recorded")
+
+	// Reads go on.
+	e.admin.get("/api/v1/units/full-0").want(t, http.StatusOK)
+	e.admin.get("/api/v1/campaigns/" + campaign + "/ranking").want(t, http.StatusOK)
+	e.anon().get("/readyz").want(t, http.StatusOK)
+}
