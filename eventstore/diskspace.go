@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -72,4 +73,26 @@ func dirUsage(dir string) (int64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// Usage is what the store's JetStream account holds, and its storage limit.
+type Usage struct {
+	// Used is the bytes stored (every stream of the account: events and documents).
+	Used int64
+	// Limit is the storage limit in bytes: the embedded server's (StorageLimit) or, on a
+	// cluster, the account's; 0 when there is none the store knows of.
+	Limit int64
+}
+
+// Usage asks JetStream what the store holds and its limit.
+func (s *Store) Usage(ctx context.Context) (Usage, error) {
+	ai, err := s.js.AccountInfo(ctx)
+	if err != nil {
+		return Usage{}, fmt.Errorf("account info: %w", err)
+	}
+	u := Usage{Used: int64(ai.Store), Limit: s.limit}
+	if m := ai.Limits.MaxStore; m > 0 && (u.Limit == 0 || m < u.Limit) {
+		u.Limit = m
+	}
+	return u, nil
 }

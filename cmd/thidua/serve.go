@@ -155,6 +155,11 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 		return nil, nil, nil, err
 	}
 	go memory.Every(ctx, snapshotEvery, snaps.save)
+	watch := &storeWatch{log: logger, usage: store.Usage}
+	go func() {
+		watch.check(ctx)
+		memory.Every(ctx, storeWatchEvery, func() { watch.check(ctx) })
+	}()
 	return model, feed, snaps, nil
 }
 

@@ -104,7 +104,11 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 		cfg.maxBody = DefaultMaxBody
 	}
 	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux()}
-	h.metrics = newMetrics(cfg.registry)
+	var usage func(context.Context) (eventstore.Usage, error)
+	if st := svc.Store(); st != nil {
+		usage = st.Usage
+	}
+	h.metrics = newMetrics(cfg.registry, usage)
 	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
 	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
 	for _, rt := range h.table() {

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"thidua/eventstore"
 	"thidua/workflows"
 )
 
@@ -31,9 +34,9 @@ type metrics struct {
 }
 
 // newMetrics registers the API's collectors in reg (a new registry with the Go and process
-// collectors when nil). Collectors already registered by an earlier handler on the same
-// registry are reused.
-func newMetrics(reg *prometheus.Registry) *metrics {
+// collectors when nil), with the store's usage when usage is not nil. Collectors already
+// registered by an earlier handler on the same registry are reused.
+func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstore.Usage, error)) *metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -76,6 +79,9 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		Namespace: "thidua", Subsystem: "api", Name: "auth_failures_total",
 		Help: "Requests that presented credentials that did not authenticate.",
 	}))
+	if usage != nil {
+		register(reg, &storeCollector{usage: usage})
+	}
 	m.serve = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m
 }
@@ -105,4 +111,35 @@ func (m *metrics) observe(route string, code int, d time.Duration) {
 func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
 	h.metrics.serve.ServeHTTP(w, r)
 	return nil
+}
+
+// The store's usage, asked of JetStream at each scrape.
+var (
+	storeUsedDesc = prometheus.NewDesc("thidua_store_used_bytes",
+		"Bytes the event store's JetStream account holds (events and documents).", nil, nil)
+	storeLimitDesc = prometheus.NewDesc("thidua_store_limit_bytes",
+		"The event store's storage limit in bytes (0: none known); past it writes are refused with 507 store_full.", nil, nil)
+)
+
+// storeCollector reports the store's usage and limit (eventstore.Store.Usage).
+type storeCollector struct {
+	usage func(context.Context) (eventstore.Usage, error)
+}
+
+// Describe implements prometheus.Collector.
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeUsedDesc
+	ch <- storeLimitDesc
+}
+
+// Collect implements prometheus.Collector: NaN when the store does not answer in time.
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	used, limit := math.NaN(), math.NaN()
+	if u, err := c.usage(ctx); err == nil {
+		used, limit = float64(u.Used), float64(u.Limit)
+	}
+	ch <- prometheus.MustNewConstMetric(storeUsedDesc, prometheus.GaugeValue, used)
+	ch <- prometheus.MustNewConstMetric(storeLimitDesc, prometheus.GaugeValue, limit)
 }

@@ -15,7 +15,7 @@ import (
 
 // TestFullStoreAnswers507: a store with no room left refuses commands and uploads with
 // 507 store_full (no Retry-After: retrying will not help until an operator makes room),
-// records nothing, and goes on answering reads.
+// records nothing, and goes on answering reads; /metrics shows its usage and limit.
 func TestFullStoreAnswers507(t *testing.T) {
 	t.Parallel()
 	e := newEnvOn(t, func(more ...eventstore.Option) *eventstore.Store {
@@ -52,6 +52,17 @@ func TestFullStoreAnswers507(t *testing.T) {
 
 	// Reads go on.
 	e.admin.get("/api/v1/units/full-0").want(t, http.StatusOK)
-	e.admin.get("/api/v1/campaigns/" + campaign + "/ranking").want(t, http.StatusOK)
+	e.admin.get("/api/v1/campaigns/"+campaign+"/ranking").want(t, http.StatusOK)
 	e.anon().get("/readyz").want(t, http.StatusOK)
+
+	// /metrics tells how full the store is, for an alert before it fills.
+	m := string(e.anon().get("/metrics").want(t, http.StatusOK).body)
+	assert.Contains(t, m, "\nthidua_store_limit_bytes 1.048576e+06\n")
+	var used float64
+	for _, line := range strings.Split(m, "\n") {
+		if v, ok := strings.CutPrefix(line, "thidua_store_used_bytes "); ok {
+			used, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	assert.Greater(t, used, 0.8*(1<<20), "used bytes near the limit")
 }

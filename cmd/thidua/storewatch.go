@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"thidua/eventstore"
+)
+
+// The store watch warns in the log when the event store nears its storage limit, for the
+// deployments without an alert on /metrics (thidua_store_used_bytes, _limit_bytes): past
+// the limit commands are refused (507 store_full).
+const (
+	storeWatchEvery = time.Minute
+	// storeWarnAt and storeClearAt are the shares of the limit at which the warning starts
+	// and, once below, ends (apart, so that a store hovering near one does not flap).
+	storeWarnAt  = 0.90
+	storeClearAt = 0.85
+)
+
+// storeWatch follows the store's usage; it warns when the usage crosses storeWarnAt of
+// the limit, again at every further 1 % while it grows, and says so once it falls back
+// under storeClearAt.
+type storeWatch struct {
+	log     *slog.Logger
+	usage   func(context.Context) (eventstore.Usage, error)
+	warned  bool
+	lastPct int
+}
+
+// check looks once.
+func (w *storeWatch) check(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	u, err := w.usage(ctx)
+	if err != nil {
+		w.log.Debug("store usage", "err", err)
+		return
+	}
+	switch w.next(u) {
+	case watchWarn:
+		w.log.Warn("event store nearly full: commands will be refused (507 store_full) at its limit; make room, or raise --storage-limit-mib",
+			"used_mib", u.Used>>20, "limit_mib", u.Limit>>20, "used_pct", w.lastPct)
+	case watchClear:
+		w.log.Info("event store no longer nearly full", "used_mib", u.Used>>20, "limit_mib", u.Limit>>20)
+	}
+}
+
+// watchSay is what a look says.
+type watchSay int
+
+const (
+	watchQuiet watchSay = iota
+	watchWarn
+	watchClear
+)
+
+// next updates the watch with a usage and says whether to warn or to clear.
+func (w *storeWatch) next(u eventstore.Usage) watchSay {
+	if u.Limit <= 0 {
+		return watchQuiet
+	}
+	share := float64(u.Used) / float64(u.Limit)
+	pct := int(share * 100)
+	switch {
+	case share >= storeWarnAt && (!w.warned || pct > w.lastPct):
+		w.warned, w.lastPct = true, pct
+		return watchWarn
+	case w.warned && share < storeClearAt:
+		w.warned, w.lastPct = false, 0
+		return watchClear
+	}
+	return watchQuiet
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"thidua/eventstore"
+)
+
+func TestStoreWatch(t *testing.T) {
+	t.Parallel()
+	w := &storeWatch{}
+	for _, step := range []struct {
+		used, limit int64
+		want        watchSay
+	}{
+		{50, 0, watchQuiet},     // no limit known
+		{50, 100, watchQuiet},   // half full
+		{89, 100, watchQuiet},   // under the warning
+		{90, 100, watchWarn},    // crosses 90 %
+		{90, 100, watchQuiet},   // said already
+		{905, 1000, watchQuiet}, // the same percent
+		{91, 100, watchWarn},    // grows by a percent: said again
+		{87, 100, watchQuiet},   // between the two: still warned
+		{84, 100, watchClear},   // under 85 %: cleared
+		{84, 100, watchQuiet},   // said already
+		{100, 100, watchWarn},   // full
+	} {
+		assert.Equal(t, step.want, w.next(eventstore.Usage{Used: step.used, Limit: step.limit}), "%d of %d", step.used, step.limit)
+	}
+}
