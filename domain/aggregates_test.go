@@ -276,6 +276,24 @@ func TestRegistry(t *testing.T) {
 	if !g.HasRole(domain.RoleAdmin) || g.HasRole(domain.RoleCouncil) || len(g.Users()) != 4 {
 		t.Fatalf("roles / users wrong: %d users", len(g.Users()))
 	}
+	// A new token in place of the old: the same user, the old token gone.
+	for _, c := range []struct{ id, hash, code string }{
+		{"u2", "h3", "token_taken"}, {"u2", "", "token_required"}, {"u9", "h9", "unknown_user"},
+	} {
+		if _, err := g.ReissueToken(c.id, c.hash); ruleCode(err) != c.code {
+			t.Fatalf("reissue %s %q: %v, want %s", c.id, c.hash, err, c.code)
+		}
+	}
+	s.apply(g, must(t)(g.ReissueToken("u2", "h2b"))...)
+	if _, ok := g.UserByTokenHash("h2"); ok {
+		t.Fatal("the old token still resolves")
+	}
+	if u, ok := g.UserByTokenHash("h2b"); !ok || u.ID != "u2" || u.Role != domain.RoleClerk || u.Unit != "so-a" || u.TokenHash != "h2b" {
+		t.Fatalf("the new token: %+v %v", u, ok)
+	}
+	if _, err := g.RegisterUser("u5", "E", domain.RoleAuditor, "", "h2"); err != nil {
+		t.Fatalf("a token given up may be taken again: %v", err)
+	}
 	if _, err := g.DisableUser("u1", ""); ruleCode(err) != "reason_required" {
 		t.Fatalf("disable without reason: %v", err)
 	}
@@ -291,5 +309,8 @@ func TestRegistry(t *testing.T) {
 	}
 	if _, err := g.DisableUser("u9", "x"); ruleCode(err) != "unknown_user" {
 		t.Fatalf("unknown user: %v", err)
+	}
+	if _, err := g.ReissueToken("u1", "h1b"); ruleCode(err) != "user_disabled" {
+		t.Fatalf("a disabled user gets no new token: %v", err)
 	}
 }

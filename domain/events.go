@@ -76,6 +76,8 @@ const (
 	UserRegistered = "registry.user_registered"
 	// UserDisabled disables a user (UserDisabledData).
 	UserDisabled = "registry.user_disabled"
+	// UserTokenReissued gives a user a new token in place of the old one (UserTokenReissuedData).
+	UserTokenReissued = "registry.user_token_reissued"
 )
 
 // Role is a user's role in the API.
@@ -152,7 +154,7 @@ func eventTypes() []string {
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
 		CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked,
-		UserRegistered, UserDisabled,
+		UserRegistered, UserDisabled, UserTokenReissued,
 	}
 }
 
@@ -270,6 +272,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[UserRegisteredData](eventType, data)
 	case UserDisabled:
 		return decodeAs[UserDisabledData](eventType, data)
+	case UserTokenReissued:
+		return decodeAs[UserTokenReissuedData](eventType, data)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, eventType)
 }

@@ -42,6 +42,7 @@ func samplePayloads() map[string]any {
 		domain.AwardRevoked:           domain.AwardRevokedData{Award: "a1", Nomination: "n1", Ground: domain.GroundFalseDeclaration, Note: "x"},
 		domain.UserRegistered:         domain.UserRegisteredData{ID: "u1", Name: "Lê Văn A", Role: domain.RoleClerk, Unit: "a", TokenHash: "h"},
 		domain.UserDisabled:           domain.UserDisabledData{ID: "u1", Reason: "nghỉ"},
+		domain.UserTokenReissued:      domain.UserTokenReissuedData{ID: "u1", TokenHash: "h2"},
 	}
 }
 

@@ -279,3 +279,10 @@ type UserDisabledData struct {
 	ID     string `json:"id"`
 	Reason string `json:"reason"`
 }
+
+// UserTokenReissuedData is the payload of registry.user_token_reissued: the hash of the
+// user's new token, which replaces the old one (the old token stops working).
+type UserTokenReissuedData struct {
+	ID        string `json:"id"`
+	TokenHash string `json:"token_hash"`
+}

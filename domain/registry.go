@@ -55,6 +55,16 @@ func (g *Registry) Apply(r Recorded) {
 		if u, ok := g.byID[d.ID]; ok {
 			u.Disabled, u.DisabledReason = true, d.Reason
 		}
+	case UserTokenReissuedData:
+		if u, ok := g.byID[d.ID]; ok {
+			if g.byToken[u.TokenHash] == u.ID {
+				delete(g.byToken, u.TokenHash)
+			}
+			u.TokenHash = d.TokenHash
+			if d.TokenHash != "" {
+				g.byToken[d.TokenHash] = u.ID
+			}
+		}
 	default:
 		return
 	}
@@ -179,4 +189,26 @@ func (g *Registry) DisableUser(id, reason string) ([]Event, error) {
 		return nil, err
 	}
 	return []Event{{Type: UserDisabled, Data: UserDisabledData{ID: id, Reason: reason}}}, nil
+}
+
+// ReissueToken decides giving a user a new token (its hash), in place of the old one:
+// for a token lost or leaked, without a new user, so that the audit trail keeps one
+// identity. Refusals: unknown_user, user_disabled (a disabled user stays locked out),
+// token_required and token_taken.
+func (g *Registry) ReissueToken(id, tokenHash string) ([]Event, error) {
+	g.init()
+	u, ok := g.byID[id]
+	if !ok {
+		return nil, ruleErr("unknown_user", fmt.Sprintf("user %s does not exist", id), fmt.Sprintf("Người dùng %s không tồn tại", id))
+	}
+	if u.Disabled {
+		return nil, ruleErr("user_disabled", fmt.Sprintf("user %s is disabled", id), fmt.Sprintf("Người dùng %s đã bị khóa", id))
+	}
+	if tokenHash == "" {
+		return nil, ruleErr("token_required", "the token hash is required", "Thiếu mã băm của token")
+	}
+	if _, taken := g.byToken[tokenHash]; taken {
+		return nil, ruleErr("token_taken", "the token is already in use", "Token đã được sử dụng")
+	}
+	return []Event{{Type: UserTokenReissued, Data: UserTokenReissuedData{ID: id, TokenHash: tokenHash}}}, nil
 }

@@ -36,6 +36,7 @@ func payloadSamples(t testing.TB) map[string][][]byte {
 		domain.NominationTransferred:  {domain.TransferredData{From: "A", To: "B", Reorganisation: "R", Effective: "2025-07-01"}},
 		domain.DeadlineSet:            {domain.DeadlineSetData{Closes: time.Date(2025, 11, 30, 17, 0, 0, 0, time.UTC)}},
 		domain.UserDisabled:           {domain.UserDisabledData{ID: "u", Reason: "r"}},
+		domain.UserTokenReissued:      {domain.UserTokenReissuedData{ID: "u", TokenHash: "h"}},
 	}
 	out := map[string][][]byte{}
 	for _, spec := range domain.EventSpecs() {

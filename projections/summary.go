@@ -66,6 +66,8 @@ func Summary(e *Entry) (vi, en string) {
 		return fmt.Sprintf("%s tạo người dùng %s (%s)", who, d.Name, d.Role), fmt.Sprintf("%s registered user %s (%s)", who, d.Name, d.Role)
 	case domain.UserDisabledData:
 		return fmt.Sprintf("%s khóa người dùng %s", who, d.ID), fmt.Sprintf("%s disabled user %s", who, d.ID)
+	case domain.UserTokenReissuedData:
+		return fmt.Sprintf("%s cấp lại token cho người dùng %s (token cũ hết hiệu lực)", who, d.ID), fmt.Sprintf("%s issued user %s a new token (the old one no longer works)", who, d.ID)
 	}
 	if !e.Known {
 		return "Sự kiện không xác định: " + e.Rec.Type, "Unknown event type: " + e.Rec.Type

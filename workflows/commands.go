@@ -66,6 +66,42 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in CreateUserInpu
 	return r, token, nil
 }
 
+// ReissueToken gives a user a new token (admin) in place of the old one, which stops
+// working at once, and returns it, shown only this once: for a token lost or leaked. A
+// retry with the same key appends nothing and returns no token (the first answer had it).
+func (s *Service) ReissueToken(ctx context.Context, p Principal, id string, o Options) (Result, string, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, "", err
+	}
+	if err := validID("user id", id); err != nil {
+		return Result{}, "", err
+	}
+	if r, ok := s.replayKey(p, o); ok {
+		return r, "", nil
+	}
+	token, err := newToken()
+	if err != nil {
+		return Result{}, "", err
+	}
+	r, err := s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		reg, v := st.Registry()
+		if _, ok := reg.User(id); !ok {
+			return plan{}, notFound("user", id)
+		}
+		evs, err := reg.ReissueToken(id, HashToken(token))
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: id}
+		pl.add(registryRef(), v, evs)
+		return pl, nil
+	})
+	if err != nil || r.Duplicate {
+		return r, "", err
+	}
+	return r, token, nil
+}
+
 // DisableUser disables a user (admin); their token stops working at once.
 func (s *Service) DisableUser(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
 	if err := require(p, domain.RoleAdmin); err != nil {

@@ -91,13 +91,34 @@ func (h *handler) disableUser(w http.ResponseWriter, r *http.Request, p workflow
 	if err != nil {
 		return err
 	}
+	return h.answerUser(w, r, id, res, "")
+}
+
+// answerUser answers a command on an existing user: 200, the user, the token when one
+// was issued, and the events.
+func (h *handler) answerUser(w http.ResponseWriter, r *http.Request, id string, res workflows.Result, token string) error {
 	h.committed(w, r, res)
 	u, ok := h.userView(id)
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}
-	writeJSON(w, http.StatusOK, userOut{UserView: u, Events: events(res.Events)})
+	writeJSON(w, http.StatusOK, userOut{UserView: u, Token: token, Events: events(res.Events)})
 	return nil
+}
+
+// reissueToken: POST /users/{id}/token (admin) → 200 the user with their new token, shown
+// only in this answer; the old token stops working.
+func (h *handler) reissueToken(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	o, err := h.emptyCommand(w, r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, token, err := h.svc.ReissueToken(r.Context(), p, id, o)
+	if err != nil {
+		return err
+	}
+	return h.answerUser(w, r, id, res, token)
 }
 
 // registerUnit: POST /units {id, name, kind, parent?} (admin) → 201 unit.

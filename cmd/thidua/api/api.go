@@ -174,6 +174,7 @@ func (h *handler) table() []route {
 		post("/users", admin, h.createUser),
 		{method: http.MethodGet, path: Prefix + "/users", access: writer, roles: admin, fn: h.listUsers},
 		post("/users/{id}/disable", admin, h.disableUser),
+		post("/users/{id}/token", admin, h.reissueToken),
 
 		post("/units", admin, h.registerUnit),
 		get("/units", h.listUnits),

@@ -28,6 +28,7 @@ func TestAuthorisation(t *testing.T) {
 		"none":         e.anon(),
 	}
 	victim := e.user("auditor", "")
+	holder := e.user("auditor", "")
 	clerk := who["clerk"]
 	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
 	for _, kind := range []string{"council_minutes", "achievement_report"} {
@@ -55,6 +56,7 @@ func TestAuthorisation(t *testing.T) {
 	calls := []call{
 		{"create user", "/api/v1/users", map[string]any{"name": "Người mới", "role": "auditor"}, nil, []string{"admin"}, 201},
 		{"disable user", "/api/v1/users/" + victim.id + "/disable", map[string]any{"reason": "nghỉ việc"}, nil, []string{"admin"}, 200},
+		{"reissue token", "/api/v1/users/" + holder.id + "/token", map[string]any{}, nil, []string{"admin"}, 200},
 		{"register unit", "/api/v1/units", map[string]any{"id": "U10", "name": "Xã mới", "kind": "commune"}, nil, []string{"admin"}, 201},
 		{"reorganise", "/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"U9"}, "successor": "U11", "successor_name": "Xã hợp nhất", "successor_kind": "commune", "effective": "2025-07-01", "decision": "Nghị quyết 1"}, nil, []string{"admin"}, 201},
 		{"launch campaign", "/api/v1/campaigns", defJSON, nil, []string{"admin"}, 201},

@@ -301,6 +301,17 @@ func options(r *http.Request, fp string) (workflows.Options, error) {
 	return o, nil
 }
 
+// emptyCommand reads the (empty, or {}) body of a command that takes none, and its
+// options.
+func (h *handler) emptyCommand(w http.ResponseWriter, r *http.Request) (workflows.Options, error) {
+	var in struct{}
+	body, err := h.decodeJSON(w, r, &in, true)
+	if err != nil {
+		return workflows.Options{}, err
+	}
+	return options(r, fingerprint(r, body))
+}
+
 // bound reads ?at=RFC3339 and ?seq=N.
 func bound(r *http.Request) (projections.Bound, error) {
 	var b projections.Bound

@@ -309,12 +309,7 @@ func (h *handler) recordVote(w http.ResponseWriter, r *http.Request, p workflows
 
 // submit: POST /nominations/{id}/submit (clerk) → 200 {state: "submitted", ...}.
 func (h *handler) submit(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
-	var in struct{}
-	body, err := h.decodeJSON(w, r, &in, true)
-	if err != nil {
-		return err
-	}
-	o, err := options(r, fingerprint(r, body))
+	o, err := h.emptyCommand(w, r)
 	if err != nil {
 		return err
 	}
