@@ -56,6 +56,9 @@ const (
 // are retried within ctx's deadline (without one, the client timeout); see retry.go. A
 // write over the storage limit fails with ErrStoreFull.
 func (s *Store) Append(ctx context.Context, ref Ref, expect Version, events []Pending, meta Meta) (Commit, error) {
+	if err := s.Failed(); err != nil {
+		return Commit{}, err
+	}
 	subject, err := s.Subject(ref)
 	if err != nil {
 		return Commit{}, err
@@ -83,6 +86,9 @@ type Part struct {
 // retry returns the original commits, marked Duplicate. Transient errors are retried as
 // in Append.
 func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Commit, error) {
+	if err := s.Failed(); err != nil {
+		return nil, err
+	}
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("%w: no aggregates", ErrInvalidAppend)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,4 +87,45 @@ func TestFullStoreRefusesWritesAndKeepsServing(t *testing.T) {
 	c, err := s.Append(ctx, ref, v, []Pending{{Type: "unit.fact_recorded", Data: big}}, Meta{})
 	require.NoError(t, err)
 	assert.Equal(t, v.Seq+1, c.Seq)
+}
+
+// TestStoreDownAfterCriticalWriteError: when the embedded server reports the write error
+// that leaves a stream unable to store anything until a restart (its disk full), the
+// store says so (Failed, Healthy), refuses writes at once with ErrStoreDown instead of
+// waiting for answers that never come, and goes on serving reads. The error is fed to
+// the server's own logger as nats-server words it (stream.go, setWriteErrLocked).
+func TestStoreDownAfterCriticalWriteError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, WithDataDir(t.TempDir()), WithSyncAlways(false))
+	require.NoError(t, err)
+	defer s.Close()
+	ref := Ref{Kind: "unit", ID: "U1"}
+	c, err := s.Append(ctx, ref, Version{}, []Pending{{Type: "unit.registered"}}, Meta{})
+	require.NoError(t, err)
+	require.NoError(t, s.Failed())
+	require.NoError(t, s.Healthy(ctx))
+
+	// Other errors do not count.
+	s.ns.Logger().Errorf("JetStream failed to store a msg on stream '%s > %s': %v", "$G", "THIDUA", "write x: no space left on device")
+	require.NoError(t, s.Failed())
+
+	s.ns.Logger().Errorf("JetStream stream '%s > %s' critical write error: %v", "$G", "THIDUA", "write /data/jetstream/THIDUA/msgs/2.blk: no space left on device")
+	require.ErrorIs(t, s.Failed(), ErrStoreDown)
+	assert.Contains(t, s.Failed().Error(), "no space left on device")
+	require.ErrorIs(t, s.Healthy(ctx), ErrStoreDown)
+
+	t0 := time.Now()
+	_, err = s.Append(ctx, ref, c.Version(), []Pending{{Type: "unit.renamed"}}, Meta{})
+	require.ErrorIs(t, err, ErrStoreDown)
+	_, err = s.AppendAtomic(ctx, []Part{{Ref: ref, Expect: c.Version(), Events: []Pending{{Type: "unit.renamed"}}}, {Ref: Ref{Kind: "unit", ID: "U2"}, Events: []Pending{{Type: "unit.registered"}}}}, Meta{})
+	require.ErrorIs(t, err, ErrStoreDown)
+	_, err = s.PutDocument(ctx, "a.pdf", "application/pdf", strings.NewReader("%PDF-1.7"))
+	require.ErrorIs(t, err, ErrStoreDown)
+	assert.Less(t, time.Since(t0), time.Second, "refused at once")
+
+	events, v, err := s.Load(ctx, ref)
+	require.NoError(t, err)
+	assert.Len(t, events, 1)
+	assert.Equal(t, c.Version(), v)
 }

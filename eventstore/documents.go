@@ -43,6 +43,9 @@ func (s *Store) MaxDocumentSize() int64 { return s.opts.maxDoc }
 // (ErrTooLarge). Storing the same bytes twice stores them once. A write over the storage
 // limit fails with ErrStoreFull.
 func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.Reader) (Document, error) {
+	if err := s.Failed(); err != nil {
+		return Document{}, err
+	}
 	data, err := io.ReadAll(io.LimitReader(r, s.opts.maxDoc+1))
 	if err != nil {
 		return Document{}, fmt.Errorf("read document: %w", err)

@@ -150,6 +150,9 @@ func settle[T any](r *retrier, what string, f func(context.Context) (T, error)) 
 // wait pauses before the next attempt, with jitter; it reports false when the operation
 // is out of time.
 func (r *retrier) wait() bool {
+	if r.s.Failed() != nil {
+		return false // no attempt can succeed before a restart
+	}
 	d := r.backoff/2 + rand.N(r.backoff)
 	r.backoff = min(2*r.backoff, retryBackoffMax)
 	t := time.NewTimer(d)
@@ -176,6 +179,9 @@ func (r *retrier) resolved(what string, l landing) {
 
 // giveUp wraps the last error of an operation that ran out of time.
 func (r *retrier) giveUp(what string, last error) error {
+	if err := r.s.Failed(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	if last == nil {
 		last = r.op().Err()
 	}

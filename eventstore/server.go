@@ -1,9 +1,12 @@
 package eventstore
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -17,9 +20,10 @@ type natsOption struct{ conn *nats.Conn }
 
 // startEmbedded starts an in-process nats-server with JetStream under dir, once it holds
 // the directory's lock (lockDataDir), which it returns with the storage limit it set
-// (storeLimit; 0 when the file system's space is unknown). It opens no network listener
-// at all: the only client is this process, connected in-process.
-func startEmbedded(dir string, o *options) (*server.Server, *dirLock, int64, error) {
+// (storeLimit; 0 when the file system's space is unknown). failed hears of a write error
+// that leaves the store unable to write until a restart (serverLog). It opens no network
+// listener at all: the only client is this process, connected in-process.
+func startEmbedded(dir string, o *options, failed func(string)) (*server.Server, *dirLock, int64, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("data dir: %w", err)
@@ -65,6 +69,7 @@ func startEmbedded(dir string, o *options) (*server.Server, *dirLock, int64, err
 		lock.release()
 		return nil, nil, 0, fmt.Errorf("embedded nats-server: %w", err)
 	}
+	ns.SetLoggerV2(serverLog{l: o.logger, failed: failed}, false, false, false)
 	go ns.Start()
 	if !ns.ReadyForConnections(30 * time.Second) {
 		ns.Shutdown()
@@ -74,3 +79,42 @@ func startEmbedded(dir string, o *options) (*server.Server, *dirLock, int64, err
 	}
 	return ns, lock, limit, nil
 }
+
+// serverLog passes the embedded nats-server's warnings and errors on to the store's
+// logger, its notices at debug level, and drops its debug and trace lines. Without it
+// they were lost, those saying that the disk is full among them.
+//
+// It also watches for the error that leaves a stream unable to store anything until the
+// server restarts (a "critical write error": a write the disk refused, when it filled up
+// before the storage limit; nats-server keeps the stream in that state, answers no
+// append, and offers no other sign of it), and reports it to failed.
+type serverLog struct {
+	l      *slog.Logger
+	failed func(string)
+}
+
+func (s serverLog) log(level slog.Level, format string, v []any) {
+	msg := fmt.Sprintf(format, v...)
+	s.l.Log(context.Background(), level, "nats-server: "+msg)
+	if level >= slog.LevelError && s.failed != nil && strings.Contains(msg, "critical write error") {
+		s.failed(msg)
+	}
+}
+
+// Noticef logs a notice at debug level.
+func (s serverLog) Noticef(format string, v ...any) { s.log(slog.LevelDebug, format, v) }
+
+// Warnf logs a warning.
+func (s serverLog) Warnf(format string, v ...any) { s.log(slog.LevelWarn, format, v) }
+
+// Fatalf logs a fatal error (as an error: the server decides what to do next).
+func (s serverLog) Fatalf(format string, v ...any) { s.log(slog.LevelError, format, v) }
+
+// Errorf logs an error.
+func (s serverLog) Errorf(format string, v ...any) { s.log(slog.LevelError, format, v) }
+
+// Debugf drops a debug line.
+func (serverLog) Debugf(string, ...any) {}
+
+// Tracef drops a trace line.
+func (serverLog) Tracef(string, ...any) {}

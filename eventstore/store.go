@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -19,10 +20,12 @@ var ErrMisconfigured = errors.New("stream misconfigured")
 
 // Store is the event store. It is safe for concurrent use.
 type Store struct {
-	opts     options
-	ns       *server.Server
-	lock     *dirLock // the data directory's, with the embedded server
-	limit    int64    // the embedded server's storage limit (0: its default, or external)
+	opts  options
+	ns    *server.Server
+	lock  *dirLock // the data directory's, with the embedded server
+	limit int64    // the embedded server's storage limit (0: its default, or external)
+	// failed is why the embedded server can no longer store anything (nil: it can).
+	failed   atomic.Pointer[string]
 	nc       *nats.Conn
 	ownConn  bool
 	js       jetstream.JetStream
@@ -73,7 +76,9 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		}
 		s.ownConn = true
 	default:
-		s.ns, s.lock, s.limit, err = startEmbedded(o.dataDir, &o)
+		s.ns, s.lock, s.limit, err = startEmbedded(o.dataDir, &o, func(msg string) {
+			s.failed.CompareAndSwap(nil, &msg)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -333,8 +338,27 @@ func (s *Store) StoredBytes(ctx context.Context) (uint64, error) {
 	return info.State.Bytes, nil
 }
 
-// Healthy reports whether the connection and the stream answer.
+// ErrStoreDown is matched (errors.Is) when the embedded server can no longer store
+// anything until the process restarts: its disk refused a write (it filled up past the
+// reserve, used by something else), and nats-server keeps the stream in that state.
+// Writes then fail at once with it, instead of waiting for an answer that never comes.
+var ErrStoreDown = errors.New("event store down")
+
+// Failed returns why the store can no longer write until the process restarts (wrapping
+// ErrStoreDown), or nil.
+func (s *Store) Failed() error {
+	if msg := s.failed.Load(); msg != nil {
+		return fmt.Errorf("%w: the embedded server can no longer write (%s); make room on its disk and restart thidua", ErrStoreDown, *msg)
+	}
+	return nil
+}
+
+// Healthy reports whether the connection and the stream answer, and the store can write
+// (Failed).
 func (s *Store) Healthy(ctx context.Context) error {
+	if err := s.Failed(); err != nil {
+		return err
+	}
 	if !s.nc.IsConnected() {
 		return errors.New("not connected to NATS")
 	}

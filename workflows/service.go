@@ -249,6 +249,8 @@ func (s *Service) storeError(err error) error {
 		return &Error{Kind: ErrInvalidInput, Code: "invalid_input", Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return &Error{Kind: ErrUnavailable, Code: "timeout", Message: err.Error()}
+	case errors.Is(err, eventstore.ErrStoreDown):
+		return &Error{Kind: ErrUnavailable, Code: "store_down", Message: err.Error()}
 	case errors.Is(err, eventstore.ErrStoreFull):
 		return &Error{Kind: ErrStorageFull, Code: "store_full", Message: "the event store has no room for more; nothing was recorded: " + err.Error()}
 	}

@@ -125,8 +125,18 @@ func WriteDocument(w http.ResponseWriter, r *http.Request, info eventstore.Docum
 	}
 }
 
-// healthz: the process is up.
+// healthz: the process is up, and can go on without a restart: 503 when the store can
+// no longer write until one (eventstore.Store.Failed), so that a supervisor restarts it.
 func (h *handler) healthz(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
+	if st := h.svc.Store(); st != nil {
+		if err := st.Failed(); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+				"status": "failed",
+				"error":  errorBody{Code: "store_down", Message: err.Error()},
+			})
+			return nil
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
