@@ -432,6 +432,17 @@ func (m *Model) Award(id string) (AwardView, error) {
 	return AwardView{}, fmt.Errorf("%w: award %s", ErrNotFound, id)
 }
 
+// User returns one registered user (never their token), and whether there is one.
+func (m *Model) User(id string) (UserView, bool) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	u, ok := m.registry.User(id)
+	if !ok {
+		return UserView{}, false
+	}
+	return UserView{ID: u.ID, Name: u.Name, Role: string(u.Role), Unit: u.Unit, Disabled: u.Disabled}, true
+}
+
 // Users lists the registered users (never their tokens).
 func (m *Model) Users() []UserView {
 	m.rlock()

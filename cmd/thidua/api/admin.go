@@ -27,12 +27,7 @@ func (h *handler) me(w http.ResponseWriter, _ *http.Request, p workflows.Princip
 
 // userView finds a user by id (a replayed creation reports the id of the user it created).
 func (h *handler) userView(id string) (projections.UserView, bool) {
-	for _, u := range h.model().Users() {
-		if u.ID == id {
-			return u, true
-		}
-	}
-	return projections.UserView{}, false
+	return h.model().User(id)
 }
 
 // createUser: POST /users {name, role, unit?} → 201 {id, token, ...}.

@@ -328,6 +328,8 @@ func (h *handler) registerUnit(q *req) error {
 
 type tokenData struct {
 	Name, Role, Unit, Token string
+	// Reissued is true for a new token in place of an old one (reissueToken).
+	Reissued bool
 }
 
 // createUser registers a user and shows the token once: it is never stored in clear.
@@ -349,6 +351,40 @@ func (h *handler) createUser(q *req) error {
 	pg.Flash = q.T("flash.user")
 	h.pages.render(q, http.StatusCreated, "token", pg, tokenData{Name: in.Name, Role: string(in.Role), Unit: in.Unit, Token: token})
 	return nil
+}
+
+// reissueToken gives a user a new token in place of a lost or leaked one, and shows it
+// once, as createUser does; the old token stops working.
+func (h *handler) reissueToken(q *req) error {
+	if q.p.Role != domain.RoleAdmin {
+		return errForbidden
+	}
+	id := q.r.PathValue("id")
+	_, token, err := h.svc.ReissueToken(q.r.Context(), q.p, id, opts(q))
+	if err == nil && token == "" {
+		err = invalid("err.form.duplicate")
+	}
+	if err != nil {
+		return h.again(q, "users", err, func(e *uiError) error { return h.renderAdmin(q, e) })
+	}
+	d := tokenData{Token: token, Reissued: true}
+	if u, ok := h.model().User(id); ok {
+		d.Name, d.Role, d.Unit = u.Name, u.Role, u.Unit
+	}
+	pg := h.newPage(q, q.T("token.reissued"))
+	pg.Nav = "admin"
+	pg.canonical("/admin")
+	pg.Flash = q.T("flash.token")
+	h.pages.render(q, http.StatusOK, "token", pg, d)
+	return nil
+}
+
+// disableUser locks a user out (a reason is required); their token stops working.
+func (h *handler) disableUser(q *req) error {
+	return h.adminAction(q, "users", "disabled", func() error {
+		_, err := h.svc.DisableUser(q.r.Context(), q.p, q.r.PathValue("id"), field(q, "reason"), opts(q))
+		return err
+	})
 }
 
 func (h *handler) merge(q *req) error {

@@ -148,6 +148,8 @@ func (h *handler) routes() {
 	m.Handle("GET /admin", h.page(h.adminPage))
 	m.Handle("POST /admin/units", h.action(h.registerUnit))
 	m.Handle("POST /admin/users", h.action(h.createUser))
+	m.Handle("POST /admin/users/{id}/token", h.action(h.reissueToken))
+	m.Handle("POST /admin/users/{id}/disable", h.action(h.disableUser))
 	m.Handle("POST /admin/mergers", h.action(h.merge))
 	m.Handle("/", h.public(h.notFound))
 }

@@ -849,3 +849,60 @@ func TestAdminFormsTakeTypedUnitsWhenMany(t *testing.T) {
 	r = ad.get("/units/AU-900")
 	mustContain(t, r.body, "Đơn vị AU-001", "Đơn vị AU-002", "Đơn vị tiền thân")
 }
+
+// TestAdminReissuesTokensAndDisablesUsers: from the accounts table, an administrator gives
+// a user a new token (shown once; the old one stops working, the account stays) and
+// disables another (a reason is required); no actions are offered on their own account or
+// on a disabled one.
+func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
+	e := newEnv(t)
+	ad := e.client()
+	ad.signIn(wftest.AdminToken)
+	ad.get("/admin")
+	token := regexp.MustCompile(`<output id="new-token" class="token">([^<]+)</output>`)
+	r := ad.post("/admin/users", ad.form("_form", "user", "name", "Kiểm toán viên A", "role", "auditor"))
+	m := token.FindStringSubmatch(r.body)
+	if r.status != http.StatusCreated || m == nil {
+		t.Fatalf("create user: %d\n%s", r.status, r.body)
+	}
+	old, err := e.Svc.Authenticate(e.Ctx, m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = ad.get("/admin")
+	mustContain(t, r.body, `action="/admin/users/`+old.UserID+`/token"`, `action="/admin/users/`+old.UserID+`/disable"`, "Cấp lại mã truy cập")
+	admin, err := e.Svc.Authenticate(e.Ctx, wftest.AdminToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustNotContain(t, r.body, `action="/admin/users/`+admin.UserID+`/token"`)
+
+	r = ad.post("/admin/users/"+old.UserID+"/token", ad.form("_form", "users"))
+	n := token.FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || n == nil {
+		t.Fatalf("new token: %d\n%s", r.status, r.body)
+	}
+	mustContain(t, r.body, "Đã cấp lại mã truy cập", "Kiểm toán viên A")
+	if _, err := e.Svc.Authenticate(e.Ctx, m[1]); err == nil {
+		t.Fatal("the old token still works")
+	}
+	if p, err := e.Svc.Authenticate(e.Ctx, n[1]); err != nil || p.UserID != old.UserID {
+		t.Fatalf("the new token: %+v %v", p, err)
+	}
+
+	ad.get("/admin")
+	r = ad.post("/admin/users/"+old.UserID+"/disable", ad.form("_form", "users", "reason", ""))
+	if r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("disable without a reason: %d", r.status)
+	}
+	r = ad.post("/admin/users/"+old.UserID+"/disable", ad.form("_form", "users", "reason", "Thôi đảm nhiệm"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("disable: %d\n%s", r.status, r.body)
+	}
+	if _, err := e.Svc.Authenticate(e.Ctx, n[1]); err == nil {
+		t.Fatal("a disabled user's token still works")
+	}
+	r = ad.get(r.loc)
+	mustContain(t, r.body, "Đã khóa tài khoản.", "Đã khóa")
+	mustNotContain(t, r.body, `action="/admin/users/`+old.UserID+`/token"`)
+}
