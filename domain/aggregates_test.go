@@ -297,9 +297,22 @@ func TestRegistry(t *testing.T) {
 	if _, err := g.DisableUser("u1", ""); ruleCode(err) != "reason_required" {
 		t.Fatalf("disable without reason: %v", err)
 	}
+	if _, err := g.DisableUser("u1", "chuyển công tác"); ruleCode(err) != "last_admin" {
+		t.Fatalf("the last admin was disabled: %v", err)
+	}
+	s.apply(g, must(t)(g.RegisterUser("u6", "F", domain.RoleAdmin, "", "h6"))...)
 	s.apply(g, must(t)(g.DisableUser("u1", "chuyển công tác"))...)
-	if g.HasRole(domain.RoleAdmin) {
-		t.Fatal("a disabled admin does not count")
+	if !g.HasRole(domain.RoleAdmin) {
+		t.Fatal("u6 is an enabled admin")
+	}
+	if _, err := g.DisableUser("u6", "nghỉ"); ruleCode(err) != "last_admin" {
+		t.Fatalf("a disabled admin still counted: %v", err)
+	}
+	if id, name := g.FreeUserIDAndName("u1", "nguyễn văn a"); id != "u1-2" || name != "nguyễn văn a (2)" {
+		t.Fatalf("free id and name: %s %q", id, name)
+	}
+	if id, name := g.FreeUserIDAndName("u7", "G"); id != "u7" || name != "G" {
+		t.Fatalf("free id and name: %s %q", id, name)
 	}
 	if u, _ := g.UserByTokenHash("h1"); !u.Disabled {
 		t.Fatal("disabled flag not visible")

@@ -118,13 +118,35 @@ func (g *Registry) Users() []User {
 }
 
 // HasRole reports whether an enabled user has the role.
-func (g *Registry) HasRole(role Role) bool {
+func (g *Registry) HasRole(role Role) bool { return g.enabledWith(role) > 0 }
+
+// enabledWith counts the enabled users with the role.
+func (g *Registry) enabledWith(role Role) int {
+	n := 0
 	for _, u := range g.byID {
 		if u.Role == role && !u.Disabled {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
+}
+
+// FreeUserIDAndName returns id and name if neither is taken, else the first of
+// "id-2"/"name (2)", "id-3"/"name (3)" … that are both free: for a user the system
+// registers (the first administrator, or a new one when every administrator was disabled).
+func (g *Registry) FreeUserIDAndName(id, name string) (string, string) {
+	g.init()
+	for n := 1; ; n++ {
+		i, m := id, name
+		if n > 1 {
+			i, m = fmt.Sprintf("%s-%d", id, n), fmt.Sprintf("%s (%d)", name, n)
+		}
+		_, idTaken := g.byID[i]
+		_, nameTaken := g.byName[nameKey(m)]
+		if !idTaken && !nameTaken {
+			return i, m
+		}
+	}
 }
 
 // RegisterUser decides registering a user. Refusals: user_exists (the id is taken),
@@ -175,7 +197,9 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 	return []Event{{Type: UserRegistered, Data: UserRegisteredData{ID: id, Name: name, Role: role, Unit: unit, TokenHash: tokenHash}}}, nil
 }
 
-// DisableUser decides disabling a user; a reason is required.
+// DisableUser decides disabling a user; a reason is required. The last enabled
+// administrator cannot be disabled (last_admin): nobody could then administer the
+// installation.
 func (g *Registry) DisableUser(id, reason string) ([]Event, error) {
 	u, ok := g.byID[id]
 	if !ok {
@@ -187,6 +211,10 @@ func (g *Registry) DisableUser(id, reason string) ([]Event, error) {
 	reason, err := validReason(reason)
 	if err != nil {
 		return nil, err
+	}
+	if u.Role == RoleAdmin && g.enabledWith(RoleAdmin) == 1 {
+		return nil, ruleErr("last_admin", fmt.Sprintf("user %s is the last enabled administrator: register another one first", id),
+			fmt.Sprintf("Người dùng %s là quản trị viên cuối cùng còn hoạt động: hãy tạo quản trị viên khác trước", id))
 	}
 	return []Event{{Type: UserDisabled, Data: UserDisabledData{ID: id, Reason: reason}}}, nil
 }

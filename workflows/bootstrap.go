@@ -38,11 +38,14 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generated s
 			if reg.HasRole(domain.RoleAdmin) {
 				return plan{}, nil
 			}
-			evs, err := reg.RegisterUser(AdminID, "Quản trị hệ thống", domain.RoleAdmin, "", HashToken(token))
+			// The first administrator is "admin"; should every administrator have been
+			// disabled (as older versions allowed), the next free id and name.
+			id, name := reg.FreeUserIDAndName(AdminID, "Quản trị hệ thống")
+			evs, err := reg.RegisterUser(id, name, domain.RoleAdmin, "", HashToken(token))
 			if err != nil {
 				return plan{}, err
 			}
-			pl := plan{id: AdminID}
+			pl := plan{id: id}
 			pl.add(registryRef(), v, evs)
 			return pl, nil
 		})
