@@ -43,9 +43,10 @@ const minStoreLimit = 1 << 20
 // nats-server's own default is three quarters of the free space when it starts, which
 // leaves out what the store already holds: a store that has grown to more than three
 // quarters of the free space left refuses every write after a restart, however much
-// space is free. And without a limit short of the disk, a full disk makes the server
-// shut JetStream down (its out-of-space handling), reads included, until it restarts;
-// a limit makes it refuse the write instead (ErrStoreFull).
+// space is free. And without a limit short of the disk, a full disk leaves the stream
+// unable to store anything until the server restarts (a "critical write error": see
+// serverLog and ErrStoreDown; in a cluster nats-server shuts JetStream down on that
+// server); a limit makes it refuse the write cleanly instead (ErrStoreFull).
 func storeLimit(used, free, size int64) int64 {
 	return max(used+free-storeReserve(size), used, minStoreLimit)
 }
