@@ -20,6 +20,7 @@ import (
 	"thidua/cmd/thidua/memory"
 	"thidua/eventstore"
 	"thidua/projections"
+	"thidua/workflows"
 )
 
 // boundFlag is the --at flag: an RFC 3339 time, or a stream sequence.
@@ -440,4 +441,30 @@ func writeHeapProfile(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// ReissueTokenCmd gives a user a new token, as the system: the way back in for an
+// installation whose administrator lost their token (no other administrator can then
+// reissue it over the API). It runs on the data directory of a stopped server, or with
+// --nats beside running ones; the event records the system as its actor.
+type ReissueTokenCmd struct {
+	User string `arg:"" help:"User id (GET /api/v1/users, or the web UI's accounts table; the first administrator is \"admin\")."`
+}
+
+// Run reissues the token and prints it.
+func (c *ReissueTokenCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	store, m, err := openModel(ctx, g, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc := workflows.New(store, m, workflows.WithLogger(logger))
+	_, token, err := svc.ReissueToken(ctx, workflows.System, c.User, workflows.Options{})
+	if err != nil {
+		return err
+	}
+	u, _ := m.User(c.User)
+	fmt.Fprintf(g.Out, "Mã truy cập mới của / new token of %s (%s, %s):\n%s\n", u.ID, u.Name, u.Role, token)
+	fmt.Fprintln(g.Out, "Mã này chỉ hiển thị một lần; mã cũ đã hết hiệu lực. / Shown only this once; the old token no longer works.")
+	return nil
 }

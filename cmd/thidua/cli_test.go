@@ -308,3 +308,44 @@ func TestHeapBoundWaitsForTheHistory(t *testing.T) {
 		assert.Greater(t, debug.SetMemoryLimit(-1), live+outside+200<<20, "about 256 MiB above the live heap")
 	})
 }
+
+// TestReissueTokenCommand: the operator's way back in when the administrator's token is
+// lost: `thidua reissue-token admin` on the stopped data directory prints a new token
+// once; the old one stops working; the event records the system as its actor. An unknown
+// user is refused and nothing is appended.
+func TestReissueTokenCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	g := &Globals{Data: dir, Out: &out}
+	require.NoError(t, (&ReissueTokenCmd{User: workflows.AdminID}).Run(ctx, g, quiet()))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 3, out.String())
+	assert.Contains(t, lines[0], "admin (Quản trị hệ thống, admin)")
+	token := lines[1]
+
+	err := (&ReissueTokenCmd{User: "u-nobody"}).Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
+	require.Error(t, err)
+
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	defer st.Close()
+	m, err := projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	svc := workflows.New(st, m)
+	p, err := svc.Authenticate(ctx, token)
+	require.NoError(t, err)
+	assert.Equal(t, workflows.AdminID, p.UserID)
+	_, err = svc.Authenticate(ctx, "admin-token-0123456789")
+	require.Error(t, err, "the old token")
+	last, err := st.LastSeq(ctx)
+	require.NoError(t, err)
+	reg, _, err := st.Load(ctx, eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID})
+	require.NoError(t, err)
+	e := reg[len(reg)-1]
+	assert.Equal(t, domain.UserTokenReissued, e.Type)
+	assert.Equal(t, "system", e.Actor.User)
+	assert.Equal(t, last, e.Seq, "the refused command appended nothing")
+}

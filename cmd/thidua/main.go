@@ -41,7 +41,9 @@ type CLI struct {
 	Events  EventsCmd  `cmd:"" help:"Print the audit trail of a unit or a nomination."`
 	Replay  ReplayCmd  `cmd:"" help:"Rebuild every projection from the stream, with progress."`
 	Verify  VerifyCmd  `cmd:"" help:"Verify the hash chains and the document hashes; exit 1 naming what is broken."`
-	Bench   BenchCmd   `cmd:"" help:"Measure thidua against raw JetStream in the same run; writes bench-results.json."`
+	// ReissueToken is the operator's way back in when an administrator's token is lost.
+	ReissueToken ReissueTokenCmd `cmd:"" name:"reissue-token" help:"Give a user a new token in place of a lost one (the old one stops working); prints it once. For an administrator's lost token."`
+	Bench        BenchCmd        `cmd:"" help:"Measure thidua against raw JetStream in the same run; writes bench-results.json."`
 }
 
 // BenchCmd runs the benchmark suite.
