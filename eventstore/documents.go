@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -133,4 +134,44 @@ func (s *Store) DocumentInfo(ctx context.Context, sha string) (Document, error) 
 		return Document{}, fmt.Errorf("document %s: %w", sha, err)
 	}
 	return Document{SHA256: sha, Size: int64(info.Size), Name: info.Metadata["name"], ContentType: info.Metadata["content-type"]}, nil
+}
+
+// Leftovers are the chunks of document uploads that never finished (the process was
+// killed between a document's chunks and its description): stored, referred to by no
+// document, and not an integrity problem (no event refers to them either).
+type Leftovers struct {
+	// Uploads is the number of unfinished uploads.
+	Uploads int `json:"uploads"`
+	// Chunks is the number of their chunk messages (at most 128 KiB each).
+	Chunks uint64 `json:"chunks"`
+}
+
+// DocumentLeftovers counts the chunks in the document bucket that no stored document
+// refers to. Read only: an upload in flight in another process counts too, until it ends.
+func (s *Store) DocumentLeftovers(ctx context.Context) (Leftovers, error) {
+	st, err := s.js.Stream(ctx, "OBJ_"+s.opts.bucket)
+	if err != nil {
+		return Leftovers{}, fmt.Errorf("document stream: %w", err)
+	}
+	prefix := "$O." + s.opts.bucket + ".C."
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
+	if err != nil {
+		return Leftovers{}, fmt.Errorf("document chunks: %w", err)
+	}
+	used := map[string]bool{}
+	list, err := s.docs.List(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return Leftovers{}, fmt.Errorf("list documents: %w", err)
+	}
+	for _, o := range list {
+		used[o.NUID] = true
+	}
+	var l Leftovers
+	for subject, n := range info.State.Subjects {
+		if !used[strings.TrimPrefix(subject, prefix)] {
+			l.Uploads++
+			l.Chunks += n
+		}
+	}
+	return l, nil
 }

@@ -591,3 +591,29 @@ func TestReadEnds(t *testing.T) {
 		assert.False(t, called)
 	})
 }
+
+// TestDocumentLeftovers: the chunks of an upload cut short between its chunks and its
+// description (a killed process) are counted, as uploads and chunks; stored documents,
+// and a document stored again (whose old chunks the object store purges), are not.
+func TestDocumentLeftovers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	bucket := "docs-" + strings.ToLower(s.StreamName())
+	_, err := s.PutDocument(ctx, "letter.pdf", "application/pdf", strings.NewReader("%PDF-1.4 hello"))
+	require.NoError(t, err)
+	_, err = s.PutDocument(ctx, "plan.pdf", "application/pdf", bytes.NewReader(make([]byte, 300<<10))) // 3 chunks
+	require.NoError(t, err)
+	l, err := s.DocumentLeftovers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{}, l)
+
+	// An upload killed after two chunks: no description refers to them.
+	for range 2 {
+		_, err = s.JetStream().Publish(ctx, "$O."+bucket+".C.KILLEDUPLOAD0000000000", make([]byte, 128<<10))
+		require.NoError(t, err)
+	}
+	l, err = s.DocumentLeftovers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{Uploads: 1, Chunks: 2}, l)
+}
