@@ -83,6 +83,10 @@ type Usage struct {
 	// Limit is the storage limit in bytes: the embedded server's (StorageLimit) or, on a
 	// cluster, the account's; 0 when there is none the store knows of.
 	Limit int64
+	// DiskFree is the free space of the embedded store's file system, in bytes (0: not
+	// known, or an external server). When it is less than Limit-Used, the disk will fill
+	// before the limit is reached: other programs used the space after the store started.
+	DiskFree int64
 }
 
 // Usage asks JetStream what the store holds and its limit.
@@ -94,6 +98,11 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	u := Usage{Used: int64(ai.Store), Limit: s.limit}
 	if m := ai.Limits.MaxStore; m > 0 && (u.Limit == 0 || m < u.Limit) {
 		u.Limit = m
+	}
+	if s.ns != nil {
+		if free, _, err := s.opts.diskSpace(s.opts.dataDir); err == nil {
+			u.DiskFree = free
+		}
 	}
 	return u, nil
 }

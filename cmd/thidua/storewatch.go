@@ -27,6 +27,8 @@ type storeWatch struct {
 	usage   func(context.Context) (eventstore.Usage, error)
 	warned  bool
 	lastPct int
+	// diskWarned is whether it said that the disk will fill before the limit.
+	diskWarned bool
 }
 
 // check looks once.
@@ -45,6 +47,32 @@ func (w *storeWatch) check(ctx context.Context) {
 	case watchClear:
 		w.log.Info("event store no longer nearly full", "used_mib", u.Used>>20, "limit_mib", u.Limit>>20)
 	}
+	switch w.nextDisk(u) {
+	case watchWarn:
+		w.log.Warn("the disk will fill before the event store's limit (other programs used its space since the start): writes would then stop until a restart; make room",
+			"disk_free_mib", u.DiskFree>>20, "store_room_mib", (u.Limit-u.Used)>>20)
+	case watchClear:
+		w.log.Info("the disk has room for the event store's limit again", "disk_free_mib", u.DiskFree>>20)
+	}
+}
+
+// nextDisk says whether to warn that the disk has less free space than the store's limit
+// still allows it (it would fill first: see eventstore.ErrStoreDown), or that it has room
+// again.
+func (w *storeWatch) nextDisk(u eventstore.Usage) watchSay {
+	if u.Limit <= 0 || u.DiskFree <= 0 {
+		return watchQuiet
+	}
+	short := u.DiskFree < u.Limit-u.Used
+	switch {
+	case short && !w.diskWarned:
+		w.diskWarned = true
+		return watchWarn
+	case !short && w.diskWarned:
+		w.diskWarned = false
+		return watchClear
+	}
+	return watchQuiet
 }
 
 // watchSay is what a look says.

@@ -119,6 +119,8 @@ var (
 		"Bytes the event store's JetStream account holds (events and documents).", nil, nil)
 	storeLimitDesc = prometheus.NewDesc("thidua_store_limit_bytes",
 		"The event store's storage limit in bytes (0: none known); past it writes are refused with 507 store_full.", nil, nil)
+	storeDiskFreeDesc = prometheus.NewDesc("thidua_store_disk_free_bytes",
+		"Free space of the embedded store's file system in bytes (0: not known); below limit minus used, the disk fills before the limit.", nil, nil)
 )
 
 // storeCollector reports the store's usage and limit (eventstore.Store.Usage).
@@ -130,16 +132,18 @@ type storeCollector struct {
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- storeUsedDesc
 	ch <- storeLimitDesc
+	ch <- storeDiskFreeDesc
 }
 
 // Collect implements prometheus.Collector: NaN when the store does not answer in time.
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	used, limit := math.NaN(), math.NaN()
+	used, limit, free := math.NaN(), math.NaN(), math.NaN()
 	if u, err := c.usage(ctx); err == nil {
-		used, limit = float64(u.Used), float64(u.Limit)
+		used, limit, free = float64(u.Used), float64(u.Limit), float64(u.DiskFree)
 	}
 	ch <- prometheus.MustNewConstMetric(storeUsedDesc, prometheus.GaugeValue, used)
 	ch <- prometheus.MustNewConstMetric(storeLimitDesc, prometheus.GaugeValue, limit)
+	ch <- prometheus.MustNewConstMetric(storeDiskFreeDesc, prometheus.GaugeValue, free)
 }

@@ -65,4 +65,5 @@ func TestFullStoreAnswers507(t *testing.T) {
 		}
 	}
 	assert.Greater(t, used, 0.8*(1<<20), "used bytes near the limit")
+	assert.Regexp(t, `\nthidua_store_disk_free_bytes [1-9][0-9.]*e\+[0-9]+\n`, m, "the free space of a real disk")
 }
