@@ -25,11 +25,6 @@ func (h *handler) me(w http.ResponseWriter, _ *http.Request, p workflows.Princip
 	return nil
 }
 
-// userView finds a user by id (a replayed creation reports the id of the user it created).
-func (h *handler) userView(id string) (projections.UserView, bool) {
-	return h.model().User(id)
-}
-
 // createUser: POST /users {name, role, unit?} → 201 {id, token, ...}.
 func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	var in struct {
@@ -53,7 +48,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows
 		return err
 	}
 	h.committed(w, r, res)
-	u, ok := h.userView(res.ID)
+	u, ok := h.model().User(res.ID)
 	if !ok {
 		u = projections.UserView{ID: res.ID, Name: in.Name, Role: in.Role, Unit: in.Unit}
 	}
@@ -93,7 +88,7 @@ func (h *handler) disableUser(w http.ResponseWriter, r *http.Request, p workflow
 // was issued, and the events.
 func (h *handler) answerUser(w http.ResponseWriter, r *http.Request, id string, res workflows.Result, token string) error {
 	h.committed(w, r, res)
-	u, ok := h.userView(id)
+	u, ok := h.model().User(id)
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}
