@@ -10,6 +10,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -146,32 +147,87 @@ type Leftovers struct {
 	Chunks uint64 `json:"chunks"`
 }
 
+// StaleUpload is how long the last chunk of an unfinished upload must have been stored
+// before RemoveDocumentLeftovers removes its chunks. An upload stores its chunks one after
+// another within seconds (the document is read whole first, at most MaxDocumentSize), so
+// an upload whose newest chunk is an hour old can no longer finish, in any process.
+const StaleUpload = time.Hour
+
 // DocumentLeftovers counts the chunks in the document bucket that no stored document
 // refers to. Read only: an upload in flight in another process counts too, until it ends.
 func (s *Store) DocumentLeftovers(ctx context.Context) (Leftovers, error) {
+	_, left, err := s.documentLeftovers(ctx)
+	if err != nil {
+		return Leftovers{}, err
+	}
+	var l Leftovers
+	for _, n := range left {
+		l.Uploads++
+		l.Chunks += n
+	}
+	return l, nil
+}
+
+// RemoveDocumentLeftovers removes the chunks of unfinished uploads (DocumentLeftovers)
+// whose newest chunk was stored before olderThan ago, and returns what it removed. An
+// upload stored since, or still in flight, is left alone; so is a stored document, even
+// one whose description comes after the listing (its chunks would be too new). Removing
+// is safe from several processes at once: a subject purged twice loses nothing more.
+func (s *Store) RemoveDocumentLeftovers(ctx context.Context, olderThan time.Duration) (Leftovers, error) {
+	if err := s.Failed(); err != nil {
+		return Leftovers{}, err
+	}
+	st, left, err := s.documentLeftovers(ctx)
+	if err != nil {
+		return Leftovers{}, err
+	}
+	cutoff := time.Now().Add(-olderThan)
+	var l Leftovers
+	for subject, n := range left {
+		last, err := st.GetLastMsgForSubject(ctx, subject)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return l, fmt.Errorf("unfinished upload %s: %w", subject, err)
+		}
+		if !last.Time.Before(cutoff) {
+			continue
+		}
+		if err := st.Purge(ctx, jetstream.WithPurgeSubject(subject)); err != nil {
+			return l, fmt.Errorf("remove unfinished upload %s: %w", subject, err)
+		}
+		l.Uploads++
+		l.Chunks += n
+	}
+	return l, nil
+}
+
+// documentLeftovers returns the document stream and the chunk subjects, with their
+// message counts, that no stored document refers to.
+func (s *Store) documentLeftovers(ctx context.Context) (jetstream.Stream, map[string]uint64, error) {
 	st, err := s.js.Stream(ctx, "OBJ_"+s.opts.bucket)
 	if err != nil {
-		return Leftovers{}, fmt.Errorf("document stream: %w", err)
+		return nil, nil, fmt.Errorf("document stream: %w", err)
 	}
 	prefix := "$O." + s.opts.bucket + ".C."
 	info, err := st.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
 	if err != nil {
-		return Leftovers{}, fmt.Errorf("document chunks: %w", err)
+		return nil, nil, fmt.Errorf("document chunks: %w", err)
 	}
 	used := map[string]bool{}
 	list, err := s.docs.List(ctx)
 	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
-		return Leftovers{}, fmt.Errorf("list documents: %w", err)
+		return nil, nil, fmt.Errorf("list documents: %w", err)
 	}
 	for _, o := range list {
 		used[o.NUID] = true
 	}
-	var l Leftovers
+	left := map[string]uint64{}
 	for subject, n := range info.State.Subjects {
 		if !used[strings.TrimPrefix(subject, prefix)] {
-			l.Uploads++
-			l.Chunks += n
+			left[subject] = n
 		}
 	}
-	return l, nil
+	return st, left, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -597,4 +598,28 @@ func TestDocumentLeftovers(t *testing.T) {
 	l, err = s.DocumentLeftovers(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, eventstore.Leftovers{Uploads: 1, Chunks: 2}, l)
+
+	// Removal takes only uploads whose newest chunk is old enough: none within the hour.
+	removed, err := s.RemoveDocumentLeftovers(ctx, eventstore.StaleUpload)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{}, removed)
+	l, err = s.DocumentLeftovers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{Uploads: 1, Chunks: 2}, l)
+
+	// With no minimum age, the unfinished upload goes, and the stored documents stay whole.
+	time.Sleep(2 * time.Millisecond)
+	removed, err = s.RemoveDocumentLeftovers(ctx, 0)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{Uploads: 1, Chunks: 2}, removed)
+	l, err = s.DocumentLeftovers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{}, l)
+	problems, n, err := s.VerifyDocuments(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, problems)
+	assert.Equal(t, 2, n)
+	big, err := s.GetDocument(ctx, fmt.Sprintf("%x", sha256.Sum256(make([]byte, 300<<10))))
+	require.NoError(t, err)
+	assert.Len(t, big, 300<<10)
 }

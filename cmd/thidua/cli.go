@@ -427,7 +427,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			fmt.Fprintln(g.Out, "OK: every hash chain and document verifies.")
 		}
 		if left.Uploads > 0 {
-			fmt.Fprintf(g.Out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem).\n", left.Uploads, left.Chunks)
+			fmt.Fprintf(g.Out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)
 		}
 	}
 	if len(rep.Problems)+len(docs) > 0 {

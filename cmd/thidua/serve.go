@@ -160,6 +160,10 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 		watch.check(ctx)
 		memory.Every(ctx, storeWatchEvery, func() { watch.check(ctx) })
 	}()
+	go func() {
+		sweepUploads(ctx, store, logger, eventstore.StaleUpload)
+		memory.Every(ctx, uploadSweepEvery, func() { sweepUploads(ctx, store, logger, eventstore.StaleUpload) })
+	}()
 	return model, feed, snaps, nil
 }
 

@@ -101,3 +101,21 @@ func (w *storeWatch) next(u eventstore.Usage) watchSay {
 	}
 	return watchQuiet
 }
+
+// uploadSweepEvery is how often serve removes the chunks of unfinished document uploads.
+const uploadSweepEvery = 6 * time.Hour
+
+// sweepUploads removes the chunks of document uploads cut short (a process killed between
+// a document's chunks and its description) once their newest chunk is olderThan old
+// (eventstore.StaleUpload in serve), and says in the log what it removed.
+func sweepUploads(ctx context.Context, store *eventstore.Store, log *slog.Logger, olderThan time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	removed, err := store.RemoveDocumentLeftovers(ctx, olderThan)
+	if removed.Uploads > 0 {
+		log.Info("removed the chunks of unfinished document uploads", "uploads", removed.Uploads, "chunks", removed.Chunks)
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Warn("unfinished document uploads", "err", err)
+	}
+}

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/eventstore"
 )
@@ -48,4 +53,38 @@ func TestStoreWatchDisk(t *testing.T) {
 	} {
 		assert.Equal(t, step.want, w.nextDisk(eventstore.Usage{Used: step.used, Limit: step.limit, DiskFree: step.free}), "%+v", step)
 	}
+}
+
+// TestSweepUploads: serve's sweep removes an upload cut short once old enough, says so in
+// the log, and leaves a newer one and the stored documents alone.
+func TestSweepUploads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(t.TempDir()))
+	require.NoError(t, err)
+	defer st.Close()
+	doc, err := st.PutDocument(ctx, "minutes.pdf", "application/pdf", strings.NewReader("%PDF-1.4 minutes"))
+	require.NoError(t, err)
+	chunk := func(nuid string) {
+		_, err := st.JetStream().Publish(ctx, "$O."+eventstore.DefaultDocumentBucket+".C."+nuid, []byte("%PDF half"))
+		require.NoError(t, err)
+	}
+	chunk("KILLEDUPLOAD0000000000")
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+
+	sweepUploads(ctx, st, log, eventstore.StaleUpload) // too recent: kept, nothing said
+	assert.Empty(t, logs.String())
+	left, err := st.DocumentLeftovers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{Uploads: 1, Chunks: 1}, left)
+
+	sweepUploads(ctx, st, log, 0)
+	assert.Contains(t, logs.String(), `msg="removed the chunks of unfinished document uploads" uploads=1 chunks=1`)
+	left, err = st.DocumentLeftovers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{}, left)
+	got, err := st.GetDocument(ctx, doc.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, "%PDF-1.4 minutes", string(got))
 }
