@@ -262,6 +262,17 @@ func (n *Nomination) RevokeEvent() string { return n.revokeEvent }
 // UnitHistory returns the units the nomination belonged to before transfers, oldest first.
 func (n *Nomination) UnitHistory() []string { return append([]string(nil), n.unitHistory...) }
 
+// EvidencePath returns the units whose own evidence the nomination is judged on, oldest
+// first: the unit it was opened for, then each successor a merger passed it to, ending
+// with its unit. A unit merged into a successor alongside the nomination's unit is not on
+// the path: its facts describe another collective.
+func (n *Nomination) EvidencePath() []string {
+	return append(append(make([]string, 0, len(n.unitHistory)+1), n.unitHistory...), n.unit)
+}
+
+// Transferred reports whether a merger passed the nomination to a successor.
+func (n *Nomination) Transferred() bool { return len(n.unitHistory) > 0 }
+
 // LastReturn returns the id of the latest nomination.returned event.
 func (n *Nomination) LastReturn() string { return n.lastReturn }
 

@@ -192,7 +192,7 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	}
 	r.camp = camp
 	r.def = camp.Definition()
-	r.facts, r.plan = m.unitEvidenceCached(r.nom.Unit(), r.nom.Campaign(), b, note, cache)
+	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, note, cache)
 	if full {
 		r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
 	} else {
@@ -232,15 +232,26 @@ func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campai
 	return c
 }
 
-// unitEvidence gathers the facts and the emulation plan a unit can rely on in a campaign
-// up to the bound: its own, and those of every unit it absorbed (transitively), recorded
-// before their merger. Later facts supersede earlier ones across the lineage.
-func (m *Model) unitEvidence(unit, campaign string, b Bound, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
+// unitEvidence gathers the facts and the emulation plan a nomination can rely on in a
+// campaign up to the bound, given its path of units (domain.Nomination.EvidencePath): those
+// of the unit it was opened for and of every unit that unit had absorbed (transitively),
+// then those recorded on each successor a merger passed it to, itself. Later facts
+// supersede earlier ones along that path. The facts of a unit merged into a successor
+// alongside the nomination's unit are not the nomination's: they describe another
+// collective, and a later 100 % there must not lift this one's exclusion.
+func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
+	unit := path[len(path)-1]
 	// A unit's facts are most of its events: the set is made at about its final size
 	// (a fact corrected many times takes one place, hence the cap).
 	facts := domain.NewFactSetSize(min(len(m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit})), 32))
 	var plan *domain.PlanRef
-	for _, u := range m.lineage(unit, b) {
+	units := m.lineage(path[0], b)
+	for _, u := range path[1:] {
+		if !slices.Contains(units, u) {
+			units = append(units, u)
+		}
+	}
+	for _, u := range units {
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: u}) {
 			if !b.includes(e.Rec.Seq, e.Rec.At) {
 				break

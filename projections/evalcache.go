@@ -2,6 +2,7 @@ package projections
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +22,12 @@ import (
 type evalCache struct {
 	mu    sync.Mutex
 	camps map[string]*cachedCampaign
-	units map[[2]string]*cachedEvidence
+	units map[evidenceKey]*cachedEvidence
 }
+
+// evidenceKey names the evidence of the nominations that share a path of units (see
+// domain.Nomination.EvidencePath; "\x00"-joined) in a campaign.
+type evidenceKey struct{ path, campaign string }
 
 type cachedCampaign struct {
 	c    *domain.Campaign
@@ -36,7 +41,7 @@ type cachedEvidence struct {
 }
 
 func newEvalCache() *evalCache {
-	return &evalCache{camps: map[string]*cachedCampaign{}, units: map[[2]string]*cachedEvidence{}}
+	return &evalCache{camps: map[string]*cachedCampaign{}, units: map[evidenceKey]*cachedEvidence{}}
 }
 
 // latest returns a note function keeping the entry with the highest sequence (the first
@@ -72,17 +77,24 @@ func (m *Model) campaignAtCached(id string, b Bound, note func(*Entry), cache *e
 
 // unitEvidenceCached is unitEvidence, shared through cache when there is one. The fact
 // set and the plan it returns are then shared: evaluations only read them.
-func (m *Model) unitEvidenceCached(unit, campaign string, b Bound, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
-	if cache == nil {
-		return m.unitEvidence(unit, campaign, b, note)
+func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
+	path, campaign := []string{n.Unit()}, n.Campaign()
+	if n.Transferred() {
+		path = n.EvidencePath()
 	}
-	key := [2]string{unit, campaign}
+	if cache == nil {
+		return m.unitEvidence(path, campaign, b, note)
+	}
+	key := evidenceKey{path: path[0], campaign: campaign}
+	if len(path) > 1 {
+		key.path = strings.Join(path, "\x00")
+	}
 	cache.mu.Lock()
 	ce, ok := cache.units[key]
 	cache.mu.Unlock()
 	if !ok {
 		ce = &cachedEvidence{}
-		ce.facts, ce.plan = m.unitEvidence(unit, campaign, b, latest(&ce.last))
+		ce.facts, ce.plan = m.unitEvidence(path, campaign, b, latest(&ce.last))
 		cache.mu.Lock()
 		cache.units[key] = ce
 		cache.mu.Unlock()

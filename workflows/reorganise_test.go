@@ -236,3 +236,58 @@ func TestMergerRecordedAheadTakesEffectOnItsDate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Q", "P"}, after.Lineage)
 }
+
+// A nomination that a merger passes to a successor is judged on its own unit's facts and
+// the successor's, never on those of another unit merged alongside: a later 100 % there
+// does not lift its exclusion, nor does the other unit's PAR INDEX score become its key.
+func TestMergedUnitsKeepTheirOwnEvidence(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nomA, _ := env.EligibleCollective("EA", domain.UnitDistrict, reviewer, 70)
+	nomB, _ := env.EligibleCollective("EB", domain.UnitDistrict, reviewer, 90)
+	bad := env.Fact(reviewer, "EA", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(96), Cause: "subjective"})
+	env.Advance(time.Minute)
+	env.Fact(reviewer, "EB", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100)}) // later, of the other unit
+	env.Advance(time.Hour)
+	_, err := merge(env, []string{"EA", "EB"}, "EAB", "2025-07-01")
+	require.NoError(t, err)
+	env.Advance(time.Hour)
+	afterMerger := *env.Now.Load()
+
+	keyOf := func(b projections.Bound, id string) map[string]any {
+		rk, err := env.Model.Ranking(wftest.Campaign, b)
+		require.NoError(t, err)
+		for _, e := range rk.Collective.Entries {
+			if e.Nomination == id {
+				return e.Keys
+			}
+		}
+		return nil
+	}
+	elA, err := env.Model.Eligibility(nomA, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, "EAB", elA.Unit)
+	assert.False(t, elA.Eligible)
+	assert.True(t, hasReason(elA, "excluded_disbursement_subjective", "C08", bad.Events[0]), "%+v", elA.Reasons)
+	assert.Nil(t, keyOf(projections.Bound{}, nomA), "excluded: not ranked")
+	elB, err := env.Model.Eligibility(nomB, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, elB.Eligible, "%+v", elB.Reasons)
+	assert.EqualValues(t, 90, keyOf(projections.Bound{}, nomB)["par_index_score"])
+
+	// The successor's own fact, recorded after the merger, is the merged unit's and
+	// supersedes its predecessors' for both nominations.
+	env.Advance(time.Hour)
+	own := env.Fact(reviewer, "EAB", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100)})
+	elA, err = env.Model.Eligibility(nomA, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, elA.Eligible, "%+v", elA.Reasons)
+	assert.Equal(t, own.Events[0], elA.Criteria["C08"].Events[0])
+	assert.EqualValues(t, 70, keyOf(projections.Bound{}, nomA)["par_index_score"])
+	// As of before it, the same answer as before.
+	elA, err = env.Model.Eligibility(nomA, projections.Bound{Time: afterMerger})
+	require.NoError(t, err)
+	assert.False(t, elA.Eligible)
+	assert.Nil(t, keyOf(projections.Bound{Time: afterMerger}, nomA))
+}
