@@ -3,6 +3,7 @@ package domain_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,7 +66,6 @@ func TestUnitDecisions(t *testing.T) {
 
 func TestPlanMerge(t *testing.T) {
 	t.Parallel()
-	def := domain.BuiltinCampaign()
 	s := newStream()
 	a := activeUnit(t, s, "huyen-a", domain.UnitDistrict)
 	b := activeUnit(t, s, "huyen-b", domain.UnitDistrict)
@@ -75,7 +75,7 @@ func TestPlanMerge(t *testing.T) {
 
 	t.Run("into a new successor", func(t *testing.T) {
 		t.Parallel()
-		per, err := domain.PlanMerge([]*domain.Unit{a, b}, nil, "huyen-ab", "Huyện AB", domain.UnitDistrict, "2025-07-01", "NQ 1", "r1", def)
+		per, err := domain.PlanMerge([]*domain.Unit{a, b}, nil, "huyen-ab", "Huyện AB", domain.UnitDistrict, "2025-07-01", "NQ 1", "r1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,24 +113,22 @@ func TestPlanMerge(t *testing.T) {
 		succID    string
 		effective string
 		decision  string
-		def       domain.Definition
 		code      string
 	}{
-		{"into an existing successor", []*domain.Unit{a, b}, c, "huyen-c", "2025-07-01", "NQ", def, ""},
-		{"already merged", []*domain.Unit{a, gone}, c, "huyen-c", "2025-07-01", "NQ", def, "unit_already_merged"},
-		{"into itself", []*domain.Unit{a, c}, c, "huyen-c", "2025-07-01", "NQ", def, "merge_into_self"},
-		{"twice the same source", []*domain.Unit{a, a}, c, "huyen-c", "2025-07-01", "NQ", def, "duplicate_source"},
-		{"outside the campaign", []*domain.Unit{a}, c, "huyen-c", "2026-01-01", "NQ", def, "effective_outside_campaign"},
-		{"no campaign given", []*domain.Unit{a}, c, "huyen-c", "2026-01-01", "NQ", domain.Definition{}, ""},
-		{"bad date", []*domain.Unit{a}, c, "huyen-c", "1/7/2025", "NQ", def, "invalid_effective"},
-		{"no decision", []*domain.Unit{a}, c, "huyen-c", "2025-07-01", " ", def, "decision_required"},
-		{"no sources", nil, c, "huyen-c", "2025-07-01", "NQ", def, "sources_required"},
-		{"into a merged successor", []*domain.Unit{a}, gone, "huyen-x", "2025-07-01", "NQ", def, "unit_already_merged"},
+		{"into an existing successor", []*domain.Unit{a, b}, c, "huyen-c", "2025-07-01", "NQ", ""},
+		{"already merged", []*domain.Unit{a, gone}, c, "huyen-c", "2025-07-01", "NQ", "unit_already_merged"},
+		{"into itself", []*domain.Unit{a, c}, c, "huyen-c", "2025-07-01", "NQ", "merge_into_self"},
+		{"twice the same source", []*domain.Unit{a, a}, c, "huyen-c", "2025-07-01", "NQ", "duplicate_source"},
+		{"after the campaign's period", []*domain.Unit{a}, c, "huyen-c", "2026-03-01", "NQ", ""},
+		{"bad date", []*domain.Unit{a}, c, "huyen-c", "1/7/2025", "NQ", "invalid_effective"},
+		{"no decision", []*domain.Unit{a}, c, "huyen-c", "2025-07-01", " ", "decision_required"},
+		{"no sources", nil, c, "huyen-c", "2025-07-01", "NQ", "sources_required"},
+		{"into a merged successor", []*domain.Unit{a}, gone, "huyen-x", "2025-07-01", "NQ", "unit_already_merged"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := domain.PlanMerge(tt.sources, tt.succ, tt.succID, "", "", tt.effective, tt.decision, "r1", tt.def)
+			_, err := domain.PlanMerge(tt.sources, tt.succ, tt.succID, "", "", tt.effective, tt.decision, "r1")
 			if got := ruleCode(err); got != tt.code {
 				t.Fatalf("code %q, want %q", got, tt.code)
 			}
@@ -167,6 +165,7 @@ func TestCampaignGrant(t *testing.T) {
 		code     string
 	}{
 		{"not eligible", "A2", coll("n2", "so-b"), false, "not_eligible"},
+		{"no decision", "A2", coll("n2", "so-b"), true, "decision_required"},
 		{"same nomination", "A2", coll("n1", "huyen-c", "huyen-a"), true, "already_awarded"},
 		{"lineage overlaps (a predecessor)", "A2", coll("n3", "huyen-a"), true, "lineage_already_awarded"},
 		{"lineage overlaps (the successor)", "A2", coll("n4", "huyen-d", "huyen-c"), true, "lineage_already_awarded"},
@@ -177,7 +176,11 @@ func TestCampaignGrant(t *testing.T) {
 		{"duplicate award id", "A1", coll("n9", "so-f"), true, "award_exists"},
 	}
 	for _, st := range steps {
-		evs, err := c.Grant(st.award, st.nom, st.eligible, "QĐ", nil)
+		decision := "QĐ"
+		if st.code == "decision_required" {
+			decision = "  "
+		}
+		evs, err := c.Grant(st.award, st.nom, st.eligible, decision, nil)
 		if got := ruleCode(err); got != st.code {
 			t.Fatalf("%s: code %q, want %q", st.name, got, st.code)
 		}
@@ -201,6 +204,55 @@ func TestCampaignGrant(t *testing.T) {
 	s.apply(c, must(t)(c.Grant("A5", coll("n3", "huyen-a"), true, "QĐ 5", nil))...)
 	if c.ActiveAwards(domain.NomineeCollective) != 2 {
 		t.Fatal("the freed place was not reused")
+	}
+}
+
+// TestCampaignNoteMerger: a merger that would join two of the campaign's active collective
+// awards in one lineage is refused, naming both; one award, individual awards, revoked
+// awards and awards of other units do not stand in its way.
+func TestCampaignNoteMerger(t *testing.T) {
+	t.Parallel()
+	c, s := launched(t, domain.BuiltinCampaign())
+	grant := func(award, nom, unit string, kind domain.NomineeKind) {
+		s.apply(c, must(t)(c.Grant(award, domain.NominationSummary{ID: nom, Unit: unit, Kind: kind, Lineage: []string{unit}}, true, "QĐ "+award, nil))...)
+	}
+	grant("A1", "n1", "so-a", domain.NomineeCollective)
+	grant("A2", "n2", "so-b", domain.NomineeCollective)
+	grant("I1", "n3", "so-c", domain.NomineeIndividual)
+	grant("A3", "n4", "so-d", domain.NomineeCollective)
+	s.apply(c, must(t)(c.Revoke("A3", domain.GroundUnlawfulApproval, ""))...)
+	for _, tt := range []struct {
+		name   string
+		merged []string
+		code   string
+	}{
+		{"two awarded units", []string{"so-ab", "so-a", "so-b"}, "merger_double_award"},
+		{"an awarded unit and a predecessor of another", []string{"so-x", "so-a", "so-y", "so-b"}, "merger_double_award"},
+		{"one awarded unit", []string{"so-ac", "so-a", "so-c"}, ""},
+		{"a revoked award", []string{"so-ad", "so-a", "so-d"}, ""},
+		{"no award", []string{"so-ef", "so-e", "so-f"}, ""},
+	} {
+		evs, err := c.NoteMerger("r1", tt.merged[0], tt.merged[1:], tt.merged, "2025-07-01")
+		if got := ruleCode(err); got != tt.code {
+			t.Fatalf("%s: code %q, want %q", tt.name, got, tt.code)
+		}
+		if tt.code != "" {
+			if !strings.Contains(err.Error(), "A1") || !strings.Contains(err.Error(), "A2") {
+				t.Fatalf("%s: the refusal names both awards: %v", tt.name, err)
+			}
+			continue
+		}
+		if len(evs) != 1 || evs[0].Type != domain.UnitsMergedNoted {
+			t.Fatalf("%s: events %+v", tt.name, evs)
+		}
+	}
+	v := c.Version()
+	s.apply(c, must(t)(c.NoteMerger("r1", "so-ef", []string{"so-e", "so-f"}, []string{"so-ef", "so-e", "so-f"}, "2025-07-01"))...)
+	if c.Version() <= v || c.ActiveAwards(domain.NomineeCollective) != 2 {
+		t.Fatalf("a noted merger moves the version (%d after %d) and changes no award", c.Version(), v)
+	}
+	if _, err := domain.NewCampaign().NoteMerger("r1", "x", []string{"y"}, []string{"x", "y"}, "2025-07-01"); ruleCode(err) != "unknown_campaign" {
+		t.Fatalf("unknown campaign: %v", err)
 	}
 }
 

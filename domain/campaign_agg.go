@@ -150,6 +150,8 @@ func (c *Campaign) Apply(r Recorded) {
 		if a, ok := c.awards[d.Award]; ok {
 			a.Revoked, a.Ground, a.RevokedBy = true, d.Ground, r.ID
 		}
+	case UnitsMergedNotedData:
+		// Nothing to keep: the version moves, which is the point (NoteMerger).
 	default:
 		return
 	}
@@ -204,7 +206,8 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 // nomination is not eligible at the moment of the decision, already_awarded when it holds
 // an active award, quota_exceeded when the kind's active awards reached the quota, and
 // lineage_already_awarded when a collective award is active for a unit of the same
-// lineage. The ranking relied on is recorded with the grant.
+// lineage; decision_required without the decision (its number and date). The ranking relied
+// on is recorded with the grant.
 func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, decision string, ranking []RankingRef) ([]Event, error) {
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
@@ -217,6 +220,10 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	}
 	if !nom.Kind.Valid() || nom.ID == "" || nom.Unit == "" {
 		return nil, ruleErr("invalid_nomination", "the nomination's id, unit and kind are required", "Thiếu mã hồ sơ, đơn vị hoặc loại đối tượng")
+	}
+	if decision = strings.TrimSpace(decision); decision == "" || len(decision) > MaxReasonLength {
+		return nil, ruleErr("decision_required", "the award decision (its number and date, 1 to 2000 bytes) is required",
+			"Phải nêu quyết định khen thưởng (số, ngày; tối đa 2000 ký tự)")
 	}
 	if !eligible {
 		return nil, ruleErr("not_eligible", fmt.Sprintf("nomination %s is not eligible", nom.ID), fmt.Sprintf("Hồ sơ %s chưa đủ điều kiện khen thưởng", nom.ID))
@@ -259,6 +266,47 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 		Award: awardID, Nomination: nom.ID, Unit: nom.Unit, Lineage: append([]string(nil), lineage...), Kind: nom.Kind,
 		Decision: strings.TrimSpace(decision), Ranking: append([]RankingRef(nil), ranking...),
 	}}}, nil
+}
+
+// NoteMerger decides noting a merger on the campaign. merged is every unit of the
+// successor's lineage once merged: the successor's, and each source's with what it had
+// absorbed. It refuses (merger_double_award) when two active collective awards of the
+// campaign would then lie in one lineage: one collective award per unit lineage and
+// campaign holds for successors too, so the council revokes one of them first.
+func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string, effective string) ([]Event, error) {
+	if !c.Exists() {
+		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
+	}
+	in := map[string]bool{}
+	for _, u := range merged {
+		in[u] = true
+	}
+	var held []*AwardRef
+	for _, id := range c.order {
+		a := c.awards[id]
+		if a.Revoked || a.Kind != NomineeCollective {
+			continue
+		}
+		for _, u := range a.Lineage {
+			if in[u] {
+				held = append(held, a)
+				break
+			}
+		}
+	}
+	if len(held) > 1 {
+		ids, units := make([]string, len(held)), make([]string, len(held))
+		for i, a := range held {
+			ids[i], units[i] = a.ID, a.Unit
+		}
+		return nil, ruleErr("merger_double_award",
+			fmt.Sprintf("units %s hold collective awards %s in campaign %s: merged into %s, one lineage would hold %d collective awards in one campaign; the council revokes all but one first",
+				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), successor, len(held)),
+			fmt.Sprintf("Các đơn vị %s đã được khen thưởng tập thể (%s) trong đợt %s: nếu hợp nhất vào %s, một đơn vị sẽ có %d khen thưởng tập thể trong cùng một đợt; Hội đồng cần thu hồi để chỉ còn một trước khi ghi nhận hợp nhất",
+				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), successor, len(held)))
+	}
+	return []Event{{Type: UnitsMergedNoted, Data: UnitsMergedNotedData{
+		Reorganisation: reorg, Successor: successor, Sources: append([]string(nil), sources...), Effective: effective}}}, nil
 }
 
 // Revoke decides revoking an award, which frees its place in the quota.

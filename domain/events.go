@@ -68,6 +68,10 @@ const (
 	AwardGranted = "campaign.award_granted"
 	// AwardRevoked revokes an award and frees its place (AwardRevokedData).
 	AwardRevoked = "campaign.award_revoked"
+	// UnitsMergedNoted notes on the campaign a merger that joins unit lineages
+	// (UnitsMergedNotedData): the campaign owns the one-collective-award-per-lineage rule,
+	// so a merger passes through its stream, and a grant racing it is decided again.
+	UnitsMergedNoted = "campaign.units_merged"
 )
 
 // Event types of the registry aggregate.
@@ -153,7 +157,7 @@ func eventTypes() []string {
 		NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
-		CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked,
+		CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked, UnitsMergedNoted,
 		UserRegistered, UserDisabled, UserTokenReissued,
 	}
 }
@@ -268,6 +272,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[AwardGrantedData](eventType, data)
 	case AwardRevoked:
 		return decodeAs[AwardRevokedData](eventType, data)
+	case UnitsMergedNoted:
+		return decodeAs[UnitsMergedNotedData](eventType, data)
 	case UserRegistered:
 		return decodeAs[UserRegisteredData](eventType, data)
 	case UserDisabled:

@@ -40,6 +40,7 @@ func samplePayloads() map[string]any {
 		domain.DeadlineSet:            domain.DeadlineSetData{Closes: time.Date(2025, 11, 30, 10, 0, 0, 0, time.UTC)},
 		domain.AwardGranted:           domain.AwardGrantedData{Award: "a1", Nomination: "n1", Unit: "c", Lineage: []string{"c", "a"}, Kind: domain.NomineeCollective, Decision: "QĐ 9", Ranking: []domain.RankingRef{{Nomination: "n1", Rank: 1, Recommended: true}}},
 		domain.AwardRevoked:           domain.AwardRevokedData{Award: "a1", Nomination: "n1", Ground: domain.GroundFalseDeclaration, Note: "x"},
+		domain.UnitsMergedNoted:       domain.UnitsMergedNotedData{Reorganisation: "r1", Successor: "c", Sources: []string{"a", "b"}, Effective: "2025-07-01"},
 		domain.UserRegistered:         domain.UserRegisteredData{ID: "u1", Name: "Lê Văn A", Role: domain.RoleClerk, Unit: "a", TokenHash: "h"},
 		domain.UserDisabled:           domain.UserDisabledData{ID: "u1", Reason: "nghỉ"},
 		domain.UserTokenReissued:      domain.UserTokenReissuedData{ID: "u1", TokenHash: "h2"},

@@ -233,6 +233,15 @@ type CampaignRevisedData struct {
 	Definition Definition `json:"definition"`
 }
 
+// UnitsMergedNotedData is the payload of campaign.units_merged: the reorganisation (its
+// id, as in unit.absorbed), the successor, the sources and the effective date.
+type UnitsMergedNotedData struct {
+	Reorganisation string   `json:"reorganisation"`
+	Successor      string   `json:"successor"`
+	Sources        []string `json:"sources"`
+	Effective      string   `json:"effective"`
+}
+
 // DeadlineSetData is the payload of campaign.deadline_set.
 type DeadlineSetData struct {
 	Closes time.Time `json:"closes"`

@@ -192,10 +192,11 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 // successor gets unit.registered (when new) and unit.absorbed; each source gets
 // unit.merged. Refusals: unit_already_merged (a source or the successor is no longer
 // active), merge_into_self (the successor is among the sources), duplicate_source,
-// invalid_effective, decision_required, and effective_outside_campaign when def is given
-// (non-empty id) and the effective date lies outside its period.
+// invalid_effective and decision_required. A merger is the province's decision and may
+// take effect on any date, within a campaign's period or not (the awards of a campaign are
+// decided after it ends); the campaigns see it through Campaign.NoteMerger.
 func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind UnitKind,
-	effective, decision, reorgID string, def Definition) (map[string][]Event, error) {
+	effective, decision, reorgID string) (map[string][]Event, error) {
 	if err := ValidateID(successorID); err != nil {
 		return nil, fmt.Errorf("successor id: %w", err)
 	}
@@ -213,11 +214,6 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 	if decision == "" || len(decision) > MaxReasonLength {
 		return nil, ruleErr("decision_required", "the merger decision (1 to 2000 bytes) is required",
 			"Phải nêu quyết định sắp xếp, hợp nhất (tối đa 2000 ký tự)")
-	}
-	if def.ID != "" && (effective < def.Starts || effective > def.Ends) {
-		return nil, ruleErr("effective_outside_campaign",
-			fmt.Sprintf("effective date %s is outside campaign %s (%s to %s)", effective, def.ID, def.Starts, def.Ends),
-			fmt.Sprintf("Ngày hiệu lực %s nằm ngoài thời gian đợt thi đua %s (%s đến %s)", effective, def.ID, def.Starts, def.Ends))
 	}
 	ids := make([]string, 0, len(sources))
 	seen := map[string]bool{}

@@ -62,6 +62,9 @@ func Summary(e *Entry) (vi, en string) {
 		return fmt.Sprintf("%s quyết định khen thưởng %s (%s)", who, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", who, d.Nomination, d.Decision)
 	case domain.AwardRevokedData:
 		return fmt.Sprintf("%s thu hồi khen thưởng %s: %s", who, d.Award, d.Ground), fmt.Sprintf("%s revoked award %s: %s", who, d.Award, d.Ground)
+	case domain.UnitsMergedNotedData:
+		src := strings.Join(d.Sources, ", ")
+		return fmt.Sprintf("Ghi nhận hợp nhất %s vào %s (từ %s)", src, d.Successor, d.Effective), fmt.Sprintf("Noted the merger of %s into %s (effective %s)", src, d.Successor, d.Effective)
 	case domain.UserRegisteredData:
 		return fmt.Sprintf("%s tạo người dùng %s (%s)", who, d.Name, d.Role), fmt.Sprintf("%s registered user %s (%s)", who, d.Name, d.Role)
 	case domain.UserDisabledData:

@@ -23,8 +23,10 @@ type ReorganiseInput struct {
 
 // Reorganise records a merger (admin): each source is marked merged into the successor,
 // the successor (created when new) records what it absorbed, and every open nomination of
-// a source continues under the successor — all in one atomic append across the
-// aggregates, each guarded by its own expected version. History is never rewritten.
+// a source continues under the successor, and every campaign notes it (refusing it,
+// merger_double_award, when one lineage would hold two of its collective awards) — all in
+// one atomic append across the aggregates, each guarded by its own expected version.
+// History is never rewritten.
 func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInput, o Options) (Result, error) {
 	if err := require(p, domain.RoleAdmin); err != nil {
 		return Result{}, err
@@ -64,27 +66,47 @@ func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInpu
 				}
 			}
 		}
-		def, ok := s.campaignFor(st, in.Effective)
-		if !ok {
-			return plan{}, &domain.RuleError{Code: "effective_outside_campaign", Message: fmt.Sprintf("effective date %q is not within any campaign's period", in.Effective), MessageVI: fmt.Sprintf("Ngày hiệu lực %q không thuộc thời gian của đợt thi đua nào", in.Effective)}
-		}
-		perUnit, err := domain.PlanMerge(sources, succ, in.Successor, trimmed(in.SuccessorName), in.SuccessorKind, in.Effective, trimmed(in.Decision), reorg, def)
+		perUnit, err := domain.PlanMerge(sources, succ, in.Successor, trimmed(in.SuccessorName), in.SuccessorKind, in.Effective, trimmed(in.Decision), reorg)
 		if err != nil {
 			return plan{}, err
+		}
+		// Every campaign notes the merger, refusing it when one lineage would hold two of
+		// its collective awards; a grant racing the merger then loses the campaign's
+		// sequence check and is decided again on the merged lineage.
+		var merged []string
+		if succ != nil {
+			merged = st.Lineage(in.Successor)
+		}
+		for _, src := range in.Sources {
+			merged = append(merged, st.Lineage(src)...)
+		}
+		campaigns := map[string][]domain.Event{}
+		versions := map[string]eventstore.Version{}
+		ids := st.CampaignIDs()
+		for _, id := range ids {
+			c, cv := st.Campaign(id)
+			evs, err := c.NoteMerger(reorg, in.Successor, in.Sources, merged, in.Effective)
+			if err != nil {
+				return plan{}, err
+			}
+			campaigns[id], versions[id] = evs, cv
 		}
 		pl := plan{id: reorg}
 		// The successor first: its expected version guards the merger as a whole.
 		pl.add(unitRef(in.Successor), sv, perUnit[in.Successor])
-		ids := make([]string, 0, len(perUnit))
+		units := make([]string, 0, len(perUnit))
 		for id := range perUnit {
 			if id != in.Successor {
-				ids = append(ids, id)
+				units = append(units, id)
 			}
 		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		sort.Strings(units)
+		for _, id := range units {
 			_, v := st.Unit(id)
 			pl.add(unitRef(id), v, perUnit[id])
+		}
+		for _, id := range ids {
+			pl.add(campRef(id), versions[id], campaigns[id])
 		}
 		for _, src := range in.Sources {
 			for _, nid := range st.OpenNominations(src) {
@@ -101,17 +123,4 @@ func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInpu
 		}
 		return pl, nil
 	})
-}
-
-// campaignFor returns the definition of a campaign whose period contains the date (the
-// first by id), so that the merger can be validated against it.
-func (s *Service) campaignFor(st *projections.State, date string) (domain.Definition, bool) {
-	for _, id := range st.CampaignIDs() {
-		c, _ := st.Campaign(id)
-		def := c.Definition()
-		if date >= def.Starts && date <= def.Ends {
-			return def, true
-		}
-	}
-	return domain.Definition{}, false
 }

@@ -167,6 +167,46 @@ func TestSecondCollectiveAwardAcrossLineageRefused(t *testing.T) {
 	assert.Equal(t, before, after)
 }
 
+// Story 3's last clause: no successor ends up with two collective awards in one campaign.
+// A merger of two awarded units is refused (and appends nothing) until the council
+// revokes one; a merger may take effect after the campaign's period (its awards are
+// decided then); every campaign notes the merger, so that a grant racing it loses the
+// campaign's sequence check and is decided again on the merged lineage.
+func TestMergerOfTwoAwardedUnitsRefused(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	awards := map[string]string{}
+	for _, u := range []string{"WA", "WB"} {
+		nom, _ := env.EligibleCollective(u, domain.UnitDistrict, reviewer, 80)
+		r, err := env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ " + u}, workflows.Options{})
+		require.NoError(t, err)
+		awards[u] = r.ID
+	}
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err := merge(env, []string{"WA", "WB"}, "WAB", "2026-03-01")
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "merger_double_award", re.Code)
+	assert.Contains(t, re.Message, awards["WA"])
+	assert.Contains(t, re.Message, awards["WB"])
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after, "a refused merger appends nothing")
+
+	_, err = env.Svc.RevokeAward(env.Ctx, council, awards["WB"], workflows.RevokeInput{Ground: domain.GroundUnlawfulApproval, Note: "trùng đơn vị sau hợp nhất"}, workflows.Options{})
+	require.NoError(t, err)
+	_, err = merge(env, []string{"WA", "WB"}, "WAB", "2026-03-01")
+	require.NoError(t, err, "after the campaign's period, with one award left")
+	camp, _, err := env.Store.Load(env.Ctx, eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign})
+	require.NoError(t, err)
+	last := camp[len(camp)-1]
+	assert.Equal(t, domain.UnitsMergedNoted, last.Type)
+	u, err := env.Model.Unit("WAB", projections.Bound{})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"WAB", "WA", "WB"}, u.Lineage)
+}
+
 func TestRefusedReorganisationsAppendNothing(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
@@ -188,7 +228,6 @@ func TestRefusedReorganisationsAppendNothing(t *testing.T) {
 		{"cycle", []string{"Y"}, "X", "2025-07-01", "merge", "", nil},
 		{"source already merged", []string{"X"}, "B", "2025-07-01", "merge", "unit_already_merged", domain.ErrRule},
 		{"unknown unit", []string{"NOPE"}, "B", "2025-07-01", "merge", "", workflows.ErrNotFound},
-		{"effective outside campaign", []string{"A"}, "B", "2024-01-01", "merge", "effective_outside_campaign", domain.ErrRule},
 		{"bad date", []string{"A"}, "B", "1 July", "merge", "", nil},
 		{"invalid id", []string{"A.B"}, "B", "2025-07-01", "merge", "", workflows.ErrInvalidInput},
 		{"unknown kind", []string{"A"}, "B", "2025-07-01", "split", "", workflows.ErrInvalidInput},
