@@ -171,7 +171,8 @@ func TestCampaignGrant(t *testing.T) {
 		{"lineage overlaps (the successor)", "A2", coll("n4", "huyen-d", "huyen-c"), true, "lineage_already_awarded"},
 		{"another unit", "A2", coll("n5", "so-b"), true, ""},
 		{"quota reached", "A3", coll("n6", "so-e"), true, "quota_exceeded"},
-		{"individual of an awarded unit", "A3", domain.NominationSummary{ID: "n7", Unit: "huyen-c", Kind: domain.NomineeIndividual}, true, ""},
+		{"individual of an awarded unit", "A3", domain.NominationSummary{ID: "n7", Unit: "huyen-c", Kind: domain.NomineeIndividual, Name: "Nguyễn Văn A"}, true, ""},
+		{"the same person again", "A4", domain.NominationSummary{ID: "n10", Unit: "huyen-c", Kind: domain.NomineeIndividual, Name: " nguyễn  văn a"}, true, "person_already_awarded"},
 		{"individual quota reached", "A4", domain.NominationSummary{ID: "n8", Unit: "so-e", Kind: domain.NomineeIndividual}, true, "quota_exceeded"},
 		{"duplicate award id", "A1", coll("n9", "so-f"), true, "award_exists"},
 	}

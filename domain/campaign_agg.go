@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,21 +23,24 @@ type AwardRef struct {
 	Unit       string
 	Lineage    []string
 	Kind       NomineeKind
-	Decision   string
-	EventID    string
-	At         time.Time
-	Revoked    bool
-	Ground     string
-	RevokedBy  string
+	// Nominee is an individual's name, when the grant recorded it.
+	Nominee   string
+	Decision  string
+	EventID   string
+	At        time.Time
+	Revoked   bool
+	Ground    string
+	RevokedBy string
 }
 
-// NominationSummary is what Grant needs to know of the nomination: its id, unit, kind
-// and the unit's lineage (the unit and every unit it absorbed).
+// NominationSummary is what Grant needs to know of the nomination: its id, unit, kind,
+// the unit's lineage (the unit and every unit it absorbed) and an individual's name.
 type NominationSummary struct {
 	ID      string
 	Unit    string
 	Kind    NomineeKind
 	Lineage []string
+	Name    string
 }
 
 // Campaign is the campaign aggregate: the definition's versions, the deadline and the
@@ -113,6 +117,31 @@ func (c *Campaign) Award(id string) (AwardRef, bool) {
 	return cp, true
 }
 
+// LineageAward returns the active collective award held by a unit of lineage for another
+// nomination than nomination, if any: one collective award per unit lineage and campaign.
+func (c *Campaign) LineageAward(nomination string, lineage []string) (AwardRef, bool) {
+	for _, id := range c.order {
+		a := c.awards[id]
+		if a.Revoked || a.Kind != NomineeCollective || a.Nomination == nomination {
+			continue
+		}
+		for _, u := range a.Lineage {
+			if slices.Contains(lineage, u) {
+				return *a, true
+			}
+		}
+	}
+	return AwardRef{}, false
+}
+
+// LineageAwardReason is the reason a collective nomination is not eligible while
+// another nomination of its unit's lineage holds the campaign's collective award.
+func LineageAwardReason(a AwardRef, unit string) Reason {
+	return Reason{Code: "lineage_already_awarded", Events: []string{a.EventID},
+		MessageVI: fmt.Sprintf("Đơn vị %s (qua đơn vị %s) đã được khen thưởng tập thể trong đợt này (%s): mỗi đơn vị chỉ được một khen thưởng tập thể", unit, a.Unit, a.ID),
+		MessageEN: fmt.Sprintf("Unit %s already holds collective award %s in this campaign (through unit %s): one collective award per unit", unit, a.ID, a.Unit)}
+}
+
 // ActiveAwards returns the number of awards of that kind not revoked.
 func (c *Campaign) ActiveAwards(kind NomineeKind) int {
 	n := 0
@@ -145,7 +174,7 @@ func (c *Campaign) Apply(r Recorded) {
 			c.order = append(c.order, d.Award)
 		}
 		c.awards[d.Award] = &AwardRef{ID: d.Award, Nomination: d.Nomination, Unit: d.Unit, Lineage: append([]string(nil), d.Lineage...),
-			Kind: d.Kind, Decision: d.Decision, EventID: r.ID, At: r.At}
+			Kind: d.Kind, Nominee: d.Nominee, Decision: d.Decision, EventID: r.ID, At: r.At}
 	case AwardRevokedData:
 		if a, ok := c.awards[d.Award]; ok {
 			a.Revoked, a.Ground, a.RevokedBy = true, d.Ground, r.ID
@@ -225,45 +254,48 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 		return nil, ruleErr("decision_required", "the award decision (its number and date, 1 to 2000 bytes) is required",
 			"Phải nêu quyết định khen thưởng (số, ngày; tối đa 2000 ký tự)")
 	}
-	if !eligible {
-		return nil, ruleErr("not_eligible", fmt.Sprintf("nomination %s is not eligible", nom.ID), fmt.Sprintf("Hồ sơ %s chưa đủ điều kiện khen thưởng", nom.ID))
-	}
 	for _, id := range c.order {
 		if a := c.awards[id]; !a.Revoked && a.Nomination == nom.ID {
 			return nil, ruleErr("already_awarded", fmt.Sprintf("nomination %s already holds award %s", nom.ID, a.ID),
 				fmt.Sprintf("Hồ sơ %s đã được khen thưởng (%s)", nom.ID, a.ID))
 		}
 	}
+	lineage := nom.Lineage
+	if len(lineage) == 0 {
+		lineage = []string{nom.Unit}
+	}
+	// Before eligibility: an evaluation gives such a nomination this reason too, and the
+	// refusal names the rule rather than not_eligible.
+	if nom.Kind == NomineeCollective {
+		if a, held := c.LineageAward(nom.ID, lineage); held {
+			r := LineageAwardReason(a, nom.Unit)
+			return nil, ruleErr("lineage_already_awarded", r.MessageEN, r.MessageVI)
+		}
+	}
+	if key := NomineeKey(nom.Name); nom.Kind == NomineeIndividual && key != "" {
+		for _, id := range c.order {
+			a := c.awards[id]
+			if a.Revoked || a.Kind != NomineeIndividual || a.Nomination == nom.ID || NomineeKey(a.Nominee) != key {
+				continue
+			}
+			if slices.ContainsFunc(a.Lineage, func(u string) bool { return slices.Contains(lineage, u) }) {
+				return nil, ruleErr("person_already_awarded",
+					fmt.Sprintf("%s of unit %s already holds award %s in this campaign (nomination %s): one achievement is not rewarded twice", a.Nominee, a.Unit, a.ID, a.Nomination),
+					fmt.Sprintf("%s (đơn vị %s) đã được khen thưởng trong đợt này (%s, hồ sơ %s): một thành tích không khen thưởng hai lần", a.Nominee, a.Unit, a.ID, a.Nomination))
+			}
+		}
+	}
+	if !eligible {
+		return nil, ruleErr("not_eligible", fmt.Sprintf("nomination %s is not eligible", nom.ID), fmt.Sprintf("Hồ sơ %s chưa đủ điều kiện khen thưởng", nom.ID))
+	}
 	def := c.Definition()
 	if quota := def.Quota.For(nom.Kind); c.ActiveAwards(nom.Kind) >= quota {
 		return nil, ruleErr("quota_exceeded", fmt.Sprintf("the quota of %d %s awards is used up", quota, nom.Kind),
 			fmt.Sprintf("Đã đủ chỉ tiêu %d %s được khen thưởng", quota, kindVI(nom.Kind)))
 	}
-	lineage := nom.Lineage
-	if len(lineage) == 0 {
-		lineage = []string{nom.Unit}
-	}
-	if nom.Kind == NomineeCollective {
-		mine := map[string]bool{}
-		for _, u := range lineage {
-			mine[u] = true
-		}
-		for _, id := range c.order {
-			a := c.awards[id]
-			if a.Revoked || a.Kind != NomineeCollective {
-				continue
-			}
-			for _, u := range a.Lineage {
-				if mine[u] {
-					return nil, ruleErr("lineage_already_awarded",
-						fmt.Sprintf("unit %s already holds collective award %s in this campaign (through unit %s)", nom.Unit, a.ID, u),
-						fmt.Sprintf("Đơn vị %s (qua đơn vị %s) đã được khen thưởng tập thể trong đợt này (%s)", nom.Unit, u, a.ID))
-				}
-			}
-		}
-	}
 	return []Event{{Type: AwardGranted, Data: AwardGrantedData{
 		Award: awardID, Nomination: nom.ID, Unit: nom.Unit, Lineage: append([]string(nil), lineage...), Kind: nom.Kind,
+		Nominee:  individualName(nom),
 		Decision: strings.TrimSpace(decision), Ranking: append([]RankingRef(nil), ranking...),
 	}}}, nil
 }
@@ -326,6 +358,14 @@ func (c *Campaign) Revoke(awardID, ground, note string) ([]Event, error) {
 		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
 	}
 	return []Event{{Type: AwardRevoked, Data: AwardRevokedData{Award: awardID, Nomination: a.Nomination, Ground: ground, Note: note}}}, nil
+}
+
+// individualName is an individual nominee's name, which a grant records ("" for a collective).
+func individualName(nom NominationSummary) string {
+	if nom.Kind == NomineeIndividual {
+		return nom.Name
+	}
+	return ""
 }
 
 func kindVI(k NomineeKind) string {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // State is a nomination's workflow state.
@@ -414,6 +416,69 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 		return nil, ruleErr("invalid_nominee", "name and position are at most 300 characters", "Họ tên và chức vụ tối đa 300 ký tự")
 	}
 	return []Event{{Type: NominationOpened, Data: NominationOpenedData{ID: id, Campaign: def.ID, Unit: unit.ID(), Nominee: nominee}}}, nil
+}
+
+// NomineeKey is the form of a person's name that duplicates are found by: Unicode NFC,
+// lower case, single spaces ("Trần  Văn Hưng" and "trần văn hưng" are one person).
+func NomineeKey(name string) string {
+	return strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(name))), " ")
+}
+
+// CheckNewNomination decides whether a nomination of nominee may be opened beside the
+// campaign's nominations of the same unit (others), given the campaign's nomination
+// deadline (nil: none set). One achievement is not rewarded twice, so it refuses:
+// deadline_passed once the deadline is past (such a nomination could never be
+// submitted); nomination_exists while a collective nomination of the unit is in
+// progress or awarded (a withdrawn one, or one whose award was revoked, does not count);
+// nominee_already_nominated likewise for an individual of the same name (NomineeKey).
+func CheckNewNomination(nominee Nominee, others []*Nomination, deadline *time.Time, now time.Time) error {
+	if deadline != nil && now.After(*deadline) {
+		return ruleErr("deadline_passed",
+			fmt.Sprintf("the nomination deadline %s has passed", deadline.Format(time.RFC3339)),
+			fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", deadline.Format(time.RFC3339)))
+	}
+	key := NomineeKey(nominee.Name)
+	for _, o := range others {
+		if o.state == StateWithdrawn || o.state == StateRevoked || o.nominee.Kind != nominee.Kind {
+			continue
+		}
+		switch {
+		case nominee.Kind == NomineeCollective:
+			return ruleErr("nomination_exists",
+				fmt.Sprintf("unit %s already has collective nomination %s in this campaign (%s): one collective award per unit; withdraw it first to start again", o.unit, o.id, o.state),
+				fmt.Sprintf("Đơn vị %s đã có hồ sơ đề nghị khen thưởng tập thể %s trong đợt này (%s): mỗi đơn vị một khen thưởng tập thể; rút hồ sơ đó trước nếu muốn lập lại", o.unit, o.id, stateVI(o.state)))
+		case key != "" && NomineeKey(o.nominee.Name) == key:
+			return ruleErr("nominee_already_nominated",
+				fmt.Sprintf("%s is already nominated by unit %s in this campaign (%s, %s): one achievement is not rewarded twice; if this is another person of the same name, add what tells them apart to the name (e.g. the year of birth)", o.nominee.Name, o.unit, o.id, o.state),
+				fmt.Sprintf("%s đã được đơn vị %s đề nghị trong đợt này (%s, %s): một thành tích không khen thưởng hai lần; nếu là người khác trùng họ tên, ghi thêm thông tin phân biệt vào họ tên (ví dụ năm sinh)", o.nominee.Name, o.unit, o.id, stateVI(o.state)))
+		}
+	}
+	return nil
+}
+
+// stateVI names a state in Vietnamese, for messages.
+func stateVI(s State) string {
+	switch s {
+	case StateDraft:
+		return "đang lập"
+	case StateSubmitted:
+		return "đã trình"
+	case StateUnderReview:
+		return "đang thẩm định"
+	case StateReturned:
+		return "trả lại bổ sung"
+	case StateVerified:
+		return "đã thẩm định"
+	case StateOnHold:
+		return "tạm dừng xét"
+	case StateWithdrawn:
+		return "đã rút"
+	case StateAwarded:
+		return "đã khen thưởng"
+	case StateRevoked:
+		return "đã thu hồi"
+	}
+	return string(s)
 }
 
 // AttachDocument decides attaching a dossier document; allowed in draft or returned.

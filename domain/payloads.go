@@ -256,13 +256,15 @@ type RankingRef struct {
 
 // AwardGrantedData is the payload of campaign.award_granted.
 type AwardGrantedData struct {
-	Award      string       `json:"award"`
-	Nomination string       `json:"nomination"`
-	Unit       string       `json:"unit"`
-	Lineage    []string     `json:"lineage"`
-	Kind       NomineeKind  `json:"kind"`
-	Decision   string       `json:"decision"`
-	Ranking    []RankingRef `json:"ranking,omitempty"`
+	Award      string      `json:"award"`
+	Nomination string      `json:"nomination"`
+	Unit       string      `json:"unit"`
+	Lineage    []string    `json:"lineage"`
+	Kind       NomineeKind `json:"kind"`
+	// Nominee is an individual's name (absent from grants recorded before it was kept).
+	Nominee  string       `json:"nominee,omitempty"`
+	Decision string       `json:"decision"`
+	Ranking  []RankingRef `json:"ranking,omitempty"`
 }
 
 // AwardRevokedData is the payload of campaign.award_revoked.

@@ -32,15 +32,22 @@ type Candidate struct {
 
 // RankEntry is one line of a ranking. DecidedBy names the first ranking key that separated
 // the entry from the one above ("" for the first; "nomination" when only the id did).
+// Withheld says why an entry within the quota's reach is not recommended: WithheldLineage.
 type RankEntry struct {
 	Rank        int            `json:"rank"`
 	Nomination  string         `json:"nomination"`
 	Unit        string         `json:"unit"`
 	Name        string         `json:"name"`
 	Recommended bool           `json:"recommended"`
+	Withheld    string         `json:"withheld,omitempty"`
 	Keys        map[string]any `json:"keys"`
 	DecidedBy   string         `json:"decided_by,omitempty"`
 }
+
+// WithheldLineage marks a collective entry that is not recommended because another
+// nomination of the same unit ranks above it: one collective award per unit lineage and
+// campaign, so the place goes to the next unit.
+const WithheldLineage = "lineage"
 
 func (c Candidate) priority(kind NomineeKind) bool {
 	if kind == NomineeIndividual {
@@ -52,7 +59,8 @@ func (c Candidate) priority(kind NomineeKind) bool {
 // Rank orders the candidates of one kind by def.RankingKeys (par_index_score desc with
 // missing last, improved_components desc, approval_ratio desc, priority first,
 // submitted_at asc then sequence asc, name in Vietnamese collation), breaks any remaining
-// tie by nomination id, and marks the first quota entries as recommended.
+// tie by nomination id, and marks the first quota entries as recommended; of several
+// collective nominations of one unit, only the first (Withheld names the others' reason).
 func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
 	col := collate.New(language.Vietnamese)
 	cmpKey := func(key string, a, b *Candidate) int {
@@ -122,8 +130,24 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
 	})
 	quota := def.Quota.For(kind)
 	out := make([]RankEntry, 0, len(sorted))
+	recommended := 0
+	var units map[string]bool // collectives' units recommended so far
+	if kind == NomineeCollective {
+		units = map[string]bool{}
+	}
 	for i, c := range sorted {
-		e := RankEntry{Rank: i + 1, Nomination: c.Nomination, Unit: c.Unit, Name: c.Name, Recommended: i < quota, Keys: map[string]any{}}
+		e := RankEntry{Rank: i + 1, Nomination: c.Nomination, Unit: c.Unit, Name: c.Name, Keys: map[string]any{}}
+		if recommended < quota {
+			if units != nil && units[c.Unit] {
+				e.Withheld = WithheldLineage
+			} else {
+				e.Recommended = true
+				recommended++
+				if units != nil {
+					units[c.Unit] = true
+				}
+			}
+		}
 		for _, k := range def.RankingKeys {
 			switch k {
 			case KeyParIndexScore:

@@ -198,11 +198,30 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	} else {
 		r.el.Eligible = domain.Eligible(r.def, r.nom, r.facts, r.plan)
 	}
+	m.flagLineageAward(id, r, b, full)
 	m.flagIntegrity(id, r, b)
 	if u := m.units[r.nom.Unit()]; u != nil {
 		r.unitName = u.Name()
 	}
 	return nil
+}
+
+// flagLineageAward makes a collective nomination ineligible, with the reason
+// lineage_already_awarded, while another nomination of its unit's lineage holds the
+// campaign's collective award at the bound: it could not be granted (Campaign.Grant), so
+// it takes no place in the ranking either.
+func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
+	if (!r.el.Eligible && !full) || r.nom.Nominee().Kind != domain.NomineeCollective || r.camp.ActiveAwards(domain.NomineeCollective) == 0 {
+		return
+	}
+	a, held := r.camp.LineageAward(id, m.lineage(r.nom.Unit(), b))
+	if !held {
+		return
+	}
+	r.el.Eligible = false
+	if full {
+		r.el.Reasons = append(r.el.Reasons, domain.LineageAwardReason(a, r.nom.Unit()))
+	}
 }
 
 // campaignAt folds a campaign's events up to the bound (the live state for the zero bound).

@@ -753,6 +753,19 @@ func (s *State) OpenNominations(unit string) []string {
 	return out
 }
 
+// NominationsOf returns a campaign's nominations whose unit is unit now, in the order
+// they were opened. It scans the campaign's nominations: opening one is rare next to the
+// commands that run on it.
+func (s *State) NominationsOf(campaign, unit string) []*domain.Nomination {
+	var out []*domain.Nomination
+	for _, id := range s.m.byCamp[campaign] {
+		if n := s.m.noms[id]; n != nil && n.Unit() == unit {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // RegistryID is the id of the one user registry aggregate.
 const RegistryID = "users"
 

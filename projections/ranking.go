@@ -138,7 +138,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 		for _, e := range domain.Rank(def, kind, cands[kind]) {
 			kv.Entries = append(kv.Entries, RankEntryView{
 				Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, Name: e.Name,
-				Recommended: e.Recommended, Awarded: awarded[e.Nomination], Keys: e.Keys, DecidedBy: e.DecidedBy,
+				Recommended: e.Recommended, Withheld: e.Withheld, Awarded: awarded[e.Nomination], Keys: e.Keys, DecidedBy: e.DecidedBy,
 			})
 		}
 		return kv

@@ -162,14 +162,17 @@ type EligibilityView struct {
 
 // RankEntryView is one place in a ranking.
 type RankEntryView struct {
-	Rank        int            `json:"rank"`
-	Nomination  string         `json:"nomination"`
-	Unit        string         `json:"unit"`
-	Name        string         `json:"name"`
-	Recommended bool           `json:"recommended"`
-	Awarded     bool           `json:"awarded"`
-	Keys        map[string]any `json:"keys"`
-	DecidedBy   string         `json:"decided_by,omitempty"`
+	Rank        int    `json:"rank"`
+	Nomination  string `json:"nomination"`
+	Unit        string `json:"unit"`
+	Name        string `json:"name"`
+	Recommended bool   `json:"recommended"`
+	// Withheld says why an entry within the quota's reach is not recommended
+	// (domain.WithheldLineage: another nomination of its unit ranks above it).
+	Withheld  string         `json:"withheld,omitempty"`
+	Awarded   bool           `json:"awarded"`
+	Keys      map[string]any `json:"keys"`
+	DecidedBy string         `json:"decided_by,omitempty"`
 }
 
 // RankingKindView is the ranking of one nominee kind.

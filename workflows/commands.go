@@ -311,6 +311,13 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if err != nil {
 			return plan{}, err
 		}
+		var deadline *time.Time
+		if t, ok := c.Deadline(); ok {
+			deadline = &t
+		}
+		if err := domain.CheckNewNomination(in.Nominee, st.NominationsOf(campaign, in.Unit), deadline, s.clock()); err != nil {
+			return plan{}, err
+		}
 		pl := plan{id: id}
 		pl.add(nomRef(id), eventstore.Version{}, evs)
 		return pl, nil
@@ -593,7 +600,7 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		for _, e := range entries {
 			refs = append(refs, domain.RankingRef{Nomination: e.Nomination, Rank: e.Rank, Recommended: e.Recommended})
 		}
-		sum := domain.NominationSummary{ID: n.ID(), Unit: n.Unit(), Kind: kind, Lineage: st.Lineage(n.Unit())}
+		sum := domain.NominationSummary{ID: n.ID(), Unit: n.Unit(), Kind: kind, Lineage: st.Lineage(n.Unit()), Name: n.Nominee().Name}
 		cevs, err := c.Grant(award, sum, el.Eligible, in.Decision, refs)
 		if err != nil {
 			return plan{}, err

@@ -212,8 +212,9 @@ func TestHostileBodies(t *testing.T) {
 	if after := e.lastSeq(); after != before {
 		t.Errorf("refused bodies, but the stream moved from %d to %d", before, after)
 	}
-	open := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}, "Idempotency-Key", long).want(t, http.StatusCreated)
-	again := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}, "Idempotency-Key", long).want(t, http.StatusCreated)
+	person := map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "individual", "name": "Lê Thị Hoa", "position": "Chuyên viên"}}
+	open := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", person, "Idempotency-Key", long).want(t, http.StatusCreated)
+	again := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", person, "Idempotency-Key", long).want(t, http.StatusCreated)
 	if open.str(t, "id") != again.str(t, "id") {
 		t.Errorf("a replay with the longest key answered another nomination")
 	}

@@ -19,14 +19,15 @@ func TestBadInput(t *testing.T) {
 	e.unit("SNV", "department")
 	clerk := e.user("clerk", "U1")
 	reviewer := e.user("reviewer", "SNV")
-	open := func() string {
-		return clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	open := func(nominee map[string]any) string {
+		return clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": nominee}).want(t, http.StatusCreated).str(t, "id")
 	}
-	submitted := open()
-	e.dossier(clerk, submitted)
-	withdrawn := open()
+	// A unit has one collective nomination at a time (a withdrawn one does not count).
+	withdrawn := open(map[string]any{"kind": "collective"})
 	clerk.post("/api/v1/nominations/"+withdrawn+"/withdraw", map[string]any{"reason": "rút"}).want(t, http.StatusOK)
-	draft := open()
+	submitted := open(map[string]any{"kind": "collective"})
+	e.dossier(clerk, submitted)
+	draft := open(map[string]any{"kind": "individual", "name": "Nguyễn Văn An", "position": "Chuyên viên"})
 
 	deep := strings.Repeat("[", 100) + strings.Repeat("]", 100)
 	big := `{"id": "BIG", "name": "` + strings.Repeat("x", 1<<20) + `", "kind": "commune"}`
@@ -82,7 +83,7 @@ func TestBadInput(t *testing.T) {
 		{"fact-judged criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C08", `{"result": "met", "note": "x"}`, nil, 422, "criterion_judged_by_facts"},
 		{"invalid result", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C01", `{"result": "maybe", "note": "x"}`, nil, 422, "invalid_result"},
 		{"ruling on a withdrawn nomination", reviewer, "POST", "/api/v1/nominations/" + withdrawn + "/criteria/C01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},
-		{"ruling on a draft", reviewer, "POST", "/api/v1/nominations/" + draft + "/criteria/C01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},
+		{"ruling on a draft", reviewer, "POST", "/api/v1/nominations/" + draft + "/criteria/I01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},
 		{"submit incomplete", clerk, "POST", "/api/v1/nominations/" + draft + "/submit", `{}`, nil, 422, "dossier_incomplete"},
 		{"cited document not a SHA-256", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C01", `{"result": "met", "document": "xyz"}`, nil, 400, "invalid_id"},
 		{"meeting date not padded", clerk, "POST", "/api/v1/nominations/" + draft + "/council-vote", `{"meeting_date": "2025-9-1", "members": 9, "present": 9, "approve": 9}`, nil, 400, "invalid_date"},

@@ -347,14 +347,17 @@ type rankRow struct {
 	Rank                             int
 	Nomination, Unit, UnitName, Name string
 	Recommended, Awarded, Link, Mine bool
-	Par                              any
-	Improved                         any
-	Approval                         any
-	Priority                         bool
-	SubmittedAt                      time.Time
-	DecidedBy                        string
-	QuotaLine                        bool
-	Highlight                        bool
+	// Withheld marks an entry not recommended because another nomination of its unit
+	// ranks above it; Full a recommended one with every place of the quota awarded.
+	Withheld, Full bool
+	Par            any
+	Improved       any
+	Approval       any
+	Priority       bool
+	SubmittedAt    time.Time
+	DecidedBy      string
+	QuotaLine      bool
+	Highlight      bool
 	// Gap is true when places before this row are left out of the table.
 	Gap bool
 }
@@ -376,7 +379,11 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 			cut = min(cut, max(limit, kv.Quota))
 		}
 		gap := false
+		recommended := 0
 		for i, e := range kv.Entries {
+			if e.Recommended {
+				recommended++
+			}
 			mine := q.p.Role == domain.RoleClerk && e.Unit == q.p.Unit
 			if i >= cut && e.Nomination != highlight && !mine {
 				k.Hidden++
@@ -387,7 +394,9 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 				Recommended: e.Recommended, Awarded: e.Awarded, Link: workflows.CanRead(q.p, e.Unit),
 				Mine: mine,
 				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],
-				Approval: e.Keys[domain.KeyApprovalRatio], DecidedBy: e.DecidedBy, QuotaLine: i == kv.Quota-1,
+				Approval: e.Keys[domain.KeyApprovalRatio], DecidedBy: e.DecidedBy,
+				QuotaLine: e.Recommended && recommended == kv.Quota,
+				Withheld:  e.Withheld != "", Full: e.Recommended && !e.Awarded && kv.Awarded >= kv.Quota,
 				Highlight: e.Nomination == highlight}
 			if b, ok := e.Keys[domain.KeyPriority].(bool); ok {
 				r.Priority = b

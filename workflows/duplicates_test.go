@@ -1,0 +1,110 @@
+package workflows_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// refused asserts a rule refusal with code that appended nothing.
+func refused(t *testing.T, env *wftest.Env, code string, run func() (workflows.Result, error)) {
+	t.Helper()
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err := run()
+	var re *domain.RuleError
+	if assert.True(t, errors.As(err, &re), "want %s, got %v", code, err) {
+		assert.Equal(t, code, re.Code)
+	}
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after, "%s appended nothing", code)
+}
+
+// One achievement is not rewarded twice: a unit has one collective nomination in a
+// campaign at a time, and a person one nomination (names compared in NFC, case and
+// spacing aside); a withdrawn one makes room again; nothing opens after the deadline.
+func TestOneNominationPerUnitAndPerson(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("DU", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "DU")
+	open := func(n domain.Nominee) (workflows.Result, error) {
+		return env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DU", Nominee: n}, workflows.Options{})
+	}
+	collective := domain.Nominee{Kind: domain.NomineeCollective}
+	first := env.OK(open(collective))
+	refused(t, env, "nomination_exists", func() (workflows.Result, error) { return open(collective) })
+	env.OK(open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Hưng", Position: "Phó Giám đốc"}))
+	refused(t, env, "nominee_already_nominated", func() (workflows.Result, error) {
+		return open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "  trần  VĂN hưng ", Position: "Trưởng phòng"})
+	})
+	// The same name written with combining marks (NFD) is the same person.
+	refused(t, env, "nominee_already_nominated", func() (workflows.Result, error) {
+		return open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Hu\u031bng", Position: "Trưởng phòng"})
+	})
+	env.OK(open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Hùng", Position: "Chuyên viên"}))
+
+	env.OK(env.Svc.Withdraw(env.Ctx, clerk, first.ID, "lập lại hồ sơ", workflows.Options{}))
+	env.OK(open(collective))
+
+	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, env.Now.Load().Add(-time.Hour), workflows.Options{}))
+	refused(t, env, "deadline_passed", func() (workflows.Result, error) {
+		return open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Mai", Position: "Chuyên viên"})
+	})
+}
+
+// Two collective nominations of one unit (a merger passed both to the successor): the
+// ranking recommends the better one only, the other is withheld and leaves its place to
+// the next unit; once one is awarded, the other is not eligible (lineage_already_awarded)
+// and a grant is refused.
+func TestOneCollectiveAwardPerUnitInTheRanking(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	nomA, _ := env.EligibleCollective("RA", domain.UnitDistrict, reviewer, 95)
+	nomB, _ := env.EligibleCollective("RB", domain.UnitDistrict, reviewer, 94)
+	_, err := merge(env, []string{"RA", "RB"}, "RAB", "2025-07-01")
+	require.NoError(t, err)
+
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	byNom := map[string]projections.RankEntryView{}
+	for _, e := range rk.Collective.Entries {
+		byNom[e.Nomination] = e
+	}
+	require.Contains(t, byNom, nomA)
+	require.Contains(t, byNom, nomB)
+	assert.True(t, byNom[nomA].Recommended)
+	assert.False(t, byNom[nomB].Recommended)
+	assert.Equal(t, domain.WithheldLineage, byNom[nomB].Withheld)
+
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomA, Decision: "QĐ 7"}, workflows.Options{}))
+	el, err := env.Model.Eligibility(nomB, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	found := false
+	for _, r := range el.Reasons {
+		if r.Code == "lineage_already_awarded" {
+			found = true
+			assert.NotEmpty(t, r.Events)
+			assert.NotEmpty(t, r.MessageVI)
+		}
+	}
+	assert.True(t, found, "%+v", el.Reasons)
+	rk, err = env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	for _, e := range rk.Collective.Entries {
+		assert.NotEqual(t, nomB, e.Nomination, "not eligible: not ranked")
+	}
+	refused(t, env, "lineage_already_awarded", func() (workflows.Result, error) {
+		return env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomB, Decision: "QĐ 8"}, workflows.Options{})
+	})
+}
