@@ -25,7 +25,7 @@ func labels(key string) (vi, en string) {
 	case "meta.campaign_name":
 		return "Tên đợt thi đua", "Campaign"
 	case "meta.as_of":
-		return "Tính đến (giờ Việt Nam, GMT+7)", "As of (Vietnam time, GMT+7)"
+		return "Tính đến (giờ Việt Nam GMT+7)", "As of (Vietnam time GMT+7)"
 	case "meta.as_of_rfc3339":
 		return "Tính đến (RFC 3339)", "As of (RFC 3339)"
 	case "meta.as_of_seq":
@@ -35,7 +35,7 @@ func labels(key string) (vi, en string) {
 	case "meta.live":
 		return "hiện tại", "now"
 	case "meta.generated":
-		return "Thời điểm lập tệp (giờ Việt Nam, GMT+7)", "Generated at (Vietnam time, GMT+7)"
+		return "Thời điểm lập tệp (giờ Việt Nam GMT+7)", "Generated at (Vietnam time GMT+7)"
 	case "meta.keys":
 		return "Thứ tự tiêu chí xếp hạng", "Ranking keys, in order"
 	case "meta.kind":
@@ -87,7 +87,7 @@ func labels(key string) (vi, en string) {
 	case "col." + domain.KeyApprovalRatio:
 		return "Tỷ lệ tán thành của Hội đồng", "Council approval ratio"
 	case "col." + domain.KeyPriority:
-		return "Ưu tiên (nữ; tập thể có từ 70% nữ)", "Priority (women; collectives with 70% women)"
+		return "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Priority (women / collectives with 70% women)"
 	case "col." + domain.KeySubmittedAt:
 		return "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Complete submission (GMT+7)"
 

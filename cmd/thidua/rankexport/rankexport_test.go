@@ -124,20 +124,20 @@ func TestCSV(t *testing.T) {
 		meta: rankexport.Meta{CampaignName: "Thi đua CCHC 2025", GeneratedAt: generated},
 		wantMeta: map[string][]string{
 			"Danh sách xếp hạng đề nghị khen thưởng": {},
-			"Mã đợt thi đua":                 {wftest.Campaign},
-			"Tên đợt thi đua":                {"Thi đua CCHC 2025"},
-			"Tính đến (giờ Việt Nam, GMT+7)": {live.AsOf.In(time.FixedZone("", 7*3600)).Format("2006-01-02 15:04:05")},
-			"Tính đến (RFC 3339)":            {live.AsOf.In(time.FixedZone("", 7*3600)).Format(time.RFC3339Nano)},
+			"Mã đợt thi đua":                {wftest.Campaign},
+			"Tên đợt thi đua":               {"Thi đua CCHC 2025"},
+			"Tính đến (giờ Việt Nam GMT+7)": {live.AsOf.In(time.FixedZone("", 7*3600)).Format("2006-01-02 15:04:05")},
+			"Tính đến (RFC 3339)":           {live.AsOf.In(time.FixedZone("", 7*3600)).Format(time.RFC3339Nano)},
 			"Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)": {strconv.FormatUint(live.AsOfSeq, 10)},
-			"Thời điểm yêu cầu":                       {"hiện tại"},
-			"Thời điểm lập tệp (giờ Việt Nam, GMT+7)": {"2025-09-20 08:02:03"},
-			"Thứ tự tiêu chí xếp hạng":                {"điểm PAR INDEX → số chỉ số thành phần tăng → tỷ lệ tán thành của Hội đồng → ưu tiên nữ / tập thể có từ 70% nữ → thời điểm trình hồ sơ hoàn chỉnh → tên (thứ tự tiếng Việt)"},
-			"Loại":                                    {"Chỉ tiêu", "Đã khen thưởng", "Số hồ sơ được xếp hạng"},
-			"Tập thể":                                 {"9", "0", "4"},
-			"Cá nhân":                                 {"15", "0", "1"},
+			"Thời điểm yêu cầu":                      {"hiện tại"},
+			"Thời điểm lập tệp (giờ Việt Nam GMT+7)": {"2025-09-20 08:02:03"},
+			"Thứ tự tiêu chí xếp hạng":               {"điểm PAR INDEX → số chỉ số thành phần tăng → tỷ lệ tán thành của Hội đồng → ưu tiên nữ / tập thể có từ 70% nữ → thời điểm trình hồ sơ hoàn chỉnh → tên (thứ tự tiếng Việt)"},
+			"Loại":                                   {"Chỉ tiêu", "Đã khen thưởng", "Số hồ sơ được xếp hạng"},
+			"Tập thể":                                {"9", "0", "4"},
+			"Cá nhân":                                {"15", "0", "1"},
 		},
 		wantTable: [][]string{
-			{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ; tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
 			{"Tập thể", "1", fx.noms["U1"], "U1", "Sở Tài chính, \"phòng\" 1", "Có", "Không", "92.5", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", ""},
 			{"Tập thể", "2", fx.noms["U2"], "U2", "Đơn vị U2", "Có", "Không", "88", "1", "0.8888888888888888", "Có", "2025-09-15T10:00:00+07:00", "điểm PAR INDEX"},
 			{"Tập thể", "3", fx.noms["U3"], "U3", "Đơn vị U3", "Có", "Không", "88", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", "ưu tiên nữ / tập thể có từ 70% nữ"},
@@ -159,7 +159,7 @@ func TestCSV(t *testing.T) {
 			"Individual":       {"15", "0", "1"},
 		},
 		wantTable: [][]string{
-			{"Kind", "Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women; collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
+			{"Kind", "Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
 			{"Collective", "1", fx.noms["U1"], "U1", "Sở Tài chính, \"phòng\" 1", "Yes", "No", "92.5", "1", "0.8888888888888888", "No", "2025-09-15T10:00:00+07:00", ""},
 			{"Collective", "2", fx.noms["U2"], "U2", "Đơn vị U2", "Yes", "No", "88", "1", "0.8888888888888888", "Yes", "2025-09-15T10:00:00+07:00", "PAR INDEX score"},
 			{"Collective", "3", fx.noms["U3"], "U3", "Đơn vị U3", "Yes", "No", "88", "1", "0.8888888888888888", "No", "2025-09-15T10:00:00+07:00", "priority to women / collectives with 70% women"},
@@ -174,7 +174,7 @@ func TestCSV(t *testing.T) {
 				assert.Equal(t, want, meta[k], "metadata %q", k)
 			}
 			if tc.meta.GeneratedAt.IsZero() {
-				assert.NotContains(t, meta, "Generated at (Vietnam time, GMT+7)")
+				assert.NotContains(t, meta, "Generated at (Vietnam time GMT+7)")
 			}
 			assert.Equal(t, tc.wantTable, table)
 		})
@@ -197,13 +197,13 @@ func TestXLSX(t *testing.T) {
 		{
 			name: "Vietnamese", meta: rankexport.Meta{CampaignName: "Thi đua CCHC 2025", GeneratedAt: generated, Requested: projections.Bound{Seq: rk.AsOfSeq + 100}},
 			info: "Thông tin", coll: "Tập thể", indiv: "Cá nhân",
-			wantHeader:    []string{"Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ; tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			wantHeader:    []string{"Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
 			campaignLabel: "Mã đợt thi đua", seqLab: "Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)",
 		},
 		{
 			name: "English", meta: rankexport.Meta{Lang: rankexport.English, GeneratedAt: generated},
 			info: "Information", coll: "Collectives", indiv: "Individuals",
-			wantHeader:    []string{"Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women; collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
+			wantHeader:    []string{"Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
 			campaignLabel: "Campaign id", seqLab: "Stream sequence (last event taken into account)",
 		},
 	} {
@@ -237,10 +237,10 @@ func TestXLSX(t *testing.T) {
 			assert.Equal(t, strconv.FormatUint(rk.AsOfSeq, 10), value(tc.seqLab))
 			if tc.meta.Requested.Seq != 0 {
 				assert.Equal(t, "seq="+strconv.FormatUint(rk.AsOfSeq+100, 10), value("Thời điểm yêu cầu"))
-				asOf, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Tính đến (giờ Việt Nam, GMT+7)"]))
+				asOf, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Tính đến (giờ Việt Nam GMT+7)"]))
 				require.NoError(t, err)
 				assert.Equal(t, rk.AsOf.In(time.FixedZone("", 7*3600)).Format("2006-01-02 15:04:05"), asOf, "a date cell in Vietnam time")
-				gen, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Thời điểm lập tệp (giờ Việt Nam, GMT+7)"]))
+				gen, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Thời điểm lập tệp (giờ Việt Nam GMT+7)"]))
 				require.NoError(t, err)
 				assert.Equal(t, "2025-09-20 08:02:03", gen)
 				// The quota of each kind, as numbers.
