@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,9 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"thidua/cmd/thidua/memory"
+	"thidua/cmd/thidua/rankexport"
 	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
@@ -130,11 +128,13 @@ type RankingCmd struct {
 	Campaign string `arg:"" help:"Campaign id." default:"ninh-thuan-cchc-2025"`
 	boundFlag
 	Format string `help:"Output format." enum:"table,json,csv,xlsx" default:"table"`
+	Lang   string `help:"Language of the CSV and XLSX headers and labels: vi or en." enum:"vi,en" default:"vi"`
 	Output string `short:"o" help:"Write to this file (required for xlsx)." placeholder:"FILE"`
 }
 
-// Run prints or exports the ranking.
-func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+// Run prints or exports the ranking. CSV and XLSX are written by the same code as the
+// API's and the web UI's downloads (package rankexport).
+func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (err error) {
 	b, err := c.bound()
 	if err != nil {
 		return err
@@ -152,93 +152,40 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 		return err
 	}
 	var w io.Writer = g.Out
-	if c.Output != "" && c.Format != "xlsx" {
+	if c.Output != "" {
 		f, err := os.Create(c.Output)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() {
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("close %s: %w", c.Output, cerr)
+			}
+		}()
 		w = f
 	}
 	switch c.Format {
 	case "json":
 		return printJSON(w, rk)
-	case "csv":
-		return WriteRankingCSV(w, rk)
-	case "xlsx":
-		return WriteRankingXLSX(c.Output, rk)
-	}
-	return writeRankingTable(w, rk)
-}
-
-// rankingHeader is the header row of the exports.
-var rankingHeader = []string{"kind", "rank", "nomination", "unit", "name", "recommended", "awarded", "par_index_score", "improved_components", "approval_ratio", "decided_by"}
-
-// RankingRows returns the ranking as rows, the same for CSV and XLSX.
-func RankingRows(rk projections.RankingView) [][]string {
-	rows := [][]string{rankingHeader}
-	for _, k := range []struct {
-		name string
-		v    projections.RankingKindView
-	}{{"collective", rk.Collective}, {"individual", rk.Individual}} {
-		for _, e := range k.v.Entries {
-			rows = append(rows, []string{
-				k.name, strconv.Itoa(e.Rank), e.Nomination, e.Unit, e.Name,
-				strconv.FormatBool(e.Recommended), strconv.FormatBool(e.Awarded),
-				keyString(e.Keys["par_index_score"]), keyString(e.Keys["improved_components"]), keyString(e.Keys["approval_ratio"]), e.DecidedBy,
-			})
-		}
-	}
-	return rows
-}
-
-func keyString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case *float64:
-		if x == nil {
-			return ""
-		}
-		return strconv.FormatFloat(*x, 'f', -1, 64)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
-}
-
-// WriteRankingCSV writes the ranking as CSV (UTF-8, header row).
-func WriteRankingCSV(w io.Writer, rk projections.RankingView) error {
-	cw := csv.NewWriter(w)
-	if err := cw.WriteAll(RankingRows(rk)); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// WriteRankingXLSX writes the ranking as an XLSX workbook with the same rows as the CSV.
-func WriteRankingXLSX(path string, rk projections.RankingView) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := "Xếp hạng"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	for i, row := range RankingRows(rk) {
-		cell, err := excelize.CoordinatesToCellName(1, i+1)
+	case "csv", "xlsx":
+		format, err := rankexport.ParseFormat(c.Format)
 		if err != nil {
 			return err
 		}
-		vals := make([]any, len(row))
-		for j, s := range row {
-			vals[j] = s
-		}
-		if err := f.SetSheetRow(sheet, cell, &vals); err != nil {
+		lang, err := rankexport.ParseLang(c.Lang)
+		if err != nil {
 			return err
 		}
+		meta := rankexport.Meta{Requested: b, GeneratedAt: time.Now(), Lang: lang}
+		if camp, err := m.Campaign(c.Campaign); err == nil {
+			meta.CampaignName = camp.NameVI
+			if lang == rankexport.English && camp.NameEN != "" {
+				meta.CampaignName = camp.NameEN
+			}
+		}
+		return rankexport.Write(ctx, w, format, rk, meta)
 	}
-	return f.SaveAs(path)
+	return writeRankingTable(w, rk)
 }
 
 func writeRankingTable(w io.Writer, rk projections.RankingView) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -28,43 +27,6 @@ import (
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-func TestRankingExportsHaveTheSameRows(t *testing.T) {
-	t.Parallel()
-	score := 91.5
-	rk := projections.RankingView{
-		Campaign: "c",
-		Collective: projections.RankingKindView{Quota: 9, Entries: []projections.RankEntryView{
-			{Rank: 1, Nomination: "N1", Unit: "SO-TC", Name: "Sở Tài chính", Recommended: true, Keys: map[string]any{"par_index_score": &score, "improved_components": 2}},
-			{Rank: 2, Nomination: "N2", Unit: "CA", Name: "Công an tỉnh, \"đội\" 1", Keys: map[string]any{}, DecidedBy: "par_index_score"},
-		}},
-		Individual: projections.RankingKindView{Quota: 15, Entries: []projections.RankEntryView{
-			{Rank: 1, Nomination: "N3", Unit: "SO-YT", Name: "Nguyễn Thị Ấn", Recommended: true, Awarded: true},
-		}},
-	}
-	var buf bytes.Buffer
-	require.NoError(t, WriteRankingCSV(&buf, rk))
-	fromCSV, err := csv.NewReader(&buf).ReadAll()
-	require.NoError(t, err)
-
-	path := filepath.Join(t.TempDir(), "ranking.xlsx")
-	require.NoError(t, WriteRankingXLSX(path, rk))
-	f, err := excelize.OpenFile(path)
-	require.NoError(t, err)
-	defer f.Close()
-	fromXLSX, err := f.GetRows("Xếp hạng")
-	require.NoError(t, err)
-	// Trailing empty cells are not stored in a sheet; pad to compare.
-	for i := range fromXLSX {
-		for len(fromXLSX[i]) < len(fromCSV[i]) {
-			fromXLSX[i] = append(fromXLSX[i], "")
-		}
-	}
-	assert.Equal(t, fromCSV, fromXLSX)
-	require.Len(t, fromCSV, 4)
-	assert.Equal(t, "Công an tỉnh, \"đội\" 1", fromCSV[2][4], "diacritics and quoting survive")
-	assert.Equal(t, "91.5", fromCSV[1][7])
-}
 
 // seedStore writes a small history into an embedded store under dir and closes it.
 func seedStore(t *testing.T, dir string) (nomination string, fact time.Time) {
@@ -138,11 +100,27 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "json"}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), `"collective"`)
 
+	// The exports (package rankexport, shared with the API and the web UI).
+	out.Reset()
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "csv", boundFlag: boundFlag{At: "seq:3"}}).Run(ctx, g, quiet()))
+	assert.True(t, strings.HasPrefix(out.String(), "\uFEFFDanh sách xếp hạng đề nghị khen thưởng\n"), "BOM, Vietnamese: %.80q", out.String())
+	assert.Contains(t, out.String(), "Mã đợt thi đua,ninh-thuan-cchc-2025\n")
+	assert.Contains(t, out.String(), "Thời điểm yêu cầu,seq=3\n")
+	assert.Contains(t, out.String(), "\n\nLoại,Hạng,Mã hồ sơ,")
+	xlsx := filepath.Join(t.TempDir(), "ranking.xlsx")
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "xlsx", Lang: "en", Output: xlsx}).Run(ctx, g, quiet()))
+	f, err := excelize.OpenFile(xlsx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Information", "Collectives", "Individuals"}, f.GetSheetList())
+	campaign, _ := f.GetCellValue("Information", "B3")
+	assert.Equal(t, "ninh-thuan-cchc-2025", campaign)
+	require.NoError(t, f.Close())
+
 	out.Reset()
 	require.NoError(t, (&VerifyCmd{}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), "OK")
 
-	_, err := (&boundFlag{At: "yesterday"}).bound()
+	_, err = (&boundFlag{At: "yesterday"}).bound()
 	assert.ErrorContains(t, err, "RFC 3339")
 }
 

@@ -8,9 +8,12 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"thidua/cmd/thidua/rankexport"
 	"thidua/eventstore"
+	"thidua/projections"
 	"thidua/workflows"
 )
 
@@ -41,11 +44,25 @@ func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, _ workflows
 	return nil
 }
 
-// ranking: GET /campaigns/{id}/ranking[?at=|seq=].
+// ranking: GET /campaigns/{id}/ranking[?at=|seq=][&format=json|csv|xlsx][&lang=vi|en].
+// Without a format, or with json, the JSON ranking; csv and xlsx answer the file
+// (exportRanking).
 func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
 	b, err := bound(r)
 	if err != nil {
 		return err
+	}
+	q := r.URL.Query()
+	if f := strings.ToLower(q.Get("format")); f != "" && f != "json" {
+		format, err := rankexport.ParseFormat(f)
+		if err != nil {
+			return badRequest("invalid_format", "format: %q is not json, csv or xlsx", q.Get("format"))
+		}
+		lang, err := rankexport.ParseLang(q.Get("lang"))
+		if err != nil {
+			return badRequest("invalid_lang", "lang: %q is not vi or en", q.Get("lang"))
+		}
+		return h.exportRanking(w, r, b, format, lang)
 	}
 	if !b.Live() {
 		v, err := h.model().Ranking(r.PathValue("id"), b)
@@ -71,6 +88,44 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 	}
 	setETag(w, tag)
 	writeEncoded(w, http.StatusOK, body)
+	return nil
+}
+
+// exportRanking answers the ranking of campaign {id} at b as a CSV or XLSX file (package
+// rankexport, the same code as the CLI's), for download: its Content-Disposition names
+// the campaign, the as-of time and the stream sequence. The file is built in memory
+// before the answer starts, so that a failure is still an error answer.
+func (h *handler) exportRanking(w http.ResponseWriter, r *http.Request, b projections.Bound, format rankexport.Format, lang rankexport.Lang) error {
+	id := r.PathValue("id")
+	rk, err := h.model().Ranking(id, b)
+	if err != nil {
+		return err
+	}
+	meta := rankexport.Meta{Requested: b, GeneratedAt: h.cfg.now(), Lang: lang}
+	if c, err := h.model().Campaign(id); err == nil {
+		meta.CampaignName = c.NameVI
+		if lang == rankexport.English && c.NameEN != "" {
+			meta.CampaignName = c.NameEN
+		}
+	}
+	var buf bytes.Buffer
+	if err := rankexport.Write(r.Context(), &buf, format, rk, meta); err != nil {
+		return fmt.Errorf("export the ranking of %s: %w", id, err)
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", format.ContentType())
+	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": rankexport.FileName(rk, format)}); cd != "" {
+		hd.Set("Content-Disposition", cd)
+	} else {
+		hd.Set("Content-Disposition", "attachment")
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
 	return nil
 }
 

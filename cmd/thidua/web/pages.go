@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"thidua/cmd/thidua/api"
+	"thidua/cmd/thidua/rankexport"
 	"thidua/domain"
 	"thidua/projections"
 	"thidua/workflows"
@@ -180,6 +184,8 @@ type rankingData struct {
 	Printed  time.Time
 	Viewer   string
 	Decision string
+	// ExportCSV and ExportXLSX download the ranking shown ("" when there is none).
+	ExportCSV, ExportXLSX string
 }
 
 // rankingURL is the address of a campaign's ranking page at the moment the request asks
@@ -228,12 +234,78 @@ func (h *handler) rankingPage(q *req) error {
 	}
 	d.AsOf, d.AsOfSeq, d.Live = rk.AsOf, rk.AsOfSeq, b.Live()
 	d.AtValue = atValue(q, b)
+	if !d.NotYet {
+		d.ExportCSV = rankingExportURL(c.ID, q, berr == nil, rankexport.CSV)
+		d.ExportXLSX = rankingExportURL(c.ID, q, berr == nil, rankexport.XLSX)
+	}
 	for _, k := range d.Kinds {
 		d.Awards = append(d.Awards, awardTally{Kind: k.Kind, Granted: k.Awarded, Quota: k.Quota})
 	}
 	pg := h.newPage(q, q.T("rank.title"))
 	pg.Campaign, pg.Nav, pg.Print = c.ID, "ranking", true
 	h.pages.render(q, http.StatusOK, "ranking", pg, d)
+	return nil
+}
+
+// rankingExportURL is the address of the download of a campaign's ranking in format, at
+// the moment the request asks for when withBound (its at or seq, as the page shows it),
+// else now.
+func rankingExportURL(campaign string, q *req, withBound bool, format rankexport.Format) string {
+	v := url.Values{"format": {string(format)}}
+	if withBound {
+		for _, k := range []string{"at", "seq"} {
+			if s := strings.TrimSpace(q.r.URL.Query().Get(k)); s != "" {
+				v.Set(k, s)
+			}
+		}
+	}
+	return "/campaigns/" + url.PathEscape(campaign) + "/ranking/export?" + v.Encode()
+}
+
+// rankingExport: GET /campaigns/{id}/ranking/export?format=csv|xlsx[&at=|seq=] downloads
+// the ranking the ranking page shows (at its moment, every place) as a CSV or XLSX file
+// in the page's language, written by the same code as the API's and the CLI's exports.
+func (h *handler) rankingExport(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f := q.r.URL.Query().Get("format")
+	format, err := rankexport.ParseFormat(f)
+	if err != nil {
+		return invalid("err.form.format", f)
+	}
+	b, err := parseBound(q)
+	if err != nil {
+		return err
+	}
+	rk, err := h.model().Ranking(c.ID, b)
+	if err != nil {
+		return err
+	}
+	meta := rankexport.Meta{CampaignName: c.NameVI, Requested: b, GeneratedAt: h.svc.Now(), Lang: rankexport.Vietnamese}
+	if q.lang == "en" {
+		meta.Lang = rankexport.English
+		if c.NameEN != "" {
+			meta.CampaignName = c.NameEN
+		}
+	}
+	var buf bytes.Buffer
+	if err := rankexport.Write(q.r.Context(), &buf, format, rk, meta); err != nil {
+		return fmt.Errorf("export the ranking of %s: %w", c.ID, err)
+	}
+	hd := q.w.Header()
+	hd.Set("Content-Type", format.ContentType())
+	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": rankexport.FileName(rk, format)}); cd != "" {
+		hd.Set("Content-Disposition", cd)
+	} else {
+		hd.Set("Content-Disposition", "attachment")
+	}
+	q.w.WriteHeader(http.StatusOK)
+	if q.r.Method != http.MethodHead {
+		_, _ = q.w.Write(buf.Bytes())
+	}
 	return nil
 }
 

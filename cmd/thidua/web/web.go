@@ -119,6 +119,7 @@ func (h *handler) routes() {
 	m.Handle("GET /{$}", h.page(h.home))
 	m.Handle("GET /campaigns/{id}", h.page(h.dashboard))
 	m.Handle("GET /campaigns/{id}/ranking", h.page(h.rankingPage))
+	m.Handle("GET /campaigns/{id}/ranking/export", h.page(h.rankingExport))
 	m.Handle("GET /campaigns/{id}/queue", h.page(h.queue))
 	m.Handle("GET /campaigns/{id}/nominations", h.page(h.nominationList))
 	m.Handle("POST /campaigns/{id}/nominations", h.action(h.openNomination))

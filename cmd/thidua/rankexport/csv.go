@@ -1,0 +1,93 @@
+package rankexport
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"thidua/projections"
+)
+
+// BOM is the UTF-8 byte-order mark a CSV export starts with: without it Excel reads the
+// file in the machine's legacy code page and garbles Vietnamese names.
+const BOM = "\uFEFF"
+
+// WriteCSV writes rk as CSV to w: the byte-order mark; the metadata, one label and value
+// a line (the title; the campaign's id and name; the as-of time, in Vietnam time and RFC
+// 3339 with its offset; the stream sequence; the moment asked for; when the file was
+// made; the ranking keys in order), then the kinds with their quota, awards and number
+// of entries; an empty line; then the table, with a header row and a row per entry,
+// collectives first, the kind in the first column. Numbers are plain numbers with a
+// decimal point; yes/no values and headers are in m.Lang.
+func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Meta) error {
+	lang := m.Lang
+	if lang == "" {
+		lang = Vietnamese
+	}
+	if _, err := io.WriteString(w, BOM); err != nil {
+		return fmt.Errorf("write the CSV: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	meta := [][]string{
+		{label(lang, "title")},
+		{label(lang, "meta.campaign"), rk.Campaign},
+	}
+	if m.CampaignName != "" {
+		meta = append(meta, []string{label(lang, "meta.campaign_name"), m.CampaignName})
+	}
+	meta = append(meta,
+		[]string{label(lang, "meta.as_of"), rk.AsOf.In(vietnam()).Format("2006-01-02 15:04:05")},
+		[]string{label(lang, "meta.as_of_rfc3339"), rk.AsOf.In(vietnam()).Format(time.RFC3339Nano)},
+		[]string{label(lang, "meta.as_of_seq"), strconv.FormatUint(rk.AsOfSeq, 10)},
+		[]string{label(lang, "meta.requested"), requested(m.Requested, lang)},
+	)
+	if !m.GeneratedAt.IsZero() {
+		meta = append(meta, []string{label(lang, "meta.generated"), m.GeneratedAt.In(vietnam()).Format("2006-01-02 15:04:05")})
+	}
+	meta = append(meta,
+		[]string{label(lang, "meta.keys"), keyList(rk, lang)},
+		[]string{label(lang, "meta.kind"), label(lang, "meta.quota"), label(lang, "meta.awarded"), label(lang, "meta.entries")},
+	)
+	for _, p := range parts(rk) {
+		meta = append(meta, []string{label(lang, string(p.kind)), strconv.Itoa(p.view.Quota), strconv.Itoa(p.view.Awarded), strconv.Itoa(len(p.view.Entries))})
+	}
+	meta = append(meta, []string{}) // the empty line before the table
+	if err := cw.WriteAll(meta); err != nil {
+		return fmt.Errorf("write the CSV: %w", err)
+	}
+
+	cols := columns(rk, lang)
+	header := []string{label(lang, "col.kind")}
+	for _, c := range cols {
+		header = append(header, label(lang, c.key))
+	}
+	if err := cw.Write(header); err != nil {
+		return fmt.Errorf("write the CSV: %w", err)
+	}
+	row := make([]string, len(header))
+	n := 0
+	for _, p := range parts(rk) {
+		kind := label(lang, string(p.kind))
+		for _, e := range p.view.Entries {
+			if err := canceled(ctx, n); err != nil {
+				return err
+			}
+			n++
+			row[0] = kind
+			for i, c := range cols {
+				row[i+1] = text(c.value(e))
+			}
+			if err := cw.Write(row); err != nil {
+				return fmt.Errorf("write the CSV: %w", err)
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write the CSV: %w", err)
+	}
+	return nil
+}

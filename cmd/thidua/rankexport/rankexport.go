@@ -1,0 +1,306 @@
+// Package rankexport writes a campaign's ranking (projections.RankingView) as the files a
+// council secretary and an inspector work with: CSV (UTF-8 with a byte-order mark, so that
+// Excel reads Vietnamese names) and XLSX (numbers in numeric cells, a sheet per nominee
+// kind and a sheet of metadata). Both state the campaign, the moment the ranking is as of
+// (its time and the stream sequence of the last event taken into account), the moment
+// asked for and when the file was made; both carry every ranking key the campaign orders
+// by, and which one placed each entry below the one above it.
+//
+// The exports are pure functions of the ranking and its Meta: the CLI (thidua ranking
+// --format csv|xlsx), the HTTP API (GET /api/v1/campaigns/{id}/ranking?format=csv|xlsx)
+// and the web UI's download links all call them, after the ranking has been computed by
+// the projections.
+package rankexport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/domain"
+	"thidua/projections"
+)
+
+// Format is an export's file format.
+type Format string
+
+// The export formats.
+const (
+	// CSV is comma-separated values: UTF-8 with a byte-order mark, a block of metadata
+	// lines, an empty line, then the table with a header row.
+	CSV Format = "csv"
+	// XLSX is an Office Open XML workbook: a metadata sheet and a sheet per nominee kind.
+	XLSX Format = "xlsx"
+)
+
+// ErrUnknownFormat is returned by ParseFormat for a format that is not CSV or XLSX.
+var ErrUnknownFormat = errors.New("unknown export format")
+
+// ErrUnknownLang is returned by ParseLang for a language that is not vi or en.
+var ErrUnknownLang = errors.New("unknown language")
+
+// ParseFormat reads a format name ("csv" or "xlsx", in any case).
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case CSV, XLSX:
+		return f, nil
+	}
+	return "", fmt.Errorf("%w: %q (csv or xlsx)", ErrUnknownFormat, s)
+}
+
+// ContentType is the media type of the format.
+func (f Format) ContentType() string {
+	if f == XLSX {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// Lang is the language of an export's headers and labels.
+type Lang string
+
+// The languages of the exports, the same as the web UI's.
+const (
+	// Vietnamese is the default language.
+	Vietnamese Lang = "vi"
+	// English is the other.
+	English Lang = "en"
+)
+
+// ParseLang reads a language ("vi" or "en"; "" is Vietnamese).
+func ParseLang(s string) (Lang, error) {
+	switch l := Lang(strings.ToLower(strings.TrimSpace(s))); l {
+	case "":
+		return Vietnamese, nil
+	case Vietnamese, English:
+		return l, nil
+	}
+	return "", fmt.Errorf("%w: %q (vi or en)", ErrUnknownLang, s)
+}
+
+// Meta is what an export states besides the ranking itself.
+type Meta struct {
+	// CampaignName is the campaign's name in the export's language ("" leaves it out).
+	CampaignName string
+	// Requested is the moment asked for (the zero Bound: now); the ranking's AsOf and
+	// AsOfSeq say what it was computed at.
+	Requested projections.Bound
+	// GeneratedAt is when the file is made (zero leaves it out).
+	GeneratedAt time.Time
+	// Lang is the language of the headers and labels ("" is Vietnamese).
+	Lang Lang
+}
+
+// Write writes rk in format f to w.
+func Write(ctx context.Context, w io.Writer, f Format, rk projections.RankingView, m Meta) error {
+	switch f {
+	case CSV:
+		return WriteCSV(ctx, w, rk, m)
+	case XLSX:
+		return WriteXLSX(ctx, w, rk, m)
+	}
+	return fmt.Errorf("%w: %q", ErrUnknownFormat, string(f))
+}
+
+// FileName is the name an export of rk in format f goes by: the campaign, the as-of
+// time in Vietnam time and the stream sequence, such as
+// xep-hang_ninh-thuan-cchc-2025_20250915T100000+0700_seq1234.csv.
+func FileName(rk projections.RankingView, f Format) string {
+	return fmt.Sprintf("xep-hang_%s_%s_seq%d.%s", rk.Campaign, rk.AsOf.In(vietnam()).Format("20060102T150405Z0700"), rk.AsOfSeq, f)
+}
+
+// vietnam is the campaigns' time zone (GMT+7, no daylight saving), in which the exports
+// show times.
+func vietnam() *time.Location { return time.FixedZone("GMT+7", 7*3600) }
+
+// kindPart is the ranking of one nominee kind, with the kind's name.
+type kindPart struct {
+	kind domain.NomineeKind
+	view projections.RankingKindView
+}
+
+func parts(rk projections.RankingView) []kindPart {
+	return []kindPart{{domain.NomineeCollective, rk.Collective}, {domain.NomineeIndividual, rk.Individual}}
+}
+
+// cellKind says how a column's values are shown.
+type cellKind int
+
+const (
+	cellText cellKind = iota
+	cellInt
+	cellNumber
+	cellRatio
+	cellTime
+)
+
+// column is one column of the table: its header key, width, kind of cell, and its value
+// for an entry: nil (empty), int, float64, string or time.Time.
+type column struct {
+	key   string
+	width float64
+	kind  cellKind
+	value func(e projections.RankEntryView) any
+}
+
+// defaultKeys are the ranking keys of a ranking that does not list its own.
+func defaultKeys() []string {
+	return []string{domain.KeyParIndexScore, domain.KeyImprovedComponents, domain.KeyApprovalRatio, domain.KeyPriority, domain.KeySubmittedAt, domain.KeyName}
+}
+
+// columns are the table's columns in lang: the entry's place, then every ranking key of
+// rk in order (the name key is the name column already), then the key that placed it.
+func columns(rk projections.RankingView, lang Lang) []column {
+	yesNo := func(b bool) any {
+		if b {
+			return label(lang, "yes")
+		}
+		return label(lang, "no")
+	}
+	cols := []column{
+		{key: "col.rank", width: 7, kind: cellInt, value: func(e projections.RankEntryView) any { return e.Rank }},
+		{key: "col.nomination", width: 30, value: func(e projections.RankEntryView) any { return e.Nomination }},
+		{key: "col.unit", width: 14, value: func(e projections.RankEntryView) any { return e.Unit }},
+		{key: "col.name", width: 42, value: func(e projections.RankEntryView) any { return e.Name }},
+		{key: "col.recommended", width: 14, value: func(e projections.RankEntryView) any { return yesNo(e.Recommended) }},
+		{key: "col.awarded", width: 12, value: func(e projections.RankEntryView) any { return yesNo(e.Awarded) }},
+	}
+	keys := rk.Keys
+	if len(keys) == 0 {
+		keys = defaultKeys()
+	}
+	for _, k := range keys {
+		if k == domain.KeyName {
+			continue
+		}
+		c := column{key: "col." + k, width: 16, kind: cellText}
+		switch k {
+		case domain.KeyParIndexScore:
+			c.kind = cellNumber
+		case domain.KeyImprovedComponents:
+			c.kind = cellInt
+		case domain.KeyApprovalRatio:
+			c.kind = cellRatio
+		case domain.KeySubmittedAt:
+			c.kind, c.width = cellTime, 21
+		}
+		c.value = func(e projections.RankEntryView) any {
+			v := keyValue(e.Keys[k])
+			if b, ok := v.(bool); ok {
+				return yesNo(b)
+			}
+			return v
+		}
+		cols = append(cols, c)
+	}
+	cols = append(cols, column{key: "col.decided_by", width: 30, value: func(e projections.RankEntryView) any {
+		if e.DecidedBy == "" {
+			return nil
+		}
+		return label(lang, e.DecidedBy)
+	}})
+	return cols
+}
+
+// keyValue normalises a ranking key's value (as the domain computes it, or decoded from
+// JSON) to nil, int, float64, bool, string or time.Time. A zero time (no submission) is nil.
+func keyValue(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case *float64:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case float64:
+		return x
+	case float32:
+		return float64(x)
+	case int:
+		return x
+	case int64:
+		return int(x)
+	case bool:
+		return x
+	case string:
+		return x
+	case time.Time:
+		if x.IsZero() {
+			return nil
+		}
+		return x
+	case *time.Time:
+		if x == nil || x.IsZero() {
+			return nil
+		}
+		return *x
+	}
+	return fmt.Sprint(v)
+}
+
+// text is a value as a CSV field: numbers in plain decimal notation with a point, times in
+// RFC 3339 in Vietnam time (with the fraction of a second, which the ordering uses).
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		return x
+	case time.Time:
+		return x.In(vietnam()).Format(time.RFC3339Nano)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// requested describes the moment asked for.
+func requested(b projections.Bound, lang Lang) string {
+	if b.Live() {
+		return label(lang, "meta.live")
+	}
+	var s []string
+	if !b.Time.IsZero() {
+		s = append(s, "at="+b.Time.In(vietnam()).Format(time.RFC3339Nano))
+	}
+	if b.Seq != 0 {
+		s = append(s, "seq="+strconv.FormatUint(b.Seq, 10))
+	}
+	return strings.Join(s, ", ")
+}
+
+// keyList lists the ranking keys in order, by name.
+func keyList(rk projections.RankingView, lang Lang) string {
+	keys := rk.Keys
+	if len(keys) == 0 {
+		keys = defaultKeys()
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = label(lang, k)
+	}
+	return strings.Join(names, " → ")
+}
+
+// checkEvery is how many rows an export writes between looks at its context.
+const checkEvery = 1024
+
+// canceled returns the context's error, wrapped, every checkEvery rows.
+func canceled(ctx context.Context, row int) error {
+	if row%checkEvery != 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("export the ranking: %w", err)
+	}
+	return nil
+}

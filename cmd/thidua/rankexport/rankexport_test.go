@@ -1,0 +1,354 @@
+package rankexport_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"thidua/cmd/thidua/rankexport"
+	"thidua/domain"
+	"thidua/eventstore/estest"
+	"thidua/projections"
+	"thidua/workflows/wftest"
+)
+
+// natsServer is the embedded JetStream server every test's store lives on.
+var natsServer *estest.Server
+
+func TestMain(m *testing.M) {
+	s, err := estest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start test server:", err)
+		os.Exit(1)
+	}
+	natsServer = s
+	code := m.Run()
+	s.Shutdown()
+	os.Exit(code)
+}
+
+// fixture is a campaign with four eligible collectives and one eligible individual,
+// ranked so that every ranking key the exports show places someone:
+//
+//	1 U1 (PAR INDEX 92.5)
+//	2 U2 (88, 75% women: priority)   decided by par_index_score
+//	3 U3 (88)                         decided by priority
+//	4 U4 (88, submitted an hour later) decided by submitted_at
+type fixture struct {
+	env        *wftest.Env
+	noms       map[string]string
+	individual string
+	// beforeU4 is a moment after U3 was eligible and before U4 was.
+	beforeU4 time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	e := wftest.New(t, natsServer)
+	fx := &fixture{env: e, noms: map[string]string{}}
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("U1", "Sở Tài chính, \"phòng\" 1", domain.UnitDepartment)
+	var clerk1 = e.User(domain.RoleClerk, "U1")
+	fx.noms["U1"] = e.Dossier(clerk1, domain.Nominee{Kind: domain.NomineeCollective})
+	e.GoodFacts(reviewer, "U1", 92.5)
+	e.RuleAll(reviewer, fx.noms["U1"])
+	for _, u := range []string{"U2", "U3"} {
+		fx.noms[u], _ = e.EligibleCollective(u, domain.UnitDepartment, reviewer, 88)
+	}
+	e.Fact(reviewer, "U2", domain.FactRecordedData{Fact: "women_pct", Number: wftest.Num(75)})
+	fx.individual = e.Dossier(clerk1, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Thị Ấn", Position: "Chuyên viên", Gender: "female"})
+	e.RuleAll(reviewer, fx.individual)
+	e.Advance(30 * time.Minute)
+	fx.beforeU4 = *e.Now.Load()
+	e.Advance(30 * time.Minute)
+	fx.noms["U4"], _ = e.EligibleCollective("U4", domain.UnitDepartment, reviewer, 88)
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 10*time.Second))
+	return fx
+}
+
+func (fx *fixture) ranking(t *testing.T, b projections.Bound) projections.RankingView {
+	t.Helper()
+	rk, err := fx.env.Model.Ranking(wftest.Campaign, b)
+	require.NoError(t, err)
+	return rk
+}
+
+// readCSV splits an export into its metadata (label → values) and its table.
+func readCSV(t *testing.T, b []byte) (meta map[string][]string, table [][]string) {
+	t.Helper()
+	require.True(t, bytes.HasPrefix(b, []byte(rankexport.BOM)), "a UTF-8 byte-order mark first")
+	head, body, ok := bytes.Cut(b[len(rankexport.BOM):], []byte("\n\n"))
+	require.True(t, ok, "an empty line between the metadata and the table")
+	r := csv.NewReader(bytes.NewReader(head))
+	r.FieldsPerRecord = -1
+	lines, err := r.ReadAll()
+	require.NoError(t, err)
+	meta = map[string][]string{}
+	for _, l := range lines {
+		meta[l[0]] = l[1:]
+	}
+	table, err = csv.NewReader(bytes.NewReader(body)).ReadAll()
+	require.NoError(t, err)
+	return meta, table
+}
+
+func TestCSV(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	live := fx.ranking(t, projections.Bound{})
+	require.Len(t, live.Collective.Entries, 4)
+	require.Len(t, live.Individual.Entries, 1)
+	past := fx.ranking(t, projections.Bound{Time: fx.beforeU4})
+	require.Len(t, past.Collective.Entries, 3)
+	generated := time.Date(2025, 9, 20, 1, 2, 3, 0, time.UTC)
+
+	for _, tc := range []struct {
+		name      string
+		rk        projections.RankingView
+		meta      rankexport.Meta
+		wantMeta  map[string][]string
+		wantTable [][]string
+	}{{
+		name: "live, Vietnamese",
+		rk:   live,
+		meta: rankexport.Meta{CampaignName: "Thi đua CCHC 2025", GeneratedAt: generated},
+		wantMeta: map[string][]string{
+			"Danh sách xếp hạng đề nghị khen thưởng": {},
+			"Mã đợt thi đua":                {wftest.Campaign},
+			"Tên đợt thi đua":               {"Thi đua CCHC 2025"},
+			"Tính đến (giờ Việt Nam GMT+7)": {live.AsOf.In(time.FixedZone("", 7*3600)).Format("2006-01-02 15:04:05")},
+			"Tính đến (RFC 3339)":           {live.AsOf.In(time.FixedZone("", 7*3600)).Format(time.RFC3339Nano)},
+			"Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)": {strconv.FormatUint(live.AsOfSeq, 10)},
+			"Thời điểm yêu cầu":                      {"hiện tại"},
+			"Thời điểm lập tệp (giờ Việt Nam GMT+7)": {"2025-09-20 08:02:03"},
+			"Thứ tự tiêu chí xếp hạng":               {"điểm PAR INDEX → số chỉ số thành phần tăng → tỷ lệ tán thành của Hội đồng → ưu tiên nữ / tập thể có từ 70% nữ → thời điểm trình hồ sơ hoàn chỉnh → tên (thứ tự tiếng Việt)"},
+			"Loại":                                   {"Chỉ tiêu", "Đã khen thưởng", "Số hồ sơ được xếp hạng"},
+			"Tập thể":                                {"9", "0", "4"},
+			"Cá nhân":                                {"15", "0", "1"},
+		},
+		wantTable: [][]string{
+			{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			{"Tập thể", "1", fx.noms["U1"], "U1", "Sở Tài chính, \"phòng\" 1", "Có", "Không", "92.5", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", ""},
+			{"Tập thể", "2", fx.noms["U2"], "U2", "Đơn vị U2", "Có", "Không", "88", "1", "0.8888888888888888", "Có", "2025-09-15T10:00:00+07:00", "điểm PAR INDEX"},
+			{"Tập thể", "3", fx.noms["U3"], "U3", "Đơn vị U3", "Có", "Không", "88", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", "ưu tiên nữ / tập thể có từ 70% nữ"},
+			{"Tập thể", "4", fx.noms["U4"], "U4", "Đơn vị U4", "Có", "Không", "88", "1", "0.8888888888888888", "Không", "2025-09-15T11:00:00+07:00", "thời điểm trình hồ sơ hoàn chỉnh"},
+			{"Cá nhân", "1", fx.individual, "U1", "Nguyễn Thị Ấn", "Có", "Không", "92.5", "1", "0.8888888888888888", "Có", "2025-09-15T10:00:00+07:00", ""},
+		},
+	}, {
+		name: "as of a past time, English",
+		rk:   past,
+		meta: rankexport.Meta{Requested: projections.Bound{Time: fx.beforeU4}, Lang: rankexport.English},
+		wantMeta: map[string][]string{
+			"Ranking of the nominations": {},
+			"Campaign id":                {wftest.Campaign},
+			"As of (RFC 3339)":           {"2025-09-15T10:30:00+07:00"},
+			"Stream sequence (last event taken into account)": {strconv.FormatUint(past.AsOfSeq, 10)},
+			"Moment asked for": {"at=2025-09-15T10:30:00+07:00"},
+			"Kind":             {"Quota", "Awarded", "Nominations ranked"},
+			"Collective":       {"9", "0", "3"},
+			"Individual":       {"15", "0", "1"},
+		},
+		wantTable: [][]string{
+			{"Kind", "Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
+			{"Collective", "1", fx.noms["U1"], "U1", "Sở Tài chính, \"phòng\" 1", "Yes", "No", "92.5", "1", "0.8888888888888888", "No", "2025-09-15T10:00:00+07:00", ""},
+			{"Collective", "2", fx.noms["U2"], "U2", "Đơn vị U2", "Yes", "No", "88", "1", "0.8888888888888888", "Yes", "2025-09-15T10:00:00+07:00", "PAR INDEX score"},
+			{"Collective", "3", fx.noms["U3"], "U3", "Đơn vị U3", "Yes", "No", "88", "1", "0.8888888888888888", "No", "2025-09-15T10:00:00+07:00", "priority to women / collectives with 70% women"},
+			{"Individual", "1", fx.individual, "U1", "Nguyễn Thị Ấn", "Yes", "No", "92.5", "1", "0.8888888888888888", "Yes", "2025-09-15T10:00:00+07:00", ""},
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, rankexport.WriteCSV(context.Background(), &buf, tc.rk, tc.meta))
+			meta, table := readCSV(t, buf.Bytes())
+			for k, want := range tc.wantMeta {
+				assert.Equal(t, want, meta[k], "metadata %q", k)
+			}
+			if tc.meta.GeneratedAt.IsZero() {
+				assert.NotContains(t, meta, "Generated at (Vietnam time GMT+7)")
+			}
+			assert.Equal(t, tc.wantTable, table)
+		})
+	}
+}
+
+func TestXLSX(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	rk := fx.ranking(t, projections.Bound{})
+	generated := time.Date(2025, 9, 20, 1, 2, 3, 0, time.UTC)
+
+	for _, tc := range []struct {
+		name                  string
+		meta                  rankexport.Meta
+		info, coll, indiv     string
+		wantHeader            []string
+		campaignLabel, seqLab string
+	}{
+		{
+			name: "Vietnamese", meta: rankexport.Meta{CampaignName: "Thi đua CCHC 2025", GeneratedAt: generated, Requested: projections.Bound{Seq: rk.AsOfSeq + 100}},
+			info: "Thông tin", coll: "Tập thể", indiv: "Cá nhân",
+			wantHeader:    []string{"Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			campaignLabel: "Mã đợt thi đua", seqLab: "Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)",
+		},
+		{
+			name: "English", meta: rankexport.Meta{Lang: rankexport.English, GeneratedAt: generated},
+			info: "Information", coll: "Collectives", indiv: "Individuals",
+			wantHeader:    []string{"Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
+			campaignLabel: "Campaign id", seqLab: "Stream sequence (last event taken into account)",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, rankexport.WriteXLSX(context.Background(), &buf, rk, tc.meta))
+			f, err := excelize.OpenReader(&buf)
+			require.NoError(t, err)
+			defer f.Close()
+			assert.Equal(t, []string{tc.info, tc.coll, tc.indiv}, f.GetSheetList())
+
+			// The metadata: labels in column A, values in B.
+			rows, err := f.GetRows(tc.info)
+			require.NoError(t, err)
+			at := map[string]int{}
+			for i, r := range rows {
+				if len(r) > 1 {
+					at[r[0]] = i + 1
+				}
+			}
+			value := func(label string) string {
+				t.Helper()
+				row, ok := at[label]
+				require.True(t, ok, "metadata row %q", label)
+				v, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", row), excelize.Options{RawCellValue: true})
+				require.NoError(t, err)
+				return v
+			}
+			assert.Equal(t, wftest.Campaign, value(tc.campaignLabel))
+			numeric(t, f, tc.info, fmt.Sprintf("B%d", at[tc.seqLab]))
+			assert.Equal(t, strconv.FormatUint(rk.AsOfSeq, 10), value(tc.seqLab))
+			if tc.meta.Requested.Seq != 0 {
+				assert.Equal(t, "seq="+strconv.FormatUint(rk.AsOfSeq+100, 10), value("Thời điểm yêu cầu"))
+				asOf, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Tính đến (giờ Việt Nam GMT+7)"]))
+				require.NoError(t, err)
+				assert.Equal(t, rk.AsOf.In(time.FixedZone("", 7*3600)).Format("2006-01-02 15:04:05"), asOf, "a date cell in Vietnam time")
+				gen, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Thời điểm lập tệp (giờ Việt Nam GMT+7)"]))
+				require.NoError(t, err)
+				assert.Equal(t, "2025-09-20 08:02:03", gen)
+				// The quota of each kind, as numbers.
+				quotaRow := at["Tập thể"]
+				numeric(t, f, tc.info, fmt.Sprintf("B%d", quotaRow))
+				assert.Equal(t, []string{"Tập thể", "9", "0", "4"}, rows[quotaRow-1])
+				assert.Equal(t, []string{"Cá nhân", "15", "0", "1"}, rows[at["Cá nhân"]-1])
+			}
+
+			// A sheet per kind: a header row, then a row per entry with numeric cells.
+			coll, err := f.GetRows(tc.coll)
+			require.NoError(t, err)
+			require.Len(t, coll, 5)
+			assert.Equal(t, tc.wantHeader, coll[0])
+			for i, want := range []string{"U1", "U2", "U3", "U4"} {
+				row := i + 2
+				assert.Equal(t, fx.noms[want], coll[i+1][1])
+				for _, col := range []string{"A", "G", "H", "I"} {
+					numeric(t, f, tc.coll, fmt.Sprintf("%s%d", col, row))
+				}
+				rank, _ := f.GetCellValue(tc.coll, fmt.Sprintf("A%d", row), excelize.Options{RawCellValue: true})
+				assert.Equal(t, strconv.Itoa(i+1), rank)
+			}
+			score, _ := f.GetCellValue(tc.coll, "G2", excelize.Options{RawCellValue: true})
+			assert.Equal(t, "92.5", score)
+			ratio, _ := f.GetCellValue(tc.coll, "I2", excelize.Options{RawCellValue: true})
+			assert.InDelta(t, 8.0/9, mustFloat(t, ratio), 1e-12)
+			shown, _ := f.GetCellValue(tc.coll, "I2")
+			assert.Equal(t, "88.89%", shown)
+			submitted, _ := f.GetCellValue(tc.coll, "K5")
+			assert.Equal(t, "2025-09-15 11:00:00", submitted, "the submission time, a date cell in Vietnam time")
+			numeric(t, f, tc.coll, "K5")
+			assert.NotEmpty(t, coll[2][11], "decided_by")
+			assert.Empty(t, coll[1][11:], "the first place is decided by nothing")
+
+			indiv, err := f.GetRows(tc.indiv)
+			require.NoError(t, err)
+			require.Len(t, indiv, 2)
+			assert.Equal(t, "Nguyễn Thị Ấn", indiv[1][3])
+			numeric(t, f, tc.indiv, "A2")
+
+			// Widths: the names and ids are readable without resizing.
+			w, err := f.GetColWidth(tc.coll, "D")
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, w, 30.0)
+			panes, err := f.GetPanes(tc.coll)
+			require.NoError(t, err)
+			assert.True(t, panes.Freeze, "the header row stays in view")
+		})
+	}
+}
+
+// numeric asserts a cell holds a number, not text.
+func numeric(t *testing.T, f *excelize.File, sheet, cell string) {
+	t.Helper()
+	typ, err := f.GetCellType(sheet, cell)
+	require.NoError(t, err)
+	assert.Contains(t, []excelize.CellType{excelize.CellTypeNumber, excelize.CellTypeUnset}, typ, "%s!%s is a %v cell", sheet, cell, typ)
+	v, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+	require.NoError(t, err)
+	mustFloat(t, v)
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	require.NoError(t, err, "%q is not a number", s)
+	return v
+}
+
+func TestFormatsLangsAndNames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want rankexport.Format
+		ok   bool
+	}{{"csv", rankexport.CSV, true}, {"XLSX", rankexport.XLSX, true}, {"json", "", false}, {"", "", false}, {"xls", "", false}} {
+		f, err := rankexport.ParseFormat(tc.in)
+		if tc.ok {
+			assert.NoError(t, err, tc.in)
+			assert.Equal(t, tc.want, f)
+		} else {
+			assert.ErrorIs(t, err, rankexport.ErrUnknownFormat, tc.in)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want rankexport.Lang
+		ok   bool
+	}{{"", rankexport.Vietnamese, true}, {"vi", rankexport.Vietnamese, true}, {"EN", rankexport.English, true}, {"fr", "", false}} {
+		l, err := rankexport.ParseLang(tc.in)
+		if tc.ok {
+			assert.NoError(t, err, tc.in)
+			assert.Equal(t, tc.want, l)
+		} else {
+			assert.ErrorIs(t, err, rankexport.ErrUnknownLang, tc.in)
+		}
+	}
+	rk := projections.RankingView{Campaign: "c-1", AsOf: time.Date(2025, 9, 15, 3, 4, 5, 0, time.UTC), AsOfSeq: 42}
+	assert.Equal(t, "xep-hang_c-1_20250915T100405+0700_seq42.csv", rankexport.FileName(rk, rankexport.CSV))
+	assert.Equal(t, "xep-hang_c-1_20250915T100405+0700_seq42.xlsx", rankexport.FileName(rk, rankexport.XLSX))
+	assert.True(t, strings.HasPrefix(rankexport.CSV.ContentType(), "text/csv"))
+
+	// A cancelled export stops.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rk.Collective.Entries = []projections.RankEntryView{{Rank: 1, Nomination: "N1", Keys: map[string]any{}}}
+	for _, f := range []rankexport.Format{rankexport.CSV, rankexport.XLSX} {
+		assert.ErrorIs(t, rankexport.Write(ctx, &bytes.Buffer{}, f, rk, rankexport.Meta{}), context.Canceled, f)
+	}
+}
