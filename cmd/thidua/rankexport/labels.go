@@ -62,6 +62,8 @@ func labels(key string) (vi, en string) {
 		return "Có", "Yes"
 	case "no":
 		return "Không", "No"
+	case "withheld":
+		return "Không: đơn vị đã có hồ sơ xếp trên", "No: its unit ranks above with another nomination"
 
 	// The columns.
 	case "col.kind":

@@ -166,7 +166,12 @@ func columns(rk projections.RankingView, lang Lang) []column {
 		{key: "col.nomination", width: 30, value: func(e projections.RankEntryView) any { return e.Nomination }},
 		{key: "col.unit", width: 14, value: func(e projections.RankEntryView) any { return e.Unit }},
 		{key: "col.name", width: 42, value: func(e projections.RankEntryView) any { return e.Name }},
-		{key: "col.recommended", width: 14, value: func(e projections.RankEntryView) any { return yesNo(e.Recommended) }},
+		{key: "col.recommended", width: 14, value: func(e projections.RankEntryView) any {
+			if e.Withheld != "" {
+				return label(lang, "withheld")
+			}
+			return yesNo(e.Recommended)
+		}},
 		{key: "col.awarded", width: 12, value: func(e projections.RankEntryView) any { return yesNo(e.Awarded) }},
 	}
 	keys := rk.Keys
