@@ -41,6 +41,10 @@ func (b boundFlag) bound() (projections.Bound, error) {
 	if err != nil {
 		return projections.Bound{}, fmt.Errorf("--at %q: expected RFC 3339, such as 2025-07-01T00:00:00+07:00", b.At)
 	}
+	// A moment still to come is answered as of now, as the API does (its "as of" says so).
+	if now := time.Now(); t.After(now) {
+		t = now
+	}
 	return projections.Bound{Time: t}, nil
 }
 

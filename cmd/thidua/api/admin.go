@@ -176,7 +176,7 @@ func (h *handler) listUnits(w http.ResponseWriter, r *http.Request, _ workflows.
 
 // getUnit: GET /units/{id}[?at=|seq=].
 func (h *handler) getUnit(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
-	b, err := bound(r)
+	b, err := h.bound(r)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -312,8 +313,15 @@ func (h *handler) emptyCommand(w http.ResponseWriter, r *http.Request) (workflow
 	return options(r, fingerprint(r, body))
 }
 
-// bound reads ?at=RFC3339 and ?seq=N.
-func bound(r *http.Request) (projections.Bound, error) {
+// seqWait is how long a query as of a sequence the stream holds waits for this server's
+// projections to reach it (another server of a cluster may have just written it).
+const seqWait = 2 * time.Second
+
+// bound reads ?at=RFC3339 and ?seq=N. A past moment's answer never changes; a moment
+// still to come has none yet. So a time after now is taken as now (the answer's as_of
+// says so: it names the moment answered for, never a future one), and a sequence past
+// the stream's last is refused (future_seq).
+func (h *handler) bound(r *http.Request) (projections.Bound, error) {
 	var b projections.Bound
 	q := r.URL.Query()
 	if s := q.Get("at"); s != "" {
@@ -321,12 +329,31 @@ func bound(r *http.Request) (projections.Bound, error) {
 		if err != nil {
 			return b, err
 		}
+		if now := h.cfg.now(); t.After(now) {
+			t = now
+		}
 		b.Time = t
 	}
 	if s := q.Get("seq"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil || n == 0 {
 			return b, badRequest("invalid_seq", "seq: %q is not a positive stream sequence", s)
+		}
+		if n > h.model().Applied() {
+			last := h.model().Applied()
+			if st := h.svc.Store(); st != nil {
+				if l, err := st.LastSeq(r.Context()); err == nil {
+					last = l
+				}
+			}
+			if n > last {
+				return b, badRequest("future_seq", "seq: %d is past the stream's last sequence %d: a sequence still to come has no settled answer", n, last)
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), seqWait)
+			defer cancel()
+			if err := h.model().WaitFor(ctx, n); err != nil {
+				return b, fmt.Errorf("waiting for the projections to reach sequence %d: %w", n, err)
+			}
 		}
 		b.Seq = n
 	}

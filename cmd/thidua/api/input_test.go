@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"thidua/cmd/thidua/api"
 )
@@ -184,4 +186,33 @@ func TestBadInput(t *testing.T) {
 	}
 	// Exactly at the limit is fine.
 	clerk.upload("/api/v1/units/U1/plans", map[string]string{"campaign": campaign}, "p.pdf", bytes.Repeat([]byte("z"), maxUpload)).want(t, http.StatusCreated)
+}
+
+// TestMomentsStillToCome: a past moment's answer never changes, and a moment still to
+// come has none yet. A time after now is answered as of now (as_of says so); a sequence
+// past the stream's last is refused.
+func TestMomentsStillToCome(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	clerk := e.user("clerk", "U1")
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	last := e.lastSeq()
+	var el struct {
+		AsOf time.Time `json:"as_of"`
+	}
+	e.admin.get("/api/v1/nominations/"+nom+"/eligibility?at=2030-01-01T00:00:00Z").want(t, http.StatusOK).decode(t, &el)
+	if !el.AsOf.Before(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) || el.AsOf.After(time.Now()) {
+		t.Errorf("as of 2030 answered as of %s, want now", el.AsOf)
+	}
+	var rk struct {
+		AsOf time.Time `json:"as_of"`
+	}
+	e.admin.get("/api/v1/campaigns/"+campaign+"/ranking?at=2099-12-31T00:00:00Z").want(t, http.StatusOK).decode(t, &rk)
+	if rk.AsOf.After(time.Now()) {
+		t.Errorf("ranking as of 2099 answered as of %s, want now", rk.AsOf)
+	}
+	want400(t, "eligibility past the stream's end", e.admin.get(fmt.Sprintf("/api/v1/nominations/%s/eligibility?seq=%d", nom, last+1000)), "future_seq")
+	want400(t, "ranking past the stream's end", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d", campaign, last+1)), "future_seq")
+	e.admin.get(fmt.Sprintf("/api/v1/nominations/%s/eligibility?seq=%d", nom, last)).want(t, http.StatusOK)
 }

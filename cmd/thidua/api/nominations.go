@@ -211,7 +211,7 @@ func (h *handler) getNomination(w http.ResponseWriter, r *http.Request, p workfl
 
 // nominationEvents: GET /nominations/{id}/events[?at=|seq=].
 func (h *handler) nominationEvents(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
-	b, err := bound(r)
+	b, err := h.bound(r)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (h *handler) nominationEvents(w http.ResponseWriter, r *http.Request, p wor
 
 // eligibility: GET /nominations/{id}/eligibility[?at=|seq=].
 func (h *handler) eligibility(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
-	b, err := bound(r)
+	b, err := h.bound(r)
 	if err != nil {
 		return err
 	}

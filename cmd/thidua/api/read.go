@@ -19,7 +19,7 @@ import (
 
 // unitEvents: GET /units/{id}/events?inherited=true&limit=N[&at=|seq=].
 func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
-	b, err := bound(r)
+	b, err := h.bound(r)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, _ workflows
 // Without a format, or with json, the JSON ranking; csv and xlsx answer the file
 // (exportRanking).
 func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
-	b, err := bound(r)
+	b, err := h.bound(r)
 	if err != nil {
 		return err
 	}

@@ -248,14 +248,18 @@ func mergeEvents(lists ...[]projections.EventView) []projections.EventView {
 }
 
 // parseBound reads ?at= (a date-time picker value in the campaign's zone, or RFC 3339)
-// and ?seq= (a stream sequence) into a bound.
-func parseBound(q *req) (projections.Bound, error) {
+// and ?seq= (a stream sequence) into a bound. A moment still to come (the current
+// minute's end, say) is taken as now, as the API does: the page's "as of" says so.
+func (h *handler) parseBound(q *req) (projections.Bound, error) {
 	var b projections.Bound
 	v := q.r.URL.Query()
 	if s := strings.TrimSpace(v.Get("at")); s != "" {
 		t, err := parseDateTime(s, true)
 		if err != nil {
 			return b, invalid("err.form.at", s)
+		}
+		if now := h.svc.Now(); t.After(now) {
+			t = now
 		}
 		b.Time = t
 	}

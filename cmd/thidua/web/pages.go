@@ -213,7 +213,7 @@ func (h *handler) rankingPage(q *req) error {
 		return err
 	}
 	d := rankingData{C: c, Keys: c.Definition.RankingKeys, Printed: h.svc.Now(), Viewer: q.p.Name}
-	b, berr := parseBound(q)
+	b, berr := h.parseBound(q)
 	if berr != nil {
 		d.PickErr = h.localise(q, berr)
 		b = projections.Bound{}
@@ -275,7 +275,7 @@ func (h *handler) rankingExport(q *req) error {
 	if err != nil {
 		return invalid("err.form.format", f)
 	}
-	b, err := parseBound(q)
+	b, err := h.parseBound(q)
 	if err != nil {
 		return err
 	}
@@ -811,7 +811,7 @@ type timelineData struct {
 }
 
 func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
-	b, err := parseBound(q)
+	b, err := h.parseBound(q)
 	if err != nil {
 		d.PickErr = h.localise(q, err)
 		return projections.Bound{}
