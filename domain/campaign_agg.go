@@ -117,6 +117,18 @@ func (c *Campaign) Award(id string) (AwardRef, bool) {
 	return cp, true
 }
 
+// CheckDeadline refuses with deadline_passed once the campaign's nomination deadline, if
+// one is set, is past: what a dossier relies on (a unit's emulation plan, a new
+// nomination) is no longer accepted, as the dossiers themselves are not.
+func (c *Campaign) CheckDeadline(now time.Time) error {
+	if d, ok := c.Deadline(); ok && now.After(d) {
+		return ruleErr("deadline_passed",
+			fmt.Sprintf("the nomination deadline %s has passed", d.Format(time.RFC3339)),
+			fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", d.Format(time.RFC3339)))
+	}
+	return nil
+}
+
 // LineageAward returns the active collective award held by a unit of lineage for another
 // nomination than nomination, if any: one collective award per unit lineage and campaign.
 func (c *Campaign) LineageAward(nomination string, lineage []string) (AwardRef, bool) {

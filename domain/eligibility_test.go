@@ -345,7 +345,7 @@ func TestEvaluateWorkflowReasons(t *testing.T) {
 		s := newStream()
 		u := activeUnit(t, s, "so-a", domain.UnitDepartment)
 		n := draft(t, s, def, "n1", u, collective)
-		ids := s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-02", Members: 9, Present: 9, Approve: 6}, def))...)
+		ids := s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-02", Members: 9, Present: 9, Approve: 6}, def, inWindow))...)
 		el := domain.Evaluate(def, n, domain.NewFactSet(), nil)
 		for _, r := range el.Reasons {
 			if r.Code == "council_vote_failed" {

@@ -83,7 +83,7 @@ func complete(t *testing.T, s *stream, def domain.Definition, n *domain.Nominati
 	for _, k := range def.DossierParts {
 		s.apply(n, must(t)(n.AttachDocument(k, doc(string(k))))...)
 	}
-	s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-20", Members: 9, Present: 9, Approve: 9}, def))...)
+	s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-20", Members: 9, Present: 9, Approve: 9}, def, inWindow))...)
 }
 
 // submitted returns a complete, submitted nomination.

@@ -530,14 +530,24 @@ func validateVote(v CouncilVoteData) error {
 
 // RecordVote decides recording the unit council's vote; allowed in draft or returned. The
 // minutes are recorded even when the vote fails (Submit refuses a failing vote); a later
-// vote supersedes an earlier one. def is the campaign whose rules the vote serves.
-func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition) ([]Event, error) {
-	_ = def
+// vote supersedes an earlier one. def is the campaign whose rules the vote serves. A
+// meeting dated after today (now, in the campaign's time zone) has not been held:
+// meeting_in_future.
+func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition, now time.Time) ([]Event, error) {
 	if !n.in(StateDraft, StateReturned) {
 		return nil, n.refuse("record a council vote on")
 	}
 	if err := validateVote(vote); err != nil {
 		return nil, err
+	}
+	loc, err := def.Location()
+	if err != nil {
+		loc = time.FixedZone("ICT", 7*3600)
+	}
+	if today := now.In(loc).Format(time.DateOnly); vote.MeetingDate > today {
+		return nil, ruleErr("meeting_in_future",
+			fmt.Sprintf("the meeting of %s has not been held yet (today is %s): record the vote once the council has met", vote.MeetingDate, today),
+			fmt.Sprintf("Cuộc họp ngày %s chưa diễn ra (hôm nay là %s): ghi kết quả biểu quyết sau khi Hội đồng đã họp", vote.MeetingDate, today))
 	}
 	return []Event{{Type: CouncilVoteRecorded, Data: vote}}, nil
 }
@@ -664,6 +674,10 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 	note = strings.TrimSpace(note)
 	if len(note) > MaxReasonLength {
 		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
+	}
+	if result == ResultNotMet && note == "" {
+		return nil, ruleErr("note_required", fmt.Sprintf("a not_met ruling on %s states its grounds in the note: the unit and the auditors read why", c.ID),
+			fmt.Sprintf("Kết luận không đạt tiêu chí %s phải nêu lý do trong ghi chú: đơn vị và thanh tra cần biết vì sao", c.ID))
 	}
 	if doc != nil && doc.SHA256 == "" {
 		return nil, ruleErr("invalid_document", "the cited document has no sha256", "Tài liệu dẫn chứng thiếu mã SHA-256")

@@ -68,7 +68,7 @@ func TestNominationTransitions(t *testing.T) {
 			}, ""},
 		{"vote", []domain.State{domain.StateDraft, domain.StateReturned},
 			func(n *domain.Nomination) ([]domain.Event, error) {
-				return n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-06-01", Members: 5, Present: 5, Approve: 5}, def)
+				return n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-06-01", Members: 5, Present: 5, Approve: 5}, def, inWindow)
 			}, ""},
 		{"submit", []domain.State{domain.StateDraft, domain.StateReturned},
 			func(n *domain.Nomination) ([]domain.Event, error) { return n.Submit(def, nil, inWindow) }, domain.StateSubmitted},
@@ -188,7 +188,7 @@ func TestSubmitDossierIncomplete(t *testing.T) {
 				s.apply(n, must(t)(n.AttachDocument(k, doc(string(k))))...)
 			}
 			if tt.vote {
-				s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-01", Members: 3, Present: 3, Approve: 3}, def))...)
+				s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-01", Members: 3, Present: 3, Approve: 3}, def, inWindow))...)
 			}
 			_, err := n.Submit(def, nil, inWindow)
 			var re *domain.RuleError
@@ -235,7 +235,7 @@ func TestCouncilVote(t *testing.T) {
 			for _, k := range def.DossierParts {
 				s.apply(n, must(t)(n.AttachDocument(k, doc(string(k))))...)
 			}
-			evs, err := n.RecordVote(v, def)
+			evs, err := n.RecordVote(v, def, inWindow)
 			if tt.invalid {
 				var re *domain.RuleError
 				if !errors.As(err, &re) || re.Code != "invalid_vote" {
@@ -264,8 +264,35 @@ func TestCouncilVote(t *testing.T) {
 			}
 		})
 	}
-	if _, err := nominationIn(t, domain.StateDraft).RecordVote(domain.CouncilVoteData{MeetingDate: "20/05/2025", Members: 3, Present: 3, Approve: 3}, def); err == nil {
+	if _, err := nominationIn(t, domain.StateDraft).RecordVote(domain.CouncilVoteData{MeetingDate: "20/05/2025", Members: 3, Present: 3, Approve: 3}, def, inWindow); err == nil {
 		t.Fatal("a meeting date that does not parse must be refused")
+	}
+	// A meeting not held yet, by the campaign's calendar: 2025-06-02 17:30 UTC is already
+	// 2025-06-03 in Vietnam, the day after 2025-06-02 is not.
+	late := time.Date(2025, 6, 2, 17, 30, 0, 0, time.UTC)
+	for date, code := range map[string]string{"2025-06-03": "", "2025-06-04": "meeting_in_future", "2026-01-01": "meeting_in_future"} {
+		_, err := nominationIn(t, domain.StateDraft).RecordVote(domain.CouncilVoteData{MeetingDate: date, Members: 3, Present: 3, Approve: 3}, def, late)
+		if got := ruleCode(err); got != code {
+			t.Errorf("meeting on %s: code %q, want %q", date, got, code)
+		}
+	}
+}
+
+// TestNotMetNeedsGrounds: a not_met ruling states why; met and not_applicable may be bare.
+func TestNotMetNeedsGrounds(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	for _, tt := range []struct{ result, note, code string }{
+		{domain.ResultNotMet, "", "note_required"},
+		{domain.ResultNotMet, "   ", "note_required"},
+		{domain.ResultNotMet, "Chưa hoàn thành 2 nhiệm vụ được giao", ""},
+		{domain.ResultMet, "", ""},
+		{domain.ResultNotApplicable, "", ""},
+	} {
+		_, err := nominationIn(t, domain.StateSubmitted).Rule(def, "C01", tt.result, tt.note, nil)
+		if got := ruleCode(err); got != tt.code {
+			t.Errorf("%s with note %q: code %q, want %q", tt.result, tt.note, got, tt.code)
+		}
 	}
 }
 

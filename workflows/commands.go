@@ -243,8 +243,12 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 		if u, _ := st.Unit(unit); u == nil {
 			return notFound("unit", unit)
 		}
-		if c, _ := st.Campaign(campaign); c == nil {
+		c, _ := st.Campaign(campaign)
+		if c == nil {
 			return notFound("campaign", campaign)
+		}
+		if err := c.CheckDeadline(s.clock()); err != nil {
+			return err
 		}
 		return clerkScope(st, p, unit, s.clock())
 	}); err != nil {
@@ -258,6 +262,11 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 		u, v := st.Unit(unit)
 		if u == nil {
 			return plan{}, notFound("unit", unit)
+		}
+		if c, _ := st.Campaign(campaign); c != nil {
+			if err := c.CheckDeadline(s.clock()); err != nil {
+				return plan{}, err
+			}
 		}
 		evs, err := u.SubmitPlan(campaign, ref)
 		if err != nil {
@@ -401,7 +410,7 @@ func (s *Service) RecordVote(ctx context.Context, p Principal, id string, vote d
 		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
 			return nil, err
 		}
-		return n.RecordVote(vote, c.Definition())
+		return n.RecordVote(vote, c.Definition(), s.clock())
 	})
 }
 

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,19 @@ func TestOneCollectiveAwardPerUnitInTheRanking(t *testing.T) {
 	}
 	refused(t, env, "lineage_already_awarded", func() (workflows.Result, error) {
 		return env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomB, Decision: "QĐ 8"}, workflows.Options{})
+	})
+}
+
+// After the deadline a unit's emulation plan is no longer accepted either: a late plan
+// would make an already reviewed collective nomination eligible without a review.
+func TestNoPlanAfterTheDeadline(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("PU", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "PU")
+	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, env.Now.Load().Add(-time.Minute), workflows.Options{}))
+	refused(t, env, "deadline_passed", func() (workflows.Result, error) {
+		r, _, err := env.Svc.SubmitPlan(env.Ctx, clerk, "PU", wftest.Campaign, workflows.Upload{Name: "ke-hoach.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 muộn")}, workflows.Options{})
+		return r, err
 	})
 }
