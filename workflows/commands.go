@@ -247,10 +247,10 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 		if c == nil {
 			return notFound("campaign", campaign)
 		}
-		if err := c.CheckDeadline(s.clock()); err != nil {
+		if err := clerkScope(st, p, unit, s.clock()); err != nil {
 			return err
 		}
-		return clerkScope(st, p, unit, s.clock())
+		return c.CheckDeadline(s.clock())
 	}); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
