@@ -7,9 +7,16 @@ import (
 	"thidua/domain"
 )
 
-// Summary returns a readable one-line summary of an event, in Vietnamese and in English.
-func Summary(e *Entry) (vi, en string) {
+// Summary returns a readable one-line summary of an event, in Vietnamese and in English,
+// naming its actor by user id.
+func Summary(e *Entry) (vi, en string) { return summarize(e, "") }
+
+// summarize is Summary naming the actor by name (by user id when name is empty).
+func summarize(e *Entry, name string) (vi, en string) {
 	who := e.Rec.Actor.User
+	if name != "" {
+		who = name
+	}
 	if e.Rec.Actor.Role != "" {
 		who += " (" + string(e.Rec.Actor.Role) + ")"
 	}

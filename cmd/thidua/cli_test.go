@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -144,6 +145,46 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 
 	_, err := (&boundFlag{At: "yesterday"}).bound()
 	assert.ErrorContains(t, err, "RFC 3339")
+}
+
+// TestCommandsNameTheActors: `thidua events` and `thidua explain` show each event's actor
+// by name beside the user id and role, and `events --json` carries actor.name.
+func TestCommandsNameTheActors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nom, _ := seedStore(t, dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	g := &Globals{Data: dir, Out: &out}
+	userRe := regexp.MustCompile(`Văn thư \((u[0-9a-z]+), clerk\)`)
+
+	require.NoError(t, (&EventsCmd{Nomination: nom}).Run(ctx, g, quiet()))
+	m := userRe.FindStringSubmatch(out.String())
+	require.NotNil(t, m, "the clerk is named with their id and role:\n%s", out.String())
+	clerkID := m[1]
+	assert.NotContains(t, out.String(), "  "+clerkID+"  ", "no bare id in the actor column")
+
+	out.Reset()
+	require.NoError(t, (&EventsCmd{Unit: "SO-TC", JSON: true}).Run(ctx, g, quiet()))
+	var evs struct {
+		Events []projections.EventView `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &evs))
+	byName := map[string]string{}
+	for _, e := range evs.Events {
+		byName[e.Actor.Role] = e.Actor.Name
+	}
+	assert.Equal(t, map[string]string{"admin": "Quản trị hệ thống", "reviewer": "Chuyên viên"}, byName)
+
+	out.Reset()
+	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
+	for _, want := range []string{
+		"excluded_disbursement_subjective",
+		"unit.fact_recorded) — Chuyên viên (u",
+		"nomination.opened) — Văn thư (" + clerkID + ", clerk)",
+	} {
+		assert.Contains(t, out.String(), want)
+	}
 }
 
 func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {

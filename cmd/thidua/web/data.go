@@ -198,24 +198,27 @@ func nameOr(names map[string]string, id string) string {
 // eventRow is one line of an audit trail.
 type eventRow struct {
 	ID, Type, Summary, Actor, Role string
-	Seq                            uint64
-	At, OccurredAt                 time.Time
-	Stream                         string
-	InheritedFrom                  string
-	Via                            []string
-	Hash                           string
-	After                          bool
+	// UserID is the actor's user id, as the event records it.
+	UserID         string
+	Seq            uint64
+	At, OccurredAt time.Time
+	Stream         string
+	InheritedFrom  string
+	Via            []string
+	Hash           string
+	After          bool
 }
 
 func toEventRows(p *frame, names map[string]string, evs []projections.EventView, b projections.Bound) []eventRow {
 	out := make([]eventRow, 0, len(evs))
 	for _, e := range evs {
-		summary := p.Pick(e.SummaryVI, e.SummaryEN)
-		if n, ok := names[e.Actor.User]; ok && n != "" && e.Actor.User != "" {
-			// The projections' summaries name the actor by id; people read names.
-			summary = strings.ReplaceAll(summary, e.Actor.User, n)
+		// The projections name the actor (in the summaries too); names covers a user the
+		// registry did not know when the events were read.
+		actor := e.Actor.Name
+		if actor == "" {
+			actor = nameOr(names, e.Actor.User)
 		}
-		r := eventRow{ID: e.ID, Type: e.Type, Summary: summary, Actor: nameOr(names, e.Actor.User),
+		r := eventRow{ID: e.ID, Type: e.Type, Summary: p.Pick(e.SummaryVI, e.SummaryEN), Actor: actor, UserID: e.Actor.User,
 			Role: e.Actor.Role, Seq: e.Seq, At: e.At, OccurredAt: e.OccurredAt, Stream: e.Aggregate.Kind + " " + e.Aggregate.ID,
 			InheritedFrom: e.InheritedFrom, Via: e.Via, Hash: e.Hash}
 		if (b.Seq != 0 && e.Seq > b.Seq) || (!b.Time.IsZero() && e.At.After(b.Time)) {
