@@ -47,7 +47,8 @@ func summarize(e *Entry, name string) (vi, en string) {
 	case domain.CriterionRuledData:
 		return fmt.Sprintf("%s kết luận tiêu chí %s: %s", who, d.Criterion, d.Result), fmt.Sprintf("%s ruled criterion %s: %s", who, d.Criterion, d.Result)
 	case domain.VerifiedData:
-		return "Đã thẩm định đủ các tiêu chí", "All ruled criteria verified"
+		return "Thẩm định xong: các tiêu chí do chuyên viên kết luận đều đạt hoặc không áp dụng",
+			"Review finished: every criterion a reviewer rules on is met or not applicable"
 	case domain.ReviewReopenedData:
 		return "Mở lại thẩm định (tiêu chí " + d.Criterion + ")", "Review reopened (criterion " + d.Criterion + ")"
 	case domain.ReasonData:

@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"thidua/cmd/thidua/memory"
+	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
@@ -125,7 +126,7 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 	if !el.Eligible {
 		verdict = "KHÔNG đủ điều kiện / not eligible"
 	}
-	fmt.Fprintf(w, "Hồ sơ / nomination %s — đơn vị / unit %s — trạng thái / state %s\n", el.Nomination, el.Unit, el.State)
+	fmt.Fprintf(w, "Hồ sơ / nomination %s — đơn vị / unit %s — trạng thái / state %s\n", el.Nomination, el.Unit, stateLabel(el.State))
 	fmt.Fprintf(w, "Tại thời điểm / as of %s (seq %d), tiêu chí phiên bản / rules version %d\n", el.AsOf.Format(time.RFC3339), el.AsOfSeq, el.DefinitionVersion)
 	fmt.Fprintf(w, "Kết luận / verdict: %s\n", verdict)
 	for i, r := range el.Reasons {
@@ -331,6 +332,36 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s%s\n", e.Seq, e.At.Format("2006-01-02 15:04:05"), actorLabel(e.Actor), e.ID, e.SummaryVI, from)
 	}
 	return tw.Flush()
+}
+
+// stateLabel returns a nomination state with its Vietnamese and English labels, the web
+// UI's: "verified (đã thẩm định / reviewed)". A verified nomination's review is finished;
+// whether it is eligible is the verdict's to say.
+func stateLabel(state string) string {
+	var vi, en string
+	switch domain.State(state) {
+	case domain.StateDraft:
+		vi, en = "đang lập", "draft"
+	case domain.StateSubmitted:
+		vi, en = "đã trình", "submitted"
+	case domain.StateUnderReview:
+		vi, en = "đang thẩm định", "under review"
+	case domain.StateReturned:
+		vi, en = "trả lại bổ sung", "returned for amendment"
+	case domain.StateVerified:
+		vi, en = "đã thẩm định", "reviewed"
+	case domain.StateOnHold:
+		vi, en = "tạm dừng xét", "on hold"
+	case domain.StateWithdrawn:
+		vi, en = "đã rút", "withdrawn"
+	case domain.StateAwarded:
+		vi, en = "đã khen thưởng", "awarded"
+	case domain.StateRevoked:
+		vi, en = "đã thu hồi", "revoked"
+	default:
+		return state
+	}
+	return state + " (" + vi + " / " + en + ")"
 }
 
 // actorLabel names an event's actor for a reader: "Name (user id, role)", or the user

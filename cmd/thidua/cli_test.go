@@ -395,3 +395,18 @@ func TestReissueTokenCommand(t *testing.T) {
 	assert.Equal(t, "system", e.Actor.User)
 	assert.Equal(t, last, e.Seq, "the refused command appended nothing")
 }
+
+// TestStateLabel: the command line labels states as the web UI does; "verified" reads as
+// a finished review, never as passed.
+func TestStateLabel(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ state, want string }{
+		{"verified", "verified (đã thẩm định / reviewed)"},
+		{"draft", "draft (đang lập / draft)"},
+		{"under_review", "under_review (đang thẩm định / under review)"},
+		{"awarded", "awarded (đã khen thưởng / awarded)"},
+		{"future_state", "future_state"},
+	} {
+		assert.Equal(t, tc.want, stateLabel(tc.state), tc.state)
+	}
+}

@@ -906,3 +906,39 @@ func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
 	mustContain(t, r.body, "Đã khóa tài khoản.", "Đã khóa")
 	mustNotContain(t, r.body, `action="/admin/users/`+old.UserID+`/token"`)
 }
+
+// TestReviewedNominationExcluded: a nomination whose review is finished (state verified)
+// but which an exclusion rules out (C13) is labelled "Đã thẩm định" / "Reviewed", never as
+// passed, next to "Chưa đủ điều kiện"; each reason reads as its message, with the reason
+// code after it as secondary detail.
+func TestReviewedNominationExcluded(t *testing.T) {
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("SO-TC", "Sở Tài chính", domain.UnitDepartment)
+	id, _ := e.MakeEligible("SO-TC", reviewer, 90)
+	e.Fact(reviewer, "SO-TC", domain.FactRecordedData{Fact: domain.FactStaffHoursViolationPct, Number: wftest.Num(12)})
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	reasonRe := regexp.MustCompile(`<li><strong>C13</strong> — ([^<]+) <span class="code"[^>]*>excluded_discipline_staff_hours</span>`)
+	for _, tc := range []struct {
+		lang, state, notState, verdict, message string
+	}{
+		{"vi", "Đã thẩm định", "Đã thẩm định đạt", "Chưa đủ điều kiện", "Không xét khen thưởng: 12% cán bộ, công chức, viên chức không chấp hành nghiêm giờ giấc làm việc"},
+		{"en", "Reviewed", "Verified", "Not eligible", "Excluded: 12% of staff did not keep working hours"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			for _, path := range []string{"/nominations/" + id, "/nominations/" + id + "/timeline"} {
+				r := c.get(path + "?lang=" + tc.lang)
+				if r.status != http.StatusOK {
+					t.Fatalf("GET %s: %d", path, r.status)
+				}
+				mustContain(t, r.body, ">"+tc.state+"<", tc.verdict)
+				mustNotContain(t, r.body, ">"+tc.notState+"<")
+				m := reasonRe.FindStringSubmatch(r.body)
+				if m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), tc.message) {
+					t.Errorf("GET %s: the C13 reason does not lead with its message %q: %v", path, tc.message, m)
+				}
+			}
+		})
+	}
+}
