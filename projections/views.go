@@ -116,8 +116,11 @@ type VoteView struct {
 
 // CriterionView is one criterion's result on a nomination.
 type CriterionView struct {
-	Result   string   `json:"result"`
-	Note     string   `json:"note,omitempty"`
+	Result string `json:"result"`
+	// Note explains the result in English (a ruling's note is the reviewer's own words).
+	Note string `json:"note,omitempty"`
+	// NoteVI is Note in Vietnamese.
+	NoteVI   string   `json:"note_vi,omitempty"`
 	Events   []string `json:"events"`
 	LabelVI  string   `json:"label_vi"`
 	LabelEN  string   `json:"label_en"`
