@@ -27,8 +27,9 @@ func (h *handler) clerkLineage(p workflows.Principal) []string {
 	return u.Lineage
 }
 
-// mayReadUnit reports whether p may see a unit's facts, nominations and history: every
-// role but a clerk, and a clerk for their own unit and the units it absorbed.
+// mayReadUnit reports whether p may see a unit's nominations and documents: every role
+// but a clerk, and a clerk for their own unit and the units it absorbed. (A unit's facts
+// and history, its events, are every role's to read, as in the API.)
 func (h *handler) mayReadUnit(p workflows.Principal, unit string) bool {
 	if p.Role != domain.RoleClerk {
 		return true
