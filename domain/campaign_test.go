@@ -189,23 +189,23 @@ func TestValidateFact(t *testing.T) {
 		field string // "" when valid
 	}{
 		{"rating ok", domain.FactRecordedData{Campaign: c, Fact: "par_rating", Text: "Trung bình"}, ""},
-		{"rating bad", domain.FactRecordedData{Campaign: c, Fact: "par_rating", Text: "Xuất sắc"}, "text"},
+		{"rating bad", domain.FactRecordedData{Campaign: c, Fact: "par_rating", Text: "Xuất sắc"}, "value"},
 		{"unknown fact", domain.FactRecordedData{Campaign: c, Fact: "happiness", Number: f64(1)}, "fact"},
-		{"score range", domain.FactRecordedData{Campaign: c, Fact: "par_index_score", Number: f64(100.5)}, "number"},
-		{"score missing", domain.FactRecordedData{Campaign: c, Fact: "par_index_score"}, "number"},
+		{"score range", domain.FactRecordedData{Campaign: c, Fact: "par_index_score", Number: f64(100.5)}, "value"},
+		{"score missing", domain.FactRecordedData{Campaign: c, Fact: "par_index_score"}, "value"},
 		{"disbursement needs cause below 100", domain.FactRecordedData{Campaign: c, Fact: "disbursement_pct", Number: f64(97)}, "cause"},
 		{"disbursement with cause", domain.FactRecordedData{Campaign: c, Fact: "disbursement_pct", Number: f64(97), Cause: "objective"}, ""},
 		{"disbursement over 100", domain.FactRecordedData{Campaign: c, Fact: "disbursement_pct", Number: f64(104)}, ""},
 		{"bad cause", domain.FactRecordedData{Campaign: c, Fact: "disbursement_pct", Number: f64(97), Cause: "weather"}, "cause"},
-		{"count negative", domain.FactRecordedData{Campaign: c, Fact: "late_dossiers", Number: f64(-1)}, "number"},
-		{"count fraction", domain.FactRecordedData{Campaign: c, Fact: "backlog_dossiers", Number: f64(1.5)}, "number"},
+		{"count negative", domain.FactRecordedData{Campaign: c, Fact: "late_dossiers", Number: f64(-1)}, "value"},
+		{"count fraction", domain.FactRecordedData{Campaign: c, Fact: "backlog_dossiers", Number: f64(1.5)}, "value"},
 		{"component ok", domain.FactRecordedData{Campaign: c, Fact: "index_component", Index: "PAPI", Component: "x", Number: f64(2), Previous: f64(1)}, ""},
 		{"component unpublished", domain.FactRecordedData{Campaign: c, Fact: "index_component", Index: "SIPAS", Component: "x", Status: "not_published"}, ""},
 		{"component bad index", domain.FactRecordedData{Campaign: c, Fact: "index_component", Index: "GDP", Component: "x", Number: f64(2), Previous: f64(1)}, "index"},
 		{"component no previous", domain.FactRecordedData{Campaign: c, Fact: "index_component", Index: "PCI", Component: "x", Number: f64(2)}, "previous"},
 		{"component no name", domain.FactRecordedData{Campaign: c, Fact: "index_component", Index: "PCI", Number: f64(2), Previous: f64(1)}, "component"},
 		{"index on plain fact", domain.FactRecordedData{Campaign: c, Fact: "women_pct", Number: f64(50), Index: "PCI"}, "index"},
-		{"women pct range", domain.FactRecordedData{Campaign: c, Fact: "women_pct", Number: f64(101)}, "number"},
+		{"women pct range", domain.FactRecordedData{Campaign: c, Fact: "women_pct", Number: f64(101)}, "value"},
 		{"bad campaign", domain.FactRecordedData{Campaign: "a b", Fact: "women_pct", Number: f64(50)}, "campaign"},
 	}
 	for _, tt := range tests {
@@ -222,8 +222,45 @@ func TestValidateFact(t *testing.T) {
 			if !errors.As(err, &re) || re.Code != "invalid_fact" || !errors.Is(err, domain.ErrRule) {
 				t.Fatalf("want RuleError invalid_fact, got %v", err)
 			}
-			if !strings.HasPrefix(re.Message, tt.field+":") {
-				t.Fatalf("message %q does not name field %q", re.Message, tt.field)
+			if !strings.HasPrefix(re.Message, tt.field+":") || !strings.HasPrefix(re.MessageVI, tt.field+":") {
+				t.Fatalf("messages %q / %q do not name field %q", re.Message, re.MessageVI, tt.field)
+			}
+		})
+	}
+}
+
+// TestValidateFactMessages: a refused value is named as the API names it ("value") and its
+// bounds are written plainly, never in exponent form, in both languages.
+func TestValidateFactMessages(t *testing.T) {
+	t.Parallel()
+	const c = "ninh-thuan-cchc-2025"
+	tests := []struct {
+		name   string
+		d      domain.FactRecordedData
+		en, vi string
+	}{
+		{"count negative", domain.FactRecordedData{Campaign: c, Fact: "late_dossiers", Number: f64(-1)},
+			"value: fact late_dossiers takes a whole number ≥ 0, not -1", "value: số liệu late_dossiers phải là số nguyên ≥ 0, không phải -1"},
+		{"count fraction", domain.FactRecordedData{Campaign: c, Fact: "backlog_dossiers", Number: f64(1.5)},
+			"value: fact backlog_dossiers takes a whole number ≥ 0, not 1.5", "value: số liệu backlog_dossiers phải là số nguyên ≥ 0, không phải 1.5"},
+		{"count too large", domain.FactRecordedData{Campaign: c, Fact: "late_directives", Number: f64(3e9)},
+			"value: 3000000000 is too large for fact late_directives (at most 2147483647)", "value: 3000000000 quá lớn đối với số liệu late_directives (tối đa 2147483647)"},
+		{"percent out of range", domain.FactRecordedData{Campaign: c, Fact: "women_pct", Number: f64(101)},
+			"value: fact women_pct takes a number from 0 to 100, not 101", "value: số liệu women_pct phải trong khoảng 0–100, không phải 101"},
+		{"text for a number", domain.FactRecordedData{Campaign: c, Fact: "women_pct", Text: "nhiều"},
+			"value: fact women_pct takes a number, not a text", "value: số liệu women_pct phải là số"},
+		{"number for a rating", domain.FactRecordedData{Campaign: c, Fact: "par_rating", Number: f64(1)},
+			"value: fact par_rating takes one of Tốt, Khá, Trung bình, Yếu, not a number", "value: số liệu par_rating nhận một trong các giá trị Tốt, Khá, Trung bình, Yếu, không phải số"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var re *domain.RuleError
+			if err := domain.ValidateFact(tt.d); !errors.As(err, &re) {
+				t.Fatalf("want a RuleError, got %v", err)
+			}
+			if re.Message != tt.en || re.MessageVI != tt.vi {
+				t.Fatalf("messages\n%q\n%q\nwant\n%q\n%q", re.Message, re.MessageVI, tt.en, tt.vi)
 			}
 		})
 	}

@@ -32,8 +32,11 @@ const (
 // CriterionResult is one criterion's result: met, not_met, pending, not_applicable or
 // excluded, with a note and the ids of the events it rests on.
 type CriterionResult struct {
-	Result string   `json:"result"`
-	Note   string   `json:"note,omitempty"`
+	Result string `json:"result"`
+	// Note is in English, or the reviewer's own words for a ruling.
+	Note string `json:"note,omitempty"`
+	// NoteVI is Note in Vietnamese (the reviewer's own words for a ruling).
+	NoteVI string   `json:"note_vi,omitempty"`
 	Events []string `json:"events"`
 }
 
@@ -123,19 +126,15 @@ func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Elig
 			continue
 		}
 		j := judge(c, def.ID, n.rulings, facts, true)
-		el.Criteria[c.ID] = CriterionResult{Result: j.result, Note: j.note, Events: j.events}
+		el.Criteria[c.ID] = CriterionResult{Result: j.result, Note: j.note, NoteVI: j.noteVI, Events: j.events}
 		switch j.result {
 		case ResultNotMet:
 			vi, en := "Tiêu chí "+c.ID+" chưa đạt", "Criterion "+c.ID+" is not met"
-			if j.note != "" {
-				vi, en = vi+" ("+j.note+")", en+" ("+j.note+")"
-			}
+			vi, en = withNote(vi, j.noteVI), withNote(en, j.note)
 			add(Reason{Code: ReasonCriterionNotMet, Criterion: c.ID, MessageVI: vi + ": " + c.LabelVI, MessageEN: en + ": " + c.LabelEN, Events: j.events})
 		case ResultPending:
 			vi, en := "Tiêu chí "+c.ID+" chưa có kết luận hoặc số liệu", "Criterion "+c.ID+" awaits a ruling or facts"
-			if j.note != "" {
-				vi, en = vi+" ("+j.note+")", en+" ("+j.note+")"
-			}
+			vi, en = withNote(vi, j.noteVI), withNote(en, j.note)
 			add(Reason{Code: ReasonCriterionPending, Criterion: c.ID, MessageVI: vi, MessageEN: en, Events: j.events})
 		case ResultExcluded:
 			for _, h := range j.hits {

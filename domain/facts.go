@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -105,6 +106,15 @@ func invalidFact(field, en, vi string) *RuleError {
 
 func finite(p *float64) bool { return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0) }
 
+// plain formats a number as people write it: 2147483647, 0.5, 100 (not 2.147483647e+09);
+// in exponent form only beyond 15 digits.
+func plain(v float64) string {
+	if math.Abs(v) >= 1e15 {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
 // ValidateFact checks a fact before it is recorded and returns a *RuleError with code
 // invalid_fact whose message names the offending field.
 func ValidateFact(d FactRecordedData) error {
@@ -131,29 +141,35 @@ func ValidateFact(d FactRecordedData) error {
 	switch spec.typ {
 	case factText:
 		if d.Number != nil {
-			return invalidFact("number", fmt.Sprintf("fact %s takes a text value, not a number", d.Fact), fmt.Sprintf("số liệu %s là văn bản, không phải số", d.Fact))
+			return invalidFact("value", fmt.Sprintf("fact %s takes one of %s, not a number", d.Fact, strings.Join(spec.values, ", ")),
+				fmt.Sprintf("số liệu %s nhận một trong các giá trị %s, không phải số", d.Fact, strings.Join(spec.values, ", ")))
 		}
 		if !spec.allows(d.Text) {
-			return invalidFact("text", fmt.Sprintf("%q is not one of %s", d.Text, strings.Join(spec.values, ", ")),
+			return invalidFact("value", fmt.Sprintf("%q is not one of %s", d.Text, strings.Join(spec.values, ", ")),
 				fmt.Sprintf("%q không thuộc %s", d.Text, strings.Join(spec.values, ", ")))
 		}
 	case factNumber, factInteger:
 		if d.Text != "" {
-			return invalidFact("text", fmt.Sprintf("fact %s takes a number, not a text", d.Fact), fmt.Sprintf("số liệu %s phải là số", d.Fact))
+			return invalidFact("value", fmt.Sprintf("fact %s takes a number, not a text", d.Fact), fmt.Sprintf("số liệu %s phải là số", d.Fact))
 		}
 		if !finite(d.Number) {
-			return invalidFact("number", fmt.Sprintf("fact %s needs a finite number", d.Fact), fmt.Sprintf("số liệu %s cần một giá trị số", d.Fact))
+			return invalidFact("value", fmt.Sprintf("fact %s needs a number", d.Fact), fmt.Sprintf("số liệu %s cần một giá trị số", d.Fact))
 		}
 		v := *d.Number
-		if v < spec.min || v > spec.max {
-			return invalidFact("number", fmt.Sprintf("%g is outside %g–%g", v, spec.min, spec.max), fmt.Sprintf("%g nằm ngoài khoảng %g–%g", v, spec.min, spec.max))
-		}
-		if spec.typ == factInteger && v != math.Trunc(v) {
-			return invalidFact("number", fmt.Sprintf("fact %s must be a whole number, got %g", d.Fact, v), fmt.Sprintf("số liệu %s phải là số nguyên", d.Fact))
+		switch {
+		case spec.typ == factInteger && (v < spec.min || v != math.Trunc(v)):
+			return invalidFact("value", fmt.Sprintf("fact %s takes a whole number ≥ %s, not %s", d.Fact, plain(spec.min), plain(v)),
+				fmt.Sprintf("số liệu %s phải là số nguyên ≥ %s, không phải %s", d.Fact, plain(spec.min), plain(v)))
+		case spec.typ == factInteger && v > spec.max:
+			return invalidFact("value", fmt.Sprintf("%s is too large for fact %s (at most %s)", plain(v), d.Fact, plain(spec.max)),
+				fmt.Sprintf("%s quá lớn đối với số liệu %s (tối đa %s)", plain(v), d.Fact, plain(spec.max)))
+		case v < spec.min || v > spec.max:
+			return invalidFact("value", fmt.Sprintf("fact %s takes a number from %s to %s, not %s", d.Fact, plain(spec.min), plain(spec.max), plain(v)),
+				fmt.Sprintf("số liệu %s phải trong khoảng %s–%s, không phải %s", d.Fact, plain(spec.min), plain(spec.max), plain(v)))
 		}
 	case factIndex:
 		if d.Text != "" {
-			return invalidFact("text", "an index component takes numbers, not a text", "chỉ số thành phần không nhận giá trị văn bản")
+			return invalidFact("value", "an index component takes numbers, not a text", "chỉ số thành phần không nhận giá trị văn bản")
 		}
 		if !spec.allows(d.Index) {
 			return invalidFact("index", fmt.Sprintf("%q is not one of %s", d.Index, strings.Join(spec.values, ", ")),
@@ -165,11 +181,11 @@ func ValidateFact(d FactRecordedData) error {
 		switch d.Status {
 		case StatusNotPublished:
 			if d.Number != nil || d.Previous != nil {
-				return invalidFact("status", "a component not yet published has no number or previous value", "chỉ số chưa công bố thì không có điểm")
+				return invalidFact("status", "a component not yet published has no value or previous value", "chỉ số chưa công bố thì không có điểm")
 			}
 		case "":
 			if !finite(d.Number) {
-				return invalidFact("number", "a published component needs this year's number", "cần điểm năm nay của chỉ số thành phần")
+				return invalidFact("value", "a published component needs this year's number", "cần điểm năm nay của chỉ số thành phần")
 			}
 			if !finite(d.Previous) {
 				return invalidFact("previous", "a published component needs last year's number", "cần điểm năm trước của chỉ số thành phần")

@@ -13,10 +13,12 @@ type exclusionHit struct {
 	event string
 }
 
-// judgement is the interpretation of one criterion's rule.
+// judgement is the interpretation of one criterion's rule, with its note in English
+// (note) and in Vietnamese (noteVI).
 type judgement struct {
 	result string
 	note   string
+	noteVI string
 	events []string
 	hits   []exclusionHit
 }
@@ -52,53 +54,57 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 	r := c.Rule
 	if hits := exclusionsApplying(r.Exclusions, campaign, facts); len(hits) > 0 {
 		j := judgement{result: ResultExcluded, hits: hits}
-		var notes []string
+		var notes, notesVI []string
 		for _, h := range hits {
 			j.events = append(j.events, h.event)
 			notes = append(notes, sprintf("%s: %s = %s %s %s", h.x.Code, h.x.Fact, num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
+			notesVI = append(notesVI, sprintf("%s = %s %s %s", factVI(h.x.Fact), num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
 		}
-		j.note = strings.Join(notes, "; ")
+		j.note, j.noteVI = strings.Join(notes, "; "), strings.Join(notesVI, "; ")
 		return j
 	}
 	switch r.Kind {
 	case RuleRuling:
 		rl, ok := findRuling(rulings, c.ID)
 		if !ok {
-			return judgement{result: ResultPending, note: "no ruling yet"}
+			return judgement{result: ResultPending, note: "no ruling yet", noteVI: "chưa có kết luận của chuyên viên thẩm định"}
 		}
-		return judgement{result: rl.Result, note: rl.Note, events: []string{rl.EventID}}
+		return judgement{result: rl.Result, note: rl.Note, noteVI: rl.Note, events: []string{rl.EventID}}
 	case RuleFactTextEq:
 		e, ok := facts.Get(campaign, r.Fact)
 		if !ok {
-			return judgement{result: ResultPending, note: r.Fact + " not recorded"}
+			return judgement{result: ResultPending, note: r.Fact + " not recorded", noteVI: notRecordedVI(r.Fact)}
 		}
-		note := sprintf("%s = %q", r.Fact, e.Data.Text)
+		note, noteVI := sprintf("%s = %q", r.Fact, e.Data.Text), sprintf("%s = %q", factVI(r.Fact), e.Data.Text)
 		if e.Data.Text == r.Text {
-			return judgement{result: ResultMet, note: note, events: []string{e.EventID}}
+			return judgement{result: ResultMet, note: note, noteVI: noteVI, events: []string{e.EventID}}
 		}
-		return judgement{result: ResultNotMet, note: sprintf("%s, required %q", note, r.Text), events: []string{e.EventID}}
+		return judgement{result: ResultNotMet, note: sprintf("%s, required %q", note, r.Text), noteVI: sprintf("%s, yêu cầu %q", noteVI, r.Text), events: []string{e.EventID}}
 	case RuleFactNumber:
 		e, ok := facts.Get(campaign, r.Fact)
 		if !ok || e.Data.Number == nil || r.Number == nil {
-			return judgement{result: ResultPending, note: r.Fact + " not recorded"}
+			return judgement{result: ResultPending, note: r.Fact + " not recorded", noteVI: notRecordedVI(r.Fact)}
 		}
 		v := *e.Data.Number
-		note := sprintf("%s = %s", r.Fact, num(v))
+		note, noteVI := sprintf("%s = %s", r.Fact, num(v)), sprintf("%s = %s", factVI(r.Fact), num(v))
 		if compare(v, r.Op, *r.Number) {
-			return judgement{result: ResultMet, note: note, events: []string{e.EventID}}
+			return judgement{result: ResultMet, note: note, noteVI: noteVI, events: []string{e.EventID}}
 		}
 		for _, cause := range r.ExcusedCauses {
 			if e.Data.Cause == cause {
-				return judgement{result: ResultMet, note: sprintf("%s, not %s %s, for an %s cause (excused)", note, opSymbol(r.Op), num(*r.Number), cause), events: []string{e.EventID}}
+				return judgement{result: ResultMet, note: sprintf("%s, not %s %s, for an %s cause (excused)", note, opSymbol(r.Op), num(*r.Number), cause),
+					noteVI: sprintf("%s, chưa đạt %s %s vì lý do %s (được miễn trừ)", noteVI, opSymbol(r.Op), num(*r.Number), causeVI(cause)), events: []string{e.EventID}}
 			}
 		}
 		note = sprintf("%s, required %s %s", note, opSymbol(r.Op), num(*r.Number))
+		noteVI = sprintf("%s, yêu cầu %s %s", noteVI, opSymbol(r.Op), num(*r.Number))
 		if e.Data.Cause != "" {
 			note += ", cause " + e.Data.Cause
+			noteVI += ", lý do " + causeVI(e.Data.Cause)
 		}
-		return judgement{result: ResultNotMet, note: note, events: []string{e.EventID}}
+		return judgement{result: ResultNotMet, note: note, noteVI: noteVI, events: []string{e.EventID}}
 	case RuleFactsZero:
-		var missing, nonzero, notes []string
+		var missing, nonzero, notes, notesVI []string
 		var events, bad []string
 		for _, f := range r.Facts {
 			e, ok := facts.Get(campaign, f)
@@ -108,6 +114,7 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 			}
 			events = append(events, e.EventID)
 			notes = append(notes, sprintf("%s = %s", f, num(*e.Data.Number)))
+			notesVI = append(notesVI, sprintf("%s = %s", factVI(f), num(*e.Data.Number)))
 			if *e.Data.Number != 0 {
 				nonzero = append(nonzero, f)
 				bad = append(bad, e.EventID)
@@ -115,15 +122,15 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		}
 		switch {
 		case len(nonzero) > 0:
-			return judgement{result: ResultNotMet, note: strings.Join(notes, ", "), events: bad}
+			return judgement{result: ResultNotMet, note: strings.Join(notes, ", "), noteVI: strings.Join(notesVI, ", "), events: bad}
 		case len(missing) > 0:
-			return judgement{result: ResultPending, note: strings.Join(missing, ", ") + " not recorded", events: events}
+			return judgement{result: ResultPending, note: strings.Join(missing, ", ") + " not recorded", noteVI: notRecordedVI(missing...), events: events}
 		}
-		return judgement{result: ResultMet, note: strings.Join(notes, ", "), events: events}
+		return judgement{result: ResultMet, note: strings.Join(notes, ", "), noteVI: strings.Join(notesVI, ", "), events: events}
 	case RuleIndexImproved:
 		comps := facts.Components(campaign)
 		if len(comps) == 0 {
-			return judgement{result: ResultPending, note: "no index component recorded"}
+			return judgement{result: ResultPending, note: "no index component recorded", noteVI: "chưa ghi nhận chỉ số thành phần nào"}
 		}
 		var worse, unpublished, notes []string
 		var all, worseEv, unpubEv []string
@@ -144,25 +151,29 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		}
 		switch {
 		case len(worse) > 0:
-			return judgement{result: ResultNotMet, note: "not improved: " + strings.Join(worse, ", "), events: worseEv}
+			w := strings.Join(worse, ", ")
+			return judgement{result: ResultNotMet, note: "not improved: " + w, noteVI: "không tăng điểm so với năm trước: " + w, events: worseEv}
 		case len(unpublished) > 0:
-			return judgement{result: ResultPending, note: "not yet published: " + strings.Join(unpublished, ", "), events: unpubEv}
+			u := strings.Join(unpublished, ", ")
+			return judgement{result: ResultPending, note: "not yet published: " + u, noteVI: "chưa công bố kết quả: " + u, events: unpubEv}
 		}
-		return judgement{result: ResultMet, note: strings.Join(notes, ", "), events: all}
+		n := strings.Join(notes, ", ")
+		return judgement{result: ResultMet, note: n, noteVI: n, events: all}
 	case RuleExclusionsOnly:
-		var events, notes []string
+		var events, notes, notesVI []string
 		for _, x := range r.Exclusions {
 			if e, ok := facts.Get(campaign, x.Fact); ok && e.Data.Number != nil {
 				events = appendUnique(events, e.EventID)
 				notes = append(notes, sprintf("%s = %s", x.Fact, num(*e.Data.Number)))
+				notesVI = append(notesVI, sprintf("%s = %s", factVI(x.Fact), num(*e.Data.Number)))
 			}
 		}
 		if len(events) == 0 {
-			return judgement{result: ResultPending, note: "no discipline fact recorded"}
+			return judgement{result: ResultPending, note: "no discipline fact recorded", noteVI: "chưa ghi nhận số liệu về kỷ luật, kỷ cương hành chính"}
 		}
-		return judgement{result: ResultMet, note: strings.Join(notes, ", "), events: events}
+		return judgement{result: ResultMet, note: strings.Join(notes, ", "), noteVI: strings.Join(notesVI, ", "), events: events}
 	}
-	return judgement{result: ResultPending, note: "unknown rule kind " + r.Kind}
+	return judgement{result: ResultPending, note: "unknown rule kind " + r.Kind, noteVI: "loại quy tắc không xác định: " + r.Kind}
 }
 
 func deref(p *float64) float64 {
@@ -217,6 +228,6 @@ func exclusionMessages(h exclusionHit) (vi, en string) {
 		return fmt.Sprintf("Không xét khen thưởng: %s văn bản chỉ đạo, điều hành được Ủy ban nhân dân tỉnh giao chưa đảm bảo thời hạn", v),
 			fmt.Sprintf("Excluded: %s directive documents assigned by the provincial People's Committee were not completed on time", v)
 	}
-	return fmt.Sprintf("Không xét khen thưởng (%s): %s = %s %s %s", h.x.Code, h.x.Fact, v, opSymbol(h.x.Op), t),
+	return fmt.Sprintf("Không xét khen thưởng: %s = %s %s %s", factVI(h.x.Fact), v, opSymbol(h.x.Op), t),
 		fmt.Sprintf("Excluded (%s): %s = %s %s %s", h.x.Code, h.x.Fact, v, opSymbol(h.x.Op), t)
 }

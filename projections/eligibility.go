@@ -83,7 +83,7 @@ func criteriaViews(def domain.Definition, el domain.Eligibility) map[string]Crit
 				break
 			}
 		}
-		v := CriterionView{Result: c.Result, Note: c.Note, Events: nonNil(c.Events)}
+		v := CriterionView{Result: c.Result, Note: c.Note, NoteVI: c.NoteVI, Events: nonNil(c.Events)}
 		if d != nil {
 			v.LabelVI, v.LabelEN, v.JudgedBy = d.LabelVI, d.LabelEN, d.JudgedBy
 		}

@@ -359,7 +359,7 @@ func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
 		if !b.includes(e.Rec.Seq, e.Rec.At) {
 			break
 		}
-		out = append(out, eventView(e))
+		out = append(out, m.eventView(e))
 	}
 	return out, nil
 }
@@ -387,7 +387,7 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 			if !b.includes(e.Rec.Seq, e.Rec.At) {
 				break
 			}
-			v := eventView(e)
+			v := m.eventView(e)
 			if u != id {
 				v.InheritedFrom, v.Via = u, chain
 			}
@@ -406,14 +406,32 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 	return out, nil
 }
 
-func eventView(e *Entry) EventView {
-	vi, en := Summary(e)
+// eventView shows an event with its actor's display name, which its summaries use too.
+// The caller holds the read lock.
+func (m *Model) eventView(e *Entry) EventView {
+	name := m.actorName(e.Rec.Actor.User)
+	vi, en := summarize(e, name)
 	c := e.unpack()
 	return EventView{
 		ID: e.Rec.ID, Seq: e.Rec.Seq, Index: e.Index, Type: e.Rec.Type, At: e.Rec.At, OccurredAt: c.occurred,
-		Actor: eventstore.Actor{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role)}, Aggregate: e.Aggregate,
+		Actor: ActorView{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role), Name: name}, Aggregate: e.Aggregate,
 		Data: json.RawMessage(c.raw), SummaryVI: vi, SummaryEN: en, Hash: c.hash,
 	}
+}
+
+// actorName returns the display name of the user an event names as its actor: "system"
+// for the engine itself, "" for an id the registry does not know. The registry keeps every
+// user ever registered (a disabled one too) under a name that never changes, so the live
+// registry names the actors of past events as well. The caller holds the read lock.
+func (m *Model) actorName(id string) string {
+	if id == string(domain.RoleSystem) {
+		return id
+	}
+	u, ok := m.registry.User(id)
+	if !ok {
+		return ""
+	}
+	return u.Name
 }
 
 // Award returns a granted award.

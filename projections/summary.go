@@ -7,9 +7,16 @@ import (
 	"thidua/domain"
 )
 
-// Summary returns a readable one-line summary of an event, in Vietnamese and in English.
-func Summary(e *Entry) (vi, en string) {
+// Summary returns a readable one-line summary of an event, in Vietnamese and in English,
+// naming its actor by user id.
+func Summary(e *Entry) (vi, en string) { return summarize(e, "") }
+
+// summarize is Summary naming the actor by name (by user id when name is empty).
+func summarize(e *Entry, name string) (vi, en string) {
 	who := e.Rec.Actor.User
+	if name != "" {
+		who = name
+	}
 	if e.Rec.Actor.Role != "" {
 		who += " (" + string(e.Rec.Actor.Role) + ")"
 	}
@@ -40,7 +47,8 @@ func Summary(e *Entry) (vi, en string) {
 	case domain.CriterionRuledData:
 		return fmt.Sprintf("%s kết luận tiêu chí %s: %s", who, d.Criterion, d.Result), fmt.Sprintf("%s ruled criterion %s: %s", who, d.Criterion, d.Result)
 	case domain.VerifiedData:
-		return "Đã thẩm định đủ các tiêu chí", "All ruled criteria verified"
+		return "Thẩm định xong: các tiêu chí do chuyên viên kết luận đều đạt hoặc không áp dụng",
+			"Review finished: every criterion a reviewer rules on is met or not applicable"
 	case domain.ReviewReopenedData:
 		return "Mở lại thẩm định (tiêu chí " + d.Criterion + ")", "Review reopened (criterion " + d.Criterion + ")"
 	case domain.ReasonData:

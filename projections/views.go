@@ -45,8 +45,9 @@ type EventView struct {
 	At time.Time `json:"at"`
 	// OccurredAt is when the fact happened, as the command stated it.
 	OccurredAt time.Time `json:"occurred_at"`
-	// Actor is who caused it.
-	Actor eventstore.Actor `json:"actor"`
+	// Actor is who caused it: the user's id and role as the event records them, and the
+	// user's display name from the registry.
+	Actor ActorView `json:"actor"`
 	// Aggregate is the aggregate whose stream holds it.
 	Aggregate eventstore.Ref `json:"aggregate"`
 	// Data is the payload.
@@ -61,6 +62,18 @@ type EventView struct {
 	InheritedFrom string `json:"inherited_from,omitempty"`
 	// Via is the chain of successors from InheritedFrom to the unit asked about.
 	Via []string `json:"via,omitempty"`
+}
+
+// ActorView is who caused an event: the user id and role the event's envelope records,
+// and the user's display name, looked up in the user registry when the event is shown
+// (empty when the id names no registered user). The system's own events name it "system".
+type ActorView struct {
+	// User is the user's id ("system" for the engine itself).
+	User string `json:"user"`
+	// Role is the role the user acted in.
+	Role string `json:"role"`
+	// Name is the user's display name.
+	Name string `json:"name,omitempty"`
 }
 
 // UnitView is a unit as the API shows it.
@@ -103,8 +116,11 @@ type VoteView struct {
 
 // CriterionView is one criterion's result on a nomination.
 type CriterionView struct {
-	Result   string   `json:"result"`
-	Note     string   `json:"note,omitempty"`
+	Result string `json:"result"`
+	// Note explains the result in English (a ruling's note is the reviewer's own words).
+	Note string `json:"note,omitempty"`
+	// NoteVI is Note in Vietnamese.
+	NoteVI   string   `json:"note_vi,omitempty"`
 	Events   []string `json:"events"`
 	LabelVI  string   `json:"label_vi"`
 	LabelEN  string   `json:"label_en"`

@@ -16,6 +16,7 @@ import (
 
 	"thidua/cmd/thidua/memory"
 	"thidua/cmd/thidua/rankexport"
+	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
@@ -103,15 +104,31 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	if c.JSON {
 		return printJSON(g.Out, el)
 	}
-	return writeExplain(g.Out, m, el)
+	return writeExplain(g.Out, m, el, b)
 }
 
-func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityView) error {
+// writeExplain prints a verdict, each reason, and each event behind a reason with its
+// sequence, time, type and actor (name and user id), as of b.
+func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityView, b projections.Bound) error {
+	// The events a reason names are the nomination's own and its unit's (facts, the
+	// plan), inherited ones among them.
+	byID := map[string]projections.EventView{}
+	nevs, err := m.NominationEvents(el.Nomination, b)
+	if err != nil {
+		return fmt.Errorf("explain %s: %w", el.Nomination, err)
+	}
+	uevs, err := m.UnitEvents(el.Unit, true, b, 0)
+	if err != nil {
+		return fmt.Errorf("explain %s: unit %s: %w", el.Nomination, el.Unit, err)
+	}
+	for _, e := range append(nevs, uevs...) {
+		byID[e.ID] = e
+	}
 	verdict := "ĐỦ điều kiện / eligible"
 	if !el.Eligible {
 		verdict = "KHÔNG đủ điều kiện / not eligible"
 	}
-	fmt.Fprintf(w, "Hồ sơ / nomination %s — đơn vị / unit %s — trạng thái / state %s\n", el.Nomination, el.Unit, el.State)
+	fmt.Fprintf(w, "Hồ sơ / nomination %s — đơn vị / unit %s — trạng thái / state %s\n", el.Nomination, el.Unit, stateLabel(el.State))
 	fmt.Fprintf(w, "Tại thời điểm / as of %s (seq %d), tiêu chí phiên bản / rules version %d\n", el.AsOf.Format(time.RFC3339), el.AsOfSeq, el.DefinitionVersion)
 	fmt.Fprintf(w, "Kết luận / verdict: %s\n", verdict)
 	for i, r := range el.Reasons {
@@ -121,7 +138,12 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 		}
 		fmt.Fprintf(w, "\n%d. %s%s\n   %s\n   %s\n", i+1, r.Code, crit, r.MessageVI, r.MessageEN)
 		for _, id := range r.Events {
-			fmt.Fprintf(w, "   ← sự kiện / event %s\n", id)
+			e, ok := byID[id]
+			if !ok {
+				fmt.Fprintf(w, "   ← sự kiện / event %s\n", id)
+				continue
+			}
+			fmt.Fprintf(w, "   ← sự kiện / event %s (seq %d, %s, %s) — %s\n", id, e.Seq, e.At.Format(time.RFC3339), e.Type, actorLabel(e.Actor))
 		}
 	}
 	return nil
@@ -258,9 +280,51 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if e.InheritedFrom != "" {
 			from = " (kế thừa từ / inherited from " + e.InheritedFrom + ")"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s%s\n", e.Seq, e.At.Format("2006-01-02 15:04:05"), e.Actor.User, e.ID, e.SummaryVI, from)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s%s\n", e.Seq, e.At.Format("2006-01-02 15:04:05"), actorLabel(e.Actor), e.ID, e.SummaryVI, from)
 	}
 	return tw.Flush()
+}
+
+// stateLabel returns a nomination state with its Vietnamese and English labels, the web
+// UI's: "verified (đã thẩm định / reviewed)". A verified nomination's review is finished;
+// whether it is eligible is the verdict's to say.
+func stateLabel(state string) string {
+	var vi, en string
+	switch domain.State(state) {
+	case domain.StateDraft:
+		vi, en = "đang lập", "draft"
+	case domain.StateSubmitted:
+		vi, en = "đã trình", "submitted"
+	case domain.StateUnderReview:
+		vi, en = "đang thẩm định", "under review"
+	case domain.StateReturned:
+		vi, en = "trả lại bổ sung", "returned for amendment"
+	case domain.StateVerified:
+		vi, en = "đã thẩm định", "reviewed"
+	case domain.StateOnHold:
+		vi, en = "tạm dừng xét", "on hold"
+	case domain.StateWithdrawn:
+		vi, en = "đã rút", "withdrawn"
+	case domain.StateAwarded:
+		vi, en = "đã khen thưởng", "awarded"
+	case domain.StateRevoked:
+		vi, en = "đã thu hồi", "revoked"
+	default:
+		return state
+	}
+	return state + " (" + vi + " / " + en + ")"
+}
+
+// actorLabel names an event's actor for a reader: "Name (user id, role)", or the user
+// id and role when the registry has no name for it.
+func actorLabel(a projections.ActorView) string {
+	switch {
+	case a.Name != "" && a.Name != a.User:
+		return fmt.Sprintf("%s (%s, %s)", a.Name, a.User, a.Role)
+	case a.Role != "":
+		return fmt.Sprintf("%s (%s)", a.User, a.Role)
+	}
+	return a.User
 }
 
 // ReplayCmd rebuilds every projection from the stream.

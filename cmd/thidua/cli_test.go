@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -122,6 +123,46 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 
 	_, err = (&boundFlag{At: "yesterday"}).bound()
 	assert.ErrorContains(t, err, "RFC 3339")
+}
+
+// TestCommandsNameTheActors: `thidua events` and `thidua explain` show each event's actor
+// by name beside the user id and role, and `events --json` carries actor.name.
+func TestCommandsNameTheActors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nom, _ := seedStore(t, dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	g := &Globals{Data: dir, Out: &out}
+	userRe := regexp.MustCompile(`Văn thư \((u[0-9a-z]+), clerk\)`)
+
+	require.NoError(t, (&EventsCmd{Nomination: nom}).Run(ctx, g, quiet()))
+	m := userRe.FindStringSubmatch(out.String())
+	require.NotNil(t, m, "the clerk is named with their id and role:\n%s", out.String())
+	clerkID := m[1]
+	assert.NotContains(t, out.String(), "  "+clerkID+"  ", "no bare id in the actor column")
+
+	out.Reset()
+	require.NoError(t, (&EventsCmd{Unit: "SO-TC", JSON: true}).Run(ctx, g, quiet()))
+	var evs struct {
+		Events []projections.EventView `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &evs))
+	byName := map[string]string{}
+	for _, e := range evs.Events {
+		byName[e.Actor.Role] = e.Actor.Name
+	}
+	assert.Equal(t, map[string]string{"admin": "Quản trị hệ thống", "reviewer": "Chuyên viên"}, byName)
+
+	out.Reset()
+	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
+	for _, want := range []string{
+		"excluded_disbursement_subjective",
+		"unit.fact_recorded) — Chuyên viên (u",
+		"nomination.opened) — Văn thư (" + clerkID + ", clerk)",
+	} {
+		assert.Contains(t, out.String(), want)
+	}
 }
 
 func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
@@ -331,4 +372,19 @@ func TestReissueTokenCommand(t *testing.T) {
 	assert.Equal(t, domain.UserTokenReissued, e.Type)
 	assert.Equal(t, "system", e.Actor.User)
 	assert.Equal(t, last, e.Seq, "the refused command appended nothing")
+}
+
+// TestStateLabel: the command line labels states as the web UI does; "verified" reads as
+// a finished review, never as passed.
+func TestStateLabel(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ state, want string }{
+		{"verified", "verified (đã thẩm định / reviewed)"},
+		{"draft", "draft (đang lập / draft)"},
+		{"under_review", "under_review (đang thẩm định / under review)"},
+		{"awarded", "awarded (đã khen thưởng / awarded)"},
+		{"future_state", "future_state"},
+	} {
+		assert.Equal(t, tc.want, stateLabel(tc.state), tc.state)
+	}
 }

@@ -57,9 +57,21 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows
 	return nil
 }
 
-// listUsers: GET /users (admin).
+// listUsers: GET /users (admin, auditor): every registered user, never a token or its hash.
 func (h *handler) listUsers(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
 	writeJSON(w, http.StatusOK, map[string]any{"users": h.model().Users()})
+	return nil
+}
+
+// getUser: GET /users/{id} (admin, auditor): one registered user, never a token or its
+// hash; 404 for an id the registry does not know.
+func (h *handler) getUser(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	id := r.PathValue("id")
+	u, ok := h.model().User(id)
+	if !ok {
+		return notFoundf("user %q not found", id)
+	}
+	writeJSON(w, http.StatusOK, u)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -139,6 +140,9 @@ const (
 	reader
 	// writer routes need a token and one of the route's roles; auditors never write.
 	writer
+	// restricted routes read, and need a token and one of the route's roles (an auditor's
+	// among them, when listed).
+	restricted
 )
 
 // route is one entry of the routing table.
@@ -157,6 +161,7 @@ func (h *handler) table() []route {
 	clerkOrAdmin := []domain.Role{domain.RoleClerk, domain.RoleAdmin}
 	reviewer := []domain.Role{domain.RoleReviewer}
 	council := []domain.Role{domain.RoleCouncil}
+	adminOrAuditor := []domain.Role{domain.RoleAdmin, domain.RoleAuditor}
 	get := func(path string, fn func(http.ResponseWriter, *http.Request, workflows.Principal) error) route {
 		return route{method: http.MethodGet, path: Prefix + path, access: reader, fn: fn}
 	}
@@ -172,7 +177,8 @@ func (h *handler) table() []route {
 		get("/me", h.me),
 
 		post("/users", admin, h.createUser),
-		{method: http.MethodGet, path: Prefix + "/users", access: writer, roles: admin, fn: h.listUsers},
+		{method: http.MethodGet, path: Prefix + "/users", access: restricted, roles: adminOrAuditor, fn: h.listUsers},
+		{method: http.MethodGet, path: Prefix + "/users/{id}", access: restricted, roles: adminOrAuditor, fn: h.getUser},
 		post("/users/{id}/disable", admin, h.disableUser),
 		post("/users/{id}/token", admin, h.reissueToken),
 
@@ -248,7 +254,7 @@ func (h *handler) handle(rt route) {
 				h.fail(w, r, err)
 				return
 			}
-			if rt.access == writer && !allowed(p.Role, rt.roles) {
+			if (rt.access == writer && !allowed(p.Role, rt.roles)) || (rt.access == restricted && !slices.Contains(rt.roles, p.Role)) {
 				h.fail(w, r, forbiddenf("role %q may not call %s %s", p.Role, rt.method, rt.path))
 				return
 			}

@@ -142,7 +142,8 @@ func TestAuthorisation(t *testing.T) {
 		}
 	}
 	e.admin.get("/api/v1/users").want(t, http.StatusOK)
-	who["auditor"].get("/api/v1/users").want(t, http.StatusForbidden).errCode(t)
+	who["auditor"].get("/api/v1/users").want(t, http.StatusOK)
+	who["clerk"].get("/api/v1/users").want(t, http.StatusForbidden).errCode(t)
 	// The disabled user's token no longer works.
 	victim.get("/api/v1/me").want(t, http.StatusUnauthorized).errCode(t)
 	e.anon().do(http.MethodGet, "/api/v1/me", nil, "Authorization", "Basic YWRtaW46eA==").want(t, http.StatusUnauthorized)

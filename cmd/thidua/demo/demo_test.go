@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,6 +163,8 @@ func TestSeedLoadsTheDemoProvince(t *testing.T) {
 	})
 
 	noms := nominations(t, e.model)
+	// Words of the English messages, which no Vietnamese message may carry (M8).
+	english := regexp.MustCompile(`(?i)\b(not|no|yet|ruling|required|recorded|published|improved|cause|excused|subjective|objective|missing|pending|met|criterion|fact|the|is|of|for|and|unknown)\b`)
 	states := map[string]int{}
 	reasons := map[string]int{}
 	byLabel := map[string]projections.NominationView{}
@@ -173,6 +176,12 @@ func TestSeedLoadsTheDemoProvince(t *testing.T) {
 		for _, r := range el.Reasons {
 			reasons[r.Code]++
 			assert.NotEmpty(t, r.MessageVI)
+			assert.NotRegexp(t, english, r.MessageVI, "%s %s of %s: message_vi in English", r.Code, r.Criterion, n.ID)
+		}
+		for id, c := range el.Criteria {
+			if c.Note != "" && c.Result != domain.ResultMet {
+				assert.NotRegexp(t, english, c.NoteVI, "%s of %s: note_vi in English", id, n.ID)
+			}
 		}
 		byLabel[n.Unit+"|"+n.Nominee.Name] = n
 		if n.Nominee.Head && n.Nominee.Gender != "" {

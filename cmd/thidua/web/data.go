@@ -27,8 +27,9 @@ func (h *handler) clerkLineage(p workflows.Principal) []string {
 	return u.Lineage
 }
 
-// mayReadUnit reports whether p may see a unit's facts, nominations and history: every
-// role but a clerk, and a clerk for their own unit and the units it absorbed.
+// mayReadUnit reports whether p may see a unit's nominations and documents: every role
+// but a clerk, and a clerk for their own unit and the units it absorbed. (A unit's facts
+// and history, its events, are every role's to read, as in the API.)
 func (h *handler) mayReadUnit(p workflows.Principal, unit string) bool {
 	if p.Role != domain.RoleClerk {
 		return true
@@ -198,24 +199,27 @@ func nameOr(names map[string]string, id string) string {
 // eventRow is one line of an audit trail.
 type eventRow struct {
 	ID, Type, Summary, Actor, Role string
-	Seq                            uint64
-	At, OccurredAt                 time.Time
-	Stream                         string
-	InheritedFrom                  string
-	Via                            []string
-	Hash                           string
-	After                          bool
+	// UserID is the actor's user id, as the event records it.
+	UserID         string
+	Seq            uint64
+	At, OccurredAt time.Time
+	Stream         string
+	InheritedFrom  string
+	Via            []string
+	Hash           string
+	After          bool
 }
 
 func toEventRows(p *frame, names map[string]string, evs []projections.EventView, b projections.Bound) []eventRow {
 	out := make([]eventRow, 0, len(evs))
 	for _, e := range evs {
-		summary := p.Pick(e.SummaryVI, e.SummaryEN)
-		if n, ok := names[e.Actor.User]; ok && n != "" && e.Actor.User != "" {
-			// The projections' summaries name the actor by id; people read names.
-			summary = strings.ReplaceAll(summary, e.Actor.User, n)
+		// The projections name the actor (in the summaries too); names covers a user the
+		// registry did not know when the events were read.
+		actor := e.Actor.Name
+		if actor == "" {
+			actor = nameOr(names, e.Actor.User)
 		}
-		r := eventRow{ID: e.ID, Type: e.Type, Summary: summary, Actor: nameOr(names, e.Actor.User),
+		r := eventRow{ID: e.ID, Type: e.Type, Summary: p.Pick(e.SummaryVI, e.SummaryEN), Actor: actor, UserID: e.Actor.User,
 			Role: e.Actor.Role, Seq: e.Seq, At: e.At, OccurredAt: e.OccurredAt, Stream: e.Aggregate.Kind + " " + e.Aggregate.ID,
 			InheritedFrom: e.InheritedFrom, Via: e.Via, Hash: e.Hash}
 		if (b.Seq != 0 && e.Seq > b.Seq) || (!b.Time.IsZero() && e.At.After(b.Time)) {

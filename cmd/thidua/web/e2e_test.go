@@ -478,7 +478,7 @@ func TestBrowser(t *testing.T) {
 		if v := b.text("#verdict .verdict"); !strings.Contains(v, "Đủ điều kiện đề nghị khen thưởng") {
 			t.Fatalf("verdict after every ruling and fact: %q", v)
 		}
-		if s := b.text("main .lead .badge"); s != "Đã thẩm định đạt" {
+		if s := b.text("main .lead .badge"); s != "Đã thẩm định" {
 			t.Fatalf("state: %q", s)
 		}
 		if all, met := b.count("#criteria li.crit"), b.count("#criteria li.crit.res-border-met"); all == 0 || met != all {

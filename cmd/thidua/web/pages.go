@@ -875,9 +875,8 @@ func (h *handler) unitTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
-	if !h.mayReadUnit(q.p, id) {
-		return errForbidden
-	}
+	// Every role may read a unit's audit trail, as GET /api/v1/units/{id}/events answers
+	// any role; the verdicts below list only the nominations the viewer may read.
 	pg := h.newPage(q, q.T("tl.title.unit", u.Name))
 	pg.Nav = "units"
 	d := timelineData{Subject: "unit", ID: id, Name: u.Name, Back: "/units/" + id}
@@ -989,7 +988,9 @@ type unitData struct {
 	Parent, Successor *unitRef
 	Predecessors      []unitRef
 	Lineage           []unitRef
-	Full              bool
+	// Own is whether the viewer may read the unit's nominations and documents: every
+	// role but a clerk, and a clerk of the unit or of a successor that carries it.
+	Own               bool
 	Facts, Superseded []factRow
 	Plans             []planRow
 	Noms              []unitNom
@@ -1022,7 +1023,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 		}
 		return &unitRef{ID: id, Name: nameOr(names, id)}
 	}
-	d := unitData{U: u, Parent: ref(u.Parent), Successor: ref(u.Successor), Full: h.mayReadUnit(q.p, id),
+	d := unitData{U: u, Parent: ref(u.Parent), Successor: ref(u.Successor), Own: h.mayReadUnit(q.p, id),
 		Campaigns: h.model().Campaigns()}
 	for _, p := range u.Predecessors {
 		d.Predecessors = append(d.Predecessors, *ref(p))
@@ -1038,34 +1039,37 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	d.Indexes = []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}
 	d.Ratings = []string{"Tốt", "Khá", "Trung bình", "Yếu"}
 	d.Causes = []string{domain.CauseSubjective, domain.CauseObjective}
-	if d.Full {
-		if d.Facts, d.Superseded, err = h.unitFacts(id, projections.Bound{}, pg); err != nil {
-			return err
+	// Facts, plans and history are the unit's events, which every role may read (GET
+	// /api/v1/units/{id}/events); its nominations and documents only the roles and the
+	// clerks that may read them.
+	if d.Facts, d.Superseded, err = h.unitFacts(id, projections.Bound{}, pg); err != nil {
+		return err
+	}
+	evs, err := h.model().UnitEvents(id, true, projections.Bound{}, 0)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if ev.InheritedFrom != "" {
+			d.Inherited++
 		}
-		evs, err := h.model().UnitEvents(id, true, projections.Bound{}, 0)
-		if err != nil {
-			return err
+		if ev.Type != domain.PlanSubmitted {
+			continue
 		}
-		for _, ev := range evs {
-			if ev.InheritedFrom != "" {
-				d.Inherited++
-			}
-			if ev.Type != domain.PlanSubmitted {
-				continue
-			}
-			var pd domain.PlanSubmittedData
-			if json.Unmarshal(ev.Data, &pd) == nil {
-				d.Plans = append(d.Plans, planRow{Campaign: pd.Campaign, Document: pd.Document, Event: ev.ID, At: ev.At, Inherit: ev.InheritedFrom})
-			}
+		var pd domain.PlanSubmittedData
+		if json.Unmarshal(ev.Data, &pd) == nil {
+			d.Plans = append(d.Plans, planRow{Campaign: pd.Campaign, Document: pd.Document, Event: ev.ID, At: ev.At, Inherit: ev.InheritedFrom})
 		}
-		d.HistoryTotal = len(evs)
-		if len(evs) > 25 {
-			evs = evs[len(evs)-25:]
-		}
-		d.History = toEventRows(pg, h.userNames(), evs, projections.Bound{})
-		for i, j := 0, len(d.History)-1; i < j; i, j = i+1, j-1 {
-			d.History[i], d.History[j] = d.History[j], d.History[i]
-		}
+	}
+	d.HistoryTotal = len(evs)
+	if len(evs) > 25 {
+		evs = evs[len(evs)-25:]
+	}
+	d.History = toEventRows(pg, h.userNames(), evs, projections.Bound{})
+	for i, j := 0, len(d.History)-1; i < j; i, j = i+1, j-1 {
+		d.History[i], d.History[j] = d.History[j], d.History[i]
+	}
+	if d.Own {
 		for _, c := range d.Campaigns {
 			for _, l := range u.Lineage {
 				list, err := h.allNominations(c.ID, projections.NominationFilter{Unit: l})

@@ -308,7 +308,7 @@ func TestRoleVisibility(t *testing.T) {
 	// A clerk of another unit sees neither the nomination nor its actions.
 	c2 := e.client()
 	c2.signIn(clerk2)
-	for _, p := range []string{"/nominations/" + id, "/nominations/" + id + "/timeline", "/nominations/" + id + "/print", "/units/U1/timeline", "/campaigns/" + wftest.Campaign + "/queue"} {
+	for _, p := range []string{"/nominations/" + id, "/nominations/" + id + "/timeline", "/nominations/" + id + "/print", "/campaigns/" + wftest.Campaign + "/queue"} {
 		r = c2.get(p)
 		if r.status != http.StatusForbidden {
 			t.Errorf("clerk U2 GET %s: %d, want 403", p, r.status)
@@ -317,9 +317,11 @@ func TestRoleVisibility(t *testing.T) {
 	}
 	r = c2.get("/campaigns/" + wftest.Campaign + "/nominations")
 	mustNotContain(t, r.body, "/nominations/"+id)
+	// It reads U1's facts and audit trail (as GET /api/v1/units/U1/events answers any
+	// role), but neither its nominations nor its documents.
 	r = c2.get("/units/U1")
-	mustContain(t, r.body, "chỉ được xem số liệu, hồ sơ và lịch sử của đơn vị mình")
-	mustNotContain(t, r.body, "par_rating", "Số liệu đã xác minh")
+	mustContain(t, r.body, "Số liệu đã xác minh", `href="/units/U1/timeline"`, "chỉ được xem hồ sơ đề nghị khen thưởng và tài liệu của đơn vị mình")
+	mustNotContain(t, r.body, "/nominations/"+id, `href="/documents/`)
 	// Nor can it act by posting the form directly.
 	c2.get("/units/U2")
 	r = c2.post("/nominations/"+id+"/withdraw", c2.form("_form", "withdraw", "reason", "thử"))
@@ -905,4 +907,92 @@ func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
 	r = ad.get(r.loc)
 	mustContain(t, r.body, "Đã khóa tài khoản.", "Đã khóa")
 	mustNotContain(t, r.body, `action="/admin/users/`+old.UserID+`/token"`)
+}
+
+// TestReviewedNominationExcluded: a nomination whose review is finished (state verified)
+// but which an exclusion rules out (C13) is labelled "Đã thẩm định" / "Reviewed", never as
+// passed, next to "Chưa đủ điều kiện"; each reason reads as its message, with the reason
+// code after it as secondary detail.
+func TestReviewedNominationExcluded(t *testing.T) {
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("SO-TC", "Sở Tài chính", domain.UnitDepartment)
+	id, _ := e.MakeEligible("SO-TC", reviewer, 90)
+	e.Fact(reviewer, "SO-TC", domain.FactRecordedData{Fact: domain.FactStaffHoursViolationPct, Number: wftest.Num(12)})
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	reasonRe := regexp.MustCompile(`<li><strong>C13</strong> — ([^<]+) <span class="code"[^>]*>excluded_discipline_staff_hours</span>`)
+	for _, tc := range []struct {
+		lang, state, notState, verdict, message string
+	}{
+		{"vi", "Đã thẩm định", "Đã thẩm định đạt", "Chưa đủ điều kiện", "Không xét khen thưởng: 12% cán bộ, công chức, viên chức không chấp hành nghiêm giờ giấc làm việc"},
+		{"en", "Reviewed", "Verified", "Not eligible", "Excluded: 12% of staff did not keep working hours"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			for _, path := range []string{"/nominations/" + id, "/nominations/" + id + "/timeline"} {
+				r := c.get(path + "?lang=" + tc.lang)
+				if r.status != http.StatusOK {
+					t.Fatalf("GET %s: %d", path, r.status)
+				}
+				mustContain(t, r.body, ">"+tc.state+"<", tc.verdict)
+				mustNotContain(t, r.body, ">"+tc.notState+"<")
+				m := reasonRe.FindStringSubmatch(r.body)
+				if m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), tc.message) {
+					t.Errorf("GET %s: the C13 reason does not lead with its message %q: %v", path, tc.message, m)
+				}
+			}
+		})
+	}
+}
+
+// TestClerkReadsAnyUnitsTimeline: the web UI scopes clerks as the API does. A clerk of
+// another unit reads a unit's page and its timeline (facts, who recorded them, by name,
+// the unit's history), as GET /api/v1/units/{id}/events answers any role; the unit's
+// nominations, their verdicts and its documents stay with the unit's own clerk.
+func TestClerkReadsAnyUnitsTimeline(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("SO-TC", "Sở Tài chính", domain.UnitDepartment)
+	e.UnitNamed("SO-YT", "Sở Y tế", domain.UnitDepartment)
+	revTok := e.user("Nguyễn Thị Thẩm Định", domain.RoleReviewer, "")
+	ownTok := e.user("Văn thư Sở Tài chính", domain.RoleClerk, "SO-TC")
+	otherTok := e.user("Văn thư Sở Y tế", domain.RoleClerk, "SO-YT")
+	id := e.Dossier(e.principal(ownTok), domain.Nominee{Kind: domain.NomineeCollective})
+	e.Fact(e.principal(revTok), "SO-TC", domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: wftest.Num(0)})
+
+	own, other := e.client(), e.client()
+	own.signIn(ownTok)
+	other.signIn(otherTok)
+	tests := []struct {
+		name        string
+		c           *client
+		path        string
+		want, avoid []string
+	}{
+		{"own clerk, timeline", own, "/units/SO-TC/timeline",
+			[]string{"Nguyễn Thị Thẩm Định", "Sở Tài chính", "/nominations/" + id}, nil},
+		{"other clerk, timeline", other, "/units/SO-TC/timeline",
+			[]string{"Nguyễn Thị Thẩm Định", "Sở Tài chính", "Văn thư Sở Tài chính"}, []string{"/nominations/" + id}},
+		{"other clerk, unit page", other, "/units/SO-TC",
+			[]string{"Số liệu đã xác minh", "Nguyễn Thị Thẩm Định", `href="/units/SO-TC/timeline"`, "chỉ được xem hồ sơ đề nghị khen thưởng"},
+			[]string{"/nominations/" + id, `href="/documents/`}},
+		{"other clerk, replay", other, "/units/SO-TC/timeline?seq=1", []string{"Sở Tài chính"}, []string{"/nominations/" + id}},
+		{"own clerk, unit page", own, "/units/SO-TC",
+			[]string{"Số liệu đã xác minh", "/nominations/" + id, `href="/documents/`}, []string{"chỉ được xem hồ sơ đề nghị khen thưởng"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.c.get(tc.path)
+			if r.status != http.StatusOK {
+				t.Fatalf("GET %s: %d", tc.path, r.status)
+			}
+			mustContain(t, r.body, tc.want...)
+			mustNotContain(t, r.body, tc.avoid...)
+		})
+	}
+	// The nomination itself stays the unit's: "clerk: own unit".
+	for _, p := range []string{"/nominations/" + id, "/nominations/" + id + "/timeline"} {
+		if r := other.get(p); r.status != http.StatusForbidden {
+			t.Errorf("other clerk GET %s: %d, want 403", p, r.status)
+		}
+	}
 }
