@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -611,6 +612,16 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		}
 		sum := domain.NominationSummary{ID: n.ID(), Unit: n.Unit(), Kind: kind, Lineage: st.Lineage(n.Unit()), Name: n.Nominee().Name}
 		cevs, err := c.Grant(award, sum, el.Eligible, in.Decision, refs)
+		var re *domain.RuleError
+		if errors.As(err, &re) && re.Code == "not_eligible" {
+			// Say why, as the eligibility does.
+			var en, vi []string
+			for _, r := range el.Reasons {
+				en, vi = append(en, r.MessageEN), append(vi, r.MessageVI)
+			}
+			re.Message += ": " + strings.Join(en, "; ")
+			re.MessageVI += ": " + strings.Join(vi, "; ")
+		}
 		if err != nil {
 			return plan{}, err
 		}

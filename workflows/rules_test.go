@@ -123,3 +123,22 @@ func TestNoPlanAfterTheDeadline(t *testing.T) {
 		return r, err
 	})
 }
+
+// A grant refused as not_eligible says why, in both languages, as the eligibility does.
+func TestNotEligibleGrantSaysWhy(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("NU", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "NU")
+	council := env.User(domain.RoleCouncil, "")
+	r := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "NU", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{}))
+	el, err := env.Model.Eligibility(r.ID, projections.Bound{})
+	require.NoError(t, err)
+	require.NotEmpty(t, el.Reasons)
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: r.ID, Decision: "QĐ 1"}, workflows.Options{})
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "not_eligible", re.Code)
+	assert.Contains(t, re.Message, el.Reasons[0].MessageEN)
+	assert.Contains(t, re.MessageVI, el.Reasons[0].MessageVI)
+}
