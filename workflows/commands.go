@@ -48,8 +48,12 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in CreateUserInpu
 			if err := validID("unit", in.Unit); err != nil {
 				return plan{}, err
 			}
-			if u, _ := st.Unit(in.Unit); u == nil {
+			u, _ := st.Unit(in.Unit)
+			if u == nil {
 				return plan{}, notFound("unit", in.Unit)
+			}
+			if err := activeUnit(u); err != nil {
+				return plan{}, err
 			}
 		}
 		reg, v := st.Registry()
@@ -144,8 +148,12 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 			if err := validID("parent", in.Parent); err != nil {
 				return plan{}, err
 			}
-			if u, _ := st.Unit(in.Parent); u == nil {
+			u, _ := st.Unit(in.Parent)
+			if u == nil {
 				return plan{}, notFound("parent unit", in.Parent)
+			}
+			if err := activeUnit(u); err != nil {
+				return plan{}, err
 			}
 		}
 		evs, err := domain.RegisterUnit(in.ID, trimmed(in.Name), in.Kind, in.Parent)
@@ -693,4 +701,15 @@ func (s *Service) replayedDocument(ctx context.Context, sha string) eventstore.D
 		return eventstore.Document{SHA256: sha}
 	}
 	return d
+}
+
+// activeUnit refuses a unit a merger dissolved (unit_not_active): nothing new is attached
+// to it, neither a clerk nor a subordinate unit; its successor takes them.
+func activeUnit(u *domain.Unit) error {
+	if u.Status() == domain.UnitActive {
+		return nil
+	}
+	return &domain.RuleError{Code: "unit_not_active",
+		Message:   fmt.Sprintf("unit %s was merged into %s: attach to %s instead", u.ID(), u.Successor(), u.Successor()),
+		MessageVI: fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s: chọn %s thay thế", u.ID(), u.Successor(), u.Successor())}
 }

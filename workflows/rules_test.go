@@ -142,3 +142,20 @@ func TestNotEligibleGrantSaysWhy(t *testing.T) {
 	assert.Contains(t, re.Message, el.Reasons[0].MessageEN)
 	assert.Contains(t, re.MessageVI, el.Reasons[0].MessageVI)
 }
+
+// Nothing new is attached to a unit a merger dissolved: neither a clerk nor a subordinate.
+func TestNothingAttachedToAMergedUnit(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("MA", domain.UnitDistrict)
+	_, err := merge(env, []string{"MA"}, "MB", "2025-07-01")
+	require.NoError(t, err)
+	refused(t, env, "unit_not_active", func() (workflows.Result, error) {
+		r, _, err := env.Svc.CreateUser(env.Ctx, env.Admin, workflows.CreateUserInput{Name: "Cán bộ MA", Role: domain.RoleClerk, Unit: "MA"}, workflows.Options{})
+		return r, err
+	})
+	refused(t, env, "unit_not_active", func() (workflows.Result, error) {
+		return env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "XA", Name: "Xã A", Kind: domain.UnitCommune, Parent: "MA"}, workflows.Options{})
+	})
+	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "XA", Name: "Xã A", Kind: domain.UnitCommune, Parent: "MB"}, workflows.Options{}))
+}
