@@ -60,3 +60,53 @@ func withNote(msg, note string) string {
 	}
 	return msg + " (" + note + ")"
 }
+
+// TermVI returns the Vietnamese word for one of the codes events carry — a role, a
+// nominee kind, a dossier part, a ruling's result, a ground of revocation, a fact, a
+// shortfall's cause — for the Vietnamese summaries of the audit trail; any other code
+// comes back as it is.
+func TermVI(code string) string {
+	switch code {
+	case string(RoleAdmin):
+		return "quản trị"
+	case string(RoleClerk):
+		return "cán bộ thi đua đơn vị"
+	case string(RoleReviewer):
+		return "chuyên viên thẩm định"
+	case string(RoleCouncil):
+		return "thư ký Hội đồng"
+	case string(RoleAuditor):
+		return "thanh tra"
+	case string(RoleSystem):
+		return "hệ thống"
+	case string(NomineeCollective):
+		return "tập thể"
+	case string(NomineeIndividual):
+		return "cá nhân"
+	case string(DocLetter):
+		return "tờ trình đề nghị khen thưởng"
+	case string(DocCouncilMinutes):
+		return "biên bản họp Hội đồng Thi đua - Khen thưởng"
+	case string(DocAchievementReport):
+		return "báo cáo thành tích"
+	case string(DocSupporting):
+		return "tài liệu kèm theo"
+	case ResultMet:
+		return "đạt"
+	case ResultNotMet:
+		return "không đạt"
+	case ResultNotApplicable:
+		return "không áp dụng"
+	case GroundFalseDeclaration:
+		return "kê khai không trung thực"
+	case GroundForgedDocuments:
+		return "giả mạo hồ sơ"
+	case GroundUnlawfulApproval:
+		return "đề nghị, xét duyệt trái pháp luật"
+	case GroundCriteriaUnmet:
+		return "sau đó phát hiện không đủ tiêu chuẩn"
+	case CauseSubjective, CauseObjective:
+		return causeVI(code)
+	}
+	return factVI(code)
+}

@@ -17,68 +17,70 @@ func summarize(e *Entry, name string) (vi, en string) {
 	if name != "" {
 		who = name
 	}
-	if e.Rec.Actor.Role != "" {
-		who += " (" + string(e.Rec.Actor.Role) + ")"
+	whoVI, whoEN := who, who
+	if r := string(e.Rec.Actor.Role); r != "" {
+		whoVI += " (" + domain.TermVI(r) + ")"
+		whoEN += " (" + r + ")"
 	}
+	term := domain.TermVI
 	switch d := e.Rec.Data.(type) {
 	case domain.UnitRegisteredData:
-		return fmt.Sprintf("%s đăng ký đơn vị %s — %s", who, d.ID, d.Name), fmt.Sprintf("%s registered unit %s — %s", who, d.ID, d.Name)
+		return fmt.Sprintf("%s đăng ký đơn vị %s — %s", whoVI, d.ID, d.Name), fmt.Sprintf("%s registered unit %s — %s", whoEN, d.ID, d.Name)
 	case domain.PlanSubmittedData:
-		return fmt.Sprintf("%s nộp kế hoạch thi đua của đơn vị cho %s", who, d.Campaign), fmt.Sprintf("%s submitted the unit's emulation plan for %s", who, d.Campaign)
+		return fmt.Sprintf("%s nộp kế hoạch thi đua của đơn vị cho %s", whoVI, d.Campaign), fmt.Sprintf("%s submitted the unit's emulation plan for %s", whoEN, d.Campaign)
 	case domain.FactRecordedData:
-		val := factValue(d)
-		return fmt.Sprintf("%s ghi nhận số liệu %s = %s", who, d.Fact, val), fmt.Sprintf("%s recorded fact %s = %s", who, d.Fact, val)
+		return fmt.Sprintf("%s ghi nhận số liệu %s = %s", whoVI, term(d.Fact), factValue(d, true)), fmt.Sprintf("%s recorded fact %s = %s", whoEN, d.Fact, factValue(d, false))
 	case domain.UnitMergedData:
 		return fmt.Sprintf("Hợp nhất vào %s từ ngày %s (%s)", d.Successor, d.Effective, d.Decision), fmt.Sprintf("Merged into %s effective %s (%s)", d.Successor, d.Effective, d.Decision)
 	case domain.UnitAbsorbedData:
 		s := strings.Join(d.Sources, ", ")
 		return fmt.Sprintf("Tiếp nhận %s từ ngày %s (%s)", s, d.Effective, d.Decision), fmt.Sprintf("Absorbed %s effective %s (%s)", s, d.Effective, d.Decision)
 	case domain.NominationOpenedData:
-		return fmt.Sprintf("%s lập đề nghị khen thưởng (%s) cho đơn vị %s", who, d.Nominee.Kind, d.Unit), fmt.Sprintf("%s opened a %s nomination for unit %s", who, d.Nominee.Kind, d.Unit)
+		return fmt.Sprintf("%s lập đề nghị khen thưởng %s cho đơn vị %s", whoVI, term(string(d.Nominee.Kind)), d.Unit), fmt.Sprintf("%s opened a %s nomination for unit %s", whoEN, d.Nominee.Kind, d.Unit)
 	case domain.DocumentAttachedData:
-		return fmt.Sprintf("%s nộp tài liệu %s (%s)", who, d.Kind, short(d.Document.SHA256)), fmt.Sprintf("%s attached %s (%s)", who, d.Kind, short(d.Document.SHA256))
+		return fmt.Sprintf("%s nộp %s (%s)", whoVI, term(string(d.Kind)), short(d.Document.SHA256)), fmt.Sprintf("%s attached %s (%s)", whoEN, d.Kind, short(d.Document.SHA256))
 	case domain.CouncilVoteData:
-		return fmt.Sprintf("%s ghi biên bản họp Hội đồng ngày %s: %d/%d có mặt, %d tán thành", who, d.MeetingDate, d.Present, d.Members, d.Approve),
-			fmt.Sprintf("%s recorded the council vote of %s: %d/%d present, %d in favour", who, d.MeetingDate, d.Present, d.Members, d.Approve)
+		return fmt.Sprintf("%s ghi biên bản họp Hội đồng ngày %s: %d/%d có mặt, %d tán thành", whoVI, d.MeetingDate, d.Present, d.Members, d.Approve),
+			fmt.Sprintf("%s recorded the council vote of %s: %d/%d present, %d in favour", whoEN, d.MeetingDate, d.Present, d.Members, d.Approve)
 	case domain.SubmittedData:
-		return who + " trình hồ sơ", who + " submitted the dossier"
+		return whoVI + " trình hồ sơ", whoEN + " submitted the dossier"
 	case domain.ReviewStartedData:
 		return "Bắt đầu thẩm định", "Review started"
 	case domain.CriterionRuledData:
-		return fmt.Sprintf("%s kết luận tiêu chí %s: %s", who, d.Criterion, d.Result), fmt.Sprintf("%s ruled criterion %s: %s", who, d.Criterion, d.Result)
+		return fmt.Sprintf("%s kết luận tiêu chí %s: %s", whoVI, d.Criterion, term(d.Result)), fmt.Sprintf("%s ruled criterion %s: %s", whoEN, d.Criterion, d.Result)
 	case domain.VerifiedData:
 		return "Thẩm định xong: các tiêu chí do chuyên viên kết luận đều đạt hoặc không áp dụng",
 			"Review finished: every criterion a reviewer rules on is met or not applicable"
 	case domain.ReviewReopenedData:
 		return "Mở lại thẩm định (tiêu chí " + d.Criterion + ")", "Review reopened (criterion " + d.Criterion + ")"
 	case domain.ReasonData:
-		return reasonSummary(e.Rec.Type, who, d.Reason)
+		return reasonSummary(e.Rec.Type, whoVI, whoEN, d.Reason)
 	case domain.NominationAwardedData:
 		return fmt.Sprintf("Được tặng Bằng khen (%s)", d.Decision), fmt.Sprintf("Awarded (%s)", d.Decision)
 	case domain.NominationAwardRevokedData:
-		return fmt.Sprintf("Bị thu hồi khen thưởng: %s", d.Ground), fmt.Sprintf("Award revoked: %s", d.Ground)
+		return fmt.Sprintf("Bị thu hồi khen thưởng: %s", term(d.Ground)), fmt.Sprintf("Award revoked: %s", d.Ground)
 	case domain.TransferredData:
 		return fmt.Sprintf("Chuyển từ %s sang %s (sắp xếp tổ chức, từ %s)", d.From, d.To, d.Effective), fmt.Sprintf("Transferred from %s to %s (reorganisation effective %s)", d.From, d.To, d.Effective)
 	case domain.CampaignLaunchedData:
-		return fmt.Sprintf("%s phát động %s", who, d.Definition.NameVI), fmt.Sprintf("%s launched %s", who, d.Definition.NameEN)
+		return fmt.Sprintf("%s phát động %s", whoVI, d.Definition.NameVI), fmt.Sprintf("%s launched %s", whoEN, d.Definition.NameEN)
 	case domain.CampaignRevisedData:
-		return fmt.Sprintf("%s sửa đổi tiêu chí (phiên bản %d)", who, d.Definition.Version), fmt.Sprintf("%s revised the campaign (version %d)", who, d.Definition.Version)
+		return fmt.Sprintf("%s sửa đổi tiêu chí (phiên bản %d)", whoVI, d.Definition.Version), fmt.Sprintf("%s revised the campaign (version %d)", whoEN, d.Definition.Version)
 	case domain.DeadlineSetData:
 		t := d.Closes.Format("2006-01-02 15:04 MST")
-		return who + " đặt hạn nộp hồ sơ: " + t, who + " set the nomination deadline: " + t
+		return whoVI + " đặt hạn nộp hồ sơ: " + t, whoEN + " set the nomination deadline: " + t
 	case domain.AwardGrantedData:
-		return fmt.Sprintf("%s quyết định khen thưởng %s (%s)", who, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", who, d.Nomination, d.Decision)
+		return fmt.Sprintf("%s quyết định khen thưởng %s (%s)", whoVI, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", whoEN, d.Nomination, d.Decision)
 	case domain.AwardRevokedData:
-		return fmt.Sprintf("%s thu hồi khen thưởng %s: %s", who, d.Award, d.Ground), fmt.Sprintf("%s revoked award %s: %s", who, d.Award, d.Ground)
+		return fmt.Sprintf("%s thu hồi khen thưởng %s: %s", whoVI, d.Award, term(d.Ground)), fmt.Sprintf("%s revoked award %s: %s", whoEN, d.Award, d.Ground)
 	case domain.UnitsMergedNotedData:
 		src := strings.Join(d.Sources, ", ")
 		return fmt.Sprintf("Ghi nhận hợp nhất %s vào %s (từ %s)", src, d.Successor, d.Effective), fmt.Sprintf("Noted the merger of %s into %s (effective %s)", src, d.Successor, d.Effective)
 	case domain.UserRegisteredData:
-		return fmt.Sprintf("%s tạo người dùng %s (%s)", who, d.Name, d.Role), fmt.Sprintf("%s registered user %s (%s)", who, d.Name, d.Role)
+		return fmt.Sprintf("%s tạo người dùng %s (%s)", whoVI, d.Name, term(string(d.Role))), fmt.Sprintf("%s registered user %s (%s)", whoEN, d.Name, d.Role)
 	case domain.UserDisabledData:
-		return fmt.Sprintf("%s khóa người dùng %s", who, d.ID), fmt.Sprintf("%s disabled user %s", who, d.ID)
+		return fmt.Sprintf("%s khóa người dùng %s", whoVI, d.ID), fmt.Sprintf("%s disabled user %s", whoEN, d.ID)
 	case domain.UserTokenReissuedData:
-		return fmt.Sprintf("%s cấp lại token cho người dùng %s (token cũ hết hiệu lực)", who, d.ID), fmt.Sprintf("%s issued user %s a new token (the old one no longer works)", who, d.ID)
+		return fmt.Sprintf("%s cấp lại token cho người dùng %s (token cũ hết hiệu lực)", whoVI, d.ID), fmt.Sprintf("%s issued user %s a new token (the old one no longer works)", whoEN, d.ID)
 	}
 	if !e.Known {
 		return "Sự kiện không xác định: " + e.Rec.Type, "Unknown event type: " + e.Rec.Type
@@ -86,21 +88,22 @@ func summarize(e *Entry, name string) (vi, en string) {
 	return e.Rec.Type, e.Rec.Type
 }
 
-func reasonSummary(typ, who, reason string) (string, string) {
+func reasonSummary(typ, whoVI, whoEN, reason string) (string, string) {
 	switch typ {
 	case domain.NominationReturned:
-		return who + " trả hồ sơ để bổ sung: " + reason, who + " returned the dossier for amendment: " + reason
+		return whoVI + " trả hồ sơ để bổ sung: " + reason, whoEN + " returned the dossier for amendment: " + reason
 	case domain.NominationWithdrawn:
-		return who + " rút hồ sơ: " + reason, who + " withdrew the nomination: " + reason
+		return whoVI + " rút hồ sơ: " + reason, whoEN + " withdrew the nomination: " + reason
 	case domain.NominationHeld:
-		return who + " tạm dừng xét: " + reason, who + " put the nomination on hold: " + reason
+		return whoVI + " tạm dừng xét: " + reason, whoEN + " put the nomination on hold: " + reason
 	case domain.NominationReleased:
-		return who + " tiếp tục xét: " + reason, who + " released the hold: " + reason
+		return whoVI + " tiếp tục xét: " + reason, whoEN + " released the hold: " + reason
 	}
 	return typ + ": " + reason, typ + ": " + reason
 }
 
-func factValue(d domain.FactRecordedData) string {
+// factValue writes a fact's value, in Vietnamese (vi) or English.
+func factValue(d domain.FactRecordedData, vi bool) string {
 	var v string
 	switch {
 	case d.Status != "":
@@ -113,11 +116,19 @@ func factValue(d domain.FactRecordedData) string {
 	if d.Index != "" {
 		v = fmt.Sprintf("%s/%s %s", d.Index, d.Component, v)
 		if d.Previous != nil {
-			v += fmt.Sprintf(" (năm trước / previous %g)", *d.Previous)
+			if vi {
+				v += fmt.Sprintf(" (năm trước %g)", *d.Previous)
+			} else {
+				v += fmt.Sprintf(" (previous year %g)", *d.Previous)
+			}
 		}
 	}
 	if d.Cause != "" {
-		v += " [" + d.Cause + "]"
+		if vi {
+			v += " [nguyên nhân " + domain.TermVI(d.Cause) + "]"
+		} else {
+			v += " [" + d.Cause + " cause]"
+		}
 	}
 	return v
 }
