@@ -364,6 +364,26 @@ func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
 	return out, nil
 }
 
+// CampaignEvents returns a campaign's audit trail up to the bound: its launch and
+// revisions, the deadline, every grant (with the ranking it relied on) and revocation, and
+// the mergers it noted.
+func (m *Model) CampaignEvents(id string, b Bound) ([]EventView, error) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	ents := m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: id})
+	if len(ents) == 0 {
+		return nil, fmt.Errorf("%w: campaign %s", ErrNotFound, id)
+	}
+	out := []EventView{}
+	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		out = append(out, m.eventView(e))
+	}
+	return out, nil
+}
+
 // UnitEvents returns a unit's audit trail up to the bound; with inherited, the events of
 // every unit it absorbed (transitively) too, marked with inherited_from and via, merged
 // in stream order. Limit > 0 keeps the last limit events.

@@ -245,6 +245,7 @@ func writeRankingTable(w io.Writer, rk projections.RankingView) error {
 type EventsCmd struct {
 	Unit       string `help:"Unit id." xor:"target" required:""`
 	Nomination string `help:"Nomination id." xor:"target" required:""`
+	Campaign   string `help:"Campaign id: its launch, deadline, grants (with the ranking relied on), revocations and mergers noted." xor:"target" required:""`
 	Inherited  bool   `help:"With a unit: include the history of the units it absorbed."`
 	boundFlag
 	JSON bool `help:"Print JSON."`
@@ -262,9 +263,12 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	}
 	defer store.Close()
 	var evs []projections.EventView
-	if c.Unit != "" {
+	switch {
+	case c.Unit != "":
 		evs, err = m.UnitEvents(c.Unit, c.Inherited, b, 0)
-	} else {
+	case c.Campaign != "":
+		evs, err = m.CampaignEvents(c.Campaign, b)
+	default:
 		evs, err = m.NominationEvents(c.Nomination, b)
 	}
 	if err != nil {

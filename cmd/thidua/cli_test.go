@@ -154,6 +154,11 @@ func TestCommandsNameTheActors(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"admin": "Quản trị hệ thống", "reviewer": "Chuyên viên"}, byName)
 
+	// The campaign's own trail: its launch, by the system.
+	out.Reset()
+	require.NoError(t, (&EventsCmd{Campaign: "ninh-thuan-cchc-2025"}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), "phát động")
+
 	out.Reset()
 	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
 	for _, want := range []string{

@@ -197,6 +197,7 @@ func (h *handler) table() []route {
 		post("/campaigns/{id}/nominations", clerkOrAdmin, h.openNomination),
 		get("/campaigns/{id}/nominations", h.listNominations),
 		get("/campaigns/{id}/ranking", h.ranking),
+		get("/campaigns/{id}/events", h.campaignEvents),
 		post("/campaigns/{id}/awards", council, h.grantAward),
 
 		get("/awards/{id}", h.getAward),

@@ -216,3 +216,42 @@ func TestMomentsStillToCome(t *testing.T) {
 	want400(t, "ranking past the stream's end", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d", campaign, last+1)), "future_seq")
 	e.admin.get(fmt.Sprintf("/api/v1/nominations/%s/eligibility?seq=%d", nom, last)).want(t, http.StatusOK)
 }
+
+// TestCampaignAuditTrail: GET /campaigns/{id}/events shows what the campaign's own stream
+// holds (its launch, the deadline, grants, mergers noted), with actors named, as of any
+// sequence; an unknown campaign is 404.
+func TestCampaignAuditTrail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "2025-12-31T17:00:00+07:00"}).want(t, http.StatusOK)
+	before := e.lastSeq()
+	e.unit("MA", "district")
+	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"MA"}, "successor": "MB",
+		"successor_name": "Huyện MB", "successor_kind": "district", "effective": "2025-07-01", "decision": "NQ 1/2025"}).want(t, http.StatusCreated)
+	auditor := e.user("auditor", "")
+	var trail struct {
+		Events []struct {
+			Type  string `json:"type"`
+			Actor struct {
+				Name string `json:"name"`
+			} `json:"actor"`
+		} `json:"events"`
+	}
+	auditor.get("/api/v1/campaigns/" + campaign + "/events").want(t, http.StatusOK).decode(t, &trail)
+	var types []string
+	for _, ev := range trail.Events {
+		types = append(types, ev.Type)
+		if ev.Actor.Name == "" {
+			t.Errorf("%s names no actor", ev.Type)
+		}
+	}
+	want := []string{"campaign.launched", "campaign.deadline_set", "campaign.units_merged"}
+	if strings.Join(types, " ") != strings.Join(want, " ") {
+		t.Errorf("campaign trail %v, want %v", types, want)
+	}
+	auditor.get(fmt.Sprintf("/api/v1/campaigns/%s/events?seq=%d", campaign, before)).want(t, http.StatusOK).decode(t, &trail)
+	if len(trail.Events) != 2 {
+		t.Errorf("as of seq %d: %d events, want 2", before, len(trail.Events))
+	}
+	auditor.get("/api/v1/campaigns/nope/events").want(t, http.StatusNotFound)
+}

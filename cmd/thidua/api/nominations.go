@@ -227,6 +227,20 @@ func (h *handler) nominationEvents(w http.ResponseWriter, r *http.Request, p wor
 	return nil
 }
 
+// campaignEvents: GET /campaigns/{id}/events[?at=|seq=].
+func (h *handler) campaignEvents(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	b, err := h.bound(r)
+	if err != nil {
+		return err
+	}
+	evs, err := h.model().CampaignEvents(r.PathValue("id"), b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	return nil
+}
+
 // eligibility: GET /nominations/{id}/eligibility[?at=|seq=].
 func (h *handler) eligibility(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	b, err := h.bound(r)
