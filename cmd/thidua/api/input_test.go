@@ -237,7 +237,7 @@ func TestCampaignAuditTrail(t *testing.T) {
 			} `json:"actor"`
 		} `json:"events"`
 	}
-	auditor.get("/api/v1/campaigns/" + campaign + "/events").want(t, http.StatusOK).decode(t, &trail)
+	auditor.get("/api/v1/campaigns/"+campaign+"/events").want(t, http.StatusOK).decode(t, &trail)
 	var types []string
 	for _, ev := range trail.Events {
 		types = append(types, ev.Type)
