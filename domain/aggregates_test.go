@@ -26,11 +26,20 @@ func TestUnitDecisions(t *testing.T) {
 	def := domain.BuiltinCampaign()
 	s := newStream()
 	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	merged := activeUnit(t, s, "so-m", domain.UnitDepartment)
+	s.apply(merged, domain.Event{Type: domain.UnitMergedEvent, Data: domain.UnitMergedData{Reorganisation: "r0", Successor: "so-a", Effective: "2025-04-01", Decision: "QĐ 0"}})
 	tests := []struct {
 		name string
 		do   func() ([]domain.Event, error)
 		code string
 	}{
+		{"a merged unit's fact (a correction)", func() ([]domain.Event, error) {
+			return merged.RecordFact(def, domain.FactRecordedData{Fact: "women_pct", Number: f64(55)})
+		}, ""},
+		{"a merged unit's plan", func() ([]domain.Event, error) { return merged.SubmitPlan(def.ID, doc("plan")) }, "unit_not_active"},
+		{"an unknown unit's fact", func() ([]domain.Event, error) {
+			return domain.NewUnit().RecordFact(def, domain.FactRecordedData{Fact: "women_pct", Number: f64(55)})
+		}, "unknown_unit"},
 		{"register again", func() ([]domain.Event, error) { return u.Register("so-a", "Sở A", domain.UnitDepartment, "") }, "unit_exists"},
 		{"bad kind", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "X", "ward", "") }, "invalid_unit_kind"},
 		{"no name", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "  ", domain.UnitCommune, "") }, "invalid_name"},

@@ -316,6 +316,22 @@ func (s *FactSet) Merge(other *FactSet) {
 	}
 }
 
+// Override puts every fact of other in place of s's fact of the same key, whichever was
+// recorded later: other is a layer of evidence that takes precedence (a unit's own facts
+// over those of the units it absorbed).
+func (s *FactSet) Override(other *FactSet) {
+	if other == nil {
+		return
+	}
+	for _, e := range other.facts {
+		if i := s.find(keyOfRecorded(e)); i < 0 {
+			s.facts = append(s.facts, e)
+		} else {
+			s.facts[i] = e
+		}
+	}
+}
+
 // Get returns the latest fact of that name (not an index component) in the campaign.
 func (s *FactSet) Get(campaign, fact string) (FactEntry, bool) {
 	if s == nil {

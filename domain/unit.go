@@ -169,9 +169,12 @@ func (u *Unit) SubmitPlan(campaign string, doc DocumentRef) ([]Event, error) {
 // RecordFact decides recording a verified fact about the unit in the campaign def. The
 // fact's campaign defaults to def's and must equal it; the fact is checked by ValidateFact;
 // the unit must be active.
+//
+// A unit a merger dissolved still takes facts: they correct what it was before the
+// merger, and judge its own nominations, which the successor carries on.
 func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error) {
-	if err := u.requireActive(); err != nil {
-		return nil, err
+	if u.id == "" {
+		return nil, ruleErr("unknown_unit", "the unit does not exist", "Đơn vị không tồn tại")
 	}
 	if data.Campaign == "" {
 		data.Campaign = def.ID

@@ -252,30 +252,33 @@ func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campai
 }
 
 // unitEvidence gathers the facts and the emulation plan a nomination can rely on in a
-// campaign up to the bound, given its path of units (domain.Nomination.EvidencePath): those
-// of the unit it was opened for and of every unit that unit had absorbed (transitively),
-// then those recorded on each successor a merger passed it to, itself. Later facts
-// supersede earlier ones along that path. The facts of a unit merged into a successor
-// alongside the nomination's unit are not the nomination's: they describe another
-// collective, and a later 100 % there must not lift this one's exclusion.
+// campaign up to the bound, given its path of units (domain.Nomination.EvidencePath: the
+// unit it was opened for, then each successor a merger passed it to). In two layers:
+//
+//   - below, the facts of the units the first unit had absorbed (transitively), the
+//     latest of each fact winning among them;
+//   - above, taking precedence whenever it holds a fact, the nomination's own line: every
+//     fact of the first unit (a correction recorded after its merger too), and each
+//     successor's facts recorded after the merger that passed the nomination to it, the
+//     latest of each fact winning.
+//
+// So a nomination is never judged on another collective's facts: not on those of a unit
+// merged alongside its own (a later 100 % there does not lift its exclusion), nor on
+// what a successor that already existed recorded about itself before the merger; and a
+// unit's own nomination is judged on its own facts before those of the units it absorbed.
+// Plans follow the same layers.
 func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
-	unit := path[len(path)-1]
+	first := path[0]
 	// A unit's facts are most of its events: the set is made at about its final size
 	// (a fact corrected many times takes one place, hence the cap).
-	facts := domain.NewFactSetSize(min(len(m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit})), 32))
-	var plan *domain.PlanRef
-	units := m.lineage(path[0], b)
-	for _, u := range path[1:] {
-		if !slices.Contains(units, u) {
-			units = append(units, u)
-		}
-	}
-	for _, u := range units {
+	own := domain.NewFactSetSize(min(len(m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: first})), 32))
+	var ownPlan, inheritedPlan *domain.PlanRef
+	read := func(u string, after uint64, facts *domain.FactSet, plan **domain.PlanRef) {
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: u}) {
 			if !b.includes(e.Rec.Seq, e.Rec.At) {
 				break
 			}
-			if !e.Known {
+			if !e.Known || e.Rec.Seq <= after {
 				continue
 			}
 			switch d := e.Rec.Data.(type) {
@@ -285,14 +288,45 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(
 					note(e)
 				}
 			case domain.PlanSubmittedData:
-				if d.Campaign == campaign && (plan == nil || u == unit) {
-					plan = &domain.PlanRef{Document: d.Document, EventID: e.Rec.ID}
+				if d.Campaign == campaign {
+					*plan = &domain.PlanRef{Document: d.Document, EventID: e.Rec.ID}
 					note(e)
 				}
 			}
 		}
 	}
-	return facts, plan
+	read(first, 0, own, &ownPlan)
+	for i := 1; i < len(path); i++ {
+		read(path[i], m.absorbedAt(path[i], path[i-1], b), own, &ownPlan)
+	}
+	units := m.lineage(first, b)
+	if len(units) == 1 {
+		return own, ownPlan
+	}
+	inherited := domain.NewFactSetSize(own.Len())
+	for _, u := range units[1:] {
+		read(u, 0, inherited, &inheritedPlan)
+	}
+	inherited.Override(own)
+	if ownPlan == nil {
+		ownPlan = inheritedPlan
+	}
+	return inherited, ownPlan
+}
+
+// absorbedAt returns the stream sequence of the merger by which unit absorbed pred (0
+// when none is found at the bound): the successor's facts recorded after it are the
+// merged unit's.
+func (m *Model) absorbedAt(unit, pred string, b Bound) uint64 {
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit}) {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		if d, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok && slices.Contains(d.Sources, pred) {
+			return e.Rec.Seq
+		}
+	}
+	return 0
 }
 
 // lineage returns unit followed by every unit it absorbed, transitively, as of the bound,

@@ -330,3 +330,51 @@ func TestMergedUnitsKeepTheirOwnEvidence(t *testing.T) {
 	assert.False(t, elA.Eligible)
 	assert.Nil(t, keyOf(projections.Bound{Time: afterMerger}, nomA))
 }
+
+// A merger into a unit that already existed: the absorbed unit's nomination keeps its own
+// facts (the successor's, recorded about itself before the merger, are another
+// collective's), the successor's own nomination keeps its own facts before the absorbed
+// unit's later ones, and the merged unit's facts can still be corrected.
+func TestMergerIntoAnExistingUnitKeepsEachUnitsFacts(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nomK, _ := env.EligibleCollective("EK", domain.UnitDistrict, reviewer, 90)
+	nomX, _ := env.EligibleCollective("EX", domain.UnitDistrict, reviewer, 86.8)
+	bad := env.Fact(reviewer, "EX", domain.FactRecordedData{Fact: "staff_hours_violation_pct", Number: wftest.Num(12)})
+	env.Advance(time.Minute)
+	env.Fact(reviewer, "EK", domain.FactRecordedData{Fact: "staff_hours_violation_pct", Number: wftest.Num(0.8)}) // later, EK's own
+	env.Advance(time.Hour)
+	_, err := merge(env, []string{"EX"}, "EK", "2025-07-01")
+	require.NoError(t, err)
+
+	keys := func(id string) map[string]any {
+		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		for _, e := range rk.Collective.Entries {
+			if e.Nomination == id {
+				return e.Keys
+			}
+		}
+		return nil
+	}
+	elX, err := env.Model.Eligibility(nomX, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, "EK", elX.Unit)
+	assert.False(t, elX.Eligible, "EK's own 0.8 %% does not lift EX's exclusion")
+	assert.True(t, hasReason(elX, "excluded_discipline_staff_hours", "C13", bad.Events[0]), "%+v", elX.Reasons)
+	assert.EqualValues(t, 90, keys(nomK)["par_index_score"], "EK's own score, not EX's later one")
+
+	// A correction of EX's fact, recorded on the merged unit, judges EX's nomination.
+	env.Advance(time.Hour)
+	fix := env.Fact(reviewer, "EX", domain.FactRecordedData{Fact: "staff_hours_violation_pct", Number: wftest.Num(4)})
+	elX, err = env.Model.Eligibility(nomX, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, elX.Eligible, "%+v", elX.Reasons)
+	assert.Equal(t, fix.Events[0], elX.Criteria["C13"].Events[0])
+	assert.EqualValues(t, 86.8, keys(nomX)["par_index_score"])
+	// EK's own nomination is still judged on EK's facts.
+	elK, err := env.Model.Eligibility(nomK, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, elK.Eligible, "%+v", elK.Reasons)
+}
