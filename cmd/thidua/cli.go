@@ -49,6 +49,15 @@ func (b boundFlag) bound() (projections.Bound, error) {
 	return projections.Bound{Time: t}, nil
 }
 
+// boundWithin refuses a sequence past the stream's end, as the API does (future_seq):
+// a sequence still to come has no settled answer.
+func boundWithin(b projections.Bound, m *projections.Model) error {
+	if last := m.Applied(); b.Seq > last {
+		return fmt.Errorf("--at seq:%d is past the stream's last sequence %d", b.Seq, last)
+	}
+	return nil
+}
+
 // openModel opens the store and builds the model, for the read-only commands.
 func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstore.Store, *projections.Model, error) {
 	store, err := g.openStore(ctx, logger)
@@ -97,6 +106,9 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 		return err
 	}
 	defer store.Close()
+	if err := boundWithin(b, m); err != nil {
+		return err
+	}
 	el, err := m.Eligibility(c.Nomination, b)
 	if err != nil {
 		return err
@@ -173,6 +185,9 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 		return err
 	}
 	defer store.Close()
+	if err := boundWithin(b, m); err != nil {
+		return err
+	}
 	rk, err := m.Ranking(c.Campaign, b)
 	if err != nil {
 		return err
@@ -262,6 +277,9 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	defer store.Close()
+	if err := boundWithin(b, m); err != nil {
+		return err
+	}
 	var evs []projections.EventView
 	switch {
 	case c.Unit != "":

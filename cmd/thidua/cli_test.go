@@ -86,6 +86,10 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	out.Reset()
 	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), "KHÔNG đủ điều kiện")
+	// A sequence still to come is refused, as the API refuses it.
+	err := (&ExplainCmd{Nomination: nom, boundFlag: boundFlag{At: "seq:999999"}}).Run(ctx, g, quiet())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "past the stream's last sequence")
 
 	out.Reset()
 	require.NoError(t, (&EventsCmd{Unit: "SO-TC", boundFlag: boundFlag{At: factAt.Add(-time.Hour).Format(time.RFC3339)}}).Run(ctx, g, quiet()))

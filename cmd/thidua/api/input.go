@@ -324,6 +324,9 @@ const seqWait = 2 * time.Second
 func (h *handler) bound(r *http.Request) (projections.Bound, error) {
 	var b projections.Bound
 	q := r.URL.Query()
+	if q.Get("at") != "" && q.Get("seq") != "" {
+		return b, badRequest("invalid_bound", "give at or seq, not both: each names a moment of its own")
+	}
 	if s := q.Get("at"); s != "" {
 		t, err := parseTime("at", s)
 		if err != nil {

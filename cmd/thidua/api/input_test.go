@@ -215,6 +215,7 @@ func TestMomentsStillToCome(t *testing.T) {
 	want400(t, "eligibility past the stream's end", e.admin.get(fmt.Sprintf("/api/v1/nominations/%s/eligibility?seq=%d", nom, last+1000)), "future_seq")
 	want400(t, "ranking past the stream's end", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d", campaign, last+1)), "future_seq")
 	e.admin.get(fmt.Sprintf("/api/v1/nominations/%s/eligibility?seq=%d", nom, last)).want(t, http.StatusOK)
+	want400(t, "both at and seq", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d&at=2025-09-01T00:00:00Z", campaign, last)), "invalid_bound")
 }
 
 // TestCampaignAuditTrail: GET /campaigns/{id}/events shows what the campaign's own stream

@@ -269,7 +269,8 @@ func (h *handler) parseBound(q *req) (projections.Bound, error) {
 	}
 	if s := strings.TrimSpace(v.Get("seq")); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || n == 0 {
+		if err != nil || n == 0 || n > h.svc.Model().Applied() {
+			// Past the stream's end, too: a sequence still to come has no settled answer.
 			return b, invalid("err.form.seq", s)
 		}
 		b.Seq = n
