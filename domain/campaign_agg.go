@@ -150,8 +150,8 @@ func (c *Campaign) LineageAward(nomination string, lineage []string) (AwardRef, 
 // another nomination of its unit's lineage holds the campaign's collective award.
 func LineageAwardReason(a AwardRef, unit string) Reason {
 	return Reason{Code: "lineage_already_awarded", Events: []string{a.EventID},
-		MessageVI: fmt.Sprintf("Đơn vị %s (qua đơn vị %s) đã được khen thưởng tập thể trong đợt này (%s): mỗi đơn vị chỉ được một khen thưởng tập thể", unit, a.Unit, a.ID),
-		MessageEN: fmt.Sprintf("Unit %s already holds collective award %s in this campaign (through unit %s): one collective award per unit", unit, a.ID, a.Unit)}
+		MessageVI: fmt.Sprintf("Đơn vị %s đã được khen thưởng tập thể trong đợt này (%s, hồ sơ %s của đơn vị %s): mỗi đơn vị chỉ được một khen thưởng tập thể", unit, a.ID, a.Nomination, a.Unit),
+		MessageEN: fmt.Sprintf("Unit %s already holds collective award %s in this campaign (nomination %s of unit %s): one collective award per unit", unit, a.ID, a.Nomination, a.Unit)}
 }
 
 // ActiveAwards returns the number of awards of that kind not revoked.

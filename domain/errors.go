@@ -61,6 +61,27 @@ func (e *TransitionError) Error() string {
 	return fmt.Sprintf("cannot %s a nomination in state %q", e.Action, e.From)
 }
 
+// MessageVI describes the refused transition in Vietnamese.
+func (e *TransitionError) MessageVI() string {
+	action := map[string]string{
+		"attach a document to":     "nộp tài liệu cho",
+		"award":                    "khen thưởng",
+		"record a council vote on": "ghi biểu quyết của Hội đồng cho",
+		"revoke the award of":      "thu hồi khen thưởng của",
+		"rule on":                  "kết luận tiêu chí của",
+		"submit":                   "trình",
+		"transfer":                 "chuyển",
+		"return":                   "trả lại",
+		"withdraw":                 "rút",
+		"hold":                     "tạm dừng xét",
+		"release":                  "tiếp tục xét",
+	}[e.Action]
+	if action == "" {
+		action = e.Action
+	}
+	return fmt.Sprintf("Không thể %s hồ sơ đang ở trạng thái «%s»", action, stateVI(e.From))
+}
+
 // Is reports whether target is ErrInvalidTransition.
 func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
 

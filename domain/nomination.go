@@ -443,6 +443,10 @@ func CheckNewNomination(nominee Nominee, others []*Nomination, deadline *time.Ti
 			continue
 		}
 		switch {
+		case nominee.Kind == NomineeCollective && o.state == StateAwarded:
+			return ruleErr("nomination_exists",
+				fmt.Sprintf("unit %s already holds this campaign's collective award (nomination %s): one collective award per unit", o.unit, o.id),
+				fmt.Sprintf("Đơn vị %s đã được khen thưởng tập thể trong đợt này (hồ sơ %s): mỗi đơn vị một khen thưởng tập thể", o.unit, o.id))
 		case nominee.Kind == NomineeCollective:
 			return ruleErr("nomination_exists",
 				fmt.Sprintf("unit %s already has collective nomination %s in this campaign (%s): one collective award per unit; withdraw it first to start again", o.unit, o.id, o.state),

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -570,5 +571,27 @@ func TestResetFoldsAfreshAndKeepsSnapshots(t *testing.T) {
 	}
 	if want := fold(domain.NewNomination(), a).Snapshot(); !reflect.DeepEqual(snapA, want) {
 		t.Fatalf("the snapshot taken before Reset changed:\n%+v\nwant\n%+v", snapA, want)
+	}
+}
+
+// TestTransitionMessages: a refused transition is told in Vietnamese too, naming the
+// action and the state in Vietnamese.
+func TestTransitionMessages(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	n := nominationIn(t, domain.StateAwarded)
+	for _, try := range []func() error{
+		func() error { _, err := n.Submit(def, nil, inWindow); return err },
+		func() error { _, err := n.Withdraw("rút"); return err },
+		func() error { _, err := n.Rule(def, "C01", domain.ResultMet, "", nil); return err },
+	} {
+		var te *domain.TransitionError
+		if err := try(); !errors.As(err, &te) {
+			t.Fatalf("want a TransitionError, got %v", err)
+		}
+		vi := te.MessageVI()
+		if !strings.HasPrefix(vi, "Không thể ") || !strings.Contains(vi, "«đã khen thưởng»") || strings.Contains(vi, te.Action) {
+			t.Errorf("message_vi %q", vi)
+		}
 	}
 }

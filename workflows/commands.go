@@ -52,7 +52,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in CreateUserInpu
 			if u == nil {
 				return plan{}, notFound("unit", in.Unit)
 			}
-			if err := activeUnit(u); err != nil {
+			if err := activeUnit(st, u); err != nil {
 				return plan{}, err
 			}
 		}
@@ -152,7 +152,7 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 			if u == nil {
 				return plan{}, notFound("parent unit", in.Parent)
 			}
-			if err := activeUnit(u); err != nil {
+			if err := activeUnit(st, u); err != nil {
 				return plan{}, err
 			}
 		}
@@ -705,11 +705,20 @@ func (s *Service) replayedDocument(ctx context.Context, sha string) eventstore.D
 
 // activeUnit refuses a unit a merger dissolved (unit_not_active): nothing new is attached
 // to it, neither a clerk nor a subordinate unit; its successor takes them.
-func activeUnit(u *domain.Unit) error {
+// The message names the active unit at the end of the chain of mergers.
+func activeUnit(st *projections.State, u *domain.Unit) error {
 	if u.Status() == domain.UnitActive {
 		return nil
 	}
+	last := u.Successor()
+	for range 64 { // a chain of mergers is short; the bound guards a malformed one
+		next, _ := st.Unit(last)
+		if next == nil || next.Status() == domain.UnitActive {
+			break
+		}
+		last = next.Successor()
+	}
 	return &domain.RuleError{Code: "unit_not_active",
-		Message:   fmt.Sprintf("unit %s was merged into %s: attach to %s instead", u.ID(), u.Successor(), u.Successor()),
-		MessageVI: fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s: chọn %s thay thế", u.ID(), u.Successor(), u.Successor())}
+		Message:   fmt.Sprintf("unit %s was merged into %s: attach to %s instead", u.ID(), u.Successor(), last),
+		MessageVI: fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s: chọn %s thay thế", u.ID(), u.Successor(), last)}
 }

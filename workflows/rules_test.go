@@ -158,4 +158,12 @@ func TestNothingAttachedToAMergedUnit(t *testing.T) {
 		return env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "XA", Name: "Xã A", Kind: domain.UnitCommune, Parent: "MA"}, workflows.Options{})
 	})
 	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "XA", Name: "Xã A", Kind: domain.UnitCommune, Parent: "MB"}, workflows.Options{}))
+	// After a second merger, the refusal names the unit at the end of the chain.
+	_, err = merge(env, []string{"MB"}, "MC", "2025-08-01")
+	require.NoError(t, err)
+	_, _, err = env.Svc.CreateUser(env.Ctx, env.Admin, workflows.CreateUserInput{Name: "Cán bộ MA 2", Role: domain.RoleClerk, Unit: "MA"}, workflows.Options{})
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Contains(t, re.Message, "attach to MC instead")
+	assert.Contains(t, re.MessageVI, "chọn MC thay thế")
 }

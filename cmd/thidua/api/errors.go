@@ -73,6 +73,10 @@ func classify(err error) (int, errorBody) {
 		}
 		return status, errorBody{Code: we.Code, Message: we.Message}
 	}
+	var te *domain.TransitionError
+	if errors.As(err, &te) {
+		return http.StatusConflict, errorBody{Code: "invalid_transition", Message: te.Error(), MessageVI: te.MessageVI()}
+	}
 	switch {
 	case errors.Is(err, domain.ErrInvalidTransition):
 		return http.StatusConflict, errorBody{Code: "invalid_transition", Message: err.Error()}
