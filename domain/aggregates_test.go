@@ -84,7 +84,7 @@ func TestPlanMerge(t *testing.T) {
 
 	t.Run("into a new successor", func(t *testing.T) {
 		t.Parallel()
-		per, err := domain.PlanMerge([]*domain.Unit{a, b}, nil, "huyen-ab", "Huyện AB", domain.UnitDistrict, "2025-07-01", "NQ 1", "r1")
+		per, err := domain.PlanMerge([]*domain.Unit{a, b}, nil, "huyen-ab", "Huyện AB", domain.UnitDistrict, "2025-07-01", "NQ 1", "r1", inWindow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,8 @@ func TestPlanMerge(t *testing.T) {
 		{"already merged", []*domain.Unit{a, gone}, c, "huyen-c", "2025-07-01", "NQ", "unit_already_merged"},
 		{"into itself", []*domain.Unit{a, c}, c, "huyen-c", "2025-07-01", "NQ", "merge_into_self"},
 		{"twice the same source", []*domain.Unit{a, a}, c, "huyen-c", "2025-07-01", "NQ", "duplicate_source"},
-		{"after the campaign's period", []*domain.Unit{a}, c, "huyen-c", "2026-03-01", "NQ", ""},
+		{"too far ahead", []*domain.Unit{a}, c, "huyen-c", "2026-03-01", "NQ", "effective_too_far"},
+		{"a month ahead", []*domain.Unit{a}, c, "huyen-c", "2025-07-01", "NQ", ""},
 		{"bad date", []*domain.Unit{a}, c, "huyen-c", "1/7/2025", "NQ", "invalid_effective"},
 		{"no decision", []*domain.Unit{a}, c, "huyen-c", "2025-07-01", " ", "decision_required"},
 		{"no sources", nil, c, "huyen-c", "2025-07-01", "NQ", "sources_required"},
@@ -137,7 +138,7 @@ func TestPlanMerge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := domain.PlanMerge(tt.sources, tt.succ, tt.succID, "", "", tt.effective, tt.decision, "r1")
+			_, err := domain.PlanMerge(tt.sources, tt.succ, tt.succID, "", "", tt.effective, tt.decision, "r1", inWindow)
 			if got := ruleCode(err); got != tt.code {
 				t.Fatalf("code %q, want %q", got, tt.code)
 			}

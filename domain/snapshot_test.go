@@ -70,7 +70,7 @@ func TestUnitSnapshotRoundTrip(t *testing.T) {
 	a := activeUnit(t, s, "huyen-a", domain.UnitDistrict)
 	b := activeUnit(t, s, "huyen-b", domain.UnitDistrict)
 	s.apply(a, must(t)(a.SubmitPlan(def.ID, doc("ke-hoach")))...)
-	per, err := domain.PlanMerge([]*domain.Unit{a, b}, nil, "huyen-ab", "Huyện AB", domain.UnitDistrict, "2025-07-01", "NQ 1", "r1")
+	per, err := domain.PlanMerge([]*domain.Unit{a, b}, nil, "huyen-ab", "Huyện AB", domain.UnitDistrict, "2025-07-01", "NQ 1", "r1", inWindow)
 	if err != nil {
 		t.Fatal(err)
 	}

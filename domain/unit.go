@@ -190,16 +190,22 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 	return []Event{{Type: FactRecorded, Data: data}}, nil
 }
 
+// MaxMergerLead is how far ahead of its effective date a merger may be recorded.
+const MaxMergerLead = 31 * 24 * time.Hour
+
 // PlanMerge decides a merger: sources merge into the successor (nil when it does not exist
 // yet: it is then registered with name and kind). It returns the events per unit id: the
 // successor gets unit.registered (when new) and unit.absorbed; each source gets
 // unit.merged. Refusals: unit_already_merged (a source or the successor is no longer
 // active), merge_into_self (the successor is among the sources), duplicate_source,
-// invalid_effective and decision_required. A merger is the province's decision and may
-// take effect on any date, within a campaign's period or not (the awards of a campaign are
-// decided after it ends); the campaigns see it through Campaign.NoteMerger.
+// invalid_effective, decision_required, and effective_too_far for a date more than
+// MaxMergerLead after now: the sources stop taking plans, nominations and clerks once the
+// merger is recorded, so it is recorded as its date nears. A merger is the province's
+// decision and may otherwise take effect on any date, within a campaign's period or not
+// (the awards of a campaign are decided after it ends); the campaigns see it through
+// Campaign.NoteMerger.
 func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind UnitKind,
-	effective, decision, reorgID string) (map[string][]Event, error) {
+	effective, decision, reorgID string, now time.Time) (map[string][]Event, error) {
 	if err := ValidateID(successorID); err != nil {
 		return nil, fmt.Errorf("successor id: %w", err)
 	}
@@ -209,9 +215,15 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 	if len(sources) == 0 {
 		return nil, ruleErr("sources_required", "a merger needs at least one source unit", "Cần ít nhất một đơn vị được hợp nhất")
 	}
-	if _, err := time.Parse(time.DateOnly, effective); err != nil {
+	eff, err := time.Parse(time.DateOnly, effective)
+	if err != nil {
 		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
 			fmt.Sprintf("Ngày hiệu lực %q không hợp lệ (YYYY-MM-DD)", effective))
+	}
+	if latest := now.Add(MaxMergerLead); eff.After(latest) {
+		return nil, ruleErr("effective_too_far",
+			fmt.Sprintf("effective %s is more than %d days ahead: the sources would stop taking plans, nominations and clerks from now on; record the merger once its date is at most %d days away", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)),
+			fmt.Sprintf("Ngày hiệu lực %s còn hơn %d ngày nữa: các đơn vị hợp nhất sẽ ngừng nhận kế hoạch, hồ sơ và cán bộ ngay từ bây giờ; hãy ghi nhận khi còn không quá %d ngày", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)))
 	}
 	decision = strings.TrimSpace(decision)
 	if decision == "" || len(decision) > MaxReasonLength {

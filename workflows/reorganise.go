@@ -66,7 +66,7 @@ func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInpu
 				}
 			}
 		}
-		perUnit, err := domain.PlanMerge(sources, succ, in.Successor, trimmed(in.SuccessorName), in.SuccessorKind, in.Effective, trimmed(in.Decision), reorg)
+		perUnit, err := domain.PlanMerge(sources, succ, in.Successor, trimmed(in.SuccessorName), in.SuccessorKind, in.Effective, trimmed(in.Decision), reorg, s.clock())
 		if err != nil {
 			return plan{}, err
 		}

@@ -184,6 +184,8 @@ func TestMergerOfTwoAwardedUnitsRefused(t *testing.T) {
 		require.NoError(t, err)
 		awards[u] = r.ID
 	}
+	// The awards are decided after the campaign's period; so is this merger.
+	env.Advance(time.Date(2026, 2, 20, 3, 0, 0, 0, time.UTC).Sub(*env.Now.Load()))
 	before, _ := env.Store.LastSeq(env.Ctx)
 	_, err := merge(env, []string{"WA", "WB"}, "WAB", "2026-03-01")
 	var re *domain.RuleError
@@ -229,6 +231,7 @@ func TestRefusedReorganisationsAppendNothing(t *testing.T) {
 		{"source already merged", []string{"X"}, "B", "2025-07-01", "merge", "unit_already_merged", domain.ErrRule},
 		{"unknown unit", []string{"NOPE"}, "B", "2025-07-01", "merge", "", workflows.ErrNotFound},
 		{"bad date", []string{"A"}, "B", "1 July", "merge", "", nil},
+		{"too far ahead", []string{"A"}, "B", "2027-01-01", "merge", "effective_too_far", domain.ErrRule},
 		{"invalid id", []string{"A.B"}, "B", "2025-07-01", "merge", "", workflows.ErrInvalidInput},
 		{"unknown kind", []string{"A"}, "B", "2025-07-01", "split", "", workflows.ErrInvalidInput},
 	}
