@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefinitionVersion is one version of a campaign's definition with the event that
@@ -262,9 +263,9 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	if !nom.Kind.Valid() || nom.ID == "" || nom.Unit == "" {
 		return nil, ruleErr("invalid_nomination", "the nomination's id, unit and kind are required", "Thiếu mã hồ sơ, đơn vị hoặc loại đối tượng")
 	}
-	if decision = strings.TrimSpace(decision); decision == "" || len(decision) > MaxReasonLength {
-		return nil, ruleErr("decision_required", "the award decision (its number and date, 1 to 2000 bytes) is required",
-			"Phải nêu quyết định khen thưởng (số, ngày; tối đa 2000 ký tự)")
+	if decision = strings.TrimSpace(decision); decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {
+		return nil, ruleErr("decision_required", "the award decision (its number and date, 1 to 2,000 characters) is required",
+			"Phải nêu quyết định khen thưởng (số, ngày; tối đa 2.000 ký tự)")
 	}
 	for _, id := range c.order {
 		if a := c.awards[id]; !a.Revoked && a.Nomination == nom.ID {
@@ -366,8 +367,8 @@ func (c *Campaign) Revoke(awardID, ground, note string) ([]Event, error) {
 		return nil, invalidGround(ground)
 	}
 	note = strings.TrimSpace(note)
-	if len(note) > MaxReasonLength {
-		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
+	if utf8.RuneCountInString(note) > MaxReasonLength {
+		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}
 	return []Event{{Type: AwardRevoked, Data: AwardRevokedData{Award: awardID, Nomination: a.Nomination, Ground: ground, Note: note}}}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Fact names (FactRecordedData.Fact).
@@ -203,8 +204,8 @@ func ValidateFact(d FactRecordedData) error {
 		return invalidFact("cause", "a disbursement below 100% needs its cause: subjective or objective",
 			"giải ngân chưa đạt 100% phải nêu lý do: chủ quan (subjective) hay khách quan (objective)")
 	}
-	if len(d.Note) > 2000 {
-		return invalidFact("note", "at most 2000 bytes", "ghi chú tối đa 2000 ký tự")
+	if utf8.RuneCountInString(d.Note) > MaxReasonLength {
+		return invalidFact("note", "at most 2,000 characters", "ghi chú tối đa 2.000 ký tự")
 	}
 	if d.Document != nil && d.Document.SHA256 == "" {
 		return invalidFact("document", "a cited document needs its sha256", "tài liệu dẫn chứng thiếu mã SHA-256")

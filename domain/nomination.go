@@ -77,7 +77,7 @@ func ValidGround(g string) bool {
 	return false
 }
 
-// MaxReasonLength is the longest reason or note, in bytes.
+// MaxReasonLength is the longest reason, note or decision, in characters (runes).
 const MaxReasonLength = 2000
 
 // AttachedDocument is a document of a nomination's dossier with the event that attached it.
@@ -676,8 +676,8 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 			fmt.Sprintf("Kết luận %q không hợp lệ (met, not_met, not_applicable)", result))
 	}
 	note = strings.TrimSpace(note)
-	if len(note) > MaxReasonLength {
-		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
+	if utf8.RuneCountInString(note) > MaxReasonLength {
+		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}
 	if result == ResultNotMet && note == "" {
 		return nil, ruleErr("note_required", fmt.Sprintf("a not_met ruling on %s states its grounds in the note: the unit and the auditors read why", c.ID),
@@ -720,11 +720,11 @@ func allRulingsPositive(def Definition, nominee Nominee, rulings []CriterionRuli
 	return true
 }
 
-// validReason trims a reason and checks it: required, at most 2000 bytes.
+// validReason trims a reason and checks it: required, at most 2,000 characters.
 func validReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
-	if reason == "" || len(reason) > MaxReasonLength {
-		return "", ruleErr("reason_required", "a reason of 1 to 2000 bytes is required", "Phải nêu lý do (tối đa 2000 ký tự)")
+	if reason == "" || utf8.RuneCountInString(reason) > MaxReasonLength {
+		return "", ruleErr("reason_required", "a reason of 1 to 2,000 characters is required", "Phải nêu lý do (tối đa 2.000 ký tự)")
 	}
 	return reason, nil
 }
@@ -791,8 +791,8 @@ func (n *Nomination) RevokeAward(award, ground, note string) ([]Event, error) {
 		return nil, invalidGround(ground)
 	}
 	note = strings.TrimSpace(note)
-	if len(note) > MaxReasonLength {
-		return nil, ruleErr("invalid_note", "the note is at most 2000 bytes", "Ghi chú tối đa 2000 ký tự")
+	if utf8.RuneCountInString(note) > MaxReasonLength {
+		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}
 	return []Event{{Type: NominationAwardRevoked, Data: NominationAwardRevokedData{Award: award, Ground: ground, Note: note}}}, nil
 }

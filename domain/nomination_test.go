@@ -595,3 +595,16 @@ func TestTransitionMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestLengthsInCharacters: a reason is measured in characters, as the Vietnamese message
+// says: 2,000 Vietnamese characters (three bytes each here) pass, one more does not.
+func TestLengthsInCharacters(t *testing.T) {
+	t.Parallel()
+	full := strings.Repeat("ữ", domain.MaxReasonLength)
+	if _, err := nominationIn(t, domain.StateSubmitted).Return(full); err != nil {
+		t.Fatalf("2,000 characters (%d bytes): %v", len(full), err)
+	}
+	if _, err := nominationIn(t, domain.StateSubmitted).Return(full + "ữ"); ruleCode(err) != "reason_required" {
+		t.Fatalf("2,001 characters: %v", err)
+	}
+}

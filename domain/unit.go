@@ -226,9 +226,9 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 			fmt.Sprintf("Ngày hiệu lực %s còn hơn %d ngày nữa: các đơn vị hợp nhất sẽ ngừng nhận kế hoạch, hồ sơ và cán bộ ngay từ bây giờ; hãy ghi nhận khi còn không quá %d ngày", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)))
 	}
 	decision = strings.TrimSpace(decision)
-	if decision == "" || len(decision) > MaxReasonLength {
-		return nil, ruleErr("decision_required", "the merger decision (1 to 2000 bytes) is required",
-			"Phải nêu quyết định sắp xếp, hợp nhất (tối đa 2000 ký tự)")
+	if decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {
+		return nil, ruleErr("decision_required", "the merger decision (1 to 2,000 characters) is required",
+			"Phải nêu quyết định sắp xếp, hợp nhất (tối đa 2.000 ký tự)")
 	}
 	ids := make([]string, 0, len(sources))
 	seen := map[string]bool{}
