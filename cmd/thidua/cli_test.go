@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -396,4 +398,13 @@ func TestStateLabel(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, stateLabel(tc.state), tc.state)
 	}
+}
+
+// TestExitCode: verify's status 1 survives the CLI framework's wrapping (it exited 2, the
+// status of an operational failure, when chains were broken); other errors are 2.
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, 1, exitCode(exitError{code: 1}))
+	assert.Equal(t, 1, exitCode(fmt.Errorf("verify: %w", exitError{code: 1})))
+	assert.Equal(t, 2, exitCode(errors.New("data directory in use")))
 }

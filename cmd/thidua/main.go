@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -80,14 +81,25 @@ func main() {
 	logger := newLogger(cli.LogLevel)
 	slog.SetDefault(logger)
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	err := kctx.Run(&cli.Globals, logger)
-	if err != nil {
-		if ee, ok := err.(exitError); ok {
-			os.Exit(ee.code)
+	if err := kctx.Run(&cli.Globals, logger); err != nil {
+		code := exitCode(err)
+		var ee exitError
+		if !errors.As(err, &ee) {
+			fmt.Fprintln(os.Stderr, "thidua:", err)
 		}
-		fmt.Fprintln(os.Stderr, "thidua:", err)
-		os.Exit(2)
+		os.Exit(code)
 	}
+}
+
+// exitCode is the process's exit status for a command's error: the status a command
+// chose (exitError, however wrapped: `thidua verify` exits 1 naming what is broken), 2
+// for any other failure.
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 2
 }
 
 // exitError ends the process with a status code after the command printed its report.
