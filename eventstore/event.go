@@ -56,6 +56,10 @@ type Event struct {
 	Key string `json:"-"`
 	// StoredSchema is the schema version as stored, before any upcast.
 	StoredSchema int `json:"-"`
+	// StoredHashOK tells, for an event upcast on read (StoredSchema below Schema), whether
+	// the event as stored hashed to its Hash: checked before the upcast replaced its
+	// payload, so that an old schema does not exempt a forged event from the check.
+	StoredHashOK bool `json:"-"`
 }
 
 // ComputeHash returns the hex SHA-256 of the event's content and its PrevHash, in a

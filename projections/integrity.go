@@ -112,11 +112,8 @@ func (m *Model) checkIntegrity(agg *Aggregate, c eventstore.Commit, pre []decode
 		if i < len(pre) {
 			check = pre[i].hash
 		}
-		if check == hashUnchecked && hashVerifiable(e) {
-			check = hashDiffers
-			if e.HashMatches() {
-				check = hashMatches
-			}
+		if check == hashUnchecked {
+			check = storedHash(e)
 		}
 		if check == hashDiffers {
 			bad(ProblemHashMismatch, "content hashes to %.16s…, the event claims %.16s…", e.ComputeHash(), e.Hash)
@@ -138,6 +135,26 @@ func hashVerifiable(e *eventstore.Event) bool {
 		return e.Schema <= 1
 	}
 	return e.StoredSchema == e.Schema
+}
+
+// storedHash checks an event's content hash: now, when its payload is the one stored;
+// as the store found it before upcasting an old schema (eventstore.Event.StoredHashOK),
+// so that an old schema exempts no event from the check; unchecked otherwise (an event
+// read back from a snapshot whose type has several schema versions).
+func storedHash(e *eventstore.Event) hashCheck {
+	switch {
+	case hashVerifiable(e):
+		if e.HashMatches() {
+			return hashMatches
+		}
+		return hashDiffers
+	case e.StoredSchema != 0 && e.StoredSchema < e.Schema:
+		if e.StoredHashOK {
+			return hashMatches
+		}
+		return hashDiffers
+	}
+	return hashUnchecked
 }
 
 // refOfSubject returns the aggregate a subject "prefix.kind.id" names.

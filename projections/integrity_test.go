@@ -251,3 +251,42 @@ func TestIntegrityOfHandBuiltCommits(t *testing.T) {
 	assert.Equal(t, []string{e2.ID}, v.Events)
 	assert.Equal(t, projections.IntegrityOK, m.Integrity(ref, projections.Bound{Seq: 1}).Status)
 }
+
+// TestOldSchemaForgeryIsFlagged: an event stored under an old schema version is upcast on
+// read, but its stored content is checked against its hash first: a forged fact claiming
+// schema 1 with a hash that does not match is flagged as any other (it was trusted).
+func TestOldSchemaForgeryIsFlagged(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nom, _ := env.EligibleCollective("OS", domain.UnitDepartment, reviewer, 80)
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "OS"}
+	now := env.Now.Load().UTC()
+	e := eventstore.Event{
+		ID: ulid.Make().String(), Type: domain.FactRecorded, Schema: 1, Aggregate: ref,
+		Actor:      eventstore.Actor{User: "intruder", Role: "reviewer"},
+		OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash,
+		Data: json.RawMessage(`{"campaign":"` + wftest.Campaign + `","name":"late_dossiers","value":3}`),
+	}
+	e.Hash = e.ComputeHash()
+	e.Data = json.RawMessage(`{"campaign":"` + wftest.Campaign + `","name":"late_dossiers","value":0}`) // altered after hashing
+	body, err := json.Marshal(map[string]any{"events": []eventstore.Event{e}})
+	require.NoError(t, err)
+	subject, err := env.Store.Subject(ref)
+	require.NoError(t, err)
+	_, err = env.Store.JetStream().Publish(env.Ctx, subject, body)
+	require.NoError(t, err)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	el, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	evs, ok := reasonEvents(el, projections.ReasonIntegrityBroken)
+	assert.True(t, ok, "%+v", el.Reasons)
+	assert.Contains(t, evs, e.ID)
+	found := false
+	for _, p := range env.Model.IntegrityProblems() {
+		found = found || (p.EventID == e.ID && p.Problem == projections.ProblemHashMismatch)
+	}
+	assert.True(t, found, "%+v", env.Model.IntegrityProblems())
+}

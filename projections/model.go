@@ -399,11 +399,8 @@ func predecode(c eventstore.Commit) []decoded {
 		out[i].data, out[i].err = decodePayload(e.Type, e.Data)
 		// An empty previous hash is either the aggregate's first event or one whose link a
 		// snapshot left out, filled in by the fold: checked there.
-		if e.PrevHash != "" && hashVerifiable(e) {
-			out[i].hash = hashDiffers
-			if e.HashMatches() {
-				out[i].hash = hashMatches
-			}
+		if e.PrevHash != "" {
+			out[i].hash = storedHash(e)
 		}
 	}
 	return out
