@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"thidua/projections"
@@ -55,6 +56,11 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 		meta = append(meta, []string{label(lang, string(p.kind)), strconv.Itoa(p.view.Quota), strconv.Itoa(p.view.Awarded), strconv.Itoa(len(p.view.Entries))})
 	}
 	meta = append(meta, []string{}) // the empty line before the table
+	for _, r := range meta {
+		for i := range r {
+			r[i] = inert(r[i])
+		}
+	}
 	if err := cw.WriteAll(meta); err != nil {
 		return fmt.Errorf("write the CSV: %w", err)
 	}
@@ -78,7 +84,11 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 			n++
 			row[0] = kind
 			for i, c := range cols {
-				row[i+1] = text(c.value(e))
+				v := c.value(e)
+				row[i+1] = text(v)
+				if _, isText := v.(string); isText {
+					row[i+1] = inert(row[i+1])
+				}
 			}
 			if err := cw.Write(row); err != nil {
 				return fmt.Errorf("write the CSV: %w", err)
@@ -90,4 +100,15 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 		return fmt.Errorf("write the CSV: %w", err)
 	}
 	return nil
+}
+
+// inert keeps a spreadsheet from reading a text cell as a formula: a nominee's name such
+// as =HYPERLINK("http://…") would run when the file is opened. A text that starts with
+// = + - @ or a tab or carriage return gets an apostrophe in front, which spreadsheets show
+// as the text itself. (The XLSX export writes text cells as strings, which never run.)
+func inert(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

