@@ -38,11 +38,29 @@ func (s *Store) VerifyChains(ctx context.Context) (ChainReport, error) {
 	var rep ChainReport
 	last := map[string]string{}
 	ids := map[string]uint64{}
-	ro := ReadOptions{Raw: true, OnMalformed: func(me *MalformedError) {
+	// The stream denies deletion: every sequence from 1 on holds a message, and a gap is
+	// a message lost (nats-server drops one it finds damaged on disk as it starts).
+	var seen uint64
+	gaps := false
+	gap := func(seq uint64) {
+		if seq > seen+1 {
+			gaps = true
+			rep.Problems = append(rep.Problems, ChainProblem{Seq: seen + 1,
+				Problem: fmt.Sprintf("messages lost: sequences %d to %d are missing from the stream, which denies deletion (damaged on disk?); every event they held is gone, and the chains after them break", seen+1, seq-1)})
+		}
+		seen = seq
+	}
+	until, err := s.LastSeq(ctx)
+	if err != nil {
+		return rep, err
+	}
+	ro := ReadOptions{Raw: true, Until: until, OnMalformed: func(me *MalformedError) {
+		gap(me.Seq)
 		rep.Commits++
 		rep.Problems = append(rep.Problems, ChainProblem{Seq: me.Seq, Subject: me.Subject, Problem: me.Err.Error()})
 	}}
 	lastSeq, err := s.Read(ctx, ro, func(c Commit) error {
+		gap(c.Seq)
 		rep.Commits++
 		ref, ok := s.refFromSubject(c.Subject)
 		for _, e := range c.Events {
@@ -68,6 +86,16 @@ func (s *Store) VerifyChains(ctx context.Context) (ChainReport, error) {
 		}
 		return nil
 	})
+	if err == nil && until > seen {
+		gap(until + 1) // lost at the end
+	}
+	if err == nil && !gaps {
+		// JetStream's own record of messages it lost, when it kept one.
+		if info, ierr := s.stream.Info(ctx); ierr == nil && info.State.Lost != nil && len(info.State.Lost.Msgs) > 0 {
+			rep.Problems = append(rep.Problems, ChainProblem{Seq: info.State.Lost.Msgs[0],
+				Problem: fmt.Sprintf("messages lost: JetStream reports sequences %v lost (damaged on disk?)", info.State.Lost.Msgs)})
+		}
+	}
 	rep.LastSeq = lastSeq
 	rep.Aggregates = len(last)
 	return rep, err

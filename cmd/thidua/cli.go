@@ -455,7 +455,14 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	} else {
 		fmt.Fprintf(g.Out, "Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
 		for _, p := range rep.Problems {
-			fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Subject, p.Problem)
+			switch {
+			case p.EventID != "":
+				fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Subject, p.Problem)
+			case p.Subject != "":
+				fmt.Fprintf(g.Out, "BROKEN message at sequence %d on %s: %s\n", p.Seq, p.Subject, p.Problem)
+			default:
+				fmt.Fprintf(g.Out, "BROKEN at sequence %d: %s\n", p.Seq, p.Problem)
+			}
 		}
 		for _, p := range docs {
 			fmt.Fprintf(g.Out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
