@@ -170,6 +170,17 @@ func refOfSubject(subject string) (eventstore.Ref, bool) {
 	return eventstore.Ref{Kind: subject[j+1 : i], ID: subject[i+1:]}, true
 }
 
+// IntegrityCount returns the number of integrity problems the model has found.
+func (m *Model) IntegrityCount() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, ps := range m.integrity.broken {
+		n += len(ps)
+	}
+	return n
+}
+
 // IntegrityProblems returns every integrity problem the model has found, in stream order
 // (empty when every applied event verifies).
 func (m *Model) IntegrityProblems() []IntegrityProblem {

@@ -72,6 +72,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	go afterHistory(ctx, model.PayloadsDecoded(), huge.Stop, c.HeapHeadroom, logger)
 	defer feed.Stop()
 	go warmRankings(ctx, model, logger)
+	go watchIntegrity(ctx, model, logger)
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	if c.Demo {
 		// The demo's 2025 history needs the campaign launched before it.

@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"time"
 
+	"thidua/cmd/thidua/memory"
 	"thidua/eventstore"
+	"thidua/projections"
 )
 
 // The store watch warns in the log when the event store nears its storage limit, for the
@@ -118,4 +120,37 @@ func sweepUploads(ctx context.Context, store *eventstore.Store, log *slog.Logger
 	if err != nil && ctx.Err() == nil {
 		log.Warn("unfinished document uploads", "err", err)
 	}
+}
+
+// integrityWatchEvery is how often serve looks for new integrity problems.
+const integrityWatchEvery = time.Minute
+
+// watchIntegrity says in the log, at error level, when the projections hold integrity
+// problems (an event altered, or appended behind the engine's back): once its history is
+// read, then whenever more appear. GET /api/v1/integrity lists them; thidua verify checks
+// the whole store.
+func watchIntegrity(ctx context.Context, model *projections.Model, log *slog.Logger) {
+	select {
+	case <-model.PayloadsDecoded():
+	case <-ctx.Done():
+		return
+	}
+	said := 0
+	check := func() { said = sayIntegrity(model, log, said) }
+	check()
+	memory.Every(ctx, integrityWatchEvery, check)
+}
+
+// sayIntegrity logs the integrity problems beyond the first said ones, and returns how
+// many it has said.
+func sayIntegrity(model *projections.Model, log *slog.Logger, said int) int {
+	n := model.IntegrityCount()
+	if n <= said {
+		return said
+	}
+	ps := model.IntegrityProblems()
+	first := ps[min(said, len(ps)-1)]
+	log.Error("integrity problems in the event store: events altered or appended behind the engine's back; the answers relying on them say integrity_broken (GET /api/v1/integrity lists them; run thidua verify)",
+		"problems", n, "first_new_seq", first.Seq, "first_new_event", first.EventID, "problem", first.Problem)
+	return n
 }

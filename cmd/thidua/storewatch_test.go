@@ -88,3 +88,32 @@ func TestSweepUploads(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "%PDF-1.4 minutes", string(got))
 }
+
+// TestSayIntegrity: serve's log says, at error level, when the projections hold integrity
+// problems, and says it again only when more appear.
+func TestSayIntegrity(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	subject, _ := st.Subject(eventstore.Ref{Kind: "unit", ID: "SO-TC"})
+	forged := `{"events":[{"id":"01FORGED0000000000000000000","type":"unit.fact_recorded","schema":2,"aggregate":{"kind":"unit","id":"SO-TC"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{"fact":"disbursement_pct","number":100}}]}`
+	_, err = st.JetStream().Publish(ctx, subject, []byte(forged))
+	require.NoError(t, err)
+	st.Close()
+	store, model, err := openModel(ctx, &Globals{Data: dir}, quiet())
+	require.NoError(t, err)
+	defer store.Close()
+
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	said := sayIntegrity(model, log, 0)
+	assert.Positive(t, said)
+	assert.Contains(t, logs.String(), "level=ERROR")
+	assert.Contains(t, logs.String(), "first_new_event=01FORGED0000000000000000000")
+	logs.Reset()
+	assert.Equal(t, said, sayIntegrity(model, log, said))
+	assert.Empty(t, logs.String(), "nothing new: nothing said")
+}

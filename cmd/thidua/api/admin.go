@@ -63,6 +63,16 @@ func (h *handler) listUsers(w http.ResponseWriter, _ *http.Request, _ workflows.
 	return nil
 }
 
+// integrity: GET /integrity (admin, auditor): every integrity problem the projections
+// found in the events they applied — a content that no longer matches its hash, a broken
+// chain, an event stored on another aggregate's subject — in stream order, on a running
+// server (`thidua verify` checks the whole store, documents too, on a stopped one).
+func (h *handler) integrity(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
+	ps := h.model().IntegrityProblems()
+	writeJSON(w, http.StatusOK, map[string]any{"ok": len(ps) == 0, "applied": h.model().Applied(), "problems": ps})
+	return nil
+}
+
 // getUser: GET /users/{id} (admin, auditor): one registered user, never a token or its
 // hash; 404 for an id the registry does not know.
 func (h *handler) getUser(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {

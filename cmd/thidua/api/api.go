@@ -109,7 +109,7 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	if st := svc.Store(); st != nil {
 		usage = st.Usage
 	}
-	h.metrics = newMetrics(cfg.registry, usage)
+	h.metrics = newMetrics(cfg.registry, usage, svc.Model())
 	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
 	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
 	for _, rt := range h.table() {
@@ -179,6 +179,7 @@ func (h *handler) table() []route {
 		post("/users", admin, h.createUser),
 		{method: http.MethodGet, path: Prefix + "/users", access: restricted, roles: adminOrAuditor, fn: h.listUsers},
 		{method: http.MethodGet, path: Prefix + "/users/{id}", access: restricted, roles: adminOrAuditor, fn: h.getUser},
+		{method: http.MethodGet, path: Prefix + "/integrity", access: restricted, roles: adminOrAuditor, fn: h.integrity},
 		post("/users/{id}/disable", admin, h.disableUser),
 		post("/users/{id}/token", admin, h.reissueToken),
 

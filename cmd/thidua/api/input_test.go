@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"thidua/cmd/thidua/api"
+	"thidua/eventstore"
+	"thidua/projections"
 )
 
 // TestBadInput sends malformed, oversized and invalid requests: each is a clear 4xx in the
@@ -255,4 +258,44 @@ func TestCampaignAuditTrail(t *testing.T) {
 		t.Errorf("as of seq %d: %d events, want 2", before, len(trail.Events))
 	}
 	auditor.get("/api/v1/campaigns/nope/events").want(t, http.StatusNotFound)
+}
+
+// TestIntegrityOnARunningServer: an event appended behind the engine's back shows on a
+// running server: GET /integrity lists it (admin and auditor), /metrics counts it.
+func TestIntegrityOnARunningServer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	auditor := e.user("auditor", "")
+	var v struct {
+		OK       bool `json:"ok"`
+		Problems []struct {
+			EventID string `json:"event_id"`
+			Problem string `json:"problem"`
+		} `json:"problems"`
+	}
+	auditor.get("/api/v1/integrity").want(t, http.StatusOK).decode(t, &v)
+	if !v.OK || len(v.Problems) != 0 {
+		t.Fatalf("a fresh store: %+v", v)
+	}
+	subject, err := e.store.Subject(eventstore.Ref{Kind: "unit", ID: "U1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := `{"events":[{"id":"01FORGED0000000000000000000","type":"unit.fact_recorded","schema":2,"aggregate":{"kind":"unit","id":"U1"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{"fact":"late_dossiers","number":0}}]}`
+	if _, err := e.store.JetStream().Publish(context.Background(), subject, []byte(forged)); err != nil {
+		t.Fatal(err)
+	}
+	if err := projections.WaitCaughtUp(context.Background(), e.store, e.model, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	auditor.get("/api/v1/integrity").want(t, http.StatusOK).decode(t, &v)
+	if v.OK || len(v.Problems) == 0 || v.Problems[0].EventID != "01FORGED0000000000000000000" {
+		t.Errorf("after a forgery: %+v", v)
+	}
+	e.user("clerk", "U1").get("/api/v1/integrity").want(t, http.StatusForbidden)
+	m := e.anon().get("/metrics").want(t, http.StatusOK)
+	if !strings.Contains(string(m.body), "thidua_integrity_problems ") || strings.Contains(string(m.body), "thidua_integrity_problems 0\n") {
+		t.Errorf("metrics: %s", m.body)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"thidua/eventstore"
+	"thidua/projections"
 	"thidua/workflows"
 )
 
@@ -36,7 +37,7 @@ type metrics struct {
 // newMetrics registers the API's collectors in reg (a new registry with the Go and process
 // collectors when nil), with the store's usage when usage is not nil. Collectors already
 // registered by an earlier handler on the same registry are reused.
-func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstore.Usage, error)) *metrics {
+func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstore.Usage, error), model *projections.Model) *metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -82,8 +83,25 @@ func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstor
 	if usage != nil {
 		register(reg, &storeCollector{usage: usage})
 	}
+	if model != nil {
+		registerModel(reg, model)
+	}
 	m.serve = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m
+}
+
+// registerModel reports the projections' progress and integrity at each scrape: the
+// stream sequence applied, and the integrity problems found (a broken hash chain, an
+// event appended behind the engine's back: GET /api/v1/integrity lists them).
+func registerModel(reg prometheus.Registerer, m *projections.Model) {
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "thidua", Subsystem: "projections", Name: "applied_sequence",
+		Help: "The last stream sequence the projections applied.",
+	}, func() float64 { return float64(m.Applied()) }))
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "thidua", Subsystem: "integrity", Name: "problems",
+		Help: "Integrity problems the projections found (GET /api/v1/integrity lists them); any is a reason to run thidua verify and investigate.",
+	}, func() float64 { return float64(m.IntegrityCount()) }))
 }
 
 // register registers c, or returns the collector of the same name registered before.
