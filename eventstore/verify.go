@@ -3,6 +3,7 @@ package eventstore
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // ChainProblem names one event (or message) that breaks an aggregate's hash chain.
@@ -29,7 +30,17 @@ type ChainReport struct {
 	LastSeq uint64 `json:"last_seq"`
 	// Problems lists every broken link.
 	Problems []ChainProblem `json:"problems"`
+	// Backdated counts the events recorded more than BackdateTolerance before JetStream
+	// stored their message (a forged event's recorded time, or a simulated clock's: the
+	// demo's seeding, the bench's load); FirstBackdated is the first one's sequence.
+	Backdated      int    `json:"backdated"`
+	FirstBackdated uint64 `json:"first_backdated,omitempty"`
 }
+
+// BackdateTolerance is how much earlier than its message's storage an event may say it
+// was recorded: a command's events are stamped as it is decided, then appended, retried
+// across a leader change at worst.
+const BackdateTolerance = 10 * time.Minute
 
 // VerifyChains reads the whole stream as stored and checks, for every aggregate, that each
 // event's hash matches its content and that each event records its predecessor's hash.
@@ -65,6 +76,12 @@ func (s *Store) VerifyChains(ctx context.Context) (ChainReport, error) {
 		ref, ok := s.refFromSubject(c.Subject)
 		for _, e := range c.Events {
 			rep.Events++
+			if !c.Time.IsZero() && e.RecordedAt.Before(c.Time.Add(-BackdateTolerance)) {
+				if rep.Backdated == 0 {
+					rep.FirstBackdated = c.Seq
+				}
+				rep.Backdated++
+			}
 			bad := func(format string, args ...any) {
 				rep.Problems = append(rep.Problems, ChainProblem{Seq: c.Seq, Subject: c.Subject, EventID: e.ID, Problem: fmt.Sprintf(format, args...)})
 			}

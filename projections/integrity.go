@@ -1,7 +1,9 @@
 package projections
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,6 +34,11 @@ const (
 	// ProblemAggregateMismatch: the event names another aggregate than the subject or the
 	// commit it is stored in.
 	ProblemAggregateMismatch = "aggregate_mismatch"
+	// ProblemActor: the event's actor could not have caused it — not a registered user at
+	// that point of the stream, not in the role recorded, disabled by then, or an auditor
+	// (who writes nothing). A well-formed forgery with a valid chain shows here
+	// (ActorProblems).
+	ProblemActor = "actor_not_authorised"
 )
 
 // IntegrityProblem names one event that breaks its aggregate's hash chain.
@@ -264,4 +271,63 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 			"or appended behind the engine's back; it needs an inspection before any decision",
 		Events: append([]string(nil), r.integrity.Events...),
 	})
+}
+
+// ActorProblems checks every event's actor against the user registry as it stood at the
+// event's sequence: the engine's own events (role system) aside, the actor must be a user
+// registered before the event, in the role the event records, not disabled by then, and
+// not an auditor, who writes nothing. The hash chain has no secret, so whoever can write
+// to the stream can append an event that links: this is what shows such an event. It
+// reads the whole model (thidua verify runs it), in stream order of aggregates' events.
+func (m *Model) ActorProblems() []IntegrityProblem {
+	m.rlock()
+	defer m.mu.RUnlock()
+	type user struct {
+		role                 domain.Role
+		registered, disabled uint64
+	}
+	users := map[string]*user{}
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindRegistry, ID: RegistryID}) {
+		switch d := e.Rec.Data.(type) {
+		case domain.UserRegisteredData:
+			if users[d.ID] == nil {
+				users[d.ID] = &user{role: d.Role, registered: e.Rec.Seq}
+			}
+		case domain.UserDisabledData:
+			if u := users[d.ID]; u != nil && u.disabled == 0 {
+				u.disabled = e.Rec.Seq
+			}
+		}
+	}
+	out := []IntegrityProblem{}
+	for ref, agg := range m.aggs {
+		for _, e := range agg.Entries {
+			a := e.Rec.Actor
+			if a.Role == domain.RoleSystem {
+				continue
+			}
+			bad := func(format string, args ...any) {
+				out = append(out, IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemActor,
+					Detail: fmt.Sprintf(format, args...), at: e.Rec.At})
+			}
+			u := users[a.User]
+			switch {
+			case u == nil || u.registered >= e.Rec.Seq:
+				bad("actor %q was not a registered user at sequence %d", a.User, e.Rec.Seq)
+			case u.role != a.Role:
+				bad("actor %q is recorded as %s but registered as %s", a.User, a.Role, u.role)
+			case a.Role == domain.RoleAuditor:
+				bad("actor %q is an auditor, who writes nothing", a.User)
+			case u.disabled != 0 && u.disabled < e.Rec.Seq:
+				bad("actor %q had been disabled (at sequence %d)", a.User, u.disabled)
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y IntegrityProblem) int {
+		if c := cmp.Compare(x.Seq, y.Seq); c != 0 {
+			return c
+		}
+		return strings.Compare(x.EventID, y.EventID)
+	})
+	return out
 }

@@ -290,3 +290,55 @@ func TestOldSchemaForgeryIsFlagged(t *testing.T) {
 	}
 	assert.True(t, found, "%+v", env.Model.IntegrityProblems())
 }
+
+// TestActorProblems: the hash chain has no secret, so an event appended with a valid link
+// verifies; its actor shows it. An unknown user, an auditor (who writes nothing), a role
+// the user does not have and a disabled user are each named; the engine's own events and
+// every legitimate one are not.
+func TestActorProblems(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	auditor := env.User(domain.RoleAuditor, "")
+	gone := env.User(domain.RoleReviewer, "")
+	env.EligibleCollective("AP", domain.UnitDepartment, reviewer, 80)
+	env.OK(env.Svc.DisableUser(env.Ctx, env.Admin, gone.UserID, "nghỉ hưu", workflows.Options{}))
+	require.Empty(t, env.Model.ActorProblems(), "legitimate events only")
+
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "AP"}
+	forgeAs := func(actor eventstore.Actor) string {
+		now := env.Now.Load().UTC()
+		e := eventstore.Event{ID: ulid.Make().String(), Type: domain.FactRecorded, Schema: 2, Aggregate: ref, Actor: actor,
+			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash,
+			Data: json.RawMessage(`{"campaign":"` + wftest.Campaign + `","fact":"par_index_score","number":99.9}`)}
+		e.Hash = e.ComputeHash() // a valid link: the chain verifies
+		body, err := json.Marshal(map[string]any{"events": []eventstore.Event{e}})
+		require.NoError(t, err)
+		subject, err := env.Store.Subject(ref)
+		require.NoError(t, err)
+		_, err = env.Store.JetStream().Publish(env.Ctx, subject, body)
+		require.NoError(t, err)
+		require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+		return e.ID
+	}
+	want := map[string]string{
+		forgeAs(eventstore.Actor{User: "nobody-at-all", Role: "admin"}):                 "not a registered user",
+		forgeAs(eventstore.Actor{User: auditor.UserID, Role: "auditor"}):                "an auditor",
+		forgeAs(eventstore.Actor{User: reviewer.UserID, Role: "admin"}):                 "registered as reviewer",
+		forgeAs(eventstore.Actor{User: gone.UserID, Role: "reviewer"}):                  "disabled",
+		forgeAs(eventstore.Actor{User: env.Admin.UserID, Role: string(env.Admin.Role)}): "",
+	}
+	assert.Empty(t, env.Model.IntegrityProblems(), "each forgery links to the chain")
+	got := map[string]string{}
+	for _, p := range env.Model.ActorProblems() {
+		assert.Equal(t, projections.ProblemActor, p.Problem)
+		got[p.EventID] = p.Detail
+	}
+	for id, detail := range want {
+		if detail == "" {
+			assert.NotContains(t, got, id, "the administrator may record a fact's event as far as actors go")
+			continue
+		}
+		assert.Contains(t, got[id], detail, "event %s", id)
+	}
+}

@@ -125,6 +125,9 @@ func TestSeedLoadsTheDemoProvince(t *testing.T) {
 		assert.Contains(t, out, tok)
 	}
 	assert.Less(t, strings.Index(out, demo.AdminToken), strings.Index(out, "Demo loaded"))
+	// Every event of the demo verifies: its chain, and its actor against the registry.
+	assert.Empty(t, e.model.IntegrityProblems())
+	assert.Empty(t, e.model.ActorProblems())
 
 	t.Run("every unit of the CSV, with its name", func(t *testing.T) {
 		u, err := e.model.Unit("SO-VHTTDL", projections.Bound{})
