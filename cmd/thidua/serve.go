@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +36,29 @@ type ServeCmd struct {
 	SecureCookies bool `help:"Mark the web session cookies Secure (when served over HTTPS)." env:"THIDUA_SECURE_COOKIES"`
 	// HeapHeadroom bounds the garbage the heap may hold (memory.KeepHeadroom).
 	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"256" env:"THIDUA_HEAP_HEADROOM_MIB"`
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client.
+	TrustedProxies []string `name:"trusted-proxy" help:"Address or CIDR of a proxy in front of serve (a load balancer, a TLS terminator), repeatable or comma-separated: the client its X-Forwarded-For names is the one the limit on failed authentications counts; without it, one client's failures behind a proxy hold back everyone's." env:"THIDUA_TRUSTED_PROXIES" sep:","`
+}
+
+// trustedProxies parses --trusted-proxy: addresses (a /32 or /128) or CIDR prefixes.
+func (c *ServeCmd) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxy %q: not an address or CIDR prefix", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // Run starts the store, catches the projections up, bootstraps, and serves until interrupted.
@@ -41,6 +66,10 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	start := time.Now()
 	if c.HeapHeadroom < 0 {
 		return fmt.Errorf("--heap-headroom-mib %d: must be 0 (off) or more", c.HeapHeadroom)
+	}
+	trusted, err := c.trustedProxies()
+	if err != nil {
+		return err
 	}
 	memory.SetContainerLimit(logger, memlimit.FromCgroup)
 	// The demo province is seeded on a fixed timeline (2025), so that its history is the
@@ -93,7 +122,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	apiHandler := api.New(svc, api.WithLogger(logger), api.WithReadiness(func(ctx context.Context) error {
+	apiHandler := api.New(svc, api.WithLogger(logger), api.WithTrustedProxies(trusted...), api.WithReadiness(func(ctx context.Context) error {
 		ok, last, err := feed.CaughtUp(ctx)
 		if err != nil {
 			return err
@@ -107,7 +136,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, apiHandler)
 	}
-	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies)))
+	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...)))
 	// Large answers (rankings, listings, pages) go compressed to clients that accept it.
 	compressed, err := api.Compress(root)
 	if err != nil {

@@ -117,3 +117,20 @@ func TestSayIntegrity(t *testing.T) {
 	assert.Equal(t, said, sayIntegrity(model, log, said))
 	assert.Empty(t, logs.String(), "nothing new: nothing said")
 }
+
+// TestTrustedProxies: --trusted-proxy takes addresses and CIDR prefixes, and refuses
+// anything else with the flag's name.
+func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
+	got, err := (&ServeCmd{TrustedProxies: []string{"10.0.0.0/8", " 192.168.1.5", "::1", "10.1.2.3/16", ""}}).trustedProxies()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.0/8", "192.168.1.5/32", "::1/128", "10.1.0.0/16"}, func() (s []string) {
+		for _, p := range got {
+			s = append(s, p.String())
+		}
+		return s
+	}())
+	_, err = (&ServeCmd{TrustedProxies: []string{"proxy.local"}}).trustedProxies()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--trusted-proxy")
+}

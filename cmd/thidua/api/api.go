@@ -20,6 +20,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"sort"
 	"time"
@@ -56,6 +57,7 @@ type config struct {
 	authWindow   time.Duration
 	bodyTimeout  time.Duration
 	now          func() time.Time
+	trusted      []netip.Prefix
 }
 
 // WithLogger sets the logger of requests and server errors.
@@ -242,7 +244,7 @@ func (h *handler) handle(rt route) {
 		}
 		var p workflows.Principal
 		if rt.access != public {
-			client := clientKey(r)
+			client := clientKey(r, h.cfg.trusted)
 			if wait, limited := h.authLimit.blocked(client, h.cfg.now()); limited {
 				h.fail(w, r, errTooManyFailures(wait))
 				return

@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults of the limits New applies.
@@ -234,7 +237,17 @@ func errTooManyFailures(wait time.Duration) error {
 
 // clientKey names the client of a request for the failure limit: its remote IP address,
 // or the /64 network of an IPv6 address. Forwarding headers are not trusted.
-func clientKey(r *http.Request) string {
+func clientKey(r *http.Request, trusted []netip.Prefix) string {
+	return ClientKey(r, trusted)
+}
+
+// ClientKey names the client a request comes from, for a limit on failed
+// authentications: its address, an IPv6 client by its /64. A request from a trusted proxy
+// (a load balancer, a TLS terminator) is named by the address that proxy reports in
+// X-Forwarded-For: the nearest, from the right, that is not itself a trusted proxy. A
+// client's own X-Forwarded-For is ignored unless it comes through a trusted proxy, which
+// appends the address it saw.
+func ClientKey(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -244,6 +257,19 @@ func clientKey(r *http.Request) string {
 		return host
 	}
 	addr = addr.Unmap()
+	if isTrusted(addr, trusted) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // a hop that is no address: keep the last one known
+			}
+			addr = hop.Unmap()
+			if !isTrusted(addr, trusted) {
+				break
+			}
+		}
+	}
 	if addr.Is6() {
 		if p, err := addr.Prefix(64); err == nil {
 			return p.String()
@@ -251,6 +277,41 @@ func clientKey(r *http.Request) string {
 	}
 	return addr.String()
 }
+
+// isTrusted reports whether addr is in one of the trusted prefixes.
+func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// WithTrustedProxies names the proxies whose X-Forwarded-For names the client, for the
+// failed-authentication limit (ClientKey). Without it, behind a proxy, every client is the
+// proxy, and one client's failures would hold back everyone's.
+func WithTrustedProxies(prefixes ...netip.Prefix) Option {
+	return func(c *config) { c.trusted = append(c.trusted, prefixes...) }
+}
+
+// FailureLimiter limits failed authentications per client (ClientKey): a token bucket of
+// n failures per window. The API uses one; the web UI's sign-in uses its own.
+type FailureLimiter struct{ l *authLimiter }
+
+// NewFailureLimiter returns a limiter of n failures per window per client (defaults when
+// 0: DefaultAuthFailures per DefaultAuthWindow).
+func NewFailureLimiter(n int, window time.Duration) *FailureLimiter {
+	return &FailureLimiter{l: newAuthLimiter(n, window, newMetrics(prometheus.NewRegistry(), nil, nil))}
+}
+
+// Blocked reports whether the client has no failure left, and how long until it has one.
+func (f *FailureLimiter) Blocked(client string, now time.Time) (time.Duration, bool) {
+	return f.l.blocked(client, now)
+}
+
+// Failed counts one failure of the client.
+func (f *FailureLimiter) Failed(client string, now time.Time) { f.l.failed(client, now) }
 
 // setRetryAfter sets Retry-After in seconds.
 func setRetryAfter(w http.ResponseWriter, secs int) {

@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -78,5 +81,34 @@ func TestGate(t *testing.T) {
 	r3()
 	if newGate(-1, 0, nil) != nil {
 		t.Fatal("a negative limit must disable the gate")
+	}
+}
+
+// TestClientKey: a client is its address (IPv6: its /64); behind a trusted proxy, the
+// nearest address in X-Forwarded-For that is not a trusted proxy; a client's own
+// X-Forwarded-For counts for nothing.
+func TestClientKey(t *testing.T) {
+	t.Parallel()
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, tt := range []struct {
+		name, remote, xff, want string
+	}{
+		{"direct", "203.0.113.5:4000", "", "203.0.113.5"},
+		{"a client's own header is ignored", "203.0.113.5:4000", "198.51.100.1", "203.0.113.5"},
+		{"through a trusted proxy", "10.0.0.2:4000", "198.51.100.1", "198.51.100.1"},
+		{"a spoofed hop before the proxy's", "10.0.0.2:4000", "1.1.1.1, 198.51.100.1", "198.51.100.1"},
+		{"two trusted proxies", "10.0.0.2:4000", "198.51.100.1, 10.0.0.9", "198.51.100.1"},
+		{"IPv6 by its /64", "[2001:db8:1:2::1]:4000", "", "2001:db8:1:2::/64"},
+		{"a proxy with no header", "10.0.0.2:4000", "", "10.0.0.2"},
+		{"a garbled hop", "10.0.0.2:4000", "nonsense", "10.0.0.2"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tt.remote
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := ClientKey(r, trusted); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -46,7 +46,20 @@ func (h *handler) signInPage(q *req) error {
 func (h *handler) signIn(q *req) error {
 	token := strings.TrimSpace(q.r.PostFormValue("token"))
 	next := safeNext(q.r.PostFormValue("next"))
+	// Failed sign-ins are limited per client, as failed tokens on the API are: a token
+	// guessed here would work there.
+	client := api.ClientKey(q.r, h.cfg.trusted)
+	if wait, blocked := h.signIns.Blocked(client, time.Now()); blocked {
+		pg := h.newPage(q, q.T("signin.title"))
+		pg.canonical("/signin")
+		secs := int(wait/time.Second) + 1
+		q.w.Header().Set("Retry-After", strconv.Itoa(secs))
+		pg.Err = &uiError{Status: http.StatusTooManyRequests, Form: "signin", Code: "too_many_failures", Message: q.T("err.toomany", secs)}
+		h.pages.render(q, http.StatusTooManyRequests, "signin", pg, signInData{Next: next})
+		return nil
+	}
 	if _, err := h.svc.Authenticate(q.r.Context(), token); err != nil {
+		h.signIns.Failed(client, time.Now())
 		pg := h.newPage(q, q.T("signin.title"))
 		pg.canonical("/signin")
 		pg.Err = &uiError{Status: http.StatusUnauthorized, Form: "signin", Code: "unauthenticated", Message: q.T("err.badtoken")}

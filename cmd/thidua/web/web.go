@@ -18,9 +18,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
+	"thidua/cmd/thidua/api"
 	"thidua/workflows"
 )
 
@@ -28,11 +30,14 @@ import (
 type Option func(*config)
 
 type config struct {
-	secret   []byte
-	secure   bool
-	log      *slog.Logger
-	rankRows int
-	pageRows int
+	secret         []byte
+	secure         bool
+	log            *slog.Logger
+	rankRows       int
+	pageRows       int
+	trusted        []netip.Prefix
+	signInFailures int
+	signInWindow   time.Duration
 }
 
 // DefaultPageRows is how many nominations a page of the nomination list or of the review
@@ -67,6 +72,18 @@ func WithSecret(key []byte) Option {
 // only (cookies are also marked Secure on any request that arrived over TLS).
 func WithSecureCookies(on bool) Option { return func(c *config) { c.secure = on } }
 
+// WithTrustedProxies names the proxies whose X-Forwarded-For names the client, for the
+// limit on failed sign-ins (api.ClientKey).
+func WithTrustedProxies(prefixes ...netip.Prefix) Option {
+	return func(c *config) { c.trusted = append(c.trusted, prefixes...) }
+}
+
+// WithSignInFailureLimit sets how many failed sign-ins a client may make per window before
+// it is refused with 429 (defaults: api.DefaultAuthFailures per api.DefaultAuthWindow).
+func WithSignInFailureLimit(n int, per time.Duration) Option {
+	return func(c *config) { c.signInFailures, c.signInWindow = n, per }
+}
+
 // WithLogger sets the logger for failures the user cannot act on.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
@@ -89,6 +106,8 @@ type handler struct {
 	cfg   config
 	mux   *http.ServeMux
 	pages *renderer
+	// signIns limits failed sign-ins per client, as the API limits failed tokens.
+	signIns *api.FailureLimiter
 }
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
@@ -103,7 +122,8 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 			panic("web: no randomness for the CSRF key: " + err.Error())
 		}
 	}
-	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), pages: newRenderer()}
+	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), pages: newRenderer(),
+		signIns: api.NewFailureLimiter(cfg.signInFailures, cfg.signInWindow)}
 	h.routes()
 	return h
 }

@@ -997,3 +997,28 @@ func TestClerkReadsAnyUnitsTimeline(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInFailuresLimited: failed sign-ins are limited per client as failed API tokens
+// are (a token guessed here would work there): past the limit, 429 with Retry-After, and a
+// valid token waits too; another client is not held back.
+func TestSignInFailuresLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.WithSignInFailureLimit(3, time.Hour))
+	c := e.client()
+	c.get("/signin")
+	for i := range 3 {
+		r := c.post("/signin", c.form("token", fmt.Sprintf("wrong-token-%d", i), "next", "/"))
+		if r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, r.status)
+		}
+	}
+	r := c.post("/signin", c.form("token", "wrong-token-4", "next", "/"))
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("past the limit: %d", r.status)
+	}
+	mustContain(t, r.body, "Quá nhiều lần đăng nhập sai")
+	r = c.post("/signin", c.form("token", wftest.AdminToken, "next", "/"))
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("a valid token past the limit: %d (a guess that hit would be told apart)", r.status)
+	}
+}
