@@ -632,7 +632,7 @@ const leaderElectedSubject = "$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED."
 // until Close. Without permission to subscribe to the advisories (a locked-down
 // account), only the connection's status is followed.
 func (s *Store) startConnWatch() {
-	w := &connWatch{ch: s.nc.StatusChanged(nats.RECONNECTING, nats.DISCONNECTED, nats.CLOSED), done: make(chan struct{})}
+	w := &connWatch{ch: s.nc.StatusChanged(nats.RECONNECTING, nats.DISCONNECTED, nats.CLOSED, nats.CONNECTED), done: make(chan struct{})}
 	w.epoch, w.cancel = context.WithCancel(context.Background())
 	s.watch = w
 	if sub, err := s.nc.Subscribe(leaderElectedSubject+s.opts.stream, func(*nats.Msg) { w.bump() }); err == nil {
@@ -640,7 +640,21 @@ func (s *Store) startConnWatch() {
 	}
 	go func() {
 		defer close(w.done)
+		lost := false
 		for st := range w.ch {
+			switch st {
+			case nats.CONNECTED:
+				if lost {
+					s.log.Info("eventstore: connection to NATS restored", "server", s.nc.ConnectedUrlRedacted())
+				}
+				lost = false
+				continue // a new connection changes no leader: nothing to retry
+			case nats.DISCONNECTED:
+				if !lost {
+					s.log.Warn("eventstore: lost the connection to NATS; commands fail until it is back (reconnecting)")
+				}
+				lost = true
+			}
 			w.bump()
 			if st == nats.CLOSED {
 				return

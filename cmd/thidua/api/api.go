@@ -330,7 +330,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d := time.Since(start)
 		h.metrics.observe(label, sw.code(), d)
 		lvl := slog.LevelDebug
-		if sw.code() >= 500 {
+		switch {
+		case sw.code() >= 500 && (label == "GET /readyz" || label == "GET /healthz"):
+			// A probe's 503 is its answer (starting, store down); the cause is logged once
+			// where it happens, not at every probe.
+			lvl = slog.LevelDebug
+		case sw.code() >= 500:
 			lvl = slog.LevelError
 		}
 		h.cfg.log.Log(r.Context(), lvl, "http", "method", r.Method, "path", r.URL.Path, "route", label,
