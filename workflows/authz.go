@@ -10,11 +10,17 @@ import (
 
 // Authenticate returns the principal a bearer token belongs to, or ErrUnauthenticated
 // for an unknown token or a disabled user's.
-func (s *Service) Authenticate(_ context.Context, token string) (Principal, error) {
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
 	if token == "" || len(token) > 512 {
 		return Principal{}, &Error{Kind: ErrUnauthenticated, Code: "unauthenticated", Message: "a bearer token is required"}
 	}
-	h := HashToken(token)
+	return s.AuthenticateHash(ctx, HashToken(token))
+}
+
+// AuthenticateHash resolves a token by its hash (HashToken), as the registry stores it:
+// for a session that keeps the hash instead of the token (the web UI's cookie, which is
+// then no API token if stolen).
+func (s *Service) AuthenticateHash(_ context.Context, h string) (Principal, error) {
 	var p Principal
 	ok := false
 	s.model.Read(func(st *projections.State) {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -211,8 +212,10 @@ func (h *handler) newReq(w http.ResponseWriter, r *http.Request) *req {
 		q.lang = c.Value
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if p, err := h.svc.Authenticate(r.Context(), c.Value); err == nil {
-			q.p, q.signedIn, q.token = p, true, c.Value
+		if hash, ok := h.openSession(c.Value, time.Now()); ok {
+			if p, err := h.svc.AuthenticateHash(r.Context(), hash); err == nil {
+				q.p, q.signedIn, q.token = p, true, hash
+			}
 		}
 	}
 	if c, err := r.Cookie(preCookie); err == nil && len(c.Value) >= 16 {
@@ -352,17 +355,54 @@ func (h *handler) ensurePre(q *req) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: h.secure(q.r)})
 }
 
-// setSession stores the token in the session cookie (or clears it).
+// sessionLife is how long a sign-in lasts.
+const sessionLife = 12 * time.Hour
+
+// setSession stores a session for the token in the session cookie (or clears it). The
+// cookie holds the token's hash, as the registry stores it, with its expiry, signed with
+// the web secret: a stolen cookie is no API token, and it expires.
 func (h *handler) setSession(q *req, token string) {
-	c := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+	c := &http.Cookie{Name: sessionCookie, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: h.secure(q.r)}
 	if token == "" {
 		c.MaxAge = -1
 		c.Expires = time.Unix(1, 0)
 	} else {
-		c.MaxAge = 12 * 3600
+		c.Value = h.sealSession(workflows.HashToken(token), time.Now().Add(sessionLife))
+		c.MaxAge = int(sessionLife / time.Second)
 	}
 	http.SetCookie(q.w, c)
+}
+
+// sealSession writes a session: the expiry (Unix seconds) and the token's hash, then
+// their HMAC under the web secret.
+func (h *handler) sealSession(hash string, expires time.Time) string {
+	body := strconv.FormatInt(expires.Unix(), 10) + "." + hash
+	return body + "." + h.sessionMAC(body)
+}
+
+// openSession checks a session cookie's signature and expiry and returns its token hash.
+func (h *handler) openSession(v string, now time.Time) (string, bool) {
+	i := strings.LastIndexByte(v, '.')
+	if i < 0 || !hmac.Equal([]byte(v[i+1:]), []byte(h.sessionMAC(v[:i]))) {
+		return "", false
+	}
+	exp, hash, ok := strings.Cut(v[:i], ".")
+	if !ok {
+		return "", false
+	}
+	secs, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || !now.Before(time.Unix(secs, 0)) {
+		return "", false
+	}
+	return hash, true
+}
+
+// sessionMAC is the HMAC of a session's body under the web secret.
+func (h *handler) sessionMAC(body string) string {
+	mac := hmac.New(sha256.New, h.cfg.secret)
+	mac.Write([]byte("session-cookie|" + body))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // redirect sends the browser on after a successful action (post/redirect/get), with a

@@ -1022,3 +1022,46 @@ func TestSignInFailuresLimited(t *testing.T) {
 		t.Fatalf("a valid token past the limit: %d (a guess that hit would be told apart)", r.status)
 	}
 }
+
+// TestSessionCookieIsNoToken: the session cookie holds the token's hash with an expiry,
+// signed: it is not the token (a stolen cookie is no API token), and a cookie whose
+// signature or expiry was changed signs nobody in.
+func TestSessionCookieIsNoToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	u, _ := url.Parse(e.srv.URL)
+	var session *http.Cookie
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == "thidua_session" {
+			session = ck
+		}
+	}
+	if session == nil {
+		t.Fatal("no session cookie")
+	}
+	if strings.Contains(session.Value, wftest.AdminToken) {
+		t.Fatalf("the cookie carries the token: %q", session.Value)
+	}
+	if r := c.get("/admin"); r.status != http.StatusOK {
+		t.Fatalf("signed in: %d", r.status)
+	}
+	parts := strings.SplitN(session.Value, ".", 3)
+	if len(parts) != 3 {
+		t.Fatalf("cookie %q: want expiry.hash.mac", session.Value)
+	}
+	for name, forged := range map[string]string{
+		"a later expiry":     "99999999999." + parts[1] + "." + parts[2],
+		"another hash":       parts[0] + "." + strings.Repeat("0", 64) + "." + parts[2],
+		"no signature":       parts[0] + "." + parts[1],
+		"the token itself":   wftest.AdminToken,
+		"an expired session": "1." + parts[1] + "." + parts[2],
+	} {
+		f := e.client()
+		f.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "thidua_session", Value: forged, Path: "/"}})
+		if r := f.get("/admin"); r.status != http.StatusSeeOther {
+			t.Errorf("%s: %d, want a redirect to sign in", name, r.status)
+		}
+	}
+}
