@@ -167,6 +167,8 @@ func TestValidateID(t *testing.T) {
 	}{
 		{"so-noi-vu", true},
 		{"xã_Phước-Hà", true},
+		{"\u00c0B", true},   // À composed (NFC)
+		{"A\u0300B", false}, // the same written with a combining accent (NFD)
 		{strings.Repeat("a", 128), true},
 		{"", false},
 		{strings.Repeat("a", 129), false},

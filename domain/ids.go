@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Aggregate kinds: the second token of an aggregate's subject (thidua.<kind>.<id>).
@@ -36,6 +38,10 @@ func ValidateID(s string) error {
 	}
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidID, s)
+	}
+	if !norm.NFC.IsNormalString(s) {
+		// "ÀB" written with a combining accent would be another id that looks the same.
+		return fmt.Errorf("%w: %q is not in Unicode NFC (composed characters): write it as %q", ErrInvalidID, s, norm.NFC.String(s))
 	}
 	for i, r := range s {
 		switch {
