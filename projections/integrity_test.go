@@ -35,6 +35,13 @@ func forge(t *testing.T, env *wftest.Env, ref eventstore.Ref, typ string, schema
 		e.Data = bytes.Replace(e.Data, []byte(`"met"`), []byte(`"not_applicable"`), 1)
 		require.NotEqual(t, string(raw), string(e.Data), "the alteration must change the payload")
 	}
+	return publishBehindTheBack(t, env, ref, e)
+}
+
+// publishBehindTheBack publishes one event, as built, on an aggregate's subject directly
+// to JetStream, and waits until the feed has applied it; it returns the event's id.
+func publishBehindTheBack(t *testing.T, env *wftest.Env, ref eventstore.Ref, e eventstore.Event) string {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"events": []eventstore.Event{e}})
 	require.NoError(t, err)
 	subject, err := env.Store.Subject(ref)
@@ -270,13 +277,7 @@ func TestOldSchemaForgeryIsFlagged(t *testing.T) {
 	}
 	e.Hash = e.ComputeHash()
 	e.Data = json.RawMessage(`{"campaign":"` + wftest.Campaign + `","name":"late_dossiers","value":0}`) // altered after hashing
-	body, err := json.Marshal(map[string]any{"events": []eventstore.Event{e}})
-	require.NoError(t, err)
-	subject, err := env.Store.Subject(ref)
-	require.NoError(t, err)
-	_, err = env.Store.JetStream().Publish(env.Ctx, subject, body)
-	require.NoError(t, err)
-	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	publishBehindTheBack(t, env, ref, e)
 
 	el, err := env.Model.Eligibility(nom, projections.Bound{})
 	require.NoError(t, err)
@@ -312,14 +313,7 @@ func TestActorProblems(t *testing.T) {
 			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash,
 			Data: json.RawMessage(`{"campaign":"` + wftest.Campaign + `","fact":"par_index_score","number":99.9}`)}
 		e.Hash = e.ComputeHash() // a valid link: the chain verifies
-		body, err := json.Marshal(map[string]any{"events": []eventstore.Event{e}})
-		require.NoError(t, err)
-		subject, err := env.Store.Subject(ref)
-		require.NoError(t, err)
-		_, err = env.Store.JetStream().Publish(env.Ctx, subject, body)
-		require.NoError(t, err)
-		require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
-		return e.ID
+		return publishBehindTheBack(t, env, ref, e)
 	}
 	want := map[string]string{
 		forgeAs(eventstore.Actor{User: "nobody-at-all", Role: "admin"}):                 "not a registered user",

@@ -184,10 +184,7 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	// Someone with NATS access forges an event and replaces a document's bytes.
 	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
 	require.NoError(t, err)
-	subject, _ := st.Subject(eventstore.Ref{Kind: "unit", ID: "SO-TC"})
-	forged := `{"events":[{"id":"01FORGED0000000000000000000","type":"unit.fact_recorded","schema":2,"aggregate":{"kind":"unit","id":"SO-TC"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{"fact":"disbursement_pct","number":100}}]}`
-	_, err = st.JetStream().Publish(ctx, subject, []byte(forged))
-	require.NoError(t, err)
+	forgeFact(t, st)
 	obs, err := st.JetStream().ObjectStore(ctx, eventstore.DefaultDocumentBucket)
 	require.NoError(t, err)
 	list, err := obs.List(ctx)
@@ -407,4 +404,18 @@ func TestExitCode(t *testing.T) {
 	assert.Equal(t, 1, exitCode(exitError{code: 1}))
 	assert.Equal(t, 1, exitCode(fmt.Errorf("verify: %w", exitError{code: 1})))
 	assert.Equal(t, 2, exitCode(errors.New("data directory in use")))
+}
+
+// forgedEventID is the id of the event forgeFact appends.
+const forgedEventID = "01FORGED0000000000000000000"
+
+// forgeFact appends, behind the engine's back, a fact on SO-TC whose hash and chain are
+// wrong, as someone with access to NATS could.
+func forgeFact(t *testing.T, st *eventstore.Store) {
+	t.Helper()
+	subject, err := st.Subject(eventstore.Ref{Kind: "unit", ID: "SO-TC"})
+	require.NoError(t, err)
+	forged := `{"events":[{"id":"` + forgedEventID + `","type":"unit.fact_recorded","schema":2,"aggregate":{"kind":"unit","id":"SO-TC"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{"fact":"disbursement_pct","number":100}}]}`
+	_, err = st.JetStream().Publish(context.Background(), subject, []byte(forged))
+	require.NoError(t, err)
 }
