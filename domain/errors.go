@@ -79,7 +79,7 @@ func (e *TransitionError) MessageVI() string {
 	if action == "" {
 		action = e.Action
 	}
-	return fmt.Sprintf("Không thể %s hồ sơ đang ở trạng thái «%s»", action, stateVI(e.From))
+	return fmt.Sprintf("Không thể %s hồ sơ đang ở trạng thái «%s»", action, e.From.LabelVI())
 }
 
 // Is reports whether target is ErrInvalidTransition.

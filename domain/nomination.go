@@ -450,18 +450,19 @@ func CheckNewNomination(nominee Nominee, others []*Nomination, deadline *time.Ti
 		case nominee.Kind == NomineeCollective:
 			return ruleErr("nomination_exists",
 				fmt.Sprintf("unit %s already has collective nomination %s in this campaign (%s): one collective award per unit; withdraw it first to start again", o.unit, o.id, o.state),
-				fmt.Sprintf("Đơn vị %s đã có hồ sơ đề nghị khen thưởng tập thể %s trong đợt này (%s): mỗi đơn vị một khen thưởng tập thể; rút hồ sơ đó trước nếu muốn lập lại", o.unit, o.id, stateVI(o.state)))
+				fmt.Sprintf("Đơn vị %s đã có hồ sơ đề nghị khen thưởng tập thể %s trong đợt này (%s): mỗi đơn vị một khen thưởng tập thể; rút hồ sơ đó trước nếu muốn lập lại", o.unit, o.id, o.state.LabelVI()))
 		case key != "" && NomineeKey(o.nominee.Name) == key:
 			return ruleErr("nominee_already_nominated",
 				fmt.Sprintf("%s is already nominated by unit %s in this campaign (%s, %s): one achievement is not rewarded twice; if this is another person of the same name, add what tells them apart to the name (e.g. the year of birth)", o.nominee.Name, o.unit, o.id, o.state),
-				fmt.Sprintf("%s đã được đơn vị %s đề nghị trong đợt này (%s, %s): một thành tích không khen thưởng hai lần; nếu là người khác trùng họ tên, ghi thêm thông tin phân biệt vào họ tên (ví dụ năm sinh)", o.nominee.Name, o.unit, o.id, stateVI(o.state)))
+				fmt.Sprintf("%s đã được đơn vị %s đề nghị trong đợt này (%s, %s): một thành tích không khen thưởng hai lần; nếu là người khác trùng họ tên, ghi thêm thông tin phân biệt vào họ tên (ví dụ năm sinh)", o.nominee.Name, o.unit, o.id, o.state.LabelVI()))
 		}
 	}
 	return nil
 }
 
-// stateVI names a state in Vietnamese, for messages.
-func stateVI(s State) string {
+// LabelVI names the state in Vietnamese, as users read it ("đã thẩm định": the review is
+// finished, which says nothing of eligibility).
+func (s State) LabelVI() string {
 	switch s {
 	case StateDraft:
 		return "đang lập"

@@ -311,30 +311,15 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 // UI's: "verified (đã thẩm định / reviewed)". A verified nomination's review is finished;
 // whether it is eligible is the verdict's to say.
 func stateLabel(state string) string {
-	var vi, en string
-	switch domain.State(state) {
-	case domain.StateDraft:
-		vi, en = "đang lập", "draft"
-	case domain.StateSubmitted:
-		vi, en = "đã trình", "submitted"
-	case domain.StateUnderReview:
-		vi, en = "đang thẩm định", "under review"
-	case domain.StateReturned:
-		vi, en = "trả lại bổ sung", "returned for amendment"
-	case domain.StateVerified:
-		vi, en = "đã thẩm định", "reviewed"
-	case domain.StateOnHold:
-		vi, en = "tạm dừng xét", "on hold"
-	case domain.StateWithdrawn:
-		vi, en = "đã rút", "withdrawn"
-	case domain.StateAwarded:
-		vi, en = "đã khen thưởng", "awarded"
-	case domain.StateRevoked:
-		vi, en = "đã thu hồi", "revoked"
-	default:
+	en := map[domain.State]string{
+		domain.StateDraft: "draft", domain.StateSubmitted: "submitted", domain.StateUnderReview: "under review",
+		domain.StateReturned: "returned for amendment", domain.StateVerified: "reviewed", domain.StateOnHold: "on hold",
+		domain.StateWithdrawn: "withdrawn", domain.StateAwarded: "awarded", domain.StateRevoked: "revoked",
+	}[domain.State(state)]
+	if en == "" {
 		return state
 	}
-	return state + " (" + vi + " / " + en + ")"
+	return state + " (" + domain.State(state).LabelVI() + " / " + en + ")"
 }
 
 // actorLabel names an event's actor for a reader: "Name (user id, role)", or the user
