@@ -425,18 +425,12 @@ func NomineeKey(name string) string {
 }
 
 // CheckNewNomination decides whether a nomination of nominee may be opened beside the
-// campaign's nominations of the same unit (others), given the campaign's nomination
-// deadline (nil: none set). One achievement is not rewarded twice, so it refuses:
-// deadline_passed once the deadline is past (such a nomination could never be
-// submitted); nomination_exists while a collective nomination of the unit is in
+// campaign's nominations of the same unit (others). One achievement is not rewarded twice,
+// so it refuses: nomination_exists while a collective nomination of the unit is in
 // progress or awarded (a withdrawn one, or one whose award was revoked, does not count);
 // nominee_already_nominated likewise for an individual of the same name (NomineeKey).
-func CheckNewNomination(nominee Nominee, others []*Nomination, deadline *time.Time, now time.Time) error {
-	if deadline != nil && now.After(*deadline) {
-		return ruleErr("deadline_passed",
-			fmt.Sprintf("the nomination deadline %s has passed", deadline.Format(time.RFC3339)),
-			fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", deadline.Format(time.RFC3339)))
-	}
+// The campaign's deadline is Campaign.CheckDeadline's.
+func CheckNewNomination(nominee Nominee, others []*Nomination) error {
 	key := NomineeKey(nominee.Name)
 	for _, o := range others {
 		if o.state == StateWithdrawn || o.state == StateRevoked || o.nominee.Kind != nominee.Kind {

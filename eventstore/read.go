@@ -47,17 +47,8 @@ func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Ti
 	c.Time = ts
 	if !raw {
 		for i := range c.Events {
-			e := &c.Events[i]
-			schema := e.Schema
-			ok := true
-			if schema < s.registry.Current(e.Type) {
-				ok = e.HashMatches() // as stored, before the upcast replaces the payload
-			}
-			if err := s.registry.Upcast(e); err != nil {
+			if err := s.registry.Upcast(&c.Events[i]); err != nil {
 				return c, &MalformedError{Seq: seq, Subject: subject, Err: err}
-			}
-			if e.Schema != schema {
-				e.StoredHashOK = ok
 			}
 		}
 	}

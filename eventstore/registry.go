@@ -63,7 +63,9 @@ func (r *Registry) Known(eventType string) bool {
 	return ok
 }
 
-// Upcast upgrades e's payload to the current schema in place.
+// Upcast upgrades e's payload to the current schema in place. Before it replaces an old
+// payload it records whether the event as stored hashed to its Hash (StoredHashOK): the
+// stored bytes are gone afterwards, and an old schema must exempt no event from the check.
 func (r *Registry) Upcast(e *Event) error {
 	r.mu.RLock()
 	t, ok := r.types[e.Type]
@@ -71,6 +73,7 @@ func (r *Registry) Upcast(e *Event) error {
 	if !ok || e.Schema >= t.version {
 		return nil
 	}
+	e.StoredHashOK = e.HashMatches()
 	data := []byte(e.Data)
 	for v := e.Schema; v < t.version; v++ {
 		up := t.upcasters[v]

@@ -78,23 +78,23 @@ func (m *Model) campaignAtCached(id string, b Bound, note func(*Entry), cache *e
 // unitEvidenceCached is unitEvidence, shared through cache when there is one. The fact
 // set and the plan it returns are then shared: evaluations only read them.
 func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
-	path, campaign := []string{n.Unit()}, n.Campaign()
+	campaign := n.Campaign()
+	path := func() []string { return []string{n.Unit()} }
+	key := evidenceKey{path: n.Unit(), campaign: campaign}
 	if n.Transferred() {
-		path = n.EvidencePath()
+		p := n.EvidencePath()
+		path = func() []string { return p }
+		key.path = strings.Join(p, "\x00")
 	}
 	if cache == nil {
-		return m.unitEvidence(path, campaign, b, note)
-	}
-	key := evidenceKey{path: path[0], campaign: campaign}
-	if len(path) > 1 {
-		key.path = strings.Join(path, "\x00")
+		return m.unitEvidence(path(), campaign, b, note)
 	}
 	cache.mu.Lock()
 	ce, ok := cache.units[key]
 	cache.mu.Unlock()
 	if !ok {
 		ce = &cachedEvidence{}
-		ce.facts, ce.plan = m.unitEvidence(path, campaign, b, latest(&ce.last))
+		ce.facts, ce.plan = m.unitEvidence(path(), campaign, b, latest(&ce.last))
 		cache.mu.Lock()
 		cache.units[key] = ce
 		cache.mu.Unlock()

@@ -329,11 +329,11 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if err != nil {
 			return plan{}, err
 		}
-		var deadline *time.Time
-		if t, ok := c.Deadline(); ok {
-			deadline = &t
+		// Nothing opens after the deadline: such a nomination could never be submitted.
+		if err := c.CheckDeadline(s.clock()); err != nil {
+			return plan{}, err
 		}
-		if err := domain.CheckNewNomination(in.Nominee, st.NominationsOf(campaign, in.Unit), deadline, s.clock()); err != nil {
+		if err := domain.CheckNewNomination(in.Nominee, st.NominationsOf(campaign, in.Unit)); err != nil {
 			return plan{}, err
 		}
 		pl := plan{id: id}

@@ -244,7 +244,7 @@ func (h *handler) handle(rt route) {
 		}
 		var p workflows.Principal
 		if rt.access != public {
-			client := clientKey(r, h.cfg.trusted)
+			client := ClientKey(r, h.cfg.trusted)
 			if wait, limited := h.authLimit.blocked(client, h.cfg.now()); limited {
 				h.fail(w, r, errTooManyFailures(wait))
 				return

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults of the limits New applies.
@@ -193,7 +191,9 @@ func (l *authLimiter) failed(client string, now time.Time) {
 	}
 	l.refill(b, now)
 	b.tokens = math.Max(0, b.tokens-1)
-	l.m.authFailures.Inc()
+	if l.m != nil {
+		l.m.authFailures.Inc()
+	}
 }
 
 // sweep forgets the clients whose bucket is full again and, when that frees less than a
@@ -233,12 +233,6 @@ func errTooManyFailures(wait time.Duration) error {
 		Message:   fmt.Sprintf("too many failed authentications from this address; retry after %d s", secs),
 		MessageVI: fmt.Sprintf("Xác thực sai quá nhiều lần từ địa chỉ này; thử lại sau %d giây", secs),
 	}}
-}
-
-// clientKey names the client of a request for the failure limit: its remote IP address,
-// or the /64 network of an IPv6 address. Forwarding headers are not trusted.
-func clientKey(r *http.Request, trusted []netip.Prefix) string {
-	return ClientKey(r, trusted)
 }
 
 // ClientKey names the client a request comes from, for a limit on failed
@@ -302,7 +296,7 @@ type FailureLimiter struct{ l *authLimiter }
 // NewFailureLimiter returns a limiter of n failures per window per client (defaults when
 // 0: DefaultAuthFailures per DefaultAuthWindow).
 func NewFailureLimiter(n int, window time.Duration) *FailureLimiter {
-	return &FailureLimiter{l: newAuthLimiter(n, window, newMetrics(prometheus.NewRegistry(), nil, nil))}
+	return &FailureLimiter{l: newAuthLimiter(n, window, nil)}
 }
 
 // Blocked reports whether the client has no failure left, and how long until it has one.
