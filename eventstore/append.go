@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -63,7 +64,7 @@ func (s *Store) Append(ctx context.Context, ref Ref, expect Version, events []Pe
 	if err != nil {
 		return Commit{}, err
 	}
-	msg, body, err := s.buildMessage(ref, subject, expect, events, meta)
+	msg, body, err := s.buildMessage(ref, subject, expect, events, meta, s.opts.clock().UTC())
 	if err != nil {
 		return Commit{}, err
 	}
@@ -110,6 +111,8 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = ulid.Make().String()
 	}
+	// One recorded time for every part: a bound by time takes the whole append or none of it.
+	now := s.opts.clock().UTC()
 	seen := map[Ref]bool{}
 	msgs := make([]*nats.Msg, 0, len(parts))
 	bodies := make([]wireCommit, 0, len(parts))
@@ -123,7 +126,7 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		if err != nil {
 			return nil, err
 		}
-		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, meta)
+		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, meta, now)
 		if err != nil {
 			return nil, err
 		}
@@ -137,15 +140,15 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 	return cs, markFull(err)
 }
 
-// buildMessage stamps envelopes, chains hashes and builds the message of one commit.
-func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []Pending, meta Meta) (*nats.Msg, wireCommit, error) {
+// buildMessage stamps envelopes (recorded at now), chains hashes and builds the message of
+// one commit.
+func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []Pending, meta Meta, now time.Time) (*nats.Msg, wireCommit, error) {
 	if len(events) == 0 {
 		return nil, wireCommit{}, fmt.Errorf("%w: no events for %s", ErrInvalidAppend, ref)
 	}
 	if len(meta.Key) > 256 {
 		return nil, wireCommit{}, fmt.Errorf("%w: idempotency key longer than 256 bytes", ErrInvalidAppend)
 	}
-	now := s.opts.clock().UTC()
 	occurred := meta.OccurredAt.UTC()
 	if meta.OccurredAt.IsZero() {
 		occurred = now

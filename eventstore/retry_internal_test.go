@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -45,7 +46,7 @@ func TestRetryRecognisesItsOwnCommit(t *testing.T) {
 			s := openInternal(t)
 			ref := Ref{Kind: "unit", ID: "U1"}
 			subject, _ := s.Subject(ref)
-			msg, body, err := s.buildMessage(ref, subject, Version{}, []Pending{{Type: "unit.registered"}}, Meta{Key: key})
+			msg, body, err := s.buildMessage(ref, subject, Version{}, []Pending{{Type: "unit.registered"}}, Meta{Key: key}, time.Now())
 			require.NoError(t, err)
 			seq := lostAnswer(t, s, msg, 0)
 
@@ -81,7 +82,7 @@ func TestRetryAfterDeduplicatedAnswer(t *testing.T) {
 	s := openInternal(t)
 	ref := Ref{Kind: "unit", ID: "U1"}
 	subject, _ := s.Subject(ref)
-	msg, body, err := s.buildMessage(ref, subject, Version{}, []Pending{{Type: "unit.registered"}}, Meta{Key: "k"})
+	msg, body, err := s.buildMessage(ref, subject, Version{}, []Pending{{Type: "unit.registered"}}, Meta{Key: "k"}, time.Now())
 	require.NoError(t, err)
 	// The first attempt landed with its Nats-Msg-Id: the retry is answered by
 	// de-duplication, and recognised as this very commit.
@@ -106,7 +107,7 @@ func TestAtomicRetryRecognisesItsOwnBatch(t *testing.T) {
 	var subjects []string
 	for _, p := range parts {
 		subject, _ := s.Subject(p.Ref)
-		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{})
+		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{}, time.Now())
 		require.NoError(t, err)
 		msg.Header.Del(jetstream.MsgIDHeader)
 		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")

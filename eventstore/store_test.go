@@ -163,6 +163,50 @@ func TestAtomicAppendAllOrNothing(t *testing.T) {
 	assert.Equal(t, before+2, lastSeq(t, s))
 }
 
+func TestSettledSeqKeepsAtomicAppendsWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	refs := []eventstore.Ref{{Kind: "unit", ID: "A"}, {Kind: "unit", ID: "B"}, {Kind: "unit", ID: "C"}}
+	first, err := s.Append(ctx, refs[0], eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	parts := make([]eventstore.Part, 0, 3)
+	for i, r := range refs {
+		p := eventstore.Part{Ref: r, Events: ev("unit.registered", nil)}
+		if i == 0 {
+			p.Expect, p.Events = first.Version(), ev("unit.merged", map[string]string{"successor": "C"})
+		}
+		parts = append(parts, p)
+	}
+	batch, err := s.AppendAtomic(ctx, parts, eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	require.Len(t, batch, 3)
+	after, err := s.Append(ctx, refs[1], batch[1].Version(), ev("unit.renamed", nil), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+
+	// Every part is recorded at one moment, so a bound by time takes all or none of them.
+	assert.Equal(t, batch[0].Events[0].RecordedAt, batch[1].Events[0].RecordedAt)
+	assert.Equal(t, batch[0].Events[0].RecordedAt, batch[2].Events[0].RecordedAt)
+
+	for _, tc := range []struct {
+		name      string
+		seq, want uint64
+	}{
+		{"a single append", first.Seq, first.Seq},
+		{"the first of an atomic append", batch[0].Seq, batch[2].Seq},
+		{"the middle of it", batch[1].Seq, batch[2].Seq},
+		{"its last", batch[2].Seq, batch[2].Seq},
+		{"a single append after it", after.Seq, after.Seq},
+		{"no bound", 0, 0},
+	} {
+		got, err := s.SettledSeq(ctx, tc.seq)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, got, tc.name)
+	}
+	_, err = s.SettledSeq(ctx, after.Seq+1)
+	assert.Error(t, err, "a sequence the stream does not hold")
+}
+
 func TestInvalidIDsNeverReachNATS(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

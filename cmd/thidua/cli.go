@@ -50,12 +50,21 @@ func (b boundFlag) bound() (projections.Bound, error) {
 }
 
 // boundWithin refuses a sequence past the stream's end, as the API does (future_seq):
-// a sequence still to come has no settled answer.
-func boundWithin(b projections.Bound, m *projections.Model) error {
-	if last := m.Applied(); b.Seq > last {
-		return fmt.Errorf("--at seq:%d is past the stream's last sequence %d", b.Seq, last)
+// a sequence still to come has no settled answer. A sequence inside an atomic append is
+// taken to the append's end, as the API does (eventstore.Store.SettledSeq).
+func boundWithin(ctx context.Context, b projections.Bound, store *eventstore.Store, m *projections.Model) (projections.Bound, error) {
+	if b.Seq == 0 {
+		return b, nil
 	}
-	return nil
+	if last := m.Applied(); b.Seq > last {
+		return b, fmt.Errorf("--at seq:%d is past the stream's last sequence %d", b.Seq, last)
+	}
+	n, err := store.SettledSeq(ctx, b.Seq)
+	if err != nil {
+		return b, err
+	}
+	b.Seq = n
+	return b, nil
 }
 
 // openModel opens the store and builds the model, for the read-only commands.
@@ -106,7 +115,7 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 		return err
 	}
 	defer store.Close()
-	if err := boundWithin(b, m); err != nil {
+	if b, err = boundWithin(ctx, b, store, m); err != nil {
 		return err
 	}
 	el, err := m.Eligibility(c.Nomination, b)
@@ -185,7 +194,7 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 		return err
 	}
 	defer store.Close()
-	if err := boundWithin(b, m); err != nil {
+	if b, err = boundWithin(ctx, b, store, m); err != nil {
 		return err
 	}
 	rk, err := m.Ranking(c.Campaign, b)
@@ -277,7 +286,7 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	defer store.Close()
-	if err := boundWithin(b, m); err != nil {
+	if b, err = boundWithin(ctx, b, store, m); err != nil {
 		return err
 	}
 	var evs []projections.EventView

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -320,7 +319,8 @@ const seqWait = 2 * time.Second
 // bound reads ?at=RFC3339 and ?seq=N. A past moment's answer never changes; a moment
 // still to come has none yet. So a time after now is taken as now (the answer's as_of
 // says so: it names the moment answered for, never a future one), and a sequence past
-// the stream's last is refused (future_seq).
+// the stream's last is refused (future_seq). A sequence inside an atomic append is taken
+// to its end (workflows.Service.SettleSeq; the answer's as_of_seq says so).
 func (h *handler) bound(r *http.Request) (projections.Bound, error) {
 	var b projections.Bound
 	q := r.URL.Query()
@@ -342,21 +342,8 @@ func (h *handler) bound(r *http.Request) (projections.Bound, error) {
 		if err != nil || n == 0 {
 			return b, badRequest("invalid_seq", "seq: %q is not a positive stream sequence", s)
 		}
-		if n > h.model().Applied() {
-			last := h.model().Applied()
-			if st := h.svc.Store(); st != nil {
-				if l, err := st.LastSeq(r.Context()); err == nil {
-					last = l
-				}
-			}
-			if n > last {
-				return b, badRequest("future_seq", "seq: %d is past the stream's last sequence %d: a sequence still to come has no settled answer", n, last)
-			}
-			ctx, cancel := context.WithTimeout(r.Context(), seqWait)
-			defer cancel()
-			if err := h.model().WaitFor(ctx, n); err != nil {
-				return b, fmt.Errorf("waiting for the projections to reach sequence %d: %w", n, err)
-			}
+		if n, err = h.svc.SettleSeq(r.Context(), n, seqWait); err != nil {
+			return b, err
 		}
 		b.Seq = n
 	}

@@ -221,6 +221,53 @@ func TestMomentsStillToCome(t *testing.T) {
 	want400(t, "both at and seq", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d&at=2025-09-01T00:00:00Z", campaign, last)), "invalid_bound")
 }
 
+// TestAsOfSeqKeepsACommandWhole: a merger is one atomic append of several aggregates' events
+// (the units', the campaign's note). A sequence inside it is answered as of its end, so no
+// answer shows the unit merged without the campaign's note of it, or the other way round.
+func TestAsOfSeqKeepsACommandWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("MA", "district")
+	before := e.lastSeq()
+	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"MA"}, "successor": "MB",
+		"successor_name": "Huyện MB", "successor_kind": "district", "effective": "2025-07-01", "decision": "NQ 1/2025"}).want(t, http.StatusCreated)
+	end := e.lastSeq()
+	if end-before < 3 {
+		t.Fatalf("the merger appended %d messages, want one per aggregate (at least 3)", end-before)
+	}
+	auditor := e.user("auditor", "")
+	type trail struct {
+		Events []struct {
+			Type string `json:"type"`
+			Seq  uint64 `json:"seq"`
+		} `json:"events"`
+	}
+	has := func(tr trail, typ string) bool {
+		for _, ev := range tr.Events {
+			if ev.Type == typ {
+				return true
+			}
+		}
+		return false
+	}
+	for seq := before; seq <= end; seq++ {
+		var c, u trail
+		auditor.get(fmt.Sprintf("/api/v1/campaigns/%s/events?seq=%d", campaign, seq)).want(t, http.StatusOK).decode(t, &c)
+		auditor.get(fmt.Sprintf("/api/v1/units/MA/events?seq=%d", seq)).want(t, http.StatusOK).decode(t, &u)
+		noted, merged := has(c, "campaign.units_merged"), has(u, "unit.merged")
+		if noted != merged || merged != (seq > before) {
+			t.Errorf("as of seq %d: campaign noted the merger %v, unit merged %v; want both %v", seq, noted, merged, seq > before)
+		}
+	}
+	var rk struct {
+		AsOfSeq uint64 `json:"as_of_seq"`
+	}
+	auditor.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d", campaign, before+1)).want(t, http.StatusOK).decode(t, &rk)
+	if rk.AsOfSeq > end {
+		t.Errorf("ranking as of seq %d answered as of %d, past the merger's end %d", before+1, rk.AsOfSeq, end)
+	}
+}
+
 // TestCampaignAuditTrail: GET /campaigns/{id}/events shows what the campaign's own stream
 // holds (its launch, the deadline, grants, mergers noted), with actors named, as of any
 // sequence; an unknown campaign is 404.

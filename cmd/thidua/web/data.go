@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,9 +252,14 @@ func mergeEvents(lists ...[]projections.EventView) []projections.EventView {
 	return out
 }
 
+// seqWait is how long a page as of a sequence waits for this server's projections to
+// reach it (another server of a cluster may have just written it).
+const seqWait = 2 * time.Second
+
 // parseBound reads ?at= (a date-time picker value in the campaign's zone, or RFC 3339)
 // and ?seq= (a stream sequence) into a bound. A moment still to come (the current
 // minute's end, say) is taken as now, as the API does: the page's "as of" says so.
+
 func (h *handler) parseBound(q *req) (projections.Bound, error) {
 	var b projections.Bound
 	v := q.r.URL.Query()
@@ -269,9 +275,16 @@ func (h *handler) parseBound(q *req) (projections.Bound, error) {
 	}
 	if s := strings.TrimSpace(v.Get("seq")); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || n == 0 || n > h.svc.Model().Applied() {
-			// Past the stream's end, too: a sequence still to come has no settled answer.
+		if err != nil || n == 0 {
 			return b, invalid("err.form.seq", s)
+		}
+		// Past the stream's end is refused too (a sequence still to come has no settled
+		// answer); inside an atomic append, the bound is taken to the append's end.
+		if n, err = h.svc.SettleSeq(q.r.Context(), n, seqWait); err != nil {
+			if errors.Is(err, workflows.ErrInvalidInput) {
+				return b, invalid("err.form.seq", s)
+			}
+			return b, err
 		}
 		b.Seq = n
 	}

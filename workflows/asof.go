@@ -1,0 +1,51 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// SettleSeq checks the stream sequence an as-of query names and returns the one to
+// answer at, once this server's projections have applied it (waiting at most wait: another
+// server of a cluster may have just written it).
+//
+// A sequence past the stream's last is refused (ErrInvalidInput, code future_seq): a
+// moment still to come has no settled answer. A sequence inside an atomic append (a
+// grant, a revocation, a merger: several aggregates at once) is taken to the append's last
+// message, as eventstore.Store.SettledSeq says, so that no answer shows half a command.
+func (s *Service) SettleSeq(ctx context.Context, seq uint64, wait time.Duration) (uint64, error) {
+	if seq == 0 {
+		return 0, errorf(ErrInvalidInput, "invalid_seq", "seq: 0 is not a stream sequence")
+	}
+	if s.store == nil {
+		if last := s.model.Applied(); seq > last {
+			return 0, futureSeq(seq, last)
+		}
+		return seq, nil
+	}
+	if last := s.model.Applied(); seq > last {
+		if l, err := s.store.LastSeq(ctx); err == nil {
+			last = l
+		}
+		if seq > last {
+			return 0, futureSeq(seq, last)
+		}
+	}
+	settled, err := s.store.SettledSeq(ctx, seq)
+	if err != nil {
+		return 0, fmt.Errorf("%w: reading around sequence %d: %w", ErrUnavailable, seq, err)
+	}
+	if settled > s.model.Applied() {
+		ctx, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		if err := s.model.WaitFor(ctx, settled); err != nil {
+			return 0, fmt.Errorf("waiting for the projections to reach sequence %d: %w", settled, err)
+		}
+	}
+	return settled, nil
+}
+
+func futureSeq(seq, last uint64) error {
+	return errorf(ErrInvalidInput, "future_seq", "seq: %d is past the stream's last sequence %d: a sequence still to come has no settled answer", seq, last)
+}
