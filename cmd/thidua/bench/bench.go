@@ -592,8 +592,51 @@ func (b *runner) bootstrap(ctx context.Context, st *eventstore.Store) error {
 	}
 	defer feed.Stop()
 	svc := workflows.New(st, m, workflows.WithClock(b.clock.Peek), workflows.WithLogger(b.log))
-	_, err = svc.Bootstrap(ctx, adminToken)
-	return err
+	if _, err = svc.Bootstrap(ctx, adminToken); err != nil {
+		return err
+	}
+	return registerHistoryActors(ctx, st, b.wl)
+}
+
+// historyUsersPerCommit is how many users one commit of registerHistoryActors registers.
+const historyUsersPerCommit = 500
+
+// registerHistoryActors registers the users the loaded history acts as (a clerk per unit,
+// the reviewers; see actorOf), in commits of historyUsersPerCommit, as the bulk load
+// writes: straight to the store, bypassing the workflow layer. So thidua verify finds
+// every actor of the bench's store registered in its role before it acts.
+func registerHistoryActors(ctx context.Context, st *eventstore.Store, w *Workload) error {
+	users := make([]domain.UserRegisteredData, 0, len(w.Units)+historyReviewers)
+	for i := 1; i <= historyReviewers; i++ {
+		id := fmt.Sprintf("reviewer-%02d", i)
+		users = append(users, domain.UserRegisteredData{ID: id, Name: fmt.Sprintf("Chuyên viên thẩm định %02d", i),
+			Role: domain.RoleReviewer, TokenHash: workflows.HashToken("bench-history-" + id)})
+	}
+	for i := range w.Units {
+		u := &w.Units[i]
+		id := "clerk-" + u.ID
+		users = append(users, domain.UserRegisteredData{ID: id, Name: "Cán bộ thi đua " + u.Name,
+			Role: domain.RoleClerk, Unit: u.ID, TokenHash: workflows.HashToken("bench-history-" + id)})
+	}
+	ref := eventstore.Ref{Kind: domain.KindRegistry, ID: projections.RegistryID}
+	v, err := st.LastVersion(ctx, ref)
+	if err != nil {
+		return err
+	}
+	meta := eventstore.Meta{Actor: eventstore.Actor{User: workflows.AdminID, Role: string(domain.RoleAdmin)}}
+	for len(users) > 0 {
+		n := min(len(users), historyUsersPerCommit)
+		evs := make([]eventstore.Pending, n)
+		for i, u := range users[:n] {
+			evs[i] = eventstore.Pending{Type: domain.UserRegistered, Data: u}
+		}
+		c, err := st.Append(ctx, ref, v, evs, meta)
+		if err != nil {
+			return fmt.Errorf("registering the history's users: %w", err)
+		}
+		v, users = c.Version(), users[n:]
+	}
+	return nil
 }
 
 // users registers, through the workflow layer, the clerks of the bench units and the

@@ -575,13 +575,16 @@ func ruleNote(result string) string {
 	return "Đạt, có minh chứng kèm theo"
 }
 
+// historyReviewers is how many reviewers the generated history's rulings come from.
+const historyReviewers = 12
+
 // actorOf returns who issued a command: the unit's clerk, a reviewer, or the administrator.
 func actorOf(code opCode, unit string, n int) (user, role string) {
 	switch code {
 	case opRegister:
 		return "admin", string(domain.RoleAdmin)
 	case opFact, opRule, opReturn, opHold, opRelease:
-		return fmt.Sprintf("reviewer-%02d", n%12+1), string(domain.RoleReviewer)
+		return fmt.Sprintf("reviewer-%02d", n%historyReviewers+1), string(domain.RoleReviewer)
 	}
 	return "clerk-" + unit, string(domain.RoleClerk)
 }
