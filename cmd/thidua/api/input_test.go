@@ -221,6 +221,38 @@ func TestMomentsStillToCome(t *testing.T) {
 	want400(t, "both at and seq", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d&at=2025-09-01T00:00:00Z", campaign, last)), "invalid_bound")
 }
 
+// TestInvalidNominee: every fault of a nominee (its kind, name, position, gender) is one
+// refusal, 422 invalid_nominee with a Vietnamese message, and changes nothing.
+func TestInvalidNominee(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	clerk := e.user("clerk", "U1")
+	before := e.lastSeq()
+	for name, nominee := range map[string]map[string]any{
+		"unknown kind":          {"kind": "team"},
+		"no kind":               {"name": "Nguyễn Văn A"},
+		"unknown gender":        {"kind": "individual", "name": "Nguyễn Văn A", "position": "Chuyên viên", "gender": "x"},
+		"individual, no name":   {"kind": "individual", "position": "Chuyên viên", "gender": "male"},
+		"collective's position": {"kind": "collective", "position": "Chuyên viên"},
+	} {
+		r := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": nominee})
+		var body struct {
+			Error struct {
+				Code      string `json:"code"`
+				MessageVI string `json:"message_vi"`
+			} `json:"error"`
+		}
+		r.want(t, http.StatusUnprocessableEntity).decode(t, &body)
+		if body.Error.Code != "invalid_nominee" || body.Error.MessageVI == "" {
+			t.Errorf("%s: %s", name, r)
+		}
+	}
+	if after := e.lastSeq(); after != before {
+		t.Errorf("refused nominees moved the stream from %d to %d", before, after)
+	}
+}
+
 // TestAsOfSeqKeepsACommandWhole: a merger is one atomic append of several aggregates' events
 // (the units', the campaign's note). A sequence inside it is answered as of its end, so no
 // answer shows the unit merged without the campaign's note of it, or the other way round.

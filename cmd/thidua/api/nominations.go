@@ -135,12 +135,8 @@ func (h *handler) openNomination(w http.ResponseWriter, r *http.Request, p workf
 	if in.Nominee == nil {
 		return badRequest("missing_field", "nominee is required: {\"kind\": \"collective\"} or {\"kind\": \"individual\", \"name\", \"position\", \"gender\", \"head\"}")
 	}
-	if k := domain.NomineeKind(in.Nominee.Kind); k != domain.NomineeCollective && k != domain.NomineeIndividual {
-		return badRequest("invalid_nominee", "nominee.kind: %q is not collective or individual", in.Nominee.Kind)
-	}
-	if g := in.Nominee.Gender; g != "" && g != "female" && g != "male" {
-		return badRequest("invalid_nominee", "nominee.gender: %q is not female or male", g)
-	}
+	// The nominee itself (its kind, name, position, gender) is the domain's to judge: every
+	// fault of it is one refusal, 422 invalid_nominee, with its Vietnamese message.
 	o, err := options(r, fingerprint(r, body))
 	if err != nil {
 		return err
