@@ -693,6 +693,29 @@ func (s *State) Unit(id string) (*domain.Unit, eventstore.Version) {
 	return u, s.m.aggs[eventstore.Ref{Kind: domain.KindUnit, ID: id}].Version
 }
 
+// UnitIDLike returns the id of an existing unit that differs from id only in letter case
+// ("" when none): ids are compared exactly everywhere, so a second unit "a-b" beside "A-B"
+// would be a different unit that reads as the same one. It scans every unit (registering a
+// unit is rare).
+func (s *State) UnitIDLike(id string) string {
+	return idLike(s.m.units, id)
+}
+
+// CampaignIDLike is UnitIDLike for campaigns.
+func (s *State) CampaignIDLike(id string) string {
+	return idLike(s.m.camps, id)
+}
+
+// idLike returns a key of m equal to id under Unicode case folding but not equal to it.
+func idLike[V any](m map[string]V, id string) string {
+	for k := range m {
+		if len(k) == len(id) && k != id && strings.EqualFold(k, id) {
+			return k
+		}
+	}
+	return ""
+}
+
 // Nomination returns a nomination's current state and version, or nil.
 func (s *State) Nomination(id string) (*domain.Nomination, eventstore.Version) {
 	n := s.m.noms[id]

@@ -144,6 +144,9 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 		if u, _ := st.Unit(in.ID); u != nil {
 			return plan{}, &domain.RuleError{Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", in.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", in.ID)}
 		}
+		if err := unitIDFree(st, in.ID); err != nil {
+			return plan{}, err
+		}
 		if in.Parent != "" {
 			if err := validID("parent", in.Parent); err != nil {
 				return plan{}, err
@@ -166,6 +169,18 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 	})
 }
 
+// unitIDFree refuses a new unit id that differs from an existing unit's only in letter
+// case (unit_exists, naming the existing unit).
+func unitIDFree(st *projections.State, id string) error {
+	other := st.UnitIDLike(id)
+	if other == "" {
+		return nil
+	}
+	return &domain.RuleError{Code: "unit_exists",
+		Message:   fmt.Sprintf("unit %s already exists, as %s: ids differing only in letter case would read as one", id, other),
+		MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại với mã %s: hai mã chỉ khác chữ hoa, chữ thường sẽ bị đọc nhầm là một", id, other)}
+}
+
 // LaunchCampaign launches a campaign from its definition document (admin).
 func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.Definition, o Options) (Result, error) {
 	if err := require(p, domain.RoleAdmin); err != nil {
@@ -177,6 +192,11 @@ func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.De
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		c, v := st.Campaign(def.ID)
 		if c == nil {
+			if other := st.CampaignIDLike(def.ID); other != "" {
+				return plan{}, &domain.RuleError{Code: "campaign_exists",
+					Message:   fmt.Sprintf("campaign %s already exists, as %s: ids differing only in letter case would read as one", def.ID, other),
+					MessageVI: fmt.Sprintf("Đợt thi đua %s đã tồn tại với mã %s: hai mã chỉ khác chữ hoa, chữ thường sẽ bị đọc nhầm là một", def.ID, other)}
+			}
 			c = domain.NewCampaign()
 		}
 		evs, err := c.Launch(def)

@@ -56,6 +56,11 @@ func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInpu
 			sources = append(sources, u)
 		}
 		succ, sv := st.Unit(in.Successor)
+		if succ == nil {
+			if err := unitIDFree(st, in.Successor); err != nil {
+				return plan{}, err
+			}
+		}
 		if succ != nil {
 			// A successor that is itself among the sources' predecessors would make a cycle.
 			for _, src := range in.Sources {

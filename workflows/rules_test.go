@@ -167,3 +167,34 @@ func TestNothingAttachedToAMergedUnit(t *testing.T) {
 	assert.Contains(t, re.Message, "attach to MC instead")
 	assert.Contains(t, re.MessageVI, "chọn MC thay thế")
 }
+
+// Ids are compared exactly, so a new unit or campaign whose id differs from an existing
+// one's only in letter case is refused: it would read as the same one. Another id, or the
+// same letters in another order, is fine.
+func TestIDsDifferingOnlyInCaseRefused(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("SO-NOI-VU", domain.UnitDepartment)
+	for _, id := range []string{"so-noi-vu", "So-Noi-Vu"} {
+		refused(t, env, "unit_exists", func() (workflows.Result, error) {
+			return env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: id, Name: "Sở Nội vụ", Kind: domain.UnitDepartment}, workflows.Options{})
+		})
+	}
+	_, err := env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "so-a", Name: "Sở A", Kind: domain.UnitDepartment}, workflows.Options{})
+	var re *domain.RuleError
+	require.NoError(t, err)
+	_, err = env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "SO-A", Name: "Sở A", Kind: domain.UnitDepartment}, workflows.Options{})
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Contains(t, re.Message, "as so-a")
+	assert.Contains(t, re.MessageVI, "với mã so-a")
+
+	// A merger's new successor too; an existing successor is named exactly.
+	env.Unit("MA", domain.UnitDistrict)
+	refused(t, env, "unit_exists", func() (workflows.Result, error) { return merge(env, []string{"MA"}, "so-noi-vu", "2025-07-01") })
+
+	def := domain.BuiltinCampaign()
+	def.ID = strings.ToUpper(wftest.Campaign)
+	refused(t, env, "campaign_exists", func() (workflows.Result, error) {
+		return env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{})
+	})
+}
