@@ -313,7 +313,6 @@ func (b *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	payload := rawPayload(size)
 	// The API as `serve` composes it: large answers compressed (a command's answer is below
 	// the threshold, but goes through the wrapper).
 	handler, err := api.Compress(api.New(svc, api.WithLogger(b.log)))
@@ -323,7 +322,8 @@ func (b *runner) run(ctx context.Context) error {
 	srv := httptest.NewServer(handler)
 	defer srv.Close()
 	var raw1, rawN, rawH, rawP, rawF, wf1, wfN, hr, hp rateRun
-	rp := &rawPool{subjects: b.ls.companions}
+	rp := newRawPool(st, b.ls.companions, size)
+	rawSize := len(rp.subjects[0].bodies[0].data)
 	var bytesWF, msgsWF, rawBytes, rawMsgs uint64
 	var ratio1, ratioN []float64 // per slice
 	// Collections during each side's slices: one in the bench process marks the generated
@@ -345,26 +345,26 @@ func (b *runner) run(ctx context.Context) error {
 			return err
 		}
 		gc0 := gcCycles()
-		r1, err := rawAppends(ctx, st, fmt.Sprintf("s%d", slice), 1, singleOps/slices, payload, rp, 0)
+		r1, err := rawAppends(ctx, st, fmt.Sprintf("s%d", slice), 1, singleOps/slices, size, rp, 0)
 		if err != nil {
 			return err
 		}
-		rN, err := rawAppends(ctx, st, fmt.Sprintf("m%d", slice), writers, perWriterOps/slices, payload, rp, 0)
+		rN, err := rawAppends(ctx, st, fmt.Sprintf("m%d", slice), writers, perWriterOps/slices, size, rp, 0)
 		if err != nil {
 			return err
 		}
-		rH, err := rawAppends(ctx, st, fmt.Sprintf("h%d", slice), writers, perClientOps/slices, payload, rp, 0)
+		rH, err := rawAppends(ctx, st, fmt.Sprintf("h%d", slice), writers, perClientOps/slices, size, rp, 0)
 		if err != nil {
 			return err
 		}
 		// The same writers at the rate the HTTP target asks for, which the system has to
 		// spare; the paced HTTP clients below send at the same rate.
 		paced := pacedShare * rH.rate()
-		rP, err := rawAppends(ctx, st, fmt.Sprintf("p%d", slice), writers, pacedOps/slices, payload, rp, paced)
+		rP, err := rawAppends(ctx, st, fmt.Sprintf("p%d", slice), writers, pacedOps/slices, size, rp, paced)
 		if err != nil {
 			return err
 		}
-		rF, err := rawAppends(ctx, st, fmt.Sprintf("f%d", slice), 1, singleOps/slices, payload, nil, 0)
+		rF, err := rawAppends(ctx, st, fmt.Sprintf("f%d", slice), 1, singleOps/slices, size, nil, 0)
 		if err != nil {
 			return err
 		}
@@ -410,13 +410,13 @@ func (b *runner) run(ctx context.Context) error {
 		raw1, rawN, rawH, rawP, rawF, wf1, wfN, hr, hp = raw1.add(r1), rawN.add(rN), rawH.add(rH), rawP.add(rP), rawF.add(rF), wf1.add(w1), wfN.add(wN), hr.add(h), hp.add(p)
 		ratio1, ratioN = append(ratio1, w1.rate()/r1.rate()), append(ratioN, wN.rate()/rN.rate())
 	}
-	b.logf("raw appends: 1 writer %.0f/s, %d writers %.0f/s (%d-byte commits); to new subjects, 1 writer %.0f/s", raw1.rate(), writers, rawN.rate(), len(payload), rawF.rate())
+	b.logf("raw appends: 1 writer %.0f/s, %d writers %.0f/s (%d-byte commits); to new subjects, 1 writer %.0f/s", raw1.rate(), writers, rawN.rate(), rawSize, rawF.rate())
 	b.logf("workflow commands: 1 writer %.0f/s, %d writers %.0f/s", wf1.rate(), writers, wfN.rate())
 	b.logf("HTTP commands: %d clients %.0f/s, p50 %.2f ms, p99 %.2f ms (raw %d writers %.0f/s)", writers, hr.rate(), hr.lat.pct(0.5), hr.lat.pct(0.99), writers, rawH.rate())
 	b.logf("HTTP commands paced at %.2f of the raw rate: %d clients %.0f/s, p50 %.2f ms, p99 %.2f ms (raw appends at the same rate: p50 %.2f ms, p99 %.2f ms)", pacedShare, writers, hp.rate(), hp.lat.pct(0.5), hp.lat.pct(0.99), rawP.lat.pct(0.5), rawP.lat.pct(0.99))
 	b.logf("CPU per operation: raw %.0f µs (%d writers), workflow %.0f µs (%d writers), HTTP %.0f µs (%d clients)", rawH.cpuPerOp(), writers, wfN.cpuPerOp(), writers, hr.cpuPerOp(), writers)
 	note := fmt.Sprintf("raw commits of %d bytes (the workflow's average body), %.0f and %.0f bytes stored per raw and per workflow message; fsync on every write; %d alternating slices",
-		len(payload), float64(rawBytes)/float64(rawMsgs), float64(bytesWF)/float64(msgsWF), slices)
+		rawSize, float64(rawBytes)/float64(rawMsgs), float64(bytesWF)/float64(msgsWF), slices)
 	b.rep.add("workflow commands, 1 writer", wf1.rate(), "cmd/s", raw1.rate(), "raw sequence-checked appends to subjects of the history, 1 writer", "≥ 0.70 × baseline",
 		func(_, r float64) bool { return r >= 0.70 }, note+"; ratio per slice "+spread(ratio1)+
 			fmt.Sprintf("; slowest command %.1f ms, slowest raw append %.1f ms", wf1.lat.pct(1), raw1.lat.pct(1)))

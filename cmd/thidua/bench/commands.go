@@ -3,8 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/oklog/ulid/v2"
 
 	"thidua/domain"
 	"thidua/eventstore"
@@ -43,38 +42,61 @@ func (r rateRun) add(o rateRun) rateRun {
 	return rateRun{ops: r.ops + o.ops, took: r.took + o.took, lat: append(r.lat, o.lat...), cpu: r.cpu + o.cpu}
 }
 
-// rawPayload returns the body of a raw append: a commit in the store's wire format, of
-// the average size of the workflow commits just measured (bodies), carrying one event of
-// a type and an aggregate the projections do not fold ("bench.raw" on "rawbench"), from a
-// reviewer of the history (registerHistoryActors). Its hash and chain are not real:
-// thidua verify on a bench store names these messages, the raw baseline's, and no other.
-func rawPayload(size int) []byte {
+// rawBody is the body of one raw append and its key.
+type rawBody struct {
+	data []byte
+	key  string
+}
+
+// rawCommit builds the body of a raw append: a commit in the store's wire format of one
+// event of a type the projections do not fold ("bench.raw") on the aggregate ref, from a
+// reviewer of the history (registerHistoryActors), chained to prev and hashed as the
+// store hashes, padded to at least size bytes (the average of the workflow's commits just
+// measured). It returns the body and the event's hash. So the raw baseline's messages are
+// well-formed commits of their own aggregates, and thidua verify passes on a bench store.
+// The bodies are built before any timing starts.
+func rawCommit(ref eventstore.Ref, prev string, k, size int) (rawBody, string) {
 	now := time.Date(2025, 9, 15, 3, 0, 0, 0, time.UTC)
-	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
-	build := func(pad int) []byte {
+	key := fmt.Sprintf("reviewer-01|raw-%s-%04d", ref.ID, k)
+	build := func(pad int) (rawBody, string) {
 		data, _ := json.Marshal(domain.CriterionRuledData{Criterion: "C01", Result: domain.ResultMet, Note: ruleNote(domain.ResultMet) + strings.Repeat(".", pad)})
+		e := eventstore.Event{
+			ID: ulid.Make().String(), Type: "bench.raw", Schema: 1, Aggregate: ref,
+			Actor:      eventstore.Actor{User: "reviewer-01", Role: string(domain.RoleReviewer)},
+			OccurredAt: now, RecordedAt: now, PrevHash: prev, Data: data,
+		}
+		e.Hash = e.ComputeHash()
 		body := struct {
 			Key    string             `json:"key,omitempty"`
 			Result string             `json:"result,omitempty"`
 			Events []eventstore.Event `json:"events"`
-		}{
-			Key: "u01k5a1b2c3d4e5f6g7h8j9k0mn|bench-000000-0000|" + sum("fingerprint"), Result: "01K5A1B2C3D4E5F6G7H8J9K0MX",
-			Events: []eventstore.Event{{
-				ID: "01K5A1B2C3D4E5F6G7H8J9K0MN", Type: "bench.raw", Schema: 1,
-				Aggregate:  eventstore.Ref{Kind: "rawbench", ID: "raw"},
-				Actor:      eventstore.Actor{User: "reviewer-01", Role: "reviewer"},
-				OccurredAt: now, RecordedAt: now, PrevHash: sum("prev"), Hash: sum("this"), Data: data,
-			}},
-		}
+		}{Key: key, Result: e.ID, Events: []eventstore.Event{e}}
 		b, _ := json.Marshal(body)
-		return b
+		return rawBody{data: b, key: key}, e.Hash
 	}
-	b := build(0)
-	if len(b) < size {
-		b = build(size - len(b))
+	b, h := build(0)
+	if len(b.data) < size {
+		b, h = build(size - len(b.data))
 	}
-	return b
+	return b, h
 }
+
+// rawChain builds the bodies of n raw appends to ref, chained from prev.
+func rawChain(ref eventstore.Ref, prev string, n, size int) []rawBody {
+	out := make([]rawBody, n)
+	for k := range out {
+		out[k], prev = rawCommit(ref, prev, k+1, size)
+	}
+	return out
+}
+
+// rawRef is the aggregate a raw subject names.
+func rawRef(st *eventstore.Store, subject string) eventstore.Ref {
+	return eventstore.Ref{Kind: rawKind, ID: strings.TrimPrefix(subject, st.SubjectPrefix()+"."+rawKind+".")}
+}
+
+// rawKind is the aggregate kind of the raw baseline's messages.
+const rawKind = "rawbench"
 
 // rawAppends measures synchronous appends with the expected-last-subject-sequence check
 // straight on JetStream: writers concurrent writers, perWriter appends each, each with a
@@ -83,16 +105,26 @@ func rawPayload(size int) []byte {
 // measured commands (the baseline: the same kind of subject as the workflow's); without,
 // to new subjects, ten appends each. With a rate, the writers append rate times a second
 // between them (an open loop: timeWriters).
-func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, payload []byte, pool *rawPool, rate float64) (rateRun, error) {
+func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, perWriter int, size int, pool *rawPool, rate float64) (rateRun, error) {
 	js := st.JetStream()
 	stream := st.StreamName()
 	return timeWriters(writers, perWriter, paceFor(writers, rate), func(g int) func(i int) (func() error, error) {
+		// New subjects' bodies are built here, before the timing starts; the pool's were
+		// built with it (rawPool.prepare).
+		var fresh []companion
+		if pool == nil {
+			for i := 0; i < perWriter; i += 10 {
+				c := companion{subject: fmt.Sprintf("%s.%s.%s-%d-%d", st.SubjectPrefix(), rawKind, run, g, i/10), steps: 10}
+				c.bodies = rawChain(rawRef(st, c.subject), "", c.steps, size)
+				fresh = append(fresh, c)
+			}
+		}
 		var cur companion
 		used := 0
 		return func(i int) (func() error, error) {
 			switch {
 			case pool == nil && i%10 == 0:
-				cur, used = companion{subject: fmt.Sprintf("%s.rawbench.%s-%d-%d", st.SubjectPrefix(), run, g, i/10), steps: 10}, 0
+				cur, used = fresh[i/10], 0
 			case pool != nil && used == cur.steps:
 				c, err := pool.take()
 				if err != nil {
@@ -100,11 +132,12 @@ func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, 
 				}
 				cur, used = c, 0
 			}
+			body := cur.bodies[used]
 			used++
 			msg := nats.NewMsg(cur.subject)
-			msg.Data = payload
+			msg.Data = body.data
 			msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("raw-%s-%d-%d", run, g, i))
-			msg.Header.Set(eventstore.HeaderKey, fmt.Sprintf("bench-%s-%d-%d", run, g, i))
+			msg.Header.Set(eventstore.HeaderKey, body.key)
 			return func() error {
 				actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				defer cancel()
@@ -125,6 +158,18 @@ func rawAppends(ctx context.Context, st *eventstore.Store, run string, writers, 
 type rawPool struct {
 	subjects []companion
 	next     atomic.Int64
+}
+
+// newRawPool returns the pool of the companion subjects, with the bodies of every raw
+// append each will take built in advance (of at least size bytes, chained from each
+// companion's first message).
+func newRawPool(st *eventstore.Store, companions []companion, size int) *rawPool {
+	p := &rawPool{subjects: append([]companion(nil), companions...)}
+	for i := range p.subjects {
+		c := &p.subjects[i]
+		c.bodies = rawChain(rawRef(st, c.subject), c.hash, c.steps, size)
+	}
+	return p
 }
 
 func (p *rawPool) take() (companion, error) {

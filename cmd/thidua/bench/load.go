@@ -42,11 +42,14 @@ type loadStats struct {
 	companions []companion
 }
 
-// companion is a raw subject and the sequence of its one message.
+// companion is a raw subject, the sequence and event hash of its one message, and the
+// bodies of the raw appends that follow it (rawPool).
 type companion struct {
 	subject string
 	seq     uint64
+	hash    string
 	steps   int // the measured commands its nomination offers
+	bodies  []rawBody
 }
 
 // task names one command of the history: a unit's (unit true) or a nomination's.
@@ -64,7 +67,7 @@ func load(ctx context.Context, st *eventstore.Store, w *Workload, clock *simCloc
 	t0 := time.Now()
 	unitV := make([]eventstore.Version, len(w.Units))
 	nomV := make([]eventstore.Version, len(w.Nominations))
-	comp := make([]uint64, len(w.Nominations))
+	comp := make([]companion, len(w.Nominations))
 	total, _ := w.Counts()
 	var done, events atomic.Int64
 	rs := loadStats{first: clock.Peek()}
@@ -125,8 +128,10 @@ func load(ctx context.Context, st *eventstore.Store, w *Workload, clock *simCloc
 	}
 	rs.commits, rs.events, rs.took, rs.last = int(done.Load()), int(events.Load()), time.Since(t0), clock.Peek()
 	for i := range w.Nominations {
-		if comp[i] != 0 {
-			rs.companions = append(rs.companions, companion{subject: companionSubject(st, w.Nominations[i].ID), seq: comp[i], steps: len(w.steps(i))})
+		if comp[i].seq != 0 {
+			c := comp[i]
+			c.steps = len(w.steps(i))
+			rs.companions = append(rs.companions, c)
 		}
 	}
 	return rs, ctx.Err()
@@ -134,7 +139,7 @@ func load(ctx context.Context, st *eventstore.Store, w *Workload, clock *simCloc
 
 // companionSubject is the raw subject that stands beside a bench nomination.
 func companionSubject(st *eventstore.Store, nomination string) string {
-	return st.SubjectPrefix() + ".rawbench.c-" + nomination
+	return st.SubjectPrefix() + "." + rawKind + ".c-" + nomination
 }
 
 // appendCompanion writes the first message of a bench nomination's raw companion subject
@@ -143,15 +148,19 @@ func companionSubject(st *eventstore.Store, nomination string) string {
 // written long before, so the server's sequence check finds its last message in the same
 // old part of the stream (loading that block from disk when it is not cached), where an
 // append to a new subject finds nothing to load.
-func appendCompanion(ctx context.Context, st *eventstore.Store, nomination string) (uint64, error) {
-	msg := nats.NewMsg(companionSubject(st, nomination))
-	msg.Data = rawPayload(0)
+func appendCompanion(ctx context.Context, st *eventstore.Store, nomination string) (companion, error) {
+	c := companion{subject: companionSubject(st, nomination)}
+	body, hash := rawCommit(rawRef(st, c.subject), "", 0, 0)
+	msg := nats.NewMsg(c.subject)
+	msg.Data = body.data
 	msg.Header.Set(jetstream.MsgIDHeader, "companion-"+nomination)
+	msg.Header.Set(eventstore.HeaderKey, body.key)
 	ack, err := st.JetStream().PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(0), jetstream.WithExpectStream(st.StreamName()))
 	if err != nil {
-		return 0, fmt.Errorf("bulk load: companion of %s: %w", nomination, err)
+		return c, fmt.Errorf("bulk load: companion of %s: %w", nomination, err)
 	}
-	return ack.Sequence, nil
+	c.seq, c.hash = ack.Sequence, hash
+	return c, nil
 }
 
 // appendTask appends one command's events; versions are only touched by the one task of
