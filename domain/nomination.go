@@ -307,6 +307,11 @@ func (n *Nomination) Apply(r Recorded) {
 	case CouncilVoteData:
 		n.vote = &Vote{CouncilVoteData: d, EventID: r.ID, At: r.At}
 	case SubmittedData:
+		if n.state == StateReturned {
+			// An amended dossier is reviewed afresh: the rulings on the one it replaces
+			// no longer stand (a new slice: a copy of the state may share the old one).
+			n.rulings = nil
+		}
 		n.state = StateSubmitted
 		n.submittedAt, n.submittedSeq, n.submittedEvent, n.submittedBy = r.At, r.Seq, r.ID, r.Actor.User
 	case ReviewStartedData:

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"slices"
 	"reflect"
 	"strings"
 	"testing"
@@ -606,5 +607,42 @@ func TestLengthsInCharacters(t *testing.T) {
 	}
 	if _, err := nominationIn(t, domain.StateSubmitted).Return(full + "ữ"); ruleCode(err) != "reason_required" {
 		t.Fatalf("2,001 characters: %v", err)
+	}
+}
+
+// A returned dossier, amended and submitted again, is reviewed afresh: the rulings on the
+// dossier it replaces no longer stand, so it is not eligible (criterion_pending) and
+// cannot be granted until every ruling-judged criterion is ruled on again; one ruling
+// does not verify it.
+func TestResubmittedDossierIsReviewedAfresh(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	n := submitted(t, s, def, "n1", u, collective)
+	ruleAll(t, s, def, n)
+	if n.State() != domain.StateVerified {
+		t.Fatalf("state %s", n.State())
+	}
+	s.apply(n, must(t)(n.Return("Báo cáo thành tích chưa nêu kết quả C05"))...)
+	if len(n.Rulings()) == 0 {
+		t.Fatal("a return keeps the rulings on record until the dossier is submitted again")
+	}
+	s.apply(n, must(t)(n.Submit(def, nil, inWindow))...)
+	if n.State() != domain.StateSubmitted || len(n.Rulings()) != 0 {
+		t.Fatalf("resubmitted: state %s, rulings %v", n.State(), n.Rulings())
+	}
+	el := domain.Evaluate(def, n, domain.NewFactSet(), &domain.PlanRef{})
+	if el.Eligible || !slices.Contains(reasonCodes(el), "C01:"+domain.ReasonCriterionPending) {
+		t.Fatalf("resubmitted dossier: eligible %v, reasons %v", el.Eligible, reasonCodes(el))
+	}
+	evs := must(t)(n.Rule(def, "C01", domain.ResultMet, "", nil))
+	if slices.ContainsFunc(evs, func(e domain.Event) bool { return e.Type == domain.NominationVerified }) {
+		t.Fatal("one ruling verified a resubmitted dossier")
+	}
+	s.apply(n, evs...)
+	ruleAll(t, s, def, n)
+	if n.State() != domain.StateVerified {
+		t.Fatalf("every criterion ruled again: state %s", n.State())
 	}
 }

@@ -28,6 +28,8 @@ type Candidate struct {
 	WomenPct     *float64
 	SubmittedAt  time.Time
 	SubmittedSeq uint64
+	// Awarded marks a nomination granted the award (and not revoked): it holds its place.
+	Awarded bool
 }
 
 // RankEntry is one line of a ranking. DecidedBy names the first ranking key that separated
@@ -59,9 +61,13 @@ func (c Candidate) priority(kind NomineeKind) bool {
 // Rank orders the candidates of one kind by def.RankingKeys (par_index_score desc with
 // missing last, improved_components desc, approval_ratio desc, priority first,
 // submitted_at asc then sequence asc, name in Vietnamese collation), breaks any remaining
-// tie by nomination id, and marks the first quota entries as recommended; of several
+// tie by nomination id, and marks what the quota allows as recommended. held is the number
+// of awards of the kind granted and not revoked: they take their places first (an awarded
+// candidate is marked recommended wherever it ranks, since the council may grant any
+// eligible nomination), and the places left go to the best-ranked others; of several
 // collective nominations of one unit, only the first (Withheld names the others' reason).
-func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
+// So no more entries are recommended than the quota has places.
+func Rank(def Definition, kind NomineeKind, cands []Candidate, held int) []RankEntry {
 	col := collate.New(language.Vietnamese)
 	cmpKey := func(key string, a, b *Candidate) int {
 		switch key {
@@ -128,21 +134,28 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate) []RankEntry {
 		c, _ := decide(a, b)
 		return c
 	})
-	quota := def.Quota.For(kind)
+	places := max(def.Quota.For(kind)-held, 0)
 	out := make([]RankEntry, 0, len(sorted))
-	recommended := 0
-	var units map[string]bool // collectives' units recommended so far
+	var units map[string]bool // collectives' units awarded or recommended so far
 	if kind == NomineeCollective {
 		units = map[string]bool{}
+		for _, c := range sorted {
+			if c.Awarded {
+				units[c.Unit] = true
+			}
+		}
 	}
 	for i, c := range sorted {
 		e := RankEntry{Rank: i + 1, Nomination: c.Nomination, Unit: c.Unit, Name: c.Name, Keys: map[string]any{}}
-		if recommended < quota {
+		switch {
+		case c.Awarded:
+			e.Recommended = true
+		case places > 0:
 			if units != nil && units[c.Unit] {
 				e.Withheld = WithheldLineage
 			} else {
 				e.Recommended = true
-				recommended++
+				places--
 				if units != nil {
 					units[c.Unit] = true
 				}

@@ -34,7 +34,7 @@ func TestRankCollectives(t *testing.T) {
 		cand("n12", "Sở Giáo dục", f64(70), 1, 1, f64(70), 10, 12),
 	}
 	given := slices.Clone(cands)
-	got := domain.Rank(def, domain.NomineeCollective, cands)
+	got := domain.Rank(def, domain.NomineeCollective, cands, 0)
 	if !reflect.DeepEqual(cands, given) {
 		t.Fatal("Rank changed the candidates it was given")
 	}
@@ -68,7 +68,7 @@ func TestRankCollectives(t *testing.T) {
 	// The input order does not matter.
 	rev := slices.Clone(cands)
 	slices.Reverse(rev)
-	if again := domain.Rank(def, domain.NomineeCollective, rev); fmt.Sprint(again) != fmt.Sprint(got) {
+	if again := domain.Rank(def, domain.NomineeCollective, rev, 0); fmt.Sprint(again) != fmt.Sprint(got) {
 		t.Fatal("ranking depends on the input order")
 	}
 }
@@ -106,7 +106,7 @@ func TestRankIndividualsPriorityAndCollation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var got []string
-			for _, e := range domain.Rank(def, domain.NomineeIndividual, tt.cands) {
+			for _, e := range domain.Rank(def, domain.NomineeIndividual, tt.cands, 0) {
 				got = append(got, e.Nomination)
 				if !e.Recommended {
 					t.Fatalf("%s: within the quota of 15", e.Nomination)
@@ -133,5 +133,42 @@ func TestCountImproved(t *testing.T) {
 	}
 	if n := domain.CountImproved(fs, "c"); n != 2 {
 		t.Fatalf("CountImproved = %d, want 2", n)
+	}
+}
+
+// Awards take their places first, wherever the awarded nominations rank (the council may
+// grant any eligible nomination): the places left go to the best-ranked others, so no more
+// entries are recommended or awarded than the quota has places. An award that is not a
+// candidate (no longer eligible) holds its place too.
+func TestRankAwardsHoldTheirPlaces(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign() // 9 collectives
+	var cands []domain.Candidate
+	for i := 1; i <= 14; i++ {
+		cands = append(cands, domain.Candidate{Nomination: fmt.Sprintf("n%02d", i), Unit: fmt.Sprintf("u%02d", i),
+			Name: fmt.Sprintf("Đơn vị %02d", i), ParIndexScore: f64(float64(100 - i))})
+	}
+	for _, i := range []int{9, 10, 11} { // ranks 10 to 12
+		cands[i].Awarded = true
+	}
+	recommended := func(held int) []string {
+		var out []string
+		for _, e := range domain.Rank(def, domain.NomineeCollective, cands, held) {
+			if e.Recommended {
+				out = append(out, e.Nomination)
+			}
+		}
+		return out
+	}
+	if got, want := recommended(3), []string{"n01", "n02", "n03", "n04", "n05", "n06", "n10", "n11", "n12"}; !slices.Equal(got, want) {
+		t.Errorf("three awards at ranks 10 to 12: recommended %v, want %v", got, want)
+	}
+	// A fourth award, of a nomination no longer a candidate, takes one more place.
+	if got, want := recommended(4), []string{"n01", "n02", "n03", "n04", "n05", "n10", "n11", "n12"}; !slices.Equal(got, want) {
+		t.Errorf("four awards: recommended %v, want %v", got, want)
+	}
+	// A full quota of awards leaves no place: only the awarded are marked.
+	if got, want := recommended(9), []string{"n10", "n11", "n12"}; !slices.Equal(got, want) {
+		t.Errorf("quota full: recommended %v, want %v", got, want)
 	}
 }

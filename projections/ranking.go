@@ -121,10 +121,6 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 		}
 		cands[r.kind] = append(cands[r.kind], *r.cand)
 	}
-	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys}
-	if !b.Time.IsZero() {
-		v.AsOf = b.Time.UTC()
-	}
 	awarded := map[string]bool{}
 	counts := map[domain.NomineeKind]int{}
 	for _, a := range camp.Awards() {
@@ -133,9 +129,18 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 			counts[a.Kind]++
 		}
 	}
+	for _, cs := range cands {
+		for i := range cs {
+			cs[i].Awarded = awarded[cs[i].Nomination]
+		}
+	}
+	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys}
+	if !b.Time.IsZero() {
+		v.AsOf = b.Time.UTC()
+	}
 	build := func(kind domain.NomineeKind, quota int) RankingKindView {
 		kv := RankingKindView{Quota: quota, Awarded: counts[kind], Entries: []RankEntryView{}}
-		for _, e := range domain.Rank(def, kind, cands[kind]) {
+		for _, e := range domain.Rank(def, kind, cands[kind], counts[kind]) {
 			kv.Entries = append(kv.Entries, RankEntryView{
 				Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, Name: e.Name,
 				Recommended: e.Recommended, Withheld: e.Withheld, Awarded: awarded[e.Nomination], Keys: e.Keys, DecidedBy: e.DecidedBy,
