@@ -747,10 +747,17 @@ func (n *Nomination) Return(reason string) ([]Event, error) {
 }
 
 // Withdraw decides withdrawing the nomination, from any state except awarded, revoked
-// and withdrawn.
+// and withdrawn, and on_hold: a hold (discipline review, investigation, complaint) is on
+// the nominee, so withdrawing the nomination and opening another must not shed it; it is
+// refused (on_hold) until a reviewer releases the hold.
 func (n *Nomination) Withdraw(reason string) ([]Event, error) {
+	if n.state == StateOnHold {
+		return nil, ruleErr("on_hold",
+			fmt.Sprintf("nomination %s is on hold (discipline review, investigation or a pending complaint): it cannot be withdrawn, and the nominee nominated again, until a reviewer releases the hold", n.id),
+			fmt.Sprintf("Hồ sơ %s đang tạm dừng xét (xem xét kỷ luật, điều tra hoặc giải quyết khiếu nại): không thể rút hồ sơ để đề nghị lại cho đến khi chuyên viên thẩm định bỏ tạm dừng", n.id))
+	}
 	return n.reasoned("withdraw", NominationWithdrawn, reason,
-		StateDraft, StateSubmitted, StateUnderReview, StateReturned, StateVerified, StateOnHold)
+		StateDraft, StateSubmitted, StateUnderReview, StateReturned, StateVerified)
 }
 
 // Hold decides putting the nomination on hold (discipline review, investigation or a

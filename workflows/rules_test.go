@@ -198,3 +198,25 @@ func TestIDsDifferingOnlyInCaseRefused(t *testing.T) {
 		return env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{})
 	})
 }
+
+// A hold is on the nominee, not on one dossier: a nomination on hold cannot be withdrawn
+// (on_hold), so the clerk cannot shed the hold by withdrawing it and nominating the same
+// nominee again; once a reviewer releases the hold, it can.
+func TestHoldCannotBeShed(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("DH", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "DH")
+	reviewer := env.User(domain.RoleReviewer, "")
+	head := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phạm Văn Dũng", Position: "Giám đốc", Head: true}
+	id := env.Dossier(clerk, head)
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, id, "Đang xem xét kỷ luật", workflows.Options{}))
+	refused(t, env, "on_hold", func() (workflows.Result, error) {
+		return env.Svc.Withdraw(env.Ctx, clerk, id, "rút để lập lại", workflows.Options{})
+	})
+	refused(t, env, "nominee_already_nominated", func() (workflows.Result, error) {
+		return env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DH", Nominee: head}, workflows.Options{})
+	})
+	env.OK(env.Svc.Release(env.Ctx, reviewer, id, "Không có vi phạm", workflows.Options{}))
+	env.OK(env.Svc.Withdraw(env.Ctx, clerk, id, "rút để lập lại", workflows.Options{}))
+}

@@ -724,7 +724,7 @@ func (h *handler) allowed(q *req, n projections.NominationView, c projections.Ca
 		}
 		editable := inStates(n.State, domain.StateDraft, domain.StateReturned)
 		a.Attach, a.Vote, a.Submit = editable, editable, editable
-		a.Withdraw = inStates(n.State, domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified, domain.StateOnHold)
+		a.Withdraw = inStates(n.State, domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified)
 	case domain.RoleReviewer:
 		if p.Unit != "" {
 			if u, err := h.model().Unit(n.Unit, projections.Bound{}); err == nil {
