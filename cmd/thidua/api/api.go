@@ -23,6 +23,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -154,7 +155,10 @@ type route struct {
 	roles        []domain.Role
 	// docID names the wildcard that is a document's SHA-256 rather than an aggregate id.
 	docID string
-	fn    func(w http.ResponseWriter, r *http.Request, p workflows.Principal) error
+	// bounded marks a read that answers as of ?at= or ?seq= (handler.bound); any other
+	// read refuses them (bound_not_supported) rather than answer as of now unasked.
+	bounded bool
+	fn      func(w http.ResponseWriter, r *http.Request, p workflows.Principal) error
 }
 
 func (h *handler) table() []route {
@@ -166,6 +170,11 @@ func (h *handler) table() []route {
 	adminOrAuditor := []domain.Role{domain.RoleAdmin, domain.RoleAuditor}
 	get := func(path string, fn func(http.ResponseWriter, *http.Request, workflows.Principal) error) route {
 		return route{method: http.MethodGet, path: Prefix + path, access: reader, fn: fn}
+	}
+	asOf := func(path string, fn func(http.ResponseWriter, *http.Request, workflows.Principal) error) route {
+		rt := get(path, fn)
+		rt.bounded = true
+		return rt
 	}
 	post := func(path string, roles []domain.Role, fn func(http.ResponseWriter, *http.Request, workflows.Principal) error) route {
 		return route{method: http.MethodPost, path: Prefix + path, access: writer, roles: roles, fn: fn}
@@ -187,8 +196,8 @@ func (h *handler) table() []route {
 
 		post("/units", admin, h.registerUnit),
 		get("/units", h.listUnits),
-		get("/units/{id}", h.getUnit),
-		get("/units/{id}/events", h.unitEvents),
+		asOf("/units/{id}", h.getUnit),
+		asOf("/units/{id}/events", h.unitEvents),
 		post("/units/{id}/plans", clerkOrAdmin, h.submitPlan),
 		post("/units/{id}/facts", reviewer, h.recordFact),
 		post("/reorganisations", admin, h.reorganise),
@@ -199,16 +208,16 @@ func (h *handler) table() []route {
 		post("/campaigns/{id}/deadline", admin, h.setDeadline),
 		post("/campaigns/{id}/nominations", clerkOrAdmin, h.openNomination),
 		get("/campaigns/{id}/nominations", h.listNominations),
-		get("/campaigns/{id}/ranking", h.ranking),
-		get("/campaigns/{id}/events", h.campaignEvents),
+		asOf("/campaigns/{id}/ranking", h.ranking),
+		asOf("/campaigns/{id}/events", h.campaignEvents),
 		post("/campaigns/{id}/awards", council, h.grantAward),
 
 		get("/awards/{id}", h.getAward),
 		post("/awards/{id}/revoke", council, h.revokeAward),
 
 		get("/nominations/{id}", h.getNomination),
-		get("/nominations/{id}/events", h.nominationEvents),
-		get("/nominations/{id}/eligibility", h.eligibility),
+		asOf("/nominations/{id}/events", h.nominationEvents),
+		asOf("/nominations/{id}/eligibility", h.eligibility),
 		post("/nominations/{id}/documents", clerk, h.attachDocument),
 		post("/nominations/{id}/council-vote", clerk, h.recordVote),
 		post("/nominations/{id}/submit", clerk, h.submit),
@@ -239,6 +248,12 @@ func (h *handler) handle(rt route) {
 			}
 			if err != nil {
 				h.fail(w, r, err)
+				return
+			}
+		}
+		if !mutating && !rt.bounded && strings.HasPrefix(rt.path, Prefix) {
+			if q := r.URL.Query(); q.Has("at") || q.Has("seq") {
+				h.fail(w, r, badRequest("bound_not_supported", "%s answers as of now only; as of a past moment, ask a unit (/units/{id}), an audit trail (.../events), an eligibility or a ranking with at or seq", rt.path))
 				return
 			}
 		}

@@ -324,8 +324,16 @@ const seqWait = 2 * time.Second
 func (h *handler) bound(r *http.Request) (projections.Bound, error) {
 	var b projections.Bound
 	q := r.URL.Query()
-	if q.Get("at") != "" && q.Get("seq") != "" {
+	if q.Has("at") && q.Has("seq") {
 		return b, badRequest("invalid_bound", "give at or seq, not both: each names a moment of its own")
+	}
+	for _, k := range []string{"at", "seq"} {
+		switch v := q[k]; {
+		case len(v) > 1:
+			return b, badRequest("invalid_bound", "give %s once: %d values name %d moments", k, len(v), len(v))
+		case len(v) == 1 && strings.TrimSpace(v[0]) == "":
+			return b, badRequest("invalid_bound", "%s is empty: leave it out for the current state", k)
+		}
 	}
 	if s := q.Get("at"); s != "" {
 		t, err := parseTime("at", s)

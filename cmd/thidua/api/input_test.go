@@ -193,7 +193,8 @@ func TestBadInput(t *testing.T) {
 
 // TestMomentsStillToCome: a past moment's answer never changes, and a moment still to
 // come has none yet. A time after now is answered as of now (as_of says so); a sequence
-// past the stream's last is refused.
+// past the stream's last is refused, as are a moment named twice or empty, and a moment
+// asked of a read that answers as of now only.
 func TestMomentsStillToCome(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -219,6 +220,14 @@ func TestMomentsStillToCome(t *testing.T) {
 	want400(t, "ranking past the stream's end", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d", campaign, last+1)), "future_seq")
 	e.admin.get(fmt.Sprintf("/api/v1/nominations/%s/eligibility?seq=%d", nom, last)).want(t, http.StatusOK)
 	want400(t, "both at and seq", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d&at=2025-09-01T00:00:00Z", campaign, last)), "invalid_bound")
+	want400(t, "seq twice", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d&seq=1", campaign, last)), "invalid_bound")
+	want400(t, "an empty at", e.admin.get("/api/v1/nominations/"+nom+"/eligibility?at="), "invalid_bound")
+	// A read that answers as of now only refuses a moment rather than ignore it.
+	for _, path := range []string{"/api/v1/nominations/" + nom + "?seq=1", "/api/v1/units?seq=1&status=merged",
+		"/api/v1/campaigns/" + campaign + "/nominations?at=2025-09-01T00:00:00Z", "/api/v1/campaigns/" + campaign + "?seq=1"} {
+		want400(t, path, e.admin.get(path), "bound_not_supported")
+	}
+	e.admin.get("/api/v1/units/U1?seq=" + fmt.Sprint(last)).want(t, http.StatusOK)
 }
 
 // TestInvalidNominee: every fault of a nominee (its kind, name, position, gender) is one

@@ -263,6 +263,10 @@ const seqWait = 2 * time.Second
 func (h *handler) parseBound(q *req) (projections.Bound, error) {
 	var b projections.Bound
 	v := q.r.URL.Query()
+	if strings.TrimSpace(v.Get("at")) != "" && strings.TrimSpace(v.Get("seq")) != "" {
+		// Each names a moment of its own, as the API says (invalid_bound).
+		return b, invalid("err.form.bound")
+	}
 	if s := strings.TrimSpace(v.Get("at")); s != "" {
 		t, err := parseDateTime(s, true)
 		if err != nil {

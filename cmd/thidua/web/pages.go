@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -802,7 +803,8 @@ func atValue(q *req, b projections.Bound) string {
 // ---- audit timeline with replay ----
 
 type verdictRow struct {
-	Nomination, Name, State string
+	// Unit is the nomination's unit at the moment.
+	Nomination, Name, State, Unit string
 	Existed, Eligible       bool
 	Reasons                 []reasonRow
 	Link                    bool
@@ -840,7 +842,7 @@ func (h *handler) verdictAt(pg *frame, q *req, id string, b projections.Bound) v
 	if err != nil {
 		return v
 	}
-	v.Existed, v.Eligible, v.State, v.Reasons = true, el.Eligible, el.State, reasonRows(pg, el)
+	v.Existed, v.Eligible, v.State, v.Reasons, v.Unit = true, el.Eligible, el.State, reasonRows(pg, el), el.Unit
 	v.Link = workflows.CanRead(q.p, el.Unit)
 	return v
 }
@@ -862,8 +864,7 @@ func (h *handler) nominationTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
-	uevs, _ := h.model().UnitEvents(n.Unit, true, projections.Bound{}, 0)
-	d.Events = toEventRows(pg, h.userNames(), mergeEvents(nevs, uevs), b)
+	d.Events = toEventRows(pg, h.userNames(), mergeEvents(nevs, h.evidenceEvents(n, nevs)), b)
 	d.Count, d.Shown = len(d.Events), len(d.Events)
 	v := h.verdictAt(pg, q, id, b)
 	v.Name = n.Nominee.Name
@@ -880,6 +881,64 @@ func (h *handler) nominationTimeline(q *req) error {
 	}
 	h.pages.render(q, http.StatusOK, "timeline", pg, d)
 	return nil
+}
+
+// nominationsOfUnitAt returns the nominations a unit's timeline judges: those of the unit
+// now and, for a merged unit, those a merger passed on to its successors (successor: the
+// unit's), which were the unit's before; the caller keeps those that were the unit's at
+// the moment it shows. A clerk's scope applies.
+func (h *handler) nominationsOfUnitAt(q *req, campaign, unit, successor string) []projections.NominationView {
+	noms, err := h.allNominations(campaign, scopeFilter(q.p, projections.NominationFilter{Unit: unit}))
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{unit: true}
+	for s := successor; s != "" && !seen[s]; {
+		seen[s] = true
+		later, err := h.allNominations(campaign, scopeFilter(q.p, projections.NominationFilter{Unit: s}))
+		if err != nil {
+			break
+		}
+		for _, n := range later {
+			if slices.Contains(n.UnitHistory, unit) {
+				noms = append(noms, n)
+			}
+		}
+		next, err := h.model().Unit(s, projections.Bound{})
+		if err != nil {
+			break
+		}
+		s = next.Successor
+	}
+	return noms
+}
+
+// evidenceEvents returns the unit events a nomination's timeline shows beside its own:
+// the trail of the unit it was opened for, with what that unit had inherited, then that of
+// each successor a merger passed it to, from the transfer on. Not the other lines of a
+// successor: a unit merged alongside is not the nomination's evidence (README, "Mergers").
+func (h *handler) evidenceEvents(n projections.NominationView, nevs []projections.EventView) []projections.EventView {
+	first := n.Unit
+	if len(n.UnitHistory) > 0 {
+		first = n.UnitHistory[0]
+	}
+	out, _ := h.model().UnitEvents(first, true, projections.Bound{}, 0)
+	for _, e := range nevs {
+		if e.Type != domain.NominationTransferred {
+			continue
+		}
+		var t domain.TransferredData
+		if json.Unmarshal(e.Data, &t) != nil {
+			continue
+		}
+		evs, _ := h.model().UnitEvents(t.To, false, projections.Bound{}, 0)
+		for _, ue := range evs {
+			if ue.Seq >= e.Seq {
+				out = append(out, ue)
+			}
+		}
+	}
+	return out
 }
 
 func (h *handler) unitTimeline(q *req) error {
@@ -902,15 +961,27 @@ func (h *handler) unitTimeline(q *req) error {
 		return err
 	}
 	d.Events = toEventRows(pg, h.userNames(), evs, b)
+	if !b.Live() {
+		// An event inherited through a merger recorded after the moment was not yet in
+		// this unit's trail then, however early it happened: the lineage is the moment's.
+		within := map[string]bool{}
+		if then, err := h.model().UnitEvents(id, true, b, 0); err == nil {
+			for _, e := range then {
+				within[e.ID] = true
+			}
+		}
+		for i := range d.Events {
+			d.Events[i].After = d.Events[i].After || !within[d.Events[i].ID]
+		}
+	}
 	d.Count, d.Shown = len(d.Events), len(d.Events)
 	for _, c := range h.model().Campaigns() {
 		d.Campaign = c.ID
-		noms, err := h.allNominations(c.ID, scopeFilter(q.p, projections.NominationFilter{Unit: id}))
-		if err != nil {
-			continue
-		}
-		for _, n := range noms {
+		for _, n := range h.nominationsOfUnitAt(q, c.ID, id, u.Successor) {
 			v := h.verdictAt(pg, q, n.ID, b)
+			if !b.Live() && v.Existed && v.Unit != id {
+				continue // the nomination was another unit's at that moment
+			}
 			v.Name = n.Nominee.Name
 			d.Verdicts = append(d.Verdicts, v)
 		}

@@ -23,6 +23,7 @@ import (
 	"thidua/cmd/thidua/web"
 	"thidua/domain"
 	"thidua/eventstore/estest"
+	"thidua/projections"
 	"thidua/workflows"
 	"thidua/workflows/wftest"
 )
@@ -1064,4 +1065,51 @@ func TestSessionCookieIsNoToken(t *testing.T) {
 			t.Errorf("%s: %d, want a redirect to sign in", name, r.status)
 		}
 	}
+}
+
+// TestUnitTimelineReplaysOwnership: a unit's timeline at a moment before a merger judges
+// the nominations that were the unit's then (a merged unit's, though they moved to the
+// successor since), and the successor's shows none of them and marks every event it
+// inherited through the later merger as after the moment. A nomination's timeline shows
+// its own line's unit events, not those of a unit merged alongside.
+func TestUnitTimelineReplaysOwnership(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("MA", "Huyện A", domain.UnitDistrict)
+	e.UnitNamed("MB", "Huyện B", domain.UnitDistrict)
+	clerkTok := e.user("Văn thư Huyện A", domain.RoleClerk, "MA")
+	rev := e.principal(e.user("Chuyên viên thẩm định", domain.RoleReviewer, ""))
+	id := e.Dossier(e.principal(clerkTok), domain.Nominee{Kind: domain.NomineeCollective})
+	e.Fact(rev, "MB", domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: wftest.Num(3)})
+	before, err := e.Store.LastSeq(e.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"MA", "MB"}, Successor: "MC",
+		SuccessorName: "Huyện C", SuccessorKind: domain.UnitDistrict, Effective: "2025-07-01", Decision: "NQ 1/2025"}, workflows.Options{}))
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	at := fmt.Sprintf("?seq=%d", before)
+	link := `href="/nominations/` + id + `"`
+
+	r := admin.get("/units/MA/timeline" + at)
+	mustContain(t, r.body, link)
+	r = admin.get("/units/MC/timeline" + at)
+	mustNotContain(t, r.body, link)
+	if rows, after := strings.Count(r.body, `<li id="ev-`), strings.Count(r.body, `class="after`); rows == 0 || rows != after {
+		t.Errorf("successor's timeline before the merger: %d events, %d marked after", rows, after)
+	}
+	// Live, the successor judges it.
+	mustContain(t, admin.get("/units/MC/timeline").body, link)
+	// The nomination's timeline shows MA's trail, not MB's fact.
+	mbEvents, err := e.Model.UnitEvents("MB", false, projections.Bound{}, 0)
+	if err != nil || len(mbEvents) < 2 {
+		t.Fatalf("MB's events: %v %v", mbEvents, err)
+	}
+	maEvents, _ := e.Model.UnitEvents("MA", false, projections.Bound{}, 0)
+	r = admin.get("/nominations/" + id + "/timeline")
+	mustContain(t, r.body, `id="ev-`+maEvents[0].ID+`"`)
+	mustNotContain(t, r.body, `id="ev-`+mbEvents[1].ID+`"`)
+	// A moment and a sequence together are refused, as the API refuses them.
+	r = admin.get("/campaigns/" + wftest.Campaign + "/ranking?seq=1&at=2025-06-01T00:00")
+	mustContain(t, r.body, "không chọn cả hai")
 }
