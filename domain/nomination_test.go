@@ -2,8 +2,8 @@ package domain_test
 
 import (
 	"errors"
-	"slices"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"

@@ -227,7 +227,7 @@ func TestMomentsStillToCome(t *testing.T) {
 		"/api/v1/campaigns/" + campaign + "/nominations?at=2025-09-01T00:00:00Z", "/api/v1/campaigns/" + campaign + "?seq=1"} {
 		want400(t, path, e.admin.get(path), "bound_not_supported")
 	}
-	e.admin.get("/api/v1/units/U1?seq=" + fmt.Sprint(last)).want(t, http.StatusOK)
+	e.admin.get("/api/v1/units/U1?seq="+fmt.Sprint(last)).want(t, http.StatusOK)
 }
 
 // TestInvalidNominee: every fault of a nominee (its kind, name, position, gender) is one

@@ -805,9 +805,9 @@ func atValue(q *req, b projections.Bound) string {
 type verdictRow struct {
 	// Unit is the nomination's unit at the moment.
 	Nomination, Name, State, Unit string
-	Existed, Eligible       bool
-	Reasons                 []reasonRow
-	Link                    bool
+	Existed, Eligible             bool
+	Reasons                       []reasonRow
+	Link                          bool
 }
 
 type timelineData struct {
