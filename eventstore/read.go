@@ -342,9 +342,10 @@ func (s *Store) SettledSeq(ctx context.Context, seq uint64) (uint64, error) {
 	var batch string
 	for n := seq; n < seq+MaxAtomicMessages; n++ {
 		m, err := s.stream.GetMsg(ctx, n)
-		if errors.Is(err, jetstream.ErrMsgNotFound) && n > seq {
-			// A message lost inside the append (thidua verify reports the gap).
-			return n - 1, nil
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			// A message lost on disk (the stream denies deletion; thidua verify and the
+			// projections report the gap): nothing of it to keep whole.
+			return max(n-1, seq), nil
 		}
 		if err != nil {
 			return 0, fmt.Errorf("get message %d: %w", n, err)

@@ -39,7 +39,18 @@ const (
 	// (who writes nothing). A well-formed forgery with a valid chain shows here
 	// (ActorProblems).
 	ProblemActor = "actor_not_authorised"
+	// ProblemMessagesLost: stream sequences the feed went past without a message (the
+	// stream denies deletion, so they were lost on disk); recorded on the stream's
+	// pseudo-aggregate (KindStream).
+	ProblemMessagesLost = "messages_lost"
 )
+
+// KindStream is the kind of the pseudo-aggregate that carries the problems of the stream
+// itself (ProblemMessagesLost): which aggregates a lost message belonged to is not known.
+const KindStream = "stream"
+
+// streamRef is the stream's pseudo-aggregate.
+func streamRef() eventstore.Ref { return eventstore.Ref{Kind: KindStream, ID: "events"} }
 
 // IntegrityProblem names one event that breaks its aggregate's hash chain.
 type IntegrityProblem struct {
@@ -226,7 +237,7 @@ func (m *Model) integrityOf(refs []eventstore.Ref, b Bound) IntegrityView {
 				continue
 			}
 			v.Problems = append(v.Problems, p)
-			if !seen[p.EventID] {
+			if p.EventID != "" && !seen[p.EventID] {
 				seen[p.EventID] = true
 				v.Events = append(v.Events, p.EventID)
 			}
@@ -243,15 +254,18 @@ func (m *Model) integrityOf(refs []eventstore.Ref, b Bound) IntegrityView {
 // one ineligible with the reason integrity_broken. The caller holds the read lock.
 func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 	in := &m.integrity
-	if !in.brokenKind(domain.KindNomination) && !in.brokenKind(domain.KindCampaign) && !in.brokenKind(domain.KindUnit) {
+	if !in.brokenKind(domain.KindNomination) && !in.brokenKind(domain.KindCampaign) && !in.brokenKind(domain.KindUnit) && !in.brokenKind(KindStream) {
 		// Nothing it relies on can be broken (a broken chain of another kind of
 		// aggregate, a user registry say, does not make each evaluation look).
 		r.integrity = IntegrityView{Status: IntegrityOK, Events: []string{}}
 		return
 	}
+	// A message lost before the moment may have been any aggregate's: every answer
+	// relies on the stream being whole.
 	refs := []eventstore.Ref{
 		{Kind: domain.KindNomination, ID: id},
 		{Kind: domain.KindCampaign, ID: r.nom.Campaign()},
+		streamRef(),
 	}
 	if in.brokenKind(domain.KindUnit) {
 		for _, u := range m.lineage(r.nom.Unit(), b) {
@@ -263,12 +277,18 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 		return
 	}
 	r.el.Eligible = false
+	vi := "Chuỗi băm bị phá vỡ: có sự kiện của hồ sơ, của đơn vị hoặc của đợt thi đua bị sửa đổi " +
+		"hoặc được ghi ngoài hệ thống; cần thanh tra trước khi xét"
+	en := "The hash chain is broken: an event of the nomination, its unit or its campaign was altered " +
+		"or appended behind the engine's back; it needs an inspection before any decision"
+	if !slices.ContainsFunc(r.integrity.Problems, func(p IntegrityProblem) bool { return p.Problem != ProblemMessagesLost }) {
+		vi = "Luồng sự kiện bị mất bản ghi trên đĩa trước thời điểm này; không biết bản ghi đó thuộc hồ sơ hay đơn vị nào, " +
+			"cần khôi phục hoặc thanh tra trước khi xét"
+		en = "The event stream lost messages on disk before this moment; which nomination or unit they belonged to is not known: " +
+			"the store needs restoring or an inspection before any decision"
+	}
 	r.el.Reasons = append(r.el.Reasons, domain.Reason{
-		Code: ReasonIntegrityBroken,
-		MessageVI: "Chuỗi băm bị phá vỡ: có sự kiện của hồ sơ, của đơn vị hoặc của đợt thi đua bị sửa đổi " +
-			"hoặc được ghi ngoài hệ thống; cần thanh tra trước khi xét",
-		MessageEN: "The hash chain is broken: an event of the nomination, its unit or its campaign was altered " +
-			"or appended behind the engine's back; it needs an inspection before any decision",
+		Code: ReasonIntegrityBroken, MessageVI: vi, MessageEN: en,
 		Events: append([]string(nil), r.integrity.Events...),
 	})
 }

@@ -315,9 +315,7 @@ func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded) {
 	m.mu.Lock()
 	delete(m.ahead, c.Seq)
 	m.applyDecoded(c, pre, 0)
-	if c.Seq > m.applied {
-		m.applied = c.Seq
-	}
+	m.advance(c.Seq)
 	ch := m.changed
 	m.changed = make(chan struct{})
 	m.mu.Unlock()
@@ -343,13 +341,30 @@ func (m *Model) ApplyCommitted(cs ...eventstore.Commit) {
 func (m *Model) NoteMalformed(me *eventstore.MalformedError) {
 	m.mu.Lock()
 	m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: me.Seq, Problem: me.Err.Error()})
-	if me.Seq > m.applied {
-		m.applied = me.Seq
-	}
+	m.advance(me.Seq)
 	ch := m.changed
 	m.changed = make(chan struct{})
 	m.mu.Unlock()
 	close(ch)
+}
+
+// advance moves the feed's checkpoint to seq, a message the feed delivered in stream
+// order; the caller holds the write lock. The stream denies deletion, so a sequence the
+// feed went past without a message is a message lost on disk (nats-server drops one it
+// finds damaged as it starts): it is recorded as an integrity problem of the stream
+// (ProblemMessagesLost), which GET /integrity lists, /metrics counts and serve logs.
+func (m *Model) advance(seq uint64) {
+	if seq <= m.applied {
+		return
+	}
+	if from := m.applied + 1; seq > from {
+		detail := fmt.Sprintf("stream sequence %d is missing: a message lost on disk (the stream denies deletion); thidua verify reads the stream again", from)
+		if seq-1 > from {
+			detail = fmt.Sprintf("stream sequences %d to %d are missing: messages lost on disk (the stream denies deletion); thidua verify reads the stream again", from, seq-1)
+		}
+		m.integrity.add(streamRef(), IntegrityProblem{Seq: from, Aggregate: streamRef(), Problem: ProblemMessagesLost, Detail: detail})
+	}
+	m.applied = seq
 }
 
 // WaitFor blocks until the feed has applied sequence seq, or ctx ends.

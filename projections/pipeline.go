@@ -134,16 +134,12 @@ func (m *Model) applyItems(items []pipeItem) {
 		it := &items[i]
 		if it.bad != nil {
 			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: it.bad.Seq, Problem: it.bad.Err.Error()})
-			if it.bad.Seq > m.applied {
-				m.applied = it.bad.Seq
-			}
+			m.advance(it.bad.Seq)
 			continue
 		}
 		delete(m.ahead, it.c.Seq) // applied ahead of the feed: skipped by applyDecoded
 		m.applyDecoded(it.c, it.pre, it.chained)
-		if it.c.Seq > m.applied {
-			m.applied = it.c.Seq
-		}
+		m.advance(it.c.Seq)
 		items[i] = pipeItem{} // let the batch's memory go
 	}
 	ch := m.changed
@@ -211,9 +207,7 @@ func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMa
 	m.mu.Lock()
 	if _, ok := m.ahead[rc.Seq]; ok {
 		delete(m.ahead, rc.Seq)
-		if rc.Seq > m.applied {
-			m.applied = rc.Seq
-		}
+		m.advance(rc.Seq)
 		ch := m.changed
 		m.changed = make(chan struct{})
 		m.mu.Unlock()
