@@ -856,6 +856,14 @@ func (m *Model) addDocOwner(sha, unit, nomination string) {
 func (m *Model) DocumentUnits(sha string) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	return m.documentUnits(sha)
+}
+
+// DocumentUnits is Model.DocumentUnits within a command's read of the model.
+func (s *State) DocumentUnits(sha string) []string { return s.m.documentUnits(sha) }
+
+// documentUnits is DocumentUnits; the caller holds the lock.
+func (m *Model) documentUnits(sha string) []string {
 	d := m.docs[sha]
 	if d == nil {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -506,8 +507,33 @@ func (s *Service) Rule(ctx context.Context, p Principal, id, criterion string, i
 		if err := reviewerScope(st, p, n.Unit()); err != nil {
 			return nil, err
 		}
+		if doc != nil {
+			if err := documentOfLine(st, n, doc.SHA256); err != nil {
+				return nil, err
+			}
+		}
 		return n.Rule(c.Definition(), criterion, in.Result, in.Note, doc)
 	})
+}
+
+// documentOfLine refuses a ruling's citation of a document that belongs to other units
+// only (their dossiers, plans, facts' evidence), not to the nomination's unit or its
+// lineage: citing it would give the unit's clerk another unit's document
+// (document_not_of_unit). A document no event refers to yet becomes the nomination's.
+func documentOfLine(st *projections.State, n *domain.Nomination, sha string) error {
+	owners := st.DocumentUnits(sha)
+	if len(owners) == 0 {
+		return nil
+	}
+	lineage := st.Lineage(n.Unit())
+	for _, u := range owners {
+		if slices.Contains(lineage, u) {
+			return nil
+		}
+	}
+	return &domain.RuleError{Code: "document_not_of_unit",
+		Message:   fmt.Sprintf("document %s is not among the documents of unit %s (its dossiers, plans and facts): a ruling cites the unit's own evidence, and citing another unit's would show it to this unit's clerk", sha, n.Unit()),
+		MessageVI: fmt.Sprintf("Tài liệu %s không thuộc hồ sơ, kế hoạch hay số liệu của đơn vị %s: kết luận chỉ dẫn chứng tài liệu của chính đơn vị, dẫn tài liệu của đơn vị khác sẽ cho cán bộ đơn vị này xem tài liệu đó", sha, n.Unit())}
 }
 
 // citedDocument checks that a cited document exists.

@@ -28,6 +28,16 @@ func TestDocumentScope(t *testing.T) {
 	evidence, err := env.Store.PutDocument(env.Ctx, "bien-ban-kiem-tra.pdf", "application/pdf", strings.NewReader("%PDF evidence A"))
 	require.NoError(t, err)
 	env.OK(env.Svc.Rule(env.Ctx, reviewer, nomA, "C01", workflows.RuleInput{Result: "met", Note: "đạt", Document: evidence.SHA256}, workflows.Options{}))
+	// A ruling cannot cite another unit's document: that would show it to A's clerk.
+	var planB string
+	env.Model.Read(func(st *projections.State) {
+		u, _ := st.Unit("B")
+		p, _ := u.Plan(wftest.Campaign)
+		planB = p.Document.SHA256
+	})
+	refused(t, env, "document_not_of_unit", func() (workflows.Result, error) {
+		return env.Svc.Rule(env.Ctx, reviewer, nomA, "C02", workflows.RuleInput{Result: "met", Note: "đạt", Document: planB}, workflows.Options{})
+	})
 
 	var planA, dossierA string
 	env.Model.Read(func(st *projections.State) {
@@ -52,6 +62,7 @@ func TestDocumentScope(t *testing.T) {
 		assert.Equal(t, sha, info.SHA256)
 		assert.NotEmpty(t, data)
 	}
+	forbidden(clerkA, planB)
 	for _, sha := range []string{planA, dossierA, evidence.SHA256} {
 		reads(clerkA, sha)
 		reads(reviewer, sha)
