@@ -591,7 +591,9 @@ func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) 
 			fmt.Sprintf("campaign %s starts on %s", def.ID, def.Starts),
 			fmt.Sprintf("Đợt thi đua %s bắt đầu từ ngày %s", def.ID, def.Starts))
 	}
-	if deadline != nil {
+	// A dossier returned for amendment was submitted in time: it may come back after the
+	// deadline (the reviewer asked for it).
+	if deadline != nil && !(n.state == StateReturned && n.submittedEvent != "") {
 		if now.After(*deadline) {
 			return nil, ruleErr("deadline_passed",
 				fmt.Sprintf("the nomination deadline %s has passed", deadline.Format(time.RFC3339)),

@@ -325,11 +325,16 @@ func TestSubmitDeadline(t *testing.T) {
 		{"before the deadline", &deadline, deadline.Add(-time.Second), ""},
 		{"at the deadline", &deadline, deadline, ""},
 		{"after the deadline", &deadline, deadline.Add(time.Second), "deadline_passed"},
+		{"a returned dossier, after the deadline", &deadline, deadline.Add(time.Hour), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			n := nominationIn(t, domain.StateDraft)
+			if strings.HasPrefix(tt.name, "a returned dossier") {
+				// Submitted in time, returned for amendment: it may come back.
+				n = nominationIn(t, domain.StateReturned)
+			}
 			_, err := n.Submit(def, tt.deadline, tt.now)
 			if tt.code == "" {
 				if err != nil {

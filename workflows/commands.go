@@ -413,6 +413,10 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
 			return err
 		}
+		c, _ := st.Campaign(n.Campaign())
+		if err := draftDeadline(c, n, s.clock()); err != nil {
+			return err
+		}
 		return domain.ValidateDocKind(kind)
 	}); err != nil {
 		return Result{}, eventstore.Document{}, err
@@ -421,8 +425,11 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 	if err != nil {
 		return Result{}, doc, err
 	}
-	pl := func(st *projections.State, n *domain.Nomination, _ *domain.Campaign) ([]domain.Event, error) {
+	pl := func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error) {
 		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+			return nil, err
+		}
+		if err := draftDeadline(c, n, s.clock()); err != nil {
 			return nil, err
 		}
 		return n.AttachDocument(kind, ref)
@@ -440,8 +447,21 @@ func (s *Service) RecordVote(ctx context.Context, p Principal, id string, vote d
 		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
 			return nil, err
 		}
+		if err := draftDeadline(c, n, s.clock()); err != nil {
+			return nil, err
+		}
 		return n.RecordVote(vote, c.Definition(), s.clock())
 	})
+}
+
+// draftDeadline refuses adding to a draft after the campaign's nomination deadline
+// (deadline_passed): a draft can no longer be submitted. A dossier returned for amendment,
+// submitted in time, may still be amended and submitted again.
+func draftDeadline(c *domain.Campaign, n *domain.Nomination, now time.Time) error {
+	if c == nil || n.State() != domain.StateDraft {
+		return nil
+	}
+	return c.CheckDeadline(now)
 }
 
 // Submit submits a nomination's dossier (the unit's clerk).

@@ -220,3 +220,35 @@ func TestHoldCannotBeShed(t *testing.T) {
 	env.OK(env.Svc.Release(env.Ctx, reviewer, id, "Không có vi phạm", workflows.Options{}))
 	env.OK(env.Svc.Withdraw(env.Ctx, clerk, id, "rút để lập lại", workflows.Options{}))
 }
+
+// After the nomination deadline, a draft takes nothing more (deadline_passed: it could
+// never be submitted), but a dossier submitted in time and returned for amendment may be
+// amended and submitted again: the reviewer asked for it.
+func TestAfterTheDeadline(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("DL", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "DL")
+	reviewer := env.User(domain.RoleReviewer, "")
+	submitted := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	draft := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DL",
+		Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}}, workflows.Options{})).ID
+	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, env.Now.Load().Add(time.Hour), workflows.Options{}))
+	env.Advance(2 * time.Hour)
+
+	env.OK(env.Svc.Return(env.Ctx, reviewer, submitted, "Bổ sung báo cáo thành tích", workflows.Options{}))
+	_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, submitted, domain.DocAchievementReport, workflows.Upload{Name: "bao-cao-bo-sung.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 amended")}, workflows.Options{})
+	require.NoError(t, err)
+	env.OK(env.Svc.Submit(env.Ctx, clerk, submitted, workflows.Options{}))
+
+	refused(t, env, "deadline_passed", func() (workflows.Result, error) {
+		r, _, err := env.Svc.AttachDocument(env.Ctx, clerk, draft, domain.DocLetter, workflows.Upload{Name: "to-trinh.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 late")}, workflows.Options{})
+		return r, err
+	})
+	refused(t, env, "deadline_passed", func() (workflows.Result, error) {
+		return env.Svc.RecordVote(env.Ctx, clerk, draft, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 9}, workflows.Options{})
+	})
+	refused(t, env, "deadline_passed", func() (workflows.Result, error) {
+		return env.Svc.Submit(env.Ctx, clerk, draft, workflows.Options{})
+	})
+}
