@@ -231,7 +231,10 @@ func TestCampaignNoteMerger(t *testing.T) {
 	grant("A2", "n2", "so-b", domain.NomineeCollective)
 	grant("I1", "n3", "so-c", domain.NomineeIndividual)
 	grant("A3", "n4", "so-d", domain.NomineeCollective)
-	s.apply(c, must(t)(c.Revoke("A3", domain.GroundUnlawfulApproval, ""))...)
+	if _, err := c.Revoke("A3", domain.GroundUnlawfulApproval, "  "); ruleCode(err) != "note_required" {
+		t.Fatalf("a revocation without its grounds: %v", err)
+	}
+	s.apply(c, must(t)(c.Revoke("A3", domain.GroundUnlawfulApproval, "trùng lặp sau sáp nhập"))...)
 	for _, tt := range []struct {
 		name   string
 		merged []string
@@ -295,6 +298,9 @@ func TestCampaignVersionsAndDeadline(t *testing.T) {
 	}
 	if _, ok := c.Deadline(); ok {
 		t.Fatal("no deadline until one is set")
+	}
+	if _, err := c.SetDeadline(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)); ruleCode(err) != "invalid_deadline" {
+		t.Fatalf("a deadline before the campaign starts: %v", err)
 	}
 	closes := time.Date(2025, 11, 30, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600))
 	s.apply(c, must(t)(c.SetDeadline(closes))...)

@@ -241,6 +241,11 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 	if t.IsZero() {
 		return nil, ruleErr("invalid_deadline", "the deadline is required", "Phải nêu hạn nộp hồ sơ")
 	}
+	if start, _, err := c.Definition().Window(); err == nil && t.Before(start) {
+		return nil, ruleErr("invalid_deadline",
+			fmt.Sprintf("the deadline %s is before the campaign starts (%s)", t.Format(time.RFC3339), c.Definition().Starts),
+			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", t.Format(time.RFC3339), c.Definition().Starts))
+	}
 	return []Event{{Type: DeadlineSet, Data: DeadlineSetData{Closes: t.UTC()}}}, nil
 }
 
@@ -367,6 +372,10 @@ func (c *Campaign) Revoke(awardID, ground, note string) ([]Event, error) {
 		return nil, invalidGround(ground)
 	}
 	note = strings.TrimSpace(note)
+	if note == "" {
+		return nil, ruleErr("note_required", "a revocation states its grounds in the note: the unit and the auditors read why",
+			"Quyết định thu hồi phải nêu lý do trong ghi chú: đơn vị và thanh tra cần biết vì sao")
+	}
 	if utf8.RuneCountInString(note) > MaxReasonLength {
 		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}

@@ -433,8 +433,9 @@ func NomineeKey(name string) string {
 // campaign's nominations of the same unit (others). One achievement is not rewarded twice,
 // so it refuses: nomination_exists while a collective nomination of the unit is in
 // progress or awarded (a withdrawn one, or one whose award was revoked, does not count);
-// nominee_already_nominated likewise for an individual of the same name (NomineeKey).
-// The campaign's deadline is Campaign.CheckDeadline's.
+// nominee_already_nominated likewise for an individual of the same name (NomineeKey), and
+// head_already_nominated for a second head of the unit. The campaign's deadline is
+// Campaign.CheckDeadline's.
 func CheckNewNomination(nominee Nominee, others []*Nomination) error {
 	key := NomineeKey(nominee.Name)
 	for _, o := range others {
@@ -454,6 +455,10 @@ func CheckNewNomination(nominee Nominee, others []*Nomination) error {
 			return ruleErr("nominee_already_nominated",
 				fmt.Sprintf("%s is already nominated by unit %s in this campaign (%s, %s): one achievement is not rewarded twice; if this is another person of the same name, add what tells them apart to the name (e.g. the year of birth)", o.nominee.Name, o.unit, o.id, o.state),
 				fmt.Sprintf("%s đã được đơn vị %s đề nghị trong đợt này (%s, %s): một thành tích không khen thưởng hai lần; nếu là người khác trùng họ tên, ghi thêm thông tin phân biệt vào họ tên (ví dụ năm sinh)", o.nominee.Name, o.unit, o.id, o.state.LabelVI()))
+		case nominee.Head && o.nominee.Head:
+			return ruleErr("head_already_nominated",
+				fmt.Sprintf("unit %s already nominates its head, %s, in this campaign (%s, %s): a unit has one head; withdraw that nomination first if the head has changed", o.unit, o.nominee.Name, o.id, o.state),
+				fmt.Sprintf("Đơn vị %s đã đề nghị người đứng đầu là %s trong đợt này (%s, %s): mỗi đơn vị một người đứng đầu; nếu đã thay người đứng đầu, rút hồ sơ đó trước", o.unit, o.nominee.Name, o.id, o.state.LabelVI()))
 		}
 	}
 	return nil
@@ -536,7 +541,8 @@ func validateVote(v CouncilVoteData) error {
 // minutes are recorded even when the vote fails (Submit refuses a failing vote); a later
 // vote supersedes an earlier one. def is the campaign whose rules the vote serves. A
 // meeting dated after today (now, in the campaign's time zone) has not been held:
-// meeting_in_future.
+// meeting_in_future; one dated before the campaign starts is not its vote:
+// meeting_before_campaign.
 func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition, now time.Time) ([]Event, error) {
 	if !n.in(StateDraft, StateReturned) {
 		return nil, n.refuse("record a council vote on")
@@ -547,6 +553,11 @@ func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition, now time.T
 	loc, err := def.Location()
 	if err != nil {
 		loc = time.FixedZone("ICT", 7*3600)
+	}
+	if def.Starts != "" && vote.MeetingDate < def.Starts {
+		return nil, ruleErr("meeting_before_campaign",
+			fmt.Sprintf("the meeting of %s is before campaign %s starts (%s): the vote on a nomination of the campaign comes after", vote.MeetingDate, def.ID, def.Starts),
+			fmt.Sprintf("Cuộc họp ngày %s trước ngày bắt đầu đợt thi đua %s (%s): Hội đồng biểu quyết đề nghị khen thưởng sau khi phát động", vote.MeetingDate, def.ID, def.Starts))
 	}
 	if today := now.In(loc).Format(time.DateOnly); vote.MeetingDate > today {
 		return nil, ruleErr("meeting_in_future",

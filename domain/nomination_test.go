@@ -280,7 +280,7 @@ func TestCouncilVote(t *testing.T) {
 	// A meeting not held yet, by the campaign's calendar: 2025-06-02 17:30 UTC is already
 	// 2025-06-03 in Vietnam, the day after 2025-06-02 is not.
 	late := time.Date(2025, 6, 2, 17, 30, 0, 0, time.UTC)
-	for date, code := range map[string]string{"2025-06-03": "", "2025-06-04": "meeting_in_future", "2026-01-01": "meeting_in_future"} {
+	for date, code := range map[string]string{"2025-06-03": "", "2025-06-04": "meeting_in_future", "2026-01-01": "meeting_in_future", "2025-03-01": "", "2025-02-28": "meeting_before_campaign", "2024-01-01": "meeting_before_campaign"} {
 		_, err := nominationIn(t, domain.StateDraft).RecordVote(domain.CouncilVoteData{MeetingDate: date, Members: 3, Present: 3, Approve: 3}, def, late)
 		if got := ruleCode(err); got != code {
 			t.Errorf("meeting on %s: code %q, want %q", date, got, code)

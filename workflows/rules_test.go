@@ -51,6 +51,11 @@ func TestOneNominationPerUnitAndPerson(t *testing.T) {
 		return open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Hu\u031bng", Position: "Trưởng phòng"})
 	})
 	env.OK(open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Hùng", Position: "Chuyên viên"}))
+	// A unit has one head.
+	env.OK(open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Đỗ Minh Quang", Position: "Giám đốc", Head: true}))
+	refused(t, env, "head_already_nominated", func() (workflows.Result, error) {
+		return open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phan Thị Hoa", Position: "Giám đốc", Head: true})
+	})
 
 	env.OK(env.Svc.Withdraw(env.Ctx, clerk, first.ID, "lập lại hồ sơ", workflows.Options{}))
 	env.OK(open(collective))
