@@ -20,6 +20,11 @@ const (
 	UnitMergedEvent = "unit.merged"
 	// UnitAbsorbed records, on the successor, the units it absorbed (UnitAbsorbedData).
 	UnitAbsorbed = "unit.absorbed"
+	// UnitNominated records, on the unit, that it opened a nomination in a campaign
+	// (UnitNominatedData), in the same atomic append as nomination.opened: the unit's
+	// sequence check makes two openings at once decide one after the other, so that one
+	// nomination per unit and nominee holds under concurrency.
+	UnitNominated = "unit.nominated"
 )
 
 // Event types of the nomination aggregate.
@@ -153,7 +158,7 @@ type EventSpec struct {
 // eventTypes lists every event type, in catalogue order.
 func eventTypes() []string {
 	return []string{
-		UnitRegistered, PlanSubmitted, FactRecorded, UnitMergedEvent, UnitAbsorbed,
+		UnitRegistered, PlanSubmitted, FactRecorded, UnitMergedEvent, UnitAbsorbed, UnitNominated,
 		NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
@@ -238,6 +243,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[UnitMergedData](eventType, data)
 	case UnitAbsorbed:
 		return decodeAs[UnitAbsorbedData](eventType, data)
+	case UnitNominated:
+		return decodeAs[UnitNominatedData](eventType, data)
 	case NominationOpened:
 		return decodeAs[NominationOpenedData](eventType, data)
 	case DocumentAttached:

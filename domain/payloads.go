@@ -140,6 +140,15 @@ type UnitMergedData struct {
 	Decision       string `json:"decision"`
 }
 
+// UnitNominatedData is the payload of unit.nominated: the unit opened nomination
+// Nomination in Campaign, of a nominee of Kind (Name: an individual's).
+type UnitNominatedData struct {
+	Campaign   string      `json:"campaign"`
+	Nomination string      `json:"nomination"`
+	Kind       NomineeKind `json:"kind"`
+	Name       string      `json:"name,omitempty"`
+}
+
 // UnitAbsorbedData is the payload of unit.absorbed, recorded on the successor of a merger.
 type UnitAbsorbedData struct {
 	Reorganisation string   `json:"reorganisation"`

@@ -98,6 +98,8 @@ func (u *Unit) Apply(r Recorded) {
 		u.status, u.successor, u.mergedOn, u.reorganisation = UnitMerged, d.Successor, d.Effective, d.Reorganisation
 	case UnitAbsorbedData:
 		u.predecessors = append(u.predecessors, d.Sources...)
+	case UnitNominatedData:
+		// The guard of one nomination per unit and nominee: it moves the unit's version.
 	default:
 		return
 	}
@@ -273,4 +275,15 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 			Data: UnitMergedData{Reorganisation: reorgID, Successor: successorID, Effective: effective, Decision: decision}}}
 	}
 	return out, nil
+}
+
+// Nominated returns the event that records, on the unit, the nomination OpenNomination
+// decided (opened): it goes into the same atomic append, so that the unit's sequence
+// check orders two openings for the unit at once (see UnitNominated).
+func Nominated(opened NominationOpenedData) []Event {
+	d := UnitNominatedData{Campaign: opened.Campaign, Nomination: opened.ID, Kind: opened.Nominee.Kind}
+	if opened.Nominee.Kind == NomineeIndividual {
+		d.Name = opened.Nominee.Name
+	}
+	return []Event{{Type: UnitNominated, Data: d}}
 }

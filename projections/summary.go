@@ -35,6 +35,17 @@ func summarize(e *Entry, name string) (vi, en string) {
 	case domain.UnitAbsorbedData:
 		s := strings.Join(d.Sources, ", ")
 		return fmt.Sprintf("Tiếp nhận %s từ ngày %s (%s)", s, d.Effective, d.Decision), fmt.Sprintf("Absorbed %s effective %s (%s)", s, d.Effective, d.Decision)
+	case domain.UnitNominatedData:
+		who := term(string(d.Kind))
+		if d.Name != "" {
+			who += " " + d.Name
+		}
+		en := string(d.Kind)
+		if d.Name != "" {
+			en += " " + d.Name
+		}
+		return fmt.Sprintf("%s lập đề nghị khen thưởng %s trong %s (hồ sơ %s)", whoVI, who, d.Campaign, d.Nomination),
+			fmt.Sprintf("%s opened a nomination of %s in %s (nomination %s)", whoEN, en, d.Campaign, d.Nomination)
 	case domain.NominationOpenedData:
 		return fmt.Sprintf("%s lập đề nghị khen thưởng %s cho đơn vị %s", whoVI, term(string(d.Nominee.Kind)), d.Unit), fmt.Sprintf("%s opened a %s nomination for unit %s", whoEN, d.Nominee.Kind, d.Unit)
 	case domain.DocumentAttachedData:

@@ -339,7 +339,7 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if c == nil {
 			return plan{}, notFound("campaign", campaign)
 		}
-		u, _ := st.Unit(in.Unit)
+		u, uv := st.Unit(in.Unit)
 		if u == nil {
 			return plan{}, notFound("unit", in.Unit)
 		}
@@ -359,6 +359,9 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		}
 		pl := plan{id: id}
 		pl.add(nomRef(id), eventstore.Version{}, evs)
+		// The unit records it too, under its sequence check: two openings for the unit at
+		// once decide one after the other, and the second sees the first (CheckNewNomination).
+		pl.add(unitRef(in.Unit), uv, domain.Nominated(evs[0].Data.(domain.NominationOpenedData)))
 		return pl, nil
 	})
 }

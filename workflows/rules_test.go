@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,4 +257,49 @@ func TestAfterTheDeadline(t *testing.T) {
 	refused(t, env, "deadline_passed", func() (workflows.Result, error) {
 		return env.Svc.Submit(env.Ctx, clerk, draft, workflows.Options{})
 	})
+}
+
+// Openings at once: ten clerks' requests for the unit's collective nomination, and ten for
+// one person, sent together, open one of each. The unit records every opening under its
+// sequence check (unit.nominated), so concurrent openings decide one after the other.
+func TestConcurrentOpeningsOpenOne(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("DC", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "DC")
+	nominees := []domain.Nominee{
+		{Kind: domain.NomineeCollective},
+		{Kind: domain.NomineeIndividual, Name: "Võ Văn Phúc", Position: "Chuyên viên"},
+	}
+	const tries = 10
+	var wg sync.WaitGroup
+	codes := make(chan string, 2*tries)
+	for _, n := range nominees {
+		for range tries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DC", Nominee: n}, workflows.Options{})
+				var re *domain.RuleError
+				switch {
+				case err == nil:
+					codes <- "opened"
+				case errors.As(err, &re):
+					codes <- re.Code
+				default:
+					codes <- err.Error()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.Equal(t, map[string]int{"opened": 2, "nomination_exists": tries - 1, "nominee_already_nominated": tries - 1}, count)
+	var open int
+	env.Model.Read(func(st *projections.State) { open = len(st.NominationsOf(wftest.Campaign, "DC")) })
+	assert.Equal(t, 2, open)
 }

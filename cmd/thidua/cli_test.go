@@ -158,7 +158,7 @@ func TestCommandsNameTheActors(t *testing.T) {
 	for _, e := range evs.Events {
 		byName[e.Actor.Role] = e.Actor.Name
 	}
-	assert.Equal(t, map[string]string{"admin": "Quản trị hệ thống", "reviewer": "Chuyên viên"}, byName)
+	assert.Equal(t, map[string]string{"admin": "Quản trị hệ thống", "reviewer": "Chuyên viên", "clerk": "Văn thư"}, byName)
 
 	// The campaign's own trail: its launch, by the system.
 	out.Reset()

@@ -95,7 +95,9 @@ func TestStory(t *testing.T) {
 	// A collective nomination and the head of unit's.
 	col := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "STP", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated)
 	colID := col.str(t, "id")
-	if col.str(t, "state") != "draft" || col.header.Get("ETag") == "" || len(col.events(t)) != 1 {
+	// Two events: nomination.opened, and unit.nominated on the unit (the guard of one
+	// nomination per unit and nominee).
+	if col.str(t, "state") != "draft" || col.header.Get("ETag") == "" || len(col.events(t)) != 2 {
 		t.Fatalf("open collective: %s", col)
 	}
 	head := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "STP", "nominee": map[string]any{
@@ -208,12 +210,12 @@ func TestStory(t *testing.T) {
 	wantHead = append(wantHead, step{"nomination.verified", "reviewer"}, step{"nomination.awarded", "council"})
 	checkTrail(t, "head of unit", nominationEvents(t, clerk, headID), wantHead, users)
 
-	// The unit's own trail: registration, plan, facts.
+	// The unit's own trail: registration, plan, the two nominations it opened, facts.
 	var ue struct {
 		Events []eventRow `json:"events"`
 	}
 	auditor.get("/api/v1/units/STP/events").want(t, http.StatusOK).decode(t, &ue)
-	wantUnit := []step{{"unit.registered", "admin"}, {"unit.plan_submitted", "clerk"}}
+	wantUnit := []step{{"unit.registered", "admin"}, {"unit.plan_submitted", "clerk"}, {"unit.nominated", "clerk"}, {"unit.nominated", "clerk"}}
 	wantUnit = append(wantUnit, repeat(step{"unit.fact_recorded", "reviewer"}, len(goodFacts()))...)
 	users["admin"] = "admin"
 	checkTrail(t, "unit", ue.Events, wantUnit, users)
