@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/memory"
 	"thidua/cmd/thidua/rankexport"
 	"thidua/domain"
@@ -41,6 +42,9 @@ func (b boundFlag) bound() (projections.Bound, error) {
 	t, err := time.Parse(time.RFC3339, b.At)
 	if err != nil {
 		return projections.Bound{}, fmt.Errorf("--at %q: expected RFC 3339, such as 2025-07-01T00:00:00+07:00", b.At)
+	}
+	if !api.InRange(t) {
+		return projections.Bound{}, fmt.Errorf("--at %q is out of range (years 2000 to 2099), as the API says (invalid_time)", b.At)
 	}
 	// A moment still to come is answered as of now, as the API does (its "as of" says so).
 	if now := time.Now(); t.After(now) {

@@ -92,6 +92,10 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	err := (&ExplainCmd{Nomination: nom, boundFlag: boundFlag{At: "seq:999999"}}).Run(ctx, g, quiet())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "past the stream's last sequence")
+	// A time out of the accepted range is refused, as the API refuses it (invalid_time).
+	err = (&ExplainCmd{Nomination: nom, boundFlag: boundFlag{At: "1970-01-01T00:00:00Z"}}).Run(ctx, g, quiet())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "out of range")
 
 	out.Reset()
 	require.NoError(t, (&EventsCmd{Unit: "SO-TC", boundFlag: boundFlag{At: factAt.Add(-time.Hour).Format(time.RFC3339)}}).Run(ctx, g, quiet()))

@@ -53,15 +53,13 @@ func validSHA(what, s string) error {
 	return nil
 }
 
-// The range of dates and times the API accepts: a date of year 1 or 9999 is a typing
-// error or a probe, never a council meeting, a merger or a deadline.
-var (
-	earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	latest   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-)
-
-// inRange reports whether t lies within the accepted range.
-func inRange(t time.Time) bool { return !t.Before(earliest) && t.Before(latest) }
+// InRange reports whether t lies within the range of dates and times thidua accepts, the
+// years 2000 to 2099 (UTC): a date of year 1 or 9999 is a typing error or a probe, never a
+// council meeting, a merger, a deadline or a moment to replay. The CLI's --at keeps to it.
+func InRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 2000 && y < 2100
+}
 
 // parseDate checks a calendar date written YYYY-MM-DD, from 2000 to 2099.
 func parseDate(field, s string) error {
@@ -69,7 +67,7 @@ func parseDate(field, s string) error {
 	if err != nil || t.Format(time.DateOnly) != s {
 		return badRequest("invalid_date", "%s: %q is not a date written YYYY-MM-DD", field, s)
 	}
-	if !inRange(t) {
+	if !InRange(t) {
 		return badRequest("invalid_date", "%s: %s is out of range (years 2000 to 2099)", field, s)
 	}
 	return nil
@@ -81,7 +79,7 @@ func parseTime(field, s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, badRequest("invalid_time", "%s: %q is not an RFC 3339 time (e.g. 2025-06-30T17:00:00+07:00)", field, s)
 	}
-	if !inRange(t) {
+	if !InRange(t) {
 		return time.Time{}, badRequest("invalid_time", "%s: %s is out of range (years 2000 to 2099)", field, s)
 	}
 	return t, nil
