@@ -290,10 +290,10 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 			return nil, ruleErr("lineage_already_awarded", r.MessageEN, r.MessageVI)
 		}
 	}
-	if key := NomineeKey(nom.Name); nom.Kind == NomineeIndividual && key != "" {
+	if nom.Kind == NomineeIndividual && NomineeKey(nom.Name) != "" {
 		for _, id := range c.order {
 			a := c.awards[id]
-			if a.Revoked || a.Kind != NomineeIndividual || a.Nomination == nom.ID || NomineeKey(a.Nominee) != key {
+			if a.Revoked || a.Kind != NomineeIndividual || a.Nomination == nom.ID || !SamePerson(a.Nominee, nom.Name) {
 				continue
 			}
 			if slices.ContainsFunc(a.Lineage, func(u string) bool { return slices.Contains(lineage, u) }) {

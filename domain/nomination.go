@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -423,21 +424,97 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 	return []Event{{Type: NominationOpened, Data: NominationOpenedData{ID: id, Campaign: def.ID, Unit: unit.ID(), Nominee: nominee}}}, nil
 }
 
-// NomineeKey is the form of a person's name that duplicates are found by: Unicode NFC,
-// lower case, single spaces ("Trần  Văn Hưng" and "trần văn hưng" are one person).
+// NomineeKey is the form of a person's name that duplicates are found by: Unicode
+// canonical decomposition, without invisible format characters (zero-width spaces, soft
+// hyphens, byte-order marks), lower case, single spaces, and each word's Vietnamese tone
+// mark moved to the word's end, so that the old and new placements of a tone are one
+// spelling ("Trần  Văn Hưng" and "trần văn hưng", "Lê Thị Hoà" and "Lê Thị Hòa" are one
+// person). SamePerson compares two names with it.
 func NomineeKey(name string) string {
-	return strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(name))), " ")
+	var b strings.Builder
+	var tones []rune
+	endWord := func() {
+		b.WriteString(string(tones))
+		tones = tones[:0]
+	}
+	for _, r := range norm.NFD.String(name) {
+		switch {
+		case unicode.Is(unicode.Cf, r):
+		case vietTone(r):
+			tones = append(tones, r)
+		case unicode.IsSpace(r):
+			endWord()
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	endWord()
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// vietTone reports whether r is a combining Vietnamese tone mark: huyền, sắc, ngã, hỏi,
+// nặng (the vowels' own marks, circumflex, breve and horn, are not tones).
+func vietTone(r rune) bool {
+	switch r {
+	case '\u0300', '\u0301', '\u0303', '\u0309', '\u0323':
+		return true
+	}
+	return false
+}
+
+// SamePerson reports whether two nominees' names name one person for the rule that one
+// achievement is not rewarded twice: their NomineeKeys are equal, or one of them is
+// written without any diacritic ("Nguyen Van An") and matches the other with its
+// diacritics taken away. Two names that both carry diacritics and differ in them ("Tâm",
+// "Tám") are different people.
+func SamePerson(a, b string) bool {
+	ka, kb := NomineeKey(a), NomineeKey(b)
+	if ka == "" || kb == "" {
+		return false
+	}
+	if ka == kb {
+		return true
+	}
+	if !withoutDiacritics(ka) && !withoutDiacritics(kb) {
+		return false
+	}
+	return bare(ka) == bare(kb)
+}
+
+// withoutDiacritics reports whether a key has no diacritic (only ASCII).
+func withoutDiacritics(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if key[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// bare takes a key's diacritics away (đ becomes d).
+func bare(key string) string {
+	var b strings.Builder
+	for _, r := range key {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ':
+			b.WriteByte('d')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // CheckNewNomination decides whether a nomination of nominee may be opened beside the
 // campaign's nominations of the same unit (others). One achievement is not rewarded twice,
 // so it refuses: nomination_exists while a collective nomination of the unit is in
 // progress or awarded (a withdrawn one, or one whose award was revoked, does not count);
-// nominee_already_nominated likewise for an individual of the same name (NomineeKey), and
+// nominee_already_nominated likewise for an individual of the same name (SamePerson), and
 // head_already_nominated for a second head of the unit. The campaign's deadline is
 // Campaign.CheckDeadline's.
 func CheckNewNomination(nominee Nominee, others []*Nomination) error {
-	key := NomineeKey(nominee.Name)
 	for _, o := range others {
 		if o.state == StateWithdrawn || o.state == StateRevoked || o.nominee.Kind != nominee.Kind {
 			continue
@@ -451,7 +528,7 @@ func CheckNewNomination(nominee Nominee, others []*Nomination) error {
 			return ruleErr("nomination_exists",
 				fmt.Sprintf("unit %s already has collective nomination %s in this campaign (%s): one collective award per unit; withdraw it first to start again", o.unit, o.id, o.state),
 				fmt.Sprintf("Đơn vị %s đã có hồ sơ đề nghị khen thưởng tập thể %s trong đợt này (%s): mỗi đơn vị một khen thưởng tập thể; rút hồ sơ đó trước nếu muốn lập lại", o.unit, o.id, o.state.LabelVI()))
-		case key != "" && NomineeKey(o.nominee.Name) == key:
+		case SamePerson(nominee.Name, o.nominee.Name):
 			return ruleErr("nominee_already_nominated",
 				fmt.Sprintf("%s is already nominated by unit %s in this campaign (%s, %s): one achievement is not rewarded twice; if this is another person of the same name, add what tells them apart to the name (e.g. the year of birth)", o.nominee.Name, o.unit, o.id, o.state),
 				fmt.Sprintf("%s đã được đơn vị %s đề nghị trong đợt này (%s, %s): một thành tích không khen thưởng hai lần; nếu là người khác trùng họ tên, ghi thêm thông tin phân biệt vào họ tên (ví dụ năm sinh)", o.nominee.Name, o.unit, o.id, o.state.LabelVI()))

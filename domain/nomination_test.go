@@ -659,3 +659,36 @@ func TestResubmittedDossierIsReviewedAfresh(t *testing.T) {
 		t.Fatalf("every criterion ruled again: state %s", n.State())
 	}
 }
+
+// SamePerson finds one person behind spellings of one name: letter case and spacing,
+// decomposed marks, invisible format characters, the old and new placements of a tone
+// mark, and a name written without any diacritic; names whose diacritics differ are
+// different people.
+func TestSamePerson(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"Trần Văn Hưng", "  trần  VĂN hưng ", true},
+		{"Trần Văn Hưng", "Trần Văn Hu\u031bng", true},
+		{"Nguyễn Văn An", "Nguyễn Văn An\u200b", true},
+		{"Nguyễn Văn An", "Nguy\u00adễn Văn An\ufeff", true},
+		{"Nguyễn Văn An", "Nguyễn\u2060 Văn An", true},
+		{"Nguyễn Văn An", "Nguyễn\u00a0Văn An", true},
+		{"Lê Thị Hòa", "Lê Thị Hoà", true},
+		{"Phạm Thị Thủy", "Phạm Thị Thuỷ", true},
+		{"Nguyễn Văn An", "Nguyen Van An", true},
+		{"Đặng Văn Lâm", "Dang Van Lam", true},
+		{"Lê Văn Tâm", "Lê Văn Tám", false},
+		{"Lê Văn Tâm", "Lê Văn Tâm Anh", false},
+		{"Nguyễn Văn An", "", false},
+	} {
+		if got := domain.SamePerson(tc.a, tc.b); got != tc.same {
+			t.Errorf("SamePerson(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
+		if got := domain.SamePerson(tc.b, tc.a); got != tc.same {
+			t.Errorf("SamePerson(%q, %q) = %v, want %v", tc.b, tc.a, got, tc.same)
+		}
+	}
+}
