@@ -531,7 +531,7 @@ func (s *Service) Rule(ctx context.Context, p Principal, id, criterion string, i
 			return nil, err
 		}
 		if doc != nil {
-			if err := documentOfLine(st, n, doc.SHA256); err != nil {
+			if err := documentOfUnit(st, n.Unit(), doc.SHA256); err != nil {
 				return nil, err
 			}
 		}
@@ -539,24 +539,24 @@ func (s *Service) Rule(ctx context.Context, p Principal, id, criterion string, i
 	})
 }
 
-// documentOfLine refuses a ruling's citation of a document that belongs to other units
-// only (their dossiers, plans, facts' evidence), not to the nomination's unit or its
+// documentOfUnit refuses a ruling's or a fact's citation of a document that belongs to
+// other units only (their dossiers, plans, facts' evidence), not to the unit or its
 // lineage: citing it would give the unit's clerk another unit's document
-// (document_not_of_unit). A document no event refers to yet becomes the nomination's.
-func documentOfLine(st *projections.State, n *domain.Nomination, sha string) error {
+// (document_not_of_unit). A document no event refers to yet becomes the unit's.
+func documentOfUnit(st *projections.State, unit, sha string) error {
 	owners := st.DocumentUnits(sha)
 	if len(owners) == 0 {
 		return nil
 	}
-	lineage := st.Lineage(n.Unit())
+	lineage := st.Lineage(unit)
 	for _, u := range owners {
 		if slices.Contains(lineage, u) {
 			return nil
 		}
 	}
 	return &domain.RuleError{Code: "document_not_of_unit",
-		Message:   fmt.Sprintf("document %s is not among the documents of unit %s (its dossiers, plans and facts): a ruling cites the unit's own evidence, and citing another unit's would show it to this unit's clerk", sha, n.Unit()),
-		MessageVI: fmt.Sprintf("Tài liệu %s không thuộc hồ sơ, kế hoạch hay số liệu của đơn vị %s: kết luận chỉ dẫn chứng tài liệu của chính đơn vị, dẫn tài liệu của đơn vị khác sẽ cho cán bộ đơn vị này xem tài liệu đó", sha, n.Unit())}
+		Message:   fmt.Sprintf("document %s is not among the documents of unit %s (its dossiers, plans and facts): a ruling or a fact cites the unit's own evidence, and citing another unit's would show it to this unit's clerk", sha, unit),
+		MessageVI: fmt.Sprintf("Tài liệu %s không thuộc hồ sơ, kế hoạch hay số liệu của đơn vị %s: kết luận và số liệu chỉ dẫn chứng tài liệu của chính đơn vị, dẫn tài liệu của đơn vị khác sẽ cho cán bộ đơn vị này xem tài liệu đó", sha, unit)}
 }
 
 // citedDocument checks that a cited document exists.
@@ -627,6 +627,11 @@ func (s *Service) RecordFact(ctx context.Context, p Principal, unit string, f do
 		c, _ := st.Campaign(f.Campaign)
 		if c == nil {
 			return plan{}, notFound("campaign", f.Campaign)
+		}
+		if f.Document != nil {
+			if err := documentOfUnit(st, unit, f.Document.SHA256); err != nil {
+				return plan{}, err
+			}
 		}
 		evs, err := u.RecordFact(c.Definition(), f)
 		if err != nil {

@@ -38,6 +38,11 @@ func TestDocumentScope(t *testing.T) {
 	refused(t, env, "document_not_of_unit", func() (workflows.Result, error) {
 		return env.Svc.Rule(env.Ctx, reviewer, nomA, "C02", workflows.RuleInput{Result: "met", Note: "đạt", Document: planB}, workflows.Options{})
 	})
+	// Nor a fact about A.
+	refused(t, env, "document_not_of_unit", func() (workflows.Result, error) {
+		return env.Svc.RecordFact(env.Ctx, reviewer, "A", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: domain.FactLateDossiers,
+			Number: wftest.Num(0), Document: &domain.DocumentRef{SHA256: planB}}, workflows.Options{})
+	})
 
 	var planA, dossierA string
 	env.Model.Read(func(st *projections.State) {
