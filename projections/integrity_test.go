@@ -381,4 +381,11 @@ func TestLostMessagesAreProblems(t *testing.T) {
 	before, err := m.Eligibility(nom, projections.Bound{Seq: last - 2})
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityOK, before.Integrity.Status, "before the loss, the stream was whole")
+	// The ranking says so too, rather than show an empty list as if no one qualified.
+	rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
+	rk, err = m.Ranking(wftest.Campaign, projections.Bound{Seq: last - 2})
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityOK, rk.Integrity.Status)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"thidua/domain"
+	"thidua/eventstore"
 )
 
 // Ranking orders a campaign's eligible nominations of each kind by the campaign's ranking
@@ -99,6 +100,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 	// header: neither changes after the lock is released (the model only appends).
 	camp := m.campaignAt(campaign, b, note)
 	ids := m.byCamp[campaign]
+	integrity := m.integrityOf([]eventstore.Ref{{Kind: domain.KindCampaign, ID: campaign}, streamRef()}, b)
 	if lock {
 		m.mu.RUnlock()
 	}
@@ -134,7 +136,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 			cs[i].Awarded = awarded[cs[i].Nomination]
 		}
 	}
-	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys}
+	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys, Integrity: integrity}
 	if !b.Time.IsZero() {
 		v.AsOf = b.Time.UTC()
 	}

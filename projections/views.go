@@ -206,6 +206,9 @@ type RankingView struct {
 	Keys       []string        `json:"keys"`
 	Collective RankingKindView `json:"collective"`
 	Individual RankingKindView `json:"individual"`
+	// Integrity says whether the campaign's own events and the stream (no message lost)
+	// verify up to the moment; each entry's nomination is checked in its evaluation.
+	Integrity IntegrityView `json:"integrity"`
 }
 
 // CriterionDefView is a criterion of a campaign as the API lists it.

@@ -45,6 +45,9 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 		[]string{label(lang, "meta.as_of_seq"), strconv.FormatUint(rk.AsOfSeq, 10)},
 		[]string{label(lang, "meta.requested"), requested(m.Requested, lang)},
 	)
+	if w := integrityWarning(rk, lang); w != "" {
+		meta = append(meta, []string{label(lang, "meta.integrity"), w})
+	}
 	if !m.GeneratedAt.IsZero() {
 		meta = append(meta, []string{label(lang, "meta.generated"), m.GeneratedAt.In(vietnam()).Format("2006-01-02 15:04:05")})
 	}

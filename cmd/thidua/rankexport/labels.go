@@ -30,6 +30,8 @@ func labels(key string) (vi, en string) {
 		return "Tính đến (RFC 3339)", "As of (RFC 3339)"
 	case "meta.as_of_seq":
 		return "Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)", "Stream sequence (last event taken into account)"
+	case "meta.integrity":
+		return "Cảnh báo toàn vẹn dữ liệu", "Integrity warning"
 	case "meta.requested":
 		return "Thời điểm yêu cầu", "Moment asked for"
 	case "meta.live":

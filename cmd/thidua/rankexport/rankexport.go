@@ -309,3 +309,20 @@ func canceled(ctx context.Context, row int) error {
 	}
 	return nil
 }
+
+// integrityWarning says, when the ranking's integrity is broken (the stream lost messages,
+// or the campaign's events were altered, before the moment), what the file's reader must
+// know: its problems, by sequence. It is "" when everything verifies.
+func integrityWarning(rk projections.RankingView, lang Lang) string {
+	if rk.Integrity.Status != projections.IntegrityBroken {
+		return ""
+	}
+	var parts []string
+	for _, p := range rk.Integrity.Problems {
+		parts = append(parts, fmt.Sprintf("%s #%d", p.Problem, p.Seq))
+	}
+	if lang == English {
+		return "the events this ranking rests on do not verify (" + strings.Join(parts, ", ") + "); it is not a basis for a decision until the store is restored"
+	}
+	return "các sự kiện làm căn cứ xếp hạng không toàn vẹn (" + strings.Join(parts, ", ") + "); không dùng làm căn cứ quyết định cho đến khi khôi phục dữ liệu"
+}

@@ -364,3 +364,23 @@ func TestInert(t *testing.T) {
 		assert.Equal(t, want, rankexport.Inert(in), "%q", in)
 	}
 }
+
+// TestIntegrityWarning: a ranking whose events do not verify (a message lost before the
+// moment) says so in the file's metadata, in either language; one that verifies adds no
+// line.
+func TestIntegrityWarning(t *testing.T) {
+	t.Parallel()
+	rk := projections.RankingView{Campaign: "c1", AsOf: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), AsOfSeq: 9,
+		Integrity: projections.IntegrityView{Status: projections.IntegrityOK}}
+	var ok bytes.Buffer
+	require.NoError(t, rankexport.WriteCSV(context.Background(), &ok, rk, rankexport.Meta{}))
+	assert.NotContains(t, ok.String(), "toàn vẹn")
+	rk.Integrity = projections.IntegrityView{Status: projections.IntegrityBroken,
+		Problems: []projections.IntegrityProblem{{Seq: 7, Problem: projections.ProblemMessagesLost}}}
+	var vi, en bytes.Buffer
+	require.NoError(t, rankexport.WriteCSV(context.Background(), &vi, rk, rankexport.Meta{}))
+	assert.Contains(t, vi.String(), "Cảnh báo toàn vẹn dữ liệu")
+	assert.Contains(t, vi.String(), "messages_lost #7")
+	require.NoError(t, rankexport.WriteCSV(context.Background(), &en, rk, rankexport.Meta{Lang: rankexport.English}))
+	assert.Contains(t, en.String(), "Integrity warning")
+}

@@ -112,6 +112,9 @@ func writeInfo(f *excelize.File, sheet string, st styles, rk projections.Ranking
 		line{label: label(lang, "meta.as_of_seq"), value: rk.AsOfSeq},
 		line{label: label(lang, "meta.requested"), value: requested(m.Requested, lang)},
 	)
+	if w := integrityWarning(rk, lang); w != "" {
+		lines = append(lines, line{label: label(lang, "meta.integrity"), value: w})
+	}
 	if !m.GeneratedAt.IsZero() {
 		lines = append(lines, line{label: label(lang, "meta.generated"), value: m.GeneratedAt.In(vietnam()), style: st.date})
 	}

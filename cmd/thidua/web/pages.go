@@ -185,15 +185,17 @@ func (h *handler) dashboard(q *req) error {
 // ---- ranking (printable) ----
 
 type rankingData struct {
-	C        projections.CampaignView
-	Kinds    []rankKind
-	AsOf     time.Time
-	AsOfSeq  uint64
-	AtValue  string
-	Live     bool
-	Keys     []string
-	PickErr  *uiError
-	NotYet   bool
+	C       projections.CampaignView
+	Kinds   []rankKind
+	AsOf    time.Time
+	AsOfSeq uint64
+	AtValue string
+	Live    bool
+	Keys    []string
+	PickErr *uiError
+	NotYet  bool
+	// Broken says the campaign's events or the stream do not verify up to the moment.
+	Broken   bool
 	Awards   []awardTally
 	Printed  time.Time
 	Viewer   string
@@ -247,6 +249,7 @@ func (h *handler) rankingPage(q *req) error {
 		return err
 	}
 	d.AsOf, d.AsOfSeq, d.Live = rk.AsOf, rk.AsOfSeq, b.Live()
+	d.Broken = rk.Integrity.Status == projections.IntegrityBroken
 	d.AtValue = atValue(q, b)
 	if !d.NotYet {
 		d.ExportCSV = rankingExportURL(c.ID, q, berr == nil, rankexport.CSV)
