@@ -1079,17 +1079,21 @@ type unitData struct {
 	// role but a clerk, and a clerk of the unit or of a successor that carries it.
 	Own               bool
 	Facts, Superseded []factRow
-	Plans             []planRow
-	Noms              []unitNom
-	History           []eventRow
-	HistoryTotal      int
-	Campaigns         []projections.CampaignView
-	CanPlan, CanOpen  bool
-	CanFact           bool
-	FactNames         []string
-	Indexes, Ratings  []string
-	Causes            []string
-	Inherited         int
+	// FactsInherited says some facts shown come from units this one absorbed: the page
+	// shows the latest of each across the lineage, while each nomination is judged on its
+	// own line (README, "Mergers").
+	FactsInherited   bool
+	Plans            []planRow
+	Noms             []unitNom
+	History          []eventRow
+	HistoryTotal     int
+	Campaigns        []projections.CampaignView
+	CanPlan, CanOpen bool
+	CanFact          bool
+	FactNames        []string
+	Indexes, Ratings []string
+	Causes           []string
+	Inherited        int
 }
 
 func (h *handler) unitPage(q *req) error { return h.renderUnit(q, q.r.PathValue("id"), nil) }
@@ -1131,6 +1135,9 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	// clerks that may read them.
 	if d.Facts, d.Superseded, err = h.unitFacts(id, projections.Bound{}, pg); err != nil {
 		return err
+	}
+	for _, f := range d.Facts {
+		d.FactsInherited = d.FactsInherited || f.InheritedFrom != ""
 	}
 	evs, err := h.model().UnitEvents(id, true, projections.Bound{}, 0)
 	if err != nil {

@@ -1098,8 +1098,11 @@ func TestUnitTimelineReplaysOwnership(t *testing.T) {
 	if rows, after := strings.Count(r.body, `<li id="ev-`), strings.Count(r.body, `class="after`); rows == 0 || rows != after {
 		t.Errorf("successor's timeline before the merger: %d events, %d marked after", rows, after)
 	}
-	// Live, the successor judges it.
+	// Live, the successor judges it; its page, which joins MB's facts, says how
+	// nominations are judged.
 	mustContain(t, admin.get("/units/MC/timeline").body, link)
+	mustContain(t, admin.get("/units/MC").body, `id="facts-lines"`)
+	mustNotContain(t, admin.get("/units/MA").body, `id="facts-lines"`)
 	// The nomination's timeline shows MA's trail, not MB's fact.
 	mbEvents, err := e.Model.UnitEvents("MB", false, projections.Bound{}, 0)
 	if err != nil || len(mbEvents) < 2 {
