@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -857,6 +858,44 @@ func (m *Model) DocumentUnits(sha string) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.documentUnits(sha)
+}
+
+// DocumentName returns the name under which one of units (a clerk's lineage) filed the
+// document, in a nomination's dossier or as a plan ("" when none of them did). Documents
+// are stored once per content: the store keeps the name of the first upload, which may be
+// another unit's.
+func (m *Model) DocumentName(sha string, units []string) string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d := m.docs[sha]
+	if d == nil {
+		return ""
+	}
+	for _, id := range d.noms {
+		n := m.noms[id]
+		if n == nil || !slices.Contains(units, n.Unit()) && !slices.ContainsFunc(n.UnitHistory(), func(u string) bool { return slices.Contains(units, u) }) {
+			continue
+		}
+		for _, docs := range n.Documents() {
+			for _, a := range docs {
+				if a.Document.SHA256 == sha && a.Document.Name != "" {
+					return a.Document.Name
+				}
+			}
+		}
+	}
+	for _, id := range d.units {
+		u := m.units[id]
+		if u == nil || !slices.Contains(units, id) {
+			continue
+		}
+		for _, p := range u.Plans() {
+			if p.Document.SHA256 == sha && p.Document.Name != "" {
+				return p.Document.Name
+			}
+		}
+	}
+	return ""
 }
 
 // DocumentUnits is Model.DocumentUnits within a command's read of the model.

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"path"
 	"slices"
 
 	"thidua/domain"
@@ -17,7 +18,21 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 	if err := s.mayReadDocument(p, sha); err != nil {
 		return eventstore.Document{}, err
 	}
-	return s.store.DocumentInfo(ctx, sha)
+	info, err := s.store.DocumentInfo(ctx, sha)
+	if err != nil || p.Role != domain.RoleClerk {
+		return info, err
+	}
+	// The store keeps the first upload's name, which may be another unit's (a file of the
+	// same bytes filed by two units): a clerk gets the name their unit filed it under, or
+	// a neutral one.
+	var lineage []string
+	s.model.Read(func(st *projections.State) { lineage = st.Lineage(p.Unit) })
+	if name := s.model.DocumentName(sha, lineage); name != "" {
+		info.Name = name
+	} else {
+		info.Name = sha[:12] + path.Ext(info.Name)
+	}
+	return info, nil
 }
 
 // Document is DocumentInfo with the file's bytes, checked by the store against their

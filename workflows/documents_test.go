@@ -86,3 +86,31 @@ func TestDocumentScope(t *testing.T) {
 		reads(clerkB, sha)
 	}
 }
+
+// TestDocumentNameIsTheClerksOwn: documents are stored once per content, under the first
+// upload's name. A clerk who filed the same bytes under another name downloads it under
+// theirs, never under the other unit's (which may name its nominee).
+func TestDocumentNameIsTheClerksOwn(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("NA", domain.UnitDepartment)
+	env.Unit("NB", domain.UnitDepartment)
+	clerkA, clerkB := env.User(domain.RoleClerk, "NA"), env.User(domain.RoleClerk, "NB")
+	open := func(clerk workflows.Principal, unit string) string {
+		return env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: unit, Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	}
+	nomA, nomB := open(clerkA, "NA"), open(clerkB, "NB")
+	attach := func(clerk workflows.Principal, nom, name string) string {
+		_, doc, err := env.Svc.AttachDocument(env.Ctx, clerk, nom, domain.DocLetter, workflows.Upload{Name: name, ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 same bytes")}, workflows.Options{})
+		require.NoError(t, err)
+		return doc.SHA256
+	}
+	sha := attach(clerkA, nomA, "To trinh khen thuong Nguyen Van A.pdf")
+	require.Equal(t, sha, attach(clerkB, nomB, "cua-toi.pdf"))
+	info, err := env.Svc.DocumentInfo(env.Ctx, clerkB, sha)
+	require.NoError(t, err)
+	assert.Equal(t, "cua-toi.pdf", info.Name)
+	info, err = env.Svc.DocumentInfo(env.Ctx, clerkA, sha)
+	require.NoError(t, err)
+	assert.Equal(t, "To trinh khen thuong Nguyen Van A.pdf", info.Name)
+}
