@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"thidua/domain"
@@ -68,6 +69,13 @@ func clerkScope(st *projections.State, p Principal, unit string, now time.Time) 
 // their own unit's; every other role reads everything).
 func CanRead(p Principal, unit string) bool {
 	return p.Role != domain.RoleClerk || p.Unit == unit
+}
+
+// CanReadNomination reports whether p may read a nomination now of unit that a merger
+// passed on from the units of history: a clerk reads their unit's, and those their unit
+// opened before a merger passed them to a successor.
+func CanReadNomination(p Principal, unit string, history []string) bool {
+	return CanRead(p, unit) || slices.Contains(history, p.Unit)
 }
 
 // effectiveStart is the first instant of an effective date (YYYY-MM-DD) in Vietnam; an

@@ -16,15 +16,7 @@ import (
 // canReadNomination: a clerk reads the nominations of their own unit (also those that
 // moved to a successor after a merger); every other role reads everything.
 func canReadNomination(p workflows.Principal, v projections.NominationView) bool {
-	if workflows.CanRead(p, v.Unit) {
-		return true
-	}
-	for _, u := range v.UnitHistory {
-		if u == p.Unit {
-			return true
-		}
-	}
-	return false
+	return workflows.CanReadNomination(p, v.Unit, v.UnitHistory)
 }
 
 // readableNomination returns a nomination the caller may read: 404 unknown, 403 out of scope.

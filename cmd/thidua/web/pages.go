@@ -552,6 +552,9 @@ type actions struct {
 	Grant, Revoke                   bool
 	Any                             bool
 	Conflict, Merged, GrantConflict bool
+	// DeadlinePassed marks a draft after the nomination deadline (Deadline).
+	DeadlinePassed bool
+	Deadline       time.Time
 }
 
 type nominationData struct {
@@ -585,7 +588,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 	if err != nil {
 		return nil, err
 	}
-	if !workflows.CanRead(q.p, n.Unit) {
+	if !workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory) {
 		return nil, errForbidden
 	}
 	c, err := h.model().Campaign(n.Campaign)
@@ -692,6 +695,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 			}
 		}
 	}
+	quotaFull := false
 	if rk, err := h.model().Ranking(n.Campaign, projections.Bound{}); err == nil {
 		for _, k := range h.rankKinds(q, rk, id, 0, "") {
 			for _, r := range k.Rows {
@@ -701,8 +705,17 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 				}
 			}
 		}
+		kind := rk.Collective
+		if n.Nominee.Kind == domain.NomineeIndividual {
+			kind = rk.Individual
+		}
+		quotaFull = kind.Awarded >= kind.Quota
 	}
 	d.Can = h.allowed(q, n, c)
+	if quotaFull {
+		// Every place is taken: a grant would be refused (quota_exceeded) until a revocation.
+		d.Can.Grant = false
+	}
 	for i := range d.Criteria {
 		d.Criteria[i].CanRule = d.Can.Rule && d.Criteria[i].JudgedBy == domain.JudgedByRuling
 	}
@@ -727,6 +740,10 @@ func (h *handler) allowed(q *req, n projections.NominationView, c projections.Ca
 			return a
 		}
 		editable := inStates(n.State, domain.StateDraft, domain.StateReturned)
+		if n.State == string(domain.StateDraft) && c.Deadline != nil && h.svc.Now().After(*c.Deadline) {
+			// A draft can no longer be submitted: its forms would all be refused.
+			editable, a.DeadlinePassed, a.Deadline = false, true, *c.Deadline
+		}
 		a.Attach, a.Vote, a.Submit = editable, editable, editable
 		a.Withdraw = inStates(n.State, domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified)
 	case domain.RoleReviewer:
@@ -806,8 +823,9 @@ func atValue(q *req, b projections.Bound) string {
 // ---- audit timeline with replay ----
 
 type verdictRow struct {
-	// Unit is the nomination's unit at the moment.
-	Nomination, Name, State, Unit string
+	// Unit is the nomination's unit at the moment; EventBase the page that shows the
+	// events its reasons cite ("" for this one).
+	Nomination, Name, State, Unit, EventBase string
 	Existed, Eligible             bool
 	Reasons                       []reasonRow
 	Link                          bool
@@ -856,7 +874,7 @@ func (h *handler) nominationTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
-	if !workflows.CanRead(q.p, n.Unit) {
+	if !workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory) {
 		return errForbidden
 	}
 	pg := h.newPage(q, q.T("tl.title.nomination", n.Nominee.Name))
@@ -986,6 +1004,10 @@ func (h *handler) unitTimeline(q *req) error {
 				continue // the nomination was another unit's at that moment
 			}
 			v.Name = n.Nominee.Name
+			if v.Link {
+				// The events a reason cites are on the nomination's timeline, not this one.
+				v.EventBase = "/nominations/" + n.ID + "/timeline"
+			}
 			d.Verdicts = append(d.Verdicts, v)
 		}
 		if rk, err := h.model().Ranking(c.ID, b); err == nil {

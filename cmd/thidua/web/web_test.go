@@ -1112,7 +1112,49 @@ func TestUnitTimelineReplaysOwnership(t *testing.T) {
 	r = admin.get("/nominations/" + id + "/timeline")
 	mustContain(t, r.body, `id="ev-`+maEvents[0].ID+`"`)
 	mustNotContain(t, r.body, `id="ev-`+mbEvents[1].ID+`"`)
+	// MA's clerk still reads the nomination MA opened, now MC's, as the API lets them.
+	clerkA := e.client()
+	clerkA.signIn(clerkTok)
+	if r := clerkA.get("/nominations/" + id); r.status != http.StatusOK {
+		t.Errorf("MA's clerk reading MA's nomination after the merger: %d", r.status)
+	}
 	// A moment and a sequence together are refused, as the API refuses them.
 	r = admin.get("/campaigns/" + wftest.Campaign + "/ranking?seq=1&at=2025-06-01T00:00")
 	mustContain(t, r.body, "không chọn cả hai")
+}
+
+// TestFormsOfferOnlyWhatCanBeDone: after the nomination deadline a draft's page offers no
+// document, vote or submission form (each would be refused) and says why; with every
+// collective place awarded, the council is offered no grant on a verified collective.
+func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	councilTok := e.user("Thư ký Hội đồng", domain.RoleCouncil, "")
+	council := e.principal(councilTok)
+	var noms []string
+	for i := range 10 {
+		id, _ := e.EligibleCollective(fmt.Sprintf("Q%02d", i), domain.UnitDepartment, reviewer, float64(90-i))
+		noms = append(noms, id)
+	}
+	cc := e.client()
+	cc.signIn(councilTok)
+	mustContain(t, cc.get("/nominations/"+noms[9]).body, `id="form-grant"`)
+	for _, id := range noms[:9] {
+		e.OK(e.Svc.GrantAward(e.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1/QĐ-UBND"}, workflows.Options{}))
+	}
+	mustNotContain(t, cc.get("/nominations/"+noms[9]).body, `id="form-grant"`)
+
+	e.UnitNamed("DF", "Sở Tài chính", domain.UnitDepartment)
+	clerkTok := e.user("Văn thư Sở Tài chính", domain.RoleClerk, "DF")
+	clerk := e.principal(clerkTok)
+	draft := e.OK(e.Svc.OpenNomination(e.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DF", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}}, workflows.Options{})).ID
+	c := e.client()
+	c.signIn(clerkTok)
+	r := c.get("/nominations/" + draft)
+	mustContain(t, r.body, `id="form-document"`, `id="form-submit"`)
+	mustNotContain(t, r.body, `id="deadline-passed"`)
+	e.OK(e.Svc.SetDeadline(e.Ctx, e.Admin, wftest.Campaign, e.Now.Load().Add(-time.Hour), workflows.Options{}))
+	r = c.get("/nominations/" + draft)
+	mustContain(t, r.body, `id="deadline-passed"`, `id="form-withdraw"`)
+	mustNotContain(t, r.body, `id="form-document"`, `id="form-vote"`, `id="form-submit"`)
 }
