@@ -826,9 +826,9 @@ type verdictRow struct {
 	// Unit is the nomination's unit at the moment; EventBase the page that shows the
 	// events its reasons cite ("" for this one).
 	Nomination, Name, State, Unit, EventBase string
-	Existed, Eligible             bool
-	Reasons                       []reasonRow
-	Link                          bool
+	Existed, Eligible                        bool
+	Reasons                                  []reasonRow
+	Link                                     bool
 }
 
 type timelineData struct {
