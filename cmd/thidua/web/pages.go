@@ -558,28 +558,31 @@ type actions struct {
 }
 
 type nominationData struct {
-	N         projections.NominationView
-	C         projections.CampaignView
-	El        projections.EligibilityView
-	Reasons   []reasonRow
-	Criteria  []critRow
-	Docs      []docRow
-	Missing   []string
-	Plan      *domain.PlanRef
-	PlanAt    time.Time
-	Award     *awardInfo
-	Can       actions
-	DocKinds  []string
-	Grounds   []string
-	Results   []string
-	Rank      *rankRow
-	RankQuota int
-	UnitName  string
-	History   []string
-	Printed   time.Time
-	Viewer    string
-	OpenedBy  string
-	SubmitBy  string
+	N        projections.NominationView
+	C        projections.CampaignView
+	El       projections.EligibilityView
+	Reasons  []reasonRow
+	Criteria []critRow
+	Docs     []docRow
+	Missing  []string
+	Plan     *domain.PlanRef
+	PlanAt   time.Time
+	Award    *awardInfo
+	// StateReason is why the nomination is returned or on hold, as the reviewer wrote
+	// it ("" otherwise): the clerk needs it to know what to amend.
+	StateReason string
+	Can         actions
+	DocKinds    []string
+	Grounds     []string
+	Results     []string
+	Rank        *rankRow
+	RankQuota   int
+	UnitName    string
+	History     []string
+	Printed     time.Time
+	Viewer      string
+	OpenedBy    string
+	SubmitBy    string
 }
 
 // nominationData gathers everything the nomination page and its print view show.
@@ -711,6 +714,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 		}
 		quotaFull = kind.Awarded >= kind.Quota
 	}
+	d.StateReason = h.stateReason(n)
 	d.Can = h.allowed(q, n, c)
 	if quotaFull {
 		// Every place is taken: a grant would be refused (quota_exceeded) until a revocation.
@@ -723,6 +727,34 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 	d.Grounds = []string{domain.GroundFalseDeclaration, domain.GroundForgedDocuments, domain.GroundUnlawfulApproval, domain.GroundCriteriaUnmet}
 	d.Results = []string{domain.ResultMet, domain.ResultNotMet, domain.ResultNotApplicable}
 	return d, nil
+}
+
+// stateReason returns the reason of the return or hold that put the nomination in its
+// state ("" when it is neither returned nor on hold).
+func (h *handler) stateReason(n projections.NominationView) string {
+	var typ string
+	switch domain.State(n.State) {
+	case domain.StateReturned:
+		typ = domain.NominationReturned
+	case domain.StateOnHold:
+		typ = domain.NominationHeld
+	default:
+		return ""
+	}
+	evs, err := h.model().NominationEvents(n.ID, projections.Bound{})
+	if err != nil {
+		return ""
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type == typ {
+			var d domain.ReasonData
+			if json.Unmarshal(evs[i].Data, &d) == nil {
+				return d.Reason
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 // allowed decides which action forms the nomination page offers the user. The command

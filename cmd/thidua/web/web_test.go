@@ -1144,6 +1144,15 @@ func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
 	}
 	mustNotContain(t, cc.get("/nominations/"+noms[9]).body, `id="form-grant"`)
 
+	// A returned dossier's page says why, as the reviewer wrote it.
+	e.UnitNamed("DR", "Sở Xây dựng", domain.UnitDepartment)
+	drTok := e.user("Văn thư Sở Xây dựng", domain.RoleClerk, "DR")
+	returned := e.Dossier(e.principal(drTok), domain.Nominee{Kind: domain.NomineeCollective})
+	e.OK(e.Svc.Return(e.Ctx, reviewer, returned, "Bổ sung số liệu giải ngân quý IV", workflows.Options{}))
+	dr := e.client()
+	dr.signIn(drTok)
+	mustContain(t, dr.get("/nominations/"+returned).body, `id="state-reason"`, "Bổ sung số liệu giải ngân quý IV")
+
 	e.UnitNamed("DF", "Sở Tài chính", domain.UnitDepartment)
 	clerkTok := e.user("Văn thư Sở Tài chính", domain.RoleClerk, "DF")
 	clerk := e.principal(clerkTok)
