@@ -217,6 +217,18 @@ func (d Definition) Location() (*time.Location, error) {
 	return loc, nil
 }
 
+// LocalTime writes t in the campaign's time zone, as users read it: "17:00 28/11/2025"
+// for the Vietnamese messages (vi), RFC 3339 with the zone's offset for the English ones.
+func (d Definition) LocalTime(t time.Time, vi bool) string {
+	if loc, err := d.Location(); err == nil {
+		t = t.In(loc)
+	}
+	if vi {
+		return t.Format("15:04 02/01/2006")
+	}
+	return t.Format(time.RFC3339)
+}
+
 // Window returns the campaign's period: from 00:00 on Starts to the end of Ends (the
 // first instant after 23:59:59.999… on Ends), in the campaign's time zone.
 func (d Definition) Window() (start, end time.Time, err error) {

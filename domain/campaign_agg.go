@@ -124,8 +124,8 @@ func (c *Campaign) Award(id string) (AwardRef, bool) {
 func (c *Campaign) CheckDeadline(now time.Time) error {
 	if d, ok := c.Deadline(); ok && now.After(d) {
 		return ruleErr("deadline_passed",
-			fmt.Sprintf("the nomination deadline %s has passed", d.Format(time.RFC3339)),
-			fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", d.Format(time.RFC3339)))
+			fmt.Sprintf("the nomination deadline %s has passed", c.Definition().LocalTime(d, false)),
+			fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", c.Definition().LocalTime(d, true)))
 	}
 	return nil
 }
@@ -243,8 +243,8 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 	}
 	if start, _, err := c.Definition().Window(); err == nil && t.Before(start) {
 		return nil, ruleErr("invalid_deadline",
-			fmt.Sprintf("the deadline %s is before the campaign starts (%s)", t.Format(time.RFC3339), c.Definition().Starts),
-			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", t.Format(time.RFC3339), c.Definition().Starts))
+			fmt.Sprintf("the deadline %s is before the campaign starts (%s)", c.Definition().LocalTime(t, false), c.Definition().Starts),
+			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", c.Definition().LocalTime(t, true), c.Definition().Starts))
 	}
 	return []Event{{Type: DeadlineSet, Data: DeadlineSetData{Closes: t.UTC()}}}, nil
 }

@@ -684,8 +684,8 @@ func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) 
 	if deadline != nil && !(n.state == StateReturned && n.submittedEvent != "") {
 		if now.After(*deadline) {
 			return nil, ruleErr("deadline_passed",
-				fmt.Sprintf("the nomination deadline %s has passed", deadline.Format(time.RFC3339)),
-				fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", deadline.Format(time.RFC3339)))
+				fmt.Sprintf("the nomination deadline %s has passed", def.LocalTime(*deadline, false)),
+				fmt.Sprintf("Đã hết hạn nộp hồ sơ (%s)", def.LocalTime(*deadline, true)))
 		}
 	}
 	if missing := n.MissingParts(def); len(missing) > 0 {

@@ -346,6 +346,9 @@ func TestSubmitDeadline(t *testing.T) {
 			if !errors.As(err, &re) || re.Code != tt.code {
 				t.Fatalf("want %s, got %v", tt.code, err)
 			}
+			if tt.code == "deadline_passed" && !strings.Contains(re.MessageVI, "17:00 30/11/2025") {
+				t.Errorf("the deadline in Vietnam's time, as users read it: %q", re.MessageVI)
+			}
 		})
 	}
 }
