@@ -994,6 +994,36 @@ func (h *handler) evidenceEvents(n projections.NominationView, nevs []projection
 	return out
 }
 
+// campaignTimeline is the campaign's own audit trail (its launch and revisions, the
+// deadline, every grant with the ranking it relied on, revocations, the mergers it noted),
+// as GET /api/v1/campaigns/{id}/events gives it to any role, with the ranking at the moment
+// replayed.
+func (h *handler) campaignTimeline(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pg := h.newPage(q, q.T("tl.title.campaign", c.NameVI))
+	pg.Campaign, pg.Nav = c.ID, "dashboard"
+	d := timelineData{Subject: "campaign", ID: c.ID, Name: c.NameVI, Back: "/campaigns/" + c.ID, Campaign: c.ID}
+	b := h.timelineBound(q, &d)
+	evs, err := h.model().CampaignEvents(c.ID, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	d.Events = toEventRows(pg, h.userNames(), evs, b)
+	d.Count, d.Shown = len(d.Events), len(d.Events)
+	if rk, err := h.model().Ranking(c.ID, b); err == nil {
+		d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(c.ID, q, false))
+		d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
+	}
+	if d.AtValue == "" && b.Seq != 0 {
+		d.AtValue = pickerValue(d.AsOf)
+	}
+	h.pages.render(q, http.StatusOK, "timeline", pg, d)
+	return nil
+}
+
 func (h *handler) unitTimeline(q *req) error {
 	id := q.r.PathValue("id")
 	u, err := h.model().Unit(id, projections.Bound{})
@@ -1249,6 +1279,19 @@ type adminData struct {
 	Campaigns []projections.CampaignView
 	Kinds     []string
 	Roles     []string
+}
+
+// integrityPage lists what the projections found that does not verify (events altered or
+// appended behind the engine's back, messages lost on disk), as GET /api/v1/integrity does
+// for the administrator and the auditor; thidua verify checks the actors and documents too.
+func (h *handler) integrityPage(q *req) error {
+	if q.p.Role != domain.RoleAdmin && q.p.Role != domain.RoleAuditor {
+		return errForbidden
+	}
+	pg := h.newPage(q, q.T("integrity.title"))
+	pg.Nav = "integrity"
+	h.pages.render(q, http.StatusOK, "integrity", pg, h.model().IntegrityProblems())
+	return nil
 }
 
 func (h *handler) adminPage(q *req) error { return h.renderAdmin(q, nil) }

@@ -34,7 +34,7 @@ type renderer struct {
 // pageNames are the pages in templates/, each defining "main".
 var pageNames = []string{
 	"signin", "home", "dashboard", "ranking", "queue", "nominations", "nomination", "print",
-	"timeline", "unit", "units", "admin", "token", "error",
+	"timeline", "unit", "units", "admin", "token", "error", "integrity",
 }
 
 func newRenderer() *renderer {

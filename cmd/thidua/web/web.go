@@ -142,6 +142,7 @@ func (h *handler) routes() {
 	m.Handle("GET /campaigns/{id}/ranking", h.page(h.rankingPage))
 	m.Handle("GET /campaigns/{id}/ranking/export", h.page(h.rankingExport))
 	m.Handle("GET /campaigns/{id}/queue", h.page(h.queue))
+	m.Handle("GET /campaigns/{id}/timeline", h.page(h.campaignTimeline))
 	m.Handle("GET /campaigns/{id}/nominations", h.page(h.nominationList))
 	m.Handle("POST /campaigns/{id}/nominations", h.action(h.openNomination))
 	m.Handle("POST /campaigns/{id}/awards", h.action(h.grant))
@@ -168,6 +169,7 @@ func (h *handler) routes() {
 	m.Handle("POST /units/{id}/facts", h.action(h.recordFact))
 
 	m.Handle("GET /admin", h.page(h.adminPage))
+	m.Handle("GET /integrity", h.page(h.integrityPage))
 	m.Handle("POST /admin/units", h.action(h.registerUnit))
 	m.Handle("POST /admin/users", h.action(h.createUser))
 	m.Handle("POST /admin/users/{id}/token", h.action(h.reissueToken))

@@ -22,6 +22,7 @@ import (
 
 	"thidua/cmd/thidua/web"
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/eventstore/estest"
 	"thidua/projections"
 	"thidua/workflows"
@@ -1166,4 +1167,55 @@ func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
 	r = c.get("/nominations/" + draft)
 	mustContain(t, r.body, `id="deadline-passed"`, `id="form-withdraw"`)
 	mustNotContain(t, r.body, `id="form-document"`, `id="form-vote"`, `id="form-submit"`)
+}
+
+// TestCampaignTrail: the campaign's own audit trail is a page of the web UI, as in the API:
+// its launch, the deadline, a grant with the ranking it relied on, and replay to any moment.
+func TestCampaignTrail(t *testing.T) {
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	councilTok := e.user("Thư ký Hội đồng", domain.RoleCouncil, "")
+	id, _ := e.EligibleCollective("CT", domain.UnitDepartment, reviewer, 88)
+	e.OK(e.Svc.SetDeadline(e.Ctx, e.Admin, wftest.Campaign, e.Now.Load().Add(24*time.Hour), workflows.Options{}))
+	e.OK(e.Svc.GrantAward(e.Ctx, e.principal(councilTok), wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 7/QĐ-UBND"}, workflows.Options{}))
+	auditor := e.client()
+	auditor.signIn(e.user("Thanh tra", domain.RoleAuditor, ""))
+	mustContain(t, auditor.get("/campaigns/"+wftest.Campaign).body, `href="/campaigns/`+wftest.Campaign+`/timeline"`)
+	r := auditor.get("/campaigns/" + wftest.Campaign + "/timeline")
+	if r.status != http.StatusOK {
+		t.Fatalf("campaign trail: %d", r.status)
+	}
+	mustContain(t, r.body, "campaign.launched", "campaign.deadline_set", "campaign.award_granted", "QĐ 7/QĐ-UBND")
+	if r = auditor.get("/campaigns/" + wftest.Campaign + "/timeline?seq=1"); r.status != http.StatusOK || !strings.Contains(r.body, `class="after`) {
+		t.Errorf("campaign trail replayed to #1: %d", r.status)
+	}
+}
+
+// TestIntegrityPage: the administrator and the auditor read what the projections found,
+// as GET /api/v1/integrity gives it; a clerk may not.
+func TestIntegrityPage(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("IU", "Sở Công Thương", domain.UnitDepartment)
+	auditor := e.client()
+	auditor.signIn(e.user("Thanh tra", domain.RoleAuditor, ""))
+	r := auditor.get("/integrity")
+	mustContain(t, r.body, `id="integrity-ok"`, `href="/integrity"`)
+	subject, err := e.Store.Subject(eventstore.Ref{Kind: domain.KindUnit, ID: "IU"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := `{"events":[{"id":"01FORGED0000000000000000000","type":"unit.fact_recorded","schema":2,"aggregate":{"kind":"unit","id":"IU"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{"fact":"late_dossiers","number":0}}]}`
+	if _, err := e.Store.JetStream().Publish(e.Ctx, subject, []byte(forged)); err != nil {
+		t.Fatal(err)
+	}
+	if err := projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r = auditor.get("/integrity")
+	mustContain(t, r.body, `id="integrity-broken"`, "hash_mismatch", "IU")
+	clerk := e.client()
+	clerk.signIn(e.user("Văn thư", domain.RoleClerk, "IU"))
+	if r := clerk.get("/integrity"); r.status != http.StatusForbidden {
+		t.Errorf("a clerk reading /integrity: %d", r.status)
+	}
 }
