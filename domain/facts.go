@@ -102,7 +102,34 @@ func FactNames() []string {
 }
 
 func invalidFact(field, en, vi string) *RuleError {
-	return ruleErr("invalid_fact", field+": "+en, field+": "+vi)
+	return ruleErr("invalid_fact", field+": "+en, factFieldVI(field)+": "+vi)
+}
+
+// factFieldVI names a fact's field as the form labels it, for the Vietnamese message.
+func factFieldVI(field string) string {
+	switch field {
+	case "value":
+		return "Giá trị"
+	case "cause":
+		return "Nguyên nhân"
+	case "component":
+		return "Chỉ số thành phần"
+	case "index":
+		return "Bộ chỉ số"
+	case "previous":
+		return "Giá trị năm trước"
+	case "status":
+		return "Tình trạng"
+	case "note":
+		return "Ghi chú"
+	case "document":
+		return "Tài liệu minh chứng"
+	case "fact":
+		return "Loại số liệu"
+	case "campaign":
+		return "Đợt thi đua"
+	}
+	return field
 }
 
 func finite(p *float64) bool { return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0) }
