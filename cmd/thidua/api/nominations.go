@@ -13,19 +13,14 @@ import (
 	"thidua/workflows"
 )
 
-// canReadNomination: a clerk reads the nominations of their own unit (also those that
-// moved to a successor after a merger); every other role reads everything.
-func canReadNomination(p workflows.Principal, v projections.NominationView) bool {
-	return workflows.CanReadNomination(p, v.Unit, v.UnitHistory)
-}
-
 // readableNomination returns a nomination the caller may read: 404 unknown, 403 out of scope.
 func (h *handler) readableNomination(p workflows.Principal, id string) (projections.NominationView, error) {
 	v, err := h.model().Nomination(id)
 	if err != nil {
 		return v, err
 	}
-	if !canReadNomination(p, v) {
+	// A clerk reads their unit's, also those a merger moved to a successor.
+	if !workflows.CanReadNomination(p, v.Unit, v.UnitHistory) {
 		return v, forbiddenf("a clerk of %s may not read nominations of unit %s", p.Unit, v.Unit)
 	}
 	return v, nil
