@@ -61,6 +61,13 @@ const (
 	NominationTransferred = "nomination.transferred"
 )
 
+// Event types of the claim aggregate (KindClaim).
+const (
+	// IDClaimed records that a unit or campaign id was taken (IDClaimedData), in the same
+	// atomic append as the aggregate's creation (see ClaimID).
+	IDClaimed = "claim.id_claimed"
+)
+
 // Event types of the campaign aggregate.
 const (
 	// CampaignLaunched launches a campaign (CampaignLaunchedData).
@@ -163,7 +170,7 @@ func eventTypes() []string {
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
 		CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked, UnitsMergedNoted,
-		UserRegistered, UserDisabled, UserTokenReissued,
+		UserRegistered, UserDisabled, UserTokenReissued, IDClaimed,
 	}
 }
 
@@ -245,6 +252,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[UnitAbsorbedData](eventType, data)
 	case UnitNominated:
 		return decodeAs[UnitNominatedData](eventType, data)
+	case IDClaimed:
+		return decodeAs[IDClaimedData](eventType, data)
 	case NominationOpened:
 		return decodeAs[NominationOpenedData](eventType, data)
 	case DocumentAttached:

@@ -18,6 +18,10 @@ const (
 	KindCampaign = "campaign"
 	// KindRegistry is the aggregate kind of the user registry (one aggregate, id RegistryID).
 	KindRegistry = "registry"
+	// KindClaim is the aggregate kind of an id claim: one per unit or campaign id folded for
+	// letter case (ClaimKey), holding IDClaimed, so that its sequence check orders two
+	// creations of ids that would read as one.
+	KindClaim = "claim"
 )
 
 // RegistryID is the id of the one user registry aggregate.

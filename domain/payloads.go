@@ -149,6 +149,13 @@ type UnitNominatedData struct {
 	Name       string      `json:"name,omitempty"`
 }
 
+// IDClaimedData is the payload of claim.id_claimed: the id ID of a new aggregate of Kind
+// (KindUnit or KindCampaign), as it was written.
+type IDClaimedData struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
 // UnitAbsorbedData is the payload of unit.absorbed, recorded on the successor of a merger.
 type UnitAbsorbedData struct {
 	Reorganisation string   `json:"reorganisation"`

@@ -155,6 +155,7 @@ type Model struct {
 	keyWindow time.Duration
 	keyKeep   int
 	awards    map[string]string // award id -> campaign
+	claims    map[string]string // claim aggregate id (domain.ClaimKey) -> the id claimed
 	docs      map[string]*docOwners
 	// docList holds the documents in the order first seen (a snapshot takes them in
 	// chunks from it).
@@ -238,6 +239,7 @@ func NewModel() *Model {
 		byCamp:    map[string][]string{},
 		keys:      map[string]*keyEntry{},
 		awards:    map[string]string{},
+		claims:    map[string]string{},
 		docs:      map[string]*docOwners{},
 		stats:     Stats{Unknown: map[string]int{}},
 		changed:   make(chan struct{}),
@@ -652,6 +654,10 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 		}
 	case domain.KindRegistry:
 		m.registry.Apply(e.Rec)
+	case domain.KindClaim:
+		if d, ok := e.Rec.Data.(domain.IDClaimedData); ok {
+			m.claims[ref.ID] = d.ID
+		}
 	}
 }
 
@@ -711,21 +717,27 @@ func (s *State) Unit(id string) (*domain.Unit, eventstore.Version) {
 
 // UnitIDLike returns the id of an existing unit that differs from id only in letter case
 // ("" when none): ids are compared exactly everywhere, so a second unit "a-b" beside "A-B"
-// would be a different unit that reads as the same one. It scans every unit (registering a
-// unit is rare).
+// would be a different unit that reads as the same one. It reads the id's claim
+// (domain.ClaimID), which a creation racing this one may have recorded before its unit
+// reached the model, and scans every unit for those registered before claims were
+// recorded (registering a unit is rare).
 func (s *State) UnitIDLike(id string) string {
-	return idLike(s.m.units, id)
+	return idLike(s.m.claims[domain.ClaimKey(domain.KindUnit, id)], s.m.units, id)
 }
 
 // CampaignIDLike is UnitIDLike for campaigns.
 func (s *State) CampaignIDLike(id string) string {
-	return idLike(s.m.camps, id)
+	return idLike(s.m.claims[domain.ClaimKey(domain.KindCampaign, id)], s.m.camps, id)
 }
 
-// idLike returns a key of m equal to id under Unicode case folding but not equal to it.
-func idLike[V any](m map[string]V, id string) string {
+// idLike returns the id claimed (claimed, "" when none) or a key of m equal to id under
+// Unicode case folding but not equal to it.
+func idLike[V any](claimed string, m map[string]V, id string) string {
+	if claimed != "" && claimed != id {
+		return claimed
+	}
 	for k := range m {
-		if len(k) == len(id) && k != id && strings.EqualFold(k, id) {
+		if k != id && strings.EqualFold(k, id) {
 			return k
 		}
 	}

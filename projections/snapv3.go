@@ -630,7 +630,7 @@ func decodeAggChunk(body []byte, n int, tab *eventstore.Interner, w *v3Worker, d
 		}
 		a := &Aggregate{Ref: ref}
 		la := loadedAgg{agg: a}
-		if deferHistory && ref.Kind != domain.KindCampaign && ref.Kind != domain.KindRegistry {
+		if deferHistory && ref.Kind != domain.KindCampaign && ref.Kind != domain.KindRegistry && ref.Kind != domain.KindClaim {
 			start := r.i
 			seq, cold := r.skipEntries(int(ne))
 			la.span = histSpan{agg: a, start: start, end: r.i, n: int(ne), last: seq}
@@ -790,7 +790,7 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, 
 	var pending [][]*Entry
 	for ref, agg := range m.aggs {
 		switch ref.Kind {
-		case domain.KindCampaign, domain.KindRegistry:
+		case domain.KindCampaign, domain.KindRegistry, domain.KindClaim:
 			// Few events: folded again here, so that their state needs no codec.
 			for _, e := range agg.Entries {
 				if decodeEntry(e) {

@@ -46,6 +46,12 @@ func summarize(e *Entry, name string) (vi, en string) {
 		}
 		return fmt.Sprintf("%s lập đề nghị khen thưởng %s trong %s (hồ sơ %s)", whoVI, who, d.Campaign, d.Nomination),
 			fmt.Sprintf("%s opened a nomination of %s in %s (nomination %s)", whoEN, en, d.Campaign, d.Nomination)
+	case domain.IDClaimedData:
+		what := "đơn vị"
+		if d.Kind == domain.KindCampaign {
+			what = "đợt thi đua"
+		}
+		return fmt.Sprintf("%s dùng mã %s cho %s mới", whoVI, d.ID, what), fmt.Sprintf("%s took id %s for a new %s", whoEN, d.ID, d.Kind)
 	case domain.NominationOpenedData:
 		return fmt.Sprintf("%s lập đề nghị khen thưởng %s cho đơn vị %s", whoVI, term(string(d.Nominee.Kind)), d.Unit), fmt.Sprintf("%s opened a %s nomination for unit %s", whoEN, d.Nominee.Kind, d.Unit)
 	case domain.DocumentAttachedData:

@@ -166,6 +166,7 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 		}
 		pl := plan{id: in.ID}
 		pl.add(unitRef(in.ID), eventstore.Version{}, evs)
+		pl.claim(domain.KindUnit, in.ID)
 		return pl, nil
 	})
 }
@@ -192,7 +193,8 @@ func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.De
 	}
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		c, v := st.Campaign(def.ID)
-		if c == nil {
+		isNew := c == nil
+		if isNew {
 			if other := st.CampaignIDLike(def.ID); other != "" {
 				return plan{}, &domain.RuleError{Code: "campaign_exists",
 					Message:   fmt.Sprintf("campaign %s already exists, as %s: ids differing only in letter case would read as one", def.ID, other),
@@ -206,6 +208,9 @@ func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.De
 		}
 		pl := plan{id: def.ID}
 		pl.add(campRef(def.ID), v, evs)
+		if isNew {
+			pl.claim(domain.KindCampaign, def.ID)
+		}
 		return pl, nil
 	})
 }

@@ -99,6 +99,9 @@ func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInpu
 		pl := plan{id: reorg}
 		// The successor first: its expected version guards the merger as a whole.
 		pl.add(unitRef(in.Successor), sv, perUnit[in.Successor])
+		if succ == nil {
+			pl.claim(domain.KindUnit, in.Successor)
+		}
 		units := make([]string, 0, len(perUnit))
 		for id := range perUnit {
 			if id != in.Successor {

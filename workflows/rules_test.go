@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -202,6 +203,78 @@ func TestIDsDifferingOnlyInCaseRefused(t *testing.T) {
 	def.ID = strings.ToUpper(wftest.Campaign)
 	refused(t, env, "campaign_exists", func() (workflows.Result, error) {
 		return env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{})
+	})
+}
+
+// Ids differing only in letter case, created at the same instant, make one aggregate:
+// each creation claims its folded id in the same atomic append (domain.ClaimID), so the
+// others meet its sequence check and are decided again, seeing the claim. Before, all
+// variants of a unit, a campaign or a merger's new successor were created.
+func TestConcurrentCaseVariantsCreateOne(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	variants := []string{"CASE0", "case0", "Case0", "cASE0", "CaSe0", "cAsE0"}
+	source := map[string]string{}
+	for i, id := range variants {
+		source[id] = fmt.Sprintf("M%d", i)
+		env.Unit(source[id], domain.UnitDistrict)
+	}
+	tries := map[string]func(id string) (workflows.Result, error){
+		"unit": func(id string) (workflows.Result, error) {
+			return env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "U-" + id, Name: "Sở " + id, Kind: domain.UnitDepartment}, workflows.Options{})
+		},
+		"campaign": func(id string) (workflows.Result, error) {
+			def := domain.BuiltinCampaign()
+			def.ID = "C-" + id
+			return env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{})
+		},
+		"successor": func(id string) (workflows.Result, error) {
+			return merge(env, []string{source[id]}, "S-"+id, "2025-07-01")
+		},
+	}
+	for what, try := range tries {
+		var wg sync.WaitGroup
+		codes := make(chan string, len(variants))
+		for _, id := range variants {
+			wg.Go(func() {
+				_, err := try(id)
+				var re *domain.RuleError
+				switch {
+				case err == nil:
+					codes <- "created"
+				case errors.As(err, &re):
+					codes <- re.Code
+				default:
+					codes <- err.Error()
+				}
+			})
+		}
+		wg.Wait()
+		close(codes)
+		count := map[string]int{}
+		for c := range codes {
+			count[c]++
+		}
+		exists := "unit_exists"
+		if what == "campaign" {
+			exists = "campaign_exists"
+		}
+		assert.Equal(t, map[string]int{"created": 1, exists: len(variants) - 1}, count, what)
+	}
+	env.Model.Read(func(st *projections.State) {
+		var units, camps int
+		for _, id := range variants {
+			for _, prefix := range []string{"U-", "S-"} {
+				if u, _ := st.Unit(prefix + id); u != nil {
+					units++
+				}
+			}
+			if c, _ := st.Campaign("C-" + id); c != nil {
+				camps++
+			}
+		}
+		assert.Equal(t, 2, units, "one unit and one successor")
+		assert.Equal(t, 1, camps)
 	})
 }
 

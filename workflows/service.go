@@ -107,6 +107,12 @@ type plan struct {
 	parts []eventstore.Part
 }
 
+// claim adds the claim of a new aggregate's id (domain.ClaimID), expecting no claim yet of
+// an id equal to it but for letter case.
+func (p *plan) claim(kind, id string) {
+	p.add(eventstore.Ref{Kind: domain.KindClaim, ID: domain.ClaimKey(kind, id)}, eventstore.Version{}, domain.ClaimID(kind, id))
+}
+
 func (p *plan) add(ref eventstore.Ref, v eventstore.Version, events []domain.Event) {
 	if len(events) == 0 {
 		return

@@ -169,8 +169,9 @@ func TestBackpressure(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	if got := e.lastSeq() - before; got != burst {
-		t.Errorf("%d commits for %d commands", got, burst)
+	// A registration is two messages: the unit's and its id's claim (domain.ClaimID).
+	if got := e.lastSeq() - before; got != 2*burst {
+		t.Errorf("%d messages for %d registrations, want two each", got, burst)
 	}
 	var units struct {
 		Units []json.RawMessage `json:"units"`
