@@ -24,3 +24,16 @@ func TestFoldIDMatchesEqualFold(t *testing.T) {
 	assert.NotEqual(t, domain.ClaimKey(domain.KindUnit, "X"), domain.ClaimKey(domain.KindCampaign, "X"),
 		"a unit and a campaign may share an id")
 }
+
+func TestUnaccented(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Hòa Đông":            "Hoa Dong",
+		"Phường Đống Đa":      "Phuong Dong Da",
+		"UBND xã Phước Hà":    "UBND xa Phuoc Ha",
+		"Ho\u0300a":           "Hoa",
+		"already plain ASCII": "already plain ASCII",
+	} {
+		assert.Equal(t, want, domain.Unaccented(in), in)
+	}
+}

@@ -479,7 +479,7 @@ func SamePerson(a, b string) bool {
 	if !withoutDiacritics(ka) && !withoutDiacritics(kb) {
 		return false
 	}
-	return bare(ka) == bare(kb)
+	return Unaccented(ka) == Unaccented(kb)
 }
 
 // withoutDiacritics reports whether a key has no diacritic (only ASCII).
@@ -492,14 +492,18 @@ func withoutDiacritics(key string) bool {
 	return true
 }
 
-// bare takes a key's diacritics away (đ becomes d).
-func bare(key string) string {
+// Unaccented returns s without its diacritics, in Unicode canonical decomposition: the
+// combining marks are dropped and "đ", "Đ" become "d", "D" ("Hòa Đông" becomes "Hoa Dong").
+func Unaccented(s string) string {
 	var b strings.Builder
-	for _, r := range key {
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 		case r == 'đ':
 			b.WriteByte('d')
+		case r == 'Đ':
+			b.WriteByte('D')
 		default:
 			b.WriteRune(r)
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"thidua/domain"
 	"thidua/eventstore"
 )
@@ -110,18 +112,18 @@ func (m *Model) UnitList(f UnitFilter) ([]UnitView, string) {
 	return out, ""
 }
 
-// UnitPage lists one page of the units whose id or name contains search (ignoring case;
-// every unit when search is empty), ordered by id: limit of them (1 to 500) from offset
+// UnitPage lists one page of the units whose id or name contains search (ignoring case,
+// and diacritics when search has none: searchMatcher; every unit when search is empty), ordered by id: limit of them (1 to 500) from offset
 // on, as views, and the number that match in all. Only the page's units are viewed.
 func (m *Model) UnitPage(search string, offset, limit int) ([]UnitView, int, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	limit = min(max(limit, 1), 500)
 	offset = max(offset, 0)
-	search = strings.ToLower(strings.TrimSpace(search))
+	match := searchMatcher(search)
 	var ids []string
 	for _, id := range sortedKeys(m.units) {
-		if search == "" || strings.Contains(strings.ToLower(id), search) || strings.Contains(strings.ToLower(m.units[id].Name()), search) {
+		if match(id) || match(m.units[id].Name()) {
 			ids = append(ids, id)
 		}
 	}
@@ -134,6 +136,36 @@ func (m *Model) UnitPage(search string, offset, limit int) ([]UnitView, int, err
 		out = append(out, v)
 	}
 	return out, len(ids), nil
+}
+
+// searchMatcher returns whether a text contains search, ignoring letter case and the form
+// of Unicode it is written in. A search written without any diacritic ignores them too, as
+// people type on a keyboard without Vietnamese input ("ha noi" finds "Hà Nội", "dong"
+// finds "Đông"); one with diacritics matches them as written ("Hà" does not find "Hạ").
+// An empty search matches everything.
+func searchMatcher(search string) func(text string) bool {
+	q := strings.ToLower(norm.NFC.String(strings.Join(strings.Fields(search), " ")))
+	if q == "" {
+		return func(string) bool { return true }
+	}
+	if isASCII(q) {
+		return func(text string) bool {
+			return strings.Contains(strings.ToLower(domain.Unaccented(text)), q)
+		}
+	}
+	return func(text string) bool {
+		return strings.Contains(strings.ToLower(norm.NFC.String(text)), q)
+	}
+}
+
+// isASCII reports whether s holds only ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Campaign returns a campaign's view (live).

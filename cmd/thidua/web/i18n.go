@@ -210,6 +210,7 @@ var catalogVI = map[string]string{
 	"queue.pendingfacts": "Số liệu còn thiếu",
 	"queue.none":         "Không còn",
 	"queue.conflict":     "Xung đột lợi ích: hồ sơ của đơn vị anh/chị",
+	"queue.factsbyother": "Số liệu do chuyên viên đơn vị khác ghi nhận",
 	"queue.recordfacts":  "Ghi nhận số liệu của đơn vị",
 	"queue.empty":        "Không có hồ sơ nào đang chờ thẩm định.",
 
@@ -424,7 +425,9 @@ var catalogVI = map[string]string{
 	"fact.previous":      "năm trước",
 	"fact.not_published": "Chưa công bố",
 	"fact.cause":         "Nguyên nhân",
-	"fact.document":      "Mã SHA-256 tài liệu dẫn chứng (nếu có)",
+	"fact.document":      "Tài liệu dẫn chứng (nếu có)",
+	"fact.nodocument":    "— Không dẫn tài liệu —",
+	"fact.document.none": "Đơn vị chưa nộp tài liệu nào (kế hoạch, hồ sơ) để dẫn chứng.",
 	"fact.evidence":      "tài liệu",
 	"fact.recorded":      "Ghi nhận",
 
@@ -701,6 +704,7 @@ var catalogEN = map[string]string{
 	"queue.pendingfacts": "Facts missing",
 	"queue.none":         "None",
 	"queue.conflict":     "Conflict of interest: your own unit",
+	"queue.factsbyother": "Facts are recorded by a reviewer of another unit",
 	"queue.recordfacts":  "Record the unit's facts",
 	"queue.empty":        "No nomination is waiting for review.",
 
@@ -915,7 +919,9 @@ var catalogEN = map[string]string{
 	"fact.previous":      "previous year",
 	"fact.not_published": "Not yet published",
 	"fact.cause":         "Cause",
-	"fact.document":      "SHA-256 of an evidence document (optional)",
+	"fact.document":      "Evidence document (optional)",
+	"fact.nodocument":    "— No document —",
+	"fact.document.none": "The unit has filed no documents (plan, dossier) to cite.",
 	"fact.evidence":      "evidence",
 	"fact.recorded":      "Recorded",
 

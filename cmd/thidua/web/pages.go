@@ -1148,6 +1148,11 @@ type planRow struct {
 	Inherit  string
 }
 
+// docChoice is a document offered in a form's list: its hash and how it is labelled.
+type docChoice struct {
+	SHA256, Label string
+}
+
 type unitNom struct {
 	N         projections.NominationView
 	Inherited bool
@@ -1174,6 +1179,9 @@ type unitData struct {
 	Campaigns        []projections.CampaignView
 	CanPlan, CanOpen bool
 	CanFact          bool
+	// FactDocs are the documents a fact may cite: the unit's and its lineage's plans, facts
+	// and dossier documents (a fact citing another unit's is refused, document_not_of_unit).
+	FactDocs         []docChoice
 	FactNames        []string
 	Indexes, Ratings []string
 	Causes           []string
@@ -1260,12 +1268,41 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 			}
 		}
 	}
+	if d.CanFact {
+		d.FactDocs = factDocs(pg, d)
+	}
 	status := http.StatusOK
 	if e != nil {
 		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
 	}
 	h.pages.render(q, status, "unit", pg, d)
 	return nil
+}
+
+// factDocs lists, once each, the documents of the unit page d that a fact may cite.
+func factDocs(pg *frame, d unitData) []docChoice {
+	var out []docChoice
+	seen := map[string]bool{}
+	add := func(sha, label string) {
+		if sha != "" && !seen[sha] {
+			seen[sha] = true
+			out = append(out, docChoice{SHA256: sha, Label: label})
+		}
+	}
+	for _, pl := range d.Plans {
+		add(pl.Document.SHA256, pg.T("nom.plan")+" "+pl.Campaign+" — "+pl.Document.Name)
+	}
+	for _, f := range append(slices.Clip(d.Facts), d.Superseded...) {
+		if f.Document != nil {
+			add(f.Document.SHA256, pg.T("fact.evidence")+" "+pg.L("fact", f.Fact)+" — "+f.Document.Name)
+		}
+	}
+	for _, n := range d.Noms {
+		for _, doc := range n.N.Documents {
+			add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+n.N.Nominee.Name+" — "+doc.Name)
+		}
+	}
+	return out
 }
 
 // ---- admin ----

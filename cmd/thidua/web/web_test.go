@@ -590,18 +590,22 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 	}
 	mustContain(t, r.body, "được xét theo số liệu của đơn vị", `href="#form-rule-C04"`)
 	// A fact with a number the form cannot read, then a valid one with a decimal comma.
-	rv.get("/units/U1")
+	// Its evidence is chosen among the unit's own documents (its dossier's here), not typed.
+	r = rv.get("/units/U1")
+	docOpt := regexp.MustCompile(`<select id="f-doc" name="document"><option value="">[^<]*</option><option value="([0-9a-f]{64})">`).FindStringSubmatch(r.body)
+	require.NotNil(t, docOpt, "the fact form lists the unit's documents")
+	mustNotContain(t, r.body, `pattern="[0-9a-fA-F]{64}"`)
 	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "par_index_score", "value", "chín mươi"))
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("bad fact: %d", r.status)
 	}
 	mustContain(t, r.body, "phải là một số", `value="chín mươi"`)
-	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "par_index_score", "value", "92,5"))
+	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "par_index_score", "value", "92,5", "document", docOpt[1]))
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("fact: %d\n%s", r.status, r.body)
 	}
 	r = rv.get("/units/U1")
-	mustContain(t, r.body, "92,5", "Số liệu đã được thay thế")
+	mustContain(t, r.body, "92,5", "Số liệu đã được thay thế", `<a href="/documents/`+docOpt[1]+`">tài liệu</a>`)
 
 	cc := e.client()
 	cc.signIn(council)
@@ -767,6 +771,14 @@ func TestListAndQueuePages(t *testing.T) {
 	mustContain(t, pages[1], `state=submitted`, "Trang đầu")
 	ids, _ = walk("/campaigns/" + wftest.Campaign + "/nominations?state=draft")
 	assert.Empty(t, ids)
+
+	// A reviewer of P1 is sent to record P2's facts, not their own unit's (refused:
+	// conflict_of_interest).
+	rv := e.client()
+	rv.signIn(e.user("Chuyên viên P1", domain.RoleReviewer, "P1"))
+	r := rv.get("/campaigns/" + wftest.Campaign + "/queue")
+	mustContain(t, r.body, `href="/units/P2#facts"`, "Xung đột lợi ích", "Số liệu do chuyên viên đơn vị khác ghi nhận")
+	mustNotContain(t, r.body, `href="/units/P1#facts"`)
 }
 
 // TestUnitsPages: the units page searches ids and names (ignoring case) and shows a page
@@ -799,9 +811,14 @@ func TestUnitsPages(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"PG-1", "PG-2", "PG-3", "PG-4", "PG-5"}, got)
-	r := c.get("/units?q=" + url.QueryEscape("phòng số 3"))
-	mustContain(t, r.body, `href="/units/PG-3"`, "Đơn vị 1–1 trong số 1")
-	mustNotContain(t, r.body, `href="/units/PG-1"`, `rel="next"`)
+	// Typed with or without diacritics, in either Unicode form; with diacritics, as written.
+	for _, q := range []string{"phòng số 3", "PHONG SO 3", "phong  so 3", "phòng số 3"} {
+		r := c.get("/units?q=" + url.QueryEscape(q))
+		mustContain(t, r.body, `href="/units/PG-3"`, "Đơn vị 1–1 trong số 1")
+		mustNotContain(t, r.body, `href="/units/PG-1"`, `rel="next"`)
+	}
+	r := c.get("/units?q=" + url.QueryEscape("phọng"))
+	mustNotContain(t, r.body, `href="/units/PG-3"`)
 }
 
 // TestUnitFilterTypedWhenManyUnits: the nomination list's unit filter lists the units to
