@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 
 	"thidua/cmd/thidua/api"
 	"thidua/domain"
@@ -82,7 +83,11 @@ func (h *handler) localise(q *req, err error) *uiError {
 			u.Message += " (" + we.Message + ")"
 		}
 		return u
-	case errors.As(err, &mbe), errors.Is(err, eventstore.ErrTooLarge):
+	case errors.As(err, &mbe):
+		// Only a form with a file can be this large.
+		limit := (&frame{Lang: q.lang}).Bytes(h.svc.Store().MaxDocumentSize())
+		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.too_large", limit)}
+	case errors.Is(err, eventstore.ErrTooLarge):
 		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.code.too_large")}
 	case errors.Is(err, errCSRF):
 		return &uiError{Status: http.StatusForbidden, Code: "csrf", Message: q.T("err.csrf")}
@@ -142,6 +147,12 @@ func (h *handler) fail(q *req, err error) {
 	}
 	pg := h.newPage(q, q.T("err.title"))
 	pg.Err = u
+	if q.r.Method == http.MethodPost && q.signedIn {
+		// The form's page: an action's path is its page's plus one segment.
+		if back := path.Dir(q.r.URL.Path); back != "/" && back != "." {
+			pg.Back = back
+		}
+	}
 	h.pages.render(q, u.Status, "error", pg, nil)
 }
 

@@ -116,13 +116,17 @@ type frame struct {
 	Form url.Values
 	// Print marks a printable page (the print button shows).
 	Print bool
+	// MaxUpload is the largest file, in bytes, an upload form takes.
+	MaxUpload int64
+	// Back is the page a refused form was sent from, for the error page's link back.
+	Back string
 	// Data is the page's own data.
 	Data any
 }
 
 // newPage builds the frame of a page.
 func (h *handler) newPage(q *req, title string) *frame {
-	pg := &frame{Lang: q.lang, Title: title, CSRF: h.csrfToken(q), Idem: randomKey()}
+	pg := &frame{Lang: q.lang, Title: title, CSRF: h.csrfToken(q), Idem: randomKey(), MaxUpload: h.svc.Store().MaxDocumentSize()}
 	if q.signedIn {
 		p := q.p
 		pg.User = &p

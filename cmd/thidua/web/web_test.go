@@ -503,6 +503,18 @@ func TestClerkFlowThroughForms(t *testing.T) {
 		t.Fatalf("open: %d", r.status)
 	}
 	nom := strings.TrimPrefix(strings.SplitN(r.loc, "?", 2)[0], "/nominations/")
+	r = c.get("/nominations/" + nom)
+	// The upload form states its limit (and app.js checks it before sending); a file over
+	// it gets a page that says so and leads back to the form.
+	mustContain(t, r.body, "Mỗi tệp tối đa 32 MiB.", `data-max-bytes="33554432"`)
+	before, _ := e.Store.LastSeq(e.Ctx)
+	r = c.upload("/nominations/"+nom+"/documents", map[string]string{"_form": "document", "kind": "letter"}, "qua-lon.pdf", strings.Repeat("x", 34<<20))
+	if r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 34 MiB upload: %d", r.status)
+	}
+	mustContain(t, r.body, "Tệp quá lớn: mỗi tệp tối đa 32 MiB.", `href="/nominations/`+nom+`"`)
+	after, _ := e.Store.LastSeq(e.Ctx)
+	assert.Equal(t, before, after, "a refused upload appends nothing")
 	c.get("/nominations/" + nom)
 	for _, k := range []string{"letter", "council_minutes", "achievement_report"} {
 		r = c.upload("/nominations/"+nom+"/documents", map[string]string{"_form": "document", "kind": k}, k+".pdf", "%PDF "+k)

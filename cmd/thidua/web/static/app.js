@@ -21,6 +21,15 @@
     open.addEventListener("change", sync);
     sync();
   }
+  // A file larger than the server takes is refused before it is sent, with the limit.
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var max = Number(input.getAttribute("data-max-bytes"));
+      var big = input.files && input.files.length > 0 && input.files[0].size > max;
+      input.setCustomValidity(big ? input.getAttribute("data-too-large") : "");
+      if (big) { input.reportValidity(); }
+    });
+  });
   var fact = document.getElementById("form-fact");
   if (fact) {
     var syncFact = function () {
