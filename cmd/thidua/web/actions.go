@@ -4,12 +4,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
+	"thidua/cmd/thidua/api"
 	"thidua/domain"
 	"thidua/workflows"
 )
@@ -324,6 +329,48 @@ func (h *handler) registerUnit(q *req) error {
 			ID: field(q, "id"), Name: field(q, "name"), Kind: domain.UnitKind(field(q, "kind")), Parent: field(q, "parent")}, opts(q))
 		return err
 	})
+}
+
+// maxDefinitionBytes bounds a campaign definition file (the 2025 campaign's is 9 KiB).
+const maxDefinitionBytes = 1 << 20
+
+// launchCampaign launches a campaign from an uploaded definition file, as POST
+// /api/v1/campaigns does, and shows its dashboard.
+func (h *handler) launchCampaign(q *req) error {
+	if q.p.Role != domain.RoleAdmin {
+		return errForbidden
+	}
+	var id string
+	err := func() error {
+		up, done, err := upload(q)
+		if err != nil {
+			return err
+		}
+		defer done()
+		body, err := io.ReadAll(io.LimitReader(up.Body, maxDefinitionBytes+1))
+		if err != nil {
+			return invalid("err.form.file")
+		}
+		if len(body) > maxDefinitionBytes {
+			return &domain.DefinitionError{Problem: fmt.Sprintf("the file is over %d bytes", maxDefinitionBytes)}
+		}
+		def, err := domain.ParseDefinition(body)
+		if err != nil {
+			return err
+		}
+		for field, day := range map[string]string{"starts": def.Starts, "ends": def.Ends} {
+			if t, err := time.Parse(time.DateOnly, day); err != nil || !api.InRange(t) {
+				return &domain.DefinitionError{Field: field, Problem: fmt.Sprintf("%s is not a date from 2000 to 2099", day)}
+			}
+		}
+		id = def.ID
+		_, err = h.svc.LaunchCampaign(q.r.Context(), q.p, def, opts(q))
+		return err
+	}()
+	if err != nil {
+		return h.again(q, "campaign", err, func(e *uiError) error { return h.renderAdmin(q, e) })
+	}
+	return redirect(q, "/campaigns/"+url.PathEscape(id), "campaign")
 }
 
 type tokenData struct {

@@ -52,8 +52,11 @@ func (h *handler) localise(q *req, err error) *uiError {
 	var te *domain.TransitionError
 	var we *workflows.Error
 	var fe *formError
+	var de *domain.DefinitionError
 	var mbe *http.MaxBytesError
 	switch {
+	case errors.As(err, &de):
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: q.T("err.definition", de.Error())}
 	case errors.As(err, &fe):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_input", Message: q.T(fe.key, fe.args...)}
 	case errors.As(err, &re):

@@ -1305,6 +1305,24 @@ func factDocs(pg *frame, d unitData) []docChoice {
 	return out
 }
 
+// campaignDefinition downloads a campaign's current definition, as launched or revised
+// (every role may read it, as GET /api/v1/campaigns/{id}): the template of the admin's
+// launch form, and what an auditor reads the criteria from.
+func (h *handler) campaignDefinition(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(c.Definition, "", "  ")
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	q.w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": c.ID + ".json"}))
+	_, err = q.w.Write(append(b, '\n'))
+	return err
+}
+
 // ---- admin ----
 
 type adminData struct {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -859,6 +860,56 @@ func TestUnitFilterTypedWhenManyUnits(t *testing.T) {
 
 // TestAdminFormsTakeTypedUnitsWhenMany: beyond 500 active units the admin forms take units
 // by id, typed (a merger's several ids in one field), instead of listing every unit four
+// TestAdminLaunchesCampaign: the administrator launches a campaign from its definition file
+// on the admin page (before, only through the API), taking an existing campaign's
+// definition as the template; a bad file is refused with the reason and appends nothing.
+func TestAdminLaunchesCampaign(t *testing.T) {
+	e := newEnv(t)
+	ad := e.client()
+	ad.signIn(wftest.AdminToken)
+	r := ad.get("/admin")
+	mustContain(t, r.body, `id="form-campaign"`, `href="/campaigns/`+wftest.Campaign+`/definition.json"`)
+	r = ad.get("/campaigns/" + wftest.Campaign + "/definition.json")
+	if r.status != http.StatusOK {
+		t.Fatalf("definition: %d", r.status)
+	}
+	assert.Contains(t, r.header.Get("Content-Disposition"), wftest.Campaign+".json")
+	def, err := domain.ParseDefinition([]byte(r.body))
+	require.NoError(t, err, "the download is a definition the form takes back")
+	def.ID, def.Starts, def.Ends = "CCHC-2026", "2026-01-01", "2026-12-31"
+	def.NameVI = "Phong trào thi đua cải cách hành chính năm 2026"
+	next, err := json.Marshal(def)
+	require.NoError(t, err)
+
+	before, _ := e.Store.LastSeq(e.Ctx)
+	for _, bad := range []struct{ file, want string }{
+		{`{"id": "X"`, "Tệp định nghĩa đợt thi đua không hợp lệ"},
+		{strings.Replace(string(next), `"2026-12-31"`, `"2126-12-31"`, 1), "2126-12-31 is not a date from 2000 to 2099"},
+		{strings.Replace(string(next), `"CCHC-2026"`, `"`+wftest.Campaign+`"`, 1), "đã tồn tại"},
+	} {
+		ad.get("/admin")
+		r = ad.upload("/admin/campaigns", map[string]string{"_form": "campaign"}, "dot.json", bad.file)
+		if r.status < 400 || r.status >= 500 {
+			t.Fatalf("bad definition %.40q: %d", bad.file, r.status)
+		}
+		mustContain(t, r.body, bad.want, `id="form-campaign"`)
+	}
+	after, _ := e.Store.LastSeq(e.Ctx)
+	assert.Equal(t, before, after, "refused definitions append nothing")
+
+	ad.get("/admin")
+	r = ad.upload("/admin/campaigns", map[string]string{"_form": "campaign"}, "dot.json", string(next))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("launch: %d\n%s", r.status, r.body)
+	}
+	assert.Equal(t, "/campaigns/CCHC-2026?done=campaign", r.loc)
+	v, err := e.Model.Campaign("CCHC-2026")
+	require.NoError(t, err)
+	assert.Equal(t, def.NameVI, v.NameVI)
+	r = ad.get(r.loc)
+	mustContain(t, r.body, "Đã phát động đợt thi đua.")
+}
+
 // times; a typed merger of two units merges them.
 func TestAdminFormsTakeTypedUnitsWhenMany(t *testing.T) {
 	e := newEnv(t)
