@@ -53,7 +53,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows
 		u = projections.UserView{ID: res.ID, Name: in.Name, Role: in.Role, Unit: in.Unit}
 	}
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
-	writeJSON(w, http.StatusCreated, userOut{UserView: u, Token: token, Events: events(res.Events)})
+	writeJSON(w, http.StatusCreated, newUserOut(u, res, token))
 	return nil
 }
 
@@ -114,7 +114,7 @@ func (h *handler) answerUser(w http.ResponseWriter, r *http.Request, id string, 
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}
-	writeJSON(w, http.StatusOK, userOut{UserView: u, Token: token, Events: events(res.Events)})
+	writeJSON(w, http.StatusOK, newUserOut(u, res, token))
 	return nil
 }
 

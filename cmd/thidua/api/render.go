@@ -101,8 +101,21 @@ type awardOut struct {
 // userOut is a user with the events a command appended, and the token once.
 type userOut struct {
 	projections.UserView
-	Token  string   `json:"token,omitempty"`
-	Events []string `json:"events"`
+	Token string `json:"token,omitempty"`
+	// TokenNote says, on an idempotent replay, why the token is not in the answer and how
+	// to get a new one.
+	TokenNote string   `json:"token_note,omitempty"`
+	Events    []string `json:"events"`
+}
+
+// newUserOut is the answer to a command that issued user u a token: the token, or on a
+// replay (no token: it is stored only as a hash) the note saying how to issue a new one.
+func newUserOut(u projections.UserView, res workflows.Result, token string) userOut {
+	out := userOut{UserView: u, Token: token, Events: events(res.Events)}
+	if token == "" && res.Duplicate {
+		out.TokenNote = "this request was already carried out; its token was in the first answer only, as tokens are stored only as hashes: if that answer was lost, issue a new token with POST " + Prefix + "/users/" + u.ID + "/token"
+	}
+	return out
 }
 
 // documentOut is a stored document with the events a command appended.

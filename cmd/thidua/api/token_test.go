@@ -41,6 +41,9 @@ func TestReissueToken(t *testing.T) {
 	assert.Equal(t, r.events(t), again.events(t))
 	_, shown := again.obj(t)["token"]
 	assert.False(t, shown)
+	assert.Contains(t, again.str(t, "token_note"), "POST /api/v1/users/"+clerk.id+"/token", "the replay says how to get a token")
+	_, noted := r.obj(t)["token_note"]
+	assert.False(t, noted, "no note beside a token")
 	assert.Equal(t, before, e.lastSeq())
 	renewed.get("/api/v1/me").want(t, http.StatusOK)
 
