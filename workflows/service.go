@@ -71,6 +71,7 @@ type Service struct {
 	model *projections.Model
 	clock func() time.Time
 	log   *slog.Logger
+	races raceLocks
 }
 
 // Option configures a Service.
@@ -154,6 +155,12 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 	}
 	meta := eventstore.Meta{Actor: eventstore.Actor{User: p.UserID, Role: string(p.Role)}, Key: key, OccurredAt: o.OccurredAt}
+	var unlock func()
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && key != "" {
 			// The race may have been lost to the same command, retried by the client.
@@ -182,6 +189,10 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			}
 			if attempt+1 >= maxAttempts {
 				return Result{}, errorf(ErrConflict, "conflict", "%s keeps changing; try again", ce.Ref)
+			}
+			if unlock == nil {
+				// Decide again after the other losers on this aggregate, not beside them.
+				unlock = s.races.lock(ce.Ref)
 			}
 			if cerr := s.catchUp(ctx, pl.parts); cerr != nil {
 				return Result{}, cerr
