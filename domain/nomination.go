@@ -265,6 +265,12 @@ func (n *Nomination) RevokeEvent() string { return n.revokeEvent }
 // UnitHistory returns the units the nomination belonged to before transfers, oldest first.
 func (n *Nomination) UnitHistory() []string { return append([]string(nil), n.unitHistory...) }
 
+// WasOf reports whether the nomination is or was unit's: its unit, or one a merger passed it
+// on from.
+func (n *Nomination) WasOf(unit string) bool {
+	return n.unit == unit || slices.Contains(n.unitHistory, unit)
+}
+
 // EvidencePath returns the units whose own evidence the nomination is judged on, oldest
 // first: the unit it was opened for, then each successor a merger passed it to, ending
 // with its unit. A unit merged into a successor alongside the nomination's unit is not on

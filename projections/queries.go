@@ -287,9 +287,14 @@ func (m *Model) NominationCounts(campaign string, units map[string]bool) (map[st
 
 // NominationFilter selects nominations in a listing.
 type NominationFilter struct {
-	// State, Unit and Kind filter when not empty.
+	// State, Unit and Kind filter when not empty (Unit: the nomination's unit now).
 	State, Unit, Kind string
-	// Units, when not nil, restricts the listing to these units (a clerk's scope).
+	// Was, when not empty, keeps the nominations that are or were Was's: opened by it or
+	// passed on to it, including those a merger has since passed on from it.
+	Was string
+	// Units, when not nil, restricts the listing to the nominations that are or were of
+	// these units (a clerk's scope: a merged unit's clerk reads those their unit opened,
+	// as workflows.CanReadNomination lets them).
 	Units map[string]bool
 	// Limit is the page size (default 50, at most 500).
 	Limit int
@@ -323,7 +328,7 @@ func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationVi
 		}
 		n := m.noms[id]
 		if n == nil || (f.State != "" && string(n.State()) != f.State) || (f.Unit != "" && n.Unit() != f.Unit) ||
-			(f.Kind != "" && string(n.Nominee().Kind) != f.Kind) || (f.Units != nil && !f.Units[n.Unit()]) {
+			(f.Kind != "" && string(n.Nominee().Kind) != f.Kind) || (f.Was != "" && !n.WasOf(f.Was)) || !inScope(n, f.Units) {
 			continue
 		}
 		if len(out) == limit {
@@ -336,6 +341,19 @@ func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationVi
 		out = append(out, v)
 	}
 	return out, "", nil
+}
+
+// inScope reports whether n is or was of one of units (every nomination when units is nil).
+func inScope(n *domain.Nomination, units map[string]bool) bool {
+	if units == nil || units[n.Unit()] {
+		return true
+	}
+	for u := range units {
+		if n.WasOf(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // Queue lists a page of a campaign's review queue: its nominations awaiting review

@@ -504,15 +504,22 @@ func (s *Service) Withdraw(ctx context.Context, p Principal, id, reason string, 
 
 // reviewerScope refuses a reviewer acting on their own unit (conflict of interest).
 func reviewerScope(st *projections.State, p Principal, unit string) error {
-	if p.Role != domain.RoleReviewer || p.Unit == "" {
-		return nil
-	}
-	for _, u := range st.Lineage(unit) {
-		if u == p.Unit {
-			return &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: fmt.Sprintf("a reviewer of unit %s may not rule on that unit's nominations", p.Unit)}
-		}
+	if ConflictOfInterest(st, p, unit) {
+		return &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: fmt.Sprintf("a reviewer of unit %s may not rule on that unit's nominations", p.Unit)}
 	}
 	return nil
+}
+
+// ConflictOfInterest reports whether reviewer p's own unit is unit, or shares a line of
+// history with it: a predecessor of unit (whose nominations and facts unit carries on), or
+// its successor (which carries unit's on). Such a reviewer may neither rule on the
+// nominations of unit nor record its facts, which judge the nominations of the whole line
+// (a merged unit's facts judge the nominations it passed to its successor).
+func ConflictOfInterest(st *projections.State, p Principal, unit string) bool {
+	if p.Role != domain.RoleReviewer || p.Unit == "" {
+		return false
+	}
+	return slices.Contains(st.Lineage(unit), p.Unit) || slices.Contains(st.Lineage(p.Unit), unit)
 }
 
 // RuleInput is a reviewer's ruling on one criterion.
@@ -626,8 +633,8 @@ func (s *Service) RecordFact(ctx context.Context, p Principal, unit string, f do
 		if u == nil {
 			return plan{}, notFound("unit", unit)
 		}
-		if p.Role == domain.RoleReviewer && p.Unit == unit {
-			return plan{}, &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: "a reviewer may not record facts about their own unit"}
+		if ConflictOfInterest(st, p, unit) {
+			return plan{}, &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: fmt.Sprintf("a reviewer of unit %s may not record facts of %s: their own unit, or one of its line of mergers", p.Unit, unit)}
 		}
 		c, _ := st.Campaign(f.Campaign)
 		if c == nil {

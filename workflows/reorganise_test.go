@@ -381,3 +381,55 @@ func TestMergerIntoAnExistingUnitKeepsEachUnitsFacts(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, elK.Eligible, "%+v", elK.Reasons)
 }
+
+// A reviewer's conflict of interest follows the line of mergers: after V1 merges into W1,
+// W1's reviewer may neither rule on the nomination V1 passed to W1 nor record V1's facts,
+// which judge it; V1's reviewer may not record W1's. Before, facts were refused only on the
+// reviewer's own unit, so W1's reviewer could record the merged V1's facts and make W1's
+// inherited nomination eligible. A reviewer of another unit may do both.
+func TestConflictOfInterestFollowsTheLine(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("W1", domain.UnitDistrict)
+	env.Unit("V1", domain.UnitDistrict)
+	nom := env.Dossier(env.User(domain.RoleClerk, "V1"), domain.Nominee{Kind: domain.NomineeCollective})
+	ofW1, ofV1, other := env.User(domain.RoleReviewer, "W1"), env.User(domain.RoleReviewer, "V1"), env.User(domain.RoleReviewer, "")
+	_, err := merge(env, []string{"V1"}, "W1", "2025-07-01")
+	require.NoError(t, err)
+
+	fact := domain.FactRecordedData{Campaign: wftest.Campaign, Fact: domain.FactLateDossiers, Number: wftest.Num(0)}
+	for _, c := range []struct {
+		name     string
+		reviewer workflows.Principal
+		run      func(p workflows.Principal) (workflows.Result, error)
+	}{
+		{"W1's reviewer, V1's facts", ofW1, func(p workflows.Principal) (workflows.Result, error) {
+			return env.Svc.RecordFact(env.Ctx, p, "V1", fact, workflows.Options{})
+		}},
+		{"W1's reviewer, W1's facts", ofW1, func(p workflows.Principal) (workflows.Result, error) {
+			return env.Svc.RecordFact(env.Ctx, p, "W1", fact, workflows.Options{})
+		}},
+		{"V1's reviewer, W1's facts", ofV1, func(p workflows.Principal) (workflows.Result, error) {
+			return env.Svc.RecordFact(env.Ctx, p, "W1", fact, workflows.Options{})
+		}},
+		{"W1's reviewer, the inherited nomination", ofW1, func(p workflows.Principal) (workflows.Result, error) {
+			return env.Svc.Rule(env.Ctx, p, nom, "C01", workflows.RuleInput{Result: "met"}, workflows.Options{})
+		}},
+	} {
+		before, _ := env.Store.LastSeq(env.Ctx)
+		_, err := c.run(c.reviewer)
+		var we *workflows.Error
+		if assert.True(t, errors.As(err, &we), "%s: %v", c.name, err) {
+			assert.Equal(t, "conflict_of_interest", we.Code, c.name)
+			assert.ErrorIs(t, err, workflows.ErrForbidden, c.name)
+		}
+		after, _ := env.Store.LastSeq(env.Ctx)
+		assert.Equal(t, before, after, "%s appended nothing", c.name)
+	}
+	env.Fact(other, "V1", fact)
+	env.OK(env.Svc.Rule(env.Ctx, other, nom, "C01", workflows.RuleInput{Result: "met"}, workflows.Options{}))
+	env.Model.Read(func(st *projections.State) {
+		assert.True(t, workflows.ConflictOfInterest(st, ofW1, "V1"))
+		assert.False(t, workflows.ConflictOfInterest(st, other, "V1"))
+	})
+}

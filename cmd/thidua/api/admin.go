@@ -53,7 +53,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows
 		u = projections.UserView{ID: res.ID, Name: in.Name, Role: in.Role, Unit: in.Unit}
 	}
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
-	writeJSON(w, http.StatusCreated, newUserOut(u, res, token))
+	writeJSON(w, http.StatusCreated, newUserOut(u, res, token, true))
 	return nil
 }
 
@@ -103,18 +103,18 @@ func (h *handler) disableUser(w http.ResponseWriter, r *http.Request, p workflow
 	if err != nil {
 		return err
 	}
-	return h.answerUser(w, r, id, res, "")
+	return h.answerUser(w, r, id, res, "", false)
 }
 
 // answerUser answers a command on an existing user: 200, the user, the token when one
 // was issued, and the events.
-func (h *handler) answerUser(w http.ResponseWriter, r *http.Request, id string, res workflows.Result, token string) error {
+func (h *handler) answerUser(w http.ResponseWriter, r *http.Request, id string, res workflows.Result, token string, issues bool) error {
 	h.committed(w, r, res)
 	u, ok := h.model().User(id)
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}
-	writeJSON(w, http.StatusOK, newUserOut(u, res, token))
+	writeJSON(w, http.StatusOK, newUserOut(u, res, token, issues))
 	return nil
 }
 
@@ -130,7 +130,7 @@ func (h *handler) reissueToken(w http.ResponseWriter, r *http.Request, p workflo
 	if err != nil {
 		return err
 	}
-	return h.answerUser(w, r, id, res, token)
+	return h.answerUser(w, r, id, res, token, true)
 }
 
 // registerUnit: POST /units {id, name, kind, parent?} (admin) → 201 unit.

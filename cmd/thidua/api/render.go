@@ -108,11 +108,12 @@ type userOut struct {
 	Events    []string `json:"events"`
 }
 
-// newUserOut is the answer to a command that issued user u a token: the token, or on a
-// replay (no token: it is stored only as a hash) the note saying how to issue a new one.
-func newUserOut(u projections.UserView, res workflows.Result, token string) userOut {
+// newUserOut is the answer to a command on user u: the token it issued, or, for a command
+// that issues one (issues) replayed (the token is stored only as a hash), the note saying
+// how to issue a new one.
+func newUserOut(u projections.UserView, res workflows.Result, token string, issues bool) userOut {
 	out := userOut{UserView: u, Token: token, Events: events(res.Events)}
-	if token == "" && res.Duplicate {
+	if issues && token == "" && res.Duplicate {
 		out.TokenNote = "this request was already carried out; its token was in the first answer only, as tokens are stored only as hashes: if that answer was lost, issue a new token with POST " + Prefix + "/users/" + u.ID + "/token"
 	}
 	return out

@@ -50,7 +50,11 @@ func TestReissueToken(t *testing.T) {
 	// Refusals change nothing.
 	e.admin.post("/api/v1/users/u-nobody/token", nil).want(t, http.StatusNotFound)
 	gone := e.user("auditor", "")
-	e.admin.post("/api/v1/users/"+gone.id+"/disable", map[string]any{"reason": "nghỉ việc"}).want(t, http.StatusOK)
+	e.admin.post("/api/v1/users/"+gone.id+"/disable", map[string]any{"reason": "nghỉ việc"}, "Idempotency-Key", "disable-1").want(t, http.StatusOK)
+	replayed := e.admin.post("/api/v1/users/"+gone.id+"/disable", map[string]any{"reason": "nghỉ việc"}, "Idempotency-Key", "disable-1").want(t, http.StatusOK)
+	assert.Equal(t, "true", replayed.header.Get("Idempotent-Replayed"))
+	_, noted = replayed.obj(t)["token_note"]
+	assert.False(t, noted, "a disabling issues no token: its replay has no note")
 	before = e.lastSeq()
 	refused := e.admin.post("/api/v1/users/"+gone.id+"/token", nil).want(t, http.StatusUnprocessableEntity)
 	assert.Equal(t, "user_disabled", refused.errCode(t))

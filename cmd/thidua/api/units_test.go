@@ -88,3 +88,37 @@ func TestUnitPages(t *testing.T) {
 	require.Len(t, p.Units, 2)
 	assert.Equal(t, "P03", p.Units[0].ID, "a cursor need not be a unit of the filter")
 }
+
+// TestMergedClerkListsWhatTheUnitOpened: a merged unit's clerk reads the nominations their
+// unit opened and a merger passed on (GET /nominations/{id}), and now finds them in the
+// list too; before, the list held only the unit's current ones, so they were reachable by
+// id alone. Another unit's clerk still sees none of them.
+func TestMergedClerkListsWhatTheUnitOpened(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("LA", "district")
+	e.unit("LB", "district")
+	e.unit("LX", "district")
+	clerk, other := e.user("clerk", "LA"), e.user("clerk", "LX")
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "LA", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"LA"}, "successor": "LB",
+		"successor_name": "Huyện B", "successor_kind": "district", "effective": "2025-07-01", "decision": "NQ 1"}).want(t, http.StatusCreated)
+	list := func(c *client) []string {
+		var out struct {
+			Nominations []struct {
+				ID   string `json:"id"`
+				Unit string `json:"unit"`
+			} `json:"nominations"`
+		}
+		c.get("/api/v1/campaigns/"+campaign+"/nominations").want(t, http.StatusOK).decode(t, &out)
+		ids := []string{}
+		for _, n := range out.Nominations {
+			ids = append(ids, n.ID+"@"+n.Unit)
+		}
+		return ids
+	}
+	clerk.get("/api/v1/nominations/"+nom).want(t, http.StatusOK)
+	assert.Equal(t, []string{nom + "@LB"}, list(clerk))
+	assert.Empty(t, list(other))
+	assert.Contains(t, list(e.admin), nom+"@LB")
+}

@@ -77,9 +77,12 @@ func (h *handler) localise(q *req, err error) *uiError {
 		if we.Code == "too_large" {
 			u.Status = http.StatusRequestEntityTooLarge
 		}
-		if hasKey("err.code." + we.Code) {
+		switch {
+		case we.Code == "too_large" && q.r.MultipartForm != nil:
+			u.Message = q.T("err.too_large", h.uploadLimit(q))
+		case hasKey("err.code." + we.Code):
 			u.Message = q.T("err.code." + we.Code)
-		} else {
+		default:
 			u.Message = q.T("err.kind." + kindKey(we.Kind))
 		}
 		if q.lang == "en" && we.Message != "" {
@@ -88,8 +91,7 @@ func (h *handler) localise(q *req, err error) *uiError {
 		return u
 	case errors.As(err, &mbe):
 		// Only a form with a file can be this large.
-		limit := (&frame{Lang: q.lang}).Bytes(h.svc.Store().MaxDocumentSize())
-		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.too_large", limit)}
+		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.too_large", h.uploadLimit(q))}
 	case errors.Is(err, eventstore.ErrTooLarge):
 		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.code.too_large")}
 	case errors.Is(err, errCSRF):
@@ -111,6 +113,16 @@ func (h *handler) localise(q *req, err error) *uiError {
 	}
 	h.cfg.log.Error("web request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
 	return &uiError{Status: http.StatusInternalServerError, Code: "internal", Message: q.T("err.internal")}
+}
+
+// uploadLimit is the largest file the form of q takes, written for the user: a campaign
+// definition's, or a document's.
+func (h *handler) uploadLimit(q *req) string {
+	n := h.svc.Store().MaxDocumentSize()
+	if q.r.URL.Path == "/admin/campaigns" {
+		n = maxDefinitionBytes
+	}
+	return (&frame{Lang: q.lang}).Bytes(n)
 }
 
 // statusOf maps the workflows' sentinel errors to statuses as the API does, except that

@@ -423,6 +423,7 @@ var catalogVI = map[string]string{
 	"unit.nominations":  "Hồ sơ đề nghị khen thưởng",
 	"unit.nonoms":       "Chưa có hồ sơ.",
 	"unit.from":         "từ %s",
+	"unit.passedto":     "nay thuộc %s",
 	"unit.history":      "Lịch sử gần đây (kể cả kế thừa)",
 	"unit.historycount": "%d/%d sự kiện, %d kế thừa",
 
@@ -926,6 +927,7 @@ var catalogEN = map[string]string{
 	"unit.nominations":  "Nominations",
 	"unit.nonoms":       "No nomination.",
 	"unit.from":         "from %s",
+	"unit.passedto":     "now of %s",
 	"unit.history":      "Recent history (inherited included)",
 	"unit.historycount": "%d of %d events, %d inherited",
 

@@ -372,7 +372,7 @@ func (h *handler) queue(q *req) error {
 	}
 	units := h.unitNames()
 	now := h.svc.Now()
-	lineage := map[string][]string{}
+	conflicts := map[string]bool{}
 	d := queueData{C: c, offsetPage: pageAt("/campaigns/"+url.PathEscape(c.ID)+"/queue", nil, offset, len(noms), total, h.cfg.pageRows)}
 	for _, n := range noms {
 		row := queueRow{N: n, UnitName: nameOr(units, n.Unit)}
@@ -396,16 +396,12 @@ func (h *handler) queue(q *req) error {
 			}
 		}
 		if q.p.Role == domain.RoleReviewer && q.p.Unit != "" {
-			l, ok := lineage[n.Unit]
+			c, ok := conflicts[n.Unit]
 			if !ok {
-				if u, err := h.model().Unit(n.Unit, projections.Bound{}); err == nil {
-					l = u.Lineage
-				}
-				lineage[n.Unit] = l
+				c = h.conflict(q.p, n.Unit)
+				conflicts[n.Unit] = c
 			}
-			for _, u := range l {
-				row.Conflict = row.Conflict || u == q.p.Unit
-			}
+			row.Conflict = c
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -858,9 +854,11 @@ type verdictRow struct {
 	// Unit is the nomination's unit at the moment; EventBase the page that shows the
 	// events its reasons cite ("" for this one).
 	Nomination, Name, State, Unit, EventBase string
-	Existed, Eligible                        bool
-	Reasons                                  []reasonRow
-	Link                                     bool
+	// Campaign is the nomination's campaign (a unit's timeline lists every campaign's).
+	Campaign          string
+	Existed, Eligible bool
+	Reasons           []reasonRow
+	Link              bool
 }
 
 type timelineData struct {
@@ -874,8 +872,11 @@ type timelineData struct {
 	Ranking                 []rankKind
 	Events                  []eventRow
 	Unit                    *projections.UnitView
-	Campaign                string
-	Count, Shown            int
+	// Campaign is the campaign whose ranking the page shows; Campaigns, on a unit's
+	// timeline, those to choose from (when more than one).
+	Campaign     string
+	Campaigns    []projections.CampaignView
+	Count, Shown int
 }
 
 func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
@@ -1058,25 +1059,40 @@ func (h *handler) unitTimeline(q *req) error {
 		}
 	}
 	d.Count, d.Shown = len(d.Events), len(d.Events)
-	for _, c := range h.model().Campaigns() {
-		d.Campaign = c.ID
+	// The verdicts of every campaign's nominations; the ranking of the campaign chosen
+	// (?campaign=), else of the first with a nomination of the unit, else the first.
+	camps := h.model().Campaigns()
+	if len(camps) > 1 {
+		d.Campaigns = camps
+	}
+	for _, c := range camps {
 		for _, n := range h.nominationsOfUnitAt(q, c.ID, id, u.Successor) {
 			v := h.verdictAt(pg, q, n.ID, b)
 			if !b.Live() && v.Existed && v.Unit != id {
 				continue // the nomination was another unit's at that moment
 			}
-			v.Name = n.Nominee.Name
+			v.Name, v.Campaign = n.Nominee.Name, c.ID
 			if v.Link {
 				// The events a reason cites are on the nomination's timeline, not this one.
 				v.EventBase = "/nominations/" + n.ID + "/timeline"
 			}
 			d.Verdicts = append(d.Verdicts, v)
 		}
-		if rk, err := h.model().Ranking(c.ID, b); err == nil {
-			d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(c.ID, q, false))
+	}
+	d.Campaign = q.r.URL.Query().Get("campaign")
+	if !slices.ContainsFunc(camps, func(c projections.CampaignView) bool { return c.ID == d.Campaign }) {
+		d.Campaign = ""
+		if len(d.Verdicts) > 0 {
+			d.Campaign = d.Verdicts[0].Campaign
+		} else if len(camps) > 0 {
+			d.Campaign = camps[0].ID
+		}
+	}
+	if d.Campaign != "" {
+		if rk, err := h.model().Ranking(d.Campaign, b); err == nil {
+			d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(d.Campaign, q, false))
 			d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
 		}
-		break
 	}
 	if d.AtValue == "" && b.Seq != 0 {
 		d.AtValue = pickerValue(d.AsOf)
@@ -1156,7 +1172,9 @@ type docChoice struct {
 type unitNom struct {
 	N         projections.NominationView
 	Inherited bool
-	Link      bool
+	// PassedTo is, on a merged unit's page, the successor a merger passed the nomination to.
+	PassedTo string
+	Link     bool
 }
 
 type unitData struct {
@@ -1217,7 +1235,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	active := u.Status == domain.UnitActive
 	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active
 	d.CanOpen = (q.p.Role == domain.RoleClerk && q.p.Unit == id || q.p.Role == domain.RoleAdmin) && active
-	d.CanFact = q.p.Role == domain.RoleReviewer && q.p.Unit != id
+	d.CanFact = q.p.Role == domain.RoleReviewer && !h.conflict(q.p, id)
 	d.FactNames = domain.FactNames()
 	d.Indexes = []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}
 	d.Ratings = []string{"Tốt", "Khá", "Trung bình", "Yếu"}
@@ -1263,7 +1281,20 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 					continue
 				}
 				for _, n := range list {
-					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, Link: workflows.CanRead(q.p, n.Unit)})
+					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
+				}
+			}
+			if u.Successor == "" {
+				continue
+			}
+			// A merged unit's page lists too what it opened and a merger passed on.
+			list, err := h.allNominations(c.ID, projections.NominationFilter{Was: id})
+			if err != nil {
+				continue
+			}
+			for _, n := range list {
+				if n.Unit != id {
+					d.Noms = append(d.Noms, unitNom{N: n, PassedTo: n.Unit, Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
 				}
 			}
 		}
@@ -1321,6 +1352,13 @@ func (h *handler) campaignDefinition(q *req) error {
 	q.w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": c.ID + ".json"}))
 	_, err = q.w.Write(append(b, '\n'))
 	return err
+}
+
+// conflict reports whether reviewer p may neither rule on unit's nominations nor record
+// its facts (workflows.ConflictOfInterest).
+func (h *handler) conflict(p workflows.Principal, unit string) (c bool) {
+	h.model().Read(func(st *projections.State) { c = workflows.ConflictOfInterest(st, p, unit) })
+	return c
 }
 
 // ---- admin ----

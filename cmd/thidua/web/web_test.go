@@ -514,6 +514,14 @@ func TestClerkFlowThroughForms(t *testing.T) {
 		t.Fatalf("a 34 MiB upload: %d", r.status)
 	}
 	mustContain(t, r.body, "Tệp quá lớn: mỗi tệp tối đa 32 MiB.", `href="/nominations/`+nom+`"`)
+	// One byte over the limit passes the form's bound (the limit plus 1 MiB for the
+	// fields) and is refused by the store: the same message, beside the form.
+	c.get("/nominations/" + nom)
+	r = c.upload("/nominations/"+nom+"/documents", map[string]string{"_form": "document", "kind": "letter"}, "vua-qua.pdf", strings.Repeat("x", 32<<20+1))
+	if r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 32 MiB + 1 byte upload: %d", r.status)
+	}
+	mustContain(t, r.body, "Tệp quá lớn: mỗi tệp tối đa 32 MiB.", `id="form-document"`)
 	after, _ := e.Store.LastSeq(e.Ctx)
 	assert.Equal(t, before, after, "a refused upload appends nothing")
 	c.get("/nominations/" + nom)
@@ -1153,6 +1161,27 @@ func TestSessionCookieIsNoToken(t *testing.T) {
 // successor since), and the successor's shows none of them and marks every event it
 // inherited through the later merger as after the moment. A nomination's timeline shows
 // its own line's unit events, not those of a unit merged alongside.
+// TestUnitTimelineCoversEveryCampaign: a unit's timeline judges its nominations in every
+// campaign, and ranks in the campaign chosen, by default the first with a nomination of
+// the unit; before, it showed the first campaign by id alone, so a campaign launched with
+// an id sorting earlier hid the others.
+func TestUnitTimelineCoversEveryCampaign(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("TA", "Sở A", domain.UnitDepartment)
+	clerk := e.principal(e.user("Văn thư Sở A", domain.RoleClerk, "TA"))
+	id := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	def := domain.BuiltinCampaign()
+	def.ID, def.NameVI = "AAA-2026", "Đợt thi đua AAA"
+	e.OK(e.Svc.LaunchCampaign(e.Ctx, e.Admin, def, workflows.Options{}))
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	r := admin.get("/units/TA/timeline")
+	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<select id="tl-campaign" name="campaign">`,
+		`<option value="`+wftest.Campaign+`" selected>`, "· "+wftest.Campaign)
+	r = admin.get("/units/TA/timeline?campaign=AAA-2026")
+	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<option value="AAA-2026" selected>`, " — AAA-2026</summary>")
+}
+
 func TestUnitTimelineReplaysOwnership(t *testing.T) {
 	e := newEnv(t)
 	e.UnitNamed("MA", "Huyện A", domain.UnitDistrict)
@@ -1171,6 +1200,12 @@ func TestUnitTimelineReplaysOwnership(t *testing.T) {
 	admin.signIn(wftest.AdminToken)
 	at := fmt.Sprintf("?seq=%d", before)
 	link := `href="/nominations/` + id + `"`
+
+	// MA's clerk finds what MA opened and the merger passed on, on MA's page and in the list.
+	cl := e.client()
+	cl.signIn(clerkTok)
+	mustContain(t, cl.get("/units/MA").body, link, "nay thuộc MC")
+	mustContain(t, cl.get("/campaigns/"+wftest.Campaign+"/nominations").body, link)
 
 	r := admin.get("/units/MA/timeline" + at)
 	mustContain(t, r.body, link)
