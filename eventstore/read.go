@@ -154,6 +154,9 @@ type ReadOptions struct {
 	Raw bool
 	// OnMalformed is called for a message that cannot be decoded; without it the read stops with the error.
 	OnMalformed func(*MalformedError)
+	// HeadersOnly delivers the messages without their bodies (ReadRaw only: RawCommit.Data
+	// is then empty), for a read that needs only their sequences.
+	HeadersOnly bool
 }
 
 // Read calls fn for each commit in stream order, with one ordered consumer, and returns the
@@ -202,6 +205,7 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:       from,
 		InactiveThreshold: 30 * time.Second,
+		HeadersOnly:       ro.HeadersOnly,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("ordered consumer: %w", err)
@@ -300,6 +304,26 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 		end(fmt.Errorf("read stream: the consumer stopped after sequence %d, before %d", last, until))
 	}
 	return last, readErr
+}
+
+// Gaps calls fn, in order, for each run of stream sequences from 1 to until (a sequence the
+// stream holds) that hold no message. The stream denies deletion, so each was lost on disk
+// (a message nats-server found damaged as it started is dropped). It reads the messages'
+// headers only: a model loaded from a snapshot checks with it that the stream still holds
+// what the snapshot was taken from.
+func (s *Store) Gaps(ctx context.Context, until uint64, fn func(from, to uint64)) error {
+	next := uint64(1)
+	_, err := s.ReadRaw(ctx, ReadOptions{Until: until, HeadersOnly: true}, func(rc RawCommit) error {
+		if rc.Seq > next {
+			fn(next, rc.Seq-1)
+		}
+		next = rc.Seq + 1
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("gaps: %w", err)
+	}
+	return nil
 }
 
 // Subscription is a live tail of the stream.

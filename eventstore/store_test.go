@@ -721,4 +721,11 @@ func TestVerifyFindsLostMessages(t *testing.T) {
 	assert.Equal(t, lost.Seq, rep.Problems[0].Seq)
 	assert.Contains(t, rep.Problems[0].Problem, "messages lost")
 	assert.Equal(t, 4, rep.Commits)
+	// Gaps finds it too, reading the messages' headers only.
+	var gaps [][2]uint64
+	require.NoError(t, s.Gaps(ctx, lost.Seq+2, func(from, to uint64) { gaps = append(gaps, [2]uint64{from, to}) }))
+	assert.Equal(t, [][2]uint64{{lost.Seq, lost.Seq}}, gaps)
+	gaps = nil
+	require.NoError(t, s.Gaps(ctx, lost.Seq-1, func(from, to uint64) { gaps = append(gaps, [2]uint64{from, to}) }))
+	assert.Empty(t, gaps, "none before it")
 }

@@ -389,3 +389,38 @@ func TestLostMessagesAreProblems(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityOK, rk.Integrity.Status)
 }
+
+// TestRecordLost: a loss found after the model applied the sequence (a model loaded from a
+// snapshot, eventstore.Store.Gaps) is recorded as the feed records one: the cached live
+// ranking and evaluations are dropped, the ranking's entity tag moves on, and recording it
+// again changes nothing.
+func TestRecordLost(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("RL", domain.UnitDepartment)
+	nom := env.Dossier(env.User(domain.RoleClerk, "RL"), domain.Nominee{Kind: domain.NomineeCollective})
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	rk, tag, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	require.Equal(t, projections.IntegrityOK, rk.Integrity.Status)
+	_, err = m.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+
+	last := m.Applied()
+	m.RecordLost(last-2, last-1)
+	m.RecordLost(last-2, last-1)
+	ps := m.IntegrityProblems()
+	require.Len(t, ps, 1)
+	assert.Equal(t, projections.ProblemMessagesLost, ps[0].Problem)
+	assert.Contains(t, ps[0].Detail, fmt.Sprintf("sequences %d to %d are missing", last-2, last-1))
+	rk, tag2, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
+	assert.Greater(t, tag2, tag, "a cached copy of the ranking is stale")
+	el, err := m.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityBroken, el.Integrity.Status)
+	el, err = m.Eligibility(nom, projections.Bound{Seq: last - 3})
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityOK, el.Integrity.Status)
+}

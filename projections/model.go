@@ -163,6 +163,9 @@ type Model struct {
 	stats     Stats
 	changed   chan struct{}
 	rankCache map[string]rankCacheEntry
+	// lateProblems counts the problems recorded after their sequence was applied
+	// (RecordLost): the live ranking's version counts them beside the commits.
+	lateProblems int
 	// rankFlight shares concurrent computations of one live ranking (ranking.go).
 	rankFlight singleflight.Group
 	// ahead holds the sequences of commits applied by ApplyCommitted that the feed has
@@ -361,13 +364,38 @@ func (m *Model) advance(seq uint64) {
 		return
 	}
 	if from := m.applied + 1; seq > from {
-		detail := fmt.Sprintf("stream sequence %d is missing: a message lost on disk (the stream denies deletion); thidua verify reads the stream again", from)
-		if seq-1 > from {
-			detail = fmt.Sprintf("stream sequences %d to %d are missing: messages lost on disk (the stream denies deletion); thidua verify reads the stream again", from, seq-1)
-		}
-		m.integrity.add(streamRef(), IntegrityProblem{Seq: from, Aggregate: streamRef(), Problem: ProblemMessagesLost, Detail: detail})
+		m.integrity.add(streamRef(), lostProblem(from, seq-1))
 	}
 	m.applied = seq
+}
+
+// lostProblem is the problem of stream sequences from to to lost on disk.
+func lostProblem(from, to uint64) IntegrityProblem {
+	detail := fmt.Sprintf("stream sequence %d is missing: a message lost on disk (the stream denies deletion); thidua verify reads the stream again", from)
+	if to > from {
+		detail = fmt.Sprintf("stream sequences %d to %d are missing: messages lost on disk (the stream denies deletion); thidua verify reads the stream again", from, to)
+	}
+	return IntegrityProblem{Seq: from, Aggregate: streamRef(), Problem: ProblemMessagesLost, Detail: detail}
+}
+
+// RecordLost records stream sequences from to to, which the model applied from a snapshot
+// but the stream no longer holds (eventstore.Store.Gaps), as lost (ProblemMessagesLost),
+// as the feed does for a gap it meets; a loss already recorded is not recorded twice.
+// Every cached evaluation and ranking is dropped, so that every answer from from on says
+// integrity_broken, as after a rebuild: the snapshot still holds what those messages said,
+// but the stream, the record, does not.
+func (m *Model) RecordLost(from, to uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.integrity.broken[streamRef()] {
+		if p.Problem == ProblemMessagesLost && p.Seq == from {
+			return
+		}
+	}
+	m.integrity.add(streamRef(), lostProblem(from, to))
+	m.lateProblems++
+	m.live.clear()
+	clear(m.rankCache)
 }
 
 // WaitFor blocks until the feed has applied sequence seq, or ctx ends.

@@ -430,8 +430,23 @@ func (m *Model) CampaignEvents(id string, b Bound) ([]EventView, error) {
 			break
 		}
 		out = append(out, m.eventView(e))
+		if e.Rec.Type == domain.CampaignLaunched {
+			out = m.appendClaim(out, domain.KindCampaign, id, b)
+		}
 	}
 	return out, nil
+}
+
+// appendClaim appends to a trail the claim of the id of the aggregate kind/id, recorded in
+// the same atomic append as its creation (domain.ClaimID), when it is within the bound: the
+// trail then shows every event its creation appended. The caller holds the read lock.
+func (m *Model) appendClaim(out []EventView, kind, id string, b Bound) []EventView {
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindClaim, ID: domain.ClaimKey(kind, id)}) {
+		if d, ok := e.Rec.Data.(domain.IDClaimedData); ok && d.ID == id && b.includes(e.Rec.Seq, e.Rec.At) {
+			out = append(out, m.eventView(e))
+		}
+	}
+	return out
 }
 
 // UnitEvents returns a unit's audit trail up to the bound; with inherited, the events of
@@ -453,15 +468,20 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 		if u != id {
 			chain = m.via(u, id, b)
 		}
+		start := len(out)
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: u}) {
 			if !b.includes(e.Rec.Seq, e.Rec.At) {
 				break
 			}
-			v := m.eventView(e)
-			if u != id {
-				v.InheritedFrom, v.Via = u, chain
+			out = append(out, m.eventView(e))
+		}
+		if start < len(out) {
+			out = m.appendClaim(out, domain.KindUnit, u, b)
+		}
+		if u != id {
+			for i := start; i < len(out); i++ {
+				out[i].InheritedFrom, out[i].Via = u, chain
 			}
-			out = append(out, v)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

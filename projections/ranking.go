@@ -19,13 +19,13 @@ func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 }
 
 // LiveRanking is Ranking now, with the number of commits the model had applied when it
-// was computed. A live ranking is a function of the commits applied: the same number on
-// any server that applied the same stream, the same ranking, so the number serves as its
-// entity tag.
+// was computed (plus the problems found in them late, RecordLost). A live ranking is a
+// function of the commits applied: the same number on any server that applied the same
+// stream, the same ranking, so the number serves as its entity tag.
 func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
 	m.rlock()
 	c, ok := m.rankCache[campaign]
-	commits := m.stats.Commits
+	commits := m.rankVersion()
 	m.mu.RUnlock()
 	if ok && c.commits == commits {
 		return c.view, uint64(c.commits), nil
@@ -43,12 +43,16 @@ func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
 	return e.view, uint64(e.commits), nil
 }
 
+// rankVersion is what a live ranking is a function of: the commits applied, and the
+// problems found late in what they were (RecordLost); the caller holds the lock.
+func (m *Model) rankVersion() int { return m.stats.Commits + m.lateProblems }
+
 // rankingOnce computes the live ranking under the read lock, and caches it with the
 // number of commits it saw.
 func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 	m.rlock()
 	v, err := m.ranking(campaign, Bound{})
-	commits := m.stats.Commits
+	commits := m.rankVersion()
 	m.mu.RUnlock()
 	if err != nil {
 		return rankCacheEntry{}, err

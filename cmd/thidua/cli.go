@@ -79,10 +79,18 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstor
 	}
 	load := memory.WhileLoading(logger)
 	defer load.End()
-	m, _, err := loadModel(ctx, g, store, logger, nil, nil, load.Huge)
+	m, loaded, err := loadModel(ctx, g, store, logger, nil, nil, load.Huge)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
+	}
+	if loaded {
+		// An auditor's answer waits for the check that the stream still holds what the
+		// snapshot was taken from.
+		if err := checkLost(ctx, store, m, m.Applied(), logger); err != nil {
+			store.Close()
+			return nil, nil, err
+		}
 	}
 	// Bring a snapshot up to the stream's end.
 	if _, err := store.Read(ctx, eventstore.ReadOptions{From: m.Applied() + 1, OnMalformed: m.NoteMalformed}, func(c eventstore.Commit) error {

@@ -178,6 +178,11 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	snaps := &snapshotter{g: g, m: model, log: logger}
 	if loaded {
 		snaps.onDisk = model.Applied()
+		go func() {
+			if err := checkLost(ctx, store, model, model.Applied(), logger); err != nil && ctx.Err() == nil {
+				logger.Warn("could not check the stream for messages lost before the snapshot", "err", err)
+			}
+		}()
 	}
 	go snaps.removeStale()
 	feed, err := projections.StartFeed(ctx, store, model, logger)
@@ -256,6 +261,30 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 	}
 	logger.Info("projections rebuilt from the stream", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
 	return m, false, nil
+}
+
+// checkLost reads the stream's sequences up to until, which a model loaded from a snapshot
+// holds without having read them from the stream, and records each run of them the stream
+// no longer holds (lost on disk since the snapshot was written) on m, as a rebuild would:
+// without it, a server or command started from the snapshot served what the lost messages
+// said as if nothing was missing. It reads the messages' headers only: about as long as
+// the raw read of the stream, in the background of a running server.
+func checkLost(ctx context.Context, store *eventstore.Store, m *projections.Model, until uint64, logger *slog.Logger) error {
+	if until == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	lost := 0
+	err := store.Gaps(ctx, until, func(from, to uint64) {
+		lost++
+		m.RecordLost(from, to)
+		logger.Error("messages lost on disk: the stream no longer holds what the snapshot was taken from; every answer from the first says integrity_broken until the store is restored",
+			"from", from, "to", to)
+	})
+	if err == nil {
+		logger.Info("stream checked against the snapshot", "through", until, "gaps", lost, "took", time.Since(t0).Round(time.Millisecond))
+	}
+	return err
 }
 
 // storedBytes is the stream's size, for the load's huge-page advice (0 when the server

@@ -337,13 +337,14 @@ func TestCampaignAuditTrail(t *testing.T) {
 			t.Errorf("%s names no actor", ev.Type)
 		}
 	}
-	want := []string{"campaign.launched", "campaign.deadline_set", "campaign.units_merged"}
+	// The launch's claim of the campaign's id (domain.ClaimID) comes with it.
+	want := []string{"campaign.launched", "claim.id_claimed", "campaign.deadline_set", "campaign.units_merged"}
 	if strings.Join(types, " ") != strings.Join(want, " ") {
 		t.Errorf("campaign trail %v, want %v", types, want)
 	}
 	auditor.get(fmt.Sprintf("/api/v1/campaigns/%s/events?seq=%d", campaign, before)).want(t, http.StatusOK).decode(t, &trail)
-	if len(trail.Events) != 2 {
-		t.Errorf("as of seq %d: %d events, want 2", before, len(trail.Events))
+	if len(trail.Events) != 3 {
+		t.Errorf("as of seq %d: %d events, want 3", before, len(trail.Events))
 	}
 	auditor.get("/api/v1/campaigns/nope/events").want(t, http.StatusNotFound)
 }

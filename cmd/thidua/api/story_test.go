@@ -210,12 +210,13 @@ func TestStory(t *testing.T) {
 	wantHead = append(wantHead, step{"nomination.verified", "reviewer"}, step{"nomination.awarded", "council"})
 	checkTrail(t, "head of unit", nominationEvents(t, clerk, headID), wantHead, users)
 
-	// The unit's own trail: registration, plan, the two nominations it opened, facts.
+	// The unit's own trail: registration and the claim of its id, plan, the two
+	// nominations it opened, facts.
 	var ue struct {
 		Events []eventRow `json:"events"`
 	}
 	auditor.get("/api/v1/units/STP/events").want(t, http.StatusOK).decode(t, &ue)
-	wantUnit := []step{{"unit.registered", "admin"}, {"unit.plan_submitted", "clerk"}, {"unit.nominated", "clerk"}, {"unit.nominated", "clerk"}}
+	wantUnit := []step{{"unit.registered", "admin"}, {"claim.id_claimed", "admin"}, {"unit.plan_submitted", "clerk"}, {"unit.nominated", "clerk"}, {"unit.nominated", "clerk"}}
 	wantUnit = append(wantUnit, repeat(step{"unit.fact_recorded", "reviewer"}, len(goodFacts()))...)
 	users["admin"] = "admin"
 	checkTrail(t, "unit", ue.Events, wantUnit, users)
