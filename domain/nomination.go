@@ -579,16 +579,23 @@ func (s State) LabelVI() string {
 
 // AttachDocument decides attaching a dossier document; allowed in draft or returned.
 func (n *Nomination) AttachDocument(kind DocKind, doc DocumentRef) ([]Event, error) {
-	if !n.in(StateDraft, StateReturned) {
-		return nil, n.refuse("attach a document to")
-	}
-	if err := ValidateDocKind(kind); err != nil {
+	if err := n.CheckAttach(kind); err != nil {
 		return nil, err
 	}
 	if doc.SHA256 == "" {
 		return nil, ruleErr("invalid_document", "the document has no sha256", "Tài liệu thiếu mã SHA-256")
 	}
 	return []Event{{Type: DocumentAttached, Data: DocumentAttachedData{Kind: kind, Document: doc}}}, nil
+}
+
+// CheckAttach is AttachDocument's decision before the document is known: whether the
+// nomination takes a document of kind now. A caller stores an upload only once it passes,
+// so that a refused upload leaves nothing behind.
+func (n *Nomination) CheckAttach(kind DocKind) error {
+	if !n.in(StateDraft, StateReturned) {
+		return n.refuse("attach a document to")
+	}
+	return ValidateDocKind(kind)
 }
 
 // VoteResult reports whether a council vote reaches the quorum (present ≥

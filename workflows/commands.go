@@ -425,7 +425,8 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 		if err := draftDeadline(c, n, s.clock()); err != nil {
 			return err
 		}
-		return domain.ValidateDocKind(kind)
+		// Refused before the file is stored: a refused upload leaves nothing behind.
+		return n.CheckAttach(kind)
 	}); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}

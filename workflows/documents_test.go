@@ -1,6 +1,8 @@
 package workflows_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -113,4 +115,22 @@ func TestDocumentNameIsTheClerksOwn(t *testing.T) {
 	info, err = env.Svc.DocumentInfo(env.Ctx, clerkA, sha)
 	require.NoError(t, err)
 	assert.Equal(t, "To trinh khen thuong Nguyen Van A.pdf", info.Name)
+}
+
+// TestRefusedUploadStoresNothing: an upload to a nomination that takes no document now
+// (verified, under review) is refused before the file is stored. Before, the refusal came
+// after: each refused upload (up to 32 MiB) stayed in the object store for good, referred
+// to by nothing, so a clerk could fill the store with them.
+func TestRefusedUploadStoresNothing(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	id, clerk := env.EligibleCollective("RU", domain.UnitDepartment, reviewer, 90)
+	body := "%PDF-1.4 refused " + id
+	_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, id, domain.DocSupporting, workflows.Upload{Name: "late.pdf", Body: strings.NewReader(body)}, workflows.Options{})
+	var te *domain.TransitionError
+	require.True(t, errors.As(err, &te), "%v", err)
+	sum := sha256.Sum256([]byte(body))
+	_, err = env.Store.DocumentInfo(env.Ctx, hex.EncodeToString(sum[:]))
+	assert.Error(t, err, "the refused file is not stored")
 }
