@@ -22,6 +22,7 @@ const DefaultMaxDocumentSize = 32 << 20
 const DefaultDuplicateWindow = 2 * time.Minute
 
 type options struct {
+	existingOnly  bool
 	dataDir       string
 	url           string
 	natsOpts      []natsOption
@@ -53,6 +54,12 @@ func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir 
 // computed from the file system (see Store.StorageLimit): for a store that must leave
 // room to others on its disk. A write past it fails with ErrStoreFull.
 func WithStorageLimit(bytes int64) Option { return func(o *options) { o.storageLimit = bytes } }
+
+// WithExistingOnly opens only a store that exists, creating nothing: Open fails with
+// ErrNoStore when the data directory holds no JetStream store (or the server no stream).
+// The commands that read a store use it, so that a mistyped directory is an error rather
+// than a new, empty store that verifies.
+func WithExistingOnly() Option { return func(o *options) { o.existingOnly = true } }
 
 // WithURL connects to an external NATS server or cluster (comma-separated URLs) instead of an embedded one.
 func WithURL(url string) Option { return func(o *options) { o.url = url } }

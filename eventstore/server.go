@@ -28,6 +28,11 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("data dir: %w", err)
 	}
+	if o.existingOnly {
+		if fi, err := os.Stat(filepath.Join(abs, "jetstream")); err != nil || !fi.IsDir() {
+			return nil, nil, 0, fmt.Errorf("%w in %s: it holds no jetstream directory (is the data directory right? only serve creates a store)", ErrNoStore, abs)
+		}
+	}
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, nil, 0, fmt.Errorf("data dir: %w", err)
 	}

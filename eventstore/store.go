@@ -18,6 +18,10 @@ import (
 // that would break the store's guarantees.
 var ErrMisconfigured = errors.New("stream misconfigured")
 
+// ErrNoStore is returned (wrapped) by Open with WithExistingOnly when there is no store to
+// open: no data directory with a JetStream store in it, or no stream on the server.
+var ErrNoStore = errors.New("no event store")
+
 // Store is the event store. It is safe for concurrent use.
 type Store struct {
 	opts  options
@@ -137,6 +141,8 @@ func (s *Store) setup(ctx context.Context) error {
 	want := s.streamConfig()
 	st, err := s.js.Stream(ctx, want.Name)
 	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound) && s.opts.existingOnly:
+		return fmt.Errorf("%w: the server has no stream %s", ErrNoStore, want.Name)
 	case errors.Is(err, jetstream.ErrStreamNotFound):
 		st, err = s.js.CreateStream(ctx, want)
 		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,26 +26,32 @@ import (
 
 // boundFlag is the --at flag: an RFC 3339 time, or a stream sequence.
 type boundFlag struct {
-	At string `help:"The moment to answer for: RFC 3339 time (2025-07-01T00:00:00+07:00) or a stream sequence (seq:1234). Default: now." placeholder:"TIME"`
+	// At is nil when --at is not given (now); given empty, it is refused, as the API
+	// refuses ?at= (invalid_bound): a script whose time came out empty asked for a moment.
+	At *string `help:"The moment to answer for: RFC 3339 time (2025-07-01T00:00:00+07:00) or a stream sequence (seq:1234). Default: now." placeholder:"TIME"`
 }
 
 func (b boundFlag) bound() (projections.Bound, error) {
-	if b.At == "" {
+	if b.At == nil {
 		return projections.Bound{}, nil
 	}
-	if s, ok := strings.CutPrefix(b.At, "seq:"); ok {
+	at := *b.At
+	if strings.TrimSpace(at) == "" {
+		return projections.Bound{}, errors.New(`--at "" is empty: give a time (RFC 3339) or seq:N, or leave --at out for now`)
+	}
+	if s, ok := strings.CutPrefix(at, "seq:"); ok {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil || n == 0 {
-			return projections.Bound{}, fmt.Errorf("--at %q: a sequence must be a positive integer", b.At)
+			return projections.Bound{}, fmt.Errorf("--at %q: a sequence must be a positive integer", at)
 		}
 		return projections.Bound{Seq: n}, nil
 	}
-	t, err := time.Parse(time.RFC3339, b.At)
+	t, err := time.Parse(time.RFC3339, at)
 	if err != nil {
-		return projections.Bound{}, fmt.Errorf("--at %q: expected RFC 3339, such as 2025-07-01T00:00:00+07:00", b.At)
+		return projections.Bound{}, fmt.Errorf("--at %q: expected RFC 3339, such as 2025-07-01T00:00:00+07:00", at)
 	}
 	if !api.InRange(t) {
-		return projections.Bound{}, fmt.Errorf("--at %q is out of range (years 2000 to 2099), as the API says (invalid_time)", b.At)
+		return projections.Bound{}, fmt.Errorf("--at %q is out of range (years 2000 to 2099), as the API says (invalid_time)", at)
 	}
 	// A moment still to come is answered as of now, as the API does (its "as of" says so).
 	if now := time.Now(); t.After(now) {
@@ -73,7 +80,7 @@ func boundWithin(ctx context.Context, b projections.Bound, store *eventstore.Sto
 
 // openModel opens the store and builds the model, for the read-only commands.
 func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstore.Store, *projections.Model, error) {
-	store, err := g.openStore(ctx, logger)
+	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -323,9 +330,16 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if e.InheritedFrom != "" {
 			from = " (kế thừa từ / inherited from " + e.InheritedFrom + ")"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s%s\n", e.Seq, e.At.Format("2006-01-02 15:04:05"), actorLabel(e.Actor), e.ID, e.SummaryVI, from)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s%s\n", e.Seq, localTime(e.At), actorLabel(e.Actor), e.ID, e.SummaryVI, from)
 	}
 	return tw.Flush()
+}
+
+// localTime writes t in Vietnam's time with its offset ("2025-07-01 08:00:00 +07:00"), as
+// the ranking exports do: before, the trail printed UTC without a zone, which a reader in
+// Vietnam took for local time, seven hours off.
+func localTime(t time.Time) string {
+	return t.In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02 15:04:05 -07:00")
 }
 
 // stateLabel returns a nomination state with its Vietnamese and English labels, the web
@@ -365,7 +379,7 @@ type ReplayCmd struct {
 
 // Run rebuilds with a progress bar, prints a summary, and saves a fresh snapshot.
 func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	store, err := g.openStore(ctx, logger)
+	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
 	if err != nil {
 		return err
 	}
@@ -423,6 +437,9 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	for _, mr := range st.Malformed {
 		fmt.Fprintf(g.Out, "  malformed at sequence %d %s: %s\n", mr.Seq, mr.EventID, mr.Problem)
 	}
+	if ps := m.IntegrityProblems(); len(ps) > 0 {
+		fmt.Fprintf(g.Out, "  %d integrity problems (lost messages, broken chains): every answer that relies on them says integrity_broken; thidua verify names them\n", len(ps))
+	}
 	if _, err := m.SaveSnapshotFile(projections.SnapshotPath(g.Data)); err != nil {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
@@ -461,6 +478,13 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	if c.JSON {
+		// Empty lists, not null, as actors is.
+		if rep.Problems == nil {
+			rep.Problems = []eventstore.ChainProblem{}
+		}
+		if docs == nil {
+			docs = []eventstore.DocumentProblem{}
+		}
 		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left}); err != nil {
 			return err
 		}

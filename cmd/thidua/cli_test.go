@@ -89,16 +89,16 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), "KHÔNG đủ điều kiện")
 	// A sequence still to come is refused, as the API refuses it.
-	err := (&ExplainCmd{Nomination: nom, boundFlag: boundFlag{At: "seq:999999"}}).Run(ctx, g, quiet())
+	err := (&ExplainCmd{Nomination: nom, boundFlag: atFlag("seq:999999")}).Run(ctx, g, quiet())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "past the stream's last sequence")
 	// A time out of the accepted range is refused, as the API refuses it (invalid_time).
-	err = (&ExplainCmd{Nomination: nom, boundFlag: boundFlag{At: "1970-01-01T00:00:00Z"}}).Run(ctx, g, quiet())
+	err = (&ExplainCmd{Nomination: nom, boundFlag: atFlag("1970-01-01T00:00:00Z")}).Run(ctx, g, quiet())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "out of range")
 
 	out.Reset()
-	require.NoError(t, (&EventsCmd{Unit: "SO-TC", boundFlag: boundFlag{At: factAt.Add(-time.Hour).Format(time.RFC3339)}}).Run(ctx, g, quiet()))
+	require.NoError(t, (&EventsCmd{Unit: "SO-TC", boundFlag: atFlag(factAt.Add(-time.Hour).Format(time.RFC3339))}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), "Sở Tài chính")
 	assert.NotContains(t, out.String(), "disbursement_pct", "the fact was recorded after --at")
 
@@ -113,7 +113,7 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 
 	// The exports (package rankexport, shared with the API and the web UI).
 	out.Reset()
-	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "csv", boundFlag: boundFlag{At: "seq:3"}}).Run(ctx, g, quiet()))
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "csv", boundFlag: atFlag("seq:3")}).Run(ctx, g, quiet()))
 	assert.True(t, strings.HasPrefix(out.String(), "\uFEFFDanh sách xếp hạng đề nghị khen thưởng\n"), "BOM, Vietnamese: %.80q", out.String())
 	assert.Contains(t, out.String(), "Mã đợt thi đua,ninh-thuan-cchc-2025\n")
 	assert.Contains(t, out.String(), "Thời điểm yêu cầu,seq=3\n")
@@ -130,9 +130,39 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	out.Reset()
 	require.NoError(t, (&VerifyCmd{}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), "OK")
+	out.Reset()
+	require.NoError(t, (&VerifyCmd{JSON: true}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), `"problems": []`, "empty lists, not null")
+	assert.NotContains(t, out.String(), "null")
 
-	_, err = (&boundFlag{At: "yesterday"}).bound()
+	_, err = atFlag("yesterday").bound()
 	assert.ErrorContains(t, err, "RFC 3339")
+	// Given empty, --at is refused, as ?at= is (invalid_bound); left out, it is now.
+	_, err = atFlag("").bound()
+	assert.ErrorContains(t, err, "is empty")
+	b, err := boundFlag{}.bound()
+	require.NoError(t, err)
+	assert.True(t, b.Live())
+}
+
+// TestCommandsNeedAStore: a read command given a data directory that holds no store (a
+// mistyped --data) fails naming it, and creates nothing there; before, it created an
+// empty store, and verify passed it.
+func TestCommandsNeedAStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, cmd := range map[string]interface {
+		Run(context.Context, *Globals, *slog.Logger) error
+	}{
+		"explain": &ExplainCmd{Nomination: "N1"}, "ranking": &RankingCmd{}, "events": &EventsCmd{Unit: "U1"},
+		"verify": &VerifyCmd{}, "replay": &ReplayCmd{}, "reissue-token": &ReissueTokenCmd{User: "admin"},
+	} {
+		dir := filepath.Join(t.TempDir(), "mistyped")
+		err := cmd.Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
+		require.ErrorIs(t, err, eventstore.ErrNoStore, name)
+		assert.Contains(t, err.Error(), dir, name)
+		assert.NoDirExists(t, dir, "%s created nothing", name)
+	}
 }
 
 // TestCommandsNameTheActors: `thidua events` and `thidua explain` show each event's actor
@@ -151,6 +181,7 @@ func TestCommandsNameTheActors(t *testing.T) {
 	require.NotNil(t, m, "the clerk is named with their id and role:\n%s", out.String())
 	clerkID := m[1]
 	assert.NotContains(t, out.String(), "  "+clerkID+"  ", "no bare id in the actor column")
+	assert.Contains(t, out.String(), "2025-09-01 15:00:00 +07:00", "times in Vietnam's, with the offset")
 
 	out.Reset()
 	require.NoError(t, (&EventsCmd{Unit: "SO-TC", JSON: true}).Run(ctx, g, quiet()))
@@ -496,3 +527,6 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityOK, before.Integrity.Status, "before the loss, the stream was whole")
 }
+
+// atFlag is --at given as s.
+func atFlag(s string) boundFlag { return boundFlag{At: &s} }

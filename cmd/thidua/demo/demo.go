@@ -147,7 +147,11 @@ func Seed(ctx context.Context, svc *workflows.Service, setClock func(time.Time),
 	}
 	model := svc.Model()
 	if done(model) {
-		printTokens(out)
+		// Tokens may have been reissued or their users disabled since the load.
+		printTokens(out, func(token string) bool {
+			_, err := svc.Authenticate(ctx, token)
+			return err == nil
+		})
 		fmt.Fprintln(out, "The demo province is already loaded; nothing added.")
 		return nil
 	}
@@ -160,7 +164,7 @@ func Seed(ctx context.Context, svc *workflows.Service, setClock func(time.Time),
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	printTokens(out)
+	printTokens(out, func(string) bool { return true })
 	s := newSeeder(ctx, svc, setClock)
 	s.story()
 	if s.err != nil {
@@ -194,7 +198,7 @@ func hasUser(m *projections.Model, role domain.Role, name string) bool {
 }
 
 // printTokens prints the featured accounts and the pattern of the other clerks' tokens.
-func printTokens(out io.Writer) {
+func printTokens(out io.Writer, works func(token string) bool) {
 	fmt.Fprintln(out, "Demo province Ninh Thuận 2025 — users (fixed tokens, for demonstration only):")
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ROLE\tNAME\tUNIT\tTOKEN")
@@ -209,7 +213,11 @@ func printTokens(out io.Writer) {
 		if succ, ok := successorOf(a.Unit); ok && a.Role == domain.RoleClerk {
 			unit += " (→ " + succ + " from " + Effective + ")"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Role, a.Name, unit, a.Token)
+		token := a.Token
+		if !works(token) {
+			token += " (no longer works: reissued, or the user disabled)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Role, a.Name, unit, token)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(out, "  Every other unit has a clerk too: token %s (e.g. %s).\n", ClerkToken("<unit id in lower case>"), ClerkToken("SO-XD"))

@@ -336,6 +336,19 @@ func TestSeedLoadsTheDemoProvince(t *testing.T) {
 		assert.Equal(t, before, e.lastSeq(t))
 		assert.Contains(t, out, demo.AdminToken)
 		assert.Contains(t, out, "already loaded")
+		assert.NotContains(t, out, "no longer works")
+	})
+
+	t.Run("a token reissued since is marked in the table", func(t *testing.T) {
+		admin, err := e.svc.Authenticate(e.ctx, demo.AdminToken)
+		require.NoError(t, err)
+		auditor, err := e.svc.Authenticate(e.ctx, demo.AuditorToken)
+		require.NoError(t, err)
+		_, _, err = e.svc.ReissueToken(e.ctx, admin, auditor.UserID, workflows.Options{})
+		require.NoError(t, err)
+		out := e.seed(t)
+		assert.Contains(t, out, demo.AuditorToken+" (no longer works")
+		assert.NotContains(t, out, demo.AdminToken+" (no longer works")
 	})
 }
 
