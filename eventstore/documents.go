@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -79,13 +81,28 @@ func (s *Store) GetDocument(ctx context.Context, sha string) ([]byte, error) {
 	if !shaPattern.MatchString(sha) {
 		return nil, fmt.Errorf("%w: %q is not a SHA-256", ErrDocumentNotFound, sha)
 	}
-	data, err := s.docs.GetBytes(ctx, sha)
+	info, err := s.docs.GetInfo(ctx, sha)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrDocumentNotFound, sha)
 	}
 	if err != nil {
-		if errors.Is(err, jetstream.ErrDigestMismatch) {
+		return nil, fmt.Errorf("get document %s: %w", sha, err)
+	}
+	// A chunk damaged or lost on disk never comes: the read would wait for it until the
+	// client library's timeout, and fail as a timeout. It is given the time its size
+	// needs at a slow pace instead, and then named for what it is.
+	rctx, cancel := context.WithTimeout(ctx, documentReadTime(info.Size))
+	defer cancel()
+	data, err := s.docs.GetBytes(rctx, sha)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrDocumentNotFound, sha)
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, jetstream.ErrDigestMismatch):
 			return nil, fmt.Errorf("%w: %s: %v", ErrDocumentCorrupt, sha, err)
+		case ctx.Err() == nil && timedOut(rctx, err):
+			return nil, fmt.Errorf("%w: %s: the store did not deliver its %d chunks (%d bytes) in %s: a chunk damaged or lost on disk", ErrDocumentCorrupt, sha, info.Chunks, info.Size, documentReadTime(info.Size))
 		}
 		return nil, fmt.Errorf("get document %s: %w", sha, err)
 	}
@@ -94,6 +111,20 @@ func (s *Store) GetDocument(ctx context.Context, sha string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s: stored bytes hash to %x", ErrDocumentCorrupt, sha, sum)
 	}
 	return data, nil
+}
+
+// timedOut reports whether err is a read's timeout: its context's, the client's, or a
+// deadline of the pipe the chunks come through.
+func timedOut(ctx context.Context, err error) bool {
+	var te interface{ Timeout() bool }
+	return ctx.Err() != nil || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &te) && te.Timeout())
+}
+
+// documentReadTime is how long reading a document of size bytes may take: 2 s, plus its
+// size at 8 MiB/s (6 s for the largest, 32 MiB).
+func documentReadTime(size uint64) time.Duration {
+	return 2*time.Second + time.Duration(size)*time.Second/(8<<20)
 }
 
 // DocumentProblem names a document that failed verification.

@@ -729,3 +729,50 @@ func TestVerifyFindsLostMessages(t *testing.T) {
 	require.NoError(t, s.Gaps(ctx, lost.Seq-1, func(from, to uint64) { gaps = append(gaps, [2]uint64{from, to}) }))
 	assert.Empty(t, gaps, "none before it")
 }
+
+// TestDamagedDocumentChunk: a document chunk damaged on disk (dropped by JetStream as it
+// starts) makes the document corrupt, named as such within the time its size needs;
+// before, the read waited for the chunk until the client's timeout and failed as a
+// timeout (a 500 "internal" after 10 s on the API).
+func TestDamagedDocumentChunk(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	body := bytes.Repeat([]byte("a"), 300<<10)
+	copy(body[200<<10:], "CHUNK-MARKER-9Z")
+	d, err := s.PutDocument(ctx, "big.pdf", "application/pdf", bytes.NewReader(body))
+	require.NoError(t, err)
+	s.Close()
+
+	flipped := false
+	require.NoError(t, filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(path, ".blk") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if i := bytes.Index(data, []byte("CHUNK-MARKER-9Z")); i >= 0 {
+			data[i] ^= 0x20
+			flipped = true
+			return os.WriteFile(path, data, 0o600)
+		}
+		return nil
+	}))
+	require.True(t, flipped)
+
+	s, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	defer s.Close()
+	t0 := time.Now()
+	_, err = s.GetDocument(ctx, d.SHA256)
+	require.ErrorIs(t, err, eventstore.ErrDocumentCorrupt)
+	assert.Less(t, time.Since(t0), 5*time.Second)
+	problems, _, err := s.VerifyDocuments(ctx)
+	require.NoError(t, err)
+	require.Len(t, problems, 1)
+	assert.Contains(t, problems[0].Problem, "chunk")
+}
