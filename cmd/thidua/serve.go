@@ -178,8 +178,16 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	snaps := &snapshotter{g: g, m: model, log: logger}
 	if loaded {
 		snaps.onDisk = model.Applied()
+		until := model.Applied()
 		go func() {
-			if err := checkLost(ctx, store, model, model.Applied(), logger); err != nil && ctx.Err() == nil {
+			// After the history is decoded, so that the start's CPU goes to that first (the
+			// check reads the stream as fast as a raw read: 0.33–0.57 s for 94,066 messages).
+			select {
+			case <-model.PayloadsDecoded():
+			case <-ctx.Done():
+				return
+			}
+			if err := checkLost(ctx, store, model, until, logger); err != nil && ctx.Err() == nil {
 				logger.Warn("could not check the stream for messages lost before the snapshot", "err", err)
 			}
 		}()
