@@ -296,6 +296,9 @@ type EventsCmd struct {
 
 // Run prints the events.
 func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	if c.Inherited && c.Unit == "" {
+		return errors.New("--inherited applies to --unit only: a nomination's and a campaign's trails inherit nothing")
+	}
 	b, err := c.bound()
 	if err != nil {
 		return err

@@ -137,6 +137,9 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 
 	_, err = atFlag("yesterday").bound()
 	assert.ErrorContains(t, err, "RFC 3339")
+	// --inherited is for a unit's trail.
+	err = (&EventsCmd{Nomination: nom, Inherited: true}).Run(ctx, g, quiet())
+	assert.ErrorContains(t, err, "--inherited applies to --unit only")
 	// Given empty, --at is refused, as ?at= is (invalid_bound); left out, it is now.
 	_, err = atFlag("").bound()
 	assert.ErrorContains(t, err, "is empty")

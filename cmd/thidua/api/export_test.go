@@ -149,6 +149,8 @@ func TestRankingExports(t *testing.T) {
 			assert.Len(t, got.Collective.Entries, 2)
 		}},
 		{name: "unknown format", who: auditor, query: "?format=pdf", status: http.StatusBadRequest, code: "invalid_format"},
+		{name: "format twice", who: auditor, query: "?format=csv&format=xlsx", status: http.StatusBadRequest, code: "invalid_format"},
+		{name: "language twice", who: auditor, query: "?format=csv&lang=vi&lang=en", status: http.StatusBadRequest, code: "invalid_lang"},
 		{name: "unknown language", who: auditor, query: "?format=csv&lang=fr", status: http.StatusBadRequest, code: "invalid_lang"},
 		{name: "bad time", who: auditor, query: "?format=xlsx&at=yesterday", status: http.StatusBadRequest, code: "invalid_time"},
 		{name: "no token", who: e.anon(), query: "?format=csv", status: http.StatusUnauthorized, code: "unauthenticated"},

@@ -53,6 +53,11 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 		return err
 	}
 	q := r.URL.Query()
+	for _, p := range []string{"format", "lang"} {
+		if len(q[p]) > 1 {
+			return badRequest("invalid_"+p, "%s is given %d times: give it once", p, len(q[p]))
+		}
+	}
 	if f := strings.ToLower(q.Get("format")); f != "" && f != "json" {
 		format, err := rankexport.ParseFormat(f)
 		if err != nil {
