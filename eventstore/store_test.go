@@ -692,25 +692,8 @@ func TestVerifyFindsLostMessages(t *testing.T) {
 	require.Empty(t, rep.Problems)
 	s.Close()
 
-	// Flip one byte of the third message's payload in its block file.
-	var blocks []string
-	require.NoError(t, filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(path, ".blk") {
-			blocks = append(blocks, path)
-		}
-		return err
-	}))
-	flipped := false
-	for _, b := range blocks {
-		data, err := os.ReadFile(b)
-		require.NoError(t, err)
-		if i := bytes.Index(data, []byte("MARK-2-")); i >= 0 {
-			data[i+3] ^= 0x20
-			require.NoError(t, os.WriteFile(b, data, 0o600))
-			flipped = true
-		}
-	}
-	require.True(t, flipped, "the message was found in a block (%v)", blocks)
+	// Damage the third message's payload in its block file.
+	estest.Damage(t, dir, "MARK-2-")
 
 	s, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
 	require.NoError(t, err)
@@ -745,24 +728,7 @@ func TestDamagedDocumentChunk(t *testing.T) {
 	d, err := s.PutDocument(ctx, "big.pdf", "application/pdf", bytes.NewReader(body))
 	require.NoError(t, err)
 	s.Close()
-
-	flipped := false
-	require.NoError(t, filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
-		if err != nil || !strings.HasSuffix(path, ".blk") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if i := bytes.Index(data, []byte("CHUNK-MARKER-9Z")); i >= 0 {
-			data[i] ^= 0x20
-			flipped = true
-			return os.WriteFile(path, data, 0o600)
-		}
-		return nil
-	}))
-	require.True(t, flipped)
+	estest.Damage(t, dir, "CHUNK-MARKER-9Z")
 
 	s, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
 	require.NoError(t, err)

@@ -18,6 +18,37 @@ import (
 )
 
 // refused asserts a rule refusal with code that appended nothing.
+// outcomes runs every one of runs at once and counts how they ended: "ok", the code of a
+// refusal (a *domain.RuleError's or a *workflows.Error's), or the error's text.
+func outcomes(runs []func() error) map[string]int {
+	var wg sync.WaitGroup
+	codes := make(chan string, len(runs))
+	for _, run := range runs {
+		wg.Go(func() {
+			err := run()
+			var re *domain.RuleError
+			var we *workflows.Error
+			switch {
+			case err == nil:
+				codes <- "ok"
+			case errors.As(err, &re):
+				codes <- re.Code
+			case errors.As(err, &we):
+				codes <- we.Code
+			default:
+				codes <- err.Error()
+			}
+		})
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	return count
+}
+
 func refused(t *testing.T, env *wftest.Env, code string, run func() (workflows.Result, error)) {
 	t.Helper()
 	before, _ := env.Store.LastSeq(env.Ctx)
@@ -216,30 +247,15 @@ func TestBurstOfOpeningsInOneUnit(t *testing.T) {
 	env.Unit("DB", domain.UnitDepartment)
 	clerk := env.User(domain.RoleClerk, "DB")
 	const n = 30
-	var wg sync.WaitGroup
-	codes := make(chan string, n)
-	for i := range n {
-		wg.Go(func() {
+	runs := make([]func() error, n)
+	for i := range runs {
+		runs[i] = func() error {
 			nominee := domain.Nominee{Kind: domain.NomineeIndividual, Name: fmt.Sprintf("Người %c", 'A'+i), Position: "Chuyên viên"}
 			_, err := env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DB", Nominee: nominee}, workflows.Options{})
-			var we *workflows.Error
-			switch {
-			case err == nil:
-				codes <- "opened"
-			case errors.As(err, &we):
-				codes <- we.Code
-			default:
-				codes <- err.Error()
-			}
-		})
+			return err
+		}
 	}
-	wg.Wait()
-	close(codes)
-	count := map[string]int{}
-	for c := range codes {
-		count[c]++
-	}
-	assert.Equal(t, map[string]int{"opened": n}, count)
+	assert.Equal(t, map[string]int{"ok": n}, outcomes(runs))
 	env.Model.Read(func(st *projections.State) { assert.Len(t, st.NominationsOf(wftest.Campaign, "DB"), n) })
 }
 
@@ -270,33 +286,15 @@ func TestConcurrentCaseVariantsCreateOne(t *testing.T) {
 		},
 	}
 	for what, try := range tries {
-		var wg sync.WaitGroup
-		codes := make(chan string, len(variants))
-		for _, id := range variants {
-			wg.Go(func() {
-				_, err := try(id)
-				var re *domain.RuleError
-				switch {
-				case err == nil:
-					codes <- "created"
-				case errors.As(err, &re):
-					codes <- re.Code
-				default:
-					codes <- err.Error()
-				}
-			})
-		}
-		wg.Wait()
-		close(codes)
-		count := map[string]int{}
-		for c := range codes {
-			count[c]++
+		runs := make([]func() error, len(variants))
+		for i, id := range variants {
+			runs[i] = func() error { _, err := try(id); return err }
 		}
 		exists := "unit_exists"
 		if what == "campaign" {
 			exists = "campaign_exists"
 		}
-		assert.Equal(t, map[string]int{"created": 1, exists: len(variants) - 1}, count, what)
+		assert.Equal(t, map[string]int{"ok": 1, exists: len(variants) - 1}, outcomes(runs), what)
 	}
 	env.Model.Read(func(st *projections.State) {
 		var units, camps int
@@ -382,33 +380,16 @@ func TestConcurrentOpeningsOpenOne(t *testing.T) {
 		{Kind: domain.NomineeIndividual, Name: "Võ Văn Phúc", Position: "Chuyên viên"},
 	}
 	const tries = 10
-	var wg sync.WaitGroup
-	codes := make(chan string, 2*tries)
+	var runs []func() error
 	for _, n := range nominees {
 		for range tries {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			runs = append(runs, func() error {
 				_, err := env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DC", Nominee: n}, workflows.Options{})
-				var re *domain.RuleError
-				switch {
-				case err == nil:
-					codes <- "opened"
-				case errors.As(err, &re):
-					codes <- re.Code
-				default:
-					codes <- err.Error()
-				}
-			}()
+				return err
+			})
 		}
 	}
-	wg.Wait()
-	close(codes)
-	count := map[string]int{}
-	for c := range codes {
-		count[c]++
-	}
-	assert.Equal(t, map[string]int{"opened": 2, "nomination_exists": tries - 1, "nominee_already_nominated": tries - 1}, count)
+	assert.Equal(t, map[string]int{"ok": 2, "nomination_exists": tries - 1, "nominee_already_nominated": tries - 1}, outcomes(runs))
 	var open int
 	env.Model.Read(func(st *projections.State) { open = len(st.NominationsOf(wftest.Campaign, "DC")) })
 	assert.Equal(t, 2, open)

@@ -25,6 +25,7 @@ import (
 	"thidua/cmd/thidua/memory"
 	"thidua/domain"
 	"thidua/eventstore"
+	"thidua/eventstore/estest"
 	"thidua/projections"
 	"thidua/workflows"
 )
@@ -495,23 +496,7 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	store.Close()
 
 	// The fact's message is damaged on disk after the snapshot was written.
-	flipped := false
-	require.NoError(t, filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
-		if err != nil || !strings.HasSuffix(path, ".blk") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if i := bytes.Index(data, []byte("LOST-MARKER-7Q")); i >= 0 {
-			data[i] ^= 0x20
-			flipped = true
-			return os.WriteFile(path, data, 0o600)
-		}
-		return nil
-	}))
-	require.True(t, flipped)
+	estest.Damage(t, dir, "LOST-MARKER-7Q")
 
 	store, m, err = openModel(ctx, g, quiet())
 	require.NoError(t, err)
