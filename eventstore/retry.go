@@ -44,6 +44,11 @@ const (
 	// with every attempt up to the client timeout. A request sent to a server that then
 	// stopped is never answered, so a short first wait keeps a failover short.
 	attemptTimeoutMin = 500 * time.Millisecond
+	// batchAttemptTimeoutMin is attemptTimeoutMin for an atomic batch, whose answer comes
+	// once the server has staged and committed every message: on two busy cores (the race
+	// detector's tests) a batch could take longer than 0.5 s, and each attempt given up
+	// only added another batch to the server's work, until the client timeout.
+	batchAttemptTimeoutMin = 2 * time.Second
 	// jetStreamWaitMax bounds how long Open waits for an external JetStream to answer
 	// (a cluster elects its meta leader in a few seconds after a full restart).
 	jetStreamWaitMax = 30 * time.Second
@@ -112,7 +117,12 @@ func (r *retrier) bounded(timeout time.Duration) (context.Context, context.Cance
 // attempt returns the context of the next attempt. The first waits attemptTimeoutMin
 // for its answer, each next one twice as long, up to the client timeout.
 func (r *retrier) attempt() (context.Context, context.CancelFunc) {
-	timeout := min(attemptTimeoutMin<<min(r.attempts, 8), r.s.opts.clientTimeout)
+	return r.attemptFrom(attemptTimeoutMin)
+}
+
+// attemptFrom is attempt with a first wait of first.
+func (r *retrier) attemptFrom(first time.Duration) (context.Context, context.CancelFunc) {
+	timeout := min(first<<min(r.attempts, 8), r.s.opts.clientTimeout)
 	r.attempts++
 	return r.bounded(timeout)
 }
@@ -497,7 +507,7 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 				return conflict()
 			}
 		}
-		actx, acancel := r.attempt()
+		actx, acancel := r.attemptFrom(batchAttemptTimeoutMin)
 		ack, err := jetstreamext.PublishMsgBatch(actx, s.js, cloneMsgs(msgs))
 		acancel()
 		switch {
