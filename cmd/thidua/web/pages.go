@@ -873,16 +873,19 @@ type timelineData struct {
 	Events                  []eventRow
 	Unit                    *projections.UnitView
 	// Campaign is the campaign whose ranking the page shows; Campaigns, on a unit's
-	// timeline, those to choose from (when more than one).
-	Campaign     string
-	Campaigns    []projections.CampaignView
-	Count, Shown int
+	// timeline, those to choose from (when more than one); ReplayCampaign the campaign the
+	// "Replay to here" links keep.
+	Campaign       string
+	Campaigns      []projections.CampaignView
+	ReplayCampaign string
+	Count, Shown   int
 }
 
 func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
 	b, err := h.parseBound(q)
 	if err != nil {
-		d.PickErr = h.localise(q, err)
+		// The moment could not be read: the page shows now, and says so.
+		d.PickErr, d.Live = h.localise(q, err), true
 		return projections.Bound{}
 	}
 	d.Live = b.Live()
@@ -897,7 +900,11 @@ func (h *handler) verdictAt(pg *frame, q *req, id string, b projections.Bound) v
 		return v
 	}
 	v.Existed, v.Eligible, v.State, v.Reasons, v.Unit = true, el.Eligible, el.State, reasonRows(pg, el), el.Unit
-	v.Link = workflows.CanRead(q.p, el.Unit)
+	var history []string
+	if n, err := h.model().Nomination(id); err == nil {
+		history = n.UnitHistory
+	}
+	v.Link = workflows.CanReadNomination(q.p, el.Unit, history)
 	return v
 }
 
@@ -1018,6 +1025,7 @@ func (h *handler) campaignTimeline(q *req) error {
 		d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(c.ID, q, false))
 		d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
 	}
+	h.askedMoment(q, &d, b)
 	if d.AtValue == "" && b.Seq != 0 {
 		d.AtValue = pickerValue(d.AsOf)
 	}
@@ -1068,8 +1076,8 @@ func (h *handler) unitTimeline(q *req) error {
 	for _, c := range camps {
 		for _, n := range h.nominationsOfUnitAt(q, c.ID, id, u.Successor) {
 			v := h.verdictAt(pg, q, n.ID, b)
-			if !b.Live() && v.Existed && v.Unit != id {
-				continue // the nomination was another unit's at that moment
+			if v.Existed && v.Unit != id {
+				continue // the nomination was another unit's at that moment (now too, live)
 			}
 			v.Name, v.Campaign = n.Nominee.Name, c.ID
 			if v.Link {
@@ -1081,24 +1089,56 @@ func (h *handler) unitTimeline(q *req) error {
 	}
 	d.Campaign = q.r.URL.Query().Get("campaign")
 	if !slices.ContainsFunc(camps, func(c projections.CampaignView) bool { return c.ID == d.Campaign }) {
-		d.Campaign = ""
-		if len(d.Verdicts) > 0 {
-			d.Campaign = d.Verdicts[0].Campaign
-		} else if len(camps) > 0 {
-			d.Campaign = camps[0].ID
-		}
+		d.Campaign = h.defaultCampaign(camps, d.Verdicts, b)
 	}
 	if d.Campaign != "" {
 		if rk, err := h.model().Ranking(d.Campaign, b); err == nil {
 			d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(d.Campaign, q, false))
 			d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
 		}
+		if len(camps) > 1 {
+			d.ReplayCampaign = d.Campaign // "Replay to here" keeps the campaign chosen
+		}
 	}
+	h.askedMoment(q, &d, b)
 	if d.AtValue == "" && b.Seq != 0 {
 		d.AtValue = pickerValue(d.AsOf)
 	}
 	h.pages.render(q, http.StatusOK, "timeline", pg, d)
 	return nil
+}
+
+// defaultCampaign is the campaign a unit's timeline ranks in when none is chosen: the first
+// with a nomination of the unit that existed at the moment, else the first that existed
+// then, else the first.
+func (h *handler) defaultCampaign(camps []projections.CampaignView, verdicts []verdictRow, b projections.Bound) string {
+	for _, v := range verdicts {
+		if v.Existed {
+			return v.Campaign
+		}
+	}
+	for _, c := range camps {
+		if evs, err := h.model().CampaignEvents(c.ID, b); err == nil && len(evs) > 0 {
+			return c.ID
+		}
+	}
+	if len(camps) > 0 {
+		return camps[0].ID
+	}
+	return ""
+}
+
+// askedMoment makes a timeline's headline and date picker the moment asked for: with
+// ?seq=, that sequence and the time it was recorded, not the time of the ranking's last
+// event before it (which the picker would then have replayed instead).
+func (h *handler) askedMoment(q *req, d *timelineData, b projections.Bound) {
+	if b.Seq == 0 {
+		return
+	}
+	d.AsOfSeq = b.Seq
+	if c, err := h.svc.Store().CommitAt(q.r.Context(), b.Seq); err == nil && len(c.Events) > 0 {
+		d.AsOf = c.Events[0].RecordedAt
+	}
 }
 
 // ---- documents ----

@@ -137,20 +137,20 @@ func (h *handler) routes() {
 	m.Handle("POST /signin", h.public(h.signIn))
 	m.Handle("POST /signout", h.action(h.signOut))
 
-	m.Handle("GET /{$}", h.page(h.home))
-	m.Handle("GET /campaigns/{id}", h.page(h.dashboard))
+	m.Handle("GET /{$}", h.page(nowOnly(h.home)))
+	m.Handle("GET /campaigns/{id}", h.page(nowOnly(h.dashboard)))
 	m.Handle("GET /campaigns/{id}/ranking", h.page(h.rankingPage))
 	m.Handle("GET /campaigns/{id}/ranking/export", h.page(h.rankingExport))
-	m.Handle("GET /campaigns/{id}/queue", h.page(h.queue))
+	m.Handle("GET /campaigns/{id}/queue", h.page(nowOnly(h.queue)))
 	m.Handle("GET /campaigns/{id}/timeline", h.page(h.campaignTimeline))
-	m.Handle("GET /campaigns/{id}/definition.json", h.page(h.campaignDefinition))
-	m.Handle("GET /campaigns/{id}/nominations", h.page(h.nominationList))
+	m.Handle("GET /campaigns/{id}/definition.json", h.page(nowOnly(h.campaignDefinition)))
+	m.Handle("GET /campaigns/{id}/nominations", h.page(nowOnly(h.nominationList)))
 	m.Handle("POST /campaigns/{id}/nominations", h.action(h.openNomination))
 	m.Handle("POST /campaigns/{id}/awards", h.action(h.grant))
 	m.Handle("POST /campaigns/{id}/deadline", h.action(h.setDeadline))
 
-	m.Handle("GET /nominations/{id}", h.page(h.nominationPage))
-	m.Handle("GET /nominations/{id}/print", h.page(h.nominationPrint))
+	m.Handle("GET /nominations/{id}", h.page(nowOnly(h.nominationPage)))
+	m.Handle("GET /nominations/{id}/print", h.page(nowOnly(h.nominationPrint)))
 	m.Handle("GET /nominations/{id}/timeline", h.page(h.nominationTimeline))
 	m.Handle("POST /nominations/{id}/documents", h.action(h.attachDocument))
 	m.Handle("POST /nominations/{id}/vote", h.action(h.recordVote))
@@ -163,14 +163,14 @@ func (h *handler) routes() {
 	m.Handle("POST /awards/{id}/revoke", h.action(h.revoke))
 	m.Handle("GET /documents/{sha}", h.page(h.document))
 
-	m.Handle("GET /units", h.page(h.unitList))
-	m.Handle("GET /units/{id}", h.page(h.unitPage))
+	m.Handle("GET /units", h.page(nowOnly(h.unitList)))
+	m.Handle("GET /units/{id}", h.page(nowOnly(h.unitPage)))
 	m.Handle("GET /units/{id}/timeline", h.page(h.unitTimeline))
 	m.Handle("POST /units/{id}/plan", h.action(h.submitPlan))
 	m.Handle("POST /units/{id}/facts", h.action(h.recordFact))
 
-	m.Handle("GET /admin", h.page(h.adminPage))
-	m.Handle("GET /integrity", h.page(h.integrityPage))
+	m.Handle("GET /admin", h.page(nowOnly(h.adminPage)))
+	m.Handle("GET /integrity", h.page(nowOnly(h.integrityPage)))
 	m.Handle("POST /admin/units", h.action(h.registerUnit))
 	m.Handle("POST /admin/campaigns", h.action(h.launchCampaign))
 	m.Handle("POST /admin/users", h.action(h.createUser))
@@ -283,6 +283,19 @@ func (h *handler) action(fn handlerFunc) http.Handler {
 			h.fail(q, err)
 		}
 	})
+}
+
+// nowOnly serves a page that shows the present only: asked for a moment (?at=, ?seq=), it
+// refuses, as the API refuses such reads (bound_not_supported), rather than show the
+// present to someone who asked for the past; the timelines replay moments.
+func nowOnly(fn handlerFunc) handlerFunc {
+	return func(q *req) error {
+		v := q.r.URL.Query()
+		if v.Has("at") || v.Has("seq") {
+			return invalid("err.bound.nowonly")
+		}
+		return fn(q)
+	}
 }
 
 // cleanup removes the temporary files of a multipart form.

@@ -1179,7 +1179,24 @@ func TestUnitTimelineCoversEveryCampaign(t *testing.T) {
 	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<select id="tl-campaign" name="campaign">`,
 		`<option value="`+wftest.Campaign+`" selected>`, "· "+wftest.Campaign)
 	r = admin.get("/units/TA/timeline?campaign=AAA-2026")
-	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<option value="AAA-2026" selected>`, " — AAA-2026</summary>")
+	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<option value="AAA-2026" selected>`, " — AAA-2026</summary>",
+		`/units/TA/timeline?campaign=AAA-2026&amp;seq=`) // "Replay to here" keeps the campaign
+	// At a moment before AAA-2026 was launched, the default is the campaign that existed,
+	// and the headline is the moment asked for, not the ranking's last event.
+	seq := regexp.MustCompile(`seq=([0-9]+)#replay`).FindAllStringSubmatch(admin.get("/units/TA/timeline").body, -1)
+	require.NotEmpty(t, seq)
+	early := seq[len(seq)-1][1] // the oldest event listed
+	r = admin.get("/units/TA/timeline?seq=" + early)
+	mustContain(t, r.body, `<option value="`+wftest.Campaign+`" selected>`, "(#"+early+")")
+	// Pages of the present refuse a moment rather than show the present for it.
+	for _, path := range []string{"/nominations/" + id + "?seq=" + early, "/units/TA?at=2025-07-01T00:00", "/campaigns/" + wftest.Campaign + "?seq=" + early, "/integrity?seq=" + early} {
+		r = admin.get(path)
+		assert.Equal(t, http.StatusBadRequest, r.status, path)
+		mustContain(t, r.body, "chỉ cho thấy trạng thái hiện tại")
+	}
+	// A moment that cannot be read shows now, and says so.
+	r = admin.get("/units/TA/timeline?seq=99999999")
+	mustNotContain(t, r.body, `class="badge hist"`)
 }
 
 func TestUnitTimelineReplaysOwnership(t *testing.T) {
