@@ -424,3 +424,28 @@ func TestRecordLost(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityOK, el.Integrity.Status)
 }
+
+// TestAwardedUnranked: an award in force whose nomination a later fact excludes is not
+// among the ranking's entries, yet it holds its place: the kind lists it, so that the
+// awarded count adds up (before, "3 of 9 awarded" stood over two awarded rows, and the
+// inspector could not tell which award held the ninth place).
+func TestAwardedUnranked(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	id, _ := env.EligibleCollective("AU", domain.UnitDepartment, reviewer, 90)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 7/2025"}, workflows.Options{}))
+	env.Fact(reviewer, "AU", domain.FactRecordedData{Fact: domain.FactDisbursementPct, Number: wftest.Num(80), Cause: domain.CauseSubjective})
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, rk.Collective.Awarded)
+	for _, e := range rk.Collective.Entries {
+		assert.NotEqual(t, id, e.Nomination, "excluded now: not ranked")
+	}
+	require.Len(t, rk.Collective.AwardedUnranked, 1)
+	assert.Equal(t, id, rk.Collective.AwardedUnranked[0].Nomination)
+	assert.Equal(t, "AU", rk.Collective.AwardedUnranked[0].Unit)
+	assert.Equal(t, "QĐ 7/2025", rk.Collective.AwardedUnranked[0].Decision)
+	assert.Empty(t, rk.Individual.AwardedUnranked)
+}

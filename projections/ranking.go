@@ -129,7 +129,8 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 	}
 	awarded := map[string]bool{}
 	counts := map[domain.NomineeKind]int{}
-	for _, a := range camp.Awards() {
+	inForce := camp.Awards()
+	for _, a := range inForce {
 		if !a.Revoked {
 			awarded[a.Nomination] = true
 			counts[a.Kind]++
@@ -145,12 +146,19 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 		v.AsOf = b.Time.UTC()
 	}
 	build := func(kind domain.NomineeKind, quota int) RankingKindView {
-		kv := RankingKindView{Quota: quota, Awarded: counts[kind], Entries: []RankEntryView{}}
+		kv := RankingKindView{Quota: quota, Awarded: counts[kind], Entries: []RankEntryView{}, AwardedUnranked: []UnrankedAwardView{}}
+		ranked := map[string]bool{}
 		for _, e := range domain.Rank(def, kind, cands[kind], counts[kind]) {
+			ranked[e.Nomination] = true
 			kv.Entries = append(kv.Entries, RankEntryView{
 				Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, Name: e.Name,
 				Recommended: e.Recommended, Withheld: e.Withheld, Awarded: awarded[e.Nomination], Keys: e.Keys, DecidedBy: e.DecidedBy,
 			})
+		}
+		for _, a := range inForce {
+			if a.Kind == kind && !a.Revoked && !ranked[a.Nomination] {
+				kv.AwardedUnranked = append(kv.AwardedUnranked, UnrankedAwardView{Award: a.ID, Nomination: a.Nomination, Unit: a.Unit, Name: a.Nominee, Decision: a.Decision})
+			}
 		}
 		return kv
 	}

@@ -196,6 +196,20 @@ type RankingKindView struct {
 	Quota   int             `json:"quota"`
 	Awarded int             `json:"awarded"`
 	Entries []RankEntryView `json:"entries"`
+	// AwardedUnranked are the awards in force whose nomination is not eligible at the
+	// moment (a fact recorded after the grant excludes it, say), so not among the entries:
+	// each still holds a place until the council revokes it, and Awarded counts it.
+	AwardedUnranked []UnrankedAwardView `json:"awarded_unranked"`
+}
+
+// UnrankedAwardView is an award in force whose nomination is not ranked at the moment.
+type UnrankedAwardView struct {
+	Award      string `json:"award"`
+	Nomination string `json:"nomination"`
+	Unit       string `json:"unit"`
+	// Name is an individual's name ("" for a collective: the unit).
+	Name     string `json:"name,omitempty"`
+	Decision string `json:"decision"`
 }
 
 // RankingView is a campaign's ranking at a moment.

@@ -58,6 +58,9 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 	for _, p := range parts(rk) {
 		meta = append(meta, []string{label(lang, string(p.kind)), strconv.Itoa(p.view.Quota), strconv.Itoa(p.view.Awarded), strconv.Itoa(len(p.view.Entries))})
 	}
+	for _, u := range unranked(rk, lang) {
+		meta = append(meta, []string{label(lang, "meta.unranked"), u})
+	}
 	meta = append(meta, []string{}) // the empty line before the table
 	for _, r := range meta {
 		for i := range r {

@@ -115,6 +115,23 @@ func FileName(rk projections.RankingView, f Format) string {
 
 // vietnam is the campaigns' time zone (GMT+7, no daylight saving), in which the exports
 // show times.
+// unranked describes each award in force whose nomination is not ranked at the moment
+// ("Tập thể: UNIT — decision", an individual's name first), so that the awarded count of
+// a kind adds up in the file too.
+func unranked(rk projections.RankingView, lang Lang) []string {
+	var out []string
+	for _, p := range parts(rk) {
+		for _, a := range p.view.AwardedUnranked {
+			who := a.Unit
+			if a.Name != "" {
+				who = a.Name + " (" + a.Unit + ")"
+			}
+			out = append(out, label(lang, string(p.kind))+": "+who+" — "+a.Decision+" — "+a.Nomination)
+		}
+	}
+	return out
+}
+
 func vietnam() *time.Location { return time.FixedZone("GMT+7", 7*3600) }
 
 // kindPart is the ranking of one nominee kind, with the kind's name.

@@ -119,6 +119,9 @@ func writeInfo(f *excelize.File, sheet string, st styles, rk projections.Ranking
 		lines = append(lines, line{label: label(lang, "meta.generated"), value: m.GeneratedAt.In(vietnam()), style: st.date})
 	}
 	lines = append(lines, line{label: label(lang, "meta.keys"), value: keyList(rk, lang)})
+	for _, u := range unranked(rk, lang) {
+		lines = append(lines, line{label: label(lang, "meta.unranked"), value: u})
+	}
 
 	set := func(cell string, v any, style int) error {
 		if err := f.SetCellValue(sheet, cell, v); err != nil {

@@ -366,6 +366,9 @@ type rankKind struct {
 	// table cut at its limit), and More where the whole ranking is.
 	Total, Hidden int
 	More          string
+	// Unranked are the awards in force whose nomination is not eligible at the moment:
+	// "name (unit) — decision", each holding a place until revoked.
+	Unranked []string
 }
 
 // rankRow is one place in a ranking.
@@ -400,6 +403,13 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 	build := func(kind string, kv projections.RankingKindView) rankKind {
 		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < kv.Quota,
 			Total: len(kv.Entries), More: more}
+		for _, a := range kv.AwardedUnranked {
+			who := nameOr(names, a.Unit)
+			if a.Name != "" {
+				who = a.Name + " (" + who + ")"
+			}
+			k.Unranked = append(k.Unranked, who+" — "+a.Decision)
+		}
 		cut := len(kv.Entries)
 		if limit > 0 {
 			cut = min(cut, max(limit, kv.Quota))
