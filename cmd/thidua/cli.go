@@ -246,6 +246,9 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 			return err
 		}
 		meta := rankexport.Meta{Requested: b, GeneratedAt: time.Now(), Lang: lang}
+		if c.At != nil {
+			meta.AskedSeq, _ = strconv.ParseUint(strings.TrimPrefix(*c.At, "seq:"), 10, 64)
+		}
 		if camp, err := m.Campaign(c.Campaign); err == nil {
 			meta.CampaignName = camp.NameVI
 			if lang == rankexport.English && camp.NameEN != "" {

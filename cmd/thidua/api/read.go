@@ -107,6 +107,7 @@ func (h *handler) exportRanking(w http.ResponseWriter, r *http.Request, b projec
 		return err
 	}
 	meta := rankexport.Meta{Requested: b, GeneratedAt: h.cfg.now(), Lang: lang}
+	meta.AskedSeq, _ = strconv.ParseUint(r.URL.Query().Get("seq"), 10, 64)
 	if c, err := h.model().Campaign(id); err == nil {
 		meta.CampaignName = c.NameVI
 		if lang == rankexport.English && c.NameEN != "" {

@@ -43,7 +43,7 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 		[]string{label(lang, "meta.as_of"), rk.AsOf.In(vietnam()).Format("2006-01-02 15:04:05")},
 		[]string{label(lang, "meta.as_of_rfc3339"), rk.AsOf.In(vietnam()).Format(time.RFC3339Nano)},
 		[]string{label(lang, "meta.as_of_seq"), strconv.FormatUint(rk.AsOfSeq, 10)},
-		[]string{label(lang, "meta.requested"), requested(m.Requested, lang)},
+		[]string{label(lang, "meta.requested"), requestedOf(m, lang)},
 	)
 	if w := integrityWarning(rk, lang); w != "" {
 		meta = append(meta, []string{label(lang, "meta.integrity"), w})

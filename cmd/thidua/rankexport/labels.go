@@ -48,6 +48,8 @@ func labels(key string) (vi, en string) {
 		return "Đã khen thưởng", "Awarded"
 	case "meta.entries":
 		return "Số hồ sơ được xếp hạng", "Nominations ranked"
+	case "meta.settled":
+		return "seq=%d (đến hết lần ghi nguyên khối chứa nó: seq=%d)", "seq=%d (to the end of the atomic append it falls in: seq=%d)"
 	case "meta.unranked":
 		return "Khen thưởng còn hiệu lực, hồ sơ không đủ điều kiện tại thời điểm này (giữ chỉ tiêu đến khi thu hồi)",
 			"Award in force, nomination not eligible at this moment (holds a place until revoked)"

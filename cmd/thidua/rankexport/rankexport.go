@@ -89,6 +89,9 @@ type Meta struct {
 	// Requested is the moment asked for (the zero Bound: now); the ranking's AsOf and
 	// AsOfSeq say what it was computed at.
 	Requested projections.Bound
+	// AskedSeq is the sequence as asked, when it fell inside an atomic append and
+	// Requested.Seq is that append's end (0: as Requested says).
+	AskedSeq uint64
 	// GeneratedAt is when the file is made (zero leaves it out).
 	GeneratedAt time.Time
 	// Lang is the language of the headers and labels ("" is Vietnamese).
@@ -298,6 +301,15 @@ func requested(b projections.Bound, lang Lang) string {
 		s = append(s, "seq="+strconv.FormatUint(b.Seq, 10))
 	}
 	return strings.Join(s, ", ")
+}
+
+// requestedOf is requested for m, naming the sequence asked when the bound was taken to the
+// end of the atomic append it fell in.
+func requestedOf(m Meta, lang Lang) string {
+	if m.AskedSeq == 0 || m.AskedSeq == m.Requested.Seq || m.Requested.Seq == 0 {
+		return requested(m.Requested, lang)
+	}
+	return fmt.Sprintf(label(lang, "meta.settled"), m.AskedSeq, m.Requested.Seq)
 }
 
 // keyList lists the ranking keys in order, by name.

@@ -384,3 +384,19 @@ func TestIntegrityWarning(t *testing.T) {
 	require.NoError(t, rankexport.WriteCSV(context.Background(), &en, rk, rankexport.Meta{Lang: rankexport.English}))
 	assert.Contains(t, en.String(), "Integrity warning")
 }
+
+// TestRequestedSequenceInsideAnAppend: a sequence asked for inside an atomic append is
+// named as asked, beside the append's end the ranking was taken to (before, the file named
+// the end alone as the moment asked for).
+func TestRequestedSequenceInsideAnAppend(t *testing.T) {
+	t.Parallel()
+	rk := projections.RankingView{Campaign: "c", AsOfSeq: 1229}
+	var buf bytes.Buffer
+	require.NoError(t, rankexport.Write(context.Background(), &buf, rankexport.CSV, rk,
+		rankexport.Meta{Requested: projections.Bound{Seq: 1229}, AskedSeq: 1228}))
+	assert.Contains(t, buf.String(), "seq=1228 (đến hết lần ghi nguyên khối chứa nó: seq=1229)")
+	buf.Reset()
+	require.NoError(t, rankexport.Write(context.Background(), &buf, rankexport.CSV, rk,
+		rankexport.Meta{Requested: projections.Bound{Seq: 1229}, AskedSeq: 1229, Lang: rankexport.English}))
+	assert.Contains(t, buf.String(), "Moment asked for,seq=1229\n")
+}

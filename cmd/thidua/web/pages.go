@@ -301,6 +301,7 @@ func (h *handler) rankingExport(q *req) error {
 		return err
 	}
 	meta := rankexport.Meta{CampaignName: c.NameVI, Requested: b, GeneratedAt: h.svc.Now(), Lang: rankexport.Vietnamese}
+	meta.AskedSeq, _ = strconv.ParseUint(q.r.URL.Query().Get("seq"), 10, 64)
 	if q.lang == "en" {
 		meta.Lang = rankexport.English
 		if c.NameEN != "" {
