@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -325,6 +326,18 @@ func pickerValue(t time.Time) string {
 	return t.In(zone).Format("2006-01-02T15:04:05")
 }
 
+// nominationHref is where a page links a nomination: its page, or, on a page showing a past
+// moment (?at=, ?seq=), its timeline at that moment: its page shows the present only.
+func nominationHref(q *req, id string) string {
+	v := q.r.URL.Query()
+	for _, k := range []string{"seq", "at"} {
+		if s := strings.TrimSpace(v.Get(k)); s != "" {
+			return "/nominations/" + url.PathEscape(id) + "/timeline?" + k + "=" + url.QueryEscape(s) + "#replay"
+		}
+	}
+	return "/nominations/" + url.PathEscape(id)
+}
+
 // reasonRow is one reason against a nomination, with links to its events.
 type reasonRow struct {
 	Code, Criterion, Message string
@@ -375,6 +388,8 @@ type rankKind struct {
 type rankRow struct {
 	Rank                             int
 	Nomination, Unit, UnitName, Name string
+	// Href is where the nomination's link goes (nominationHref).
+	Href                             string
 	Recommended, Awarded, Link, Mine bool
 	// Withheld marks an entry not recommended because another nomination of its unit
 	// ranks above it; Full a recommended one with every place of the quota awarded.
@@ -426,7 +441,7 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 				gap = true
 				continue
 			}
-			r := rankRow{Gap: gap, Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, UnitName: nameOr(names, e.Unit), Name: e.Name,
+			r := rankRow{Gap: gap, Rank: e.Rank, Nomination: e.Nomination, Href: nominationHref(q, e.Nomination), Unit: e.Unit, UnitName: nameOr(names, e.Unit), Name: e.Name,
 				Recommended: e.Recommended, Awarded: e.Awarded, Link: workflows.CanRead(q.p, e.Unit),
 				Mine: mine,
 				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],

@@ -855,6 +855,8 @@ type verdictRow struct {
 	// Unit is the nomination's unit at the moment; EventBase the page that shows the
 	// events its reasons cite ("" for this one).
 	Nomination, Name, State, Unit, EventBase string
+	// Href is where the nomination's link goes (nominationHref).
+	Href string
 	// Campaign is the nomination's campaign (a unit's timeline lists every campaign's).
 	Campaign          string
 	Existed, Eligible bool
@@ -895,7 +897,7 @@ func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
 }
 
 func (h *handler) verdictAt(pg *frame, q *req, id string, b projections.Bound) verdictRow {
-	v := verdictRow{Nomination: id}
+	v := verdictRow{Nomination: id, Href: nominationHref(q, id)}
 	el, err := h.model().Eligibility(id, b)
 	if err != nil {
 		return v

@@ -1224,10 +1224,14 @@ func TestUnitTimelineReplaysOwnership(t *testing.T) {
 	mustContain(t, cl.get("/units/MA").body, link, "nay thuộc MC")
 	mustContain(t, cl.get("/campaigns/"+wftest.Campaign+"/nominations").body, link)
 
+	// At a past moment, a nomination links to its timeline at that moment (its page shows
+	// the present only).
+	pastLink := fmt.Sprintf(`href="/nominations/%s/timeline?seq=%d#replay"`, id, before)
 	r := admin.get("/units/MA/timeline" + at)
-	mustContain(t, r.body, link)
-	r = admin.get("/units/MC/timeline" + at)
+	mustContain(t, r.body, pastLink)
 	mustNotContain(t, r.body, link)
+	r = admin.get("/units/MC/timeline" + at)
+	mustNotContain(t, r.body, link, pastLink)
 	if rows, after := strings.Count(r.body, `<li id="ev-`), strings.Count(r.body, `class="after`); rows == 0 || rows != after {
 		t.Errorf("successor's timeline before the merger: %d events, %d marked after", rows, after)
 	}
