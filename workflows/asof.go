@@ -6,6 +6,19 @@ import (
 	"time"
 )
 
+// RecordedAt returns when the commit at stream sequence seq was recorded (the moment a
+// ?seq= bound names, for the pages that show it as a time).
+func (s *Service) RecordedAt(ctx context.Context, seq uint64) (time.Time, error) {
+	c, err := s.store.CommitAt(ctx, seq)
+	if err != nil {
+		return time.Time{}, s.storeError(err)
+	}
+	if len(c.Events) == 0 {
+		return time.Time{}, errorf(ErrNotFound, "not_found", "sequence %d holds no event", seq)
+	}
+	return c.Events[0].RecordedAt, nil
+}
+
 // SettleSeq checks the stream sequence an as-of query names and returns the one to
 // answer at, once this server's projections have applied it (waiting at most wait: another
 // server of a cluster may have just written it).

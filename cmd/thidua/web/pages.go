@@ -896,18 +896,16 @@ func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
 	return b
 }
 
-func (h *handler) verdictAt(pg *frame, q *req, id string, b projections.Bound) verdictRow {
-	v := verdictRow{Nomination: id, Href: nominationHref(q, id)}
-	el, err := h.model().Eligibility(id, b)
+// verdictAt is nomination n's verdict at b, linked when the viewer may read it (a merged
+// unit's clerk reads what the unit opened: workflows.CanReadNomination).
+func (h *handler) verdictAt(pg *frame, q *req, n projections.NominationView, b projections.Bound) verdictRow {
+	v := verdictRow{Nomination: n.ID, Href: nominationHref(q, n.ID)}
+	el, err := h.model().Eligibility(n.ID, b)
 	if err != nil {
 		return v
 	}
 	v.Existed, v.Eligible, v.State, v.Reasons, v.Unit = true, el.Eligible, el.State, reasonRows(pg, el), el.Unit
-	var history []string
-	if n, err := h.model().Nomination(id); err == nil {
-		history = n.UnitHistory
-	}
-	v.Link = workflows.CanReadNomination(q.p, el.Unit, history)
+	v.Link = workflows.CanReadNomination(q.p, el.Unit, n.UnitHistory)
 	return v
 }
 
@@ -930,7 +928,7 @@ func (h *handler) nominationTimeline(q *req) error {
 	}
 	d.Events = toEventRows(pg, h.userNames(), mergeEvents(nevs, h.evidenceEvents(n, nevs)), b)
 	d.Count, d.Shown = len(d.Events), len(d.Events)
-	v := h.verdictAt(pg, q, id, b)
+	v := h.verdictAt(pg, q, n, b)
 	v.Name = n.Nominee.Name
 	d.Verdicts = []verdictRow{v}
 	if rk, err := h.model().Ranking(n.Campaign, b); err == nil {
@@ -1078,7 +1076,7 @@ func (h *handler) unitTimeline(q *req) error {
 	}
 	for _, c := range camps {
 		for _, n := range h.nominationsOfUnitAt(q, c.ID, id, u.Successor) {
-			v := h.verdictAt(pg, q, n.ID, b)
+			v := h.verdictAt(pg, q, n, b)
 			if v.Existed && v.Unit != id {
 				continue // the nomination was another unit's at that moment (now too, live)
 			}
@@ -1139,8 +1137,8 @@ func (h *handler) askedMoment(q *req, d *timelineData, b projections.Bound) {
 		return
 	}
 	d.AsOfSeq = b.Seq
-	if c, err := h.svc.Store().CommitAt(q.r.Context(), b.Seq); err == nil && len(c.Events) > 0 {
-		d.AsOf = c.Events[0].RecordedAt
+	if t, err := h.svc.RecordedAt(q.r.Context(), b.Seq); err == nil {
+		d.AsOf = t
 	}
 }
 
