@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"context"
+	"fmt"
 	"sync"
 
 	"thidua/eventstore"
@@ -17,32 +19,40 @@ type raceLocks struct {
 	locks map[eventstore.Ref]*raceLock
 }
 
-// raceLock is one aggregate's lock and the number of commands holding or awaiting it.
+// raceLock is one aggregate's lock (a token in a channel of one) and the number of
+// commands holding or awaiting it.
 type raceLock struct {
-	mu    sync.Mutex
+	token chan struct{}
 	users int
 }
 
-// lock takes ref's lock and returns the function that releases it.
-func (r *raceLocks) lock(ref eventstore.Ref) (unlock func()) {
+// lock takes ref's lock and returns the function that releases it. A command whose
+// context ends while it waits (its client gone, its deadline passed) stops waiting and
+// gets the context's error, holding nothing.
+func (r *raceLocks) lock(ctx context.Context, ref eventstore.Ref) (unlock func(), err error) {
 	r.mu.Lock()
 	if r.locks == nil {
 		r.locks = map[eventstore.Ref]*raceLock{}
 	}
 	l := r.locks[ref]
 	if l == nil {
-		l = &raceLock{}
+		l = &raceLock{token: make(chan struct{}, 1)}
 		r.locks[ref] = l
 	}
 	l.users++
 	r.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
+	release := func() {
 		r.mu.Lock()
 		if l.users--; l.users == 0 {
 			delete(r.locks, ref)
 		}
 		r.mu.Unlock()
+	}
+	select {
+	case l.token <- struct{}{}:
+		return func() { <-l.token; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, fmt.Errorf("waiting for the other commands on %s: %w", ref, ctx.Err())
 	}
 }

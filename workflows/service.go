@@ -192,7 +192,9 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			}
 			if unlock == nil {
 				// Decide again after the other losers on this aggregate, not beside them.
-				unlock = s.races.lock(ce.Ref)
+				if unlock, err = s.races.lock(ctx, ce.Ref); err != nil {
+					return Result{}, s.storeError(err)
+				}
 			}
 			if cerr := s.catchUp(ctx, pl.parts); cerr != nil {
 				return Result{}, cerr
