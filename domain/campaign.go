@@ -129,7 +129,8 @@ const (
 	RuleFactsZero = "facts_zero"
 	// RuleIndexImproved: every recorded index_component improved on the previous year.
 	RuleIndexImproved = "index_improved"
-	// RuleExclusionsOnly: met unless an exclusion applies (pending if none of its facts is recorded).
+	// RuleExclusionsOnly: met unless an exclusion applies, once each exclusion's fact is
+	// recorded (a ParentOnly one may be absent).
 	RuleExclusionsOnly = "exclusions_only"
 )
 

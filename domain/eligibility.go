@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -27,6 +28,10 @@ const (
 	ReasonCriterionNotMet = "criterion_not_met"
 	// ReasonCriterionPending: a criterion awaits a ruling or facts.
 	ReasonCriterionPending = "criterion_pending"
+	// ReasonFactsConflict: a fact the ranking reads (no criterion does) was recorded
+	// differently by the units merged into the nominee's unit, and the merged unit has
+	// not recorded its own (FactSet.Conflicts).
+	ReasonFactsConflict = "facts_conflict"
 )
 
 // CriterionResult is one criterion's result: met, not_met, pending, not_applicable or
@@ -147,6 +152,12 @@ func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Elig
 				MessageEN: "Criterion " + c.ID + ": invalid result " + j.result, Events: j.events})
 		}
 	}
+	for _, f := range rankedConflicts(def, n.nominee, facts) {
+		add(Reason{Code: ReasonFactsConflict,
+			MessageVI: "Các đơn vị hợp nhất vào đơn vị này ghi nhận " + factVI(f.name) + " khác nhau (" + f.values + "), dùng để xếp hạng: chuyên viên thẩm định ghi nhận số liệu của đơn vị sau hợp nhất",
+			MessageEN: "The units merged into this one recorded different " + f.name + " (" + f.values + "), which the ranking reads: a reviewer records the merged unit's own",
+			Events:    f.events})
+	}
 	sort.SliceStable(el.Reasons, func(i, j int) bool {
 		a, b := el.Reasons[i], el.Reasons[j]
 		if a.Criterion != b.Criterion {
@@ -203,5 +214,56 @@ func Eligible(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) bool
 			return false
 		}
 	}
-	return true
+	return len(rankedConflicts(def, n.nominee, facts)) == 0
+}
+
+// factConflict is a fact the ranking reads that a merged unit's predecessors recorded
+// differently: its name, the values and their events.
+type factConflict struct {
+	name, values string
+	events       []string
+}
+
+// rankedConflicts returns the conflicts (FactSet.Conflicts) in the facts that the
+// definition's ranking keys read for the nominee and no criterion applying to it reads
+// (a criterion that reads one is pending already, naming it).
+func rankedConflicts(def Definition, nominee Nominee, facts *FactSet) []factConflict {
+	if facts == nil || len(facts.conflicts) == 0 {
+		return nil
+	}
+	var out []factConflict
+	for _, k := range def.RankingKeys {
+		var f string
+		switch {
+		case k == KeyParIndexScore:
+			f = FactParIndexScore
+		case k == KeyImprovedComponents:
+			f = FactIndexComponent
+		case k == KeyPriority && nominee.Kind == NomineeCollective:
+			f = FactWomenPct
+		default:
+			continue
+		}
+		read := false
+		for i := range def.Criteria {
+			if c := &def.Criteria[i]; c.AppliesToNominee(nominee) && slices.Contains(ruleFacts(c.Rule), f) {
+				read = true
+				break
+			}
+		}
+		if read {
+			continue
+		}
+		for _, c := range facts.Conflicts(def.ID, f) {
+			fc := factConflict{name: f}
+			vals := make([]string, len(c))
+			for i, e := range c {
+				vals[i] = factValue(e.Data)
+				fc.events = append(fc.events, e.EventID)
+			}
+			fc.values = strings.Join(vals, " / ")
+			out = append(out, fc)
+		}
+	}
+	return out
 }

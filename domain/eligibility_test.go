@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"thidua/domain"
 )
 
@@ -371,29 +374,61 @@ func TestEvaluateWorkflowReasons(t *testing.T) {
 	})
 }
 
-func TestFactSetMerge(t *testing.T) {
+// TestCombineAbsorbed: the facts of the units a unit absorbed stand where they agree and
+// are conflicts where they differ, whichever was recorded last; the unit's own fact
+// settles a conflict. Before, the one recorded last won, so recording an unchanged fact
+// again turned a merged unit's nomination from eligible to excluded.
+func TestCombineAbsorbed(t *testing.T) {
 	t.Parallel()
 	const c = "camp"
 	rec := func(id string, seq uint64, fact string, v float64) domain.Recorded {
 		return domain.Recorded{ID: id, Seq: seq, Type: domain.FactRecorded, Data: domain.FactRecordedData{Campaign: c, Fact: fact, Number: f64(v)}}
 	}
-	a, b := domain.NewFactSet(), domain.NewFactSet()
+	a, b, d := domain.NewFactSet(), domain.NewFactSet(), domain.NewFactSet()
 	a.Apply(c, rec("a1", 1, "women_pct", 60))
 	a.Apply(c, rec("a2", 5, "late_dossiers", 3))
 	b.Apply(c, rec("b1", 3, "women_pct", 75))
 	b.Apply(c, rec("b2", 2, "late_dossiers", 0))
+	b.Apply(c, rec("b3", 4, "par_index_score", 80))
 	b.Apply("other", domain.Recorded{ID: "x", Seq: 9, Data: domain.FactRecordedData{Campaign: "other2", Fact: "women_pct", Number: f64(1)}})
 	a.Apply(c, rec("old", 0, "women_pct", 10)) // applied out of order: lower seq is ignored
-	a.Merge(b)
-	if v, _ := a.Number(c, "women_pct"); v != 75 {
-		t.Fatalf("women_pct %v, want the later 75", v)
+	d.Apply(c, rec("d1", 6, "par_index_score", 80))
+	d.Apply(c, rec("d2", 7, "late_dossiers", 0))
+
+	all := domain.CombineAbsorbed(a, b, d, nil)
+	v, ok := all.Number(c, "par_index_score")
+	require.True(t, ok, "recorded alike: it stands")
+	assert.Equal(t, 80.0, v)
+	e, _ := all.Get(c, "par_index_score")
+	assert.Equal(t, "d1", e.EventID, "the later of two alike")
+	_, ok = all.Number(c, "women_pct")
+	assert.False(t, ok, "recorded differently: held for none")
+	_, ok = all.Number(c, "late_dossiers")
+	assert.False(t, ok)
+	assert.Equal(t, 1, all.Len())
+	late := all.Conflicts(c, "late_dossiers")
+	require.Len(t, late, 1)
+	var got []string
+	for _, e := range late[0] {
+		got = append(got, e.EventID)
 	}
-	if v, _ := a.Number(c, "late_dossiers"); v != 3 {
-		t.Fatalf("late_dossiers %v, want the later 3", v)
-	}
-	if a.Len() != 2 {
-		t.Fatalf("len %d", a.Len())
-	}
+	assert.Equal(t, []string{"b2", "a2", "d2"}, got, "every record of the conflict, in the order recorded")
+	assert.Len(t, all.Conflicts(c, "women_pct"), 1)
+	assert.Empty(t, all.Conflicts(c, "par_index_score"))
+	assert.Empty(t, all.Conflicts("other2", "women_pct"))
+
+	own := domain.NewFactSet()
+	own.Apply(c, rec("o1", 8, "women_pct", 70))
+	all.Override(own)
+	v, ok = all.Number(c, "women_pct")
+	require.True(t, ok, "the unit's own fact settles the conflict")
+	assert.Equal(t, 70.0, v)
+	assert.Empty(t, all.Conflicts(c, "women_pct"))
+	assert.Len(t, all.Conflicts(c, "late_dossiers"), 1, "the others stay")
+
+	// Nested: a set that already holds a conflict passes it on.
+	again := domain.CombineAbsorbed(all, domain.NewFactSet())
+	assert.Len(t, again.Conflicts(c, "late_dossiers"), 1)
 }
 
 // TestFactSetApplySharedAndApply: ApplyShared keeps a reference to the event, Apply a copy;
@@ -473,5 +508,50 @@ func TestFactSetKeysAndOrder(t *testing.T) {
 	}
 	if want := []string{"plain", "tie", "e2", "e4", "e1"}; !slices.Equal(got, want) {
 		t.Fatalf("all %v, want %v", got, want)
+	}
+}
+
+// TestDisciplineNeedsEachFact: C13 (administrative discipline) is met once the facts of
+// its exclusions are recorded and none applies; the subordinates' share concerns parent
+// units only and may be absent. Before, any one of the three facts met it, so a unit
+// whose staff hours and late directives were never recorded passed on
+// subordinate_violation_pct = 0 alone, while its head's H03 waited for late_directives.
+func TestDisciplineNeedsEachFact(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		facts  []domain.FactRecordedData
+		result string
+		note   string
+	}{
+		{"subordinates only", []domain.FactRecordedData{{Fact: "subordinate_violation_pct", Number: f64(0)}}, domain.ResultPending, "staff_hours_violation_pct, late_directives not recorded"},
+		{"staff hours only", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(2)}}, domain.ResultPending, "late_directives not recorded"},
+		{"none", nil, domain.ResultPending, "staff_hours_violation_pct, late_directives not recorded"},
+		{"both, no subordinates", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(2)}, {Fact: "late_directives", Number: f64(0)}}, domain.ResultMet, "staff_hours_violation_pct = 2, late_directives = 0"},
+		{"an exclusion applies whatever is missing", []domain.FactRecordedData{{Fact: "late_directives", Number: f64(1)}}, domain.ResultExcluded, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, domain.Nominee{Kind: domain.NomineeCollective})
+			sc.fs = domain.NewFactSet()
+			for _, d := range []domain.FactRecordedData{
+				{Fact: "par_rating", Text: "Tốt"}, {Fact: "disbursement_pct", Number: f64(100)},
+				{Fact: "late_dossiers", Number: f64(0)}, {Fact: "backlog_dossiers", Number: f64(0)},
+				{Fact: "index_component", Index: "PAR_INDEX", Component: "Cải cách TTHC", Number: f64(9.1), Previous: f64(8.7)},
+			} {
+				fact(t, sc.s, sc.def, sc.u, sc.fs, d)
+			}
+			for _, d := range tc.facts {
+				fact(t, sc.s, sc.def, sc.u, sc.fs, d)
+			}
+			el := sc.eval()
+			c := el.Criteria["C13"]
+			assert.Equal(t, tc.result, c.Result, "%+v", c)
+			if tc.note != "" {
+				assert.Equal(t, tc.note, c.Note)
+			}
+			assert.Equal(t, tc.result == domain.ResultMet, el.Eligible, "%+v", el.Reasons)
+		})
 	}
 }

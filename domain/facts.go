@@ -263,6 +263,10 @@ type factKey struct {
 // key) than the scans do.
 type FactSet struct {
 	facts []*Recorded
+	// conflicts are the facts the units a unit absorbed recorded differently
+	// (CombineAbsorbed), each a list of records of one key; a key is in facts or here,
+	// never both.
+	conflicts [][]*Recorded
 }
 
 // NewFactSet returns an empty fact set.
@@ -328,20 +332,110 @@ func (s *FactSet) put(k factKey, r *Recorded) {
 	}
 }
 
-// Merge adds the facts of other (a predecessor's, for a successor that inherits them);
-// for the same key the one recorded later (higher Seq) wins, s's own on a tie.
-func (s *FactSet) Merge(other *FactSet) {
-	if other == nil {
-		return
-	}
-	for _, e := range other.facts {
-		k := keyOfRecorded(e)
-		if i := s.find(k); i < 0 {
-			s.facts = append(s.facts, e)
-		} else if e.Seq > s.facts[i].Seq {
-			s.facts[i] = e
+// CombineAbsorbed returns the facts a unit inherits from the units it absorbed, one set
+// per absorbed unit (each unit's own facts over those it had inherited itself). Where the
+// units recorded the same fact alike, the later record stands; where their values differ,
+// the fact is a conflict (Conflicts): it is held for none of them, so a criterion that
+// reads it waits (pending) until the merged unit's own fact is recorded, rather than
+// taking whichever unit's was recorded last. The sets' events are held by reference.
+func CombineAbsorbed(sets ...*FactSet) *FactSet {
+	out := &FactSet{}
+	for _, set := range sets {
+		if set == nil {
+			continue
+		}
+		for _, c := range set.conflicts {
+			out.addConflict(c...)
+		}
+		for _, e := range set.facts {
+			k := keyOfRecorded(e)
+			if c := out.conflictAt(k); c >= 0 {
+				out.conflicts[c] = appendRecorded(out.conflicts[c], e)
+				continue
+			}
+			i := out.find(k)
+			switch {
+			case i < 0:
+				out.facts = append(out.facts, e)
+			case sameFact(out.facts[i], e):
+				if e.Seq > out.facts[i].Seq {
+					out.facts[i] = e
+				}
+			default:
+				held := out.facts[i]
+				out.facts = slices.Delete(out.facts, i, i+1)
+				out.addConflict(held, e)
+			}
 		}
 	}
+	for _, c := range out.conflicts {
+		sort.Slice(c, func(i, j int) bool { return c[i].Seq < c[j].Seq })
+	}
+	return out
+}
+
+// sameFact reports whether two records of one fact state the same thing (value, previous
+// value, text, status and cause), whoever recorded them and whatever their notes.
+func sameFact(a, b *Recorded) bool {
+	x, _ := a.Data.(FactRecordedData)
+	y, _ := b.Data.(FactRecordedData)
+	eq := func(p, q *float64) bool { return (p == nil) == (q == nil) && (p == nil || *p == *q) }
+	return eq(x.Number, y.Number) && eq(x.Previous, y.Previous) && x.Text == y.Text && x.Status == y.Status && x.Cause == y.Cause
+}
+
+// appendRecorded appends r to rs unless it is there already.
+func appendRecorded(rs []*Recorded, r *Recorded) []*Recorded {
+	for _, x := range rs {
+		if x.ID == r.ID {
+			return rs
+		}
+	}
+	return append(rs, r)
+}
+
+// conflictAt returns the position of k's conflict, or -1.
+func (s *FactSet) conflictAt(k factKey) int {
+	for i, c := range s.conflicts {
+		if keyOfRecorded(c[0]) == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// addConflict holds rs (records of one key) as a conflict, adding to one already held.
+func (s *FactSet) addConflict(rs ...*Recorded) {
+	if len(rs) == 0 {
+		return
+	}
+	i := s.conflictAt(keyOfRecorded(rs[0]))
+	if i < 0 {
+		s.conflicts = append(s.conflicts, nil)
+		i = len(s.conflicts) - 1
+	}
+	for _, r := range rs {
+		s.conflicts[i] = appendRecorded(s.conflicts[i], r)
+	}
+}
+
+// Conflicts returns, for the fact of that name in the campaign (every component of
+// index_component), the records of the absorbed units that disagree (CombineAbsorbed),
+// each conflict's records in the order they were recorded; nil when there is none.
+func (s *FactSet) Conflicts(campaign, fact string) [][]FactEntry {
+	if s == nil {
+		return nil
+	}
+	var out [][]FactEntry
+	for _, c := range s.conflicts {
+		if k := keyOfRecorded(c[0]); k.campaign == campaign && k.fact == fact {
+			es := make([]FactEntry, len(c))
+			for i, r := range c {
+				es[i] = entryOf(r)
+			}
+			out = append(out, es)
+		}
+	}
+	return out
 }
 
 // Override puts every fact of other in place of s's fact of the same key, whichever was
@@ -352,10 +446,20 @@ func (s *FactSet) Override(other *FactSet) {
 		return
 	}
 	for _, e := range other.facts {
-		if i := s.find(keyOfRecorded(e)); i < 0 {
+		k := keyOfRecorded(e)
+		if c := s.conflictAt(k); c >= 0 {
+			// The unit's own fact settles what the units it absorbed disagreed on.
+			s.conflicts = slices.Delete(s.conflicts, c, c+1)
+		}
+		if i := s.find(k); i < 0 {
 			s.facts = append(s.facts, e)
 		} else {
 			s.facts[i] = e
+		}
+	}
+	for _, c := range other.conflicts {
+		if s.find(keyOfRecorded(c[0])) < 0 {
+			s.addConflict(c...)
 		}
 	}
 }

@@ -84,7 +84,7 @@ func TermVI(code string) string {
 	case string(NomineeIndividual):
 		return "cá nhân"
 	case string(DocLetter):
-		return "tờ trình đề nghị khen thưởng"
+		return "văn bản đề nghị khen thưởng"
 	case string(DocCouncilMinutes):
 		return "biên bản họp Hội đồng Thi đua - Khen thưởng"
 	case string(DocAchievementReport):

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -61,6 +62,9 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 			notesVI = append(notesVI, sprintf("%s = %s %s %s", factVI(h.x.Fact), num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
 		}
 		j.note, j.noteVI = strings.Join(notes, "; "), strings.Join(notesVI, "; ")
+		return j
+	}
+	if j, ok := conflicted(r, campaign, facts, detail); ok {
 		return j
 	}
 	switch r.Kind {
@@ -160,20 +164,108 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		n := strings.Join(notes, ", ")
 		return judgement{result: ResultMet, note: n, noteVI: n, events: all}
 	case RuleExclusionsOnly:
-		var events, notes, notesVI []string
+		// Met once every exclusion's fact is recorded and none applies; an exclusion
+		// that concerns parent units only (ParentOnly) is recorded for them alone, so its
+		// absence leaves nothing pending.
+		var events, notes, notesVI, missing []string
 		for _, x := range r.Exclusions {
-			if e, ok := facts.Get(campaign, x.Fact); ok && e.Data.Number != nil {
-				events = appendUnique(events, e.EventID)
-				notes = append(notes, sprintf("%s = %s", x.Fact, num(*e.Data.Number)))
-				notesVI = append(notesVI, sprintf("%s = %s", factVI(x.Fact), num(*e.Data.Number)))
+			e, ok := facts.Get(campaign, x.Fact)
+			if !ok || e.Data.Number == nil {
+				if !x.ParentOnly {
+					missing = append(missing, x.Fact)
+				}
+				continue
 			}
+			events = appendUnique(events, e.EventID)
+			notes = append(notes, sprintf("%s = %s", x.Fact, num(*e.Data.Number)))
+			notesVI = append(notesVI, sprintf("%s = %s", factVI(x.Fact), num(*e.Data.Number)))
 		}
-		if len(events) == 0 {
+		switch {
+		case len(missing) > 0:
+			return judgement{result: ResultPending, note: strings.Join(missing, ", ") + " not recorded", noteVI: notRecordedVI(missing...), events: events}
+		case len(events) == 0:
 			return judgement{result: ResultPending, note: "no discipline fact recorded", noteVI: "chưa ghi nhận số liệu về kỷ luật, kỷ cương hành chính"}
 		}
 		return judgement{result: ResultMet, note: strings.Join(notes, ", "), noteVI: strings.Join(notesVI, ", "), events: events}
 	}
 	return judgement{result: ResultPending, note: "unknown rule kind " + r.Kind, noteVI: "loại quy tắc không xác định: " + r.Kind}
+}
+
+// ruleFacts returns the names of the facts a rule reads.
+func ruleFacts(r Rule) []string {
+	var out []string
+	add := func(f string) {
+		if f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	add(r.Fact)
+	for _, f := range r.Facts {
+		add(f)
+	}
+	for _, x := range r.Exclusions {
+		add(x.Fact)
+	}
+	if r.Kind == RuleIndexImproved {
+		add(FactIndexComponent)
+	}
+	return out
+}
+
+// conflicted judges a rule that reads a fact the units a merged unit absorbed recorded
+// differently (FactSet.Conflicts): pending, naming the values and citing their events,
+// until the merged unit's own fact settles it.
+func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement, bool) {
+	var events, notes, notesVI []string
+	for _, f := range ruleFacts(r) {
+		for _, c := range facts.Conflicts(campaign, f) {
+			vals := make([]string, len(c))
+			for i, e := range c {
+				events = appendUnique(events, e.EventID)
+				vals[i] = factValue(e.Data)
+			}
+			if detail {
+				name, nameVI := f, factVI(f)
+				if d := c[0].Data; d.Index != "" {
+					name += " " + d.Index + "/" + d.Component
+					nameVI += " " + d.Index + "/" + d.Component
+				}
+				v := strings.Join(vals, " / ")
+				notes = append(notes, name+": "+v)
+				notesVI = append(notesVI, nameVI+": "+v)
+			}
+		}
+	}
+	if len(events) == 0 {
+		return judgement{}, false
+	}
+	j := judgement{result: ResultPending, events: events}
+	if detail {
+		j.note = "the units merged into this one recorded different values (" + strings.Join(notes, "; ") + "): a reviewer records the merged unit's own"
+		j.noteVI = "các đơn vị hợp nhất vào đơn vị này ghi nhận số liệu khác nhau (" + strings.Join(notesVI, "; ") + "): chuyên viên thẩm định ghi nhận số liệu của đơn vị sau hợp nhất"
+	}
+	return j, true
+}
+
+// factValue states a fact's value: its number (with previous value, status or cause)
+// or its text.
+func factValue(d FactRecordedData) string {
+	var v string
+	switch {
+	case d.Status != "":
+		v = d.Status
+	case d.Number != nil:
+		v = num(*d.Number)
+		if d.Previous != nil {
+			v += " (" + num(*d.Previous) + ")"
+		}
+	default:
+		v = strconv.Quote(d.Text)
+	}
+	if d.Cause != "" {
+		v += " " + d.Cause
+	}
+	return v
 }
 
 func deref(p *float64) float64 {

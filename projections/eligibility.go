@@ -255,8 +255,10 @@ func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campai
 // campaign up to the bound, given its path of units (domain.Nomination.EvidencePath: the
 // unit it was opened for, then each successor a merger passed it to). In two layers:
 //
-//   - below, the facts of the units the first unit had absorbed (transitively), the
-//     latest of each fact winning among them;
+//   - below, the facts of the units the first unit had absorbed (transitively: each
+//     one's own over those it had absorbed), a fact they recorded differently held as a
+//     conflict that leaves what reads it pending (domain.CombineAbsorbed), not the one
+//     recorded last;
 //   - above, taking precedence whenever it holds a fact, the nomination's own line: every
 //     fact of the first unit (a correction recorded after its merger too), and each
 //     successor's facts recorded after the merger that passed the nomination to it, the
@@ -299,19 +301,50 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(
 	for i := 1; i < len(path); i++ {
 		read(path[i], m.absorbedAt(path[i], path[i-1], b), own, &ownPlan)
 	}
-	units := m.lineage(first, b)
-	if len(units) == 1 {
+	seen := []string{first}
+	inherited, inheritedPlan := m.absorbedEvidence(first, b, read, &seen)
+	if inherited == nil {
 		return own, ownPlan
-	}
-	inherited := domain.NewFactSetSize(own.Len())
-	for _, u := range units[1:] {
-		read(u, 0, inherited, &inheritedPlan)
 	}
 	inherited.Override(own)
 	if ownPlan == nil {
 		ownPlan = inheritedPlan
 	}
 	return inherited, ownPlan
+}
+
+// absorbedEvidence combines the evidence of the units u absorbed up to the bound: each
+// one's own facts over those it had absorbed itself, and, between them, a fact they
+// recorded differently held as a conflict (domain.CombineAbsorbed), not the one recorded
+// last. It returns nil when u absorbed none. read reads one unit's facts and plan; seen
+// are the units already taken, which are skipped.
+func (m *Model) absorbedEvidence(u string, b Bound, read func(string, uint64, *domain.FactSet, **domain.PlanRef), seen *[]string) (*domain.FactSet, *domain.PlanRef) {
+	var sets []*domain.FactSet
+	var plan *domain.PlanRef
+	m.eachAbsorbed(u, b, func(p string) {
+		if slices.Contains(*seen, p) {
+			return
+		}
+		*seen = append(*seen, p)
+		own := domain.NewFactSet()
+		var ownPlan *domain.PlanRef
+		read(p, 0, own, &ownPlan)
+		if inh, inhPlan := m.absorbedEvidence(p, b, read, seen); inh != nil {
+			inh.Override(own)
+			own = inh
+			if ownPlan == nil {
+				ownPlan = inhPlan
+			}
+		}
+		sets = append(sets, own)
+		if ownPlan != nil {
+			plan = ownPlan
+		}
+	})
+	if len(sets) == 0 {
+		return nil, nil
+	}
+	return domain.CombineAbsorbed(sets...), plan
 }
 
 // absorbedAt returns the stream sequence of the merger by which unit absorbed pred (0
@@ -334,25 +367,33 @@ func (m *Model) absorbedAt(unit, pred string, b Bound) uint64 {
 func (m *Model) lineage(unit string, b Bound) []string {
 	out := []string{unit}
 	for i := 0; i < len(out); i++ {
-		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: out[i]}) {
-			if !b.includes(e.Rec.Seq, e.Rec.At) {
-				break
+		m.eachAbsorbed(out[i], b, func(s string) {
+			// A lineage is a handful of units: a scan costs less than a map.
+			if !slices.Contains(out, s) {
+				out = append(out, s)
 			}
-			if d, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok {
-				if !b.Time.IsZero() && b.Time.Before(effectiveStart(d.Effective)) {
-					// Recorded ahead of its effective date: as of then, not merged yet.
-					continue
-				}
-				for _, s := range d.Sources {
-					// A lineage is a handful of units: a scan costs less than a map.
-					if !slices.Contains(out, s) {
-						out = append(out, s)
-					}
-				}
+		})
+	}
+	return out
+}
+
+// eachAbsorbed calls fn with each unit that unit absorbed up to the bound, in the order
+// of the mergers.
+func (m *Model) eachAbsorbed(unit string, b Bound, fn func(string)) {
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit}) {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		// A merger is in force from its recording, whatever its effective date: the
+		// nominations pass, the sources stop taking new ones and grants are checked on
+		// the merged lineage from then on, so a moment after it, given by time or by
+		// sequence, is answered as it was then.
+		if d, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok {
+			for _, s := range d.Sources {
+				fn(s)
 			}
 		}
 	}
-	return out
 }
 
 // via returns the chain of successors from a predecessor up to unit, as of the bound.
@@ -386,16 +427,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// vietnam is the campaign's time zone, for effective dates.
-var vietnam = time.FixedZone("ICT", 7*3600)
-
-// effectiveStart is the first instant of an effective date (YYYY-MM-DD) in Vietnam.
-func effectiveStart(date string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02", date, vietnam)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }

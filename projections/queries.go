@@ -401,8 +401,8 @@ func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
-	if len(ents) == 0 {
-		return nil, fmt.Errorf("%w: nomination %s", ErrNotFound, id)
+	if err := existed(ents, b, "nomination", id); err != nil {
+		return nil, err
 	}
 	out := []EventView{}
 	for _, e := range ents {
@@ -421,8 +421,8 @@ func (m *Model) CampaignEvents(id string, b Bound) ([]EventView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	ents := m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: id})
-	if len(ents) == 0 {
-		return nil, fmt.Errorf("%w: campaign %s", ErrNotFound, id)
+	if err := existed(ents, b, "campaign", id); err != nil {
+		return nil, err
 	}
 	out := []EventView{}
 	for _, e := range ents {
@@ -435,6 +435,20 @@ func (m *Model) CampaignEvents(id string, b Bound) ([]EventView, error) {
 		}
 	}
 	return out, nil
+}
+
+// existed returns ErrNotFound unless an aggregate's first event (ents are its events) is
+// within the bound: a trail asked for at a moment before its aggregate existed is not
+// found then, as its other answers at that moment are not, rather than an empty trail
+// that reads as "nothing happened".
+func existed(ents []*Entry, b Bound, kind, id string) error {
+	switch {
+	case len(ents) == 0:
+		return fmt.Errorf("%w: %s %s", ErrNotFound, kind, id)
+	case !b.includes(ents[0].Rec.Seq, ents[0].Rec.At):
+		return fmt.Errorf("%w: %s %s (as of that moment)", ErrNotFound, kind, id)
+	}
+	return nil
 }
 
 // appendClaim appends to a trail the claim of the id of the aggregate kind/id, recorded in
@@ -457,6 +471,9 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 	defer m.mu.RUnlock()
 	if m.units[id] == nil {
 		return nil, fmt.Errorf("%w: unit %s", ErrNotFound, id)
+	}
+	if err := existed(m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: id}), b, "unit", id); err != nil {
+		return nil, err
 	}
 	units := []string{id}
 	if inherited {

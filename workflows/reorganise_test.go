@@ -266,19 +266,65 @@ func hasReason(el projections.EligibilityView, code, criterion, event string) bo
 	return false
 }
 
-func TestMergerRecordedAheadTakesEffectOnItsDate(t *testing.T) {
+// A merger recorded ahead of its effective date is in force from its recording, as the
+// live answers had it then (its nominations passed, grants checked on the merged
+// lineage): a moment between the recording and the effective date, given by time, is
+// answered as by sequence and as live. Before, a time bound left the merger out until
+// its effective date, so a grant checked live on a merged lineage showed, replayed by
+// time, as an award to a nomination that was not eligible.
+func TestMergerRecordedAheadIsInForceFromItsRecording(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	env.Unit("P", domain.UnitCommune)
-	_, err := merge(env, []string{"P"}, "Q", "2025-10-01") // the clock says 2025-09-15
+	env.Advance(time.Minute)
+	beforeIt := *env.Now.Load()
+	env.Advance(time.Minute)
+	res, err := merge(env, []string{"P"}, "Q", "2025-10-01") // the clock says 2025-09-15
 	require.NoError(t, err)
+	live, err := env.Model.Unit("Q", projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Q", "P"}, live.Lineage)
 	ict := time.FixedZone("ICT", 7*3600)
-	before, err := env.Model.Unit("Q", projections.Bound{Time: time.Date(2025, 9, 30, 23, 0, 0, 0, ict)})
+	for _, b := range []projections.Bound{
+		{Seq: res.Seq},
+		{Time: *env.Now.Load()},
+		{Time: time.Date(2025, 9, 30, 23, 0, 0, 0, ict)},
+		{Time: time.Date(2025, 10, 1, 0, 0, 0, 0, ict)},
+	} {
+		at, err := env.Model.Unit("Q", b)
+		require.NoError(t, err, "%+v", b)
+		assert.Equal(t, live.Lineage, at.Lineage, "as of %+v", b)
+	}
+	_, err = env.Model.Unit("Q", projections.Bound{Time: beforeIt})
+	assert.ErrorIs(t, err, projections.ErrNotFound, "before its recording the successor did not exist")
+}
+
+// A trail asked for at a moment before its aggregate existed is not found, as the
+// aggregate's other answers at that moment are not; before, it was an empty trail.
+func TestTrailsBeforeTheirAggregateExisted(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("TR", domain.UnitCommune)
+	env.Advance(time.Minute)
+	before := *env.Now.Load()
+	env.Advance(time.Minute)
+	env.Unit("TS", domain.UnitCommune)
+	clerk := env.User(domain.RoleClerk, "TS")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	at := projections.Bound{Time: before}
+	_, err := env.Model.UnitEvents("TS", true, at, 0)
+	assert.ErrorIs(t, err, projections.ErrNotFound)
+	assert.ErrorContains(t, err, "as of that moment")
+	_, err = env.Model.NominationEvents(id, at)
+	assert.ErrorIs(t, err, projections.ErrNotFound)
+	_, err = env.Model.Eligibility(id, at)
+	assert.ErrorIs(t, err, projections.ErrNotFound, "as the eligibility")
+	evs, err := env.Model.UnitEvents("TR", false, at, 0)
+	require.NoError(t, err, "a unit that existed then")
+	assert.NotEmpty(t, evs)
+	evs, err = env.Model.NominationEvents(id, projections.Bound{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Q"}, before.Lineage, "not merged yet on 30 September")
-	after, err := env.Model.Unit("Q", projections.Bound{Time: time.Date(2025, 10, 1, 0, 0, 0, 0, ict)})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"Q", "P"}, after.Lineage)
+	assert.NotEmpty(t, evs)
 }
 
 // A nomination that a merger passes to a successor is judged on its own unit's facts and
@@ -434,4 +480,78 @@ func TestConflictOfInterestFollowsTheLine(t *testing.T) {
 		assert.True(t, workflows.ConflictOfInterest(st, ofW1, "V1"))
 		assert.False(t, workflows.ConflictOfInterest(st, other, "V1"))
 	})
+}
+
+// A unit made by merging two units is judged on their facts only where they agree: where
+// they recorded a fact differently, what reads it waits for the merged unit's own fact
+// (criterion_pending, or facts_conflict for a ranking key), citing both records. Before,
+// the one recorded last won, so recording the first unit's unchanged fact again turned
+// the merged unit's eligible nomination into an excluded one.
+func TestMergedUnitsFactsThatDisagree(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("GA", domain.UnitDistrict)
+	env.Unit("GB", domain.UnitDistrict)
+	env.GoodFacts(reviewer, "GA", 80)
+	env.GoodFacts(reviewer, "GB", 90)
+	subj := domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(80), Cause: "subjective"}
+	a := env.Fact(reviewer, "GA", subj)
+	env.Advance(time.Minute)
+	b := env.Fact(reviewer, "GB", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100)})
+	env.Advance(time.Hour)
+	_, err := merge(env, []string{"GA", "GB"}, "GAB", "2025-07-01")
+	require.NoError(t, err)
+	env.Advance(time.Hour)
+	clerk := env.User(domain.RoleClerk, "GAB")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	env.RuleAll(reviewer, id)
+
+	// pending checks the answer, citing the latest record of each unit's fact.
+	pending := func(why, ofA, ofB string) {
+		t.Helper()
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		assert.False(t, el.Eligible, why)
+		c08 := el.Criteria["C08"]
+		assert.Equal(t, domain.ResultPending, c08.Result, "%s: %+v", why, c08)
+		assert.Contains(t, c08.Note, "different values", why)
+		assert.ElementsMatch(t, c08.Events, []string{ofA, ofB}, why)
+		assert.True(t, hasReason(el, "criterion_pending", "C08", ofA), "%s: %+v", why, el.Reasons)
+		codes := map[string][]string{}
+		for _, r := range el.Reasons {
+			codes[r.Code] = r.Events
+		}
+		assert.Len(t, codes["facts_conflict"], 2, "%s: the PAR INDEX score, a ranking key, cites both records: %+v", why, el.Reasons)
+		assert.NotContains(t, codes, "excluded_disbursement_subjective", why)
+		assert.Equal(t, domain.ResultMet, el.Criteria["C11"].Result, "%s: facts recorded alike stand", why)
+	}
+	pending("the two units disagree", a.Events[0], b.Events[0])
+	before := *env.Now.Load()
+
+	// Recording either unit's fact again, unchanged, changes nothing but the records cited.
+	env.Advance(time.Minute)
+	b2 := env.Fact(reviewer, "GB", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100)})
+	pending("GB's again", a.Events[0], b2.Events[0])
+	env.Advance(time.Minute)
+	a2 := env.Fact(reviewer, "GA", subj)
+	pending("GA's again", a2.Events[0], b2.Events[0])
+
+	// The merged unit's own facts settle both.
+	env.Advance(time.Minute)
+	own := env.Fact(reviewer, "GAB", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100)})
+	env.Fact(reviewer, "GAB", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(85)})
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "%+v", el.Reasons)
+	assert.Equal(t, []string{own.Events[0]}, el.Criteria["C08"].Events)
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	require.Len(t, rk.Collective.Entries, 1)
+	assert.EqualValues(t, 85, rk.Collective.Entries[0].Keys["par_index_score"])
+	// As of before them, the same answer as then.
+	el, err = env.Model.Eligibility(id, projections.Bound{Time: before})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	assert.Equal(t, domain.ResultPending, el.Criteria["C08"].Result)
 }
