@@ -25,8 +25,21 @@ import (
 
 type signInData struct{ Next string }
 
+// safeNext returns s when it is a path of this site to go on to after signing in, else
+// "/": one "/" first, no scheme or host, and no backslash or control character anywhere
+// (browsers drop tabs and newlines from a URL and read a backslash as "/", so "/\t/evil.example"
+// would leave the site).
 func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.HasPrefix(s, "/signin") {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "/signin") {
+		return "/"
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(s, "//") {
 		return "/"
 	}
 	return s

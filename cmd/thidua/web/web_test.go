@@ -223,12 +223,26 @@ func TestSignIn(t *testing.T) {
 	}
 	mustContain(t, r.body, "Quản trị", "Đăng ký đơn vị", "Tạo tài khoản", "Ghi nhận hợp nhất đơn vị", "Hạn nộp hồ sơ")
 
-	// An open redirect is refused.
+	// An open redirect is refused, in every spelling a browser reads as another host
+	// (it drops tabs and newlines, and reads a backslash as a slash).
+	for _, next := range []string{"//evil.example/", "/\t/evil.example", "/\n/evil.example", "/\\evil.example", "\\/evil.example",
+		"https://evil.example/", "/%2F/evil.example/../x\x00", " //evil.example"} {
+		c2 := e.client()
+		c2.get("/signin")
+		r = c2.post("/signin", c2.form("token", wftest.AdminToken, "next", next))
+		if r.loc != "/?done=signedin" {
+			t.Fatalf("next=%q: redirected to %q", next, r.loc)
+		}
+		r = c2.get("/signin?next=" + url.QueryEscape(next))
+		if r.loc != "/" {
+			t.Fatalf("signed in, GET /signin?next=%q: redirected to %q", next, r.loc)
+		}
+	}
 	c2 := e.client()
 	c2.get("/signin")
-	r = c2.post("/signin", c2.form("token", wftest.AdminToken, "next", "//evil.example/"))
-	if r.loc != "/?done=signedin" {
-		t.Fatalf("next=//evil.example: redirected to %q", r.loc)
+	r = c2.post("/signin", c2.form("token", wftest.AdminToken, "next", "/units?q=h%C3%A0"))
+	if r.loc != "/units?q=h%C3%A0&done=signedin" {
+		t.Fatalf("a path of the site: redirected to %q", r.loc)
 	}
 
 	r = c.post("/signout", c.form())
