@@ -268,7 +268,7 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	if !nom.Kind.Valid() || nom.ID == "" || nom.Unit == "" {
 		return nil, ruleErr("invalid_nomination", "the nomination's id, unit and kind are required", "Thiếu mã hồ sơ, đơn vị hoặc loại đối tượng")
 	}
-	if decision = strings.TrimSpace(decision); decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {
+	if decision = trimText(decision); decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {
 		return nil, ruleErr("decision_required", "the award decision (its number and date, 1 to 2,000 characters) is required",
 			"Phải nêu quyết định khen thưởng (số, ngày; tối đa 2.000 ký tự)")
 	}
@@ -314,7 +314,7 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	return []Event{{Type: AwardGranted, Data: AwardGrantedData{
 		Award: awardID, Nomination: nom.ID, Unit: nom.Unit, Lineage: append([]string(nil), lineage...), Kind: nom.Kind,
 		Nominee:  individualName(nom),
-		Decision: strings.TrimSpace(decision), Ranking: append([]RankingRef(nil), ranking...),
+		Decision: trimText(decision), Ranking: append([]RankingRef(nil), ranking...),
 	}}}, nil
 }
 
@@ -371,7 +371,7 @@ func (c *Campaign) Revoke(awardID, ground, note string) ([]Event, error) {
 	if !ValidGround(ground) {
 		return nil, invalidGround(ground)
 	}
-	note = strings.TrimSpace(note)
+	note = trimText(note)
 	if note == "" {
 		return nil, ruleErr("note_required", "a revocation states its grounds in the note: the unit and the auditors read why",
 			"Quyết định thu hồi phải nêu lý do trong ghi chú: đơn vị và thanh tra cần biết vì sao")

@@ -182,6 +182,12 @@ func TestValidateID(t *testing.T) {
 		{"a\tb", false},
 		{"a\x00b", false},
 		{"a\u00a0b", false},
+		{"KBNN\u200b", false}, // look-alikes of KBNN: zero-width space,
+		{"\u2060KBNN", false}, // word joiner,
+		{"KBNN\u00ad", false}, // soft hyphen,
+		{"KB\u034fNN", false}, // combining grapheme joiner,
+		{"\u3164", false},     // Hangul filler
+		{"KBNN\ufe0f", false}, // and a variation selector
 		{string([]byte{0xff, 0x61}), false},
 	}
 	for _, tt := range tests {

@@ -31,7 +31,7 @@ const RegistryID = "users"
 const MaxIDLength = 128
 
 // ValidateID checks an id that reaches a NATS subject: 1 to 128 bytes of valid UTF-8,
-// without '.', '*', '>', '/', whitespace or control characters. The error wraps
+// without '.', '*', '>', '/', whitespace, control or invisible characters. The error wraps
 // ErrInvalidID and names the id and the offending character.
 func ValidateID(s string) error {
 	if s == "" {
@@ -53,6 +53,9 @@ func ValidateID(s string) error {
 			return fmt.Errorf("%w: %q contains %q at byte %d", ErrInvalidID, s, r, i)
 		case unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError:
 			return fmt.Errorf("%w: %q contains whitespace or control character %U at byte %d", ErrInvalidID, s, r, i)
+		case Invisible(r):
+			// "KBNN" with a zero-width space would be another id that looks the same.
+			return fmt.Errorf("%w: %q contains the invisible character %U at byte %d", ErrInvalidID, s, r, i)
 		}
 	}
 	return nil

@@ -400,6 +400,11 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 	}
 	nominee.Name = strings.TrimSpace(nominee.Name)
 	nominee.Position = strings.TrimSpace(nominee.Position)
+	for _, f := range []struct{ en, vi, s string }{{"name", "Họ tên", nominee.Name}, {"position", "Chức vụ", nominee.Position}} {
+		if en, vi := invisibleIn(f.en, f.vi, f.s); en != "" {
+			return nil, ruleErr("invalid_nominee", en, vi)
+		}
+	}
 	switch nominee.Kind {
 	case NomineeCollective:
 		if nominee.Head || nominee.Position != "" || nominee.Gender != "" {
@@ -431,8 +436,9 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 }
 
 // NomineeKey is the form of a person's name that duplicates are found by: Unicode
-// canonical decomposition, without invisible format characters (zero-width spaces, soft
-// hyphens, byte-order marks), lower case, single spaces, and each word's Vietnamese tone
+// canonical decomposition, without invisible characters (Invisible: zero-width spaces,
+// soft hyphens, byte-order marks, the combining grapheme joiner, Hangul fillers), "Ð",
+// "Ɖ" and their small letters read as "đ", lower case, single spaces, and each word's Vietnamese tone
 // mark moved to the word's end, so that the old and new placements of a tone are one
 // spelling ("Trần  Văn Hưng" and "trần văn hưng", "Lê Thị Hoà" and "Lê Thị Hòa" are one
 // person). SamePerson compares two names with it.
@@ -445,7 +451,10 @@ func NomineeKey(name string) string {
 	}
 	for _, r := range norm.NFD.String(name) {
 		switch {
-		case unicode.Is(unicode.Cf, r):
+		case Invisible(r):
+		case r == 'Ð' || r == 'ð' || r == 'Ɖ' || r == 'ɖ':
+			// Look-alikes of "Đ" that text converted from old Vietnamese encodings holds.
+			b.WriteRune('đ')
 		case vietTone(r):
 			tones = append(tones, r)
 		case unicode.IsSpace(r):
@@ -782,7 +791,7 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 		return nil, ruleErr("invalid_result", fmt.Sprintf("result %q is not met, not_met or not_applicable", result),
 			fmt.Sprintf("Kết luận %q không hợp lệ (met, not_met, not_applicable)", result))
 	}
-	note = strings.TrimSpace(note)
+	note = trimText(note)
 	if utf8.RuneCountInString(note) > MaxReasonLength {
 		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}
@@ -829,7 +838,7 @@ func allRulingsPositive(def Definition, nominee Nominee, rulings []CriterionRuli
 
 // validReason trims a reason and checks it: required, at most 2,000 characters.
 func validReason(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
+	reason = trimText(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > MaxReasonLength {
 		return "", ruleErr("reason_required", "a reason of 1 to 2,000 characters is required", "Phải nêu lý do (tối đa 2.000 ký tự)")
 	}
@@ -888,7 +897,7 @@ func (n *Nomination) Award(awardID, decision string) ([]Event, error) {
 	if err := ValidateID(awardID); err != nil {
 		return nil, fmt.Errorf("award id: %w", err)
 	}
-	return []Event{{Type: NominationAwarded, Data: NominationAwardedData{Award: awardID, Decision: strings.TrimSpace(decision)}}}, nil
+	return []Event{{Type: NominationAwarded, Data: NominationAwardedData{Award: awardID, Decision: trimText(decision)}}}, nil
 }
 
 // RevokeAward decides revoking the nomination's award, from awarded. The ground must be
@@ -904,7 +913,7 @@ func (n *Nomination) RevokeAward(award, ground, note string) ([]Event, error) {
 	if !ValidGround(ground) {
 		return nil, invalidGround(ground)
 	}
-	note = strings.TrimSpace(note)
+	note = trimText(note)
 	if utf8.RuneCountInString(note) > MaxReasonLength {
 		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}

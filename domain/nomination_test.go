@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"thidua/domain"
 )
 
@@ -679,6 +681,13 @@ func TestSamePerson(t *testing.T) {
 		{"Nguyễn Văn An", "Nguy\u00adễn Văn An\ufeff", true},
 		{"Nguyễn Văn An", "Nguyễn\u2060 Văn An", true},
 		{"Nguyễn Văn An", "Nguyễn\u00a0Văn An", true},
+		{"Lê Hoàng Phúc", "Lê Hoàng Phúc\u034f", true}, // combining grapheme joiner
+		{"Đỗ Thị Hồng Nhung", "Đỗ Thị\u3164 Hồng Nhung", true}, // Hangul filler
+		{"Đỗ Thị Hồng Nhung", "\u115fĐỗ Thị Hồng Nhung", true},
+		{"Đỗ Thị Hồng Nhung", "Đỗ Thị Hồng Nhung\ufe0f", true}, // variation selector
+		{"Đỗ Thị Hồng Nhung", "Ðỗ Thị Hồng Nhung", true},        // Icelandic Eth, from old encodings
+		{"Đỗ Thị Hồng Nhung", "Ɖỗ Thị Hồng Nhung", true},
+		{"đỗ thị hồng nhung", "ðỗ thị hồng nhung", true},
 		{"Lê Thị Hòa", "Lê Thị Hoà", true},
 		{"Phạm Thị Thủy", "Phạm Thị Thuỷ", true},
 		{"Nguyễn Văn An", "Nguyen Van An", true},
@@ -694,4 +703,74 @@ func TestSamePerson(t *testing.T) {
 			t.Errorf("SamePerson(%q, %q) = %v, want %v", tc.b, tc.a, got, tc.same)
 		}
 	}
+}
+
+// TestInvisibleCharactersRefused: a name shown to people (a nominee's, a position, a
+// unit's, a user's) with an invisible or control character is refused, naming the
+// character: "Lê Hoàng Phúc" with a combining grapheme joiner was a second person and got
+// a second award, and a name of zero-width spaces alone looked empty. A reason or a note
+// of invisible characters alone is no reason.
+func TestInvisibleCharactersRefused(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	person := func(name, position string) domain.Nominee {
+		return domain.Nominee{Kind: domain.NomineeIndividual, Name: name, Position: position}
+	}
+	for _, tc := range []struct {
+		name string
+		err  func() error
+		code string
+		says string
+	}{
+		{"nominee, CGJ", func() error {
+			_, err := domain.OpenNomination("n1", def, u, person("Lê Hoàng Phúc\u034f", "Chuyên viên"), inWindow)
+			return err
+		}, "invalid_nominee", "U+034F"},
+		{"nominee, zero-width spaces alone", func() error {
+			_, err := domain.OpenNomination("n1", def, u, person("\u200b\u200b", "Chuyên viên"), inWindow)
+			return err
+		}, "invalid_nominee", "U+200B"},
+		{"nominee, Hangul filler", func() error {
+			_, err := domain.OpenNomination("n1", def, u, person("\u3164", "Chuyên viên"), inWindow)
+			return err
+		}, "invalid_nominee", "U+3164"},
+		{"position, bidi control", func() error {
+			_, err := domain.OpenNomination("n1", def, u, person("Lê Văn An", "Chuyên\u202e viên"), inWindow)
+			return err
+		}, "invalid_nominee", "U+202E"},
+		{"collective, named with a soft hyphen", func() error {
+			_, err := domain.OpenNomination("n1", def, u, domain.Nominee{Kind: domain.NomineeCollective, Name: "Sở\u00ad A"}, inWindow)
+			return err
+		}, "invalid_nominee", "U+00AD"},
+		{"unit name", func() error {
+			_, err := domain.RegisterUnit("so-b", "Kho bạc\u200b Nhà nước tỉnh", domain.UnitVertical, "")
+			return err
+		}, "invalid_name", "U+200B"},
+		{"user name", func() error {
+			var g domain.Registry
+			_, err := g.RegisterUser("u1", "Clerk\u200b ZW", domain.RoleAuditor, "", "hash")
+			return err
+		}, "invalid_name", "U+200B"},
+		{"withdrawal reason of invisible characters", func() error {
+			n := draft(t, s, def, "n2", u, person("Lê Văn Bình", "Chuyên viên"))
+			_, err := n.Withdraw("   \u200b \u2060 ")
+			return err
+		}, "reason_required", ""},
+	} {
+		err := tc.err()
+		var re *domain.RuleError
+		if !assert.True(t, errors.As(err, &re), "%s: %v", tc.name, err) {
+			continue
+		}
+		assert.Equal(t, tc.code, re.Code, tc.name)
+		assert.Contains(t, re.Message, tc.says, tc.name)
+		assert.NotEmpty(t, re.MessageVI, tc.name)
+	}
+	// The same names without them are taken.
+	_, err := domain.OpenNomination("n1", def, u, person("Lê Hoàng Phúc", "Chuyên viên"), inWindow)
+	assert.NoError(t, err)
+	_, err = domain.RegisterUnit("so-b", "Kho bạc Nhà nước tỉnh", domain.UnitVertical, "")
+	assert.NoError(t, err)
 }

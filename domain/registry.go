@@ -165,6 +165,9 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return nil, ruleErr("invalid_name", "a user name of 1 to 200 characters is required", "Tên người dùng là bắt buộc (tối đa 200 ký tự)")
 	}
+	if en, vi := invisibleIn("user name", "Tên người dùng", name); en != "" {
+		return nil, ruleErr("invalid_name", en, vi)
+	}
 	if _, taken := g.byName[nameKey(name)]; taken {
 		return nil, ruleErr("user_name_taken", fmt.Sprintf("the name %q is taken", name), fmt.Sprintf("Tên %q đã được sử dụng", name))
 	}

@@ -118,6 +118,9 @@ func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error
 	if name == "" || utf8.RuneCountInString(name) > 300 {
 		return nil, ruleErr("invalid_name", "a unit name of 1 to 300 characters is required", "Tên đơn vị là bắt buộc (tối đa 300 ký tự)")
 	}
+	if en, vi := invisibleIn("unit name", "Tên đơn vị", name); en != "" {
+		return nil, ruleErr("invalid_name", en, vi)
+	}
 	if !kind.Valid() {
 		return nil, ruleErr("invalid_unit_kind", fmt.Sprintf("unit kind %q is not department, vertical, district or commune", kind),
 			fmt.Sprintf("Loại đơn vị %q không hợp lệ (department, vertical, district, commune)", kind))
@@ -185,7 +188,7 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 		return nil, invalidFact("campaign", fmt.Sprintf("the fact names campaign %q, not %q", data.Campaign, def.ID),
 			fmt.Sprintf("số liệu thuộc đợt %q, không phải %q", data.Campaign, def.ID))
 	}
-	data.Note = strings.TrimSpace(data.Note)
+	data.Note = trimText(data.Note)
 	if err := ValidateFact(data); err != nil {
 		return nil, err
 	}
@@ -227,7 +230,7 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 			fmt.Sprintf("effective %s is more than %d days ahead: the sources would stop taking plans, nominations and clerks from now on; record the merger once its date is at most %d days away", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)),
 			fmt.Sprintf("Ngày hiệu lực %s còn hơn %d ngày nữa: các đơn vị hợp nhất sẽ ngừng nhận kế hoạch, hồ sơ và cán bộ ngay từ bây giờ; hãy ghi nhận khi còn không quá %d ngày", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)))
 	}
-	decision = strings.TrimSpace(decision)
+	decision = trimText(decision)
 	if decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {
 		return nil, ruleErr("decision_required", "the merger decision (1 to 2,000 characters) is required",
 			"Phải nêu quyết định sắp xếp, hợp nhất (tối đa 2.000 ký tự)")
