@@ -1,8 +1,8 @@
 package rankexport
 
 import (
+	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -31,7 +31,7 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 	if _, err := io.WriteString(w, BOM); err != nil {
 		return fmt.Errorf("write the CSV: %w", err)
 	}
-	cw := csv.NewWriter(w)
+	cw := &csvWriter{w: bufio.NewWriter(w)}
 	meta := [][]string{
 		{label(lang, "title")},
 		{label(lang, "meta.campaign"), rk.Campaign},
@@ -63,12 +63,10 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 	}
 	meta = append(meta, []string{}) // the empty line before the table
 	for _, r := range meta {
-		for i := range r {
-			r[i] = inert(r[i])
+		for _, v := range r {
+			cw.text(v)
 		}
-	}
-	if err := cw.WriteAll(meta); err != nil {
-		return fmt.Errorf("write the CSV: %w", err)
+		cw.end()
 	}
 
 	cols := columns(rk, lang)
@@ -76,10 +74,10 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 	for _, c := range cols {
 		header = append(header, label(lang, c.key))
 	}
-	if err := cw.Write(header); err != nil {
-		return fmt.Errorf("write the CSV: %w", err)
+	for _, h := range header {
+		cw.text(h)
 	}
-	row := make([]string, len(header))
+	cw.end()
 	n := 0
 	for _, p := range parts(rk) {
 		kind := label(lang, string(p.kind))
@@ -88,24 +86,61 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 				return err
 			}
 			n++
-			row[0] = kind
-			for i, c := range cols {
+			cw.text(kind)
+			for _, c := range cols {
 				v := c.value(e)
-				row[i+1] = text(v)
-				if _, isText := v.(string); isText {
-					row[i+1] = inert(row[i+1])
+				if s, isText := v.(string); isText {
+					cw.text(s)
+				} else {
+					cw.plain(text(v))
 				}
 			}
-			if err := cw.Write(row); err != nil {
-				return fmt.Errorf("write the CSV: %w", err)
-			}
+			cw.end()
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.w.Flush(); err != nil {
 		return fmt.Errorf("write the CSV: %w", err)
 	}
 	return nil
+}
+
+// csvWriter writes CSV rows as RFC 4180 does, but quotes every text field, inert, where
+// encoding/csv quotes only a field holding a comma, a quote or a line break: an Excel
+// whose regional settings separate lists with ";" (common with Vietnamese settings) splits
+// an unquoted "An;=1+1" into two cells and runs the second as a formula, while it keeps a
+// quoted field whole whatever its separator. Numbers and dates go plain. A write error
+// surfaces at the flush.
+type csvWriter struct {
+	w     *bufio.Writer
+	first bool
+}
+
+// text writes a text field, quoted and inert.
+func (c *csvWriter) text(s string) {
+	c.sep()
+	c.w.WriteByte('"')
+	c.w.WriteString(strings.ReplaceAll(inert(s), `"`, `""`))
+	c.w.WriteByte('"')
+}
+
+// plain writes a number or a date as it is.
+func (c *csvWriter) plain(s string) {
+	c.sep()
+	c.w.WriteString(s)
+}
+
+// sep writes the comma before every field of a row but the first.
+func (c *csvWriter) sep() {
+	if c.first {
+		c.w.WriteByte(',')
+	}
+	c.first = true
+}
+
+// end ends the row.
+func (c *csvWriter) end() {
+	c.w.WriteByte('\n')
+	c.first = false
 }
 
 // inert keeps a spreadsheet from reading a text cell as a formula: a nominee's name such

@@ -398,5 +398,42 @@ func TestRequestedSequenceInsideAnAppend(t *testing.T) {
 	buf.Reset()
 	require.NoError(t, rankexport.Write(context.Background(), &buf, rankexport.CSV, rk,
 		rankexport.Meta{Requested: projections.Bound{Seq: 1229}, AskedSeq: 1229, Lang: rankexport.English}))
-	assert.Contains(t, buf.String(), "Moment asked for,seq=1229\n")
+	assert.Contains(t, buf.String(), `"Moment asked for","seq=1229"`+"\n")
+}
+
+// TestCSVQuotesEveryText: every text field of the CSV is quoted, so an Excel whose regional
+// settings separate lists with ";" keeps a name holding ";=1+1" in one inert cell, as a
+// comma-separated reader does. Before, only fields with a comma, a quote or a line break
+// were quoted, and such an Excel split the name and ran "=1+1" as a formula.
+func TestCSVQuotesEveryText(t *testing.T) {
+	t.Parallel()
+	const evil = "Lê Văn Bom;=1+1;=WEBSERVICE(CONCAT('http://x'))"
+	rk := projections.RankingView{Campaign: "c", AsOfSeq: 7}
+	rk.Individual.Entries = []projections.RankEntryView{{Rank: 1, Nomination: "N1", Unit: "U;=2+2", Name: evil,
+		Keys: map[string]any{"par_index_score": 91.5}}}
+	var buf bytes.Buffer
+	require.NoError(t, rankexport.WriteCSV(context.Background(), &buf, rk, rankexport.Meta{}))
+	out := buf.String()
+	assert.Contains(t, out, `"`+evil+`"`)
+	assert.Contains(t, out, `"U;=2+2"`)
+	assert.Contains(t, out, ",91.5,", "numbers go plain")
+
+	for _, sep := range []rune{',', ';'} {
+		r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, rankexport.BOM)))
+		r.Comma, r.FieldsPerRecord, r.LazyQuotes = sep, -1, true
+		rows, err := r.ReadAll()
+		require.NoError(t, err, "separator %q", sep)
+		found := false
+		for _, row := range rows {
+			for _, f := range row {
+				if f == evil {
+					found = true
+				}
+				if sep == ';' {
+					assert.False(t, strings.HasPrefix(f, "=") || strings.HasPrefix(f, "+"), "separator ';': a cell %q would run", f)
+				}
+			}
+		}
+		assert.True(t, found || sep == ';', "separator %q: the name is one cell", sep)
+	}
 }
