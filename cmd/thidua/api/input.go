@@ -20,6 +20,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
+
 	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
@@ -157,7 +159,7 @@ func requestTimeout() error {
 }
 
 // checkJSON walks a JSON document token by token: one value, an object, valid UTF-8,
-// nesting at most MaxJSONDepth, no key twice in an object, every string (key or value)
+// nesting at most MaxJSONDepth, no key twice in an object (in any letter case), every string (key or value)
 // acceptable text (checkText).
 func checkJSON(body []byte) error {
 	if !utf8.Valid(body) {
@@ -168,6 +170,7 @@ func checkJSON(body []byte) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
+	fold := cases.Fold() // keys are compared folded; a Caser is not shared
 	type frame struct {
 		object bool
 		keys   map[string]bool
@@ -224,10 +227,14 @@ func checkJSON(body []byte) error {
 		if top != nil && top.object {
 			if top.expect {
 				k, _ := tok.(string)
-				if top.keys[k] {
-					return badRequest("invalid_json", "key %q appears twice in one object", k)
+				// Compared as encoding/json matches names to fields, in any letter case:
+				// {"approve":1,"Approve":9} would record 9 where a reader of the body
+				// (a log, a proxy) sees 1.
+				folded := fold.String(k)
+				if top.keys[folded] {
+					return badRequest("invalid_json", "key %q appears twice in one object (keys are compared in any letter case)", k)
 				}
-				top.keys[k] = true
+				top.keys[folded] = true
 				top.expect = false
 				field = k
 			} else {

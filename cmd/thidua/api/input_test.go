@@ -54,6 +54,9 @@ func TestBadInput(t *testing.T) {
 		{"two values", e.admin, "POST", "/api/v1/units", unit("") + ` {}`, nil, 400, "invalid_json"},
 		{"trailing garbage", e.admin, "POST", "/api/v1/units", unit("") + ` x`, nil, 400, "invalid_json"},
 		{"duplicate key", e.admin, "POST", "/api/v1/units", `{"id": "A", "id": "B", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_json"},
+		// encoding/json takes a key in any letter case: a log of the body read name "A".
+		{"duplicate key in another letter case", e.admin, "POST", "/api/v1/units", `{"name": "A", "id": "DK", "Name": "B", "kind": "commune"}`, nil, 400, "invalid_json"},
+		{"duplicate key, folded", e.admin, "POST", "/api/v1/units", `{"kind": "commune", "id": "DK", "name": "A", "\u212aind": "district"}`, nil, 400, "invalid_json"},
 		{"unknown field", e.admin, "POST", "/api/v1/units", unit(`, "colour": "red"`), nil, 400, "unknown_field"},
 		{"wrong type", e.admin, "POST", "/api/v1/units", `{"id": 7, "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_json"},
 		{"too deep", e.admin, "POST", "/api/v1/units", `{"id": ` + deep + `}`, nil, 400, "too_deep"},
