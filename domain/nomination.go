@@ -398,8 +398,8 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 			fmt.Sprintf("units of kind %s do not take part in campaign %s", unit.Kind(), def.ID),
 			fmt.Sprintf("Đơn vị loại %s không thuộc đối tượng thi đua của %s", unit.Kind(), def.ID))
 	}
-	nominee.Name = strings.TrimSpace(nominee.Name)
-	nominee.Position = strings.TrimSpace(nominee.Position)
+	nominee.Name = norm.NFC.String(strings.TrimSpace(nominee.Name))
+	nominee.Position = norm.NFC.String(strings.TrimSpace(nominee.Position))
 	for _, f := range []struct{ en, vi, s string }{{"name", "Họ tên", nominee.Name}, {"position", "Chức vụ", nominee.Position}} {
 		if en, vi := invisibleIn(f.en, f.vi, f.s); en != "" {
 			return nil, ruleErr("invalid_nominee", en, vi)
@@ -626,8 +626,17 @@ func VotePasses(def Definition, v CouncilVoteData) bool {
 	return q && a
 }
 
+// MaxCouncilMembers is the most members a unit's council may be recorded with: a unit's
+// Emulation-Commendation Council has tens of members, and 99,999,999,999 is a typing
+// error, not a council.
+const MaxCouncilMembers = 1000
+
 // validateVote checks a vote's numbers and date.
 func validateVote(v CouncilVoteData) error {
+	if v.Members > MaxCouncilMembers {
+		return ruleErr("invalid_vote", fmt.Sprintf("a council of %d members: at most %d", v.Members, MaxCouncilMembers),
+			fmt.Sprintf("Hội đồng %d thành viên: tối đa %d", v.Members, MaxCouncilMembers))
+	}
 	if _, err := time.Parse(time.DateOnly, v.MeetingDate); err != nil {
 		return ruleErr("invalid_vote", fmt.Sprintf("meeting_date %q is not a date YYYY-MM-DD", v.MeetingDate),
 			fmt.Sprintf("Ngày họp %q không hợp lệ (YYYY-MM-DD)", v.MeetingDate))

@@ -237,6 +237,8 @@ func TestCouncilVote(t *testing.T) {
 		{"present above members", 9, 10, 6, true, false, false},
 		{"no members", 0, 0, 0, true, false, false},
 		{"negative", 9, -1, 0, true, false, false},
+		{"a council of 1,000", 1000, 1000, 1000, false, true, true},
+		{"a typing error", 99999999999, 99999999999, 99999999999, true, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -773,4 +775,30 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 	assert.NoError(t, err)
 	_, err = domain.RegisterUnit("so-b", "Kho bạc Nhà nước tỉnh", domain.UnitVertical, "")
 	assert.NoError(t, err)
+}
+
+// TestDecomposedTextIsComposed: text sent decomposed (combining marks, as some keyboards
+// and converted files write Vietnamese) is the same text: a rating "Tốt" so written is
+// accepted and kept composed, as are names. Before, the rating was refused as not one of
+// "Tốt, Khá, …", which it looked exactly like.
+func TestDecomposedTextIsComposed(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	nfd := "To\u0302\u0301t" // "Tốt", decomposed
+	evs, err := u.RecordFact(def, domain.FactRecordedData{Fact: "par_rating", Text: nfd})
+	if assert.NoError(t, err) {
+		assert.Equal(t, "Tốt", evs[0].Data.(domain.FactRecordedData).Text)
+	}
+	evs, err = domain.OpenNomination("n1", def, u, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Le\u0302 Va\u0306n An", Position: "Chuye\u0302n vie\u0302n"}, inWindow)
+	if assert.NoError(t, err) {
+		n := evs[0].Data.(domain.NominationOpenedData).Nominee
+		assert.Equal(t, "Lê Văn An", n.Name)
+		assert.Equal(t, "Chuyên viên", n.Position)
+	}
+	evs, err = domain.RegisterUnit("so-b", "So\u031b\u0309 Tu\u031b pha\u0301p", domain.UnitDepartment, "")
+	if assert.NoError(t, err) {
+		assert.Equal(t, "Sở Tư pháp", evs[0].Data.(domain.UnitRegisteredData).Name)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Unit statuses (Unit.Status).
@@ -114,7 +116,7 @@ func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error
 	if err := ValidateID(id); err != nil {
 		return nil, fmt.Errorf("unit id: %w", err)
 	}
-	name = strings.TrimSpace(name)
+	name = norm.NFC.String(strings.TrimSpace(name))
 	if name == "" || utf8.RuneCountInString(name) > 300 {
 		return nil, ruleErr("invalid_name", "a unit name of 1 to 300 characters is required", "Tên đơn vị là bắt buộc (tối đa 300 ký tự)")
 	}
@@ -189,6 +191,9 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 			fmt.Sprintf("số liệu thuộc đợt %q, không phải %q", data.Campaign, def.ID))
 	}
 	data.Note = trimText(data.Note)
+	// Text sent decomposed ("Tốt" with combining marks) is the same text: it is compared
+	// and kept composed.
+	data.Text, data.Index, data.Component = norm.NFC.String(data.Text), norm.NFC.String(data.Index), norm.NFC.String(data.Component)
 	if err := ValidateFact(data); err != nil {
 		return nil, err
 	}

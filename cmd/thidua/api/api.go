@@ -251,6 +251,10 @@ func (h *handler) handle(rt route) {
 				return
 			}
 		}
+		if err := queryOnce(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		if !mutating && !rt.bounded && strings.HasPrefix(rt.path, Prefix) {
 			if q := r.URL.Query(); q.Has("at") || q.Has("seq") {
 				h.fail(w, r, badRequest("bound_not_supported", "%s answers as of now only; as of a past moment, ask a unit (/units/{id}), an audit trail (.../events), an eligibility or a ranking with at or seq", rt.path))
@@ -290,6 +294,23 @@ func (h *handler) handle(rt route) {
 			h.fail(w, r, err)
 		}
 	})
+}
+
+// queryOnce refuses a query parameter given more than once (400 invalid_query): the
+// handlers read the first, so ?unit=A&unit=B answered for A alone as if B had not been
+// asked. A moment, a format and a language given twice are refused by their handlers,
+// with their own codes.
+func queryOnce(r *http.Request) error {
+	for name, vs := range r.URL.Query() {
+		switch name {
+		case "at", "seq", "format", "lang":
+			continue
+		}
+		if len(vs) > 1 {
+			return badRequest("invalid_query", "%s is given %d times: give it once", name, len(vs))
+		}
+	}
+	return nil
 }
 
 // allowed reports whether role may call a writer route open to roles. Auditors never may.

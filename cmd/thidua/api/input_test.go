@@ -73,6 +73,10 @@ func TestBadInput(t *testing.T) {
 		{"empty id", e.admin, "POST", "/api/v1/units", `{"id": "", "name": "Xã", "kind": "commune"}`, nil, 400, "invalid_id"},
 		{"path id with a dot", e.admin, "GET", "/api/v1/units/a.b", nil, nil, 400, "invalid_id"},
 		{"unit list limit 0", e.admin, "GET", "/api/v1/units?limit=0", nil, nil, 400, "invalid_limit"},
+		// The handlers read the first: the second would be ignored without a word.
+		{"unit list limit twice", e.admin, "GET", "/api/v1/units?limit=1&limit=abc", nil, nil, 400, "invalid_query"},
+		{"nomination list unit twice", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?unit=A&unit=B", nil, nil, 400, "invalid_query"},
+		{"unit events inherited twice", e.admin, "GET", "/api/v1/units/A/events?inherited=true&inherited=false", nil, nil, 400, "invalid_query"},
 		{"unit list limit 501", e.admin, "GET", "/api/v1/units?limit=501", nil, nil, 400, "invalid_limit"},
 		{"unit list limit not a number", e.admin, "GET", "/api/v1/units?limit=ten", nil, nil, 400, "invalid_limit"},
 		{"unit list cursor with a chevron", e.admin, "GET", "/api/v1/units?limit=2&cursor=a%3Eb", nil, nil, 400, "invalid_id"},
