@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -553,5 +554,84 @@ func TestDisciplineNeedsEachFact(t *testing.T) {
 			}
 			assert.Equal(t, tc.result == domain.ResultMet, el.Eligible, "%+v", el.Reasons)
 		})
+	}
+}
+
+// TestNotAssigned: what a unit was not assigned (no public investment capital, no online
+// public-service targets, no index component), recorded with its grounds, makes the
+// criteria that speak of what was assigned not applicable, where before they stayed
+// pending for good (the demo recorded a made-up 100 % for agencies without capital); a
+// later figure supersedes it. Only those facts may be not assigned, without a value and
+// with a note.
+func TestNotAssigned(t *testing.T) {
+	t.Parallel()
+	na := func(fact string) domain.FactRecordedData {
+		return domain.FactRecordedData{Fact: fact, Status: domain.StatusNotAssigned, Note: "Không được giao theo Quyết định 12/QĐ-UBND"}
+	}
+	head := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Trưởng", Position: "Giám đốc", Head: true}
+	tests := []struct {
+		name    string
+		nominee domain.Nominee
+		facts   []domain.FactRecordedData
+		want    map[string]string
+	}{
+		{"no capital", collective, []domain.FactRecordedData{na("disbursement_pct")}, map[string]string{"C08": domain.ResultNotApplicable}},
+		{"no capital, head", head, []domain.FactRecordedData{na("disbursement_pct"), na("online_service_pct")},
+			map[string]string{"H02": domain.ResultNotApplicable, "H04": domain.ResultNotApplicable}},
+		{"a figure later supersedes it", collective, []domain.FactRecordedData{na("disbursement_pct"), {Fact: "disbursement_pct", Number: f64(90), Cause: "subjective"}},
+			map[string]string{"C08": domain.ResultExcluded}},
+		{"no index component", collective, []domain.FactRecordedData{na("index_component")}, map[string]string{"C12": domain.ResultNotApplicable}},
+		{"components recorded after it judge", collective, []domain.FactRecordedData{na("index_component"),
+			{Fact: "index_component", Index: "PCI", Component: "Chi phí thời gian", Number: f64(6), Previous: f64(7)}},
+			map[string]string{"C12": domain.ResultNotMet}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc := newScenario(t, tc.nominee)
+			// The good facts but the index component: only what the case records judges C12.
+			sc.fs = domain.NewFactSet()
+			for _, d := range []domain.FactRecordedData{
+				{Fact: "par_rating", Text: "Tốt"}, {Fact: "disbursement_pct", Number: f64(100)},
+				{Fact: "late_dossiers", Number: f64(0)}, {Fact: "backlog_dossiers", Number: f64(0)},
+				{Fact: "late_directives", Number: f64(0)}, {Fact: "staff_hours_violation_pct", Number: f64(2)},
+				{Fact: "online_service_pct", Number: f64(100)},
+			} {
+				fact(t, sc.s, sc.def, sc.u, sc.fs, d)
+			}
+			if tc.want["C12"] == "" {
+				fact(t, sc.s, sc.def, sc.u, sc.fs, domain.FactRecordedData{Fact: "index_component", Index: "PAR_INDEX", Component: "Cải cách TTHC", Number: f64(9.1), Previous: f64(8.7)})
+			}
+			for _, d := range tc.facts {
+				fact(t, sc.s, sc.def, sc.u, sc.fs, d)
+			}
+			el := sc.eval()
+			for c, want := range tc.want {
+				assert.Equal(t, want, el.Criteria[c].Result, "%s: %+v", c, el.Criteria[c])
+			}
+			allNA := true
+			for _, want := range tc.want {
+				allNA = allNA && want == domain.ResultNotApplicable
+			}
+			assert.Equal(t, allNA, el.Eligible, "%+v", el.Reasons)
+		})
+	}
+
+	s := newStream()
+	u := activeUnit(t, s, "so-x", domain.UnitVertical)
+	def := domain.BuiltinCampaign()
+	for _, bad := range []domain.FactRecordedData{
+		{Fact: "par_rating", Status: domain.StatusNotAssigned, Note: "x"},
+		{Fact: "late_dossiers", Status: domain.StatusNotAssigned, Note: "x"},
+		{Fact: "disbursement_pct", Status: domain.StatusNotAssigned, Number: f64(0), Note: "x"},
+		{Fact: "disbursement_pct", Status: domain.StatusNotAssigned, Cause: "objective", Note: "x"},
+		{Fact: "disbursement_pct", Status: domain.StatusNotAssigned, Note: " \u200b "},
+		{Fact: "index_component", Index: "PCI", Component: "x", Status: domain.StatusNotAssigned, Note: "x"},
+	} {
+		_, err := u.RecordFact(def, bad)
+		var re *domain.RuleError
+		if assert.True(t, errors.As(err, &re), "%+v: %v", bad, err) {
+			assert.Equal(t, "invalid_fact", re.Code)
+		}
 	}
 }

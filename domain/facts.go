@@ -45,6 +45,13 @@ const (
 	CauseObjective = "objective"
 	// StatusNotPublished marks an index component whose result is not yet published.
 	StatusNotPublished = "not_published"
+	// StatusNotAssigned marks what the unit was not assigned, as the plan's criteria
+	// speak of what was assigned ("vốn đầu tư công được giao", "chỉ số thành phần ... đã
+	// được giao"): no public investment capital (disbursement_pct), no online
+	// public-service targets (online_service_pct), no index component (index_component,
+	// without index and component). It has no value and states its grounds in the note;
+	// a criterion judged by it is not applicable.
+	StatusNotAssigned = "not_assigned"
 )
 
 type factType int
@@ -60,6 +67,8 @@ type factSpec struct {
 	typ      factType
 	min, max float64
 	values   []string
+	// assignable facts may be recorded as StatusNotAssigned.
+	assignable bool
 }
 
 func (s factSpec) allows(text string) bool {
@@ -78,14 +87,14 @@ func factCatalogue() map[string]factSpec {
 	return map[string]factSpec{
 		FactParRating:               {typ: factText, values: []string{"Tốt", "Khá", "Trung bình", "Yếu"}},
 		FactParIndexScore:           pct,
-		FactDisbursementPct:         {typ: factNumber, min: 0, max: 1000},
+		FactDisbursementPct:         {typ: factNumber, min: 0, max: 1000, assignable: true},
 		FactLateDossiers:            count,
 		FactBacklogDossiers:         count,
 		FactLateDirectives:          count,
-		FactIndexComponent:          {typ: factIndex, values: []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}},
+		FactIndexComponent:          {typ: factIndex, values: []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}, assignable: true},
 		FactStaffHoursViolationPct:  pct,
 		FactSubordinateViolationPct: pct,
-		FactOnlineServicePct:        pct,
+		FactOnlineServicePct:        {typ: factNumber, min: 0, max: 100, assignable: true},
 		FactWomenPct:                pct,
 	}
 }
@@ -153,6 +162,9 @@ func ValidateFact(d FactRecordedData) error {
 	if !ok {
 		return invalidFact("fact", fmt.Sprintf("unknown fact %q (known: %s)", d.Fact, strings.Join(FactNames(), ", ")),
 			fmt.Sprintf("không có loại số liệu %q", d.Fact))
+	}
+	if d.Status == StatusNotAssigned {
+		return validateNotAssigned(d, spec)
 	}
 	if spec.typ != factIndex {
 		switch {
@@ -235,6 +247,27 @@ func ValidateFact(d FactRecordedData) error {
 		return invalidFact("note", "at most 2,000 characters", "ghi chú tối đa 2.000 ký tự")
 	}
 	if d.Document != nil && d.Document.SHA256 == "" {
+		return invalidFact("document", "a cited document needs its sha256", "tài liệu dẫn chứng thiếu mã SHA-256")
+	}
+	return nil
+}
+
+// validateNotAssigned checks a fact recorded as StatusNotAssigned.
+func validateNotAssigned(d FactRecordedData, spec factSpec) error {
+	switch {
+	case !spec.assignable:
+		return invalidFact("status", fmt.Sprintf("fact %s is not assigned to units: only %s, %s and %s may be not assigned", d.Fact, FactDisbursementPct, FactOnlineServicePct, FactIndexComponent),
+			fmt.Sprintf("số liệu %s không thể ghi là không được giao (chỉ %s, %s, %s)", d.Fact, FactDisbursementPct, FactOnlineServicePct, FactIndexComponent))
+	case d.Number != nil || d.Previous != nil || d.Text != "" || d.Cause != "":
+		return invalidFact("status", "what was not assigned has no value, previous value or cause", "nội dung không được giao thì không có giá trị, giá trị năm trước hay nguyên nhân")
+	case d.Index != "" || d.Component != "":
+		return invalidFact("status", "not assigned any index component: give neither index nor component (a component not yet published is not_published)",
+			"không được giao chỉ số thành phần nào: không nêu bộ chỉ số hay chỉ số thành phần (chỉ số chưa công bố dùng not_published)")
+	case trimText(d.Note) == "":
+		return invalidFact("note", "state the grounds for not assigned, e.g. the assigning decision", "nêu căn cứ không được giao, ví dụ quyết định giao vốn, giao chỉ tiêu")
+	case utf8.RuneCountInString(d.Note) > MaxReasonLength:
+		return invalidFact("note", "at most 2,000 characters", "ghi chú tối đa 2.000 ký tự")
+	case d.Document != nil && d.Document.SHA256 == "":
 		return invalidFact("document", "a cited document needs its sha256", "tài liệu dẫn chứng thiếu mã SHA-256")
 	}
 	return nil
@@ -545,11 +578,34 @@ func improved(d FactRecordedData) bool {
 	return d.Status == "" && d.Number != nil && d.Previous != nil && *d.Number > *d.Previous
 }
 
+// assignedComponents returns the index components of the campaign that judge the unit,
+// and whether it was recorded as assigned none (StatusNotAssigned): then only the
+// components recorded after that statement count.
+func (s *FactSet) assignedComponents(campaign string) (comps []FactEntry, noneAssigned bool) {
+	all := s.Components(campaign)
+	var marker *FactEntry
+	for i := range all {
+		if all[i].Data.Status == StatusNotAssigned {
+			marker = &all[i]
+		}
+	}
+	if marker == nil {
+		return all, false
+	}
+	for _, e := range all {
+		if e.Data.Status != StatusNotAssigned && e.Seq > marker.Seq {
+			comps = append(comps, e)
+		}
+	}
+	return comps, true
+}
+
 // CountImproved returns how many index components of the campaign improved on the
 // previous year (a ranking key).
 func CountImproved(facts *FactSet, campaign string) int {
 	n := 0
-	for _, e := range facts.Components(campaign) {
+	comps, _ := facts.assignedComponents(campaign)
+	for _, e := range comps {
 		if improved(e.Data) {
 			n++
 		}

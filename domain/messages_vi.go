@@ -79,6 +79,10 @@ func TermVI(code string) string {
 		return "thanh tra"
 	case string(RoleSystem):
 		return "hệ thống"
+	case StatusNotAssigned:
+		return "không được giao"
+	case StatusNotPublished:
+		return "chưa công bố"
 	case string(NomineeCollective):
 		return "tập thể"
 	case string(NomineeIndividual):

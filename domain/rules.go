@@ -86,6 +86,10 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		return judgement{result: ResultNotMet, note: sprintf("%s, required %q", note, r.Text), noteVI: sprintf("%s, yêu cầu %q", noteVI, r.Text), events: []string{e.EventID}}
 	case RuleFactNumber:
 		e, ok := facts.Get(campaign, r.Fact)
+		if ok && e.Data.Status == StatusNotAssigned {
+			return judgement{result: ResultNotApplicable, note: sprintf("%s not assigned: %s", r.Fact, e.Data.Note),
+				noteVI: sprintf("không được giao (%s): %s", factVI(r.Fact), e.Data.Note), events: []string{e.EventID}}
+		}
 		if !ok || e.Data.Number == nil || r.Number == nil {
 			return judgement{result: ResultPending, note: r.Fact + " not recorded", noteVI: notRecordedVI(r.Fact)}
 		}
@@ -132,7 +136,12 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		}
 		return judgement{result: ResultMet, note: strings.Join(notes, ", "), noteVI: strings.Join(notesVI, ", "), events: events}
 	case RuleIndexImproved:
-		comps := facts.Components(campaign)
+		comps, noneAssigned := facts.assignedComponents(campaign)
+		if len(comps) == 0 && noneAssigned {
+			e, _ := facts.Get(campaign, FactIndexComponent)
+			return judgement{result: ResultNotApplicable, note: sprintf("no index component assigned: %s", e.Data.Note),
+				noteVI: sprintf("không được giao chỉ số thành phần nào: %s", e.Data.Note), events: []string{e.EventID}}
+		}
 		if len(comps) == 0 {
 			return judgement{result: ResultPending, note: "no index component recorded", noteVI: "chưa ghi nhận chỉ số thành phần nào"}
 		}

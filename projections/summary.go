@@ -123,6 +123,8 @@ func reasonSummary(typ, whoVI, whoEN, reason string) (string, string) {
 func factValue(d domain.FactRecordedData, vi bool) string {
 	var v string
 	switch {
+	case d.Status != "" && vi:
+		v = domain.TermVI(d.Status)
 	case d.Status != "":
 		v = d.Status
 	case d.Text != "":

@@ -22,8 +22,11 @@ type profile struct {
 	Par    float64
 	// Disb is the share of public investment disbursed; NoDisb leaves it out (a
 	// successor that relies on its predecessor's figure).
-	Disb              float64
-	NoDisb            bool
+	Disb   float64
+	NoDisb bool
+	// NoCapital, when set, is the grounds on which the unit was assigned no public
+	// investment capital (disbursement_pct recorded as not assigned).
+	NoCapital         string
 	Cause, DisbNote   string
 	Late, Backlog     float64
 	LateNote          string
@@ -57,8 +60,8 @@ func juneFacts() []profile {
 		{Unit: "TTR", Rating: "Tốt", Par: 83.0, Disb: 100, Comps: []comp{{Index: "PAPI", Component: "Kiểm soát tham nhũng trong khu vực công", Value: 6.40, Previous: 6.12}}, Staff: 1.1, Online: 100, Women: 35},
 		{Unit: "BQL-KCN", Rating: "Tốt", Par: 86.8, Disb: 100, Comps: []comp{{Index: "PCI", Component: "Chi phí thời gian", Value: 7.05, Previous: 6.90}}, Staff: 12, StaffNote: "Kiểm tra công vụ quý II/2025: 12% công chức, viên chức không chấp hành nghiêm giờ giấc làm việc", Online: 100, Women: 33},
 		{Unit: "CA", Rating: "Tốt", Par: 87.0, Disb: 100, Comps: []comp{{Index: "PAPI", Component: "Thủ tục hành chính công", Value: 7.12, Previous: 6.95}}, Staff: 0.5, Online: 100, Women: 21},
-		{Unit: "BHXH", Rating: "Tốt", Par: 87.6, Disb: 100, Comps: []comp{{Index: "SIPAS", Component: "Mức độ hài lòng chung", Value: 88.1, Previous: 85.5}}, Staff: 1.0, Online: 100, Women: 71},
-		{Unit: "KBNN", Rating: "Tốt", Par: 90.4, Disb: 100, Comps: []comp{{Index: "PCI", Component: "Chi phí thời gian", Value: 7.44, Previous: 7.02}}, Staff: 0.8, Online: 100, Women: 64},
+		{Unit: "BHXH", Rating: "Tốt", Par: 87.6, NoCapital: "Cơ quan ngành dọc không được tỉnh giao vốn đầu tư công năm 2025 (Quyết định giao kế hoạch vốn của UBND tỉnh)", Comps: []comp{{Index: "SIPAS", Component: "Mức độ hài lòng chung", Value: 88.1, Previous: 85.5}}, Staff: 1.0, Online: 100, Women: 71},
+		{Unit: "KBNN", Rating: "Tốt", Par: 90.4, NoCapital: "Cơ quan ngành dọc không được tỉnh giao vốn đầu tư công năm 2025 (Quyết định giao kế hoạch vốn của UBND tỉnh)", Comps: []comp{{Index: "PCI", Component: "Chi phí thời gian", Value: 7.44, Previous: 7.02}}, Staff: 0.8, Online: 100, Women: 64},
 		{Unit: "CT", Rating: "Tốt", Par: 88.9, Disb: 100, Comps: []comp{{Index: "PCI", Component: "Chi phí không chính thức", Value: 7.01, Previous: 6.66}}, Staff: 1.6, Online: 100, Women: 55},
 		{Unit: "CTK", Rating: "Tốt", Par: 82.5, Disb: 100, Comps: []comp{{Index: "PAR_INDEX", Component: "Hiện đại hóa hành chính", Value: 8.10, Previous: 7.72}}, Staff: 1.3, Online: 100, Women: 60},
 		{Unit: "PRTC", Rating: "Tốt", Par: 85.5, Disb: 100, Comps: []comp{{Index: "PAPI", Component: "Cung ứng dịch vụ công", Value: 7.02, Previous: 6.81}, {Index: "PAR_INDEX", Component: "Cải cách thủ tục hành chính", Value: 8.66, Previous: 8.20}}, Staff: 2.5, Sub: num(4.5), Online: 100, Women: 54},
@@ -99,7 +102,9 @@ func (s *seeder) record(p profile) {
 	f := func(d domain.FactRecordedData) { s.fact(p.Unit, d) }
 	f(domain.FactRecordedData{Fact: domain.FactParRating, Text: p.Rating, Note: "Kết quả đánh giá, xếp loại CCHC năm 2025"})
 	f(domain.FactRecordedData{Fact: domain.FactParIndexScore, Number: num(p.Par), Note: "Điểm Chỉ số CCHC (PAR INDEX) năm 2025"})
-	if !p.Short && !p.NoDisb {
+	if p.NoCapital != "" {
+		f(domain.FactRecordedData{Fact: domain.FactDisbursementPct, Status: domain.StatusNotAssigned, Note: p.NoCapital})
+	} else if !p.Short && !p.NoDisb {
 		f(domain.FactRecordedData{Fact: domain.FactDisbursementPct, Number: num(p.Disb), Cause: p.Cause, Note: p.DisbNote})
 	}
 	f(domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: num(p.Late), Note: p.LateNote})

@@ -278,18 +278,23 @@ func (h *handler) recordFact(q *req) error {
 		if f.Fact == "" {
 			return invalid("err.form.required", q.T("fact.name"))
 		}
-		if f.Fact == domain.FactParRating {
+		notAssigned := field(q, "not_assigned") != ""
+		switch {
+		case notAssigned:
+			// What the unit was not assigned: no value, index or component.
+			f.Status = domain.StatusNotAssigned
+		case f.Fact == domain.FactParRating:
 			f.Text = field(q, "value")
-		} else if field(q, "status") == domain.StatusNotPublished && f.Fact == domain.FactIndexComponent {
+		case field(q, "status") == domain.StatusNotPublished && f.Fact == domain.FactIndexComponent:
 			f.Status = domain.StatusNotPublished
-		} else {
+		default:
 			v, err := number(q, "value", "fact.value")
 			if err != nil {
 				return err
 			}
 			f.Number = v
 		}
-		if f.Fact == domain.FactIndexComponent {
+		if f.Fact == domain.FactIndexComponent && !notAssigned {
 			f.Index, f.Component = field(q, "index"), field(q, "component")
 			if f.Status == "" {
 				prev, err := number(q, "previous", "fact.previous")

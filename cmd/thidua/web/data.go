@@ -177,6 +177,8 @@ func factValue(p *frame, d domain.FactRecordedData) string {
 	switch {
 	case d.Status == domain.StatusNotPublished:
 		v = p.T("fact.not_published")
+	case d.Status == domain.StatusNotAssigned:
+		v = p.T("fact.not_assigned.value")
 	case d.Text != "":
 		v = d.Text
 	case d.Number != nil:

@@ -641,6 +641,19 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 	}
 	r = rv.get("/units/U1")
 	mustContain(t, r.body, "92,5", "Số liệu đã được thay thế", `<a href="/documents/`+docOpt[1]+`">tài liệu</a>`)
+	// What the unit was not assigned: no value, the grounds in the note, which is required.
+	mustContain(t, r.body, `name="not_assigned"`, "Không được giao")
+	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "online_service_pct", "not_assigned", "1"))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("not assigned without grounds: %d", r.status)
+	}
+	mustContain(t, r.body, "căn cứ không được giao")
+	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "online_service_pct", "not_assigned", "1", "value", "ignored", "note", "Không được giao chỉ tiêu dịch vụ công trực tuyến"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("not assigned: %d\n%s", r.status, r.body)
+	}
+	r = rv.get("/units/U1")
+	mustContain(t, r.body, "không được giao", "Không được giao chỉ tiêu dịch vụ công trực tuyến")
 
 	cc := e.client()
 	cc.signIn(council)
