@@ -18,7 +18,7 @@ import (
 )
 
 // unitEvents: GET /units/{id}/events?inherited=true&limit=N[&at=|seq=].
-func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	b, err := h.bound(r)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, _ workflows
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	writeJSON(w, http.StatusOK, map[string]any{"events": h.svc.Visible(p, evs)})
 	return nil
 }
 

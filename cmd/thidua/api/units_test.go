@@ -122,3 +122,29 @@ func TestMergedClerkListsWhatTheUnitOpened(t *testing.T) {
 	assert.Empty(t, list(other))
 	assert.Contains(t, list(e.admin), nom+"@LB")
 }
+
+// TestUnitTrailHidesOtherUnitsNominees: every role reads a unit's trail, but another
+// unit's clerk does not read the name of an individual the unit nominated (the event
+// says a nomination was opened, of which kind); the unit's own clerk, a merged unit's
+// successor's clerk and the other roles do. Before, any clerk read the names, on hold or
+// not, although the nominations themselves were 403 to them.
+func TestUnitTrailHidesOtherUnitsNominees(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("HA", "district")
+	e.unit("HX", "district")
+	clerk, other := e.user("clerk", "HA"), e.user("clerk", "HX")
+	auditor := e.user("auditor", "")
+	clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "HA",
+		"nominee": map[string]any{"kind": "individual", "name": "Hồ Văn Khánh", "position": "Chuyên viên"}}).want(t, http.StatusCreated)
+	trail := func(c *client) string {
+		return c.get("/api/v1/units/HA/events").want(t, http.StatusOK).String()
+	}
+	for name, c := range map[string]*client{"own clerk": clerk, "auditor": auditor, "admin": e.admin} {
+		assert.Contains(t, trail(c), "Hồ Văn Khánh", name)
+	}
+	got := trail(other)
+	assert.NotContains(t, got, "Hồ Văn Khánh")
+	assert.Contains(t, got, `"type":"unit.nominated"`)
+	assert.Contains(t, got, "lập đề nghị khen thưởng cá nhân trong "+campaign)
+}

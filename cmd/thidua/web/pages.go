@@ -939,7 +939,7 @@ func (h *handler) nominationTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
-	d.Events = toEventRows(pg, h.userNames(), mergeEvents(nevs, h.evidenceEvents(n, nevs)), b)
+	d.Events = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, mergeEvents(nevs, h.evidenceEvents(n, nevs))), b)
 	d.Count, d.Shown = len(d.Events), len(d.Events)
 	v := h.verdictAt(pg, q, n, b)
 	v.Name = n.Nominee.Name
@@ -1066,7 +1066,7 @@ func (h *handler) unitTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
-	d.Events = toEventRows(pg, h.userNames(), evs, b)
+	d.Events = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, evs), b)
 	if !b.Live() {
 		// An event inherited through a merger recorded after the moment was not yet in
 		// this unit's trail then, however early it happened: the lineage is the moment's.
@@ -1092,6 +1092,9 @@ func (h *handler) unitTimeline(q *req) error {
 			v := h.verdictAt(pg, q, n, b)
 			if v.Existed && v.Unit != id {
 				continue // the nomination was another unit's at that moment (now too, live)
+			}
+			if !v.Link {
+				continue // another unit's clerk reads its facts and events, not its nominations
 			}
 			v.Name, v.Campaign = n.Nominee.Name, c.ID
 			if v.Link {
@@ -1323,7 +1326,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	if len(evs) > 25 {
 		evs = evs[len(evs)-25:]
 	}
-	d.History = toEventRows(pg, h.userNames(), evs, projections.Bound{})
+	d.History = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, evs), projections.Bound{})
 	for i, j := 0, len(d.History)-1; i < j; i, j = i+1, j-1 {
 		d.History[i], d.History[j] = d.History[j], d.History[i]
 	}

@@ -1076,6 +1076,9 @@ func TestClerkReadsAnyUnitsTimeline(t *testing.T) {
 	otherTok := e.user("Văn thư Sở Y tế", domain.RoleClerk, "SO-YT")
 	id := e.Dossier(e.principal(ownTok), domain.Nominee{Kind: domain.NomineeCollective})
 	e.Fact(e.principal(revTok), "SO-TC", domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: wftest.Num(0)})
+	// An individual on hold: another unit's clerk reads neither the name nor the verdict.
+	held := e.Dossier(e.principal(ownTok), domain.Nominee{Kind: domain.NomineeIndividual, Name: "Hồ Văn Khánh", Position: "Chuyên viên"})
+	e.OK(e.Svc.Hold(e.Ctx, e.principal(revTok), held, "Đang xem xét kỷ luật", workflows.Options{}))
 
 	own, other := e.client(), e.client()
 	own.signIn(ownTok)
@@ -1089,13 +1092,15 @@ func TestClerkReadsAnyUnitsTimeline(t *testing.T) {
 		{"own clerk, timeline", own, "/units/SO-TC/timeline",
 			[]string{"Nguyễn Thị Thẩm Định", "Sở Tài chính", "/nominations/" + id}, nil},
 		{"other clerk, timeline", other, "/units/SO-TC/timeline",
-			[]string{"Nguyễn Thị Thẩm Định", "Sở Tài chính", "Văn thư Sở Tài chính"}, []string{"/nominations/" + id}},
+			[]string{"Nguyễn Thị Thẩm Định", "Sở Tài chính", "Văn thư Sở Tài chính", "lập đề nghị khen thưởng cá nhân trong"},
+			[]string{"/nominations/" + id, "Hồ Văn Khánh", "Đang xem xét kỷ luật"}},
 		{"other clerk, unit page", other, "/units/SO-TC",
 			[]string{"Số liệu đã xác minh", "Nguyễn Thị Thẩm Định", `href="/units/SO-TC/timeline"`, "chỉ được xem hồ sơ đề nghị khen thưởng"},
-			[]string{"/nominations/" + id, `href="/documents/`}},
+			[]string{"/nominations/" + id, `href="/documents/`, "Hồ Văn Khánh"}},
 		{"other clerk, replay", other, "/units/SO-TC/timeline?seq=1", []string{"Sở Tài chính"}, []string{"/nominations/" + id}},
 		{"own clerk, unit page", own, "/units/SO-TC",
-			[]string{"Số liệu đã xác minh", "/nominations/" + id, `href="/documents/`}, []string{"chỉ được xem hồ sơ đề nghị khen thưởng"}},
+			[]string{"Số liệu đã xác minh", "/nominations/" + id, `href="/documents/`, "Hồ Văn Khánh"}, []string{"chỉ được xem hồ sơ đề nghị khen thưởng"}},
+		{"own clerk, timeline", own, "/units/SO-TC/timeline", []string{"Hồ Văn Khánh", "/nominations/" + held}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,50 @@
+package workflows
+
+import (
+	"encoding/json"
+	"strings"
+
+	"thidua/domain"
+	"thidua/projections"
+)
+
+// Visible returns a unit's audit trail as p may see it. Every role reads a unit's trail
+// (its facts, plans and mergers), but a clerk reads only the nominations their unit
+// opened (CanReadNomination): of another unit's unit.nominated events they see that a
+// nomination was opened, of which kind, not the individual's name, which the event's
+// data and summaries then leave out. A clerk of one department could otherwise read the
+// name of another's nominee, on hold for a discipline review or not. evs is not changed.
+func (s *Service) Visible(p Principal, evs []projections.EventView) []projections.EventView {
+	if p.Role != domain.RoleClerk {
+		return evs
+	}
+	var out []projections.EventView
+	for i, ev := range evs {
+		if ev.Type != domain.UnitNominated {
+			continue
+		}
+		var d domain.UnitNominatedData
+		if json.Unmarshal(ev.Data, &d) != nil || d.Name == "" {
+			continue
+		}
+		if n, err := s.model.Nomination(d.Nomination); err == nil && CanReadNomination(p, n.Unit, n.UnitHistory) {
+			continue
+		}
+		if out == nil {
+			out = append([]projections.EventView(nil), evs...)
+		}
+		name := d.Name
+		d.Name = ""
+		raw, err := json.Marshal(d)
+		if err != nil {
+			continue
+		}
+		out[i].Data = raw
+		out[i].SummaryVI = strings.ReplaceAll(ev.SummaryVI, " "+name, "")
+		out[i].SummaryEN = strings.ReplaceAll(ev.SummaryEN, " "+name, "")
+	}
+	if out == nil {
+		return evs
+	}
+	return out
+}
