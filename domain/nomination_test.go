@@ -683,11 +683,11 @@ func TestSamePerson(t *testing.T) {
 		{"Nguyễn Văn An", "Nguy\u00adễn Văn An\ufeff", true},
 		{"Nguyễn Văn An", "Nguyễn\u2060 Văn An", true},
 		{"Nguyễn Văn An", "Nguyễn\u00a0Văn An", true},
-		{"Lê Hoàng Phúc", "Lê Hoàng Phúc\u034f", true}, // combining grapheme joiner
+		{"Lê Hoàng Phúc", "Lê Hoàng Phúc\u034f", true},         // combining grapheme joiner
 		{"Đỗ Thị Hồng Nhung", "Đỗ Thị\u3164 Hồng Nhung", true}, // Hangul filler
 		{"Đỗ Thị Hồng Nhung", "\u115fĐỗ Thị Hồng Nhung", true},
 		{"Đỗ Thị Hồng Nhung", "Đỗ Thị Hồng Nhung\ufe0f", true}, // variation selector
-		{"Đỗ Thị Hồng Nhung", "Ðỗ Thị Hồng Nhung", true},        // Icelandic Eth, from old encodings
+		{"Đỗ Thị Hồng Nhung", "Ðỗ Thị Hồng Nhung", true},       // Icelandic Eth, from old encodings
 		{"Đỗ Thị Hồng Nhung", "Ɖỗ Thị Hồng Nhung", true},
 		{"đỗ thị hồng nhung", "ðỗ thị hồng nhung", true},
 		{"Lê Thị Hòa", "Lê Thị Hoà", true},
