@@ -468,6 +468,23 @@ func NomineeKey(name string) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
+// LooksLikeHead reports whether an individual's position reads as the head of a unit the
+// campaign admits: a provincial department's or agency's director (Giám đốc, Thủ trưởng,
+// Cục trưởng, Chi cục trưởng, Chánh Thanh tra, Chánh Văn phòng, Trưởng ban) or a
+// People's Committee's chairman (Chủ tịch UBND). A deputy (Phó …) is not. The head flag
+// is the clerk's declaration; this is a hint for whoever reads the dossier, never a rule:
+// titles vary, and a chairman of the trade union is no head of the unit.
+func LooksLikeHead(position string) bool {
+	p := strings.Join(strings.Fields(strings.ToLower(Unaccented(strings.TrimSpace(position)))), " ")
+	for _, title := range []string{"giam doc", "thu truong", "cuc truong", "chi cuc truong", "chanh thanh tra",
+		"chanh van phong", "truong ban", "chu tich ubnd", "chu tich uy ban nhan dan"} {
+		if p == title || strings.HasPrefix(p, title+" ") {
+			return true
+		}
+	}
+	return false
+}
+
 // vietTone reports whether r is a combining Vietnamese tone mark: huyền, sắc, ngã, hỏi,
 // nặng (the vowels' own marks, circumflex, breve and horn, are not tones).
 func vietTone(r rune) bool {

@@ -802,3 +802,18 @@ func TestDecomposedTextIsComposed(t *testing.T) {
 		assert.Equal(t, "Sở Tư pháp", evs[0].Data.(domain.UnitRegisteredData).Name)
 	}
 }
+
+// TestLooksLikeHead: a position that reads as a unit's head, for the hint on a dossier
+// that does not declare one; deputies and other chairmen are not heads.
+func TestLooksLikeHead(t *testing.T) {
+	t.Parallel()
+	for pos, want := range map[string]bool{
+		"Giám đốc Sở Nội vụ": true, "giám  đốc": true, "Chủ tịch UBND huyện Ninh Phước": true,
+		"Chủ tịch Ủy ban nhân dân xã Phước Dân": true, "Cục trưởng Cục Thống kê": true,
+		"Chánh Thanh tra tỉnh": true, "Trưởng ban Quản lý các khu công nghiệp": true, "Giam doc Kho bac": true,
+		"Phó Giám đốc Sở Nội vụ": false, "Chủ tịch Công đoàn cơ sở": false, "Chuyên viên": false,
+		"Trưởng phòng Tổ chức": false, "": false,
+	} {
+		assert.Equal(t, want, domain.LooksLikeHead(pos), "%q", pos)
+	}
+}

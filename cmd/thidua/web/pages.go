@@ -581,18 +581,21 @@ type nominationData struct {
 	// StateReason is why the nomination is returned or on hold, as the reviewer wrote
 	// it ("" otherwise): the clerk needs it to know what to amend.
 	StateReason string
-	Can         actions
-	DocKinds    []string
-	Grounds     []string
-	Results     []string
-	Rank        *rankRow
-	RankQuota   int
-	UnitName    string
-	History     []string
-	Printed     time.Time
-	Viewer      string
-	OpenedBy    string
-	SubmitBy    string
+	// HeadHint is set when an individual's position reads as the unit's head but the
+	// dossier does not declare one (domain.LooksLikeHead): H01–H05 are then not judged.
+	HeadHint  bool
+	Can       actions
+	DocKinds  []string
+	Grounds   []string
+	Results   []string
+	Rank      *rankRow
+	RankQuota int
+	UnitName  string
+	History   []string
+	Printed   time.Time
+	Viewer    string
+	OpenedBy  string
+	SubmitBy  string
 }
 
 // nominationData gathers everything the nomination page and its print view show.
@@ -725,6 +728,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 		quotaFull = kind.Awarded >= kind.Quota
 	}
 	d.StateReason = h.stateReason(n)
+	d.HeadHint = n.Nominee.Kind == domain.NomineeIndividual && !n.Nominee.Head && domain.LooksLikeHead(n.Nominee.Position)
 	d.Can = h.allowed(q, n, c)
 	if quotaFull {
 		// Every place is taken: a grant would be refused (quota_exceeded) until a revocation.

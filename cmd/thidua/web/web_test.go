@@ -1387,3 +1387,21 @@ func TestIntegrityPage(t *testing.T) {
 		t.Errorf("a clerk reading /integrity: %d", r.status)
 	}
 }
+
+// TestHeadHint: a dossier whose individual's position reads as the unit's head, but which
+// does not declare one, says so on its page (H01–H05 are then not judged); a declared
+// head's and a deputy's do not.
+func TestHeadHint(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("SO-HH", "Sở Thử", domain.UnitDepartment)
+	tok := e.user("Văn thư Sở Thử", domain.RoleClerk, "SO-HH")
+	clerk := e.principal(tok)
+	undeclared := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Trưởng", Position: "Giám đốc Sở Thử"})
+	deputy := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Phó", Position: "Phó Giám đốc Sở Thử"})
+	c := e.client()
+	c.signIn(tok)
+	r := c.get("/nominations/" + undeclared)
+	mustContain(t, r.body, `id="head-hint"`, "Giám đốc Sở Thử", "H01–H05")
+	r = c.get("/nominations/" + deputy)
+	mustNotContain(t, r.body, `id="head-hint"`)
+}
