@@ -154,7 +154,7 @@ func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Elig
 	}
 	for _, f := range rankedConflicts(def, n.nominee, facts) {
 		add(Reason{Code: ReasonFactsConflict,
-			MessageVI: "Các đơn vị hợp nhất vào đơn vị này ghi nhận " + factVI(f.name) + " khác nhau (" + f.values + "), dùng để xếp hạng: chuyên viên thẩm định ghi nhận số liệu của đơn vị sau hợp nhất",
+			MessageVI: "Các đơn vị hợp nhất vào đơn vị này ghi nhận " + factVI(f.name) + " khác nhau (" + f.valuesVI + "), dùng để xếp hạng: chuyên viên thẩm định ghi nhận số liệu của đơn vị sau hợp nhất",
 			MessageEN: "The units merged into this one recorded different " + f.name + " (" + f.values + "), which the ranking reads: a reviewer records the merged unit's own",
 			Events:    f.events})
 	}
@@ -220,8 +220,8 @@ func Eligible(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) bool
 // factConflict is a fact the ranking reads that a merged unit's predecessors recorded
 // differently: its name, the values and their events.
 type factConflict struct {
-	name, values string
-	events       []string
+	name, values, valuesVI string
+	events                 []string
 }
 
 // rankedConflicts returns the conflicts (FactSet.Conflicts) in the facts that the
@@ -256,12 +256,12 @@ func rankedConflicts(def Definition, nominee Nominee, facts *FactSet) []factConf
 		}
 		for _, c := range facts.Conflicts(def.ID, f) {
 			fc := factConflict{name: f}
-			vals := make([]string, len(c))
+			vals, valsVI := make([]string, len(c)), make([]string, len(c))
 			for i, e := range c {
-				vals[i] = factValue(e.Data)
+				vals[i], valsVI[i] = factValue(e.Data, false), factValue(e.Data, true)
 				fc.events = append(fc.events, e.EventID)
 			}
-			fc.values = strings.Join(vals, " / ")
+			fc.values, fc.valuesVI = strings.Join(vals, " / "), strings.Join(valsVI, " / ")
 			out = append(out, fc)
 		}
 	}

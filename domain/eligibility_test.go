@@ -635,3 +635,70 @@ func TestNotAssigned(t *testing.T) {
 		}
 	}
 }
+
+// TestCombineAbsorbedWhateverTheOrder: the facts of absorbed units combine to the same
+// answer whatever the order the merger names them in, a unit's inherited conflict
+// included; a unit assigned no index component beside one holding components is a
+// conflict, whichever recorded last; and the merged unit's own statement settles it.
+// Before, a conflict one source held yielded to another source's plain fact named
+// earlier (80 % for a subjective cause excluded in one order, pending in the other), and
+// "none assigned" set aside the other unit's components when recorded after them.
+func TestCombineAbsorbedWhateverTheOrder(t *testing.T) {
+	t.Parallel()
+	const c = "camp"
+	set := func(rs ...domain.Recorded) *domain.FactSet {
+		fs := domain.NewFactSet()
+		for _, r := range rs {
+			fs.Apply(c, r)
+		}
+		return fs
+	}
+	rec := func(id string, seq uint64, d domain.FactRecordedData) domain.Recorded {
+		d.Campaign = c
+		return domain.Recorded{ID: id, Seq: seq, Type: domain.FactRecorded, Data: d}
+	}
+	disb := func(id string, seq uint64, v float64, cause string) domain.Recorded {
+		return rec(id, seq, domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(v), Cause: cause})
+	}
+	oa := domain.CombineAbsorbed(set(disb("a1", 1, 100, "")), set(disb("a2", 2, 95, "objective")))
+	ob := set(disb("b", 3, 80, "subjective"))
+	for _, order := range [][]*domain.FactSet{{oa, ob}, {ob, oa}} {
+		all := domain.CombineAbsorbed(order...)
+		_, held := all.Get(c, "disbursement_pct")
+		assert.False(t, held, "a conflict in one source stays one")
+		cs := all.Conflicts(c, "disbursement_pct")
+		require.Len(t, cs, 1)
+		assert.Len(t, cs[0], 3, "every record of it")
+	}
+
+	none := rec("n", 5, domain.FactRecordedData{Fact: "index_component", Status: domain.StatusNotAssigned, Note: "không được giao"})
+	comp := rec("p", 4, domain.FactRecordedData{Fact: "index_component", Index: "PCI", Component: "x", Number: f64(6), Previous: f64(7)})
+	laterComp := rec("q", 6, domain.FactRecordedData{Fact: "index_component", Index: "PCI", Component: "x", Number: f64(6), Previous: f64(7)})
+	for _, tc := range []struct {
+		name string
+		a, b domain.Recorded
+	}{{"statement after the component", none, comp}, {"statement before the component", none, laterComp}} {
+		for _, order := range [][]*domain.FactSet{{set(tc.a), set(tc.b)}, {set(tc.b), set(tc.a)}} {
+			all := domain.CombineAbsorbed(order...)
+			assert.Len(t, all.Conflicts(c, "index_component"), 1, tc.name)
+		}
+	}
+	// One unit's own statement sets aside its earlier components, not the other's.
+	own := domain.CombineAbsorbed(set(comp, none))
+	assert.Empty(t, own.Conflicts(c, "index_component"))
+	assert.Empty(t, own.Components(c)[1:], "the statement alone is left")
+
+	// The merged unit's own statement that none was assigned settles it; its own
+	// components set aside an inherited statement.
+	all := domain.CombineAbsorbed(set(none), set(laterComp))
+	all.Override(set(rec("o", 9, domain.FactRecordedData{Fact: "index_component", Status: domain.StatusNotAssigned, Note: "x"})))
+	assert.Empty(t, all.Conflicts(c, "index_component"))
+	require.Len(t, all.Components(c), 1)
+	assert.Equal(t, domain.StatusNotAssigned, all.Components(c)[0].Data.Status)
+	all = domain.CombineAbsorbed(set(none), set(laterComp))
+	all.Override(set(rec("o2", 9, domain.FactRecordedData{Fact: "index_component", Index: "PAPI", Component: "y", Number: f64(7), Previous: f64(6)})))
+	assert.Empty(t, all.Conflicts(c, "index_component"))
+	for _, e := range all.Components(c) {
+		assert.NotEqual(t, domain.StatusNotAssigned, e.Data.Status, "the inherited statement is set aside")
+	}
+}

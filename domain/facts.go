@@ -368,41 +368,107 @@ func (s *FactSet) put(k factKey, r *Recorded) {
 // CombineAbsorbed returns the facts a unit inherits from the units it absorbed, one set
 // per absorbed unit (each unit's own facts over those it had inherited itself). Where the
 // units recorded the same fact alike, the later record stands; where their values differ,
-// the fact is a conflict (Conflicts): it is held for none of them, so a criterion that
-// reads it waits (pending) until the merged unit's own fact is recorded, rather than
-// taking whichever unit's was recorded last. The sets' events are held by reference.
+// or a unit already held the fact as a conflict, the fact is a conflict (Conflicts): it is
+// held for none of them, so a criterion that reads it waits (pending) until the merged
+// unit's own fact is recorded, rather than taking whichever unit's was recorded last. So
+// is a unit that was assigned no index component (StatusNotAssigned) beside one that
+// holds components. The result does not depend on the sets' order; the sets' events are
+// held by reference.
 func CombineAbsorbed(sets ...*FactSet) *FactSet {
-	out := &FactSet{}
+	type group struct {
+		recs     []*Recorded
+		conflict bool
+	}
+	var keys []factKey
+	groups := map[factKey]*group{}
+	add := func(k factKey, conflict bool, rs ...*Recorded) {
+		g := groups[k]
+		if g == nil {
+			g = &group{}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.conflict = g.conflict || conflict
+		for _, r := range rs {
+			g.recs = appendRecorded(g.recs, r)
+		}
+	}
+	// markers are the sets' statements that no index component was assigned, and
+	// components the components the sets hold, by campaign.
+	markers := map[string][]*Recorded{}
+	components := map[string][]*Recorded{}
 	for _, set := range sets {
 		if set == nil {
 			continue
 		}
 		for _, c := range set.conflicts {
-			out.addConflict(c...)
+			add(keyOfRecorded(c[0]), true, c...)
 		}
+		// Within one unit, a statement that no index component was assigned sets aside
+		// its components recorded before it (assignedComponents); only what is left of
+		// the statement or of the components is combined.
+		marker := map[string]*Recorded{}
 		for _, e := range set.facts {
-			k := keyOfRecorded(e)
-			if c := out.conflictAt(k); c >= 0 {
-				out.conflicts[c] = appendRecorded(out.conflicts[c], e)
-				continue
+			if d, _ := e.Data.(FactRecordedData); d.Fact == FactIndexComponent && d.Status == StatusNotAssigned {
+				marker[d.Campaign] = e
 			}
-			i := out.find(k)
+		}
+		kept := map[string][]*Recorded{}
+		for _, e := range set.facts {
+			d, _ := e.Data.(FactRecordedData)
 			switch {
-			case i < 0:
-				out.facts = append(out.facts, e)
-			case sameFact(out.facts[i], e):
-				if e.Seq > out.facts[i].Seq {
-					out.facts[i] = e
-				}
-			default:
-				held := out.facts[i]
-				out.facts = slices.Delete(out.facts, i, i+1)
-				out.addConflict(held, e)
+			case d.Fact != FactIndexComponent:
+				add(keyOfRecorded(e), false, e)
+			case d.Status != StatusNotAssigned && (marker[d.Campaign] == nil || e.Seq > marker[d.Campaign].Seq):
+				kept[d.Campaign] = append(kept[d.Campaign], e)
 			}
+		}
+		for c, m := range marker {
+			if len(kept[c]) == 0 {
+				add(keyOfRecorded(m), false, m)
+				markers[c] = append(markers[c], m)
+			}
+		}
+		for c, es := range kept {
+			for _, e := range es {
+				add(keyOfRecorded(e), false, e)
+			}
+			components[c] = append(components[c], es...)
 		}
 	}
-	for _, c := range out.conflicts {
-		sort.Slice(c, func(i, j int) bool { return c[i].Seq < c[j].Seq })
+	// The keys in a fixed order, so that the answer and its messages do not depend on
+	// the order of the sets or of the maps above.
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		return a.campaign+"\x00"+a.fact+"\x00"+a.index+"\x00"+a.component < b.campaign+"\x00"+b.fact+"\x00"+b.index+"\x00"+b.component
+	})
+	out := &FactSet{}
+	for _, k := range keys {
+		g := groups[k]
+		agree := !g.conflict
+		for _, r := range g.recs[1:] {
+			agree = agree && sameFact(g.recs[0], r)
+		}
+		if k.fact == FactIndexComponent && k.index == "" && len(markers[k.campaign]) > 0 && len(components[k.campaign]) > 0 {
+			// One unit was assigned no component, another holds components.
+			agree = false
+			for _, r := range components[k.campaign] {
+				g.recs = appendRecorded(g.recs, r)
+			}
+		}
+		if agree {
+			latest := g.recs[0]
+			for _, r := range g.recs[1:] {
+				if r.Seq > latest.Seq {
+					latest = r
+				}
+			}
+			out.facts = append(out.facts, latest)
+			continue
+		}
+		c := slices.Clone(g.recs)
+		sort.SliceStable(c, func(i, j int) bool { return c[i].Seq < c[j].Seq })
+		out.conflicts = append(out.conflicts, c)
 	}
 	return out
 }
@@ -451,6 +517,27 @@ func (s *FactSet) addConflict(rs ...*Recorded) {
 	}
 }
 
+// AllConflicts returns every conflict held (CombineAbsorbed), each its records in the
+// order they were recorded, ordered by campaign, fact, index and component.
+func (s *FactSet) AllConflicts() [][]FactEntry {
+	if s == nil {
+		return nil
+	}
+	out := make([][]FactEntry, 0, len(s.conflicts))
+	for _, c := range s.conflicts {
+		es := make([]FactEntry, len(c))
+		for i, r := range c {
+			es[i] = entryOf(r)
+		}
+		out = append(out, es)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i][0].Data, out[j][0].Data
+		return a.Campaign+"\x00"+a.Fact+"\x00"+a.Index+"\x00"+a.Component < b.Campaign+"\x00"+b.Fact+"\x00"+b.Index+"\x00"+b.Component
+	})
+	return out
+}
+
 // Conflicts returns, for the fact of that name in the campaign (every component of
 // index_component), the records of the absorbed units that disagree (CombineAbsorbed),
 // each conflict's records in the order they were recorded; nil when there is none.
@@ -477,6 +564,26 @@ func (s *FactSet) Conflicts(campaign, fact string) [][]FactEntry {
 func (s *FactSet) Override(other *FactSet) {
 	if other == nil {
 		return
+	}
+	// Index components are one statement per unit: the unit's own statement that none
+	// was assigned sets aside every component it inherited, and its own components set
+	// aside an inherited statement that none was.
+	for _, e := range other.facts {
+		d, _ := e.Data.(FactRecordedData)
+		if d.Fact != FactIndexComponent {
+			continue
+		}
+		drop := func(k factKey) bool {
+			if k.fact != FactIndexComponent || k.campaign != d.Campaign {
+				return false
+			}
+			if d.Status == StatusNotAssigned {
+				return true // every inherited component and statement
+			}
+			return k.index == "" // the inherited statement that none was assigned
+		}
+		s.facts = slices.DeleteFunc(s.facts, func(r *Recorded) bool { return drop(keyOfRecorded(r)) })
+		s.conflicts = slices.DeleteFunc(s.conflicts, func(c []*Recorded) bool { return drop(keyOfRecorded(c[0])) })
 	}
 	for _, e := range other.facts {
 		k := keyOfRecorded(e)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
 )
@@ -816,4 +817,17 @@ func TestLooksLikeHead(t *testing.T) {
 	} {
 		assert.Equal(t, want, domain.LooksLikeHead(pos), "%q", pos)
 	}
+}
+
+// TestUserNameComposed: a user's name sent decomposed is the same name, taken.
+func TestUserNameComposed(t *testing.T) {
+	t.Parallel()
+	var g domain.Registry
+	evs, err := g.RegisterUser("u1", "Trần Thị Hà", domain.RoleAuditor, "", "h1")
+	require.NoError(t, err)
+	g.Apply(domain.Recorded{ID: "e1", Seq: 1, Type: evs[0].Type, Data: evs[0].Data})
+	_, err = g.RegisterUser("u2", "Tra\u0302\u0300n Thi\u0323 Ha\u0300", domain.RoleAuditor, "", "h2")
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "user_name_taken", re.Code)
 }

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // User is a registered user. TokenHash is the hash of the bearer token.
@@ -161,7 +163,7 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 	if _, ok := g.byID[id]; ok {
 		return nil, ruleErr("user_exists", fmt.Sprintf("user %s already exists", id), fmt.Sprintf("Người dùng %s đã tồn tại", id))
 	}
-	name = strings.Join(strings.Fields(name), " ")
+	name = norm.NFC.String(strings.Join(strings.Fields(name), " "))
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return nil, ruleErr("invalid_name", "a user name of 1 to 200 characters is required", "Tên người dùng là bắt buộc (tối đa 200 ký tự)")
 	}

@@ -225,13 +225,16 @@ func ruleFacts(r Rule) []string {
 // differently (FactSet.Conflicts): pending, naming the values and citing their events,
 // until the merged unit's own fact settles it.
 func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement, bool) {
+	if facts == nil || len(facts.conflicts) == 0 {
+		return judgement{}, false // the rule of all but merged units: nothing to look for
+	}
 	var events, notes, notesVI []string
 	for _, f := range ruleFacts(r) {
 		for _, c := range facts.Conflicts(campaign, f) {
-			vals := make([]string, len(c))
+			vals, valsVI := make([]string, len(c)), make([]string, len(c))
 			for i, e := range c {
 				events = appendUnique(events, e.EventID)
-				vals[i] = factValue(e.Data)
+				vals[i], valsVI[i] = factValue(e.Data, false), factValue(e.Data, true)
 			}
 			if detail {
 				name, nameVI := f, factVI(f)
@@ -239,9 +242,8 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 					name += " " + d.Index + "/" + d.Component
 					nameVI += " " + d.Index + "/" + d.Component
 				}
-				v := strings.Join(vals, " / ")
-				notes = append(notes, name+": "+v)
-				notesVI = append(notesVI, nameVI+": "+v)
+				notes = append(notes, name+": "+strings.Join(vals, " / "))
+				notesVI = append(notesVI, nameVI+": "+strings.Join(valsVI, " / "))
 			}
 		}
 	}
@@ -256,13 +258,20 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 	return j, true
 }
 
-// factValue states a fact's value: its number (with previous value, status or cause)
-// or its text.
-func factValue(d FactRecordedData) string {
+// factValue states a fact's value, in Vietnamese when vi: its number (with its previous
+// value, an index component's as its index/component), its status or its text, and its
+// cause.
+func factValue(d FactRecordedData, vi bool) string {
+	term := func(s string) string {
+		if vi {
+			return TermVI(s)
+		}
+		return s
+	}
 	var v string
 	switch {
 	case d.Status != "":
-		v = d.Status
+		v = term(d.Status)
 	case d.Number != nil:
 		v = num(*d.Number)
 		if d.Previous != nil {
@@ -271,8 +280,11 @@ func factValue(d FactRecordedData) string {
 	default:
 		v = strconv.Quote(d.Text)
 	}
+	if d.Index != "" {
+		v = d.Index + "/" + d.Component + " " + v
+	}
 	if d.Cause != "" {
-		v += " " + d.Cause
+		v += " " + term(d.Cause)
 	}
 	return v
 }

@@ -437,6 +437,35 @@ func (m *Model) CampaignEvents(id string, b Bound) ([]EventView, error) {
 	return out, nil
 }
 
+// FactConflict is a fact that the units merged into a unit recorded differently, and the
+// unit has not recorded itself (domain.CombineAbsorbed): its own nominations wait for it.
+type FactConflict struct {
+	// Campaign is the campaign the fact belongs to.
+	Campaign string
+	// Records are the differing records, in the order they were recorded.
+	Records []domain.FactEntry
+}
+
+// UnitFactConflicts returns the facts of every campaign that the units merged into unit
+// recorded differently and unit has not settled with its own, as of now, by campaign.
+func (m *Model) UnitFactConflicts(unit string) []FactConflict {
+	m.rlock()
+	defer m.mu.RUnlock()
+	ids := make([]string, 0, len(m.camps))
+	for id := range m.camps {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []FactConflict
+	for _, c := range ids {
+		fs, _ := m.unitEvidence([]string{unit}, c, Bound{}, func(*Entry) {})
+		for _, rs := range fs.AllConflicts() {
+			out = append(out, FactConflict{Campaign: c, Records: rs})
+		}
+	}
+	return out
+}
+
 // existed returns ErrNotFound unless an aggregate's first event (ents are its events) is
 // within the bound: a trail asked for at a moment before its aggregate existed is not
 // found then, as its other answers at that moment are not, rather than an empty trail

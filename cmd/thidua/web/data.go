@@ -124,6 +124,9 @@ type factRow struct {
 	At                               time.Time
 	InheritedFrom                    string
 	Superseded                       bool
+	// Conflict marks a fact the units merged into this one recorded differently: the
+	// row shows the latest across them, which is not the unit's (factConflicts).
+	Conflict bool
 }
 
 // unitFacts returns a unit's facts (its own and its lineage's) from its audit trail: the

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1238,6 +1239,38 @@ type unitNom struct {
 	Link     bool
 }
 
+// conflictRow is a fact the units merged into a unit recorded differently: each value
+// with the unit that recorded it.
+type conflictRow struct {
+	Campaign, Fact, Index, Component string
+	Values                           []string
+}
+
+// factConflicts turns the model's conflicts into rows, each value naming the unit it was
+// recorded on (from the fact rows of the unit's trail), and marks the fact rows they
+// concern: the latest of such a fact across the lineage is not the unit's.
+func factConflicts(pg *frame, unit string, cs []projections.FactConflict, facts, superseded []factRow) []conflictRow {
+	from := map[string]string{}
+	for _, f := range slices.Concat(facts, superseded) {
+		from[f.Event] = cmp.Or(f.InheritedFrom, unit)
+	}
+	var out []conflictRow
+	for _, c := range cs {
+		d := c.Records[0].Data
+		row := conflictRow{Campaign: c.Campaign, Fact: d.Fact, Index: d.Index, Component: d.Component}
+		for _, r := range c.Records {
+			row.Values = append(row.Values, factValue(pg, r.Data)+" ("+cmp.Or(from[r.EventID], "?")+")")
+		}
+		for i := range facts {
+			if f := &facts[i]; f.Campaign == c.Campaign && f.Fact == d.Fact && (d.Index == "" || f.Index == d.Index && f.Component == d.Component) {
+				f.Conflict = true
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
 type unitData struct {
 	U                 projections.UnitView
 	Parent, Successor *unitRef
@@ -1250,7 +1283,10 @@ type unitData struct {
 	// FactsInherited says some facts shown come from units this one absorbed: the page
 	// shows the latest of each across the lineage, while each nomination is judged on its
 	// own line (README, "Mergers").
-	FactsInherited   bool
+	FactsInherited bool
+	// Conflicts are the facts the units merged into this one recorded differently and it
+	// has not recorded itself: its own nominations wait for them (domain.CombineAbsorbed).
+	Conflicts        []conflictRow
 	Plans            []planRow
 	Noms             []unitNom
 	History          []eventRow
@@ -1310,6 +1346,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	for _, f := range d.Facts {
 		d.FactsInherited = d.FactsInherited || f.InheritedFrom != ""
 	}
+	d.Conflicts = factConflicts(pg, id, h.model().UnitFactConflicts(id), d.Facts, d.Superseded)
 	evs, err := h.model().UnitEvents(id, true, projections.Bound{}, 0)
 	if err != nil {
 		return err

@@ -1405,3 +1405,25 @@ func TestHeadHint(t *testing.T) {
 	r = c.get("/nominations/" + deputy)
 	mustNotContain(t, r.body, `id="head-hint"`)
 }
+
+// TestUnitPageShowsFactConflicts: a unit made by merging two whose facts differ says so
+// on its page, each value with the unit that recorded it, and marks the fact shown (the
+// latest across them, which is not the unit's); its own fact settles it. Before, the page
+// showed the later unit's value as the merged unit's, while its nomination waited.
+func TestUnitPageShowsFactConflicts(t *testing.T) {
+	e := newEnv(t)
+	rev := e.principal(e.user("Thẩm định viên", domain.RoleReviewer, ""))
+	e.UnitNamed("FA", "Huyện A", domain.UnitDistrict)
+	e.UnitNamed("FB", "Huyện B", domain.UnitDistrict)
+	e.GoodFacts(rev, "FA", 80)
+	e.GoodFacts(rev, "FB", 90)
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"FA", "FB"}, Successor: "FAB",
+		SuccessorName: "Huyện AB", SuccessorKind: domain.UnitDistrict, Effective: "2025-07-01", Decision: "NQ 1/2025"}, workflows.Options{}))
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	r := c.get("/units/FAB")
+	mustContain(t, r.body, `id="fact-conflicts"`, "80 (FA) / 90 (FB)", "chưa thống nhất")
+	e.Fact(rev, "FAB", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(85)})
+	r = c.get("/units/FAB")
+	mustNotContain(t, r.body, `id="fact-conflicts"`, "chưa thống nhất")
+}
