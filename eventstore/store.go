@@ -40,6 +40,8 @@ type Store struct {
 	watch    *connWatch
 	// strings interns the short strings of decoded envelopes (wire.go).
 	strings *Interner
+	// signOuts is the web UI's sign-out bucket (sessions.go).
+	signOuts signOuts
 }
 
 // Open starts (or connects to) NATS, and creates or checks the stream and the document

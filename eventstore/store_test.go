@@ -742,3 +742,22 @@ func TestDamagedDocumentChunk(t *testing.T) {
 	require.Len(t, problems, 1)
 	assert.Contains(t, problems[0].Problem, "chunk")
 }
+
+// TestSignOuts: a sign-out of a token's sessions is kept in JetStream (where every process
+// on the store reads it), to the millisecond; another token has none.
+func TestSignOuts(t *testing.T) {
+	t.Parallel()
+	a := srv.Open(t)
+	ctx := context.Background()
+	ended, err := a.SessionsEnded(ctx, "feed")
+	require.NoError(t, err)
+	assert.True(t, ended.IsZero())
+	at := time.Date(2025, 9, 15, 10, 0, 0, 123_456_789, time.UTC)
+	require.NoError(t, a.EndSessions(ctx, "feed", at))
+	ended, err = a.SessionsEnded(ctx, "feed")
+	require.NoError(t, err)
+	assert.True(t, ended.Equal(at.Truncate(time.Millisecond)), "%v", ended)
+	ended, err = a.SessionsEnded(ctx, "beef")
+	require.NoError(t, err)
+	assert.True(t, ended.IsZero(), "another token's sessions go on")
+}

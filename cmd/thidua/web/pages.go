@@ -85,7 +85,15 @@ func (h *handler) signIn(q *req) error {
 	return redirect(q, next, "signedin")
 }
 
+// signOut ends the session: the browser's cookie, and, for every process on the store,
+// every session of the same token opened until now, so that a copy of the cookie signs
+// no one in (the token itself stays valid).
 func (h *handler) signOut(q *req) error {
+	if q.signedIn {
+		if err := h.svc.EndSessions(q.r.Context(), q.token, time.Now()); err != nil {
+			h.cfg.log.Error("web: the sign-out could not be recorded; the browser's cookie is cleared", "user", q.p.UserID, "err", err)
+		}
+	}
 	h.setSession(q, "")
 	return redirect(q, "/signin", "signedout")
 }

@@ -11,6 +11,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -216,7 +217,7 @@ func (h *handler) newReq(w http.ResponseWriter, r *http.Request) *req {
 		q.lang = c.Value
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if hash, ok := h.openSession(c.Value, time.Now()); ok {
+		if hash, issued, ok := h.openSession(c.Value, time.Now()); ok && h.sessionLive(r.Context(), hash, issued) {
 			if p, err := h.svc.AuthenticateHash(r.Context(), hash); err == nil {
 				q.p, q.signedIn, q.token = p, true, hash
 			}
@@ -385,34 +386,49 @@ func (h *handler) setSession(q *req, token string) {
 		c.MaxAge = -1
 		c.Expires = time.Unix(1, 0)
 	} else {
-		c.Value = h.sealSession(workflows.HashToken(token), time.Now().Add(sessionLife))
+		c.Value = h.sealSession(workflows.HashToken(token), time.Now())
 		c.MaxAge = int(sessionLife / time.Second)
 	}
 	http.SetCookie(q.w, c)
 }
 
-// sealSession writes a session: the expiry (Unix seconds) and the token's hash, then
-// their HMAC under the web secret.
-func (h *handler) sealSession(hash string, expires time.Time) string {
-	body := strconv.FormatInt(expires.Unix(), 10) + "." + hash
+// sealSession writes a session opened at issued: its expiry (Unix milliseconds, issued
+// plus sessionLife) and the token's hash, then their HMAC under the web secret.
+func (h *handler) sealSession(hash string, issued time.Time) string {
+	body := strconv.FormatInt(issued.Add(sessionLife).UnixMilli(), 10) + "." + hash
 	return body + "." + h.sessionMAC(body)
 }
 
-// openSession checks a session cookie's signature and expiry and returns its token hash.
-func (h *handler) openSession(v string, now time.Time) (string, bool) {
+// openSession checks a session cookie's signature and expiry and returns its token hash
+// and when it was opened. (A cookie of before sign-outs were recorded holds its expiry in
+// Unix seconds, a number that, read as milliseconds, lies in 1970: it has expired.)
+func (h *handler) openSession(v string, now time.Time) (hash string, issued time.Time, ok bool) {
 	i := strings.LastIndexByte(v, '.')
 	if i < 0 || !hmac.Equal([]byte(v[i+1:]), []byte(h.sessionMAC(v[:i]))) {
-		return "", false
+		return "", time.Time{}, false
 	}
 	exp, hash, ok := strings.Cut(v[:i], ".")
 	if !ok {
-		return "", false
+		return "", time.Time{}, false
 	}
-	secs, err := strconv.ParseInt(exp, 10, 64)
-	if err != nil || !now.Before(time.Unix(secs, 0)) {
-		return "", false
+	ms, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || !now.Before(time.UnixMilli(ms)) {
+		return "", time.Time{}, false
 	}
-	return hash, true
+	return hash, time.UnixMilli(ms).Add(-sessionLife), true
+}
+
+// sessionLive reports whether a session opened at issued with the token whose hash is
+// hash has not been ended since by a sign-out (in any process on the store). When the
+// sign-outs cannot be read, the session is taken as ended: the page asks to sign in
+// again rather than let an ended session through.
+func (h *handler) sessionLive(ctx context.Context, hash string, issued time.Time) bool {
+	ended, err := h.svc.SessionsEnded(ctx, hash)
+	if err != nil {
+		h.cfg.log.Warn("web: sign-outs unreadable; the session is refused", "err", err)
+		return false
+	}
+	return issued.After(ended)
 }
 
 // sessionMAC is the HMAC of a session's body under the web secret.

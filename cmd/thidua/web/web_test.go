@@ -1427,3 +1427,35 @@ func TestUnitPageShowsFactConflicts(t *testing.T) {
 	r = c.get("/units/FAB")
 	mustNotContain(t, r.body, `id="fact-conflicts"`, "chưa thống nhất")
 }
+
+// TestSignOutEndsTheSession: after a sign-out, a copy of the session's cookie signs no one
+// in, nor does another session of the same token opened before it (in any browser); a
+// new sign-in works. Before, the cookie was only cleared in the browser that signed out,
+// and a copy of it stayed good for its 12 hours.
+func TestSignOutEndsTheSession(t *testing.T) {
+	e := newEnv(t)
+	a, other := e.client(), e.client()
+	a.signIn(wftest.AdminToken)
+	other.signIn(wftest.AdminToken)
+	u, _ := url.Parse(e.srv.URL)
+	copied := e.client()
+	copied.hc.Jar.SetCookies(u, a.hc.Jar.Cookies(u))
+	if r := copied.get("/admin"); r.status != http.StatusOK {
+		t.Fatalf("the copied cookie before the sign-out: %d", r.status)
+	}
+	time.Sleep(2 * time.Millisecond) // sessions are timed to the millisecond
+	a.get("/admin")                  // the form's CSRF token
+	if r := a.post("/signout", a.form()); r.status != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.status)
+	}
+	for name, c := range map[string]*client{"copied cookie": copied, "another session of the token": other, "the browser that signed out": a} {
+		if r := c.get("/admin"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/signin") {
+			t.Fatalf("%s after the sign-out: %d %q, want the sign-in page", name, r.status, r.loc)
+		}
+	}
+	time.Sleep(2 * time.Millisecond)
+	a.signIn(wftest.AdminToken)
+	if r := a.get("/admin"); r.status != http.StatusOK {
+		t.Fatalf("a new sign-in: %d", r.status)
+	}
+}

@@ -1,0 +1,93 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// SignOutSuffix names the key-value bucket that holds the web UI's sign-outs: the
+// document bucket's name (WithDocumentBucket) followed by it. For a token's hash, the
+// bucket holds when its sessions were last ended. It is no part of the audit record: an
+// entry lives a day (SignOutKeep), longer than any session.
+const SignOutSuffix = "-signouts"
+
+// SignOutKeep is how long a sign-out is kept.
+const SignOutKeep = 24 * time.Hour
+
+// signOuts is the sign-out bucket, created on first use by any process on the store.
+type signOuts struct {
+	mu sync.Mutex
+	kv jetstream.KeyValue
+}
+
+// signOutBucket returns the bucket, creating it if need be.
+func (s *Store) signOutBucket(ctx context.Context) (jetstream.KeyValue, error) {
+	s.signOuts.mu.Lock()
+	defer s.signOuts.mu.Unlock()
+	if s.signOuts.kv != nil {
+		return s.signOuts.kv, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.clientTimeout)
+	defer cancel()
+	bucket := s.opts.bucket + SignOutSuffix
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      bucket,
+		Description: "thidua web sign-outs: when the sessions of a token (by its hash) were last ended",
+		History:     1,
+		TTL:         SignOutKeep,
+		MaxBytes:    64 << 20,
+		Storage:     jetstream.FileStorage,
+		Replicas:    s.opts.replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sign-out bucket %s: %w", bucket, err)
+	}
+	s.signOuts.kv = kv
+	return kv, nil
+}
+
+// EndSessions records that every session opened with the token whose hash is key, up
+// to at, is over, for every process on the store (a web sign-out: the token itself stays
+// valid).
+func (s *Store) EndSessions(ctx context.Context, key string, at time.Time) error {
+	kv, err := s.signOutBucket(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.clientTimeout)
+	defer cancel()
+	if _, err := kv.Put(ctx, key, []byte(strconv.FormatInt(at.UnixMilli(), 10))); err != nil {
+		return fmt.Errorf("end the sessions: %w", err)
+	}
+	return nil
+}
+
+// SessionsEnded returns when the sessions of the token whose hash is key were last
+// ended (EndSessions), to the millisecond; the zero time when they never were, or over
+// SignOutKeep ago.
+func (s *Store) SessionsEnded(ctx context.Context, key string) (time.Time, error) {
+	kv, err := s.signOutBucket(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.clientTimeout)
+	defer cancel()
+	e, err := kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the sign-outs: %w", err)
+	}
+	ms, err := strconv.ParseInt(string(e.Value()), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sign-out of %s: %q is not a time: %w", key, e.Value(), err)
+	}
+	return time.UnixMilli(ms), nil
+}
