@@ -322,7 +322,8 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 // successor's lineage once merged: the successor's, and each source's with what it had
 // absorbed. It refuses (merger_double_award) when two active collective awards of the
 // campaign would then lie in one lineage: one collective award per unit lineage and
-// campaign holds for successors too, so the council revokes one of them first.
+// campaign holds for successors too, so the council revokes one of them first; and when
+// two individual awards in force to one person (SamePerson) would lie in one lineage.
 func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string, effective string) ([]Event, error) {
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
@@ -354,6 +355,25 @@ func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string,
 				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), successor, len(held)),
 			fmt.Sprintf("Các đơn vị %s đã được khen thưởng tập thể (%s) trong đợt %s: nếu hợp nhất vào %s, một đơn vị sẽ có %d khen thưởng tập thể trong cùng một đợt; Hội đồng cần thu hồi để chỉ còn một trước khi ghi nhận hợp nhất",
 				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), successor, len(held)))
+	}
+	// Nor the same person twice: awards granted apart, in two units, would lie in one
+	// lineage (a grant after the merger is refused, person_already_awarded).
+	var people []*AwardRef
+	for _, id := range c.order {
+		a := c.awards[id]
+		if a.Revoked || a.Kind != NomineeIndividual || !slices.ContainsFunc(a.Lineage, func(u string) bool { return in[u] }) {
+			continue
+		}
+		for _, b := range people {
+			if SamePerson(a.Nominee, b.Nominee) {
+				return nil, ruleErr("merger_double_award",
+					fmt.Sprintf("%s (award %s, unit %s) and %s (award %s, unit %s) are one person: merged into %s, one lineage would hold two awards of one person in campaign %s; the council revokes one first",
+						b.Nominee, b.ID, b.Unit, a.Nominee, a.ID, a.Unit, successor, c.ID()),
+					fmt.Sprintf("%s (khen thưởng %s, đơn vị %s) và %s (khen thưởng %s, đơn vị %s) là một người: nếu hợp nhất vào %s, một đơn vị sẽ có hai khen thưởng cho cùng một người trong đợt %s; Hội đồng cần thu hồi một khen thưởng trước khi ghi nhận hợp nhất",
+						b.Nominee, b.ID, b.Unit, a.Nominee, a.ID, a.Unit, successor, c.ID()))
+			}
+		}
+		people = append(people, a)
 	}
 	return []Event{{Type: UnitsMergedNoted, Data: UnitsMergedNotedData{
 		Reorganisation: reorg, Successor: successor, Sources: append([]string(nil), sources...), Effective: effective}}}, nil

@@ -25,6 +25,13 @@ const (
 	// sequence check makes two openings at once decide one after the other, so that one
 	// nomination per unit and nominee holds under concurrency.
 	UnitNominated = "unit.nominated"
+	// UnitAwardNoted records, on each unit whose facts and plan a grant's eligibility
+	// read (the nomination's line and the units its first unit had absorbed), that the
+	// award was granted (UnitAwardNotedData), in the same atomic append as the grant: a
+	// fact recorded on one of them at the same moment meets the unit's sequence check,
+	// and the grant is decided again on it, so no award goes to a nomination a fact had
+	// just excluded.
+	UnitAwardNoted = "unit.award_noted"
 )
 
 // Event types of the nomination aggregate.
@@ -165,7 +172,7 @@ type EventSpec struct {
 // eventTypes lists every event type, in catalogue order.
 func eventTypes() []string {
 	return []string{
-		UnitRegistered, PlanSubmitted, FactRecorded, UnitMergedEvent, UnitAbsorbed, UnitNominated,
+		UnitRegistered, PlanSubmitted, FactRecorded, UnitMergedEvent, UnitAbsorbed, UnitNominated, UnitAwardNoted,
 		NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
@@ -252,6 +259,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[UnitAbsorbedData](eventType, data)
 	case UnitNominated:
 		return decodeAs[UnitNominatedData](eventType, data)
+	case UnitAwardNoted:
+		return decodeAs[UnitAwardNotedData](eventType, data)
 	case IDClaimed:
 		return decodeAs[IDClaimedData](eventType, data)
 	case NominationOpened:

@@ -156,6 +156,15 @@ type IDClaimedData struct {
 	ID   string `json:"id"`
 }
 
+// UnitAwardNotedData is the payload of unit.award_noted: Award of Campaign was granted to
+// Nomination, then of Unit, and relied on this unit's facts and plan.
+type UnitAwardNotedData struct {
+	Campaign   string `json:"campaign"`
+	Nomination string `json:"nomination"`
+	Award      string `json:"award"`
+	Unit       string `json:"unit"`
+}
+
 // UnitAbsorbedData is the payload of unit.absorbed, recorded on the successor of a merger.
 type UnitAbsorbedData struct {
 	Reorganisation string   `json:"reorganisation"`

@@ -285,6 +285,12 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 	return out, nil
 }
 
+// AwardNoted returns the event that records, on a unit whose evidence a grant relied on,
+// the award granted to nomination n (see UnitAwardNoted).
+func AwardNoted(campaign, award string, n *Nomination) []Event {
+	return []Event{{Type: UnitAwardNoted, Data: UnitAwardNotedData{Campaign: campaign, Nomination: n.ID(), Award: award, Unit: n.Unit()}}}
+}
+
 // Nominated returns the event that records, on the unit, the nomination OpenNomination
 // decided (opened): it goes into the same atomic append, so that the unit's sequence
 // check orders two openings for the unit at once (see UnitNominated).

@@ -89,6 +89,9 @@ func summarize(e *Entry, name string) (vi, en string) {
 		return fmt.Sprintf("%s quyết định khen thưởng %s (%s)", whoVI, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", whoEN, d.Nomination, d.Decision)
 	case domain.AwardRevokedData:
 		return fmt.Sprintf("%s thu hồi khen thưởng %s: %s", whoVI, d.Award, term(d.Ground)), fmt.Sprintf("%s revoked award %s: %s", whoEN, d.Award, d.Ground)
+	case domain.UnitAwardNotedData:
+		return fmt.Sprintf("Quyết định khen thưởng %s cho hồ sơ %s của đơn vị %s trong %s, căn cứ số liệu của đơn vị này", d.Award, d.Nomination, d.Unit, d.Campaign),
+			fmt.Sprintf("Award %s granted to nomination %s of unit %s in %s, relying on this unit's facts", d.Award, d.Nomination, d.Unit, d.Campaign)
 	case domain.UnitsMergedNotedData:
 		src := strings.Join(d.Sources, ", ")
 		return fmt.Sprintf("Ghi nhận hợp nhất %s vào %s (từ %s)", src, d.Successor, d.Effective), fmt.Sprintf("Noted the merger of %s into %s (effective %s)", src, d.Successor, d.Effective)

@@ -727,8 +727,30 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		pl := plan{id: award}
 		pl.add(campRef(campaign), cv, cevs)
 		pl.add(nomRef(n.ID()), nv, nevs)
+		// The units whose facts and plan the eligibility read go into the append at the
+		// versions it read them at: a fact recorded meanwhile loses the race or makes the
+		// grant decide again (domain.UnitAwardNoted).
+		for _, u := range evidenceUnits(st, n) {
+			if unit, uv := st.Unit(u); unit != nil {
+				pl.add(unitRef(u), uv, domain.AwardNoted(campaign, award, n))
+			}
+		}
 		return pl, nil
 	})
+}
+
+// evidenceUnits returns the units whose facts and plan a nomination's eligibility reads:
+// its line (the unit it was opened for, then each successor a merger passed it to) and
+// the units the first of them had absorbed (projections' unitEvidence).
+func evidenceUnits(st *projections.State, n *domain.Nomination) []string {
+	path := n.EvidencePath()
+	out := slices.Clone(path)
+	for _, u := range st.Lineage(path[0]) {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // RevokeInput is the council's revocation of an award.

@@ -555,3 +555,33 @@ func TestMergedUnitsFactsThatDisagree(t *testing.T) {
 	assert.False(t, el.Eligible)
 	assert.Equal(t, domain.ResultPending, el.Criteria["C08"].Result)
 }
+
+// A merger that would put two awards in force to one person, granted apart in two units,
+// into one lineage is refused as two collective awards are, naming both; a grant after
+// the merger was already refused (person_already_awarded). Before, the order decided.
+func TestMergerOfOnePersonsTwoAwardsRefused(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	awards := map[string]string{}
+	for u, name := range map[string]string{"PA": "Lê Văn Tám", "PB": "LE VAN TAM"} {
+		env.Unit(u, domain.UnitDistrict)
+		clerk := env.User(domain.RoleClerk, u)
+		nom := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: name, Position: "Chuyên viên"})
+		env.GoodFacts(reviewer, u, 80)
+		env.RuleAll(reviewer, nom)
+		r, err := env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ " + u}, workflows.Options{})
+		require.NoError(t, err, u)
+		awards[u] = r.ID
+	}
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err := merge(env, []string{"PA", "PB"}, "PAB", "2025-07-01")
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "merger_double_award", re.Code)
+	assert.Contains(t, re.Message, awards["PA"])
+	assert.Contains(t, re.Message, awards["PB"])
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after, "a refused merger appends nothing")
+}

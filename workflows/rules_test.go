@@ -394,3 +394,45 @@ func TestConcurrentOpeningsOpenOne(t *testing.T) {
 	env.Model.Read(func(st *projections.State) { open = len(st.NominationsOf(wftest.Campaign, "DC")) })
 	assert.Equal(t, 2, open)
 }
+
+// TestGrantRacingAnExcludingFact: a grant and a fact that excludes its nomination, sent at
+// once, never both stand with the fact first: the grant also records unit.award_noted on
+// the unit whose facts its eligibility read, at the version it read, so a fact recorded
+// meanwhile makes it decide again, and refuse. Before, the grant checked only the
+// campaign's and the nomination's versions, and was stored right after the fact that had
+// excluded its nomination (3 to 10 times in 10 in the reviewer's runs).
+func TestGrantRacingAnExcludingFact(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	for i := range 8 {
+		unit := fmt.Sprintf("GR%d", i)
+		nom, _ := env.EligibleCollective(unit, domain.UnitDistrict, reviewer, 80)
+		var wg sync.WaitGroup
+		var grant, fact workflows.Result
+		var grantErr, factErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			grant, grantErr = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ " + unit}, workflows.Options{})
+		}()
+		go func() {
+			defer wg.Done()
+			fact, factErr = env.Svc.RecordFact(env.Ctx, reviewer, unit, domain.FactRecordedData{Campaign: wftest.Campaign,
+				Fact: "disbursement_pct", Number: wftest.Num(80), Cause: "subjective", Note: "chậm giải ngân"}, workflows.Options{})
+		}()
+		wg.Wait()
+		require.NoError(t, factErr, unit)
+		if grantErr != nil {
+			var re *domain.RuleError
+			require.ErrorAs(t, grantErr, &re, unit)
+			assert.Equal(t, "not_eligible", re.Code, "%s: refused because the fact came first", unit)
+			continue
+		}
+		assert.Less(t, grant.Seq, fact.Seq, "%s: a grant stands only when it came before the fact", unit)
+		el, err := env.Model.Eligibility(nom, projections.Bound{Seq: grant.Seq - 1})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%s: eligible just before the grant", unit)
+	}
+}

@@ -180,7 +180,9 @@ func TestStory(t *testing.T) {
 	// The council grants both awards.
 	for _, nom := range []string{colID, headID} {
 		a := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": nom, "decision": "Quyết định số 12/QĐ-UBND"}).want(t, http.StatusCreated)
-		if a.str(t, "nomination") != nom || len(a.events(t)) != 2 {
+		// award.granted, nomination.awarded and unit.award_noted on the unit whose facts
+		// the eligibility read.
+		if a.str(t, "nomination") != nom || len(a.events(t)) != 3 {
 			t.Fatalf("grant: %s", a)
 		}
 		auditor.get("/api/v1/awards/"+a.str(t, "id")).want(t, http.StatusOK)
@@ -211,13 +213,14 @@ func TestStory(t *testing.T) {
 	checkTrail(t, "head of unit", nominationEvents(t, clerk, headID), wantHead, users)
 
 	// The unit's own trail: registration and the claim of its id, plan, the two
-	// nominations it opened, facts.
+	// nominations it opened, facts, and the two awards that relied on them.
 	var ue struct {
 		Events []eventRow `json:"events"`
 	}
 	auditor.get("/api/v1/units/STP/events").want(t, http.StatusOK).decode(t, &ue)
 	wantUnit := []step{{"unit.registered", "admin"}, {"claim.id_claimed", "admin"}, {"unit.plan_submitted", "clerk"}, {"unit.nominated", "clerk"}, {"unit.nominated", "clerk"}}
 	wantUnit = append(wantUnit, repeat(step{"unit.fact_recorded", "reviewer"}, len(goodFacts()))...)
+	wantUnit = append(wantUnit, step{"unit.award_noted", "council"}, step{"unit.award_noted", "council"})
 	users["admin"] = "admin"
 	checkTrail(t, "unit", ue.Events, wantUnit, users)
 
