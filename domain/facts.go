@@ -241,7 +241,7 @@ func ValidateFact(d FactRecordedData) error {
 	}
 	if d.Fact == FactDisbursementPct && *d.Number < 100 && d.Cause == "" {
 		return invalidFact("cause", "a disbursement below 100% needs its cause: subjective or objective",
-			"giải ngân chưa đạt 100% phải nêu lý do: chủ quan (subjective) hay khách quan (objective)")
+			"giải ngân chưa đạt 100% phải nêu nguyên nhân: chủ quan hay khách quan")
 	}
 	if utf8.RuneCountInString(d.Note) > MaxReasonLength {
 		return invalidFact("note", "at most 2,000 characters", "ghi chú tối đa 2.000 ký tự")
@@ -257,7 +257,7 @@ func validateNotAssigned(d FactRecordedData, spec factSpec) error {
 	switch {
 	case !spec.assignable:
 		return invalidFact("status", fmt.Sprintf("fact %s is not assigned to units: only %s, %s and %s may be not assigned", d.Fact, FactDisbursementPct, FactOnlineServicePct, FactIndexComponent),
-			fmt.Sprintf("số liệu %s không thể ghi là không được giao (chỉ %s, %s, %s)", d.Fact, FactDisbursementPct, FactOnlineServicePct, FactIndexComponent))
+			fmt.Sprintf("%s không thể ghi là không được giao; chỉ ghi được như vậy cho %s, %s và %s", factVI(d.Fact), factVI(FactDisbursementPct), factVI(FactOnlineServicePct), factVI(FactIndexComponent)))
 	case d.Number != nil || d.Previous != nil || d.Text != "" || d.Cause != "":
 		return invalidFact("status", "what was not assigned has no value, previous value or cause", "nội dung không được giao thì không có giá trị, giá trị năm trước hay nguyên nhân")
 	case d.Index != "" || d.Component != "":

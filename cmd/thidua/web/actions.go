@@ -238,16 +238,29 @@ func (h *handler) revoke(q *req) error {
 
 // openNomination: POST /campaigns/{id}/nominations (clerk of the unit, admin), from the unit page.
 func (h *handler) openNomination(q *req) error {
-	unit := field(q, "unit")
+	return h.open(q, q.r.PathValue("id"), field(q, "unit"))
+}
+
+// openNominationOfUnit opens a nomination from the unit's page, in the campaign chosen
+// there among those still taking nominations.
+func (h *handler) openNominationOfUnit(q *req) error {
+	return h.open(q, field(q, "campaign"), q.r.PathValue("id"))
+}
+
+// open opens a nomination of unit in campaign, as the form asked.
+func (h *handler) open(q *req, campaign, unit string) error {
 	if unit == "" {
 		return errNotFound
+	}
+	if campaign == "" {
+		return h.again(q, "open", invalid("err.form.required", q.T("print.campaign")), func(e *uiError) error { return h.renderUnit(q, unit, e) })
 	}
 	in := workflows.OpenNominationInput{Unit: unit, Nominee: domain.Nominee{Kind: domain.NomineeKind(field(q, "kind"))}}
 	if in.Nominee.Kind == domain.NomineeIndividual {
 		in.Nominee.Name, in.Nominee.Position, in.Nominee.Gender = field(q, "name"), field(q, "position"), field(q, "gender")
 		in.Nominee.Head = q.r.PostFormValue("head") == "on"
 	}
-	r, err := h.svc.OpenNomination(q.r.Context(), q.p, q.r.PathValue("id"), in, opts(q))
+	r, err := h.svc.OpenNomination(q.r.Context(), q.p, campaign, in, opts(q))
 	if err != nil {
 		return h.again(q, "open", err, func(e *uiError) error { return h.renderUnit(q, unit, e) })
 	}
@@ -279,6 +292,10 @@ func (h *handler) recordFact(q *req) error {
 			return invalid("err.form.required", q.T("fact.name"))
 		}
 		notAssigned := field(q, "not_assigned") != ""
+		if notAssigned && f.Fact == domain.FactIndexComponent && field(q, "component") != "" {
+			// "Not assigned" speaks of the unit's components as a whole, not of one.
+			return invalid("err.fact.notassigned.component")
+		}
 		switch {
 		case notAssigned:
 			// What the unit was not assigned: no value, index or component.
@@ -474,7 +491,8 @@ func (h *handler) setDeadline(q *req) error {
 		return err
 	}()
 	if err != nil {
-		return h.again(q, "deadline", err, func(e *uiError) error { return h.renderAdmin(q, e) })
+		// Each campaign has its own deadline form: the error goes to the one posted.
+		return h.again(q, "deadline-"+q.r.PathValue("id"), err, func(e *uiError) error { return h.renderAdmin(q, e) })
 	}
 	return redirect(q, "/campaigns/"+q.r.PathValue("id"), "deadline")
 }

@@ -85,7 +85,8 @@ func (h *handler) localise(q *req, err error) *uiError {
 		default:
 			u.Message = q.T("err.kind." + kindKey(we.Kind))
 		}
-		if q.lang == "en" && we.Message != "" {
+		if (q.lang == "en" || we.Kind == workflows.ErrNotFound) && we.Message != "" {
+			// What was not found names the id typed, in either language.
 			u.Message += " (" + we.Message + ")"
 		}
 		return u
@@ -175,11 +176,15 @@ func (h *handler) fail(q *req, err error) {
 // and the values the user typed, so nothing is lost.
 func (h *handler) again(q *req, form string, err error, page func(e *uiError) error) error {
 	u := h.localise(q, err)
-	if u.Status >= 500 || u.Status == http.StatusNotFound || u.Status == http.StatusUnauthorized {
+	if u.Status >= 500 || u.Status == http.StatusUnauthorized {
 		return err
 	}
 	u.Form = form
-	return page(u)
+	if perr := page(u); perr != nil {
+		// The page itself is gone (the nomination the form was on, say): the error page.
+		return err
+	}
+	return nil
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -566,10 +566,13 @@ type docRow struct {
 }
 
 type actions struct {
-	Attach, Vote, Submit, Withdraw  bool
-	Rule, Return, Hold, Release     bool
-	Grant, Revoke                   bool
-	Any                             bool
+	Attach, Vote, Submit, Withdraw bool
+	Rule, Return, Hold, Release    bool
+	Grant, Revoke                  bool
+	Any                            bool
+	// QuotaFull is set when the nomination could be granted but every place of its kind
+	// is taken.
+	QuotaFull                       bool
 	Conflict, Merged, GrantConflict bool
 	// DeadlinePassed marks a draft after the nomination deadline (Deadline).
 	DeadlinePassed bool
@@ -739,9 +742,11 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 	d.StateReason = h.stateReason(n)
 	d.HeadHint = n.Nominee.Kind == domain.NomineeIndividual && !n.Nominee.Head && domain.LooksLikeHead(n.Nominee.Position)
 	d.Can = h.allowed(q, n, c)
-	if quotaFull {
-		// Every place is taken: a grant would be refused (quota_exceeded) until a revocation.
-		d.Can.Grant = false
+	if quotaFull && d.Can.Grant {
+		// Every place is taken: a grant would be refused (quota_exceeded) until a
+		// revocation frees one; the page says so instead of offering it.
+		d.Can.Grant, d.Can.QuotaFull = false, true
+		d.Can.Any = d.Can.Attach || d.Can.Vote || d.Can.Submit || d.Can.Withdraw || d.Can.Rule || d.Can.Return || d.Can.Hold || d.Can.Release || d.Can.Revoke
 	}
 	for i := range d.Criteria {
 		d.Criteria[i].CanRule = d.Can.Rule && d.Criteria[i].JudgedBy == domain.JudgedByRuling
@@ -1247,6 +1252,14 @@ type unitNom struct {
 	Link     bool
 }
 
+// boolRank orders false before true.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // conflictRow is a fact the units merged into a unit recorded differently: each value
 // with the unit that recorded it.
 type conflictRow struct {
@@ -1294,12 +1307,14 @@ type unitData struct {
 	FactsInherited bool
 	// Conflicts are the facts the units merged into this one recorded differently and it
 	// has not recorded itself: its own nominations wait for them (domain.CombineAbsorbed).
-	Conflicts        []conflictRow
-	Plans            []planRow
-	Noms             []unitNom
-	History          []eventRow
-	HistoryTotal     int
-	Campaigns        []projections.CampaignView
+	Conflicts    []conflictRow
+	Plans        []planRow
+	Noms         []unitNom
+	History      []eventRow
+	HistoryTotal int
+	Campaigns    []projections.CampaignView
+	// OpenCampaigns are the campaigns still taking nominations (before their deadline).
+	OpenCampaigns    []projections.CampaignView
 	CanPlan, CanOpen bool
 	CanFact          bool
 	// FactDocs are the documents a fact may cite: the unit's and its lineage's plans, facts
@@ -1339,7 +1354,20 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	}
 	active := u.Status == domain.UnitActive
 	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active
-	d.CanOpen = (q.p.Role == domain.RoleClerk && q.p.Unit == id || q.p.Role == domain.RoleAdmin) && active
+	// A nomination is opened in a campaign still taking them (before its deadline); the
+	// form offers those, the one the page was reached from first.
+	now := h.svc.Now()
+	for _, c := range d.Campaigns {
+		if c.Deadline == nil || now.Before(*c.Deadline) {
+			d.OpenCampaigns = append(d.OpenCampaigns, c)
+		}
+	}
+	if from := q.r.URL.Query().Get("campaign"); from != "" {
+		slices.SortStableFunc(d.OpenCampaigns, func(a, b projections.CampaignView) int {
+			return cmp.Compare(boolRank(a.ID != from), boolRank(b.ID != from))
+		})
+	}
+	d.CanOpen = (q.p.Role == domain.RoleClerk && q.p.Unit == id || q.p.Role == domain.RoleAdmin) && active && len(d.OpenCampaigns) > 0
 	d.CanFact = q.p.Role == domain.RoleReviewer && !h.conflict(q.p, id)
 	d.FactNames = domain.FactNames()
 	d.Indexes = []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}

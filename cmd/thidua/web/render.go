@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -284,6 +285,15 @@ func (p *frame) FormValue(form, field string) string {
 		return ""
 	}
 	return p.Form.Get(field)
+}
+
+// FormHas reports whether the form that failed was form and posted value among field's
+// values (a ticked box, a chosen option), so that the page shows it chosen again.
+func (p *frame) FormHas(form, field, value string) bool {
+	if p.Form == nil || p.Form.Get("_form") != form {
+		return false
+	}
+	return slices.Contains(p.Form[field], value)
 }
 
 // ErrorFor returns the error of form, when that form failed.

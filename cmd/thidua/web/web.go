@@ -169,6 +169,7 @@ func (h *handler) routes() {
 	m.Handle("GET /units/{id}/timeline", h.page(h.unitTimeline))
 	m.Handle("POST /units/{id}/plan", h.action(h.submitPlan))
 	m.Handle("POST /units/{id}/facts", h.action(h.recordFact))
+	m.Handle("POST /units/{id}/nominations", h.action(h.openNominationOfUnit))
 
 	m.Handle("GET /admin", h.page(nowOnly(h.adminPage)))
 	m.Handle("GET /integrity", h.page(nowOnly(h.integrityPage)))

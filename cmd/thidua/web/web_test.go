@@ -668,6 +668,14 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 	}
 	r = cc.get("/nominations/" + id)
 	mustContain(t, r.body, `id="form-revoke"`, "99/QĐ-UBND")
+	// Refused for want of a note, the form comes back with the ground chosen, not the first.
+	r = cc.post("/awards/"+n.Award+"/revoke", cc.form("_form", "revoke", "nomination", id, "ground", "criteria_unmet"))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("revoke without a note: %d", r.status)
+	}
+	mustContain(t, r.body, `<option value="criteria_unmet" selected>`)
+	mustNotContain(t, r.body, `<option value="false_declaration" selected>`)
+	cc.get("/nominations/" + id)
 	r = cc.post("/awards/"+n.Award+"/revoke", cc.form("_form", "revoke", "nomination", id, "ground", "forged_documents", "note", "Biên bản giả"))
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("revoke: %d\n%s", r.status, r.body)
@@ -1311,7 +1319,9 @@ func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
 	for _, id := range noms[:9] {
 		e.OK(e.Svc.GrantAward(e.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1/QĐ-UBND"}, workflows.Options{}))
 	}
-	mustNotContain(t, cc.get("/nominations/"+noms[9]).body, `id="form-grant"`)
+	full := cc.get("/nominations/" + noms[9]).body
+	mustNotContain(t, full, `id="form-grant"`, "Không có thao tác")
+	mustContain(t, full, `id="quota-full"`, "Đã khen thưởng đủ 9 chỉ tiêu")
 
 	// A returned dossier's page says why, as the reviewer wrote it.
 	e.UnitNamed("DR", "Sở Xây dựng", domain.UnitDepartment)
@@ -1458,4 +1468,50 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	if r := a.get("/admin"); r.status != http.StatusOK {
 		t.Fatalf("a new sign-in: %d", r.status)
 	}
+}
+
+// TestOpenInTheCampaignChosen: with two campaigns the unit's form offers both and opens
+// the nomination in the one chosen (before, always in the first); a campaign past its
+// deadline is not offered, and with none left the form is not shown; the admin page has
+// a deadline form per campaign; and a form that names a unit that does not exist comes
+// back with the error and what was typed (TestReviewerCouncilAndAdminForms: a refused
+// revocation keeps its ground).
+func TestOpenInTheCampaignChosen(t *testing.T) {
+	e := newEnv(t)
+	def := domain.BuiltinCampaign()
+	def.ID, def.Starts, def.Ends = "CCHC-2026", "2025-01-01", "2026-12-31"
+	def.NameVI, def.NameEN = "Phong trào thi đua năm 2026", "Emulation movement 2026"
+	e.OK(e.Svc.LaunchCampaign(e.Ctx, e.Admin, def, workflows.Options{}))
+	e.UnitNamed("OC", "Sở Thử", domain.UnitDepartment)
+	tok := e.user("Văn thư Sở Thử", domain.RoleClerk, "OC")
+	c := e.client()
+	c.signIn(tok)
+	r := c.get("/units/OC?campaign=CCHC-2026")
+	mustContain(t, r.body, `action="/units/OC/nominations"`, `id="o-campaign"`, `<option value="CCHC-2026">`)
+	r = c.post("/units/OC/nominations", c.form("_form", "open", "unit", "OC", "campaign", "CCHC-2026", "kind", "collective"))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("open: %d\n%s", r.status, r.body)
+	}
+	id := strings.TrimPrefix(strings.SplitN(r.loc, "?", 2)[0], "/nominations/")
+	n, err := e.Model.Nomination(id)
+	require.NoError(t, err)
+	assert.Equal(t, "CCHC-2026", n.Campaign)
+
+	ad := e.client()
+	ad.signIn(wftest.AdminToken)
+	r = ad.get("/admin")
+	mustContain(t, r.body, `action="/campaigns/`+wftest.Campaign+`/deadline"`, `action="/campaigns/CCHC-2026/deadline"`)
+	// A user for a unit that does not exist: the form again, with the id named.
+	r = ad.post("/admin/users", ad.form("_form", "user", "id", "u-x", "name", "Người Thử", "role", "clerk", "unit", "KHONG-CO"))
+	if r.status != http.StatusNotFound {
+		t.Fatalf("user of an unknown unit: %d", r.status)
+	}
+	mustContain(t, r.body, `id="form-user"`, "KHONG-CO", `value="Người Thử"`)
+
+	// Past both deadlines, no campaign takes nominations: no form.
+	for _, camp := range []string{wftest.Campaign, "CCHC-2026"} {
+		e.OK(e.Svc.SetDeadline(e.Ctx, e.Admin, camp, e.Now.Load().Add(time.Minute), workflows.Options{}))
+	}
+	e.Advance(time.Hour)
+	mustNotContain(t, c.get("/units/OC").body, `id="form-open"`)
 }
