@@ -697,13 +697,14 @@ func TestTwoServeProcessesOnOneCluster(t *testing.T) {
 	for round := range twoRounds {
 		check("commits under key release-"+fmt.Sprint(round), tl.keys[fmt.Sprintf("release-%d", round)], 1)
 	}
-	// A grant is one atomic append on the campaign and the nomination: two commits under
-	// the winner's key, none under the loser's.
+	// A grant is one atomic append on the campaign, the nomination and the unit whose
+	// facts its eligibility read (unit.award_noted): three commits under the winner's
+	// key, none under the loser's.
 	winKey, loseKey := "grant-via-a", "grant-via-b"
 	if w == 1 {
 		winKey, loseKey = loseKey, winKey
 	}
-	check("commits under the winning grant's key "+winKey, tl.keys[winKey], 2)
+	check("commits under the winning grant's key "+winKey, tl.keys[winKey], 3)
 	check("commits under the losing grant's key "+loseKey, tl.keys[loseKey], 0)
 	rep, err := store.VerifyChains(ctx)
 	if err != nil {
