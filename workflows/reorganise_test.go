@@ -188,17 +188,9 @@ func TestMergerOfTwoAwardedUnitsRefused(t *testing.T) {
 	}
 	// The awards are decided after the campaign's period; so is this merger.
 	env.Advance(time.Date(2026, 2, 20, 3, 0, 0, 0, time.UTC).Sub(*env.Now.Load()))
-	before, _ := env.Store.LastSeq(env.Ctx)
-	_, err := merge(env, []string{"WA", "WB"}, "WAB", "2026-03-01")
-	var re *domain.RuleError
-	require.True(t, errors.As(err, &re), "%v", err)
-	assert.Equal(t, "merger_double_award", re.Code)
-	assert.Contains(t, re.Message, awards["WA"])
-	assert.Contains(t, re.Message, awards["WB"])
-	after, _ := env.Store.LastSeq(env.Ctx)
-	assert.Equal(t, before, after, "a refused merger appends nothing")
+	mergerRefused(t, env, []string{"WA", "WB"}, "WAB", "2026-03-01", awards["WA"], awards["WB"])
 
-	_, err = env.Svc.RevokeAward(env.Ctx, council, awards["WB"], workflows.RevokeInput{Ground: domain.GroundUnlawfulApproval, Note: "trùng đơn vị sau hợp nhất"}, workflows.Options{})
+	_, err := env.Svc.RevokeAward(env.Ctx, council, awards["WB"], workflows.RevokeInput{Ground: domain.GroundUnlawfulApproval, Note: "trùng đơn vị sau hợp nhất"}, workflows.Options{})
 	require.NoError(t, err)
 	_, err = merge(env, []string{"WA", "WB"}, "WAB", "2026-03-01")
 	require.NoError(t, err, "after the campaign's period, with one award left")
@@ -575,13 +567,21 @@ func TestMergerOfOnePersonsTwoAwardsRefused(t *testing.T) {
 		require.NoError(t, err, u)
 		awards[u] = r.ID
 	}
+	mergerRefused(t, env, []string{"PA", "PB"}, "PAB", "2025-07-01", awards["PA"], awards["PB"])
+}
+
+// mergerRefused checks that merging sources into successor is refused as
+// merger_double_award naming the awards, and appends nothing.
+func mergerRefused(t *testing.T, env *wftest.Env, sources []string, successor, effective string, awards ...string) {
+	t.Helper()
 	before, _ := env.Store.LastSeq(env.Ctx)
-	_, err := merge(env, []string{"PA", "PB"}, "PAB", "2025-07-01")
+	_, err := merge(env, sources, successor, effective)
 	var re *domain.RuleError
 	require.True(t, errors.As(err, &re), "%v", err)
 	assert.Equal(t, "merger_double_award", re.Code)
-	assert.Contains(t, re.Message, awards["PA"])
-	assert.Contains(t, re.Message, awards["PB"])
+	for _, a := range awards {
+		assert.Contains(t, re.Message, a)
+	}
 	after, _ := env.Store.LastSeq(env.Ctx)
 	assert.Equal(t, before, after, "a refused merger appends nothing")
 }
