@@ -210,11 +210,13 @@ type eventRow struct {
 	UserID         string
 	Seq            uint64
 	At, OccurredAt time.Time
-	Stream         string
-	InheritedFrom  string
-	Via            []string
-	Hash           string
-	After          bool
+	// StreamKind and Stream name the aggregate whose stream holds the event: its kind
+	// (shown in the page's language) and id.
+	StreamKind, Stream string
+	InheritedFrom      string
+	Via                []string
+	Hash               string
+	After              bool
 }
 
 func toEventRows(p *frame, names map[string]string, evs []projections.EventView, b projections.Bound) []eventRow {
@@ -227,7 +229,7 @@ func toEventRows(p *frame, names map[string]string, evs []projections.EventView,
 			actor = nameOr(names, e.Actor.User)
 		}
 		r := eventRow{ID: e.ID, Type: e.Type, Summary: p.Pick(e.SummaryVI, e.SummaryEN), Actor: actor, UserID: e.Actor.User,
-			Role: e.Actor.Role, Seq: e.Seq, At: e.At, OccurredAt: e.OccurredAt, Stream: e.Aggregate.Kind + " " + e.Aggregate.ID,
+			Role: e.Actor.Role, Seq: e.Seq, At: e.At, OccurredAt: e.OccurredAt, StreamKind: e.Aggregate.Kind, Stream: e.Aggregate.ID,
 			InheritedFrom: e.InheritedFrom, Via: e.Via, Hash: e.Hash}
 		if (b.Seq != 0 && e.Seq > b.Seq) || (!b.Time.IsZero() && e.At.After(b.Time)) {
 			r.After = true

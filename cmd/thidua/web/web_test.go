@@ -1108,7 +1108,7 @@ func TestClerkReadsAnyUnitsTimeline(t *testing.T) {
 		{"other clerk, replay", other, "/units/SO-TC/timeline?seq=1", []string{"Sở Tài chính"}, []string{"/nominations/" + id}},
 		{"own clerk, unit page", own, "/units/SO-TC",
 			[]string{"Số liệu đã xác minh", "/nominations/" + id, `href="/documents/`, "Hồ Văn Khánh"}, []string{"chỉ được xem hồ sơ đề nghị khen thưởng"}},
-		{"own clerk, timeline", own, "/units/SO-TC/timeline", []string{"Hồ Văn Khánh", "/nominations/" + held}, nil},
+		{"own clerk, timeline", own, "/units/SO-TC/timeline", []string{"Hồ Văn Khánh", "/nominations/" + held, "luồng đơn vị SO-TC"}, []string{"luồng unit"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
