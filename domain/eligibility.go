@@ -110,7 +110,7 @@ func Evaluate(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) Elig
 	if missing := n.MissingParts(def); len(missing) > 0 {
 		add(Reason{Code: ReasonDossierIncomplete,
 			MessageVI: "Hồ sơ chưa đầy đủ, còn thiếu: " + strings.Join(missingVI(missing), ", "),
-			MessageEN: "The dossier is incomplete, missing: " + strings.Join(missing, ", "),
+			MessageEN: "The dossier is incomplete, missing: " + strings.Join(missingEN(missing), ", "),
 			Events:    ids(n.openedEvent)})
 	}
 	if n.vote != nil {

@@ -742,7 +742,7 @@ func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) 
 	}
 	if missing := n.MissingParts(def); len(missing) > 0 {
 		e := ruleErr("dossier_incomplete",
-			"the dossier is incomplete, missing: "+strings.Join(missing, ", "),
+			"the dossier is incomplete, missing: "+strings.Join(missingEN(missing), ", "),
 			"Hồ sơ chưa đầy đủ, còn thiếu: "+strings.Join(missingVI(missing), ", "))
 		e.Missing = missing
 		return nil, e
@@ -766,6 +766,24 @@ func voteMessages(def Definition, v CouncilVoteData, quorum, approval bool) (en,
 		vis = append(vis, fmt.Sprintf("%d/%d thành viên tán thành, cần ít nhất %d%% tổng số thành viên", v.Approve, v.Members, c.ApprovePct))
 	}
 	return "the council vote failed: " + strings.Join(ens, "; "), "Kết quả biểu quyết của Hội đồng không đạt: " + strings.Join(vis, "; ")
+}
+
+// missingEN names missing dossier parts (MissingParts) in English, each with its code.
+func missingEN(parts []string) []string {
+	names := map[string]string{
+		string(DocLetter):            "the nomination letter",
+		string(DocCouncilMinutes):    "the minutes of the unit's Emulation-Commendation Council",
+		string(DocAchievementReport): "the achievement report",
+		"council_vote":               "the council's vote",
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = p
+		if en, ok := names[p]; ok {
+			out[i] = en + " (" + p + ")"
+		}
+	}
+	return out
 }
 
 func missingVI(parts []string) []string {

@@ -413,7 +413,7 @@ func TestFormErrorInVietnamese(t *testing.T) {
 	// The same refusal in English.
 	c.get("/nominations/" + r.ID + "?lang=en")
 	res = c.post("/nominations/"+r.ID+"/submit", c.form("_form", "submit"))
-	mustContain(t, res.body, `<html lang="en">`, "the dossier is incomplete, missing: letter")
+	mustContain(t, res.body, `<html lang="en">`, "the dossier is incomplete, missing: the nomination letter (letter)")
 }
 
 func TestLanguage(t *testing.T) {
