@@ -399,7 +399,7 @@ type rankRow struct {
 	Href                             string
 	Recommended, Awarded, Link, Mine bool
 	// Withheld marks an entry not recommended because another nomination of its unit
-	// ranks above it; Full a recommended one with every place of the quota awarded.
+	// ranks above it; Full one not awarded with every place of the quota awarded.
 	Withheld, Full bool
 	Par            any
 	Improved       any
@@ -454,7 +454,7 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],
 				Approval: e.Keys[domain.KeyApprovalRatio], DecidedBy: e.DecidedBy,
 				QuotaLine: e.Recommended && recommended == kv.Quota,
-				Withheld:  e.Withheld != "", Full: e.Recommended && !e.Awarded && kv.Awarded >= kv.Quota,
+				Withheld:  e.Withheld != "", Full: !e.Awarded && e.Withheld == "" && kv.Awarded >= kv.Quota,
 				Highlight: e.Nomination == highlight}
 			if b, ok := e.Keys[domain.KeyPriority].(bool); ok {
 				r.Priority = b

@@ -1321,7 +1321,8 @@ func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
 	}
 	full := cc.get("/nominations/" + noms[9]).body
 	mustNotContain(t, full, `id="form-grant"`, "Không có thao tác")
-	mustContain(t, full, `id="quota-full"`, "Đã khen thưởng đủ 9 chỉ tiêu")
+	mustContain(t, full, `id="quota-full"`, "Đã khen thưởng đủ 9 chỉ tiêu", "Đã hết chỉ tiêu")
+	mustNotContain(t, full, "Ngoài chỉ tiêu")
 
 	// A returned dossier's page says why, as the reviewer wrote it.
 	e.UnitNamed("DR", "Sở Xây dựng", domain.UnitDepartment)
