@@ -768,38 +768,39 @@ func voteMessages(def Definition, v CouncilVoteData, quorum, approval bool) (en,
 	return "the council vote failed: " + strings.Join(ens, "; "), "Kết quả biểu quyết của Hội đồng không đạt: " + strings.Join(vis, "; ")
 }
 
+// partName names a dossier part or the council vote (MissingParts) in English and in
+// Vietnamese; ok is false for another code.
+func partName(part string) (en, vi string, ok bool) {
+	switch part {
+	case string(DocLetter):
+		return "the nomination letter", "văn bản đề nghị khen thưởng", true
+	case string(DocCouncilMinutes):
+		return "the minutes of the unit's Emulation-Commendation Council", "biên bản họp Hội đồng Thi đua-Khen thưởng", true
+	case string(DocAchievementReport):
+		return "the achievement report", "báo cáo thành tích", true
+	case "council_vote":
+		return "the council's vote", "kết quả biểu quyết của Hội đồng", true
+	}
+	return part, part, false
+}
+
 // missingEN names missing dossier parts (MissingParts) in English, each with its code.
 func missingEN(parts []string) []string {
-	names := map[string]string{
-		string(DocLetter):            "the nomination letter",
-		string(DocCouncilMinutes):    "the minutes of the unit's Emulation-Commendation Council",
-		string(DocAchievementReport): "the achievement report",
-		"council_vote":               "the council's vote",
-	}
 	out := make([]string, len(parts))
 	for i, p := range parts {
 		out[i] = p
-		if en, ok := names[p]; ok {
+		if en, _, ok := partName(p); ok {
 			out[i] = en + " (" + p + ")"
 		}
 	}
 	return out
 }
 
+// missingVI names missing dossier parts in Vietnamese.
 func missingVI(parts []string) []string {
-	names := map[string]string{
-		string(DocLetter):            "văn bản đề nghị khen thưởng",
-		string(DocCouncilMinutes):    "biên bản họp Hội đồng Thi đua-Khen thưởng",
-		string(DocAchievementReport): "báo cáo thành tích",
-		"council_vote":               "kết quả biểu quyết của Hội đồng",
-	}
 	out := make([]string, len(parts))
 	for i, p := range parts {
-		if vi, ok := names[p]; ok {
-			out[i] = vi
-		} else {
-			out[i] = p
-		}
+		_, out[i], _ = partName(p)
 	}
 	return out
 }
