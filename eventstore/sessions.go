@@ -20,10 +20,40 @@ const SignOutSuffix = "-signouts"
 // SignOutKeep is how long a sign-out is kept.
 const SignOutKeep = 24 * time.Hour
 
-// signOuts is the sign-out bucket, created on first use by any process on the store.
+// signOuts is the sign-out bucket, created by the first sign-out of any process on the
+// store. Until then there is nothing to read, and a read looks for it again at most every
+// signOutLook (a store that cannot take the bucket, being full, still serves its readers).
 type signOuts struct {
-	mu sync.Mutex
-	kv jetstream.KeyValue
+	mu     sync.Mutex
+	kv     jetstream.KeyValue
+	looked time.Time // when a read last found no bucket
+}
+
+// signOutLook is how long a read that found no sign-out bucket trusts that finding.
+const signOutLook = 2 * time.Second
+
+// existingSignOutBucket returns the bucket, or nil when no process has created it yet.
+func (s *Store) existingSignOutBucket(ctx context.Context) (jetstream.KeyValue, error) {
+	s.signOuts.mu.Lock()
+	defer s.signOuts.mu.Unlock()
+	if s.signOuts.kv != nil {
+		return s.signOuts.kv, nil
+	}
+	if time.Since(s.signOuts.looked) < signOutLook {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.clientTimeout)
+	defer cancel()
+	kv, err := s.js.KeyValue(ctx, s.opts.bucket+SignOutSuffix)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		s.signOuts.looked = time.Now()
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sign-out bucket: %w", err)
+	}
+	s.signOuts.kv = kv
+	return kv, nil
 }
 
 // signOutBucket returns the bucket, creating it if need be.
@@ -72,8 +102,8 @@ func (s *Store) EndSessions(ctx context.Context, key string, at time.Time) error
 // ended (EndSessions), to the millisecond; the zero time when they never were, or over
 // SignOutKeep ago.
 func (s *Store) SessionsEnded(ctx context.Context, key string) (time.Time, error) {
-	kv, err := s.signOutBucket(ctx)
-	if err != nil {
+	kv, err := s.existingSignOutBucket(ctx)
+	if err != nil || kv == nil {
 		return time.Time{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.clientTimeout)
