@@ -256,12 +256,7 @@ func rankedConflicts(def Definition, nominee Nominee, facts *FactSet) []factConf
 		}
 		for _, c := range facts.Conflicts(def.ID, f) {
 			fc := factConflict{name: f}
-			vals, valsVI := make([]string, len(c)), make([]string, len(c))
-			for i, e := range c {
-				vals[i], valsVI[i] = factValue(e.Data, false), factValue(e.Data, true)
-				fc.events = append(fc.events, e.EventID)
-			}
-			fc.values, fc.valuesVI = strings.Join(vals, " / "), strings.Join(valsVI, " / ")
+			fc.values, fc.valuesVI, fc.events = conflictValues(c)
 			out = append(out, fc)
 		}
 	}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -285,6 +286,12 @@ type factKey struct {
 	campaign, fact, index, component string
 }
 
+// less orders keys by campaign, fact, index and component.
+func (k factKey) less(o factKey) bool {
+	return cmp.Or(strings.Compare(k.campaign, o.campaign), strings.Compare(k.fact, o.fact),
+		strings.Compare(k.index, o.index), strings.Compare(k.component, o.component)) < 0
+}
+
 // FactSet holds the latest fact per (campaign, fact, index, component) of a unit (and of
 // the units whose history it inherits), as of a moment. Build it with NewFactSet.
 //
@@ -440,7 +447,7 @@ func CombineAbsorbed(sets ...*FactSet) *FactSet {
 	// the order of the sets or of the maps above.
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
-		return a.campaign+"\x00"+a.fact+"\x00"+a.index+"\x00"+a.component < b.campaign+"\x00"+b.fact+"\x00"+b.index+"\x00"+b.component
+		return a.less(b)
 	})
 	out := &FactSet{}
 	for _, k := range keys {
@@ -533,7 +540,7 @@ func (s *FactSet) AllConflicts() [][]FactEntry {
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i][0].Data, out[j][0].Data
-		return a.Campaign+"\x00"+a.Fact+"\x00"+a.Index+"\x00"+a.Component < b.Campaign+"\x00"+b.Fact+"\x00"+b.Index+"\x00"+b.Component
+		return keyOf(a).less(keyOf(b))
 	})
 	return out
 }

@@ -231,10 +231,9 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 	var events, notes, notesVI []string
 	for _, f := range ruleFacts(r) {
 		for _, c := range facts.Conflicts(campaign, f) {
-			vals, valsVI := make([]string, len(c)), make([]string, len(c))
-			for i, e := range c {
-				events = appendUnique(events, e.EventID)
-				vals[i], valsVI[i] = factValue(e.Data, false), factValue(e.Data, true)
+			vals, valsVI, evs := conflictValues(c)
+			for _, e := range evs {
+				events = appendUnique(events, e)
 			}
 			if detail {
 				name, nameVI := f, factVI(f)
@@ -242,8 +241,8 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 					name += " " + d.Index + "/" + d.Component
 					nameVI += " " + d.Index + "/" + d.Component
 				}
-				notes = append(notes, name+": "+strings.Join(vals, " / "))
-				notesVI = append(notesVI, nameVI+": "+strings.Join(valsVI, " / "))
+				notes = append(notes, name+": "+vals)
+				notesVI = append(notesVI, nameVI+": "+valsVI)
 			}
 		}
 	}
@@ -256,6 +255,17 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 		j.noteVI = "các đơn vị hợp nhất vào đơn vị này ghi nhận số liệu khác nhau (" + strings.Join(notesVI, "; ") + "): chuyên viên thẩm định ghi nhận số liệu của đơn vị sau hợp nhất"
 	}
 	return j, true
+}
+
+// conflictValues states a conflict's values (FactSet.Conflicts), in English and in
+// Vietnamese, and lists the events that recorded them.
+func conflictValues(c []FactEntry) (en, vi string, events []string) {
+	vals, valsVI := make([]string, len(c)), make([]string, len(c))
+	for i, e := range c {
+		vals[i], valsVI[i] = factValue(e.Data, false), factValue(e.Data, true)
+		events = append(events, e.EventID)
+	}
+	return strings.Join(vals, " / "), strings.Join(valsVI, " / "), events
 }
 
 // factValue states a fact's value, in Vietnamese when vi: its number (with its previous
