@@ -265,6 +265,7 @@ var catalogVI = map[string]string{
 	"doc.kind":  "Loại tài liệu",
 	"doc.file":  "Tệp",
 	"doc.sha":   "Mã SHA-256",
+	"doc.later": "Đã có tệp cùng loại nộp sau",
 	"doc.added": "Thời điểm nộp",
 
 	"vote.date":    "Ngày họp",
@@ -786,6 +787,7 @@ var catalogEN = map[string]string{
 	"doc.kind":  "Document kind",
 	"doc.file":  "File",
 	"doc.sha":   "SHA-256",
+	"doc.later": "A later file of this kind was attached",
 	"doc.added": "Added",
 
 	"vote.date":    "Meeting date",

@@ -563,6 +563,9 @@ type critRow struct {
 type docRow struct {
 	projections.DocumentView
 	Actor string
+	// Later is set when a document of the same kind was attached after this one: the
+	// dossier keeps both, and the reviewer reads the latest first.
+	Later bool
 }
 
 type actions struct {
@@ -642,12 +645,16 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 	for _, e := range mergeEvents(nevs, uevs) {
 		byID[e.ID] = e
 	}
-	for _, doc := range n.Documents {
+	last := map[string]int{}
+	for i, doc := range n.Documents {
+		last[doc.Kind] = i
+	}
+	for i, doc := range n.Documents {
 		actor := ""
 		if e, ok := byID[doc.Event]; ok {
 			actor = nameOr(names, e.Actor.User)
 		}
-		d.Docs = append(d.Docs, docRow{DocumentView: doc, Actor: actor})
+		d.Docs = append(d.Docs, docRow{DocumentView: doc, Actor: actor, Later: last[doc.Kind] != i})
 	}
 	have := map[string]bool{}
 	for _, doc := range n.Documents {

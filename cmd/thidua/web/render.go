@@ -123,6 +123,8 @@ type frame struct {
 	Back string
 	// Data is the page's own data.
 	Data any
+	// campaignNames holds each campaign's Vietnamese and English names by id.
+	campaignNames map[string][2]string
 }
 
 // newPage builds the frame of a page.
@@ -149,9 +151,13 @@ func (h *handler) newPage(q *req, title string) *frame {
 	if f := q.r.URL.Query().Get("done"); f != "" && hasKey("flash."+f) {
 		pg.Flash = q.T("flash." + f)
 	}
-	for _, c := range h.svc.Model().Campaigns() {
-		pg.Campaign = c.ID
-		break
+	camps := h.svc.Model().Campaigns()
+	pg.campaignNames = make(map[string][2]string, len(camps))
+	for i, c := range camps {
+		if i == 0 {
+			pg.Campaign = c.ID
+		}
+		pg.campaignNames[c.ID] = [2]string{c.NameVI, c.NameEN}
 	}
 	return pg
 }
@@ -185,6 +191,15 @@ func (p *frame) Pick(vi, en string) string {
 		return en
 	}
 	return vi
+}
+
+// CampaignName is the name of campaign id in the page's language, or the id itself for a
+// campaign the model does not know.
+func (p *frame) CampaignName(id string) string {
+	if n, ok := p.campaignNames[id]; ok && n[0] != "" {
+		return p.Pick(n[0], n[1])
+	}
+	return id
 }
 
 // Time formats a time in the campaign's zone (Asia/Ho_Chi_Minh).

@@ -568,6 +568,41 @@ func TestClerkFlowThroughForms(t *testing.T) {
 	if n.State != string(domain.StateSubmitted) || len(n.Documents) != 3 {
 		t.Fatalf("state %s, %d documents", n.State, len(n.Documents))
 	}
+	// The unit's page names the campaign its plan was filed for, not its id.
+	r = c.get("/units/U1")
+	mustContain(t, r.body, "<li>"+domain.BuiltinCampaign().NameVI+": ")
+	mustNotContain(t, r.body, "<li>"+wftest.Campaign+": ")
+	r = c.get("/nominations/" + nom)
+	mustNotContain(t, r.body, "Đã có tệp cùng loại nộp sau")
+}
+
+// TestLaterDocumentMarked: a dossier keeps every file attached; when a second file of a
+// kind comes (an amended achievement report after a return), the first is marked as
+// having a later one, so that a reviewer reads the latest.
+func TestLaterDocumentMarked(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("LD", "Sở Nội vụ", domain.UnitDepartment)
+	clerk := e.user("Cán bộ LD", domain.RoleClerk, "LD")
+	c := e.client()
+	c.signIn(clerk)
+	c.get("/units/LD")
+	r := c.post("/campaigns/"+wftest.Campaign+"/nominations", c.form("_form", "open", "unit", "LD", "kind", "collective"))
+	require.Equal(t, http.StatusSeeOther, r.status)
+	nom := strings.TrimPrefix(strings.SplitN(r.loc, "?", 2)[0], "/nominations/")
+	for _, f := range []struct{ kind, name string }{{"achievement_report", "bao-cao-1.pdf"}, {"letter", "to-trinh.pdf"}, {"achievement_report", "bao-cao-2.pdf"}} {
+		c.get("/nominations/" + nom)
+		r = c.upload("/nominations/"+nom+"/documents", map[string]string{"_form": "document", "kind": f.kind}, f.name, "%PDF "+f.name)
+		require.Equal(t, http.StatusSeeOther, r.status, f.name)
+	}
+	r = c.get("/nominations/" + nom)
+	assert.Equal(t, 1, strings.Count(r.body, "Đã có tệp cùng loại nộp sau"), "only the first report has a later one")
+	first := strings.Index(r.body, "bao-cao-1.pdf")
+	badge := strings.Index(r.body, "Đã có tệp cùng loại nộp sau")
+	require.Positive(t, first)
+	assert.Less(t, badge, first, "the badge is on the first report's row, before its file name")
+	assert.Greater(t, badge, strings.LastIndex(r.body[:first], "<tr>"))
+	r = c.get("/nominations/" + nom + "?lang=en")
+	mustContain(t, r.body, "A later file of this kind was attached")
 }
 
 func TestAssetsAndHeaders(t *testing.T) {
@@ -1217,9 +1252,9 @@ func TestUnitTimelineCoversEveryCampaign(t *testing.T) {
 	admin.signIn(wftest.AdminToken)
 	r := admin.get("/units/TA/timeline")
 	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<select id="tl-campaign" name="campaign">`,
-		`<option value="`+wftest.Campaign+`" selected>`, "· "+wftest.Campaign)
+		`<option value="`+wftest.Campaign+`" selected>`, "· "+domain.BuiltinCampaign().NameVI)
 	r = admin.get("/units/TA/timeline?campaign=AAA-2026")
-	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<option value="AAA-2026" selected>`, " — AAA-2026</summary>",
+	mustContain(t, r.body, `href="/nominations/`+id+`"`, `<option value="AAA-2026" selected>`, " — Đợt thi đua AAA</summary>",
 		`/units/TA/timeline?campaign=AAA-2026&amp;seq=`) // "Replay to here" keeps the campaign
 	// At a moment before AAA-2026 was launched, the default is the campaign that existed,
 	// and the headline is the moment asked for, not the ranking's last event.
