@@ -75,6 +75,7 @@ func (e *TransitionError) MessageVI() string {
 		"withdraw":                 "rút",
 		"hold":                     "tạm dừng xét",
 		"release":                  "tiếp tục xét",
+		"correct the nominee of":   "sửa thông tin cá nhân được đề nghị trong",
 	}[e.Action]
 	if action == "" {
 		action = e.Action

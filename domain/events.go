@@ -66,6 +66,9 @@ const (
 	NominationAwardRevoked = "nomination.award_revoked"
 	// NominationTransferred moves the nomination to a successor unit (TransferredData).
 	NominationTransferred = "nomination.transferred"
+	// NomineeCorrected corrects an individual nominee's declared details: name, position,
+	// gender and head flag (NomineeCorrectedData).
+	NomineeCorrected = "nomination.nominee_corrected"
 )
 
 // Event types of the claim aggregate (KindClaim).
@@ -176,7 +179,7 @@ func eventTypes() []string {
 		NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
-		CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked, UnitsMergedNoted,
+		NomineeCorrected, CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked, UnitsMergedNoted,
 		UserRegistered, UserDisabled, UserTokenReissued, IDClaimed,
 	}
 }
@@ -287,6 +290,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[NominationAwardRevokedData](eventType, data)
 	case NominationTransferred:
 		return decodeAs[TransferredData](eventType, data)
+	case NomineeCorrected:
+		return decodeAs[NomineeCorrectedData](eventType, data)
 	case CampaignLaunched:
 		return decodeAs[CampaignLaunchedData](eventType, data)
 	case CampaignRevised:

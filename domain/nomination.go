@@ -350,6 +350,8 @@ func (n *Nomination) Apply(r Recorded) {
 	case TransferredData:
 		n.unitHistory = append(n.unitHistory, d.From)
 		n.unit = d.To
+	case NomineeCorrectedData:
+		n.nominee = d.Nominee
 	default:
 		return
 	}
@@ -398,41 +400,91 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 			fmt.Sprintf("units of kind %s do not take part in campaign %s", unit.Kind(), def.ID),
 			fmt.Sprintf("Đơn vị loại %s không thuộc đối tượng thi đua của %s", unit.Kind(), def.ID))
 	}
+	nominee, err := validNominee(nominee, unit.Name())
+	if err != nil {
+		return nil, err
+	}
+	return []Event{{Type: NominationOpened, Data: NominationOpenedData{ID: id, Campaign: def.ID, Unit: unit.ID(), Nominee: nominee}}}, nil
+}
+
+// validNominee normalises a nominee (trimmed, NFC) and checks it: an individual needs a
+// name and a position, a collective has neither position, gender nor head flag (and takes
+// unitName when it has no name), the gender is "", "female" or "male", and names and
+// positions hold no invisible characters and at most 300 characters.
+func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 	nominee.Name = norm.NFC.String(strings.TrimSpace(nominee.Name))
 	nominee.Position = norm.NFC.String(strings.TrimSpace(nominee.Position))
 	for _, f := range []struct{ en, vi, s string }{{"name", "Họ tên", nominee.Name}, {"position", "Chức vụ", nominee.Position}} {
 		if en, vi := invisibleIn(f.en, f.vi, f.s); en != "" {
-			return nil, ruleErr("invalid_nominee", en, vi)
+			return Nominee{}, ruleErr("invalid_nominee", en, vi)
 		}
 	}
 	switch nominee.Kind {
 	case NomineeCollective:
 		if nominee.Head || nominee.Position != "" || nominee.Gender != "" {
-			return nil, ruleErr("invalid_nominee", "a collective nominee has no position, gender or head flag",
+			return Nominee{}, ruleErr("invalid_nominee", "a collective nominee has no position, gender or head flag",
 				"Tập thể không có chức vụ, giới tính hay vai trò người đứng đầu")
 		}
 		if nominee.Name == "" {
-			nominee.Name = unit.Name()
+			nominee.Name = unitName
 		}
 	case NomineeIndividual:
 		if nominee.Name == "" || nominee.Position == "" {
-			return nil, ruleErr("invalid_nominee", "an individual nominee needs a name and a position",
+			return Nominee{}, ruleErr("invalid_nominee", "an individual nominee needs a name and a position",
 				"Cá nhân được đề nghị phải có họ tên và chức vụ")
 		}
 		switch nominee.Gender {
 		case "", "female", "male":
 		default:
-			return nil, ruleErr("invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
+			return Nominee{}, ruleErr("invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
 				fmt.Sprintf("Giới tính %q không hợp lệ", nominee.Gender))
 		}
 	default:
-		return nil, ruleErr("invalid_nominee", fmt.Sprintf("nominee kind %q is not collective or individual", nominee.Kind),
+		return Nominee{}, ruleErr("invalid_nominee", fmt.Sprintf("nominee kind %q is not collective or individual", nominee.Kind),
 			fmt.Sprintf("Loại đối tượng %q không hợp lệ (tập thể hoặc cá nhân)", nominee.Kind))
 	}
 	if utf8.RuneCountInString(nominee.Name) > 300 || utf8.RuneCountInString(nominee.Position) > 300 {
-		return nil, ruleErr("invalid_nominee", "name and position are at most 300 characters", "Họ tên và chức vụ tối đa 300 ký tự")
+		return Nominee{}, ruleErr("invalid_nominee", "name and position are at most 300 characters", "Họ tên và chức vụ tối đa 300 ký tự")
 	}
-	return []Event{{Type: NominationOpened, Data: NominationOpenedData{ID: id, Campaign: def.ID, Unit: unit.ID(), Nominee: nominee}}}, nil
+	return nominee, nil
+}
+
+// CorrectNominee decides correcting an individual nominee's declared details (name,
+// position, gender, head flag) while the dossier is the unit's to amend: in draft, or
+// returned. A reviewer who finds a detail wrong (a head not declared as one, a misspelt
+// name) returns the dossier; the unit corrects it and submits again, and the amended
+// dossier is reviewed afresh. The nominee is checked as at opening; its kind cannot
+// change (a collective's nominee is its unit: nothing to correct), a correction must change
+// something (nothing_to_correct), and a reason is required. Whether the corrected
+// nominee collides with another nomination of the campaign is CheckCorrectedNominee's.
+func (n *Nomination) CorrectNominee(nominee Nominee, reason string) ([]Event, error) {
+	if !n.in(StateDraft, StateReturned) {
+		return nil, n.refuse("correct the nominee of")
+	}
+	if n.nominee.Kind != NomineeIndividual {
+		return nil, ruleErr("invalid_nominee", "a collective's nominee is its unit: only an individual nominee's details can be corrected",
+			"Đối tượng tập thể là chính đơn vị: chỉ sửa được thông tin cá nhân được đề nghị")
+	}
+	if nominee.Kind == "" {
+		nominee.Kind = NomineeIndividual
+	}
+	if nominee.Kind != NomineeIndividual {
+		return nil, ruleErr("invalid_nominee", "a nominee's kind cannot change: withdraw the nomination and open another",
+			"Không thể đổi loại đối tượng: rút hồ sơ và lập hồ sơ mới")
+	}
+	nominee, err := validNominee(nominee, "")
+	if err != nil {
+		return nil, err
+	}
+	if nominee == n.nominee {
+		return nil, ruleErr("nothing_to_correct", "the corrected nominee is the nominee as recorded: nothing changes",
+			"Thông tin sửa trùng với thông tin đã ghi nhận: không có gì thay đổi")
+	}
+	reason, err = validReason(reason)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{{Type: NomineeCorrected, Data: NomineeCorrectedData{Nominee: nominee, Reason: reason}}}, nil
 }
 
 // NomineeKey is the form of a person's name that duplicates are found by: Unicode

@@ -831,3 +831,82 @@ func TestUserNameComposed(t *testing.T) {
 	require.True(t, errors.As(err, &re), "%v", err)
 	assert.Equal(t, "user_name_taken", re.Code)
 }
+
+// TestCorrectNominee: an individual nominee's details are corrected in draft or returned
+// (the whole nominee, normalised and checked as at opening, with a reason); every other
+// state, a collective, a change of kind, no change and a missing reason are refused with
+// their own errors and decide nothing.
+func TestCorrectNominee(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn Ann", Position: "Giám đốc Sở", Gender: "male"}
+	fixed := domain.Nominee{Name: "  Nguyễn Văn An ", Position: "Giám đốc Sở", Gender: "male", Head: true}
+	want := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn An", Position: "Giám đốc Sở", Gender: "male", Head: true}
+
+	t.Run("draft and returned", func(t *testing.T) {
+		t.Parallel()
+		for _, returned := range []bool{false, true} {
+			s := newStream()
+			u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+			n := draft(t, s, def, "n1", u, person)
+			if returned {
+				complete(t, s, def, n)
+				s.apply(n, must(t)(n.Submit(def, nil, inWindow))...)
+				s.apply(n, must(t)(n.Return("là người đứng đầu, chưa đánh dấu"))...)
+			}
+			evs := must(t)(n.CorrectNominee(fixed, " đánh dấu người đứng đầu, sửa họ tên "))
+			require.Len(t, evs, 1)
+			assert.Equal(t, domain.NomineeCorrected, evs[0].Type)
+			assert.Equal(t, domain.NomineeCorrectedData{Nominee: want, Reason: "đánh dấu người đứng đầu, sửa họ tên"}, evs[0].Data)
+			before := n.State()
+			s.apply(n, evs...)
+			assert.Equal(t, want, n.Nominee())
+			assert.Equal(t, before, n.State(), "a correction moves no state")
+			// The same details again change nothing and are refused.
+			_, err := n.CorrectNominee(want, "lần nữa")
+			assert.Equal(t, "nothing_to_correct", ruleCode(err))
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		s := newStream()
+		u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+		n := draft(t, s, def, "n1", u, person)
+		for name, c := range map[string]struct {
+			nominee domain.Nominee
+			reason  string
+			code    string
+		}{
+			"no reason":          {fixed, "  ", "reason_required"},
+			"kind changes":       {domain.Nominee{Kind: domain.NomineeCollective}, "tập thể", "invalid_nominee"},
+			"no position":        {domain.Nominee{Name: "Nguyễn Văn An"}, "sửa", "invalid_nominee"},
+			"invisible in name":  {domain.Nominee{Name: "Nguyễn\u200bVăn An", Position: "Giám đốc"}, "sửa", "invalid_nominee"},
+			"gender":             {domain.Nominee{Name: "Nguyễn Văn An", Position: "Giám đốc", Gender: "x"}, "sửa", "invalid_nominee"},
+			"name over 300":      {domain.Nominee{Name: strings.Repeat("ă", 301), Position: "Giám đốc"}, "sửa", "invalid_nominee"},
+			"nothing changes":    {person, "sửa", "nothing_to_correct"},
+			"only spaces differ": {domain.Nominee{Name: " Nguyễn Văn Ann", Position: "Giám đốc Sở ", Gender: "male"}, "sửa", "nothing_to_correct"},
+		} {
+			evs, err := n.CorrectNominee(c.nominee, c.reason)
+			assert.Nil(t, evs, name)
+			assert.Equal(t, c.code, ruleCode(err), name)
+		}
+		assert.Equal(t, person, n.Nominee())
+
+		coll := draft(t, s, def, "n2", u, collective)
+		_, err := coll.CorrectNominee(fixed, "sửa")
+		assert.Equal(t, "invalid_nominee", ruleCode(err))
+	})
+
+	t.Run("other states", func(t *testing.T) {
+		t.Parallel()
+		for _, st := range []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified,
+			domain.StateOnHold, domain.StateWithdrawn, domain.StateAwarded, domain.StateRevoked} {
+			n := nominationIn(t, st)
+			_, err := n.CorrectNominee(fixed, "sửa")
+			var te *domain.TransitionError
+			require.ErrorAs(t, err, &te, st)
+			assert.Contains(t, te.MessageVI(), "Không thể sửa thông tin cá nhân được đề nghị trong hồ sơ")
+		}
+	})
+}

@@ -141,12 +141,14 @@ type UnitMergedData struct {
 }
 
 // UnitNominatedData is the payload of unit.nominated: the unit opened nomination
-// Nomination in Campaign, of a nominee of Kind (Name: an individual's).
+// Nomination in Campaign, of a nominee of Kind (Name: an individual's); or, with
+// Corrected, it corrected that nomination's individual nominee, now named Name.
 type UnitNominatedData struct {
 	Campaign   string      `json:"campaign"`
 	Nomination string      `json:"nomination"`
 	Kind       NomineeKind `json:"kind"`
 	Name       string      `json:"name,omitempty"`
+	Corrected  bool        `json:"corrected,omitempty"`
 }
 
 // IDClaimedData is the payload of claim.id_claimed: the id ID of a new aggregate of Kind
@@ -224,6 +226,13 @@ type ReviewReopenedData struct {
 // nomination.held and nomination.released.
 type ReasonData struct {
 	Reason string `json:"reason"`
+}
+
+// NomineeCorrectedData is the payload of nomination.nominee_corrected: the individual
+// nominee as corrected (the whole of it, kind unchanged) and why.
+type NomineeCorrectedData struct {
+	Nominee Nominee `json:"nominee"`
+	Reason  string  `json:"reason"`
 }
 
 // NominationAwardedData is the payload of nomination.awarded.

@@ -301,3 +301,11 @@ func Nominated(opened NominationOpenedData) []Event {
 	}
 	return []Event{{Type: UnitNominated, Data: d}}
 }
+
+// NomineeCorrectedOnUnit is what the unit records when nomination id of campaign has its
+// individual nominee corrected (NomineeCorrected): a unit.nominated marked Corrected, in
+// the same atomic append, so that the correction and an opening for the unit at the same
+// moment decide one after the other, as two openings do.
+func NomineeCorrectedOnUnit(campaign, id string, nominee Nominee) []Event {
+	return []Event{{Type: UnitNominated, Data: UnitNominatedData{Campaign: campaign, Nomination: id, Kind: nominee.Kind, Name: nominee.Name, Corrected: true}}}
+}

@@ -34,6 +34,8 @@ func payloadSamples(t testing.TB) map[string][][]byte {
 		domain.NominationAwarded:      {domain.NominationAwardedData{Award: "A", Decision: "QĐ"}},
 		domain.NominationAwardRevoked: {domain.NominationAwardRevokedData{Award: "A", Ground: "false_declaration"}},
 		domain.NominationTransferred:  {domain.TransferredData{From: "A", To: "B", Reorganisation: "R", Effective: "2025-07-01"}},
+		domain.NomineeCorrected:       {domain.NomineeCorrectedData{Nominee: domain.Nominee{Kind: "individual", Name: "Lê Thị Hoà", Position: "Giám đốc", Head: true}, Reason: "sửa"}},
+		domain.UnitNominated:          {domain.UnitNominatedData{Campaign: "C", Nomination: "N", Kind: "individual", Name: "Lê Thị Hoà", Corrected: true}},
 		domain.DeadlineSet:            {domain.DeadlineSetData{Closes: time.Date(2025, 11, 30, 17, 0, 0, 0, time.UTC)}},
 		domain.UserDisabled:           {domain.UserDisabledData{ID: "u", Reason: "r"}},
 		domain.UserTokenReissued:      {domain.UserTokenReissuedData{ID: "u", TokenHash: "h"}},

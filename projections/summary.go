@@ -36,6 +36,10 @@ func summarize(e *Entry, name string) (vi, en string) {
 		s := strings.Join(d.Sources, ", ")
 		return fmt.Sprintf("Tiếp nhận %s từ ngày %s (%s)", s, d.Effective, d.Decision), fmt.Sprintf("Absorbed %s effective %s (%s)", s, d.Effective, d.Decision)
 	case domain.UnitNominatedData:
+		if d.Corrected {
+			return fmt.Sprintf("%s sửa thông tin cá nhân được đề nghị %s trong %s (hồ sơ %s)", whoVI, d.Name, d.Campaign, d.Nomination),
+				fmt.Sprintf("%s corrected the details of individual nominee %s in %s (nomination %s)", whoEN, d.Name, d.Campaign, d.Nomination)
+		}
 		who := term(string(d.Kind))
 		if d.Name != "" {
 			who += " " + d.Name
@@ -76,6 +80,10 @@ func summarize(e *Entry, name string) (vi, en string) {
 		return fmt.Sprintf("Được tặng Bằng khen (%s)", d.Decision), fmt.Sprintf("Awarded (%s)", d.Decision)
 	case domain.NominationAwardRevokedData:
 		return fmt.Sprintf("Bị thu hồi khen thưởng: %s", term(d.Ground)), fmt.Sprintf("Award revoked: %s", d.Ground)
+	case domain.NomineeCorrectedData:
+		vi, en := nomineeDetails(d.Nominee)
+		return fmt.Sprintf("%s sửa thông tin cá nhân được đề nghị: %s. Lý do: %s", whoVI, vi, d.Reason),
+			fmt.Sprintf("%s corrected the nominee's details: %s. Reason: %s", whoEN, en, d.Reason)
 	case domain.TransferredData:
 		return fmt.Sprintf("Chuyển từ %s sang %s (sắp xếp tổ chức, từ %s)", d.From, d.To, d.Effective), fmt.Sprintf("Transferred from %s to %s (reorganisation effective %s)", d.From, d.To, d.Effective)
 	case domain.CampaignLaunchedData:
@@ -106,6 +114,23 @@ func summarize(e *Entry, name string) (vi, en string) {
 		return "Sự kiện không xác định: " + e.Rec.Type, "Unknown event type: " + e.Rec.Type
 	}
 	return e.Rec.Type, e.Rec.Type
+}
+
+// nomineeDetails writes an individual nominee's details, in Vietnamese and in English.
+func nomineeDetails(n domain.Nominee) (vi, en string) {
+	vi, en = n.Name+", "+n.Position, n.Name+", "+n.Position
+	switch n.Gender {
+	case "female":
+		vi, en = vi+", nữ", en+", female"
+	case "male":
+		vi, en = vi+", nam", en+", male"
+	}
+	if n.Head {
+		vi, en = vi+", người đứng đầu đơn vị", en+", head of the unit"
+	} else {
+		vi, en = vi+", không phải người đứng đầu đơn vị", en+", not the head of the unit"
+	}
+	return vi, en
 }
 
 func reasonSummary(typ, whoVI, whoEN, reason string) (string, string) {

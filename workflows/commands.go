@@ -503,6 +503,47 @@ func (s *Service) Withdraw(ctx context.Context, p Principal, id, reason string, 
 	})
 }
 
+// CorrectNominee corrects an individual nominee's declared details (the unit's clerk),
+// while the dossier is in draft or returned: a misspelt name, a position, the gender, a
+// head of the unit not declared as one. The corrected nominee must not be another of the
+// campaign's nominations of the unit (the same person, or a second head), as at opening.
+func (s *Service) CorrectNominee(ctx context.Context, p Principal, id string, nominee domain.Nominee, reason string, o Options) (Result, error) {
+	if err := require(p, domain.RoleClerk); err != nil {
+		return Result{}, err
+	}
+	if err := validID("nomination", id); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		n, nv := st.Nomination(id)
+		if n == nil {
+			return plan{}, notFound("nomination", id)
+		}
+		u, uv := st.Unit(n.Unit())
+		if u == nil {
+			return plan{}, notFound("unit", n.Unit())
+		}
+		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+			return plan{}, err
+		}
+		evs, err := n.CorrectNominee(nominee, reason)
+		if err != nil {
+			return plan{}, err
+		}
+		corrected := evs[0].Data.(domain.NomineeCorrectedData).Nominee
+		others := slices.DeleteFunc(st.NominationsOf(n.Campaign(), n.Unit()), func(o *domain.Nomination) bool { return o.ID() == id })
+		if err := domain.CheckNewNomination(corrected, others); err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: id}
+		pl.add(nomRef(id), nv, evs)
+		// Under the unit's sequence check, as an opening: a correction to a name and an
+		// opening of that name at the same moment decide one after the other.
+		pl.add(unitRef(n.Unit()), uv, domain.NomineeCorrectedOnUnit(n.Campaign(), id, corrected))
+		return pl, nil
+	})
+}
+
 // reviewerScope refuses a reviewer acting on their own unit (conflict of interest).
 func reviewerScope(st *projections.State, p Principal, unit string) error {
 	if ConflictOfInterest(st, p, unit) {

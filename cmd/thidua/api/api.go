@@ -224,6 +224,7 @@ func (h *handler) table() []route {
 		post("/nominations/{id}/criteria/{criterion}", reviewer, h.rule),
 		post("/nominations/{id}/return", reviewer, h.reason(h.svcReturn)),
 		post("/nominations/{id}/withdraw", clerk, h.reason(h.svcWithdraw)),
+		post("/nominations/{id}/nominee", clerk, h.correctNominee),
 		post("/nominations/{id}/hold", reviewer, h.reason(h.svcHold)),
 		post("/nominations/{id}/release", reviewer, h.reason(h.svcRelease)),
 

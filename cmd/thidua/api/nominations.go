@@ -365,6 +365,42 @@ func (h *handler) svcRelease(ctx context.Context, p workflows.Principal, id, rea
 	return h.svc.Release(ctx, p, id, reason, o)
 }
 
+// correctNominee: POST /nominations/{id}/nominee {nominee, reason} → 200 nomination
+// (the unit's clerk, in draft or returned).
+func (h *handler) correctNominee(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	var in struct {
+		Nominee *struct {
+			Kind     string `json:"kind"`
+			Name     string `json:"name"`
+			Position string `json:"position"`
+			Gender   string `json:"gender"`
+			Head     bool   `json:"head"`
+		} `json:"nominee"`
+		Reason string `json:"reason"`
+	}
+	body, err := h.decodeJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	if in.Nominee == nil {
+		return badRequest("missing_field", "nominee is required: {\"name\", \"position\", \"gender\", \"head\"}, the whole of the corrected nominee")
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	nominee := domain.Nominee{
+		Kind: domain.NomineeKind(in.Nominee.Kind), Name: in.Nominee.Name, Position: in.Nominee.Position,
+		Gender: in.Nominee.Gender, Head: in.Nominee.Head,
+	}
+	id := r.PathValue("id")
+	res, err := h.svc.CorrectNominee(r.Context(), p, id, nominee, in.Reason, o)
+	if err != nil {
+		return err
+	}
+	return h.answerNomination(w, r, http.StatusOK, id, res)
+}
+
 // reason handles POST /nominations/{id}/{return|withdraw|hold|release} {reason} → 200.
 func (h *handler) reason(cmd reasonCommand) func(http.ResponseWriter, *http.Request, workflows.Principal) error {
 	return func(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {

@@ -169,6 +169,15 @@ func (h *handler) withdraw(q *req) error {
 	})
 }
 
+func (h *handler) correctNominee(q *req) error {
+	return h.nomAction(q, "nominee", "corrected", func(id string) error {
+		nominee := domain.Nominee{Kind: domain.NomineeIndividual, Name: field(q, "name"), Position: field(q, "position"),
+			Gender: field(q, "gender"), Head: field(q, "head") == "on"}
+		_, err := h.svc.CorrectNominee(q.r.Context(), q.p, id, nominee, field(q, "reason"), opts(q))
+		return err
+	})
+}
+
 func (h *handler) rule(q *req) error {
 	crit := field(q, "criterion")
 	return h.nomAction(q, "rule-"+crit, "ruled", func(id string) error {

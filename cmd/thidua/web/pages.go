@@ -570,9 +570,11 @@ type docRow struct {
 
 type actions struct {
 	Attach, Vote, Submit, Withdraw bool
-	Rule, Return, Hold, Release    bool
-	Grant, Revoke                  bool
-	Any                            bool
+	// Correct offers the correction of an individual nominee's details (draft, returned).
+	Correct                     bool
+	Rule, Return, Hold, Release bool
+	Grant, Revoke               bool
+	Any                         bool
 	// QuotaFull is set when the nomination could be granted but every place of its kind
 	// is taken.
 	QuotaFull                       bool
@@ -753,7 +755,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 		// Every place is taken: a grant would be refused (quota_exceeded) until a
 		// revocation frees one; the page says so instead of offering it.
 		d.Can.Grant, d.Can.QuotaFull = false, true
-		d.Can.Any = d.Can.Attach || d.Can.Vote || d.Can.Submit || d.Can.Withdraw || d.Can.Rule || d.Can.Return || d.Can.Hold || d.Can.Release || d.Can.Revoke
+		d.Can.Any = d.Can.Attach || d.Can.Vote || d.Can.Submit || d.Can.Withdraw || d.Can.Correct || d.Can.Rule || d.Can.Return || d.Can.Hold || d.Can.Release || d.Can.Revoke
 	}
 	for i := range d.Criteria {
 		d.Criteria[i].CanRule = d.Can.Rule && d.Criteria[i].JudgedBy == domain.JudgedByRuling
@@ -812,6 +814,7 @@ func (h *handler) allowed(q *req, n projections.NominationView, c projections.Ca
 			editable, a.DeadlinePassed, a.Deadline = false, true, *c.Deadline
 		}
 		a.Attach, a.Vote, a.Submit = editable, editable, editable
+		a.Correct = editable && n.Nominee.Kind == domain.NomineeIndividual
 		a.Withdraw = inStates(n.State, domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified)
 	case domain.RoleReviewer:
 		if p.Unit != "" {
@@ -836,7 +839,7 @@ func (h *handler) allowed(q *req, n projections.NominationView, c projections.Ca
 		a.Grant = n.State == string(domain.StateVerified)
 		a.Revoke = n.State == string(domain.StateAwarded) && n.Award != ""
 	}
-	a.Any = a.Attach || a.Vote || a.Submit || a.Withdraw || a.Rule || a.Return || a.Hold || a.Release || a.Grant || a.Revoke
+	a.Any = a.Attach || a.Vote || a.Submit || a.Withdraw || a.Correct || a.Rule || a.Return || a.Hold || a.Release || a.Grant || a.Revoke
 	return a
 }
 

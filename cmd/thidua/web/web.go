@@ -157,6 +157,7 @@ func (h *handler) routes() {
 	m.Handle("POST /nominations/{id}/vote", h.action(h.recordVote))
 	m.Handle("POST /nominations/{id}/submit", h.action(h.submit))
 	m.Handle("POST /nominations/{id}/withdraw", h.action(h.withdraw))
+	m.Handle("POST /nominations/{id}/nominee", h.action(h.correctNominee))
 	m.Handle("POST /nominations/{id}/rule", h.action(h.rule))
 	m.Handle("POST /nominations/{id}/return", h.action(h.returnNomination))
 	m.Handle("POST /nominations/{id}/hold", h.action(h.hold))

@@ -1551,3 +1551,41 @@ func TestOpenInTheCampaignChosen(t *testing.T) {
 	e.Advance(time.Hour)
 	mustNotContain(t, c.get("/units/OC").body, `id="form-open"`)
 }
+
+// TestCorrectNomineeForm: the clerk corrects an individual nominee's details from the
+// nomination's page while it is a draft; a refused form shows why and keeps what was
+// typed; once submitted, the form is gone.
+func TestCorrectNomineeForm(t *testing.T) {
+	e := newEnv(t)
+	e.UnitNamed("CF", "Sở Tài chính", domain.UnitDepartment)
+	clerk := e.user("Cán bộ CF", domain.RoleClerk, "CF")
+	c := e.client()
+	c.signIn(clerk)
+	c.get("/units/CF")
+	r := c.post("/campaigns/"+wftest.Campaign+"/nominations", c.form("_form", "open", "unit", "CF", "kind", "individual",
+		"name", "Phạm Thị Lann", "position", "Giám đốc Sở", "gender", "female"))
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	nom := strings.TrimPrefix(strings.SplitN(r.loc, "?", 2)[0], "/nominations/")
+	r = c.get("/nominations/" + nom)
+	mustContain(t, r.body, `id="form-nominee"`, `id="c-name" name="name" type="text" maxlength="300" autocomplete="off" required value="Phạm Thị Lann"`,
+		`<option value="female" selected>`, "Sửa thông tin cá nhân được đề nghị", `id="head-hint"`)
+	before, _ := e.Store.LastSeq(e.Ctx)
+	r = c.post("/nominations/"+nom+"/nominee", c.form("_form", "nominee", "name", "Phạm Thị Lan", "position", "Giám đốc Sở", "gender", "female", "head", "on"))
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status)
+	mustContain(t, r.body, "Phải nêu lý do", `value="Phạm Thị Lan"`, `id="c-head" checked`)
+	after, _ := e.Store.LastSeq(e.Ctx)
+	assert.Equal(t, before, after, "a refused correction appends nothing")
+	c.get("/nominations/" + nom)
+	r = c.post("/nominations/"+nom+"/nominee", c.form("_form", "nominee", "name", "Phạm Thị Lan", "position", "Giám đốc Sở", "gender", "female", "head", "on",
+		"reason", "Sửa họ tên, là người đứng đầu"))
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	r = c.get(r.loc)
+	mustContain(t, r.body, "Đã sửa thông tin cá nhân được đề nghị.", "<h1>Phạm Thị Lan</h1>", `id="c-head" checked`)
+	mustNotContain(t, r.body, `id="head-hint"`)
+	r = c.get("/nominations/" + nom + "/timeline")
+	mustContain(t, r.body, "Sửa họ tên, là người đứng đầu")
+	n, err := e.Model.Nomination(nom)
+	require.NoError(t, err)
+	assert.True(t, n.Nominee.Head)
+	assert.Equal(t, "Phạm Thị Lan", n.Nominee.Name)
+}
