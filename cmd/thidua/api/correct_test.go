@@ -93,7 +93,7 @@ func TestCorrectNominee(t *testing.T) {
 	e.admin.get("/api/v1/nominations/"+nom+"/eligibility?seq="+strconv.FormatUint(before.AsOfSeq, 10)).want(t, http.StatusOK).decode(t, &past)
 	assert.NotContains(t, past.Criteria, "H01", "the past keeps its answer")
 
-	trail := clerk.get("/api/v1/nominations/" + nom + "/events").want(t, http.StatusOK)
+	trail := clerk.get("/api/v1/nominations/"+nom+"/events").want(t, http.StatusOK)
 	assert.Contains(t, string(trail.body), `"nomination.nominee_corrected"`)
 	assert.Contains(t, string(trail.body), "Sửa họ tên; là người đứng đầu Sở")
 	own := string(clerk.get("/api/v1/units/CN1/events").want(t, http.StatusOK).body)
