@@ -73,6 +73,7 @@ func TestAuthorisation(t *testing.T) {
 		{"return", "/api/v1/nominations/" + nom + "/return", map[string]any{"reason": "bổ sung"}, nil, []string{"reviewer"}, 200},
 		{"grant award", "/api/v1/campaigns/" + campaign + "/awards", map[string]any{"nomination": nom, "decision": "QĐ 1"}, nil, []string{"council"}, 422},
 		{"revoke award", "/api/v1/awards/01JAWARDUNKNOWN/revoke", map[string]any{"ground": "forged_documents", "note": "x"}, nil, []string{"council"}, 404},
+		{"correct nominee", "/api/v1/nominations/" + nom + "/nominee", map[string]any{"nominee": map[string]any{"name": "Trần Văn B", "position": "Chuyên viên"}, "reason": "sửa"}, nil, []string{"clerk"}, 422},
 		{"withdraw", "/api/v1/nominations/" + nom + "/withdraw", map[string]any{"reason": "rút hồ sơ"}, nil, []string{"clerk"}, 200},
 	}
 	names := []string{"admin", "clerk", "clerk_other", "reviewer", "reviewer_own", "council", "auditor", "none"}
