@@ -619,8 +619,12 @@ func (s *Service) citedDocument(ctx context.Context, sha string) (*domain.Docume
 		return nil, nil
 	}
 	info, err := s.store.DocumentInfo(ctx, sha)
+	if errors.Is(err, eventstore.ErrDocumentNotFound) || errors.Is(err, eventstore.ErrInvalidID) {
+		return nil, &Error{Kind: ErrInvalidInput, Code: "unknown_document", Message: err.Error(), Err: err}
+	}
 	if err != nil {
-		return nil, &Error{Kind: ErrInvalidInput, Code: "unknown_document", Message: err.Error()}
+		// The store down or slow is no fault of the request's.
+		return nil, s.storeError(err)
 	}
 	return &domain.DocumentRef{ID: info.SHA256, SHA256: info.SHA256, Size: info.Size, Name: info.Name, ContentType: info.ContentType}, nil
 }

@@ -19,8 +19,11 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 		return eventstore.Document{}, err
 	}
 	info, err := s.store.DocumentInfo(ctx, sha)
-	if err != nil || p.Role != domain.RoleClerk {
-		return info, err
+	if err != nil {
+		return info, s.documentError(err)
+	}
+	if p.Role != domain.RoleClerk {
+		return info, nil
 	}
 	// The store keeps the first upload's name, which may be another unit's (a file of the
 	// same bytes filed by two units): a clerk gets the name their unit filed it under, or
@@ -43,7 +46,7 @@ func (s *Service) Document(ctx context.Context, p Principal, sha string) (events
 		return info, nil, err
 	}
 	data, err := s.store.GetDocument(ctx, sha)
-	return info, data, err
+	return info, data, s.documentError(err)
 }
 
 // mayReadDocument applies the clerk's scope to a document.

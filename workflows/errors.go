@@ -38,13 +38,22 @@ type Error struct {
 	Code string
 	// Message is a human-readable explanation.
 	Message string
+	// Err is the cause, when another layer's error became this one (the store's), nil
+	// otherwise.
+	Err error
 }
 
 // Error implements error.
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
 
-// Unwrap returns the sentinel kind.
-func (e *Error) Unwrap() error { return e.Kind }
+// Unwrap returns the sentinel kind and the cause, so that errors.Is matches either
+// (workflows.ErrUnavailable and eventstore.ErrStoreDown, say).
+func (e *Error) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
 
 func errorf(kind error, code, format string, args ...any) error {
 	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}

@@ -258,22 +258,34 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 	return nil
 }
 
+// storeError turns an error of the store into one of this package's, keeping it as the
+// cause.
 func (s *Service) storeError(err error) error {
 	switch {
 	case errors.Is(err, eventstore.ErrInvalidID):
-		return &Error{Kind: ErrInvalidInput, Code: "invalid_id", Message: err.Error()}
+		return &Error{Kind: ErrInvalidInput, Code: "invalid_id", Message: err.Error(), Err: err}
 	case errors.Is(err, eventstore.ErrTooLarge):
-		return &Error{Kind: ErrInvalidInput, Code: "too_large", Message: err.Error()}
+		return &Error{Kind: ErrInvalidInput, Code: "too_large", Message: err.Error(), Err: err}
 	case errors.Is(err, eventstore.ErrInvalidAppend):
-		return &Error{Kind: ErrInvalidInput, Code: "invalid_input", Message: err.Error()}
+		return &Error{Kind: ErrInvalidInput, Code: "invalid_input", Message: err.Error(), Err: err}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return &Error{Kind: ErrUnavailable, Code: "timeout", Message: err.Error()}
+		return &Error{Kind: ErrUnavailable, Code: "timeout", Message: err.Error(), Err: err}
 	case errors.Is(err, eventstore.ErrStoreDown):
-		return &Error{Kind: ErrUnavailable, Code: "store_down", Message: err.Error()}
+		return &Error{Kind: ErrUnavailable, Code: "store_down", Message: err.Error(), Err: err}
 	case errors.Is(err, eventstore.ErrStoreFull):
-		return &Error{Kind: ErrStorageFull, Code: "store_full", Message: "the event store has no room for more; nothing was recorded: " + err.Error()}
+		return &Error{Kind: ErrStorageFull, Code: "store_full", Message: "the event store has no room for more; nothing was recorded: " + err.Error(), Err: err}
 	}
-	return &Error{Kind: ErrUnavailable, Code: "store_unavailable", Message: err.Error()}
+	return &Error{Kind: ErrUnavailable, Code: "store_unavailable", Message: err.Error(), Err: err}
+}
+
+// documentError is storeError for reading a document: a document the store does not hold,
+// or holds corrupt, stays the store's error (not found; corrupt), and the rest — the store
+// down, a timeout — is storeError's.
+func (s *Service) documentError(err error) error {
+	if err == nil || errors.Is(err, eventstore.ErrDocumentNotFound) || errors.Is(err, eventstore.ErrDocumentCorrupt) {
+		return err
+	}
+	return s.storeError(err)
 }
 
 // newID returns a new ULID.

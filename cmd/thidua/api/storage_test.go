@@ -67,3 +67,31 @@ func TestFullStoreAnswers507(t *testing.T) {
 	assert.Greater(t, used, 0.8*(1<<20), "used bytes near the limit")
 	assert.Regexp(t, `\nthidua_store_disk_free_bytes [1-9][0-9.]*e\+[0-9]+\n`, m, "the free space of a real disk")
 }
+
+// TestDocumentsWhenTheStoreIsDown: with the store gone, a document's download is 503 (the
+// store unavailable), not 500, and a fact citing a stored document is 503, not 400
+// unknown_document: the request was sound, and a retry once the store is back succeeds.
+func TestDocumentsWhenTheStoreIsDown(t *testing.T) {
+	t.Parallel()
+	var st *eventstore.Store
+	e := newEnvOn(t, func(more ...eventstore.Option) *eventstore.Store {
+		var err error
+		st, err = eventstore.Open(context.Background(), append(more, eventstore.WithDataDir(t.TempDir()), eventstore.WithSyncAlways(false))...)
+		require.NoError(t, err)
+		t.Cleanup(st.Close)
+		return st
+	})
+	e.unit("DOWN", "commune")
+	clerk := e.user("clerk", "DOWN")
+	reviewer := e.user("reviewer", "")
+	sha := clerk.upload("/api/v1/units/DOWN/plans", map[string]string{"campaign": campaign}, "plan.pdf", pdf("down")).
+		want(t, http.StatusCreated).str(t, "sha256")
+	require.Len(t, sha, 64)
+	e.admin.get("/api/v1/documents/"+sha).want(t, http.StatusOK)
+	st.Close()
+	r := e.admin.get("/api/v1/documents/" + sha)
+	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.String())
+	r = reviewer.post("/api/v1/units/DOWN/facts", map[string]any{"campaign": campaign, "fact": "late_dossiers", "value": 0, "document": sha})
+	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.String())
+	assert.NotEqual(t, "unknown_document", r.errCode(t))
+}

@@ -85,7 +85,7 @@ func (h *handler) localise(q *req, err error) *uiError {
 		default:
 			u.Message = q.T("err.kind." + kindKey(we.Kind))
 		}
-		if (q.lang == "en" || we.Kind == workflows.ErrNotFound) && we.Message != "" {
+		if (q.lang == "en" || errors.Is(we.Kind, workflows.ErrNotFound)) && we.Message != "" {
 			// What was not found names the id typed, in either language.
 			u.Message += " (" + we.Message + ")"
 		}
