@@ -683,7 +683,7 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 		t.Fatalf("not assigned without grounds: %d", r.status)
 	}
 	mustContain(t, r.body, "căn cứ không được giao",
-		`id="f-not-assigned" aria-describedby="f-not-assigned-hint" checked`, // the refused form keeps its box ticked
+		`id="f-not-assigned" aria-describedby="f-not-assigned-hint" checked`,                        // the refused form keeps its box ticked
 		`<option value="`+wftest.Campaign+`" selected>`+domain.BuiltinCampaign().NameVI+`</option>`) // and names its campaign
 	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "online_service_pct", "not_assigned", "1", "value", "ignored", "note", "Không được giao chỉ tiêu dịch vụ công trực tuyến"))
 	if r.status != http.StatusSeeOther {
