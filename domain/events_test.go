@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
 )
@@ -205,4 +209,22 @@ func TestValidateID(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRecorders: every event type the engine records has the roles that record it; an
+// auditor records none, and the engine itself only the few it writes at start.
+func TestRecorders(t *testing.T) {
+	t.Parallel()
+	system := 0
+	for _, spec := range domain.EventSpecs() {
+		roles := domain.Recorders(spec.Type)
+		require.NotEmpty(t, roles, spec.Type)
+		assert.NotContains(t, roles, domain.RoleAuditor, spec.Type)
+		if slices.Contains(roles, domain.RoleSystem) {
+			system++
+		}
+	}
+	assert.Equal(t, 4, system, "user.registered, user.token_reissued, campaign.launched, claim.id_claimed")
+	assert.Nil(t, domain.Recorders("nomination.note_added"))
+	assert.Equal(t, []domain.Role{domain.RoleReviewer}, domain.Recorders(domain.FactRecorded))
 }

@@ -310,6 +310,9 @@ func (s *Store) refFromSubject(subject string) (Ref, bool) {
 // JetStream returns the JetStream context, for benchmarks and operator tools.
 func (s *Store) JetStream() jetstream.JetStream { return s.js }
 
+// DocumentBucket returns the name of the object store bucket that holds the documents.
+func (s *Store) DocumentBucket() string { return s.opts.bucket }
+
 // Conn returns the NATS connection.
 func (s *Store) Conn() *nats.Conn { return s.nc }
 

@@ -293,12 +293,14 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 	})
 }
 
-// ActorProblems checks every event's actor against the user registry as it stood at the
-// event's sequence: the engine's own events (role system) aside, the actor must be a user
-// registered before the event, in the role the event records, not disabled by then, and
-// not an auditor, who writes nothing. The hash chain has no secret, so whoever can write
-// to the stream can append an event that links: this is what shows such an event. It
-// reads the whole model (thidua verify runs it), in stream order of aggregates' events.
+// ActorProblems checks every event's actor: its type must be one the engine records, by
+// a role whose commands record it (domain.Recorders: no fact by a clerk, no submission
+// by a reviewer, nothing by an auditor); the engine's own events (role system, user
+// "system") must be of the few types it records; any other actor must be a user
+// registered before the event, in the role the event records, not disabled by then. The
+// hash chain has no secret, so whoever can write to the stream can append an event that
+// links: this is what shows such an event. It reads the whole model (thidua verify runs
+// it), in stream order of aggregates' events.
 func (m *Model) ActorProblems() []IntegrityProblem {
 	m.rlock()
 	defer m.mu.RUnlock()
@@ -323,12 +325,27 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 	for ref, agg := range m.aggs {
 		for _, e := range agg.Entries {
 			a := e.Rec.Actor
-			if a.Role == domain.RoleSystem {
-				continue
-			}
 			bad := func(format string, args ...any) {
 				out = append(out, IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemActor,
 					Detail: fmt.Sprintf(format, args...), at: e.Rec.At})
+			}
+			roles := domain.Recorders(e.Rec.Type)
+			switch {
+			case !engineKind(ref.Kind):
+				// Another program's aggregate (the bench's raw appends): nothing of the
+				// engine's reads it, so only its actor is checked.
+			case roles == nil:
+				bad("event type %q is not one this version of thidua records", e.Rec.Type)
+				continue
+			case !slices.Contains(roles, a.Role):
+				bad("actor %q in role %s could not have recorded %s (recorded by: %s)", a.User, a.Role, e.Rec.Type, roleList(roles))
+				continue
+			case a.Role == domain.RoleSystem && a.User != string(domain.RoleSystem):
+				bad("actor %q is recorded in role system, which only the engine itself (user \"system\") has", a.User)
+				continue
+			}
+			if a.Role == domain.RoleSystem {
+				continue
 			}
 			u := users[a.User]
 			switch {
@@ -350,4 +367,22 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 		return strings.Compare(x.EventID, y.EventID)
 	})
 	return out
+}
+
+// engineKind reports whether kind is one of the engine's aggregates.
+func engineKind(kind string) bool {
+	switch kind {
+	case domain.KindUnit, domain.KindNomination, domain.KindCampaign, domain.KindRegistry, domain.KindClaim:
+		return true
+	}
+	return false
+}
+
+// roleList writes roles separated by commas.
+func roleList(roles []domain.Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
 }

@@ -294,9 +294,11 @@ func TestOldSchemaForgeryIsFlagged(t *testing.T) {
 }
 
 // TestActorProblems: the hash chain has no secret, so an event appended with a valid link
-// verifies; its actor shows it. An unknown user, an auditor (who writes nothing), a role
-// the user does not have and a disabled user are each named; the engine's own events and
-// every legitimate one are not.
+// verifies; its actor shows it. An unknown user, a role the user does not have, a
+// disabled user, a role whose commands never record the event's type (an auditor's, an
+// administrator's or the engine's fact), another user in the engine's role and a type
+// the engine never records are each named; the engine's own events and every legitimate
+// one are not.
 func TestActorProblems(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
@@ -307,21 +309,29 @@ func TestActorProblems(t *testing.T) {
 	env.OK(env.Svc.DisableUser(env.Ctx, env.Admin, gone.UserID, "nghỉ hưu", workflows.Options{}))
 	require.Empty(t, env.Model.ActorProblems(), "legitimate events only")
 
-	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "AP"}
-	forgeAs := func(actor eventstore.Actor) string {
+	forge := func(ref eventstore.Ref, typ string, schema int, data string, actor eventstore.Actor) string {
 		now := env.Now.Load().UTC()
-		e := eventstore.Event{ID: ulid.Make().String(), Type: domain.FactRecorded, Schema: 2, Aggregate: ref, Actor: actor,
-			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash,
-			Data: json.RawMessage(`{"campaign":"` + wftest.Campaign + `","fact":"par_index_score","number":99.9}`)}
+		e := eventstore.Event{ID: ulid.Make().String(), Type: typ, Schema: schema, Aggregate: ref, Actor: actor,
+			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(data)}
 		e.Hash = e.ComputeHash() // a valid link: the chain verifies
 		return publishBehindTheBack(t, env, ref, e)
 	}
+	unit := eventstore.Ref{Kind: domain.KindUnit, ID: "AP"}
+	forgeAs := func(actor eventstore.Actor) string {
+		return forge(unit, domain.FactRecorded, 2, `{"campaign":"`+wftest.Campaign+`","fact":"par_index_score","number":99.9}`, actor)
+	}
+	registry := eventstore.Ref{Kind: domain.KindRegistry, ID: projections.RegistryID}
 	want := map[string]string{
-		forgeAs(eventstore.Actor{User: "nobody-at-all", Role: "admin"}):                 "not a registered user",
-		forgeAs(eventstore.Actor{User: auditor.UserID, Role: "auditor"}):                "an auditor",
-		forgeAs(eventstore.Actor{User: reviewer.UserID, Role: "admin"}):                 "registered as reviewer",
-		forgeAs(eventstore.Actor{User: gone.UserID, Role: "reviewer"}):                  "disabled",
-		forgeAs(eventstore.Actor{User: env.Admin.UserID, Role: string(env.Admin.Role)}): "",
+		forgeAs(eventstore.Actor{User: "nobody-at-all", Role: "reviewer"}):                                           "not a registered user",
+		forgeAs(eventstore.Actor{User: env.Admin.UserID, Role: "reviewer"}):                                          "registered as admin",
+		forgeAs(eventstore.Actor{User: gone.UserID, Role: "reviewer"}):                                               "disabled",
+		forgeAs(eventstore.Actor{User: auditor.UserID, Role: "auditor"}):                                             "could not have recorded unit.fact_recorded (recorded by: reviewer)",
+		forgeAs(eventstore.Actor{User: env.Admin.UserID, Role: string(env.Admin.Role)}):                              "in role admin could not have recorded unit.fact_recorded",
+		forgeAs(eventstore.Actor{User: "system", Role: "system"}):                                                    "in role system could not have recorded unit.fact_recorded",
+		forgeAs(eventstore.Actor{User: reviewer.UserID, Role: string(reviewer.Role)}):                                "",
+		forge(unit, "unit.note_added", 1, `{"note":"x"}`, eventstore.Actor{User: reviewer.UserID, Role: "reviewer"}): `event type "unit.note_added" is not one this version of thidua records`,
+		forge(registry, domain.UserRegistered, 1, `{"id":"mallory","name":"Mallory","role":"admin","token_hash":"00"}`,
+			eventstore.Actor{User: "mallory", Role: "system"}): "only the engine itself",
 	}
 	assert.Empty(t, env.Model.IntegrityProblems(), "each forgery links to the chain")
 	got := map[string]string{}
@@ -331,11 +341,12 @@ func TestActorProblems(t *testing.T) {
 	}
 	for id, detail := range want {
 		if detail == "" {
-			assert.NotContains(t, got, id, "the administrator may record a fact's event as far as actors go")
+			assert.NotContains(t, got, id, "a reviewer records facts")
 			continue
 		}
 		assert.Contains(t, got[id], detail, "event %s", id)
 	}
+	assert.Len(t, got, len(want)-1)
 }
 
 // TestLostMessagesAreProblems: the stream denies deletion, so a sequence the feed goes

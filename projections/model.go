@@ -891,6 +891,18 @@ func (m *Model) addDocOwner(sha, unit, nomination string) {
 	}
 }
 
+// CitedDocuments returns the SHA-256 of every document the events refer to (a plan, an
+// attachment, a fact's or a ruling's evidence), in the order they were first cited.
+func (m *Model) CitedDocuments() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]string, len(m.docList))
+	for i, d := range m.docList {
+		out[i] = d.sha
+	}
+	return out
+}
+
 // DocumentUnits returns the units a document belongs to: the units whose plan it is or
 // whose facts cite it, and the units (current and former) of the nominations it was filed
 // with or whose rulings cite it (nil when it is unknown).

@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path"
 	"slices"
 
@@ -19,6 +21,11 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 		return eventstore.Document{}, err
 	}
 	info, err := s.store.DocumentInfo(ctx, sha)
+	if errors.Is(err, eventstore.ErrDocumentNotFound) && len(s.model.DocumentUnits(sha)) > 0 {
+		// The events cite it: the store lost it, or someone removed it (the object store
+		// allows deletion). Not a mistyped address: a document broken for good.
+		return info, fmt.Errorf("%w: %s is cited by the events but missing from the document store", eventstore.ErrDocumentCorrupt, sha)
+	}
 	if err != nil {
 		return info, s.documentError(err)
 	}

@@ -475,7 +475,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	actors := m.ActorProblems()
-	docs, ndocs, err := store.VerifyDocuments(ctx)
+	docs, ndocs, err := store.VerifyDocuments(ctx, m.CitedDocuments()...)
 	if err != nil {
 		return err
 	}

@@ -245,6 +245,20 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	assert.Contains(t, out.String(), "BROKEN event 01FORGED0000000000000000000")
 	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name)
 	assert.Contains(t, out.String(), "Note: 1 document upload(s) cut short left 1 chunk(s)")
+
+	// Then deletes it: the object store allows it, where the stream denies deletion. The
+	// events cite it, so its absence is named.
+	st, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	obs, err = st.JetStream().ObjectStore(ctx, eventstore.DefaultDocumentBucket)
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(ctx, list[0].Name))
+	st.Close()
+	out.Reset()
+	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name+": cited by the events (a dossier, a plan or evidence) but missing from the document store")
 }
 
 // TestSnapshotterSavesOnlyNewCommits: serve's snapshots are written when the model holds

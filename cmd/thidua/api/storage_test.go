@@ -95,3 +95,23 @@ func TestDocumentsWhenTheStoreIsDown(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.String())
 	assert.NotEqual(t, "unknown_document", r.errCode(t))
 }
+
+// TestCitedDocumentMissing: a document the events cite, removed from the object store
+// (which allows deletion, where the stream denies it), is a broken document, 500
+// document_corrupt, not a 404 as for a mistyped address.
+func TestCitedDocumentMissing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("GONE", "commune")
+	clerk := e.user("clerk", "GONE")
+	sha := clerk.upload("/api/v1/units/GONE/plans", map[string]string{"campaign": campaign}, "plan.pdf", pdf("gone")).
+		want(t, http.StatusCreated).str(t, "sha256")
+	obs, err := e.store.JetStream().ObjectStore(e.ctx, e.store.DocumentBucket())
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(e.ctx, sha))
+	r := e.admin.get("/api/v1/documents/" + sha).want(t, http.StatusInternalServerError)
+	assert.Equal(t, "document_corrupt", r.errCode(t))
+	assert.Contains(t, string(r.body), "cited by the events but missing")
+	assert.Equal(t, "not_found", e.admin.get("/api/v1/documents/"+strings.Repeat("ab", 32)).want(t, http.StatusNotFound).errCode(t))
+}
+
