@@ -109,9 +109,8 @@ func TestCitedDocumentMissing(t *testing.T) {
 	obs, err := e.store.JetStream().ObjectStore(e.ctx, e.store.DocumentBucket())
 	require.NoError(t, err)
 	require.NoError(t, obs.Delete(e.ctx, sha))
-	r := e.admin.get("/api/v1/documents/" + sha).want(t, http.StatusInternalServerError)
+	r := e.admin.get("/api/v1/documents/"+sha).want(t, http.StatusInternalServerError)
 	assert.Equal(t, "document_corrupt", r.errCode(t))
 	assert.Contains(t, string(r.body), "cited by the events but missing")
 	assert.Equal(t, "not_found", e.admin.get("/api/v1/documents/"+strings.Repeat("ab", 32)).want(t, http.StatusNotFound).errCode(t))
 }
-
