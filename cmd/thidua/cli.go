@@ -164,12 +164,20 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 	for _, e := range append(nevs, uevs...) {
 		byID[e.ID] = e
 	}
+	// And the campaign's (a grant to another nomination of the unit's line, say).
+	if n, err := m.Nomination(el.Nomination); err == nil {
+		if cevs, err := m.CampaignEvents(n.Campaign, b); err == nil {
+			for _, e := range cevs {
+				byID[e.ID] = e
+			}
+		}
+	}
 	verdict := "ĐỦ điều kiện / eligible"
 	if !el.Eligible {
 		verdict = "KHÔNG đủ điều kiện / not eligible"
 	}
 	fmt.Fprintf(w, "Hồ sơ / nomination %s — đơn vị / unit %s — trạng thái / state %s\n", el.Nomination, el.Unit, stateLabel(el.State))
-	fmt.Fprintf(w, "Tại thời điểm / as of %s (seq %d), tiêu chí phiên bản / rules version %d\n", el.AsOf.Format(time.RFC3339), el.AsOfSeq, el.DefinitionVersion)
+	fmt.Fprintf(w, "Tại thời điểm / as of %s (seq %d), tiêu chí phiên bản / rules version %d\n", localTime(el.AsOf), el.AsOfSeq, el.DefinitionVersion)
 	fmt.Fprintf(w, "Kết luận / verdict: %s\n", verdict)
 	for i, r := range el.Reasons {
 		crit := ""
@@ -183,7 +191,7 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 				fmt.Fprintf(w, "   ← sự kiện / event %s\n", id)
 				continue
 			}
-			fmt.Fprintf(w, "   ← sự kiện / event %s (seq %d, %s, %s) — %s\n", id, e.Seq, e.At.Format(time.RFC3339), e.Type, actorLabel(e.Actor))
+			fmt.Fprintf(w, "   ← sự kiện / event %s (seq %d, %s, %s) — %s\n", id, e.Seq, localTime(e.At), e.Type, actorLabel(e.Actor))
 		}
 	}
 	return nil
@@ -261,7 +269,10 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 }
 
 func writeRankingTable(w io.Writer, rk projections.RankingView) error {
-	fmt.Fprintf(w, "Xếp hạng / ranking %s — as of %s (seq %d)\n", rk.Campaign, rk.AsOf.Format(time.RFC3339), rk.AsOfSeq)
+	fmt.Fprintf(w, "Xếp hạng / ranking %s — as of %s (seq %d)\n", rk.Campaign, localTime(rk.AsOf), rk.AsOfSeq)
+	if warn := rankexport.IntegrityWarning(rk, rankexport.Vietnamese); warn != "" {
+		fmt.Fprintf(w, "\nCẢNH BÁO: %s.\nWARNING: %s.\n", warn, rankexport.IntegrityWarning(rk, rankexport.English))
+	}
 	for _, k := range []struct {
 		title string
 		v     projections.RankingKindView
@@ -283,6 +294,14 @@ func writeRankingTable(w io.Writer, rk projections.RankingView) error {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Rank, rec, e.Name, e.Nomination, e.DecidedBy)
 		}
 		tw.Flush()
+	}
+	if un := rankexport.UnrankedAwards(rk, rankexport.Vietnamese); len(un) > 0 {
+		// Awards in force whose nomination is not ranked now still hold their places: the
+		// awarded counts above include them.
+		fmt.Fprintln(w, "\nĐã khen nhưng không còn trong xếp hạng (vẫn giữ chỉ tiêu đến khi thu hồi) / awarded but not ranked now (each holds its place until revoked):")
+		for _, u := range un {
+			fmt.Fprintln(w, "  "+u)
+		}
 	}
 	return nil
 }

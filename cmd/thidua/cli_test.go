@@ -210,9 +210,11 @@ func TestCommandsNameTheActors(t *testing.T) {
 		"excluded_disbursement_subjective",
 		"unit.fact_recorded) — Chuyên viên (u",
 		"nomination.opened) — Văn thư (" + clerkID + ", clerk)",
+		"+07:00 (seq ", // the moment in Vietnam's time, as the trail's
 	} {
 		assert.Contains(t, out.String(), want)
 	}
+	assert.NotRegexp(t, `[0-9]Z[ ,)]`, out.String(), "no UTC time left")
 }
 
 func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
@@ -528,6 +530,14 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	before, err := m.Eligibility(nom, projections.Bound{Seq: lost.Seq - 1})
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityOK, before.Integrity.Status, "before the loss, the stream was whole")
+
+	// The ranking's table says so too, as its exports do; before, only JSON, CSV and
+	// XLSX carried it.
+	store.Close()
+	var out bytes.Buffer
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "table"}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.Contains(t, out.String(), "CẢNH BÁO: các sự kiện làm căn cứ xếp hạng không toàn vẹn (messages_lost #")
+	assert.Contains(t, out.String(), "WARNING: the events this ranking rests on do not verify")
 }
 
 // atFlag is --at given as s.

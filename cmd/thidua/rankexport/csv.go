@@ -45,7 +45,7 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 		[]string{label(lang, "meta.as_of_seq"), strconv.FormatUint(rk.AsOfSeq, 10)},
 		[]string{label(lang, "meta.requested"), requestedOf(m, lang)},
 	)
-	if w := integrityWarning(rk, lang); w != "" {
+	if w := IntegrityWarning(rk, lang); w != "" {
 		meta = append(meta, []string{label(lang, "meta.integrity"), w})
 	}
 	if !m.GeneratedAt.IsZero() {
@@ -58,7 +58,7 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 	for _, p := range parts(rk) {
 		meta = append(meta, []string{label(lang, string(p.kind)), strconv.Itoa(p.view.Quota), strconv.Itoa(p.view.Awarded), strconv.Itoa(len(p.view.Entries))})
 	}
-	for _, u := range unranked(rk, lang) {
+	for _, u := range UnrankedAwards(rk, lang) {
 		meta = append(meta, []string{label(lang, "meta.unranked"), u})
 	}
 	meta = append(meta, []string{}) // the empty line before the table

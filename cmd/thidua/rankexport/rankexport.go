@@ -116,12 +116,10 @@ func FileName(rk projections.RankingView, f Format) string {
 	return fmt.Sprintf("xep-hang_%s_%s_seq%d.%s", rk.Campaign, rk.AsOf.In(vietnam()).Format("20060102T150405Z0700"), rk.AsOfSeq, f)
 }
 
-// vietnam is the campaigns' time zone (GMT+7, no daylight saving), in which the exports
-// show times.
-// unranked describes each award in force whose nomination is not ranked at the moment
+// UnrankedAwards describes each award in force whose nomination is not ranked at the moment
 // ("Tập thể: UNIT — decision", an individual's name first), so that the awarded count of
 // a kind adds up in the file too.
-func unranked(rk projections.RankingView, lang Lang) []string {
+func UnrankedAwards(rk projections.RankingView, lang Lang) []string {
 	var out []string
 	for _, p := range parts(rk) {
 		for _, a := range p.view.AwardedUnranked {
@@ -135,6 +133,8 @@ func unranked(rk projections.RankingView, lang Lang) []string {
 	return out
 }
 
+// vietnam is the campaigns' time zone (GMT+7, no daylight saving), in which the exports
+// show times.
 func vietnam() *time.Location { return time.FixedZone("GMT+7", 7*3600) }
 
 // kindPart is the ranking of one nominee kind, with the kind's name.
@@ -339,10 +339,10 @@ func canceled(ctx context.Context, row int) error {
 	return nil
 }
 
-// integrityWarning says, when the ranking's integrity is broken (the stream lost messages,
+// IntegrityWarning says, when the ranking's integrity is broken (the stream lost messages,
 // or the campaign's events were altered, before the moment), what the file's reader must
 // know: its problems, by sequence. It is "" when everything verifies.
-func integrityWarning(rk projections.RankingView, lang Lang) string {
+func IntegrityWarning(rk projections.RankingView, lang Lang) string {
 	if rk.Integrity.Status != projections.IntegrityBroken {
 		return ""
 	}

@@ -112,14 +112,14 @@ func writeInfo(f *excelize.File, sheet string, st styles, rk projections.Ranking
 		line{label: label(lang, "meta.as_of_seq"), value: rk.AsOfSeq},
 		line{label: label(lang, "meta.requested"), value: requestedOf(m, lang)},
 	)
-	if w := integrityWarning(rk, lang); w != "" {
+	if w := IntegrityWarning(rk, lang); w != "" {
 		lines = append(lines, line{label: label(lang, "meta.integrity"), value: w})
 	}
 	if !m.GeneratedAt.IsZero() {
 		lines = append(lines, line{label: label(lang, "meta.generated"), value: m.GeneratedAt.In(vietnam()), style: st.date})
 	}
 	lines = append(lines, line{label: label(lang, "meta.keys"), value: keyList(rk, lang)})
-	for _, u := range unranked(rk, lang) {
+	for _, u := range UnrankedAwards(rk, lang) {
 		lines = append(lines, line{label: label(lang, "meta.unranked"), value: u})
 	}
 
