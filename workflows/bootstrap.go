@@ -12,6 +12,13 @@ import (
 // AdminID is the id of the first administrator.
 const AdminID = "admin"
 
+// ErrNoAdminOnDamagedStore is Bootstrap's refusal to create an administrator on a store
+// whose history does not verify (messages lost, chains broken): the missing
+// administrator may be one of the losses, and a new one would be appended to a history
+// that needs restoring or inspecting first. thidua reissue-token gives an existing
+// administrator a way back in.
+var ErrNoAdminOnDamagedStore = errors.New("no administrator, and the store's history does not verify")
+
 // Bootstrap prepares a new store: it registers the first administrator (with adminToken,
 // or a generated token that it returns so it can be printed once) and launches the
 // built-in 2025 campaign. Both are appended with expected version 0 on their aggregate,
@@ -25,6 +32,9 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generated s
 		c, _ := st.Campaign(builtin.ID)
 		hasCampaign = c != nil
 	})
+	if !hasAdmin && s.model.IntegrityCount() > 0 {
+		return "", fmt.Errorf("bootstrap admin: %w (%d integrity problems; run thidua verify): none created", ErrNoAdminOnDamagedStore, s.model.IntegrityCount())
+	}
 	if !hasAdmin {
 		token := adminToken
 		if token == "" {

@@ -542,3 +542,28 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 
 // atFlag is --at given as s.
 func atFlag(s string) boundFlag { return boundFlag{At: &s} }
+
+// TestNoAdminCreatedOnADamagedStore: when the administrator's registration is among the
+// messages a store lost, the start does not append a new administrator to a history that
+// needs restoring first: Bootstrap refuses (serve logs it and goes on), and nothing is
+// appended.
+func TestNoAdminCreatedOnADamagedStore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	estest.Damage(t, dir, workflows.HashToken("admin-token-0123456789"))
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, m, err := openModel(ctx, g, quiet())
+	require.NoError(t, err)
+	defer store.Close()
+	require.Positive(t, m.IntegrityCount())
+	before, err := store.LastSeq(ctx)
+	require.NoError(t, err)
+	generated, err := workflows.New(store, m).Bootstrap(ctx, "")
+	require.ErrorIs(t, err, workflows.ErrNoAdminOnDamagedStore)
+	assert.Empty(t, generated, "no token printed")
+	after, err := store.LastSeq(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing appended")
+}
