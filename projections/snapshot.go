@@ -41,6 +41,13 @@ type snapCommit struct {
 // ErrSnapshotMismatch is returned (wrapped) when a snapshot does not belong to the stream.
 var ErrSnapshotMismatch = errors.New("snapshot does not match the stream")
 
+// ErrStreamDiverged is returned (wrapped, with ErrSnapshotMismatch) when the stream no
+// longer holds the history a snapshot of it recorded: it ends before the snapshot's
+// checkpoint, or holds another commit there. The stream denies deletion, so it was
+// replaced (rewritten, or restored from an older copy) or lost its end on disk: either
+// way, history the engine had seen is gone, which an inspection must know of.
+var ErrStreamDiverged = errors.New("the stream no longer holds the history the snapshot recorded")
+
 // WriteSnapshot writes every commit the feed has applied (up to the checkpoint) to w,
 // with the folded state (the v3 format, snapv3.go); when the model cannot be taken at a
 // moment without commits ahead of the feed, it writes the commits alone (v2,
@@ -290,13 +297,27 @@ func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, err
 	}
 	c, err := st.CommitAt(ctx, s.h.LastSeq)
 	if err != nil {
+		if last, lerr := st.LastSeq(ctx); lerr == nil && last < s.h.LastSeq {
+			return nil, fmt.Errorf("%w: %w: the stream ends at sequence %d, before the snapshot's checkpoint %d (last hash %s)",
+				ErrSnapshotMismatch, ErrStreamDiverged, last, s.h.LastSeq, s.h.LastHash)
+		}
 		return nil, fmt.Errorf("%w: commit %d: %v", ErrSnapshotMismatch, s.h.LastSeq, err)
 	}
 	if c.Events[len(c.Events)-1].Hash != s.h.LastHash {
-		return nil, fmt.Errorf("%w: the commit at %d differs", ErrSnapshotMismatch, s.h.LastSeq)
+		return nil, fmt.Errorf("%w: %w: the commit at sequence %d is not the one the snapshot recorded (last hash %s, now %s)",
+			ErrSnapshotMismatch, ErrStreamDiverged, s.h.LastSeq, s.h.LastHash, c.Events[len(c.Events)-1].Hash)
 	}
 	return s.m, nil
 }
+
+// Checkpoint returns the sequence of the last commit the snapshot holds.
+func (s *Snapshot) Checkpoint() uint64 { return s.h.LastSeq }
+
+// DivergedPrefix begins the name of the files a server keeps, beside the data
+// directory's snapshot, of snapshots whose stream diverged from them (ErrStreamDiverged):
+// the evidence of history gone, until an operator who has looked into it removes them.
+// thidua verify names each.
+const DivergedPrefix = "projections.snapshot.diverged-"
 
 // LoadSnapshotFile reads a snapshot and checks it against the stream (ReadSnapshotFile,
 // then Check). Any mismatch (a snapshot of another store, a truncated file) is an error;

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -502,6 +503,11 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	// Snapshots whose stream diverged from them, kept by a start that found it.
+	diverged, _ := filepath.Glob(filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), projections.DivergedPrefix+"*"))
+	if diverged == nil {
+		diverged = []string{}
+	}
 	if c.JSON {
 		// Empty lists, not null, as actors is.
 		if rep.Problems == nil {
@@ -510,7 +516,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left}); err != nil {
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged}); err != nil {
 			return err
 		}
 	} else {
@@ -535,7 +541,10 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		for _, p := range docs {
 			fmt.Fprintf(g.Out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
 		}
-		if len(rep.Problems)+len(actors)+len(docs) == 0 {
+		for _, f := range diverged {
+			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what a snapshot of it recorded (rewritten, restored from an older copy, or its end lost on disk); the snapshot is kept in %s (remove it once looked into)\n", f)
+		}
+		if len(rep.Problems)+len(actors)+len(docs)+len(diverged) == 0 {
 			fmt.Fprintln(g.Out, "OK: every hash chain, actor and document verifies.")
 		}
 		if rep.Backdated > 0 {
@@ -546,7 +555,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			fmt.Fprintf(g.Out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)
 		}
 	}
-	if len(rep.Problems)+len(actors)+len(docs) > 0 {
+	if len(rep.Problems)+len(actors)+len(docs)+len(diverged) > 0 {
 		return exitError{code: 1}
 	}
 	return nil

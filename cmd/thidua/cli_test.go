@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -566,4 +567,60 @@ func TestNoAdminCreatedOnADamagedStore(t *testing.T) {
 	after, err := store.LastSeq(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "nothing appended")
+}
+
+// TestRewrittenStreamIsNamed: someone with NATS access deletes the stream and writes it
+// again without its last commit, chains recomputed or not: every chain in the stream
+// verifies, but the data directory's snapshot recorded a commit the stream no longer
+// holds. The next start keeps that snapshot as evidence and rebuilds; verify names it
+// (exit status 1) until an operator removes it.
+func TestRewrittenStreamIsNamed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, m, err := openModel(ctx, g, quiet())
+	require.NoError(t, err)
+	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
+	require.NoError(t, err)
+	last, err := store.LastSeq(ctx)
+	require.NoError(t, err)
+	type msg struct {
+		subject string
+		data    []byte
+	}
+	var msgs []msg
+	for seq := uint64(1); seq < last; seq++ { // all but the last commit
+		raw, err := store.JetStream().Stream(ctx, store.StreamName())
+		require.NoError(t, err)
+		rm, err := raw.GetMsg(ctx, seq)
+		require.NoError(t, err)
+		msgs = append(msgs, msg{rm.Subject, rm.Data})
+	}
+	require.NoError(t, store.JetStream().DeleteStream(ctx, store.StreamName()))
+	store.Close()
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	for _, m := range msgs {
+		_, err := st.JetStream().Publish(ctx, m.subject, m.data)
+		require.NoError(t, err)
+	}
+	st.Close()
+
+	var out bytes.Buffer
+	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), "BROKEN history: the stream no longer holds what a snapshot of it recorded")
+	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"seq"+strconv.FormatUint(last, 10)+"-*"))
+	require.NoError(t, err)
+	require.Len(t, kept, 1, "the snapshot kept as evidence")
+	assert.NotContains(t, out.String(), "BROKEN event", "every chain the stream holds verifies: only the snapshot tells")
+
+	// Once looked into and removed, verify passes again (on the rebuilt snapshot-less store).
+	require.NoError(t, os.Remove(kept[0]))
+	out.Reset()
+	require.NoError(t, (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()), out.String())
 }

@@ -239,6 +239,19 @@ func readSnapshotAhead(g *Globals) <-chan snapshotRead {
 	return out
 }
 
+// keepDiverged logs, at error level, a snapshot whose stream no longer holds the history
+// it recorded, and keeps the file beside it as evidence (DivergedPrefix, with its
+// checkpoint and the time found), where the next snapshot would have replaced it.
+func keepDiverged(g *Globals, snap *projections.Snapshot, err error, logger *slog.Logger) {
+	path := projections.SnapshotPath(g.Data)
+	kept := filepath.Join(filepath.Dir(path), fmt.Sprintf("%sseq%d-%s", projections.DivergedPrefix, snap.Checkpoint(), time.Now().UTC().Format("20060102T150405Z")))
+	if rerr := os.Rename(path, kept); rerr != nil {
+		kept = "(not kept: " + rerr.Error() + ")"
+	}
+	logger.Error("the stream no longer holds the history this server's snapshot recorded: it was rewritten, restored from an older copy, or lost its end on disk; "+
+		"rebuilding from what the stream holds; thidua verify names it until the kept snapshot is removed", "err", err, "kept", kept)
+}
+
 // loadModel returns the model from the snapshot (checked against the stream; loaded
 // true) or rebuilt. The snapshot is the one read ahead when ahead is not nil, else the
 // data directory's, read now. Callers set the memory policy for the load
@@ -266,7 +279,11 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 			}()
 			return m, true, nil
 		}
-		logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)
+		if errors.Is(err, projections.ErrStreamDiverged) {
+			keepDiverged(g, r.snap, err, logger)
+		} else {
+			logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)
+		}
 	}
 	huge.Rebuilding(storedBytes(ctx, store, logger))
 	m, err = projections.Rebuild(ctx, store, eventstore.ReadOptions{}, progress)
