@@ -26,10 +26,14 @@ var ErrInvalidTransition = errors.New("invalid state transition")
 // English and MessageVI Vietnamese; Missing lists what is missing when the code is
 // dossier_incomplete.
 type RuleError struct {
-	Code      string   `json:"code"`
-	Message   string   `json:"message"`
-	MessageVI string   `json:"message_vi"`
-	Missing   []string `json:"missing,omitempty"`
+	// Code is the stable, machine-readable code of the refusal (e.g. "deadline_passed").
+	Code string `json:"code"`
+	// Message explains the refusal in English.
+	Message string `json:"message"`
+	// MessageVI explains the refusal in Vietnamese.
+	MessageVI string `json:"message_vi"`
+	// Missing lists the missing dossier parts (and "council_vote") for dossier_incomplete.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // Error returns the code followed by the English message.
@@ -52,7 +56,9 @@ func ruleErr(code, en, vi string) *RuleError {
 
 // TransitionError is a refused state transition: Action is not allowed in state From.
 type TransitionError struct {
-	From   State
+	// From is the nomination's state when the action was refused.
+	From State
+	// Action is the refused action as an English verb phrase ("submit", "rule on").
 	Action string
 }
 
@@ -89,7 +95,9 @@ func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTra
 // DefinitionError names the field of a campaign definition that is invalid, such as
 // `criteria[3].rule.fact`, and the problem with it. It wraps ErrInvalidDefinition.
 type DefinitionError struct {
-	Field   string
+	// Field is the invalid field's path, such as `criteria[3].rule.fact` ("" for the whole).
+	Field string
+	// Problem says what is wrong with the field, in English.
 	Problem string
 }
 

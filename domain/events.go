@@ -136,14 +136,18 @@ func (r Role) Valid() bool {
 
 // Actor is who caused an event.
 type Actor struct {
+	// User is the user's id ("system" for the engine itself).
 	User string `json:"user"`
-	Role Role   `json:"role"`
+	// Role is the role the user acted in.
+	Role Role `json:"role"`
 }
 
 // Event is a new event returned by a decision: its type and its payload value (not a
 // pointer).
 type Event struct {
+	// Type is the event type, one of the catalogue's constants.
 	Type string
+	// Data is the payload value of Type's payload type (e.g. UnitRegisteredData).
 	Data any
 }
 
@@ -167,8 +171,11 @@ type Recorded struct {
 // EventSpec describes one event type's current schema Version and the Upcasters that
 // turn an older version's JSON into the next one (key: the version upcast from).
 type EventSpec struct {
-	Type      string
-	Version   int
+	// Type is the event type.
+	Type string
+	// Version is the current schema version, from 1.
+	Version int
+	// Upcasters turn a payload's JSON from the version of the key to the next version.
 	Upcasters map[int]func([]byte) ([]byte, error)
 }
 

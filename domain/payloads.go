@@ -79,15 +79,21 @@ func ValidateDocKind(kind DocKind) error {
 
 // DocumentRef points at a stored evidence file by its SHA-256.
 type DocumentRef struct {
-	ID          string `json:"id"`
-	SHA256      string `json:"sha256"`
-	Size        int64  `json:"size"`
-	Name        string `json:"name"`
+	// ID is the document's id in the document store (its SHA-256, as SHA256).
+	ID string `json:"id"`
+	// SHA256 is the lowercase hex SHA-256 of the file's bytes.
+	SHA256 string `json:"sha256"`
+	// Size is the file's size in bytes.
+	Size int64 `json:"size"`
+	// Name is the file name it was uploaded under (at most 255 bytes).
+	Name string `json:"name"`
+	// ContentType is the file's MIME type, as the uploader sent it.
 	ContentType string `json:"content_type"`
 }
 
 // Nominee is who a nomination proposes: a collective (the unit) or an individual.
 type Nominee struct {
+	// Kind is NomineeCollective ("collective") or NomineeIndividual ("individual").
 	Kind NomineeKind `json:"kind"`
 	// Name is the person's name (individual) or the unit's name (collective).
 	Name string `json:"name,omitempty"`
@@ -101,16 +107,22 @@ type Nominee struct {
 
 // UnitRegisteredData is the payload of unit.registered.
 type UnitRegisteredData struct {
-	ID     string   `json:"id"`
-	Name   string   `json:"name"`
-	Kind   UnitKind `json:"kind"`
-	Parent string   `json:"parent,omitempty"`
+	// ID is the new unit's id.
+	ID string `json:"id"`
+	// Name is the unit's name: trimmed, in Unicode NFC, 1 to 300 characters.
+	Name string `json:"name"`
+	// Kind is the unit's kind: department, vertical, district or commune.
+	Kind UnitKind `json:"kind"`
+	// Parent is the id of the unit's parent unit (đơn vị chủ quản); "" when none.
+	Parent string `json:"parent,omitempty"`
 }
 
 // PlanSubmittedData is the payload of unit.plan_submitted: the unit's own emulation plan
 // for a campaign (plan section V.1).
 type PlanSubmittedData struct {
-	Campaign string      `json:"campaign"`
+	// Campaign is the id of the campaign the plan is for.
+	Campaign string `json:"campaign"`
+	// Document is the stored plan document; it supersedes the unit's earlier plan for Campaign.
 	Document DocumentRef `json:"document"`
 }
 
@@ -119,84 +131,124 @@ type PlanSubmittedData struct {
 // index_component facts carry Index, Component, Number and Previous, or Status
 // "not_published".
 type FactRecordedData struct {
-	Campaign  string       `json:"campaign"`
-	Fact      string       `json:"fact"`
-	Number    *float64     `json:"number,omitempty"`
-	Text      string       `json:"text,omitempty"`
-	Index     string       `json:"index,omitempty"`
-	Component string       `json:"component,omitempty"`
-	Previous  *float64     `json:"previous,omitempty"`
-	Status    string       `json:"status,omitempty"`
-	Cause     string       `json:"cause,omitempty"`
-	Note      string       `json:"note,omitempty"`
-	Document  *DocumentRef `json:"document,omitempty"`
+	// Campaign is the id of the campaign the fact is recorded for.
+	Campaign string `json:"campaign"`
+	// Fact is the fact's name, one of the Fact constants (e.g. "par_index_score").
+	Fact string `json:"fact"`
+	// Number is a numeric fact's value (this year's score for an index_component).
+	Number *float64 `json:"number,omitempty"`
+	// Text is a textual fact's value (par_rating: "Tốt", "Khá", "Trung bình" or "Yếu").
+	Text string `json:"text,omitempty"`
+	// Index is an index_component's index: "PAR_INDEX", "PCI", "PAPI" or "SIPAS".
+	Index string `json:"index,omitempty"`
+	// Component is an index_component's component name (1 to 300 bytes).
+	Component string `json:"component,omitempty"`
+	// Previous is an index_component's score of the previous year.
+	Previous *float64 `json:"previous,omitempty"`
+	// Status is "", StatusNotPublished ("not_published") or StatusNotAssigned ("not_assigned").
+	Status string `json:"status,omitempty"`
+	// Cause is a shortfall's cause: "", "subjective" or "objective".
+	Cause string `json:"cause,omitempty"`
+	// Note is a free-text note (at most 2,000 characters; required when not_assigned).
+	Note string `json:"note,omitempty"`
+	// Document is the cited evidence document, if any.
+	Document *DocumentRef `json:"document,omitempty"`
 }
 
 // UnitMergedData is the payload of unit.merged, recorded on each source of a merger.
 type UnitMergedData struct {
+	// Reorganisation is the id (a ULID) of the reorganisation that merged the unit.
 	Reorganisation string `json:"reorganisation"`
-	Successor      string `json:"successor"`
-	Effective      string `json:"effective"`
-	Decision       string `json:"decision"`
+	// Successor is the id of the unit this one merged into.
+	Successor string `json:"successor"`
+	// Effective is the merger's effective date (YYYY-MM-DD).
+	Effective string `json:"effective"`
+	// Decision is the province's merger decision (1 to 2,000 characters).
+	Decision string `json:"decision"`
 }
 
 // UnitNominatedData is the payload of unit.nominated: the unit opened nomination
 // Nomination in Campaign, of a nominee of Kind (Name: an individual's); or, with
 // Corrected, it corrected that nomination's individual nominee, now named Name.
 type UnitNominatedData struct {
-	Campaign   string      `json:"campaign"`
-	Nomination string      `json:"nomination"`
-	Kind       NomineeKind `json:"kind"`
-	Name       string      `json:"name,omitempty"`
-	Corrected  bool        `json:"corrected,omitempty"`
+	// Campaign is the id of the nomination's campaign.
+	Campaign string `json:"campaign"`
+	// Nomination is the nomination's id.
+	Nomination string `json:"nomination"`
+	// Kind is the nominee's kind: "collective" or "individual".
+	Kind NomineeKind `json:"kind"`
+	// Name is an individual nominee's name ("" for a collective).
+	Name string `json:"name,omitempty"`
+	// Corrected marks a correction of the nominee (NomineeCorrected), not an opening.
+	Corrected bool `json:"corrected,omitempty"`
 }
 
 // IDClaimedData is the payload of claim.id_claimed: the id ID of a new aggregate of Kind
 // (KindUnit or KindCampaign), as it was written.
 type IDClaimedData struct {
+	// Kind is the aggregate kind the id is claimed for: KindUnit or KindCampaign.
 	Kind string `json:"kind"`
-	ID   string `json:"id"`
+	// ID is the claimed id, with its letter case as written.
+	ID string `json:"id"`
 }
 
 // UnitAwardNotedData is the payload of unit.award_noted: Award of Campaign was granted to
 // Nomination, then of Unit, and relied on this unit's facts and plan.
 type UnitAwardNotedData struct {
-	Campaign   string `json:"campaign"`
+	// Campaign is the id of the campaign that granted the award.
+	Campaign string `json:"campaign"`
+	// Nomination is the id of the awarded nomination.
 	Nomination string `json:"nomination"`
-	Award      string `json:"award"`
-	Unit       string `json:"unit"`
+	// Award is the id of the award granted.
+	Award string `json:"award"`
+	// Unit is the nomination's unit at the grant.
+	Unit string `json:"unit"`
 }
 
 // UnitAbsorbedData is the payload of unit.absorbed, recorded on the successor of a merger.
 type UnitAbsorbedData struct {
-	Reorganisation string   `json:"reorganisation"`
-	Sources        []string `json:"sources"`
-	Effective      string   `json:"effective"`
-	Decision       string   `json:"decision"`
+	// Reorganisation is the id (a ULID) of the reorganisation.
+	Reorganisation string `json:"reorganisation"`
+	// Sources are the ids of the units merged into this one, in the order named.
+	Sources []string `json:"sources"`
+	// Effective is the merger's effective date (YYYY-MM-DD).
+	Effective string `json:"effective"`
+	// Decision is the province's merger decision (1 to 2,000 characters).
+	Decision string `json:"decision"`
 }
 
 // NominationOpenedData is the payload of nomination.opened. ID is the nomination's own id
 // (the aggregate id), so that the aggregate knows it from its first event.
 type NominationOpenedData struct {
-	ID       string  `json:"id"`
-	Campaign string  `json:"campaign"`
-	Unit     string  `json:"unit"`
-	Nominee  Nominee `json:"nominee"`
+	// ID is the nomination's id.
+	ID string `json:"id"`
+	// Campaign is the id of the campaign the nomination belongs to.
+	Campaign string `json:"campaign"`
+	// Unit is the id of the nominating unit.
+	Unit string `json:"unit"`
+	// Nominee is who is nominated: the unit itself or one of its people.
+	Nominee Nominee `json:"nominee"`
 }
 
 // DocumentAttachedData is the payload of nomination.document_attached.
 type DocumentAttachedData struct {
-	Kind     DocKind     `json:"kind"`
+	// Kind is the dossier part: letter, council_minutes, achievement_report or supporting.
+	Kind DocKind `json:"kind"`
+	// Document is the stored file attached.
 	Document DocumentRef `json:"document"`
 }
 
 // CouncilVoteData is the payload of nomination.council_vote_recorded: the minutes of the
 // unit's Emulation-Commendation Council meeting.
 type CouncilVoteData struct {
+	// MeetingDate is the date of the council meeting (YYYY-MM-DD).
 	MeetingDate string `json:"meeting_date"`
-	Members     int    `json:"members"`
-	Present     int    `json:"present"`
-	Approve     int    `json:"approve"`
+	// Members is the number of council members (1 to MaxCouncilMembers).
+	Members int `json:"members"`
+	// Present is the number of members present (at most Members).
+	Present int `json:"present"`
+	// Approve is the number of members who approved (at most Present).
+	Approve int `json:"approve"`
 }
 
 // SubmittedData is the (empty) payload of nomination.submitted.
@@ -207,10 +259,14 @@ type ReviewStartedData struct{}
 
 // CriterionRuledData is the payload of nomination.criterion_ruled.
 type CriterionRuledData struct {
-	Criterion string       `json:"criterion"`
-	Result    string       `json:"result"`
-	Note      string       `json:"note,omitempty"`
-	Document  *DocumentRef `json:"document,omitempty"`
+	// Criterion is the id of the criterion ruled on (one judged by ruling).
+	Criterion string `json:"criterion"`
+	// Result is ResultMet, ResultNotMet or ResultNotApplicable.
+	Result string `json:"result"`
+	// Note is the reviewer's grounds (at most 2,000 characters; required for not_met).
+	Note string `json:"note,omitempty"`
+	// Document is the evidence the reviewer cites, if any.
+	Document *DocumentRef `json:"document,omitempty"`
 }
 
 // VerifiedData is the (empty) payload of nomination.verified.
@@ -219,115 +275,158 @@ type VerifiedData struct{}
 // ReviewReopenedData is the payload of nomination.review_reopened: a verified nomination
 // went back under review because Criterion was ruled not met.
 type ReviewReopenedData struct {
+	// Criterion is the id of the criterion ruled not_met.
 	Criterion string `json:"criterion"`
 }
 
 // ReasonData is the payload of nomination.returned, nomination.withdrawn,
 // nomination.held and nomination.released.
 type ReasonData struct {
+	// Reason is why, in the actor's words (1 to 2,000 characters).
 	Reason string `json:"reason"`
 }
 
 // NomineeCorrectedData is the payload of nomination.nominee_corrected: the individual
 // nominee as corrected (the whole of it, kind unchanged) and why.
 type NomineeCorrectedData struct {
+	// Nominee is the corrected individual nominee, in full.
 	Nominee Nominee `json:"nominee"`
-	Reason  string  `json:"reason"`
+	// Reason is why the nominee was corrected (1 to 2,000 characters).
+	Reason string `json:"reason"`
 }
 
 // NominationAwardedData is the payload of nomination.awarded.
 type NominationAwardedData struct {
-	Award    string `json:"award"`
+	// Award is the id of the award granted (as in campaign.award_granted).
+	Award string `json:"award"`
+	// Decision is the award decision: its number and date.
 	Decision string `json:"decision"`
 }
 
 // NominationAwardRevokedData is the payload of nomination.award_revoked.
 type NominationAwardRevokedData struct {
-	Award  string `json:"award"`
+	// Award is the id of the revoked award.
+	Award string `json:"award"`
+	// Ground is the revocation ground, one of the Ground constants (e.g. "false_declaration").
 	Ground string `json:"ground"`
-	Note   string `json:"note,omitempty"`
+	// Note states the grounds in the council's words (at most 2,000 characters).
+	Note string `json:"note,omitempty"`
 }
 
 // TransferredData is the payload of nomination.transferred: after a merger the
 // nomination continues under the successor unit.
 type TransferredData struct {
-	From           string `json:"from"`
-	To             string `json:"to"`
+	// From is the id of the unit the nomination leaves.
+	From string `json:"from"`
+	// To is the id of the successor unit.
+	To string `json:"to"`
+	// Reorganisation is the id (a ULID) of the reorganisation behind the transfer.
 	Reorganisation string `json:"reorganisation"`
-	Effective      string `json:"effective"`
+	// Effective is the merger's effective date (YYYY-MM-DD).
+	Effective string `json:"effective"`
 }
 
 // CampaignLaunchedData is the payload of campaign.launched.
 type CampaignLaunchedData struct {
+	// Definition is the campaign's first definition.
 	Definition Definition `json:"definition"`
 }
 
 // CampaignRevisedData is the payload of campaign.revised: a new version of the rules.
 type CampaignRevisedData struct {
+	// Definition is the new definition, same id and a higher Version.
 	Definition Definition `json:"definition"`
 }
 
 // UnitsMergedNotedData is the payload of campaign.units_merged: the reorganisation (its
 // id, as in unit.absorbed), the successor, the sources and the effective date.
 type UnitsMergedNotedData struct {
-	Reorganisation string   `json:"reorganisation"`
-	Successor      string   `json:"successor"`
-	Sources        []string `json:"sources"`
-	Effective      string   `json:"effective"`
+	// Reorganisation is the id (a ULID) of the reorganisation.
+	Reorganisation string `json:"reorganisation"`
+	// Successor is the id of the unit the sources merged into.
+	Successor string `json:"successor"`
+	// Sources are the ids of the merged units, in the order named.
+	Sources []string `json:"sources"`
+	// Effective is the merger's effective date (YYYY-MM-DD).
+	Effective string `json:"effective"`
 }
 
 // DeadlineSetData is the payload of campaign.deadline_set.
 type DeadlineSetData struct {
+	// Closes is the nomination deadline, in UTC (RFC 3339 in JSON).
 	Closes time.Time `json:"closes"`
 }
 
 // RankingRef is one line of the ranking a grant relied on.
 type RankingRef struct {
-	Nomination  string `json:"nomination"`
-	Rank        int    `json:"rank"`
-	Recommended bool   `json:"recommended"`
+	// Nomination is the ranked nomination's id.
+	Nomination string `json:"nomination"`
+	// Rank is its place in the ranking, from 1.
+	Rank int `json:"rank"`
+	// Recommended tells whether the ranking recommended it for the award.
+	Recommended bool `json:"recommended"`
 }
 
 // AwardGrantedData is the payload of campaign.award_granted.
 type AwardGrantedData struct {
-	Award      string      `json:"award"`
-	Nomination string      `json:"nomination"`
-	Unit       string      `json:"unit"`
-	Lineage    []string    `json:"lineage"`
-	Kind       NomineeKind `json:"kind"`
+	// Award is the new award's id (a ULID).
+	Award string `json:"award"`
+	// Nomination is the id of the awarded nomination.
+	Nomination string `json:"nomination"`
+	// Unit is the nomination's unit at the grant.
+	Unit string `json:"unit"`
+	// Lineage is Unit followed by every unit it absorbed, transitively.
+	Lineage []string `json:"lineage"`
+	// Kind is the nominee's kind: "collective" or "individual".
+	Kind NomineeKind `json:"kind"`
 	// Nominee is an individual's name (absent from grants recorded before it was kept).
-	Nominee  string       `json:"nominee,omitempty"`
-	Decision string       `json:"decision"`
-	Ranking  []RankingRef `json:"ranking,omitempty"`
+	Nominee string `json:"nominee,omitempty"`
+	// Decision is the award decision: its number and date (1 to 2,000 characters).
+	Decision string `json:"decision"`
+	// Ranking is the ranking of the nominee's kind that the grant relied on.
+	Ranking []RankingRef `json:"ranking,omitempty"`
 }
 
 // AwardRevokedData is the payload of campaign.award_revoked.
 type AwardRevokedData struct {
-	Award      string `json:"award"`
+	// Award is the id of the revoked award.
+	Award string `json:"award"`
+	// Nomination is the id of the nomination that held the award.
 	Nomination string `json:"nomination"`
-	Ground     string `json:"ground"`
-	Note       string `json:"note,omitempty"`
+	// Ground is the revocation ground, one of the Ground constants (e.g. "false_declaration").
+	Ground string `json:"ground"`
+	// Note states the grounds in the council's words (at most 2,000 characters).
+	Note string `json:"note,omitempty"`
 }
 
 // UserRegisteredData is the payload of registry.user_registered. TokenHash is the hash
 // of the user's bearer token; the token itself is never stored.
 type UserRegisteredData struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Role      Role   `json:"role"`
-	Unit      string `json:"unit,omitempty"`
+	// ID is the new user's id.
+	ID string `json:"id"`
+	// Name is the user's display name (1 to 200 characters, unique ignoring case).
+	Name string `json:"name"`
+	// Role is the user's role: admin, clerk, reviewer, council or auditor.
+	Role Role `json:"role"`
+	// Unit is a clerk's unit, or the unit a reviewer has a conflict of interest with.
+	Unit string `json:"unit,omitempty"`
+	// TokenHash is the hex SHA-256 of the user's bearer token.
 	TokenHash string `json:"token_hash"`
 }
 
 // UserDisabledData is the payload of registry.user_disabled.
 type UserDisabledData struct {
-	ID     string `json:"id"`
+	// ID is the disabled user's id.
+	ID string `json:"id"`
+	// Reason is why the user was disabled (1 to 2,000 characters).
 	Reason string `json:"reason"`
 }
 
 // UserTokenReissuedData is the payload of registry.user_token_reissued: the hash of the
 // user's new token, which replaces the old one (the old token stops working).
 type UserTokenReissuedData struct {
-	ID        string `json:"id"`
+	// ID is the user's id.
+	ID string `json:"id"`
+	// TokenHash is the hex SHA-256 of the user's new bearer token.
 	TokenHash string `json:"token_hash"`
 }

@@ -11,29 +11,53 @@ import (
 // can store it and restore it without applying its events again. It shares nothing with
 // the nomination it was taken from.
 type NominationState struct {
+	// ID, Campaign and Unit are the nomination's id, its campaign's id and its current
+	// unit's id (the successor after a merger).
 	ID, Campaign, Unit string
-	Nominee            Nominee
-	State              State
-	HeldFrom           State
-	Documents          []KindDocuments
-	Vote               *Vote
-	Rulings            []CriterionRuling
-	OpenedEvent        string
-	OpenedBy           string
-	OpenedAt           time.Time
-	SubmittedAt        time.Time
-	SubmittedSeq       uint64
-	SubmittedEvent     string
-	SubmittedBy        string
-	HoldEvent          string
-	Award              string
-	AwardEvent         string
-	RevokeEvent        string
-	UnitHistory        []string
-	LastReturn         string
-	WithdrawEvent      string
-	Seq                uint64
-	Events             int
+	// Nominee is who is nominated, as last corrected.
+	Nominee Nominee
+	// State is the workflow state.
+	State State
+	// HeldFrom is the state before the current hold ("" when not on hold).
+	HeldFrom State
+	// Documents is the dossier by kind, kinds in the order first attached.
+	Documents []KindDocuments
+	// Vote is the latest council vote (nil when none was recorded).
+	Vote *Vote
+	// Rulings hold the latest ruling on each criterion, in the order first ruled.
+	Rulings []CriterionRuling
+	// OpenedEvent is the id of the nomination.opened event.
+	OpenedEvent string
+	// OpenedBy is the id of the user who opened the nomination.
+	OpenedBy string
+	// OpenedAt is the recorded time of the nomination.opened event.
+	OpenedAt time.Time
+	// SubmittedAt is the recorded time of the latest submission (zero if never submitted).
+	SubmittedAt time.Time
+	// SubmittedSeq is the stream sequence of the latest submission.
+	SubmittedSeq uint64
+	// SubmittedEvent is the id of the latest nomination.submitted event.
+	SubmittedEvent string
+	// SubmittedBy is the id of the user who made the latest submission.
+	SubmittedBy string
+	// HoldEvent is the id of the nomination.held event of the current hold.
+	HoldEvent string
+	// Award is the id of the nomination's award ("" when none; kept after revocation).
+	Award string
+	// AwardEvent is the id of the nomination.awarded event.
+	AwardEvent string
+	// RevokeEvent is the id of the nomination.award_revoked event.
+	RevokeEvent string
+	// UnitHistory lists the units the nomination belonged to before transfers, oldest first.
+	UnitHistory []string
+	// LastReturn is the id of the latest nomination.returned event.
+	LastReturn string
+	// WithdrawEvent is the id of the nomination.withdrawn event.
+	WithdrawEvent string
+	// Seq is the stream sequence of the last applied event (the nomination's Version).
+	Seq uint64
+	// Events is the number of events applied.
+	Events int
 }
 
 // Snapshot returns the nomination's state; later events applied to n do not change it.
@@ -89,16 +113,26 @@ func knownState(s State) bool {
 
 // UnitState is a unit's folded state in exported form, for snapshots (see NominationState).
 type UnitState struct {
-	ID, Name       string
-	Kind           UnitKind
-	Parent         string
-	Status         string
-	Successor      string
-	MergedOn       string
+	// ID and Name are the unit's id and name.
+	ID, Name string
+	// Kind is the unit's kind: department, vertical, district or commune.
+	Kind UnitKind
+	// Parent is the parent unit's id ("" when none).
+	Parent string
+	// Status is UnitActive or UnitMerged ("" before unit.registered).
+	Status string
+	// Successor is the unit this one merged into ("" when active).
+	Successor string
+	// MergedOn is the effective date (YYYY-MM-DD) of the merger that ended the unit.
+	MergedOn string
+	// Reorganisation is the id of the reorganisation that merged the unit.
 	Reorganisation string
-	Predecessors   []string
-	Plans          map[string]PlanRef
-	Seq            uint64
+	// Predecessors are the units this one absorbed directly, in order.
+	Predecessors []string
+	// Plans holds the unit's latest emulation plan by campaign id.
+	Plans map[string]PlanRef
+	// Seq is the stream sequence of the last applied event (the unit's Version).
+	Seq uint64
 }
 
 // Snapshot returns the unit's state; later events applied to u do not change it.
