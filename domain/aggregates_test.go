@@ -131,6 +131,8 @@ func TestPlanMerge(t *testing.T) {
 		{"too far ahead", []*domain.Unit{a}, c, "huyen-c", "2026-03-01", "NQ", "effective_too_far"},
 		{"a month ahead", []*domain.Unit{a}, c, "huyen-c", "2025-07-01", "NQ", ""},
 		{"bad date", []*domain.Unit{a}, c, "huyen-c", "1/7/2025", "NQ", "invalid_effective"},
+		{"before 2000", []*domain.Unit{a}, c, "huyen-c", "1999-12-31", "NQ", "invalid_effective"},
+		{"no such day", []*domain.Unit{a}, c, "huyen-c", "2025-02-30", "NQ", "invalid_effective"},
 		{"no decision", []*domain.Unit{a}, c, "huyen-c", "2025-07-01", " ", "decision_required"},
 		{"no sources", nil, c, "huyen-c", "2025-07-01", "NQ", "sources_required"},
 		{"into a merged successor", []*domain.Unit{a}, gone, "huyen-x", "2025-07-01", "NQ", "unit_already_merged"},

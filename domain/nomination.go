@@ -456,7 +456,8 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 // dossier is reviewed afresh. The nominee is checked as at opening; its kind cannot
 // change (a collective's nominee is its unit: nothing to correct), a correction must change
 // something (nothing_to_correct), and a reason is required. Whether the corrected
-// nominee collides with another nomination of the campaign is CheckCorrectedNominee's.
+// nominee collides with another nomination of the campaign is CheckNewNomination's,
+// given the campaign's other nominations of the unit.
 func (n *Nomination) CorrectNominee(nominee Nominee, reason string) ([]Event, error) {
 	if !n.in(StateDraft, StateReturned) {
 		return nil, n.refuse("correct the nominee of")

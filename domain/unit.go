@@ -226,9 +226,15 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 		return nil, ruleErr("sources_required", "a merger needs at least one source unit", "Cần ít nhất một đơn vị được hợp nhất")
 	}
 	eff, err := time.Parse(time.DateOnly, effective)
-	if err != nil {
+	if err != nil || eff.Format(time.DateOnly) != effective {
 		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
 			fmt.Sprintf("Ngày hiệu lực %q không hợp lệ (YYYY-MM-DD)", effective))
+	}
+	if eff.Year() < 2000 {
+		// A merger before the engine's dates (the API's and the web UI's alike): a typing
+		// error, never a reorganisation whose history this campaign reads.
+		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %s is before the year 2000", effective),
+			fmt.Sprintf("Ngày hiệu lực %s trước năm 2000", effective))
 	}
 	if latest := now.Add(MaxMergerLead); eff.After(latest) {
 		return nil, ruleErr("effective_too_far",

@@ -43,7 +43,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generated s
 			}
 			generated = token
 		}
-		_, err := s.run(ctx, System, Options{}, func(st *projections.State) (plan, error) {
+		_, err := s.run(ctx, System(), Options{}, func(st *projections.State) (plan, error) {
 			reg, v := st.Registry()
 			if reg.HasRole(domain.RoleAdmin) {
 				return plan{}, nil
@@ -64,7 +64,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generated s
 		}
 	}
 	if !hasCampaign {
-		_, err := s.LaunchCampaign(ctx, System, builtin, Options{})
+		_, err := s.LaunchCampaign(ctx, System(), builtin, Options{})
 		var re *domain.RuleError
 		if err != nil && !(errors.As(err, &re) && re.Code == "campaign_exists") {
 			return generated, fmt.Errorf("launch built-in campaign: %w", err)

@@ -36,8 +36,12 @@ type Principal struct {
 	Unit string
 }
 
-// System is the principal the engine itself acts as (bootstrap, demo seeding).
-var System = Principal{UserID: "system", Name: "system", Role: domain.RoleSystem}
+// System returns the principal the engine itself acts as (bootstrap, demo seeding, a
+// token reissued from the command line). It is a function, not a variable, so that no
+// code can change what the most privileged principal is.
+func System() Principal {
+	return Principal{UserID: "system", Name: "system", Role: domain.RoleSystem}
+}
 
 // Options carry the HTTP preconditions of a command.
 type Options struct {

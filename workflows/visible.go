@@ -24,10 +24,11 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 			continue
 		}
 		var d domain.UnitNominatedData
-		if json.Unmarshal(ev.Data, &d) != nil || d.Name == "" {
+		decoded := json.Unmarshal(ev.Data, &d) == nil
+		if decoded && d.Name == "" {
 			continue
 		}
-		if n, err := s.model.Nomination(d.Nomination); err == nil && CanReadNomination(p, n.Unit, n.UnitHistory) {
+		if n, err := s.model.Nomination(d.Nomination); decoded && err == nil && CanReadNomination(p, n.Unit, n.UnitHistory) {
 			continue
 		}
 		if out == nil {
@@ -36,7 +37,10 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 		name := d.Name
 		d.Name = ""
 		raw, err := json.Marshal(d)
-		if err != nil {
+		if !decoded || err != nil {
+			// What cannot be read cannot be redacted: shown without its data, not whole.
+			out[i].Data = json.RawMessage("null")
+			out[i].SummaryVI, out[i].SummaryEN = "Đơn vị lập hoặc sửa một đề nghị khen thưởng", "The unit opened or corrected a nomination"
 			continue
 		}
 		out[i].Data = raw

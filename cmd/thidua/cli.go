@@ -591,7 +591,7 @@ func (c *ReissueTokenCmd) Run(ctx context.Context, g *Globals, logger *slog.Logg
 	}
 	defer store.Close()
 	svc := workflows.New(store, m, workflows.WithLogger(logger))
-	_, token, err := svc.ReissueToken(ctx, workflows.System, c.User, workflows.Options{})
+	_, token, err := svc.ReissueToken(ctx, workflows.System(), c.User, workflows.Options{})
 	if err != nil {
 		return err
 	}

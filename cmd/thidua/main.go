@@ -12,6 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The campaigns' time zone (Asia/Ho_Chi_Minh) resolves on a host without tzdata (a
+	// slim container): without it, the built-in campaign's definition would not validate.
+	_ "time/tzdata"
 
 	"github.com/alecthomas/kong"
 

@@ -644,7 +644,7 @@ func registerHistoryActors(ctx context.Context, st *eventstore.Store, w *Workloa
 func (b *runner) users(ctx context.Context, svc *workflows.Service) (*actors, error) {
 	a := &actors{clerks: map[string]workflows.Principal{}, tokens: map[string]string{}}
 	add := func(in workflows.CreateUserInput) (workflows.Principal, error) {
-		if _, _, err := svc.CreateUser(ctx, workflows.System, in, workflows.Options{}); err != nil {
+		if _, _, err := svc.CreateUser(ctx, workflows.System(), in, workflows.Options{}); err != nil {
 			return workflows.Principal{}, err
 		}
 		p, err := svc.Authenticate(ctx, in.Token)

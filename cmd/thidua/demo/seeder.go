@@ -108,7 +108,7 @@ func (s *seeder) principal(token string) workflows.Principal {
 // user creates a demo account (as the system, which may choose the token) and logs in.
 func (s *seeder) user(a Account) workflows.Principal {
 	s.do("user/"+a.Token, func(o workflows.Options) (workflows.Result, error) {
-		r, _, err := s.svc.CreateUser(s.ctx, workflows.System, workflows.CreateUserInput{Name: a.Name, Role: a.Role, Unit: a.Unit, Token: a.Token}, o)
+		r, _, err := s.svc.CreateUser(s.ctx, workflows.System(), workflows.CreateUserInput{Name: a.Name, Role: a.Role, Unit: a.Unit, Token: a.Token}, o)
 		return r, err
 	})
 	return s.principal(a.Token)

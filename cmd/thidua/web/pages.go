@@ -817,15 +817,10 @@ func (h *handler) allowed(q *req, n projections.NominationView, c projections.Ca
 		a.Correct = editable && n.Nominee.Kind == domain.NomineeIndividual
 		a.Withdraw = inStates(n.State, domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified)
 	case domain.RoleReviewer:
-		if p.Unit != "" {
-			if u, err := h.model().Unit(n.Unit, projections.Bound{}); err == nil {
-				for _, l := range u.Lineage {
-					if l == p.Unit {
-						a.Conflict = true
-						return a
-					}
-				}
-			}
+		// The workflows' own rule, both ways along the unit's line of history.
+		if h.conflict(p, n.Unit) {
+			a.Conflict = true
+			return a
 		}
 		a.Rule = inStates(n.State, domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified)
 		a.Return = a.Rule
@@ -1368,7 +1363,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	// form offers those, the one the page was reached from first.
 	now := h.svc.Now()
 	for _, c := range d.Campaigns {
-		if c.Deadline == nil || now.Before(*c.Deadline) {
+		if c.Deadline == nil || !now.After(*c.Deadline) { // as Campaign.CheckDeadline
 			d.OpenCampaigns = append(d.OpenCampaigns, c)
 		}
 	}
