@@ -188,6 +188,7 @@ func mustNotContain(t *testing.T, body string, bad ...string) {
 }
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 
@@ -255,6 +256,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestCSRFRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.Unit("U1", domain.UnitDepartment)
 	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
@@ -301,6 +303,7 @@ func TestCSRFRefused(t *testing.T) {
 }
 
 func TestRoleVisibility(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reviewer := e.User(domain.RoleReviewer, "")
 	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
@@ -377,6 +380,7 @@ func TestRoleVisibility(t *testing.T) {
 }
 
 func TestFormErrorInVietnamese(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
 	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
@@ -417,6 +421,7 @@ func TestFormErrorInVietnamese(t *testing.T) {
 }
 
 func TestLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	c.signIn(wftest.AdminToken)
@@ -432,6 +437,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestPagesRender(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reviewer := e.User(domain.RoleReviewer, "")
 	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
@@ -473,6 +479,7 @@ func TestPagesRender(t *testing.T) {
 }
 
 func TestDocumentDownload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.Unit("U1", domain.UnitDepartment)
 	e.Unit("U2", domain.UnitDepartment)
@@ -503,6 +510,7 @@ func TestDocumentDownload(t *testing.T) {
 }
 
 func TestClerkFlowThroughForms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
 	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
@@ -580,6 +588,7 @@ func TestClerkFlowThroughForms(t *testing.T) {
 // kind comes (an amended achievement report after a return), the first is marked as
 // having a later one, so that a reviewer reads the latest.
 func TestLaterDocumentMarked(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("LD", "Sở Nội vụ", domain.UnitDepartment)
 	clerk := e.user("Cán bộ LD", domain.RoleClerk, "LD")
@@ -606,6 +615,7 @@ func TestLaterDocumentMarked(t *testing.T) {
 }
 
 func TestAssetsAndHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	for _, p := range []string{"/assets/app.css", "/assets/app.js", "/assets/favicon.svg"} {
@@ -628,6 +638,7 @@ func TestAssetsAndHeaders(t *testing.T) {
 }
 
 func TestReviewerCouncilAndAdminForms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	seed := e.User(domain.RoleReviewer, "")
 	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
@@ -767,6 +778,7 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 // and say how many there are, with a link to the whole ranking; a clerk still sees their
 // own unit's place and a timeline its nomination's, after a gap; ?all=1 shows every place.
 func TestRankingTablesAreCut(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, web.WithRankingRows(2)) // below the quota of 9 collectives: cut at 9
 	reviewer := e.User(domain.RoleReviewer, "")
 	noms := map[int]string{}
@@ -818,6 +830,7 @@ var (
 // following the next links goes through every nomination once, the list newest first and
 // the queue the longest waiting first, with the filters kept.
 func TestListAndQueuePages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, web.WithPageRows(2))
 	var submitted []string // in the order submitted
 	for i := 1; i <= 5; i++ {
@@ -877,6 +890,7 @@ func TestListAndQueuePages(t *testing.T) {
 // TestUnitsPages: the units page searches ids and names (ignoring case) and shows a page
 // at a time, in id order, the search kept in the next links.
 func TestUnitsPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, web.WithPageRows(2))
 	for i := 1; i <= 5; i++ {
 		e.UnitNamed(fmt.Sprintf("PG-%d", i), fmt.Sprintf("Phòng Số %d", i), domain.UnitDepartment)
@@ -917,6 +931,7 @@ func TestUnitsPages(t *testing.T) {
 // TestUnitFilterTypedWhenManyUnits: the nomination list's unit filter lists the units to
 // choose from, up to 500 of them; beyond, the unit's id is typed, and filters the same.
 func TestUnitFilterTypedWhenManyUnits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.Unit("MU-000", domain.UnitDepartment)
 	clerk := e.User(domain.RoleClerk, "MU-000")
@@ -944,6 +959,7 @@ func TestUnitFilterTypedWhenManyUnits(t *testing.T) {
 // on the admin page (before, only through the API), taking an existing campaign's
 // definition as the template; a bad file is refused with the reason and appends nothing.
 func TestAdminLaunchesCampaign(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ad := e.client()
 	ad.signIn(wftest.AdminToken)
@@ -992,6 +1008,7 @@ func TestAdminLaunchesCampaign(t *testing.T) {
 
 // times; a typed merger of two units merges them.
 func TestAdminFormsTakeTypedUnitsWhenMany(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ad := e.client()
 	ad.signIn(wftest.AdminToken)
@@ -1020,6 +1037,7 @@ func TestAdminFormsTakeTypedUnitsWhenMany(t *testing.T) {
 // disables another (a reason is required); no actions are offered on their own account or
 // on a disabled one.
 func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ad := e.client()
 	ad.signIn(wftest.AdminToken)
@@ -1077,6 +1095,7 @@ func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
 // passed, next to "Chưa đủ điều kiện"; each reason reads as its message, with the reason
 // code after it as secondary detail.
 func TestReviewedNominationExcluded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reviewer := e.User(domain.RoleReviewer, "")
 	e.UnitNamed("SO-TC", "Sở Tài chính", domain.UnitDepartment)
@@ -1113,6 +1132,7 @@ func TestReviewedNominationExcluded(t *testing.T) {
 // the unit's history), as GET /api/v1/units/{id}/events answers any role; the unit's
 // nominations, their verdicts and its documents stay with the unit's own clerk.
 func TestClerkReadsAnyUnitsTimeline(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("SO-TC", "Sở Tài chính", domain.UnitDepartment)
 	e.UnitNamed("SO-YT", "Sở Y tế", domain.UnitDepartment)
@@ -1243,6 +1263,7 @@ func TestSessionCookieIsNoToken(t *testing.T) {
 // the unit; before, it showed the first campaign by id alone, so a campaign launched with
 // an id sorting earlier hid the others.
 func TestUnitTimelineCoversEveryCampaign(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("TA", "Sở A", domain.UnitDepartment)
 	clerk := e.principal(e.user("Văn thư Sở A", domain.RoleClerk, "TA"))
@@ -1277,6 +1298,7 @@ func TestUnitTimelineCoversEveryCampaign(t *testing.T) {
 }
 
 func TestUnitTimelineReplaysOwnership(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("MA", "Huyện A", domain.UnitDistrict)
 	e.UnitNamed("MB", "Huyện B", domain.UnitDistrict)
@@ -1341,6 +1363,7 @@ func TestUnitTimelineReplaysOwnership(t *testing.T) {
 // document, vote or submission form (each would be refused) and says why; with every
 // collective place awarded, the council is offered no grant on a verified collective.
 func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reviewer := e.User(domain.RoleReviewer, "")
 	councilTok := e.user("Thư ký Hội đồng", domain.RoleCouncil, "")
@@ -1388,6 +1411,7 @@ func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
 // TestCampaignTrail: the campaign's own audit trail is a page of the web UI, as in the API:
 // its launch, the deadline, a grant with the ranking it relied on, and replay to any moment.
 func TestCampaignTrail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reviewer := e.User(domain.RoleReviewer, "")
 	councilTok := e.user("Thư ký Hội đồng", domain.RoleCouncil, "")
@@ -1410,6 +1434,7 @@ func TestCampaignTrail(t *testing.T) {
 // TestIntegrityPage: the administrator and the auditor read what the projections found,
 // as GET /api/v1/integrity gives it; a clerk may not.
 func TestIntegrityPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("IU", "Sở Công Thương", domain.UnitDepartment)
 	auditor := e.client()
@@ -1440,6 +1465,7 @@ func TestIntegrityPage(t *testing.T) {
 // does not declare one, says so on its page (H01–H05 are then not judged); a declared
 // head's and a deputy's do not.
 func TestHeadHint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("SO-HH", "Sở Thử", domain.UnitDepartment)
 	tok := e.user("Văn thư Sở Thử", domain.RoleClerk, "SO-HH")
@@ -1459,6 +1485,7 @@ func TestHeadHint(t *testing.T) {
 // latest across them, which is not the unit's); its own fact settles it. Before, the page
 // showed the later unit's value as the merged unit's, while its nomination waited.
 func TestUnitPageShowsFactConflicts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rev := e.principal(e.user("Thẩm định viên", domain.RoleReviewer, ""))
 	e.UnitNamed("FA", "Huyện A", domain.UnitDistrict)
@@ -1481,6 +1508,7 @@ func TestUnitPageShowsFactConflicts(t *testing.T) {
 // new sign-in works. Before, the cookie was only cleared in the browser that signed out,
 // and a copy of it stayed good for its 12 hours.
 func TestSignOutEndsTheSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a, other := e.client(), e.client()
 	a.signIn(wftest.AdminToken)
@@ -1515,6 +1543,7 @@ func TestSignOutEndsTheSession(t *testing.T) {
 // back with the error and what was typed (TestReviewerCouncilAndAdminForms: a refused
 // revocation keeps its ground).
 func TestOpenInTheCampaignChosen(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	def := domain.BuiltinCampaign()
 	def.ID, def.Starts, def.Ends = "CCHC-2026", "2025-01-01", "2026-12-31"
@@ -1558,6 +1587,7 @@ func TestOpenInTheCampaignChosen(t *testing.T) {
 // nomination's page while it is a draft; a refused form shows why and keeps what was
 // typed; once submitted, the form is gone.
 func TestCorrectNomineeForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.UnitNamed("CF", "Sở Tài chính", domain.UnitDepartment)
 	clerk := e.user("Cán bộ CF", domain.RoleClerk, "CF")
