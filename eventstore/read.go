@@ -200,6 +200,15 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 	if from > until {
 		return from - 1, nil
 	}
+	// The read ends at the last message it can get: messages lost on disk at the end of
+	// what it reads (LastStored) would never come.
+	stored, err := s.storedUpTo(ctx, until)
+	if err != nil {
+		return 0, err
+	}
+	if until = stored; from > until {
+		return from - 1, nil
+	}
 	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects:    ro.Subjects,
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
@@ -211,8 +220,8 @@ func (s *Store) readLoop(ctx context.Context, ro ReadOptions, fn func(RawCommit)
 		return 0, fmt.Errorf("ordered consumer: %w", err)
 	}
 	last := from - 1
-	// An unfiltered read ends at until: the stream denies deletes, so every sequence up to
-	// it exists. A filtered read may have nothing more to deliver before until; it relies
+	// An unfiltered read ends at until: the stream denies deletes, and until holds a
+	// message (a message lost on disk before it is skipped by the consumer). A filtered read may have nothing more to deliver before until; it relies
 	// on the server's pending count (which an ordered consumer reset after a failover can
 	// understate, so unfiltered reads never use it). The count is asked before consuming,
 	// so that it is the number of messages the read will get.
@@ -322,6 +331,10 @@ func (s *Store) Gaps(ctx context.Context, until uint64, fn func(from, to uint64)
 	})
 	if err != nil {
 		return fmt.Errorf("gaps: %w", err)
+	}
+	if next <= until {
+		// Lost at the end of the range (LastStored).
+		fn(next, until)
 	}
 	return nil
 }

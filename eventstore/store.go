@@ -340,6 +340,36 @@ func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
+// LastStored returns the stream's last sequence and the last one of them that holds a
+// message (both 0 when empty). They differ when the messages at the stream's end were
+// lost on disk: nats-server drops a message it finds damaged as it starts (a write torn
+// by a power cut), and still counts its sequence as the stream's last. A reader waiting
+// for that sequence would wait for good; the sequences after stored are lost, as a gap
+// in the middle is.
+func (s *Store) LastStored(ctx context.Context) (stored, last uint64, err error) {
+	if last, err = s.LastSeq(ctx); err != nil {
+		return 0, 0, err
+	}
+	stored, err = s.storedUpTo(ctx, last)
+	return stored, last, err
+}
+
+// storedUpTo returns the last sequence at or before seq that holds a message (0: none).
+// It is seq itself but for messages lost at the stream's end (LastStored), which it walks
+// back over, one direct get each.
+func (s *Store) storedUpTo(ctx context.Context, seq uint64) (uint64, error) {
+	for ; seq > 0; seq-- {
+		_, err := s.stream.GetMsg(ctx, seq)
+		if err == nil {
+			return seq, nil
+		}
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return 0, fmt.Errorf("get message %d: %w", seq, err)
+		}
+	}
+	return 0, nil
+}
+
 // StoredBytes returns the size of the stream's stored messages.
 func (s *Store) StoredBytes(ctx context.Context) (uint64, error) {
 	info, err := s.stream.Info(ctx)

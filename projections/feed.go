@@ -25,7 +25,7 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 		log = slog.Default()
 	}
 	f := &Feed{model: m, store: st, log: log}
-	last, err := st.LastSeq(ctx)
+	stored, last, err := st.LastStored(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,9 +49,14 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 		return nil, err
 	}
 	f.sub = sub
-	if err := m.WaitFor(ctx, last); err != nil {
+	if err := m.WaitFor(ctx, stored); err != nil {
 		sub.Stop()
-		return nil, fmt.Errorf("catching up to %d: %w", last, err)
+		return nil, fmt.Errorf("catching up to %d: %w", stored, err)
+	}
+	if stored < last {
+		// The stream's last messages were lost on disk: they will never come.
+		log.Error("messages lost on disk at the stream's end", "from", stored+1, "to", last)
+		m.SkipLost(last)
 	}
 	m.DecodeHistory() // after a snapshot load; it had to wait for the catch-up
 	return f, nil
@@ -106,6 +111,10 @@ func Rebuild(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOption
 // goroutine (and can stop at a recorded time).
 func rebuildRead(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
 	m := NewModel()
+	end, err := readEnd(ctx, st, &ro)
+	if err != nil {
+		return nil, err
+	}
 	ro.OnMalformed = m.NoteMalformed
 	in := make(chan eventstore.Commit, 4096)
 	done := make(chan struct{})
@@ -114,7 +123,7 @@ func rebuildRead(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOp
 		close(done)
 	}()
 	n := 0
-	_, err := st.Read(ctx, ro, func(c eventstore.Commit) error {
+	_, err = st.Read(ctx, ro, func(c eventstore.Commit) error {
 		in <- c
 		n++
 		if progress != nil && n%10000 == 0 {
@@ -124,5 +133,23 @@ func rebuildRead(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOp
 	})
 	close(in)
 	<-done
+	if err == nil && ro.UntilTime.IsZero() {
+		m.SkipLost(end)
+	}
 	return m, err
+}
+
+// readEnd fixes the end of a read of the whole stream (ro.Until, when not given) and
+// returns it: the stream's last sequence, which a rebuild must reach, with SkipLost over
+// the messages at its end lost on disk.
+func readEnd(ctx context.Context, st *eventstore.Store, ro *eventstore.ReadOptions) (uint64, error) {
+	if ro.Until != 0 {
+		return ro.Until, nil
+	}
+	_, last, err := st.LastStored(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ro.Until = last
+	return last, nil
 }

@@ -398,6 +398,29 @@ func (m *Model) RecordLost(from, to uint64) {
 	clear(m.rankCache)
 }
 
+// SkipLost moves the feed's checkpoint to seq, the stream's last sequence, over messages
+// lost on disk at the stream's end (eventstore.Store.LastStored: nats-server dropped them,
+// damaged, and still counts their sequences): they are recorded as lost
+// (ProblemMessagesLost), as a gap the feed goes past is, so that whatever waits for the
+// stream's last sequence does not wait for good. The caller has applied every message
+// the stream holds up to seq.
+func (m *Model) SkipLost(seq uint64) {
+	m.mu.Lock()
+	if seq <= m.applied {
+		m.mu.Unlock()
+		return
+	}
+	m.integrity.add(streamRef(), lostProblem(m.applied+1, seq))
+	m.applied = seq
+	m.lateProblems++
+	m.live.clear()
+	clear(m.rankCache)
+	ch := m.changed
+	m.changed = make(chan struct{})
+	m.mu.Unlock()
+	close(ch)
+}
+
 // WaitFor blocks until the feed has applied sequence seq, or ctx ends.
 func (m *Model) WaitFor(ctx context.Context, seq uint64) error {
 	for {

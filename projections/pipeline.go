@@ -151,7 +151,15 @@ func (m *Model) applyItems(items []pipeItem) {
 // rebuildRaw is Rebuild on the raw stream: the envelopes are decoded on the workers too.
 func rebuildRaw(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
 	m := NewModel()
-	return m, readPipelined(ctx, st, m, ro, progress, nil)
+	end, err := readEnd(ctx, st, &ro)
+	if err != nil {
+		return m, err
+	}
+	if err := readPipelined(ctx, st, m, ro, progress, nil); err != nil {
+		return m, err
+	}
+	m.SkipLost(end)
+	return m, nil
 }
 
 // readPipelined reads the raw stream into m through the pipeline: envelopes and payloads

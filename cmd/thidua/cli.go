@@ -100,14 +100,20 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstor
 			return nil, nil, err
 		}
 	}
-	// Bring a snapshot up to the stream's end.
-	if _, err := store.Read(ctx, eventstore.ReadOptions{From: m.Applied() + 1, OnMalformed: m.NoteMalformed}, func(c eventstore.Commit) error {
+	// Bring a snapshot up to the stream's end, over messages lost there (LastStored).
+	_, last, err := store.LastStored(ctx)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	if _, err := store.Read(ctx, eventstore.ReadOptions{From: m.Applied() + 1, Until: last, OnMalformed: m.NoteMalformed}, func(c eventstore.Commit) error {
 		m.ApplyFeed(c)
 		return nil
 	}); err != nil {
 		store.Close()
 		return nil, nil, err
 	}
+	m.SkipLost(last)
 	return store, m, nil
 }
 
