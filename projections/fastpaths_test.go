@@ -3,6 +3,7 @@ package projections_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -274,6 +275,44 @@ func TestDamagedSnapshotIsRefused(t *testing.T) {
 			_, _, err := projections.ReadSnapshot(bytes.NewReader(bad))
 			require.Error(t, err, "%.30s: byte %d altered", full, at)
 		}
+	}
+}
+
+// TestDamagedAppliedSequenceIsRefused: the header's applied sequence (where the feed goes
+// on from) has no checksum of its own. Damaged upwards, it would make the model skip the
+// commits between, for good; the check against the stream refuses it, and the caller
+// rebuilds. Before, one flipped byte left 37 commits out of every later answer.
+func TestDamagedAppliedSequenceIsRefused(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	path := filepath.Join(t.TempDir(), "snap")
+	_, err := env.Model.SaveSnapshotFile(path)
+	require.NoError(t, err)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for range 6 { // commits after the snapshot, which the damaged header claims
+		env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(0)})
+	}
+	good, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err)
+	_, err = good.Check(env.Ctx, env.Store)
+	require.NoError(t, err, "the undamaged snapshot is good")
+
+	full, err := os.ReadFile(path)
+	require.NoError(t, err)
+	at := bytes.IndexByte(full, '\n') + 1 // the header's first field: the applied sequence
+	applied, n := binary.Uvarint(full[at:])
+	require.Positive(t, n)
+	for _, delta := range []int64{+3, -1} {
+		enc := binary.AppendUvarint(nil, uint64(int64(applied)+delta))
+		require.Len(t, enc, n, "the same length, as one damaged byte keeps it")
+		bad := append(append(append([]byte(nil), full[:at]...), enc...), full[at+n:]...)
+		badPath := filepath.Join(t.TempDir(), "bad")
+		require.NoError(t, os.WriteFile(badPath, bad, 0o600))
+		snap, err := projections.ReadSnapshotFile(badPath)
+		require.NoError(t, err, "the header reads")
+		_, err = snap.Check(env.Ctx, env.Store)
+		require.ErrorIs(t, err, projections.ErrSnapshotMismatch, "applied %+d", delta)
+		require.Contains(t, err.Error(), "a damaged header")
 	}
 }
 

@@ -307,7 +307,38 @@ func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, err
 		return nil, fmt.Errorf("%w: %w: the commit at sequence %d is not the one the snapshot recorded (last hash %s, now %s)",
 			ErrSnapshotMismatch, ErrStreamDiverged, s.h.LastSeq, s.h.LastHash, c.Events[len(c.Events)-1].Hash)
 	}
+	if err := s.checkApplied(ctx, st); err != nil {
+		return nil, err
+	}
 	return s.m, nil
+}
+
+// checkApplied checks the header's applied sequence, where the feed goes on from, which
+// the header's checksum-less fields leave to the stream to confirm: it is the last
+// commit's sequence, or past it only over messages that are no commits (malformed ones,
+// or ones lost on disk). One damaged byte there would otherwise make the model skip, for
+// good, the commits between.
+func (s *Snapshot) checkApplied(ctx context.Context, st *eventstore.Store) error {
+	switch {
+	case s.h.Applied == s.h.LastSeq:
+		return nil
+	case s.h.Applied < s.h.LastSeq:
+		return fmt.Errorf("%w: the header's applied sequence %d is before its last commit %d (a damaged header)", ErrSnapshotMismatch, s.h.Applied, s.h.LastSeq)
+	}
+	last, err := st.LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSnapshotMismatch, err)
+	}
+	if s.h.Applied > last {
+		return fmt.Errorf("%w: the header's applied sequence %d is past the stream's last %d (a damaged header)", ErrSnapshotMismatch, s.h.Applied, last)
+	}
+	for seq := s.h.LastSeq + 1; seq <= s.h.Applied; seq++ {
+		if _, err := st.CommitAt(ctx, seq); err == nil {
+			return fmt.Errorf("%w: the header says sequence %d was applied, but the snapshot's last commit is %d and the stream holds a commit at %d (a damaged header)",
+				ErrSnapshotMismatch, s.h.Applied, s.h.LastSeq, seq)
+		}
+	}
+	return nil
 }
 
 // Checkpoint returns the sequence of the last commit the snapshot holds.
