@@ -17,24 +17,39 @@ var ErrDataDirInUse = errors.New("data directory in use")
 // as long as it is open. It holds the process id of its holder.
 const LockFileName = "thidua.lock"
 
-// dirLock is an open data directory's lock (lockDataDir).
-type dirLock struct{ f *os.File }
+// dirLock is an open data directory's lock (lockDataDir): the directory itself, and the
+// lock file naming the holder.
+type dirLock struct{ dir, f *os.File }
 
 // lockDataDir takes the data directory's lock, or says who holds it. The lock is the
-// operating system's (flock on Unix), so it ends with its process, however that ends.
+// operating system's (flock on Unix), so it ends with its process, however that ends. It
+// is taken on the directory itself, which cannot be removed from under its holder as a
+// file can (an operator who took the lock file for a stale pid file and deleted it let a
+// second server write the same store, which lost acknowledged events), and on the lock
+// file, which names the holder (and which older versions lock alone).
 func lockDataDir(dir string) (*dirLock, error) {
-	path := filepath.Join(dir, LockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	d, err := os.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("data dir lock: %w", err)
 	}
-	held, err := tryLock(f)
+	path := filepath.Join(dir, LockFileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("data dir lock: %w", err)
+	}
+	held, err := tryLock(d)
+	if err == nil && held {
+		held, err = tryLock(f)
+	}
+	if err != nil {
+		d.Close()
 		f.Close()
 		return nil, fmt.Errorf("data dir lock %s: %w", path, err)
 	}
 	if !held {
 		b, _ := os.ReadFile(path)
+		d.Close()
 		f.Close()
 		holder := "another process"
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
@@ -45,13 +60,14 @@ func lockDataDir(dir string) (*dirLock, error) {
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
-	return &dirLock{f: f}, nil
+	return &dirLock{dir: d, f: f}, nil
 }
 
-// release ends the lock (closing the file ends it); nil-safe.
+// release ends the lock (closing the files ends it); nil-safe.
 func (l *dirLock) release() {
 	if l != nil && l.f != nil {
 		l.f.Close()
-		l.f = nil
+		l.dir.Close()
+		l.f, l.dir = nil, nil
 	}
 }

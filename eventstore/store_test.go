@@ -447,6 +447,11 @@ func TestDataDirLockedWhileOpen(t *testing.T) {
 		assert.Contains(t, err.Error(), fmt.Sprintf("process %d", os.Getpid()))
 		assert.Contains(t, err.Error(), dir)
 	}
+	// An operator who takes the lock file for a stale pid file and deletes it does not
+	// let a second store in: the directory itself is locked too.
+	require.NoError(t, os.Remove(filepath.Join(dir, eventstore.LockFileName)))
+	_, err = eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.ErrorIs(t, err, eventstore.ErrDataDirInUse)
 	// The first store is unharmed.
 	c2, err := s.Append(ctx, ref, c.Version(), ev("campaign.launched", map[string]string{"id": "c1", "again": "yes"}), eventstore.Meta{})
 	require.NoError(t, err)
