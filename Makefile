@@ -37,7 +37,7 @@ bench: build
 smoke: build
 	@dir=$$(mktemp -d); port=$$((20000 + $$$$ % 20000)); \
 	THIDUA_ADMIN_TOKEN=smoke-admin-token ./bin/thidua serve --data $$dir --addr 127.0.0.1:$$port >$$dir/serve.log 2>&1 & pid=$$!; \
-	for i in $$(seq 1 100); do curl -fsS http://127.0.0.1:$$port/healthz >/dev/null 2>&1 && break; sleep 0.1; done; \
+	for i in $$(seq 1 100); do curl -fsS http://127.0.0.1:$$port/readyz >/dev/null 2>&1 && break; sleep 0.1; done; \
 	python3 ../shared/contract/smoke.py http://127.0.0.1:$$port smoke-admin-token; rc=$$?; \
 	kill $$pid; wait $$pid 2>/dev/null; rm -rf $$dir; exit $$rc
 

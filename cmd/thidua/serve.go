@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -71,6 +72,18 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	// Listen first: probes get answers while the engine starts, and an address in use
+	// fails now, not after the load.
+	boot := &starting{}
+	boot.setStep("opening the store")
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	srv := api.NewServer(c.Addr, boot)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	defer srv.Close() // a start that fails closes the listener; a stop has shut it down first
 	memory.SetContainerLimit(logger, memlimit.FromCgroup)
 	// The demo province is seeded on a fixed timeline (2025), so that its history is the
 	// same on every machine; afterwards the clock is the real one.
@@ -91,6 +104,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	}
 	defer store.Close()
 	storeIn := time.Since(start)
+	boot.setStep("loading the projections")
 	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead, huge)
 	projectionsIn := time.Since(start)
 	restoreGC()
@@ -107,6 +121,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		// The demo's 2025 history needs the campaign launched before it.
 		clock.Set(demo.BootstrapTime)
 	}
+	boot.setStep("bootstrapping")
 	generated, err := svc.Bootstrap(ctx, os.Getenv("THIDUA_ADMIN_TOKEN"))
 	clock.Set(time.Time{})
 	if errors.Is(err, workflows.ErrNoAdminOnDamagedStore) {
@@ -122,6 +137,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		fmt.Fprintf(g.Out, "First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
 	}
 	if c.Demo {
+		boot.setStep("seeding the demo province")
 		err := demo.Seed(ctx, svc, clock.Set, g.Out)
 		clock.Set(time.Time{})
 		if err != nil {
@@ -148,9 +164,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	srv := api.NewServer(c.Addr, compressed)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	boot.serve(compressed)
 	// ready_in is the sum of its steps: the store opened (the embedded server recovering
 	// the stream), the projections loaded and caught up, the rest (bootstrap, handlers).
 	logger.Info("thidua serving", "addr", "http://"+c.Addr, "ready_in", time.Since(start).Round(time.Millisecond),

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync/atomic"
+)
+
+// starting is serve's handler from the moment it listens: until the engine is ready
+// (store open, projections loaded and caught up, bootstrap done), it answers /healthz
+// 200 (the process is alive: a liveness probe must not kill a server rebuilding a
+// million events), /readyz 503 with the step under way, and every other request 503
+// starting with a Retry-After; then it hands every request to the engine's handler.
+// Listening first also fails at once on an address in use, not after a long load.
+type starting struct {
+	ready atomic.Pointer[http.Handler]
+	step  atomic.Pointer[string]
+}
+
+// setStep names the step under way, for /readyz.
+func (s *starting) setStep(step string) { s.step.Store(&step) }
+
+// serve hands every request from now on to h.
+func (s *starting) serve(h http.Handler) { s.ready.Store(&h) }
+
+// ServeHTTP implements http.Handler.
+func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := s.ready.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	step := "starting"
+	if p := s.step.Load(); p != nil {
+		step = *p
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	switch r.URL.Path {
+	case "/healthz":
+		w.WriteHeader(http.StatusOK)
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "starting", "step": step})
+		return
+	case "/readyz":
+	default:
+		w.Header().Set("Retry-After", "5")
+	}
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"status": "starting",
+		"error": map[string]string{"code": "starting", "message": "the server is starting: " + step,
+			"message_vi": "Máy chủ đang khởi động: " + step},
+	})
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestStartingAnswersProbes: while serve starts, /healthz says the process is alive, and
+// /readyz and everything else say 503 starting, naming the step; once ready, every
+// request goes to the engine's handler.
+func TestStartingAnswersProbes(t *testing.T) {
+	t.Parallel()
+	s := &starting{}
+	s.setStep("loading the projections")
+	get := func(path string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		return w
+	}
+	w := get("/healthz")
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.JSONEq(t, `{"status":"starting","step":"loading the projections"}`, w.Body.String())
+	w = get("/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Contains(t, w.Body.String(), `"code":"starting"`)
+	assert.Contains(t, w.Body.String(), "loading the projections")
+	assert.Empty(t, w.Header().Get("Retry-After"))
+	w = get("/api/v1/campaigns")
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, "5", w.Header().Get("Retry-After"))
+	assert.Contains(t, w.Body.String(), "Máy chủ đang khởi động")
+
+	s.serve(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/campaigns"} {
+		assert.Equal(t, http.StatusTeapot, get(p).Code, p)
+	}
+}
