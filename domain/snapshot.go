@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -84,11 +85,15 @@ func (n *Nomination) Snapshot() NominationState {
 	return s
 }
 
+// ErrInvalidState is matched (errors.Is) when a saved state (a snapshot's) is one no
+// sequence of events could produce: the snapshot is damaged or of another version.
+var ErrInvalidState = errors.New("invalid saved state")
+
 // RestoreNomination returns the nomination whose state s is. It refuses a state that no
 // sequence of events could produce: an unknown workflow state, or events without an id.
 func RestoreNomination(s NominationState) (*Nomination, error) {
 	if s.Events > 0 && (s.ID == "" || !knownState(s.State)) {
-		return nil, fmt.Errorf("%w: nomination state %q with id %q", ErrInvalidTransition, s.State, s.ID)
+		return nil, fmt.Errorf("%w: nomination state %q with id %q", ErrInvalidState, s.State, s.ID)
 	}
 	return &Nomination{
 		id: s.ID, campaign: s.Campaign, unit: s.Unit, nominee: s.Nominee, state: s.State, heldFrom: s.HeldFrom,

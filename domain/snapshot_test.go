@@ -53,8 +53,8 @@ func TestRestoreNominationRefusesImpossibleStates(t *testing.T) {
 		{ID: "nom-1", State: "approved", Events: 3},
 		{ID: "", State: domain.StateDraft, Events: 1},
 	} {
-		if _, err := domain.RestoreNomination(st); !errors.Is(err, domain.ErrInvalidTransition) {
-			t.Errorf("%+v: err %v, want ErrInvalidTransition", st, err)
+		if _, err := domain.RestoreNomination(st); !errors.Is(err, domain.ErrInvalidState) {
+			t.Errorf("%+v: err %v, want ErrInvalidState", st, err)
 		}
 	}
 	n, err := domain.RestoreNomination(domain.NominationState{})
