@@ -17,8 +17,8 @@ var ErrDataDirInUse = errors.New("data directory in use")
 // as long as it is open. It holds the process id of its holder.
 const LockFileName = "thidua.lock"
 
-// dirLock is an open data directory's lock (lockDataDir): the directory itself, and the
-// lock file naming the holder.
+// dirLock is an open data directory's lock (lockDataDir): the directory itself (nil where
+// the file system cannot lock one), and the lock file naming the holder.
 type dirLock struct{ dir, f *os.File }
 
 // lockDataDir takes the data directory's lock, or says who holds it. The lock is the
@@ -39,17 +39,24 @@ func lockDataDir(dir string) (*dirLock, error) {
 		return nil, fmt.Errorf("data dir lock: %w", err)
 	}
 	held, err := tryLock(d)
-	if err == nil && held {
+	if err != nil {
+		// A file system that cannot lock a directory (NFS emulates flock with locks that
+		// need a file open for writing): the lock file alone, as before.
+		d.Close()
+		d, held, err = nil, true, nil
+	}
+	if held {
 		held, err = tryLock(f)
 	}
 	if err != nil {
-		d.Close()
 		f.Close()
 		return nil, fmt.Errorf("data dir lock %s: %w", path, err)
 	}
 	if !held {
 		b, _ := os.ReadFile(path)
-		d.Close()
+		if d != nil {
+			d.Close()
+		}
 		f.Close()
 		holder := "another process"
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
@@ -67,7 +74,9 @@ func lockDataDir(dir string) (*dirLock, error) {
 func (l *dirLock) release() {
 	if l != nil && l.f != nil {
 		l.f.Close()
-		l.dir.Close()
+		if l.dir != nil {
+			l.dir.Close()
+		}
 		l.f, l.dir = nil, nil
 	}
 }

@@ -358,6 +358,13 @@ func (s *Store) LastStored(ctx context.Context) (stored, last uint64, err error)
 // It is seq itself but for messages lost at the stream's end (LastStored), which it walks
 // back over, one direct get each.
 func (s *Store) storedUpTo(ctx context.Context, seq uint64) (uint64, error) {
+	if info := s.stream.CachedInfo(); info == nil || info.Config.Replicas > 1 {
+		// A replicated stream's direct get may be answered by a replica that has not
+		// stored the newest messages yet: its "not found" is no loss. (A replica that
+		// lost a message on disk gets it again from the others: the loss this guards
+		// against is a single server's.)
+		return seq, nil
+	}
 	for ; seq > 0; seq-- {
 		_, err := s.stream.GetMsg(ctx, seq)
 		if err == nil {

@@ -146,7 +146,7 @@ func readEnd(ctx context.Context, st *eventstore.Store, ro *eventstore.ReadOptio
 	if ro.Until != 0 {
 		return ro.Until, nil
 	}
-	_, last, err := st.LastStored(ctx)
+	last, err := st.LastSeq(ctx) // the read itself ends at the last message it can get
 	if err != nil {
 		return 0, err
 	}

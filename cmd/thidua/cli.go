@@ -509,10 +509,13 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	// Snapshots whose stream diverged from them, kept by a start that found it.
-	diverged, _ := filepath.Glob(filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), projections.DivergedPrefix+"*"))
-	if diverged == nil {
-		diverged = []string{}
+	// Snapshots whose stream diverged from them, kept by a start that found it (on an
+	// embedded store, whose data directory holds both).
+	diverged := []string{}
+	if store.Embedded() {
+		if found, _ := filepath.Glob(filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), projections.DivergedPrefix+"*")); found != nil {
+			diverged = found
+		}
 	}
 	if c.JSON {
 		// Empty lists, not null, as actors is.

@@ -173,6 +173,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
+			srv.Close() // the requests under way end before the store closes
 			return err
 		}
 	case <-ctx.Done():
@@ -293,7 +294,10 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 			}()
 			return m, true, nil
 		}
-		if errors.Is(err, projections.ErrStreamDiverged) {
+		if errors.Is(err, projections.ErrStreamDiverged) && store.Embedded() {
+			// The snapshot and the stream are one data directory's: the stream lost
+			// history this directory's server had seen. (With --nats the directory only
+			// caches a snapshot, perhaps of another cluster: a plain mismatch.)
 			keepDiverged(g, r.snap, err, logger)
 		} else {
 			logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)

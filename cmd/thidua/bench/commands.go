@@ -53,7 +53,8 @@ type rawBody struct {
 // reviewer of the history (registerHistoryActors), chained to prev and hashed as the
 // store hashes, padded to at least size bytes (the average of the workflow's commits just
 // measured). It returns the body and the event's hash. So the raw baseline's messages are
-// well-formed commits of their own aggregates, and thidua verify passes on a bench store.
+// well-formed commits of their own aggregates, and thidua verify passes on a bench store's
+// events and actors.
 // The bodies are built before any timing starts.
 func rawCommit(ref eventstore.Ref, prev string, k, size int) (rawBody, string) {
 	now := time.Date(2025, 9, 15, 3, 0, 0, 0, time.UTC)

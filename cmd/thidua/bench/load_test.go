@@ -17,7 +17,8 @@ import (
 // history's users, the bulk load with the raw baseline's companions, raw appends to them
 // and to new subjects) into a real embedded store, rebuilds the projections from it, and
 // finds every event's actor a registered user in its role and every chain whole: thidua
-// verify passes on a bench store.
+// verify passes on a bench store's events (it names the documents the synthetic dossiers
+// cite, which the bench does not store).
 func TestLoadedHistoryVerifies(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
