@@ -1024,6 +1024,48 @@ func invalidGround(ground string) *RuleError {
 		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ (khai man thành tích, giả mạo hồ sơ, đề nghị trái quy định, không còn đáp ứng tiêu chí)", ground))
 }
 
+// Admits reports whether an event of eventType can come next in the nomination's
+// history, as its decisions make them: opened first, documents, votes, corrections and a
+// submission in draft or returned, a review's events in their order, a return, hold or
+// withdrawal from the states that allow one, an award of a verified nomination, its
+// revocation, a transfer of one still in progress. An audit (thidua verify) checks every
+// recorded event with it: an event appended behind the engine's back, well-formed and by
+// an actor in a role that records its type, may still be one no command could have made
+// (a "submission" of a verified nomination). Types that are not the nomination's are not
+// admitted.
+func (n *Nomination) Admits(eventType string) bool {
+	if n.id == "" {
+		return eventType == NominationOpened
+	}
+	switch eventType {
+	case DocumentAttached, CouncilVoteRecorded, NominationSubmitted, NomineeCorrected:
+		return n.in(StateDraft, StateReturned)
+	case ReviewStarted:
+		return n.in(StateSubmitted)
+	case CriterionRuled:
+		return n.in(StateUnderReview, StateVerified)
+	case NominationVerified:
+		return n.in(StateUnderReview)
+	case ReviewReopened:
+		return n.in(StateVerified)
+	case NominationReturned:
+		return n.in(StateSubmitted, StateUnderReview, StateVerified)
+	case NominationWithdrawn:
+		return n.in(StateDraft, StateSubmitted, StateUnderReview, StateReturned, StateVerified)
+	case NominationHeld:
+		return n.in(StateDraft, StateSubmitted, StateUnderReview, StateVerified, StateReturned)
+	case NominationReleased:
+		return n.in(StateOnHold)
+	case NominationAwarded:
+		return n.in(StateVerified)
+	case NominationAwardRevoked:
+		return n.in(StateAwarded)
+	case NominationTransferred:
+		return !n.in(StateWithdrawn, StateRevoked, StateAwarded)
+	}
+	return false
+}
+
 // Transfer decides moving the nomination to the successor unit of a merger. Withdrawn,
 // revoked and awarded nominations stay where they are (the unit lineage covers awarded
 // ones); every other state transfers and keeps its state.

@@ -66,37 +66,38 @@ func TestNominationTransitions(t *testing.T) {
 		allowed []domain.State
 		do      func(n *domain.Nomination) ([]domain.Event, error)
 		next    domain.State // the state after the first event, "" to skip the check
+		event   string       // the type of the event the action is about
 	}{
 		{"attach", []domain.State{domain.StateDraft, domain.StateReturned},
 			func(n *domain.Nomination) ([]domain.Event, error) {
 				return n.AttachDocument(domain.DocSupporting, doc("s"))
-			}, ""},
+			}, "", domain.DocumentAttached},
 		{"vote", []domain.State{domain.StateDraft, domain.StateReturned},
 			func(n *domain.Nomination) ([]domain.Event, error) {
 				return n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-06-01", Members: 5, Present: 5, Approve: 5}, def, inWindow)
-			}, ""},
+			}, "", domain.CouncilVoteRecorded},
 		{"submit", []domain.State{domain.StateDraft, domain.StateReturned},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Submit(def, nil, inWindow) }, domain.StateSubmitted},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Submit(def, nil, inWindow) }, domain.StateSubmitted, domain.NominationSubmitted},
 		{"rule", []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified},
 			func(n *domain.Nomination) ([]domain.Event, error) {
 				return n.Rule(def, "C02", domain.ResultMet, "", nil)
-			}, ""},
+			}, "", domain.CriterionRuled},
 		{"return", []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Return("bổ sung") }, domain.StateReturned},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Return("bổ sung") }, domain.StateReturned, domain.NominationReturned},
 		{"withdraw", []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Withdraw("rút") }, domain.StateWithdrawn},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Withdraw("rút") }, domain.StateWithdrawn, domain.NominationWithdrawn},
 		{"hold", []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Hold("khiếu nại") }, domain.StateOnHold},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Hold("khiếu nại") }, domain.StateOnHold, domain.NominationHeld},
 		{"release", []domain.State{domain.StateOnHold},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Release("xong") }, domain.StateSubmitted},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Release("xong") }, domain.StateSubmitted, domain.NominationReleased},
 		{"award", []domain.State{domain.StateVerified},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Award("A2", "QĐ 2") }, domain.StateAwarded},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Award("A2", "QĐ 2") }, domain.StateAwarded, domain.NominationAwarded},
 		{"revoke", []domain.State{domain.StateAwarded},
 			func(n *domain.Nomination) ([]domain.Event, error) {
 				return n.RevokeAward("A1", domain.GroundCriteriaUnmet, "")
-			}, domain.StateRevoked},
+			}, domain.StateRevoked, domain.NominationAwardRevoked},
 		{"transfer", []domain.State{domain.StateDraft, domain.StateSubmitted, domain.StateUnderReview, domain.StateReturned, domain.StateVerified, domain.StateOnHold},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Transfer("so-c", "r1", "2025-07-01") }, ""},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Transfer("so-c", "r1", "2025-07-01") }, "", domain.NominationTransferred},
 	}
 	for _, a := range actions {
 		for _, st := range all {
@@ -121,6 +122,9 @@ func TestNominationTransitions(t *testing.T) {
 					if !errors.As(err, &te) || !errors.Is(err, domain.ErrInvalidTransition) || te.From != st {
 						t.Fatalf("want a TransitionError from %s, got %v", st, err)
 					}
+					if n.Admits(a.event) {
+						t.Fatalf("an audit would admit %s in %s, which no command makes", a.event, st)
+					}
 					return
 				}
 				if err != nil {
@@ -128,7 +132,12 @@ func TestNominationTransitions(t *testing.T) {
 				}
 				s := newStream()
 				s.seq = 1000
-				s.apply(n, evs...)
+				for _, e := range evs { // each event, in the state the ones before it left
+					if !n.Admits(e.Type) {
+						t.Fatalf("%s in %s made %s, which an audit does not admit in %s", a.name, st, e.Type, n.State())
+					}
+					s.apply(n, e)
+				}
 				if a.next != "" && n.State() != a.next {
 					t.Fatalf("%s from %s led to %s, want %s", a.name, st, n.State(), a.next)
 				}
@@ -859,6 +868,7 @@ func TestCorrectNominee(t *testing.T) {
 			assert.Equal(t, domain.NomineeCorrected, evs[0].Type)
 			assert.Equal(t, domain.NomineeCorrectedData{Nominee: want, Reason: "đánh dấu người đứng đầu, sửa họ tên"}, evs[0].Data)
 			before := n.State()
+			require.True(t, n.Admits(domain.NomineeCorrected), "an audit admits the correction in %s", before)
 			s.apply(n, evs...)
 			assert.Equal(t, want, n.Nominee())
 			assert.Equal(t, before, n.State(), "a correction moves no state")
@@ -903,6 +913,7 @@ func TestCorrectNominee(t *testing.T) {
 		for _, st := range []domain.State{domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified,
 			domain.StateOnHold, domain.StateWithdrawn, domain.StateAwarded, domain.StateRevoked} {
 			n := nominationIn(t, st)
+			assert.False(t, n.Admits(domain.NomineeCorrected), st)
 			_, err := n.CorrectNominee(fixed, "sửa")
 			var te *domain.TransitionError
 			require.ErrorAs(t, err, &te, st)

@@ -39,6 +39,10 @@ const (
 	// (who writes nothing). A well-formed forgery with a valid chain shows here
 	// (ActorProblems).
 	ProblemActor = "actor_not_authorised"
+	// ProblemTransition: a nomination's event that no command could have made where it
+	// stands in the nomination's history (domain.Nomination.Admits): a "submission" of a
+	// verified nomination, a second opening (TransitionProblems).
+	ProblemTransition = "transition_impossible"
 	// ProblemMessagesLost: stream sequences the feed went past without a message (the
 	// stream denies deletion, so they were lost on disk); recorded on the stream's
 	// pseudo-aggregate (KindStream).
@@ -358,6 +362,46 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 			case u.disabled != 0 && u.disabled < e.Rec.Seq:
 				bad("actor %q had been disabled (at sequence %d)", a.User, u.disabled)
 			}
+		}
+	}
+	slices.SortFunc(out, func(x, y IntegrityProblem) int {
+		if c := cmp.Compare(x.Seq, y.Seq); c != 0 {
+			return c
+		}
+		return strings.Compare(x.EventID, y.EventID)
+	})
+	return out
+}
+
+// TransitionProblems folds every nomination's history again, event by event, and names
+// each event that no command could have made where it stands (domain.Nomination.Admits):
+// an event appended behind the engine's back, well-formed and by an actor in a role that
+// records its type, may still be one the state machine never makes, such as a
+// "submission" of a verified nomination, which the projections would otherwise fold
+// without a word. Events of types the engine does not record are ActorProblems'. It
+// reads the whole model (thidua verify runs it).
+func (m *Model) TransitionProblems() []IntegrityProblem {
+	m.rlock()
+	defer m.mu.RUnlock()
+	out := []IntegrityProblem{}
+	for ref, agg := range m.aggs {
+		if ref.Kind != domain.KindNomination {
+			continue
+		}
+		n := domain.NewNomination()
+		for _, e := range agg.Entries {
+			if domain.Recorders(e.Rec.Type) == nil || !e.Known {
+				continue
+			}
+			if !n.Admits(e.Rec.Type) {
+				state := string(n.State())
+				if state == "" {
+					state = "not opened"
+				}
+				out = append(out, IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemTransition,
+					Detail: fmt.Sprintf("%s cannot come where the nomination stands (%s): no command makes it there", e.Rec.Type, state), at: e.Rec.At})
+			}
+			n.Apply(e.Rec)
 		}
 	}
 	slices.SortFunc(out, func(x, y IntegrityProblem) int {

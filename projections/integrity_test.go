@@ -349,6 +349,31 @@ func TestActorProblems(t *testing.T) {
 	assert.Len(t, got, len(want)-1)
 }
 
+// TestTransitionProblems: a forged event by the right clerk, well-formed and chained, that
+// no command could have made where the nomination stands (a "submission" of a verified
+// nomination, which the projections fold back to submitted) is named; a legitimate
+// history (review, return, resubmission, award) is not.
+func TestTransitionProblems(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nom, clerk := env.EligibleCollective("TP", domain.UnitDepartment, reviewer, 80)
+	require.Empty(t, env.Model.TransitionProblems(), "legitimate events only")
+	ref := eventstore.Ref{Kind: domain.KindNomination, ID: nom}
+	now := env.Now.Load().UTC()
+	e := eventstore.Event{ID: ulid.Make().String(), Type: domain.NominationSubmitted, Schema: 1, Aggregate: ref,
+		Actor:      eventstore.Actor{User: clerk.UserID, Role: string(domain.RoleClerk)},
+		OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(`{}`)}
+	e.Hash = e.ComputeHash()
+	id := publishBehindTheBack(t, env, ref, e)
+	require.Empty(t, env.Model.ActorProblems(), "the actor could have submitted a dossier")
+	ps := env.Model.TransitionProblems()
+	require.Len(t, ps, 1)
+	assert.Equal(t, id, ps[0].EventID)
+	assert.Equal(t, projections.ProblemTransition, ps[0].Problem)
+	assert.Contains(t, ps[0].Detail, "nomination.submitted cannot come where the nomination stands (verified)")
+}
+
 // TestLostMessagesAreProblems: the stream denies deletion, so a sequence the feed goes
 // past without a message was lost on disk (nats-server drops a message it finds damaged
 // as it starts). The model records it as a problem of the stream, which GET /integrity

@@ -501,6 +501,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	actors := m.ActorProblems()
+	transitions := m.TransitionProblems()
 	docs, ndocs, err := store.VerifyDocuments(ctx, m.CitedDocuments()...)
 	if err != nil {
 		return err
@@ -525,7 +526,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged}); err != nil {
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions}); err != nil {
 			return err
 		}
 	} else {
@@ -547,13 +548,16 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			}
 			fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
 		}
+		for _, p := range transitions {
+			fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
+		}
 		for _, p := range docs {
 			fmt.Fprintf(g.Out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
 		}
 		for _, f := range diverged {
 			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what a snapshot of it recorded (rewritten, restored from an older copy, or its end lost on disk); the snapshot is kept in %s (remove it once looked into)\n", f)
 		}
-		if len(rep.Problems)+len(actors)+len(docs)+len(diverged) == 0 {
+		if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged) == 0 {
 			fmt.Fprintln(g.Out, "OK: every hash chain, actor and document verifies.")
 		}
 		if rep.Backdated > 0 {
@@ -564,7 +568,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			fmt.Fprintf(g.Out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)
 		}
 	}
-	if len(rep.Problems)+len(actors)+len(docs)+len(diverged) > 0 {
+	if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged) > 0 {
 		return exitError{code: 1}
 	}
 	return nil

@@ -47,6 +47,7 @@ func TestLoadedHistoryVerifies(t *testing.T) {
 	m, err := projections.Rebuild(ctx, st, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, m.ActorProblems(), "every actor of the history is a registered user in its role")
+	assert.Empty(t, m.TransitionProblems(), "the generated histories are ones the commands make")
 	assert.Empty(t, m.IntegrityProblems())
 	assert.Empty(t, m.Stats().Malformed)
 	assert.Len(t, m.Users(), len(w.Units)+historyReviewers+1, "the history's clerks and reviewers, and the administrator")

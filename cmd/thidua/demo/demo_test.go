@@ -128,6 +128,7 @@ func TestSeedLoadsTheDemoProvince(t *testing.T) {
 	// Every event of the demo verifies: its chain, and its actor against the registry.
 	assert.Empty(t, e.model.IntegrityProblems())
 	assert.Empty(t, e.model.ActorProblems())
+	assert.Empty(t, e.model.TransitionProblems(), "every nomination's history is one its commands make, mergers' transfers included")
 
 	t.Run("every unit of the CSV, with its name", func(t *testing.T) {
 		u, err := e.model.Unit("SO-VHTTDL", projections.Bound{})
