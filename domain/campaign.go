@@ -327,6 +327,11 @@ func (d Definition) Validate() error {
 	if e.Before(s) {
 		return defErr("ends", "%s is before starts %s", d.Ends, d.Starts)
 	}
+	// The engine's dates lie within 2000–2099 (the API's bounds, and the web UI's): a
+	// campaign of year 1 or 9999 is a typing error, whichever way it came in.
+	if s.Year() < 2000 || e.Year() > 2099 {
+		return defErr("starts", "the campaign's period %s to %s is outside the years 2000 to 2099", d.Starts, d.Ends)
+	}
 	if d.Quota.Collective < 0 {
 		return defErr("quota.collective", "must not be negative")
 	}

@@ -130,6 +130,8 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 		{name: "missing label", edit: func(m map[string]any) { crit(m, 2)["label_vi"] = " " }, field: "criteria[2].label_vi"},
 		{name: "bad dates", edit: func(m map[string]any) { m["ends"] = "2025-02-30" }, field: "ends"},
 		{name: "ends before starts", edit: func(m map[string]any) { m["ends"] = "2025-01-01" }, field: "ends"},
+		{name: "starts before 2000", edit: func(m map[string]any) { m["starts"] = "1999-12-31" }, field: "starts"},
+		{name: "ends after 2099", edit: func(m map[string]any) { m["ends"] = "2100-01-01" }, field: "starts"},
 		{name: "bad unit kind", edit: func(m map[string]any) { m["eligible_unit_kinds"] = []any{"ward"} }, field: "eligible_unit_kinds[0]"},
 		{name: "bad dossier part", edit: func(m map[string]any) { m["dossier_parts"] = []any{"letter", "photo"} }, field: "dossier_parts[1]"},
 		{name: "bad quorum", edit: func(m map[string]any) { m["council"].(map[string]any)["quorum_num"] = 4.0 }, field: "council.quorum_num"},
