@@ -16,8 +16,13 @@ import (
 
 // CreateUserInput registers a user.
 type CreateUserInput struct {
+	// Name is the user's display name: 1 to 200 characters, unique among users
+	// (whitespace runs are collapsed).
 	Name string
+	// Role is the user's role: "admin", "clerk", "reviewer", "council" or "auditor".
 	Role domain.Role
+	// Unit is the id of the user's active unit: required for a clerk, optional for a
+	// reviewer (it marks their conflicts of interest), and empty for every other role.
 	Unit string
 	// Token, when set (by the system only, for the demo province), is used instead of a
 	// random one. It must be at least 16 characters.
@@ -127,9 +132,13 @@ func (s *Service) DisableUser(ctx context.Context, p Principal, id, reason strin
 
 // RegisterUnitInput registers a unit.
 type RegisterUnitInput struct {
+	// ID and Name are the new unit's id (unique, even ignoring letter case) and its name
+	// (1 to 300 characters, trimmed).
 	ID, Name string
-	Kind     domain.UnitKind
-	Parent   string
+	// Kind is the unit's kind: "department", "vertical", "district" or "commune".
+	Kind domain.UnitKind
+	// Parent is the id of the unit's parent unit (đơn vị chủ quản), an active unit; "" for none.
+	Parent string
 }
 
 // RegisterUnit registers a unit (admin). Unit ids are unique: the unit's own subject is
@@ -240,8 +249,11 @@ func (s *Service) SetDeadline(ctx context.Context, p Principal, campaign string,
 
 // Upload is a file sent with a command.
 type Upload struct {
+	// Name and ContentType are the file's name as uploaded (kept to its first 255 bytes)
+	// and its MIME type as the sender gave it.
 	Name, ContentType string
-	Body              io.Reader
+	// Body is the file's content, read to its end; a nil or empty Body is refused.
+	Body io.Reader
 }
 
 // storeUpload puts a file into the object store before the event that refers to it.
@@ -323,7 +335,10 @@ func (s *Service) precheck(fn func(st *projections.State) error) error {
 
 // OpenNominationInput opens a nomination.
 type OpenNominationInput struct {
-	Unit    string
+	// Unit is the id of the unit the nomination is opened for; a clerk may name only their own.
+	Unit string
+	// Nominee is who is proposed: the unit itself (collective; its name defaults to the
+	// unit's) or one of its people (individual, with a name and a position).
 	Nominee domain.Nominee
 }
 
@@ -566,6 +581,8 @@ func ConflictOfInterest(st *projections.State, p Principal, unit string) bool {
 
 // RuleInput is a reviewer's ruling on one criterion.
 type RuleInput struct {
+	// Result and Note are the ruling ("met", "not_met" or "not_applicable") and the
+	// reviewer's grounds (at most 2,000 characters; required for "not_met").
 	Result, Note string
 	// Document is the SHA-256 of a stored document cited as evidence (optional).
 	Document string
@@ -703,6 +720,8 @@ func (s *Service) RecordFact(ctx context.Context, p Principal, unit string, f do
 
 // GrantInput is the council's decision to award a nomination.
 type GrantInput struct {
+	// Nomination and Decision are the id of the campaign's nomination to award and the
+	// award decision: its number and date (1 to 2,000 characters).
 	Nomination, Decision string
 }
 
@@ -800,6 +819,8 @@ func evidenceUnits(st *projections.State, n *domain.Nomination) []string {
 
 // RevokeInput is the council's revocation of an award.
 type RevokeInput struct {
+	// Ground and Note are the revocation ground ("false_declaration", "forged_documents",
+	// "unlawful_approval" or "criteria_unmet") and the council's reasons (1 to 2,000 characters).
 	Ground, Note string
 }
 

@@ -12,13 +12,25 @@ import (
 
 // ReorganiseInput records that units merged into a successor on a date.
 type ReorganiseInput struct {
-	Kind          string
-	Sources       []string
-	Successor     string
+	// Kind is the kind of reorganisation; "merge" is the only one.
+	Kind string
+	// Sources are the ids of the units that merge into Successor: 1 to 200 distinct
+	// units, each still active.
+	Sources []string
+	// Successor is the id of the unit the sources merge into: an active unit, or a new
+	// one registered with SuccessorName and SuccessorKind.
+	Successor string
+	// SuccessorName is a new successor's name (1 to 300 characters); unused when
+	// Successor exists.
 	SuccessorName string
+	// SuccessorKind is a new successor's kind ("department", "vertical", "district" or
+	// "commune"); unused when Successor exists.
 	SuccessorKind domain.UnitKind
-	Effective     string
-	Decision      string
+	// Effective is the merger's effective date (YYYY-MM-DD): from 2000 on and at most 31
+	// days ahead.
+	Effective string
+	// Decision is the merger decision (1 to 2,000 characters).
+	Decision string
 }
 
 // Reorganise records a merger (admin): each source is marked merged into the successor,

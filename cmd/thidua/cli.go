@@ -125,8 +125,10 @@ func printJSON(w io.Writer, v any) error {
 
 // ExplainCmd explains a nomination's eligibility.
 type ExplainCmd struct {
+	// Nomination is the id of the nomination to explain.
 	Nomination string `arg:"" help:"Nomination id."`
 	boundFlag
+	// JSON prints the eligibility as JSON instead of the text report.
 	JSON bool `help:"Print JSON."`
 }
 
@@ -206,10 +208,14 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 
 // RankingCmd prints a campaign's ranking.
 type RankingCmd struct {
+	// Campaign is the id of the campaign to rank (default: the built-in ninh-thuan-cchc-2025).
 	Campaign string `arg:"" help:"Campaign id." default:"ninh-thuan-cchc-2025"`
 	boundFlag
+	// Format is the output format: "table" (the default), "json", "csv" or "xlsx".
 	Format string `help:"Output format." enum:"table,json,csv,xlsx" default:"table"`
-	Lang   string `help:"Language of the CSV and XLSX headers and labels: vi or en." enum:"vi,en" default:"vi"`
+	// Lang is the language of the CSV and XLSX headers and labels: "vi" (the default) or "en".
+	Lang string `help:"Language of the CSV and XLSX headers and labels: vi or en." enum:"vi,en" default:"vi"`
+	// Output is the file to write to instead of standard output; xlsx requires it.
 	Output string `short:"o" help:"Write to this file (required for xlsx)." placeholder:"FILE"`
 }
 
@@ -315,11 +321,18 @@ func writeRankingTable(w io.Writer, rk projections.RankingView) error {
 
 // EventsCmd prints an audit trail.
 type EventsCmd struct {
-	Unit       string `help:"Unit id." xor:"target" required:""`
+	// Unit is the id of the unit whose trail to print; exactly one of Unit, Nomination
+	// and Campaign is given.
+	Unit string `help:"Unit id." xor:"target" required:""`
+	// Nomination is the id of the nomination whose trail to print.
 	Nomination string `help:"Nomination id." xor:"target" required:""`
-	Campaign   string `help:"Campaign id: its launch, deadline, grants (with the ranking relied on), revocations and mergers noted." xor:"target" required:""`
-	Inherited  bool   `help:"With a unit: include the history of the units it absorbed."`
+	// Campaign is the id of the campaign whose trail to print: its launch, deadline,
+	// grants (with the ranking relied on), revocations and mergers noted.
+	Campaign string `help:"Campaign id: its launch, deadline, grants (with the ranking relied on), revocations and mergers noted." xor:"target" required:""`
+	// Inherited, with Unit only, includes the history of the units it absorbed.
+	Inherited bool `help:"With a unit: include the history of the units it absorbed."`
 	boundFlag
+	// JSON prints the events as JSON instead of a table.
 	JSON bool `help:"Print JSON."`
 }
 
@@ -481,6 +494,7 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 
 // VerifyCmd verifies hash chains and documents.
 type VerifyCmd struct {
+	// JSON prints the report as JSON instead of text (the exit status is the same).
 	JSON bool `help:"Print JSON."`
 }
 
@@ -593,6 +607,7 @@ func writeHeapProfile(path string) error {
 // reissue it over the API). It runs on the data directory of a stopped server, or with
 // --nats beside running ones; the event records the system as its actor.
 type ReissueTokenCmd struct {
+	// User is the id of the user who gets the new token (the first administrator is "admin").
 	User string `arg:"" help:"User id (GET /api/v1/users, or the web UI's accounts table; the first administrator is \"admin\")."`
 }
 
