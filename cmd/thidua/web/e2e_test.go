@@ -634,6 +634,35 @@ func TestBrowser(t *testing.T) {
 		b.signOut()
 	})
 
+	t.Run("clerk corrects an individual nominee who heads the unit", func(t *testing.T) {
+		b.t = t
+		b.signIn(clerk)
+		b.open("/units/SO-TU-PHAP")
+		b.step("choose an individual", chromedp.Click(chromedp.CSS("#form-open input[value=individual]"), chromedp.NodeVisible))
+		b.set("#o-name", "Trần Văn Hùng")
+		b.set("#o-position", "Giám đốc Sở Tư pháp")
+		if st := b.click("#form-open button[type=submit]"); st != 200 {
+			t.Fatalf("open: %d", st)
+		}
+		// A director not declared the head: the page says so, and offers the correction.
+		if n := b.count("#head-hint"); n != 1 {
+			t.Fatalf("head hint shown %d times, want 1", n)
+		}
+		b.shot("nomination-individual-draft")
+		b.step("declare the head", chromedp.Click(chromedp.CSS("#c-head"), chromedp.NodeVisible))
+		b.set("#c-reason", "Ông Hùng là Giám đốc Sở: người đứng đầu đơn vị")
+		if st := b.click("#form-nominee button[type=submit]"); st != 200 {
+			t.Fatalf("correct: %d", st)
+		}
+		if lead := b.text("main .lead"); !strings.Contains(lead, "người đứng đầu") {
+			t.Fatalf("after the correction the nominee reads %q", lead)
+		}
+		if n := b.count("#head-hint"); n != 0 {
+			t.Fatalf("the head hint stays after the correction")
+		}
+		b.signOut()
+	})
+
 	t.Run("administration", func(t *testing.T) {
 		b.t = t
 		b.signIn(wftest.AdminToken)

@@ -980,7 +980,7 @@ func TestAdminLaunchesCampaign(t *testing.T) {
 	before, _ := e.Store.LastSeq(e.Ctx)
 	for _, bad := range []struct{ file, want string }{
 		{`{"id": "X"`, "Tệp định nghĩa đợt thi đua không hợp lệ"},
-		{strings.Replace(string(next), `"2026-12-31"`, `"2126-12-31"`, 1), "2126-12-31 is not a date from 2000 to 2099"},
+		{strings.Replace(string(next), `"2026-12-31"`, `"2126-12-31"`, 1), "outside the years 2000 to 2099"},
 		{strings.Replace(string(next), `"CCHC-2026"`, `"`+wftest.Campaign+`"`, 1), "đã tồn tại"},
 	} {
 		ad.get("/admin")
@@ -1475,7 +1475,7 @@ func TestHeadHint(t *testing.T) {
 	c := e.client()
 	c.signIn(tok)
 	r := c.get("/nominations/" + undeclared)
-	mustContain(t, r.body, `id="head-hint"`, "Giám đốc Sở Thử", "H01–H05")
+	mustContain(t, r.body, `id="head-hint"`, "Giám đốc Sở Thử", "H01–H05", "chuyên viên thẩm định trả lại hồ sơ") // submitted: the reviewer returns it
 	r = c.get("/nominations/" + deputy)
 	mustNotContain(t, r.body, `id="head-hint"`)
 }
@@ -1600,7 +1600,8 @@ func TestCorrectNomineeForm(t *testing.T) {
 	nom := strings.TrimPrefix(strings.SplitN(r.loc, "?", 2)[0], "/nominations/")
 	r = c.get("/nominations/" + nom)
 	mustContain(t, r.body, `id="form-nominee"`, `id="c-name" name="name" type="text" maxlength="300" autocomplete="off" required value="Phạm Thị Lann"`,
-		`<option value="female" selected>`, "Sửa thông tin cá nhân được đề nghị", `id="head-hint"`)
+		`<option value="female" selected>`, "Sửa thông tin cá nhân được đề nghị", `id="head-hint"`,
+		"hãy đánh dấu trong mục «Sửa thông tin cá nhân được đề nghị» bên dưới") // a draft: the clerk corrects it
 	before, _ := e.Store.LastSeq(e.Ctx)
 	r = c.post("/nominations/"+nom+"/nominee", c.form("_form", "nominee", "name", "Phạm Thị Lan", "position", "Giám đốc Sở", "gender", "female", "head", "on"))
 	assert.Equal(t, http.StatusUnprocessableEntity, r.status)
