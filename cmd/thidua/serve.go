@@ -75,7 +75,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	// Listen first: probes get answers while the engine starts, and an address in use
 	// fails now, not after the load.
 	boot := &starting{}
-	boot.setStep("opening the store")
+	boot.setStep("opening the store", "mở kho sự kiện")
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
@@ -104,7 +104,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	}
 	defer store.Close()
 	storeIn := time.Since(start)
-	boot.setStep("loading the projections")
+	boot.setStep("loading the projections", "nạp dữ liệu xét duyệt")
 	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead, huge)
 	projectionsIn := time.Since(start)
 	restoreGC()
@@ -121,7 +121,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		// The demo's 2025 history needs the campaign launched before it.
 		clock.Set(demo.BootstrapTime)
 	}
-	boot.setStep("bootstrapping")
+	boot.setStep("bootstrapping", "khởi tạo quản trị viên và đợt thi đua")
 	generated, err := svc.Bootstrap(ctx, os.Getenv("THIDUA_ADMIN_TOKEN"))
 	clock.Set(time.Time{})
 	if errors.Is(err, workflows.ErrNoAdminOnDamagedStore) {
@@ -137,7 +137,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		fmt.Fprintf(g.Out, "First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
 	}
 	if c.Demo {
-		boot.setStep("seeding the demo province")
+		boot.setStep("seeding the demo province", "nạp dữ liệu mẫu của tỉnh")
 		err := demo.Seed(ctx, svc, clock.Set, g.Out)
 		clock.Set(time.Time{})
 		if err != nil {

@@ -14,11 +14,11 @@ import (
 // Listening first also fails at once on an address in use, not after a long load.
 type starting struct {
 	ready atomic.Pointer[http.Handler]
-	step  atomic.Pointer[string]
+	step  atomic.Pointer[[2]string]
 }
 
-// setStep names the step under way, for /readyz.
-func (s *starting) setStep(step string) { s.step.Store(&step) }
+// setStep names the step under way, in English and in Vietnamese, for /readyz.
+func (s *starting) setStep(en, vi string) { s.step.Store(&[2]string{en, vi}) }
 
 // serve hands every request from now on to h.
 func (s *starting) serve(h http.Handler) { s.ready.Store(&h) }
@@ -29,7 +29,7 @@ func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		(*h).ServeHTTP(w, r)
 		return
 	}
-	step := "starting"
+	step := [2]string{"starting", "đang khởi động"}
 	if p := s.step.Load(); p != nil {
 		step = *p
 	}
@@ -38,7 +38,7 @@ func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/healthz":
 		w.WriteHeader(http.StatusOK)
-		_ = json.NewEncoder(w).Encode(map[string]string{"status": "starting", "step": step})
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "starting", "step": step[0]})
 		return
 	case "/readyz":
 	default:
@@ -47,7 +47,7 @@ func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"status": "starting",
-		"error": map[string]string{"code": "starting", "message": "the server is starting: " + step,
-			"message_vi": "Máy chủ đang khởi động: " + step},
+		"error": map[string]string{"code": "starting", "message": "the server is starting: " + step[0],
+			"message_vi": "Máy chủ đang khởi động: " + step[1]},
 	})
 }

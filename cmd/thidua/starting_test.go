@@ -14,7 +14,7 @@ import (
 func TestStartingAnswersProbes(t *testing.T) {
 	t.Parallel()
 	s := &starting{}
-	s.setStep("loading the projections")
+	s.setStep("loading the projections", "nạp dữ liệu xét duyệt")
 	get := func(path string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
@@ -31,7 +31,7 @@ func TestStartingAnswersProbes(t *testing.T) {
 	w = get("/api/v1/campaigns")
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 	assert.Equal(t, "5", w.Header().Get("Retry-After"))
-	assert.Contains(t, w.Body.String(), "Máy chủ đang khởi động")
+	assert.Contains(t, w.Body.String(), "Máy chủ đang khởi động: nạp dữ liệu xét duyệt")
 
 	s.serve(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
 	for _, p := range []string{"/healthz", "/readyz", "/api/v1/campaigns"} {
