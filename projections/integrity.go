@@ -285,11 +285,20 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 		"hoặc được ghi ngoài hệ thống; cần thanh tra trước khi xét"
 	en := "The hash chain is broken: an event of the nomination, its unit or its campaign was altered " +
 		"or appended behind the engine's back; it needs an inspection before any decision"
-	if !slices.ContainsFunc(r.integrity.Problems, func(p IntegrityProblem) bool { return p.Problem != ProblemMessagesLost }) {
+	only := func(kind string) bool {
+		return !slices.ContainsFunc(r.integrity.Problems, func(p IntegrityProblem) bool { return p.Problem != kind })
+	}
+	switch {
+	case only(ProblemMessagesLost):
 		vi = "Luồng sự kiện bị mất bản ghi trên đĩa trước thời điểm này; không biết bản ghi đó thuộc hồ sơ hay đơn vị nào, " +
 			"cần khôi phục hoặc thanh tra trước khi xét"
 		en = "The event stream lost messages on disk before this moment; which nomination or unit they belonged to is not known: " +
 			"the store needs restoring or an inspection before any decision"
+	case only(ProblemTransition):
+		vi = "Hồ sơ có sự kiện mà không thao tác nào của hệ thống tạo ra được ở bước đó (được ghi ngoài hệ thống); " +
+			"cần thanh tra trước khi xét"
+		en = "The nomination has an event no command makes at that point of its history (appended behind the engine's back): " +
+			"it needs an inspection before any decision"
 	}
 	r.el.Reasons = append(r.el.Reasons, domain.Reason{
 		Code: ReasonIntegrityBroken, MessageVI: vi, MessageEN: en,
@@ -394,12 +403,7 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 				continue
 			}
 			if !n.Admits(e.Rec.Type) {
-				state := string(n.State())
-				if state == "" {
-					state = "not opened"
-				}
-				out = append(out, IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemTransition,
-					Detail: fmt.Sprintf("%s cannot come where the nomination stands (%s): no command makes it there", e.Rec.Type, state), at: e.Rec.At})
+				out = append(out, transitionProblem(n, e))
 			}
 			n.Apply(e.Rec)
 		}
@@ -411,6 +415,18 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 		return strings.Compare(x.EventID, y.EventID)
 	})
 	return out
+}
+
+// transitionProblem is the problem of nomination event e, which n (the nomination before
+// it) does not admit.
+func transitionProblem(n *domain.Nomination, e *Entry) IntegrityProblem {
+	state := string(n.State())
+	if state == "" {
+		state = "not opened"
+	}
+	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: eventstore.Ref{Kind: domain.KindNomination, ID: e.Aggregate.ID},
+		Problem: ProblemTransition, at: e.Rec.At,
+		Detail: fmt.Sprintf("%s cannot come where the nomination stands (%s): no command makes it there", e.Rec.Type, state)}
 }
 
 // engineKind reports whether kind is one of the engine's aggregates.

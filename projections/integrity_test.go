@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -372,6 +373,27 @@ func TestTransitionProblems(t *testing.T) {
 	assert.Equal(t, id, ps[0].EventID)
 	assert.Equal(t, projections.ProblemTransition, ps[0].Problem)
 	assert.Contains(t, ps[0].Detail, "nomination.submitted cannot come where the nomination stands (verified)")
+
+	// The running server sees it as it folds it: the nomination's answers say
+	// integrity_broken, in words that fit, and GET /integrity lists it.
+	el, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	evs, ok := reasonEvents(el, projections.ReasonIntegrityBroken)
+	require.True(t, ok, "%+v", el.Reasons)
+	assert.Contains(t, evs, id)
+	for _, r := range el.Reasons {
+		if r.Code == projections.ReasonIntegrityBroken {
+			assert.Contains(t, r.MessageVI, "không thao tác nào của hệ thống tạo ra được")
+		}
+	}
+	assert.True(t, slices.ContainsFunc(env.Model.IntegrityProblems(), func(p projections.IntegrityProblem) bool {
+		return p.EventID == id && p.Problem == projections.ProblemTransition
+	}))
+	// A rebuild finds it too.
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(m.IntegrityProblems(), func(p projections.IntegrityProblem) bool { return p.EventID == id }))
 }
 
 // TestLostMessagesAreProblems: the stream denies deletion, so a sequence the feed goes

@@ -682,6 +682,11 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 			n = domain.NewNomination()
 			m.noms[ref.ID] = n
 		}
+		if e.Known && !n.Admits(e.Rec.Type) {
+			// An event no command makes here (appended behind the engine's back): folded
+			// as the stream has it, and the nomination's answers say integrity_broken.
+			m.integrity.add(ref, transitionProblem(n, e))
+		}
 		n.Apply(e.Rec)
 		switch d := e.Rec.Data.(type) {
 		case domain.NominationOpenedData:
