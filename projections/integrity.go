@@ -294,6 +294,11 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 			"cần khôi phục hoặc thanh tra trước khi xét"
 		en = "The event stream lost messages on disk before this moment; which nomination or unit they belonged to is not known: " +
 			"the store needs restoring or an inspection before any decision"
+	case only(ProblemActor):
+		vi = "Có sự kiện của hồ sơ, của đơn vị hoặc của đợt thi đua do người không có quyền ghi (ghi ngoài hệ thống); " +
+			"cần thanh tra trước khi xét"
+		en = "An event of the nomination, its unit or its campaign names an actor who could not have recorded it " +
+			"(appended behind the engine's back): it needs an inspection before any decision"
 	case only(ProblemTransition):
 		vi = "Hồ sơ có sự kiện mà không thao tác nào của hệ thống tạo ra được ở bước đó (được ghi ngoài hệ thống); " +
 			"cần thanh tra trước khi xét"
@@ -415,6 +420,65 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 		return strings.Compare(x.EventID, y.EventID)
 	})
 	return out
+}
+
+// checkActorAndTransition records, as a commit's event e is applied in stream order, an
+// actor who could not have caused it (actorProblem) and a nomination event no command
+// makes where the nomination stands (domain.Nomination.Admits). Such an event was
+// appended behind the engine's back: it is folded as the stream has it, and the answers
+// that rely on it say integrity_broken. The caller holds the write lock, before folding e.
+func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
+	if p, bad := m.actorProblem(ref, e); bad {
+		m.integrity.add(ref, p)
+	}
+	if ref.Kind != domain.KindNomination {
+		return
+	}
+	n := m.noms[ref.ID]
+	if n == nil {
+		n = domain.NewNomination()
+	}
+	if !n.Admits(e.Rec.Type) {
+		m.integrity.add(ref, transitionProblem(n, e))
+	}
+}
+
+// actorProblem checks, as the model applies e, that its actor could have caused it: a role
+// whose commands record its type (domain.Recorders), the engine's role only as the
+// engine, any other actor a user registered by then in that role. It is ActorProblems'
+// check, live, but for a user disabled by then: a command authenticated just before its
+// user was disabled lands after the disablement, and that race is thidua verify's to
+// name, not every answer's to refuse. The caller holds the write lock.
+func (m *Model) actorProblem(ref eventstore.Ref, e *Entry) (IntegrityProblem, bool) {
+	if !engineKind(ref.Kind) || !e.Known {
+		return IntegrityProblem{}, false
+	}
+	roles := domain.Recorders(e.Rec.Type)
+	if roles == nil {
+		return IntegrityProblem{}, false // not folded: verify names it
+	}
+	a := e.Rec.Actor
+	detail := ""
+	switch {
+	case !slices.Contains(roles, a.Role):
+		detail = fmt.Sprintf("actor %q in role %s could not have recorded %s (recorded by: %s)", a.User, a.Role, e.Rec.Type, roleList(roles))
+	case a.Role == domain.RoleSystem:
+		if a.User != string(domain.RoleSystem) {
+			detail = fmt.Sprintf("actor %q is recorded in role system, which only the engine itself (user \"system\") has", a.User)
+		}
+	default:
+		u, ok := m.registry.User(a.User)
+		switch {
+		case !ok:
+			detail = fmt.Sprintf("actor %q was not a registered user at sequence %d", a.User, e.Rec.Seq)
+		case u.Role != a.Role:
+			detail = fmt.Sprintf("actor %q is recorded as %s but registered as %s", a.User, a.Role, u.Role)
+		}
+	}
+	if detail == "" {
+		return IntegrityProblem{}, false
+	}
+	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemActor, Detail: detail, at: e.Rec.At}, true
 }
 
 // transitionProblem is the problem of nomination event e, which n (the nomination before

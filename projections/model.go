@@ -563,6 +563,7 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		}
 		agg.Entries = append(agg.Entries, entry)
 		if entry.Known {
+			m.checkActorAndTransition(ref, entry)
 			m.fold(ref, entry)
 			if _, ok := entry.Rec.Data.(domain.UnitAbsorbedData); ok {
 				lineage = true
@@ -681,11 +682,6 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 		if n == nil {
 			n = domain.NewNomination()
 			m.noms[ref.ID] = n
-		}
-		if e.Known && !n.Admits(e.Rec.Type) {
-			// An event no command makes here (appended behind the engine's back): folded
-			// as the stream has it, and the nomination's answers say integrity_broken.
-			m.integrity.add(ref, transitionProblem(n, e))
 		}
 		n.Apply(e.Rec)
 		switch d := e.Rec.Data.(type) {

@@ -33,7 +33,8 @@ func TestLastAdminStays(t *testing.T) {
 	ref := eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}
 	v, err := e.Store.LastVersion(e.Ctx, ref)
 	require.NoError(t, err)
-	_, err = e.Store.Append(e.Ctx, ref, v, []eventstore.Pending{{Type: domain.UserDisabled, Data: domain.UserDisabledData{ID: workflows.AdminID, Reason: "khóa nhầm"}}}, eventstore.Meta{})
+	_, err = e.Store.Append(e.Ctx, ref, v, []eventstore.Pending{{Type: domain.UserDisabled, Data: domain.UserDisabledData{ID: workflows.AdminID, Reason: "khóa nhầm"}}},
+		eventstore.Meta{Actor: eventstore.Actor{User: workflows.AdminID, Role: string(domain.RoleAdmin)}})
 	require.NoError(t, err)
 	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
 	_, err = e.Svc.Authenticate(e.Ctx, wftest.AdminToken)
