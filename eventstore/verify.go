@@ -46,6 +46,13 @@ const BackdateTolerance = 10 * time.Minute
 // event's hash matches its content and that each event records its predecessor's hash.
 // An event appended behind the store's back, or altered, shows up as a problem.
 func (s *Store) VerifyChains(ctx context.Context) (ChainReport, error) {
+	return s.VerifyChainsWith(ctx, nil)
+}
+
+// VerifyChainsWith is VerifyChains handing each commit it reads, in stream order, to each
+// (when not nil) too: a caller compares the stream with what it recorded of it (a
+// snapshot's history) in the same read.
+func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainReport, error) {
 	var rep ChainReport
 	last := map[string]string{}
 	ids := map[string]uint64{}
@@ -73,6 +80,9 @@ func (s *Store) VerifyChains(ctx context.Context) (ChainReport, error) {
 	lastSeq, err := s.Read(ctx, ro, func(c Commit) error {
 		gap(c.Seq)
 		rep.Commits++
+		if each != nil {
+			each(c)
+		}
 		ref, ok := s.refFromSubject(c.Subject)
 		for _, e := range c.Events {
 			rep.Events++

@@ -39,6 +39,9 @@ const (
 	// (who writes nothing). A well-formed forgery with a valid chain shows here
 	// (ActorProblems).
 	ProblemActor = "actor_not_authorised"
+	// ProblemHistoryDiffers: the stream's event is not the one the history the model was
+	// loaded with holds (a snapshot's): the stream was rewritten (HistoryComparer).
+	ProblemHistoryDiffers = "history_differs"
 	// ProblemTransition: a nomination's event that no command could have made where it
 	// stands in the nomination's history (domain.Nomination.Admits): a "submission" of a
 	// verified nomination, a second opening (TransitionProblems).
@@ -491,6 +494,54 @@ func transitionProblem(n *domain.Nomination, e *Entry) IntegrityProblem {
 	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: eventstore.Ref{Kind: domain.KindNomination, ID: e.Aggregate.ID},
 		Problem: ProblemTransition, at: e.Rec.At,
 		Detail: fmt.Sprintf("%s cannot come where the nomination stands (%s): no command makes it there", e.Rec.Type, state)}
+}
+
+// HistoryComparer compares the stream, commit by commit in stream order, with the
+// history the model holds (CompareHistory): the events of each aggregate, in order, with
+// their sequences and hashes. A model loaded from a snapshot holds what the stream said
+// when the snapshot was taken; a stream rewritten since (its length kept, its chains
+// recomputed) verifies link by link, and only this comparison shows it.
+type HistoryComparer struct {
+	m    *Model
+	next map[eventstore.Ref]int
+	// Problems are the differences found, in stream order.
+	Problems []IntegrityProblem
+}
+
+// CompareHistory returns a comparer of the stream with m's history.
+func (m *Model) CompareHistory() *HistoryComparer {
+	m.awaitPayloads()
+	return &HistoryComparer{m: m, next: map[eventstore.Ref]int{}, Problems: []IntegrityProblem{}}
+}
+
+// Commit compares one commit of the stream (in stream order) with the model's history.
+func (h *HistoryComparer) Commit(c eventstore.Commit) {
+	h.m.mu.RLock()
+	defer h.m.mu.RUnlock()
+	ref, ok := refOfSubject(c.Subject)
+	if !ok {
+		return
+	}
+	for i := range c.Events {
+		e := &c.Events[i]
+		n := h.next[ref]
+		h.next[ref] = n + 1
+		var mine *Entry
+		if a := h.m.aggs[ref]; a != nil && n < len(a.Entries) {
+			mine = a.Entries[n]
+		}
+		switch {
+		case mine == nil:
+			h.add(c.Seq, e.ID, ref, fmt.Sprintf("the stream holds event %s at sequence %d, which the model's history of %s does not", e.ID, c.Seq, ref))
+		case mine.Rec.Seq != c.Seq || mine.Rec.ID != e.ID || mine.Hash() != e.Hash:
+			h.add(c.Seq, e.ID, ref, fmt.Sprintf("the stream's event %d of %s (%s at sequence %d, hash %.16s…) is not the one the model's history holds (%s at sequence %d, hash %.16s…): the stream was rewritten since the snapshot",
+				n+1, ref, e.ID, c.Seq, e.Hash, mine.Rec.ID, mine.Rec.Seq, mine.Hash()))
+		}
+	}
+}
+
+func (h *HistoryComparer) add(seq uint64, id string, ref eventstore.Ref, detail string) {
+	h.Problems = append(h.Problems, IntegrityProblem{Seq: seq, EventID: id, Aggregate: ref, Problem: ProblemHistoryDiffers, Detail: detail})
 }
 
 // engineKind reports whether kind is one of the engine's aggregates.

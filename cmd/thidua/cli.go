@@ -510,7 +510,10 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return err
 	}
 	defer store.Close()
-	rep, err := store.VerifyChains(ctx)
+	// The stream against the history the model holds: loaded from the snapshot, it is what
+	// the stream said when the snapshot was taken.
+	history := m.CompareHistory()
+	rep, err := store.VerifyChainsWith(ctx, history.Commit)
 	if err != nil {
 		return err
 	}
@@ -540,7 +543,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions}); err != nil {
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "history": history.Problems}); err != nil {
 			return err
 		}
 	} else {
@@ -568,10 +571,17 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		for _, p := range docs {
 			fmt.Fprintf(g.Out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
 		}
+		for i, p := range history.Problems {
+			if i == maxActorLines {
+				fmt.Fprintf(g.Out, "… and %d more events the stream holds otherwise than the snapshot recorded (--json lists them all)\n", len(history.Problems)-i)
+				break
+			}
+			fmt.Fprintf(g.Out, "BROKEN history at sequence %d on %s: %s\n", p.Seq, p.Aggregate, p.Detail)
+		}
 		for _, f := range diverged {
 			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what a snapshot of it recorded (rewritten, restored from an older copy, or its end lost on disk); the snapshot is kept in %s (remove it once looked into)\n", f)
 		}
-		if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged) == 0 {
+		if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) == 0 {
 			fmt.Fprintln(g.Out, "OK: every hash chain, actor and document verifies.")
 		}
 		if rep.Backdated > 0 {
@@ -582,7 +592,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			fmt.Fprintf(g.Out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)
 		}
 	}
-	if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged) > 0 {
+	if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) > 0 {
 		return exitError{code: 1}
 	}
 	return nil

@@ -665,3 +665,67 @@ func TestLostLastMessage(t *testing.T) {
 	assert.Equal(t, 1, ee.code)
 	assert.Contains(t, out.String(), fmt.Sprintf("sequences %d to", last))
 }
+
+// TestSameLengthRewriteIsNamed: the stream written again with one event altered (a fact's
+// value) and its hash recomputed, the same length, so that every chain verifies and the
+// snapshot's checkpoint still matches: the history the snapshot recorded is compared with
+// the stream, event by event, and the altered one is named (exit status 1).
+func TestSameLengthRewriteIsNamed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, m, err := openModel(ctx, g, quiet())
+	require.NoError(t, err)
+	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
+	require.NoError(t, err)
+	last, err := store.LastSeq(ctx)
+	require.NoError(t, err)
+	raw, err := store.JetStream().Stream(ctx, store.StreamName())
+	require.NoError(t, err)
+	type msg struct {
+		subject string
+		data    []byte
+	}
+	var msgs []msg
+	altered := uint64(0)
+	for seq := uint64(1); seq <= last; seq++ {
+		rm, err := raw.GetMsg(ctx, seq)
+		require.NoError(t, err)
+		data := rm.Data
+		if bytes.Contains(data, []byte(`"name":"l.pdf"`)) { // the dossier's letter, attached under another name
+			var body struct {
+				Events []eventstore.Event `json:"events"`
+			}
+			require.NoError(t, json.Unmarshal(data, &body))
+			e := &body.Events[0]
+			e.Data = json.RawMessage(strings.Replace(string(e.Data), `"name":"l.pdf"`, `"name":"x.pdf"`, 1))
+			e.Hash = e.ComputeHash() // the last event of its aggregate: no link after it to mend
+			data, err = json.Marshal(body)
+			require.NoError(t, err)
+			altered = seq
+		}
+		msgs = append(msgs, msg{rm.Subject, data})
+	}
+	require.NotZero(t, altered)
+	require.NoError(t, store.JetStream().DeleteStream(ctx, store.StreamName()))
+	store.Close()
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	for _, m := range msgs {
+		_, err := st.JetStream().Publish(ctx, m.subject, m.data)
+		require.NoError(t, err)
+	}
+	st.Close()
+
+	var out bytes.Buffer
+	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), fmt.Sprintf("BROKEN history at sequence %d on nomination/", altered))
+	assert.NotContains(t, out.String(), "diverged", "the checkpoint's commit is untouched")
+	assert.Contains(t, out.String(), "the stream was rewritten since the snapshot")
+	assert.NotContains(t, out.String(), "BROKEN event", "every chain verifies: only the snapshot's history tells")
+}
