@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"thidua/domain"
 )
 
@@ -397,4 +399,47 @@ func TestRegistry(t *testing.T) {
 	if _, err := g.ReissueToken("u1", "h1b"); ruleCode(err) != "user_disabled" {
 		t.Fatalf("a disabled user gets no new token: %v", err)
 	}
+}
+
+// TestCampaignRefuses: the events no decision of the campaign's makes where it stands —
+// each of them refused by a decision of its own — are refused by an audit, with why; the
+// events the decisions make are not (every test's stream checks that as it applies them).
+func TestCampaignRefuses(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	def.Quota = domain.Quota{Collective: 1, Individual: 1}
+	rec := func(data any) domain.Recorded { return domain.Recorded{ID: "ev", Seq: 99, Data: data} }
+	grant := func(award, nom string) domain.Recorded {
+		return rec(domain.AwardGrantedData{Award: award, Nomination: nom, Unit: "so-" + nom, Kind: domain.NomineeCollective, Decision: "QĐ"})
+	}
+	fresh := domain.NewCampaign()
+	assert.Equal(t, "", fresh.Refuses(rec(domain.CampaignLaunchedData{Definition: def})))
+	assert.Contains(t, fresh.Refuses(grant("A1", "n1")), "not launched")
+
+	c, s := launched(t, def)
+	s.apply(c, must(t)(c.Grant("A1", domain.NominationSummary{ID: "n1", Unit: "so-a", Kind: domain.NomineeCollective}, true, "QĐ 1", nil))...)
+	v1 := def
+	v2 := def
+	v2.Version = def.Version + 1
+	other := v2
+	other.ID = "KHAC"
+	for name, c2 := range map[string]struct {
+		r    domain.Recorded
+		want string
+	}{
+		"a second launch":            {rec(domain.CampaignLaunchedData{Definition: def}), "second launch"},
+		"a revision not above":       {rec(domain.CampaignRevisedData{Definition: v1}), "not above the current version"},
+		"a revision of another id":   {rec(domain.CampaignRevisedData{Definition: other}), "changes the campaign's id"},
+		"an award id used again":     {grant("A1", "n2"), "already used"},
+		"a nomination awarded again": {grant("A2", "n1"), "holds award A1 in force"},
+		"past the quota":             {grant("A2", "n2"), "past the quota of 1 collective awards"},
+		"revoking an unknown award":  {rec(domain.AwardRevokedData{Award: "A9"}), "does not exist"},
+		"not a campaign's event":     {rec(domain.ReasonData{Reason: "x"}), "not an event of a campaign"},
+	} {
+		assert.Contains(t, c.Refuses(c2.r), c2.want, name)
+	}
+	assert.Equal(t, "", c.Refuses(rec(domain.CampaignRevisedData{Definition: v2})))
+	s.apply(c, must(t)(c.Revoke("A1", domain.GroundUnlawfulApproval, "sai quy trình"))...)
+	assert.Contains(t, c.Refuses(rec(domain.AwardRevokedData{Award: "A1"})), "already revoked")
+	assert.Equal(t, "", c.Refuses(grant("A2", "n2")), "the revoked award's place is free again")
 }

@@ -202,6 +202,61 @@ func (c *Campaign) Apply(r Recorded) {
 	}
 }
 
+// Refuses says why no decision of the campaign's could have made event r where the
+// campaign stands ("" when one could): a second launch, a revision that does not raise the
+// version or changes the id, anything before the launch, a grant under an award id already
+// used, to a nomination that holds an award in force, or past the kind's quota, and the
+// revocation of an award unknown or already revoked. An audit (thidua verify) and the
+// running server check every recorded campaign event with it: an event appended behind the
+// engine's back, well-formed and by an actor in a role that records its type, may still
+// be one no command makes (a grant past the quota). Events of other aggregates are refused.
+func (c *Campaign) Refuses(r Recorded) string {
+	switch r.Data.(type) {
+	case CampaignLaunchedData:
+		if c.Exists() {
+			return "a second launch of the campaign"
+		}
+		return ""
+	case CampaignRevisedData, DeadlineSetData, UnitsMergedNotedData, AwardGrantedData, AwardRevokedData:
+		if !c.Exists() {
+			return "an event of a campaign not launched"
+		}
+	default:
+		return "not an event of a campaign"
+	}
+	switch d := r.Data.(type) {
+	case CampaignRevisedData:
+		cur := c.Definition()
+		if d.Definition.ID != cur.ID {
+			return fmt.Sprintf("a revision that changes the campaign's id to %q", d.Definition.ID)
+		}
+		if d.Definition.Version <= cur.Version {
+			return fmt.Sprintf("a revision to version %d, not above the current version %d", d.Definition.Version, cur.Version)
+		}
+	case AwardGrantedData:
+		if _, dup := c.awards[d.Award]; dup {
+			return fmt.Sprintf("a grant under award id %s, already used", d.Award)
+		}
+		for _, id := range c.order {
+			if a := c.awards[id]; !a.Revoked && a.Nomination == d.Nomination {
+				return fmt.Sprintf("a grant to nomination %s, which holds award %s in force", d.Nomination, a.ID)
+			}
+		}
+		if quota := c.Definition().Quota.For(d.Kind); c.ActiveAwards(d.Kind) >= quota {
+			return fmt.Sprintf("a grant past the quota of %d %s awards", quota, d.Kind)
+		}
+	case AwardRevokedData:
+		a, ok := c.awards[d.Award]
+		switch {
+		case !ok:
+			return fmt.Sprintf("the revocation of award %s, which does not exist", d.Award)
+		case a.Revoked:
+			return fmt.Sprintf("the revocation of award %s, already revoked", d.Award)
+		}
+	}
+	return ""
+}
+
 // Launch decides launching the campaign with a valid definition; campaign_exists when it
 // was launched already.
 func (c *Campaign) Launch(def Definition) ([]Event, error) {

@@ -34,6 +34,17 @@ func (s *stream) apply(a applier, evs ...domain.Event) []string {
 	ids := make([]string, 0, len(evs))
 	for _, e := range evs {
 		r := s.record(e)
+		// Every event a decision makes is one an audit admits where the aggregate stands.
+		switch agg := a.(type) {
+		case *domain.Campaign:
+			if why := agg.Refuses(r); why != "" {
+				panic(fmt.Sprintf("an audit refuses %s decided on the campaign: %s", e.Type, why))
+			}
+		case *domain.Nomination:
+			if !agg.Admits(e.Type) {
+				panic(fmt.Sprintf("an audit refuses %s decided on the nomination in %s", e.Type, agg.State()))
+			}
+		}
 		a.Apply(r)
 		ids = append(ids, r.ID)
 	}

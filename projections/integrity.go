@@ -401,21 +401,67 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 	m.rlock()
 	defer m.mu.RUnlock()
 	out := []IntegrityProblem{}
+	// Each grant and revocation is recorded on the campaign and on the nomination, in one
+	// atomic append: one without the other was not made by a command.
+	type half struct {
+		nomination string
+		e          *Entry
+	}
+	granted, awarded := map[string]half{}, map[string]half{}
+	revoked, revokedOn := map[string]half{}, map[string]half{}
 	for ref, agg := range m.aggs {
-		if ref.Kind != domain.KindNomination {
-			continue
-		}
-		n := domain.NewNomination()
-		for _, e := range agg.Entries {
-			if domain.Recorders(e.Rec.Type) == nil || !e.Known {
-				continue
+		switch ref.Kind {
+		case domain.KindNomination:
+			n := domain.NewNomination()
+			for _, e := range agg.Entries {
+				if domain.Recorders(e.Rec.Type) == nil || !e.Known {
+					continue
+				}
+				if !n.Admits(e.Rec.Type) {
+					out = append(out, transitionProblem(n, e))
+				}
+				n.Apply(e.Rec)
+				switch d := e.Rec.Data.(type) {
+				case domain.NominationAwardedData:
+					awarded[d.Award] = half{ref.ID, e}
+				case domain.NominationAwardRevokedData:
+					revokedOn[d.Award] = half{ref.ID, e}
+				}
 			}
-			if !n.Admits(e.Rec.Type) {
-				out = append(out, transitionProblem(n, e))
+		case domain.KindCampaign:
+			c := domain.NewCampaign()
+			for _, e := range agg.Entries {
+				if domain.Recorders(e.Rec.Type) == nil || !e.Known {
+					continue
+				}
+				if why := c.Refuses(e.Rec); why != "" {
+					out = append(out, campaignProblem(e, why))
+				}
+				c.Apply(e.Rec)
+				switch d := e.Rec.Data.(type) {
+				case domain.AwardGrantedData:
+					granted[d.Award] = half{d.Nomination, e}
+				case domain.AwardRevokedData:
+					revoked[d.Award] = half{d.Nomination, e}
+				}
 			}
-			n.Apply(e.Rec)
 		}
 	}
+	pair := func(on, other map[string]half, what, missing string) {
+		for award, h := range on {
+			o, ok := other[award]
+			if ok && (o.nomination == h.nomination || o.nomination == "" || h.nomination == "") {
+				continue
+			}
+			ref := h.e.Aggregate
+			out = append(out, IntegrityProblem{Seq: h.e.Rec.Seq, EventID: h.e.Rec.ID, Aggregate: ref, Problem: ProblemTransition, at: h.e.Rec.At,
+				Detail: fmt.Sprintf("%s of award %s (nomination %s) has no %s: a command records both at once", what, award, h.nomination, missing)})
+		}
+	}
+	pair(granted, awarded, "the campaign's grant", "nomination.awarded on the nomination")
+	pair(awarded, granted, "the nomination's award", "campaign.award_granted on the campaign")
+	pair(revoked, revokedOn, "the campaign's revocation", "nomination.award_revoked on the nomination")
+	pair(revokedOn, revoked, "the nomination's revocation", "campaign.award_revoked on the campaign")
 	slices.SortFunc(out, func(x, y IntegrityProblem) int {
 		if c := cmp.Compare(x.Seq, y.Seq); c != 0 {
 			return c
@@ -434,16 +480,31 @@ func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
 	if p, bad := m.actorProblem(ref, e); bad {
 		m.integrity.add(ref, p)
 	}
-	if ref.Kind != domain.KindNomination {
-		return
+	switch ref.Kind {
+	case domain.KindNomination:
+		n := m.noms[ref.ID]
+		if n == nil {
+			n = domain.NewNomination()
+		}
+		if !n.Admits(e.Rec.Type) {
+			m.integrity.add(ref, transitionProblem(n, e))
+		}
+	case domain.KindCampaign:
+		c := m.camps[ref.ID]
+		if c == nil {
+			c = domain.NewCampaign()
+		}
+		if why := c.Refuses(e.Rec); why != "" {
+			m.integrity.add(ref, campaignProblem(e, why))
+		}
 	}
-	n := m.noms[ref.ID]
-	if n == nil {
-		n = domain.NewNomination()
-	}
-	if !n.Admits(e.Rec.Type) {
-		m.integrity.add(ref, transitionProblem(n, e))
-	}
+}
+
+// campaignProblem is the problem of campaign event e, which its campaign refuses (why).
+func campaignProblem(e *Entry, why string) IntegrityProblem {
+	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: eventstore.Ref{Kind: domain.KindCampaign, ID: e.Aggregate.ID},
+		Problem: ProblemTransition, at: e.Rec.At,
+		Detail: fmt.Sprintf("%s: %s, which no command makes", e.Rec.Type, why)}
 }
 
 // actorProblem checks, as the model applies e, that its actor could have caused it: a role

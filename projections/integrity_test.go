@@ -530,3 +530,49 @@ func TestAwardedUnranked(t *testing.T) {
 	assert.Equal(t, "QĐ 7/2025", rk.Collective.AwardedUnranked[0].Decision)
 	assert.Empty(t, rk.Individual.AwardedUnranked)
 }
+
+// TestForgedGrantsAreProblems: grants appended behind the engine's back by the real
+// council member, well-formed and chained, that no command makes — an award id used
+// again (which brought a revoked award back), and a nomination "awarded" without the
+// campaign's grant — are named by verify; the running server flags the campaign's as it
+// folds it, so the whole ranking says its events do not verify.
+func TestForgedGrantsAreProblems(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	first, _ := env.EligibleCollective("FG1", domain.UnitDepartment, reviewer, 80)
+	second, _ := env.EligibleCollective("FG2", domain.UnitDepartment, reviewer, 85)
+	r := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{}))
+	award := r.ID
+	require.Empty(t, env.Model.TransitionProblems(), "legitimate events only")
+	require.Empty(t, env.Model.IntegrityProblems())
+
+	forge := func(ref eventstore.Ref, typ, data string) string {
+		now := env.Now.Load().UTC()
+		e := eventstore.Event{ID: ulid.Make().String(), Type: typ, Schema: 1, Aggregate: ref,
+			Actor:      eventstore.Actor{User: council.UserID, Role: string(domain.RoleCouncil)},
+			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(data)}
+		e.Hash = e.ComputeHash()
+		return publishBehindTheBack(t, env, ref, e)
+	}
+	camp := eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign}
+	reused := forge(camp, domain.AwardGranted, `{"award":"`+award+`","nomination":"`+second+`","unit":"FG2","lineage":["FG2"],"kind":"collective","decision":"QĐ giả"}`)
+	lone := forge(eventstore.Ref{Kind: domain.KindNomination, ID: second}, domain.NominationAwarded, `{"award":"01JFAKEAWARD0000000000000","decision":"QĐ giả"}`)
+	require.Empty(t, env.Model.ActorProblems(), "the council records grants")
+
+	got := map[string]string{}
+	for _, p := range env.Model.TransitionProblems() {
+		got[p.EventID] += p.Detail + " | "
+	}
+	assert.Contains(t, got[reused], "a grant under award id "+award+", already used")
+	assert.Contains(t, got[lone], "has no campaign.award_granted on the campaign")
+	live := map[string]bool{}
+	for _, p := range env.Model.IntegrityProblems() {
+		live[p.EventID] = true
+	}
+	assert.True(t, live[reused], "the running server flags the campaign's forged grant")
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
+}
