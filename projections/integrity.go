@@ -327,6 +327,7 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 	defer m.mu.RUnlock()
 	type user struct {
 		role                 domain.Role
+		unit                 string
 		registered, disabled uint64
 	}
 	users := map[string]*user{}
@@ -334,7 +335,7 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 		switch d := e.Rec.Data.(type) {
 		case domain.UserRegisteredData:
 			if users[d.ID] == nil {
-				users[d.ID] = &user{role: d.Role, registered: e.Rec.Seq}
+				users[d.ID] = &user{role: d.Role, unit: d.Unit, registered: e.Rec.Seq}
 			}
 		case domain.UserDisabledData:
 			if u := users[d.ID]; u != nil && u.disabled == 0 {
@@ -344,7 +345,18 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 	}
 	out := []IntegrityProblem{}
 	for ref, agg := range m.aggs {
+		unitNow := "" // the nomination's unit as its history stands
+		if ref.Kind == domain.KindUnit {
+			unitNow = ref.ID
+		}
 		for _, e := range agg.Entries {
+			scope := unitNow
+			switch d := e.Rec.Data.(type) {
+			case domain.NominationOpenedData:
+				scope, unitNow = d.Unit, d.Unit
+			case domain.TransferredData:
+				unitNow = d.To
+			}
 			a := e.Rec.Actor
 			bad := func(format string, args ...any) {
 				out = append(out, IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemActor,
@@ -378,6 +390,8 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 				bad("actor %q is an auditor, who writes nothing", a.User)
 			case u.disabled != 0 && u.disabled < e.Rec.Seq:
 				bad("actor %q had been disabled (at sequence %d)", a.User, u.disabled)
+			case a.Role == domain.RoleClerk && engineKind(ref.Kind) && u.unit != scope:
+				bad("actor %q, a clerk of %s, could not have acted on %s of unit %s", a.User, u.unit, ref, scope)
 			}
 		}
 	}
@@ -537,12 +551,34 @@ func (m *Model) actorProblem(ref eventstore.Ref, e *Entry) (IntegrityProblem, bo
 			detail = fmt.Sprintf("actor %q was not a registered user at sequence %d", a.User, e.Rec.Seq)
 		case u.Role != a.Role:
 			detail = fmt.Sprintf("actor %q is recorded as %s but registered as %s", a.User, a.Role, u.Role)
+		case a.Role == domain.RoleClerk:
+			if scope := m.unitOf(ref, e); u.Unit != scope {
+				detail = fmt.Sprintf("actor %q, a clerk of %s, could not have acted on %s of unit %s", a.User, u.Unit, ref, scope)
+			}
 		}
 	}
 	if detail == "" {
 		return IntegrityProblem{}, false
 	}
 	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemActor, Detail: detail, at: e.Rec.At}, true
+}
+
+// unitOf is the unit an event of aggregate ref acts for, as the model stands before it:
+// the unit itself, or the nomination's unit (the one it is opened for). The caller holds
+// the lock.
+func (m *Model) unitOf(ref eventstore.Ref, e *Entry) string {
+	switch ref.Kind {
+	case domain.KindUnit:
+		return ref.ID
+	case domain.KindNomination:
+		if d, ok := e.Rec.Data.(domain.NominationOpenedData); ok {
+			return d.Unit
+		}
+		if n := m.noms[ref.ID]; n != nil {
+			return n.Unit()
+		}
+	}
+	return ""
 }
 
 // transitionProblem is the problem of nomination event e, which n (the nomination before
