@@ -39,6 +39,9 @@ const (
 	// (who writes nothing). A well-formed forgery with a valid chain shows here
 	// (ActorProblems).
 	ProblemActor = "actor_not_authorised"
+	// ProblemMalformed: an event whose payload cannot be read (damaged, or forged in a
+	// shape no version of the engine writes).
+	ProblemMalformed = "payload_malformed"
 	// ProblemHistoryDiffers: the stream's event is not the one the history the model was
 	// loaded with holds (a snapshot's): the stream was rewritten (HistoryComparer).
 	ProblemHistoryDiffers = "history_differs"

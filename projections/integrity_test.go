@@ -584,3 +584,30 @@ func TestForgedGrantsAreProblems(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
 }
+
+// TestMalformedPayloadIsAProblem: a chained, well-hashed event by the right reviewer whose
+// payload no version of the engine writes (a JSON array for a fact) is named, and the
+// nomination relying on the unit's facts says integrity_broken: before, the running
+// server only logged it, and verify passed.
+func TestMalformedPayloadIsAProblem(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nom, _ := env.EligibleCollective("MP", domain.UnitDepartment, reviewer, 80)
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "MP"}
+	now := env.Now.Load().UTC()
+	e := eventstore.Event{ID: ulid.Make().String(), Type: domain.FactRecorded, Schema: 2, Aggregate: ref,
+		Actor:      eventstore.Actor{User: reviewer.UserID, Role: string(domain.RoleReviewer)},
+		OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(`[1,2,3]`)}
+	e.Hash = e.ComputeHash()
+	id := publishBehindTheBack(t, env, ref, e)
+	ps := env.Model.IntegrityProblems()
+	require.Len(t, ps, 1, "%+v", ps)
+	assert.Equal(t, projections.ProblemMalformed, ps[0].Problem)
+	assert.Equal(t, id, ps[0].EventID)
+	el, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	_, ok := reasonEvents(el, projections.ReasonIntegrityBroken)
+	assert.True(t, ok, "%+v", el.Reasons)
+}

@@ -557,6 +557,10 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 			m.stats.Unknown[e.Type]++
 		case err != nil:
 			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: c.Seq, EventID: strings.Clone(e.ID), Problem: err.Error()})
+			// A payload that cannot be read: the record is damaged or forged, and what
+			// relies on the aggregate says so (its chain may verify all the same).
+			m.integrity.add(agg.Ref, IntegrityProblem{Seq: c.Seq, EventID: strings.Clone(e.ID), Aggregate: agg.Ref, Problem: ProblemMalformed,
+				Detail: "the event's payload cannot be read: " + err.Error(), at: e.RecordedAt})
 		default:
 			entry.Rec.Data = data
 			entry.Known = true

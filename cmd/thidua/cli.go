@@ -519,6 +519,15 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	}
 	actors := m.ActorProblems()
 	transitions := m.TransitionProblems()
+	// Events whose payload cannot be read (the store's own malformed messages are among
+	// the chains' problems).
+	malformed := []projections.IntegrityProblem{}
+	for _, p := range m.IntegrityProblems() {
+		if p.Problem == projections.ProblemMalformed {
+			malformed = append(malformed, p)
+		}
+	}
+	transitions = append(transitions, malformed...)
 	docs, ndocs, err := store.VerifyDocuments(ctx, m.CitedDocuments()...)
 	if err != nil {
 		return err
