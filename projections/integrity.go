@@ -39,6 +39,9 @@ const (
 	// (who writes nothing). A well-formed forgery with a valid chain shows here
 	// (ActorProblems).
 	ProblemActor = "actor_not_authorised"
+	// ProblemInvalidPayload: an event whose payload breaks a rule its decision applies (a
+	// vote with more in favour than present, a fact out of its range): domain.CheckPayload.
+	ProblemInvalidPayload = "payload_invalid"
 	// ProblemMalformed: an event whose payload cannot be read (damaged, or forged in a
 	// shape no version of the engine writes).
 	ProblemMalformed = "payload_malformed"
@@ -427,6 +430,11 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 	granted, awarded := map[string]half{}, map[string]half{}
 	revoked, revokedOn := map[string]half{}, map[string]half{}
 	for ref, agg := range m.aggs {
+		for _, e := range agg.Entries {
+			if p, bad := payloadProblem(ref, e); bad {
+				out = append(out, p)
+			}
+		}
 		switch ref.Kind {
 		case domain.KindNomination:
 			n := domain.NewNomination()
@@ -497,6 +505,9 @@ func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
 	if p, bad := m.actorProblem(ref, e); bad {
 		m.integrity.add(ref, p)
 	}
+	if p, bad := payloadProblem(ref, e); bad {
+		m.integrity.add(ref, p)
+	}
 	switch ref.Kind {
 	case domain.KindNomination:
 		n := m.noms[ref.ID]
@@ -564,6 +575,20 @@ func (m *Model) actorProblem(ref eventstore.Ref, e *Entry) (IntegrityProblem, bo
 		return IntegrityProblem{}, false
 	}
 	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemActor, Detail: detail, at: e.Rec.At}, true
+}
+
+// payloadProblem checks e's payload against the rules its decision applies
+// (domain.CheckPayload).
+func payloadProblem(ref eventstore.Ref, e *Entry) (IntegrityProblem, bool) {
+	if !engineKind(ref.Kind) || !e.Known {
+		return IntegrityProblem{}, false
+	}
+	err := domain.CheckPayload(e.Rec.Data)
+	if err == nil {
+		return IntegrityProblem{}, false
+	}
+	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemInvalidPayload, at: e.Rec.At,
+		Detail: fmt.Sprintf("%s breaks a rule its decision applies, which no command records: %v", e.Rec.Type, err)}, true
 }
 
 // unitOf is the unit an event of aggregate ref acts for, as the model stands before it:

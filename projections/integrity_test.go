@@ -611,3 +611,43 @@ func TestMalformedPayloadIsAProblem(t *testing.T) {
 	_, ok := reasonEvents(el, projections.ReasonIntegrityBroken)
 	assert.True(t, ok, "%+v", el.Reasons)
 }
+
+// TestInvalidPayloadIsAProblem: events by the right actors, in a legal place, chained and
+// hashed, whose payload breaks a rule its decision applies — a negative count of late dossiers, a
+// council vote with more in favour than present — are named by verify and flagged by the
+// running server.
+func TestInvalidPayloadIsAProblem(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("IP", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "IP")
+	draft := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "IP", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	require.Empty(t, env.Model.TransitionProblems())
+	forge := func(ref eventstore.Ref, typ string, schema int, actor workflows.Principal, data string) string {
+		now := env.Now.Load().UTC()
+		e := eventstore.Event{ID: ulid.Make().String(), Type: typ, Schema: schema, Aggregate: ref,
+			Actor:      eventstore.Actor{User: actor.UserID, Role: string(actor.Role)},
+			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(data)}
+		e.Hash = e.ComputeHash()
+		return publishBehindTheBack(t, env, ref, e)
+	}
+	fact := forge(eventstore.Ref{Kind: domain.KindUnit, ID: "IP"}, domain.FactRecorded, 2, reviewer,
+		`{"campaign":"`+wftest.Campaign+`","fact":"late_dossiers","number":-3}`)
+	vote := forge(eventstore.Ref{Kind: domain.KindNomination, ID: draft}, domain.CouncilVoteRecorded, 1, clerk,
+		`{"meeting_date":"2025-09-10","members":9,"present":3,"approve":12}`)
+	require.Empty(t, env.Model.ActorProblems(), "the right actors")
+	named := map[string]string{}
+	for _, p := range env.Model.TransitionProblems() {
+		named[p.EventID] = p.Detail
+	}
+	live := map[string]string{}
+	for _, p := range env.Model.IntegrityProblems() {
+		assert.Equal(t, projections.ProblemInvalidPayload, p.Problem)
+		live[p.EventID] = p.Detail
+	}
+	for _, id := range []string{fact, vote} {
+		assert.Contains(t, named[id], "breaks a rule its decision applies", id)
+		assert.Equal(t, named[id], live[id], "the running server names it alike")
+	}
+}
