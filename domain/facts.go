@@ -83,21 +83,35 @@ func (s factSpec) allows(text string) bool {
 
 // factCatalogue returns the known facts and how they are validated.
 func factCatalogue() map[string]factSpec {
+	names := [...]string{FactParRating, FactParIndexScore, FactDisbursementPct, FactLateDossiers, FactBacklogDossiers,
+		FactLateDirectives, FactIndexComponent, FactStaffHoursViolationPct, FactSubordinateViolationPct, FactOnlineServicePct, FactWomenPct}
+	cat := make(map[string]factSpec, len(names))
+	for _, name := range names {
+		cat[name], _ = factSpecOf(name)
+	}
+	return cat
+}
+
+// factSpecOf returns a known fact's specification without building the catalogue (it runs
+// for every fact a rebuild reads, domain.CheckPayload).
+func factSpecOf(name string) (factSpec, bool) {
 	pct := factSpec{typ: factNumber, min: 0, max: 100}
 	count := factSpec{typ: factInteger, min: 0, max: math.MaxInt32}
-	return map[string]factSpec{
-		FactParRating:               {typ: factText, values: []string{"Tốt", "Khá", "Trung bình", "Yếu"}},
-		FactParIndexScore:           pct,
-		FactDisbursementPct:         {typ: factNumber, min: 0, max: 1000, assignable: true},
-		FactLateDossiers:            count,
-		FactBacklogDossiers:         count,
-		FactLateDirectives:          count,
-		FactIndexComponent:          {typ: factIndex, values: []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}, assignable: true},
-		FactStaffHoursViolationPct:  pct,
-		FactSubordinateViolationPct: pct,
-		FactOnlineServicePct:        {typ: factNumber, min: 0, max: 100, assignable: true},
-		FactWomenPct:                pct,
+	switch name {
+	case FactParRating:
+		return factSpec{typ: factText, values: []string{"Tốt", "Khá", "Trung bình", "Yếu"}}, true
+	case FactParIndexScore, FactStaffHoursViolationPct, FactSubordinateViolationPct, FactWomenPct:
+		return pct, true
+	case FactDisbursementPct:
+		return factSpec{typ: factNumber, min: 0, max: 1000, assignable: true}, true
+	case FactLateDossiers, FactBacklogDossiers, FactLateDirectives:
+		return count, true
+	case FactIndexComponent:
+		return factSpec{typ: factIndex, values: []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}, assignable: true}, true
+	case FactOnlineServicePct:
+		return factSpec{typ: factNumber, min: 0, max: 100, assignable: true}, true
 	}
+	return factSpec{}, false
 }
 
 // FactNames returns the names of every known fact, sorted.
@@ -159,7 +173,7 @@ func ValidateFact(d FactRecordedData) error {
 	if err := ValidateID(d.Campaign); err != nil {
 		return invalidFact("campaign", err.Error(), "mã đợt thi đua không hợp lệ")
 	}
-	spec, ok := factCatalogue()[d.Fact]
+	spec, ok := factSpecOf(d.Fact)
 	if !ok {
 		return invalidFact("fact", fmt.Sprintf("unknown fact %q (known: %s)", d.Fact, strings.Join(FactNames(), ", ")),
 			fmt.Sprintf("không có loại số liệu %q", d.Fact))
