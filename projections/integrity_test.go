@@ -321,11 +321,7 @@ func TestActorProblems(t *testing.T) {
 	require.Empty(t, env.Model.ActorProblems(), "legitimate events only")
 
 	forge := func(ref eventstore.Ref, typ string, schema int, data string, actor eventstore.Actor) string {
-		now := env.Now.Load().UTC()
-		e := eventstore.Event{ID: ulid.Make().String(), Type: typ, Schema: schema, Aggregate: ref, Actor: actor,
-			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(data)}
-		e.Hash = e.ComputeHash() // a valid link: the chain verifies
-		return publishBehindTheBack(t, env, ref, e)
+		return forgeEvent(t, env, ref, typ, schema, actor, data) // a valid link: the chain verifies
 	}
 	unit := eventstore.Ref{Kind: domain.KindUnit, ID: "AP"}
 	forgeAs := func(actor eventstore.Actor) string {
@@ -391,13 +387,8 @@ func TestTransitionProblems(t *testing.T) {
 	reviewer := env.User(domain.RoleReviewer, "")
 	nom, clerk := env.EligibleCollective("TP", domain.UnitDepartment, reviewer, 80)
 	require.Empty(t, env.Model.TransitionProblems(), "legitimate events only")
-	ref := eventstore.Ref{Kind: domain.KindNomination, ID: nom}
-	now := env.Now.Load().UTC()
-	e := eventstore.Event{ID: ulid.Make().String(), Type: domain.NominationSubmitted, Schema: 1, Aggregate: ref,
-		Actor:      eventstore.Actor{User: clerk.UserID, Role: string(domain.RoleClerk)},
-		OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(`{}`)}
-	e.Hash = e.ComputeHash()
-	id := publishBehindTheBack(t, env, ref, e)
+	id := forgeEvent(t, env, eventstore.Ref{Kind: domain.KindNomination, ID: nom}, domain.NominationSubmitted, 1,
+		eventstore.Actor{User: clerk.UserID, Role: string(domain.RoleClerk)}, `{}`)
 	require.Empty(t, env.Model.ActorProblems(), "the actor could have submitted a dossier")
 	ps := env.Model.TransitionProblems()
 	require.Len(t, ps, 1)
@@ -557,12 +548,7 @@ func TestForgedGrantsAreProblems(t *testing.T) {
 	require.Empty(t, env.Model.IntegrityProblems())
 
 	forge := func(ref eventstore.Ref, typ, data string) string {
-		now := env.Now.Load().UTC()
-		e := eventstore.Event{ID: ulid.Make().String(), Type: typ, Schema: 1, Aggregate: ref,
-			Actor:      eventstore.Actor{User: council.UserID, Role: string(domain.RoleCouncil)},
-			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(data)}
-		e.Hash = e.ComputeHash()
-		return publishBehindTheBack(t, env, ref, e)
+		return forgeEvent(t, env, ref, typ, 1, eventstore.Actor{User: council.UserID, Role: string(domain.RoleCouncil)}, data)
 	}
 	camp := eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign}
 	reused := forge(camp, domain.AwardGranted, `{"award":"`+award+`","nomination":"`+second+`","unit":"FG2","lineage":["FG2"],"kind":"collective","decision":"QĐ giả"}`)
@@ -594,13 +580,8 @@ func TestMalformedPayloadIsAProblem(t *testing.T) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	nom, _ := env.EligibleCollective("MP", domain.UnitDepartment, reviewer, 80)
-	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "MP"}
-	now := env.Now.Load().UTC()
-	e := eventstore.Event{ID: ulid.Make().String(), Type: domain.FactRecorded, Schema: 2, Aggregate: ref,
-		Actor:      eventstore.Actor{User: reviewer.UserID, Role: string(domain.RoleReviewer)},
-		OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(`[1,2,3]`)}
-	e.Hash = e.ComputeHash()
-	id := publishBehindTheBack(t, env, ref, e)
+	id := forgeEvent(t, env, eventstore.Ref{Kind: domain.KindUnit, ID: "MP"}, domain.FactRecorded, 2,
+		eventstore.Actor{User: reviewer.UserID, Role: string(domain.RoleReviewer)}, `[1,2,3]`)
 	ps := env.Model.IntegrityProblems()
 	require.Len(t, ps, 1, "%+v", ps)
 	assert.Equal(t, projections.ProblemMalformed, ps[0].Problem)
@@ -625,12 +606,7 @@ func TestInvalidPayloadIsAProblem(t *testing.T) {
 	draft := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "IP", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
 	require.Empty(t, env.Model.TransitionProblems())
 	forge := func(ref eventstore.Ref, typ string, schema int, actor workflows.Principal, data string) string {
-		now := env.Now.Load().UTC()
-		e := eventstore.Event{ID: ulid.Make().String(), Type: typ, Schema: schema, Aggregate: ref,
-			Actor:      eventstore.Actor{User: actor.UserID, Role: string(actor.Role)},
-			OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(data)}
-		e.Hash = e.ComputeHash()
-		return publishBehindTheBack(t, env, ref, e)
+		return forgeEvent(t, env, ref, typ, schema, eventstore.Actor{User: actor.UserID, Role: string(actor.Role)}, data)
 	}
 	fact := forge(eventstore.Ref{Kind: domain.KindUnit, ID: "IP"}, domain.FactRecorded, 2, reviewer,
 		`{"campaign":"`+wftest.Campaign+`","fact":"late_dossiers","number":-3}`)
@@ -650,4 +626,16 @@ func TestInvalidPayloadIsAProblem(t *testing.T) {
 		assert.Contains(t, named[id], "breaks a rule its decision applies", id)
 		assert.Equal(t, named[id], live[id], "the running server names it alike")
 	}
+}
+
+// forgeEvent appends, behind the engine's back, an event of typ on ref by actor, chained
+// to the aggregate's last event and hashed as the store hashes: a well-formed forgery. It
+// returns the event's id once the model has it.
+func forgeEvent(t *testing.T, env *wftest.Env, ref eventstore.Ref, typ string, schema int, actor eventstore.Actor, data string) string {
+	t.Helper()
+	now := env.Now.Load().UTC()
+	e := eventstore.Event{ID: ulid.Make().String(), Type: typ, Schema: schema, Aggregate: ref, Actor: actor,
+		OccurredAt: now, RecordedAt: now, PrevHash: env.Model.Version(ref).Hash, Data: json.RawMessage(data)}
+	e.Hash = e.ComputeHash()
+	return publishBehindTheBack(t, env, ref, e)
 }

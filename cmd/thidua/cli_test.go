@@ -579,37 +579,14 @@ func TestRewrittenStreamIsNamed(t *testing.T) {
 	dir := t.TempDir()
 	seedStore(t, dir)
 	ctx := context.Background()
-	g := &Globals{Data: dir, Out: io.Discard}
-	store, m, err := openModel(ctx, g, quiet())
-	require.NoError(t, err)
-	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
-	require.NoError(t, err)
-	last, err := store.LastSeq(ctx)
-	require.NoError(t, err)
-	type msg struct {
-		subject string
-		data    []byte
-	}
-	var msgs []msg
-	for seq := uint64(1); seq < last; seq++ { // all but the last commit
-		raw, err := store.JetStream().Stream(ctx, store.StreamName())
-		require.NoError(t, err)
-		rm, err := raw.GetMsg(ctx, seq)
-		require.NoError(t, err)
-		msgs = append(msgs, msg{rm.Subject, rm.Data})
-	}
-	require.NoError(t, store.JetStream().DeleteStream(ctx, store.StreamName()))
-	store.Close()
-	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
-	require.NoError(t, err)
-	for _, m := range msgs {
-		_, err := st.JetStream().Publish(ctx, m.subject, m.data)
-		require.NoError(t, err)
-	}
-	st.Close()
+	var last uint64
+	rewriteStream(t, dir, func(seq, end uint64, _ []byte) ([]byte, bool) {
+		last = end
+		return nil, seq < end // all but the last commit
+	})
 
 	var out bytes.Buffer
-	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
 	var ee exitError
 	require.ErrorAs(t, err, &ee, out.String())
 	assert.Equal(t, 1, ee.code)
@@ -675,8 +652,45 @@ func TestSameLengthRewriteIsNamed(t *testing.T) {
 	dir := t.TempDir()
 	seedStore(t, dir)
 	ctx := context.Background()
-	g := &Globals{Data: dir, Out: io.Discard}
-	store, m, err := openModel(ctx, g, quiet())
+	altered := uint64(0)
+	rewriteStream(t, dir, func(seq, _ uint64, data []byte) ([]byte, bool) {
+		if !bytes.Contains(data, []byte(`"name":"l.pdf"`)) {
+			return data, true
+		}
+		// The dossier's letter, attached under another name.
+		var body struct {
+			Events []eventstore.Event `json:"events"`
+		}
+		require.NoError(t, json.Unmarshal(data, &body))
+		e := &body.Events[0]
+		e.Data = json.RawMessage(strings.Replace(string(e.Data), `"name":"l.pdf"`, `"name":"x.pdf"`, 1))
+		e.Hash = e.ComputeHash() // the last event of its aggregate: no link after it to mend
+		out, err := json.Marshal(body)
+		require.NoError(t, err)
+		altered = seq
+		return out, true
+	})
+	require.NotZero(t, altered)
+
+	var out bytes.Buffer
+	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), fmt.Sprintf("BROKEN history at sequence %d on nomination/", altered))
+	assert.NotContains(t, out.String(), "diverged", "the checkpoint's commit is untouched")
+	assert.Contains(t, out.String(), "the stream was rewritten since the snapshot")
+	assert.NotContains(t, out.String(), "BROKEN event", "every chain verifies: only the snapshot's history tells")
+}
+
+// rewriteStream saves a snapshot of the store in dir, then writes its stream again as
+// someone with NATS access could: deleted, recreated, and each message published again as
+// edit returns it (kept false: left out). edit gets the message's sequence, the stream's
+// last sequence and its data (nil when it only decides what to keep).
+func rewriteStream(t *testing.T, dir string, edit func(seq, last uint64, data []byte) ([]byte, bool)) {
+	t.Helper()
+	ctx := context.Background()
+	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
 	require.NoError(t, err)
 	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
 	require.NoError(t, err)
@@ -689,26 +703,17 @@ func TestSameLengthRewriteIsNamed(t *testing.T) {
 		data    []byte
 	}
 	var msgs []msg
-	altered := uint64(0)
 	for seq := uint64(1); seq <= last; seq++ {
 		rm, err := raw.GetMsg(ctx, seq)
 		require.NoError(t, err)
-		data := rm.Data
-		if bytes.Contains(data, []byte(`"name":"l.pdf"`)) { // the dossier's letter, attached under another name
-			var body struct {
-				Events []eventstore.Event `json:"events"`
+		data, keep := edit(seq, last, rm.Data)
+		if keep {
+			if data == nil {
+				data = rm.Data
 			}
-			require.NoError(t, json.Unmarshal(data, &body))
-			e := &body.Events[0]
-			e.Data = json.RawMessage(strings.Replace(string(e.Data), `"name":"l.pdf"`, `"name":"x.pdf"`, 1))
-			e.Hash = e.ComputeHash() // the last event of its aggregate: no link after it to mend
-			data, err = json.Marshal(body)
-			require.NoError(t, err)
-			altered = seq
+			msgs = append(msgs, msg{rm.Subject, data})
 		}
-		msgs = append(msgs, msg{rm.Subject, data})
 	}
-	require.NotZero(t, altered)
 	require.NoError(t, store.JetStream().DeleteStream(ctx, store.StreamName()))
 	store.Close()
 	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
@@ -718,14 +723,4 @@ func TestSameLengthRewriteIsNamed(t *testing.T) {
 		require.NoError(t, err)
 	}
 	st.Close()
-
-	var out bytes.Buffer
-	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
-	var ee exitError
-	require.ErrorAs(t, err, &ee, out.String())
-	assert.Equal(t, 1, ee.code)
-	assert.Contains(t, out.String(), fmt.Sprintf("BROKEN history at sequence %d on nomination/", altered))
-	assert.NotContains(t, out.String(), "diverged", "the checkpoint's commit is untouched")
-	assert.Contains(t, out.String(), "the stream was rewritten since the snapshot")
-	assert.NotContains(t, out.String(), "BROKEN event", "every chain verifies: only the snapshot's history tells")
 }

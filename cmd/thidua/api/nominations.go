@@ -97,17 +97,25 @@ func preferMinimal(r *http.Request) bool {
 	return false
 }
 
+// nomineeIn is a nominee as a request body gives it; the domain judges it.
+type nomineeIn struct {
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	Position string `json:"position"`
+	Gender   string `json:"gender"`
+	Head     bool   `json:"head"`
+}
+
+// nominee returns the domain's nominee.
+func (n *nomineeIn) nominee() domain.Nominee {
+	return domain.Nominee{Kind: domain.NomineeKind(n.Kind), Name: n.Name, Position: n.Position, Gender: n.Gender, Head: n.Head}
+}
+
 // openNomination: POST /campaigns/{id}/nominations {unit, nominee} → 201 nomination.
 func (h *handler) openNomination(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	var in struct {
-		Unit    string `json:"unit"`
-		Nominee *struct {
-			Kind     string `json:"kind"`
-			Name     string `json:"name"`
-			Position string `json:"position"`
-			Gender   string `json:"gender"`
-			Head     bool   `json:"head"`
-		} `json:"nominee"`
+		Unit    string     `json:"unit"`
+		Nominee *nomineeIn `json:"nominee"`
 	}
 	body, err := h.decodeJSON(w, r, &in, false)
 	if err != nil {
@@ -128,11 +136,7 @@ func (h *handler) openNomination(w http.ResponseWriter, r *http.Request, p workf
 	if err != nil {
 		return err
 	}
-	nominee := domain.Nominee{
-		Kind: domain.NomineeKind(in.Nominee.Kind), Name: in.Nominee.Name, Position: in.Nominee.Position,
-		Gender: in.Nominee.Gender, Head: in.Nominee.Head,
-	}
-	res, err := h.svc.OpenNomination(r.Context(), p, r.PathValue("id"), workflows.OpenNominationInput{Unit: in.Unit, Nominee: nominee}, o)
+	res, err := h.svc.OpenNomination(r.Context(), p, r.PathValue("id"), workflows.OpenNominationInput{Unit: in.Unit, Nominee: in.Nominee.nominee()}, o)
 	if err != nil {
 		return err
 	}
@@ -369,14 +373,8 @@ func (h *handler) svcRelease(ctx context.Context, p workflows.Principal, id, rea
 // (the unit's clerk, in draft or returned).
 func (h *handler) correctNominee(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	var in struct {
-		Nominee *struct {
-			Kind     string `json:"kind"`
-			Name     string `json:"name"`
-			Position string `json:"position"`
-			Gender   string `json:"gender"`
-			Head     bool   `json:"head"`
-		} `json:"nominee"`
-		Reason string `json:"reason"`
+		Nominee *nomineeIn `json:"nominee"`
+		Reason  string     `json:"reason"`
 	}
 	body, err := h.decodeJSON(w, r, &in, false)
 	if err != nil {
@@ -389,12 +387,8 @@ func (h *handler) correctNominee(w http.ResponseWriter, r *http.Request, p workf
 	if err != nil {
 		return err
 	}
-	nominee := domain.Nominee{
-		Kind: domain.NomineeKind(in.Nominee.Kind), Name: in.Nominee.Name, Position: in.Nominee.Position,
-		Gender: in.Nominee.Gender, Head: in.Nominee.Head,
-	}
 	id := r.PathValue("id")
-	res, err := h.svc.CorrectNominee(r.Context(), p, id, nominee, in.Reason, o)
+	res, err := h.svc.CorrectNominee(r.Context(), p, id, in.Nominee.nominee(), in.Reason, o)
 	if err != nil {
 		return err
 	}
