@@ -98,6 +98,10 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 			if !ok || e.Aggregate != ref {
 				bad("event names aggregate %s but is stored on subject %s", e.Aggregate, c.Subject)
 			}
+			if s.registry != nil && s.registry.Known(e.Type) && e.Schema > s.registry.Current(e.Type) {
+				bad("schema version %d of %s is newer than the %d this version of thidua writes: written by a later version, or forged (the projections read it as if it were current)",
+					e.Schema, e.Type, s.registry.Current(e.Type))
+			}
 			if prevSeq, dup := ids[e.ID]; dup {
 				bad("event id already used at sequence %d", prevSeq)
 			}

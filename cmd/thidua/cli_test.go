@@ -227,6 +227,11 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
 	require.NoError(t, err)
 	forgeFact(t, st)
+	// And one in a schema no version of thidua wrote yet.
+	unitSubject, err := st.Subject(eventstore.Ref{Kind: "unit", ID: "SO-TC"})
+	require.NoError(t, err)
+	_, err = st.JetStream().Publish(ctx, unitSubject, []byte(`{"events":[{"id":"01FUTURESCHEMA000000000000","type":"unit.fact_recorded","schema":99,"aggregate":{"kind":"unit","id":"SO-TC"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{}}]}`))
+	require.NoError(t, err)
 	obs, err := st.JetStream().ObjectStore(ctx, eventstore.DefaultDocumentBucket)
 	require.NoError(t, err)
 	list, err := obs.List(ctx)
@@ -246,6 +251,7 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, 1, ee.code)
 	assert.Contains(t, out.String(), "BROKEN event 01FORGED0000000000000000000")
+	assert.Contains(t, out.String(), "schema version 99 of unit.fact_recorded is newer than the 2 this version of thidua writes")
 	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name)
 	assert.Contains(t, out.String(), "Note: 1 document upload(s) cut short left 1 chunk(s)")
 
