@@ -298,11 +298,7 @@ func TestClusterConflictAcrossNodes(t *testing.T) {
 	a := c.OpenOn(t, 0)
 	// The second store connects by URL to another server, as a deployment pointed at an
 	// external cluster does, and shares the first one's stream.
-	b, err := eventstore.Open(ctx, eventstore.WithURL(c.URL(1)), eventstore.WithReplicas(3),
-		eventstore.WithStream(a.StreamName(), a.SubjectPrefix()),
-		eventstore.WithDocumentBucket("docs-"+strings.ToLower(a.StreamName())))
-	require.NoError(t, err)
-	t.Cleanup(b.Close)
+	b := openBeside(t, c, a, 1)
 	require.NotEqual(t, a.Conn().ConnectedServerId(), b.Conn().ConnectedServerId(), "the stores talk to different servers")
 
 	const rounds = 20
@@ -472,11 +468,7 @@ func TestClusterLastStoredUnderWrites(t *testing.T) {
 	ctx := context.Background()
 	c := startCluster(t)
 	a := c.OpenOn(t, 0)
-	b, err := eventstore.Open(ctx, eventstore.WithURL(c.URL(1)), eventstore.WithReplicas(3),
-		eventstore.WithStream(a.StreamName(), a.SubjectPrefix()),
-		eventstore.WithDocumentBucket("docs-"+strings.ToLower(a.StreamName())))
-	require.NoError(t, err)
-	t.Cleanup(b.Close)
+	b := openBeside(t, c, a, 1)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -502,4 +494,16 @@ func TestClusterLastStoredUnderWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, last)
 	assert.Equal(t, int(want), n)
+}
+
+// openBeside opens a second store on a's stream and bucket through server node of c, by
+// URL, as a deployment pointed at an external cluster does.
+func openBeside(t *testing.T, c *estest.Cluster, a *eventstore.Store, node int) *eventstore.Store {
+	t.Helper()
+	b, err := eventstore.Open(context.Background(), eventstore.WithURL(c.URL(node)), eventstore.WithReplicas(3),
+		eventstore.WithStream(a.StreamName(), a.SubjectPrefix()),
+		eventstore.WithDocumentBucket("docs-"+strings.ToLower(a.StreamName())))
+	require.NoError(t, err)
+	t.Cleanup(b.Close)
+	return b
 }

@@ -111,10 +111,6 @@ func Rebuild(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOption
 // goroutine (and can stop at a recorded time).
 func rebuildRead(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOptions, progress func(seq uint64)) (*Model, error) {
 	m := NewModel()
-	end, err := readEnd(ctx, st, &ro)
-	if err != nil {
-		return nil, err
-	}
 	ro.OnMalformed = m.NoteMalformed
 	in := make(chan eventstore.Commit, 4096)
 	done := make(chan struct{})
@@ -123,7 +119,7 @@ func rebuildRead(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOp
 		close(done)
 	}()
 	n := 0
-	_, err = st.Read(ctx, ro, func(c eventstore.Commit) error {
+	_, err := st.Read(ctx, ro, func(c eventstore.Commit) error {
 		in <- c
 		n++
 		if progress != nil && n%10000 == 0 {
@@ -133,9 +129,6 @@ func rebuildRead(ctx context.Context, st *eventstore.Store, ro eventstore.ReadOp
 	})
 	close(in)
 	<-done
-	if err == nil && ro.UntilTime.IsZero() {
-		m.SkipLost(end)
-	}
 	return m, err
 }
 
