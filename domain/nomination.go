@@ -1066,6 +1066,83 @@ func (n *Nomination) Admits(eventType string) bool {
 	return false
 }
 
+// Refuses says why no decision of the nomination's could have made event r where the
+// nomination stands ("" when one could). Beyond Admits (the event's type in the
+// nomination's state) it applies, when def is the campaign's definition in force at r's
+// sequence (nil when it is not known), the rules the decision checked against the state:
+// a submission needs every dossier part the campaign requires and a council vote that
+// passed; a ruling is on a criterion of the campaign that applies to the nominee and is
+// judged by ruling, with a valid result and, when not_met, its grounds; a verification
+// needs every ruling-judged criterion applicable to the nominee ruled met or
+// not_applicable; a reopening follows a not_met ruling on its criterion. An audit (thidua
+// verify) and the running server check every nomination event with it: an event appended
+// behind the engine's back, well-formed and by an actor in a role that records its type,
+// may still be one no command makes (the submission of an incomplete dossier). Time rules
+// (the campaign's start, the deadline) are not checked: a history may be written with a
+// simulated clock.
+func (n *Nomination) Refuses(r Recorded, def *Definition) string {
+	if !n.Admits(r.Type) {
+		state := string(n.state)
+		if state == "" {
+			state = "not opened"
+		}
+		return fmt.Sprintf("recorded while the nomination is %s", state)
+	}
+	if def == nil {
+		return ""
+	}
+	switch d := r.Data.(type) {
+	case SubmittedData:
+		if missing := n.MissingParts(*def); len(missing) > 0 {
+			return "a submission of a dossier missing " + strings.Join(missing, ", ")
+		}
+		if q, a := VoteResult(*def, n.vote.CouncilVoteData); !q || !a {
+			en, _ := voteMessages(*def, n.vote.CouncilVoteData, q, a)
+			return "a submission after " + en
+		}
+	case CriterionRuledData:
+		c, ok := def.Criterion(d.Criterion)
+		switch {
+		case !ok:
+			return fmt.Sprintf("a ruling on criterion %q, which campaign %s (version %d) does not have", d.Criterion, def.ID, def.Version)
+		case c.JudgedBy != JudgedByRuling:
+			return fmt.Sprintf("a ruling on criterion %s, which is judged from the unit's recorded facts", c.ID)
+		case !c.AppliesToNominee(n.nominee):
+			return fmt.Sprintf("a ruling on criterion %s, which does not apply to the nominee", c.ID)
+		case d.Result != ResultMet && d.Result != ResultNotMet && d.Result != ResultNotApplicable:
+			return fmt.Sprintf("a ruling with result %q, not met, not_met or not_applicable", d.Result)
+		case d.Result == ResultNotMet && trimText(d.Note) == "":
+			return fmt.Sprintf("a not_met ruling on %s without its grounds", c.ID)
+		}
+	case VerifiedData:
+		if !allRulingsPositive(*def, n.nominee, n.rulings) {
+			return "a verification while criteria applicable to the nominee are not all ruled met or not_applicable: " +
+				strings.Join(n.unmetRulings(*def), ", ")
+		}
+	case ReviewReopenedData:
+		if ru, ok := findRuling(n.rulings, d.Criterion); !ok || ru.Result != ResultNotMet {
+			return fmt.Sprintf("a reopening on criterion %q, which is not ruled not_met", d.Criterion)
+		}
+	}
+	return ""
+}
+
+// unmetRulings lists the ruling-judged criteria applicable to the nominee that have no
+// ruling met or not_applicable.
+func (n *Nomination) unmetRulings(def Definition) []string {
+	var out []string
+	for i := range def.Criteria {
+		c := &def.Criteria[i]
+		if c.JudgedBy != JudgedByRuling || !c.AppliesToNominee(n.nominee) {
+			continue
+		}
+		if r, ok := findRuling(n.rulings, c.ID); !ok || (r.Result != ResultMet && r.Result != ResultNotApplicable) {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
 // Transfer decides moving the nomination to the successor unit of a merger. Withdrawn,
 // revoked and awarded nominations stay where they are (the unit lineage covers awarded
 // ones); every other state transfers and keeps its state.

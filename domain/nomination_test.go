@@ -921,3 +921,81 @@ func TestCorrectNominee(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusesWhatItsRulesForbid checks what an audit names beyond an event's type: a
+// well-typed event that breaks a rule its decision checks against the nomination's state
+// (an incomplete dossier submitted, a verification with criteria pending), and that the
+// same events made by the decisions pass.
+func TestRefusesWhatItsRulesForbid(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	rec := func(typ string, data any) domain.Recorded {
+		return domain.Recorded{ID: "forged", Type: typ, Seq: 999, At: inWindow, Data: data}
+	}
+	// A draft with only the letter attached and no vote.
+	bare := func(t *testing.T) *domain.Nomination {
+		s := newStream()
+		n := draft(t, s, def, "n1", activeUnit(t, s, "so-a", domain.UnitDepartment), collective)
+		s.apply(n, must(t)(n.AttachDocument(domain.DocLetter, doc("letter")))...)
+		return n
+	}
+	// A draft complete but for a vote that failed (3 of 9 approving).
+	failedVote := func(t *testing.T) *domain.Nomination {
+		s := newStream()
+		n := draft(t, s, def, "n1", activeUnit(t, s, "so-a", domain.UnitDepartment), collective)
+		for _, k := range def.DossierParts {
+			s.apply(n, must(t)(n.AttachDocument(k, doc(string(k))))...)
+		}
+		s.apply(n, must(t)(n.RecordVote(domain.CouncilVoteData{MeetingDate: "2025-05-20", Members: 9, Present: 9, Approve: 3}, def, inWindow))...)
+		return n
+	}
+	underReview := func(t *testing.T) *domain.Nomination { return nominationIn(t, domain.StateUnderReview) }
+	verified := func(t *testing.T) *domain.Nomination { return nominationIn(t, domain.StateVerified) }
+	tests := []struct {
+		name  string
+		build func(t *testing.T) *domain.Nomination
+		rec   domain.Recorded
+		want  string // "" when the event passes
+	}{
+		{"submission of an incomplete dossier", bare, rec(domain.NominationSubmitted, domain.SubmittedData{}),
+			"a submission of a dossier missing council_minutes, achievement_report, council_vote"},
+		{"submission after a failed vote", failedVote, rec(domain.NominationSubmitted, domain.SubmittedData{}),
+			"a submission after the council vote failed"},
+		{"submission of a complete dossier", func(t *testing.T) *domain.Nomination { return nominationIn(t, domain.StateDraft) },
+			rec(domain.NominationSubmitted, domain.SubmittedData{}), ""},
+		{"ruling on an unknown criterion", underReview,
+			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C99", Result: domain.ResultMet}), `criterion "C99", which campaign`},
+		{"ruling on a criterion judged by facts", underReview,
+			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C04", Result: domain.ResultMet}), "judged from the unit's recorded facts"},
+		{"ruling on an individual's criterion for a collective", underReview,
+			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "I01", Result: domain.ResultMet}), "does not apply to the nominee"},
+		{"ruling with an unknown result", underReview,
+			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: "maybe"}), `result "maybe"`},
+		{"not_met without grounds", underReview,
+			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: domain.ResultNotMet, Note: " \u200b "}), "without its grounds"},
+		{"not_met with grounds", underReview,
+			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: domain.ResultNotMet, Note: "thiếu báo cáo"}), ""},
+		{"verification with criteria pending", underReview, rec(domain.NominationVerified, domain.VerifiedData{}),
+			"not all ruled met or not_applicable: C02, C03, C05, C06, C07, C09, C10"},
+		{"reopening without a not_met ruling", verified,
+			rec(domain.ReviewReopened, domain.ReviewReopenedData{Criterion: "C02"}), `reopening on criterion "C02"`},
+		{"a type its state refuses", verified, rec(domain.NominationSubmitted, domain.SubmittedData{}),
+			"recorded while the nomination is verified"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n := tt.build(t)
+			got := n.Refuses(tt.rec, &def)
+			if tt.want == "" {
+				assert.Empty(t, got)
+			} else {
+				assert.Contains(t, got, tt.want)
+			}
+			// Without the campaign's definition only the type is checked.
+			if tt.rec.Type != domain.NominationSubmitted || n.State() != domain.StateVerified {
+				assert.Empty(t, n.Refuses(tt.rec, nil), "without a definition only Admits applies")
+			}
+		})
+	}
+}

@@ -442,8 +442,14 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 				if domain.Recorders(e.Rec.Type) == nil || !e.Known {
 					continue
 				}
-				if !n.Admits(e.Rec.Type) {
-					out = append(out, transitionProblem(n, e))
+				var def *domain.Definition
+				if c := m.camps[n.Campaign()]; c != nil {
+					if d, ok := c.DefinitionAt(e.Rec.Seq); ok {
+						def = &d
+					}
+				}
+				if why := n.Refuses(e.Rec, def); why != "" {
+					out = append(out, transitionProblem(e, why))
 				}
 				n.Apply(e.Rec)
 				switch d := e.Rec.Data.(type) {
@@ -514,8 +520,13 @@ func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
 		if n == nil {
 			n = domain.NewNomination()
 		}
-		if !n.Admits(e.Rec.Type) {
-			m.integrity.add(ref, transitionProblem(n, e))
+		var def *domain.Definition
+		if c := m.camps[n.Campaign()]; c != nil && c.Exists() {
+			d := c.Definition()
+			def = &d
+		}
+		if why := n.Refuses(e.Rec, def); why != "" {
+			m.integrity.add(ref, transitionProblem(e, why))
 		}
 	case domain.KindCampaign:
 		c := m.camps[ref.ID]
@@ -609,16 +620,12 @@ func (m *Model) unitOf(ref eventstore.Ref, e *Entry) string {
 	return ""
 }
 
-// transitionProblem is the problem of nomination event e, which n (the nomination before
-// it) does not admit.
-func transitionProblem(n *domain.Nomination, e *Entry) IntegrityProblem {
-	state := string(n.State())
-	if state == "" {
-		state = "not opened"
-	}
+// transitionProblem is the problem of nomination event e, which the nomination before it
+// refuses (why: domain.Nomination.Refuses).
+func transitionProblem(e *Entry, why string) IntegrityProblem {
 	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: eventstore.Ref{Kind: domain.KindNomination, ID: e.Aggregate.ID},
 		Problem: ProblemTransition, at: e.Rec.At,
-		Detail: fmt.Sprintf("%s cannot come where the nomination stands (%s): no command makes it there", e.Rec.Type, state)}
+		Detail: fmt.Sprintf("%s: %s; no command makes that", e.Rec.Type, why)}
 }
 
 // HistoryComparer compares the stream, commit by commit in stream order, with the

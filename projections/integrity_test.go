@@ -394,7 +394,7 @@ func TestTransitionProblems(t *testing.T) {
 	require.Len(t, ps, 1)
 	assert.Equal(t, id, ps[0].EventID)
 	assert.Equal(t, projections.ProblemTransition, ps[0].Problem)
-	assert.Contains(t, ps[0].Detail, "nomination.submitted cannot come where the nomination stands (verified)")
+	assert.Contains(t, ps[0].Detail, "recorded while the nomination is verified; no command makes that")
 
 	// The running server sees it as it folds it: the nomination's answers say
 	// integrity_broken, in words that fit, and GET /integrity lists it.
@@ -630,6 +630,76 @@ func TestInvalidPayloadIsAProblem(t *testing.T) {
 
 // forgeEvent appends, behind the engine's back, an event of typ on ref by actor, chained
 // to the aggregate's last event and hashed as the store hashes: a well-formed forgery. It
+
+// TestRuleProblems: forged nomination events of a type the state admits, by an actor who
+// could have recorded them, but breaking a rule their decision checks (the submission of
+// a dossier with only its letter; a verification while criteria are still pending) are
+// named by thidua verify's check, by the running server as it folds them, and by a
+// rebuild.
+func TestRuleProblems(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+
+	// RQ: a draft with its letter only, "submitted" by its own clerk.
+	env.Unit("RQ", domain.UnitDepartment)
+	clerkQ := env.User(domain.RoleClerk, "RQ")
+	_, _, err := env.Svc.SubmitPlan(env.Ctx, clerkQ, "RQ", wftest.Campaign, workflows.Upload{Name: "plan.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 plan")}, workflows.Options{})
+	require.NoError(t, err)
+	incomplete := env.OK(env.Svc.OpenNomination(env.Ctx, clerkQ, wftest.Campaign,
+		workflows.OpenNominationInput{Unit: "RQ", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	_, _, err = env.Svc.AttachDocument(env.Ctx, clerkQ, incomplete, domain.DocLetter,
+		workflows.Upload{Name: "letter.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 letter")}, workflows.Options{})
+	require.NoError(t, err)
+
+	// RP: a submitted dossier with one criterion ruled, "verified" by a reviewer.
+	env.Unit("RP", domain.UnitDepartment)
+	clerkP := env.User(domain.RoleClerk, "RP")
+	pending := env.Dossier(clerkP, domain.Nominee{Kind: domain.NomineeCollective})
+	env.OK(env.Svc.Rule(env.Ctx, reviewer, pending, "C01", workflows.RuleInput{Result: "met", Note: "đạt"}, workflows.Options{}))
+	require.Empty(t, env.Model.TransitionProblems(), "legitimate events only")
+
+	submitted := forgeEvent(t, env, eventstore.Ref{Kind: domain.KindNomination, ID: incomplete}, domain.NominationSubmitted, 1,
+		eventstore.Actor{User: clerkQ.UserID, Role: string(domain.RoleClerk)}, `{}`)
+	verified := forgeEvent(t, env, eventstore.Ref{Kind: domain.KindNomination, ID: pending}, domain.NominationVerified, 1,
+		eventstore.Actor{User: reviewer.UserID, Role: string(domain.RoleReviewer)}, `{}`)
+	require.Empty(t, env.Model.ActorProblems(), "each actor could have recorded its event")
+
+	want := map[string]string{
+		submitted: "nomination.submitted: a submission of a dossier missing council_minutes, achievement_report, council_vote; no command makes that",
+		verified:  "nomination.verified: a verification while criteria applicable to the nominee are not all ruled met or not_applicable: C02,",
+	}
+	named := func(ps []projections.IntegrityProblem) map[string]string {
+		got := map[string]string{}
+		for _, p := range ps {
+			if p.Problem == projections.ProblemTransition {
+				got[p.EventID] = p.Detail
+			}
+		}
+		return got
+	}
+	for what, got := range map[string]map[string]string{
+		"verify":         named(env.Model.TransitionProblems()),
+		"running server": named(env.Model.IntegrityProblems()),
+	} {
+		require.Len(t, got, 2, "%s: %v", what, got)
+		for id, detail := range want {
+			assert.Contains(t, got[id], detail, "%s names %s", what, id)
+		}
+	}
+	// Both nominations' answers say so: the forged verification does not make one eligible.
+	for _, id := range []string{incomplete, pending} {
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		assert.False(t, el.Eligible)
+		_, ok := reasonEvents(el, projections.ReasonIntegrityBroken)
+		assert.True(t, ok, "%s: %+v", id, el.Reasons)
+	}
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, named(env.Model.IntegrityProblems()), named(m.IntegrityProblems()), "a rebuild names the same")
+}
+
 // returns the event's id once the model has it.
 func forgeEvent(t *testing.T, env *wftest.Env, ref eventstore.Ref, typ string, schema int, actor eventstore.Actor, data string) string {
 	t.Helper()
