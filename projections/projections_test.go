@@ -180,13 +180,16 @@ func TestRankingRecommendsQuotaWithTieBreaks(t *testing.T) {
 			recommended++
 		}
 	}
-	// Vietnamese collation puts "Ấp" before "Bình" (byte order would not).
-	assert.Equal(t, []string{"U01", "U02", "U03", "U04", "U05", "U06", "U07", "U08", "U10", "U09", "U11", "U12"}, order)
+	// The business clock stood still: every dossier was submitted at the same recorded
+	// time, and the earlier submission (by stream sequence) goes first, before the name
+	// is asked (Vietnamese collation would put "Ấp Bắc" first). Before the nineteenth
+	// session the ranking left the sequence out, and the name decided.
+	assert.Equal(t, []string{"U01", "U02", "U03", "U04", "U05", "U06", "U07", "U08", "U09", "U10", "U11", "U12"}, order)
 	assert.Equal(t, 9, recommended)
 	assert.True(t, rk.Collective.Entries[8].Recommended)
 	assert.False(t, rk.Collective.Entries[9].Recommended)
-	assert.Equal(t, "priority", rk.Collective.Entries[8].DecidedBy, "U10 is below U08 because of the priority rule")
-	assert.Equal(t, "name", rk.Collective.Entries[9].DecidedBy, "U09 is below U10 by name")
+	assert.Equal(t, "priority", rk.Collective.Entries[8].DecidedBy, "U09 is below U08 because of the priority rule")
+	assert.Equal(t, "submitted_at", rk.Collective.Entries[9].DecidedBy, "U10 is below U09, submitted after it at the same time")
 
 	rebuilt := rebuild(t, env, eventstore.ReadOptions{})
 	again, err := rebuilt.Ranking(wftest.Campaign, projections.Bound{})

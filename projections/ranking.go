@@ -176,6 +176,7 @@ func candidate(r *evalResult) domain.Candidate {
 		Name:               n.Nominee().Name,
 		ImprovedComponents: domain.CountImproved(r.facts, r.def.ID),
 		SubmittedAt:        n.SubmittedAt(),
+		SubmittedSeq:       n.SubmittedSeq(),
 		Woman:              n.Nominee().Gender == "female",
 	}
 	if c.Name == "" {
