@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
 )
@@ -442,4 +443,87 @@ func TestCampaignRefuses(t *testing.T) {
 	s.apply(c, must(t)(c.Revoke("A1", domain.GroundUnlawfulApproval, "sai quy trình"))...)
 	assert.Contains(t, c.Refuses(rec(domain.AwardRevokedData{Award: "A1"})), "already revoked")
 	assert.Equal(t, "", c.Refuses(grant("A2", "n2")), "the revoked award's place is free again")
+}
+
+// TestRevocationForFraudBars: an award revoked for a false declaration or forged
+// documents bars its holder (the unit's lineage for a collective, the same person for an
+// individual) from the campaign's awards; one revoked for an unlawful approval or criteria
+// found unmet makes room. An audit names a grant that ignores the bar.
+func TestRevocationForFraudBars(t *testing.T) {
+	t.Parallel()
+	c, s := launched(t, domain.BuiltinCampaign())
+	grant := func(award, nom, unit string, kind domain.NomineeKind, name string) {
+		s.apply(c, must(t)(c.Grant(award, domain.NominationSummary{ID: nom, Unit: unit, Kind: kind, Lineage: []string{unit}, Name: name}, true, "QĐ "+award, nil))...)
+	}
+	grant("A1", "n1", "so-a", domain.NomineeCollective, "")
+	grant("A2", "n2", "so-b", domain.NomineeCollective, "")
+	grant("I1", "n3", "so-c", domain.NomineeIndividual, "Trần Thị Hoà")
+	assert.False(t, c.HasBarringRevocation())
+	s.apply(c, must(t)(c.Revoke("A1", domain.GroundForgedDocuments, "biên bản giả"))...)
+	s.apply(c, must(t)(c.Revoke("A2", domain.GroundCriteriaUnmet, "PAR INDEX công bố lại"))...)
+	s.apply(c, must(t)(c.Revoke("I1", domain.GroundFalseDeclaration, "khai man số liệu"))...)
+	assert.True(t, c.HasBarringRevocation())
+
+	tests := []struct {
+		name    string
+		nom     string
+		kind    domain.NomineeKind
+		person  string
+		lineage []string
+		barred  string // the award that bars, "" when none
+	}{
+		{"the unit whose award was revoked for forged documents", "n9", domain.NomineeCollective, "", []string{"so-a"}, "A1"},
+		{"its successor by a merger", "n9", domain.NomineeCollective, "", []string{"so-x", "so-a"}, "A1"},
+		{"the revoked nomination itself (already revoked)", "n1", domain.NomineeCollective, "", []string{"so-a"}, ""},
+		{"a unit whose award was revoked for criteria found unmet", "n9", domain.NomineeCollective, "", []string{"so-b"}, ""},
+		{"an individual of the barred unit", "n9", domain.NomineeIndividual, "Lê Văn Bình", []string{"so-a"}, ""},
+		{"the same person, written otherwise", "n9", domain.NomineeIndividual, "tran thi hoa", []string{"so-c"}, "I1"},
+		{"the same name in another unit", "n9", domain.NomineeIndividual, "Trần Thị Hoà", []string{"so-d"}, ""},
+		{"the unit of the barred person, as a collective", "n9", domain.NomineeCollective, "", []string{"so-c"}, ""},
+	}
+	for _, tt := range tests {
+		a, barred := c.BarringRevocation(tt.nom, tt.kind, tt.person, tt.lineage)
+		err := c.CheckNotBarred(tt.nom, tt.kind, tt.person, tt.lineage)
+		if tt.barred == "" {
+			assert.False(t, barred, tt.name)
+			assert.NoError(t, err, tt.name)
+			continue
+		}
+		require.True(t, barred, tt.name)
+		assert.Equal(t, tt.barred, a.ID, tt.name)
+		assert.Equal(t, "barred_by_revocation", ruleCode(err), tt.name)
+		r := domain.BarredReason(a)
+		assert.Equal(t, []string{a.RevokedBy}, r.Events, "the reason cites the revocation")
+		assert.Contains(t, r.MessageVI, "không xét khen thưởng lại trong đợt này")
+	}
+	// A grant to a barred holder is refused, and an audit names one recorded anyway.
+	_, err := c.Grant("A9", domain.NominationSummary{ID: "n9", Unit: "so-a", Kind: domain.NomineeCollective, Lineage: []string{"so-a"}}, true, "QĐ 9", nil)
+	assert.Equal(t, "barred_by_revocation", ruleCode(err))
+	forged := domain.Recorded{ID: "forged", Type: domain.AwardGranted, Seq: 999, Data: domain.AwardGrantedData{Award: "A9", Nomination: "n9",
+		Unit: "so-a", Lineage: []string{"so-a"}, Kind: domain.NomineeCollective, Decision: "QĐ 9"}}
+	assert.Contains(t, c.Refuses(forged), "revoked for forged_documents")
+	// Criteria found unmet made room: the unit is granted again.
+	s.apply(c, must(t)(c.Grant("A3", domain.NominationSummary{ID: "n8", Unit: "so-b", Kind: domain.NomineeCollective, Lineage: []string{"so-b"}}, true, "QĐ 3", nil))...)
+}
+
+// TestRevisionKeepsTheAwardsInForce: a revision cannot set a kind's quota below the
+// awards of that kind in force (only a revocation takes an award back), and an audit names
+// a recorded one that does.
+func TestRevisionKeepsTheAwardsInForce(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	c, s := launched(t, def)
+	for _, a := range []string{"A1", "A2", "A3"} {
+		s.apply(c, must(t)(c.Grant(a, domain.NominationSummary{ID: "n" + a, Unit: "so-" + a, Kind: domain.NomineeCollective, Lineage: []string{"so-" + a}}, true, "QĐ", nil))...)
+	}
+	low := def
+	low.Version = def.Version + 1
+	low.Quota = domain.Quota{Collective: 2, Individual: def.Quota.Individual}
+	_, err := c.Revise(low)
+	assert.Equal(t, "quota_below_awards", ruleCode(err))
+	assert.Contains(t, c.Refuses(domain.Recorded{Type: domain.CampaignRevised, Seq: 999, Data: domain.CampaignRevisedData{Definition: low}}),
+		"quota is below the awards in force")
+	low.Quota.Collective = 3
+	s.apply(c, must(t)(c.Revise(low))...)
+	assert.Equal(t, 3, c.Definition().Quota.Collective, "down to the awards held is allowed")
 }

@@ -155,6 +155,70 @@ func LineageAwardReason(a AwardRef, unit string) Reason {
 		MessageEN: fmt.Sprintf("Unit %s already holds collective award %s in this campaign (nomination %s of unit %s): one collective award per unit", unit, a.ID, a.Nomination, a.Unit)}
 }
 
+// BarringGround reports whether an award revoked on ground bars its holder from the
+// campaign's awards: a false declaration of achievements or forged documents. An award
+// revoked because its approval was unlawful, or because the criteria were later found
+// unmet, makes room for a new nomination, decided properly.
+func BarringGround(ground string) bool {
+	return ground == GroundFalseDeclaration || ground == GroundForgedDocuments
+}
+
+// BarringRevocation returns an award of the campaign, held by another nomination than
+// nomination, revoked on a barring ground (BarringGround) from the same holder: for a
+// collective nominee, a collective award to a unit of lineage; for an individual, an
+// individual award to the same person (SamePerson, name) in a unit of lineage. Such a
+// holder is not nominated, found eligible or granted again in the campaign.
+func (c *Campaign) BarringRevocation(nomination string, kind NomineeKind, name string, lineage []string) (AwardRef, bool) {
+	for _, id := range c.order {
+		a := c.awards[id]
+		if !a.Revoked || !BarringGround(a.Ground) || a.Kind != kind || a.Nomination == nomination {
+			continue
+		}
+		if kind == NomineeIndividual && !SamePerson(a.Nominee, name) {
+			continue
+		}
+		if slices.ContainsFunc(a.Lineage, func(u string) bool { return slices.Contains(lineage, u) }) {
+			return *a, true
+		}
+	}
+	return AwardRef{}, false
+}
+
+// HasBarringRevocation reports whether any award of the campaign was revoked on a barring
+// ground (a quick test before BarringRevocation).
+func (c *Campaign) HasBarringRevocation() bool {
+	for _, a := range c.awards {
+		if a.Revoked && BarringGround(a.Ground) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckNotBarred refuses, with barred_by_revocation, a nominee of kind and name (an
+// individual's) in a unit of lineage whose award in the campaign was revoked on a barring
+// ground (BarringRevocation): the opening of a nomination, a nominee's correction, a
+// grant. nomination is the nomination's own id ("" for a new one).
+func (c *Campaign) CheckNotBarred(nomination string, kind NomineeKind, name string, lineage []string) error {
+	if a, barred := c.BarringRevocation(nomination, kind, name, lineage); barred {
+		r := BarredReason(a)
+		return ruleErr(r.Code, r.MessageEN, r.MessageVI)
+	}
+	return nil
+}
+
+// BarredReason is the reason a nomination is not eligible, nor opened, nor granted, when
+// its holder's award in the campaign was revoked on a barring ground (a).
+func BarredReason(a AwardRef) Reason {
+	holder, holderVI := "unit "+a.Unit, "đơn vị "+a.Unit
+	if a.Kind == NomineeIndividual && a.Nominee != "" {
+		holder, holderVI = fmt.Sprintf("%s of unit %s", a.Nominee, a.Unit), fmt.Sprintf("%s (đơn vị %s)", a.Nominee, a.Unit)
+	}
+	return Reason{Code: "barred_by_revocation", Events: []string{a.RevokedBy},
+		MessageVI: fmt.Sprintf("Khen thưởng %s của %s (hồ sơ %s) đã bị thu hồi vì %s: không xét khen thưởng lại trong đợt này", a.ID, holderVI, a.Nomination, TermVI(a.Ground)),
+		MessageEN: fmt.Sprintf("Award %s of %s (nomination %s) was revoked for %s: not considered again in this campaign", a.ID, holder, a.Nomination, strings.ReplaceAll(a.Ground, "_", " "))}
+}
+
 // ActiveAwards returns the number of awards of that kind not revoked.
 func (c *Campaign) ActiveAwards(kind NomineeKind) int {
 	n := 0
@@ -205,7 +269,9 @@ func (c *Campaign) Apply(r Recorded) {
 // Refuses says why no decision of the campaign's could have made event r where the
 // campaign stands ("" when one could): a second launch, a revision that does not raise the
 // version or changes the id, anything before the launch, a grant under an award id already
-// used, to a nomination that holds an award in force, or past the kind's quota, and the
+// used, to a nomination that holds an award in force, past the kind's quota, or to a
+// holder barred by a revocation for fraud (BarringRevocation), a revision whose quota is
+// below the awards in force, and the
 // revocation of an award unknown or already revoked. An audit (thidua verify) and the
 // running server check every recorded campaign event with it: an event appended behind the
 // engine's back, well-formed and by an actor in a role that records its type, may still
@@ -233,6 +299,9 @@ func (c *Campaign) Refuses(r Recorded) string {
 		if d.Definition.Version <= cur.Version {
 			return fmt.Sprintf("a revision to version %d, not above the current version %d", d.Definition.Version, cur.Version)
 		}
+		if why := c.quotaBelowAwards(d.Definition); why != nil {
+			return "a revision whose quota is below the awards in force (" + why.Message + ")"
+		}
 	case AwardGrantedData:
 		if _, dup := c.awards[d.Award]; dup {
 			return fmt.Sprintf("a grant under award id %s, already used", d.Award)
@@ -244,6 +313,9 @@ func (c *Campaign) Refuses(r Recorded) string {
 		}
 		if quota := c.Definition().Quota.For(d.Kind); c.ActiveAwards(d.Kind) >= quota {
 			return fmt.Sprintf("a grant past the quota of %d %s awards", quota, d.Kind)
+		}
+		if a, barred := c.BarringRevocation(d.Nomination, d.Kind, d.Nominee, d.Lineage); barred {
+			return fmt.Sprintf("a grant to a holder whose award %s was revoked for %s", a.ID, a.Ground)
 		}
 	case AwardRevokedData:
 		a, ok := c.awards[d.Award]
@@ -285,7 +357,24 @@ func (c *Campaign) Revise(def Definition) ([]Event, error) {
 	if err := def.Validate(); err != nil {
 		return nil, err
 	}
+	if why := c.quotaBelowAwards(def); why != nil {
+		return nil, why
+	}
 	return []Event{{Type: CampaignRevised, Data: CampaignRevisedData{Definition: def}}}, nil
+}
+
+// quotaBelowAwards refuses, with quota_below_awards, a definition whose quota of a kind is
+// below the awards of that kind in force: a revision cannot take back an award, which
+// only a revocation does, and the ranking would list more awards than places.
+func (c *Campaign) quotaBelowAwards(def Definition) *RuleError {
+	for _, k := range []NomineeKind{NomineeCollective, NomineeIndividual} {
+		if q, held := def.Quota.For(k), c.ActiveAwards(k); q < held {
+			return ruleErr("quota_below_awards",
+				fmt.Sprintf("the quota of %d %s awards is below the %d in force: revoke awards first", q, k, held),
+				fmt.Sprintf("Số lượng khen thưởng %s tối đa %d thấp hơn số đã khen thưởng (%d): thu hồi khen thưởng trước", TermVI(string(k)), q, held))
+		}
+	}
+	return nil
 }
 
 // SetDeadline decides setting or moving the nomination deadline.
@@ -308,7 +397,8 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 // nomination is not eligible at the moment of the decision, already_awarded when it holds
 // an active award, quota_exceeded when the kind's active awards reached the quota, and
 // lineage_already_awarded when a collective award is active for a unit of the same
-// lineage; decision_required without the decision (its number and date). The ranking relied
+// lineage, barred_by_revocation when the holder's award in the campaign was revoked for a
+// false declaration or forged documents (CheckNotBarred); decision_required without the decision (its number and date). The ranking relied
 // on is recorded with the grant.
 func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, decision string, ranking []RankingRef) ([]Event, error) {
 	if !c.Exists() {
@@ -344,6 +434,9 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 			r := LineageAwardReason(a, nom.Unit)
 			return nil, ruleErr("lineage_already_awarded", r.MessageEN, r.MessageVI)
 		}
+	}
+	if err := c.CheckNotBarred(nom.ID, nom.Kind, nom.Name, lineage); err != nil {
+		return nil, err
 	}
 	if nom.Kind == NomineeIndividual && NomineeKey(nom.Name) != "" {
 		for _, id := range c.order {

@@ -208,10 +208,25 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 
 // flagLineageAward makes a collective nomination ineligible, with the reason
 // lineage_already_awarded, while another nomination of its unit's lineage holds the
-// campaign's collective award at the bound: it could not be granted (Campaign.Grant), so
-// it takes no place in the ranking either.
+// campaign's collective award at the bound, and any nomination, with the reason
+// barred_by_revocation, whose holder's award in the campaign was revoked for a false
+// declaration or forged documents (domain.Campaign.BarringRevocation): it could not be
+// granted (Campaign.Grant), so it takes no place in the ranking either.
 func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
-	if (!r.el.Eligible && !full) || r.nom.Nominee().Kind != domain.NomineeCollective || r.camp.ActiveAwards(domain.NomineeCollective) == 0 {
+	if !r.el.Eligible && !full {
+		return
+	}
+	nominee := r.nom.Nominee()
+	if r.camp.HasBarringRevocation() {
+		if a, barred := r.camp.BarringRevocation(id, nominee.Kind, nominee.Name, m.lineage(r.nom.Unit(), b)); barred {
+			r.el.Eligible = false
+			if !full {
+				return
+			}
+			r.el.Reasons = append(r.el.Reasons, domain.BarredReason(a))
+		}
+	}
+	if nominee.Kind != domain.NomineeCollective || r.camp.ActiveAwards(domain.NomineeCollective) == 0 {
 		return
 	}
 	a, held := r.camp.LineageAward(id, m.lineage(r.nom.Unit(), b))

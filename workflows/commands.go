@@ -377,6 +377,9 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if err := domain.CheckNewNomination(in.Nominee, st.NominationsOf(campaign, in.Unit)); err != nil {
 			return plan{}, err
 		}
+		if err := c.CheckNotBarred("", in.Nominee.Kind, in.Nominee.Name, st.Lineage(in.Unit)); err != nil {
+			return plan{}, err
+		}
 		pl := plan{id: id}
 		pl.add(nomRef(id), eventstore.Version{}, evs)
 		// The unit records it too, under its sequence check: two openings for the unit at
@@ -549,6 +552,11 @@ func (s *Service) CorrectNominee(ctx context.Context, p Principal, id string, no
 		others := slices.DeleteFunc(st.NominationsOf(n.Campaign(), n.Unit()), func(o *domain.Nomination) bool { return o.ID() == id })
 		if err := domain.CheckNewNomination(corrected, others); err != nil {
 			return plan{}, err
+		}
+		if c, _ := st.Campaign(n.Campaign()); c != nil {
+			if err := c.CheckNotBarred(id, corrected.Kind, corrected.Name, st.Lineage(n.Unit())); err != nil {
+				return plan{}, err
+			}
 		}
 		pl := plan{id: id}
 		pl.add(nomRef(id), nv, evs)

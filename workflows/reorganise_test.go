@@ -585,3 +585,68 @@ func mergerRefused(t *testing.T, env *wftest.Env, sources []string, successor, e
 	after, _ := env.Store.LastSeq(env.Ctx)
 	assert.Equal(t, before, after, "a refused merger appends nothing")
 }
+
+// An award revoked for forged documents bars its holder from the campaign: the unit's
+// clerk cannot open another collective nomination (nothing appended), and a nomination
+// whose lineage takes the unit in by a merger is no longer eligible, nor granted, nor
+// recommended. An award revoked for criteria found unmet makes room.
+func TestRevocationForFraudBarsTheLineage(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	nomFA, clerkFA := env.EligibleCollective("FA", domain.UnitDistrict, reviewer, 80)
+	nomFB, _ := env.EligibleCollective("FB", domain.UnitDistrict, reviewer, 82)
+	nomFD, clerkFD := env.EligibleCollective("FD", domain.UnitDistrict, reviewer, 81)
+	grant := func(nom string) string {
+		r, err := env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ " + nom}, workflows.Options{})
+		require.NoError(t, err)
+		return r.ID
+	}
+	awFA, awFD := grant(nomFA), grant(nomFD)
+	_, err := env.Svc.RevokeAward(env.Ctx, council, awFA, workflows.RevokeInput{Ground: domain.GroundForgedDocuments, Note: "biên bản họp giả mạo"}, workflows.Options{})
+	require.NoError(t, err)
+	_, err = env.Svc.RevokeAward(env.Ctx, council, awFD, workflows.RevokeInput{Ground: domain.GroundCriteriaUnmet, Note: "chỉ số công bố lại"}, workflows.Options{})
+	require.NoError(t, err)
+
+	// FA's clerk opens a new collective nomination: refused, nothing appended.
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err = env.Svc.OpenNomination(env.Ctx, clerkFA, wftest.Campaign, workflows.OpenNominationInput{Unit: "FA", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "barred_by_revocation", re.Code)
+	assert.Contains(t, re.MessageVI, "giả mạo hồ sơ")
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after, "a refusal appends nothing")
+	// FD's award was revoked for criteria found unmet: FD is nominated again.
+	_, err = env.Svc.OpenNomination(env.Ctx, clerkFD, wftest.Campaign, workflows.OpenNominationInput{Unit: "FD", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	require.NoError(t, err)
+
+	// FA and FB merge into FC: FB's eligible nomination passes to FC, whose lineage takes
+	// FA in. It is barred, cites the revocation, and is neither recommended nor granted.
+	_, err = merge(env, []string{"FA", "FB"}, "FC", "2025-10-01")
+	require.NoError(t, err)
+	el, err := env.Model.Eligibility(nomFB, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	var barred *projections.ReasonView
+	for i := range el.Reasons {
+		if el.Reasons[i].Code == "barred_by_revocation" {
+			barred = &el.Reasons[i]
+		}
+	}
+	require.NotNil(t, barred, "%+v", el.Reasons)
+	assert.NotEmpty(t, barred.Events)
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	for _, e := range rk.Collective.Entries {
+		assert.NotEqual(t, nomFB, e.Nomination, "a barred nomination is not ranked")
+	}
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomFB, Decision: "QĐ 3"}, workflows.Options{})
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "barred_by_revocation", re.Code)
+	// Before the merger it was eligible: an answer as of then says so.
+	past, err := env.Model.Eligibility(nomFB, projections.Bound{Seq: after})
+	require.NoError(t, err)
+	assert.True(t, past.Eligible, "%+v", past.Reasons)
+}
