@@ -198,7 +198,11 @@ func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []P
 		msg.Header.Set(HeaderKey, meta.Key)
 		// Derived from the key alone: a command retried with the same key is a duplicate
 		// stream-wide, even when it would create a new aggregate under a new id.
-		sum := sha256.Sum256([]byte(meta.Key))
+		dedup := meta.Key
+		if meta.DedupKey != "" {
+			dedup = meta.DedupKey
+		}
+		sum := sha256.Sum256([]byte(dedup))
 		msgID = "k-" + hex.EncodeToString(sum[:16])
 	}
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)

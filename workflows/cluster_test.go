@@ -218,3 +218,31 @@ func TestWorkflowCommandsSurviveLeaderFailover(t *testing.T) {
 	assert.Equal(t, rankingJSON(t, rebuilt), rankingJSON(t, a.Model))
 	assert.Equal(t, rankingJSON(t, rebuilt), rankingJSON(t, b.Model))
 }
+
+// One request per idempotency key across engines: different requests under one key sent
+// at once through two engines (two `thidua serve` processes) carry out one of them; the
+// stream's duplicate window, keyed on the user and the key without the request's
+// fingerprint (eventstore.Meta.DedupKey), refuses the others as a key reused.
+func TestOneRequestPerKeyAcrossEngines(t *testing.T) {
+	t.Parallel()
+	_, a, b := twoEngines(t)
+	reviewer := a.User(domain.RoleReviewer, "")
+	a.Unit("KX", domain.UnitDepartment)
+	caughtUp(t, a, b)
+	before, err := a.Store.LastSeq(a.Ctx)
+	require.NoError(t, err)
+	var runs []func() error
+	for i := range 8 {
+		env := []*wftest.Env{a, b}[i%2]
+		runs = append(runs, func() error {
+			v := float64(50 + i)
+			_, err := env.Svc.RecordFact(env.Ctx, reviewer, "KX", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "par_index_score", Number: &v},
+				workflows.Options{Key: "fact-key", Fingerprint: fmt.Sprintf("body-%d", i)})
+			return err
+		})
+	}
+	assert.Equal(t, map[string]int{"ok": 1, "idempotency_key_reused": 7}, outcomes(runs))
+	after, err := a.Store.LastSeq(a.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before+1, after, "one fact recorded")
+}

@@ -436,3 +436,46 @@ func TestGrantRacingAnExcludingFact(t *testing.T) {
 		assert.True(t, el.Eligible, "%s: eligible just before the grant", unit)
 	}
 }
+
+// One request per idempotency key: requests sent at once under one key, each a different
+// request, carry out one of them; the others are refused as a key reused and append
+// nothing, and afterwards the winner's retry gets its answer while the others' are still
+// refused. Before, all ten ran (ten units registered under one key), and nine of the ten
+// retries were then refused.
+func TestOneRequestPerIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	before, _ := env.Store.LastSeq(env.Ctx)
+	register := func(i int) (workflows.Result, error) {
+		return env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: fmt.Sprintf("IK%02d", i), Name: fmt.Sprintf("Xã IK%02d", i), Kind: domain.UnitCommune},
+			workflows.Options{Key: "race-key", Fingerprint: fmt.Sprintf("body-%d", i)})
+	}
+	var runs []func() error
+	for i := range 10 {
+		runs = append(runs, func() error { _, err := register(i); return err })
+	}
+	assert.Equal(t, map[string]int{"ok": 1, "idempotency_key_reused": 9}, outcomes(runs))
+	after, _ := env.Store.LastSeq(env.Ctx)
+	var registered []string
+	for i := range 10 {
+		if _, err := env.Model.Unit(fmt.Sprintf("IK%02d", i), projections.Bound{}); err == nil {
+			registered = append(registered, fmt.Sprintf("IK%02d", i))
+		}
+	}
+	require.Len(t, registered, 1, "one unit registered under the key")
+	assert.Equal(t, before+2, after, "one command's atomic append (the unit and its id's claim), nothing else")
+	for i := range 10 {
+		r, err := register(i)
+		if fmt.Sprintf("IK%02d", i) == registered[0] {
+			require.NoError(t, err)
+			assert.True(t, r.Duplicate, "the winner's retry gets its answer")
+			assert.Equal(t, registered[0], r.ID)
+			continue
+		}
+		var we *workflows.Error
+		require.True(t, errors.As(err, &we), "%v", err)
+		assert.Equal(t, "idempotency_key_reused", we.Code)
+	}
+	last, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, after, last, "retries append nothing")
+}

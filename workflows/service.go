@@ -76,6 +76,8 @@ type Service struct {
 	clock func() time.Time
 	log   *slog.Logger
 	races raceLocks
+	// keyLocks serialises the requests under one user's idempotency key (run).
+	keyLocks raceLocks
 }
 
 // Option configures a Service.
@@ -151,14 +153,25 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			return Result{}, errorf(ErrInvalidInput, "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
 		}
 		key = p.UserID + "|" + o.Key + "|" + o.Fingerprint
+		// Requests under one key go one at a time in this process: the second of two
+		// sent at once, a different request under the same key included, sees what the
+		// first did. Across processes the stream's duplicate window does it (DedupKey).
+		unlockKey, err := s.keyLocks.lock(ctx, eventstore.Ref{Kind: "idempotency-key", ID: p.UserID + "|" + o.Key})
+		if err != nil {
+			return Result{}, s.storeError(err)
+		}
+		defer unlockKey()
 		if r, ok := s.replay(key); ok {
 			return r, nil
 		}
 		if fp, ok := s.model.KeyFingerprint(p.UserID + "|" + o.Key); ok && fp != o.Fingerprint {
-			return Result{}, errorf(ErrKeyReused, "idempotency_key_reused", "Idempotency-Key %q was used for a different request", o.Key)
+			return Result{}, keyReused(o.Key)
 		}
 	}
 	meta := eventstore.Meta{Actor: eventstore.Actor{User: p.UserID, Role: string(p.Role)}, Key: key, OccurredAt: o.OccurredAt}
+	if key != "" {
+		meta.DedupKey = p.UserID + "|" + o.Key
+	}
 	var unlock func()
 	defer func() {
 		if unlock != nil {
@@ -220,11 +233,22 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			r.Duplicate = r.Duplicate || c.Duplicate
 		}
 		r.Version = commits[0].Seq
+		if r.Duplicate && commits[0].Key != key {
+			// Another request under the same key, through another process, got there
+			// first: the stream kept its commit, not this one.
+			return Result{}, keyReused(o.Key)
+		}
 		if r.Duplicate && commits[0].Result != "" {
 			r.ID = commits[0].Result
 		}
 		return r, nil
 	}
+}
+
+// keyReused is the refusal of a request under an idempotency key already used for a
+// different request.
+func keyReused(key string) error {
+	return errorf(ErrKeyReused, "idempotency_key_reused", "Idempotency-Key %q was used for a different request", key)
 }
 
 // replay answers a command already carried out under key.
