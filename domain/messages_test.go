@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"sort"
@@ -158,5 +159,34 @@ func checkLanguages(t *testing.T, what, vi, en string) {
 	}
 	if strings.TrimSpace(vi) == "" && strings.TrimSpace(en) != "" {
 		t.Errorf("%s: English %q without Vietnamese", what, en)
+	}
+}
+
+// TestCheckText: text that cannot be shown or stored faithfully is refused, naming what
+// is wrong in both languages; Vietnamese text, tabs and line breaks pass.
+func TestCheckText(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in, want string
+	}{
+		{"Hồ sơ đề nghị\tkhen thưởng\r\nnăm 2025", ""},
+		{"\x1b[2J", "control character U+001B"},
+		{"ok\u0085", "control character U+0085"},
+		{"to-trinh\u202efdp.exe", "bidirectional control U+202E"},
+		{"a\u2066b", "bidirectional control U+2066"},
+		{"x\ufffd", "U+FFFD"},
+		{"\xff\xfe", "not valid UTF-8"},
+	} {
+		err := domain.CheckText(tt.in)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tt.in, err)
+			}
+			continue
+		}
+		var te *domain.TextError
+		if !errors.As(err, &te) || !strings.Contains(te.Problem, tt.want) || te.ProblemVI == "" {
+			t.Errorf("%q: %v, want %q", tt.in, err, tt.want)
+		}
 	}
 }

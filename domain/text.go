@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Invisible reports whether r is a character a reader cannot see: a format character
@@ -32,4 +33,40 @@ func invisibleIn(what, whatVI, s string) (en, vi string) {
 		}
 	}
 	return "", ""
+}
+
+// TextError is a text refused because it cannot be shown or stored faithfully (CheckText).
+type TextError struct {
+	// Problem says what is wrong, in English.
+	Problem string
+	// ProblemVI says it in Vietnamese.
+	ProblemVI string
+}
+
+func (e *TextError) Error() string { return e.Problem }
+
+// CheckText refuses text that cannot be shown or stored faithfully: invalid UTF-8, the
+// replacement character U+FFFD (what a decoder makes of invalid bytes or of a lone
+// surrogate escape such as \ud800), control characters other than tab, line feed and
+// carriage return (an escape sequence stored in a reason would recolour or clear the
+// terminal of an auditor reading the trail), and the bidirectional overrides that make a
+// text display as another ("gnp.exe" read backwards). Every text a person enters goes
+// through it, through the API and through the web forms alike.
+func CheckText(s string) error {
+	if !utf8.ValidString(s) {
+		return &TextError{Problem: "not valid UTF-8", ProblemVI: "không phải văn bản UTF-8 hợp lệ"}
+	}
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return &TextError{Problem: "contains U+FFFD: the text was not valid Unicode (invalid bytes or a lone surrogate)",
+				ProblemVI: "chứa ký tự U+FFFD: văn bản gốc không phải Unicode hợp lệ"}
+		case r == '\t' || r == '\n' || r == '\r':
+		case unicode.IsControl(r):
+			return &TextError{Problem: fmt.Sprintf("contains the control character %U", r), ProblemVI: fmt.Sprintf("chứa ký tự điều khiển %U", r)}
+		case (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069):
+			return &TextError{Problem: fmt.Sprintf("contains the bidirectional control %U", r), ProblemVI: fmt.Sprintf("chứa ký tự đảo chiều hiển thị %U", r)}
+		}
+	}
+	return nil
 }

@@ -153,7 +153,7 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	if c.JSON {
 		return printJSON(g.Out, el)
 	}
-	return writeExplain(g.Out, m, el, b)
+	return writeExplain(terminalSafe(g.Out), m, el, b)
 }
 
 // writeExplain prints a verdict, each reason, and each event behind a reason with its
@@ -278,6 +278,9 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 		}
 		return rankexport.Write(ctx, w, format, rk, meta)
 	}
+	if c.Output == "" {
+		w = terminalSafe(w)
+	}
 	return writeRankingTable(w, rk)
 }
 
@@ -368,7 +371,7 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if c.JSON {
 		return printJSON(g.Out, map[string]any{"events": evs})
 	}
-	tw := tabwriter.NewWriter(g.Out, 2, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(terminalSafe(g.Out), 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "seq\tthời điểm / at\tngười / actor\tsự kiện / event\tnội dung / summary")
 	for _, e := range evs {
 		from := ""
@@ -556,49 +559,50 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			return err
 		}
 	} else {
-		fmt.Fprintf(g.Out, "Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
+		out := terminalSafe(g.Out)
+		fmt.Fprintf(out, "Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
 		for _, p := range rep.Problems {
 			switch {
 			case p.EventID != "":
-				fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Subject, p.Problem)
+				fmt.Fprintf(out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Subject, p.Problem)
 			case p.Subject != "":
-				fmt.Fprintf(g.Out, "BROKEN message at sequence %d on %s: %s\n", p.Seq, p.Subject, p.Problem)
+				fmt.Fprintf(out, "BROKEN message at sequence %d on %s: %s\n", p.Seq, p.Subject, p.Problem)
 			default:
-				fmt.Fprintf(g.Out, "BROKEN at sequence %d: %s\n", p.Seq, p.Problem)
+				fmt.Fprintf(out, "BROKEN at sequence %d: %s\n", p.Seq, p.Problem)
 			}
 		}
 		for i, p := range actors {
 			if i == maxActorLines {
-				fmt.Fprintf(g.Out, "… and %d more events whose actor could not have caused them (--json lists them all)\n", len(actors)-i)
+				fmt.Fprintf(out, "… and %d more events whose actor could not have caused them (--json lists them all)\n", len(actors)-i)
 				break
 			}
-			fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
+			fmt.Fprintf(out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
 		}
 		for _, p := range transitions {
-			fmt.Fprintf(g.Out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
+			fmt.Fprintf(out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
 		}
 		for _, p := range docs {
-			fmt.Fprintf(g.Out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
+			fmt.Fprintf(out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
 		}
 		for i, p := range history.Problems {
 			if i == maxActorLines {
-				fmt.Fprintf(g.Out, "… and %d more events the stream holds otherwise than the snapshot recorded (--json lists them all)\n", len(history.Problems)-i)
+				fmt.Fprintf(out, "… and %d more events the stream holds otherwise than the snapshot recorded (--json lists them all)\n", len(history.Problems)-i)
 				break
 			}
-			fmt.Fprintf(g.Out, "BROKEN history at sequence %d on %s: %s\n", p.Seq, p.Aggregate, p.Detail)
+			fmt.Fprintf(out, "BROKEN history at sequence %d on %s: %s\n", p.Seq, p.Aggregate, p.Detail)
 		}
 		for _, f := range diverged {
-			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what a snapshot of it recorded (rewritten, restored from an older copy, or its end lost on disk); the snapshot is kept in %s (remove it once looked into)\n", f)
+			fmt.Fprintf(out, "BROKEN history: the stream no longer holds what a snapshot of it recorded (rewritten, restored from an older copy, or its end lost on disk); the snapshot is kept in %s (remove it once looked into)\n", f)
 		}
 		if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) == 0 {
-			fmt.Fprintln(g.Out, "OK: every hash chain, actor and document verifies.")
+			fmt.Fprintln(out, "OK: every hash chain, actor and document verifies.")
 		}
 		if rep.Backdated > 0 {
-			fmt.Fprintf(g.Out, "Note: %d event(s) say they were recorded more than %s before JetStream stored them (the first at sequence %d): backdated, or written with a simulated clock (the demo's seeding, the bench's load).\n",
+			fmt.Fprintf(out, "Note: %d event(s) say they were recorded more than %s before JetStream stored them (the first at sequence %d): backdated, or written with a simulated clock (the demo's seeding, the bench's load).\n",
 				rep.Backdated, eventstore.BackdateTolerance, rep.FirstBackdated)
 		}
 		if left.Uploads > 0 {
-			fmt.Fprintf(g.Out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)
+			fmt.Fprintf(out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)
 		}
 	}
 	if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) > 0 {

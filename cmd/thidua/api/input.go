@@ -17,11 +17,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 
+	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
@@ -87,24 +87,11 @@ func parseTime(field, s string) (time.Time, error) {
 	return t, nil
 }
 
-// checkText refuses text that cannot be shown or stored faithfully: invalid UTF-8, the
-// replacement character U+FFFD (what a decoder makes of invalid bytes or of a lone
-// surrogate escape such as \ud800), control characters other than tab, line feed and
-// carriage return, and the bidirectional overrides that make a name display as another.
+// checkText refuses, as 400 invalid_text, text that cannot be shown or stored
+// faithfully (domain.CheckText).
 func checkText(field, s string) error {
-	if !utf8.ValidString(s) {
-		return badRequest("invalid_text", "%s: not valid UTF-8", field)
-	}
-	for _, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			return badRequest("invalid_text", "%s: contains U+FFFD: the text was not valid Unicode (invalid bytes or a lone surrogate)", field)
-		case r == '\t' || r == '\n' || r == '\r':
-		case unicode.IsControl(r):
-			return badRequest("invalid_text", "%s: contains the control character %U", field, r)
-		case (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069):
-			return badRequest("invalid_text", "%s: contains the bidirectional control %U", field, r)
-		}
+	if err := domain.CheckText(s); err != nil {
+		return badRequest("invalid_text", "%s: %v", field, err)
 	}
 	return nil
 }

@@ -22,6 +22,15 @@ type formError struct {
 
 func (e *formError) Error() string { return translate("en", e.key, e.args...) }
 
+// textFieldError is a form refused for a value that cannot be shown or stored
+// faithfully (checkFormText).
+type textFieldError struct {
+	field string
+	err   *domain.TextError
+}
+
+func (e *textFieldError) Error() string { return e.field + ": " + e.err.Error() }
+
 // invalid returns a formError.
 func invalid(key string, args ...any) error { return &formError{key: key, args: args} }
 
@@ -52,11 +61,18 @@ func (h *handler) localise(q *req, err error) *uiError {
 	var te *domain.TransitionError
 	var we *workflows.Error
 	var fe *formError
+	var tfe *textFieldError
 	var de *domain.DefinitionError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &de):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: q.T("err.definition", de.Error())}
+	case errors.As(err, &tfe):
+		problem := tfe.err.Problem
+		if q.lang == "vi" {
+			problem = tfe.err.ProblemVI
+		}
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_text", Message: q.T("err.text", tfe.field, problem)}
 	case errors.As(err, &fe):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_input", Message: q.T(fe.key, fe.args...)}
 	case errors.As(err, &re):

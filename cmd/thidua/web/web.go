@@ -20,11 +20,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"thidua/cmd/thidua/api"
+	"thidua/domain"
 	"thidua/workflows"
 )
 
@@ -339,6 +341,38 @@ func (h *handler) checkForm(q *req) error {
 	want := h.csrfToken(q)
 	if got == "" || want == "" || !hmac.Equal([]byte(got), []byte(want)) {
 		return errCSRF
+	}
+	return checkFormText(r)
+}
+
+// checkFormText refuses a form holding a value or a file name that cannot be shown or
+// stored faithfully (domain.CheckText: control characters, bidirectional overrides,
+// invalid UTF-8), as the API refuses such a body (400 invalid_text), before any action
+// reads it.
+func checkFormText(r *http.Request) error {
+	names := make([]string, 0, len(r.PostForm))
+	for name := range r.PostForm {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if name == "next" || name == "csrf" || name == "idem" || name == "token" {
+			continue // never stored nor shown: each is checked for what it is
+		}
+		for _, v := range r.PostForm[name] {
+			if err := domain.CheckText(v); err != nil {
+				return &textFieldError{field: name, err: err.(*domain.TextError)}
+			}
+		}
+	}
+	if r.MultipartForm != nil {
+		for _, fhs := range r.MultipartForm.File {
+			for _, fh := range fhs {
+				if err := domain.CheckText(fh.Filename); err != nil {
+					return &textFieldError{field: "file", err: err.(*domain.TextError)}
+				}
+			}
+		}
 	}
 	return nil
 }

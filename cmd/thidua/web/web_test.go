@@ -1622,3 +1622,48 @@ func TestCorrectNomineeForm(t *testing.T) {
 	assert.True(t, n.Nominee.Head)
 	assert.Equal(t, "Phạm Thị Lan", n.Nominee.Name)
 }
+
+// TestFormTextChecked: a form value or a file name that cannot be shown or stored
+// faithfully (an escape sequence, a bidirectional override, a bell) is refused as the API
+// refuses it, 400 invalid_text naming the field, and nothing is appended or stored.
+// Before, the web forms trimmed white space only, and a hold reason holding an escape
+// sequence cleared the terminal of an auditor reading `thidua events`.
+func TestFormTextChecked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
+	reviewer := e.user("Chuyên viên", domain.RoleReviewer, "")
+	r, err := e.Svc.OpenNomination(e.Ctx, e.principal(clerk), wftest.Campaign, workflows.OpenNominationInput{Unit: "U1", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := e.client()
+	rc.signIn(reviewer)
+	cc := e.client()
+	cc.signIn(clerk)
+	before, _ := e.Store.LastSeq(e.Ctx)
+	for _, bad := range []string{"Điều tra \u202egnp.exe", "\x1b[2J\x1b[31mFAKE: all verified\x1b[0m", "ok\x07"} {
+		rc.get("/nominations/" + r.ID)
+		res := rc.post("/nominations/"+r.ID+"/hold", rc.form("_form", "hold", "reason", bad))
+		if res.status != http.StatusBadRequest {
+			t.Fatalf("hold reason %q: %d", bad, res.status)
+		}
+		mustContain(t, res.body, "Nội dung trường “reason”")
+	}
+	cc.get("/nominations/" + r.ID)
+	res := cc.upload("/nominations/"+r.ID+"/documents", map[string]string{"_form": "documents", "kind": "letter"}, "to-trinh\u202efdp.exe", "%PDF-1.4 x")
+	if res.status != http.StatusBadRequest {
+		t.Fatalf("file name with an override: %d\n%s", res.status, res.body)
+	}
+	mustContain(t, res.body, "Nội dung trường “file” chứa ký tự đảo chiều hiển thị U&#43;202E")
+	after, _ := e.Store.LastSeq(e.Ctx)
+	if after != before {
+		t.Fatalf("refused forms appended %d messages", after-before)
+	}
+	// The same reason without them is taken.
+	rc.get("/nominations/" + r.ID)
+	if res := rc.post("/nominations/"+r.ID+"/hold", rc.form("_form", "hold", "reason", "Điều tra đơn thư")); res.status != http.StatusSeeOther {
+		t.Fatalf("a clean reason: %d\n%s", res.status, res.body)
+	}
+}
