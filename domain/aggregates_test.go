@@ -307,6 +307,11 @@ func TestCampaignVersionsAndDeadline(t *testing.T) {
 	if _, err := c.SetDeadline(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)); ruleCode(err) != "invalid_deadline" {
 		t.Fatalf("a deadline before the campaign starts: %v", err)
 	}
+	for _, far := range []time.Time{time.Date(2150, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 16, 59, 0, 0, time.UTC)} {
+		if _, err := c.SetDeadline(far); ruleCode(err) != "invalid_deadline" {
+			t.Fatalf("a deadline in %d (the web form took it): %v", far.Year(), err)
+		}
+	}
 	closes := time.Date(2025, 11, 30, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600))
 	s.apply(c, must(t)(c.SetDeadline(closes))...)
 	if d, ok := c.Deadline(); !ok || !d.Equal(closes) {

@@ -385,6 +385,10 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 	if t.IsZero() {
 		return nil, ruleErr("invalid_deadline", "the deadline is required", "Phải nêu hạn nộp hồ sơ")
 	}
+	if y := t.UTC().Year(); y < 2000 || y > 2099 {
+		return nil, ruleErr("invalid_deadline", fmt.Sprintf("the deadline %s is outside the years 2000 to 2099", t.UTC().Format(time.RFC3339)),
+			fmt.Sprintf("Hạn nộp hồ sơ %s nằm ngoài các năm 2000 đến 2099", t.UTC().Format(time.RFC3339)))
+	}
 	if start, _, err := c.Definition().Window(); err == nil && t.Before(start) {
 		return nil, ruleErr("invalid_deadline",
 			fmt.Sprintf("the deadline %s is before the campaign starts (%s)", c.Definition().LocalTime(t, false), c.Definition().Starts),

@@ -161,16 +161,26 @@ func (u *Unit) requireActive() error {
 // SubmitPlan decides recording the unit's own emulation plan for a campaign (plan section
 // V.1); a later plan supersedes an earlier one. The unit must be active.
 func (u *Unit) SubmitPlan(campaign string, doc DocumentRef) ([]Event, error) {
-	if err := u.requireActive(); err != nil {
+	if err := u.CheckPlan(campaign); err != nil {
 		return nil, err
-	}
-	if err := ValidateID(campaign); err != nil {
-		return nil, fmt.Errorf("campaign id: %w", err)
 	}
 	if doc.SHA256 == "" {
 		return nil, ruleErr("invalid_document", "the plan document has no sha256", "Tài liệu kế hoạch thiếu mã SHA-256")
 	}
 	return []Event{{Type: PlanSubmitted, Data: PlanSubmittedData{Campaign: campaign, Document: doc}}}, nil
+}
+
+// CheckPlan refuses what SubmitPlan refuses before it looks at the document: a unit not
+// active (unit_not_active), a campaign id not valid. The plan's file is checked with it
+// before it is stored, so that a refused upload leaves nothing behind.
+func (u *Unit) CheckPlan(campaign string) error {
+	if err := u.requireActive(); err != nil {
+		return err
+	}
+	if err := ValidateID(campaign); err != nil {
+		return fmt.Errorf("campaign id: %w", err)
+	}
+	return nil
 }
 
 // RecordFact decides recording a verified fact about the unit in the campaign def. The

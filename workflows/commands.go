@@ -286,8 +286,12 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 	if r, ok := s.replayKey(p, o); ok {
 		return r, s.replayedDocument(ctx, r.ID), nil
 	}
+	if err := s.checkKey(p, o); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
 	if err := s.precheck(func(st *projections.State) error {
-		if u, _ := st.Unit(unit); u == nil {
+		u, v := st.Unit(unit)
+		if u == nil {
 			return notFound("unit", unit)
 		}
 		c, _ := st.Campaign(campaign)
@@ -297,7 +301,13 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 		if err := clerkScope(st, p, unit, s.clock()); err != nil {
 			return err
 		}
-		return c.CheckDeadline(s.clock())
+		if err := c.CheckDeadline(s.clock()); err != nil {
+			return err
+		}
+		if err := u.CheckPlan(campaign); err != nil {
+			return err
+		}
+		return checkIfMatch(o, v)
 	}); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
@@ -324,6 +334,27 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 		return pl, nil
 	})
 	return r, doc, err
+}
+
+// checkKey refuses, before an upload's file is stored, an idempotency key used for a
+// different request, as run would: a refused upload leaves nothing behind. It takes the
+// model's lock: not inside precheck.
+func (s *Service) checkKey(p Principal, o Options) error {
+	if o.Key != "" {
+		if fp, ok := s.model.KeyFingerprint(p.UserID + "|" + o.Key); ok && fp != o.Fingerprint {
+			return keyReused(o.Key)
+		}
+	}
+	return nil
+}
+
+// checkIfMatch refuses, before an upload's file is stored, an If-Match that is not the
+// aggregate's version v, as run would.
+func checkIfMatch(o Options, v eventstore.Version) error {
+	if o.IfMatch != nil && v.Seq != *o.IfMatch {
+		return errorf(ErrPrecondition, "version_mismatch", "If-Match %d is stale: the current version is %d", *o.IfMatch, v.Seq)
+	}
+	return nil
 }
 
 // precheck runs read-only checks on the model's state before any side effect.
@@ -431,8 +462,11 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 	if r, ok := s.replayKey(p, o); ok {
 		return r, s.replayedDocument(ctx, r.ID), nil
 	}
+	if err := s.checkKey(p, o); err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
 	if err := s.precheck(func(st *projections.State) error {
-		n, _ := st.Nomination(id)
+		n, v := st.Nomination(id)
 		if n == nil {
 			return notFound("nomination", id)
 		}
@@ -444,7 +478,10 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 			return err
 		}
 		// Refused before the file is stored: a refused upload leaves nothing behind.
-		return n.CheckAttach(kind)
+		if err := n.CheckAttach(kind); err != nil {
+			return err
+		}
+		return checkIfMatch(o, v)
 	}); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}

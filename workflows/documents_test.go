@@ -134,3 +134,49 @@ func TestRefusedUploadStoresNothing(t *testing.T) {
 	_, err = env.Store.DocumentInfo(env.Ctx, hex.EncodeToString(sum[:]))
 	assert.Error(t, err, "the refused file is not stored")
 }
+
+// TestRefusedUploadOptionsStoreNothing: an upload refused for its options (an
+// idempotency key used for another request, a stale If-Match) or a plan for a unit a
+// merger dissolved is refused before the file is stored. Before, each such file stayed in
+// the object store, readable by its hash and citable by a reviewer for any unit.
+func TestRefusedUploadOptionsStoreNothing(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("RO", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "RO")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Thu", Position: "Chuyên viên"})
+	env.OK(env.Svc.Return(env.Ctx, env.User(domain.RoleReviewer, ""), id, "bổ sung", workflows.Options{}))
+	notStored := func(body string) {
+		t.Helper()
+		sum := sha256.Sum256([]byte(body))
+		_, err := env.Store.DocumentInfo(env.Ctx, hex.EncodeToString(sum[:]))
+		assert.Error(t, err, "the refused file is not stored")
+	}
+	attach := func(body string, o workflows.Options) error {
+		_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, id, domain.DocSupporting, workflows.Upload{Name: "x.pdf", Body: strings.NewReader(body)}, o)
+		return err
+	}
+	require.NoError(t, attach("%PDF-1.4 first", workflows.Options{Key: "k1", Fingerprint: "a"}))
+	var we *workflows.Error
+	body := "%PDF-1.4 same key, another file"
+	require.True(t, errors.As(attach(body, workflows.Options{Key: "k1", Fingerprint: "b"}), &we))
+	assert.Equal(t, "idempotency_key_reused", we.Code)
+	notStored(body)
+	stale := uint64(1)
+	body = "%PDF-1.4 stale version"
+	require.True(t, errors.As(attach(body, workflows.Options{IfMatch: &stale}), &we))
+	assert.Equal(t, "version_mismatch", we.Code)
+	notStored(body)
+
+	// A plan for a unit merged away.
+	env.Unit("RP1", domain.UnitDistrict)
+	env.Unit("RP2", domain.UnitDistrict)
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"RP1", "RP2"}, Successor: "RP3",
+		SuccessorName: "UBND RP3", SuccessorKind: domain.UnitDistrict, Effective: "2025-10-01", Decision: "Nghị quyết 2/2025"}, workflows.Options{}))
+	body = "%PDF-1.4 plan of a merged unit"
+	_, _, err := env.Svc.SubmitPlan(env.Ctx, env.Admin, "RP1", wftest.Campaign, workflows.Upload{Name: "plan.pdf", Body: strings.NewReader(body)}, workflows.Options{})
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "unit_not_active", re.Code)
+	notStored(body)
+}
