@@ -338,6 +338,9 @@ func (c *Campaign) Launch(def Definition) ([]Event, error) {
 	if err := def.Validate(); err != nil {
 		return nil, err
 	}
+	if err := ValidateNewID(def.ID); err != nil {
+		return nil, defErr("id", "%v", err)
+	}
 	return []Event{{Type: CampaignLaunched, Data: CampaignLaunchedData{Definition: def}}}, nil
 }
 

@@ -60,3 +60,25 @@ func ValidateID(s string) error {
 	}
 	return nil
 }
+
+// ValidateNewID checks the id of a unit, campaign or user being created: ValidateID, and
+// only ASCII letters, digits, '-' and '_', beginning with a letter or a digit. An id is a
+// code ("SO-NV", "ninh-thuan-cchc-2025"); the name carries the Vietnamese. It keeps out
+// what reads as another id ("ЅO-TC" with a Cyrillic Ѕ) and what a web address reads
+// otherwise ('?', '#', '%': "/units/SO-TC#1" opened SO-TC's page). Ids created before this
+// rule stay valid everywhere else (ValidateID).
+func ValidateNewID(s string) error {
+	if err := ValidateID(s); err != nil {
+		return err
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case (r == '-' || r == '_') && i > 0:
+		default:
+			return fmt.Errorf("%w: %q contains %q at byte %d: a new id has only ASCII letters, digits, '-' and '_', and begins with a letter or a digit", ErrInvalidID, s, r, i)
+		}
+	}
+	return nil
+}
+

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -35,5 +36,34 @@ func TestUnaccented(t *testing.T) {
 		"already plain ASCII": "already plain ASCII",
 	} {
 		assert.Equal(t, want, domain.Unaccented(in), in)
+	}
+}
+
+// TestValidateNewID: a new unit's, campaign's or successor's id is a code of ASCII
+// letters, digits, '-' and '_'; what reads as another id or as part of a web address is
+// refused, wrapping ErrInvalidID, by the decisions that create one. Ids of existing
+// aggregates are read as before (ValidateID).
+func TestValidateNewID(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"SO-NV", "ninh-thuan-cchc-2025", "U1", "x_y", "01J9Z"} {
+		if err := domain.ValidateNewID(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"SO-TC#1", "SO-TC?x", "Q?a#b", "50%", "\u0405O-TC", "SỞ-NV", "-SO", "_x", "a:b", "a+b", "a\\b", ""} {
+		if err := domain.ValidateNewID(bad); !errors.Is(err, domain.ErrInvalidID) {
+			t.Errorf("%q: %v, want ErrInvalidID", bad, err)
+		}
+	}
+	if _, err := domain.RegisterUnit("SO-TC#1", "Sở Tài chính", domain.UnitDepartment, ""); !errors.Is(err, domain.ErrInvalidID) {
+		t.Errorf("register SO-TC#1: %v", err)
+	}
+	def := domain.BuiltinCampaign()
+	def.ID = "cchc?2025"
+	if _, err := domain.NewCampaign().Launch(def); err == nil {
+		t.Error("a campaign id with '?' launched")
+	}
+	if err := domain.ValidateID("SỞ-NV"); err != nil {
+		t.Errorf("an existing id is read as before: %v", err)
 	}
 }

@@ -113,7 +113,7 @@ func (u *Unit) Apply(r Recorded) {
 // RegisterUnit decides the registration of a new unit: a valid id, a name of 1 to 300
 // characters, a known kind and, when given, a valid parent id other than the unit's own.
 func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error) {
-	if err := ValidateID(id); err != nil {
+	if err := ValidateNewID(id); err != nil {
 		return nil, fmt.Errorf("unit id: %w", err)
 	}
 	name = norm.NFC.String(strings.TrimSpace(name))
@@ -226,7 +226,11 @@ const MaxMergerLead = 31 * 24 * time.Hour
 // Campaign.NoteMerger.
 func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind UnitKind,
 	effective, decision, reorgID string, now time.Time) (map[string][]Event, error) {
-	if err := ValidateID(successorID); err != nil {
+	validate := ValidateID
+	if successor == nil || successor.id == "" {
+		validate = ValidateNewID // a new unit
+	}
+	if err := validate(successorID); err != nil {
 		return nil, fmt.Errorf("successor id: %w", err)
 	}
 	if err := ValidateID(reorgID); err != nil {
