@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Fact names (FactRecordedData.Fact).
@@ -167,6 +169,34 @@ func plain(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
+// MaxIndexScore bounds an index component's score and previous score: the provincial
+// indices score components out of 100 at most (PAR INDEX, SIPAS in per cent) or 10 (PCI,
+// PAPI); a thousand leaves room for any scale, and keeps out a value such as -1e308
+// that would count as an improvement of anything.
+const MaxIndexScore = 1000
+
+// ComponentKey is how two index component names are compared: in NFC, case and spacing
+// aside ("Cải cách TTHC", "cải cách  tthc"). A unit's components under one index are told
+// apart by it (CheckComponentSpelling), so that one component is not counted twice.
+func ComponentKey(name string) string {
+	return strings.ToLower(strings.Join(strings.Fields(norm.NFC.String(name)), " "))
+}
+
+// CheckComponentSpelling refuses, with component_spelling, a component name that reads as
+// one of the names already recorded (existing) but is written otherwise: the same
+// component would count twice among the improved ones (C12, the ranking's second key).
+func CheckComponentSpelling(name string, existing []string) error {
+	k := ComponentKey(name)
+	for _, e := range existing {
+		if e != name && ComponentKey(e) == k {
+			return ruleErr("component_spelling",
+				fmt.Sprintf("component %q is recorded for this unit as %q: use that spelling, or it counts as another component", name, e),
+				fmt.Sprintf("Chỉ số thành phần %q đã được ghi cho đơn vị này là %q: dùng đúng tên đó, nếu không sẽ bị tính là một chỉ số khác", name, e))
+		}
+	}
+	return nil
+}
+
 // ValidateFact checks a fact before it is recorded and returns a *RuleError with code
 // invalid_fact whose message names the offending field.
 func ValidateFact(d FactRecordedData) error {
@@ -232,6 +262,15 @@ func ValidateFact(d FactRecordedData) error {
 		}
 		if strings.TrimSpace(d.Component) == "" || len(d.Component) > 300 {
 			return invalidFact("component", "a component name of 1 to 300 bytes is required", "cần tên chỉ số thành phần")
+		}
+		if en, vi := invisibleIn("component name", "Tên chỉ số thành phần", d.Component); en != "" {
+			return invalidFact("component", en, vi)
+		}
+		for _, v := range []*float64{d.Number, d.Previous} {
+			if v != nil && (*v < 0 || *v > MaxIndexScore) {
+				return invalidFact("value", fmt.Sprintf("an index component's score is from 0 to %s, not %s", plain(MaxIndexScore), plain(*v)),
+					fmt.Sprintf("điểm chỉ số thành phần phải trong khoảng 0–%s, không phải %s", plain(MaxIndexScore), plain(*v)))
+			}
 		}
 		switch d.Status {
 		case StatusNotPublished:

@@ -81,4 +81,3 @@ func ValidateNewID(s string) error {
 	}
 	return nil
 }
-

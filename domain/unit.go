@@ -204,6 +204,8 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 	// Text sent decomposed ("Tốt" with combining marks) is the same text: it is compared
 	// and kept composed.
 	data.Text, data.Index, data.Component = norm.NFC.String(data.Text), norm.NFC.String(data.Index), norm.NFC.String(data.Component)
+	// A component's name is kept with single spaces: "Cải cách TTHC " is "Cải cách TTHC".
+	data.Component = strings.Join(strings.Fields(data.Component), " ")
 	if err := ValidateFact(data); err != nil {
 		return nil, err
 	}

@@ -845,6 +845,23 @@ func (s *State) Lineage(unit string) []string {
 	return s.m.lineage(unit, Bound{})
 }
 
+// ComponentNames returns the index component names a unit's own facts record in a
+// campaign under index, each once, in the order first recorded.
+func (s *State) ComponentNames(unit, campaign, index string) []string {
+	s.m.awaitPayloads()
+	var out []string
+	for _, e := range s.m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit}) {
+		d, ok := e.Rec.Data.(domain.FactRecordedData)
+		if !ok || d.Fact != domain.FactIndexComponent || d.Campaign != campaign || d.Index != index || d.Component == "" {
+			continue
+		}
+		if !slices.Contains(out, d.Component) {
+			out = append(out, d.Component)
+		}
+	}
+	return out
+}
+
 // OpenNominations returns the ids of a unit's nominations that are not finished.
 func (s *State) OpenNominations(unit string) []string {
 	var out []string

@@ -757,6 +757,11 @@ func (s *Service) RecordFact(ctx context.Context, p Principal, unit string, f do
 		if err != nil {
 			return plan{}, err
 		}
+		if d := evs[0].Data.(domain.FactRecordedData); d.Component != "" {
+			if err := domain.CheckComponentSpelling(d.Component, st.ComponentNames(unit, d.Campaign, d.Index)); err != nil {
+				return plan{}, err
+			}
+		}
 		pl := plan{id: unit}
 		pl.add(unitRef(unit), v, evs)
 		return pl, nil

@@ -479,3 +479,41 @@ func TestOneRequestPerIdempotencyKey(t *testing.T) {
 	last, _ := env.Store.LastSeq(env.Ctx)
 	assert.Equal(t, after, last, "retries append nothing")
 }
+
+// One index component is counted once: a name recorded again with other spacing is the
+// same component (kept with single spaces), one written in another case is refused naming
+// the spelling recorded, one with an invisible character or a score outside 0–1000 is
+// refused, and the unit holds one component under one spelling. Before, five spellings of
+// one component counted as five improvements (the ranking's second key).
+func TestIndexComponentCountedOnce(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("IC", domain.UnitDepartment)
+	rec := func(component string, now, prev float64) error {
+		_, err := env.Svc.RecordFact(env.Ctx, reviewer, "IC", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: domain.FactIndexComponent,
+			Index: "PCI", Component: component, Number: &now, Previous: &prev}, workflows.Options{})
+		return err
+	}
+	require.NoError(t, rec("Chỉ số X", 9, 1))
+	require.NoError(t, rec("  Chỉ số   X ", 9, 1), "the same name, spaced otherwise, supersedes it")
+	code := func(err error) string {
+		var re *domain.RuleError
+		if errors.As(err, &re) {
+			return re.Code
+		}
+		return fmt.Sprint(err)
+	}
+	before, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, "component_spelling", code(rec("chỉ số x", 9, 1)))
+	assert.Equal(t, "invalid_fact", code(rec("Chỉ số\u200bX", 9, 1)))
+	assert.Equal(t, "invalid_fact", code(rec("Chỉ số Y", 9, -1e308)))
+	assert.Equal(t, "invalid_fact", code(rec("Chỉ số Y", 1e6, 1)))
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after, "refusals append nothing")
+	require.NoError(t, rec("Chi\u0309 sô\u0301 X", 9, 1), "decomposed marks: the same name")
+
+	var names []string
+	env.Model.Read(func(st *projections.State) { names = st.ComponentNames("IC", wftest.Campaign, "PCI") })
+	assert.Equal(t, []string{"Chỉ số X"}, names, "one component, under one spelling")
+}
