@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Criterion applicability (Criterion.AppliesTo).
@@ -43,6 +44,10 @@ const (
 	// KeyName orders by the name in Vietnamese collation.
 	KeyName = "name"
 )
+
+// MaxQuota bounds a campaign's quota of each kind: a national campaign awards hundreds,
+// not a trillion (a typing error).
+const MaxQuota = 100000
 
 // DefaultTimezone is the campaigns' time zone when a definition names none.
 const DefaultTimezone = "Asia/Ho_Chi_Minh"
@@ -313,8 +318,18 @@ func (d Definition) Validate() error {
 	if strings.TrimSpace(d.NameVI) == "" {
 		return defErr("name_vi", "is required")
 	}
+	if d.Timezone == "Local" {
+		// time.LoadLocation reads "Local" as the server's own zone: one campaign, two
+		// calendars on two servers.
+		return defErr("timezone", "%q is the server's own zone: name a zone, e.g. %s", d.Timezone, DefaultTimezone)
+	}
 	if _, err := d.Location(); err != nil {
 		return defErr("timezone", "%v", err)
+	}
+	for _, t := range []struct{ field, text string }{{"name_vi", d.NameVI}, {"name_en", d.NameEN}} {
+		if utf8.RuneCountInString(t.text) > MaxReasonLength {
+			return defErr(t.field, "is at most 2,000 characters")
+		}
 	}
 	s, err := time.Parse(time.DateOnly, d.Starts)
 	if err != nil {
@@ -332,11 +347,11 @@ func (d Definition) Validate() error {
 	if s.Year() < 2000 || e.Year() > 2099 {
 		return defErr("starts", "the campaign's period %s to %s is outside the years 2000 to 2099", d.Starts, d.Ends)
 	}
-	if d.Quota.Collective < 0 {
-		return defErr("quota.collective", "must not be negative")
+	if d.Quota.Collective < 0 || d.Quota.Collective > MaxQuota {
+		return defErr("quota.collective", "must be from 0 to %d, got %d", MaxQuota, d.Quota.Collective)
 	}
-	if d.Quota.Individual < 0 {
-		return defErr("quota.individual", "must not be negative")
+	if d.Quota.Individual < 0 || d.Quota.Individual > MaxQuota {
+		return defErr("quota.individual", "must be from 0 to %d, got %d", MaxQuota, d.Quota.Individual)
 	}
 	if len(d.EligibleUnitKinds) == 0 {
 		return defErr("eligible_unit_kinds", "must list at least one unit kind")
@@ -428,6 +443,9 @@ func (c Criterion) validate(f string) error {
 	}
 	if strings.TrimSpace(c.LabelEN) == "" {
 		return defErr(f+".label_en", "is required")
+	}
+	if utf8.RuneCountInString(c.LabelVI) > MaxReasonLength || utf8.RuneCountInString(c.LabelEN) > MaxReasonLength {
+		return defErr(f+".label_vi", "a label is at most 2,000 characters")
 	}
 	switch c.JudgedBy {
 	case JudgedByRuling:

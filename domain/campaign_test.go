@@ -140,6 +140,10 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 		{name: "negative quota", edit: func(m map[string]any) { m["quota"].(map[string]any)["individual"] = -1.0 }, field: "quota.individual"},
 		{name: "bad id", edit: func(m map[string]any) { m["id"] = "a.b" }, field: "id"},
 		{name: "bad timezone", edit: func(m map[string]any) { m["timezone"] = "Mars/Olympus" }, field: "timezone"},
+		{name: "the server's own zone", edit: func(m map[string]any) { m["timezone"] = "Local" }, field: "timezone"},
+		{name: "a quota of a trillion", edit: func(m map[string]any) { m["quota"].(map[string]any)["collective"] = 1e12 }, field: "quota.collective"},
+		{name: "a label of 100,000 characters", edit: func(m map[string]any) { crit(m, 2)["label_vi"] = strings.Repeat("a", 100000) }, field: "criteria[2].label_vi"},
+		{name: "a name of 100,000 characters", edit: func(m map[string]any) { m["name_en"] = strings.Repeat("a", 100000) }, field: "name_en"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

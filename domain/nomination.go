@@ -859,15 +859,13 @@ func missingVI(parts []string) []string {
 }
 
 // Rule decides a reviewer's ruling on a criterion, allowed in submitted, under_review and
-// verified. It emits review_started first when the nomination was submitted, verified
-// when every ruling-judged criterion applicable to the nominee is then met or not
-// applicable, and review_reopened when a verified nomination gets a not_met ruling.
+// verified (a ruling that is itself invalid is refused as such first, in any state). It
+// emits review_started first when the nomination was submitted, verified when every
+// ruling-judged criterion applicable to the nominee is then met or not applicable, and
+// review_reopened when a verified nomination gets a not_met ruling.
 // Refusals: unknown_criterion, criterion_not_applicable, criterion_judged_by_facts,
 // invalid_result, invalid_note.
 func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *DocumentRef) ([]Event, error) {
-	if !n.in(StateSubmitted, StateUnderReview, StateVerified) {
-		return nil, n.refuse("rule on")
-	}
 	c, ok := def.Criterion(criterion)
 	if !ok {
 		return nil, ruleErr("unknown_criterion", fmt.Sprintf("campaign %s has no criterion %q", def.ID, criterion),
@@ -899,6 +897,11 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 	}
 	if doc != nil && doc.SHA256 == "" {
 		return nil, ruleErr("invalid_document", "the cited document has no sha256", "Tài liệu dẫn chứng thiếu mã SHA-256")
+	}
+	// The ruling itself is checked first: a criterion or a result that does not exist is
+	// named as such whatever the nomination's state.
+	if !n.in(StateSubmitted, StateUnderReview, StateVerified) {
+		return nil, n.refuse("rule on")
 	}
 	var out []Event
 	if n.state == StateSubmitted {

@@ -999,3 +999,21 @@ func TestRefusesWhatItsRulesForbid(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidRulingNamedInAnyState: a ruling on a criterion the campaign does not have,
+// or with a result that does not exist, is refused naming it, on a draft too (before, a
+// draft answered invalid_transition, which hid the typing error).
+func TestInvalidRulingNamedInAnyState(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	for _, st := range []domain.State{domain.StateDraft, domain.StateUnderReview} {
+		n := nominationIn(t, st)
+		_, err := n.Rule(def, "C99", domain.ResultMet, "", nil)
+		assert.Equal(t, "unknown_criterion", ruleCode(err), st)
+		_, err = n.Rule(def, "C02", "maybe", "", nil)
+		assert.Equal(t, "invalid_result", ruleCode(err), st)
+	}
+	_, err := nominationIn(t, domain.StateDraft).Rule(def, "C02", domain.ResultMet, "", nil)
+	var te *domain.TransitionError
+	assert.ErrorAs(t, err, &te, "a valid ruling on a draft: the state refuses it")
+}

@@ -120,6 +120,9 @@ func (s *Service) DisableUser(ctx context.Context, p Principal, id, reason strin
 	}
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		reg, v := st.Registry()
+		if _, ok := reg.User(id); !ok {
+			return plan{}, notFound("user", id) // 404, as for a token
+		}
 		evs, err := reg.DisableUser(id, reason)
 		if err != nil {
 			return plan{}, err

@@ -158,7 +158,10 @@ type route struct {
 	// bounded marks a read that answers as of ?at= or ?seq= (handler.bound); any other
 	// read refuses them (bound_not_supported) rather than answer as of now unasked.
 	bounded bool
-	fn      func(w http.ResponseWriter, r *http.Request, p workflows.Principal) error
+	// query names the query parameters the route reads, beside at and seq for a bounded
+	// one; any other is refused (unknown_query).
+	query []string
+	fn    func(w http.ResponseWriter, r *http.Request, p workflows.Principal) error
 }
 
 func (h *handler) table() []route {
@@ -179,6 +182,10 @@ func (h *handler) table() []route {
 	post := func(path string, roles []domain.Role, fn func(http.ResponseWriter, *http.Request, workflows.Principal) error) route {
 		return route{method: http.MethodPost, path: Prefix + path, access: writer, roles: roles, fn: fn}
 	}
+	taking := func(rt route, query ...string) route {
+		rt.query = query
+		return rt
+	}
 	return []route{
 		{method: http.MethodGet, path: "/healthz", access: public, fn: h.healthz},
 		{method: http.MethodGet, path: "/readyz", access: public, fn: h.readyz},
@@ -195,9 +202,9 @@ func (h *handler) table() []route {
 		post("/users/{id}/token", admin, h.reissueToken),
 
 		post("/units", admin, h.registerUnit),
-		get("/units", h.listUnits),
+		taking(get("/units", h.listUnits), "kind", "status", "limit", "cursor"),
 		asOf("/units/{id}", h.getUnit),
-		asOf("/units/{id}/events", h.unitEvents),
+		taking(asOf("/units/{id}/events", h.unitEvents), "inherited", "limit"),
 		post("/units/{id}/plans", clerkOrAdmin, h.submitPlan),
 		post("/units/{id}/facts", reviewer, h.recordFact),
 		post("/reorganisations", admin, h.reorganise),
@@ -207,8 +214,8 @@ func (h *handler) table() []route {
 		get("/campaigns/{id}", h.getCampaign),
 		post("/campaigns/{id}/deadline", admin, h.setDeadline),
 		post("/campaigns/{id}/nominations", clerkOrAdmin, h.openNomination),
-		get("/campaigns/{id}/nominations", h.listNominations),
-		asOf("/campaigns/{id}/ranking", h.ranking),
+		taking(get("/campaigns/{id}/nominations", h.listNominations), "state", "unit", "kind", "limit", "cursor"),
+		taking(asOf("/campaigns/{id}/ranking", h.ranking), "format", "lang"),
 		asOf("/campaigns/{id}/events", h.campaignEvents),
 		post("/campaigns/{id}/awards", council, h.grantAward),
 
@@ -262,6 +269,10 @@ func (h *handler) handle(rt route) {
 				return
 			}
 		}
+		if err := knownQuery(r, rt); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		var p workflows.Principal
 		if rt.access != public {
 			client := ClientKey(r, h.cfg.trusted)
@@ -310,6 +321,25 @@ func queryOnce(r *http.Request) error {
 		if len(vs) > 1 {
 			return badRequest("invalid_query", "%s is given %d times: give it once", name, len(vs))
 		}
+	}
+	return nil
+}
+
+// knownQuery refuses a query parameter the route does not read (400 unknown_query):
+// ?status=verified on a nomination list, whose filter is state, answered with every
+// nomination as if it had been filtered.
+func knownQuery(r *http.Request, rt route) error {
+	if !strings.HasPrefix(rt.path, Prefix) {
+		return nil
+	}
+	for name := range r.URL.Query() {
+		if slices.Contains(rt.query, name) || (rt.bounded && (name == "at" || name == "seq")) {
+			continue
+		}
+		if len(rt.query) == 0 {
+			return badRequest("unknown_query", "%s %s takes no query parameter %q", rt.method, rt.path, name)
+		}
+		return badRequest("unknown_query", "%s %s takes no query parameter %q (it takes: %s)", rt.method, rt.path, name, strings.Join(rt.query, ", "))
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ func TestReissueToken(t *testing.T) {
 
 	// Refusals change nothing.
 	e.admin.post("/api/v1/users/u-nobody/token", nil).want(t, http.StatusNotFound)
+	e.admin.post("/api/v1/users/u-nobody/disable", map[string]any{"reason": "nghỉ việc"}).want(t, http.StatusNotFound)
 	gone := e.user("auditor", "")
 	e.admin.post("/api/v1/users/"+gone.id+"/disable", map[string]any{"reason": "nghỉ việc"}, "Idempotency-Key", "disable-1").want(t, http.StatusOK)
 	replayed := e.admin.post("/api/v1/users/"+gone.id+"/disable", map[string]any{"reason": "nghỉ việc"}, "Idempotency-Key", "disable-1").want(t, http.StatusOK)
