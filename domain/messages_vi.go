@@ -90,7 +90,7 @@ func TermVI(code string) string {
 	case string(DocLetter):
 		return "văn bản đề nghị khen thưởng"
 	case string(DocCouncilMinutes):
-		return "biên bản họp Hội đồng Thi đua - Khen thưởng"
+		return "biên bản họp Hội đồng Thi đua-Khen thưởng"
 	case string(DocAchievementReport):
 		return "báo cáo thành tích"
 	case string(DocSupporting):
@@ -102,13 +102,13 @@ func TermVI(code string) string {
 	case ResultNotApplicable:
 		return "không áp dụng"
 	case GroundFalseDeclaration:
-		return "kê khai không trung thực"
+		return "khai man thành tích"
 	case GroundForgedDocuments:
 		return "giả mạo hồ sơ"
 	case GroundUnlawfulApproval:
-		return "đề nghị, xét duyệt trái pháp luật"
+		return "đề nghị, xét duyệt khen thưởng trái quy định"
 	case GroundCriteriaUnmet:
-		return "sau đó phát hiện không đủ tiêu chuẩn"
+		return "sau đó phát hiện không đạt tiêu chuẩn"
 	case CauseSubjective, CauseObjective:
 		return causeVI(code)
 	}

@@ -1024,7 +1024,7 @@ func (n *Nomination) RevokeAward(award, ground, note string) ([]Event, error) {
 func invalidGround(ground string) *RuleError {
 	return ruleErr("invalid_ground",
 		fmt.Sprintf("ground %q is not false_declaration, forged_documents, unlawful_approval or criteria_unmet", ground),
-		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ (khai man thành tích, giả mạo hồ sơ, đề nghị trái quy định, không còn đáp ứng tiêu chí)", ground))
+		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ (khai man thành tích, giả mạo hồ sơ, đề nghị, xét duyệt khen thưởng trái quy định, sau đó phát hiện không đạt tiêu chuẩn)", ground))
 }
 
 // Admits reports whether an event of eventType can come next in the nomination's

@@ -97,7 +97,7 @@ func Accounts() []Account {
 	out := []Account{
 		{Role: domain.RoleAdmin, Name: "Lê Minh Tuấn", Org: "Sở Nội vụ (quản trị hệ thống)", Token: AdminToken, Featured: true},
 		{Role: domain.RoleReviewer, Name: "Nguyễn Thị Thu Hà", Unit: "SO-NV", Org: "Sở Nội vụ", Token: ReviewerToken, Featured: true},
-		{Role: domain.RoleCouncil, Name: "Trần Quốc Việt", Org: "Thư ký Hội đồng Thi đua - Khen thưởng tỉnh", Token: CouncilToken, Featured: true},
+		{Role: domain.RoleCouncil, Name: "Trần Quốc Việt", Org: "Thư ký Hội đồng Thi đua-Khen thưởng tỉnh", Token: CouncilToken, Featured: true},
 		{Role: domain.RoleAuditor, Name: "Võ Thị Thanh Tâm", Org: "Thanh tra tỉnh", Token: AuditorToken, Featured: true},
 	}
 	named := map[string]string{}

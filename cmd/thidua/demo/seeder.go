@@ -258,7 +258,7 @@ func (s *seeder) open(label, unit string, nominee domain.Nominee) {
 // docTitles are the dossier parts' titles (plan III.2).
 var docTitles = map[domain.DocKind]string{
 	domain.DocLetter:            "Tờ trình đề nghị tặng Bằng khen của Chủ tịch UBND tỉnh",
-	domain.DocCouncilMinutes:    "Biên bản họp Hội đồng Thi đua - Khen thưởng",
+	domain.DocCouncilMinutes:    "Biên bản họp Hội đồng Thi đua-Khen thưởng",
 	domain.DocAchievementReport: "Báo cáo thành tích",
 	domain.DocSupporting:        "Quyết định công nhận sáng kiến cải cách hành chính",
 }

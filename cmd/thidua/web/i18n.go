@@ -260,7 +260,7 @@ var catalogVI = map[string]string{
 	"nom.nodocs":           "Chưa có tài liệu.",
 	"nom.plan":             "Kế hoạch thi đua của đơn vị",
 	"nom.noplan":           "Chưa nộp",
-	"nom.vote":             "Biểu quyết của Hội đồng Thi đua – Khen thưởng đơn vị",
+	"nom.vote":             "Biểu quyết của Hội đồng Thi đua-Khen thưởng đơn vị",
 	"nom.novote":           "Chưa ghi kết quả biểu quyết.",
 	"nom.criteria":         "Tiêu chí",
 
@@ -506,7 +506,7 @@ var catalogVI = map[string]string{
 	"doc.supporting":         "Tài liệu bổ sung",
 
 	"part.letter":             "văn bản đề nghị khen thưởng",
-	"part.council_minutes":    "biên bản họp Hội đồng Thi đua – Khen thưởng",
+	"part.council_minutes":    "biên bản họp Hội đồng Thi đua-Khen thưởng",
 	"part.achievement_report": "báo cáo thành tích",
 	"part.council_vote":       "kết quả biểu quyết của Hội đồng",
 
@@ -529,8 +529,8 @@ var catalogVI = map[string]string{
 
 	"ground.false_declaration": "Khai man thành tích",
 	"ground.forged_documents":  "Giả mạo hồ sơ",
-	"ground.unlawful_approval": "Đề nghị, xét duyệt trái quy định",
-	"ground.criteria_unmet":    "Không còn đáp ứng tiêu chuẩn",
+	"ground.unlawful_approval": "Đề nghị, xét duyệt khen thưởng trái quy định",
+	"ground.criteria_unmet":    "Sau đó phát hiện không đạt tiêu chuẩn",
 
 	"token.title": "Tài khoản đã được tạo",
 	"token.label": "Mã truy cập",

@@ -6,7 +6,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
+
+	"thidua/domain"
 )
 
 // TestCataloguesMatch checks that both catalogues have the same keys, with the same
@@ -100,5 +103,27 @@ func TestNoOtherHost(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// TestOneWordingPerTerm: a ground of revocation reads the same on the web form as in the
+// audit trail and the messages (domain.TermVI), and the unit council's name is the plan's,
+// "Hội đồng Thi đua-Khen thưởng" (plan V.2.b). Before, each ground had three wordings.
+func TestOneWordingPerTerm(t *testing.T) {
+	t.Parallel()
+	for _, g := range []string{domain.GroundFalseDeclaration, domain.GroundForgedDocuments, domain.GroundUnlawfulApproval, domain.GroundCriteriaUnmet} {
+		label := translate("vi", "ground."+g)
+		r, size := utf8.DecodeRuneInString(label)
+		if got := string(unicode.ToLower(r)) + label[size:]; got != domain.TermVI(g) {
+			t.Errorf("ground %s: the form says %q, the trail %q", g, label, domain.TermVI(g))
+		}
+	}
+	for _, key := range []string{"nom.vote", "part.council_minutes"} {
+		if v := translate("vi", key); !strings.Contains(v, "Hội đồng Thi đua-Khen thưởng") {
+			t.Errorf("%s: %q does not name the council as the plan does", key, v)
+		}
+	}
+	if v := domain.TermVI(string(domain.DocCouncilMinutes)); !strings.Contains(v, "Hội đồng Thi đua-Khen thưởng") {
+		t.Errorf("the trail names the minutes %q", v)
 	}
 }
