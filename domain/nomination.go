@@ -421,7 +421,7 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 	}
 	switch nominee.Kind {
 	case NomineeCollective:
-		if nominee.Head || nominee.Position != "" || nominee.Gender != "" {
+		if nominee.Head || nominee.NotHead || nominee.Position != "" || nominee.Gender != "" {
 			return Nominee{}, ruleErr("invalid_nominee", "a collective nominee has no position, gender or head flag",
 				"Tập thể không có chức vụ, giới tính hay vai trò người đứng đầu")
 		}
@@ -439,12 +439,19 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 			return Nominee{}, ruleErr("invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
 				fmt.Sprintf("Giới tính %q không hợp lệ", nominee.Gender))
 		}
+		if nominee.Head && nominee.NotHead {
+			return Nominee{}, ruleErr("invalid_nominee", "a nominee is the head of the unit (head) or not (not_head), not both",
+				"Người được đề nghị hoặc là người đứng đầu đơn vị, hoặc không: không chọn cả hai")
+		}
 	default:
 		return Nominee{}, ruleErr("invalid_nominee", fmt.Sprintf("nominee kind %q is not collective or individual", nominee.Kind),
 			fmt.Sprintf("Loại đối tượng %q không hợp lệ (tập thể hoặc cá nhân)", nominee.Kind))
 	}
 	if utf8.RuneCountInString(nominee.Name) > 300 || utf8.RuneCountInString(nominee.Position) > 300 {
 		return Nominee{}, ruleErr("invalid_nominee", "name and position are at most 300 characters", "Họ tên và chức vụ tối đa 300 ký tự")
+	}
+	if err := CheckHeadDeclared(nominee); err != nil {
+		return Nominee{}, err
 	}
 	return nominee, nil
 }
@@ -519,6 +526,20 @@ func NomineeKey(name string) string {
 	}
 	endWord()
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// CheckHeadDeclared refuses, with head_undeclared, an individual nominee whose position
+// reads as the head of a unit (LooksLikeHead) but who is declared neither the head (Head:
+// H01–H05 apply too) nor not the head (NotHead). The plan (II.2) has heads meet H01–H05
+// besides the individuals' criteria: a head left undeclared escaped them. The unit now
+// says which, and what it says is recorded with the nomination.
+func CheckHeadDeclared(nominee Nominee) error {
+	if nominee.Kind != NomineeIndividual || nominee.Head || nominee.NotHead || !LooksLikeHead(nominee.Position) {
+		return nil
+	}
+	return ruleErr("head_undeclared",
+		fmt.Sprintf("the position %q reads as the head of a unit: declare whether the nominee heads the unit nominating them (head: criteria H01–H05 apply too) or not (not_head, e.g. the director of a centre under a department)", nominee.Position),
+		fmt.Sprintf("Chức vụ %q là chức danh người đứng đầu: hãy xác nhận người được đề nghị có phải là người đứng đầu đơn vị đề nghị hay không (nếu có, xét thêm tiêu chí H01–H05; nếu không, ví dụ Giám đốc Trung tâm thuộc Sở, chọn \"Không phải người đứng đầu đơn vị\")", nominee.Position))
 }
 
 // LooksLikeHead reports whether an individual's position reads as the head of a unit the
@@ -770,7 +791,9 @@ func (n *Nomination) MissingParts(def Definition) []string {
 // analysing the year's indices, after the period, on a deadline Sở Nội vụ sets. It refuses
 // with campaign_not_started before its first day (both in the campaign's time zone), with
 // dossier_incomplete listing the missing parts (and "council_vote"), and with
-// council_vote_failed when the latest vote misses the quorum or the approval threshold.
+// council_vote_failed when the latest vote misses the quorum or the approval threshold,
+// and with head_undeclared for an individual whose position reads as a head's, declared
+// neither head nor not (CheckHeadDeclared).
 func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) ([]Event, error) {
 	if !n.in(StateDraft, StateReturned) {
 		return nil, n.refuse("submit")
@@ -803,6 +826,11 @@ func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) 
 	if q, a := VoteResult(def, n.vote.CouncilVoteData); !q || !a {
 		en, vi := voteMessages(def, n.vote.CouncilVoteData, q, a)
 		return nil, ruleErr("council_vote_failed", en, vi)
+	}
+	// A dossier opened before the unit had to say whether a head-like title heads the
+	// unit says so before it goes to review (CorrectNominee).
+	if err := CheckHeadDeclared(n.nominee); err != nil {
+		return nil, err
 	}
 	return []Event{{Type: NominationSubmitted, Data: SubmittedData{}}}, nil
 }

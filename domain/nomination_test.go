@@ -848,7 +848,8 @@ func TestUserNameComposed(t *testing.T) {
 func TestCorrectNominee(t *testing.T) {
 	t.Parallel()
 	def := domain.BuiltinCampaign()
-	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn Ann", Position: "Giám đốc Sở", Gender: "male"}
+	// The unit said, wrongly, that its director does not head it.
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn Ann", Position: "Giám đốc Sở", Gender: "male", NotHead: true}
 	fixed := domain.Nominee{Name: "  Nguyễn Văn An ", Position: "Giám đốc Sở", Gender: "male", Head: true}
 	want := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn An", Position: "Giám đốc Sở", Gender: "male", Head: true}
 
@@ -888,14 +889,16 @@ func TestCorrectNominee(t *testing.T) {
 			reason  string
 			code    string
 		}{
-			"no reason":          {fixed, "  ", "reason_required"},
-			"kind changes":       {domain.Nominee{Kind: domain.NomineeCollective}, "tập thể", "invalid_nominee"},
-			"no position":        {domain.Nominee{Name: "Nguyễn Văn An"}, "sửa", "invalid_nominee"},
-			"invisible in name":  {domain.Nominee{Name: "Nguyễn\u200bVăn An", Position: "Giám đốc"}, "sửa", "invalid_nominee"},
-			"gender":             {domain.Nominee{Name: "Nguyễn Văn An", Position: "Giám đốc", Gender: "x"}, "sửa", "invalid_nominee"},
-			"name over 300":      {domain.Nominee{Name: strings.Repeat("ă", 301), Position: "Giám đốc"}, "sửa", "invalid_nominee"},
-			"nothing changes":    {person, "sửa", "nothing_to_correct"},
-			"only spaces differ": {domain.Nominee{Name: " Nguyễn Văn Ann", Position: "Giám đốc Sở ", Gender: "male"}, "sửa", "nothing_to_correct"},
+			"no reason":            {fixed, "  ", "reason_required"},
+			"kind changes":         {domain.Nominee{Kind: domain.NomineeCollective}, "tập thể", "invalid_nominee"},
+			"no position":          {domain.Nominee{Name: "Nguyễn Văn An"}, "sửa", "invalid_nominee"},
+			"invisible in name":    {domain.Nominee{Name: "Nguyễn\u200bVăn An", Position: "Giám đốc"}, "sửa", "invalid_nominee"},
+			"gender":               {domain.Nominee{Name: "Nguyễn Văn An", Position: "Giám đốc", Gender: "x"}, "sửa", "invalid_nominee"},
+			"name over 300":        {domain.Nominee{Name: strings.Repeat("ă", 301), Position: "Giám đốc"}, "sửa", "invalid_nominee"},
+			"nothing changes":      {person, "sửa", "nothing_to_correct"},
+			"only spaces differ":   {domain.Nominee{Name: " Nguyễn Văn Ann", Position: "Giám đốc Sở ", Gender: "male", NotHead: true}, "sửa", "nothing_to_correct"},
+			"head left undeclared": {domain.Nominee{Name: "Nguyễn Văn An", Position: "Giám đốc Sở", Gender: "male"}, "sửa", "head_undeclared"},
+			"head and not head":    {domain.Nominee{Name: "Nguyễn Văn An", Position: "Giám đốc Sở", Head: true, NotHead: true}, "sửa", "invalid_nominee"},
 		} {
 			evs, err := n.CorrectNominee(c.nominee, c.reason)
 			assert.Nil(t, evs, name)
@@ -1016,4 +1019,43 @@ func TestInvalidRulingNamedInAnyState(t *testing.T) {
 	_, err := nominationIn(t, domain.StateDraft).Rule(def, "C02", domain.ResultMet, "", nil)
 	var te *domain.TransitionError
 	assert.ErrorAs(t, err, &te, "a valid ruling on a draft: the state refuses it")
+}
+
+// TestHeadDeclared: an individual whose position reads as a head's is declared the head
+// (H01–H05 apply too) or stated not to be (not_head); left undeclared, the opening is
+// refused (head_undeclared), and a dossier opened undeclared before the rule is refused
+// at its submission until the unit corrects it. A deputy's title needs neither; the two
+// flags together are refused.
+func TestHeadDeclared(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	s := newStream()
+	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
+	open := func(n domain.Nominee) error {
+		_, err := domain.OpenNomination("n9", def, u, n, inWindow)
+		return err
+	}
+	director := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lưu Văn Sơn", Position: "Giám đốc Sở Nông nghiệp và Môi trường"}
+	assert.Equal(t, "head_undeclared", ruleCode(open(director)))
+	for _, ok := range []domain.Nominee{
+		{Kind: domain.NomineeIndividual, Name: "Lưu Văn Sơn", Position: director.Position, Head: true},
+		{Kind: domain.NomineeIndividual, Name: "Trần Thị Ngọc Hân", Position: "Giám đốc Trung tâm Phục vụ hành chính công tỉnh", NotHead: true},
+		{Kind: domain.NomineeIndividual, Name: "Hồ Văn Khánh", Position: "Phó Giám đốc Sở Y tế"},
+	} {
+		assert.NoError(t, open(ok), ok.Position)
+	}
+	assert.Equal(t, "invalid_nominee", ruleCode(open(domain.Nominee{Kind: domain.NomineeIndividual, Name: "X", Position: "Giám đốc", Head: true, NotHead: true})))
+	assert.Equal(t, "invalid_nominee", ruleCode(open(domain.Nominee{Kind: domain.NomineeCollective, NotHead: true})))
+
+	// A dossier opened undeclared before the rule (its event as the stream holds it).
+	n := domain.NewNomination()
+	s.apply(n, domain.Event{Type: domain.NominationOpened, Data: domain.NominationOpenedData{ID: "n1", Campaign: def.ID, Unit: "so-a", Nominee: director}})
+	complete(t, s, def, n)
+	_, err := n.Submit(def, nil, inWindow)
+	assert.Equal(t, "head_undeclared", ruleCode(err))
+	fixed := director
+	fixed.Head = true
+	s.apply(n, must(t)(n.CorrectNominee(fixed, "là người đứng đầu Sở"))...)
+	s.apply(n, must(t)(n.Submit(def, nil, inWindow))...)
+	assert.Equal(t, domain.StateSubmitted, n.State())
 }

@@ -103,6 +103,10 @@ type Nominee struct {
 	Gender string `json:"gender,omitempty"`
 	// Head marks the head of the unit (individuals only): criteria H01–H05 apply too.
 	Head bool `json:"head,omitempty"`
+	// NotHead is the unit's statement that an individual whose position reads as a
+	// head's (LooksLikeHead: "Giám đốc Trung tâm …") does not head the unit nominating
+	// them; without it, or Head, such a nominee is refused (head_undeclared).
+	NotHead bool `json:"not_head,omitempty"`
 }
 
 // UnitRegisteredData is the payload of unit.registered.

@@ -414,11 +414,16 @@ func appendNominationState(b []byte, n *domain.NominationState) []byte {
 		n.Nominee.Gender, string(n.State), string(n.HeldFrom)} {
 		b = appendStr(b, s)
 	}
+	// One byte of flags: 1 the head, 2 not the head (a snapshot written before NotHead
+	// holds 0 or 1, read alike).
+	var flags byte
 	if n.Nominee.Head {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
+		flags |= 1
 	}
+	if n.Nominee.NotHead {
+		flags |= 2
+	}
+	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(n.Documents)))
 	for _, kd := range n.Documents {
 		b = appendStr(b, string(kd.Kind))
@@ -473,7 +478,8 @@ func readNominationState(r *snapReader) domain.NominationState {
 	n := domain.NominationState{ID: r.str(), Campaign: r.interned(), Unit: r.str()}
 	n.Nominee = domain.Nominee{Kind: domain.NomineeKind(r.interned()), Name: r.str(), Position: r.str(), Gender: r.interned()}
 	n.State, n.HeldFrom = domain.State(r.interned()), domain.State(r.interned())
-	n.Nominee.Head = r.byte() == 1
+	flags := r.byte()
+	n.Nominee.Head, n.Nominee.NotHead = flags&1 != 0, flags&2 != 0
 	if k := r.count(); k > 0 {
 		n.Documents = make([]domain.KindDocuments, k)
 		for i := range n.Documents {

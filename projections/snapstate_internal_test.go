@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"thidua/domain"
 	"thidua/eventstore"
 )
 
@@ -223,3 +224,21 @@ var errDiskFull = errors.New("disk full")
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
+
+// TestNomineeFlagsRoundTrip: a nomination's head and not-head flags survive a snapshot in
+// the one byte of flags, and a snapshot written before NotHead (0 or 1) reads alike.
+func TestNomineeFlagsRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, nominee := range []domain.Nominee{
+		{Kind: domain.NomineeIndividual, Name: "Trần Thị Ngọc Hân", Position: "Giám đốc Trung tâm", NotHead: true},
+		{Kind: domain.NomineeIndividual, Name: "Lưu Văn Sơn", Position: "Giám đốc Sở", Head: true},
+		{Kind: domain.NomineeIndividual, Name: "Lê Văn An", Position: "Chuyên viên"},
+		{Kind: domain.NomineeCollective, Name: "Sở Tư pháp"},
+	} {
+		in := domain.NominationState{ID: "n1", Campaign: "c", Unit: "u", Nominee: nominee, State: domain.StateDraft}
+		b := appendNominationState(nil, &in)
+		r := &snapReader{b: b, tab: &eventstore.Interner{}, arena: &eventstore.Arena{}}
+		out := readNominationState(r)
+		assert.Equal(t, nominee, out.Nominee)
+	}
+}

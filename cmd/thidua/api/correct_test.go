@@ -25,7 +25,7 @@ func TestCorrectNominee(t *testing.T) {
 	reviewer := e.user("reviewer", "")
 	open := func(name string, head bool) string {
 		return clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "CN1", "nominee": map[string]any{
-			"kind": "individual", "name": name, "position": "Giám đốc Sở", "gender": "male", "head": head}}).want(t, http.StatusCreated).str(t, "id")
+			"kind": "individual", "name": name, "position": "Giám đốc Sở", "gender": "male", "head": head, "not_head": !head}}).want(t, http.StatusCreated).str(t, "id")
 	}
 	nom := open("Nguyễn Văn Ann", false)
 	open("Trần Thị Bình", false)
@@ -48,10 +48,12 @@ func TestCorrectNominee(t *testing.T) {
 	refused(e.admin, fixed, http.StatusForbidden, "forbidden")
 	refused(clerk, map[string]any{"nominee": map[string]any{"name": "Nguyễn Văn An", "position": "Giám đốc Sở", "head": true}}, http.StatusUnprocessableEntity, "reason_required")
 	refused(clerk, map[string]any{"reason": "x"}, http.StatusBadRequest, "missing_field")
-	refused(clerk, map[string]any{"nominee": map[string]any{"name": "Nguyễn Văn Ann", "position": "Giám đốc Sở", "gender": "male"}, "reason": "x"},
+	refused(clerk, map[string]any{"nominee": map[string]any{"name": "Nguyễn Văn Ann", "position": "Giám đốc Sở", "gender": "male", "not_head": true}, "reason": "x"},
 		http.StatusUnprocessableEntity, "nothing_to_correct")
+	refused(clerk, map[string]any{"nominee": map[string]any{"name": "Nguyễn Văn Ann", "position": "Giám đốc Sở", "gender": "male"}, "reason": "x"},
+		http.StatusUnprocessableEntity, "head_undeclared")
 	refused(clerk, map[string]any{"nominee": map[string]any{"kind": "collective"}, "reason": "x"}, http.StatusUnprocessableEntity, "invalid_nominee")
-	refused(clerk, map[string]any{"nominee": map[string]any{"name": "trần thị  bình", "position": "Giám đốc Sở"}, "reason": "x"},
+	refused(clerk, map[string]any{"nominee": map[string]any{"name": "trần thị  bình", "position": "Giám đốc Sở", "not_head": true}, "reason": "x"},
 		http.StatusUnprocessableEntity, "nominee_already_nominated")
 	refused(clerk, fixed, http.StatusUnprocessableEntity, "head_already_nominated")
 	refused(clerk, map[string]any{"nominee": map[string]any{"name": "Nguyễn Văn An", "position": "Giám đốc Sở"}, "reason": "x", "extra": 1},

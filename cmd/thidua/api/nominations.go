@@ -104,11 +104,12 @@ type nomineeIn struct {
 	Position string `json:"position"`
 	Gender   string `json:"gender"`
 	Head     bool   `json:"head"`
+	NotHead  bool   `json:"not_head"`
 }
 
 // nominee returns the domain's nominee.
 func (n *nomineeIn) nominee() domain.Nominee {
-	return domain.Nominee{Kind: domain.NomineeKind(n.Kind), Name: n.Name, Position: n.Position, Gender: n.Gender, Head: n.Head}
+	return domain.Nominee{Kind: domain.NomineeKind(n.Kind), Name: n.Name, Position: n.Position, Gender: n.Gender, Head: n.Head, NotHead: n.NotHead}
 }
 
 // openNomination: POST /campaigns/{id}/nominations {unit, nominee} → 201 nomination.

@@ -155,7 +155,7 @@ func autumnGroups() []group {
 			i(person("Phạm Thị Thanh Thảo", "Chuyên viên phòng Chuyển đổi số", "female", false), 11, 11, 10),
 			i(person("Lê Hoàng Phúc", "Phó Giám đốc Sở Khoa học và Công nghệ", "male", false), 11, 11, 10)}},
 		{"VP-UBND", []nomSpec{c(13, 12, 12),
-			i(person("Trần Thị Ngọc Hân", "Giám đốc Trung tâm Phục vụ hành chính công tỉnh", "female", false), 13, 12, 11),
+			i(notHead(person("Trần Thị Ngọc Hân", "Giám đốc Trung tâm Phục vụ hành chính công tỉnh", "female", false)), 13, 12, 11),
 			i(person("Lê Văn Thành", "Phó Chánh Văn phòng UBND tỉnh", "male", false), 13, 12, 11)}},
 		{"SO-XD", []nomSpec{c(9, 9, 8)}},
 		{"SO-TC", []nomSpec{c(11, 10, 10),
@@ -288,7 +288,7 @@ func (s *seeder) story() {
 	s.open(nomNP, "NP", collective)
 	s.attach(nomNP, 1, domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport, domain.DocSupporting)
 	s.vote(nomNP, 9, 9, 8)
-	s.open(nomDung, "NP", person("Trương Văn Dũng", "Chánh Văn phòng HĐND và UBND huyện Ninh Phước", "male", false))
+	s.open(nomDung, "NP", notHead(person("Trương Văn Dũng", "Chánh Văn phòng HĐND và UBND huyện Ninh Phước", "male", false)))
 	s.attach(nomDung, 1, domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport)
 	s.vote(nomDung, 9, 9, 8)
 	s.at(time.June, 18, 8, 0)

@@ -550,6 +550,14 @@ func person(name, position, gender string, head bool) domain.Nominee {
 	return domain.Nominee{Kind: domain.NomineeIndividual, Name: name, Position: position, Gender: gender, Head: head}
 }
 
+// notHead is an individual nominee whose title reads as a head's, stated by the unit not
+// to head it (the director of a centre under the provincial office, the chief of a
+// district's office).
+func notHead(n domain.Nominee) domain.Nominee {
+	n.NotHead = true
+	return n
+}
+
 // collective is the unit itself as nominee.
 var collective = domain.Nominee{Kind: domain.NomineeCollective}
 

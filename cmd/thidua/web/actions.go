@@ -172,7 +172,7 @@ func (h *handler) withdraw(q *req) error {
 func (h *handler) correctNominee(q *req) error {
 	return h.nomAction(q, "nominee", "corrected", func(id string) error {
 		nominee := domain.Nominee{Kind: domain.NomineeIndividual, Name: field(q, "name"), Position: field(q, "position"),
-			Gender: field(q, "gender"), Head: field(q, "head") == "on"}
+			Gender: field(q, "gender"), Head: field(q, "head") == "on", NotHead: field(q, "not_head") == "on"}
 		_, err := h.svc.CorrectNominee(q.r.Context(), q.p, id, nominee, field(q, "reason"), opts(q))
 		return err
 	})
@@ -268,6 +268,7 @@ func (h *handler) open(q *req, campaign, unit string) error {
 	if in.Nominee.Kind == domain.NomineeIndividual {
 		in.Nominee.Name, in.Nominee.Position, in.Nominee.Gender = field(q, "name"), field(q, "position"), field(q, "gender")
 		in.Nominee.Head = q.r.PostFormValue("head") == "on"
+		in.Nominee.NotHead = q.r.PostFormValue("not_head") == "on"
 	}
 	r, err := h.svc.OpenNomination(q.r.Context(), q.p, campaign, in, opts(q))
 	if err != nil {

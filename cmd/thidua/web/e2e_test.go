@@ -641,15 +641,21 @@ func TestBrowser(t *testing.T) {
 		b.step("choose an individual", chromedp.Click(chromedp.CSS("#form-open input[value=individual]"), chromedp.NodeVisible))
 		b.set("#o-name", "Trần Văn Hùng")
 		b.set("#o-position", "Giám đốc Sở Tư pháp")
+		// A director's title, neither declared the head nor not: refused, the form kept.
+		if st := b.click("#form-open button[type=submit]"); st != 422 {
+			t.Fatalf("open without saying whether the director heads the unit: %d", st)
+		}
+		b.step("state: not the head", chromedp.Click(chromedp.CSS("#o-not-head"), chromedp.NodeVisible))
 		if st := b.click("#form-open button[type=submit]"); st != 200 {
 			t.Fatalf("open: %d", st)
 		}
-		// A director not declared the head: the page says so, and offers the correction.
+		// A director stated not the head: the page asks whether that is right, and offers
+		// the correction.
 		if n := b.count("#head-hint"); n != 1 {
 			t.Fatalf("head hint shown %d times, want 1", n)
 		}
 		b.shot("nomination-individual-draft")
-		b.step("declare the head", chromedp.Click(chromedp.CSS("#c-head"), chromedp.NodeVisible))
+		b.step("declare the head", chromedp.Click(chromedp.CSS("#c-not-head"), chromedp.NodeVisible), chromedp.Click(chromedp.CSS("#c-head"), chromedp.NodeVisible))
 		b.set("#c-reason", "Ông Hùng là Giám đốc Sở: người đứng đầu đơn vị")
 		if st := b.click("#form-nominee button[type=submit]"); st != 200 {
 			t.Fatalf("correct: %d", st)

@@ -1470,7 +1470,7 @@ func TestHeadHint(t *testing.T) {
 	e.UnitNamed("SO-HH", "Sở Thử", domain.UnitDepartment)
 	tok := e.user("Văn thư Sở Thử", domain.RoleClerk, "SO-HH")
 	clerk := e.principal(tok)
-	undeclared := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Trưởng", Position: "Giám đốc Sở Thử"})
+	undeclared := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Trưởng", Position: "Giám đốc Sở Thử", NotHead: true})
 	deputy := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Phó", Position: "Phó Giám đốc Sở Thử"})
 	c := e.client()
 	c.signIn(tok)
@@ -1596,6 +1596,10 @@ func TestCorrectNomineeForm(t *testing.T) {
 	c.get("/units/CF")
 	r := c.post("/campaigns/"+wftest.Campaign+"/nominations", c.form("_form", "open", "unit", "CF", "kind", "individual",
 		"name", "Phạm Thị Lann", "position", "Giám đốc Sở", "gender", "female"))
+	require.Equal(t, http.StatusUnprocessableEntity, r.status, "a director neither declared the head nor not")
+	mustContain(t, r.body, "là chức danh người đứng đầu", `id="o-not-head"`)
+	r = c.post("/campaigns/"+wftest.Campaign+"/nominations", c.form("_form", "open", "unit", "CF", "kind", "individual",
+		"name", "Phạm Thị Lann", "position", "Giám đốc Sở", "gender", "female", "not_head", "on"))
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	nom := strings.TrimPrefix(strings.SplitN(r.loc, "?", 2)[0], "/nominations/")
 	r = c.get("/nominations/" + nom)
