@@ -12,8 +12,12 @@ import (
 // Authenticate returns the principal a bearer token belongs to, or ErrUnauthenticated
 // for an unknown token or a disabled user's.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
-	if token == "" || len(token) > 512 {
+	if token == "" {
 		return Principal{}, &Error{Kind: ErrUnauthenticated, Code: "unauthenticated", Message: "a bearer token is required"}
+	}
+	if len(token) > 512 {
+		// No token thidua issues is this long: it is not one, whatever it holds.
+		return Principal{}, &Error{Kind: ErrUnauthenticated, Code: "unauthenticated", Message: "the bearer token is not valid (longer than any token thidua issues)"}
 	}
 	return s.AuthenticateHash(ctx, HashToken(token))
 }

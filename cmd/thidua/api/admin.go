@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -11,6 +12,11 @@ import (
 
 // authenticate turns the bearer token into a principal.
 func (h *handler) authenticate(r *http.Request) (workflows.Principal, error) {
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		// Which one would a proxy, a log or another server read? None: refused.
+		return workflows.Principal{}, &apiError{status: http.StatusBadRequest, body: errorBody{Code: "invalid_authorization",
+			Message: fmt.Sprintf("the Authorization header is given %d times: give it once", n)}}
+	}
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {

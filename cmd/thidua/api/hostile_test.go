@@ -530,3 +530,27 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\r\n")
 	return line
 }
+
+// TestAuthorizationNamedForWhatItIs: two Authorization headers are refused (which one a
+// proxy or a log would read is anyone's guess), and a token longer than any thidua issues
+// is called not valid rather than missing.
+func TestAuthorizationNamedForWhatItIs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	req, _ := http.NewRequest(http.MethodGet, e.url+"/api/v1/me", nil)
+	req.Header.Add("Authorization", "Bearer "+e.admin.token)
+	req.Header.Add("Authorization", "Bearer someone-else")
+	r := e.anon().send(req)
+	r.want(t, http.StatusBadRequest)
+	if code := r.errCode(t); code != "invalid_authorization" {
+		t.Errorf("two Authorization headers: %q", code)
+	}
+
+	req, _ = http.NewRequest(http.MethodGet, e.url+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.Repeat("t", 600))
+	r = e.anon().send(req)
+	r.want(t, http.StatusUnauthorized)
+	if !strings.Contains(string(r.body), "not valid") {
+		t.Errorf("a 600-character token: %s", r.body)
+	}
+}
