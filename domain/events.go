@@ -198,14 +198,24 @@ func EventSpecs() []EventSpec {
 	types := eventTypes()
 	out := make([]EventSpec, 0, len(types))
 	for _, t := range types {
-		spec := EventSpec{Type: t, Version: 1}
+		spec := EventSpec{Type: t, Version: SchemaVersion(t)}
 		if t == FactRecorded {
-			spec.Version = 2
 			spec.Upcasters = map[int]func([]byte) ([]byte, error){1: UpcastFactRecordedV1}
 		}
 		out = append(out, spec)
 	}
 	return out
+}
+
+// SchemaVersion returns the schema version this version of thidua writes for eventType: 2
+// for unit.fact_recorded, 1 for every other type (and for a type it does not know). An
+// event stored under a newer version was written by a later version of thidua, or forged:
+// it is read as if it were current, and the projections say so (schema_newer).
+func SchemaVersion(eventType string) int {
+	if eventType == FactRecorded {
+		return 2
+	}
+	return 1
 }
 
 // UpcastFactRecordedV1 turns a version 1 unit.fact_recorded payload

@@ -56,6 +56,10 @@ const (
 	// stream denies deletion, so they were lost on disk); recorded on the stream's
 	// pseudo-aggregate (KindStream).
 	ProblemMessagesLost = "messages_lost"
+	// ProblemSchemaNewer: an event stored under a schema version newer than the one this
+	// version of thidua writes (domain.SchemaVersion): written by a later version, or
+	// forged. It is read as if it were current, which may misread it.
+	ProblemSchemaNewer = "schema_newer"
 )
 
 // KindStream is the kind of the pseudo-aggregate that carries the problems of the stream

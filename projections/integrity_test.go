@@ -709,3 +709,29 @@ func forgeEvent(t *testing.T, env *wftest.Env, ref eventstore.Ref, typ string, s
 	e.Hash = e.ComputeHash()
 	return publishBehindTheBack(t, env, ref, e)
 }
+
+// TestNewerSchemaIsAProblem: an event stored under a schema version newer than this
+// version of thidua writes (a later version's, or a forgery's) is read as current, and the
+// running server says so as it folds it (schema_newer), as a rebuild does; before, only
+// thidua verify named it.
+func TestNewerSchemaIsAProblem(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("SN", domain.UnitDepartment)
+	id := forgeEvent(t, env, eventstore.Ref{Kind: domain.KindUnit, ID: "SN"}, domain.FactRecorded, 3,
+		eventstore.Actor{User: reviewer.UserID, Role: string(domain.RoleReviewer)},
+		`{"campaign":"`+wftest.Campaign+`","fact":"late_dossiers","number":0}`)
+	named := func(ps []projections.IntegrityProblem) string {
+		for _, p := range ps {
+			if p.EventID == id && p.Problem == projections.ProblemSchemaNewer {
+				return p.Detail
+			}
+		}
+		return ""
+	}
+	assert.Contains(t, named(env.Model.IntegrityProblems()), "schema version 3, newer than the 2")
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.NotEmpty(t, named(m.IntegrityProblems()), "a rebuild names it too")
+}

@@ -564,6 +564,10 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		default:
 			entry.Rec.Data = data
 			entry.Known = true
+			if cur := domain.SchemaVersion(e.Type); e.Schema > cur {
+				m.integrity.add(agg.Ref, IntegrityProblem{Seq: c.Seq, EventID: strings.Clone(e.ID), Aggregate: agg.Ref, Problem: ProblemSchemaNewer, at: e.RecordedAt,
+					Detail: fmt.Sprintf("%s is stored under schema version %d, newer than the %d this version of thidua reads: written by a later version, or forged; it is read as if it were current", e.Type, e.Schema, cur)})
+			}
 		}
 		agg.Entries = append(agg.Entries, entry)
 		if entry.Known {
