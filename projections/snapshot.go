@@ -295,22 +295,64 @@ func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, err
 	if s.h.LastSeq == 0 {
 		return s.m, nil
 	}
-	c, err := st.CommitAt(ctx, s.h.LastSeq)
-	if err != nil {
-		if last, lerr := st.LastSeq(ctx); lerr == nil && last < s.h.LastSeq {
-			return nil, fmt.Errorf("%w: %w: the stream ends at sequence %d, before the snapshot's checkpoint %d (last hash %s)",
-				ErrSnapshotMismatch, ErrStreamDiverged, last, s.h.LastSeq, s.h.LastHash)
-		}
-		return nil, fmt.Errorf("%w: commit %d: %v", ErrSnapshotMismatch, s.h.LastSeq, err)
-	}
-	if c.Events[len(c.Events)-1].Hash != s.h.LastHash {
-		return nil, fmt.Errorf("%w: %w: the commit at sequence %d is not the one the snapshot recorded (last hash %s, now %s)",
-			ErrSnapshotMismatch, ErrStreamDiverged, s.h.LastSeq, s.h.LastHash, c.Events[len(c.Events)-1].Hash)
+	if err := checkCheckpoint(ctx, st, s.h); err != nil {
+		return nil, err
 	}
 	if err := s.checkApplied(ctx, st); err != nil {
 		return nil, err
 	}
 	return s.m, nil
+}
+
+// checkCheckpoint checks that the stream holds, at the snapshot's checkpoint, the commit
+// the snapshot recorded (Check).
+func checkCheckpoint(ctx context.Context, st *eventstore.Store, h snapHeader) error {
+	c, err := st.CommitAt(ctx, h.LastSeq)
+	if err != nil {
+		if last, lerr := st.LastSeq(ctx); lerr == nil && last < h.LastSeq {
+			return fmt.Errorf("%w: %w: the stream ends at sequence %d, before the snapshot's checkpoint %d (last hash %s)",
+				ErrSnapshotMismatch, ErrStreamDiverged, last, h.LastSeq, h.LastHash)
+		}
+		return fmt.Errorf("%w: commit %d: %v", ErrSnapshotMismatch, h.LastSeq, err)
+	}
+	if c.Events[len(c.Events)-1].Hash != h.LastHash {
+		return fmt.Errorf("%w: %w: the commit at sequence %d is not the one the snapshot recorded (last hash %s, now %s)",
+			ErrSnapshotMismatch, ErrStreamDiverged, h.LastSeq, h.LastHash, c.Events[len(c.Events)-1].Hash)
+	}
+	return nil
+}
+
+// CheckSnapshotHeader reads only the header of the snapshot at path (formats v2 and v3)
+// and checks its checkpoint against the stream as Check does, without loading the model,
+// returning the checkpoint: an error wrapping ErrStreamDiverged when the stream no longer
+// holds the history the snapshot recorded, one wrapping os.ErrNotExist when there is no
+// snapshot, another when the file cannot be read (a v1 snapshot among them). thidua
+// replay runs it before it replaces the snapshot, so that a rewritten stream's evidence is
+// kept, as a server's start keeps it.
+func CheckSnapshotHeader(ctx context.Context, path string, st *eventstore.Store) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	magic, err := br.Peek(len(snapshotMagicV2))
+	if err != nil {
+		return 0, fmt.Errorf("%w: snapshot header: %v", ErrSnapshotMismatch, err)
+	}
+	m := string(magic)
+	if m != snapshotMagicV3 && m != snapshotMagicV2 {
+		return 0, fmt.Errorf("%w: not a v2 or v3 snapshot", ErrSnapshotMismatch)
+	}
+	_, _ = br.Discard(len(m))
+	h, err := readSnapHeader(br, m)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrSnapshotMismatch, err)
+	}
+	if h.LastSeq == 0 {
+		return 0, nil
+	}
+	return h.LastSeq, checkCheckpoint(ctx, st, h)
 }
 
 // checkApplied checks the header's applied sequence, where the feed goes on from, which

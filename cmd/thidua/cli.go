@@ -436,6 +436,14 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	if store.Embedded() {
+		// The snapshot this replay replaces may be the only record that the stream was
+		// rewritten since: keep it, as a server's start does.
+		if cp, err := projections.CheckSnapshotHeader(ctx, projections.SnapshotPath(g.Data), store); errors.Is(err, projections.ErrStreamDiverged) {
+			kept := keepDiverged(g, cp, err, logger)
+			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what the snapshot recorded (%v); the snapshot is kept in %s, and thidua verify names it until it is removed.\n", err, kept)
+		}
+	}
 	t0 := time.Now()
 	bar := func(seq uint64) {
 		if last == 0 {

@@ -746,3 +746,41 @@ func TestTerminalSafe(t *testing.T) {
 	}
 	assert.Equal(t, "Lý do: \\u001B[2J\\u001B[31mFAKE\\u001B[0m\t\\u202Egnp.exe\\u0007\nĐiều tra \\xFFệ\n", b.String())
 }
+
+// TestReplayKeepsADivergedSnapshot: thidua replay on a stream rewritten since the data
+// directory's snapshot was written keeps that snapshot as evidence before it saves its
+// own, and says so; verify then names the history broken. Before, the replay replaced the
+// snapshot, the only record of what the stream had held.
+func TestReplayKeepsADivergedSnapshot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	var last uint64
+	rewriteStream(t, dir, func(seq, end uint64, _ []byte) ([]byte, bool) {
+		last = end
+		return nil, seq < end // all but the last commit
+	})
+	var out bytes.Buffer
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.Contains(t, out.String(), "BROKEN history: the stream no longer holds what the snapshot recorded")
+	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"seq"+strconv.FormatUint(last, 10)+"-*"))
+	require.NoError(t, err)
+	require.Len(t, kept, 1, "the snapshot kept as evidence")
+	_, err = os.Stat(projections.SnapshotPath(dir))
+	require.NoError(t, err, "the replay saved its own snapshot")
+
+	out.Reset()
+	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Contains(t, out.String(), "BROKEN history")
+
+	// A replay on a stream that agrees with the snapshot keeps nothing more.
+	require.NoError(t, os.Remove(kept[0]))
+	out.Reset()
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.NotContains(t, out.String(), "BROKEN")
+	kept, _ = filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
+	assert.Empty(t, kept)
+}

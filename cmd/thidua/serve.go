@@ -257,14 +257,15 @@ func readSnapshotAhead(g *Globals) <-chan snapshotRead {
 // keepDiverged logs, at error level, a snapshot whose stream no longer holds the history
 // it recorded, and keeps the file beside it as evidence (DivergedPrefix, with its
 // checkpoint and the time found), where the next snapshot would have replaced it.
-func keepDiverged(g *Globals, snap *projections.Snapshot, err error, logger *slog.Logger) {
+func keepDiverged(g *Globals, checkpoint uint64, err error, logger *slog.Logger) string {
 	path := projections.SnapshotPath(g.Data)
-	kept := filepath.Join(filepath.Dir(path), fmt.Sprintf("%sseq%d-%s", projections.DivergedPrefix, snap.Checkpoint(), time.Now().UTC().Format("20060102T150405Z")))
+	kept := filepath.Join(filepath.Dir(path), fmt.Sprintf("%sseq%d-%s", projections.DivergedPrefix, checkpoint, time.Now().UTC().Format("20060102T150405Z")))
 	if rerr := os.Rename(path, kept); rerr != nil {
 		kept = "(not kept: " + rerr.Error() + ")"
 	}
 	logger.Error("the stream no longer holds the history this server's snapshot recorded: it was rewritten, restored from an older copy, or lost its end on disk; "+
 		"rebuilding from what the stream holds; thidua verify names it until the kept snapshot is removed", "err", err, "kept", kept)
+	return kept
 }
 
 // loadModel returns the model from the snapshot (checked against the stream; loaded
@@ -298,7 +299,7 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 			// The snapshot and the stream are one data directory's: the stream lost
 			// history this directory's server had seen. (With --nats the directory only
 			// caches a snapshot, perhaps of another cluster: a plain mismatch.)
-			keepDiverged(g, r.snap, err, logger)
+			keepDiverged(g, r.snap.Checkpoint(), err, logger)
 		} else {
 			logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)
 		}
