@@ -176,22 +176,45 @@ func plain(v float64) string {
 const MaxIndexScore = 1000
 
 // ComponentKey is how two index component names are compared: in NFC, case and spacing
-// aside ("Cải cách TTHC", "cải cách  tthc"). A unit's components under one index are told
-// apart by it (CheckComponentSpelling), so that one component is not counted twice.
+// aside ("Cải cách TTHC", "cải cách  tthc").
 func ComponentKey(name string) string {
 	return strings.ToLower(strings.Join(strings.Fields(norm.NFC.String(name)), " "))
 }
 
-// CheckComponentSpelling refuses, with component_spelling, a component name that reads as
-// one of the names already recorded (existing) but is written otherwise: the same
-// component would count twice among the improved ones (C12, the ranking's second key).
-func CheckComponentSpelling(name string, existing []string) error {
+// CanonicalComponent returns the name under which a component is recorded: name itself
+// when recorded lists it (the names already recorded under the index, oldest first, for
+// the unit and the units whose history it carries), else the first recorded name that
+// reads as the same (ComponentKey), else name. A component written in another case or
+// spacing supersedes the one recorded, instead of counting twice among the improved ones
+// (C12, the ranking's second key).
+func CanonicalComponent(name string, recorded []string) string {
+	if slices.Contains(recorded, name) {
+		return name
+	}
 	k := ComponentKey(name)
-	for _, e := range existing {
-		if e != name && ComponentKey(e) == k {
-			return ruleErr("component_spelling",
-				fmt.Sprintf("component %q is recorded for this unit as %q: use that spelling, or it counts as another component", name, e),
-				fmt.Sprintf("Chỉ số thành phần %q đã được ghi cho đơn vị này là %q: dùng đúng tên đó, nếu không sẽ bị tính là một chỉ số khác", name, e))
+	for _, r := range recorded {
+		if ComponentKey(r) == k {
+			return r
+		}
+	}
+	return name
+}
+
+// checkNewComponent refuses, as a fact is recorded, an index component whose name holds
+// an invisible character or whose score or previous score is outside 0–MaxIndexScore.
+// These rules came after facts were first recorded: they judge new facts only, not the
+// history an audit reads (CheckPayload, ValidateFact).
+func checkNewComponent(d FactRecordedData) error {
+	if d.Fact != FactIndexComponent {
+		return nil
+	}
+	if en, vi := invisibleIn("component name", "Tên chỉ số thành phần", d.Component); en != "" {
+		return invalidFact("component", en, vi)
+	}
+	for _, v := range []*float64{d.Number, d.Previous} {
+		if v != nil && (*v < 0 || *v > MaxIndexScore) {
+			return invalidFact("value", fmt.Sprintf("an index component's score is from 0 to %s, not %s", plain(MaxIndexScore), plain(*v)),
+				fmt.Sprintf("điểm chỉ số thành phần phải trong khoảng 0–%s, không phải %s", plain(MaxIndexScore), plain(*v)))
 		}
 	}
 	return nil
@@ -263,15 +286,7 @@ func ValidateFact(d FactRecordedData) error {
 		if strings.TrimSpace(d.Component) == "" || len(d.Component) > 300 {
 			return invalidFact("component", "a component name of 1 to 300 bytes is required", "cần tên chỉ số thành phần")
 		}
-		if en, vi := invisibleIn("component name", "Tên chỉ số thành phần", d.Component); en != "" {
-			return invalidFact("component", en, vi)
-		}
-		for _, v := range []*float64{d.Number, d.Previous} {
-			if v != nil && (*v < 0 || *v > MaxIndexScore) {
-				return invalidFact("value", fmt.Sprintf("an index component's score is from 0 to %s, not %s", plain(MaxIndexScore), plain(*v)),
-					fmt.Sprintf("điểm chỉ số thành phần phải trong khoảng 0–%s, không phải %s", plain(MaxIndexScore), plain(*v)))
-			}
-		}
+
 		switch d.Status {
 		case StatusNotPublished:
 			if d.Number != nil || d.Previous != nil {

@@ -1103,9 +1103,11 @@ func (n *Nomination) Admits(eventType string) bool {
 // sequence (nil when it is not known), the rules the decision checked against the state:
 // a submission needs every dossier part the campaign requires and a council vote that
 // passed; a ruling is on a criterion of the campaign that applies to the nominee and is
-// judged by ruling, with a valid result and, when not_met, its grounds; a verification
-// needs every ruling-judged criterion applicable to the nominee ruled met or
-// not_applicable; a reopening follows a not_met ruling on its criterion. An audit (thidua
+// judged by ruling, with a valid result; a verification of a dossier never returned needs
+// every ruling-judged criterion applicable to the nominee ruled met or not_applicable; a
+// reopening follows a not_met ruling on its criterion. These are rules every version of
+// the engine applied: rules added since (a not_met ruling's grounds, rulings reset on
+// resubmission) would name an earlier version's honest history as forged. An audit (thidua
 // verify) and the running server check every nomination event with it: an event appended
 // behind the engine's back, well-formed and by an actor in a role that records its type,
 // may still be one no command makes (the submission of an incomplete dossier). Time rules
@@ -1142,11 +1144,12 @@ func (n *Nomination) Refuses(r Recorded, def *Definition) string {
 			return fmt.Sprintf("a ruling on criterion %s, which does not apply to the nominee", c.ID)
 		case d.Result != ResultMet && d.Result != ResultNotMet && d.Result != ResultNotApplicable:
 			return fmt.Sprintf("a ruling with result %q, not met, not_met or not_applicable", d.Result)
-		case d.Result == ResultNotMet && trimText(d.Note) == "":
-			return fmt.Sprintf("a not_met ruling on %s without its grounds", c.ID)
 		}
 	case VerifiedData:
-		if !allRulingsPositive(*def, n.nominee, n.rulings) {
+		// After a return, versions of thidua before the rulings were reset on
+		// resubmission verified on the rulings of the dossier replaced: such a
+		// verification, honest in its day, is not named.
+		if n.lastReturn == "" && !allRulingsPositive(*def, n.nominee, n.rulings) {
 			return "a verification while criteria applicable to the nominee are not all ruled met or not_applicable: " +
 				strings.Join(n.unmetRulings(*def), ", ")
 		}

@@ -974,8 +974,17 @@ func TestRefusesWhatItsRulesForbid(t *testing.T) {
 			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "I01", Result: domain.ResultMet}), "does not apply to the nominee"},
 		{"ruling with an unknown result", underReview,
 			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: "maybe"}), `result "maybe"`},
-		{"not_met without grounds", underReview,
-			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: domain.ResultNotMet, Note: " \u200b "}), "without its grounds"},
+		{"not_met without grounds (earlier versions took it)", underReview,
+			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: domain.ResultNotMet, Note: " \u200b "}), ""},
+		{"verification after a return (earlier versions kept the old rulings)", func(t *testing.T) *domain.Nomination {
+			s := newStream()
+			n := submitted(t, s, def, "n1", activeUnit(t, s, "so-a", domain.UnitDepartment), collective)
+			ruleAll(t, s, def, n) // verified on the first dossier
+			s.apply(n, must(t)(n.Return("bổ sung"))...)
+			s.apply(n, must(t)(n.Submit(def, nil, inWindow))...)
+			s.apply(n, must(t)(n.Rule(def, "C01", domain.ResultMet, "", nil))...)
+			return n
+		}, rec(domain.NominationVerified, domain.VerifiedData{}), ""},
 		{"not_met with grounds", underReview,
 			rec(domain.CriterionRuled, domain.CriterionRuledData{Criterion: "C02", Result: domain.ResultNotMet, Note: "thiếu báo cáo"}), ""},
 		{"verification with criteria pending", underReview, rec(domain.NominationVerified, domain.VerifiedData{}),

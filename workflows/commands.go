@@ -761,9 +761,23 @@ func (s *Service) RecordFact(ctx context.Context, p Principal, unit string, f do
 			return plan{}, err
 		}
 		if d := evs[0].Data.(domain.FactRecordedData); d.Component != "" {
-			if err := domain.CheckComponentSpelling(d.Component, st.ComponentNames(unit, d.Campaign, d.Index)); err != nil {
-				return plan{}, err
+			// One component, one name, across the units whose history the unit carries
+			// and those that carry the unit's (its successors by mergers).
+			units := st.Lineage(unit)
+			for next, i := u.Successor(), 0; next != "" && i < 64; i++ {
+				units = append(units, st.Lineage(next)...)
+				succ, _ := st.Unit(next)
+				if succ == nil {
+					break
+				}
+				next = succ.Successor()
 			}
+			var recorded []string
+			for _, id := range units {
+				recorded = append(recorded, st.ComponentNames(id, d.Campaign, d.Index)...)
+			}
+			d.Component = domain.CanonicalComponent(d.Component, recorded)
+			evs[0].Data = d
 		}
 		pl := plan{id: unit}
 		pl.add(unitRef(unit), v, evs)

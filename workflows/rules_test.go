@@ -480,11 +480,12 @@ func TestOneRequestPerIdempotencyKey(t *testing.T) {
 	assert.Equal(t, after, last, "retries append nothing")
 }
 
-// One index component is counted once: a name recorded again with other spacing is the
-// same component (kept with single spaces), one written in another case is refused naming
-// the spelling recorded, one with an invisible character or a score outside 0–1000 is
-// refused, and the unit holds one component under one spelling. Before, five spellings of
-// one component counted as five improvements (the ranking's second key).
+// One index component is counted once: a name recorded again with other spacing or in
+// another case is the same component, recorded under the name it has (also across a
+// merger: the successor's record of a component of a unit it absorbed), one with an
+// invisible character or a score outside 0–1000 is refused, and the unit holds one
+// component under one name. Before, five spellings of one component counted as five
+// improvements (the ranking's second key).
 func TestIndexComponentCountedOnce(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
@@ -504,8 +505,8 @@ func TestIndexComponentCountedOnce(t *testing.T) {
 		}
 		return fmt.Sprint(err)
 	}
+	require.NoError(t, rec("chỉ số x", 9, 2), "another case: the same component")
 	before, _ := env.Store.LastSeq(env.Ctx)
-	assert.Equal(t, "component_spelling", code(rec("chỉ số x", 9, 1)))
 	assert.Equal(t, "invalid_fact", code(rec("Chỉ số\u200bX", 9, 1)))
 	assert.Equal(t, "invalid_fact", code(rec("Chỉ số Y", 9, -1e308)))
 	assert.Equal(t, "invalid_fact", code(rec("Chỉ số Y", 1e6, 1)))
@@ -515,5 +516,19 @@ func TestIndexComponentCountedOnce(t *testing.T) {
 
 	var names []string
 	env.Model.Read(func(st *projections.State) { names = st.ComponentNames("IC", wftest.Campaign, "PCI") })
-	assert.Equal(t, []string{"Chỉ số X"}, names, "one component, under one spelling")
+	assert.Equal(t, []string{"Chỉ số X"}, names, "one component, under one name")
+
+	// Across a merger: a district's component, recorded again on the successor in
+	// another case, keeps its name, so the successor's nominations count it once.
+	env.Unit("KA", domain.UnitDistrict)
+	env.Unit("KB", domain.UnitDistrict)
+	now, prev := 9.0, 1.0
+	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "KA", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: domain.FactIndexComponent,
+		Index: "PCI", Component: "Chỉ số X", Number: &now, Previous: &prev}, workflows.Options{}))
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"KA", "KB"}, Successor: "KC",
+		SuccessorName: "UBND KC", SuccessorKind: domain.UnitDistrict, Effective: "2025-10-01", Decision: "Nghị quyết 3/2025"}, workflows.Options{}))
+	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "KC", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: domain.FactIndexComponent,
+		Index: "PCI", Component: "chỉ số  x", Number: &now, Previous: &prev}, workflows.Options{}))
+	env.Model.Read(func(st *projections.State) { names = st.ComponentNames("KC", wftest.Campaign, "PCI") })
+	assert.Equal(t, []string{"Chỉ số X"}, names, "the successor records the component under the name its predecessor gave it")
 }
