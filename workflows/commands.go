@@ -286,6 +286,11 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 	if err := validID("unit", unit); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
+	o, unlock, err := s.lockKey(ctx, p, o)
+	if err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	defer unlock()
 	if r, ok := s.replayKey(p, o); ok {
 		return r, s.replayedDocument(ctx, r.ID), nil
 	}
@@ -462,6 +467,11 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 	if err := validID("nomination", id); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
+	o, unlock, err := s.lockKey(ctx, p, o)
+	if err != nil {
+		return Result{}, eventstore.Document{}, err
+	}
+	defer unlock()
 	if r, ok := s.replayKey(p, o); ok {
 		return r, s.replayedDocument(ctx, r.ID), nil
 	}

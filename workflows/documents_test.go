@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -179,4 +180,48 @@ func TestRefusedUploadOptionsStoreNothing(t *testing.T) {
 	require.True(t, errors.As(err, &re), "%v", err)
 	assert.Equal(t, "unit_not_active", re.Code)
 	notStored(body)
+}
+
+// TestUploadsUnderOneKeyStoreOneFile: different uploads sent at once under one
+// idempotency key go one after the other: one is attached, the others are refused as a key
+// reused and store nothing. Before, each stored its file before the key was looked at.
+func TestUploadsUnderOneKeyStoreOneFile(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("UK", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "UK")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Võ Thị Mai", Position: "Chuyên viên"})
+	env.OK(env.Svc.Return(env.Ctx, env.User(domain.RoleReviewer, ""), id, "bổ sung", workflows.Options{}))
+	body := func(i int) string { return fmt.Sprintf("%%PDF-1.4 upload %d", i) }
+	var runs []func() error
+	for i := range 6 {
+		runs = append(runs, func() error {
+			_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, id, domain.DocSupporting, workflows.Upload{Name: "x.pdf", Body: strings.NewReader(body(i))},
+				workflows.Options{Key: "one-key", Fingerprint: fmt.Sprint(i)})
+			return err
+		})
+	}
+	errs := make(chan error, len(runs))
+	for _, run := range runs {
+		go func() { errs <- run() }()
+	}
+	ok := 0
+	for range runs {
+		if err := <-errs; err == nil {
+			ok++
+		} else {
+			var we *workflows.Error
+			require.True(t, errors.As(err, &we), "%v", err)
+			assert.Equal(t, "idempotency_key_reused", we.Code)
+		}
+	}
+	assert.Equal(t, 1, ok)
+	stored := 0
+	for i := range 6 {
+		sum := sha256.Sum256([]byte(body(i)))
+		if _, err := env.Store.DocumentInfo(env.Ctx, hex.EncodeToString(sum[:])); err == nil {
+			stored++
+		}
+	}
+	assert.Equal(t, 1, stored, "one file stored")
 }

@@ -53,6 +53,9 @@ type Options struct {
 	IfMatch *uint64
 	// OccurredAt backdates the events' occurred time (the recorded time is always the store's).
 	OccurredAt time.Time
+	// keyLocked says the caller holds the key's lock already (lockKey): an upload takes it
+	// before it stores its file.
+	keyLocked bool
 }
 
 // Result is what a command appended.
@@ -156,11 +159,13 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		// Requests under one key go one at a time in this process: the second of two
 		// sent at once, a different request under the same key included, sees what the
 		// first did. Across processes the stream's duplicate window does it (DedupKey).
-		unlockKey, err := s.keyLocks.lock(ctx, eventstore.Ref{Kind: "idempotency-key", ID: p.UserID + "|" + o.Key})
-		if err != nil {
-			return Result{}, s.storeError(err)
+		if !o.keyLocked {
+			unlockKey, err := s.keyLocks.lock(ctx, eventstore.Ref{Kind: "idempotency-key", ID: p.UserID + "|" + o.Key})
+			if err != nil {
+				return Result{}, s.storeError(err)
+			}
+			defer unlockKey()
 		}
-		defer unlockKey()
 		if r, ok := s.replay(key); ok {
 			return r, nil
 		}
@@ -243,6 +248,22 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		return r, nil
 	}
+}
+
+// lockKey takes the lock of the caller's idempotency key, when o has one, for a command
+// that does something before run (an upload stores its file): two uploads sent at once
+// under one key then go one after the other, and the second, refused, stores nothing. It
+// returns the options run is to take, marked as holding the lock, and the release.
+func (s *Service) lockKey(ctx context.Context, p Principal, o Options) (Options, func(), error) {
+	if o.Key == "" || len(o.Key) > 200 {
+		return o, func() {}, nil // run refuses a key too long
+	}
+	unlock, err := s.keyLocks.lock(ctx, eventstore.Ref{Kind: "idempotency-key", ID: p.UserID + "|" + o.Key})
+	if err != nil {
+		return o, nil, s.storeError(err)
+	}
+	o.keyLocked = true
+	return o, unlock, nil
 }
 
 // keyReused is the refusal of a request under an idempotency key already used for a
