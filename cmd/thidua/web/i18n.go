@@ -228,6 +228,7 @@ var catalogVI = map[string]string{
 	"list.empty":  "Không có hồ sơ nào.",
 
 	"nominee.head":          "người đứng đầu",
+	"nominee.nothead":       "đơn vị xác nhận không phải người đứng đầu",
 	"nominee.head.check":    "Là người đứng đầu đơn vị (xét thêm tiêu chí H01–H05)",
 	"nominee.nothead.check": "Không phải người đứng đầu đơn vị đề nghị (chức vụ mang tên người đứng đầu, ví dụ Giám đốc Trung tâm thuộc Sở)",
 	"nominee.name":          "Họ và tên",
@@ -757,6 +758,7 @@ var catalogEN = map[string]string{
 	"list.empty":  "No nominations.",
 
 	"nominee.head":          "head of unit",
+	"nominee.nothead":       "stated by the unit not to head it",
 	"nominee.head.check":    "Heads the unit (criteria H01–H05 apply too)",
 	"nominee.nothead.check": "Does not head the nominating unit (a head's title, e.g. the director of a centre under a department)",
 	"nominee.name":          "Full name",

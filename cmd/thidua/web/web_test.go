@@ -1475,7 +1475,8 @@ func TestHeadHint(t *testing.T) {
 	c := e.client()
 	c.signIn(tok)
 	r := c.get("/nominations/" + undeclared)
-	mustContain(t, r.body, `id="head-hint"`, "Giám đốc Sở Thử", "H01–H05", "chuyên viên thẩm định trả lại hồ sơ") // submitted: the reviewer returns it
+	mustContain(t, r.body, `id="head-hint"`, "Giám đốc Sở Thử", "H01–H05", "chuyên viên thẩm định trả lại hồ sơ", // submitted: the reviewer returns it
+		"đơn vị xác nhận không phải người đứng đầu") // what the unit stated, for the reviewer to weigh
 	r = c.get("/nominations/" + deputy)
 	mustNotContain(t, r.body, `id="head-hint"`)
 }
