@@ -952,17 +952,23 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 // allRulingsPositive reports whether every ruling-judged criterion applicable to the
 // nominee has a ruling met or not_applicable.
 func allRulingsPositive(def Definition, nominee Nominee, rulings []CriterionRuling) bool {
+	return len(unmetRulings(def, nominee, rulings)) == 0
+}
+
+// unmetRulings lists the ruling-judged criteria applicable to the nominee that have no
+// ruling met or not_applicable (nil when there is none).
+func unmetRulings(def Definition, nominee Nominee, rulings []CriterionRuling) []string {
+	var out []string
 	for i := range def.Criteria {
 		c := &def.Criteria[i]
 		if c.JudgedBy != JudgedByRuling || !c.AppliesToNominee(nominee) {
 			continue
 		}
-		r, ok := findRuling(rulings, c.ID)
-		if !ok || (r.Result != ResultMet && r.Result != ResultNotApplicable) {
-			return false
+		if r, ok := findRuling(rulings, c.ID); !ok || (r.Result != ResultMet && r.Result != ResultNotApplicable) {
+			out = append(out, c.ID)
 		}
 	}
-	return true
+	return out
 }
 
 // validReason trims a reason and checks it: required, at most 2,000 characters.
@@ -1149,9 +1155,9 @@ func (n *Nomination) Refuses(r Recorded, def *Definition) string {
 		// After a return, versions of thidua before the rulings were reset on
 		// resubmission verified on the rulings of the dossier replaced: such a
 		// verification, honest in its day, is not named.
-		if n.lastReturn == "" && !allRulingsPositive(*def, n.nominee, n.rulings) {
+		if unmet := unmetRulings(*def, n.nominee, n.rulings); n.lastReturn == "" && len(unmet) > 0 {
 			return "a verification while criteria applicable to the nominee are not all ruled met or not_applicable: " +
-				strings.Join(n.unmetRulings(*def), ", ")
+				strings.Join(unmet, ", ")
 		}
 	case ReviewReopenedData:
 		if ru, ok := findRuling(n.rulings, d.Criterion); !ok || ru.Result != ResultNotMet {
@@ -1159,22 +1165,6 @@ func (n *Nomination) Refuses(r Recorded, def *Definition) string {
 		}
 	}
 	return ""
-}
-
-// unmetRulings lists the ruling-judged criteria applicable to the nominee that have no
-// ruling met or not_applicable.
-func (n *Nomination) unmetRulings(def Definition) []string {
-	var out []string
-	for i := range def.Criteria {
-		c := &def.Criteria[i]
-		if c.JudgedBy != JudgedByRuling || !c.AppliesToNominee(n.nominee) {
-			continue
-		}
-		if r, ok := findRuling(n.rulings, c.ID); !ok || (r.Result != ResultMet && r.Result != ResultNotApplicable) {
-			out = append(out, c.ID)
-		}
-	}
-	return out
 }
 
 // Transfer decides moving the nomination to the successor unit of a merger. Withdrawn,

@@ -160,9 +160,10 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		// sent at once, a different request under the same key included, sees what the
 		// first did. Across processes the stream's duplicate window does it (DedupKey).
 		if !o.keyLocked {
-			unlockKey, err := s.keyLocks.lock(ctx, eventstore.Ref{Kind: "idempotency-key", ID: p.UserID + "|" + o.Key})
-			if err != nil {
-				return Result{}, s.storeError(err)
+			var unlockKey func()
+			var err error
+			if o, unlockKey, err = s.lockKey(ctx, p, o); err != nil {
+				return Result{}, err
 			}
 			defer unlockKey()
 		}
