@@ -344,8 +344,8 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 	return r, doc, err
 }
 
-// checkKey refuses, before an upload's file is stored, an idempotency key used for a
-// different request, as run would: a refused upload leaves nothing behind. It takes the
+// checkKey refuses an idempotency key used for a different request (run, and an upload
+// before it stores its file: a refused upload leaves nothing behind). It takes the
 // model's lock: not inside precheck.
 func (s *Service) checkKey(p Principal, o Options) error {
 	if o.Key != "" {
@@ -356,8 +356,8 @@ func (s *Service) checkKey(p Principal, o Options) error {
 	return nil
 }
 
-// checkIfMatch refuses, before an upload's file is stored, an If-Match that is not the
-// aggregate's version v, as run would.
+// checkIfMatch refuses an If-Match that is not the aggregate's version v (run, and an
+// upload before it stores its file).
 func checkIfMatch(o Options, v eventstore.Version) error {
 	if o.IfMatch != nil && v.Seq != *o.IfMatch {
 		return errorf(ErrPrecondition, "version_mismatch", "If-Match %d is stale: the current version is %d", *o.IfMatch, v.Seq)

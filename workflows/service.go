@@ -170,8 +170,8 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		if r, ok := s.replay(key); ok {
 			return r, nil
 		}
-		if fp, ok := s.model.KeyFingerprint(p.UserID + "|" + o.Key); ok && fp != o.Fingerprint {
-			return Result{}, keyReused(o.Key)
+		if err := s.checkKey(p, o); err != nil {
+			return Result{}, err
 		}
 	}
 	meta := eventstore.Meta{Actor: eventstore.Actor{User: p.UserID, Role: string(p.Role)}, Key: key, OccurredAt: o.OccurredAt}
@@ -200,8 +200,8 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		if len(pl.parts) == 0 {
 			return Result{ID: pl.id}, nil
 		}
-		if o.IfMatch != nil && pl.parts[0].Expect.Seq != *o.IfMatch {
-			return Result{}, errorf(ErrPrecondition, "version_mismatch", "If-Match %d is stale: the current version is %d", *o.IfMatch, pl.parts[0].Expect.Seq)
+		if err := checkIfMatch(o, pl.parts[0].Expect); err != nil {
+			return Result{}, err
 		}
 		meta.Result = pl.id
 		commits, err := s.store.AppendAtomic(ctx, pl.parts, meta)
