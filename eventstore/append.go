@@ -23,6 +23,13 @@ var ErrConflict = errors.New("concurrency conflict")
 // empty type, a payload that is not JSON, an atomic batch that names one aggregate twice.
 var ErrInvalidAppend = errors.New("invalid append")
 
+// ErrKeyUsed means that an atomic append was refused because the stream already holds a
+// commit under its idempotency key's message id (Meta.DedupKey, or Meta.Key) that is not
+// this command's: another command under the same key, through another process, got there
+// first. Nothing was appended. (A single append answers such a duplicate with the other
+// command's commit, whose Key tells it apart; an atomic batch's refusal names no commit.)
+var ErrKeyUsed = errors.New("idempotency key already used by another command")
+
 // MaxAtomicMessages is the most aggregates one atomic append may touch (JetStream's batch limit).
 const MaxAtomicMessages = 1000
 
@@ -84,8 +91,10 @@ type Part struct {
 
 // AppendAtomic appends several aggregates' events all together or not at all (JetStream
 // atomic batch publish), each guarded by its own expected sequence. With meta.Key set, a
-// retry returns the original commits, marked Duplicate. Transient errors are retried as
-// in Append.
+// retry returns the original commits, marked Duplicate, and a different command under the
+// same key fails with ErrKeyUsed: the batch's first message carries the key's message id,
+// so the stream's duplicate window refuses the whole batch, through any process. Transient
+// errors are retried as in Append.
 func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Commit, error) {
 	if err := s.Failed(); err != nil {
 		return nil, err
@@ -117,7 +126,7 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 	msgs := make([]*nats.Msg, 0, len(parts))
 	bodies := make([]wireCommit, 0, len(parts))
 	subjects := make([]string, 0, len(parts))
-	for _, p := range parts {
+	for i, p := range parts {
 		if seen[p.Ref] {
 			return nil, fmt.Errorf("%w: %s appears twice in one atomic append", ErrInvalidAppend, p.Ref)
 		}
@@ -130,7 +139,10 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		if err != nil {
 			return nil, err
 		}
-		msg.Header.Del(jetstream.MsgIDHeader)
+		if i > 0 {
+			// The first message's id stands for the batch: the key's, or its first event's.
+			msg.Header.Del(jetstream.MsgIDHeader)
+		}
 		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(p.Expect.Seq, 10))
 		msgs = append(msgs, msg)
 		bodies = append(bodies, body)

@@ -242,6 +242,12 @@ func isTransient(err error) bool {
 	return false
 }
 
+// isDuplicateBatch reports whether an atomic batch was refused because the stream already
+// holds its first message's Nats-Msg-Id.
+func isDuplicateBatch(err error) bool {
+	return errors.Is(err, jetstreamext.ErrBatchPublishDuplicateMsgID)
+}
+
 // landing is what a look at an aggregate's subject says about a commit in doubt.
 type landing int
 
@@ -474,9 +480,10 @@ func (s *Store) publishCommit(ctx context.Context, ref Ref, subject string, expe
 }
 
 // publishAtomic publishes the messages of an atomic append, built once by AppendAtomic,
-// and retries the batch through transient errors. A batch carries no Nats-Msg-Id (the
-// server refuses one in a batch), so only the look at the first aggregate's subject and
-// the expected sequences keep a retried batch from being stored twice.
+// and retries the batch through transient errors. The look at the first aggregate's
+// subject, the expected sequences and the first message's Nats-Msg-Id keep a retried
+// batch from being stored twice; the message id also refuses a different command under
+// the same idempotency key (ErrKeyUsed).
 func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Msg, bodies []wireCommit, subjects []string, key string) ([]Commit, error) {
 	r := s.newRetrier(ctx)
 	defer r.done()
@@ -530,6 +537,24 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 				}
 			}
 			lastErr, inDoubt = err, !looked
+		case isDuplicateBatch(err):
+			// The stream holds the first message's id: an earlier attempt of this batch
+			// landed, or (with a key) another command under the same key did.
+			if seq, l := r.checkLanded(subjects[0], parts[0].Expect.Seq, firstID); l == landed {
+				r.resolved(what, l)
+				return ours(seq)
+			}
+			if key == "" {
+				// The id is this batch's first event's: it landed, and the look lagged.
+				lastErr, inDoubt = err, true
+				break
+			}
+			return settle(r, what, func(ctx context.Context) ([]Commit, error) {
+				if cs, ok, err := s.findAtomic(ctx, parts, key); err != nil || ok {
+					return cs, err
+				}
+				return nil, fmt.Errorf("%s: %w", what, ErrKeyUsed)
+			})
 		case !r.expired() && isTransient(err):
 			lastErr, inDoubt = err, true
 		default:

@@ -163,6 +163,69 @@ func TestAtomicAppendAllOrNothing(t *testing.T) {
 	assert.Equal(t, before+2, lastSeq(t, s))
 }
 
+// Two different commands under one idempotency key (one DedupKey, two Keys, as two
+// processes send them) store only the first, whichever of them is an atomic append: the
+// batch's first message carries the key's message id.
+func TestOneCommandPerDedupKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	type appendFn func(s *eventstore.Store, key string, ids ...string) ([]eventstore.Commit, error)
+	single := func(s *eventstore.Store, key string, ids ...string) ([]eventstore.Commit, error) {
+		c, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: ids[0]}, eventstore.Version{}, ev("unit.registered", nil),
+			eventstore.Meta{Actor: actor, Key: key, DedupKey: "u1|k"})
+		return []eventstore.Commit{c}, err
+	}
+	atomicAppend := func(s *eventstore.Store, key string, ids ...string) ([]eventstore.Commit, error) {
+		var parts []eventstore.Part
+		for _, id := range ids {
+			parts = append(parts, eventstore.Part{Ref: eventstore.Ref{Kind: "unit", ID: id}, Events: ev("unit.registered", nil)})
+		}
+		return s.AppendAtomic(ctx, parts, eventstore.Meta{Actor: actor, Key: key, DedupKey: "u1|k"})
+	}
+	for _, tc := range []struct {
+		name          string
+		first, second appendFn
+		secondIDs     []string
+	}{
+		{"atomic after atomic", atomicAppend, atomicAppend, []string{"C", "D"}},
+		{"atomic after single", single, atomicAppend, []string{"C", "D"}},
+		{"single after atomic", atomicAppend, single, []string{"C"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := srv.Open(t)
+			first, err := tc.first(s, "u1|k|body-1", "A", "B")
+			require.NoError(t, err)
+			before := lastSeq(t, s)
+
+			second, err := tc.second(s, "u1|k|body-2", tc.secondIDs...)
+			if len(tc.secondIDs) > 1 {
+				require.ErrorIs(t, err, eventstore.ErrKeyUsed)
+			} else {
+				// A single append's duplicate answers with the first command's commit,
+				// whose key tells the caller it was another command.
+				require.NoError(t, err)
+				assert.True(t, second[0].Duplicate)
+				assert.Equal(t, "u1|k|body-1", second[0].Key)
+				assert.Equal(t, first[0].Seq, second[0].Seq)
+			}
+			assert.Equal(t, before, lastSeq(t, s), "the second command stored nothing")
+			for _, id := range tc.secondIDs {
+				events, _, err := s.Load(ctx, eventstore.Ref{Kind: "unit", ID: id})
+				require.NoError(t, err)
+				assert.Empty(t, events, id)
+			}
+
+			// The first command, retried, is still recognised as itself.
+			again, err := tc.first(s, "u1|k|body-1", "A", "B")
+			require.NoError(t, err)
+			assert.True(t, again[0].Duplicate)
+			assert.Equal(t, first[0].Seq, again[0].Seq)
+			assert.Equal(t, before, lastSeq(t, s))
+		})
+	}
+}
+
 func TestSettledSeqKeepsAtomicAppendsWhole(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -246,3 +246,50 @@ func TestOneRequestPerKeyAcrossEngines(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before+1, after, "one fact recorded")
 }
+
+// The same holds for commands that append to several aggregates at once (an atomic
+// batch): two different mergers under one key, through the two engines, record one.
+func TestOneAtomicRequestPerKeyAcrossEngines(t *testing.T) {
+	t.Parallel()
+	_, a, b := twoEngines(t)
+	for _, id := range []string{"MA1", "MA2", "MB1", "MB2"} {
+		a.Unit(id, domain.UnitDistrict)
+	}
+	caughtUp(t, a, b)
+	before, err := a.Store.LastSeq(a.Ctx)
+	require.NoError(t, err)
+	var runs []func() error
+	for i, env := range []*wftest.Env{a, b} {
+		sources := [][]string{{"MA1", "MA2"}, {"MB1", "MB2"}}[i]
+		runs = append(runs, func() error {
+			_, err := env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
+				Kind: "merge", Sources: sources, Successor: fmt.Sprintf("MS%d", i), SuccessorName: fmt.Sprintf("UBND MS%d", i),
+				SuccessorKind: domain.UnitDistrict, Effective: "2025-07-01", Decision: "Nghị quyết 1/2025",
+			}, workflows.Options{Key: "merge-key", Fingerprint: fmt.Sprintf("body-%d", i)})
+			return err
+		})
+	}
+	assert.Equal(t, map[string]int{"ok": 1, "idempotency_key_reused": 1}, outcomes(runs))
+	caughtUp(t, a, b)
+	merged := 0
+	for _, id := range []string{"MA1", "MA2", "MB1", "MB2"} {
+		evs, _, err := a.Store.Load(a.Ctx, eventstore.Ref{Kind: domain.KindUnit, ID: id})
+		require.NoError(t, err)
+		if evs[len(evs)-1].Type == domain.UnitMergedEvent {
+			merged++
+		}
+	}
+	assert.Equal(t, 2, merged, "one merger's two sources merged, the other's untouched")
+	successors := 0
+	for _, id := range []string{"MS0", "MS1"} {
+		evs, _, err := a.Store.Load(a.Ctx, eventstore.Ref{Kind: domain.KindUnit, ID: id})
+		require.NoError(t, err)
+		if len(evs) > 0 {
+			successors++
+		}
+	}
+	assert.Equal(t, 1, successors, "one successor registered")
+	after, err := a.Store.LastSeq(a.Ctx)
+	require.NoError(t, err)
+	assert.Greater(t, after, before)
+}

@@ -190,6 +190,10 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			if r, ok := s.replay(key); ok {
 				return r, nil
 			}
+			// Or to a different request under the same key, through another process.
+			if err := s.checkKey(p, o); err != nil {
+				return Result{}, err
+			}
 		}
 		var pl plan
 		var err error
@@ -223,6 +227,11 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 				return Result{}, cerr
 			}
 			continue
+		}
+		if errors.Is(err, eventstore.ErrKeyUsed) {
+			// Another request under the same key, through another process, got there
+			// first with an atomic append: the stream refused this one.
+			return Result{}, keyReused(o.Key)
 		}
 		if err != nil {
 			return Result{}, s.storeError(err)
