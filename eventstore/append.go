@@ -275,13 +275,12 @@ func (s *Store) findAtomic(ctx context.Context, parts []Part, key string) ([]Com
 	return out, true, nil
 }
 
+// isWrongLastSeq reports whether the server refused a message for its expected last
+// sequence.
 func isWrongLastSeq(err error) bool {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
-	}
-	return strings.Contains(err.Error(), "wrong last sequence")
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // lastSeqOf returns the stream sequence of an aggregate's last commit (0 when none).

@@ -199,7 +199,8 @@ func (r *retrier) giveUp(what string, last error) error {
 }
 
 // isTransient reports whether err may go away by itself: no answer, no leader, a
-// reconnect, a leader change under way, a server busy with other requests.
+// reconnect, a leader change under way, a server busy with other requests. It knows the
+// errors by their types and codes (errors.Is and errors.As), never by their messages.
 func isTransient(err error) bool {
 	if err == nil {
 		return false
@@ -231,14 +232,9 @@ func isTransient(err error) bool {
 			10211: // batch publish too many inflight
 			return true
 		}
-		return false
 	}
-	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"no responders", "timeout", "timed out", "temporarily unavailable", "not available", "leadership", "not leader", "reconnecting"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
+	// Nothing else is taken for transient, whatever its message says: an error this
+	// package does not know is answered at once, not retried until the deadline.
 	return false
 }
 

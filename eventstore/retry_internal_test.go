@@ -164,6 +164,8 @@ func TestIsTransient(t *testing.T) {
 	for _, err := range []error{
 		nil, nats.ErrConnectionClosed, api(jetstream.JSErrCodeStreamWrongLastSequence), api(jetstream.JSErrCodeStreamNotFound),
 		errors.New("permissions violation"), jetstream.ErrStreamNotFound,
+		// Known by type and code, never by message.
+		errors.New("request timed out"), errors.New("not leader"),
 	} {
 		assert.False(t, isTransient(err), "%v", err)
 	}
