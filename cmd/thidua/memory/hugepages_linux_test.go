@@ -56,8 +56,9 @@ func TestReserveHugeAdvisesTheHeapRange(t *testing.T) {
 	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
 		t.Skip("this kernel has no transparent huge pages")
 	}
-	start, n := reserveHuge(64 << 20)
-	require.NotZero(t, n, "the advice failed")
+	ranges := reserveHuge(64 << 20)
+	require.Len(t, ranges, 1, "the advice failed")
+	start, n := ranges[0].start, ranges[0].n
 	assert.Equal(t, uintptr(64<<20), n)
 	mid := start + n/2
 	assert.Contains(t, vmFlags(t, mid), "hg", fmt.Sprintf("mapping of %#x", mid))
