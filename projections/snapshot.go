@@ -140,6 +140,8 @@ func readSnapshot(r io.Reader, hist *historySource) (m *Model, h snapHeader, def
 			_, _ = br.Discard(len(snapshotMagicV3))
 			m, h, err := readSnapshotV3(br, hist)
 			return m, h, err == nil && hist != nil, err
+		case snapshotMagicV3Unversioned:
+			return nil, h, false, fmt.Errorf("%w: format v3, written before the checks were versioned", ErrSnapshotOutdated)
 		case snapshotMagicV2:
 			_, _ = br.Discard(len(snapshotMagicV2))
 			m, h, err := readSnapshotV2(br)
@@ -322,7 +324,7 @@ func checkCheckpoint(ctx context.Context, st *eventstore.Store, h snapHeader) er
 	return nil
 }
 
-// CheckSnapshotHeader reads only the header of the snapshot at path (formats v2 and v3)
+// CheckSnapshotHeader reads only the header of the snapshot at path (formats v2 to v4)
 // and checks its checkpoint against the stream as Check does, without loading the model,
 // returning the checkpoint: an error wrapping ErrStreamDiverged when the stream no longer
 // holds the history the snapshot recorded, one wrapping os.ErrNotExist when there is no
@@ -341,8 +343,8 @@ func CheckSnapshotHeader(ctx context.Context, path string, st *eventstore.Store)
 		return 0, fmt.Errorf("%w: snapshot header: %v", ErrSnapshotMismatch, err)
 	}
 	m := string(magic)
-	if m != snapshotMagicV3 && m != snapshotMagicV2 {
-		return 0, fmt.Errorf("%w: not a v2 or v3 snapshot", ErrSnapshotMismatch)
+	if m != snapshotMagicV3 && m != snapshotMagicV3Unversioned && m != snapshotMagicV2 {
+		return 0, fmt.Errorf("%w: not a v2, v3 or v4 snapshot", ErrSnapshotMismatch)
 	}
 	_, _ = br.Discard(len(m))
 	h, err := readSnapHeader(br, m)

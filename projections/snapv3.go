@@ -25,8 +25,9 @@ import (
 // A load therefore folds, hashes and decodes nothing but the campaigns' and the
 // registry's few events, and aggregates decode on every core, in any order.
 //
-//	magic   "thidua-projections-snapshot-v3\n"
+//	magic   "thidua-projections-snapshot-v4\n"
 //	header  as in v2 (appendSnapHeader), counting aggregates instead of commits
+//	checks  uvarint ChecksVersion
 //	misc    uvarint length, uint32 crc32c, snapMisc (encodeMisc)
 //	chunks  uvarint length, uvarint aggregates, uint32 crc32c (of the body), body
 //	agg     str kind, str id, uvarint entries, entries, byte state (0 none, 1 unit,
@@ -39,9 +40,28 @@ import (
 // the background, once StartFeed has caught the model up or the first query needs them
 // (Model.DecodeHistory); until they are, the queries that read them wait. Hashes are not
 // recomputed: the snapshot is the model's own file, written after it checked every event
-// it holds, and it carries what that check found. `thidua verify` checks the stream
-// itself.
-const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
+// it holds, and it carries what that check found: so a snapshot written under other
+// checks (another ChecksVersion, or format v3, which did not record it) is not loaded
+// (ErrSnapshotOutdated), and the model is rebuilt, every event checked by this version.
+// `thidua verify` checks the stream itself.
+const snapshotMagicV3 = "thidua-projections-snapshot-v4\n"
+
+// snapshotMagicV3Unversioned starts a snapshot of format v3: v4 without the checks'
+// version. It is recognised, to be refused as outdated.
+const snapshotMagicV3Unversioned = "thidua-projections-snapshot-v3\n"
+
+// ChecksVersion numbers the checks the model makes of every event it applies: its actor,
+// its payload, and whether its aggregate's rules admit it where it stands (the campaign
+// definition in force, the state machine, the award rules every version applied). A v4
+// snapshot records the number it was written under, since the integrity findings it
+// carries are those checks'; a model is not loaded from a snapshot written under another
+// number, but rebuilt. Increase it with every change to those checks.
+const ChecksVersion = 1
+
+// ErrSnapshotOutdated is returned (wrapped) for a snapshot written under other integrity
+// checks than this version's (ChecksVersion): its findings are not this version's, so the
+// model is rebuilt from the stream instead.
+var ErrSnapshotOutdated = errors.New("snapshot written under other integrity checks")
 
 // snapAggsPerChunk is the number of aggregates in one chunk of a v3 snapshot.
 const snapAggsPerChunk = 1024
@@ -353,6 +373,7 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 	})
 	bw := bufio.NewWriterSize(w, 1<<20)
 	h := appendSnapHeader([]byte(snapshotMagicV3), c.applied, c.lastSeq, len(c.aggs), c.lastHash)
+	h = binary.AppendUvarint(h, ChecksVersion)
 	h = binary.AppendUvarint(h, uint64(size))
 	h = binary.LittleEndian.AppendUint32(h, crc)
 	if _, err := bw.Write(h); err != nil {
@@ -741,6 +762,9 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, 
 	if err != nil {
 		return nil, h, err
 	}
+	if err := readChecksVersion(br); err != nil {
+		return nil, h, err
+	}
 	body, err := readFramed(br)
 	if err != nil {
 		return nil, h, fmt.Errorf("snapshot state: %w", err)
@@ -823,6 +847,19 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, 
 	return m, h, nil
 }
 
+// readChecksVersion reads a v4 snapshot's checks' version, after its header, and refuses
+// one other than ChecksVersion.
+func readChecksVersion(br *bufio.Reader) error {
+	v, err := binary.ReadUvarint(br)
+	if err != nil {
+		return fmt.Errorf("snapshot header: %w", err)
+	}
+	if v != ChecksVersion {
+		return fmt.Errorf("%w: written under checks version %d, this version's are %d", ErrSnapshotOutdated, v, ChecksVersion)
+	}
+	return nil
+}
+
 // readHistoryV3 is the second pass of a load with a history source (readSnapshotV3): it
 // reads the snapshot again, decodes the entries the first pass located (spans, per chunk)
 // and puts each aggregate's before the entries applied since, a chunk per hold of histMu
@@ -837,6 +874,9 @@ func (m *Model) readHistoryV3(at io.ReaderAt, spans [][]histSpan) ([][]*Entry, e
 		}
 		h, err := readSnapHeader(br, snapshotMagicV3)
 		if err != nil {
+			return err
+		}
+		if err := readChecksVersion(br); err != nil {
 			return err
 		}
 		// The indexes and keys, loaded already.

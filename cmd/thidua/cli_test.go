@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -363,6 +365,75 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	assert.Equal(t, rebuilt.Stats().Events, m.Stats().Events)
 }
 
+// outdateSnapshot rewrites the v4 snapshot at path as the v3 format wrote it (the same,
+// without the checks' version after the header): a snapshot of an earlier version.
+func outdateSnapshot(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	const v3, v4 = "thidua-projections-snapshot-v3\n", "thidua-projections-snapshot-v4\n"
+	require.True(t, bytes.HasPrefix(b, []byte(v4)))
+	at := len(v4)
+	for range 3 { // applied, last sequence, aggregates
+		_, n := binary.Uvarint(b[at:])
+		at += n
+	}
+	hashLen, n := binary.Uvarint(b[at:])
+	at += n + int(hashLen)
+	_, n = binary.Varint(b[at:]) // written
+	at += n
+	_, n = binary.Uvarint(b[at:]) // the checks' version
+	require.NoError(t, os.WriteFile(path, slices.Concat([]byte(v3), b[len(v4):at], b[at+n:]), 0o600))
+}
+
+// TestOutdatedSnapshotIsRebuilt: a snapshot written under other integrity checks (an
+// earlier version's) is not loaded but rebuilt from the stream, so that this version's
+// checks see every event; if the stream no longer holds what it recorded, it is kept as
+// evidence all the same.
+func TestOutdatedSnapshotIsRebuilt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	path := projections.SnapshotPath(dir)
+	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
+	require.NoError(t, err)
+	s := &snapshotter{g: g, m: m, log: quiet()}
+	s.save()
+	_, loaded, err := loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil)
+	require.NoError(t, err)
+	require.True(t, loaded, "this version's snapshot is loaded")
+
+	outdateSnapshot(t, path)
+	var logs bytes.Buffer
+	m, loaded, err = loadModel(ctx, g, store, slog.New(slog.NewTextHandler(&logs, nil)), nil, readSnapshotAhead(g), nil)
+	require.NoError(t, err)
+	assert.False(t, loaded, "an outdated snapshot is not loaded")
+	assert.Contains(t, logs.String(), "written under other integrity checks")
+	last, err := store.LastSeq(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, last, m.Applied(), "rebuilt from the stream")
+	s = &snapshotter{g: g, m: m, log: quiet()}
+	s.save()
+	store.Close()
+
+	// An outdated snapshot of a stream since rewritten: kept as evidence, as a current one is.
+	rewriteStream(t, dir, func(seq, end uint64, _ []byte) ([]byte, bool) { return nil, seq < end })
+	outdateSnapshot(t, path) // rewriteStream saved one of the stream before
+	store, err = g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	defer store.Close()
+	_, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil)
+	require.NoError(t, err)
+	assert.False(t, loaded)
+	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"seq"+strconv.FormatUint(last, 10)+"-*"))
+	require.NoError(t, err)
+	assert.Len(t, kept, 1, "the outdated snapshot of a rewritten stream is kept as evidence")
+}
+
 // TestHeapBoundWaitsForTheHistory: serve bounds the heap's garbage only once the
 // snapshot's history is decoded (the load's growth runs at the collector's default), and
 // ends the huge-page advice then; a server stopped before that sets no bound. Not
@@ -696,7 +767,7 @@ func TestSameLengthRewriteIsNamed(t *testing.T) {
 func rewriteStream(t *testing.T, dir string, edit func(seq, last uint64, data []byte) ([]byte, bool)) {
 	t.Helper()
 	ctx := context.Background()
-	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
+	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	require.NoError(t, err)
 	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
 	require.NoError(t, err)

@@ -295,11 +295,24 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 			}()
 			return m, true, nil
 		}
+		var checkpoint uint64
+		if r.snap != nil {
+			checkpoint = r.snap.Checkpoint()
+		}
+		if errors.Is(err, projections.ErrSnapshotOutdated) {
+			// Not loaded, so not checked against the stream: its header still says whether
+			// the stream holds the history it recorded.
+			if cp, herr := projections.CheckSnapshotHeader(ctx, projections.SnapshotPath(g.Data), store); errors.Is(herr, projections.ErrStreamDiverged) {
+				err, checkpoint = herr, cp
+			}
+		}
 		if errors.Is(err, projections.ErrStreamDiverged) && store.Embedded() {
 			// The snapshot and the stream are one data directory's: the stream lost
 			// history this directory's server had seen. (With --nats the directory only
 			// caches a snapshot, perhaps of another cluster: a plain mismatch.)
-			keepDiverged(g, r.snap.Checkpoint(), err, logger)
+			keepDiverged(g, checkpoint, err, logger)
+		} else if errors.Is(err, projections.ErrSnapshotOutdated) {
+			logger.Info("the snapshot was written under other integrity checks than this version's: rebuilding from the stream, so that this version checks every event", "err", err)
 		} else {
 			logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)
 		}

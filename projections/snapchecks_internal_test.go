@@ -1,0 +1,52 @@
+package projections
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSnapshotUnderOtherChecksIsRefused: a snapshot carries the integrity findings of the
+// checks it was written under, so one written under another ChecksVersion, or in format
+// v3 (which did not record it), is refused as outdated (and the caller rebuilds), while
+// its header still reads for the diverged-stream check.
+func TestSnapshotUnderOtherChecksIsRefused(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	_, err := NewModel().WriteSnapshot(&buf)
+	require.NoError(t, err)
+	data := buf.Bytes()
+	require.True(t, bytes.HasPrefix(data, []byte(snapshotMagicV3)))
+	_, _, err = ReadSnapshot(bytes.NewReader(data))
+	require.NoError(t, err, "this version's snapshot loads")
+
+	// Where the checks' version stands: right after the header.
+	body := data[len(snapshotMagicV3):]
+	br := bufio.NewReader(bytes.NewReader(body))
+	_, err = readSnapHeader(br, snapshotMagicV3)
+	require.NoError(t, err)
+	at := len(snapshotMagicV3) + len(body) - br.Buffered()
+	v, n := binary.Uvarint(data[at:])
+	require.Equal(t, uint64(ChecksVersion), v)
+
+	for name, b := range map[string][]byte{
+		"another checks version": slices.Concat(data[:at], binary.AppendUvarint(nil, ChecksVersion+1), data[at+n:]),
+		"format v3":              slices.Concat([]byte(snapshotMagicV3Unversioned), data[len(snapshotMagicV3):at], data[at+n:]),
+	} {
+		_, _, err := ReadSnapshot(bytes.NewReader(b))
+		require.ErrorIs(t, err, ErrSnapshotOutdated, name)
+		path := filepath.Join(t.TempDir(), "projections.snapshot")
+		require.NoError(t, os.WriteFile(path, b, 0o600))
+		_, err = ReadSnapshotFile(path)
+		require.ErrorIs(t, err, ErrSnapshotOutdated, name)
+		cp, err := CheckSnapshotHeader(t.Context(), path, nil)
+		require.NoError(t, err, "%s: the header still reads", name)
+		require.Zero(t, cp)
+	}
+}
