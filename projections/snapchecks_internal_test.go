@@ -12,19 +12,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestSnapshotUnderOtherChecksIsRefused: a snapshot carries the integrity findings of the
-// checks it was written under, so one written under another ChecksVersion, or in format
-// v3 (which did not record it), is refused as outdated (and the caller rebuilds), while
-// its header still reads for the diverged-stream check.
-func TestSnapshotUnderOtherChecksIsRefused(t *testing.T) {
+// TestSnapshotUnderOtherChecksIsOutdated: a snapshot carries the integrity findings of
+// the checks it was written under, so one written under another ChecksVersion, or in
+// format v3 (which did not record it), is Outdated (a server rebuilds instead); it still
+// loads, for verify's comparison with the stream, and its header still reads for the
+// diverged-stream check.
+func TestSnapshotUnderOtherChecksIsOutdated(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	_, err := NewModel().WriteSnapshot(&buf)
 	require.NoError(t, err)
 	data := buf.Bytes()
 	require.True(t, bytes.HasPrefix(data, []byte(snapshotMagicV3)))
-	_, _, err = ReadSnapshot(bytes.NewReader(data))
+	current := filepath.Join(t.TempDir(), "projections.snapshot")
+	require.NoError(t, os.WriteFile(current, data, 0o600))
+	s, err := ReadSnapshotFile(current)
 	require.NoError(t, err, "this version's snapshot loads")
+	require.NoError(t, s.Outdated())
 
 	// Where the checks' version stands: right after the header.
 	body := data[len(snapshotMagicV3):]
@@ -39,12 +43,12 @@ func TestSnapshotUnderOtherChecksIsRefused(t *testing.T) {
 		"another checks version": slices.Concat(data[:at], binary.AppendUvarint(nil, ChecksVersion+1), data[at+n:]),
 		"format v3":              slices.Concat([]byte(snapshotMagicV3Unversioned), data[len(snapshotMagicV3):at], data[at+n:]),
 	} {
-		_, _, err := ReadSnapshot(bytes.NewReader(b))
-		require.ErrorIs(t, err, ErrSnapshotOutdated, name)
 		path := filepath.Join(t.TempDir(), "projections.snapshot")
 		require.NoError(t, os.WriteFile(path, b, 0o600))
-		_, err = ReadSnapshotFile(path)
-		require.ErrorIs(t, err, ErrSnapshotOutdated, name)
+		s, err := ReadSnapshotFile(path)
+		require.NoError(t, err, "%s: it loads", name)
+		require.ErrorIs(t, s.Outdated(), ErrSnapshotOutdated, name)
+		s.Discard()
 		cp, err := CheckSnapshotHeader(t.Context(), path, nil)
 		require.NoError(t, err, "%s: the header still reads", name)
 		require.Zero(t, cp)

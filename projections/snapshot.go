@@ -27,6 +27,11 @@ type snapHeader struct {
 	Commits  int
 	LastHash string
 	Written  time.Time
+	// findings is true for a snapshot that carries the model's integrity findings instead
+	// of folding its events again (v3 and v4), checks the ChecksVersion it was written
+	// under (0: v3, which did not record it).
+	findings bool
+	checks   uint64
 }
 
 // snapCommit is one commit as the snapshot stores it: the envelopes as read from the stream.
@@ -136,12 +141,11 @@ func readSnapshot(r io.Reader, hist *historySource) (m *Model, h snapHeader, def
 	br := bufio.NewReaderSize(r, 1<<20)
 	if magic, err := br.Peek(len(snapshotMagicV2)); err == nil {
 		switch string(magic) {
-		case snapshotMagicV3:
-			_, _ = br.Discard(len(snapshotMagicV3))
-			m, h, err := readSnapshotV3(br, hist)
+		case snapshotMagicV3, snapshotMagicV3Unversioned:
+			magic := string(magic) // before the reads that follow reuse the buffer
+			_, _ = br.Discard(len(magic))
+			m, h, err := readSnapshotV3(br, hist, magic)
 			return m, h, err == nil && hist != nil, err
-		case snapshotMagicV3Unversioned:
-			return nil, h, false, fmt.Errorf("%w: format v3, written before the checks were versioned", ErrSnapshotOutdated)
 		case snapshotMagicV2:
 			_, _ = br.Discard(len(snapshotMagicV2))
 			m, h, err := readSnapshotV2(br)
@@ -265,6 +269,8 @@ func RemoveStaleSnapshotTemps(dir string, cutoff time.Time) ([]string, error) {
 type Snapshot struct {
 	m *Model
 	h snapHeader
+	// file is the snapshot's file while the model's history is still to be read from it.
+	file *os.File
 }
 
 // ReadSnapshotFile reads the snapshot at path into a model. It needs no store, so that a
@@ -284,7 +290,19 @@ func ReadSnapshotFile(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Snapshot{m: m, h: h}, nil
+	s := &Snapshot{m: m, h: h}
+	if deferred {
+		s.file = f
+	}
+	return s, nil
+}
+
+// Discard closes the file of a snapshot whose model is not used (it did not pass Check,
+// or is Outdated); the model must not be used afterwards.
+func (s *Snapshot) Discard() {
+	if s.file != nil {
+		s.file.Close()
+	}
 }
 
 // Check returns the snapshot's model once the stream agrees with it: the commit at the
@@ -304,6 +322,21 @@ func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, err
 		return nil, err
 	}
 	return s.m, nil
+}
+
+// Outdated returns an error wrapping ErrSnapshotOutdated when the snapshot carries the
+// integrity findings of other checks than this version's (ChecksVersion): a model that
+// answers with its findings (a server's, a command's) is rebuilt instead, so that this
+// version's checks see every event. What it recorded of the stream still serves a
+// comparison with the stream (thidua verify, which makes its checks itself).
+func (s *Snapshot) Outdated() error {
+	switch {
+	case !s.h.findings || s.h.checks == ChecksVersion:
+		return nil
+	case s.h.checks == 0:
+		return fmt.Errorf("%w: format v3, written before the checks were versioned (this version's are %d)", ErrSnapshotOutdated, ChecksVersion)
+	}
+	return fmt.Errorf("%w: written under checks version %d, this version's are %d", ErrSnapshotOutdated, s.h.checks, ChecksVersion)
 }
 
 // checkCheckpoint checks that the stream holds, at the snapshot's checkpoint, the commit

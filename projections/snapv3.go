@@ -41,13 +41,13 @@ import (
 // (Model.DecodeHistory); until they are, the queries that read them wait. Hashes are not
 // recomputed: the snapshot is the model's own file, written after it checked every event
 // it holds, and it carries what that check found: so a snapshot written under other
-// checks (another ChecksVersion, or format v3, which did not record it) is not loaded
-// (ErrSnapshotOutdated), and the model is rebuilt, every event checked by this version.
-// `thidua verify` checks the stream itself.
+// checks (another ChecksVersion, or format v3, which did not record it) is Outdated, and a
+// server rebuilds the model instead, every event checked by this version. `thidua verify`
+// checks the stream itself.
 const snapshotMagicV3 = "thidua-projections-snapshot-v4\n"
 
 // snapshotMagicV3Unversioned starts a snapshot of format v3: v4 without the checks'
-// version. It is recognised, to be refused as outdated.
+// version. It loads as v4 does, and is Outdated.
 const snapshotMagicV3Unversioned = "thidua-projections-snapshot-v3\n"
 
 // ChecksVersion numbers the checks the model makes of every event it applies: its actor,
@@ -55,12 +55,12 @@ const snapshotMagicV3Unversioned = "thidua-projections-snapshot-v3\n"
 // definition in force, the state machine, the award rules every version applied). A v4
 // snapshot records the number it was written under, since the integrity findings it
 // carries are those checks'; a model is not loaded from a snapshot written under another
-// number, but rebuilt. Increase it with every change to those checks.
+// number, but rebuilt (Snapshot.Outdated). Increase it with every change to those checks.
 const ChecksVersion = 1
 
-// ErrSnapshotOutdated is returned (wrapped) for a snapshot written under other integrity
-// checks than this version's (ChecksVersion): its findings are not this version's, so the
-// model is rebuilt from the stream instead.
+// ErrSnapshotOutdated is returned (wrapped) by Snapshot.Outdated for a snapshot written
+// under other integrity checks than this version's (ChecksVersion): its findings are not
+// this version's, so a model that answers with them is rebuilt from the stream instead.
 var ErrSnapshotOutdated = errors.New("snapshot written under other integrity checks")
 
 // snapAggsPerChunk is the number of aggregates in one chunk of a v3 snapshot.
@@ -757,12 +757,9 @@ type historySource struct {
 // again, and if the source no longer holds what the first pass read (the file was
 // rewritten in place under the running server, or the disk failed), it panics: the model
 // would otherwise answer with a history it does not have.
-func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, error) {
-	h, err := readSnapHeader(br, snapshotMagicV3) // Commits counts the aggregates here
+func readSnapshotV3(br *bufio.Reader, hist *historySource, magic string) (*Model, snapHeader, error) {
+	h, err := readV3Header(br, magic) // Commits counts the aggregates here
 	if err != nil {
-		return nil, h, err
-	}
-	if err := readChecksVersion(br); err != nil {
 		return nil, h, err
 	}
 	body, err := readFramed(br)
@@ -847,17 +844,20 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource) (*Model, snapHeader, 
 	return m, h, nil
 }
 
-// readChecksVersion reads a v4 snapshot's checks' version, after its header, and refuses
-// one other than ChecksVersion.
-func readChecksVersion(br *bufio.Reader) error {
-	v, err := binary.ReadUvarint(br)
+// readV3Header reads the header of a v3 or v4 snapshot after its magic line, with a v4
+// snapshot's checks' version.
+func readV3Header(br *bufio.Reader, magic string) (snapHeader, error) {
+	h, err := readSnapHeader(br, magic)
 	if err != nil {
-		return fmt.Errorf("snapshot header: %w", err)
+		return h, err
 	}
-	if v != ChecksVersion {
-		return fmt.Errorf("%w: written under checks version %d, this version's are %d", ErrSnapshotOutdated, v, ChecksVersion)
+	h.findings = true
+	if magic == snapshotMagicV3 {
+		if h.checks, err = binary.ReadUvarint(br); err != nil {
+			return h, fmt.Errorf("snapshot header: %w", err)
+		}
 	}
-	return nil
+	return h, nil
 }
 
 // readHistoryV3 is the second pass of a load with a history source (readSnapshotV3): it
@@ -869,14 +869,14 @@ func (m *Model) readHistoryV3(at io.ReaderAt, spans [][]histSpan) ([][]*Entry, e
 	br := bufio.NewReaderSize(io.NewSectionReader(at, 0, math.MaxInt64), 1<<20)
 	var pending [][]*Entry
 	err := func() error {
-		if _, err := br.Discard(len(snapshotMagicV3)); err != nil {
-			return err
-		}
-		h, err := readSnapHeader(br, snapshotMagicV3)
+		magic, err := br.Peek(len(snapshotMagicV3))
 		if err != nil {
 			return err
 		}
-		if err := readChecksVersion(br); err != nil {
+		first := string(magic) // before the reads that follow reuse the buffer
+		_, _ = br.Discard(len(first))
+		h, err := readV3Header(br, first)
+		if err != nil {
 			return err
 		}
 		// The indexes and keys, loaded already.

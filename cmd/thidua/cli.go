@@ -79,15 +79,19 @@ func boundWithin(ctx context.Context, b projections.Bound, store *eventstore.Sto
 	return b, nil
 }
 
-// openModel opens the store and builds the model, for the read-only commands.
-func openModel(ctx context.Context, g *Globals, logger *slog.Logger) (*eventstore.Store, *projections.Model, error) {
+// openModel opens the store and builds the model, for the read-only commands. With
+// outdatedOK, a snapshot of an earlier version's checks (projections.Snapshot.Outdated)
+// is loaded all the same: for verify, which makes its checks itself and compares the
+// stream with what the snapshot recorded; the other commands answer with the model's
+// findings, and rebuild instead.
+func openModel(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK bool) (*eventstore.Store, *projections.Model, error) {
 	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
 	if err != nil {
 		return nil, nil, err
 	}
 	load := memory.WhileLoading(logger)
 	defer load.End()
-	m, loaded, err := loadModel(ctx, g, store, logger, nil, nil, load.Huge)
+	m, loaded, err := loadModel(ctx, g, store, logger, nil, nil, load.Huge, outdatedOK)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -138,7 +142,7 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
-	store, m, err := openModel(ctx, g, logger)
+	store, m, err := openModel(ctx, g, logger, false)
 	if err != nil {
 		return err
 	}
@@ -229,7 +233,7 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 	if c.Format == "xlsx" && c.Output == "" {
 		return fmt.Errorf("--format xlsx needs --output FILE")
 	}
-	store, m, err := openModel(ctx, g, logger)
+	store, m, err := openModel(ctx, g, logger, false)
 	if err != nil {
 		return err
 	}
@@ -348,7 +352,7 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	store, m, err := openModel(ctx, g, logger)
+	store, m, err := openModel(ctx, g, logger, false)
 	if err != nil {
 		return err
 	}
@@ -516,7 +520,7 @@ const maxActorLines = 50
 // Run verifies and exits 1 naming every broken event or document, and every event whose
 // actor could not have caused it.
 func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	store, m, err := openModel(ctx, g, logger)
+	store, m, err := openModel(ctx, g, logger, true)
 	if err != nil {
 		return err
 	}
@@ -644,7 +648,7 @@ type ReissueTokenCmd struct {
 
 // Run reissues the token and prints it.
 func (c *ReissueTokenCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	store, m, err := openModel(ctx, g, logger)
+	store, m, err := openModel(ctx, g, logger, false)
 	if err != nil {
 		return err
 	}

@@ -287,7 +287,7 @@ func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
 	path := projections.SnapshotPath(dir)
 	old := time.Unix(1, 0)
 
-	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
 	require.NoError(t, err)
 	require.False(t, loaded, "no snapshot yet: rebuilt")
 	s := &snapshotter{g: g, m: m, log: quiet()}
@@ -300,7 +300,7 @@ func TestSnapshotterSavesOnlyNewCommits(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, info.ModTime().Equal(old), "nothing new: the file is left alone")
 
-	m2, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
+	m2, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
 	require.NoError(t, err)
 	require.True(t, loaded)
 	s2 := &snapshotter{g: g, m: m2, log: quiet(), onDisk: m2.Applied()}
@@ -337,7 +337,7 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 
 	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
-	rebuilt, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
+	rebuilt, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
 	require.NoError(t, err)
 	require.False(t, loaded)
 	_, err = rebuilt.SaveSnapshotFile(path)
@@ -349,7 +349,7 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	store, err = g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
 	defer store.Close()
-	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, ahead, nil)
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, ahead, nil, false)
 	require.NoError(t, err)
 	assert.True(t, loaded, "the snapshot read ahead is used")
 	assert.Equal(t, rebuilt.Applied(), m.Applied())
@@ -358,7 +358,7 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, b[:len(b)/2], 0o600))
-	m, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil)
+	m, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil, false)
 	require.NoError(t, err)
 	assert.False(t, loaded, "a damaged snapshot is not used")
 	assert.Equal(t, rebuilt.Applied(), m.Applied())
@@ -399,17 +399,17 @@ func TestOutdatedSnapshotIsRebuilt(t *testing.T) {
 	path := projections.SnapshotPath(dir)
 	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
-	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
 	require.NoError(t, err)
 	s := &snapshotter{g: g, m: m, log: quiet()}
 	s.save()
-	_, loaded, err := loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil)
+	_, loaded, err := loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil, false)
 	require.NoError(t, err)
 	require.True(t, loaded, "this version's snapshot is loaded")
 
 	outdateSnapshot(t, path)
 	var logs bytes.Buffer
-	m, loaded, err = loadModel(ctx, g, store, slog.New(slog.NewTextHandler(&logs, nil)), nil, readSnapshotAhead(g), nil)
+	m, loaded, err = loadModel(ctx, g, store, slog.New(slog.NewTextHandler(&logs, nil)), nil, readSnapshotAhead(g), nil, false)
 	require.NoError(t, err)
 	assert.False(t, loaded, "an outdated snapshot is not loaded")
 	assert.Contains(t, logs.String(), "written under other integrity checks")
@@ -426,7 +426,7 @@ func TestOutdatedSnapshotIsRebuilt(t *testing.T) {
 	store, err = g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
 	defer store.Close()
-	_, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil)
+	_, loaded, err = loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil, false)
 	require.NoError(t, err)
 	assert.False(t, loaded)
 	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"seq"+strconv.FormatUint(last, 10)+"-*"))
@@ -566,7 +566,7 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	g := &Globals{Data: dir, Out: io.Discard}
 	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
-	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil)
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
 	require.NoError(t, err)
 	reviewer := workflows.Principal{UserID: "system", Role: domain.RoleSystem}
 	for _, u := range m.Users() {
@@ -592,7 +592,7 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	// The fact's message is damaged on disk after the snapshot was written.
 	estest.Damage(t, dir, "LOST-MARKER-7Q")
 
-	store, m, err = openModel(ctx, g, quiet())
+	store, m, err = openModel(ctx, g, quiet(), false)
 	require.NoError(t, err)
 	defer store.Close()
 	ps := m.IntegrityProblems()
@@ -632,7 +632,7 @@ func TestNoAdminCreatedOnADamagedStore(t *testing.T) {
 	estest.Damage(t, dir, workflows.HashToken("admin-token-0123456789"))
 	ctx := context.Background()
 	g := &Globals{Data: dir, Out: io.Discard}
-	store, m, err := openModel(ctx, g, quiet())
+	store, m, err := openModel(ctx, g, quiet(), false)
 	require.NoError(t, err)
 	defer store.Close()
 	require.Positive(t, m.IntegrityCount())
@@ -693,7 +693,7 @@ func TestLostLastMessage(t *testing.T) {
 	defer cancel()
 
 	g := &Globals{Data: dir, Out: io.Discard}
-	store, m, err := openModel(ctx, g, quiet())
+	store, m, err := openModel(ctx, g, quiet(), false)
 	require.NoError(t, err, "the rebuild ends")
 	stored, last, err := store.LastStored(ctx)
 	require.NoError(t, err)
@@ -726,6 +726,18 @@ func TestLostLastMessage(t *testing.T) {
 // the stream, event by event, and the altered one is named (exit status 1).
 func TestSameLengthRewriteIsNamed(t *testing.T) {
 	t.Parallel()
+	for _, outdated := range []bool{false, true} {
+		t.Run(fmt.Sprintf("outdated snapshot %v", outdated), func(t *testing.T) {
+			t.Parallel()
+			sameLengthRewrite(t, outdated)
+		})
+	}
+}
+
+// sameLengthRewrite is TestSameLengthRewriteIsNamed, with the snapshot written under
+// this version's checks or (outdated) an earlier version's: verify compares the stream
+// with what either recorded.
+func sameLengthRewrite(t *testing.T, outdated bool) {
 	dir := t.TempDir()
 	seedStore(t, dir)
 	ctx := context.Background()
@@ -748,6 +760,9 @@ func TestSameLengthRewriteIsNamed(t *testing.T) {
 		return out, true
 	})
 	require.NotZero(t, altered)
+	if outdated {
+		outdateSnapshot(t, projections.SnapshotPath(dir))
+	}
 
 	var out bytes.Buffer
 	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
@@ -767,7 +782,7 @@ func TestSameLengthRewriteIsNamed(t *testing.T) {
 func rewriteStream(t *testing.T, dir string, edit func(seq, last uint64, data []byte) ([]byte, bool)) {
 	t.Helper()
 	ctx := context.Background()
-	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, quiet(), false)
 	require.NoError(t, err)
 	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
 	require.NoError(t, err)

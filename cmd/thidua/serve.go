@@ -192,7 +192,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 // ahead, when ahead is not nil), else by a full rebuild — and starts the live feed from
 // its checkpoint and the snapshots.
 func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, ahead <-chan snapshotRead, huge *memory.HugePages) (*projections.Model, *projections.Feed, *snapshotter, error) {
-	model, loaded, err := loadModel(ctx, g, store, logger, nil, ahead, huge)
+	model, loaded, err := loadModel(ctx, g, store, logger, nil, ahead, huge, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -269,11 +269,12 @@ func keepDiverged(g *Globals, checkpoint uint64, err error, logger *slog.Logger)
 }
 
 // loadModel returns the model from the snapshot (checked against the stream; loaded
-// true) or rebuilt. The snapshot is the one read ahead when ahead is not nil, else the
+// true) or rebuilt. A snapshot written under other checks than this version's is rebuilt
+// too, unless outdatedOK (see openModel). The snapshot is the one read ahead when ahead is not nil, else the
 // data directory's, read now. Callers set the memory policy for the load
 // (memory.WhileLoading); a full rebuild tells huge (nil: none), whose advice it may end
 // (memory.HugePages' Rebuilding).
-func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead, huge *memory.HugePages) (m *projections.Model, loaded bool, err error) {
+func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead, huge *memory.HugePages, outdatedOK bool) (m *projections.Model, loaded bool, err error) {
 	t0 := time.Now()
 	if ahead == nil {
 		ahead = readSnapshotAhead(g)
@@ -283,6 +284,12 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 		err := r.err
 		if err == nil {
 			m, err = r.snap.Check(ctx, store)
+		}
+		if err == nil && !outdatedOK {
+			err = r.snap.Outdated()
+		}
+		if err != nil && r.snap != nil {
+			r.snap.Discard()
 		}
 		if err == nil {
 			logger.Info("projections loaded from snapshot", "applied", m.Applied(), "read_in", r.took.Round(time.Millisecond), "waited", time.Since(t0).Round(time.Millisecond))
@@ -295,22 +302,11 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 			}()
 			return m, true, nil
 		}
-		var checkpoint uint64
-		if r.snap != nil {
-			checkpoint = r.snap.Checkpoint()
-		}
-		if errors.Is(err, projections.ErrSnapshotOutdated) {
-			// Not loaded, so not checked against the stream: its header still says whether
-			// the stream holds the history it recorded.
-			if cp, herr := projections.CheckSnapshotHeader(ctx, projections.SnapshotPath(g.Data), store); errors.Is(herr, projections.ErrStreamDiverged) {
-				err, checkpoint = herr, cp
-			}
-		}
 		if errors.Is(err, projections.ErrStreamDiverged) && store.Embedded() {
 			// The snapshot and the stream are one data directory's: the stream lost
 			// history this directory's server had seen. (With --nats the directory only
 			// caches a snapshot, perhaps of another cluster: a plain mismatch.)
-			keepDiverged(g, checkpoint, err, logger)
+			keepDiverged(g, r.snap.Checkpoint(), err, logger)
 		} else if errors.Is(err, projections.ErrSnapshotOutdated) {
 			logger.Info("the snapshot was written under other integrity checks than this version's: rebuilding from the stream, so that this version checks every event", "err", err)
 		} else {

@@ -100,7 +100,7 @@ func TestSayIntegrity(t *testing.T) {
 	require.NoError(t, err)
 	forgeFact(t, st)
 	st.Close()
-	store, model, err := openModel(ctx, &Globals{Data: dir}, quiet())
+	store, model, err := openModel(ctx, &Globals{Data: dir}, quiet(), false)
 	require.NoError(t, err)
 	defer store.Close()
 
