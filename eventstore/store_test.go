@@ -385,6 +385,42 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	assert.Equal(t, uint64(4), rep.Problems[2].Seq)
 }
 
+// TestVerifyDatesEvents: an event recorded well before JetStream stored it (a simulated
+// clock's, or backdated) is counted in a note; one recorded well after it (forward-dated,
+// or a clock running ahead) is a problem, since a query as of a moment between leaves out
+// an event the stream already held. Within the tolerances, nothing is said.
+func TestVerifyDatesEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name            string
+		offset          time.Duration
+		problems, noted int
+	}{
+		{"on time", 0, 0, 0},
+		{"skew within the tolerance", 5 * time.Minute, 0, 0},
+		{"backdated", -2 * time.Hour, 0, 2},
+		{"forward-dated", 2 * time.Hour, 2, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := srv.Open(t, eventstore.WithClock(func() time.Time { return time.Now().Add(tc.offset) }))
+			ref := eventstore.Ref{Kind: "unit", ID: "U"}
+			c, err := s.Append(ctx, ref, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{Actor: actor})
+			require.NoError(t, err)
+			_, err = s.Append(ctx, ref, c.Version(), ev("unit.fact_recorded", nil), eventstore.Meta{Actor: actor})
+			require.NoError(t, err)
+			rep, err := s.VerifyChains(ctx)
+			require.NoError(t, err)
+			require.Len(t, rep.Problems, tc.problems, "%+v", rep.Problems)
+			for _, p := range rep.Problems {
+				assert.Contains(t, p.Problem, "after JetStream stored it")
+			}
+			assert.Equal(t, tc.noted, rep.Backdated)
+		})
+	}
+}
+
 func TestReadBoundsAndTail(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

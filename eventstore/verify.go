@@ -42,6 +42,14 @@ type ChainReport struct {
 // across a leader change at worst.
 const BackdateTolerance = 10 * time.Minute
 
+// FutureTolerance is how much later than its message's storage an event may say it was
+// recorded: the skew between the clocks of a thidua process and of the NATS server. The
+// engine stamps an event before it publishes it, so an event recorded later than that was
+// not recorded by it, or by one whose clock runs ahead: either way a query as of a moment
+// between its storage and its recorded time leaves out an event the stream already held,
+// and VerifyChains names it.
+const FutureTolerance = 10 * time.Minute
+
 // VerifyChains reads the whole stream as stored and checks, for every aggregate, that each
 // event's hash matches its content and that each event records its predecessor's hash.
 // An event appended behind the store's back, or altered, shows up as a problem.
@@ -97,6 +105,10 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 			}
 			if !ok || e.Aggregate != ref {
 				bad("event names aggregate %s but is stored on subject %s", e.Aggregate, c.Subject)
+			}
+			if !c.Time.IsZero() && e.RecordedAt.After(c.Time.Add(FutureTolerance)) {
+				bad("recorded at %s, %s after JetStream stored it (%s): forward-dated, or written by a process whose clock ran ahead; a query as of a moment between leaves it out",
+					e.RecordedAt.UTC().Format(time.RFC3339), e.RecordedAt.Sub(c.Time).Round(time.Second), c.Time.UTC().Format(time.RFC3339))
 			}
 			if s.registry != nil && s.registry.Known(e.Type) && e.Schema > s.registry.Current(e.Type) {
 				bad("schema version %d of %s is newer than the %d this version of thidua writes: written by a later version, or forged (the projections read it as if it were current)",

@@ -60,6 +60,11 @@ const (
 	// version of thidua writes (domain.SchemaVersion): written by a later version, or
 	// forged. It is read as if it were current, which may misread it.
 	ProblemSchemaNewer = "schema_newer"
+	// ProblemForwardDated: an event that says it was recorded more than
+	// eventstore.FutureTolerance after JetStream stored it. The engine stamps an event
+	// before it publishes it: forward-dated, or written by a process whose clock ran ahead;
+	// either way a query as of a moment between leaves out an event the stream held.
+	ProblemForwardDated = "forward_dated"
 )
 
 // KindStream is the kind of the pseudo-aggregate that carries the problems of the stream

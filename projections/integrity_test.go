@@ -269,6 +269,47 @@ func TestIntegrityOfHandBuiltCommits(t *testing.T) {
 	assert.Equal(t, projections.IntegrityOK, m.Integrity(ref, projections.Bound{Seq: 2}).Status)
 }
 
+// TestForwardDatedEventsAreFlagged: an event that says it was recorded more than
+// eventstore.FutureTolerance after JetStream stored it (forward-dated, or by a process
+// whose clock ran ahead) is flagged as the model applies it, through a rebuild as through
+// the feed; a clock a few minutes ahead is not.
+func TestForwardDatedEventsAreFlagged(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		ahead   time.Duration
+		flagged bool
+	}{
+		{"a few minutes ahead", 5 * time.Minute, false},
+		{"two hours ahead", 2 * time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := srv.Open(t, eventstore.WithClock(func() time.Time { return time.Now().Add(tc.ahead) }))
+			ref := eventstore.Ref{Kind: domain.KindUnit, ID: "U1"}
+			c, err := st.Append(t.Context(), ref, eventstore.Version{}, []eventstore.Pending{{Type: domain.UnitRegistered,
+				Data: map[string]string{"id": "U1", "name": "Đơn vị U1", "kind": "department"}}}, eventstore.Meta{})
+			require.NoError(t, err)
+			m, err := projections.Rebuild(t.Context(), st, eventstore.ReadOptions{}, nil)
+			require.NoError(t, err)
+			var dated []projections.IntegrityProblem
+			for _, p := range m.IntegrityProblems() {
+				if p.Problem == projections.ProblemForwardDated {
+					dated = append(dated, p)
+				}
+			}
+			if !tc.flagged {
+				assert.Empty(t, dated)
+				return
+			}
+			require.Len(t, dated, 1)
+			assert.Equal(t, c.Events[0].ID, dated[0].EventID)
+			assert.Contains(t, dated[0].Detail, "after JetStream stored it")
+			assert.Equal(t, projections.IntegrityBroken, m.Integrity(ref, projections.Bound{}).Status)
+		})
+	}
+}
+
 // TestOldSchemaForgeryIsFlagged: an event stored under an old schema version is upcast on
 // read, but its stored content is checked against its hash first: a forged fact claiming
 // schema 1 with a hash that does not match is flagged as any other (it was trusted).

@@ -569,6 +569,11 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 					Detail: fmt.Sprintf("%s is stored under schema version %d, newer than the %d this version of thidua reads: written by a later version, or forged; it is read as if it were current", e.Type, e.Schema, cur)})
 			}
 		}
+		if !c.Time.IsZero() && e.RecordedAt.After(c.Time.Add(eventstore.FutureTolerance)) {
+			m.integrity.add(agg.Ref, IntegrityProblem{Seq: c.Seq, EventID: strings.Clone(e.ID), Aggregate: agg.Ref, Problem: ProblemForwardDated, at: e.RecordedAt,
+				Detail: fmt.Sprintf("recorded at %s, %s after JetStream stored it: forward-dated, or written by a process whose clock ran ahead; a query as of a moment between leaves it out",
+					e.RecordedAt.UTC().Format(time.RFC3339), e.RecordedAt.Sub(c.Time).Round(time.Second))})
+		}
 		agg.Entries = append(agg.Entries, entry)
 		if entry.Known {
 			m.checkActorAndTransition(ref, entry)

@@ -51,7 +51,7 @@ const snapshotMagicV3 = "thidua-projections-snapshot-v4\n"
 const snapshotMagicV3Unversioned = "thidua-projections-snapshot-v3\n"
 
 // ChecksVersion numbers the checks the model makes of every event it applies: its actor,
-// its payload, and whether its aggregate's rules admit it where it stands (the campaign
+// its payload, its recorded time against its storage (ProblemForwardDated), and whether its aggregate's rules admit it where it stands (the campaign
 // definition in force, the state machine, the award rules every version applied). A v4
 // snapshot records the number it was written under, since the integrity findings it
 // carries are those checks'; a model is not loaded from a snapshot written under another
