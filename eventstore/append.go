@@ -25,10 +25,12 @@ var ErrInvalidAppend = errors.New("invalid append")
 
 // ErrKeyUsed means that an atomic append was refused because the stream already holds a
 // commit under its idempotency key's message id (Meta.DedupKey, or Meta.Key) that is not
-// this command's: another command under the same key, through another process, got there
-// first. Nothing was appended. (A single append answers such a duplicate with the other
-// command's commit, whose Key tells it apart; an atomic batch's refusal names no commit.)
-var ErrKeyUsed = errors.New("idempotency key already used by another command")
+// on this append's aggregates under this Key: another command under the same key, or the
+// same one through another process that chose other ids for what it creates, got there
+// first. Nothing was appended; the caller finds which from what the stream holds. (A
+// single append answers such a duplicate with the first commit, whose Key tells it
+// apart; an atomic batch's refusal names no commit.)
+var ErrKeyUsed = errors.New("idempotency key already used by another commit")
 
 // MaxAtomicMessages is the most aggregates one atomic append may touch (JetStream's batch limit).
 const MaxAtomicMessages = 1000
@@ -139,7 +141,7 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		if err != nil {
 			return nil, err
 		}
-		if i > 0 {
+		if i > 0 || s.batchNoMsgID.Load() {
 			// The first message's id stands for the batch: the key's, or its first event's.
 			msg.Header.Del(jetstream.MsgIDHeader)
 		}

@@ -137,12 +137,13 @@ type Meta struct {
 	Actor Actor
 	// Key is the command's idempotency key: a retry with the same key appends nothing.
 	Key string
-	// DedupKey, when set, is what JetStream deduplicates a single-aggregate commit's
-	// message on, instead of Key: the part of the key that names the command whatever
-	// its request (the user and the client's key, without the request's fingerprint).
-	// A second request under the same DedupKey within the stream's duplicate window, a
-	// different request included, then gets the first one's commit back (Duplicate, with
-	// the first one's Key), which the caller compares with its own Key.
+	// DedupKey, when set, is what JetStream deduplicates a commit's message (an atomic
+	// append's first message) on, instead of Key: the part of the key that names the
+	// command whatever its request (the user and the client's key, without the request's
+	// fingerprint). A second request under the same DedupKey within the stream's
+	// duplicate window, a different request included, then gets the first one's commit
+	// back (Duplicate, with the first one's Key), which the caller compares with its own
+	// Key; an atomic append gets it, or ErrKeyUsed.
 	DedupKey string
 	// CausationID is the id of what caused the command, if anything.
 	CausationID string

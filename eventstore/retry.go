@@ -533,6 +533,16 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 				}
 			}
 			lastErr, inDoubt = err, !looked
+		case errors.Is(err, jetstreamext.ErrBatchPublishUnsupportedHeader) && msgs[0].Header.Get(jetstream.MsgIDHeader) != "":
+			// A server before deduplication in atomic batches (nats-server 2.12.0) refuses
+			// the message id, and stored nothing: the batch goes again at once without it,
+			// and so do the store's next ones. Only the key's lookup then keeps a
+			// different request under the same key, through another process, out.
+			if !s.batchNoMsgID.Swap(true) {
+				s.log.Warn("eventstore: the NATS server refuses a message id in an atomic batch (a version before deduplication in batches); atomic appends go without one", "err", err)
+			}
+			msgs[0].Header.Del(jetstream.MsgIDHeader)
+			continue
 		case isDuplicateBatch(err):
 			// The stream holds the first message's id: an earlier attempt of this batch
 			// landed, or (with a key) another command under the same key did.

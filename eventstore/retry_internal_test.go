@@ -127,6 +127,52 @@ func TestAtomicRetryRecognisesItsOwnBatch(t *testing.T) {
 	assert.Equal(t, ack.Sequence, last, "the batch is stored once")
 }
 
+// TestBatchWithoutMessageIDWhereRefused: a server that refuses a message id in an atomic
+// batch (before deduplication in batches) gets the batch again at once without it, and
+// the store's next batches go without one. The header refusal is provoked here with the
+// other header the server refuses in a batch (Nats-Expected-Last-Msg-Id), which the
+// second attempt still carries: it fails, but without its message id.
+func TestBatchWithoutMessageIDWhereRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	parts := []Part{
+		{Ref: Ref{Kind: "unit", ID: "A"}, Events: []Pending{{Type: "unit.merged"}}},
+		{Ref: Ref{Kind: "unit", ID: "C"}, Events: []Pending{{Type: "unit.absorbed"}}},
+	}
+	var msgs []*nats.Msg
+	var bodies []wireCommit
+	var subjects []string
+	for i, p := range parts {
+		subject, _ := s.Subject(p.Ref)
+		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{Key: "k"}, time.Now())
+		require.NoError(t, err)
+		if i > 0 {
+			msg.Header.Del(jetstream.MsgIDHeader)
+		}
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+		msgs, bodies, subjects = append(msgs, msg), append(bodies, body), append(subjects, subject)
+	}
+	msgs[0].Header.Set(jetstream.ExpectedLastMsgIDHeader, "x")
+	require.NotEmpty(t, msgs[0].Header.Get(jetstream.MsgIDHeader))
+	require.False(t, s.batchNoMsgID.Load())
+
+	_, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, "k")
+	require.ErrorIs(t, err, jetstreamext.ErrBatchPublishUnsupportedHeader)
+	assert.Empty(t, msgs[0].Header.Get(jetstream.MsgIDHeader), "sent again without its message id")
+	assert.True(t, s.batchNoMsgID.Load(), "and so are the next batches")
+	last, err := s.LastSeq(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, last, "nothing stored")
+
+	cs, err := s.AppendAtomic(ctx, []Part{
+		{Ref: Ref{Kind: "unit", ID: "B"}, Events: []Pending{{Type: "unit.merged"}}},
+		{Ref: Ref{Kind: "unit", ID: "D"}, Events: []Pending{{Type: "unit.absorbed"}}},
+	}, Meta{Key: "k2"})
+	require.NoError(t, err, "a batch without a message id goes through")
+	assert.Len(t, cs, 2)
+}
+
 func TestCheckLanded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

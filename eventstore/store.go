@@ -42,6 +42,10 @@ type Store struct {
 	strings *Interner
 	// signOuts is the web UI's sign-out bucket (sessions.go).
 	signOuts signOuts
+	// batchNoMsgID is set once the server refused a message id in an atomic batch (a
+	// server before deduplication in batches, nats-server 2.12.0): batches then go
+	// without one (publishAtomic).
+	batchNoMsgID atomic.Bool
 }
 
 // Open starts (or connects to) NATS, and creates or checks the stream and the document

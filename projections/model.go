@@ -168,9 +168,10 @@ type Model struct {
 	lateProblems int
 	// rankFlight shares concurrent computations of one live ranking (ranking.go).
 	rankFlight singleflight.Group
-	// ahead holds the sequences of commits applied by ApplyCommitted that the feed has
-	// not delivered yet: the feed skips them without decoding (pipeline.go).
-	ahead map[uint64]struct{}
+	// ahead holds the commits applied by ApplyCommitted that the feed has not delivered
+	// yet, by sequence: the feed skips them without decoding (pipeline.go), but for the
+	// check of their recorded time against their storage, which only the feed knows.
+	ahead map[uint64]aheadCommit
 
 	// slab is where new entries are allocated (newEntry).
 	slab []Entry
@@ -319,7 +320,10 @@ func (m *Model) ApplyFeed(c eventstore.Commit) { m.applyFeedDecoded(c, predecode
 // applyFeedDecoded is ApplyFeed with the payloads decoded (outside the lock).
 func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded) {
 	m.mu.Lock()
-	delete(m.ahead, c.Seq)
+	if a, ok := m.ahead[c.Seq]; ok {
+		delete(m.ahead, c.Seq)
+		m.checkStoredTime(a, c.Seq, c.Time)
+	}
 	m.applyDecoded(c, pre, 0)
 	m.advance(c.Seq)
 	ch := m.changed
@@ -338,7 +342,7 @@ func (m *Model) ApplyCommitted(cs ...eventstore.Commit) {
 	m.mu.Lock()
 	for i, c := range cs {
 		m.applyDecoded(c, pre[i], 0)
-		m.noteAhead(c.Seq)
+		m.noteAhead(c)
 	}
 	m.mu.Unlock()
 }
@@ -569,11 +573,7 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 					Detail: fmt.Sprintf("%s is stored under schema version %d, newer than the %d this version of thidua reads: written by a later version, or forged; it is read as if it were current", e.Type, e.Schema, cur)})
 			}
 		}
-		if !c.Time.IsZero() && e.RecordedAt.After(c.Time.Add(eventstore.FutureTolerance)) {
-			m.integrity.add(agg.Ref, IntegrityProblem{Seq: c.Seq, EventID: strings.Clone(e.ID), Aggregate: agg.Ref, Problem: ProblemForwardDated, at: e.RecordedAt,
-				Detail: fmt.Sprintf("recorded at %s, %s after JetStream stored it: forward-dated, or written by a process whose clock ran ahead; a query as of a moment between leaves it out",
-					e.RecordedAt.UTC().Format(time.RFC3339), e.RecordedAt.Sub(c.Time).Round(time.Second))})
-		}
+		m.checkRecordedAt(agg.Ref, c.Seq, e.ID, e.RecordedAt, c.Time)
 		agg.Entries = append(agg.Entries, entry)
 		if entry.Known {
 			m.checkActorAndTransition(ref, entry)

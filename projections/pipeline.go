@@ -3,8 +3,11 @@ package projections
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"strings"
 	"sync"
+	"time"
 
 	"thidua/eventstore"
 )
@@ -213,8 +216,9 @@ func feedPipeline(ctx context.Context, st *eventstore.Store, ro eventstore.ReadO
 // applied as ApplyFeed would.
 func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMalformed func(*eventstore.MalformedError)) {
 	m.mu.Lock()
-	if _, ok := m.ahead[rc.Seq]; ok {
+	if a, ok := m.ahead[rc.Seq]; ok {
 		delete(m.ahead, rc.Seq)
+		m.checkStoredTime(a, rc.Seq, rc.Time)
 		m.advance(rc.Seq)
 		ch := m.changed
 		m.changed = make(chan struct{})
@@ -235,15 +239,48 @@ func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMa
 	m.applyFeedDecoded(c, predecode(c))
 }
 
-// noteAhead remembers that the model applied commit seq before the feed delivered it;
-// the caller holds the write lock. The set only saves the feed some decoding: when it
-// grows large (a model without a feed), it is dropped.
-func (m *Model) noteAhead(seq uint64) {
-	if seq <= m.applied {
+// aheadCommit is what the feed needs of a commit the model applied before the feed
+// delivered it: what checkRecordedAt checks once the feed says when it was stored.
+type aheadCommit struct {
+	ref      eventstore.Ref
+	ids      []string
+	recorded time.Time
+}
+
+// noteAhead remembers that the model applied commit c before the feed delivered it;
+// the caller holds the write lock. The set saves the feed some decoding: when it grows
+// large (a model without a feed), it is dropped.
+func (m *Model) noteAhead(c eventstore.Commit) {
+	if c.Seq <= m.applied || len(c.Events) == 0 {
 		return
 	}
 	if m.ahead == nil || len(m.ahead) >= 1<<16 {
-		m.ahead = map[uint64]struct{}{}
+		m.ahead = map[uint64]aheadCommit{}
 	}
-	m.ahead[seq] = struct{}{}
+	a := aheadCommit{ref: c.Events[0].Aggregate, recorded: c.Events[0].RecordedAt, ids: make([]string, len(c.Events))}
+	for i := range c.Events {
+		a.ids[i] = strings.Clone(c.Events[i].ID)
+	}
+	m.ahead[c.Seq] = a
+}
+
+// checkStoredTime checks the recorded time of a commit applied ahead of the feed against
+// its storage, which the feed delivers (an engine's own commit says only when it was
+// recorded). The caller holds the write lock.
+func (m *Model) checkStoredTime(a aheadCommit, seq uint64, stored time.Time) {
+	for _, id := range a.ids {
+		m.checkRecordedAt(a.ref, seq, id, a.recorded, stored)
+	}
+}
+
+// checkRecordedAt records ProblemForwardDated for an event recorded more than
+// eventstore.FutureTolerance after it was stored (zero: unknown). The caller holds the
+// write lock.
+func (m *Model) checkRecordedAt(ref eventstore.Ref, seq uint64, id string, recorded, stored time.Time) {
+	if stored.IsZero() || !recorded.After(stored.Add(eventstore.FutureTolerance)) {
+		return
+	}
+	m.integrity.add(ref, IntegrityProblem{Seq: seq, EventID: strings.Clone(id), Aggregate: ref, Problem: ProblemForwardDated, at: recorded,
+		Detail: fmt.Sprintf("recorded at %s, %s after JetStream stored it: forward-dated, or written by a process whose clock ran ahead; a query as of a moment between leaves it out",
+			recorded.UTC().Format(time.RFC3339), recorded.Sub(stored).Round(time.Second))})
 }

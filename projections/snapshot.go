@@ -303,6 +303,7 @@ func (s *Snapshot) Discard() {
 	if s.file != nil {
 		s.file.Close()
 	}
+	s.m = nil
 }
 
 // Check returns the snapshot's model once the stream agrees with it: the commit at the

@@ -247,6 +247,39 @@ func TestOneRequestPerKeyAcrossEngines(t *testing.T) {
 	assert.Equal(t, before+1, after, "one fact recorded")
 }
 
+// The same request sent through both engines at once, under one key, is carried out once
+// and both get its answer, also when each engine chose another id for what it creates (an
+// atomic batch on other aggregates: the stream refuses the second for its key's message
+// id, and the engine finds the first request's answer once it has caught up).
+func TestSameAtomicRequestThroughTwoEngines(t *testing.T) {
+	t.Parallel()
+	_, a, b := twoEngines(t)
+	a.Unit("KY", domain.UnitDepartment)
+	clerk := a.User(domain.RoleClerk, "KY")
+	_, _, err := a.Svc.SubmitPlan(a.Ctx, clerk, "KY", wftest.Campaign, workflows.Upload{Name: "plan.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 plan")}, workflows.Options{})
+	require.NoError(t, err)
+	caughtUp(t, a, b)
+	for round := range 3 {
+		key := fmt.Sprintf("open-%d", round)
+		ids := make([]string, 2)
+		var runs []func() error
+		for i, env := range []*wftest.Env{a, b} {
+			runs = append(runs, func() error {
+				r, err := env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "KY", Nominee: domain.Nominee{Kind: domain.NomineeCollective}},
+					workflows.Options{Key: key, Fingerprint: "same-body"})
+				ids[i] = r.ID
+				return err
+			})
+		}
+		require.Equal(t, map[string]int{"ok": 2}, outcomes(runs), "round %d", round)
+		assert.Equal(t, ids[0], ids[1], "round %d: both answer with the one nomination opened", round)
+		// Withdraw it, so that the next round may open another.
+		_, err := a.Svc.Withdraw(a.Ctx, clerk, ids[0], "thử lại", workflows.Options{})
+		require.NoError(t, err)
+		caughtUp(t, a, b)
+	}
+}
+
 // The same holds for commands that append to several aggregates at once (an atomic
 // batch): two different mergers under one key, through the two engines, record one.
 func TestOneAtomicRequestPerKeyAcrossEngines(t *testing.T) {

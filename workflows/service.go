@@ -229,9 +229,10 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			continue
 		}
 		if errors.Is(err, eventstore.ErrKeyUsed) {
-			// Another request under the same key, through another process, got there
-			// first with an atomic append: the stream refused this one.
-			return Result{}, keyReused(o.Key)
+			// A request under the same key, through another process, got there first
+			// with an atomic append, and the stream refused this one: the same request
+			// (which chose other ids for what it creates), or another.
+			return s.keyUsed(ctx, key, o, pl.parts)
 		}
 		if err != nil {
 			return Result{}, s.storeError(err)
@@ -258,6 +259,35 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		return r, nil
 	}
+}
+
+// keyUsedWait bounds how long keyUsed waits for this process's projections to apply what
+// the stream holds: the first request's commit is stored, and the feed brings it within
+// milliseconds.
+const keyUsedWait = 5 * time.Second
+
+// keyUsed answers a command whose atomic append the stream refused because another under
+// the same key (user and Idempotency-Key) is stored (eventstore.ErrKeyUsed). Once this
+// process's model holds that commit (caught up on the plan's aggregates, else on the
+// whole stream through the feed), the first request's answer is replayed when it was the
+// same request, and the key is refused as reused otherwise.
+func (s *Service) keyUsed(ctx context.Context, key string, o Options, parts []eventstore.Part) (Result, error) {
+	if err := s.catchUp(ctx, parts); err == nil {
+		if r, ok := s.replay(key); ok {
+			return r, nil
+		}
+	}
+	if last, err := s.store.LastSeq(ctx); err == nil {
+		wctx, cancel := context.WithTimeout(ctx, keyUsedWait)
+		err = s.model.WaitFor(wctx, last)
+		cancel()
+		if err == nil {
+			if r, ok := s.replay(key); ok {
+				return r, nil
+			}
+		}
+	}
+	return Result{}, keyReused(o.Key)
 }
 
 // lockKey takes the lock of the caller's idempotency key, when o has one, for a command

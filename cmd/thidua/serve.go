@@ -289,7 +289,9 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 			err = r.snap.Outdated()
 		}
 		if err != nil && r.snap != nil {
+			// Not used: its model goes before the rebuild makes another.
 			r.snap.Discard()
+			m = nil
 		}
 		if err == nil {
 			logger.Info("projections loaded from snapshot", "applied", m.Applied(), "read_in", r.took.Round(time.Millisecond), "waited", time.Since(t0).Round(time.Millisecond))
