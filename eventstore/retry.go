@@ -556,10 +556,18 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 				break
 			}
 			return settle(r, what, func(ctx context.Context) ([]Commit, error) {
-				if cs, ok, err := s.findAtomic(ctx, parts, key); err != nil || ok {
-					return cs, err
+				cs, ok, err := s.findAtomic(ctx, parts, key)
+				switch {
+				case err != nil:
+					return nil, err
+				case !ok:
+					return nil, fmt.Errorf("%s: %w", what, ErrKeyUsed)
+				case cs[0].Events[0].ID == firstID:
+					// This batch's own earlier attempt, which the look above missed (a
+					// replica behind the leader): not a duplicate.
+					return ours(cs[0].Seq)
 				}
-				return nil, fmt.Errorf("%s: %w", what, ErrKeyUsed)
+				return cs, nil
 			})
 		case !r.expired() && isTransient(err):
 			lastErr, inDoubt = err, true

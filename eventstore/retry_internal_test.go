@@ -127,6 +127,43 @@ func TestAtomicRetryRecognisesItsOwnBatch(t *testing.T) {
 	assert.Equal(t, ack.Sequence, last, "the batch is stored once")
 }
 
+// TestAtomicRetryRefusedForItsOwnMessageID: a batch whose first attempt was stored but
+// whose answer was lost is refused, when sent again, for its own message id (the key's);
+// the store recognises it as its own, not as a duplicate of another command.
+func TestAtomicRetryRefusedForItsOwnMessageID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	parts := []Part{
+		{Ref: Ref{Kind: "unit", ID: "A"}, Events: []Pending{{Type: "unit.merged"}}},
+		{Ref: Ref{Kind: "unit", ID: "C"}, Events: []Pending{{Type: "unit.absorbed"}}},
+	}
+	var msgs []*nats.Msg
+	var bodies []wireCommit
+	var subjects []string
+	for i, p := range parts {
+		subject, _ := s.Subject(p.Ref)
+		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{Key: "u|k|f", DedupKey: "u|k"}, time.Now())
+		require.NoError(t, err)
+		if i > 0 {
+			msg.Header.Del(jetstream.MsgIDHeader)
+		}
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+		msgs, bodies, subjects = append(msgs, msg), append(bodies, body), append(subjects, subject)
+	}
+	ack, err := jetstreamext.PublishMsgBatch(ctx, s.js, cloneMsgs(msgs)) // the lost attempt
+	require.NoError(t, err)
+
+	cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, "u|k|f")
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	assert.Equal(t, ack.Sequence-1, cs[0].Seq)
+	assert.False(t, cs[0].Duplicate, "its own attempt, not another command's")
+	last, err := s.LastSeq(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, ack.Sequence, last, "the batch is stored once")
+}
+
 // TestBatchWithoutMessageIDWhereRefused: a server that refuses a message id in an atomic
 // batch (before deduplication in batches) gets the batch again at once without it, and
 // the store's next batches go without one. The header refusal is provoked here with the

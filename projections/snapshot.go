@@ -429,12 +429,20 @@ func (s *Snapshot) Checkpoint() uint64 { return s.h.LastSeq }
 const DivergedPrefix = "projections.snapshot.diverged-"
 
 // LoadSnapshotFile reads a snapshot and checks it against the stream (ReadSnapshotFile,
-// then Check). Any mismatch (a snapshot of another store, a truncated file) is an error;
-// the caller then rebuilds.
+// then Check and Outdated). Any mismatch (a snapshot of another store, a truncated file,
+// one of other checks) is an error; the caller then rebuilds.
 func LoadSnapshotFile(ctx context.Context, path string, st *eventstore.Store) (*Model, error) {
 	s, err := ReadSnapshotFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return s.Check(ctx, st)
+	m, err := s.Check(ctx, st)
+	if err == nil {
+		err = s.Outdated()
+	}
+	if err != nil {
+		s.Discard()
+		return nil, err
+	}
+	return m, nil
 }
