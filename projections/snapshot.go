@@ -11,10 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"thidua/eventstore"
 )
+
+// snapshotMagicPrefix begins the magic line of the formats from v2 on.
+const snapshotMagicPrefix = "thidua-projections-snapshot-v"
 
 // snapshotMagic starts every snapshot file; a different version is ignored.
 const snapshotMagic = "thidua-projections-snapshot-v1"
@@ -150,6 +154,11 @@ func readSnapshot(r io.Reader, hist *historySource) (m *Model, h snapHeader, def
 			_, _ = br.Discard(len(snapshotMagicV2))
 			m, h, err := readSnapshotV2(br)
 			return m, h, false, err
+		}
+		if line, _, ok := strings.Cut(string(magic), "\n"); ok && strings.HasPrefix(line, snapshotMagicPrefix) {
+			// A later version's format: named as such, not as a damaged v1 file.
+			return nil, h, false, fmt.Errorf("%w: format %s, which this version does not read (it reads v1 to v4): written by a later version",
+				ErrSnapshotMismatch, strings.TrimPrefix(line, snapshotMagicPrefix[:len(snapshotMagicPrefix)-1]))
 		}
 	}
 	m, h, err = readSnapshotV1(br)
