@@ -24,7 +24,7 @@ const (
 	IntegrityBroken = "broken"
 )
 
-// Problems an integrity check can find in one event.
+// Problems an integrity check can find in one event (each is in ProblemKinds too).
 const (
 	// ProblemHashMismatch: the event's content does not hash to the hash it claims (altered).
 	ProblemHashMismatch = "hash_mismatch"
@@ -66,6 +66,13 @@ const (
 	// either way a query as of a moment between leaves out an event the stream held.
 	ProblemForwardDated = "forward_dated"
 )
+
+// ProblemKinds returns every problem an integrity check can find (the Problem constants),
+// for those who name them to people (the web UI's labels).
+func ProblemKinds() []string {
+	return []string{ProblemHashMismatch, ProblemChainBroken, ProblemAggregateMismatch, ProblemActor, ProblemInvalidPayload,
+		ProblemMalformed, ProblemHistoryDiffers, ProblemTransition, ProblemMessagesLost, ProblemSchemaNewer, ProblemForwardDated}
+}
 
 // KindStream is the kind of the pseudo-aggregate that carries the problems of the stream
 // itself (ProblemMessagesLost): which aggregates a lost message belonged to is not known.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"thidua/domain"
+	"thidua/projections"
 )
 
 // TestCataloguesMatch checks that both catalogues have the same keys, with the same
@@ -82,6 +83,16 @@ func TestEveryKeyUsedExists(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no message with prefix %q", prefix)
+		}
+	}
+}
+
+// TestEveryProblemHasALabel: the integrity page names each problem an integrity check
+// can find in words, in both languages, beside its code.
+func TestEveryProblemHasALabel(t *testing.T) {
+	for _, k := range projections.ProblemKinds() {
+		if _, ok := catalogVI["problem."+k]; !ok {
+			t.Errorf("problem %q has no label", k)
 		}
 	}
 }

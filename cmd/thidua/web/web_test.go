@@ -1453,7 +1453,7 @@ func TestIntegrityPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = auditor.get("/integrity")
-	mustContain(t, r.body, `id="integrity-broken"`, "hash_mismatch", "IU")
+	mustContain(t, r.body, `id="integrity-broken"`, "hash_mismatch", "Nội dung bị sửa đổi (mã băm không khớp)", "IU")
 	clerk := e.client()
 	clerk.signIn(e.user("Văn thư", domain.RoleClerk, "IU"))
 	if r := clerk.get("/integrity"); r.status != http.StatusForbidden {
