@@ -140,7 +140,11 @@ func (m *Model) applyItems(items []pipeItem) {
 			m.advance(it.bad.Seq)
 			continue
 		}
-		delete(m.ahead, it.c.Seq) // applied ahead of the feed: skipped by applyDecoded
+		if a, ok := m.ahead[it.c.Seq]; ok {
+			// Applied ahead of the feed: skipped by applyDecoded, but for its stored time.
+			delete(m.ahead, it.c.Seq)
+			m.checkStoredTime(a, it.c.Seq, it.c.Time)
+		}
 		m.applyDecoded(it.c, it.pre, it.chained)
 		m.advance(it.c.Seq)
 		items[i] = pipeItem{} // let the batch's memory go
@@ -266,21 +270,35 @@ func (m *Model) noteAhead(c eventstore.Commit) {
 
 // checkStoredTime checks the recorded time of a commit applied ahead of the feed against
 // its storage, which the feed delivers (an engine's own commit says only when it was
-// recorded). The caller holds the write lock.
+// recorded). A problem found now is found after the commit was applied: the evaluations
+// and rankings cached since are dropped, as for a loss found late (RecordLost). The
+// caller holds the write lock.
 func (m *Model) checkStoredTime(a aheadCommit, seq uint64, stored time.Time) {
+	late := false
 	for _, id := range a.ids {
-		m.checkRecordedAt(a.ref, seq, id, a.recorded, stored)
+		late = m.checkRecordedAt(a.ref, seq, id, a.recorded, stored) || late
+	}
+	if late {
+		m.lateProblems++
+		m.live.clear()
+		clear(m.rankCache)
 	}
 }
 
 // checkRecordedAt records ProblemForwardDated for an event recorded more than
-// eventstore.FutureTolerance after it was stored (zero: unknown). The caller holds the
-// write lock.
-func (m *Model) checkRecordedAt(ref eventstore.Ref, seq uint64, id string, recorded, stored time.Time) {
+// eventstore.FutureTolerance after it was stored (zero: unknown), once, and reports
+// whether it recorded it now. The caller holds the write lock.
+func (m *Model) checkRecordedAt(ref eventstore.Ref, seq uint64, id string, recorded, stored time.Time) bool {
 	if stored.IsZero() || !recorded.After(stored.Add(eventstore.FutureTolerance)) {
-		return
+		return false
+	}
+	for _, p := range m.integrity.broken[ref] {
+		if p.Problem == ProblemForwardDated && p.EventID == id {
+			return false // a commit read back from the stream, then delivered by the feed
+		}
 	}
 	m.integrity.add(ref, IntegrityProblem{Seq: seq, EventID: strings.Clone(id), Aggregate: ref, Problem: ProblemForwardDated, at: recorded,
 		Detail: fmt.Sprintf("recorded at %s, %s after JetStream stored it: forward-dated, or written by a process whose clock ran ahead; a query as of a moment between leaves it out",
 			recorded.UTC().Format(time.RFC3339), recorded.Sub(stored).Round(time.Second))})
+	return true
 }

@@ -55,8 +55,10 @@ func TestSnapshotUnderOtherChecksIsOutdated(t *testing.T) {
 	}
 
 	// A later version's format is named as such (not as a damaged v1 file, as it was).
-	later := slices.Concat([]byte("thidua-projections-snapshot-v5\n"), data[len(snapshotMagicV3):])
-	_, _, err = ReadSnapshot(bytes.NewReader(later))
-	require.ErrorIs(t, err, ErrSnapshotMismatch)
-	require.ErrorContains(t, err, "format v5, which this version does not read (it reads v1 to v4): written by a later version")
+	for _, v := range []string{"v5", "v10"} {
+		later := slices.Concat([]byte("thidua-projections-snapshot-"+v+"\n"), data[len(snapshotMagicV3):])
+		_, _, err = ReadSnapshot(bytes.NewReader(later))
+		require.ErrorIs(t, err, ErrSnapshotMismatch)
+		require.ErrorContains(t, err, "format "+v+", which this version does not read (it reads v1 to v4): written by a later version")
+	}
 }

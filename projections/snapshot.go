@@ -155,7 +155,8 @@ func readSnapshot(r io.Reader, hist *historySource) (m *Model, h snapHeader, def
 			m, h, err := readSnapshotV2(br)
 			return m, h, false, err
 		}
-		if line, _, ok := strings.Cut(string(magic), "\n"); ok && strings.HasPrefix(line, snapshotMagicPrefix) {
+		head, _ := br.Peek(64) // a later version's magic line may be longer (v10)
+		if line, _, ok := strings.Cut(string(head), "\n"); ok && strings.HasPrefix(line, snapshotMagicPrefix) {
 			// A later version's format: named as such, not as a damaged v1 file.
 			return nil, h, false, fmt.Errorf("%w: format %s, which this version does not read (it reads v1 to v4): written by a later version",
 				ErrSnapshotMismatch, strings.TrimPrefix(line, snapshotMagicPrefix[:len(snapshotMagicPrefix)-1]))

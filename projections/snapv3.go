@@ -51,12 +51,13 @@ const snapshotMagicV3 = "thidua-projections-snapshot-v4\n"
 const snapshotMagicV3Unversioned = "thidua-projections-snapshot-v3\n"
 
 // ChecksVersion numbers the checks the model makes of every event it applies: its actor,
-// its payload, its recorded time against its storage (ProblemForwardDated), and whether its aggregate's rules admit it where it stands (the campaign
-// definition in force, the state machine, the award rules every version applied). A v4
-// snapshot records the number it was written under, since the integrity findings it
-// carries are those checks'; a model is not loaded from a snapshot written under another
-// number, but rebuilt (Snapshot.Outdated). Increase it with every change to those checks.
-const ChecksVersion = 1
+// its payload, its recorded time against its storage (ProblemForwardDated, from 2), and
+// whether its aggregate's rules admit it where it stands (the campaign definition in
+// force, the state machine, the award rules every version applied). A v4 snapshot
+// records the number it was written under, since the integrity findings it carries are
+// those checks'; a model is not loaded from a snapshot written under another number, but
+// rebuilt (Snapshot.Outdated). Increase it with every change to those checks.
+const ChecksVersion = 2
 
 // ErrSnapshotOutdated is returned (wrapped) by Snapshot.Outdated for a snapshot written
 // under other integrity checks than this version's (ChecksVersion): its findings are not

@@ -261,23 +261,63 @@ func TestSameAtomicRequestThroughTwoEngines(t *testing.T) {
 	caughtUp(t, a, b)
 	for round := range 3 {
 		key := fmt.Sprintf("open-%d", round)
-		ids := make([]string, 2)
+		results := make([]workflows.Result, 2)
 		var runs []func() error
 		for i, env := range []*wftest.Env{a, b} {
 			runs = append(runs, func() error {
 				r, err := env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "KY", Nominee: domain.Nominee{Kind: domain.NomineeCollective}},
 					workflows.Options{Key: key, Fingerprint: "same-body"})
-				ids[i] = r.ID
+				results[i] = r
 				return err
 			})
 		}
 		require.Equal(t, map[string]int{"ok": 2}, outcomes(runs), "round %d", round)
-		assert.Equal(t, ids[0], ids[1], "round %d: both answer with the one nomination opened", round)
+		// Both answer with the one nomination opened: its id, its version, all its events.
+		first, second := results[0], results[1]
+		if second.Duplicate && !first.Duplicate {
+			first, second = second, first
+		}
+		assert.Equal(t, first.ID, second.ID, "round %d", round)
+		assert.Equal(t, first.Version, second.Version, "round %d", round)
+		assert.Equal(t, first.Events, second.Events, "round %d", round)
+		assert.True(t, first.Duplicate || second.Duplicate, "round %d: one of them is the replay", round)
 		// Withdraw it, so that the next round may open another.
-		_, err := a.Svc.Withdraw(a.Ctx, clerk, ids[0], "thử lại", workflows.Options{})
+		_, err := a.Svc.Withdraw(a.Ctx, clerk, first.ID, "thử lại", workflows.Options{})
 		require.NoError(t, err)
 		caughtUp(t, a, b)
 	}
+}
+
+// An engine whose projections cannot read the stream's end (here: no feed at all) does
+// not guess: the request refused for its key gets a retryable 503 (key_pending), not
+// idempotency_key_reused, and stores nothing. (It waits keyUsedWait, 5 s, first.)
+func TestKeyPendingWithoutAFeed(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("KZ", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "KZ")
+	_, _, err := env.Svc.SubmitPlan(env.Ctx, clerk, "KZ", wftest.Campaign, workflows.Upload{Name: "plan.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 plan")}, workflows.Options{})
+	require.NoError(t, err)
+	// A second engine on the same store, whose projections stop here.
+	frozen, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	other := workflows.New(env.Store, frozen, workflows.WithClock(env.Svc.Now))
+	open := func(svc *workflows.Service) error {
+		_, err := svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "KZ", Nominee: domain.Nominee{Kind: domain.NomineeCollective}},
+			workflows.Options{Key: "k", Fingerprint: "same-body"})
+		return err
+	}
+	require.NoError(t, open(env.Svc))
+	before, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	err = open(other)
+	var we *workflows.Error
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, "key_pending", we.Code)
+	assert.ErrorIs(t, err, workflows.ErrUnavailable)
+	after, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing stored")
 }
 
 // The same holds for commands that append to several aggregates at once (an atomic

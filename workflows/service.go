@@ -232,7 +232,11 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			// A request under the same key, through another process, got there first
 			// with an atomic append, and the stream refused this one: the same request
 			// (which chose other ids for what it creates), or another.
-			return s.keyUsed(ctx, key, o, pl.parts)
+			if unlock != nil {
+				unlock() // the wait below holds up no other command on the aggregate
+				unlock = nil
+			}
+			return s.keyUsed(ctx, p, key, o)
 		}
 		if err != nil {
 			return Result{}, s.storeError(err)
@@ -268,25 +272,32 @@ const keyUsedWait = 5 * time.Second
 
 // keyUsed answers a command whose atomic append the stream refused because another under
 // the same key (user and Idempotency-Key) is stored (eventstore.ErrKeyUsed). Once this
-// process's model holds that commit (caught up on the plan's aggregates, else on the
-// whole stream through the feed), the first request's answer is replayed when it was the
-// same request, and the key is refused as reused otherwise.
-func (s *Service) keyUsed(ctx context.Context, key string, o Options, parts []eventstore.Part) (Result, error) {
-	if err := s.catchUp(ctx, parts); err == nil {
-		if r, ok := s.replay(key); ok {
-			return r, nil
-		}
+// process's projections have applied the stream up to its end (through the feed: the
+// whole of that commit, not only the aggregates this command meant to write), the first
+// request's answer is replayed when it was the same request, and the key is refused as
+// reused when it was another. When the projections cannot tell within keyUsedWait (no
+// feed, a feed far behind, the store unreachable), the answer is a retryable 503: a
+// retry of the same request then gets the first one's answer.
+func (s *Service) keyUsed(ctx context.Context, p Principal, key string, o Options) (Result, error) {
+	last, err := s.store.LastSeq(ctx)
+	if err != nil {
+		return Result{}, s.storeError(err)
 	}
-	if last, err := s.store.LastSeq(ctx); err == nil {
-		wctx, cancel := context.WithTimeout(ctx, keyUsedWait)
-		err = s.model.WaitFor(wctx, last)
-		cancel()
-		if err == nil {
-			if r, ok := s.replay(key); ok {
-				return r, nil
-			}
-		}
+	wctx, cancel := context.WithTimeout(ctx, keyUsedWait)
+	err = s.model.WaitFor(wctx, last)
+	cancel()
+	if err != nil {
+		return Result{}, &Error{Kind: ErrUnavailable, Code: "key_pending",
+			Message: fmt.Sprintf("another request under Idempotency-Key %q was recorded through another server, and this one has not read it yet; try again", o.Key), Err: err}
 	}
+	if r, ok := s.replay(key); ok {
+		return r, nil
+	}
+	if err := s.checkKey(p, o); err != nil {
+		return Result{}, err
+	}
+	// The key's commit is in the stream's duplicate window but no longer in the
+	// projections' memory of keys: another request, as far as can be told.
 	return Result{}, keyReused(o.Key)
 }
 
