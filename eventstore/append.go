@@ -141,7 +141,7 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		if err != nil {
 			return nil, err
 		}
-		if i > 0 || s.batchNoMsgID.Load() {
+		if i > 0 || s.batchesWithoutMsgID() {
 			// The first message's id stands for the batch: the key's, or its first event's.
 			msg.Header.Del(jetstream.MsgIDHeader)
 		}

@@ -238,6 +238,15 @@ func isTransient(err error) bool {
 	return false
 }
 
+// batchNoMsgIDFor is how long atomic batches go without a message id once the server
+// refused one: a cluster being upgraded node by node may then have a newer leader.
+const batchNoMsgIDFor = 10 * time.Minute
+
+// batchesWithoutMsgID reports whether atomic batches go without a message id for now.
+func (s *Store) batchesWithoutMsgID() bool {
+	return time.Now().UnixNano() < s.batchNoMsgIDUntil.Load()
+}
+
 // isDuplicateBatch reports whether an atomic batch was refused because the stream already
 // holds its first message's Nats-Msg-Id.
 func isDuplicateBatch(err error) bool {
@@ -536,11 +545,12 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 		case errors.Is(err, jetstreamext.ErrBatchPublishUnsupportedHeader) && msgs[0].Header.Get(jetstream.MsgIDHeader) != "":
 			// A server before deduplication in atomic batches (nats-server 2.12.0) refuses
 			// the message id, and stored nothing: the batch goes again at once without it,
-			// and so do the store's next ones. Only the key's lookup then keeps a
-			// different request under the same key, through another process, out.
-			if !s.batchNoMsgID.Swap(true) {
-				s.log.Warn("eventstore: the NATS server refuses a message id in an atomic batch (a version before deduplication in batches); atomic appends go without one", "err", err)
+			// and so do the store's next ones for a while. Only the key's lookup then keeps
+			// a different request under the same key, through another process, out.
+			if !s.batchesWithoutMsgID() {
+				s.log.Warn("eventstore: the NATS server refuses a message id in an atomic batch (a version before deduplication in batches); atomic appends go without one", "for", batchNoMsgIDFor, "err", err)
 			}
+			s.batchNoMsgIDUntil.Store(time.Now().Add(batchNoMsgIDFor).UnixNano())
 			msgs[0].Header.Del(jetstream.MsgIDHeader)
 			continue
 		case isDuplicateBatch(err):

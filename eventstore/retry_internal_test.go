@@ -192,12 +192,13 @@ func TestBatchWithoutMessageIDWhereRefused(t *testing.T) {
 	}
 	msgs[0].Header.Set(jetstream.ExpectedLastMsgIDHeader, "x")
 	require.NotEmpty(t, msgs[0].Header.Get(jetstream.MsgIDHeader))
-	require.False(t, s.batchNoMsgID.Load())
+	require.False(t, s.batchesWithoutMsgID())
 
 	_, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, "k")
 	require.ErrorIs(t, err, jetstreamext.ErrBatchPublishUnsupportedHeader)
 	assert.Empty(t, msgs[0].Header.Get(jetstream.MsgIDHeader), "sent again without its message id")
-	assert.True(t, s.batchNoMsgID.Load(), "and so are the next batches")
+	assert.True(t, s.batchesWithoutMsgID(), "and so are the next batches, for a while")
+	assert.InDelta(t, float64(time.Now().Add(batchNoMsgIDFor).UnixNano()), float64(s.batchNoMsgIDUntil.Load()), float64(time.Minute))
 	last, err := s.LastSeq(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, last, "nothing stored")
@@ -208,6 +209,10 @@ func TestBatchWithoutMessageIDWhereRefused(t *testing.T) {
 	}, Meta{Key: "k2"})
 	require.NoError(t, err, "a batch without a message id goes through")
 	assert.Len(t, cs, 2)
+
+	// Once the while is over, batches carry their message id again (a cluster upgraded).
+	s.batchNoMsgIDUntil.Store(time.Now().Add(-time.Second).UnixNano())
+	assert.False(t, s.batchesWithoutMsgID())
 }
 
 func TestCheckLanded(t *testing.T) {

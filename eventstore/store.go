@@ -42,10 +42,11 @@ type Store struct {
 	strings *Interner
 	// signOuts is the web UI's sign-out bucket (sessions.go).
 	signOuts signOuts
-	// batchNoMsgID is set once the server refused a message id in an atomic batch (a
-	// server before deduplication in batches, nats-server 2.12.0): batches then go
-	// without one (publishAtomic).
-	batchNoMsgID atomic.Bool
+	// batchNoMsgIDUntil is when atomic batches may carry a message id again (Unix
+	// nanoseconds; 0: now), set when the server refused one (a server before
+	// deduplication in batches, nats-server 2.12.0): batches go without one until then
+	// (publishAtomic), and try again after, for a cluster upgraded meanwhile.
+	batchNoMsgIDUntil atomic.Int64
 }
 
 // Open starts (or connects to) NATS, and creates or checks the stream and the document
