@@ -429,6 +429,34 @@ type ReplayCmd struct {
 	MemProfile string `name:"memprofile" help:"Write a heap profile taken after the rebuild to this file." placeholder:"FILE"`
 }
 
+// rewrittenSince compares the stream, up to the checkpoint of the data directory's
+// snapshot, with the history the snapshot recorded, as verify does, and returns the
+// differences and the checkpoint: a rewrite that kept the checkpoint's commit, which the
+// header's check does not see. There is nothing to compare (no problems, no error) when
+// there is no snapshot, it cannot be read, or it is not the stream's. It holds the
+// snapshot's model while it reads, and lets it go before the replay's rebuild.
+func rewrittenSince(ctx context.Context, g *Globals, store *eventstore.Store) ([]projections.IntegrityProblem, uint64, error) {
+	s, err := projections.ReadSnapshotFile(projections.SnapshotPath(g.Data))
+	if err != nil {
+		return nil, 0, nil
+	}
+	defer s.Discard()
+	m, err := s.Check(ctx, store)
+	if err != nil || s.Checkpoint() == 0 {
+		return nil, 0, nil
+	}
+	history := m.CompareHistory()
+	_, err = store.Read(ctx, eventstore.ReadOptions{Raw: true, Until: s.Checkpoint(), OnMalformed: func(*eventstore.MalformedError) {}},
+		func(c eventstore.Commit) error {
+			history.Commit(c)
+			return nil
+		})
+	if err != nil {
+		return nil, 0, fmt.Errorf("compare the stream with the snapshot's history: %w", err)
+	}
+	return history.Problems, s.Checkpoint(), nil
+}
+
 // Run rebuilds with a progress bar, prints a summary, and saves a fresh snapshot.
 func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
@@ -446,6 +474,14 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if cp, err := projections.CheckSnapshotHeader(ctx, projections.SnapshotPath(g.Data), store); errors.Is(err, projections.ErrStreamDiverged) {
 			kept := keepDiverged(g, cp, err, logger)
 			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what the snapshot recorded (%v); the snapshot is kept in %s, and thidua verify names it until it is removed.\n", err, kept)
+		} else if problems, cp, err := rewrittenSince(ctx, g, store); err != nil {
+			return err
+		} else if len(problems) > 0 {
+			// A rewrite that kept the checkpoint's commit: only the history tells.
+			p := problems[0]
+			kept := keepDiverged(g, cp, fmt.Errorf("%w: %s", projections.ErrStreamDiverged, p.Detail), logger)
+			fmt.Fprintf(g.Out, "BROKEN history: the stream holds %d event(s) otherwise than the snapshot recorded (the first at sequence %d on %s); the snapshot is kept in %s, and thidua verify names it until it is removed.\n",
+				len(problems), p.Seq, p.Aggregate, kept)
 		}
 	}
 	t0 := time.Now()

@@ -741,6 +741,71 @@ func sameLengthRewrite(t *testing.T, outdated bool) {
 	dir := t.TempDir()
 	seedStore(t, dir)
 	ctx := context.Background()
+	altered := renameLetter(t, dir)
+	if outdated {
+		outdateSnapshot(t, projections.SnapshotPath(dir))
+	}
+
+	var out bytes.Buffer
+	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), fmt.Sprintf("BROKEN history at sequence %d on nomination/", altered))
+	assert.NotContains(t, out.String(), "diverged", "the checkpoint's commit is untouched")
+	assert.Contains(t, out.String(), "the stream was rewritten since the snapshot")
+	assert.NotContains(t, out.String(), "BROKEN event", "every chain verifies: only the snapshot's history tells")
+}
+
+// TestReplayKeepsASameLengthRewrite: thidua replay compares the stream with the history
+// of the snapshot it is about to replace, as verify does, and keeps the snapshot as
+// evidence when the stream was rewritten with the checkpoint's commit untouched (the
+// header's check does not see it). Before, the replay wrote over it, and the rewrite
+// could no longer be told.
+func TestReplayKeepsASameLengthRewrite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	altered := renameLetter(t, dir)
+	last, err := func() (uint64, error) {
+		st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir))
+		if err != nil {
+			return 0, err
+		}
+		defer st.Close()
+		return st.LastSeq(ctx)
+	}()
+	require.NoError(t, err)
+
+	var out bytes.Buffer
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.Contains(t, out.String(), fmt.Sprintf("BROKEN history: the stream holds 1 event(s) otherwise than the snapshot recorded (the first at sequence %d on nomination/", altered))
+	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"seq"+strconv.FormatUint(last, 10)+"-*"))
+	require.NoError(t, err)
+	require.Len(t, kept, 1, "the snapshot kept as evidence")
+
+	out.Reset()
+	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Contains(t, out.String(), "BROKEN history")
+
+	// A replay of a stream that agrees with its snapshot keeps nothing more.
+	require.NoError(t, os.Remove(kept[0]))
+	out.Reset()
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.NotContains(t, out.String(), "BROKEN")
+	kept, _ = filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
+	assert.Empty(t, kept)
+}
+
+// renameLetter saves a snapshot of the store in dir and rewrites its stream with the
+// dossier's letter attached under another name, its hash recomputed (the last event of
+// its aggregate: no link after it to mend), and returns the altered sequence: every chain
+// verifies, and the checkpoint's commit is untouched.
+func renameLetter(t *testing.T, dir string) uint64 {
+	t.Helper()
 	altered := uint64(0)
 	rewriteStream(t, dir, func(seq, _ uint64, data []byte) ([]byte, bool) {
 		if !bytes.Contains(data, []byte(`"name":"l.pdf"`)) {
@@ -760,19 +825,7 @@ func sameLengthRewrite(t *testing.T, outdated bool) {
 		return out, true
 	})
 	require.NotZero(t, altered)
-	if outdated {
-		outdateSnapshot(t, projections.SnapshotPath(dir))
-	}
-
-	var out bytes.Buffer
-	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
-	var ee exitError
-	require.ErrorAs(t, err, &ee, out.String())
-	assert.Equal(t, 1, ee.code)
-	assert.Contains(t, out.String(), fmt.Sprintf("BROKEN history at sequence %d on nomination/", altered))
-	assert.NotContains(t, out.String(), "diverged", "the checkpoint's commit is untouched")
-	assert.Contains(t, out.String(), "the stream was rewritten since the snapshot")
-	assert.NotContains(t, out.String(), "BROKEN event", "every chain verifies: only the snapshot's history tells")
+	return altered
 }
 
 // rewriteStream saves a snapshot of the store in dir, then writes its stream again as
