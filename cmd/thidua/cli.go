@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -427,6 +428,9 @@ type ReplayCmd struct {
 	CPUProfile string `name:"cpuprofile" help:"Write a CPU profile of the rebuild to this file (go tool pprof)." placeholder:"FILE"`
 	// MemProfile is where to write a heap profile taken after the rebuild.
 	MemProfile string `name:"memprofile" help:"Write a heap profile taken after the rebuild to this file." placeholder:"FILE"`
+	// SkipHistoryCheck skips the comparison of the stream with the history of the
+	// snapshot the replay replaces (rewrittenSince).
+	SkipHistoryCheck bool `name:"skip-history-check" help:"Do not compare the stream with the history of the snapshot this replay replaces (at a million events about 22 s beside the rebuild's 15; a rewrite of the stream that kept the snapshot's last commit then goes unnoticed: run thidua verify first)."`
 }
 
 // rewrittenSince compares the stream, up to the checkpoint of the data directory's
@@ -454,7 +458,13 @@ func rewrittenSince(ctx context.Context, g *Globals, store *eventstore.Store) ([
 	if err != nil {
 		return nil, 0, fmt.Errorf("compare the stream with the snapshot's history: %w", err)
 	}
-	return history.Problems, s.Checkpoint(), nil
+	problems, cp := history.Problems, s.Checkpoint()
+	// The snapshot's model goes before the rebuild makes another: without this, a
+	// replay of a million events peaked at 3.06 GB instead of 2.61.
+	s.Discard()
+	m, history = nil, nil
+	debug.FreeOSMemory()
+	return problems, cp, nil
 }
 
 // Run rebuilds with a progress bar, prints a summary, and saves a fresh snapshot.
@@ -474,6 +484,8 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if cp, err := projections.CheckSnapshotHeader(ctx, projections.SnapshotPath(g.Data), store); errors.Is(err, projections.ErrStreamDiverged) {
 			kept := keepDiverged(g, cp, err, logger)
 			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what the snapshot recorded (%v); the snapshot is kept in %s, and thidua verify names it until it is removed.\n", err, kept)
+		} else if c.SkipHistoryCheck {
+			logger.Warn("replay: the stream is not compared with the history of the snapshot it replaces (--skip-history-check)")
 		} else if problems, cp, err := rewrittenSince(ctx, g, store); err != nil {
 			return err
 		} else if len(problems) > 0 {

@@ -800,6 +800,21 @@ func TestReplayKeepsASameLengthRewrite(t *testing.T) {
 	assert.Empty(t, kept)
 }
 
+// TestReplaySkipsTheHistoryCheckWhenAsked: with --skip-history-check the replay does not
+// compare (it says so in its log) and replaces the snapshot, as before the check.
+func TestReplaySkipsTheHistoryCheckWhenAsked(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	renameLetter(t, dir)
+	var out, logs bytes.Buffer
+	require.NoError(t, (&ReplayCmd{SkipHistoryCheck: true}).Run(context.Background(), &Globals{Data: dir, Out: &out}, slog.New(slog.NewTextHandler(&logs, nil))))
+	assert.NotContains(t, out.String(), "BROKEN")
+	assert.Contains(t, logs.String(), "--skip-history-check")
+	kept, _ := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
+	assert.Empty(t, kept)
+}
+
 // renameLetter saves a snapshot of the store in dir and rewrites its stream with the
 // dossier's letter attached under another name, its hash recomputed (the last event of
 // its aggregate: no link after it to mend), and returns the altered sequence: every chain
