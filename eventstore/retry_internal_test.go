@@ -94,46 +94,11 @@ func TestRetryAfterDeduplicatedAnswer(t *testing.T) {
 	assert.Equal(t, body.Events[0].ID, c.Events[0].ID)
 }
 
-func TestAtomicRetryRecognisesItsOwnBatch(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := openInternal(t)
-	parts := []Part{
-		{Ref: Ref{Kind: "unit", ID: "A"}, Events: []Pending{{Type: "unit.merged"}}},
-		{Ref: Ref{Kind: "unit", ID: "C"}, Events: []Pending{{Type: "unit.absorbed"}}},
-	}
-	var msgs []*nats.Msg
-	var bodies []wireCommit
-	var subjects []string
-	for _, p := range parts {
-		subject, _ := s.Subject(p.Ref)
-		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{}, time.Now())
-		require.NoError(t, err)
-		msg.Header.Del(jetstream.MsgIDHeader)
-		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
-		msgs, bodies, subjects = append(msgs, msg), append(bodies, body), append(subjects, subject)
-	}
-	ack, err := jetstreamext.PublishMsgBatch(ctx, s.js, cloneMsgs(msgs))
-	require.NoError(t, err)
-
-	cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, "")
-	require.NoError(t, err)
-	require.Len(t, cs, 2)
-	assert.Equal(t, ack.Sequence-1, cs[0].Seq)
-	assert.Equal(t, ack.Sequence, cs[1].Seq)
-	assert.Equal(t, bodies[1].Events[0].ID, cs[1].Events[0].ID)
-	last, err := s.LastSeq(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, ack.Sequence, last, "the batch is stored once")
-}
-
-// TestAtomicRetryRefusedForItsOwnMessageID: a batch whose first attempt was stored but
-// whose answer was lost is refused, when sent again, for its own message id (the key's);
-// the store recognises it as its own, not as a duplicate of another command.
-func TestAtomicRetryRefusedForItsOwnMessageID(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := openInternal(t)
+// testBatch builds the messages of an atomic append of two new aggregates (A merged, C
+// absorbing it) under meta, as AppendAtomic builds them; the first message keeps its
+// message id when firstID (as AppendAtomic's does), none does otherwise.
+func testBatch(t *testing.T, s *Store, meta Meta, firstID bool) ([]Part, []*nats.Msg, []wireCommit, []string) {
+	t.Helper()
 	parts := []Part{
 		{Ref: Ref{Kind: "unit", ID: "A"}, Events: []Pending{{Type: "unit.merged"}}},
 		{Ref: Ref{Kind: "unit", ID: "C"}, Events: []Pending{{Type: "unit.absorbed"}}},
@@ -143,25 +108,50 @@ func TestAtomicRetryRefusedForItsOwnMessageID(t *testing.T) {
 	var subjects []string
 	for i, p := range parts {
 		subject, _ := s.Subject(p.Ref)
-		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{Key: "u|k|f", DedupKey: "u|k"}, time.Now())
+		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, meta, time.Now())
 		require.NoError(t, err)
-		if i > 0 {
+		if i > 0 || !firstID {
 			msg.Header.Del(jetstream.MsgIDHeader)
 		}
 		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
 		msgs, bodies, subjects = append(msgs, msg), append(bodies, body), append(subjects, subject)
 	}
-	ack, err := jetstreamext.PublishMsgBatch(ctx, s.js, cloneMsgs(msgs)) // the lost attempt
-	require.NoError(t, err)
+	return parts, msgs, bodies, subjects
+}
 
-	cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, "u|k|f")
-	require.NoError(t, err)
-	require.Len(t, cs, 2)
-	assert.Equal(t, ack.Sequence-1, cs[0].Seq)
-	assert.False(t, cs[0].Duplicate, "its own attempt, not another command's")
-	last, err := s.LastSeq(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, ack.Sequence, last, "the batch is stored once")
+func TestAtomicRetryRecognisesItsOwnBatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		meta    Meta
+		firstID bool
+	}{
+		// The look at the subject recognises the batch.
+		{"without a key", Meta{}, false},
+		// Sent again, the batch is refused for its own message id (the key's); the
+		// store recognises it as its own, not as a duplicate of another command.
+		{"refused for its own message id", Meta{Key: "u|k|f", DedupKey: "u|k"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := openInternal(t)
+			parts, msgs, bodies, subjects := testBatch(t, s, tc.meta, tc.firstID)
+			ack, err := jetstreamext.PublishMsgBatch(ctx, s.js, cloneMsgs(msgs)) // the attempt whose answer was lost
+			require.NoError(t, err)
+
+			cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, tc.meta.Key)
+			require.NoError(t, err)
+			require.Len(t, cs, 2)
+			assert.Equal(t, ack.Sequence-1, cs[0].Seq)
+			assert.Equal(t, ack.Sequence, cs[1].Seq)
+			assert.Equal(t, bodies[1].Events[0].ID, cs[1].Events[0].ID)
+			assert.False(t, cs[0].Duplicate, "its own attempt, not another command's")
+			last, err := s.LastSeq(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, ack.Sequence, last, "the batch is stored once")
+		})
+	}
 }
 
 // TestBatchWithoutMessageIDWhereRefused: a server that refuses a message id in an atomic
@@ -173,23 +163,7 @@ func TestBatchWithoutMessageIDWhereRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := openInternal(t)
-	parts := []Part{
-		{Ref: Ref{Kind: "unit", ID: "A"}, Events: []Pending{{Type: "unit.merged"}}},
-		{Ref: Ref{Kind: "unit", ID: "C"}, Events: []Pending{{Type: "unit.absorbed"}}},
-	}
-	var msgs []*nats.Msg
-	var bodies []wireCommit
-	var subjects []string
-	for i, p := range parts {
-		subject, _ := s.Subject(p.Ref)
-		msg, body, err := s.buildMessage(p.Ref, subject, p.Expect, p.Events, Meta{Key: "k"}, time.Now())
-		require.NoError(t, err)
-		if i > 0 {
-			msg.Header.Del(jetstream.MsgIDHeader)
-		}
-		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
-		msgs, bodies, subjects = append(msgs, msg), append(bodies, body), append(subjects, subject)
-	}
+	parts, msgs, bodies, subjects := testBatch(t, s, Meta{Key: "k"}, true)
 	msgs[0].Header.Set(jetstream.ExpectedLastMsgIDHeader, "x")
 	require.NotEmpty(t, msgs[0].Header.Get(jetstream.MsgIDHeader))
 	require.False(t, s.batchesWithoutMsgID())

@@ -784,20 +784,27 @@ func TestReplayKeepsASameLengthRewrite(t *testing.T) {
 	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"seq"+strconv.FormatUint(last, 10)+"-*"))
 	require.NoError(t, err)
 	require.Len(t, kept, 1, "the snapshot kept as evidence")
+	keptUntilRemoved(t, dir, kept[0])
+}
 
-	out.Reset()
-	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+// keptUntilRemoved checks that verify names the snapshot kept as evidence in dir (kept),
+// and that once it is removed, a replay of the stream, which now agrees with the snapshot
+// the first replay saved, keeps nothing more.
+func keptUntilRemoved(t *testing.T, dir, kept string) {
+	t.Helper()
+	ctx := context.Background()
+	var out bytes.Buffer
+	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
 	var ee exitError
 	require.ErrorAs(t, err, &ee, out.String())
 	assert.Contains(t, out.String(), "BROKEN history")
 
-	// A replay of a stream that agrees with its snapshot keeps nothing more.
-	require.NoError(t, os.Remove(kept[0]))
+	require.NoError(t, os.Remove(kept))
 	out.Reset()
 	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
 	assert.NotContains(t, out.String(), "BROKEN")
-	kept, _ = filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
-	assert.Empty(t, kept)
+	left, _ := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
+	assert.Empty(t, left)
 }
 
 // TestReplaySkipsTheHistoryCheckWhenAsked: with --skip-history-check the replay does not
@@ -923,18 +930,5 @@ func TestReplayKeepsADivergedSnapshot(t *testing.T) {
 	require.Len(t, kept, 1, "the snapshot kept as evidence")
 	_, err = os.Stat(projections.SnapshotPath(dir))
 	require.NoError(t, err, "the replay saved its own snapshot")
-
-	out.Reset()
-	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
-	var ee exitError
-	require.ErrorAs(t, err, &ee, out.String())
-	assert.Contains(t, out.String(), "BROKEN history")
-
-	// A replay on a stream that agrees with the snapshot keeps nothing more.
-	require.NoError(t, os.Remove(kept[0]))
-	out.Reset()
-	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
-	assert.NotContains(t, out.String(), "BROKEN")
-	kept, _ = filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
-	assert.Empty(t, kept)
+	keptUntilRemoved(t, dir, kept[0])
 }
