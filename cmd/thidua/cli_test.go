@@ -421,7 +421,7 @@ func TestOutdatedSnapshotIsRebuilt(t *testing.T) {
 	store.Close()
 
 	// An outdated snapshot of a stream since rewritten: kept as evidence, as a current one is.
-	rewriteStream(t, dir, func(seq, end uint64, _ []byte) ([]byte, bool) { return nil, seq < end })
+	dropLastCommit(t, dir)
 	outdateSnapshot(t, path) // rewriteStream saved one of the stream before
 	store, err = g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
@@ -656,11 +656,7 @@ func TestRewrittenStreamIsNamed(t *testing.T) {
 	dir := t.TempDir()
 	seedStore(t, dir)
 	ctx := context.Background()
-	var last uint64
-	rewriteStream(t, dir, func(seq, end uint64, _ []byte) ([]byte, bool) {
-		last = end
-		return nil, seq < end // all but the last commit
-	})
+	last := dropLastCommit(t, dir)
 
 	var out bytes.Buffer
 	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
@@ -822,6 +818,19 @@ func TestReplaySkipsTheHistoryCheckWhenAsked(t *testing.T) {
 	assert.Empty(t, kept)
 }
 
+// dropLastCommit saves a snapshot of the store in dir and rewrites its stream without its
+// last commit (rewriteStream), and returns that commit's sequence: the snapshot's
+// checkpoint, which the stream no longer holds.
+func dropLastCommit(t *testing.T, dir string) uint64 {
+	t.Helper()
+	var last uint64
+	rewriteStream(t, dir, func(seq, end uint64, _ []byte) ([]byte, bool) {
+		last = end
+		return nil, seq < end
+	})
+	return last
+}
+
 // renameLetter saves a snapshot of the store in dir and rewrites its stream with the
 // dossier's letter attached under another name, its hash recomputed (the last event of
 // its aggregate: no link after it to mend), and returns the altered sequence: every chain
@@ -917,11 +926,7 @@ func TestReplayKeepsADivergedSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	seedStore(t, dir)
 	ctx := context.Background()
-	var last uint64
-	rewriteStream(t, dir, func(seq, end uint64, _ []byte) ([]byte, bool) {
-		last = end
-		return nil, seq < end // all but the last commit
-	})
+	last := dropLastCommit(t, dir)
 	var out bytes.Buffer
 	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
 	assert.Contains(t, out.String(), "BROKEN history: the stream no longer holds what the snapshot recorded")
