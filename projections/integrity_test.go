@@ -704,11 +704,10 @@ func TestRuleProblems(t *testing.T) {
 	// RQ: a draft with its letter only, "submitted" by its own clerk.
 	env.Unit("RQ", domain.UnitDepartment)
 	clerkQ := env.User(domain.RoleClerk, "RQ")
-	_, _, err := env.Svc.SubmitPlan(env.Ctx, clerkQ, "RQ", wftest.Campaign, workflows.Upload{Name: "plan.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 plan")}, workflows.Options{})
-	require.NoError(t, err)
+	env.Plan(clerkQ)
 	incomplete := env.OK(env.Svc.OpenNomination(env.Ctx, clerkQ, wftest.Campaign,
 		workflows.OpenNominationInput{Unit: "RQ", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
-	_, _, err = env.Svc.AttachDocument(env.Ctx, clerkQ, incomplete, domain.DocLetter,
+	_, _, err := env.Svc.AttachDocument(env.Ctx, clerkQ, incomplete, domain.DocLetter,
 		workflows.Upload{Name: "letter.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 letter")}, workflows.Options{})
 	require.NoError(t, err)
 

@@ -256,8 +256,7 @@ func TestSameAtomicRequestThroughTwoEngines(t *testing.T) {
 	_, a, b := twoEngines(t)
 	a.Unit("KY", domain.UnitDepartment)
 	clerk := a.User(domain.RoleClerk, "KY")
-	_, _, err := a.Svc.SubmitPlan(a.Ctx, clerk, "KY", wftest.Campaign, workflows.Upload{Name: "plan.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 plan")}, workflows.Options{})
-	require.NoError(t, err)
+	a.Plan(clerk)
 	caughtUp(t, a, b)
 	for round := range 3 {
 		key := fmt.Sprintf("open-%d", round)
@@ -296,8 +295,7 @@ func TestKeyPendingWithoutAFeed(t *testing.T) {
 	env := wftest.New(t, srv)
 	env.Unit("KZ", domain.UnitDepartment)
 	clerk := env.User(domain.RoleClerk, "KZ")
-	_, _, err := env.Svc.SubmitPlan(env.Ctx, clerk, "KZ", wftest.Campaign, workflows.Upload{Name: "plan.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 plan")}, workflows.Options{})
-	require.NoError(t, err)
+	env.Plan(clerk)
 	// A second engine on the same store, whose projections stop here.
 	frozen, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)

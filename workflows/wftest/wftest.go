@@ -145,9 +145,8 @@ func upload(name string) workflows.Upload {
 	return workflows.Upload{Name: name + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + name)}
 }
 
-// Dossier submits the unit's plan (once), opens a nomination, attaches the three dossier
-// parts, records a passing vote and submits it. It returns the nomination id.
-func (e *Env) Dossier(clerk workflows.Principal, nominee domain.Nominee) string {
+// Plan submits the clerk's unit's plan for the campaign, unless it has one.
+func (e *Env) Plan(clerk workflows.Principal) {
 	e.tb.Helper()
 	var hasPlan bool
 	e.Model.Read(func(st *projections.State) {
@@ -160,6 +159,13 @@ func (e *Env) Dossier(clerk workflows.Principal, nominee domain.Nominee) string 
 			e.tb.Fatalf("plan: %v", err)
 		}
 	}
+}
+
+// Dossier submits the unit's plan (once), opens a nomination, attaches the three dossier
+// parts, records a passing vote and submits it. It returns the nomination id.
+func (e *Env) Dossier(clerk workflows.Principal, nominee domain.Nominee) string {
+	e.tb.Helper()
+	e.Plan(clerk)
 	r := e.OK(e.Svc.OpenNomination(e.Ctx, clerk, Campaign, workflows.OpenNominationInput{Unit: clerk.Unit, Nominee: nominee}, workflows.Options{}))
 	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
 		if _, _, err := e.Svc.AttachDocument(e.Ctx, clerk, r.ID, k, upload(string(k)+"-"+r.ID), workflows.Options{}); err != nil {
