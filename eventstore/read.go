@@ -157,6 +157,9 @@ type ReadOptions struct {
 	// HeadersOnly delivers the messages without their bodies (ReadRaw only: RawCommit.Data
 	// is then empty), for a read that needs only their sequences.
 	HeadersOnly bool
+	// OnRaw, if given, hears each message Read reads, before it is decoded (the stream's
+	// digest takes the message as stored).
+	OnRaw func(RawCommit)
 }
 
 // Read calls fn for each commit in stream order, with one ordered consumer, and returns the
@@ -164,6 +167,9 @@ type ReadOptions struct {
 // sequence when the read starts), so it always ends.
 func (s *Store) Read(ctx context.Context, ro ReadOptions, fn func(Commit) error) (uint64, error) {
 	return s.readLoop(ctx, ro, func(rc RawCommit) (bool, error) {
+		if ro.OnRaw != nil {
+			ro.OnRaw(rc)
+		}
 		c, derr := s.Decode(rc, ro.Raw)
 		if derr != nil {
 			var me *MalformedError

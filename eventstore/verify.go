@@ -35,6 +35,8 @@ type ChainReport struct {
 	// demo's seeding, the bench's load); FirstBackdated is the first one's sequence.
 	Backdated      int    `json:"backdated"`
 	FirstBackdated uint64 `json:"first_backdated,omitempty"`
+	// Digest is the stream's digest up to LastSeq, computed from the messages as read.
+	Digest Digest `json:"digest"`
 }
 
 // BackdateTolerance is how much earlier than its message's storage an event may say it
@@ -84,7 +86,7 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 		gap(me.Seq)
 		rep.Commits++
 		rep.Problems = append(rep.Problems, ChainProblem{Seq: me.Seq, Subject: me.Subject, Problem: me.Err.Error()})
-	}}
+	}, OnRaw: func(rc RawCommit) { rep.Digest = rep.Digest.Next(rc.Seq, rc.Subject, BodySum(rc.Data)) }}
 	lastSeq, err := s.Read(ctx, ro, func(c Commit) error {
 		gap(c.Seq)
 		rep.Commits++
@@ -140,6 +142,9 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 		}
 	}
 	rep.LastSeq = lastSeq
+	if err == nil {
+		rep.Digest.Seq = until // over messages lost at the end, which hold nothing
+	}
 	rep.Aggregates = len(last)
 	return rep, err
 }

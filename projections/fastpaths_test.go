@@ -211,7 +211,7 @@ func TestSnapshotFormatsAnswerAlike(t *testing.T) {
 	require.NoError(t, err)
 	_, err = env.Model.WriteSnapshot(&v3)
 	require.NoError(t, err)
-	require.True(t, bytes.HasPrefix(v3.Bytes(), []byte("thidua-projections-snapshot-v4\n")))
+	require.True(t, bytes.HasPrefix(v3.Bytes(), []byte("thidua-projections-snapshot-v5\n")))
 	m1, _, err := projections.ReadSnapshot(&v1)
 	require.NoError(t, err)
 	m2, _, err := projections.ReadSnapshot(&v2)
@@ -356,7 +356,7 @@ func TestSnapshotWithCommitsAheadOfTheFeed(t *testing.T) {
 	buf.Reset()
 	_, err = m.WriteSnapshot(&buf)
 	require.NoError(t, err)
-	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v4\n")))
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v5\n")))
 	v3, _, err := projections.ReadSnapshot(&buf)
 	require.NoError(t, err)
 	require.Equal(t, c.Version(), v3.Version(ref))
@@ -398,7 +398,7 @@ func TestFeedCatchesUpThroughThePipeline(t *testing.T) {
 	var buf bytes.Buffer
 	_, err = m.WriteSnapshot(&buf)
 	require.NoError(t, err)
-	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v4\n")), "nothing left ahead of the feed")
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v5\n")), "nothing left ahead of the feed")
 	rb, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
 	if !reflect.DeepEqual(projections.Comparable(rb), projections.Comparable(m)) {
@@ -507,7 +507,7 @@ func TestSnapshotTakenWhileCommitsArrive(t *testing.T) {
 	<-delivered
 	require.GreaterOrEqual(t, calls, 3, "the province has enough aggregates for three chunks and more")
 	require.Positive(t, m.LastSnapshotHold(), "the longest hold of the lock is reported")
-	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v4\n")))
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v5\n")))
 	require.Equal(t, last().Seq, applied, "the snapshot holds every commit, the last applied while it waited")
 
 	loaded, _, err := projections.ReadSnapshot(&buf)

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -163,6 +164,10 @@ type Model struct {
 	stats     Stats
 	changed   chan struct{}
 	rankCache map[string]rankCacheEntry
+	// digest is the stream's digest as the feed delivered it, and digestMarks the digest
+	// every digestEvery sequences (digest.go).
+	digest      eventstore.Digest
+	digestMarks []eventstore.Digest
 	// lateProblems counts the problems recorded after their sequence was applied
 	// (RecordLost): the live ranking's version counts them beside the commits.
 	lateProblems int
@@ -314,17 +319,22 @@ func (m *Model) Stats() Stats {
 }
 
 // ApplyFeed applies a commit delivered by the stream feed, in stream order, and advances
-// the checkpoint.
-func (m *Model) ApplyFeed(c eventstore.Commit) { m.applyFeedDecoded(c, predecode(c)) }
+// the checkpoint. The stream's digest does not take it in (it needs the message's body):
+// FillDigest reads it.
+func (m *Model) ApplyFeed(c eventstore.Commit) { m.applyFeedDecoded(c, predecode(c), nil) }
 
-// applyFeedDecoded is ApplyFeed with the payloads decoded (outside the lock).
-func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded) {
+// applyFeedDecoded is ApplyFeed with the payloads decoded (outside the lock), and body
+// the SHA-256 of the message's body (nil: unknown) for the stream's digest.
+func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded, body *[sha256.Size]byte) {
 	m.mu.Lock()
 	if a, ok := m.ahead[c.Seq]; ok {
 		delete(m.ahead, c.Seq)
 		m.checkStoredTime(a, c.Seq, c.Time)
 	}
 	m.applyDecoded(c, pre, 0)
+	if body != nil {
+		m.chain(c.Seq, c.Subject, *body)
+	}
 	m.advance(c.Seq)
 	ch := m.changed
 	m.changed = make(chan struct{})
@@ -348,9 +358,16 @@ func (m *Model) ApplyCommitted(cs ...eventstore.Commit) {
 }
 
 // NoteMalformed records a message the feed could not decode, and moves past it.
-func (m *Model) NoteMalformed(me *eventstore.MalformedError) {
+func (m *Model) NoteMalformed(me *eventstore.MalformedError) { m.noteMalformed(me, nil) }
+
+// noteMalformed is NoteMalformed with the SHA-256 of the message's body (nil: unknown)
+// for the stream's digest.
+func (m *Model) noteMalformed(me *eventstore.MalformedError, body *[sha256.Size]byte) {
 	m.mu.Lock()
 	m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: me.Seq, Problem: me.Err.Error()})
+	if body != nil {
+		m.chain(me.Seq, me.Subject, *body)
+	}
 	m.advance(me.Seq)
 	ch := m.changed
 	m.changed = make(chan struct{})
@@ -397,6 +414,7 @@ func (m *Model) RecordLost(from, to uint64) {
 		}
 	}
 	m.integrity.add(streamRef(), lostProblem(from, to))
+	m.dropDigestFrom(from)
 	m.lateProblems++
 	m.live.clear()
 	clear(m.rankCache)
@@ -415,6 +433,7 @@ func (m *Model) SkipLost(seq uint64) {
 		return
 	}
 	m.integrity.add(streamRef(), lostProblem(m.applied+1, seq))
+	m.skipDigest(seq)
 	m.applied = seq
 	m.lateProblems++
 	m.live.clear()

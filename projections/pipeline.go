@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime"
@@ -27,6 +28,10 @@ type pipeItem struct {
 	c   eventstore.Commit
 	pre []decoded
 	bad *eventstore.MalformedError
+	// body is the SHA-256 of the message's body, for the stream's digest (summed: known;
+	// not for commits from a snapshot).
+	body   [sha256.Size]byte
+	summed bool
 	// chained marks (bit i) events whose previous hash a snapshot left out (snapcodec.go).
 	chained uint64
 }
@@ -137,6 +142,9 @@ func (m *Model) applyItems(items []pipeItem) {
 		it := &items[i]
 		if it.bad != nil {
 			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: it.bad.Seq, Problem: it.bad.Err.Error()})
+			if it.summed {
+				m.chain(it.bad.Seq, it.bad.Subject, it.body)
+			}
 			m.advance(it.bad.Seq)
 			continue
 		}
@@ -146,6 +154,9 @@ func (m *Model) applyItems(items []pipeItem) {
 			m.checkStoredTime(a, it.c.Seq, it.c.Time)
 		}
 		m.applyDecoded(it.c, it.pre, it.chained)
+		if it.summed {
+			m.chain(it.c.Seq, it.c.Subject, it.body)
+		}
 		m.advance(it.c.Seq)
 		items[i] = pipeItem{} // let the batch's memory go
 	}
@@ -184,6 +195,7 @@ func decodeRaw(st *eventstore.Store, raw bool) func(*pipeItem, *eventstore.Arena
 	return func(it *pipeItem, _ *eventstore.Arena) {
 		// The commit's strings are views of the message (which the client gave this read
 		// alone): the model copies what it keeps.
+		it.body, it.summed = eventstore.BodySum(it.raw.Data), true
 		c, err := st.DecodeInto(it.raw, raw, view)
 		it.raw = eventstore.RawCommit{}
 		if err != nil {
@@ -218,11 +230,13 @@ func feedPipeline(ctx context.Context, st *eventstore.Store, ro eventstore.ReadO
 // applyFeedRaw applies one message delivered by the feed: skipped without decoding when
 // the model already applied it (ApplyCommitted), else decoded outside the lock and
 // applied as ApplyFeed would.
-func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMalformed func(*eventstore.MalformedError)) {
+func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMalformed func(*eventstore.MalformedError, *[sha256.Size]byte)) {
+	body := eventstore.BodySum(rc.Data)
 	m.mu.Lock()
 	if a, ok := m.ahead[rc.Seq]; ok {
 		delete(m.ahead, rc.Seq)
 		m.checkStoredTime(a, rc.Seq, rc.Time)
+		m.chain(rc.Seq, rc.Subject, body)
 		m.advance(rc.Seq)
 		ch := m.changed
 		m.changed = make(chan struct{})
@@ -237,10 +251,10 @@ func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMa
 		if !errors.As(err, &me) {
 			me = &eventstore.MalformedError{Seq: rc.Seq, Subject: rc.Subject, Err: err}
 		}
-		onMalformed(me)
+		onMalformed(me, &body)
 		return
 	}
-	m.applyFeedDecoded(c, predecode(c))
+	m.applyFeedDecoded(c, predecode(c), &body)
 }
 
 // aheadCommit is what the feed needs of a commit the model applied before the feed

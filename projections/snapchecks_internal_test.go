@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"thidua/eventstore"
 )
 
 // TestSnapshotUnderOtherChecksIsOutdated: a snapshot carries the integrity findings of
@@ -23,7 +26,7 @@ func TestSnapshotUnderOtherChecksIsOutdated(t *testing.T) {
 	_, err := NewModel().WriteSnapshot(&buf)
 	require.NoError(t, err)
 	data := buf.Bytes()
-	require.True(t, bytes.HasPrefix(data, []byte(snapshotMagicV3)))
+	require.True(t, bytes.HasPrefix(data, []byte(snapshotMagicV5)))
 	current := filepath.Join(t.TempDir(), "projections.snapshot")
 	require.NoError(t, os.WriteFile(current, data, 0o600))
 	s, err := ReadSnapshotFile(current)
@@ -31,23 +34,32 @@ func TestSnapshotUnderOtherChecksIsOutdated(t *testing.T) {
 	require.NoError(t, s.Outdated())
 
 	// Where the checks' version stands: right after the header.
-	body := data[len(snapshotMagicV3):]
+	body := data[len(snapshotMagicV5):]
 	br := bufio.NewReader(bytes.NewReader(body))
-	_, err = readSnapHeader(br, snapshotMagicV3)
+	_, err = readSnapHeader(br, snapshotMagicV5)
 	require.NoError(t, err)
-	at := len(snapshotMagicV3) + len(body) - br.Buffered()
+	at := len(snapshotMagicV5) + len(body) - br.Buffered()
 	v, n := binary.Uvarint(data[at:])
 	require.Equal(t, uint64(ChecksVersion), v)
+	v4 := withoutDigest(t, data, at+n)
 
-	for name, b := range map[string][]byte{
-		"another checks version": slices.Concat(data[:at], binary.AppendUvarint(nil, ChecksVersion+1), data[at+n:]),
-		"format v3":              slices.Concat([]byte(snapshotMagicV3Unversioned), data[len(snapshotMagicV3):at], data[at+n:]),
+	for name, c := range map[string]struct {
+		b        []byte
+		outdated bool
+	}{
+		"another checks version": {slices.Concat(data[:at], binary.AppendUvarint(nil, ChecksVersion+1), data[at+n:]), true},
+		"format v3":              {slices.Concat([]byte(snapshotMagicV3), v4[len(snapshotMagicV4):at], v4[at+n:]), true},
+		"format v4":              {v4, false},
 	} {
 		path := filepath.Join(t.TempDir(), "projections.snapshot")
-		require.NoError(t, os.WriteFile(path, b, 0o600))
+		require.NoError(t, os.WriteFile(path, c.b, 0o600))
 		s, err := ReadSnapshotFile(path)
 		require.NoError(t, err, "%s: it loads", name)
-		require.ErrorIs(t, s.Outdated(), ErrSnapshotOutdated, name)
+		if c.outdated {
+			require.ErrorIs(t, s.Outdated(), ErrSnapshotOutdated, name)
+		} else {
+			require.NoError(t, s.Outdated(), name)
+		}
 		s.Discard()
 		cp, err := CheckSnapshotHeader(t.Context(), path, nil)
 		require.NoError(t, err, "%s: the header still reads", name)
@@ -55,10 +67,24 @@ func TestSnapshotUnderOtherChecksIsOutdated(t *testing.T) {
 	}
 
 	// A later version's format is named as such (not as a damaged v1 file, as it was).
-	for _, v := range []string{"v5", "v10"} {
-		later := slices.Concat([]byte("thidua-projections-snapshot-"+v+"\n"), data[len(snapshotMagicV3):])
+	for _, v := range []string{"v6", "v10"} {
+		later := slices.Concat([]byte("thidua-projections-snapshot-"+v+"\n"), data[len(snapshotMagicV5):])
 		_, _, err = ReadSnapshot(bytes.NewReader(later))
 		require.ErrorIs(t, err, ErrSnapshotMismatch)
-		require.ErrorContains(t, err, "format "+v+", which this version does not read (it reads v1 to v4): written by a later version")
+		require.ErrorContains(t, err, "format "+v+", which this version does not read (it reads v1 to v5): written by a later version")
 	}
+}
+
+// withoutDigest turns an empty model's v5 snapshot into the v4 one (misc, after the
+// checks' version, at misc, ends with the stream's digest and marks from v5 on).
+func withoutDigest(t *testing.T, data []byte, misc int) []byte {
+	t.Helper()
+	size, n := binary.Uvarint(data[misc:])
+	body := data[misc+n+4 : misc+n+4+int(size)]
+	section := append(appendDigest(nil, eventstore.Digest{}), 0) // no marks
+	require.True(t, bytes.HasSuffix(body, section), "an empty model's digest ends its misc")
+	body = body[:len(body)-len(section)]
+	head := binary.AppendUvarint(nil, uint64(len(body)))
+	head = binary.LittleEndian.AppendUint32(head, crc32.Checksum(body, crcTable))
+	return slices.Concat([]byte(snapshotMagicV4), data[len(snapshotMagicV5):misc], head, body, data[misc+n+4+int(size):])
 }

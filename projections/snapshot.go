@@ -36,6 +36,8 @@ type snapHeader struct {
 	// under (0: v3, which did not record it).
 	findings bool
 	checks   uint64
+	// digest is true for a snapshot that carries the stream's digest (v5).
+	digest bool
 }
 
 // snapCommit is one commit as the snapshot stores it: the envelopes as read from the stream.
@@ -145,7 +147,7 @@ func readSnapshot(r io.Reader, hist *historySource) (m *Model, h snapHeader, def
 	br := bufio.NewReaderSize(r, 1<<20)
 	if magic, err := br.Peek(len(snapshotMagicV2)); err == nil {
 		switch string(magic) {
-		case snapshotMagicV3, snapshotMagicV3Unversioned:
+		case snapshotMagicV5, snapshotMagicV4, snapshotMagicV3:
 			magic := string(magic) // before the reads that follow reuse the buffer
 			_, _ = br.Discard(len(magic))
 			m, h, err := readSnapshotV3(br, hist, magic)
@@ -158,7 +160,7 @@ func readSnapshot(r io.Reader, hist *historySource) (m *Model, h snapHeader, def
 		head, _ := br.Peek(64) // a later version's magic line may be longer (v10)
 		if line, _, ok := strings.Cut(string(head), "\n"); ok && strings.HasPrefix(line, snapshotMagicPrefix) {
 			// A later version's format: named as such, not as a damaged v1 file.
-			return nil, h, false, fmt.Errorf("%w: format %s, which this version does not read (it reads v1 to v4): written by a later version",
+			return nil, h, false, fmt.Errorf("%w: format %s, which this version does not read (it reads v1 to v5): written by a later version",
 				ErrSnapshotMismatch, strings.TrimPrefix(line, snapshotMagicPrefix[:len(snapshotMagicPrefix)-1]))
 		}
 	}
@@ -387,8 +389,8 @@ func CheckSnapshotHeader(ctx context.Context, path string, st *eventstore.Store)
 		return 0, fmt.Errorf("%w: snapshot header: %v", ErrSnapshotMismatch, err)
 	}
 	m := string(magic)
-	if m != snapshotMagicV3 && m != snapshotMagicV3Unversioned && m != snapshotMagicV2 {
-		return 0, fmt.Errorf("%w: not a v2, v3 or v4 snapshot", ErrSnapshotMismatch)
+	if m != snapshotMagicV5 && m != snapshotMagicV4 && m != snapshotMagicV3 && m != snapshotMagicV2 {
+		return 0, fmt.Errorf("%w: not a v2, v3, v4 or v5 snapshot", ErrSnapshotMismatch)
 	}
 	_, _ = br.Discard(len(m))
 	h, err := readSnapHeader(br, m)

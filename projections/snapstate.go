@@ -31,6 +31,9 @@ type snapMisc struct {
 	Events    int
 	Unknown   map[string]int
 	Malformed []MalformedRecord
+	// Digest and Marks are the stream's digest and its marks (digest.go); format v5 on.
+	Digest eventstore.Digest
+	Marks  []eventstore.Digest
 }
 
 type snapDoc struct {
@@ -70,6 +73,7 @@ func (m *Model) captureMisc(queue []snapStamp) snapMisc {
 		Newest: m.newest, ByCamp: make(map[string][]string, len(m.byCamp)), KeyCount: m.keyCount,
 		Commits: m.stats.Commits, Events: m.stats.Events, Unknown: make(map[string]int, len(m.stats.Unknown)),
 		Malformed: m.stats.Malformed[:len(m.stats.Malformed):len(m.stats.Malformed)],
+		Digest:    m.digest, Marks: m.digestMarks[:len(m.digestMarks):len(m.digestMarks)],
 	}
 	for k, v := range m.byCamp {
 		s.ByCamp[k] = v[:len(v):len(v)]
@@ -209,6 +213,12 @@ func encodeMisc(s *snapMisc, emit func(block []byte) error) (err error) {
 		b = appendStr(appendStr(b, mr.EventID), mr.Problem)
 		cut()
 	}
+	b = appendDigest(b, s.Digest)
+	b = binary.AppendUvarint(b, uint64(len(s.Marks)))
+	for _, d := range s.Marks {
+		b = appendDigest(b, d)
+		cut()
+	}
 	if err != nil {
 		return err
 	}
@@ -217,7 +227,8 @@ func encodeMisc(s *snapMisc, emit func(block []byte) error) (err error) {
 
 // decodeMisc decodes what encodeMisc encoded. What is kept for good (the indexes) goes
 // into arena; the keys, which the model forgets in time, are allocated on their own.
-func decodeMisc(body []byte, arena *eventstore.Arena) (s snapMisc, err error) {
+// withDigest is false for format v4 and v3, which did not record the stream's digest.
+func decodeMisc(body []byte, arena *eventstore.Arena, withDigest bool) (s snapMisc, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if e, ok := v.(error); ok && errors.Is(e, errSnapCorrupt) {
@@ -285,6 +296,18 @@ func decodeMisc(body []byte, arena *eventstore.Arena) (s snapMisc, err error) {
 			s.Malformed[i] = MalformedRecord{Seq: r.uvarint(), EventID: r.str(), Problem: r.str()}
 		}
 	}
+	if withDigest {
+		s.Digest = r.digest()
+		if n := r.count(); n > 0 {
+			s.Marks = make([]eventstore.Digest, n)
+			for i := range s.Marks {
+				s.Marks[i] = r.digest()
+				if i > 0 && s.Marks[i].Seq <= s.Marks[i-1].Seq {
+					panic(errSnapCorrupt)
+				}
+			}
+		}
+	}
 	if r.i != len(body) {
 		return s, fmt.Errorf("%w: state", errSnapCorrupt)
 	}
@@ -325,6 +348,7 @@ func (m *Model) restoreMisc(s *snapMisc) {
 		m.integrity.add(p.Ref, pr)
 	}
 	m.stats.Commits, m.stats.Events, m.stats.Malformed = s.Commits, s.Events, s.Malformed
+	m.digest, m.digestMarks = s.Digest, s.Marks
 	if s.Unknown != nil {
 		m.stats.Unknown = s.Unknown
 	}
@@ -351,6 +375,21 @@ func (r *snapReader) strs() []string {
 		out[i] = r.str()
 	}
 	return out
+}
+
+// appendDigest appends a stream digest: uvarint sequence, then the 32 bytes of its sum.
+func appendDigest(b []byte, d eventstore.Digest) []byte {
+	return append(binary.AppendUvarint(b, d.Seq), d.Sum[:]...)
+}
+
+// digest reads what appendDigest wrote.
+func (r *snapReader) digest() eventstore.Digest {
+	d := eventstore.Digest{Seq: r.uvarint()}
+	if len(r.b)-r.i < len(d.Sum) {
+		panic(errSnapCorrupt)
+	}
+	r.i += copy(d.Sum[:], r.b[r.i:])
+	return d
 }
 
 // count reads a length, at most the bytes left (each element takes one at least).

@@ -33,18 +33,27 @@ func TestMiscRoundTrip(t *testing.T) {
 			Problem: ProblemHashMismatch, Detail: "altered"}}},
 		Unknown:   map[string]int{"unit.future_thing": 2},
 		Malformed: []MalformedRecord{{Seq: 5, EventID: "e5", Problem: "bad json"}},
+		Digest:    eventstore.Digest{Seq: 2100, Sum: [32]byte{1, 2, 3}},
+		Marks:     []eventstore.Digest{{Seq: 1024, Sum: [32]byte{4}}, {Seq: 2048, Sum: [32]byte{5}}},
 	}
 	body := miscBytes(t, &in)
-	out, err := decodeMisc(body, &eventstore.Arena{})
+	out, err := decodeMisc(body, &eventstore.Arena{}, true)
 	require.NoError(t, err)
 	require.Equal(t, in, out)
 
 	for _, cut := range []int{0, 1, len(body) / 2, len(body) - 1} {
-		_, err := decodeMisc(body[:cut], nil)
+		_, err := decodeMisc(body[:cut], nil, true)
 		require.ErrorIs(t, err, errSnapCorrupt, "cut at %d", cut)
 	}
-	_, err = decodeMisc(append(append([]byte(nil), body...), 0), nil)
+	_, err = decodeMisc(append(append([]byte(nil), body...), 0), nil, true)
 	require.ErrorIs(t, err, errSnapCorrupt, "trailing bytes")
+	_, err = decodeMisc(body, nil, false)
+	require.ErrorIs(t, err, errSnapCorrupt, "a digest where format v4 has none")
+
+	// Marks out of order are damage.
+	in.Marks[1].Seq = 1000
+	_, err = decodeMisc(miscBytes(t, &in), nil, true)
+	require.ErrorIs(t, err, errSnapCorrupt, "marks out of order")
 }
 
 // miscBlocks encodes s and returns copies of the blocks encodeMisc emitted.
@@ -78,7 +87,7 @@ func TestMiscIsTheSameEveryTime(t *testing.T) {
 	for range 20 {
 		require.Equal(t, first, miscBytes(t, &in))
 	}
-	out, err := decodeMisc(first, &eventstore.Arena{})
+	out, err := decodeMisc(first, &eventstore.Arena{}, true)
 	require.NoError(t, err)
 	require.Equal(t, in.ByCamp, out.ByCamp)
 	require.Equal(t, in.Unknown, out.Unknown)
@@ -108,7 +117,7 @@ func TestMiscBlocks(t *testing.T) {
 		assert.GreaterOrEqual(t, len(b), miscBlock, "block %d is full", i)
 		assert.Less(t, len(b), miscBlock+200, "block %d ends after one more item", i)
 	}
-	out, err := decodeMisc(bytes.Join(blocks, nil), &eventstore.Arena{})
+	out, err := decodeMisc(bytes.Join(blocks, nil), &eventstore.Arena{}, true)
 	require.NoError(t, err)
 	require.Equal(t, in.Docs, out.Docs)
 }

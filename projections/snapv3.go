@@ -25,10 +25,11 @@ import (
 // A load therefore folds, hashes and decodes nothing but the campaigns' and the
 // registry's few events, and aggregates decode on every core, in any order.
 //
-//	magic   "thidua-projections-snapshot-v4\n"
+//	magic   "thidua-projections-snapshot-v5\n"
 //	header  as in v2 (appendSnapHeader), counting aggregates instead of commits
 //	checks  uvarint ChecksVersion
-//	misc    uvarint length, uint32 crc32c, snapMisc (encodeMisc)
+//	misc    uvarint length, uint32 crc32c, snapMisc (encodeMisc; ending with the
+//	        stream's digest and its marks from v5 on)
 //	chunks  uvarint length, uvarint aggregates, uint32 crc32c (of the body), body
 //	agg     str kind, str id, uvarint entries, entries, byte state (0 none, 1 unit,
 //	        2 nomination), [state]
@@ -44,11 +45,15 @@ import (
 // checks (another ChecksVersion, or format v3, which did not record it) is Outdated, and a
 // server rebuilds the model instead, every event checked by this version. `thidua verify`
 // checks the stream itself.
-const snapshotMagicV3 = "thidua-projections-snapshot-v4\n"
+const snapshotMagicV5 = "thidua-projections-snapshot-v5\n"
 
-// snapshotMagicV3Unversioned starts a snapshot of format v3: v4 without the checks'
+// snapshotMagicV4 starts a snapshot of format v4: v5 without the stream's digest, which
+// the model then reads from the stream once (Model.FillDigest).
+const snapshotMagicV4 = "thidua-projections-snapshot-v4\n"
+
+// snapshotMagicV3 starts a snapshot of format v3: v4 without the checks'
 // version. It loads as v4 does, and is Outdated.
-const snapshotMagicV3Unversioned = "thidua-projections-snapshot-v3\n"
+const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
 
 // ChecksVersion numbers the checks the model makes of every event it applies: its actor,
 // its payload, its recorded time against its storage (ProblemForwardDated, from 2), and
@@ -373,7 +378,7 @@ func (m *Model) writeSnapshotV3(w io.Writer) (applied uint64, ok bool, err error
 		return nil
 	})
 	bw := bufio.NewWriterSize(w, 1<<20)
-	h := appendSnapHeader([]byte(snapshotMagicV3), c.applied, c.lastSeq, len(c.aggs), c.lastHash)
+	h := appendSnapHeader([]byte(snapshotMagicV5), c.applied, c.lastSeq, len(c.aggs), c.lastHash)
 	h = binary.AppendUvarint(h, ChecksVersion)
 	h = binary.AppendUvarint(h, uint64(size))
 	h = binary.LittleEndian.AppendUint32(h, crc)
@@ -771,7 +776,7 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource, magic string) (*Model
 	aside := NewModel()
 	miscErr := make(chan error, 1)
 	go func() {
-		misc, err := decodeMisc(body, &aside.arena)
+		misc, err := decodeMisc(body, &aside.arena, h.digest)
 		if err == nil {
 			aside.restoreMisc(&misc)
 		}
@@ -808,6 +813,7 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource, magic string) (*Model
 	m.newest, m.byCamp, m.docs, m.docList, m.keys = aside.newest, aside.byCamp, aside.docs, aside.docList, aside.keys
 	m.keyQueue, m.keyHead, m.keyCount = aside.keyQueue, aside.keyHead, aside.keyCount
 	m.integrity, m.stats = aside.integrity, aside.stats
+	m.digest, m.digestMarks = aside.digest, aside.digestMarks
 	m.applied = h.Applied
 	var pending [][]*Entry
 	for ref, agg := range m.aggs {
@@ -853,7 +859,8 @@ func readV3Header(br *bufio.Reader, magic string) (snapHeader, error) {
 		return h, err
 	}
 	h.findings = true
-	if magic == snapshotMagicV3 {
+	h.digest = magic == snapshotMagicV5
+	if magic == snapshotMagicV5 || magic == snapshotMagicV4 {
 		if h.checks, err = binary.ReadUvarint(br); err != nil {
 			return h, fmt.Errorf("snapshot header: %w", err)
 		}
@@ -870,7 +877,7 @@ func (m *Model) readHistoryV3(at io.ReaderAt, spans [][]histSpan) ([][]*Entry, e
 	br := bufio.NewReaderSize(io.NewSectionReader(at, 0, math.MaxInt64), 1<<20)
 	var pending [][]*Entry
 	err := func() error {
-		magic, err := br.Peek(len(snapshotMagicV3))
+		magic, err := br.Peek(len(snapshotMagicV5))
 		if err != nil {
 			return err
 		}

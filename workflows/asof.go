@@ -2,8 +2,11 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"thidua/eventstore"
 )
 
 // RecordedAt returns when the commit at stream sequence seq was recorded (the moment a
@@ -61,4 +64,28 @@ func (s *Service) SettleSeq(ctx context.Context, seq uint64, wait time.Duration)
 
 func futureSeq(seq, last uint64) error {
 	return errorf(ErrInvalidInput, "future_seq", "seq: %d is past the stream's last sequence %d: a sequence still to come has no settled answer", seq, last)
+}
+
+// DigestAt returns the stream's digest (eventstore.Digest) up to seq, a sequence the
+// projections have applied; 0 is the last one they have applied. An export states it
+// beside the sequence it was computed at, so that an inspector can show later, from the
+// stream alone (`thidua digest --at seq:N`), that the stream still holds that history.
+func (s *Service) DigestAt(ctx context.Context, seq uint64) (eventstore.Digest, error) {
+	if seq == 0 {
+		if d, ok := s.model.Digest(); ok {
+			return d, nil
+		}
+		seq = s.model.Applied()
+	}
+	if s.store == nil {
+		return eventstore.Digest{}, errorf(ErrUnavailable, "no_store", "the stream's digest needs the event store")
+	}
+	d, err := s.model.DigestAt(ctx, s.store, seq)
+	switch {
+	case errors.Is(err, eventstore.ErrPastEnd):
+		return d, futureSeq(seq, s.model.Applied())
+	case err != nil:
+		return d, fmt.Errorf("%w: the stream's digest at sequence %d: %w", ErrUnavailable, seq, err)
+	}
+	return d, nil
 }

@@ -246,6 +246,14 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 	if err != nil {
 		return err
 	}
+	var sealed rankexport.Meta // the export's digest, before its file is made
+	if c.Format == "csv" || c.Format == "xlsx" {
+		if err := sealed.Seal(ctx, rk, func(ctx context.Context, seq uint64) (eventstore.Digest, error) {
+			return m.DigestAt(ctx, store, seq)
+		}); err != nil {
+			return err
+		}
+	}
 	var w io.Writer = g.Out
 	if c.Output != "" {
 		f, err := os.Create(c.Output)
@@ -275,6 +283,7 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 		if c.At != nil {
 			meta.AskedSeq, _ = strconv.ParseUint(strings.TrimPrefix(*c.At, "seq:"), 10, 64)
 		}
+		meta.Digest = sealed.Digest
 		if camp, err := m.Campaign(c.Campaign); err == nil {
 			meta.CampaignName = camp.NameVI
 			if lang == rankexport.English && camp.NameEN != "" {
@@ -657,6 +666,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) == 0 {
 			fmt.Fprintln(out, "OK: every hash chain, actor and document verifies.")
 		}
+		fmt.Fprintf(out, "Stream digest up to sequence %d (SHA-256; thidua digest --at seq:N gives it at any sequence): %s\n", rep.Digest.Seq, rep.Digest.Hex())
 		if rep.Backdated > 0 {
 			fmt.Fprintf(out, "Note: %d event(s) say they were recorded more than %s before JetStream stored them (the first at sequence %d): backdated, or written with a simulated clock (the demo's seeding, the bench's load).\n",
 				rep.Backdated, eventstore.BackdateTolerance, rep.FirstBackdated)
@@ -668,6 +678,55 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) > 0 {
 		return exitError{code: 1}
 	}
+	return nil
+}
+
+// DigestCmd prints the stream's digest (eventstore.Digest) up to a sequence, computed
+// from the stream alone: no snapshot, no projections, nothing the server recorded of the
+// stream. An inspector runs it to check the digest an export or the council's minutes
+// state at a sequence; a different digest means the stream no longer holds the history
+// the export was made from.
+type DigestCmd struct {
+	// At is the sequence, as seq:N (default: the stream's last).
+	At string `help:"The stream sequence the digest covers, as seq:N (an export states it). Default: the stream's last." placeholder:"seq:N"`
+	// JSON prints {seq, sha256}.
+	JSON bool `help:"Print JSON: {seq, sha256}."`
+}
+
+// Run reads the stream up to the sequence and prints its digest.
+func (c *DigestCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	var seq uint64
+	if c.At != "" {
+		s, ok := strings.CutPrefix(c.At, "seq:")
+		n, err := strconv.ParseUint(s, 10, 64)
+		if !ok || err != nil || n == 0 {
+			return fmt.Errorf("--at %q: give seq:N, a positive stream sequence (a digest seals a sequence, which an export states)", c.At)
+		}
+		seq = n
+	}
+	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	last, err := store.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	if seq == 0 {
+		seq = last
+	}
+	if seq > last {
+		return fmt.Errorf("--at seq:%d is past the stream's last sequence %d", seq, last)
+	}
+	d, err := store.DigestFrom(ctx, eventstore.Digest{}, seq, nil)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return printJSON(g.Out, d)
+	}
+	fmt.Fprintf(g.Out, "Mã niêm phong luồng sự kiện đến seq %d / stream digest up to sequence %d (SHA-256):\n%s\n", d.Seq, d.Seq, d.Hex())
 	return nil
 }
 

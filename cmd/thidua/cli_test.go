@@ -162,7 +162,7 @@ func TestCommandsNeedAStore(t *testing.T) {
 		Run(context.Context, *Globals, *slog.Logger) error
 	}{
 		"explain": &ExplainCmd{Nomination: "N1"}, "ranking": &RankingCmd{}, "events": &EventsCmd{Unit: "U1"},
-		"verify": &VerifyCmd{}, "replay": &ReplayCmd{}, "reissue-token": &ReissueTokenCmd{User: "admin"},
+		"verify": &VerifyCmd{}, "replay": &ReplayCmd{}, "reissue-token": &ReissueTokenCmd{User: "admin"}, "digest": &DigestCmd{},
 	} {
 		dir := filepath.Join(t.TempDir(), "mistyped")
 		err := cmd.Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
@@ -365,15 +365,15 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	assert.Equal(t, rebuilt.Stats().Events, m.Stats().Events)
 }
 
-// outdateSnapshot rewrites the v4 snapshot at path as the v3 format wrote it (the same,
-// without the checks' version after the header): a snapshot of an earlier version.
+// outdateSnapshot rewrites the snapshot at path as a version with other integrity checks
+// would have written it (the checks' version after the header one higher).
 func outdateSnapshot(t *testing.T, path string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	const v3, v4 = "thidua-projections-snapshot-v3\n", "thidua-projections-snapshot-v4\n"
-	require.True(t, bytes.HasPrefix(b, []byte(v4)))
-	at := len(v4)
+	const v5 = "thidua-projections-snapshot-v5\n"
+	require.True(t, bytes.HasPrefix(b, []byte(v5)))
+	at := len(v5)
 	for range 3 { // applied, last sequence, aggregates
 		_, n := binary.Uvarint(b[at:])
 		at += n
@@ -383,7 +383,7 @@ func outdateSnapshot(t *testing.T, path string) {
 	_, n = binary.Varint(b[at:]) // written
 	at += n
 	_, n = binary.Uvarint(b[at:]) // the checks' version
-	require.NoError(t, os.WriteFile(path, slices.Concat([]byte(v3), b[len(v4):at], b[at+n:]), 0o600))
+	require.NoError(t, os.WriteFile(path, slices.Concat(b[:at], binary.AppendUvarint(nil, projections.ChecksVersion+1), b[at+n:]), 0o600))
 }
 
 // TestOutdatedSnapshotIsRebuilt: a snapshot written under other integrity checks (an

@@ -45,6 +45,7 @@ type CLI struct {
 	Events  EventsCmd  `cmd:"" help:"Print the audit trail of a unit or a nomination."`
 	Replay  ReplayCmd  `cmd:"" help:"Rebuild every projection from the stream, with progress."`
 	Verify  VerifyCmd  `cmd:"" help:"Verify the hash chains and the document hashes; exit 1 naming what is broken."`
+	Digest  DigestCmd  `cmd:"" help:"Print the stream's digest up to a sequence, from the stream alone: check the one an export or the council's minutes state."`
 	// ReissueToken is the operator's way back in when an administrator's token is lost.
 	ReissueToken ReissueTokenCmd `cmd:"" name:"reissue-token" help:"Give a user a new token in place of a lost one (the old one stops working); prints it once. For an administrator's lost token."`
 	Bench        BenchCmd        `cmd:"" help:"Measure thidua against raw JetStream in the same run; writes bench-results.json."`

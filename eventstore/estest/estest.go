@@ -4,6 +4,10 @@ package estest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +17,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"thidua/eventstore"
 )
@@ -80,4 +85,38 @@ func (s *Server) Open(tb testing.TB, opts ...eventstore.Option) *eventstore.Stor
 	}
 	tb.Cleanup(st.Close)
 	return st
+}
+
+// ReferenceDigests computes the stream's digest after each sequence from 1 to until, as
+// the README defines it, from the messages JetStream returns one by one (not through
+// eventstore's reading): the hex digest at sequence n is at index n, and index 0 holds the
+// empty stream's. A sequence the stream does not hold keeps the digest before it.
+func ReferenceDigests(tb testing.TB, st *eventstore.Store, until uint64) []string {
+	tb.Helper()
+	ctx := context.Background()
+	stream, err := st.JetStream().Stream(ctx, st.StreamName())
+	if err != nil {
+		tb.Fatalf("stream: %v", err)
+	}
+	sum := make([]byte, sha256.Size)
+	out := []string{hex.EncodeToString(sum)}
+	for seq := uint64(1); seq <= until; seq++ {
+		msg, err := stream.GetMsg(ctx, seq)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+		case err != nil:
+			tb.Fatalf("message %d: %v", seq, err)
+		default:
+			h := sha256.New()
+			h.Write(sum)
+			_ = binary.Write(h, binary.BigEndian, seq)
+			_ = binary.Write(h, binary.BigEndian, uint32(len(msg.Subject)))
+			h.Write([]byte(msg.Subject))
+			body := sha256.Sum256(msg.Data)
+			h.Write(body[:])
+			sum = h.Sum(nil)
+		}
+		out = append(out, hex.EncodeToString(sum))
+	}
+	return out
 }

@@ -3,9 +3,11 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
 )
@@ -75,7 +77,39 @@ func (h *handler) listUsers(w http.ResponseWriter, _ *http.Request, _ workflows.
 // server (`thidua verify` checks the whole store, documents too, on a stopped one).
 func (h *handler) integrity(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
 	ps := h.model().IntegrityProblems()
-	writeJSON(w, http.StatusOK, map[string]any{"ok": len(ps) == 0, "applied": h.model().Applied(), "problems": ps})
+	var digest *eventstore.Digest // null while the server reads it (a snapshot without it)
+	if d, ok := h.model().Digest(); ok {
+		digest = &d
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": len(ps) == 0, "applied": h.model().Applied(), "problems": ps, "digest": digest})
+	return nil
+}
+
+// digest: GET /digest[?seq=N] (every role): the stream's digest up to sequence N, or up
+// to the last sequence the projections have applied: {seq, sha256}. N is taken as it is,
+// not to the end of an atomic append as a state's ?seq= is: the digest seals the stream,
+// and an export states it at the sequence it names. A moment given as a time is refused.
+func (h *handler) digest(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	q := r.URL.Query()
+	if q.Has("at") {
+		return badRequest("invalid_bound", "a digest seals a stream sequence: give seq (an export, and every answer's as_of_seq, names it), not at")
+	}
+	var seq uint64
+	if v, ok := q["seq"]; ok {
+		if len(v) != 1 || strings.TrimSpace(v[0]) == "" {
+			return badRequest("invalid_bound", "give seq once, not empty; leave it out for the digest up to the last sequence applied")
+		}
+		n, err := strconv.ParseUint(v[0], 10, 64)
+		if err != nil || n == 0 {
+			return badRequest("invalid_seq", "seq: %q is not a positive stream sequence", v[0])
+		}
+		seq = n
+	}
+	d, err := h.svc.DigestAt(r.Context(), seq)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
 	return nil
 }
 

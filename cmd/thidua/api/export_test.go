@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"thidua/eventstore/estest"
 	"thidua/projections"
 )
 
@@ -84,6 +85,8 @@ func TestRankingExports(t *testing.T) {
 		{name: "csv as of a sequence, English, auditor", who: auditor, query: "?format=csv&lang=en&seq=" + strconv.FormatUint(before, 10), status: http.StatusOK, check: func(t *testing.T, r reply) {
 			meta, table := splitCSV(t, r.body)
 			assert.Equal(t, []string{strconv.FormatUint(asOf.AsOfSeq, 10)}, meta["Stream sequence (last event taken into account)"], "the same as the JSON's as_of_seq")
+			assert.Equal(t, []string{estest.ReferenceDigests(t, e.store, asOf.AsOfSeq)[asOf.AsOfSeq]},
+				meta["Stream digest (SHA-256 of the event stream up to the sequence above; check it again: thidua digest --at seq:N)"], "the stream's digest at that sequence")
 			assert.Equal(t, []string{"seq=" + strconv.FormatUint(before, 10)}, meta["Moment asked for"])
 			assert.Equal(t, []string{"9", "1", "2"}, meta["Collective"])
 			assert.Contains(t, filename(t, r), fmt.Sprintf("_seq%d.csv", asOf.AsOfSeq))
@@ -109,6 +112,8 @@ func TestRankingExports(t *testing.T) {
 				}
 			}
 			assert.Equal(t, campaign, values["Mã đợt thi đua"])
+			assert.Equal(t, estest.ReferenceDigests(t, e.store, asOf.AsOfSeq)[asOf.AsOfSeq],
+				values["Mã niêm phong dữ liệu (SHA-256 của luồng sự kiện đến số thứ tự trên; kiểm tra lại: thidua digest --at seq:N)"])
 			seqCell := cells["Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)"]
 			seq, _ := f.GetCellValue("Thông tin", seqCell, excelize.Options{RawCellValue: true})
 			assert.Equal(t, strconv.FormatUint(asOf.AsOfSeq, 10), seq)

@@ -108,6 +108,9 @@ func (h *handler) exportRanking(w http.ResponseWriter, r *http.Request, b projec
 	}
 	meta := rankexport.Meta{Requested: b, GeneratedAt: h.cfg.now(), Lang: lang}
 	meta.AskedSeq, _ = strconv.ParseUint(r.URL.Query().Get("seq"), 10, 64)
+	if err := meta.Seal(r.Context(), rk, h.svc.DigestAt); err != nil {
+		return err
+	}
 	if c, err := h.model().Campaign(id); err == nil {
 		meta.CampaignName = c.NameVI
 		if lang == rankexport.English && c.NameEN != "" {

@@ -43,8 +43,11 @@ func WriteCSV(ctx context.Context, w io.Writer, rk projections.RankingView, m Me
 		[]string{label(lang, "meta.as_of"), rk.AsOf.In(vietnam()).Format("2006-01-02 15:04:05")},
 		[]string{label(lang, "meta.as_of_rfc3339"), rk.AsOf.In(vietnam()).Format(time.RFC3339Nano)},
 		[]string{label(lang, "meta.as_of_seq"), strconv.FormatUint(rk.AsOfSeq, 10)},
-		[]string{label(lang, "meta.requested"), requestedOf(m, lang)},
 	)
+	if d := digestOf(rk, m); d != "" {
+		meta = append(meta, []string{label(lang, "meta.digest"), d})
+	}
+	meta = append(meta, []string{label(lang, "meta.requested"), requestedOf(m, lang)})
 	if w := IntegrityWarning(rk, lang); w != "" {
 		meta = append(meta, []string{label(lang, "meta.integrity"), w})
 	}

@@ -30,6 +30,9 @@ func labels(key string) (vi, en string) {
 		return "Tính đến (RFC 3339)", "As of (RFC 3339)"
 	case "meta.as_of_seq":
 		return "Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)", "Stream sequence (last event taken into account)"
+	case "meta.digest":
+		return "Mã niêm phong dữ liệu (SHA-256 của luồng sự kiện đến số thứ tự trên; kiểm tra lại: thidua digest --at seq:N)",
+			"Stream digest (SHA-256 of the event stream up to the sequence above; check it again: thidua digest --at seq:N)"
 	case "meta.integrity":
 		return "Cảnh báo toàn vẹn dữ liệu", "Integrity warning"
 	case "meta.requested":

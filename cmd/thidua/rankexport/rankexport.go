@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/projections"
 )
 
@@ -96,6 +97,33 @@ type Meta struct {
 	GeneratedAt time.Time
 	// Lang is the language of the headers and labels ("" is Vietnamese).
 	Lang Lang
+	// Digest is the stream's digest up to the ranking's AsOfSeq (nil, or one of another
+	// sequence, leaves it out): it seals the history the file was made from.
+	Digest *eventstore.Digest
+}
+
+// Seal sets m.Digest to the stream's digest up to rk's AsOfSeq, from digestAt
+// (workflows.Service.DigestAt); a ranking of no event has none. An export that cannot
+// state its digest is not made: the error says why.
+func (m *Meta) Seal(ctx context.Context, rk projections.RankingView, digestAt func(context.Context, uint64) (eventstore.Digest, error)) error {
+	m.Digest = nil
+	if rk.AsOfSeq == 0 {
+		return nil
+	}
+	d, err := digestAt(ctx, rk.AsOfSeq)
+	if err != nil {
+		return fmt.Errorf("the stream's digest for the export: %w", err)
+	}
+	m.Digest = &d
+	return nil
+}
+
+// digestOf returns the hex digest m states for rk, or "".
+func digestOf(rk projections.RankingView, m Meta) string {
+	if m.Digest == nil || m.Digest.Seq != rk.AsOfSeq {
+		return ""
+	}
+	return m.Digest.Hex()
 }
 
 // Write writes rk in format f to w.

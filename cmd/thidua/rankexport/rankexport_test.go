@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 
 	"thidua/cmd/thidua/rankexport"
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/eventstore/estest"
 	"thidua/projections"
 	"thidua/workflows/wftest"
@@ -436,4 +438,64 @@ func TestCSVQuotesEveryText(t *testing.T) {
 		}
 		assert.True(t, found || sep == ';', "separator %q: the name is one cell", sep)
 	}
+}
+
+// TestExportStatesItsDigest: an export states the stream's digest beside its sequence
+// when Meta carries the digest at that sequence, in both formats, and leaves out one of
+// another sequence; Seal asks for the ranking's sequence, and says why it could not.
+func TestExportStatesItsDigest(t *testing.T) {
+	t.Parallel()
+	rk := projections.RankingView{Campaign: "c-1", AsOf: time.Date(2025, 9, 15, 3, 4, 5, 0, time.UTC), AsOfSeq: 42}
+	sum := eventstore.Digest{Seq: 42, Sum: [32]byte{0xab, 0xcd}}
+	const label = "Stream digest (SHA-256 of the event stream up to the sequence above; check it again: thidua digest --at seq:N)"
+	for _, tc := range []struct {
+		name   string
+		digest *eventstore.Digest
+		stated bool
+	}{
+		{"at the ranking's sequence", &sum, true},
+		{"of another sequence", &eventstore.Digest{Seq: 41, Sum: sum.Sum}, false},
+		{"none", nil, false},
+	} {
+		meta := rankexport.Meta{Lang: rankexport.English, Digest: tc.digest}
+		var buf bytes.Buffer
+		require.NoError(t, rankexport.WriteCSV(context.Background(), &buf, rk, meta))
+		m, _ := readCSV(t, buf.Bytes())
+		buf.Reset()
+		require.NoError(t, rankexport.WriteXLSX(context.Background(), &buf, rk, meta))
+		f, err := excelize.OpenReader(&buf)
+		require.NoError(t, err)
+		rows, err := f.GetRows("Information")
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		inXLSX := ""
+		for _, r := range rows {
+			if len(r) > 1 && r[0] == label {
+				inXLSX = r[1]
+			}
+		}
+		if tc.stated {
+			assert.Equal(t, []string{sum.Hex()}, m[label], tc.name)
+			assert.Equal(t, sum.Hex(), inXLSX, tc.name)
+		} else {
+			assert.Empty(t, m[label], tc.name)
+			assert.Empty(t, inXLSX, tc.name)
+		}
+	}
+
+	var meta rankexport.Meta
+	var asked uint64
+	require.NoError(t, meta.Seal(context.Background(), rk, func(_ context.Context, seq uint64) (eventstore.Digest, error) {
+		asked = seq
+		return sum, nil
+	}))
+	assert.Equal(t, uint64(42), asked)
+	assert.Equal(t, &sum, meta.Digest)
+	down := errors.New("store down")
+	err := meta.Seal(context.Background(), rk, func(context.Context, uint64) (eventstore.Digest, error) { return eventstore.Digest{}, down })
+	assert.ErrorIs(t, err, down)
+	assert.Nil(t, meta.Digest, "no digest left from before")
+	rk.AsOfSeq = 0
+	require.NoError(t, meta.Seal(context.Background(), rk, func(context.Context, uint64) (eventstore.Digest, error) { return eventstore.Digest{}, down }),
+		"a ranking of no event has no digest to state")
 }

@@ -110,8 +110,11 @@ func writeInfo(f *excelize.File, sheet string, st styles, rk projections.Ranking
 		line{label: label(lang, "meta.as_of"), value: rk.AsOf.In(vietnam()), style: st.date},
 		line{label: label(lang, "meta.as_of_rfc3339"), value: rk.AsOf.In(vietnam()).Format(time.RFC3339Nano)},
 		line{label: label(lang, "meta.as_of_seq"), value: rk.AsOfSeq},
-		line{label: label(lang, "meta.requested"), value: requestedOf(m, lang)},
 	)
+	if d := digestOf(rk, m); d != "" {
+		lines = append(lines, line{label: label(lang, "meta.digest"), value: d})
+	}
+	lines = append(lines, line{label: label(lang, "meta.requested"), value: requestedOf(m, lang)})
 	if w := IntegrityWarning(rk, lang); w != "" {
 		lines = append(lines, line{label: label(lang, "meta.integrity"), value: w})
 	}

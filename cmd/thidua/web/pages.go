@@ -18,6 +18,7 @@ import (
 	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/rankexport"
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
 )
@@ -324,6 +325,9 @@ func (h *handler) rankingExport(q *req) error {
 	}
 	meta := rankexport.Meta{CampaignName: c.NameVI, Requested: b, GeneratedAt: h.svc.Now(), Lang: rankexport.Vietnamese}
 	meta.AskedSeq, _ = strconv.ParseUint(q.r.URL.Query().Get("seq"), 10, 64)
+	if err := meta.Seal(q.r.Context(), rk, h.svc.DigestAt); err != nil {
+		return err
+	}
 	if q.lang == "en" {
 		meta.Lang = rankexport.English
 		if c.NameEN != "" {
@@ -1522,8 +1526,19 @@ func (h *handler) integrityPage(q *req) error {
 	}
 	pg := h.newPage(q, q.T("integrity.title"))
 	pg.Nav = "integrity"
-	h.pages.render(q, http.StatusOK, "integrity", pg, h.model().IntegrityProblems())
+	d := integrityData{Problems: h.model().IntegrityProblems()}
+	if dg, ok := h.model().Digest(); ok {
+		d.Digest = &dg
+	}
+	h.pages.render(q, http.StatusOK, "integrity", pg, d)
 	return nil
+}
+
+// integrityData is the integrity page's: the problems found, and the stream's digest up
+// to the last sequence applied (nil while the server reads it).
+type integrityData struct {
+	Problems []projections.IntegrityProblem
+	Digest   *eventstore.Digest
 }
 
 func (h *handler) adminPage(q *req) error { return h.renderAdmin(q, nil) }

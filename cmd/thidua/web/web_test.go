@@ -1454,6 +1454,13 @@ func TestIntegrityPage(t *testing.T) {
 	}
 	r = auditor.get("/integrity")
 	mustContain(t, r.body, `id="integrity-broken"`, "hash_mismatch", "Nội dung bị sửa đổi (mã băm không khớp)", "IU")
+	// The stream's digest, to write into the minutes, forged message and all.
+	last, err := e.Store.LastSeq(e.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, r.body, `id="integrity-digest"`, fmt.Sprintf("Đến số thứ tự %d (SHA-256):", last),
+		`<code class="digest">`+estest.ReferenceDigests(t, e.Store, last)[last]+`</code>`, "thidua digest --at seq:N")
 	clerk := e.client()
 	clerk.signIn(e.user("Văn thư", domain.RoleClerk, "IU"))
 	if r := clerk.get("/integrity"); r.status != http.StatusForbidden {
