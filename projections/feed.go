@@ -17,15 +17,10 @@ type Feed struct {
 	store *eventstore.Store
 	sub   eventstore.Subscription
 	log   *slog.Logger
-	// stopFill ends FillDigest, when the model was loaded without the stream's digest.
-	stopFill context.CancelFunc
-	filled   chan struct{}
 }
 
 // StartFeed catches the model up with the stream (waiting until it has applied the
 // stream's last sequence at the time of the call, or ctx ends) and then keeps tailing.
-// A model loaded without the stream's digest reads it in the background
-// (Model.FillDigest) until Stop.
 func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Logger) (*Feed, error) {
 	if log == nil {
 		log = slog.Default()
@@ -65,18 +60,6 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 		m.SkipLost(last)
 	}
 	m.DecodeHistory() // after a snapshot load; it had to wait for the catch-up
-	fillCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	f.stopFill, f.filled = stop, make(chan struct{})
-	go func() {
-		defer close(f.filled)
-		if _, ok := m.Digest(); ok {
-			return
-		}
-		log.Info("reading the stream's digest, which the snapshot did not carry")
-		if err := m.FillDigest(fillCtx, st); err != nil && fillCtx.Err() == nil {
-			log.Error("stream digest not computed", "err", err)
-		}
-	}()
 	return f, nil
 }
 
@@ -84,12 +67,8 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 // up through the pipeline first.
 const catchUpPipelined = 1024
 
-// Stop ends the tail, and the digest's reading if it is under way.
-func (f *Feed) Stop() {
-	f.sub.Stop()
-	f.stopFill()
-	<-f.filled
-}
+// Stop ends the tail.
+func (f *Feed) Stop() { f.sub.Stop() }
 
 // CaughtUp reports whether the model has applied the stream's current last sequence.
 func (f *Feed) CaughtUp(ctx context.Context) (bool, uint64, error) {

@@ -7,11 +7,13 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"thidua/eventstore"
+	"thidua/projections"
 )
 
 // TestDigestSealsTheExport: a ranking's export states the stream's digest at its
@@ -83,4 +85,43 @@ func TestDigestSealsTheExport(t *testing.T) {
 		err := (&DigestCmd{At: at}).Run(ctx, g, quiet())
 		assert.ErrorContains(t, err, want, at)
 	}
+}
+
+// TestServeReadsTheDigestOnce: a model that came without the stream's digest (a
+// snapshot of an earlier version; here a rebuild bounded by time) reads it once, in the
+// background, and the snapshotter then saves even without new commits, so that the next
+// start has it.
+func TestServeReadsTheDigestOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: &bytes.Buffer{}}
+	store, err := g.openStore(ctx, quiet(), eventstore.WithExistingOnly())
+	require.NoError(t, err)
+	defer store.Close()
+	m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{UntilTime: time.Now()}, nil)
+	require.NoError(t, err)
+	_, ok := m.Digest()
+	require.False(t, ok)
+	s := &snapshotter{g: g, m: m, log: quiet()}
+	s.save()
+	require.Equal(t, m.Applied(), s.onDisk)
+
+	require.True(t, fillDigest(ctx, store, m, quiet()), "read now")
+	d, ok := m.Digest()
+	require.True(t, ok)
+	whole, err := store.DigestFrom(ctx, eventstore.Digest{}, m.Applied(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, whole, d)
+	assert.False(t, fillDigest(ctx, store, m, quiet()), "once")
+	s.outdated()
+	s.save()
+	snap, err := projections.ReadSnapshotFile(projections.SnapshotPath(dir))
+	require.NoError(t, err)
+	loaded, err := snap.Check(ctx, store)
+	require.NoError(t, err)
+	d, ok = loaded.Digest()
+	assert.True(t, ok, "the snapshot saved after the read carries it")
+	assert.Equal(t, whole, d)
 }
