@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -14,9 +15,13 @@ import (
 // at any past sequence is a short read of the stream away (DigestAt). A snapshot carries
 // both. The digest is current when it covers every sequence the feed has applied; it
 // falls behind when the model was loaded without it (a snapshot of format v4 or earlier,
-// a rebuild bounded by a recorded time) or lost part of what it covered (RecordLost),
-// and FillDigest then reads the stream to catch it up: until it has, the feed does not
-// take messages into it.
+// a rebuild bounded by a recorded time), and FillDigest then reads the stream to catch it
+// up: until it has, the feed does not take messages into it.
+//
+// A snapshot's digest is what the stream held when the snapshot was written: the stream
+// may have been rewritten since, its length and checkpoint kept, or have lost messages on
+// disk. It is not stated (Digest, DigestAt) until CheckStream has compared it with the
+// stream, and what the comparison does not confirm is dropped and read again.
 
 // digestEvery is the distance, in stream sequences, between the digests the model marks.
 const digestEvery = 1024
@@ -66,11 +71,12 @@ func addMark(marks []eventstore.Digest, d eventstore.Digest) []eventstore.Digest
 }
 
 // Digest returns the stream's digest up to the feed's checkpoint, and whether the model
-// has it: false until FillDigest has caught it up (a model loaded without it).
+// has it: false until FillDigest has caught it up (a model loaded without it), and for a
+// snapshot's until CheckStream has compared it with the stream.
 func (m *Model) Digest() (eventstore.Digest, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.digest, m.digest.Seq == m.applied
+	return m.digest, m.snapDigest.Seq == 0 && m.digest.Seq == m.applied
 }
 
 // FillDigest catches the digest up with the feed's checkpoint, reading the stream from
@@ -80,7 +86,11 @@ func (m *Model) Digest() (eventstore.Digest, bool) {
 func (m *Model) FillDigest(ctx context.Context, st *eventstore.Store) error {
 	for {
 		m.mu.RLock()
-		d, target, last := m.digest, m.applied, uint64(0)
+		d, target, last, unchecked := m.digest, m.applied, uint64(0), m.snapDigest.Seq != 0
+		if unchecked {
+			m.mu.RUnlock()
+			return ErrDigestUnchecked
+		}
 		if n := len(m.digestMarks); n > 0 {
 			last = m.digestMarks[n-1].Seq
 		}
@@ -108,18 +118,131 @@ func (m *Model) FillDigest(ctx context.Context, st *eventstore.Store) error {
 	}
 }
 
+// ErrDigestUnchecked is returned by FillDigest for a model whose snapshot's digest
+// CheckStream has not compared with the stream yet.
+var ErrDigestUnchecked = errors.New("the snapshot's stream digest is not checked against the stream yet")
+
 // DigestAt returns the stream's digest up to seq (0: the empty stream's): from the
-// model's nearest digest at or before seq, reading the stream after it. A sequence past
-// the stream's last is eventstore.ErrPastEnd.
+// model's nearest digest at or before seq, reading the stream after it (from the start,
+// while a snapshot's digest is not checked). A sequence past the stream's last is
+// eventstore.ErrPastEnd.
 func (m *Model) DigestAt(ctx context.Context, st *eventstore.Store, seq uint64) (eventstore.Digest, error) {
 	m.mu.RLock()
 	start := eventstore.Digest{}
-	if i := sort.Search(len(m.digestMarks), func(i int) bool { return m.digestMarks[i].Seq > seq }); i > 0 {
-		start = m.digestMarks[i-1]
-	}
-	if m.digest.Seq <= seq && m.digest.Seq > start.Seq {
-		start = m.digest
+	if m.snapDigest.Seq == 0 {
+		if i := sort.Search(len(m.digestMarks), func(i int) bool { return m.digestMarks[i].Seq > seq }); i > 0 {
+			start = m.digestMarks[i-1]
+		}
+		if m.digest.Seq <= seq && m.digest.Seq > start.Seq {
+			start = m.digest
+		}
 	}
 	m.mu.RUnlock()
 	return st.DigestFrom(ctx, start, seq, nil)
+}
+
+// StreamCheck is what CheckStream found.
+type StreamCheck struct {
+	// Lost counts the runs of sequences the stream no longer holds (recorded as lost).
+	Lost int
+	// DiffersFrom and DiffersTo bound the first stretch where the stream holds other
+	// messages than the snapshot recorded (0, 0: none), to within the digest's marks.
+	DiffersFrom, DiffersTo uint64
+	// Digest tells whether the snapshot carried the stream's digest, so that the messages
+	// were compared, not only counted.
+	Digest bool
+}
+
+// CheckStream reads the stream up to until, the sequence a snapshot brought the model to,
+// and checks it against what the model holds of it without having read it. Each run of
+// sequences the stream no longer holds is recorded as lost (RecordLost) and told to lost
+// (if given). When the snapshot carried the stream's digest (format v5), the read
+// computes the digest and compares it with each of the snapshot's marks and with its
+// digest: the first stretch where they differ, but for a loss the read found there, is
+// the stream holding other messages than the snapshot recorded (rewritten since, its
+// length and checkpoint kept), recorded as ProblemHistoryDiffers on the stream; either way
+// the digest is dropped from there, for FillDigest to read again, and the rest is stated
+// from then on. Without a digest it reads the messages' headers only.
+func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uint64, lost func(from, to uint64)) (StreamCheck, error) {
+	var res StreamCheck
+	record := func(from, to uint64) {
+		res.Lost++
+		m.RecordLost(from, to)
+		if lost != nil {
+			lost(from, to)
+		}
+	}
+	m.mu.RLock()
+	want := m.snapDigest
+	i := sort.Search(len(m.digestMarks), func(i int) bool { return m.digestMarks[i].Seq >= want.Seq })
+	marks := m.digestMarks[:i:i]
+	m.mu.RUnlock()
+	if want.Seq == 0 {
+		if until == 0 {
+			return res, nil
+		}
+		return res, st.Gaps(ctx, until, record)
+	}
+	res.Digest = true
+	if want.Seq > until {
+		return res, fmt.Errorf("stream check: the snapshot's digest covers sequence %d, past its checkpoint %d", want.Seq, until)
+	}
+	marks = append(marks, want) // the last to compare
+	var d eventstore.Digest
+	next, k, prev := uint64(1), 0, uint64(0)
+	gapSince := false // a loss found since the last mark that matched
+	differs := func(at uint64) {
+		if res.DiffersFrom == 0 {
+			res.DiffersFrom, res.DiffersTo = prev+1, at
+			if gapSince {
+				res.DiffersTo = 0 // explained by the loss: not a rewrite
+			}
+		}
+	}
+	// compare checks the marks up to seq against d, the digest after the messages read.
+	compare := func(seq uint64) {
+		for k < len(marks) && marks[k].Seq <= seq && res.DiffersFrom == 0 {
+			at := marks[k].Seq
+			if at == seq && marks[k].Sum != d.Sum || at < seq {
+				// Other messages, or the mark's own message lost since.
+				differs(at)
+			} else {
+				prev, gapSince = at, false
+			}
+			k++
+		}
+	}
+	_, err := st.ReadRaw(ctx, eventstore.ReadOptions{Until: until}, func(rc eventstore.RawCommit) error {
+		if rc.Seq > next {
+			record(next, rc.Seq-1)
+			gapSince = true
+		}
+		next = rc.Seq + 1
+		compare(rc.Seq - 1)
+		d = d.Next(rc.Seq, rc.Subject, eventstore.BodySum(rc.Data))
+		compare(rc.Seq)
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("stream check: %w", err)
+	}
+	if next <= until {
+		record(next, until)
+		gapSince = true
+	}
+	compare(until)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if res.DiffersFrom != 0 {
+		if res.DiffersTo != 0 {
+			m.integrity.add(streamRef(), IntegrityProblem{Seq: res.DiffersFrom, Aggregate: streamRef(), Problem: ProblemHistoryDiffers,
+				Detail: fmt.Sprintf("the stream holds other messages between sequences %d and %d than the snapshot recorded of it: rewritten since, its length kept; thidua verify names each event", res.DiffersFrom, res.DiffersTo)})
+			m.lateProblems++
+			m.live.clear()
+			clear(m.rankCache)
+		}
+		m.dropDigestFrom(res.DiffersFrom)
+	}
+	m.snapDigest = eventstore.Digest{}
+	return res, nil
 }

@@ -18,9 +18,9 @@ import (
 // TestModelKeepsTheStreamDigest: the digest a model keeps is the README's definition
 // (estest.ReferenceDigests), whichever way the model came by the stream: the live feed
 // (commits the engine applied ahead of it, a message that is not a commit), a rebuild, a
-// snapshot and the tail after it; one loaded without it (a rebuild bounded by time, a
-// loss recorded after a snapshot) reads it from the stream; and DigestAt answers for any
-// past sequence, across its marks.
+// snapshot (stated only once CheckStream has compared it with the stream) and the tail
+// after it; one loaded without it (a rebuild bounded by time) reads it from the stream;
+// and DigestAt answers for any past sequence, across its marks.
 func TestModelKeepsTheStreamDigest(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
@@ -73,6 +73,13 @@ func TestModelKeepsTheStreamDigest(t *testing.T) {
 	require.NoError(t, err)
 	loaded, err := snap.Check(env.Ctx, env.Store)
 	require.NoError(t, err)
+	_, ok := loaded.Digest()
+	require.False(t, ok, "a snapshot's digest is not stated before it is checked")
+	past("loaded, not checked yet: read from the stream", loaded)
+	require.ErrorIs(t, loaded.FillDigest(env.Ctx, env.Store), projections.ErrDigestUnchecked)
+	res, err := loaded.CheckStream(env.Ctx, env.Store, loaded.Applied(), nil)
+	require.NoError(t, err)
+	require.Equal(t, projections.StreamCheck{Digest: true}, res, "the stream holds what the snapshot recorded")
 	current("loaded", loaded, last)
 	past("loaded", loaded)
 	env.Unit("U4", domain.UnitDepartment)
@@ -87,7 +94,7 @@ func TestModelKeepsTheStreamDigest(t *testing.T) {
 	// A model that was not given it reads it from the stream.
 	bounded, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{UntilTime: time.Now().Add(time.Hour)}, nil)
 	require.NoError(t, err)
-	_, ok := bounded.Digest()
+	_, ok = bounded.Digest()
 	require.False(t, ok, "a rebuild bounded by time reads decoded commits: no digest")
 	d, err := bounded.DigestAt(env.Ctx, env.Store, 2049)
 	require.NoError(t, err)
@@ -96,16 +103,62 @@ func TestModelKeepsTheStreamDigest(t *testing.T) {
 	current("filled", bounded, last)
 	past("filled", bounded)
 
-	// Messages the snapshot held but the stream lost: the digest from there is read again.
+	// A loss recorded after the fact is a problem; the digest, which the check compared
+	// with the stream, stays.
 	rebuilt.RecordLost(1500, 1500)
-	_, ok = rebuilt.Digest()
-	require.False(t, ok, "a loss recorded after the fact drops the digest from there")
-	d, err = rebuilt.DigestAt(env.Ctx, env.Store, 2049)
+	rebuilt.RecordLost(1500, 1501)
+	var lost []string
+	for _, p := range rebuilt.IntegrityProblems() {
+		if p.Problem == projections.ProblemMessagesLost {
+			lost = append(lost, p.Detail)
+		}
+	}
+	require.Len(t, lost, 1, "a loss that grew from the same sequence is one problem")
+	assert.Contains(t, lost[0], "1500 to 1501", "and names all of it")
+}
+
+// TestFillDigestBesideTheFeed: FillDigest reads the stream while the feed applies
+// thousands of commits and a malformed message: the digest ends current and the
+// reference's, and DigestAt agrees at marks and around them (a review's test).
+func TestFillDigestBesideTheFeed(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("U1", domain.UnitDepartment)
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "U9"}
+	v := eventstore.Version{}
+	app := func(n int) {
+		for range n {
+			c, err := env.Store.Append(env.Ctx, ref, v, []eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+			require.NoError(t, err)
+			v = c.Version()
+		}
+	}
+	app(3000)
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{UntilTime: time.Now().Add(time.Hour)}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, want[2049], d.Hex())
-	require.NoError(t, rebuilt.FillDigest(env.Ctx, env.Store))
-	d, ok = rebuilt.Digest()
+	feed, err := projections.StartFeed(env.Ctx, env.Store, m, nil)
+	require.NoError(t, err)
+	defer feed.Stop()
+	done := make(chan error, 1)
+	go func() { done <- m.FillDigest(env.Ctx, env.Store) }()
+	app(1500)
+	subject, _ := env.Store.Subject(eventstore.Ref{Kind: domain.KindUnit, ID: "U2"})
+	_, err = env.Store.JetStream().Publish(env.Ctx, subject, []byte("{broken"))
+	require.NoError(t, err)
+	app(1500)
+	require.NoError(t, <-done)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, m, 10*time.Second))
+	require.NoError(t, m.FillDigest(env.Ctx, env.Store), "what the feed applied after the first fill ended")
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	want := estest.ReferenceDigests(t, env.Store, last)
+	d, ok := m.Digest()
 	require.True(t, ok)
-	assert.Equal(t, rebuilt.Applied(), d.Seq, "the rebuilt model had not seen the last unit")
+	assert.Equal(t, last, d.Seq)
 	assert.Equal(t, want[d.Seq], d.Hex())
+	for _, seq := range []uint64{1, 1023, 1024, 1025, 3000, 3072, 4096, 4097, last - 1, last} {
+		got, err := m.DigestAt(env.Ctx, env.Store, seq)
+		require.NoError(t, err)
+		assert.Equal(t, want[seq], got.Hex(), "at %d", seq)
+	}
 }

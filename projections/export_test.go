@@ -39,7 +39,7 @@ func Comparable(m *Model) *Model {
 	m.capHold.Store(0)
 	// The paths that read decoded commits (Read, snapshots before v5) have no digest until
 	// FillDigest: TestModelKeepsTheStreamDigest compares it.
-	m.digest, m.digestMarks = eventstore.Digest{}, nil
+	m.digest, m.digestMarks, m.snapDigest = eventstore.Digest{}, nil, eventstore.Digest{}
 	// Settings, not state.
 	m.keyWindow, m.keyKeep, m.snapWait, m.capChunk, m.capHook, m.writeHook = 0, 0, 0, 0, nil, nil
 	for _, d := range m.docs {

@@ -319,6 +319,11 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 			"cần khôi phục hoặc thanh tra trước khi xét"
 		en = "The event stream lost messages on disk before this moment; which nomination or unit they belonged to is not known: " +
 			"the store needs restoring or an inspection before any decision"
+	case only(ProblemHistoryDiffers):
+		vi = "Luồng sự kiện chứa những bản ghi khác với những gì máy chủ này đã ghi nhận trước thời điểm này (luồng đã bị ghi lại); " +
+			"cần thanh tra trước khi xét"
+		en = "The event stream holds other messages than this server recorded before this moment (it was rewritten): " +
+			"it needs an inspection before any decision"
 	case only(ProblemActor):
 		vi = "Có sự kiện của hồ sơ, của đơn vị hoặc của đợt thi đua do người không có quyền ghi (ghi ngoài hệ thống); " +
 			"cần thanh tra trước khi xét"

@@ -165,9 +165,12 @@ type Model struct {
 	changed   chan struct{}
 	rankCache map[string]rankCacheEntry
 	// digest is the stream's digest as the feed delivered it, and digestMarks the digest
-	// every digestEvery sequences (digest.go).
+	// every digestEvery sequences (digest.go). snapDigest is the digest a snapshot brought,
+	// until CheckStream has compared it with the stream (Seq 0: none to compare); the
+	// digest and marks are not stated until then.
 	digest      eventstore.Digest
 	digestMarks []eventstore.Digest
+	snapDigest  eventstore.Digest
 	// lateProblems counts the problems recorded after their sequence was applied
 	// (RecordLost): the live ranking's version counts them beside the commits.
 	lateProblems int
@@ -408,13 +411,21 @@ func lostProblem(from, to uint64) IntegrityProblem {
 func (m *Model) RecordLost(from, to uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, p := range m.integrity.broken[streamRef()] {
-		if p.Problem == ProblemMessagesLost && p.Seq == from {
-			return
+	p := lostProblem(from, to)
+	ps := m.integrity.broken[streamRef()]
+	recorded := false
+	for i := range ps {
+		if ps[i].Problem == ProblemMessagesLost && ps[i].Seq == from {
+			if ps[i].Detail == p.Detail {
+				return
+			}
+			// The same first sequence, more lost since (a loss that grew).
+			ps[i], recorded = p, true
 		}
 	}
-	m.integrity.add(streamRef(), lostProblem(from, to))
-	m.dropDigestFrom(from)
+	if !recorded {
+		m.integrity.add(streamRef(), p)
+	}
 	m.lateProblems++
 	m.live.clear()
 	clear(m.rankCache)

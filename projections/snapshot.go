@@ -370,7 +370,7 @@ func checkCheckpoint(ctx context.Context, st *eventstore.Store, h snapHeader) er
 	return nil
 }
 
-// CheckSnapshotHeader reads only the header of the snapshot at path (formats v2 to v4)
+// CheckSnapshotHeader reads only the header of the snapshot at path (formats v2 to v5)
 // and checks its checkpoint against the stream as Check does, without loading the model,
 // returning the checkpoint: an error wrapping ErrStreamDiverged when the stream no longer
 // holds the history the snapshot recorded, one wrapping os.ErrNotExist when there is no

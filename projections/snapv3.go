@@ -813,7 +813,7 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource, magic string) (*Model
 	m.newest, m.byCamp, m.docs, m.docList, m.keys = aside.newest, aside.byCamp, aside.docs, aside.docList, aside.keys
 	m.keyQueue, m.keyHead, m.keyCount = aside.keyQueue, aside.keyHead, aside.keyCount
 	m.integrity, m.stats = aside.integrity, aside.stats
-	m.digest, m.digestMarks = aside.digest, aside.digestMarks
+	m.digest, m.digestMarks, m.snapDigest = aside.digest, aside.digestMarks, aside.digest
 	m.applied = h.Applied
 	var pending [][]*Entry
 	for ref, agg := range m.aggs {

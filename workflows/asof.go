@@ -83,7 +83,11 @@ func (s *Service) DigestAt(ctx context.Context, seq uint64) (eventstore.Digest, 
 	d, err := s.model.DigestAt(ctx, s.store, seq)
 	switch {
 	case errors.Is(err, eventstore.ErrPastEnd):
-		return d, futureSeq(seq, s.model.Applied())
+		last, lerr := s.store.LastSeq(ctx)
+		if lerr != nil {
+			last = s.model.Applied()
+		}
+		return d, futureSeq(seq, last)
 	case err != nil:
 		return d, fmt.Errorf("%w: the stream's digest at sequence %d: %w", ErrUnavailable, seq, err)
 	}

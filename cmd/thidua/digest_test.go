@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"testing"
@@ -12,8 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"thidua/domain"
 	"thidua/eventstore"
+	"thidua/eventstore/estest"
 	"thidua/projections"
+	"thidua/workflows"
 )
 
 // TestDigestSealsTheExport: a ranking's export states the stream's digest at its
@@ -108,20 +113,160 @@ func TestServeReadsTheDigestOnce(t *testing.T) {
 	s.save()
 	require.Equal(t, m.Applied(), s.onDisk)
 
-	require.True(t, fillDigest(ctx, store, m, quiet()), "read now")
+	filled, err := fillDigest(ctx, store, m, quiet())
+	require.NoError(t, err)
+	require.True(t, filled, "read now")
 	d, ok := m.Digest()
 	require.True(t, ok)
 	whole, err := store.DigestFrom(ctx, eventstore.Digest{}, m.Applied(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, whole, d)
-	assert.False(t, fillDigest(ctx, store, m, quiet()), "once")
+	filled, err = fillDigest(ctx, store, m, quiet())
+	require.NoError(t, err)
+	assert.False(t, filled, "once")
 	s.outdated()
 	s.save()
 	snap, err := projections.ReadSnapshotFile(projections.SnapshotPath(dir))
 	require.NoError(t, err)
 	loaded, err := snap.Check(ctx, store)
 	require.NoError(t, err)
+	_, ok = loaded.Digest()
+	require.False(t, ok, "not stated before it is checked against the stream")
+	res, err := loaded.CheckStream(ctx, store, loaded.Applied(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, projections.StreamCheck{Digest: true}, res)
 	d, ok = loaded.Digest()
 	assert.True(t, ok, "the snapshot saved after the read carries it")
 	assert.Equal(t, whole, d)
+}
+
+// streamDigest is the digest of the stream in st up to seq, from the stream alone.
+func streamDigest(t *testing.T, st *eventstore.Store, seq uint64) eventstore.Digest {
+	t.Helper()
+	d, err := st.DigestFrom(context.Background(), eventstore.Digest{}, seq, nil)
+	require.NoError(t, err)
+	return d
+}
+
+// statedDigest returns what m states of the stream's digest once the start's checks are
+// done (fillDigest reads what they dropped), checked against the stream alone, here and
+// at every sequence through GET /digest's path (workflows.Service.DigestAt).
+func statedDigest(t *testing.T, ctx context.Context, store *eventstore.Store, m *projections.Model) eventstore.Digest {
+	t.Helper()
+	_, err := fillDigest(ctx, store, m, quiet())
+	require.NoError(t, err)
+	d, ok := m.Digest()
+	require.True(t, ok)
+	assert.Equal(t, streamDigest(t, store, d.Seq), d, "the digest stated is the stream's")
+	svc := workflows.New(store, m)
+	for seq := uint64(1); seq <= d.Seq; seq++ {
+		got, err := svc.DigestAt(ctx, seq)
+		require.NoError(t, err)
+		require.Equal(t, streamDigest(t, store, seq), got, "GET /digest?seq=%d", seq)
+	}
+	return d
+}
+
+// TestRewriteUnderASnapshotIsFound: a stream rewritten under a snapshot, its length and
+// checkpoint kept and every chain valid, is found at the start by comparing it with the
+// snapshot's digest and marks: a history_differs problem on the stream, from the start of
+// the marks around the change, and a digest read again, so that the server states the
+// stream's and not the snapshot's (a review finding: the API went on stating the digest
+// of the history before the rewrite, which an old paper copy then matched).
+func TestRewriteUnderASnapshotIsFound(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	altered := renameLetter(t, dir)
+	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, quiet(), false)
+	require.NoError(t, err)
+	defer store.Close()
+	var found []projections.IntegrityProblem
+	for _, p := range m.IntegrityProblems() {
+		if p.Problem == projections.ProblemHistoryDiffers {
+			found = append(found, p)
+		}
+	}
+	require.Len(t, found, 1, "%+v", m.IntegrityProblems())
+	assert.Equal(t, projections.KindStream, found[0].Aggregate.Kind)
+	assert.LessOrEqual(t, found[0].Seq, altered)
+	assert.Contains(t, found[0].Detail, "rewritten since")
+	statedDigest(t, ctx, store, m)
+}
+
+// TestLossesAfterASnapshotAreFound: messages lost on disk after a snapshot with the
+// digest was written: the digest is not stated until the start's check has compared the
+// stream with it (a review finding: it was, for the seconds before the check), the loss
+// is recorded, and the digest stated then is the stream's; a loss that grows from the same
+// sequence at the next start is recorded as all of it (before, it was left as the first).
+func TestLossesAfterASnapshotAreFound(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
+	require.NoError(t, err)
+	var reviewer workflows.Principal
+	for _, u := range m.Users() {
+		if u.Role == string(domain.RoleReviewer) {
+			reviewer = workflows.Principal{UserID: u.ID, Role: domain.RoleReviewer}
+		}
+	}
+	feed, err := projections.StartFeed(ctx, store, m, quiet())
+	require.NoError(t, err)
+	svc := workflows.New(store, m)
+	var seqs []uint64
+	for i, note := range []string{"MARK-AAAA-1", "MARK-BBBB-2", ""} {
+		v := float64(3 + i)
+		r, err := svc.RecordFact(ctx, reviewer, "SO-TC", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "late_dossiers", Number: &v, Note: note}, workflows.Options{})
+		require.NoError(t, err)
+		seqs = append(seqs, r.Seq)
+	}
+	require.Equal(t, seqs[0]+1, seqs[1], "adjacent")
+	require.NoError(t, projections.WaitCaughtUp(ctx, store, m, 5*time.Second))
+	feed.Stop()
+	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
+	require.NoError(t, err)
+	store.Close()
+
+	lostProblems := func(m *projections.Model) []string {
+		var out []string
+		for _, p := range m.IntegrityProblems() {
+			if p.Problem == projections.ProblemMessagesLost {
+				out = append(out, p.Detail)
+			}
+		}
+		return out
+	}
+	// First start, as serve makes it: the check runs in the background after the start.
+	estest.Damage(t, dir, "MARK-AAAA-1")
+	store, err = g.openStore(ctx, quiet(), eventstore.WithExistingOnly())
+	require.NoError(t, err)
+	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
+	require.NoError(t, err)
+	require.True(t, loaded)
+	feed, err = projections.StartFeed(ctx, store, m, quiet())
+	require.NoError(t, err)
+	_, ok := m.Digest()
+	assert.False(t, ok, "not stated before the check")
+	require.NoError(t, checkStream(ctx, store, m, m.Applied(), quiet()))
+	assert.Equal(t, []string{fmt.Sprintf("stream sequence %d is missing: a message lost on disk (the stream denies deletion); thidua verify reads the stream again", seqs[0])}, lostProblems(m))
+	statedDigest(t, ctx, store, m)
+	feed.Stop()
+	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
+	require.NoError(t, err)
+	store.Close()
+
+	// Second start: the loss grew.
+	estest.Damage(t, dir, "MARK-BBBB-2")
+	store, m, err = openModel(ctx, g, quiet(), false)
+	require.NoError(t, err)
+	defer store.Close()
+	require.Len(t, lostProblems(m), 1)
+	assert.Contains(t, lostProblems(m)[0], fmt.Sprintf("stream sequences %d to %d are missing", seqs[0], seqs[1]))
+	statedDigest(t, ctx, store, m)
 }

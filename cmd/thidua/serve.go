@@ -208,14 +208,33 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 			case <-ctx.Done():
 				return
 			}
-			if err := checkLost(ctx, store, model, until, logger); err != nil && ctx.Err() == nil {
-				logger.Warn("could not check the stream for messages lost before the snapshot", "err", err)
+			// Each is tried again every minute until it succeeds (a store down for a while).
+			retry := func(what string, fn func() error) bool {
+				for {
+					err := fn()
+					if err == nil {
+						return true
+					}
+					if ctx.Err() != nil {
+						return false
+					}
+					logger.Warn(what+"; trying again in a minute", "err", err)
+					select {
+					case <-ctx.Done():
+						return false
+					case <-time.After(time.Minute):
+					}
+				}
+			}
+			if !retry("could not check the stream against the snapshot", func() error { return checkStream(ctx, store, model, until, logger) }) {
+				return
 			}
 			// Then, one read of the stream at a time (two at once took 42 s each at a
 			// million events, against 5 s alone), the digest a snapshot of an earlier
-			// version did not carry; the next save writes it (else each start of a quiet
-			// server read it again).
-			if fillDigest(ctx, store, model, logger) {
+			// version did not carry, or the check dropped; the next save writes it (else
+			// each start of a quiet server read it again).
+			filled := false
+			if retry("could not read the stream's digest", func() (err error) { filled, err = fillDigest(ctx, store, model, logger); return err }) && filled {
 				snaps.outdated()
 			}
 		}()
@@ -332,48 +351,49 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 }
 
 // fillDigest reads the stream's digest into m when m does not have it (a snapshot of
-// format v4 or earlier, a loss checkLost recorded): about as long as a raw read of the
-// stream, once, in the background of a running server; GET /integrity says null until then.
-// It reports whether it read it.
-func fillDigest(ctx context.Context, store *eventstore.Store, m *projections.Model, logger *slog.Logger) bool {
+// format v4 or earlier, or one checkStream found differing from the stream): about as
+// long as a raw read of the stream, once, in the background of a running server; GET
+// /integrity says null until then, and exports read it from the stream. It reports
+// whether it read it.
+func fillDigest(ctx context.Context, store *eventstore.Store, m *projections.Model, logger *slog.Logger) (bool, error) {
 	if _, ok := m.Digest(); ok {
-		return false
+		return false, nil
 	}
-	logger.Info("reading the stream's digest, which the snapshot did not carry")
+	logger.Info("reading the stream's digest, which the snapshot did not carry or the check dropped")
 	t0 := time.Now()
 	if err := m.FillDigest(ctx, store); err != nil {
-		if ctx.Err() == nil {
-			logger.Error("the stream's digest could not be read; GET /integrity shows none, and exports read it from the stream", "err", err)
-		}
-		return false
+		return false, err
 	}
 	d, _ := m.Digest()
 	logger.Info("stream digest read", "seq", d.Seq, "took", time.Since(t0).Round(time.Millisecond))
-	return true
+	return true, nil
 }
 
-// checkLost reads the stream's sequences up to until, which a model loaded from a snapshot
-// holds without having read them from the stream, and records each run of them the stream
-// no longer holds (lost on disk since the snapshot was written) on m, as a rebuild would:
-// without it, a server or command started from the snapshot served what the lost messages
-// said as if nothing was missing. It reads the messages' headers only: about as long as
-// the raw read of the stream, in the background of a running server.
-func checkLost(ctx context.Context, store *eventstore.Store, m *projections.Model, until uint64, logger *slog.Logger) error {
-	if until == 0 {
-		return nil
-	}
+// checkStream reads the stream up to until, which a model loaded from a snapshot holds
+// without having read it, and checks it against the snapshot (projections.Model.CheckStream):
+// each run of sequences the stream no longer holds (lost on disk since the snapshot was
+// written) is recorded on m, as a rebuild would, and so is a stretch where the stream
+// holds other messages than the snapshot recorded (rewritten since, its length kept),
+// which the snapshot's stream digest shows (format v5); until then the model states no
+// digest. Without the check, a server or command started from the snapshot served what
+// the lost messages said as if nothing was missing. It reads about as much as a raw read
+// of the stream (the headers only for a snapshot without the digest), in the background
+// of a running server.
+func checkStream(ctx context.Context, store *eventstore.Store, m *projections.Model, until uint64, logger *slog.Logger) error {
 	t0 := time.Now()
-	lost := 0
-	err := store.Gaps(ctx, until, func(from, to uint64) {
-		lost++
-		m.RecordLost(from, to)
+	res, err := m.CheckStream(ctx, store, until, func(from, to uint64) {
 		logger.Error("messages lost on disk: the stream no longer holds what the snapshot was taken from; every answer from the first says integrity_broken until the store is restored",
 			"from", from, "to", to)
 	})
-	if err == nil {
-		logger.Info("stream checked against the snapshot", "through", until, "gaps", lost, "took", time.Since(t0).Round(time.Millisecond))
+	if err != nil {
+		return err
 	}
-	return err
+	if res.DiffersTo != 0 {
+		logger.Error("the stream holds other messages than the snapshot recorded: rewritten since it was written, its length kept; every answer from there says integrity_broken, and the digest is read again from the stream (thidua verify names each event)",
+			"from", res.DiffersFrom, "to", res.DiffersTo)
+	}
+	logger.Info("stream checked against the snapshot", "through", until, "gaps", res.Lost, "compared", res.Digest, "took", time.Since(t0).Round(time.Millisecond))
+	return nil
 }
 
 // storedBytes is the stream's size, for the load's huge-page advice (0 when the server
