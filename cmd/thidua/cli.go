@@ -100,7 +100,7 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK 
 	if loaded {
 		// An auditor's answer waits for the check that the stream still holds what the
 		// snapshot was taken from.
-		if err := checkStream(ctx, store, m, m.Applied(), logger); err != nil {
+		if err := checkAgainstSnapshot(ctx, store, m, m.Applied(), logger); err != nil {
 			store.Close()
 			return nil, nil, err
 		}

@@ -253,7 +253,7 @@ func TestLossesAfterASnapshotAreFound(t *testing.T) {
 	require.NoError(t, err)
 	_, ok := m.Digest()
 	assert.False(t, ok, "not stated before the check")
-	require.NoError(t, checkStream(ctx, store, m, m.Applied(), quiet()))
+	require.NoError(t, checkAgainstSnapshot(ctx, store, m, m.Applied(), quiet()))
 	assert.Equal(t, []string{fmt.Sprintf("stream sequence %d is missing: a message lost on disk (the stream denies deletion); thidua verify reads the stream again", seqs[0])}, lostProblems(m))
 	statedDigest(t, ctx, store, m)
 	feed.Stop()

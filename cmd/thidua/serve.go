@@ -226,7 +226,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 					}
 				}
 			}
-			if !retry("could not check the stream against the snapshot", func() error { return checkStream(ctx, store, model, until, logger) }) {
+			if !retry("could not check the stream against the snapshot", func() error { return checkAgainstSnapshot(ctx, store, model, until, logger) }) {
 				return
 			}
 			// Then, one read of the stream at a time (two at once took 42 s each at a
@@ -351,7 +351,7 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 }
 
 // fillDigest reads the stream's digest into m when m does not have it (a snapshot of
-// format v4 or earlier, or one checkStream found differing from the stream): about as
+// format v4 or earlier, or one checkAgainstSnapshot found differing from the stream): about as
 // long as a raw read of the stream, once, in the background of a running server; GET
 // /integrity says null until then, and exports read it from the stream. It reports
 // whether it read it.
@@ -369,7 +369,7 @@ func fillDigest(ctx context.Context, store *eventstore.Store, m *projections.Mod
 	return true, nil
 }
 
-// checkStream reads the stream up to until, which a model loaded from a snapshot holds
+// checkAgainstSnapshot reads the stream up to until, which a model loaded from a snapshot holds
 // without having read it, and checks it against the snapshot (projections.Model.CheckStream):
 // each run of sequences the stream no longer holds (lost on disk since the snapshot was
 // written) is recorded on m, as a rebuild would, and so is a stretch where the stream
@@ -379,7 +379,7 @@ func fillDigest(ctx context.Context, store *eventstore.Store, m *projections.Mod
 // the lost messages said as if nothing was missing. It reads about as much as a raw read
 // of the stream (the headers only for a snapshot without the digest), in the background
 // of a running server.
-func checkStream(ctx context.Context, store *eventstore.Store, m *projections.Model, until uint64, logger *slog.Logger) error {
+func checkAgainstSnapshot(ctx context.Context, store *eventstore.Store, m *projections.Model, until uint64, logger *slog.Logger) error {
 	t0 := time.Now()
 	res, err := m.CheckStream(ctx, store, until, func(from, to uint64) {
 		logger.Error("messages lost on disk: the stream no longer holds what the snapshot was taken from; every answer from the first says integrity_broken until the store is restored",

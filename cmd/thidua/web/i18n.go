@@ -398,6 +398,7 @@ var catalogVI = map[string]string{
 	"print.reasons":  "Lý do chưa đủ điều kiện",
 	"print.vote":     "Họp ngày %s: %d thành viên, %d có mặt, %d tán thành",
 	"print.printed":  "In lúc %s bởi %s.",
+	"print.digest":   "Mã niêm phong dữ liệu (SHA-256 của luồng sự kiện đến #%d; kiểm tra lại bằng lệnh thidua digest --at seq:N):",
 	"print.sign":     "NGƯỜI LẬP BIỂU",
 
 	"replay.title":    "Xem lại theo thời điểm",
@@ -944,6 +945,7 @@ var catalogEN = map[string]string{
 	"print.reasons":  "Why it is not eligible",
 	"print.vote":     "Meeting of %s: %d members, %d present, %d in favour",
 	"print.printed":  "Printed at %s by %s.",
+	"print.digest":   "Stream digest (SHA-256 of the event stream up to #%d; check it again with thidua digest --at seq:N):",
 	"print.sign":     "PREPARED BY",
 
 	"replay.title":    "Replay to a moment",

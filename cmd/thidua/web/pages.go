@@ -225,6 +225,9 @@ type rankingData struct {
 	Decision string
 	// ExportCSV and ExportXLSX download the ranking shown ("" when there is none).
 	ExportCSV, ExportXLSX string
+	// Digest is the stream's digest up to AsOfSeq, which the printed page states as the
+	// exports do ("" when there is none to state).
+	Digest string
 }
 
 // rankingURL is the address of a campaign's ranking page at the moment the request asks
@@ -272,6 +275,13 @@ func (h *handler) rankingPage(q *req) error {
 		return err
 	}
 	d.AsOf, d.AsOfSeq, d.Live = rk.AsOf, rk.AsOfSeq, b.Live()
+	if !d.NotYet && rk.AsOfSeq > 0 {
+		dg, err := h.svc.DigestAt(q.r.Context(), rk.AsOfSeq)
+		if err != nil {
+			return err
+		}
+		d.Digest = dg.Hex()
+	}
 	d.Broken = rk.Integrity.Status == projections.IntegrityBroken
 	d.AtValue = atValue(q, b)
 	if !d.NotYet {
@@ -617,6 +627,9 @@ type nominationData struct {
 	Viewer    string
 	OpenedBy  string
 	SubmitBy  string
+	// Digest is the stream's digest up to the last sequence applied when the page was
+	// made, which the printed summary states (nil while the server reads it).
+	Digest *eventstore.Digest
 }
 
 // nominationData gathers everything the nomination page and its print view show.
@@ -872,6 +885,9 @@ func (h *handler) nominationPrint(q *req) error {
 	}
 	pg.Title = q.T("print.title") + " — " + d.N.Nominee.Name
 	pg.Campaign, pg.Nav, pg.Print = d.N.Campaign, "nominations", true
+	if dg, ok := h.model().Digest(); ok {
+		d.Digest = &dg
+	}
 	h.pages.render(q, http.StatusOK, "print", pg, d)
 	return nil
 }

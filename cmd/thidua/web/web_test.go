@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -1677,5 +1678,35 @@ func TestFormTextChecked(t *testing.T) {
 	rc.get("/nominations/" + r.ID)
 	if res := rc.post("/nominations/"+r.ID+"/hold", rc.form("_form", "hold", "reason", "Điều tra đơn thư")); res.status != http.StatusSeeOther {
 		t.Fatalf("a clean reason: %d\n%s", res.status, res.body)
+	}
+}
+
+// TestPrintedPagesStateTheDigest: the printable ranking states the stream's digest at the
+// ranking's sequence, as its exports do, and a nomination's printed summary the digest up
+// to the last sequence applied: the paper carries its seal.
+func TestPrintedPagesStateTheDigest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	id, _ := e.MakeEligible("U1", reviewer, 91.5)
+	if err := projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	sealRe := regexp.MustCompile(`id="(ranking|print)-digest">Mã niêm phong dữ liệu \(SHA-256 của luồng sự kiện đến #(\d+);[^<]*<code class="digest">([0-9a-f]{64})</code>`)
+	for _, page := range []string{"/campaigns/" + wftest.Campaign + "/ranking", "/nominations/" + id + "/print"} {
+		m := sealRe.FindStringSubmatch(c.get(page).body)
+		if m == nil {
+			t.Fatalf("%s states no digest", page)
+		}
+		seq, err := strconv.ParseUint(m[2], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := estest.ReferenceDigests(t, e.Store, seq)[seq]; m[3] != want {
+			t.Errorf("%s: digest at #%d is %s, the stream's %s", page, seq, m[3], want)
+		}
 	}
 }
