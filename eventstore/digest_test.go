@@ -75,6 +75,11 @@ func TestStreamDigest(t *testing.T) {
 	_, err = s.DigestFrom(ctx, d3, 2, nil)
 	require.ErrorContains(t, err, "lies before the digest's 3")
 
+	// The definition, pinned: the README's Python form gives the same for these two
+	// messages (sequence 2 lost).
+	known := eventstore.Digest{}.Next(1, "t.unit.U1", eventstore.BodySum([]byte("{}"))).Next(3, "t.unit.U2", eventstore.BodySum([]byte("not json")))
+	assert.Equal(t, "7af5be7164c0aacc5e6d1a414b9f8b685fb8ded9c5754731764d5934a6ce7d6f", known.Hex())
+
 	// One byte of one message, or its subject, or its place, changes the digest.
 	body := [32]byte{1}
 	base := eventstore.Digest{}.Next(1, "a.b", body)
