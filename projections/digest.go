@@ -155,19 +155,36 @@ type StreamCheck struct {
 
 // CheckStream reads the stream up to until, the sequence a snapshot brought the model to,
 // and checks it against what the model holds of it without having read it. Each run of
-// sequences the stream no longer holds is recorded as lost (RecordLost) and told to lost
-// (if given). When the snapshot carried the stream's digest (format v5), the read
-// computes the digest and compares it with each of the snapshot's marks and with its
-// digest: the first stretch where they differ, but for a loss the read found there, is
-// the stream holding other messages than the snapshot recorded (rewritten since, its
-// length and checkpoint kept), recorded as ProblemHistoryDiffers on the stream; either way
-// the digest is dropped from there, for FillDigest to read again, and the rest is stated
-// from then on. Without a digest it reads the messages' headers only.
+// sequences the stream no longer holds is told to lost (if given) as the read finds it,
+// and recorded as lost (ProblemMessagesLost) when the read ends. When the snapshot
+// carried the stream's digest (format v5), the read computes the digest and compares it
+// with each of the snapshot's marks and with its digest. A difference that a loss found
+// since the last matching mark explains (one the snapshot had not recorded: its digest
+// held the message) drops the digest from there, and the comparison goes on from the
+// snapshot's own mark; the first one no such loss explains is the stream holding other
+// messages than the snapshot recorded (rewritten since, its length and checkpoint kept),
+// recorded as ProblemHistoryDiffers on the stream. The digest dropped is FillDigest's to
+// read again; the rest is stated from then on. Without a digest the check reads the
+// messages' headers only.
 func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uint64, lost func(from, to uint64)) (StreamCheck, error) {
 	var res StreamCheck
+	lossTo := uint64(0) // the end of the last loss not in the snapshot's record
+	type run struct{ from, to uint64 }
+	var runs []run // recorded with the digest's drop, under one hold of the lock
+	m.mu.RLock()
+	known := map[string]bool{}
+	for _, p := range m.integrity.broken[streamRef()] {
+		if p.Problem == ProblemMessagesLost {
+			known[p.Detail] = true
+		}
+	}
+	m.mu.RUnlock()
 	record := func(from, to uint64) {
 		res.Lost++
-		m.RecordLost(from, to)
+		runs = append(runs, run{from, to})
+		if !known[lostProblem(from, to).Detail] {
+			lossTo = to // the snapshot's digest may hold those messages
+		}
 		if lost != nil {
 			lost(from, to)
 		}
@@ -181,7 +198,13 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 		if until == 0 {
 			return res, nil
 		}
-		return res, st.Gaps(ctx, until, record)
+		err := st.Gaps(ctx, until, record)
+		m.mu.Lock()
+		for _, r := range runs {
+			m.recordLost(r.from, r.to)
+		}
+		m.mu.Unlock()
+		return res, err
 	}
 	res.Digest = true
 	if want.Seq > until {
@@ -190,24 +213,26 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 	marks = append(marks, want) // the last to compare
 	var d eventstore.Digest
 	next, k, prev := uint64(1), 0, uint64(0)
-	gapSince := false // a loss found since the last mark that matched
-	differs := func(at uint64) {
-		if res.DiffersFrom == 0 {
-			res.DiffersFrom, res.DiffersTo = prev+1, at
-			if gapSince {
-				res.DiffersTo = 0 // explained by the loss: not a rewrite
-			}
+	dropFrom := uint64(0)
+	differs := func(at uint64, markLost bool) {
+		if dropFrom == 0 {
+			dropFrom = prev + 1
 		}
+		if lossTo <= prev && !markLost {
+			res.DiffersFrom, res.DiffersTo = prev+1, at
+			return
+		}
+		// Explained by a loss found since the last mark that matched: go on from the
+		// snapshot's own mark, so that a rewrite further on is still found.
+		d, prev = marks[k], at
 	}
-	// compare checks the marks up to seq against d, the digest after the messages read.
 	compare := func(seq uint64) {
 		for k < len(marks) && marks[k].Seq <= seq && res.DiffersFrom == 0 {
 			at := marks[k].Seq
 			if at == seq && marks[k].Sum != d.Sum || at < seq {
-				// Other messages, or the mark's own message lost since.
-				differs(at)
+				differs(at, at < seq)
 			} else {
-				prev, gapSince = at, false
+				prev = at
 			}
 			k++
 		}
@@ -215,7 +240,6 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 	_, err := st.ReadRaw(ctx, eventstore.ReadOptions{Until: until}, func(rc eventstore.RawCommit) error {
 		if rc.Seq > next {
 			record(next, rc.Seq-1)
-			gapSince = true
 		}
 		next = rc.Seq + 1
 		compare(rc.Seq - 1)
@@ -228,12 +252,14 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 	}
 	if next <= until {
 		record(next, until)
-		gapSince = true
 	}
 	compare(until)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if res.DiffersFrom != 0 {
+	for _, r := range runs {
+		m.recordLost(r.from, r.to)
+	}
+	if dropFrom != 0 {
 		if res.DiffersTo != 0 {
 			m.integrity.add(streamRef(), IntegrityProblem{Seq: res.DiffersFrom, Aggregate: streamRef(), Problem: ProblemHistoryDiffers,
 				Detail: fmt.Sprintf("the stream holds other messages between sequences %d and %d than the snapshot recorded of it: rewritten since, its length kept; thidua verify names each event", res.DiffersFrom, res.DiffersTo)})
@@ -241,7 +267,7 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 			m.live.clear()
 			clear(m.rankCache)
 		}
-		m.dropDigestFrom(res.DiffersFrom)
+		m.dropDigestFrom(dropFrom)
 	}
 	m.snapDigest = eventstore.Digest{}
 	return res, nil

@@ -82,3 +82,10 @@ func States(m *Model) int {
 	defer m.mu.RUnlock()
 	return len(m.units) + len(m.noms) + len(m.camps)
 }
+
+// RecordLost records a loss as CheckStream does at its end.
+func (m *Model) RecordLost(from, to uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.recordLost(from, to)
+}

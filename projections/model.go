@@ -402,22 +402,24 @@ func lostProblem(from, to uint64) IntegrityProblem {
 	return IntegrityProblem{Seq: from, Aggregate: streamRef(), Problem: ProblemMessagesLost, Detail: detail}
 }
 
-// RecordLost records stream sequences from to to, which the model applied from a snapshot
-// but the stream no longer holds (eventstore.Store.Gaps), as lost (ProblemMessagesLost),
-// as the feed does for a gap it meets; a loss already recorded is not recorded twice.
-// Every cached evaluation and ranking is dropped, so that every answer from from on says
-// integrity_broken, as after a rebuild: the snapshot still holds what those messages said,
-// but the stream, the record, does not.
-func (m *Model) RecordLost(from, to uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// recordLost records stream sequences from to to, which the model applied from a snapshot
+// but the stream no longer holds, as lost (ProblemMessagesLost), as the feed does for a
+// gap it meets; a loss already recorded is not recorded twice, and one that grew from the
+// same first sequence is recorded as all of it. Every cached evaluation and ranking is
+// dropped, so that every answer from from on says integrity_broken, as after a rebuild:
+// the snapshot still holds what those messages said, but the stream, the record, does
+// not. Only CheckStream records such losses, under the same hold of the write lock as
+// its drop of the digest they change: a snapshot never holds a loss beside a digest
+// that still counts the lost message. The caller holds the write lock; it reports
+// whether the loss (or part of it) is new.
+func (m *Model) recordLost(from, to uint64) bool {
 	p := lostProblem(from, to)
 	ps := m.integrity.broken[streamRef()]
 	recorded := false
 	for i := range ps {
 		if ps[i].Problem == ProblemMessagesLost && ps[i].Seq == from {
 			if ps[i].Detail == p.Detail {
-				return
+				return false
 			}
 			// The same first sequence, more lost since (a loss that grew).
 			ps[i], recorded = p, true
@@ -429,6 +431,7 @@ func (m *Model) RecordLost(from, to uint64) {
 	m.lateProblems++
 	m.live.clear()
 	clear(m.rankCache)
+	return true
 }
 
 // SkipLost moves the feed's checkpoint to seq, the stream's last sequence, over messages
