@@ -172,7 +172,7 @@ type Model struct {
 	digestMarks []eventstore.Digest
 	snapDigest  eventstore.Digest
 	// lateProblems counts the problems recorded after their sequence was applied
-	// (RecordLost): the live ranking's version counts them beside the commits.
+	// (CheckStream): the live ranking's version counts them beside the commits.
 	lateProblems int
 	// rankFlight shares concurrent computations of one live ranking (ranking.go).
 	rankFlight singleflight.Group

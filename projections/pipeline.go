@@ -285,7 +285,7 @@ func (m *Model) noteAhead(c eventstore.Commit) {
 // checkStoredTime checks the recorded time of a commit applied ahead of the feed against
 // its storage, which the feed delivers (an engine's own commit says only when it was
 // recorded). A problem found now is found after the commit was applied: the evaluations
-// and rankings cached since are dropped, as for a loss found late (RecordLost). The
+// and rankings cached since are dropped, as for a loss found late (CheckStream). The
 // caller holds the write lock.
 func (m *Model) checkStoredTime(a aheadCommit, seq uint64, stored time.Time) {
 	late := false

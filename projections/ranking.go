@@ -19,7 +19,7 @@ func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 }
 
 // LiveRanking is Ranking now, with the number of commits the model had applied when it
-// was computed (plus the problems found in them late, RecordLost). A live ranking is a
+// was computed (plus the problems found in them late, CheckStream). A live ranking is a
 // function of the commits applied: the same number on any server that applied the same
 // stream, the same ranking, so the number serves as its entity tag.
 func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
@@ -44,7 +44,7 @@ func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
 }
 
 // rankVersion is what a live ranking is a function of: the commits applied, and the
-// problems found late in what they were (RecordLost); the caller holds the lock.
+// problems found late in what they were (CheckStream); the caller holds the lock.
 func (m *Model) rankVersion() int { return m.stats.Commits + m.lateProblems }
 
 // rankingOnce computes the live ranking under the read lock, and caches it with the

@@ -322,8 +322,8 @@ func (s *Snapshot) Discard() {
 // snapshot's checkpoint must be in the stream with the same last hash. Any mismatch (a
 // snapshot of another store, or of a store since replaced) is an error wrapping
 // ErrSnapshotMismatch; the caller then rebuilds. Messages lost on disk before the
-// checkpoint since the snapshot was written are not seen here: eventstore.Store.Gaps
-// finds them, and Model.RecordLost records them.
+// checkpoint since the snapshot was written, and a rewrite that kept the checkpoint's
+// commit, are not seen here: Model.CheckStream finds and records them.
 func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, error) {
 	if s.h.LastSeq == 0 {
 		return s.m, nil

@@ -553,6 +553,41 @@ func forgeFact(t *testing.T, st *eventstore.Store) {
 	require.NoError(t, err)
 }
 
+// factsThenSnapshot records one fact on SO-TC per note (a note to find its message by on
+// disk, for estest.Damage), in the seeded store in dir, then saves a snapshot and closes the
+// store; it returns the facts' sequences.
+func factsThenSnapshot(t *testing.T, dir string, notes ...string) []uint64 {
+	t.Helper()
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	defer store.Close()
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
+	require.NoError(t, err)
+	var reviewer workflows.Principal
+	for _, u := range m.Users() {
+		if u.Role == string(domain.RoleReviewer) {
+			reviewer = workflows.Principal{UserID: u.ID, Role: domain.RoleReviewer}
+		}
+	}
+	feed, err := projections.StartFeed(ctx, store, m, quiet())
+	require.NoError(t, err)
+	defer feed.Stop()
+	svc := workflows.New(store, m)
+	var seqs []uint64
+	for i, note := range notes {
+		v := float64(3 + i)
+		r, err := svc.RecordFact(ctx, reviewer, "SO-TC", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "late_dossiers", Number: &v, Note: note}, workflows.Options{})
+		require.NoError(t, err)
+		seqs = append(seqs, r.Seq)
+	}
+	require.NoError(t, projections.WaitCaughtUp(ctx, store, m, 5*time.Second))
+	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
+	require.NoError(t, err)
+	return seqs
+}
+
 // TestSnapshotDoesNotHideLostMessages: a message lost on disk after the snapshot was
 // written (nats-server drops a message it finds damaged as it starts) is found by the
 // commands and by serve as it is by a rebuild: recorded as messages_lost, and every answer
@@ -564,48 +599,25 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	nom, _ := seedStore(t, dir)
 	ctx := context.Background()
 	g := &Globals{Data: dir, Out: io.Discard}
-	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
-	require.NoError(t, err)
-	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
-	require.NoError(t, err)
-	reviewer := workflows.Principal{UserID: "system", Role: domain.RoleSystem}
-	for _, u := range m.Users() {
-		if u.Role == string(domain.RoleReviewer) {
-			reviewer = workflows.Principal{UserID: u.ID, Role: domain.RoleReviewer}
-		}
-	}
-	feed, err := projections.StartFeed(ctx, store, m, quiet())
-	require.NoError(t, err)
-	svc := workflows.New(store, m)
-	v := 3.0
-	lost, err := svc.RecordFact(ctx, reviewer, "SO-TC", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "late_dossiers", Number: &v, Note: "LOST-MARKER-7Q"}, workflows.Options{})
-	require.NoError(t, err)
-	v = 4.0
-	_, err = svc.RecordFact(ctx, reviewer, "SO-TC", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "late_dossiers", Number: &v}, workflows.Options{})
-	require.NoError(t, err)
-	require.NoError(t, projections.WaitCaughtUp(ctx, store, m, 5*time.Second))
-	feed.Stop()
-	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
-	require.NoError(t, err)
-	store.Close()
+	lost := factsThenSnapshot(t, dir, "LOST-MARKER-7Q", "")[0]
 
 	// The fact's message is damaged on disk after the snapshot was written.
 	estest.Damage(t, dir, "LOST-MARKER-7Q")
 
-	store, m, err = openModel(ctx, g, quiet(), false)
+	store, m, err := openModel(ctx, g, quiet(), false)
 	require.NoError(t, err)
 	defer store.Close()
 	ps := m.IntegrityProblems()
 	require.Len(t, ps, 1, "%+v", ps)
 	assert.Equal(t, projections.ProblemMessagesLost, ps[0].Problem)
-	assert.Equal(t, lost.Seq, ps[0].Seq)
+	assert.Equal(t, lost, ps[0].Seq)
 	el, err := m.Eligibility(nom, projections.Bound{})
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityBroken, el.Integrity.Status)
 	rk, err := m.Ranking("ninh-thuan-cchc-2025", projections.Bound{})
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
-	before, err := m.Eligibility(nom, projections.Bound{Seq: lost.Seq - 1})
+	before, err := m.Eligibility(nom, projections.Bound{Seq: lost - 1})
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityOK, before.Integrity.Status, "before the loss, the stream was whole")
 

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/eventstore/estest"
 	"thidua/projections"
@@ -206,32 +205,8 @@ func TestLossesAfterASnapshotAreFound(t *testing.T) {
 	seedStore(t, dir)
 	ctx := context.Background()
 	g := &Globals{Data: dir, Out: io.Discard}
-	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
-	require.NoError(t, err)
-	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
-	require.NoError(t, err)
-	var reviewer workflows.Principal
-	for _, u := range m.Users() {
-		if u.Role == string(domain.RoleReviewer) {
-			reviewer = workflows.Principal{UserID: u.ID, Role: domain.RoleReviewer}
-		}
-	}
-	feed, err := projections.StartFeed(ctx, store, m, quiet())
-	require.NoError(t, err)
-	svc := workflows.New(store, m)
-	var seqs []uint64
-	for i, note := range []string{"MARK-AAAA-1", "MARK-BBBB-2", ""} {
-		v := float64(3 + i)
-		r, err := svc.RecordFact(ctx, reviewer, "SO-TC", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "late_dossiers", Number: &v, Note: note}, workflows.Options{})
-		require.NoError(t, err)
-		seqs = append(seqs, r.Seq)
-	}
+	seqs := factsThenSnapshot(t, dir, "MARK-AAAA-1", "MARK-BBBB-2", "")
 	require.Equal(t, seqs[0]+1, seqs[1], "adjacent")
-	require.NoError(t, projections.WaitCaughtUp(ctx, store, m, 5*time.Second))
-	feed.Stop()
-	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
-	require.NoError(t, err)
-	store.Close()
 
 	lostProblems := func(m *projections.Model) []string {
 		var out []string
@@ -244,12 +219,12 @@ func TestLossesAfterASnapshotAreFound(t *testing.T) {
 	}
 	// First start, as serve makes it: the check runs in the background after the start.
 	estest.Damage(t, dir, "MARK-AAAA-1")
-	store, err = g.openStore(ctx, quiet(), eventstore.WithExistingOnly())
+	store, err := g.openStore(ctx, quiet(), eventstore.WithExistingOnly())
 	require.NoError(t, err)
 	m, loaded, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
 	require.NoError(t, err)
 	require.True(t, loaded)
-	feed, err = projections.StartFeed(ctx, store, m, quiet())
+	feed, err := projections.StartFeed(ctx, store, m, quiet())
 	require.NoError(t, err)
 	_, ok := m.Digest()
 	assert.False(t, ok, "not stated before the check")
