@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"thidua/eventstore"
@@ -155,8 +156,9 @@ type StreamCheck struct {
 
 // CheckStream reads the stream up to until, the sequence a snapshot brought the model to,
 // and checks it against what the model holds of it without having read it. Each run of
-// sequences the stream no longer holds is told to lost (if given) as the read finds it,
-// and recorded as lost (ProblemMessagesLost) when the read ends. When the snapshot
+// sequences the stream no longer holds that the model had not recorded as lost is told
+// to lost (if given) as the read finds it, and recorded (ProblemMessagesLost, replacing
+// the pieces of it recorded before) when the read ends. When the snapshot
 // carried the stream's digest (format v5), the read computes the digest and compares it
 // with each of the snapshot's marks and with its digest. A difference that a loss found
 // since the last matching mark explains (one the snapshot had not recorded: its digest
@@ -170,21 +172,35 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 	var res StreamCheck
 	lossTo := uint64(0) // the end of the last loss not in the snapshot's record
 	type run struct{ from, to uint64 }
-	var runs []run // recorded with the digest's drop, under one hold of the lock
+	var runs []run  // recorded with the digest's drop, under one hold of the lock
+	var known []run // the losses the model had recorded: its digest never held them
 	m.mu.RLock()
-	known := map[string]bool{}
 	for _, p := range m.integrity.broken[streamRef()] {
 		if p.Problem == ProblemMessagesLost {
-			known[p.Detail] = true
+			from, to := p.lostRun()
+			known = append(known, run{from, to})
 		}
 	}
 	m.mu.RUnlock()
+	// knownRun reports whether every sequence from from to to is in a known loss (one
+	// run may have been recorded in pieces: the end of a rebuild, then the feed).
+	knownRun := func(from, to uint64) bool {
+		for s := from; s <= to; {
+			i := slices.IndexFunc(known, func(r run) bool { return r.from <= s && s <= r.to })
+			if i < 0 {
+				return false
+			}
+			s = known[i].to + 1
+		}
+		return true
+	}
 	record := func(from, to uint64) {
 		res.Lost++
 		runs = append(runs, run{from, to})
-		if !known[lostProblem(from, to).Detail] {
-			lossTo = to // the snapshot's digest may hold those messages
+		if knownRun(from, to) {
+			return
 		}
+		lossTo = to // the snapshot's digest may hold those messages
 		if lost != nil {
 			lost(from, to)
 		}

@@ -95,6 +95,15 @@ type IntegrityProblem struct {
 	Detail string `json:"detail"`
 
 	at time.Time
+	// lostTo is the last sequence of a ProblemMessagesLost run (Seq is its first): the
+	// start's check compares runs, not their wording.
+	lostTo uint64
+}
+
+// lostRun returns the sequences a ProblemMessagesLost problem names (one from a snapshot
+// of format v4 or earlier, which did not keep the run's end, names its first only).
+func (p IntegrityProblem) lostRun() (from, to uint64) {
+	return p.Seq, max(p.lostTo, p.Seq)
 }
 
 // IntegrityView says whether the events an answer relies on verify.

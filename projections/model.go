@@ -399,7 +399,7 @@ func lostProblem(from, to uint64) IntegrityProblem {
 	if to > from {
 		detail = fmt.Sprintf("stream sequences %d to %d are missing: messages lost on disk (the stream denies deletion); thidua verify reads the stream again", from, to)
 	}
-	return IntegrityProblem{Seq: from, Aggregate: streamRef(), Problem: ProblemMessagesLost, Detail: detail}
+	return IntegrityProblem{Seq: from, Aggregate: streamRef(), Problem: ProblemMessagesLost, Detail: detail, lostTo: to}
 }
 
 // recordLost records stream sequences from to to, which the model applied from a snapshot
@@ -415,18 +415,23 @@ func lostProblem(from, to uint64) IntegrityProblem {
 func (m *Model) recordLost(from, to uint64) bool {
 	p := lostProblem(from, to)
 	ps := m.integrity.broken[streamRef()]
-	recorded := false
-	for i := range ps {
-		if ps[i].Problem == ProblemMessagesLost && ps[i].Seq == from {
-			if ps[i].Detail == p.Detail {
-				return false
-			}
-			// The same first sequence, more lost since (a loss that grew).
-			ps[i], recorded = p, true
-		}
-	}
-	if !recorded {
+	if len(ps) == 0 {
 		m.integrity.add(streamRef(), p)
+	} else {
+		// The losses this run covers (recorded before in pieces, or a loss that grew)
+		// give way to it.
+		kept := make([]IntegrityProblem, 0, len(ps)+1)
+		for _, q := range ps {
+			if q.Problem == ProblemMessagesLost {
+				if qf, qt := q.lostRun(); qf == from && qt == to {
+					return false
+				} else if qf >= from && qt <= to {
+					continue
+				}
+			}
+			kept = append(kept, q)
+		}
+		m.integrity.broken[streamRef()] = append(kept, p)
 	}
 	m.lateProblems++
 	m.live.clear()

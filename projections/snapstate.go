@@ -59,6 +59,8 @@ type snapProblem struct {
 	Ref     eventstore.Ref
 	Problem IntegrityProblem
 	At      time.Time
+	// LostTo is the last sequence of a loss (format v5 on).
+	LostTo uint64
 }
 
 // captureMisc copies the model's indexes, findings and counters, but for the documents
@@ -84,7 +86,7 @@ func (m *Model) captureMisc(queue []snapStamp) snapMisc {
 	s.KeyQueue = m.catchUpQueue(queue)
 	for ref, ps := range m.integrity.broken {
 		for _, p := range ps {
-			s.Broken = append(s.Broken, snapProblem{Ref: ref, Problem: p, At: p.at})
+			s.Broken = append(s.Broken, snapProblem{Ref: ref, Problem: p, At: p.at, LostTo: p.lostTo})
 		}
 	}
 	return s
@@ -200,6 +202,7 @@ func encodeMisc(s *snapMisc, emit func(block []byte) error) (err error) {
 		b = appendStr(appendStr(b, p.Problem.Aggregate.Kind), p.Problem.Aggregate.ID)
 		b = appendStr(appendStr(b, p.Problem.Problem), p.Problem.Detail)
 		b = appendTime(b, p.At)
+		b = binary.AppendUvarint(b, p.LostTo)
 		cut()
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Unknown)))
@@ -282,6 +285,9 @@ func decodeMisc(body []byte, arena *eventstore.Arena, withDigest bool) (s snapMi
 			p.Problem.Aggregate = eventstore.Ref{Kind: r.interned(), ID: r.str()}
 			p.Problem.Problem, p.Problem.Detail = r.str(), r.str()
 			p.At = r.time()
+			if withDigest {
+				p.LostTo = r.uvarint()
+			}
 		}
 	}
 	n = r.count()
@@ -344,7 +350,7 @@ func (m *Model) restoreMisc(s *snapMisc) {
 	m.keyHead, m.keyCount = 0, s.KeyCount
 	for _, p := range s.Broken {
 		pr := p.Problem
-		pr.at = p.At
+		pr.at, pr.lostTo = p.At, p.LostTo
 		m.integrity.add(p.Ref, pr)
 	}
 	m.stats.Commits, m.stats.Events, m.stats.Malformed = s.Commits, s.Events, s.Malformed
