@@ -110,6 +110,15 @@ func seqOfPayload(t *testing.T, env *wftest.Env, payload string) uint64 {
 	return found
 }
 
+// saveSnapshot saves m's snapshot in a file of its own and returns its path.
+func saveSnapshot(t *testing.T, m *projections.Model) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "snap")
+	_, err := m.SaveSnapshotFile(path)
+	require.NoError(t, err)
+	return path
+}
+
 // path2model loads the snapshot at path, checked against the stream's checkpoint only.
 func path2model(t *testing.T, env *wftest.Env, path string) *projections.Model {
 	t.Helper()
@@ -139,9 +148,7 @@ func TestRewriteAfterALossIsFound(t *testing.T) {
 	t.Parallel()
 	env := checkEnv(t, 2300)
 	m := rebuild(t, env, eventstore.ReadOptions{})
-	path := filepath.Join(t.TempDir(), "snap")
-	_, err := m.SaveSnapshotFile(path)
-	require.NoError(t, err)
+	path := saveSnapshot(t, m)
 	lost := seqOfPayload(t, env, `{"n":50}`)        // in the first stretch (1..1024)
 	rewritten := seqOfPayload(t, env, `{"n":2100}`) // past the mark at 2048
 	require.Less(t, lost, uint64(1024))
@@ -180,9 +187,7 @@ func TestOldLossExplainsNoRewrite(t *testing.T) {
 	m := rebuild(t, env, eventstore.ReadOptions{})
 	d, ok := m.Digest()
 	require.True(t, ok)
-	path := filepath.Join(t.TempDir(), "snap")
-	_, err := m.SaveSnapshotFile(path)
-	require.NoError(t, err)
+	path := saveSnapshot(t, m)
 
 	// Nothing new lost since; one message rewritten.
 	rewriteKeepingSeqs(t, env, payloadEdit(t, rewritten, `{"n":30}`, `{"n":99}`))
@@ -202,9 +207,7 @@ func TestLongLossIsNoRewrite(t *testing.T) {
 	t.Parallel()
 	env := checkEnv(t, 3300)
 	m := rebuild(t, env, eventstore.ReadOptions{})
-	path := filepath.Join(t.TempDir(), "snap")
-	_, err := m.SaveSnapshotFile(path)
-	require.NoError(t, err)
+	path := saveSnapshot(t, m)
 	var lose []uint64
 	for s := uint64(1500); s <= 2600; s++ {
 		lose = append(lose, s)
@@ -247,9 +250,7 @@ func TestLossRecordedInPiecesIsKnown(t *testing.T) {
 	t.Logf("start 1: lost=%q", lostDetails(m))
 	_, ok := m.Digest()
 	require.True(t, ok)
-	p1 := filepath.Join(t.TempDir(), "s1")
-	_, err := m.SaveSnapshotFile(p1)
-	require.NoError(t, err)
+	p1 := saveSnapshot(t, m)
 	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, 21, 22)
 
 	// Start 2.
@@ -264,9 +265,7 @@ func TestLossRecordedInPiecesIsKnown(t *testing.T) {
 	require.NoError(t, l2.FillDigest(env.Ctx, env.Store))
 	d2, ok := l2.Digest()
 	require.True(t, ok)
-	p2 := filepath.Join(t.TempDir(), "s2")
-	_, err = l2.SaveSnapshotFile(p2)
-	require.NoError(t, err)
+	p2 := saveSnapshot(t, l2)
 	t.Logf("after feed: lost=%q", lostDetails(l2))
 
 	// Start 3: nothing lost since.
@@ -300,9 +299,7 @@ func TestLaggingDigestIsChecked(t *testing.T) {
 		d, ok := m.Digest()
 		require.False(t, ok)
 		require.Equal(t, uint64(20), d.Seq)
-		p := filepath.Join(t.TempDir(), "s")
-		_, err = m.SaveSnapshotFile(p)
-		require.NoError(t, err)
+		p := saveSnapshot(t, m)
 		rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, lose...)
 		for start := 0; start < 2; start++ {
 			l := path2model(t, env, p)
@@ -329,21 +326,17 @@ func TestRewriteBesideALossInPiecesIsFound(t *testing.T) {
 	env := checkEnv(t, 40)
 	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, 19, 20)
 	m := rebuild(t, env, eventstore.ReadOptions{Until: 20})
-	p1 := filepath.Join(t.TempDir(), "s1")
-	_, err := m.SaveSnapshotFile(p1)
-	require.NoError(t, err)
+	p1 := saveSnapshot(t, m)
 	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, 21, 22)
 	l2 := path2model(t, env, p1)
-	_, err = l2.CheckStream(env.Ctx, env.Store, l2.Applied(), nil)
+	_, err := l2.CheckStream(env.Ctx, env.Store, l2.Applied(), nil)
 	require.NoError(t, err)
 	f, err := projections.StartFeed(env.Ctx, env.Store, l2, nil)
 	require.NoError(t, err)
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, l2, 10*time.Second))
 	f.Stop()
 	require.NoError(t, l2.FillDigest(env.Ctx, env.Store))
-	p2 := filepath.Join(t.TempDir(), "s2")
-	_, err = l2.SaveSnapshotFile(p2)
-	require.NoError(t, err)
+	p2 := saveSnapshot(t, l2)
 
 	rw := seqOfPayload(t, env, `{"n":30}`)
 	rewriteKeepingSeqs(t, env, payloadEdit(t, rw, `{"n":30}`, `{"n":99}`))
