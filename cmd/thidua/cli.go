@@ -246,8 +246,8 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 	if err != nil {
 		return err
 	}
-	var sealed rankexport.Meta // the export's digest, before its file is made
-	if c.Format == "csv" || c.Format == "xlsx" {
+	var sealed rankexport.Meta // the export's or table's digest, before its file is made
+	if c.Format != "json" {
 		if err := sealed.Seal(ctx, rk, func(ctx context.Context, seq uint64) (eventstore.Digest, error) {
 			return m.DigestAt(ctx, store, seq)
 		}); err != nil {
@@ -295,11 +295,16 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 	if c.Output == "" {
 		w = terminalSafe(w)
 	}
-	return writeRankingTable(w, rk)
+	return writeRankingTable(w, rk, sealed.Digest)
 }
 
-func writeRankingTable(w io.Writer, rk projections.RankingView) error {
+// writeRankingTable prints rk as tables for a terminal, with the stream's digest at its
+// sequence when digest is given.
+func writeRankingTable(w io.Writer, rk projections.RankingView, digest *eventstore.Digest) error {
 	fmt.Fprintf(w, "Xếp hạng / ranking %s — as of %s (seq %d)\n", rk.Campaign, localTime(rk.AsOf), rk.AsOfSeq)
+	if digest != nil {
+		fmt.Fprintf(w, "Mã niêm phong dữ liệu / stream digest (SHA-256 đến / up to seq %d): %s\n", digest.Seq, digest.Hex())
+	}
 	if warn := rankexport.IntegrityWarning(rk, rankexport.Vietnamese); warn != "" {
 		fmt.Fprintf(w, "\nCẢNH BÁO: %s.\nWARNING: %s.\n", warn, rankexport.IntegrityWarning(rk, rankexport.English))
 	}

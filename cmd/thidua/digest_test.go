@@ -51,6 +51,9 @@ func TestDigestSealsTheExport(t *testing.T) {
 	d := digest("seq:" + seqLine[1])
 	assert.Equal(t, seq, d.Seq)
 	assert.Equal(t, sealLine[1], d.Hex(), "the stream alone gives the export's digest")
+	out.Reset()
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "table"}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), "Mã niêm phong dữ liệu / stream digest (SHA-256 đến / up to seq "+seqLine[1]+"): "+d.Hex(), "the table states it too")
 
 	out.Reset()
 	require.NoError(t, (&VerifyCmd{JSON: true}).Run(ctx, g, quiet()))
