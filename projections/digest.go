@@ -87,24 +87,20 @@ func (m *Model) Digest() (eventstore.Digest, bool) {
 func (m *Model) FillDigest(ctx context.Context, st *eventstore.Store) error {
 	for {
 		m.mu.RLock()
-		d, target, last, unchecked := m.digest, m.applied, uint64(0), m.snapDigest.Seq != 0
-		if unchecked {
+		if m.snapDigest.Seq != 0 {
 			m.mu.RUnlock()
 			return ErrDigestUnchecked
 		}
-		if n := len(m.digestMarks); n > 0 {
-			last = m.digestMarks[n-1].Seq
-		}
+		d, target := m.digest, m.applied
+		// The new marks, after the model's last, which spaces them (addMark).
+		marks := m.digestMarks[max(len(m.digestMarks)-1, 0):]
+		seeded := len(marks)
 		m.mu.RUnlock()
 		if d.Seq >= target {
 			return nil
 		}
-		var marks []eventstore.Digest
-		nd, err := st.DigestFrom(ctx, d, target, func(x eventstore.Digest) {
-			if x.Seq >= last+digestEvery {
-				marks, last = append(marks, x), x.Seq
-			}
-		})
+		marks = slices.Clip(marks) // appends go to a copy, not into the model's list
+		nd, err := st.DigestFrom(ctx, d, target, func(x eventstore.Digest) { marks = addMark(marks, x) })
 		if err != nil {
 			return fmt.Errorf("stream digest: %w", err)
 		}
@@ -113,7 +109,7 @@ func (m *Model) FillDigest(ctx context.Context, st *eventstore.Store) error {
 			// Still where the read began (nothing dropped it meanwhile): a correct digest
 			// up to target, current if the feed has applied nothing since.
 			m.digest = nd
-			m.digestMarks = append(m.digestMarks, marks...)
+			m.digestMarks = append(m.digestMarks, marks[seeded:]...)
 		}
 		m.mu.Unlock()
 	}
