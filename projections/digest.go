@@ -77,6 +77,23 @@ func addMark(marks []eventstore.Digest, d eventstore.Digest) []eventstore.Digest
 func (m *Model) Digest() (eventstore.Digest, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	return m.digestLocked()
+}
+
+// Seal returns the stream's digest when the model's state is exactly the stream up to
+// the digest's sequence: as Digest, but false too while a commit is applied ahead of the
+// feed (a command's own, ApplyCommitted), since the state then holds more than the
+// digest seals. A page gathered from several reads is sealed by the digest when Seal
+// gives the same sequence before and after the reads: nothing was applied between.
+func (m *Model) Seal() (eventstore.Digest, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d, ok := m.digestLocked()
+	return d, ok && m.lastSeq <= m.applied
+}
+
+// digestLocked is Digest under the caller's lock.
+func (m *Model) digestLocked() (eventstore.Digest, bool) {
 	return m.digest, m.snapDigest.Seq == 0 && m.digest.Seq == m.applied
 }
 

@@ -162,3 +162,40 @@ func TestFillDigestBesideTheFeed(t *testing.T) {
 		assert.Equal(t, want[seq], got.Hex(), "at %d", seq)
 	}
 }
+
+// TestSealWaitsForTheFeed: a command's own commit, applied ahead of the feed, puts into
+// the state more than the digest seals; Seal says so until the feed has delivered it and
+// the digest has taken it in, while Digest and IntegrityReport go on naming the stream up
+// to the feed's checkpoint.
+func TestSealWaitsForTheFeed(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("U1", domain.UnitDepartment)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	before, ok := m.Seal()
+	require.True(t, ok, "a rebuilt model is the stream up to its checkpoint")
+
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "U9"}
+	c, err := env.Store.Append(env.Ctx, ref, eventstore.Version{}, []eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	m.ApplyCommitted(c)
+	_, ok = m.Seal()
+	assert.False(t, ok, "a commit ahead of the feed is not sealed")
+	d, ok := m.Digest()
+	assert.True(t, ok)
+	assert.Equal(t, before, d, "the digest still names the feed's checkpoint")
+	r := m.IntegrityReport()
+	assert.Equal(t, before.Seq, r.Applied)
+	require.NotNil(t, r.Digest)
+	assert.Equal(t, before, *r.Digest, "one report: the digest seals what it calls applied")
+
+	m.ApplyFeed(c)
+	_, ok = m.Seal()
+	assert.False(t, ok, "the feed delivered it, the digest has not taken it in")
+	require.NoError(t, m.FillDigest(env.Ctx, env.Store))
+	after, ok := m.Seal()
+	require.True(t, ok)
+	assert.Equal(t, c.Seq, after.Seq)
+	assert.Equal(t, estest.ReferenceDigests(t, env.Store, c.Seq)[c.Seq], after.Hex())
+}

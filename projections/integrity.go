@@ -242,6 +242,35 @@ func (m *Model) IntegrityCount() int {
 func (m *Model) IntegrityProblems() []IntegrityProblem {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	return m.integrityProblems()
+}
+
+// IntegrityReport is the model's integrity at one moment: the last sequence applied, the
+// problems found up to it, and the stream's digest up to it (nil while the model does not
+// have it, see Model.Digest). All three are read under one lock, so that the digest
+// seals exactly the applied sequence the report names, even under writes.
+type IntegrityReport struct {
+	// Applied is the feed's checkpoint: the last stream sequence the model applied.
+	Applied uint64
+	// Problems are every integrity problem found, in stream order.
+	Problems []IntegrityProblem
+	// Digest is the stream's digest up to Applied, or nil.
+	Digest *eventstore.Digest
+}
+
+// IntegrityReport returns the applied sequence, the problems and the digest together.
+func (m *Model) IntegrityReport() IntegrityReport {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	r := IntegrityReport{Applied: m.applied, Problems: m.integrityProblems()}
+	if d, ok := m.digestLocked(); ok {
+		r.Digest = &d
+	}
+	return r
+}
+
+// integrityProblems is IntegrityProblems under the caller's lock.
+func (m *Model) integrityProblems() []IntegrityProblem {
 	out := []IntegrityProblem{}
 	for _, ps := range m.integrity.broken {
 		out = append(out, ps...)

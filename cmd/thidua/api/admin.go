@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"thidua/domain"
-	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
 )
@@ -76,12 +75,9 @@ func (h *handler) listUsers(w http.ResponseWriter, _ *http.Request, _ workflows.
 // chain, an event stored on another aggregate's subject — in stream order, on a running
 // server (`thidua verify` checks the whole store, documents too, on a stopped one).
 func (h *handler) integrity(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
-	ps := h.model().IntegrityProblems()
-	var digest *eventstore.Digest // null while the server reads it (a snapshot without it)
-	if d, ok := h.model().Digest(); ok {
-		digest = &d
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": len(ps) == 0, "applied": h.model().Applied(), "problems": ps, "digest": digest})
+	// One read: the digest (null while the server reads it) seals exactly "applied".
+	r := h.model().IntegrityReport()
+	writeJSON(w, http.StatusOK, map[string]any{"ok": len(r.Problems) == 0, "applied": r.Applied, "problems": r.Problems, "digest": r.Digest})
 	return nil
 }
 

@@ -399,6 +399,7 @@ var catalogVI = map[string]string{
 	"print.vote":     "Họp ngày %s: %d thành viên, %d có mặt, %d tán thành",
 	"print.printed":  "In lúc %s bởi %s.",
 	"print.digest":   "Mã niêm phong dữ liệu (SHA-256 của luồng sự kiện đến #%d; kiểm tra lại bằng lệnh thidua digest --at seq:N):",
+	"print.nodigest": "Bản in này chưa có mã niêm phong dữ liệu (máy chủ đang đọc lại luồng sự kiện, hoặc hồ sơ đang được cập nhật); vui lòng in lại sau ít phút.",
 	"print.sign":     "NGƯỜI LẬP BIỂU",
 
 	"replay.title":    "Xem lại theo thời điểm",
@@ -946,6 +947,7 @@ var catalogEN = map[string]string{
 	"print.vote":     "Meeting of %s: %d members, %d present, %d in favour",
 	"print.printed":  "Printed at %s by %s.",
 	"print.digest":   "Stream digest (SHA-256 of the event stream up to #%d; check it again with thidua digest --at seq:N):",
+	"print.nodigest": "This copy carries no stream digest (the server is still reading the stream, or the records were being updated); please print it again in a few minutes.",
 	"print.sign":     "PREPARED BY",
 
 	"replay.title":    "Replay to a moment",

@@ -628,7 +628,8 @@ type nominationData struct {
 	OpenedBy  string
 	SubmitBy  string
 	// Digest is the stream's digest up to the last sequence applied when the page was
-	// made, which the printed summary states (nil while the server reads it).
+	// gathered, which the printed summary states (nil while the server reads it, or when
+	// commits kept landing while the page was gathered: see nominationPrint).
 	Digest *eventstore.Digest
 }
 
@@ -877,19 +878,37 @@ func (h *handler) renderNomination(q *req, id string, e *uiError) error {
 	return nil
 }
 
+// printTries bounds how often a nomination's printed summary is gathered again when a
+// commit lands while it is gathered.
+const printTries = 5
+
+// nominationPrint renders a nomination's printed summary, sealed by the stream's digest.
+// The summary is gathered from several reads of the model; the digest seals it only when
+// the model's state was the stream up to the digest's sequence before the reads and still
+// is after them (Model.Seal), so it is gathered again when a commit was applied between.
+// A page that cannot be sealed (the server still reading the digest, or commits landing
+// throughout) says so rather than naming a sequence its data were not read at.
 func (h *handler) nominationPrint(q *req) error {
-	pg := h.newPage(q, "")
-	d, err := h.nominationData(q, pg, q.r.PathValue("id"))
-	if err != nil {
-		return err
+	for try := 1; ; try++ {
+		pg := h.newPage(q, "")
+		before, sealed := h.model().Seal()
+		d, err := h.nominationData(q, pg, q.r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		after, still := h.model().Seal()
+		sealed = sealed && still && after.Seq == before.Seq
+		if !sealed && try < printTries {
+			continue
+		}
+		if sealed {
+			d.Digest = &after
+		}
+		pg.Title = q.T("print.title") + " — " + d.N.Nominee.Name
+		pg.Campaign, pg.Nav, pg.Print = d.N.Campaign, "nominations", true
+		h.pages.render(q, http.StatusOK, "print", pg, d)
+		return nil
 	}
-	pg.Title = q.T("print.title") + " — " + d.N.Nominee.Name
-	pg.Campaign, pg.Nav, pg.Print = d.N.Campaign, "nominations", true
-	if dg, ok := h.model().Digest(); ok {
-		d.Digest = &dg
-	}
-	h.pages.render(q, http.StatusOK, "print", pg, d)
-	return nil
 }
 
 // atValue is what the date-time picker shows: what the user picked, or the moment of
@@ -1542,10 +1561,8 @@ func (h *handler) integrityPage(q *req) error {
 	}
 	pg := h.newPage(q, q.T("integrity.title"))
 	pg.Nav = "integrity"
-	d := integrityData{Problems: h.model().IntegrityProblems()}
-	if dg, ok := h.model().Digest(); ok {
-		d.Digest = &dg
-	}
+	r := h.model().IntegrityReport()
+	d := integrityData{Problems: r.Problems, Digest: r.Digest}
 	h.pages.render(q, http.StatusOK, "integrity", pg, d)
 	return nil
 }

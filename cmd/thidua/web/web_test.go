@@ -1710,3 +1710,68 @@ func TestPrintedPagesStateTheDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintedSummaryIsSealedAtItsOwnSequence prints a nomination's summary while a
+// reviewer keeps ruling on it: every copy that states a digest shows the nomination as it
+// stood at the digest's sequence, never a later or earlier state under it.
+func TestPrintedSummaryIsSealedAtItsOwnSequence(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	id, _ := e.MakeEligible("U1", reviewer, 91.5)
+	var crit string
+	for _, c := range domain.ApplicableCriteria(e.Model.Campaigns()[0].Definition, domain.Nominee{Kind: domain.NomineeCollective}) {
+		if c.JudgedBy == domain.JudgedByRuling {
+			crit = c.ID
+			break
+		}
+	}
+	require.NotEmpty(t, crit)
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
+
+	stop, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			in := workflows.RuleInput{Result: "met", Note: fmt.Sprintf("lần %d", i)}
+			if _, err := e.Svc.Rule(e.Ctx, reviewer, id, crit, in, workflows.Options{}); err != nil {
+				done <- err
+				return
+			}
+			if i%2 == 1 {
+				time.Sleep(2 * time.Millisecond) // a busy office, not a flood
+			}
+		}
+	}()
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	sealRe := regexp.MustCompile(`id="print-digest">Mã niêm phong dữ liệu \(SHA-256 của luồng sự kiện đến #(\d+);`)
+	versionRe := regexp.MustCompile(`phiên bản (\d+)`)
+	sealed := 0
+	for range 40 {
+		body := c.get("/nominations/" + id + "/print").body
+		v := versionRe.FindStringSubmatch(body)
+		require.NotNil(t, v, "the summary states the nomination's version")
+		s := sealRe.FindStringSubmatch(body)
+		if s == nil {
+			assert.Contains(t, body, "Bản in này chưa có mã niêm phong dữ liệu", "an unsealed copy says so")
+			continue
+		}
+		sealed++
+		seq, _ := strconv.ParseUint(s[1], 10, 64)
+		evs, err := e.Model.NominationEvents(id, projections.Bound{Seq: seq})
+		require.NoError(t, err)
+		assert.Equal(t, strconv.FormatUint(evs[len(evs)-1].Seq, 10), v[1],
+			"the copy sealed at #%d shows the nomination's version as of #%d", seq, seq)
+	}
+	close(stop)
+	require.NoError(t, <-done)
+	t.Logf("%d of 40 copies sealed", sealed)
+	assert.Positive(t, sealed, "most copies are sealed")
+}
