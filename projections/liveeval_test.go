@@ -193,3 +193,57 @@ func TestAsOfRankingDuringWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, now.Collective.Entries, 7, "live: the three new ones in, W1 out")
 }
+
+// TestRankingNeverSpansAGap: a commit applied ahead of the feed above an earlier one that
+// has not arrived (another server's, or a concurrent command's) makes a state the stream
+// never had. The live ranking a dashboard polls shows it; Ranking, whose AsOfSeq the
+// exports seal with the stream's digest, answers as of the sequence below the gap, live
+// or bounded, until the gap closes.
+func TestRankingNeverSpansAGap(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for i, d := range []string{"D1", "D2", "D3"} {
+		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+	}
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	below, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	// Two facts: D1 excluded (the gap), then D3 excluded (applied ahead of it).
+	env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
+	env.Fact(reviewer, "D3", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
+	var cs []eventstore.Commit
+	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: below + 1}, func(c eventstore.Commit) error {
+		cs = append(cs, c)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	want := func(until uint64) string {
+		t.Helper()
+		r, err := rebuild(t, env, eventstore.ReadOptions{Until: until}).Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		return jsonOf(t, r)
+	}
+
+	m.ApplyCommitted(cs[1])
+	live, _, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	assert.Len(t, live.Collective.Entries, 2, "the live state holds the commit ahead")
+	for _, b := range []projections.Bound{{}, {Seq: cs[1].Seq}, {Time: cs[1].Events[0].RecordedAt.Add(time.Hour)}} {
+		rk, err := m.Ranking(wftest.Campaign, b)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, rk.AsOfSeq, below, "bound %+v", b)
+		assert.Len(t, rk.Collective.Entries, 3, "bound %+v: D1 and D3 both still in", b)
+		if b.Live() {
+			assert.Equal(t, want(below), jsonOf(t, rk), "the ranking of the stream up to the gap")
+		}
+	}
+
+	m.ApplyCommitted(cs[0])
+	rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, cs[1].Seq, rk.AsOfSeq, "the gap closed")
+	assert.Equal(t, want(cs[1].Seq), jsonOf(t, rk))
+}

@@ -235,6 +235,8 @@ type Model struct {
 type rankCacheEntry struct {
 	commits int
 	view    RankingView
+	// gapped says the state had a gap when the view was computed (prefixSeq).
+	gapped bool
 }
 
 // NewModel returns an empty model.

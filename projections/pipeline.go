@@ -265,6 +265,21 @@ type aheadCommit struct {
 	recorded time.Time
 }
 
+// prefixSeq returns the highest sequence up to which the model holds every commit of the
+// stream: the feed's checkpoint, and the commits applied ahead of it that follow it
+// without a gap. Above it the state may hold a command's commit but not an earlier one
+// still on its way (another server's, or a concurrent command's not yet applied): a
+// moment the stream never had. The caller holds the lock.
+func (m *Model) prefixSeq() uint64 {
+	s := m.applied
+	for {
+		if _, ok := m.ahead[s+1]; !ok {
+			return s
+		}
+		s++
+	}
+}
+
 // noteAhead remembers that the model applied commit c before the feed delivered it;
 // the caller holds the write lock. The set saves the feed some decoding: when it grows
 // large (a model without a feed), it is dropped.

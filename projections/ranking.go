@@ -10,25 +10,49 @@ import (
 
 // Ranking orders a campaign's eligible nominations of each kind by the campaign's ranking
 // keys at a moment (the zero Bound: now), and marks the first quota as recommended.
+//
+// Its answer is always the ranking of the stream up to its AsOfSeq, which the stream's
+// digest there seals (the exports and printed pages state it): when the live ranking was
+// computed while a commit applied ahead of the feed stood above an earlier one still on
+// its way (a gap, see prefixSeq), Ranking answers as of the sequence below the gap.
 func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 	if !b.Live() {
 		return m.rankingAsOf(campaign, b)
 	}
-	v, _, err := m.LiveRanking(campaign)
-	return v, err
+	e, err := m.liveRanking(campaign)
+	if err != nil {
+		return RankingView{}, err
+	}
+	if e.gapped {
+		return m.rankingAsOf(campaign, b)
+	}
+	return e.view, nil
 }
 
 // LiveRanking is Ranking now, with the number of commits the model had applied when it
 // was computed (plus the problems found in them late, CheckStream). A live ranking is a
 // function of the commits applied: the same number on any server that applied the same
 // stream, the same ranking, so the number serves as its entity tag.
+//
+// It is the model's state as it is, gap or not (see Ranking): the ranking a dashboard
+// polls, never sealed.
 func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
+	e, err := m.liveRanking(campaign)
+	if err != nil {
+		return RankingView{}, 0, err
+	}
+	return e.view, uint64(e.commits), nil
+}
+
+// liveRanking is LiveRanking's cache entry: the view, the commits it was computed at, and
+// whether the state had a gap then.
+func (m *Model) liveRanking(campaign string) (rankCacheEntry, error) {
 	m.rlock()
 	c, ok := m.rankCache[campaign]
 	commits := m.rankVersion()
 	m.mu.RUnlock()
 	if ok && c.commits == commits {
-		return c.view, uint64(c.commits), nil
+		return c, nil
 	}
 	// Readers who ask for the same live ranking at the same point (the start-up warm-up
 	// and the first reader, or many readers after a write) share one computation. A
@@ -37,10 +61,9 @@ func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
 		return m.rankingOnce(campaign)
 	})
 	if err != nil {
-		return RankingView{}, 0, err
+		return rankCacheEntry{}, err
 	}
-	e := v.(rankCacheEntry)
-	return e.view, uint64(e.commits), nil
+	return v.(rankCacheEntry), nil
 }
 
 // rankVersion is what a live ranking is a function of: the commits applied, and the
@@ -53,11 +76,12 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 	m.rlock()
 	v, err := m.ranking(campaign, Bound{})
 	commits := m.rankVersion()
+	gapped := m.prefixSeq() < m.lastSeq
 	m.mu.RUnlock()
 	if err != nil {
 		return rankCacheEntry{}, err
 	}
-	e := rankCacheEntry{commits: commits, view: v}
+	e := rankCacheEntry{commits: commits, view: v, gapped: gapped}
 	m.mu.Lock()
 	m.rankCache[campaign] = e
 	m.mu.Unlock()
@@ -65,14 +89,15 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 }
 
 // rankingAsOf computes a ranking at a past moment without holding the read lock
-// throughout: it takes it to pin the bound to the last sequence applied and fold the
-// campaign, and then once per chunk of nominations (evalAll), so that commands are not
-// held up for the second or two the whole campaign takes. What commands append meanwhile
-// is after the pinned bound, so every chunk sees the same moment.
+// throughout: it takes it to pin the bound to the last sequence up to which the model
+// holds every commit (prefixSeq) and fold the campaign, and then once per chunk of
+// nominations (evalAll), so that commands are not held up for the second or two the whole
+// campaign takes. What is applied meanwhile is after the pinned bound, so every chunk
+// sees the same moment.
 func (m *Model) rankingAsOf(campaign string, b Bound) (RankingView, error) {
 	m.rlock()
-	if b.Seq == 0 || b.Seq > m.lastSeq {
-		b.Seq = m.lastSeq
+	if prefix := m.prefixSeq(); b.Seq == 0 || b.Seq > prefix {
+		b.Seq = prefix
 	}
 	if b.Seq == 0 {
 		b.Seq = 1 // an empty model: nothing is within any bound
