@@ -43,6 +43,7 @@ type TextError struct {
 	ProblemVI string
 }
 
+// Error returns the problem, in English.
 func (e *TextError) Error() string { return e.Problem }
 
 // CheckText refuses text that cannot be shown or stored faithfully: invalid UTF-8, the

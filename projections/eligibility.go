@@ -35,7 +35,7 @@ type evalResult struct {
 func (m *Model) Eligibility(id string, b Bound) (EligibilityView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
-	return m.eligibility(id, b)
+	return m.eligibility(id, m.pin(b))
 }
 
 func (m *Model) eligibility(id string, b Bound) (EligibilityView, error) {

@@ -288,7 +288,7 @@ func (m *Model) integrityProblems() []IntegrityProblem {
 func (m *Model) Integrity(ref eventstore.Ref, b Bound) IntegrityView {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.integrityOf([]eventstore.Ref{ref}, b)
+	return m.integrityOf([]eventstore.Ref{ref}, m.pin(b))
 }
 
 // integrityOf gathers the problems of the aggregates, up to the bound; caller holds the lock.

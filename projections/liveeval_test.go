@@ -194,17 +194,20 @@ func TestAsOfRankingDuringWrites(t *testing.T) {
 	assert.Len(t, now.Collective.Entries, 7, "live: the three new ones in, W1 out")
 }
 
-// TestRankingNeverSpansAGap: a commit applied ahead of the feed above an earlier one that
+// TestAnswersAtAMomentNeverSpanAGap: a commit applied ahead of the feed above an earlier one that
 // has not arrived (another server's, or a concurrent command's) makes a state the stream
-// never had. The live ranking a dashboard polls shows it; Ranking, whose AsOfSeq the
-// exports seal with the stream's digest, answers as of the sequence below the gap, live
-// or bounded, until the gap closes.
-func TestRankingNeverSpansAGap(t *testing.T) {
+// never had. The live ranking a dashboard polls shows it, and so does a live eligibility
+// (the clerk sees the command just made); Ranking, whose AsOfSeq the exports seal with
+// the stream's digest, answers as of the sequence below the gap, live or bounded, and so
+// does every other answer at a past moment, until the gap closes.
+func TestAnswersAtAMomentNeverSpanAGap(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
+	var noms []string
 	for i, d := range []string{"D1", "D2", "D3"} {
-		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+		noms = append(noms, id)
 	}
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	below, err := env.Store.LastSeq(env.Ctx)
@@ -238,8 +241,19 @@ func TestRankingNeverSpansAGap(t *testing.T) {
 		assert.Len(t, rk.Collective.Entries, 3, "bound %+v: D1 and D3 both still in", b)
 		if b.Live() {
 			assert.Equal(t, want(below), jsonOf(t, rk), "the ranking of the stream up to the gap")
+			continue
 		}
+		el, err := m.Eligibility(noms[2], b)
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "bound %+v: D3 as the stream stood below the gap", b)
+		assert.LessOrEqual(t, el.AsOfSeq, below, "bound %+v", b)
+		trail, err := m.UnitEvents("D3", false, b, 0)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, trail[len(trail)-1].Seq, below, "bound %+v: the unit's trail stops below the gap", b)
 	}
+	el, err := m.Eligibility(noms[2], projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible, "live: the commit ahead counts")
 
 	m.ApplyCommitted(cs[0])
 	rk, err := m.Ranking(wftest.Campaign, projections.Bound{})

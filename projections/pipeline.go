@@ -280,6 +280,21 @@ func (m *Model) prefixSeq() uint64 {
 	}
 }
 
+// pin bounds a query at a past moment to the stream as it was, never to a state the
+// stream never had: a bound past prefixSeq (or one by time alone) is pinned to it, so
+// that an answer as of sequence N is what a replay of the stream up to N answers. The
+// live bound is left as it is: it answers from the state with every commit applied,
+// ahead of the feed or not. The caller holds the lock.
+func (m *Model) pin(b Bound) Bound {
+	if b.Live() {
+		return b
+	}
+	if prefix := m.prefixSeq(); b.Seq == 0 || b.Seq > prefix {
+		b.Seq = max(prefix, 1) // 1 for an empty model: nothing is within any bound
+	}
+	return b
+}
+
 // noteAhead remembers that the model applied commit c before the feed delivered it;
 // the caller holds the write lock. The set saves the feed some decoding: when it grows
 // large (a model without a feed), it is dropped.

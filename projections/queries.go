@@ -18,7 +18,7 @@ import (
 func (m *Model) Unit(id string, b Bound) (UnitView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
-	return m.unitView(id, b)
+	return m.unitView(id, m.pin(b))
 }
 
 func (m *Model) unitAt(id string, b Bound) (*domain.Unit, uint64) {
@@ -400,6 +400,7 @@ func (m *Model) Queue(campaign string, offset, limit int) ([]NominationView, int
 func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
+	b = m.pin(b)
 	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
 	if err := existed(ents, b, "nomination", id); err != nil {
 		return nil, err
@@ -420,6 +421,7 @@ func (m *Model) NominationEvents(id string, b Bound) ([]EventView, error) {
 func (m *Model) CampaignEvents(id string, b Bound) ([]EventView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
+	b = m.pin(b)
 	ents := m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: id})
 	if err := existed(ents, b, "campaign", id); err != nil {
 		return nil, err
@@ -498,6 +500,7 @@ func (m *Model) appendClaim(out []EventView, kind, id string, b Bound) []EventVi
 func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]EventView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
+	b = m.pin(b)
 	if m.units[id] == nil {
 		return nil, fmt.Errorf("%w: unit %s", ErrNotFound, id)
 	}

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"thidua/domain"
@@ -90,18 +91,16 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 
 // rankingAsOf computes a ranking at a past moment without holding the read lock
 // throughout: it takes it to pin the bound to the last sequence up to which the model
-// holds every commit (prefixSeq) and fold the campaign, and then once per chunk of
+// holds every commit (pin) and fold the campaign, and then once per chunk of
 // nominations (evalAll), so that commands are not held up for the second or two the whole
 // campaign takes. What is applied meanwhile is after the pinned bound, so every chunk
 // sees the same moment.
 func (m *Model) rankingAsOf(campaign string, b Bound) (RankingView, error) {
+	if b.Live() {
+		b.Seq = math.MaxUint64 // now, as a moment of the stream: pinned below any gap
+	}
 	m.rlock()
-	if prefix := m.prefixSeq(); b.Seq == 0 || b.Seq > prefix {
-		b.Seq = prefix
-	}
-	if b.Seq == 0 {
-		b.Seq = 1 // an empty model: nothing is within any bound
-	}
+	b = m.pin(b)
 	m.mu.RUnlock()
 	return m.rankingWith(campaign, b, true)
 }
