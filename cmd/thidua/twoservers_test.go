@@ -9,7 +9,9 @@ package main
 // (holds without a key, grants with different keys): exactly one wins, the other is
 // refused, and the stream holds the winner's event only. The same command with the same
 // Idempotency-Key through both at once appends once. Afterwards both serve byte-identical
-// rankings, nominations and audit trails.
+// rankings, nominations and audit trails; and while both record facts, every ranking
+// export from one is the ranking of the stream up to the sequence it states, sealed by
+// the stream's digest there.
 //
 // It builds the binary and takes 5–20 s, hence the build tag:
 //
@@ -41,9 +43,11 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"thidua/cmd/thidua/rankexport"
 	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/eventstore/estest"
+	"thidua/projections"
 	"thidua/workflows"
 )
 
@@ -668,6 +672,10 @@ func TestTwoServeProcessesOnOneCluster(t *testing.T) {
 		sameOnBoth(t, a, b, p, admin)
 	}
 
+	// Exports while both servers write: each is the ranking of the stream up to the
+	// sequence it states, sealed by the stream's digest there.
+	sealedExportsWhileBothWrite(ctx, t, store, a, b, admin, reviewer)
+
 	// The web UI behind a load balancer without sticky sessions: a form rendered by A is
 	// accepted by B (both sign CSRF tokens with THIDUA_WEB_SECRET), and the session it
 	// opens works on A.
@@ -754,4 +762,97 @@ func webSignInAcross(t *testing.T, from, to *serveProc) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /admin on %s with the session opened on %s: %d, want 200", from.name, to.name, resp.StatusCode)
 	}
+}
+
+// sealedExportsWhileBothWrite downloads the ranking's CSV export from a while a and b
+// record facts that move U2 and U1 above and below each other. A server applies its own commits
+// before its feed delivers the other's, so it can hold a commit above one it has not
+// seen yet; an export must still be the ranking of the stream up to the sequence it
+// states, sealed by the stream's digest up to it: each one's table is compared with the
+// one a replay of the stream up to that sequence writes, and its digest with the
+// stream's.
+func sealedExportsWhileBothWrite(ctx context.Context, t *testing.T, store *eventstore.Store, a, b *serveProc, admin, reviewer string) {
+	t.Helper()
+	const seqLabel = "Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)"
+	const digestLabel = "Mã niêm phong dữ liệu"
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var writes sync.Map
+	for i, s := range []*serveProc{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				// A scores U2, B scores U1: a commit of one missing under the other's
+				// shows in the table.
+				score := 78 + float64((2*n+i)%17) // 78–94
+				body := map[string]any{"campaign": twoCampaign, "fact": "par_index_score", "value": score}
+				r, err := s.try(s.request(t, http.MethodPost, "/api/v1/units/"+[]string{"U2", "U1"}[i]+"/facts", reviewer, body))
+				if err != nil || r.status != http.StatusCreated {
+					t.Errorf("%s: a fact while exporting: %v %s", s.name, err, r)
+					return
+				}
+				writes.Store(s.name+fmt.Sprint(n), true)
+			}
+		}()
+	}
+	split := func(body []byte) (seq uint64, digest string, table string) {
+		text := strings.TrimPrefix(string(body), rankexport.BOM)
+		head, table, ok := strings.Cut(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n")
+		if !ok {
+			t.Fatalf("an export without its table:\n%s", text)
+		}
+		for line := range strings.SplitSeq(head, "\n") {
+			label, value, _ := strings.Cut(line, ",")
+			label = strings.Trim(label, `"`)
+			switch {
+			case label == seqLabel:
+				fmt.Sscan(strings.Trim(value, `"`), &seq)
+			case strings.HasPrefix(label, digestLabel):
+				digest = strings.Trim(value, `"`)
+			}
+		}
+		return seq, digest, table
+	}
+	exports := 0
+	for range 30 {
+		r := a.get(t, "/api/v1/campaigns/"+twoCampaign+"/ranking?format=csv", admin).want(t, http.StatusOK)
+		exports++
+		seq, digest, table := split(r.body)
+		if seq == 0 || len(digest) != 64 {
+			t.Fatalf("an export states sequence %d and digest %q:\n%s", seq, digest, r.body)
+		}
+		m, err := projections.Rebuild(ctx, store, eventstore.ReadOptions{Until: seq}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := m.DigestAt(ctx, store, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Hex() != digest {
+			t.Errorf("the export at #%d states digest %s, the stream's is %s", seq, digest, d.Hex())
+		}
+		rk, err := m.Ranking(twoCampaign, projections.Bound{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := rankexport.WriteCSV(ctx, &buf, rk, rankexport.Meta{Lang: rankexport.Vietnamese}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, want := split(buf.Bytes()); table != want {
+			t.Errorf("the export at #%d is not the ranking of the stream up to it:\n%s\nreplayed:\n%s", seq, table, want)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	n := 0
+	writes.Range(func(any, any) bool { n++; return true })
+	t.Logf("%d exports from A, each the replay of the stream up to its sequence, while A and B recorded %d facts", exports, n)
 }
