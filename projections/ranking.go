@@ -31,16 +31,20 @@ func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 }
 
 // LiveRanking is Ranking now, with the number of commits the model had applied when it
-// was computed (plus the problems found in them late, CheckStream). A live ranking is a
-// function of the commits applied: the same number on any server that applied the same
-// stream, the same ranking, so the number serves as its entity tag.
+// was computed (plus the problems found in them late, CheckStream). A live ranking of a
+// stream prefix is a function of the commits applied: the same number on any server that
+// applied the same stream, the same ranking, so the number serves as its entity tag.
 //
 // It is the model's state as it is, gap or not (see Ranking): the ranking a dashboard
-// polls, never sealed.
+// polls, never sealed. While the state has a gap the number is 0: the same count of
+// commits on another server may be another set of them, so the view has no tag.
 func (m *Model) LiveRanking(campaign string) (RankingView, uint64, error) {
 	e, err := m.liveRanking(campaign)
 	if err != nil {
 		return RankingView{}, 0, err
+	}
+	if e.gapped {
+		return e.view, 0, nil
 	}
 	return e.view, uint64(e.commits), nil
 }

@@ -84,6 +84,12 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 	if err != nil {
 		return err
 	}
+	if tag == 0 {
+		// A state with a gap (a commit applied ahead of an earlier one still on its
+		// way): no tag to give, nothing to cache; it lasts milliseconds.
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
 	if notModified(w, r, tag) {
 		return nil
 	}
