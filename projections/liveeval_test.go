@@ -268,3 +268,37 @@ func TestAnswersAtAMomentNeverSpanAGap(t *testing.T) {
 	assert.Equal(t, cs[1].Seq, rk.AsOfSeq, "the gap closed")
 	assert.Equal(t, want(cs[1].Seq), jsonOf(t, rk))
 }
+
+// TestGapClosedByAMessageThatIsNoCommit: the message below a commit applied ahead is one
+// the model cannot decode. The feed passes it without a commit to count, so the live
+// ranking's commits stay the same; the gap has closed all the same, and the ranking is
+// tagged again without waiting for another write.
+func TestGapClosedByAMessageThatIsNoCommit(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 85)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	subject, _ := env.Store.Subject(eventstore.Ref{Kind: domain.KindUnit, ID: "D9"})
+	_, err := env.Store.JetStream().Publish(env.Ctx, subject, []byte("{broken"))
+	require.NoError(t, err)
+	c, err := env.Store.Append(env.Ctx, eventstore.Ref{Kind: domain.KindUnit, ID: "D8"}, eventstore.Version{},
+		[]eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	m.ApplyCommitted(c)
+	_, tag, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	require.Zero(t, tag, "a gap: the broken message below the commit ahead")
+
+	feed, err := projections.StartFeed(env.Ctx, env.Store, m, nil)
+	require.NoError(t, err)
+	defer feed.Stop()
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, m, 5*time.Second))
+	_, tag, err = m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	assert.NotZero(t, tag, "the feed passed the broken message: no gap, though no commit was counted")
+	rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Len(t, rk.Collective.Entries, 1)
+}

@@ -55,8 +55,12 @@ func (m *Model) liveRanking(campaign string) (rankCacheEntry, error) {
 	m.rlock()
 	c, ok := m.rankCache[campaign]
 	commits := m.rankVersion()
+	gapped := m.prefixSeq() < m.lastSeq
 	m.mu.RUnlock()
 	if ok && c.commits == commits {
+		// The same commits, the same view; but a gap can close without a commit (the
+		// feed passing a message that is none, or a lost one), so it is asked again.
+		c.gapped = gapped
 		return c, nil
 	}
 	// Readers who ask for the same live ranking at the same point (the start-up warm-up
