@@ -92,6 +92,16 @@ func (m *Model) Seal() (eventstore.Digest, bool) {
 	return d, ok && m.lastSeq <= m.applied
 }
 
+// Settled returns the last sequence up to which the model holds every commit of the
+// stream: the feed's checkpoint and the commits applied ahead of it without a gap. A
+// page gathered from several reads as of it (Bound{Seq: Settled()}) shows the stream as
+// it was up to it, whatever is applied meanwhile.
+func (m *Model) Settled() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.prefixSeq()
+}
+
 // digestLocked is Digest under the caller's lock.
 func (m *Model) digestLocked() (eventstore.Digest, bool) {
 	return m.digest, m.snapDigest.Seq == 0 && m.digest.Seq == m.applied

@@ -302,3 +302,47 @@ func TestGapClosedByAMessageThatIsNoCommit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rk.Collective.Entries, 1)
 }
+
+// TestNominationAndCampaignAtAMoment: a nomination's and a campaign's views as of every
+// sequence of their history are what a model rebuilt from the stream up to it shows now.
+func TestNominationAndCampaignAtAMoment(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	first, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 88)
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, id, "khiếu nại", workflows.Options{}))
+	env.OK(env.Svc.Release(env.Ctx, reviewer, id, "đã giải quyết", workflows.Options{}))
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 7"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+
+	opened := false
+	for seq := first; seq <= last; seq++ {
+		rebuilt := rebuild(t, env, eventstore.ReadOptions{Until: seq})
+		want, werr := rebuilt.Nomination(id)
+		got, gerr := env.Model.NominationAt(id, projections.Bound{Seq: seq})
+		if werr != nil {
+			require.ErrorIs(t, gerr, projections.ErrNotFound, "#%d: not opened yet", seq)
+			require.False(t, opened, "#%d", seq)
+			continue
+		}
+		opened = true
+		require.NoError(t, gerr, "#%d", seq)
+		assert.Equal(t, jsonOf(t, want), jsonOf(t, got), "the nomination as of #%d", seq)
+		wc, err := rebuilt.Campaign(wftest.Campaign)
+		require.NoError(t, err)
+		gc, err := env.Model.CampaignAt(wftest.Campaign, projections.Bound{Seq: seq})
+		require.NoError(t, err)
+		assert.Equal(t, jsonOf(t, wc), jsonOf(t, gc), "the campaign as of #%d", seq)
+	}
+	require.True(t, opened)
+	live, err := env.Model.Nomination(id)
+	require.NoError(t, err)
+	assert.Equal(t, string(domain.StateAwarded), live.State)
+	_, err = env.Model.CampaignAt(wftest.Campaign, projections.Bound{Seq: 1})
+	assert.ErrorIs(t, err, projections.ErrNotFound, "before its launch")
+}

@@ -179,6 +179,23 @@ func (m *Model) Campaign(id string) (CampaignView, error) {
 	return m.campaignView(id, c), nil
 }
 
+// CampaignAt returns a campaign's view as of the bound (the zero Bound: now): its
+// definition as revised by then, its deadline, and Seq its last event within the bound.
+// A campaign launched after the bound is ErrNotFound.
+func (m *Model) CampaignAt(id string, b Bound) (CampaignView, error) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	b = m.pin(b)
+	var last uint64
+	c := m.campaignAt(id, b, func(e *Entry) { last = e.Rec.Seq })
+	if c == nil {
+		return CampaignView{}, fmt.Errorf("%w: campaign %s", ErrNotFound, id)
+	}
+	v := m.campaignView(id, c)
+	v.Seq = last
+	return v, nil
+}
+
 func (m *Model) campaignView(id string, c *domain.Campaign) CampaignView {
 	def := c.Definition()
 	v := CampaignView{
@@ -209,29 +226,40 @@ func (m *Model) Campaigns() []CampaignView {
 
 // Nomination returns a nomination's view (live): dossier, vote, criteria and verdict.
 func (m *Model) Nomination(id string) (NominationView, error) {
-	m.rlock()
-	defer m.mu.RUnlock()
-	return m.nominationView(id)
+	return m.NominationAt(id, Bound{})
 }
 
-func (m *Model) nominationView(id string) (NominationView, error) {
-	r, err := m.evalAt(id, Bound{})
+// NominationAt returns a nomination's view as of the bound (the zero Bound: now): its
+// state, documents, vote and criteria as they stood then; Version is its last event
+// within the bound. A nomination opened after the bound is ErrNotFound.
+func (m *Model) NominationAt(id string, b Bound) (NominationView, error) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	return m.nominationView(id, m.pin(b))
+}
+
+func (m *Model) nominationView(id string, b Bound) (NominationView, error) {
+	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
+	if err := existed(ents, b, "nomination", id); err != nil {
+		return NominationView{}, err
+	}
+	r, err := m.evalAt(id, b)
 	if err != nil {
 		return NominationView{}, err
 	}
 	n := r.nom
-	ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
 	v := NominationView{
 		ID: id, Campaign: n.Campaign(), Unit: n.Unit(), UnitName: r.unitName, UnitHistory: n.UnitHistory(),
-		Nominee: n.Nominee(), State: string(n.State()), Version: m.aggs[eventstore.Ref{Kind: domain.KindNomination, ID: id}].Version.Seq,
+		Nominee: n.Nominee(), State: string(n.State()),
 		Documents: []DocumentView{}, Criteria: criteriaViews(r.def, r.el), Eligible: r.el.Eligible, Award: n.AwardID(),
 		Integrity: r.integrity,
 	}
-	v.Seq = v.Version
-	if len(ents) > 0 {
-		v.OpenedAt, v.OpenedBy = ents[0].Rec.At, ents[0].Rec.Actor.User
-	}
+	v.OpenedAt, v.OpenedBy = ents[0].Rec.At, ents[0].Rec.Actor.User
 	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		v.Version = e.Rec.Seq
 		switch d := e.Rec.Data.(type) {
 		case domain.DocumentAttachedData:
 			v.Documents = append(v.Documents, DocumentView{
@@ -243,6 +271,10 @@ func (m *Model) nominationView(id string) (NominationView, error) {
 			v.SubmittedAt, v.SubmittedBy = &at, e.Rec.Actor.User
 		}
 	}
+	if b.Live() {
+		v.Version = m.aggs[eventstore.Ref{Kind: domain.KindNomination, ID: id}].Version.Seq
+	}
+	v.Seq = v.Version
 	if vote, ok := n.LatestVote(); ok {
 		v.CouncilVote = &VoteView{
 			MeetingDate: vote.MeetingDate, Members: vote.Members, Present: vote.Present, Approve: vote.Approve,
@@ -334,7 +366,7 @@ func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationVi
 		if len(out) == limit {
 			return out, out[len(out)-1].ID, nil
 		}
-		v, err := m.nominationView(id)
+		v, err := m.nominationView(id, Bound{})
 		if err != nil {
 			continue
 		}
@@ -387,7 +419,7 @@ func (m *Model) Queue(campaign string, offset, limit int) ([]NominationView, int
 	})
 	out := []NominationView{}
 	for _, w := range all[min(offset, len(all)):min(offset+limit, len(all))] {
-		v, err := m.nominationView(w.id)
+		v, err := m.nominationView(w.id, Bound{})
 		if err != nil {
 			continue
 		}

@@ -627,14 +627,23 @@ type nominationData struct {
 	Viewer    string
 	OpenedBy  string
 	SubmitBy  string
-	// Digest is the stream's digest up to the last sequence applied when the page was
-	// gathered, which the printed summary states (nil while the server reads it, or when
-	// commits kept landing while the page was gathered: see nominationPrint).
+	// Digest is the stream's digest which the printed summary states (nil when it could
+	// not be read): up to the last sequence applied when the page was gathered from the
+	// live state, or up to AsOfSeq (see nominationPrint).
 	Digest *eventstore.Digest
+	// AsOfSeq is the last event a summary gathered as of a bound took into account, and
+	// rankSeq the ranking's. Asked says the user asked for a past moment (?at= or ?seq=),
+	// AsOfTime is its time when given as one.
+	AsOfSeq  uint64
+	rankSeq  uint64
+	Asked    bool
+	AsOfTime time.Time
 }
 
-// nominationData gathers everything the nomination page and its print view show.
-func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData, error) {
+// nominationData gathers everything the nomination page and its print view show, as of
+// the bound (the zero Bound: now; the print view only takes another). Who may read it is
+// decided on the nomination as it is now, wherever a merger has taken it since.
+func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bound) (*nominationData, error) {
 	n, err := h.model().Nomination(id)
 	if err != nil {
 		return nil, err
@@ -642,11 +651,16 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 	if !workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory) {
 		return nil, errForbidden
 	}
-	c, err := h.model().Campaign(n.Campaign)
+	if !b.Live() {
+		if n, err = h.model().NominationAt(id, b); err != nil {
+			return nil, err
+		}
+	}
+	c, err := h.model().CampaignAt(n.Campaign, b)
 	if err != nil {
 		return nil, err
 	}
-	el, err := h.model().Eligibility(id, projections.Bound{})
+	el, err := h.model().Eligibility(id, b)
 	if err != nil {
 		return nil, err
 	}
@@ -656,11 +670,11 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 		Printed: h.svc.Now(), Viewer: q.p.Name, OpenedBy: nameOr(names, n.OpenedBy), SubmitBy: nameOr(names, n.SubmittedBy)}
 	d.History = append(d.History, n.UnitHistory...)
 	// The events behind rulings and facts, to show what each criterion rests on.
-	nevs, err := h.model().NominationEvents(id, projections.Bound{})
+	nevs, err := h.model().NominationEvents(id, b)
 	if err != nil {
 		return nil, err
 	}
-	uevs, _ := h.model().UnitEvents(n.Unit, true, projections.Bound{}, 0)
+	uevs, _ := h.model().UnitEvents(n.Unit, true, b, 0)
 	byID := map[string]projections.EventView{}
 	for _, e := range mergeEvents(nevs, uevs) {
 		byID[e.ID] = e
@@ -743,7 +757,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 		d.Criteria = append(d.Criteria, row)
 	}
 	if n.Award != "" {
-		for _, a := range h.campaignAwards(n.Campaign) {
+		for _, a := range h.campaignAwardsAt(n.Campaign, b) {
 			if a.ID == n.Award {
 				a := a
 				d.Award = &a
@@ -751,7 +765,8 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 		}
 	}
 	quotaFull := false
-	if rk, err := h.model().Ranking(n.Campaign, projections.Bound{}); err == nil {
+	if rk, err := h.model().Ranking(n.Campaign, b); err == nil {
+		d.rankSeq = rk.AsOfSeq
 		for _, k := range h.rankKinds(q, rk, id, 0, "") {
 			for _, r := range k.Rows {
 				if r.Nomination == id {
@@ -766,7 +781,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 		}
 		quotaFull = kind.Awarded >= kind.Quota
 	}
-	d.StateReason = h.stateReason(n)
+	d.StateReason = h.stateReason(n, b)
 	d.HeadHint = n.Nominee.Kind == domain.NomineeIndividual && !n.Nominee.Head && domain.LooksLikeHead(n.Nominee.Position)
 	d.Can = h.allowed(q, n, c)
 	if quotaFull && d.Can.Grant {
@@ -786,7 +801,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string) (*nominationData,
 
 // stateReason returns the reason of the return or hold that put the nomination in its
 // state ("" when it is neither returned nor on hold).
-func (h *handler) stateReason(n projections.NominationView) string {
+func (h *handler) stateReason(n projections.NominationView, b projections.Bound) string {
 	var typ string
 	switch domain.State(n.State) {
 	case domain.StateReturned:
@@ -796,7 +811,7 @@ func (h *handler) stateReason(n projections.NominationView) string {
 	default:
 		return ""
 	}
-	evs, err := h.model().NominationEvents(n.ID, projections.Bound{})
+	evs, err := h.model().NominationEvents(n.ID, b)
 	if err != nil {
 		return ""
 	}
@@ -863,7 +878,7 @@ func (h *handler) nominationPage(q *req) error {
 // renderNomination renders the nomination page, with the error of a failed form.
 func (h *handler) renderNomination(q *req, id string, e *uiError) error {
 	pg := h.newPage(q, "")
-	d, err := h.nominationData(q, pg, id)
+	d, err := h.nominationData(q, pg, id, projections.Bound{})
 	if err != nil {
 		return err
 	}
@@ -878,37 +893,68 @@ func (h *handler) renderNomination(q *req, id string, e *uiError) error {
 	return nil
 }
 
-// printTries bounds how often a nomination's printed summary is gathered again when a
-// commit lands while it is gathered.
-const printTries = 5
+// printTries bounds how often a nomination's printed summary is gathered from the live
+// state again when a commit lands while it is gathered.
+const printTries = 3
 
-// nominationPrint renders a nomination's printed summary, sealed by the stream's digest.
-// The summary is gathered from several reads of the model; the digest seals it only when
-// the model's state was the stream up to the digest's sequence before the reads and still
-// is after them (Model.Seal), so it is gathered again when a commit was applied between.
-// A page that cannot be sealed (the server still reading the digest, or commits landing
-// throughout) says so rather than naming a sequence its data were not read at.
+// nominationPrint renders a nomination's printed summary, sealed by the stream's digest:
+// now, or as it stood at ?at= or ?seq= (taken as the ranking page takes them).
+//
+// The summary is gathered from several reads of the model. Now, it is read from the live
+// state, and sealed by the digest when the model's state was the stream up to the
+// digest's sequence before the reads and still is after them (Model.Seal); when commits
+// keep landing between, or the server is still reading the digest, every read is bound
+// to the last sequence the model holds whole (Model.Settled) instead. At a past moment
+// every read is bound to it. A bound summary is sealed by the digest up to the last event
+// it took into account. One that cannot be sealed (the stream unreadable) says so.
 func (h *handler) nominationPrint(q *req) error {
-	for try := 1; ; try++ {
-		pg := h.newPage(q, "")
-		before, sealed := h.model().Seal()
-		d, err := h.nominationData(q, pg, q.r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		after, still := h.model().Seal()
-		sealed = sealed && still && after.Seq == before.Seq
-		if !sealed && try < printTries {
-			continue
-		}
-		if sealed {
-			d.Digest = &after
-		}
+	id := q.r.PathValue("id")
+	b, err := h.parseBound(q)
+	if err != nil {
+		return err
+	}
+	render := func(pg *frame, d *nominationData) error {
 		pg.Title = q.T("print.title") + " — " + d.N.Nominee.Name
 		pg.Campaign, pg.Nav, pg.Print = d.N.Campaign, "nominations", true
 		h.pages.render(q, http.StatusOK, "print", pg, d)
 		return nil
 	}
+	asked := !b.Live()
+	if !asked {
+		for range printTries {
+			before, sealed := h.model().Seal()
+			if !sealed {
+				break
+			}
+			pg := h.newPage(q, "")
+			d, err := h.nominationData(q, pg, id, b)
+			if err != nil {
+				return err
+			}
+			if after, still := h.model().Seal(); still && after.Seq == before.Seq {
+				d.Digest = &after
+				return render(pg, d)
+			}
+		}
+		if b.Seq = h.model().Settled(); b.Seq == 0 {
+			b.Seq = 1 // an empty model: nothing to show, as of anything
+		}
+	}
+	pg := h.newPage(q, "")
+	d, err := h.nominationData(q, pg, id, b)
+	if err != nil {
+		return err
+	}
+	d.AsOfSeq = max(d.N.Version, d.C.Seq, d.El.AsOfSeq, d.rankSeq)
+	if asked {
+		d.AsOfTime, d.Asked = b.Time, true
+	}
+	if dg, err := h.svc.DigestAt(q.r.Context(), d.AsOfSeq); err == nil {
+		d.Digest = &dg
+	} else {
+		h.cfg.log.Warn("print: the stream's digest", "nomination", id, "seq", d.AsOfSeq, "err", err)
+	}
+	return render(pg, d)
 }
 
 // atValue is what the date-time picker shows: what the user picked, or the moment of
@@ -957,6 +1003,8 @@ type timelineData struct {
 	Campaigns      []projections.CampaignView
 	ReplayCampaign string
 	Count, Shown   int
+	// Moment is the past moment the page shows, as a query (at= or seq=); "" for now.
+	Moment string
 }
 
 func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
@@ -968,6 +1016,17 @@ func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
 	}
 	d.Live = b.Live()
 	d.AtValue = atValue(q, b)
+	if !d.Live {
+		// The moment as asked, for the links that show it elsewhere (a nomination's
+		// printed summary).
+		v := url.Values{}
+		for _, k := range []string{"at", "seq"} {
+			if s := strings.TrimSpace(q.r.URL.Query().Get(k)); s != "" {
+				v.Set(k, s)
+			}
+		}
+		d.Moment = v.Encode()
+	}
 	return b
 }
 

@@ -153,7 +153,7 @@ func (h *handler) routes() {
 	m.Handle("POST /campaigns/{id}/deadline", h.action(h.setDeadline))
 
 	m.Handle("GET /nominations/{id}", h.page(nowOnly(h.nominationPage)))
-	m.Handle("GET /nominations/{id}/print", h.page(nowOnly(h.nominationPrint)))
+	m.Handle("GET /nominations/{id}/print", h.page(h.nominationPrint))
 	m.Handle("GET /nominations/{id}/timeline", h.page(h.nominationTimeline))
 	m.Handle("POST /nominations/{id}/documents", h.action(h.attachDocument))
 	m.Handle("POST /nominations/{id}/vote", h.action(h.recordVote))

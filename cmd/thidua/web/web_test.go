@@ -1712,8 +1712,9 @@ func TestPrintedPagesStateTheDigest(t *testing.T) {
 }
 
 // TestPrintedSummaryIsSealedAtItsOwnSequence prints a nomination's summary while a
-// reviewer keeps ruling on it: every copy that states a digest shows the nomination as it
-// stood at the digest's sequence, never a later or earlier state under it.
+// reviewer keeps ruling on it, at an office's pace and then as fast as the server takes
+// it: every copy is sealed, and shows the nomination as it stood at the sequence its
+// digest names, never a later or earlier state; the digest is the stream's there.
 func TestPrintedSummaryIsSealedAtItsOwnSequence(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -1729,49 +1730,111 @@ func TestPrintedSummaryIsSealedAtItsOwnSequence(t *testing.T) {
 	}
 	require.NotEmpty(t, crit)
 	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
-
-	stop, done := make(chan struct{}), make(chan error, 1)
-	go func() {
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				done <- nil
-				return
-			default:
-			}
-			in := workflows.RuleInput{Result: "met", Note: fmt.Sprintf("lần %d", i)}
-			if _, err := e.Svc.Rule(e.Ctx, reviewer, id, crit, in, workflows.Options{}); err != nil {
-				done <- err
-				return
-			}
-			if i%2 == 1 {
-				time.Sleep(2 * time.Millisecond) // a busy office, not a flood
-			}
-		}
-	}()
 	c := e.client()
 	c.signIn(wftest.AdminToken)
-	sealRe := regexp.MustCompile(`id="print-digest">Mã niêm phong dữ liệu \(SHA-256 của luồng sự kiện đến #(\d+);`)
+	sealRe := regexp.MustCompile(`id="print-digest">Mã niêm phong dữ liệu \(SHA-256 của luồng sự kiện đến #(\d+);[^<]*<code class="digest">([0-9a-f]{64})</code>`)
 	versionRe := regexp.MustCompile(`phiên bản (\d+)`)
-	sealed := 0
-	for range 40 {
-		body := c.get("/nominations/" + id + "/print").body
-		v := versionRe.FindStringSubmatch(body)
-		require.NotNil(t, v, "the summary states the nomination's version")
-		s := sealRe.FindStringSubmatch(body)
-		if s == nil {
-			assert.Contains(t, body, "Bản in này chưa có mã niêm phong dữ liệu", "an unsealed copy says so")
-			continue
+
+	for _, pace := range []time.Duration{2 * time.Millisecond, 0} {
+		stop, done := make(chan struct{}), make(chan error, 1)
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					done <- nil
+					return
+				default:
+				}
+				in := workflows.RuleInput{Result: "met", Note: fmt.Sprintf("lần %d", i)}
+				if _, err := e.Svc.Rule(e.Ctx, reviewer, id, crit, in, workflows.Options{}); err != nil {
+					done <- err
+					return
+				}
+				if i%2 == 1 {
+					time.Sleep(pace)
+				}
+			}
+		}()
+		var seals []uint64
+		digests := map[uint64]string{}
+		for range 30 {
+			body := c.get("/nominations/" + id + "/print").body
+			v := versionRe.FindStringSubmatch(body)
+			require.NotNil(t, v, "the summary states the nomination's version")
+			s := sealRe.FindStringSubmatch(body)
+			require.NotNil(t, s, "pace %s: every copy is sealed", pace)
+			seq, _ := strconv.ParseUint(s[1], 10, 64)
+			evs, err := e.Model.NominationEvents(id, projections.Bound{Seq: seq})
+			require.NoError(t, err)
+			assert.Equal(t, strconv.FormatUint(evs[len(evs)-1].Seq, 10), v[1],
+				"pace %s: the copy sealed at #%d shows the nomination's version as of #%d", pace, seq, seq)
+			seals, digests[seq] = append(seals, seq), s[2]
 		}
-		sealed++
-		seq, _ := strconv.ParseUint(s[1], 10, 64)
-		evs, err := e.Model.NominationEvents(id, projections.Bound{Seq: seq})
-		require.NoError(t, err)
-		assert.Equal(t, strconv.FormatUint(evs[len(evs)-1].Seq, 10), v[1],
-			"the copy sealed at #%d shows the nomination's version as of #%d", seq, seq)
+		close(stop)
+		require.NoError(t, <-done)
+		want := estest.ReferenceDigests(t, e.Store, slices.Max(seals))
+		for seq, d := range digests {
+			assert.Equal(t, want[seq], d, "pace %s: the digest at #%d", pace, seq)
+		}
 	}
-	close(stop)
-	require.NoError(t, <-done)
-	t.Logf("%d of 40 copies sealed", sealed)
-	assert.Positive(t, sealed, "most copies are sealed")
+}
+
+// TestPrintedSummaryAtAPastMoment prints a nomination's summary as it stood at a past
+// sequence and a past time: the state, version and verdict of then, said to be of then,
+// sealed by the stream's digest at the last event it took into account. A moment that
+// cannot be one is refused with the reason, and changes nothing.
+func TestPrintedSummaryAtAPastMoment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	id, _ := e.MakeEligible("U1", reviewer, 91.5)
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
+	eligibleAt, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	e.Advance(time.Hour)
+	e.OK(e.Svc.Hold(e.Ctx, reviewer, id, "khiếu nại về số liệu", workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+
+	now := c.get("/nominations/" + id + "/print").body
+	assert.Contains(t, now, "<dd>Tạm dừng xét</dd>", "now: on hold")
+	assert.NotContains(t, now, `id="print-asof"`, "now is not said to be a past moment")
+
+	past := c.get("/nominations/" + id + "/print?seq=" + strconv.FormatUint(eligibleAt, 10))
+	require.Equal(t, http.StatusOK, past.status, past.body)
+	assert.NotContains(t, past.body, "<dd>Tạm dừng xét</dd>", "then: not on hold yet")
+	assert.Contains(t, past.body, `id="print-asof"`)
+	m := regexp.MustCompile(`Tình trạng hồ sơ tính đến sự kiện #(\d+)`).FindStringSubmatch(past.body)
+	require.NotNil(t, m, "the copy says which moment it shows")
+	seal := regexp.MustCompile(`đến #(\d+);[^<]*<code class="digest">([0-9a-f]{64})</code>`).FindStringSubmatch(past.body)
+	require.NotNil(t, seal, "the copy of a past moment is sealed")
+	assert.Equal(t, m[1], seal[1], "sealed at the last event it took into account")
+	sealSeq, _ := strconv.ParseUint(seal[1], 10, 64)
+	assert.LessOrEqual(t, sealSeq, eligibleAt)
+	assert.Equal(t, estest.ReferenceDigests(t, e.Store, sealSeq)[sealSeq], seal[2])
+	el, err := e.Model.Eligibility(id, projections.Bound{Seq: eligibleAt})
+	require.NoError(t, err)
+	require.True(t, el.Eligible)
+	assert.Contains(t, past.body, "<strong>Đủ điều kiện đề nghị khen thưởng</strong>", "the verdict of then")
+	// The nomination's timeline at that moment links to it.
+	tl := c.get("/nominations/" + id + "/timeline?seq=" + strconv.FormatUint(eligibleAt, 10)).body
+	assert.Contains(t, tl, `id="print-at" href="/nominations/`+id+`/print?seq=`+strconv.FormatUint(eligibleAt, 10)+`"`)
+	assert.NotContains(t, c.get("/nominations/"+id+"/timeline").body, `id="print-at"`, "now prints from the nomination's page")
+
+	held, err := e.Model.Nomination(id)
+	require.NoError(t, err)
+	atTime := c.get("/nominations/" + id + "/print?at=" + url.QueryEscape(held.OpenedAt.Add(-time.Minute).Format(time.RFC3339)))
+	assert.Equal(t, http.StatusNotFound, atTime.status, "before it was opened: no such nomination then")
+
+	before, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	for _, q := range []string{"?seq=0", "?seq=abc", "?seq=99999999", "?seq=3&at=2025-09-15T10:00:00%2B07:00", "?at=hôm-qua"} {
+		r := c.get("/nominations/" + id + "/print" + q)
+		assert.Equal(t, http.StatusBadRequest, r.status, q)
+	}
+	after, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "bad moments change nothing")
 }
