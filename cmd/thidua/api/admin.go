@@ -314,8 +314,20 @@ func (h *handler) listCampaigns(w http.ResponseWriter, _ *http.Request, _ workfl
 	return nil
 }
 
-// getCampaign: GET /campaigns/{id}.
+// getCampaign: GET /campaigns/{id}[?at=|seq=]: the campaign now (with its ETag) or as it stood then.
 func (h *handler) getCampaign(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+	b, err := h.bound(r)
+	if err != nil {
+		return err
+	}
+	if !b.Live() {
+		v, err := h.model().CampaignAt(r.PathValue("id"), b)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
 	v, err := h.model().Campaign(r.PathValue("id"))
 	if err != nil {
 		return err

@@ -212,7 +212,7 @@ func (h *handler) table() []route {
 
 		get("/campaigns", h.listCampaigns),
 		post("/campaigns", admin, h.launchCampaign),
-		get("/campaigns/{id}", h.getCampaign),
+		asOf("/campaigns/{id}", h.getCampaign),
 		post("/campaigns/{id}/deadline", admin, h.setDeadline),
 		post("/campaigns/{id}/nominations", clerkOrAdmin, h.openNomination),
 		taking(get("/campaigns/{id}/nominations", h.listNominations), "state", "unit", "kind", "limit", "cursor"),
@@ -223,7 +223,7 @@ func (h *handler) table() []route {
 		get("/awards/{id}", h.getAward),
 		post("/awards/{id}/revoke", council, h.revokeAward),
 
-		get("/nominations/{id}", h.getNomination),
+		asOf("/nominations/{id}", h.getNomination),
 		asOf("/nominations/{id}/events", h.nominationEvents),
 		asOf("/nominations/{id}/eligibility", h.eligibility),
 		post("/nominations/{id}/documents", clerk, h.attachDocument),
@@ -266,7 +266,7 @@ func (h *handler) handle(rt route) {
 		}
 		if !mutating && !rt.bounded && strings.HasPrefix(rt.path, Prefix) {
 			if q := r.URL.Query(); q.Has("at") || q.Has("seq") {
-				h.fail(w, r, badRequest("bound_not_supported", "%s answers as of now only; as of a past moment, ask a unit (/units/{id}), an audit trail (.../events), an eligibility or a ranking with at or seq", rt.path))
+				h.fail(w, r, badRequest("bound_not_supported", "%s answers as of now only; as of a past moment, ask a unit, a nomination or a campaign (/units/{id}, /nominations/{id}, /campaigns/{id}), an audit trail (.../events), an eligibility or a ranking with at or seq", rt.path))
 				return
 			}
 		}

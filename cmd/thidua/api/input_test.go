@@ -234,11 +234,23 @@ func TestMomentsStillToCome(t *testing.T) {
 	want400(t, "seq twice", e.admin.get(fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d&seq=1", campaign, last)), "invalid_bound")
 	want400(t, "an empty at", e.admin.get("/api/v1/nominations/"+nom+"/eligibility?at="), "invalid_bound")
 	// A read that answers as of now only refuses a moment rather than ignore it.
-	for _, path := range []string{"/api/v1/nominations/" + nom + "?seq=1", "/api/v1/units?seq=1&status=merged",
-		"/api/v1/campaigns/" + campaign + "/nominations?at=2025-09-01T00:00:00Z", "/api/v1/campaigns/" + campaign + "?seq=1"} {
+	for _, path := range []string{"/api/v1/units?seq=1&status=merged",
+		"/api/v1/campaigns/" + campaign + "/nominations?at=2025-09-01T00:00:00Z", "/api/v1/users/x?seq=1"} {
 		want400(t, path, e.admin.get(path), "bound_not_supported")
 	}
 	e.admin.get("/api/v1/units/U1?seq="+fmt.Sprint(last)).want(t, http.StatusOK)
+	// A nomination and a campaign as they stood at a moment: no ETag, the version of then;
+	// before they existed, 404; a bad moment, 400.
+	for _, path := range []string{"/api/v1/nominations/" + nom, "/api/v1/campaigns/" + campaign} {
+		live := e.admin.get(path).want(t, http.StatusOK)
+		then := e.admin.get(fmt.Sprintf("%s?seq=%d", path, last)).want(t, http.StatusOK)
+		if then.header.Get("ETag") != "" || live.header.Get("ETag") == "" {
+			t.Errorf("%s: ETag now %q, then %q; want one now only", path, live.header.Get("ETag"), then.header.Get("ETag"))
+		}
+		e.admin.get(path+"?seq=1").want(t, http.StatusNotFound)
+		want400(t, path+" past the end", e.admin.get(fmt.Sprintf("%s?seq=%d", path, last+1000)), "future_seq")
+		want400(t, path+" both", e.admin.get(fmt.Sprintf("%s?seq=%d&at=2025-09-01T00:00:00Z", path, last)), "invalid_bound")
+	}
 }
 
 // TestInvalidNominee: every fault of a nominee (its kind, name, position, gender) is one

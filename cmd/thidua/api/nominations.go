@@ -183,11 +183,23 @@ func (h *handler) listNominations(w http.ResponseWriter, r *http.Request, p work
 	return nil
 }
 
-// getNomination: GET /nominations/{id}.
+// getNomination: GET /nominations/{id}[?at=|seq=]: the nomination now (with its ETag) or as it stood then.
 func (h *handler) getNomination(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	b, err := h.bound(r)
+	if err != nil {
+		return err
+	}
 	v, err := h.readableNomination(p, r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if !b.Live() {
+		// Who may read it is decided on the nomination as it is now (readableNomination).
+		if v, err = h.model().NominationAt(v.ID, b); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
 	}
 	if notModified(w, r, v.Version) {
 		return nil
