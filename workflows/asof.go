@@ -62,6 +62,31 @@ func (s *Service) SettleSeq(ctx context.Context, seq uint64, wait time.Duration)
 	return settled, nil
 }
 
+// SettleTime waits, at most wait, until this server's projections have applied every
+// message the stream held when it was called, so that an answer as of a time counts every
+// event recorded by then, wherever it was written: another server of a cluster may have
+// just written one that this server's feed has not delivered yet. (An answer is never
+// taken from a state with a gap either: see projections.Model's pin.) A wait that runs
+// out is ErrUnavailable, retryable, rather than an answer that leaves out what it lags.
+func (s *Service) SettleTime(ctx context.Context, wait time.Duration) error {
+	if s.store == nil {
+		return nil
+	}
+	last, err := s.store.LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: reading the stream's last sequence: %w", ErrUnavailable, err)
+	}
+	if last <= s.model.Applied() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if err := s.model.WaitFor(ctx, last); err != nil {
+		return errorf(ErrUnavailable, "projections_behind", "the projections have not applied the stream up to sequence %d yet (%v); ask again", last, err)
+	}
+	return nil
+}
+
 func futureSeq(seq, last uint64) error {
 	return errorf(ErrInvalidInput, "future_seq", "seq: %d is past the stream's last sequence %d: a sequence still to come has no settled answer", seq, last)
 }

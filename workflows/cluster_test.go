@@ -364,3 +364,32 @@ func TestOneAtomicRequestPerKeyAcrossEngines(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, after, before)
 }
+
+// An answer as of a time counts every event recorded by then, wherever it was written:
+// an engine whose projections lag the stream (here: no feed at all) waits for them, and
+// when they do not come, refuses with a retryable 503 (projections_behind) rather than
+// answer without what it has not seen. Caught up, it answers.
+func TestAnswerAsOfATimeWaitsForTheStream(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("TZ", domain.UnitDepartment)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	frozen, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	other := workflows.New(env.Store, frozen, workflows.WithClock(env.Svc.Now))
+	require.NoError(t, other.SettleTime(env.Ctx, 50*time.Millisecond), "caught up: nothing to wait for")
+
+	env.Unit("TY", domain.UnitDepartment) // written through the first engine only
+	err = other.SettleTime(env.Ctx, 50*time.Millisecond)
+	var we *workflows.Error
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, "projections_behind", we.Code)
+	assert.ErrorIs(t, err, workflows.ErrUnavailable)
+
+	feed, err := projections.StartFeed(env.Ctx, env.Store, frozen, nil)
+	require.NoError(t, err)
+	defer feed.Stop()
+	require.NoError(t, other.SettleTime(env.Ctx, 5*time.Second), "its feed brings it up to the stream")
+	_, err = frozen.Unit("TY", projections.Bound{Time: env.Svc.Now()})
+	assert.NoError(t, err, "the unit the other engine registered is there as of now")
+}

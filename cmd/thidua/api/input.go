@@ -335,6 +335,9 @@ func (h *handler) bound(r *http.Request) (projections.Bound, error) {
 		if now := h.cfg.now(); t.After(now) {
 			t = now
 		}
+		if err := h.svc.SettleTime(r.Context(), seqWait); err != nil {
+			return b, err
+		}
 		b.Time = t
 	}
 	if s := q.Get("seq"); s != "" {

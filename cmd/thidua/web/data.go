@@ -315,6 +315,9 @@ func (h *handler) parseBound(q *req) (projections.Bound, error) {
 		if now := h.svc.Now(); t.After(now) {
 			t = now
 		}
+		if err := h.svc.SettleTime(q.r.Context(), seqWait); err != nil {
+			return b, err
+		}
 		b.Time = t
 	}
 	if s := strings.TrimSpace(v.Get("seq")); s != "" {
