@@ -11,7 +11,8 @@ package main
 // Idempotency-Key through both at once appends once. Afterwards both serve byte-identical
 // rankings, nominations and audit trails; and while both record facts, every ranking
 // export from one is the ranking of the stream up to the sequence it states, sealed by
-// the stream's digest there.
+// the stream's digest there; and an answer as of now from one counts a fact just recorded
+// through the other.
 //
 // It builds the binary and takes 5–20 s, hence the build tag:
 //
@@ -855,4 +856,33 @@ func sealedExportsWhileBothWrite(ctx context.Context, t *testing.T, store *event
 	n := 0
 	writes.Range(func(any, any) bool { n++; return true })
 	t.Logf("%d exports from A, each the replay of the stream up to its sequence, while A and B recorded %d facts", exports, n)
+
+	// A fact recorded through B, then A asked at once for the ranking as of now: the
+	// answer counts it (A waits for what the stream held when asked).
+	for round := range 10 {
+		score := 60.5 + float64(round)
+		b.post(t, "/api/v1/units/U1/facts", reviewer, map[string]any{"campaign": twoCampaign, "fact": "par_index_score", "value": score}).want(t, http.StatusCreated)
+		at := url.QueryEscape(time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano))
+		var rk struct {
+			Collective struct {
+				Entries []struct {
+					Unit string         `json:"unit"`
+					Keys map[string]any `json:"keys"`
+				} `json:"entries"`
+			} `json:"collective"`
+		}
+		a.get(t, "/api/v1/campaigns/"+twoCampaign+"/ranking?at="+at, admin).want(t, http.StatusOK).decode(t, &rk)
+		found := false
+		for _, e := range rk.Collective.Entries {
+			if e.Unit == "U1" {
+				found = true
+				if e.Keys["par_index_score"] != score {
+					t.Errorf("round %d: A's ranking as of now has U1 at %v, B just recorded %v", round, e.Keys["par_index_score"], score)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("round %d: U1 is not in A's ranking as of now", round)
+		}
+	}
 }
