@@ -171,7 +171,11 @@ func TestCampaignGrant(t *testing.T) {
 	if _, err := c.Launch(def); ruleCode(err) != "campaign_exists" {
 		t.Fatalf("relaunch: %v", err)
 	}
-	s.apply(c, must(t)(c.Grant("A1", coll("n1", "huyen-c", "huyen-a"), true, "QĐ 1", []domain.RankingRef{{Nomination: "n1", Rank: 1, Recommended: true}}))...)
+	granted := must(t)(c.Grant("A1", coll("n1", "huyen-c", "huyen-a"), true, "QĐ 1", domain.RankingRelied{Seq: 41, Entries: []domain.RankingRef{{Nomination: "n1", Rank: 1, Recommended: true}}}))
+	if gd := granted[0].Data.(domain.AwardGrantedData); gd.RankingSeq != 41 || len(gd.Ranking) != 1 || gd.Ranking[0].Nomination != "n1" {
+		t.Fatalf("the grant records the ranking relied on and its sequence: %+v", gd)
+	}
+	s.apply(c, granted...)
 	steps := []struct {
 		name     string
 		award    string
@@ -196,7 +200,7 @@ func TestCampaignGrant(t *testing.T) {
 		if st.code == "decision_required" {
 			decision = "  "
 		}
-		evs, err := c.Grant(st.award, st.nom, st.eligible, decision, nil)
+		evs, err := c.Grant(st.award, st.nom, st.eligible, decision, domain.RankingRelied{})
 		if got := ruleCode(err); got != st.code {
 			t.Fatalf("%s: code %q, want %q", st.name, got, st.code)
 		}
@@ -217,7 +221,7 @@ func TestCampaignGrant(t *testing.T) {
 	if !ok || !a.Revoked || a.Ground != domain.GroundUnlawfulApproval {
 		t.Fatalf("award %+v", a)
 	}
-	s.apply(c, must(t)(c.Grant("A5", coll("n3", "huyen-a"), true, "QĐ 5", nil))...)
+	s.apply(c, must(t)(c.Grant("A5", coll("n3", "huyen-a"), true, "QĐ 5", domain.RankingRelied{}))...)
 	if c.ActiveAwards(domain.NomineeCollective) != 2 {
 		t.Fatal("the freed place was not reused")
 	}
@@ -230,7 +234,7 @@ func TestCampaignNoteMerger(t *testing.T) {
 	t.Parallel()
 	c, s := launched(t, domain.BuiltinCampaign())
 	grant := func(award, nom, unit string, kind domain.NomineeKind) {
-		s.apply(c, must(t)(c.Grant(award, domain.NominationSummary{ID: nom, Unit: unit, Kind: kind, Lineage: []string{unit}}, true, "QĐ "+award, nil))...)
+		s.apply(c, must(t)(c.Grant(award, domain.NominationSummary{ID: nom, Unit: unit, Kind: kind, Lineage: []string{unit}}, true, "QĐ "+award, domain.RankingRelied{}))...)
 	}
 	grant("A1", "n1", "so-a", domain.NomineeCollective)
 	grant("A2", "n2", "so-b", domain.NomineeCollective)
@@ -423,7 +427,7 @@ func TestCampaignRefuses(t *testing.T) {
 	assert.Contains(t, fresh.Refuses(grant("A1", "n1")), "not launched")
 
 	c, s := launched(t, def)
-	s.apply(c, must(t)(c.Grant("A1", domain.NominationSummary{ID: "n1", Unit: "so-a", Kind: domain.NomineeCollective}, true, "QĐ 1", nil))...)
+	s.apply(c, must(t)(c.Grant("A1", domain.NominationSummary{ID: "n1", Unit: "so-a", Kind: domain.NomineeCollective}, true, "QĐ 1", domain.RankingRelied{}))...)
 	v1 := def
 	v2 := def
 	v2.Version = def.Version + 1
@@ -458,7 +462,7 @@ func TestRevocationForFraudBars(t *testing.T) {
 	t.Parallel()
 	c, s := launched(t, domain.BuiltinCampaign())
 	grant := func(award, nom, unit string, kind domain.NomineeKind, name string) {
-		s.apply(c, must(t)(c.Grant(award, domain.NominationSummary{ID: nom, Unit: unit, Kind: kind, Lineage: []string{unit}, Name: name}, true, "QĐ "+award, nil))...)
+		s.apply(c, must(t)(c.Grant(award, domain.NominationSummary{ID: nom, Unit: unit, Kind: kind, Lineage: []string{unit}, Name: name}, true, "QĐ "+award, domain.RankingRelied{}))...)
 	}
 	grant("A1", "n1", "so-a", domain.NomineeCollective, "")
 	grant("A2", "n2", "so-b", domain.NomineeCollective, "")
@@ -504,13 +508,13 @@ func TestRevocationForFraudBars(t *testing.T) {
 	// A grant to a barred holder is refused. One recorded by an earlier version, which had
 	// no bar, is no forgery: an audit does not name it (the eligibility of its nomination
 	// says it is barred).
-	_, err := c.Grant("A9", domain.NominationSummary{ID: "n9", Unit: "so-a", Kind: domain.NomineeCollective, Lineage: []string{"so-a"}}, true, "QĐ 9", nil)
+	_, err := c.Grant("A9", domain.NominationSummary{ID: "n9", Unit: "so-a", Kind: domain.NomineeCollective, Lineage: []string{"so-a"}}, true, "QĐ 9", domain.RankingRelied{})
 	assert.Equal(t, "barred_by_revocation", ruleCode(err))
 	legacy := domain.Recorded{ID: "legacy", Type: domain.AwardGranted, Seq: 999, Data: domain.AwardGrantedData{Award: "A9", Nomination: "n9",
 		Unit: "so-a", Lineage: []string{"so-a"}, Kind: domain.NomineeCollective, Decision: "QĐ 9"}}
 	assert.Empty(t, c.Refuses(legacy))
 	// Criteria found unmet made room: the unit is granted again.
-	s.apply(c, must(t)(c.Grant("A3", domain.NominationSummary{ID: "n8", Unit: "so-b", Kind: domain.NomineeCollective, Lineage: []string{"so-b"}}, true, "QĐ 3", nil))...)
+	s.apply(c, must(t)(c.Grant("A3", domain.NominationSummary{ID: "n8", Unit: "so-b", Kind: domain.NomineeCollective, Lineage: []string{"so-b"}}, true, "QĐ 3", domain.RankingRelied{}))...)
 }
 
 // TestRevisionKeepsTheAwardsInForce: a revision cannot set a kind's quota below the
@@ -521,7 +525,7 @@ func TestRevisionKeepsTheAwardsInForce(t *testing.T) {
 	def := domain.BuiltinCampaign()
 	c, s := launched(t, def)
 	for _, a := range []string{"A1", "A2", "A3"} {
-		s.apply(c, must(t)(c.Grant(a, domain.NominationSummary{ID: "n" + a, Unit: "so-" + a, Kind: domain.NomineeCollective, Lineage: []string{"so-" + a}}, true, "QĐ", nil))...)
+		s.apply(c, must(t)(c.Grant(a, domain.NominationSummary{ID: "n" + a, Unit: "so-" + a, Kind: domain.NomineeCollective, Lineage: []string{"so-" + a}}, true, "QĐ", domain.RankingRelied{}))...)
 	}
 	low := def
 	low.Version = def.Version + 1

@@ -404,8 +404,8 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 // lineage_already_awarded when a collective award is active for a unit of the same
 // lineage, barred_by_revocation when the holder's award in the campaign was revoked for a
 // false declaration or forged documents (CheckNotBarred); decision_required without the decision (its number and date). The ranking relied
-// on is recorded with the grant.
-func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, decision string, ranking []RankingRef) ([]Event, error) {
+// on is recorded with the grant, and the stream sequence it was computed as of when known.
+func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, decision string, ranking RankingRelied) ([]Event, error) {
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
 	}
@@ -467,7 +467,7 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	return []Event{{Type: AwardGranted, Data: AwardGrantedData{
 		Award: awardID, Nomination: nom.ID, Unit: nom.Unit, Lineage: append([]string(nil), lineage...), Kind: nom.Kind,
 		Nominee:  individualName(nom),
-		Decision: trimText(decision), Ranking: append([]RankingRef(nil), ranking...),
+		Decision: trimText(decision), Ranking: append([]RankingRef(nil), ranking.Entries...), RankingSeq: ranking.Seq,
 	}}}, nil
 }
 

@@ -371,6 +371,16 @@ type RankingRef struct {
 	Recommended bool `json:"recommended"`
 }
 
+// RankingRelied is the ranking a grant relied on: its entries of the nominee's kind, and
+// the stream sequence it was computed as of (its last event taken into account; 0 when
+// unknown), so that a replay of the stream up to it shows the same ranking.
+type RankingRelied struct {
+	// Seq is the stream sequence the ranking was computed as of, or 0.
+	Seq uint64
+	// Entries are the ranking's entries of the nominee's kind, in order.
+	Entries []RankingRef
+}
+
 // AwardGrantedData is the payload of campaign.award_granted.
 type AwardGrantedData struct {
 	// Award is the new award's id (a ULID).
@@ -389,6 +399,11 @@ type AwardGrantedData struct {
 	Decision string `json:"decision"`
 	// Ranking is the ranking of the nominee's kind that the grant relied on.
 	Ranking []RankingRef `json:"ranking,omitempty"`
+	// RankingSeq is the stream sequence Ranking was computed as of (its last event taken
+	// into account): a replay of the stream up to it ranks the same. It is absent when the
+	// deciding server held a commit above one it had not applied yet (a state the stream
+	// never had, for milliseconds), and from grants recorded before it was kept.
+	RankingSeq uint64 `json:"ranking_seq,omitempty"`
 }
 
 // AwardRevokedData is the payload of campaign.award_revoked.

@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -345,4 +346,50 @@ func TestNominationAndCampaignAtAMoment(t *testing.T) {
 	assert.Equal(t, string(domain.StateAwarded), live.State)
 	_, err = env.Model.CampaignAt(wftest.Campaign, projections.Bound{Seq: 1})
 	assert.ErrorIs(t, err, projections.ErrNotFound, "before its launch")
+}
+
+// TestGrantRecordsTheSequenceOfItsRanking: a grant records the ranking it relied on and
+// the sequence it was computed as of; a replay of the stream up to that sequence ranks
+// exactly as recorded (for two grants, the second relying on a ranking that the first
+// changed).
+func TestGrantRecordsTheSequenceOfItsRanking(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var noms []string
+	for i, d := range []string{"G1", "G2", "G3"} {
+		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+		noms = append(noms, id)
+	}
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[2], Decision: "QĐ 1"}, workflows.Options{}))
+	env.Fact(reviewer, "G1", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(95)})
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[0], Decision: "QĐ 2"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	evs, err := env.Model.CampaignEvents(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	grants := 0
+	for _, e := range evs {
+		if e.Type != domain.AwardGranted {
+			continue
+		}
+		grants++
+		var g domain.AwardGrantedData
+		require.NoError(t, json.Unmarshal(e.Data, &g))
+		require.NotZero(t, g.RankingSeq, "%s: the sequence of its ranking", g.Decision)
+		assert.Less(t, g.RankingSeq, e.Seq, "%s: a ranking from before the grant", g.Decision)
+		assert.Contains(t, e.SummaryVI, fmt.Sprintf("căn cứ bảng xếp hạng tính đến sự kiện #%d", g.RankingSeq), "the audit trail says it")
+		rk, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{Until: g.RankingSeq}, nil)
+		require.NoError(t, err)
+		replayed, err := rk.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		var want []domain.RankingRef
+		for _, re := range replayed.Collective.Entries {
+			want = append(want, domain.RankingRef{Nomination: re.Nomination, Rank: re.Rank, Recommended: re.Recommended})
+		}
+		assert.Equal(t, want, g.Ranking, "%s: the replay up to #%d ranks as recorded", g.Decision, g.RankingSeq)
+		assert.Equal(t, g.RankingSeq, replayed.AsOfSeq)
+	}
+	assert.Equal(t, 2, grants)
 }

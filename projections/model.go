@@ -947,6 +947,11 @@ func (m *Model) entries(ref eventstore.Ref) []*Entry {
 	return nil
 }
 
+// Gapped reports whether the state holds a commit above one it has not applied yet (a
+// command's own, applied ahead of the feed, over another server's still on its way): a
+// state the stream never had, for milliseconds (Model.Ranking).
+func (s *State) Gapped() bool { return s.m.prefixSeq() < s.m.lastSeq }
+
 // Ranking computes a campaign's live ranking (see Model.Ranking).
 func (s *State) Ranking(campaign string) (RankingView, error) {
 	s.m.awaitPayloads()

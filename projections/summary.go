@@ -94,7 +94,12 @@ func summarize(e *Entry, name string) (vi, en string) {
 		t := d.Closes.Format("2006-01-02 15:04 MST")
 		return whoVI + " đặt hạn nộp hồ sơ: " + t, whoEN + " set the nomination deadline: " + t
 	case domain.AwardGrantedData:
-		return fmt.Sprintf("%s quyết định khen thưởng %s (%s)", whoVI, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", whoEN, d.Nomination, d.Decision)
+		vi, en := fmt.Sprintf("%s quyết định khen thưởng %s (%s)", whoVI, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", whoEN, d.Nomination, d.Decision)
+		if d.RankingSeq != 0 {
+			vi += fmt.Sprintf(", căn cứ bảng xếp hạng tính đến sự kiện #%d", d.RankingSeq)
+			en += fmt.Sprintf(", relying on the ranking as of event #%d", d.RankingSeq)
+		}
+		return vi, en
 	case domain.AwardRevokedData:
 		return fmt.Sprintf("%s thu hồi khen thưởng %s: %s", whoVI, d.Award, term(d.Ground)), fmt.Sprintf("%s revoked award %s: %s", whoEN, d.Award, d.Ground)
 	case domain.UnitAwardNotedData:

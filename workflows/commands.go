@@ -842,9 +842,14 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		if kind == domain.NomineeIndividual {
 			entries = rk.Individual.Entries
 		}
-		refs := make([]domain.RankingRef, 0, len(entries))
+		refs := domain.RankingRelied{Entries: make([]domain.RankingRef, 0, len(entries))}
 		for _, e := range entries {
-			refs = append(refs, domain.RankingRef{Nomination: e.Nomination, Rank: e.Rank, Recommended: e.Recommended})
+			refs.Entries = append(refs.Entries, domain.RankingRef{Nomination: e.Nomination, Rank: e.Rank, Recommended: e.Recommended})
+		}
+		if !st.Gapped() {
+			// The state is the stream up to its last commit: a replay up to the ranking's
+			// last event ranks the same.
+			refs.Seq = rk.AsOfSeq
 		}
 		sum := domain.NominationSummary{ID: n.ID(), Unit: n.Unit(), Kind: kind, Lineage: st.Lineage(n.Unit()), Name: n.Nominee().Name}
 		cevs, err := c.Grant(award, sum, el.Eligible, in.Decision, refs)
