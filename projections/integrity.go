@@ -65,13 +65,18 @@ const (
 	// before it publishes it: forward-dated, or written by a process whose clock ran ahead;
 	// either way a query as of a moment between leaves out an event the stream held.
 	ProblemForwardDated = "forward_dated"
+	// ProblemGrantRanking: a grant whose recorded ranking is not the ranking of the stream
+	// up to the sequence it says that ranking was computed as of (ranking_seq), or one
+	// computed as of the grant itself or later (GrantProblems).
+	ProblemGrantRanking = "grant_ranking_differs"
 )
 
 // ProblemKinds returns every problem an integrity check can find (the Problem constants),
 // for those who name them to people (the web UI's labels).
 func ProblemKinds() []string {
 	return []string{ProblemHashMismatch, ProblemChainBroken, ProblemAggregateMismatch, ProblemActor, ProblemInvalidPayload,
-		ProblemMalformed, ProblemHistoryDiffers, ProblemTransition, ProblemMessagesLost, ProblemSchemaNewer, ProblemForwardDated}
+		ProblemMalformed, ProblemHistoryDiffers, ProblemTransition, ProblemMessagesLost, ProblemSchemaNewer, ProblemForwardDated,
+		ProblemGrantRanking}
 }
 
 // KindStream is the kind of the pseudo-aggregate that carries the problems of the stream

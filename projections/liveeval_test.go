@@ -393,3 +393,46 @@ func TestGrantRecordsTheSequenceOfItsRanking(t *testing.T) {
 	}
 	assert.Equal(t, 2, grants)
 }
+
+// TestGrantProblemsFindARankingThatIsNotTheStreams: grants made by the engine verify; a
+// grant appended behind its back whose recorded ranking is not the stream's as of the
+// sequence it names, or names a sequence after itself, is found.
+func TestGrantProblemsFindARankingThatIsNotTheStreams(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var noms []string
+	for i, d := range []string{"F1", "F2"} {
+		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+		noms = append(noms, id)
+	}
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[1], Decision: "QĐ 1"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	assert.Empty(t, rebuild(t, env, eventstore.ReadOptions{}).GrantProblems(), "the engine's grants verify")
+
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	camp := eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign}
+	forge := func(award string, seq uint64, ranking []domain.RankingRef) {
+		t.Helper()
+		_, err := env.Store.Append(env.Ctx, camp, env.Model.Version(camp), []eventstore.Pending{{Type: domain.AwardGranted, Data: domain.AwardGrantedData{
+			Award: award, Nomination: noms[0], Unit: "F1", Lineage: []string{"F1"}, Kind: domain.NomineeCollective,
+			Decision: "QĐ giả", Ranking: ranking, RankingSeq: seq,
+		}}}, eventstore.Meta{})
+		require.NoError(t, err)
+		require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	}
+	// F1 first, recommended: the stream ranked F2 (81) above F1 (80) at that point.
+	forge("01M00000000000000000000001", last, []domain.RankingRef{{Nomination: noms[0], Rank: 1, Recommended: true}, {Nomination: noms[1], Rank: 2, Recommended: true}})
+	forge("01M00000000000000000000002", last+100, nil)
+	ps := rebuild(t, env, eventstore.ReadOptions{}).GrantProblems()
+	require.Len(t, ps, 2)
+	for _, p := range ps {
+		assert.Equal(t, projections.ProblemGrantRanking, p.Problem)
+		assert.Equal(t, camp, p.Aggregate)
+	}
+	assert.Contains(t, ps[0].Detail, fmt.Sprintf("is not the stream's as of sequence %d", last))
+	assert.Contains(t, ps[0].Detail, "first differ at place 1")
+	assert.Contains(t, ps[1].Detail, "not before the grant")
+}

@@ -605,6 +605,8 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		}
 	}
 	transitions = append(transitions, malformed...)
+	// Each grant's recorded ranking against the stream's as of the sequence it names.
+	grants := m.GrantProblems()
 	docs, ndocs, err := store.VerifyDocuments(ctx, m.CitedDocuments()...)
 	if err != nil {
 		return err
@@ -629,7 +631,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "history": history.Problems}); err != nil {
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems}); err != nil {
 			return err
 		}
 	} else {
@@ -655,6 +657,9 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		for _, p := range transitions {
 			fmt.Fprintf(out, "BROKEN event %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
 		}
+		for _, p := range grants {
+			fmt.Fprintf(out, "BROKEN grant %s at sequence %d on %s: %s\n", p.EventID, p.Seq, p.Aggregate, p.Detail)
+		}
 		for _, p := range docs {
 			fmt.Fprintf(out, "BROKEN document %s: %s\n", p.SHA256, p.Problem)
 		}
@@ -668,8 +673,8 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		for _, f := range diverged {
 			fmt.Fprintf(out, "BROKEN history: the stream no longer holds what a snapshot of it recorded (rewritten, restored from an older copy, or its end lost on disk); the snapshot is kept in %s (remove it once looked into)\n", f)
 		}
-		if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) == 0 {
-			fmt.Fprintln(out, "OK: every hash chain, actor and document verifies.")
+		if len(rep.Problems)+len(actors)+len(transitions)+len(grants)+len(docs)+len(diverged)+len(history.Problems) == 0 {
+			fmt.Fprintln(out, "OK: every hash chain, actor, grant's ranking and document verifies.")
 		}
 		fmt.Fprintf(out, "Stream digest up to sequence %d (SHA-256; thidua digest --at seq:N gives it at any sequence): %s\n", rep.Digest.Seq, rep.Digest.Hex())
 		if rep.Backdated > 0 {
@@ -680,7 +685,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			fmt.Fprintf(out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)
 		}
 	}
-	if len(rep.Problems)+len(actors)+len(transitions)+len(docs)+len(diverged)+len(history.Problems) > 0 {
+	if len(rep.Problems)+len(actors)+len(transitions)+len(grants)+len(docs)+len(diverged)+len(history.Problems) > 0 {
 		return exitError{code: 1}
 	}
 	return nil

@@ -234,6 +234,12 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	require.NoError(t, err)
 	_, err = st.JetStream().Publish(ctx, unitSubject, []byte(`{"events":[{"id":"01FUTURESCHEMA000000000000","type":"unit.fact_recorded","schema":99,"aggregate":{"kind":"unit","id":"SO-TC"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{}}]}`))
 	require.NoError(t, err)
+	// And a grant whose recorded ranking no replay gives: a nomination ranked first at a
+	// sequence where the stream ranked nobody.
+	campSubject, err := st.Subject(eventstore.Ref{Kind: "campaign", ID: "ninh-thuan-cchc-2025"})
+	require.NoError(t, err)
+	_, err = st.JetStream().Publish(ctx, campSubject, []byte(`{"events":[{"id":"01FORGEDGRANT0000000000000","type":"campaign.award_granted","schema":1,"aggregate":{"kind":"campaign","id":"ninh-thuan-cchc-2025"},"actor":{"user":"x","role":"council"},"prev_hash":"","hash":"00","data":{"award":"01FORGEDAWARD0000000000000","nomination":"01FORGEDNOMINATION00000000","unit":"SO-TC","lineage":["SO-TC"],"kind":"collective","decision":"QĐ giả","ranking":[{"nomination":"01FORGEDNOMINATION00000000","rank":1,"recommended":true}],"ranking_seq":4}}]}`))
+	require.NoError(t, err)
 	obs, err := st.JetStream().ObjectStore(ctx, eventstore.DefaultDocumentBucket)
 	require.NoError(t, err)
 	list, err := obs.List(ctx)
@@ -253,6 +259,8 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, 1, ee.code)
 	assert.Contains(t, out.String(), "BROKEN event 01FORGED0000000000000000000")
+	assert.Contains(t, out.String(), "BROKEN grant 01FORGEDGRANT0000000000000 at sequence")
+	assert.Contains(t, out.String(), "is not the stream's as of sequence 4")
 	assert.Contains(t, out.String(), "schema version 99 of unit.fact_recorded is newer than the 2 this version of thidua writes")
 	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name)
 	assert.Contains(t, out.String(), "Note: 1 document upload(s) cut short left 1 chunk(s)")

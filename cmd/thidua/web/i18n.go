@@ -68,6 +68,7 @@ var catalogVI = map[string]string{
 	"problem.messages_lost":         "Bản ghi bị mất trên đĩa",
 	"problem.schema_newer":          "Lược đồ của sự kiện mới hơn lược đồ mà phiên bản thidua này hỗ trợ",
 	"problem.forward_dated":         "Thời điểm ghi nhận muộn hơn thời điểm lưu trữ",
+	"problem.grant_ranking_differs": "Bảng xếp hạng ghi trong quyết định khen thưởng khác với bảng xếp hạng tính lại từ luồng sự kiện tại thời điểm quyết định nêu",
 	"nav.signout":                   "Đăng xuất",
 
 	"signin.title":  "Đăng nhập",
@@ -620,6 +621,7 @@ var catalogEN = map[string]string{
 	"problem.messages_lost":         "Messages lost on disk",
 	"problem.schema_newer":          "Schema newer than this version of thidua",
 	"problem.forward_dated":         "Recorded after it was stored (forward-dated)",
+	"problem.grant_ranking_differs": "The ranking a grant records is not the ranking the stream gives as of the sequence it names",
 	"nav.signout":                   "Sign out",
 
 	"signin.title":  "Sign in",
