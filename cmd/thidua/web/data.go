@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -249,6 +250,9 @@ type eventRow struct {
 	Via                []string
 	Hash               string
 	After              bool
+	// RankingAt is, for a grant that records the sequence of the ranking it relied on,
+	// the address of that ranking ("" otherwise).
+	RankingAt string
 }
 
 func toEventRows(p *frame, names map[string]string, evs []projections.EventView, b projections.Bound) []eventRow {
@@ -265,6 +269,14 @@ func toEventRows(p *frame, names map[string]string, evs []projections.EventView,
 			InheritedFrom: e.InheritedFrom, Via: e.Via, Hash: e.Hash}
 		if (b.Seq != 0 && e.Seq > b.Seq) || (!b.Time.IsZero() && e.At.After(b.Time)) {
 			r.After = true
+		}
+		if e.Type == domain.AwardGranted {
+			var g struct {
+				RankingSeq uint64 `json:"ranking_seq"`
+			}
+			if json.Unmarshal(e.Data, &g) == nil && g.RankingSeq != 0 {
+				r.RankingAt = fmt.Sprintf("/campaigns/%s/ranking?seq=%d", url.PathEscape(e.Aggregate.ID), g.RankingSeq)
+			}
 		}
 		out = append(out, r)
 	}

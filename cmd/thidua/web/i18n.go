@@ -439,6 +439,7 @@ var catalogVI = map[string]string{
 	"ev.inherited":   "kế thừa từ %s qua %s",
 	"ev.after":       "sau thời điểm xem",
 	"ev.replay":      "Xem lại đến đây",
+	"ev.rankingat":   "Bảng xếp hạng mà quyết định đã căn cứ",
 	"ev.open":        "Mở sự kiện trong nhật ký",
 
 	"units.title": "Đơn vị",
@@ -992,6 +993,7 @@ var catalogEN = map[string]string{
 	"ev.inherited":   "inherited from %s via %s",
 	"ev.after":       "after the moment shown",
 	"ev.replay":      "Replay to here",
+	"ev.rankingat":   "The ranking this decision relied on",
 	"ev.open":        "Open the event in the audit trail",
 
 	"units.title": "Units",

@@ -1427,6 +1427,14 @@ func TestCampaignTrail(t *testing.T) {
 		t.Fatalf("campaign trail: %d", r.status)
 	}
 	mustContain(t, r.body, "campaign.launched", "campaign.deadline_set", "campaign.award_granted", "QĐ 7/QĐ-UBND")
+	// The grant links to the ranking it relied on, as of the sequence it records; that page
+	// ranks the nomination first.
+	m := regexp.MustCompile(`class="ranking-relied" href="(/campaigns/` + wftest.Campaign + `/ranking\?seq=(\d+))"`).FindStringSubmatch(r.body)
+	require.NotNil(t, m, "the grant links to its ranking")
+	mustContain(t, r.body, "căn cứ bảng xếp hạng tính đến sự kiện #"+m[2])
+	relied := auditor.get(html.UnescapeString(m[1]))
+	require.Equal(t, http.StatusOK, relied.status)
+	mustContain(t, relied.body, `href="/nominations/`+id)
 	if r = auditor.get("/campaigns/" + wftest.Campaign + "/timeline?seq=1"); r.status != http.StatusOK || !strings.Contains(r.body, `class="after`) {
 		t.Errorf("campaign trail replayed to #1: %d", r.status)
 	}
