@@ -950,7 +950,7 @@ func (m *Model) entries(ref eventstore.Ref) []*Entry {
 // Gapped reports whether the state holds a commit above one it has not applied yet (a
 // command's own, applied ahead of the feed, over another server's still on its way): a
 // state the stream never had, for milliseconds (Model.Ranking).
-func (s *State) Gapped() bool { return s.m.prefixSeq() < s.m.lastSeq }
+func (s *State) Gapped() bool { return s.m.gapped() }
 
 // Ranking computes a campaign's live ranking (see Model.Ranking).
 func (s *State) Ranking(campaign string) (RankingView, error) {

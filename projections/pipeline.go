@@ -280,6 +280,10 @@ func (m *Model) prefixSeq() uint64 {
 	}
 }
 
+// gapped reports whether the model holds a commit above prefixSeq: a state the stream
+// never had. The caller holds the lock.
+func (m *Model) gapped() bool { return m.prefixSeq() < m.lastSeq }
+
 // pin bounds a query at a past moment to the stream as it was, never to a state the
 // stream never had: a bound past prefixSeq (or one by time alone) is pinned to it, so
 // that an answer as of sequence N is what a replay of the stream up to N answers. The

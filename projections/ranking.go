@@ -55,7 +55,7 @@ func (m *Model) liveRanking(campaign string) (rankCacheEntry, error) {
 	m.rlock()
 	c, ok := m.rankCache[campaign]
 	commits := m.rankVersion()
-	gapped := m.prefixSeq() < m.lastSeq
+	gapped := m.gapped()
 	m.mu.RUnlock()
 	if ok && c.commits == commits {
 		// The same commits, the same view; but a gap can close without a commit (the
@@ -85,7 +85,7 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 	m.rlock()
 	v, err := m.ranking(campaign, Bound{})
 	commits := m.rankVersion()
-	gapped := m.prefixSeq() < m.lastSeq
+	gapped := m.gapped()
 	m.mu.RUnlock()
 	if err != nil {
 		return rankCacheEntry{}, err
