@@ -46,14 +46,7 @@ func (m *Model) GrantProblems() []IntegrityProblem {
 			problem("no ranking as of sequence %d: %v", g.data.RankingSeq, err)
 			continue
 		}
-		entries := rk.Collective.Entries
-		if g.data.Kind == domain.NomineeIndividual {
-			entries = rk.Individual.Entries
-		}
-		replayed := make([]domain.RankingRef, 0, len(entries))
-		for _, e := range entries {
-			replayed = append(replayed, domain.RankingRef{Nomination: e.Nomination, Rank: e.Rank, Recommended: e.Recommended})
-		}
+		replayed := rk.Relied(g.data.Kind)
 		if slices.Equal(replayed, g.data.Ranking) {
 			continue
 		}

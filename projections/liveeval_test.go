@@ -339,6 +339,14 @@ func TestNominationAndCampaignAtAMoment(t *testing.T) {
 		gc, err := env.Model.CampaignAt(wftest.Campaign, projections.Bound{Seq: seq})
 		require.NoError(t, err)
 		assert.Equal(t, jsonOf(t, wc), jsonOf(t, gc), "the campaign as of #%d", seq)
+		wa, err := rebuilt.CampaignAwards(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		ga, err := env.Model.CampaignAwards(wftest.Campaign, projections.Bound{Seq: seq})
+		require.NoError(t, err)
+		assert.Equal(t, wa, ga, "the campaign's awards as of #%d", seq)
+		if seq == last {
+			require.Len(t, ga, 1, "the grant, at the end")
+		}
 	}
 	require.True(t, opened)
 	live, err := env.Model.Nomination(id)

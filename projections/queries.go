@@ -179,6 +179,19 @@ func (m *Model) Campaign(id string) (CampaignView, error) {
 	return m.campaignView(id, c), nil
 }
 
+// CampaignAwards returns a campaign's awards as they stood at the bound (the zero Bound:
+// now), in the order granted, each with its revocation if one came by then. A campaign
+// launched after the bound is ErrNotFound.
+func (m *Model) CampaignAwards(id string, b Bound) ([]domain.AwardRef, error) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	c := m.campaignAt(id, m.pin(b), func(*Entry) {})
+	if c == nil {
+		return nil, fmt.Errorf("%w: campaign %s", ErrNotFound, id)
+	}
+	return c.Awards(), nil
+}
+
 // CampaignAt returns a campaign's view as of the bound (the zero Bound: now): its
 // definition as revised by then, its deadline, and Seq its last event within the bound.
 // A campaign launched after the bound is ErrNotFound.

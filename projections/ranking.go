@@ -30,6 +30,21 @@ func (m *Model) Ranking(campaign string, b Bound) (RankingView, error) {
 	return e.view, nil
 }
 
+// Relied returns the view's entries of a nominee kind as a grant records the ranking it
+// relied on (domain.RankingRef): the command that grants and the check that replays a
+// grant (GrantProblems) take it from here, so that they compare like with like.
+func (v RankingView) Relied(kind domain.NomineeKind) []domain.RankingRef {
+	entries := v.Collective.Entries
+	if kind == domain.NomineeIndividual {
+		entries = v.Individual.Entries
+	}
+	out := make([]domain.RankingRef, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, domain.RankingRef{Nomination: e.Nomination, Rank: e.Rank, Recommended: e.Recommended})
+	}
+	return out
+}
+
 // LiveRanking is Ranking now, with the number of commits the model had applied when it
 // was computed (plus the problems found in them late, CheckStream). A live ranking of a
 // stream prefix is a function of the commits applied: the same number on any server that

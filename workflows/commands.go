@@ -838,14 +838,7 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 			return plan{}, err
 		}
 		kind := n.Nominee().Kind
-		entries := rk.Collective.Entries
-		if kind == domain.NomineeIndividual {
-			entries = rk.Individual.Entries
-		}
-		refs := domain.RankingRelied{Entries: make([]domain.RankingRef, 0, len(entries))}
-		for _, e := range entries {
-			refs.Entries = append(refs.Entries, domain.RankingRef{Nomination: e.Nomination, Rank: e.Rank, Recommended: e.Recommended})
-		}
+		refs := domain.RankingRelied{Entries: rk.Relied(kind)}
 		if !st.Gapped() {
 			// The state is the stream up to its last commit: a replay up to the ranking's
 			// last event ranks the same.

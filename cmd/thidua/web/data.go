@@ -98,52 +98,18 @@ type awardInfo struct {
 	Name                                 string
 }
 
-// campaignAwardsAt lists a campaign's awards as they stood at the bound, in the order
-// granted, from its audit trail (campaignAwards for now).
-func (h *handler) campaignAwardsAt(campaign string, b projections.Bound) []awardInfo {
-	if b.Live() {
-		return h.campaignAwards(campaign)
-	}
-	evs, err := h.model().CampaignEvents(campaign, b)
+// campaignAwards lists a campaign's awards as they stood at the bound (the zero Bound:
+// now), in the order granted.
+func (h *handler) campaignAwards(campaign string, b projections.Bound) []awardInfo {
+	awards, err := h.model().CampaignAwards(campaign, b)
 	if err != nil {
 		return nil
 	}
-	var out []awardInfo
-	for _, e := range evs {
-		switch e.Type {
-		case domain.AwardGranted:
-			var g domain.AwardGrantedData
-			if json.Unmarshal(e.Data, &g) == nil {
-				out = append(out, awardInfo{ID: g.Award, Nomination: g.Nomination, Unit: g.Unit, Kind: string(g.Kind), Decision: g.Decision, At: e.At})
-			}
-		case domain.AwardRevoked:
-			var r domain.AwardRevokedData
-			if json.Unmarshal(e.Data, &r) == nil {
-				for i := range out {
-					if out[i].ID == r.Award {
-						out[i].Revoked, out[i].Ground = true, r.Ground
-					}
-				}
-			}
-		}
+	out := make([]awardInfo, 0, len(awards))
+	for _, a := range awards {
+		out = append(out, awardInfo{ID: a.ID, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind),
+			Decision: a.Decision, At: a.At, Revoked: a.Revoked, Ground: a.Ground})
 	}
-	return out
-}
-
-// campaignAwards lists a campaign's awards in the order granted. (The model has no query
-// listing them; the campaign aggregate has them.)
-func (h *handler) campaignAwards(campaign string) []awardInfo {
-	var out []awardInfo
-	h.model().Read(func(st *projections.State) {
-		c, _ := st.Campaign(campaign)
-		if c == nil {
-			return
-		}
-		for _, a := range c.Awards() {
-			out = append(out, awardInfo{ID: a.ID, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind),
-				Decision: a.Decision, At: a.At, Revoked: a.Revoked, Ground: a.Ground})
-		}
-	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
 }

@@ -184,7 +184,7 @@ func (h *handler) dashboard(q *req) error {
 	d.AsOf = rk.AsOf
 	units := h.unitNames()
 	granted := map[string]int{}
-	for _, a := range h.campaignAwards(c.ID) {
+	for _, a := range h.campaignAwards(c.ID, projections.Bound{}) {
 		if !a.Revoked {
 			granted[a.Kind]++
 		}
@@ -757,7 +757,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 		d.Criteria = append(d.Criteria, row)
 	}
 	if n.Award != "" {
-		for _, a := range h.campaignAwardsAt(n.Campaign, b) {
+		for _, a := range h.campaignAwards(n.Campaign, b) {
 			if a.ID == n.Award {
 				a := a
 				d.Award = &a
