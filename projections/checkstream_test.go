@@ -2,12 +2,15 @@ package projections_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
@@ -347,4 +350,104 @@ func TestRewriteBesideALossInPiecesIsFound(t *testing.T) {
 	d, ok := l3.Digest()
 	t.Logf("rewrite at %d, nothing lost since: %+v history_differs=%d digest ok=%v seq=%d", rw, res, len(historyDiffers(l3)), ok, d.Seq)
 	require.Len(t, historyDiffers(l3), 1)
+}
+
+// TestRewriteBesideANewLossIsFound: a rewrite in the same stretch between two of the
+// digest's marks as a message lost since the snapshot is found. The loss explains why the
+// digest differs at the stretch's mark; before the twenty-third session it explained the
+// whole stretch, and a rewrite beside it went unseen by the start's check. Now the
+// stretch's other messages are compared with the model's history one by one: a payload
+// altered under its old hash, a message garbled, and (the control) nothing but the loss.
+func TestRewriteBesideANewLossIsFound(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		edit  func(t *testing.T, rewritten uint64) func(uint64, []byte) []byte
+		found bool
+	}{
+		{"payload altered, hash kept", func(t *testing.T, at uint64) func(uint64, []byte) []byte {
+			return payloadEdit(t, at, `{"n":30}`, `{"n":99}`)
+		}, true},
+		{"message garbled", func(t *testing.T, at uint64) func(uint64, []byte) []byte {
+			return func(seq uint64, d []byte) []byte {
+				if seq == at {
+					return []byte("not a commit")
+				}
+				return d
+			}
+		}, true},
+		{"nothing but the loss", func(*testing.T, uint64) func(uint64, []byte) []byte {
+			return func(_ uint64, d []byte) []byte { return d }
+		}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := checkEnv(t, 40)
+			m := rebuild(t, env, eventstore.ReadOptions{})
+			path := saveSnapshot(t, m)
+			lost := seqOfPayload(t, env, `{"n":5}`)
+			rewritten := seqOfPayload(t, env, `{"n":30}`)
+			require.Less(t, rewritten, uint64(1024), "one stretch")
+			rewriteKeepingSeqs(t, env, tc.edit(t, rewritten), lost)
+
+			loaded := path2model(t, env, path)
+			res, err := loaded.CheckStream(env.Ctx, env.Store, loaded.Applied(), nil)
+			require.NoError(t, err)
+			assert.Equal(t, 1, res.Lost)
+			diff := historyDiffers(loaded)
+			if !tc.found {
+				assert.Empty(t, diff, "a loss alone is no rewrite")
+				assert.Zero(t, res.DiffersFrom)
+				return
+			}
+			require.Len(t, diff, 1, "%+v", res)
+			assert.Equal(t, rewritten, res.DiffersFrom, "the rewritten message itself")
+			assert.Equal(t, rewritten, diff[0].Seq)
+			assert.Contains(t, diff[0].Detail, "rewritten since")
+		})
+	}
+}
+
+// TestCompareHistoryAfterALoss: the comparison of the stream with a snapshot's history
+// (thidua verify's and replay's) matches each event by its sequence: a message lost
+// since is no difference, while a rewritten one still is.
+func TestCompareHistoryAfterALoss(t *testing.T) {
+	t.Parallel()
+	env := checkEnv(t, 40)
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	path := saveSnapshot(t, m)
+	lost := seqOfPayload(t, env, `{"n":5}`)
+	rewritten := seqOfPayload(t, env, `{"n":30}`)
+	compare := func() []projections.IntegrityProblem {
+		h := path2model(t, env, path).CompareHistory()
+		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{Raw: true, OnMalformed: func(*eventstore.MalformedError) {}}, func(c eventstore.Commit) error {
+			h.Commit(c)
+			return nil
+		})
+		require.NoError(t, err)
+		return h.Problems
+	}
+	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, lost)
+	assert.Empty(t, compare(), "the 34 events after the lost one are where the snapshot has them")
+
+	// A rewrite with its hash recomputed: the chain of the events before it no longer
+	// links, but the comparison names the event itself.
+	rewriteKeepingSeqs(t, env, func(seq uint64, d []byte) []byte {
+		if seq != rewritten {
+			return d
+		}
+		var c map[string]any
+		require.NoError(t, json.Unmarshal(d, &c))
+		ev := c["events"].([]any)[0].(map[string]any)
+		ev["data"] = map[string]int{"n": 99}
+		ev["hash"] = strings.Repeat("ab", 32)
+		out, err := json.Marshal(c)
+		require.NoError(t, err)
+		return out
+	})
+	ps := compare()
+	require.Len(t, ps, 1, "%+v", ps)
+	assert.Equal(t, rewritten, ps[0].Seq)
+	assert.Equal(t, projections.ProblemHistoryDiffers, ps[0].Problem)
 }

@@ -177,6 +177,55 @@ type StreamCheck struct {
 	Digest bool
 }
 
+// stretchDiffers compares the messages the stream holds from from to to, one by one, with
+// what the model's history holds at their sequences (commitDiffers, with their contents),
+// and returns the sequence of the first that differs (0: none). CheckStream asks it for a
+// stretch between two of the digest's marks where a loss explains the digest's difference:
+// the digest cannot tell whether the stretch's other messages were rewritten as well.
+func (m *Model) stretchDiffers(ctx context.Context, st *eventstore.Store, from, to uint64) (uint64, error) {
+	m.awaitPayloads()
+	first := uint64(0)
+	found := func(seq uint64) {
+		if first == 0 || seq < first {
+			first = seq
+		}
+	}
+	// The aggregate whose events the model holds at each sequence of the stretch (no
+	// index has them by sequence: a walk of every aggregate, done only here).
+	held := map[uint64]eventstore.Ref{}
+	m.mu.RLock()
+	for _, a := range m.aggList {
+		i := sort.Search(len(a.Entries), func(i int) bool { return a.Entries[i].Rec.Seq >= from })
+		for ; i < len(a.Entries) && a.Entries[i].Rec.Seq <= to; i++ {
+			held[a.Entries[i].Rec.Seq] = a.Ref
+		}
+	}
+	m.mu.RUnlock()
+	_, err := st.Read(ctx, eventstore.ReadOptions{From: from, Until: to, Raw: true,
+		OnRaw: func(rc eventstore.RawCommit) {
+			// A message now on another aggregate's subject than the events the model holds
+			// there (its events are then compared as the other aggregate's, below).
+			if h, ok := held[rc.Seq]; ok {
+				if ref, _ := refOfSubject(rc.Subject); ref != h {
+					found(rc.Seq)
+				}
+			}
+		},
+		OnMalformed: func(me *eventstore.MalformedError) {
+			// Not a commit now, where the model holds one.
+			if _, ok := held[me.Seq]; ok {
+				found(me.Seq)
+			}
+		}},
+		func(c eventstore.Commit) error {
+			m.mu.RLock()
+			defer m.mu.RUnlock()
+			m.commitDiffers(c, true, func(string, eventstore.Ref, string) { found(c.Seq) })
+			return nil
+		})
+	return first, err
+}
+
 // CheckStream reads the stream up to until, the sequence a snapshot brought the model to,
 // and checks it against what the model holds of it without having read it. Each run of
 // sequences the stream no longer holds that the model had not recorded as lost is told
@@ -186,7 +235,8 @@ type StreamCheck struct {
 // with each of the snapshot's marks and with its digest. A difference that a loss found
 // since the last matching mark explains (one the snapshot had not recorded: its digest
 // held the message) drops the digest from there, and the comparison goes on from the
-// snapshot's own mark; the first one no such loss explains is the stream holding other
+// snapshot's own mark, while the stretch's other messages are compared with the model's
+// history event by event (stretchDiffers); the first one no such loss explains is the stream holding other
 // messages than the snapshot recorded (rewritten since, its length and checkpoint kept),
 // recorded as ProblemHistoryDiffers on the stream. The digest dropped is FillDigest's to
 // read again; the rest is stated from then on. Without a digest the check reads the
@@ -253,6 +303,7 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 	var d eventstore.Digest
 	next, k, prev := uint64(1), 0, uint64(0)
 	dropFrom := uint64(0)
+	var explained []run // stretches whose difference a loss explains, compared event by event below
 	differs := func(at uint64, markLost bool) {
 		if dropFrom == 0 {
 			dropFrom = prev + 1
@@ -262,7 +313,10 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 			return
 		}
 		// Explained by a loss found since the last mark that matched: go on from the
-		// snapshot's own mark, so that a rewrite further on is still found.
+		// snapshot's own mark, so that a rewrite further on is still found. The loss
+		// explains the digest's difference, not the stretch's other messages: they are
+		// compared with the model's history once the read is done.
+		explained = append(explained, run{prev + 1, at})
 		d, prev = marks[k], at
 	}
 	compare := func(seq uint64) {
@@ -293,6 +347,19 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 		record(next, until)
 	}
 	compare(until)
+	for _, r := range explained {
+		if res.DiffersFrom != 0 && res.DiffersFrom < r.from {
+			break
+		}
+		at, err := m.stretchDiffers(ctx, st, r.from, r.to)
+		if err != nil {
+			return res, fmt.Errorf("stream check: %w", err)
+		}
+		if at != 0 {
+			res.DiffersFrom, res.DiffersTo = at, r.to
+			break
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range runs {

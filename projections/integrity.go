@@ -692,14 +692,18 @@ func transitionProblem(e *Entry, why string) IntegrityProblem {
 		Detail: fmt.Sprintf("%s: %s; no command makes that", e.Rec.Type, why)}
 }
 
-// HistoryComparer compares the stream, commit by commit in stream order, with the
-// history the model holds (CompareHistory): the events of each aggregate, in order, with
-// their sequences and hashes. A model loaded from a snapshot holds what the stream said
-// when the snapshot was taken; a stream rewritten since (its length kept, its chains
-// recomputed) verifies link by link, and only this comparison shows it.
+// HistoryComparer compares the stream, commit by commit, with the history the model
+// holds (CompareHistory): each event the stream holds at a sequence against the one the
+// model's history of its aggregate holds at that sequence and position, by id and hash. A
+// model loaded from a snapshot holds what the stream said when the snapshot was taken; a
+// stream rewritten since (its length kept, its chains recomputed) verifies link by link,
+// and only this comparison shows it. A message lost since is no difference here: the
+// stream's other events are still where the model holds them (the loss is the chains'
+// problem, messages_lost). Until the twenty-third session the comparer matched the n-th
+// event of an aggregate in the stream with the n-th of the model's, and took every event
+// of an aggregate after a lost one for a rewrite.
 type HistoryComparer struct {
-	m    *Model
-	next map[eventstore.Ref]int
+	m *Model
 	// Problems are the differences found, in stream order.
 	Problems []IntegrityProblem
 }
@@ -707,37 +711,71 @@ type HistoryComparer struct {
 // CompareHistory returns a comparer of the stream with m's history.
 func (m *Model) CompareHistory() *HistoryComparer {
 	m.awaitPayloads()
-	return &HistoryComparer{m: m, next: map[eventstore.Ref]int{}, Problems: []IntegrityProblem{}}
+	return &HistoryComparer{m: m, Problems: []IntegrityProblem{}}
 }
 
-// Commit compares one commit of the stream (in stream order) with the model's history.
+// Commit compares one commit of the stream with the model's history.
 func (h *HistoryComparer) Commit(c eventstore.Commit) {
 	h.m.mu.RLock()
 	defer h.m.mu.RUnlock()
+	h.m.commitDiffers(c, false, func(id string, ref eventstore.Ref, detail string) {
+		h.Problems = append(h.Problems, IntegrityProblem{Seq: c.Seq, EventID: id, Aggregate: ref, Problem: ProblemHistoryDiffers, Detail: detail})
+	})
+}
+
+// entriesAt returns the entries of a that the commit at seq carried, in their order.
+func (a *Aggregate) entriesAt(seq uint64) []*Entry {
+	i := sort.Search(len(a.Entries), func(i int) bool { return a.Entries[i].Rec.Seq >= seq })
+	j := i
+	for j < len(a.Entries) && a.Entries[j].Rec.Seq == seq {
+		j++
+	}
+	return a.Entries[i:j]
+}
+
+// commitDiffers tells diff each way commit c, as the stream holds it, differs from what
+// the model's history holds at its sequence: an event it lacks or holds otherwise (id,
+// hash), or one of the model's it lacks. With content, an event whose payload no longer
+// hashes to its hash differs too, unless the model had found that already (the stream
+// then said so when the model read it). The model's lock is held by the caller.
+func (m *Model) commitDiffers(c eventstore.Commit, content bool, diff func(id string, ref eventstore.Ref, detail string)) {
 	ref, ok := refOfSubject(c.Subject)
 	if !ok {
 		return
 	}
+	var mine []*Entry
+	if a := m.aggs[ref]; a != nil {
+		mine = a.entriesAt(c.Seq)
+	}
 	for i := range c.Events {
 		e := &c.Events[i]
-		n := h.next[ref]
-		h.next[ref] = n + 1
-		var mine *Entry
-		if a := h.m.aggs[ref]; a != nil && n < len(a.Entries) {
-			mine = a.Entries[n]
+		var at *Entry
+		for _, me := range mine {
+			if me.Index == e.Index {
+				at = me
+				break
+			}
 		}
 		switch {
-		case mine == nil:
-			h.add(c.Seq, e.ID, ref, fmt.Sprintf("the stream holds event %s at sequence %d, which the model's history of %s does not", e.ID, c.Seq, ref))
-		case mine.Rec.Seq != c.Seq || mine.Rec.ID != e.ID || mine.Hash() != e.Hash:
-			h.add(c.Seq, e.ID, ref, fmt.Sprintf("the stream's event %d of %s (%s at sequence %d, hash %.16s…) is not the one the model's history holds (%s at sequence %d, hash %.16s…): the stream was rewritten since the snapshot",
-				n+1, ref, e.ID, c.Seq, e.Hash, mine.Rec.ID, mine.Rec.Seq, mine.Hash()))
+		case at == nil:
+			diff(e.ID, ref, fmt.Sprintf("the stream holds event %s at sequence %d, which the model's history of %s does not", e.ID, c.Seq, ref))
+		case at.Rec.ID != e.ID || at.Hash() != e.Hash:
+			diff(e.ID, ref, fmt.Sprintf("the stream's event %d of the commit at sequence %d on %s (%s, hash %.16s…) is not the one the model's history holds (%s, hash %.16s…): the stream was rewritten since the snapshot",
+				e.Index+1, c.Seq, ref, e.ID, e.Hash, at.Rec.ID, at.Hash()))
+		case content && !e.HashMatches() && !m.foundAt(ref, c.Seq, ProblemHashMismatch):
+			diff(e.ID, ref, fmt.Sprintf("the stream's event %s at sequence %d on %s no longer hashes to its hash %.16s…: the stream was rewritten since the snapshot", e.ID, c.Seq, ref, e.Hash))
+		}
+	}
+	for _, me := range mine {
+		if !slices.ContainsFunc(c.Events, func(e eventstore.Event) bool { return e.Index == me.Index }) {
+			diff(me.Rec.ID, ref, fmt.Sprintf("the commit at sequence %d on %s no longer holds event %s, which the model's history holds: the stream was rewritten since the snapshot", c.Seq, ref, me.Rec.ID))
 		}
 	}
 }
 
-func (h *HistoryComparer) add(seq uint64, id string, ref eventstore.Ref, detail string) {
-	h.Problems = append(h.Problems, IntegrityProblem{Seq: seq, EventID: id, Aggregate: ref, Problem: ProblemHistoryDiffers, Detail: detail})
+// foundAt reports whether the model recorded a problem of kind on ref at seq.
+func (m *Model) foundAt(ref eventstore.Ref, seq uint64, kind string) bool {
+	return slices.ContainsFunc(m.integrity.broken[ref], func(p IntegrityProblem) bool { return p.Seq == seq && p.Problem == kind })
 }
 
 // engineKind reports whether kind is one of the engine's aggregates.

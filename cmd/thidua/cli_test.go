@@ -957,3 +957,36 @@ func TestReplayKeepsADivergedSnapshot(t *testing.T) {
 	require.NoError(t, err, "the replay saved its own snapshot")
 	keptUntilRemoved(t, dir, kept[0])
 }
+
+// TestALossIsNoRewrite: a message lost on disk after the snapshot, with later events of
+// the same aggregate, is a loss, not a rewrite: verify names the loss and no history
+// that differs, and replay does not keep the snapshot as evidence of one. Before the
+// twenty-third session the comparison with the snapshot's history matched an aggregate's
+// events by their count, so every event of the aggregate after the lost one was named
+// "BROKEN history … the stream was rewritten since the snapshot", and replay kept the
+// snapshot as if the stream had been rewritten.
+func TestALossIsNoRewrite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	seqs := factsThenSnapshot(t, dir, "LOST-NOT-REWRITTEN-4K", "after the loss, 1", "after the loss, 2")
+	estest.Damage(t, dir, "LOST-NOT-REWRITTEN-4K")
+
+	var out bytes.Buffer
+	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Equal(t, 1, ee.code, "a loss is a broken history all the same")
+	assert.Contains(t, out.String(), fmt.Sprintf("%d", seqs[0]))
+	assert.Contains(t, out.String(), "lost")
+	assert.NotContains(t, out.String(), "BROKEN history", "the events after the loss are the snapshot's")
+	assert.NotContains(t, out.String(), "rewritten")
+
+	out.Reset()
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.NotContains(t, out.String(), "BROKEN history", out.String())
+	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
+	require.NoError(t, err)
+	assert.Empty(t, kept, "no snapshot kept as evidence of a rewrite")
+}
