@@ -41,6 +41,12 @@ func checkEnv(t *testing.T, n int) *wftest.Env {
 // again at the end. To eventstore it looks like messages lost on disk.
 func rewriteKeepingSeqs(t *testing.T, env *wftest.Env, edit func(seq uint64, data []byte) []byte, lose ...uint64) {
 	t.Helper()
+	rewriteStream(t, env, func(seq uint64, subject string, data []byte) (string, []byte) { return subject, edit(seq, data) }, lose...)
+}
+
+// rewriteStream is rewriteKeepingSeqs with the subjects open to the edit too.
+func rewriteStream(t *testing.T, env *wftest.Env, edit func(seq uint64, subject string, data []byte) (string, []byte), lose ...uint64) {
+	t.Helper()
 	ctx := env.Ctx
 	js := env.Store.JetStream()
 	st, err := js.Stream(ctx, env.Store.StreamName())
@@ -61,7 +67,8 @@ func rewriteKeepingSeqs(t *testing.T, env *wftest.Env, edit func(seq uint64, dat
 			continue
 		}
 		require.NoError(t, err)
-		msgs[seq] = msg{subject: rm.Subject, data: edit(seq, rm.Data)}
+		subject, data := edit(seq, rm.Subject, rm.Data)
+		msgs[seq] = msg{subject: subject, data: data}
 	}
 	cfg := info.Config
 	require.NoError(t, js.DeleteStream(ctx, cfg.Name))
@@ -360,24 +367,36 @@ func TestRewriteBesideALossInPiecesIsFound(t *testing.T) {
 // altered under its old hash, a message garbled, and (the control) nothing but the loss.
 func TestRewriteBesideANewLossIsFound(t *testing.T) {
 	t.Parallel()
+	// Each case rewrites the message at seq at, as an edit of rewriteStream.
+	type edit = func(seq uint64, subject string, data []byte) (string, []byte)
 	cases := []struct {
 		name  string
-		edit  func(t *testing.T, rewritten uint64) func(uint64, []byte) []byte
+		edit  func(t *testing.T, at uint64) edit
 		found bool
 	}{
-		{"payload altered, hash kept", func(t *testing.T, at uint64) func(uint64, []byte) []byte {
-			return payloadEdit(t, at, `{"n":30}`, `{"n":99}`)
+		{"payload altered, hash kept", func(t *testing.T, at uint64) edit {
+			pe := payloadEdit(t, at, `{"n":30}`, `{"n":99}`)
+			return func(seq uint64, subject string, d []byte) (string, []byte) { return subject, pe(seq, d) }
 		}, true},
-		{"message garbled", func(t *testing.T, at uint64) func(uint64, []byte) []byte {
-			return func(seq uint64, d []byte) []byte {
+		{"message garbled", func(_ *testing.T, at uint64) edit {
+			return func(seq uint64, subject string, d []byte) (string, []byte) {
 				if seq == at {
-					return []byte("not a commit")
+					return subject, []byte("not a commit")
 				}
-				return d
+				return subject, d
 			}
 		}, true},
-		{"nothing but the loss", func(*testing.T, uint64) func(uint64, []byte) []byte {
-			return func(_ uint64, d []byte) []byte { return d }
+		{"moved to another subject", func(t *testing.T, at uint64) edit {
+			return func(seq uint64, subject string, d []byte) (string, []byte) {
+				if seq == at {
+					require.True(t, strings.HasSuffix(subject, ".U9"), subject)
+					return strings.TrimSuffix(subject, ".U9") + ".U8", d
+				}
+				return subject, d
+			}
+		}, true},
+		{"nothing but the loss", func(*testing.T, uint64) edit {
+			return func(_ uint64, subject string, d []byte) (string, []byte) { return subject, d }
 		}, false},
 	}
 	for _, tc := range cases {
@@ -389,7 +408,7 @@ func TestRewriteBesideANewLossIsFound(t *testing.T) {
 			lost := seqOfPayload(t, env, `{"n":5}`)
 			rewritten := seqOfPayload(t, env, `{"n":30}`)
 			require.Less(t, rewritten, uint64(1024), "one stretch")
-			rewriteKeepingSeqs(t, env, tc.edit(t, rewritten), lost)
+			rewriteStream(t, env, tc.edit(t, rewritten), lost)
 
 			loaded := path2model(t, env, path)
 			res, err := loaded.CheckStream(env.Ctx, env.Store, loaded.Applied(), nil)
