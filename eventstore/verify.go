@@ -52,6 +52,21 @@ const BackdateTolerance = 10 * time.Minute
 // and VerifyChains names it.
 const FutureTolerance = 10 * time.Minute
 
+// LossNote is what a broken chain link adds when messages were lost (sequences from to
+// to) after its aggregate's previous event in the stream (at sequence after; 0: none):
+// one of them may have held the event it links to.
+func LossNote(from, to, after uint64) string {
+	lost := fmt.Sprintf("sequence %d", from)
+	if to > from {
+		lost = fmt.Sprintf("sequences %d to %d", from, to)
+	}
+	prev := "before the aggregate's first event the stream holds"
+	if after > 0 {
+		prev = fmt.Sprintf("after the aggregate's previous event the stream holds (sequence %d)", after)
+	}
+	return fmt.Sprintf(" (the messages lost at %s, %s, may have held the event it links to)", lost, prev)
+}
+
 // VerifyChains reads the whole stream as stored and checks, for every aggregate, that each
 // event's hash matches its content and that each event records its predecessor's hash.
 // An event appended behind the store's back, or altered, shows up as a problem.
@@ -65,6 +80,8 @@ func (s *Store) VerifyChains(ctx context.Context) (ChainReport, error) {
 func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainReport, error) {
 	var rep ChainReport
 	last := map[string]string{}
+	lastAt := map[string]uint64{} // the sequence of each subject's last event
+	var lost [][2]uint64          // the runs of sequences lost, in order
 	ids := map[string]uint64{}
 	// The stream denies deletion: every sequence from 1 on holds a message, and a gap is
 	// a message lost (nats-server drops one it finds damaged on disk as it starts).
@@ -73,6 +90,7 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 	gap := func(seq uint64) {
 		if seq > seen+1 {
 			gaps = true
+			lost = append(lost, [2]uint64{seen + 1, seq - 1})
 			rep.Problems = append(rep.Problems, ChainProblem{Seq: seen + 1,
 				Problem: fmt.Sprintf("messages lost: sequences %d to %d are missing from the stream, which denies deletion (damaged on disk?); every event they held is gone, and the chains after them break", seen+1, seq-1)})
 		}
@@ -125,9 +143,16 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 			}
 			want := last[c.Subject]
 			if e.PrevHash != want {
-				bad("chain broken: previous hash %.16s… recorded, %.16s… expected", e.PrevHash, want)
+				note := ""
+				for _, r := range lost {
+					if r[0] > lastAt[c.Subject] && r[0] < c.Seq {
+						note = LossNote(r[0], r[1], lastAt[c.Subject])
+						break
+					}
+				}
+				bad("chain broken: previous hash %.16s… recorded, %.16s… expected%s", e.PrevHash, want, note)
 			}
-			last[c.Subject] = e.Hash
+			last[c.Subject], lastAt[c.Subject] = e.Hash, c.Seq
 		}
 		return nil
 	})

@@ -180,10 +180,29 @@ func (m *Model) checkIntegrity(agg *Aggregate, c eventstore.Commit, pre []decode
 			bad(ProblemHashMismatch, "content hashes to %.16s…, the event claims %.16s…", e.ComputeHash(), e.Hash)
 		}
 		if e.PrevHash != prev {
-			bad(ProblemChainBroken, "previous hash %.16s… recorded, %.16s… expected", e.PrevHash, prev)
+			bad(ProblemChainBroken, "previous hash %.16s… recorded, %.16s… expected%s", e.PrevHash, prev, m.lossBefore(agg, c.Seq))
 		}
 		prev = e.Hash
 	}
+}
+
+// lossBefore says, for an event at seq whose chain link breaks, which messages lost
+// since its aggregate's previous event may have held the event it links to ("" when none
+// were lost there). The caller holds the write lock.
+func (m *Model) lossBefore(agg *Aggregate, seq uint64) string {
+	after := uint64(0)
+	if n := len(agg.Entries); n > 0 {
+		after = agg.Entries[n-1].Rec.Seq
+	}
+	for _, p := range m.integrity.broken[streamRef()] {
+		if p.Problem != ProblemMessagesLost {
+			continue
+		}
+		if from, to := p.lostRun(); from > after && from < seq {
+			return eventstore.LossNote(from, min(to, seq-1), after)
+		}
+	}
+	return ""
 }
 
 // hashVerifiable reports whether the event's payload is the one stored, so that its hash

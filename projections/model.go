@@ -336,6 +336,7 @@ func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded, body *[sha2
 		delete(m.ahead, c.Seq)
 		m.checkStoredTime(a, c.Seq, c.Time)
 	}
+	m.skipLost(c.Seq)
 	m.applyDecoded(c, pre, 0)
 	if body != nil {
 		m.chain(c.Seq, c.Subject, *body)
@@ -393,6 +394,18 @@ func (m *Model) advance(seq uint64) {
 		m.integrity.add(streamRef(), lostProblem(from, seq-1))
 	}
 	m.applied = seq
+}
+
+// skipLost records the sequences between the feed's checkpoint and seq, which the feed
+// went past without a message, as lost (as advance would), and moves the checkpoint to
+// just before seq: called before the commit at seq is applied, so that its chain check
+// can name the loss (lossBefore). The caller holds the write lock.
+func (m *Model) skipLost(seq uint64) {
+	if from := m.applied + 1; seq > from {
+		m.integrity.add(streamRef(), lostProblem(from, seq-1))
+		m.skipDigest(seq - 1)
+		m.applied = seq - 1
+	}
 }
 
 // lostProblem is the problem of stream sequences from to to lost on disk.

@@ -153,6 +153,7 @@ func (m *Model) applyItems(items []pipeItem) {
 			delete(m.ahead, it.c.Seq)
 			m.checkStoredTime(a, it.c.Seq, it.c.Time)
 		}
+		m.skipLost(it.c.Seq)
 		m.applyDecoded(it.c, it.pre, it.chained)
 		if it.summed {
 			m.chain(it.c.Seq, it.c.Subject, it.body)

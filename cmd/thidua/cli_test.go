@@ -960,7 +960,9 @@ func TestReplayKeepsADivergedSnapshot(t *testing.T) {
 
 // TestALossIsNoRewrite: a message lost on disk after the snapshot, with later events of
 // the same aggregate, is a loss, not a rewrite: verify names the loss and no history
-// that differs, and replay does not keep the snapshot as evidence of one. Before the
+// that differs, and replay does not keep the snapshot as evidence of one. The chain link
+// the loss breaks says which lost messages may have held the event it links to, in
+// verify's report and in the model a rebuild makes. Before the
 // twenty-third session the comparison with the snapshot's history matched an aggregate's
 // events by their count, so every event of the aggregate after the lost one was named
 // "BROKEN history … the stream was rewritten since the snapshot", and replay kept the
@@ -982,6 +984,9 @@ func TestALossIsNoRewrite(t *testing.T) {
 	assert.Contains(t, out.String(), "lost")
 	assert.NotContains(t, out.String(), "BROKEN history", "the events after the loss are the snapshot's")
 	assert.NotContains(t, out.String(), "rewritten")
+	note := fmt.Sprintf("(the messages lost at sequence %d, after the aggregate's previous event the stream holds (sequence %d), may have held the event it links to)", seqs[0], seqs[0]-1)
+	assert.Contains(t, out.String(), fmt.Sprintf("at sequence %d on thidua.unit.SO-TC: chain broken: ", seqs[1]))
+	assert.Contains(t, out.String(), note)
 
 	out.Reset()
 	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
@@ -989,4 +994,18 @@ func TestALossIsNoRewrite(t *testing.T) {
 	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
 	require.NoError(t, err)
 	assert.Empty(t, kept, "no snapshot kept as evidence of a rewrite")
+
+	// The rebuilt model's problems (kept in the snapshot the replay saved).
+	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, quiet(), false)
+	require.NoError(t, err)
+	defer store.Close()
+	var chain []projections.IntegrityProblem
+	for _, p := range m.IntegrityProblems() {
+		if p.Problem == projections.ProblemChainBroken {
+			chain = append(chain, p)
+		}
+	}
+	require.Len(t, chain, 1, "%+v", m.IntegrityProblems())
+	assert.Equal(t, seqs[1], chain[0].Seq)
+	assert.Contains(t, chain[0].Detail, note)
 }
