@@ -3,6 +3,7 @@ package projections
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"thidua/domain"
 	"thidua/eventstore"
@@ -54,8 +55,20 @@ func (m *Model) GrantProblems() []IntegrityProblem {
 		for i < min(len(replayed), len(g.data.Ranking)) && replayed[i] == g.data.Ranking[i] {
 			i++
 		}
-		problem("the ranking it records (%d entries) is not the stream's as of sequence %d (%d entries); they first differ at place %d",
-			len(g.data.Ranking), g.data.RankingSeq, len(replayed), i+1)
+		why := ""
+		if rk.Integrity.Status == IntegrityBroken {
+			// The difference may be the stream's doing since the grant: a message lost on
+			// disk, or an event altered, under the ranking.
+			kinds := []string{}
+			for _, p := range rk.Integrity.Problems {
+				if !slices.Contains(kinds, p.Problem) {
+					kinds = append(kinds, p.Problem)
+				}
+			}
+			why = fmt.Sprintf(" (the events that ranking rests on do not verify as of then: %s; what broke them may be why)", strings.Join(kinds, ", "))
+		}
+		problem("the ranking it records (%d entries) is not the stream's as of sequence %d (%d entries); they first differ at place %d%s",
+			len(g.data.Ranking), g.data.RankingSeq, len(replayed), i+1, why)
 	}
 	return out
 }

@@ -444,3 +444,29 @@ func TestGrantProblemsFindARankingThatIsNotTheStreams(t *testing.T) {
 	assert.Contains(t, ps[0].Detail, "first differ at place 1")
 	assert.Contains(t, ps[1].Detail, "not before the grant")
 }
+
+// TestGrantProblemAfterALossSaysSo: a grant whose ranking no longer replays because a
+// message under it was lost on disk since says that the events that ranking rests on do
+// not verify, and how: the auditor is not left to take the loss for a forged grant.
+func TestGrantProblemAfterALossSaysSo(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var noms []string
+	for i, d := range []string{"F1", "F2"} {
+		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
+		noms = append(noms, id)
+	}
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[1], Decision: "QĐ 1"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	env.Feed.Stop()
+	require.Empty(t, rebuild(t, env, eventstore.ReadOptions{}).GrantProblems())
+
+	// F2's PAR INDEX score, which ranked it first, is lost on disk.
+	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, seqOfPayload(t, env, `"number":81`))
+	ps := rebuild(t, env, eventstore.ReadOptions{}).GrantProblems()
+	require.Len(t, ps, 1)
+	assert.Contains(t, ps[0].Detail, "is not the stream's as of sequence")
+	assert.Contains(t, ps[0].Detail, "the events that ranking rests on do not verify as of then: messages_lost")
+}
