@@ -316,7 +316,11 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 		// snapshot's own mark, so that a rewrite further on is still found. The loss
 		// explains the digest's difference, not the stretch's other messages: they are
 		// compared with the model's history once the read is done.
-		explained = append(explained, run{prev + 1, at})
+		if n := len(explained); n > 0 && explained[n-1].to == prev {
+			explained[n-1].to = at // one read for a loss over several marks
+		} else {
+			explained = append(explained, run{prev + 1, at})
+		}
 		d, prev = marks[k], at
 	}
 	compare := func(seq uint64) {
