@@ -359,6 +359,16 @@ func TestRewriteBesideALossInPiecesIsFound(t *testing.T) {
 	require.Len(t, historyDiffers(l3), 1)
 }
 
+// snapshotOf40 is checkEnv with 40 commits and the snapshot of a rebuild of them (at
+// path); lost and rewritten are the sequences of the 6th and the 31st, which the tests lose
+// and rewrite.
+func snapshotOf40(t *testing.T) (env *wftest.Env, path string, lost, rewritten uint64) {
+	t.Helper()
+	env = checkEnv(t, 40)
+	path = saveSnapshot(t, rebuild(t, env, eventstore.ReadOptions{}))
+	return env, path, seqOfPayload(t, env, `{"n":5}`), seqOfPayload(t, env, `{"n":30}`)
+}
+
 // TestRewriteBesideANewLossIsFound: a rewrite in the same stretch between two of the
 // digest's marks as a message lost since the snapshot is found. The loss explains why the
 // digest differs at the stretch's mark; before the twenty-third session it explained the
@@ -402,11 +412,7 @@ func TestRewriteBesideANewLossIsFound(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := checkEnv(t, 40)
-			m := rebuild(t, env, eventstore.ReadOptions{})
-			path := saveSnapshot(t, m)
-			lost := seqOfPayload(t, env, `{"n":5}`)
-			rewritten := seqOfPayload(t, env, `{"n":30}`)
+			env, path, lost, rewritten := snapshotOf40(t)
 			require.Less(t, rewritten, uint64(1024), "one stretch")
 			rewriteStream(t, env, tc.edit(t, rewritten), lost)
 
@@ -433,11 +439,7 @@ func TestRewriteBesideANewLossIsFound(t *testing.T) {
 // since is no difference, while a rewritten one still is.
 func TestCompareHistoryAfterALoss(t *testing.T) {
 	t.Parallel()
-	env := checkEnv(t, 40)
-	m := rebuild(t, env, eventstore.ReadOptions{})
-	path := saveSnapshot(t, m)
-	lost := seqOfPayload(t, env, `{"n":5}`)
-	rewritten := seqOfPayload(t, env, `{"n":30}`)
+	env, path, lost, rewritten := snapshotOf40(t)
 	compare := func() []projections.IntegrityProblem {
 		h := path2model(t, env, path).CompareHistory()
 		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{Raw: true, OnMalformed: func(*eventstore.MalformedError) {}}, func(c eventstore.Commit) error {

@@ -402,11 +402,10 @@ func TestGrantRecordsTheSequenceOfItsRanking(t *testing.T) {
 	assert.Equal(t, 2, grants)
 }
 
-// TestGrantProblemsFindARankingThatIsNotTheStreams: grants made by the engine verify; a
-// grant appended behind its back whose recorded ranking is not the stream's as of the
-// sequence it names, or names a sequence after itself, is found.
-func TestGrantProblemsFindARankingThatIsNotTheStreams(t *testing.T) {
-	t.Parallel()
+// oneGrantOfTwo makes two eligible collectives, F1 (PAR INDEX 80) and F2 (81), and grants
+// the second (noms[1]) through the engine.
+func oneGrantOfTwo(t *testing.T) (*wftest.Env, []string) {
+	t.Helper()
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
@@ -417,6 +416,15 @@ func TestGrantProblemsFindARankingThatIsNotTheStreams(t *testing.T) {
 	}
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[1], Decision: "QĐ 1"}, workflows.Options{}))
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	return env, noms
+}
+
+// TestGrantProblemsFindARankingThatIsNotTheStreams: grants made by the engine verify; a
+// grant appended behind its back whose recorded ranking is not the stream's as of the
+// sequence it names, or names a sequence after itself, is found.
+func TestGrantProblemsFindARankingThatIsNotTheStreams(t *testing.T) {
+	t.Parallel()
+	env, noms := oneGrantOfTwo(t)
 	assert.Empty(t, rebuild(t, env, eventstore.ReadOptions{}).GrantProblems(), "the engine's grants verify")
 
 	last, err := env.Store.LastSeq(env.Ctx)
@@ -450,16 +458,7 @@ func TestGrantProblemsFindARankingThatIsNotTheStreams(t *testing.T) {
 // not verify, and how: the auditor is not left to take the loss for a forged grant.
 func TestGrantProblemAfterALossSaysSo(t *testing.T) {
 	t.Parallel()
-	env := wftest.New(t, srv)
-	reviewer := env.User(domain.RoleReviewer, "")
-	council := env.User(domain.RoleCouncil, "")
-	var noms []string
-	for i, d := range []string{"F1", "F2"} {
-		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
-		noms = append(noms, id)
-	}
-	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[1], Decision: "QĐ 1"}, workflows.Options{}))
-	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	env, noms := oneGrantOfTwo(t)
 	env.Feed.Stop()
 	require.Empty(t, rebuild(t, env, eventstore.ReadOptions{}).GrantProblems())
 
@@ -467,6 +466,7 @@ func TestGrantProblemAfterALossSaysSo(t *testing.T) {
 	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, seqOfPayload(t, env, `"number":81`))
 	ps := rebuild(t, env, eventstore.ReadOptions{}).GrantProblems()
 	require.Len(t, ps, 1)
+	assert.Contains(t, ps[0].Detail, " to "+noms[1]+": ", "the grant's problem")
 	assert.Contains(t, ps[0].Detail, "is not the stream's as of sequence")
 	assert.Contains(t, ps[0].Detail, "the events that ranking rests on do not verify as of then: messages_lost")
 }

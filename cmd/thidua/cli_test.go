@@ -638,6 +638,17 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	assert.Contains(t, out.String(), "WARNING: the events this ranking rests on do not verify")
 }
 
+// problemsOf returns m's integrity problems of that kind, in the model's order.
+func problemsOf(m *projections.Model, kind string) []projections.IntegrityProblem {
+	var out []projections.IntegrityProblem
+	for _, p := range m.IntegrityProblems() {
+		if p.Problem == kind {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // atFlag is --at given as s.
 func atFlag(s string) boundFlag { return boundFlag{At: &s} }
 
@@ -999,12 +1010,7 @@ func TestALossIsNoRewrite(t *testing.T) {
 	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, quiet(), false)
 	require.NoError(t, err)
 	defer store.Close()
-	var chain []projections.IntegrityProblem
-	for _, p := range m.IntegrityProblems() {
-		if p.Problem == projections.ProblemChainBroken {
-			chain = append(chain, p)
-		}
-	}
+	chain := problemsOf(m, projections.ProblemChainBroken)
 	require.Len(t, chain, 1, "%+v", m.IntegrityProblems())
 	assert.Equal(t, seqs[1], chain[0].Seq)
 	assert.Contains(t, chain[0].Detail, note)

@@ -184,12 +184,7 @@ func TestRewriteUnderASnapshotIsFound(t *testing.T) {
 	store, m, err := openModel(ctx, &Globals{Data: dir, Out: io.Discard}, quiet(), false)
 	require.NoError(t, err)
 	defer store.Close()
-	var found []projections.IntegrityProblem
-	for _, p := range m.IntegrityProblems() {
-		if p.Problem == projections.ProblemHistoryDiffers {
-			found = append(found, p)
-		}
-	}
+	found := problemsOf(m, projections.ProblemHistoryDiffers)
 	require.Len(t, found, 1, "%+v", m.IntegrityProblems())
 	assert.Equal(t, projections.KindStream, found[0].Aggregate.Kind)
 	assert.LessOrEqual(t, found[0].Seq, altered)
@@ -213,10 +208,8 @@ func TestLossesAfterASnapshotAreFound(t *testing.T) {
 
 	lostProblems := func(m *projections.Model) []string {
 		var out []string
-		for _, p := range m.IntegrityProblems() {
-			if p.Problem == projections.ProblemMessagesLost {
-				out = append(out, p.Detail)
-			}
+		for _, p := range problemsOf(m, projections.ProblemMessagesLost) {
+			out = append(out, p.Detail)
 		}
 		return out
 	}
