@@ -28,6 +28,10 @@ var (
 	// ErrStorageFull means the store has no room for the command's events or document;
 	// nothing was recorded, and retrying will not help until an operator makes room (507).
 	ErrStorageFull = errors.New("storage full")
+	// ErrDamaged means the store holds the aggregate damaged: its last message was lost
+	// on disk, or is no commit; nothing was recorded, and retrying will not help until the
+	// store is restored from a backup (500).
+	ErrDamaged = errors.New("store damaged")
 )
 
 // Error adds a stable code and a message to one of the errors above.

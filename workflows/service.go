@@ -215,6 +215,9 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 				return Result{}, errorf(ErrPrecondition, "version_mismatch", "%s changed while the command ran", ce.Ref)
 			}
 			if attempt+1 >= maxAttempts {
+				if err := s.damaged(ctx, ce); err != nil {
+					return Result{}, err
+				}
 				return Result{}, errorf(ErrConflict, "conflict", "%s keeps changing; try again", ce.Ref)
 			}
 			if unlock == nil {
@@ -343,6 +346,43 @@ func (s *Service) replay(key string) (Result, bool) {
 		r.ID = kr.Aggregates[0].ID
 	}
 	return r, true
+}
+
+// damagedWait is how long damaged looks for the message that won a race before it calls
+// the conflict the store's damage: far longer than a replica's lag.
+const damagedWait = time.Second
+
+// damaged tells a conflict that outlasted every attempt apart from the store's damage to
+// the aggregate (ErrDamaged), returning nil for a real race. The stream refused the
+// aggregate's last sequence as the model holds it (ce.Expected), yet holds no later
+// message of it that can be read: nats-server counts a message it dropped, damaged on
+// disk, as its subject's last, so every append to that aggregate is refused for good, and
+// the command would otherwise end as "keeps changing; try again" for ever. A race's
+// winner shows at once, or within a replica's lag (looked for over damagedWait).
+func (s *Service) damaged(ctx context.Context, ce *eventstore.ConflictError) error {
+	if ce.Actual > ce.Expected {
+		return nil
+	}
+	deadline := time.Now().Add(damagedWait)
+	for {
+		v, err := s.store.LastVersion(ctx, ce.Ref)
+		var me *eventstore.MalformedError
+		switch {
+		case errors.As(err, &me) && v.Seq > ce.Expected:
+			return &Error{Kind: ErrDamaged, Code: "store_damaged", Err: err, Message: fmt.Sprintf(
+				"%s cannot be written: its last message in the stream (sequence %d) is no commit the engine can read; nothing was recorded; thidua verify names it", ce.Ref, v.Seq)}
+		case err != nil || v.Seq > ce.Expected:
+			return nil
+		case !time.Now().Before(deadline):
+			return errorf(ErrDamaged, "store_damaged",
+				"%s cannot be written: the stream refuses its last sequence as %d, yet holds no later message of it that can be read: its last message was lost on disk (thidua verify names the loss); nothing was recorded; restore the store from a backup", ce.Ref, ce.Expected)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // catchUp loads the commits the model lacks for the aggregates of a plan.

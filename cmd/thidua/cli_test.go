@@ -1015,3 +1015,59 @@ func TestALossIsNoRewrite(t *testing.T) {
 	assert.Equal(t, seqs[1], chain[0].Seq)
 	assert.Contains(t, chain[0].Detail, note)
 }
+
+// TestWriteToAnAggregateWhoseLastMessageIsLost: when the last message of an aggregate is
+// lost on disk, nats-server still counts it as the subject's last, so the stream refuses
+// every append to that aggregate. A command on it ends with store_damaged (ErrDamaged: the
+// store must be restored), not with "keeps changing; try again" for ever, as it did before
+// the twenty-third session; nothing is appended, and other aggregates take commands.
+func TestWriteToAnAggregateWhoseLastMessageIsLost(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	factsThenSnapshot(t, dir, "before", "LAST-OF-SO-TC-LOST")
+	estest.Damage(t, dir, "LAST-OF-SO-TC-LOST")
+
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	defer store.Close()
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
+	require.NoError(t, err)
+	feed, err := projections.StartFeed(ctx, store, m, quiet())
+	require.NoError(t, err)
+	defer feed.Stop()
+	var reviewer, admin workflows.Principal
+	for _, u := range m.Users() {
+		switch domain.Role(u.Role) {
+		case domain.RoleReviewer:
+			reviewer = workflows.Principal{UserID: u.ID, Role: domain.RoleReviewer}
+		case domain.RoleAdmin:
+			admin = workflows.Principal{UserID: u.ID, Role: domain.RoleAdmin}
+		}
+	}
+	svc := workflows.New(store, m)
+	before, err := store.LastSeq(ctx)
+	require.NoError(t, err)
+	fact := func(unit string) error {
+		v := 4.0
+		_, err := svc.RecordFact(ctx, reviewer, unit, domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "late_dossiers", Number: &v}, workflows.Options{})
+		return err
+	}
+
+	err = fact("SO-TC")
+	require.ErrorIs(t, err, workflows.ErrDamaged)
+	var we *workflows.Error
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, "store_damaged", we.Code)
+	assert.Contains(t, we.Message, "unit/SO-TC cannot be written")
+	assert.Contains(t, we.Message, "lost on disk")
+	after, err := store.LastSeq(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing appended")
+
+	_, err = svc.RegisterUnit(ctx, admin, workflows.RegisterUnitInput{ID: "SO-TP", Name: "Sở Tư pháp", Kind: domain.UnitDepartment}, workflows.Options{})
+	require.NoError(t, err)
+	require.NoError(t, fact("SO-TP"), "another unit takes commands")
+}

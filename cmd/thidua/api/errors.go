@@ -123,6 +123,8 @@ func StatusOf(kind error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(kind, workflows.ErrStorageFull):
 		return http.StatusInsufficientStorage
+	case errors.Is(kind, workflows.ErrDamaged):
+		return http.StatusInternalServerError // as a document_corrupt: the store's damage
 	}
 	return http.StatusInternalServerError
 }
