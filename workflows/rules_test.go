@@ -12,12 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
 	"thidua/workflows/wftest"
 )
 
-// refused asserts a rule refusal with code that appended nothing.
 // outcomes runs every one of runs at once and counts how they ended: "ok", the code of a
 // refusal (a *domain.RuleError's or a *workflows.Error's), or the error's text.
 func outcomes(runs []func() error) map[string]int {
@@ -49,6 +49,7 @@ func outcomes(runs []func() error) map[string]int {
 	return count
 }
 
+// refused asserts a rule refusal with code that appended nothing.
 func refused(t *testing.T, env *wftest.Env, code string, run func() (workflows.Result, error)) {
 	t.Helper()
 	before, _ := env.Store.LastSeq(env.Ctx)
@@ -531,4 +532,33 @@ func TestIndexComponentCountedOnce(t *testing.T) {
 		Index: "PCI", Component: "chỉ số  x", Number: &now, Previous: &prev}, workflows.Options{}))
 	env.Model.Read(func(st *projections.State) { names = st.ComponentNames("KC", wftest.Campaign, "PCI") })
 	assert.Equal(t, []string{"Chỉ số X"}, names, "the successor records the component under the name its predecessor gave it")
+}
+
+// TestCommandOnAnAggregateEndingInAMessageThatIsNoCommit: a message appended behind the
+// engine's back to a unit's subject that is no commit is the subject's last for the
+// stream, and the model skips it, so the stream refuses every append to that unit: a
+// command on it ends with store_damaged naming the message, not with "keeps changing; try
+// again" for ever; nothing is appended.
+func TestCommandOnAnAggregateEndingInAMessageThatIsNoCommit(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("D7", domain.UnitDistrict)
+	subject, err := env.Store.Subject(eventstore.Ref{Kind: domain.KindUnit, ID: "D7"})
+	require.NoError(t, err)
+	ack, err := env.Store.JetStream().Publish(env.Ctx, subject, []byte("not a commit"))
+	require.NoError(t, err)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	v := 1.0
+	_, err = env.Svc.RecordFact(env.Ctx, reviewer, "D7", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "late_dossiers", Number: &v}, workflows.Options{})
+	require.ErrorIs(t, err, workflows.ErrDamaged)
+	var we *workflows.Error
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, "store_damaged", we.Code)
+	assert.Contains(t, we.Message, fmt.Sprintf("sequence %d", ack.Sequence))
+	assert.Contains(t, we.Message, "is no commit the engine can read")
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, ack.Sequence, last, "nothing appended")
 }

@@ -365,12 +365,9 @@ func (s *Service) damaged(ctx context.Context, ce *eventstore.ConflictError) err
 	}
 	deadline := time.Now().Add(damagedWait)
 	for {
+		// (A last message that is no commit fails the catch-up before this: storeError.)
 		v, err := s.store.LastVersion(ctx, ce.Ref)
-		var me *eventstore.MalformedError
 		switch {
-		case errors.As(err, &me) && v.Seq > ce.Expected:
-			return &Error{Kind: ErrDamaged, Code: "store_damaged", Err: err, Message: fmt.Sprintf(
-				"%s cannot be written: its last message in the stream (sequence %d) is no commit the engine can read; nothing was recorded; thidua verify names it", ce.Ref, v.Seq)}
 		case err != nil || v.Seq > ce.Expected:
 			return nil
 		case !time.Now().Before(deadline):
@@ -401,7 +398,11 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 // storeError turns an error of the store into one of this package's, keeping it as the
 // cause.
 func (s *Service) storeError(err error) error {
+	var me *eventstore.MalformedError
 	switch {
+	case errors.As(err, &me):
+		return &Error{Kind: ErrDamaged, Code: "store_damaged", Err: err, Message: fmt.Sprintf(
+			"the message at sequence %d (%s) is no commit the engine can read, where the command needs one: %v; nothing was recorded; thidua verify names it", me.Seq, me.Subject, me.Err)}
 	case errors.Is(err, eventstore.ErrInvalidID):
 		return &Error{Kind: ErrInvalidInput, Code: "invalid_id", Message: err.Error(), Err: err}
 	case errors.Is(err, eventstore.ErrTooLarge):
