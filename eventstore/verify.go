@@ -3,6 +3,8 @@ package eventstore
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -52,19 +54,41 @@ const BackdateTolerance = 10 * time.Minute
 // and VerifyChains names it.
 const FutureTolerance = 10 * time.Minute
 
-// LossNote is what a broken chain link adds when messages were lost (sequences from to
-// to) after its aggregate's previous event in the stream (at sequence after; 0: none):
-// one of them may have held the event it links to.
-func LossNote(from, to, after uint64) string {
-	lost := fmt.Sprintf("sequence %d", from)
-	if to > from {
-		lost = fmt.Sprintf("sequences %d to %d", from, to)
+// ChainLink says how an event's recorded previous hash differs from the one expected
+// (the hash of its aggregate's previous event, "" before its first).
+func ChainLink(recorded, expected string) string {
+	switch {
+	case expected == "":
+		return fmt.Sprintf("previous hash %.16s… recorded, none expected: no earlier event of the aggregate is in the stream", recorded)
+	case recorded == "":
+		return fmt.Sprintf("no previous hash recorded, %.16s… expected", expected)
+	}
+	return fmt.Sprintf("previous hash %.16s… recorded, %.16s… expected", recorded, expected)
+}
+
+// LossNote is what a broken chain link adds when runs of messages were lost (each
+// [first, last]) after its aggregate's previous event in the stream (at sequence after;
+// 0: none): one of them may have held the event it links to. It is "" for no runs.
+func LossNote(runs [][2]uint64, after uint64) string {
+	if len(runs) == 0 {
+		return ""
+	}
+	lost := make([]string, len(runs))
+	for i, r := range runs {
+		lost[i] = strconv.FormatUint(r[0], 10)
+		if r[1] > r[0] {
+			lost[i] += " to " + strconv.FormatUint(r[1], 10)
+		}
+	}
+	noun := "sequence"
+	if len(runs) > 1 || runs[0][1] > runs[0][0] {
+		noun = "sequences"
 	}
 	prev := "before the aggregate's first event the stream holds"
 	if after > 0 {
 		prev = fmt.Sprintf("after the aggregate's previous event the stream holds (sequence %d)", after)
 	}
-	return fmt.Sprintf(" (the messages lost at %s, %s, may have held the event it links to)", lost, prev)
+	return fmt.Sprintf(" (the messages lost at %s %s, %s, may have held the event it links to)", noun, strings.Join(lost, ", "), prev)
 }
 
 // VerifyChains reads the whole stream as stored and checks, for every aggregate, that each
@@ -143,14 +167,13 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 			}
 			want := last[c.Subject]
 			if e.PrevHash != want {
-				note := ""
+				var between [][2]uint64
 				for _, r := range lost {
 					if r[0] > lastAt[c.Subject] && r[0] < c.Seq {
-						note = LossNote(r[0], r[1], lastAt[c.Subject])
-						break
+						between = append(between, r)
 					}
 				}
-				bad("chain broken: previous hash %.16s… recorded, %.16s… expected%s", e.PrevHash, want, note)
+				bad("chain broken: %s%s", ChainLink(e.PrevHash, want), LossNote(between, lastAt[c.Subject]))
 			}
 			last[c.Subject], lastAt[c.Subject] = e.Hash, c.Seq
 		}

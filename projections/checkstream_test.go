@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -471,4 +472,40 @@ func TestCompareHistoryAfterALoss(t *testing.T) {
 	require.Len(t, ps, 1, "%+v", ps)
 	assert.Equal(t, rewritten, ps[0].Seq)
 	assert.Equal(t, projections.ProblemHistoryDiffers, ps[0].Problem)
+}
+
+// TestLostOpeningOfANomination: when the message that opened a nomination is lost on
+// disk, a rebuild still reads its later events: its audit trail is there, its first
+// event's broken link names the lost sequence (none is expected before an aggregate's
+// first event), and its view and eligibility end with ErrIncomplete (500 store_damaged
+// over HTTP), saying why, instead of "not found: campaign  of nomination …".
+func TestLostOpeningOfANomination(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nom, _ := env.EligibleCollective("F1", domain.UnitDistrict, reviewer, 80)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	env.Feed.Stop()
+	opened := seqOfPayload(t, env, `"type":"nomination.opened"`)
+	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, opened)
+	m := rebuild(t, env, eventstore.ReadOptions{})
+
+	_, err := m.Nomination(nom)
+	require.ErrorIs(t, err, projections.ErrIncomplete)
+	assert.Contains(t, err.Error(), "has no opening event in the stream")
+	_, err = m.Eligibility(nom, projections.Bound{})
+	require.ErrorIs(t, err, projections.ErrIncomplete)
+	evs, err := m.NominationEvents(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.NotEmpty(t, evs, "the audit trail of what the stream holds")
+
+	var link []projections.IntegrityProblem
+	for _, p := range m.IntegrityProblems() {
+		if p.Problem == projections.ProblemChainBroken && p.Aggregate.ID == nom {
+			link = append(link, p)
+		}
+	}
+	require.Len(t, link, 1)
+	assert.Contains(t, link[0].Detail, "none expected: no earlier event of the aggregate is in the stream")
+	assert.Contains(t, link[0].Detail, fmt.Sprintf("the messages lost at sequence %d, before the aggregate's first event the stream holds", opened))
 }

@@ -15,6 +15,11 @@ import (
 // one that did not exist yet at the moment asked about.
 var ErrNotFound = errors.New("not found")
 
+// ErrIncomplete is returned (wrapped) for an aggregate whose history in the stream lacks
+// what an answer needs: a nomination whose opening event is not in the stream (lost on
+// disk), so that its campaign and unit are unknown. Its audit trail can still be read.
+var ErrIncomplete = errors.New("history incomplete")
+
 // evalResult is everything an evaluation of one nomination at one moment used.
 type evalResult struct {
 	nom      *domain.Nomination
@@ -178,6 +183,9 @@ func (m *Model) evalFolded(id string, n *domain.Nomination, last *Entry, b Bound
 // nominations one after the other into one result per worker.
 func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *Entry, b Bound, cache *evalCache, full bool) error {
 	*r = evalResult{nom: n}
+	if n.Campaign() == "" {
+		return fmt.Errorf("%w: nomination %s has no opening event in the stream (lost on disk?), so its campaign and unit are unknown; its audit trail can be read, and thidua verify names what broke", ErrIncomplete, id)
+	}
 	note := func(e *Entry) {
 		if e.Rec.Seq > r.lastSeq {
 			r.lastSeq, r.lastAt = e.Rec.Seq, e.Rec.At

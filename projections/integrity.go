@@ -180,7 +180,7 @@ func (m *Model) checkIntegrity(agg *Aggregate, c eventstore.Commit, pre []decode
 			bad(ProblemHashMismatch, "content hashes to %.16s…, the event claims %.16s…", e.ComputeHash(), e.Hash)
 		}
 		if e.PrevHash != prev {
-			bad(ProblemChainBroken, "previous hash %.16s… recorded, %.16s… expected%s", e.PrevHash, prev, m.lossBefore(agg, c.Seq))
+			bad(ProblemChainBroken, "%s%s", eventstore.ChainLink(e.PrevHash, prev), m.lossBefore(agg, c.Seq))
 		}
 		prev = e.Hash
 	}
@@ -194,15 +194,17 @@ func (m *Model) lossBefore(agg *Aggregate, seq uint64) string {
 	if n := len(agg.Entries); n > 0 {
 		after = agg.Entries[n-1].Rec.Seq
 	}
+	var runs [][2]uint64
 	for _, p := range m.integrity.broken[streamRef()] {
 		if p.Problem != ProblemMessagesLost {
 			continue
 		}
 		if from, to := p.lostRun(); from > after && from < seq {
-			return eventstore.LossNote(from, min(to, seq-1), after)
+			runs = append(runs, [2]uint64{from, min(to, seq-1)})
 		}
 	}
-	return ""
+	slices.SortFunc(runs, func(a, b [2]uint64) int { return cmp.Compare(a[0], b[0]) })
+	return eventstore.LossNote(runs, after)
 }
 
 // hashVerifiable reports whether the event's payload is the one stored, so that its hash

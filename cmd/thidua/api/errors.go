@@ -92,6 +92,8 @@ func classify(err error) (int, errorBody) {
 		return http.StatusNotFound, errorBody{Code: "not_found", Message: err.Error()}
 	case errors.Is(err, eventstore.ErrDocumentCorrupt):
 		return http.StatusInternalServerError, errorBody{Code: "document_corrupt", Message: err.Error()}
+	case errors.Is(err, projections.ErrIncomplete):
+		return http.StatusInternalServerError, errorBody{Code: "store_damaged", Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable, errorBody{Code: "timeout", Message: err.Error()}
 	}

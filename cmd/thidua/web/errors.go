@@ -121,6 +121,8 @@ func (h *handler) localise(q *req, err error) *uiError {
 		return &uiError{Status: http.StatusNotFound, Code: "not_found", Message: q.T("err.kind.not_found")}
 	case errors.Is(err, eventstore.ErrDocumentCorrupt):
 		return &uiError{Status: http.StatusInternalServerError, Code: "document_corrupt", Message: q.T("err.corrupt")}
+	case errors.Is(err, projections.ErrIncomplete):
+		return &uiError{Status: http.StatusInternalServerError, Code: "store_damaged", Message: q.T("err.code.store_damaged")}
 	case errors.Is(err, eventstore.ErrInvalidID), errors.Is(err, domain.ErrInvalidID):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_id", Message: q.T("err.code.invalid_id")}
 	case errors.Is(err, domain.ErrRule):
