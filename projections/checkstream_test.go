@@ -508,4 +508,36 @@ func TestLostOpeningOfANomination(t *testing.T) {
 	require.Len(t, link, 1)
 	assert.Contains(t, link[0].Detail, "none expected: no earlier event of the aggregate is in the stream")
 	assert.Contains(t, link[0].Detail, fmt.Sprintf("the messages lost at sequence %d, before the aggregate's first event the stream holds", opened))
+
+	// Its later events break the nomination's rules (nothing was opened) and its clerk's
+	// scope (no unit): each such problem, live and in verify's own pass, says that the
+	// stream lacks the nomination's first events.
+	head := fmt.Sprintf("the stream lacks this aggregate's events before sequence %d", link[0].Seq)
+	var live, actors, transitions int
+	for _, p := range m.IntegrityProblems() {
+		if p.Aggregate.ID == nom && (p.Problem == projections.ProblemTransition || p.Problem == projections.ProblemActor) {
+			live++
+			assert.Contains(t, p.Detail, head)
+		}
+	}
+	for _, p := range m.ActorProblems() {
+		if p.Aggregate.ID == nom {
+			actors++
+			assert.Contains(t, p.Detail, head)
+		}
+	}
+	for _, p := range m.TransitionProblems() {
+		if p.Aggregate.ID == nom {
+			transitions++
+			assert.Contains(t, p.Detail, head)
+		}
+	}
+	assert.Positive(t, live)
+	assert.Positive(t, actors)
+	assert.Positive(t, transitions)
+	for _, p := range m.IntegrityProblems() {
+		if p.Aggregate.ID != nom && p.Problem == projections.ProblemTransition {
+			assert.NotContains(t, p.Detail, "the stream lacks", "only the headless aggregate's")
+		}
+	}
 }

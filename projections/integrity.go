@@ -451,7 +451,7 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 			a := e.Rec.Actor
 			bad := func(format string, args ...any) {
 				out = append(out, IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: ref, Problem: ProblemActor,
-					Detail: fmt.Sprintf(format, args...), at: e.Rec.At})
+					Detail: fmt.Sprintf(format, args...) + headNote(agg, e), at: e.Rec.At})
 			}
 			roles := domain.Recorders(e.Rec.Type)
 			switch {
@@ -534,7 +534,7 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 					}
 				}
 				if why := n.Refuses(e.Rec, def); why != "" {
-					out = append(out, transitionProblem(e, why))
+					out = append(out, transitionProblem(e, why+headNote(agg, e)))
 				}
 				n.Apply(e.Rec)
 				switch d := e.Rec.Data.(type) {
@@ -551,7 +551,7 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 					continue
 				}
 				if why := c.Refuses(e.Rec); why != "" {
-					out = append(out, campaignProblem(e, why))
+					out = append(out, campaignProblem(e, why+headNote(agg, e)))
 				}
 				c.Apply(e.Rec)
 				switch d := e.Rec.Data.(type) {
@@ -593,7 +593,9 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 // appended behind the engine's back: it is folded as the stream has it, and the answers
 // that rely on it say integrity_broken. The caller holds the write lock, before folding e.
 func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
+	agg := m.aggs[ref]
 	if p, bad := m.actorProblem(ref, e); bad {
+		p.Detail += headNote(agg, e)
 		m.integrity.add(ref, p)
 	}
 	if p, bad := payloadProblem(ref, e); bad {
@@ -611,7 +613,7 @@ func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
 			def = &d
 		}
 		if why := n.Refuses(e.Rec, def); why != "" {
-			m.integrity.add(ref, transitionProblem(e, why))
+			m.integrity.add(ref, transitionProblem(e, why+headNote(agg, e)))
 		}
 	case domain.KindCampaign:
 		c := m.camps[ref.ID]
@@ -619,9 +621,26 @@ func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
 			c = domain.NewCampaign()
 		}
 		if why := c.Refuses(e.Rec); why != "" {
-			m.integrity.add(ref, campaignProblem(e, why))
+			m.integrity.add(ref, campaignProblem(e, why+headNote(agg, e)))
 		}
 	}
+}
+
+// headNote is what an actor's or a transition's problem on an aggregate adds when the
+// stream lacks the aggregate's first events: its first event there (e itself when agg
+// holds none yet) links to an earlier one, lost on disk or never appended, so that the
+// aggregate's state is not what its commands saw, and the problem may follow from that
+// rather than from a forgery. It is "" for an aggregate whose history starts with its
+// first event.
+func headNote(agg *Aggregate, e *Entry) string {
+	first := e
+	if agg != nil && len(agg.Entries) > 0 {
+		first = agg.Entries[0]
+	}
+	if first.cold == "" || first.unpack().chained {
+		return ""
+	}
+	return fmt.Sprintf(" (the stream lacks this aggregate's events before sequence %d, where its first event there links to an earlier one: lost on disk, or never appended; this may follow from that)", first.Rec.Seq)
 }
 
 // campaignProblem is the problem of campaign event e, which its campaign refuses (why).
