@@ -567,22 +567,9 @@ func forgeFact(t *testing.T, st *eventstore.Store) {
 func factsThenSnapshot(t *testing.T, dir string, notes ...string) []uint64 {
 	t.Helper()
 	ctx := context.Background()
-	g := &Globals{Data: dir, Out: io.Discard}
-	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
-	require.NoError(t, err)
-	defer store.Close()
-	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
-	require.NoError(t, err)
-	var reviewer workflows.Principal
-	for _, u := range m.Users() {
-		if u.Role == string(domain.RoleReviewer) {
-			reviewer = workflows.Principal{UserID: u.ID, Role: domain.RoleReviewer}
-		}
-	}
-	feed, err := projections.StartFeed(ctx, store, m, quiet())
-	require.NoError(t, err)
-	defer feed.Stop()
-	svc := workflows.New(store, m)
+	e := openEngine(t, dir)
+	defer e.close()
+	store, m, svc, reviewer := e.store, e.m, e.svc, e.users[domain.RoleReviewer]
 	var seqs []uint64
 	for i, note := range notes {
 		v := float64(3 + i)
@@ -591,7 +578,7 @@ func factsThenSnapshot(t *testing.T, dir string, notes ...string) []uint64 {
 		seqs = append(seqs, r.Seq)
 	}
 	require.NoError(t, projections.WaitCaughtUp(ctx, store, m, 5*time.Second))
-	_, err = m.SaveSnapshotFile(projections.SnapshotPath(dir))
+	_, err := m.SaveSnapshotFile(projections.SnapshotPath(dir))
 	require.NoError(t, err)
 	return seqs
 }
@@ -636,6 +623,48 @@ func TestSnapshotDoesNotHideLostMessages(t *testing.T) {
 	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "table"}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
 	assert.Contains(t, out.String(), "CẢNH BÁO: các sự kiện làm căn cứ xếp hạng không toàn vẹn (messages_lost #")
 	assert.Contains(t, out.String(), "WARNING: the events this ranking rests on do not verify")
+}
+
+// engine is a store opened with its model, feed and service (openEngine).
+type engine struct {
+	store *eventstore.Store
+	m     *projections.Model
+	svc   *workflows.Service
+	// users holds a user of each role the store registered.
+	users map[domain.Role]workflows.Principal
+	feed  *projections.Feed
+}
+
+// close stops the feed and closes the store, so that the directory can be damaged or
+// opened again.
+func (e *engine) close() {
+	e.feed.Stop()
+	e.store.Close()
+}
+
+// openEngine opens the store in dir with its model (from the snapshot, or rebuilt), a
+// feed and a service; the caller closes it.
+func openEngine(t *testing.T, dir string) *engine {
+	t.Helper()
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, err)
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
+	if err != nil {
+		store.Close()
+		require.NoError(t, err)
+	}
+	feed, err := projections.StartFeed(ctx, store, m, quiet())
+	if err != nil {
+		store.Close()
+		require.NoError(t, err)
+	}
+	users := map[domain.Role]workflows.Principal{}
+	for _, u := range m.Users() {
+		users[domain.Role(u.Role)] = workflows.Principal{UserID: u.ID, Role: domain.Role(u.Role)}
+	}
+	return &engine{store: store, m: m, svc: workflows.New(store, m), users: users, feed: feed}
 }
 
 // problemsOf returns m's integrity problems of that kind, in the model's order.
@@ -1029,25 +1058,9 @@ func TestWriteToAnAggregateWhoseLastMessageIsLost(t *testing.T) {
 	factsThenSnapshot(t, dir, "before", "LAST-OF-SO-TC-LOST")
 	estest.Damage(t, dir, "LAST-OF-SO-TC-LOST")
 
-	g := &Globals{Data: dir, Out: io.Discard}
-	store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
-	require.NoError(t, err)
-	defer store.Close()
-	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
-	require.NoError(t, err)
-	feed, err := projections.StartFeed(ctx, store, m, quiet())
-	require.NoError(t, err)
-	defer feed.Stop()
-	var reviewer, admin workflows.Principal
-	for _, u := range m.Users() {
-		switch domain.Role(u.Role) {
-		case domain.RoleReviewer:
-			reviewer = workflows.Principal{UserID: u.ID, Role: domain.RoleReviewer}
-		case domain.RoleAdmin:
-			admin = workflows.Principal{UserID: u.ID, Role: domain.RoleAdmin}
-		}
-	}
-	svc := workflows.New(store, m)
+	e := openEngine(t, dir)
+	defer e.close()
+	store, svc, reviewer, admin := e.store, e.svc, e.users[domain.RoleReviewer], e.users[domain.RoleAdmin]
 	before, err := store.LastSeq(ctx)
 	require.NoError(t, err)
 	fact := func(unit string) error {
