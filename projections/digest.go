@@ -236,9 +236,9 @@ func (m *Model) stretchDiffers(ctx context.Context, st *eventstore.Store, from, 
 // since the last matching mark explains (one the snapshot had not recorded: its digest
 // held the message) drops the digest from there, and the comparison goes on from the
 // snapshot's own mark, while the stretch's other messages are compared with the model's
-// history event by event (stretchDiffers); the first one no such loss explains is the stream holding other
-// messages than the snapshot recorded (rewritten since, its length and checkpoint kept),
-// recorded as ProblemHistoryDiffers on the stream. The digest dropped is FillDigest's to
+// history event by event (stretchDiffers); the first one no such loss explains is the
+// stream holding other messages than the snapshot recorded (rewritten since, its length
+// and checkpoint kept), recorded as ProblemHistoryDiffers on the stream. The digest dropped is FillDigest's to
 // read again; the rest is stated from then on. Without a digest the check reads the
 // messages' headers only.
 func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uint64, lost func(from, to uint64)) (StreamCheck, error) {
