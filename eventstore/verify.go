@@ -18,6 +18,10 @@ type ChainProblem struct {
 	EventID string `json:"event_id,omitempty"`
 	// Problem says what is wrong.
 	Problem string `json:"problem"`
+	// LostFrom and LostTo bound a run of sequences the stream no longer holds (both 0 for
+	// any other problem; Seq is LostFrom then).
+	LostFrom uint64 `json:"lost_from,omitempty"`
+	LostTo   uint64 `json:"lost_to,omitempty"`
 }
 
 // ChainReport summarises a verification of the whole stream.
@@ -115,7 +119,7 @@ func (s *Store) VerifyChainsWith(ctx context.Context, each func(Commit)) (ChainR
 		if seq > seen+1 {
 			gaps = true
 			lost = append(lost, [2]uint64{seen + 1, seq - 1})
-			rep.Problems = append(rep.Problems, ChainProblem{Seq: seen + 1,
+			rep.Problems = append(rep.Problems, ChainProblem{Seq: seen + 1, LostFrom: seen + 1, LostTo: seq - 1,
 				Problem: fmt.Sprintf("messages lost: sequences %d to %d are missing from the stream, which denies deletion (damaged on disk?); every event they held is gone, and the chains after them break", seen+1, seq-1)})
 		}
 		seen = seq

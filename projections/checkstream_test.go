@@ -452,6 +452,11 @@ func TestCompareHistoryAfterALoss(t *testing.T) {
 	}
 	rewriteKeepingSeqs(t, env, func(_ uint64, d []byte) []byte { return d }, lost)
 	assert.Empty(t, compare(), "the 34 events after the lost one are where the snapshot has them")
+	// What the lost message held, as the snapshot recorded it (verify shows it).
+	held := path2model(t, env, path).EventsAt(lost-1, lost)
+	require.Len(t, held, 2)
+	assert.Equal(t, []uint64{lost - 1, lost}, []uint64{held[0].Seq, held[1].Seq})
+	assert.JSONEq(t, `{"n":5}`, string(held[1].Data))
 
 	// A rewrite with its hash recomputed: the chain of the events before it no longer
 	// links, but the comparison names the event itself.

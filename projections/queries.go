@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -588,6 +589,33 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 		out = out[len(out)-limit:]
 	}
 	return out, nil
+}
+
+// EventsAt returns the events the model holds from stream sequence from to to, of every
+// aggregate, in stream order. A model loaded from a snapshot holds what the stream said
+// when the snapshot was taken: `thidua verify` shows with it what messages lost on disk
+// since had held. It walks every aggregate, so it is for such rare reads, not for queries.
+func (m *Model) EventsAt(from, to uint64) []EventView {
+	m.rlock()
+	defer m.mu.RUnlock()
+	var ents []*Entry
+	for _, a := range m.aggList {
+		i := sort.Search(len(a.Entries), func(i int) bool { return a.Entries[i].Rec.Seq >= from })
+		for ; i < len(a.Entries) && a.Entries[i].Rec.Seq <= to; i++ {
+			ents = append(ents, a.Entries[i])
+		}
+	}
+	slices.SortFunc(ents, func(x, y *Entry) int {
+		if c := cmp.Compare(x.Rec.Seq, y.Rec.Seq); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Index, y.Index)
+	})
+	out := make([]EventView, len(ents))
+	for i, e := range ents {
+		out[i] = m.eventView(e)
+	}
+	return out
 }
 
 // eventView shows an event with its actor's display name, which its summaries use too.

@@ -607,6 +607,16 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	transitions = append(transitions, malformed...)
 	// Each grant's recorded ranking against the stream's as of the sequence it names.
 	grants := m.GrantProblems()
+	// What messages lost on disk had held, as the snapshot's history recorded it (a model
+	// rebuilt from the stream holds none of it).
+	lost := map[uint64][]projections.EventView{}
+	lostEvents := []projections.EventView{}
+	for _, p := range rep.Problems {
+		if p.LostTo != 0 {
+			lost[p.Seq] = m.EventsAt(p.LostFrom, p.LostTo)
+			lostEvents = append(lostEvents, lost[p.Seq]...)
+		}
+	}
 	docs, ndocs, err := store.VerifyDocuments(ctx, m.CitedDocuments()...)
 	if err != nil {
 		return err
@@ -631,7 +641,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems}); err != nil {
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents}); err != nil {
 			return err
 		}
 	} else {
@@ -645,6 +655,10 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 				fmt.Fprintf(out, "BROKEN message at sequence %d on %s: %s\n", p.Seq, p.Subject, p.Problem)
 			default:
 				fmt.Fprintf(out, "BROKEN at sequence %d: %s\n", p.Seq, p.Problem)
+				for _, e := range lost[p.Seq] {
+					fmt.Fprintf(out, "  the snapshot's history holds what sequence %d held: %s (%s on %s, event %s, recorded %s)\n",
+						e.Seq, e.SummaryEN, e.Type, e.Aggregate, e.ID, e.At.UTC().Format(time.RFC3339))
+				}
 			}
 		}
 		for i, p := range actors {

@@ -1025,6 +1025,18 @@ func TestALossIsNoRewrite(t *testing.T) {
 	assert.NotContains(t, out.String(), "BROKEN history", "the events after the loss are the snapshot's")
 	assert.NotContains(t, out.String(), "rewritten")
 	note := fmt.Sprintf("(the messages lost at sequence %d, after the aggregate's previous event the stream holds (sequence %d), may have held the event it links to)", seqs[0], seqs[0]-1)
+	assert.Contains(t, out.String(), fmt.Sprintf("the snapshot's history holds what sequence %d held: ", seqs[0]))
+	assert.Contains(t, out.String(), "(unit.fact_recorded on unit/SO-TC, event ")
+	var js bytes.Buffer
+	err = (&VerifyCmd{JSON: true}).Run(ctx, &Globals{Data: dir, Out: &js}, quiet())
+	require.ErrorAs(t, err, &ee)
+	var rep struct {
+		Lost []projections.EventView `json:"lost_events"`
+	}
+	require.NoError(t, json.Unmarshal(js.Bytes(), &rep))
+	require.Len(t, rep.Lost, 1)
+	assert.Equal(t, seqs[0], rep.Lost[0].Seq)
+	assert.Contains(t, string(rep.Lost[0].Data), "LOST-NOT-REWRITTEN-4K", "what the lost fact said")
 	assert.Contains(t, out.String(), fmt.Sprintf("at sequence %d on thidua.unit.SO-TC: chain broken: ", seqs[1]))
 	assert.Contains(t, out.String(), note)
 
