@@ -26,11 +26,7 @@ func TestLiveRankingCacheFollowsWrites(t *testing.T) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
-	var noms []string
-	for i, d := range []string{"D1", "D2", "D3", "D4"} {
-		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
-		noms = append(noms, id)
-	}
+	noms := eligibleDistricts(env, reviewer, 80, "D1", "D2", "D3", "D4")
 	var lastTag uint64
 	check := func(step string) {
 		t.Helper()
@@ -98,9 +94,7 @@ func TestConcurrentLiveRankingsAgree(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
-	for i, d := range []string{"C1", "C2", "C3"} {
-		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(70+i))
-	}
+	eligibleDistricts(env, reviewer, 70, "C1", "C2", "C3")
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	const readers = 16
 	// readAtOnce asks for the live ranking from every reader at the same moment.
@@ -141,9 +135,7 @@ func TestAsOfRankingDuringWrites(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
-	for i, d := range []string{"W1", "W2", "W3", "W4", "W5"} {
-		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(60+i))
-	}
+	eligibleDistricts(env, reviewer, 60, "W1", "W2", "W3", "W4", "W5")
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	last, err := env.Store.LastSeq(env.Ctx)
 	require.NoError(t, err)
@@ -179,9 +171,7 @@ func TestAsOfRankingDuringWrites(t *testing.T) {
 			out = append(out, r)
 		}
 	}()
-	for i, d := range []string{"W6", "W7", "W8"} {
-		env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(90+i))
-	}
+	eligibleDistricts(env, reviewer, 90, "W6", "W7", "W8")
 	env.Fact(reviewer, "W1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
 	close(stop)
 	got := <-results
@@ -205,11 +195,7 @@ func TestAnswersAtAMomentNeverSpanAGap(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
-	var noms []string
-	for i, d := range []string{"D1", "D2", "D3"} {
-		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
-		noms = append(noms, id)
-	}
+	noms := eligibleDistricts(env, reviewer, 80, "D1", "D2", "D3")
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	below, err := env.Store.LastSeq(env.Ctx)
 	require.NoError(t, err)
@@ -365,11 +351,7 @@ func TestGrantRecordsTheSequenceOfItsRanking(t *testing.T) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
-	var noms []string
-	for i, d := range []string{"G1", "G2", "G3"} {
-		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
-		noms = append(noms, id)
-	}
+	noms := eligibleDistricts(env, reviewer, 80, "G1", "G2", "G3")
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[2], Decision: "QĐ 1"}, workflows.Options{}))
 	env.Fact(reviewer, "G1", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(95)})
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[0], Decision: "QĐ 2"}, workflows.Options{}))
@@ -402,6 +384,16 @@ func TestGrantRecordsTheSequenceOfItsRanking(t *testing.T) {
 	assert.Equal(t, 2, grants)
 }
 
+// eligibleDistricts makes each unit an eligible district with a PAR INDEX score of base,
+// base+1, … in turn, and returns their collective nominations in that order.
+func eligibleDistricts(env *wftest.Env, reviewer workflows.Principal, base float64, units ...string) []string {
+	noms := make([]string, len(units))
+	for i, u := range units {
+		noms[i], _ = env.EligibleCollective(u, domain.UnitDistrict, reviewer, base+float64(i))
+	}
+	return noms
+}
+
 // oneGrantOfTwo makes two eligible collectives, F1 (PAR INDEX 80) and F2 (81), and grants
 // the second (noms[1]) through the engine.
 func oneGrantOfTwo(t *testing.T) (*wftest.Env, []string) {
@@ -409,11 +401,7 @@ func oneGrantOfTwo(t *testing.T) (*wftest.Env, []string) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
-	var noms []string
-	for i, d := range []string{"F1", "F2"} {
-		id, _ := env.EligibleCollective(d, domain.UnitDistrict, reviewer, float64(80+i))
-		noms = append(noms, id)
-	}
+	noms := eligibleDistricts(env, reviewer, 80, "F1", "F2")
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[1], Decision: "QĐ 1"}, workflows.Options{}))
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	return env, noms
