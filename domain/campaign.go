@@ -135,7 +135,7 @@ const (
 	// RuleIndexImproved: every recorded index_component improved on the previous year.
 	RuleIndexImproved = "index_improved"
 	// RuleExclusionsOnly: met unless an exclusion applies, once each exclusion's fact is
-	// recorded (a ParentOnly one may be absent).
+	// recorded (a ParentOnly one only for a parent unit).
 	RuleExclusionsOnly = "exclusions_only"
 )
 
@@ -164,8 +164,8 @@ type Rule struct {
 // Exclusion disqualifies a nominee when the number fact Fact compares with Number by Op
 // ("gt" or "lt") and, when Cause is set, the fact's cause equals Cause. Code is the
 // stable reason code. ParentOnly marks an exclusion that concerns parent units only: its
-// fact is recorded only for units with subordinates, so its absence never leaves the
-// criterion pending.
+// fact is needed only for a unit that has units registered under it (FactSet.
+// NoteSubordinates), so its absence leaves the criterion pending for such a unit alone.
 type Exclusion struct {
 	Fact       string  `json:"fact"`
 	Op         string  `json:"op"`

@@ -514,22 +514,38 @@ func TestFactSetKeysAndOrder(t *testing.T) {
 
 // TestDisciplineNeedsEachFact: C13 (administrative discipline) is met once the facts of
 // its exclusions are recorded and none applies; the subordinates' share concerns parent
-// units only and may be absent. Before, any one of the three facts met it, so a unit
-// whose staff hours and late directives were never recorded passed on
-// subordinate_violation_pct = 0 alone, while its head's H03 waited for late_directives.
+// units only: it may be absent for a unit with no unit registered under it, and a parent
+// unit waits for it (before the twenty-fourth session it passed without it, so the plan's
+// exclusion of a parent unit with over 10 % of its subordinates in breach went unchecked).
+// Before, any one of the three facts met it, so a unit whose staff hours and late
+// directives were never recorded passed on subordinate_violation_pct = 0 alone, while
+// its head's H03 waited for late_directives.
 func TestDisciplineNeedsEachFact(t *testing.T) {
 	t.Parallel()
+	both := []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(2)}, {Fact: "late_directives", Number: f64(0)}}
 	tests := []struct {
 		name   string
 		facts  []domain.FactRecordedData
 		result string
 		note   string
+		subs   []string // registrations of units under it
+		events []string // the last events the criterion names, when set
 	}{
-		{"subordinates only", []domain.FactRecordedData{{Fact: "subordinate_violation_pct", Number: f64(0)}}, domain.ResultPending, "staff_hours_violation_pct, late_directives not recorded"},
-		{"staff hours only", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(2)}}, domain.ResultPending, "late_directives not recorded"},
-		{"none", nil, domain.ResultPending, "staff_hours_violation_pct, late_directives not recorded"},
-		{"both, no subordinates", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(2)}, {Fact: "late_directives", Number: f64(0)}}, domain.ResultMet, "staff_hours_violation_pct = 2, late_directives = 0"},
-		{"an exclusion applies whatever is missing", []domain.FactRecordedData{{Fact: "late_directives", Number: f64(1)}}, domain.ResultExcluded, ""},
+		{"a parent unit without its subordinates' share", both, domain.ResultPending,
+			"subordinate_violation_pct not recorded (a parent unit: 2 unit(s) registered under it)",
+			[]string{"reg-commune-1", "reg-commune-2"}, []string{"reg-commune-1", "reg-commune-2"}},
+		{"a parent unit with it", append(slices.Clone(both), domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: f64(10)}),
+			domain.ResultMet, "staff_hours_violation_pct = 2, subordinate_violation_pct = 10, late_directives = 0", []string{"reg-commune-1"}, nil},
+		{"a parent unit over the share", append(slices.Clone(both), domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: f64(10.5)}),
+			domain.ResultExcluded, "", []string{"reg-commune-1"}, nil},
+		{"a parent unit missing more", []domain.FactRecordedData{{Fact: "late_directives", Number: f64(0)}}, domain.ResultPending,
+			"staff_hours_violation_pct, subordinate_violation_pct not recorded (a parent unit: 1 unit(s) registered under it)",
+			[]string{"reg-commune-1"}, []string{"reg-commune-1"}},
+		{"subordinates only", []domain.FactRecordedData{{Fact: "subordinate_violation_pct", Number: f64(0)}}, domain.ResultPending, "staff_hours_violation_pct, late_directives not recorded", nil, nil},
+		{"staff hours only", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(2)}}, domain.ResultPending, "late_directives not recorded", nil, nil},
+		{"none", nil, domain.ResultPending, "staff_hours_violation_pct, late_directives not recorded", nil, nil},
+		{"both, no subordinates", []domain.FactRecordedData{{Fact: "staff_hours_violation_pct", Number: f64(2)}, {Fact: "late_directives", Number: f64(0)}}, domain.ResultMet, "staff_hours_violation_pct = 2, late_directives = 0", nil, nil},
+		{"an exclusion applies whatever is missing", []domain.FactRecordedData{{Fact: "late_directives", Number: f64(1)}}, domain.ResultExcluded, "", nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -546,11 +562,18 @@ func TestDisciplineNeedsEachFact(t *testing.T) {
 			for _, d := range tc.facts {
 				fact(t, sc.s, sc.def, sc.u, sc.fs, d)
 			}
+			sc.fs.NoteSubordinates(tc.subs...)
+			assert.Equal(t, tc.subs, sc.fs.Subordinates())
 			el := sc.eval()
 			c := el.Criteria["C13"]
 			assert.Equal(t, tc.result, c.Result, "%+v", c)
 			if tc.note != "" {
 				assert.Equal(t, tc.note, c.Note)
+			}
+			if tc.events != nil {
+				require.GreaterOrEqual(t, len(c.Events), len(tc.events))
+				assert.Equal(t, tc.events, c.Events[len(c.Events)-len(tc.events):], "the registrations that make it a parent unit")
+				assert.Contains(t, c.NoteVI, "đơn vị chủ quản của", c.NoteVI)
 			}
 			assert.Equal(t, tc.result == domain.ResultMet, el.Eligible, "%+v", el.Reasons)
 		})

@@ -375,6 +375,32 @@ type FactSet struct {
 	// (CombineAbsorbed), each a list of records of one key; a key is in facts or here,
 	// never both.
 	conflicts [][]*Recorded
+	// subordinates are the ids of the events that registered units under the unit (or
+	// under a unit whose history it inherits) as their parent, as of the set's moment
+	// (NoteSubordinates): it is then a parent unit (đơn vị chủ quản).
+	subordinates []string
+}
+
+// NoteSubordinates records the events that registered units under the unit as their
+// parent, as of the set's moment: the unit is then a parent unit, and an exclusion that
+// concerns parent units (Exclusion.ParentOnly) needs its fact recorded.
+func (s *FactSet) NoteSubordinates(eventIDs ...string) {
+	for _, id := range eventIDs {
+		s.subordinates = appendUnique(s.subordinates, id)
+	}
+}
+
+// Subordinates returns the ids of the events NoteSubordinates recorded, in their order.
+func (s *FactSet) Subordinates() []string {
+	return slices.Clone(s.subordinateEvents())
+}
+
+// subordinateEvents is Subordinates without the copy (nil for a nil set).
+func (s *FactSet) subordinateEvents() []string {
+	if s == nil {
+		return nil
+	}
+	return s.subordinates
 }
 
 // NewFactSet returns an empty fact set.

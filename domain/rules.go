@@ -174,14 +174,21 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		return judgement{result: ResultMet, note: n, noteVI: n, events: all}
 	case RuleExclusionsOnly:
 		// Met once every exclusion's fact is recorded and none applies; an exclusion
-		// that concerns parent units only (ParentOnly) is recorded for them alone, so its
-		// absence leaves nothing pending.
+		// that concerns parent units only (ParentOnly) is needed for them alone: for a
+		// unit with units registered under it, whose share in breach the plan's C13
+		// excludes on (above 10 %), and not for the others.
 		var events, notes, notesVI, missing []string
+		subs := facts.subordinateEvents()
+		parentMissing := false
 		for _, x := range r.Exclusions {
 			e, ok := facts.Get(campaign, x.Fact)
 			if !ok || e.Data.Number == nil {
-				if !x.ParentOnly {
+				switch {
+				case !x.ParentOnly:
 					missing = append(missing, x.Fact)
+				case len(subs) > 0:
+					missing = append(missing, x.Fact)
+					parentMissing = true
 				}
 				continue
 			}
@@ -190,6 +197,13 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 			notesVI = append(notesVI, sprintf("%s = %s", factVI(x.Fact), num(*e.Data.Number)))
 		}
 		switch {
+		case len(missing) > 0 && parentMissing:
+			// The registrations of the units under it are why a parent unit's fact is
+			// needed: the auditor sees which.
+			return judgement{result: ResultPending,
+				note:   sprintf("%s not recorded (a parent unit: %d unit(s) registered under it)", strings.Join(missing, ", "), len(subs)),
+				noteVI: sprintf("%s (đơn vị chủ quản của %d đơn vị)", notRecordedVI(missing...), len(subs)),
+				events: append(events, subs...)}
 		case len(missing) > 0:
 			return judgement{result: ResultPending, note: strings.Join(missing, ", ") + " not recorded", noteVI: notRecordedVI(missing...), events: events}
 		case len(events) == 0:

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -326,14 +327,54 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(
 	}
 	seen := []string{first}
 	inherited, inheritedPlan := m.absorbedEvidence(first, b, read, &seen)
-	if inherited == nil {
-		return own, ownPlan
+	if inherited != nil {
+		inherited.Override(own)
+		own = inherited
+		if ownPlan == nil {
+			ownPlan = inheritedPlan
+		}
 	}
-	inherited.Override(own)
-	if ownPlan == nil {
-		ownPlan = inheritedPlan
+	own.NoteSubordinates(m.unitSubordinates(path, b, note)...)
+	return own, ownPlan
+}
+
+// unitSubordinates returns the ids of the events that registered units, up to the bound,
+// with one of the units of a nomination's path (or a unit the first of them absorbed) as
+// their parent, in the order of the stream: they make its unit a parent unit (đơn vị chủ
+// quản), whose share of subordinate units in breach of discipline C13 needs.
+func (m *Model) unitSubordinates(path []string, b Bound, note func(*Entry)) []string {
+	units := path
+	if u := m.units[path[0]]; u != nil && len(u.Predecessors()) > 0 {
+		// The units it absorbed up to the bound (a merger recorded later does not count).
+		units = slices.Clone(path)
+		for _, a := range m.lineage(path[0], b) {
+			if !slices.Contains(units, a) {
+				units = append(units, a)
+			}
+		}
 	}
-	return inherited, ownPlan
+	var regs []*Entry
+	for _, u := range units {
+		for _, c := range m.children[u] {
+			ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: c})
+			if len(ents) == 0 || !ents[0].Known || !b.includes(ents[0].Rec.Seq, ents[0].Rec.At) {
+				continue
+			}
+			if d, ok := ents[0].Rec.Data.(domain.UnitRegisteredData); ok && d.Parent == u {
+				regs = append(regs, ents[0])
+			}
+		}
+	}
+	if len(regs) == 0 {
+		return nil
+	}
+	slices.SortFunc(regs, func(a, b *Entry) int { return cmp.Compare(a.Rec.Seq, b.Rec.Seq) })
+	out := make([]string, len(regs))
+	for i, e := range regs {
+		out[i] = e.Rec.ID
+		note(e)
+	}
+	return out
 }
 
 // absorbedEvidence combines the evidence of the units u absorbed up to the bound: each

@@ -15,7 +15,8 @@ import (
 //
 //   - a nomination's commit: that nomination's evaluation;
 //   - a unit's commit: the evaluations that read that unit; all of them when the commit
-//     changes a lineage (a merger);
+//     changes a lineage (a merger) or registers a unit under a parent (which makes the
+//     parent a parent unit, for C13);
 //   - a campaign's or the registry's commit (launches, awards, rule changes, users), an
 //     aggregate kind it does not know, or a broken hash chain anywhere: all of them.
 //

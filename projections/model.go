@@ -139,8 +139,11 @@ type Model struct {
 	aggs    map[eventstore.Ref]*Aggregate
 	// aggList holds the aggregates in the order first seen (they are never removed): a
 	// snapshot lists them from it without walking the map under the lock.
-	aggList  []*Aggregate
-	units    map[string]*domain.Unit
+	aggList []*Aggregate
+	units   map[string]*domain.Unit
+	// children maps a unit to the units registered with it as their parent, in the order
+	// registered (unitSubordinates).
+	children map[string][]string
 	noms     map[string]*domain.Nomination
 	camps    map[string]*domain.Campaign
 	registry *domain.Registry
@@ -247,6 +250,7 @@ func NewModel() *Model {
 		payloads:  decoded,
 		aggs:      map[eventstore.Ref]*Aggregate{},
 		units:     map[string]*domain.Unit{},
+		children:  map[string][]string{},
 		noms:      map[string]*domain.Nomination{},
 		camps:     map[string]*domain.Campaign{},
 		registry:  domain.NewRegistry(),
@@ -631,8 +635,14 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		if entry.Known {
 			m.checkActorAndTransition(ref, entry)
 			m.fold(ref, entry)
-			if _, ok := entry.Rec.Data.(domain.UnitAbsorbedData); ok {
+			switch d := entry.Rec.Data.(type) {
+			case domain.UnitAbsorbedData:
 				lineage = true
+			case domain.UnitRegisteredData:
+				// A unit registered under a parent makes the parent a parent unit,
+				// whose C13 then needs its subordinates' share in breach: the parent's
+				// readers and those of its successors are all of them.
+				lineage = lineage || d.Parent != ""
 			}
 		}
 	}
@@ -725,6 +735,13 @@ func (m *Model) newEntry() *Entry {
 	return &m.slab[len(m.slab)-1]
 }
 
+// addChild notes that child was registered with parent as its parent ("" for none).
+func (m *Model) addChild(parent, child string) {
+	if parent != "" && !slices.Contains(m.children[parent], child) {
+		m.children[parent] = append(m.children[parent], child)
+	}
+}
+
 // fold evolves the aggregate's current state by one event and keeps the indexes.
 func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 	switch ref.Kind {
@@ -736,6 +753,8 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 		}
 		u.Apply(e.Rec)
 		switch d := e.Rec.Data.(type) {
+		case domain.UnitRegisteredData:
+			m.addChild(d.Parent, ref.ID)
 		case domain.PlanSubmittedData:
 			m.addDocOwner(d.Document.SHA256, ref.ID, "")
 		case domain.FactRecordedData:

@@ -733,6 +733,7 @@ func (m *Model) applyLoadedAggs(las []loadedAgg) error {
 		switch {
 		case la.unit != nil:
 			m.units[ref.ID] = la.unit
+			m.addChild(la.unit.Parent(), ref.ID)
 		case la.nom != nil:
 			m.noms[ref.ID] = la.nom
 		}

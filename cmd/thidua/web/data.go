@@ -483,8 +483,22 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 	return []rankKind{build(string(domain.NomineeCollective), rk.Collective), build(string(domain.NomineeIndividual), rk.Individual)}
 }
 
-// criterionFacts lists the facts a fact-judged criterion reads.
-func criterionFacts(c domain.Criterion) []string {
+// parentUnits returns the units that have a unit registered under them (parent units,
+// whose C13 needs their subordinates' share in breach).
+func (h *handler) parentUnits() map[string]bool {
+	out := map[string]bool{}
+	for _, u := range h.model().Units("", "") {
+		if u.Parent != "" {
+			out[u.Parent] = true
+		}
+	}
+	return out
+}
+
+// criterionFacts lists the facts a fact-judged criterion reads for a unit; parent tells
+// whether the unit is a parent unit, for whom an exclusion that concerns parent units
+// needs its fact too.
+func criterionFacts(c domain.Criterion, parent bool) []string {
 	var out []string
 	add := func(f string) {
 		for _, v := range out {
@@ -504,7 +518,7 @@ func criterionFacts(c domain.Criterion) []string {
 		add(domain.FactIndexComponent)
 	}
 	for _, x := range c.Rule.Exclusions {
-		if !x.ParentOnly {
+		if !x.ParentOnly || parent {
 			add(x.Fact)
 		}
 	}

@@ -408,6 +408,7 @@ func (h *handler) queue(q *req) error {
 		defs[cr.ID] = cr
 	}
 	units := h.unitNames()
+	parents := h.parentUnits()
 	now := h.svc.Now()
 	conflicts := map[string]bool{}
 	d := queueData{C: c, offsetPage: pageAt("/campaigns/"+url.PathEscape(c.ID)+"/queue", nil, offset, len(noms), total, h.cfg.pageRows)}
@@ -429,7 +430,7 @@ func (h *handler) queue(q *req) error {
 			if cv.JudgedBy == domain.JudgedByRuling {
 				row.Unruled = append(row.Unruled, id)
 			} else {
-				row.Pending = append(row.Pending, pendingFact{Criterion: id, Facts: criterionFacts(defs[id])})
+				row.Pending = append(row.Pending, pendingFact{Criterion: id, Facts: criterionFacts(defs[id], parents[n.Unit])})
 			}
 		}
 		if q.p.Role == domain.RoleReviewer && q.p.Unit != "" {
@@ -712,6 +713,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 			d.PlanAt = e.At
 		}
 	}
+	parent := h.parentUnits()[n.Unit]
 	for _, cr := range domain.ApplicableCriteria(c.Definition, n.Nominee) {
 		cv, ok := n.Criteria[cr.ID]
 		if !ok {
@@ -749,7 +751,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 		}
 		if cr.JudgedBy == domain.JudgedByFacts && cv.Result == domain.ResultPending {
 			var fs []string
-			for _, f := range criterionFacts(cr) {
+			for _, f := range criterionFacts(cr, parent) {
 				fs = append(fs, pg.L("fact", f))
 			}
 			row.Details = append(row.Details, pg.T("crit.needs", strings.Join(fs, ", ")))

@@ -1,0 +1,90 @@
+package projections_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// TestParentUnitNeedsItsSubordinatesShare: the plan's C13 excludes a parent unit (đơn vị
+// chủ quản) with over 10 % of its subordinate units in breach of administrative
+// discipline. A unit with no unit registered under it needs no such share; once a unit is
+// registered under it, its C13 waits for the share, naming the registration, in the live
+// ranking (whose cache drops the parent's evaluation), after a rebuild and after a
+// snapshot's load alike, while an answer as of before the registration still finds it
+// eligible. Before, the share was never needed, so a district's communes in breach went
+// unchecked when nobody recorded it.
+func TestParentUnitNeedsItsSubordinatesShare(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("PU", domain.UnitDistrict)
+	clerk := env.User(domain.RoleClerk, "PU")
+	nom := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	for _, f := range []domain.FactRecordedData{
+		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(88)},
+		{Fact: "disbursement_pct", Number: wftest.Num(100)}, {Fact: "late_dossiers", Number: wftest.Num(0)},
+		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
+		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
+		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
+		{Fact: "online_service_pct", Number: wftest.Num(100)},
+	} {
+		env.Fact(reviewer, "PU", f)
+	}
+	env.RuleAll(reviewer, nom)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	before, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+
+	eligible := func(m *projections.Model, b projections.Bound) (bool, projections.EligibilityView) {
+		t.Helper()
+		el, err := m.Eligibility(nom, b)
+		require.NoError(t, err)
+		rk, err := m.Ranking(wftest.Campaign, b)
+		require.NoError(t, err)
+		ranked := slices.ContainsFunc(rk.Collective.Entries, func(e projections.RankEntryView) bool { return e.Nomination == nom })
+		assert.Equal(t, el.Eligible, ranked, "the ranking agrees with the eligibility")
+		return el.Eligible, el
+	}
+	ok, el := eligible(env.Model, projections.Bound{})
+	require.True(t, ok, "no unit under it: no share needed: %+v", el.Reasons)
+
+	// A commune registered under it makes it a parent unit.
+	reg := env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "PU-C1", Name: "Xã PU 1", Kind: domain.UnitCommune, Parent: "PU"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	snap := path2model(t, env, saveSnapshot(t, env.Model))
+	for name, m := range map[string]*projections.Model{"live": env.Model, "rebuilt": rebuild(t, env, eventstore.ReadOptions{}), "snapshot": snap} {
+		ok, el := eligible(m, projections.Bound{})
+		require.False(t, ok, name)
+		c := el.Criteria["C13"]
+		assert.Equal(t, domain.ResultPending, c.Result, "%s: %+v", name, c)
+		assert.Equal(t, "subordinate_violation_pct not recorded (a parent unit: 1 unit(s) registered under it)", c.Note, name)
+		assert.Contains(t, c.Events, reg.Events[0], "%s: the registration that makes it a parent unit", name)
+		assert.True(t, hasReason(el, domain.ReasonCriterionPending, "C13", reg.Events[0]), "%s: %+v", name, el.Reasons)
+		assert.Greater(t, el.AsOfSeq, before, "%s: the answer rests on the registration", name)
+
+		// As it stood before the registration, it was eligible.
+		ok, el = eligible(m, projections.Bound{Seq: before})
+		assert.True(t, ok, "%s, as of before: %+v", name, el.Reasons)
+	}
+
+	// The share recorded: eligible again; over 10 %: excluded.
+	env.Fact(reviewer, "PU", domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(10)})
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	ok, el = eligible(env.Model, projections.Bound{})
+	assert.True(t, ok, "%+v", el.Reasons)
+	env.Fact(reviewer, "PU", domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(12.5), Note: "đính chính"})
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	ok, el = eligible(env.Model, projections.Bound{})
+	assert.False(t, ok)
+	assert.Equal(t, domain.ResultExcluded, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
+}
