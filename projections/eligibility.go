@@ -21,6 +21,10 @@ var ErrNotFound = errors.New("not found")
 // disk), so that its campaign and unit are unknown. Its audit trail can still be read.
 var ErrIncomplete = errors.New("history incomplete")
 
+// ErrUnknownCursor is returned by a paged listing for a cursor that names nothing of the
+// list.
+var ErrUnknownCursor = errors.New("unknown cursor")
+
 // evalResult is everything an evaluation of one nomination at one moment used.
 type evalResult struct {
 	nom      *domain.Nomination

@@ -349,12 +349,18 @@ type NominationFilter struct {
 }
 
 // Nominations lists a campaign's nominations, newest first, one page at a time; it
-// returns the cursor of the next page ("" at the end).
+// returns the cursor of the next page ("" at the end). A cursor that names no nomination
+// of the campaign is ErrUnknownCursor (an empty page would read as the list's end).
 func (m *Model) Nominations(campaign string, f NominationFilter) ([]NominationView, string, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	if m.camps[campaign] == nil {
 		return nil, "", fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
+	}
+	if f.Cursor != "" {
+		if n := m.noms[f.Cursor]; n == nil || n.Campaign() != campaign {
+			return nil, "", fmt.Errorf("%w: %q is no nomination of campaign %s: give the next_cursor of the page before", ErrUnknownCursor, f.Cursor, campaign)
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -656,7 +662,8 @@ func (m *Model) Award(id string) (AwardView, error) {
 	}
 	for _, a := range m.camps[camp].Awards() {
 		if a.ID == id {
-			return AwardView{ID: id, Campaign: camp, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind), Decision: a.Decision, Revoked: a.Revoked}, nil
+			return AwardView{ID: id, Campaign: camp, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind), Decision: a.Decision, Revoked: a.Revoked,
+				Version: m.aggs[eventstore.Ref{Kind: domain.KindCampaign, ID: camp}].Version.Seq}, nil
 		}
 	}
 	return AwardView{}, fmt.Errorf("%w: award %s", ErrNotFound, id)

@@ -369,6 +369,10 @@ type AwardView struct {
 	Decision string `json:"decision"`
 	// Revoked tells whether the award was revoked.
 	Revoked bool `json:"revoked"`
+	// Version is the stream sequence of the last event of the campaign that holds the
+	// award (an award is part of its campaign's history): its ETag, and the version an
+	// If-Match on its revocation names.
+	Version uint64 `json:"version"`
 }
 
 // UserView is a user as the API shows it (never the token).

@@ -90,6 +90,8 @@ func classify(err error) (int, errorBody) {
 		return http.StatusRequestEntityTooLarge, errorBody{Code: "too_large", Message: err.Error()}
 	case errors.Is(err, projections.ErrNotFound), errors.Is(err, eventstore.ErrDocumentNotFound):
 		return http.StatusNotFound, errorBody{Code: "not_found", Message: err.Error()}
+	case errors.Is(err, projections.ErrUnknownCursor):
+		return http.StatusBadRequest, errorBody{Code: "invalid_cursor", Message: err.Error()}
 	case errors.Is(err, eventstore.ErrDocumentCorrupt):
 		return http.StatusInternalServerError, errorBody{Code: "document_corrupt", Message: err.Error()}
 	case errors.Is(err, projections.ErrIncomplete):

@@ -84,6 +84,9 @@ func TestBadInput(t *testing.T) {
 		{"unit list limit 501", e.admin, "GET", "/api/v1/units?limit=501", nil, nil, 400, "invalid_limit"},
 		{"unit list limit not a number", e.admin, "GET", "/api/v1/units?limit=ten", nil, nil, 400, "invalid_limit"},
 		{"unit list cursor with a chevron", e.admin, "GET", "/api/v1/units?limit=2&cursor=a%3Eb", nil, nil, 400, "invalid_id"},
+		// An empty page would read as the list's end (before, 200 with no nomination).
+		{"nomination list cursor naming no nomination", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?limit=2&cursor=garbage", nil, nil, 400, "invalid_cursor"},
+		{"nomination list cursor naming a unit", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?cursor=A", nil, nil, 400, "invalid_cursor"},
 		{"path id with a star", e.admin, "GET", "/api/v1/units/a*b", nil, nil, 400, "invalid_id"},
 		{"path id with a chevron", e.admin, "GET", "/api/v1/units/a%3Eb/events", nil, nil, 400, "invalid_id"},
 		{"path id with a space", e.admin, "GET", "/api/v1/nominations/a%20b", nil, nil, 400, "invalid_id"},

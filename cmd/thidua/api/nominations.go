@@ -568,17 +568,23 @@ func (h *handler) grantAward(w http.ResponseWriter, r *http.Request, p workflows
 	if err != nil {
 		return err
 	}
+	setETag(w, a.Version)
 	w.Header().Set("Location", Prefix+"/awards/"+a.ID)
 	writeJSON(w, http.StatusCreated, awardOut{AwardView: a, Events: events(res.Events)})
 	return nil
 }
 
-// getAward: GET /awards/{id}.
+// getAward: GET /awards/{id}, with the version of its campaign as its ETag (what an
+// If-Match on its revocation names).
 func (h *handler) getAward(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
 	a, err := h.model().Award(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	if notModified(w, r, a.Version) {
+		return nil
+	}
+	setETag(w, a.Version)
 	writeJSON(w, http.StatusOK, a)
 	return nil
 }
@@ -607,6 +613,7 @@ func (h *handler) revokeAward(w http.ResponseWriter, r *http.Request, p workflow
 	if err != nil {
 		return err
 	}
+	setETag(w, a.Version)
 	writeJSON(w, http.StatusOK, awardOut{AwardView: a, Events: events(res.Events)})
 	return nil
 }

@@ -52,9 +52,26 @@ func TestQuota(t *testing.T) {
 	// Granting twice is refused too.
 	council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[0], "decision": "QĐ"}).want(t, http.StatusUnprocessableEntity)
 
-	rv := council.post("/api/v1/awards/"+awards[0]+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "Phát hiện số liệu giải ngân không đúng"}).want(t, http.StatusOK)
+	// An award carries its campaign's version as its ETag and its version: what an
+	// If-Match on its revocation names (before, it showed none, and the revocation
+	// checked If-Match against the campaign's version all the same).
+	ga := council.get("/api/v1/awards/"+awards[0]).want(t, http.StatusOK)
+	tag := ga.header.Get("ETag")
+	if v, _ := ga.obj(t)["version"].(float64); tag == "" || tag != fmt.Sprintf("%q", fmt.Sprint(uint64(v))) {
+		t.Fatalf("award's ETag %q, version %v: %s", tag, ga.obj(t)["version"], ga)
+	}
+	council.get("/api/v1/awards/"+awards[0], "If-None-Match", tag).want(t, http.StatusNotModified)
+	before = e.lastSeq()
+	stale := council.post("/api/v1/awards/"+awards[0]+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "x"}, "If-Match", `"1"`).want(t, http.StatusPreconditionFailed)
+	if e.lastSeq() != before {
+		t.Fatalf("a stale revocation appended: %s", stale)
+	}
+	rv := council.post("/api/v1/awards/"+awards[0]+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "Phát hiện số liệu giải ngân không đúng"}, "If-Match", tag).want(t, http.StatusOK)
 	if rv.obj(t)["revoked"] != true || len(rv.events(t)) != 2 {
 		t.Fatalf("revoke: %s", rv)
+	}
+	if v, _ := rv.obj(t)["version"].(float64); rv.header.Get("ETag") != fmt.Sprintf("%q", fmt.Sprint(uint64(v))) || rv.header.Get("ETag") == tag {
+		t.Fatalf("revoked award's ETag %q: %s", rv.header.Get("ETag"), rv)
 	}
 	g1 := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[9], "decision": "QĐ bổ sung"}, "Idempotency-Key", "grant-10").want(t, http.StatusCreated)
 	g2 := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[9], "decision": "QĐ bổ sung"}, "Idempotency-Key", "grant-10").want(t, http.StatusCreated)

@@ -125,6 +125,8 @@ func (h *handler) localise(q *req, err error) *uiError {
 		return &uiError{Status: http.StatusInternalServerError, Code: "store_damaged", Message: q.T("err.code.store_damaged")}
 	case errors.Is(err, eventstore.ErrInvalidID), errors.Is(err, domain.ErrInvalidID):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_id", Message: q.T("err.code.invalid_id")}
+	case errors.Is(err, projections.ErrUnknownCursor):
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_cursor", Message: q.T("err.code.invalid_cursor")}
 	case errors.Is(err, domain.ErrRule):
 		return &uiError{Status: http.StatusUnprocessableEntity, Code: "rule_violated", Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

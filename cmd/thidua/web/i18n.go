@@ -114,6 +114,7 @@ var catalogVI = map[string]string{
 	"err.kind.unavailable":     "Kho dữ liệu tạm thời không phản hồi. Vui lòng thử lại sau.",
 
 	"err.code.invalid_id":              "Mã định danh không hợp lệ (không được chứa dấu chấm, *, >, khoảng trắng hay ký tự điều khiển).",
+	"err.code.invalid_cursor":          "Đường dẫn trang tiếp theo không còn hợp lệ; hãy mở lại danh sách từ đầu.",
 	"err.code.too_large":               "Tệp quá lớn so với giới hạn cho phép.",
 	"err.code.file_required":           "Chưa chọn tệp tải lên.",
 	"err.code.empty_file":              "Tệp tải lên rỗng.",
@@ -669,6 +670,7 @@ var catalogEN = map[string]string{
 	"err.kind.unavailable":     "The store is not answering right now. Please try again later.",
 
 	"err.code.invalid_id":              "The identifier is not valid (no dots, *, >, spaces or control characters).",
+	"err.code.invalid_cursor":          "The link to the next page is no longer valid; open the list from its start.",
 	"err.code.too_large":               "The file is larger than allowed.",
 	"err.code.file_required":           "No file was chosen.",
 	"err.code.empty_file":              "The file is empty.",
