@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/unicode/norm"
 
 	"thidua/domain"
 )
@@ -146,6 +147,28 @@ func TestPlanMerge(t *testing.T) {
 			_, err := domain.PlanMerge(tt.sources, tt.succ, tt.succID, "", "", tt.effective, tt.decision, "r1", inWindow)
 			if got := ruleCode(err); got != tt.code {
 				t.Fatalf("code %q, want %q", got, tt.code)
+			}
+		})
+	}
+	// A name or a kind given for an existing successor must be its own (before, they were
+	// set aside without a word); spacing, case and Unicode form aside.
+	named := []struct {
+		name, succName string
+		kind           domain.UnitKind
+		code           string
+	}{
+		{"its own name and kind", "Sở huyen-c", domain.UnitDistrict, ""},
+		{"its name spaced and cased otherwise", "  sở   HUYEN-C ", "", ""},
+		{"its name decomposed", norm.NFD.String("Sở huyen-c"), "", ""},
+		{"another name", "Huyện khác", "", "successor_differs"},
+		{"another kind", "", domain.UnitCommune, "successor_differs"},
+	}
+	for _, tt := range named {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := domain.PlanMerge([]*domain.Unit{a}, c, "huyen-c", tt.succName, tt.kind, "2025-07-01", "NQ", "r1", inWindow)
+			if got := ruleCode(err); got != tt.code {
+				t.Fatalf("code %q, want %q (%v)", got, tt.code, err)
 			}
 		})
 	}

@@ -923,6 +923,12 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 		return nil, ruleErr("note_required", fmt.Sprintf("a not_met ruling on %s states its grounds in the note: the unit and the auditors read why", c.ID),
 			fmt.Sprintf("Kết luận không đạt tiêu chí %s phải nêu lý do trong ghi chú: đơn vị và thanh tra cần biết vì sao", c.ID))
 	}
+	if result == ResultNotApplicable && note == "" {
+		// The plan lists every criterion as required of the nominee: one set aside counts
+		// as met, so why it does not apply is on record.
+		return nil, ruleErr("note_required", fmt.Sprintf("a not_applicable ruling on %s states in the note why the criterion does not apply: it counts as met, and the auditors read why", c.ID),
+			fmt.Sprintf("Kết luận tiêu chí %s không áp dụng phải nêu lý do trong ghi chú: tiêu chí được tính như đạt, thanh tra cần biết vì sao", c.ID))
+	}
 	if doc != nil && doc.SHA256 == "" {
 		return nil, ruleErr("invalid_document", "the cited document has no sha256", "Tài liệu dẫn chứng thiếu mã SHA-256")
 	}

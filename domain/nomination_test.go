@@ -302,7 +302,8 @@ func TestCouncilVote(t *testing.T) {
 	}
 }
 
-// TestNotMetNeedsGrounds: a not_met ruling states why; met and not_applicable may be bare.
+// TestNotMetNeedsGrounds: a not_met ruling states why, and so does a not_applicable one
+// (it counts as met; before the twenty-fourth session it could be bare); met may be bare.
 func TestNotMetNeedsGrounds(t *testing.T) {
 	t.Parallel()
 	def := domain.BuiltinCampaign()
@@ -311,7 +312,9 @@ func TestNotMetNeedsGrounds(t *testing.T) {
 		{domain.ResultNotMet, "   ", "note_required"},
 		{domain.ResultNotMet, "Chưa hoàn thành 2 nhiệm vụ được giao", ""},
 		{domain.ResultMet, "", ""},
-		{domain.ResultNotApplicable, "", ""},
+		{domain.ResultNotApplicable, "", "note_required"},
+		{domain.ResultNotApplicable, " \t", "note_required"},
+		{domain.ResultNotApplicable, "Đơn vị không có nhiệm vụ này theo Quyết định 12/QĐ-UBND", ""},
 	} {
 		_, err := nominationIn(t, domain.StateSubmitted).Rule(def, "C01", tt.result, tt.note, nil)
 		if got := ruleCode(err); got != tt.code {
@@ -457,7 +460,11 @@ func TestRuleAdvancesReview(t *testing.T) {
 		if c == "C05" {
 			result = domain.ResultNotApplicable
 		}
-		evs := must(t)(n.Rule(def, c, result, "", nil))
+		note := ""
+		if result == domain.ResultNotApplicable {
+			note = "Không có nhiệm vụ này"
+		}
+		evs := must(t)(n.Rule(def, c, result, note, nil))
 		if len(evs) != 1 {
 			t.Fatalf("ruling %s emitted %d events", c, len(evs))
 		}

@@ -300,6 +300,14 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 			return nil, ruleErr("unit_already_merged", fmt.Sprintf("successor %s was itself merged into %s", successor.id, successor.successor),
 				fmt.Sprintf("Đơn vị tiếp nhận %s đã hợp nhất vào %s", successor.id, successor.successor))
 		}
+		// A name or a kind given for a successor that exists is what the admin believes
+		// it to be: one that differs from the registry's is refused rather than set aside
+		// without a word (the merger would go into another unit than the one meant).
+		if n := trimText(name); (n != "" && nameKey(norm.NFC.String(n)) != nameKey(successor.name)) || (kind != "" && kind != successor.kind) {
+			return nil, ruleErr("successor_differs",
+				fmt.Sprintf("successor %s exists as %q (%s): leave its name and kind out, or give them as registered", successor.id, successor.name, successor.kind),
+				fmt.Sprintf("Đơn vị tiếp nhận %s đã có với tên %q (%s): bỏ trống tên và loại, hoặc ghi đúng như đã đăng ký", successor.id, successor.name, successor.kind))
+		}
 	}
 	out[successorID] = append(out[successorID], Event{Type: UnitAbsorbed,
 		Data: UnitAbsorbedData{Reorganisation: reorgID, Sources: ids, Effective: effective, Decision: decision}})

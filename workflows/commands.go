@@ -640,7 +640,8 @@ func ConflictOfInterest(st *projections.State, p Principal, unit string) bool {
 // RuleInput is a reviewer's ruling on one criterion.
 type RuleInput struct {
 	// Result and Note are the ruling ("met", "not_met" or "not_applicable") and the
-	// reviewer's grounds (at most 2,000 characters; required for "not_met").
+	// reviewer's grounds (at most 2,000 characters; required for "not_met" and
+	// "not_applicable").
 	Result, Note string
 	// Document is the SHA-256 of a stored document cited as evidence (optional).
 	Document string

@@ -23,10 +23,13 @@ func unitStream(t *testing.T, env *wftest.Env, id string) []eventstore.Event {
 }
 
 func merge(env *wftest.Env, sources []string, successor string, effective string) (workflows.Result, error) {
-	return env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
-		Kind: "merge", Sources: sources, Successor: successor, SuccessorName: "UBND " + successor,
-		SuccessorKind: domain.UnitDistrict, Effective: effective, Decision: "Nghị quyết 1/2025",
-	}, workflows.Options{})
+	in := workflows.ReorganiseInput{Kind: "merge", Sources: sources, Successor: successor, Effective: effective, Decision: "Nghị quyết 1/2025"}
+	var exists bool
+	env.Model.Read(func(st *projections.State) { u, _ := st.Unit(successor); exists = u != nil })
+	if !exists {
+		in.SuccessorName, in.SuccessorKind = "UBND "+successor, domain.UnitDistrict
+	}
+	return env.Svc.Reorganise(env.Ctx, env.Admin, in, workflows.Options{})
 }
 
 // Story 3: three districts with open nominations merge into one successor on 2025-07-01.
@@ -242,6 +245,21 @@ func TestRefusedReorganisationsAppendNothing(t *testing.T) {
 		}
 		after, _ := env.Store.LastSeq(env.Ctx)
 		assert.Equal(t, before, after, "%s appended nothing", c.name)
+	}
+	// A name or a kind that is not the existing successor's: refused, where before the
+	// merger went ahead with them set aside.
+	for _, in := range []workflows.ReorganiseInput{
+		{Kind: "merge", Sources: []string{"A"}, Successor: "B", SuccessorName: "Tên khác", Effective: "2025-07-01", Decision: "x"},
+		{Kind: "merge", Sources: []string{"A"}, Successor: "B", SuccessorKind: domain.UnitCommune, Effective: "2025-07-01", Decision: "x"},
+	} {
+		before, _ := env.Store.LastSeq(env.Ctx)
+		_, err := env.Svc.Reorganise(env.Ctx, env.Admin, in, workflows.Options{})
+		var re *domain.RuleError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, "successor_differs", re.Code)
+		assert.Contains(t, re.Error(), `"Đơn vị B" (district)`)
+		after, _ := env.Store.LastSeq(env.Ctx)
+		assert.Equal(t, before, after, "a refused merger appends nothing")
 	}
 }
 

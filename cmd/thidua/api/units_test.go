@@ -101,8 +101,13 @@ func TestMergedClerkListsWhatTheUnitOpened(t *testing.T) {
 	e.unit("LX", "district")
 	clerk, other := e.user("clerk", "LA"), e.user("clerk", "LX")
 	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "LA", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	// A name other than the existing successor's own is refused, and appends nothing.
+	before := e.lastSeq()
 	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"LA"}, "successor": "LB",
-		"successor_name": "Huyện B", "successor_kind": "district", "effective": "2025-07-01", "decision": "NQ 1"}).want(t, http.StatusCreated)
+		"successor_name": "Huyện B", "successor_kind": "district", "effective": "2025-07-01", "decision": "NQ 1"}).want(t, http.StatusUnprocessableEntity)
+	require.Equal(t, before, e.lastSeq())
+	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"LA"}, "successor": "LB",
+		"successor_kind": "district", "effective": "2025-07-01", "decision": "NQ 1"}).want(t, http.StatusCreated)
 	list := func(c *client) []string {
 		var out struct {
 			Nominations []struct {
