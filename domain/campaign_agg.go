@@ -424,7 +424,7 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	}
 	for _, id := range c.order {
 		if a := c.awards[id]; !a.Revoked && a.Nomination == nom.ID {
-			return nil, ruleErr("already_awarded", fmt.Sprintf("nomination %s already holds award %s", nom.ID, a.ID),
+			return nil, conflictErr("already_awarded", fmt.Sprintf("nomination %s already holds award %s", nom.ID, a.ID),
 				fmt.Sprintf("Hồ sơ %s đã được khen thưởng (%s)", nom.ID, a.ID))
 		}
 	}
@@ -539,7 +539,7 @@ func (c *Campaign) Revoke(awardID, ground, note string) ([]Event, error) {
 		return nil, ruleErr("unknown_award", fmt.Sprintf("award %s does not exist", awardID), fmt.Sprintf("Không có khen thưởng %s", awardID))
 	}
 	if a.Revoked {
-		return nil, ruleErr("award_already_revoked", fmt.Sprintf("award %s was already revoked", awardID), fmt.Sprintf("Khen thưởng %s đã bị thu hồi", awardID))
+		return nil, conflictErr("award_already_revoked", fmt.Sprintf("award %s was already revoked", awardID), fmt.Sprintf("Khen thưởng %s đã bị thu hồi", awardID))
 	}
 	if !ValidGround(ground) {
 		return nil, invalidGround(ground)

@@ -34,6 +34,14 @@ type RuleError struct {
 	MessageVI string `json:"message_vi"`
 	// Missing lists the missing dossier parts (and "council_vote") for dossier_incomplete.
 	Missing []string `json:"missing,omitempty"`
+	// Conflict marks a refusal that comes from the state of what the command acts on
+	// (a nomination already awarded, an award already revoked, a unit already merged or
+	// no longer active), not from a rule its input broke: the API answers it as a state
+	// conflict (409), as it does a refused transition.
+	Conflict bool `json:"-"`
+	// Unknown marks a refusal that names something its scope does not hold (a criterion
+	// the campaign does not have, named in the request's path): the API answers 404.
+	Unknown bool `json:"-"`
 }
 
 // Error returns the code followed by the English message.
@@ -52,6 +60,12 @@ func (e *RuleError) Is(target error) bool { return target == ErrRule }
 // ruleErr builds a *RuleError.
 func ruleErr(code, en, vi string) *RuleError {
 	return &RuleError{Code: code, Message: en, MessageVI: vi}
+}
+
+// conflictErr is ruleErr for a refusal of the state of what the command acts on
+// (RuleError.Conflict).
+func conflictErr(code, en, vi string) *RuleError {
+	return &RuleError{Code: code, Message: en, MessageVI: vi, Conflict: true}
 }
 
 // TransitionError is a refused state transition: Action is not allowed in state From.

@@ -391,7 +391,7 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 		return nil, ruleErr("unknown_unit", "the unit does not exist", "Đơn vị không tồn tại")
 	}
 	if unit.Status() != UnitActive {
-		return nil, ruleErr("unit_not_active",
+		return nil, conflictErr("unit_not_active",
 			fmt.Sprintf("unit %s was merged into %s and can no longer nominate", unit.ID(), unit.Successor()),
 			fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s, không thể đề nghị khen thưởng", unit.ID(), unit.Successor()))
 	}
@@ -896,8 +896,10 @@ func missingVI(parts []string) []string {
 func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *DocumentRef) ([]Event, error) {
 	c, ok := def.Criterion(criterion)
 	if !ok {
-		return nil, ruleErr("unknown_criterion", fmt.Sprintf("campaign %s has no criterion %q", def.ID, criterion),
+		e := ruleErr("unknown_criterion", fmt.Sprintf("campaign %s has no criterion %q", def.ID, criterion),
 			fmt.Sprintf("Đợt thi đua %s không có tiêu chí %q", def.ID, criterion))
+		e.Unknown = true
+		return nil, e
 	}
 	if !c.AppliesToNominee(n.nominee) {
 		return nil, ruleErr("criterion_not_applicable",

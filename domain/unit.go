@@ -152,7 +152,7 @@ func (u *Unit) requireActive() error {
 		return ruleErr("unknown_unit", "the unit does not exist", "Đơn vị không tồn tại")
 	}
 	if u.status != UnitActive {
-		return ruleErr("unit_not_active", fmt.Sprintf("unit %s was merged into %s", u.id, u.successor),
+		return conflictErr("unit_not_active", fmt.Sprintf("unit %s was merged into %s", u.id, u.successor),
 			fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s", u.id, u.successor))
 	}
 	return nil
@@ -280,7 +280,7 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 		}
 		seen[s.id] = true
 		if s.status != UnitActive {
-			return nil, ruleErr("unit_already_merged", fmt.Sprintf("unit %s was already merged into %s", s.id, s.successor),
+			return nil, conflictErr("unit_already_merged", fmt.Sprintf("unit %s was already merged into %s", s.id, s.successor),
 				fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s", s.id, s.successor))
 		}
 		ids = append(ids, s.id)
@@ -297,7 +297,7 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 			return nil, fmt.Errorf("successor %s does not match the successor aggregate %s", successorID, successor.id)
 		}
 		if successor.status != UnitActive {
-			return nil, ruleErr("unit_already_merged", fmt.Sprintf("successor %s was itself merged into %s", successor.id, successor.successor),
+			return nil, conflictErr("unit_already_merged", fmt.Sprintf("successor %s was itself merged into %s", successor.id, successor.successor),
 				fmt.Sprintf("Đơn vị tiếp nhận %s đã hợp nhất vào %s", successor.id, successor.successor))
 		}
 		// A name or a kind given for a successor that exists is what the admin believes

@@ -971,5 +971,5 @@ func activeUnit(st *projections.State, u *domain.Unit) error {
 	}
 	return &domain.RuleError{Code: "unit_not_active",
 		Message:   fmt.Sprintf("unit %s was merged into %s: attach to %s instead", u.ID(), u.Successor(), last),
-		MessageVI: fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s: chọn %s thay thế", u.ID(), u.Successor(), last)}
+		MessageVI: fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s: chọn %s thay thế", u.ID(), u.Successor(), last), Conflict: true}
 }

@@ -630,8 +630,7 @@ func TestTwoServeProcessesOnOneCluster(t *testing.T) {
 		b.request(t, http.MethodPost, grants, council, map[string]any{"nomination": nom1, "decision": "QĐ 1/QĐ-UBND"}, "Idempotency-Key", "grant-via-b"),
 	})
 	w := oneWinner(t, "two grants", rs, http.StatusCreated, map[int][]string{
-		http.StatusConflict:            {"invalid_transition", "conflict"},
-		http.StatusUnprocessableEntity: {"already_awarded"},
+		http.StatusConflict: {"invalid_transition", "conflict", "already_awarded"},
 	})
 	award := rs[w].str(t, "id")
 	t.Logf("two grants: %s won (%s), the other: %s", rs[w].srv, award, rs[1-w])

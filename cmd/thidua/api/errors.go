@@ -63,7 +63,14 @@ func classify(err error) (int, errorBody) {
 		if code == "" {
 			code = "rule_violated"
 		}
-		return http.StatusUnprocessableEntity, errorBody{Code: code, Message: re.Message, MessageVI: re.MessageVI, Missing: re.Missing}
+		status := http.StatusUnprocessableEntity
+		switch {
+		case re.Conflict:
+			status = http.StatusConflict // the state of what the command acts on
+		case re.Unknown:
+			status = http.StatusNotFound
+		}
+		return status, errorBody{Code: code, Message: re.Message, MessageVI: re.MessageVI, Missing: re.Missing}
 	}
 	var we *workflows.Error
 	if errors.As(err, &we) {

@@ -98,7 +98,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown nomination", e.admin, "GET", "/api/v1/nominations/NOPE", nil, nil, 404, "not_found"},
 		{"unknown unit", e.admin, "GET", "/api/v1/units/NOPE", nil, nil, 404, "not_found"},
 		{"unknown campaign", e.admin, "GET", "/api/v1/campaigns/NOPE/ranking", nil, nil, 404, "not_found"},
-		{"unknown criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C99", `{"result": "met", "note": "x"}`, nil, 422, "unknown_criterion"},
+		{"unknown criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C99", `{"result": "met", "note": "x"}`, nil, 404, "unknown_criterion"},
 		{"fact-judged criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C08", `{"result": "met", "note": "x"}`, nil, 422, "criterion_judged_by_facts"},
 		{"invalid result", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C01", `{"result": "maybe", "note": "x"}`, nil, 422, "invalid_result"},
 		{"ruling on a withdrawn nomination", reviewer, "POST", "/api/v1/nominations/" + withdrawn + "/criteria/C01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},

@@ -49,8 +49,10 @@ func TestQuota(t *testing.T) {
 	if e.lastSeq() != before {
 		t.Fatal("the refused grant appended")
 	}
-	// Granting twice is refused too.
-	council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[0], "decision": "QĐ"}).want(t, http.StatusUnprocessableEntity)
+	// Granting twice is refused too: a state conflict (409), as DESIGN's error list has it.
+	if code := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[0], "decision": "QĐ"}).want(t, http.StatusConflict).errCode(t); code != "already_awarded" {
+		t.Fatalf("second grant: %q", code)
+	}
 
 	// An award carries its campaign's version as its ETag and its version: what an
 	// If-Match on its revocation names (before, it showed none, and the revocation
@@ -72,6 +74,9 @@ func TestQuota(t *testing.T) {
 	}
 	if v, _ := rv.obj(t)["version"].(float64); rv.header.Get("ETag") != fmt.Sprintf("%q", fmt.Sprint(uint64(v))) || rv.header.Get("ETag") == tag {
 		t.Fatalf("revoked award's ETag %q: %s", rv.header.Get("ETag"), rv)
+	}
+	if code := council.post("/api/v1/awards/"+awards[0]+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "lần hai"}).want(t, http.StatusConflict).errCode(t); code != "award_already_revoked" {
+		t.Fatalf("second revocation: %q", code)
 	}
 	g1 := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[9], "decision": "QĐ bổ sung"}, "Idempotency-Key", "grant-10").want(t, http.StatusCreated)
 	g2 := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": noms[9], "decision": "QĐ bổ sung"}, "Idempotency-Key", "grant-10").want(t, http.StatusCreated)

@@ -108,6 +108,11 @@ func TestMergedClerkListsWhatTheUnitOpened(t *testing.T) {
 	require.Equal(t, before, e.lastSeq())
 	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"LA"}, "successor": "LB",
 		"successor_kind": "district", "effective": "2025-07-01", "decision": "NQ 1"}).want(t, http.StatusCreated)
+	// Merging it again is a state conflict (409).
+	if code := e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"LA"}, "successor": "LX",
+		"effective": "2025-07-01", "decision": "NQ 2"}).want(t, http.StatusConflict).errCode(t); code != "unit_already_merged" {
+		t.Fatalf("second merger: %q", code)
+	}
 	list := func(c *client) []string {
 		var out struct {
 			Nominations []struct {
