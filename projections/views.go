@@ -84,8 +84,9 @@ type UnitView struct {
 	Name string `json:"name"`
 	// Kind is the unit's kind: department, vertical, district or commune.
 	Kind domain.UnitKind `json:"kind"`
-	// Parent is the parent unit's id ("" when none).
-	Parent string `json:"parent,omitempty"`
+	// Parent is the parent unit's id ("" when none: the key is always there, as DESIGN's
+	// unit has it).
+	Parent string `json:"parent"`
 	// Status is "active" or "merged".
 	Status string `json:"status"`
 	// Successor is the unit this one merged into ("" when active).

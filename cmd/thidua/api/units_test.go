@@ -158,3 +158,18 @@ func TestUnitTrailHidesOtherUnitsNominees(t *testing.T) {
 	assert.Contains(t, got, `"type":"unit.nominated"`)
 	assert.Contains(t, got, "lập đề nghị khen thưởng cá nhân trong "+campaign)
 }
+
+// TestUnitShowsItsParent: a unit's answer always has its parent, empty when it has none, as
+// DESIGN's unit does (before, the key was left out for a unit without one).
+func TestUnitShowsItsParent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("PP", "district")
+	e.admin.post("/api/v1/units", map[string]any{"id": "PP-C", "name": "Xã PP-C", "kind": "commune", "parent": "PP"}).want(t, http.StatusCreated)
+	for id, want := range map[string]string{"PP": "", "PP-C": "PP"} {
+		u := e.admin.get("/api/v1/units/" + id).want(t, http.StatusOK).obj(t)
+		parent, ok := u["parent"]
+		require.True(t, ok, "%s: %v", id, u)
+		require.Equal(t, want, parent, id)
+	}
+}
