@@ -167,7 +167,7 @@ func TestUnitShowsItsParent(t *testing.T) {
 	e.unit("PP", "district")
 	e.admin.post("/api/v1/units", map[string]any{"id": "PP-C", "name": "Xã PP-C", "kind": "commune", "parent": "PP"}).want(t, http.StatusCreated)
 	for id, want := range map[string]string{"PP": "", "PP-C": "PP"} {
-		u := e.admin.get("/api/v1/units/" + id).want(t, http.StatusOK).obj(t)
+		u := e.admin.get("/api/v1/units/"+id).want(t, http.StatusOK).obj(t)
 		parent, ok := u["parent"]
 		require.True(t, ok, "%s: %v", id, u)
 		require.Equal(t, want, parent, id)
