@@ -187,6 +187,10 @@ func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflo
 	if err := validOptionalID("parent", in.Parent); err != nil {
 		return err
 	}
+	if !unitKinds[in.Kind] {
+		// Malformed input, as a merger's successor_kind is (before, a 422 here and a 400 there).
+		return badRequest("invalid_kind", "kind: %q is not one of department, vertical, district, commune", in.Kind)
+	}
 	o, err := options(r, fingerprint(r, body))
 	if err != nil {
 		return err

@@ -83,6 +83,10 @@ func TestBadInput(t *testing.T) {
 		{"a command with a query", e.admin, "POST", "/api/v1/units?dry_run=1", `{"id": "QX", "name": "Xã QX", "kind": "commune"}`, nil, 400, "unknown_query"},
 		{"unit list limit 501", e.admin, "GET", "/api/v1/units?limit=501", nil, nil, 400, "invalid_limit"},
 		{"unit list limit not a number", e.admin, "GET", "/api/v1/units?limit=ten", nil, nil, 400, "invalid_limit"},
+		// An unknown unit kind is malformed input, whether a unit's or a merger's successor's.
+		{"unit of an unknown kind", e.admin, "POST", "/api/v1/units", `{"id": "QK", "name": "Bộ QK", "kind": "ministry"}`, nil, 400, "invalid_kind"},
+		{"unit without a kind", e.admin, "POST", "/api/v1/units", `{"id": "QK", "name": "Bộ QK"}`, nil, 400, "invalid_kind"},
+		{"successor of an unknown kind", e.admin, "POST", "/api/v1/reorganisations", `{"kind": "merge", "sources": ["A"], "successor": "QK2", "successor_name": "Bộ QK", "successor_kind": "ministry", "effective": "2025-07-01", "decision": "NQ"}`, nil, 400, "invalid_kind"},
 		{"unit list cursor with a chevron", e.admin, "GET", "/api/v1/units?limit=2&cursor=a%3Eb", nil, nil, 400, "invalid_id"},
 		// An empty page would read as the list's end (before, 200 with no nomination).
 		{"nomination list cursor naming no nomination", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?limit=2&cursor=garbage", nil, nil, 400, "invalid_cursor"},
