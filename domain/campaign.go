@@ -135,7 +135,7 @@ const (
 	// RuleIndexImproved: every recorded index_component improved on the previous year.
 	RuleIndexImproved = "index_improved"
 	// RuleExclusionsOnly: met unless an exclusion applies, once each exclusion's fact is
-	// recorded (a ParentOnly one only for a parent unit).
+	// recorded (a ParentOnly one only when ParentRequired, and for a parent unit).
 	RuleExclusionsOnly = "exclusions_only"
 )
 
@@ -164,15 +164,20 @@ type Rule struct {
 // Exclusion disqualifies a nominee when the number fact Fact compares with Number by Op
 // ("gt" or "lt") and, when Cause is set, the fact's cause equals Cause. Code is the
 // stable reason code. ParentOnly marks an exclusion that concerns parent units only: its
-// fact is needed only for a unit that has units registered under it (FactSet.
-// NoteSubordinates), so its absence leaves the criterion pending for such a unit alone.
+// fact is not needed of other units. ParentRequired, with ParentOnly, needs the fact of a
+// parent unit, one that has units registered under it (FactSet.NoteSubordinates): until
+// it is recorded the criterion is pending for such a unit. Without ParentRequired a
+// ParentOnly fact is never needed, as campaigns launched before it existed read it: a
+// campaign is judged by the definition it was launched or revised with, so that a past
+// moment replays under the rules then in force.
 type Exclusion struct {
-	Fact       string  `json:"fact"`
-	Op         string  `json:"op"`
-	Number     float64 `json:"number"`
-	Cause      string  `json:"cause,omitempty"`
-	Code       string  `json:"code"`
-	ParentOnly bool    `json:"parent_only,omitempty"`
+	Fact           string  `json:"fact"`
+	Op             string  `json:"op"`
+	Number         float64 `json:"number"`
+	Cause          string  `json:"cause,omitempty"`
+	Code           string  `json:"code"`
+	ParentOnly     bool    `json:"parent_only,omitempty"`
+	ParentRequired bool    `json:"parent_required,omitempty"`
 }
 
 // ParseDefinition decodes a campaign definition strictly (unknown fields are errors) and
@@ -550,6 +555,9 @@ func (r Rule) validate(f string) error {
 		}
 		if err := ValidateID(x.Code); err != nil || !strings.HasPrefix(x.Code, "excluded_") {
 			return defErr(xf+".code", "must be an id starting with excluded_, got %q", x.Code)
+		}
+		if x.ParentRequired && !x.ParentOnly {
+			return defErr(xf+".parent_required", "applies to a parent_only exclusion only")
 		}
 	}
 	return nil

@@ -122,6 +122,9 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 		{name: "bad exclusion fact", edit: func(m map[string]any) {
 			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[1].(map[string]any)["fact"] = "nope"
 		}, field: "criteria[12].rule.exclusions[1].fact"},
+		{name: "parent_required without parent_only", edit: func(m map[string]any) {
+			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[0].(map[string]any)["parent_required"] = true
+		}, field: "criteria[12].rule.exclusions[0].parent_required"},
 		{name: "duplicate criterion", edit: func(m map[string]any) { crit(m, 1)["id"] = "C01" }, field: "criteria[1].id"},
 		{name: "judged by ruling with facts rule", edit: func(m map[string]any) {
 			crit(m, 0)["rule"] = map[string]any{"kind": "facts_zero", "facts": []any{"late_dossiers"}}

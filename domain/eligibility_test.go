@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -578,6 +579,22 @@ func TestDisciplineNeedsEachFact(t *testing.T) {
 			assert.Equal(t, tc.result == domain.ResultMet, el.Eligible, "%+v", el.Reasons)
 		})
 	}
+	// A campaign launched with a definition whose parent_only exclusion is not
+	// parent_required (every campaign launched before the flag existed) reads the share as
+	// it did then: never needed, so that its past moments replay as they were decided.
+	t.Run("a parent unit under a definition without parent_required", func(t *testing.T) {
+		t.Parallel()
+		raw := string(domain.BuiltinCampaignJSON())
+		require.Contains(t, raw, `"parent_required": true`)
+		old, err := domain.ParseDefinition([]byte(strings.Replace(raw, `"parent_required": true`, `"parent_required": false`, 1)))
+		require.NoError(t, err)
+		sc := newScenario(t, domain.Nominee{Kind: domain.NomineeCollective})
+		sc.def = old
+		sc.fs.NoteSubordinates("reg-commune-1")
+		el := sc.eval()
+		assert.Equal(t, domain.ResultMet, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
+		assert.True(t, el.Eligible, "%+v", el.Reasons)
+	})
 }
 
 // TestNotAssigned: what a unit was not assigned (no public investment capital, no online

@@ -174,9 +174,9 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		return judgement{result: ResultMet, note: n, noteVI: n, events: all}
 	case RuleExclusionsOnly:
 		// Met once every exclusion's fact is recorded and none applies; an exclusion
-		// that concerns parent units only (ParentOnly) is needed for them alone: for a
-		// unit with units registered under it, whose share in breach the plan's C13
-		// excludes on (above 10 %), and not for the others.
+		// that concerns parent units only (ParentOnly) is needed, when the definition
+		// says so (ParentRequired), of them alone: of a unit with units registered under
+		// it, whose share in breach the plan's C13 excludes on (above 10 %).
 		var events, notes, notesVI, missing []string
 		subs := facts.subordinateEvents()
 		parentMissing := false
@@ -186,7 +186,7 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 				switch {
 				case !x.ParentOnly:
 					missing = append(missing, x.Fact)
-				case len(subs) > 0:
+				case x.ParentRequired && len(subs) > 0:
 					missing = append(missing, x.Fact)
 					parentMissing = true
 				}

@@ -518,7 +518,7 @@ func criterionFacts(c domain.Criterion, parent bool) []string {
 		add(domain.FactIndexComponent)
 	}
 	for _, x := range c.Rule.Exclusions {
-		if !x.ParentOnly || parent {
+		if !x.ParentOnly || (x.ParentRequired && parent) {
 			add(x.Fact)
 		}
 	}
