@@ -3,6 +3,7 @@ package projections
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -69,6 +70,13 @@ const (
 	// up to the sequence it says that ranking was computed as of (ranking_seq), or one
 	// computed as of the grant itself or later (GrantProblems).
 	ProblemGrantRanking = "grant_ranking_differs"
+	// ProblemStreamDiverged: a snapshot this data directory's server wrote, kept beside it
+	// as evidence (DivergedPrefix), recorded history the stream no longer holds (it was
+	// rewritten, restored from an older copy, or lost its end on disk: ErrStreamDiverged).
+	// Recorded on the stream's pseudo-aggregate from sequence 1, as where the stream
+	// begins to differ is not known from the snapshot's checkpoint alone (thidua verify
+	// compares), for as long as the kept file is there (NoteDivergedSnapshots).
+	ProblemStreamDiverged = "stream_diverged"
 )
 
 // ProblemKinds returns every problem an integrity check can find (the Problem constants),
@@ -76,7 +84,7 @@ const (
 func ProblemKinds() []string {
 	return []string{ProblemHashMismatch, ProblemChainBroken, ProblemAggregateMismatch, ProblemActor, ProblemInvalidPayload,
 		ProblemMalformed, ProblemHistoryDiffers, ProblemTransition, ProblemMessagesLost, ProblemSchemaNewer, ProblemForwardDated,
-		ProblemGrantRanking}
+		ProblemGrantRanking, ProblemStreamDiverged}
 }
 
 // KindStream is the kind of the pseudo-aggregate that carries the problems of the stream
@@ -127,6 +135,11 @@ type integrityState struct {
 	broken map[eventstore.Ref][]IntegrityProblem
 	// kinds counts the aggregates in broken by kind.
 	kinds map[string]int
+	// diverged are the stream's problems of kept diverged snapshots
+	// (NoteDivergedSnapshots): evidence in the data directory, not something the stream
+	// shows, so never written into a snapshot; each start notes them again while the
+	// files are there.
+	diverged []IntegrityProblem
 }
 
 // add records a problem of an aggregate's chain.
@@ -142,7 +155,44 @@ func (s *integrityState) add(ref eventstore.Ref, p IntegrityProblem) {
 }
 
 // brokenKind reports whether an aggregate of that kind has a broken chain.
-func (s *integrityState) brokenKind(kind string) bool { return s.kinds[kind] > 0 }
+func (s *integrityState) brokenKind(kind string) bool {
+	return s.kinds[kind] > 0 || (kind == KindStream && len(s.diverged) > 0)
+}
+
+// of returns the problems recorded on ref (the stream's with those of kept diverged
+// snapshots).
+func (s *integrityState) of(ref eventstore.Ref) []IntegrityProblem {
+	if ref == streamRef() && len(s.diverged) > 0 {
+		return append(slices.Clone(s.diverged), s.broken[ref]...)
+	}
+	return s.broken[ref]
+}
+
+// NoteDivergedSnapshots records, for each file kept beside the data directory's snapshot
+// as evidence that the stream no longer holds what that snapshot recorded (DivergedPrefix,
+// named with the checkpoint it had: seqN-…), a ProblemStreamDiverged on the stream, so
+// that every answer says integrity_broken, as thidua verify does, until an operator who
+// has looked into it removes the file. It replaces what an earlier call noted. Before the
+// twenty-fourth session the answers said ok: after a rebuild from the stream as it now is,
+// the chains of what remains verify.
+func (m *Model) NoteDivergedSnapshots(files []string) {
+	var ps []IntegrityProblem
+	for _, f := range files {
+		base := filepath.Base(f)
+		checkpoint := "?"
+		if rest, ok := strings.CutPrefix(base, DivergedPrefix+"seq"); ok {
+			checkpoint, _, _ = strings.Cut(rest, "-")
+		}
+		ps = append(ps, IntegrityProblem{Seq: 1, Aggregate: streamRef(), Problem: ProblemStreamDiverged,
+			Detail: fmt.Sprintf("the stream no longer holds the history a snapshot of this data directory recorded up to sequence %s (kept as %s): "+
+				"it was rewritten, restored from an older copy, or lost its end on disk; where it begins to differ, thidua verify compares; "+
+				"remove the file once the stream is restored or the loss is accounted for", checkpoint, base)})
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.integrity.diverged = ps
+	m.live.clear()
+}
 
 // checkIntegrity checks a commit against its aggregate's chain before it is applied: each
 // event's content must hash to its Hash, must record the hash of the aggregate's previous
@@ -256,7 +306,7 @@ func refOfSubject(subject string) (eventstore.Ref, bool) {
 func (m *Model) IntegrityCount() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	n := 0
+	n := len(m.integrity.diverged)
 	for _, ps := range m.integrity.broken {
 		n += len(ps)
 	}
@@ -297,9 +347,12 @@ func (m *Model) IntegrityReport() IntegrityReport {
 
 // integrityProblems is IntegrityProblems under the caller's lock.
 func (m *Model) integrityProblems() []IntegrityProblem {
-	out := []IntegrityProblem{}
+	out := slices.Clone(m.integrity.diverged)
 	for _, ps := range m.integrity.broken {
 		out = append(out, ps...)
+	}
+	if out == nil {
+		out = []IntegrityProblem{}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Seq != out[j].Seq {
@@ -320,12 +373,12 @@ func (m *Model) Integrity(ref eventstore.Ref, b Bound) IntegrityView {
 // integrityOf gathers the problems of the aggregates, up to the bound; caller holds the lock.
 func (m *Model) integrityOf(refs []eventstore.Ref, b Bound) IntegrityView {
 	v := IntegrityView{Status: IntegrityOK, Events: []string{}}
-	if len(m.integrity.broken) == 0 {
+	if len(m.integrity.broken) == 0 && len(m.integrity.diverged) == 0 {
 		return v
 	}
 	seen := map[string]bool{}
 	for _, ref := range refs {
-		for _, p := range m.integrity.broken[ref] {
+		for _, p := range m.integrity.of(ref) {
 			if !b.includes(p.Seq, p.at) {
 				continue
 			}
@@ -382,6 +435,11 @@ func (m *Model) flagIntegrity(id string, r *evalResult, b Bound) {
 		vi = "Luồng sự kiện bị mất bản ghi trên đĩa trước thời điểm này; không biết bản ghi đó thuộc hồ sơ hay đơn vị nào, " +
 			"cần khôi phục hoặc thanh tra trước khi xét"
 		en = "The event stream lost messages on disk before this moment; which nomination or unit they belonged to is not known: " +
+			"the store needs restoring or an inspection before any decision"
+	case only(ProblemStreamDiverged):
+		vi = "Luồng sự kiện không còn giữ lịch sử mà máy chủ này đã ghi nhận (bị ghi lại, khôi phục từ bản cũ hoặc mất phần cuối trên đĩa); " +
+			"cần khôi phục hoặc thanh tra trước khi xét"
+		en = "The event stream no longer holds the history this server recorded (rewritten, restored from an older copy, or its end lost on disk): " +
 			"the store needs restoring or an inspection before any decision"
 	case only(ProblemHistoryDiffers):
 		vi = "Luồng sự kiện chứa những bản ghi khác với những gì máy chủ này đã ghi nhận trước thời điểm này (luồng đã bị ghi lại); " +

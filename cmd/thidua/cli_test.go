@@ -1096,3 +1096,55 @@ func TestWriteToAnAggregateWhoseLastMessageIsLost(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, fact("SO-TP"), "another unit takes commands")
 }
+
+// TestDivergedSnapshotBreaksEveryAnswer: while the data directory keeps a snapshot whose
+// stream no longer holds what it recorded (here the stream lost its last commit), every
+// answer says integrity_broken, as thidua verify does; once an operator removes the file,
+// the answers say ok again. Before the twenty-fourth session they said ok at once: after a
+// rebuild from the stream as it now is, the chains of what remains verify.
+func TestDivergedSnapshotBreaksEveryAnswer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nom, _ := seedStore(t, dir)
+	dropLastCommit(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	load := func() *projections.Model {
+		t.Helper()
+		store, err := g.openStore(ctx, quiet(), eventstore.WithRegistry(workflows.EventRegistry()))
+		require.NoError(t, err)
+		defer store.Close()
+		m, _, err := loadModel(ctx, g, store, quiet(), nil, readSnapshotAhead(g), nil, false)
+		require.NoError(t, err)
+		return m
+	}
+	m := load()
+	kept, err := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
+	require.NoError(t, err)
+	require.Len(t, kept, 1, "the snapshot kept as evidence")
+	ps := m.IntegrityProblems()
+	require.Len(t, ps, 1, "%+v", ps)
+	assert.Equal(t, projections.ProblemStreamDiverged, ps[0].Problem)
+	assert.Contains(t, ps[0].Detail, filepath.Base(kept[0]))
+	for _, b := range []projections.Bound{{}, {Seq: 1}} {
+		el, err := m.Eligibility(nom, b)
+		if b.Seq == 1 {
+			require.ErrorIs(t, err, projections.ErrNotFound, "nothing of it at sequence 1")
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, projections.IntegrityBroken, el.Integrity.Status, "%+v", el.Integrity)
+		assert.False(t, el.Eligible)
+		assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool { return r.Code == projections.ReasonIntegrityBroken }), "%+v", el.Reasons)
+	}
+	rk, err := m.Ranking(domain.BuiltinCampaign().ID, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
+
+	// A new snapshot does not carry it: the file in the data directory is the evidence.
+	s := &snapshotter{g: g, m: m, log: quiet()}
+	s.save()
+	require.NoError(t, os.Remove(kept[0]))
+	m = load()
+	assert.Empty(t, m.IntegrityProblems(), "the operator removed the kept snapshot")
+}

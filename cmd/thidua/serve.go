@@ -320,6 +320,7 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 			m = nil
 		}
 		if err == nil {
+			noteDiverged(g, store, m, logger)
 			logger.Info("projections loaded from snapshot", "applied", m.Applied(), "read_in", r.took.Round(time.Millisecond), "waited", time.Since(t0).Round(time.Millisecond))
 			go func() {
 				select {
@@ -346,8 +347,26 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 	if err != nil {
 		return nil, false, err
 	}
+	noteDiverged(g, store, m, logger)
 	logger.Info("projections rebuilt from the stream", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
 	return m, false, nil
+}
+
+// noteDiverged records on m the snapshots kept in the data directory of an embedded store
+// as evidence that its stream no longer holds what they recorded (keepDiverged), so that
+// every answer says integrity_broken, as thidua verify does, until an operator removes
+// them (projections.Model.NoteDivergedSnapshots).
+func noteDiverged(g *Globals, store *eventstore.Store, m *projections.Model, logger *slog.Logger) {
+	if !store.Embedded() {
+		return
+	}
+	found, _ := filepath.Glob(filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), projections.DivergedPrefix+"*"))
+	if len(found) == 0 {
+		return
+	}
+	m.NoteDivergedSnapshots(found)
+	logger.Error("the data directory keeps snapshots whose stream no longer holds what they recorded: every answer says integrity_broken until an operator who has looked into it removes them",
+		"kept", found)
 }
 
 // fillDigest reads the stream's digest into m when m does not have it (a snapshot of
