@@ -387,8 +387,10 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 		return nil, ruleErr("invalid_deadline", "the deadline is required", "Phải nêu hạn nộp hồ sơ")
 	}
 	if y := t.UTC().Year(); y < 2000 || y > 2099 {
-		return nil, ruleErr("invalid_deadline", fmt.Sprintf("the deadline %s is outside the years 2000 to 2099", t.UTC().Format(time.RFC3339)),
-			fmt.Sprintf("Hạn nộp hồ sơ %s nằm ngoài các năm 2000 đến 2099", t.UTC().Format(time.RFC3339)))
+		// In the campaign's zone, as the user typed it (before, in UTC: 9999-01-01 00:00
+		// typed in Vietnam read 9998-12-31T17:00:00Z).
+		return nil, ruleErr("invalid_deadline", fmt.Sprintf("the deadline %s is outside the years 2000 to 2099", c.Definition().LocalTime(t, false)),
+			fmt.Sprintf("Hạn nộp hồ sơ %s nằm ngoài các năm 2000 đến 2099", c.Definition().LocalTime(t, true)))
 	}
 	if start, _, err := c.Definition().Window(); err == nil && t.Before(start) {
 		return nil, ruleErr("invalid_deadline",

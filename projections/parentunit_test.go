@@ -88,3 +88,19 @@ func TestParentUnitNeedsItsSubordinatesShare(t *testing.T) {
 	assert.False(t, ok)
 	assert.Equal(t, domain.ResultExcluded, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
 }
+
+// TestDeadlineSummaryInTheCampaignsZone: the campaign's trail states a deadline as its
+// users read it, in the campaign's zone (before, in UTC: "10:00 UTC" for 17:00 in Vietnam).
+func TestDeadlineSummaryInTheCampaignsZone(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	closes := time.Date(2025, 11, 28, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, closes, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	evs, err := env.Model.CampaignEvents(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	i := slices.IndexFunc(evs, func(e projections.EventView) bool { return e.Type == domain.DeadlineSet })
+	require.GreaterOrEqual(t, i, 0)
+	assert.Contains(t, evs[i].SummaryVI, "đặt hạn nộp hồ sơ: 17:00 28/11/2025")
+	assert.Contains(t, evs[i].SummaryEN, "2025-11-28 17:00 +07:00")
+}

@@ -628,7 +628,14 @@ func (m *Model) EventsAt(from, to uint64) []EventView {
 // The caller holds the read lock.
 func (m *Model) eventView(e *Entry) EventView {
 	name := m.actorName(e.Rec.Actor.User)
-	vi, en := summarize(e, name)
+	vi, en := summarize(e, name, func() *time.Location {
+		if c := m.camps[e.Aggregate.ID]; c != nil && e.Aggregate.Kind == domain.KindCampaign {
+			if loc, err := c.Definition().Location(); err == nil {
+				return loc
+			}
+		}
+		return nil
+	})
 	c := e.unpack()
 	return EventView{
 		ID: e.Rec.ID, Seq: e.Rec.Seq, Index: e.Index, Type: e.Rec.Type, At: e.Rec.At, OccurredAt: c.occurred,

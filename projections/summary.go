@@ -3,16 +3,18 @@ package projections
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"thidua/domain"
 )
 
 // Summary returns a readable one-line summary of an event, in Vietnamese and in English,
-// naming its actor by user id.
-func Summary(e *Entry) (vi, en string) { return summarize(e, "") }
+// naming its actor by user id (times in UTC).
+func Summary(e *Entry) (vi, en string) { return summarize(e, "", nil) }
 
-// summarize is Summary naming the actor by name (by user id when name is empty).
-func summarize(e *Entry, name string) (vi, en string) {
+// summarize is Summary naming the actor by name (by user id when name is empty), with the
+// times of a campaign's event in the campaign's zone (zone returns it; nil: UTC).
+func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string) {
 	who := e.Rec.Actor.User
 	if name != "" {
 		who = name
@@ -91,7 +93,15 @@ func summarize(e *Entry, name string) (vi, en string) {
 	case domain.CampaignRevisedData:
 		return fmt.Sprintf("%s sửa đổi tiêu chí (phiên bản %d)", whoVI, d.Definition.Version), fmt.Sprintf("%s revised the campaign (version %d)", whoEN, d.Definition.Version)
 	case domain.DeadlineSetData:
-		t := d.Closes.Format("2006-01-02 15:04 MST")
+		// As the campaign's users read it, in its zone (before, in UTC: 10:00 for a
+		// deadline of 17:00 in Vietnam).
+		if zone != nil {
+			if loc := zone(); loc != nil {
+				t := d.Closes.In(loc)
+				return whoVI + " đặt hạn nộp hồ sơ: " + t.Format("15:04 02/01/2006"), whoEN + " set the nomination deadline: " + t.Format("2006-01-02 15:04 -07:00")
+			}
+		}
+		t := d.Closes.UTC().Format("2006-01-02 15:04 MST")
 		return whoVI + " đặt hạn nộp hồ sơ: " + t, whoEN + " set the nomination deadline: " + t
 	case domain.AwardGrantedData:
 		vi, en := fmt.Sprintf("%s quyết định khen thưởng %s (%s)", whoVI, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", whoEN, d.Nomination, d.Decision)

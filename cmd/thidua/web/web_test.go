@@ -671,6 +671,12 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 		t.Fatalf("rule C04: %d", r.status)
 	}
 	mustContain(t, r.body, "được xét theo số liệu của đơn vị", `href="#form-rule-C04"`)
+	// Not applicable without its grounds: refused, and the form comes back as it was sent.
+	r = rv.post("/nominations/"+id+"/rule", rv.form("_form", "rule-C01", "criterion", "C01", "result", "not_applicable", "note", " "))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("rule C01 not applicable without a note: %d", r.status)
+	}
+	mustContain(t, r.body, "không áp dụng phải nêu lý do", `<option value="not_applicable" selected>`, "bắt buộc khi không đạt hoặc không áp dụng")
 	// A fact with a number the form cannot read, then a valid one with a decimal comma.
 	// Its evidence is chosen among the unit's own documents (its dossier's here), not typed.
 	r = rv.get("/units/U1")
@@ -766,6 +772,12 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 	r = ad.get("/units/H1")
 	mustContain(t, r.body, "Đã hợp nhất", "UBND huyện C", "từ ngày 01/07/2025")
 	ad.get("/admin")
+	// A deadline out of range: refused in Vietnam time, as typed, and the form keeps it.
+	r = ad.post("/campaigns/"+wftest.Campaign+"/deadline", ad.form("_form", "deadline-"+wftest.Campaign, "closes", "9999-01-01T00:00"))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("deadline 9999: %d", r.status)
+	}
+	mustContain(t, r.body, "Hạn nộp hồ sơ 00:00 01/01/9999 nằm ngoài", `value="9999-01-01T00:00"`)
 	r = ad.post("/campaigns/"+wftest.Campaign+"/deadline", ad.form("_form", "deadline", "closes", "2025-11-30T17:00"))
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("deadline: %d\n%s", r.status, r.body)
