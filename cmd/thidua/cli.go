@@ -712,7 +712,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 // the export was made from.
 type DigestCmd struct {
 	// At is the sequence, as seq:N (default: the stream's last).
-	At string `help:"The stream sequence the digest covers, as seq:N (an export states it). Default: the stream's last." placeholder:"seq:N"`
+	At *string `help:"The stream sequence the digest covers, as seq:N (an export states it). Default: the stream's last." placeholder:"seq:N"`
 	// JSON prints {seq, sha256}.
 	JSON bool `help:"Print JSON: {seq, sha256}."`
 }
@@ -720,11 +720,12 @@ type DigestCmd struct {
 // Run reads the stream up to the sequence and prints its digest.
 func (c *DigestCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	var seq uint64
-	if c.At != "" {
-		s, ok := strings.CutPrefix(c.At, "seq:")
+	if c.At != nil {
+		// Given empty, it is refused as ?at= is (before, --at "" meant the stream's end).
+		s, ok := strings.CutPrefix(*c.At, "seq:")
 		n, err := strconv.ParseUint(s, 10, 64)
 		if !ok || err != nil || n == 0 {
-			return fmt.Errorf("--at %q: give seq:N, a positive stream sequence (a digest seals a sequence, which an export states)", c.At)
+			return fmt.Errorf("--at %q: give seq:N, a positive stream sequence (a digest seals a sequence, which an export states)", *c.At)
 		}
 		seq = n
 	}

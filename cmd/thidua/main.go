@@ -25,10 +25,10 @@ import (
 
 // Globals are the flags every command takes.
 type Globals struct {
-	Data     string `help:"Data directory of the embedded store." default:"./data" env:"THIDUA_DATA" placeholder:"DIR"`
+	Data     string `help:"Data directory: the embedded store's, or with --nats where the projections' snapshot is kept." default:"./data" env:"THIDUA_DATA" placeholder:"DIR"`
 	NATS     string `name:"nats" help:"URL(s) of an external NATS server or cluster, comma-separated (instead of the embedded store)." env:"THIDUA_NATS_URL" placeholder:"URL"`
 	Replicas int    `help:"Replica count of the stream and the document bucket on an external cluster." default:"0" env:"THIDUA_REPLICAS"`
-	LogLevel string `help:"Log level (debug, info, warn, error)." default:"info" env:"THIDUA_LOG_LEVEL"`
+	LogLevel string `help:"Log level (debug, info, warn, error; or slog's levels, such as warn+2)." default:"info" env:"THIDUA_LOG_LEVEL"`
 	// StorageLimitMiB caps the embedded store (0: what it holds plus the disk's free space, less a reserve).
 	StorageLimitMiB int64 `name:"storage-limit-mib" help:"Storage limit of the embedded store in MiB (0: what it holds plus the disk's free space, less 5 % or 1 GiB)." default:"0" env:"THIDUA_STORAGE_LIMIT_MIB"`
 
@@ -81,11 +81,23 @@ func main() {
 	)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cli.Out = os.Stdout
-	logger := newLogger(cli.LogLevel)
+	out := &outWriter{w: os.Stdout}
+	cli.Out = out
+	logger, err := newLogger(cli.LogLevel)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "thidua:", err)
+		os.Exit(2)
+	}
 	slog.SetDefault(logger)
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	if err := kctx.Run(&cli.Globals, logger); err != nil {
+	err = kctx.Run(&cli.Globals, logger)
+	if out.err != nil {
+		// A report cut short (a full disk, say) is no success, whatever the command
+		// found: before, a table or a verify report written to a full disk exited 0.
+		fmt.Fprintln(os.Stderr, "thidua: writing the output:", out.err)
+		os.Exit(2)
+	}
+	if err != nil {
 		code := exitCode(err)
 		var ee exitError
 		if !errors.As(err, &ee) {
@@ -93,6 +105,25 @@ func main() {
 		}
 		os.Exit(code)
 	}
+}
+
+// outWriter is the commands' standard output, keeping its first write error so that the
+// process does not end in success with its output cut short.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes p, or fails with the first error a write met.
+func (o *outWriter) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // exitCode is the process's exit status for a command's error: the status a command
@@ -111,12 +142,14 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-func newLogger(level string) *slog.Logger {
+// newLogger returns the logger at that level; an unknown level is an error (before, it
+// was taken as info without a word).
+func newLogger(level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
+		return nil, fmt.Errorf("--log-level %q: give debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
 }
 
 // openStore opens the embedded store or connects to the external cluster.

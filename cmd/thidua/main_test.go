@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runMain runs main in a child process of the test binary with args, its standard output
+// sent to stdout; it returns the exit status and the standard error.
+func runMain(t *testing.T, stdout *os.File, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMainProcess$")
+	cmd.Env = append(os.Environ(), "THIDUA_TEST_MAIN_ARGS="+strings.Join(args, "\x1f"))
+	cmd.Stdout = stdout
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), stderr.String()
+	}
+	require.NoError(t, err)
+	return 0, stderr.String()
+}
+
+// TestMainProcess is main, when runMain starts the test binary as a child.
+func TestMainProcess(t *testing.T) {
+	args, ok := os.LookupEnv("THIDUA_TEST_MAIN_ARGS")
+	if !ok {
+		t.Skip("run by runMain only")
+	}
+	os.Args = append([]string{"thidua"}, strings.Split(args, "\x1f")...)
+	main()
+	os.Exit(0)
+}
+
+// TestOutputCutShortFails: a report whose writing fails (here to a full device) ends the
+// process with status 2 and says so; before, the text forms of digest, ranking, explain
+// and verify exited 0 with their output lost. An unknown log level is refused likewise
+// (before, taken as info without a word).
+func TestOutputCutShortFails(t *testing.T) {
+	t.Parallel()
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full here")
+	}
+	defer full.Close()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	code, stderr := runMain(t, full, "--data", dir, "digest")
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, "writing the output")
+
+	code, stderr = runMain(t, nil, "--data", dir, "--log-level", "loud", "digest")
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, `--log-level "loud"`)
+
+	code, stderr = runMain(t, nil, "--data", dir, "digest")
+	assert.Equal(t, 0, code, stderr)
+}
