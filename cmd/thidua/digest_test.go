@@ -92,7 +92,7 @@ func TestDigestSealsTheExport(t *testing.T) {
 	for at, want := range map[string]string{
 		"2025-09-01T00:00:00Z": "give seq:N", "seq:0": "give seq:N", "seq:x": "give seq:N", "42": "give seq:N",
 		"seq:99999": "past the stream's last sequence",
-		"": "give seq:N", // given empty: refused, as ?at= is (before, the stream's end)
+		"":          "give seq:N", // given empty: refused, as ?at= is (before, the stream's end)
 	} {
 		err := (&DigestCmd{At: &at}).Run(ctx, g, quiet())
 		assert.ErrorContains(t, err, want, at)
