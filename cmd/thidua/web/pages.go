@@ -1074,6 +1074,10 @@ func (h *handler) nominationTimeline(q *req) error {
 	if el, err := h.model().Eligibility(id, b); err == nil && el.AsOfSeq > d.AsOfSeq {
 		d.AsOfSeq = el.AsOfSeq
 	}
+	// The moment asked for, as the unit's and the campaign's timelines show it (before,
+	// at a sequence before the nomination existed, the ranking's last event's: the
+	// headline and the date picker named another moment).
+	h.askedMoment(q, &d, b)
 	if d.AtValue == "" && b.Seq != 0 {
 		d.AtValue = pickerValue(d.AsOf)
 	}

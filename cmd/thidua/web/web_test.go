@@ -1299,6 +1299,20 @@ func TestUnitTimelineCoversEveryCampaign(t *testing.T) {
 	early := seq[len(seq)-1][1] // the oldest event listed
 	r = admin.get("/units/TA/timeline?seq=" + early)
 	mustContain(t, r.body, `<option value="`+wftest.Campaign+`" selected>`, "(#"+early+")")
+	// So does the nomination's, at that moment before it existed, which offers no printed
+	// summary of it (before: the ranking's last event as the headline, and a link to a 404).
+	first := seq[0][1] // the unit's registration, before the nomination
+	r = admin.get("/nominations/" + id + "/timeline?seq=" + first)
+	head := regexp.MustCompile(`<span class="muted small">\(#([0-9]+)\)</span>`).FindStringSubmatch(r.body)
+	require.NotNil(t, head, "the headline names the moment")
+	n, _ := strconv.Atoi(head[1])
+	f, _ := strconv.Atoi(first)
+	assert.GreaterOrEqual(t, n, f, "the moment asked (to the end of its atomic append), not the ranking's last event before it")
+	mustNotContain(t, r.body, `id="print-at"`)
+	r = admin.get("/nominations/" + id + "/timeline")
+	live := regexp.MustCompile(`seq=([0-9]+)#replay`).FindAllStringSubmatch(r.body, -1)
+	require.NotEmpty(t, live)
+	mustContain(t, admin.get("/nominations/"+id+"/timeline?seq="+live[len(live)-1][1]).body, `id="print-at"`)
 	// Pages of the present refuse a moment rather than show the present for it.
 	for _, path := range []string{"/nominations/" + id + "?seq=" + early, "/units/TA?at=2025-07-01T00:00", "/campaigns/" + wftest.Campaign + "?seq=" + early, "/integrity?seq=" + early} {
 		r = admin.get(path)
