@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"thidua/domain"
 	"thidua/projections"
@@ -481,6 +485,21 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 		return k
 	}
 	return []rankKind{build(string(domain.NomineeCollective), rk.Collective), build(string(domain.NomineeIndividual), rk.Individual)}
+}
+
+// byName orders units for people to choose from: by name in Vietnamese collation, as a
+// Vietnamese reader looks for them (Ban Quản lý…, Bảo hiểm xã hội tỉnh, …, Huyện Bác Ái),
+// then by id; before, they came in the order of their ids (Huyện Bác Ái first, its id
+// being BA).
+func byName(units []projections.UnitView) []projections.UnitView {
+	col := collate.New(language.Vietnamese)
+	slices.SortStableFunc(units, func(a, b projections.UnitView) int {
+		if c := col.CompareString(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return units
 }
 
 // parentUnits returns the units that have a unit registered under them (parent units,

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
+	"thidua/projections"
 )
 
 // TestCriterionFactsOfAParentUnit: the facts a pending criterion lists include the share
@@ -30,4 +31,19 @@ func TestCriterionFactsOfAParentUnit(t *testing.T) {
 			assert.ElementsMatch(t, tc.want, criterionFacts(c13, tc.parent))
 		})
 	}
+}
+
+// TestUnitsToChooseFromByName: the units a form lists are in Vietnamese alphabetical
+// order of their names (before, in the order of their ids).
+func TestUnitsToChooseFromByName(t *testing.T) {
+	t.Parallel()
+	got := byName([]projections.UnitView{
+		{ID: "BA", Name: "Huyện Bác Ái"}, {ID: "BHXH", Name: "Bảo hiểm xã hội tỉnh"},
+		{ID: "BQL", Name: "Ban Quản lý các khu công nghiệp"}, {ID: "SO-DT", Name: "Sở Đào tạo"}, {ID: "SO-DL", Name: "Sở Du lịch"},
+	})
+	var ids []string
+	for _, u := range got {
+		ids = append(ids, u.ID)
+	}
+	assert.Equal(t, []string{"BQL", "BHXH", "BA", "SO-DL", "SO-DT"}, ids, "d before đ, a before ă")
 }

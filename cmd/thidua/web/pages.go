@@ -551,7 +551,7 @@ func (h *handler) nominationList(q *req) error {
 		// A list to choose from for a province's few hundred units; beyond maxUnitChoices
 		// (a national deployment's tens of thousands) the unit is typed by its id.
 		if h.model().UnitCount("") <= maxUnitChoices {
-			d.Units = h.model().Units("", "")
+			d.Units = byName(h.model().Units("", ""))
 		} else {
 			d.TypeUnit = true
 		}
@@ -1655,7 +1655,7 @@ func (h *handler) renderAdmin(q *req, e *uiError) error {
 		// A national deployment's tens of thousands of units would be listed four times.
 		d.TypeUnits = true
 	} else {
-		d.Active = h.model().Units("", domain.UnitActive)
+		d.Active = byName(h.model().Units("", domain.UnitActive))
 	}
 	status := http.StatusOK
 	if e != nil {
