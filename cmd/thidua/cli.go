@@ -62,6 +62,16 @@ func (b boundFlag) bound() (projections.Bound, error) {
 	return projections.Bound{Time: t}, nil
 }
 
+// validIDs refuses an id that no aggregate can have (empty, or with a '.', '*', '>', a
+// space or a control character), as the API does (invalid_id), before the store is
+// opened: before, such an id was "not found", echoed with its control characters.
+func validIDs(what, id string) error {
+	if err := eventstore.ValidateToken(id); err != nil {
+		return fmt.Errorf("%s %q is not a valid id (invalid_id): %w", what, id, err)
+	}
+	return nil
+}
+
 // boundWithin refuses a sequence past the stream's end, as the API does (future_seq):
 // a sequence still to come has no settled answer. A sequence inside an atomic append is
 // taken to the append's end, as the API does (eventstore.Store.SettledSeq).
@@ -139,6 +149,9 @@ type ExplainCmd struct {
 
 // Run prints the verdict, each reason and the events behind it.
 func (c *ExplainCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	if err := validIDs("nomination", c.Nomination); err != nil {
+		return err
+	}
 	b, err := c.bound()
 	if err != nil {
 		return err
@@ -217,7 +230,7 @@ type RankingCmd struct {
 	Campaign string `arg:"" help:"Campaign id." default:"ninh-thuan-cchc-2025"`
 	boundFlag
 	// Format is the output format: "table" (the default), "json", "csv" or "xlsx".
-	Format string `help:"Output format." enum:"table,json,csv,xlsx" default:"table"`
+	Format string `help:"Output format: table, json, csv or xlsx." enum:"table,json,csv,xlsx" default:"table"`
 	// Lang is the language of the CSV and XLSX headers and labels: "vi" (the default) or "en".
 	Lang string `help:"Language of the CSV and XLSX headers and labels: vi or en." enum:"vi,en" default:"vi"`
 	// Output is the file to write to instead of standard output; xlsx requires it.
@@ -227,6 +240,9 @@ type RankingCmd struct {
 // Run prints or exports the ranking. CSV and XLSX are written by the same code as the
 // API's and the web UI's downloads (package rankexport).
 func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (err error) {
+	if err := validIDs("campaign", c.Campaign); err != nil {
+		return err
+	}
 	b, err := c.bound()
 	if err != nil {
 		return err
@@ -345,9 +361,9 @@ func writeRankingTable(w io.Writer, rk projections.RankingView, digest *eventsto
 type EventsCmd struct {
 	// Unit is the id of the unit whose trail to print; exactly one of Unit, Nomination
 	// and Campaign is given.
-	Unit string `help:"Unit id." xor:"target" required:""`
+	Unit string `help:"Unit id (give one of --unit, --nomination and --campaign)." xor:"target" required:""`
 	// Nomination is the id of the nomination whose trail to print.
-	Nomination string `help:"Nomination id." xor:"target" required:""`
+	Nomination string `help:"Nomination id (or --unit, or --campaign)." xor:"target" required:""`
 	// Campaign is the id of the campaign whose trail to print: its launch, deadline,
 	// grants (with the ranking relied on), revocations and mergers noted.
 	Campaign string `help:"Campaign id: its launch, deadline, grants (with the ranking relied on), revocations and mergers noted." xor:"target" required:""`
@@ -360,6 +376,13 @@ type EventsCmd struct {
 
 // Run prints the events.
 func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	for what, id := range map[string]string{"--unit": c.Unit, "--nomination": c.Nomination, "--campaign": c.Campaign} {
+		if id != "" {
+			if err := validIDs(what, id); err != nil {
+				return err
+			}
+		}
+	}
 	if c.Inherited && c.Unit == "" {
 		return errors.New("--inherited applies to --unit only: a nomination's and a campaign's trails inherit nothing")
 	}

@@ -161,7 +161,7 @@ func TestCommandsNeedAStore(t *testing.T) {
 	for name, cmd := range map[string]interface {
 		Run(context.Context, *Globals, *slog.Logger) error
 	}{
-		"explain": &ExplainCmd{Nomination: "N1"}, "ranking": &RankingCmd{}, "events": &EventsCmd{Unit: "U1"},
+		"explain": &ExplainCmd{Nomination: "N1"}, "ranking": &RankingCmd{Campaign: "ninh-thuan-cchc-2025"}, "events": &EventsCmd{Unit: "U1"},
 		"verify": &VerifyCmd{}, "replay": &ReplayCmd{}, "reissue-token": &ReissueTokenCmd{User: "admin"}, "digest": &DigestCmd{},
 	} {
 		dir := filepath.Join(t.TempDir(), "mistyped")
@@ -169,6 +169,29 @@ func TestCommandsNeedAStore(t *testing.T) {
 		require.ErrorIs(t, err, eventstore.ErrNoStore, name)
 		assert.Contains(t, err.Error(), dir, name)
 		assert.NoDirExists(t, dir, "%s created nothing", name)
+	}
+}
+
+// TestCommandsRefuseInvalidIDs: an id no aggregate can have is refused as such
+// (invalid_id, as the API answers), quoted, before the store is opened; before, it was
+// "not found", its control characters echoed raw.
+func TestCommandsRefuseInvalidIDs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "none") // never opened
+	for name, cmd := range map[string]interface {
+		Run(context.Context, *Globals, *slog.Logger) error
+	}{
+		"explain with a dot": &ExplainCmd{Nomination: "bad.id"}, "explain empty": &ExplainCmd{Nomination: ""},
+		"explain with a control character": &ExplainCmd{Nomination: "x\x01y"},
+		"events of a unit with a dot":      &EventsCmd{Unit: "a.b"}, "events of a campaign with a star": &EventsCmd{Campaign: "c*"},
+		"ranking of a campaign with a space": &RankingCmd{Campaign: "a b"},
+	} {
+		err := cmd.Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "invalid_id", name)
+		assert.NotContains(t, err.Error(), "\x01", "%s: quoted, not echoed raw", name)
+		assert.NoDirExists(t, dir, name)
 	}
 }
 
