@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +104,35 @@ func TestDeadlineSummaryInTheCampaignsZone(t *testing.T) {
 	require.GreaterOrEqual(t, i, 0)
 	assert.Contains(t, evs[i].SummaryVI, "đặt hạn nộp hồ sơ: 17:00 28/11/2025")
 	assert.Contains(t, evs[i].SummaryEN, "2025-11-28 17:00 +07:00")
+}
+
+// TestSummariesInVietnameseForms: the Vietnamese summaries of the audit trail write
+// numbers with a decimal comma and dates as dd/mm/yyyy, as the pages' tables do (before,
+// "93.5" and "2025-09-10" beside a table's "93,5" and "10/09/2025"); the English ones
+// keep the decimal point.
+func TestSummariesInVietnameseForms(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("SV", domain.UnitDistrict)
+	clerk := env.User(domain.RoleClerk, "SV")
+	nom := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective}) // vote of 2025-09-10
+	env.Fact(reviewer, "SV", domain.FactRecordedData{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.41), Previous: wftest.Num(8.77)})
+	env.Fact(reviewer, "SV", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(93.5)})
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	uevs, err := env.Model.UnitEvents("SV", false, projections.Bound{}, 0)
+	require.NoError(t, err)
+	var vi, en []string
+	for _, e := range uevs {
+		vi, en = append(vi, e.SummaryVI), append(en, e.SummaryEN)
+	}
+	assert.Contains(t, strings.Join(vi, "\n"), "= 93,5")
+	assert.Contains(t, strings.Join(vi, "\n"), "PAR_INDEX/CCHC 9,41 (năm trước 8,77)")
+	assert.Contains(t, strings.Join(en, "\n"), "= 93.5")
+	nevs, err := env.Model.NominationEvents(nom, projections.Bound{})
+	require.NoError(t, err)
+	i := slices.IndexFunc(nevs, func(e projections.EventView) bool { return e.Type == domain.CouncilVoteRecorded })
+	require.GreaterOrEqual(t, i, 0)
+	assert.Contains(t, nevs[i].SummaryVI, "ngày 10/09/2025")
+	assert.Contains(t, nevs[i].SummaryEN, "2025-09-10")
 }
