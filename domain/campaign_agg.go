@@ -395,7 +395,7 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 	if start, _, err := c.Definition().Window(); err == nil && t.Before(start) {
 		return nil, ruleErr("invalid_deadline",
 			fmt.Sprintf("the deadline %s is before the campaign starts (%s)", c.Definition().LocalTime(t, false), c.Definition().Starts),
-			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", c.Definition().LocalTime(t, true), c.Definition().Starts))
+			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", c.Definition().LocalTime(t, true), DateVI(c.Definition().Starts)))
 	}
 	return []Event{{Type: DeadlineSet, Data: DeadlineSetData{Closes: t.UTC()}}}, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"thidua/domain"
 )
 
@@ -315,5 +317,13 @@ func TestApplicableCriteria(t *testing.T) {
 				t.Fatal("no criteria at all: the test would prove nothing")
 			}
 		})
+	}
+}
+
+// TestDateVI: dates in the Vietnamese messages read dd/mm/yyyy; what is no date stays.
+func TestDateVI(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"2025-09-10": "10/09/2025", "2025-02-30": "2025-02-30", "": "", "mai": "mai"} {
+		assert.Equal(t, want, domain.DateVI(in), in)
 	}
 }

@@ -760,12 +760,12 @@ func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition, now time.T
 	if def.Starts != "" && vote.MeetingDate < def.Starts {
 		return nil, ruleErr("meeting_before_campaign",
 			fmt.Sprintf("the meeting of %s is before campaign %s starts (%s): the vote on a nomination of the campaign comes after", vote.MeetingDate, def.ID, def.Starts),
-			fmt.Sprintf("Cuộc họp ngày %s trước ngày bắt đầu đợt thi đua %s (%s): Hội đồng biểu quyết đề nghị khen thưởng sau khi phát động", vote.MeetingDate, def.ID, def.Starts))
+			fmt.Sprintf("Cuộc họp ngày %s trước ngày bắt đầu đợt thi đua %s (%s): Hội đồng biểu quyết đề nghị khen thưởng sau khi phát động", DateVI(vote.MeetingDate), def.ID, DateVI(def.Starts)))
 	}
 	if today := now.In(loc).Format(time.DateOnly); vote.MeetingDate > today {
 		return nil, ruleErr("meeting_in_future",
 			fmt.Sprintf("the meeting of %s has not been held yet (today is %s): record the vote once the council has met", vote.MeetingDate, today),
-			fmt.Sprintf("Cuộc họp ngày %s chưa diễn ra (hôm nay là %s): ghi kết quả biểu quyết sau khi Hội đồng đã họp", vote.MeetingDate, today))
+			fmt.Sprintf("Cuộc họp ngày %s chưa diễn ra (hôm nay là %s): ghi kết quả biểu quyết sau khi Hội đồng đã họp", DateVI(vote.MeetingDate), DateVI(today)))
 	}
 	return []Event{{Type: CouncilVoteRecorded, Data: vote}}, nil
 }
@@ -805,7 +805,7 @@ func (n *Nomination) Submit(def Definition, deadline *time.Time, now time.Time) 
 	if now.Before(start) {
 		return nil, ruleErr("campaign_not_started",
 			fmt.Sprintf("campaign %s starts on %s", def.ID, def.Starts),
-			fmt.Sprintf("Đợt thi đua %s bắt đầu từ ngày %s", def.ID, def.Starts))
+			fmt.Sprintf("Đợt thi đua %s bắt đầu từ ngày %s", def.ID, DateVI(def.Starts)))
 	}
 	// A dossier returned for amendment was submitted in time: it may come back after the
 	// deadline (the reviewer asked for it).

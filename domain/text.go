@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -17,6 +18,15 @@ func Invisible(r rune) bool {
 
 // trimText trims white space and invisible characters from both ends of s: a reason,
 // a note or a decision made of them alone is empty.
+// DateVI writes a date given as YYYY-MM-DD as Vietnamese readers write it, dd/mm/yyyy
+// (anything else as it is), for the Vietnamese messages.
+func DateVI(s string) string {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Format("02/01/2006")
+	}
+	return s
+}
+
 func trimText(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || Invisible(r) })
 }

@@ -253,12 +253,12 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 		// A merger before the engine's dates (the API's and the web UI's alike): a typing
 		// error, never a reorganisation whose history this campaign reads.
 		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %s is before the year 2000", effective),
-			fmt.Sprintf("Ngày hiệu lực %s trước năm 2000", effective))
+			fmt.Sprintf("Ngày hiệu lực %s trước năm 2000", DateVI(effective)))
 	}
 	if latest := now.Add(MaxMergerLead); eff.After(latest) {
 		return nil, ruleErr("effective_too_far",
 			fmt.Sprintf("effective %s is more than %d days ahead: the sources would stop taking plans, nominations and clerks from now on; record the merger once its date is at most %d days away", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)),
-			fmt.Sprintf("Ngày hiệu lực %s còn hơn %d ngày nữa: các đơn vị hợp nhất sẽ ngừng nhận kế hoạch, hồ sơ và cán bộ ngay từ bây giờ; hãy ghi nhận khi còn không quá %d ngày", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)))
+			fmt.Sprintf("Ngày hiệu lực %s còn hơn %d ngày nữa: các đơn vị hợp nhất sẽ ngừng nhận kế hoạch, hồ sơ và cán bộ ngay từ bây giờ; hãy ghi nhận khi còn không quá %d ngày", DateVI(effective), MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)))
 	}
 	decision = trimText(decision)
 	if decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {

@@ -34,10 +34,10 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 	case domain.FactRecordedData:
 		return fmt.Sprintf("%s ghi nhận số liệu %s = %s", whoVI, term(d.Fact), factValue(d, true)), fmt.Sprintf("%s recorded fact %s = %s", whoEN, d.Fact, factValue(d, false))
 	case domain.UnitMergedData:
-		return fmt.Sprintf("Hợp nhất vào %s từ ngày %s (%s)", d.Successor, dateVI(d.Effective), d.Decision), fmt.Sprintf("Merged into %s effective %s (%s)", d.Successor, d.Effective, d.Decision)
+		return fmt.Sprintf("Hợp nhất vào %s từ ngày %s (%s)", d.Successor, domain.DateVI(d.Effective), d.Decision), fmt.Sprintf("Merged into %s effective %s (%s)", d.Successor, d.Effective, d.Decision)
 	case domain.UnitAbsorbedData:
 		s := strings.Join(d.Sources, ", ")
-		return fmt.Sprintf("Tiếp nhận %s từ ngày %s (%s)", s, dateVI(d.Effective), d.Decision), fmt.Sprintf("Absorbed %s effective %s (%s)", s, d.Effective, d.Decision)
+		return fmt.Sprintf("Tiếp nhận %s từ ngày %s (%s)", s, domain.DateVI(d.Effective), d.Decision), fmt.Sprintf("Absorbed %s effective %s (%s)", s, d.Effective, d.Decision)
 	case domain.UnitNominatedData:
 		if d.Corrected {
 			return fmt.Sprintf("%s sửa thông tin cá nhân được đề nghị %s trong %s (hồ sơ %s)", whoVI, d.Name, d.Campaign, d.Nomination),
@@ -64,7 +64,7 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 	case domain.DocumentAttachedData:
 		return fmt.Sprintf("%s nộp %s (%s)", whoVI, term(string(d.Kind)), short(d.Document.SHA256)), fmt.Sprintf("%s attached %s (%s)", whoEN, d.Kind, short(d.Document.SHA256))
 	case domain.CouncilVoteData:
-		return fmt.Sprintf("%s ghi biên bản họp Hội đồng ngày %s: %d/%d có mặt, %d tán thành", whoVI, dateVI(d.MeetingDate), d.Present, d.Members, d.Approve),
+		return fmt.Sprintf("%s ghi biên bản họp Hội đồng ngày %s: %d/%d có mặt, %d tán thành", whoVI, domain.DateVI(d.MeetingDate), d.Present, d.Members, d.Approve),
 			fmt.Sprintf("%s recorded the council vote of %s: %d/%d present, %d in favour", whoEN, d.MeetingDate, d.Present, d.Members, d.Approve)
 	case domain.SubmittedData:
 		return whoVI + " trình hồ sơ", whoEN + " submitted the dossier"
@@ -88,7 +88,7 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 		return fmt.Sprintf("%s sửa thông tin cá nhân được đề nghị: %s. Lý do: %s", whoVI, vi, d.Reason),
 			fmt.Sprintf("%s corrected the nominee's details: %s. Reason: %s", whoEN, en, d.Reason)
 	case domain.TransferredData:
-		return fmt.Sprintf("Chuyển từ %s sang %s (sắp xếp tổ chức, từ %s)", d.From, d.To, dateVI(d.Effective)), fmt.Sprintf("Transferred from %s to %s (reorganisation effective %s)", d.From, d.To, d.Effective)
+		return fmt.Sprintf("Chuyển từ %s sang %s (sắp xếp tổ chức, từ %s)", d.From, d.To, domain.DateVI(d.Effective)), fmt.Sprintf("Transferred from %s to %s (reorganisation effective %s)", d.From, d.To, d.Effective)
 	case domain.CampaignLaunchedData:
 		return fmt.Sprintf("%s phát động %s", whoVI, d.Definition.NameVI), fmt.Sprintf("%s launched %s", whoEN, d.Definition.NameEN)
 	case domain.CampaignRevisedData:
@@ -118,7 +118,7 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 			fmt.Sprintf("Award %s granted to nomination %s of unit %s in %s, relying on this unit's facts", d.Award, d.Nomination, d.Unit, d.Campaign)
 	case domain.UnitsMergedNotedData:
 		src := strings.Join(d.Sources, ", ")
-		return fmt.Sprintf("Ghi nhận hợp nhất %s vào %s (từ %s)", src, d.Successor, dateVI(d.Effective)), fmt.Sprintf("Noted the merger of %s into %s (effective %s)", src, d.Successor, d.Effective)
+		return fmt.Sprintf("Ghi nhận hợp nhất %s vào %s (từ %s)", src, d.Successor, domain.DateVI(d.Effective)), fmt.Sprintf("Noted the merger of %s into %s (effective %s)", src, d.Successor, d.Effective)
 	case domain.UserRegisteredData:
 		return fmt.Sprintf("%s tạo người dùng %s (%s)", whoVI, d.Name, term(string(d.Role))), fmt.Sprintf("%s registered user %s (%s)", whoEN, d.Name, d.Role)
 	case domain.UserDisabledData:
@@ -202,15 +202,6 @@ func number(v float64, vi bool) string {
 	s := strconv.FormatFloat(v, 'g', -1, 64)
 	if vi {
 		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
-
-// dateVI writes a date given as YYYY-MM-DD as dd/mm/yyyy, as Vietnamese readers write it
-// (anything else as it is).
-func dateVI(s string) string {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.Format("02/01/2006")
 	}
 	return s
 }
