@@ -253,17 +253,17 @@ func TestValidateFactMessages(t *testing.T) {
 		en, vi string
 	}{
 		{"count negative", domain.FactRecordedData{Campaign: c, Fact: "late_dossiers", Number: f64(-1)},
-			"value: fact late_dossiers takes a whole number ≥ 0, not -1", "Giá trị: số liệu late_dossiers phải là số nguyên ≥ 0, không phải -1"},
+			"value: fact late_dossiers takes a whole number ≥ 0, not -1", "Giá trị: số liệu số hồ sơ thủ tục hành chính trễ hẹn phải là số nguyên ≥ 0, không phải -1"},
 		{"count fraction", domain.FactRecordedData{Campaign: c, Fact: "backlog_dossiers", Number: f64(1.5)},
-			"value: fact backlog_dossiers takes a whole number ≥ 0, not 1.5", "Giá trị: số liệu backlog_dossiers phải là số nguyên ≥ 0, không phải 1.5"},
+			"value: fact backlog_dossiers takes a whole number ≥ 0, not 1.5", "Giá trị: số liệu số hồ sơ tồn đọng phải là số nguyên ≥ 0, không phải 1.5"},
 		{"count too large", domain.FactRecordedData{Campaign: c, Fact: "late_directives", Number: f64(3e9)},
-			"value: 3000000000 is too large for fact late_directives (at most 2147483647)", "Giá trị: 3000000000 quá lớn đối với số liệu late_directives (tối đa 2147483647)"},
+			"value: 3000000000 is too large for fact late_directives (at most 2147483647)", "Giá trị: 3000000000 quá lớn đối với số liệu số văn bản chỉ đạo, điều hành chưa đảm bảo thời hạn (tối đa 2147483647)"},
 		{"percent out of range", domain.FactRecordedData{Campaign: c, Fact: "women_pct", Number: f64(101)},
-			"value: fact women_pct takes a number from 0 to 100, not 101", "Giá trị: số liệu women_pct phải trong khoảng 0–100, không phải 101"},
+			"value: fact women_pct takes a number from 0 to 100, not 101", "Giá trị: số liệu tỷ lệ nữ phải trong khoảng 0–100, không phải 101"},
 		{"text for a number", domain.FactRecordedData{Campaign: c, Fact: "women_pct", Text: "nhiều"},
-			"value: fact women_pct takes a number, not a text", "Giá trị: số liệu women_pct phải là số"},
+			"value: fact women_pct takes a number, not a text", "Giá trị: số liệu tỷ lệ nữ phải là số"},
 		{"number for a rating", domain.FactRecordedData{Campaign: c, Fact: "par_rating", Number: f64(1)},
-			"value: fact par_rating takes one of Tốt, Khá, Trung bình, Yếu, not a number", "Giá trị: số liệu par_rating nhận một trong các giá trị Tốt, Khá, Trung bình, Yếu, không phải số"},
+			"value: fact par_rating takes one of Tốt, Khá, Trung bình, Yếu, not a number", "Giá trị: số liệu xếp loại cải cách hành chính nhận một trong các giá trị Tốt, Khá, Trung bình, Yếu, không phải số"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -250,7 +250,7 @@ func ValidateFact(d FactRecordedData) error {
 	case factText:
 		if d.Number != nil {
 			return invalidFact("value", fmt.Sprintf("fact %s takes one of %s, not a number", d.Fact, strings.Join(spec.values, ", ")),
-				fmt.Sprintf("số liệu %s nhận một trong các giá trị %s, không phải số", d.Fact, strings.Join(spec.values, ", ")))
+				fmt.Sprintf("số liệu %s nhận một trong các giá trị %s, không phải số", factVI(d.Fact), strings.Join(spec.values, ", ")))
 		}
 		if !spec.allows(d.Text) {
 			return invalidFact("value", fmt.Sprintf("%q is not one of %s", d.Text, strings.Join(spec.values, ", ")),
@@ -258,22 +258,22 @@ func ValidateFact(d FactRecordedData) error {
 		}
 	case factNumber, factInteger:
 		if d.Text != "" {
-			return invalidFact("value", fmt.Sprintf("fact %s takes a number, not a text", d.Fact), fmt.Sprintf("số liệu %s phải là số", d.Fact))
+			return invalidFact("value", fmt.Sprintf("fact %s takes a number, not a text", d.Fact), fmt.Sprintf("số liệu %s phải là số", factVI(d.Fact)))
 		}
 		if !finite(d.Number) {
-			return invalidFact("value", fmt.Sprintf("fact %s needs a number", d.Fact), fmt.Sprintf("số liệu %s cần một giá trị số", d.Fact))
+			return invalidFact("value", fmt.Sprintf("fact %s needs a number", d.Fact), fmt.Sprintf("số liệu %s cần một giá trị số", factVI(d.Fact)))
 		}
 		v := *d.Number
 		switch {
 		case spec.typ == factInteger && (v < spec.min || v != math.Trunc(v)):
 			return invalidFact("value", fmt.Sprintf("fact %s takes a whole number ≥ %s, not %s", d.Fact, plain(spec.min), plain(v)),
-				fmt.Sprintf("số liệu %s phải là số nguyên ≥ %s, không phải %s", d.Fact, plain(spec.min), plain(v)))
+				fmt.Sprintf("số liệu %s phải là số nguyên ≥ %s, không phải %s", factVI(d.Fact), plain(spec.min), plain(v)))
 		case spec.typ == factInteger && v > spec.max:
 			return invalidFact("value", fmt.Sprintf("%s is too large for fact %s (at most %s)", plain(v), d.Fact, plain(spec.max)),
-				fmt.Sprintf("%s quá lớn đối với số liệu %s (tối đa %s)", plain(v), d.Fact, plain(spec.max)))
+				fmt.Sprintf("%s quá lớn đối với số liệu %s (tối đa %s)", plain(v), factVI(d.Fact), plain(spec.max)))
 		case v < spec.min || v > spec.max:
 			return invalidFact("value", fmt.Sprintf("fact %s takes a number from %s to %s, not %s", d.Fact, plain(spec.min), plain(spec.max), plain(v)),
-				fmt.Sprintf("số liệu %s phải trong khoảng %s–%s, không phải %s", d.Fact, plain(spec.min), plain(spec.max), plain(v)))
+				fmt.Sprintf("số liệu %s phải trong khoảng %s–%s, không phải %s", factVI(d.Fact), plain(spec.min), plain(spec.max), plain(v)))
 		}
 	case factIndex:
 		if d.Text != "" {
