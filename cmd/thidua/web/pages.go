@@ -669,7 +669,10 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 	units := h.unitNames()
 	d := &nominationData{N: n, C: c, El: el, Reasons: reasonRows(pg, el), UnitName: nameOr(units, n.Unit),
 		Printed: h.svc.Now(), Viewer: q.p.Name, OpenedBy: nameOr(names, n.OpenedBy), SubmitBy: nameOr(names, n.SubmittedBy)}
-	d.History = append(d.History, n.UnitHistory...)
+	// The units it was of before a merger, by name (before, by id alone: "TB").
+	for _, u := range n.UnitHistory {
+		d.History = append(d.History, unitLabel(units, u))
+	}
 	// The events behind rulings and facts, to show what each criterion rests on.
 	nevs, err := h.model().NominationEvents(id, b)
 	if err != nil {
@@ -1356,9 +1359,21 @@ type docChoice struct {
 type unitNom struct {
 	N         projections.NominationView
 	Inherited bool
-	// PassedTo is, on a merged unit's page, the successor a merger passed the nomination to.
+	// From names the unit an inherited nomination is of (unitLabel).
+	From string
+	// PassedTo names, on a merged unit's page, the successor a merger passed the
+	// nomination to (unitLabel).
 	PassedTo string
 	Link     bool
+}
+
+// unitLabel names a unit as the pages show one beside another's: its name and its id
+// ("Huyện Thuận Bắc (TB)"), or its id alone when it has no name.
+func unitLabel(names map[string]string, id string) string {
+	if n := names[id]; n != "" && n != id {
+		return n + " (" + id + ")"
+	}
+	return id
 }
 
 // boolRank orders false before true.
@@ -1524,7 +1539,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 					continue
 				}
 				for _, n := range list {
-					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
+					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, From: unitLabel(names, n.Unit), Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
 				}
 			}
 			if u.Successor == "" {
@@ -1537,7 +1552,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 			}
 			for _, n := range list {
 				if n.Unit != id {
-					d.Noms = append(d.Noms, unitNom{N: n, PassedTo: n.Unit, Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
+					d.Noms = append(d.Noms, unitNom{N: n, PassedTo: unitLabel(names, n.Unit), Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
 				}
 			}
 		}

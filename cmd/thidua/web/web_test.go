@@ -1347,7 +1347,7 @@ func TestUnitTimelineReplaysOwnership(t *testing.T) {
 	// MA's clerk finds what MA opened and the merger passed on, on MA's page and in the list.
 	cl := e.client()
 	cl.signIn(clerkTok)
-	mustContain(t, cl.get("/units/MA").body, link, "nay thuộc MC")
+	mustContain(t, cl.get("/units/MA").body, link, "nay thuộc Huyện C (MC)")
 	mustContain(t, cl.get("/campaigns/"+wftest.Campaign+"/nominations").body, link)
 
 	// At a past moment, a nomination links to its timeline at that moment (its page shows
