@@ -342,7 +342,16 @@ func writeRankingTable(w io.Writer, rk projections.RankingView, digest *eventsto
 			if e.Awarded {
 				rec += " đã khen"
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Rank, rec, e.Name, e.Nomination, e.DecidedBy)
+			decided := ""
+			if e.DecidedBy != "" {
+				// As the CSV says it ("điểm PAR INDEX"), not the key's code.
+				decided = rankexport.KeyLabel(e.DecidedBy, rankexport.Vietnamese)
+			}
+			name := e.Name
+			if e.Unit != "" && e.Unit != e.Name {
+				name += " (" + e.Unit + ")"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Rank, rec, name, e.Nomination, decided)
 		}
 		tw.Flush()
 	}

@@ -115,6 +115,16 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "json"}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), `"collective"`)
 
+	// The table names each entry's unit beside its name, and why it placed where it did
+	// as the CSV does (before, the key's code: par_index_score).
+	var table bytes.Buffer
+	require.NoError(t, writeRankingTable(&table, projections.RankingView{Campaign: "c", Collective: projections.RankingKindView{Quota: 9, Entries: []projections.RankEntryView{
+		{Rank: 1, Nomination: "N1", Unit: "TB", Name: "Huyện Thuận Bắc", DecidedBy: "par_index_score"},
+	}}}, nil))
+	assert.Contains(t, table.String(), "Huyện Thuận Bắc (TB)")
+	assert.Contains(t, table.String(), "điểm PAR INDEX")
+	assert.NotContains(t, table.String(), "par_index_score")
+
 	// The exports (package rankexport, shared with the API and the web UI).
 	out.Reset()
 	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "csv", boundFlag: atFlag("seq:3")}).Run(ctx, g, quiet()))

@@ -144,6 +144,10 @@ func FileName(rk projections.RankingView, f Format) string {
 	return fmt.Sprintf("xep-hang_%s_%s_seq%d.%s", rk.Campaign, rk.AsOf.In(vietnam()).Format("20060102T150405Z0700"), rk.AsOfSeq, f)
 }
 
+// KeyLabel names a ranking key (a RankEntryView's DecidedBy, say) as the exports'
+// headers do, in lang: "điểm PAR INDEX" for par_index_score.
+func KeyLabel(key string, lang Lang) string { return label(lang, key) }
+
 // UnrankedAwards describes each award in force whose nomination is not ranked at the moment
 // ("Tập thể: UNIT — decision", an individual's name first), so that the awarded count of
 // a kind adds up in the file too.
