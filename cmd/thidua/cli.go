@@ -298,6 +298,7 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 		meta := rankexport.Meta{Requested: b, GeneratedAt: time.Now(), Lang: lang}
 		if c.At != nil {
 			meta.AskedSeq, _ = strconv.ParseUint(strings.TrimPrefix(*c.At, "seq:"), 10, 64)
+			meta.AskedAt = *c.At
 		}
 		meta.Digest = sealed.Digest
 		if camp, err := m.Campaign(c.Campaign); err == nil {

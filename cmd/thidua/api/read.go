@@ -114,6 +114,7 @@ func (h *handler) exportRanking(w http.ResponseWriter, r *http.Request, b projec
 	}
 	meta := rankexport.Meta{Requested: b, GeneratedAt: h.cfg.now(), Lang: lang}
 	meta.AskedSeq, _ = strconv.ParseUint(r.URL.Query().Get("seq"), 10, 64)
+	meta.AskedAt = r.URL.Query().Get("at")
 	if err := meta.Seal(r.Context(), rk, h.svc.DigestAt); err != nil {
 		return err
 	}

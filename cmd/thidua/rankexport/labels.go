@@ -51,6 +51,8 @@ func labels(key string) (vi, en string) {
 		return "Đã khen thưởng", "Awarded"
 	case "meta.entries":
 		return "Số hồ sơ được xếp hạng", "Nominations ranked"
+	case "meta.ahead":
+		return "at=%s (chưa đến; trả lời tại thời điểm yêu cầu: at=%s)", "at=%s (still to come; answered as of when it was asked: at=%s)"
 	case "meta.settled":
 		return "seq=%d (đến hết lần ghi nguyên khối chứa nó: seq=%d)", "seq=%d (to the end of the atomic append it falls in: seq=%d)"
 	case "meta.unranked":

@@ -93,6 +93,11 @@ type Meta struct {
 	// AskedSeq is the sequence as asked, when it fell inside an atomic append and
 	// Requested.Seq is that append's end (0: as Requested says).
 	AskedSeq uint64
+	// AskedAt is the time as asked (the at parameter as given: RFC 3339, or a web form's
+	// YYYY-MM-DDTHH:MM in Vietnam time), stated beside Requested.Time when it was still
+	// to come and the ranking is as of the moment it was asked ("" or one not ahead: as
+	// Requested says).
+	AskedAt string
 	// GeneratedAt is when the file is made (zero leaves it out).
 	GeneratedAt time.Time
 	// Lang is the language of the headers and labels ("" is Vietnamese).
@@ -338,10 +343,30 @@ func requested(b projections.Bound, lang Lang) string {
 // requestedOf is requested for m, naming the sequence asked when the bound was taken to the
 // end of the atomic append it fell in.
 func requestedOf(m Meta, lang Lang) string {
+	if asked, ok := askedAhead(m); ok {
+		// A moment still to come is answered as of when it was asked: the file says both
+		// (before, only the latter, as if it had been asked for).
+		return fmt.Sprintf(label(lang, "meta.ahead"), asked.In(vietnam()).Format(time.RFC3339), m.Requested.Time.In(vietnam()).Format(time.RFC3339Nano))
+	}
 	if m.AskedSeq == 0 || m.AskedSeq == m.Requested.Seq || m.Requested.Seq == 0 {
 		return requested(m.Requested, lang)
 	}
 	return fmt.Sprintf(label(lang, "meta.settled"), m.AskedSeq, m.Requested.Seq)
+}
+
+// askedAhead returns the time m.AskedAt names when it lies after the time the ranking was
+// answered as of.
+func askedAhead(m Meta) (time.Time, bool) {
+	if m.AskedAt == "" || m.Requested.Time.IsZero() {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, m.AskedAt)
+	if err != nil {
+		if t, err = time.ParseInLocation("2006-01-02T15:04", m.AskedAt, vietnam()); err != nil {
+			return time.Time{}, false
+		}
+	}
+	return t, t.After(m.Requested.Time)
 }
 
 // keyList lists the ranking keys in order, by name.

@@ -403,6 +403,24 @@ func TestRequestedSequenceInsideAnAppend(t *testing.T) {
 	assert.Contains(t, buf.String(), `"Moment asked for","seq=1229"`+"\n")
 }
 
+// TestRequestedTimeStillToCome: a time still to come, answered as of when it was asked,
+// is stated as asked beside the moment answered (before, only the latter, as if asked).
+func TestRequestedTimeStillToCome(t *testing.T) {
+	t.Parallel()
+	answered := time.Date(2026, 12, 6, 10, 0, 0, 123, time.UTC)
+	rk := projections.RankingView{Campaign: "c", AsOfSeq: 7}
+	for asked, want := range map[string]string{
+		"2030-01-01T00:00:00Z": "at=2030-01-01T07:00:00+07:00 (chưa đến; trả lời tại thời điểm yêu cầu: at=2026-12-06T17:00:00.000000123+07:00)",
+		"2030-01-01T07:00":     "at=2030-01-01T07:00:00+07:00 (chưa đến;", // a web form's, in Vietnam time
+		"2025-01-01T00:00:00Z": `"Thời điểm yêu cầu","at=2026-12-06T17:00:00.000000123+07:00"`,
+	} {
+		var buf bytes.Buffer
+		require.NoError(t, rankexport.Write(context.Background(), &buf, rankexport.CSV, rk,
+			rankexport.Meta{Requested: projections.Bound{Time: answered}, AskedAt: asked}))
+		assert.Contains(t, buf.String(), want, asked)
+	}
+}
+
 // TestCSVQuotesEveryText: every text field of the CSV is quoted, so an Excel whose regional
 // settings separate lists with ";" keeps a name holding ";=1+1" in one inert cell, as a
 // comma-separated reader does. Before, only fields with a comma, a quote or a line break

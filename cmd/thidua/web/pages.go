@@ -335,6 +335,7 @@ func (h *handler) rankingExport(q *req) error {
 	}
 	meta := rankexport.Meta{CampaignName: c.NameVI, Requested: b, GeneratedAt: h.svc.Now(), Lang: rankexport.Vietnamese}
 	meta.AskedSeq, _ = strconv.ParseUint(q.r.URL.Query().Get("seq"), 10, 64)
+	meta.AskedAt = q.r.URL.Query().Get("at")
 	if err := meta.Seal(q.r.Context(), rk, h.svc.DigestAt); err != nil {
 		return err
 	}
