@@ -1156,9 +1156,13 @@ func (h *handler) campaignTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
-	pg := h.newPage(q, q.T("tl.title.campaign", c.NameVI))
+	name := c.NameVI
+	if q.lang == "en" && c.NameEN != "" {
+		name = c.NameEN // the English page names it in English, as the dashboard does
+	}
+	pg := h.newPage(q, q.T("tl.title.campaign", name))
 	pg.Campaign, pg.Nav = c.ID, "dashboard"
-	d := timelineData{Subject: "campaign", ID: c.ID, Name: c.NameVI, Back: "/campaigns/" + c.ID, Campaign: c.ID}
+	d := timelineData{Subject: "campaign", ID: c.ID, Name: name, Back: "/campaigns/" + c.ID, Campaign: c.ID}
 	b := h.timelineBound(q, &d)
 	evs, err := h.model().CampaignEvents(c.ID, projections.Bound{})
 	if err != nil {

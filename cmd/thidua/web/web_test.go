@@ -1464,6 +1464,9 @@ func TestCampaignTrail(t *testing.T) {
 	if r = auditor.get("/campaigns/" + wftest.Campaign + "/timeline?seq=1"); r.status != http.StatusOK || !strings.Contains(r.body, `class="after`) {
 		t.Errorf("campaign trail replayed to #1: %d", r.status)
 	}
+	// In English, the campaign's English name (before, its Vietnamese one).
+	r = auditor.get("/campaigns/" + wftest.Campaign + "/timeline?lang=en")
+	mustContain(t, r.body, "<title>"+html.EscapeString("Audit trail of the campaign: "+domain.BuiltinCampaign().NameEN)+" · ")
 }
 
 // TestIntegrityPage: the administrator and the auditor read what the projections found,
