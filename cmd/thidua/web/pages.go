@@ -1584,7 +1584,7 @@ func factDocs(pg *frame, d unitData) []docChoice {
 		}
 	}
 	for _, pl := range d.Plans {
-		add(pl.Document.SHA256, pg.T("nom.plan")+" "+pl.Campaign+" — "+pl.Document.Name)
+		add(pl.Document.SHA256, pg.T("nom.plan")+" ("+pg.CampaignName(pl.Campaign)+") — "+pl.Document.Name)
 	}
 	for _, f := range append(slices.Clip(d.Facts), d.Superseded...) {
 		if f.Document != nil {

@@ -682,6 +682,7 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 	r = rv.get("/units/U1")
 	docOpt := regexp.MustCompile(`<select id="f-doc" name="document"><option value="">[^<]*</option><option value="([0-9a-f]{64})">`).FindStringSubmatch(r.body)
 	require.NotNil(t, docOpt, "the fact form lists the unit's documents")
+	mustContain(t, r.body, "Kế hoạch thi đua của đơn vị ("+html.EscapeString(domain.BuiltinCampaign().NameVI)+") — ") // the campaign by name, not id
 	mustNotContain(t, r.body, `pattern="[0-9a-fA-F]{64}"`)
 	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "par_index_score", "value", "chín mươi"))
 	if r.status != http.StatusBadRequest {
