@@ -180,6 +180,20 @@ type Exclusion struct {
 	ParentRequired bool    `json:"parent_required,omitempty"`
 }
 
+// NeedsParentUnits reports whether a criterion's exclusion needs its fact of a parent
+// unit (Exclusion.ParentRequired): only then does an evaluation look for the units
+// registered under the nominee's unit (FactSet.NoteSubordinates).
+func (d Definition) NeedsParentUnits() bool {
+	for _, c := range d.Criteria {
+		for _, x := range c.Rule.Exclusions {
+			if x.ParentOnly && x.ParentRequired {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ParseDefinition decodes a campaign definition strictly (unknown fields are errors) and
 // validates it. Errors name the offending field.
 func ParseDefinition(data []byte) (Definition, error) {

@@ -588,6 +588,8 @@ func TestDisciplineNeedsEachFact(t *testing.T) {
 		require.Contains(t, raw, `"parent_required": true`)
 		old, err := domain.ParseDefinition([]byte(strings.Replace(raw, `"parent_required": true`, `"parent_required": false`, 1)))
 		require.NoError(t, err)
+		assert.False(t, old.NeedsParentUnits(), "so an evaluation does not look for the units under it")
+		assert.True(t, domain.BuiltinCampaign().NeedsParentUnits())
 		sc := newScenario(t, domain.Nominee{Kind: domain.NomineeCollective})
 		sc.def = old
 		sc.fs.NoteSubordinates("reg-commune-1")

@@ -385,9 +385,7 @@ type FactSet struct {
 // parent, as of the set's moment: the unit is then a parent unit, and an exclusion that
 // concerns parent units (Exclusion.ParentOnly) needs its fact recorded.
 func (s *FactSet) NoteSubordinates(eventIDs ...string) {
-	for _, id := range eventIDs {
-		s.subordinates = appendUnique(s.subordinates, id)
-	}
+	s.subordinates = append(s.subordinates, eventIDs...) // distinct: one registration per unit
 }
 
 // Subordinates returns the ids of the events NoteSubordinates recorded, in their order.

@@ -16,8 +16,6 @@ func Invisible(r rune) bool {
 	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r)
 }
 
-// trimText trims white space and invisible characters from both ends of s: a reason,
-// a note or a decision made of them alone is empty.
 // DateVI writes a date given as YYYY-MM-DD as Vietnamese readers write it, dd/mm/yyyy
 // (anything else as it is), for the Vietnamese messages.
 func DateVI(s string) string {
@@ -27,6 +25,8 @@ func DateVI(s string) string {
 	return s
 }
 
+// trimText trims white space and invisible characters from both ends of s: a reason,
+// a note or a decision made of them alone is empty.
 func trimText(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || Invisible(r) })
 }

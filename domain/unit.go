@@ -303,7 +303,7 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 		// A name or a kind given for a successor that exists is what the admin believes
 		// it to be: one that differs from the registry's is refused rather than set aside
 		// without a word (the merger would go into another unit than the one meant).
-		if n := trimText(name); (n != "" && nameKey(norm.NFC.String(n)) != nameKey(successor.name)) || (kind != "" && kind != successor.kind) {
+		if n := trimText(name); (n != "" && nameKey(norm.NFC.String(n)) != nameKey(norm.NFC.String(successor.name))) || (kind != "" && kind != successor.kind) {
 			return nil, ruleErr("successor_differs",
 				fmt.Sprintf("successor %s exists as %q (%s): leave its name and kind out, or give them as registered", successor.id, successor.name, successor.kind),
 				fmt.Sprintf("Đơn vị tiếp nhận %s đã có với tên %q (%s): bỏ trống tên và loại, hoặc ghi đúng như đã đăng ký", successor.id, successor.name, successor.kind))

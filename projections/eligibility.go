@@ -338,8 +338,23 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(
 			ownPlan = inheritedPlan
 		}
 	}
-	own.NoteSubordinates(m.unitSubordinates(path, b, note)...)
+	if c := m.camps[campaign]; c != nil && c.Definition().NeedsParentUnits() {
+		// Only a definition that needs a parent unit's fact reads the registrations under
+		// it (and rests its answers on them): a campaign launched before it does not.
+		own.NoteSubordinates(m.unitSubordinates(path, b, note)...)
+	}
 	return own, ownPlan
+}
+
+// ParentUnit reports whether unit is a parent unit at the bound: a unit is registered
+// under it, or under a unit it absorbed (as an evaluation finds it: unitSubordinates).
+func (m *Model) ParentUnit(unit string, b Bound) bool {
+	m.rlock()
+	defer m.mu.RUnlock()
+	if m.units[unit] == nil {
+		return false
+	}
+	return len(m.unitSubordinates([]string{unit}, m.pin(b), func(*Entry) {})) > 0
 }
 
 // unitSubordinates returns the ids of the events that registered units, up to the bound,

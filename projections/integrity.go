@@ -190,8 +190,15 @@ func (m *Model) NoteDivergedSnapshots(files []string) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if len(ps) == 0 && len(m.integrity.diverged) == 0 {
+		return
+	}
 	m.integrity.diverged = ps
+	// As recordLost: every cached evaluation and ranking goes, and the rankings' version
+	// (their ETag) moves, so that no answer cached before is served as it was.
+	m.lateProblems++
 	m.live.clear()
+	clear(m.rankCache)
 }
 
 // checkIntegrity checks a commit against its aggregate's chain before it is applied: each

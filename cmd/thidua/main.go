@@ -147,7 +147,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func newLogger(level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: give debug, info, warn or error", level)
+		return nil, fmt.Errorf("--log-level %q: give debug, info, warn or error (or slog's forms, such as warn+2): %w", level, err)
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
 }

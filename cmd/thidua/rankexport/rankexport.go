@@ -360,9 +360,16 @@ func askedAhead(m Meta) (time.Time, bool) {
 	if m.AskedAt == "" || m.Requested.Time.IsZero() {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(time.RFC3339, m.AskedAt)
+	s := strings.TrimSpace(m.AskedAt)
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		if t, err = time.ParseInLocation("2006-01-02T15:04", m.AskedAt, vietnam()); err != nil {
+		// A web form's moment, in Vietnam time, with or without its seconds.
+		for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
+			if t, err = time.ParseInLocation(layout, s, vietnam()); err == nil {
+				break
+			}
+		}
+		if err != nil {
 			return time.Time{}, false
 		}
 	}

@@ -412,6 +412,7 @@ func TestRequestedTimeStillToCome(t *testing.T) {
 	for asked, want := range map[string]string{
 		"2030-01-01T00:00:00Z": "at=2030-01-01T07:00:00+07:00 (chưa đến; trả lời tại thời điểm yêu cầu: at=2026-12-06T17:00:00.000000123+07:00)",
 		"2030-01-01T07:00":     "at=2030-01-01T07:00:00+07:00 (chưa đến;", // a web form's, in Vietnam time
+		" 2030-01-01T07:00:30": "at=2030-01-01T07:00:30+07:00 (chưa đến;", // with its seconds
 		"2025-01-01T00:00:00Z": `"Thời điểm yêu cầu","at=2026-12-06T17:00:00.000000123+07:00"`,
 	} {
 		var buf bytes.Buffer

@@ -502,18 +502,6 @@ func byName(units []projections.UnitView) []projections.UnitView {
 	return units
 }
 
-// parentUnits returns the units that have a unit registered under them (parent units,
-// whose C13 needs their subordinates' share in breach).
-func (h *handler) parentUnits() map[string]bool {
-	out := map[string]bool{}
-	for _, u := range h.model().Units("", "") {
-		if u.Parent != "" {
-			out[u.Parent] = true
-		}
-	}
-	return out
-}
-
 // criterionFacts lists the facts a fact-judged criterion reads for a unit; parent tells
 // whether the unit is a parent unit, for whom an exclusion that concerns parent units
 // needs its fact too.

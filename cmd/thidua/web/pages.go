@@ -409,7 +409,7 @@ func (h *handler) queue(q *req) error {
 		defs[cr.ID] = cr
 	}
 	units := h.unitNames()
-	parents := h.parentUnits()
+	parents := map[string]bool{} // by unit, as the eligibility finds it now
 	now := h.svc.Now()
 	conflicts := map[string]bool{}
 	d := queueData{C: c, offsetPage: pageAt("/campaigns/"+url.PathEscape(c.ID)+"/queue", nil, offset, len(noms), total, h.cfg.pageRows)}
@@ -431,7 +431,12 @@ func (h *handler) queue(q *req) error {
 			if cv.JudgedBy == domain.JudgedByRuling {
 				row.Unruled = append(row.Unruled, id)
 			} else {
-				row.Pending = append(row.Pending, pendingFact{Criterion: id, Facts: criterionFacts(defs[id], parents[n.Unit])})
+				parent, ok := parents[n.Unit]
+				if !ok {
+					parent = h.model().ParentUnit(n.Unit, projections.Bound{})
+					parents[n.Unit] = parent
+				}
+				row.Pending = append(row.Pending, pendingFact{Criterion: id, Facts: criterionFacts(defs[id], parent)})
 			}
 		}
 		if q.p.Role == domain.RoleReviewer && q.p.Unit != "" {
@@ -717,7 +722,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 			d.PlanAt = e.At
 		}
 	}
-	parent := h.parentUnits()[n.Unit]
+	parent := h.model().ParentUnit(n.Unit, b) // at the moment shown, as the eligibility reads it
 	for _, cr := range domain.ApplicableCriteria(c.Definition, n.Nominee) {
 		cv, ok := n.Criteria[cr.ID]
 		if !ok {
