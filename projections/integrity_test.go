@@ -794,3 +794,36 @@ func TestNewerSchemaIsAProblem(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, named(m.IntegrityProblems()), "a rebuild names it too")
 }
+
+// TestDivergedSnapshotNote: noting a kept diverged snapshot makes every answer broken and
+// moves the live ranking's version (its ETag), so that no ranking cached before is served
+// as ok; noting none again (as verify does, which names the files itself) clears it, and
+// the grants' recorded rankings then verify as before.
+func TestDivergedSnapshotNote(t *testing.T) {
+	t.Parallel()
+	env, noms := oneGrantOfTwo(t)
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	_, tag, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	require.Empty(t, m.GrantProblems())
+
+	m.NoteDivergedSnapshots([]string{"/data/" + projections.DivergedPrefix + "seq40-20261206T101010Z"})
+	ps := m.IntegrityProblems()
+	require.Len(t, ps, 1)
+	assert.Equal(t, projections.ProblemStreamDiverged, ps[0].Problem)
+	assert.Contains(t, ps[0].Detail, "up to sequence 40")
+	rk, after, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	assert.NotEqual(t, tag, after, "the ranking's version moved")
+	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
+	el, err := m.Eligibility(noms[0], projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+
+	m.NoteDivergedSnapshots(nil)
+	assert.Empty(t, m.IntegrityProblems())
+	assert.Empty(t, m.GrantProblems(), "the grants verify once the note is set aside")
+	rk, _, err = m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	assert.Equal(t, projections.IntegrityOK, rk.Integrity.Status)
+}

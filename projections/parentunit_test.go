@@ -2,7 +2,6 @@ package projections_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -88,84 +87,4 @@ func TestParentUnitNeedsItsSubordinatesShare(t *testing.T) {
 	ok, el = eligible(env.Model, projections.Bound{})
 	assert.False(t, ok)
 	assert.Equal(t, domain.ResultExcluded, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
-}
-
-// TestDeadlineSummaryInTheCampaignsZone: the campaign's trail states a deadline as its
-// users read it, in the campaign's zone (before, in UTC: "10:00 UTC" for 17:00 in Vietnam).
-func TestDeadlineSummaryInTheCampaignsZone(t *testing.T) {
-	t.Parallel()
-	env := wftest.New(t, srv)
-	closes := time.Date(2025, 11, 28, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600))
-	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, closes, workflows.Options{}))
-	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
-	evs, err := env.Model.CampaignEvents(wftest.Campaign, projections.Bound{})
-	require.NoError(t, err)
-	i := slices.IndexFunc(evs, func(e projections.EventView) bool { return e.Type == domain.DeadlineSet })
-	require.GreaterOrEqual(t, i, 0)
-	assert.Contains(t, evs[i].SummaryVI, "đặt hạn nộp hồ sơ: 17:00 28/11/2025")
-	assert.Contains(t, evs[i].SummaryEN, "2025-11-28 17:00 +07:00")
-}
-
-// TestSummariesInVietnameseForms: the Vietnamese summaries of the audit trail write
-// numbers with a decimal comma and dates as dd/mm/yyyy, as the pages' tables do (before,
-// "93.5" and "2025-09-10" beside a table's "93,5" and "10/09/2025"); the English ones
-// keep the decimal point.
-func TestSummariesInVietnameseForms(t *testing.T) {
-	t.Parallel()
-	env := wftest.New(t, srv)
-	reviewer := env.User(domain.RoleReviewer, "")
-	env.Unit("SV", domain.UnitDistrict)
-	clerk := env.User(domain.RoleClerk, "SV")
-	nom := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective}) // vote of 2025-09-10
-	env.Fact(reviewer, "SV", domain.FactRecordedData{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.41), Previous: wftest.Num(8.77)})
-	env.Fact(reviewer, "SV", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(93.5)})
-	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
-	uevs, err := env.Model.UnitEvents("SV", false, projections.Bound{}, 0)
-	require.NoError(t, err)
-	var vi, en []string
-	for _, e := range uevs {
-		vi, en = append(vi, e.SummaryVI), append(en, e.SummaryEN)
-	}
-	assert.Contains(t, strings.Join(vi, "\n"), "= 93,5")
-	assert.Contains(t, strings.Join(vi, "\n"), "PAR_INDEX/CCHC 9,41 (năm trước 8,77)")
-	assert.Contains(t, strings.Join(en, "\n"), "= 93.5")
-	nevs, err := env.Model.NominationEvents(nom, projections.Bound{})
-	require.NoError(t, err)
-	i := slices.IndexFunc(nevs, func(e projections.EventView) bool { return e.Type == domain.CouncilVoteRecorded })
-	require.GreaterOrEqual(t, i, 0)
-	assert.Contains(t, nevs[i].SummaryVI, "ngày 10/09/2025")
-	assert.Contains(t, nevs[i].SummaryEN, "2025-09-10")
-}
-
-// TestDivergedSnapshotNote: noting a kept diverged snapshot makes every answer broken and
-// moves the live ranking's version (its ETag), so that no ranking cached before is served
-// as ok; noting none again (as verify does, which names the files itself) clears it, and
-// the grants' recorded rankings then verify as before.
-func TestDivergedSnapshotNote(t *testing.T) {
-	t.Parallel()
-	env, noms := oneGrantOfTwo(t)
-	m := rebuild(t, env, eventstore.ReadOptions{})
-	_, tag, err := m.LiveRanking(wftest.Campaign)
-	require.NoError(t, err)
-	require.Empty(t, m.GrantProblems())
-
-	m.NoteDivergedSnapshots([]string{"/data/" + projections.DivergedPrefix + "seq40-20261206T101010Z"})
-	ps := m.IntegrityProblems()
-	require.Len(t, ps, 1)
-	assert.Equal(t, projections.ProblemStreamDiverged, ps[0].Problem)
-	assert.Contains(t, ps[0].Detail, "up to sequence 40")
-	rk, after, err := m.LiveRanking(wftest.Campaign)
-	require.NoError(t, err)
-	assert.NotEqual(t, tag, after, "the ranking's version moved")
-	assert.Equal(t, projections.IntegrityBroken, rk.Integrity.Status)
-	el, err := m.Eligibility(noms[0], projections.Bound{})
-	require.NoError(t, err)
-	assert.False(t, el.Eligible)
-
-	m.NoteDivergedSnapshots(nil)
-	assert.Empty(t, m.IntegrityProblems())
-	assert.Empty(t, m.GrantProblems(), "the grants verify once the note is set aside")
-	rk, _, err = m.LiveRanking(wftest.Campaign)
-	require.NoError(t, err)
-	assert.Equal(t, projections.IntegrityOK, rk.Integrity.Status)
 }

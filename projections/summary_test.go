@@ -1,13 +1,18 @@
 package projections_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
 	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
 )
 
 // TestSummariesInOneLanguage: the Vietnamese summary of an event names roles, nominee
@@ -35,4 +40,57 @@ func TestSummariesInOneLanguage(t *testing.T) {
 			assert.Contains(t, en, c, "English: %s", en)
 		}
 	}
+}
+
+// TestDeadlineSummaryInTheCampaignsZone: the campaign's trail states a deadline as its
+// users read it, in the campaign's zone (before, in UTC: "10:00 UTC" for 17:00 in Vietnam).
+func TestDeadlineSummaryInTheCampaignsZone(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	closes := time.Date(2025, 11, 28, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, closes, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	evs, err := env.Model.CampaignEvents(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	e := eventOfType(t, evs, domain.DeadlineSet)
+	assert.Contains(t, e.SummaryVI, "đặt hạn nộp hồ sơ: 17:00 28/11/2025")
+	assert.Contains(t, e.SummaryEN, "2025-11-28 17:00 +07:00")
+}
+
+// TestSummariesInVietnameseForms: the Vietnamese summaries of the audit trail write
+// numbers with a decimal comma and dates as dd/mm/yyyy, as the pages' tables do (before,
+// "93.5" and "2025-09-10" beside a table's "93,5" and "10/09/2025"); the English ones
+// keep the decimal point.
+func TestSummariesInVietnameseForms(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("SV", domain.UnitDistrict)
+	clerk := env.User(domain.RoleClerk, "SV")
+	nom := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective}) // vote of 2025-09-10
+	env.Fact(reviewer, "SV", domain.FactRecordedData{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.41), Previous: wftest.Num(8.77)})
+	env.Fact(reviewer, "SV", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(93.5)})
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	uevs, err := env.Model.UnitEvents("SV", false, projections.Bound{}, 0)
+	require.NoError(t, err)
+	var vi, en []string
+	for _, e := range uevs {
+		vi, en = append(vi, e.SummaryVI), append(en, e.SummaryEN)
+	}
+	assert.Contains(t, strings.Join(vi, "\n"), "= 93,5")
+	assert.Contains(t, strings.Join(vi, "\n"), "PAR_INDEX/CCHC 9,41 (năm trước 8,77)")
+	assert.Contains(t, strings.Join(en, "\n"), "= 93.5")
+	nevs, err := env.Model.NominationEvents(nom, projections.Bound{})
+	require.NoError(t, err)
+	vote := eventOfType(t, nevs, domain.CouncilVoteRecorded)
+	assert.Contains(t, vote.SummaryVI, "ngày 10/09/2025")
+	assert.Contains(t, vote.SummaryEN, "2025-09-10")
+}
+
+// eventOfType returns the first event of that type among evs.
+func eventOfType(t *testing.T, evs []projections.EventView, typ string) projections.EventView {
+	t.Helper()
+	i := slices.IndexFunc(evs, func(e projections.EventView) bool { return e.Type == typ })
+	require.GreaterOrEqual(t, i, 0, "no %s event", typ)
+	return evs[i]
 }
