@@ -234,8 +234,13 @@ func toEventRows(p *frame, names map[string]string, evs []projections.EventView,
 		if actor == "" {
 			actor = nameOr(names, e.Actor.User)
 		}
+		role := e.Actor.Role
+		if role == string(domain.RoleSystem) {
+			// The engine itself: "bởi Hệ thống", not "bởi system (Hệ thống)".
+			actor, role = p.L("role", role), ""
+		}
 		r := eventRow{ID: e.ID, Type: e.Type, Summary: p.Pick(e.SummaryVI, e.SummaryEN), Actor: actor, UserID: e.Actor.User,
-			Role: e.Actor.Role, Seq: e.Seq, At: e.At, OccurredAt: e.OccurredAt, StreamKind: e.Aggregate.Kind, Stream: e.Aggregate.ID,
+			Role: role, Seq: e.Seq, At: e.At, OccurredAt: e.OccurredAt, StreamKind: e.Aggregate.Kind, Stream: e.Aggregate.ID,
 			InheritedFrom: e.InheritedFrom, Via: e.Via, Hash: e.Hash}
 		if (b.Seq != 0 && e.Seq > b.Seq) || (!b.Time.IsZero() && e.At.After(b.Time)) {
 			r.After = true

@@ -1454,6 +1454,9 @@ func TestCampaignTrail(t *testing.T) {
 		t.Fatalf("campaign trail: %d", r.status)
 	}
 	mustContain(t, r.body, "campaign.launched", "campaign.deadline_set", "campaign.award_granted", "QĐ 7/QĐ-UBND")
+	// The engine, which launched the built-in campaign, is named as such.
+	mustContain(t, r.body, `<span title="system">Hệ thống</span>`)
+	mustNotContain(t, r.body, `>system</span> (`)
 	// The grant links to the ranking it relied on, as of the sequence it records; that page
 	// ranks the nomination first.
 	m := regexp.MustCompile(`class="ranking-relied" href="(/campaigns/` + wftest.Campaign + `/ranking\?seq=(\d+))"`).FindStringSubmatch(r.body)
