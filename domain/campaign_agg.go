@@ -384,16 +384,16 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
 	}
 	if t.IsZero() {
-		return nil, ruleErr("invalid_deadline", "the deadline is required", "Phải nêu hạn nộp hồ sơ")
+		return nil, fieldErr("closes", "invalid_deadline", "the deadline is required", "Phải nêu hạn nộp hồ sơ")
 	}
 	if y := t.UTC().Year(); y < 2000 || y > 2099 {
 		// In the campaign's zone, as the user typed it (before, in UTC: 9999-01-01 00:00
 		// typed in Vietnam read 9998-12-31T17:00:00Z).
-		return nil, ruleErr("invalid_deadline", fmt.Sprintf("the deadline %s is outside the years 2000 to 2099", c.Definition().LocalTime(t, false)),
+		return nil, fieldErr("closes", "invalid_deadline", fmt.Sprintf("the deadline %s is outside the years 2000 to 2099", c.Definition().LocalTime(t, false)),
 			fmt.Sprintf("Hạn nộp hồ sơ %s nằm ngoài các năm 2000 đến 2099", c.Definition().LocalTime(t, true)))
 	}
 	if start, _, err := c.Definition().Window(); err == nil && t.Before(start) {
-		return nil, ruleErr("invalid_deadline",
+		return nil, fieldErr("closes", "invalid_deadline",
 			fmt.Sprintf("the deadline %s is before the campaign starts (%s)", c.Definition().LocalTime(t, false), c.Definition().Starts),
 			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", c.Definition().LocalTime(t, true), DateVI(c.Definition().Starts)))
 	}
@@ -421,7 +421,7 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 		return nil, ruleErr("invalid_nomination", "the nomination's id, unit and kind are required", "Thiếu mã hồ sơ, đơn vị hoặc loại đối tượng")
 	}
 	if decision = trimText(decision); decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {
-		return nil, ruleErr("decision_required", "the award decision (its number and date, 1 to 2,000 characters) is required",
+		return nil, fieldErr("decision", "decision_required", "the award decision (its number and date, 1 to 2,000 characters) is required",
 			"Phải nêu quyết định khen thưởng (số, ngày; tối đa 2.000 ký tự)")
 	}
 	for _, id := range c.order {
@@ -548,11 +548,11 @@ func (c *Campaign) Revoke(awardID, ground, note string) ([]Event, error) {
 	}
 	note = trimText(note)
 	if note == "" {
-		return nil, ruleErr("note_required", "a revocation states its grounds in the note: the unit and the auditors read why",
+		return nil, fieldErr("note", "note_required", "a revocation states its grounds in the note: the unit and the auditors read why",
 			"Quyết định thu hồi phải nêu lý do trong ghi chú: đơn vị và thanh tra cần biết vì sao")
 	}
 	if utf8.RuneCountInString(note) > MaxReasonLength {
-		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
+		return nil, fieldErr("note", "invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}
 	return []Event{{Type: AwardRevoked, Data: AwardRevokedData{Award: awardID, Nomination: a.Nomination, Ground: ground, Note: note}}}, nil
 }

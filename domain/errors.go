@@ -42,6 +42,10 @@ type RuleError struct {
 	// Unknown marks a refusal that names something its scope does not hold (a criterion
 	// the campaign does not have, named in the request's path): the API answers 404.
 	Unknown bool `json:"-"`
+	// Field names the member of the command's body whose value is refused ("note",
+	// "meeting_date", "nominee.name"), when one member is the cause; "" when the refusal
+	// concerns the request as a whole or the state it meets. A form marks that input.
+	Field string `json:"field,omitempty"`
 }
 
 // Error returns the code followed by the English message.
@@ -60,6 +64,11 @@ func (e *RuleError) Is(target error) bool { return target == ErrRule }
 // ruleErr builds a *RuleError.
 func ruleErr(code, en, vi string) *RuleError {
 	return &RuleError{Code: code, Message: en, MessageVI: vi}
+}
+
+// fieldErr is ruleErr for a refusal of one member of the command's body (RuleError.Field).
+func fieldErr(field, code, en, vi string) *RuleError {
+	return &RuleError{Code: code, Message: en, MessageVI: vi, Field: field}
 }
 
 // conflictErr is ruleErr for a refusal of the state of what the command acts on

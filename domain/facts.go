@@ -128,7 +128,7 @@ func FactNames() []string {
 }
 
 func invalidFact(field, en, vi string) *RuleError {
-	return ruleErr("invalid_fact", field+": "+en, factFieldVI(field)+": "+vi)
+	return fieldErr(field, "invalid_fact", field+": "+en, factFieldVI(field)+": "+vi)
 }
 
 // factFieldVI names a fact's field as the form labels it, for the Vietnamese message.

@@ -416,7 +416,7 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 	nominee.Position = norm.NFC.String(strings.TrimSpace(nominee.Position))
 	for _, f := range []struct{ en, vi, s string }{{"name", "Họ tên", nominee.Name}, {"position", "Chức vụ", nominee.Position}} {
 		if en, vi := invisibleIn(f.en, f.vi, f.s); en != "" {
-			return Nominee{}, ruleErr("invalid_nominee", en, vi)
+			return Nominee{}, fieldErr("nominee."+f.en, "invalid_nominee", en, vi)
 		}
 	}
 	switch nominee.Kind {
@@ -430,17 +430,21 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 		}
 	case NomineeIndividual:
 		if nominee.Name == "" || nominee.Position == "" {
-			return Nominee{}, ruleErr("invalid_nominee", "an individual nominee needs a name and a position",
+			field := "nominee.name"
+			if nominee.Name != "" {
+				field = "nominee.position"
+			}
+			return Nominee{}, fieldErr(field, "invalid_nominee", "an individual nominee needs a name and a position",
 				"Cá nhân được đề nghị phải có họ tên và chức vụ")
 		}
 		switch nominee.Gender {
 		case "", "female", "male":
 		default:
-			return Nominee{}, ruleErr("invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
+			return Nominee{}, fieldErr("nominee.gender", "invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
 				fmt.Sprintf("Giới tính %q không hợp lệ", nominee.Gender))
 		}
 		if nominee.Head && nominee.NotHead {
-			return Nominee{}, ruleErr("invalid_nominee", "a nominee is the head of the unit (head) or not (not_head), not both",
+			return Nominee{}, fieldErr("nominee.head", "invalid_nominee", "a nominee is the head of the unit (head) or not (not_head), not both",
 				"Người được đề nghị hoặc là người đứng đầu đơn vị, hoặc không: không chọn cả hai")
 		}
 	default:
@@ -448,7 +452,11 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 			fmt.Sprintf("Loại đối tượng %q không hợp lệ (tập thể hoặc cá nhân)", nominee.Kind))
 	}
 	if utf8.RuneCountInString(nominee.Name) > 300 || utf8.RuneCountInString(nominee.Position) > 300 {
-		return Nominee{}, ruleErr("invalid_nominee", "name and position are at most 300 characters", "Họ tên và chức vụ tối đa 300 ký tự")
+		field := "nominee.name"
+		if utf8.RuneCountInString(nominee.Name) <= 300 {
+			field = "nominee.position"
+		}
+		return Nominee{}, fieldErr(field, "invalid_nominee", "name and position are at most 300 characters", "Họ tên và chức vụ tối đa 300 ký tự")
 	}
 	if err := CheckHeadDeclared(nominee); err != nil {
 		return Nominee{}, err
@@ -537,7 +545,7 @@ func CheckHeadDeclared(nominee Nominee) error {
 	if nominee.Kind != NomineeIndividual || nominee.Head || nominee.NotHead || !LooksLikeHead(nominee.Position) {
 		return nil
 	}
-	return ruleErr("head_undeclared",
+	return fieldErr("nominee.head", "head_undeclared",
 		fmt.Sprintf("the position %q reads as the head of a unit: declare whether the nominee heads the unit nominating them (head: criteria H01–H05 apply too) or not (not_head, e.g. the director of a centre under a department)", nominee.Position),
 		fmt.Sprintf("Chức vụ %q là chức danh người đứng đầu: hãy xác nhận người được đề nghị có phải là người đứng đầu đơn vị đề nghị hay không (nếu có, xét thêm tiêu chí H01–H05; nếu không, ví dụ Giám đốc Trung tâm thuộc Sở, chọn \"Không phải người đứng đầu đơn vị\")", nominee.Position))
 }
@@ -725,15 +733,22 @@ const MaxCouncilMembers = 1000
 // validateVote checks a vote's numbers and date.
 func validateVote(v CouncilVoteData) error {
 	if v.Members > MaxCouncilMembers {
-		return ruleErr("invalid_vote", fmt.Sprintf("a council of %d members: at most %d", v.Members, MaxCouncilMembers),
+		return fieldErr("members", "invalid_vote", fmt.Sprintf("a council of %d members: at most %d", v.Members, MaxCouncilMembers),
 			fmt.Sprintf("Hội đồng %d thành viên: tối đa %d", v.Members, MaxCouncilMembers))
 	}
 	if _, err := time.Parse(time.DateOnly, v.MeetingDate); err != nil {
-		return ruleErr("invalid_vote", fmt.Sprintf("meeting_date %q is not a date YYYY-MM-DD", v.MeetingDate),
+		return fieldErr("meeting_date", "invalid_vote", fmt.Sprintf("meeting_date %q is not a date YYYY-MM-DD", v.MeetingDate),
 			fmt.Sprintf("Ngày họp %q không hợp lệ (YYYY-MM-DD)", v.MeetingDate))
 	}
 	if v.Members < 1 || v.Present < 0 || v.Approve < 0 || v.Present > v.Members || v.Approve > v.Present {
-		return ruleErr("invalid_vote",
+		field := "approve" // the first number that breaks 0 ≤ approve ≤ present ≤ members, members ≥ 1
+		switch {
+		case v.Members < 1:
+			field = "members"
+		case v.Present < 0 || v.Present > v.Members:
+			field = "present"
+		}
+		return fieldErr(field, "invalid_vote",
 			fmt.Sprintf("the vote needs members ≥ 1 and 0 ≤ approve ≤ present ≤ members (got members %d, present %d, approve %d)", v.Members, v.Present, v.Approve),
 			fmt.Sprintf("Số liệu biểu quyết không hợp lệ: cần 0 ≤ tán thành ≤ có mặt ≤ thành viên, thành viên ≥ 1 (thành viên %d, có mặt %d, tán thành %d)", v.Members, v.Present, v.Approve))
 	}
@@ -758,12 +773,12 @@ func (n *Nomination) RecordVote(vote CouncilVoteData, def Definition, now time.T
 		loc = time.FixedZone("ICT", 7*3600)
 	}
 	if def.Starts != "" && vote.MeetingDate < def.Starts {
-		return nil, ruleErr("meeting_before_campaign",
+		return nil, fieldErr("meeting_date", "meeting_before_campaign",
 			fmt.Sprintf("the meeting of %s is before campaign %s starts (%s): the vote on a nomination of the campaign comes after", vote.MeetingDate, def.ID, def.Starts),
 			fmt.Sprintf("Cuộc họp ngày %s trước ngày bắt đầu đợt thi đua %s (%s): Hội đồng biểu quyết đề nghị khen thưởng sau khi phát động", DateVI(vote.MeetingDate), def.ID, DateVI(def.Starts)))
 	}
 	if today := now.In(loc).Format(time.DateOnly); vote.MeetingDate > today {
-		return nil, ruleErr("meeting_in_future",
+		return nil, fieldErr("meeting_date", "meeting_in_future",
 			fmt.Sprintf("the meeting of %s has not been held yet (today is %s): record the vote once the council has met", vote.MeetingDate, today),
 			fmt.Sprintf("Cuộc họp ngày %s chưa diễn ra (hôm nay là %s): ghi kết quả biểu quyết sau khi Hội đồng đã họp", DateVI(vote.MeetingDate), DateVI(today)))
 	}
@@ -914,21 +929,21 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 	switch result {
 	case ResultMet, ResultNotMet, ResultNotApplicable:
 	default:
-		return nil, ruleErr("invalid_result", fmt.Sprintf("result %q is not met, not_met or not_applicable", result),
+		return nil, fieldErr("result", "invalid_result", fmt.Sprintf("result %q is not met, not_met or not_applicable", result),
 			fmt.Sprintf("Kết luận %q không hợp lệ (met, not_met, not_applicable)", result))
 	}
 	note = trimText(note)
 	if utf8.RuneCountInString(note) > MaxReasonLength {
-		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
+		return nil, fieldErr("note", "invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}
 	if result == ResultNotMet && note == "" {
-		return nil, ruleErr("note_required", fmt.Sprintf("a not_met ruling on %s states its grounds in the note: the unit and the auditors read why", c.ID),
+		return nil, fieldErr("note", "note_required", fmt.Sprintf("a not_met ruling on %s states its grounds in the note: the unit and the auditors read why", c.ID),
 			fmt.Sprintf("Kết luận không đạt tiêu chí %s phải nêu lý do trong ghi chú: đơn vị và thanh tra cần biết vì sao", c.ID))
 	}
 	if result == ResultNotApplicable && note == "" {
 		// The plan lists every criterion as required of the nominee: one set aside counts
 		// as met, so why it does not apply is on record.
-		return nil, ruleErr("note_required", fmt.Sprintf("a not_applicable ruling on %s states in the note why the criterion does not apply: it counts as met, and the auditors read why", c.ID),
+		return nil, fieldErr("note", "note_required", fmt.Sprintf("a not_applicable ruling on %s states in the note why the criterion does not apply: it counts as met, and the auditors read why", c.ID),
 			fmt.Sprintf("Kết luận tiêu chí %s không áp dụng phải nêu lý do trong ghi chú: tiêu chí được tính như đạt, thanh tra cần biết vì sao", c.ID))
 	}
 	if doc != nil && doc.SHA256 == "" {
@@ -983,7 +998,7 @@ func unmetRulings(def Definition, nominee Nominee, rulings []CriterionRuling) []
 func validReason(reason string) (string, error) {
 	reason = trimText(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > MaxReasonLength {
-		return "", ruleErr("reason_required", "a reason of 1 to 2,000 characters is required", "Phải nêu lý do (tối đa 2.000 ký tự)")
+		return "", fieldErr("reason", "reason_required", "a reason of 1 to 2,000 characters is required", "Phải nêu lý do (tối đa 2.000 ký tự)")
 	}
 	return reason, nil
 }
@@ -1058,13 +1073,13 @@ func (n *Nomination) RevokeAward(award, ground, note string) ([]Event, error) {
 	}
 	note = trimText(note)
 	if utf8.RuneCountInString(note) > MaxReasonLength {
-		return nil, ruleErr("invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
+		return nil, fieldErr("note", "invalid_note", "the note is at most 2,000 characters", "Ghi chú tối đa 2.000 ký tự")
 	}
 	return []Event{{Type: NominationAwardRevoked, Data: NominationAwardRevokedData{Award: award, Ground: ground, Note: note}}}, nil
 }
 
 func invalidGround(ground string) *RuleError {
-	return ruleErr("invalid_ground",
+	return fieldErr("ground", "invalid_ground",
 		fmt.Sprintf("ground %q is not false_declaration, forged_documents, unlawful_approval or criteria_unmet", ground),
 		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ (khai man thành tích, giả mạo hồ sơ, đề nghị, xét duyệt khen thưởng trái quy định, sau đó phát hiện không đạt tiêu chuẩn)", ground))
 }
@@ -1190,7 +1205,7 @@ func (n *Nomination) Transfer(to, reorganisation, effective string) ([]Event, er
 			fmt.Sprintf("Hồ sơ đã thuộc đơn vị %s", to))
 	}
 	if _, err := time.Parse(time.DateOnly, effective); err != nil {
-		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
+		return nil, fieldErr("effective", "invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
 			fmt.Sprintf("Ngày hiệu lực %q không hợp lệ", effective))
 	}
 	return []Event{{Type: NominationTransferred, Data: TransferredData{From: n.unit, To: to, Reorganisation: reorganisation, Effective: effective}}}, nil

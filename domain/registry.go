@@ -165,27 +165,27 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 	}
 	name = norm.NFC.String(strings.Join(strings.Fields(name), " "))
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return nil, ruleErr("invalid_name", "a user name of 1 to 200 characters is required", "Tên người dùng là bắt buộc (tối đa 200 ký tự)")
+		return nil, fieldErr("name", "invalid_name", "a user name of 1 to 200 characters is required", "Tên người dùng là bắt buộc (tối đa 200 ký tự)")
 	}
 	if en, vi := invisibleIn("user name", "Tên người dùng", name); en != "" {
-		return nil, ruleErr("invalid_name", en, vi)
+		return nil, fieldErr("name", "invalid_name", en, vi)
 	}
 	if _, taken := g.byName[nameKey(name)]; taken {
-		return nil, ruleErr("user_name_taken", fmt.Sprintf("the name %q is taken", name), fmt.Sprintf("Tên %q đã được sử dụng", name))
+		return nil, fieldErr("name", "user_name_taken", fmt.Sprintf("the name %q is taken", name), fmt.Sprintf("Tên %q đã được sử dụng", name))
 	}
 	if !role.Valid() || role == RoleSystem {
-		return nil, ruleErr("invalid_role", fmt.Sprintf("role %q is not admin, clerk, reviewer, council or auditor", role),
+		return nil, fieldErr("role", "invalid_role", fmt.Sprintf("role %q is not admin, clerk, reviewer, council or auditor", role),
 			fmt.Sprintf("Vai trò %q không hợp lệ", role))
 	}
 	switch role {
 	case RoleClerk:
 		if unit == "" {
-			return nil, ruleErr("unit_required", "a clerk needs a unit", "Cán bộ thi đua của đơn vị phải gắn với một đơn vị")
+			return nil, fieldErr("unit", "unit_required", "a clerk needs a unit", "Cán bộ thi đua của đơn vị phải gắn với một đơn vị")
 		}
 	case RoleReviewer:
 	default:
 		if unit != "" {
-			return nil, ruleErr("unit_not_allowed", fmt.Sprintf("a user with role %s has no unit", role), fmt.Sprintf("Vai trò %s không gắn với đơn vị", role))
+			return nil, fieldErr("unit", "unit_not_allowed", fmt.Sprintf("a user with role %s has no unit", role), fmt.Sprintf("Vai trò %s không gắn với đơn vị", role))
 		}
 	}
 	if unit != "" {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -118,13 +119,13 @@ func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error
 	}
 	name = norm.NFC.String(strings.TrimSpace(name))
 	if name == "" || utf8.RuneCountInString(name) > 300 {
-		return nil, ruleErr("invalid_name", "a unit name of 1 to 300 characters is required", "Tên đơn vị là bắt buộc (tối đa 300 ký tự)")
+		return nil, fieldErr("name", "invalid_name", "a unit name of 1 to 300 characters is required", "Tên đơn vị là bắt buộc (tối đa 300 ký tự)")
 	}
 	if en, vi := invisibleIn("unit name", "Tên đơn vị", name); en != "" {
-		return nil, ruleErr("invalid_name", en, vi)
+		return nil, fieldErr("name", "invalid_name", en, vi)
 	}
 	if !kind.Valid() {
-		return nil, ruleErr("invalid_unit_kind", fmt.Sprintf("unit kind %q is not department, vertical, district or commune", kind),
+		return nil, fieldErr("kind", "invalid_unit_kind", fmt.Sprintf("unit kind %q is not department, vertical, district or commune", kind),
 			fmt.Sprintf("Loại đơn vị %q không hợp lệ (department, vertical, district, commune)", kind))
 	}
 	if parent != "" {
@@ -132,7 +133,7 @@ func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error
 			return nil, fmt.Errorf("parent unit id: %w", err)
 		}
 		if parent == id {
-			return nil, ruleErr("invalid_parent", "a unit cannot be its own parent", "Đơn vị không thể là đơn vị chủ quản của chính nó")
+			return nil, fieldErr("parent", "invalid_parent", "a unit cannot be its own parent", "Đơn vị không thể là đơn vị chủ quản của chính nó")
 		}
 	}
 	return []Event{{Type: UnitRegistered, Data: UnitRegisteredData{ID: id, Name: name, Kind: kind, Parent: parent}}}, nil
@@ -242,27 +243,27 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 		return nil, fmt.Errorf("reorganisation id: %w", err)
 	}
 	if len(sources) == 0 {
-		return nil, ruleErr("sources_required", "a merger needs at least one source unit", "Cần ít nhất một đơn vị được hợp nhất")
+		return nil, fieldErr("sources", "sources_required", "a merger needs at least one source unit", "Cần ít nhất một đơn vị được hợp nhất")
 	}
 	eff, err := time.Parse(time.DateOnly, effective)
 	if err != nil || eff.Format(time.DateOnly) != effective {
-		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
+		return nil, fieldErr("effective", "invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
 			fmt.Sprintf("Ngày hiệu lực %q không hợp lệ (YYYY-MM-DD)", effective))
 	}
 	if eff.Year() < 2000 {
 		// A merger before the engine's dates (the API's and the web UI's alike): a typing
 		// error, never a reorganisation whose history this campaign reads.
-		return nil, ruleErr("invalid_effective", fmt.Sprintf("effective %s is before the year 2000", effective),
+		return nil, fieldErr("effective", "invalid_effective", fmt.Sprintf("effective %s is before the year 2000", effective),
 			fmt.Sprintf("Ngày hiệu lực %s trước năm 2000", DateVI(effective)))
 	}
 	if latest := now.Add(MaxMergerLead); eff.After(latest) {
-		return nil, ruleErr("effective_too_far",
+		return nil, fieldErr("effective", "effective_too_far",
 			fmt.Sprintf("effective %s is more than %d days ahead: the sources would stop taking plans, nominations and clerks from now on; record the merger once its date is at most %d days away", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)),
 			fmt.Sprintf("Ngày hiệu lực %s còn hơn %d ngày nữa: các đơn vị hợp nhất sẽ ngừng nhận kế hoạch, hồ sơ và cán bộ ngay từ bây giờ; hãy ghi nhận khi còn không quá %d ngày", DateVI(effective), MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)))
 	}
 	decision = trimText(decision)
 	if decision == "" || utf8.RuneCountInString(decision) > MaxReasonLength {
-		return nil, ruleErr("decision_required", "the merger decision (1 to 2,000 characters) is required",
+		return nil, fieldErr("decision", "decision_required", "the merger decision (1 to 2,000 characters) is required",
 			"Phải nêu quyết định sắp xếp, hợp nhất (tối đa 2.000 ký tự)")
 	}
 	ids := make([]string, 0, len(sources))
@@ -272,11 +273,11 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 			return nil, ruleErr("unknown_unit", fmt.Sprintf("source %d does not exist", i+1), fmt.Sprintf("Đơn vị nguồn thứ %d không tồn tại", i+1))
 		}
 		if s.id == successorID {
-			return nil, ruleErr("merge_into_self", fmt.Sprintf("unit %s cannot merge into itself", s.id),
+			return nil, fieldErr("sources", "merge_into_self", fmt.Sprintf("unit %s cannot merge into itself", s.id),
 				fmt.Sprintf("Đơn vị %s không thể hợp nhất vào chính nó", s.id))
 		}
 		if seen[s.id] {
-			return nil, ruleErr("duplicate_source", fmt.Sprintf("unit %s is named twice", s.id), fmt.Sprintf("Đơn vị %s bị nêu hai lần", s.id))
+			return nil, fieldErr("sources", "duplicate_source", fmt.Sprintf("unit %s is named twice", s.id), fmt.Sprintf("Đơn vị %s bị nêu hai lần", s.id))
 		}
 		seen[s.id] = true
 		if s.status != UnitActive {
@@ -289,6 +290,13 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 	if successor == nil || successor.id == "" {
 		evs, err := RegisterUnit(successorID, name, kind, "")
 		if err != nil {
+			var re *RuleError
+			if errors.As(err, &re) && re.Field != "" {
+				// The new unit's name and kind are the merger's successor_name and successor_kind.
+				moved := *re
+				moved.Field = "successor_" + re.Field
+				return nil, &moved
+			}
 			return nil, err
 		}
 		out[successorID] = evs
@@ -304,7 +312,7 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 		// it to be: one that differs from the registry's is refused rather than set aside
 		// without a word (the merger would go into another unit than the one meant).
 		if n := trimText(name); (n != "" && nameKey(norm.NFC.String(n)) != nameKey(norm.NFC.String(successor.name))) || (kind != "" && kind != successor.kind) {
-			return nil, ruleErr("successor_differs",
+			return nil, fieldErr("successor", "successor_differs",
 				fmt.Sprintf("successor %s exists as %q (%s): leave its name and kind out, or give them as registered", successor.id, successor.name, successor.kind),
 				fmt.Sprintf("Đơn vị tiếp nhận %s đã có với tên %q (%s): bỏ trống tên và loại, hoặc ghi đúng như đã đăng ký", successor.id, successor.name, successor.kind))
 		}

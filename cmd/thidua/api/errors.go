@@ -19,6 +19,9 @@ type errorBody struct {
 	Message   string   `json:"message"`
 	MessageVI string   `json:"message_vi,omitempty"`
 	Missing   []string `json:"missing,omitempty"`
+	// Field names the member of the request's body whose value is refused, when one
+	// member is the cause (domain.RuleError.Field).
+	Field string `json:"field,omitempty"`
 }
 
 // apiError is an error the API itself raises (bad input, too large, forbidden...).
@@ -70,7 +73,7 @@ func classify(err error) (int, errorBody) {
 		case re.Unknown:
 			status = http.StatusNotFound
 		}
-		return status, errorBody{Code: code, Message: re.Message, MessageVI: re.MessageVI, Missing: re.Missing}
+		return status, errorBody{Code: code, Message: re.Message, MessageVI: re.MessageVI, Missing: re.Missing, Field: re.Field}
 	}
 	var we *workflows.Error
 	if errors.As(err, &we) {

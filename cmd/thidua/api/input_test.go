@@ -168,6 +168,31 @@ func TestBadInput(t *testing.T) {
 	if inc.Error.Code != "dossier_incomplete" || inc.Error.MessageVI == "" || len(inc.Error.Missing) != 4 {
 		t.Errorf("dossier_incomplete: %+v", inc.Error)
 	}
+	// A refusal caused by one member of the body names it; one of the request as a whole
+	// (dossier_incomplete) names none.
+	fields := []struct{ path, body, code, field string }{
+		{"/api/v1/nominations/" + draft + "/council-vote", `{"meeting_date": "2025-09-01", "members": 9, "present": 10, "approve": 1}`, "invalid_vote", "present"},
+		{"/api/v1/nominations/" + submitted + "/hold", `{"reason": " "}`, "reason_required", "reason"},
+	}
+	for _, f := range fields {
+		var got struct {
+			Error struct {
+				Code  string `json:"code"`
+				Field string `json:"field"`
+			} `json:"error"`
+		}
+		who := clerk
+		if strings.HasSuffix(f.path, "/hold") {
+			who = reviewer
+		}
+		who.post(f.path, f.body).want(t, http.StatusUnprocessableEntity).decode(t, &got)
+		if got.Error.Code != f.code || got.Error.Field != f.field {
+			t.Errorf("%s: %+v, want %s on %s", f.path, got.Error, f.code, f.field)
+		}
+	}
+	if strings.Contains(clerk.post("/api/v1/nominations/"+draft+"/submit", nil).String(), `"field"`) {
+		t.Error("dossier_incomplete names a field")
+	}
 
 	// Uploads: above the configured limit, unknown fields, no file, not multipart.
 	uploads := []struct {

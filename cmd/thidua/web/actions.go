@@ -60,7 +60,7 @@ func number(q *req, name, label string) (*float64, error) {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, " ", ""), ",", ".")
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return nil, invalid("err.form.number", q.T(label), field(q, name))
+		return nil, invalidField(name, "err.form.number", q.T(label), field(q, name))
 	}
 	return &v, nil
 }
@@ -69,11 +69,11 @@ func number(q *req, name, label string) (*float64, error) {
 func integer(q *req, name, label string) (int, error) {
 	s := field(q, name)
 	if s == "" {
-		return 0, invalid("err.form.required", q.T(label))
+		return 0, invalidField(name, "err.form.required", q.T(label))
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, invalid("err.form.integer", q.T(label), s)
+		return 0, invalidField(name, "err.form.integer", q.T(label), s)
 	}
 	return v, nil
 }
@@ -83,9 +83,9 @@ func upload(q *req) (workflows.Upload, func(), error) {
 	f, fh, err := q.r.FormFile("file")
 	if err != nil {
 		if errors.Is(err, http.ErrMissingFile) {
-			return workflows.Upload{}, func() {}, invalid("err.form.file")
+			return workflows.Upload{}, func() {}, invalidField("file", "err.form.file")
 		}
-		return workflows.Upload{}, func() {}, invalid("err.form.file")
+		return workflows.Upload{}, func() {}, invalidField("file", "err.form.file")
 	}
 	ct := fh.Header.Get("Content-Type")
 	if ct == "" {
@@ -120,7 +120,7 @@ func (h *handler) attachDocument(q *req) error {
 	return h.nomAction(q, "document", "attached", func(id string) error {
 		kind := field(q, "kind")
 		if kind == "" {
-			return invalid("err.form.required", q.T("doc.kind"))
+			return invalidField("kind", "err.form.required", q.T("doc.kind"))
 		}
 		up, done, err := upload(q)
 		if err != nil {
@@ -136,7 +136,7 @@ func (h *handler) recordVote(q *req) error {
 	return h.nomAction(q, "vote", "voted", func(id string) error {
 		date := field(q, "meeting_date")
 		if date == "" {
-			return invalid("err.form.required", q.T("vote.date"))
+			return invalidField("meeting_date", "err.form.required", q.T("vote.date"))
 		}
 		members, err := integer(q, "members", "vote.members")
 		if err != nil {
@@ -186,7 +186,7 @@ func (h *handler) rule(q *req) error {
 		}
 		res := field(q, "result")
 		if res == "" {
-			return invalid("err.form.required", q.T("crit.result"))
+			return invalidField("result", "err.form.required", q.T("crit.result"))
 		}
 		_, err := h.svc.Rule(q.r.Context(), q.p, id, crit, workflows.RuleInput{Result: res, Note: field(q, "note"), Document: field(q, "document")}, opts(q))
 		return err
@@ -262,7 +262,7 @@ func (h *handler) open(q *req, campaign, unit string) error {
 		return errNotFound
 	}
 	if campaign == "" {
-		return h.again(q, "open", invalid("err.form.required", q.T("print.campaign")), func(e *uiError) error { return h.renderUnit(q, unit, e) })
+		return h.again(q, "open", invalidField("campaign", "err.form.required", q.T("print.campaign")), func(e *uiError) error { return h.renderUnit(q, unit, e) })
 	}
 	in := workflows.OpenNominationInput{Unit: unit, Nominee: domain.Nominee{Kind: domain.NomineeKind(field(q, "kind"))}}
 	if in.Nominee.Kind == domain.NomineeIndividual {
@@ -299,12 +299,12 @@ func (h *handler) recordFact(q *req) error {
 	err := func() error {
 		f := domain.FactRecordedData{Campaign: field(q, "campaign"), Fact: field(q, "fact"), Cause: field(q, "cause"), Note: field(q, "note")}
 		if f.Fact == "" {
-			return invalid("err.form.required", q.T("fact.name"))
+			return invalidField("fact", "err.form.required", q.T("fact.name"))
 		}
 		notAssigned := field(q, "not_assigned") != ""
 		if notAssigned && f.Fact == domain.FactIndexComponent && field(q, "component") != "" {
 			// "Not assigned" speaks of the unit's components as a whole, not of one.
-			return invalid("err.fact.notassigned.component")
+			return invalidField("component", "err.fact.notassigned.component")
 		}
 		switch {
 		case notAssigned:
@@ -381,7 +381,7 @@ func (h *handler) launchCampaign(q *req) error {
 		defer done()
 		body, err := io.ReadAll(io.LimitReader(up.Body, maxDefinitionBytes+1))
 		if err != nil {
-			return invalid("err.form.file")
+			return invalidField("file", "err.form.file")
 		}
 		if len(body) > maxDefinitionBytes {
 			return &domain.DefinitionError{Problem: fmt.Sprintf("the file is over %d bytes", maxDefinitionBytes)}
@@ -474,7 +474,7 @@ func (h *handler) merge(q *req) error {
 			sources = append(sources, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
 		}
 		if len(sources) == 0 {
-			return invalid("err.form.required", q.T("merge.sources"))
+			return invalidField("sources", "err.form.required", q.T("merge.sources"))
 		}
 		_, err := h.svc.Reorganise(q.r.Context(), q.p, workflows.ReorganiseInput{Kind: "merge", Sources: sources,
 			Successor: field(q, "successor"), SuccessorName: field(q, "successor_name"), SuccessorKind: domain.UnitKind(field(q, "successor_kind")),
@@ -491,11 +491,11 @@ func (h *handler) setDeadline(q *req) error {
 	err := func() error {
 		s := field(q, "closes")
 		if s == "" {
-			return invalid("err.form.required", q.T("deadline.closes"))
+			return invalidField("closes", "err.form.required", q.T("deadline.closes"))
 		}
 		t, err := parseDateTime(s, false)
 		if err != nil {
-			return invalid("err.form.at", s)
+			return invalidField("closes", "err.form.at", s)
 		}
 		_, err = h.svc.SetDeadline(q.r.Context(), q.p, q.r.PathValue("id"), t, opts(q))
 		return err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strings"
 
 	"thidua/cmd/thidua/api"
 	"thidua/domain"
@@ -14,10 +15,12 @@ import (
 	"thidua/workflows"
 )
 
-// formError is the web layer's own refusal of a form: a catalogue key and its arguments.
+// formError is the web layer's own refusal of a form: a catalogue key and its arguments,
+// and the input the refusal concerns, when one does.
 type formError struct {
-	key  string
-	args []any
+	field string
+	key   string
+	args  []any
 }
 
 func (e *formError) Error() string { return translate("en", e.key, e.args...) }
@@ -31,8 +34,31 @@ type textFieldError struct {
 
 func (e *textFieldError) Error() string { return e.field + ": " + e.err.Error() }
 
-// invalid returns a formError.
+// invalid returns a formError of the form as a whole.
 func invalid(key string, args ...any) error { return &formError{key: key, args: args} }
+
+// invalidField returns a formError of the input named field.
+func invalidField(field, key string, args ...any) error {
+	return &formError{field: field, key: key, args: args}
+}
+
+// fieldOf names the input of a form that err concerns: the form's own check's, a text
+// check's, or the domain's (RuleError.Field, whose "nominee." prefix the forms leave
+// out); "" when the refusal concerns the form as a whole.
+func fieldOf(err error) string {
+	var fe *formError
+	var tfe *textFieldError
+	var re *domain.RuleError
+	switch {
+	case errors.As(err, &fe):
+		return fe.field
+	case errors.As(err, &tfe):
+		return tfe.field
+	case errors.As(err, &re):
+		return strings.TrimPrefix(re.Field, "nominee.")
+	}
+	return ""
+}
 
 var (
 	errCSRF      = errors.New("csrf token missing or wrong")
@@ -53,6 +79,9 @@ type uiError struct {
 	Message string
 	// Missing lists the missing dossier parts (dossier_incomplete), translated.
 	Missing []string
+	// Field names the input of Form the refusal concerns ("" when it is the form as a
+	// whole), so that the page marks that input invalid and ties it to the message.
+	Field string
 }
 
 // localise turns any error into what the user reads, in the request's language.
@@ -199,7 +228,7 @@ func (h *handler) again(q *req, form string, err error, page func(e *uiError) er
 	if u.Status >= 500 || u.Status == http.StatusUnauthorized {
 		return err
 	}
-	u.Form = form
+	u.Form, u.Field = form, fieldOf(err)
 	if perr := page(u); perr != nil {
 		// The page itself is gone (the nomination the form was on, say): the error page.
 		return err

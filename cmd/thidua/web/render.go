@@ -311,6 +311,29 @@ func (p *frame) FormHas(form, field, value string) bool {
 	return slices.Contains(p.Form[field], value)
 }
 
+// Field returns the attributes, each after a space, that tie input name of form to what describes it: its
+// hint's id (hint, "" for none) in aria-describedby and, when form failed because of this
+// input, aria-invalid and the id of the form's error message before the hint's, so that
+// a screen reader reads why the value was refused when the input takes the focus.
+func (p *frame) Field(form, name, hint string) template.HTMLAttr {
+	var ids []string
+	invalid := p.Err != nil && p.Err.Form == form && p.Err.Field == name && name != ""
+	if invalid {
+		ids = append(ids, "err-"+form)
+	}
+	if hint != "" {
+		ids = append(ids, hint)
+	}
+	var b strings.Builder
+	if invalid {
+		b.WriteString(` aria-invalid="true"`)
+	}
+	if len(ids) > 0 {
+		b.WriteString(` aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
+	}
+	return template.HTMLAttr(b.String())
+}
+
 // ErrorFor returns the error of form, when that form failed.
 func (p *frame) ErrorFor(form string) *uiError {
 	if p.Err != nil && p.Err.Form == form {

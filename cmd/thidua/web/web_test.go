@@ -421,6 +421,71 @@ func TestFormErrorInVietnamese(t *testing.T) {
 	mustContain(t, res.body, `<html lang="en">`, "the dossier is incomplete, missing: the nomination letter (letter)")
 }
 
+// TestFormMarksTheInvalidField checks that a refused form marks the input the refusal
+// concerns (aria-invalid, tied to the message by aria-describedby, the input's hint
+// kept), and only that input; a refusal of the form as a whole marks none.
+func TestFormMarksTheInvalidField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	clerk := e.user("Cán bộ U1", domain.RoleClerk, "U1")
+	reviewer := e.user("Chuyên viên", domain.RoleReviewer, "")
+	r, err := e.Svc.OpenNomination(e.Ctx, e.principal(clerk), wftest.Campaign, workflows.OpenNominationInput{Unit: "U1", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.signIn(clerk)
+	c.get("/nominations/" + r.ID)
+	vote := func(members, present, approve string) resp {
+		return c.post("/nominations/"+r.ID+"/vote", c.form("_form", "vote", "meeting_date", "2025-09-10", "members", members, "present", present, "approve", approve))
+	}
+	tests := []struct {
+		name    string
+		res     resp
+		invalid string // the input marked
+	}{
+		{"more approving than present (the domain's rule)", vote("9", "5", "7"), "approve"},
+		{"more present than members", vote("9", "10", "7"), "present"},
+		{"a number the form cannot read (the web's check)", vote("chín", "5", "5"), "members"},
+	}
+	for _, tt := range tests {
+		if tt.res.status/100 != 4 {
+			t.Errorf("%s: %d", tt.name, tt.res.status)
+		}
+		mustContain(t, tt.res.body, `id="err-vote"`)
+		mustMatch(t, tt.res.body, `<input id="v-`+tt.invalid+`" name="`+tt.invalid+`"[^>]* aria-invalid="true" aria-describedby="err-vote">`)
+		if n := strings.Count(tt.res.body, `aria-invalid="true"`); n != 1 {
+			t.Errorf("%s: %d inputs marked, want 1", tt.name, n)
+		}
+	}
+
+	// A refusal of the form as a whole (an incomplete dossier) marks no input.
+	res := c.post("/nominations/"+r.ID+"/submit", c.form("_form", "submit"))
+	mustContain(t, res.body, `id="err-submit"`)
+	mustNotContain(t, res.body, `aria-invalid`)
+
+	// An input with a hint keeps it after the message.
+	rc := e.client()
+	rc.signIn(reviewer)
+	rc.get("/units/U1")
+	res = rc.post("/units/U1/facts", rc.form("_form", "fact", "campaign", wftest.Campaign, "fact", "late_dossiers", "value", "nhiều"))
+	if res.status != http.StatusBadRequest {
+		t.Fatalf("fact of no number: %d", res.status)
+	}
+	mustMatch(t, res.body, `<input id="f-value" name="value"[^>]* aria-invalid="true" aria-describedby="err-fact f-value-hint">`)
+	// Unrefused, the same input has its hint only.
+	mustMatch(t, rc.get("/units/U1").body, `<input id="f-value" name="value"[^>]* value="" aria-describedby="f-value-hint">`)
+}
+
+// mustMatch fails t unless body matches the regular expression re.
+func mustMatch(t *testing.T, body, re string) {
+	t.Helper()
+	if !regexp.MustCompile(re).MatchString(body) {
+		t.Errorf("page does not match %q", re)
+	}
+}
+
 func TestLanguage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -702,7 +767,7 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 		t.Fatalf("not assigned without grounds: %d", r.status)
 	}
 	mustContain(t, r.body, "căn cứ không được giao",
-		`id="f-not-assigned" aria-describedby="f-not-assigned-hint" checked`,                        // the refused form keeps its box ticked
+		`id="f-not-assigned" checked aria-describedby="f-not-assigned-hint"`,                        // the refused form keeps its box ticked
 		`<option value="`+wftest.Campaign+`" selected>`+domain.BuiltinCampaign().NameVI+`</option>`) // and names its campaign
 	r = rv.post("/units/U1/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "online_service_pct", "not_assigned", "1", "value", "ignored", "note", "Không được giao chỉ tiêu dịch vụ công trực tuyến"))
 	if r.status != http.StatusSeeOther {
