@@ -60,7 +60,18 @@ func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.
 	sum := sha256.Sum256(data)
 	d := Document{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Name: name, ContentType: contentType}
 	if _, err := s.docs.GetInfo(ctx, d.SHA256); err == nil {
-		return d, nil
+		// Stored already: kept as it is only if its bytes still are these. A document
+		// damaged on disk or replaced behind the store's back is written again from the
+		// original the user brought, which is how an operator repairs it; otherwise the
+		// upload would succeed and cite bytes nobody can read.
+		_, gerr := s.GetDocument(ctx, d.SHA256)
+		if gerr == nil {
+			return d, nil
+		}
+		if !errors.Is(gerr, ErrDocumentCorrupt) {
+			return Document{}, gerr
+		}
+		s.log.Warn("stored document damaged: writing it again from the upload", "sha256", d.SHA256, "err", gerr)
 	}
 	_, err = s.docs.Put(ctx, jetstream.ObjectMeta{
 		Name:    d.SHA256,

@@ -508,6 +508,21 @@ func TestDocuments(t *testing.T) {
 	assert.Equal(t, 1, n)
 	require.Len(t, problems, 1)
 	assert.Equal(t, d.SHA256, problems[0].SHA256)
+
+	// Uploading the original again repairs it: the same document, readable, and verified.
+	again, err := s.PutDocument(ctx, "letter.pdf", "application/pdf", strings.NewReader("%PDF-1.4 hello"))
+	require.NoError(t, err)
+	assert.Equal(t, d.SHA256, again.SHA256)
+	data, err = s.GetDocument(ctx, d.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, "%PDF-1.4 hello", string(data))
+	problems, _, err = s.VerifyDocuments(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, problems)
+	// An intact document uploaded again stays as it is.
+	again, err = s.PutDocument(ctx, "letter.pdf", "application/pdf", strings.NewReader("%PDF-1.4 hello"))
+	require.NoError(t, err)
+	assert.Equal(t, d.SHA256, again.SHA256)
 }
 
 func TestMisconfiguredStreamIsRefused(t *testing.T) {

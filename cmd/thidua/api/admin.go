@@ -200,7 +200,7 @@ func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflo
 		return err
 	}
 	h.committed(w, r, res)
-	v, err := h.model().Unit(in.ID, projections.Bound{})
+	v, err := h.model().Unit(in.ID, answerBound(res))
 	if err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ func (h *handler) reorganise(w http.ResponseWriter, r *http.Request, p workflows
 		return err
 	}
 	h.committed(w, r, res)
-	succ, err := h.model().Unit(in.Successor, projections.Bound{})
+	succ, err := h.model().Unit(in.Successor, answerBound(res))
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func (h *handler) launchCampaign(w http.ResponseWriter, r *http.Request, p workf
 		return err
 	}
 	h.committed(w, r, res)
-	v, err := h.model().Campaign(def.ID)
+	v, err := h.model().CampaignAt(def.ID, answerBound(res))
 	if err != nil {
 		return err
 	}
@@ -402,7 +402,7 @@ func (h *handler) setDeadline(w http.ResponseWriter, r *http.Request, p workflow
 		return err
 	}
 	h.committed(w, r, res)
-	v, err := h.model().Campaign(id)
+	v, err := h.model().CampaignAt(id, answerBound(res))
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (h *handler) answerNomination(w http.ResponseWriter, r *http.Request, statu
 		w.Header().Set("Preference-Applied", "return=minimal")
 		w.Header().Add("Vary", "Prefer")
 	} else {
-		v, err := h.model().Nomination(id)
+		v, err := h.model().NominationAt(id, answerBound(res))
 		if err != nil {
 			return err
 		}
@@ -66,9 +66,28 @@ type nominationMinimal struct {
 	Events  []string `json:"events"`
 }
 
+// answerBound is the moment a command's answer shows: now for a command just carried
+// out, and, for one replayed under its idempotency key, the moment its commit left the
+// store, so that the same key gets the same answer (and the ETag of the state it left),
+// not what later commands made of it.
+func answerBound(res workflows.Result) projections.Bound {
+	if res.Duplicate && res.Seq > 0 {
+		return projections.Bound{Seq: res.Seq}
+	}
+	return projections.Bound{}
+}
+
 // minimalNomination reads the nomination's state and version for a minimal answer.
 func (h *handler) minimalNomination(id string, res workflows.Result) (nominationMinimal, error) {
 	out := nominationMinimal{ID: id, Events: events(res.Events)}
+	if b := answerBound(res); !b.Live() {
+		v, err := h.model().NominationAt(id, b)
+		if err != nil {
+			return out, err
+		}
+		out.State, out.Version = v.State, v.Version
+		return out, nil
+	}
 	found := false
 	h.model().Read(func(s *projections.State) {
 		if n, ver := s.Nomination(id); n != nil {
@@ -279,7 +298,7 @@ func (h *handler) attachDocument(w http.ResponseWriter, r *http.Request, p workf
 		return err
 	}
 	h.committed(w, r, res)
-	if v, err := h.model().Nomination(id); err == nil {
+	if v, err := h.model().NominationAt(id, answerBound(res)); err == nil {
 		setETag(w, v.Version)
 	}
 	w.Header().Set("Location", Prefix+"/documents/"+doc.SHA256)
@@ -491,13 +510,13 @@ func (h *handler) recordFact(w http.ResponseWriter, r *http.Request, p workflows
 	}
 	h.committed(w, r, res)
 	out := factOut{Unit: unit, Campaign: in.Campaign, Fact: in.Fact, Events: events(res.Events)}
-	if u, err := h.model().Unit(unit, projections.Bound{}); err == nil {
+	if u, err := h.model().Unit(unit, answerBound(res)); err == nil {
 		out.Version = u.Version
 		setETag(w, u.Version)
 	}
 	if len(res.Events) > 0 {
 		last := res.Events[len(res.Events)-1]
-		if evs, err := h.model().UnitEvents(unit, false, projections.Bound{}, 0); err == nil {
+		if evs, err := h.model().UnitEvents(unit, false, answerBound(res), 0); err == nil {
 			for i := len(evs) - 1; i >= 0; i-- {
 				if evs[i].ID == last {
 					out.Data = evs[i].Data
@@ -530,7 +549,7 @@ func (h *handler) submitPlan(w http.ResponseWriter, r *http.Request, p workflows
 		return err
 	}
 	h.committed(w, r, res)
-	if u, err := h.model().Unit(unit, projections.Bound{}); err == nil {
+	if u, err := h.model().Unit(unit, answerBound(res)); err == nil {
 		setETag(w, u.Version)
 	}
 	w.Header().Set("Location", Prefix+"/documents/"+doc.SHA256)

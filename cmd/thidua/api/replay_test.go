@@ -105,3 +105,43 @@ func TestReplayAfterRestartReportsTheCommandsIDs(t *testing.T) {
 		t.Error("the first answer has no token")
 	}
 }
+
+// TestReplayAnswersAsTheCommandLeftIt: a command retried under its Idempotency-Key after
+// later commands changed what it acted on answers as the first answer did: the state it
+// left, with that state's version as the ETag, in the whole answer and the minimal one.
+func TestReplayAnswersAsTheCommandLeftIt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	reviewer := e.user("reviewer", "SNV")
+	nom := e.eligibleCollective(reviewer, "U1")
+	hold := func(headers ...string) reply {
+		return reviewer.post("/api/v1/nominations/"+nom+"/hold", map[string]any{"reason": "đang xem xét khiếu nại"}, append([]string{"Idempotency-Key", "hold-once"}, headers...)...)
+	}
+	first := hold().want(t, http.StatusOK)
+	if first.str(t, "state") != "on_hold" {
+		t.Fatalf("hold: %s", first)
+	}
+	// Released since: the nomination is no longer on hold.
+	reviewer.post("/api/v1/nominations/"+nom+"/release", map[string]any{"reason": "đã giải quyết"}).want(t, http.StatusOK)
+	before := e.lastSeq()
+
+	again := hold().want(t, http.StatusOK)
+	if again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("not a replay: %s", again)
+	}
+	if again.str(t, "state") != "on_hold" || again.header.Get("ETag") != first.header.Get("ETag") {
+		t.Errorf("replayed: state %q, ETag %s; first: on_hold, ETag %s", again.str(t, "state"), again.header.Get("ETag"), first.header.Get("ETag"))
+	}
+	minimal := hold("Prefer", "return=minimal").want(t, http.StatusOK)
+	if minimal.str(t, "state") != "on_hold" || minimal.header.Get("ETag") != first.header.Get("ETag") {
+		t.Errorf("replayed minimal: state %q, ETag %s; first: on_hold, ETag %s", minimal.str(t, "state"), minimal.header.Get("ETag"), first.header.Get("ETag"))
+	}
+	if after := e.lastSeq(); after != before {
+		t.Errorf("replays appended: the stream moved from %d to %d", before, after)
+	}
+	// What the nomination is now is what a read says.
+	if now := reviewer.get("/api/v1/nominations/" + nom).want(t, http.StatusOK); now.str(t, "state") == "on_hold" {
+		t.Errorf("read after the release: %s", now)
+	}
+}

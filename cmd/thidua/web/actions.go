@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +21,20 @@ import (
 	"thidua/domain"
 	"thidua/workflows"
 )
+
+// fileDigest is the SHA-256 of an uploaded file's bytes.
+func fileDigest(fh *multipart.FileHeader) (string, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
 
 // opts returns the command options of a form: an idempotency key drawn when the page was
 // rendered (per form), and the fingerprint of what the form carries, so that a double
@@ -40,9 +57,16 @@ func opts(q *req) workflows.Options {
 		sum.Write([]byte(k + "=" + strings.Join(f[k], "\x1f") + "\x1e"))
 	}
 	if q.r.MultipartForm != nil {
-		for k, fhs := range q.r.MultipartForm.File {
-			for _, fh := range fhs {
-				sum.Write([]byte(k + ":" + fh.Filename + ":" + strconv.FormatInt(fh.Size, 10) + "\x1e"))
+		// A file counts by its bytes, as the API's fingerprint counts it: a form sent
+		// again with a corrected file of the same name and size is another request.
+		files := q.r.MultipartForm.File
+		for _, k := range slices.Sorted(maps.Keys(files)) {
+			for _, fh := range files[k] {
+				digest, err := fileDigest(fh)
+				if err != nil {
+					return workflows.Options{} // unreadable here, the action's own read fails
+				}
+				sum.Write([]byte(k + ":" + fh.Filename + ":" + strconv.FormatInt(fh.Size, 10) + ":" + digest + "\x1e"))
 			}
 		}
 	}

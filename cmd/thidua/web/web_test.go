@@ -619,6 +619,19 @@ func TestClerkFlowThroughForms(t *testing.T) {
 			t.Fatalf("attach %s: %d\n%s", k, r.status, r.body)
 		}
 	}
+	// The same form sent again under its key with another file of the same name and
+	// size (a corrected file, after going back) is not taken for the first: it is
+	// refused, and appends nothing.
+	c.get("/nominations/" + nom)
+	fields := map[string]string{"_form": "document", "kind": "supporting", "idem": "d1"}
+	if r = c.upload("/nominations/"+nom+"/documents", fields, "s.pdf", "%PDF aaaa"); r.status != http.StatusSeeOther {
+		t.Fatalf("attach supporting: %d\n%s", r.status, r.body)
+	}
+	before, _ = e.Store.LastSeq(e.Ctx)
+	r = c.upload("/nominations/"+nom+"/documents", fields, "s.pdf", "%PDF bbbb")
+	mustContain(t, r.body, "Biểu mẫu này đã được gửi với nội dung khác")
+	after, _ = e.Store.LastSeq(e.Ctx)
+	assert.Equal(t, before, after, "a form resent with another file appends nothing")
 	r = c.post("/nominations/"+nom+"/vote", c.form("_form", "vote", "meeting_date", "2025-09-10", "members", "9", "present", "8", "approve", "8"))
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("vote: %d\n%s", r.status, r.body)
@@ -639,7 +652,7 @@ func TestClerkFlowThroughForms(t *testing.T) {
 		t.Errorf("a resent form appended events: %d → %d", applied, got)
 	}
 	n, _ := e.Model.Nomination(nom)
-	if n.State != string(domain.StateSubmitted) || len(n.Documents) != 3 {
+	if n.State != string(domain.StateSubmitted) || len(n.Documents) != 4 {
 		t.Fatalf("state %s, %d documents", n.State, len(n.Documents))
 	}
 	// The unit's page names the campaign its plan was filed for, not its id.
