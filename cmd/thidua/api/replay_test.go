@@ -141,7 +141,7 @@ func TestReplayAnswersAsTheCommandLeftIt(t *testing.T) {
 		t.Errorf("replays appended: the stream moved from %d to %d", before, after)
 	}
 	// What the nomination is now is what a read says.
-	if now := reviewer.get("/api/v1/nominations/" + nom).want(t, http.StatusOK); now.str(t, "state") == "on_hold" {
+	if now := reviewer.get("/api/v1/nominations/"+nom).want(t, http.StatusOK); now.str(t, "state") == "on_hold" {
 		t.Errorf("read after the release: %s", now)
 	}
 }
