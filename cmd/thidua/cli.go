@@ -96,40 +96,46 @@ func boundWithin(ctx context.Context, b projections.Bound, store *eventstore.Sto
 // stream with what the snapshot recorded; the other commands answer with the model's
 // findings, and rebuild instead.
 func openModel(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK bool) (*eventstore.Store, *projections.Model, error) {
+	store, m, _, err := openModelFrom(ctx, g, logger, outdatedOK)
+	return store, m, err
+}
+
+// openModelFrom is openModel, saying what it made of the snapshot.
+func openModelFrom(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK bool) (*eventstore.Store, *projections.Model, snapshotUse, error) {
 	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, snapshotUse{}, err
 	}
 	load := memory.WhileLoading(logger)
 	defer load.End()
-	m, loaded, err := loadModel(ctx, g, store, logger, nil, nil, load.Huge, outdatedOK)
+	m, use, err := loadModelFrom(ctx, g, store, logger, nil, nil, load.Huge, outdatedOK)
 	if err != nil {
 		store.Close()
-		return nil, nil, err
+		return nil, nil, use, err
 	}
-	if loaded {
+	if use.Loaded {
 		// An auditor's answer waits for the check that the stream still holds what the
 		// snapshot was taken from.
 		if err := checkAgainstSnapshot(ctx, store, m, m.Applied(), logger); err != nil {
 			store.Close()
-			return nil, nil, err
+			return nil, nil, use, err
 		}
 	}
 	// Bring a snapshot up to the stream's end, over messages lost there (LastStored).
 	_, last, err := store.LastStored(ctx)
 	if err != nil {
 		store.Close()
-		return nil, nil, err
+		return nil, nil, use, err
 	}
 	if _, err := store.Read(ctx, eventstore.ReadOptions{From: m.Applied() + 1, Until: last, OnMalformed: m.NoteMalformed}, func(c eventstore.Commit) error {
 		m.ApplyFeed(c)
 		return nil
 	}); err != nil {
 		store.Close()
-		return nil, nil, err
+		return nil, nil, use, err
 	}
 	m.SkipLost(last)
-	return store, m, nil
+	return store, m, use, nil
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -615,7 +621,7 @@ const maxActorLines = 50
 // Run verifies and exits 1 naming every broken event or document, and every event whose
 // actor could not have caused it.
 func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	store, m, err := openModel(ctx, g, logger, true)
+	store, m, use, err := openModelFrom(ctx, g, logger, true)
 	if err != nil {
 		return err
 	}
@@ -677,12 +683,23 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents}); err != nil {
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents,
+			"history_compared": historyCompared{Snapshot: use.Loaded, UpToSeq: use.Seq, Unusable: use.Unusable}}); err != nil {
 			return err
 		}
 	} else {
 		out := terminalSafe(g.Out)
 		fmt.Fprintf(out, "Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
+		// What the stream was compared with: a check of the stream alone cannot see a
+		// rewrite of whole commits whose hashes were computed again.
+		switch {
+		case use.Loaded:
+			fmt.Fprintf(out, "Compared the stream with what this directory's snapshot recorded of it, up to sequence %d.\n", use.Seq)
+		case use.Unusable != "":
+			fmt.Fprintf(out, "NOT compared with a snapshot: the one in the data directory is not usable (%s). The stream was checked alone: that finds broken chains, hashes and actors, not a rewrite of whole commits with their hashes computed again. thidua replay writes a new snapshot.\n", use.Unusable)
+		default:
+			fmt.Fprintln(out, "NOT compared with a snapshot: the data directory holds none. The stream was checked alone: that finds broken chains, hashes and actors, not a rewrite of whole commits with their hashes computed again.")
+		}
 		for _, p := range rep.Problems {
 			switch {
 			case p.EventID != "":
@@ -739,6 +756,17 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		return exitError{code: 1}
 	}
 	return nil
+}
+
+// historyCompared says, in verify's JSON, what the stream was compared with: the
+// snapshot's record of it up to a sequence, or nothing (the stream checked alone).
+type historyCompared struct {
+	// Snapshot is true when the stream was compared with the snapshot's record.
+	Snapshot bool `json:"snapshot"`
+	// UpToSeq is the last sequence the snapshot recorded (Snapshot).
+	UpToSeq uint64 `json:"up_to_seq,omitempty"`
+	// Unusable is why a snapshot in the data directory was not used, when one was there.
+	Unusable string `json:"unusable,omitempty"`
 }
 
 // DigestCmd prints the stream's digest (eventstore.Digest) up to a sequence, computed

@@ -313,6 +313,40 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name+": cited by the events (a dossier, a plan or evidence) but missing from the document store")
 }
 
+// TestVerifySaysWhatItComparedWith: verify states whether it compared the stream with
+// the snapshot's record of it (which finds a rewrite of whole commits) or checked the
+// stream alone, and why: no snapshot, or one it could not use.
+func TestVerifySaysWhatItComparedWith(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	verify := func(json bool) string {
+		t.Helper()
+		var out bytes.Buffer
+		require.NoError(t, (&VerifyCmd{JSON: json}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+		return out.String()
+	}
+	got := verify(false)
+	assert.Contains(t, got, "NOT compared with a snapshot: the data directory holds none.")
+	assert.Contains(t, got, "OK: every hash chain")
+
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet()))
+	assert.Regexp(t, `Compared the stream with what this directory's snapshot recorded of it, up to sequence \d+\.`, verify(false))
+	assert.Regexp(t, `"history_compared": \{\s*"snapshot": true,\s*"up_to_seq": \d+`, verify(true))
+
+	// A damaged snapshot: checked alone, and said so with the reason.
+	path := projections.SnapshotPath(dir)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	data[len(data)/2] ^= 0xff
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	got = verify(false)
+	assert.Contains(t, got, "NOT compared with a snapshot: the one in the data directory is not usable (")
+	assert.Contains(t, got, "OK: every hash chain")
+	assert.Regexp(t, `"history_compared": \{\s*"snapshot": false,\s*"unusable": ".+"`, verify(true))
+}
+
 // TestSnapshotterSavesOnlyNewCommits: serve's snapshots are written when the model holds
 // commits the file does not — after a rebuild, after new commits — and not when the
 // server was idle since the file was written or loaded.

@@ -301,6 +301,23 @@ func keepDiverged(g *Globals, checkpoint uint64, err error, logger *slog.Logger)
 // (memory.WhileLoading); a full rebuild tells huge (nil: none), whose advice it may end
 // (memory.HugePages' Rebuilding).
 func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead, huge *memory.HugePages, outdatedOK bool) (m *projections.Model, loaded bool, err error) {
+	m, use, err := loadModelFrom(ctx, g, store, logger, progress, ahead, huge, outdatedOK)
+	return m, use.Loaded, err
+}
+
+// snapshotUse says what a start made of the data directory's snapshot.
+type snapshotUse struct {
+	// Loaded is true when the model came from the snapshot.
+	Loaded bool
+	// Seq is the last sequence the snapshot recorded (Loaded).
+	Seq uint64
+	// Unusable is why a snapshot file there was not used ("" when there was none, or it
+	// was used).
+	Unusable string
+}
+
+// loadModelFrom is loadModel, saying what it made of the snapshot.
+func loadModelFrom(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead, huge *memory.HugePages, outdatedOK bool) (m *projections.Model, use snapshotUse, err error) {
 	t0 := time.Now()
 	if ahead == nil {
 		ahead = readSnapshotAhead(g)
@@ -329,8 +346,9 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 				case <-ctx.Done():
 				}
 			}()
-			return m, true, nil
+			return m, snapshotUse{Loaded: true, Seq: r.snap.Checkpoint()}, nil
 		}
+		use.Unusable = err.Error()
 		if errors.Is(err, projections.ErrStreamDiverged) && store.Embedded() {
 			// The snapshot and the stream are one data directory's: the stream lost
 			// history this directory's server had seen. (With --nats the directory only
@@ -345,11 +363,11 @@ func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger 
 	huge.Rebuilding(storedBytes(ctx, store, logger))
 	m, err = projections.Rebuild(ctx, store, eventstore.ReadOptions{}, progress)
 	if err != nil {
-		return nil, false, err
+		return nil, use, err
 	}
 	noteDiverged(g, store, m, logger)
 	logger.Info("projections rebuilt from the stream", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
-	return m, false, nil
+	return m, use, nil
 }
 
 // noteDiverged records on m the snapshots kept in the data directory of an embedded store
