@@ -47,18 +47,20 @@ const Prefix = "/api/v1"
 type Option func(*config)
 
 type config struct {
-	log          *slog.Logger
-	maxBody      int64
-	maxUpload    int64
-	ready        func(context.Context) error
-	registry     *prometheus.Registry
-	maxInFlight  int
-	inFlightWait time.Duration
-	authFailures int
-	authWindow   time.Duration
-	bodyTimeout  time.Duration
-	now          func() time.Time
-	trusted      []netip.Prefix
+	log         *slog.Logger
+	maxBody     int64
+	maxUpload   int64
+	ready       func(context.Context) error
+	registry    *prometheus.Registry
+	maxInFlight int
+	// uploadsPerUser and uploads bound the uploads in flight (WithUploadLimit).
+	uploadsPerUser, uploads int
+	inFlightWait            time.Duration
+	authFailures            int
+	authWindow              time.Duration
+	bodyTimeout             time.Duration
+	now                     func() time.Time
+	trusted                 []netip.Prefix
 }
 
 // WithLogger sets the logger of requests and server errors.
@@ -88,6 +90,8 @@ type handler struct {
 	// gate bounds the mutating requests in flight; authLimit the failed authentications per client.
 	gate      *gate
 	authLimit *authLimiter
+	// uploads bounds the uploads in flight, per user and in all.
+	uploads *UploadLimit
 	// rankings keeps each campaign's live ranking encoded until the next write.
 	rankings encodedRankings
 }
@@ -115,6 +119,7 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	h.metrics = newMetrics(cfg.registry, usage, svc.Model())
 	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
 	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
+	h.uploads = NewUploadLimit(cfg.uploadsPerUser, cfg.uploads)
 	for _, rt := range h.table() {
 		h.handle(rt)
 	}
@@ -294,6 +299,15 @@ func (h *handler) handle(rt route) {
 				h.fail(w, r, forbiddenf("role %q may not call %s %s", p.Role, rt.method, rt.path))
 				return
 			}
+		}
+		if mutating && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			// An upload's body may take minutes: a user holds few of them at once.
+			release, err := h.uploads.Acquire(p.UserID)
+			if err != nil {
+				h.fail(w, r, uploadRefused(err))
+				return
+			}
+			defer release()
 		}
 		if mutating {
 			release, err := h.gate.acquire(r.Context())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -195,4 +196,75 @@ func otherStatuses(count map[int]int) map[int]int {
 		}
 	}
 	return out
+}
+
+// TestUploadLimit: an upload whose body arrives slowly holds one of its user's upload
+// places and one of the server's, not the command slots the others need: the same user's
+// next upload is refused (429 too_many_uploads), another user's is served until the
+// server's places are taken (503 overloaded), and commands without a file go on.
+func TestUploadLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, api.WithUploadLimit(1, 2))
+	for _, u := range []string{"U1", "U2", "U3"} {
+		e.unit(u, "department")
+	}
+	clerks := []*client{e.user("clerk", "U1"), e.user("clerk", "U2"), e.user("clerk", "U3")}
+
+	// slow starts an upload of c's whose file never ends, until the returned stop: the
+	// request written by hand on a connection of its own, its body cut short.
+	slow := func(c *client, unit string) (stop func()) {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := fmt.Sprintf("--x\r\nContent-Disposition: form-data; name=\"campaign\"\r\n\r\n%s\r\n--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%%PDF", campaign)
+		_, err = fmt.Fprintf(conn, "POST /api/v1/units/%s/plans HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000000\r\n\r\n%s", unit, c.token, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var once sync.Once
+		stop = func() { once.Do(func() { conn.Close() }) }
+		t.Cleanup(stop) // before the server's Close, which waits for its requests
+		return stop
+	}
+	// holding waits until the server holds n commands in flight (its metric), the slow
+	// uploads among them.
+	holding := func(n int) {
+		t.Helper()
+		want := fmt.Sprintf("thidua_api_inflight_commands %d\n", n)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+			if strings.Contains(string(e.anon().get("/metrics").body), want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the server never held %d commands", n)
+			}
+		}
+	}
+	refused := func(r reply, status int, code string) {
+		t.Helper()
+		if r.status != status || r.errCode(t) != code || r.header.Get("Retry-After") == "" {
+			t.Errorf("want %d %s with a Retry-After: %s", status, code, r)
+		}
+	}
+	upload := func(c *client, unit, tag string) reply {
+		return c.upload("/api/v1/units/"+unit+"/plans", map[string]string{"campaign": campaign}, "p.pdf", pdf(tag))
+	}
+
+	stop1 := slow(clerks[0], "U1")
+	holding(1)
+	refused(upload(clerks[0], "U1", "second"), http.StatusTooManyRequests, "too_many_uploads")
+	// A command without a file, of the same user, goes on; so does another user's upload.
+	clerks[0].post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated)
+	upload(clerks[2], "U3", "beside").want(t, http.StatusCreated)
+	stop2 := slow(clerks[1], "U2")
+	holding(2)
+	refused(upload(clerks[2], "U3", "third"), http.StatusServiceUnavailable, "overloaded")
+
+	// Once the slow uploads end, their places are free again.
+	stop1()
+	stop2()
+	holding(0)
+	upload(clerks[0], "U1", "after").want(t, http.StatusCreated)
+	upload(clerks[2], "U3", "after").want(t, http.StatusCreated)
 }

@@ -40,6 +40,29 @@ func WithMaxInFlight(n int, wait time.Duration) Option {
 	return func(c *config) { c.maxInFlight, c.inFlightWait = n, wait }
 }
 
+// WithUploadLimit bounds the uploads (multipart requests) in flight: perUser of one user
+// (beyond: 429 too_many_uploads) and total of all (beyond: 503 overloaded), each with
+// Retry-After; ≤ 0 keeps a default (DefaultUploadsPerUser, DefaultUploads).
+func WithUploadLimit(perUser, total int) Option {
+	return func(c *config) { c.uploadsPerUser, c.uploads = perUser, total }
+}
+
+// uploadRefused is the API's answer to an upload refused a place (UploadLimit).
+func uploadRefused(err error) error {
+	ur, ok := err.(*UploadRefusal)
+	if !ok {
+		return err
+	}
+	if ur.Code == "too_many_uploads" {
+		return &apiError{status: ur.Status, retryAfter: 1, body: errorBody{Code: ur.Code,
+			Message:   fmt.Sprintf("you have %d uploads in flight: send the next once one is done", ur.Limit),
+			MessageVI: fmt.Sprintf("Bạn đang gửi %d tệp: gửi tệp tiếp theo khi một tệp đã xong", ur.Limit)}}
+	}
+	return &apiError{status: ur.Status, retryAfter: 1, body: errorBody{Code: ur.Code,
+		Message:   fmt.Sprintf("the server is receiving %d uploads; retry after a second (with the same Idempotency-Key)", ur.Limit),
+		MessageVI: "Máy chủ đang nhận nhiều tệp; vui lòng thử lại sau một giây"}}
+}
+
 // WithAuthFailureLimit lets each client (remote IP address; an IPv6 client's /64) fail
 // authentication at most n times per window, as a token bucket: beyond that every request
 // of that client that needs a token is refused with 429 and Retry-After until the bucket

@@ -65,6 +65,7 @@ var (
 	errSignedOut = errors.New("signed out")
 	errNotFound  = errors.New("page not found")
 	errForbidden = errors.New("forbidden for this role")
+	errNoFiles   = errors.New("this form takes no file")
 )
 
 // uiError is an error as a page shows it.
@@ -93,7 +94,10 @@ func (h *handler) localise(q *req, err error) *uiError {
 	var tfe *textFieldError
 	var de *domain.DefinitionError
 	var mbe *http.MaxBytesError
+	var ur *api.UploadRefusal
 	switch {
+	case errors.As(err, &ur):
+		return &uiError{Status: ur.Status, Code: ur.Code, Message: q.T("err.uploads." + ur.Code)}
 	case errors.As(err, &de):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: q.T("err.definition", de.Error())}
 	case errors.As(err, &tfe):
@@ -140,6 +144,8 @@ func (h *handler) localise(q *req, err error) *uiError {
 		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.too_large", h.uploadLimit(q))}
 	case errors.Is(err, eventstore.ErrTooLarge):
 		return &uiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: q.T("err.code.too_large")}
+	case errors.Is(err, errNoFiles):
+		return &uiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: q.T("err.nofiles")}
 	case errors.Is(err, errCSRF):
 		return &uiError{Status: http.StatusForbidden, Code: "csrf", Message: q.T("err.csrf")}
 	case errors.Is(err, errSignedOut):

@@ -112,6 +112,9 @@ type handler struct {
 	pages *renderer
 	// signIns limits failed sign-ins per client, as the API limits failed tokens.
 	signIns *api.FailureLimiter
+	// uploads bounds the forms with a file in flight, per user and in all, as the API
+	// bounds its uploads.
+	uploads *api.UploadLimit
 }
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
@@ -127,7 +130,7 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 		}
 	}
 	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), pages: newRenderer(),
-		signIns: api.NewFailureLimiter(cfg.signInFailures, cfg.signInWindow)}
+		signIns: api.NewFailureLimiter(cfg.signInFailures, cfg.signInWindow), uploads: api.NewUploadLimit(0, 0)}
 	h.routes()
 	return h
 }
@@ -137,7 +140,7 @@ func (h *handler) routes() {
 	m.HandleFunc("GET /assets/{file}", h.asset)
 	m.HandleFunc("GET /favicon.ico", h.asset)
 	m.Handle("GET /signin", h.public(h.signInPage))
-	m.Handle("POST /signin", h.public(h.signIn))
+	m.Handle("POST /signin", h.publicForm(h.signIn))
 	m.Handle("POST /signout", h.action(h.signOut))
 
 	m.Handle("GET /{$}", h.page(nowOnly(h.home)))
@@ -238,16 +241,27 @@ func (h *handler) secure(r *http.Request) bool { return h.cfg.secure || r.TLS !=
 // handlerFunc renders one page or carries out one action.
 type handlerFunc func(q *req) error
 
-// public serves a handler that needs no session.
+// public serves a handler that needs no session, reading no body: whatever was sent,
+// to any path, costs the server nothing to refuse.
 func (h *handler) public(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := h.newReq(w, r)
-		if r.Method == http.MethodPost {
-			defer cleanup(r)
-			if err := h.checkForm(q); err != nil {
-				h.fail(q, err)
-				return
-			}
+		if err := fn(q); err != nil {
+			h.fail(q, err)
+		}
+	})
+}
+
+// publicForm serves a form that needs no session (signing in): a small form without a
+// file, with its CSRF token. Anyone can send one, so a file is refused unread, not
+// parsed into memory and temporary files before the token is checked.
+func (h *handler) publicForm(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := h.newReq(w, r)
+		defer cleanup(r)
+		if err := h.checkForm(q, false); err != nil {
+			h.fail(q, err)
+			return
 		}
 		if err := fn(q); err != nil {
 			h.fail(q, err)
@@ -280,7 +294,16 @@ func (h *handler) action(fn handlerFunc) http.Handler {
 			h.fail(q, errSignedOut)
 			return
 		}
-		if err := h.checkForm(q); err != nil {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			// Taken before the body is read: a file may take minutes to arrive.
+			release, err := h.uploads.Acquire(q.p.UserID)
+			if err != nil {
+				h.fail(q, err)
+				return
+			}
+			defer release()
+		}
+		if err := h.checkForm(q, true); err != nil {
 			h.fail(q, err)
 			return
 		}
@@ -313,12 +336,16 @@ func cleanup(r *http.Request) {
 // maxFormBytes bounds a form without a file.
 const maxFormBytes = 1 << 20
 
-// checkForm parses the form (multipart included, bounded by the store's document
-// limit) and checks its CSRF token: errCSRF when it is missing or wrong, the parse
+// checkForm parses the form (multipart, when files, bounded by the store's document
+// limit; otherwise errNoFiles, unread) and checks its CSRF token: errCSRF when it is missing or wrong, the parse
 // error (413 for a body too large) when the form cannot be read.
-func (h *handler) checkForm(q *req) error {
+func (h *handler) checkForm(q *req, files bool) error {
 	r := q.r
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+	multipart := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+	if multipart && !files {
+		return errNoFiles
+	}
+	if multipart {
 		r.Body = http.MaxBytesReader(q.w, r.Body, h.svc.Store().MaxDocumentSize()+maxFormBytes)
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
 			var mbe *http.MaxBytesError

@@ -16,12 +16,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/web"
 	"thidua/domain"
 	"thidua/eventstore"
@@ -1280,6 +1282,107 @@ func TestClerkReadsAnyUnitsTimeline(t *testing.T) {
 // TestSignInFailuresLimited: failed sign-ins are limited per client as failed API tokens
 // are (a token guessed here would work there): past the limit, 429 with Retry-After, and a
 // valid token waits too; another client is not held back.
+// countingBody is a request body of n bytes that counts what the server read of it.
+type countingBody struct {
+	left int64
+	read *int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	if b.left == 0 {
+		return 0, io.EOF
+	}
+	n := int64(len(p))
+	n = min(n, b.left)
+	b.left -= n
+	*b.read += n
+	return int(n), nil
+}
+
+// TestPublicRoutesReadNoLargeBody: without a session, a form with a file (to sign-in) or
+// any body sent to a path that is no page is refused without being read, so that nobody
+// can make the server hold uploads it will refuse.
+func TestPublicRoutesReadNoLargeBody(t *testing.T) {
+	t.Parallel()
+	e := wftest.New(t, natsServer)
+	h := web.New(e.Svc, web.WithSecret([]byte("test-secret")))
+	const size = 30 << 20
+	tests := []struct {
+		name, path, ctype string
+		status            int
+	}{
+		{"a file to sign-in", "/signin", "multipart/form-data; boundary=x", http.StatusUnsupportedMediaType},
+		{"a file to no page", "/no-such-page", "multipart/form-data; boundary=x", http.StatusNotFound},
+		{"a form to no page", "/no-such-page", "application/x-www-form-urlencoded", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var read int64
+			r := httptest.NewRequest(http.MethodPost, tt.path, &countingBody{left: size, read: &read})
+			r.Header.Set("Content-Type", tt.ctype)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			assert.Equal(t, tt.status, w.Code)
+			assert.Zero(t, read, "bytes of the body read")
+		})
+	}
+}
+
+// heldBody is a request body whose first read waits until release: an upload that
+// arrives slowly. started is closed at that first read.
+type heldBody struct {
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (b *heldBody) Read([]byte) (int, error) {
+	b.once.Do(func() { close(b.started) })
+	<-b.release
+	return 0, io.ErrUnexpectedEOF
+}
+
+// TestUploadsInFlightLimited: a user with two uploads arriving slowly is refused a third
+// (429, in the page's language) until one of them ends, as the API refuses it.
+func TestUploadsInFlightLimited(t *testing.T) {
+	t.Parallel()
+	we := wftest.New(t, natsServer)
+	h := web.New(we.Svc, web.WithSecret([]byte("test-secret")))
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e := &env{Env: we, t: t, srv: srv}
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	c := e.client()
+	c.signIn(e.user("Cán bộ U1", domain.RoleClerk, "U1"))
+	c.get("/units/U1")
+	base, _ := url.Parse(srv.URL)
+
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range api.DefaultUploadsPerUser {
+		b := &heldBody{started: make(chan struct{}), release: release}
+		r := httptest.NewRequest(http.MethodPost, "/units/U1/plan", b)
+		r.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+		for _, ck := range c.hc.Jar.Cookies(base) {
+			r.AddCookie(ck)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.ServeHTTP(httptest.NewRecorder(), r)
+		}()
+		<-b.started
+	}
+	res := c.upload("/units/U1/plan", map[string]string{"_form": "plan", "campaign": wftest.Campaign}, "plan.pdf", "%PDF plan")
+	assert.Equal(t, http.StatusTooManyRequests, res.status)
+	mustContain(t, res.body, "Bạn đang gửi tệp khác")
+
+	close(release)
+	wg.Wait()
+	res = c.upload("/units/U1/plan", map[string]string{"_form": "plan", "campaign": wftest.Campaign}, "plan.pdf", "%PDF plan")
+	assert.Equal(t, http.StatusSeeOther, res.status, res.body)
+}
+
 func TestSignInFailuresLimited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, web.WithSignInFailureLimit(3, time.Hour))
