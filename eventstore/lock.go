@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrDataDirInUse is returned (wrapped) by Open when another process has the embedded
@@ -28,15 +29,29 @@ type dirLock struct{ dir, f *os.File }
 // second server write the same store, which lost acknowledged events), and on the lock
 // file, which names the holder (and which older versions lock alone).
 func lockDataDir(dir string) (*dirLock, error) {
+	// A lock this process released a moment ago can still be held by a child it was
+	// forking at the time (the child shares the open file until it executes its program):
+	// one that names this process is waited for, briefly.
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(10 * time.Millisecond) {
+		l, own, err := tryLockDataDir(dir)
+		if !own || time.Now().After(deadline) {
+			return l, err
+		}
+	}
+}
+
+// tryLockDataDir is one attempt of lockDataDir; own reports a lock held under this
+// process's id.
+func tryLockDataDir(dir string) (_ *dirLock, own bool, _ error) {
 	d, err := os.Open(dir)
 	if err != nil {
-		return nil, fmt.Errorf("data dir lock: %w", err)
+		return nil, false, fmt.Errorf("data dir lock: %w", err)
 	}
 	path := filepath.Join(dir, LockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
 		d.Close()
-		return nil, fmt.Errorf("data dir lock: %w", err)
+		return nil, false, fmt.Errorf("data dir lock: %w", err)
 	}
 	held, err := tryLock(d)
 	if err != nil {
@@ -50,7 +65,7 @@ func lockDataDir(dir string) (*dirLock, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("data dir lock %s: %w", path, err)
+		return nil, false, fmt.Errorf("data dir lock %s: %w", path, err)
 	}
 	if !held {
 		b, _ := os.ReadFile(path)
@@ -59,15 +74,16 @@ func lockDataDir(dir string) (*dirLock, error) {
 		}
 		f.Close()
 		holder := "another process"
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err == nil && pid > 0 {
 			holder = "process " + strconv.Itoa(pid)
 		}
-		return nil, fmt.Errorf("%w: %s is open in %s (a thidua serve or command on the same --data); stop it first, or ask the running server over HTTP", ErrDataDirInUse, dir, holder)
+		return nil, pid == os.Getpid(), fmt.Errorf("%w: %s is open in %s (a thidua serve or command on the same --data); stop it first, or ask the running server over HTTP", ErrDataDirInUse, dir, holder)
 	}
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
-	return &dirLock{dir: d, f: f}, nil
+	return &dirLock{dir: d, f: f}, false, nil
 }
 
 // release ends the lock (closing the files ends it); nil-safe.
