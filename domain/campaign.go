@@ -69,6 +69,13 @@ type Definition struct {
 	Timezone string `json:"timezone"`
 	// Quota caps the awards of each kind.
 	Quota Quota `json:"quota"`
+	// OneAwardPerPerson makes eligibility and the ranking apply the rule every grant
+	// applies: one person holds one award of the campaign within a unit's lineage. A person
+	// who holds one is not eligible on another nomination (person_already_awarded), and of
+	// two nominations of one person in one unit (a merger joined them) only the first is
+	// recommended (WithheldPerson). A definition without it, as every campaign launched
+	// before it existed, ranks as its grants recorded.
+	OneAwardPerPerson bool `json:"one_award_per_person,omitempty"`
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`
 	// DossierParts lists the documents a complete dossier holds.

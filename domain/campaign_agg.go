@@ -147,6 +147,33 @@ func (c *Campaign) LineageAward(nomination string, lineage []string) (AwardRef, 
 	return AwardRef{}, false
 }
 
+// PersonAward returns the award in force, other than nomination's, that the person named
+// name holds in the campaign within lineage (SamePerson; one achievement is not rewarded
+// twice), if any.
+func (c *Campaign) PersonAward(nomination, name string, lineage []string) (AwardRef, bool) {
+	if NomineeKey(name) == "" {
+		return AwardRef{}, false
+	}
+	for _, id := range c.order {
+		a := c.awards[id]
+		if a.Revoked || a.Kind != NomineeIndividual || a.Nomination == nomination || !SamePerson(a.Nominee, name) {
+			continue
+		}
+		if slices.ContainsFunc(a.Lineage, func(u string) bool { return slices.Contains(lineage, u) }) {
+			return *a, true
+		}
+	}
+	return AwardRef{}, false
+}
+
+// PersonAwardReason is the reason an individual nomination is not eligible while its
+// nominee holds award a of the campaign within its unit's lineage (PersonAward).
+func PersonAwardReason(a AwardRef) Reason {
+	return Reason{Code: "person_already_awarded", Events: []string{a.EventID},
+		MessageVI: fmt.Sprintf("%s (đơn vị %s) đã được khen thưởng trong đợt này (%s, hồ sơ %s): một thành tích không khen thưởng hai lần", a.Nominee, a.Unit, a.ID, a.Nomination),
+		MessageEN: fmt.Sprintf("%s of unit %s already holds award %s in this campaign (nomination %s): one achievement is not rewarded twice", a.Nominee, a.Unit, a.ID, a.Nomination)}
+}
+
 // LineageAwardReason is the reason a collective nomination is not eligible while
 // another nomination of its unit's lineage holds the campaign's collective award.
 func LineageAwardReason(a AwardRef, unit string) Reason {
@@ -445,17 +472,10 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	if err := c.CheckNotBarred(nom.ID, nom.Kind, nom.Name, lineage); err != nil {
 		return nil, err
 	}
-	if nom.Kind == NomineeIndividual && NomineeKey(nom.Name) != "" {
-		for _, id := range c.order {
-			a := c.awards[id]
-			if a.Revoked || a.Kind != NomineeIndividual || a.Nomination == nom.ID || !SamePerson(a.Nominee, nom.Name) {
-				continue
-			}
-			if slices.ContainsFunc(a.Lineage, func(u string) bool { return slices.Contains(lineage, u) }) {
-				return nil, ruleErr("person_already_awarded",
-					fmt.Sprintf("%s of unit %s already holds award %s in this campaign (nomination %s): one achievement is not rewarded twice", a.Nominee, a.Unit, a.ID, a.Nomination),
-					fmt.Sprintf("%s (đơn vị %s) đã được khen thưởng trong đợt này (%s, hồ sơ %s): một thành tích không khen thưởng hai lần", a.Nominee, a.Unit, a.ID, a.Nomination))
-			}
+	if nom.Kind == NomineeIndividual {
+		if a, held := c.PersonAward(nom.ID, nom.Name, lineage); held {
+			r := PersonAwardReason(a)
+			return nil, ruleErr("person_already_awarded", r.MessageEN, r.MessageVI)
 		}
 	}
 	if !eligible {

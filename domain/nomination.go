@@ -659,6 +659,32 @@ func CheckNewNomination(nominee Nominee, others []*Nomination) error {
 	return nil
 }
 
+// CheckLineageNomination decides whether a nomination of nominee may be opened (or its
+// nominee corrected to nominee) beside the campaign's nominations that stayed on the
+// units its unit absorbed (predecessors: a merger passes the open ones on, so what stays
+// is awarded, withdrawn or revoked). One achievement is not rewarded twice within a
+// lineage either: nomination_exists when a predecessor holds the collective award,
+// nominee_already_nominated when a predecessor's nomination of the same person
+// (SamePerson) holds the award or is in progress. A predecessor's head is not the unit's.
+func CheckLineageNomination(nominee Nominee, predecessors []*Nomination) error {
+	for _, o := range predecessors {
+		if o.state == StateWithdrawn || o.state == StateRevoked || o.nominee.Kind != nominee.Kind {
+			continue
+		}
+		switch {
+		case nominee.Kind == NomineeCollective && o.state == StateAwarded:
+			return ruleErr("nomination_exists",
+				fmt.Sprintf("unit %s, merged into this unit, holds this campaign's collective award (nomination %s): one collective award per unit and the units it absorbed", o.unit, o.id),
+				fmt.Sprintf("Đơn vị %s (đã hợp nhất vào đơn vị này) đã được khen thưởng tập thể trong đợt này (hồ sơ %s): mỗi đơn vị, kể cả các đơn vị đã hợp nhất vào, một khen thưởng tập thể", o.unit, o.id))
+		case nominee.Kind == NomineeIndividual && SamePerson(nominee.Name, o.nominee.Name):
+			return ruleErr("nominee_already_nominated",
+				fmt.Sprintf("%s was nominated by unit %s, merged into this unit, in this campaign (%s, %s): one achievement is not rewarded twice; if this is another person of the same name, add what tells them apart to the name (e.g. the year of birth)", o.nominee.Name, o.unit, o.id, o.state),
+				fmt.Sprintf("%s đã được đơn vị %s (đã hợp nhất vào đơn vị này) đề nghị trong đợt này (%s, %s): một thành tích không khen thưởng hai lần; nếu là người khác trùng họ tên, ghi thêm thông tin phân biệt vào họ tên (ví dụ năm sinh)", o.nominee.Name, o.unit, o.id, o.state.LabelVI()))
+		}
+	}
+	return nil
+}
+
 // LabelVI names the state in Vietnamese, as users read it ("đã thẩm định": the review is
 // finished, which says nothing of eligibility).
 func (s State) LabelVI() string {

@@ -46,10 +46,18 @@ type RankEntry struct {
 	DecidedBy   string         `json:"decided_by,omitempty"`
 }
 
-// WithheldLineage marks a collective entry that is not recommended because another
-// nomination of the same unit ranks above it: one collective award per unit lineage and
-// campaign, so the place goes to the next unit.
-const WithheldLineage = "lineage"
+// Reasons an entry within the quota's reach is not recommended (RankEntry.Withheld).
+const (
+	// WithheldLineage marks a collective entry that is not recommended because another
+	// nomination of the same unit ranks above it: one collective award per unit lineage
+	// and campaign, so the place goes to the next unit.
+	WithheldLineage = "lineage"
+	// WithheldPerson marks an individual entry that is not recommended because another
+	// nomination of the same person (SamePerson) in the same unit ranks above it or holds
+	// the award, as when a merger joined two units that had both nominated them: one
+	// achievement is not rewarded twice (Definition.OneAwardPerPerson).
+	WithheldPerson = "person"
+)
 
 func (c Candidate) priority(kind NomineeKind) bool {
 	if kind == NomineeIndividual {
@@ -65,7 +73,9 @@ func (c Candidate) priority(kind NomineeKind) bool {
 // of awards of the kind granted and not revoked: they take their places first (an awarded
 // candidate is marked recommended wherever it ranks, since the council may grant any
 // eligible nomination), and the places left go to the best-ranked others; of several
-// collective nominations of one unit, only the first (Withheld names the others' reason).
+// collective nominations of one unit, only the first, and likewise of one person's
+// individual nominations in one unit under OneAwardPerPerson (Withheld names the others'
+// reason).
 // So no more entries are recommended than the quota has places.
 func Rank(def Definition, kind NomineeKind, cands []Candidate, held int) []RankEntry {
 	col := collate.New(language.Vietnamese)
@@ -145,19 +155,37 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate, held int) []RankE
 			}
 		}
 	}
+	var people map[string][]string // individuals awarded or recommended so far, per unit
+	if kind == NomineeIndividual && def.OneAwardPerPerson {
+		people = map[string][]string{}
+		for _, c := range sorted {
+			if c.Awarded {
+				people[c.Unit] = append(people[c.Unit], c.Name)
+			}
+		}
+	}
+	samePerson := func(c *Candidate) bool {
+		return slices.ContainsFunc(people[c.Unit], func(name string) bool { return SamePerson(name, c.Name) })
+	}
 	for i, c := range sorted {
 		e := RankEntry{Rank: i + 1, Nomination: c.Nomination, Unit: c.Unit, Name: c.Name, Keys: map[string]any{}}
 		switch {
 		case c.Awarded:
 			e.Recommended = true
 		case places > 0:
-			if units != nil && units[c.Unit] {
+			switch {
+			case units != nil && units[c.Unit]:
 				e.Withheld = WithheldLineage
-			} else {
+			case people != nil && samePerson(c):
+				e.Withheld = WithheldPerson
+			default:
 				e.Recommended = true
 				places--
 				if units != nil {
 					units[c.Unit] = true
+				}
+				if people != nil {
+					people[c.Unit] = append(people[c.Unit], c.Name)
 				}
 			}
 		}

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"thidua/domain"
 )
 
@@ -171,4 +174,49 @@ func TestRankAwardsHoldTheirPlaces(t *testing.T) {
 	if got, want := recommended(9), []string{"n10", "n11", "n12"}; !slices.Equal(got, want) {
 		t.Errorf("quota full: recommended %v, want %v", got, want)
 	}
+}
+
+// TestRankOnePersonOncePerUnit: of one person's nominations in one unit (a merger joined
+// them), only the first is recommended under OneAwardPerPerson, its place going to the
+// next; the same name in another unit is another person's; a definition without the flag
+// ranks as it always did.
+func TestRankOnePersonOncePerUnit(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	def.Quota.Individual = 3
+	cands := []domain.Candidate{
+		{Nomination: "n1", Unit: "u1", Name: "Lê Văn Tám", ParIndexScore: f64(90)},
+		{Nomination: "n2", Unit: "u1", Name: "LE VAN TAM", ParIndexScore: f64(89)},
+		{Nomination: "n3", Unit: "u2", Name: "Lê Văn Tám", ParIndexScore: f64(88)},
+		{Nomination: "n4", Unit: "u3", Name: "Phạm Thị Lan", ParIndexScore: f64(87)},
+	}
+	tests := []struct {
+		name        string
+		flag        bool
+		recommended []string
+		withheld    map[string]string
+	}{
+		{"with the flag", true, []string{"n1", "n3", "n4"}, map[string]string{"n2": domain.WithheldPerson}},
+		{"without it (a campaign launched before)", false, []string{"n1", "n2", "n3"}, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := def
+			d.OneAwardPerPerson = tt.flag
+			var rec []string
+			withheld := map[string]string{}
+			for _, e := range domain.Rank(d, domain.NomineeIndividual, cands, 0) {
+				if e.Recommended {
+					rec = append(rec, e.Nomination)
+				}
+				if e.Withheld != "" {
+					withheld[e.Nomination] = e.Withheld
+				}
+			}
+			assert.Equal(t, tt.recommended, rec)
+			assert.Equal(t, tt.withheld, withheld)
+		})
+	}
+	require.True(t, domain.BuiltinCampaign().OneAwardPerPerson, "the built-in definition applies the rule")
 }

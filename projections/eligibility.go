@@ -221,7 +221,9 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 
 // flagLineageAward makes a collective nomination ineligible, with the reason
 // lineage_already_awarded, while another nomination of its unit's lineage holds the
-// campaign's collective award at the bound, and any nomination, with the reason
+// campaign's collective award at the bound, an individual one, with the reason
+// person_already_awarded, while its nominee holds an award of the campaign within the
+// lineage (under a definition with OneAwardPerPerson), and any nomination, with the reason
 // barred_by_revocation, whose holder's award in the campaign was revoked for a false
 // declaration or forged documents (domain.Campaign.BarringRevocation): it could not be
 // granted (Campaign.Grant), so it takes no place in the ranking either.
@@ -238,6 +240,15 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 			}
 			r.el.Reasons = append(r.el.Reasons, domain.BarredReason(a))
 		}
+	}
+	if nominee.Kind == domain.NomineeIndividual && r.def.OneAwardPerPerson && r.camp.ActiveAwards(domain.NomineeIndividual) > 0 {
+		if a, held := r.camp.PersonAward(id, nominee.Name, m.lineage(r.nom.Unit(), b)); held {
+			r.el.Eligible = false
+			if full {
+				r.el.Reasons = append(r.el.Reasons, domain.PersonAwardReason(a))
+			}
+		}
+		return
 	}
 	if nominee.Kind != domain.NomineeCollective || r.camp.ActiveAwards(domain.NomineeCollective) == 0 {
 		return

@@ -968,6 +968,21 @@ func (s *State) NominationsOf(campaign, unit string) []*domain.Nomination {
 	return out
 }
 
+// NominationsOfUnits returns the campaign's nominations whose unit is one of units (a
+// unit's predecessors, say: the nominations a merger left on them, its awarded ones).
+func (s *State) NominationsOfUnits(campaign string, units []string) []*domain.Nomination {
+	var out []*domain.Nomination
+	if len(units) == 0 {
+		return out
+	}
+	for _, id := range s.m.byCamp[campaign] {
+		if n := s.m.noms[id]; n != nil && slices.Contains(units, n.Unit()) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // RegistryID is the id of the one user registry aggregate.
 const RegistryID = "users"
 

@@ -416,7 +416,11 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if err := domain.CheckNewNomination(in.Nominee, st.NominationsOf(campaign, in.Unit)); err != nil {
 			return plan{}, err
 		}
-		if err := c.CheckNotBarred("", in.Nominee.Kind, in.Nominee.Name, st.Lineage(in.Unit)); err != nil {
+		lineage := st.Lineage(in.Unit)
+		if err := domain.CheckLineageNomination(in.Nominee, st.NominationsOfUnits(campaign, lineage[1:])); err != nil {
+			return plan{}, err
+		}
+		if err := c.CheckNotBarred("", in.Nominee.Kind, in.Nominee.Name, lineage); err != nil {
 			return plan{}, err
 		}
 		pl := plan{id: id}
@@ -601,6 +605,9 @@ func (s *Service) CorrectNominee(ctx context.Context, p Principal, id string, no
 		corrected := evs[0].Data.(domain.NomineeCorrectedData).Nominee
 		others := slices.DeleteFunc(st.NominationsOf(n.Campaign(), n.Unit()), func(o *domain.Nomination) bool { return o.ID() == id })
 		if err := domain.CheckNewNomination(corrected, others); err != nil {
+			return plan{}, err
+		}
+		if err := domain.CheckLineageNomination(corrected, st.NominationsOfUnits(n.Campaign(), st.Lineage(n.Unit())[1:])); err != nil {
 			return plan{}, err
 		}
 		if c, _ := st.Campaign(n.Campaign()); c != nil {

@@ -159,15 +159,91 @@ func TestSecondCollectiveAwardAcrossLineageRefused(t *testing.T) {
 	nomA, _ := env.EligibleCollective("A", domain.UnitDistrict, reviewer, 80)
 	_, err := env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomA, Decision: "QĐ 1"}, workflows.Options{})
 	require.NoError(t, err)
+	// C's own nomination, opened before C absorbs the awarded A.
+	nomC, _ := env.EligibleCollective("C", domain.UnitDistrict, reviewer, 85)
 	env.Unit("B", domain.UnitDistrict)
 	_, err = merge(env, []string{"A", "B"}, "C", "2025-07-01")
 	require.NoError(t, err)
-	nomC, _ := env.MakeEligible("C", reviewer, 85)
+	clerk := env.User(domain.RoleClerk, "C")
 	before, _ := env.Store.LastSeq(env.Ctx)
 	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomC, Decision: "QĐ 2"}, workflows.Options{})
 	var re *domain.RuleError
 	require.True(t, errors.As(err, &re), "%v", err)
 	assert.Equal(t, "lineage_already_awarded", re.Code)
+	// Nor does C open another: A's award stayed on A, and A is C's now.
+	_, err = env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "C", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "nomination_exists", re.Code)
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after)
+}
+
+// One achievement is not rewarded twice across a merger either. Two units that had both
+// nominated one person merge: the ranking recommends the person once (the other entry is
+// withheld, its place going to the next), and once the person is awarded the other
+// nomination is not eligible. An awarded person is not nominated again by the successor.
+func TestOnePersonOneAwardAcrossMergers(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	person := func(name string) domain.Nominee {
+		return domain.Nominee{Kind: domain.NomineeIndividual, Name: name, Position: "Chuyên viên"}
+	}
+	noms := map[string]string{}
+	for u, name := range map[string]string{"QA": "Lê Văn Tám", "QB": "LE VAN TAM", "QX": "Phạm Thị Lan"} {
+		env.Unit(u, domain.UnitDistrict)
+		clerk := env.User(domain.RoleClerk, u)
+		noms[u] = env.Dossier(clerk, person(name))
+		env.GoodFacts(reviewer, u, 80)
+		env.RuleAll(reviewer, noms[u])
+	}
+	_, err := merge(env, []string{"QA", "QB"}, "QAB", "2025-09-15")
+	require.NoError(t, err)
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	entries := map[string]projections.RankEntryView{}
+	for _, e := range rk.Individual.Entries {
+		entries[e.Nomination] = e
+	}
+	require.Len(t, entries, 3, "all three are eligible")
+	first, second := noms["QA"], noms["QB"]
+	if entries[second].Rank < entries[first].Rank {
+		first, second = second, first
+	}
+	assert.True(t, entries[first].Recommended)
+	assert.False(t, entries[second].Recommended)
+	assert.Equal(t, domain.WithheldPerson, entries[second].Withheld)
+	assert.True(t, entries[noms["QX"]].Recommended, "another person keeps a place")
+
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{})
+	require.NoError(t, err)
+	el, err := env.Model.Eligibility(second, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	codes := []string{}
+	for _, r := range el.Reasons {
+		codes = append(codes, r.Code)
+	}
+	assert.Contains(t, codes, "person_already_awarded")
+
+	// A person awarded in SA, which then merges into SC: SC's clerk cannot nominate them
+	// again (the award stayed on SA, SC's predecessor), and nothing is appended.
+	env.Unit("SA", domain.UnitDistrict)
+	hoa := env.Dossier(env.User(domain.RoleClerk, "SA"), person("Trần Thị Hoa"))
+	env.GoodFacts(reviewer, "SA", 80)
+	env.RuleAll(reviewer, hoa)
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: hoa, Decision: "QĐ 2"}, workflows.Options{})
+	require.NoError(t, err)
+	_, err = merge(env, []string{"SA"}, "SC", "2025-09-20")
+	require.NoError(t, err)
+	clerkSC := env.User(domain.RoleClerk, "SC")
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err = env.Svc.OpenNomination(env.Ctx, clerkSC, wftest.Campaign, workflows.OpenNominationInput{Unit: "SC", Nominee: person("Tran Thi Hoa")}, workflows.Options{})
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "nominee_already_nominated", re.Code)
+	assert.Contains(t, re.Message, "merged into this unit")
 	after, _ := env.Store.LastSeq(env.Ctx)
 	assert.Equal(t, before, after)
 }

@@ -74,8 +74,10 @@ func labels(key string) (vi, en string) {
 		return "Có", "Yes"
 	case "no":
 		return "Không", "No"
-	case "withheld":
+	case "withheld." + domain.WithheldLineage:
 		return "Không: đơn vị đã có hồ sơ xếp trên", "No: its unit ranks above with another nomination"
+	case "withheld." + domain.WithheldPerson:
+		return "Không: người này đã có hồ sơ xếp trên", "No: the same person ranks above with another nomination"
 
 	// The columns.
 	case "col.kind":

@@ -225,7 +225,7 @@ func columns(rk projections.RankingView, lang Lang) []column {
 		{key: "col.name", width: 42, value: func(e projections.RankEntryView) any { return e.Name }},
 		{key: "col.recommended", width: 14, value: func(e projections.RankEntryView) any {
 			if e.Withheld != "" {
-				return label(lang, "withheld")
+				return label(lang, "withheld."+e.Withheld)
 			}
 			return yesNo(e.Recommended)
 		}},

@@ -420,17 +420,19 @@ type rankRow struct {
 	// Href is where the nomination's link goes (nominationHref).
 	Href                             string
 	Recommended, Awarded, Link, Mine bool
-	// Withheld marks an entry not recommended because another nomination of its unit
-	// ranks above it; Full one not awarded with every place of the quota awarded.
-	Withheld, Full bool
-	Par            any
-	Improved       any
-	Approval       any
-	Priority       bool
-	SubmittedAt    time.Time
-	DecidedBy      string
-	QuotaLine      bool
-	Highlight      bool
+	// Withheld says why an entry is not recommended though within the quota's reach
+	// (domain.WithheldLineage, domain.WithheldPerson; "" when it is not withheld).
+	Withheld string
+	// Full marks an entry not awarded with every place of the quota awarded.
+	Full        bool
+	Par         any
+	Improved    any
+	Approval    any
+	Priority    bool
+	SubmittedAt time.Time
+	DecidedBy   string
+	QuotaLine   bool
+	Highlight   bool
 	// Gap is true when places before this row are left out of the table.
 	Gap bool
 }
@@ -476,7 +478,7 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],
 				Approval: e.Keys[domain.KeyApprovalRatio], DecidedBy: e.DecidedBy,
 				QuotaLine: e.Recommended && recommended == kv.Quota,
-				Withheld:  e.Withheld != "", Full: !e.Awarded && e.Withheld == "" && kv.Awarded >= kv.Quota,
+				Withheld:  e.Withheld, Full: !e.Awarded && e.Withheld == "" && kv.Awarded >= kv.Quota,
 				Highlight: e.Nomination == highlight}
 			if b, ok := e.Keys[domain.KeyPriority].(bool); ok {
 				r.Priority = b
