@@ -371,7 +371,8 @@ func (m *Model) ParentUnit(unit string, b Bound) bool {
 // unitSubordinates returns the ids of the events that registered units, up to the bound,
 // with one of the units of a nomination's path (or a unit the first of them absorbed) as
 // their parent, in the order of the stream: they make its unit a parent unit (đơn vị chủ
-// quản), whose share of subordinate units in breach of discipline C13 needs.
+// quản), whose share of subordinate units in breach of discipline C13 needs. A unit of
+// the lineage itself (a commune that absorbed its district) is not its own subordinate.
 func (m *Model) unitSubordinates(path []string, b Bound, note func(*Entry)) []string {
 	units := path
 	if u := m.units[path[0]]; u != nil && len(u.Predecessors()) > 0 {
@@ -386,6 +387,11 @@ func (m *Model) unitSubordinates(path []string, b Bound, note func(*Entry)) []st
 	var regs []*Entry
 	for _, u := range units {
 		for _, c := range m.children[u] {
+			if slices.Contains(units, c) {
+				// A unit of the lineage itself (a commune that absorbed its district) is
+				// not its own subordinate.
+				continue
+			}
 			ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: c})
 			if len(ents) == 0 || !ents[0].Known || !b.includes(ents[0].Rec.Seq, ents[0].Rec.At) {
 				continue

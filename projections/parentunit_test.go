@@ -88,3 +88,45 @@ func TestParentUnitNeedsItsSubordinatesShare(t *testing.T) {
 	assert.False(t, ok)
 	assert.Equal(t, domain.ResultExcluded, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
 }
+
+// TestUnitAbsorbingItsParentIsNotItsOwnParentUnit: a commune that absorbs the district it
+// was registered under (the 2025 reorganisation's abolished district level) is not made
+// a parent unit by its own registration: its C13 needs no share of subordinates, as
+// before the merger; a unit still registered under the district is the commune's.
+func TestUnitAbsorbingItsParentIsNotItsOwnParentUnit(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("ZD", domain.UnitDistrict)
+	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "ZK", Name: "Xã ZK", Kind: domain.UnitCommune, Parent: "ZD"}, workflows.Options{}))
+	nom := env.Dossier(env.User(domain.RoleClerk, "ZK"), domain.Nominee{Kind: domain.NomineeCollective})
+	for _, f := range []domain.FactRecordedData{
+		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(80)},
+		{Fact: "disbursement_pct", Number: wftest.Num(100)}, {Fact: "late_dossiers", Number: wftest.Num(0)},
+		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
+		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
+		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
+		{Fact: "online_service_pct", Number: wftest.Num(100)},
+	} {
+		env.Fact(reviewer, "ZK", f)
+	}
+	env.RuleAll(reviewer, nom)
+	el, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	require.True(t, el.Eligible, "%+v", el.Reasons)
+
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: []string{"ZD"}, Successor: "ZK", Effective: "2025-09-15", Decision: "NQ 1"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	for name, m := range map[string]*projections.Model{"live": env.Model, "rebuilt": rebuild(t, env, eventstore.ReadOptions{})} {
+		el, err := m.Eligibility(nom, projections.Bound{})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%s: %+v", name, el.Reasons)
+		assert.False(t, m.ParentUnit("ZK", projections.Bound{}), name)
+	}
+
+	// Another commune of the old district is the commune's subordinate now.
+	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "ZK2", Name: "Xã ZK2", Kind: domain.UnitCommune, Parent: "ZK"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	assert.True(t, env.Model.ParentUnit("ZK", projections.Bound{}))
+}
