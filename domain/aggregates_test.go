@@ -251,8 +251,9 @@ func TestCampaignGrant(t *testing.T) {
 }
 
 // TestCampaignNoteMerger: a merger that would join two of the campaign's active collective
-// awards in one lineage is refused, naming both; one award, individual awards, revoked
-// awards and awards of other units do not stand in its way.
+// awards in one lineage, the later granted on or after the day it takes effect, is
+// refused, naming both; awards granted before that day (to units apart then), one award,
+// individual awards, revoked awards and awards of other units do not stand in its way.
 func TestCampaignNoteMerger(t *testing.T) {
 	t.Parallel()
 	c, s := launched(t, domain.BuiltinCampaign())
@@ -267,18 +268,22 @@ func TestCampaignNoteMerger(t *testing.T) {
 		t.Fatalf("a revocation without its grounds: %v", err)
 	}
 	s.apply(c, must(t)(c.Revoke("A3", domain.GroundUnlawfulApproval, "trùng lặp sau sáp nhập"))...)
+	// The awards are granted on 2025-05-01 (the stream's clock).
 	for _, tt := range []struct {
-		name   string
-		merged []string
-		code   string
+		name      string
+		merged    []string
+		effective string
+		code      string
 	}{
-		{"two awarded units", []string{"so-ab", "so-a", "so-b"}, "merger_double_award"},
-		{"an awarded unit and a predecessor of another", []string{"so-x", "so-a", "so-y", "so-b"}, "merger_double_award"},
-		{"one awarded unit", []string{"so-ac", "so-a", "so-c"}, ""},
-		{"a revoked award", []string{"so-ad", "so-a", "so-d"}, ""},
-		{"no award", []string{"so-ef", "so-e", "so-f"}, ""},
+		{"two awarded units, merged as of the grants' day", []string{"so-ab", "so-a", "so-b"}, "2025-05-01", "merger_double_award"},
+		{"two awarded units, merged before the grants", []string{"so-ab", "so-a", "so-b"}, "2025-04-01", "merger_double_award"},
+		{"an awarded unit and a predecessor of another", []string{"so-x", "so-a", "so-y", "so-b"}, "2025-05-01", "merger_double_award"},
+		{"two awarded units, merged after the grants", []string{"so-ab", "so-a", "so-b"}, "2025-07-01", ""},
+		{"one awarded unit", []string{"so-ac", "so-a", "so-c"}, "2025-04-01", ""},
+		{"a revoked award", []string{"so-ad", "so-a", "so-d"}, "2025-04-01", ""},
+		{"no award", []string{"so-ef", "so-e", "so-f"}, "2025-04-01", ""},
 	} {
-		evs, err := c.NoteMerger("r1", tt.merged[0], tt.merged[1:], tt.merged, "2025-07-01")
+		evs, err := c.NoteMerger("r1", tt.merged[0], tt.merged[1:], tt.merged, tt.effective)
 		if got := ruleCode(err); got != tt.code {
 			t.Fatalf("%s: code %q, want %q", tt.name, got, tt.code)
 		}

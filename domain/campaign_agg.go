@@ -495,13 +495,34 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 
 // NoteMerger decides noting a merger on the campaign. merged is every unit of the
 // successor's lineage once merged: the successor's, and each source's with what it had
-// absorbed. It refuses (merger_double_award) when two active collective awards of the
-// campaign would then lie in one lineage: one collective award per unit lineage and
-// campaign holds for successors too, so the council revokes one of them first; and when
-// two individual awards in force to one person (SamePerson) would lie in one lineage.
+// absorbed; effective is the day the merger takes effect (YYYY-MM-DD).
+//
+// Awards granted before that day went to units that were apart: they were lawful, the
+// merger records what the province decided, and the successor's lineage keeps them as
+// its history (no new award of the kind comes to it: lineage_already_awarded,
+// person_already_awarded). But when the later of two awards in force that would lie in
+// one lineage was granted on or after that day, it went to a unit already merged, and
+// the merger is refused (merger_double_award) until the council revokes it: two
+// collective awards, or two individual awards to one person (SamePerson). A merger
+// recorded after the awards it follows is never refused for them: the council is not
+// made to revoke a lawful award on a ground that is not true to record a reorganisation.
 func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string, effective string) ([]Event, error) {
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
+	}
+	loc, err := c.Definition().Location()
+	if err != nil {
+		loc = time.FixedZone("ICT", 7*3600)
+	}
+	// grantedMerged reports whether the later of awards was granted on or after the
+	// merger's day: to units that were one already.
+	grantedMerged := func(awards ...*AwardRef) bool {
+		for _, a := range awards {
+			if a.At.In(loc).Format(time.DateOnly) >= effective {
+				return true
+			}
+		}
+		return false
 	}
 	in := map[string]bool{}
 	for _, u := range merged {
@@ -520,16 +541,16 @@ func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string,
 			}
 		}
 	}
-	if len(held) > 1 {
+	if len(held) > 1 && grantedMerged(held[1:]...) {
 		ids, units := make([]string, len(held)), make([]string, len(held))
 		for i, a := range held {
 			ids[i], units[i] = a.ID, a.Unit
 		}
 		return nil, ruleErr("merger_double_award",
-			fmt.Sprintf("units %s hold collective awards %s in campaign %s: merged into %s, one lineage would hold %d collective awards in one campaign; the council revokes all but one first",
-				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), successor, len(held)),
-			fmt.Sprintf("Các đơn vị %s đã được khen thưởng tập thể (%s) trong đợt %s: nếu hợp nhất vào %s, một đơn vị sẽ có %d khen thưởng tập thể trong cùng một đợt; Hội đồng cần thu hồi để chỉ còn một trước khi ghi nhận hợp nhất",
-				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), successor, len(held)))
+			fmt.Sprintf("units %s hold collective awards %s in campaign %s, granted on or after %s, when the merger into %s took effect: one lineage would hold %d collective awards in one campaign; the council revokes those granted after the merger first",
+				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), effective, successor, len(held)),
+			fmt.Sprintf("Các đơn vị %s đã được khen thưởng tập thể (%s) trong đợt %s, có khen thưởng từ ngày %s, khi việc hợp nhất vào %s đã có hiệu lực: một đơn vị sẽ có %d khen thưởng tập thể trong cùng một đợt; Hội đồng cần thu hồi khen thưởng đã trao sau khi hợp nhất trước khi ghi nhận hợp nhất",
+				strings.Join(units, ", "), strings.Join(ids, ", "), c.ID(), DateVI(effective), successor, len(held)))
 	}
 	// Nor the same person twice: awards granted apart, in two units, would lie in one
 	// lineage (a grant after the merger is refused, person_already_awarded).
@@ -540,10 +561,10 @@ func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string,
 			continue
 		}
 		for _, b := range people {
-			if SamePerson(a.Nominee, b.Nominee) {
+			if SamePerson(a.Nominee, b.Nominee) && grantedMerged(a) {
 				return nil, ruleErr("merger_double_award",
-					fmt.Sprintf("%s (award %s, unit %s) and %s (award %s, unit %s) are one person: merged into %s, one lineage would hold two awards of one person in campaign %s; the council revokes one first",
-						b.Nominee, b.ID, b.Unit, a.Nominee, a.ID, a.Unit, successor, c.ID()),
+					fmt.Sprintf("%s (award %s, unit %s) and %s (award %s, unit %s) are one person, the second award granted on or after %s, when the merger into %s took effect: one lineage would hold two awards of one person in campaign %s; the council revokes one first",
+						b.Nominee, b.ID, b.Unit, a.Nominee, a.ID, a.Unit, effective, successor, c.ID()),
 					fmt.Sprintf("%s (khen thưởng %s, đơn vị %s) và %s (khen thưởng %s, đơn vị %s) là một người: nếu hợp nhất vào %s, một đơn vị sẽ có hai khen thưởng cho cùng một người trong đợt %s; Hội đồng cần thu hồi một khen thưởng trước khi ghi nhận hợp nhất",
 						b.Nominee, b.ID, b.Unit, a.Nominee, a.ID, a.Unit, successor, c.ID()))
 			}

@@ -36,7 +36,8 @@ type ReorganiseInput struct {
 // Reorganise records a merger (admin): each source is marked merged into the successor,
 // the successor (created when new) records what it absorbed, and every open nomination of
 // a source continues under the successor, and every campaign notes it (refusing it,
-// merger_double_award, when one lineage would hold two of its collective awards) — all in
+// merger_double_award, when one lineage would hold two of its collective awards, the
+// later granted after the merger took effect: Campaign.NoteMerger) — all in
 // one atomic append across the aggregates, each guarded by its own expected version.
 // History is never rewritten.
 func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInput, o Options) (Result, error) {

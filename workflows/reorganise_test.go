@@ -249,30 +249,33 @@ func TestOnePersonOneAwardAcrossMergers(t *testing.T) {
 }
 
 // Story 3's last clause: no successor ends up with two collective awards in one campaign.
-// A merger of two awarded units is refused (and appends nothing) until the council
-// revokes one; a merger may take effect after the campaign's period (its awards are
-// decided then); every campaign notes the merger, so that a grant racing it loses the
-// campaign's sequence check and is decided again on the merged lineage.
-func TestMergerOfTwoAwardedUnitsRefused(t *testing.T) {
+// Awards granted to two units while they were apart were lawful: a merger that takes
+// effect after them is recorded (the council is not made to revoke a lawful award on an
+// untrue ground to record the province's decision), both stay in force as the
+// successor's history, and the successor takes no other. A merger recorded late, taking
+// effect before the awards, is refused (and appends nothing) until the council revokes
+// the one granted to a unit already merged. Every campaign notes the merger, so that a
+// grant racing it loses the campaign's sequence check and is decided again on the merged
+// lineage.
+func TestMergerOfTwoAwardedUnits(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
 	awards := map[string]string{}
-	for _, u := range []string{"WA", "WB"} {
+	for _, u := range []string{"WA", "WB", "VA", "VB"} {
 		nom, _ := env.EligibleCollective(u, domain.UnitDistrict, reviewer, 80)
 		r, err := env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ " + u}, workflows.Options{})
 		require.NoError(t, err)
 		awards[u] = r.ID
 	}
-	// The awards are decided after the campaign's period; so is this merger.
-	env.Advance(time.Date(2026, 2, 20, 3, 0, 0, 0, time.UTC).Sub(*env.Now.Load()))
-	mergerRefused(t, env, []string{"WA", "WB"}, "WAB", "2026-03-01", awards["WA"], awards["WB"])
-
-	_, err := env.Svc.RevokeAward(env.Ctx, council, awards["WB"], workflows.RevokeInput{Ground: domain.GroundUnlawfulApproval, Note: "trùng đơn vị sau hợp nhất"}, workflows.Options{})
+	// The awards are granted on 2025-09-15. A merger recorded late, in force from 1 July:
+	// WB's award went to a unit already merged.
+	mergerRefused(t, env, []string{"WA", "WB"}, "WAB", "2025-07-01", awards["WA"], awards["WB"])
+	_, err := env.Svc.RevokeAward(env.Ctx, council, awards["WB"], workflows.RevokeInput{Ground: domain.GroundUnlawfulApproval, Note: "trao cho WB sau khi WB đã hợp nhất vào WAB từ 01/7/2025"}, workflows.Options{})
 	require.NoError(t, err)
-	_, err = merge(env, []string{"WA", "WB"}, "WAB", "2026-03-01")
-	require.NoError(t, err, "after the campaign's period, with one award left")
+	_, err = merge(env, []string{"WA", "WB"}, "WAB", "2025-07-01")
+	require.NoError(t, err, "with one award left")
 	camp, _, err := env.Store.Load(env.Ctx, eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign})
 	require.NoError(t, err)
 	last := camp[len(camp)-1]
@@ -280,6 +283,23 @@ func TestMergerOfTwoAwardedUnitsRefused(t *testing.T) {
 	u, err := env.Model.Unit("WAB", projections.Bound{})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"WAB", "WA", "WB"}, u.Lineage)
+
+	// The awards decided, then the reorganisation (after the campaign's period): recorded,
+	// and both awards stay in force.
+	env.Advance(time.Date(2026, 2, 20, 3, 0, 0, 0, time.UTC).Sub(*env.Now.Load()))
+	_, err = merge(env, []string{"VA", "VB"}, "VAB", "2026-03-01")
+	require.NoError(t, err)
+	for _, u := range []string{"VA", "VB"} {
+		a, err := env.Model.Award(awards[u])
+		require.NoError(t, err)
+		assert.False(t, a.Revoked, u)
+	}
+	// The successor takes no other collective award.
+	clerk := env.User(domain.RoleClerk, "VAB")
+	_, err = env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "VAB", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	var re *domain.RuleError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "nomination_exists", re.Code)
 }
 
 func TestRefusedReorganisationsAppendNothing(t *testing.T) {
@@ -642,9 +662,9 @@ func TestMergedUnitsFactsThatDisagree(t *testing.T) {
 	assert.Equal(t, domain.ResultPending, el.Criteria["C08"].Result)
 }
 
-// A merger that would put two awards in force to one person, granted apart in two units,
-// into one lineage is refused as two collective awards are, naming both; a grant after
-// the merger was already refused (person_already_awarded). Before, the order decided.
+// A merger that would put two awards in force to one person, the second granted after
+// the merger took effect, into one lineage is refused as two collective awards are,
+// naming both; a grant after the merger was already refused (person_already_awarded).
 func TestMergerOfOnePersonsTwoAwardsRefused(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
