@@ -99,6 +99,14 @@ func (s *Store) GetDocument(ctx context.Context, sha string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get document %s: %w", sha, err)
 	}
+	// A few at a time, each given its own time once it starts: reads sharing the disk
+	// with many others must not be taken for damaged ones.
+	select {
+	case s.docReads <- struct{}{}:
+		defer func() { <-s.docReads }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("get document %s: waiting for the reads before it: %w", sha, ctx.Err())
+	}
 	// A chunk damaged or lost on disk never comes: the read would wait for it until the
 	// client library's timeout, and fail as a timeout. It is given the time its size
 	// needs at a slow pace instead, and then named for what it is.

@@ -47,7 +47,14 @@ type Store struct {
 	// deduplication in batches, nats-server 2.12.0): batches go without one until then
 	// (publishAtomic), and try again after, for a cluster upgraded meanwhile.
 	batchNoMsgIDUntil atomic.Int64
+	// docReads bounds the document reads in flight (GetDocument): each holds a whole
+	// document in memory, and many at once would share the disk so that each missed the
+	// time its size allows, and be named corrupt.
+	docReads chan struct{}
 }
+
+// maxDocumentReads is the most document reads in flight at once (Store.docReads).
+const maxDocumentReads = 4
 
 // Open starts (or connects to) NATS, and creates or checks the stream and the document
 // bucket. Without WithURL it runs an embedded server under WithDataDir ("./data"). With
@@ -75,7 +82,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 	if o.registry == nil {
 		o.registry = NewRegistry()
 	}
-	s := &Store{opts: o, registry: o.registry, log: o.logger, strings: &Interner{}}
+	s := &Store{opts: o, registry: o.registry, log: o.logger, strings: &Interner{}, docReads: make(chan struct{}, maxDocumentReads)}
 	var err error
 	switch {
 	case len(o.natsOpts) > 0 && o.natsOpts[len(o.natsOpts)-1].conn != nil:
