@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,6 +59,8 @@ type server struct {
 	data string
 	addr string
 	log  *os.File
+	// args are more arguments of serve.
+	args []string
 
 	mu    sync.Mutex
 	cmd   *exec.Cmd
@@ -71,7 +74,7 @@ func (s *server) url(path string) string { return "http://" + s.addr + path }
 func (s *server) run() {
 	s.t.Helper()
 	t0 := time.Now()
-	cmd := exec.Command(s.bin, "serve", "--data", s.data, "--addr", s.addr, "--log-level", "warn")
+	cmd := exec.Command(s.bin, append([]string{"serve", "--data", s.data, "--addr", s.addr, "--log-level", "warn"}, s.args...)...)
 	cmd.Env = append(os.Environ(), "THIDUA_ADMIN_TOKEN="+crashAdminToken)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
@@ -719,4 +722,64 @@ func firstLines(b []byte, n int) string {
 		lines = lines[:n]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// TestStopCutsSlowRequestsShort: a stop (SIGTERM) that finds a request still under way
+// after --shutdown-grace (a body arriving slowly) cuts it short, says so in the log, and
+// exits with status 2, an error, not as a clean stop.
+func TestStopCutsSlowRequestsShort(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildThidua(t, dir)
+	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	srv := &server{t: t, bin: bin, data: filepath.Join(dir, "data"), addr: freeLoopbackAddr(t), log: logFile, args: []string{"--shutdown-grace", "300ms"}}
+	srv.run()
+	defer srv.kill()
+
+	// A command whose body never ends.
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/units HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\": \"SLOW\",", crashAdminToken)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(srv.url("/metrics"))
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(b), "thidua_api_inflight_commands 1\n") {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow command never came in flight")
+		}
+	}
+
+	srv.mu.Lock()
+	cmd := srv.cmd
+	srv.cmd = nil
+	srv.mu.Unlock()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("no stop within 20 s of SIGTERM; log:\n%s", srv.tail())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Errorf("exit: %v, want status 2; log:\n%s", err, srv.tail())
+	}
+	if !strings.Contains(srv.tail(), "were cut short") {
+		t.Errorf("the log does not say requests were cut short:\n%s", srv.tail())
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	// The campaigns' time zone (Asia/Ho_Chi_Minh) resolves on a host without tzdata (a
 	// slim container): without it, the built-in campaign's definition would not validate.
@@ -74,11 +75,13 @@ func (c *BenchCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 
 func main() {
 	var cli CLI
-	kctx := kong.Parse(&cli,
+	parser := kong.Must(&cli,
 		kong.Name("thidua"),
 		kong.Description("Event-sourced workflow engine for emulation and commendation (thi đua, khen thưởng)."),
 		kong.UsageOnError(),
 	)
+	kctx, err := parser.Parse(helpArgs(os.Args[1:]))
+	parser.FatalIfErrorf(err)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out := &outWriter{w: os.Stdout}
@@ -105,6 +108,15 @@ func main() {
 		}
 		os.Exit(code)
 	}
+}
+
+// helpArgs reads "thidua help" as "thidua --help" and "thidua help verify" as
+// "thidua verify --help", as operators type them; any other arguments are kept.
+func helpArgs(args []string) []string {
+	if len(args) == 0 || args[0] != "help" {
+		return args
+	}
+	return append(slices.Clone(args[1:]), "--help")
 }
 
 // outWriter is the commands' standard output, keeping its first write error so that the

@@ -65,3 +65,19 @@ func TestOutputCutShortFails(t *testing.T) {
 	code, stderr = runMain(t, nil, "--data", dir, "digest")
 	assert.Equal(t, 0, code, stderr)
 }
+
+// TestHelpArgs: "thidua help" and "thidua help CMD" ask for the help as --help does;
+// anything else is kept as typed.
+func TestHelpArgs(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want []string }{
+		{[]string{"help"}, []string{"--help"}},
+		{[]string{"help", "verify"}, []string{"verify", "--help"}},
+		{[]string{"verify", "--json"}, []string{"verify", "--json"}},
+		{[]string{"events", "help"}, []string{"events", "help"}},
+		{nil, nil},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, helpArgs(tt.in), "%q", tt.in)
+	}
+}

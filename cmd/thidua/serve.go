@@ -35,6 +35,8 @@ type ServeCmd struct {
 	WebSecret string `help:"Key that signs the web forms' CSRF tokens: give every serve process behind one load balancer the same one (default: random per process)." env:"THIDUA_WEB_SECRET"`
 	// SecureCookies marks the session cookies Secure.
 	SecureCookies bool `help:"Mark the web session cookies Secure (when served over HTTPS)." env:"THIDUA_SECURE_COOKIES"`
+	// ShutdownGrace is how long a stop waits for the requests under way.
+	ShutdownGrace time.Duration `help:"How long a stop (SIGTERM, SIGINT) waits for the requests under way before it cuts them short and exits with status 2 (an error)." default:"15s" env:"THIDUA_SHUTDOWN_GRACE"`
 	// HeapHeadroom bounds the garbage the heap may hold (memory.KeepHeadroom).
 	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"256" env:"THIDUA_HEAP_HEADROOM_MIB"`
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the client.
@@ -179,13 +181,28 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: finishing in-flight requests")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	grace := c.ShutdownGrace
+	if grace <= 0 {
+		grace = 15 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	var cut error
 	if err := srv.Shutdown(sctx); err != nil {
-		logger.Warn("shutdown", "err", err)
+		// Requests still under way (an upload arriving slowly, say) are cut short: their
+		// connections closed, and the store stays open until their handlers return, or a
+		// few seconds more. A keyed retry of any of them is safe; the stop says it was
+		// not clean.
+		n := boot.inflight.Load()
+		srv.Close()
+		for deadline := time.Now().Add(5 * time.Second); boot.inflight.Load() > 0 && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		logger.Error("shutdown: requests still under way were cut short", "requests", n, "after", grace, "still_running", boot.inflight.Load(), "err", err)
+		cut = fmt.Errorf("shutdown: %d request(s) still under way after %s were cut short (a retry with the same Idempotency-Key is safe)", n, grace)
 	}
 	snaps.save()
-	return nil
+	return cut
 }
 
 // startProjections builds the model — from the snapshot when there is a valid one (read

@@ -15,6 +15,8 @@ import (
 type starting struct {
 	ready atomic.Pointer[http.Handler]
 	step  atomic.Pointer[[2]string]
+	// inflight counts the requests the engine is serving (a stop waits for them).
+	inflight atomic.Int64
 }
 
 // setStep names the step under way, in English and in Vietnamese, for /readyz.
@@ -26,6 +28,8 @@ func (s *starting) serve(h http.Handler) { s.ready.Store(&h) }
 // ServeHTTP implements http.Handler.
 func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := s.ready.Load(); h != nil {
+		s.inflight.Add(1)
+		defer s.inflight.Add(-1)
 		(*h).ServeHTTP(w, r)
 		return
 	}
