@@ -296,6 +296,25 @@ func ClientKey(r *http.Request, trusted []netip.Prefix) string {
 }
 
 // isTrusted reports whether addr is in one of the trusted prefixes.
+// ViaTLS reports whether the client reached the server over TLS: the connection is TLS,
+// or a trusted proxy (a TLS terminator) says so in X-Forwarded-Proto. Anyone else's
+// header is not believed.
+func ViaTLS(r *http.Request, trusted []netip.Prefix) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(addr.Unmap(), trusted) {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
 func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
 	for _, p := range trusted {
 		if p.Contains(addr) {

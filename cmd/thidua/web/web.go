@@ -77,7 +77,8 @@ func WithSecret(key []byte) Option {
 func WithSecureCookies(on bool) Option { return func(c *config) { c.secure = on } }
 
 // WithTrustedProxies names the proxies whose X-Forwarded-For names the client, for the
-// limit on failed sign-ins (api.ClientKey).
+// limit on failed sign-ins (api.ClientKey), and whose X-Forwarded-Proto: https marks the
+// cookies Secure (a TLS terminator in front: api.ViaTLS).
 func WithTrustedProxies(prefixes ...netip.Prefix) Option {
 	return func(c *config) { c.trusted = append(c.trusted, prefixes...) }
 }
@@ -207,7 +208,9 @@ type req struct {
 	p        workflows.Principal
 	signedIn bool
 	token    string
-	pre      string
+	// issued is when the session was opened (signed in).
+	issued time.Time
+	pre    string
 }
 
 // T translates a message key in the request's language.
@@ -226,7 +229,7 @@ func (h *handler) newReq(w http.ResponseWriter, r *http.Request) *req {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		if hash, issued, ok := h.openSession(c.Value, time.Now()); ok && h.sessionLive(r.Context(), hash, issued) {
 			if p, err := h.svc.AuthenticateHash(r.Context(), hash); err == nil {
-				q.p, q.signedIn, q.token = p, true, hash
+				q.p, q.signedIn, q.token, q.issued = p, true, hash, issued
 			}
 		}
 	}
@@ -236,7 +239,11 @@ func (h *handler) newReq(w http.ResponseWriter, r *http.Request) *req {
 	return q
 }
 
-func (h *handler) secure(r *http.Request) bool { return h.cfg.secure || r.TLS != nil }
+// secure reports whether cookies go Secure: --secure-cookies, a TLS connection, or a
+// trusted proxy's X-Forwarded-Proto: https (a TLS terminator in front).
+func (h *handler) secure(r *http.Request) bool {
+	return h.cfg.secure || api.ViaTLS(r, h.cfg.trusted)
+}
 
 // handlerFunc renders one page or carries out one action.
 type handlerFunc func(q *req) error
@@ -410,8 +417,11 @@ func (h *handler) csrfToken(q *req) string {
 	var msg string
 	switch {
 	case q.signedIn:
+		// Bound to this sign-in, not to the token alone: a page kept from an earlier
+		// session (saved, printed, left in a shared browser's cache) carries a token that
+		// no later session takes.
 		sum := sha256.Sum256([]byte(q.token))
-		msg = "session|" + base64.RawURLEncoding.EncodeToString(sum[:])
+		msg = "session|" + base64.RawURLEncoding.EncodeToString(sum[:]) + "|" + strconv.FormatInt(q.issued.UnixMilli(), 10)
 	case q.pre != "":
 		msg = "pre|" + q.pre
 	default:

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -1383,6 +1384,35 @@ func TestUploadsInFlightLimited(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, res.status, res.body)
 }
 
+// TestCookiesSecureBehindATLSProxy: the sign-in page's cookie is Secure when the request
+// came over TLS through a trusted proxy (X-Forwarded-Proto: https), and not on the word
+// of anyone else.
+func TestCookiesSecureBehindATLSProxy(t *testing.T) {
+	t.Parallel()
+	e := wftest.New(t, natsServer)
+	h := web.New(e.Svc, web.WithSecret([]byte("test-secret")), web.WithTrustedProxies(netip.MustParsePrefix("10.0.0.0/8")))
+	tests := []struct {
+		name, remote, proto string
+		secure              bool
+	}{
+		{"through the trusted proxy, over TLS", "10.1.2.3:4000", "https", true},
+		{"through the trusted proxy, plain", "10.1.2.3:4000", "http", false},
+		{"from elsewhere, claiming TLS", "192.0.2.7:4000", "https", false},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/signin", nil)
+		r.RemoteAddr = tt.remote
+		r.Header.Set("X-Forwarded-Proto", tt.proto)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		cookies := w.Result().Cookies()
+		require.NotEmpty(t, cookies, tt.name)
+		for _, c := range cookies {
+			assert.Equal(t, tt.secure, c.Secure, "%s: cookie %s", tt.name, c.Name)
+		}
+	}
+}
+
 func TestSignInFailuresLimited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, web.WithSignInFailureLimit(3, time.Hour))
@@ -1761,10 +1791,25 @@ func TestSignOutEndsTheSession(t *testing.T) {
 		}
 	}
 	time.Sleep(2 * time.Millisecond)
+	old := a.csrf // a form of the ended session's, kept
 	a.signIn(wftest.AdminToken)
 	if r := a.get("/admin"); r.status != http.StatusOK {
 		t.Fatalf("a new sign-in: %d", r.status)
 	}
+	// The new session's forms carry another CSRF token; one kept from the old session is
+	// refused, and nothing is appended.
+	if a.csrf == old {
+		t.Fatal("the new session's CSRF token is the old session's")
+	}
+	before, _ := e.Store.LastSeq(e.Ctx)
+	form := url.Values{"csrf": {old}, "_form": {"unit"}, "id": {"SO-CU"}, "name": {"Sở cũ"}, "kind": {"department"}}
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/admin/units", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := a.do(req); r.status != http.StatusForbidden {
+		t.Errorf("a form of the ended session: %d, want 403", r.status)
+	}
+	after, _ := e.Store.LastSeq(e.Ctx)
+	assert.Equal(t, before, after)
 }
 
 // TestOpenInTheCampaignChosen: with two campaigns the unit's form offers both and opens
