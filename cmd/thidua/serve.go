@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 
@@ -40,7 +41,7 @@ type ServeCmd struct {
 	// HeapHeadroom bounds the garbage the heap may hold (memory.KeepHeadroom).
 	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"256" env:"THIDUA_HEAP_HEADROOM_MIB"`
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the client.
-	TrustedProxies []string `name:"trusted-proxy" help:"Address or CIDR of a proxy in front of serve (a load balancer, a TLS terminator), repeatable or comma-separated: the client its X-Forwarded-For names is the one the limit on failed authentications counts; without it, one client's failures behind a proxy hold back everyone's." env:"THIDUA_TRUSTED_PROXIES" sep:","`
+	TrustedProxies []string `name:"trusted-proxy" help:"Address or CIDR of a proxy in front of serve (a load balancer, a TLS terminator), repeatable or comma-separated: the client its X-Forwarded-For names is the one the limit on failed authentications counts, and its X-Forwarded-Proto: https marks the web cookies Secure; without it, one client's failures behind a proxy hold back everyone's." env:"THIDUA_TRUSTED_PROXIES" sep:","`
 }
 
 // trustedProxies parses --trusted-proxy: addresses (a /32 or /128) or CIDR prefixes.
@@ -73,6 +74,11 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	trusted, err := c.trustedProxies()
 	if err != nil {
 		return err
+	}
+	// Warned of, not refused: the API contract's own example starts serve with a short
+	// token.
+	for _, weak := range weakSecrets(os.Getenv("THIDUA_ADMIN_TOKEN"), c.WebSecret) {
+		logger.Warn(weak)
 	}
 	// Listen first: probes get answers while the engine starts, and an address in use
 	// fails now, not after the load.
@@ -203,6 +209,24 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	}
 	snaps.save()
 	return cut
+}
+
+// minSecret is the fewest characters a secret given to serve should have: the first
+// administrator's token (THIDUA_ADMIN_TOKEN) and the web forms' key (--web-secret). A
+// generated token has 43.
+const minSecret = 16
+
+// weakSecrets names each secret given that is too short to be one (each "" when not
+// given: a token is then generated, a key drawn).
+func weakSecrets(adminToken, webSecret string) []string {
+	var out []string
+	if n := utf8.RuneCountInString(adminToken); adminToken != "" && n < minSecret {
+		out = append(out, fmt.Sprintf("THIDUA_ADMIN_TOKEN has %d characters, a guessable secret: give at least %d (or none, and one is generated and printed once), or reissue the administrator's token (thidua reissue-token)", n, minSecret))
+	}
+	if n := utf8.RuneCountInString(webSecret); webSecret != "" && n < minSecret {
+		out = append(out, fmt.Sprintf("--web-secret (THIDUA_WEB_SECRET) has %d characters, a guessable key for the web forms: give at least %d (or none, and each process draws its own)", n, minSecret))
+	}
+	return out
 }
 
 // startProjections builds the model — from the snapshot when there is a valid one (read

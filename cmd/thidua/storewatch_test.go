@@ -131,3 +131,26 @@ func TestTrustedProxies(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--trusted-proxy")
 }
+
+// TestWeakSecrets: serve warns of a first administrator's token or a web key too short
+// to be a secret, naming which and how long it should be; none given is fine.
+func TestWeakSecrets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, admin, web, err string
+	}{
+		{"none given", "", "", ""},
+		{"long enough", "smoke-admin-token", "two-servers-web-secret", ""},
+		{"a short admin token", "admin", "", "THIDUA_ADMIN_TOKEN has 5 characters, a guessable secret: give at least 16"},
+		{"a short web key", "", "secret", "--web-secret (THIDUA_WEB_SECRET) has 6 characters, a guessable key for the web forms: give at least 16"},
+	}
+	for _, tt := range tests {
+		weak := weakSecrets(tt.admin, tt.web)
+		if tt.err == "" {
+			assert.Empty(t, weak, tt.name)
+			continue
+		}
+		require.Len(t, weak, 1, tt.name)
+		assert.Contains(t, weak[0], tt.err, tt.name)
+	}
+}
