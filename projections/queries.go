@@ -227,6 +227,17 @@ func (m *Model) campaignView(id string, c *domain.Campaign) CampaignView {
 	return v
 }
 
+// Absorbed reports whether unit is one that the unit of absorbed, transitively, by now
+// (a predecessor of of's, in of's lineage).
+func (m *Model) Absorbed(of, unit string) bool {
+	if of == unit {
+		return false
+	}
+	m.rlock()
+	defer m.mu.RUnlock()
+	return slices.Contains(m.lineage(of, Bound{}), unit)
+}
+
 // Campaigns lists every campaign, ordered by id.
 func (m *Model) Campaigns() []CampaignView {
 	m.rlock()

@@ -82,6 +82,17 @@ func CanReadNomination(p Principal, unit string, history []string) bool {
 	return CanRead(p, unit) || slices.Contains(history, p.Unit)
 }
 
+// CanReadNomination is the package's CanReadNomination, and for a clerk also a
+// nomination that stayed on a unit their unit absorbed (an awarded, withdrawn or revoked
+// one: a merger passes the others on): the successor holds its predecessors' records,
+// and its own nomination may be ruled out by one of them (lineage_already_awarded).
+func (s *Service) CanReadNomination(p Principal, unit string, history []string) bool {
+	if CanReadNomination(p, unit, history) {
+		return true
+	}
+	return p.Role == domain.RoleClerk && p.Unit != "" && s.model.Absorbed(p.Unit, unit)
+}
+
 // effectiveStart is the first instant of an effective date (YYYY-MM-DD) in Vietnam; an
 // unreadable date counts as already in effect.
 func effectiveStart(date string) time.Time {

@@ -246,6 +246,14 @@ func TestOnePersonOneAwardAcrossMergers(t *testing.T) {
 	assert.Contains(t, re.Message, "merged into this unit")
 	after, _ := env.Store.LastSeq(env.Ctx)
 	assert.Equal(t, before, after)
+
+	// SC's clerk reads the awarded nomination that stayed on SA (the refusal names it), as
+	// it reads SA's documents; another unit's clerk does not.
+	n, err := env.Model.Nomination(hoa)
+	require.NoError(t, err)
+	require.Equal(t, "SA", n.Unit)
+	assert.True(t, env.Svc.CanReadNomination(clerkSC, n.Unit, n.UnitHistory))
+	assert.False(t, env.Svc.CanReadNomination(env.User(domain.RoleClerk, "QX"), n.Unit, n.UnitHistory))
 }
 
 // Story 3's last clause: no successor ends up with two collective awards in one campaign.

@@ -28,7 +28,7 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 		if decoded && d.Name == "" {
 			continue
 		}
-		if n, err := s.model.Nomination(d.Nomination); decoded && err == nil && CanReadNomination(p, n.Unit, n.UnitHistory) {
+		if n, err := s.model.Nomination(d.Nomination); decoded && err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory) {
 			continue
 		}
 		if out == nil {

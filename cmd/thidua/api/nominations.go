@@ -20,7 +20,7 @@ func (h *handler) readableNomination(p workflows.Principal, id string) (projecti
 		return v, err
 	}
 	// A clerk reads their unit's, also those a merger moved to a successor.
-	if !workflows.CanReadNomination(p, v.Unit, v.UnitHistory) {
+	if !h.svc.CanReadNomination(p, v.Unit, v.UnitHistory) {
 		return v, forbiddenf("a clerk of %s may not read nominations of unit %s", p.Unit, v.Unit)
 	}
 	return v, nil

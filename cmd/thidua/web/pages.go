@@ -655,7 +655,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 	if err != nil {
 		return nil, err
 	}
-	if !workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory) {
+	if !h.svc.CanReadNomination(q.p, n.Unit, n.UnitHistory) {
 		return nil, errForbidden
 	}
 	if !b.Live() {
@@ -1050,7 +1050,7 @@ func (h *handler) verdictAt(pg *frame, q *req, n projections.NominationView, b p
 		return v
 	}
 	v.Existed, v.Eligible, v.State, v.Reasons, v.Unit = true, el.Eligible, el.State, reasonRows(pg, el), el.Unit
-	v.Link = workflows.CanReadNomination(q.p, el.Unit, n.UnitHistory)
+	v.Link = h.svc.CanReadNomination(q.p, el.Unit, n.UnitHistory)
 	return v
 }
 
@@ -1060,7 +1060,7 @@ func (h *handler) nominationTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
-	if !workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory) {
+	if !h.svc.CanReadNomination(q.p, n.Unit, n.UnitHistory) {
 		return errForbidden
 	}
 	pg := h.newPage(q, q.T("tl.title.nomination", n.Nominee.Name))
@@ -1549,7 +1549,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 					continue
 				}
 				for _, n := range list {
-					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, From: unitLabel(names, n.Unit), Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
+					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, From: unitLabel(names, n.Unit), Link: h.svc.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
 				}
 			}
 			if u.Successor == "" {
@@ -1562,7 +1562,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 			}
 			for _, n := range list {
 				if n.Unit != id {
-					d.Noms = append(d.Noms, unitNom{N: n, PassedTo: unitLabel(names, n.Unit), Link: workflows.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
+					d.Noms = append(d.Noms, unitNom{N: n, PassedTo: unitLabel(names, n.Unit), Link: h.svc.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
 				}
 			}
 		}
