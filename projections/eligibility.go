@@ -205,7 +205,7 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	}
 	r.camp = camp
 	r.def = camp.Definition()
-	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, note, cache)
+	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, r.def.NeedsParentUnits(), note, cache)
 	if full {
 		r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
 	} else {
@@ -307,8 +307,10 @@ func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campai
 // merged alongside its own (a later 100 % there does not lift its exclusion), nor on
 // what a successor that already existed recorded about itself before the merger; and a
 // unit's own nomination is judged on its own facts before those of the units it absorbed.
-// Plans follow the same layers.
-func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
+// Plans follow the same layers. parents says whether the definition in force at the
+// bound reads a parent unit's subordinates (Definition.NeedsParentUnits): the one of the
+// moment asked, not today's, so that a past moment is judged by the rules then.
+func (m *Model) unitEvidence(path []string, campaign string, b Bound, parents bool, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
 	first := path[0]
 	// A unit's facts are most of its events: the set is made at about its final size
 	// (a fact corrected many times takes one place, hence the cap).
@@ -349,7 +351,7 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, note func(
 			ownPlan = inheritedPlan
 		}
 	}
-	if c := m.camps[campaign]; c != nil && c.Definition().NeedsParentUnits() {
+	if parents {
 		// Only a definition that needs a parent unit's fact reads the registrations under
 		// it (and rests its answers on them): a campaign launched before it does not.
 		own.NoteSubordinates(m.unitSubordinates(path, b, note)...)

@@ -130,3 +130,61 @@ func TestUnitAbsorbingItsParentIsNotItsOwnParentUnit(t *testing.T) {
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	assert.True(t, env.Model.ParentUnit("ZK", projections.Bound{}))
 }
+
+// TestRevisionJudgesPastMomentsByTheirVersion: a revision of the definition applies from
+// its event on. A parent unit's C13 needs its subordinates' share under version 1
+// (parent_required); version 2 drops the flag: now the unit is eligible, and as of before
+// the revision it is still pending, as it was then, so that a grant made then replays the
+// ranking it recorded (no grant_ranking_differs).
+func TestRevisionJudgesPastMomentsByTheirVersion(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	env.Unit("RU", domain.UnitDistrict)
+	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "RU-C1", Name: "Xã RU 1", Kind: domain.UnitCommune, Parent: "RU"}, workflows.Options{}))
+	nom := env.Dossier(env.User(domain.RoleClerk, "RU"), domain.Nominee{Kind: domain.NomineeCollective})
+	for _, f := range []domain.FactRecordedData{
+		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(88)},
+		{Fact: "disbursement_pct", Number: wftest.Num(100)}, {Fact: "late_dossiers", Number: wftest.Num(0)},
+		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
+		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
+		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
+		{Fact: "online_service_pct", Number: wftest.Num(100)},
+	} {
+		env.Fact(reviewer, "RU", f)
+	}
+	env.RuleAll(reviewer, nom)
+	other, _ := env.EligibleCollective("SO-R", domain.UnitDepartment, reviewer, 70)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: other, Decision: "QĐ 1"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	el, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	require.False(t, el.Eligible, "version 1: a parent unit's share is needed")
+	before, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+
+	v2 := domain.BuiltinCampaign()
+	v2.Version = 2
+	for i := range v2.Criteria {
+		ex := slices.Clone(v2.Criteria[i].Rule.Exclusions)
+		for j := range ex {
+			ex[j].ParentRequired = false
+		}
+		v2.Criteria[i].Rule.Exclusions = ex
+	}
+	require.False(t, v2.NeedsParentUnits())
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, v2, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	for name, m := range map[string]*projections.Model{"live": env.Model, "rebuilt": rebuild(t, env, eventstore.ReadOptions{})} {
+		el, err := m.Eligibility(nom, projections.Bound{})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%s, now (version 2): %+v", name, el.Reasons)
+		el, err = m.Eligibility(nom, projections.Bound{Seq: before})
+		require.NoError(t, err)
+		assert.False(t, el.Eligible, "%s, as of before the revision (version 1)", name)
+		assert.Equal(t, domain.ResultPending, el.Criteria["C13"].Result, name)
+		assert.Empty(t, m.GrantProblems(), "%s: the grant made under version 1 replays", name)
+	}
+}

@@ -195,7 +195,11 @@ func unitIDFree(st *projections.State, id string) error {
 		MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại với mã %s: hai mã chỉ khác chữ hoa, chữ thường sẽ bị đọc nhầm là một", id, other)}
 }
 
-// LaunchCampaign launches a campaign from its definition document (admin).
+// LaunchCampaign launches a campaign from its definition document (admin), or, given a
+// definition of a campaign launched already with a higher version, revises it
+// (domain.Campaign.Revise: campaign.revised). A revision applies from its event on: an
+// answer as of an earlier moment is judged by the version in force then. The same
+// version again is campaign_exists, a lower one version_not_increased.
 func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.Definition, o Options) (Result, error) {
 	if err := require(p, domain.RoleAdmin); err != nil {
 		return Result{}, err
@@ -206,6 +210,15 @@ func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.De
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		c, v := st.Campaign(def.ID)
 		isNew := c == nil
+		if !isNew && def.Version != c.Definition().Version {
+			evs, err := c.Revise(def)
+			if err != nil {
+				return plan{}, err
+			}
+			pl := plan{id: def.ID}
+			pl.add(campRef(def.ID), v, evs)
+			return pl, nil
+		}
 		if isNew {
 			if other := st.CampaignIDLike(def.ID); other != "" {
 				return plan{}, &domain.RuleError{Code: "campaign_exists",

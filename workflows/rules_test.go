@@ -562,3 +562,49 @@ func TestCommandOnAnAggregateEndingInAMessageThatIsNoCommit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ack.Sequence, last, "nothing appended")
 }
+
+// TestReviseCampaign: a definition of a campaign launched already, with a higher version,
+// revises it (campaign.revised; the quota raised applies from then on, the version before
+// stays the one of earlier moments); the same version again is campaign_exists, a lower
+// one version_not_increased, a quota below the awards in force quota_below_awards, a
+// non-admin is refused; each refusal appends nothing.
+func TestReviseCampaign(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	nom, _ := env.EligibleCollective("RV", domain.UnitDistrict, reviewer, 80)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ 1"}, workflows.Options{}))
+	before, _ := env.Store.LastSeq(env.Ctx)
+
+	def := domain.BuiltinCampaign()
+	refused(t, env, "campaign_exists", func() (workflows.Result, error) {
+		return env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{})
+	})
+	v2 := def
+	v2.Version, v2.Quota.Collective = 2, 10
+	r := env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, v2, workflows.Options{}))
+	evs, _, err := env.Store.Load(env.Ctx, eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign})
+	require.NoError(t, err)
+	assert.Equal(t, domain.CampaignRevised, evs[len(evs)-1].Type)
+	assert.Equal(t, r.Events, []string{evs[len(evs)-1].ID})
+	now, err := env.Model.Campaign(wftest.Campaign)
+	require.NoError(t, err)
+	assert.Equal(t, 10, now.Quota.Collective)
+	then, err := env.Model.CampaignAt(wftest.Campaign, projections.Bound{Seq: before})
+	require.NoError(t, err)
+	assert.Equal(t, 9, then.Quota.Collective)
+
+	v1 := def
+	refused(t, env, "version_not_increased", func() (workflows.Result, error) {
+		return env.Svc.LaunchCampaign(env.Ctx, env.Admin, v1, workflows.Options{})
+	})
+	v3 := def
+	v3.Version, v3.Quota.Collective = 3, 0
+	refused(t, env, "quota_below_awards", func() (workflows.Result, error) {
+		return env.Svc.LaunchCampaign(env.Ctx, env.Admin, v3, workflows.Options{})
+	})
+	v3.Quota.Collective = 11
+	_, err = env.Svc.LaunchCampaign(env.Ctx, council, v3, workflows.Options{})
+	assert.ErrorIs(t, err, workflows.ErrForbidden)
+}

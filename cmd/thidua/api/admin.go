@@ -344,7 +344,8 @@ func (h *handler) getCampaign(w http.ResponseWriter, r *http.Request, _ workflow
 	return nil
 }
 
-// launchCampaign: POST /campaigns with a campaign definition document (admin) → 201.
+// launchCampaign: POST /campaigns with a campaign definition document (admin) → 201, or
+// 200 when it revises a campaign launched already (a higher version).
 func (h *handler) launchCampaign(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	body, err := h.readBody(w, r, false)
 	if err != nil {
@@ -364,6 +365,12 @@ func (h *handler) launchCampaign(w http.ResponseWriter, r *http.Request, p workf
 	if err != nil {
 		return err
 	}
+	// A definition of a campaign launched already, with a higher version, revises it:
+	// 200, where a launch is 201.
+	status := http.StatusCreated
+	if _, err := h.model().Campaign(def.ID); err == nil {
+		status = http.StatusOK
+	}
 	res, err := h.svc.LaunchCampaign(r.Context(), p, def, o)
 	if err != nil {
 		return err
@@ -375,7 +382,7 @@ func (h *handler) launchCampaign(w http.ResponseWriter, r *http.Request, p workf
 	}
 	setETag(w, v.Seq)
 	w.Header().Set("Location", Prefix+"/campaigns/"+v.ID)
-	writeJSON(w, http.StatusCreated, campaignOut{CampaignView: v, Events: events(res.Events)})
+	writeJSON(w, status, campaignOut{CampaignView: v, Events: events(res.Events)})
 	return nil
 }
 

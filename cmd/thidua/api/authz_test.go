@@ -150,3 +150,35 @@ func TestAuthorisation(t *testing.T) {
 	e.anon().do(http.MethodGet, "/api/v1/me", nil, "Authorization", "Basic YWRtaW46eA==").want(t, http.StatusUnauthorized)
 	e.anon().do(http.MethodGet, "/api/v1/me", nil, "Authorization", "Bearer nope").want(t, http.StatusUnauthorized)
 }
+
+// TestReviseCampaignOverHTTP: POST /campaigns with a launched campaign's definition at a
+// higher version revises it (200, the new quota in the answer); the same again is 422
+// campaign_exists and appends nothing.
+func TestReviseCampaignOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var camp struct {
+		Definition map[string]any `json:"definition"`
+	}
+	e.admin.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).decode(t, &camp)
+	def := camp.Definition
+	def["version"] = 2
+	def["quota"].(map[string]any)["collective"] = 10
+	var got struct {
+		Quota struct {
+			Collective int `json:"collective"`
+		} `json:"quota"`
+		Events []string `json:"events"`
+	}
+	e.admin.post("/api/v1/campaigns", def).want(t, http.StatusOK).decode(t, &got)
+	if got.Quota.Collective != 10 || len(got.Events) != 1 {
+		t.Errorf("revised: %+v", got)
+	}
+	before := e.lastSeq()
+	if code := e.admin.post("/api/v1/campaigns", def).want(t, http.StatusUnprocessableEntity).errCode(t); code != "campaign_exists" {
+		t.Errorf("the same version again: %s", code)
+	}
+	if after := e.lastSeq(); after != before {
+		t.Errorf("a refused revision appended: %d → %d", before, after)
+	}
+}

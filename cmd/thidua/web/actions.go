@@ -397,6 +397,7 @@ func (h *handler) launchCampaign(q *req) error {
 		return errForbidden
 	}
 	var id string
+	flash := "campaign"
 	err := func() error {
 		up, done, err := upload(q)
 		if err != nil {
@@ -420,13 +421,16 @@ func (h *handler) launchCampaign(q *req) error {
 			}
 		}
 		id = def.ID
+		if _, err := h.model().Campaign(def.ID); err == nil {
+			flash = "revised" // a higher version of a campaign launched already
+		}
 		_, err = h.svc.LaunchCampaign(q.r.Context(), q.p, def, opts(q))
 		return err
 	}()
 	if err != nil {
 		return h.again(q, "campaign", err, func(e *uiError) error { return h.renderAdmin(q, e) })
 	}
-	return redirect(q, "/campaigns/"+url.PathEscape(id), "campaign")
+	return redirect(q, "/campaigns/"+url.PathEscape(id), flash)
 }
 
 type tokenData struct {
