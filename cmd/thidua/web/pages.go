@@ -1042,12 +1042,18 @@ func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
 }
 
 // verdictAt is nomination n's verdict at b, linked when the viewer may read it (a merged
-// unit's clerk reads what the unit opened: workflows.CanReadNomination).
+// unit's clerk reads what the unit opened: workflows.CanReadNomination), naming the
+// nominee as they were named then (a correction since is not theirs yet).
 func (h *handler) verdictAt(pg *frame, q *req, n projections.NominationView, b projections.Bound) verdictRow {
-	v := verdictRow{Nomination: n.ID, Href: nominationHref(q, n.ID)}
+	v := verdictRow{Nomination: n.ID, Href: nominationHref(q, n.ID), Name: n.Nominee.Name}
 	el, err := h.model().Eligibility(n.ID, b)
 	if err != nil {
 		return v
+	}
+	if !b.Live() {
+		if then, err := h.model().NominationAt(n.ID, b); err == nil {
+			v.Name = then.Nominee.Name
+		}
 	}
 	v.Existed, v.Eligible, v.State, v.Reasons, v.Unit = true, el.Eligible, el.State, reasonRows(pg, el), el.Unit
 	v.Link = h.svc.CanReadNomination(q.p, el.Unit, n.UnitHistory)
@@ -1073,9 +1079,7 @@ func (h *handler) nominationTimeline(q *req) error {
 	}
 	d.Events = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, mergeEvents(nevs, h.evidenceEvents(n, nevs))), b)
 	d.Count, d.Shown = len(d.Events), len(d.Events)
-	v := h.verdictAt(pg, q, n, b)
-	v.Name = n.Nominee.Name
-	d.Verdicts = []verdictRow{v}
+	d.Verdicts = []verdictRow{h.verdictAt(pg, q, n, b)}
 	if rk, err := h.model().Ranking(n.Campaign, b); err == nil {
 		d.Ranking = h.rankKinds(q, rk, id, h.cfg.rankRows, rankingURL(n.Campaign, q, false))
 		d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
@@ -1236,7 +1240,7 @@ func (h *handler) unitTimeline(q *req) error {
 			if !v.Link {
 				continue // another unit's clerk reads its facts and events, not its nominations
 			}
-			v.Name, v.Campaign = n.Nominee.Name, c.ID
+			v.Campaign = c.ID
 			if v.Link {
 				// The events a reason cites are on the nomination's timeline, not this one.
 				v.EventBase = "/nominations/" + n.ID + "/timeline"

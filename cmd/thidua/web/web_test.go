@@ -1897,6 +1897,9 @@ func TestCorrectNomineeForm(t *testing.T) {
 	mustNotContain(t, r.body, `id="head-hint"`)
 	r = c.get("/nominations/" + nom + "/timeline")
 	mustContain(t, r.body, "Sửa họ tên, là người đứng đầu")
+	// As of before the correction, the verdict names the nominee of then.
+	r = c.get(fmt.Sprintf("/nominations/%s/timeline?seq=%d", nom, before))
+	mustMatch(t, r.body, `<strong><a href="[^"]*">Phạm Thị Lann</a></strong> — `)
 	n, err := e.Model.Nomination(nom)
 	require.NoError(t, err)
 	assert.True(t, n.Nominee.Head)
