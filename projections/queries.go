@@ -238,6 +238,19 @@ func (m *Model) Absorbed(of, unit string) bool {
 	return slices.Contains(m.lineage(of, Bound{}), unit)
 }
 
+// NominationPlan returns the emulation plan a nomination's eligibility relies on as of
+// the bound (nil when none): the one its evaluation reads, of its own line of units, not
+// that of a unit merged alongside it.
+func (m *Model) NominationPlan(id string, b Bound) (*domain.PlanRef, error) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	r, err := m.evalAt(id, m.pin(b))
+	if err != nil {
+		return nil, err
+	}
+	return r.plan, nil
+}
+
 // Campaigns lists every campaign, ordered by id.
 func (m *Model) Campaigns() []CampaignView {
 	m.rlock()

@@ -712,13 +712,11 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 	if n.CouncilVote == nil {
 		d.Missing = append(d.Missing, "council_vote")
 	}
-	for _, e := range uevs {
-		if e.Type != domain.PlanSubmitted {
-			continue
-		}
-		var pd domain.PlanSubmittedData
-		if json.Unmarshal(e.Data, &pd) == nil && pd.Campaign == n.Campaign {
-			d.Plan = &domain.PlanRef{Document: pd.Document, EventID: e.ID}
+	// The plan the eligibility relies on: its own line's, not the last of the lineage's
+	// (a unit merged alongside has its own).
+	if plan, err := h.model().NominationPlan(n.ID, b); err == nil && plan != nil {
+		d.Plan = plan
+		if e, ok := byID[plan.EventID]; ok {
 			d.PlanAt = e.At
 		}
 	}

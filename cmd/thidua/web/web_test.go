@@ -2108,3 +2108,30 @@ func TestPrintedSummaryAtAPastMoment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "bad moments change nothing")
 }
+
+// TestNominationShowsThePlanItReliesOn: after two districts merge, a nomination of the
+// first shows its own unit's emulation plan, the one its eligibility reads, not the plan
+// the other district filed later (the last of the successor's lineage).
+func TestNominationShowsThePlanItReliesOn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	plan := func(unit, name string) {
+		clerk := e.principal(e.user("Cán bộ "+unit, domain.RoleClerk, unit))
+		_, _, err := e.Svc.SubmitPlan(e.Ctx, clerk, unit, wftest.Campaign, workflows.Upload{Name: name, ContentType: "application/pdf", Body: strings.NewReader("%PDF " + name)}, workflows.Options{})
+		require.NoError(t, err)
+	}
+	e.UnitNamed("PA", "Huyện A", domain.UnitDistrict)
+	e.UnitNamed("PB", "Huyện B", domain.UnitDistrict)
+	plan("PA", "ke-hoach-A.pdf")
+	r, err := e.Svc.OpenNomination(e.Ctx, e.principal(e.user("Cán bộ mở PA", domain.RoleClerk, "PA")), wftest.Campaign,
+		workflows.OpenNominationInput{Unit: "PA", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	require.NoError(t, err)
+	plan("PB", "ke-hoach-B.pdf")
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"PA", "PB"}, Successor: "PAB",
+		SuccessorName: "Huyện AB", SuccessorKind: domain.UnitDistrict, Effective: "2025-09-15", Decision: "NQ 1"}, workflows.Options{}))
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	res := c.get("/nominations/" + r.ID)
+	mustContain(t, res.body, "ke-hoach-A.pdf")
+	mustNotContain(t, res.body, "ke-hoach-B.pdf")
+}
