@@ -621,6 +621,22 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 	return out, nil
 }
 
+// EventByID returns the event of that id, of any aggregate, if the model holds it. It
+// walks every aggregate, so it is for a rare read (an explanation naming an event no
+// trail it printed holds), not for queries.
+func (m *Model) EventByID(id string) (EventView, bool) {
+	m.rlock()
+	defer m.mu.RUnlock()
+	for _, a := range m.aggList {
+		for _, e := range a.Entries {
+			if e.Rec.ID == id {
+				return m.eventView(e), true
+			}
+		}
+	}
+	return EventView{}, false
+}
+
 // EventsAt returns the events the model holds from stream sequence from to to, of every
 // aggregate, in stream order. A model loaded from a snapshot holds what the stream said
 // when the snapshot was taken: `thidua verify` shows with it what messages lost on disk

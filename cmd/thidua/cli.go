@@ -221,6 +221,10 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 		for _, id := range r.Events {
 			e, ok := byID[id]
 			if !ok {
+				// Another unit's (a registration under the unit, which makes it a parent unit).
+				e, ok = m.EventByID(id)
+			}
+			if !ok {
 				fmt.Fprintf(w, "   ← sự kiện / event %s\n", id)
 				continue
 			}

@@ -1215,3 +1215,44 @@ func TestDivergedSnapshotBreaksEveryAnswer(t *testing.T) {
 	m = load()
 	assert.Empty(t, m.IntegrityProblems(), "the operator removed the kept snapshot")
 }
+
+// TestExplainNamesEventsOfOtherUnits: explain prints each event a reason cites with its
+// sequence, time, type and actor, also one of another unit: the registration under the
+// nominee's unit that makes it a parent unit, whose subordinates' share C13 then waits for.
+func TestExplainNamesEventsOfOtherUnits(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	clock := time.Date(2025, 9, 1, 8, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir), eventstore.WithRegistry(workflows.EventRegistry()), eventstore.WithClock(now))
+	require.NoError(t, err)
+	m := projections.NewModel()
+	feed, err := projections.StartFeed(ctx, st, m, quiet())
+	require.NoError(t, err)
+	svc := workflows.New(st, m, workflows.WithClock(now))
+	_, err = svc.Bootstrap(ctx, "admin-token-0123456789")
+	require.NoError(t, err)
+	admin, err := svc.Authenticate(ctx, "admin-token-0123456789")
+	require.NoError(t, err)
+	ok := func(r workflows.Result, err error) workflows.Result { t.Helper(); require.NoError(t, err); return r }
+	ok(svc.RegisterUnit(ctx, admin, workflows.RegisterUnitInput{ID: "H-PU", Name: "Huyện PU", Kind: domain.UnitDistrict}, workflows.Options{}))
+	reg := ok(svc.RegisterUnit(ctx, admin, workflows.RegisterUnitInput{ID: "X-PU1", Name: "Xã PU 1", Kind: domain.UnitCommune, Parent: "H-PU"}, workflows.Options{}))
+	_, tok, err := svc.CreateUser(ctx, admin, workflows.CreateUserInput{Name: "Văn thư", Role: domain.RoleClerk, Unit: "H-PU"}, workflows.Options{})
+	require.NoError(t, err)
+	clerk, _ := svc.Authenticate(ctx, tok)
+	_, tok, err = svc.CreateUser(ctx, admin, workflows.CreateUserInput{Name: "Chuyên viên", Role: domain.RoleReviewer}, workflows.Options{})
+	require.NoError(t, err)
+	reviewer, _ := svc.Authenticate(ctx, tok)
+	nom := ok(svc.OpenNomination(ctx, clerk, "ninh-thuan-cchc-2025", workflows.OpenNominationInput{Unit: "H-PU", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{}))
+	zero, two := 0.0, 2.0
+	ok(svc.RecordFact(ctx, reviewer, "H-PU", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "staff_hours_violation_pct", Number: &two}, workflows.Options{}))
+	ok(svc.RecordFact(ctx, reviewer, "H-PU", domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2025", Fact: "late_directives", Number: &zero}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(ctx, st, m, 5*time.Second))
+	feed.Stop()
+	st.Close()
+
+	var out bytes.Buffer
+	require.NoError(t, (&ExplainCmd{Nomination: nom.ID}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.Regexp(t, `← sự kiện / event `+reg.Events[0]+` \(seq \d+, [^,]+, unit\.registered\) — `, out.String())
+}
