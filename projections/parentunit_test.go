@@ -30,16 +30,7 @@ func TestParentUnitNeedsItsSubordinatesShare(t *testing.T) {
 	env.Unit("PU", domain.UnitDistrict)
 	clerk := env.User(domain.RoleClerk, "PU")
 	nom := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
-	for _, f := range []domain.FactRecordedData{
-		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(88)},
-		{Fact: "disbursement_pct", Number: wftest.Num(100)}, {Fact: "late_dossiers", Number: wftest.Num(0)},
-		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
-		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
-		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
-		{Fact: "online_service_pct", Number: wftest.Num(100)},
-	} {
-		env.Fact(reviewer, "PU", f)
-	}
+	unitFactsButTheShare(env, reviewer, "PU", 88)
 	env.RuleAll(reviewer, nom)
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	before, err := env.Store.LastSeq(env.Ctx)
@@ -100,16 +91,7 @@ func TestUnitAbsorbingItsParentIsNotItsOwnParentUnit(t *testing.T) {
 	env.Unit("ZD", domain.UnitDistrict)
 	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "ZK", Name: "Xã ZK", Kind: domain.UnitCommune, Parent: "ZD"}, workflows.Options{}))
 	nom := env.Dossier(env.User(domain.RoleClerk, "ZK"), domain.Nominee{Kind: domain.NomineeCollective})
-	for _, f := range []domain.FactRecordedData{
-		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(80)},
-		{Fact: "disbursement_pct", Number: wftest.Num(100)}, {Fact: "late_dossiers", Number: wftest.Num(0)},
-		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
-		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
-		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
-		{Fact: "online_service_pct", Number: wftest.Num(100)},
-	} {
-		env.Fact(reviewer, "ZK", f)
-	}
+	unitFactsButTheShare(env, reviewer, "ZK", 80)
 	env.RuleAll(reviewer, nom)
 	el, err := env.Model.Eligibility(nom, projections.Bound{})
 	require.NoError(t, err)
@@ -144,16 +126,7 @@ func TestRevisionJudgesPastMomentsByTheirVersion(t *testing.T) {
 	env.Unit("RU", domain.UnitDistrict)
 	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "RU-C1", Name: "Xã RU 1", Kind: domain.UnitCommune, Parent: "RU"}, workflows.Options{}))
 	nom := env.Dossier(env.User(domain.RoleClerk, "RU"), domain.Nominee{Kind: domain.NomineeCollective})
-	for _, f := range []domain.FactRecordedData{
-		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(88)},
-		{Fact: "disbursement_pct", Number: wftest.Num(100)}, {Fact: "late_dossiers", Number: wftest.Num(0)},
-		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
-		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
-		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
-		{Fact: "online_service_pct", Number: wftest.Num(100)},
-	} {
-		env.Fact(reviewer, "RU", f)
-	}
+	unitFactsButTheShare(env, reviewer, "RU", 88)
 	env.RuleAll(reviewer, nom)
 	other, _ := env.EligibleCollective("SO-R", domain.UnitDepartment, reviewer, 70)
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: other, Decision: "QĐ 1"}, workflows.Options{}))
@@ -186,5 +159,20 @@ func TestRevisionJudgesPastMomentsByTheirVersion(t *testing.T) {
 		assert.False(t, el.Eligible, "%s, as of before the revision (version 1)", name)
 		assert.Equal(t, domain.ResultPending, el.Criteria["C13"].Result, name)
 		assert.Empty(t, m.GrantProblems(), "%s: the grant made under version 1 replays", name)
+	}
+}
+
+// unitFactsButTheShare records every fact a collective of unit needs, with its PAR INDEX
+// score par, but the share of subordinate units in breach (C13's parent-unit fact).
+func unitFactsButTheShare(env *wftest.Env, reviewer workflows.Principal, unit string, par float64) {
+	for _, f := range []domain.FactRecordedData{
+		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(par)},
+		{Fact: "disbursement_pct", Number: wftest.Num(100)}, {Fact: "late_dossiers", Number: wftest.Num(0)},
+		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
+		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
+		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
+		{Fact: "online_service_pct", Number: wftest.Num(100)},
+	} {
+		env.Fact(reviewer, unit, f)
 	}
 }
