@@ -359,6 +359,20 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, parents bo
 	return own, ownPlan
 }
 
+// SubordinateEvents returns the events, up to the bound, that registered units under a
+// nomination's path of units (or a unit the first absorbed): what a parent unit's C13
+// cites (unitSubordinates), for a trail that shows them beside the nomination's own.
+func (m *Model) SubordinateEvents(path []string, b Bound) []EventView {
+	if len(path) == 0 {
+		return nil
+	}
+	m.rlock()
+	defer m.mu.RUnlock()
+	var out []EventView
+	m.unitSubordinates(path, m.pin(b), func(e *Entry) { out = append(out, m.eventView(e)) })
+	return out
+}
+
 // ParentUnit reports whether unit is a parent unit at the bound: a unit is registered
 // under it, or under a unit it absorbed (as an evaluation finds it: unitSubordinates).
 func (m *Model) ParentUnit(unit string, b Bound) bool {

@@ -1136,6 +1136,7 @@ func (h *handler) evidenceEvents(n projections.NominationView, nevs []projection
 		first = n.UnitHistory[0]
 	}
 	out, _ := h.model().UnitEvents(first, true, projections.Bound{}, 0)
+	path := []string{first}
 	for _, e := range nevs {
 		if e.Type != domain.NominationTransferred {
 			continue
@@ -1144,6 +1145,7 @@ func (h *handler) evidenceEvents(n projections.NominationView, nevs []projection
 		if json.Unmarshal(e.Data, &t) != nil {
 			continue
 		}
+		path = append(path, t.To)
 		evs, _ := h.model().UnitEvents(t.To, false, projections.Bound{}, 0)
 		for _, ue := range evs {
 			if ue.Seq >= e.Seq {
@@ -1151,7 +1153,8 @@ func (h *handler) evidenceEvents(n projections.NominationView, nevs []projection
 			}
 		}
 	}
-	return out
+	// The registrations under the units, which a parent unit's C13 cites.
+	return append(out, h.model().SubordinateEvents(path, projections.Bound{})...)
 }
 
 // campaignTimeline is the campaign's own audit trail (its launch and revisions, the

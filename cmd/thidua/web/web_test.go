@@ -2135,3 +2135,19 @@ func TestNominationShowsThePlanItReliesOn(t *testing.T) {
 	mustContain(t, res.body, "ke-hoach-A.pdf")
 	mustNotContain(t, res.body, "ke-hoach-B.pdf")
 }
+
+// TestNominationTimelineListsTheRegistrationsUnderItsUnit: a parent unit's C13 cites the
+// registrations of the units under it; the nomination's timeline lists them, so that the
+// link of the reason lands on the event.
+func TestNominationTimelineListsTheRegistrationsUnderItsUnit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("PU", "Huyện PU", domain.UnitDistrict)
+	reg := e.OK(e.Svc.RegisterUnit(e.Ctx, e.Admin, workflows.RegisterUnitInput{ID: "PU-C1", Name: "Xã PU 1", Kind: domain.UnitCommune, Parent: "PU"}, workflows.Options{}))
+	r, err := e.Svc.OpenNomination(e.Ctx, e.principal(e.user("Cán bộ PU", domain.RoleClerk, "PU")), wftest.Campaign,
+		workflows.OpenNominationInput{Unit: "PU", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	require.NoError(t, err)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	mustContain(t, c.get("/nominations/"+r.ID+"/timeline").body, `id="ev-`+reg.Events[0]+`"`)
+}
