@@ -254,6 +254,15 @@ func TestUploadLimit(t *testing.T) {
 	stop1 := slow(clerks[0], "U1")
 	holding(1)
 	refused(upload(clerks[0], "U1", "second"), http.StatusTooManyRequests, "too_many_uploads")
+	// The media type's letter case does not matter to the limit, as it does not to the
+	// upload's reading.
+	body := fmt.Sprintf("--x\r\nContent-Disposition: form-data; name=\"campaign\"\r\n\r\n%s\r\n--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%%PDF-1.4 case\r\n--x--\r\n", campaign)
+	req, err := http.NewRequest(http.MethodPost, e.url+"/api/v1/units/U1/plans", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "Multipart/Form-Data; boundary=x")
+	refused(clerks[0].send(req), http.StatusTooManyRequests, "too_many_uploads")
 	// A command without a file, of the same user, goes on; so does another user's upload.
 	clerks[0].post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated)
 	upload(clerks[2], "U3", "beside").want(t, http.StatusCreated)

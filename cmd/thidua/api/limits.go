@@ -295,7 +295,6 @@ func ClientKey(r *http.Request, trusted []netip.Prefix) string {
 	return addr.String()
 }
 
-// isTrusted reports whether addr is in one of the trusted prefixes.
 // ViaTLS reports whether the client reached the server over TLS: the connection is TLS,
 // or a trusted proxy (a TLS terminator) says so in X-Forwarded-Proto. Anyone else's
 // header is not believed.
@@ -315,6 +314,7 @@ func ViaTLS(r *http.Request, trusted []netip.Prefix) bool {
 	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
+// isTrusted reports whether addr is in one of the trusted prefixes.
 func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
 	for _, p := range trusted {
 		if p.Contains(addr) {

@@ -97,6 +97,7 @@ func (h *handler) localise(q *req, err error) *uiError {
 	var ur *api.UploadRefusal
 	switch {
 	case errors.As(err, &ur):
+		q.w.Header().Set("Retry-After", "1")
 		return &uiError{Status: ur.Status, Code: ur.Code, Message: q.T("err.uploads." + ur.Code)}
 	case errors.As(err, &de):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: q.T("err.definition", de.Error())}

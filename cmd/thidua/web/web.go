@@ -301,7 +301,7 @@ func (h *handler) action(fn handlerFunc) http.Handler {
 			h.fail(q, errSignedOut)
 			return
 		}
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if api.IsMultipart(r) {
 			// Taken before the body is read: a file may take minutes to arrive.
 			release, err := h.uploads.Acquire(q.p.UserID)
 			if err != nil {
@@ -348,7 +348,7 @@ const maxFormBytes = 1 << 20
 // error (413 for a body too large) when the form cannot be read.
 func (h *handler) checkForm(q *req, files bool) error {
 	r := q.r
-	multipart := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+	multipart := api.IsMultipart(r)
 	if multipart && !files {
 		return errNoFiles
 	}

@@ -1376,6 +1376,7 @@ func TestUploadsInFlightLimited(t *testing.T) {
 	}
 	res := c.upload("/units/U1/plan", map[string]string{"_form": "plan", "campaign": wftest.Campaign}, "plan.pdf", "%PDF plan")
 	assert.Equal(t, http.StatusTooManyRequests, res.status)
+	assert.Equal(t, "1", res.header.Get("Retry-After"))
 	mustContain(t, res.body, "Bạn đang gửi tệp khác")
 
 	close(release)
