@@ -700,17 +700,30 @@ func (m *Model) actorName(id string) string {
 }
 
 // Award returns a granted award.
-func (m *Model) Award(id string) (AwardView, error) {
+func (m *Model) Award(id string) (AwardView, error) { return m.AwardAt(id, Bound{}) }
+
+// AwardAt returns an award as it stood at the bound (the zero Bound: now), with the
+// version of its campaign then: a grant's answer replayed under its key says what the
+// grant left, not that the award was revoked since. An award granted after the bound is
+// ErrNotFound.
+func (m *Model) AwardAt(id string, b Bound) (AwardView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	camp, ok := m.awards[id]
 	if !ok {
 		return AwardView{}, fmt.Errorf("%w: award %s", ErrNotFound, id)
 	}
-	for _, a := range m.camps[camp].Awards() {
-		if a.ID == id {
-			return AwardView{ID: id, Campaign: camp, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind), Decision: a.Decision, Revoked: a.Revoked,
-				Version: m.aggs[eventstore.Ref{Kind: domain.KindCampaign, ID: camp}].Version.Seq}, nil
+	c, version := m.camps[camp], m.aggs[eventstore.Ref{Kind: domain.KindCampaign, ID: camp}].Version.Seq
+	if !b.Live() {
+		version = 0
+		c = m.campaignAt(camp, m.pin(b), func(e *Entry) { version = e.Rec.Seq })
+	}
+	if c != nil {
+		for _, a := range c.Awards() {
+			if a.ID == id {
+				return AwardView{ID: id, Campaign: camp, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind), Decision: a.Decision, Revoked: a.Revoked,
+					Version: version}, nil
+			}
 		}
 	}
 	return AwardView{}, fmt.Errorf("%w: award %s", ErrNotFound, id)

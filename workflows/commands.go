@@ -195,6 +195,25 @@ func unitIDFree(st *projections.State, id string) error {
 		MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại với mã %s: hai mã chỉ khác chữ hoa, chữ thường sẽ bị đọc nhầm là một", id, other)}
 }
 
+// Revised reports whether res, LaunchCampaign's result for campaign id, revised the
+// campaign (campaign.revised) rather than launched it: what a replay of the command
+// answers as the first answer did.
+func Revised(m *projections.Model, id string, res Result) bool {
+	if len(res.Events) == 0 {
+		return false
+	}
+	evs, err := m.CampaignEvents(id, projections.Bound{})
+	if err != nil {
+		return false
+	}
+	for _, e := range evs {
+		if e.ID == res.Events[0] {
+			return e.Type == domain.CampaignRevised
+		}
+	}
+	return false
+}
+
 // LaunchCampaign launches a campaign from its definition document (admin), or, given a
 // definition of a campaign launched already with a higher version, revises it
 // (domain.Campaign.Revise: campaign.revised). A revision applies from its event on: an

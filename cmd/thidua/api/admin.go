@@ -365,15 +365,15 @@ func (h *handler) launchCampaign(w http.ResponseWriter, r *http.Request, p workf
 	if err != nil {
 		return err
 	}
-	// A definition of a campaign launched already, with a higher version, revises it:
-	// 200, where a launch is 201.
-	status := http.StatusCreated
-	if _, err := h.model().Campaign(def.ID); err == nil {
-		status = http.StatusOK
-	}
 	res, err := h.svc.LaunchCampaign(r.Context(), p, def, o)
 	if err != nil {
 		return err
+	}
+	// A definition of a campaign launched already, with a higher version, revises it:
+	// 200, where a launch is 201; a replay answers as the first answer did.
+	status := http.StatusCreated
+	if workflows.Revised(h.model(), def.ID, res) {
+		status = http.StatusOK
 	}
 	h.committed(w, r, res)
 	v, err := h.model().CampaignAt(def.ID, answerBound(res))

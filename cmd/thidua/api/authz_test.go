@@ -170,10 +170,16 @@ func TestReviseCampaignOverHTTP(t *testing.T) {
 		} `json:"quota"`
 		Events []string `json:"events"`
 	}
-	e.admin.post("/api/v1/campaigns", def).want(t, http.StatusOK).decode(t, &got)
+	e.admin.post("/api/v1/campaigns", def, "Idempotency-Key", "revise-1").want(t, http.StatusOK).decode(t, &got)
 	if got.Quota.Collective != 10 || len(got.Events) != 1 {
 		t.Errorf("revised: %+v", got)
 	}
+	// Replayed, as the first answer; and a launch replayed is a launch's answer.
+	e.admin.post("/api/v1/campaigns", def, "Idempotency-Key", "revise-1").want(t, http.StatusOK)
+	def["id"], def["version"] = "second-campaign", 1
+	e.admin.post("/api/v1/campaigns", def, "Idempotency-Key", "launch-2").want(t, http.StatusCreated)
+	e.admin.post("/api/v1/campaigns", def, "Idempotency-Key", "launch-2").want(t, http.StatusCreated)
+	def["id"], def["version"] = campaign, 2
 	before := e.lastSeq()
 	if code := e.admin.post("/api/v1/campaigns", def).want(t, http.StatusUnprocessableEntity).errCode(t); code != "campaign_exists" {
 		t.Errorf("the same version again: %s", code)

@@ -583,7 +583,7 @@ func (h *handler) grantAward(w http.ResponseWriter, r *http.Request, p workflows
 		return err
 	}
 	h.committed(w, r, res)
-	a, err := h.model().Award(res.ID)
+	a, err := h.model().AwardAt(res.ID, answerBound(res))
 	if err != nil {
 		return err
 	}
@@ -628,7 +628,7 @@ func (h *handler) revokeAward(w http.ResponseWriter, r *http.Request, p workflow
 		return err
 	}
 	h.committed(w, r, res)
-	a, err := h.model().Award(id)
+	a, err := h.model().AwardAt(id, answerBound(res))
 	if err != nil {
 		return err
 	}

@@ -144,4 +144,21 @@ func TestReplayAnswersAsTheCommandLeftIt(t *testing.T) {
 	if now := reviewer.get("/api/v1/nominations/"+nom).want(t, http.StatusOK); now.str(t, "state") == "on_hold" {
 		t.Errorf("read after the release: %s", now)
 	}
+
+	// A grant replayed after its award was revoked answers with the award it granted.
+	council := e.user("council", "")
+	other := e.eligibleCollective(reviewer, "U2")
+	grant := func() reply {
+		return council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": other, "decision": "QĐ 1"}, "Idempotency-Key", "grant-once")
+	}
+	granted := grant().want(t, http.StatusCreated)
+	council.post("/api/v1/awards/"+granted.str(t, "id")+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "tiêu chí C08 không đạt"}).want(t, http.StatusOK)
+	again = grant().want(t, http.StatusCreated)
+	var g struct {
+		Revoked bool `json:"revoked"`
+	}
+	again.decode(t, &g)
+	if g.Revoked || again.header.Get("ETag") != granted.header.Get("ETag") {
+		t.Errorf("replayed grant: revoked %v, ETag %s; first: not revoked, ETag %s", g.Revoked, again.header.Get("ETag"), granted.header.Get("ETag"))
+	}
 }

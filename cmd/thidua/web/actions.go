@@ -421,10 +421,10 @@ func (h *handler) launchCampaign(q *req) error {
 			}
 		}
 		id = def.ID
-		if _, err := h.model().Campaign(def.ID); err == nil {
+		res, err := h.svc.LaunchCampaign(q.r.Context(), q.p, def, opts(q))
+		if err == nil && workflows.Revised(h.model(), def.ID, res) {
 			flash = "revised" // a higher version of a campaign launched already
 		}
-		_, err = h.svc.LaunchCampaign(q.r.Context(), q.p, def, opts(q))
 		return err
 	}()
 	if err != nil {
