@@ -188,7 +188,13 @@ func (h *handler) listNominations(w http.ResponseWriter, r *http.Request, p work
 		return err
 	}
 	if p.Role == domain.RoleClerk {
+		// Their unit's, and those a merger left on the units it absorbed.
 		f.Units = map[string]bool{p.Unit: true}
+		if u, err := h.model().Unit(p.Unit, projections.Bound{}); err == nil {
+			for _, l := range u.Lineage {
+				f.Units[l] = true
+			}
+		}
 	}
 	list, next, err := h.model().Nominations(r.PathValue("id"), f)
 	if err != nil {

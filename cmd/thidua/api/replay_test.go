@@ -162,3 +162,34 @@ func TestReplayAnswersAsTheCommandLeftIt(t *testing.T) {
 		t.Errorf("replayed grant: revoked %v, ETag %s; first: not revoked, ETag %s", g.Revoked, again.header.Get("ETag"), granted.header.Get("ETag"))
 	}
 }
+
+// TestSuccessorClerkListsPredecessorsNominations: a successor's clerk lists, and reads,
+// the nominations a merger left on the units it absorbed (an awarded one here), as it
+// reads their documents; another unit's clerk does not.
+func TestSuccessorClerkListsPredecessorsNominations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	reviewer := e.user("reviewer", "SNV")
+	council := e.user("council", "")
+	nom := e.eligibleCollective(reviewer, "PA")
+	council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": nom, "decision": "QĐ 1"}).want(t, http.StatusCreated)
+	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"PA"}, "successor": "PC",
+		"successor_name": "Huyện C", "successor_kind": "district", "effective": "2025-09-20", "decision": "NQ 1"}).want(t, http.StatusCreated)
+	e.unit("PX", "district")
+	for _, tt := range []struct {
+		unit  string
+		reads bool
+	}{{"PC", true}, {"PX", false}} {
+		clerk := e.user("clerk", tt.unit)
+		list := clerk.get("/api/v1/campaigns/" + campaign + "/nominations").want(t, http.StatusOK)
+		if got := strings.Contains(string(list.body), nom); got != tt.reads {
+			t.Errorf("clerk of %s lists the predecessor's nomination: %v, want %v", tt.unit, got, tt.reads)
+		}
+		want := http.StatusForbidden
+		if tt.reads {
+			want = http.StatusOK
+		}
+		clerk.get("/api/v1/nominations/" + nom).want(t, want)
+	}
+}

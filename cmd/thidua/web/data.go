@@ -66,10 +66,14 @@ func (h *handler) allNominations(campaign string, f projections.NominationFilter
 	}
 }
 
-// scopeFilter restricts a clerk's listings to their unit.
-func scopeFilter(p workflows.Principal, f projections.NominationFilter) projections.NominationFilter {
+// scopeFilter restricts a clerk's listings to their unit and the units it absorbed (the
+// nominations a merger left on them, which the clerk reads: Service.CanReadNomination).
+func (h *handler) scopeFilter(p workflows.Principal, f projections.NominationFilter) projections.NominationFilter {
 	if p.Role == domain.RoleClerk {
-		f.Units = map[string]bool{p.Unit: true}
+		f.Units = map[string]bool{}
+		for _, u := range h.clerkLineage(p) {
+			f.Units[u] = true
+		}
 	}
 	return f
 }

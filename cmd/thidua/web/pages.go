@@ -162,7 +162,7 @@ func (h *handler) dashboard(q *req) error {
 	}
 	// Counted from the current states: a view of every nomination (its eligibility
 	// evaluated) took seconds per dashboard at 100,000 nominations.
-	counts, err := h.model().NominationCounts(c.ID, scopeFilter(q.p, projections.NominationFilter{}).Units)
+	counts, err := h.model().NominationCounts(c.ID, h.scopeFilter(q.p, projections.NominationFilter{}).Units)
 	if err != nil {
 		return err
 	}
@@ -525,7 +525,7 @@ func (h *handler) nominationList(q *req) error {
 	f := projections.NominationFilter{State: v.Get("state"), Kind: v.Get("kind"), Unit: v.Get("unit")}
 	// One page, newest first: a national campaign lists 100,000 nominations, each
 	// evaluated for its verdict.
-	page := scopeFilter(q.p, f)
+	page := h.scopeFilter(q.p, f)
 	page.Limit, page.Cursor = h.cfg.pageRows, v.Get("after")
 	noms, next, err := h.model().Nominations(c.ID, page)
 	if err != nil {
@@ -1101,14 +1101,14 @@ func (h *handler) nominationTimeline(q *req) error {
 // unit's), which were the unit's before; the caller keeps those that were the unit's at
 // the moment it shows. A clerk's scope applies.
 func (h *handler) nominationsOfUnitAt(q *req, campaign, unit, successor string) []projections.NominationView {
-	noms, err := h.allNominations(campaign, scopeFilter(q.p, projections.NominationFilter{Unit: unit}))
+	noms, err := h.allNominations(campaign, h.scopeFilter(q.p, projections.NominationFilter{Unit: unit}))
 	if err != nil {
 		return nil
 	}
 	seen := map[string]bool{unit: true}
 	for s := successor; s != "" && !seen[s]; {
 		seen[s] = true
-		later, err := h.allNominations(campaign, scopeFilter(q.p, projections.NominationFilter{Unit: s}))
+		later, err := h.allNominations(campaign, h.scopeFilter(q.p, projections.NominationFilter{Unit: s}))
 		if err != nil {
 			break
 		}
