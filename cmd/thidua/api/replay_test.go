@@ -182,7 +182,7 @@ func TestSuccessorClerkListsPredecessorsNominations(t *testing.T) {
 		reads bool
 	}{{"PC", true}, {"PX", false}} {
 		clerk := e.user("clerk", tt.unit)
-		list := clerk.get("/api/v1/campaigns/" + campaign + "/nominations").want(t, http.StatusOK)
+		list := clerk.get("/api/v1/campaigns/"+campaign+"/nominations").want(t, http.StatusOK)
 		if got := strings.Contains(string(list.body), nom); got != tt.reads {
 			t.Errorf("clerk of %s lists the predecessor's nomination: %v, want %v", tt.unit, got, tt.reads)
 		}
@@ -190,6 +190,6 @@ func TestSuccessorClerkListsPredecessorsNominations(t *testing.T) {
 		if tt.reads {
 			want = http.StatusOK
 		}
-		clerk.get("/api/v1/nominations/" + nom).want(t, want)
+		clerk.get("/api/v1/nominations/"+nom).want(t, want)
 	}
 }
