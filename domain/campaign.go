@@ -76,6 +76,13 @@ type Definition struct {
 	// recommended (WithheldPerson). A definition without it, as every campaign launched
 	// before it existed, ranks as its grants recorded.
 	OneAwardPerPerson bool `json:"one_award_per_person,omitempty"`
+	// RulesRevision is the revision of thidua's reading of the rules the definition was
+	// launched under. A campaign launched before a reading changed keeps the one its
+	// decisions were made under, so that its past moments, and the rankings its grants
+	// recorded, replay as they were decided. 0: before the twenty-fifth session; 1: a unit
+	// that absorbed the unit it was registered under (a commune taking over its district)
+	// is not its own subordinate for C13's parent-unit share.
+	RulesRevision int `json:"rules_revision,omitempty"`
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`
 	// DossierParts lists the documents a complete dossier holds.
@@ -87,6 +94,10 @@ type Definition struct {
 	// Criteria are the emulation criteria, judged by Evaluate.
 	Criteria []Criterion `json:"criteria"`
 }
+
+// CurrentRulesRevision is the latest revision of thidua's reading of the rules
+// (Definition.RulesRevision).
+const CurrentRulesRevision = 1
 
 // Quota is the most awards of each kind a campaign grants.
 type Quota struct {
@@ -340,6 +351,9 @@ func (d Definition) Validate() error {
 	}
 	if d.Version < 1 {
 		return defErr("version", "must be at least 1, got %d", d.Version)
+	}
+	if d.RulesRevision < 0 || d.RulesRevision > CurrentRulesRevision {
+		return defErr("rules_revision", "must be from 0 to %d (this version of thidua's readings), got %d", CurrentRulesRevision, d.RulesRevision)
 	}
 	if strings.TrimSpace(d.NameVI) == "" {
 		return defErr("name_vi", "is required")

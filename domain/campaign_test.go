@@ -128,6 +128,7 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[0].(map[string]any)["parent_required"] = true
 		}, field: "criteria[12].rule.exclusions[0].parent_required"},
 		{name: "duplicate criterion", edit: func(m map[string]any) { crit(m, 1)["id"] = "C01" }, field: "criteria[1].id"},
+		{name: "a rules revision this version does not know", edit: func(m map[string]any) { m["rules_revision"] = 99 }, field: "rules_revision"},
 		{name: "judged by ruling with facts rule", edit: func(m map[string]any) {
 			crit(m, 0)["rule"] = map[string]any{"kind": "facts_zero", "facts": []any{"late_dossiers"}}
 		}, field: "criteria[0].rule.kind"},

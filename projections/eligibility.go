@@ -205,7 +205,7 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	}
 	r.camp = camp
 	r.def = camp.Definition()
-	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, r.def.NeedsParentUnits(), note, cache)
+	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, subordinatesOf(r.def), note, cache)
 	if full {
 		r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
 	} else {
@@ -307,10 +307,10 @@ func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campai
 // merged alongside its own (a later 100 % there does not lift its exclusion), nor on
 // what a successor that already existed recorded about itself before the merger; and a
 // unit's own nomination is judged on its own facts before those of the units it absorbed.
-// Plans follow the same layers. parents says whether the definition in force at the
-// bound reads a parent unit's subordinates (Definition.NeedsParentUnits): the one of the
-// moment asked, not today's, so that a past moment is judged by the rules then.
-func (m *Model) unitEvidence(path []string, campaign string, b Bound, parents bool, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
+// Plans follow the same layers. subs says how the definition in force at the bound reads
+// a parent unit's subordinates: the one of the moment asked, not today's, so that a past
+// moment is judged by the rules then.
+func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs subordinates, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
 	first := path[0]
 	// A unit's facts are most of its events: the set is made at about its final size
 	// (a fact corrected many times takes one place, hence the cap).
@@ -351,10 +351,10 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, parents bo
 			ownPlan = inheritedPlan
 		}
 	}
-	if parents {
+	if subs.read {
 		// Only a definition that needs a parent unit's fact reads the registrations under
 		// it (and rests its answers on them): a campaign launched before it does not.
-		own.NoteSubordinates(m.unitSubordinates(path, b, note)...)
+		own.NoteSubordinates(m.unitSubordinates(path, b, subs.withLineage, note)...)
 	}
 	return own, ownPlan
 }
@@ -369,8 +369,24 @@ func (m *Model) SubordinateEvents(path []string, b Bound) []EventView {
 	m.rlock()
 	defer m.mu.RUnlock()
 	var out []EventView
-	m.unitSubordinates(path, m.pin(b), func(e *Entry) { out = append(out, m.eventView(e)) })
+	m.unitSubordinates(path, m.pin(b), false, func(e *Entry) { out = append(out, m.eventView(e)) })
 	return out
+}
+
+// subordinates is how a definition reads a parent unit's subordinates (C13).
+type subordinates struct {
+	// read is true when the definition needs a parent unit's share of subordinates in
+	// breach (Definition.NeedsParentUnits).
+	read bool
+	// withLineage counts a unit of the nomination's own lineage among them (a commune
+	// that absorbed its district, registered under it), as definitions before rules
+	// revision 1 did.
+	withLineage bool
+}
+
+// subordinatesOf is how def reads a parent unit's subordinates.
+func subordinatesOf(def domain.Definition) subordinates {
+	return subordinates{read: def.NeedsParentUnits(), withLineage: def.RulesRevision < 1}
 }
 
 // ParentUnit reports whether unit is a parent unit at the bound: a unit is registered
@@ -381,15 +397,16 @@ func (m *Model) ParentUnit(unit string, b Bound) bool {
 	if m.units[unit] == nil {
 		return false
 	}
-	return len(m.unitSubordinates([]string{unit}, m.pin(b), func(*Entry) {})) > 0
+	return len(m.unitSubordinates([]string{unit}, m.pin(b), false, func(*Entry) {})) > 0
 }
 
 // unitSubordinates returns the ids of the events that registered units, up to the bound,
 // with one of the units of a nomination's path (or a unit the first of them absorbed) as
 // their parent, in the order of the stream: they make its unit a parent unit (đơn vị chủ
 // quản), whose share of subordinate units in breach of discipline C13 needs. A unit of
-// the lineage itself (a commune that absorbed its district) is not its own subordinate.
-func (m *Model) unitSubordinates(path []string, b Bound, note func(*Entry)) []string {
+// the lineage itself (a commune that absorbed its district) is not its own subordinate,
+// unless withLineage (a definition before rules revision 1, read as it was decided).
+func (m *Model) unitSubordinates(path []string, b Bound, withLineage bool, note func(*Entry)) []string {
 	units := path
 	if u := m.units[path[0]]; u != nil && len(u.Predecessors()) > 0 {
 		// The units it absorbed up to the bound (a merger recorded later does not count).
@@ -403,9 +420,9 @@ func (m *Model) unitSubordinates(path []string, b Bound, note func(*Entry)) []st
 	var regs []*Entry
 	for _, u := range units {
 		for _, c := range m.children[u] {
-			if slices.Contains(units, c) {
+			if !withLineage && slices.Contains(units, c) {
 				// A unit of the lineage itself (a commune that absorbed its district) is
-				// not its own subordinate.
+				// not its own subordinate (from rules revision 1).
 				continue
 			}
 			ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: c})

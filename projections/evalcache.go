@@ -77,7 +77,7 @@ func (m *Model) campaignAtCached(id string, b Bound, note func(*Entry), cache *e
 
 // unitEvidenceCached is unitEvidence, shared through cache when there is one. The fact
 // set and the plan it returns are then shared: evaluations only read them.
-func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, parents bool, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
+func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, subs subordinates, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
 	campaign := n.Campaign()
 	path := func() []string { return []string{n.Unit()} }
 	key := evidenceKey{path: n.Unit(), campaign: campaign}
@@ -87,14 +87,14 @@ func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, parents bool, 
 		key.path = strings.Join(p, "\x00")
 	}
 	if cache == nil {
-		return m.unitEvidence(path(), campaign, b, parents, note)
+		return m.unitEvidence(path(), campaign, b, subs, note)
 	}
 	cache.mu.Lock()
 	ce, ok := cache.units[key]
 	cache.mu.Unlock()
 	if !ok {
 		ce = &cachedEvidence{}
-		ce.facts, ce.plan = m.unitEvidence(path(), campaign, b, parents, latest(&ce.last))
+		ce.facts, ce.plan = m.unitEvidence(path(), campaign, b, subs, latest(&ce.last))
 		cache.mu.Lock()
 		cache.units[key] = ce
 		cache.mu.Unlock()

@@ -107,6 +107,22 @@ func TestUnitAbsorbingItsParentIsNotItsOwnParentUnit(t *testing.T) {
 		assert.False(t, m.ParentUnit("ZK", projections.Bound{}), name)
 	}
 
+	// A revision back to the reading before rules revision 1 (as a campaign launched
+	// before it reads): from then on the commune is its own parent unit again, and as of
+	// before the revision it is not.
+	atRev1, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	old := domain.BuiltinCampaign()
+	old.Version, old.RulesRevision = 2, 0
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, old, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	el, err = env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible, "rules revision 0: its own registration makes it a parent unit")
+	el, err = env.Model.Eligibility(nom, projections.Bound{Seq: atRev1})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "as of before the revision: %+v", el.Reasons)
+
 	// Another commune of the old district is the commune's subordinate now.
 	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "ZK2", Name: "Xã ZK2", Kind: domain.UnitCommune, Parent: "ZK"}, workflows.Options{}))
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))

@@ -536,7 +536,7 @@ func (m *Model) UnitFactConflicts(unit string) []FactConflict {
 	sort.Strings(ids)
 	var out []FactConflict
 	for _, c := range ids {
-		fs, _ := m.unitEvidence([]string{unit}, c, Bound{}, m.camps[c].Definition().NeedsParentUnits(), func(*Entry) {})
+		fs, _ := m.unitEvidence([]string{unit}, c, Bound{}, subordinatesOf(m.camps[c].Definition()), func(*Entry) {})
 		for _, rs := range fs.AllConflicts() {
 			out = append(out, FactConflict{Campaign: c, Records: rs})
 		}
