@@ -206,6 +206,10 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		}
 		logger.Error("shutdown: requests still under way were cut short", "requests", n, "after", grace, "still_running", boot.inflight.Load(), "err", err)
 		cut = fmt.Errorf("shutdown: %d request(s) still under way after %s were cut short (a retry with the same Idempotency-Key is safe)", n, grace)
+		if n == 0 {
+			// A connection still sending its request's headers: no request began.
+			cut = fmt.Errorf("shutdown: connections still open after %s were closed (no request had begun)", grace)
+		}
 	}
 	snaps.save()
 	return cut
