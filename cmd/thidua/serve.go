@@ -204,11 +204,13 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		for deadline := time.Now().Add(5 * time.Second); boot.inflight.Load() > 0 && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
 		}
-		logger.Error("shutdown: requests still under way were cut short", "requests", n, "after", grace, "still_running", boot.inflight.Load(), "err", err)
-		cut = fmt.Errorf("shutdown: %d request(s) still under way after %s were cut short (a retry with the same Idempotency-Key is safe)", n, grace)
 		if n == 0 {
-			// A connection still sending its request's headers: no request began.
-			cut = fmt.Errorf("shutdown: connections still open after %s were closed (no request had begun)", grace)
+			// Connections still sending a request's headers: no request had begun, and
+			// none was cut short; a clean stop.
+			logger.Warn("shutdown: connections that had not sent a whole request were closed", "after", grace)
+		} else {
+			logger.Error("shutdown: requests still under way were cut short", "requests", n, "after", grace, "still_running", boot.inflight.Load(), "err", err)
+			cut = fmt.Errorf("shutdown: %d request(s) still under way after %s were cut short (a retry with the same Idempotency-Key is safe)", n, grace)
 		}
 	}
 	snaps.save()
