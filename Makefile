@@ -43,9 +43,10 @@ smoke: build
 
 # Kills the server with SIGKILL during a stream of commands, several times, and checks that
 # every acknowledged command survived exactly once, that the projections equal a full
-# rebuild and that `thidua verify` passes (cmd/thidua/crash_test.go, build tag crash).
+# rebuild and that `thidua verify` passes; and that a stop cutting a slow request short says
+# so and exits 2 (cmd/thidua/crash_test.go, build tag crash).
 crash-test:
-	$(GO) test -tags crash -count=1 -timeout 5m -run '^TestCrashRecovery$$' -v ./cmd/thidua/
+	$(GO) test -tags crash -count=1 -timeout 5m -run '^(TestCrashRecovery|TestStopCutsSlowRequestsShort)$$' -v ./cmd/thidua/
 
 # Two `thidua serve` processes on one in-process three-node JetStream cluster
 # (cmd/thidua/twoservers_test.go, build tag cluster): concurrent conflicting commands
