@@ -69,6 +69,18 @@ func clerkScope(st *projections.State, p Principal, unit string, now time.Time) 
 	return nil
 }
 
+// WriteScope checks that p may act for unit as every command checks it (for a clerk: their
+// own unit, not merged away), so that an upload's handler can refuse before it reads the
+// body it would otherwise take in whole.
+func (s *Service) WriteScope(p Principal, unit string) error {
+	if p.Role != domain.RoleClerk {
+		return nil
+	}
+	var err error
+	s.model.Read(func(st *projections.State) { err = clerkScope(st, p, unit, s.clock()) })
+	return err
+}
+
 // CanRead reports whether p may read a nomination or document of unit (a clerk reads only
 // their own unit's; every other role reads everything).
 func CanRead(p Principal, unit string) bool {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -276,4 +277,44 @@ func TestUploadLimit(t *testing.T) {
 	holding(0)
 	upload(clerks[0], "U1", "after").want(t, http.StatusCreated)
 	upload(clerks[2], "U3", "after").want(t, http.StatusCreated)
+}
+
+// countingBody is a request body of left bytes that counts what the server read of it.
+type countingBody struct {
+	left int64
+	read *int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	if b.left == 0 {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), b.left)
+	b.left -= n
+	*b.read += n
+	return int(n), nil
+}
+
+// TestUploadOutOfScopeReadsNoBody: a clerk's upload for another unit's nomination or
+// plan is refused (403) before its file is read: a clerk cannot make the server take in
+// 32 MiB it will refuse.
+func TestUploadOutOfScopeReadsNoBody(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	e.unit("U2", "department")
+	owner := e.user("clerk", "U2")
+	nom := owner.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U2", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	other := e.user("clerk", "U1")
+	for _, path := range []string{"/api/v1/nominations/" + nom + "/documents", "/api/v1/units/U2/plans"} {
+		var read int64
+		r := httptest.NewRequest(http.MethodPost, path, &countingBody{left: 30 << 20, read: &read})
+		r.Header.Set("Authorization", "Bearer "+other.token)
+		r.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+		w := httptest.NewRecorder()
+		e.http.Config.Handler.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden || read != 0 {
+			t.Errorf("%s: %d, %d bytes of the body read; want 403 and none", path, w.Code, read)
+		}
+	}
 }

@@ -286,6 +286,12 @@ func (h *handler) eligibility(w http.ResponseWriter, r *http.Request, p workflow
 
 // attachDocument: POST /nominations/{id}/documents, multipart kind + file (clerk) → 201.
 func (h *handler) attachDocument(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	// A clerk of another unit is refused before the file is read.
+	if n, err := h.model().Nomination(r.PathValue("id")); err == nil {
+		if err := h.svc.WriteScope(p, n.Unit); err != nil {
+			return err
+		}
+	}
 	up, err := h.readUpload(w, r, "kind")
 	if err != nil {
 		return err
@@ -537,6 +543,12 @@ func (h *handler) recordFact(w http.ResponseWriter, r *http.Request, p workflows
 
 // submitPlan: POST /units/{id}/plans, multipart campaign + file (the unit's clerk) → 201.
 func (h *handler) submitPlan(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	// A clerk of another unit is refused before the file is read.
+	if _, err := h.model().Unit(r.PathValue("id"), projections.Bound{}); err == nil {
+		if err := h.svc.WriteScope(p, r.PathValue("id")); err != nil {
+			return err
+		}
+	}
 	up, err := h.readUpload(w, r, "campaign")
 	if err != nil {
 		return err
