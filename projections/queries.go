@@ -730,10 +730,28 @@ func (m *Model) AwardAt(id string, b Bound) (AwardView, error) {
 }
 
 // User returns one registered user (never their token), and whether there is one.
-func (m *Model) User(id string) (UserView, bool) {
+func (m *Model) User(id string) (UserView, bool) { return m.UserAt(id, Bound{}) }
+
+// UserAt returns a registered user as they stood at the bound (the zero Bound: now): a
+// user's creation replayed under its key says what it created, not that the user was
+// disabled since.
+func (m *Model) UserAt(id string, b Bound) (UserView, bool) {
 	m.rlock()
 	defer m.mu.RUnlock()
-	u, ok := m.registry.User(id)
+	g := m.registry
+	if !b.Live() {
+		b = m.pin(b)
+		g = domain.NewRegistry()
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindRegistry, ID: RegistryID}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if e.Known {
+				g.Apply(e.Rec)
+			}
+		}
+	}
+	u, ok := g.User(id)
 	if !ok {
 		return UserView{}, false
 	}

@@ -55,7 +55,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows
 		return err
 	}
 	h.committed(w, r, res)
-	u, ok := h.model().User(res.ID)
+	u, ok := h.model().UserAt(res.ID, answerBound(res))
 	if !ok {
 		u = projections.UserView{ID: res.ID, Name: in.Name, Role: in.Role, Unit: in.Unit}
 	}
@@ -146,7 +146,7 @@ func (h *handler) disableUser(w http.ResponseWriter, r *http.Request, p workflow
 // was issued, and the events.
 func (h *handler) answerUser(w http.ResponseWriter, r *http.Request, id string, res workflows.Result, token string, issues bool) error {
 	h.committed(w, r, res)
-	u, ok := h.model().User(id)
+	u, ok := h.model().UserAt(id, answerBound(res))
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}

@@ -161,6 +161,21 @@ func TestReplayAnswersAsTheCommandLeftIt(t *testing.T) {
 	if g.Revoked || again.header.Get("ETag") != granted.header.Get("ETag") {
 		t.Errorf("replayed grant: revoked %v, ETag %s; first: not revoked, ETag %s", g.Revoked, again.header.Get("ETag"), granted.header.Get("ETag"))
 	}
+
+	// A user's creation replayed after the user was disabled answers with the user it
+	// created.
+	create := func() reply {
+		return e.admin.post("/api/v1/users", map[string]any{"name": "Kiểm tra viên", "role": "auditor"}, "Idempotency-Key", "user-once")
+	}
+	created := create().want(t, http.StatusCreated)
+	e.admin.post("/api/v1/users/"+created.str(t, "id")+"/disable", map[string]any{"reason": "nghỉ hưu"}).want(t, http.StatusOK)
+	var u struct {
+		Disabled bool `json:"disabled"`
+	}
+	create().want(t, http.StatusCreated).decode(t, &u)
+	if u.Disabled {
+		t.Error("the replayed creation says the user is disabled")
+	}
 }
 
 // TestSuccessorClerkListsPredecessorsNominations: a successor's clerk lists, and reads,
