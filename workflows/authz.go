@@ -81,6 +81,21 @@ func (s *Service) WriteScope(p Principal, unit string) error {
 	return err
 }
 
+// NominationWriteScope is WriteScope for the unit nomination id now belongs to (nil for a
+// nomination the model does not hold: the command itself answers that).
+func (s *Service) NominationWriteScope(p Principal, id string) error {
+	if p.Role != domain.RoleClerk {
+		return nil
+	}
+	var err error
+	s.model.Read(func(st *projections.State) {
+		if n, _ := st.Nomination(id); n != nil {
+			err = clerkScope(st, p, n.Unit(), s.clock())
+		}
+	})
+	return err
+}
+
 // CanRead reports whether p may read a nomination or document of unit (a clerk reads only
 // their own unit's; every other role reads everything).
 func CanRead(p Principal, unit string) bool {

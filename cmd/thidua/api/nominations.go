@@ -287,10 +287,8 @@ func (h *handler) eligibility(w http.ResponseWriter, r *http.Request, p workflow
 // attachDocument: POST /nominations/{id}/documents, multipart kind + file (clerk) → 201.
 func (h *handler) attachDocument(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	// A clerk of another unit is refused before the file is read.
-	if n, err := h.model().Nomination(r.PathValue("id")); err == nil {
-		if err := h.svc.WriteScope(p, n.Unit); err != nil {
-			return err
-		}
+	if err := h.svc.NominationWriteScope(p, r.PathValue("id")); err != nil {
+		return err
 	}
 	up, err := h.readUpload(w, r, "kind")
 	if err != nil {
