@@ -300,7 +300,7 @@ func (h *handler) handle(rt route) {
 				return
 			}
 		}
-		if mutating && isMultipart(r) {
+		if mutating && IsMultipart(r) {
 			// An upload's body may take minutes: a user holds few of them at once.
 			release, err := h.uploads.Acquire(p.UserID)
 			if err != nil {

@@ -58,15 +58,12 @@ func (e *UploadRefusal) Error() string {
 	return "overloaded: the server has uploads in flight already"
 }
 
-// isMultipart reports whether a request's body is multipart (an upload), as
-// mime.ParseMediaType reads its Content-Type: in any letter case.
-func isMultipart(r *http.Request) bool {
+// IsMultipart reports whether a request's body is multipart (an upload, a form with a
+// file), as mime.ParseMediaType reads its Content-Type: in any letter case.
+func IsMultipart(r *http.Request) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return err == nil && strings.HasPrefix(mt, "multipart/")
 }
-
-// IsMultipart is isMultipart for the web's forms.
-func IsMultipart(r *http.Request) bool { return isMultipart(r) }
 
 // Acquire takes a place for an upload of user; it returns the function that gives it
 // back, or an *UploadRefusal.
