@@ -152,7 +152,9 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	apiHandler := api.New(svc, api.WithLogger(logger), api.WithTrustedProxies(trusted...), api.WithReadiness(func(ctx context.Context) error {
+	// One set of replay places for both surfaces: the bound is the server's cores.
+	replays := api.NewReplayPlaces(0, 0, 0)
+	apiHandler := api.New(svc, api.WithLogger(logger), api.WithReplayPlaces(replays), api.WithTrustedProxies(trusted...), api.WithReadiness(func(ctx context.Context) error {
 		ok, last, err := feed.CaughtUp(ctx)
 		if err != nil {
 			return err
@@ -166,7 +168,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, apiHandler)
 	}
-	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...)))
+	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...), web.WithReplayPlaces(replays)))
 	// Large answers (rankings, listings, pages) go compressed to clients that accept it.
 	compressed, err := api.Compress(root)
 	if err != nil {

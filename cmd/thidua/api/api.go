@@ -55,12 +55,14 @@ type config struct {
 	maxInFlight int
 	// uploadsPerUser and uploads bound the uploads in flight (WithUploadLimit).
 	uploadsPerUser, uploads int
-	inFlightWait            time.Duration
-	authFailures            int
-	authWindow              time.Duration
-	bodyTimeout             time.Duration
-	now                     func() time.Time
-	trusted                 []netip.Prefix
+	// replays bounds the replays in flight (WithReplayPlaces); nil: the API's own.
+	replays      *Places
+	inFlightWait time.Duration
+	authFailures int
+	authWindow   time.Duration
+	bodyTimeout  time.Duration
+	now          func() time.Time
+	trusted      []netip.Prefix
 }
 
 // WithLogger sets the logger of requests and server errors.
@@ -90,8 +92,9 @@ type handler struct {
 	// gate bounds the mutating requests in flight; authLimit the failed authentications per client.
 	gate      *gate
 	authLimit *authLimiter
-	// uploads bounds the uploads in flight, per user and in all.
-	uploads *UploadLimit
+	// uploads bounds the uploads in flight, per user and in all; replays the rankings
+	// of a past moment and the exports.
+	uploads, replays *Places
 	// rankings keeps each campaign's live ranking encoded until the next write.
 	rankings encodedRankings
 }
@@ -119,7 +122,11 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	h.metrics = newMetrics(cfg.registry, usage, svc.Model())
 	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
 	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
-	h.uploads = NewUploadLimit(cfg.uploadsPerUser, cfg.uploads)
+	h.uploads = NewUploadPlaces(cfg.uploadsPerUser, cfg.uploads)
+	h.replays = cfg.replays
+	if h.replays == nil {
+		h.replays = NewReplayPlaces(0, 0, 0)
+	}
 	for _, rt := range h.table() {
 		h.handle(rt)
 	}
@@ -302,9 +309,9 @@ func (h *handler) handle(rt route) {
 		}
 		if mutating && IsMultipart(r) {
 			// An upload's body may take minutes: a user holds few of them at once.
-			release, err := h.uploads.Acquire(p.UserID)
+			release, err := h.uploads.Acquire(r.Context(), p.UserID)
 			if err != nil {
-				h.fail(w, r, uploadRefused(err))
+				h.fail(w, r, placeRefused(err))
 				return
 			}
 			defer release()

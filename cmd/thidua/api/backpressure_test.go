@@ -318,3 +318,61 @@ func TestUploadOutOfScopeReadsNoBody(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayPlaces: a ranking of a past moment and a ranking's export fold the whole
+// campaign on every core, so a user has few in flight (beyond: 429 too_many_replays) and
+// the server as many as its places (beyond: a short wait, then 503 overloaded), each with
+// Retry-After. Live rankings and other users' replays are not held back by one user's,
+// input is checked before a place is taken, and the places come back once given.
+func TestReplayPlaces(t *testing.T) {
+	t.Parallel()
+	places := api.NewReplayPlaces(1, 2, 30*time.Millisecond)
+	e := newEnv(t, api.WithReplayPlaces(places))
+	e.unit("U1", "department")
+	council, auditor := e.user("council", ""), e.user("auditor", "")
+	last := e.model.Applied()
+	past := fmt.Sprintf("/api/v1/campaigns/%s/ranking?seq=%d", campaign, last)
+	export := "/api/v1/campaigns/" + campaign + "/ranking?format=csv"
+	live := "/api/v1/campaigns/" + campaign + "/ranking"
+	refused := func(r reply, status int, code string) {
+		t.Helper()
+		if r.status != status || r.errCode(t) != code || r.header.Get("Retry-After") == "" {
+			t.Errorf("want %d %s with a Retry-After: %s", status, code, r)
+		}
+	}
+
+	// The council member has a replay in flight (held here, as a slow one would hold it).
+	give, err := places.Acquire(t.Context(), council.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused(council.get(past), http.StatusTooManyRequests, "too_many_replays")
+	refused(council.get(export), http.StatusTooManyRequests, "too_many_replays")
+	council.get(live).want(t, http.StatusOK)
+	want400(t, "a bad format, places or not", council.get(live+"?format=pdf"), "invalid_format")
+	want400(t, "a bad sequence, places or not", council.get(live+"?seq=abc"), "invalid_seq")
+	auditor.get(past).want(t, http.StatusOK)
+	auditor.get(export).want(t, http.StatusOK)
+
+	// Someone else holds the server's last place: the auditor waits, then is refused.
+	other, err := places.Acquire(t.Context(), "someone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused(auditor.get(past), http.StatusServiceUnavailable, "overloaded")
+	auditor.get(live).want(t, http.StatusOK)
+
+	// A place given back is free again, for a waiter too.
+	go func() { time.Sleep(5 * time.Millisecond); other() }()
+	auditor.get(past).want(t, http.StatusOK)
+	give()
+	give() // a second give changes nothing
+	var rk struct {
+		AsOfSeq uint64 `json:"as_of_seq"`
+	}
+	council.get(past).want(t, http.StatusOK).decode(t, &rk)
+	if rk.AsOfSeq == 0 || rk.AsOfSeq > last {
+		t.Errorf("the ranking as of %d is as of %d", last, rk.AsOfSeq)
+	}
+	council.get(export).want(t, http.StatusOK)
+}

@@ -47,20 +47,34 @@ func WithUploadLimit(perUser, total int) Option {
 	return func(c *config) { c.uploadsPerUser, c.uploads = perUser, total }
 }
 
-// uploadRefused is the API's answer to an upload refused a place (UploadLimit).
-func uploadRefused(err error) error {
-	ur, ok := err.(*UploadRefusal)
+// WithReplayPlaces sets the places of the replays (rankings of a past moment, ranking
+// exports) in flight: one set, NewReplayPlaces, shared with the web UI, so that a user
+// has as many in flight on both surfaces together. Without it the API has its own
+// default set.
+func WithReplayPlaces(p *Places) Option { return func(c *config) { c.replays = p } }
+
+// placeRefused is the API's answer to a request refused a place (Places).
+func placeRefused(err error) error {
+	pr, ok := err.(*PlaceRefusal)
 	if !ok {
 		return err
 	}
-	if ur.Code == "too_many_uploads" {
-		return &apiError{status: ur.Status, retryAfter: 1, body: errorBody{Code: ur.Code,
-			Message:   fmt.Sprintf("you have %d uploads in flight: send the next once one is done", ur.Limit),
-			MessageVI: fmt.Sprintf("Bạn đang gửi %d tệp: gửi tệp tiếp theo khi một tệp đã xong", ur.Limit)}}
+	body := errorBody{Code: pr.Code}
+	switch {
+	case pr.Kind == KindUploads && pr.Status == http.StatusTooManyRequests:
+		body.Message = fmt.Sprintf("you have %d uploads in flight: send the next once one is done", pr.Limit)
+		body.MessageVI = fmt.Sprintf("Bạn đang gửi %d tệp: gửi tệp tiếp theo khi một tệp đã xong", pr.Limit)
+	case pr.Kind == KindUploads:
+		body.Message = fmt.Sprintf("the server is receiving %d uploads; retry after a second (with the same Idempotency-Key)", pr.Limit)
+		body.MessageVI = "Máy chủ đang nhận nhiều tệp; vui lòng thử lại sau một giây"
+	case pr.Status == http.StatusTooManyRequests:
+		body.Message = fmt.Sprintf("you have %d rankings of a past moment or exports in flight: ask for the next once one is done", pr.Limit)
+		body.MessageVI = fmt.Sprintf("Bạn đang yêu cầu %d bảng xếp hạng tại thời điểm trước hoặc tệp xuất: yêu cầu tiếp khi một yêu cầu đã xong", pr.Limit)
+	default:
+		body.Message = fmt.Sprintf("the server is computing %d rankings of a past moment or exports; retry in a few seconds", pr.Limit)
+		body.MessageVI = "Máy chủ đang tính nhiều bảng xếp hạng; vui lòng thử lại sau ít giây"
 	}
-	return &apiError{status: ur.Status, retryAfter: 1, body: errorBody{Code: ur.Code,
-		Message:   fmt.Sprintf("the server is receiving %d uploads; retry after a second (with the same Idempotency-Key)", ur.Limit),
-		MessageVI: "Máy chủ đang nhận nhiều tệp; vui lòng thử lại sau một giây"}}
+	return &apiError{status: pr.Status, retryAfter: 1, body: body}
 }
 
 // WithAuthFailureLimit lets each client (remote IP address; an IPv6 client's /64) fail

@@ -47,7 +47,7 @@ func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, p workflows
 // ranking: GET /campaigns/{id}/ranking[?at=|seq=][&format=json|csv|xlsx][&lang=vi|en].
 // Without a format, or with json, the JSON ranking; csv and xlsx answer the file
 // (exportRanking).
-func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	b, err := h.bound(r)
 	if err != nil {
 		return err
@@ -67,9 +67,20 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 		if err != nil {
 			return badRequest("invalid_lang", "lang: %q is not vi or en", q.Get("lang"))
 		}
+		release, err := h.replays.Acquire(r.Context(), p.UserID)
+		if err != nil {
+			return placeRefused(err)
+		}
+		defer release()
 		return h.exportRanking(w, r, b, format, lang)
 	}
 	if !b.Live() {
+		// A fold of the whole campaign as of then, on every core: a user has few at once.
+		release, err := h.replays.Acquire(r.Context(), p.UserID)
+		if err != nil {
+			return placeRefused(err)
+		}
+		defer release()
 		v, err := h.model().Ranking(r.PathValue("id"), b)
 		if err != nil {
 			return err

@@ -94,11 +94,11 @@ func (h *handler) localise(q *req, err error) *uiError {
 	var tfe *textFieldError
 	var de *domain.DefinitionError
 	var mbe *http.MaxBytesError
-	var ur *api.UploadRefusal
+	var pr *api.PlaceRefusal
 	switch {
-	case errors.As(err, &ur):
+	case errors.As(err, &pr):
 		q.w.Header().Set("Retry-After", "1")
-		return &uiError{Status: ur.Status, Code: ur.Code, Message: q.T("err.uploads." + ur.Code)}
+		return &uiError{Status: pr.Status, Code: pr.Code, Message: q.T("err." + pr.Kind + "." + pr.Code)}
 	case errors.As(err, &de):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: q.T("err.definition", de.Error())}
 	case errors.As(err, &tfe):

@@ -42,6 +42,7 @@ type config struct {
 	trusted        []netip.Prefix
 	signInFailures int
 	signInWindow   time.Duration
+	replays        *api.Places
 }
 
 // DefaultPageRows is how many nominations a page of the nomination list or of the review
@@ -89,6 +90,12 @@ func WithSignInFailureLimit(n int, per time.Duration) Option {
 	return func(c *config) { c.signInFailures, c.signInWindow = n, per }
 }
 
+// WithReplayPlaces sets the places of the replays in flight (api.NewReplayPlaces): the
+// pages that fold a whole campaign as of a past moment, and the ranking's exports. Give
+// the API's set (api.WithReplayPlaces), so that the bound is the server's; without it
+// the web has its own default set.
+func WithReplayPlaces(p *api.Places) Option { return func(c *config) { c.replays = p } }
+
 // WithLogger sets the logger for failures the user cannot act on.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
@@ -114,8 +121,8 @@ type handler struct {
 	// signIns limits failed sign-ins per client, as the API limits failed tokens.
 	signIns *api.FailureLimiter
 	// uploads bounds the forms with a file in flight, per user and in all, as the API
-	// bounds its uploads.
-	uploads *api.UploadLimit
+	// bounds its uploads; replays the pages of a past moment and the exports.
+	uploads, replays *api.Places
 }
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
@@ -131,7 +138,10 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 		}
 	}
 	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), pages: newRenderer(),
-		signIns: api.NewFailureLimiter(cfg.signInFailures, cfg.signInWindow), uploads: api.NewUploadLimit(0, 0)}
+		signIns: api.NewFailureLimiter(cfg.signInFailures, cfg.signInWindow), uploads: api.NewUploadPlaces(0, 0), replays: cfg.replays}
+	if h.replays == nil {
+		h.replays = api.NewReplayPlaces(0, 0, 0)
+	}
 	h.routes()
 	return h
 }
@@ -146,10 +156,10 @@ func (h *handler) routes() {
 
 	m.Handle("GET /{$}", h.page(nowOnly(h.home)))
 	m.Handle("GET /campaigns/{id}", h.page(nowOnly(h.dashboard)))
-	m.Handle("GET /campaigns/{id}/ranking", h.page(h.rankingPage))
-	m.Handle("GET /campaigns/{id}/ranking/export", h.page(h.rankingExport))
+	m.Handle("GET /campaigns/{id}/ranking", h.page(h.replay(h.rankingPage, false)))
+	m.Handle("GET /campaigns/{id}/ranking/export", h.page(h.replay(h.rankingExport, true)))
 	m.Handle("GET /campaigns/{id}/queue", h.page(nowOnly(h.queue)))
-	m.Handle("GET /campaigns/{id}/timeline", h.page(h.campaignTimeline))
+	m.Handle("GET /campaigns/{id}/timeline", h.page(h.replay(h.campaignTimeline, false)))
 	m.Handle("GET /campaigns/{id}/definition.json", h.page(nowOnly(h.campaignDefinition)))
 	m.Handle("GET /campaigns/{id}/nominations", h.page(nowOnly(h.nominationList)))
 	m.Handle("POST /campaigns/{id}/nominations", h.action(h.openNomination))
@@ -157,8 +167,8 @@ func (h *handler) routes() {
 	m.Handle("POST /campaigns/{id}/deadline", h.action(h.setDeadline))
 
 	m.Handle("GET /nominations/{id}", h.page(nowOnly(h.nominationPage)))
-	m.Handle("GET /nominations/{id}/print", h.page(h.nominationPrint))
-	m.Handle("GET /nominations/{id}/timeline", h.page(h.nominationTimeline))
+	m.Handle("GET /nominations/{id}/print", h.page(h.replay(h.nominationPrint, false)))
+	m.Handle("GET /nominations/{id}/timeline", h.page(h.replay(h.nominationTimeline, false)))
 	m.Handle("POST /nominations/{id}/documents", h.action(h.attachDocument))
 	m.Handle("POST /nominations/{id}/vote", h.action(h.recordVote))
 	m.Handle("POST /nominations/{id}/submit", h.action(h.submit))
@@ -173,7 +183,7 @@ func (h *handler) routes() {
 
 	m.Handle("GET /units", h.page(nowOnly(h.unitList)))
 	m.Handle("GET /units/{id}", h.page(nowOnly(h.unitPage)))
-	m.Handle("GET /units/{id}/timeline", h.page(h.unitTimeline))
+	m.Handle("GET /units/{id}/timeline", h.page(h.replay(h.unitTimeline, false)))
 	m.Handle("POST /units/{id}/plan", h.action(h.submitPlan))
 	m.Handle("POST /units/{id}/facts", h.action(h.recordFact))
 	m.Handle("POST /units/{id}/nominations", h.action(h.openNominationOfUnit))
@@ -303,7 +313,7 @@ func (h *handler) action(fn handlerFunc) http.Handler {
 		}
 		if api.IsMultipart(r) {
 			// Taken before the body is read: a file may take minutes to arrive.
-			release, err := h.uploads.Acquire(q.p.UserID)
+			release, err := h.uploads.Acquire(r.Context(), q.p.UserID)
 			if err != nil {
 				h.fail(q, err)
 				return
@@ -318,6 +328,25 @@ func (h *handler) action(fn handlerFunc) http.Handler {
 			h.fail(q, err)
 		}
 	})
+}
+
+// replay serves a page that folds a whole campaign as of a past moment (a ranking, or a
+// timeline with the ranking of its moment) when it is asked for one (?at=, ?seq=), or
+// always: it takes one of the user's replay places first, as the API does for its
+// rankings of a past moment and its exports.
+func (h *handler) replay(fn handlerFunc, always bool) handlerFunc {
+	return func(q *req) error {
+		v := q.r.URL.Query()
+		if !always && strings.TrimSpace(v.Get("at")) == "" && strings.TrimSpace(v.Get("seq")) == "" {
+			return fn(q)
+		}
+		release, err := h.replays.Acquire(q.r.Context(), q.p.UserID)
+		if err != nil {
+			return err
+		}
+		defer release()
+		return fn(q)
+	}
 }
 
 // nowOnly serves a page that shows the present only: asked for a moment (?at=, ?seq=), it

@@ -1385,6 +1385,42 @@ func TestUploadsInFlightLimited(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, res.status, res.body)
 }
 
+// TestReplayPlacesShared: the pages of a past moment and the exports take the user's
+// replay places, shared with the API's: a council member who has one in flight (through
+// the API, here held by the test) is refused another page of a past moment (429, in the
+// page's language) but not the live ranking; once it ends, the page is served.
+func TestReplayPlacesShared(t *testing.T) {
+	t.Parallel()
+	places := api.NewReplayPlaces(1, 4, 0)
+	e := newEnv(t, web.WithReplayPlaces(places))
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	token := e.user("Hội đồng", domain.RoleCouncil, "")
+	c := e.client()
+	c.signIn(token)
+	seq := e.Model.Applied()
+	give, err := places.Acquire(t.Context(), e.principal(token).UserID)
+	require.NoError(t, err)
+
+	base := "/campaigns/" + wftest.Campaign
+	for _, path := range []string{
+		fmt.Sprintf("%s/ranking?seq=%d", base, seq),
+		base + "/ranking/export?format=csv",
+		fmt.Sprintf("%s/timeline?seq=%d", base, seq),
+		fmt.Sprintf("/units/U1/timeline?seq=%d", seq),
+	} {
+		res := c.get(path)
+		assert.Equal(t, http.StatusTooManyRequests, res.status, path)
+		assert.Equal(t, "1", res.header.Get("Retry-After"), path)
+		mustContain(t, res.body, "Bạn đang xem bảng xếp hạng tại thời điểm trước")
+	}
+	assert.Equal(t, http.StatusOK, c.get(base+"/ranking").status)
+
+	give()
+	res := c.get(fmt.Sprintf("%s/ranking?seq=%d", base, seq))
+	assert.Equal(t, http.StatusOK, res.status, res.body)
+	assert.Equal(t, http.StatusOK, c.get(base+"/ranking/export?format=csv").status)
+}
+
 // TestCookiesSecureBehindATLSProxy: the sign-in page's cookie is Secure when the request
 // came over TLS through a trusted proxy (X-Forwarded-Proto: https), and not on the word
 // of anyone else.
