@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
+	"thidua/domain"
 	"thidua/eventstore"
 )
 
@@ -117,4 +119,40 @@ func (s *Service) DigestAt(ctx context.Context, seq uint64) (eventstore.Digest, 
 		return d, fmt.Errorf("%w: the stream's digest at sequence %d: %w", ErrUnavailable, seq, err)
 	}
 	return d, nil
+}
+
+// WriteArchive writes the stream up to seq (0: the last sequence the projections have
+// applied) to w as an archive (eventstore.WriteArchive): the record an inspectorate
+// takes into custody and checks without thidua. Administrators and auditors only: the
+// stream holds every user's record and every unit's dossier. A sequence past the
+// stream's end is future_seq, refused before anything is written. The header states
+// when it was written by the wall clock, not the business clock.
+func (s *Service) WriteArchive(ctx context.Context, p Principal, w io.Writer, seq uint64) (eventstore.ArchiveEnd, error) {
+	if err := s.MayArchive(p); err != nil {
+		return eventstore.ArchiveEnd{}, err
+	}
+	if s.store == nil {
+		return eventstore.ArchiveEnd{}, errorf(ErrUnavailable, "no_store", "an archive needs the event store")
+	}
+	if seq == 0 {
+		seq = s.model.Applied()
+	}
+	end, err := s.store.WriteArchive(ctx, w, seq, time.Now())
+	if errors.Is(err, eventstore.ErrPastEnd) {
+		last, lerr := s.store.LastSeq(ctx)
+		if lerr != nil {
+			last = s.model.Applied()
+		}
+		return end, futureSeq(seq, last)
+	}
+	return end, err
+}
+
+// MayArchive returns nil when p may archive the stream (WriteArchive): administrators and
+// auditors; a *Error of kind ErrForbidden otherwise.
+func (s *Service) MayArchive(p Principal) error {
+	if p.Role != domain.RoleAdmin && p.Role != domain.RoleAuditor {
+		return forbidden("role %q may not archive the stream: administrators and auditors may", p.Role)
+	}
+	return nil
 }

@@ -790,10 +790,9 @@ func (c *DigestCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	var seq uint64
 	if c.At != nil {
 		// Given empty, it is refused as ?at= is (before, --at "" meant the stream's end).
-		s, ok := strings.CutPrefix(*c.At, "seq:")
-		n, err := strconv.ParseUint(s, 10, 64)
-		if !ok || err != nil || n == 0 {
-			return fmt.Errorf("--at %q: give seq:N, a positive stream sequence (a digest seals a sequence, which an export states)", *c.At)
+		n, err := parseSeqFlag(*c.At, "a digest seals a sequence, which an export states")
+		if err != nil {
+			return err
 		}
 		seq = n
 	}

@@ -173,6 +173,7 @@ func TestCommandsNeedAStore(t *testing.T) {
 	}{
 		"explain": &ExplainCmd{Nomination: "N1"}, "ranking": &RankingCmd{Campaign: "ninh-thuan-cchc-2025"}, "events": &EventsCmd{Unit: "U1"},
 		"verify": &VerifyCmd{}, "replay": &ReplayCmd{}, "reissue-token": &ReissueTokenCmd{User: "admin"}, "digest": &DigestCmd{},
+		"archive": &ArchiveCmd{Out: filepath.Join(t.TempDir(), "a.jsonl")},
 	} {
 		dir := filepath.Join(t.TempDir(), "mistyped")
 		err := cmd.Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())

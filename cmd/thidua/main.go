@@ -47,6 +47,8 @@ type CLI struct {
 	Replay  ReplayCmd  `cmd:"" help:"Rebuild every projection from the stream, with progress."`
 	Verify  VerifyCmd  `cmd:"" help:"Verify the hash chains and the document hashes; exit 1 naming what is broken."`
 	Digest  DigestCmd  `cmd:"" help:"Print the stream's digest up to a sequence, from the stream alone: check the one an export or the council's minutes state."`
+	// Archive writes the stream to a file an inspectorate keeps, or checks one.
+	Archive ArchiveCmd `cmd:"" help:"Write the stream to a file an inspectorate can keep and check without thidua (JSON Lines, each message as stored with the stream's digest up to it), or check one (--check)."`
 	// ReissueToken is the operator's way back in when an administrator's token is lost.
 	ReissueToken ReissueTokenCmd `cmd:"" name:"reissue-token" help:"Give a user a new token in place of a lost one (the old one stops working); prints it once. For an administrator's lost token."`
 	Bench        BenchCmd        `cmd:"" help:"Measure thidua against raw JetStream in the same run; writes bench-results.json."`

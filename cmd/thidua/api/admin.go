@@ -2,9 +2,12 @@ package api
 
 import (
 	"fmt"
+	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"thidua/domain"
 	"thidua/projections"
@@ -86,20 +89,9 @@ func (h *handler) integrity(w http.ResponseWriter, _ *http.Request, _ workflows.
 // not to the end of an atomic append as a state's ?seq= is: the digest seals the stream,
 // and an export states it at the sequence it names. A moment given as a time is refused.
 func (h *handler) digest(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
-	q := r.URL.Query()
-	if q.Has("at") {
-		return badRequest("invalid_bound", "a digest seals a stream sequence: give seq (an export, and every answer's as_of_seq, names it), not at")
-	}
-	var seq uint64
-	if v, ok := q["seq"]; ok {
-		if len(v) != 1 || strings.TrimSpace(v[0]) == "" {
-			return badRequest("invalid_bound", "give seq once, not empty; leave it out for the digest up to the last sequence applied")
-		}
-		n, err := strconv.ParseUint(v[0], 10, 64)
-		if err != nil || n == 0 {
-			return badRequest("invalid_seq", "seq: %q is not a positive stream sequence", v[0])
-		}
-		seq = n
+	seq, err := streamSeq(r, "a digest seals")
+	if err != nil {
+		return err
 	}
 	d, err := h.svc.DigestAt(r.Context(), seq)
 	if err != nil {
@@ -107,6 +99,108 @@ func (h *handler) digest(w http.ResponseWriter, r *http.Request, _ workflows.Pri
 	}
 	writeJSON(w, http.StatusOK, d)
 	return nil
+}
+
+// streamSeq reads the ?seq= of a read that covers the stream up to a sequence (a digest,
+// an archive; what says what the read does): 0 when it is left out. N is taken as it
+// is, not to the end of an atomic append as a state's ?seq= is; a time is refused.
+func streamSeq(r *http.Request, what string) (uint64, error) {
+	q := r.URL.Query()
+	if q.Has("at") {
+		return 0, badRequest("invalid_bound", "%s a stream sequence: give seq (an export, and every answer's as_of_seq, names it), not at", what)
+	}
+	v, ok := q["seq"]
+	if !ok {
+		return 0, nil
+	}
+	if len(v) != 1 || strings.TrimSpace(v[0]) == "" {
+		return 0, badRequest("invalid_bound", "give seq once, not empty; leave it out for the last sequence applied")
+	}
+	n, err := strconv.ParseUint(v[0], 10, 64)
+	if err != nil || n == 0 {
+		return 0, badRequest("invalid_seq", "seq: %q is not a positive stream sequence", v[0])
+	}
+	return n, nil
+}
+
+// archiveIdle bounds how long writing one part of an archive may take: the server's
+// WriteTimeout bounds a whole answer, and an archive of a million events is hundreds of
+// megabytes.
+const archiveIdle = 2 * time.Minute
+
+// archive: GET /archive[?seq=N] (admin, auditor): the stream up to sequence N (default:
+// the last sequence applied) as an archive for download (workflows.Service.WriteArchive):
+// JSON Lines, each message as stored with the stream's digest up to it, checked with
+// `thidua archive --check` or the README's Python lines. It takes one of the user's
+// replay places. An error before the first byte is an error answer; one after it (the
+// store failing mid-read) leaves the archive without its last line, which any check
+// finds, and is logged.
+func (h *handler) archive(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	seq, err := streamSeq(r, "an archive ends at")
+	if err != nil {
+		return err
+	}
+	if seq == 0 {
+		seq = h.model().Applied()
+	}
+	release, err := h.replays.Acquire(r.Context(), p.UserID)
+	if err != nil {
+		return placeRefused(err)
+	}
+	defer release()
+	return ServeArchive(w, r, h.svc, p, seq, h.cfg.log)
+}
+
+// ServeArchive sends the stream up to seq (not 0) as an archive for download
+// (workflows.Service.WriteArchive, which authorises p), the headers with its first bytes:
+// an error before them is returned, for an error answer; one after them (the store
+// failing mid-read) leaves the archive without its last line, which any check finds, and
+// is logged to log. Each write may take archiveIdle.
+func ServeArchive(w http.ResponseWriter, r *http.Request, svc *workflows.Service, p workflows.Principal, seq uint64, log *slog.Logger) error {
+	aw := &archiveWriter{w: w, rc: http.NewResponseController(w), name: fmt.Sprintf("thidua-archive_seq%d.jsonl", seq)}
+	if r.Method == http.MethodHead {
+		if err := svc.MayArchive(p); err != nil {
+			return err
+		}
+		aw.start()
+		return nil
+	}
+	if _, err := svc.WriteArchive(r.Context(), p, aw, seq); err != nil {
+		if !aw.started {
+			return err
+		}
+		log.Error("archive cut short", "seq", seq, "user", p.UserID, "err", err)
+	}
+	return nil
+}
+
+// archiveWriter sends an archive's headers with its first bytes, and gives each write
+// archiveIdle.
+type archiveWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	name    string
+	started bool
+}
+
+// start sends the headers.
+func (a *archiveWriter) start() {
+	a.started = true
+	hd := a.w.Header()
+	hd.Set("Content-Type", "application/x-ndjson; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.name}))
+	a.w.WriteHeader(http.StatusOK)
+}
+
+// Write implements io.Writer.
+func (a *archiveWriter) Write(b []byte) (int, error) {
+	if !a.started {
+		a.start()
+	}
+	_ = a.rc.SetWriteDeadline(time.Now().Add(archiveIdle)) // not every writer has one
+	return a.w.Write(b)
 }
 
 // getUser: GET /users/{id} (admin, auditor): one registered user, never a token or its

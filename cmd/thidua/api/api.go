@@ -211,6 +211,7 @@ func (h *handler) table() []route {
 		{method: http.MethodGet, path: Prefix + "/users/{id}", access: restricted, roles: adminOrAuditor, fn: h.getUser},
 		{method: http.MethodGet, path: Prefix + "/integrity", access: restricted, roles: adminOrAuditor, fn: h.integrity},
 		asOf("/digest", h.digest),
+		{method: http.MethodGet, path: Prefix + "/archive", access: restricted, roles: adminOrAuditor, bounded: true, fn: h.archive},
 		post("/users/{id}/disable", admin, h.disableUser),
 		post("/users/{id}/token", admin, h.reissueToken),
 

@@ -45,7 +45,7 @@ func compressibleType(ct string) bool {
 		return false
 	}
 	switch mt {
-	case "application/json", "application/problem+json", "text/html", "text/css", "text/javascript",
+	case "application/json", "application/problem+json", "application/x-ndjson", "text/html", "text/css", "text/javascript",
 		"text/plain", "text/csv", "image/svg+xml":
 		return true
 	}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"thidua/eventstore"
 	"thidua/eventstore/estest"
 )
 
@@ -64,5 +66,58 @@ func TestDigestEndpoint(t *testing.T) {
 	} {
 		r := clerk.get("/api/v1/digest"+query).want(t, http.StatusBadRequest)
 		assert.Equal(t, code, r.errCode(t), query)
+	}
+}
+
+// TestArchiveEndpoint: GET /archive gives an administrator or an auditor the stream up
+// to the last sequence applied, or up to ?seq=, as an archive that ReadArchive checks
+// whole, with each line's digest the stream's at its sequence (GET /digest's), for
+// download; the other roles are refused, and so are a time, a sequence that is not one
+// and one still to come, in the error shape, before anything is sent.
+func TestArchiveEndpoint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.user("reviewer", "")
+	auditor := e.user("auditor", "")
+	e.eligibleCollective(reviewer, "D01")
+	last := e.lastSeq()
+	want := estest.ReferenceDigests(t, e.store, last)
+
+	r := auditor.get("/api/v1/archive").want(t, http.StatusOK)
+	assert.Equal(t, "application/x-ndjson; charset=utf-8", r.header.Get("Content-Type"))
+	assert.Equal(t, `attachment; filename=thidua-archive_seq`+strconv.FormatUint(e.model.Applied(), 10)+`.jsonl`, r.header.Get("Content-Disposition"))
+	h, end, err := eventstore.ReadArchive(bytes.NewReader(r.body), func(m eventstore.ArchiveMessage) {
+		assert.Equal(t, want[m.Seq], m.Digest, "line of %d", m.Seq)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, e.model.Applied(), h.Until)
+	assert.Equal(t, want[h.Until], end.StreamDigest.Hex())
+	assert.Equal(t, h.Until, end.Messages)
+
+	r = e.admin.get("/api/v1/archive?seq=3").want(t, http.StatusOK)
+	_, end, err = eventstore.ReadArchive(bytes.NewReader(r.body), nil)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(3), end.StreamDigest.Seq)
+	assert.Equal(t, want[3], end.StreamDigest.Hex())
+
+	for _, role := range []string{"clerk", "reviewer", "council"} {
+		unit := ""
+		if role == "clerk" {
+			unit = "D01"
+		}
+		r := e.user(role, unit).get("/api/v1/archive").want(t, http.StatusForbidden)
+		assert.Equal(t, "forbidden", r.errCode(t), role)
+	}
+	for query, code := range map[string]string{
+		"?at=2025-09-15T10:00:00%2B07:00": "invalid_bound",
+		"?seq=":                           "invalid_bound",
+		"?seq=0":                          "invalid_seq",
+		"?seq=x":                          "invalid_seq",
+		"?seq=" + strconv.FormatUint(last+1000, 10): "future_seq",
+		"?format=zip": "unknown_query",
+	} {
+		r := auditor.get("/api/v1/archive"+query).want(t, http.StatusBadRequest)
+		assert.Equal(t, code, r.errCode(t), query)
+		assert.Empty(t, r.header.Get("Content-Disposition"), query)
 	}
 }

@@ -1662,6 +1662,29 @@ func (h *handler) integrityPage(q *req) error {
 	return nil
 }
 
+// archive sends an administrator or an auditor the stream up to ?seq= (default: the last
+// sequence applied) as an archive (api.ServeArchive), as the API's GET /archive does.
+func (h *handler) archive(q *req) error {
+	if err := h.svc.MayArchive(q.p); err != nil {
+		return errForbidden
+	}
+	if q.r.URL.Query().Has("at") {
+		return invalid("err.archive.at")
+	}
+	var seq uint64
+	if s := strings.TrimSpace(q.r.URL.Query().Get("seq")); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return invalid("err.form.seq", s)
+		}
+		seq = n
+	}
+	if seq == 0 {
+		seq = h.model().Applied()
+	}
+	return api.ServeArchive(q.w, q.r, h.svc, q.p, seq, h.cfg.log)
+}
+
 // integrityData is the integrity page's: the problems found, and the stream's digest up
 // to the last sequence applied (nil while the server reads it).
 type integrityData struct {

@@ -190,6 +190,7 @@ func (h *handler) routes() {
 
 	m.Handle("GET /admin", h.page(nowOnly(h.adminPage)))
 	m.Handle("GET /integrity", h.page(nowOnly(h.integrityPage)))
+	m.Handle("GET /integrity/archive", h.page(h.replay(h.archive, true)))
 	m.Handle("POST /admin/units", h.action(h.registerUnit))
 	m.Handle("POST /admin/campaigns", h.action(h.launchCampaign))
 	m.Handle("POST /admin/users", h.action(h.createUser))

@@ -1756,6 +1756,38 @@ func TestIntegrityPage(t *testing.T) {
 	if r := clerk.get("/integrity"); r.status != http.StatusForbidden {
 		t.Errorf("a clerk reading /integrity: %d", r.status)
 	}
+
+	// The archive, forged message and all, for the inspectorate to keep: its digest is
+	// the page's, and so is each line's at its sequence.
+	mustContain(t, r.body, `action="/integrity/archive"`, "Tải bản lưu trữ")
+	last = e.Model.Applied() // the clerk's account since
+	a := auditor.get("/integrity/archive")
+	require.Equal(t, http.StatusOK, a.status, a.body)
+	assert.Equal(t, fmt.Sprintf("attachment; filename=thidua-archive_seq%d.jsonl", last), a.header.Get("Content-Disposition"))
+	want := estest.ReferenceDigests(t, e.Store, last)
+	_, end, err := eventstore.ReadArchive(strings.NewReader(a.body), func(m eventstore.ArchiveMessage) {
+		assert.Equal(t, want[m.Seq], m.Digest, "line of %d", m.Seq)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, want[last], end.StreamDigest.Hex())
+	a = auditor.get("/integrity/archive?seq=2")
+	require.Equal(t, http.StatusOK, a.status, a.body)
+	_, end, err = eventstore.ReadArchive(strings.NewReader(a.body), nil)
+	require.NoError(t, err)
+	assert.Equal(t, want[2], end.StreamDigest.Hex())
+	for query, says := range map[string]string{
+		"?seq=abc":                       "Số thứ tự sự kiện «abc» không hợp lệ",
+		"?at=2025-09-01T10:00":           "không ở một thời điểm",
+		fmt.Sprintf("?seq=%d", last+100): "", // still to come
+	} {
+		a := auditor.get("/integrity/archive" + query)
+		assert.Equal(t, http.StatusBadRequest, a.status, query)
+		assert.Empty(t, a.header.Get("Content-Disposition"), query)
+		mustContain(t, a.body, says)
+	}
+	if a := clerk.get("/integrity/archive"); a.status != http.StatusForbidden {
+		t.Errorf("a clerk downloading the archive: %d", a.status)
+	}
 }
 
 // TestHeadHint: a dossier whose individual's position reads as the unit's head, but which

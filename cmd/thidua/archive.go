@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/eventstore"
+)
+
+// ArchiveCmd writes the stream to a file that an inspectorate can keep and check without
+// thidua or NATS (eventstore.WriteArchive: JSON Lines, each message as stored, with the
+// stream's digest up to it), or checks such a file (--check) without a store.
+type ArchiveCmd struct {
+	// Out is the file written ("-": standard output).
+	Out string `short:"o" help:"Write the archive to FILE (- for standard output); it appears under its name only once whole." placeholder:"FILE"`
+	// At is the last sequence archived, as seq:N (default: the stream's last).
+	At *string `help:"The last stream sequence archived, as seq:N (an export states it). Default: the stream's last." placeholder:"seq:N"`
+	// Check is an archive to check instead of writing one.
+	Check string `help:"Check the archive FILE instead of writing one: every body against its SHA-256, every line's digest, the last line's count, lost sequences and digest. Needs no store; exit 1 naming the first line found wrong." placeholder:"FILE"`
+	// JSON prints the archive's last line as JSON.
+	JSON bool `help:"Print JSON: the archive's last line (messages, missing, stream_digest)."`
+}
+
+// Run writes or checks the archive.
+func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	switch {
+	case c.Check != "" && (c.Out != "" || c.At != nil):
+		return errors.New("--check reads an archive; -o and --at write one: give one or the other")
+	case c.Check != "":
+		return c.check(g)
+	case c.Out == "":
+		return errors.New("give -o FILE (- for standard output) to write the archive, or --check FILE to check one")
+	}
+	var seq uint64
+	if c.At != nil {
+		n, err := parseSeqFlag(*c.At, "an archive ends at a sequence, which an export states")
+		if err != nil {
+			return err
+		}
+		seq = n
+	}
+	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if c.Out == "-" {
+		end, err := store.WriteArchive(ctx, g.Out, seq, time.Now())
+		if err != nil {
+			return archiveErr(err, seq)
+		}
+		logger.Info("archive written", "messages", end.Messages, "seq", end.StreamDigest.Seq, "digest", end.StreamDigest.Hex())
+		return nil
+	}
+	// Written beside its name and renamed once whole: a file under the name is a whole
+	// archive, never one cut short by a full disk or an interrupt.
+	tmp, err := os.CreateTemp(filepath.Dir(c.Out), "."+filepath.Base(c.Out)+".*.part")
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	end, err := store.WriteArchive(ctx, tmp, seq, time.Now())
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return archiveErr(err, seq)
+	}
+	if err := os.Rename(tmp.Name(), c.Out); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	if c.JSON {
+		return printJSON(g.Out, end)
+	}
+	fmt.Fprintf(g.Out, "Lưu trữ luồng sự kiện / stream archive: %s\n", c.Out)
+	printArchiveEnd(g, end)
+	return nil
+}
+
+// check reads and checks the archive c.Check.
+func (c *ArchiveCmd) check(g *Globals) error {
+	f, err := os.Open(c.Check)
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	defer f.Close()
+	h, end, err := eventstore.ReadArchive(f, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Check, err)
+	}
+	if c.JSON {
+		return printJSON(g.Out, end)
+	}
+	fmt.Fprintf(g.Out, "Lưu trữ hợp lệ / archive checked: %s (stream %s, written %s)\n", c.Check, h.Stream, h.Written.Format(time.RFC3339))
+	printArchiveEnd(g, end)
+	return nil
+}
+
+// printArchiveEnd prints what an archive's last line says.
+func printArchiveEnd(g *Globals, end eventstore.ArchiveEnd) {
+	fmt.Fprintf(g.Out, "Số bản ghi / messages: %d, đến seq / up to sequence %d\n", end.Messages, end.StreamDigest.Seq)
+	if len(end.Missing) > 0 {
+		runs := make([]string, 0, len(end.Missing))
+		for _, r := range end.Missing {
+			if r[0] == r[1] {
+				runs = append(runs, strconv.FormatUint(r[0], 10))
+			} else {
+				runs = append(runs, fmt.Sprintf("%d–%d", r[0], r[1]))
+			}
+		}
+		fmt.Fprintf(g.Out, "Số thứ tự luồng không còn giữ / sequences the stream no longer holds: %s\n", strings.Join(runs, ", "))
+	}
+	fmt.Fprintf(g.Out, "Mã niêm phong luồng sự kiện / stream digest (SHA-256):\n%s\n", end.StreamDigest.Hex())
+}
+
+// archiveErr words a failed write of an archive up to seq.
+func archiveErr(err error, seq uint64) error {
+	if errors.Is(err, eventstore.ErrPastEnd) {
+		return fmt.Errorf("--at seq:%d is past the stream's last sequence: %w", seq, err)
+	}
+	return err
+}
+
+// parseSeqFlag reads a flag's seq:N (a positive stream sequence), refusing anything else
+// with why a sequence is asked for.
+func parseSeqFlag(v, why string) (uint64, error) {
+	s, ok := strings.CutPrefix(v, "seq:")
+	n, err := strconv.ParseUint(s, 10, 64)
+	if !ok || err != nil || n == 0 {
+		return 0, fmt.Errorf("--at %q: give seq:N, a positive stream sequence (%s)", v, why)
+	}
+	return n, nil
+}

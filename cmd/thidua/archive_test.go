@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/eventstore"
+)
+
+// TestArchiveCommand: `thidua archive -o FILE` writes the stream as an archive whose
+// digest is `thidua digest`'s, up to the stream's end or a sequence given; `--check FILE`
+// checks it without a store and names the first line of a changed copy; bad input is
+// refused naming it and leaves no file behind.
+func TestArchiveCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	g := &Globals{Data: dir, Out: &out}
+	digest := func(at *string) eventstore.Digest {
+		t.Helper()
+		out.Reset()
+		require.NoError(t, (&DigestCmd{At: at, JSON: true}).Run(ctx, g, quiet()))
+		var d eventstore.Digest
+		require.NoError(t, json.Unmarshal(out.Bytes(), &d))
+		return d
+	}
+	whole := digest(nil)
+
+	outDir := t.TempDir()
+	file := filepath.Join(outDir, "thidua.jsonl")
+	out.Reset()
+	require.NoError(t, (&ArchiveCmd{Out: file}).Run(ctx, g, quiet()))
+	assert.Contains(t, out.String(), whole.Hex())
+	assert.Contains(t, out.String(), file)
+	entries, err := os.ReadDir(outDir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "the archive alone, no part file")
+
+	// Checked without a store: the data directory named is never opened.
+	none := &Globals{Data: filepath.Join(t.TempDir(), "none"), Out: &out}
+	out.Reset()
+	require.NoError(t, (&ArchiveCmd{Check: file, JSON: true}).Run(ctx, none, quiet()))
+	var end eventstore.ArchiveEnd
+	require.NoError(t, json.Unmarshal(out.Bytes(), &end))
+	assert.Equal(t, whole, end.StreamDigest)
+	assert.Equal(t, whole.Seq, end.Messages, "a seeded store has lost nothing")
+	assert.NoDirExists(t, none.Data)
+
+	// Up to a sequence: that sequence's digest.
+	at := "seq:5"
+	out.Reset()
+	require.NoError(t, (&ArchiveCmd{Out: file, At: &at, JSON: true}).Run(ctx, g, quiet()))
+	require.NoError(t, json.Unmarshal(out.Bytes(), &end))
+	assert.Equal(t, digest(&at), end.StreamDigest)
+
+	// A copy with one event's data changed, its line's SHA-256 recomputed: found.
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	lines := strings.Split(string(data), "\n")
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[3]), &m))
+	body := strings.Replace(m["body"].(string), `"actor":{"user":"`, `"actor":{"user":"x`, 1)
+	require.NotEqual(t, m["body"], body)
+	m["body"] = body
+	m["body_sha256"] = eventstore.Digest{Sum: eventstore.BodySum([]byte(body))}.Hex()
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	lines[3] = string(b)
+	changed := filepath.Join(outDir, "changed.jsonl")
+	require.NoError(t, os.WriteFile(changed, []byte(strings.Join(lines, "\n")), 0o600))
+	err = (&ArchiveCmd{Check: changed}).Run(ctx, none, quiet())
+	var ae *eventstore.ArchiveError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 4, ae.Line)
+	assert.ErrorContains(t, err, "changed.jsonl")
+
+	for name, tt := range map[string]struct {
+		cmd  ArchiveCmd
+		says string
+	}{
+		"nothing to do":      {ArchiveCmd{}, "give -o FILE"},
+		"write and check":    {ArchiveCmd{Out: file, Check: file}, "one or the other"},
+		"not a sequence":     {ArchiveCmd{Out: file + ".x", At: ptr("2025-09-01T00:00:00Z")}, "give seq:N"},
+		"past the end":       {ArchiveCmd{Out: file + ".x", At: ptr("seq:99999")}, "past the stream's last sequence"},
+		"no such archive":    {ArchiveCmd{Check: file + ".none"}, "no such file"},
+		"a directory absent": {ArchiveCmd{Out: filepath.Join(outDir, "no", "dir.jsonl")}, "no such file"},
+	} {
+		err := tt.cmd.Run(ctx, g, quiet())
+		assert.ErrorContains(t, err, tt.says, name)
+	}
+	assert.NoFileExists(t, file+".x")
+	entries, err = os.ReadDir(outDir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 2, "the archive and the changed copy, no part file")
+}
+
+func ptr(s string) *string { return &s }
