@@ -59,11 +59,31 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 		logger.Info("archive written", "messages", end.Messages, "seq", end.StreamDigest.Seq, "digest", end.StreamDigest.Hex())
 		return nil
 	}
-	// Written beside its name and renamed once whole: a file under the name is a whole
-	// archive, never one cut short by a full disk or an interrupt.
+	var end eventstore.ArchiveEnd
+	if fi, serr := os.Stat(c.Out); serr == nil && !fi.Mode().IsRegular() {
+		// A device or a pipe (/dev/null, a tape, a FIFO to a compressor) is written as it
+		// is: renaming a file over it would replace it.
+		end, err = c.writeTo(ctx, store, seq)
+	} else {
+		end, err = c.writeFile(ctx, store, seq)
+	}
+	if err != nil {
+		return archiveErr(err, seq)
+	}
+	if c.JSON {
+		return printJSON(g.Out, end)
+	}
+	fmt.Fprintf(g.Out, "Lưu trữ luồng sự kiện / stream archive: %s\n", c.Out)
+	printArchiveEnd(g, end)
+	return nil
+}
+
+// writeFile writes the archive beside c.Out and renames it there once whole: a file under
+// the name is a whole archive, never one cut short by a full disk or an interrupt.
+func (c *ArchiveCmd) writeFile(ctx context.Context, store *eventstore.Store, seq uint64) (eventstore.ArchiveEnd, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(c.Out), "."+filepath.Base(c.Out)+".*.part")
 	if err != nil {
-		return fmt.Errorf("archive: %w", err)
+		return eventstore.ArchiveEnd{}, fmt.Errorf("archive: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	end, err := store.WriteArchive(ctx, tmp, seq, time.Now())
@@ -74,17 +94,26 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 		err = cerr
 	}
 	if err != nil {
-		return archiveErr(err, seq)
+		return end, err
 	}
 	if err := os.Rename(tmp.Name(), c.Out); err != nil {
-		return fmt.Errorf("archive: %w", err)
+		return end, fmt.Errorf("archive: %w", err)
 	}
-	if c.JSON {
-		return printJSON(g.Out, end)
+	return end, nil
+}
+
+// writeTo writes the archive straight to c.Out, an existing file that is not a regular
+// one.
+func (c *ArchiveCmd) writeTo(ctx context.Context, store *eventstore.Store, seq uint64) (eventstore.ArchiveEnd, error) {
+	f, err := os.OpenFile(c.Out, os.O_WRONLY, 0)
+	if err != nil {
+		return eventstore.ArchiveEnd{}, fmt.Errorf("archive: %w", err)
 	}
-	fmt.Fprintf(g.Out, "Lưu trữ luồng sự kiện / stream archive: %s\n", c.Out)
-	printArchiveEnd(g, end)
-	return nil
+	end, err := store.WriteArchive(ctx, f, seq, time.Now())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return end, err
 }
 
 // check reads and checks the archive c.Check.
