@@ -128,24 +128,41 @@ func (s *Service) DigestAt(ctx context.Context, seq uint64) (eventstore.Digest, 
 // stream's end is future_seq, refused before anything is written. The header states
 // when it was written by the wall clock, not the business clock.
 func (s *Service) WriteArchive(ctx context.Context, p Principal, w io.Writer, seq uint64) (eventstore.ArchiveEnd, error) {
-	if err := s.MayArchive(p); err != nil {
+	seq, err := s.ArchiveUntil(ctx, p, seq)
+	if err != nil {
 		return eventstore.ArchiveEnd{}, err
-	}
-	if s.store == nil {
-		return eventstore.ArchiveEnd{}, errorf(ErrUnavailable, "no_store", "an archive needs the event store")
-	}
-	if seq == 0 {
-		seq = s.model.Applied()
 	}
 	end, err := s.store.WriteArchive(ctx, w, seq, time.Now())
 	if errors.Is(err, eventstore.ErrPastEnd) {
-		last, lerr := s.store.LastSeq(ctx)
-		if lerr != nil {
-			last = s.model.Applied()
-		}
-		return end, futureSeq(seq, last)
+		return end, futureSeq(seq, s.model.Applied())
 	}
 	return end, err
+}
+
+// ArchiveUntil authorises p to archive the stream (MayArchive) and returns the last
+// sequence an archive up to seq covers: seq, or for 0 the last sequence the projections
+// have applied. A sequence past the stream's end is future_seq; a server whose
+// projections have applied nothing yet has nothing to archive (unavailable).
+func (s *Service) ArchiveUntil(ctx context.Context, p Principal, seq uint64) (uint64, error) {
+	if err := s.MayArchive(p); err != nil {
+		return 0, err
+	}
+	if s.store == nil {
+		return 0, errorf(ErrUnavailable, "no_store", "an archive needs the event store")
+	}
+	if seq == 0 {
+		if seq = s.model.Applied(); seq == 0 {
+			return 0, errorf(ErrUnavailable, "not_ready", "the projections have applied nothing yet: ask again in a moment, or give seq")
+		}
+	}
+	last, err := s.store.LastSeq(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: the stream's last sequence: %w", ErrUnavailable, err)
+	}
+	if seq > last {
+		return 0, futureSeq(seq, last)
+	}
+	return seq, nil
 }
 
 // MayArchive returns nil when p may archive the stream (WriteArchive): administrators and

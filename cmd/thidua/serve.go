@@ -153,8 +153,8 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		}
 	}
 	// One set of replay places for both surfaces: the bound is the server's cores.
-	replays := api.NewReplayPlaces(0, 0, 0)
-	apiHandler := api.New(svc, api.WithLogger(logger), api.WithReplayPlaces(replays), api.WithTrustedProxies(trusted...), api.WithReadiness(func(ctx context.Context) error {
+	replays, archives := api.NewReplayPlaces(0, 0, 0), api.NewArchivePlaces(0, 0)
+	apiHandler := api.New(svc, api.WithLogger(logger), api.WithReplayPlaces(replays), api.WithArchivePlaces(archives), api.WithTrustedProxies(trusted...), api.WithReadiness(func(ctx context.Context) error {
 		ok, last, err := feed.CaughtUp(ctx)
 		if err != nil {
 			return err
@@ -168,7 +168,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, apiHandler)
 	}
-	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...), web.WithReplayPlaces(replays)))
+	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...), web.WithReplayPlaces(replays), web.WithArchivePlaces(archives)))
 	// Large answers (rankings, listings, pages) go compressed to clients that accept it.
 	compressed, err := api.Compress(root)
 	if err != nil {

@@ -132,7 +132,7 @@ const archiveIdle = 2 * time.Minute
 // the last sequence applied) as an archive for download (workflows.Service.WriteArchive):
 // JSON Lines, each message as stored with the stream's digest up to it, checked with
 // `thidua archive --check` or the README's Python lines. It takes one of the user's
-// replay places. An error before the first byte is an error answer; one after it (the
+// archive places (NewArchivePlaces). An error before the first byte is an error answer; one after it (the
 // store failing mid-read) leaves the archive without its last line, which any check
 // finds, and is logged.
 func (h *handler) archive(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
@@ -140,10 +140,7 @@ func (h *handler) archive(w http.ResponseWriter, r *http.Request, p workflows.Pr
 	if err != nil {
 		return err
 	}
-	if seq == 0 {
-		seq = h.model().Applied()
-	}
-	release, err := h.replays.Acquire(r.Context(), p.UserID)
+	release, err := h.archives.Acquire(r.Context(), p.UserID)
 	if err != nil {
 		return placeRefused(err)
 	}
@@ -151,17 +148,20 @@ func (h *handler) archive(w http.ResponseWriter, r *http.Request, p workflows.Pr
 	return ServeArchive(w, r, h.svc, p, seq, h.cfg.log)
 }
 
-// ServeArchive sends the stream up to seq (not 0) as an archive for download
-// (workflows.Service.WriteArchive, which authorises p), the headers with its first bytes:
-// an error before them is returned, for an error answer; one after them (the store
-// failing mid-read) leaves the archive without its last line, which any check finds, and
-// is logged to log. Each write may take archiveIdle.
+// ServeArchive sends the stream up to seq (0: the last sequence applied) as an archive for
+// download (workflows.Service.WriteArchive), the headers with its first bytes. p's role
+// and the sequence are checked first (workflows.Service.ArchiveUntil), for a HEAD
+// request too; an error before the first byte is returned, for an error answer. One after
+// it (the store failing mid-read, the client gone) is logged to log and aborts the answer
+// (http.ErrAbortHandler): the client sees a transfer cut short, not a whole one, and the
+// file lacks its last line, which any check finds. Each write may take archiveIdle.
 func ServeArchive(w http.ResponseWriter, r *http.Request, svc *workflows.Service, p workflows.Principal, seq uint64, log *slog.Logger) error {
+	seq, err := svc.ArchiveUntil(r.Context(), p, seq)
+	if err != nil {
+		return err
+	}
 	aw := &archiveWriter{w: w, rc: http.NewResponseController(w), name: fmt.Sprintf("thidua-archive_seq%d.jsonl", seq)}
 	if r.Method == http.MethodHead {
-		if err := svc.MayArchive(p); err != nil {
-			return err
-		}
 		aw.start()
 		return nil
 	}
@@ -169,7 +169,12 @@ func ServeArchive(w http.ResponseWriter, r *http.Request, svc *workflows.Service
 		if !aw.started {
 			return err
 		}
-		log.Error("archive cut short", "seq", seq, "user", p.UserID, "err", err)
+		lvl := slog.LevelError
+		if r.Context().Err() != nil {
+			lvl = slog.LevelWarn // the client went away
+		}
+		log.Log(r.Context(), lvl, "archive cut short", "seq", seq, "user", p.UserID, "err", err)
+		panic(http.ErrAbortHandler)
 	}
 	return nil
 }

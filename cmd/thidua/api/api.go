@@ -56,7 +56,9 @@ type config struct {
 	// uploadsPerUser and uploads bound the uploads in flight (WithUploadLimit).
 	uploadsPerUser, uploads int
 	// replays bounds the replays in flight (WithReplayPlaces); nil: the API's own.
-	replays      *Places
+	replays *Places
+	// archives bounds the archive downloads in flight (WithArchivePlaces); nil: the API's own.
+	archives     *Places
 	inFlightWait time.Duration
 	authFailures int
 	authWindow   time.Duration
@@ -94,7 +96,7 @@ type handler struct {
 	authLimit *authLimiter
 	// uploads bounds the uploads in flight, per user and in all; replays the rankings
 	// of a past moment and the exports.
-	uploads, replays *Places
+	uploads, replays, archives *Places
 	// rankings keeps each campaign's live ranking encoded until the next write.
 	rankings encodedRankings
 }
@@ -126,6 +128,10 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	h.replays = cfg.replays
 	if h.replays == nil {
 		h.replays = NewReplayPlaces(0, 0, 0)
+	}
+	h.archives = cfg.archives
+	if h.archives == nil {
+		h.archives = NewArchivePlaces(0, 0)
 	}
 	for _, rt := range h.table() {
 		h.handle(rt)

@@ -326,7 +326,7 @@ func TestUploadOutOfScopeReadsNoBody(t *testing.T) {
 // input is checked before a place is taken, and the places come back once given.
 func TestReplayPlaces(t *testing.T) {
 	t.Parallel()
-	places := api.NewReplayPlaces(1, 2, 30*time.Millisecond)
+	places := api.NewReplayPlaces(1, 2, 300*time.Millisecond)
 	e := newEnv(t, api.WithReplayPlaces(places))
 	e.unit("U1", "department")
 	council, auditor := e.user("council", ""), e.user("auditor", "")
@@ -363,7 +363,7 @@ func TestReplayPlaces(t *testing.T) {
 	auditor.get(live).want(t, http.StatusOK)
 
 	// A place given back is free again, for a waiter too.
-	go func() { time.Sleep(5 * time.Millisecond); other() }()
+	go func() { time.Sleep(20 * time.Millisecond); other() }()
 	auditor.get(past).want(t, http.StatusOK)
 	give()
 	give() // a second give changes nothing

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"thidua/cmd/thidua/api"
 	"thidua/eventstore"
 	"thidua/eventstore/estest"
 )
@@ -76,7 +77,8 @@ func TestDigestEndpoint(t *testing.T) {
 // and one still to come, in the error shape, before anything is sent.
 func TestArchiveEndpoint(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	archives := api.NewArchivePlaces(1, 2)
+	e := newEnv(t, api.WithArchivePlaces(archives))
 	reviewer := e.user("reviewer", "")
 	auditor := e.user("auditor", "")
 	e.eligibleCollective(reviewer, "D01")
@@ -120,4 +122,26 @@ func TestArchiveEndpoint(t *testing.T) {
 		assert.Equal(t, code, r.errCode(t), query)
 		assert.Empty(t, r.header.Get("Content-Disposition"), query)
 	}
+
+	// HEAD is checked as GET is: the role, and the sequence.
+	head := func(c *client, query string) reply {
+		req, err := http.NewRequest(http.MethodHead, e.url+"/api/v1/archive"+query, nil)
+		require.NoError(t, err)
+		return c.send(req)
+	}
+	assert.Equal(t, http.StatusOK, head(auditor, "").status)
+	assert.Equal(t, http.StatusForbidden, head(reviewer, "").status)
+	assert.Equal(t, http.StatusBadRequest, head(auditor, "?seq="+strconv.FormatUint(last+1000, 10)).status)
+
+	// An archive holds an archive place of its own: the user's next is refused, a ranking
+	// of a past moment is not held back by it, and the place comes back.
+	give, err := archives.Acquire(t.Context(), auditor.id)
+	require.NoError(t, err)
+	r = auditor.get("/api/v1/archive").want(t, http.StatusTooManyRequests)
+	assert.Equal(t, "too_many_archives", r.errCode(t))
+	assert.NotEmpty(t, r.header.Get("Retry-After"))
+	auditor.get("/api/v1/campaigns/"+campaign+"/ranking?seq=3").want(t, http.StatusOK)
+	e.admin.get("/api/v1/archive?seq=3").want(t, http.StatusOK)
+	give()
+	auditor.get("/api/v1/archive?seq=3").want(t, http.StatusOK)
 }

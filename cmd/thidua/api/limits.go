@@ -53,6 +53,10 @@ func WithUploadLimit(perUser, total int) Option {
 // default set.
 func WithReplayPlaces(p *Places) Option { return func(c *config) { c.replays = p } }
 
+// WithArchivePlaces sets the places of the archive downloads in flight: one set,
+// NewArchivePlaces, shared with the web UI. Without it the API has its own default set.
+func WithArchivePlaces(p *Places) Option { return func(c *config) { c.archives = p } }
+
 // placeRefused is the API's answer to a request refused a place (Places).
 func placeRefused(err error) error {
 	pr, ok := err.(*PlaceRefusal)
@@ -67,6 +71,12 @@ func placeRefused(err error) error {
 	case pr.Kind == KindUploads:
 		body.Message = fmt.Sprintf("the server is receiving %d uploads; retry after a second (with the same Idempotency-Key)", pr.Limit)
 		body.MessageVI = "Máy chủ đang nhận nhiều tệp; vui lòng thử lại sau một giây"
+	case pr.Kind == KindArchives && pr.Status == http.StatusTooManyRequests:
+		body.Message = fmt.Sprintf("you are downloading %d archive(s) already: download the next once it is done", pr.Limit)
+		body.MessageVI = fmt.Sprintf("Bạn đang tải %d bản lưu trữ: tải bản tiếp theo khi bản đó xong", pr.Limit)
+	case pr.Kind == KindArchives:
+		body.Message = fmt.Sprintf("the server is sending %d archives; retry once one is done", pr.Limit)
+		body.MessageVI = "Máy chủ đang gửi bản lưu trữ khác; vui lòng thử lại sau"
 	case pr.Status == http.StatusTooManyRequests:
 		body.Message = fmt.Sprintf("you have %d rankings of a past moment or exports in flight: ask for the next once one is done", pr.Limit)
 		body.MessageVI = fmt.Sprintf("Bạn đang yêu cầu %d bảng xếp hạng tại thời điểm trước hoặc tệp xuất: yêu cầu tiếp khi một yêu cầu đã xong", pr.Limit)

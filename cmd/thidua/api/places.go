@@ -20,6 +20,11 @@ const (
 	// DefaultReplaysPerUser is the most replays (NewReplayPlaces) one user has in
 	// flight at once.
 	DefaultReplaysPerUser = 2
+	// DefaultArchivesPerUser is the most archives (NewArchivePlaces) one user downloads at
+	// once.
+	DefaultArchivesPerUser = 1
+	// DefaultArchives is the most archives downloaded at once, whoever downloads them.
+	DefaultArchives = 2
 	// DefaultReplayWait is how long a replay waits for one of the server's places before
 	// it is refused with 503 overloaded: a replay takes up to a second or two at a
 	// nation's size, so a few queued behind each other still get their answer.
@@ -33,6 +38,8 @@ const (
 	// KindReplays are requests that fold a whole campaign as of a past moment: a ranking
 	// of a past moment, a ranking's export, and the web's pages that show one.
 	KindReplays = "replays"
+	// KindArchives are downloads of the stream as an archive (GET /api/v1/archive).
+	KindArchives = "archives"
 )
 
 // Places bounds the requests of one kind in flight, per user and in all. A user who has
@@ -73,6 +80,16 @@ func NewReplayPlaces(perUser, total int, wait time.Duration) *Places {
 	return newPlaces(KindReplays, "too_many_replays", perUser, DefaultReplaysPerUser, total, max(2, runtime.GOMAXPROCS(0)), wait)
 }
 
+// NewArchivePlaces returns the places of archive downloads: perUser per user and total
+// in all (each ≤ 0: DefaultArchivesPerUser, DefaultArchives), refused at once when taken.
+// An archive is mostly disk and network, not the cores a replay needs, but a download of
+// a million events is a gigabyte and may take many minutes over a slow link: it holds a
+// place of its own, not one the rankings of a past moment need. One set serves the API
+// and the web together (api.WithArchivePlaces, web.WithArchivePlaces).
+func NewArchivePlaces(perUser, total int) *Places {
+	return newPlaces(KindArchives, "too_many_archives", perUser, DefaultArchivesPerUser, total, DefaultArchives, 0)
+}
+
 func newPlaces(kind, code string, perUser, defPerUser, total, defTotal int, wait time.Duration) *Places {
 	if perUser <= 0 {
 		perUser = defPerUser
@@ -87,11 +104,12 @@ func newPlaces(kind, code string, perUser, defPerUser, total, defTotal int, wait
 // PlaceRefusal is why a request was refused a place: Status is 429 when the user has
 // all of theirs in flight, 503 when the server has all of its.
 type PlaceRefusal struct {
-	// Kind is the kind of request: KindUploads or KindReplays.
+	// Kind is the kind of request: KindUploads, KindReplays or KindArchives.
 	Kind string
 	// Status is the HTTP status of the refusal.
 	Status int
-	// Code is its stable code: too_many_uploads, too_many_replays or overloaded.
+	// Code is its stable code: too_many_uploads, too_many_replays, too_many_archives or
+	// overloaded.
 	Code string
 	// Limit is the limit reached.
 	Limit int

@@ -1671,6 +1671,11 @@ func (h *handler) archive(q *req) error {
 	if q.r.URL.Query().Has("at") {
 		return invalid("err.archive.at")
 	}
+	release, err := h.archives.Acquire(q.r.Context(), q.p.UserID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var seq uint64
 	if s := strings.TrimSpace(q.r.URL.Query().Get("seq")); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -1678,9 +1683,6 @@ func (h *handler) archive(q *req) error {
 			return invalid("err.form.seq", s)
 		}
 		seq = n
-	}
-	if seq == 0 {
-		seq = h.model().Applied()
 	}
 	return api.ServeArchive(q.w, q.r, h.svc, q.p, seq, h.cfg.log)
 }

@@ -43,6 +43,7 @@ type config struct {
 	signInFailures int
 	signInWindow   time.Duration
 	replays        *api.Places
+	archives       *api.Places
 }
 
 // DefaultPageRows is how many nominations a page of the nomination list or of the review
@@ -96,6 +97,11 @@ func WithSignInFailureLimit(n int, per time.Duration) Option {
 // the web has its own default set.
 func WithReplayPlaces(p *api.Places) Option { return func(c *config) { c.replays = p } }
 
+// WithArchivePlaces sets the places of the archive downloads in flight
+// (api.NewArchivePlaces): give the API's set (api.WithArchivePlaces), so that the bound
+// is the server's; without it the web has its own default set.
+func WithArchivePlaces(p *api.Places) Option { return func(c *config) { c.archives = p } }
+
 // WithLogger sets the logger for failures the user cannot act on.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
@@ -122,7 +128,7 @@ type handler struct {
 	signIns *api.FailureLimiter
 	// uploads bounds the forms with a file in flight, per user and in all, as the API
 	// bounds its uploads; replays the pages of a past moment and the exports.
-	uploads, replays *api.Places
+	uploads, replays, archives *api.Places
 }
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
@@ -141,6 +147,10 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 		signIns: api.NewFailureLimiter(cfg.signInFailures, cfg.signInWindow), uploads: api.NewUploadPlaces(0, 0), replays: cfg.replays}
 	if h.replays == nil {
 		h.replays = api.NewReplayPlaces(0, 0, 0)
+	}
+	h.archives = cfg.archives
+	if h.archives == nil {
+		h.archives = api.NewArchivePlaces(0, 0)
 	}
 	h.routes()
 	return h
@@ -190,7 +200,7 @@ func (h *handler) routes() {
 
 	m.Handle("GET /admin", h.page(nowOnly(h.adminPage)))
 	m.Handle("GET /integrity", h.page(nowOnly(h.integrityPage)))
-	m.Handle("GET /integrity/archive", h.page(h.replay(h.archive, true)))
+	m.Handle("GET /integrity/archive", h.page(h.archive))
 	m.Handle("POST /admin/units", h.action(h.registerUnit))
 	m.Handle("POST /admin/campaigns", h.action(h.launchCampaign))
 	m.Handle("POST /admin/users", h.action(h.createUser))

@@ -1725,7 +1725,8 @@ func TestCampaignTrail(t *testing.T) {
 // as GET /api/v1/integrity gives it; a clerk may not.
 func TestIntegrityPage(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	archives := api.NewArchivePlaces(1, 1)
+	e := newEnv(t, web.WithArchivePlaces(archives))
 	e.UnitNamed("IU", "Sở Công Thương", domain.UnitDepartment)
 	auditor := e.client()
 	auditor.signIn(e.user("Thanh tra", domain.RoleAuditor, ""))
@@ -1785,9 +1786,18 @@ func TestIntegrityPage(t *testing.T) {
 		assert.Empty(t, a.header.Get("Content-Disposition"), query)
 		mustContain(t, a.body, says)
 	}
+	// One archive at a time here: the next is refused, in the page's language; a clerk is
+	// refused for the role, not for the place.
+	give, err := archives.Acquire(t.Context(), "someone")
+	require.NoError(t, err)
+	a = auditor.get("/integrity/archive")
+	assert.Equal(t, http.StatusServiceUnavailable, a.status)
+	mustContain(t, a.body, "Máy chủ đang gửi bản lưu trữ khác")
 	if a := clerk.get("/integrity/archive"); a.status != http.StatusForbidden {
 		t.Errorf("a clerk downloading the archive: %d", a.status)
 	}
+	give()
+	assert.Equal(t, http.StatusOK, auditor.get("/integrity/archive?seq=1").status)
 }
 
 // TestHeadHint: a dossier whose individual's position reads as the unit's head, but which
