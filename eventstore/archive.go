@@ -2,12 +2,15 @@ package eventstore
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -167,16 +170,23 @@ func (e *ArchiveError) Error() string {
 	return fmt.Sprintf("archive line %d: %s", e.Line, e.Problem)
 }
 
-// ReadArchive reads an archive from r and checks every line of it: the header's format,
-// each message's body against its SHA-256 and the running digest against each line's,
-// the sequences in order and within the header's, and the last line's count, missing
-// runs and digest against what the lines hold. It returns the header and the last line,
-// or an *ArchiveError naming the first line found wrong. each, if given, hears every
-// message line once it is checked (its body stays valid only during the call).
+// ReadArchive reads an archive from r and checks every line of it: one JSON object on
+// each line with its kind's keys only, each once and in its letter case (strictLine), the
+// header's format, each message's body against its SHA-256 and the running digest
+// against each line's, the sequences in order and within the header's, and the last
+// line's count, missing runs and digest against what the lines hold, with nothing after
+// it. It returns the header and the last line, or an *ArchiveError naming the first line
+// found wrong. each, if given, hears every message line once it is checked.
+//
+// It proves that the file agrees with itself, not that it is the stream: whoever rewrites
+// a message can compute every line after it again. What anchors an archive is a digest
+// recorded elsewhere (a ranking export, the council's minutes, GET /api/v1/digest on
+// another day): the line of that sequence must carry it (thidua archive --check FILE
+// --expect seq:N=HEX).
 func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, ArchiveEnd, error) {
 	var h ArchiveHeader
 	var end ArchiveEnd
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	br := bufio.NewReaderSize(r, 64<<10)
 	line := 0
 	fail := func(format string, args ...any) error {
 		return &ArchiveError{Line: line, Problem: fmt.Sprintf(format, args...)}
@@ -194,13 +204,23 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 		Missing      [][2]uint64 `json:"missing"`
 		StreamDigest *Digest     `json:"stream_digest"`
 	}
+	// read reads the next line into v: one JSON object on one line, of one kind's keys,
+	// each given once, in their letter case (strictLine). false: the file ended.
 	read := func(v *anyLine) (bool, error) {
 		line++
-		if err := dec.Decode(v); err != nil {
-			if errors.Is(err, io.EOF) {
-				return false, nil
-			}
-			return false, fail("not a JSON object: %v", err)
+		b, err := br.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return false, &ArchiveError{Line: line, Problem: err.Error()}
+		}
+		if len(b) == 0 && errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+		if perr := strictLine(b, line == 1); perr != nil {
+			return false, fail("%v", perr)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return false, fail("not a line of an archive: %v", err)
 		}
 		return true, nil
 	}
@@ -248,7 +268,7 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 			case *l.StreamDigest != d:
 				return h, end, fail("the last line's digest %s at %d is not the messages' %s at %d", l.StreamDigest.Hex(), l.StreamDigest.Seq, d.Hex(), d.Seq)
 			}
-			if dec.More() {
+			if b, _ := br.Peek(1); len(b) > 0 {
 				line++
 				return h, end, fail("a line after the last")
 			}
@@ -281,6 +301,106 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 			each(m)
 		}
 	}
+}
+
+// The keys each kind of line has, in their letter case: a reader that matches keys in
+// any case (Go's encoding/json) and one that does not (jq, Python) read the same line.
+var (
+	headerKeys  = map[string]bool{"format": true, "stream": true, "until": true, "written": true, "digest_rule": true}
+	messageKeys = map[string]bool{"seq": true, "subject": true, "time": true, "body": true, "body_base64": true, "body_sha256": true, "digest": true}
+	endKeys     = map[string]bool{"end": true, "messages": true, "missing": true, "stream_digest": true}
+	digestKeys  = map[string]bool{"seq": true, "sha256": true}
+)
+
+// strictLine checks that b is one JSON object with the keys of one kind of line (the
+// header's when header), each given once, and the same of its stream_digest: an archive
+// whose line says "body" twice, or "Body" beside "body", reads one way to one tool and
+// another way to the next, and the check would vouch for what another reader does not
+// see.
+func strictLine(b []byte, header bool) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var top []string
+	var nested []string
+	if err := strictValue(dec, 0, "", &top, &nested); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("more than one JSON value on the line")
+	}
+	if len(top) == 0 {
+		return errors.New("not a JSON object with keys")
+	}
+	allowed := messageKeys
+	switch {
+	case header && !slices.Contains(top, "format"):
+		return errors.New("the first line does not name the archive's format")
+	case header:
+		allowed = headerKeys
+	case slices.Contains(top, "end"):
+		allowed = endKeys
+	}
+	for _, k := range top {
+		if !allowed[k] {
+			return fmt.Errorf("key %q is not one of this line's", k)
+		}
+	}
+	for _, k := range nested {
+		if !digestKeys[k] {
+			return fmt.Errorf("key %q is not one of stream_digest's", k)
+		}
+	}
+	return nil
+}
+
+// strictValue reads one JSON value from dec, refusing an object with a key given twice
+// in any letter case, and collects the keys of the line's object (depth 0) into top and
+// those of its stream_digest into nested.
+func strictValue(dec *json.Decoder, depth int, parent string, top, nested *[]string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("not JSON: %w", err)
+			}
+			key, _ := kt.(string)
+			if seen[strings.ToLower(key)] {
+				return fmt.Errorf("key %q is given twice (letter case aside)", key)
+			}
+			seen[strings.ToLower(key)] = true
+			switch {
+			case depth == 0:
+				*top = append(*top, key)
+			case depth == 1 && parent == "stream_digest":
+				*nested = append(*nested, key)
+			}
+			if err := strictValue(dec, depth+1, key, top, nested); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return fmt.Errorf("not JSON: %w", err)
+		}
+	case json.Delim('['):
+		for dec.More() {
+			if err := strictValue(dec, depth+1, "", top, nested); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return fmt.Errorf("not JSON: %w", err)
+		}
+	default:
+		if depth == 0 {
+			return errors.New("not a JSON object")
+		}
+	}
+	return nil
 }
 
 // sameRuns reports whether two lists of runs are equal (nil and empty alike).

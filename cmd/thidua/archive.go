@@ -24,6 +24,8 @@ type ArchiveCmd struct {
 	At *string `help:"The last stream sequence archived, as seq:N (an export states it). Default: the stream's last." placeholder:"seq:N"`
 	// Check is an archive to check instead of writing one.
 	Check string `help:"Check the archive FILE instead of writing one: every body against its SHA-256, every line's digest, the last line's count, lost sequences and digest. Needs no store; exit 1 naming the first line found wrong." placeholder:"FILE"`
+	// Expect are digests recorded elsewhere that the archive checked must carry.
+	Expect []string `help:"With --check: a digest recorded elsewhere (a ranking export, the council's minutes) that the archive must carry at its sequence, as seq:N=HEX; repeatable. Without one, the check shows only that the file agrees with itself." placeholder:"seq:N=HEX"`
 	// JSON prints the archive's last line as JSON.
 	JSON bool `help:"Print JSON: the archive's last line (messages, missing, stream_digest)."`
 }
@@ -33,6 +35,8 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	switch {
 	case c.Check != "" && (c.Out != "" || c.At != nil):
 		return errors.New("--check reads an archive; -o and --at write one: give one or the other")
+	case c.Check == "" && len(c.Expect) > 0:
+		return errors.New("--expect goes with --check FILE: it names a digest the archive checked must carry")
 	case c.Check != "":
 		return c.check(g)
 	case c.Out == "":
@@ -116,22 +120,66 @@ func (c *ArchiveCmd) writeTo(ctx context.Context, store *eventstore.Store, seq u
 	return end, err
 }
 
-// check reads and checks the archive c.Check.
+// expectation is a digest recorded elsewhere that an archive must carry (--expect).
+type expectation struct {
+	seq  uint64
+	hex  string
+	got  string
+	seen bool
+}
+
+// check reads and checks the archive c.Check, and the digests it must carry.
 func (c *ArchiveCmd) check(g *Globals) error {
+	exps := make([]*expectation, 0, len(c.Expect))
+	for _, v := range c.Expect {
+		s, hexSum, ok := strings.Cut(v, "=")
+		n, err := parseSeqFlag(s, "")
+		if !ok || err != nil || len(hexSum) != 64 || strings.Trim(strings.ToLower(hexSum), "0123456789abcdef") != "" {
+			return fmt.Errorf("--expect %q: give seq:N=HEX, a stream sequence and the 64 hex digits of the digest recorded for it", v)
+		}
+		exps = append(exps, &expectation{seq: n, hex: strings.ToLower(hexSum)})
+	}
 	f, err := os.Open(c.Check)
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	defer f.Close()
-	h, end, err := eventstore.ReadArchive(f, nil)
+	// The digest at N is the one after the last message at or before N: a sequence lost
+	// adds nothing.
+	prev := eventstore.Digest{}.Hex()
+	h, end, err := eventstore.ReadArchive(f, func(m eventstore.ArchiveMessage) {
+		for _, x := range exps {
+			if !x.seen && x.seq < m.Seq {
+				x.got, x.seen = prev, true
+			}
+		}
+		prev = m.Digest
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Check, err)
+	}
+	for _, x := range exps {
+		if !x.seen && x.seq <= h.Until {
+			x.got, x.seen = prev, true
+		}
+		switch {
+		case !x.seen:
+			return fmt.Errorf("%s ends at sequence %d: it cannot show the digest recorded for %d", c.Check, h.Until, x.seq)
+		case x.got != x.hex:
+			return fmt.Errorf("%s carries %s at sequence %d, where the record says %s: this is not the stream that record sealed", c.Check, x.got, x.seq, x.hex)
+		}
 	}
 	if c.JSON {
 		return printJSON(g.Out, end)
 	}
 	fmt.Fprintf(g.Out, "Lưu trữ hợp lệ / archive checked: %s (stream %s, written %s)\n", c.Check, h.Stream, h.Written.Format(time.RFC3339))
 	printArchiveEnd(g, end)
+	for _, x := range exps {
+		fmt.Fprintf(g.Out, "Khớp mã niêm phong đã ghi ở seq %d / carries the digest recorded at sequence %d\n", x.seq, x.seq)
+	}
+	if len(exps) == 0 {
+		fmt.Fprintln(g.Out, "Chưa đối chiếu với mã niêm phong ghi ở nơi khác (--expect) / not compared with a digest recorded elsewhere (--expect): this shows only that the file agrees with itself")
+	}
 	return nil
 }
 

@@ -84,16 +84,34 @@ func TestArchiveCommand(t *testing.T) {
 	assert.Equal(t, 4, ae.Line)
 	assert.ErrorContains(t, err, "changed.jsonl")
 
+	// A forgery that agrees with itself (every line after the change computed again)
+	// passes the check alone; the digest recorded elsewhere tells.
+	forged := filepath.Join(outDir, "forged.jsonl")
+	require.NoError(t, os.WriteFile(forged, []byte(recompute(t, lines)), 0o600))
+	at5 := digest(ptr("seq:5"))
+	out.Reset()
+	require.NoError(t, (&ArchiveCmd{Check: forged}).Run(ctx, none, quiet()))
+	assert.Contains(t, out.String(), "only that the file agrees with itself")
+	err = (&ArchiveCmd{Check: forged, Expect: []string{"seq:5=" + at5.Hex()}}).Run(ctx, none, quiet())
+	assert.ErrorContains(t, err, "this is not the stream that record sealed")
+	out.Reset()
+	require.NoError(t, (&ArchiveCmd{Check: file, Expect: []string{"seq:5=" + strings.ToUpper(at5.Hex())}}).Run(ctx, none, quiet()))
+	assert.Contains(t, out.String(), "carries the digest recorded at sequence 5")
+	require.NoError(t, os.Remove(forged))
+
 	for name, tt := range map[string]struct {
 		cmd  ArchiveCmd
 		says string
 	}{
-		"nothing to do":      {ArchiveCmd{}, "give -o FILE"},
-		"write and check":    {ArchiveCmd{Out: file, Check: file}, "one or the other"},
-		"not a sequence":     {ArchiveCmd{Out: file + ".x", At: ptr("2025-09-01T00:00:00Z")}, "give seq:N"},
-		"past the end":       {ArchiveCmd{Out: file + ".x", At: ptr("seq:99999")}, "past the stream's last sequence"},
-		"no such archive":    {ArchiveCmd{Check: file + ".none"}, "no such file"},
-		"a directory absent": {ArchiveCmd{Out: filepath.Join(outDir, "no", "dir.jsonl")}, "no such file"},
+		"nothing to do":        {ArchiveCmd{}, "give -o FILE"},
+		"write and check":      {ArchiveCmd{Out: file, Check: file}, "one or the other"},
+		"not a sequence":       {ArchiveCmd{Out: file + ".x", At: ptr("2025-09-01T00:00:00Z")}, "give seq:N"},
+		"past the end":         {ArchiveCmd{Out: file + ".x", At: ptr("seq:99999")}, "past the stream's last sequence"},
+		"no such archive":      {ArchiveCmd{Check: file + ".none"}, "no such file"},
+		"a directory absent":   {ArchiveCmd{Out: filepath.Join(outDir, "no", "dir.jsonl")}, "no such file"},
+		"expect without check": {ArchiveCmd{Out: file + ".x", Expect: []string{"seq:1=" + whole.Hex()}}, "goes with --check"},
+		"expect malformed":     {ArchiveCmd{Check: file, Expect: []string{"seq:1=abc"}}, "give seq:N=HEX"},
+		"expect past the end":  {ArchiveCmd{Check: file, Expect: []string{"seq:9999=" + whole.Hex()}}, "cannot show the digest recorded for 9999"},
 	} {
 		err := tt.cmd.Run(ctx, g, quiet())
 		assert.ErrorContains(t, err, tt.says, name)
@@ -105,3 +123,33 @@ func TestArchiveCommand(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// recompute returns the archive lines (of a file written whole, its last line
+// followed by an empty one) with every body's SHA-256 and digest, and the last line's,
+// computed again: a forgery that agrees with itself.
+func recompute(t *testing.T, lines []string) string {
+	t.Helper()
+	var d eventstore.Digest
+	out := []string{lines[0]}
+	for _, l := range lines[1:] {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m))
+		if m["end"] == true {
+			sd := m["stream_digest"].(map[string]any)
+			d.Seq = uint64(sd["seq"].(float64))
+			sd["sha256"] = d.Hex()
+		} else {
+			sum := eventstore.BodySum([]byte(m["body"].(string)))
+			d = d.Next(uint64(m["seq"].(float64)), m["subject"].(string), sum)
+			m["body_sha256"] = eventstore.Digest{Sum: sum}.Hex()
+			m["digest"] = d.Hex()
+		}
+		b, err := json.Marshal(m)
+		require.NoError(t, err)
+		out = append(out, string(b))
+	}
+	return strings.Join(out, "\n") + "\n"
+}
