@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // An archive is the stream as an inspectorate takes it into custody: every message the
@@ -171,12 +171,15 @@ func (e *ArchiveError) Error() string {
 }
 
 // ReadArchive reads an archive from r and checks every line of it: one JSON object on
-// each line with its kind's keys only, each once and in its letter case (strictLine), the
-// header's format, each message's body against its SHA-256 and the running digest
-// against each line's, the sequences in order and within the header's, and the last
-// line's count, missing runs and digest against what the lines hold, with nothing after
-// it. It returns the header and the last line, or an *ArchiveError naming the first line
-// found wrong. each, if given, hears every message line once it is checked.
+// each line with its kind's members only, each once and in its letter case (read with
+// the strict decoding of github.com/go-json-experiment/json: a line that says "body"
+// twice, or "Body" beside "body", reads one way to one tool and another way to the next,
+// and the check would vouch for what another reader does not see), the header's format,
+// each message's body against its SHA-256 and the running digest against each line's,
+// the sequences in order and within the header's, and the last line's count, missing
+// runs and digest against what the lines hold, with nothing after it. It returns the
+// header and the last line, or an *ArchiveError naming the first line found wrong. each,
+// if given, hears every message line once it is checked.
 //
 // It proves that the file agrees with itself, not that it is the stream: whoever rewrites
 // a message can compute every line after it again. What anchors an archive is a digest
@@ -191,22 +194,8 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 	fail := func(format string, args ...any) error {
 		return &ArchiveError{Line: line, Problem: fmt.Sprintf(format, args...)}
 	}
-	// anyLine is a line of any kind; which it is, its fields say.
-	type anyLine struct {
-		ArchiveMessage
-		Format       *string     `json:"format"`
-		Stream       string      `json:"stream"`
-		Until        uint64      `json:"until"`
-		Written      time.Time   `json:"written"`
-		Rule         string      `json:"digest_rule"`
-		End          bool        `json:"end"`
-		Messages     uint64      `json:"messages"`
-		Missing      [][2]uint64 `json:"missing"`
-		StreamDigest *Digest     `json:"stream_digest"`
-	}
-	// read reads the next line into v: one JSON object on one line, of one kind's keys,
-	// each given once, in their letter case (strictLine). false: the file ended.
-	read := func(v *anyLine) (bool, error) {
+	// next reads the next line into v, strictly; false: the file ended.
+	next := func(v any) (bool, error) {
 		line++
 		b, err := br.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -216,57 +205,59 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 			return false, nil
 		}
 		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
-		if perr := strictLine(b, line == 1); perr != nil {
-			return false, fail("%v", perr)
-		}
-		if err := json.Unmarshal(b, v); err != nil {
+		if err := jsonv2.Unmarshal(b, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+			if line == 1 && !bytes.Contains(b, []byte(`"format"`)) {
+				return false, fail("the first line does not name the archive's format")
+			}
 			return false, fail("not a line of an archive: %v", err)
 		}
 		return true, nil
 	}
-	var first anyLine
-	ok, err := read(&first)
-	if err != nil {
+	var first archiveHeaderLine
+	ok, err := next(&first)
+	switch {
+	case err != nil:
 		return h, end, err
-	}
-	if !ok || first.Format == nil {
+	case !ok || first.Format == nil:
 		return h, end, fail("the first line does not name the archive's format")
-	}
-	if *first.Format != ArchiveFormat {
+	case *first.Format != ArchiveFormat:
 		return h, end, fail("format %q is not %q", *first.Format, ArchiveFormat)
 	}
-	h = ArchiveHeader{Format: *first.Format, Stream: first.Stream, Until: first.Until, Written: first.Written, DigestRule: first.Rule}
+	h = ArchiveHeader{Format: *first.Format, Stream: first.Stream, Until: first.Until, Written: first.Written, DigestRule: first.DigestRule}
 	var d Digest
 	var count uint64
 	missing := [][2]uint64{}
-	next := uint64(1)
+	want := uint64(1)
 	for {
-		var l anyLine
-		ok, err := read(&l)
+		var l archiveLine
+		ok, err := next(&l)
 		if err != nil {
 			return h, end, err
 		}
 		if !ok {
 			return h, end, &ArchiveError{Problem: fmt.Sprintf("cut short after line %d: no last line (messages up to %d of %d)", line-1, d.Seq, h.Until)}
 		}
-		if l.End {
-			end = ArchiveEnd{End: true, Messages: l.Messages, Missing: l.Missing}
-			if l.StreamDigest != nil {
-				end.StreamDigest = *l.StreamDigest
+		if l.End != nil {
+			if err := l.endOnly(); err != nil {
+				return h, end, fail("%v", err)
 			}
-			if next <= h.Until {
-				missing = append(missing, [2]uint64{next, h.Until})
+			if want <= h.Until {
+				missing = append(missing, [2]uint64{want, h.Until})
 			}
 			d.Seq = h.Until
+			end = ArchiveEnd{End: *l.End, Messages: *l.Messages, Missing: *l.Missing}
+			sd, err := l.StreamDigest.digest()
+			if err != nil {
+				return h, end, fail("stream_digest: %v", err)
+			}
+			end.StreamDigest = sd
 			switch {
-			case l.StreamDigest == nil:
-				return h, end, fail("the last line has no stream_digest")
-			case l.Messages != count:
-				return h, end, fail("the last line counts %d messages, the archive holds %d", l.Messages, count)
-			case !sameRuns(l.Missing, missing):
-				return h, end, fail("the last line lists missing sequences %v, the archive lacks %v", l.Missing, missing)
-			case *l.StreamDigest != d:
-				return h, end, fail("the last line's digest %s at %d is not the messages' %s at %d", l.StreamDigest.Hex(), l.StreamDigest.Seq, d.Hex(), d.Seq)
+			case end.Messages != count:
+				return h, end, fail("the last line counts %d messages, the archive holds %d", end.Messages, count)
+			case !sameRuns(end.Missing, missing):
+				return h, end, fail("the last line lists missing sequences %v, the archive lacks %v", end.Missing, missing)
+			case sd != d:
+				return h, end, fail("the last line's digest %s at %d is not the messages' %s at %d", sd.Hex(), sd.Seq, d.Hex(), d.Seq)
 			}
 			if b, _ := br.Peek(1); len(b) > 0 {
 				line++
@@ -274,13 +265,14 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 			}
 			return h, end, nil
 		}
-		m := l.ArchiveMessage
-		body, err := m.body()
+		m, err := l.message()
+		if err != nil {
+			return h, end, fail("%v", err)
+		}
+		body, _ := m.body()
 		switch {
-		case err != nil:
-			return h, end, fail("message %d: %v", m.Seq, err)
-		case m.Seq < next:
-			return h, end, fail("sequence %d after %d: out of order", m.Seq, next-1)
+		case m.Seq < want:
+			return h, end, fail("sequence %d after %d: out of order", m.Seq, want-1)
 		case m.Seq > h.Until:
 			return h, end, fail("sequence %d past the header's last, %d", m.Seq, h.Until)
 		}
@@ -288,10 +280,10 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 		if got := hex.EncodeToString(sum[:]); got != m.BodySHA256 {
 			return h, end, fail("message %d: its body's SHA-256 is %s, the line says %s", m.Seq, got, m.BodySHA256)
 		}
-		if m.Seq > next {
-			missing = append(missing, [2]uint64{next, m.Seq - 1})
+		if m.Seq > want {
+			missing = append(missing, [2]uint64{want, m.Seq - 1})
 		}
-		next = m.Seq + 1
+		want = m.Seq + 1
 		d = d.Next(m.Seq, m.Subject, sum)
 		if d.Hex() != m.Digest {
 			return h, end, fail("message %d: the digest up to it is %s, the line says %s (this line or one before it differs from what was archived)", m.Seq, d.Hex(), m.Digest)
@@ -303,104 +295,84 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 	}
 }
 
-// The keys each kind of line has, in their letter case: a reader that matches keys in
-// any case (Go's encoding/json) and one that does not (jq, Python) read the same line.
-var (
-	headerKeys  = map[string]bool{"format": true, "stream": true, "until": true, "written": true, "digest_rule": true}
-	messageKeys = map[string]bool{"seq": true, "subject": true, "time": true, "body": true, "body_base64": true, "body_sha256": true, "digest": true}
-	endKeys     = map[string]bool{"end": true, "messages": true, "missing": true, "stream_digest": true}
-	digestKeys  = map[string]bool{"seq": true, "sha256": true}
-)
+// archiveHeaderLine is an archive's first line as read: only its members, each once, in
+// their letter case.
+type archiveHeaderLine struct {
+	Format     *string   `json:"format"`
+	Stream     string    `json:"stream"`
+	Until      uint64    `json:"until"`
+	Written    time.Time `json:"written"`
+	DigestRule string    `json:"digest_rule"`
+}
 
-// strictLine checks that b is one JSON object with the keys of one kind of line (the
-// header's when header), each given once, and the same of its stream_digest: an archive
-// whose line says "body" twice, or "Body" beside "body", reads one way to one tool and
-// another way to the next, and the check would vouch for what another reader does not
-// see.
-func strictLine(b []byte, header bool) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var top []string
-	var nested []string
-	if err := strictValue(dec, 0, "", &top, &nested); err != nil {
-		return err
+// archiveLine is any other line as read: a message's members or the last line's, never
+// both (message, endOnly).
+type archiveLine struct {
+	Seq          *uint64            `json:"seq"`
+	Subject      *string            `json:"subject"`
+	Time         *time.Time         `json:"time"`
+	Body         *string            `json:"body"`
+	BodyBase64   *[]byte            `json:"body_base64"`
+	BodySHA256   *string            `json:"body_sha256"`
+	Digest       *string            `json:"digest"`
+	End          *bool              `json:"end"`
+	Messages     *uint64            `json:"messages"`
+	Missing      *[][2]uint64       `json:"missing"`
+	StreamDigest *archiveDigestLine `json:"stream_digest"`
+}
+
+// archiveDigestLine is the last line's stream_digest as read.
+type archiveDigestLine struct {
+	Seq    *uint64 `json:"seq"`
+	SHA256 *string `json:"sha256"`
+}
+
+// digest returns the digest the member states.
+func (a *archiveDigestLine) digest() (Digest, error) {
+	if a == nil || a.Seq == nil || a.SHA256 == nil {
+		return Digest{}, errors.New("give seq and sha256")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("more than one JSON value on the line")
+	sum, err := hex.DecodeString(*a.SHA256)
+	if err != nil || len(sum) != len(Digest{}.Sum) {
+		return Digest{}, fmt.Errorf("sha256 %q is not 64 hex digits", *a.SHA256)
 	}
-	if len(top) == 0 {
-		return errors.New("not a JSON object with keys")
-	}
-	allowed := messageKeys
+	d := Digest{Seq: *a.Seq}
+	copy(d.Sum[:], sum)
+	return d, nil
+}
+
+// endOnly checks that the last line has its members and no message's.
+func (l *archiveLine) endOnly() error {
 	switch {
-	case header && !slices.Contains(top, "format"):
-		return errors.New("the first line does not name the archive's format")
-	case header:
-		allowed = headerKeys
-	case slices.Contains(top, "end"):
-		allowed = endKeys
-	}
-	for _, k := range top {
-		if !allowed[k] {
-			return fmt.Errorf("key %q is not one of this line's", k)
-		}
-	}
-	for _, k := range nested {
-		if !digestKeys[k] {
-			return fmt.Errorf("key %q is not one of stream_digest's", k)
-		}
+	case l.Seq != nil || l.Subject != nil || l.Time != nil || l.Body != nil || l.BodyBase64 != nil || l.BodySHA256 != nil || l.Digest != nil:
+		return errors.New("the last line has a message's members")
+	case !*l.End:
+		return errors.New("end is false")
+	case l.Messages == nil || l.Missing == nil || l.StreamDigest == nil:
+		return errors.New("the last line lacks messages, missing or stream_digest")
 	}
 	return nil
 }
 
-// strictValue reads one JSON value from dec, refusing an object with a key given twice
-// in any letter case, and collects the keys of the line's object (depth 0) into top and
-// those of its stream_digest into nested.
-func strictValue(dec *json.Decoder, depth int, parent string, top, nested *[]string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("not JSON: %w", err)
+// message returns the line as a message, checking that it has a message's members.
+func (l *archiveLine) message() (ArchiveMessage, error) {
+	switch {
+	case l.Messages != nil || l.Missing != nil || l.StreamDigest != nil:
+		return ArchiveMessage{}, errors.New("a message's line has the last line's members")
+	case l.Seq == nil || l.Subject == nil || l.Time == nil || l.BodySHA256 == nil || l.Digest == nil:
+		return ArchiveMessage{}, errors.New("a message's line lacks seq, subject, time, body_sha256 or digest")
 	}
-	switch tok {
-	case json.Delim('{'):
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return fmt.Errorf("not JSON: %w", err)
-			}
-			key, _ := kt.(string)
-			if seen[strings.ToLower(key)] {
-				return fmt.Errorf("key %q is given twice (letter case aside)", key)
-			}
-			seen[strings.ToLower(key)] = true
-			switch {
-			case depth == 0:
-				*top = append(*top, key)
-			case depth == 1 && parent == "stream_digest":
-				*nested = append(*nested, key)
-			}
-			if err := strictValue(dec, depth+1, key, top, nested); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return fmt.Errorf("not JSON: %w", err)
-		}
-	case json.Delim('['):
-		for dec.More() {
-			if err := strictValue(dec, depth+1, "", top, nested); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return fmt.Errorf("not JSON: %w", err)
-		}
-	default:
-		if depth == 0 {
-			return errors.New("not a JSON object")
+	m := ArchiveMessage{Seq: *l.Seq, Subject: *l.Subject, Time: *l.Time, Body: l.Body, BodySHA256: *l.BodySHA256, Digest: *l.Digest}
+	if l.BodyBase64 != nil {
+		m.BodyBase64 = *l.BodyBase64
+		if m.BodyBase64 == nil {
+			m.BodyBase64 = []byte{}
 		}
 	}
-	return nil
+	if _, err := m.body(); err != nil {
+		return m, fmt.Errorf("message %d: %w", m.Seq, err)
+	}
+	return m, nil
 }
 
 // sameRuns reports whether two lists of runs are equal (nil and empty alike).

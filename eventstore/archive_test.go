@@ -181,18 +181,21 @@ func TestArchiveTampered(t *testing.T) {
 		{"cut short", lines[:3], 0, "cut short"},
 		{"another format", edit(0, func(m map[string]any) { m["format"] = "x/9" }), 1, "format"},
 		{"no header", lines[1:], 1, "format"},
-		{"not JSON", []string{lines[0], "{oops", lines[2]}, 2, "not JSON"},
-		{"a body given twice, in another case", []string{lines[0], strings.Replace(lines[1], `"body":`, `"Body":"{}","body":`, 1), lines[2], lines[3], lines[4]}, 2, "given twice"},
-		{"a key of no line", edit(1, func(m map[string]any) { m["note"] = "x" }), 2, `key "note" is not one`},
-		{"a key in another case", []string{lines[0], strings.Replace(lines[1], `"digest":`, `"Digest":`, 1), lines[2], lines[3], lines[4]}, 2, `key "Digest" is not one`},
-		{"two objects on a line", []string{lines[0], lines[1] + lines[2], lines[3], lines[4]}, 2, "more than one JSON value"},
+		{"not JSON", []string{lines[0], "{oops", lines[2]}, 2, "not a line of an archive"},
+		{"a message's line with the last line's members", edit(1, func(m map[string]any) { m["messages"] = 1 }), 2, "has the last line's members"},
+		{"a last line with a message's members", edit(4, func(m map[string]any) { m["seq"] = 1 }), 5, "has a message's members"},
+		{"a body given twice, in another case", []string{lines[0], strings.Replace(lines[1], `"body":`, `"Body":"{}","body":`, 1), lines[2], lines[3], lines[4]}, 2, `unknown object member name "Body"`},
+		{"a body given twice", []string{lines[0], strings.Replace(lines[1], `"body":`, `"body":"{}","body":`, 1), lines[2], lines[3], lines[4]}, 2, `duplicate object member name "body"`},
+		{"a key of no line", edit(1, func(m map[string]any) { m["note"] = "x" }), 2, `unknown object member name "note"`},
+		{"a key in another case", []string{lines[0], strings.Replace(lines[1], `"digest":`, `"Digest":`, 1), lines[2], lines[3], lines[4]}, 2, `unknown object member name "Digest"`},
+		{"two objects on a line", []string{lines[0], lines[1] + lines[2], lines[3], lines[4]}, 2, "after top-level value"},
 		{"junk after the last line", append(append([]string{}, lines...), "]"), 6, "after the last"},
-		{"an empty line", []string{lines[0], "", lines[1], lines[2], lines[3], lines[4]}, 2, "not JSON"},
+		{"an empty line", []string{lines[0], "", lines[1], lines[2], lines[3], lines[4]}, 2, "unexpected EOF"},
 		{"a stream digest key in another case", edit(4, func(m map[string]any) {
 			sd := m["stream_digest"].(map[string]any)
 			sd["SHA256"] = sd["sha256"]
 			delete(sd, "sha256")
-		}), 5, `key "SHA256" is not one of stream_digest's`},
+		}), 5, `unknown object member name "SHA256"`},
 		{"a body missing", edit(1, func(m map[string]any) { delete(m, "body") }), 2, "no body"},
 		{"past the header's last", edit(0, func(m map[string]any) { m["until"] = 2 }), 4, "past the header's last"},
 	}

@@ -948,6 +948,14 @@ func (h *handler) nominationPrint(q *req) error {
 		if b.Seq = h.model().Settled(); b.Seq == 0 {
 			b.Seq = 1 // an empty model: nothing to show, as of anything
 		}
+		// Now a page of a past moment after all (its ranking folded as of then, while the
+		// digest is still being read after a start): it takes a replay place as one asked
+		// for would (replay).
+		release, err := h.replays.Acquire(q.r.Context(), q.p.UserID)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	pg := h.newPage(q, "")
 	d, err := h.nominationData(q, pg, id, b)
