@@ -596,6 +596,82 @@ func SamePerson(a, b string) bool {
 	return Unaccented(ka) == Unaccented(kb)
 }
 
+// CheckVoteNominee refuses a submission whose council vote was recorded when the
+// individual nominee bore the name of another person (vote_for_another_name,
+// CorrectedSpelling): the council voted on the person named then, and a correction since
+// named someone else. The clerk records the council's vote again, on the nominee as now
+// named; a corrected spelling of the same name needs nothing.
+func CheckVoteNominee(voted, now Nominee) error {
+	if voted.Kind != NomineeIndividual || now.Kind != NomineeIndividual || CorrectedSpelling(voted.Name, now.Name) {
+		return nil
+	}
+	return &RuleError{Code: "vote_for_another_name", Field: "council_vote",
+		Message:   fmt.Sprintf("the council's vote was recorded when the nominee was %q, and the nominee is now %q: record the council's vote on %q again before submitting", voted.Name, now.Name, now.Name),
+		MessageVI: fmt.Sprintf("Kết quả biểu quyết của Hội đồng được ghi khi người được đề nghị là «%s», nay là «%s»: ghi lại kết quả biểu quyết cho «%s» trước khi nộp", voted.Name, now.Name, now.Name)}
+}
+
+// CheckCorrectionAfterDeadline refuses, once the nomination deadline has passed, a
+// correction that names another person rather than the same one spelt right
+// (person_change_after_deadline, CorrectedSpelling): a new person after the deadline is a
+// new nomination, which the deadline closes.
+func CheckCorrectionAfterDeadline(old, corrected Nominee) error {
+	if CorrectedSpelling(old.Name, corrected.Name) {
+		return nil
+	}
+	return &RuleError{Code: "person_change_after_deadline", Field: "name",
+		Message:   fmt.Sprintf("the nomination deadline has passed: %q is not a corrected spelling of %q but another person, whom only a new nomination could name", corrected.Name, old.Name),
+		MessageVI: fmt.Sprintf("Đã hết hạn nộp hồ sơ: «%s» không phải là cách viết đúng của «%s» mà là người khác, chỉ có thể đề nghị bằng hồ sơ mới", corrected.Name, old.Name)}
+}
+
+// CorrectedSpelling reports whether name b can be name a spelt right: the same name in
+// another spelling (SamePerson: letter case, spacing, diacritics), or, diacritics aside,
+// the same words with at most one letter wrong in each and two in all (a misspelling:
+// "Nguyễn Văn Anh" for "Nguyễn Văn An"). Anything further names another person:
+// "Nguyễn Văn Bảo" is not "Nguyễn Văn An" spelt right, though two letters away.
+func CorrectedSpelling(a, b string) bool {
+	wa, wb := strings.Fields(Unaccented(NomineeKey(a))), strings.Fields(Unaccented(NomineeKey(b)))
+	if len(wa) == 0 || len(wb) == 0 {
+		return false
+	}
+	if SamePerson(a, b) {
+		return true
+	}
+	if len(wa) != len(wb) {
+		return false
+	}
+	total := 0
+	for i := range wa {
+		d := letterDistance(wa[i], wb[i])
+		if d > 1 {
+			return false
+		}
+		total += d
+	}
+	return total <= 2
+}
+
+// letterDistance returns the Levenshtein distance between a and b, in runes.
+func letterDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
 // withoutDiacritics reports whether a key has no diacritic (only ASCII).
 func withoutDiacritics(key string) bool {
 	for i := 0; i < len(key); i++ {

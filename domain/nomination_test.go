@@ -1075,3 +1075,34 @@ func TestHeadDeclared(t *testing.T) {
 	s.apply(n, must(t)(n.Submit(def, nil, inWindow))...)
 	assert.Equal(t, domain.StateSubmitted, n.State())
 }
+
+// TestCorrectedSpelling: a name is a corrected spelling of another when it is the same
+// name (SamePerson) or at most two letters away, diacritics aside; a further name is
+// another person (the vote and the deadline rules of a correction rest on it).
+func TestCorrectedSpelling(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"Nguyễn Văn An", "NGUYEN VAN AN", true},
+		{"Nguyễn Văn Anh", "Nguyễn Văn An", true},
+		{"Nguyễn Văn An", "Nguyễn Văn Ân", true},
+		{"Nguyen Van Ann", "Nguyễn Văn An", true},
+		{"Trần Thị Bình", "Trần Thị Bính", true},
+		{"Nguyễn Văn An", "Nguyễn Văn Bảo", false},
+		{"Nguyễn Văn An", "Lê Thị Cúc", false},
+		{"Trần Văn Bảo", "Trần Thị Bảo Ngọc", false},
+		{"", "An", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.same, domain.CorrectedSpelling(tt.a, tt.b), "%q / %q", tt.a, tt.b)
+		assert.Equal(t, tt.same, domain.CorrectedSpelling(tt.b, tt.a), "%q / %q", tt.b, tt.a)
+	}
+	assert.NoError(t, domain.CheckVoteNominee(domain.Nominee{Kind: domain.NomineeCollective}, domain.Nominee{Kind: domain.NomineeCollective}))
+	err := domain.CheckVoteNominee(domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Bảo"}, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Cúc"})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "vote_for_another_name", re.Code)
+	assert.Equal(t, "council_vote", re.Field)
+}

@@ -776,7 +776,11 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 			m.addDocOwner(d.Document.SHA256, "", ref.ID)
 		case domain.CriterionRuledData:
 			if d.Document != nil {
-				m.addDocOwner(d.Document.SHA256, "", ref.ID)
+				// The unit the nomination belongs to when the ruling cites it (and so its
+				// successors), not every unit of its history: after a merger, a ruling
+				// on the successor's nomination may cite another merged unit's plan,
+				// which the first unit's clerk never had (ChecksVersion 3).
+				m.addDocOwner(d.Document.SHA256, n.Unit(), "")
 			}
 		}
 	case domain.KindCampaign:
@@ -992,6 +996,25 @@ func (m *Model) entries(ref eventstore.Ref) []*Entry {
 		return a.Entries
 	}
 	return nil
+}
+
+// NomineeAtVote returns the nominee as recorded when the nomination's last council vote was
+// recorded; false when no vote is recorded.
+func (s *State) NomineeAtVote(id string) (domain.Nominee, bool) {
+	s.m.awaitPayloads()
+	var cur, voted domain.Nominee
+	found := false
+	for _, e := range s.m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}) {
+		switch d := e.Rec.Data.(type) {
+		case domain.NominationOpenedData:
+			cur = d.Nominee
+		case domain.NomineeCorrectedData:
+			cur = d.Nominee
+		case domain.CouncilVoteData:
+			voted, found = cur, true
+		}
+	}
+	return voted, found
 }
 
 // Gapped reports whether the state holds a commit above one it has not applied yet (a

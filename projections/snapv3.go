@@ -61,8 +61,11 @@ const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
 // force, the state machine, the award rules every version applied). A v4 snapshot
 // records the number it was written under, since the integrity findings it carries are
 // those checks'; a model is not loaded from a snapshot written under another number, but
-// rebuilt (Snapshot.Outdated). Increase it with every change to those checks.
-const ChecksVersion = 2
+// rebuilt (Snapshot.Outdated). Increase it with every change to those checks, and with
+// every change to what the fold keeps that decides who may read what: 3 gives a
+// document a ruling cites to the nomination's unit at the ruling, no longer to every unit
+// of the nomination's history.
+const ChecksVersion = 3
 
 // ErrSnapshotOutdated is returned (wrapped) by Snapshot.Outdated for a snapshot written
 // under other integrity checks than this version's (ChecksVersion): its findings are not

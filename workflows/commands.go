@@ -590,6 +590,11 @@ func (s *Service) Submit(ctx context.Context, p Principal, id string, o Options)
 		if d, ok := c.Deadline(); ok {
 			deadline = &d
 		}
+		if voted, ok := st.NomineeAtVote(n.ID()); ok {
+			if err := domain.CheckVoteNominee(voted, n.Nominee()); err != nil {
+				return nil, err
+			}
+		}
 		return n.Submit(c.Definition(), deadline, s.clock())
 	})
 }
@@ -635,6 +640,11 @@ func (s *Service) CorrectNominee(ctx context.Context, p Principal, id string, no
 			return plan{}, err
 		}
 		corrected := evs[0].Data.(domain.NomineeCorrectedData).Nominee
+		if c, _ := st.Campaign(n.Campaign()); c != nil && c.CheckDeadline(s.clock()) != nil {
+			if err := domain.CheckCorrectionAfterDeadline(n.Nominee(), corrected); err != nil {
+				return plan{}, err
+			}
+		}
 		others := slices.DeleteFunc(st.NominationsOf(n.Campaign(), n.Unit()), func(o *domain.Nomination) bool { return o.ID() == id })
 		if err := domain.CheckNewNomination(corrected, others); err != nil {
 			return plan{}, err
@@ -665,15 +675,31 @@ func reviewerScope(st *projections.State, p Principal, unit string) error {
 }
 
 // ConflictOfInterest reports whether reviewer p's own unit is unit, or shares a line of
-// history with it: a predecessor of unit (whose nominations and facts unit carries on), or
-// its successor (which carries unit's on). Such a reviewer may neither rule on the
-// nominations of unit nor record its facts, which judge the nominations of the whole line
-// (a merged unit's facts judge the nominations it passed to its successor).
+// history with it: a predecessor of unit (whose nominations and facts unit carries on),
+// its successor (which carries unit's on), or another unit merged into the same
+// successor (whose nominations the successor carries on beside unit's). Such a reviewer
+// may neither rule on the nominations of unit nor record its facts, which judge the
+// nominations of the whole line (a merged unit's facts judge the nominations it passed to
+// its successor).
 func ConflictOfInterest(st *projections.State, p Principal, unit string) bool {
 	if p.Role != domain.RoleReviewer || p.Unit == "" {
 		return false
 	}
-	return slices.Contains(st.Lineage(unit), p.Unit) || slices.Contains(st.Lineage(p.Unit), unit)
+	return slices.Contains(st.Lineage(unit), p.Unit) || slices.Contains(st.Lineage(p.Unit), unit) ||
+		lineEnd(st, unit) == lineEnd(st, p.Unit)
+}
+
+// lineEnd returns the unit at the end of unit's line of successors: unit itself when it
+// was merged into none, else its successor's line end.
+func lineEnd(st *projections.State, unit string) string {
+	for seen := 0; seen < 64; seen++ { // a line is a handful of mergers; a cycle is none
+		u, _ := st.Unit(unit)
+		if u == nil || u.Successor() == "" {
+			return unit
+		}
+		unit = u.Successor()
+	}
+	return unit
 }
 
 // RuleInput is a reviewer's ruling on one criterion.
