@@ -115,7 +115,16 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		return []Commit{c}, nil
 	}
 	if meta.Key != "" {
-		if cs, ok, err := s.findAtomic(ctx, parts, meta.Key); err != nil || ok {
+		// Retried as an attempt is: a look sent to a stream leader that has just stopped
+		// is never answered, and a failover would otherwise fail every keyed batch.
+		cs, err := settle(s.newRetrier(ctx), "look up key", func(ctx context.Context) ([]Commit, error) {
+			cs, ok, err := s.findAtomic(ctx, parts, meta.Key)
+			if err != nil || !ok {
+				return nil, err
+			}
+			return cs, nil
+		})
+		if err != nil || cs != nil {
 			return cs, err
 		}
 	}

@@ -507,3 +507,39 @@ func openBeside(t *testing.T, c *estest.Cluster, a *eventstore.Store, node int) 
 	t.Cleanup(b.Close)
 	return b
 }
+
+// TestClusterKeyedAtomicDuringFailover: an append of several aggregates under an
+// idempotency key, sent just after the stream leader stopped, lands once another is
+// elected, and its retry under the key answers Duplicate. The key's look before
+// publishing is retried as an attempt is; before, it waited for an answer the stopped
+// leader never gave and failed at the caller's deadline, so every keyed command of
+// several aggregates (all of them come with a key) failed through a failover.
+func TestClusterKeyedAtomicDuringFailover(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := startCluster(t)
+	s := c.Open(t)
+	stream := s.StreamName()
+	p := eventstore.Ref{Kind: "unit", ID: "P"}
+	pc, err := s.Append(ctx, p, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	leader := c.StreamLeader(stream)
+	require.GreaterOrEqual(t, leader, 0)
+	c.StopServer(leader)
+	parts := []eventstore.Part{
+		{Ref: p, Expect: pc.Version(), Events: ev("unit.fact_recorded", nil)},
+		{Ref: eventstore.Ref{Kind: "unit", ID: "Q"}, Events: ev("unit.registered", nil)},
+	}
+	meta := eventstore.Meta{Actor: actor, Key: "failover-key"}
+	actx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	cs, err := s.AppendAtomic(actx, parts, meta)
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	assert.False(t, cs[0].Duplicate)
+	again, err := s.AppendAtomic(ctx, parts, meta)
+	require.NoError(t, err)
+	require.Len(t, again, 2)
+	assert.True(t, again[0].Duplicate)
+	assert.Equal(t, cs[0].Seq, again[0].Seq)
+}

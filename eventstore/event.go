@@ -220,5 +220,11 @@ func compactJSON(v any) (json.RawMessage, error) {
 	if err := json.Compact(&buf, raw); err != nil {
 		return nil, fmt.Errorf("payload is not valid JSON: %w", err)
 	}
-	return buf.Bytes(), nil
+	// As the commit's encoding will store it: encoding/json escapes <, >, &, U+2028 and
+	// U+2029 inside a RawMessage too, and the hash is of the bytes stored. Without this, a
+	// raw payload with "A <b> & C" was hashed as given and stored escaped, and verify took
+	// the genuine event for a rewritten one.
+	var out bytes.Buffer
+	json.HTMLEscape(&out, buf.Bytes())
+	return out.Bytes(), nil
 }
