@@ -64,6 +64,9 @@ func tryLockDataDir(dir string) (_ *dirLock, own bool, _ error) {
 		held, err = tryLock(f)
 	}
 	if err != nil {
+		if d != nil {
+			d.Close() // its flock, held, goes with it
+		}
 		f.Close()
 		return nil, false, fmt.Errorf("data dir lock %s: %w", path, err)
 	}

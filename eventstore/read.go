@@ -88,16 +88,25 @@ func (s *Store) LastVersion(ctx context.Context, ref Ref) (Version, error) {
 }
 
 // LoadCommits reads one aggregate's commits after sequence from, using direct batch gets
-// (no consumer is created).
+// (no consumer is created), up to the aggregate's last sequence when the read starts.
+// The server may end a batch short of its size with messages still to come (at its
+// max_pending bytes), or answer none within the request's wait (a batch of large
+// messages): a batch is asked again from where the last ended, smaller after one that
+// brought nothing, and a read that still brings nothing is an error, never a short
+// history.
 func (s *Store) LoadCommits(ctx context.Context, ref Ref, from uint64) ([]Commit, error) {
 	subject, err := s.Subject(ref)
 	if err != nil {
 		return nil, err
 	}
+	last, err := s.subjectLastSeq(ctx, subject)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", ref, err)
+	}
 	var out []Commit
 	next := from + 1
-	const batch = 256
-	for {
+	batch := 256
+	for next <= last {
 		it, err := jetstreamext.GetBatch(ctx, s.js, s.opts.stream, batch,
 			jetstreamext.GetBatchSubject(subject), jetstreamext.GetBatchSeq(next))
 		if err != nil {
@@ -119,10 +128,35 @@ func (s *Store) LoadCommits(ctx context.Context, ref Ref, from uint64) ([]Commit
 			out = append(out, c)
 			next = m.Sequence + 1
 		}
-		if n < batch {
-			return out, nil
+		if n > 0 {
+			continue
 		}
+		// Nothing came: the aggregate's last messages lost since the read began, or a
+		// batch too large for the server to send.
+		if last, err = s.subjectLastSeq(ctx, subject); err != nil {
+			return nil, fmt.Errorf("load %s: %w", ref, err)
+		}
+		if next > last {
+			break
+		}
+		if batch == 1 {
+			return nil, fmt.Errorf("load %s: the server sends nothing from sequence %d, and the aggregate's last is %d", ref, next, last)
+		}
+		batch = max(1, batch/16)
 	}
+	return out, nil
+}
+
+// subjectLastSeq returns the sequence of a subject's last message (0: none).
+func (s *Store) subjectLastSeq(ctx context.Context, subject string) (uint64, error) {
+	m, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last message of %s: %w", subject, err)
+	}
+	return m.Sequence, nil
 }
 
 // Load reads one aggregate's events, in order, and its current version.

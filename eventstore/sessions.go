@@ -84,7 +84,8 @@ func (s *Store) signOutBucket(ctx context.Context) (jetstream.KeyValue, error) {
 
 // EndSessions records that every session opened with the token whose hash is key, up
 // to at, is over, for every process on the store (a web sign-out: the token itself stays
-// valid).
+// valid). A later time already recorded stays: two sign-outs at once, or a process whose
+// clock lags, never move the cut-off back and revive the sessions opened in between.
 func (s *Store) EndSessions(ctx context.Context, key string, at time.Time) error {
 	kv, err := s.signOutBucket(ctx)
 	if err != nil {
@@ -92,10 +93,36 @@ func (s *Store) EndSessions(ctx context.Context, key string, at time.Time) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.clientTimeout)
 	defer cancel()
-	if _, err := kv.Put(ctx, key, []byte(strconv.FormatInt(at.UnixMilli(), 10))); err != nil {
-		return fmt.Errorf("end the sessions: %w", err)
+	value := []byte(strconv.FormatInt(at.UnixMilli(), 10))
+	for {
+		e, err := kv.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			_, err = kv.Create(ctx, key, value)
+		case err != nil:
+			return fmt.Errorf("end the sessions: %w", err)
+		default:
+			if ms, perr := strconv.ParseInt(string(e.Value()), 10, 64); perr == nil && ms >= at.UnixMilli() {
+				return nil // a later sign-out holds
+			}
+			_, err = kv.Update(ctx, key, value, e.Revision())
+		}
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err):
+			continue // another sign-out came first: read it again
+		default:
+			return fmt.Errorf("end the sessions: %w", err)
+		}
 	}
-	return nil
+}
+
+// isWrongLastSequence reports whether err is a key-value update refused because the key
+// moved on since it was read.
+func isWrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
 
 // SessionsEnded returns when the sessions of the token whose hash is key were last

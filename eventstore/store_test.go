@@ -13,11 +13,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
@@ -879,6 +881,32 @@ func TestSignOuts(t *testing.T) {
 	ended, err = a.SessionsEnded(ctx, "beef")
 	require.NoError(t, err)
 	assert.True(t, ended.IsZero(), "another token's sessions go on")
+
+	// An earlier time, from a process whose clock lags, does not move the cut-off back;
+	// of many sign-outs at once, through two processes, the latest holds.
+	require.NoError(t, a.EndSessions(ctx, "feed", at.Add(-time.Hour)))
+	ended, err = a.SessionsEnded(ctx, "feed")
+	require.NoError(t, err)
+	assert.True(t, ended.Equal(at.Truncate(time.Millisecond)), "%v", ended)
+	// Another process on a's store: its stream, its buckets (estest names them after it).
+	lower := strings.ToLower(a.StreamName())
+	b := srv.Open(t, eventstore.WithStream(a.StreamName(), lower), eventstore.WithDocumentBucket("docs-"+lower))
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			assert.NoError(t, s.EndSessions(ctx, "cafe", at.Add(time.Duration(i)*time.Second)))
+		}()
+	}
+	wg.Wait()
+	ended, err = b.SessionsEnded(ctx, "cafe")
+	require.NoError(t, err)
+	assert.True(t, ended.Equal(at.Add(15*time.Second).Truncate(time.Millisecond)), "the latest of the sign-outs: %v", ended)
 }
 
 // TestRawPayloadStoredAsHashed: a payload given as raw JSON with characters the commit's
@@ -905,4 +933,39 @@ func TestRawPayloadStoredAsHashed(t *testing.T) {
 	rep, err := s.VerifyChains(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, rep.Problems)
+}
+
+// TestLoadPastAShortBatch: an aggregate whose commits do not fit in one batch of the
+// server's max_pending bytes loads whole. The server ends such a batch early, and a
+// short batch was taken for the aggregate's end: Load returned the first commits and
+// an old version, without an error, and a command's catch-up conflicted until it gave up.
+func TestLoadPastAShortBatch(t *testing.T) {
+	t.Parallel()
+	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, MaxPending: 100 << 10, MaxPayload: 32 << 10})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(10*time.Second))
+	t.Cleanup(ns.Shutdown)
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.WithConnection(nc))
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	ref := eventstore.Ref{Kind: "unit", ID: "BIG"}
+	var v eventstore.Version
+	big := strings.Repeat("x", 20<<10)
+	for i := range 10 {
+		c, err := s.Append(ctx, ref, v, ev("unit.fact_recorded", map[string]any{"i": i, "t": big}), eventstore.Meta{Actor: actor})
+		require.NoError(t, err)
+		v = c.Version()
+	}
+	evs, lv, err := s.Load(ctx, ref)
+	require.NoError(t, err)
+	assert.Len(t, evs, 10)
+	assert.Equal(t, v, lv)
+	commits, err := s.LoadCommits(ctx, ref, evs[4].Seq)
+	require.NoError(t, err)
+	assert.Len(t, commits, 5, "from the middle, to the end")
 }
