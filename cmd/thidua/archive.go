@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ type ArchiveCmd struct {
 	// At is the last sequence archived, as seq:N (default: the stream's last).
 	At *string `help:"The last stream sequence archived, as seq:N (an export states it). Default: the stream's last." placeholder:"seq:N"`
 	// Check is an archive to check instead of writing one.
-	Check string `help:"Check the archive FILE instead of writing one: every body against its SHA-256, every line's digest, the last line's count, lost sequences and digest. Needs no store; exit 1 naming the first line found wrong." placeholder:"FILE"`
+	Check string `help:"Check the archive FILE instead of writing one: every body against its SHA-256, every line's digest, the last line's count, lost sequences and digest. Needs no store; exit 1 naming the first line found wrong (or a digest of --expect not carried), 2 when the file cannot be read." placeholder:"FILE"`
 	// Expect are digests recorded elsewhere that the archive checked must carry.
 	Expect []string `help:"With --check: a digest recorded elsewhere (a ranking export, the council's minutes) that the archive must carry at its sequence, as seq:N=HEX; repeatable. Without one, the check shows only that the file agrees with itself." placeholder:"seq:N=HEX"`
 	// JSON prints the archive's last line as JSON.
@@ -64,13 +65,11 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 		return nil
 	}
 	var end eventstore.ArchiveEnd
-	if fi, serr := os.Stat(c.Out); serr == nil && !fi.Mode().IsRegular() {
-		// A device or a pipe (/dev/null, a tape, a FIFO to a compressor) is written as it
-		// is: renaming a file over it would replace it.
-		end, err = c.writeTo(ctx, store, seq)
-	} else {
-		end, err = c.writeFile(ctx, store, seq)
-	}
+	// Only its reader's: it holds every user's record.
+	err = writeWhole(c.Out, 0o600, func(w io.Writer) (err error) {
+		end, err = store.WriteArchive(ctx, w, seq, time.Now())
+		return err
+	})
 	if err != nil {
 		return archiveErr(err, seq)
 	}
@@ -82,15 +81,29 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	return nil
 }
 
-// writeFile writes the archive beside c.Out and renames it there once whole: a file under
-// the name is a whole archive, never one cut short by a full disk or an interrupt.
-func (c *ArchiveCmd) writeFile(ctx context.Context, store *eventstore.Store, seq uint64) (eventstore.ArchiveEnd, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(c.Out), "."+filepath.Base(c.Out)+".*.part")
+// writeWhole writes a file of mode through write beside path, syncs it and renames it to
+// path once whole: a file under the name is a whole one, never one cut short by a full disk or
+// an interrupt. An existing path that is not a regular file (/dev/null, a tape, a FIFO to
+// a compressor) is written as it is: a rename would replace it (run as root, `archive -o
+// /dev/null` replaced /dev/null).
+func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		err = write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
 	if err != nil {
-		return eventstore.ArchiveEnd{}, fmt.Errorf("archive: %w", err)
+		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	end, err := store.WriteArchive(ctx, tmp, seq, time.Now())
+	err = write(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -98,26 +111,12 @@ func (c *ArchiveCmd) writeFile(ctx context.Context, store *eventstore.Store, seq
 		err = cerr
 	}
 	if err != nil {
-		return end, err
+		return err
 	}
-	if err := os.Rename(tmp.Name(), c.Out); err != nil {
-		return end, fmt.Errorf("archive: %w", err)
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
+		return err
 	}
-	return end, nil
-}
-
-// writeTo writes the archive straight to c.Out, an existing file that is not a regular
-// one.
-func (c *ArchiveCmd) writeTo(ctx context.Context, store *eventstore.Store, seq uint64) (eventstore.ArchiveEnd, error) {
-	f, err := os.OpenFile(c.Out, os.O_WRONLY, 0)
-	if err != nil {
-		return eventstore.ArchiveEnd{}, fmt.Errorf("archive: %w", err)
-	}
-	end, err := store.WriteArchive(ctx, f, seq, time.Now())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return end, err
+	return os.Rename(tmp.Name(), path)
 }
 
 // expectation is a digest recorded elsewhere that an archive must carry (--expect).
@@ -155,6 +154,9 @@ func (c *ArchiveCmd) check(g *Globals) error {
 		}
 		prev = m.Digest
 	})
+	if ae := (*eventstore.ArchiveError)(nil); errors.As(err, &ae) {
+		return exitError{code: 1, err: fmt.Errorf("%s: %w", c.Check, err)}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Check, err)
 	}
@@ -164,9 +166,9 @@ func (c *ArchiveCmd) check(g *Globals) error {
 		}
 		switch {
 		case !x.seen:
-			return fmt.Errorf("%s ends at sequence %d: it cannot show the digest recorded for %d", c.Check, h.Until, x.seq)
+			return exitError{code: 1, err: fmt.Errorf("%s ends at sequence %d: it cannot show the digest recorded for %d", c.Check, h.Until, x.seq)}
 		case x.got != x.hex:
-			return fmt.Errorf("%s carries %s at sequence %d, where the record says %s: this is not the stream that record sealed", c.Check, x.got, x.seq, x.hex)
+			return exitError{code: 1, err: fmt.Errorf("%s carries %s at sequence %d, where the record says %s: this is not the stream that record sealed", c.Check, x.got, x.seq, x.hex)}
 		}
 	}
 	if c.JSON {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +85,8 @@ func TestArchiveCommand(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 4, ae.Line)
 	assert.ErrorContains(t, err, "changed.jsonl")
+	assert.Equal(t, 1, exitCode(err), "found wrong: 1, as verify")
+	assert.Equal(t, 2, exitCode((&ArchiveCmd{Check: changed + ".none"}).Run(ctx, none, quiet())), "not read: 2")
 
 	// A forgery that agrees with itself (every line after the change computed again)
 	// passes the check alone; the digest recorded elsewhere tells.
@@ -94,6 +98,7 @@ func TestArchiveCommand(t *testing.T) {
 	assert.Contains(t, out.String(), "only that the file agrees with itself")
 	err = (&ArchiveCmd{Check: forged, Expect: []string{"seq:5=" + at5.Hex()}}).Run(ctx, none, quiet())
 	assert.ErrorContains(t, err, "this is not the stream that record sealed")
+	assert.Equal(t, 1, exitCode(err))
 	out.Reset()
 	require.NoError(t, (&ArchiveCmd{Check: file, Expect: []string{"seq:5=" + strings.ToUpper(at5.Hex())}}).Run(ctx, none, quiet()))
 	assert.Contains(t, out.String(), "carries the digest recorded at sequence 5")
@@ -152,4 +157,38 @@ func recompute(t *testing.T, lines []string) string {
 		out = append(out, string(b))
 	}
 	return strings.Join(out, "\n") + "\n"
+}
+
+// TestWriteWholeKeepsTheOldFile: a file written by `ranking -o` or `archive -o` appears
+// under its name only whole: a write that fails half-way (a full disk) leaves the file
+// that was there, and no part file. Before, `ranking -o` cut a good export to its first
+// 4 KiB, header and seal intact, and it read as a whole one.
+func TestWriteWholeKeepsTheOldFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "xep-hang.csv")
+	require.NoError(t, os.WriteFile(path, []byte("the good export\n"), 0o644))
+	full := errors.New("no space left on device")
+	err := writeWhole(path, 0o644, func(w io.Writer) error {
+		_, _ = w.Write([]byte("header,seal\nrow 1,"))
+		return full
+	})
+	require.ErrorIs(t, err, full)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "the good export\n", string(b))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no part file left")
+
+	require.NoError(t, writeWhole(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write([]byte("the new export\n"))
+		return err
+	}))
+	b, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "the new export\n", string(b))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
 }

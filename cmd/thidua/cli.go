@@ -280,49 +280,44 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 			return err
 		}
 	}
-	var w io.Writer = g.Out
-	if c.Output != "" {
-		f, err := os.Create(c.Output)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			if cerr := f.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("close %s: %w", c.Output, cerr)
+	emit := func(w io.Writer) error {
+		switch c.Format {
+		case "json":
+			return printJSON(w, rk)
+		case "csv", "xlsx":
+			format, err := rankexport.ParseFormat(c.Format)
+			if err != nil {
+				return err
 			}
-		}()
-		w = f
-	}
-	switch c.Format {
-	case "json":
-		return printJSON(w, rk)
-	case "csv", "xlsx":
-		format, err := rankexport.ParseFormat(c.Format)
-		if err != nil {
-			return err
-		}
-		lang, err := rankexport.ParseLang(c.Lang)
-		if err != nil {
-			return err
-		}
-		meta := rankexport.Meta{Requested: b, GeneratedAt: time.Now(), Lang: lang}
-		if c.At != nil {
-			meta.AskedSeq, _ = strconv.ParseUint(strings.TrimPrefix(*c.At, "seq:"), 10, 64)
-			meta.AskedAt = *c.At
-		}
-		meta.Digest = sealed.Digest
-		if camp, err := m.Campaign(c.Campaign); err == nil {
-			meta.CampaignName = camp.NameVI
-			if lang == rankexport.English && camp.NameEN != "" {
-				meta.CampaignName = camp.NameEN
+			lang, err := rankexport.ParseLang(c.Lang)
+			if err != nil {
+				return err
 			}
+			meta := rankexport.Meta{Requested: b, GeneratedAt: time.Now(), Lang: lang}
+			if c.At != nil {
+				meta.AskedSeq, _ = strconv.ParseUint(strings.TrimPrefix(*c.At, "seq:"), 10, 64)
+				meta.AskedAt = *c.At
+			}
+			meta.Digest = sealed.Digest
+			if camp, err := m.Campaign(c.Campaign); err == nil {
+				meta.CampaignName = camp.NameVI
+				if lang == rankexport.English && camp.NameEN != "" {
+					meta.CampaignName = camp.NameEN
+				}
+			}
+			return rankexport.Write(ctx, w, format, rk, meta)
 		}
-		return rankexport.Write(ctx, w, format, rk, meta)
+		if c.Output == "" {
+			w = terminalSafe(w)
+		}
+		return writeRankingTable(w, rk, sealed.Digest)
 	}
 	if c.Output == "" {
-		w = terminalSafe(w)
+		return emit(g.Out)
 	}
-	return writeRankingTable(w, rk, sealed.Digest)
+	// A file appears under its name whole: an export cut short by a full disk kept its
+	// header and seal, and read as a whole one.
+	return writeWhole(c.Output, 0o644, emit)
 }
 
 // writeRankingTable prints rk as tables for a terminal, with the stream's digest at its
@@ -858,7 +853,14 @@ func (c *ReissueTokenCmd) Run(ctx context.Context, g *Globals, logger *slog.Logg
 		return err
 	}
 	u, _ := m.User(c.User)
-	fmt.Fprintf(g.Out, "Mã truy cập mới của / new token of %s (%s, %s):\n%s\n", u.ID, u.Name, u.Role, token)
-	fmt.Fprintln(g.Out, "Mã này chỉ hiển thị một lần; mã cũ đã hết hiệu lực. / Shown only this once; the old token no longer works.")
+	_, err = fmt.Fprintf(g.Out, "Mã truy cập mới của / new token of %s (%s, %s):\n%s\n", u.ID, u.Name, u.Role, token)
+	if err == nil {
+		_, err = fmt.Fprintln(g.Out, "Mã này chỉ hiển thị một lần; mã cũ đã hết hiệu lực. / Shown only this once; the old token no longer works.")
+	}
+	if err != nil {
+		// The reissue is recorded: the old token no longer works, and the new one was not
+		// shown. Another reissue is the way on.
+		return fmt.Errorf("the token of %s was reissued, so the old one no longer works, but the new one could not be written out (%w): run reissue-token %s again to get another", c.User, err, c.User)
+	}
 	return nil
 }

@@ -570,6 +570,14 @@ func TestReissueTokenCommand(t *testing.T) {
 	err := (&ReissueTokenCmd{User: "u-nobody"}).Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
 	require.Error(t, err)
 
+	// The output lost (a full disk): the error says the old token is gone, and what to do.
+	err = (&ReissueTokenCmd{User: workflows.AdminID}).Run(ctx, &Globals{Data: dir, Out: failingWriter{}}, quiet())
+	require.ErrorContains(t, err, "the old one no longer works")
+	require.ErrorContains(t, err, "run reissue-token admin again")
+	out.Reset()
+	require.NoError(t, (&ReissueTokenCmd{User: workflows.AdminID}).Run(ctx, g, quiet()))
+	token = strings.Split(strings.TrimSpace(out.String()), "\n")[1]
+
 	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
 	defer st.Close()
@@ -1257,3 +1265,8 @@ func TestExplainNamesEventsOfOtherUnits(t *testing.T) {
 	require.NoError(t, (&ExplainCmd{Nomination: nom.ID}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
 	assert.Regexp(t, `← sự kiện / event `+reg.Events[0]+` \(seq \d+, [^,]+, unit\.registered\) — `, out.String())
 }
+
+// failingWriter fails every write, as a full disk does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }

@@ -105,7 +105,7 @@ func main() {
 	if err != nil {
 		code := exitCode(err)
 		var ee exitError
-		if !errors.As(err, &ee) {
+		if !errors.As(err, &ee) || ee.err != nil {
 			fmt.Fprintln(os.Stderr, "thidua:", err)
 		}
 		os.Exit(code)
@@ -151,10 +151,23 @@ func exitCode(err error) int {
 	return 2
 }
 
-// exitError ends the process with a status code after the command printed its report.
-type exitError struct{ code int }
+// exitError ends the process with a status code, after the command printed its report
+// (err nil) or with err printed (`thidua archive --check` exits 1 naming the line found
+// wrong, as verify does what is broken; 2 is for what could not be checked).
+type exitError struct {
+	code int
+	err  error
+}
 
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e exitError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
+
+// Unwrap returns the error printed, if any.
+func (e exitError) Unwrap() error { return e.err }
 
 // newLogger returns the logger at that level; an unknown level is an error (before, it
 // was taken as info without a word).

@@ -96,6 +96,16 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	// The demo province is seeded on a fixed timeline (2025), so that its history is the
 	// same on every machine; afterwards the clock is the real one.
 	clock := &switchClock{}
+	// stopped turns a start's failure into a clean stop when the stop was asked for (a
+	// SIGTERM while the projections load): the process did what it was told, and a
+	// supervisor must not count it as a failure.
+	stopped := func(err error) error {
+		if err != nil && ctx.Err() != nil {
+			logger.Info("stopped while starting, as asked", "step", boot.stepName(), "err", err)
+			return nil
+		}
+		return err
+	}
 	// The opening of the store, the load of the projections and their catch-up to the
 	// stream's end are one load for the collector's setting; the snapshot is read while the
 	// store opens (the embedded server's start takes a few hundred milliseconds). The huge
@@ -108,7 +118,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if err != nil {
 		restoreGC()
 		huge.Stop()
-		return err
+		return stopped(err)
 	}
 	defer store.Close()
 	storeIn := time.Since(start)
@@ -118,7 +128,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	restoreGC()
 	if err != nil {
 		huge.Stop()
-		return err
+		return stopped(err)
 	}
 	go afterHistory(ctx, model.PayloadsDecoded(), huge.Stop, c.HeapHeadroom, logger)
 	defer feed.Stop()
@@ -139,7 +149,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		err = nil
 	}
 	if err != nil {
-		return err
+		return stopped(err)
 	}
 	if generated != "" {
 		fmt.Fprintf(g.Out, "First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
@@ -149,7 +159,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		err := demo.Seed(ctx, svc, clock.Set, g.Out)
 		clock.Set(time.Time{})
 		if err != nil {
-			return fmt.Errorf("demo data: %w", err)
+			return stopped(fmt.Errorf("demo data: %w", err))
 		}
 	}
 	// One set of replay places for both surfaces: the bound is the server's cores.

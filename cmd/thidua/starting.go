@@ -25,6 +25,14 @@ func (s *starting) setStep(en, vi string) { s.step.Store(&[2]string{en, vi}) }
 // serve hands every request from now on to h.
 func (s *starting) serve(h http.Handler) { s.ready.Store(&h) }
 
+// stepName returns the step under way, in English ("" before the first).
+func (s *starting) stepName() string {
+	if st := s.step.Load(); st != nil {
+		return st[0]
+	}
+	return ""
+}
+
 // ServeHTTP implements http.Handler.
 func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := s.ready.Load(); h != nil {

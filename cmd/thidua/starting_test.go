@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestStartingAnswersProbes: while serve starts, /healthz says the process is alive, and
@@ -37,4 +42,20 @@ func TestStartingAnswersProbes(t *testing.T) {
 	for _, p := range []string{"/healthz", "/readyz", "/api/v1/campaigns"} {
 		assert.Equal(t, http.StatusTeapot, get(p).Code, p)
 	}
+}
+
+// TestStopWhileStartingIsClean: a stop asked for while serve starts (a SIGTERM during the
+// load of the projections) ends it cleanly, saying so, not as a failure: before, it
+// exited 2 with "rebuild: context canceled", which a supervisor counts as a crash.
+func TestStopWhileStartingIsClean(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	var log bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := (&ServeCmd{Addr: "127.0.0.1:0"}).Run(ctx, &Globals{Data: dir, Out: io.Discard}, logger)
+	require.NoError(t, err)
+	assert.Contains(t, log.String(), "stopped while starting, as asked")
 }
