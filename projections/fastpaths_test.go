@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
@@ -314,6 +315,46 @@ func TestDamagedAppliedSequenceIsRefused(t *testing.T) {
 		require.ErrorIs(t, err, projections.ErrSnapshotMismatch, "applied %+d", delta)
 		require.Contains(t, err.Error(), "a damaged header")
 	}
+}
+
+// TestDamagedCheckpointIsNoDivergence: the header's checkpoint (its last commit's
+// sequence and hash) has no checksum either. Damaged, it no longer matches the stream's
+// commit there, and an intact stream was taken for a rewritten one: a read command set the
+// snapshot aside as evidence, and every answer said integrity_broken, for good. Now a
+// header that disagrees with the snapshot's own checksummed body is a damaged snapshot
+// (rebuilt), not a diverged stream, for a load and for the header's check alike.
+func TestDamagedCheckpointIsNoDivergence(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	path := filepath.Join(t.TempDir(), "snap")
+	_, err := env.Model.SaveSnapshotFile(path)
+	require.NoError(t, err)
+	good, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err)
+	seq := good.Checkpoint()
+	good.Discard()
+	c, err := env.Store.CommitAt(env.Ctx, seq)
+	require.NoError(t, err)
+	hash := c.Events[len(c.Events)-1].Hash
+
+	full, err := os.ReadFile(path)
+	require.NoError(t, err)
+	at := bytes.Index(full, []byte(hash))
+	require.Positive(t, at, "the header holds the last hash")
+	bad := bytes.Clone(full)
+	bad[at+5] ^= 0x01 // one hex digit for another
+	badPath := filepath.Join(t.TempDir(), "bad")
+	require.NoError(t, os.WriteFile(badPath, bad, 0o600))
+
+	_, err = projections.ReadSnapshotFile(badPath)
+	require.ErrorIs(t, err, projections.ErrSnapshotMismatch)
+	assert.NotErrorIs(t, err, projections.ErrStreamDiverged)
+	assert.Contains(t, err.Error(), "a damaged header")
+	_, err = projections.CheckSnapshotHeader(env.Ctx, badPath, env.Store)
+	require.ErrorIs(t, err, projections.ErrSnapshotMismatch)
+	assert.NotErrorIs(t, err, projections.ErrStreamDiverged, "the stream is intact")
+	_, err = projections.CheckSnapshotHeader(env.Ctx, path, env.Store)
+	require.NoError(t, err, "the undamaged snapshot is good")
 }
 
 // TestSnapshotWithCommitsAheadOfTheFeed: the folded state (v3) is only taken when the

@@ -400,7 +400,17 @@ func CheckSnapshotHeader(ctx context.Context, path string, st *eventstore.Store)
 	if h.LastSeq == 0 {
 		return 0, nil
 	}
-	return h.LastSeq, checkCheckpoint(ctx, st, h)
+	err = checkCheckpoint(ctx, st, h)
+	if errors.Is(err, ErrStreamDiverged) {
+		// The header has no checksum: before the stream is called rewritten, the header
+		// must agree with the snapshot's own checksummed body (checkHeaderAgainstBody).
+		s, rerr := ReadSnapshotFile(path)
+		if rerr != nil {
+			return 0, fmt.Errorf("%w: %v", ErrSnapshotMismatch, rerr)
+		}
+		s.Discard()
+	}
+	return h.LastSeq, err
 }
 
 // checkApplied checks the header's applied sequence, where the feed goes on from, which

@@ -812,6 +812,9 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource, magic string) (*Model
 	if err != nil {
 		return nil, h, err
 	}
+	if err := checkHeaderAgainstBody(h, m.aggs); err != nil {
+		return nil, h, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.newest, m.byCamp, m.docs, m.docList, m.keys = aside.newest, aside.byCamp, aside.docs, aside.docList, aside.keys
@@ -853,6 +856,25 @@ func readSnapshotV3(br *bufio.Reader, hist *historySource, magic string) (*Model
 		}()
 	})
 	return m, h, nil
+}
+
+// checkHeaderAgainstBody compares the header's checkpoint (its last commit's sequence and
+// hash, which no checksum covers) with the last commit the checksummed body holds. One
+// damaged byte there made the checkpoint differ from the stream's commit, and an intact
+// stream was taken for a rewritten one (ErrStreamDiverged): the snapshot set aside as
+// evidence, every answer integrity_broken. A header that disagrees with its own body is a
+// damaged snapshot (ErrSnapshotMismatch alone), rebuilt from the stream.
+func checkHeaderAgainstBody(h snapHeader, aggs map[eventstore.Ref]*Aggregate) error {
+	var last eventstore.Version
+	for _, a := range aggs {
+		if a.Version.Seq > last.Seq {
+			last = a.Version
+		}
+	}
+	if last.Seq != h.LastSeq || last.Hash != h.LastHash {
+		return fmt.Errorf("%w: the header's checkpoint (sequence %d, hash %s) is not the snapshot's own last commit (sequence %d, hash %s): a damaged header", ErrSnapshotMismatch, h.LastSeq, h.LastHash, last.Seq, last.Hash)
+	}
+	return nil
 }
 
 // readV3Header reads the header of a v3 or v4 snapshot after its magic line, with a v4
