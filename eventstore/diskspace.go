@@ -83,9 +83,11 @@ type Usage struct {
 	// Limit is the storage limit in bytes: the embedded server's (StorageLimit) or, on a
 	// cluster, the account's; 0 when there is none the store knows of.
 	Limit int64
-	// DiskFree is the free space of the embedded store's file system, in bytes (0: not
-	// known, or an external server). When it is less than Limit-Used, the disk will fill
-	// before the limit is reached: other programs used the space after the store started.
+	// DiskFree is the free space of the embedded store's file system, in bytes, 0 when it
+	// is full (as a user other than root sees it once only the reserved blocks are left);
+	// -1 when not known, or on an external server. When it is less than Limit-Used, the
+	// disk will fill before the limit is reached: other programs used the space after the
+	// store started.
 	DiskFree int64
 }
 
@@ -95,7 +97,7 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	if err != nil {
 		return Usage{}, fmt.Errorf("account info: %w", err)
 	}
-	u := Usage{Used: int64(ai.Store), Limit: s.limit}
+	u := Usage{Used: int64(ai.Store), Limit: s.limit, DiskFree: -1}
 	if m := ai.Limits.MaxStore; m > 0 && (u.Limit == 0 || m < u.Limit) {
 		u.Limit = m
 	}

@@ -2,12 +2,15 @@ package eventstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/synadia-io/orbit.go/jetstreamext"
 )
 
 func TestStoreLimit(t *testing.T) {
@@ -133,4 +136,26 @@ func TestStoreDownAfterCriticalWriteError(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, events, 1)
 	assert.Equal(t, c.Version(), v)
+}
+
+// TestIncompleteBatchOnAFullDisk: an atomic batch the embedded server leaves incomplete
+// while its disk is full is ErrStoreFull (507), at once: the server cannot make the file
+// store it keeps a batch in, and says only "incomplete", which on a cluster means a
+// leader change and is retried. Before, every command of several aggregates waited out
+// its deadline for a 503. With room on the disk, or another error, nothing changes.
+func TestIncompleteBatchOnAFullDisk(t *testing.T) {
+	t.Parallel()
+	s, err := Open(context.Background(), WithDataDir(t.TempDir()), WithSyncAlways(false))
+	require.NoError(t, err)
+	defer s.Close()
+	incomplete := &jetstream.APIError{ErrorCode: 10176, Description: "atomic publish batch is incomplete"}
+	free := int64(0)
+	s.opts.diskSpace = func(string) (int64, int64, error) { return free, 1 << 30, nil }
+	err = s.diskFullFor(incomplete)
+	require.ErrorIs(t, err, ErrStoreFull)
+	assert.Contains(t, err.Error(), "disk is full")
+	require.ErrorIs(t, s.diskFullFor(fmt.Errorf("publish: %w", jetstreamext.ErrBatchPublishIncomplete)), ErrStoreFull)
+	assert.NoError(t, s.diskFullFor(&jetstream.APIError{ErrorCode: 10071}), "another error")
+	free = 64 << 20
+	assert.NoError(t, s.diskFullFor(incomplete), "a disk with room: transient, as before")
 }

@@ -579,6 +579,8 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 				}
 				return cs, nil
 			})
+		case s.diskFullFor(err) != nil:
+			return nil, fmt.Errorf("%s: %w", what, s.diskFullFor(err))
 		case !r.expired() && isTransient(err):
 			lastErr, inDoubt = err, true
 		default:
@@ -592,6 +594,29 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 			return nil, r.giveUp(what, lastErr)
 		}
 	}
+}
+
+// diskFullFor explains an atomic batch the embedded server left incomplete when its disk
+// is full: nats-server keeps each batch in a file store of its own, which it cannot make
+// on a full disk, and says only "incomplete" (on a cluster, a leader change's word, so
+// transient). Retried, every command of several aggregates waited out its deadline and
+// was answered 503 as if the store would come back; it is ErrStoreFull (507), at once.
+// nil for any other error, or a disk with room.
+func (s *Store) diskFullFor(err error) error {
+	if s.ns == nil || s.opts.diskSpace == nil || !isBatchIncomplete(err) {
+		return nil
+	}
+	free, _, derr := s.opts.diskSpace(s.opts.dataDir)
+	if derr != nil || free >= minStoreLimit {
+		return nil
+	}
+	return fmt.Errorf("%w: the data directory's disk is full (%d bytes free): %w", ErrStoreFull, free, err)
+}
+
+// isBatchIncomplete reports whether err says an atomic batch was left incomplete.
+func isBatchIncomplete(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.Is(err, jetstreamext.ErrBatchPublishIncomplete) || (errors.As(err, &apiErr) && apiErr.ErrorCode == 10176)
 }
 
 // findKey looks through one aggregate's commits for one carrying key. The commits are

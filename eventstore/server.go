@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -41,6 +42,15 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 		return nil, nil, 0, err
 	}
 	storeDir := filepath.Join(abs, "jetstream")
+	// JetStream needs to write there, reads included (its indexes): a directory it cannot
+	// write made the server log the cause and never become ready, and the start waited 30 s
+	// to say only that.
+	for _, d := range []string{storeDir, filepath.Join(storeDir, "jetstream")} {
+		if err := writable(d); err != nil {
+			lock.release()
+			return nil, nil, 0, fmt.Errorf("data dir: the store directory cannot be written (JetStream writes there, reads included): %w", err)
+		}
+	}
 	limit := o.storageLimit
 	if limit <= 0 {
 		limit = 0
@@ -83,6 +93,20 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 		return nil, nil, 0, fmt.Errorf("embedded nats-server did not become ready within 30s")
 	}
 	return ns, lock, limit, nil
+}
+
+// writable checks that a file can be made in dir, when dir exists.
+func writable(dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	f, err := os.CreateTemp(dir, ".thidua-write-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // serverLog passes the embedded nats-server's warnings and errors on to the store's

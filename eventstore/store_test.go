@@ -969,3 +969,24 @@ func TestLoadPastAShortBatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, commits, 5, "from the middle, to the end")
 }
+
+// TestUnwritableStoreDirFailsAtOnce: a store directory JetStream cannot write fails the
+// open at once, naming it. Before, the embedded server logged the cause, never became
+// ready, and the open waited 30 s to say only that (a read-only copy of a data directory,
+// say; here a file where JetStream's directory goes, since the tests may run as root).
+func TestUnwritableStoreDirFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "jetstream"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "jetstream", "jetstream"), []byte("not a directory"), 0o600))
+	start := time.Now()
+	_, err := eventstore.Open(context.Background(), eventstore.WithDataDir(dir))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the store directory cannot be written")
+	assert.Less(t, time.Since(start), 10*time.Second)
+	// The lock is given back: a fixed directory opens.
+	require.NoError(t, os.Remove(filepath.Join(dir, "jetstream", "jetstream")))
+	s, err := eventstore.Open(context.Background(), eventstore.WithDataDir(dir))
+	require.NoError(t, err)
+	s.Close()
+}

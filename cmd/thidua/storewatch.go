@@ -62,7 +62,7 @@ func (w *storeWatch) check(ctx context.Context) {
 // still allows it (it would fill first: see eventstore.ErrStoreDown), or that it has room
 // again.
 func (w *storeWatch) nextDisk(u eventstore.Usage) watchSay {
-	if u.Limit <= 0 || u.DiskFree <= 0 {
+	if u.Limit <= 0 || u.DiskFree < 0 {
 		return watchQuiet
 	}
 	short := u.DiskFree < u.Limit-u.Used

@@ -43,13 +43,14 @@ func TestStoreWatchDisk(t *testing.T) {
 		used, limit, free int64
 		want              watchSay
 	}{
-		{10, 100, 0, watchQuiet},   // free space unknown
+		{10, 100, -1, watchQuiet},  // free space unknown
 		{10, 0, 5, watchQuiet},     // no limit
 		{10, 100, 95, watchQuiet},  // room for the whole limit
 		{10, 100, 89, watchWarn},   // less than the 90 the limit still allows
 		{20, 100, 70, watchQuiet},  // said already
 		{20, 100, 80, watchClear},  // room again
 		{20, 100, 200, watchQuiet}, // said already
+		{20, 100, 0, watchWarn},    // a full disk: no room at all (before, taken for unknown)
 	} {
 		assert.Equal(t, step.want, w.nextDisk(eventstore.Usage{Used: step.used, Limit: step.limit, DiskFree: step.free}), "%+v", step)
 	}

@@ -138,7 +138,7 @@ var (
 	storeLimitDesc = prometheus.NewDesc("thidua_store_limit_bytes",
 		"The event store's storage limit in bytes (0: none known); past it writes are refused with 507 store_full.", nil, nil)
 	storeDiskFreeDesc = prometheus.NewDesc("thidua_store_disk_free_bytes",
-		"Free space of the embedded store's file system in bytes (0: not known); below limit minus used, the disk fills before the limit.", nil, nil)
+		"Free space of the embedded store's file system in bytes (0: full; NaN: not known, or an external server); below limit minus used, the disk fills before the limit.", nil, nil)
 )
 
 // storeCollector reports the store's usage and limit (eventstore.Store.Usage).
@@ -159,7 +159,10 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	used, limit, free := math.NaN(), math.NaN(), math.NaN()
 	if u, err := c.usage(ctx); err == nil {
-		used, limit, free = float64(u.Used), float64(u.Limit), float64(u.DiskFree)
+		used, limit = float64(u.Used), float64(u.Limit)
+		if u.DiskFree >= 0 {
+			free = float64(u.DiskFree)
+		}
 	}
 	ch <- prometheus.MustNewConstMetric(storeUsedDesc, prometheus.GaugeValue, used)
 	ch <- prometheus.MustNewConstMetric(storeLimitDesc, prometheus.GaugeValue, limit)
