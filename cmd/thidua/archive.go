@@ -43,13 +43,9 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	case c.Out == "":
 		return errors.New("give -o FILE (- for standard output) to write the archive, or --check FILE to check one")
 	}
-	var seq uint64
-	if c.At != nil {
-		n, err := parseSeqFlag(*c.At, "an archive ends at a sequence, which an export states")
-		if err != nil {
-			return err
-		}
-		seq = n
+	seq, err := seqFlag(c.At, "an archive ends at a sequence, which an export states")
+	if err != nil {
+		return err
 	}
 	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
 	if err != nil {
@@ -208,6 +204,15 @@ func archiveErr(err error, seq uint64) error {
 		return fmt.Errorf("--at seq:%d is past the stream's last sequence: %w", seq, err)
 	}
 	return err
+}
+
+// seqFlag reads an optional --at seq:N (parseSeqFlag): 0 when not given. Given empty, it
+// is refused, as ?at= is (before, --at "" meant the stream's end).
+func seqFlag(at *string, why string) (uint64, error) {
+	if at == nil {
+		return 0, nil
+	}
+	return parseSeqFlag(*at, why)
 }
 
 // parseSeqFlag reads a flag's seq:N (a positive stream sequence), refusing anything else

@@ -782,14 +782,9 @@ type DigestCmd struct {
 
 // Run reads the stream up to the sequence and prints its digest.
 func (c *DigestCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	var seq uint64
-	if c.At != nil {
-		// Given empty, it is refused as ?at= is (before, --at "" meant the stream's end).
-		n, err := parseSeqFlag(*c.At, "a digest seals a sequence, which an export states")
-		if err != nil {
-			return err
-		}
-		seq = n
+	seq, err := seqFlag(c.At, "a digest seals a sequence, which an export states")
+	if err != nil {
+		return err
 	}
 	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
 	if err != nil {
