@@ -565,7 +565,7 @@ func TestReissueTokenCommand(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 3, out.String())
 	assert.Contains(t, lines[0], "admin (Quản trị hệ thống, admin)")
-	token := lines[1]
+	first := lines[1]
 
 	err := (&ReissueTokenCmd{User: "u-nobody"}).Run(ctx, &Globals{Data: dir, Out: io.Discard}, quiet())
 	require.Error(t, err)
@@ -576,7 +576,7 @@ func TestReissueTokenCommand(t *testing.T) {
 	require.ErrorContains(t, err, "run reissue-token admin again")
 	out.Reset()
 	require.NoError(t, (&ReissueTokenCmd{User: workflows.AdminID}).Run(ctx, g, quiet()))
-	token = strings.Split(strings.TrimSpace(out.String()), "\n")[1]
+	token := strings.Split(strings.TrimSpace(out.String()), "\n")[1]
 
 	st, err := eventstore.Open(ctx, eventstore.WithDataDir(dir), eventstore.WithRegistry(workflows.EventRegistry()))
 	require.NoError(t, err)
@@ -589,6 +589,8 @@ func TestReissueTokenCommand(t *testing.T) {
 	assert.Equal(t, workflows.AdminID, p.UserID)
 	_, err = svc.Authenticate(ctx, "admin-token-0123456789")
 	require.Error(t, err, "the old token")
+	_, err = svc.Authenticate(ctx, first)
+	require.Error(t, err, "the first reissue's, replaced twice since")
 	last, err := st.LastSeq(ctx)
 	require.NoError(t, err)
 	reg, _, err := st.Load(ctx, eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID})
