@@ -329,7 +329,8 @@ type KindCounts struct {
 }
 
 // NominationCounts counts a campaign's nominations by state (the keys are domain.State
-// values) and nominee kind, of the units in units when it is not nil (a clerk's scope).
+// values) and nominee kind, of the units in units when it is not nil (a clerk's scope: the
+// nominations their units hold or held before a merger, as the listing has it, inScope).
 // It reads the current states only, evaluating nothing: a dashboard of a national
 // campaign counts 100,000 nominations in milliseconds.
 func (m *Model) NominationCounts(campaign string, units map[string]bool) (map[string]KindCounts, error) {
@@ -341,7 +342,7 @@ func (m *Model) NominationCounts(campaign string, units map[string]bool) (map[st
 	out := map[string]KindCounts{}
 	for _, id := range m.byCamp[campaign] {
 		n := m.noms[id]
-		if n == nil || (units != nil && !units[n.Unit()]) {
+		if n == nil || !inScope(n, units) {
 			continue
 		}
 		c := out[string(n.State())]

@@ -106,7 +106,11 @@ func (h *handler) localise(q *req, err error) *uiError {
 		if q.lang == "vi" {
 			problem = tfe.err.ProblemVI
 		}
-		return &uiError{Status: http.StatusBadRequest, Code: "invalid_text", Message: q.T("err.text", tfe.field, problem)}
+		field := tfe.field
+		if hasKey("field." + field) {
+			field = q.T("field." + field) // its label, not its form name
+		}
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_text", Message: q.T("err.text", field, problem)}
 	case errors.As(err, &fe):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_input", Message: q.T(fe.key, fe.args...)}
 	case errors.As(err, &re):
@@ -220,12 +224,39 @@ func (h *handler) fail(q *req, err error) {
 	pg := h.newPage(q, q.T("err.title"))
 	pg.Err = u
 	if q.r.Method == http.MethodPost && q.signedIn {
-		// The form's page: an action's path is its page's plus one segment.
-		if back := path.Dir(q.r.URL.Path); back != "/" && back != "." {
-			pg.Back = back
-		}
+		pg.Back = h.formPage(q)
 	}
 	h.pages.render(q, u.Status, "error", pg, nil)
+}
+
+// formPage returns the page a form was posted from, for the error page's link back ("":
+// none known). Most actions' paths are their page's plus one segment; a grant's and a
+// revocation's forms are on the nomination's page, the accounts' on the admin page.
+func (h *handler) formPage(q *req) string {
+	p := q.r.URL.Path
+	nomination := func(id string) string {
+		if id == "" || domain.ValidateID(id) != nil {
+			return ""
+		}
+		return "/nominations/" + id
+	}
+	switch {
+	case strings.HasPrefix(p, "/admin/"):
+		return "/admin"
+	case strings.HasPrefix(p, "/awards/"):
+		if a, err := h.model().Award(q.r.PathValue("id")); err == nil {
+			return nomination(a.Nomination)
+		}
+		return ""
+	case strings.HasPrefix(p, "/campaigns/") && strings.HasSuffix(p, "/awards"):
+		if back := nomination(q.r.PostForm.Get("nomination")); back != "" {
+			return back
+		}
+	}
+	if back := path.Dir(p); back != "/" && back != "." {
+		return back
+	}
+	return ""
 }
 
 // again re-renders the page a failed form came from, with the error next to the form

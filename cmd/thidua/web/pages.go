@@ -498,8 +498,10 @@ func pageAt(base string, keep url.Values, offset, shown, total, size int) offset
 const maxUnitChoices = 500
 
 type listData struct {
-	C    projections.CampaignView
-	Rows []listRow
+	C projections.CampaignView
+	// CanOpen offers a clerk the form to open a nomination in the campaign.
+	CanOpen bool
+	Rows    []listRow
 	// First and Next are the addresses of the first and the next page ("" for none).
 	First, Next       string
 	State, Kind, Unit string
@@ -533,6 +535,13 @@ func (h *handler) nominationList(q *req) error {
 	}
 	units := h.unitNames()
 	d := listData{C: c, State: f.State, Kind: f.Kind, Unit: f.Unit, Scoped: q.p.Role == domain.RoleClerk, OwnUnit: q.p.Unit}
+	if d.Scoped {
+		// Offered only where the unit page has the form (unitPage's CanOpen): a unit a
+		// merger dissolved, or a campaign past its deadline, opens no nomination.
+		if u, err := h.model().Unit(q.p.Unit, projections.Bound{}); err == nil && u.Status == domain.UnitActive {
+			d.CanOpen = c.Deadline == nil || !h.svc.Now().After(*c.Deadline)
+		}
+	}
 	keep := url.Values{}
 	for _, k := range []string{"state", "kind", "unit"} {
 		if s := v.Get(k); s != "" {
@@ -1079,6 +1088,13 @@ func (h *handler) nominationTimeline(q *req) error {
 	pg.Campaign, pg.Nav = n.Campaign, "nominations"
 	d := timelineData{Subject: "nomination", ID: id, Name: n.Nominee.Name, Back: "/nominations/" + id, Campaign: n.Campaign}
 	b := h.timelineBound(q, &d)
+	if !b.Live() {
+		// The heading names the nominee as of the moment shown, as its verdict does: a
+		// correction since does not rename the past.
+		if then, err := h.model().NominationAt(id, b); err == nil {
+			d.Name, pg.Title = then.Nominee.Name, q.T("tl.title.nomination", then.Nominee.Name)
+		}
+	}
 	nevs, err := h.model().NominationEvents(id, projections.Bound{})
 	if err != nil {
 		return err

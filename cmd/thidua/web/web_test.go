@@ -1598,6 +1598,10 @@ func TestUnitTimelineReplaysOwnership(t *testing.T) {
 	cl.signIn(clerkTok)
 	mustContain(t, cl.get("/units/MA").body, link, "nay thuộc Huyện C (MC)")
 	mustContain(t, cl.get("/campaigns/"+wftest.Campaign+"/nominations").body, link)
+	// Its dashboard counts it too, as the list does (before, 0: only what MA holds now),
+	// and offers no new nomination for a unit the merger dissolved.
+	mustContain(t, cl.get("/campaigns/"+wftest.Campaign).body, `<td class="num">1</td></tr></tfoot>`)
+	mustNotContain(t, cl.get("/campaigns/"+wftest.Campaign+"/nominations").body, `#open"`)
 
 	// At a past moment, a nomination links to its timeline at that moment (its page shows
 	// the present only).
@@ -1779,7 +1783,7 @@ func TestIntegrityPage(t *testing.T) {
 	for query, says := range map[string]string{
 		"?seq=abc":                       "Số thứ tự sự kiện «abc» không hợp lệ",
 		"?at=2025-09-01T10:00":           "không ở một thời điểm",
-		fmt.Sprintf("?seq=%d", last+100): "", // still to come
+		fmt.Sprintf("?seq=%d", last+100): "lớn hơn số thứ tự của sự kiện cuối cùng", // still to come
 	} {
 		a := auditor.get("/integrity/archive" + query)
 		assert.Equal(t, http.StatusBadRequest, a.status, query)
@@ -2011,14 +2015,14 @@ func TestFormTextChecked(t *testing.T) {
 		if res.status != http.StatusBadRequest {
 			t.Fatalf("hold reason %q: %d", bad, res.status)
 		}
-		mustContain(t, res.body, "Nội dung trường “reason”")
+		mustContain(t, res.body, "Nội dung trường “Lý do”")
 	}
 	cc.get("/nominations/" + r.ID)
 	res := cc.upload("/nominations/"+r.ID+"/documents", map[string]string{"_form": "documents", "kind": "letter"}, "to-trinh\u202efdp.exe", "%PDF-1.4 x")
 	if res.status != http.StatusBadRequest {
 		t.Fatalf("file name with an override: %d\n%s", res.status, res.body)
 	}
-	mustContain(t, res.body, "Nội dung trường “file” chứa ký tự đảo chiều hiển thị U&#43;202E")
+	mustContain(t, res.body, "Nội dung trường “Tên tệp” chứa ký tự đảo chiều hiển thị U&#43;202E")
 	after, _ := e.Store.LastSeq(e.Ctx)
 	if after != before {
 		t.Fatalf("refused forms appended %d messages", after-before)
@@ -2229,4 +2233,40 @@ func TestNominationTimelineListsTheRegistrationsUnderItsUnit(t *testing.T) {
 	c := e.client()
 	c.signIn(wftest.AdminToken)
 	mustContain(t, c.get("/nominations/"+r.ID+"/timeline").body, `id="ev-`+reg.Events[0]+`"`)
+}
+
+// TestPastHeadingAndBackLinks: a nomination's timeline at a moment before its nominee
+// was corrected names the nominee of then in its title and heading, as its verdict does;
+// an action refused before it ran (a form of a tab left open across a sign-in: its CSRF
+// token stale) links back to the page the form is on, not to a path that does not exist.
+func TestPastHeadingAndBackLinks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("PH", "Sở Thử", domain.UnitDepartment)
+	clerkTok := e.user("Văn thư Sở Thử", domain.RoleClerk, "PH")
+	clerk := e.principal(clerkTok)
+	id := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyen Van Sai", Position: "Chuyên viên"})
+	e.OK(e.Svc.Return(e.Ctx, e.principal(e.user("Thẩm định", domain.RoleReviewer, "")), id, "sửa tên", workflows.Options{}))
+	before, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	e.OK(e.Svc.CorrectNominee(e.Ctx, clerk, id, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn Đúng", Position: "Chuyên viên"}, "sai chính tả", workflows.Options{}))
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	r := admin.get(fmt.Sprintf("/nominations/%s/timeline?seq=%d", id, before))
+	require.Equal(t, http.StatusOK, r.status)
+	h1 := regexp.MustCompile(`<h1>([^<]*)</h1>`).FindStringSubmatch(r.body)
+	require.NotNil(t, h1)
+	assert.Contains(t, h1[1], "Nguyen Van Sai")
+	assert.NotContains(t, h1[1], "Nguyễn Văn Đúng")
+	assert.Contains(t, admin.get("/nominations/"+id+"/timeline").body, "Nguyễn Văn Đúng", "now, the name of now")
+
+	// Stale forms: the grant's link goes to the nomination, the accounts' to /admin.
+	stale := url.Values{"csrf": {"stale"}, "nomination": {id}, "decision": {"QĐ 1"}}
+	r = admin.post("/campaigns/"+wftest.Campaign+"/awards", stale)
+	assert.Equal(t, http.StatusForbidden, r.status)
+	mustContain(t, r.body, `href="/nominations/`+id+`"`)
+	r = admin.post("/admin/users/"+workflows.AdminID+"/token", url.Values{"csrf": {"stale"}})
+	assert.Equal(t, http.StatusForbidden, r.status)
+	mustContain(t, r.body, `href="/admin"`)
+	mustNotContain(t, r.body, `href="/admin/users/`)
 }
