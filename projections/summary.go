@@ -105,14 +105,20 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 		t := d.Closes.UTC().Format("2006-01-02 15:04 MST")
 		return whoVI + " đặt hạn nộp hồ sơ: " + t, whoEN + " set the nomination deadline: " + t
 	case domain.AwardGrantedData:
-		vi, en := fmt.Sprintf("%s quyết định khen thưởng %s (%s)", whoVI, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s (%s)", whoEN, d.Nomination, d.Decision)
+		// Whom, as the decision names them: the unit, or the person of the unit; then the
+		// nomination's id, which the trail's links lead to.
+		whomVI, whomEN := "tập thể "+d.Unit, "the collective "+d.Unit
+		if d.Kind == domain.NomineeIndividual && d.Nominee != "" {
+			whomVI, whomEN = d.Nominee+" ("+d.Unit+")", d.Nominee+" ("+d.Unit+")"
+		}
+		vi, en := fmt.Sprintf("%s quyết định khen thưởng %s, hồ sơ %s (%s)", whoVI, whomVI, d.Nomination, d.Decision), fmt.Sprintf("%s granted an award to %s, nomination %s (%s)", whoEN, whomEN, d.Nomination, d.Decision)
 		if d.RankingSeq != 0 {
 			vi += fmt.Sprintf(", căn cứ bảng xếp hạng tính đến sự kiện #%d", d.RankingSeq)
 			en += fmt.Sprintf(", relying on the ranking as of event #%d", d.RankingSeq)
 		}
 		return vi, en
 	case domain.AwardRevokedData:
-		return fmt.Sprintf("%s thu hồi khen thưởng %s: %s", whoVI, d.Award, term(d.Ground)), fmt.Sprintf("%s revoked award %s: %s", whoEN, d.Award, d.Ground)
+		return fmt.Sprintf("%s thu hồi khen thưởng %s của hồ sơ %s: %s", whoVI, d.Award, d.Nomination, term(d.Ground)), fmt.Sprintf("%s revoked award %s of nomination %s: %s", whoEN, d.Award, d.Nomination, d.Ground)
 	case domain.UnitAwardNotedData:
 		return fmt.Sprintf("Quyết định khen thưởng %s cho hồ sơ %s của đơn vị %s trong %s, căn cứ số liệu của đơn vị này", d.Award, d.Nomination, d.Unit, d.Campaign),
 			fmt.Sprintf("Award %s granted to nomination %s of unit %s in %s, relying on this unit's facts", d.Award, d.Nomination, d.Unit, d.Campaign)

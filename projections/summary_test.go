@@ -94,3 +94,26 @@ func eventOfType(t *testing.T, evs []projections.EventView, typ string) projecti
 	require.GreaterOrEqual(t, i, 0, "no %s event", typ)
 	return evs[i]
 }
+
+// TestAwardSummariesNameWhom: the campaign's trail says whom a grant awarded (the unit,
+// or the person and their unit) beside the nomination's id, and which nomination a
+// revocation's award was for; before, only ids, so that an auditor could not tell from
+// the trail who was granted or revoked.
+func TestAwardSummariesNameWhom(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nom, _ := env.EligibleCollective("AW", domain.UnitDistrict, reviewer, 80)
+	council := env.User(domain.RoleCouncil, "")
+	res := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ 7"}, workflows.Options{}))
+	env.OK(env.Svc.RevokeAward(env.Ctx, env.User(domain.RoleCouncil, ""), res.ID, workflows.RevokeInput{Ground: "false_declaration", Note: "kê khai sai"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	evs, err := env.Model.CampaignEvents(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	granted := eventOfType(t, evs, domain.AwardGranted)
+	assert.Contains(t, granted.SummaryVI, "quyết định khen thưởng tập thể AW, hồ sơ "+nom)
+	assert.Contains(t, granted.SummaryEN, "granted an award to the collective AW, nomination "+nom)
+	revoked := eventOfType(t, evs, domain.AwardRevoked)
+	assert.Contains(t, revoked.SummaryVI, "của hồ sơ "+nom)
+	assert.Contains(t, revoked.SummaryEN, "of nomination "+nom)
+}
