@@ -2016,6 +2016,12 @@ func TestFormTextChecked(t *testing.T) {
 			t.Fatalf("hold reason %q: %d", bad, res.status)
 		}
 		mustContain(t, res.body, "Nội dung trường “Lý do”")
+		// The form again, with the error at the field and what was typed kept (before,
+		// a bare error page, the typing lost).
+		mustContain(t, res.body, `id="form-hold"`, `id="h-reason" name="reason"`, `aria-invalid="true"`)
+		if strings.HasPrefix(bad, "Điều tra") {
+			mustContain(t, res.body, ">Điều tra ")
+		}
 	}
 	cc.get("/nominations/" + r.ID)
 	res := cc.upload("/nominations/"+r.ID+"/documents", map[string]string{"_form": "documents", "kind": "letter"}, "to-trinh\u202efdp.exe", "%PDF-1.4 x")
