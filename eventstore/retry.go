@@ -522,6 +522,7 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 		actx, acancel := r.attemptFrom(batchAttemptTimeoutMin)
 		ack, err := jetstreamext.PublishMsgBatch(actx, s.js, cloneMsgs(msgs))
 		acancel()
+		full := s.diskFullFor(err)
 		switch {
 		case err == nil:
 			return ours(ack.Sequence - uint64(len(parts)) + 1)
@@ -579,8 +580,8 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 				}
 				return cs, nil
 			})
-		case s.diskFullFor(err) != nil:
-			return nil, fmt.Errorf("%s: %w", what, s.diskFullFor(err))
+		case full != nil:
+			return nil, fmt.Errorf("%s: %w", what, full)
 		case !r.expired() && isTransient(err):
 			lastErr, inDoubt = err, true
 		default:
