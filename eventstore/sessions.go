@@ -110,19 +110,12 @@ func (s *Store) EndSessions(ctx context.Context, key string, at time.Time) error
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err):
+		case errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSeq(err): // an update's revision
 			continue // another sign-out came first: read it again
 		default:
 			return fmt.Errorf("end the sessions: %w", err)
 		}
 	}
-}
-
-// isWrongLastSequence reports whether err is a key-value update refused because the key
-// moved on since it was read.
-func isWrongLastSequence(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
 
 // SessionsEnded returns when the sessions of the token whose hash is key were last

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
 	"thidua/cmd/thidua/api"
@@ -224,39 +223,55 @@ func (h *handler) fail(q *req, err error) {
 	pg := h.newPage(q, q.T("err.title"))
 	pg.Err = u
 	if q.r.Method == http.MethodPost && q.signedIn {
-		pg.Back = h.formPage(q)
+		pg.Back, _ = h.formHome(q)
 	}
 	h.pages.render(q, u.Status, "error", pg, nil)
 }
 
-// formPage returns the page a form was posted from, for the error page's link back ("":
-// none known). Most actions' paths are their page's plus one segment; a grant's and a
-// revocation's forms are on the nomination's page, the accounts' on the admin page.
-func (h *handler) formPage(q *req) string {
+// formHome says which page a posted form is on: its address, for the error page's link
+// back ("": none known), and the function that draws it with an error beside the form
+// (nil: none known). A nomination's, a unit's actions are on its page; a grant's and a
+// revocation's forms on the nomination's (their "nomination" field, else the award's);
+// the accounts', campaigns' and deadlines' on the admin page. It reads the form only as
+// already parsed: a body that failed to parse is not read again.
+func (h *handler) formHome(q *req) (string, func(*uiError) error) {
 	p := q.r.URL.Path
-	nomination := func(id string) string {
-		if id == "" || domain.ValidateID(id) != nil {
-			return ""
+	posted := func(name string) string { return strings.TrimSpace(q.r.PostForm.Get(name)) }
+	valid := func(id string) bool { return id != "" && domain.ValidateID(id) == nil }
+	nomination := func(id string) (string, func(*uiError) error) {
+		if !valid(id) {
+			return "", nil
 		}
-		return "/nominations/" + id
+		return "/nominations/" + id, func(e *uiError) error { return h.renderNomination(q, id, e) }
+	}
+	unit := func(id string) (string, func(*uiError) error) {
+		if !valid(id) {
+			return "", nil
+		}
+		return "/units/" + id, func(e *uiError) error { return h.renderUnit(q, id, e) }
+	}
+	campaignAction := func(suffix string) bool {
+		return strings.HasPrefix(p, "/campaigns/") && strings.HasSuffix(p, suffix)
 	}
 	switch {
-	case strings.HasPrefix(p, "/admin/"):
-		return "/admin"
-	case strings.HasPrefix(p, "/awards/"):
-		if a, err := h.model().Award(q.r.PathValue("id")); err == nil {
-			return nomination(a.Nomination)
+	case strings.HasPrefix(p, "/nominations/"):
+		return nomination(q.r.PathValue("id"))
+	case strings.HasPrefix(p, "/awards/"), campaignAction("/awards"):
+		id := posted("nomination")
+		if id == "" && strings.HasPrefix(p, "/awards/") {
+			if a, err := h.model().Award(q.r.PathValue("id")); err == nil {
+				id = a.Nomination
+			}
 		}
-		return ""
-	case strings.HasPrefix(p, "/campaigns/") && strings.HasSuffix(p, "/awards"):
-		if back := nomination(q.r.PostForm.Get("nomination")); back != "" {
-			return back
-		}
+		return nomination(id)
+	case strings.HasPrefix(p, "/units/"):
+		return unit(q.r.PathValue("id"))
+	case campaignAction("/nominations"):
+		return unit(posted("unit"))
+	case strings.HasPrefix(p, "/admin/"), campaignAction("/deadline"):
+		return "/admin", func(e *uiError) error { return h.renderAdmin(q, e) }
 	}
-	if back := path.Dir(p); back != "/" && back != "." {
-		return back
-	}
-	return ""
+	return "", nil
 }
 
 // again re-renders the page a failed form came from, with the error next to the form

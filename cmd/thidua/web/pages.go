@@ -539,7 +539,7 @@ func (h *handler) nominationList(q *req) error {
 		// Offered only where the unit page has the form (unitPage's CanOpen): a unit a
 		// merger dissolved, or a campaign past its deadline, opens no nomination.
 		if u, err := h.model().Unit(q.p.Unit, projections.Bound{}); err == nil && u.Status == domain.UnitActive {
-			d.CanOpen = c.Deadline == nil || !h.svc.Now().After(*c.Deadline)
+			d.CanOpen = takesNominations(c, h.svc.Now())
 		}
 	}
 	keep := url.Values{}
@@ -1521,7 +1521,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	// form offers those, the one the page was reached from first.
 	now := h.svc.Now()
 	for _, c := range d.Campaigns {
-		if c.Deadline == nil || !now.After(*c.Deadline) { // as Campaign.CheckDeadline
+		if takesNominations(c, now) {
 			d.OpenCampaigns = append(d.OpenCampaigns, c)
 		}
 	}
@@ -1686,6 +1686,12 @@ func (h *handler) integrityPage(q *req) error {
 	return nil
 }
 
+// takesNominations reports whether campaign c still takes nominations at now: before its
+// deadline, if it has one (as domain.Campaign.CheckDeadline decides).
+func takesNominations(c projections.CampaignView, now time.Time) bool {
+	return c.Deadline == nil || !now.After(*c.Deadline)
+}
+
 // archive sends an administrator or an auditor the stream up to ?seq= (default: the last
 // sequence applied) as an archive (api.ServeArchive), as the API's GET /archive does.
 func (h *handler) archive(q *req) error {
@@ -1695,11 +1701,6 @@ func (h *handler) archive(q *req) error {
 	if q.r.URL.Query().Has("at") {
 		return invalid("err.archive.at")
 	}
-	release, err := h.archives.Acquire(q.r.Context(), q.p.UserID)
-	if err != nil {
-		return err
-	}
-	defer release()
 	var seq uint64
 	if s := strings.TrimSpace(q.r.URL.Query().Get("seq")); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -1708,6 +1709,11 @@ func (h *handler) archive(q *req) error {
 		}
 		seq = n
 	}
+	release, err := h.archives.Acquire(q.r.Context(), q.p.UserID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return api.ServeArchive(q.w, q.r, h.svc, q.p, seq, h.cfg.log)
 }
 

@@ -333,11 +333,11 @@ func (h *handler) action(fn handlerFunc) http.Handler {
 		}
 		if err := h.checkForm(q, true); err != nil {
 			var tfe *textFieldError
-			if page := h.formRenderer(q); page != nil && errors.As(err, &tfe) {
+			if _, page := h.formHome(q); page != nil && errors.As(err, &tfe) {
 				// The form again, with what was typed and the error beside the field, as
 				// the actions' own refusals show it: a character pasted from a PDF cost
 				// the user everything they had typed.
-				if err := h.again(q, field(q, "_form"), err, page); err != nil {
+				if err := h.again(q, strings.TrimSpace(q.r.PostForm.Get("_form")), err, page); err != nil {
 					h.fail(q, err)
 				}
 				return
@@ -349,38 +349,6 @@ func (h *handler) action(fn handlerFunc) http.Handler {
 			h.fail(q, err)
 		}
 	})
-}
-
-// formRenderer returns the function that draws the page a posted form is on, with an
-// error (nil: none known): the nomination's for its actions, a grant and a revocation,
-// the unit's for its own, the admin page for the accounts, campaigns and deadlines.
-func (h *handler) formRenderer(q *req) func(*uiError) error {
-	p := q.r.URL.Path
-	nomination := func(id string) func(*uiError) error {
-		if id == "" || domain.ValidateID(id) != nil {
-			return nil
-		}
-		return func(e *uiError) error { return h.renderNomination(q, id, e) }
-	}
-	unit := func(id string) func(*uiError) error {
-		if id == "" || domain.ValidateID(id) != nil {
-			return nil
-		}
-		return func(e *uiError) error { return h.renderUnit(q, id, e) }
-	}
-	switch {
-	case strings.HasPrefix(p, "/nominations/"):
-		return nomination(q.r.PathValue("id"))
-	case strings.HasPrefix(p, "/awards/"), strings.HasPrefix(p, "/campaigns/") && strings.HasSuffix(p, "/awards"):
-		return nomination(field(q, "nomination"))
-	case strings.HasPrefix(p, "/units/"):
-		return unit(q.r.PathValue("id"))
-	case strings.HasPrefix(p, "/campaigns/") && strings.HasSuffix(p, "/nominations"):
-		return unit(field(q, "unit"))
-	case strings.HasPrefix(p, "/admin/"), strings.HasPrefix(p, "/campaigns/") && strings.HasSuffix(p, "/deadline"):
-		return func(e *uiError) error { return h.renderAdmin(q, e) }
-	}
-	return nil
 }
 
 // replay serves a page that folds a whole campaign as of a past moment (a ranking, or a
