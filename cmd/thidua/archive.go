@@ -81,8 +81,10 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 // path once whole: a file under the name is a whole one, never one cut short by a full disk or
 // an interrupt. An existing path that is not a regular file (/dev/null, a tape, a FIFO to
 // a compressor) is written as it is: a rename would replace it (run as root, `archive -o
-// /dev/null` replaced /dev/null).
+// /dev/null` replaced /dev/null). A symbolic link is followed, so that the file it names
+// is the one replaced and the link stays.
 func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) error {
+	path = followLinks(path)
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
@@ -113,6 +115,27 @@ func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) erro
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// followLinks returns the file that path names once its symbolic links are followed: the
+// target of a link, or the path itself when it is no link. A link whose target does not
+// exist yet names that target, so that writing creates it.
+func followLinks(path string) string {
+	for range 40 { // the kernel's own limit on links followed
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return path
 }
 
 // expectation is a digest recorded elsewhere that an archive must carry (--expect).

@@ -192,3 +192,31 @@ func TestWriteWholeKeepsTheOldFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
 }
+
+func TestWriteWholeFollowsLinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "exports"), 0o755))
+	target := filepath.Join(dir, "exports", "xep-hang.csv")
+	require.NoError(t, os.WriteFile(target, []byte("the old export\n"), 0o644))
+	link := filepath.Join(dir, "latest.csv")
+	require.NoError(t, os.Symlink(filepath.Join("exports", "xep-hang.csv"), link))
+	dangling := filepath.Join(dir, "next.csv")
+	require.NoError(t, os.Symlink(filepath.Join("exports", "next.csv"), dangling))
+
+	for _, path := range []string{link, dangling} {
+		require.NoError(t, writeWhole(path, 0o644, func(w io.Writer) error {
+			_, err := w.Write([]byte("the new export\n"))
+			return err
+		}))
+		fi, err := os.Lstat(path)
+		require.NoError(t, err)
+		assert.NotZero(t, fi.Mode()&os.ModeSymlink, "%s is still a link", path)
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, "the new export\n", string(b))
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "exports"))
+	require.NoError(t, err)
+	assert.Len(t, entries, 2, "the two targets, and no part file")
+}

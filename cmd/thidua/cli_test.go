@@ -439,6 +439,23 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	assert.False(t, loaded, "a damaged snapshot is not used")
 	assert.Equal(t, rebuilt.Applied(), m.Applied())
 	assert.Equal(t, rebuilt.Stats().Events, m.Stats().Events)
+
+	// The damaged file is kept aside, as it was, where the next save would have replaced
+	// it; the next damaged one replaces it in turn.
+	kept, err := os.ReadFile(filepath.Join(dir, DamagedSnapshotName))
+	require.NoError(t, err)
+	assert.Equal(t, b[:len(b)/2], kept)
+	assert.NoFileExists(t, path)
+	require.NoError(t, os.WriteFile(path, b[:len(b)/3], 0o600))
+	_, loaded, err = loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
+	require.NoError(t, err)
+	assert.False(t, loaded)
+	kept, err = os.ReadFile(filepath.Join(dir, DamagedSnapshotName))
+	require.NoError(t, err)
+	assert.Equal(t, b[:len(b)/3], kept)
+	damaged, err := filepath.Glob(filepath.Join(dir, "projections.snapshot*"))
+	require.NoError(t, err)
+	assert.Len(t, damaged, 1, "one damaged snapshot kept, no more")
 }
 
 // outdateSnapshot rewrites the snapshot at path as a version with other integrity checks

@@ -353,14 +353,35 @@ func keepDiverged(g *Globals, checkpoint uint64, err error, logger *slog.Logger)
 	return kept
 }
 
+// DamagedSnapshotName is the name, in the data directory, under which the last snapshot
+// found damaged or foreign is kept, where the next snapshot would have replaced it: what
+// a disk did to it can be looked into. Only the last is kept, so that a disk that damages
+// every snapshot cannot fill the directory with them.
+const DamagedSnapshotName = "projections.snapshot.damaged"
+
+// keepDamaged moves the data directory's snapshot, found unusable, to DamagedSnapshotName
+// and returns where it is. Serve does, since its next save replaces the file; the
+// read-only commands leave the directory as it is.
+func keepDamaged(g *Globals) string {
+	path := projections.SnapshotPath(g.Data)
+	kept := filepath.Join(filepath.Dir(path), DamagedSnapshotName)
+	if err := os.Rename(path, kept); err != nil {
+		return "(not kept: " + err.Error() + ")"
+	}
+	return kept
+}
+
 // loadModel returns the model from the snapshot (checked against the stream; loaded
-// true) or rebuilt. A snapshot written under other checks than this version's is rebuilt
+// true) or rebuilt, for serve: a damaged snapshot is kept aside (keepDamaged). A snapshot written under other checks than this version's is rebuilt
 // too, unless outdatedOK (see openModel). The snapshot is the one read ahead when ahead is not nil, else the
 // data directory's, read now. Callers set the memory policy for the load
 // (memory.WhileLoading); a full rebuild tells huge (nil: none), whose advice it may end
 // (memory.HugePages' Rebuilding).
 func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead, huge *memory.HugePages, outdatedOK bool) (m *projections.Model, loaded bool, err error) {
 	m, use, err := loadModelFrom(ctx, g, store, logger, progress, ahead, huge, outdatedOK)
+	if use.Damaged {
+		logger.Warn("the unusable snapshot is kept aside, where the next save would have replaced it", "kept", keepDamaged(g))
+	}
 	return m, use.Loaded, err
 }
 
@@ -373,6 +394,10 @@ type snapshotUse struct {
 	// Unusable is why a snapshot file there was not used ("" when there was none, or it
 	// was used).
 	Unusable string
+	// Damaged is true when the snapshot could not be used for another reason than an
+	// earlier version's checks or a stream that diverged from it: a damaged file, or
+	// another stream's.
+	Damaged bool
 }
 
 // loadModelFrom is loadModel, saying what it made of the snapshot.
@@ -416,6 +441,7 @@ func loadModelFrom(ctx context.Context, g *Globals, store *eventstore.Store, log
 		} else if errors.Is(err, projections.ErrSnapshotOutdated) {
 			logger.Info("the snapshot was written under other integrity checks than this version's: rebuilding from the stream, so that this version checks every event", "err", err)
 		} else {
+			use.Damaged = true
 			logger.Warn("snapshot not usable, rebuilding from the stream", "err", err)
 		}
 	}

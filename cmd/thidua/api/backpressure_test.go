@@ -336,8 +336,8 @@ func TestReplayPlaces(t *testing.T) {
 	live := "/api/v1/campaigns/" + campaign + "/ranking"
 	refused := func(r reply, status int, code string) {
 		t.Helper()
-		if r.status != status || r.errCode(t) != code || r.header.Get("Retry-After") == "" {
-			t.Errorf("want %d %s with a Retry-After: %s", status, code, r)
+		if r.status != status || r.errCode(t) != code || r.header.Get("Retry-After") != "5" {
+			t.Errorf("want %d %s with Retry-After: 5 (about as long as a replay takes): %s", status, code, r)
 		}
 	}
 

@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"errors"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 
@@ -139,9 +142,52 @@ func TestArchiveEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	r = auditor.get("/api/v1/archive").want(t, http.StatusTooManyRequests)
 	assert.Equal(t, "too_many_archives", r.errCode(t))
-	assert.NotEmpty(t, r.header.Get("Retry-After"))
+	assert.Equal(t, "10", r.header.Get("Retry-After"), "about as long as an archive of a million events takes")
 	auditor.get("/api/v1/campaigns/"+campaign+"/ranking?seq=3").want(t, http.StatusOK)
 	e.admin.get("/api/v1/archive?seq=3").want(t, http.StatusOK)
 	give()
 	auditor.get("/api/v1/archive?seq=3").want(t, http.StatusOK)
+}
+
+// cutWriter is a response whose body cannot be sent: a connection lost, or a disk full
+// under a proxy, after the headers went out.
+type cutWriter struct {
+	*httptest.ResponseRecorder
+}
+
+// Write implements io.Writer and fails.
+func (cutWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+// TestArchiveCutShort: an archive that fails once its headers went out aborts the
+// response (http.ErrAbortHandler), so that the client sees a broken transfer and never a
+// whole-looking 200 body, and the failure is logged as an error with the user and the
+// sequence; one that fails before, a sequence still to come, is an answer in the error
+// shape.
+func TestArchiveCutShort(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.eligibleCollective(e.user("reviewer", ""), "D01")
+	admin, err := e.svc.Authenticate(t.Context(), adminToken)
+	require.NoError(t, err)
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+
+	w := cutWriter{httptest.NewRecorder()}
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/archive", nil)
+	require.PanicsWithValue(t, http.ErrAbortHandler, func() {
+		_ = api.ServeArchive(w, r, e.svc, admin, 0, log)
+	})
+	assert.Equal(t, http.StatusOK, w.Code, "the headers went out")
+	assert.Contains(t, logged.String(), "level=ERROR msg=\"archive cut short\"")
+	assert.Contains(t, logged.String(), "user="+admin.UserID)
+	assert.Contains(t, logged.String(), "connection reset by peer")
+
+	logged.Reset()
+	w = cutWriter{httptest.NewRecorder()}
+	err = api.ServeArchive(w, r, e.svc, admin, e.lastSeq()+10, log)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "future")
+	assert.False(t, w.Flushed)
+	assert.Empty(t, w.Header().Get("Content-Disposition"), "nothing went out")
+	assert.Empty(t, logged.String())
 }

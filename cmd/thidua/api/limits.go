@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -59,8 +60,8 @@ func WithArchivePlaces(p *Places) Option { return func(c *config) { c.archives =
 
 // placeRefused is the API's answer to a request refused a place (Places).
 func placeRefused(err error) error {
-	pr, ok := err.(*PlaceRefusal)
-	if !ok {
+	var pr *PlaceRefusal
+	if !errors.As(err, &pr) {
 		return err
 	}
 	body := errorBody{Code: pr.Code}
@@ -81,10 +82,10 @@ func placeRefused(err error) error {
 		body.Message = fmt.Sprintf("you have %d rankings of a past moment or exports in flight: ask for the next once one is done", pr.Limit)
 		body.MessageVI = fmt.Sprintf("Bạn đang yêu cầu %d bảng xếp hạng tại thời điểm trước hoặc tệp xuất: yêu cầu tiếp khi một yêu cầu đã xong", pr.Limit)
 	default:
-		body.Message = fmt.Sprintf("the server is computing %d rankings of a past moment or exports; retry in a few seconds", pr.Limit)
+		body.Message = fmt.Sprintf("the server is computing %d rankings of a past moment or exports; retry in a few seconds (Retry-After)", pr.Limit)
 		body.MessageVI = "Máy chủ đang tính nhiều bảng xếp hạng; vui lòng thử lại sau ít giây"
 	}
-	return &apiError{status: pr.Status, retryAfter: 1, body: body}
+	return &apiError{status: pr.Status, retryAfter: pr.RetryAfter(), body: body}
 }
 
 // WithAuthFailureLimit lets each client (remote IP address; an IPv6 client's /64) fail

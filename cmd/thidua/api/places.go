@@ -123,6 +123,22 @@ func (e *PlaceRefusal) Error() string {
 	return e.Code + ": the server has " + e.Kind + " in flight already"
 }
 
+// RetryAfter is the number of seconds a client refused a place had best wait: about as
+// long as the request that holds it takes (an upload's answer comes within a second of its
+// body; a replay of a campaign of 100,000 nominations takes one to two seconds, and after
+// a refusal the places were all taken for the whole wait; an archive of a million events,
+// about ten seconds).
+func (e *PlaceRefusal) RetryAfter() int {
+	switch e.Kind {
+	case KindReplays:
+		return 5
+	case KindArchives:
+		return 10
+	default:
+		return 1
+	}
+}
+
 // IsMultipart reports whether a request's body is multipart (an upload, a form with a
 // file), as mime.ParseMediaType reads its Content-Type: in any letter case.
 func IsMultipart(r *http.Request) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"thidua/cmd/thidua/api"
@@ -96,7 +97,7 @@ func (h *handler) localise(q *req, err error) *uiError {
 	var pr *api.PlaceRefusal
 	switch {
 	case errors.As(err, &pr):
-		q.w.Header().Set("Retry-After", "1")
+		q.w.Header().Set("Retry-After", strconv.Itoa(pr.RetryAfter()))
 		return &uiError{Status: pr.Status, Code: pr.Code, Message: q.T("err." + pr.Kind + "." + pr.Code)}
 	case errors.As(err, &de):
 		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: q.T("err.definition", de.Error())}

@@ -1410,7 +1410,7 @@ func TestReplayPlacesShared(t *testing.T) {
 	} {
 		res := c.get(path)
 		assert.Equal(t, http.StatusTooManyRequests, res.status, path)
-		assert.Equal(t, "1", res.header.Get("Retry-After"), path)
+		assert.Equal(t, "5", res.header.Get("Retry-After"), path)
 		mustContain(t, res.body, "Bạn đang xem bảng xếp hạng tại thời điểm trước")
 	}
 	assert.Equal(t, http.StatusOK, c.get(base+"/ranking").status)
