@@ -25,6 +25,39 @@ import (
 
 func (h *handler) model() *projections.Model { return h.svc.Model() }
 
+// pageRanking returns campaign's ranking at b for a page that states no seal. Now, that
+// is the live ranking as it is (projections.Model.LiveRanking), as the API serves it and
+// as the page's other reads see the state: never a fold of the whole campaign, which
+// Model.Ranking makes while the state has a gap (a commit applied ahead of an earlier one
+// still on its way, for milliseconds), and which a page of the present would make with
+// no replay place. At a past moment it is Model.Ranking, under the place the page took
+// (replay).
+func (h *handler) pageRanking(campaign string, b projections.Bound) (projections.RankingView, error) {
+	if b.Live() {
+		v, _, err := h.model().LiveRanking(campaign)
+		return v, err
+	}
+	return h.model().Ranking(campaign, b)
+}
+
+// sealedRanking returns campaign's ranking at b for a page that states its sequence and
+// the stream's digest there (Model.Ranking: never a state the stream never had). While
+// the live state has a gap that is a fold of the whole campaign as of the sequence below
+// it, as a page of a past moment makes: it takes a replay place as one does, unless the
+// request holds one already.
+func (h *handler) sealedRanking(q *req, campaign string, b projections.Bound) (projections.RankingView, error) {
+	if b.Live() && !q.placed {
+		if _, tag, err := h.model().LiveRanking(campaign); err == nil && tag == 0 {
+			release, err := h.replays.Acquire(q.r.Context(), q.p.UserID)
+			if err != nil {
+				return projections.RankingView{}, err
+			}
+			defer release()
+		}
+	}
+	return h.model().Ranking(campaign, b)
+}
+
 // clerkLineage returns the units whose history a clerk's unit carries (itself first).
 func (h *handler) clerkLineage(p workflows.Principal) []string {
 	u, err := h.model().Unit(p.Unit, projections.Bound{})

@@ -176,7 +176,7 @@ func (h *handler) dashboard(q *req) error {
 		d.Totals.Individual += kc.Individual
 		d.Totals.Total += kc.Collective + kc.Individual
 	}
-	rk, err := h.model().Ranking(c.ID, projections.Bound{})
+	rk, err := h.pageRanking(c.ID, projections.Bound{})
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (h *handler) rankingPage(q *req) error {
 		d.PickErr = h.localise(q, berr)
 		b = projections.Bound{}
 	}
-	rk, err := h.model().Ranking(c.ID, b)
+	rk, err := h.sealedRanking(q, c.ID, b)
 	switch {
 	case err == nil:
 		limit := h.cfg.rankRows
@@ -783,7 +783,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 		}
 	}
 	quotaFull := false
-	if rk, err := h.model().Ranking(n.Campaign, b); err == nil {
+	if rk, err := h.pageRanking(n.Campaign, b); err == nil {
 		d.rankSeq = rk.AsOfSeq
 		for _, k := range h.rankKinds(q, rk, id, 0, "") {
 			for _, r := range k.Rows {
@@ -1102,7 +1102,7 @@ func (h *handler) nominationTimeline(q *req) error {
 	d.Events = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, mergeEvents(nevs, h.evidenceEvents(n, nevs))), b)
 	d.Count, d.Shown = len(d.Events), len(d.Events)
 	d.Verdicts = []verdictRow{h.verdictAt(pg, q, n, b)}
-	if rk, err := h.model().Ranking(n.Campaign, b); err == nil {
+	if rk, err := h.pageRanking(n.Campaign, b); err == nil {
 		d.Ranking = h.rankKinds(q, rk, id, h.cfg.rankRows, rankingURL(n.Campaign, q, false))
 		d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
 	}
@@ -1204,7 +1204,7 @@ func (h *handler) campaignTimeline(q *req) error {
 	}
 	d.Events = toEventRows(pg, h.userNames(), evs, b)
 	d.Count, d.Shown = len(d.Events), len(d.Events)
-	if rk, err := h.model().Ranking(c.ID, b); err == nil {
+	if rk, err := h.pageRanking(c.ID, b); err == nil {
 		d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(c.ID, q, false))
 		d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
 	}
@@ -1278,7 +1278,7 @@ func (h *handler) unitTimeline(q *req) error {
 		d.Campaign = h.defaultCampaign(camps, d.Verdicts, b)
 	}
 	if d.Campaign != "" {
-		if rk, err := h.model().Ranking(d.Campaign, b); err == nil {
+		if rk, err := h.pageRanking(d.Campaign, b); err == nil {
 			d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(d.Campaign, q, false))
 			d.AsOf, d.AsOfSeq = rk.AsOf, rk.AsOfSeq
 		}

@@ -232,6 +232,8 @@ type req struct {
 	// issued is when the session was opened (signed in).
 	issued time.Time
 	pre    string
+	// placed is true while the request holds a replay place (replay).
+	placed bool
 }
 
 // T translates a message key in the request's language.
@@ -366,6 +368,7 @@ func (h *handler) replay(fn handlerFunc, always bool) handlerFunc {
 			return err
 		}
 		defer release()
+		q.placed = true
 		return fn(q)
 	}
 }

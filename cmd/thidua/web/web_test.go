@@ -1385,6 +1385,49 @@ func TestUploadsInFlightLimited(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, res.status, res.body)
 }
 
+// TestGappedRankingTakesAPlace: while the model's state has a gap (a commit applied ahead
+// of another server's earlier one, still on its way), the ranking page, which states its
+// sequence and the stream's digest, folds the whole campaign as of the sequence below the
+// gap, as a page of a past moment does: it takes a replay place like one (429 when the
+// user holds theirs). The pages that state no seal show the live state as it is, with no
+// place and no fold.
+func TestGappedRankingTakesAPlace(t *testing.T) {
+	t.Parallel()
+	places := api.NewReplayPlaces(1, 4, 0)
+	e := newEnv(t, web.WithReplayPlaces(places))
+	e.UnitNamed("U1", "Sở Tư pháp", domain.UnitDepartment)
+	token := e.user("Hội đồng", domain.RoleCouncil, "")
+	c := e.client()
+	c.signIn(token)
+	base := "/campaigns/" + wftest.Campaign
+
+	// Another server (its own model, the same stream) commits; this one's feed has not
+	// brought it yet when its own next commit is applied.
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
+	e.Feed.Stop()
+	other, err := projections.Rebuild(e.Ctx, e.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	otherSvc := workflows.New(e.Store, other)
+	_, err = otherSvc.RegisterUnit(e.Ctx, e.Admin, workflows.RegisterUnitInput{ID: "U2", Name: "Sở Xây dựng", Kind: domain.UnitDepartment}, workflows.Options{})
+	require.NoError(t, err)
+	e.UnitNamed("U3", "Sở Y tế", domain.UnitDepartment)
+	_, tag, err := e.Model.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	require.Zero(t, tag, "the state has a gap")
+
+	give, err := places.Acquire(t.Context(), e.principal(token).UserID)
+	require.NoError(t, err)
+	res := c.get(base + "/ranking")
+	assert.Equal(t, http.StatusTooManyRequests, res.status)
+	mustContain(t, res.body, "Bạn đang xem bảng xếp hạng tại thời điểm trước")
+	for _, path := range []string{base, base + "/timeline", "/units/U3/timeline"} {
+		assert.Equal(t, http.StatusOK, c.get(path).status, path)
+	}
+	give()
+	res = c.get(base + "/ranking")
+	assert.Equal(t, http.StatusOK, res.status, res.body)
+}
+
 // TestReplayPlacesShared: the pages of a past moment and the exports take the user's
 // replay places, shared with the API's: a council member who has one in flight (through
 // the API, here held by the test) is refused another page of a past moment (429, in the
