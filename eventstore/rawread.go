@@ -76,9 +76,18 @@ func (s *Store) TailRaw(ctx context.Context, from uint64, fn func(RawCommit)) (S
 	if err != nil {
 		return nil, fmt.Errorf("tail: %w", err)
 	}
-	go func() {
-		<-ctx.Done()
-		cc.Stop()
-	}()
-	return cc, nil
+	return &tail{cc: cc, unwatch: context.AfterFunc(ctx, cc.Stop)}, nil
+}
+
+// tail is TailRaw's subscription: it stops when its context ends, and Stop stops
+// watching that context too, so that nothing of it outlives Stop.
+type tail struct {
+	cc      jetstream.ConsumeContext
+	unwatch func() bool
+}
+
+// Stop implements Subscription.
+func (t *tail) Stop() {
+	t.unwatch()
+	t.cc.Stop()
 }

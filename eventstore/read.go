@@ -15,6 +15,11 @@ import (
 // ErrMalformed is returned (wrapped) for a stored message that is not a valid commit.
 var ErrMalformed = errors.New("malformed commit")
 
+// ErrNoMessage is returned (wrapped) by CommitAt when the stream holds no message at the
+// sequence: one past its end, or one lost on disk. It is the stream's answer, where
+// another error is a store that did not answer.
+var ErrNoMessage = errors.New("no message at that sequence")
+
 // MalformedError reports a message that could not be decoded, with its sequence.
 type MalformedError struct {
 	// Seq is the message's stream sequence.
@@ -58,6 +63,9 @@ func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Ti
 // commitAt reads the commit stored at seq.
 func (s *Store) commitAt(ctx context.Context, seq uint64, duplicate bool) (Commit, error) {
 	m, err := s.stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return Commit{}, fmt.Errorf("get message %d: %w: %w", seq, ErrNoMessage, err)
+	}
 	if err != nil {
 		return Commit{}, fmt.Errorf("get message %d: %w", seq, err)
 	}

@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -355,6 +356,34 @@ func TestDamagedCheckpointIsNoDivergence(t *testing.T) {
 	assert.NotErrorIs(t, err, projections.ErrStreamDiverged, "the stream is intact")
 	_, err = projections.CheckSnapshotHeader(env.Ctx, path, env.Store)
 	require.NoError(t, err, "the undamaged snapshot is good")
+}
+
+// TestSnapshotCheckWhenTheStoreDoesNotAnswer: a store that does not answer while a
+// snapshot is checked (here a request given up on) says nothing of the snapshot: the
+// error carries the store's cause and is no mismatch, so that a start neither sets the
+// snapshot aside nor rebuilds from a store that is not answering.
+func TestSnapshotCheckWhenTheStoreDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	path := filepath.Join(t.TempDir(), "snap")
+	_, err := env.Model.SaveSnapshotFile(path)
+	require.NoError(t, err)
+	snap, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err)
+	defer snap.Discard()
+	gone, cancel := context.WithCancel(env.Ctx)
+	cancel()
+
+	_, err = snap.Check(gone, env.Store)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, projections.ErrSnapshotMismatch)
+	_, err = projections.CheckSnapshotHeader(gone, path, env.Store)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, projections.ErrSnapshotMismatch)
+
+	m, err := snap.Check(env.Ctx, env.Store)
+	require.NoError(t, err, "the same snapshot, once the store answers")
+	assert.Equal(t, env.Model.Applied(), m.Applied())
 }
 
 // TestSnapshotWithCommitsAheadOfTheFeed: the folded state (v3) is only taken when the

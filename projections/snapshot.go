@@ -357,17 +357,31 @@ func (s *Snapshot) Outdated() error {
 func checkCheckpoint(ctx context.Context, st *eventstore.Store, h snapHeader) error {
 	c, err := st.CommitAt(ctx, h.LastSeq)
 	if err != nil {
-		if last, lerr := st.LastSeq(ctx); lerr == nil && last < h.LastSeq {
+		if !streamAnswered(err) {
+			return fmt.Errorf("check the snapshot against the stream: commit %d: %w", h.LastSeq, err)
+		}
+		last, lerr := st.LastSeq(ctx)
+		if lerr != nil {
+			return fmt.Errorf("check the snapshot against the stream: %w", lerr)
+		}
+		if last < h.LastSeq {
 			return fmt.Errorf("%w: %w: the stream ends at sequence %d, before the snapshot's checkpoint %d (last hash %s)",
 				ErrSnapshotMismatch, ErrStreamDiverged, last, h.LastSeq, h.LastHash)
 		}
-		return fmt.Errorf("%w: commit %d: %v", ErrSnapshotMismatch, h.LastSeq, err)
+		return fmt.Errorf("%w: commit %d: %w", ErrSnapshotMismatch, h.LastSeq, err)
 	}
 	if c.Events[len(c.Events)-1].Hash != h.LastHash {
 		return fmt.Errorf("%w: %w: the commit at sequence %d is not the one the snapshot recorded (last hash %s, now %s)",
 			ErrSnapshotMismatch, ErrStreamDiverged, h.LastSeq, h.LastHash, c.Events[len(c.Events)-1].Hash)
 	}
 	return nil
+}
+
+// streamAnswered reports whether err, from reading the stream at a sequence, is the
+// stream's own answer (no message there, or not a commit) rather than a store that did
+// not answer: only the first tells anything about a snapshot.
+func streamAnswered(err error) bool {
+	return errors.Is(err, eventstore.ErrNoMessage) || errors.Is(err, eventstore.ErrMalformed) || errors.Is(err, eventstore.ErrUpcast)
 }
 
 // CheckSnapshotHeader reads only the header of the snapshot at path (formats v2 to v5)
@@ -427,15 +441,19 @@ func (s *Snapshot) checkApplied(ctx context.Context, st *eventstore.Store) error
 	}
 	last, err := st.LastSeq(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSnapshotMismatch, err)
+		return fmt.Errorf("check the snapshot against the stream: %w", err)
 	}
 	if s.h.Applied > last {
 		return fmt.Errorf("%w: the header's applied sequence %d is past the stream's last %d (a damaged header)", ErrSnapshotMismatch, s.h.Applied, last)
 	}
 	for seq := s.h.LastSeq + 1; seq <= s.h.Applied; seq++ {
-		if _, err := st.CommitAt(ctx, seq); err == nil {
+		_, err := st.CommitAt(ctx, seq)
+		if err == nil {
 			return fmt.Errorf("%w: the header says sequence %d was applied, but the snapshot's last commit is %d and the stream holds a commit at %d (a damaged header)",
 				ErrSnapshotMismatch, s.h.Applied, s.h.LastSeq, seq)
+		}
+		if !streamAnswered(err) {
+			return fmt.Errorf("check the snapshot against the stream: commit %d: %w", seq, err)
 		}
 	}
 	return nil

@@ -411,6 +411,12 @@ func loadModelFrom(ctx context.Context, g *Globals, store *eventstore.Store, log
 		err := r.err
 		if err == nil {
 			m, err = r.snap.Check(ctx, store)
+			if err != nil && !errors.Is(err, projections.ErrSnapshotMismatch) {
+				// The store did not answer: that says nothing of the snapshot, which is
+				// neither set aside nor replaced, and a rebuild would read the same store.
+				r.snap.Discard()
+				return nil, use, err
+			}
 		}
 		if err == nil && !outdatedOK {
 			err = r.snap.Outdated()
