@@ -35,13 +35,13 @@ type ArchiveCmd struct {
 func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	switch {
 	case c.Check != "" && (c.Out != "" || c.At != nil):
-		return errors.New("--check reads an archive; -o and --at write one: give one or the other")
+		return usageError(errors.New("--check reads an archive; -o and --at write one: give one or the other"))
 	case c.Check == "" && len(c.Expect) > 0:
-		return errors.New("--expect goes with --check FILE: it names a digest the archive checked must carry")
+		return usageError(errors.New("--expect goes with --check FILE: it names a digest the archive checked must carry"))
 	case c.Check != "":
 		return c.check(g)
 	case c.Out == "":
-		return errors.New("give -o FILE (- for standard output) to write the archive, or --check FILE to check one")
+		return usageError(errors.New("give -o FILE (- for standard output) to write the archive, or --check FILE to check one"))
 	}
 	seq, err := seqFlag(c.At, "an archive ends at a sequence, which an export states")
 	if err != nil {
@@ -153,7 +153,7 @@ func (c *ArchiveCmd) check(g *Globals) error {
 		s, hexSum, ok := strings.Cut(v, "=")
 		n, err := parseSeqFlag(s, "")
 		if !ok || err != nil || len(hexSum) != 64 || strings.Trim(strings.ToLower(hexSum), "0123456789abcdef") != "" {
-			return fmt.Errorf("--expect %q: give seq:N=HEX, a stream sequence and the 64 hex digits of the digest recorded for it", v)
+			return usageError(fmt.Errorf("--expect %q: give seq:N=HEX, a stream sequence and the 64 hex digits of the digest recorded for it", v))
 		}
 		exps = append(exps, &expectation{seq: n, hex: strings.ToLower(hexSum)})
 	}
@@ -244,7 +244,7 @@ func parseSeqFlag(v, why string) (uint64, error) {
 	s, ok := strings.CutPrefix(v, "seq:")
 	n, err := strconv.ParseUint(s, 10, 64)
 	if !ok || err != nil || n == 0 {
-		return 0, fmt.Errorf("--at %q: give seq:N, a positive stream sequence (%s)", v, why)
+		return 0, usageError(fmt.Errorf("--at %q: give seq:N, a positive stream sequence (%s)", v, why))
 	}
 	return n, nil
 }

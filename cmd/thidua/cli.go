@@ -44,16 +44,16 @@ func (b boundFlag) bound() (projections.Bound, error) {
 	if s, ok := strings.CutPrefix(at, "seq:"); ok {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil || n == 0 {
-			return projections.Bound{}, fmt.Errorf("--at %q: a sequence must be a positive integer", at)
+			return projections.Bound{}, usageError(fmt.Errorf("--at %q: a sequence must be a positive integer", at))
 		}
 		return projections.Bound{Seq: n}, nil
 	}
 	t, err := time.Parse(time.RFC3339, at)
 	if err != nil {
-		return projections.Bound{}, fmt.Errorf("--at %q: expected RFC 3339, such as 2025-07-01T00:00:00+07:00", at)
+		return projections.Bound{}, usageError(fmt.Errorf("--at %q: expected RFC 3339, such as 2025-07-01T00:00:00+07:00", at))
 	}
 	if !api.InRange(t) {
-		return projections.Bound{}, fmt.Errorf("--at %q is out of range (years 2000 to 2099), as the API says (invalid_time)", at)
+		return projections.Bound{}, usageError(fmt.Errorf("--at %q is out of range (years 2000 to 2099), as the API says (invalid_time)", at))
 	}
 	// A moment still to come is answered as of now, as the API does (its "as of" says so).
 	if now := time.Now(); t.After(now) {
@@ -258,7 +258,7 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 		return err
 	}
 	if c.Format == "xlsx" && c.Output == "" {
-		return fmt.Errorf("--format xlsx needs --output FILE")
+		return usageError(fmt.Errorf("--format xlsx needs --output FILE"))
 	}
 	store, m, err := openModel(ctx, g, logger, false)
 	if err != nil {
@@ -399,7 +399,7 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		}
 	}
 	if c.Inherited && c.Unit == "" {
-		return errors.New("--inherited applies to --unit only: a nomination's and a campaign's trails inherit nothing")
+		return usageError(errors.New("--inherited applies to --unit only: a nomination's and a campaign's trails inherit nothing"))
 	}
 	b, err := c.bound()
 	if err != nil {

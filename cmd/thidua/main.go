@@ -91,7 +91,7 @@ func main() {
 	logger, err := newLogger(cli.LogLevel)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "thidua:", err)
-		os.Exit(2)
+		os.Exit(exitUsage)
 	}
 	slog.SetDefault(logger)
 	kctx.BindTo(ctx, (*context.Context)(nil))
@@ -99,6 +99,12 @@ func main() {
 	if out.err != nil {
 		// A report cut short (a full disk, say) is no success, whatever the command
 		// found: before, a table or a verify report written to a full disk exited 0.
+		// What the command said of it comes first (reissue-token's: the old token no
+		// longer works, run it again).
+		var ee exitError
+		if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
+			fmt.Fprintln(os.Stderr, "thidua:", err)
+		}
 		fmt.Fprintln(os.Stderr, "thidua: writing the output:", out.err)
 		os.Exit(2)
 	}
@@ -150,6 +156,14 @@ func exitCode(err error) int {
 	}
 	return 2
 }
+
+// exitUsage is the exit status of a command line in error, as kong exits for the errors
+// its parser finds (an unknown flag, a value not among a flag's choices).
+const exitUsage = 80
+
+// usageError marks err as an error of the command line that only the command could see
+// (a malformed --at, flags that do not go together): the process exits exitUsage.
+func usageError(err error) error { return exitError{code: exitUsage, err: err} }
 
 // exitError ends the process with a status code, after the command printed its report
 // (err nil) or with err printed (`thidua archive --check` exits 1 naming the line found

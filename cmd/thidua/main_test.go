@@ -58,9 +58,31 @@ func TestOutputCutShortFails(t *testing.T) {
 	assert.Equal(t, 2, code, stderr)
 	assert.Contains(t, stderr, "writing the output")
 
-	code, stderr = runMain(t, nil, "--data", dir, "--log-level", "loud", "digest")
+	// A command that explains what the lost output means is heard: the reissue was
+	// recorded, so the old token no longer works.
+	code, stderr = runMain(t, full, "--data", dir, "reissue-token", "admin")
 	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, "the old one no longer works")
+	assert.Contains(t, stderr, "run reissue-token admin again")
+
+	code, stderr = runMain(t, nil, "--data", dir, "--log-level", "loud", "digest")
+	assert.Equal(t, 80, code, stderr)
 	assert.Contains(t, stderr, `--log-level "loud"`)
+
+	// The command line's errors that only a command sees exit as the parser's do.
+	for _, args := range [][]string{
+		{"ranking", "--format", "xlsx"},
+		{"archive"},
+		{"archive", "--check", "x.jsonl", "--expect", "499=00"},
+		{"digest", "--at", "yesterday"},
+		{"digest", "--at", "seq:abc"},
+		{"events", "--nomination", "N1", "--inherited"},
+		{"serve", "--trusted-proxy", "notacidr"},
+	} {
+		code, stderr = runMain(t, nil, append([]string{"--data", dir}, args...)...)
+		assert.Equal(t, 80, code, "%v: %s", args, stderr)
+		assert.NotContains(t, stderr, "exit status", args)
+	}
 
 	code, stderr = runMain(t, nil, "--data", dir, "digest")
 	assert.Equal(t, 0, code, stderr)

@@ -58,7 +58,7 @@ func (c *ServeCmd) trustedProxies() ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("--trusted-proxy %q: not an address or CIDR prefix", s)
+			return nil, usageError(fmt.Errorf("--trusted-proxy %q: not an address or CIDR prefix", s))
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
@@ -69,7 +69,7 @@ func (c *ServeCmd) trustedProxies() ([]netip.Prefix, error) {
 func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	start := time.Now()
 	if c.HeapHeadroom < 0 {
-		return fmt.Errorf("--heap-headroom-mib %d: must be 0 (off) or more", c.HeapHeadroom)
+		return usageError(fmt.Errorf("--heap-headroom-mib %d: must be 0 (off) or more", c.HeapHeadroom))
 	}
 	trusted, err := c.trustedProxies()
 	if err != nil {
@@ -136,6 +136,9 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	go watchIntegrity(ctx, model, logger)
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	if c.Demo {
+		if err := demo.MayLoad(ctx, svc); err != nil {
+			return stopped(err)
+		}
 		// The demo's 2025 history needs the campaign launched before it.
 		clock.Set(demo.BootstrapTime)
 	}
@@ -153,6 +156,11 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	}
 	if generated != "" {
 		fmt.Fprintf(g.Out, "First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
+	}
+	if tok := os.Getenv("THIDUA_ADMIN_TOKEN"); tok != "" {
+		if _, err := svc.Authenticate(ctx, tok); errors.Is(err, workflows.ErrUnauthenticated) {
+			logger.Warn("THIDUA_ADMIN_TOKEN is not an administrator's token of this store: it serves only the first start of a new store, and this one has its administrator already; thidua reissue-token admin gives a new token")
+		}
 	}
 	if c.Demo {
 		boot.setStep("seeding the demo province", "nạp dữ liệu mẫu của tỉnh")

@@ -11,6 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"thidua/cmd/thidua/demo"
+	"thidua/eventstore"
 )
 
 // TestStartingAnswersProbes: while serve starts, /healthz says the process is alive, and
@@ -58,4 +61,26 @@ func TestStopWhileStartingIsClean(t *testing.T) {
 	err := (&ServeCmd{Addr: "127.0.0.1:0"}).Run(ctx, &Globals{Data: dir, Out: io.Discard}, logger)
 	require.NoError(t, err)
 	assert.Contains(t, log.String(), "stopped while starting, as asked")
+}
+
+// TestDemoRefusesAStoreOfItsOwn: serve --demo on a data directory whose store was begun
+// without it stops before anything is appended, naming the directory's fresh start.
+func TestDemoRefusesAStoreOfItsOwn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	count := func() uint64 {
+		t.Helper()
+		st, err := eventstore.Open(t.Context(), eventstore.WithDataDir(dir), eventstore.WithExistingOnly())
+		require.NoError(t, err)
+		defer st.Close()
+		n, err := st.LastSeq(t.Context())
+		require.NoError(t, err)
+		return n
+	}
+	before := count()
+	err := (&ServeCmd{Addr: "127.0.0.1:0", Demo: true}).Run(t.Context(), &Globals{Data: dir, Out: io.Discard}, quiet())
+	require.ErrorIs(t, err, demo.ErrNotNew)
+	assert.Contains(t, err.Error(), "begun on 2025-09-01")
+	assert.Equal(t, before, count(), "nothing appended")
 }

@@ -125,6 +125,35 @@ func account(token string) Account {
 	return Account{}
 }
 
+// ErrNotNew is returned (wrapped) by MayLoad for a store that holds history of its own.
+var ErrNotNew = errors.New("the demo is loaded only into a new store")
+
+// MayLoad tells whether `serve --demo` may load the demo province into the store of svc,
+// before the start bootstraps it: an empty stream, or one a demo start began (bootstrapped
+// at BootstrapTime, perhaps with the demo's users and more, a seed interrupted or done).
+// Any other store is refused with an error wrapping ErrNotNew, since what the demo appends
+// can never be taken out again: a store begun without --demo, even one holding only its
+// first administrator, may be kept for real use, and the demo's administrator token is
+// published.
+func MayLoad(ctx context.Context, svc *workflows.Service) error {
+	last, err := svc.Store().LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if last == 0 || hasUser(svc.Model(), domain.RoleAdmin, account(AdminToken).Name) {
+		return nil
+	}
+	first, err := svc.Store().CommitAt(ctx, 1)
+	if err != nil || len(first.Events) == 0 {
+		return fmt.Errorf("demo: %w: the store holds %d messages, and the first cannot be read to tell whether a demo start began it (%v)", ErrNotNew, last, err)
+	}
+	if at := first.Events[0].RecordedAt; !at.Equal(BootstrapTime) {
+		return fmt.Errorf("demo: %w: this store holds %d messages of its own, begun on %s without --demo; start the demo on an empty --data directory",
+			ErrNotNew, last, at.In(ICT).Format("2006-01-02 15:04 MST"))
+	}
+	return nil
+}
+
 // Seed loads the demo province through svc, on a store that has been bootstrapped (first
 // administrator and built-in campaign). setClock fixes the time the store records and the
 // service's business time; Seed calls it before every command to walk the 2025 timeline

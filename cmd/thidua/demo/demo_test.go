@@ -477,6 +477,27 @@ func TestSeedRefusesAStoreInUse(t *testing.T) {
 	assert.Equal(t, before, e.lastSeq(t))
 }
 
+// TestMayLoad: serve --demo loads the demo only into an empty store or one a demo start
+// began (bootstrapped at BootstrapTime: interrupted before or after its first user, or
+// done); a store begun without --demo is refused, even one holding nothing but its first
+// administrator and campaign, with the time it was begun.
+func TestMayLoad(t *testing.T) {
+	t.Parallel()
+	empty := srv.Open(t, eventstore.WithRegistry(workflows.EventRegistry()))
+	require.NoError(t, demo.MayLoad(t.Context(), workflows.New(empty, projections.NewModel())))
+
+	begun := newEnv(t, demo.BootstrapTime)
+	require.NoError(t, demo.MayLoad(t.Context(), begun.svc), "bootstrapped by a demo start, seed not begun")
+	begun.seed(t)
+	require.NoError(t, demo.MayLoad(t.Context(), begun.svc), "the demo loaded")
+
+	plain := newEnv(t, time.Time{})
+	err := demo.MayLoad(t.Context(), plain.svc)
+	require.ErrorIs(t, err, demo.ErrNotNew)
+	assert.Contains(t, err.Error(), "without --demo; start the demo on an empty --data directory")
+	assert.Contains(t, err.Error(), time.Now().In(demo.ICT).Format("2006-01-02"))
+}
+
 // TestSeedOnAnEmbeddedStoreWithFsync seeds the embedded store serve uses (its own
 // nats-server, sync on every write) and reports how long it takes.
 func TestSeedOnAnEmbeddedStoreWithFsync(t *testing.T) {
