@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -98,6 +99,11 @@ func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) erro
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// Named as typed, not as the temporary file beside it.
+			return &fs.PathError{Op: "create", Path: path, Err: pe.Err}
+		}
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed

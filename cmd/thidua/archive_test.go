@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,6 +192,14 @@ func TestWriteWholeKeepsTheOldFile(t *testing.T) {
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
+}
+
+func TestWriteWholeNamesThePathTyped(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "no-such-dir", "x.jsonl")
+	err := writeWhole(path, 0o644, func(io.Writer) error { return nil })
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.Equal(t, "create "+path+": no such file or directory", err.Error())
 }
 
 func TestWriteWholeFollowsLinks(t *testing.T) {

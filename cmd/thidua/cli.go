@@ -237,10 +237,11 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 // RankingCmd prints a campaign's ranking.
 type RankingCmd struct {
 	// Campaign is the id of the campaign to rank (default: the built-in ninh-thuan-cchc-2025).
-	Campaign string `arg:"" help:"Campaign id." default:"ninh-thuan-cchc-2025"`
+	Campaign string `arg:"" help:"Campaign id (default: ninh-thuan-cchc-2025, the built-in campaign)." default:"ninh-thuan-cchc-2025"`
 	boundFlag
-	// Format is the output format: "table" (the default), "json", "csv" or "xlsx".
-	Format string `help:"Output format: table, json, csv or xlsx." enum:"table,json,csv,xlsx" default:"table"`
+	// Format is the output format: "table", "json", "csv" or "xlsx"; unset, the one that
+	// --output's extension names (.json, .csv, .xlsx), else table.
+	Format string `help:"Output format: table, json, csv or xlsx (default: the one --output's extension names, .json, .csv or .xlsx, else table)." placeholder:"FORMAT"`
 	// Lang is the language of the CSV and XLSX headers and labels: "vi" (the default) or "en".
 	Lang string `help:"Language of the CSV and XLSX headers and labels: vi or en." enum:"vi,en" default:"vi"`
 	// Output is the file to write to instead of standard output; xlsx requires it.
@@ -256,6 +257,17 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 	b, err := c.bound()
 	if err != nil {
 		return err
+	}
+	switch c.Format {
+	case "table", "json", "csv", "xlsx":
+	case "":
+		c.Format = "table"
+		switch ext := strings.ToLower(filepath.Ext(c.Output)); ext {
+		case ".json", ".csv", ".xlsx":
+			c.Format = ext[1:]
+		}
+	default:
+		return usageError(fmt.Errorf("--format %q: give table, json, csv or xlsx", c.Format))
 	}
 	if c.Format == "xlsx" && c.Output == "" {
 		return usageError(fmt.Errorf("--format xlsx needs --output FILE"))

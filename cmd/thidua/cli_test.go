@@ -141,6 +141,19 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	assert.Equal(t, "ninh-thuan-cchc-2025", campaign)
 	require.NoError(t, f.Close())
 
+	// Without --format, the output's extension names it (a text table in a file named
+	// .xlsx, which a spreadsheet refuses, exited 0); a format that is none is refused.
+	for ext, prefix := range map[string]string{".XLSX": "PK\x03\x04", ".csv": "\uFEFF", ".json": "{", ".txt": "Xếp hạng / ranking"} {
+		path := filepath.Join(t.TempDir(), "xep-hang"+ext)
+		require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Lang: "vi", Output: path}).Run(ctx, g, quiet()), ext)
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(string(b), prefix), "%s: %.40q", ext, b)
+	}
+	err = (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "pdf"}).Run(ctx, g, quiet())
+	require.Error(t, err)
+	assert.Equal(t, 80, exitCode(err))
+
 	out.Reset()
 	require.NoError(t, (&VerifyCmd{}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), "OK")

@@ -26,7 +26,7 @@ import (
 
 // Globals are the flags every command takes.
 type Globals struct {
-	Data     string `help:"Data directory: the embedded store's, or with --nats where the projections' snapshot is kept." default:"./data" env:"THIDUA_DATA" placeholder:"DIR"`
+	Data     string `help:"Data directory: the embedded store's, or with --nats where the projections' snapshot is kept (default: ./data)." default:"./data" env:"THIDUA_DATA" placeholder:"DIR"`
 	NATS     string `name:"nats" help:"URL(s) of an external NATS server or cluster, comma-separated (instead of the embedded store)." env:"THIDUA_NATS_URL" placeholder:"URL"`
 	Replicas int    `help:"Replica count of the stream and the document bucket on an external cluster." default:"0" env:"THIDUA_REPLICAS"`
 	LogLevel string `help:"Log level (debug, info, warn, error; or slog's levels, such as warn+2)." default:"info" env:"THIDUA_LOG_LEVEL"`
@@ -43,7 +43,7 @@ type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Run the HTTP API and web UI."`
 	Explain ExplainCmd `cmd:"" help:"Explain a nomination's eligibility, with the reasons and the events behind them."`
 	Ranking RankingCmd `cmd:"" help:"Print a campaign's ranking."`
-	Events  EventsCmd  `cmd:"" help:"Print the audit trail of a unit or a nomination."`
+	Events  EventsCmd  `cmd:"" help:"Print the audit trail of a unit, a nomination or a campaign (give one of --unit, --nomination and --campaign)."`
 	Replay  ReplayCmd  `cmd:"" help:"Rebuild every projection from the stream, with progress."`
 	Verify  VerifyCmd  `cmd:"" help:"Verify the hash chains and the document hashes; exit 1 naming what is broken."`
 	Digest  DigestCmd  `cmd:"" help:"Print the stream's digest up to a sequence, from the stream alone: check the one an export or the council's minutes state."`

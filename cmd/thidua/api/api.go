@@ -365,10 +365,14 @@ func knownQuery(r *http.Request, rt route) error {
 		if slices.Contains(rt.query, name) || (rt.bounded && (name == "at" || name == "seq")) {
 			continue
 		}
-		if len(rt.query) == 0 {
+		takes := rt.query
+		if rt.bounded {
+			takes = append([]string{"at", "seq"}, takes...)
+		}
+		if len(takes) == 0 {
 			return badRequest("unknown_query", "%s %s takes no query parameter %q", rt.method, rt.path, name)
 		}
-		return badRequest("unknown_query", "%s %s takes no query parameter %q (it takes: %s)", rt.method, rt.path, name, strings.Join(rt.query, ", "))
+		return badRequest("unknown_query", "%s %s takes no query parameter %q (it takes: %s)", rt.method, rt.path, name, strings.Join(takes, ", "))
 	}
 	return nil
 }

@@ -125,6 +125,11 @@ func TestArchiveEndpoint(t *testing.T) {
 		assert.Equal(t, code, r.errCode(t), query)
 		assert.Empty(t, r.header.Get("Content-Disposition"), query)
 	}
+	// An unknown parameter's refusal names the ones the route reads, at and seq among them.
+	r = auditor.get("/api/v1/archive?sequence=3").want(t, http.StatusBadRequest)
+	assert.Contains(t, string(r.body), `takes no query parameter \"sequence\" (it takes: at, seq)`)
+	r = auditor.get("/api/v1/campaigns/"+campaign+"/ranking?foo=1").want(t, http.StatusBadRequest)
+	assert.Contains(t, string(r.body), `(it takes: at, seq, format, lang)`)
 
 	// HEAD is checked as GET is: the role, and the sequence.
 	head := func(c *client, query string) reply {
