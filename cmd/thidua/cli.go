@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -212,6 +214,18 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 	fmt.Fprintf(w, "Hồ sơ / nomination %s — đơn vị / unit %s — trạng thái / state %s\n", el.Nomination, el.Unit, stateLabel(el.State))
 	fmt.Fprintf(w, "Tại thời điểm / as of %s (seq %d), tiêu chí phiên bản / rules version %d\n", localTime(el.AsOf), el.AsOfSeq, el.DefinitionVersion)
 	fmt.Fprintf(w, "Kết luận / verdict: %s\n", verdict)
+	event := func(indent, id string) {
+		e, ok := byID[id]
+		if !ok {
+			// Another unit's (a registration under the unit, which makes it a parent unit).
+			e, ok = m.EventByID(id)
+		}
+		if !ok {
+			fmt.Fprintf(w, "%s← sự kiện / event %s\n", indent, id)
+			return
+		}
+		fmt.Fprintf(w, "%s← sự kiện / event %s (seq %d, %s, %s) — %s\n", indent, id, e.Seq, localTime(e.At), e.Type, actorLabel(e.Actor))
+	}
 	for i, r := range el.Reasons {
 		crit := ""
 		if r.Criterion != "" {
@@ -219,19 +233,41 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 		}
 		fmt.Fprintf(w, "\n%d. %s%s\n   %s\n   %s\n", i+1, r.Code, crit, r.MessageVI, r.MessageEN)
 		for _, id := range r.Events {
-			e, ok := byID[id]
-			if !ok {
-				// Another unit's (a registration under the unit, which makes it a parent unit).
-				e, ok = m.EventByID(id)
-			}
-			if !ok {
-				fmt.Fprintf(w, "   ← sự kiện / event %s\n", id)
-				continue
-			}
-			fmt.Fprintf(w, "   ← sự kiện / event %s (seq %d, %s, %s) — %s\n", id, e.Seq, localTime(e.At), e.Type, actorLabel(e.Actor))
+			event("   ", id)
+		}
+	}
+	// Every criterion's result and what it rests on: why a nomination is eligible is as
+	// much an inspector's question as why another is not.
+	if len(el.Criteria) > 0 {
+		fmt.Fprintf(w, "\nTiêu chí / criteria:\n")
+	}
+	for _, id := range slices.Sorted(maps.Keys(el.Criteria)) {
+		c := el.Criteria[id]
+		fmt.Fprintf(w, "  %s  %s — %s\n", id, resultLabel(c.Result), c.LabelVI)
+		if c.NoteVI != "" {
+			fmt.Fprintf(w, "      %s\n", c.NoteVI)
+		}
+		if c.Note != "" && c.Note != c.NoteVI {
+			fmt.Fprintf(w, "      %s\n", c.Note)
+		}
+		for _, e := range c.Events {
+			event("      ", e)
 		}
 	}
 	return nil
+}
+
+// resultLabel names a criterion's result in Vietnamese and English.
+func resultLabel(result string) string {
+	l, ok := map[string]string{
+		domain.ResultMet: "ĐẠT / met", domain.ResultNotMet: "KHÔNG ĐẠT / not met",
+		domain.ResultNotApplicable: "không áp dụng / not applicable", domain.ResultPending: "chờ kết luận / pending",
+		domain.ResultExcluded: "BỊ LOẠI TRỪ / excluded",
+	}[result]
+	if !ok {
+		return result
+	}
+	return l
 }
 
 // RankingCmd prints a campaign's ranking.

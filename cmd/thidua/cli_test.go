@@ -92,6 +92,10 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	out.Reset()
 	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
 	assert.Contains(t, out.String(), "KHÔNG đủ điều kiện")
+	// Every criterion, with its result and wording, not only the reasons against.
+	assert.Contains(t, out.String(), "\nTiêu chí / criteria:\n")
+	assert.Regexp(t, `\n  C01  (ĐẠT / met|KHÔNG ĐẠT / not met|chờ kết luận / pending) — \S`, out.String())
+	assert.Equal(t, len(el.Criteria), strings.Count(out.String(), "\n  C")+strings.Count(out.String(), "\n  I"), "one line a criterion")
 	// A sequence still to come is refused, as the API refuses it.
 	err := (&ExplainCmd{Nomination: nom, boundFlag: atFlag("seq:999999")}).Run(ctx, g, quiet())
 	require.Error(t, err)
