@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"mime"
 	"strings"
 	"time"
 	"unicode"
@@ -80,4 +81,45 @@ func CheckText(s string) error {
 		}
 	}
 	return nil
+}
+
+// MaxFileNameBytes is the longest file name a document keeps, in bytes of UTF-8.
+const MaxFileNameBytes = 255
+
+// CleanFileName is the name a document keeps of the one it was uploaded under: without
+// control characters, quotes, backslashes and slashes (so that it is never a path, nor
+// breaks a Content-Disposition), invalid UTF-8 dropped, and cut to MaxFileNameBytes
+// between characters, never inside one (a cut Vietnamese letter became U+FFFD, which
+// every check of text refuses).
+func CleanFileName(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				continue
+			}
+		}
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' || unicode.Is(unicode.Cc, r) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > MaxFileNameBytes {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// CleanContentType is a document's media type as given when it is well formed and at
+// most 200 bytes long (written again in its canonical form), else
+// application/octet-stream.
+func CleanContentType(s string) string {
+	mt, params, err := mime.ParseMediaType(s)
+	if err != nil || len(s) > 200 {
+		return "application/octet-stream"
+	}
+	if out := mime.FormatMediaType(mt, params); out != "" {
+		return out
+	}
+	return "application/octet-stream"
 }

@@ -284,8 +284,9 @@ func (s *Service) SetDeadline(ctx context.Context, p Principal, campaign string,
 
 // Upload is a file sent with a command.
 type Upload struct {
-	// Name and ContentType are the file's name as uploaded (kept to its first 255 bytes)
-	// and its MIME type as the sender gave it.
+	// Name and ContentType are the file's name as uploaded and its MIME type as the
+	// sender gave it; the document keeps them cleaned (domain.CleanFileName,
+	// domain.CleanContentType), whichever surface sent them.
 	Name, ContentType string
 	// Body is the file's content, read to its end; a nil or empty Body is refused.
 	Body io.Reader
@@ -296,18 +297,15 @@ func (s *Service) storeUpload(ctx context.Context, up Upload) (domain.DocumentRe
 	if up.Body == nil {
 		return domain.DocumentRef{}, eventstore.Document{}, errorf(ErrInvalidInput, "file_required", "a file is required")
 	}
-	name := up.Name
-	if len(name) > 255 {
-		name = name[:255]
-	}
-	d, err := s.store.PutDocument(ctx, name, up.ContentType, up.Body)
+	name, ctype := domain.CleanFileName(up.Name), domain.CleanContentType(up.ContentType)
+	d, err := s.store.PutDocument(ctx, name, ctype, up.Body)
 	if err != nil {
 		return domain.DocumentRef{}, d, s.storeError(err)
 	}
 	if d.Size == 0 {
 		return domain.DocumentRef{}, d, errorf(ErrInvalidInput, "empty_file", "the file is empty")
 	}
-	return domain.DocumentRef{ID: d.SHA256, SHA256: d.SHA256, Size: d.Size, Name: name, ContentType: up.ContentType}, d, nil
+	return domain.DocumentRef{ID: d.SHA256, SHA256: d.SHA256, Size: d.Size, Name: name, ContentType: ctype}, d, nil
 }
 
 // SubmitPlan records a unit's own emulation plan for a campaign (the unit's clerk).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -116,6 +117,27 @@ func TestDocumentNameIsTheClerksOwn(t *testing.T) {
 	info, err = env.Svc.DocumentInfo(env.Ctx, clerkA, sha)
 	require.NoError(t, err)
 	assert.Equal(t, "To trinh khen thuong Nguyen Van A.pdf", info.Name)
+}
+
+// TestUploadNamesAreCleaned: whichever surface sends a file (the API cleaned names, the
+// web did not), the document keeps its name without a path or control characters, cut
+// between characters, and a media type that is one.
+func TestUploadNamesAreCleaned(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("NC", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "NC")
+	nom := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "NC", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	name := "..\\" + strings.Repeat("Tờ trình khen thưởng ", 15) + "\r\n.pdf"
+	_, doc, err := env.Svc.AttachDocument(env.Ctx, clerk, nom, domain.DocLetter, workflows.Upload{Name: name, ContentType: "text/html\r\nX-A: b", Body: strings.NewReader("%PDF-1.4 a letter")}, workflows.Options{})
+	require.NoError(t, err)
+	info, err := env.Svc.DocumentInfo(env.Ctx, clerk, doc.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, domain.CleanFileName(name), info.Name)
+	assert.True(t, strings.HasPrefix(info.Name, "..Tờ trình khen thưởng Tờ"), info.Name)
+	assert.True(t, utf8.ValidString(info.Name))
+	assert.LessOrEqual(t, len(info.Name), domain.MaxFileNameBytes)
+	assert.Equal(t, "application/octet-stream", info.ContentType)
 }
 
 // TestRefusedUploadStoresNothing: an upload to a nomination that takes no document now

@@ -417,7 +417,7 @@ func (h *handler) readUpload(w http.ResponseWriter, r *http.Request, fields ...s
 			if int64(len(data)) > h.cfg.maxUpload {
 				return nil, tooLarge("the file is larger than %d bytes", h.cfg.maxUpload)
 			}
-			up.data, up.name, up.ctype = data, cleanFileName(part.FileName()), cleanContentType(part.Header.Get("Content-Type"))
+			up.data, up.name, up.ctype = data, domain.CleanFileName(part.FileName()), domain.CleanContentType(part.Header.Get("Content-Type"))
 			sum := sha256.Sum256(data)
 			up.sha = hex.EncodeToString(sum[:])
 		case want[name]:
@@ -479,32 +479,6 @@ func (u *upload) fingerprint(r *http.Request) string {
 // body returns the upload for the service.
 func (u *upload) body() workflows.Upload {
 	return workflows.Upload{Name: u.name, ContentType: u.ctype, Body: bytes.NewReader(u.data)}
-}
-
-// cleanFileName keeps a file name printable and short.
-func cleanFileName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	for len(out) > 255 {
-		_, size := utf8.DecodeLastRuneInString(out)
-		out = out[:len(out)-size]
-	}
-	return out
-}
-
-// cleanContentType keeps a well-formed media type, or application/octet-stream.
-func cleanContentType(s string) string {
-	mt, params, err := mime.ParseMediaType(s)
-	if err != nil || len(s) > 200 {
-		return "application/octet-stream"
-	}
-	return mime.FormatMediaType(mt, params)
 }
 
 // pageQuery reads a list's paging parameters: cursor (the next_cursor of the page before,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"thidua/cmd/thidua/rankexport"
+	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
@@ -182,7 +183,7 @@ func (h *handler) getDocument(w http.ResponseWriter, r *http.Request, p workflow
 // page: its cleaned content type, its length and SHA-256, a sandboxing Content-Security-
 // Policy, Content-Disposition attachment with its name, and cacheControl.
 func WriteDocument(w http.ResponseWriter, r *http.Request, info eventstore.Document, data []byte, cacheControl string) {
-	ctype := cleanContentType(info.ContentType)
+	ctype := domain.CleanContentType(info.ContentType)
 	if info.ContentType == "" {
 		ctype = "application/octet-stream"
 	}
