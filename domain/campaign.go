@@ -3,6 +3,7 @@ package domain
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -221,7 +222,7 @@ func ParseDefinition(data []byte) (Definition, error) {
 	if err := dec.Decode(&d); err != nil {
 		return Definition{}, &DefinitionError{Field: jsonField(err), Problem: err.Error()}
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Definition{}, defErr("", "trailing data after the definition")
 	}
 	if err := d.Validate(); err != nil {
@@ -232,9 +233,12 @@ func ParseDefinition(data []byte) (Definition, error) {
 
 // jsonField extracts a field name from a JSON decoding error, when it has one.
 func jsonField(err error) string {
-	if te, ok := err.(*json.UnmarshalTypeError); ok {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
 		return te.Field
 	}
+	// encoding/json names an unknown field in its message alone (it has no error type
+	// for it): the one place its text is read.
 	msg := err.Error()
 	if i := strings.Index(msg, "unknown field "); i >= 0 {
 		return strings.Trim(msg[i+len("unknown field "):], `"`)

@@ -83,11 +83,6 @@ func (c *Campaign) DefinitionAt(seq uint64) (Definition, bool) {
 	return Definition{}, false
 }
 
-// Versions returns every version of the definition, oldest first.
-func (c *Campaign) Versions() []DefinitionVersion {
-	return append([]DefinitionVersion(nil), c.versions...)
-}
-
 // Deadline returns the nomination deadline, if one was set.
 func (c *Campaign) Deadline() (time.Time, bool) {
 	if c.deadline == nil {

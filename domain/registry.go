@@ -87,15 +87,6 @@ func (g *Registry) User(id string) (User, bool) {
 	return *u, true
 }
 
-// UserByName returns a user by name (case-insensitive, spaces folded).
-func (g *Registry) UserByName(name string) (User, bool) {
-	id, ok := g.byName[nameKey(name)]
-	if !ok {
-		return User{}, false
-	}
-	return g.User(id)
-}
-
 // UserByTokenHash returns the user whose token has that hash (disabled users included:
 // check Disabled).
 func (g *Registry) UserByTokenHash(h string) (User, bool) {

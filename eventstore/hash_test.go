@@ -40,6 +40,7 @@ func referenceHash(e *Event) string {
 }
 
 func TestComputeHashFraming(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	str := func() string { return strings.Repeat("Đạt-x", rng.IntN(40)) }
 	loc := time.FixedZone("ICT", 7*3600)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -260,22 +261,13 @@ func checkStream(have, want jetstream.StreamConfig) error {
 	if have.Retention != jetstream.LimitsPolicy {
 		bad = append(bad, "retention must be limits")
 	}
-	if !containsString(have.Subjects, want.Subjects[0]) {
+	if !slices.Contains(have.Subjects, want.Subjects[0]) {
 		bad = append(bad, fmt.Sprintf("subjects must include %q", want.Subjects[0]))
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%w: stream %s: %s", ErrMisconfigured, want.Name, strings.Join(bad, "; "))
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Close closes the connection and shuts the embedded server down cleanly.

@@ -66,6 +66,7 @@ func checkWire(t *testing.T, data []byte) {
 }
 
 func TestDecodeWireIsJSONUnmarshal(t *testing.T) {
+	t.Parallel()
 	if !wireFastOK {
 		t.Fatal("the fast path is off: wireCommit or Event changed; teach wire.go the new fields")
 	}

@@ -80,6 +80,7 @@ func checkPayload(t *testing.T, typ string, data []byte) {
 // TestDecodePayloadIsDomainDecode: the fast payload decoder gives domain.Decode's values
 // and errors, on payloads of every type and on mutations of them.
 func TestDecodePayloadIsDomainDecode(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	const mutants = "{}[]\":,\\ 0aeE-.nul\x00\xffN"
 	for typ, samples := range payloadSamples(t) {

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -23,7 +24,7 @@ func (m *Model) GrantProblems() []IntegrityProblem {
 	}
 	var grants []grant
 	m.rlock()
-	for _, id := range sortedKeys(m.camps) {
+	for _, id := range slices.Sorted(maps.Keys(m.camps)) {
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: id}) {
 			if d, ok := e.Rec.Data.(domain.AwardGrantedData); ok && d.RankingSeq != 0 {
 				grants = append(grants, grant{campaign: id, e: e, data: d})

@@ -487,7 +487,7 @@ func (m *Model) ActorProblems() []IntegrityProblem {
 		registered, disabled uint64
 	}
 	users := map[string]*user{}
-	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindRegistry, ID: RegistryID}) {
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}) {
 		switch d := e.Rec.Data.(type) {
 		case domain.UserRegisteredData:
 			if users[d.ID] == nil {

@@ -246,7 +246,7 @@ func TestIntegrityOfHandBuiltCommits(t *testing.T) {
 	}
 	// The administrator the events name, registered by the engine.
 	reg := eventstore.Event{ID: ulid.Make().String(), Type: domain.UserRegistered, Schema: 1,
-		Aggregate: eventstore.Ref{Kind: domain.KindRegistry, ID: projections.RegistryID},
+		Aggregate: eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID},
 		Actor:     eventstore.Actor{User: "system", Role: "system"}, OccurredAt: at, RecordedAt: at,
 		Data: json.RawMessage(`{"id":"admin","name":"Quản trị","role":"admin","token_hash":"00"}`)}
 	reg.Hash = reg.ComputeHash()
@@ -387,7 +387,7 @@ func TestActorProblems(t *testing.T) {
 	forgeAs := func(actor eventstore.Actor) string {
 		return forge(unit, domain.FactRecorded, 2, `{"campaign":"`+wftest.Campaign+`","fact":"par_index_score","number":99.9}`, actor)
 	}
-	registry := eventstore.Ref{Kind: domain.KindRegistry, ID: projections.RegistryID}
+	registry := eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}
 	want := map[string]string{
 		forgeAs(eventstore.Actor{User: "nobody-at-all", Role: "reviewer"}):                                           "not a registered user",
 		forgeAs(eventstore.Actor{User: env.Admin.UserID, Role: "reviewer"}):                                          "registered as admin",

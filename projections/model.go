@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -905,7 +906,7 @@ func (s *State) Campaign(id string) (*domain.Campaign, eventstore.Version) {
 
 // Registry returns the user registry and its version.
 func (s *State) Registry() (*domain.Registry, eventstore.Version) {
-	ref := eventstore.Ref{Kind: domain.KindRegistry, ID: RegistryID}
+	ref := eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}
 	if a := s.m.aggs[ref]; a != nil {
 		return s.m.registry, a.Version
 	}
@@ -987,9 +988,6 @@ func (s *State) NominationsOfUnits(campaign string, units []string) []*domain.No
 	return out
 }
 
-// RegistryID is the id of the one user registry aggregate.
-const RegistryID = "users"
-
 // entries returns an aggregate's entries (nil when unknown); caller holds the lock.
 func (m *Model) entries(ref eventstore.Ref) []*Entry {
 	if a := m.aggs[ref]; a != nil {
@@ -1029,7 +1027,7 @@ func (s *State) Ranking(campaign string) (RankingView, error) {
 }
 
 // CampaignIDs lists the campaigns' ids in order.
-func (s *State) CampaignIDs() []string { return sortedKeys(s.m.camps) }
+func (s *State) CampaignIDs() []string { return slices.Sorted(maps.Keys(s.m.camps)) }
 
 // docOwners records which nominations and units a document was filed with or cited by
 // (a plan, an attachment, a fact's or a ruling's evidence). Its lists are only ever

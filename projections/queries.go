@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -96,7 +97,7 @@ func (m *Model) UnitList(f UnitFilter) ([]UnitView, string) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	out := []UnitView{}
-	for _, id := range sortedKeys(m.units) {
+	for _, id := range slices.Sorted(maps.Keys(m.units)) {
 		u := m.units[id]
 		if id <= f.Cursor || (f.Kind != "" && string(u.Kind()) != f.Kind) || (f.Status != "" && u.Status() != f.Status) {
 			continue
@@ -123,7 +124,7 @@ func (m *Model) UnitPage(search string, offset, limit int) ([]UnitView, int, err
 	offset = max(offset, 0)
 	match := searchMatcher(search)
 	var ids []string
-	for _, id := range sortedKeys(m.units) {
+	for _, id := range slices.Sorted(maps.Keys(m.units)) {
 		if match(id) || match(m.units[id].Name()) {
 			ids = append(ids, id)
 		}
@@ -256,7 +257,7 @@ func (m *Model) Campaigns() []CampaignView {
 	m.rlock()
 	defer m.mu.RUnlock()
 	out := []CampaignView{}
-	for _, id := range sortedKeys(m.camps) {
+	for _, id := range slices.Sorted(maps.Keys(m.camps)) {
 		out = append(out, m.campaignView(id, m.camps[id]))
 	}
 	return out
@@ -743,7 +744,7 @@ func (m *Model) UserAt(id string, b Bound) (UserView, bool) {
 	if !b.Live() {
 		b = m.pin(b)
 		g = domain.NewRegistry()
-		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindRegistry, ID: RegistryID}) {
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}) {
 			if !b.includes(e.Rec.Seq, e.Rec.At) {
 				break
 			}

@@ -368,6 +368,8 @@ func (s *Service) damaged(ctx context.Context, ce *eventstore.ConflictError) err
 		// (A last message that is no commit fails the catch-up before this: storeError.)
 		v, err := s.store.LastVersion(ctx, ce.Ref)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			return s.storeError(ctx.Err())
 		case err != nil || v.Seq > ce.Expected:
 			return nil
 		case !time.Now().Before(deadline):
@@ -376,7 +378,9 @@ func (s *Service) damaged(ctx context.Context, ce *eventstore.ConflictError) err
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			// The request was given up on (or timed out) while it looked: say so, not
+			// "keeps changing".
+			return s.storeError(ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -452,7 +456,7 @@ func unitRef(id string) eventstore.Ref { return eventstore.Ref{Kind: domain.Kind
 func nomRef(id string) eventstore.Ref  { return eventstore.Ref{Kind: domain.KindNomination, ID: id} }
 func campRef(id string) eventstore.Ref { return eventstore.Ref{Kind: domain.KindCampaign, ID: id} }
 func registryRef() eventstore.Ref {
-	return eventstore.Ref{Kind: domain.KindRegistry, ID: projections.RegistryID}
+	return eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}
 }
 
 // validID checks an id from the caller before it can reach a subject.

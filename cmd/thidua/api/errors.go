@@ -78,7 +78,7 @@ func classify(err error) (int, errorBody) {
 	var we *workflows.Error
 	if errors.As(err, &we) {
 		status := StatusOf(we.Kind)
-		if we.Code == "too_large" {
+		if errors.Is(err, eventstore.ErrTooLarge) {
 			status = http.StatusRequestEntityTooLarge
 		}
 		return status, errorBody{Code: we.Code, Message: we.Message}

@@ -167,7 +167,7 @@ func checkJSON(body []byte) error {
 	field := "" // the key of the value being read, for messages
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -192,7 +192,7 @@ func checkJSON(body []byte) error {
 			}
 			if len(stack) == 0 {
 				// The top-level value is complete: anything after it is refused.
-				if _, err := dec.Token(); err != io.EOF {
+				if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 					return badRequest("invalid_json", "the body must hold one JSON value")
 				}
 				return nil
@@ -391,7 +391,7 @@ func (h *handler) readUpload(w http.ResponseWriter, r *http.Request, fields ...s
 	gotFile := false
 	for i := 0; ; i++ {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 // remembers keeps its map at the bound; buckets refill with time and full ones are
 // forgotten.
 func TestAuthLimiterIsBounded(t *testing.T) {
+	t.Parallel()
 	l := newAuthLimiter(10, time.Minute, newMetrics(prometheus.NewRegistry(), nil, nil))
 	now := time.Date(2025, 9, 15, 10, 0, 0, 0, time.UTC)
 	for i := range 5 * maxAuthClients {

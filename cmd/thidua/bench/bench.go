@@ -618,7 +618,7 @@ func registerHistoryActors(ctx context.Context, st *eventstore.Store, w *Workloa
 		users = append(users, domain.UserRegisteredData{ID: id, Name: "Cán bộ thi đua " + u.Name,
 			Role: domain.RoleClerk, Unit: u.ID, TokenHash: workflows.HashToken("bench-history-" + id)})
 	}
-	ref := eventstore.Ref{Kind: domain.KindRegistry, ID: projections.RegistryID}
+	ref := eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}
 	v, err := st.LastVersion(ctx, ref)
 	if err != nil {
 		return err
@@ -775,7 +775,7 @@ func rawRead(ctx context.Context, st *eventstore.Store) (rawReadRun, error) {
 		return rawReadRun{}, fmt.Errorf("raw read: %w", ctx.Err())
 	}
 	r.took, r.cpu = time.Since(t0), cpuSeconds()-cpu0
-	if readErr != errRawReadDone {
+	if !errors.Is(readErr, errRawReadDone) {
 		return r, fmt.Errorf("raw read: %w", readErr)
 	}
 	return r, nil

@@ -48,6 +48,7 @@ func digest(t testing.TB, w *Workload) string {
 }
 
 func TestGenerateIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := Generate(Seed, 0.02, 20), Generate(Seed, 0.02, 20)
 	if da, db := digest(t, a), digest(t, b); da != db {
 		t.Fatalf("two workloads of the same seed differ: %s vs %s", da, db)
@@ -58,6 +59,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 }
 
 func TestGenerateSizes(t *testing.T) {
+	t.Parallel()
 	w := Generate(Seed, 0.1, benchUnits)
 	if len(w.Units) != 2000 || len(w.Nominations) != 10000 {
 		t.Fatalf("scale 0.1: %d units, %d nominations; want 2000 and 10000", len(w.Units), len(w.Nominations))
@@ -100,6 +102,7 @@ func TestGenerateSizes(t *testing.T) {
 // TestScriptsAreWhatTheDomainDecides replays every generated command through the domain's
 // decision functions: the bulk load appends exactly the events the workflow layer would.
 func TestScriptsAreWhatTheDomainDecides(t *testing.T) {
+	t.Parallel()
 	w := Generate(Seed, 0.02, 20)
 	def := domain.BuiltinCampaign()
 	// After the bench votes' meeting (2025-09-10), as the measured commands run (the bulk load

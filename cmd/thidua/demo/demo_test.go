@@ -499,8 +499,10 @@ func TestMayLoad(t *testing.T) {
 }
 
 // TestSeedOnAnEmbeddedStoreWithFsync seeds the embedded store serve uses (its own
-// nats-server, sync on every write) and reports how long it takes.
+// nats-server, sync on every write) whole, and logs how long it takes (a figure, not a
+// target: speed belongs to the benchmarks).
 func TestSeedOnAnEmbeddedStoreWithFsync(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts its own embedded server")
 	}
@@ -512,7 +514,10 @@ func TestSeedOnAnEmbeddedStoreWithFsync(t *testing.T) {
 	e := start(t, store, c, time.Time{})
 	t0 := time.Now()
 	e.seed(t)
-	took := time.Since(t0)
-	t.Logf("seeded %d events in %s", e.lastSeq(t), took)
-	assert.Less(t, took, 10*time.Second, "the goal is under 3 s; this bound only catches a regression by an order of magnitude")
+	t.Logf("seeded %d events in %s", e.lastSeq(t), time.Since(t0))
+	assert.Greater(t, e.lastSeq(t), uint64(1000))
+	var out bytes.Buffer
+	require.NoError(t, demo.Seed(e.ctx, e.svc, e.clock.Set, &out))
+	e.clock.Set(time.Time{})
+	assert.Contains(t, out.String(), "already loaded; nothing added", "the whole demo, on the store serve uses")
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"thidua/domain"
@@ -442,22 +443,13 @@ func (s *seeder) ruleAll(label string, except ...string) {
 	})
 	var todo []string
 	for _, cr := range domain.ApplicableCriteria(def, s.people[label]) {
-		if cr.JudgedBy == domain.JudgedByRuling && !ruled[cr.ID] && !contains(except, cr.ID) {
+		if cr.JudgedBy == domain.JudgedByRuling && !ruled[cr.ID] && !slices.Contains(except, cr.ID) {
 			todo = append(todo, cr.ID)
 		}
 	}
 	for _, id := range todo {
 		s.rule(label, id, domain.ResultMet, rulingNotes[id])
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // reviewerAction returns, holds or releases a nomination (reviewer).

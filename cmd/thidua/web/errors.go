@@ -128,7 +128,7 @@ func (h *handler) localise(q *req, err error) *uiError {
 			Message: q.T("err.transition", q.T("state."+string(te.From)))}
 	case errors.As(err, &we):
 		u := &uiError{Status: statusOf(we.Kind), Code: we.Code}
-		if we.Code == "too_large" {
+		if errors.Is(err, eventstore.ErrTooLarge) {
 			u.Status = http.StatusRequestEntityTooLarge
 		}
 		switch {

@@ -20,6 +20,7 @@ import (
 // TestRankingDownloads: the ranking page links to the CSV and XLSX of the ranking it shows,
 // at its moment; the downloads are in the page's language and need a session.
 func TestRankingDownloads(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reviewer := e.User(domain.RoleReviewer, "")
 	e.UnitNamed("R01", "Ủy ban nhân dân xã Phước Dân", domain.UnitCommune)

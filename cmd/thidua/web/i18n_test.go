@@ -16,6 +16,7 @@ import (
 // TestCataloguesMatch checks that both catalogues have the same keys, with the same
 // formatting verbs in the same order, and no empty message.
 func TestCataloguesMatch(t *testing.T) {
+	t.Parallel()
 	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
 	for k, vi := range catalogVI {
 		en, ok := catalogEN[k]
@@ -43,6 +44,7 @@ func TestCataloguesMatch(t *testing.T) {
 // TestEveryKeyUsedExists scans the templates and the Go files for message keys and
 // checks each is in the catalogue, so that no page shows a bare key.
 func TestEveryKeyUsedExists(t *testing.T) {
+	t.Parallel()
 	literal := regexp.MustCompile(`(?:\.T|q\.T\(|pg\.T\(|p\.T\(|invalid\()\s*"([a-z0-9_.]+)"`)
 	enum := regexp.MustCompile(`\.L "([a-z]+)" "([a-z_]+)"`)
 	check := func(name, text string) {
@@ -90,6 +92,7 @@ func TestEveryKeyUsedExists(t *testing.T) {
 // TestEveryProblemHasALabel: the integrity page names each problem an integrity check
 // can find in words, in both languages, beside its code.
 func TestEveryProblemHasALabel(t *testing.T) {
+	t.Parallel()
 	for _, k := range projections.ProblemKinds() {
 		if _, ok := catalogVI["problem."+k]; !ok {
 			t.Errorf("problem %q has no label", k)
@@ -99,6 +102,7 @@ func TestEveryProblemHasALabel(t *testing.T) {
 
 // TestNoOtherHost checks that no embedded template or asset refers to another host.
 func TestNoOtherHost(t *testing.T) {
+	t.Parallel()
 	re := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
 	for _, root := range []fs.FS{templateFS, staticFS} {
 		_ = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {

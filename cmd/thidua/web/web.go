@@ -432,6 +432,15 @@ func (h *handler) checkForm(q *req, files bool) error {
 	return checkFormText(r)
 }
 
+// textFieldErr is CheckText's refusal of a form field's text, tied to the field.
+func textFieldErr(field string, err error) error {
+	var te *domain.TextError
+	if errors.As(err, &te) {
+		return &textFieldError{field: field, err: te}
+	}
+	return err
+}
+
 // checkFormText refuses a form holding a value or a file name that cannot be shown or
 // stored faithfully (domain.CheckText: control characters, bidirectional overrides,
 // invalid UTF-8), as the API refuses such a body (400 invalid_text), before any action
@@ -448,7 +457,7 @@ func checkFormText(r *http.Request) error {
 		}
 		for _, v := range r.PostForm[name] {
 			if err := domain.CheckText(v); err != nil {
-				return &textFieldError{field: name, err: err.(*domain.TextError)}
+				return textFieldErr(name, err)
 			}
 		}
 	}
@@ -456,7 +465,7 @@ func checkFormText(r *http.Request) error {
 		for _, fhs := range r.MultipartForm.File {
 			for _, fh := range fhs {
 				if err := domain.CheckText(fh.Filename); err != nil {
-					return &textFieldError{field: "file", err: err.(*domain.TextError)}
+					return textFieldErr("file", err)
 				}
 			}
 		}
