@@ -2,7 +2,10 @@ package api
 
 import (
 	"encoding/json"
+	"strconv"
 	"sync"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // encodedRankings keeps, for each campaign, the JSON of its live ranking as of a number of
@@ -13,6 +16,9 @@ import (
 type encodedRankings struct {
 	mu         sync.Mutex
 	byCampaign map[string]encodedRanking
+	// flight shares one encoding among the readers of a new ranking: after a write, every
+	// dashboard of a council's meeting asks at once.
+	flight singleflight.Group
 }
 
 // encodedRanking is one campaign's live ranking, encoded, and the commits it is as of.
@@ -31,20 +37,26 @@ func (c *encodedRankings) encode(campaign string, commits uint64, v any) ([]byte
 		return e.body, nil
 	}
 	c.mu.Unlock()
-	// Encoded outside the lock: a reader of another campaign does not wait for it. Two
-	// readers of a new ranking may both encode it; either result is the same.
-	body, err := json.Marshal(v)
+	// Encoded outside the lock, so that a reader of another campaign does not wait for
+	// it, and once for all the readers of the same ranking who ask while it is encoded.
+	out, err, _ := c.flight.Do(campaign+"@"+strconv.FormatUint(commits, 10), func() (any, error) {
+		body, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		body = append(body, '\n')
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if e, ok := c.byCampaign[campaign]; !ok || e.commits < commits {
+			if c.byCampaign == nil {
+				c.byCampaign = map[string]encodedRanking{}
+			}
+			c.byCampaign[campaign] = encodedRanking{commits: commits, body: body}
+		}
+		return body, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	body = append(body, '\n')
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.byCampaign[campaign]; !ok || e.commits < commits {
-		if c.byCampaign == nil {
-			c.byCampaign = map[string]encodedRanking{}
-		}
-		c.byCampaign[campaign] = encodedRanking{commits: commits, body: body}
-	}
-	return body, nil
+	return out.([]byte), nil
 }
