@@ -1228,6 +1228,43 @@ func (n *Nomination) Admits(eventType string) bool {
 	return false
 }
 
+// RefusesUnder is Refuses under each definition of campaign c that the command which made
+// r could have decided on: a command reads the campaign's state, decides, and appends
+// with the nomination's sequence checked, not the campaign's, so a revision may land
+// between its read and its append (a ruling on a criterion the revision drops, a
+// submission after a vote the revision's threshold fails, both honest). Those are the
+// definition in force at after, the nomination's last sequence before r's commit (0: none),
+// and each version recorded since, up to r's sequence; a version recorded after r (a
+// model that applied its own revision ahead of an earlier commit) is none of them. It is
+// "" when one of them admits r, else why the latest refuses it; with none (c nil, or not
+// launched by r), Refuses(r, nil). It depends on the stream alone, so that the running
+// server, a rebuild and thidua verify name the same events.
+func (n *Nomination) RefusesUnder(r Recorded, c *Campaign, after uint64) string {
+	why := ""
+	if c != nil {
+		for i := len(c.versions) - 1; i >= 0; i-- {
+			v := &c.versions[i]
+			if v.Seq > r.Seq {
+				continue
+			}
+			w := n.Refuses(r, &v.Definition)
+			if w == "" {
+				return ""
+			}
+			if why == "" {
+				why = w
+			}
+			if v.Seq <= after {
+				break // in force at after: the oldest the command could have read
+			}
+		}
+	}
+	if why == "" {
+		return n.Refuses(r, nil)
+	}
+	return why
+}
+
 // Refuses says why no decision of the nomination's could have made event r where the
 // nomination stands ("" when one could). Beyond Admits (the event's type in the
 // nomination's state) it applies, when def is the campaign's definition in force at r's

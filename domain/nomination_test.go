@@ -1106,3 +1106,30 @@ func TestCorrectedSpelling(t *testing.T) {
 	assert.Equal(t, "vote_for_another_name", re.Code)
 	assert.Equal(t, "council_vote", re.Field)
 }
+
+// TestRefusesUnderTheDefinitionsItsCommandCouldRead: a nomination event is checked
+// against every definition its command could have decided on — the one in force at the
+// nomination's last sequence before it, and each revision since, up to its own — and not
+// against a revision recorded after it, nor against one recorded before the nomination's
+// last change, which its command saw replaced.
+func TestRefusesUnderTheDefinitionsItsCommandCouldRead(t *testing.T) {
+	t.Parallel()
+	n := nominationIn(t, domain.StateUnderReview)
+	v1 := domain.BuiltinCampaign()
+	v2 := v1
+	v2.Version++
+	v2.Criteria = slices.DeleteFunc(slices.Clone(v1.Criteria), func(c domain.Criterion) bool { return c.ID == "C05" })
+	c, s := launched(t, v1)
+	last := n.Version()
+	s.seq = last // the revision lands right after the nomination's last event
+	s.apply(c, must(t)(c.Revise(v2))...)
+	rule := func(seq uint64, criterion string) domain.Recorded {
+		return domain.Recorded{ID: "ev-rule", Type: domain.CriterionRuled, Seq: seq, Actor: domain.Actor{User: "u", Role: domain.RoleReviewer},
+			Data: domain.CriterionRuledData{Criterion: criterion, Result: domain.ResultMet, Note: "đạt"}}
+	}
+	assert.Empty(t, n.RefusesUnder(rule(last+2, "C05"), c, last), "decided on v1, appended after v2: honest")
+	assert.Contains(t, n.RefusesUnder(rule(last+2, "C05"), c, last+1), "C05", "the nomination changed after v2: its command read v2")
+	assert.Contains(t, n.RefusesUnder(rule(last+2, "C99"), c, last), "C99", "no definition has it")
+	assert.Empty(t, n.RefusesUnder(rule(last, "C05"), c, last-1), "v2 came after it: v1 alone")
+	assert.Equal(t, n.Refuses(rule(last+2, "C05"), nil), n.RefusesUnder(rule(last+2, "C05"), nil, last), "no campaign: no definition")
+}

@@ -588,17 +588,15 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 		switch ref.Kind {
 		case domain.KindNomination:
 			n := domain.NewNomination()
+			var before, last uint64 // the nomination's sequence before e's commit, and e's commit's
 			for _, e := range agg.Entries {
+				if e.Rec.Seq != last {
+					before, last = last, e.Rec.Seq
+				}
 				if domain.Recorders(e.Rec.Type) == nil || !e.Known {
 					continue
 				}
-				var def *domain.Definition
-				if c := m.camps[n.Campaign()]; c != nil {
-					if d, ok := c.DefinitionAt(e.Rec.Seq); ok {
-						def = &d
-					}
-				}
-				if why := n.Refuses(e.Rec, def); why != "" {
+				if why := n.RefusesUnder(e.Rec, m.camps[n.Campaign()], before); why != "" {
 					out = append(out, transitionProblem(e, why+headNote(agg, e)))
 				}
 				n.Apply(e.Rec)
@@ -672,12 +670,13 @@ func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
 		if n == nil {
 			n = domain.NewNomination()
 		}
-		var def *domain.Definition
-		if c := m.camps[n.Campaign()]; c != nil && c.Exists() {
-			d := c.Definition()
-			def = &d
+		// agg.Version is the nomination's before this commit: it is set once the
+		// commit's events are all applied.
+		var after uint64
+		if agg != nil {
+			after = agg.Version.Seq
 		}
-		if why := n.Refuses(e.Rec, def); why != "" {
+		if why := n.RefusesUnder(e.Rec, m.camps[n.Campaign()], after); why != "" {
 			m.integrity.add(ref, transitionProblem(e, why+headNote(agg, e)))
 		}
 	case domain.KindCampaign:

@@ -772,7 +772,7 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 		n.Apply(e.Rec)
 		switch d := e.Rec.Data.(type) {
 		case domain.NominationOpenedData:
-			m.byCamp[d.Campaign] = append(m.byCamp[d.Campaign], ref.ID)
+			m.byCamp[d.Campaign] = m.inOpeningOrder(m.byCamp[d.Campaign], ref.ID, e.Rec.Seq)
 		case domain.DocumentAttachedData:
 			m.addDocOwner(d.Document.SHA256, "", ref.ID)
 		case domain.CriterionRuledData:
@@ -986,6 +986,24 @@ func (s *State) NominationsOfUnits(campaign string, units []string) []*domain.No
 		}
 	}
 	return out
+}
+
+// inOpeningOrder adds nomination id, opened at sequence seq, to ids, a campaign's
+// nominations in the order of their openings in the stream: at the end, but for a
+// nomination opened in a commit applied ahead of an earlier one (a command's own, before
+// the feed brings another's), which goes before those opened later. So the live model,
+// another server's and a rebuild list a campaign's nominations, and page through them,
+// alike. The caller holds the write lock.
+func (m *Model) inOpeningOrder(ids []string, id string, seq uint64) []string {
+	i := len(ids)
+	for i > 0 {
+		prev := m.aggs[eventstore.Ref{Kind: domain.KindNomination, ID: ids[i-1]}]
+		if prev == nil || len(prev.Entries) == 0 || prev.Entries[0].Rec.Seq < seq {
+			break
+		}
+		i--
+	}
+	return slices.Insert(ids, i, id)
 }
 
 // entries returns an aggregate's entries (nil when unknown); caller holds the lock.

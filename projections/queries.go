@@ -667,13 +667,17 @@ func (m *Model) EventsAt(from, to uint64) []EventView {
 }
 
 // eventView shows an event with its actor's display name, which its summaries use too.
-// The caller holds the read lock.
+// A campaign event's times are shown in the campaign's time zone as it was at the event,
+// so that a trail's line reads the same at every moment it is asked for, live, as of any
+// later moment, or rebuilt. The caller holds the read lock.
 func (m *Model) eventView(e *Entry) EventView {
 	name := m.actorName(e.Rec.Actor.User)
 	vi, en := summarize(e, name, func() *time.Location {
 		if c := m.camps[e.Aggregate.ID]; c != nil && e.Aggregate.Kind == domain.KindCampaign {
-			if loc, err := c.Definition().Location(); err == nil {
-				return loc
+			if def, ok := c.DefinitionAt(e.Rec.Seq); ok {
+				if loc, err := def.Location(); err == nil {
+					return loc
+				}
 			}
 		}
 		return nil

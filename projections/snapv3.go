@@ -64,8 +64,11 @@ const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
 // rebuilt (Snapshot.Outdated). Increase it with every change to those checks, and with
 // every change to what the fold keeps that decides who may read what: 3 gives a
 // document a ruling cites to the nomination's unit at the ruling, no longer to every unit
-// of the nomination's history.
-const ChecksVersion = 3
+// of the nomination's history; 4 checks a nomination event against every definition its
+// command could have decided on (domain.Nomination.RefusesUnder), no longer against the
+// latest the model had applied, and keeps a campaign's nominations in the order of their
+// openings in the stream.
+const ChecksVersion = 4
 
 // ErrSnapshotOutdated is returned (wrapped) by Snapshot.Outdated for a snapshot written
 // under other integrity checks than this version's (ChecksVersion): its findings are not

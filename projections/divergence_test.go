@@ -1,0 +1,201 @@
+package projections_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// The tests of this file come from a differential test of the answers the engine gives
+// by its several paths (live, rebuilt, from a snapshot, as of a past moment, thidua
+// verify's): each is a case where two of them differed.
+
+// handFed is another server on env's stream: its own model, fed by hand (its feed lags),
+// and its own command service.
+func handFed(t *testing.T, env *wftest.Env) (*projections.Model, func(), *workflows.Service) {
+	t.Helper()
+	m := projections.NewModel()
+	feed := func() {
+		t.Helper()
+		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
+			m.ApplyFeed(c)
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	feed()
+	return m, feed, workflows.New(env.Store, m, workflows.WithClock(func() time.Time { return *env.Now.Load() }))
+}
+
+// withoutC05 is the campaign's next version, without criterion C05.
+func withoutC05(t *testing.T, m *projections.Model) domain.Definition {
+	t.Helper()
+	cv, err := m.Campaign(wftest.Campaign)
+	require.NoError(t, err)
+	def := cv.Definition
+	def.Version++
+	def.Criteria = slices.DeleteFunc(slices.Clone(def.Criteria), func(c domain.Criterion) bool { return c.ID == "C05" })
+	return def
+}
+
+// sameVerdicts asserts that every model says the same of nomination id: eligible or not,
+// its integrity findings, and the number of integrity problems; and that thidua verify's
+// check finds the same transitions wrong.
+func sameVerdicts(t *testing.T, id string, want bool, models map[string]*projections.Model) {
+	t.Helper()
+	for name, m := range models {
+		el, err := m.Eligibility(id, projections.Bound{})
+		require.NoError(t, err, name)
+		assert.Equal(t, want, el.Eligible, "%s: %+v", name, el.Reasons)
+		assert.Zero(t, m.IntegrityCount(), "%s: %+v", name, m.IntegrityProblems())
+		assert.Empty(t, m.TransitionProblems(), name)
+	}
+}
+
+// TestRulingBeforeARevisionAppliedAfterIt: a ruling on C05 another server recorded just
+// before this server's revision dropped C05, which this server applied first (its own
+// commit, ahead of its feed). The live model judged the ruling by the later definition and
+// called it forged (integrity_broken, the nomination out of the ranking, in its snapshot
+// too), where a rebuild and verify judge it by the definition in force at it.
+func TestRulingBeforeARevisionAppliedAfterIt(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 90)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	ma, feedA, svcA := handFed(t, env)
+	_, _, svcB := handFed(t, env)
+
+	env.Advance(time.Minute)
+	env.OK(svcB.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt (xác nhận lại)"}, workflows.Options{}))
+	env.Advance(time.Minute)
+	env.OK(svcA.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, ma), workflows.Options{}))
+	feedA() // the ruling, below the revision A applied first
+
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "snap")
+	_, err = ma.SaveSnapshotFile(path)
+	require.NoError(t, err)
+	loaded, err := projections.LoadSnapshotFile(env.Ctx, path, env.Store)
+	require.NoError(t, err)
+	sameVerdicts(t, id, true, map[string]*projections.Model{"live": ma, "rebuilt": rebuilt, "from the snapshot": loaded})
+}
+
+// TestRulingDecidedOnTheDefinitionBeforeARevision: server B drops C05; server A, whose
+// feed has not brought the revision yet, rules on C05 as the definition it holds allows.
+// The ruling is honest: a rebuild and verify called it forged, and disagreed with A's live
+// model, which had checked it against the definition it decided on.
+func TestRulingDecidedOnTheDefinitionBeforeARevision(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv) // server B, with its feed
+	reviewer := env.User(domain.RoleReviewer, "")
+	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 90)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	ma, feedA, svcA := handFed(t, env)
+
+	env.Advance(time.Minute)
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, env.Model), workflows.Options{}))
+	env.Advance(time.Minute)
+	env.OK(svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt (xác nhận lại)"}, workflows.Options{}))
+	feedA()
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	sameVerdicts(t, id, true, map[string]*projections.Model{"server A": ma, "server B": env.Model, "rebuilt": rebuilt})
+
+	// A ruling on a criterion that no definition since the nomination's last event had
+	// is still named: the window is the command's, no wider.
+	_, _, svcC := handFed(t, env)
+	env.Advance(time.Minute)
+	_, err = svcC.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "lần nữa"}, workflows.Options{})
+	require.Error(t, err, "the command itself refuses it now")
+}
+
+// TestConcurrentOpeningsListInStreamOrder: nominations opened at once, each applied by
+// its command ahead of the feed, were listed in the order they were applied, not that of
+// the stream: the live model, another server and a rebuild paged through them otherwise.
+func TestConcurrentOpeningsListInStreamOrder(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	const units = 12
+	clerks := make([]workflows.Principal, units)
+	for i := range units {
+		u := fmt.Sprintf("U%d", i)
+		env.Unit(u, domain.UnitDistrict)
+		clerks[i] = env.User(domain.RoleClerk, u)
+	}
+	done := make(chan error, units)
+	for i := range units {
+		go func() {
+			var err error
+			for j := 0; j < 4 && err == nil; j++ {
+				n := domain.Nominee{Kind: domain.NomineeIndividual, Name: fmt.Sprintf("Người %d %d", i, j), Position: "Chuyên viên"}
+				_, err = env.Svc.OpenNomination(env.Ctx, clerks[i], wftest.Campaign, workflows.OpenNominationInput{Unit: clerks[i].Unit, Nominee: n}, workflows.Options{})
+			}
+			done <- err
+		}()
+	}
+	for range units {
+		require.NoError(t, <-done)
+	}
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	ids := func(m *projections.Model) []string {
+		l, _, err := m.Nominations(wftest.Campaign, projections.NominationFilter{Limit: 500})
+		require.NoError(t, err)
+		out := make([]string, 0, len(l))
+		for _, v := range l {
+			out = append(out, v.ID)
+		}
+		return out
+	}
+	live := ids(env.Model)
+	require.Len(t, live, units*4)
+	assert.Equal(t, ids(rebuilt), live)
+}
+
+// TestCampaignTrailKeepsTheZoneOfItsTime: the campaign's trail as of a moment before a
+// revision of its time zone showed the deadline in the later zone, where a rebuild of the
+// stream up to that moment shows it in the zone of then.
+func TestCampaignTrailKeepsTheZoneOfItsTime(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	closes := time.Date(2025, 10, 1, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	k := env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, closes, workflows.Options{})).Seq
+	cv, err := env.Model.Campaign(wftest.Campaign)
+	require.NoError(t, err)
+	def := cv.Definition
+	def.Version++
+	def.Timezone = "UTC"
+	env.Advance(time.Hour)
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	prefix, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{Until: k}, nil)
+	require.NoError(t, err)
+	want, err := prefix.CampaignEvents(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	for _, b := range []projections.Bound{{Seq: k}, {}} {
+		got, err := env.Model.CampaignEvents(wftest.Campaign, b)
+		require.NoError(t, err)
+		for i := range want {
+			assert.Equal(t, want[i].SummaryEN, got[i].SummaryEN, "bound %+v, %s", b, want[i].Type)
+			assert.Equal(t, want[i].SummaryVI, got[i].SummaryVI, "bound %+v, %s", b, want[i].Type)
+		}
+	}
+	assert.Contains(t, want[len(want)-1].SummaryEN, "17:00 +07:00")
+}
