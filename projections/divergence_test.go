@@ -199,3 +199,41 @@ func TestCampaignTrailKeepsTheZoneOfItsTime(t *testing.T) {
 	}
 	assert.Contains(t, want[len(want)-1].SummaryEN, "17:00 +07:00")
 }
+
+// TestLossMetByTheFeedDropsTheLiveEvaluations: the feed goes past a sequence the stream
+// no longer holds (a message lost on disk) and records the loss, on which every answer
+// relies; the live evaluations cached before it were kept, so the live ranking went on
+// listing as eligible what every fresh evaluation called integrity_broken.
+func TestLossMetByTheFeedDropsTheLiveEvaluations(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.EligibleCollective("L1", domain.UnitDistrict, reviewer, 80)
+	env.EligibleCollective("L2", domain.UnitDistrict, reviewer, 70)
+	env.Unit("L3", domain.UnitDistrict)
+	env.Unit("L4", domain.UnitDistrict)
+	lost := env.Fact(reviewer, "L3", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(50)}).Seq
+	env.Fact(reviewer, "L4", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(51)}) // another aggregate's: its chain is whole
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	var cs []eventstore.Commit
+	_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{}, func(c eventstore.Commit) error { cs = append(cs, c); return nil })
+	require.NoError(t, err)
+
+	m := projections.NewModel()
+	for _, c := range cs[:lost-1] {
+		m.ApplyFeed(c)
+	}
+	before, _, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	require.Len(t, before.Collective.Entries, 2, "cached: both eligible")
+	for _, c := range cs[lost:] {
+		m.ApplyFeed(c) // past the lost sequence
+	}
+	after, _, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	asOf, err := m.Ranking(wftest.Campaign, projections.Bound{Seq: cs[len(cs)-1].Seq})
+	require.NoError(t, err)
+	assert.Equal(t, len(asOf.Collective.Entries), len(after.Collective.Entries), "the live ranking is a fresh evaluation's")
+	assert.Empty(t, after.Collective.Entries, "every answer relies on the stream being whole")
+	assert.Equal(t, projections.IntegrityBroken, after.Integrity.Status)
+}

@@ -396,9 +396,21 @@ func (m *Model) advance(seq uint64) {
 		return
 	}
 	if from := m.applied + 1; seq > from {
-		m.integrity.add(streamRef(), lostProblem(from, seq-1))
+		m.noteLost(from, seq-1)
 	}
 	m.applied = seq
+}
+
+// noteLost records stream sequences from to to, which the feed went past without a
+// message, as lost (ProblemMessagesLost). Every answer relies on the stream being whole,
+// so every cached evaluation and ranking is dropped, as recordLost and SkipLost drop
+// them: a live ranking listed as eligible what every fresh evaluation then called
+// integrity_broken. The caller holds the write lock.
+func (m *Model) noteLost(from, to uint64) {
+	m.integrity.add(streamRef(), lostProblem(from, to))
+	m.lateProblems++
+	m.live.clear()
+	clear(m.rankCache)
 }
 
 // skipLost records the sequences between the feed's checkpoint and seq, which the feed
@@ -407,7 +419,7 @@ func (m *Model) advance(seq uint64) {
 // can name the loss (lossBefore). The caller holds the write lock.
 func (m *Model) skipLost(seq uint64) {
 	if from := m.applied + 1; seq > from {
-		m.integrity.add(streamRef(), lostProblem(from, seq-1))
+		m.noteLost(from, seq-1)
 		m.skipDigest(seq - 1)
 		m.applied = seq - 1
 	}
@@ -471,12 +483,9 @@ func (m *Model) SkipLost(seq uint64) {
 		m.mu.Unlock()
 		return
 	}
-	m.integrity.add(streamRef(), lostProblem(m.applied+1, seq))
+	m.noteLost(m.applied+1, seq)
 	m.skipDigest(seq)
 	m.applied = seq
-	m.lateProblems++
-	m.live.clear()
-	clear(m.rankCache)
 	ch := m.changed
 	m.changed = make(chan struct{})
 	m.mu.Unlock()
