@@ -41,6 +41,26 @@ func (s *Service) AuthenticateHash(_ context.Context, h string) (Principal, erro
 	return p, nil
 }
 
+// stillActs checks, as a command decides, that its principal is still a user of that role
+// and unit, not disabled: a principal is resolved when its request starts, and an upload
+// may take minutes, during which an administrator may disable the user (a clerk who left,
+// a token stolen). Without it the command was recorded all the same, and thidua verify
+// then named its event as one by a disabled user.
+func stillActs(st *projections.State, p Principal) error {
+	if p.Role == domain.RoleSystem {
+		return nil
+	}
+	reg, _ := st.Registry()
+	u, ok := reg.User(p.UserID)
+	switch {
+	case !ok || u.Disabled:
+		return &Error{Kind: ErrUnauthenticated, Code: "unauthenticated", Message: "the user was disabled while the request ran: nothing was recorded"}
+	case u.Role != p.Role || u.Unit != p.Unit:
+		return forbidden("the user's role or unit is no longer the one the request began with: nothing was recorded")
+	}
+	return nil
+}
+
 // require checks the caller's role against the allowed ones.
 func require(p Principal, roles ...domain.Role) error {
 	if p.Role == domain.RoleSystem {

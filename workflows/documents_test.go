@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -238,4 +240,53 @@ func TestUploadsUnderOneKeyStoreOneFile(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, files, "one file stored")
+}
+
+// heldBody is an upload body that arrives only once released (a clerk on a poor link),
+// and says when its reading began.
+type heldBody struct {
+	r       io.Reader
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+// Read implements io.Reader.
+func (b *heldBody) Read(p []byte) (int, error) {
+	b.once.Do(func() { close(b.started) })
+	<-b.release
+	return b.r.Read(p)
+}
+
+// TestUserDisabledWhileTheRequestRuns: a principal is resolved when its request starts,
+// and an upload may take minutes; an administrator who disables the clerk meanwhile
+// (a clerk who left, a token stolen) stops the command, which recorded its event all the
+// same before, for thidua verify to name as one by a disabled user.
+func TestUserDisabledWhileTheRequestRuns(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("DU1", domain.UnitDistrict)
+	clerk := env.User(domain.RoleClerk, "DU1")
+	nom := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DU1", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	events := func() int {
+		t.Helper()
+		evs, err := env.Model.NominationEvents(nom, projections.Bound{})
+		require.NoError(t, err)
+		return len(evs)
+	}
+	before := events()
+	body := &heldBody{r: strings.NewReader("%PDF-1.4 letter"), started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, nom, domain.DocLetter, workflows.Upload{Name: "letter.pdf", ContentType: "application/pdf", Body: body}, workflows.Options{})
+		done <- err
+	}()
+	<-body.started
+	env.OK(env.Svc.DisableUser(env.Ctx, env.Admin, clerk.UserID, "nghỉ việc", workflows.Options{}))
+	close(body.release)
+	err := <-done
+	require.ErrorIs(t, err, workflows.ErrUnauthenticated)
+	assert.Contains(t, err.Error(), "disabled while the request ran")
+	assert.Equal(t, before, events(), "nothing recorded on the nomination")
+	assert.Empty(t, env.Model.ActorProblems())
 }

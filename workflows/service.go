@@ -197,7 +197,11 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		var pl plan
 		var err error
-		s.model.Read(func(st *projections.State) { pl, err = decide(st) })
+		s.model.Read(func(st *projections.State) {
+			if err = stillActs(st, p); err == nil {
+				pl, err = decide(st)
+			}
+		})
 		if err != nil {
 			return Result{}, err
 		}
