@@ -178,6 +178,9 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 	if key != "" {
 		meta.DedupKey = p.UserID + "|" + o.Key
 	}
+	if err := s.awaitHistory(ctx); err != nil {
+		return Result{}, err
+	}
 	var unlock func()
 	defer func() {
 		if unlock != nil {
@@ -387,6 +390,28 @@ func (s *Service) damaged(ctx context.Context, ce *eventstore.ConflictError) err
 			return s.storeError(ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+// awaitHistory waits, after a start from a snapshot, until the model has decoded its
+// history (projections.Model.PayloadsDecoded: seconds at 100,000 nominations), as every
+// query waits for it before it takes the model's lock. A command that reads the history
+// as it decides (an opening's lineage, a submission's vote, a grant's ranking) waited
+// under the lock instead, and so held up every other command and the feed for the whole
+// decoding.
+func (s *Service) awaitHistory(ctx context.Context) error {
+	decoded := s.model.PayloadsDecoded()
+	select {
+	case <-decoded:
+		return nil
+	default:
+	}
+	s.model.DecodeHistory()
+	select {
+	case <-decoded:
+		return nil
+	case <-ctx.Done():
+		return s.storeError(ctx.Err())
 	}
 }
 
