@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"sync"
@@ -21,20 +23,25 @@ type encodedRankings struct {
 	flight singleflight.Group
 }
 
-// encodedRanking is one campaign's live ranking, encoded, and the commits it is as of.
+// encodedRanking is one campaign's live ranking, encoded, the commits it is as of, and
+// its entity tag.
 type encodedRanking struct {
 	commits uint64
 	body    []byte
+	tag     string
 }
 
-// encode returns the JSON of campaign's live ranking v as of commits (the ETag of
-// projections.Model.LiveRanking), ending with a newline, encoding it only if it is not
-// kept already.
-func (c *encodedRankings) encode(campaign string, commits uint64, v any) ([]byte, error) {
+// encode returns the JSON of campaign's live ranking v as of commits (the number
+// projections.Model.LiveRanking gives with it), ending with a newline, and its entity
+// tag, encoding it only if it is not kept already. The tag is a digest of the bytes: the
+// number of commits alone is no function of the stream (a server counts the problems it
+// found late in it too), so two servers behind one address could give one number to two
+// rankings, and a client a 304 for the wrong one.
+func (c *encodedRankings) encode(campaign string, commits uint64, v any) ([]byte, string, error) {
 	c.mu.Lock()
 	if e, ok := c.byCampaign[campaign]; ok && e.commits == commits {
 		c.mu.Unlock()
-		return e.body, nil
+		return e.body, e.tag, nil
 	}
 	c.mu.Unlock()
 	// Encoded outside the lock, so that a reader of another campaign does not wait for
@@ -45,18 +52,21 @@ func (c *encodedRankings) encode(campaign string, commits uint64, v any) ([]byte
 			return nil, err
 		}
 		body = append(body, '\n')
+		sum := sha256.Sum256(body)
+		e := encodedRanking{commits: commits, body: body, tag: `"r` + hex.EncodeToString(sum[:12]) + `"`}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if e, ok := c.byCampaign[campaign]; !ok || e.commits < commits {
+		if old, ok := c.byCampaign[campaign]; !ok || old.commits < commits {
 			if c.byCampaign == nil {
 				c.byCampaign = map[string]encodedRanking{}
 			}
-			c.byCampaign[campaign] = encodedRanking{commits: commits, body: body}
+			c.byCampaign[campaign] = e
 		}
-		return body, nil
+		return e, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return out.([]byte), nil
+	e := out.(encodedRanking)
+	return e.body, e.tag, nil
 }

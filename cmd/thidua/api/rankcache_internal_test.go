@@ -38,7 +38,7 @@ func TestRankingEncodedOnceForItsReaders(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b, err := c.encode("c1", 7, v)
+			b, _, err := c.encode("c1", 7, v)
 			assert.NoError(t, err)
 			bodies[i] = b
 		}()
@@ -52,11 +52,22 @@ func TestRankingEncodedOnceForItsReaders(t *testing.T) {
 	for _, b := range bodies {
 		assert.Equal(t, "{\"collective\":[]}\n", string(b))
 	}
-	b, err := c.encode("c1", 7, v)
+	b, tag, err := c.encode("c1", 7, v)
 	require.NoError(t, err)
 	assert.Equal(t, "{\"collective\":[]}\n", string(b))
 	assert.Equal(t, int32(1), calls.Load(), "kept")
-	_, err = c.encode("c1", 8, v)
+	_, tag8, err := c.encode("c1", 8, v)
 	require.NoError(t, err)
 	assert.Equal(t, int32(2), calls.Load(), "a later ranking is encoded again")
+
+	// The tag is the bytes': another server that counts the same ranking otherwise (a
+	// problem it found late) gives it the same tag, and another ranking another.
+	assert.Equal(t, tag, tag8)
+	var other encodedRankings
+	_, tagOther, err := other.encode("c1", 9, v)
+	require.NoError(t, err)
+	assert.Equal(t, tag, tagOther)
+	_, tagNew, err := other.encode("c1", 10, map[string]any{"collective": []int{1}})
+	require.NoError(t, err)
+	assert.NotEqual(t, tag, tagNew)
 }

@@ -38,15 +38,20 @@ func setETag(w http.ResponseWriter, version uint64) { w.Header().Set("ETag", eta
 
 // notModified answers 304 when the client's If-None-Match names the current version.
 func notModified(w http.ResponseWriter, r *http.Request, version uint64) bool {
+	return notModifiedTag(w, r, etag(version))
+}
+
+// notModifiedTag answers 304, with the tag, when the client's If-None-Match names the
+// entity tag want (quoted).
+func notModifiedTag(w http.ResponseWriter, r *http.Request, want string) bool {
 	inm := r.Header.Get("If-None-Match")
 	if inm == "" {
 		return false
 	}
-	want := etag(version)
 	for _, t := range strings.Split(inm, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == want || t == "*" {
-			setETag(w, version)
+			w.Header().Set("ETag", want)
 			w.WriteHeader(http.StatusNotModified)
 			return true
 		}
