@@ -434,6 +434,32 @@ func TestSnapshotWithCommitsAheadOfTheFeed(t *testing.T) {
 		"the v2 load fed from the stream and the v3 load hold the same state")
 }
 
+// TestLostCommitAppliedAhead: a commit this server applied ahead of its feed, which the
+// stream then lost (the feed goes past its sequence), is no longer waited for: the next
+// snapshot holds the folded state, where every snapshot waited for it and fell back to
+// the commits alone.
+func TestLostCommitAppliedAhead(t *testing.T) {
+	t.Parallel()
+	env, _ := province(t)
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	projections.SetSnapshotWait(m, 50*time.Millisecond)
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "D1"}
+	lost, err := env.Store.Append(env.Ctx, ref, m.Version(ref), []eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	m.ApplyCommitted(lost)
+	other := eventstore.Ref{Kind: domain.KindUnit, ID: "D2"}
+	next, err := env.Store.Append(env.Ctx, other, m.Version(other), []eventstore.Pending{{Type: "unit.future_thing", Data: map[string]int{"x": 2}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	m.ApplyFeed(next) // the feed goes past the lost commit's sequence
+
+	var buf bytes.Buffer
+	_, err = m.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v5\n")), "%.32q", buf.Bytes())
+	require.NotZero(t, m.IntegrityCount(), "the loss is recorded")
+}
+
 // TestFeedCatchesUpThroughThePipeline: a model far behind the stream (more than a
 // thousand commits) catches up through the pipeline before it tails, and ends as a
 // rebuild does; a commit it applied ahead of the feed is skipped there and forgotten, so

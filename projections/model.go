@@ -408,6 +408,13 @@ func (m *Model) advance(seq uint64) {
 // integrity_broken. The caller holds the write lock.
 func (m *Model) noteLost(from, to uint64) {
 	m.integrity.add(streamRef(), lostProblem(from, to))
+	// A commit of this server's, applied ahead, that the stream lost: the feed will never
+	// deliver it, and a snapshot would wait for it for good (captureV3).
+	for seq := range m.ahead {
+		if seq >= from && seq <= to {
+			delete(m.ahead, seq)
+		}
+	}
 	m.lateProblems++
 	m.live.clear()
 	clear(m.rankCache)
