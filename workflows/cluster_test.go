@@ -393,3 +393,60 @@ func TestAnswerAsOfATimeWaitsForTheStream(t *testing.T) {
 	_, err = frozen.Unit("TY", projections.Bound{Time: env.Svc.Now()})
 	assert.NoError(t, err, "the unit the other engine registered is there as of now")
 }
+
+// TestReplayWaitsForTheWholeAtomicAppend: a feed applies an atomic append's messages one
+// by one, and a request under the same key that arrived between them was answered with
+// the part of the command applied so far (one of its events, not all). The answer now
+// waits until the projections hold the whole append, which the stream already does.
+func TestReplayWaitsForTheWholeAtomicAppend(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	a.Unit("KW", domain.UnitDepartment)
+	clerk := a.User(domain.RoleClerk, "KW")
+	a.Plan(clerk)
+	caughtUp(t, a)
+	// Another engine on the same stream, fed by hand.
+	mb := projections.NewModel()
+	feedB := func(until uint64) {
+		t.Helper()
+		_, err := a.Store.Read(a.Ctx, eventstore.ReadOptions{From: mb.Applied() + 1, Until: until}, func(c eventstore.Commit) error {
+			mb.ApplyFeed(c)
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	feedB(0)
+	b := workflows.New(a.Store, mb, workflows.WithClock(func() time.Time { return *a.Now.Load() }))
+
+	in := workflows.OpenNominationInput{Unit: "KW", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}
+	o := workflows.Options{Key: "open-once", Fingerprint: "same-body"}
+	first, err := a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, o)
+	require.NoError(t, err)
+	require.Greater(t, len(first.Events), 1, "an atomic append of several messages")
+	// B's feed has brought the append's first message only.
+	var seqs []uint64
+	_, err = a.Store.Read(a.Ctx, eventstore.ReadOptions{From: mb.Applied() + 1}, func(c eventstore.Commit) error {
+		seqs = append(seqs, c.Seq)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Greater(t, len(seqs), 1)
+	feedB(seqs[0])
+
+	done := make(chan workflows.Result, 1)
+	go func() {
+		r, err := b.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, o)
+		assert.NoError(t, err)
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("answered with part of the command: %d of %d events", len(r.Events), len(first.Events))
+	case <-time.After(100 * time.Millisecond): // waiting for the rest, as it should
+	}
+	feedB(0)
+	r := <-done
+	assert.True(t, r.Duplicate)
+	assert.Equal(t, first.ID, r.ID)
+	assert.ElementsMatch(t, first.Events, r.Events)
+}

@@ -45,7 +45,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in CreateUserInpu
 		token = in.Token
 	}
 	// A retried creation must not mint a second token; the first one was shown already.
-	if r, ok := s.replayKey(p, o); ok {
+	if r, ok := s.replayKey(ctx, p, o); ok {
 		return r, "", nil
 	}
 	id := "u" + strings.ToLower(newID())
@@ -87,7 +87,7 @@ func (s *Service) ReissueToken(ctx context.Context, p Principal, id string, o Op
 	if err := validID("user id", id); err != nil {
 		return Result{}, "", err
 	}
-	if r, ok := s.replayKey(p, o); ok {
+	if r, ok := s.replayKey(ctx, p, o); ok {
 		return r, "", nil
 	}
 	token, err := newToken()
@@ -321,7 +321,7 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 		return Result{}, eventstore.Document{}, err
 	}
 	defer unlock()
-	if r, ok := s.replayKey(p, o); ok {
+	if r, ok := s.replayKey(ctx, p, o); ok {
 		return r, s.replayedDocument(ctx, r.ID), nil
 	}
 	if err := s.checkKey(p, o); err != nil {
@@ -506,7 +506,7 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 		return Result{}, eventstore.Document{}, err
 	}
 	defer unlock()
-	if r, ok := s.replayKey(p, o); ok {
+	if r, ok := s.replayKey(ctx, p, o); ok {
 		return r, s.replayedDocument(ctx, r.ID), nil
 	}
 	if err := s.checkKey(p, o); err != nil {
@@ -1003,11 +1003,11 @@ func (s *Service) RevokeAward(ctx context.Context, p Principal, award string, in
 }
 
 // replayKey answers a command already carried out under the caller's idempotency key.
-func (s *Service) replayKey(p Principal, o Options) (Result, bool) {
+func (s *Service) replayKey(ctx context.Context, p Principal, o Options) (Result, bool) {
 	if o.Key == "" {
 		return Result{}, false
 	}
-	return s.replay(p.UserID + "|" + o.Key + "|" + o.Fingerprint)
+	return s.replay(ctx, p.UserID+"|"+o.Key+"|"+o.Fingerprint)
 }
 
 // replayedDocument describes the document a replayed upload stored.

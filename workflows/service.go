@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,7 +168,7 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			}
 			defer unlockKey()
 		}
-		if r, ok := s.replay(key); ok {
+		if r, ok := s.replay(ctx, key); ok {
 			return r, nil
 		}
 		if err := s.checkKey(p, o); err != nil {
@@ -190,7 +191,7 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && key != "" {
 			// The race may have been lost to the same command, retried by the client.
-			if r, ok := s.replay(key); ok {
+			if r, ok := s.replay(ctx, key); ok {
 				return r, nil
 			}
 			// Or to a different request under the same key, through another process.
@@ -300,7 +301,7 @@ func (s *Service) keyUsed(ctx context.Context, p Principal, key string, o Option
 		return Result{}, &Error{Kind: ErrUnavailable, Code: "key_pending",
 			Message: fmt.Sprintf("another request under Idempotency-Key %q was recorded through another server, and this one has not read it yet; try again", o.Key), Err: err}
 	}
-	if r, ok := s.replay(key); ok {
+	if r, ok := s.replay(ctx, key); ok {
 		return r, nil
 	}
 	if err := s.checkKey(p, o); err != nil {
@@ -334,10 +335,26 @@ func keyReused(key string) error {
 }
 
 // replay answers a command already carried out under key.
-func (s *Service) replay(key string) (Result, bool) {
+func (s *Service) replay(ctx context.Context, key string) (Result, bool) {
 	kr, ok := s.model.Key(key)
 	if !ok {
 		return Result{}, false
+	}
+	// The feed applies an atomic append's messages one by one: a record found between
+	// them holds part of the command (one of its events, another version). Its answer
+	// waits until the projections hold the whole append, which the stream has already.
+	if len(kr.Seqs) > 0 && s.store != nil {
+		last := slices.Max(kr.Seqs)
+		if settled, err := s.store.SettledSeq(ctx, last); err == nil && settled > last {
+			wctx, cancel := context.WithTimeout(ctx, keyUsedWait)
+			err := s.model.WaitFor(wctx, settled)
+			cancel()
+			if err == nil {
+				if whole, ok := s.model.Key(key); ok {
+					kr = whole
+				}
+			}
+		}
 	}
 	r := Result{Events: kr.Events, Duplicate: true}
 	for _, seq := range kr.Seqs {
