@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"thidua/eventstore"
@@ -85,7 +86,10 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 // /dev/null` replaced /dev/null). A symbolic link is followed, so that the file it names
 // is the one replaced and the link stays.
 func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) error {
-	path = followLinks(path)
+	path, err := followLinks(path)
+	if err != nil {
+		return err
+	}
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
@@ -123,25 +127,32 @@ func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) erro
 	return os.Rename(tmp.Name(), path)
 }
 
-// followLinks returns the file that path names once its symbolic links are followed: the
-// target of a link, or the path itself when it is no link. A link whose target does not
-// exist yet names that target, so that writing creates it.
-func followLinks(path string) string {
+// followLinks returns the file that path names once its symbolic links are followed, as
+// the kernel follows them: the target of a link, or the path itself when it is no link. A
+// link whose target does not exist yet names that target, so that writing creates it. A
+// relative target is taken from the link's real directory (through a linked directory,
+// "../x" is not where the path's text says). A loop of links is an error, as for the
+// kernel.
+func followLinks(path string) (string, error) {
 	for range 40 { // the kernel's own limit on links followed
 		fi, err := os.Lstat(path)
 		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
-			return path
+			return path, nil
 		}
 		to, err := os.Readlink(path)
 		if err != nil {
-			return path
+			return path, nil
 		}
 		if !filepath.IsAbs(to) {
-			to = filepath.Join(filepath.Dir(path), to)
+			dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+			if err != nil {
+				return "", err
+			}
+			to = filepath.Join(dir, to)
 		}
 		path = to
 	}
-	return path
+	return "", &fs.PathError{Op: "open", Path: path, Err: syscall.ELOOP}
 }
 
 // expectation is a digest recorded elsewhere that an archive must carry (--expect).

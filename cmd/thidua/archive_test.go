@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -228,4 +229,39 @@ func TestWriteWholeFollowsLinks(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(dir, "exports"))
 	require.NoError(t, err)
 	assert.Len(t, entries, 2, "the two targets, and no part file")
+}
+
+// TestWriteWholeFollowsLinksAsTheKernelDoes: a relative link reached through a linked
+// directory names a file from the link's real directory, and a loop of links is an error
+// that replaces nothing.
+func TestWriteWholeFollowsLinksAsTheKernelDoes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o755))
+	target := filepath.Join(dir, "real", "target.csv")
+	require.NoError(t, os.WriteFile(target, []byte("old\n"), 0o644))
+	require.NoError(t, os.Symlink(filepath.Join("..", "target.csv"), filepath.Join(dir, "real", "sub", "out.csv")))
+	require.NoError(t, os.Symlink(filepath.Join("real", "sub"), filepath.Join(dir, "d")))
+	write := func(path string) error {
+		return writeWhole(path, 0o644, func(w io.Writer) error {
+			_, err := w.Write([]byte("new\n"))
+			return err
+		})
+	}
+	require.NoError(t, write(filepath.Join(dir, "d", "out.csv")))
+	b, err := os.ReadFile(target)
+	require.NoError(t, err)
+	assert.Equal(t, "new\n", string(b), "the file the kernel reads through the link")
+	assert.NoFileExists(t, filepath.Join(dir, "target.csv"))
+
+	for _, l := range [][2]string{{"a", "b"}, {"b", "c"}, {"c", "a"}} {
+		require.NoError(t, os.Symlink(l[1], filepath.Join(dir, l[0])))
+	}
+	err = write(filepath.Join(dir, "a"))
+	require.ErrorIs(t, err, syscall.ELOOP)
+	for _, name := range []string{"a", "b", "c"} {
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.NotZero(t, fi.Mode()&os.ModeSymlink, "%s is still a link", name)
+	}
 }

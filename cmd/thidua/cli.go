@@ -41,7 +41,7 @@ func (b boundFlag) bound() (projections.Bound, error) {
 	}
 	at := *b.At
 	if strings.TrimSpace(at) == "" {
-		return projections.Bound{}, errors.New(`--at "" is empty: give a time (RFC 3339) or seq:N, or leave --at out for now`)
+		return projections.Bound{}, usageError(errors.New(`--at "" is empty: give a time (RFC 3339) or seq:N, or leave --at out for now`))
 	}
 	if s, ok := strings.CutPrefix(at, "seq:"); ok {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -69,7 +69,7 @@ func (b boundFlag) bound() (projections.Bound, error) {
 // opened: before, such an id was "not found", echoed with its control characters.
 func validIDs(what, id string) error {
 	if err := eventstore.ValidateToken(id); err != nil {
-		return fmt.Errorf("%s %q is not a valid id (invalid_id): %w", what, id, err)
+		return usageError(fmt.Errorf("%s %q is not a valid id (invalid_id): %w", what, id, err))
 	}
 	return nil
 }

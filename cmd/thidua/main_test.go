@@ -76,6 +76,8 @@ func TestOutputCutShortFails(t *testing.T) {
 		{"archive", "--check", "x.jsonl", "--expect", "499=00"},
 		{"digest", "--at", "yesterday"},
 		{"digest", "--at", "seq:abc"},
+		{"digest", "--at", ""},
+		{"explain", "a b/c"},
 		{"events", "--nomination", "N1", "--inherited"},
 		{"serve", "--trusted-proxy", "notacidr"},
 	} {

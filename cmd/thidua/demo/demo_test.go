@@ -494,6 +494,14 @@ func TestMayLoad(t *testing.T) {
 	plain := newEnv(t, time.Time{})
 	err := demo.MayLoad(t.Context(), plain.svc)
 	require.ErrorIs(t, err, demo.ErrNotNew)
+	// An administrator of a real store who bears the demo administrator's name (a common
+	// one) does not make it a demo store.
+	admin, err := plain.svc.Authenticate(t.Context(), adminToken)
+	require.NoError(t, err)
+	_, _, err = plain.svc.CreateUser(t.Context(), admin, workflows.CreateUserInput{Name: demo.Accounts()[0].Name, Role: domain.RoleAdmin}, workflows.Options{})
+	require.NoError(t, err)
+	err = demo.MayLoad(t.Context(), plain.svc)
+	require.ErrorIs(t, err, demo.ErrNotNew)
 	assert.Contains(t, err.Error(), "without --demo; start the demo on an empty --data directory")
 	assert.Contains(t, err.Error(), time.Now().In(demo.ICT).Format("2006-01-02"))
 }
