@@ -237,3 +237,43 @@ func TestLossMetByTheFeedDropsTheLiveEvaluations(t *testing.T) {
 	assert.Empty(t, after.Collective.Entries, "every answer relies on the stream being whole")
 	assert.Equal(t, projections.IntegrityBroken, after.Integrity.Status)
 }
+
+// TestSecondRulingWaitsForTheRevisionBelowIt: server B drops C05; server A, whose feed
+// lags, rules on C05 (honest: it holds the definition before the revision), then rules
+// on it again. The second command relies on the nomination's version above the revision
+// A has not applied: it decided on the old definition, appended, and every path but A's
+// live model called the ruling forged. It now waits for the feed to bring the revision,
+// decides again, and is refused, as it should be.
+func TestSecondRulingWaitsForTheRevisionBelowIt(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv) // server B, with its feed
+	reviewer := env.User(domain.RoleReviewer, "")
+	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 90)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	ma, feedA, svcA := handFed(t, env)
+
+	env.Advance(time.Minute)
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, env.Model), workflows.Options{}))
+	env.Advance(time.Minute)
+	env.OK(svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt"}, workflows.Options{}))
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt, lần nữa"}, workflows.Options{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("decided without the revision below the nomination's version: %v", err)
+	case <-time.After(100 * time.Millisecond): // waiting for the feed, as it should
+	}
+	feedA()
+	err := <-done
+	require.Error(t, err, "refused once the revision is applied: C05 is no criterion now")
+	assert.Contains(t, err.Error(), "C05")
+
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	sameVerdicts(t, id, true, map[string]*projections.Model{"server A": ma, "server B": env.Model, "rebuilt": rebuilt})
+}

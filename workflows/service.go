@@ -188,6 +188,7 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			unlock()
 		}
 	}()
+	waited := false
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && key != "" {
 			// The race may have been lost to the same command, retried by the client.
@@ -211,6 +212,10 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		if len(pl.parts) == 0 {
 			return Result{ID: pl.id}, nil
+		}
+		if !waited && s.settleBelow(ctx, pl.parts) {
+			waited = true
+			continue // decided on a state with a gap below what it relies on: again
 		}
 		if err := checkIfMatch(o, pl.parts[0].Expect); err != nil {
 			return Result{}, err
@@ -430,6 +435,34 @@ func (s *Service) awaitHistory(ctx context.Context) error {
 	case <-ctx.Done():
 		return s.storeError(ctx.Err())
 	}
+}
+
+// settleWait bounds how long a command waits for the feed to fill a gap below the
+// versions it relies on (settleBelow): the feed brings a commit within milliseconds.
+const settleWait = time.Second
+
+// settleBelow waits, when the model lacks a commit below a version the plan relies on
+// (its own commit applied ahead of another's still on its way, or a catch-up that loaded
+// one aggregate's commits alone), until the feed has brought the stream up to that
+// version, and reports whether it waited. A command reads more than the aggregates it
+// writes (the campaign's definition, above all), and appends with only theirs checked: a
+// revision below the nomination's version that the model had not applied yet made an
+// honest ruling look forged to every other path, which checks an event against the
+// definitions in force from the nomination's last change on
+// (domain.Nomination.RefusesUnder). A feed that does not bring it within settleWait is
+// not waited for longer.
+func (s *Service) settleBelow(ctx context.Context, parts []eventstore.Part) bool {
+	var need uint64
+	for _, p := range parts {
+		need = max(need, p.Expect.Seq)
+	}
+	if need == 0 || s.model.Settled() >= need {
+		return false
+	}
+	wctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	_ = s.model.WaitFor(wctx, need)
+	return true
 }
 
 // catchUp loads the commits the model lacks for the aggregates of a plan.
