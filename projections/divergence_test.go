@@ -93,12 +93,12 @@ func TestRulingBeforeARevisionAppliedAfterIt(t *testing.T) {
 	sameVerdicts(t, id, true, map[string]*projections.Model{"live": ma, "rebuilt": rebuilt, "from the snapshot": loaded})
 }
 
-// TestRulingDecidedOnTheDefinitionBeforeARevision: server B drops C05; server A, whose
-// feed has not brought the revision yet, rules on C05 as the definition it holds allows.
-// The ruling is honest: a rebuild and verify called it forged, and disagreed with A's live
-// model, which had checked it against the definition it decided on.
-func TestRulingDecidedOnTheDefinitionBeforeARevision(t *testing.T) {
-	t.Parallel()
+// rulingAfterARevision sets two servers on one stream: B, with its feed, drops C05 from
+// the campaign; then A, whose feed lags, rules on C05 of an eligible nomination, as the
+// definition it holds allows. It returns B's environment (the stream, its model, its
+// service), the nomination, the reviewer, and A's model, feed and service.
+func rulingAfterARevision(t *testing.T) (*wftest.Env, string, workflows.Principal, *projections.Model, func(), *workflows.Service) {
+	t.Helper()
 	env := wftest.New(t, srv) // server B, with its feed
 	reviewer := env.User(domain.RoleReviewer, "")
 	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 90)
@@ -109,6 +109,16 @@ func TestRulingDecidedOnTheDefinitionBeforeARevision(t *testing.T) {
 	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, env.Model), workflows.Options{}))
 	env.Advance(time.Minute)
 	env.OK(svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt (xác nhận lại)"}, workflows.Options{}))
+	return env, id, reviewer, ma, feedA, svcA
+}
+
+// TestRulingDecidedOnTheDefinitionBeforeARevision: server B drops C05; server A, whose
+// feed has not brought the revision yet, rules on C05 as the definition it holds allows.
+// The ruling is honest: a rebuild and verify called it forged, and disagreed with A's live
+// model, which had checked it against the definition it decided on.
+func TestRulingDecidedOnTheDefinitionBeforeARevision(t *testing.T) {
+	t.Parallel()
+	env, id, reviewer, ma, feedA, svcA := rulingAfterARevision(t)
 	feedA()
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 
@@ -116,11 +126,9 @@ func TestRulingDecidedOnTheDefinitionBeforeARevision(t *testing.T) {
 	require.NoError(t, err)
 	sameVerdicts(t, id, true, map[string]*projections.Model{"server A": ma, "server B": env.Model, "rebuilt": rebuilt})
 
-	// A ruling on a criterion that no definition since the nomination's last event had
-	// is still named: the window is the command's, no wider.
-	_, _, svcC := handFed(t, env)
+	// Now that A holds the revision, its command refuses another ruling on C05.
 	env.Advance(time.Minute)
-	_, err = svcC.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "lần nữa"}, workflows.Options{})
+	_, err = svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "lần nữa"}, workflows.Options{})
 	require.Error(t, err, "the command itself refuses it now")
 }
 
@@ -246,16 +254,7 @@ func TestLossMetByTheFeedDropsTheLiveEvaluations(t *testing.T) {
 // decides again, and is refused, as it should be.
 func TestSecondRulingWaitsForTheRevisionBelowIt(t *testing.T) {
 	t.Parallel()
-	env := wftest.New(t, srv) // server B, with its feed
-	reviewer := env.User(domain.RoleReviewer, "")
-	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 90)
-	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
-	ma, feedA, svcA := handFed(t, env)
-
-	env.Advance(time.Minute)
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, env.Model), workflows.Options{}))
-	env.Advance(time.Minute)
-	env.OK(svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt"}, workflows.Options{}))
+	env, id, reviewer, ma, feedA, svcA := rulingAfterARevision(t)
 
 	done := make(chan error, 1)
 	go func() {
