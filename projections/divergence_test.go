@@ -21,23 +21,6 @@ import (
 // by its several paths (live, rebuilt, from a snapshot, as of a past moment, thidua
 // verify's): each is a case where two of them differed.
 
-// handFed is another server on env's stream: its own model, fed by hand (its feed lags),
-// and its own command service.
-func handFed(t *testing.T, env *wftest.Env) (*projections.Model, func(), *workflows.Service) {
-	t.Helper()
-	m := projections.NewModel()
-	feed := func() {
-		t.Helper()
-		_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: m.Applied() + 1}, func(c eventstore.Commit) error {
-			m.ApplyFeed(c)
-			return nil
-		})
-		require.NoError(t, err)
-	}
-	feed()
-	return m, feed, workflows.New(env.Store, m, workflows.WithClock(func() time.Time { return *env.Now.Load() }))
-}
-
 // withoutC05 is the campaign's next version, without criterion C05.
 func withoutC05(t *testing.T, m *projections.Model) domain.Definition {
 	t.Helper()
@@ -74,42 +57,41 @@ func TestRulingBeforeARevisionAppliedAfterIt(t *testing.T) {
 	reviewer := env.User(domain.RoleReviewer, "")
 	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 90)
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
-	ma, feedA, svcA := handFed(t, env)
-	_, _, svcB := handFed(t, env)
+	a, b := env.Lagging(), env.Lagging()
 
 	env.Advance(time.Minute)
-	env.OK(svcB.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt (xác nhận lại)"}, workflows.Options{}))
+	env.OK(b.Svc.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt (xác nhận lại)"}, workflows.Options{}))
 	env.Advance(time.Minute)
-	env.OK(svcA.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, ma), workflows.Options{}))
-	feedA() // the ruling, below the revision A applied first
+	env.OK(a.Svc.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, a.Model), workflows.Options{}))
+	a.Feed(0) // the ruling, below the revision A applied first
 
 	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "snap")
-	_, err = ma.SaveSnapshotFile(path)
+	_, err = a.Model.SaveSnapshotFile(path)
 	require.NoError(t, err)
 	loaded, err := projections.LoadSnapshotFile(env.Ctx, path, env.Store)
 	require.NoError(t, err)
-	sameVerdicts(t, id, true, map[string]*projections.Model{"live": ma, "rebuilt": rebuilt, "from the snapshot": loaded})
+	sameVerdicts(t, id, true, map[string]*projections.Model{"live": a.Model, "rebuilt": rebuilt, "from the snapshot": loaded})
 }
 
 // rulingAfterARevision sets two servers on one stream: B, with its feed, drops C05 from
 // the campaign; then A, whose feed lags, rules on C05 of an eligible nomination, as the
 // definition it holds allows. It returns B's environment (the stream, its model, its
-// service), the nomination, the reviewer, and A's model, feed and service.
-func rulingAfterARevision(t *testing.T) (*wftest.Env, string, workflows.Principal, *projections.Model, func(), *workflows.Service) {
+// service), the nomination, the reviewer, and server A.
+func rulingAfterARevision(t *testing.T) (*wftest.Env, string, workflows.Principal, *wftest.Lagging) {
 	t.Helper()
 	env := wftest.New(t, srv) // server B, with its feed
 	reviewer := env.User(domain.RoleReviewer, "")
 	id, _ := env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 90)
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
-	ma, feedA, svcA := handFed(t, env)
+	a := env.Lagging()
 
 	env.Advance(time.Minute)
 	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, withoutC05(t, env.Model), workflows.Options{}))
 	env.Advance(time.Minute)
-	env.OK(svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt (xác nhận lại)"}, workflows.Options{}))
-	return env, id, reviewer, ma, feedA, svcA
+	env.OK(a.Svc.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt (xác nhận lại)"}, workflows.Options{}))
+	return env, id, reviewer, a
 }
 
 // TestRulingDecidedOnTheDefinitionBeforeARevision: server B drops C05; server A, whose
@@ -118,17 +100,17 @@ func rulingAfterARevision(t *testing.T) (*wftest.Env, string, workflows.Principa
 // model, which had checked it against the definition it decided on.
 func TestRulingDecidedOnTheDefinitionBeforeARevision(t *testing.T) {
 	t.Parallel()
-	env, id, reviewer, ma, feedA, svcA := rulingAfterARevision(t)
-	feedA()
+	env, id, reviewer, a := rulingAfterARevision(t)
+	a.Feed(0)
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 
 	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
-	sameVerdicts(t, id, true, map[string]*projections.Model{"server A": ma, "server B": env.Model, "rebuilt": rebuilt})
+	sameVerdicts(t, id, true, map[string]*projections.Model{"server A": a.Model, "server B": env.Model, "rebuilt": rebuilt})
 
 	// Now that A holds the revision, its command refuses another ruling on C05.
 	env.Advance(time.Minute)
-	_, err = svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "lần nữa"}, workflows.Options{})
+	_, err = a.Svc.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "lần nữa"}, workflows.Options{})
 	require.Error(t, err, "the command itself refuses it now")
 }
 
@@ -254,11 +236,11 @@ func TestLossMetByTheFeedDropsTheLiveEvaluations(t *testing.T) {
 // decides again, and is refused, as it should be.
 func TestSecondRulingWaitsForTheRevisionBelowIt(t *testing.T) {
 	t.Parallel()
-	env, id, reviewer, ma, feedA, svcA := rulingAfterARevision(t)
+	env, id, reviewer, a := rulingAfterARevision(t)
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := svcA.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt, lần nữa"}, workflows.Options{})
+		_, err := a.Svc.Rule(env.Ctx, reviewer, id, "C05", workflows.RuleInput{Result: "met", Note: "đạt, lần nữa"}, workflows.Options{})
 		done <- err
 	}()
 	select {
@@ -266,7 +248,7 @@ func TestSecondRulingWaitsForTheRevisionBelowIt(t *testing.T) {
 		t.Fatalf("decided without the revision below the nomination's version: %v", err)
 	case <-time.After(100 * time.Millisecond): // waiting for the feed, as it should
 	}
-	feedA()
+	a.Feed(0)
 	err := <-done
 	require.Error(t, err, "refused once the revision is applied: C05 is no criterion now")
 	assert.Contains(t, err.Error(), "C05")
@@ -274,5 +256,5 @@ func TestSecondRulingWaitsForTheRevisionBelowIt(t *testing.T) {
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
 	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
-	sameVerdicts(t, id, true, map[string]*projections.Model{"server A": ma, "server B": env.Model, "rebuilt": rebuilt})
+	sameVerdicts(t, id, true, map[string]*projections.Model{"server A": a.Model, "server B": env.Model, "rebuilt": rebuilt})
 }

@@ -405,18 +405,7 @@ func TestReplayWaitsForTheWholeAtomicAppend(t *testing.T) {
 	clerk := a.User(domain.RoleClerk, "KW")
 	a.Plan(clerk)
 	caughtUp(t, a)
-	// Another engine on the same stream, fed by hand.
-	mb := projections.NewModel()
-	feedB := func(until uint64) {
-		t.Helper()
-		_, err := a.Store.Read(a.Ctx, eventstore.ReadOptions{From: mb.Applied() + 1, Until: until}, func(c eventstore.Commit) error {
-			mb.ApplyFeed(c)
-			return nil
-		})
-		require.NoError(t, err)
-	}
-	feedB(0)
-	b := workflows.New(a.Store, mb, workflows.WithClock(func() time.Time { return *a.Now.Load() }))
+	b := a.Lagging() // another engine on the same stream, fed by hand
 
 	in := workflows.OpenNominationInput{Unit: "KW", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}
 	o := workflows.Options{Key: "open-once", Fingerprint: "same-body"}
@@ -425,17 +414,17 @@ func TestReplayWaitsForTheWholeAtomicAppend(t *testing.T) {
 	require.Greater(t, len(first.Events), 1, "an atomic append of several messages")
 	// B's feed has brought the append's first message only.
 	var seqs []uint64
-	_, err = a.Store.Read(a.Ctx, eventstore.ReadOptions{From: mb.Applied() + 1}, func(c eventstore.Commit) error {
+	_, err = a.Store.Read(a.Ctx, eventstore.ReadOptions{From: b.Model.Applied() + 1}, func(c eventstore.Commit) error {
 		seqs = append(seqs, c.Seq)
 		return nil
 	})
 	require.NoError(t, err)
 	require.Greater(t, len(seqs), 1)
-	feedB(seqs[0])
+	b.Feed(seqs[0])
 
 	done := make(chan workflows.Result, 1)
 	go func() {
-		r, err := b.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, o)
+		r, err := b.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, o)
 		assert.NoError(t, err)
 		done <- r
 	}()
@@ -444,7 +433,7 @@ func TestReplayWaitsForTheWholeAtomicAppend(t *testing.T) {
 		t.Fatalf("answered with part of the command: %d of %d events", len(r.Events), len(first.Events))
 	case <-time.After(100 * time.Millisecond): // waiting for the rest, as it should
 	}
-	feedB(0)
+	b.Feed(0)
 	r := <-done
 	assert.True(t, r.Duplicate)
 	assert.Equal(t, first.ID, r.ID)

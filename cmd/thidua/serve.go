@@ -380,9 +380,10 @@ func keepDamaged(g *Globals) string {
 }
 
 // loadModel returns the model from the snapshot (checked against the stream; loaded
-// true) or rebuilt, for serve: a damaged snapshot is kept aside (keepDamaged). A snapshot written under other checks than this version's is rebuilt
-// too, unless outdatedOK (see openModel). The snapshot is the one read ahead when ahead is not nil, else the
-// data directory's, read now. Callers set the memory policy for the load
+// true) or rebuilt, for serve: a damaged snapshot is kept aside (keepDamaged). A snapshot
+// written under other checks than this version's is rebuilt too, unless outdatedOK (see
+// openModel). The snapshot is the one read ahead when ahead is not nil, else the data
+// directory's, read now. Callers set the memory policy for the load
 // (memory.WhileLoading); a full rebuild tells huge (nil: none), whose advice it may end
 // (memory.HugePages' Rebuilding).
 func loadModel(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, progress func(uint64), ahead <-chan snapshotRead, huge *memory.HugePages, outdatedOK bool) (m *projections.Model, loaded bool, err error) {

@@ -95,6 +95,38 @@ func (e *Env) start() {
 	}
 }
 
+// Lagging is another server on an Env's stream whose feed lags: its own model, fed by
+// hand (Feed), and its own command service on the Env's clock.
+type Lagging struct {
+	// Model is the server's read model, fed only by Feed.
+	Model *projections.Model
+	// Svc is the server's command service; its own commits are applied ahead of Feed.
+	Svc *workflows.Service
+	env *Env
+}
+
+// Lagging starts another server on the stream, its model fed up to the stream's end.
+func (e *Env) Lagging() *Lagging {
+	e.tb.Helper()
+	l := &Lagging{Model: projections.NewModel(), env: e}
+	l.Svc = workflows.New(e.Store, l.Model, workflows.WithClock(func() time.Time { return *e.Now.Load() }))
+	l.Feed(0)
+	return l
+}
+
+// Feed brings the server's model the stream's commits up to until (0: the stream's end),
+// as its feed would.
+func (l *Lagging) Feed(until uint64) {
+	l.env.tb.Helper()
+	_, err := l.env.Store.Read(l.env.Ctx, eventstore.ReadOptions{From: l.Model.Applied() + 1, Until: until}, func(c eventstore.Commit) error {
+		l.Model.ApplyFeed(c)
+		return nil
+	})
+	if err != nil {
+		l.env.tb.Fatalf("feed: %v", err)
+	}
+}
+
 // Advance moves the business clock.
 func (e *Env) Advance(d time.Duration) {
 	t := e.Now.Load().Add(d)
