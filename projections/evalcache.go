@@ -123,9 +123,8 @@ type rankedEval struct {
 // then each chunk takes it (a past bound only, pinned to a sequence: see rankingAsOf).
 func (m *Model) evalAll(ids []string, b Bound, lock bool) []rankedEval {
 	out := make([]rankedEval, len(ids))
-	live := b.Live()
 	todo := make([]int, 0, len(ids))
-	if live {
+	if b.Live() {
 		m.live.mu.Lock()
 		for i, id := range ids {
 			if r, ok := m.live.get(id); ok {
@@ -140,37 +139,86 @@ func (m *Model) evalAll(ids []string, b Bound, lock bool) []rankedEval {
 			todo = append(todo, i)
 		}
 	}
-	var readers [][]string
-	if live {
-		readers = make([][]string, len(ids))
+	m.evalSome(ids, todo, out, b, lock)
+	return out
+}
+
+// evalChunk is how many nominations a ranking evaluates under one hold of the read lock,
+// when it takes the lock per chunk.
+const evalChunk = 64
+
+// evalSome evaluates the nominations ids[i], for each i of todo, at the bound into out[i],
+// on every core. The caller holds the read lock, unless lock: then each chunk of evalChunk
+// nominations takes it, so that commands go on between chunks. Live, each evaluation goes
+// into the live cache within the hold it was made in, when it is the state's: a commit
+// applied after drops it if it may change it (liveEvals.invalidate). Live and with lock,
+// what another reader cached meanwhile is not evaluated again, and what the chunks share
+// (the campaign, each unit's evidence: evalCache) is folded again after a commit, since
+// the state it was folded from is gone; a past bound is pinned, so its folds hold.
+func (m *Model) evalSome(ids []string, todo []int, out []rankedEval, b Bound, lock bool) {
+	if len(todo) == 0 {
+		return
 	}
-	cache := newEvalCache()
-	const chunk = 64
+	live := b.Live()
+	var shared struct {
+		sync.Mutex
+		cache   *evalCache
+		version int
+	}
+	// cacheNow returns the evalCache for the model's state; the caller holds the read lock.
+	cacheNow := func() *evalCache {
+		v := 0
+		if live && lock {
+			v = m.rankVersion()
+		}
+		shared.Lock()
+		defer shared.Unlock()
+		if shared.cache == nil || shared.version != v {
+			shared.cache, shared.version = newEvalCache(), v
+		}
+		return shared.cache
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	workers := min(runtime.GOMAXPROCS(0), (len(todo)+chunk-1)/chunk)
+	workers := min(runtime.GOMAXPROCS(0), (len(todo)+evalChunk-1)/evalChunk)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var sc evalScratch
+			var units [evalChunk][]string
 			for {
-				start := int(next.Add(chunk)) - chunk
+				start := int(next.Add(evalChunk)) - evalChunk
 				if start >= len(todo) {
 					return
 				}
+				chunk := todo[start:min(start+evalChunk, len(todo))]
 				if lock {
 					m.rlock()
 				}
-				for _, i := range todo[start:min(start+chunk, len(todo))] {
-					re, units, ok := m.rankEval(ids[i], b, cache, &sc)
+				cache := cacheNow()
+				for k, i := range chunk {
+					if live && lock {
+						m.live.mu.Lock()
+						r, done := m.live.get(ids[i])
+						m.live.mu.Unlock()
+						if done {
+							out[i], units[k] = r, nil
+							continue
+						}
+					}
+					re, us, ok := m.rankEval(ids[i], b, cache, &sc)
 					if !ok {
-						continue // opened after the bound
+						re = rankedEval{} // opened after the bound, or not to be evaluated
 					}
-					out[i] = re
-					if live {
-						readers[i] = units
+					out[i], units[k] = re, us
+				}
+				if live {
+					m.live.mu.Lock()
+					for k, i := range chunk {
+						m.live.put(ids[i], out[i], units[k])
 					}
+					m.live.mu.Unlock()
 				}
 				if lock {
 					m.mu.RUnlock()
@@ -179,14 +227,4 @@ func (m *Model) evalAll(ids []string, b Bound, lock bool) []rankedEval {
 		}()
 	}
 	wg.Wait()
-	if live {
-		m.live.mu.Lock()
-		for _, i := range todo {
-			if out[i].found {
-				m.live.put(ids[i], out[i], readers[i])
-			}
-		}
-		m.live.mu.Unlock()
-	}
-	return out
 }

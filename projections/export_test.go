@@ -65,6 +65,14 @@ func SetCaptureChunks(m *Model, n int, between func()) { m.capChunk, m.capHook =
 // encodes, after the moment it holds the model at.
 func SetWriteHook(m *Model, hook func()) { m.writeHook = hook }
 
+// SetRankHook makes each live ranking run hook between filling the live cache and taking
+// its inputs.
+func SetRankHook(m *Model, hook func()) { m.rankHook = hook }
+
+// SetRankInline sets how many evaluations a live ranking makes while it takes its inputs
+// under one hold of the read lock, before it fills the cache again.
+func SetRankInline(m *Model, n int) { m.rankInline = n }
+
 // SetKeyRetention sets how long and how many idempotency keys the model keeps at least.
 func SetKeyRetention(m *Model, window time.Duration, keep int) { m.keyWindow, m.keyKeep = window, keep }
 

@@ -17,8 +17,14 @@ import (
 //   - a unit's commit: the evaluations that read that unit; all of them when the commit
 //     changes a lineage (a merger) or registers a unit under a parent (which makes the
 //     parent a parent unit, for C13);
-//   - a campaign's or the registry's commit (launches, awards, rule changes, users), an
-//     aggregate kind it does not know, or a broken hash chain anywhere: all of them.
+//   - a campaign's commit that only grants or revokes awards: the evaluations that read a
+//     unit of an award's lineage (an award bars the other collective nominations of its
+//     lineage and its holder's other individual ones; a revocation lifts the bar, or
+//     sets one for fraud: domain.Campaign.LineageAward, PersonAward, BarringRevocation,
+//     each of which looks for a unit of the award's lineage in the nomination's);
+//   - a campaign's other commits or the registry's (launches, rule changes, deadlines,
+//     users), an aggregate kind it does not know, or a broken hash chain anywhere: all
+//     of them.
 //
 // The results are those of evaluating afresh (TestLiveRankingCacheFollowsWrites).
 type liveEvals struct {
@@ -59,8 +65,10 @@ func (l *liveEvals) clear() {
 }
 
 // invalidate drops what a commit on ref may have changed; lineage reports whether the
-// commit changed a unit's lineage. The caller holds the model's write lock.
-func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool) {
+// commit changed a unit's lineage, and awards, for a campaign's commit that only granted
+// or revoked awards, lists the units of their lineages (nil for any other commit). The
+// caller holds the model's write lock.
+func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool, awards []string) {
 	switch ref.Kind {
 	case domain.KindNomination:
 		l.mu.Lock()
@@ -76,6 +84,19 @@ func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool) {
 			delete(l.evals, id)
 		}
 		delete(l.readers, ref.ID)
+		l.mu.Unlock()
+		return
+	case domain.KindCampaign:
+		if awards == nil {
+			break
+		}
+		l.mu.Lock()
+		for _, u := range awards {
+			for id := range l.readers[u] {
+				delete(l.evals, id)
+			}
+			delete(l.readers, u)
+		}
 		l.mu.Unlock()
 		return
 	}

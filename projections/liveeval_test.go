@@ -3,6 +3,7 @@ package projections_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestLiveRankingCacheFollowsWrites(t *testing.T) {
 
 	env.OK(env.Svc.Rule(env.Ctx, reviewer, noms[1], "C01", workflows.RuleInput{Result: "not_met", Note: "chưa đạt"}, workflows.Options{}))
 	check("a negative ruling")
-	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[2], Decision: "QĐ 1"}, workflows.Options{}))
+	first := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[2], Decision: "QĐ 1"}, workflows.Options{}))
 	check("an award")
 
 	env.Advance(time.Hour)
@@ -85,6 +86,100 @@ func TestLiveRankingCacheFollowsWrites(t *testing.T) {
 	// A fact on the successor reaches the nominations it inherited.
 	env.Fact(reviewer, "D34", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(3)})
 	check("a fact on the merged unit")
+
+	// Awards and their revocations drop only the evaluations of their lineage: D3's award
+	// bars D4's nomination, inherited with it by D34; revoked as unlawful, the bar goes;
+	// D4's own award, revoked for forged documents, bars D3's for good.
+	ranked := func(id string) bool {
+		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		return slices.ContainsFunc(rk.Collective.Entries, func(e projections.RankEntryView) bool { return e.Nomination == id })
+	}
+	env.Fact(reviewer, "D34", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(0), Note: "đính chính"})
+	check("the fact's correction")
+	el, err := env.Model.Eligibility(noms[3], projections.Bound{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"lineage_already_awarded"}, reasonCodes(el.Reasons))
+	require.False(t, ranked(noms[3]), "D3's award bars D4's nomination once D34 holds both")
+	env.OK(env.Svc.RevokeAward(env.Ctx, council, first.ID, workflows.RevokeInput{Ground: "unlawful_approval", Note: "sai thẩm quyền"}, workflows.Options{}))
+	check("a revocation that lifts the bar")
+	require.True(t, ranked(noms[3]), "the revocation lifts the bar on D4's nomination")
+	second := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[3], Decision: "QĐ 2"}, workflows.Options{}))
+	check("an award in the merged lineage")
+	require.True(t, ranked(noms[3]), "an awarded nomination keeps its place")
+	env.OK(env.Svc.RevokeAward(env.Ctx, council, second.ID, workflows.RevokeInput{Ground: "forged_documents", Note: "giả mạo hồ sơ"}, workflows.Options{}))
+	check("a revocation for fraud")
+	require.False(t, ranked(noms[2]), "D4's award, revoked for fraud, bars D3's nomination, in its lineage")
+	el, err = env.Model.Eligibility(noms[2], projections.Bound{})
+	require.NoError(t, err)
+	require.Contains(t, reasonCodes(el.Reasons), "barred_by_revocation")
+}
+
+// TestLiveRankingIsOfOneState: a live ranking evaluates what the live cache lacks a chunk
+// per hold of the read lock, so commits apply beside it; the ranking is still that of one
+// state, the one its tag names. Commits land between the filling of the cache and the
+// taking of the inputs: one evaluation dropped is made again within the taking's hold; more
+// than the taking may make (here none) sends the ranking back to fill the cache, and after
+// three tries the taking makes them all.
+func TestLiveRankingIsOfOneState(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		inline int
+		writes int // commits landing, one per try
+		tries  int
+	}{
+		{"a dropped evaluation made again in the hold", 256, 1, 1},
+		{"filled again", 0, 1, 2},
+		{"made in the hold after three tries", 0, 3, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := wftest.New(t, srv)
+			reviewer := env.User(domain.RoleReviewer, "")
+			noms := eligibleDistricts(env, reviewer, 80, "K1", "K2", "K3")
+			env.Fact(reviewer, "K2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
+			require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+			projections.SetRankInline(env.Model, tc.inline)
+			tries := 0
+			projections.SetRankHook(env.Model, func() {
+				tries++
+				if tries <= tc.writes {
+					// K2, excluded, in again, then out, and so on: the last write decides.
+					pct := 100.0
+					if tries%2 == 0 {
+						pct = 90
+					}
+					env.Fact(reviewer, "K2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(pct), Cause: "subjective"})
+				}
+			})
+			live, tag, err := env.Model.LiveRanking(wftest.Campaign)
+			require.NoError(t, err)
+			projections.SetRankHook(env.Model, nil)
+			assert.Equal(t, tc.tries, tries)
+			ranked := map[string]bool{}
+			for _, e := range live.Collective.Entries {
+				ranked[e.Nomination] = true
+			}
+			assert.Equal(t, map[string]bool{noms[0]: true, noms[1]: tc.writes%2 == 1, noms[2]: true}, map[string]bool{noms[0]: ranked[noms[0]], noms[1]: ranked[noms[1]], noms[2]: ranked[noms[2]]})
+			require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+			rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+			require.NoError(t, err)
+			want, wantTag, err := rebuilt.LiveRanking(wftest.Campaign)
+			require.NoError(t, err)
+			assert.Equal(t, jsonOf(t, want), jsonOf(t, live), "the ranking of the state after the last write")
+			assert.Equal(t, wantTag, tag)
+		})
+	}
+}
+
+// reasonCodes lists the reasons' codes.
+func reasonCodes(rs []projections.ReasonView) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Code)
+	}
+	return out
 }
 
 // TestConcurrentLiveRankingsAgree asks for the live ranking from many readers at once,

@@ -229,6 +229,11 @@ type Model struct {
 	capChunk  int
 	capHook   func()
 	writeHook func()
+	// rankHook (tests) runs between a live ranking's filling of the cache and its taking
+	// of the inputs (rankingOnce), where commits may apply; rankInline is how many
+	// evaluations the taking may make (liveInline, unless a test sets it).
+	rankHook   func()
+	rankInline int
 
 	// integrity records broken hash chains per aggregate (integrity.go).
 	integrity integrityState
@@ -248,25 +253,26 @@ func NewModel() *Model {
 	decoded := make(chan struct{})
 	close(decoded)
 	return &Model{
-		payloads:  decoded,
-		aggs:      map[eventstore.Ref]*Aggregate{},
-		units:     map[string]*domain.Unit{},
-		children:  map[string][]string{},
-		noms:      map[string]*domain.Nomination{},
-		camps:     map[string]*domain.Campaign{},
-		registry:  domain.NewRegistry(),
-		byCamp:    map[string][]string{},
-		keys:      map[string]*keyEntry{},
-		awards:    map[string]string{},
-		claims:    map[string]string{},
-		docs:      map[string]*docOwners{},
-		stats:     Stats{Unknown: map[string]int{}},
-		changed:   make(chan struct{}),
-		rankCache: map[string]rankCacheEntry{},
-		keyWindow: IdempotencyWindow,
-		keyKeep:   IdempotencyKeep,
-		snapWait:  5 * time.Second,
-		capChunk:  capAggsPerHold,
+		payloads:   decoded,
+		aggs:       map[eventstore.Ref]*Aggregate{},
+		units:      map[string]*domain.Unit{},
+		children:   map[string][]string{},
+		noms:       map[string]*domain.Nomination{},
+		camps:      map[string]*domain.Campaign{},
+		registry:   domain.NewRegistry(),
+		byCamp:     map[string][]string{},
+		keys:       map[string]*keyEntry{},
+		awards:     map[string]string{},
+		claims:     map[string]string{},
+		docs:       map[string]*docOwners{},
+		stats:      Stats{Unknown: map[string]int{}},
+		changed:    make(chan struct{}),
+		rankCache:  map[string]rankCacheEntry{},
+		rankInline: liveInline,
+		keyWindow:  IdempotencyWindow,
+		keyKeep:    IdempotencyKeep,
+		snapWait:   5 * time.Second,
+		capChunk:   capAggsPerHold,
 	}
 }
 
@@ -608,6 +614,10 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 	m.stats.Commits++
 	prev := agg.Version.Hash
 	lineage := false
+	// A campaign's commit that only grants or revokes awards changes the evaluations of
+	// the nominations whose lineage meets the awards' (liveEvals.invalidate).
+	var awards []string
+	onlyAwards := agg.Ref.Kind == domain.KindCampaign
 	m.histMu.Lock()
 	defer m.histMu.Unlock()
 	for i := range c.Events {
@@ -649,9 +659,26 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		}
 		m.checkRecordedAt(agg.Ref, c.Seq, e.ID, e.RecordedAt, c.Time)
 		agg.Entries = append(agg.Entries, entry)
+		if !entry.Known {
+			onlyAwards = false
+		}
 		if entry.Known {
 			m.checkActorAndTransition(ref, entry)
 			m.fold(ref, entry)
+			switch d := entry.Rec.Data.(type) {
+			case domain.AwardGrantedData:
+				awards = append(awards, d.Lineage...)
+			case domain.AwardRevokedData:
+				if c := m.camps[agg.Ref.ID]; c != nil {
+					if a, ok := c.Award(d.Award); ok {
+						awards = append(awards, a.Lineage...)
+						break
+					}
+				}
+				onlyAwards = false
+			default:
+				onlyAwards = false
+			}
 			switch d := entry.Rec.Data.(type) {
 			case domain.UnitAbsorbedData:
 				lineage = true
@@ -663,7 +690,12 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 			}
 		}
 	}
-	m.live.invalidate(agg.Ref, lineage)
+	if !onlyAwards {
+		awards = nil
+	} else if awards == nil {
+		awards = []string{}
+	}
+	m.live.invalidate(agg.Ref, lineage, awards)
 	agg.Version = c.Version()
 	agg.Version.Hash = strings.Clone(agg.Version.Hash)
 	at := c.Events[0].RecordedAt
@@ -1054,9 +1086,13 @@ func (s *State) NomineeAtVote(id string) (domain.Nominee, bool) {
 // state the stream never had, for milliseconds (Model.Ranking).
 func (s *State) Gapped() bool { return s.m.gapped() }
 
-// Ranking computes a campaign's live ranking (see Model.Ranking).
+// Ranking computes a campaign's live ranking (see Model.Ranking), or takes it from the
+// cache when the cached one is of the state as it is.
 func (s *State) Ranking(campaign string) (RankingView, error) {
 	s.m.awaitPayloads()
+	if c, ok := s.m.rankCache[campaign]; ok && c.commits == s.m.rankVersion() {
+		return c.view, nil
+	}
 	return s.m.ranking(campaign, Bound{})
 }
 

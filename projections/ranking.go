@@ -94,22 +94,106 @@ func (m *Model) liveRanking(campaign string) (rankCacheEntry, error) {
 // problems found late in what they were (CheckStream); the caller holds the lock.
 func (m *Model) rankVersion() int { return m.stats.Commits + m.lateProblems }
 
-// rankingOnce computes the live ranking under the read lock, and caches it with the
-// number of commits it saw.
+// A live ranking is computed without holding the read lock for long, so that commands
+// go on beside it (a dashboard that polls it after every write held them up for the
+// 0.1 s a campaign of 100,000 nominations takes to rank, and for seconds after a start):
+//
+//  1. the nominations the live cache lacks are evaluated a chunk per hold of the lock,
+//     and cached as they are made (evalSome);
+//  2. under one hold, the campaign is taken with every evaluation from the cache, the
+//     few a commit dropped meanwhile evaluated again right there (liveInputs): these are
+//     the inputs of the ranking at one state, the one whose commits it is tagged with;
+//  3. they are ranked outside the lock (rankInputs.view).
+//
+// When more than liveInline (rankInline) evaluations were dropped between steps 1 and 2 (a campaign's
+// rules changed meanwhile, say), step 1 runs again; after liveAttempts tries, step 2
+// evaluates whatever is missing under its hold, as every ranking once did.
+const (
+	liveInline   = 256
+	liveAttempts = 3
+)
+
+// rankingOnce computes the live ranking, and caches it with the commits it is of.
 func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
-	m.rlock()
-	v, err := m.ranking(campaign, Bound{})
-	commits := m.rankVersion()
-	gapped := m.gapped()
-	m.mu.RUnlock()
-	if err != nil {
-		return rankCacheEntry{}, err
+	for attempt := 1; ; attempt++ {
+		m.fillLive(campaign)
+		if m.rankHook != nil {
+			m.rankHook()
+		}
+		limit := m.rankInline
+		if attempt >= liveAttempts {
+			limit = math.MaxInt
+		}
+		m.rlock()
+		in, complete, err := m.liveInputs(campaign, limit)
+		commits, gapped := m.rankVersion(), m.gapped()
+		m.mu.RUnlock()
+		if err != nil {
+			return rankCacheEntry{}, err
+		}
+		if !complete {
+			continue
+		}
+		e := rankCacheEntry{commits: commits, view: in.view(), gapped: gapped}
+		m.mu.Lock()
+		if c, ok := m.rankCache[campaign]; !ok || c.commits <= commits {
+			m.rankCache[campaign] = e
+		}
+		m.mu.Unlock()
+		return e, nil
 	}
-	e := rankCacheEntry{commits: commits, view: v, gapped: gapped}
-	m.mu.Lock()
-	m.rankCache[campaign] = e
-	m.mu.Unlock()
-	return e, nil
+}
+
+// fillLive evaluates the campaign's nominations that the live cache lacks, a chunk per
+// hold of the read lock (evalSome), and caches them. It looks them up a part at a time:
+// a commit applied meanwhile waits for the cache's lock while it holds the model's.
+func (m *Model) fillLive(campaign string) {
+	m.rlock()
+	ids := m.byCamp[campaign]
+	m.mu.RUnlock()
+	var lack []string
+	const part = 4096
+	for from := 0; from < len(ids); from += part {
+		m.live.mu.Lock()
+		for _, id := range ids[from:min(from+part, len(ids))] {
+			if _, ok := m.live.get(id); !ok {
+				lack = append(lack, id)
+			}
+		}
+		m.live.mu.Unlock()
+	}
+	todo := make([]int, len(lack))
+	for i := range todo {
+		todo[i] = i
+	}
+	m.evalSome(lack, todo, make([]rankedEval, len(lack)), Bound{}, true)
+}
+
+// liveInputs takes the inputs of the campaign's live ranking from the model as it is:
+// the campaign, and every nomination's evaluation from the live cache, evaluating those
+// it lacks when they are at most limit (complete false otherwise: nothing is evaluated).
+// The caller holds the read lock.
+func (m *Model) liveInputs(campaign string, limit int) (in rankInputs, complete bool, err error) {
+	in, ok := m.rankHead(campaign, Bound{})
+	if !ok {
+		return rankInputs{}, false, fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
+	}
+	in.evals = make([]rankedEval, len(in.ids))
+	var todo []int
+	m.live.mu.Lock()
+	for i, id := range in.ids {
+		if r, ok := m.live.get(id); ok {
+			in.evals[i] = r
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	m.live.mu.Unlock()
+	if len(todo) > limit {
+		return rankInputs{}, false, nil
+	}
+	m.evalSome(in.ids, todo, in.evals, Bound{}, false)
+	return in, true, nil
 }
 
 // rankingAsOf computes a ranking at a past moment without holding the read lock
@@ -137,32 +221,66 @@ func (m *Model) ranking(campaign string, b Bound) (RankingView, error) {
 // pinned to a sequence (rankingAsOf): the read lock is taken for each part that reads the
 // model; without, the caller holds it throughout.
 func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, error) {
-	var lastSeq uint64
-	var lastAt time.Time
-	note := func(e *Entry) {
-		if e.Rec.Seq > lastSeq {
-			lastSeq, lastAt = e.Rec.Seq, e.Rec.At
-		}
-	}
 	if lock {
 		m.rlock()
 	}
-	// As of a past moment the campaign is a fresh fold, and the ids a copy of the slice's
-	// header: neither changes after the lock is released (the model only appends).
-	camp := m.campaignAt(campaign, b, note)
-	ids := m.byCamp[campaign]
-	integrity := m.integrityOf([]eventstore.Ref{{Kind: domain.KindCampaign, ID: campaign}, streamRef()}, b)
+	in, ok := m.rankHead(campaign, b)
 	if lock {
 		m.mu.RUnlock()
 	}
-	if camp == nil {
+	if !ok {
 		return RankingView{}, fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
 	}
-	def := camp.Definition()
+	// Every nomination evaluated at the bound, on every core (evalcache.go).
+	in.evals = m.evalAll(in.ids, b, lock)
+	return in.view(), nil
+}
+
+// rankInputs is what a ranking is built from: the campaign as of the bound and every
+// nomination's evaluation. Building the view (view) reads nothing of the model, so it
+// needs no lock: a live ranking takes these under the read lock and ranks outside it.
+type rankInputs struct {
+	campaign string
+	at       time.Time // the bound's time (zero: the latest event's)
+	def      domain.Definition
+	awards   []domain.AwardRef // every award, in the order granted
+	// integrity is that of the campaign's own events and of the stream.
+	integrity IntegrityView
+	// lastSeq and lastAt are those of the latest campaign event within the bound.
+	lastSeq uint64
+	lastAt  time.Time
+	ids     []string     // the campaign's nominations, in stream order
+	evals   []rankedEval // one per id
+}
+
+// rankHead takes what a ranking reads of the campaign itself at the bound (all of
+// rankInputs but the evaluations), or false when the campaign did not exist then. The
+// caller holds the read lock. What it returns is its own or never changes: as of a past
+// moment the campaign is a fresh fold, a definition is never changed once recorded, the
+// awards are copies, and the ids a copy of the slice's header (the model only appends).
+func (m *Model) rankHead(campaign string, b Bound) (rankInputs, bool) {
+	in := rankInputs{campaign: campaign, at: b.Time}
+	camp := m.campaignAt(campaign, b, func(e *Entry) {
+		if e.Rec.Seq > in.lastSeq {
+			in.lastSeq, in.lastAt = e.Rec.Seq, e.Rec.At
+		}
+	})
+	if camp == nil {
+		return rankInputs{}, false
+	}
+	in.def, in.awards = camp.Definition(), camp.Awards()
+	in.ids = m.byCamp[campaign]
+	in.integrity = m.integrityOf([]eventstore.Ref{{Kind: domain.KindCampaign, ID: campaign}, streamRef()}, b)
+	return in, true
+}
+
+// view ranks the inputs' eligible nominations of each kind and marks the first quota as
+// recommended.
+func (in *rankInputs) view() RankingView {
+	lastSeq, lastAt := in.lastSeq, in.lastAt
+	def := in.def
 	cands := map[domain.NomineeKind][]domain.Candidate{}
-	// Every nomination evaluated at the bound, on every core (evalcache.go), then taken
-	// in order.
-	for _, r := range m.evalAll(ids, b, lock) {
+	for _, r := range in.evals {
 		if !r.found {
 			continue // opened after the bound
 		}
@@ -176,8 +294,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 	}
 	awarded := map[string]bool{}
 	counts := map[domain.NomineeKind]int{}
-	inForce := camp.Awards()
-	for _, a := range inForce {
+	for _, a := range in.awards {
 		if !a.Revoked {
 			awarded[a.Nomination] = true
 			counts[a.Kind]++
@@ -188,9 +305,9 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 			cs[i].Awarded = awarded[cs[i].Nomination]
 		}
 	}
-	v := RankingView{Campaign: campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys, Integrity: integrity}
-	if !b.Time.IsZero() {
-		v.AsOf = b.Time.UTC()
+	v := RankingView{Campaign: in.campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys, Integrity: in.integrity}
+	if !in.at.IsZero() {
+		v.AsOf = in.at.UTC()
 	}
 	build := func(kind domain.NomineeKind, quota int) RankingKindView {
 		kv := RankingKindView{Quota: quota, Awarded: counts[kind], Entries: []RankEntryView{}, AwardedUnranked: []UnrankedAwardView{}}
@@ -202,7 +319,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 				Recommended: e.Recommended, Withheld: e.Withheld, Awarded: awarded[e.Nomination], Keys: e.Keys, DecidedBy: e.DecidedBy,
 			})
 		}
-		for _, a := range inForce {
+		for _, a := range in.awards {
 			if a.Kind == kind && !a.Revoked && !ranked[a.Nomination] {
 				kv.AwardedUnranked = append(kv.AwardedUnranked, UnrankedAwardView{Award: a.ID, Nomination: a.Nomination, Unit: a.Unit, Name: a.Nominee, Decision: a.Decision})
 			}
@@ -211,7 +328,7 @@ func (m *Model) rankingWith(campaign string, b Bound, lock bool) (RankingView, e
 	}
 	v.Collective = build(domain.NomineeCollective, def.Quota.Collective)
 	v.Individual = build(domain.NomineeIndividual, def.Quota.Individual)
-	return v, nil
+	return v
 }
 
 // candidate turns an evaluation into a ranking candidate.

@@ -936,7 +936,55 @@ func (b *runner) queries(ctx context.Context, st *eventstore.Store, model *proje
 	b.rep.add("workflow command latency p99, 1 writer, while as-of rankings run (not a target)", beside.lat.pct(0.99), "ms", alone.lat.pct(0.99),
 		"the same commands just before, alone", "", nil,
 		fmt.Sprintf("%d commands, %d as-of rankings of the whole campaign beside them; p50 %.2f ms against %.2f ms alone", besideOps, n, beside.lat.pct(0.5), alone.lat.pct(0.5)))
+
+	// Commands while a dashboard polls the live ranking every 10 ms: each command makes
+	// the next poll rank the campaign again (its evaluations cached but the command's).
+	polled, took, err := b.besideDashboard(ctx, model, func() (rateRun, error) {
+		return workflowCommands(ctx, svc, b.wl, acts, pool, "beside-2", 1, besideOps)
+	})
+	if err != nil {
+		return err
+	}
+	b.rep.add("workflow command latency p99, 1 writer, while a dashboard polls the live ranking (not a target)", polled.lat.pct(0.99), "ms", alone.lat.pct(0.99),
+		"the same commands alone, above", "", nil,
+		fmt.Sprintf("%d commands, %d live rankings of the whole campaign polled every %s beside them (p50 %.1f ms, max %.1f ms each); command p50 %.2f ms against %.2f ms alone",
+			besideOps, len(took), dashboardPoll, took.pct(0.5), took.pct(1), polled.lat.pct(0.5), alone.lat.pct(0.5)))
 	return nil
+}
+
+// dashboardPoll is how often the bench's dashboard asks for the live ranking.
+const dashboardPoll = 10 * time.Millisecond
+
+// besideDashboard runs commands while a dashboard polls the campaign's live ranking every
+// dashboardPoll, and returns the commands' run with how long each poll took.
+func (b *runner) besideDashboard(ctx context.Context, model *projections.Model, commands func() (rateRun, error)) (rateRun, latencies, error) {
+	runtime.GC()
+	stop := make(chan struct{})
+	polls := make(chan latencies, 1)
+	go func() {
+		var took latencies
+		tick := time.NewTicker(dashboardPoll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				polls <- took
+				return
+			case <-ctx.Done():
+				polls <- took
+				return
+			case <-tick.C:
+			}
+			t := time.Now()
+			if _, _, err := model.LiveRanking(campaignID); err == nil {
+				took = append(took, time.Since(t))
+			}
+		}
+	}()
+	run, err := commands()
+	close(stop)
+	took := <-polls
+	return run, took, err
 }
 
 // startup measures the time from nothing to ready on the existing store: the server's
