@@ -1,0 +1,105 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/cmd/thidua/api"
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+)
+
+// ---- admin ----
+
+type adminData struct {
+	Active []projections.UnitView
+	// TypeUnits is true when the forms take units by id, typed (more active units than
+	// maxUnitChoices); Active is then empty.
+	TypeUnits bool
+	Users     []projections.UserView
+	Campaigns []projections.CampaignView
+	Kinds     []string
+	Roles     []string
+}
+
+// integrityPage lists what the projections found that does not verify (events altered or
+// appended behind the engine's back, messages lost on disk), as GET /api/v1/integrity does
+// for the administrator and the auditor; thidua verify checks the actors and documents too.
+func (h *handler) integrityPage(q *req) error {
+	if q.p.Role != domain.RoleAdmin && q.p.Role != domain.RoleAuditor {
+		return errForbidden
+	}
+	pg := h.newPage(q, q.T("integrity.title"))
+	pg.Nav = "integrity"
+	r := h.model().IntegrityReport()
+	d := integrityData{Problems: r.Problems, Digest: r.Digest}
+	h.pages.render(q, http.StatusOK, "integrity", pg, d)
+	return nil
+}
+
+// takesNominations reports whether campaign c still takes nominations at now: before its
+// deadline, if it has one (as domain.Campaign.CheckDeadline decides).
+func takesNominations(c projections.CampaignView, now time.Time) bool {
+	return c.Deadline == nil || !now.After(*c.Deadline)
+}
+
+// archive sends an administrator or an auditor the stream up to ?seq= (default: the last
+// sequence applied) as an archive (api.ServeArchive), as the API's GET /archive does.
+func (h *handler) archive(q *req) error {
+	if err := h.svc.MayArchive(q.p); err != nil {
+		return errForbidden
+	}
+	if q.r.URL.Query().Has("at") {
+		return invalid("err.archive.at")
+	}
+	var seq uint64
+	if s := strings.TrimSpace(q.r.URL.Query().Get("seq")); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return invalid("err.form.seq", s)
+		}
+		seq = n
+	}
+	release, err := h.archives.Acquire(q.r.Context(), q.p.UserID)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return api.ServeArchive(q.w, q.r, h.svc, q.p, seq, h.cfg.log)
+}
+
+// integrityData is the integrity page's: the problems found, and the stream's digest up
+// to the last sequence applied (nil while the server reads it).
+type integrityData struct {
+	Problems []projections.IntegrityProblem
+	Digest   *eventstore.Digest
+}
+
+func (h *handler) adminPage(q *req) error { return h.renderAdmin(q, nil) }
+
+func (h *handler) renderAdmin(q *req, e *uiError) error {
+	if q.p.Role != domain.RoleAdmin {
+		return errForbidden
+	}
+	pg := h.newPage(q, q.T("admin.title"))
+	pg.Nav = "admin"
+	pg.canonical("/admin")
+	d := adminData{Users: h.model().Users(), Campaigns: h.model().Campaigns(),
+		Kinds: []string{string(domain.UnitDepartment), string(domain.UnitVertical), string(domain.UnitDistrict), string(domain.UnitCommune)},
+		Roles: []string{string(domain.RoleClerk), string(domain.RoleReviewer), string(domain.RoleCouncil), string(domain.RoleAuditor), string(domain.RoleAdmin)}}
+	if h.model().UnitCount(domain.UnitActive) > maxUnitChoices {
+		// A national deployment's tens of thousands of units would be listed four times.
+		d.TypeUnits = true
+	} else {
+		d.Active = byName(h.model().Units("", domain.UnitActive))
+	}
+	status := http.StatusOK
+	if e != nil {
+		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
+	}
+	h.pages.render(q, status, "admin", pg, d)
+	return nil
+}

@@ -1,0 +1,175 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/cmd/thidua/rankexport"
+	"thidua/projections"
+)
+
+// ---- ranking (printable) ----
+
+type rankingData struct {
+	C       projections.CampaignView
+	Kinds   []rankKind
+	AsOf    time.Time
+	AsOfSeq uint64
+	AtValue string
+	Live    bool
+	Keys    []string
+	PickErr *uiError
+	NotYet  bool
+	// Broken says the campaign's events or the stream do not verify up to the moment.
+	Broken   bool
+	Awards   []awardTally
+	Printed  time.Time
+	Viewer   string
+	Decision string
+	// ExportCSV and ExportXLSX download the ranking shown ("" when there is none).
+	ExportCSV, ExportXLSX string
+	// Digest is the stream's digest up to AsOfSeq, which the printed page states as the
+	// exports do ("" when there is none to state).
+	Digest string
+}
+
+// rankingURL is the address of a campaign's ranking page at the moment the request asks
+// for (its at or seq), with every place when all.
+func rankingURL(campaign string, q *req, all bool) string {
+	v := url.Values{}
+	for _, k := range []string{"at", "seq"} {
+		if s := strings.TrimSpace(q.r.URL.Query().Get(k)); s != "" {
+			v.Set(k, s)
+		}
+	}
+	if all {
+		v.Set("all", "1")
+	}
+	u := "/campaigns/" + url.PathEscape(campaign) + "/ranking"
+	if len(v) > 0 {
+		u += "?" + v.Encode()
+	}
+	return u
+}
+
+func (h *handler) rankingPage(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := rankingData{C: c, Keys: c.Definition.RankingKeys, Printed: h.svc.Now(), Viewer: q.p.Name}
+	b, berr := h.parseBound(q)
+	if berr != nil {
+		d.PickErr = h.localise(q, berr)
+		b = projections.Bound{}
+	}
+	rk, err := h.sealedRanking(q, c.ID, b)
+	switch {
+	case err == nil:
+		limit := h.cfg.rankRows
+		if q.r.URL.Query().Get("all") == "1" {
+			limit = 0
+		}
+		d.Kinds = h.rankKinds(q, rk, "", limit, rankingURL(c.ID, q, true))
+	case errors.Is(err, projections.ErrNotFound) && !b.Live():
+		d.NotYet = true
+		rk.AsOf = b.Time
+	default:
+		return err
+	}
+	d.AsOf, d.AsOfSeq, d.Live = rk.AsOf, rk.AsOfSeq, b.Live()
+	if !d.NotYet && rk.AsOfSeq > 0 {
+		dg, err := h.svc.DigestAt(q.r.Context(), rk.AsOfSeq)
+		if err != nil {
+			return err
+		}
+		d.Digest = dg.Hex()
+	}
+	d.Broken = rk.Integrity.Status == projections.IntegrityBroken
+	d.AtValue = atValue(q, b)
+	if !d.NotYet {
+		d.ExportCSV = rankingExportURL(c.ID, q, berr == nil, rankexport.CSV)
+		d.ExportXLSX = rankingExportURL(c.ID, q, berr == nil, rankexport.XLSX)
+	}
+	for _, k := range d.Kinds {
+		d.Awards = append(d.Awards, awardTally{Kind: k.Kind, Granted: k.Awarded, Quota: k.Quota})
+	}
+	pg := h.newPage(q, q.T("rank.title"))
+	pg.Campaign, pg.Nav, pg.Print = c.ID, "ranking", true
+	h.pages.render(q, http.StatusOK, "ranking", pg, d)
+	return nil
+}
+
+// rankingExportURL is the address of the download of a campaign's ranking in format, at
+// the moment the request asks for when withBound (its at or seq, as the page shows it),
+// else now.
+func rankingExportURL(campaign string, q *req, withBound bool, format rankexport.Format) string {
+	v := url.Values{"format": {string(format)}}
+	if withBound {
+		for _, k := range []string{"at", "seq"} {
+			if s := strings.TrimSpace(q.r.URL.Query().Get(k)); s != "" {
+				v.Set(k, s)
+			}
+		}
+	}
+	return "/campaigns/" + url.PathEscape(campaign) + "/ranking/export?" + v.Encode()
+}
+
+// rankingExport: GET /campaigns/{id}/ranking/export?format=csv|xlsx[&at=|seq=] downloads
+// the ranking the ranking page shows (at its moment, every place) as a CSV or XLSX file
+// in the page's language, written by the same code as the API's and the CLI's exports.
+func (h *handler) rankingExport(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f := q.r.URL.Query().Get("format")
+	format, err := rankexport.ParseFormat(f)
+	if err != nil {
+		return invalid("err.form.format", f)
+	}
+	b, err := h.parseBound(q)
+	if err != nil {
+		return err
+	}
+	rk, err := h.model().Ranking(c.ID, b)
+	if err != nil {
+		return err
+	}
+	meta := rankexport.Meta{CampaignName: c.NameVI, Requested: b, GeneratedAt: h.svc.Now(), Lang: rankexport.Vietnamese}
+	meta.AskedSeq, _ = strconv.ParseUint(q.r.URL.Query().Get("seq"), 10, 64)
+	meta.AskedAt = q.r.URL.Query().Get("at")
+	if err := meta.Seal(q.r.Context(), rk, h.svc.DigestAt); err != nil {
+		return err
+	}
+	if q.lang == "en" {
+		meta.Lang = rankexport.English
+		if c.NameEN != "" {
+			meta.CampaignName = c.NameEN
+		}
+	}
+	var buf bytes.Buffer
+	if err := rankexport.Write(q.r.Context(), &buf, format, rk, meta); err != nil {
+		return fmt.Errorf("export the ranking of %s: %w", c.ID, err)
+	}
+	hd := q.w.Header()
+	hd.Set("Content-Type", format.ContentType())
+	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": rankexport.FileName(rk, format)}); cd != "" {
+		hd.Set("Content-Disposition", cd)
+	} else {
+		hd.Set("Content-Disposition", "attachment")
+	}
+	q.w.WriteHeader(http.StatusOK)
+	if q.r.Method != http.MethodHead {
+		_, _ = q.w.Write(buf.Bytes())
+	}
+	return nil
+}

@@ -1,0 +1,335 @@
+package web
+
+import (
+	"cmp"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+)
+
+// ---- units ----
+
+type unitsData struct {
+	Units []unitListRow
+	// Search is what the ids and names were searched for.
+	Search string
+	offsetPage
+}
+
+type unitListRow struct {
+	projections.UnitView
+	SuccessorName string
+	Readable      bool
+}
+
+func (h *handler) unitList(q *req) error {
+	names := h.unitNames()
+	v := q.r.URL.Query()
+	d := unitsData{Search: strings.TrimSpace(v.Get("q"))}
+	// One page: a national deployment registers tens of thousands of units.
+	offset, _ := strconv.Atoi(v.Get("from"))
+	offset = max(offset, 0)
+	units, total, err := h.model().UnitPage(d.Search, offset, h.cfg.pageRows)
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		d.Units = append(d.Units, unitListRow{UnitView: u, SuccessorName: nameOr(names, u.Successor), Readable: h.mayReadUnit(q.p, u.ID)})
+	}
+	keep := url.Values{}
+	if d.Search != "" {
+		keep.Set("q", d.Search)
+	}
+	d.offsetPage = pageAt("/units", keep, offset, len(units), total, h.cfg.pageRows)
+	pg := h.newPage(q, q.T("units.title"))
+	pg.Nav = "units"
+	h.pages.render(q, http.StatusOK, "units", pg, d)
+	return nil
+}
+
+type unitRef struct{ ID, Name string }
+
+type planRow struct {
+	Campaign string
+	Document domain.DocumentRef
+	Event    string
+	At       time.Time
+	Inherit  string
+}
+
+// docChoice is a document offered in a form's list: its hash and how it is labelled.
+type docChoice struct {
+	SHA256, Label string
+}
+
+type unitNom struct {
+	N         projections.NominationView
+	Inherited bool
+	// From names the unit an inherited nomination is of (unitLabel).
+	From string
+	// PassedTo names, on a merged unit's page, the successor a merger passed the
+	// nomination to (unitLabel).
+	PassedTo string
+	Link     bool
+}
+
+// unitLabel names a unit as the pages show one beside another's: its name and its id
+// ("Huyện Thuận Bắc (TB)"), or its id alone when it has no name.
+func unitLabel(names map[string]string, id string) string {
+	if n := names[id]; n != "" && n != id {
+		return n + " (" + id + ")"
+	}
+	return id
+}
+
+// boolRank orders false before true.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// conflictRow is a fact the units merged into a unit recorded differently: each value
+// with the unit that recorded it.
+type conflictRow struct {
+	Campaign, Fact, Index, Component string
+	Values                           []string
+}
+
+// factConflicts turns the model's conflicts into rows, each value naming the unit it was
+// recorded on (from the fact rows of the unit's trail), and marks the fact rows they
+// concern: the latest of such a fact across the lineage is not the unit's.
+func factConflicts(pg *frame, unit string, cs []projections.FactConflict, facts, superseded []factRow) []conflictRow {
+	from := map[string]string{}
+	for _, f := range slices.Concat(facts, superseded) {
+		from[f.Event] = cmp.Or(f.InheritedFrom, unit)
+	}
+	var out []conflictRow
+	for _, c := range cs {
+		d := c.Records[0].Data
+		row := conflictRow{Campaign: c.Campaign, Fact: d.Fact, Index: d.Index, Component: d.Component}
+		for _, r := range c.Records {
+			row.Values = append(row.Values, factValue(pg, r.Data)+" ("+cmp.Or(from[r.EventID], "?")+")")
+		}
+		for i := range facts {
+			if f := &facts[i]; f.Campaign == c.Campaign && f.Fact == d.Fact && (d.Index == "" || f.Index == d.Index && f.Component == d.Component) {
+				f.Conflict = true
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+type unitData struct {
+	U                 projections.UnitView
+	Parent, Successor *unitRef
+	Predecessors      []unitRef
+	Lineage           []unitRef
+	// Own is whether the viewer may read the unit's nominations and documents: every
+	// role but a clerk, and a clerk of the unit or of a successor that carries it.
+	Own               bool
+	Facts, Superseded []factRow
+	// FactsInherited says some facts shown come from units this one absorbed: the page
+	// shows the latest of each across the lineage, while each nomination is judged on its
+	// own line (README, "Mergers").
+	FactsInherited bool
+	// Conflicts are the facts the units merged into this one recorded differently and it
+	// has not recorded itself: its own nominations wait for them (domain.CombineAbsorbed).
+	Conflicts    []conflictRow
+	Plans        []planRow
+	Noms         []unitNom
+	History      []eventRow
+	HistoryTotal int
+	Campaigns    []projections.CampaignView
+	// OpenCampaigns are the campaigns still taking nominations (before their deadline).
+	OpenCampaigns    []projections.CampaignView
+	CanPlan, CanOpen bool
+	CanFact          bool
+	// FactDocs are the documents a fact may cite: the unit's and its lineage's plans, facts
+	// and dossier documents (a fact citing another unit's is refused, document_not_of_unit).
+	FactDocs         []docChoice
+	FactNames        []string
+	Indexes, Ratings []string
+	Causes           []string
+	Inherited        int
+}
+
+func (h *handler) unitPage(q *req) error { return h.renderUnit(q, q.r.PathValue("id"), nil) }
+
+// renderUnit renders the unit page, with the error of a failed form.
+func (h *handler) renderUnit(q *req, id string, e *uiError) error {
+	u, err := h.model().Unit(id, projections.Bound{})
+	if err != nil {
+		return err
+	}
+	pg := h.newPage(q, u.Name)
+	pg.Nav = "units"
+	pg.canonical("/units/" + id)
+	names := h.unitNames()
+	ref := func(id string) *unitRef {
+		if id == "" {
+			return nil
+		}
+		return &unitRef{ID: id, Name: nameOr(names, id)}
+	}
+	d := unitData{U: u, Parent: ref(u.Parent), Successor: ref(u.Successor), Own: h.mayReadUnit(q.p, id),
+		Campaigns: h.model().Campaigns()}
+	for _, p := range u.Predecessors {
+		d.Predecessors = append(d.Predecessors, *ref(p))
+	}
+	for _, l := range u.Lineage {
+		d.Lineage = append(d.Lineage, *ref(l))
+	}
+	active := u.Status == domain.UnitActive
+	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active
+	// A nomination is opened in a campaign still taking them (before its deadline); the
+	// form offers those, the one the page was reached from first.
+	now := h.svc.Now()
+	for _, c := range d.Campaigns {
+		if takesNominations(c, now) {
+			d.OpenCampaigns = append(d.OpenCampaigns, c)
+		}
+	}
+	if from := q.r.URL.Query().Get("campaign"); from != "" {
+		slices.SortStableFunc(d.OpenCampaigns, func(a, b projections.CampaignView) int {
+			return cmp.Compare(boolRank(a.ID != from), boolRank(b.ID != from))
+		})
+	}
+	d.CanOpen = (q.p.Role == domain.RoleClerk && q.p.Unit == id || q.p.Role == domain.RoleAdmin) && active && len(d.OpenCampaigns) > 0
+	d.CanFact = q.p.Role == domain.RoleReviewer && !h.conflict(q.p, id)
+	d.FactNames = domain.FactNames()
+	d.Indexes = []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}
+	d.Ratings = []string{"Tốt", "Khá", "Trung bình", "Yếu"}
+	d.Causes = []string{domain.CauseSubjective, domain.CauseObjective}
+	// Facts, plans and history are the unit's events, which every role may read (GET
+	// /api/v1/units/{id}/events); its nominations and documents only the roles and the
+	// clerks that may read them.
+	if d.Facts, d.Superseded, err = h.unitFacts(id, projections.Bound{}, pg); err != nil {
+		return err
+	}
+	for _, f := range d.Facts {
+		d.FactsInherited = d.FactsInherited || f.InheritedFrom != ""
+	}
+	d.Conflicts = factConflicts(pg, id, h.model().UnitFactConflicts(id), d.Facts, d.Superseded)
+	evs, err := h.model().UnitEvents(id, true, projections.Bound{}, 0)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if ev.InheritedFrom != "" {
+			d.Inherited++
+		}
+		if ev.Type != domain.PlanSubmitted {
+			continue
+		}
+		var pd domain.PlanSubmittedData
+		if json.Unmarshal(ev.Data, &pd) == nil {
+			d.Plans = append(d.Plans, planRow{Campaign: pd.Campaign, Document: pd.Document, Event: ev.ID, At: ev.At, Inherit: ev.InheritedFrom})
+		}
+	}
+	d.HistoryTotal = len(evs)
+	if len(evs) > 25 {
+		evs = evs[len(evs)-25:]
+	}
+	d.History = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, evs), projections.Bound{})
+	for i, j := 0, len(d.History)-1; i < j; i, j = i+1, j-1 {
+		d.History[i], d.History[j] = d.History[j], d.History[i]
+	}
+	if d.Own {
+		for _, c := range d.Campaigns {
+			for _, l := range u.Lineage {
+				list, err := h.allNominations(c.ID, projections.NominationFilter{Unit: l})
+				if err != nil {
+					continue
+				}
+				for _, n := range list {
+					d.Noms = append(d.Noms, unitNom{N: n, Inherited: l != id, From: unitLabel(names, n.Unit), Link: h.svc.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
+				}
+			}
+			if u.Successor == "" {
+				continue
+			}
+			// A merged unit's page lists too what it opened and a merger passed on.
+			list, err := h.allNominations(c.ID, projections.NominationFilter{Was: id})
+			if err != nil {
+				continue
+			}
+			for _, n := range list {
+				if n.Unit != id {
+					d.Noms = append(d.Noms, unitNom{N: n, PassedTo: unitLabel(names, n.Unit), Link: h.svc.CanReadNomination(q.p, n.Unit, n.UnitHistory)})
+				}
+			}
+		}
+	}
+	if d.CanFact {
+		d.FactDocs = factDocs(pg, d)
+	}
+	status := http.StatusOK
+	if e != nil {
+		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
+	}
+	h.pages.render(q, status, "unit", pg, d)
+	return nil
+}
+
+// factDocs lists, once each, the documents of the unit page d that a fact may cite.
+func factDocs(pg *frame, d unitData) []docChoice {
+	var out []docChoice
+	seen := map[string]bool{}
+	add := func(sha, label string) {
+		if sha != "" && !seen[sha] {
+			seen[sha] = true
+			out = append(out, docChoice{SHA256: sha, Label: label})
+		}
+	}
+	for _, pl := range d.Plans {
+		add(pl.Document.SHA256, pg.T("nom.plan")+" ("+pg.CampaignName(pl.Campaign)+") — "+pl.Document.Name)
+	}
+	for _, f := range append(slices.Clip(d.Facts), d.Superseded...) {
+		if f.Document != nil {
+			add(f.Document.SHA256, pg.T("fact.evidence")+" "+pg.L("fact", f.Fact)+" — "+f.Document.Name)
+		}
+	}
+	for _, n := range d.Noms {
+		for _, doc := range n.N.Documents {
+			add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+n.N.Nominee.Name+" — "+doc.Name)
+		}
+	}
+	return out
+}
+
+// campaignDefinition downloads a campaign's current definition, as launched or revised
+// (every role may read it, as GET /api/v1/campaigns/{id}): the template of the admin's
+// launch form, and what an auditor reads the criteria from.
+func (h *handler) campaignDefinition(q *req) error {
+	c, err := h.model().Campaign(q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(c.Definition, "", "  ")
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	q.w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": c.ID + ".json"}))
+	_, err = q.w.Write(append(b, '\n'))
+	return err
+}
+
+// conflict reports whether reviewer p may neither rule on unit's nominations nor record
+// its facts (workflows.ConflictOfInterest).
+func (h *handler) conflict(p workflows.Principal, unit string) (c bool) {
+	h.model().Read(func(st *projections.State) { c = workflows.ConflictOfInterest(st, p, unit) })
+	return c
+}

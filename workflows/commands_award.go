@@ -1,0 +1,156 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"thidua/domain"
+	"thidua/projections"
+)
+
+// GrantInput is the council's decision to award a nomination.
+type GrantInput struct {
+	// Nomination and Decision are the id of the campaign's nomination to award and the
+	// award decision: its number and date (1 to 2,000 characters).
+	Nomination, Decision string
+}
+
+// GrantAward grants the campaign's award to an eligible nomination within the quota
+// (council). The campaign aggregate guards the quota and the one-award-per-lineage rule;
+// the decision records the ranking it relied on. Campaign and nomination are appended
+// atomically.
+func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, in GrantInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleCouncil); err != nil {
+		return Result{}, err
+	}
+	if err := validID("campaign", campaign); err != nil {
+		return Result{}, err
+	}
+	if err := validID("nomination", in.Nomination); err != nil {
+		return Result{}, err
+	}
+	award := newID()
+	// The decision needs the campaign's ranking. Computed here, outside the model's lock,
+	// a chunk at a time, it is cached; the decision then takes it from the cache unless a
+	// commit came between, and commands are not held up while a large campaign ranks.
+	_, _, _ = s.model.LiveRanking(campaign)
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		c, cv := st.Campaign(campaign)
+		if c == nil {
+			return plan{}, notFound("campaign", campaign)
+		}
+		n, nv := st.Nomination(in.Nomination)
+		if n == nil || n.Campaign() != campaign {
+			return plan{}, notFound("nomination", in.Nomination)
+		}
+		if n.SubmittedBy() == p.UserID || n.OpenedBy() == p.UserID {
+			return plan{}, &Error{Kind: ErrForbidden, Code: "conflict_of_interest", Message: "nobody may grant an award to a nomination they opened or submitted"}
+		}
+		el, err := st.Eligibility(in.Nomination)
+		if err != nil {
+			return plan{}, err
+		}
+		rk, err := st.Ranking(campaign)
+		if err != nil {
+			return plan{}, err
+		}
+		kind := n.Nominee().Kind
+		refs := domain.RankingRelied{Entries: rk.Relied(kind)}
+		if !st.Gapped() {
+			// The state is the stream up to its last commit: a replay up to the ranking's
+			// last event ranks the same.
+			refs.Seq = rk.AsOfSeq
+		}
+		sum := domain.NominationSummary{ID: n.ID(), Unit: n.Unit(), Kind: kind, Lineage: st.Lineage(n.Unit()), Name: n.Nominee().Name}
+		cevs, err := c.Grant(award, sum, el.Eligible, in.Decision, refs)
+		var re *domain.RuleError
+		if errors.As(err, &re) && re.Code == "not_eligible" {
+			// Say why, as the eligibility does.
+			var en, vi []string
+			for _, r := range el.Reasons {
+				en, vi = append(en, r.MessageEN), append(vi, r.MessageVI)
+			}
+			re.Message += ": " + strings.Join(en, "; ")
+			re.MessageVI += ": " + strings.Join(vi, "; ")
+		}
+		if err != nil {
+			return plan{}, err
+		}
+		nevs, err := n.Award(award, in.Decision)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: award}
+		pl.add(campRef(campaign), cv, cevs)
+		pl.add(nomRef(n.ID()), nv, nevs)
+		// The units whose facts and plan the eligibility read go into the append at the
+		// versions it read them at: a fact recorded meanwhile loses the race or makes the
+		// grant decide again (domain.UnitAwardNoted).
+		for _, u := range evidenceUnits(st, n) {
+			if unit, uv := st.Unit(u); unit != nil {
+				pl.add(unitRef(u), uv, domain.AwardNoted(campaign, award, n))
+			}
+		}
+		return pl, nil
+	})
+}
+
+// evidenceUnits returns the units whose facts and plan a nomination's eligibility reads:
+// its line (the unit it was opened for, then each successor a merger passed it to) and
+// the units the first of them had absorbed (projections' unitEvidence).
+func evidenceUnits(st *projections.State, n *domain.Nomination) []string {
+	path := n.EvidencePath()
+	out := slices.Clone(path)
+	for _, u := range st.Lineage(path[0]) {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// RevokeInput is the council's revocation of an award.
+type RevokeInput struct {
+	// Ground and Note are the revocation ground ("false_declaration", "forged_documents",
+	// "unlawful_approval" or "criteria_unmet") and the council's reasons (1 to 2,000 characters).
+	Ground, Note string
+}
+
+// RevokeAward revokes an award on a legal ground, which frees its place (council).
+func (s *Service) RevokeAward(ctx context.Context, p Principal, award string, in RevokeInput, o Options) (Result, error) {
+	if err := require(p, domain.RoleCouncil); err != nil {
+		return Result{}, err
+	}
+	if err := validID("award", award); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		campaign, ok := st.AwardCampaign(award)
+		if !ok {
+			return plan{}, notFound("award", award)
+		}
+		c, cv := st.Campaign(campaign)
+		a, ok := c.Award(award)
+		if !ok {
+			return plan{}, notFound("award", award)
+		}
+		n, nv := st.Nomination(a.Nomination)
+		if n == nil {
+			return plan{}, notFound("nomination", a.Nomination)
+		}
+		cevs, err := c.Revoke(award, in.Ground, in.Note)
+		if err != nil {
+			return plan{}, err
+		}
+		nevs, err := n.RevokeAward(award, in.Ground, in.Note)
+		if err != nil {
+			return plan{}, err
+		}
+		pl := plan{id: award}
+		pl.add(campRef(campaign), cv, cevs)
+		pl.add(nomRef(n.ID()), nv, nevs)
+		return pl, nil
+	})
+}
