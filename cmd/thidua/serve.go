@@ -121,19 +121,25 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		return stopped(err)
 	}
 	defer store.Close()
+	// The background work (checks, digest, snapshots, sweeps, watches) ends before the
+	// store closes: deferred after its close, this runs before it.
+	bg := newBackground(ctx)
+	defer bg.stop(backgroundGrace, logger)
 	storeIn := time.Since(start)
 	boot.setStep("loading the projections", "nạp dữ liệu xét duyệt")
-	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead, huge)
+	model, feed, snaps, err := startProjections(ctx, g, store, logger, ahead, huge, bg)
 	projectionsIn := time.Since(start)
 	restoreGC()
 	if err != nil {
 		huge.Stop()
 		return stopped(err)
 	}
-	go afterHistory(ctx, model.PayloadsDecoded(), huge.Stop, c.HeapHeadroom, logger)
+	bg.Go(func(ctx context.Context) {
+		afterHistory(ctx, model.PayloadsDecoded(), huge.Stop, c.HeapHeadroom, logger)
+	})
 	defer feed.Stop()
-	go warmRankings(ctx, model, logger)
-	go watchIntegrity(ctx, model, logger)
+	bg.Go(func(ctx context.Context) { warmRankings(ctx, model, logger) })
+	bg.Go(func(ctx context.Context) { watchIntegrity(ctx, model, logger) })
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
 	if c.Demo {
 		if err := demo.MayLoad(ctx, svc); err != nil {
@@ -258,7 +264,7 @@ func weakSecrets(adminToken, webSecret string) []string {
 // startProjections builds the model — from the snapshot when there is a valid one (read
 // ahead, when ahead is not nil), else by a full rebuild — and starts the live feed from
 // its checkpoint and the snapshots.
-func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, ahead <-chan snapshotRead, huge *memory.HugePages) (*projections.Model, *projections.Feed, *snapshotter, error) {
+func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, logger *slog.Logger, ahead <-chan snapshotRead, huge *memory.HugePages, bg *background) (*projections.Model, *projections.Feed, *snapshotter, error) {
 	model, loaded, err := loadModel(ctx, g, store, logger, nil, ahead, huge, false)
 	if err != nil {
 		return nil, nil, nil, err
@@ -267,7 +273,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	if loaded {
 		snaps.onDisk = model.Applied()
 		until := model.Applied()
-		go func() {
+		bg.Go(func(ctx context.Context) {
 			// After the history is decoded, so that the start's CPU goes to that first (the
 			// check reads the stream as fast as a raw read: 0.33–0.57 s for 94,066 messages).
 			select {
@@ -304,23 +310,23 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 			if retry("could not read the stream's digest", func() (err error) { filled, err = fillDigest(ctx, store, model, logger); return err }) && filled {
 				snaps.outdated()
 			}
-		}()
+		})
 	}
-	go snaps.removeStale()
+	bg.Go(func(context.Context) { snaps.removeStale() })
 	feed, err := projections.StartFeed(ctx, store, model, logger)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	go memory.Every(ctx, snapshotEvery, snaps.save)
+	bg.Go(func(ctx context.Context) { memory.Every(ctx, snapshotEvery, snaps.save) })
 	watch := &storeWatch{log: logger, usage: store.Usage}
-	go func() {
+	bg.Go(func(ctx context.Context) {
 		watch.check(ctx)
 		memory.Every(ctx, storeWatchEvery, func() { watch.check(ctx) })
-	}()
-	go func() {
+	})
+	bg.Go(func(ctx context.Context) {
 		sweepUploads(ctx, store, logger, eventstore.StaleUpload)
 		memory.Every(ctx, uploadSweepEvery, func() { sweepUploads(ctx, store, logger, eventstore.StaleUpload) })
-	}()
+	})
 	return model, feed, snaps, nil
 }
 
