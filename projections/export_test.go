@@ -37,6 +37,7 @@ func Comparable(m *Model) *Model {
 	// in (a command's own commit comes before the feed's earlier ones).
 	m.docList, m.aggList = nil, nil
 	m.capHold.Store(0)
+	m.integrity.added = 0
 	// The paths that read decoded commits (Read, snapshots before v5) have no digest until
 	// FillDigest: TestModelKeepsTheStreamDigest compares it.
 	m.digest, m.digestMarks, m.snapDigest = eventstore.Digest{}, nil, eventstore.Digest{}

@@ -140,10 +140,13 @@ type integrityState struct {
 	// shows, so never written into a snapshot; each start notes them again while the
 	// files are there.
 	diverged []IntegrityProblem
+	// added counts the problems ever added: a commit that adds one is told apart by it.
+	added int
 }
 
 // add records a problem of an aggregate's chain.
 func (s *integrityState) add(ref eventstore.Ref, p IntegrityProblem) {
+	s.added++
 	if s.broken == nil {
 		s.broken = map[eventstore.Ref][]IntegrityProblem{}
 		s.kinds = map[string]int{}

@@ -173,6 +173,106 @@ func TestLiveRankingIsOfOneState(t *testing.T) {
 	}
 }
 
+// TestAwardWithAnIntegrityProblemDropsEveryEvaluation: a grant appended behind the
+// engine's back that the model flags (by nobody registered; a second grant to a
+// nomination that holds one) makes every nomination of the campaign integrity_broken, not
+// only the award's lineage: the live ranking drops every cached evaluation, as a rebuild
+// shows. A grant found only an award's change kept R2's and R3's cached as eligible.
+func TestAwardWithAnIntegrityProblemDropsEveryEvaluation(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		meta func(workflows.Principal) eventstore.Meta
+	}{
+		{"by nobody registered", func(workflows.Principal) eventstore.Meta { return eventstore.Meta{} }},
+		{"a grant the campaign refuses", func(c workflows.Principal) eventstore.Meta {
+			return eventstore.Meta{Actor: eventstore.Actor{User: c.UserID, Role: string(c.Role)}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := wftest.New(t, srv)
+			reviewer := env.User(domain.RoleReviewer, "")
+			council := env.User(domain.RoleCouncil, "")
+			noms := eligibleDistricts(env, reviewer, 80, "R1", "R2", "R3")
+			env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[0], Decision: "QĐ 1"}, workflows.Options{}))
+			require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+			warm, _, err := env.Model.LiveRanking(wftest.Campaign)
+			require.NoError(t, err)
+			require.Len(t, warm.Collective.Entries, 3)
+
+			camp := eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign}
+			_, err = env.Store.Append(env.Ctx, camp, env.Model.Version(camp), []eventstore.Pending{{Type: domain.AwardGranted, Data: domain.AwardGrantedData{
+				Award: "01M00000000000000000000009", Nomination: noms[0], Unit: "R1", Lineage: []string{"R1"}, Kind: domain.NomineeCollective, Decision: "QĐ giả"}}}, tc.meta(council))
+			require.NoError(t, err)
+			require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+			el, err := env.Model.Eligibility(noms[2], projections.Bound{})
+			require.NoError(t, err)
+			require.Contains(t, reasonCodes(el.Reasons), "integrity_broken")
+			live, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+			require.NoError(t, err)
+			want, err := rebuild(t, env, eventstore.ReadOptions{}).Ranking(wftest.Campaign, projections.Bound{})
+			require.NoError(t, err)
+			assert.Empty(t, live.Collective.Entries)
+			require.Equal(t, jsonOf(t, want), jsonOf(t, live), "the live ranking against a rebuild")
+		})
+	}
+}
+
+// TestLiveRankingBesideOpeningsOutOfOrder polls the live ranking while openings are
+// applied out of the stream's order, each inserted in its place in the campaign's list of
+// nominations (inOpeningOrder moves the ones after it): the ranking reads that list under
+// the read lock only, which the race detector checks (make race). The commits are applied
+// last first, so the model is not the stream's; only the reads are under test.
+func TestLiveRankingBesideOpeningsOutOfOrder(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	eligibleDistricts(env, reviewer, 80, "O1", "O2")
+	env.Unit("O3", domain.UnitDistrict)
+	clerk := env.User(domain.RoleClerk, "O3")
+	env.Plan(clerk)
+	below, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	for i := range 60 {
+		env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "O3",
+			Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: fmt.Sprintf("Nguyễn Văn %c%c", 'A'+i/26, 'A'+i%26), Position: "Chuyên viên", NotHead: true}}, workflows.Options{}))
+	}
+	var cs []eventstore.Commit
+	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: below + 1}, func(c eventstore.Commit) error {
+		cs = append(cs, c)
+		return nil
+	})
+	require.NoError(t, err)
+	for range 10 {
+		m := rebuild(t, env, eventstore.ReadOptions{Until: below})
+		stop, done := make(chan struct{}), make(chan int)
+		go func() {
+			n := 0
+			for {
+				select {
+				case <-stop:
+					done <- n
+					return
+				default:
+				}
+				if _, _, err := m.LiveRanking(wftest.Campaign); err == nil {
+					n++
+				}
+			}
+		}()
+		for i := len(cs) - 1; i >= 0; i-- {
+			m.ApplyCommitted(cs[i])
+			time.Sleep(50 * time.Microsecond) // room for the rankings between commits
+		}
+		close(stop)
+		assert.Positive(t, <-done, "rankings computed beside the commits")
+		rk, _, err := m.LiveRanking(wftest.Campaign)
+		require.NoError(t, err)
+		assert.NotEmpty(t, rk.Collective.Entries)
+	}
+}
+
 // reasonCodes lists the reasons' codes.
 func reasonCodes(rs []projections.ReasonView) []string {
 	out := []string{}

@@ -609,6 +609,7 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 			p = c.Events[i].Hash
 		}
 	}
+	problems := m.integrity.added
 	// Hash chain check, before the commit moves the aggregate's version (integrity.go).
 	m.checkIntegrity(agg, c, pre)
 	m.stats.Commits++
@@ -689,6 +690,12 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 				lineage = lineage || d.Parent != ""
 			}
 		}
+	}
+	if m.integrity.added != problems {
+		// A problem recorded on the campaign (a forward-dated grant, one by an actor who
+		// could not have made it, one stored by a later version) flags every nomination
+		// of it, not only the awards' lineage.
+		onlyAwards = false
 	}
 	if !onlyAwards {
 		awards = nil

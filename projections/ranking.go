@@ -145,15 +145,21 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 }
 
 // fillLive evaluates the campaign's nominations that the live cache lacks, a chunk per
-// hold of the read lock (evalSome), and caches them. It looks them up a part at a time:
-// a commit applied meanwhile waits for the cache's lock while it holds the model's.
+// hold of the read lock (evalSome), and caches them. It looks them up a part per hold:
+// the campaign's list of nominations changes under the write lock (an opening applied
+// out of the stream's order is inserted in its place, inOpeningOrder), and a commit
+// applied meanwhile waits for the cache's lock while it holds the model's. A nomination
+// the list's change made it miss is evaluated when the ranking takes its inputs.
 func (m *Model) fillLive(campaign string) {
-	m.rlock()
-	ids := m.byCamp[campaign]
-	m.mu.RUnlock()
 	var lack []string
 	const part = 4096
-	for from := 0; from < len(ids); from += part {
+	for from := 0; ; from += part {
+		m.rlock()
+		ids := m.byCamp[campaign]
+		if from >= len(ids) {
+			m.mu.RUnlock()
+			break
+		}
 		m.live.mu.Lock()
 		for _, id := range ids[from:min(from+part, len(ids))] {
 			if _, ok := m.live.get(id); !ok {
@@ -161,6 +167,7 @@ func (m *Model) fillLive(campaign string) {
 			}
 		}
 		m.live.mu.Unlock()
+		m.mu.RUnlock()
 	}
 	todo := make([]int, len(lack))
 	for i := range todo {
@@ -255,9 +262,12 @@ type rankInputs struct {
 
 // rankHead takes what a ranking reads of the campaign itself at the bound (all of
 // rankInputs but the evaluations), or false when the campaign did not exist then. The
-// caller holds the read lock. What it returns is its own or never changes: as of a past
-// moment the campaign is a fresh fold, a definition is never changed once recorded, the
-// awards are copies, and the ids a copy of the slice's header (the model only appends).
+// caller holds the read lock. What it returns is its own or never changes while the lock
+// is held: as of a past moment the campaign is a fresh fold, a definition is never changed
+// once recorded, the awards are copies. The ids are the model's list, which changes under
+// the write lock, so they are read under the read lock only; an opening applied out of
+// order is inserted in its place (inOpeningOrder), which moves only nominations opened
+// after it, later than any bound pinned below the commits yet to come (rankingAsOf).
 func (m *Model) rankHead(campaign string, b Bound) (rankInputs, bool) {
 	in := rankInputs{campaign: campaign, at: b.Time}
 	camp := m.campaignAt(campaign, b, func(e *Entry) {

@@ -35,7 +35,13 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 	// The decision needs the campaign's ranking. Computed here, outside the model's lock,
 	// a chunk at a time, it is cached; the decision then takes it from the cache unless a
 	// commit came between, and commands are not held up while a large campaign ranks.
-	_, _, _ = s.model.LiveRanking(campaign)
+	// Not while the history is still being decoded after a start: the ranking would wait
+	// for it without heeding ctx (the decision's own wait does).
+	select {
+	case <-s.model.PayloadsDecoded():
+		_, _, _ = s.model.LiveRanking(campaign)
+	default:
+	}
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		c, cv := st.Campaign(campaign)
 		if c == nil {
