@@ -28,6 +28,11 @@ func TestCorrectNominee(t *testing.T) {
 			"kind": "individual", "name": name, "position": "Giám đốc Sở", "gender": "male", "head": head, "not_head": !head}}).want(t, http.StatusCreated).str(t, "id")
 	}
 	nom := open("Nguyễn Văn Ann", false)
+	// An opening as the contract writes it: "head": false declares a head-like title's
+	// holder not the head (the director of a centre under a department).
+	centre := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "CN1", "nominee": map[string]any{
+		"kind": "individual", "name": "Hồ Văn Xuân", "position": "Giám đốc Trung tâm Phục vụ hành chính công", "head": false}}).want(t, http.StatusCreated)
+	assert.Equal(t, true, centre.obj(t)["nominee"].(map[string]any)["not_head"])
 	open("Trần Thị Bình", false)
 	headNom := open("Lê Văn Cường", true)
 	e.dossier(clerk, nom)
@@ -52,6 +57,9 @@ func TestCorrectNominee(t *testing.T) {
 		http.StatusUnprocessableEntity, "nothing_to_correct")
 	refused(clerk, map[string]any{"nominee": map[string]any{"name": "Nguyễn Văn Ann", "position": "Giám đốc Sở", "gender": "male"}, "reason": "x"},
 		http.StatusUnprocessableEntity, "head_undeclared")
+	// The contract's "head": false, given, is the statement not_head makes: the same nominee.
+	refused(clerk, map[string]any{"nominee": map[string]any{"name": "Nguyễn Văn Ann", "position": "Giám đốc Sở", "gender": "male", "head": false}, "reason": "x"},
+		http.StatusUnprocessableEntity, "nothing_to_correct")
 	refused(clerk, map[string]any{"nominee": map[string]any{"kind": "collective"}, "reason": "x"}, http.StatusUnprocessableEntity, "invalid_nominee")
 	refused(clerk, map[string]any{"nominee": map[string]any{"name": "trần thị  bình", "position": "Giám đốc Sở", "not_head": true}, "reason": "x"},
 		http.StatusUnprocessableEntity, "nominee_already_nominated")

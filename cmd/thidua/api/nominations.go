@@ -122,13 +122,19 @@ type nomineeIn struct {
 	Name     string `json:"name"`
 	Position string `json:"position"`
 	Gender   string `json:"gender"`
-	Head     bool   `json:"head"`
-	NotHead  bool   `json:"not_head"`
+	// Head is the contract's "head: bool". Given, either way, it declares whether the
+	// nominee heads the unit: false is the unit's statement that they do not (not_head),
+	// which an individual whose position reads as a head's needs; left out, nothing is
+	// declared (domain.CheckHeadDeclared).
+	Head    *bool `json:"head"`
+	NotHead bool  `json:"not_head"`
 }
 
 // nominee returns the domain's nominee.
 func (n *nomineeIn) nominee() domain.Nominee {
-	return domain.Nominee{Kind: domain.NomineeKind(n.Kind), Name: n.Name, Position: n.Position, Gender: n.Gender, Head: n.Head, NotHead: n.NotHead}
+	head := n.Head != nil && *n.Head
+	notHead := n.NotHead || (n.Head != nil && !*n.Head)
+	return domain.Nominee{Kind: domain.NomineeKind(n.Kind), Name: n.Name, Position: n.Position, Gender: n.Gender, Head: head, NotHead: notHead}
 }
 
 // openNomination: POST /campaigns/{id}/nominations {unit, nominee} → 201 nomination.
@@ -173,15 +179,24 @@ var nominationStates = map[string]bool{
 // first; a clerk sees only their unit's.
 func (h *handler) listNominations(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	q := r.URL.Query()
-	f := projections.NominationFilter{State: q.Get("state"), Unit: q.Get("unit"), Kind: q.Get("kind")}
+	// unit= keeps the nominations that are or were the unit's: after a merger, a
+	// dissolved unit's are found under its id, as an auditor asks ("why was X excluded?"),
+	// and the successor's include those it inherited.
+	f := projections.NominationFilter{State: q.Get("state"), Was: q.Get("unit"), Kind: q.Get("kind")}
 	if f.State != "" && !nominationStates[f.State] {
 		return badRequest("invalid_state", "state: %q is not a nomination state", f.State)
 	}
 	if f.Kind != "" && f.Kind != string(domain.NomineeCollective) && f.Kind != string(domain.NomineeIndividual) {
 		return badRequest("invalid_kind", "kind: %q is not collective or individual", f.Kind)
 	}
-	if err := validOptionalID("unit", f.Unit); err != nil {
+	if err := validOptionalID("unit", f.Was); err != nil {
 		return err
+	}
+	if f.Was != "" {
+		// An unknown unit is not an empty list: a misspelt id would read as "none".
+		if _, err := h.model().Unit(f.Was, projections.Bound{}); err != nil {
+			return err
+		}
 	}
 	var err error
 	if f.Cursor, f.Limit, err = pageQuery(q); err != nil {
@@ -194,6 +209,10 @@ func (h *handler) listNominations(w http.ResponseWriter, r *http.Request, p work
 			for _, l := range u.Lineage {
 				f.Units[l] = true
 			}
+		}
+		if f.Was != "" && !f.Units[f.Was] {
+			// Not an empty list, which would say the unit has none.
+			return forbiddenf("a unit's clerk lists the nominations of their own unit (%s) and of the units it absorbed, not those of %s", p.Unit, f.Was)
 		}
 	}
 	list, next, err := h.model().Nominations(r.PathValue("id"), f)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,14 +114,14 @@ func TestMergedClerkListsWhatTheUnitOpened(t *testing.T) {
 		"effective": "2025-07-01", "decision": "NQ 2"}).want(t, http.StatusConflict).errCode(t); code != "unit_already_merged" {
 		t.Fatalf("second merger: %q", code)
 	}
-	list := func(c *client) []string {
+	list := func(c *client, query ...string) []string {
 		var out struct {
 			Nominations []struct {
 				ID   string `json:"id"`
 				Unit string `json:"unit"`
 			} `json:"nominations"`
 		}
-		c.get("/api/v1/campaigns/"+campaign+"/nominations").want(t, http.StatusOK).decode(t, &out)
+		c.get("/api/v1/campaigns/"+campaign+"/nominations"+strings.Join(query, "")).want(t, http.StatusOK).decode(t, &out)
 		ids := []string{}
 		for _, n := range out.Nominations {
 			ids = append(ids, n.ID+"@"+n.Unit)
@@ -131,6 +132,18 @@ func TestMergedClerkListsWhatTheUnitOpened(t *testing.T) {
 	assert.Equal(t, []string{nom + "@LB"}, list(clerk))
 	assert.Empty(t, list(other))
 	assert.Contains(t, list(e.admin), nom+"@LB")
+
+	// unit= finds what is or was the unit's: the dissolved unit's nominations under its own
+	// id (an auditor asking why LA's was excluded), the successor's with what it inherited.
+	auditor := e.user("auditor", "")
+	assert.Equal(t, []string{nom + "@LB"}, list(auditor, "?unit=LA"))
+	assert.Equal(t, []string{nom + "@LB"}, list(auditor, "?unit=LB"))
+	assert.Equal(t, []string{nom + "@LB"}, list(clerk, "?unit=LA"))
+	assert.Empty(t, list(auditor, "?unit=LX"))
+	// An unknown unit is 404, not an empty list; another unit's, for a clerk, 403.
+	assert.Equal(t, "not_found", auditor.get("/api/v1/campaigns/"+campaign+"/nominations?unit=NOPE").want(t, http.StatusNotFound).errCode(t))
+	assert.Equal(t, "forbidden", other.get("/api/v1/campaigns/"+campaign+"/nominations?unit=LA").want(t, http.StatusForbidden).errCode(t))
+	assert.Equal(t, "forbidden", clerk.get("/api/v1/campaigns/"+campaign+"/nominations?unit=LX").want(t, http.StatusForbidden).errCode(t))
 }
 
 // TestUnitTrailHidesOtherUnitsNominees: every role reads a unit's trail, but another
