@@ -71,13 +71,100 @@ func (m *Model) eligibilityView(id string, b Bound, r *evalResult) EligibilityVi
 	if !b.Time.IsZero() {
 		v.AsOf = b.Time.UTC()
 	}
+	var refs map[string]EventRefView
 	for _, rs := range r.el.Reasons {
+		if len(rs.Events) > 0 && refs == nil {
+			refs = m.reasonEvents(r, b)
+		}
+		details := make([]EventRefView, 0, len(rs.Events))
+		for _, id := range rs.Events {
+			if d, ok := refs[id]; ok {
+				details = append(details, d)
+			}
+		}
 		v.Reasons = append(v.Reasons, ReasonView{
 			Code: rs.Code, Criterion: rs.Criterion, MessageVI: rs.MessageVI, MessageEN: rs.MessageEN,
-			Events: nonNil(rs.Events),
+			Events: nonNil(rs.Events), EventDetails: details,
 		})
 	}
+	if refs != nil {
+		// An event no reason's aggregates hold (an integrity problem's, say): looked for
+		// in every stream, once.
+		var missing []string
+		for _, rv := range v.Reasons {
+			for _, id := range rv.Events {
+				if _, ok := refs[id]; !ok {
+					missing = append(missing, id)
+				}
+			}
+		}
+		if len(missing) > 0 {
+			m.findEvents(missing, b, refs)
+			for i := range v.Reasons {
+				v.Reasons[i].EventDetails = v.Reasons[i].EventDetails[:0]
+				for _, id := range v.Reasons[i].Events {
+					if d, ok := refs[id]; ok {
+						v.Reasons[i].EventDetails = append(v.Reasons[i].EventDetails, d)
+					}
+				}
+			}
+		}
+	}
 	return v
+}
+
+// reasonEvents returns the events, within the bound, of the aggregates a nomination's
+// reasons rest on: the nomination, its campaign, and the units whose evidence it reads
+// (its line and their lineage). The caller holds the read lock.
+func (m *Model) reasonEvents(r *evalResult, b Bound) map[string]EventRefView {
+	refs := []eventstore.Ref{{Kind: domain.KindNomination, ID: r.nom.ID()}, {Kind: domain.KindCampaign, ID: r.nom.Campaign()}}
+	seen := map[string]bool{}
+	for _, u := range append(r.nom.EvidencePath(), m.lineage(r.nom.Unit(), b)...) {
+		if !seen[u] {
+			seen[u] = true
+			refs = append(refs, eventstore.Ref{Kind: domain.KindUnit, ID: u})
+		}
+	}
+	out := map[string]EventRefView{}
+	for _, ref := range refs {
+		for _, e := range m.entries(ref) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			out[e.Rec.ID] = m.eventRef(e)
+		}
+	}
+	return out
+}
+
+// findEvents adds to refs the events of ids, within the bound, found in any aggregate.
+// It walks every aggregate: for the rare reason whose events lie elsewhere. The caller
+// holds the read lock.
+func (m *Model) findEvents(ids []string, b Bound, refs map[string]EventRefView) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	for _, a := range m.aggList {
+		for _, e := range a.Entries {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if want[e.Rec.ID] {
+				refs[e.Rec.ID] = m.eventRef(e)
+				delete(want, e.Rec.ID)
+				if len(want) == 0 {
+					return
+				}
+			}
+		}
+	}
+}
+
+// eventRef describes an entry as a reason names it. The caller holds the read lock.
+func (m *Model) eventRef(e *Entry) EventRefView {
+	return EventRefView{ID: e.Rec.ID, Seq: e.Rec.Seq, Type: e.Rec.Type, At: e.Rec.At, Aggregate: e.Aggregate,
+		Actor: ActorView{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role), Name: m.actorName(e.Rec.Actor.User)}}
 }
 
 func criteriaViews(def domain.Definition, el domain.Eligibility) map[string]CriterionView {

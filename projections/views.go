@@ -209,6 +209,26 @@ type ReasonView struct {
 	MessageEN string `json:"message_en"`
 	// Events are the ids of the events that caused it.
 	Events []string `json:"events"`
+	// EventDetails says, for each of Events in its order, what it is, when it was recorded,
+	// by whom and in which aggregate's stream: what an auditor asks of the events behind a
+	// reason, without a second request per event.
+	EventDetails []EventRefView `json:"event_details"`
+}
+
+// EventRefView is an event a reason rests on.
+type EventRefView struct {
+	// ID is the event's ULID.
+	ID string `json:"id"`
+	// Seq is the stream sequence of the commit that carries it.
+	Seq uint64 `json:"seq"`
+	// Type names the event.
+	Type string `json:"type"`
+	// At is when it was recorded.
+	At time.Time `json:"at"`
+	// Actor is who caused it, with the user's display name.
+	Actor ActorView `json:"actor"`
+	// Aggregate is the aggregate whose stream holds it.
+	Aggregate eventstore.Ref `json:"aggregate"`
 }
 
 // EligibilityView answers "is this nomination eligible, and if not, why" at a moment.

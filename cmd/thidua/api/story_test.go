@@ -3,9 +3,13 @@ package api_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // eventRow is what the story checks of each event.
@@ -239,4 +243,71 @@ func TestStory(t *testing.T) {
 	if d.header.Get("X-Content-SHA256") != nv.Documents[0].SHA256 || !strings.HasPrefix(string(d.body), "%PDF") || d.header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("document: %v %q", d.header, d.body)
 	}
+}
+
+// TestEligibilityReasonsNameTheirEvents: a reason names the events behind it with what
+// each is, when it was recorded and by whom (story 1: "the exact events (ids, actors,
+// times)"), as of a past moment too; before, the ids alone.
+func TestEligibilityReasonsNameTheirEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer, auditor := e.user("reviewer", ""), e.user("auditor", "")
+	nom := e.eligibleCollective(reviewer, "EVD")
+	excluding := reviewer.post("/api/v1/units/EVD/facts", map[string]any{"campaign": campaign, "fact": "disbursement_pct", "value": 90, "cause": "subjective"}).want(t, http.StatusCreated)
+	factEvent := excluding.events(t)[0]
+	type reason struct {
+		Code         string   `json:"code"`
+		Events       []string `json:"events"`
+		EventDetails []struct {
+			ID    string    `json:"id"`
+			Seq   uint64    `json:"seq"`
+			Type  string    `json:"type"`
+			At    time.Time `json:"at"`
+			Actor struct {
+				User string `json:"user"`
+				Role string `json:"role"`
+				Name string `json:"name"`
+			} `json:"actor"`
+			Aggregate struct {
+				Kind string `json:"kind"`
+				ID   string `json:"id"`
+			} `json:"aggregate"`
+		} `json:"event_details"`
+	}
+	var el struct {
+		Eligible bool     `json:"eligible"`
+		Reasons  []reason `json:"reasons"`
+	}
+	var factAt time.Time
+	check := func(path string) {
+		t.Helper()
+		auditor.get(path).want(t, http.StatusOK).decode(t, &el)
+		require.False(t, el.Eligible)
+		var found bool
+		for _, r := range el.Reasons {
+			require.Len(t, r.EventDetails, len(r.Events), "every event of %s described", r.Code)
+			for i, d := range r.EventDetails {
+				assert.Equal(t, r.Events[i], d.ID, "in the order of events")
+				assert.NotZero(t, d.Seq)
+				assert.False(t, d.At.IsZero())
+				assert.NotEmpty(t, d.Actor.User)
+			}
+			if i := slices.Index(r.Events, factEvent); i >= 0 {
+				found = true
+				d := r.EventDetails[i]
+				assert.Equal(t, "unit.fact_recorded", d.Type)
+				assert.Equal(t, reviewer.id, d.Actor.User)
+				assert.Equal(t, "reviewer", d.Actor.Role)
+				assert.NotEmpty(t, d.Actor.Name)
+				assert.Equal(t, "unit", d.Aggregate.Kind)
+				assert.Equal(t, "EVD", d.Aggregate.ID)
+				factAt = d.At
+			}
+		}
+		require.True(t, found, "a reason rests on the excluding fact: %+v", el.Reasons)
+	}
+	check("/api/v1/nominations/" + nom + "/eligibility")
+	at := factAt.Format(time.RFC3339Nano)
+	reviewer.post("/api/v1/units/EVD/facts", map[string]any{"campaign": campaign, "fact": "disbursement_pct", "value": 100, "note": "đính chính"}).want(t, http.StatusCreated)
+	check("/api/v1/nominations/" + nom + "/eligibility?at=" + url.QueryEscape(at))
 }
