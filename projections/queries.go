@@ -725,14 +725,38 @@ func (m *Model) AwardAt(id string, b Bound) (AwardView, error) {
 		c = m.campaignAt(camp, m.pin(b), func(e *Entry) { version = e.Rec.Seq })
 	}
 	if c != nil {
-		for _, a := range c.Awards() {
-			if a.ID == id {
-				return AwardView{ID: id, Campaign: camp, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind), Decision: a.Decision, Revoked: a.Revoked,
-					Version: version}, nil
-			}
+		if a, ok := c.Award(id); ok {
+			v := AwardView{ID: id, Campaign: camp, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind), Decision: a.Decision, Revoked: a.Revoked,
+				Event: a.EventID, GrantedAt: a.At, Version: version}
+			m.awardEvents(&v, a)
+			return v, nil
 		}
 	}
 	return AwardView{}, fmt.Errorf("%w: award %s", ErrNotFound, id)
+}
+
+// awardEvents completes an award's view from its campaign's events: who granted it, the
+// ranking it relied on, and its revocation. The caller holds the read lock.
+func (m *Model) awardEvents(v *AwardView, a domain.AwardRef) {
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: v.Campaign}) {
+		switch e.Rec.ID {
+		case a.EventID:
+			v.GrantedBy = ActorView{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role), Name: m.actorName(e.Rec.Actor.User)}
+			if d, ok := e.Rec.Data.(domain.AwardGrantedData); ok {
+				v.RankingSeq = d.RankingSeq
+			}
+		case a.RevokedBy:
+			if !a.Revoked {
+				continue
+			}
+			r := &RevocationView{Event: e.Rec.ID, At: e.Rec.At, Ground: a.Ground,
+				By: ActorView{User: e.Rec.Actor.User, Role: string(e.Rec.Actor.Role), Name: m.actorName(e.Rec.Actor.User)}}
+			if d, ok := e.Rec.Data.(domain.AwardRevokedData); ok {
+				r.Note = d.Note
+			}
+			v.Revocation = r
+		}
+	}
 }
 
 // User returns one registered user (never their token), and whether there is one.

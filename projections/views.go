@@ -390,10 +390,29 @@ type AwardView struct {
 	Decision string `json:"decision"`
 	// Revoked tells whether the award was revoked.
 	Revoked bool `json:"revoked"`
+	// Event is the id of the grant's event, GrantedAt when it was recorded, GrantedBy who
+	// granted it, and RankingSeq the stream sequence of the ranking the grant relied on
+	// (its event carries that ranking).
+	Event      string    `json:"event"`
+	GrantedAt  time.Time `json:"granted_at"`
+	GrantedBy  ActorView `json:"granted_by"`
+	RankingSeq uint64    `json:"ranking_seq,omitempty"`
+	// Revocation says how the award was revoked, when it was.
+	Revocation *RevocationView `json:"revocation,omitempty"`
 	// Version is the stream sequence of the last event of the campaign that holds the
 	// award (an award is part of its campaign's history): its ETag, and the version an
 	// If-Match on its revocation names.
 	Version uint64 `json:"version"`
+}
+
+// RevocationView is an award's revocation: its event, when it was recorded and by whom,
+// the legal ground and the council's reasons.
+type RevocationView struct {
+	Event  string    `json:"event"`
+	At     time.Time `json:"at"`
+	By     ActorView `json:"by"`
+	Ground string    `json:"ground"`
+	Note   string    `json:"note,omitempty"`
 }
 
 // UserView is a user as the API shows it (never the token).

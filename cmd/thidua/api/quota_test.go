@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestQuota: ten eligible collectives; the council grants nine, the tenth grant is refused
@@ -75,6 +79,35 @@ func TestQuota(t *testing.T) {
 	if v, _ := rv.obj(t)["version"].(float64); rv.header.Get("ETag") != fmt.Sprintf("%q", fmt.Sprint(uint64(v))) || rv.header.Get("ETag") == tag {
 		t.Fatalf("revoked award's ETag %q: %s", rv.header.Get("ETag"), rv)
 	}
+	// The award says who granted it, on which ranking, and how it was revoked: before, only
+	// "revoked": true, the rest in the campaign's trail alone.
+	var aw struct {
+		Event      string         `json:"event"`
+		GrantedAt  time.Time      `json:"granted_at"`
+		GrantedBy  map[string]any `json:"granted_by"`
+		RankingSeq uint64         `json:"ranking_seq"`
+		Revocation *struct {
+			Event  string         `json:"event"`
+			At     time.Time      `json:"at"`
+			By     map[string]any `json:"by"`
+			Ground string         `json:"ground"`
+			Note   string         `json:"note"`
+		} `json:"revocation"`
+	}
+	ga.decode(t, &aw)
+	assert.NotEmpty(t, aw.Event)
+	assert.False(t, aw.GrantedAt.IsZero())
+	assert.Equal(t, council.id, aw.GrantedBy["user"])
+	assert.Equal(t, "council", aw.GrantedBy["role"])
+	assert.NotZero(t, aw.RankingSeq)
+	assert.Nil(t, aw.Revocation, "not revoked then")
+	council.get("/api/v1/awards/"+awards[0]).want(t, http.StatusOK).decode(t, &aw)
+	require.NotNil(t, aw.Revocation)
+	assert.Equal(t, rv.events(t)[0], aw.Revocation.Event)
+	assert.Equal(t, "criteria_unmet", aw.Revocation.Ground)
+	assert.Equal(t, "Phát hiện số liệu giải ngân không đúng", aw.Revocation.Note)
+	assert.Equal(t, council.id, aw.Revocation.By["user"])
+	assert.False(t, aw.Revocation.At.Before(aw.GrantedAt))
 	if code := council.post("/api/v1/awards/"+awards[0]+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "lần hai"}).want(t, http.StatusConflict).errCode(t); code != "award_already_revoked" {
 		t.Fatalf("second revocation: %q", code)
 	}
