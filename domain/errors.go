@@ -42,6 +42,10 @@ type RuleError struct {
 	// Unknown marks a refusal that names something its scope does not hold (a criterion
 	// the campaign does not have, named in the request's path): the API answers 404.
 	Unknown bool `json:"-"`
+	// Malformed marks a value outside its field's enumeration (a role, a document kind, a
+	// ruling's result, a revocation's ground, a nominee's kind or gender that does not
+	// exist): the request is malformed, and the API answers 400, not a rule's 422.
+	Malformed bool `json:"-"`
 	// Field names the member of the command's body whose value is refused ("note",
 	// "meeting_date", "nominee.name"), when one member is the cause; "" when the refusal
 	// concerns the request as a whole or the state it meets. A form marks that input.
@@ -69,6 +73,12 @@ func ruleErr(code, en, vi string) *RuleError {
 // fieldErr is ruleErr for a refusal of one member of the command's body (RuleError.Field).
 func fieldErr(field, code, en, vi string) *RuleError {
 	return &RuleError{Code: code, Message: en, MessageVI: vi, Field: field}
+}
+
+// malformedErr is fieldErr for a value outside its field's enumeration
+// (RuleError.Malformed).
+func malformedErr(field, code, en, vi string) *RuleError {
+	return &RuleError{Code: code, Message: en, MessageVI: vi, Field: field, Malformed: true}
 }
 
 // conflictErr is ruleErr for a refusal of the state of what the command acts on

@@ -440,7 +440,7 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 		switch nominee.Gender {
 		case "", "female", "male":
 		default:
-			return Nominee{}, fieldErr("nominee.gender", "invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
+			return Nominee{}, malformedErr("nominee.gender", "invalid_nominee", fmt.Sprintf("gender %q is not female or male", nominee.Gender),
 				fmt.Sprintf("Giới tính %q không hợp lệ", nominee.Gender))
 		}
 		if nominee.Head && nominee.NotHead {
@@ -448,7 +448,7 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 				"Người được đề nghị hoặc là người đứng đầu đơn vị, hoặc không: không chọn cả hai")
 		}
 	default:
-		return Nominee{}, ruleErr("invalid_nominee", fmt.Sprintf("nominee kind %q is not collective or individual", nominee.Kind),
+		return Nominee{}, malformedErr("nominee.kind", "invalid_nominee", fmt.Sprintf("nominee kind %q is not collective or individual", nominee.Kind),
 			fmt.Sprintf("Loại đối tượng %q không hợp lệ (tập thể hoặc cá nhân)", nominee.Kind))
 	}
 	if utf8.RuneCountInString(nominee.Name) > 300 || utf8.RuneCountInString(nominee.Position) > 300 {
@@ -1031,7 +1031,7 @@ func (n *Nomination) Rule(def Definition, criterion, result, note string, doc *D
 	switch result {
 	case ResultMet, ResultNotMet, ResultNotApplicable:
 	default:
-		return nil, fieldErr("result", "invalid_result", fmt.Sprintf("result %q is not met, not_met or not_applicable", result),
+		return nil, malformedErr("result", "invalid_result", fmt.Sprintf("result %q is not met, not_met or not_applicable", result),
 			fmt.Sprintf("Kết luận %q không hợp lệ (met, not_met, not_applicable)", result))
 	}
 	note = trimText(note)
@@ -1181,7 +1181,7 @@ func (n *Nomination) RevokeAward(award, ground, note string) ([]Event, error) {
 }
 
 func invalidGround(ground string) *RuleError {
-	return fieldErr("ground", "invalid_ground",
+	return malformedErr("ground", "invalid_ground",
 		fmt.Sprintf("ground %q is not false_declaration, forged_documents, unlawful_approval or criteria_unmet", ground),
 		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ (khai man thành tích, giả mạo hồ sơ, đề nghị, xét duyệt khen thưởng trái quy định, sau đó phát hiện không đạt tiêu chuẩn)", ground))
 }

@@ -72,7 +72,7 @@ func ValidateDocKind(kind DocKind) error {
 	if kind.Valid() {
 		return nil
 	}
-	return fieldErr("kind", "invalid_document_kind",
+	return malformedErr("kind", "invalid_document_kind",
 		"document kind "+quote(string(kind))+" is not one of letter, council_minutes, achievement_report, supporting",
 		"Loại tài liệu "+quote(string(kind))+" không hợp lệ (letter, council_minutes, achievement_report, supporting)")
 }

@@ -164,9 +164,13 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 	if _, taken := g.byName[nameKey(name)]; taken {
 		return nil, fieldErr("name", "user_name_taken", fmt.Sprintf("the name %q is taken", name), fmt.Sprintf("Tên %q đã được sử dụng", name))
 	}
-	if !role.Valid() || role == RoleSystem {
-		return nil, fieldErr("role", "invalid_role", fmt.Sprintf("role %q is not admin, clerk, reviewer, council or auditor", role),
+	if !role.Valid() {
+		return nil, malformedErr("role", "invalid_role", fmt.Sprintf("role %q is not admin, clerk, reviewer, council or auditor", role),
 			fmt.Sprintf("Vai trò %q không hợp lệ", role))
+	}
+	if role == RoleSystem {
+		return nil, fieldErr("role", "invalid_role", "the engine's own role (system) is not given to a user: admin, clerk, reviewer, council or auditor",
+			"Vai trò system là của hệ thống, không cấp cho người dùng")
 	}
 	switch role {
 	case RoleClerk:

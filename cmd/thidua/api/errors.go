@@ -50,6 +50,21 @@ func tooLarge(format string, args ...any) error {
 	return &apiError{status: http.StatusRequestEntityTooLarge, body: errorBody{Code: "too_large", Message: fmt.Sprintf(format, args...)}}
 }
 
+// RuleStatus is the status a domain refusal answers with, on the API and the web alike:
+// 409 for the state of what the command acts on, 404 for something its scope does not
+// hold, 400 for a value outside its field's enumeration, else 422 (a rule refused it).
+func RuleStatus(re *domain.RuleError) int {
+	switch {
+	case re.Conflict:
+		return http.StatusConflict
+	case re.Unknown:
+		return http.StatusNotFound
+	case re.Malformed:
+		return http.StatusBadRequest
+	}
+	return http.StatusUnprocessableEntity
+}
+
 // classify maps an error of any layer to a status and the error body.
 func classify(err error) (int, errorBody) {
 	var ae *apiError
@@ -66,14 +81,7 @@ func classify(err error) (int, errorBody) {
 		if code == "" {
 			code = "rule_violated"
 		}
-		status := http.StatusUnprocessableEntity
-		switch {
-		case re.Conflict:
-			status = http.StatusConflict // the state of what the command acts on
-		case re.Unknown:
-			status = http.StatusNotFound
-		}
-		return status, errorBody{Code: code, Message: re.Message, MessageVI: re.MessageVI, Missing: re.Missing, Field: re.Field}
+		return RuleStatus(re), errorBody{Code: code, Message: re.Message, MessageVI: re.MessageVI, Missing: re.Missing, Field: re.Field}
 	}
 	var we *workflows.Error
 	if errors.As(err, &we) {

@@ -104,7 +104,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown campaign", e.admin, "GET", "/api/v1/campaigns/NOPE/ranking", nil, nil, 404, "not_found"},
 		{"unknown criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C99", `{"result": "met", "note": "x"}`, nil, 404, "unknown_criterion"},
 		{"fact-judged criterion", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C08", `{"result": "met", "note": "x"}`, nil, 422, "criterion_judged_by_facts"},
-		{"invalid result", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C01", `{"result": "maybe", "note": "x"}`, nil, 422, "invalid_result"},
+		{"invalid result", reviewer, "POST", "/api/v1/nominations/" + submitted + "/criteria/C01", `{"result": "maybe", "note": "x"}`, nil, 400, "invalid_result"},
 		{"ruling on a withdrawn nomination", reviewer, "POST", "/api/v1/nominations/" + withdrawn + "/criteria/C01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},
 		{"ruling on a draft", reviewer, "POST", "/api/v1/nominations/" + draft + "/criteria/I01", `{"result": "met", "note": "x"}`, nil, 409, "invalid_transition"},
 		{"submit incomplete", clerk, "POST", "/api/v1/nominations/" + draft + "/submit", `{}`, nil, 422, "dossier_incomplete"},
@@ -131,7 +131,8 @@ func TestBadInput(t *testing.T) {
 		{"reason missing", reviewer, "POST", "/api/v1/nominations/" + submitted + "/hold", `{}`, nil, 422, "reason_required"},
 		{"unknown route", e.admin, "GET", "/api/v1/nope", nil, nil, 404, "route_not_found"},
 		{"wrong method", e.admin, "DELETE", "/api/v1/units", nil, nil, 405, "method_not_allowed"},
-		{"unknown role", e.admin, "POST", "/api/v1/users", `{"name": "X", "role": "king"}`, nil, 422, "invalid_role"},
+		{"unknown role", e.admin, "POST", "/api/v1/users", `{"name": "X", "role": "king"}`, nil, 400, "invalid_role"},
+		{"the engine's role", e.admin, "POST", "/api/v1/users", `{"name": "X", "role": "system"}`, nil, 422, "invalid_role"},
 	}
 	for _, c := range cases {
 		before := e.lastSeq()
@@ -286,20 +287,25 @@ func TestMomentsStillToCome(t *testing.T) {
 }
 
 // TestInvalidNominee: every fault of a nominee (its kind, name, position, gender) is one
-// refusal, 422 invalid_nominee with a Vietnamese message, and changes nothing.
+// refusal, invalid_nominee with a Vietnamese message, and changes nothing: 400 for a kind
+// or gender outside its enumeration (malformed input), 422 for a rule.
 func TestInvalidNominee(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.unit("U1", "department")
 	clerk := e.user("clerk", "U1")
 	before := e.lastSeq()
-	for name, nominee := range map[string]map[string]any{
-		"unknown kind":          {"kind": "team"},
-		"no kind":               {"name": "Nguyễn Văn A"},
-		"unknown gender":        {"kind": "individual", "name": "Nguyễn Văn A", "position": "Chuyên viên", "gender": "x"},
-		"individual, no name":   {"kind": "individual", "position": "Chuyên viên", "gender": "male"},
-		"collective's position": {"kind": "collective", "position": "Chuyên viên"},
+	for name, tc := range map[string]struct {
+		nominee map[string]any
+		status  int
+	}{
+		"unknown kind":          {map[string]any{"kind": "team"}, http.StatusBadRequest},
+		"no kind":               {map[string]any{"name": "Nguyễn Văn A"}, http.StatusBadRequest},
+		"unknown gender":        {map[string]any{"kind": "individual", "name": "Nguyễn Văn A", "position": "Chuyên viên", "gender": "x"}, http.StatusBadRequest},
+		"individual, no name":   {map[string]any{"kind": "individual", "position": "Chuyên viên", "gender": "male"}, http.StatusUnprocessableEntity},
+		"collective's position": {map[string]any{"kind": "collective", "position": "Chuyên viên"}, http.StatusUnprocessableEntity},
 	} {
+		nominee := tc.nominee
 		r := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": nominee})
 		var body struct {
 			Error struct {
@@ -307,7 +313,7 @@ func TestInvalidNominee(t *testing.T) {
 				MessageVI string `json:"message_vi"`
 			} `json:"error"`
 		}
-		r.want(t, http.StatusUnprocessableEntity).decode(t, &body)
+		r.want(t, tc.status).decode(t, &body)
 		if body.Error.Code != "invalid_nominee" || body.Error.MessageVI == "" {
 			t.Errorf("%s: %s", name, r)
 		}

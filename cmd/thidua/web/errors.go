@@ -118,7 +118,7 @@ func (h *handler) localise(q *req, err error) *uiError {
 		if q.lang == "vi" && re.MessageVI != "" {
 			msg = re.MessageVI
 		}
-		u := &uiError{Status: http.StatusUnprocessableEntity, Code: re.Code, Message: msg}
+		u := &uiError{Status: api.RuleStatus(re), Code: re.Code, Message: msg}
 		for _, m := range re.Missing {
 			u.Missing = append(u.Missing, q.T("part."+m))
 		}
