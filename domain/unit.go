@@ -143,7 +143,7 @@ func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error
 // is already registered.
 func (u *Unit) Register(id, name string, kind UnitKind, parent string) ([]Event, error) {
 	if u.id != "" {
-		return nil, ruleErr("unit_exists", fmt.Sprintf("unit %s already exists", u.id), fmt.Sprintf("Đơn vị %s đã tồn tại", u.id))
+		return nil, conflictErr("unit_exists", fmt.Sprintf("unit %s already exists", u.id), fmt.Sprintf("Đơn vị %s đã tồn tại", u.id))
 	}
 	return RegisterUnit(id, name, kind, parent)
 }

@@ -152,7 +152,7 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 	}
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		if u, _ := st.Unit(in.ID); u != nil {
-			return plan{}, &domain.RuleError{Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", in.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", in.ID)}
+			return plan{}, &domain.RuleError{Conflict: true, Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", in.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", in.ID)}
 		}
 		if err := unitIDFree(st, in.ID); err != nil {
 			return plan{}, err
@@ -187,7 +187,7 @@ func unitIDFree(st *projections.State, id string) error {
 	if other == "" {
 		return nil
 	}
-	return &domain.RuleError{Code: "unit_exists",
+	return &domain.RuleError{Code: "unit_exists", Conflict: true,
 		Message:   fmt.Sprintf("unit %s already exists, as %s: ids differing only in letter case would read as one", id, other),
 		MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại với mã %s: hai mã chỉ khác chữ hoa, chữ thường sẽ bị đọc nhầm là một", id, other)}
 }

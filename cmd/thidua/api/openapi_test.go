@@ -106,7 +106,7 @@ func TestOperations(t *testing.T) {
 	}
 	anon.get("/api/v1/campaigns").want(t, http.StatusUnauthorized).errCode(t)
 	e.unit("U1", "commune")
-	e.admin.post("/api/v1/units", map[string]any{"id": "U1", "name": "x", "kind": "commune"}).want(t, http.StatusUnprocessableEntity)
+	e.admin.post("/api/v1/units", map[string]any{"id": "U1", "name": "x", "kind": "commune"}).want(t, http.StatusConflict)
 	m := anon.get("/metrics").want(t, http.StatusOK)
 	for _, want := range []string{
 		`thidua_http_requests_total{code="201",route="POST /api/v1/units"} 1`,
