@@ -20,7 +20,11 @@ const LockFileName = "thidua.lock"
 
 // dirLock is an open data directory's lock (lockDataDir): the directory itself (nil where
 // the file system cannot lock one), and the lock file naming the holder.
-type dirLock struct{ dir, f *os.File }
+type dirLock struct {
+	dir, f *os.File
+	// after runs once the lock is released (the removal of a read-only store's copy).
+	after func()
+}
 
 // lockDataDir takes the data directory's lock, or says who holds it. The lock is the
 // operating system's (flock on Unix), so it ends with its process, however that ends. It
@@ -97,5 +101,9 @@ func (l *dirLock) release() {
 			l.dir.Close()
 		}
 		l.f, l.dir = nil, nil
+		if l.after != nil {
+			l.after()
+			l.after = nil
+		}
 	}
 }

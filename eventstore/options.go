@@ -40,6 +40,9 @@ type options struct {
 	clientTimeout time.Duration
 	// diskSpace reports a file system's free bytes and size (fsSpace; tests fake it).
 	diskSpace func(dir string) (free, size int64, err error)
+	// canWrite reports why a directory cannot be written, if it cannot (writable; tests
+	// fake a read-only one).
+	canWrite func(dir string) error
 	// storageLimit, when positive, is the embedded server's storage limit (WithStorageLimit).
 	storageLimit int64
 }

@@ -34,12 +34,27 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 			return nil, nil, 0, fmt.Errorf("%w in %s: it holds no jetstream directory (is the data directory right? only serve creates a store)", ErrNoStore, abs)
 		}
 	}
+	copied := ""
+	if o.existingOnly {
+		if copied, err = readOnlyCopy(abs, o); err != nil {
+			return nil, nil, 0, err
+		}
+		if copied != "" {
+			abs = copied
+		}
+	}
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, nil, 0, fmt.Errorf("data dir: %w", err)
 	}
 	lock, err := lockDataDir(abs)
 	if err != nil {
+		if copied != "" {
+			os.RemoveAll(copied)
+		}
 		return nil, nil, 0, err
+	}
+	if copied != "" {
+		lock.after = func() { os.RemoveAll(copied) }
 	}
 	storeDir := filepath.Join(abs, "jetstream")
 	// JetStream needs to write there, reads included (its indexes): a directory it cannot
@@ -93,6 +108,77 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 		return nil, nil, 0, fmt.Errorf("embedded nats-server did not become ready within 30s")
 	}
 	return ns, lock, limit, nil
+}
+
+// readOnlyCopy copies the store of a data directory that this process cannot write into
+// a new temporary directory, and returns that directory ("" when the data directory can
+// be written, nothing copied). JetStream writes to its store even to read it (its
+// indexes), and a read-only command (verify, explain, ranking, events, archive) must not
+// fail on a read-only mount or an inspector's copy of the evidence, nor change it: the
+// copy is read instead, and removed when the store closes. While it copies, it holds the
+// data directory's lock when it can take one, so that no server starts writing it
+// meanwhile; a server that holds it already is ErrDataDirInUse, as for any command.
+func readOnlyCopy(abs string, o *options) (string, error) {
+	storeDir := filepath.Join(abs, "jetstream")
+	var cause error
+	for _, d := range []string{abs, storeDir, filepath.Join(storeDir, "jetstream")} {
+		if cause = o.canWrite(d); cause != nil {
+			break
+		}
+	}
+	if cause == nil {
+		return "", nil
+	}
+	if d, err := os.Open(abs); err == nil {
+		held, err := tryLock(d)
+		if err == nil && !held {
+			d.Close()
+			return "", fmt.Errorf("%w: %s is open in another process (a thidua serve or command on the same --data); stop it first, or ask the running server over HTTP", ErrDataDirInUse, abs)
+		}
+		defer d.Close() // the lock, when taken, goes with it
+	}
+	sweepCopies(o.logger, time.Hour)
+	tmp, err := os.MkdirTemp("", copyPrefix)
+	if err != nil {
+		return "", fmt.Errorf("data dir %s cannot be written (%v), and no copy of its store could be made to read: %w", abs, cause, err)
+	}
+	if err := os.CopyFS(filepath.Join(tmp, "jetstream"), os.DirFS(storeDir)); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("data dir %s cannot be written (%v), and its store could not be copied to %s to read: %w", abs, cause, tmp, err)
+	}
+	size, _ := dirUsage(tmp)
+	o.logger.Warn("eventstore: the data directory cannot be written, and JetStream writes to its store even to read it: the store is read from a copy, removed when done; the data directory is left as it is",
+		"dir", abs, "cause", cause, "copy", tmp, "copy_mib", size>>20)
+	return tmp, nil
+}
+
+// copyPrefix begins the name of a read-only store's copy in the temporary directory.
+const copyPrefix = "thidua-read-only-"
+
+// sweepCopies removes the copies of read-only stores that a process killed before it
+// closed its store left behind (a million events' copy is 1.5 GB): those older than age
+// whose lock no process holds. A copy being made holds no lock yet; age spares it.
+func sweepCopies(logger *slog.Logger, age time.Duration) {
+	if !locksWork {
+		return // a copy in use could not be told from one left behind
+	}
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), copyPrefix+"*"))
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		d, err := os.Open(dir)
+		if err != nil {
+			continue
+		}
+		if held, err := tryLock(d); err == nil && held {
+			if err := os.RemoveAll(dir); err == nil {
+				logger.Info("eventstore: removed a read-only store's copy left behind", "copy", dir)
+			}
+		}
+		d.Close()
+	}
 }
 
 // writable checks that a file can be made in dir, when dir exists.

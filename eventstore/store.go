@@ -76,6 +76,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		duplicates:    DefaultDuplicateWindow,
 		clientTimeout: 10 * time.Second,
 		diskSpace:     fsSpace,
+		canWrite:      writable,
 	}
 	for _, opt := range opts {
 		opt(&o)
