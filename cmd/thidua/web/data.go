@@ -404,11 +404,16 @@ func nominationHref(q *req, id string) string {
 	return "/nominations/" + url.PathEscape(id)
 }
 
-// reasonRow is one reason against a nomination, with links to its events.
+// reasonRow is one reason against a nomination, with links to its events, each with who
+// recorded it and when (story 1: "the exact events (ids, actors, times)").
 type reasonRow struct {
 	Code, Criterion, Message string
-	Events                   []string
+	Events                   []reasonEvent
 }
+
+// reasonEvent is an event a reason rests on: its id, and who recorded it and when ("" when
+// the answer did not describe it).
+type reasonEvent struct{ ID, Who, When string }
 
 func reasonRows(p *frame, el projections.EligibilityView) []reasonRow {
 	out := make([]reasonRow, 0, len(el.Reasons))
@@ -425,7 +430,25 @@ func reasonRows(p *frame, el projections.EligibilityView) []reasonRow {
 		if group && r.Code == domain.ReasonCriterionPending && len(r.Events) == 0 {
 			continue
 		}
-		out = append(out, reasonRow{Code: r.Code, Criterion: r.Criterion, Message: p.Pick(r.MessageVI, r.MessageEN), Events: r.Events})
+		row := reasonRow{Code: r.Code, Criterion: r.Criterion, Message: p.Pick(r.MessageVI, r.MessageEN)}
+		details := map[string]projections.EventRefView{}
+		for _, d := range r.EventDetails {
+			details[d.ID] = d
+		}
+		for _, id := range r.Events {
+			ev := reasonEvent{ID: id}
+			if d, ok := details[id]; ok {
+				ev.Who, ev.When = d.Actor.Name, p.Time(d.At)
+				if ev.Who == "" {
+					ev.Who = d.Actor.User
+				}
+				if key := "role." + d.Actor.Role; hasKey(key) {
+					ev.Who += " (" + p.T(key) + ")"
+				}
+			}
+			row.Events = append(row.Events, ev)
+		}
+		out = append(out, row)
 	}
 	if group {
 		out = append(out, reasonRow{Code: domain.ReasonCriterionPending, Message: p.T("verdict.pending", strings.Join(pending, ", "))})

@@ -1188,7 +1188,7 @@ func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
 // TestReviewedNominationExcluded: a nomination whose review is finished (state verified)
 // but which an exclusion rules out (C13) is labelled "Đã thẩm định" / "Reviewed", never as
 // passed, next to "Chưa đủ điều kiện"; each reason reads as its message, with the reason
-// code after it as secondary detail.
+// code after it as secondary detail, and its events with who recorded them and when.
 func TestReviewedNominationExcluded(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -1200,10 +1200,10 @@ func TestReviewedNominationExcluded(t *testing.T) {
 	c.signIn(wftest.AdminToken)
 	reasonRe := regexp.MustCompile(`<li><strong>C13</strong> — ([^<]+) <span class="code"[^>]*>excluded_discipline_staff_hours</span>`)
 	for _, tc := range []struct {
-		lang, state, notState, verdict, message string
+		lang, state, notState, verdict, message, role string
 	}{
-		{"vi", "Đã thẩm định", "Đã thẩm định đạt", "Chưa đủ điều kiện", "Không xét khen thưởng: 12% cán bộ, công chức, viên chức không chấp hành nghiêm giờ giấc làm việc"},
-		{"en", "Reviewed", "Verified", "Not eligible", "Excluded: 12% of staff did not keep working hours"},
+		{"vi", "Đã thẩm định", "Đã thẩm định đạt", "Chưa đủ điều kiện", "Không xét khen thưởng: 12% cán bộ, công chức, viên chức không chấp hành nghiêm giờ giấc làm việc", "Chuyên viên thẩm định"},
+		{"en", "Reviewed", "Verified", "Not eligible", "Excluded: 12% of staff did not keep working hours", "Reviewer"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			for _, path := range []string{"/nominations/" + id, "/nominations/" + id + "/timeline"} {
@@ -1217,6 +1217,8 @@ func TestReviewedNominationExcluded(t *testing.T) {
 				if m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), tc.message) {
 					t.Errorf("GET %s: the C13 reason does not lead with its message %q: %v", path, tc.message, m)
 				}
+				// The fact behind it: who recorded it, in which role, and when.
+				mustContain(t, html.UnescapeString(r.body), `<span class="muted small">`+reviewer.Name+" ("+tc.role+"), ")
 			}
 		})
 	}
