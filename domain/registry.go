@@ -152,7 +152,7 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 		return nil, fmt.Errorf("user id: %w", err)
 	}
 	if _, ok := g.byID[id]; ok {
-		return nil, ruleErr("user_exists", fmt.Sprintf("user %s already exists", id), fmt.Sprintf("Người dùng %s đã tồn tại", id))
+		return nil, conflictErr("user_exists", fmt.Sprintf("user %s already exists", id), fmt.Sprintf("Người dùng %s đã tồn tại", id))
 	}
 	name = norm.NFC.String(strings.Join(strings.Fields(name), " "))
 	if name == "" || utf8.RuneCountInString(name) > 200 {

@@ -76,16 +76,21 @@ func tryLockDataDir(dir string) (_ *dirLock, own bool, _ error) {
 	}
 	if !held {
 		b, _ := os.ReadFile(path)
+		// The lock file names its holder only while it is locked too: a read-only
+		// command holds the directory alone (it cannot write the file, readOnlyCopy), and
+		// the file then names an earlier holder, gone.
+		fileFree := false
 		if d != nil {
+			fileFree, _ = tryLock(f)
 			d.Close()
 		}
 		f.Close()
 		holder := "another process"
 		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err == nil && pid > 0 {
+		if err == nil && pid > 0 && !fileFree {
 			holder = "process " + strconv.Itoa(pid)
 		}
-		return nil, pid == os.Getpid(), fmt.Errorf("%w: %s is open in %s (a thidua serve or command on the same --data); stop it first, or ask the running server over HTTP", ErrDataDirInUse, dir, holder)
+		return nil, pid == os.Getpid() && !fileFree, fmt.Errorf("%w: %s is open in %s (a thidua serve or command on the same --data); stop it first, or ask the running server over HTTP", ErrDataDirInUse, dir, holder)
 	}
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)

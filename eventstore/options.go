@@ -23,6 +23,7 @@ const DefaultDuplicateWindow = 2 * time.Minute
 
 type options struct {
 	existingOnly  bool
+	readOnly      bool
 	dataDir       string
 	url           string
 	natsOpts      []natsOption
@@ -63,6 +64,11 @@ func WithStorageLimit(bytes int64) Option { return func(o *options) { o.storageL
 // The commands that read a store use it, so that a mistyped directory is an error rather
 // than a new, empty store that verifies.
 func WithExistingOnly() Option { return func(o *options) { o.existingOnly = true } }
+
+// WithReadOnly says the opener only reads (it implies WithExistingOnly): an embedded
+// store in a data directory it cannot write is read from a temporary copy, removed when
+// the store closes, since JetStream writes to its store even to read it.
+func WithReadOnly() Option { return func(o *options) { o.existingOnly, o.readOnly = true, true } }
 
 // WithURL connects to an external NATS server or cluster (comma-separated URLs) instead of an embedded one.
 func WithURL(url string) Option { return func(o *options) { o.url = url } }

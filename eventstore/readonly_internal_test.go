@@ -73,7 +73,7 @@ func TestReadOnlyDataDirIsReadFromACopy(t *testing.T) {
 	before := treeDigests(t, dir)
 
 	var log bytes.Buffer
-	ro, err := Open(ctx, WithDataDir(dir), WithExistingOnly(), readOnly(dir), WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	ro, err := Open(ctx, WithDataDir(dir), WithReadOnly(), readOnly(dir), WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 	require.NoError(t, err)
 	events, got, err := ro.Load(ctx, ref)
 	require.NoError(t, err)
@@ -88,16 +88,35 @@ func TestReadOnlyDataDirIsReadFromACopy(t *testing.T) {
 	assert.Equal(t, before, treeDigests(t, dir), "the data directory is left as it was")
 	assert.NoFileExists(t, filepath.Join(dir, LockFileName))
 
+	// An opener that does not only read (replay, which saves a snapshot there) is refused
+	// as before, nothing copied.
+	_, err = Open(ctx, WithDataDir(dir), WithExistingOnly(), readOnly(dir))
+	require.Error(t, err)
+
 	// A writable directory is read in place, as before: nothing copied.
 	log.Reset()
-	in, err := Open(ctx, WithDataDir(dir), WithExistingOnly(), WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	in, err := Open(ctx, WithDataDir(dir), WithReadOnly(), WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 	require.NoError(t, err)
 	assert.NotContains(t, log.String(), "read from a copy")
 
 	// While a server holds the directory, a read-only one is refused, not copied mid-write.
-	_, err = Open(ctx, WithDataDir(dir), WithExistingOnly(), readOnly(dir))
+	_, err = Open(ctx, WithDataDir(dir), WithReadOnly(), readOnly(dir))
 	require.ErrorIs(t, err, ErrDataDirInUse)
 	in.Close()
+
+	// While a read-only command copies it (holding the directory alone: it cannot write
+	// the lock file), a server is refused without naming the lock file's earlier holder.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, LockFileName), []byte("999999\n"), 0o640))
+	d, err := os.Open(dir)
+	require.NoError(t, err)
+	held, err := tryLock(d)
+	require.NoError(t, err)
+	require.True(t, held)
+	_, err = Open(ctx, WithDataDir(dir))
+	require.ErrorIs(t, err, ErrDataDirInUse)
+	assert.NotContains(t, err.Error(), "999999", "the file names a holder gone")
+	assert.Contains(t, err.Error(), "another process")
+	d.Close()
 }
 
 // TestStaleCopiesSwept: a copy left behind by a process killed before it closed its store

@@ -35,7 +35,7 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 		}
 	}
 	copied := ""
-	if o.existingOnly {
+	if o.readOnly {
 		if copied, err = readOnlyCopy(abs, o); err != nil {
 			return nil, nil, 0, err
 		}
@@ -61,7 +61,7 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 	// write made the server log the cause and never become ready, and the start waited 30 s
 	// to say only that.
 	for _, d := range []string{storeDir, filepath.Join(storeDir, "jetstream")} {
-		if err := writable(d); err != nil {
+		if err := o.canWrite(d); err != nil {
 			lock.release()
 			return nil, nil, 0, fmt.Errorf("data dir: the store directory cannot be written (JetStream writes there, reads included): %w", err)
 		}

@@ -87,35 +87,14 @@ func (m *Model) eligibilityView(id string, b Bound, r *evalResult) EligibilityVi
 			Events: nonNil(rs.Events), EventDetails: details,
 		})
 	}
-	if refs != nil {
-		// An event no reason's aggregates hold (an integrity problem's, say): looked for
-		// in every stream, once.
-		var missing []string
-		for _, rv := range v.Reasons {
-			for _, id := range rv.Events {
-				if _, ok := refs[id]; !ok {
-					missing = append(missing, id)
-				}
-			}
-		}
-		if len(missing) > 0 {
-			m.findEvents(missing, b, refs)
-			for i := range v.Reasons {
-				v.Reasons[i].EventDetails = v.Reasons[i].EventDetails[:0]
-				for _, id := range v.Reasons[i].Events {
-					if d, ok := refs[id]; ok {
-						v.Reasons[i].EventDetails = append(v.Reasons[i].EventDetails, d)
-					}
-				}
-			}
-		}
-	}
 	return v
 }
 
-// reasonEvents returns the events, within the bound, of the aggregates a nomination's
-// reasons rest on: the nomination, its campaign, and the units whose evidence it reads
-// (its line and their lineage). The caller holds the read lock.
+// reasonEvents returns the events, within the bound, that a nomination's reasons can
+// name: those of the nomination, of its campaign and of the units whose evidence it reads
+// (its line and their lineage), and the registrations of those units' subordinates (C13
+// of a parent unit). It reads nothing else: a reason's event it does not hold is named
+// by its id alone. The caller holds the read lock.
 func (m *Model) reasonEvents(r *evalResult, b Bound) map[string]EventRefView {
 	refs := []eventstore.Ref{{Kind: domain.KindNomination, ID: r.nom.ID()}, {Kind: domain.KindCampaign, ID: r.nom.Campaign()}}
 	seen := map[string]bool{}
@@ -134,31 +113,14 @@ func (m *Model) reasonEvents(r *evalResult, b Bound) map[string]EventRefView {
 			out[e.Rec.ID] = m.eventRef(e)
 		}
 	}
-	return out
-}
-
-// findEvents adds to refs the events of ids, within the bound, found in any aggregate.
-// It walks every aggregate: for the rare reason whose events lie elsewhere. The caller
-// holds the read lock.
-func (m *Model) findEvents(ids []string, b Bound, refs map[string]EventRefView) {
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	for _, a := range m.aggList {
-		for _, e := range a.Entries {
-			if !b.includes(e.Rec.Seq, e.Rec.At) {
-				break
-			}
-			if want[e.Rec.ID] {
-				refs[e.Rec.ID] = m.eventRef(e)
-				delete(want, e.Rec.ID)
-				if len(want) == 0 {
-					return
-				}
+	for u := range seen {
+		for _, c := range m.children[u] {
+			if ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: c}); len(ents) > 0 && b.includes(ents[0].Rec.Seq, ents[0].Rec.At) {
+				out[ents[0].Rec.ID] = m.eventRef(ents[0])
 			}
 		}
 	}
+	return out
 }
 
 // eventRef describes an entry as a reason names it. The caller holds the read lock.

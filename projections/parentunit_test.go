@@ -61,6 +61,14 @@ func TestParentUnitNeedsItsSubordinatesShare(t *testing.T) {
 		assert.Equal(t, "subordinate_violation_pct not recorded (a parent unit: 1 unit(s) registered under it)", c.Note, name)
 		assert.Contains(t, c.Events, reg.Events[0], "%s: the registration that makes it a parent unit", name)
 		assert.True(t, hasReason(el, domain.ReasonCriterionPending, "C13", reg.Events[0]), "%s: %+v", name, el.Reasons)
+		// The reason describes the registration, held by the commune's stream: what the
+		// unit's reasons read includes its subordinates' registrations.
+		for _, r := range el.Reasons {
+			require.Len(t, r.EventDetails, len(r.Events), "%s: every event of %s described", name, r.Code)
+			for i, d := range r.EventDetails {
+				assert.Equal(t, r.Events[i], d.ID, name)
+			}
+		}
 		assert.Greater(t, el.AsOfSeq, before, "%s: the answer rests on the registration", name)
 
 		// As it stood before the registration, it was eligible.

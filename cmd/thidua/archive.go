@@ -49,7 +49,7 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
-	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
+	store, err := g.openStore(ctx, logger, eventstore.WithReadOnly())
 	if err != nil {
 		return err
 	}

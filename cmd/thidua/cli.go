@@ -104,7 +104,7 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK 
 
 // openModelFrom is openModel, saying what it made of the snapshot.
 func openModelFrom(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK bool) (*eventstore.Store, *projections.Model, snapshotUse, error) {
-	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
+	store, err := g.openStore(ctx, logger, eventstore.WithReadOnly())
 	if err != nil {
 		return nil, nil, snapshotUse{}, err
 	}
@@ -834,7 +834,7 @@ func (c *DigestCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	store, err := g.openStore(ctx, logger, eventstore.WithExistingOnly())
+	store, err := g.openStore(ctx, logger, eventstore.WithReadOnly())
 	if err != nil {
 		return err
 	}

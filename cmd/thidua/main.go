@@ -75,6 +75,10 @@ func (c *BenchCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		ReadOnly: c.ReadOnly, Read: c.Read}, g.Out)
 }
 
+// exitBrokenPipe is the exit status when the output's reader went away: 128 + 13, what a
+// shell reports for a process SIGPIPE ended.
+const exitBrokenPipe = 141
+
 func main() {
 	var cli CLI
 	parser := kong.Must(&cli,
@@ -86,6 +90,10 @@ func main() {
 	parser.FatalIfErrorf(err)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A reader that goes away (thidua events | head) makes a write fail with EPIPE rather
+	// than kill the process: the command then ends as any other, closing its store (a
+	// read-only directory's copy is removed then), and exits quietly below.
+	signal.Ignore(syscall.SIGPIPE)
 	out := &outWriter{w: os.Stdout}
 	cli.Out = out
 	logger, err := newLogger(cli.LogLevel)
@@ -96,6 +104,11 @@ func main() {
 	slog.SetDefault(logger)
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(&cli.Globals, logger)
+	if errors.Is(out.err, syscall.EPIPE) || errors.Is(err, syscall.EPIPE) {
+		// The reader stopped reading, as head does: what it wanted, it had. The status
+		// is a shell's for a process a broken pipe ended (128 + SIGPIPE).
+		os.Exit(exitBrokenPipe)
+	}
 	if out.err != nil {
 		// A report cut short (a full disk, say) is no success, whatever the command
 		// found: before, a table or a verify report written to a full disk exited 0.

@@ -41,6 +41,26 @@ func TestMainProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+// TestReaderGoneEndsQuietly: when the output's reader goes away (thidua events | head),
+// the command ends as any other, its store closed, and exits 141 without a word, as a
+// process SIGPIPE ends; before, SIGPIPE killed it before it closed its store, so a
+// read-only directory's copy was left behind.
+func TestReaderGoneEndsQuietly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	r.Close()
+	defer w.Close()
+	code, stderr := runMain(t, w, "--data", dir, "--log-level", "error", "events", "--campaign", "ninh-thuan-cchc-2025")
+	assert.Equal(t, 141, code, stderr)
+	assert.Empty(t, stderr)
+	// The store was closed: the next command opens it.
+	code, stderr = runMain(t, nil, "--data", dir, "--log-level", "error", "digest")
+	assert.Equal(t, 0, code, stderr)
+}
+
 // TestOutputCutShortFails: a report whose writing fails (here to a full device) ends the
 // process with status 2 and says so; before, the text forms of digest, ranking, explain
 // and verify exited 0 with their output lost. An unknown log level is refused likewise

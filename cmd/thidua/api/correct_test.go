@@ -33,6 +33,9 @@ func TestCorrectNominee(t *testing.T) {
 	centre := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "CN1", "nominee": map[string]any{
 		"kind": "individual", "name": "Hồ Văn Xuân", "position": "Giám đốc Trung tâm Phục vụ hành chính công", "head": false}}).want(t, http.StatusCreated)
 	assert.Equal(t, true, centre.obj(t)["nominee"].(map[string]any)["not_head"])
+	// A collective sent with the contract's "head": false is a collective, as before.
+	clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "CN1", "nominee": map[string]any{
+		"kind": "collective", "head": false}}).want(t, http.StatusCreated)
 	open("Trần Thị Bình", false)
 	headNom := open("Lê Văn Cường", true)
 	e.dossier(clerk, nom)

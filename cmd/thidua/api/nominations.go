@@ -122,10 +122,10 @@ type nomineeIn struct {
 	Name     string `json:"name"`
 	Position string `json:"position"`
 	Gender   string `json:"gender"`
-	// Head is the contract's "head: bool". Given, either way, it declares whether the
-	// nominee heads the unit: false is the unit's statement that they do not (not_head),
-	// which an individual whose position reads as a head's needs; left out, nothing is
-	// declared (domain.CheckHeadDeclared).
+	// Head is the contract's "head: bool". Given, either way, it declares whether an
+	// individual nominee heads the unit: false is the unit's statement that they do not
+	// (not_head), which an individual whose position reads as a head's needs; left out,
+	// nothing is declared (domain.CheckHeadDeclared). A collective's false says nothing.
 	Head    *bool `json:"head"`
 	NotHead bool  `json:"not_head"`
 }
@@ -133,7 +133,7 @@ type nomineeIn struct {
 // nominee returns the domain's nominee.
 func (n *nomineeIn) nominee() domain.Nominee {
 	head := n.Head != nil && *n.Head
-	notHead := n.NotHead || (n.Head != nil && !*n.Head)
+	notHead := n.NotHead || (n.Head != nil && !*n.Head && n.Kind != string(domain.NomineeCollective))
 	return domain.Nominee{Kind: domain.NomineeKind(n.Kind), Name: n.Name, Position: n.Position, Gender: n.Gender, Head: head, NotHead: notHead}
 }
 

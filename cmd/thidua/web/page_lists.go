@@ -170,17 +170,28 @@ func (h *handler) nominationList(q *req) error {
 		return err
 	}
 	v := q.r.URL.Query()
-	f := projections.NominationFilter{State: v.Get("state"), Kind: v.Get("kind"), Unit: v.Get("unit")}
+	// The unit filter keeps what is or was the unit's, as the API's: a dissolved unit's
+	// nominations are found under its id; an unknown unit is not an empty list, nor is
+	// another unit's for a clerk.
+	f := projections.NominationFilter{State: v.Get("state"), Kind: v.Get("kind"), Was: v.Get("unit")}
+	if f.Was != "" {
+		if _, err := h.model().Unit(f.Was, projections.Bound{}); err != nil {
+			return err
+		}
+	}
 	// One page, newest first: a national campaign lists 100,000 nominations, each
 	// evaluated for its verdict.
 	page := h.scopeFilter(q.p, f)
+	if page.Units != nil && f.Was != "" && !page.Units[f.Was] {
+		return errForbidden
+	}
 	page.Limit, page.Cursor = h.cfg.pageRows, v.Get("after")
 	noms, next, err := h.model().Nominations(c.ID, page)
 	if err != nil {
 		return err
 	}
 	units := h.unitNames()
-	d := listData{C: c, State: f.State, Kind: f.Kind, Unit: f.Unit, Scoped: q.p.Role == domain.RoleClerk, OwnUnit: q.p.Unit}
+	d := listData{C: c, State: f.State, Kind: f.Kind, Unit: f.Was, Scoped: q.p.Role == domain.RoleClerk, OwnUnit: q.p.Unit}
 	if d.Scoped {
 		// Offered only where the unit page has the form (unitPage's CanOpen): a unit a
 		// merger dissolved, or a campaign past its deadline, opens no nomination.
