@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -652,4 +653,44 @@ func TestGrantProblemAfterALossSaysSo(t *testing.T) {
 	assert.Contains(t, ps[0].Detail, " to "+noms[1]+": ", "the grant's problem")
 	assert.Contains(t, ps[0].Detail, "is not the stream's as of sequence")
 	assert.Contains(t, ps[0].Detail, "the events that ranking rests on do not verify as of then: messages_lost")
+}
+
+// TestKeyRecordInStreamOrder: a command's commits applied out of the stream's order (an
+// atomic append's messages, some applied ahead as this server's own, the rest as another
+// server's feed delivered them) leave its key record in stream order, as a rebuild has it:
+// a replay of the key answers alike on every server. Before, the record listed them in the
+// order applied.
+func TestKeyRecordInStreamOrder(t *testing.T) {
+	t.Parallel()
+	env, noms := oneGrantOfTwo(t)
+	council := env.User(domain.RoleCouncil, "")
+	below, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[0], Decision: "QĐ 2"}, workflows.Options{Key: "grant-2"}))
+	var cs []eventstore.Commit
+	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: below + 1}, func(c eventstore.Commit) error {
+		cs = append(cs, c)
+		return nil
+	})
+	require.NoError(t, err)
+	var key string
+	var keyed []eventstore.Commit
+	for _, c := range cs {
+		if strings.Contains(c.Key, "|grant-2|") {
+			key, keyed = c.Key, append(keyed, c)
+		}
+	}
+	require.GreaterOrEqual(t, len(keyed), 2, "the grant is one atomic append of several aggregates' commits")
+	want, ok := rebuild(t, env, eventstore.ReadOptions{}).Key(key)
+	require.True(t, ok)
+
+	m := rebuild(t, env, eventstore.ReadOptions{Until: keyed[0].Seq - 1})
+	for i := len(keyed) - 1; i >= 0; i-- {
+		m.ApplyCommitted(keyed[i])
+	}
+	got, ok := m.Key(key)
+	require.True(t, ok)
+	assert.Equal(t, want.Seqs, got.Seqs)
+	assert.Equal(t, want.Aggregates, got.Aggregates)
+	assert.Equal(t, want.Events, got.Events)
 }

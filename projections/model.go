@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -732,11 +733,40 @@ func (m *Model) applyDecoded(c eventstore.Commit, pre []decoded, chained uint64)
 		for _, e := range agg.Entries[len(agg.Entries)-len(c.Events):] {
 			kr.Events = append(kr.Events, e.Rec.ID)
 		}
+		if n := len(kr.Seqs); n > 1 && kr.Seqs[n-2] > c.Seq {
+			m.keyInStreamOrder(kr)
+		}
 		if m.capDirty != nil {
 			m.capKeys = append(m.capKeys, prefix)
 		}
 	}
 	m.forgetKeys()
+}
+
+// keyInStreamOrder puts a key record's commits, and their events, in stream order, after
+// a commit applied ahead of an earlier one of the same command (an atomic append's
+// messages applied as another server's feed and this server's own command delivered
+// them): every server then answers a replay of the key alike. The caller holds the write
+// lock.
+func (m *Model) keyInStreamOrder(kr *KeyRecord) {
+	order := make([]int, len(kr.Seqs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(kr.Seqs[a], kr.Seqs[b]) })
+	seqs := make([]uint64, 0, len(order))
+	refs := make([]eventstore.Ref, 0, len(order))
+	events := make([]string, 0, len(kr.Events))
+	for _, i := range order {
+		seq, ref := kr.Seqs[i], kr.Aggregates[i]
+		seqs, refs = append(seqs, seq), append(refs, ref)
+		ents := m.entries(ref)
+		j := sort.Search(len(ents), func(j int) bool { return ents[j].Rec.Seq >= seq })
+		for ; j < len(ents) && ents[j].Rec.Seq == seq; j++ {
+			events = append(events, ents[j].Rec.ID)
+		}
+	}
+	kr.Seqs, kr.Aggregates, kr.Events = seqs, refs, events
 }
 
 // forgetKeys forgets the keys past both bounds (IdempotencyWindow, IdempotencyKeep); the
