@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"thidua/eventstore"
@@ -38,6 +39,7 @@ func Comparable(m *Model) *Model {
 	m.docList, m.aggList = nil, nil
 	m.capHold.Store(0)
 	m.integrity.added = 0
+	m.rankBufs = sync.Pool{}
 	// The paths that read decoded commits (Read, snapshots before v5) have no digest until
 	// FillDigest: TestModelKeepsTheStreamDigest compares it.
 	m.digest, m.digestMarks, m.snapDigest = eventstore.Digest{}, nil, eventstore.Digest{}

@@ -181,6 +181,8 @@ type Model struct {
 	lateProblems int
 	// rankFlight shares concurrent computations of one live ranking (ranking.go).
 	rankFlight singleflight.Group
+	// rankBufs holds the buffers live rankings take their evaluations into (rankBuf).
+	rankBufs sync.Pool
 	// ahead holds the commits applied by ApplyCommitted that the feed has not delivered
 	// yet, by sequence: the feed skips them without decoding (pipeline.go), but for the
 	// check of their recorded time against their storage, which only the feed knows.
