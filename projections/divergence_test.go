@@ -205,9 +205,7 @@ func TestLossMetByTheFeedDropsTheLiveEvaluations(t *testing.T) {
 	lost := env.Fact(reviewer, "L3", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(50)}).Seq
 	env.Fact(reviewer, "L4", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(51)}) // another aggregate's: its chain is whole
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
-	var cs []eventstore.Commit
-	_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{}, func(c eventstore.Commit) error { cs = append(cs, c); return nil })
-	require.NoError(t, err)
+	cs := commitsFrom(t, env, 0)
 
 	m := projections.NewModel()
 	for _, c := range cs[:lost-1] {

@@ -239,12 +239,7 @@ func TestLiveRankingBesideOpeningsOutOfOrder(t *testing.T) {
 		env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "O3",
 			Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: fmt.Sprintf("Nguyễn Văn %c%c", 'A'+i/26, 'A'+i%26), Position: "Chuyên viên", NotHead: true}}, workflows.Options{}))
 	}
-	var cs []eventstore.Commit
-	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: below + 1}, func(c eventstore.Commit) error {
-		cs = append(cs, c)
-		return nil
-	})
-	require.NoError(t, err)
+	cs := commitsFrom(t, env, below+1)
 	for range 10 {
 		m := rebuild(t, env, eventstore.ReadOptions{Until: below})
 		stop, done := make(chan struct{}), make(chan int)
@@ -399,12 +394,7 @@ func TestAnswersAtAMomentNeverSpanAGap(t *testing.T) {
 	// Two facts: D1 excluded (the gap), then D3 excluded (applied ahead of it).
 	env.Fact(reviewer, "D1", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
 	env.Fact(reviewer, "D3", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
-	var cs []eventstore.Commit
-	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: below + 1}, func(c eventstore.Commit) error {
-		cs = append(cs, c)
-		return nil
-	})
-	require.NoError(t, err)
+	cs := commitsFrom(t, env, below+1)
 	require.Len(t, cs, 2)
 	want := func(until uint64) string {
 		t.Helper()
@@ -667,12 +657,7 @@ func TestKeyRecordInStreamOrder(t *testing.T) {
 	below, err := env.Store.LastSeq(env.Ctx)
 	require.NoError(t, err)
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[0], Decision: "QĐ 2"}, workflows.Options{Key: "grant-2"}))
-	var cs []eventstore.Commit
-	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{From: below + 1}, func(c eventstore.Commit) error {
-		cs = append(cs, c)
-		return nil
-	})
-	require.NoError(t, err)
+	cs := commitsFrom(t, env, below+1)
 	var key string
 	var keyed []eventstore.Commit
 	for _, c := range cs {

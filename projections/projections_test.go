@@ -50,6 +50,18 @@ func jsonOf(t *testing.T, v any) string {
 	return string(b)
 }
 
+// commitsFrom reads the stream's commits from sequence from (0: the beginning) to its end.
+func commitsFrom(t *testing.T, env *wftest.Env, from uint64) []eventstore.Commit {
+	t.Helper()
+	var cs []eventstore.Commit
+	_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{From: from}, func(c eventstore.Commit) error {
+		cs = append(cs, c)
+		return nil
+	})
+	require.NoError(t, err)
+	return cs
+}
+
 func rebuild(t *testing.T, env *wftest.Env, ro eventstore.ReadOptions) *projections.Model {
 	t.Helper()
 	m, err := projections.Rebuild(env.Ctx, env.Store, ro, nil)
