@@ -105,9 +105,9 @@ func (m *Model) rankVersion() int { return m.stats.Commits + m.lateProblems }
 //     the inputs of the ranking at one state, the one whose commits it is tagged with;
 //  3. they are ranked outside the lock (rankInputs.view).
 //
-// When more than liveInline (rankInline) evaluations were dropped between steps 1 and 2 (a campaign's
-// rules changed meanwhile, say), step 1 runs again; after liveAttempts tries, step 2
-// evaluates whatever is missing under its hold, as every ranking once did.
+// When more than liveInline (rankInline) evaluations were dropped between steps 1 and 2
+// (a campaign's rules changed meanwhile, say), step 1 runs again; after liveAttempts
+// tries, step 2 evaluates whatever is missing under its hold, as every ranking once did.
 const (
 	liveInline   = 256
 	liveAttempts = 3
