@@ -168,7 +168,7 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate, held int) []RankE
 		return slices.ContainsFunc(people[c.Unit], func(name string) bool { return SamePerson(name, c.Name) })
 	}
 	for i, c := range sorted {
-		e := RankEntry{Rank: i + 1, Nomination: c.Nomination, Unit: c.Unit, Name: c.Name, Keys: map[string]any{}}
+		e := RankEntry{Rank: i + 1, Nomination: c.Nomination, Unit: c.Unit, Name: c.Name, Keys: make(map[string]any, len(def.RankingKeys))}
 		switch {
 		case c.Awarded:
 			e.Recommended = true

@@ -33,7 +33,10 @@ func Comparable(m *Model) *Model {
 	// the model; the entries themselves are compared through the aggregates.
 	m.slab, m.arena, m.packBuf = nil, eventstore.Arena{}, nil
 	m.keyQueue, m.keyHead = append([]keyStamp{}, m.keyQueue[m.keyHead:]...), 0
-	m.live.evals, m.live.readers = nil, nil
+	m.live.evals, m.live.readers, m.live.epoch, m.live.dropped = nil, nil, 0, nil
+	// The live rankings' bases, and the count of openings applied out of order, which
+	// a snapshot's load does not apply one by one.
+	m.liveBases, m.reorders = nil, 0
 	// The order documents were first seen in depends on the order commits were applied
 	// in (a command's own commit comes before the feed's earlier ones).
 	m.docList, m.aggList = nil, nil
@@ -75,6 +78,22 @@ func SetRankHook(m *Model, hook func()) { m.rankHook = hook }
 // SetRankInline sets how many evaluations a live ranking makes while it takes its inputs
 // under one hold of the read lock, before it fills the cache again.
 func SetRankInline(m *Model, n int) { m.rankInline = n }
+
+// SetLiveLogLimit sets how many drops the live cache logs before it begins a new epoch
+// (liveLogLimit unless set).
+func SetLiveLogLimit(m *Model, n int) {
+	m.live.mu.Lock()
+	m.live.logLimit = n
+	m.live.mu.Unlock()
+}
+
+// LiveBased reports whether the campaign's next live ranking starts from a base (the
+// inputs of the one before it).
+func LiveBased(m *Model, campaign string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.liveBases[campaign] != nil
+}
 
 // SetKeyRetention sets how long and how many idempotency keys the model keeps at least.
 func SetKeyRetention(m *Model, window time.Duration, keep int) { m.keyWindow, m.keyKeep = window, keep }

@@ -27,11 +27,64 @@ import (
 //     of them.
 //
 // The results are those of evaluating afresh (TestLiveRankingCacheFollowsWrites).
+//
+// It also logs what it drops, so that a live ranking can start from the inputs of the
+// one before it and take again only the evaluations dropped since (liveBase): the log
+// holds the nominations whose evaluation was dropped in the current epoch, in order. A
+// clear begins a new epoch, and so does a log grown past its limit; a ranking whose
+// inputs are of an earlier epoch takes every evaluation afresh from the cache.
 type liveEvals struct {
 	mu    sync.Mutex
 	evals map[string]rankedEval
 	// readers maps a unit to the nominations whose cached evaluation read its evidence.
 	readers map[string]map[string]struct{}
+	// epoch numbers the log's lives; dropped is the log. logLimit is its limit (0:
+	// liveLogLimit; tests lower it).
+	epoch    uint64
+	dropped  []string
+	logLimit int
+}
+
+// liveLogLimit is how many drops the log holds before it begins a new epoch: enough
+// for every write between two polls of a dashboard, and 1 MiB of string headers.
+const liveLogLimit = 1 << 16
+
+// logMark is a point of the drop log: its epoch and how many drops it held then.
+type logMark struct {
+	epoch   uint64
+	dropped int
+}
+
+// mark returns the log's point now; the caller holds l.mu.
+func (l *liveEvals) mark() logMark { return logMark{epoch: l.epoch, dropped: len(l.dropped)} }
+
+// since returns the nominations dropped after the mark, and false when the log no
+// longer reaches back to it (a new epoch began). The caller holds l.mu, and must not
+// keep the slice past it.
+func (l *liveEvals) since(m logMark) ([]string, bool) {
+	if m.epoch != l.epoch || m.dropped > len(l.dropped) {
+		return nil, false
+	}
+	return l.dropped[m.dropped:], true
+}
+
+// drop removes one nomination's evaluation and logs it; the caller holds l.mu. With
+// nothing cached in this epoch (a rebuild's feed) there is nothing to log: the inputs of
+// a ranking of this epoch were cached in it, and a nomination opened since is new to them.
+func (l *liveEvals) drop(id string) {
+	if l.evals == nil {
+		return
+	}
+	delete(l.evals, id)
+	limit := l.logLimit
+	if limit == 0 {
+		limit = liveLogLimit
+	}
+	if len(l.dropped) >= limit {
+		l.epoch++
+		l.dropped = l.dropped[:0]
+	}
+	l.dropped = append(l.dropped, id)
 }
 
 // get returns the cached live evaluation of a nomination.
@@ -61,6 +114,8 @@ func (l *liveEvals) put(id string, r rankedEval, units []string) {
 func (l *liveEvals) clear() {
 	l.mu.Lock()
 	l.evals, l.readers = nil, nil
+	l.epoch++
+	l.dropped = nil
 	l.mu.Unlock()
 }
 
@@ -72,7 +127,7 @@ func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool, awards []string
 	switch ref.Kind {
 	case domain.KindNomination:
 		l.mu.Lock()
-		delete(l.evals, ref.ID)
+		l.drop(ref.ID)
 		l.mu.Unlock()
 		return
 	case domain.KindUnit:
@@ -81,7 +136,7 @@ func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool, awards []string
 		}
 		l.mu.Lock()
 		for id := range l.readers[ref.ID] {
-			delete(l.evals, id)
+			l.drop(id)
 		}
 		delete(l.readers, ref.ID)
 		l.mu.Unlock()
@@ -93,7 +148,7 @@ func (l *liveEvals) invalidate(ref eventstore.Ref, lineage bool, awards []string
 		l.mu.Lock()
 		for _, u := range awards {
 			for id := range l.readers[u] {
-				delete(l.evals, id)
+				l.drop(id)
 			}
 			delete(l.readers, u)
 		}

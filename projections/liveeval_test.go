@@ -679,3 +679,84 @@ func TestKeyRecordInStreamOrder(t *testing.T) {
 	assert.Equal(t, want.Aggregates, got.Aggregates)
 	assert.Equal(t, want.Events, got.Events)
 }
+
+// TestLiveRankingFromItsBase: a live ranking starts from the inputs of the one before it
+// (its base) and takes again only the evaluations the cache dropped since and those of
+// nominations opened since. It is the ranking a rebuild gives after writes of each kind,
+// after more drops than the drop log holds (a new epoch: every evaluation taken again),
+// and after an opening applied out of the stream's order, which moves the places of the
+// nominations after it (the base is set aside: otherwise the nomination it moved would
+// be ranked twice and the one opened not at all).
+func TestLiveRankingFromItsBase(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	eligibleDistricts(env, reviewer, 80, "B1", "B2", "B3")
+	// same checks the live ranking of m against a rebuild of the stream up to until.
+	same := func(m *projections.Model, until uint64, step string) projections.RankingView {
+		t.Helper()
+		live, _, err := m.LiveRanking(wftest.Campaign)
+		require.NoError(t, err, step)
+		want, err := rebuild(t, env, eventstore.ReadOptions{Until: until}).Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err, step)
+		require.Equal(t, jsonOf(t, want), jsonOf(t, live), "after %s", step)
+		require.True(t, projections.LiveBased(m, wftest.Campaign), "after %s: the next ranking starts from this one", step)
+		return live
+	}
+	waited := func(step string) projections.RankingView {
+		t.Helper()
+		require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+		return same(env.Model, env.Model.Applied(), step)
+	}
+	require.Len(t, waited("setup").Collective.Entries, 3)
+
+	// A nomination opened and taken to eligibility, a fact that excludes another.
+	eligibleDistricts(env, reviewer, 90, "B4")
+	require.Len(t, waited("a nomination opened since").Collective.Entries, 4)
+	env.Fact(reviewer, "B2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(90), Cause: "subjective"})
+	require.Len(t, waited("a fact dropping its unit's nominations").Collective.Entries, 3)
+
+	// More drops between two rankings than the log holds: a new epoch.
+	projections.SetLiveLogLimit(env.Model, 2)
+	env.Fact(reviewer, "B2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100), Note: "đính chính"})
+	env.Fact(reviewer, "B1", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(3)})
+	env.Fact(reviewer, "B3", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(0)})
+	env.Fact(reviewer, "B4", domain.FactRecordedData{Fact: "late_dossiers", Number: wftest.Num(0)})
+	require.Len(t, waited("more drops than the log holds").Collective.Entries, 3)
+
+	// An opening applied after a later nomination's commits: B6's nomination is ranked
+	// from a base whose places put it where B5's opening now stands.
+	below, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	env.Unit("B5", domain.UnitDistrict)
+	clerk := env.User(domain.RoleClerk, "B5")
+	env.Plan(clerk)
+	opened := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "B5",
+		Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Bình", Position: "Chuyên viên", NotHead: true}}, workflows.Options{}))
+	b6 := eligibleDistricts(env, reviewer, 95, "B6")[0]
+	m := rebuild(t, env, eventstore.ReadOptions{Until: below})
+	same(m, below, "the rebuild below the openings")
+	var late eventstore.Commit
+	for _, c := range commitsFrom(t, env, below+1) {
+		if strings.HasSuffix(c.Subject, ".nomination."+opened.ID) {
+			late = c
+			continue
+		}
+		m.ApplyCommitted(c)
+	}
+	require.NotZero(t, late.Seq)
+	rk, _, err := m.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	require.Len(t, rk.Collective.Entries, 4, "B6's nomination ranked, from the base")
+	m.ApplyCommitted(late)
+	last, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	rk = same(m, last, "an opening applied out of the stream's order")
+	n := 0
+	for _, e := range rk.Collective.Entries {
+		if e.Nomination == b6 {
+			n++
+		}
+	}
+	require.Equal(t, 1, n, "B6's nomination ranked once")
+}

@@ -242,6 +242,12 @@ type Model struct {
 	integrity integrityState
 	// live caches the live evaluations of rankings (liveeval.go).
 	live liveEvals
+	// liveBases holds, per campaign, the inputs of its latest live ranking, which the
+	// next one starts from (livebase.go); reorders counts the openings inserted into a
+	// campaign's list before its end (inOpeningOrder), which move the places of its
+	// nominations. Both change under the write lock.
+	liveBases map[string]*liveBase
+	reorders  uint64
 }
 
 type rankCacheEntry struct {
@@ -271,6 +277,7 @@ func NewModel() *Model {
 		stats:      Stats{Unknown: map[string]int{}},
 		changed:    make(chan struct{}),
 		rankCache:  map[string]rankCacheEntry{},
+		liveBases:  map[string]*liveBase{},
 		rankInline: liveInline,
 		keyWindow:  IdempotencyWindow,
 		keyKeep:    IdempotencyKeep,
@@ -1089,6 +1096,9 @@ func (m *Model) inOpeningOrder(ids []string, id string, seq uint64) []string {
 			break
 		}
 		i--
+	}
+	if i < len(ids) {
+		m.reorders++
 	}
 	return slices.Insert(ids, i, id)
 }

@@ -103,7 +103,9 @@ func (m *Model) rankVersion() int { return m.stats.Commits + m.lateProblems }
 //  2. under one hold, the campaign is taken with every evaluation from the cache, the
 //     few a commit dropped meanwhile evaluated again right there (liveInputs): these are
 //     the inputs of the ranking at one state, the one whose commits it is tagged with;
-//  3. they are ranked outside the lock (rankInputs.view).
+//  3. they are ranked outside the lock (rankInputs.view), and kept as the campaign's
+//     base (livebase.go): steps 1 and 2 of the next live ranking look up only the
+//     nominations the cache dropped since and those opened since, and copy the rest.
 //
 // When more than liveInline (rankInline) evaluations were dropped between steps 1 and 2
 // (a campaign's rules changed meanwhile, say), step 1 runs again; after liveAttempts
@@ -129,7 +131,7 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 		// first time costs about 2.5 ms per MB (README, "How the bench measures").
 		buf := m.rankBuf(n)
 		m.rlock()
-		in, complete, err := m.liveInputs(campaign, limit, *buf)
+		in, take, complete, err := m.liveInputs(campaign, limit, *buf)
 		commits, gapped := m.rankVersion(), m.gapped()
 		m.mu.RUnlock()
 		if err != nil || !complete {
@@ -140,19 +142,26 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 			continue
 		}
 		e := rankCacheEntry{commits: commits, view: in.view(), gapped: gapped}
-		*buf = in.evals[:0]
-		m.rankBufs.Put(buf)
 		m.mu.Lock()
 		if c, ok := m.rankCache[campaign]; !ok || c.commits <= commits {
 			m.rankCache[campaign] = e
 		}
+		// The inputs become the campaign's base, which the next live ranking starts
+		// from; the evaluations nobody reads any more are kept for reuse.
+		free := m.keepBase(campaign, in.evals, commits, take)
 		m.mu.Unlock()
+		if free != nil {
+			*buf = free[:0]
+			m.rankBufs.Put(buf)
+		}
 		return e, nil
 	}
 }
 
 // fillLive evaluates the campaign's nominations that the live cache lacks, a chunk per
-// hold of the read lock (evalSome), and caches them. It looks them up a part per hold:
+// hold of the read lock (evalSome), and caches them, and returns how many the campaign
+// has. With a base, it looks up only what the cache dropped since and what was opened
+// since (baseDelta). Without, it looks them all up, a part per hold:
 // the campaign's list of nominations changes under the write lock (an opening applied
 // out of the stream's order is inserted in its place, inOpeningOrder), and a commit
 // applied meanwhile waits for the cache's lock while it holds the model's. A nomination
@@ -160,8 +169,19 @@ func (m *Model) rankingOnce(campaign string) (rankCacheEntry, error) {
 func (m *Model) fillLive(campaign string) int {
 	var lack []string
 	seen := 0
+	// Since the campaign's last live ranking (its base), only what the cache dropped
+	// and the nominations opened can be missing.
+	m.rlock()
+	ids := m.byCamp[campaign]
+	m.live.mu.Lock()
+	todo, based := m.baseDelta(campaign, ids, nil)
+	for _, i := range todo {
+		lack = append(lack, ids[i])
+	}
+	m.live.mu.Unlock()
+	m.mu.RUnlock()
 	const part = 4096
-	for from := 0; ; from += part {
+	for from := 0; !based; from += part {
 		m.rlock()
 		ids := m.byCamp[campaign]
 		seen = len(ids)
@@ -178,7 +198,10 @@ func (m *Model) fillLive(campaign string) int {
 		m.live.mu.Unlock()
 		m.mu.RUnlock()
 	}
-	todo := make([]int, len(lack))
+	if based {
+		seen = len(ids)
+	}
+	todo = make([]int, len(lack))
 	for i := range todo {
 		todo[i] = i
 	}
@@ -200,34 +223,38 @@ func (m *Model) rankBuf(n int) *[]rankedEval {
 }
 
 // liveInputs takes the inputs of the campaign's live ranking from the model as it is:
-// the campaign, and every nomination's evaluation from the live cache, evaluating those
-// it lacks when they are at most limit (complete false otherwise: nothing is evaluated).
-// The evaluations go into buf when it has room. The caller holds the read lock.
-func (m *Model) liveInputs(campaign string, limit int, buf []rankedEval) (in rankInputs, complete bool, err error) {
+// the campaign, and every nomination's evaluation from the campaign's base and the live
+// cache, evaluating those the cache lacks when they are at most limit (complete false
+// otherwise: nothing is evaluated). The evaluations go into buf when it has room. The
+// caller holds the read lock.
+func (m *Model) liveInputs(campaign string, limit int, buf []rankedEval) (in rankInputs, take liveTake, complete bool, err error) {
 	in, ok := m.rankHead(campaign, Bound{})
 	if !ok {
-		return rankInputs{}, false, fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
+		return rankInputs{}, liveTake{}, false, fmt.Errorf("%w: campaign %s", ErrNotFound, campaign)
 	}
 	if cap(buf) >= len(in.ids) {
 		in.evals = buf[:len(in.ids)] // every one is set below
 	} else {
 		in.evals = make([]rankedEval, len(in.ids))
 	}
-	var todo []int
 	m.live.mu.Lock()
-	for i, id := range in.ids {
-		if r, ok := m.live.get(id); ok {
-			in.evals[i] = r
-		} else {
-			todo = append(todo, i)
+	take = liveTake{mark: m.live.mark(), reorders: m.reorders}
+	todo, based := m.baseDelta(campaign, in.ids, in.evals)
+	if !based {
+		for i, id := range in.ids {
+			if r, ok := m.live.get(id); ok {
+				in.evals[i] = r
+			} else {
+				todo = append(todo, i)
+			}
 		}
 	}
 	m.live.mu.Unlock()
 	if len(todo) > limit {
-		return rankInputs{}, false, nil
+		return rankInputs{}, liveTake{}, false, nil
 	}
 	m.evalSome(in.ids, todo, in.evals, Bound{}, false)
-	return in, true, nil
+	return in, take, true, nil
 }
 
 // rankingAsOf computes a ranking at a past moment without holding the read lock
@@ -316,18 +343,29 @@ func (m *Model) rankHead(campaign string, b Bound) (rankInputs, bool) {
 func (in *rankInputs) view() RankingView {
 	lastSeq, lastAt := in.lastSeq, in.lastAt
 	def := in.def
-	cands := map[domain.NomineeKind][]domain.Candidate{}
-	for _, r := range in.evals {
+	// The candidates of each kind, in slices of their size: growing them as they came
+	// was a fifth of a live ranking's time.
+	var sizes [2]int
+	for i := range in.evals {
+		r := &in.evals[i]
 		if !r.found {
 			continue // opened after the bound
 		}
 		if r.lastSeq > lastSeq {
 			lastSeq, lastAt = r.lastSeq, r.lastAt
 		}
-		if !r.eligible {
-			continue
+		if r.eligible {
+			sizes[kindSlot(r.kind)]++
 		}
-		cands[r.kind] = append(cands[r.kind], *r.cand)
+	}
+	cands := map[domain.NomineeKind][]domain.Candidate{
+		domain.NomineeCollective: make([]domain.Candidate, 0, sizes[0]),
+		domain.NomineeIndividual: make([]domain.Candidate, 0, sizes[1]),
+	}
+	for i := range in.evals {
+		if r := &in.evals[i]; r.found && r.eligible {
+			cands[r.kind] = append(cands[r.kind], *r.cand)
+		}
 	}
 	awarded := map[string]bool{}
 	counts := map[domain.NomineeKind]int{}
@@ -347,10 +385,13 @@ func (in *rankInputs) view() RankingView {
 		v.AsOf = in.at.UTC()
 	}
 	build := func(kind domain.NomineeKind, quota int) RankingKindView {
-		kv := RankingKindView{Quota: quota, Awarded: counts[kind], Entries: []RankEntryView{}, AwardedUnranked: []UnrankedAwardView{}}
-		ranked := map[string]bool{}
-		for _, e := range domain.Rank(def, kind, cands[kind], counts[kind]) {
-			ranked[e.Nomination] = true
+		entries := domain.Rank(def, kind, cands[kind], counts[kind])
+		kv := RankingKindView{Quota: quota, Awarded: counts[kind], Entries: make([]RankEntryView, 0, len(entries)), AwardedUnranked: []UnrankedAwardView{}}
+		ranked := map[string]bool{} // the awarded nominations among the entries
+		for _, e := range entries {
+			if awarded[e.Nomination] {
+				ranked[e.Nomination] = true
+			}
 			kv.Entries = append(kv.Entries, RankEntryView{
 				Rank: e.Rank, Nomination: e.Nomination, Unit: e.Unit, Name: e.Name,
 				Recommended: e.Recommended, Withheld: e.Withheld, Awarded: awarded[e.Nomination], Keys: e.Keys, DecidedBy: e.DecidedBy,
@@ -366,6 +407,14 @@ func (in *rankInputs) view() RankingView {
 	v.Collective = build(domain.NomineeCollective, def.Quota.Collective)
 	v.Individual = build(domain.NomineeIndividual, def.Quota.Individual)
 	return v
+}
+
+// kindSlot numbers the nominee kinds for view's counts: 0 collective, 1 individual.
+func kindSlot(k domain.NomineeKind) int {
+	if k == domain.NomineeIndividual {
+		return 1
+	}
+	return 0
 }
 
 // candidate turns an evaluation into a ranking candidate.
