@@ -65,6 +65,9 @@ type config struct {
 	bodyTimeout  time.Duration
 	now          func() time.Time
 	trusted      []netip.Prefix
+	// rankGzipMin is the smallest live ranking answered compressed from the kept
+	// bytes (CompressMinSize; tests lower it).
+	rankGzipMin int
 }
 
 // WithLogger sets the logger of requests and server errors.
@@ -103,7 +106,7 @@ type handler struct {
 
 // New returns the HTTP handler of the API, serving svc's commands and its model's queries.
 func New(svc *workflows.Service, opts ...Option) http.Handler {
-	cfg := config{log: slog.Default(), maxBody: DefaultMaxBody, bodyTimeout: DefaultBodyTimeout, now: time.Now}
+	cfg := config{log: slog.Default(), maxBody: DefaultMaxBody, bodyTimeout: DefaultBodyTimeout, now: time.Now, rankGzipMin: CompressMinSize}
 	for _, o := range opts {
 		o(&cfg)
 	}

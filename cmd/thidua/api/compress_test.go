@@ -133,3 +133,92 @@ func TestCompressLargeAnswers(t *testing.T) {
 		t.Errorf("If-None-Match %s: %d with %d bytes", tag, resp.StatusCode, len(body))
 	}
 }
+
+// TestLiveRankingCompressedOnce: a live ranking goes compressed with gzip from the bytes
+// kept for its version when the client accepts gzip, with the same ETag, decoding to the
+// plain answer; behind Compress it is not compressed again (a client that accepts zstd
+// and gzip gets the kept gzip), and a client that accepts zstd alone gets what Compress
+// gives.
+// (The threshold is lowered to the test's small ranking; in service it is
+// CompressMinSize.)
+func TestLiveRankingCompressedOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, api.WithRankGzipMin(1))
+	e.unit("SNV-GZ", "department")
+	reviewer := e.user("reviewer", "SNV-GZ")
+	e.eligibleCollective(reviewer, "DGZ1")
+	e.eligibleCollective(reviewer, "DGZ2")
+	wrapped, err := api.Compress(e.http.Config.Handler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	behind := httptest.NewServer(wrapped)
+	t.Cleanup(behind.Close)
+	path := "/api/v1/campaigns/" + campaign + "/ranking"
+	get := func(base, accept string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		req.Header.Set("Accept-Encoding", accept) // by hand: the transport neither asks nor decodes
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s (Accept-Encoding %q): %d %s", path, accept, resp.StatusCode, b)
+		}
+		return resp, b
+	}
+	gunzip := func(b []byte) []byte {
+		t.Helper()
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	resp, plain := get(e.url, "")
+	tag := resp.Header.Get("ETag")
+	if resp.Header.Get("Content-Encoding") != "" || tag == "" || !bytes.Contains(plain, []byte(`"DGZ2"`)) {
+		t.Fatalf("plain: coding %q, tag %q, %s", resp.Header.Get("Content-Encoding"), tag, plain)
+	}
+	var first []byte
+	for _, tc := range []struct{ base, accept string }{
+		{e.url, "gzip"},
+		{e.url, "gzip"},
+		{behind.URL, "gzip, deflate, br, zstd"},
+	} {
+		resp, body := get(tc.base, tc.accept)
+		if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+			t.Fatalf("Accept-Encoding %q: coding %q, want gzip", tc.accept, got)
+		}
+		if resp.Header.Get("ETag") != tag || !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Accept-Encoding") {
+			t.Errorf("Accept-Encoding %q: ETag %q (plain %q), Vary %q", tc.accept, resp.Header.Get("ETag"), tag, resp.Header.Values("Vary"))
+		}
+		if !bytes.Equal(gunzip(body), plain) {
+			t.Errorf("Accept-Encoding %q: does not decode to the plain answer", tc.accept)
+		}
+		if first == nil {
+			first = body
+		} else if !bytes.Equal(body, first) {
+			t.Errorf("Accept-Encoding %q: other compressed bytes than the first reader's", tc.accept)
+		}
+	}
+	// A client that accepts zstd alone gets what Compress gives it: this small ranking
+	// as it is (a large one in zstd), never the kept gzip.
+	if resp, body := get(behind.URL, "zstd"); resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, plain) {
+		t.Errorf("zstd alone: coding %q, %d bytes", resp.Header.Get("Content-Encoding"), len(body))
+	}
+}

@@ -92,7 +92,7 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 	// The live ranking carries a digest of its bytes as its ETag: a dashboard that polls
 	// it with If-None-Match gets 304 until the ranking changes, instead of its megabytes
 	// again (13,681 entries of a 100,000-nomination campaign are 4.3 MB). It is encoded
-	// once a version (rankcache.go).
+	// once a version, and compressed once for the readers who accept gzip (rankcache.go).
 	v, tag, err := h.model().LiveRanking(r.PathValue("id"))
 	if err != nil {
 		return err
@@ -103,15 +103,15 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 		writeJSON(w, http.StatusOK, v)
 		return nil
 	}
-	body, etag, err := h.rankings.encode(r.PathValue("id"), tag, v)
+	enc, err := h.rankings.encode(r.PathValue("id"), tag, v)
 	if err != nil {
 		return fmt.Errorf("encode the ranking: %w", err)
 	}
-	if notModifiedTag(w, r, etag) {
+	if notModifiedTag(w, r, enc.tag) {
 		return nil
 	}
-	w.Header().Set("ETag", etag)
-	writeEncoded(w, http.StatusOK, body)
+	w.Header().Set("ETag", enc.tag)
+	writeRanking(w, r, enc, h.cfg.rankGzipMin)
 	return nil
 }
 
