@@ -79,7 +79,9 @@ func (m *Model) baseDelta(campaign string, ids []string, evals []rankedEval) ([]
 
 // keepBase installs a live ranking's inputs as its campaign's base, unless the base
 // installed is of a later version, or openings were inserted in the list since the
-// inputs were taken (the list's places moved: the campaign has no base then). It returns
+// inputs were taken (the list's places moved), or the list holds a nomination twice (a
+// second opening forged on the stream: a place per nomination is what a base keeps),
+// in which two cases the campaign has no base. It returns
 // the evaluations nobody reads any more (the base replaced, or evals when not
 // installed), for reuse. The caller holds the write lock.
 func (m *Model) keepBase(campaign string, evals []rankedEval, version int, t liveTake) []rankedEval {
@@ -106,6 +108,13 @@ func (m *Model) keepBase(campaign string, evals []rankedEval, version int, t liv
 		b.pos = make(map[string]int32, len(ids))
 	}
 	for i := from; i < len(ids); i++ {
+		if _, twice := b.pos[ids[i]]; twice {
+			delete(m.liveBases, campaign)
+			if old != nil {
+				return old.evals
+			}
+			return evals
+		}
 		b.pos[ids[i]] = int32(i)
 	}
 	m.liveBases[campaign] = b

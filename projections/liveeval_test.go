@@ -760,3 +760,28 @@ func TestLiveRankingFromItsBase(t *testing.T) {
 	}
 	require.Equal(t, 1, n, "B6's nomination ranked once")
 }
+
+// TestNominationListedTwiceKeepsNoBase: a second opening of a nomination, forged on the
+// stream with its chain intact, lists the nomination twice in its campaign; a base keeps
+// one place per nomination, so the campaign keeps none, and its live ranking is still a
+// rebuild's.
+func TestNominationListedTwiceKeepsNoBase(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	noms := eligibleDistricts(env, reviewer, 80, "T1", "T2")
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	_, _, err := env.Model.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	require.True(t, projections.LiveBased(env.Model, wftest.Campaign))
+
+	ref := eventstore.Ref{Kind: domain.KindNomination, ID: noms[0]}
+	forge(t, env, ref, domain.NominationOpened, 1, domain.NominationOpenedData{ID: noms[0], Campaign: wftest.Campaign, Unit: "T1",
+		Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, env.Model.Version(ref).Hash, false)
+	live, _, err := env.Model.LiveRanking(wftest.Campaign)
+	require.NoError(t, err)
+	assert.False(t, projections.LiveBased(env.Model, wftest.Campaign), "no base for a list that holds a nomination twice")
+	want, err := rebuild(t, env, eventstore.ReadOptions{}).Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, jsonOf(t, want), jsonOf(t, live))
+}
