@@ -29,6 +29,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"thidua/cmd/thidua/web"
 	"thidua/domain"
 	"thidua/projections"
 	"thidua/workflows"
@@ -322,7 +323,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 }
 
 func TestBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, web.WithRankingPoll(250*time.Millisecond))
 	ctx := e.Ctx
 	files := t.TempDir()
 
@@ -516,6 +517,17 @@ func TestBrowser(t *testing.T) {
 		}
 		b.shot("ranking-print")
 		b.printShot("ranking")
+		// The live page says when the ranking changes under it (a new PAR INDEX score of
+		// the tax department, here), without reloading under its reader.
+		if n := b.count("#ranking-changed:not([hidden])"); n != 0 {
+			t.Fatalf("the page said the ranking changed before it did")
+		}
+		e.Fact(seedReviewer, "CUC-THUE", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(88.6)})
+		b.step("the page says the ranking changed", chromedp.WaitVisible(chromedp.CSS("#ranking-changed")))
+		if s := b.text("#ranking-changed"); !strings.Contains(s, "Bảng xếp hạng đã thay đổi") {
+			t.Fatalf("notice: %q", s)
+		}
+		b.shot("ranking-changed")
 		b.open("/campaigns/" + wftest.Campaign)
 		b.shot("dashboard")
 		b.open("/campaigns/" + wftest.Campaign + "?lang=en")

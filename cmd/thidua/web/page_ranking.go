@@ -2,6 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -38,6 +41,43 @@ type rankingData struct {
 	// Digest is the stream's digest up to AsOfSeq, which the printed page states as the
 	// exports do ("" when there is none to state).
 	Digest string
+	// State is the live ranking's state as the page shows it (rankState; "" for a past
+	// moment), StateURL where the page asks for it again every PollMs milliseconds, and
+	// ReloadURL the page's own address: the page says when the ranking has changed.
+	State, StateURL, ReloadURL string
+	PollMs                     int64
+}
+
+// rankState is a digest of what a ranking page shows of a ranking: each place's rank,
+// nomination, name, recommendation, award, withholding and ranking keys, the awards held
+// outside the places, the quotas and whether the campaign verifies. The as-of time and
+// sequence are left out: an event of any nomination of the campaign moves them, eligible
+// or not, and changes nothing the table shows.
+func rankState(rk projections.RankingView) string {
+	h := sha256.New()
+	for _, k := range []projections.RankingKindView{rk.Collective, rk.Individual} {
+		fmt.Fprintf(h, "kind %d %d\n", k.Quota, k.Awarded)
+		for _, e := range k.Entries {
+			fmt.Fprintf(h, "%d\x00%s\x00%s\x00%t\x00%t\x00%s\x00%s\x00%v\n", e.Rank, e.Nomination, e.Name, e.Recommended, e.Awarded, e.Withheld, e.DecidedBy, e.Keys)
+		}
+		for _, a := range k.AwardedUnranked {
+			fmt.Fprintf(h, "award %s\x00%s\n", a.Award, a.Nomination)
+		}
+	}
+	fmt.Fprintf(h, "integrity %s\n", rk.Integrity.Status)
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// rankingState: GET /campaigns/{id}/ranking/state → {"state": rankState of the live
+// ranking}. The live ranking page asks for it every few seconds (app.js), to tell its
+// reader (a council at its meeting) when the ranking it shows has changed.
+func (h *handler) rankingState(q *req) error {
+	rk, err := h.sealedRanking(q, q.r.PathValue("id"), projections.Bound{})
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return json.NewEncoder(q.w).Encode(map[string]string{"state": rankState(rk)})
 }
 
 // rankingURL is the address of a campaign's ranking page at the moment the request asks
@@ -93,6 +133,11 @@ func (h *handler) rankingPage(q *req) error {
 		d.Digest = dg.Hex()
 	}
 	d.Broken = rk.Integrity.Status == projections.IntegrityBroken
+	if d.Live && berr == nil && h.cfg.rankPoll > 0 {
+		d.State, d.PollMs = rankState(rk), h.cfg.rankPoll.Milliseconds()
+		d.StateURL = "/campaigns/" + url.PathEscape(c.ID) + "/ranking/state"
+		d.ReloadURL = q.r.URL.RequestURI()
+	}
 	d.AtValue = atValue(q, b)
 	if !d.NotYet {
 		d.ExportCSV = rankingExportURL(c.ID, q, berr == nil, rankexport.CSV)

@@ -44,6 +44,7 @@ type config struct {
 	signInWindow   time.Duration
 	replays        *api.Places
 	archives       *api.Places
+	rankPoll       time.Duration
 }
 
 // DefaultPageRows is how many nominations a page of the nomination list or of the review
@@ -62,6 +63,15 @@ const DefaultRankingRows = 100
 // WithRankingRows sets how many places a ranking table shows before it is cut (at least
 // the quota; 0 or less: every place).
 func WithRankingRows(n int) Option { return func(c *config) { c.rankRows = max(n, 0) } }
+
+// DefaultRankingPoll is how often the live ranking page asks whether the ranking has
+// changed: a ranking changes with a council's or a reviewer's decision, not by the second,
+// and a dashboard left open all day asks 2,880 times.
+const DefaultRankingPoll = 30 * time.Second
+
+// WithRankingPoll sets how often the live ranking page asks whether the ranking has
+// changed (0 or less: never; the page then says nothing of a change).
+func WithRankingPoll(d time.Duration) Option { return func(c *config) { c.rankPoll = d } }
 
 // WithSecret sets the key that signs the CSRF tokens of the forms. Servers behind one
 // load balancer need the same key; by default each handler draws a random one, so forms
@@ -133,7 +143,7 @@ type handler struct {
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
 func New(svc *workflows.Service, opts ...Option) http.Handler {
-	cfg := config{log: slog.Default(), rankRows: DefaultRankingRows, pageRows: DefaultPageRows}
+	cfg := config{log: slog.Default(), rankRows: DefaultRankingRows, pageRows: DefaultPageRows, rankPoll: DefaultRankingPoll}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -168,6 +178,7 @@ func (h *handler) routes() {
 	m.Handle("GET /campaigns/{id}", h.page(nowOnly(h.dashboard)))
 	m.Handle("GET /campaigns/{id}/ranking", h.page(h.replay(h.rankingPage, false)))
 	m.Handle("GET /campaigns/{id}/ranking/export", h.page(h.replay(h.rankingExport, true)))
+	m.Handle("GET /campaigns/{id}/ranking/state", h.page(nowOnly(h.rankingState)))
 	m.Handle("GET /campaigns/{id}/queue", h.page(nowOnly(h.queue)))
 	m.Handle("GET /campaigns/{id}/timeline", h.page(h.replay(h.campaignTimeline, false)))
 	m.Handle("GET /campaigns/{id}/definition.json", h.page(nowOnly(h.campaignDefinition)))

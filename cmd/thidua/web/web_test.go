@@ -2365,3 +2365,75 @@ func TestListFilterFindsWhatWasTheUnits(t *testing.T) {
 		t.Errorf("a clerk's own list: %d, lists the other unit's: %v", r.status, strings.Contains(r.body, id))
 	}
 }
+
+// TestRankingPageSaysWhenTheRankingChanged: the live ranking page carries the state of the
+// ranking it shows and where to ask for it again; the state stays while nothing the table
+// shows changes (a draft opened elsewhere moves the ranking's as-of sequence only), and
+// moves when a place does (a nomination held). A past moment's page carries none, the
+// state is not to be had as of a past moment, and a reader signed out is sent to sign in.
+func TestRankingPageSaysWhenTheRankingChanged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.Unit("SO-A", domain.UnitDepartment)
+	e.Unit("SO-B", domain.UnitDepartment)
+	nom, _ := e.MakeEligible("SO-A", reviewer, 90)
+	e.MakeEligible("SO-B", reviewer, 85)
+	council := e.client()
+	council.signIn(e.user("Hội đồng", domain.RoleCouncil, ""))
+	path := "/campaigns/" + wftest.Campaign + "/ranking"
+	stateRe := regexp.MustCompile(`id="ranking-changed" role="status" hidden data-state="([0-9a-f]+)" data-url="([^"]+)" data-poll-ms="(\d+)"`)
+	page := council.get(path)
+	m := stateRe.FindStringSubmatch(page.body)
+	if page.status != http.StatusOK || m == nil {
+		t.Fatalf("live ranking page: %d, no state:\n%s", page.status, page.body)
+	}
+	if m[2] != path+"/state" || m[3] != "30000" {
+		t.Fatalf("state at %q every %s ms", m[2], m[3])
+	}
+	mustContain(t, page.body, "Bảng xếp hạng đã thay đổi kể từ khi trang này được mở.", `<a href="`+path+`">Tải lại trang</a>`)
+	state := func() string {
+		t.Helper()
+		r := council.get(path + "/state")
+		var v struct {
+			State string `json:"state"`
+		}
+		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") || json.Unmarshal([]byte(r.body), &v) != nil {
+			t.Fatalf("state: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
+		}
+		return v.State
+	}
+	if s := state(); s != m[1] {
+		t.Fatalf("state %q, the page's %q", s, m[1])
+	}
+
+	clerk := e.principal(e.user("Văn thư", domain.RoleClerk, "SO-B"))
+	e.OK(e.Svc.OpenNomination(e.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "SO-B",
+		Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Thu", Position: "Chuyên viên", NotHead: true}}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
+	if s := state(); s != m[1] {
+		t.Fatalf("a draft opened elsewhere changed the state: %q, was %q", s, m[1])
+	}
+	e.OK(e.Svc.Hold(e.Ctx, reviewer, nom, "khiếu nại", workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
+	if s := state(); s == m[1] {
+		t.Fatalf("a nomination held left the state as it was")
+	}
+
+	past := council.get(path + "?seq=5")
+	if past.status != http.StatusOK || strings.Contains(past.body, `id="ranking-changed"`) {
+		t.Fatalf("a past moment's page: %d, with a state", past.status)
+	}
+	if r := council.get(path + "/state?seq=5"); r.status != http.StatusBadRequest {
+		t.Fatalf("the state as of a past moment: %d", r.status)
+	}
+	if r := e.client().get(path + "/state"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/signin") {
+		t.Fatalf("signed out: %d to %q", r.status, r.loc)
+	}
+	off := newEnv(t, web.WithRankingPoll(0))
+	offClient := off.client()
+	offClient.signIn(wftest.AdminToken)
+	if r := offClient.get(path); r.status != http.StatusOK || strings.Contains(r.body, `id="ranking-changed"`) {
+		t.Fatalf("polling off: %d, with a state", r.status)
+	}
+}

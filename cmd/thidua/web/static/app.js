@@ -39,4 +39,23 @@
     fact.addEventListener("change", syncFact);
     syncFact();
   }
+  // The live ranking page says when the ranking it shows has changed (an award granted,
+  // a ruling recorded), without reloading under its reader: it asks for the ranking's
+  // state every few seconds while it is visible, and stops once it has said so.
+  var changed = document.getElementById("ranking-changed");
+  if (changed && window.fetch) {
+    var every = Number(changed.getAttribute("data-poll-ms")) || 30000;
+    var timer = setInterval(function () {
+      if (document.hidden) { return; }
+      fetch(changed.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (j && j.state && j.state !== changed.getAttribute("data-state")) {
+            changed.hidden = false;
+            clearInterval(timer);
+          }
+        })
+        .catch(function () { /* signed out or offline: the page stays as it is */ });
+    }, every);
+  }
 })();
