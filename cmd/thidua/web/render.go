@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/base64"
 	"fmt"
 	"html/template"
@@ -27,9 +29,32 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// renderer holds one template set per page, each with the layout and the partials.
+// renderer holds one template set per page, each with the layout and the partials, and
+// the version of each static file (assetVersions).
 type renderer struct {
-	sets map[string]*template.Template
+	sets   map[string]*template.Template
+	assets map[string]string
+}
+
+// assetVersions returns, for each file of static/, a digest of its bytes: the pages refer
+// to a file as /assets/NAME?v=DIGEST, which a browser may keep for good (a new build's
+// file has another address), where the plain address was kept an hour, so that after
+// an upgrade pages ran the old script for up to an hour.
+func assetVersions() map[string]string {
+	out := map[string]string{}
+	entries, err := fs.ReadDir(staticFS, "static")
+	if err != nil {
+		panic("web: the embedded static files: " + err.Error())
+	}
+	for _, e := range entries {
+		data, err := fs.ReadFile(staticFS, "static/"+e.Name())
+		if err != nil {
+			panic("web: the embedded static files: " + err.Error())
+		}
+		sum := sha256.Sum256(data)
+		out[e.Name()] = hex.EncodeToString(sum[:6])
+	}
+	return out
 }
 
 // pageNames are the pages in templates/, each defining "main".
@@ -39,7 +64,10 @@ var pageNames = []string{
 }
 
 func newRenderer() *renderer {
+	assets := assetVersions()
 	funcs := template.FuncMap{
+		// asset is the address of a static file at its version.
+		"asset": func(name string) string { return "/assets/" + name + "?v=" + assets[name] },
 		"short": shortHash,
 		"add":   func(a, b int) int { return a + b },
 		"join":  strings.Join,
@@ -65,7 +93,7 @@ func newRenderer() *renderer {
 			return false
 		},
 	}
-	r := &renderer{sets: map[string]*template.Template{}}
+	r := &renderer{sets: map[string]*template.Template{}, assets: assets}
 	for _, name := range pageNames {
 		t := template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		r.sets[name] = t
@@ -407,8 +435,16 @@ func (h *handler) asset(w http.ResponseWriter, r *http.Request) {
 	case ".svg":
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, _ = w.Write(data)
+	// At its version's address a file never changes: kept for good. At another (the
+	// plain one, a bookmark, an earlier build's), it is revalidated with its ETag.
+	version := h.pages.assets[name]
+	if v := r.URL.Query().Get("v"); v != "" && v == version {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.Header().Set("ETag", `"`+version+`"`)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
 }
 
 // randomKey returns a random key for idempotency.

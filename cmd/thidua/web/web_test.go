@@ -717,6 +717,31 @@ func TestAssetsAndHeaders(t *testing.T) {
 	if r := c.get("/assets/../web.go"); r.status == http.StatusOK {
 		t.Errorf("path traversal served a file")
 	}
+
+	// The pages refer to each file at its version, which is kept for good; the plain
+	// address (a bookmark, an earlier build's page) is revalidated by its ETag.
+	page := c.get("/signin")
+	m := regexp.MustCompile(`<script src="(/assets/app\.js\?v=([0-9a-f]{12}))" defer>`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("the page's script is not at a versioned address:\n%s", page.body)
+	}
+	mustContain(t, page.body, `href="/assets/app.css?v=`, `href="/assets/favicon.svg?v=`)
+	versioned := c.get(m[1])
+	if versioned.status != http.StatusOK || versioned.header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+		versioned.header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Fatalf("GET %s: %d, Cache-Control %q, Content-Type %q", m[1], versioned.status, versioned.header.Get("Cache-Control"), versioned.header.Get("Content-Type"))
+	}
+	for _, path := range []string{"/assets/app.js", "/assets/app.js?v=000000000000"} {
+		r := c.get(path)
+		if r.status != http.StatusOK || r.header.Get("Cache-Control") != "no-cache" || r.header.Get("ETag") != `"`+m[2]+`"` || r.body != versioned.body {
+			t.Fatalf("GET %s: %d, Cache-Control %q, ETag %q", path, r.status, r.header.Get("Cache-Control"), r.header.Get("ETag"))
+		}
+		req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+		req.Header.Set("If-None-Match", `"`+m[2]+`"`)
+		if r := c.do(req); r.status != http.StatusNotModified || r.body != "" {
+			t.Fatalf("GET %s, If-None-Match its ETag: %d with %d bytes", path, r.status, len(r.body))
+		}
+	}
 }
 
 func TestReviewerCouncilAndAdminForms(t *testing.T) {
