@@ -41,11 +41,26 @@ type rankingData struct {
 	// Digest is the stream's digest up to AsOfSeq, which the printed page states as the
 	// exports do ("" when there is none to state).
 	Digest string
-	// State is the live ranking's state as the page shows it (rankState; "" for a past
-	// moment), StateURL where the page asks for it again every PollMs milliseconds, and
-	// ReloadURL the page's own address: the page says when the ranking has changed.
+	// Watch lets the page say when the live ranking has changed (zero for a past moment).
+	Watch rankWatch
+}
+
+// rankWatch is what a page showing the live ranking needs to say when it has changed:
+// the ranking's state as the page shows it (rankState), where the page asks for it again
+// every PollMs milliseconds (app.js), and the page's own address, to reload it.
+type rankWatch struct {
 	State, StateURL, ReloadURL string
 	PollMs                     int64
+}
+
+// watch returns the rankWatch of a page showing rk, the live ranking of campaign (none
+// when the handler does not poll).
+func (h *handler) watch(q *req, campaign string, rk projections.RankingView) rankWatch {
+	if h.cfg.rankPoll <= 0 {
+		return rankWatch{}
+	}
+	return rankWatch{State: rankState(rk), PollMs: h.cfg.rankPoll.Milliseconds(),
+		StateURL: "/campaigns/" + url.PathEscape(campaign) + "/ranking/state", ReloadURL: q.r.URL.RequestURI()}
 }
 
 // rankState is a digest of what a ranking page shows of a ranking: each place's rank,
@@ -69,10 +84,13 @@ func rankState(rk projections.RankingView) string {
 }
 
 // rankingState: GET /campaigns/{id}/ranking/state → {"state": rankState of the live
-// ranking}. The live ranking page asks for it every few seconds (app.js), to tell its
-// reader (a council at its meeting) when the ranking it shows has changed.
+// ranking}. The pages that show the live ranking (the ranking, the dashboard) ask for it
+// every few seconds (app.js), to tell their reader (a council at its meeting) when the
+// ranking they show has changed. It is the model's live ranking as it is (pageRanking):
+// asking never takes a replay place, and a page shown while the state had a gap (the
+// ranking below it) is told of the change when the gap closes.
 func (h *handler) rankingState(q *req) error {
-	rk, err := h.sealedRanking(q, q.r.PathValue("id"), projections.Bound{})
+	rk, err := h.pageRanking(q.r.PathValue("id"), projections.Bound{})
 	if err != nil {
 		return err
 	}
@@ -133,10 +151,8 @@ func (h *handler) rankingPage(q *req) error {
 		d.Digest = dg.Hex()
 	}
 	d.Broken = rk.Integrity.Status == projections.IntegrityBroken
-	if d.Live && berr == nil && h.cfg.rankPoll > 0 {
-		d.State, d.PollMs = rankState(rk), h.cfg.rankPoll.Milliseconds()
-		d.StateURL = "/campaigns/" + url.PathEscape(c.ID) + "/ranking/state"
-		d.ReloadURL = q.r.URL.RequestURI()
+	if d.Live && berr == nil {
+		d.Watch = h.watch(q, c.ID, rk)
 	}
 	d.AtValue = atValue(q, b)
 	if !d.NotYet {

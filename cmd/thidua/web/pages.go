@@ -132,6 +132,8 @@ type dashboardData struct {
 	AsOf       time.Time
 	Awards     []awardRow
 	AwardTally []awardTally
+	// Watch lets the page say when the ranking it shows has changed.
+	Watch rankWatch
 }
 
 type awardRow struct {
@@ -172,6 +174,7 @@ func (h *handler) dashboard(q *req) error {
 	}
 	d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(c.ID, q, false))
 	d.AsOf = rk.AsOf
+	d.Watch = h.watch(q, c.ID, rk)
 	units := h.unitNames()
 	granted := map[string]int{}
 	for _, a := range h.campaignAwards(c.ID, projections.Bound{}) {

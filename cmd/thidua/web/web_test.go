@@ -2394,7 +2394,8 @@ func TestListFilterFindsWhatWasTheUnits(t *testing.T) {
 // TestRankingPageSaysWhenTheRankingChanged: the live ranking page carries the state of the
 // ranking it shows and where to ask for it again; the state stays while nothing the table
 // shows changes (a draft opened elsewhere moves the ranking's as-of sequence only), and
-// moves when a place does (a nomination held). A past moment's page carries none, the
+// moves when a place does (a nomination held); the dashboard, which shows the same
+// ranking, carries its state too. A past moment's page carries none, the
 // state is not to be had as of a past moment, and a reader signed out is sent to sign in.
 func TestRankingPageSaysWhenTheRankingChanged(t *testing.T) {
 	t.Parallel()
@@ -2441,8 +2442,14 @@ func TestRankingPageSaysWhenTheRankingChanged(t *testing.T) {
 	}
 	e.OK(e.Svc.Hold(e.Ctx, reviewer, nom, "khiếu nại", workflows.Options{}))
 	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
-	if s := state(); s == m[1] {
+	held := state()
+	if held == m[1] {
 		t.Fatalf("a nomination held left the state as it was")
+	}
+	// The dashboard shows the same live ranking, and says so too.
+	dash := council.get("/campaigns/" + wftest.Campaign)
+	if dm := stateRe.FindStringSubmatch(dash.body); dash.status != http.StatusOK || dm == nil || dm[1] != held || dm[2] != path+"/state" {
+		t.Fatalf("dashboard: %d, state %q (now %q)", dash.status, dm, held)
 	}
 
 	past := council.get(path + "?seq=5")
