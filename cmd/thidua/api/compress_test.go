@@ -30,25 +30,7 @@ func TestCompressLargeAnswers(t *testing.T) {
 	t.Cleanup(srv.Close)
 	get := func(path, accept string, headers ...string) (*http.Response, []byte) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		// Set by hand, so that the transport neither asks for gzip itself nor decodes.
-		req.Header.Set("Accept-Encoding", accept)
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := getCoded(t, srv.URL+path, accept, headers...)
 		if v := resp.Header.Values("Vary"); !strings.Contains(strings.Join(v, ","), "Accept-Encoding") {
 			t.Errorf("GET %s (Accept-Encoding %q): Vary %q", path, accept, v)
 		}
@@ -157,21 +139,7 @@ func TestLiveRankingCompressedOnce(t *testing.T) {
 	path := "/api/v1/campaigns/" + campaign + "/ranking"
 	get := func(base, accept string) (*http.Response, []byte) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, base+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		req.Header.Set("Accept-Encoding", accept) // by hand: the transport neither asks nor decodes
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := getCoded(t, base+path, accept)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s (Accept-Encoding %q): %d %s", path, accept, resp.StatusCode, b)
 		}
@@ -221,4 +189,30 @@ func TestLiveRankingCompressedOnce(t *testing.T) {
 	if resp, body := get(behind.URL, "zstd"); resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, plain) {
 		t.Errorf("zstd alone: coding %q, %d bytes", resp.Header.Get("Content-Encoding"), len(body))
 	}
+}
+
+// getCoded GETs url as the administrator with Accept-Encoding accept, set by hand so that
+// the transport neither asks for gzip itself nor decodes, and the other headers given as
+// name, value pairs; it returns the answer and its body as sent.
+func getCoded(t *testing.T, url, accept string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Accept-Encoding", accept)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
 }

@@ -87,18 +87,15 @@ func TestRankingGzippedOnceForItsReaders(t *testing.T) {
 	t.Parallel()
 	var c encodedRankings
 	v := map[string]any{"collective": strings.Repeat("Ủy ban nhân dân xã ", 2000)}
-	const readers = 8
 	var wg sync.WaitGroup
-	out := make([][]byte, readers)
-	for i := range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			e, err := c.encode("c1", 7, v)
-			assert.NoError(t, err)
-			out[i], err = e.gzipped()
-			assert.NoError(t, err)
-		}()
+	out := make([][]byte, 8)
+	for i := range out {
+		wg.Go(func() {
+			if e, err := c.encode("c1", 7, v); assert.NoError(t, err) {
+				out[i], err = e.gzipped()
+				assert.NoError(t, err)
+			}
+		})
 	}
 	wg.Wait()
 	e, err := c.encode("c1", 7, v)
