@@ -36,7 +36,7 @@ func Comparable(m *Model) *Model {
 	m.live.evals, m.live.readers, m.live.epoch, m.live.dropped = nil, nil, 0, nil
 	// The live rankings' bases, and the count of openings applied out of order, which
 	// a snapshot's load does not apply one by one.
-	m.liveBases, m.reorders = nil, 0
+	m.liveBases, m.reorders, m.baseStamp, m.baseLimit = nil, 0, 0, 0
 	// The order documents were first seen in depends on the order commits were applied
 	// in (a command's own commit comes before the feed's earlier ones).
 	m.docList, m.aggList = nil, nil
@@ -85,6 +85,14 @@ func SetLiveLogLimit(m *Model, n int) {
 	m.live.mu.Lock()
 	m.live.logLimit = n
 	m.live.mu.Unlock()
+}
+
+// SetLiveBaseLimit sets how many campaigns keep a live ranking's base (liveBaseLimit
+// unless set).
+func SetLiveBaseLimit(m *Model, n int) {
+	m.mu.Lock()
+	m.baseLimit = n
+	m.mu.Unlock()
 }
 
 // LiveBased reports whether the campaign's next live ranking starts from a base (the

@@ -24,7 +24,16 @@ type liveBase struct {
 	// pos is each nomination's place in the list, shared by the campaign's successive
 	// bases and grown under the write lock as the list grows at its end.
 	pos map[string]int32
+	// installed numbers the installations of bases (Model.baseStamp): every live ranking
+	// computed installs its own, so the lowest is the campaign ranked longest ago.
+	installed uint64
 }
+
+// liveBaseLimit is how many campaigns keep a base: a base is about 7.5 MB at 100,000
+// nominations, and a deployment ranks a few campaigns live at a time (the year's
+// movements); the one ranked longest ago loses its base first, and its next live
+// ranking looks up every evaluation again, as before bases were kept.
+const liveBaseLimit = 8
 
 // liveTake is what a live ranking took under its one hold of the read lock, beside its
 // inputs: the drop log's point and the model's count of reorders then, for its base.
@@ -117,7 +126,22 @@ func (m *Model) keepBase(campaign string, evals []rankedEval, version int, t liv
 		}
 		b.pos[ids[i]] = int32(i)
 	}
+	m.baseStamp++
+	b.installed = m.baseStamp
 	m.liveBases[campaign] = b
+	limit := m.baseLimit
+	if limit == 0 {
+		limit = liveBaseLimit
+	}
+	if len(m.liveBases) > limit {
+		oldest := ""
+		for c, ob := range m.liveBases {
+			if oldest == "" || ob.installed < m.liveBases[oldest].installed {
+				oldest = c
+			}
+		}
+		delete(m.liveBases, oldest) // never the one just installed: it is the newest
+	}
 	if old != nil {
 		return old.evals
 	}

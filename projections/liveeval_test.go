@@ -785,3 +785,38 @@ func TestNominationListedTwiceKeepsNoBase(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, jsonOf(t, want), jsonOf(t, live))
 }
+
+// TestLiveBasesOfTheCampaignsRankedLast: only the campaigns ranked last keep a base (here
+// one); the one ranked longest ago loses its own, and its next live ranking, made without
+// it, is still a rebuild's.
+func TestLiveBasesOfTheCampaignsRankedLast(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	eligibleDistricts(env, reviewer, 80, "L1")
+	def := domain.BuiltinCampaign()
+	def.ID = "second-2025"
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	projections.SetLiveBaseLimit(env.Model, 1)
+	rank := func(campaign string) projections.RankingView {
+		t.Helper()
+		v, _, err := env.Model.LiveRanking(campaign)
+		require.NoError(t, err)
+		return v
+	}
+	rank(wftest.Campaign)
+	require.True(t, projections.LiveBased(env.Model, wftest.Campaign))
+	rank(def.ID)
+	assert.True(t, projections.LiveBased(env.Model, def.ID))
+	assert.False(t, projections.LiveBased(env.Model, wftest.Campaign), "the campaign ranked longest ago loses its base")
+
+	env.Fact(reviewer, "L1", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(91)})
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	live := rank(wftest.Campaign)
+	want, err := rebuild(t, env, eventstore.ReadOptions{}).Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, jsonOf(t, want), jsonOf(t, live))
+	assert.True(t, projections.LiveBased(env.Model, wftest.Campaign))
+	assert.False(t, projections.LiveBased(env.Model, def.ID))
+}

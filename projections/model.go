@@ -248,6 +248,10 @@ type Model struct {
 	// nominations. Both change under the write lock.
 	liveBases map[string]*liveBase
 	reorders  uint64
+	// baseStamp numbers the bases installed; baseLimit is how many campaigns keep one
+	// (0: liveBaseLimit; tests lower it).
+	baseStamp uint64
+	baseLimit int
 }
 
 type rankCacheEntry struct {
