@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"thidua/cmd/thidua/rankexport"
@@ -70,17 +71,59 @@ func (h *handler) watch(q *req, campaign string, rk projections.RankingView) ran
 // or not, and changes nothing the table shows.
 func rankState(rk projections.RankingView) string {
 	h := sha256.New()
+	var b []byte
+	field := func(s string) { b = append(append(b, s...), 0) }
+	num := func(n int) { b = append(strconv.AppendInt(b, int64(n), 10), 0) }
+	flag := func(v bool) { b = append(strconv.AppendBool(b, v), 0) }
 	for _, k := range []projections.RankingKindView{rk.Collective, rk.Individual} {
-		fmt.Fprintf(h, "kind %d %d\n", k.Quota, k.Awarded)
+		b = append(b[:0], "kind\x00"...)
+		num(k.Quota)
+		num(k.Awarded)
+		h.Write(b)
 		for _, e := range k.Entries {
-			fmt.Fprintf(h, "%d\x00%s\x00%s\x00%t\x00%t\x00%s\x00%s\x00%v\n", e.Rank, e.Nomination, e.Name, e.Recommended, e.Awarded, e.Withheld, e.DecidedBy, e.Keys)
+			b = b[:0]
+			num(e.Rank)
+			field(e.Nomination)
+			field(e.Name)
+			flag(e.Recommended)
+			flag(e.Awarded)
+			field(e.Withheld)
+			field(e.DecidedBy)
+			for _, key := range rk.Keys {
+				b = appendKeyValue(append(b, key...), e.Keys[key])
+				b = append(b, 0)
+			}
+			h.Write(append(b, '\n'))
 		}
 		for _, a := range k.AwardedUnranked {
-			fmt.Fprintf(h, "award %s\x00%s\n", a.Award, a.Nomination)
+			b = append(b[:0], "award\x00"...)
+			field(a.Award)
+			field(a.Nomination)
+			h.Write(b)
 		}
 	}
-	fmt.Fprintf(h, "integrity %s\n", rk.Integrity.Status)
+	h.Write([]byte("integrity\x00" + string(rk.Integrity.Status)))
 	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// appendKeyValue appends a ranking key's value, as domain.Rank gives it, for rankState.
+func appendKeyValue(b []byte, v any) []byte {
+	b = append(b, '=')
+	switch x := v.(type) {
+	case nil:
+		return append(b, "nil"...)
+	case float64:
+		return strconv.AppendFloat(b, x, 'g', -1, 64)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case string:
+		return append(b, x...)
+	case time.Time:
+		return x.AppendFormat(b, time.RFC3339Nano)
+	}
+	return fmt.Append(b, v)
 }
 
 // rankingState: GET /campaigns/{id}/ranking/state → {"state": rankState of the live
@@ -90,12 +133,50 @@ func rankState(rk projections.RankingView) string {
 // asking never takes a replay place, and a page shown while the state had a gap (the
 // ranking below it) is told of the change when the gap closes.
 func (h *handler) rankingState(q *req) error {
-	rk, err := h.pageRanking(q.r.PathValue("id"), projections.Bound{})
+	id := q.r.PathValue("id")
+	rk, tag, err := h.model().LiveRanking(id)
 	if err != nil {
 		return err
 	}
 	q.w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	return json.NewEncoder(q.w).Encode(map[string]string{"state": rankState(rk)})
+	return json.NewEncoder(q.w).Encode(map[string]string{"state": h.states.of(id, tag, rk)})
+}
+
+// rankStates keeps the latest state of each campaign's live ranking with its tag
+// (Model.LiveRanking's number: the same number, the same ranking).
+type rankStates struct {
+	mu sync.Mutex
+	m  map[string]rankStateAt
+}
+
+type rankStateAt struct {
+	tag   uint64
+	state string
+}
+
+// of returns rankState(rk), rk being campaign's live ranking with tag, from the kept
+// state when it is of the same tag. A ranking without a tag (a state with a gap) is
+// digested each time and not kept.
+func (s *rankStates) of(campaign string, tag uint64, rk projections.RankingView) string {
+	if tag == 0 {
+		return rankState(rk)
+	}
+	s.mu.Lock()
+	if k, ok := s.m[campaign]; ok && k.tag == tag {
+		s.mu.Unlock()
+		return k.state
+	}
+	s.mu.Unlock()
+	st := rankState(rk)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k, ok := s.m[campaign]; !ok || k.tag < tag {
+		if s.m == nil {
+			s.m = map[string]rankStateAt{}
+		}
+		s.m[campaign] = rankStateAt{tag: tag, state: st}
+	}
+	return st
 }
 
 // rankingURL is the address of a campaign's ranking page at the moment the request asks

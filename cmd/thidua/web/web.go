@@ -139,6 +139,10 @@ type handler struct {
 	// uploads bounds the forms with a file in flight, per user and in all, as the API
 	// bounds its uploads; replays the pages of a past moment and the exports.
 	uploads, replays, archives *api.Places
+	// states keeps each campaign's live ranking state (rankState) with the live
+	// ranking's tag it was taken at: the pages that poll it ask far more often than the
+	// ranking changes, and a state takes tens of milliseconds at 100,000 nominations.
+	states rankStates
 }
 
 // New returns the web UI handler, mounted at "/" next to the JSON API under /api/.
