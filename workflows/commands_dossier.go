@@ -39,10 +39,59 @@ func (s *Service) storeUpload(ctx context.Context, up Upload) (domain.DocumentRe
 
 // SubmitPlan records a unit's own emulation plan for a campaign (the unit's clerk).
 func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign string, up Upload, o Options) (Result, eventstore.Document, error) {
-	if err := require(p, domain.RoleClerk, domain.RoleAdmin); err != nil {
+	return s.uploadCommand(ctx, p, o, up, []domain.Role{domain.RoleClerk, domain.RoleAdmin}, "unit", unit,
+		func(st *projections.State, o Options) error {
+			u, v := st.Unit(unit)
+			if u == nil {
+				return notFound("unit", unit)
+			}
+			c, _ := st.Campaign(campaign)
+			if c == nil {
+				return notFound("campaign", campaign)
+			}
+			if err := clerkScope(st, p, unit, s.clock()); err != nil {
+				return err
+			}
+			if err := c.CheckDeadline(s.clock()); err != nil {
+				return err
+			}
+			if err := u.CheckPlan(campaign); err != nil {
+				return err
+			}
+			return checkIfMatch(o, v)
+		},
+		func(o Options, ref domain.DocumentRef, doc eventstore.Document) (Result, error) {
+			return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+				u, v := st.Unit(unit)
+				if u == nil {
+					return plan{}, notFound("unit", unit)
+				}
+				if c, _ := st.Campaign(campaign); c != nil {
+					if err := c.CheckDeadline(s.clock()); err != nil {
+						return plan{}, err
+					}
+				}
+				evs, err := u.SubmitPlan(campaign, ref)
+				if err != nil {
+					return plan{}, err
+				}
+				pl := plan{id: doc.SHA256}
+				pl.add(unitRef(unit), v, evs)
+				return pl, nil
+			})
+		})
+}
+
+// uploadCommand is what the commands that store a file share: the caller's role, the
+// id's form, the idempotency key (a replay answers with the document it stored), the
+// check of the state before the file is stored (so that a refused upload leaves nothing
+// behind), and the file stored; then command, given the stored document.
+func (s *Service) uploadCommand(ctx context.Context, p Principal, o Options, up Upload, roles []domain.Role, kind, id string,
+	precheck func(*projections.State, Options) error, command func(Options, domain.DocumentRef, eventstore.Document) (Result, error)) (Result, eventstore.Document, error) {
+	if err := require(p, roles...); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
-	if err := validID("unit", unit); err != nil {
+	if err := validID(kind, id); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
 	o, unlock, err := s.lockKey(ctx, p, o)
@@ -56,50 +105,14 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 	if err := s.checkKey(p, o); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
-	if err := s.precheck(func(st *projections.State) error {
-		u, v := st.Unit(unit)
-		if u == nil {
-			return notFound("unit", unit)
-		}
-		c, _ := st.Campaign(campaign)
-		if c == nil {
-			return notFound("campaign", campaign)
-		}
-		if err := clerkScope(st, p, unit, s.clock()); err != nil {
-			return err
-		}
-		if err := c.CheckDeadline(s.clock()); err != nil {
-			return err
-		}
-		if err := u.CheckPlan(campaign); err != nil {
-			return err
-		}
-		return checkIfMatch(o, v)
-	}); err != nil {
+	if err := s.precheck(func(st *projections.State) error { return precheck(st, o) }); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
 	ref, doc, err := s.storeUpload(ctx, up)
 	if err != nil {
 		return Result{}, doc, err
 	}
-	r, err := s.run(ctx, p, o, func(st *projections.State) (plan, error) {
-		u, v := st.Unit(unit)
-		if u == nil {
-			return plan{}, notFound("unit", unit)
-		}
-		if c, _ := st.Campaign(campaign); c != nil {
-			if err := c.CheckDeadline(s.clock()); err != nil {
-				return plan{}, err
-			}
-		}
-		evs, err := u.SubmitPlan(campaign, ref)
-		if err != nil {
-			return plan{}, err
-		}
-		pl := plan{id: doc.SHA256}
-		pl.add(unitRef(unit), v, evs)
-		return pl, nil
-	})
+	r, err := command(o, ref, doc)
 	return r, doc, err
 }
 
@@ -196,58 +209,36 @@ func (s *Service) nominationCommandWithID(ctx context.Context, p Principal, id, 
 
 // AttachDocument adds a dossier document to a nomination (the unit's clerk).
 func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, kind domain.DocKind, up Upload, o Options) (Result, eventstore.Document, error) {
-	if err := require(p, domain.RoleClerk); err != nil {
-		return Result{}, eventstore.Document{}, err
-	}
-	if err := validID("nomination", id); err != nil {
-		return Result{}, eventstore.Document{}, err
-	}
-	o, unlock, err := s.lockKey(ctx, p, o)
-	if err != nil {
-		return Result{}, eventstore.Document{}, err
-	}
-	defer unlock()
-	if r, ok := s.replayKey(ctx, p, o); ok {
-		return r, s.replayedDocument(ctx, r.ID), nil
-	}
-	if err := s.checkKey(p, o); err != nil {
-		return Result{}, eventstore.Document{}, err
-	}
-	if err := s.precheck(func(st *projections.State) error {
-		n, v := st.Nomination(id)
-		if n == nil {
-			return notFound("nomination", id)
-		}
-		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
-			return err
-		}
-		c, _ := st.Campaign(n.Campaign())
-		if err := draftDeadline(c, n, s.clock()); err != nil {
-			return err
-		}
-		// Refused before the file is stored: a refused upload leaves nothing behind.
-		if err := n.CheckAttach(kind); err != nil {
-			return err
-		}
-		return checkIfMatch(o, v)
-	}); err != nil {
-		return Result{}, eventstore.Document{}, err
-	}
-	ref, doc, err := s.storeUpload(ctx, up)
-	if err != nil {
-		return Result{}, doc, err
-	}
-	pl := func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error) {
-		if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
-			return nil, err
-		}
-		if err := draftDeadline(c, n, s.clock()); err != nil {
-			return nil, err
-		}
-		return n.AttachDocument(kind, ref)
-	}
-	r, err := s.nominationCommandWithID(ctx, p, id, doc.SHA256, o, pl)
-	return r, doc, err
+	return s.uploadCommand(ctx, p, o, up, []domain.Role{domain.RoleClerk}, "nomination", id,
+		func(st *projections.State, o Options) error {
+			n, v := st.Nomination(id)
+			if n == nil {
+				return notFound("nomination", id)
+			}
+			if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+				return err
+			}
+			c, _ := st.Campaign(n.Campaign())
+			if err := draftDeadline(c, n, s.clock()); err != nil {
+				return err
+			}
+			// Refused before the file is stored: a refused upload leaves nothing behind.
+			if err := n.CheckAttach(kind); err != nil {
+				return err
+			}
+			return checkIfMatch(o, v)
+		},
+		func(o Options, ref domain.DocumentRef, doc eventstore.Document) (Result, error) {
+			return s.nominationCommandWithID(ctx, p, id, doc.SHA256, o, func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error) {
+				if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
+					return nil, err
+				}
+				if err := draftDeadline(c, n, s.clock()); err != nil {
+					return nil, err
+				}
+				return n.AttachDocument(kind, ref)
+			})
+		})
 }
 
 // RecordVote records the unit council's vote on a nomination (the unit's clerk).
