@@ -47,62 +47,74 @@ type rankingData struct {
 }
 
 // rankWatch is what a page showing the live ranking needs to say when it has changed:
-// the ranking's state as the page shows it (rankState), where the page asks for it again
-// every PollMs milliseconds (app.js), and the page's own address, to reload it.
+// the state of the tables it shows (rankState), where the page asks for it again every
+// PollMs milliseconds (app.js), and the page's own address, to reload it.
 type rankWatch struct {
 	State, StateURL, ReloadURL string
 	PollMs                     int64
 }
 
-// watch returns the rankWatch of a page showing rk, the live ranking of campaign (none
-// when the handler does not poll).
-func (h *handler) watch(q *req, campaign string, rk projections.RankingView) rankWatch {
+// watch returns the rankWatch of a page that shows kinds, the tables of rk, campaign's
+// live ranking, cut at the handler's limit unless all (none when the handler does not
+// poll). The state's address says which cut: the state is of what the page shows.
+func (h *handler) watch(q *req, campaign string, rk projections.RankingView, kinds []rankKind, all bool) rankWatch {
 	if h.cfg.rankPoll <= 0 {
 		return rankWatch{}
 	}
-	return rankWatch{State: rankState(rk), PollMs: h.cfg.rankPoll.Milliseconds(),
-		StateURL: "/campaigns/" + url.PathEscape(campaign) + "/ranking/state", ReloadURL: q.r.URL.RequestURI()}
+	u := "/campaigns/" + url.PathEscape(campaign) + "/ranking/state"
+	if all {
+		u += "?all=1"
+	}
+	return rankWatch{State: rankState(kinds, rk.Integrity.Status), PollMs: h.cfg.rankPoll.Milliseconds(), StateURL: u, ReloadURL: q.r.URL.RequestURI()}
 }
 
-// rankState is a digest of what a ranking page shows of a ranking: each place's rank,
-// nomination, name, recommendation, award, withholding and ranking keys, the awards held
-// outside the places, the quotas and whether the campaign verifies. The as-of time and
-// sequence are left out: an event of any nomination of the campaign moves them, eligible
-// or not, and changes nothing the table shows.
-func rankState(rk projections.RankingView) string {
+// rankState is a digest of what a page shows of a ranking: the rows of its tables (as
+// rankKinds cuts them: a place below the cut changes nothing shown, and a campaign of
+// 100,000 nominations changes below it all day), each with its place, names,
+// recommendation, award, withholding, keys and marks; the count of places, the quotas,
+// the awards held outside the places, and whether the campaign verifies. The as-of time
+// and sequence are left out: an event of any nomination of the campaign moves them.
+func rankState(kinds []rankKind, integrity string) string {
 	h := sha256.New()
 	var b []byte
 	field := func(s string) { b = append(append(b, s...), 0) }
 	num := func(n int) { b = append(strconv.AppendInt(b, int64(n), 10), 0) }
 	flag := func(v bool) { b = append(strconv.AppendBool(b, v), 0) }
-	for _, k := range []projections.RankingKindView{rk.Collective, rk.Individual} {
-		b = append(b[:0], "kind\x00"...)
+	for _, k := range kinds {
+		b = b[:0]
+		field(k.Kind)
 		num(k.Quota)
 		num(k.Awarded)
-		h.Write(b)
-		for _, e := range k.Entries {
+		num(k.Total)
+		num(k.Hidden)
+		for _, u := range k.Unranked {
+			field(u)
+		}
+		h.Write(append(b, '\n'))
+		for _, r := range k.Rows {
 			b = b[:0]
-			num(e.Rank)
-			field(e.Nomination)
-			field(e.Name)
-			flag(e.Recommended)
-			flag(e.Awarded)
-			field(e.Withheld)
-			field(e.DecidedBy)
-			for _, key := range rk.Keys {
-				b = appendKeyValue(append(b, key...), e.Keys[key])
-				b = append(b, 0)
-			}
+			num(r.Rank)
+			field(r.Nomination)
+			field(r.Name)
+			field(r.UnitName)
+			flag(r.Recommended)
+			flag(r.Awarded)
+			flag(r.Link)
+			flag(r.Mine)
+			flag(r.Full)
+			flag(r.QuotaLine)
+			flag(r.Gap)
+			field(r.Withheld)
+			field(r.DecidedBy)
+			b = append(appendKeyValue(b, r.Par), 0)
+			b = append(appendKeyValue(b, r.Improved), 0)
+			b = append(appendKeyValue(b, r.Approval), 0)
+			flag(r.Priority)
+			b = append(r.SubmittedAt.AppendFormat(b, time.RFC3339Nano), 0)
 			h.Write(append(b, '\n'))
 		}
-		for _, a := range k.AwardedUnranked {
-			b = append(b[:0], "award\x00"...)
-			field(a.Award)
-			field(a.Nomination)
-			h.Write(b)
-		}
 	}
-	h.Write([]byte("integrity\x00" + string(rk.Integrity.Status)))
+	h.Write([]byte("integrity\x00" + integrity))
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
@@ -126,24 +138,33 @@ func appendKeyValue(b []byte, v any) []byte {
 	return fmt.Append(b, v)
 }
 
-// rankingState: GET /campaigns/{id}/ranking/state → {"state": rankState of the live
-// ranking}. The pages that show the live ranking (the ranking, the dashboard) ask for it
-// every few seconds (app.js), to tell their reader (a council at its meeting) when the
-// ranking they show has changed. It is the model's live ranking as it is (pageRanking):
-// asking never takes a replay place, and a page shown while the state had a gap (the
-// ranking below it) is told of the change when the gap closes.
+// rankingState: GET /campaigns/{id}/ranking/state[?all=1] → {"state": rankState of the
+// live ranking's tables as a page shows them to its reader: cut as the dashboard and the
+// ranking page cut them, or whole with all=1}. The pages that show the live ranking ask
+// for it every few seconds (app.js), to tell their reader (a council at its meeting)
+// when what they show has changed. It is the model's live ranking as it is
+// (LiveRanking): asking never takes a replay place, and a page shown while the state had
+// a gap (the ranking below it) is told of the change when the gap closes.
 func (h *handler) rankingState(q *req) error {
 	id := q.r.PathValue("id")
 	rk, tag, err := h.model().LiveRanking(id)
 	if err != nil {
 		return err
 	}
+	limit := h.cfg.rankRows
+	if q.r.URL.Query().Get("all") == "1" {
+		limit = 0
+	}
+	// The tables depend on their reader: a clerk's own unit's rows are shown below the
+	// cut, and the links are the reader's.
+	key := fmt.Sprintf("%s\x00%d\x00%s\x00%s", id, limit, q.p.Role, q.p.Unit)
+	st := h.states.of(key, tag, func() string { return rankState(h.rankKinds(q, rk, "", limit, ""), rk.Integrity.Status) })
 	q.w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	return json.NewEncoder(q.w).Encode(map[string]string{"state": h.states.of(id, tag, rk)})
+	return json.NewEncoder(q.w).Encode(map[string]string{"state": st})
 }
 
-// rankStates keeps the latest state of each campaign's live ranking with its tag
-// (Model.LiveRanking's number: the same number, the same ranking).
+// rankStates keeps the latest state of each page's view of a campaign's live ranking,
+// with the ranking's tag (Model.LiveRanking's number: the same number, the same ranking).
 type rankStates struct {
 	mu sync.Mutex
 	m  map[string]rankStateAt
@@ -154,27 +175,31 @@ type rankStateAt struct {
 	state string
 }
 
-// of returns rankState(rk), rk being campaign's live ranking with tag, from the kept
-// state when it is of the same tag. A ranking without a tag (a state with a gap) is
-// digested each time and not kept.
-func (s *rankStates) of(campaign string, tag uint64, rk projections.RankingView) string {
+// rankStatesKept bounds the states kept: one per campaign, cut, and reader's role and
+// unit; past it they are all let go, and made again as pages ask.
+const rankStatesKept = 4096
+
+// of returns the state under key of the ranking with tag: the kept one when it is of
+// the same tag, else the one digest makes (and kept, unless a later tag's is). A
+// ranking without a tag (a state with a gap) is digested each time and not kept.
+func (s *rankStates) of(key string, tag uint64, digest func() string) string {
 	if tag == 0 {
-		return rankState(rk)
+		return digest()
 	}
 	s.mu.Lock()
-	if k, ok := s.m[campaign]; ok && k.tag == tag {
+	if k, ok := s.m[key]; ok && k.tag == tag {
 		s.mu.Unlock()
 		return k.state
 	}
 	s.mu.Unlock()
-	st := rankState(rk)
+	st := digest()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if k, ok := s.m[campaign]; !ok || k.tag < tag {
-		if s.m == nil {
+	if k, ok := s.m[key]; !ok || k.tag < tag {
+		if s.m == nil || len(s.m) >= rankStatesKept {
 			s.m = map[string]rankStateAt{}
 		}
-		s.m[campaign] = rankStateAt{tag: tag, state: st}
+		s.m[key] = rankStateAt{tag: tag, state: st}
 	}
 	return st
 }
@@ -233,7 +258,7 @@ func (h *handler) rankingPage(q *req) error {
 	}
 	d.Broken = rk.Integrity.Status == projections.IntegrityBroken
 	if d.Live && berr == nil {
-		d.Watch = h.watch(q, c.ID, rk)
+		d.Watch = h.watch(q, c.ID, rk, d.Kinds, q.r.URL.Query().Get("all") == "1")
 	}
 	d.AtValue = atValue(q, b)
 	if !d.NotYet {

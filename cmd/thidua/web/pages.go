@@ -174,7 +174,7 @@ func (h *handler) dashboard(q *req) error {
 	}
 	d.Ranking = h.rankKinds(q, rk, "", h.cfg.rankRows, rankingURL(c.ID, q, false))
 	d.AsOf = rk.AsOf
-	d.Watch = h.watch(q, c.ID, rk)
+	d.Watch = h.watch(q, c.ID, rk, d.Ranking, false)
 	units := h.unitNames()
 	granted := map[string]int{}
 	for _, a := range h.campaignAwards(c.ID, projections.Bound{}) {

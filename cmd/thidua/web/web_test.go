@@ -2408,7 +2408,7 @@ func TestRankingPageSaysWhenTheRankingChanged(t *testing.T) {
 	council := e.client()
 	council.signIn(e.user("Hội đồng", domain.RoleCouncil, ""))
 	path := "/campaigns/" + wftest.Campaign + "/ranking"
-	stateRe := regexp.MustCompile(`id="ranking-changed" role="status" hidden data-state="([0-9a-f]+)" data-url="([^"]+)" data-poll-ms="(\d+)"`)
+	stateRe := regexp.MustCompile(`<div class="no-print" role="status"><p class="notice" id="ranking-changed" hidden data-state="([0-9a-f]+)" data-url="([^"]+)" data-poll-ms="(\d+)"`)
 	page := council.get(path)
 	m := stateRe.FindStringSubmatch(page.body)
 	if page.status != http.StatusOK || m == nil {
@@ -2468,4 +2468,51 @@ func TestRankingPageSaysWhenTheRankingChanged(t *testing.T) {
 	if r := offClient.get(path); r.status != http.StatusOK || strings.Contains(r.body, `id="ranking-changed"`) {
 		t.Fatalf("polling off: %d, with a state", r.status)
 	}
+}
+
+// TestRankingStateIsOfWhatThePageShows: a page shows the first places of a ranking (at
+// least the quota); a write that changes only a place below the cut (the last one's PAR
+// INDEX score, which stays last) leaves the state of the cut tables as it was, on the
+// page and at its state's address, while the whole ranking's state (a page with every
+// place, ?all=1) moves. Found by a review: the state digested every place, so on a
+// large campaign the notice said "changed" all day and a reload showed nothing new.
+func TestRankingStateIsOfWhatThePageShows(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.WithRankingRows(2)) // the quota, 9, shows 9 of 11
+	reviewer := e.User(domain.RoleReviewer, "")
+	for i := 1; i <= 11; i++ {
+		unit := fmt.Sprintf("R%02d", i)
+		e.UnitNamed(unit, fmt.Sprintf("Đơn vị số %02d", i), domain.UnitDepartment)
+		e.MakeEligible(unit, reviewer, 80+float64(i)) // R01 last
+	}
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	path := "/campaigns/" + wftest.Campaign + "/ranking"
+	stateRe := regexp.MustCompile(`data-state="([0-9a-f]+)" data-url="([^"]+)"`)
+	state := func(url string) string {
+		t.Helper()
+		r := admin.get(url)
+		var v struct {
+			State string `json:"state"`
+		}
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		require.NoError(t, json.Unmarshal([]byte(r.body), &v))
+		return v.State
+	}
+	cut, all := admin.get(path), admin.get(path+"?all=1")
+	mc, ma := stateRe.FindStringSubmatch(cut.body), stateRe.FindStringSubmatch(all.body)
+	require.NotNil(t, mc)
+	require.NotNil(t, ma)
+	require.NotContains(t, cut.body, "Đơn vị số 01")
+	require.Contains(t, all.body, "Đơn vị số 01")
+	assert.Equal(t, path+"/state", mc[2])
+	assert.Equal(t, path+"/state?all=1", html.UnescapeString(ma[2]))
+	assert.Equal(t, mc[1], state(mc[2]))
+	assert.Equal(t, ma[1], state(html.UnescapeString(ma[2])))
+
+	e.Fact(reviewer, "R01", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(80.5)})
+	require.NoError(t, projections.WaitCaughtUp(e.Ctx, e.Store, e.Model, 5*time.Second))
+	assert.Equal(t, mc[1], state(mc[2]), "a place below the cut changed nothing the cut page shows")
+	assert.Equal(t, mc[1], stateRe.FindStringSubmatch(admin.get(path).body)[1])
+	assert.NotEqual(t, ma[1], state(html.UnescapeString(ma[2])), "the page with every place shows it")
 }
