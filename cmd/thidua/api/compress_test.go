@@ -162,6 +162,10 @@ func TestLiveRankingCompressedOnce(t *testing.T) {
 	if resp.Header.Get("Content-Encoding") != "" || tag == "" || !bytes.Contains(plain, []byte(`"DGZ2"`)) {
 		t.Fatalf("plain: coding %q, tag %q, %s", resp.Header.Get("Content-Encoding"), tag, plain)
 	}
+	// The plain answer varies with Accept-Encoding too, without Compress around it.
+	if v := resp.Header.Values("Vary"); len(v) != 1 || v[0] != "Accept-Encoding" {
+		t.Errorf("plain: Vary %q", v)
+	}
 	var first []byte
 	for _, tc := range []struct{ base, accept string }{
 		{e.url, "gzip"},

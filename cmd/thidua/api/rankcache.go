@@ -72,15 +72,17 @@ func (e encodedRanking) gzipped() ([]byte, error) {
 // it and the body has at least min bytes (CompressMinSize: what Compress would compress),
 // as it is otherwise. Behind Compress, an answer that states its coding is left alone.
 func writeRanking(w http.ResponseWriter, r *http.Request, e encodedRanking, min int) {
-	if len(e.body) >= min && acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		if gz, err := e.gzipped(); err == nil {
-			h := w.Header()
-			h.Set("Content-Encoding", "gzip")
-			if !strings.Contains(strings.Join(h.Values("Vary"), ","), "Accept-Encoding") {
-				h.Add("Vary", "Accept-Encoding")
+	if len(e.body) >= min {
+		// The answer's coding follows Accept-Encoding, gzip or not.
+		if h := w.Header(); !strings.Contains(strings.Join(h.Values("Vary"), ","), "Accept-Encoding") {
+			h.Add("Vary", "Accept-Encoding")
+		}
+		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+			if gz, err := e.gzipped(); err == nil {
+				w.Header().Set("Content-Encoding", "gzip")
+				writeEncoded(w, http.StatusOK, gz)
+				return
 			}
-			writeEncoded(w, http.StatusOK, gz)
-			return
 		}
 	}
 	writeEncoded(w, http.StatusOK, e.body)
