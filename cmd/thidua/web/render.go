@@ -443,7 +443,9 @@ func (h *handler) asset(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
-	w.Header().Set("ETag", `"`+version+`"`)
+	// A weak tag: Compress may send the file compressed (app.css is near its threshold),
+	// and the compressed bytes are not the plain ones a strong tag would promise (If-Range).
+	w.Header().Set("ETag", `W/"`+version+`"`)
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
 }
 

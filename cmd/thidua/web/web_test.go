@@ -733,11 +733,11 @@ func TestAssetsAndHeaders(t *testing.T) {
 	}
 	for _, path := range []string{"/assets/app.js", "/assets/app.js?v=000000000000"} {
 		r := c.get(path)
-		if r.status != http.StatusOK || r.header.Get("Cache-Control") != "no-cache" || r.header.Get("ETag") != `"`+m[2]+`"` || r.body != versioned.body {
+		if r.status != http.StatusOK || r.header.Get("Cache-Control") != "no-cache" || r.header.Get("ETag") != `W/"`+m[2]+`"` || r.body != versioned.body {
 			t.Fatalf("GET %s: %d, Cache-Control %q, ETag %q", path, r.status, r.header.Get("Cache-Control"), r.header.Get("ETag"))
 		}
 		req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
-		req.Header.Set("If-None-Match", `"`+m[2]+`"`)
+		req.Header.Set("If-None-Match", `W/"`+m[2]+`"`)
 		if r := c.do(req); r.status != http.StatusNotModified || r.body != "" {
 			t.Fatalf("GET %s, If-None-Match its ETag: %d with %d bytes", path, r.status, len(r.body))
 		}
