@@ -98,12 +98,17 @@ func (m *Model) keepBase(campaign string, evals []rankedEval, version int, t liv
 	if old != nil && old.version > version {
 		return evals
 	}
-	if t.reorders != m.reorders {
+	// noBase leaves the campaign without a base; the evaluations of the one it had, or
+	// else these, are free.
+	noBase := func() []rankedEval {
 		delete(m.liveBases, campaign)
 		if old != nil {
 			return old.evals
 		}
 		return evals
+	}
+	if t.reorders != m.reorders {
+		return noBase()
 	}
 	ids := m.byCamp[campaign][:len(evals)] // the same places: nothing inserted since
 	b := &liveBase{evals: evals, mark: t.mark, reorders: t.reorders, version: version}
@@ -118,11 +123,7 @@ func (m *Model) keepBase(campaign string, evals []rankedEval, version int, t liv
 	}
 	for i := from; i < len(ids); i++ {
 		if _, twice := b.pos[ids[i]]; twice {
-			delete(m.liveBases, campaign)
-			if old != nil {
-				return old.evals
-			}
-			return evals
+			return noBase()
 		}
 		b.pos[ids[i]] = int32(i)
 	}

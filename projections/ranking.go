@@ -180,26 +180,26 @@ func (m *Model) fillLive(campaign string) int {
 	}
 	m.live.mu.Unlock()
 	m.mu.RUnlock()
+	if based {
+		seen = len(ids)
+	}
 	const part = 4096
 	for from := 0; !based; from += part {
 		m.rlock()
-		ids := m.byCamp[campaign]
-		seen = len(ids)
-		if from >= len(ids) {
+		listed := m.byCamp[campaign]
+		seen = len(listed)
+		if from >= len(listed) {
 			m.mu.RUnlock()
 			break
 		}
 		m.live.mu.Lock()
-		for _, id := range ids[from:min(from+part, len(ids))] {
+		for _, id := range listed[from:min(from+part, len(listed))] {
 			if _, ok := m.live.get(id); !ok {
 				lack = append(lack, id)
 			}
 		}
 		m.live.mu.Unlock()
 		m.mu.RUnlock()
-	}
-	if based {
-		seen = len(ids)
 	}
 	todo = make([]int, len(lack))
 	for i := range todo {

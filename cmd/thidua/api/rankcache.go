@@ -69,10 +69,10 @@ func (e encodedRanking) gzipped() ([]byte, error) {
 }
 
 // writeRanking answers an encoded ranking: compressed with gzip when the client accepts
-// it and the body has at least min bytes (CompressMinSize: what Compress would compress),
+// it and the body has at least minSize bytes (CompressMinSize: what Compress would compress),
 // as it is otherwise. Behind Compress, an answer that states its coding is left alone.
-func writeRanking(w http.ResponseWriter, r *http.Request, e encodedRanking, min int) {
-	if len(e.body) >= min {
+func writeRanking(w http.ResponseWriter, r *http.Request, e encodedRanking, minSize int) {
+	if len(e.body) >= minSize {
 		// The answer's coding follows Accept-Encoding, gzip or not.
 		if h := w.Header(); !strings.Contains(strings.Join(h.Values("Vary"), ","), "Accept-Encoding") {
 			h.Add("Vary", "Accept-Encoding")
