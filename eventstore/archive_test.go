@@ -233,10 +233,8 @@ func loseMessages(t *testing.T, s *eventstore.Store, seqs ...uint64) {
 		msgs = append(msgs, msg{m.Subject, m.Data})
 	}
 	cfg := info.Config
-	require.NoError(t, js.DeleteStream(ctx, cfg.Name))
 	cfg.DenyDelete = false
-	st, err = js.CreateStream(ctx, cfg)
-	require.NoError(t, err)
+	st = estest.RecreateStream(t, ctx, js, cfg)
 	for _, m := range msgs {
 		_, err := js.Publish(ctx, m.subject, m.data)
 		require.NoError(t, err)

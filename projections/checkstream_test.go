@@ -16,6 +16,7 @@ import (
 
 	"thidua/domain"
 	"thidua/eventstore"
+	"thidua/eventstore/estest"
 	"thidua/projections"
 	"thidua/workflows/wftest"
 )
@@ -72,17 +73,13 @@ func rewriteStream(t *testing.T, env *wftest.Env, edit func(seq uint64, subject 
 		msgs[seq] = msg{subject: subject, data: data}
 	}
 	cfg := info.Config
-	require.NoError(t, js.DeleteStream(ctx, cfg.Name))
 	cfg.DenyDelete = false
-	_, err = js.CreateStream(ctx, cfg)
-	require.NoError(t, err)
+	st = estest.RecreateStream(t, ctx, js, cfg)
 	for seq := uint64(1); seq <= last; seq++ {
 		a, err := js.Publish(ctx, msgs[seq].subject, msgs[seq].data)
 		require.NoError(t, err)
 		require.Equal(t, seq, a.Sequence)
 	}
-	st, err = js.Stream(ctx, cfg.Name)
-	require.NoError(t, err)
 	for seq := uint64(1); seq <= last; seq++ {
 		if msgs[seq].missing {
 			require.NoError(t, st.DeleteMsg(ctx, seq))
