@@ -37,7 +37,10 @@ func fileDigest(fh *multipart.FileHeader) (string, error) {
 }
 
 // opts returns the command options of a form: an idempotency key drawn when the page was
-// rendered (per form), and the fingerprint of what the form carries, so that a double
+// rendered, made the form's own by its name and the address it posts to (one rendering
+// of the accounts table gives every row's "disable" the same key and form name: without
+// the address, disabling a second account was taken for a replay of the first, answered
+// as done and not done), and the fingerprint of what the form carries, so that a double
 // click appends nothing twice.
 func opts(q *req) workflows.Options {
 	f := q.r.PostForm
@@ -70,8 +73,17 @@ func opts(q *req) workflows.Options {
 			}
 		}
 	}
-	return workflows.Options{Key: key + ":" + f.Get("_form"), Fingerprint: hex.EncodeToString(sum.Sum(nil))[:32]}
+	target := f.Get("_form") + ":" + q.r.URL.Path
+	if len(key)+1+len(target) > maxFormKey {
+		t := sha256.Sum256([]byte(target))
+		target = hex.EncodeToString(t[:16])
+	}
+	return workflows.Options{Key: key + ":" + target, Fingerprint: hex.EncodeToString(sum.Sum(nil))[:32]}
 }
+
+// maxFormKey bounds a form's idempotency key (the workflows take up to 200 characters):
+// past it, the form's name and address are taken as a digest.
+const maxFormKey = 200
 
 func field(q *req, name string) string { return strings.TrimSpace(q.r.PostFormValue(name)) }
 

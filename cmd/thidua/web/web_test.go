@@ -1218,6 +1218,55 @@ func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
 	mustNotContain(t, r.body, `action="/admin/users/`+old.UserID+`/token"`)
 }
 
+// TestFormsOfOneRenderingAreEachTheirOwnRequest: every form of one rendering of a page
+// carries the same idempotency key, and every row of the accounts table the same form
+// name. Disabling a second account from that rendering disables it: it is not taken for a
+// replay of the first (a review finding: it was answered as done, and the account kept
+// working). The same form sent twice is still one request.
+func TestFormsOfOneRenderingAreEachTheirOwnRequest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Unit("SO-A", domain.UnitDepartment)
+	e.Unit("SO-B", domain.UnitDepartment)
+	tokA := e.user("Cán bộ A", domain.RoleClerk, "SO-A")
+	tokB := e.user("Cán bộ B", domain.RoleClerk, "SO-B")
+	a, b := e.principal(tokA), e.principal(tokB)
+	ad := e.client()
+	ad.signIn(wftest.AdminToken)
+	m := regexp.MustCompile(`name="idem" value="([^"]+)"`).FindStringSubmatch(ad.get("/admin").body)
+	if m == nil {
+		t.Fatal("no idempotency key on the admin page")
+	}
+	disable := func(userID string) resp {
+		return ad.post("/admin/users/"+userID+"/disable", ad.form("_form", "users", "idem", m[1], "reason", "Nghỉ việc"))
+	}
+	for _, u := range []string{a.UserID, a.UserID, b.UserID} {
+		if r := disable(u); r.status != http.StatusSeeOther || r.loc != "/admin?done=disabled#users" {
+			t.Fatalf("disable %s: %d %q\n%s", u, r.status, r.loc, r.body)
+		}
+	}
+	for _, tok := range []string{tokA, tokB} {
+		if _, err := e.Svc.Authenticate(e.Ctx, tok); err == nil {
+			t.Fatalf("a disabled user's token still works")
+		}
+	}
+	disabled := 0
+	_, err := e.Store.Read(e.Ctx, eventstore.ReadOptions{}, func(c eventstore.Commit) error {
+		for _, ev := range c.Events {
+			if ev.Type == domain.UserDisabled {
+				disabled++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if disabled != 2 {
+		t.Fatalf("%d users disabled in the stream, want 2 (the same form sent twice is one request)", disabled)
+	}
+}
+
 // TestReviewedNominationExcluded: a nomination whose review is finished (state verified)
 // but which an exclusion rules out (C13) is labelled "Đã thẩm định" / "Reviewed", never as
 // passed, next to "Chưa đủ điều kiện"; each reason reads as its message, with the reason
