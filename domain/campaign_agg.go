@@ -409,8 +409,10 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 		return nil, fieldErr("closes", "invalid_deadline", "the deadline is required", "Phải nêu hạn nộp hồ sơ")
 	}
 	if y := t.UTC().Year(); y < 2000 || y > 2099 {
-		// In the campaign's zone, as the user typed it (before, in UTC: 9999-01-01 00:00
-		// typed in Vietnam read 9998-12-31T17:00:00Z).
+		// The range is the engine's, in UTC, as the API's (api.InRange) and the CLI's
+		// --at: an instant, wherever it is read. The message gives the deadline in the
+		// campaign's zone, as the user typed it (before, in UTC: 9999-01-01 00:00 typed
+		// in Vietnam read 9998-12-31T17:00:00Z).
 		return nil, fieldErr("closes", "invalid_deadline", fmt.Sprintf("the deadline %s is outside the years 2000 to 2099", c.Definition().LocalTime(t, false)),
 			fmt.Sprintf("Hạn nộp hồ sơ %s nằm ngoài các năm 2000 đến 2099", c.Definition().LocalTime(t, true)))
 	}

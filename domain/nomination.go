@@ -425,9 +425,15 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 			return Nominee{}, ruleErr("invalid_nominee", "a collective nominee has no position, gender or head flag",
 				"Tập thể không có chức vụ, giới tính hay vai trò người đứng đầu")
 		}
-		if nominee.Name == "" {
-			nominee.Name = unitName
+		// A collective's nominee is its unit: a name given must be the unit's (spaces
+		// and case aside), and the unit's is recorded, as the registry spells it. A
+		// collective cannot be renamed afterwards (CorrectNominee).
+		if nominee.Name != "" && nameKey(nominee.Name) != nameKey(norm.NFC.String(unitName)) {
+			return Nominee{}, fieldErr("nominee.name", "invalid_nominee",
+				fmt.Sprintf("a collective nominee is its unit: %q is not the unit's name %q (leave the name out)", nominee.Name, unitName),
+				fmt.Sprintf("Tập thể được đề nghị là chính đơn vị: %q không phải tên đơn vị %q (để trống tên)", nominee.Name, unitName))
 		}
+		nominee.Name = unitName
 	case NomineeIndividual:
 		if nominee.Name == "" || nominee.Position == "" {
 			field := "nominee.name"

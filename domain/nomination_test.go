@@ -396,6 +396,11 @@ func TestOpenNomination(t *testing.T) {
 		{"merged unit", "n7", def, merged, collective, "unit_not_active"},
 		{"missing unit", "n8", def, nil, collective, "unknown_unit"},
 		{"kind not eligible", "n9", narrow, active, collective, "unit_kind_not_eligible"},
+		// A collective's nominee is its unit: a name given must be the unit's (case and
+		// spaces aside), and the unit's is recorded (a review finding: any name typed was
+		// recorded, shown in the ranking and its exports, and could not be corrected).
+		{"collective named as its unit", "n10", def, active, domain.Nominee{Kind: domain.NomineeCollective, Name: "  sở   SO-A "}, ""},
+		{"collective named otherwise", "n11", def, active, domain.Nominee{Kind: domain.NomineeCollective, Name: "Sở Xây dựng"}, "invalid_nominee"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,6 +413,9 @@ func TestOpenNomination(t *testing.T) {
 				d := evs[0].Data.(domain.NominationOpenedData)
 				if d.ID != tt.id || d.Unit != "so-a" || d.Campaign != def.ID || d.Nominee.Name == "" {
 					t.Fatalf("opened %+v", d)
+				}
+				if d.Nominee.Kind == domain.NomineeCollective && d.Nominee.Name != active.Name() {
+					t.Fatalf("a collective recorded as %q, not as its unit %q", d.Nominee.Name, active.Name())
 				}
 				return
 			}

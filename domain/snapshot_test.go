@@ -13,7 +13,7 @@ func TestNominationSnapshotRoundTrip(t *testing.T) {
 	def := domain.BuiltinCampaign()
 	s := newStream()
 	u := activeUnit(t, s, "so-tu-phap", domain.UnitDepartment)
-	n := submitted(t, s, def, "nom-1", u, domain.Nominee{Kind: domain.NomineeCollective, Name: "Sở Tư pháp"})
+	n := submitted(t, s, def, "nom-1", u, domain.Nominee{Kind: domain.NomineeCollective})
 	ruleAll(t, s, def, n)
 	s.apply(n, must(t)(n.Hold("kiểm tra đơn thư"))...)
 	s.apply(n, must(t)(n.Transfer("huyen-ab", "r1", "2025-07-01"))...)

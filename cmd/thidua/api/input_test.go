@@ -288,7 +288,8 @@ func TestMomentsStillToCome(t *testing.T) {
 
 // TestInvalidNominee: every fault of a nominee (its kind, name, position, gender) is one
 // refusal, invalid_nominee with a Vietnamese message, and changes nothing: 400 for a kind
-// or gender outside its enumeration (malformed input), 422 for a rule.
+// or gender outside its enumeration (malformed input), 422 for a rule (a collective's
+// nominee is its unit: another name is refused).
 func TestInvalidNominee(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -304,6 +305,7 @@ func TestInvalidNominee(t *testing.T) {
 		"unknown gender":        {map[string]any{"kind": "individual", "name": "Nguyễn Văn A", "position": "Chuyên viên", "gender": "x"}, http.StatusBadRequest},
 		"individual, no name":   {map[string]any{"kind": "individual", "position": "Chuyên viên", "gender": "male"}, http.StatusUnprocessableEntity},
 		"collective's position": {map[string]any{"kind": "collective", "position": "Chuyên viên"}, http.StatusUnprocessableEntity},
+		"collective named otherwise than its unit": {map[string]any{"kind": "collective", "name": "Sở Xây dựng"}, http.StatusUnprocessableEntity},
 	} {
 		nominee := tc.nominee
 		r := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": nominee})
