@@ -42,6 +42,10 @@ type Error struct {
 	Code string
 	// Message is a human-readable explanation.
 	Message string
+	// What and ID name, for a not_found, the kind of thing not found ("unit",
+	// "campaign", "nomination", "award", "parent unit", "user") and the id asked for, so
+	// that an interface can say so in its own language; empty otherwise.
+	What, ID string
 	// Err is the cause, when another layer's error became this one (the store's), nil
 	// otherwise.
 	Err error

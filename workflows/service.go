@@ -547,7 +547,7 @@ func validID(what, id string) error {
 }
 
 func notFound(what, id string) error {
-	return &Error{Kind: ErrNotFound, Code: "not_found", Message: fmt.Sprintf("%s %q not found", what, id)}
+	return &Error{Kind: ErrNotFound, Code: "not_found", Message: fmt.Sprintf("%s %q not found", what, id), What: what, ID: id}
 }
 
 func forbidden(format string, args ...any) error {

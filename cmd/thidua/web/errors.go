@@ -100,7 +100,14 @@ func (h *handler) localise(q *req, err error) *uiError {
 		q.w.Header().Set("Retry-After", strconv.Itoa(pr.RetryAfter()))
 		return &uiError{Status: pr.Status, Code: pr.Code, Message: q.T("err." + pr.Kind + "." + pr.Code)}
 	case errors.As(err, &de):
-		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: q.T("err.definition", de.Error())}
+		// The problems of a definition file (its JSON fields, a parser's report) are
+		// technical and stated in English: the Vietnamese page names the field and says
+		// that the detail is English (before, it quoted the English error whole).
+		msg := q.T("err.definition", de.Problem)
+		if de.Field != "" {
+			msg = q.T("err.definition.field", de.Field, de.Problem)
+		}
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_definition", Message: msg}
 	case errors.As(err, &tfe):
 		problem := tfe.err.Problem
 		if q.lang == "vi" {
@@ -139,8 +146,12 @@ func (h *handler) localise(q *req, err error) *uiError {
 		default:
 			u.Message = q.T("err.kind." + kindKey(we.Kind))
 		}
-		if (q.lang == "en" || errors.Is(we.Kind, workflows.ErrNotFound)) && we.Message != "" {
-			// What was not found names the id typed, in either language.
+		switch {
+		case errors.Is(we.Kind, workflows.ErrNotFound) && we.ID != "" && hasKey("notfound."+we.What):
+			// What was not found names the id typed, in the page's language (before, the
+			// Vietnamese page gave the service's English: `unit "X" not found`).
+			u.Message = q.T("err.notfound", q.T("notfound."+we.What), we.ID)
+		case (q.lang == "en" || errors.Is(we.Kind, workflows.ErrNotFound)) && we.Message != "":
 			u.Message += " (" + we.Message + ")"
 		}
 		return u

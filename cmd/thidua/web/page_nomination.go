@@ -52,6 +52,9 @@ type nominationData struct {
 	Reasons  []reasonRow
 	Criteria []critRow
 	Docs     []docRow
+	// RuleDocs are the documents a ruling may cite: the dossier's, and the plan the
+	// nomination relies on (C03's evidence: DESIGN's "also the evidence for C03").
+	RuleDocs []docChoice
 	Missing  []string
 	Plan     *domain.PlanRef
 	PlanAt   time.Time
@@ -160,6 +163,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 			d.PlanAt = e.At
 		}
 	}
+	d.RuleDocs = ruleDocs(pg, d)
 	parent := h.model().ParentUnit(n.Unit, b) // at the moment shown, as the eligibility reads it
 	for _, cr := range domain.ApplicableCriteria(c.Definition, n.Nominee) {
 		cv, ok := n.Criteria[cr.ID]
@@ -425,4 +429,25 @@ func atValue(q *req, b projections.Bound) string {
 		return pickerValue(b.Time)
 	}
 	return ""
+}
+
+// ruleDocs lists, once each, the documents a ruling on the nomination page d may cite:
+// the dossier's, then the unit's plan the nomination relies on (a review finding: the
+// form offered only the dossier's, so C03 could not cite the plan from the web).
+func ruleDocs(pg *frame, d *nominationData) []docChoice {
+	var out []docChoice
+	seen := map[string]bool{}
+	add := func(sha, label string) {
+		if sha != "" && !seen[sha] {
+			seen[sha] = true
+			out = append(out, docChoice{SHA256: sha, Label: label})
+		}
+	}
+	for _, doc := range d.Docs {
+		add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+doc.Name)
+	}
+	if d.Plan != nil {
+		add(d.Plan.Document.SHA256, pg.T("nom.plan")+" — "+d.Plan.Document.Name)
+	}
+	return out
 }

@@ -192,7 +192,6 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 		d.Lineage = append(d.Lineage, *ref(l))
 	}
 	active := u.Status == domain.UnitActive
-	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active
 	// A nomination is opened in a campaign still taking them (before its deadline); the
 	// form offers those, the one the page was reached from first.
 	now := h.svc.Now()
@@ -207,6 +206,8 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 		})
 	}
 	d.CanOpen = (q.p.Role == domain.RoleClerk && q.p.Unit == id || q.p.Role == domain.RoleAdmin) && active && len(d.OpenCampaigns) > 0
+	// A plan, too, is taken only before the campaign's deadline (deadline_passed after).
+	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active && len(d.OpenCampaigns) > 0
 	d.CanFact = q.p.Role == domain.RoleReviewer && !h.conflict(q.p, id)
 	d.FactNames = domain.FactNames()
 	d.Indexes = []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}
