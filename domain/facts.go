@@ -131,6 +131,15 @@ func invalidFact(field, en, vi string) *RuleError {
 	return fieldErr(field, "invalid_fact", field+": "+en, factFieldVI(field)+": "+vi)
 }
 
+// malformedFact is invalidFact for a value outside its field's enumeration (a fact's
+// name, a rating, an index, a status, a cause): malformed input, as a role or a result
+// outside theirs is (RuleError.Malformed).
+func malformedFact(field, en, vi string) *RuleError {
+	e := invalidFact(field, en, vi)
+	e.Malformed = true
+	return e
+}
+
 // factFieldVI names a fact's field as the form labels it, for the Vietnamese message.
 func factFieldVI(field string) string {
 	switch field {
@@ -228,7 +237,7 @@ func ValidateFact(d FactRecordedData) error {
 	}
 	spec, ok := factSpecOf(d.Fact)
 	if !ok {
-		return invalidFact("fact", fmt.Sprintf("unknown fact %q (known: %s)", d.Fact, strings.Join(FactNames(), ", ")),
+		return malformedFact("fact", fmt.Sprintf("unknown fact %q (known: %s)", d.Fact, strings.Join(FactNames(), ", ")),
 			fmt.Sprintf("không có loại số liệu %q", d.Fact))
 	}
 	if d.Status == StatusNotAssigned {
@@ -253,7 +262,7 @@ func ValidateFact(d FactRecordedData) error {
 				fmt.Sprintf("số liệu %s nhận một trong các giá trị %s, không phải số", factVI(d.Fact), strings.Join(spec.values, ", ")))
 		}
 		if !spec.allows(d.Text) {
-			return invalidFact("value", fmt.Sprintf("%q is not one of %s", d.Text, strings.Join(spec.values, ", ")),
+			return malformedFact("value", fmt.Sprintf("%q is not one of %s", d.Text, strings.Join(spec.values, ", ")),
 				fmt.Sprintf("%q không thuộc %s", d.Text, strings.Join(spec.values, ", ")))
 		}
 	case factNumber, factInteger:
@@ -280,7 +289,7 @@ func ValidateFact(d FactRecordedData) error {
 			return invalidFact("value", "an index component takes numbers, not a text", "chỉ số thành phần không nhận giá trị văn bản")
 		}
 		if !spec.allows(d.Index) {
-			return invalidFact("index", fmt.Sprintf("%q is not one of %s", d.Index, strings.Join(spec.values, ", ")),
+			return malformedFact("index", fmt.Sprintf("%q is not one of %s", d.Index, strings.Join(spec.values, ", ")),
 				fmt.Sprintf("%q không thuộc %s", d.Index, strings.Join(spec.values, ", ")))
 		}
 		if strings.TrimSpace(d.Component) == "" || len(d.Component) > 300 {
@@ -300,13 +309,13 @@ func ValidateFact(d FactRecordedData) error {
 				return invalidFact("previous", "a published component needs last year's number", "cần điểm năm trước của chỉ số thành phần")
 			}
 		default:
-			return invalidFact("status", fmt.Sprintf("%q is not \"\" or %q", d.Status, StatusNotPublished), fmt.Sprintf("trạng thái %q không hợp lệ", d.Status))
+			return malformedFact("status", fmt.Sprintf("%q is not \"\" or %q", d.Status, StatusNotPublished), fmt.Sprintf("trạng thái %q không hợp lệ", d.Status))
 		}
 	}
 	switch d.Cause {
 	case "", CauseSubjective, CauseObjective:
 	default:
-		return invalidFact("cause", fmt.Sprintf("%q is not subjective or objective", d.Cause), fmt.Sprintf("nguyên nhân %q không hợp lệ (subjective, objective)", d.Cause))
+		return malformedFact("cause", fmt.Sprintf("%q is not subjective or objective", d.Cause), fmt.Sprintf("nguyên nhân %q không hợp lệ (subjective, objective)", d.Cause))
 	}
 	if d.Fact == FactDisbursementPct && *d.Number < 100 && d.Cause == "" {
 		return invalidFact("cause", "a disbursement below 100% needs its cause: subjective or objective",

@@ -75,7 +75,7 @@ func (m *Model) UnitCount(status string) int {
 
 // Units lists units, filtered by kind and status when given, ordered by id.
 func (m *Model) Units(kind, status string) []UnitView {
-	list, _ := m.UnitList(UnitFilter{Kind: kind, Status: status})
+	list, _, _ := m.UnitList(UnitFilter{Kind: kind, Status: status}) // no cursor: no error
 	return list
 }
 
@@ -92,10 +92,14 @@ type UnitFilter struct {
 // UnitList lists the units f selects, ordered by id, and the cursor of the next page (""
 // when this is the last). Units are chosen from their current states and only the listed
 // ones are viewed: at 20,000 units, viewing all of them to keep a page took most of a
-// second.
-func (m *Model) UnitList(f UnitFilter) ([]UnitView, string) {
+// second. A cursor that is no unit's id is ErrUnknownCursor, as for Nominations (an
+// empty page would read as the list's end).
+func (m *Model) UnitList(f UnitFilter) ([]UnitView, string, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
+	if f.Cursor != "" && m.units[f.Cursor] == nil {
+		return nil, "", fmt.Errorf("%w: %q is no unit: give the next_cursor of the page before", ErrUnknownCursor, f.Cursor)
+	}
 	out := []UnitView{}
 	for _, id := range slices.Sorted(maps.Keys(m.units)) {
 		u := m.units[id]
@@ -103,7 +107,7 @@ func (m *Model) UnitList(f UnitFilter) ([]UnitView, string) {
 			continue
 		}
 		if f.Limit > 0 && len(out) == f.Limit {
-			return out, out[len(out)-1].ID
+			return out, out[len(out)-1].ID, nil
 		}
 		v, err := m.unitView(id, Bound{})
 		if err != nil {
@@ -111,7 +115,7 @@ func (m *Model) UnitList(f UnitFilter) ([]UnitView, string) {
 		}
 		out = append(out, v)
 	}
-	return out, ""
+	return out, "", nil
 }
 
 // UnitPage lists one page of the units whose id or name contains search (ignoring case,

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"io"
 	"slices"
 	"time"
@@ -52,13 +53,13 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 			if err := clerkScope(st, p, unit, s.clock()); err != nil {
 				return err
 			}
+			if err := checkIfMatch(o, v); err != nil {
+				return err // the precondition first (staleFirst)
+			}
 			if err := c.CheckDeadline(s.clock()); err != nil {
 				return err
 			}
-			if err := u.CheckPlan(campaign); err != nil {
-				return err
-			}
-			return checkIfMatch(o, v)
+			return u.CheckPlan(campaign)
 		},
 		func(o Options, ref domain.DocumentRef, doc eventstore.Document) (Result, error) {
 			return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
@@ -199,12 +200,29 @@ func (s *Service) nominationCommandWithID(ctx context.Context, p Principal, id, 
 		}
 		evs, err := decide(st, n, c)
 		if err != nil {
-			return plan{}, err
+			return plan{}, staleFirst(o, v, err)
 		}
 		pl := plan{id: resultID}
 		pl.add(nomRef(id), v, evs)
 		return pl, nil
 	})
+}
+
+// staleFirst returns, for a command the domain refused (a rule or a transition), the
+// refusal of a stale If-Match instead when there is one: the precondition is the
+// client's first question (DESIGN's 412 for a stale If-Match; before, a hold sent with
+// the version read before a withdrawal got 409 invalid_transition). A refusal of the
+// caller's role or scope stays what it is: a stale tag tells nothing to one who may not
+// act.
+func staleFirst(o Options, v eventstore.Version, err error) error {
+	var re *domain.RuleError
+	var te *domain.TransitionError
+	if errors.As(err, &re) || errors.As(err, &te) {
+		if stale := checkIfMatch(o, v); stale != nil {
+			return stale
+		}
+	}
+	return err
 }
 
 // AttachDocument adds a dossier document to a nomination (the unit's clerk).
@@ -218,15 +236,15 @@ func (s *Service) AttachDocument(ctx context.Context, p Principal, id string, ki
 			if err := clerkScope(st, p, n.Unit(), s.clock()); err != nil {
 				return err
 			}
+			if err := checkIfMatch(o, v); err != nil {
+				return err // the precondition first (staleFirst)
+			}
 			c, _ := st.Campaign(n.Campaign())
 			if err := draftDeadline(c, n, s.clock()); err != nil {
 				return err
 			}
 			// Refused before the file is stored: a refused upload leaves nothing behind.
-			if err := n.CheckAttach(kind); err != nil {
-				return err
-			}
-			return checkIfMatch(o, v)
+			return n.CheckAttach(kind)
 		},
 		func(o Options, ref domain.DocumentRef, doc eventstore.Document) (Result, error) {
 			return s.nominationCommandWithID(ctx, p, id, doc.SHA256, o, func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error) {

@@ -326,7 +326,10 @@ func (h *handler) listUnits(w http.ResponseWriter, r *http.Request, _ workflows.
 	if err != nil {
 		return err
 	}
-	list, next := h.model().UnitList(projections.UnitFilter{Kind: kind, Status: status, Cursor: cursor, Limit: limit})
+	list, next, err := h.model().UnitList(projections.UnitFilter{Kind: kind, Status: status, Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
 	out := map[string]any{"units": list}
 	if next != "" {
 		out["next_cursor"] = next

@@ -122,7 +122,7 @@ func TestBadInput(t *testing.T) {
 		{"limit zero", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?limit=0", nil, nil, 400, "invalid_limit"},
 		{"unknown state filter", e.admin, "GET", "/api/v1/campaigns/" + campaign + "/nominations?state=lost", nil, nil, 400, "invalid_state"},
 		{"fact value a boolean", reviewer, "POST", "/api/v1/units/U1/facts", `{"campaign": "` + campaign + `", "fact": "late_dossiers", "value": true}`, nil, 400, "invalid_value"},
-		{"fact unknown", reviewer, "POST", "/api/v1/units/U1/facts", `{"campaign": "` + campaign + `", "fact": "mood", "value": 1}`, nil, 422, "invalid_fact"},
+		{"fact unknown", reviewer, "POST", "/api/v1/units/U1/facts", `{"campaign": "` + campaign + `", "fact": "mood", "value": 1}`, nil, 400, "invalid_fact"},
 		{"disbursement below 100 without a cause", reviewer, "POST", "/api/v1/units/U1/facts", `{"campaign": "` + campaign + `", "fact": "disbursement_pct", "value": 97}`, nil, 422, "invalid_fact"},
 		{"fact on an unknown unit", reviewer, "POST", "/api/v1/units/NOPE/facts", `{"campaign": "` + campaign + `", "fact": "late_dossiers", "value": 0}`, nil, 404, "not_found"},
 		{"If-Match malformed", reviewer, "POST", "/api/v1/nominations/" + submitted + "/hold", `{"reason": "x"}`, []string{"If-Match", `"abc"`}, 400, "invalid_if_match"},

@@ -245,9 +245,12 @@ func (h *handler) getNomination(w http.ResponseWriter, r *http.Request, p workfl
 		writeJSON(w, http.StatusOK, v)
 		return nil
 	}
-	if notModified(w, r, v.Version) {
-		return nil
-	}
+	// The ETag is the nomination's version, what an If-Match on its commands names. The
+	// answer also holds what other aggregates decide (its criteria, eligibility and
+	// integrity follow the unit's facts and plan and the campaign's rules), which change
+	// without changing that version: an If-None-Match is not answered 304 (a review
+	// finding: a fact recorded on the unit turned C04 met, and the client was told its
+	// copy, with C04 pending, was current).
 	setETag(w, v.Version)
 	writeJSON(w, http.StatusOK, v)
 	return nil

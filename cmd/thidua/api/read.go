@@ -59,14 +59,16 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 			return badRequest("invalid_"+p, "%s is given %d times: give it once", p, len(q[p]))
 		}
 	}
+	// lang is checked whatever the format (the JSON ranking carries both languages, and
+	// refused none before).
+	lang, err := rankexport.ParseLang(q.Get("lang"))
+	if err != nil {
+		return badRequest("invalid_lang", "lang: %q is not vi or en", q.Get("lang"))
+	}
 	if f := strings.ToLower(q.Get("format")); f != "" && f != "json" {
 		format, err := rankexport.ParseFormat(f)
 		if err != nil {
 			return badRequest("invalid_format", "format: %q is not json, csv or xlsx", q.Get("format"))
-		}
-		lang, err := rankexport.ParseLang(q.Get("lang"))
-		if err != nil {
-			return badRequest("invalid_lang", "lang: %q is not vi or en", q.Get("lang"))
 		}
 		release, err := h.replays.Acquire(r.Context(), p.UserID)
 		if err != nil {
@@ -166,9 +168,9 @@ func (h *handler) getDocument(w http.ResponseWriter, r *http.Request, p workflow
 	if _, err := h.svc.DocumentInfo(r.Context(), p, sha); err != nil {
 		return err
 	}
-	if inm := r.Header.Get("If-None-Match"); inm == `"`+sha+`"` {
-		w.Header().Set("ETag", inm)
-		w.WriteHeader(http.StatusNotModified)
+	// Compared as every other resource's tag is (a list, a weak tag, *): before, only
+	// the exact tag was.
+	if notModifiedTag(w, r, `"`+sha+`"`) {
 		return nil
 	}
 	info, data, err := h.svc.Document(r.Context(), p, sha)

@@ -1,0 +1,213 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+// The tests of this file come from a review of the API against its contract: each
+// failed on the code before its fix.
+
+// TestUploadKeyCoversTheFileName: an upload sent again under its idempotency key with
+// the same bytes under another name is another request (422 idempotency_key_reused,
+// nothing stored); the replay answered with the second name, the event held the first.
+func TestUploadKeyCoversTheFileName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	clerk := e.user("clerk", "U1")
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	data := pdf("letter")
+	path := "/api/v1/nominations/" + nom + "/documents"
+	first := clerk.upload(path, map[string]string{"kind": "letter"}, "to-trinh-so-12.pdf", data, "Idempotency-Key", "up-1").want(t, http.StatusCreated)
+	before := e.lastSeq()
+	again := clerk.upload(path, map[string]string{"kind": "letter"}, "to-trinh-so-12.pdf", data, "Idempotency-Key", "up-1").want(t, http.StatusCreated)
+	if again.header.Get("Idempotent-Replayed") != "true" || again.str(t, "name") != first.str(t, "name") {
+		t.Fatalf("the same upload again: %s", again)
+	}
+	r := clerk.upload(path, map[string]string{"kind": "letter"}, "ho-so-nguoi-khac.pdf", data, "Idempotency-Key", "up-1").want(t, http.StatusUnprocessableEntity)
+	if r.errCode(t) != "idempotency_key_reused" {
+		t.Fatalf("another name under the key: %s", r)
+	}
+	if after := e.lastSeq(); after != before {
+		t.Fatalf("the stream moved from %d to %d", before, after)
+	}
+}
+
+// TestNominationAnswerFollowsItsEvidence: a nomination's answer holds criteria that the
+// unit's facts decide; a fact recorded since the client's copy is not answered 304.
+func TestNominationAnswerFollowsItsEvidence(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	e.unit("U1", "department")
+	reviewer := e.user("reviewer", "SNV")
+	clerk := e.user("clerk", "U1")
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	type view struct {
+		Criteria map[string]struct {
+			Result string `json:"result"`
+		} `json:"criteria"`
+	}
+	first := clerk.get("/api/v1/nominations/"+nom).want(t, http.StatusOK)
+	var before view
+	first.decode(t, &before)
+	tag := first.header.Get("ETag")
+	reviewer.post("/api/v1/units/U1/facts", map[string]any{"campaign": campaign, "fact": "par_rating", "value": "Tốt", "note": "Kết quả 2025"}).want(t, http.StatusCreated)
+	var now view
+	r := clerk.get("/api/v1/nominations/"+nom, "If-None-Match", tag).want(t, http.StatusOK)
+	r.decode(t, &now)
+	if before.Criteria["C04"].Result == now.Criteria["C04"].Result {
+		t.Fatalf("C04 did not change: %q", now.Criteria["C04"].Result)
+	}
+	if r.header.Get("ETag") != tag {
+		t.Fatalf("the ETag (the nomination's version, what If-Match names) went from %s to %s", tag, r.header.Get("ETag"))
+	}
+}
+
+// TestStaleIfMatchIs412: a command sent with a version that has become stale is refused
+// 412 before the domain is asked, even when the state reached since would refuse it
+// otherwise (409 invalid_transition before); an upload too.
+func TestStaleIfMatchIs412(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	e.unit("U1", "department")
+	reviewer := e.user("reviewer", "SNV")
+	clerk := e.user("clerk", "U1")
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	e.dossier(clerk, nom)
+	tag := reviewer.get("/api/v1/nominations/"+nom).want(t, http.StatusOK).header.Get("ETag")
+	clerk.post("/api/v1/nominations/"+nom+"/withdraw", map[string]any{"reason": "rút"}).want(t, http.StatusOK)
+	before := e.lastSeq()
+	if c := reviewer.post("/api/v1/nominations/"+nom+"/hold", map[string]any{"reason": "khiếu nại"}, "If-Match", tag).want(t, http.StatusPreconditionFailed).errCode(t); c != "version_mismatch" {
+		t.Fatalf("code %s", c)
+	}
+	// Without If-Match the state's refusal stands.
+	reviewer.post("/api/v1/nominations/"+nom+"/hold", map[string]any{"reason": "khiếu nại"}).want(t, http.StatusConflict)
+	nom2 := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	tag2 := clerk.get("/api/v1/nominations/" + nom2).header.Get("ETag")
+	e.dossier(clerk, nom2)
+	before = e.lastSeq()
+	clerk.upload("/api/v1/nominations/"+nom2+"/documents", map[string]string{"kind": "supporting"}, "s.pdf", pdf("s"), "If-Match", tag2).want(t, http.StatusPreconditionFailed)
+	if after := e.lastSeq(); after != before {
+		t.Fatalf("the stream moved from %d to %d", before, after)
+	}
+}
+
+// TestDocumentIfNoneMatch: a document's If-None-Match is compared as every resource's
+// is (a list, a weak tag, *); only the exact tag was.
+func TestDocumentIfNoneMatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	clerk := e.user("clerk", "U1")
+	sha := clerk.upload("/api/v1/units/U1/plans", map[string]string{"campaign": campaign}, "plan.pdf", pdf("plan")).want(t, http.StatusCreated).str(t, "sha256")
+	tag := clerk.get("/api/v1/documents/"+sha).want(t, http.StatusOK).header.Get("ETag")
+	for _, inm := range []string{tag, `"other", ` + tag, "W/" + tag, "*"} {
+		clerk.get("/api/v1/documents/"+sha, "If-None-Match", inm).want(t, http.StatusNotModified)
+	}
+	clerk.get("/api/v1/documents/"+sha, "If-None-Match", `"other"`).want(t, http.StatusOK)
+}
+
+// TestUnitListUnknownCursor: a cursor that is no unit is 400 invalid_cursor, as on the
+// nomination list; an empty page read as the list's end.
+func TestUnitListUnknownCursor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("A1", "commune")
+	e.unit("B1", "commune")
+	if c := e.admin.get("/api/v1/units?limit=1&cursor=ZZZ").want(t, http.StatusBadRequest).errCode(t); c != "invalid_cursor" {
+		t.Fatalf("code %s", c)
+	}
+	var page struct {
+		Units []struct {
+			ID string `json:"id"`
+		} `json:"units"`
+		Next string `json:"next_cursor"`
+	}
+	e.admin.get("/api/v1/units?limit=1&cursor=A1").want(t, http.StatusOK).decode(t, &page)
+	if len(page.Units) != 1 || page.Units[0].ID != "B1" {
+		t.Fatalf("the page after A1: %+v", page)
+	}
+}
+
+// TestFactEnumerationsAre400: a fact's name, rating, index, status or cause outside its
+// enumeration is malformed input, 400 invalid_fact, as a role or a result outside theirs
+// is (422 before); a value out of its range stays a 422.
+func TestFactEnumerationsAre400(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	e.unit("U1", "department")
+	reviewer := e.user("reviewer", "SNV")
+	before := e.lastSeq()
+	for name, tc := range map[string]struct {
+		fact   map[string]any
+		status int
+	}{
+		"fact":   {map[string]any{"fact": "nope", "value": 1}, http.StatusBadRequest},
+		"rating": {map[string]any{"fact": "par_rating", "value": "Xuất sắc"}, http.StatusBadRequest},
+		"cause":  {map[string]any{"fact": "disbursement_pct", "value": 80, "cause": "weather"}, http.StatusBadRequest},
+		"index":  {map[string]any{"fact": "index_component", "index": "FOO", "component": "x", "value": 1, "previous": 0}, http.StatusBadRequest},
+		"status": {map[string]any{"fact": "index_component", "index": "PCI", "component": "x", "status": "foo"}, http.StatusBadRequest},
+		"range":  {map[string]any{"fact": "disbursement_pct", "value": -5, "cause": "objective"}, http.StatusUnprocessableEntity},
+	} {
+		tc.fact["campaign"] = campaign
+		r := reviewer.post("/api/v1/units/U1/facts", tc.fact)
+		if r.status != tc.status || r.errCode(t) != "invalid_fact" {
+			t.Errorf("%s: %s, want %d invalid_fact", name, r, tc.status)
+		}
+	}
+	if after := e.lastSeq(); after != before {
+		t.Fatalf("the stream moved from %d to %d", before, after)
+	}
+}
+
+// TestRankingLangChecked: lang is checked on the JSON ranking as on its files.
+func TestRankingLangChecked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, q := range []string{"?lang=fr", "?format=json&lang=fr", "?format=csv&lang=fr"} {
+		if c := e.admin.get("/api/v1/campaigns/"+campaign+"/ranking"+q).want(t, http.StatusBadRequest).errCode(t); c != "invalid_lang" {
+			t.Errorf("%s: %s", q, c)
+		}
+	}
+	e.admin.get("/api/v1/campaigns/"+campaign+"/ranking?lang=en").want(t, http.StatusOK)
+}
+
+// TestNominationListDefaultPage: without a limit, a campaign's nomination list gives its
+// first 50 and the cursor of the rest, as openapi.json now says.
+func TestNominationListDefaultPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("U1", "department")
+	clerk := e.user("clerk", "U1")
+	for i := range 51 {
+		clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "individual", "name": fmt.Sprintf("Nguyễn Văn %03d", i), "position": "Chuyên viên"}}).want(t, http.StatusCreated)
+	}
+	var list struct {
+		Nominations []json.RawMessage `json:"nominations"`
+		Next        string            `json:"next_cursor"`
+	}
+	e.admin.get("/api/v1/campaigns/"+campaign+"/nominations").want(t, http.StatusOK).decode(t, &list)
+	if len(list.Nominations) != 50 || list.Next == "" {
+		t.Fatalf("%d nominations, next_cursor %q", len(list.Nominations), list.Next)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string         `json:"name"`
+				Schema map[string]any `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	e.admin.get("/api/v1/openapi.json").want(t, http.StatusOK).decode(t, &doc)
+	for _, p := range doc.Paths["/api/v1/campaigns/{id}/nominations"]["get"].Parameters {
+		if p.Name == "limit" && p.Schema["default"] != float64(50) {
+			t.Fatalf("openapi.json's limit: %v", p.Schema)
+		}
+	}
+}
