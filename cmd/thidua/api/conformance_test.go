@@ -87,6 +87,9 @@ func TestStaleIfMatchIs412(t *testing.T) {
 	}
 	// Without If-Match the state's refusal stands.
 	reviewer.post("/api/v1/nominations/"+nom+"/hold", map[string]any{"reason": "khiếu nại"}).want(t, http.StatusConflict)
+	if after := e.lastSeq(); after != before {
+		t.Fatalf("the stream moved from %d to %d", before, after)
+	}
 	nom2 := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "U1", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
 	tag2 := clerk.get("/api/v1/nominations/" + nom2).header.Get("ETag")
 	e.dossier(clerk, nom2)
