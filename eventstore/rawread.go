@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
 )
 
 // RawCommit is one stored message as the stream delivered it, before decoding. Readers
@@ -22,6 +23,12 @@ type RawCommit struct {
 	Time time.Time
 	// Data is the message body; it is not retained by the store.
 	Data []byte
+	// Batch is the id of the atomic append the message is part of ("" for a message
+	// appended alone), and BatchEnd marks the append's last message. Only TailRaw sets
+	// them: a reader that serves queries while it applies (the projections' feed) holds
+	// an append's messages until its last one, so that no query sees part of it.
+	Batch    string
+	BatchEnd bool
 }
 
 // ErrRawUntilTime is returned by ReadRaw for ReadOptions.UntilTime, which needs each
@@ -71,7 +78,9 @@ func (s *Store) TailRaw(ctx context.Context, from uint64, fn func(RawCommit)) (S
 		if err != nil {
 			return
 		}
-		fn(RawCommit{Seq: md.Sequence.Stream, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data()})
+		h := m.Headers()
+		fn(RawCommit{Seq: md.Sequence.Stream, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data(),
+			Batch: h.Get(jetstreamext.BatchIDHeader), BatchEnd: h.Get(jetstreamext.BatchCommitHeader) != ""})
 	}, jetstream.PullMaxMessages(4096))
 	if err != nil {
 		return nil, fmt.Errorf("tail: %w", err)

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"crypto/sha256"
 	"io"
 	"slices"
 	"sync"
@@ -126,4 +127,10 @@ func (m *Model) RecordLost(from, to uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.recordLost(from, to)
+}
+
+// FeedDeliver returns what the live feed calls with each message it gets (feedBatcher).
+func FeedDeliver(m *Model, st *eventstore.Store) func(eventstore.RawCommit) {
+	b := &feedBatcher{m: m, st: st, onMalformed: func(me *eventstore.MalformedError, body *[sha256.Size]byte) { m.noteMalformed(me, body) }}
+	return b.deliver
 }

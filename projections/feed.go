@@ -45,7 +45,8 @@ func StartFeed(ctx context.Context, st *eventstore.Store, m *Model, log *slog.Lo
 			return nil, fmt.Errorf("catching up from %d to %d: %w", from, last, err)
 		}
 	}
-	sub, err := st.TailRaw(ctx, m.Applied()+1, func(rc eventstore.RawCommit) { m.applyFeedRaw(st, rc, onMalformed) })
+	b := &feedBatcher{m: m, st: st, onMalformed: onMalformed}
+	sub, err := st.TailRaw(ctx, m.Applied()+1, b.deliver)
 	if err != nil {
 		return nil, err
 	}

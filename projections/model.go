@@ -357,6 +357,15 @@ func (m *Model) ApplyFeed(c eventstore.Commit) { m.applyFeedDecoded(c, predecode
 // the SHA-256 of the message's body (nil: unknown) for the stream's digest.
 func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded, body *[sha256.Size]byte) {
 	m.mu.Lock()
+	m.applyFeedLocked(c, pre, body)
+	ch := m.changed
+	m.changed = make(chan struct{})
+	m.mu.Unlock()
+	close(ch)
+}
+
+// applyFeedLocked is applyFeedDecoded under the write lock, which the caller holds.
+func (m *Model) applyFeedLocked(c eventstore.Commit, pre []decoded, body *[sha256.Size]byte) {
 	if a, ok := m.ahead[c.Seq]; ok {
 		delete(m.ahead, c.Seq)
 		m.checkStoredTime(a, c.Seq, c.Time)
@@ -367,10 +376,6 @@ func (m *Model) applyFeedDecoded(c eventstore.Commit, pre []decoded, body *[sha2
 		m.chain(c.Seq, c.Subject, *body)
 	}
 	m.advance(c.Seq)
-	ch := m.changed
-	m.changed = make(chan struct{})
-	m.mu.Unlock()
-	close(ch)
 }
 
 // ApplyCommitted applies a commit the caller just appended, before the feed brings it, so

@@ -1,0 +1,93 @@
+package projections_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// TestFeedAppliesAnAtomicAppendWhole: the live feed holds the messages of an atomic
+// append (here a merger: the successor, the merged districts, the campaign's note of
+// it, the transfers of their nominations) until its last one, then applies them under
+// one hold of the lock. A second server's model never shows part of it (a review
+// finding: applied one message at a time, a grant made between the campaign's note and
+// the transfers recorded a ranking, and a ranking_seq inside the append, that no replay
+// gives: both districts' nominations recommended, where the replay withholds one).
+func TestFeedAppliesAnAtomicAppendWhole(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	ctx := env.Ctx
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 81)
+	env.EligibleCollective("D2", domain.UnitDistrict, reviewer, 85)
+	env.EligibleCollective("D3", domain.UnitDepartment, reviewer, 90)
+	other := env.Lagging() // a second server of a cluster, its feed's messages given by hand
+	deliver := projections.FeedDeliver(other.Model, env.Store)
+	before, err := env.Store.LastSeq(ctx)
+	require.NoError(t, err)
+
+	env.Advance(time.Hour)
+	env.OK(env.Svc.Reorganise(ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: []string{"D1", "D2"}, Successor: "M", SuccessorName: "UBND M",
+		SuccessorKind: domain.UnitDistrict, Effective: "2025-09-20", Decision: "NQ 1/2025",
+	}, workflows.Options{}))
+	end, err := env.Store.LastSeq(ctx)
+	require.NoError(t, err)
+	require.Greater(t, end, before+2, "the merger is one atomic append of several messages")
+
+	stream, err := env.Store.JetStream().Stream(ctx, env.Store.StreamName())
+	require.NoError(t, err)
+	raw := func(seq uint64) eventstore.RawCommit {
+		m, err := stream.GetMsg(ctx, seq)
+		require.NoError(t, err)
+		return eventstore.RawCommit{Seq: seq, Subject: m.Subject, Time: m.Time, Data: m.Data,
+			Batch: m.Header.Get(jetstreamext.BatchIDHeader), BatchEnd: m.Header.Get(jetstreamext.BatchCommitHeader) != ""}
+	}
+	ranked := func(m *projections.Model, b projections.Bound) []domain.RankingRef {
+		r, err := m.Ranking(wftest.Campaign, b)
+		require.NoError(t, err)
+		return r.Relied(domain.NomineeCollective)
+	}
+	atBefore := ranked(env.Model, projections.Bound{Seq: before})
+	atEnd := ranked(env.Model, projections.Bound{Seq: end})
+	require.NotEqual(t, atBefore, atEnd, "the merger withholds one of the districts' nominations")
+
+	for seq := before + 1; seq < end; seq++ {
+		deliver(raw(seq))
+		require.Equal(t, before, other.Model.Applied(), "after message %d of %d..%d", seq, before+1, end)
+		require.Equal(t, atBefore, ranked(other.Model, projections.Bound{}), "the live ranking after message %d", seq)
+	}
+	deliver(raw(end))
+	require.Equal(t, end, other.Model.Applied())
+	require.Equal(t, atEnd, ranked(other.Model, projections.Bound{}))
+
+	// An append whose last message never comes (lost on disk): the next message of no
+	// append brings what came of it, then itself; the lost one is reported lost.
+	third, err := projections.Rebuild(ctx, env.Store, eventstore.ReadOptions{Until: before}, nil)
+	require.NoError(t, err)
+	deliverThird := projections.FeedDeliver(third, env.Store)
+	env.Fact(reviewer, "D3", domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: wftest.Num(0)})
+	next, err := env.Store.LastSeq(ctx)
+	require.NoError(t, err)
+	require.Equal(t, end+1, next)
+	require.Empty(t, raw(next).Batch, "a fact is a message of no append")
+	for seq := before + 1; seq < end; seq++ {
+		deliverThird(raw(seq))
+	}
+	require.Equal(t, before, third.Applied())
+	deliverThird(raw(next))
+	require.Equal(t, next, third.Applied())
+	lost := false
+	for _, p := range third.IntegrityProblems() {
+		lost = lost || p.Problem == projections.ProblemMessagesLost
+	}
+	require.True(t, lost, "message %d reported lost: %+v", end, third.IntegrityProblems())
+}
