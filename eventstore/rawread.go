@@ -29,6 +29,11 @@ type RawCommit struct {
 	// an append's messages until its last one, so that no query sees part of it.
 	Batch    string
 	BatchEnd bool
+	// Pending is how many messages the stream held after this one when it was delivered
+	// (TailRaw only). A stored append is whole before any of it is delivered; one message
+	// of an append with nothing after it is all that was stored of it (nats-server, its
+	// store full, kept the first message of a two-message append).
+	Pending uint64
 }
 
 // ErrRawUntilTime is returned by ReadRaw for ReadOptions.UntilTime, which needs each
@@ -80,7 +85,7 @@ func (s *Store) TailRaw(ctx context.Context, from uint64, fn func(RawCommit)) (S
 		}
 		h := m.Headers()
 		fn(RawCommit{Seq: md.Sequence.Stream, Subject: m.Subject(), Time: md.Timestamp, Data: m.Data(),
-			Batch: h.Get(jetstreamext.BatchIDHeader), BatchEnd: h.Get(jetstreamext.BatchCommitHeader) != ""})
+			Batch: h.Get(jetstreamext.BatchIDHeader), BatchEnd: h.Get(jetstreamext.BatchCommitHeader) != "", Pending: md.NumPending})
 	}, jetstream.PullMaxMessages(4096))
 	if err != nil {
 		return nil, fmt.Errorf("tail: %w", err)

@@ -370,23 +370,28 @@ type feedBatcher struct {
 // deliver takes the feed's next message.
 func (b *feedBatcher) deliver(rc eventstore.RawCommit) {
 	if len(b.held) > 0 && rc.Batch != b.held[0].Batch {
-		// The append's last message never came (lost on disk): what came, as it came.
+		// The append's last message never came (lost on disk, or never stored: below):
+		// what came, as it came.
 		b.flush()
 	}
-	switch {
-	case rc.Batch != "" && !rc.BatchEnd:
-		b.held = append(b.held, rc)
-	case len(b.held) > 0:
-		b.held = append(b.held, rc)
-		b.flush()
-	default:
-		b.m.applyFeedRaw(b.st, rc, b.onMalformed)
+	b.held = append(b.held, rc)
+	if rc.Batch != "" && !rc.BatchEnd && rc.Pending > 0 {
+		return // the rest of the append is stored, on its way
 	}
+	// The append's end, a message of no append, or an append's message with nothing
+	// stored after it: an append is stored whole before any of it is delivered, so its
+	// end will not come (nats-server, its store full, kept the first message of a
+	// two-message append: TestFullStoreAnswers507).
+	b.flush()
 }
 
 // flush applies the messages held.
 func (b *feedBatcher) flush() {
-	b.m.applyFeedRaws(b.st, b.held, b.onMalformed)
+	if len(b.held) == 1 {
+		b.m.applyFeedRaw(b.st, b.held[0], b.onMalformed)
+	} else {
+		b.m.applyFeedRaws(b.st, b.held, b.onMalformed)
+	}
 	clear(b.held)
 	b.held = b.held[:0]
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
 )
@@ -63,6 +64,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, p workflows
 		u = projections.UserView{ID: res.ID, Name: in.Name, Role: in.Role, Unit: in.Unit}
 	}
 	w.Header().Set("Location", Prefix+"/users/"+u.ID)
+	setETag(w, res.Version) // the registry's, after the command (getUser)
 	writeJSON(w, http.StatusCreated, newUserOut(u, res, token, true))
 	return nil
 }
@@ -216,6 +218,11 @@ func (h *handler) getUser(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}
+	// Users are kept in one aggregate, the registry: its version is what an If-Match on
+	// a user's commands (disable, token) names, and any user's change moves it. Given
+	// here and with each command's answer (a review finding: the commands took If-Match,
+	// but no answer gave a version to send).
+	setETag(w, h.model().Version(eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}).Seq)
 	writeJSON(w, http.StatusOK, u)
 	return nil
 }
@@ -249,6 +256,7 @@ func (h *handler) answerUser(w http.ResponseWriter, r *http.Request, id string, 
 	if !ok {
 		return notFoundf("user %q not found", id)
 	}
+	setETag(w, res.Version) // the registry's, after the command (getUser)
 	writeJSON(w, http.StatusOK, newUserOut(u, res, token, issues))
 	return nil
 }

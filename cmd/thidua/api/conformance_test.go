@@ -214,3 +214,45 @@ func TestNominationListDefaultPage(t *testing.T) {
 		}
 	}
 }
+
+// TestUserVersionForIfMatch: a user's read and each command's answer give the version an
+// If-Match on the user's commands names (the registry's, which holds every user); no
+// answer gave one.
+func TestUserVersionForIfMatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	created := e.admin.post("/api/v1/users", map[string]any{"name": "Kiểm toán A", "role": "auditor"}).want(t, http.StatusCreated)
+	id := created.str(t, "id")
+	if created.header.Get("ETag") == "" {
+		t.Fatalf("no ETag on the created user: %s", created)
+	}
+	tag := e.admin.get("/api/v1/users/"+id).want(t, http.StatusOK).header.Get("ETag")
+	if tag != created.header.Get("ETag") {
+		t.Fatalf("read %s, created %s", tag, created.header.Get("ETag"))
+	}
+	reissued := e.admin.post("/api/v1/users/"+id+"/token", map[string]any{}, "If-Match", tag).want(t, http.StatusOK)
+	before := e.lastSeq()
+	e.admin.post("/api/v1/users/"+id+"/disable", map[string]any{"reason": "nghỉ hưu"}, "If-Match", tag).want(t, http.StatusPreconditionFailed)
+	if after := e.lastSeq(); after != before {
+		t.Fatalf("the stream moved from %d to %d", before, after)
+	}
+	e.admin.post("/api/v1/users/"+id+"/disable", map[string]any{"reason": "nghỉ hưu"}, "If-Match", reissued.header.Get("ETag")).want(t, http.StatusOK)
+}
+
+// TestAtWithAPlusTypedAsItIs: ?at= with its offset's + typed as it is (which a query
+// string reads as a space) is the moment it names, as with %2B; other spaces are refused.
+func TestAtWithAPlusTypedAsItIs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	path := "/api/v1/campaigns/" + campaign + "/ranking"
+	want := e.admin.get(path+"?at=2025-09-15T17:00:00%2B07:00").want(t, http.StatusOK)
+	got := e.admin.get(path+"?at=2025-09-15T17:00:00+07:00").want(t, http.StatusOK)
+	if want.str(t, "as_of") != got.str(t, "as_of") || want.str(t, "as_of") == "" {
+		t.Fatalf("as_of %q with %%2B, %q with +", want.str(t, "as_of"), got.str(t, "as_of"))
+	}
+	for _, bad := range []string{"2025-09-15T17:00:00+07", "2025-09-15%2017:00:00%2B07:00", "2025-09-15%2017:00:00+07:00", "2025-09-15T17:00:00%2007:00%2000:00"} {
+		if c := e.admin.get(path+"?at="+bad).want(t, http.StatusBadRequest).errCode(t); c != "invalid_time" {
+			t.Errorf("%s: %s", bad, c)
+		}
+	}
+}

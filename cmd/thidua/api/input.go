@@ -78,6 +78,14 @@ func parseDate(field, s string) error {
 // parseTime parses an RFC 3339 timestamp with its offset, from 2000 to 2099.
 func parseTime(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
+	if i := len(s) - len(" 07:00"); err != nil && i > 0 && s[i] == ' ' && !strings.Contains(s[:i], " ") {
+		// A query's "+07:00" typed as it is reads as " 07:00" (a + is a space in a query
+		// string): taken as the offset it was (a review finding: the error's own example,
+		// pasted into ?at=, was refused).
+		if t2, err2 := time.Parse(time.RFC3339, s[:i]+"+"+s[i+1:]); err2 == nil {
+			t, err = t2, nil
+		}
+	}
 	if err != nil {
 		return time.Time{}, badRequest("invalid_time", "%s: %q is not an RFC 3339 time (e.g. 2025-06-30T17:00:00+07:00)", field, s)
 	}
