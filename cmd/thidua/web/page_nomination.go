@@ -435,19 +435,12 @@ func atValue(q *req, b projections.Bound) string {
 // the dossier's, then the unit's plan the nomination relies on (a review finding: the
 // form offered only the dossier's, so C03 could not cite the plan from the web).
 func ruleDocs(pg *frame, d *nominationData) []docChoice {
-	var out []docChoice
-	seen := map[string]bool{}
-	add := func(sha, label string) {
-		if sha != "" && !seen[sha] {
-			seen[sha] = true
-			out = append(out, docChoice{SHA256: sha, Label: label})
-		}
-	}
+	var c docChoices
 	for _, doc := range d.Docs {
-		add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+doc.Name)
+		c.add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+doc.Name)
 	}
 	if d.Plan != nil {
-		add(d.Plan.Document.SHA256, pg.T("nom.plan")+" — "+d.Plan.Document.Name)
+		c.add(d.Plan.Document.SHA256, pg.T("nom.plan")+" — "+d.Plan.Document.Name)
 	}
-	return out
+	return c.out
 }

@@ -284,30 +284,42 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	return nil
 }
 
+// docChoices collects the documents a form may cite, each once, in the order added.
+type docChoices struct {
+	out  []docChoice
+	seen map[string]bool
+}
+
+// add adds a document, unless it has no SHA-256 or is in already.
+func (c *docChoices) add(sha, label string) {
+	if sha == "" || c.seen[sha] {
+		return
+	}
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	c.seen[sha] = true
+	c.out = append(c.out, docChoice{SHA256: sha, Label: label})
+}
+
 // factDocs lists, once each, the documents of the unit page d that a fact may cite.
 func factDocs(pg *frame, d unitData) []docChoice {
-	var out []docChoice
-	seen := map[string]bool{}
-	add := func(sha, label string) {
-		if sha != "" && !seen[sha] {
-			seen[sha] = true
-			out = append(out, docChoice{SHA256: sha, Label: label})
-		}
-	}
+	var c docChoices
+
 	for _, pl := range d.Plans {
-		add(pl.Document.SHA256, pg.T("nom.plan")+" ("+pg.CampaignName(pl.Campaign)+") — "+pl.Document.Name)
+		c.add(pl.Document.SHA256, pg.T("nom.plan")+" ("+pg.CampaignName(pl.Campaign)+") — "+pl.Document.Name)
 	}
 	for _, f := range append(slices.Clip(d.Facts), d.Superseded...) {
 		if f.Document != nil {
-			add(f.Document.SHA256, pg.T("fact.evidence")+" "+pg.L("fact", f.Fact)+" — "+f.Document.Name)
+			c.add(f.Document.SHA256, pg.T("fact.evidence")+" "+pg.L("fact", f.Fact)+" — "+f.Document.Name)
 		}
 	}
 	for _, n := range d.Noms {
 		for _, doc := range n.N.Documents {
-			add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+n.N.Nominee.Name+" — "+doc.Name)
+			c.add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+n.N.Nominee.Name+" — "+doc.Name)
 		}
 	}
-	return out
+	return c.out
 }
 
 // campaignDefinition downloads a campaign's current definition, as launched or revised
