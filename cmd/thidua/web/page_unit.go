@@ -305,7 +305,6 @@ func (c *docChoices) add(sha, label string) {
 // factDocs lists, once each, the documents of the unit page d that a fact may cite.
 func factDocs(pg *frame, d unitData) []docChoice {
 	var c docChoices
-
 	for _, pl := range d.Plans {
 		c.add(pl.Document.SHA256, pg.T("nom.plan")+" ("+pg.CampaignName(pl.Campaign)+") — "+pl.Document.Name)
 	}
