@@ -104,3 +104,54 @@ func TestFeedAppliesAnAtomicAppendWhole(t *testing.T) {
 	}
 	require.True(t, lost, "message %d reported lost: %+v", end, third.IntegrityProblems())
 }
+
+// TestVerifySettlesAGrantsRankingSeq: a grant recorded on a server whose model held part
+// of a merger's append (as the feed could before it applied appends whole) names a
+// ranking_seq inside the append, and a ranking no replay gives. GrantProblems, replaying
+// the sequence as it is, sees the same half-applied state and passes it;
+// GrantProblemsSettled, which `thidua verify` runs, takes the sequence to the append's
+// end, as `--at seq:N` does, and reports it.
+func TestVerifySettlesAGrantsRankingSeq(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	ctx := env.Ctx
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 81)
+	env.EligibleCollective("D2", domain.UnitDistrict, reviewer, 85)
+	n3, _ := env.EligibleCollective("D3", domain.UnitDepartment, reviewer, 90)
+	require.NoError(t, projections.WaitCaughtUp(ctx, env.Store, env.Model, 5*time.Second))
+	other := env.Lagging()
+	before, err := env.Store.LastSeq(ctx)
+	require.NoError(t, err)
+	env.Advance(time.Hour)
+	env.OK(env.Svc.Reorganise(ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: []string{"D1", "D2"}, Successor: "M", SuccessorName: "UBND M",
+		SuccessorKind: domain.UnitDistrict, Effective: "2025-09-20", Decision: "NQ 1/2025",
+	}, workflows.Options{}))
+	end, err := env.Store.LastSeq(ctx)
+	require.NoError(t, err)
+	var note uint64 // the campaign's note of the merger, before the transfers
+	for s := before + 1; s <= end; s++ {
+		c, err := env.Store.CommitAt(ctx, s)
+		require.NoError(t, err)
+		if c.Events[0].Aggregate.Kind == domain.KindCampaign {
+			note = s
+		}
+	}
+	require.True(t, note > before && note < end)
+	other.Feed(note) // part of the append, one commit at a time
+	g, err := other.Svc.GrantAward(ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: n3, Decision: "QĐ 5"}, workflows.Options{})
+	require.NoError(t, err)
+	require.NoError(t, projections.WaitCaughtUp(ctx, env.Store, env.Model, 5*time.Second))
+	aw, err := env.Model.Award(g.ID)
+	require.NoError(t, err)
+	require.Equal(t, note, aw.RankingSeq, "the grant names a sequence inside the append")
+
+	m := rebuild(t, env, eventstore.ReadOptions{})
+	require.Empty(t, m.GrantProblems(), "replayed as it is, the half-applied state agrees with itself")
+	ps := m.GrantProblemsSettled(func(seq uint64) (uint64, error) { return env.Store.SettledSeq(ctx, seq) })
+	require.Len(t, ps, 1)
+	require.Equal(t, projections.ProblemGrantRanking, ps[0].Problem)
+	require.Contains(t, ps[0].Detail, "inside an atomic append")
+}

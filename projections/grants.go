@@ -16,7 +16,21 @@ import (
 // must come before the grant. It reports each grant that fails as ProblemGrantRanking on
 // the campaign; `thidua verify` runs it. Each check is one ranking at a past moment
 // (about half a second for 100,000 nominations), computed without holding up commands.
-func (m *Model) GrantProblems() []IntegrityProblem {
+func (m *Model) GrantProblems() []IntegrityProblem { return m.grantProblems(nil) }
+
+// GrantProblemsSettled is GrantProblems with each recorded sequence taken to the end of
+// the atomic append it falls in by settle (eventstore.Store.SettledSeq), as `thidua
+// ranking --at seq:N` and the API's ?seq=N take it: a grant recorded, on a server whose
+// feed had applied part of an append, as of a sequence inside it is checked against what
+// a replay gives there, and reported when they differ (before, the replay took the
+// sequence as it was and showed the same half-applied state, so verify passed it).
+// `thidua verify` runs it.
+func (m *Model) GrantProblemsSettled(settle func(seq uint64) (uint64, error)) []IntegrityProblem {
+	return m.grantProblems(settle)
+}
+
+// grantProblems is GrantProblems, each sequence taken through settle when given.
+func (m *Model) grantProblems(settle func(seq uint64) (uint64, error)) []IntegrityProblem {
 	type grant struct {
 		campaign string
 		e        *Entry
@@ -43,9 +57,20 @@ func (m *Model) GrantProblems() []IntegrityProblem {
 			problem("its ranking is said to be as of sequence %d, not before the grant (%d)", g.data.RankingSeq, g.e.Rec.Seq)
 			continue
 		}
-		rk, err := m.Ranking(g.campaign, Bound{Seq: g.data.RankingSeq})
+		at, settled := g.data.RankingSeq, ""
+		if settle != nil {
+			s, err := settle(at)
+			if err != nil {
+				problem("the end of the append holding sequence %d: %v", at, err)
+				continue
+			}
+			if s != at {
+				at, settled = s, fmt.Sprintf(" (inside an atomic append, which ends at %d: a replay takes it whole)", s)
+			}
+		}
+		rk, err := m.Ranking(g.campaign, Bound{Seq: at})
 		if err != nil {
-			problem("no ranking as of sequence %d: %v", g.data.RankingSeq, err)
+			problem("no ranking as of sequence %d%s: %v", g.data.RankingSeq, settled, err)
 			continue
 		}
 		replayed := rk.Relied(g.data.Kind)
@@ -68,8 +93,8 @@ func (m *Model) GrantProblems() []IntegrityProblem {
 			}
 			why = fmt.Sprintf(" (the events that ranking rests on do not verify as of then: %s; what broke them may be why)", strings.Join(kinds, ", "))
 		}
-		problem("the ranking it records (%d entries) is not the stream's as of sequence %d (%d entries); they first differ at place %d%s",
-			len(g.data.Ranking), g.data.RankingSeq, len(replayed), i+1, why)
+		problem("the ranking it records (%d entries) is not the stream's as of sequence %d%s (%d entries); they first differ at place %d%s",
+			len(g.data.Ranking), g.data.RankingSeq, settled, len(replayed), i+1, why)
 	}
 	return out
 }

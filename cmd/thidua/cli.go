@@ -694,8 +694,9 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		}
 	}
 	transitions = append(transitions, malformed...)
-	// Each grant's recorded ranking against the stream's as of the sequence it names.
-	grants := m.GrantProblems()
+	// Each grant's recorded ranking against the stream's as of the sequence it names,
+	// taken to the end of its atomic append as a replay takes it.
+	grants := m.GrantProblemsSettled(func(seq uint64) (uint64, error) { return store.SettledSeq(ctx, seq) })
 	// What messages lost on disk had held, as the snapshot's history recorded it (a model
 	// rebuilt from the stream holds none of it).
 	lost := map[uint64][]projections.EventView{}
