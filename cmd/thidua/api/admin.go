@@ -505,6 +505,9 @@ func (h *handler) setDeadline(w http.ResponseWriter, r *http.Request, p workflow
 	if err != nil {
 		return err
 	}
+	if in.Closes == "" {
+		return badRequest("missing_field", "closes is required: the nomination deadline, an RFC 3339 time (e.g. 2025-11-28T17:00:00+07:00)")
+	}
 	closes, err := parseTime("closes", in.Closes)
 	if err != nil {
 		return err

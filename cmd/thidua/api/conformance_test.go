@@ -256,3 +256,22 @@ func TestAtWithAPlusTypedAsItIs(t *testing.T) {
 		}
 	}
 }
+
+// TestDeadlineWithoutCloses: a deadline without its time is 400 missing_field (it was
+// invalid_time, as if a time had been given), and changes nothing.
+func TestDeadlineWithoutCloses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	before := e.lastSeq()
+	for _, body := range []map[string]any{{}, {"closes": ""}} {
+		if c := e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", body).want(t, http.StatusBadRequest).errCode(t); c != "missing_field" {
+			t.Errorf("%v: %s", body, c)
+		}
+	}
+	if c := e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "mai"}).want(t, http.StatusBadRequest).errCode(t); c != "invalid_time" {
+		t.Errorf("a bad time: %s", c)
+	}
+	if after := e.lastSeq(); after != before {
+		t.Fatalf("the stream moved from %d to %d", before, after)
+	}
+}
