@@ -199,7 +199,9 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 		line++
 		b, err := br.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return false, &ArchiveError{Line: line, Problem: err.Error()}
+			// The file could not be read: no finding about what it holds (a review
+			// finding: a read error was reported as the archive's fault at that line).
+			return false, fmt.Errorf("archive line %d: %w", line, err)
 		}
 		if len(b) == 0 && errors.Is(err, io.EOF) {
 			return false, nil

@@ -182,14 +182,17 @@ func (m *Model) NoteDivergedSnapshots(files []string) {
 	var ps []IntegrityProblem
 	for _, f := range files {
 		base := filepath.Base(f)
-		checkpoint := "?"
+		upTo := ""
 		if rest, ok := strings.CutPrefix(base, DivergedPrefix+"seq"); ok {
-			checkpoint, _, _ = strings.Cut(rest, "-")
+			checkpoint, _, _ := strings.Cut(rest, "-")
+			upTo = " up to sequence " + checkpoint
 		}
+		// A snapshot not kept aside (a read-only copy of the data directory) is named by
+		// its own name, which gives no checkpoint.
 		ps = append(ps, IntegrityProblem{Seq: 1, Aggregate: streamRef(), Problem: ProblemStreamDiverged,
-			Detail: fmt.Sprintf("the stream no longer holds the history a snapshot of this data directory recorded up to sequence %s (kept as %s): "+
+			Detail: fmt.Sprintf("the stream no longer holds the history a snapshot of this data directory recorded%s (kept as %s): "+
 				"it was rewritten, restored from an older copy, or lost its end on disk; where it begins to differ, thidua verify compares; "+
-				"remove the file once the stream is restored or the loss is accounted for", checkpoint, base)})
+				"remove the file once the stream is restored or the loss is accounted for", upTo, base)})
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -86,20 +86,19 @@ func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) e
 // /dev/null` replaced /dev/null). A symbolic link is followed, so that the file it names
 // is the one replaced and the link stays.
 func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) error {
+	// A pipe or a device is asked first, through whatever links lead to it, as the kernel
+	// follows them: /dev/stdout's link into /proc names a pipe as "pipe:[N]", which
+	// followLinks took for a file beside it (a review finding: -o /dev/stdout into a
+	// pipe failed).
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return writeInPlace(path, write)
+	}
 	path, err := followLinks(path)
 	if err != nil {
 		return err
 	}
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		err = write(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
+		return writeInPlace(path, write)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
 	if err != nil {
@@ -125,6 +124,20 @@ func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) erro
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// writeInPlace writes to what path names as it is (a pipe, a device), without a
+// temporary file.
+func writeInPlace(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // followLinks returns the file that path names once its symbolic links are followed, as

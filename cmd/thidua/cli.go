@@ -104,7 +104,15 @@ func openModel(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK 
 
 // openModelFrom is openModel, saying what it made of the snapshot.
 func openModelFrom(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK bool) (*eventstore.Store, *projections.Model, snapshotUse, error) {
-	store, err := g.openStore(ctx, logger, eventstore.WithReadOnly())
+	return openModelWith(ctx, g, logger, outdatedOK, eventstore.WithReadOnly())
+}
+
+// openModelWith is openModelFrom opening the store with opt: eventstore.WithReadOnly for
+// the commands that only read (an unwritable directory is read from a copy), or
+// eventstore.WithExistingOnly for one that records (reissue-token), which must fail on a
+// directory it cannot write rather than record in a copy thrown away at its end.
+func openModelWith(ctx context.Context, g *Globals, logger *slog.Logger, outdatedOK bool, opt eventstore.Option) (*eventstore.Store, *projections.Model, snapshotUse, error) {
+	store, err := g.openStore(ctx, logger, opt)
 	if err != nil {
 		return nil, nil, snapshotUse{}, err
 	}
@@ -385,16 +393,25 @@ func writeRankingTable(w io.Writer, rk projections.RankingView, digest *eventsto
 		fmt.Fprintf(w, "\n%s — chỉ tiêu / quota %d, đã khen / awarded %d\n", k.title, k.v.Quota, k.v.Awarded)
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "#\tđề xuất\tđơn vị / tên\thồ sơ\tquyết định bởi")
-		for i, e := range k.v.Entries {
-			if i == k.v.Quota {
-				fmt.Fprintln(tw, "—\t— chỉ tiêu —\t\t\t")
-			}
+		// The quota's line comes after the entry that takes its last place, as the web
+		// draws it: awards no longer ranked hold places, and an entry withheld (its unit
+		// or person ranked above) takes none (a review finding: the line came after the
+		// quota-th row, a recommended entry below it).
+		places, taken := k.v.Quota-len(k.v.AwardedUnranked), 0
+		if places <= 0 && len(k.v.Entries) > 0 {
+			fmt.Fprintln(tw, "—\t— chỉ tiêu —\t\t\t")
+		}
+		for _, e := range k.v.Entries {
 			rec := ""
 			if e.Recommended {
 				rec = "✓"
+				taken++
 			}
 			if e.Awarded {
 				rec += " đã khen"
+			}
+			if e.Withheld != "" {
+				rec = rankexport.WithheldLabel(e.Withheld, rankexport.Vietnamese)
 			}
 			decided := ""
 			if e.DecidedBy != "" {
@@ -406,6 +423,9 @@ func writeRankingTable(w io.Writer, rk projections.RankingView, digest *eventsto
 				name += " (" + e.Unit + ")"
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Rank, rec, name, e.Nomination, decided)
+			if e.Recommended && taken == places {
+				fmt.Fprintln(tw, "—\t— chỉ tiêu —\t\t\t")
+			}
 		}
 		tw.Flush()
 	}
@@ -719,7 +739,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	// embedded store, whose data directory holds both).
 	diverged := []string{}
 	if store.Embedded() {
-		if found, _ := filepath.Glob(filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), projections.DivergedPrefix+"*")); found != nil {
+		if found := divergedSnapshots(g, use.Diverged); found != nil {
 			diverged = found
 		}
 	}
@@ -886,7 +906,10 @@ type ReissueTokenCmd struct {
 
 // Run reissues the token and prints it.
 func (c *ReissueTokenCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
-	store, m, err := openModel(ctx, g, logger, false)
+	// It records: opened as the store is, never from a read-only copy (a review finding:
+	// on a directory it could not write, it recorded the reissue in a copy deleted at its
+	// end, and printed a token that worked nowhere, the old one still working).
+	store, m, _, err := openModelWith(ctx, g, logger, false, eventstore.WithExistingOnly())
 	if err != nil {
 		return err
 	}

@@ -360,12 +360,15 @@ func keepDiverged(g *Globals, checkpoint uint64, err error, logger *slog.Logger)
 	path := projections.SnapshotPath(g.Data)
 	kept := filepath.Join(filepath.Dir(path), fmt.Sprintf("%sseq%d-%s", projections.DivergedPrefix, checkpoint, time.Now().UTC().Format("20060102T150405Z")))
 	if rerr := os.Rename(path, kept); rerr != nil {
-		kept = "(not kept: " + rerr.Error() + ")"
+		kept = notKept + rerr.Error() + ")"
 	}
 	logger.Error("the stream no longer holds the history this server's snapshot recorded: it was rewritten, restored from an older copy, or lost its end on disk; "+
 		"rebuilding from what the stream holds; thidua verify names it until the kept snapshot is removed", "err", err, "kept", kept)
 	return kept
 }
+
+// notKept begins what keepDiverged returns for a snapshot it could not move.
+const notKept = "(not kept: "
 
 // DamagedSnapshotName is the name, in the data directory, under which the last snapshot
 // found damaged or foreign is kept, where the next snapshot would have replaced it: what
@@ -413,6 +416,10 @@ type snapshotUse struct {
 	// earlier version's checks or a stream that diverged from it: a damaged file, or
 	// another stream's.
 	Damaged bool
+	// Diverged is the snapshot whose stream no longer holds what it recorded, when it
+	// could not be kept aside (a read-only copy of the data directory): still where it
+	// was, and named as kept ones are (noteDiverged), so that no answer says ok.
+	Diverged string
 }
 
 // loadModelFrom is loadModel, saying what it made of the snapshot.
@@ -458,7 +465,11 @@ func loadModelFrom(ctx context.Context, g *Globals, store *eventstore.Store, log
 			// The snapshot and the stream are one data directory's: the stream lost
 			// history this directory's server had seen. (With --nats the directory only
 			// caches a snapshot, perhaps of another cluster: a plain mismatch.)
-			keepDiverged(g, r.snap.Checkpoint(), err, logger)
+			if kept := keepDiverged(g, r.snap.Checkpoint(), err, logger); strings.HasPrefix(kept, notKept) {
+				// Not moved (a read-only copy): it is the evidence where it is (a review
+				// finding: verify on an inspector's read-only copy then said OK).
+				use.Diverged = projections.SnapshotPath(g.Data)
+			}
 		} else if errors.Is(err, projections.ErrSnapshotOutdated) {
 			logger.Info("the snapshot was written under other integrity checks than this version's: rebuilding from the stream, so that this version checks every event", "err", err)
 		} else {
@@ -471,7 +482,7 @@ func loadModelFrom(ctx context.Context, g *Globals, store *eventstore.Store, log
 	if err != nil {
 		return nil, use, err
 	}
-	noteDiverged(g, store, m, logger)
+	noteDiverged(g, store, m, logger, use.Diverged)
 	logger.Info("projections rebuilt from the stream", "applied", m.Applied(), "took", time.Since(t0).Round(time.Millisecond))
 	return m, use, nil
 }
@@ -480,11 +491,11 @@ func loadModelFrom(ctx context.Context, g *Globals, store *eventstore.Store, log
 // as evidence that its stream no longer holds what they recorded (keepDiverged), so that
 // every answer says integrity_broken, as thidua verify does, until an operator removes
 // them (projections.Model.NoteDivergedSnapshots).
-func noteDiverged(g *Globals, store *eventstore.Store, m *projections.Model, logger *slog.Logger) {
+func noteDiverged(g *Globals, store *eventstore.Store, m *projections.Model, logger *slog.Logger, inPlace ...string) {
 	if !store.Embedded() {
 		return
 	}
-	found, _ := filepath.Glob(filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), projections.DivergedPrefix+"*"))
+	found := divergedSnapshots(g, inPlace...)
 	if len(found) == 0 {
 		return
 	}
@@ -664,4 +675,17 @@ func (c *switchClock) Set(t time.Time) {
 		return
 	}
 	c.fixed.Store(&t)
+}
+
+// divergedSnapshots lists the snapshots of the data directory kept as evidence that its
+// stream no longer holds what they recorded, with those found so but not kept aside
+// (snapshotUse.Diverged; "" ignored).
+func divergedSnapshots(g *Globals, inPlace ...string) []string {
+	found, _ := filepath.Glob(filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), projections.DivergedPrefix+"*"))
+	for _, f := range inPlace {
+		if f != "" {
+			found = append(found, f)
+		}
+	}
+	return found
 }

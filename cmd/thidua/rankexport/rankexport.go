@@ -153,6 +153,10 @@ func FileName(rk projections.RankingView, f Format) string {
 // headers do, in lang: "điểm PAR INDEX" for par_index_score.
 func KeyLabel(key string, lang Lang) string { return label(lang, key) }
 
+// WithheldLabel says, in lang, why an entry within the quota's reach is not recommended
+// (domain.WithheldLineage, domain.WithheldPerson), as the exports' column says it.
+func WithheldLabel(withheld string, lang Lang) string { return label(lang, "withheld."+withheld) }
+
 // UnrankedAwards describes each award in force whose nomination is not ranked at the moment
 // ("Tập thể: UNIT — decision", an individual's name first), so that the awarded count of
 // a kind adds up in the file too.
