@@ -271,19 +271,26 @@ func TestCampaignNoteMerger(t *testing.T) {
 	// The awards are granted on 2025-05-01 (the stream's clock).
 	for _, tt := range []struct {
 		name      string
-		merged    []string
+		groups    [][]string // the successor's lineage (when it exists), then each source's
 		effective string
 		code      string
 	}{
-		{"two awarded units, merged as of the grants' day", []string{"so-ab", "so-a", "so-b"}, "2025-05-01", "merger_double_award"},
-		{"two awarded units, merged before the grants", []string{"so-ab", "so-a", "so-b"}, "2025-04-01", "merger_double_award"},
-		{"an awarded unit and a predecessor of another", []string{"so-x", "so-a", "so-y", "so-b"}, "2025-05-01", "merger_double_award"},
-		{"two awarded units, merged after the grants", []string{"so-ab", "so-a", "so-b"}, "2025-07-01", ""},
-		{"one awarded unit", []string{"so-ac", "so-a", "so-c"}, "2025-04-01", ""},
-		{"a revoked award", []string{"so-ad", "so-a", "so-d"}, "2025-04-01", ""},
-		{"no award", []string{"so-ef", "so-e", "so-f"}, "2025-04-01", ""},
+		{"two awarded units, merged as of the grants' day", [][]string{{"so-a"}, {"so-b"}}, "2025-05-01", "merger_double_award"},
+		{"two awarded units, merged before the grants", [][]string{{"so-a"}, {"so-b"}}, "2025-04-01", "merger_double_award"},
+		{"an awarded unit and a predecessor of another", [][]string{{"so-x", "so-a"}, {"so-y", "so-b"}}, "2025-05-01", "merger_double_award"},
+		{"two awarded units, merged after the grants", [][]string{{"so-a"}, {"so-b"}}, "2025-07-01", ""},
+		{"one awarded unit", [][]string{{"so-a"}, {"so-c"}}, "2025-04-01", ""},
+		{"a revoked award", [][]string{{"so-a"}, {"so-d"}}, "2025-04-01", ""},
+		{"no award", [][]string{{"so-e"}, {"so-f"}}, "2025-04-01", ""},
+		// A lineage that holds two lawful awards already (an earlier merger joined them)
+		// joined by one that holds none: this merger joins no award to another.
+		{"two awards of one lineage, and a unit with none", [][]string{{"so-ab", "so-a", "so-b"}, {"so-g"}}, "2025-04-01", ""},
 	} {
-		evs, err := c.NoteMerger("r1", tt.merged[0], tt.merged[1:], tt.merged, tt.effective)
+		var sources []string
+		for _, g := range tt.groups {
+			sources = append(sources, g[0])
+		}
+		evs, err := c.NoteMerger("r1", "so-new", sources, tt.groups, tt.effective)
 		if got := ruleCode(err); got != tt.code {
 			t.Fatalf("%s: code %q, want %q", tt.name, got, tt.code)
 		}
@@ -298,11 +305,11 @@ func TestCampaignNoteMerger(t *testing.T) {
 		}
 	}
 	v := c.Version()
-	s.apply(c, must(t)(c.NoteMerger("r1", "so-ef", []string{"so-e", "so-f"}, []string{"so-ef", "so-e", "so-f"}, "2025-07-01"))...)
+	s.apply(c, must(t)(c.NoteMerger("r1", "so-ef", []string{"so-e", "so-f"}, [][]string{{"so-e"}, {"so-f"}}, "2025-07-01"))...)
 	if c.Version() <= v || c.ActiveAwards(domain.NomineeCollective) != 2 {
 		t.Fatalf("a noted merger moves the version (%d after %d) and changes no award", c.Version(), v)
 	}
-	if _, err := domain.NewCampaign().NoteMerger("r1", "x", []string{"y"}, []string{"x", "y"}, "2025-07-01"); ruleCode(err) != "unknown_campaign" {
+	if _, err := domain.NewCampaign().NoteMerger("r1", "x", []string{"y"}, [][]string{{"x"}, {"y"}}, "2025-07-01"); ruleCode(err) != "unknown_campaign" {
 		t.Fatalf("unknown campaign: %v", err)
 	}
 }

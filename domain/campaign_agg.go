@@ -490,9 +490,9 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 	}}}, nil
 }
 
-// NoteMerger decides noting a merger on the campaign. merged is every unit of the
-// successor's lineage once merged: the successor's, and each source's with what it had
-// absorbed; effective is the day the merger takes effect (YYYY-MM-DD).
+// NoteMerger decides noting a merger on the campaign. groups are the lineages the merger
+// joins, each once: the successor's (when it exists already), and each source's with
+// what it had absorbed; effective is the day the merger takes effect (YYYY-MM-DD).
 //
 // Awards granted before that day went to units that were apart: they were lawful, the
 // merger records what the province decided, and the successor's lineage keeps them as
@@ -503,7 +503,11 @@ func (c *Campaign) Grant(awardID string, nom NominationSummary, eligible bool, d
 // collective awards, or two individual awards to one person (SamePerson). A merger
 // recorded after the awards it follows is never refused for them: the council is not
 // made to revoke a lawful award on a ground that is not true to record a reorganisation.
-func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string, effective string) ([]Event, error) {
+// Only awards of two of the lineages this merger joins are weighed against each other:
+// two that one lineage already held, joined by an earlier merger the campaign accepted,
+// are not this merger's doing (a review finding: a unit with no award could not be
+// merged into a successor holding two lawful ones).
+func (c *Campaign) NoteMerger(reorg, successor string, sources []string, groups [][]string, effective string) ([]Event, error) {
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
 	}
@@ -521,24 +525,35 @@ func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string,
 		}
 		return false
 	}
-	in := map[string]bool{}
-	for _, u := range merged {
-		in[u] = true
-	}
-	var held []*AwardRef
-	for _, id := range c.order {
-		a := c.awards[id]
-		if a.Revoked || a.Kind != NomineeCollective {
-			continue
-		}
-		for _, u := range a.Lineage {
-			if in[u] {
-				held = append(held, a)
-				break
+	group := map[string]int{} // unit → the lineage it is of, from 1
+	for i, g := range groups {
+		for _, u := range g {
+			if group[u] == 0 {
+				group[u] = i + 1
 			}
 		}
 	}
-	if len(held) > 1 && grantedMerged(held[1:]...) {
+	// groupOf is the lineage an award lies in (0: none the merger joins).
+	groupOf := func(a *AwardRef) int {
+		for _, u := range a.Lineage {
+			if g := group[u]; g != 0 {
+				return g
+			}
+		}
+		return 0
+	}
+	var held []*AwardRef
+	double := false
+	for _, id := range c.order {
+		a := c.awards[id]
+		if a.Revoked || a.Kind != NomineeCollective || groupOf(a) == 0 {
+			continue
+		}
+		// The later of two awards of two lineages, granted to them as one.
+		double = double || (grantedMerged(a) && slices.ContainsFunc(held, func(b *AwardRef) bool { return groupOf(b) != groupOf(a) }))
+		held = append(held, a)
+	}
+	if double {
 		ids, units := make([]string, len(held)), make([]string, len(held))
 		for i, a := range held {
 			ids[i], units[i] = a.ID, a.Unit
@@ -554,11 +569,11 @@ func (c *Campaign) NoteMerger(reorg, successor string, sources, merged []string,
 	var people []*AwardRef
 	for _, id := range c.order {
 		a := c.awards[id]
-		if a.Revoked || a.Kind != NomineeIndividual || !slices.ContainsFunc(a.Lineage, func(u string) bool { return in[u] }) {
+		if a.Revoked || a.Kind != NomineeIndividual || groupOf(a) == 0 {
 			continue
 		}
 		for _, b := range people {
-			if SamePerson(a.Nominee, b.Nominee) && grantedMerged(a) {
+			if SamePerson(a.Nominee, b.Nominee) && grantedMerged(a) && groupOf(a) != groupOf(b) {
 				return nil, ruleErr("merger_double_award",
 					fmt.Sprintf("%s (award %s, unit %s) and %s (award %s, unit %s) are one person, the second award granted on or after %s, when the merger into %s took effect: one lineage would hold two awards of one person in campaign %s; the council revokes one first",
 						b.Nominee, b.ID, b.Unit, a.Nominee, a.ID, a.Unit, effective, successor, c.ID()),

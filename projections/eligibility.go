@@ -289,6 +289,14 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 			r.el.Reasons = append(r.el.Reasons, domain.BarredReason(a))
 		}
 	}
+	if r.nom.State() == domain.StateAwarded {
+		// Its own award was weighed against the lineage's when granted; one that a later
+		// merger joined to it is the merger's to weigh (Campaign.NoteMerger), and both
+		// stay in force (a review finding: an existing successor's own award turned
+		// lineage_already_awarded once an awarded unit merged into it, where a new
+		// successor's did not).
+		return
+	}
 	if nominee.Kind == domain.NomineeIndividual && r.def.OneAwardPerPerson && r.camp.ActiveAwards(domain.NomineeIndividual) > 0 {
 		if a, held := r.camp.PersonAward(id, nominee.Name, m.lineage(r.nom.Unit(), b)); held {
 			r.el.Eligible = false

@@ -91,19 +91,19 @@ func (s *Service) Reorganise(ctx context.Context, p Principal, in ReorganiseInpu
 		// Every campaign notes the merger, refusing it when one lineage would hold two of
 		// its collective awards; a grant racing the merger then loses the campaign's
 		// sequence check and is decided again on the merged lineage.
-		var merged []string
+		var groups [][]string // the lineages the merger joins
 		if succ != nil {
-			merged = st.Lineage(in.Successor)
+			groups = append(groups, st.Lineage(in.Successor))
 		}
 		for _, src := range in.Sources {
-			merged = append(merged, st.Lineage(src)...)
+			groups = append(groups, st.Lineage(src))
 		}
 		campaigns := map[string][]domain.Event{}
 		versions := map[string]eventstore.Version{}
 		ids := st.CampaignIDs()
 		for _, id := range ids {
 			c, cv := st.Campaign(id)
-			evs, err := c.NoteMerger(reorg, in.Successor, in.Sources, merged, in.Effective)
+			evs, err := c.NoteMerger(reorg, in.Successor, in.Sources, groups, in.Effective)
 			if err != nil {
 				return plan{}, err
 			}

@@ -772,3 +772,75 @@ func TestRevocationForFraudBarsTheLineage(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, past.Eligible, "%+v", past.Reasons)
 }
+
+// TestMergerOfAnUnawardedUnitIntoATwiceAwardedLineage: a successor holding two lawful
+// collective awards (its own and an absorbed unit's, granted while they were apart and
+// joined by a merger the campaign accepted) takes in a unit with none, by a decision in
+// force from before the awards: this merger joins no award to another, and is recorded
+// (a review finding: it was refused merger_double_award, and the council asked to
+// revoke a lawful award).
+func TestMergerOfAnUnawardedUnitIntoATwiceAwardedLineage(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	for _, u := range []string{"RA", "RC"} {
+		nom, _ := env.EligibleCollective(u, domain.UnitDistrict, reviewer, 80)
+		env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ " + u}, workflows.Options{}))
+	}
+	_, err := merge(env, []string{"RA"}, "RC", "2025-09-16") // after both grants: lawful
+	require.NoError(t, err)
+	env.Unit("RD", domain.UnitDistrict)
+	env.Advance(10 * 24 * time.Hour)
+	_, err = merge(env, []string{"RD"}, "RC", "2025-09-10")
+	require.NoError(t, err)
+	// Two awarded units joined by a merger in force before the later grant stay refused.
+	for _, u := range []string{"RE", "RF"} {
+		nom, _ := env.EligibleCollective(u, domain.UnitDistrict, reviewer, 80)
+		env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ " + u}, workflows.Options{}))
+	}
+	mergerRefused(t, env, []string{"RE"}, "RF", "2025-09-10")
+}
+
+// TestLawfulAwardsOfAnExistingSuccessorStayEligible: an awarded unit merged into an
+// existing awarded unit, both awards granted while they were apart: both awarded
+// nominations stay eligible, as when they merge into a new unit, and the ranking lists
+// neither as excluded (a review finding: the existing successor's own award turned
+// lineage_already_awarded); the same for one person's two individual awards.
+func TestLawfulAwardsOfAnExistingSuccessorStayEligible(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	noms := map[string]string{}
+	for _, u := range []string{"LA", "LB", "LX", "LC"} {
+		noms[u], _ = env.EligibleCollective(u, domain.UnitDistrict, reviewer, 80)
+		env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[u], Decision: "QĐ " + u}, workflows.Options{}))
+	}
+	for _, u := range []string{"LQ", "LP"} {
+		env.Unit(u, domain.UnitDistrict)
+		noms[u] = env.Dossier(env.User(domain.RoleClerk, u), domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tám", Position: "Chuyên viên"})
+		env.GoodFacts(reviewer, u, 80)
+		env.RuleAll(reviewer, noms[u])
+		env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[u], Decision: "QĐ " + u}, workflows.Options{}))
+	}
+	_, err := merge(env, []string{"LA", "LB"}, "LAB", "2025-09-16") // into a new unit
+	require.NoError(t, err)
+	_, err = merge(env, []string{"LX"}, "LC", "2025-09-16") // into an existing one
+	require.NoError(t, err)
+	_, err = merge(env, []string{"LP"}, "LQ", "2025-09-16")
+	require.NoError(t, err)
+	for _, u := range []string{"LA", "LB", "LX", "LC", "LP", "LQ"} {
+		el, err := env.Model.Eligibility(noms[u], projections.Bound{})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%s: %+v", u, el.Reasons)
+	}
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Empty(t, rk.Collective.AwardedUnranked)
+	assert.Empty(t, rk.Individual.AwardedUnranked)
+	// A nomination of the merged lineage opened now is still barred.
+	mustNotOpen := env.User(domain.RoleClerk, "LC")
+	_, err = env.Svc.OpenNomination(env.Ctx, mustNotOpen, wftest.Campaign, workflows.OpenNominationInput{Unit: "LC", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	require.Error(t, err)
+}
