@@ -289,7 +289,7 @@ type RankingCmd struct {
 	// Lang is the language of the CSV and XLSX headers and labels: "vi" (the default) or "en".
 	Lang string `help:"Language of the CSV and XLSX headers and labels: vi or en." enum:"vi,en" default:"vi"`
 	// Output is the file to write to instead of standard output; xlsx requires it.
-	Output string `short:"o" help:"Write to this file (required for xlsx)." placeholder:"FILE"`
+	Output string `short:"o" help:"Write to this file, - for standard output (one of them required for xlsx)." placeholder:"FILE"`
 }
 
 // Run prints or exports the ranking. CSV and XLSX are written by the same code as the
@@ -363,12 +363,13 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 			}
 			return rankexport.Write(ctx, w, format, rk, meta)
 		}
-		if c.Output == "" {
+		if c.Output == "" || c.Output == "-" {
 			w = terminalSafe(w)
 		}
 		return writeRankingTable(w, rk, sealed.Digest)
 	}
-	if c.Output == "" {
+	if c.Output == "" || c.Output == "-" {
+		// - is standard output, as for archive -o - (a file named "-" was written).
 		return emit(g.Out)
 	}
 	// A file appears under its name whole: an export cut short by a full disk kept its
@@ -906,6 +907,9 @@ type ReissueTokenCmd struct {
 
 // Run reissues the token and prints it.
 func (c *ReissueTokenCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	if err := validIDs("user", c.User); err != nil {
+		return err // before the store is opened, as the read commands refuse theirs
+	}
 	// It records: opened as the store is, never from a read-only copy (a review finding:
 	// on a directory it could not write, it recorded the reissue in a copy deleted at its
 	// end, and printed a token that worked nowhere, the old one still working).

@@ -240,3 +240,25 @@ func TestOutputToDevStdoutPipe(t *testing.T) {
 		assert.NotEmpty(t, stdout.String(), "%v", args)
 	}
 }
+
+// TestRankingToStandardOutputWithDash: ranking -o - writes to standard output, as
+// archive -o - does (a file named "-" was written), xlsx too; reissue-token refuses an
+// invalid id before it opens the store, as the read commands do.
+func TestRankingToStandardOutputWithDash(t *testing.T) {
+	dir := dataDirForAnyone(t)
+	seedStore(t, dir)
+	var out bytes.Buffer
+	g := &Globals{Data: dir, Out: &out}
+	t.Chdir(t.TempDir())
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "csv", Output: "-"}).Run(context.Background(), g, quiet()))
+	assert.True(t, strings.HasPrefix(out.String(), "\uFEFF\"Danh sách xếp hạng đề nghị khen thưởng\""), "%.80q", out.String())
+	out.Reset()
+	require.NoError(t, (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "xlsx", Output: "-"}).Run(context.Background(), g, quiet()))
+	assert.True(t, strings.HasPrefix(out.String(), "PK"), "an xlsx file")
+	_, err := os.Stat("-")
+	assert.True(t, errors.Is(err, fs.ErrNotExist), "no file named -")
+
+	err = (&ReissueTokenCmd{User: "a.b"}).Run(context.Background(), &Globals{Data: filepath.Join(t.TempDir(), "none"), Out: io.Discard}, quiet())
+	require.Error(t, err)
+	assert.Equal(t, 80, exitCode(err), "%v", err)
+}
