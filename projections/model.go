@@ -1207,16 +1207,27 @@ func (m *Model) DocumentUnits(sha string) []string {
 	return m.documentUnits(sha)
 }
 
-// DocumentName returns the name under which one of units (a clerk's lineage) filed the
-// document, in a nomination's dossier or as a plan ("" when none of them did). Documents
-// are stored once per content: the store keeps the name of the first upload, which may be
-// another unit's.
-func (m *Model) DocumentName(sha string, units []string) string {
+// DocumentFiled returns the document with the SHA-256 sha as one of units filed it (a
+// dossier document of a nomination of theirs, or a plan), with its name and type as that
+// filing recorded them, and false when none of them filed it. The document store keeps
+// the first upload's name and type, which may be another unit's (the same bytes filed by
+// two units).
+func (m *Model) DocumentFiled(sha string, units []string) (domain.DocumentRef, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	return m.documentFiled(sha, units)
+}
+
+// DocumentFiled is Model.DocumentFiled within a command's read of the model.
+func (s *State) DocumentFiled(sha string, units []string) (domain.DocumentRef, bool) {
+	return s.m.documentFiled(sha, units)
+}
+
+// documentFiled is DocumentFiled; the caller holds the lock.
+func (m *Model) documentFiled(sha string, units []string) (domain.DocumentRef, bool) {
 	d := m.docs[sha]
 	if d == nil {
-		return ""
+		return domain.DocumentRef{}, false
 	}
 	for _, id := range d.noms {
 		n := m.noms[id]
@@ -1226,7 +1237,7 @@ func (m *Model) DocumentName(sha string, units []string) string {
 		for _, docs := range n.Documents() {
 			for _, a := range docs {
 				if a.Document.SHA256 == sha && a.Document.Name != "" {
-					return a.Document.Name
+					return a.Document, true
 				}
 			}
 		}
@@ -1238,11 +1249,11 @@ func (m *Model) DocumentName(sha string, units []string) string {
 		}
 		for _, p := range u.Plans() {
 			if p.Document.SHA256 == sha && p.Document.Name != "" {
-				return p.Document.Name
+				return p.Document, true
 			}
 		}
 	}
-	return ""
+	return domain.DocumentRef{}, false
 }
 
 // DocumentUnits is Model.DocumentUnits within a command's read of the model.

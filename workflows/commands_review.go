@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 
 	"thidua/domain"
@@ -77,8 +78,26 @@ func (s *Service) Rule(ctx context.Context, p Principal, id, criterion string, i
 				return nil, err
 			}
 		}
-		return n.Rule(c.Definition(), criterion, in.Result, in.Note, doc)
+		return n.Rule(c.Definition(), criterion, in.Result, in.Note, ownFiling(st, n.Unit(), doc))
 	})
+}
+
+// ownFiling returns the cited document doc as the unit's lineage filed it: with the name
+// and type its own dossier or plan recorded, or neutral ones when the lineage did not
+// file it. The store keeps the first upload's, which may be another unit's (the same
+// bytes filed by two units): recorded in the unit's trail, it showed the unit's clerk
+// another unit's file name (a review finding).
+func ownFiling(st *projections.State, unit string, doc *domain.DocumentRef) *domain.DocumentRef {
+	if doc == nil {
+		return nil
+	}
+	out := *doc
+	if own, ok := st.DocumentFiled(doc.SHA256, st.Lineage(unit)); ok {
+		out.Name, out.ContentType = own.Name, own.ContentType
+	} else {
+		out.Name, out.ContentType = doc.SHA256[:12]+path.Ext(doc.Name), "application/octet-stream"
+	}
+	return &out
 }
 
 // documentOfUnit refuses a ruling's or a fact's citation of a document that belongs to
@@ -174,12 +193,14 @@ func (s *Service) RecordFact(ctx context.Context, p Principal, unit string, f do
 		if c == nil {
 			return plan{}, notFound("campaign", f.Campaign)
 		}
+		fact := f
 		if f.Document != nil {
 			if err := documentOfUnit(st, unit, f.Document.SHA256); err != nil {
 				return plan{}, err
 			}
+			fact.Document = ownFiling(st, unit, f.Document)
 		}
-		evs, err := u.RecordFact(c.Definition(), f)
+		evs, err := u.RecordFact(c.Definition(), fact)
 		if err != nil {
 			return plan{}, err
 		}

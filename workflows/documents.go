@@ -32,15 +32,16 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 	if p.Role != domain.RoleClerk {
 		return info, nil
 	}
-	// The store keeps the first upload's name, which may be another unit's (a file of the
-	// same bytes filed by two units): a clerk gets the name their unit filed it under, or
-	// a neutral one.
+	// The store keeps the first upload's name and type, which may be another unit's (a
+	// file of the same bytes filed by two units): a clerk gets the name and type their
+	// unit filed it under (a review finding: the type was the other unit's), or neutral
+	// ones.
 	var lineage []string
 	s.model.Read(func(st *projections.State) { lineage = st.Lineage(p.Unit) })
-	if name := s.model.DocumentName(sha, lineage); name != "" {
-		info.Name = name
+	if own, ok := s.model.DocumentFiled(sha, lineage); ok {
+		info.Name, info.ContentType = own.Name, own.ContentType
 	} else {
-		info.Name = sha[:12] + path.Ext(info.Name)
+		info.Name, info.ContentType = sha[:12]+path.Ext(info.Name), "application/octet-stream"
 	}
 	return info, nil
 }

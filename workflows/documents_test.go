@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/projections"
 	"thidua/workflows"
 	"thidua/workflows/wftest"
@@ -289,4 +290,85 @@ func TestUserDisabledWhileTheRequestRuns(t *testing.T) {
 	assert.Contains(t, err.Error(), "disabled while the request ran")
 	assert.Equal(t, before, events(), "nothing recorded on the nomination")
 	assert.Empty(t, env.Model.ActorProblems())
+}
+
+// TestEmptyUploadStoresNothing: an empty file (the web's form can send one; the API
+// refuses it before the service) is refused empty_file, and nothing is stored.
+func TestEmptyUploadStoresNothing(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("RE1", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "RE1")
+	nom := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "RE1", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	require.False(t, stored(env, ""))
+	_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, nom, domain.DocLetter, workflows.Upload{Name: "Nguyen Van A - to trinh.pdf", ContentType: "application/pdf", Body: strings.NewReader("")}, workflows.Options{})
+	var we *workflows.Error
+	require.True(t, errors.As(err, &we), "%v", err)
+	require.Equal(t, "empty_file", we.Code)
+	assert.False(t, stored(env, ""), "the refused empty file is not stored")
+}
+
+// sameBytesTwoUnits: unit a files bytes as a dossier part, then unit b files the same
+// bytes as its plan, under another name and type; b's nomination is then submitted.
+func sameBytesTwoUnits(t *testing.T, env *wftest.Env, a, b string) (sha, nomB string, clerkB workflows.Principal) {
+	env.Unit(a, domain.UnitDepartment)
+	env.Unit(b, domain.UnitDepartment)
+	clerkA := env.User(domain.RoleClerk, a)
+	clerkB = env.User(domain.RoleClerk, b)
+	nomA := env.OK(env.Svc.OpenNomination(env.Ctx, clerkA, wftest.Campaign, workflows.OpenNominationInput{Unit: a, Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	content := "%PDF-1.4 same bytes filed by two units " + nomA
+	_, docA, err := env.Svc.AttachDocument(env.Ctx, clerkA, nomA, domain.DocSupporting, workflows.Upload{Name: "Khen thuong Nguyen Van A.pdf", ContentType: "application/pdf", Body: strings.NewReader(content)}, workflows.Options{})
+	require.NoError(t, err)
+	_, docB, err := env.Svc.SubmitPlan(env.Ctx, clerkB, b, wftest.Campaign, workflows.Upload{Name: "ke-hoach.txt", ContentType: "text/plain", Body: strings.NewReader(content)}, workflows.Options{})
+	require.NoError(t, err)
+	require.Equal(t, docA.SHA256, docB.SHA256)
+	return docB.SHA256, env.Dossier(clerkB, domain.Nominee{Kind: domain.NomineeCollective}), clerkB
+}
+
+// TestCitationRecordsTheUnitsOwnFiling: a ruling on unit b's nomination, and a fact of
+// b, citing b's plan record the name and type b filed it under, not those of unit a,
+// which filed the same bytes first (the store keeps a's): recorded in b's trail, they
+// showed b's clerk a's file name. b's clerk's download has b's name and type too.
+func TestCitationRecordsTheUnitsOwnFiling(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	sha, nomB, clerkB := sameBytesTwoUnits(t, env, "CA", "CB")
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.OK(env.Svc.Rule(env.Ctx, reviewer, nomB, "C03", workflows.RuleInput{Result: "met", Note: "đạt", Document: sha}, workflows.Options{}))
+	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "CB", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: domain.FactLateDossiers, Number: wftest.Num(0),
+		Document: &domain.DocumentRef{SHA256: sha}}, workflows.Options{}))
+	var cited []domain.DocumentRef
+	_, err := env.Store.Read(env.Ctx, eventstore.ReadOptions{}, func(c eventstore.Commit) error {
+		for _, ev := range c.Events {
+			if ev.Type != domain.CriterionRuled && ev.Type != domain.FactRecorded {
+				continue
+			}
+			v, err := domain.Decode(ev.Type, ev.Data)
+			if err != nil {
+				return err
+			}
+			switch d := v.(type) {
+			case domain.CriterionRuledData:
+				if d.Document != nil {
+					cited = append(cited, *d.Document)
+				}
+			case domain.FactRecordedData:
+				if d.Document != nil {
+					cited = append(cited, *d.Document)
+				}
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, cited, 2)
+	for _, d := range cited {
+		assert.Equal(t, "ke-hoach.txt", d.Name)
+		assert.Equal(t, "text/plain", d.ContentType)
+		assert.Equal(t, sha, d.SHA256)
+	}
+	info, err := env.Svc.DocumentInfo(env.Ctx, clerkB, sha)
+	require.NoError(t, err)
+	assert.Equal(t, "ke-hoach.txt", info.Name)
+	assert.Equal(t, "text/plain", info.ContentType, "b's download has the type b's event records")
 }
