@@ -386,10 +386,11 @@ func TestSnapshotCheckWhenTheStoreDoesNotAnswer(t *testing.T) {
 	assert.Equal(t, env.Model.Applied(), m.Applied())
 }
 
-// TestSnapshotWithCommitsAheadOfTheFeed: the folded state (v3) is only taken when the
-// model holds no commit the feed has not delivered; otherwise the snapshot holds the
-// commits up to the checkpoint alone (v2), and the commit ahead comes back from the
-// stream after the load.
+// TestSnapshotWithCommitsAheadOfTheFeed: the folded state is only taken when the model
+// holds no commit the feed has not delivered; otherwise nothing is written
+// (ErrSnapshotBusy), and the snapshot file saved before stays. (It wrote the commits up to
+// the checkpoint alone, v2, which lost the findings a fold cannot make again:
+// TestCommitsOnlySnapshotIsNotWritten.) A v2 snapshot of old still loads.
 func TestSnapshotWithCommitsAheadOfTheFeed(t *testing.T) {
 	t.Parallel()
 	env, _ := province(t)
@@ -406,10 +407,21 @@ func TestSnapshotWithCommitsAheadOfTheFeed(t *testing.T) {
 	require.Equal(t, c.Version(), m.Version(ref))
 
 	var buf bytes.Buffer
-	seq, err := m.WriteSnapshot(&buf)
+	_, err = m.WriteSnapshot(&buf)
+	require.ErrorIs(t, err, projections.ErrSnapshotBusy)
+	require.Zero(t, buf.Len(), "nothing written while a commit is ahead")
+	path := filepath.Join(t.TempDir(), "projections.snapshot")
+	require.NoError(t, os.WriteFile(path, []byte("the snapshot saved before"), 0o600))
+	_, err = m.SaveSnapshotFile(path)
+	require.ErrorIs(t, err, projections.ErrSnapshotBusy)
+	kept, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "the snapshot saved before", string(kept), "the file saved before stays")
+	// A v2 snapshot (commits alone), as this version wrote before, still loads.
+	seq, err := m.WriteSnapshotV2(&buf)
 	require.NoError(t, err)
 	require.Equal(t, applied, seq)
-	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v2\n")), "commits only while one is ahead")
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("thidua-projections-snapshot-v2\n")))
 	loaded, _, err := projections.ReadSnapshot(&buf)
 	require.NoError(t, err)
 	require.Equal(t, applied, loaded.Applied())
@@ -852,4 +864,48 @@ func TestDamagedAggregateCountIsDetected(t *testing.T) {
 	// The intact file loads.
 	_, err = projections.LoadSnapshotFile(env.Ctx, path, env.Store)
 	require.NoError(t, err)
+}
+
+// TestCommitsOnlySnapshotIsNotWritten: a save while a commit is ahead of the feed writes
+// nothing, and a restart from the snapshot saved before answers as a rebuild does. It
+// wrote the commits alone (v2), which keep no stored times: an event recorded hours
+// after JetStream stored it (forward_dated) was flagged by the rebuild but not after the
+// restart (a review finding).
+func TestCommitsOnlySnapshotIsNotWritten(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	ahead := time.Now().Add(2 * time.Hour) // a process whose clock ran ahead
+	env.Now.Store(&ahead)
+	env.Unit("U1", domain.UnitDepartment)
+	back := time.Now()
+	env.Now.Store(&back)
+	env.Unit("U2", domain.UnitDepartment)
+	ref := eventstore.Ref{Kind: domain.KindUnit, ID: "U1"}
+
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	require.Equal(t, projections.IntegrityBroken, m.Integrity(ref, projections.Bound{}).Status, "the rebuild flags it")
+	path := filepath.Join(t.TempDir(), "projections.snapshot")
+	_, err = m.SaveSnapshotFile(path)
+	require.NoError(t, err)
+
+	other := eventstore.Ref{Kind: domain.KindUnit, ID: "U2"}
+	c, err := env.Store.Append(env.Ctx, other, m.Version(other), []eventstore.Pending{{Type: "unit.future_thing",
+		Data: map[string]int{"x": 1}}}, eventstore.Meta{})
+	require.NoError(t, err)
+	m.ApplyCommitted(c) // ahead of the feed while the snapshot is saved
+	projections.SetSnapshotWait(m, 50*time.Millisecond)
+	_, err = m.SaveSnapshotFile(path)
+	require.ErrorIs(t, err, projections.ErrSnapshotBusy)
+
+	loaded, err := projections.LoadSnapshotFile(env.Ctx, path, env.Store)
+	require.NoError(t, err)
+	feed, err := projections.StartFeed(env.Ctx, env.Store, loaded, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer feed.Stop()
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	require.Equal(t, projections.IntegrityBroken, loaded.Integrity(ref, projections.Bound{}).Status,
+		"after the restart (problems: rebuild %d, restart %d)", len(rebuilt.IntegrityProblems()), len(loaded.IntegrityProblems()))
+	require.Equal(t, len(rebuilt.IntegrityProblems()), len(loaded.IntegrityProblems()))
 }

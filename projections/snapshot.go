@@ -59,16 +59,24 @@ var ErrSnapshotMismatch = errors.New("snapshot does not match the stream")
 // way, history the engine had seen is gone, which an inspection must know of.
 var ErrStreamDiverged = errors.New("the stream no longer holds the history the snapshot recorded")
 
+// ErrSnapshotBusy is returned by WriteSnapshot when the model held commits ahead of the
+// feed throughout the wait for a moment without them: nothing is written, and the
+// snapshot already saved stays (a start catches up from it through the stream).
+var ErrSnapshotBusy = errors.New("no moment without commits ahead of the feed to take the snapshot at")
+
 // WriteSnapshot writes every commit the feed has applied (up to the checkpoint) to w,
-// with the folded state (the v3 format, snapv3.go); when the model cannot be taken at a
-// moment without commits ahead of the feed, it writes the commits alone (v2,
-// snapcodec.go), which load by folding them again.
+// with the folded state (the v5 format, snapv3.go). When the model cannot be taken at a
+// moment without commits ahead of the feed, it writes nothing and returns
+// ErrSnapshotBusy. It used to write the commits alone (v2), which a load folds again
+// but which keep no findings a fold cannot make again (an event recorded long after
+// JetStream stored it, a history that differs, the stream's digest): a restart from one
+// answered otherwise than a rebuild (a review finding). Reading v2 stays.
 func (m *Model) WriteSnapshot(w io.Writer) (uint64, error) {
 	applied, ok, err := m.writeSnapshotV3(w)
-	if ok {
-		return applied, err
+	if !ok {
+		return 0, ErrSnapshotBusy
 	}
-	return m.writeSnapshotV2(w)
+	return applied, err
 }
 
 // writeSnapshotV1 writes the v1 (gob) format, which ReadSnapshot still reads.

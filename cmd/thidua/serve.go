@@ -313,7 +313,11 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 		})
 	}
 	bg.Go(func(context.Context) { snaps.removeStale() })
-	feed, err := projections.StartFeed(ctx, store, model, logger)
+	// The feed goes on until serve returns (its deferred Stop), not until the signal:
+	// commands still answered in the shutdown's grace come back through it, so that the
+	// last save finds no commit ahead of it (with the signal's context it stopped first,
+	// and the last save could not be taken).
+	feed, err := projections.StartFeed(context.WithoutCancel(ctx), store, model, logger)
 	if err != nil {
 		return nil, nil, nil, err
 	}
