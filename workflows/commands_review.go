@@ -100,15 +100,14 @@ func ownFiling(st *projections.State, unit string, doc *domain.DocumentRef) *dom
 	return &out
 }
 
-// documentOfUnit refuses a ruling's or a fact's citation of a document that belongs to
-// other units only (their dossiers, plans, facts' evidence), not to the unit or its
-// lineage: citing it would give the unit's clerk another unit's document
-// (document_not_of_unit). A document no event refers to yet becomes the unit's.
+// documentOfUnit refuses a ruling's or a fact's citation of a document that is not the
+// unit's or its lineage's (their dossiers, plans, facts' evidence): citing another unit's
+// would give the unit's clerk that unit's document (document_not_of_unit). So is one no
+// event refers to: only clerks upload, and a document stored but cited by nothing is an
+// upload refused after its file was stored, another unit's perhaps (a review finding: it
+// became the unit's, and its clerk could read it).
 func documentOfUnit(st *projections.State, unit, sha string) error {
 	owners := st.DocumentUnits(sha)
-	if len(owners) == 0 {
-		return nil
-	}
 	lineage := st.Lineage(unit)
 	for _, u := range owners {
 		if slices.Contains(lineage, u) {

@@ -22,9 +22,9 @@ import (
 )
 
 // TestDocumentScope: a clerk reads the documents of their unit — its plan, its dossiers,
-// the evidence a reviewer cited on its nomination — and, after a merger, those of the
-// units it absorbed; never another unit's, and an unknown document looks the same.
-// Other roles read every document.
+// the evidence a reviewer cited on its nomination (its own) — and, after a merger, those
+// of the units it absorbed; never another unit's, nor one no event cites, and an unknown
+// document looks the same. Other roles read every document.
 func TestDocumentScope(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
@@ -32,9 +32,13 @@ func TestDocumentScope(t *testing.T) {
 	auditor := env.User(domain.RoleAuditor, "")
 	nomA, clerkA := env.EligibleCollective("A", domain.UnitDistrict, reviewer, 80)
 	_, clerkB := env.EligibleCollective("B", domain.UnitDistrict, reviewer, 81)
+	// A stored document no event cites (an upload refused after its file was stored,
+	// another unit's perhaps) is no unit's evidence: citing it made it the unit's.
 	evidence, err := env.Store.PutDocument(env.Ctx, "bien-ban-kiem-tra.pdf", "application/pdf", strings.NewReader("%PDF evidence A"))
 	require.NoError(t, err)
-	env.OK(env.Svc.Rule(env.Ctx, reviewer, nomA, "C01", workflows.RuleInput{Result: "met", Note: "đạt", Document: evidence.SHA256}, workflows.Options{}))
+	refused(t, env, "document_not_of_unit", func() (workflows.Result, error) {
+		return env.Svc.Rule(env.Ctx, reviewer, nomA, "C01", workflows.RuleInput{Result: "met", Note: "đạt", Document: evidence.SHA256}, workflows.Options{})
+	})
 	// A ruling cannot cite another unit's document: that would show it to A's clerk.
 	var planB string
 	env.Model.Read(func(st *projections.State) {
@@ -74,8 +78,13 @@ func TestDocumentScope(t *testing.T) {
 		assert.Equal(t, sha, info.SHA256)
 		assert.NotEmpty(t, data)
 	}
+	// The evidence a ruling cites is the unit's own: A's dossier document, cited on C01.
+	env.OK(env.Svc.Rule(env.Ctx, reviewer, nomA, "C01", workflows.RuleInput{Result: "met", Note: "đạt", Document: dossierA}, workflows.Options{}))
 	forbidden(clerkA, planB)
-	for _, sha := range []string{planA, dossierA, evidence.SHA256} {
+	forbidden(clerkA, evidence.SHA256)
+	forbidden(clerkB, evidence.SHA256)
+	reads(reviewer, evidence.SHA256)
+	for _, sha := range []string{planA, dossierA} {
 		reads(clerkA, sha)
 		reads(reviewer, sha)
 		reads(auditor, sha)
@@ -89,7 +98,7 @@ func TestDocumentScope(t *testing.T) {
 	// B absorbs A: B's clerk now reads A's documents.
 	_, err = merge(env, []string{"A"}, "B", "2025-07-01")
 	require.NoError(t, err)
-	for _, sha := range []string{planA, dossierA, evidence.SHA256} {
+	for _, sha := range []string{planA, dossierA} {
 		reads(clerkB, sha)
 	}
 }
