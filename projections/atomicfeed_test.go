@@ -26,22 +26,9 @@ func TestFeedAppliesAnAtomicAppendWhole(t *testing.T) {
 	env := wftest.New(t, srv)
 	ctx := env.Ctx
 	reviewer := env.User(domain.RoleReviewer, "")
-	env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 81)
-	env.EligibleCollective("D2", domain.UnitDistrict, reviewer, 85)
-	env.EligibleCollective("D3", domain.UnitDepartment, reviewer, 90)
-	other := env.Lagging() // a second server of a cluster, its feed's messages given by hand
-	deliver := projections.FeedDeliver(other.Model, env.Store)
-	before, err := env.Store.LastSeq(ctx)
-	require.NoError(t, err)
-
-	env.Advance(time.Hour)
-	env.OK(env.Svc.Reorganise(ctx, env.Admin, workflows.ReorganiseInput{
-		Kind: "merge", Sources: []string{"D1", "D2"}, Successor: "M", SuccessorName: "UBND M",
-		SuccessorKind: domain.UnitDistrict, Effective: "2025-09-20", Decision: "NQ 1/2025",
-	}, workflows.Options{}))
-	end, err := env.Store.LastSeq(ctx)
-	require.NoError(t, err)
-	require.Greater(t, end, before+2, "the merger is one atomic append of several messages")
+	mg := mergeTwoDistricts(t, env)
+	deliver := projections.FeedDeliver(mg.other.Model, env.Store)
+	other, before, end := mg.other, mg.before, mg.end
 
 	stream, err := env.Store.JetStream().Stream(ctx, env.Store.StreamName())
 	require.NoError(t, err)
@@ -115,22 +102,9 @@ func TestVerifySettlesAGrantsRankingSeq(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	ctx := env.Ctx
-	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
-	env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 81)
-	env.EligibleCollective("D2", domain.UnitDistrict, reviewer, 85)
-	n3, _ := env.EligibleCollective("D3", domain.UnitDepartment, reviewer, 90)
-	require.NoError(t, projections.WaitCaughtUp(ctx, env.Store, env.Model, 5*time.Second))
-	other := env.Lagging()
-	before, err := env.Store.LastSeq(ctx)
-	require.NoError(t, err)
-	env.Advance(time.Hour)
-	env.OK(env.Svc.Reorganise(ctx, env.Admin, workflows.ReorganiseInput{
-		Kind: "merge", Sources: []string{"D1", "D2"}, Successor: "M", SuccessorName: "UBND M",
-		SuccessorKind: domain.UnitDistrict, Effective: "2025-09-20", Decision: "NQ 1/2025",
-	}, workflows.Options{}))
-	end, err := env.Store.LastSeq(ctx)
-	require.NoError(t, err)
+	mg := mergeTwoDistricts(t, env)
+	other, before, end, n3 := mg.other, mg.before, mg.end, mg.d3
 	var note uint64 // the campaign's note of the merger, before the transfers
 	for s := before + 1; s <= end; s++ {
 		c, err := env.Store.CommitAt(ctx, s)
@@ -154,4 +128,39 @@ func TestVerifySettlesAGrantsRankingSeq(t *testing.T) {
 	require.Len(t, ps, 1)
 	require.Equal(t, projections.ProblemGrantRanking, ps[0].Problem)
 	require.Contains(t, ps[0].Detail, "inside an atomic append")
+}
+
+// mergedDistricts is what mergeTwoDistricts made.
+type mergedDistricts struct {
+	// other is a second server of a cluster, its model fed by hand up to before.
+	other *wftest.Lagging
+	// before is the stream's last sequence before the merger's append, end after it.
+	before, end uint64
+	// d3 is the eligible collective nomination of a third unit, D3, not merged.
+	d3 string
+}
+
+// mergeTwoDistricts makes three eligible collective nominations (of districts D1 and D2,
+// and of department D3), a second server fed up to them, and then the merger of D1 and D2
+// into a new district M, one atomic append of several messages.
+func mergeTwoDistricts(t *testing.T, env *wftest.Env) mergedDistricts {
+	t.Helper()
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.EligibleCollective("D1", domain.UnitDistrict, reviewer, 81)
+	env.EligibleCollective("D2", domain.UnitDistrict, reviewer, 85)
+	d3, _ := env.EligibleCollective("D3", domain.UnitDepartment, reviewer, 90)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	mg := mergedDistricts{other: env.Lagging(), d3: d3}
+	var err error
+	mg.before, err = env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	env.Advance(time.Hour)
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: []string{"D1", "D2"}, Successor: "M", SuccessorName: "UBND M",
+		SuccessorKind: domain.UnitDistrict, Effective: "2025-09-20", Decision: "NQ 1/2025",
+	}, workflows.Options{}))
+	mg.end, err = env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	require.Greater(t, mg.end, mg.before+2, "the merger is one atomic append of several messages")
+	return mg
 }
