@@ -518,3 +518,32 @@ func TestExportStatesItsDigest(t *testing.T) {
 	require.NoError(t, meta.Seal(context.Background(), rk, func(context.Context, uint64) (eventstore.Digest, error) { return eventstore.Digest{}, down }),
 		"a ranking of no event has no digest to state")
 }
+
+// TestXLSXTimesCutToTheSecond: a date cell shows the as-of time and a submission time as
+// the CSV and the JSON have them, cut to the second: its format shows whole seconds, and
+// the fraction was rounded, so 23:59:59.6 on the campaign's last day showed as 00:00:00
+// of the next year, a moment after the one ranked (a review finding).
+func TestXLSXTimesCutToTheSecond(t *testing.T) {
+	t.Parallel()
+	asOf := time.Date(2025, 12, 31, 16, 59, 59, 600_000_000, time.UTC) // 23:59:59.6 in Vietnam
+	rk := projections.RankingView{Campaign: "c", AsOf: asOf, AsOfSeq: 9, Keys: []string{"par_index_score", "submitted_at"}}
+	rk.Collective.Entries = []projections.RankEntryView{{Rank: 1, Nomination: "N1", Unit: "U1", Name: "A",
+		Keys: map[string]any{"par_index_score": 90.0, "submitted_at": asOf}}}
+	var buf bytes.Buffer
+	require.NoError(t, rankexport.WriteXLSX(context.Background(), &buf, rk, rankexport.Meta{}))
+	f, err := excelize.OpenReader(&buf)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := f.GetRows("Thông tin")
+	require.NoError(t, err)
+	var shown string
+	for _, r := range rows {
+		if len(r) > 1 && r[0] == "Tính đến (giờ Việt Nam GMT+7)" {
+			shown = r[1]
+		}
+	}
+	assert.Equal(t, "2025-12-31 23:59:59", shown, "the as-of time")
+	sub, err := f.GetCellValue("Tập thể", "H2")
+	require.NoError(t, err)
+	assert.Equal(t, "2025-12-31 23:59:59", sub, "the submission time")
+}

@@ -107,7 +107,7 @@ func writeInfo(f *excelize.File, sheet string, st styles, rk projections.Ranking
 		lines = append(lines, line{label: label(lang, "meta.campaign_name"), value: m.CampaignName})
 	}
 	lines = append(lines,
-		line{label: label(lang, "meta.as_of"), value: rk.AsOf.In(vietnam()), style: st.date},
+		line{label: label(lang, "meta.as_of"), value: dateCell(rk.AsOf), style: st.date},
 		line{label: label(lang, "meta.as_of_rfc3339"), value: rk.AsOf.In(vietnam()).Format(time.RFC3339Nano)},
 		line{label: label(lang, "meta.as_of_seq"), value: rk.AsOfSeq},
 	)
@@ -119,7 +119,7 @@ func writeInfo(f *excelize.File, sheet string, st styles, rk projections.Ranking
 		lines = append(lines, line{label: label(lang, "meta.integrity"), value: w})
 	}
 	if !m.GeneratedAt.IsZero() {
-		lines = append(lines, line{label: label(lang, "meta.generated"), value: m.GeneratedAt.In(vietnam()), style: st.date})
+		lines = append(lines, line{label: label(lang, "meta.generated"), value: dateCell(m.GeneratedAt), style: st.date})
 	}
 	lines = append(lines, line{label: label(lang, "meta.keys"), value: keyList(rk, lang)})
 	for _, u := range UnrankedAwards(rk, lang) {
@@ -213,7 +213,7 @@ func writeKind(ctx context.Context, f *excelize.File, st styles, cols []column, 
 			style := 0
 			switch x := v.(type) {
 			case time.Time:
-				v, style = x.In(vietnam()), st.date
+				v, style = dateCell(x), st.date
 			case float64:
 				switch c.kind {
 				case cellRatio:
@@ -244,3 +244,9 @@ func writeKind(ctx context.Context, f *excelize.File, st styles, cols []column, 
 	}
 	return nil
 }
+
+// dateCell is a time as a date cell shows it: Vietnam's wall time, cut to the second, as
+// the CSV and the JSON have it. A cell's format shows whole seconds, and a spreadsheet
+// rounds the fraction: 23:59:59.6 on the campaign's last day showed as 00:00:00 of the
+// next year, later than the moment ranked (a review finding).
+func dateCell(t time.Time) time.Time { return t.In(vietnam()).Truncate(time.Second) }
