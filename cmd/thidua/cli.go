@@ -603,7 +603,7 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		// The snapshot this replay replaces may be the only record that the stream was
 		// rewritten since: keep it, as a server's start does.
 		if cp, err := projections.CheckSnapshotHeader(ctx, projections.SnapshotPath(g.Data), store); errors.Is(err, projections.ErrStreamDiverged) {
-			kept := keepDiverged(g, cp, err, logger)
+			kept, _ := keepDiverged(g, cp, err, logger)
 			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what the snapshot recorded (%v); the snapshot is kept in %s, and thidua verify names it until it is removed.\n", err, kept)
 		} else if c.SkipHistoryCheck {
 			logger.Warn("replay: the stream is not compared with the history of the snapshot it replaces (--skip-history-check)")
@@ -612,7 +612,7 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		} else if len(problems) > 0 {
 			// A rewrite that kept the checkpoint's commit: only the history tells.
 			p := problems[0]
-			kept := keepDiverged(g, cp, fmt.Errorf("%w: %s", projections.ErrStreamDiverged, p.Detail), logger)
+			kept, _ := keepDiverged(g, cp, fmt.Errorf("%w: %s", projections.ErrStreamDiverged, p.Detail), logger)
 			fmt.Fprintf(g.Out, "BROKEN history: the stream holds %d event(s) otherwise than the snapshot recorded (the first at sequence %d on %s); the snapshot is kept in %s, and thidua verify names it until it is removed.\n",
 				len(problems), p.Seq, p.Aggregate, kept)
 		}

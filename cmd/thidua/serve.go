@@ -359,20 +359,19 @@ func readSnapshotAhead(g *Globals) <-chan snapshotRead {
 
 // keepDiverged logs, at error level, a snapshot whose stream no longer holds the history
 // it recorded, and keeps the file beside it as evidence (DivergedPrefix, with its
-// checkpoint and the time found), where the next snapshot would have replaced it.
-func keepDiverged(g *Globals, checkpoint uint64, err error, logger *slog.Logger) string {
+// checkpoint and the time found), where the next snapshot would have replaced it. It
+// returns where the file is kept, or why it is not (moved false: a read-only copy).
+func keepDiverged(g *Globals, checkpoint uint64, err error, logger *slog.Logger) (kept string, moved bool) {
 	path := projections.SnapshotPath(g.Data)
-	kept := filepath.Join(filepath.Dir(path), fmt.Sprintf("%sseq%d-%s", projections.DivergedPrefix, checkpoint, time.Now().UTC().Format("20060102T150405Z")))
+	kept = filepath.Join(filepath.Dir(path), fmt.Sprintf("%sseq%d-%s", projections.DivergedPrefix, checkpoint, time.Now().UTC().Format("20060102T150405Z")))
+	moved = true
 	if rerr := os.Rename(path, kept); rerr != nil {
-		kept = notKept + rerr.Error() + ")"
+		kept, moved = "(not kept: "+rerr.Error()+")", false
 	}
 	logger.Error("the stream no longer holds the history this server's snapshot recorded: it was rewritten, restored from an older copy, or lost its end on disk; "+
 		"rebuilding from what the stream holds; thidua verify names it until the kept snapshot is removed", "err", err, "kept", kept)
-	return kept
+	return kept, moved
 }
-
-// notKept begins what keepDiverged returns for a snapshot it could not move.
-const notKept = "(not kept: "
 
 // DamagedSnapshotName is the name, in the data directory, under which the last snapshot
 // found damaged or foreign is kept, where the next snapshot would have replaced it: what
@@ -469,7 +468,7 @@ func loadModelFrom(ctx context.Context, g *Globals, store *eventstore.Store, log
 			// The snapshot and the stream are one data directory's: the stream lost
 			// history this directory's server had seen. (With --nats the directory only
 			// caches a snapshot, perhaps of another cluster: a plain mismatch.)
-			if kept := keepDiverged(g, r.snap.Checkpoint(), err, logger); strings.HasPrefix(kept, notKept) {
+			if _, moved := keepDiverged(g, r.snap.Checkpoint(), err, logger); !moved {
 				// Not moved (a read-only copy): it is the evidence where it is (a review
 				// finding: verify on an inspector's read-only copy then said OK).
 				use.Diverged = projections.SnapshotPath(g.Data)
