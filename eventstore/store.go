@@ -102,7 +102,9 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.nc, err = nats.Connect("", nats.InProcessServer(s.ns), nats.Name("thidua"))
+		// The in-process handshake has no network to wait for, only a busy machine: give it
+		// longer than the client's default of 2 seconds, which a loaded host can exceed.
+		s.nc, err = nats.Connect("", nats.InProcessServer(s.ns), nats.Name("thidua"), nats.Timeout(10*time.Second))
 		if err != nil {
 			s.ns.Shutdown()
 			s.ns.WaitForShutdown()

@@ -57,10 +57,12 @@ func (s *Server) Shutdown() {
 	_ = os.RemoveAll(s.dir)
 }
 
-// Connect returns a new in-process connection to the server.
+// Connect returns a new in-process connection to the server. Its handshake may take up to
+// 30 seconds: the client's default of 2 seconds was exceeded once under the race detector on
+// two busy cores ("read pipe: i/o timeout").
 func (s *Server) Connect(tb testing.TB) *nats.Conn {
 	tb.Helper()
-	nc, err := nats.Connect("", nats.InProcessServer(s.ns))
+	nc, err := nats.Connect("", nats.InProcessServer(s.ns), nats.Timeout(30*time.Second))
 	if err != nil {
 		tb.Fatalf("connect: %v", err)
 	}
