@@ -73,6 +73,7 @@ func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.
 		// upload would succeed and cite bytes nobody can read.
 		_, gerr := s.GetDocument(ctx, d.SHA256)
 		if gerr == nil {
+			s.touchDocument(ctx, d.SHA256)
 			return d, nil
 		}
 		if !errors.Is(gerr, ErrDocumentCorrupt) {
@@ -294,4 +295,171 @@ func (s *Store) documentLeftovers(ctx context.Context) (jetstream.Stream, map[st
 		}
 	}
 	return st, left, nil
+}
+
+// touchDocument marks a stored document as uploaded now, keeping its description: its
+// description is written again, which renews the time SweepUncitedDocuments goes by, so that
+// the sweep leaves alone the file an upload of the same bytes is about to cite. A failure
+// is only logged: the sweep looks at the citations once more after each removal, and puts
+// back what an event cites by then.
+func (s *Store) touchDocument(ctx context.Context, sha string) {
+	info, err := s.docs.GetInfo(ctx, sha)
+	if err == nil {
+		err = s.docs.UpdateMeta(ctx, sha, info.ObjectMeta)
+	}
+	if err != nil {
+		s.log.Warn("could not mark a stored document as uploaded again", "sha256", sha, "err", err)
+	}
+}
+
+// UncitedGrace is how long a stored document no event cites is kept before
+// SweepUncitedDocuments removes it. Every upload is stored just before the command that
+// cites it is appended, within the request, so a document uncited for an hour belongs to
+// an upload whose command was refused after its file was stored (the dossier submitted or
+// withdrawn meanwhile, the deadline passed, the user disabled).
+const UncitedGrace = time.Hour
+
+// DocumentCitations tells SweepUncitedDocuments which documents the events cite.
+type DocumentCitations interface {
+	// WaitFor blocks until the citations include every event up to sequence seq, or ctx
+	// ends.
+	WaitFor(ctx context.Context, seq uint64) error
+	// DocumentCited reports whether an event cites the document whose SHA-256 is sha.
+	DocumentCited(sha string) bool
+}
+
+// UncitedDocuments lists the stored documents no event cites (cited reports whether one
+// does), in the store's order: the files of uploads refused after they were stored, which
+// serve removes once UncitedGrace old (SweepUncitedDocuments).
+func (s *Store) UncitedDocuments(ctx context.Context, cited func(sha string) bool) ([]Document, error) {
+	list, err := s.docs.List(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	out := []Document{}
+	for _, info := range list {
+		if !cited(info.Name) {
+			out = append(out, Document{SHA256: info.Name, Size: int64(info.Size), Name: info.Metadata["name"], ContentType: info.Metadata["content-type"]})
+		}
+	}
+	return out, nil
+}
+
+// UncitedSweep says what SweepUncitedDocuments did.
+type UncitedSweep struct {
+	// Removed is the number of documents removed.
+	Removed int `json:"removed"`
+	// Bytes is their total size.
+	Bytes int64 `json:"bytes"`
+	// Restored is the number of documents removed and then put back, because an event
+	// cited them by the time the sweep looked again.
+	Restored int `json:"restored"`
+	// Kept is the number of uncited documents left because they could not be read back
+	// whole (a damaged one: thidua verify names it).
+	Kept int `json:"kept"`
+}
+
+// SweepUncitedDocuments removes the stored documents that no event cites and that were
+// stored, or last uploaded again, more than olderThan ago (UncitedGrace in serve): the
+// files of uploads whose command was refused after the file was stored. Nobody can cite
+// such a document any more (only an upload's own command cites a new one), and until now
+// reviewers and auditors could read it by its SHA-256.
+//
+// It is safe beside uploads of the same bytes, in this process or another. An upload of
+// stored bytes marks the document as uploaded again, and the sweep reads each document's
+// time once more just before removing it. The sweep also keeps the removed bytes until
+// the citations have caught up with the stream's end again: a document an event cites by
+// then is put back.
+func (s *Store) SweepUncitedDocuments(ctx context.Context, olderThan time.Duration, cites DocumentCitations) (UncitedSweep, error) {
+	var sw UncitedSweep
+	if err := s.Failed(); err != nil {
+		return sw, err
+	}
+	if err := s.citationsCaughtUp(ctx, cites); err != nil {
+		return sw, err
+	}
+	list, err := s.docs.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return sw, nil
+	}
+	if err != nil {
+		return sw, fmt.Errorf("list documents: %w", err)
+	}
+	cutoff := time.Now().Add(-olderThan)
+	for _, info := range list {
+		if !info.ModTime.Before(cutoff) || cites.DocumentCited(info.Name) {
+			continue
+		}
+		removed, restored, err := s.removeUncited(ctx, info.Name, cutoff, cites)
+		switch {
+		case errors.Is(err, errKeep):
+			sw.Kept++
+		case err != nil:
+			return sw, err
+		case restored:
+			sw.Restored++
+		case removed != nil:
+			sw.Removed++
+			sw.Bytes += removed.Size
+		}
+	}
+	return sw, nil
+}
+
+// errKeep says that an uncited document could not be read back whole, and stays.
+var errKeep = errors.New("uncited document kept")
+
+// removeUncited removes the uncited document sha unless it was uploaded again since cutoff,
+// then puts it back if an event cites it once the citations have caught up with the
+// stream's end. It returns the document removed (nil when it was not), and whether it was
+// put back.
+func (s *Store) removeUncited(ctx context.Context, sha string, cutoff time.Time, cites DocumentCitations) (*Document, bool, error) {
+	info, err := s.docs.GetInfo(ctx, sha)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, false, nil // removed meanwhile, by another process's sweep
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("document %s: %w", sha, err)
+	}
+	if !info.ModTime.Before(cutoff) {
+		return nil, false, nil // uploaded again since the listing
+	}
+	data, err := s.GetDocument(ctx, sha)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, false, err
+		}
+		s.log.Warn("an uncited document could not be read back, and stays", "sha256", sha, "err", err)
+		return nil, false, errKeep
+	}
+	if err := s.docs.Delete(ctx, sha); errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, false, nil // another process's sweep removed it first, and looks again
+	} else if err != nil {
+		return nil, false, fmt.Errorf("remove uncited document %s: %w", sha, err)
+	}
+	d := &Document{SHA256: sha, Size: int64(len(data)), Name: info.Metadata["name"], ContentType: info.Metadata["content-type"]}
+	// From here the bytes exist only in memory: the look again is not cut short by the
+	// caller's end, and any doubt puts them back.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if err := s.citationsCaughtUp(rctx, cites); err == nil && !cites.DocumentCited(sha) {
+		return d, false, nil
+	}
+	if _, err := s.docs.Put(rctx, info.ObjectMeta, bytes.NewReader(data)); err != nil {
+		return nil, false, markFull(fmt.Errorf("put back document %s, cited since the sweep began: %w", sha, err))
+	}
+	s.log.Info("put back a document cited while the sweep removed it", "sha256", sha)
+	return nil, true, nil
+}
+
+// citationsCaughtUp waits until cites include every event the stream holds now.
+func (s *Store) citationsCaughtUp(ctx context.Context, cites DocumentCitations) error {
+	last, err := s.LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("the stream's end: %w", err)
+	}
+	if err := cites.WaitFor(ctx, last); err != nil {
+		return fmt.Errorf("the citations up to sequence %d: %w", last, err)
+	}
+	return nil
 }

@@ -1198,6 +1198,15 @@ func (m *Model) CitedDocuments() []string {
 	return out
 }
 
+// DocumentCited reports whether an event the model has applied cites the document whose
+// SHA-256 is sha (a plan, an attachment, a fact's or a ruling's evidence).
+func (m *Model) DocumentCited(sha string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, ok := m.docs[sha]
+	return ok
+}
+
 // DocumentUnits returns the units a document belongs to: the units whose plan it is or
 // whose facts cite it, and the units (current and former) of the nominations it was filed
 // with or whose rulings cite it (nil when it is unknown).

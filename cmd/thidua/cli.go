@@ -736,6 +736,10 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	uncited, err := store.UncitedDocuments(ctx, m.DocumentCited)
+	if err != nil {
+		return err
+	}
 	// Snapshots whose stream diverged from them, kept by a start that found it (on an
 	// embedded store, whose data directory holds both).
 	diverged := []string{}
@@ -752,7 +756,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents,
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "uncited_documents": uncited, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents,
 			"history_compared": historyCompared{Snapshot: use.Loaded, UpToSeq: use.Seq, Unusable: use.Unusable}}); err != nil {
 			return err
 		}
@@ -816,6 +820,12 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if rep.Backdated > 0 {
 			fmt.Fprintf(out, "Note: %d event(s) say they were recorded more than %s before JetStream stored them (the first at sequence %d): backdated, or written with a simulated clock (the demo's seeding, the bench's load).\n",
 				rep.Backdated, eventstore.BackdateTolerance, rep.FirstBackdated)
+		}
+		if len(uncited) > 0 {
+			fmt.Fprintf(out, "Note: %d stored document(s) that no event cites, uploads refused after their file was stored (not an integrity problem: no answer relies on them); serve removes them an hour after they were stored:\n", len(uncited))
+			for _, d := range uncited {
+				fmt.Fprintf(out, "  %s  %d bytes  %s\n", d.SHA256, d.Size, d.Name)
+			}
 		}
 		if left.Uploads > 0 {
 			fmt.Fprintf(out, "Note: %d document upload(s) cut short left %d chunk(s) that no document or event refers to (space only, not an integrity problem); serve removes them an hour after their last chunk.\n", left.Uploads, left.Chunks)

@@ -302,6 +302,9 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	// integrity problem, but worth a note).
 	_, err = st.JetStream().Publish(ctx, "$O."+eventstore.DefaultDocumentBucket+".C.KILLEDUPLOAD0000000000", []byte("%PDF half"))
 	require.NoError(t, err)
+	// And an upload refused after its file was stored: no event cites it (a note too).
+	refused, err := st.PutDocument(ctx, "nop-muon.pdf", "application/pdf", strings.NewReader("%PDF refused"))
+	require.NoError(t, err)
 	st.Close()
 
 	var out bytes.Buffer
@@ -315,6 +318,9 @@ func TestVerifyNamesTamperedEventsAndDocuments(t *testing.T) {
 	assert.Contains(t, out.String(), "schema version 99 of unit.fact_recorded is newer than the 2 this version of thidua writes")
 	assert.Contains(t, out.String(), "BROKEN document "+list[0].Name)
 	assert.Contains(t, out.String(), "Note: 1 document upload(s) cut short left 1 chunk(s)")
+	assert.Contains(t, out.String(), "Note: 1 stored document(s) that no event cites, uploads refused after their file was stored")
+	assert.Contains(t, out.String(), "\n  "+refused.SHA256+"  12 bytes  nop-muon.pdf\n")
+	assert.NotContains(t, out.String(), "BROKEN document "+refused.SHA256)
 
 	// Then deletes it: the object store allows it, where the stream denies deletion. The
 	// events cite it, so its absence is named.

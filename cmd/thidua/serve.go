@@ -328,8 +328,18 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 		memory.Every(ctx, storeWatchEvery, func() { watch.check(ctx) })
 	})
 	bg.Go(func(ctx context.Context) {
-		sweepUploads(ctx, store, logger, eventstore.StaleUpload)
-		memory.Every(ctx, uploadSweepEvery, func() { sweepUploads(ctx, store, logger, eventstore.StaleUpload) })
+		sweep := func() {
+			sweepUploads(ctx, store, logger, eventstore.StaleUpload)
+			sweepUncited(ctx, store, model, logger, eventstore.UncitedGrace)
+		}
+		// The documents' citations are whole once the history's payloads are.
+		select {
+		case <-model.PayloadsDecoded():
+		case <-ctx.Done():
+			return
+		}
+		sweep()
+		memory.Every(ctx, uploadSweepEvery, sweep)
 	})
 	return model, feed, snaps, nil
 }

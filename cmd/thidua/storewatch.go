@@ -122,6 +122,22 @@ func sweepUploads(ctx context.Context, store *eventstore.Store, log *slog.Logger
 	}
 }
 
+// sweepUncited removes the stored documents no event cites once olderThan old
+// (eventstore.UncitedGrace in serve): the files of uploads whose command was refused after
+// the file was stored. It says in the log what it removed and what it put back.
+func sweepUncited(ctx context.Context, store *eventstore.Store, model *projections.Model, log *slog.Logger, olderThan time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	sw, err := store.SweepUncitedDocuments(ctx, olderThan, model)
+	if sw.Removed > 0 || sw.Restored > 0 || sw.Kept > 0 {
+		log.Info("removed the documents no event cites (uploads refused after their file was stored)",
+			"removed", sw.Removed, "bytes", sw.Bytes, "put_back", sw.Restored, "unreadable_kept", sw.Kept)
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Warn("documents no event cites", "err", err)
+	}
+}
+
 // integrityWatchEvery is how often serve looks for new integrity problems.
 const integrityWatchEvery = time.Minute
 

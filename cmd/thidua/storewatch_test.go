@@ -155,3 +155,36 @@ func TestWeakSecrets(t *testing.T) {
 		assert.Contains(t, weak[0], tt.err, tt.name)
 	}
 }
+
+// TestSweepUncited: serve's sweep removes an upload's file that no event cites (its command
+// refused after the file was stored), says so in the log, and keeps every document the
+// events cite (thidua verify still finds them all).
+func TestSweepUncited(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	store, model, err := openModel(ctx, &Globals{Data: dir}, quiet(), true)
+	require.NoError(t, err)
+	defer store.Close()
+	refused, err := store.PutDocument(ctx, "refused.pdf", "application/pdf", strings.NewReader("%PDF-1.4 submitted meanwhile"))
+	require.NoError(t, err)
+	require.False(t, model.DocumentCited(refused.SHA256))
+	require.NotEmpty(t, model.CitedDocuments())
+
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	sweepUncited(ctx, store, model, log, eventstore.UncitedGrace) // within the hour: kept
+	assert.Empty(t, logs.String())
+	_, err = store.DocumentInfo(ctx, refused.SHA256)
+	require.NoError(t, err)
+
+	sweepUncited(ctx, store, model, log, 0)
+	assert.Contains(t, logs.String(), `removed=1 bytes=28 put_back=0 unreadable_kept=0`)
+	_, err = store.DocumentInfo(ctx, refused.SHA256)
+	require.ErrorIs(t, err, eventstore.ErrDocumentNotFound)
+	problems, n, err := store.VerifyDocuments(ctx, model.CitedDocuments()...)
+	require.NoError(t, err)
+	assert.Empty(t, problems)
+	assert.Equal(t, len(model.CitedDocuments()), n)
+}
