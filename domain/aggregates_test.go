@@ -573,3 +573,38 @@ func TestRevisionKeepsTheAwardsInForce(t *testing.T) {
 	s.apply(c, must(t)(c.Revise(low))...)
 	assert.Equal(t, 3, c.Definition().Quota.Collective, "down to the awards held is allowed")
 }
+
+// TestRegistryRefusesWhatNoCommandRecords: a second registration of an id, a token another
+// user has, and events of users never registered are named; a second registration changes
+// nothing (the first stands: role, unit, token, disabled).
+func TestRegistryRefusesWhatNoCommandRecords(t *testing.T) {
+	t.Parallel()
+	g := domain.NewRegistry()
+	rec := func(seq uint64, data any) domain.Recorded { return domain.Recorded{Seq: seq, Data: data} }
+	first := rec(1, domain.UserRegisteredData{ID: "u1", Name: "Văn thư", Role: domain.RoleClerk, Unit: "SO-TC", TokenHash: "h1"})
+	require.Empty(t, g.Refuses(first))
+	g.Apply(first)
+	g.Apply(rec(2, domain.UserDisabledData{ID: "u1", Reason: "nghỉ việc"}))
+	for _, c := range []struct {
+		r    domain.Recorded
+		want string
+	}{
+		{rec(3, domain.UserRegisteredData{ID: "u1", Name: "Văn thư", Role: domain.RoleReviewer, TokenHash: "h9"}), "a second registration of user u1 (registered as clerk, which stands)"},
+		{rec(3, domain.UserRegisteredData{ID: "u2", Name: "Khác", Role: domain.RoleReviewer, TokenHash: "h1"}), "a registration with user u1's token"},
+		{rec(3, domain.UserDisabledData{ID: "nobody", Reason: "x"}), "the disabling of user nobody, who is not registered"},
+		{rec(3, domain.UserTokenReissuedData{ID: "nobody", TokenHash: "h5"}), "a token reissued to user nobody, who is not registered"},
+		{rec(3, domain.UserTokenReissuedData{ID: "u1", TokenHash: "h1"}), "a token reissued to user u1 that is user u1's"},
+		{rec(3, domain.UserRegisteredData{ID: "u3", Name: "Mới", Role: domain.RoleReviewer, TokenHash: "h3"}), ""},
+	} {
+		assert.Equal(t, c.want, g.Refuses(c.r), "%+v", c.r.Data)
+	}
+	g.Apply(rec(3, domain.UserRegisteredData{ID: "u1", Name: "Văn thư", Role: domain.RoleReviewer, TokenHash: "h9"}))
+	u, ok := g.User("u1")
+	require.True(t, ok)
+	assert.Equal(t, domain.RoleClerk, u.Role)
+	assert.Equal(t, "SO-TC", u.Unit)
+	assert.True(t, u.Disabled)
+	_, ok = g.UserByTokenHash("h9")
+	assert.False(t, ok, "the second registration's token signs nobody in")
+	assert.Equal(t, uint64(3), g.Version())
+}

@@ -48,9 +48,17 @@ func (g *Registry) Apply(r Recorded) {
 	g.init()
 	switch d := r.Data.(type) {
 	case UserRegisteredData:
+		if _, ok := g.byID[d.ID]; ok {
+			// A second registration of an id, which no command makes (Refuses): the first
+			// stands, as thidua verify's actor check keeps it, so that such an event can
+			// neither change a user's role, unit or token nor enable them again.
+			break
+		}
 		g.byID[d.ID] = &User{ID: d.ID, Name: d.Name, Role: d.Role, Unit: d.Unit, TokenHash: d.TokenHash}
-		g.byName[nameKey(d.Name)] = d.ID
-		if d.TokenHash != "" {
+		if _, taken := g.byName[nameKey(d.Name)]; !taken {
+			g.byName[nameKey(d.Name)] = d.ID
+		}
+		if _, taken := g.byToken[d.TokenHash]; d.TokenHash != "" && !taken {
 			g.byToken[d.TokenHash] = d.ID
 		}
 	case UserDisabledData:
@@ -73,6 +81,36 @@ func (g *Registry) Apply(r Recorded) {
 	if r.Seq > g.seq {
 		g.seq = r.Seq
 	}
+}
+
+// Refuses says why no command could have recorded r where the registry stands, before
+// it is applied ("" when one could, or r is none of the registry's events): a second
+// registration of a user id, a registration or a reissue with a token another user has,
+// or an event of a user never registered. Such an event was appended behind the engine's
+// back. (A name another user has is not judged: earlier versions compared names otherwise.)
+func (g *Registry) Refuses(r Recorded) string {
+	g.init()
+	switch d := r.Data.(type) {
+	case UserRegisteredData:
+		if u, ok := g.byID[d.ID]; ok {
+			return fmt.Sprintf("a second registration of user %s (registered as %s, which stands)", d.ID, u.Role)
+		}
+		if id, ok := g.byToken[d.TokenHash]; d.TokenHash != "" && ok {
+			return fmt.Sprintf("a registration with user %s's token", id)
+		}
+	case UserDisabledData:
+		if _, ok := g.byID[d.ID]; !ok {
+			return fmt.Sprintf("the disabling of user %s, who is not registered", d.ID)
+		}
+	case UserTokenReissuedData:
+		if _, ok := g.byID[d.ID]; !ok {
+			return fmt.Sprintf("a token reissued to user %s, who is not registered", d.ID)
+		}
+		if id, ok := g.byToken[d.TokenHash]; d.TokenHash != "" && ok {
+			return fmt.Sprintf("a token reissued to user %s that is user %s's", d.ID, id)
+		}
+	}
+	return ""
 }
 
 // Version returns the stream sequence of the last applied event.

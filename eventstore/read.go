@@ -26,6 +26,10 @@ type MalformedError struct {
 	Seq uint64
 	// Subject is the message's subject.
 	Subject string
+	// Aggregate is the aggregate the subject names (zero when it names none).
+	Aggregate Ref
+	// Time is when JetStream stored the message (zero when not known).
+	Time time.Time
 	// Err is what went wrong.
 	Err error
 }
@@ -38,22 +42,29 @@ func (e *MalformedError) Error() string {
 // Unwrap returns ErrMalformed and the cause.
 func (e *MalformedError) Unwrap() []error { return []error{ErrMalformed, e.Err} }
 
+// Malformed returns the error for the message at seq on subject, stored at ts, that err
+// keeps from being read as a commit, naming the aggregate its subject names.
+func (s *Store) Malformed(seq uint64, subject string, ts time.Time, err error) *MalformedError {
+	ref, _ := s.refFromSubject(subject)
+	return &MalformedError{Seq: seq, Subject: subject, Aggregate: ref, Time: ts, Err: err}
+}
+
 // decodeCommit decodes one stored message. With raw, payloads are left as stored
 // (for verification); otherwise old schemas are upcast.
 func (s *Store) decodeCommit(data []byte, seq uint64, subject string, ts time.Time, raw bool, arena *Arena) (Commit, error) {
 	var w wireCommit
 	if err := decodeWire(data, &w, s.strings, arena); err != nil {
-		return Commit{Seq: seq, Subject: subject}, &MalformedError{Seq: seq, Subject: subject, Err: err}
+		return Commit{Seq: seq, Subject: subject}, s.Malformed(seq, subject, ts, err)
 	}
 	if len(w.Events) == 0 {
-		return Commit{Seq: seq, Subject: subject}, &MalformedError{Seq: seq, Subject: subject, Err: errors.New("no events")}
+		return Commit{Seq: seq, Subject: subject}, s.Malformed(seq, subject, ts, errors.New("no events"))
 	}
 	c := w.toCommit(seq, subject, w.Key)
 	c.Time = ts
 	if !raw {
 		for i := range c.Events {
 			if err := s.registry.Upcast(&c.Events[i]); err != nil {
-				return c, &MalformedError{Seq: seq, Subject: subject, Err: err}
+				return c, s.Malformed(seq, subject, ts, err)
 			}
 		}
 	}

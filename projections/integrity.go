@@ -44,14 +44,18 @@ const (
 	// vote with more in favour than present, a fact out of its range): domain.CheckPayload.
 	ProblemInvalidPayload = "payload_invalid"
 	// ProblemMalformed: an event whose payload cannot be read (damaged, or forged in a
-	// shape no version of the engine writes).
+	// shape no version of the engine writes), or a message on an aggregate's subject that
+	// is no commit at all (recorded on that aggregate, or on the stream's
+	// pseudo-aggregate when its subject names none): what the aggregate holds may be
+	// missing from the answers.
 	ProblemMalformed = "payload_malformed"
 	// ProblemHistoryDiffers: the stream's event is not the one the history the model was
 	// loaded with holds (a snapshot's): the stream was rewritten (HistoryComparer).
 	ProblemHistoryDiffers = "history_differs"
-	// ProblemTransition: a nomination's event that no command could have made where it
-	// stands in the nomination's history (domain.Nomination.Admits): a "submission" of a
-	// verified nomination, a second opening (TransitionProblems).
+	// ProblemTransition: an event that no command could have made where it stands in its
+	// aggregate's history: a nomination's (domain.Nomination.Admits: a "submission" of a
+	// verified nomination, a second opening), a campaign's, or the registry's (a second
+	// registration of a user id: domain.Registry.Refuses) (TransitionProblems).
 	ProblemTransition = "transition_impossible"
 	// ProblemMessagesLost: stream sequences the feed went past without a message (the
 	// stream denies deletion, so they were lost on disk); recorded on the stream's
@@ -613,6 +617,17 @@ func (m *Model) TransitionProblems() []IntegrityProblem {
 					revokedOn[d.Award] = half{ref.ID, e}
 				}
 			}
+		case domain.KindRegistry:
+			g := domain.NewRegistry()
+			for _, e := range agg.Entries {
+				if domain.Recorders(e.Rec.Type) == nil || !e.Known {
+					continue
+				}
+				if why := g.Refuses(e.Rec); why != "" {
+					out = append(out, registryProblem(e, why+headNote(agg, e)))
+				}
+				g.Apply(e.Rec)
+			}
 		case domain.KindCampaign:
 			c := domain.NewCampaign()
 			for _, e := range agg.Entries {
@@ -693,7 +708,18 @@ func (m *Model) checkActorAndTransition(ref eventstore.Ref, e *Entry) {
 		if why := c.Refuses(e.Rec); why != "" {
 			m.integrity.add(ref, campaignProblem(e, why+headNote(agg, e)))
 		}
+	case domain.KindRegistry:
+		if why := m.registry.Refuses(e.Rec); why != "" {
+			m.integrity.add(ref, registryProblem(e, why+headNote(agg, e)))
+		}
 	}
+}
+
+// registryProblem is the problem of registry event e, which the registry refuses (why).
+func registryProblem(e *Entry, why string) IntegrityProblem {
+	return IntegrityProblem{Seq: e.Rec.Seq, EventID: e.Rec.ID, Aggregate: eventstore.Ref{Kind: domain.KindRegistry, ID: e.Aggregate.ID},
+		Problem: ProblemTransition, at: e.Rec.At,
+		Detail: fmt.Sprintf("%s: %s, which no command makes", e.Rec.Type, why)}
 }
 
 // headNote is what an actor's or a transition's problem on an aggregate adds when the

@@ -827,3 +827,113 @@ func TestDivergedSnapshotNote(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, projections.IntegrityOK, rk.Integrity.Status)
 }
+
+// TestSecondRegistrationIsAProblem: a registration of an id already registered, chained and
+// "by" the real administrator, appended behind the engine's back, changes nothing: the
+// first registration stands (role, unit, token, disabled), as thidua verify keeps it, the
+// event is named, and the facts its forger records next are flagged live as verify flags
+// them. Before, the running server took the second registration: a clerk raised their own
+// unit's score as a "reviewer", with every answer saying ok.
+func TestSecondRegistrationIsAProblem(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	low, _ := env.EligibleCollective("SRA", domain.UnitDepartment, reviewer, 80)
+	env.EligibleCollective("SRB", domain.UnitDepartment, reviewer, 85)
+	clerk := env.User(domain.RoleClerk, "SRA")
+	gone := env.User(domain.RoleReviewer, "")
+	env.OK(env.Svc.DisableUser(env.Ctx, env.Admin, gone.UserID, "nghỉ hưu", workflows.Options{}))
+
+	registry := eventstore.Ref{Kind: domain.KindRegistry, ID: domain.RegistryID}
+	admin := eventstore.Actor{User: env.Admin.UserID, Role: string(env.Admin.Role)}
+	reRegister := func(p workflows.Principal, token string) string {
+		return forgeEvent(t, env, registry, domain.UserRegistered, 1, admin,
+			fmt.Sprintf(`{"id":%q,"name":%q,"role":"reviewer","token_hash":%q}`, p.UserID, p.Name, workflows.HashToken(token)))
+	}
+	asReviewer := reRegister(clerk, "clerk-own-new-token-0123")
+	enabled := reRegister(gone, "gone-new-token-0123456789")
+
+	// The forged tokens do not sign in; the clerk is still a clerk, the other still disabled.
+	_, err := env.Svc.Authenticate(env.Ctx, "clerk-own-new-token-0123")
+	require.Error(t, err)
+	_, err = env.Svc.Authenticate(env.Ctx, "gone-new-token-0123456789")
+	require.Error(t, err)
+	u, ok := env.Model.User(clerk.UserID)
+	require.True(t, ok)
+	assert.Equal(t, string(domain.RoleClerk), u.Role)
+
+	// The fact the clerk forges next as a reviewer is flagged live, and verify names it.
+	fact := forgeEvent(t, env, eventstore.Ref{Kind: domain.KindUnit, ID: "SRA"}, domain.FactRecorded, 2,
+		eventstore.Actor{User: clerk.UserID, Role: "reviewer"}, `{"campaign":"`+wftest.Campaign+`","fact":"par_index_score","number":99}`)
+	live := map[string]projections.IntegrityProblem{}
+	for _, p := range env.Model.IntegrityProblems() {
+		live[p.EventID] = p
+	}
+	for _, id := range []string{asReviewer, enabled} {
+		assert.Equal(t, projections.ProblemTransition, live[id].Problem, id)
+		assert.Contains(t, live[id].Detail, "a second registration of user", id)
+	}
+	assert.Equal(t, projections.ProblemActor, live[fact].Problem)
+	assert.Contains(t, live[fact].Detail, "registered as clerk")
+	named := map[string]string{}
+	for _, p := range env.Model.TransitionProblems() {
+		named[p.EventID] = p.Detail
+	}
+	assert.Contains(t, named[asReviewer], "a second registration of user "+clerk.UserID+" (registered as clerk, which stands)")
+	assert.Contains(t, named[enabled], "a second registration of user "+gone.UserID)
+	actors := map[string]string{}
+	for _, p := range env.Model.ActorProblems() {
+		actors[p.EventID] = p.Detail
+	}
+	assert.Contains(t, actors[fact], "registered as clerk")
+
+	// The forged fact does not rank the clerk's unit first without saying so.
+	el, err := env.Model.Eligibility(low, projections.Bound{})
+	require.NoError(t, err)
+	_, flagged := reasonEvents(el, projections.ReasonIntegrityBroken)
+	assert.True(t, flagged, "%+v", el.Reasons)
+
+	// A rebuild judges the same stream the same way.
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, env.Model.IntegrityProblems(), m.IntegrityProblems())
+}
+
+// TestNonCommitMessageIsAProblem: a message on an aggregate's subject that is no commit
+// the engine can read is an integrity problem of that aggregate, live and after a
+// rebuild, and the answers relying on the aggregate say integrity_broken. Before, the
+// server only logged it: the integrity page was empty and the answers said ok.
+func TestNonCommitMessageIsAProblem(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	nom, _ := env.EligibleCollective("NC", domain.UnitDepartment, reviewer, 80)
+	subject, err := env.Store.Subject(eventstore.Ref{Kind: domain.KindNomination, ID: nom})
+	require.NoError(t, err)
+	ack, err := env.Store.JetStream().Publish(env.Ctx, subject, []byte(`{"key":"forged-key","result":"X","events":[]}`))
+	require.NoError(t, err)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	check := func(m *projections.Model) {
+		t.Helper()
+		var found *projections.IntegrityProblem
+		for _, p := range m.IntegrityProblems() {
+			if p.Seq == ack.Sequence {
+				found = &p
+			}
+		}
+		require.NotNil(t, found, "%+v", m.IntegrityProblems())
+		assert.Equal(t, projections.ProblemMalformed, found.Problem)
+		assert.Equal(t, eventstore.Ref{Kind: domain.KindNomination, ID: nom}, found.Aggregate)
+		assert.Contains(t, found.Detail, "is no commit the engine can read: no events")
+		el, err := m.Eligibility(nom, projections.Bound{})
+		require.NoError(t, err)
+		assert.False(t, el.Eligible)
+		_, flagged := reasonEvents(el, projections.ReasonIntegrityBroken)
+		assert.True(t, flagged, "%+v", el.Reasons)
+	}
+	check(env.Model)
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	check(m)
+}

@@ -400,7 +400,7 @@ func (m *Model) NoteMalformed(me *eventstore.MalformedError) { m.noteMalformed(m
 // for the stream's digest.
 func (m *Model) noteMalformed(me *eventstore.MalformedError, body *[sha256.Size]byte) {
 	m.mu.Lock()
-	m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: me.Seq, Problem: me.Err.Error()})
+	m.recordMalformed(me)
 	if body != nil {
 		m.chain(me.Seq, me.Subject, *body)
 	}
@@ -409,6 +409,21 @@ func (m *Model) noteMalformed(me *eventstore.MalformedError, body *[sha256.Size]
 	m.changed = make(chan struct{})
 	m.mu.Unlock()
 	close(ch)
+}
+
+// recordMalformed records a message that is no commit the engine can read: in the
+// statistics, and as an integrity problem of the aggregate its subject names (the
+// stream's pseudo-aggregate when it names none), whose answers then say integrity_broken:
+// what the message held of the aggregate is missing from them. The caller holds the
+// write lock.
+func (m *Model) recordMalformed(me *eventstore.MalformedError) {
+	m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: me.Seq, Problem: me.Err.Error()})
+	ref := me.Aggregate
+	if ref.Kind == "" {
+		ref = streamRef()
+	}
+	m.integrity.add(ref, IntegrityProblem{Seq: me.Seq, Aggregate: ref, Problem: ProblemMalformed, at: me.Time,
+		Detail: fmt.Sprintf("the message at sequence %d (%s) is no commit the engine can read: %v; what it held is missing from the answers", me.Seq, me.Subject, me.Err)})
 }
 
 // advance moves the feed's checkpoint to seq, a message the feed delivered in stream

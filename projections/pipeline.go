@@ -141,7 +141,7 @@ func (m *Model) applyItems(items []pipeItem) {
 	for i := range items {
 		it := &items[i]
 		if it.bad != nil {
-			m.stats.Malformed = append(m.stats.Malformed, MalformedRecord{Seq: it.bad.Seq, Problem: it.bad.Err.Error()})
+			m.recordMalformed(it.bad)
 			if it.summed {
 				m.chain(it.bad.Seq, it.bad.Subject, it.body)
 			}
@@ -205,7 +205,7 @@ func decodeRaw(st *eventstore.Store, raw bool) func(*pipeItem, *eventstore.Arena
 				it.bad = me
 				return
 			}
-			it.bad = &eventstore.MalformedError{Seq: c.Seq, Subject: c.Subject, Err: err}
+			it.bad = st.Malformed(c.Seq, c.Subject, c.Time, err)
 			return
 		}
 		it.c = c
@@ -250,7 +250,7 @@ func (m *Model) applyFeedRaw(st *eventstore.Store, rc eventstore.RawCommit, onMa
 	if err != nil {
 		var me *eventstore.MalformedError
 		if !errors.As(err, &me) {
-			me = &eventstore.MalformedError{Seq: rc.Seq, Subject: rc.Subject, Err: err}
+			me = st.Malformed(rc.Seq, rc.Subject, rc.Time, err)
 		}
 		onMalformed(me, &body)
 		return

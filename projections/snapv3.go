@@ -67,8 +67,10 @@ const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
 // of the nomination's history; 4 checks a nomination event against every definition its
 // command could have decided on (domain.Nomination.RefusesUnder), no longer against the
 // latest the model had applied, and keeps a campaign's nominations in the order of their
-// openings in the stream.
-const ChecksVersion = 4
+// openings in the stream; 5 records a message that is no commit as an integrity problem
+// of its aggregate (it was only counted), and refuses a second registration of a user id
+// (the first stands, as thidua verify keeps it).
+const ChecksVersion = 5
 
 // ErrSnapshotOutdated is returned (wrapped) by Snapshot.Outdated for a snapshot written
 // under other integrity checks than this version's (ChecksVersion): its findings are not
