@@ -372,7 +372,7 @@ func (m *Model) CheckStream(ctx context.Context, st *eventstore.Store, until uin
 	if dropFrom != 0 {
 		if res.DiffersTo != 0 {
 			m.integrity.add(streamRef(), IntegrityProblem{Seq: res.DiffersFrom, Aggregate: streamRef(), Problem: ProblemHistoryDiffers,
-				Detail: fmt.Sprintf("the stream holds other messages between sequences %d and %d than the snapshot recorded of it: rewritten since, its length kept; thidua verify names each event", res.DiffersFrom, res.DiffersTo)})
+				Detail: fmt.Sprintf("the stream holds other messages between sequences %d and %d than the snapshot recorded of it: rewritten since, its length kept; thidua verify names each event rewritten (a commit's other fields, its idempotency key or its answer, belong to no event)", res.DiffersFrom, res.DiffersTo)})
 			m.lateProblems++
 			m.live.clear()
 			clear(m.rankCache)

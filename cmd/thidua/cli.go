@@ -554,6 +554,19 @@ type ReplayCmd struct {
 	SkipHistoryCheck bool `name:"skip-history-check" help:"Do not compare the stream with the history of the snapshot this replay replaces (at a million events about 22 s beside the rebuild's 15; a rewrite of the stream that kept the snapshot's last commit then goes unnoticed: run thidua verify first)."`
 }
 
+// digestDiffers returns the problems m's check of the stream against its snapshot found
+// in the stream's digest (projections.Model.CheckStream): the stream holds other messages
+// than the snapshot recorded between two of its digest's marks.
+func digestDiffers(m *projections.Model) []projections.IntegrityProblem {
+	var out []projections.IntegrityProblem
+	for _, p := range m.IntegrityProblems() {
+		if p.Problem == projections.ProblemHistoryDiffers && p.Aggregate.Kind == projections.KindStream {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // rewrittenSince compares the stream, up to the checkpoint of the data directory's
 // snapshot, with the history the snapshot recorded, as verify does, and returns the
 // differences and the checkpoint: a rewrite that kept the checkpoint's commit, which the
@@ -580,6 +593,14 @@ func rewrittenSince(ctx context.Context, g *Globals, store *eventstore.Store) ([
 		return nil, 0, fmt.Errorf("compare the stream with the snapshot's history: %w", err)
 	}
 	problems, cp := history.Problems, s.Checkpoint()
+	if len(problems) == 0 {
+		// A rewrite that kept every event (a commit's idempotency key, its answer, its
+		// layout) shows in the stream's digest alone, as the start's check finds it.
+		if _, err := m.CheckStream(ctx, store, cp, nil); err != nil {
+			return nil, 0, fmt.Errorf("compare the stream's digest with the snapshot's: %w", err)
+		}
+		problems = digestDiffers(m)
+	}
 	// The snapshot's model goes before the rebuild makes another: without this, a
 	// replay of a million events peaked at 3.06 GB instead of 2.61.
 	s.Discard()
@@ -613,8 +634,12 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			// A rewrite that kept the checkpoint's commit: only the history tells.
 			p := problems[0]
 			kept, _ := keepDiverged(g, cp, fmt.Errorf("%w: %s", projections.ErrStreamDiverged, p.Detail), logger)
-			fmt.Fprintf(g.Out, "BROKEN history: the stream holds %d event(s) otherwise than the snapshot recorded (the first at sequence %d on %s); the snapshot is kept in %s, and thidua verify names it until it is removed.\n",
-				len(problems), p.Seq, p.Aggregate, kept)
+			if p.Aggregate.Kind == projections.KindStream {
+				fmt.Fprintf(g.Out, "BROKEN history: %s; the snapshot is kept in %s, and thidua verify names it until it is removed.\n", p.Detail, kept)
+			} else {
+				fmt.Fprintf(g.Out, "BROKEN history: the stream holds %d event(s) otherwise than the snapshot recorded (the first at sequence %d on %s); the snapshot is kept in %s, and thidua verify names it until it is removed.\n",
+					len(problems), p.Seq, p.Aggregate, kept)
+			}
 		}
 	}
 	t0 := time.Now()
@@ -714,6 +739,10 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			malformed = append(malformed, p)
 		}
 	}
+	// A rewrite that kept every event (a commit's idempotency key, its answer, its
+	// layout), which only the stream's digest against the snapshot's shows: the model's
+	// check of the stream found it as it loaded.
+	history.Problems = append(append([]projections.IntegrityProblem{}, digestDiffers(m)...), history.Problems...)
 	transitions = append(transitions, malformed...)
 	// Each grant's recorded ranking against the stream's as of the sequence it names,
 	// taken to the end of its atomic append as a replay takes it.

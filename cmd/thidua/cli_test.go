@@ -1312,3 +1312,44 @@ func TestExplainNamesEventsOfOtherUnits(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestVerifyFindsACommitRewrittenOutsideItsEvents: a commit rewritten in a field that
+// belongs to no event (its answer to an idempotent retry), every event kept as it was, is
+// found by the stream's digest against the snapshot's: verify names it and exits 1, and a
+// replay keeps the snapshot aside as the evidence, as for an event rewritten. Before,
+// verify said OK while every answer said integrity_broken, and a replay wrote a new
+// snapshot over the only record of the rewrite.
+func TestVerifyFindsACommitRewrittenOutsideItsEvents(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	altered := uint64(0)
+	rewriteStream(t, dir, func(seq, _ uint64, data []byte) ([]byte, bool) {
+		if altered == 0 && bytes.Contains(data, []byte(`"result":"`)) {
+			altered = seq
+			return bytes.Replace(data, []byte(`"result":"`), []byte(`"result":"X`), 1), true
+		}
+		return data, true
+	})
+	require.NotZero(t, altered)
+
+	var out bytes.Buffer
+	err := (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), "BROKEN history at sequence ")
+	assert.Contains(t, out.String(), "on stream/events: the stream holds other messages between sequences")
+	assert.NotContains(t, out.String(), "OK:")
+
+	out.Reset()
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	assert.Contains(t, out.String(), "BROKEN history: the stream holds other messages between sequences")
+	kept, _ := filepath.Glob(filepath.Join(dir, projections.DivergedPrefix+"*"))
+	assert.Len(t, kept, 1, "the replaced snapshot is kept as the evidence")
+	out.Reset()
+	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Contains(t, out.String(), "the snapshot is kept in")
+}
