@@ -134,7 +134,8 @@ func (m *Model) UnitPage(search string, offset, limit int) ([]UnitView, int, err
 		}
 	}
 	out := []UnitView{}
-	for _, id := range ids[min(offset, len(ids)):min(offset+limit, len(ids))] {
+	lo, hi := page(offset, limit, len(ids))
+	for _, id := range ids[lo:hi] {
 		v, err := m.unitView(id, Bound{})
 		if err != nil {
 			return nil, 0, err
@@ -468,7 +469,8 @@ func (m *Model) Queue(campaign string, offset, limit int) ([]NominationView, int
 		return strings.Compare(a.id, b.id)
 	})
 	out := []NominationView{}
-	for _, w := range all[min(offset, len(all)):min(offset+limit, len(all))] {
+	lo, hi := page(offset, limit, len(all))
+	for _, w := range all[lo:hi] {
 		v, err := m.nominationView(w.id, Bound{})
 		if err != nil {
 			continue
@@ -802,4 +804,12 @@ func (m *Model) Users() []UserView {
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.Compare(out[i].ID, out[j].ID) < 0 })
 	return out
+}
+
+// page returns the bounds of the page of at most limit items from offset in a list of n:
+// an offset past the end (however large: a query's number) gives an empty page, and a
+// negative one or limit counts as 0.
+func page(offset, limit, n int) (lo, hi int) {
+	lo = min(max(offset, 0), n)
+	return lo, lo + min(max(limit, 0), n-lo)
 }

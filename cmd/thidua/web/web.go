@@ -233,8 +233,43 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.mux.ServeHTTP(w, r)
+	sw := &wroteWriter{ResponseWriter: w}
+	defer func() {
+		// A page's bug answers the error page, as the API answers 500, instead of a
+		// connection dropped without a word (and a stack trace in the log per request).
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.cfg.log.Error("panic serving page", "method", r.Method, "path", r.URL.Path, "panic", v)
+			if !sw.wrote {
+				http.Error(sw, "500 — Lỗi máy chủ / internal server error", http.StatusInternalServerError)
+			}
+		}
+	}()
+	h.mux.ServeHTTP(sw, r)
 }
+
+// wroteWriter records whether a response was begun.
+type wroteWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+// WriteHeader records the answer's start.
+func (w *wroteWriter) WriteHeader(code int) {
+	w.wrote = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write records the answer's start.
+func (w *wroteWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the writer underneath (flushes, deadlines).
+func (w *wroteWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // req is what every page handler knows of its request.
 type req struct {

@@ -2565,3 +2565,27 @@ func TestRankingStateIsOfWhatThePageShows(t *testing.T) {
 	assert.Equal(t, mc[1], stateRe.FindStringSubmatch(admin.get(path).body)[1])
 	assert.NotEqual(t, ma[1], state(html.UnescapeString(ma[2])), "the page with every place shows it")
 }
+
+// TestHugePageOffsets: a page offset past any list, however large, shows an empty page of
+// the list and never panics. Before, ?from=9223372036854775800 on the units and the
+// review queue overflowed the page's end: the handler panicked and the browser got an
+// empty reply.
+func TestHugePageOffsets(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("HP-A", "Sở Thử Trang", domain.UnitDepartment)
+	auditor := e.client()
+	auditor.signIn(e.user("Kiểm toán HP", domain.RoleAuditor, ""))
+	for _, path := range []string{
+		"/units?from=9223372036854775800",
+		"/units?from=99999999999999999999",
+		"/units?from=-5",
+		"/campaigns/" + wftest.Campaign + "/queue?from=9223372036854775800",
+	} {
+		r := auditor.get(path)
+		assert.Equal(t, http.StatusOK, r.status, path)
+		mustContain(t, r.body, "</html>")
+	}
+	mustContain(t, auditor.get("/units?from=-5").body, "Sở Thử Trang")
+	mustNotContain(t, auditor.get("/units?from=9223372036854775800").body, "Sở Thử Trang")
+}
