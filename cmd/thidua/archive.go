@@ -110,7 +110,7 @@ func writeWhole(path string, mode os.FileMode, write func(io.Writer) error) erro
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	err = write(tmp)
+	err = writeChecked(tmp, write)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -133,11 +133,23 @@ func writeInPlace(path string, write func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	err = write(f)
+	err = writeChecked(f, write)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// writeChecked runs write into w and returns its error, or else the first error a write
+// into w met: a writer that prints without looking at each write's error (a table) fails
+// all the same when the disk is full (a review finding: ranking -o to a full disk exited
+// 0, and renamed an empty file over the old one).
+func writeChecked(w io.Writer, write func(io.Writer) error) error {
+	ow := &outWriter{w: w}
+	if err := write(ow); err != nil {
+		return err
+	}
+	return ow.err
 }
 
 // followLinks returns the file that path names once its symbolic links are followed, as

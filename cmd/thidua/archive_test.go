@@ -265,3 +265,27 @@ func TestWriteWholeFollowsLinksAsTheKernelDoes(t *testing.T) {
 		assert.NotZero(t, fi.Mode()&os.ModeSymlink, "%s is still a link", name)
 	}
 }
+
+// TestWriteWholeFailsOnAnUncheckedWrite: a report whose writer prints without looking at
+// each write's error (the ranking's table) fails all the same when a write fails, and the
+// old file stays. Before, ranking -o to a full disk exited 0 and renamed an empty file
+// over the old export.
+func TestWriteWholeFailsOnAnUncheckedWrite(t *testing.T) {
+	t.Parallel()
+	err := writeChecked(failingWriter{}, func(w io.Writer) error {
+		_, _ = io.WriteString(w, "Xếp hạng\n") // the error not looked at
+		_, _ = io.WriteString(w, "1  ✓  Sở Tài chính\n")
+		return nil
+	})
+	require.EqualError(t, err, "no space left on device")
+
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	dir := t.TempDir()
+	seedStore(t, dir)
+	err = (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Lang: "vi", Output: "/dev/full"}).Run(context.Background(), &Globals{Data: dir, Out: io.Discard}, quiet())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no space left on device")
+	assert.Equal(t, 2, exitCode(err))
+}

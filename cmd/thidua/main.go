@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
+
 	// The campaigns' time zone (Asia/Ho_Chi_Minh) resolves on a host without tzdata (a
 	// slim container): without it, the built-in campaign's definition would not validate.
 	_ "time/tzdata"
@@ -79,7 +81,25 @@ func (c *BenchCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 // shell reports for a process SIGPIPE ended.
 const exitBrokenPipe = 141
 
+// unsetEmptyEnv unsets the THIDUA_ variables set to nothing but blanks, and returns their
+// names: each then takes its default, as if unset, which is what a deployment template
+// that leaves one empty means (a review finding: THIDUA_ADDR= made serve listen on every
+// interface at a random port, THIDUA_DATA= took the current directory, and
+// THIDUA_LOG_LEVEL= failed every command).
+func unsetEmptyEnv() []string {
+	var names []string
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "THIDUA_") && strings.TrimSpace(value) == "" {
+			_ = os.Unsetenv(name)
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
 func main() {
+	unsetEmptyEnv()
 	var cli CLI
 	parser := kong.Must(&cli,
 		kong.Name("thidua"),

@@ -16,8 +16,14 @@ import (
 // sent to stdout; it returns the exit status and the standard error.
 func runMain(t *testing.T, stdout *os.File, args ...string) (int, string) {
 	t.Helper()
+	return runMainEnv(t, stdout, nil, args...)
+}
+
+// runMainEnv is runMain with env added to the child's environment.
+func runMainEnv(t *testing.T, stdout *os.File, env []string, args ...string) (int, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMainProcess$")
-	cmd.Env = append(os.Environ(), "THIDUA_TEST_MAIN_ARGS="+strings.Join(args, "\x1f"))
+	cmd.Env = append(append(os.Environ(), env...), "THIDUA_TEST_MAIN_ARGS="+strings.Join(args, "\x1f"))
 	cmd.Stdout = stdout
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -124,4 +130,33 @@ func TestHelpArgs(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, helpArgs(tt.in), "%q", tt.in)
 	}
+}
+
+// TestEmptyEnvironmentMeansTheDefault: a THIDUA_ variable set to nothing is taken as unset:
+// its flag's default applies. Before, THIDUA_LOG_LEVEL= failed every command with a usage
+// error, THIDUA_DATA= took the current directory, and THIDUA_ADDR= made serve listen on
+// every interface at a random port.
+func TestEmptyEnvironmentMeansTheDefault(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	out, err := os.CreateTemp(t.TempDir(), "out")
+	require.NoError(t, err)
+	defer out.Close()
+	code, stderr := runMainEnv(t, out, []string{"THIDUA_LOG_LEVEL=", "THIDUA_ADDR= ", "THIDUA_REPLICAS="}, "digest", "--data", dir)
+	require.Equal(t, 0, code, stderr)
+	b, err := os.ReadFile(out.Name())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "seq 11")
+}
+
+// TestUnsetEmptyEnv: the blank THIDUA_ variables are unset, the others kept (not
+// parallel: it changes the process's environment).
+func TestUnsetEmptyEnv(t *testing.T) {
+	t.Setenv("THIDUA_ADDR", " ")
+	t.Setenv("THIDUA_DATA", "/srv/thidua")
+	assert.Contains(t, unsetEmptyEnv(), "THIDUA_ADDR")
+	_, set := os.LookupEnv("THIDUA_ADDR")
+	assert.False(t, set)
+	assert.Equal(t, "/srv/thidua", os.Getenv("THIDUA_DATA"))
 }
