@@ -558,16 +558,26 @@ func CheckHeadDeclared(nominee Nominee) error {
 
 // LooksLikeHead reports whether an individual's position reads as the head of a unit the
 // campaign admits: a provincial department's or agency's director (Giám đốc, Thủ trưởng,
-// Cục trưởng, Chi cục trưởng, Chánh Thanh tra, Chánh Văn phòng, Trưởng ban) or a
-// People's Committee's chairman (Chủ tịch UBND). A deputy (Phó …) is not. The head flag
+// Cục trưởng, Chi cục trưởng, Chánh Thanh tra, Chánh Văn phòng, Trưởng ban, Trưởng Thuế)
+// or a People's Committee's chairman (Chủ tịch UBND). A deputy (Phó …) is not. The head flag
 // is the clerk's declaration; this is a hint for whoever reads the dossier, never a rule:
 // titles vary, and a chairman of the trade union is no head of the unit.
+//
+// A position often joins several offices: the party's first ("Phó Bí thư Huyện ủy, Chủ tịch
+// UBND huyện"), or two held at once ("… kiêm …"). Each office is read, and an acting head
+// (Quyền …) reads as one (a review finding: only a head title at the very start was seen,
+// so those heads were never asked to declare, and escaped H01–H05).
 func LooksLikeHead(position string) bool {
-	p := strings.Join(strings.Fields(strings.ToLower(Unaccented(strings.TrimSpace(position)))), " ")
-	for _, title := range []string{"giam doc", "thu truong", "cuc truong", "chi cuc truong", "chanh thanh tra",
-		"chanh van phong", "truong ban", "chu tich ubnd", "chu tich uy ban nhan dan"} {
-		if p == title || strings.HasPrefix(p, title+" ") {
-			return true
+	p := " " + strings.Join(strings.Fields(strings.ToLower(Unaccented(position))), " ") + " "
+	p = strings.NewReplacer(" kiem ", ",", " - ", ",").Replace(p)
+	offices := strings.FieldsFunc(p, func(r rune) bool { return strings.ContainsRune(",;/()–", r) })
+	for _, office := range offices {
+		o := strings.TrimPrefix(strings.TrimSpace(office), "quyen ")
+		for _, title := range []string{"giam doc", "thu truong", "cuc truong", "chi cuc truong", "chanh thanh tra",
+			"chanh van phong", "truong ban", "truong thue", "chu tich ubnd", "chu tich uy ban nhan dan"} {
+			if o == title || strings.HasPrefix(o, title+" ") {
+				return true
+			}
 		}
 	}
 	return false

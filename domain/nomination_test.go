@@ -838,6 +838,12 @@ func TestLooksLikeHead(t *testing.T) {
 		"Chánh Thanh tra tỉnh": true, "Trưởng ban Quản lý các khu công nghiệp": true, "Giam doc Kho bac": true,
 		"Phó Giám đốc Sở Nội vụ": false, "Chủ tịch Công đoàn cơ sở": false, "Chuyên viên": false,
 		"Trưởng phòng Tổ chức": false, "": false,
+		// Several offices in one position: each is read; an acting head is a head.
+		"Phó Bí thư Huyện ủy, Chủ tịch UBND huyện Ninh Hải": true, "Bí thư Đảng ủy, Chủ tịch UBND xã Phước Dinh": true,
+		"Tỉnh ủy viên, Giám đốc Sở Tài chính": true, "Quyền Giám đốc Sở Xây dựng": true, "Trưởng Thuế tỉnh Ninh Thuận": true,
+		"Bí thư Chi bộ kiêm Chánh Văn phòng Sở": true, "Bí thư Huyện ủy - Chủ tịch UBND huyện": true,
+		"Bí thư Đảng ủy, Phó Chủ tịch UBND xã": false, "Phó Bí thư Chi bộ, Trưởng phòng Kế toán": false,
+		"Quyền Trưởng phòng Hành chính": false,
 	} {
 		assert.Equal(t, want, domain.LooksLikeHead(pos), "%q", pos)
 	}
