@@ -87,11 +87,11 @@ func TestMessagesInOneLanguage(t *testing.T) {
 			return sc.eval()
 		}, []string{"criterion_not_met"}},
 		{"rating Khá", withFacts(domain.FactRecordedData{Fact: "par_rating", Text: "Khá"}), []string{"criterion_not_met"}},
-		{"disbursement subjective", withFacts(domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(97), Cause: "subjective"}), []string{"excluded_disbursement_subjective"}},
+		{"disbursement subjective", withFacts(domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(94.6), Cause: "subjective"}), []string{"excluded_disbursement_subjective"}},
 		{"late and backlogged dossiers", withFacts(domain.FactRecordedData{Fact: "late_dossiers", Number: f64(3)}, domain.FactRecordedData{Fact: "backlog_dossiers", Number: f64(1)}), []string{"criterion_not_met"}},
-		{"index not improved", withFacts(comp("Công khai minh bạch", 5, 5)), []string{"criterion_not_met"}},
+		{"index not improved", withFacts(comp("Công khai minh bạch", 5.25, 5.5)), []string{"criterion_not_met"}},
 		{"index not published", withFacts(domain.FactRecordedData{Fact: "index_component", Index: "SIPAS", Component: "Sự hài lòng", Status: "not_published"}), []string{"criterion_pending"}},
-		{"discipline", withFacts(domain.FactRecordedData{Fact: "staff_hours_violation_pct", Number: f64(12)}, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: f64(15)},
+		{"discipline", withFacts(domain.FactRecordedData{Fact: "staff_hours_violation_pct", Number: f64(12.5)}, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: f64(15)},
 			domain.FactRecordedData{Fact: "late_directives", Number: f64(2)}), []string{"excluded_discipline_staff_hours", "excluded_discipline_subordinates", "excluded_late_directives"}},
 		{"a head's unit below targets", func(t *testing.T) domain.Eligibility {
 			sc := newScenario(t, head)
@@ -160,7 +160,19 @@ func checkLanguages(t *testing.T, what, vi, en string) {
 	if strings.TrimSpace(vi) == "" && strings.TrimSpace(en) != "" {
 		t.Errorf("%s: English %q without Vietnamese", what, en)
 	}
+	// Numbers as each language writes them: 94,6 in Vietnamese, 94.6 in English.
+	if n := decimalPoint.FindString(vi); n != "" {
+		t.Errorf("%s: message_vi %q writes %s with a decimal point", what, vi, n)
+	}
+	if n := decimalComma.FindString(en); n != "" {
+		t.Errorf("%s: message_en %q writes %s with a decimal comma", what, en, n)
+	}
 }
+
+var (
+	decimalPoint = regexp.MustCompile(`\d\.\d`)
+	decimalComma = regexp.MustCompile(`\d,\d`)
+)
 
 // TestCheckText: text that cannot be shown or stored faithfully is refused, naming what
 // is wrong in both languages; Vietnamese text, tabs and line breaks pass.

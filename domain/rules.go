@@ -24,7 +24,20 @@ type judgement struct {
 	hits   []exclusionHit
 }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func num(f float64) string { return FormatNumber(f, false) }
+
+// numVI writes f for a Vietnamese text: with a decimal comma (93,5).
+func numVI(f float64) string { return FormatNumber(f, true) }
+
+// FormatNumber writes a number as its readers do: in the fewest digits that read back
+// the same, with a decimal comma in Vietnamese (93,5) and a point in English (93.5).
+func FormatNumber(f float64, vi bool) string {
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if vi {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
 
 func opSymbol(op string) string {
 	switch op {
@@ -59,7 +72,7 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		for _, h := range hits {
 			j.events = append(j.events, h.event)
 			notes = append(notes, sprintf("%s: %s = %s %s %s", h.x.Code, h.x.Fact, num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
-			notesVI = append(notesVI, sprintf("%s = %s %s %s", factVI(h.x.Fact), num(h.value), opSymbol(h.x.Op), num(h.x.Number)))
+			notesVI = append(notesVI, sprintf("%s = %s %s %s", factVI(h.x.Fact), numVI(h.value), opSymbol(h.x.Op), numVI(h.x.Number)))
 		}
 		j.note, j.noteVI = strings.Join(notes, "; "), strings.Join(notesVI, "; ")
 		return j
@@ -94,18 +107,18 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 			return judgement{result: ResultPending, note: r.Fact + " not recorded", noteVI: notRecordedVI(r.Fact)}
 		}
 		v := *e.Data.Number
-		note, noteVI := sprintf("%s = %s", r.Fact, num(v)), sprintf("%s = %s", factVI(r.Fact), num(v))
+		note, noteVI := sprintf("%s = %s", r.Fact, num(v)), sprintf("%s = %s", factVI(r.Fact), numVI(v))
 		if compare(v, r.Op, *r.Number) {
 			return judgement{result: ResultMet, note: note, noteVI: noteVI, events: []string{e.EventID}}
 		}
 		for _, cause := range r.ExcusedCauses {
 			if e.Data.Cause == cause {
 				return judgement{result: ResultMet, note: sprintf("%s, not %s %s, for an %s cause (excused)", note, opSymbol(r.Op), num(*r.Number), cause),
-					noteVI: sprintf("%s, chưa đạt %s %s vì lý do %s (được miễn trừ)", noteVI, opSymbol(r.Op), num(*r.Number), causeVI(cause)), events: []string{e.EventID}}
+					noteVI: sprintf("%s, chưa đạt %s %s vì lý do %s (được miễn trừ)", noteVI, opSymbol(r.Op), numVI(*r.Number), causeVI(cause)), events: []string{e.EventID}}
 			}
 		}
 		note = sprintf("%s, required %s %s", note, opSymbol(r.Op), num(*r.Number))
-		noteVI = sprintf("%s, yêu cầu %s %s", noteVI, opSymbol(r.Op), num(*r.Number))
+		noteVI = sprintf("%s, yêu cầu %s %s", noteVI, opSymbol(r.Op), numVI(*r.Number))
 		if e.Data.Cause != "" {
 			note += ", cause " + e.Data.Cause
 			noteVI += ", lý do " + causeVI(e.Data.Cause)
@@ -122,7 +135,7 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 			}
 			events = append(events, e.EventID)
 			notes = append(notes, sprintf("%s = %s", f, num(*e.Data.Number)))
-			notesVI = append(notesVI, sprintf("%s = %s", factVI(f), num(*e.Data.Number)))
+			notesVI = append(notesVI, sprintf("%s = %s", factVI(f), numVI(*e.Data.Number)))
 			if *e.Data.Number != 0 {
 				nonzero = append(nonzero, f)
 				bad = append(bad, e.EventID)
@@ -145,7 +158,7 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 		if len(comps) == 0 {
 			return judgement{result: ResultPending, note: "no index component recorded", noteVI: "chưa ghi nhận chỉ số thành phần nào"}
 		}
-		var worse, unpublished, notes []string
+		var worse, worseVI, unpublished, notes, notesVI []string
 		var all, worseEv, unpubEv []string
 		for _, e := range comps {
 			d := e.Data
@@ -157,21 +170,22 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 				unpubEv = append(unpubEv, e.EventID)
 			case improved(d):
 				notes = append(notes, sprintf("%s %s > %s", name, num(*d.Number), num(*d.Previous)))
+				notesVI = append(notesVI, sprintf("%s %s > %s", name, numVI(*d.Number), numVI(*d.Previous)))
 			default:
 				worse = append(worse, sprintf("%s %s ≤ %s", name, num(deref(d.Number)), num(deref(d.Previous))))
+				worseVI = append(worseVI, sprintf("%s %s ≤ %s", name, numVI(deref(d.Number)), numVI(deref(d.Previous))))
 				worseEv = append(worseEv, e.EventID)
 			}
 		}
 		switch {
 		case len(worse) > 0:
-			w := strings.Join(worse, ", ")
-			return judgement{result: ResultNotMet, note: "not improved: " + w, noteVI: "không tăng điểm so với năm trước: " + w, events: worseEv}
+			return judgement{result: ResultNotMet, note: "not improved: " + strings.Join(worse, ", "),
+				noteVI: "không tăng điểm so với năm trước: " + strings.Join(worseVI, ", "), events: worseEv}
 		case len(unpublished) > 0:
 			u := strings.Join(unpublished, ", ")
 			return judgement{result: ResultPending, note: "not yet published: " + u, noteVI: "chưa công bố kết quả: " + u, events: unpubEv}
 		}
-		n := strings.Join(notes, ", ")
-		return judgement{result: ResultMet, note: n, noteVI: n, events: all}
+		return judgement{result: ResultMet, note: strings.Join(notes, ", "), noteVI: strings.Join(notesVI, ", "), events: all}
 	case RuleExclusionsOnly:
 		// Met once every exclusion's fact is recorded and none applies; an exclusion
 		// that concerns parent units only (ParentOnly) is needed, when the definition
@@ -194,7 +208,7 @@ func judge(c *Criterion, campaign string, rulings []CriterionRuling, facts *Fact
 			}
 			events = appendUnique(events, e.EventID)
 			notes = append(notes, sprintf("%s = %s", x.Fact, num(*e.Data.Number)))
-			notesVI = append(notesVI, sprintf("%s = %s", factVI(x.Fact), num(*e.Data.Number)))
+			notesVI = append(notesVI, sprintf("%s = %s", factVI(x.Fact), numVI(*e.Data.Number)))
 		}
 		switch {
 		case len(missing) > 0 && parentMissing:
@@ -297,9 +311,9 @@ func factValue(d FactRecordedData, vi bool) string {
 	case d.Status != "":
 		v = term(d.Status)
 	case d.Number != nil:
-		v = num(*d.Number)
+		v = FormatNumber(*d.Number, vi)
 		if d.Previous != nil {
-			v += " (" + num(*d.Previous) + ")"
+			v += " (" + FormatNumber(*d.Previous, vi) + ")"
 		}
 	default:
 		v = strconv.Quote(d.Text)
@@ -350,21 +364,33 @@ func exclusionsApplying(xs []Exclusion, campaign string, facts *FactSet) []exclu
 
 // exclusionMessages returns the Vietnamese and English messages of an exclusion.
 func exclusionMessages(h exclusionHit) (vi, en string) {
-	v, t := num(h.value), num(h.x.Number)
+	vi, en = exclusionMessage(h, numVI(h.value), numVI(h.x.Number), true), exclusionMessage(h, num(h.value), num(h.x.Number), false)
+	return vi, en
+}
+
+// exclusionMessage returns an exclusion's message in Vietnamese (vi) or English, with its
+// value v and threshold t written for that language.
+func exclusionMessage(h exclusionHit, v, t string, vi bool) string {
+	pick := func(viText, enText string) string {
+		if vi {
+			return viText
+		}
+		return enText
+	}
 	switch h.x.Code {
 	case "excluded_disbursement_subjective":
-		return fmt.Sprintf("Không xét khen thưởng: giải ngân vốn đầu tư công đạt %s%%, chưa đạt %s%% vì lý do chủ quan", v, t),
-			fmt.Sprintf("Excluded: public investment disbursed %s%%, below %s%% for a subjective cause", v, t)
+		return pick(fmt.Sprintf("Không xét khen thưởng: giải ngân vốn đầu tư công đạt %s%%, chưa đạt %s%% vì lý do chủ quan", v, t),
+			fmt.Sprintf("Excluded: public investment disbursed %s%%, below %s%% for a subjective cause", v, t))
 	case "excluded_discipline_staff_hours":
-		return fmt.Sprintf("Không xét khen thưởng: %s%% cán bộ, công chức, viên chức không chấp hành nghiêm giờ giấc làm việc (trên %s%% tổng số biên chế)", v, t),
-			fmt.Sprintf("Excluded: %s%% of staff did not keep working hours (more than %s%% of the headcount)", v, t)
+		return pick(fmt.Sprintf("Không xét khen thưởng: %s%% cán bộ, công chức, viên chức không chấp hành nghiêm giờ giấc làm việc (trên %s%% tổng số biên chế)", v, t),
+			fmt.Sprintf("Excluded: %s%% of staff did not keep working hours (more than %s%% of the headcount)", v, t))
 	case "excluded_discipline_subordinates":
-		return fmt.Sprintf("Không xét khen thưởng: %s%% cơ quan, đơn vị thuộc, trực thuộc vi phạm kỷ luật, kỷ cương hành chính (trên %s%%)", v, t),
-			fmt.Sprintf("Excluded: %s%% of subordinate units violated administrative discipline (more than %s%%)", v, t)
+		return pick(fmt.Sprintf("Không xét khen thưởng: %s%% cơ quan, đơn vị thuộc, trực thuộc vi phạm kỷ luật, kỷ cương hành chính (trên %s%%)", v, t),
+			fmt.Sprintf("Excluded: %s%% of subordinate units violated administrative discipline (more than %s%%)", v, t))
 	case "excluded_late_directives":
-		return fmt.Sprintf("Không xét khen thưởng: %s văn bản chỉ đạo, điều hành được Ủy ban nhân dân tỉnh giao chưa đảm bảo thời hạn", v),
-			fmt.Sprintf("Excluded: %s directive documents assigned by the provincial People's Committee were not completed on time", v)
+		return pick(fmt.Sprintf("Không xét khen thưởng: %s văn bản chỉ đạo, điều hành được Ủy ban nhân dân tỉnh giao chưa đảm bảo thời hạn", v),
+			fmt.Sprintf("Excluded: %s directive documents assigned by the provincial People's Committee were not completed on time", v))
 	}
-	return fmt.Sprintf("Không xét khen thưởng: %s = %s %s %s", factVI(h.x.Fact), v, opSymbol(h.x.Op), t),
-		fmt.Sprintf("Excluded (%s): %s = %s %s %s", h.x.Code, h.x.Fact, v, opSymbol(h.x.Op), t)
+	return pick(fmt.Sprintf("Không xét khen thưởng: %s = %s %s %s", factVI(h.x.Fact), v, opSymbol(h.x.Op), t),
+		fmt.Sprintf("Excluded (%s): %s = %s %s %s", h.x.Code, h.x.Fact, v, opSymbol(h.x.Op), t))
 }

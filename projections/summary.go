@@ -2,7 +2,6 @@ package projections
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -204,13 +203,7 @@ func factValue(d domain.FactRecordedData, vi bool) string {
 
 // number writes a number as its readers do: with a decimal comma in Vietnamese (93,5), as
 // the pages' tables do (before, the trail said 93.5 beside a table's 93,5).
-func number(v float64, vi bool) string {
-	s := strconv.FormatFloat(v, 'g', -1, 64)
-	if vi {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+func number(v float64, vi bool) string { return domain.FormatNumber(v, vi) }
 
 func short(sha string) string {
 	if len(sha) > 12 {
