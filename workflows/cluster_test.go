@@ -439,3 +439,57 @@ func TestReplayWaitsForTheWholeAtomicAppend(t *testing.T) {
 	assert.Equal(t, first.ID, r.ID)
 	assert.ElementsMatch(t, first.Events, r.Events)
 }
+
+// TestIfMatchStaleOnlyForItsAggregate: a command whose If-Match names its nomination's
+// current version, which lost its append's race on another aggregate it also writes (the
+// unit, where another nomination was opened meanwhile), is decided again and succeeds, as
+// it would without If-Match. Before, it answered 412 version_mismatch: the client read the
+// nomination again, found the version it had sent, and could not get past.
+func TestIfMatchStaleOnlyForItsAggregate(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	a.Unit("IM", domain.UnitDepartment)
+	clerk := a.User(domain.RoleClerk, "IM")
+	a.Plan(clerk)
+	nominee := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Một", Position: "Chuyên viên"}
+	nom := a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "IM", Nominee: nominee}, workflows.Options{}))
+	caughtUp(t, a)
+	b := a.Lagging()
+	// Meanwhile, through the up-to-date engine, another nomination of the unit.
+	a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "IM",
+		Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Hai", Position: "Chuyên viên"}}, workflows.Options{}))
+
+	v := nom.Version
+	corrected := nominee
+	corrected.Position = "Chuyên viên chính"
+	r, err := b.Svc.CorrectNominee(a.Ctx, clerk, nom.ID, corrected, "sai chính tả", workflows.Options{IfMatch: &v})
+	require.NoError(t, err)
+	assert.Greater(t, r.Version, v)
+
+	// A tag the nomination has moved past is still stale.
+	_, err = b.Svc.CorrectNominee(a.Ctx, clerk, nom.ID, nominee, "sửa lại", workflows.Options{IfMatch: &v})
+	require.ErrorIs(t, err, workflows.ErrPrecondition)
+}
+
+// TestIfMatchAheadOfTheFeedIsWaitedFor: an If-Match naming a version this engine's feed has
+// not brought yet (read through another engine) is no stale one: the command waits for
+// the feed, at most a second, and succeeds. Before, it answered 412 "If-Match 16 is stale:
+// the current version is 15".
+func TestIfMatchAheadOfTheFeedIsWaitedFor(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	reviewer := a.User(domain.RoleReviewer, "")
+	nom, _ := a.EligibleCollective("IA", domain.UnitDepartment, reviewer, 80)
+	caughtUp(t, a)
+	b := a.Lagging()
+	// A ruling through the up-to-date engine: the client reads the version it made.
+	r := a.OK(a.Svc.Rule(a.Ctx, reviewer, nom, "C06", workflows.RuleInput{Result: domain.ResultMet, Note: "đã kiểm tra lại"}, workflows.Options{}))
+	v := r.Version
+	go func() {
+		time.Sleep(100 * time.Millisecond) // the other engine's feed, a little behind
+		b.Feed(0)
+	}()
+	held, err := b.Svc.Hold(a.Ctx, reviewer, nom, "có đơn khiếu nại", workflows.Options{IfMatch: &v})
+	require.NoError(t, err)
+	assert.Greater(t, held.Version, v)
+}

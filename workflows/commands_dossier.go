@@ -106,6 +106,7 @@ func (s *Service) uploadCommand(ctx context.Context, p Principal, o Options, up 
 	if err := s.checkKey(p, o); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}
+	s.awaitIfMatch(ctx, o)
 	if err := s.precheck(func(st *projections.State) error { return precheck(st, o) }); err != nil {
 		return Result{}, eventstore.Document{}, err
 	}

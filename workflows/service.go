@@ -182,6 +182,7 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 	if err := s.awaitHistory(ctx); err != nil {
 		return Result{}, err
 	}
+	s.awaitIfMatch(ctx, o)
 	var unlock func()
 	defer func() {
 		if unlock != nil {
@@ -224,7 +225,11 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		commits, err := s.store.AppendAtomic(ctx, pl.parts, meta)
 		var ce *eventstore.ConflictError
 		if errors.As(err, &ce) {
-			if o.IfMatch != nil {
+			if o.IfMatch != nil && ce.Ref == pl.parts[0].Ref {
+				// The aggregate the If-Match names changed: the tag is stale. Another one
+				// the command also appends to (a nomination's unit, a grant's evidence
+				// units) is decided again, as without If-Match (a review finding: a fact
+				// on an evidence unit answered a grant's current If-Match with 412).
 				return Result{}, errorf(ErrPrecondition, "version_mismatch", "%s changed while the command ran", ce.Ref)
 			}
 			if attempt+1 >= maxAttempts {
@@ -435,6 +440,21 @@ func (s *Service) awaitHistory(ctx context.Context) error {
 	case <-ctx.Done():
 		return s.storeError(ctx.Err())
 	}
+}
+
+// awaitIfMatch waits, at most settleWait, until the model has applied the stream up to the
+// sequence o's If-Match names: a client that read the aggregate's version through another
+// process, or just after a command, may name a version this process's feed has not
+// brought yet, which is no stale one (a review finding: a lagging server answered a
+// current If-Match with 412). A tag past the stream's end is stale all the same once the
+// wait ends.
+func (s *Service) awaitIfMatch(ctx context.Context, o Options) {
+	if o.IfMatch == nil || s.model.Applied() >= *o.IfMatch {
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	_ = s.model.WaitFor(wctx, *o.IfMatch)
 }
 
 // settleWait bounds how long a command waits for the feed to fill a gap below the
