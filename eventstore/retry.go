@@ -734,7 +734,9 @@ func (s *Store) startConnWatch() {
 				}
 				lost = false
 				continue // a new connection changes no leader: nothing to retry
-			case nats.DISCONNECTED:
+			case nats.DISCONNECTED, nats.RECONNECTING:
+				// With reconnection on, a lost connection goes straight to RECONNECTING
+				// (a review finding: nothing was logged, waiting for DISCONNECTED).
 				if !lost {
 					s.log.Warn("eventstore: lost the connection to NATS; commands fail until it is back (reconnecting)")
 				}

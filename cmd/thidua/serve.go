@@ -31,9 +31,9 @@ import (
 type ServeCmd struct {
 	Addr string `help:"Address to listen on." default:"127.0.0.1:8080" env:"THIDUA_ADDR"`
 	Demo bool   `help:"Load the demo province (units, users, nominations in every state) on a new store."`
-	// WebSecret signs the web forms' CSRF tokens; processes behind one load balancer
-	// share it.
-	WebSecret string `help:"Key that signs the web forms' CSRF tokens: give every serve process behind one load balancer the same one (default: random per process)." env:"THIDUA_WEB_SECRET"`
+	// WebSecret signs the web's sessions and CSRF tokens; processes behind one load
+	// balancer share it. Unset, the data directory keeps one (storedWebSecret).
+	WebSecret string `help:"Key that signs the web's sessions and forms: give every serve process behind one load balancer the same one (default: one drawn at the first start and kept in the data directory's web-secret file)." env:"THIDUA_WEB_SECRET"`
 	// SecureCookies marks the session cookies Secure.
 	SecureCookies bool `help:"Mark the web session cookies Secure (when served over HTTPS)." env:"THIDUA_SECURE_COOKIES"`
 	// ShutdownGrace is how long a stop waits for the requests under way.
@@ -157,11 +157,14 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 		logger.Error("no administrator created: the store's history does not verify", "err", err)
 		err = nil
 	}
+	if generated != "" {
+		// Shown whatever happens next: a start that fails after registering the
+		// administrator (the built-in campaign's launch on a full disk, a stop) would
+		// otherwise lose the token, and later starts see an administrator and say nothing.
+		fmt.Fprintf(g.Out, "First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
+	}
 	if err != nil {
 		return stopped(err)
-	}
-	if generated != "" {
-		fmt.Fprintf(g.Out, "First administrator created. Token (shown once, store it safely):\n  %s\n", generated)
 	}
 	if tok := os.Getenv("THIDUA_ADMIN_TOKEN"); tok != "" {
 		if _, err := svc.Authenticate(ctx, tok); errors.Is(err, workflows.ErrUnauthenticated) {
@@ -192,7 +195,11 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, apiHandler)
 	}
-	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret([]byte(c.WebSecret)), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...), web.WithReplayPlaces(replays), web.WithArchivePlaces(archives)))
+	webSecret := []byte(c.WebSecret)
+	if len(webSecret) == 0 {
+		webSecret = storedWebSecret(g.Data, logger)
+	}
+	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithSecret(webSecret), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...), web.WithReplayPlaces(replays), web.WithArchivePlaces(archives)))
 	// Large answers (rankings, listings, pages) go compressed to clients that accept it.
 	compressed, err := api.Compress(root)
 	if err != nil {
@@ -201,7 +208,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	boot.serve(compressed)
 	// ready_in is the sum of its steps: the store opened (the embedded server recovering
 	// the stream), the projections loaded and caught up, the rest (bootstrap, handlers).
-	logger.Info("thidua serving", "addr", "http://"+c.Addr, "ready_in", time.Since(start).Round(time.Millisecond),
+	logger.Info("thidua serving", "addr", "http://"+ln.Addr().String(), "ready_in", time.Since(start).Round(time.Millisecond),
 		"store_open_in", storeIn.Round(time.Millisecond), "projections_in", projectionsIn.Round(time.Millisecond),
 		"applied", model.Applied(), "embedded", store.Embedded(), "storage_limit_mib", store.StorageLimit()>>20)
 	select {
@@ -256,7 +263,7 @@ func weakSecrets(adminToken, webSecret string) []string {
 		out = append(out, fmt.Sprintf("THIDUA_ADMIN_TOKEN has %d characters, a guessable secret: give at least %d (or none, and one is generated and printed once), or reissue the administrator's token (thidua reissue-token)", n, minSecret))
 	}
 	if n := utf8.RuneCountInString(webSecret); webSecret != "" && n < minSecret {
-		out = append(out, fmt.Sprintf("--web-secret (THIDUA_WEB_SECRET) has %d characters, a guessable key for the web forms: give at least %d (or none, and each process draws its own)", n, minSecret))
+		out = append(out, fmt.Sprintf("--web-secret (THIDUA_WEB_SECRET) has %d characters, a guessable key for the web forms: give at least %d (or none, and one is drawn and kept in the data directory)", n, minSecret))
 	}
 	return out
 }

@@ -73,9 +73,10 @@ const DefaultRankingPoll = 30 * time.Second
 // changed (0 or less: never; the page then says nothing of a change).
 func WithRankingPoll(d time.Duration) Option { return func(c *config) { c.rankPoll = d } }
 
-// WithSecret sets the key that signs the CSRF tokens of the forms. Servers behind one
-// load balancer need the same key; by default each handler draws a random one, so forms
-// rendered before a restart must be reloaded.
+// WithSecret sets the key that signs the sessions' cookies and the forms' CSRF tokens.
+// Servers behind one load balancer need the same key; by default each handler draws a
+// random one, so that a restart signs every user out (serve keeps one in its data
+// directory instead).
 func WithSecret(key []byte) Option {
 	return func(c *config) {
 		if len(key) > 0 {
