@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -30,6 +31,10 @@ type Candidate struct {
 	SubmittedSeq uint64
 	// Awarded marks a nomination granted the award (and not revoked): it holds its place.
 	Awarded bool
+	// PersonOnHold marks an individual nomination whose person (SamePerson) has another
+	// nomination on hold in the same unit, as when a merger joined two units that had
+	// both nominated them: the hold is on the person (WithheldPersonOnHold).
+	PersonOnHold bool
 }
 
 // RankEntry is one line of a ranking. DecidedBy names the first ranking key that separated
@@ -57,6 +62,11 @@ const (
 	// the award, as when a merger joined two units that had both nominated them: one
 	// achievement is not rewarded twice (Definition.OneAwardPerPerson).
 	WithheldPerson = "person"
+	// WithheldPersonOnHold marks an individual entry that is not recommended because
+	// another nomination of the same person in the same unit is on hold (a discipline
+	// review, an investigation or a complaint): the hold is on the person, not on one
+	// dossier (Candidate.PersonOnHold). The grant is refused too (person_on_hold).
+	WithheldPersonOnHold = "person_on_hold"
 )
 
 func (c Candidate) priority(kind NomineeKind) bool {
@@ -174,6 +184,8 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate, held int) []RankE
 			e.Recommended = true
 		case places > 0:
 			switch {
+			case c.PersonOnHold:
+				e.Withheld = WithheldPersonOnHold
 			case units != nil && units[c.Unit]:
 				e.Withheld = WithheldLineage
 			case people != nil && samePerson(c):
@@ -225,4 +237,24 @@ func cmpDesc(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// CheckPersonNotOnHold refuses, with person_on_hold, to grant individual nomination n while
+// another nomination of the same person (SamePerson) in its unit, among others, is on hold
+// (a merger joins two units' nominations of one person): the hold is on the person, not on
+// one dossier, as the ranking withholds n (WithheldPersonOnHold).
+func CheckPersonNotOnHold(n *Nomination, others []*Nomination) error {
+	if n == nil || n.nominee.Kind != NomineeIndividual {
+		return nil
+	}
+	for _, o := range others {
+		if o == nil || o.id == n.id || o.state != StateOnHold || o.nominee.Kind != NomineeIndividual ||
+			o.Unit() != n.Unit() || !SamePerson(o.nominee.Name, n.nominee.Name) {
+			continue
+		}
+		return ruleErr("person_on_hold",
+			fmt.Sprintf("%s has another nomination on hold in unit %s (%s, event %s): the hold is on the person until a reviewer releases it", n.nominee.Name, n.Unit(), o.id, o.holdEvent),
+			fmt.Sprintf("%s có hồ sơ khác đang tạm dừng xét tại đơn vị %s (hồ sơ %s): việc tạm dừng áp dụng cho người được đề nghị cho đến khi được gỡ bỏ", n.nominee.Name, n.Unit(), o.id))
+	}
+	return nil
 }

@@ -220,3 +220,28 @@ func TestRankOnePersonOncePerUnit(t *testing.T) {
 	}
 	require.True(t, domain.BuiltinCampaign().OneAwardPerPerson, "the built-in definition applies the rule")
 }
+
+// TestRankWithholdsAPersonOnHold: an entry whose person has another nomination on hold in
+// its unit is not recommended, whatever its rank, and takes no place: the next one does.
+func TestRankWithholdsAPersonOnHold(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	def.Quota.Individual = 2
+	cands := []domain.Candidate{
+		{Nomination: "n1", Unit: "u1", Name: "Lê Văn Tâm", ParIndexScore: f64(90), PersonOnHold: true},
+		{Nomination: "n2", Unit: "u2", Name: "Phạm Thị Lan", ParIndexScore: f64(89)},
+		{Nomination: "n3", Unit: "u3", Name: "Trần Văn Ba", ParIndexScore: f64(88)},
+	}
+	var rec []string
+	withheld := map[string]string{}
+	for _, e := range domain.Rank(def, domain.NomineeIndividual, cands, 0) {
+		if e.Recommended {
+			rec = append(rec, e.Nomination)
+		}
+		if e.Withheld != "" {
+			withheld[e.Nomination] = e.Withheld
+		}
+	}
+	assert.Equal(t, []string{"n2", "n3"}, rec)
+	assert.Equal(t, map[string]string{"n1": domain.WithheldPersonOnHold}, withheld)
+}

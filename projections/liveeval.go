@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"strings"
 	"sync"
 
 	"thidua/domain"
@@ -182,6 +183,9 @@ func (m *Model) rankEval(id string, b Bound, cache *evalCache, sc *evalScratch) 
 		re := rankedEval{found: true}
 		if last != nil {
 			re.lastSeq, re.lastAt = last.Rec.Seq, last.Rec.At
+		}
+		if n.State() == domain.StateOnHold && n.Nominee().Kind == domain.NomineeIndividual {
+			re.held = &heldPerson{unit: strings.Clone(n.Unit()), name: strings.Clone(n.Nominee().Name)}
 		}
 		return re, nil, true
 	}

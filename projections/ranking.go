@@ -3,6 +3,7 @@ package projections
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"thidua/domain"
@@ -378,6 +379,23 @@ func (in *rankInputs) view() RankingView {
 	for _, cs := range cands {
 		for i := range cs {
 			cs[i].Awarded = awarded[cs[i].Nomination]
+		}
+	}
+	// A person with a nomination on hold in a unit is recommended through no other
+	// nomination of theirs there (a merger joins two units' nominations of one person).
+	var held map[string][]string
+	for i := range in.evals {
+		if h := in.evals[i].held; h != nil && in.evals[i].found {
+			if held == nil {
+				held = map[string][]string{}
+			}
+			held[h.unit] = append(held[h.unit], h.name)
+		}
+	}
+	if held != nil {
+		cs := cands[domain.NomineeIndividual]
+		for i := range cs {
+			cs[i].PersonOnHold = slices.ContainsFunc(held[cs[i].Unit], func(name string) bool { return domain.SamePerson(name, cs[i].Name) })
 		}
 	}
 	v := RankingView{Campaign: in.campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys, Integrity: in.integrity}

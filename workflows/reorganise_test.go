@@ -844,3 +844,58 @@ func TestLawfulAwardsOfAnExistingSuccessorStayEligible(t *testing.T) {
 	_, err = env.Svc.OpenNomination(env.Ctx, mustNotOpen, wftest.Campaign, workflows.OpenNominationInput{Unit: "LC", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
 	require.Error(t, err)
 }
+
+// TestHoldFollowsThePersonAcrossAMerger: two districts nominated one person; one dossier is
+// on hold (a discipline review of that person) when the districts merge. The other dossier,
+// eligible on its own, is not recommended (withheld person_on_hold) and its grant is
+// refused (person_on_hold) while the hold stands; released, the person's two dossiers rank
+// as any two of one person. Before, it was recommended first and granted: the hold stayed
+// on one dossier.
+func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	env.Unit("HA", domain.UnitDistrict)
+	env.Unit("HB", domain.UnitDistrict)
+	ca, cb := env.User(domain.RoleClerk, "HA"), env.User(domain.RoleClerk, "HB")
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+	na, nb := env.Dossier(ca, person), env.Dossier(cb, person)
+	env.GoodFacts(reviewer, "HA", 90)
+	env.GoodFacts(reviewer, "HB", 80)
+	env.RuleAll(reviewer, na)
+	env.RuleAll(reviewer, nb)
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, na, "đang xem xét kỷ luật ông Lê Văn Tâm", workflows.Options{}))
+	env.OK(merge(env, []string{"HA", "HB"}, "HAB", "2025-09-15"))
+
+	entry := func(m *projections.Model) projections.RankEntryView {
+		t.Helper()
+		rk, err := m.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		for _, e := range rk.Individual.Entries {
+			if e.Nomination == nb {
+				return e
+			}
+		}
+		t.Fatalf("%s not ranked: %+v", nb, rk.Individual.Entries)
+		return projections.RankEntryView{}
+	}
+	e := entry(env.Model)
+	assert.False(t, e.Recommended)
+	assert.Equal(t, domain.WithheldPersonOnHold, e.Withheld)
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, e, entry(rebuilt), "a rebuild ranks it alike")
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nb, Decision: "QĐ 1/2025"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "person_on_hold", re.Code)
+	assert.Contains(t, re.MessageVI, "đang tạm dừng xét")
+
+	// Released, the held dossier (ranked above) is the person's one recommended.
+	env.OK(env.Svc.Release(env.Ctx, reviewer, na, "đã xem xét xong, không kỷ luật", workflows.Options{}))
+	e = entry(env.Model)
+	assert.False(t, e.Recommended)
+	assert.Equal(t, domain.WithheldPerson, e.Withheld)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 1/2025"}, workflows.Options{}))
+}

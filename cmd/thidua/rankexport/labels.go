@@ -78,6 +78,8 @@ func labels(key string) (vi, en string) {
 		return "Không: đơn vị đã có hồ sơ xếp trên", "No: its unit ranks above with another nomination"
 	case "withheld." + domain.WithheldPerson:
 		return "Không: người này đã có hồ sơ xếp trên", "No: the same person ranks above with another nomination"
+	case "withheld." + domain.WithheldPersonOnHold:
+		return "Không: người này có hồ sơ khác đang tạm dừng xét", "No: the same person has another nomination on hold"
 
 	// The columns.
 	case "col.kind":
