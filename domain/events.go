@@ -32,6 +32,12 @@ const (
 	// and the grant is decided again on it, so no award goes to a nomination a fact had
 	// just excluded.
 	UnitAwardNoted = "unit.award_noted"
+	// UnitSubordinateRegistered records, on a parent unit, that a unit was registered under
+	// it (UnitSubordinateRegisteredData), in the same atomic append as the new unit's
+	// registration: the parent's sequence check makes a grant that read the parent's
+	// subordinates (the share of them that broke discipline: C13) and a merger of the
+	// parent decide again on the registration, instead of standing beside it.
+	UnitSubordinateRegistered = "unit.subordinate_registered"
 )
 
 // Event types of the nomination aggregate.
@@ -183,7 +189,7 @@ type EventSpec struct {
 func eventTypes() []string {
 	return []string{
 		UnitRegistered, PlanSubmitted, FactRecorded, UnitMergedEvent, UnitAbsorbed, UnitNominated, UnitAwardNoted,
-		NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
+		UnitSubordinateRegistered, NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
 		NomineeCorrected, CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked, UnitsMergedNoted,
@@ -281,6 +287,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[UnitNominatedData](eventType, data)
 	case UnitAwardNoted:
 		return decodeAs[UnitAwardNotedData](eventType, data)
+	case UnitSubordinateRegistered:
+		return decodeAs[UnitSubordinateRegisteredData](eventType, data)
 	case IDClaimed:
 		return decodeAs[IDClaimedData](eventType, data)
 	case NominationOpened:

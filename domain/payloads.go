@@ -196,6 +196,13 @@ type IDClaimedData struct {
 	ID string `json:"id"`
 }
 
+// UnitSubordinateRegisteredData is the payload of unit.subordinate_registered: Unit was
+// registered under this unit.
+type UnitSubordinateRegisteredData struct {
+	// Unit is the id of the unit registered under this one.
+	Unit string `json:"unit"`
+}
+
 // UnitAwardNotedData is the payload of unit.award_noted: Award of Campaign was granted to
 // Nomination, then of Unit, and relied on this unit's facts and plan.
 type UnitAwardNotedData struct {

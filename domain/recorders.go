@@ -9,7 +9,7 @@ package domain
 // the command line.
 func Recorders(eventType string) []Role {
 	switch eventType {
-	case UnitRegistered, UnitMergedEvent, UnitAbsorbed, NominationTransferred, UnitsMergedNoted,
+	case UnitRegistered, UnitSubordinateRegistered, UnitMergedEvent, UnitAbsorbed, NominationTransferred, UnitsMergedNoted,
 		CampaignRevised, DeadlineSet, UserDisabled:
 		return []Role{RoleAdmin}
 	case IDClaimed, CampaignLaunched, UserRegistered, UserTokenReissued:

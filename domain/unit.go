@@ -103,12 +103,21 @@ func (u *Unit) Apply(r Recorded) {
 		u.predecessors = append(u.predecessors, d.Sources...)
 	case UnitNominatedData:
 		// The guard of one nomination per unit and nominee: it moves the unit's version.
+	case UnitSubordinateRegisteredData:
+		// The guard of what reads the unit's subordinates: it moves the unit's version.
 	default:
 		return
 	}
 	if r.Seq > u.seq {
 		u.seq = r.Seq
 	}
+}
+
+// SubordinateRegistered returns the event that records, on parent unit u, the
+// registration of unit id under it (UnitSubordinateRegistered). A unit merged away takes
+// no new subordinate (unit_not_active is the caller's check).
+func SubordinateRegistered(id string) []Event {
+	return []Event{{Type: UnitSubordinateRegistered, Data: UnitSubordinateRegisteredData{Unit: id}}}
 }
 
 // RegisterUnit decides the registration of a new unit: a valid id, a name of 1 to 300

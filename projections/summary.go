@@ -118,6 +118,8 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 		return vi, en
 	case domain.AwardRevokedData:
 		return fmt.Sprintf("%s thu hồi khen thưởng %s của hồ sơ %s: %s", whoVI, d.Award, d.Nomination, term(d.Ground)), fmt.Sprintf("%s revoked award %s of nomination %s: %s", whoEN, d.Award, d.Nomination, d.Ground)
+	case domain.UnitSubordinateRegisteredData:
+		return fmt.Sprintf("%s đăng ký đơn vị trực thuộc %s", whoVI, d.Unit), fmt.Sprintf("%s registered unit %s under this one", whoEN, d.Unit)
 	case domain.UnitAwardNotedData:
 		return fmt.Sprintf("Quyết định khen thưởng %s cho hồ sơ %s của đơn vị %s trong %s, căn cứ số liệu của đơn vị này", d.Award, d.Nomination, d.Unit, d.Campaign),
 			fmt.Sprintf("Award %s granted to nomination %s of unit %s in %s, relying on this unit's facts", d.Award, d.Nomination, d.Unit, d.Campaign)

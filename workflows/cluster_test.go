@@ -462,6 +462,10 @@ func TestIfMatchStaleOnlyForItsAggregate(t *testing.T) {
 	v := nom.Version
 	corrected := nominee
 	corrected.Position = "Chuyên viên chính"
+	go func() {
+		time.Sleep(200 * time.Millisecond) // the other engine's feed, a little behind
+		b.Feed(0)
+	}()
 	r, err := b.Svc.CorrectNominee(a.Ctx, clerk, nom.ID, corrected, "sai chính tả", workflows.Options{IfMatch: &v})
 	require.NoError(t, err)
 	assert.Greater(t, r.Version, v)
@@ -492,4 +496,115 @@ func TestIfMatchAheadOfTheFeedIsWaitedFor(t *testing.T) {
 	held, err := b.Svc.Hold(a.Ctx, reviewer, nom, "có đơn khiếu nại", workflows.Options{IfMatch: &v})
 	require.NoError(t, err)
 	assert.Greater(t, held.Version, v)
+}
+
+// TestRegistrationUnderAParentRacesItsGrantAndMerger: registering a unit under a parent
+// also records unit.subordinate_registered on the parent, at the version the command read.
+// A grant of the parent's nomination decided on the subordinates before the registration
+// (through an engine whose feed had not brought it) meets the parent's sequence check and
+// is decided again: the new unit makes the discipline criterion (C13) pending, and the
+// grant is refused. A registration under a unit merged meanwhile is refused
+// (unit_not_active). Before, both stood.
+func TestRegistrationUnderAParentRacesItsGrantAndMerger(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	reviewer := a.User(domain.RoleReviewer, "")
+	council := a.User(domain.RoleCouncil, "")
+	// A district with no commune yet: the share of its subordinates that broke discipline
+	// (C13) is not asked of it, until one is registered.
+	a.Unit("GS", domain.UnitDistrict)
+	nom := a.Dossier(a.User(domain.RoleClerk, "GS"), domain.Nominee{Kind: domain.NomineeCollective})
+	for _, f := range []domain.FactRecordedData{
+		{Fact: "par_rating", Text: "Tốt"}, {Fact: "par_index_score", Number: wftest.Num(80)}, {Fact: "disbursement_pct", Number: wftest.Num(100)},
+		{Fact: "late_dossiers", Number: wftest.Num(0)}, {Fact: "backlog_dossiers", Number: wftest.Num(0)},
+		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
+		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)}, {Fact: "late_directives", Number: wftest.Num(0)},
+		{Fact: "online_service_pct", Number: wftest.Num(100)},
+	} {
+		a.Fact(reviewer, "GS", f)
+	}
+	a.RuleAll(reviewer, nom)
+	el, err := a.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	require.True(t, el.Eligible, "%+v", el.Reasons)
+	a.Unit("MA", domain.UnitDistrict)
+	caughtUp(t, a)
+	b := a.Lagging()
+
+	reg := a.OK(a.Svc.RegisterUnit(a.Ctx, a.Admin, workflows.RegisterUnitInput{ID: "XGS", Name: "UBND xã X", Kind: domain.UnitCommune, Parent: "GS"}, workflows.Options{}))
+	var trail []string
+	_, err = a.Store.Read(a.Ctx, eventstore.ReadOptions{From: reg.Seq - 3}, func(c eventstore.Commit) error {
+		for _, e := range c.Events {
+			trail = append(trail, c.Subject[strings.LastIndex(c.Subject, ".")+1:]+" "+e.Type)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Contains(t, trail, "GS "+domain.UnitSubordinateRegistered)
+
+	go func() {
+		time.Sleep(200 * time.Millisecond) // the other engine's feed, a little behind
+		b.Feed(0)
+	}()
+	_, err = b.Svc.GrantAward(a.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ 1/2025"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re, "the grant stood beside the registration")
+	assert.Equal(t, "not_eligible", re.Code)
+
+	caughtUp(t, a)
+	c := a.Lagging()
+	in := workflows.ReorganiseInput{Kind: "merge", Sources: []string{"MA"}, Successor: "MS", SuccessorName: "UBND MS", SuccessorKind: domain.UnitDistrict,
+		Effective: "2025-07-01", Decision: "Nghị quyết 2/2025"}
+	a.OK(a.Svc.Reorganise(a.Ctx, a.Admin, in, workflows.Options{}))
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		c.Feed(0)
+	}()
+	_, err = c.Svc.RegisterUnit(a.Ctx, a.Admin, workflows.RegisterUnitInput{ID: "XMA", Name: "UBND xã Y", Kind: domain.UnitCommune, Parent: "MA"}, workflows.Options{})
+	require.ErrorAs(t, err, &re, "a unit registered under a unit merged away")
+	assert.Equal(t, "unit_not_active", re.Code)
+}
+
+// TestLostRaceWaitsForTheWholeAppend: a command that lost its race to an atomic append
+// (another engine's opening of the same unit's collective nomination: unit.nominated on the
+// unit, nomination.opened on the nomination) decides again only once its projections hold
+// that append whole: a feed a little behind brings it, and the second opening is refused
+// (nomination_exists); a feed that does not come refuses it with a retryable
+// projections_behind. Before, the command caught up on the unit alone, and the second
+// collective nomination of the unit was opened.
+func TestLostRaceWaitsForTheWholeAppend(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	a.Unit("LG", domain.UnitDepartment)
+	clerk := a.User(domain.RoleClerk, "LG")
+	a.Plan(clerk)
+	caughtUp(t, a)
+	b := a.Lagging()
+	stalled := a.Lagging()
+	in := workflows.OpenNominationInput{Unit: "LG", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}
+	a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{}))
+
+	_, err := stalled.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{})
+	var we *workflows.Error
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, "projections_behind", we.Code)
+	assert.ErrorIs(t, err, workflows.ErrUnavailable)
+
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		b.Feed(0)
+	}()
+	_, err = b.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "nomination_exists", re.Code)
+	var collectives int
+	a.Model.Read(func(st *projections.State) {
+		for _, n := range st.NominationsOf(wftest.Campaign, "LG") {
+			if n.Nominee().Kind == domain.NomineeCollective {
+				collectives++
+			}
+		}
+	})
+	assert.Equal(t, 1, collectives)
 }

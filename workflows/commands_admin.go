@@ -157,17 +157,19 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 		if err := unitIDFree(st, in.ID); err != nil {
 			return plan{}, err
 		}
+		var parent eventstore.Version
 		if in.Parent != "" {
 			if err := validID("parent", in.Parent); err != nil {
 				return plan{}, err
 			}
-			u, _ := st.Unit(in.Parent)
+			u, v := st.Unit(in.Parent)
 			if u == nil {
 				return plan{}, notFound("parent unit", in.Parent)
 			}
 			if err := activeUnit(st, u); err != nil {
 				return plan{}, err
 			}
+			parent = v
 		}
 		evs, err := domain.RegisterUnit(in.ID, trimmed(in.Name), in.Kind, in.Parent)
 		if err != nil {
@@ -176,6 +178,13 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 		pl := plan{id: in.ID}
 		pl.add(unitRef(in.ID), eventstore.Version{}, evs)
 		pl.claim(domain.KindUnit, in.ID)
+		if in.Parent != "" {
+			// On the parent too, at the version read: a grant that read its subordinates,
+			// or a merger of it, at the same moment decides again on this registration (a
+			// review finding: both stood, the grant on a nomination the new unit had made
+			// ineligible, or a unit registered under a unit merged away).
+			pl.add(unitRef(in.Parent), parent, domain.SubordinateRegistered(in.ID))
+		}
 		return pl, nil
 	})
 }

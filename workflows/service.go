@@ -485,8 +485,17 @@ func (s *Service) settleBelow(ctx context.Context, parts []eventstore.Part) bool
 	return true
 }
 
-// catchUp loads the commits the model lacks for the aggregates of a plan.
+// catchUp loads the commits the model lacks for the aggregates of a plan, after a race lost
+// on them. The commit that won may be one message of an atomic append whose others are on
+// aggregates the plan does not name (an opening's nomination beside its unit's
+// unit.nominated, a registration's new unit beside its parent's
+// unit.subordinate_registered): decided on the plan's aggregates alone, the command would
+// read half of that append (a review finding: a second collective nomination of a unit,
+// and a merger leaving a nomination behind, through a server whose feed was behind). The
+// feed brings an append whole: catchUp waits for it, at most settleWait, and refuses with
+// a retryable projections_behind when it does not come.
 func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
+	var top uint64
 	for _, p := range parts {
 		v := s.model.Version(p.Ref)
 		commits, err := s.store.LoadCommits(ctx, p.Ref, v.Seq)
@@ -494,6 +503,21 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 			return s.storeError(err)
 		}
 		s.model.ApplyCommitted(commits...)
+		for _, c := range commits {
+			top = max(top, c.Seq)
+		}
+	}
+	if top == 0 || s.model.Settled() >= top {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	_ = s.model.WaitFor(wctx, top)
+	if settled := s.model.Settled(); settled < top {
+		if ctx.Err() != nil {
+			return s.storeError(ctx.Err())
+		}
+		return errorf(ErrUnavailable, "projections_behind", "the projections have not applied the stream up to sequence %d, which the command must see whole (they hold it up to %d); try again", top, settled)
 	}
 	return nil
 }
