@@ -276,7 +276,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	snaps := &snapshotter{g: g, m: model, log: logger}
+	snaps := &snapshotter{g: g, m: model, log: logger, usage: store.Usage}
 	if loaded {
 		snaps.onDisk = model.Applied()
 		until := model.Applied()
@@ -630,9 +630,37 @@ type snapshotter struct {
 	g   *Globals
 	m   *projections.Model
 	log *slog.Logger
-	mu  sync.Mutex
+	// usage, when set, tells what the store holds, its limit and the disk's free space:
+	// a save that would take the room the limit promised JetStream is not made.
+	usage func(context.Context) (eventstore.Usage, error)
+	mu    sync.Mutex
 	// onDisk is the checkpoint of the snapshot file (0: none, or not this model's).
 	onDisk uint64
+	// noRoom is true once a save was skipped for want of room (said once at warning level).
+	noRoom bool
+}
+
+// snapshotRoom reports whether the disk holds need bytes for a snapshot beside the room
+// the store's limit promised JetStream (Limit-Used), and true when that is not known. The
+// limit leaves the disk's reserve free, but the snapshot is written there too (its new
+// copy beside the old until the rename): without this check a save filled the disk below
+// the limit, and the writes JetStream had been promised failed (a review finding: on a
+// 60 MiB disk every save from 80 % of the limit failed, and took commands with it).
+func snapshotRoom(u eventstore.Usage, need int64) bool {
+	if u.Limit <= 0 || u.DiskFree < 0 {
+		return true
+	}
+	return u.DiskFree-need >= u.Limit-u.Used
+}
+
+// snapshotNeed estimates the bytes a new snapshot takes: the current file's size and a
+// quarter more, or half of what the store holds when there is none yet (a snapshot is
+// about a third of the stream).
+func snapshotNeed(path string, u eventstore.Usage) int64 {
+	if fi, err := os.Stat(path); err == nil {
+		return fi.Size() + fi.Size()/4 + 1<<20
+	}
+	return u.Used/2 + 1<<20
 }
 
 // snapshotEvery is how often the snapshotter looks for new commits to save.
@@ -645,8 +673,25 @@ func (s *snapshotter) save() {
 	if s.m.Applied() == s.onDisk {
 		return
 	}
+	path := projections.SnapshotPath(s.g.Data)
+	if s.usage != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		u, err := s.usage(ctx)
+		cancel()
+		if need := snapshotNeed(path, u); err == nil && !snapshotRoom(u, need) {
+			level := slog.LevelWarn
+			if s.noRoom {
+				level = slog.LevelDebug
+			}
+			s.noRoom = true
+			s.log.Log(context.Background(), level, "snapshot not saved: the disk has no room for it beside what the store's limit keeps for the events; the next start reads the stream from the last snapshot saved (free disk space, or lower --storage-limit-mib)",
+				"disk_free_mib", u.DiskFree>>20, "snapshot_needs_mib", need>>20, "store_room_mib", (u.Limit-u.Used)>>20)
+			return
+		}
+	}
+	s.noRoom = false
 	t0 := time.Now()
-	seq, err := s.m.SaveSnapshotFile(projections.SnapshotPath(s.g.Data))
+	seq, err := s.m.SaveSnapshotFile(path)
 	if err != nil {
 		s.log.Warn("snapshot not saved", "err", err)
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"thidua/eventstore"
+	"thidua/projections"
 )
 
 func TestStoreWatch(t *testing.T) {
@@ -187,4 +189,42 @@ func TestSweepUncited(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, problems)
 	assert.Equal(t, len(model.CitedDocuments()), n)
+}
+
+// TestSnapshotLeavesTheStoresRoom: a snapshot save that would take disk space the store's
+// limit promised JetStream is not made, and the log says why, once at warning level; with
+// room, it is made. Before, every save from about 80 % of the limit filled the disk, and
+// the commands at that moment were refused well below the limit.
+func TestSnapshotLeavesTheStoresRoom(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir}
+	store, err := g.openStore(ctx, quiet())
+	require.NoError(t, err)
+	defer store.Close()
+	m, _, err := loadModel(ctx, g, store, quiet(), nil, nil, nil, false)
+	require.NoError(t, err)
+	_ = os.Remove(projections.SnapshotPath(dir))
+
+	usage := eventstore.Usage{Used: 50 << 20, Limit: 57 << 20, DiskFree: 12 << 20} // 7 MiB promised, 12 free
+	var logs bytes.Buffer
+	s := &snapshotter{g: g, m: m, log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		usage: func(context.Context) (eventstore.Usage, error) { return usage, nil }}
+	s.save() // needs about 26 MiB with no snapshot yet (half of what the store holds)
+	assert.NoFileExists(t, projections.SnapshotPath(dir))
+	assert.Contains(t, logs.String(), `level=WARN msg="snapshot not saved: the disk has no room for it`)
+	s.save()
+	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "said once at warning level")
+
+	usage.DiskFree = 200 << 20
+	s.save()
+	assert.FileExists(t, projections.SnapshotPath(dir))
+	assert.Equal(t, m.Applied(), s.onDisk)
+
+	assert.True(t, snapshotRoom(eventstore.Usage{Limit: 0, DiskFree: 1}, 1<<30), "no limit known: try")
+	assert.True(t, snapshotRoom(eventstore.Usage{Limit: 10, DiskFree: -1}, 1<<30), "no disk known: try")
+	assert.False(t, snapshotRoom(eventstore.Usage{Used: 8, Limit: 10, DiskFree: 5}, 4))
+	assert.True(t, snapshotRoom(eventstore.Usage{Used: 8, Limit: 10, DiskFree: 6}, 4))
 }
