@@ -40,7 +40,7 @@ func (s *Service) storeUpload(ctx context.Context, up Upload) (domain.DocumentRe
 
 // SubmitPlan records a unit's own emulation plan for a campaign (the unit's clerk).
 func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign string, up Upload, o Options) (Result, eventstore.Document, error) {
-	return s.uploadCommand(ctx, p, o, up, []domain.Role{domain.RoleClerk, domain.RoleAdmin}, "unit", unit,
+	return s.uploadCommand(ctx, p, o, up, []domain.Role{domain.RoleClerk}, "unit", unit,
 		func(st *projections.State, o Options) error {
 			u, v := st.Unit(unit)
 			if u == nil {

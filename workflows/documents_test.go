@@ -213,13 +213,14 @@ func TestRefusedUploadOptionsStoreNothing(t *testing.T) {
 	assert.Equal(t, "version_mismatch", we.Code)
 	notStored(body)
 
-	// A plan for a unit merged away.
+	// A plan for a unit merged away, by its clerk.
 	env.Unit("RP1", domain.UnitDistrict)
 	env.Unit("RP2", domain.UnitDistrict)
+	rp1 := env.User(domain.RoleClerk, "RP1")
 	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"RP1", "RP2"}, Successor: "RP3",
 		SuccessorName: "UBND RP3", SuccessorKind: domain.UnitDistrict, Effective: "2025-10-01", Decision: "Nghị quyết 2/2025"}, workflows.Options{}))
 	body = "%PDF-1.4 plan of a merged unit"
-	_, _, err := env.Svc.SubmitPlan(env.Ctx, env.Admin, "RP1", wftest.Campaign, workflows.Upload{Name: "plan.pdf", Body: strings.NewReader(body)}, workflows.Options{})
+	_, _, err := env.Svc.SubmitPlan(env.Ctx, rp1, "RP1", wftest.Campaign, workflows.Upload{Name: "plan.pdf", Body: strings.NewReader(body)}, workflows.Options{})
 	var re *domain.RuleError
 	require.True(t, errors.As(err, &re), "%v", err)
 	assert.Equal(t, "unit_not_active", re.Code)

@@ -228,7 +228,7 @@ func (h *handler) table() []route {
 		taking(get("/units", h.listUnits), "kind", "status", "limit", "cursor"),
 		asOf("/units/{id}", h.getUnit),
 		taking(asOf("/units/{id}/events", h.unitEvents), "inherited", "limit"),
-		post("/units/{id}/plans", clerkOrAdmin, h.submitPlan),
+		post("/units/{id}/plans", clerk, h.submitPlan),
 		post("/units/{id}/facts", reviewer, h.recordFact),
 		post("/reorganisations", admin, h.reorganise),
 
