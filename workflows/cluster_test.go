@@ -608,3 +608,30 @@ func TestLostRaceWaitsForTheWholeAppend(t *testing.T) {
 	})
 	assert.Equal(t, 1, collectives)
 }
+
+// TestSubmissionSeesADeadlineSetElsewhere: a submission through a server whose feed has not
+// brought a deadline set through another (moved to the past: "close now") is refused
+// deadline_passed. A submission appends to the nomination alone, so no sequence check
+// stops it: it reads the campaign from the stream first. Before, it landed after the
+// deadline every time.
+func TestSubmissionSeesADeadlineSetElsewhere(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	a.Unit("DL", domain.UnitDepartment)
+	clerk := a.User(domain.RoleClerk, "DL")
+	a.Plan(clerk)
+	nom := a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DL", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
+		_, _, err := a.Svc.AttachDocument(a.Ctx, clerk, nom, k, workflows.Upload{Name: string(k) + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + string(k))}, workflows.Options{})
+		require.NoError(t, err)
+	}
+	a.OK(a.Svc.RecordVote(a.Ctx, clerk, nom, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	caughtUp(t, a)
+	b := a.Lagging()
+	a.OK(a.Svc.SetDeadline(a.Ctx, a.Admin, wftest.Campaign, a.Now.Load().Add(-time.Minute), workflows.Options{}))
+
+	_, err := b.Svc.Submit(a.Ctx, clerk, nom, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re, "submitted after the deadline")
+	assert.Equal(t, "deadline_passed", re.Code)
+}
