@@ -635,3 +635,21 @@ func TestSubmissionSeesADeadlineSetElsewhere(t *testing.T) {
 	require.ErrorAs(t, err, &re, "submitted after the deadline")
 	assert.Equal(t, "deadline_passed", re.Code)
 }
+
+// TestNoClerkForAUnitMergedElsewhere: a clerk's account created through a server whose feed
+// has not brought the merger of the clerk's unit is refused (unit_not_active): the
+// registration appends to the registry alone, so it reads the unit from the stream first.
+// Before, the clerk of a unit merged away was created.
+func TestNoClerkForAUnitMergedElsewhere(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	a.Unit("LU", domain.UnitDistrict)
+	caughtUp(t, a)
+	b := a.Lagging()
+	a.OK(a.Svc.Reorganise(a.Ctx, a.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"LU"}, Successor: "LS", SuccessorName: "UBND LS",
+		SuccessorKind: domain.UnitDistrict, Effective: "2025-07-01", Decision: "Nghị quyết 3/2025"}, workflows.Options{}))
+	_, _, err := b.Svc.CreateUser(a.Ctx, a.Admin, workflows.CreateUserInput{Name: "Văn thư LU", Role: domain.RoleClerk, Unit: "LU"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re, "a clerk of a unit merged away")
+	assert.Equal(t, "unit_not_active", re.Code)
+}

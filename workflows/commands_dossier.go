@@ -327,7 +327,12 @@ func (s *Service) campaignCaughtUp(ctx context.Context, id string) error {
 	if campaign == "" {
 		return nil
 	}
-	ref := campRef(campaign)
+	return s.refCaughtUp(ctx, campRef(campaign))
+}
+
+// refCaughtUp loads the commits the model lacks of one aggregate, for a command that reads
+// it without appending to it.
+func (s *Service) refCaughtUp(ctx context.Context, ref eventstore.Ref) error {
 	commits, err := s.store.LoadCommits(ctx, ref, s.model.Version(ref).Seq)
 	if err != nil {
 		return s.storeError(err)
