@@ -38,6 +38,11 @@ const (
 	// subordinates (the share of them that broke discipline: C13) and a merger of the
 	// parent decide again on the registration, instead of standing beside it.
 	UnitSubordinateRegistered = "unit.subordinate_registered"
+	// UnitHoldNoted records, on an individual nomination's unit, that the nomination was
+	// put on hold (UnitHoldNotedData), in the same atomic append as nomination.held: a
+	// grant of the same person's other nomination in the unit (which the hold withholds)
+	// appends to the unit too, and one of the two decides again on the other.
+	UnitHoldNoted = "unit.hold_noted"
 )
 
 // Event types of the nomination aggregate.
@@ -189,7 +194,7 @@ type EventSpec struct {
 func eventTypes() []string {
 	return []string{
 		UnitRegistered, PlanSubmitted, FactRecorded, UnitMergedEvent, UnitAbsorbed, UnitNominated, UnitAwardNoted,
-		UnitSubordinateRegistered, NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
+		UnitSubordinateRegistered, UnitHoldNoted, NominationOpened, DocumentAttached, CouncilVoteRecorded, NominationSubmitted, ReviewStarted,
 		CriterionRuled, NominationVerified, ReviewReopened, NominationReturned, NominationWithdrawn,
 		NominationHeld, NominationReleased, NominationAwarded, NominationAwardRevoked, NominationTransferred,
 		NomineeCorrected, CampaignLaunched, CampaignRevised, DeadlineSet, AwardGranted, AwardRevoked, UnitsMergedNoted,
@@ -289,6 +294,8 @@ func Decode(eventType string, data []byte) (any, error) {
 		return decodeAs[UnitAwardNotedData](eventType, data)
 	case UnitSubordinateRegistered:
 		return decodeAs[UnitSubordinateRegisteredData](eventType, data)
+	case UnitHoldNoted:
+		return decodeAs[UnitHoldNotedData](eventType, data)
 	case IDClaimed:
 		return decodeAs[IDClaimedData](eventType, data)
 	case NominationOpened:

@@ -27,6 +27,7 @@ func samplePayloads() map[string]any {
 		domain.UnitNominated:             domain.UnitNominatedData{Campaign: def.ID, Nomination: "n1", Kind: domain.NomineeIndividual, Name: "Nguyễn Thị Đào"},
 		domain.UnitAwardNoted:            domain.UnitAwardNotedData{Campaign: def.ID, Nomination: "n1", Award: "a1", Unit: "u1"},
 		domain.UnitSubordinateRegistered: domain.UnitSubordinateRegisteredData{Unit: "phong-a"},
+		domain.UnitHoldNoted:             domain.UnitHoldNotedData{Campaign: def.ID, Nomination: "n1"},
 		domain.IDClaimed:                 domain.IDClaimedData{Kind: domain.KindUnit, ID: "SO-NOI-VU"},
 		domain.NominationOpened:          domain.NominationOpenedData{ID: "n1", Campaign: def.ID, Unit: "a", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Thị Đào", Position: "Giám đốc", Gender: "female", Head: true}},
 		domain.DocumentAttached:          domain.DocumentAttachedData{Kind: domain.DocLetter, Document: d},

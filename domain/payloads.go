@@ -203,6 +203,15 @@ type UnitSubordinateRegisteredData struct {
 	Unit string `json:"unit"`
 }
 
+// UnitHoldNotedData is the payload of unit.hold_noted: Nomination of Campaign, an
+// individual's of this unit, was put on hold.
+type UnitHoldNotedData struct {
+	// Campaign is the id of the nomination's campaign.
+	Campaign string `json:"campaign"`
+	// Nomination is the id of the nomination put on hold.
+	Nomination string `json:"nomination"`
+}
+
 // UnitAwardNotedData is the payload of unit.award_noted: Award of Campaign was granted to
 // Nomination, then of Unit, and relied on this unit's facts and plan.
 type UnitAwardNotedData struct {

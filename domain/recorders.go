@@ -19,7 +19,7 @@ func Recorders(eventType string) []Role {
 	case DocumentAttached, CouncilVoteRecorded, NominationSubmitted, NominationWithdrawn, NomineeCorrected:
 		return []Role{RoleClerk}
 	case FactRecorded, ReviewStarted, CriterionRuled, NominationVerified, ReviewReopened,
-		NominationReturned, NominationHeld, NominationReleased:
+		NominationReturned, NominationHeld, NominationReleased, UnitHoldNoted:
 		return []Role{RoleReviewer}
 	case AwardGranted, AwardRevoked, NominationAwarded, NominationAwardRevoked, UnitAwardNoted:
 		return []Role{RoleCouncil}

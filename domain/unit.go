@@ -105,12 +105,21 @@ func (u *Unit) Apply(r Recorded) {
 		// The guard of one nomination per unit and nominee: it moves the unit's version.
 	case UnitSubordinateRegisteredData:
 		// The guard of what reads the unit's subordinates: it moves the unit's version.
+	case UnitHoldNotedData:
+		// The guard of a grant to the held person's other nomination: it moves the
+		// unit's version.
 	default:
 		return
 	}
 	if r.Seq > u.seq {
 		u.seq = r.Seq
 	}
+}
+
+// HoldNoted returns the event that records, on individual nomination n's unit, that n was
+// put on hold (UnitHoldNoted).
+func HoldNoted(n *Nomination) []Event {
+	return []Event{{Type: UnitHoldNoted, Data: UnitHoldNotedData{Campaign: n.Campaign(), Nomination: n.ID()}}}
 }
 
 // SubordinateRegistered returns the event that records, on parent unit u, the

@@ -141,8 +141,42 @@ func (s *Service) Return(ctx context.Context, p Principal, id, reason string, o 
 }
 
 // Hold puts a nomination on hold: discipline review, investigation or complaint (reviewer).
+// An individual's hold is noted on the nomination's unit too (domain.UnitHoldNoted), at
+// the version read: it withholds the same person's other nominations in the unit, and a
+// grant of one of them, which appends to the unit as well, decides again on the hold
+// instead of standing beside it (a review finding: both stood, and the award went to a
+// person under discipline review).
 func (s *Service) Hold(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
-	return s.reviewerAction(ctx, p, id, o, func(n *domain.Nomination) ([]domain.Event, error) { return n.Hold(reason) })
+	if err := require(p, domain.RoleReviewer); err != nil {
+		return Result{}, err
+	}
+	if err := validID("nomination", id); err != nil {
+		return Result{}, err
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		n, v := st.Nomination(id)
+		if n == nil {
+			return plan{}, notFound("nomination", id)
+		}
+		if c, _ := st.Campaign(n.Campaign()); c == nil {
+			return plan{}, notFound("campaign", n.Campaign())
+		}
+		if err := reviewerScope(st, p, n.Unit()); err != nil {
+			return plan{}, err
+		}
+		evs, err := n.Hold(reason)
+		if err != nil {
+			return plan{}, staleFirst(o, v, err)
+		}
+		pl := plan{id: id}
+		pl.add(nomRef(id), v, evs)
+		if n.Nominee().Kind == domain.NomineeIndividual {
+			if u, uv := st.Unit(n.Unit()); u != nil {
+				pl.add(unitRef(n.Unit()), uv, domain.HoldNoted(n))
+			}
+		}
+		return pl, nil
+	})
 }
 
 // Release lifts a hold (reviewer).

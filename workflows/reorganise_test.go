@@ -899,3 +899,35 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 	assert.Equal(t, domain.WithheldPerson, e.Withheld)
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 1/2025"}, workflows.Options{}))
 }
+
+// TestHoldRacesTheGrantOfThePersonsOtherDossier: a hold on one of a person's dossiers and
+// a grant of the same person's other dossier in the unit (a merger joined them), decided at
+// the same moment on two servers, do not both stand: the hold is noted on the unit, which
+// the grant appends to as well, so the grant decides again and is refused person_on_hold.
+// Before, both stood, and the award went to a person under discipline review.
+func TestHoldRacesTheGrantOfThePersonsOtherDossier(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer, council := env.User(domain.RoleReviewer, ""), env.User(domain.RoleCouncil, "")
+	env.Unit("ZA", domain.UnitDistrict)
+	env.Unit("ZB", domain.UnitDistrict)
+	ca, cb := env.User(domain.RoleClerk, "ZA"), env.User(domain.RoleClerk, "ZB")
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+	na, nb := env.Dossier(ca, person), env.Dossier(cb, person)
+	env.GoodFacts(reviewer, "ZA", 90)
+	env.GoodFacts(reviewer, "ZB", 80)
+	env.RuleAll(reviewer, na)
+	env.RuleAll(reviewer, nb)
+	env.OK(merge(env, []string{"ZA", "ZB"}, "ZAB", "2025-09-15"))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 10*time.Second))
+	b := env.Lagging()
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, na, "đang xem xét kỷ luật", workflows.Options{}))
+	go func() {
+		time.Sleep(200 * time.Millisecond) // the other server's feed, a little behind
+		b.Feed(0)
+	}()
+	_, err := b.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nb, Decision: "QĐ 1/2025"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re, "the grant stood beside the hold")
+	assert.Equal(t, "person_on_hold", re.Code)
+}
