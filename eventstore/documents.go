@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -72,14 +74,19 @@ func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.
 		// original the user brought, which is how an operator repairs it; otherwise the
 		// upload would succeed and cite bytes nobody can read.
 		_, gerr := s.GetDocument(ctx, d.SHA256)
-		if gerr == nil {
-			s.touchDocument(ctx, d.SHA256)
-			return d, nil
-		}
-		if !errors.Is(gerr, ErrDocumentCorrupt) {
+		switch {
+		case gerr == nil:
+			if s.touchDocument(ctx, d.SHA256) {
+				return d, nil
+			}
+			// Removed by a sweep meanwhile: stored again below, from the upload.
+		case errors.Is(gerr, ErrDocumentNotFound):
+			// Removed by a sweep between the two looks: stored again below.
+		case errors.Is(gerr, ErrDocumentCorrupt):
+			s.log.Warn("stored document damaged: writing it again from the upload", "sha256", d.SHA256, "err", gerr)
+		default:
 			return Document{}, gerr
 		}
-		s.log.Warn("stored document damaged: writing it again from the upload", "sha256", d.SHA256, "err", gerr)
 	}
 	_, err = s.docs.Put(ctx, jetstream.ObjectMeta{
 		Name:    d.SHA256,
@@ -299,17 +306,70 @@ func (s *Store) documentLeftovers(ctx context.Context) (jetstream.Stream, map[st
 
 // touchDocument marks a stored document as uploaded now, keeping its description: its
 // description is written again, which renews the time SweepUncitedDocuments goes by, so that
-// the sweep leaves alone the file an upload of the same bytes is about to cite. A failure
-// is only logged: the sweep looks at the citations once more after each removal, and puts
-// back what an event cites by then.
-func (s *Store) touchDocument(ctx context.Context, sha string) {
-	info, err := s.docs.GetInfo(ctx, sha)
-	if err == nil {
-		err = s.docs.UpdateMeta(ctx, sha, info.ObjectMeta)
-	}
-	if err != nil {
+// the sweep leaves alone the file an upload of the same bytes is about to cite. The write
+// is conditional on the description read (the sweep's removal is too): it reports false
+// when the document was removed meanwhile, and the upload then stores its bytes again. A
+// failure to write is only logged: the sweep looks at the citations again after each
+// removal, and puts back what an event cites by then.
+func (s *Store) touchDocument(ctx context.Context, sha string) bool {
+	for range 3 {
+		m, info, err := s.documentMeta(ctx, sha)
+		if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && info.Deleted) {
+			return false
+		}
+		if err == nil {
+			err = s.publishDocumentMeta(ctx, info, m.Sequence)
+			if err == nil {
+				return true
+			}
+			if isWrongLastSeq(err) {
+				continue // renewed or removed meanwhile: look again
+			}
+		}
 		s.log.Warn("could not mark a stored document as uploaded again", "sha256", sha, "err", err)
+		return true
 	}
+	return true
+}
+
+// documentMeta returns the last message of document sha's description and the
+// description it holds (deleted ones too).
+func (s *Store) documentMeta(ctx context.Context, sha string) (*jetstream.RawStreamMsg, jetstream.ObjectInfo, error) {
+	st, err := s.js.Stream(ctx, "OBJ_"+s.opts.bucket)
+	if err != nil {
+		return nil, jetstream.ObjectInfo{}, fmt.Errorf("document stream: %w", err)
+	}
+	m, err := st.GetLastMsgForSubject(ctx, s.documentMetaSubject(sha))
+	if err != nil {
+		return nil, jetstream.ObjectInfo{}, err
+	}
+	var info jetstream.ObjectInfo
+	if err := json.Unmarshal(m.Data, &info); err != nil {
+		return nil, jetstream.ObjectInfo{}, fmt.Errorf("document %s: its description: %w", sha, err)
+	}
+	info.ModTime = m.Time
+	return m, info, nil
+}
+
+// documentMetaSubject is the subject of document sha's description in the object store.
+func (s *Store) documentMetaSubject(sha string) string {
+	return "$O." + s.opts.bucket + ".M." + base64.URLEncoding.EncodeToString([]byte(sha))
+}
+
+// publishDocumentMeta writes info as its document's description, replacing the one at
+// sequence expect, and fails (isWrongLastSeq) when another was written since: the object
+// store's own writes of a description are not conditional.
+func (s *Store) publishDocumentMeta(ctx context.Context, info jetstream.ObjectInfo, expect uint64) error {
+	info.ModTime = time.Time{}
+	data, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(s.documentMetaSubject(info.Name))
+	msg.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
+	msg.Data = data
+	_, err = s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(expect))
+	return err
 }
 
 // UncitedGrace is how long a stored document no event cites is kept before
@@ -326,7 +386,14 @@ type DocumentCitations interface {
 	WaitFor(ctx context.Context, seq uint64) error
 	// DocumentCited reports whether an event cites the document whose SHA-256 is sha.
 	DocumentCited(sha string) bool
+	// UnreadEvents counts the events and messages the citations could not read: any of
+	// them may cite a document, and while there are some the sweep removes nothing.
+	UnreadEvents() int
 }
+
+// ErrUnreadCitations is returned (wrapped) by SweepUncitedDocuments when the citations
+// could not read every event: it removes nothing then.
+var ErrUnreadCitations = errors.New("some events could not be read: documents they may cite are kept")
 
 // UncitedDocuments lists the stored documents no event cites (cited reports whether one
 // does), in the store's order: the files of uploads refused after they were stored, which
@@ -378,6 +445,11 @@ func (s *Store) SweepUncitedDocuments(ctx context.Context, olderThan time.Durati
 	if err := s.citationsCaughtUp(ctx, cites); err != nil {
 		return sw, err
 	}
+	if n := cites.UnreadEvents(); n > 0 {
+		// An event of a later version, or one damaged or forged, may cite a document:
+		// removing it would remove evidence (a review finding).
+		return sw, fmt.Errorf("%w: %d unread (thidua verify names them)", ErrUnreadCitations, n)
+	}
 	list, err := s.docs.List(ctx)
 	if errors.Is(err, jetstream.ErrNoObjectsFound) {
 		return sw, nil
@@ -412,10 +484,12 @@ var errKeep = errors.New("uncited document kept")
 // removeUncited removes the uncited document sha unless it was uploaded again since cutoff,
 // then puts it back if an event cites it once the citations have caught up with the
 // stream's end. It returns the document removed (nil when it was not), and whether it was
-// put back.
+// put back. The removal is conditional on the description read before the document's bytes
+// were: an upload of the same bytes that renewed it meanwhile keeps it, and one that comes
+// after finds it removed and stores it again (touchDocument).
 func (s *Store) removeUncited(ctx context.Context, sha string, cutoff time.Time, cites DocumentCitations) (*Document, bool, error) {
-	info, err := s.docs.GetInfo(ctx, sha)
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
+	m, info, err := s.documentMeta(ctx, sha)
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && info.Deleted) {
 		return nil, false, nil // removed meanwhile, by another process's sweep
 	}
 	if err != nil {
@@ -432,10 +506,22 @@ func (s *Store) removeUncited(ctx context.Context, sha string, cutoff time.Time,
 		s.log.Warn("an uncited document could not be read back, and stays", "sha256", sha, "err", err)
 		return nil, false, errKeep
 	}
-	if err := s.docs.Delete(ctx, sha); errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil, false, nil // another process's sweep removed it first, and looks again
+	gone := info
+	gone.Deleted = true
+	gone.Size, gone.Chunks, gone.Digest = 0, 0, ""
+	if err := s.publishDocumentMeta(ctx, gone, m.Sequence); isWrongLastSeq(err) {
+		return nil, false, nil // uploaded again (or removed) while its bytes were read
 	} else if err != nil {
 		return nil, false, fmt.Errorf("remove uncited document %s: %w", sha, err)
+	}
+	st, err := s.js.Stream(ctx, "OBJ_"+s.opts.bucket)
+	if err == nil {
+		err = st.Purge(ctx, jetstream.WithPurgeSubject("$O."+s.opts.bucket+".C."+info.NUID))
+	}
+	if err != nil {
+		// The description says removed; the chunks left are an unfinished upload's to
+		// the other sweep (DocumentLeftovers).
+		s.log.Warn("removed an uncited document, not yet its chunks", "sha256", sha, "err", err)
 	}
 	d := &Document{SHA256: sha, Size: int64(len(data)), Name: info.Metadata["name"], ContentType: info.Metadata["content-type"]}
 	// From here the bytes exist only in memory: the look again is not cut short by the

@@ -20,6 +20,7 @@ type citations struct {
 	cited  map[string]bool
 	waits  int
 	onWait func(c *citations, wait int)
+	unread int
 }
 
 func (c *citations) WaitFor(context.Context, uint64) error {
@@ -38,6 +39,8 @@ func (c *citations) DocumentCited(sha string) bool {
 	defer c.mu.Unlock()
 	return c.cited[sha]
 }
+
+func (c *citations) UnreadEvents() int { return c.unread }
 
 func (c *citations) cite(sha string) {
 	c.mu.Lock()
@@ -137,4 +140,21 @@ func TestSweepSparesAReupload(t *testing.T) {
 	info, err := s.DocumentInfo(ctx, doc.SHA256)
 	require.NoError(t, err)
 	assert.Equal(t, doc, info)
+}
+
+// TestSweepKeepsAllWhileEventsAreUnread: while the citations could not read some event (a
+// later version's type, a damaged payload), the sweep removes nothing: such an event may
+// cite a document it does not know of.
+func TestSweepKeepsAllWhileEventsAreUnread(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	doc, err := s.PutDocument(ctx, "evidence.pdf", "application/pdf", strings.NewReader("%PDF-1.4 evidence"))
+	require.NoError(t, err)
+	sw, err := s.SweepUncitedDocuments(ctx, 0, &citations{cited: map[string]bool{}, unread: 2})
+	require.ErrorIs(t, err, eventstore.ErrUnreadCitations)
+	assert.Contains(t, err.Error(), "2 unread")
+	assert.Equal(t, eventstore.UncitedSweep{}, sw)
+	_, err = s.GetDocument(ctx, doc.SHA256)
+	require.NoError(t, err)
 }

@@ -937,3 +937,36 @@ func TestNonCommitMessageIsAProblem(t *testing.T) {
 	require.NoError(t, err)
 	check(m)
 }
+
+// TestUnreadEventsKeepTheirDocuments: a document cited only by an event the model cannot
+// read (a damaged payload, a later version's type) is not among the model's citations, so
+// the model counts such events, and the sweep of uncited documents removes nothing while
+// there are any. Before, the sweep removed the evidence behind an integrity problem.
+func TestUnreadEventsKeepTheirDocuments(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("UE", domain.UnitDepartment)
+	a, err := env.Store.PutDocument(env.Ctx, "a.pdf", "application/pdf", strings.NewReader("%PDF-1.4 a"))
+	require.NoError(t, err)
+	b, err := env.Store.PutDocument(env.Ctx, "b.pdf", "application/pdf", strings.NewReader("%PDF-1.4 b"))
+	require.NoError(t, err)
+	require.Zero(t, env.Model.UnreadEvents())
+	actor := eventstore.Actor{User: reviewer.UserID, Role: string(reviewer.Role)}
+	unit := eventstore.Ref{Kind: domain.KindUnit, ID: "UE"}
+	forgeEvent(t, env, unit, domain.FactRecorded, 2, actor,
+		`{"campaign":"`+wftest.Campaign+`","fact":"late_dossiers","number":"0","document":{"sha256":"`+a.SHA256+`"}}`)
+	forgeEvent(t, env, unit, "unit.evidence_added", 1, actor, `{"document":{"sha256":"`+b.SHA256+`"}}`)
+	assert.Equal(t, 2, env.Model.UnreadEvents())
+	assert.False(t, env.Model.DocumentCited(a.SHA256))
+
+	_, err = env.Store.SweepUncitedDocuments(env.Ctx, 0, env.Model)
+	require.ErrorIs(t, err, eventstore.ErrUnreadCitations)
+	for _, d := range []eventstore.Document{a, b} {
+		_, err := env.Store.GetDocument(env.Ctx, d.SHA256)
+		assert.NoError(t, err, d.Name)
+	}
+	m, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, m.UnreadEvents(), "a rebuild counts them alike")
+}

@@ -1222,6 +1222,31 @@ func (m *Model) DocumentCited(sha string) bool {
 	return ok
 }
 
+// UnreadEvents counts what the model holds of the stream but could not read: events of a
+// type this version does not know (a later version's) or whose payload cannot be read, and
+// messages that are no commit. Any of them may cite a document DocumentCited does not
+// know of, so that a sweep of uncited documents must not run (it would remove evidence).
+func (m *Model) UnreadEvents() int {
+	m.rlock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, agg := range m.aggs {
+		for _, e := range agg.Entries {
+			if !e.Known {
+				n++
+			}
+		}
+	}
+	for _, ps := range m.integrity.broken {
+		for _, p := range ps {
+			if p.Problem == ProblemMalformed && p.EventID == "" {
+				n++ // a message that is no commit (recordMalformed)
+			}
+		}
+	}
+	return n
+}
+
 // DocumentUnits returns the units a document belongs to: the units whose plan it is or
 // whose facts cite it, and the units (current and former) of the nominations it was filed
 // with or whose rulings cite it (nil when it is unknown).
