@@ -82,7 +82,9 @@ type Definition struct {
 	// decisions were made under, so that its past moments, and the rankings its grants
 	// recorded, replay as they were decided. 0: before the twenty-fifth session; 1: a unit
 	// that absorbed the unit it was registered under (a commune taking over its district)
-	// is not its own subordinate for C13's parent-unit share.
+	// is not its own subordinate for C13's parent-unit share; 2 (the thirty-first
+	// session): an individual nomination whose person has another nomination on hold in
+	// the unit is not recommended (WithheldPersonOnHold).
 	RulesRevision int `json:"rules_revision,omitempty"`
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`
@@ -98,7 +100,7 @@ type Definition struct {
 
 // CurrentRulesRevision is the latest revision of thidua's reading of the rules
 // (Definition.RulesRevision).
-const CurrentRulesRevision = 1
+const CurrentRulesRevision = 2
 
 // Quota is the most awards of each kind a campaign grants.
 type Quota struct {

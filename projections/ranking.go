@@ -382,9 +382,14 @@ func (in *rankInputs) view() RankingView {
 		}
 	}
 	// A person with a nomination on hold in a unit is recommended through no other
-	// nomination of theirs there (a merger joins two units' nominations of one person).
+	// nomination of theirs there (a merger joins two units' nominations of one person),
+	// under the rules' revision 2 and later: a campaign launched before keeps the reading
+	// its grants' recorded rankings were made under.
 	var held map[string][]string
 	for i := range in.evals {
+		if def.RulesRevision < 2 {
+			break
+		}
 		if h := in.evals[i].held; h != nil && in.evals[i].found {
 			if held == nil {
 				held = map[string][]string{}

@@ -892,6 +892,23 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 	assert.Equal(t, "person_on_hold", re.Code)
 	assert.Contains(t, re.MessageVI, "đang tạm dừng xét")
 
+	// A campaign under the rules' revision 1 (launched before this reading) ranks as its
+	// grants recorded: the entry is recommended. The grant is refused all the same.
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.RulesRevision = 1
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	e = entry(env.Model)
+	assert.True(t, e.Recommended)
+	assert.Empty(t, e.Withheld)
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nb, Decision: "QĐ 1/2025"}, workflows.Options{})
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "person_on_hold", re.Code)
+	def.Version++
+	def.RulesRevision = 2
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
 	// Released, the held dossier (ranked above) is the person's one recommended.
 	env.OK(env.Svc.Release(env.Ctx, reviewer, na, "đã xem xét xong, không kỷ luật", workflows.Options{}))
 	e = entry(env.Model)
