@@ -276,7 +276,7 @@ func startProjections(ctx context.Context, g *Globals, store *eventstore.Store, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	snaps := &snapshotter{g: g, m: model, log: logger, usage: store.Usage}
+	snaps := &snapshotter{g: g, m: model, log: logger, usage: store.Usage, streamBytes: store.StoredBytes}
 	if loaded {
 		snaps.onDisk = model.Applied()
 		until := model.Applied()
@@ -630,9 +630,10 @@ type snapshotter struct {
 	g   *Globals
 	m   *projections.Model
 	log *slog.Logger
-	// usage, when set, tells what the store holds, its limit and the disk's free space:
-	// a save that would take the room the limit promised JetStream is not made.
-	usage func(context.Context) (eventstore.Usage, error)
+	// usage, when set, tells what the store holds, its limit and the disk's free space,
+	// and streamBytes the stream's size: a save the disk has no room for is not made.
+	usage       func(context.Context) (eventstore.Usage, error)
+	streamBytes func(context.Context) (uint64, error)
 	mu    sync.Mutex
 	// onDisk is the checkpoint of the snapshot file (0: none, or not this model's).
 	onDisk uint64
@@ -640,27 +641,29 @@ type snapshotter struct {
 	noRoom bool
 }
 
-// snapshotRoom reports whether the disk holds need bytes for a snapshot beside the room
-// the store's limit promised JetStream (Limit-Used), and true when that is not known. The
-// limit leaves the disk's reserve free, but the snapshot is written there too (its new
-// copy beside the old until the rename): without this check a save filled the disk below
-// the limit, and the writes JetStream had been promised failed (a review finding: on a
-// 60 MiB disk every save from 80 % of the limit failed, and took commands with it).
+// snapshotRoom reports whether the disk holds need bytes for a snapshot and still keeps a
+// margin free (a fortieth of the store's limit, from 8 MiB to 512 MiB: about half the
+// reserve the limit leaves), and true when that is not known. A save that fills the disk
+// makes the store's writes of that moment fail below its limit (a review finding: on a
+// 60 MiB disk every save from about 80 % of the limit did). The snapshot also takes room
+// the limit counted as the store's: the store watch warns when the disk will fill before
+// the limit.
 func snapshotRoom(u eventstore.Usage, need int64) bool {
 	if u.Limit <= 0 || u.DiskFree < 0 {
 		return true
 	}
-	return u.DiskFree-need >= u.Limit-u.Used
+	margin := min(max(u.Limit/40, 8<<20), 512<<20)
+	return u.DiskFree-need >= margin
 }
 
-// snapshotNeed estimates the bytes a new snapshot takes: the current file's size and a
-// quarter more, or half of what the store holds when there is none yet (a snapshot is
-// about a third of the stream).
-func snapshotNeed(path string, u eventstore.Usage) int64 {
+// snapshotNeed estimates the bytes a new snapshot takes while it is written beside the
+// old: the current file's size and a quarter more, or, with none yet, half of the
+// stream's bytes (a snapshot is about a third of the stream; the documents do not count).
+func snapshotNeed(path string, streamBytes uint64) int64 {
 	if fi, err := os.Stat(path); err == nil {
 		return fi.Size() + fi.Size()/4 + 1<<20
 	}
-	return u.Used/2 + 1<<20
+	return int64(streamBytes/2) + 1<<20
 }
 
 // snapshotEvery is how often the snapshotter looks for new commits to save.
@@ -677,15 +680,19 @@ func (s *snapshotter) save() {
 	if s.usage != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		u, err := s.usage(ctx)
+		var stream uint64
+		if s.streamBytes != nil {
+			stream, _ = s.streamBytes(ctx)
+		}
 		cancel()
-		if need := snapshotNeed(path, u); err == nil && !snapshotRoom(u, need) {
+		if need := snapshotNeed(path, stream); err == nil && !snapshotRoom(u, need) {
 			level := slog.LevelWarn
 			if s.noRoom {
 				level = slog.LevelDebug
 			}
 			s.noRoom = true
-			s.log.Log(context.Background(), level, "snapshot not saved: the disk has no room for it beside what the store's limit keeps for the events; the next start reads the stream from the last snapshot saved (free disk space, or lower --storage-limit-mib)",
-				"disk_free_mib", u.DiskFree>>20, "snapshot_needs_mib", need>>20, "store_room_mib", (u.Limit-u.Used)>>20)
+			s.log.Log(context.Background(), level, "snapshot not saved: the disk has no room for it; the next start reads the stream from the last snapshot saved (free disk space, or lower --storage-limit-mib)",
+				"disk_free_mib", u.DiskFree>>20, "snapshot_needs_mib", need>>20)
 			return
 		}
 	}

@@ -191,10 +191,10 @@ func TestSweepUncited(t *testing.T) {
 	assert.Equal(t, len(model.CitedDocuments()), n)
 }
 
-// TestSnapshotLeavesTheStoresRoom: a snapshot save that would take disk space the store's
-// limit promised JetStream is not made, and the log says why, once at warning level; with
-// room, it is made. Before, every save from about 80 % of the limit filled the disk, and
-// the commands at that moment were refused well below the limit.
+// TestSnapshotLeavesTheStoresRoom: a snapshot save the disk has no room for (its size and a
+// margin) is not made, and the log says why, once at warning level; with room, it is made.
+// Before, every save from about 80 % of a small disk's limit filled the disk, and the
+// commands at that moment were refused well below the limit.
 func TestSnapshotLeavesTheStoresRoom(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -208,11 +208,12 @@ func TestSnapshotLeavesTheStoresRoom(t *testing.T) {
 	require.NoError(t, err)
 	_ = os.Remove(projections.SnapshotPath(dir))
 
-	usage := eventstore.Usage{Used: 50 << 20, Limit: 57 << 20, DiskFree: 12 << 20} // 7 MiB promised, 12 free
+	usage := eventstore.Usage{Used: 50 << 20, Limit: 57 << 20, DiskFree: 12 << 20}
 	var logs bytes.Buffer
 	s := &snapshotter{g: g, m: m, log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		usage: func(context.Context) (eventstore.Usage, error) { return usage, nil }}
-	s.save() // needs about 26 MiB with no snapshot yet (half of what the store holds)
+		usage:       func(context.Context) (eventstore.Usage, error) { return usage, nil },
+		streamBytes: func(context.Context) (uint64, error) { return 40 << 20, nil }}
+	s.save() // about 21 MiB with no snapshot yet (half the stream), 12 free
 	assert.NoFileExists(t, projections.SnapshotPath(dir))
 	assert.Contains(t, logs.String(), `level=WARN msg="snapshot not saved: the disk has no room for it`)
 	s.save()
@@ -225,6 +226,9 @@ func TestSnapshotLeavesTheStoresRoom(t *testing.T) {
 
 	assert.True(t, snapshotRoom(eventstore.Usage{Limit: 0, DiskFree: 1}, 1<<30), "no limit known: try")
 	assert.True(t, snapshotRoom(eventstore.Usage{Limit: 10, DiskFree: -1}, 1<<30), "no disk known: try")
-	assert.False(t, snapshotRoom(eventstore.Usage{Used: 8, Limit: 10, DiskFree: 5}, 4))
-	assert.True(t, snapshotRoom(eventstore.Usage{Used: 8, Limit: 10, DiskFree: 6}, 4))
+	// A large store on a large disk at the default limit (its free space less 1 GiB) saves
+	// its 1.5 GiB snapshot (a review finding: the first version of this check refused
+	// every snapshot larger than the reserve).
+	assert.True(t, snapshotRoom(eventstore.Usage{Used: 3 << 30, Limit: 62 << 30, DiskFree: 60 << 30}, 1536<<20))
+	assert.False(t, snapshotRoom(eventstore.Usage{Used: 61 << 30, Limit: 62 << 30, DiskFree: 1 << 30}, 1536<<20))
 }
