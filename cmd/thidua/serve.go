@@ -634,7 +634,7 @@ type snapshotter struct {
 	// and streamBytes the stream's size: a save the disk has no room for is not made.
 	usage       func(context.Context) (eventstore.Usage, error)
 	streamBytes func(context.Context) (uint64, error)
-	mu    sync.Mutex
+	mu          sync.Mutex
 	// onDisk is the checkpoint of the snapshot file (0: none, or not this model's).
 	onDisk uint64
 	// noRoom is true once a save was skipped for want of room (said once at warning level).
