@@ -569,9 +569,9 @@ func TestRegistrationUnderAParentRacesItsGrantAndMerger(t *testing.T) {
 // (another engine's opening of the same unit's collective nomination: unit.nominated on the
 // unit, nomination.opened on the nomination) decides again only once its projections hold
 // that append whole: a feed a little behind brings it, and the second opening is refused
-// (nomination_exists); a feed that does not come refuses it with a retryable
-// projections_behind. Before, the command caught up on the unit alone, and the second
-// collective nomination of the unit was opened.
+// (nomination_exists); without a feed, the command reads what it lacks itself, with the
+// same answer. Before, the command caught up on the unit alone, and the second collective
+// nomination of the unit was opened.
 func TestLostRaceWaitsForTheWholeAppend(t *testing.T) {
 	t.Parallel()
 	a := wftest.New(t, srv)
@@ -584,18 +584,17 @@ func TestLostRaceWaitsForTheWholeAppend(t *testing.T) {
 	in := workflows.OpenNominationInput{Unit: "LG", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}
 	a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{}))
 
+	// No feed at all (a command-line process): it reads the commits it lacks itself.
 	_, err := stalled.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{})
-	var we *workflows.Error
-	require.ErrorAs(t, err, &we)
-	assert.Equal(t, "projections_behind", we.Code)
-	assert.ErrorIs(t, err, workflows.ErrUnavailable)
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "nomination_exists", re.Code)
 
 	go func() {
 		time.Sleep(200 * time.Millisecond)
 		b.Feed(0)
 	}()
 	_, err = b.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{})
-	var re *domain.RuleError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "nomination_exists", re.Code)
 	var collectives int
@@ -652,4 +651,19 @@ func TestNoClerkForAUnitMergedElsewhere(t *testing.T) {
 	var re *domain.RuleError
 	require.ErrorAs(t, err, &re, "a clerk of a unit merged away")
 	assert.Equal(t, "unit_not_active", re.Code)
+}
+
+// TestLostRaceWithoutAFeed: a process with no feed (thidua reissue-token beside a running
+// serve) that loses a race reads the commits it lacks itself and succeeds. A first version
+// of the whole-append wait refused it with projections_behind after a second.
+func TestLostRaceWithoutAFeed(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	caughtUp(t, a)
+	b := a.Lagging()
+	a.Unit("ZCU", domain.UnitDepartment)
+	a.User(domain.RoleAuditor, "") // the registry moves on
+	_, tok, err := b.Svc.ReissueToken(a.Ctx, workflows.System(), a.Admin.UserID, workflows.Options{})
+	require.NoError(t, err)
+	assert.NotEmpty(t, tok)
 }

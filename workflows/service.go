@@ -492,8 +492,9 @@ func (s *Service) settleBelow(ctx context.Context, parts []eventstore.Part) bool
 // unit.subordinate_registered): decided on the plan's aggregates alone, the command would
 // read half of that append (a review finding: a second collective nomination of a unit,
 // and a merger leaving a nomination behind, through a server whose feed was behind). The
-// feed brings an append whole: catchUp waits for it, at most settleWait, and refuses with
-// a retryable projections_behind when it does not come.
+// feed brings an append whole: catchUp waits for it, at most settleWait; when it does not
+// come, catchUp reads the commits the model lacks itself (a few thousand at most), and
+// else refuses with a retryable projections_behind.
 func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 	var top uint64
 	for _, p := range parts {
@@ -513,14 +514,39 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 	wctx, cancel := context.WithTimeout(ctx, settleWait)
 	defer cancel()
 	_ = s.model.WaitFor(wctx, top)
-	if settled := s.model.Settled(); settled < top {
-		if ctx.Err() != nil {
-			return s.storeError(ctx.Err())
-		}
-		return errorf(ErrUnavailable, "projections_behind", "the projections have not applied the stream up to sequence %d, which the command must see whole (they hold it up to %d); try again", top, settled)
+	settled := s.model.Settled()
+	if settled >= top {
+		return nil
 	}
-	return nil
+	if ctx.Err() != nil {
+		return s.storeError(ctx.Err())
+	}
+	// No feed brought it (a command-line process has none; a feed stalled): the stream's
+	// commits from the first the model lacks to the stream's end, read here, when they are
+	// few enough. Up to the end, not to top: the winner's append may go on past the
+	// message on the plan's aggregate.
+	last, err := s.store.LastSeq(ctx)
+	if err != nil {
+		return s.storeError(err)
+	}
+	if last-settled <= maxCatchUpRead {
+		_, err = s.store.Read(ctx, eventstore.ReadOptions{From: settled + 1, Until: last}, func(c eventstore.Commit) error {
+			s.model.ApplyCommitted(c)
+			return nil
+		})
+		if err != nil {
+			return s.storeError(err)
+		}
+		if settled = s.model.Settled(); settled >= top {
+			return nil
+		}
+	}
+	return errorf(ErrUnavailable, "projections_behind", "the projections have not applied the stream up to sequence %d, which the command must see whole (they hold it up to %d); try again", top, settled)
 }
+
+// maxCatchUpRead is the most commits a command reads itself, after a lost race, when its
+// projections' feed does not bring them (catchUp).
+const maxCatchUpRead = 10_000
 
 // storeError turns an error of the store into one of this package's, keeping it as the
 // cause.
