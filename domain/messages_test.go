@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"thidua/domain"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // englishWords are words the English messages and notes of the evaluation use; none may
@@ -173,6 +175,21 @@ var (
 	decimalPoint = regexp.MustCompile(`\d\.\d`)
 	decimalComma = regexp.MustCompile(`\d,\d`)
 )
+
+// TestFormatNumber: numbers as each language writes them, never in exponent form.
+func TestFormatNumber(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		f      float64
+		vi, en string
+	}{
+		{94.6, "94,6", "94.6"}, {100, "100", "100"}, {1234567, "1234567", "1234567"},
+		{1.5e-07, "0,00000015", "0.00000015"}, {-3.25, "-3,25", "-3.25"}, {0, "0", "0"},
+	} {
+		assert.Equal(t, c.vi, domain.FormatNumber(c.f, true))
+		assert.Equal(t, c.en, domain.FormatNumber(c.f, false))
+	}
+}
 
 // TestCheckText: text that cannot be shown or stored faithfully is refused, naming what
 // is wrong in both languages; Vietnamese text, tabs and line breaks pass.

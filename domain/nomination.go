@@ -569,10 +569,15 @@ func CheckHeadDeclared(nominee Nominee) error {
 // so those heads were never asked to declare, and escaped H01–H05).
 func LooksLikeHead(position string) bool {
 	p := " " + strings.Join(strings.Fields(strings.ToLower(Unaccented(position))), " ") + " "
-	p = strings.NewReplacer(" kiem ", ",", " - ", ",").Replace(p)
-	offices := strings.FieldsFunc(p, func(r rune) bool { return strings.ContainsRune(",;/()–", r) })
+	p = strings.NewReplacer(" kiem ", ",").Replace(p)
+	// Offices are joined by commas, dashes of any length, slashes, full stops ("Huyện
+	// ủy. Chủ tịch …") and "kiêm"; "Q." abbreviates Quyền (acting) and splits off alone.
+	offices := strings.FieldsFunc(p, func(r rune) bool { return strings.ContainsRune(",;/()-–—.", r) })
 	for _, office := range offices {
 		o := strings.TrimPrefix(strings.TrimSpace(office), "quyen ")
+		if strings.Contains(o, "cong doan") {
+			continue // an office of the trade union (Trưởng ban Nữ công Công đoàn) heads no unit
+		}
 		for _, title := range []string{"giam doc", "thu truong", "cuc truong", "chi cuc truong", "chanh thanh tra",
 			"chanh van phong", "truong ban", "truong thue", "chu tich ubnd", "chu tich uy ban nhan dan"} {
 			if o == title || strings.HasPrefix(o, title+" ") {

@@ -30,9 +30,11 @@ func num(f float64) string { return FormatNumber(f, false) }
 func numVI(f float64) string { return FormatNumber(f, true) }
 
 // FormatNumber writes a number as its readers do: in the fewest digits that read back
-// the same, with a decimal comma in Vietnamese (93,5) and a point in English (93.5).
+// the same, never in exponent form (1234567, 0.00000015: a Vietnamese reader takes
+// "1,234567e+06" for a decimal), with a decimal comma in Vietnamese (93,5) and a point in
+// English (93.5).
 func FormatNumber(f float64, vi bool) string {
-	s := strconv.FormatFloat(f, 'g', -1, 64)
+	s := strconv.FormatFloat(f, 'f', -1, 64)
 	if vi {
 		s = strings.Replace(s, ".", ",", 1)
 	}
