@@ -843,7 +843,7 @@ func TestLooksLikeHead(t *testing.T) {
 		"Tỉnh ủy viên, Giám đốc Sở Tài chính": true, "Quyền Giám đốc Sở Xây dựng": true, "Trưởng Thuế tỉnh Ninh Thuận": true,
 		"Bí thư Chi bộ kiêm Chánh Văn phòng Sở": true, "Bí thư Huyện ủy - Chủ tịch UBND huyện": true,
 		"Bí thư Đảng ủy, Phó Chủ tịch UBND xã": false, "Phó Bí thư Chi bộ, Trưởng phòng Kế toán": false,
-		"Quyền Trưởng phòng Hành chính": false,
+		"Quyền Trưởng phòng Hành chính":           false,
 		"Phó Bí thư Huyện ủy-Chủ tịch UBND huyện": true, "Phó Bí thư Huyện ủy — Chủ tịch UBND huyện": true,
 		"Phó Bí thư Huyện ủy. Chủ tịch UBND huyện": true, "Q. Giám đốc Sở": true, "Q.Giám đốc Sở": true,
 		"Chuyên viên, Trưởng ban Nữ công Công đoàn cơ sở": false, "Chủ tịch UBND TP. Phan Rang - Tháp Chàm": true,
