@@ -369,13 +369,27 @@ func parseDateTime(s string, wholeMinute bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
+	if i := len(s) - len(" 07:00"); i > 0 && s[i] == ' ' && !strings.Contains(s[:i], " ") {
+		// An address's "+07:00" typed as it is reads as " 07:00" (a + is a space in a
+		// query string): taken as the offset it was, as the API takes it (a review
+		// finding: the web showed the present instead).
+		if t, err := time.Parse(time.RFC3339Nano, s[:i]+"+"+s[i+1:]); err == nil {
+			return t, nil
+		}
+	}
 	var last error
 	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
 		t, err := time.ParseInLocation(layout, s, zone)
 		if err == nil {
-			// A picker's minute means "to the end of that minute" unless seconds are given.
-			if wholeMinute && len(s) == len("2006-01-02T15:04") {
+			// A picker's minute means "to the end of that minute", and its second "to the
+			// end of that second": the picker shows a moment to the second, and an event
+			// recorded at 10:00:01.5 is one of 10:00:01's (a review finding: "replay to
+			// here" on it, sent back as 10:00:01, left the event out).
+			switch {
+			case wholeMinute && len(s) == len("2006-01-02T15:04"):
 				t = t.Add(time.Minute - time.Nanosecond)
+			case wholeMinute:
+				t = t.Add(time.Second - time.Nanosecond)
 			}
 			return t, nil
 		}

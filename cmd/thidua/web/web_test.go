@@ -2589,3 +2589,37 @@ func TestHugePageOffsets(t *testing.T) {
 	mustContain(t, auditor.get("/units?from=-5").body, "Sở Thử Trang")
 	mustNotContain(t, auditor.get("/units?from=9223372036854775800").body, "Sở Thử Trang")
 }
+
+// TestReplayPickerKeepsTheEvent: a timeline opened on an event's sequence gives the picker
+// its time to the second; sent back as it is (the form's "Xem"), the moment still
+// includes that event, recorded within that second. And a Vietnam-time ?at=…+07:00 typed
+// in the address bar (its + read as a space) is the moment it names, as the API reads it.
+// Before, the event was left out (the picker's second was read as its start), and the
+// typed time was refused, showing the present.
+func TestReplayPickerKeepsTheEvent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("RPK", "Sở Thử Giờ", domain.UnitDepartment)
+	clerk := e.principal(e.user("Văn thư RPK", domain.RoleClerk, "RPK"))
+	rev := e.principal(e.user("Chuyên viên RPK", domain.RoleReviewer, ""))
+	id := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	e.Advance(1500 * time.Millisecond)
+	r := e.Fact(rev, "RPK", domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: wftest.Num(2)})
+	ev := r.Events[0]
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	timeline := "/nominations/" + id + "/timeline"
+
+	page := admin.get(fmt.Sprintf("%s?seq=%d", timeline, r.Seq)).body
+	m := regexp.MustCompile(`name="at" step="1" value="([^"]+)"`).FindStringSubmatch(page)
+	require.NotNil(t, m, "no picker value")
+	mustContain(t, page, `id="ev-`+ev+`" class="">`)
+	page = admin.get(timeline + "?at=" + m[1]).body
+	mustContain(t, page, `id="ev-`+ev+`" class="">`)
+	mustNotContain(t, page, `id="ev-`+ev+`" class="after`)
+
+	at := e.Now.Load().Add(time.Second).In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02T15:04:05") + "+07:00"
+	page = admin.get(timeline + "?at=" + at).body // the + sent as it is, read as a space
+	mustNotContain(t, page, "không hợp lệ")
+	mustContain(t, page, `id="ev-`+ev+`" class="">`)
+}
