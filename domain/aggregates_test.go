@@ -356,6 +356,13 @@ func TestCampaignVersionsAndDeadline(t *testing.T) {
 	if d, ok := c.Deadline(); !ok || !d.Equal(closes) {
 		t.Fatalf("deadline %v", d)
 	}
+	// A revision cannot move the start past the deadline set (the rule SetDeadline keeps,
+	// whichever command comes second).
+	late := domain.BuiltinCampaign()
+	late.Version, late.Starts = 3, "2025-12-01"
+	if _, err := c.Revise(late); ruleCode(err) != "starts_after_deadline" {
+		t.Fatalf("a start after the deadline: %v", err)
+	}
 }
 
 func TestRegistry(t *testing.T) {

@@ -428,8 +428,11 @@ func (d Definition) Validate() error {
 		seenParts[k] = true
 	}
 	c := d.Council
-	if c.QuorumDen < 1 {
-		return defErr("council.quorum_den", "must be at least 1")
+	if c.QuorumDen < 1 || c.QuorumDen > 100 {
+		// Bounded as approve_pct is: a share of a council, and the quorum's arithmetic
+		// (members × num) cannot overflow (a review finding: 2^62/2^62 was taken, and a
+		// quorum of everyone met with 7 of 9).
+		return defErr("council.quorum_den", "must be from 1 to 100")
 	}
 	if c.QuorumNum < 1 || c.QuorumNum > c.QuorumDen {
 		return defErr("council.quorum_num", "must be between 1 and quorum_den (%d)", c.QuorumDen)
@@ -544,6 +547,9 @@ func (r Rule) validate(f string) error {
 		if r.Number == nil || math.IsNaN(*r.Number) || math.IsInf(*r.Number, 0) {
 			return defErr(f+".number", "a finite number is required")
 		}
+		if why := thresholdProblem(cat[r.Fact], r.Fact, r.Op, *r.Number, false); why != "" {
+			return defErr(f+".number", "%s", why)
+		}
 		for i, c := range r.ExcusedCauses {
 			if c != CauseSubjective && c != CauseObjective {
 				return defErr(fmt.Sprintf("%s.excused_causes[%d]", f, i), "unknown cause %q", c)
@@ -591,6 +597,9 @@ func (r Rule) validate(f string) error {
 		if math.IsNaN(x.Number) || math.IsInf(x.Number, 0) {
 			return defErr(xf+".number", "must be finite")
 		}
+		if why := thresholdProblem(spec, x.Fact, x.Op, x.Number, true); why != "" {
+			return defErr(xf+".number", "%s", why)
+		}
 		if x.Cause != "" && x.Cause != CauseSubjective && x.Cause != CauseObjective {
 			return defErr(xf+".cause", "unknown cause %q", x.Cause)
 		}
@@ -602,6 +611,41 @@ func (r Rule) validate(f string) error {
 		}
 	}
 	return nil
+}
+
+// thresholdProblem says what is wrong with comparing fact (of spec) to n with op, given the
+// values the fact can take: a criterion no value can meet, or an exclusion that no value,
+// or every value, brings about ("" when the comparison can go either way). A review
+// finding: H04 requiring online_service_pct ≥ 101 was taken, and no head could ever be
+// eligible.
+func thresholdProblem(spec factSpec, fact, op string, n float64, exclusion bool) string {
+	lo, hi := spec.min, spec.max
+	rng := fmt.Sprintf("%s takes values from %s to %s", fact, FormatNumber(lo, false), FormatNumber(hi, false))
+	if spec.typ == factInteger && op == "eq" && n != math.Trunc(n) {
+		return fmt.Sprintf("%s counts whole numbers: it never equals %s", fact, FormatNumber(n, false))
+	}
+	var never, always bool
+	switch op {
+	case "gte":
+		never, always = n > hi, n <= lo
+	case "gt":
+		never, always = n >= hi, n < lo
+	case "lte":
+		never, always = n < lo, n >= hi
+	case "lt":
+		never, always = n <= lo, n > hi
+	case "eq":
+		never = n < lo || n > hi
+	}
+	switch {
+	case never && exclusion:
+		return fmt.Sprintf("the exclusion never applies: %s", rng)
+	case always && exclusion:
+		return fmt.Sprintf("the exclusion applies to every unit: %s", rng)
+	case never:
+		return fmt.Sprintf("no value can meet it: %s", rng)
+	}
+	return ""
 }
 
 func validOp(op string, allowed ...string) bool {

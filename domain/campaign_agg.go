@@ -383,6 +383,15 @@ func (c *Campaign) Revise(def Definition) ([]Event, error) {
 	if why := c.quotaBelowAwards(def); why != nil {
 		return nil, why
 	}
+	if d, ok := c.Deadline(); ok {
+		// The rule SetDeadline keeps holds whichever command comes second (a review
+		// finding: a revision moved the start past the deadline set).
+		if start, _, err := def.Window(); err == nil && d.Before(start) {
+			return nil, fieldErr("starts", "starts_after_deadline",
+				fmt.Sprintf("the campaign cannot start on %s, after its nomination deadline %s: move the deadline first", def.Starts, def.LocalTime(d, false)),
+				fmt.Sprintf("Đợt thi đua không thể bắt đầu ngày %s, sau hạn nộp hồ sơ %s: hãy dời hạn nộp hồ sơ trước", DateVI(def.Starts), def.LocalTime(d, true)))
+		}
+	}
 	return []Event{{Type: CampaignRevised, Data: CampaignRevisedData{Definition: def}}}, nil
 }
 

@@ -150,6 +150,13 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 		{name: "a quota of a trillion", edit: func(m map[string]any) { m["quota"].(map[string]any)["collective"] = 1e12 }, field: "quota.collective"},
 		{name: "a label of 100,000 characters", edit: func(m map[string]any) { crit(m, 2)["label_vi"] = strings.Repeat("a", 100000) }, field: "criteria[2].label_vi"},
 		{name: "a name of 100,000 characters", edit: func(m map[string]any) { m["name_en"] = strings.Repeat("a", 100000) }, field: "name_en"},
+		{name: "a quorum whose arithmetic overflows", edit: func(m map[string]any) {
+			m["council"].(map[string]any)["quorum_num"], m["council"].(map[string]any)["quorum_den"] = float64(1<<62), float64(1<<62)
+		}, field: "council.quorum_den"},
+		{name: "a threshold no value meets", edit: func(m map[string]any) { crit(m, 23)["rule"].(map[string]any)["number"] = 101.0 }, field: "criteria[23].rule.number"},
+		{name: "an exclusion that never applies", edit: func(m map[string]any) {
+			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[0].(map[string]any)["number"] = 100.0
+		}, field: "criteria[12].rule.exclusions[0].number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
