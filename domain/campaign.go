@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -524,6 +525,21 @@ func (r Rule) validate(f string) error {
 			}
 		}
 		return defErr(f+".fact", "fact %q has the wrong type for rule kind %q", r.Fact, r.Kind)
+	}
+	// A field the rule's kind does not read is refused, as an unknown one is: a fact
+	// named there is read by nothing (a review finding: facts_zero with "fact":
+	// "no_such_fact" was taken), and would still count among the rule's facts.
+	stray := map[string]bool{"fact": r.Fact != "", "facts": len(r.Facts) > 0, "op": r.Op != "", "number": r.Number != nil, "text": r.Text != ""}
+	reads := map[string][]string{
+		RuleFactTextEq: {"fact", "text"}, RuleFactNumber: {"fact", "op", "number"}, RuleFactsZero: {"facts"},
+		RuleIndexImproved: {"fact"}, RuleExclusionsOnly: nil,
+	}
+	if used, ok := reads[r.Kind]; ok {
+		for _, name := range []string{"fact", "facts", "op", "number", "text"} {
+			if stray[name] && !slices.Contains(used, name) {
+				return defErr(f+"."+name, "a %s rule does not read %s", r.Kind, name)
+			}
+		}
 	}
 	switch r.Kind {
 	case RuleRuling:

@@ -153,6 +153,8 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 		{name: "a quorum whose arithmetic overflows", edit: func(m map[string]any) {
 			m["council"].(map[string]any)["quorum_num"], m["council"].(map[string]any)["quorum_den"] = float64(1<<62), float64(1<<62)
 		}, field: "council.quorum_den"},
+		{name: "a fact a facts_zero rule does not read", edit: func(m map[string]any) { crit(m, 10)["rule"].(map[string]any)["fact"] = "no_such_fact" }, field: "criteria[10].rule.fact"},
+		{name: "an op a text rule does not read", edit: func(m map[string]any) { crit(m, 3)["rule"].(map[string]any)["op"] = "gte" }, field: "criteria[3].rule.op"},
 		{name: "a threshold no value meets", edit: func(m map[string]any) { crit(m, 23)["rule"].(map[string]any)["number"] = 101.0 }, field: "criteria[23].rule.number"},
 		{name: "an exclusion that never applies", edit: func(m map[string]any) {
 			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[0].(map[string]any)["number"] = 100.0
