@@ -116,6 +116,27 @@ func (h *handler) nominationTimeline(q *req) error {
 		return err
 	}
 	d.Events = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, mergeEvents(nevs, h.evidenceEvents(n, nevs))), b)
+	if !b.Live() {
+		// An event the first unit inherited through a merger recorded after the moment was
+		// not its evidence then, however early it happened: the lineage is the moment's,
+		// as on the unit's timeline (a review finding: a fact of a unit merged in later
+		// showed as the nomination's evidence before the merger).
+		first := n.Unit
+		if len(n.UnitHistory) > 0 {
+			first = n.UnitHistory[0]
+		}
+		within := map[string]bool{}
+		if then, err := h.model().UnitEvents(first, true, b, 0); err == nil {
+			for _, e := range then {
+				within[e.ID] = true
+			}
+		}
+		for i := range d.Events {
+			if d.Events[i].InheritedFrom != "" && !within[d.Events[i].ID] {
+				d.Events[i].After = true
+			}
+		}
+	}
 	d.Count, d.Shown = len(d.Events), len(d.Events)
 	d.Verdicts = []verdictRow{h.verdictAt(pg, q, n, b)}
 	if rk, err := h.pageRanking(n.Campaign, b); err == nil {

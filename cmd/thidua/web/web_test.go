@@ -2623,3 +2623,26 @@ func TestReplayPickerKeepsTheEvent(t *testing.T) {
 	mustNotContain(t, page, "không hợp lệ")
 	mustContain(t, page, `id="ev-`+ev+`" class="">`)
 }
+
+// TestNominationTimelineLineageOfTheMoment: at a moment before a unit merged into the
+// nomination's unit, the merged unit's events (inherited since) are not the nomination's
+// evidence: its timeline marks them after the moment, as the unit's timeline does. Before,
+// they showed as its evidence then.
+func TestNominationTimelineLineageOfTheMoment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("NE", "Huyện E", domain.UnitDistrict)
+	e.UnitNamed("ND", "Huyện D", domain.UnitDistrict)
+	clerk := e.principal(e.user("Văn thư NE", domain.RoleClerk, "NE"))
+	rev := e.principal(e.user("Chuyên viên NE", domain.RoleReviewer, ""))
+	id := e.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	fact := e.Fact(rev, "ND", domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: wftest.Num(3)})
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"ND"}, Successor: "NE",
+		Effective: "2025-07-01", Decision: "NQ 4/2025"}, workflows.Options{}))
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	page := admin.get(fmt.Sprintf("/nominations/%s/timeline?seq=%d", id, fact.Seq)).body
+	mustContain(t, page, `id="ev-`+fact.Events[0]+`" class="after inherited">`)
+	// Live, it is the nomination's unit's, inherited.
+	mustContain(t, admin.get("/nominations/"+id+"/timeline").body, `id="ev-`+fact.Events[0]+`" class=" inherited">`)
+}
