@@ -85,7 +85,8 @@ type Definition struct {
 	// that absorbed the unit it was registered under (a commune taking over its district)
 	// is not its own subordinate for C13's parent-unit share; 2 (the thirty-first
 	// session): an individual nomination whose person has another nomination on hold in
-	// the unit is not recommended (WithheldPersonOnHold).
+	// the unit is not recommended (WithheldPersonOnHold), and a nomination of a unit of a
+	// kind the definition in force no longer admits is not eligible.
 	RulesRevision int `json:"rules_revision,omitempty"`
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`

@@ -260,11 +260,35 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 		r.el.Eligible = domain.Eligible(r.def, r.nom, r.facts, r.plan)
 	}
 	m.flagLineageAward(id, r, b, full)
+	m.flagUnitKind(r, full)
 	m.flagIntegrity(id, r, b)
 	if u := m.units[r.nom.Unit()]; u != nil {
 		r.unitName = u.Name()
 	}
 	return nil
+}
+
+// flagUnitKind makes a nomination ineligible, with the reason unit_kind_not_eligible, when
+// the definition in force (the rules' revision 2 and later) no longer admits the kind of
+// the unit it was opened for: a revision dropped it. Opening refuses such a unit already;
+// before, a nomination opened under the earlier definition stayed eligible and grantable
+// (a review finding). The unit it was opened for, not a successor a merger passed it to:
+// its nominations continue under the successor (DESIGN, story 3).
+func (m *Model) flagUnitKind(r *evalResult, full bool) {
+	if r.def.RulesRevision < 2 || (!r.el.Eligible && !full) {
+		return
+	}
+	path := r.nom.EvidencePath()
+	u := m.units[path[0]]
+	if u == nil || r.def.EligibleKind(u.Kind()) {
+		return
+	}
+	r.el.Eligible = false
+	if full {
+		r.el.Reasons = append(r.el.Reasons, domain.Reason{Code: "unit_kind_not_eligible",
+			MessageVI: fmt.Sprintf("Đơn vị loại %s không còn thuộc đối tượng thi đua của %s (phiên bản %d)", u.Kind(), r.def.ID, r.def.Version),
+			MessageEN: fmt.Sprintf("Units of kind %s no longer take part in campaign %s (version %d)", u.Kind(), r.def.ID, r.def.Version)})
+	}
 }
 
 // flagLineageAward makes a collective nomination ineligible, with the reason

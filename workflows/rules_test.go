@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -607,4 +608,35 @@ func TestReviseCampaign(t *testing.T) {
 	v3.Quota.Collective = 11
 	_, err = env.Svc.LaunchCampaign(env.Ctx, council, v3, workflows.Options{})
 	assert.ErrorIs(t, err, workflows.ErrForbidden)
+}
+
+// TestRevisionDroppingAUnitKind: a revision that no longer admits a unit kind makes the
+// nominations opened for units of that kind ineligible from its event on
+// (unit_kind_not_eligible), and their grant refused; as of a moment before it, they are
+// eligible as they were. Before, they stayed eligible and grantable.
+func TestRevisionDroppingAUnitKind(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	nom, _ := env.EligibleCollective("RVD", domain.UnitDistrict, reviewer, 80)
+	before, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.EligibleUnitKinds = []domain.UnitKind{domain.UnitDepartment, domain.UnitVertical, domain.UnitCommune}
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
+	el, err := env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool { return r.Code == "unit_kind_not_eligible" }), "%+v", el.Reasons)
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ 1/2025"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "not_eligible", re.Code)
+	then, err := env.Model.Eligibility(nom, projections.Bound{Seq: before})
+	require.NoError(t, err)
+	assert.True(t, then.Eligible, "as of before the revision: %+v", then.Reasons)
 }
