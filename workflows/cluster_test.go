@@ -462,10 +462,7 @@ func TestIfMatchStaleOnlyForItsAggregate(t *testing.T) {
 	v := nom.Version
 	corrected := nominee
 	corrected.Position = "Chuyên viên chính"
-	go func() {
-		time.Sleep(200 * time.Millisecond) // the other engine's feed, a little behind
-		b.Feed(0)
-	}()
+	feedSoon(b)
 	r, err := b.Svc.CorrectNominee(a.Ctx, clerk, nom.ID, corrected, "sai chính tả", workflows.Options{IfMatch: &v})
 	require.NoError(t, err)
 	assert.Greater(t, r.Version, v)
@@ -489,10 +486,7 @@ func TestIfMatchAheadOfTheFeedIsWaitedFor(t *testing.T) {
 	// A ruling through the up-to-date engine: the client reads the version it made.
 	r := a.OK(a.Svc.Rule(a.Ctx, reviewer, nom, "C06", workflows.RuleInput{Result: domain.ResultMet, Note: "đã kiểm tra lại"}, workflows.Options{}))
 	v := r.Version
-	go func() {
-		time.Sleep(100 * time.Millisecond) // the other engine's feed, a little behind
-		b.Feed(0)
-	}()
+	feedSoon(b)
 	held, err := b.Svc.Hold(a.Ctx, reviewer, nom, "có đơn khiếu nại", workflows.Options{IfMatch: &v})
 	require.NoError(t, err)
 	assert.Greater(t, held.Version, v)
@@ -542,10 +536,7 @@ func TestRegistrationUnderAParentRacesItsGrantAndMerger(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, trail, "GS "+domain.UnitSubordinateRegistered)
 
-	go func() {
-		time.Sleep(200 * time.Millisecond) // the other engine's feed, a little behind
-		b.Feed(0)
-	}()
+	feedSoon(b)
 	_, err = b.Svc.GrantAward(a.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ 1/2025"}, workflows.Options{})
 	var re *domain.RuleError
 	require.ErrorAs(t, err, &re, "the grant stood beside the registration")
@@ -556,10 +547,7 @@ func TestRegistrationUnderAParentRacesItsGrantAndMerger(t *testing.T) {
 	in := workflows.ReorganiseInput{Kind: "merge", Sources: []string{"MA"}, Successor: "MS", SuccessorName: "UBND MS", SuccessorKind: domain.UnitDistrict,
 		Effective: "2025-07-01", Decision: "Nghị quyết 2/2025"}
 	a.OK(a.Svc.Reorganise(a.Ctx, a.Admin, in, workflows.Options{}))
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		c.Feed(0)
-	}()
+	feedSoon(c)
 	_, err = c.Svc.RegisterUnit(a.Ctx, a.Admin, workflows.RegisterUnitInput{ID: "XMA", Name: "UBND xã Y", Kind: domain.UnitCommune, Parent: "MA"}, workflows.Options{})
 	require.ErrorAs(t, err, &re, "a unit registered under a unit merged away")
 	assert.Equal(t, "unit_not_active", re.Code)
@@ -590,10 +578,7 @@ func TestLostRaceWaitsForTheWholeAppend(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "nomination_exists", re.Code)
 
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		b.Feed(0)
-	}()
+	feedSoon(b)
 	_, err = b.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{})
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "nomination_exists", re.Code)
@@ -666,4 +651,13 @@ func TestLostRaceWithoutAFeed(t *testing.T) {
 	_, tok, err := b.Svc.ReissueToken(a.Ctx, workflows.System(), a.Admin.UserID, workflows.Options{})
 	require.NoError(t, err)
 	assert.NotEmpty(t, tok)
+}
+
+// feedSoon brings l's feed up to the stream's end in a moment (200 ms), as a server's feed a
+// little behind would, while the caller sends its command.
+func feedSoon(l *wftest.Lagging) {
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		l.Feed(0)
+	}()
 }

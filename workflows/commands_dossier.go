@@ -187,6 +187,14 @@ func (s *Service) nominationCommand(ctx context.Context, p Principal, id string,
 // nominationCommandWithID is nominationCommand reporting resultID as the command's id.
 func (s *Service) nominationCommandWithID(ctx context.Context, p Principal, id, resultID string, o Options,
 	decide func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error)) (Result, error) {
+	return s.nominationCommandAlso(ctx, p, id, resultID, o, decide, nil)
+}
+
+// nominationCommandAlso is nominationCommandWithID whose plan also takes what also adds
+// (events on other aggregates, in the same atomic append), when also is not nil.
+func (s *Service) nominationCommandAlso(ctx context.Context, p Principal, id, resultID string, o Options,
+	decide func(st *projections.State, n *domain.Nomination, c *domain.Campaign) ([]domain.Event, error),
+	also func(st *projections.State, n *domain.Nomination, pl *plan)) (Result, error) {
 	if err := validID("nomination", id); err != nil {
 		return Result{}, err
 	}
@@ -205,6 +213,9 @@ func (s *Service) nominationCommandWithID(ctx context.Context, p Principal, id, 
 		}
 		pl := plan{id: resultID}
 		pl.add(nomRef(id), v, evs)
+		if also != nil {
+			also(st, n, &pl)
+		}
 		return pl, nil
 	})
 }

@@ -150,32 +150,18 @@ func (s *Service) Hold(ctx context.Context, p Principal, id, reason string, o Op
 	if err := require(p, domain.RoleReviewer); err != nil {
 		return Result{}, err
 	}
-	if err := validID("nomination", id); err != nil {
-		return Result{}, err
-	}
-	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
-		n, v := st.Nomination(id)
-		if n == nil {
-			return plan{}, notFound("nomination", id)
-		}
-		if c, _ := st.Campaign(n.Campaign()); c == nil {
-			return plan{}, notFound("campaign", n.Campaign())
-		}
+	return s.nominationCommandAlso(ctx, p, id, id, o, func(st *projections.State, n *domain.Nomination, _ *domain.Campaign) ([]domain.Event, error) {
 		if err := reviewerScope(st, p, n.Unit()); err != nil {
-			return plan{}, err
+			return nil, err
 		}
-		evs, err := n.Hold(reason)
-		if err != nil {
-			return plan{}, staleFirst(o, v, err)
+		return n.Hold(reason)
+	}, func(st *projections.State, n *domain.Nomination, pl *plan) {
+		if n.Nominee().Kind != domain.NomineeIndividual {
+			return
 		}
-		pl := plan{id: id}
-		pl.add(nomRef(id), v, evs)
-		if n.Nominee().Kind == domain.NomineeIndividual {
-			if u, uv := st.Unit(n.Unit()); u != nil {
-				pl.add(unitRef(n.Unit()), uv, domain.HoldNoted(n))
-			}
+		if u, uv := st.Unit(n.Unit()); u != nil {
+			pl.add(unitRef(n.Unit()), uv, domain.HoldNoted(n))
 		}
-		return pl, nil
 	})
 }
 
