@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -569,9 +570,18 @@ func CheckHeadDeclared(nominee Nominee) error {
 // so those heads were never asked to declare, and escaped H01–H05).
 func LooksLikeHead(position string) bool {
 	p := " " + strings.Join(strings.Fields(strings.ToLower(Unaccented(position))), " ") + " "
+	// "P." abbreviates Phó (deputy) and "Q." Quyền (acting): read as the words, before the
+	// full stops split offices (a review finding: "P. Giám đốc", a deputy, read as a head).
+	p = abbreviatedRank.ReplaceAllStringFunc(p, func(m string) string {
+		lead, letter := m[:1], strings.TrimSpace(m[1:])[0]
+		if letter == 'p' {
+			return lead + "pho "
+		}
+		return lead + "quyen "
+	})
 	p = strings.NewReplacer(" kiem ", ",").Replace(p)
 	// Offices are joined by commas, dashes of any length, slashes, full stops ("Huyện
-	// ủy. Chủ tịch …") and "kiêm"; "Q." abbreviates Quyền (acting) and splits off alone.
+	// ủy. Chủ tịch …") and "kiêm".
 	offices := strings.FieldsFunc(p, func(r rune) bool { return strings.ContainsRune(",;/()-–—.", r) })
 	for _, office := range offices {
 		o := strings.TrimPrefix(strings.TrimSpace(office), "quyen ")
@@ -587,6 +597,10 @@ func LooksLikeHead(position string) bool {
 	}
 	return false
 }
+
+// abbreviatedRank matches "P." (Phó) and "Q." (Quyền) at the start of an office, with the
+// character before them.
+var abbreviatedRank = regexp.MustCompile(`[ ,;/(–—-][pq]\. ?`)
 
 // vietTone reports whether r is a combining Vietnamese tone mark: huyền, sắc, ngã, hỏi,
 // nặng (the vowels' own marks, circumflex, breve and horn, are not tones).

@@ -846,7 +846,8 @@ func TestLooksLikeHead(t *testing.T) {
 		"Quyền Trưởng phòng Hành chính":           false,
 		"Phó Bí thư Huyện ủy-Chủ tịch UBND huyện": true, "Phó Bí thư Huyện ủy — Chủ tịch UBND huyện": true,
 		"Phó Bí thư Huyện ủy. Chủ tịch UBND huyện": true, "Q. Giám đốc Sở": true, "Q.Giám đốc Sở": true,
-		"Chuyên viên, Trưởng ban Nữ công Công đoàn cơ sở": false, "Chủ tịch UBND TP. Phan Rang - Tháp Chàm": true,
+		"Chuyên viên, Trưởng ban Nữ công Công đoàn cơ sở": false,
+		"P. Giám đốc": false, "P.Giám đốc Sở Y tế": false, "P. Chánh Văn phòng": false, "Bí thư Chi bộ, P. Trưởng ban Tổ chức": false, "Chủ tịch UBND TP. Phan Rang - Tháp Chàm": true,
 	} {
 		assert.Equal(t, want, domain.LooksLikeHead(pos), "%q", pos)
 	}

@@ -13,10 +13,14 @@ import (
 // opened (CanReadNomination): of another unit's unit.nominated events they see that a
 // nomination was opened, of which kind, not the individual's name, which the event's
 // data and summaries then leave out. A clerk of one department could otherwise read the
-// name of another's nominee, on hold for a discipline review or not. evs is not changed.
+// name of another's nominee, on hold for a discipline review or not. Nor do they see the
+// unit.hold_noted of such a nomination (hiddenHolds). evs is not changed.
 func (s *Service) Visible(p Principal, evs []projections.EventView) []projections.EventView {
 	if p.Role != domain.RoleClerk {
 		return evs
+	}
+	if hidden := s.hiddenHolds(p, evs); hidden != nil {
+		evs = hidden
 	}
 	var out []projections.EventView
 	for i, ev := range evs {
@@ -49,6 +53,35 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 	}
 	if out == nil {
 		return evs
+	}
+	return out
+}
+
+// hiddenHolds returns evs without the unit.hold_noted events of nominations clerk p may not
+// read, and nil when there is none: a hold is a discipline review, an investigation or a
+// complaint, and its very type says so, where an opening's kind says nothing (a review
+// finding: another unit's clerk read that a nominee was on hold).
+func (s *Service) hiddenHolds(p Principal, evs []projections.EventView) []projections.EventView {
+	var out []projections.EventView
+	for i, ev := range evs {
+		if ev.Type != domain.UnitHoldNoted {
+			if out != nil {
+				out = append(out, ev)
+			}
+			continue
+		}
+		var d domain.UnitHoldNotedData
+		if json.Unmarshal(ev.Data, &d) == nil {
+			if n, err := s.model.Nomination(d.Nomination); err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory) {
+				if out != nil {
+					out = append(out, ev)
+				}
+				continue
+			}
+		}
+		if out == nil {
+			out = append(make([]projections.EventView, 0, len(evs)), evs[:i]...)
+		}
 	}
 	return out
 }

@@ -5,9 +5,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
 	"thidua/projections"
+	"thidua/workflows"
 	"thidua/workflows/wftest"
 )
 
@@ -27,4 +29,33 @@ func TestVisibleFailsClosed(t *testing.T) {
 	assert.NotContains(t, got[0].SummaryEN, "Mật")
 	assert.Contains(t, string(evs[0].Data), "Mật", "the model's own view is not changed")
 	assert.Equal(t, evs, env.Svc.Visible(env.Admin, evs))
+}
+
+// TestHoldNotedHiddenFromOtherClerks: an individual's hold, noted on its unit's trail, is not
+// shown to a clerk of another unit, who may not read the nomination (a hold is a discipline
+// review, an investigation or a complaint); the unit's own clerk and a reviewer see it.
+func TestHoldNotedHiddenFromOtherClerks(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("DH", domain.UnitDepartment)
+	env.Unit("SO", domain.UnitDepartment)
+	clerk, other := env.User(domain.RoleClerk, "DH"), env.User(domain.RoleClerk, "SO")
+	reviewer := env.User(domain.RoleReviewer, "")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phạm Văn Dũng", Position: "Chuyên viên"})
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, id, "Đang xem xét kỷ luật", workflows.Options{}))
+	evs, err := env.Model.UnitEvents("DH", true, projections.Bound{}, 0)
+	require.NoError(t, err)
+	holds := func(p workflows.Principal) int {
+		n := 0
+		for _, e := range env.Svc.Visible(p, evs) {
+			if e.Type == domain.UnitHoldNoted {
+				n++
+			}
+		}
+		return n
+	}
+	assert.Equal(t, 0, holds(other))
+	assert.Equal(t, 1, holds(clerk))
+	assert.Equal(t, 1, holds(reviewer))
+	assert.Len(t, env.Svc.Visible(other, evs), len(evs)-1, "only the hold is left out")
 }
