@@ -530,7 +530,9 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 		return s.storeError(err)
 	}
 	if last-settled <= maxCatchUpRead {
-		_, err = s.store.Read(ctx, eventstore.ReadOptions{From: settled + 1, Until: last}, func(c eventstore.Commit) error {
+		// A message that is no commit stays unread (the feed records it): the checkpoint
+		// stops below it, and the command answers projections_behind below.
+		_, err = s.store.Read(ctx, eventstore.ReadOptions{From: settled + 1, Until: last, OnMalformed: func(*eventstore.MalformedError) {}}, func(c eventstore.Commit) error {
 			s.model.ApplyCommitted(c)
 			return nil
 		})

@@ -680,9 +680,11 @@ func (s *snapshotter) save() {
 	if s.usage != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		u, err := s.usage(ctx)
-		var stream uint64
+		stream := uint64(max(u.Used, 0)) // the documents too, when the stream's size is not known
 		if s.streamBytes != nil {
-			stream, _ = s.streamBytes(ctx)
+			if n, err := s.streamBytes(ctx); err == nil {
+				stream = n
+			}
 		}
 		cancel()
 		if need := snapshotNeed(path, stream); err == nil && !snapshotRoom(u, need) {
