@@ -970,3 +970,37 @@ func TestUnreadEventsKeepTheirDocuments(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, m.UnreadEvents(), "a rebuild counts them alike")
 }
+
+// TestLostMessagesKeepTheDocuments: a model that went past a message lost on disk may not
+// know of a document that message cited (a plan): it counts the loss among what it could
+// not read, and the sweep of uncited documents removes nothing. Before, a rebuild past a
+// lost plan_submitted let the sweep remove the plan's file.
+func TestLostMessagesKeepTheDocuments(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("ZL", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "ZL")
+	env.Plan(clerk)
+	planSeq, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	env.Unit("ZM", domain.UnitDepartment)
+	var plan string
+	for _, sha := range env.Model.CitedDocuments() {
+		plan = sha
+	}
+	require.NotEmpty(t, plan)
+	m := projections.NewModel()
+	_, err = env.Store.Read(env.Ctx, eventstore.ReadOptions{}, func(c eventstore.Commit) error {
+		if c.Seq != planSeq { // the plan's submission, lost on disk
+			m.ApplyFeed(c)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.False(t, m.DocumentCited(plan))
+	assert.Positive(t, m.UnreadEvents())
+	_, err = env.Store.SweepUncitedDocuments(env.Ctx, 0, m)
+	require.ErrorIs(t, err, eventstore.ErrUnreadCitations)
+	_, err = env.Store.GetDocument(env.Ctx, plan)
+	assert.NoError(t, err, "the plan's file is kept")
+}

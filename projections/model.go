@@ -1223,8 +1223,9 @@ func (m *Model) DocumentCited(sha string) bool {
 }
 
 // UnreadEvents counts what the model holds of the stream but could not read: events of a
-// type this version does not know (a later version's) or whose payload cannot be read, and
-// messages that are no commit. Any of them may cite a document DocumentCited does not
+// type this version does not know (a later version's) or whose payload cannot be read,
+// messages that are no commit, and the stream's own problems (messages lost on disk, a
+// history that differs from a snapshot's). Any of them may cite a document DocumentCited does not
 // know of, so that a sweep of uncited documents must not run (it would remove evidence).
 func (m *Model) UnreadEvents() int {
 	m.rlock()
@@ -1244,6 +1245,10 @@ func (m *Model) UnreadEvents() int {
 			}
 		}
 	}
+	// The stream's own problems: messages lost on disk, history the stream no longer holds
+	// as a snapshot recorded it. What they held may have cited a document (a review
+	// finding: a rebuild past a lost plan_submitted let the sweep remove the plan).
+	n += len(m.integrity.of(streamRef()))
 	return n
 }
 

@@ -661,3 +661,27 @@ func feedSoon(l *wftest.Lagging) {
 		l.Feed(0)
 	}()
 }
+
+// TestSubmissionPastAJunkMessageOnTheCampaign: a message that is no commit on the campaign's
+// subject (written behind the engine's back) does not stop every submission of the
+// campaign: the submission's read of the campaign from the stream decides on the model then,
+// as before that read. Before, every submission was refused store_damaged.
+func TestSubmissionPastAJunkMessageOnTheCampaign(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	a.Unit("JK", domain.UnitDepartment)
+	clerk := a.User(domain.RoleClerk, "JK")
+	a.Plan(clerk)
+	nom := a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "JK", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
+		_, _, err := a.Svc.AttachDocument(a.Ctx, clerk, nom, k, workflows.Upload{Name: string(k) + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + string(k))}, workflows.Options{})
+		require.NoError(t, err)
+	}
+	a.OK(a.Svc.RecordVote(a.Ctx, clerk, nom, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	subject, err := a.Store.Subject(eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign})
+	require.NoError(t, err)
+	_, err = a.Store.JetStream().Publish(a.Ctx, subject, []byte(`{"events":[]}`))
+	require.NoError(t, err)
+	caughtUp(t, a)
+	a.OK(a.Svc.Submit(a.Ctx, clerk, nom, workflows.Options{}))
+}
