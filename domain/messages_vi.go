@@ -67,6 +67,14 @@ func withNote(msg, note string) string {
 // comes back as it is.
 func TermVI(code string) string {
 	switch code {
+	case string(UnitDepartment):
+		return "sở, ban, ngành tỉnh"
+	case string(UnitVertical):
+		return "cơ quan ngành dọc"
+	case string(UnitDistrict):
+		return "UBND cấp huyện"
+	case string(UnitCommune):
+		return "UBND cấp xã"
 	case string(RoleAdmin):
 		return "quản trị"
 	case string(RoleClerk):

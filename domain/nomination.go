@@ -399,7 +399,7 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 	if !def.EligibleKind(unit.Kind()) {
 		return nil, ruleErr("unit_kind_not_eligible",
 			fmt.Sprintf("units of kind %s do not take part in campaign %s", unit.Kind(), def.ID),
-			fmt.Sprintf("Đơn vị loại %s không thuộc đối tượng thi đua của %s", unit.Kind(), def.ID))
+			fmt.Sprintf("Đơn vị loại %s không thuộc đối tượng thi đua của %s", TermVI(string(unit.Kind())), def.NameVI))
 	}
 	nominee, err := validNominee(nominee, unit.Name())
 	if err != nil {

@@ -67,6 +67,11 @@ const (
 	// review, an investigation or a complaint): the hold is on the person, not on one
 	// dossier (Candidate.PersonOnHold). The grant is refused too (person_on_hold).
 	WithheldPersonOnHold = "person_on_hold"
+	// WithheldUndisclosed is what a reader who may not read the nomination (a clerk of
+	// another unit) is shown of an entry withheld for a reason of the nominee's that is
+	// not theirs to learn (WithheldPersonOnHold: a hold is a discipline review, an
+	// investigation or a complaint): it is not recommended, and takes no place.
+	WithheldUndisclosed = "undisclosed"
 )
 
 func (c Candidate) priority(kind NomineeKind) bool {

@@ -286,7 +286,7 @@ func (m *Model) flagUnitKind(r *evalResult, full bool) {
 	r.el.Eligible = false
 	if full {
 		r.el.Reasons = append(r.el.Reasons, domain.Reason{Code: "unit_kind_not_eligible",
-			MessageVI: fmt.Sprintf("Đơn vị loại %s không còn thuộc đối tượng thi đua của %s (phiên bản %d)", u.Kind(), r.def.ID, r.def.Version),
+			MessageVI: fmt.Sprintf("Đơn vị loại %s không còn thuộc đối tượng thi đua của %s (phiên bản %d)", domain.TermVI(string(u.Kind())), r.def.NameVI, r.def.Version),
 			MessageEN: fmt.Sprintf("Units of kind %s no longer take part in campaign %s (version %d)", u.Kind(), r.def.ID, r.def.Version)})
 	}
 }

@@ -873,6 +873,20 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 	e := entry(env.Model)
 	assert.False(t, e.Recommended)
 	assert.Equal(t, domain.WithheldPersonOnHold, e.Withheld)
+	// A clerk of another unit reads that it is withheld, not why (a hold).
+	env.Unit("HSO", domain.UnitDepartment)
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	theirs, changed := env.Svc.RankingFor(env.User(domain.RoleClerk, "HSO"), rk)
+	assert.True(t, changed)
+	for _, x := range theirs.Individual.Entries {
+		if x.Nomination == nb {
+			assert.Equal(t, domain.WithheldUndisclosed, x.Withheld)
+		}
+	}
+	_, changed = env.Svc.RankingFor(reviewer, rk)
+	assert.False(t, changed, "a reviewer reads the reason")
+	assert.Equal(t, domain.WithheldPersonOnHold, entry(env.Model).Withheld, "the model's ranking is not changed")
 	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, e, entry(rebuilt), "a rebuild ranks it alike")

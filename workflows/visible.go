@@ -85,3 +85,35 @@ func (s *Service) hiddenHolds(p Principal, evs []projections.EventView) []projec
 	}
 	return out
 }
+
+// RankingFor returns rk as p may see it, and whether it differs from rk: a clerk who may not
+// read a nomination withheld because its person has another nomination on hold
+// (domain.WithheldPersonOnHold) sees it withheld for an undisclosed reason
+// (domain.WithheldUndisclosed), as the hold itself is left out of the unit's trail for them
+// (a review finding: the ranking named the hold beside the person's name). rk is not
+// changed.
+func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projections.RankingView, bool) {
+	if p.Role != domain.RoleClerk {
+		return rk, false
+	}
+	changed := false
+	redact := func(kv *projections.RankingKindView) {
+		copied := false
+		for i, e := range kv.Entries {
+			if e.Withheld != domain.WithheldPersonOnHold {
+				continue
+			}
+			if n, err := s.model.Nomination(e.Nomination); err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory) {
+				continue
+			}
+			if !copied {
+				kv.Entries, copied = append([]projections.RankEntryView(nil), kv.Entries...), true
+			}
+			kv.Entries[i].Withheld = domain.WithheldUndisclosed
+			changed = true
+		}
+	}
+	redact(&rk.Collective)
+	redact(&rk.Individual)
+	return rk, changed
+}

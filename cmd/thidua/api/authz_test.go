@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestAuthorisation calls every mutating route as every role, as a clerk of another unit,
@@ -187,4 +190,43 @@ func TestReviseCampaignOverHTTP(t *testing.T) {
 	if after := e.lastSeq(); after != before {
 		t.Errorf("a refused revision appended: %d → %d", before, after)
 	}
+}
+
+// TestHiddenHoldLeavesNoTrace: another unit's clerk, from whom a unit's unit.hold_noted is
+// hidden, reads the unit's last events with ?limit= as if the hold were not there: the
+// limit counts what they may see. Before, the page came back short by the hidden event, and
+// told them a hold had just been recorded.
+func TestHiddenHoldLeavesNoTrace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("DH", "department")
+	e.unit("SY", "department")
+	clerk, other, reviewer := e.user("clerk", "DH"), e.user("clerk", "SY"), e.user("reviewer", "")
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "DH",
+		"nominee": map[string]any{"kind": "individual", "name": "Phạm Văn Dũng", "position": "Chuyên viên"}}).want(t, http.StatusCreated).str(t, "id")
+	var before struct {
+		Events []struct {
+			ID, Type string
+		} `json:"events"`
+	}
+	other.get("/api/v1/units/DH/events?limit=1").want(t, http.StatusOK).decode(t, &before)
+	require.Len(t, before.Events, 1)
+	reviewer.post("/api/v1/nominations/"+nom+"/hold", map[string]any{"reason": "Đang xem xét kỷ luật"}).want(t, http.StatusOK)
+
+	var after struct {
+		Events []struct {
+			ID, Type string
+		} `json:"events"`
+	}
+	other.get("/api/v1/units/DH/events?limit=1").want(t, http.StatusOK).decode(t, &after)
+	require.Len(t, after.Events, 1, "the page keeps its length")
+	assert.Equal(t, before.Events[0].ID, after.Events[0].ID, "the hold hidden, the last event they may see")
+	var own struct {
+		Events []struct {
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	clerk.get("/api/v1/units/DH/events?limit=1").want(t, http.StatusOK).decode(t, &own)
+	require.Len(t, own.Events, 1)
+	assert.Equal(t, "unit.hold_noted", own.Events[0].Type, "the unit's own clerk sees it")
 }

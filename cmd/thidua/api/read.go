@@ -37,11 +37,18 @@ func (h *handler) unitEvents(w http.ResponseWriter, r *http.Request, p workflows
 			return badRequest("invalid_limit", "limit: %q is not a positive number", s)
 		}
 	}
-	evs, err := h.model().UnitEvents(r.PathValue("id"), inherited, b, limit)
+	// The events the reader may see, then the last limit of them: cut first, a page left
+	// short of limit told a clerk that an event hidden from them had just been recorded (a
+	// review finding: a hold).
+	evs, err := h.model().UnitEvents(r.PathValue("id"), inherited, b, 0)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": h.svc.Visible(p, evs)})
+	evs = h.svc.Visible(p, evs)
+	if limit > 0 && len(evs) > limit {
+		evs = evs[len(evs)-limit:]
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
 	return nil
 }
 
@@ -75,7 +82,7 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 			return placeRefused(err)
 		}
 		defer release()
-		return h.exportRanking(w, r, b, format, lang)
+		return h.exportRanking(w, r, p, b, format, lang)
 	}
 	if !b.Live() {
 		// A fold of the whole campaign as of then, on every core: a user has few at once.
@@ -88,6 +95,7 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 		if err != nil {
 			return err
 		}
+		v, _ = h.svc.RankingFor(p, v)
 		writeJSON(w, http.StatusOK, v)
 		return nil
 	}
@@ -98,6 +106,12 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 	v, tag, err := h.model().LiveRanking(r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if mine, changed := h.svc.RankingFor(p, v); changed {
+		// A clerk's own reading (an entry's reason not theirs to learn): not the shared
+		// encoding, which other readers get whole.
+		writeJSON(w, http.StatusOK, mine)
+		return nil
 	}
 	if tag == 0 {
 		// A state with a gap (a commit applied ahead of an earlier one still on its
@@ -121,12 +135,13 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 // rankexport, the same code as the CLI's), for download: its Content-Disposition names
 // the campaign, the as-of time and the stream sequence. The file is built in memory
 // before the answer starts, so that a failure is still an error answer.
-func (h *handler) exportRanking(w http.ResponseWriter, r *http.Request, b projections.Bound, format rankexport.Format, lang rankexport.Lang) error {
+func (h *handler) exportRanking(w http.ResponseWriter, r *http.Request, p workflows.Principal, b projections.Bound, format rankexport.Format, lang rankexport.Lang) error {
 	id := r.PathValue("id")
 	rk, err := h.model().Ranking(id, b)
 	if err != nil {
 		return err
 	}
+	rk, _ = h.svc.RankingFor(p, rk)
 	meta := rankexport.Meta{Requested: b, GeneratedAt: h.cfg.now(), Lang: lang}
 	meta.AskedSeq, _ = strconv.ParseUint(r.URL.Query().Get("seq"), 10, 64)
 	meta.AskedAt = r.URL.Query().Get("at")

@@ -519,6 +519,7 @@ type rankRow struct {
 // more is where the whole ranking is. A national campaign ranks tens of thousands of
 // nominations: the whole table would be megabytes of HTML on every dashboard.
 func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string, limit int, more string) []rankKind {
+	rk, _ = h.svc.RankingFor(q.p, rk)
 	names := h.unitNames()
 	build := func(kind string, kv projections.RankingKindView) rankKind {
 		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < kv.Quota,

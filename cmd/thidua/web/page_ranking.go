@@ -310,6 +310,7 @@ func (h *handler) rankingExport(q *req) error {
 	if err != nil {
 		return err
 	}
+	rk, _ = h.svc.RankingFor(q.p, rk)
 	meta := rankexport.Meta{CampaignName: c.NameVI, Requested: b, GeneratedAt: h.svc.Now(), Lang: rankexport.Vietnamese}
 	meta.AskedSeq, _ = strconv.ParseUint(q.r.URL.Query().Get("seq"), 10, 64)
 	meta.AskedAt = q.r.URL.Query().Get("at")

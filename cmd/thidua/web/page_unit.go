@@ -227,6 +227,9 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	if err != nil {
 		return err
 	}
+	// The reader's own view, counted and cut (before, the counts took in what Visible
+	// hides from a clerk of another unit, a hold among it).
+	evs = h.svc.Visible(q.p, evs)
 	for _, ev := range evs {
 		if ev.InheritedFrom != "" {
 			d.Inherited++
@@ -243,7 +246,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	if len(evs) > 25 {
 		evs = evs[len(evs)-25:]
 	}
-	d.History = toEventRows(pg, h.userNames(), h.svc.Visible(q.p, evs), projections.Bound{})
+	d.History = toEventRows(pg, h.userNames(), evs, projections.Bound{})
 	for i, j := 0, len(d.History)-1; i < j; i, j = i+1, j-1 {
 		d.History[i], d.History[j] = d.History[j], d.History[i]
 	}

@@ -2646,3 +2646,44 @@ func TestNominationTimelineLineageOfTheMoment(t *testing.T) {
 	// Live, it is the nomination's unit's, inherited.
 	mustContain(t, admin.get("/nominations/"+id+"/timeline").body, `id="ev-`+fact.Events[0]+`" class=" inherited">`)
 }
+
+// TestHoldNotShownToOtherUnits: a person's dossier on hold withholds their other dossier in
+// the unit (person_on_hold); the ranking page, the CSV export and a timeline's ranking show a
+// clerk of another unit that the entry is not recommended, not why (a hold is a discipline
+// review, an investigation or a complaint), where the council reads the reason, on the
+// ranking and on the nomination's own page (before, its badge said "below the quota").
+// Before, every reader read the hold beside the person's name.
+func TestHoldNotShownToOtherUnits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	council := e.client()
+	council.signIn(e.user("Hội đồng HN", domain.RoleCouncil, ""))
+	e.UnitNamed("HNA", "Huyện A", domain.UnitDistrict)
+	e.UnitNamed("HNB", "Huyện B", domain.UnitDistrict)
+	e.UnitNamed("HNS", "Sở Y tế", domain.UnitDepartment)
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+	na, nb := e.Dossier(e.User(domain.RoleClerk, "HNA"), person), e.Dossier(e.User(domain.RoleClerk, "HNB"), person)
+	e.GoodFacts(reviewer, "HNA", 90)
+	e.GoodFacts(reviewer, "HNB", 80)
+	e.RuleAll(reviewer, na)
+	e.RuleAll(reviewer, nb)
+	e.OK(e.Svc.Hold(e.Ctx, reviewer, na, "Đang xem xét kỷ luật", workflows.Options{}))
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"HNA", "HNB"}, Successor: "HNC",
+		SuccessorName: "Huyện C", SuccessorKind: domain.UnitDistrict, Effective: "2025-09-15", Decision: "NQ 5/2025"}, workflows.Options{}))
+	ranking := "/campaigns/" + wftest.Campaign + "/ranking"
+	const hold, undisclosed = "tạm dừng xét", "lý do không công bố với đơn vị khác"
+
+	other := e.client()
+	other.signIn(e.user("Văn thư Sở Y tế", domain.RoleClerk, "HNS"))
+	r := other.get(ranking)
+	mustContain(t, r.body, "Lê Văn Tâm", undisclosed)
+	mustNotContain(t, r.body, hold)
+	mustNotContain(t, other.get(ranking+"/export?format=csv").body, hold)
+	mustNotContain(t, other.get("/units/HNC/timeline").body, hold)
+
+	mustContain(t, council.get(ranking).body, "Người này có hồ sơ khác đang tạm dừng xét")
+	page := council.get("/nominations/" + nb).body
+	mustContain(t, page, "Người này có hồ sơ khác đang tạm dừng xét")
+	mustNotContain(t, page, "Ngoài chỉ tiêu")
+}
