@@ -9,6 +9,10 @@ import (
 	"testing"
 
 	"thidua/cmd/thidua/api"
+	"thidua/domain"
+	"thidua/projections"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // TestOpenAPI: the document served at /api/v1/openapi.json is OpenAPI 3.0, describes
@@ -123,4 +127,33 @@ func TestOperations(t *testing.T) {
 	anon.do(http.MethodPost, "/healthz", "{}").want(t, http.StatusMethodNotAllowed).errCode(t)
 	// A GET route also answers HEAD; an unclean path is redirected, not refused.
 	e.admin.do(http.MethodHead, "/api/v1/campaigns", nil).want(t, http.StatusOK)
+}
+
+// TestOpenAPIEnumsFollowTheCode: the document's enumerations of an integrity problem and of
+// a ranking entry's withheld reason are the code's (before, they named 3 of 13 problems and
+// 1 of 4 reasons).
+func TestOpenAPIEnumsFollowTheCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	e.admin.get("/api/v1/openapi.json").want(t, http.StatusOK).decode(t, &doc)
+	var problems, withheld []string
+	for _, s := range doc.Components.Schemas {
+		if p, ok := s.Properties["problem"]; ok && len(p.Enum) > 0 {
+			problems = p.Enum
+		}
+		if w, ok := s.Properties["withheld"]; ok && len(w.Enum) > 0 {
+			withheld = w.Enum
+		}
+	}
+	assert.ElementsMatch(t, projections.ProblemKinds(), problems)
+	assert.ElementsMatch(t, []string{domain.WithheldLineage, domain.WithheldPerson, domain.WithheldPersonOnHold, domain.WithheldUndisclosed}, withheld)
 }
