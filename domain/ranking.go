@@ -68,9 +68,10 @@ const (
 	// dossier (Candidate.PersonOnHold). The grant is refused too (person_on_hold).
 	WithheldPersonOnHold = "person_on_hold"
 	// WithheldUndisclosed is what a reader who may not read the nomination (a clerk of
-	// another unit) is shown of an entry withheld for a reason of the nominee's that is
-	// not theirs to learn (WithheldPersonOnHold: a hold is a discipline review, an
-	// investigation or a complaint): it is not recommended, and takes no place.
+	// another unit) is shown of an entry withheld for any reason: one of them, a hold of the
+	// person (WithheldPersonOnHold: a discipline review, an investigation or a complaint),
+	// is not theirs to learn, and a stand-in for it alone would name it. The entry is not
+	// recommended, and takes no place.
 	WithheldUndisclosed = "undisclosed"
 )
 

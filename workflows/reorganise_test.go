@@ -877,7 +877,8 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 	env.Unit("HSO", domain.UnitDepartment)
 	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
 	require.NoError(t, err)
-	theirs, changed := env.Svc.RankingFor(env.User(domain.RoleClerk, "HSO"), rk)
+	otherClerk := env.User(domain.RoleClerk, "HSO")
+	theirs, changed := env.Svc.RankingFor(otherClerk, rk)
 	assert.True(t, changed)
 	for _, x := range theirs.Individual.Entries {
 		if x.Nomination == nb {
@@ -918,6 +919,15 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 	e = entry(env.Model)
 	assert.False(t, e.Recommended)
 	assert.Equal(t, domain.WithheldPerson, e.Withheld)
+	// The other clerk reads this withholding as undisclosed too: "undisclosed" names no hold.
+	rk, err = env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	theirs, _ = env.Svc.RankingFor(otherClerk, rk)
+	for _, x := range theirs.Individual.Entries {
+		if x.Nomination == nb {
+			assert.Equal(t, domain.WithheldUndisclosed, x.Withheld)
+		}
+	}
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 1/2025"}, workflows.Options{}))
 }
 

@@ -87,10 +87,11 @@ func (s *Service) hiddenHolds(p Principal, evs []projections.EventView) []projec
 }
 
 // RankingFor returns rk as p may see it, and whether it differs from rk: a clerk who may not
-// read a nomination withheld because its person has another nomination on hold
-// (domain.WithheldPersonOnHold) sees it withheld for an undisclosed reason
-// (domain.WithheldUndisclosed), as the hold itself is left out of the unit's trail for them
-// (a review finding: the ranking named the hold beside the person's name). rk is not
+// read a nomination withheld from the recommendations sees it withheld for an undisclosed
+// reason (domain.WithheldUndisclosed), whatever the reason: one of them is a hold of the
+// person (domain.WithheldPersonOnHold), left out of the unit's trail for them too, and an
+// "undisclosed" that stood for it alone would name it all the same (review findings: the
+// ranking named the hold beside the person's name, then its stand-in did). rk is not
 // changed.
 func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projections.RankingView, bool) {
 	if p.Role != domain.RoleClerk {
@@ -100,7 +101,7 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 	redact := func(kv *projections.RankingKindView) {
 		copied := false
 		for i, e := range kv.Entries {
-			if e.Withheld != domain.WithheldPersonOnHold {
+			if e.Withheld == "" || e.Withheld == domain.WithheldUndisclosed {
 				continue
 			}
 			if n, err := s.model.Nomination(e.Nomination); err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory) {
