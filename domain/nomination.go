@@ -572,13 +572,8 @@ func LooksLikeHead(position string) bool {
 	p := " " + strings.Join(strings.Fields(strings.ToLower(Unaccented(position))), " ") + " "
 	// "P." abbreviates Phó (deputy) and "Q." Quyền (acting): read as the words, before the
 	// full stops split offices (a review finding: "P. Giám đốc", a deputy, read as a head).
-	p = abbreviatedRank.ReplaceAllStringFunc(p, func(m string) string {
-		lead, letter := m[:1], strings.TrimSpace(m[1:])[0]
-		if letter == 'p' {
-			return lead + "pho "
-		}
-		return lead + "quyen "
-	})
+	p = abbreviatedDeputy.ReplaceAllString(p, "${1}pho ")
+	p = abbreviatedActing.ReplaceAllString(p, "${1}quyen ")
 	p = strings.NewReplacer(" kiem ", ",").Replace(p)
 	// Offices are joined by commas, dashes of any length, slashes, full stops ("Huyện
 	// ủy. Chủ tịch …") and "kiêm".
@@ -598,9 +593,13 @@ func LooksLikeHead(position string) bool {
 	return false
 }
 
-// abbreviatedRank matches "P." (Phó) and "Q." (Quyền) at the start of an office, with the
-// character before them.
-var abbreviatedRank = regexp.MustCompile(`[ ,;/(–—-][pq]\. ?`)
+// abbreviatedDeputy and abbreviatedActing match "P." (Phó) and "Q." (Quyền) at the start
+// of an office, the character before them captured (a dash of any length is a character of
+// three bytes: a review finding read "–Q." by its bytes, as "quyen", and lost the dash).
+var (
+	abbreviatedDeputy = regexp.MustCompile(`([ ,;/(–—-])p\. ?`)
+	abbreviatedActing = regexp.MustCompile(`([ ,;/(–—-])q\. ?`)
+)
 
 // vietTone reports whether r is a combining Vietnamese tone mark: huyền, sắc, ngã, hỏi,
 // nặng (the vowels' own marks, circumflex, breve and horn, are not tones).

@@ -847,6 +847,7 @@ func TestLooksLikeHead(t *testing.T) {
 		"Phó Bí thư Huyện ủy-Chủ tịch UBND huyện": true, "Phó Bí thư Huyện ủy — Chủ tịch UBND huyện": true,
 		"Phó Bí thư Huyện ủy. Chủ tịch UBND huyện": true, "Q. Giám đốc Sở": true, "Q.Giám đốc Sở": true,
 		"Chuyên viên, Trưởng ban Nữ công Công đoàn cơ sở": false,
+		"Phó Bí thư Đảng ủy–Q. Giám đốc Sở":               true, "Phó Bí thư Đảng ủy—Q.Giám đốc Sở": true, "Bí thư Đảng ủy—P. Giám đốc Sở": false,
 		"P. Giám đốc": false, "P.Giám đốc Sở Y tế": false, "P. Chánh Văn phòng": false, "Bí thư Chi bộ, P. Trưởng ban Tổ chức": false, "Chủ tịch UBND TP. Phan Rang - Tháp Chàm": true,
 	} {
 		assert.Equal(t, want, domain.LooksLikeHead(pos), "%q", pos)

@@ -393,7 +393,7 @@ type DocumentCitations interface {
 
 // ErrUnreadCitations is returned (wrapped) by SweepUncitedDocuments when the citations
 // could not read every event: it removes nothing then.
-var ErrUnreadCitations = errors.New("some events could not be read: documents they may cite are kept")
+var ErrUnreadCitations = errors.New("the stream holds events the engine could not read, or lost, which may cite documents: none is swept until the store is restored")
 
 // UncitedDocuments lists the stored documents no event cites (cited reports whether one
 // does), in the store's order: the files of uploads refused after they were stored, which
@@ -448,7 +448,7 @@ func (s *Store) SweepUncitedDocuments(ctx context.Context, olderThan time.Durati
 	if n := cites.UnreadEvents(); n > 0 {
 		// An event of a later version, or one damaged or forged, may cite a document:
 		// removing it would remove evidence (a review finding).
-		return sw, fmt.Errorf("%w: %d unread (thidua verify names them)", ErrUnreadCitations, n)
+		return sw, fmt.Errorf("%w (%d; thidua verify names them)", ErrUnreadCitations, n)
 	}
 	list, err := s.docs.List(ctx)
 	if errors.Is(err, jetstream.ErrNoObjectsFound) {

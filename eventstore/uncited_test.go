@@ -153,7 +153,7 @@ func TestSweepKeepsAllWhileEventsAreUnread(t *testing.T) {
 	require.NoError(t, err)
 	sw, err := s.SweepUncitedDocuments(ctx, 0, &citations{cited: map[string]bool{}, unread: 2})
 	require.ErrorIs(t, err, eventstore.ErrUnreadCitations)
-	assert.Contains(t, err.Error(), "2 unread")
+	assert.Contains(t, err.Error(), "(2; thidua verify names them)")
 	assert.Equal(t, eventstore.UncitedSweep{}, sw)
 	_, err = s.GetDocument(ctx, doc.SHA256)
 	require.NoError(t, err)

@@ -118,3 +118,26 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 	redact(&rk.Individual)
 	return rk, changed
 }
+
+// UnitVersionFor returns the version of unit id (a stream sequence) that p may be told,
+// given the unit's version at b: a clerk from whom an event of the unit's trail is hidden
+// (hiddenHolds) is told the sequence of the last event they may see, so that the version
+// and its ETag move on no event they cannot see (a review finding: a version ahead of the
+// trail said a hold had just been noted).
+func (s *Service) UnitVersionFor(p Principal, id string, version uint64, b projections.Bound) uint64 {
+	if p.Role != domain.RoleClerk {
+		return version
+	}
+	evs, err := s.model.UnitEvents(id, false, b, 0)
+	if err != nil {
+		return version
+	}
+	seen := s.hiddenHolds(p, evs)
+	if seen == nil {
+		return version // nothing hidden
+	}
+	if len(seen) == 0 {
+		return 0
+	}
+	return seen[len(seen)-1].Seq
+}

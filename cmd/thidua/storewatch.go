@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -133,7 +134,10 @@ func sweepUncited(ctx context.Context, store *eventstore.Store, model *projectio
 		log.Info("removed the documents no event cites (uploads refused after their file was stored)",
 			"removed", sw.Removed, "bytes", sw.Bytes, "put_back", sw.Restored, "unreadable_kept", sw.Kept)
 	}
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case errors.Is(err, eventstore.ErrUnreadCitations):
+		log.Info("documents no event cites: not swept", "why", err)
+	case err != nil && ctx.Err() == nil:
 		log.Warn("documents no event cites", "err", err)
 	}
 }

@@ -347,7 +347,7 @@ func (h *handler) listUnits(w http.ResponseWriter, r *http.Request, _ workflows.
 }
 
 // getUnit: GET /units/{id}[?at=|seq=].
-func (h *handler) getUnit(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+func (h *handler) getUnit(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	b, err := h.bound(r)
 	if err != nil {
 		return err
@@ -356,6 +356,7 @@ func (h *handler) getUnit(w http.ResponseWriter, r *http.Request, _ workflows.Pr
 	if err != nil {
 		return err
 	}
+	v.Version = h.svc.UnitVersionFor(p, v.ID, v.Version, b)
 	if notModified(w, r, v.Version) {
 		return nil
 	}

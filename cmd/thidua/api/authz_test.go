@@ -5,6 +5,12 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"thidua/cmd/thidua/api"
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,8 +199,8 @@ func TestReviseCampaignOverHTTP(t *testing.T) {
 }
 
 // TestHiddenHoldLeavesNoTrace: another unit's clerk, from whom a unit's unit.hold_noted is
-// hidden, reads the unit's last events with ?limit= as if the hold were not there: the
-// limit counts what they may see. Before, the page came back short by the hidden event, and
+// hidden, reads the unit's last events with ?limit=, and the unit's version, as if the hold
+// were not there: the limit counts what they may see, and the version is the last of it. Before, the page came back short by the hidden event, and
 // told them a hold had just been recorded.
 func TestHiddenHoldLeavesNoTrace(t *testing.T) {
 	t.Parallel()
@@ -211,7 +217,11 @@ func TestHiddenHoldLeavesNoTrace(t *testing.T) {
 	}
 	other.get("/api/v1/units/DH/events?limit=1").want(t, http.StatusOK).decode(t, &before)
 	require.Len(t, before.Events, 1)
+	versionBefore := other.get("/api/v1/units/DH").want(t, http.StatusOK).header.Get("ETag")
 	reviewer.post("/api/v1/nominations/"+nom+"/hold", map[string]any{"reason": "Đang xem xét kỷ luật"}).want(t, http.StatusOK)
+	// The unit's version, as they are told it, does not move on the hidden event either.
+	assert.Equal(t, versionBefore, other.get("/api/v1/units/DH").want(t, http.StatusOK).header.Get("ETag"))
+	assert.NotEqual(t, versionBefore, clerk.get("/api/v1/units/DH").want(t, http.StatusOK).header.Get("ETag"), "the unit's own clerk sees it move")
 
 	var after struct {
 		Events []struct {
@@ -229,4 +239,38 @@ func TestHiddenHoldLeavesNoTrace(t *testing.T) {
 	clerk.get("/api/v1/units/DH/events?limit=1").want(t, http.StatusOK).decode(t, &own)
 	require.Len(t, own.Events, 1)
 	assert.Equal(t, "unit.hold_noted", own.Events[0].Type, "the unit's own clerk sees it")
+}
+
+// TestRedactedRankingIsCached: a clerk who reads some withholdings as undisclosed still gets
+// the live ranking with an ETag of its own, a 304 for it, and gzip. Before, such a clerk got
+// the whole ranking, uncompressed, on every poll.
+func TestRedactedRankingIsCached(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, api.WithRankGzipMin(1))
+	w := wftest.Attach(t, e.store)
+	reviewer := w.User(domain.RoleReviewer, "")
+	w.Unit("RA", domain.UnitDistrict)
+	w.Unit("RB", domain.UnitDistrict)
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+	na, nb := w.Dossier(w.User(domain.RoleClerk, "RA"), person), w.Dossier(w.User(domain.RoleClerk, "RB"), person)
+	w.GoodFacts(reviewer, "RA", 90)
+	w.GoodFacts(reviewer, "RB", 80)
+	w.RuleAll(reviewer, na)
+	w.RuleAll(reviewer, nb)
+	w.OK(w.Svc.Reorganise(w.Ctx, w.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"RA", "RB"}, Successor: "RC",
+		SuccessorName: "Huyện RC", SuccessorKind: domain.UnitDistrict, Effective: "2025-09-15", Decision: "NQ 6/2025"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(e.ctx, e.store, e.model, 10*time.Second))
+	e.unit("RS", "department")
+	other := e.user("clerk", "RS")
+	path := "/api/v1/campaigns/" + campaign + "/ranking"
+
+	first := other.get(path).want(t, http.StatusOK)
+	assert.Contains(t, string(first.body), `"withheld":"undisclosed"`)
+	assert.NotContains(t, string(first.body), `"withheld":"person"`)
+	tag := first.header.Get("ETag")
+	require.NotEmpty(t, tag)
+	assert.NotEqual(t, e.admin.get(path).want(t, http.StatusOK).header.Get("ETag"), tag, "not the shared encoding's tag")
+	other.get(path, "If-None-Match", tag).want(t, http.StatusNotModified)
+	gz := other.get(path, "Accept-Encoding", "gzip", "If-None-Match", `"other"`).want(t, http.StatusOK)
+	assert.Equal(t, "gzip", gz.header.Get("Content-Encoding"))
 }

@@ -3,7 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -107,9 +110,28 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 	if err != nil {
 		return err
 	}
-	if mine, changed := h.svc.RankingFor(p, v); changed {
-		// A clerk's own reading (an entry's reason not theirs to learn): not the shared
-		// encoding, which other readers get whole.
+	if mine, changed := h.svc.RankingFor(p, v); changed && tag != 0 {
+		// A clerk's own reading (a withholding's reason not theirs to learn): encoded for
+		// them, under a tag of its own, the shared one's and their unit's, since the
+		// redaction follows from the ranking and the units the clerk may read (a review
+		// finding: such a clerk got neither ETag, nor 304, nor gzip).
+		shared, err := h.rankings.encode(r.PathValue("id"), tag, v)
+		if err != nil {
+			return fmt.Errorf("encode the ranking: %w", err)
+		}
+		unit := sha256.Sum256([]byte(p.Unit))
+		etag := strings.TrimSuffix(shared.tag, `"`) + "-u" + hex.EncodeToString(unit[:6]) + `"`
+		if notModifiedTag(w, r, etag) {
+			return nil
+		}
+		body, err := json.Marshal(mine)
+		if err != nil {
+			return fmt.Errorf("encode the ranking: %w", err)
+		}
+		w.Header().Set("ETag", etag)
+		writeRanking(w, r, encodedRanking{body: append(body, '\n'), tag: etag, gz: &gzipOnce{}}, h.cfg.rankGzipMin)
+		return nil
+	} else if changed {
 		writeJSON(w, http.StatusOK, mine)
 		return nil
 	}
