@@ -813,3 +813,15 @@ func page(offset, limit, n int) (lo, hi int) {
 	lo = min(max(offset, 0), n)
 	return lo, lo + min(max(limit, 0), n-lo)
 }
+
+// UnitLastEventType returns the type of unit id's last event ("" when it has none): a
+// cheap look for what a reader's view of the unit might leave out at its end.
+func (m *Model) UnitLastEventType(id string) string {
+	m.rlock()
+	defer m.mu.RUnlock()
+	ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: id})
+	if len(ents) == 0 {
+		return ""
+	}
+	return ents[len(ents)-1].Rec.Type
+}

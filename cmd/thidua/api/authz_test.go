@@ -218,9 +218,29 @@ func TestHiddenHoldLeavesNoTrace(t *testing.T) {
 	other.get("/api/v1/units/DH/events?limit=1").want(t, http.StatusOK).decode(t, &before)
 	require.Len(t, before.Events, 1)
 	versionBefore := other.get("/api/v1/units/DH").want(t, http.StatusOK).header.Get("ETag")
+	listed := func(c *client) float64 {
+		var l struct {
+			Units []struct {
+				ID      string  `json:"id"`
+				Version float64 `json:"version"`
+			} `json:"units"`
+		}
+		c.get("/api/v1/units").want(t, http.StatusOK).decode(t, &l)
+		for _, u := range l.Units {
+			if u.ID == "DH" {
+				return u.Version
+			}
+		}
+		t.Fatal("DH not listed")
+		return 0
+	}
+	listedBefore := listed(other)
 	reviewer.post("/api/v1/nominations/"+nom+"/hold", map[string]any{"reason": "Đang xem xét kỷ luật"}).want(t, http.StatusOK)
-	// The unit's version, as they are told it, does not move on the hidden event either.
+	// The unit's version, as they are told it, does not move on the hidden event either,
+	// read alone or in the list of units.
 	assert.Equal(t, versionBefore, other.get("/api/v1/units/DH").want(t, http.StatusOK).header.Get("ETag"))
+	assert.Equal(t, listedBefore, listed(other))
+	assert.Greater(t, listed(clerk), listedBefore, "the unit's own clerk sees it move")
 	assert.NotEqual(t, versionBefore, clerk.get("/api/v1/units/DH").want(t, http.StatusOK).header.Get("ETag"), "the unit's own clerk sees it move")
 
 	var after struct {

@@ -112,15 +112,23 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 	}
 	if mine, changed := h.svc.RankingFor(p, v); changed && tag != 0 {
 		// A clerk's own reading (a withholding's reason not theirs to learn): encoded for
-		// them, under a tag of its own, the shared one's and their unit's, since the
-		// redaction follows from the ranking and the units the clerk may read (a review
+		// them, under a tag of its own, the shared one's and their redaction's (a review
 		// finding: such a clerk got neither ETag, nor 304, nor gzip).
 		shared, err := h.rankings.encode(r.PathValue("id"), tag, v)
 		if err != nil {
 			return fmt.Errorf("encode the ranking: %w", err)
 		}
-		unit := sha256.Sum256([]byte(p.Unit))
-		etag := strings.TrimSuffix(shared.tag, `"`) + "-u" + hex.EncodeToString(unit[:6]) + `"`
+		// The redaction in the tag: which entries this clerk reads as undisclosed, which
+		// also follows from what their unit absorbed, not only from the ranking's bytes.
+		rh := sha256.New()
+		for _, kv := range []projections.RankingKindView{mine.Collective, mine.Individual} {
+			for _, e := range kv.Entries {
+				if e.Withheld == domain.WithheldUndisclosed {
+					rh.Write([]byte(e.Nomination))
+				}
+			}
+		}
+		etag := strings.TrimSuffix(shared.tag, `"`) + "-u" + hex.EncodeToString(rh.Sum(nil)[:6]) + `"`
 		if notModifiedTag(w, r, etag) {
 			return nil
 		}
