@@ -603,13 +603,7 @@ func TestSubmissionSeesADeadlineSetElsewhere(t *testing.T) {
 	a := wftest.New(t, srv)
 	a.Unit("DL", domain.UnitDepartment)
 	clerk := a.User(domain.RoleClerk, "DL")
-	a.Plan(clerk)
-	nom := a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DL", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
-	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
-		_, _, err := a.Svc.AttachDocument(a.Ctx, clerk, nom, k, workflows.Upload{Name: string(k) + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + string(k))}, workflows.Options{})
-		require.NoError(t, err)
-	}
-	a.OK(a.Svc.RecordVote(a.Ctx, clerk, nom, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	nom := a.CompleteDraft(clerk, "DL")
 	caughtUp(t, a)
 	b := a.Lagging()
 	a.OK(a.Svc.SetDeadline(a.Ctx, a.Admin, wftest.Campaign, a.Now.Load().Add(-time.Minute), workflows.Options{}))
@@ -671,13 +665,7 @@ func TestSubmissionPastAJunkMessageOnTheCampaign(t *testing.T) {
 	a := wftest.New(t, srv)
 	a.Unit("JK", domain.UnitDepartment)
 	clerk := a.User(domain.RoleClerk, "JK")
-	a.Plan(clerk)
-	nom := a.OK(a.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "JK", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
-	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
-		_, _, err := a.Svc.AttachDocument(a.Ctx, clerk, nom, k, workflows.Upload{Name: string(k) + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + string(k))}, workflows.Options{})
-		require.NoError(t, err)
-	}
-	a.OK(a.Svc.RecordVote(a.Ctx, clerk, nom, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	nom := a.CompleteDraft(clerk, "JK")
 	subject, err := a.Store.Subject(eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign})
 	require.NoError(t, err)
 	_, err = a.Store.JetStream().Publish(a.Ctx, subject, []byte(`{"events":[]}`))

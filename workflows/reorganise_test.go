@@ -854,7 +854,7 @@ func TestLawfulAwardsOfAnExistingSuccessorStayEligible(t *testing.T) {
 func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
-	reviewer, council, na, nb := onePersonInTwoDistricts(env, "HA", "HB")
+	reviewer, council, na, nb := env.OnePersonInTwoDistricts("HA", "HB")
 	env.OK(env.Svc.Hold(env.Ctx, reviewer, na, "đang xem xét kỷ luật ông Lê Văn Tâm", workflows.Options{}))
 	env.OK(merge(env, []string{"HA", "HB"}, "HAB", "2025-09-15"))
 
@@ -939,7 +939,7 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 func TestHoldRacesTheGrantOfThePersonsOtherDossier(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
-	reviewer, council, na, nb := onePersonInTwoDistricts(env, "ZA", "ZB")
+	reviewer, council, na, nb := env.OnePersonInTwoDistricts("ZA", "ZB")
 	env.OK(merge(env, []string{"ZA", "ZB"}, "ZAB", "2025-09-15"))
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 10*time.Second))
 	b := env.Lagging()
@@ -949,20 +949,4 @@ func TestHoldRacesTheGrantOfThePersonsOtherDossier(t *testing.T) {
 	var re *domain.RuleError
 	require.ErrorAs(t, err, &re, "the grant stood beside the hold")
 	assert.Equal(t, "person_on_hold", re.Code)
-}
-
-// onePersonInTwoDistricts registers districts a and b, each nominating the same person with
-// a dossier ruled met on every criterion (a's unit better placed), and returns a reviewer,
-// a council member and the two nominations.
-func onePersonInTwoDistricts(env *wftest.Env, a, b string) (reviewer, council workflows.Principal, na, nb string) {
-	reviewer, council = env.User(domain.RoleReviewer, ""), env.User(domain.RoleCouncil, "")
-	env.Unit(a, domain.UnitDistrict)
-	env.Unit(b, domain.UnitDistrict)
-	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
-	na, nb = env.Dossier(env.User(domain.RoleClerk, a), person), env.Dossier(env.User(domain.RoleClerk, b), person)
-	env.GoodFacts(reviewer, a, 90)
-	env.GoodFacts(reviewer, b, 80)
-	env.RuleAll(reviewer, na)
-	env.RuleAll(reviewer, nb)
-	return reviewer, council, na, nb
 }

@@ -278,3 +278,36 @@ func (e *Env) MakeEligible(unit string, reviewer workflows.Principal, parIndex f
 
 // Num returns a pointer to v, for fact values.
 func Num(v float64) *float64 { return &v }
+
+// OnePersonInTwoDistricts registers districts a and b, each nominating the same person
+// ("Lê Văn Tâm") with a dossier ruled met on every criterion, a's unit the better placed,
+// and returns a reviewer, a council member and the two nominations: the start of every test
+// of one person's two dossiers that a merger of a and b joins.
+func (e *Env) OnePersonInTwoDistricts(a, b string) (reviewer, council workflows.Principal, na, nb string) {
+	e.tb.Helper()
+	reviewer, council = e.User(domain.RoleReviewer, ""), e.User(domain.RoleCouncil, "")
+	e.Unit(a, domain.UnitDistrict)
+	e.Unit(b, domain.UnitDistrict)
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+	na, nb = e.Dossier(e.User(domain.RoleClerk, a), person), e.Dossier(e.User(domain.RoleClerk, b), person)
+	e.GoodFacts(reviewer, a, 90)
+	e.GoodFacts(reviewer, b, 80)
+	e.RuleAll(reviewer, na)
+	e.RuleAll(reviewer, nb)
+	return reviewer, council, na, nb
+}
+
+// CompleteDraft opens a collective nomination of unit (its clerk given, its plan submitted)
+// with every dossier part and a passing council vote, not submitted, and returns its id.
+func (e *Env) CompleteDraft(clerk workflows.Principal, unit string) string {
+	e.tb.Helper()
+	e.Plan(clerk)
+	id := e.OK(e.Svc.OpenNomination(e.Ctx, clerk, Campaign, workflows.OpenNominationInput{Unit: unit, Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
+		if _, _, err := e.Svc.AttachDocument(e.Ctx, clerk, id, k, upload(string(k)+"-"+id), workflows.Options{}); err != nil {
+			e.tb.Fatalf("attach %s: %v", k, err)
+		}
+	}
+	e.OK(e.Svc.RecordVote(e.Ctx, clerk, id, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	return id
+}

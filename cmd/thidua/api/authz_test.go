@@ -268,15 +268,7 @@ func TestRedactedRankingIsCached(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, api.WithRankGzipMin(1))
 	w := wftest.Attach(t, e.store)
-	reviewer := w.User(domain.RoleReviewer, "")
-	w.Unit("RA", domain.UnitDistrict)
-	w.Unit("RB", domain.UnitDistrict)
-	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
-	na, nb := w.Dossier(w.User(domain.RoleClerk, "RA"), person), w.Dossier(w.User(domain.RoleClerk, "RB"), person)
-	w.GoodFacts(reviewer, "RA", 90)
-	w.GoodFacts(reviewer, "RB", 80)
-	w.RuleAll(reviewer, na)
-	w.RuleAll(reviewer, nb)
+	w.OnePersonInTwoDistricts("RA", "RB")
 	w.OK(w.Svc.Reorganise(w.Ctx, w.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"RA", "RB"}, Successor: "RC",
 		SuccessorName: "Huyện RC", SuccessorKind: domain.UnitDistrict, Effective: "2025-09-15", Decision: "NQ 6/2025"}, workflows.Options{}))
 	require.NoError(t, projections.WaitCaughtUp(e.ctx, e.store, e.model, 10*time.Second))

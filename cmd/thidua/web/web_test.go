@@ -2656,18 +2656,10 @@ func TestNominationTimelineLineageOfTheMoment(t *testing.T) {
 func TestHoldNotShownToOtherUnits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	reviewer := e.User(domain.RoleReviewer, "")
 	council := e.client()
 	council.signIn(e.user("Hội đồng HN", domain.RoleCouncil, ""))
-	e.UnitNamed("HNA", "Huyện A", domain.UnitDistrict)
-	e.UnitNamed("HNB", "Huyện B", domain.UnitDistrict)
 	e.UnitNamed("HNS", "Sở Y tế", domain.UnitDepartment)
-	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
-	na, nb := e.Dossier(e.User(domain.RoleClerk, "HNA"), person), e.Dossier(e.User(domain.RoleClerk, "HNB"), person)
-	e.GoodFacts(reviewer, "HNA", 90)
-	e.GoodFacts(reviewer, "HNB", 80)
-	e.RuleAll(reviewer, na)
-	e.RuleAll(reviewer, nb)
+	reviewer, _, na, nb := e.OnePersonInTwoDistricts("HNA", "HNB")
 	e.OK(e.Svc.Hold(e.Ctx, reviewer, na, "Đang xem xét kỷ luật", workflows.Options{}))
 	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"HNA", "HNB"}, Successor: "HNC",
 		SuccessorName: "Huyện C", SuccessorKind: domain.UnitDistrict, Effective: "2025-09-15", Decision: "NQ 5/2025"}, workflows.Options{}))
