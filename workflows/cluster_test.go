@@ -462,7 +462,7 @@ func TestIfMatchStaleOnlyForItsAggregate(t *testing.T) {
 	v := nom.Version
 	corrected := nominee
 	corrected.Position = "Chuyên viên chính"
-	feedSoon(b)
+	feedSoon(t, b)
 	r, err := b.Svc.CorrectNominee(a.Ctx, clerk, nom.ID, corrected, "sai chính tả", workflows.Options{IfMatch: &v})
 	require.NoError(t, err)
 	assert.Greater(t, r.Version, v)
@@ -486,7 +486,7 @@ func TestIfMatchAheadOfTheFeedIsWaitedFor(t *testing.T) {
 	// A ruling through the up-to-date engine: the client reads the version it made.
 	r := a.OK(a.Svc.Rule(a.Ctx, reviewer, nom, "C06", workflows.RuleInput{Result: domain.ResultMet, Note: "đã kiểm tra lại"}, workflows.Options{}))
 	v := r.Version
-	feedSoon(b)
+	feedSoon(t, b)
 	held, err := b.Svc.Hold(a.Ctx, reviewer, nom, "có đơn khiếu nại", workflows.Options{IfMatch: &v})
 	require.NoError(t, err)
 	assert.Greater(t, held.Version, v)
@@ -536,7 +536,7 @@ func TestRegistrationUnderAParentRacesItsGrantAndMerger(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, trail, "GS "+domain.UnitSubordinateRegistered)
 
-	feedSoon(b)
+	feedSoon(t, b)
 	_, err = b.Svc.GrantAward(a.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ 1/2025"}, workflows.Options{})
 	var re *domain.RuleError
 	require.ErrorAs(t, err, &re, "the grant stood beside the registration")
@@ -547,7 +547,7 @@ func TestRegistrationUnderAParentRacesItsGrantAndMerger(t *testing.T) {
 	in := workflows.ReorganiseInput{Kind: "merge", Sources: []string{"MA"}, Successor: "MS", SuccessorName: "UBND MS", SuccessorKind: domain.UnitDistrict,
 		Effective: "2025-07-01", Decision: "Nghị quyết 2/2025"}
 	a.OK(a.Svc.Reorganise(a.Ctx, a.Admin, in, workflows.Options{}))
-	feedSoon(c)
+	feedSoon(t, c)
 	_, err = c.Svc.RegisterUnit(a.Ctx, a.Admin, workflows.RegisterUnitInput{ID: "XMA", Name: "UBND xã Y", Kind: domain.UnitCommune, Parent: "MA"}, workflows.Options{})
 	require.ErrorAs(t, err, &re, "a unit registered under a unit merged away")
 	assert.Equal(t, "unit_not_active", re.Code)
@@ -578,7 +578,7 @@ func TestLostRaceWaitsForTheWholeAppend(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "nomination_exists", re.Code)
 
-	feedSoon(b)
+	feedSoon(t, b)
 	_, err = b.Svc.OpenNomination(a.Ctx, clerk, wftest.Campaign, in, workflows.Options{})
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "nomination_exists", re.Code)
@@ -648,12 +648,17 @@ func TestLostRaceWithoutAFeed(t *testing.T) {
 }
 
 // feedSoon brings l's feed up to the stream's end in a moment (200 ms), as a server's feed a
-// little behind would, while the caller sends its command.
-func feedSoon(l *wftest.Lagging) {
+// little behind would, while the caller sends its command; the test waits for it to end.
+func feedSoon(t *testing.T, l *wftest.Lagging) {
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		time.Sleep(200 * time.Millisecond)
 		l.Feed(0)
 	}()
+	// The feed ends within the test, whichever comes first: a command that did not need
+	// it answered before it came, and a feed after the test's end fails it from nowhere.
+	t.Cleanup(func() { <-done })
 }
 
 // TestSubmissionPastAJunkMessageOnTheCampaign: a message that is no commit on the campaign's

@@ -944,7 +944,7 @@ func TestHoldRacesTheGrantOfThePersonsOtherDossier(t *testing.T) {
 	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 10*time.Second))
 	b := env.Lagging()
 	env.OK(env.Svc.Hold(env.Ctx, reviewer, na, "đang xem xét kỷ luật", workflows.Options{}))
-	feedSoon(b)
+	feedSoon(t, b)
 	_, err := b.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nb, Decision: "QĐ 1/2025"}, workflows.Options{})
 	var re *domain.RuleError
 	require.ErrorAs(t, err, &re, "the grant stood beside the hold")
