@@ -326,39 +326,6 @@ func (s *Service) Submit(ctx context.Context, p Principal, id string, o Options)
 	})
 }
 
-// campaignCaughtUp loads the commits the model lacks of nomination id's campaign (nothing
-// when the nomination is unknown: the command says so).
-func (s *Service) campaignCaughtUp(ctx context.Context, id string) error {
-	var campaign string
-	s.model.Read(func(st *projections.State) {
-		if n, _ := st.Nomination(id); n != nil {
-			campaign = n.Campaign()
-		}
-	})
-	if campaign == "" {
-		return nil
-	}
-	return s.refCaughtUp(ctx, campRef(campaign))
-}
-
-// refCaughtUp loads the commits the model lacks of one aggregate, for a command that reads
-// it without appending to it.
-func (s *Service) refCaughtUp(ctx context.Context, ref eventstore.Ref) error {
-	commits, err := s.store.LoadCommits(ctx, ref, s.model.Version(ref).Seq)
-	var me *eventstore.MalformedError
-	if errors.As(err, &me) {
-		// A message that is no commit on the aggregate: decided on the model, as before
-		// this read; the command appends elsewhere (a review finding: every submission of
-		// the campaign was refused store_damaged).
-		return nil
-	}
-	if err != nil {
-		return s.storeError(err)
-	}
-	s.model.ApplyCommitted(commits...)
-	return nil
-}
-
 // Withdraw withdraws a nomination (the unit's clerk).
 func (s *Service) Withdraw(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
 	if err := require(p, domain.RoleClerk); err != nil {

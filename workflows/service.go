@@ -546,6 +546,39 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 	return errorf(ErrUnavailable, "projections_behind", "the projections have not applied the stream up to sequence %d, which the command must see whole (they hold it up to %d); try again", top, settled)
 }
 
+// campaignCaughtUp loads the commits the model lacks of nomination id's campaign (nothing
+// when the nomination is unknown: the command says so).
+func (s *Service) campaignCaughtUp(ctx context.Context, id string) error {
+	var campaign string
+	s.model.Read(func(st *projections.State) {
+		if n, _ := st.Nomination(id); n != nil {
+			campaign = n.Campaign()
+		}
+	})
+	if campaign == "" {
+		return nil
+	}
+	return s.refCaughtUp(ctx, campRef(campaign))
+}
+
+// refCaughtUp loads the commits the model lacks of one aggregate, for a command that reads
+// it without appending to it.
+func (s *Service) refCaughtUp(ctx context.Context, ref eventstore.Ref) error {
+	commits, err := s.store.LoadCommits(ctx, ref, s.model.Version(ref).Seq)
+	var me *eventstore.MalformedError
+	if errors.As(err, &me) {
+		// A message that is no commit on the aggregate: decided on the model, as before
+		// this read; the command appends elsewhere (a review finding: every submission of
+		// the campaign was refused store_damaged).
+		return nil
+	}
+	if err != nil {
+		return s.storeError(err)
+	}
+	s.model.ApplyCommitted(commits...)
+	return nil
+}
+
 // maxCatchUpRead is the most commits a command reads itself, after a lost race, when its
 // projections' feed does not bring them (catchUp).
 const maxCatchUpRead = 10_000

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"thidua/domain"
+	"thidua/projections"
 
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/singleflight"
@@ -157,4 +159,40 @@ func (c *encodedRankings) encode(campaign string, commits uint64, v any) (encode
 		return encodedRanking{}, err
 	}
 	return out.(encodedRanking), nil
+}
+
+// writeRedactedRanking answers mine, a reader's redaction of the live ranking v as of
+// commits tag (0: a state with a gap, no tag to give), with an ETag of its own: the shared
+// encoding's and a digest of which entries the reader reads as undisclosed, since that
+// follows from what their unit absorbed too, not only from the ranking's bytes. It is
+// encoded for the request (the shared encoding is everyone's), and answered 304 or
+// compressed as the shared one is.
+func (h *handler) writeRedactedRanking(w http.ResponseWriter, r *http.Request, tag uint64, v, mine projections.RankingView) error {
+	if tag == 0 {
+		writeJSON(w, http.StatusOK, mine)
+		return nil
+	}
+	shared, err := h.rankings.encode(r.PathValue("id"), tag, v)
+	if err != nil {
+		return fmt.Errorf("encode the ranking: %w", err)
+	}
+	rh := sha256.New()
+	for _, kv := range []projections.RankingKindView{mine.Collective, mine.Individual} {
+		for _, e := range kv.Entries {
+			if e.Withheld == domain.WithheldUndisclosed {
+				rh.Write([]byte(e.Nomination))
+			}
+		}
+	}
+	etag := strings.TrimSuffix(shared.tag, `"`) + "-u" + hex.EncodeToString(rh.Sum(nil)[:6]) + `"`
+	if notModifiedTag(w, r, etag) {
+		return nil
+	}
+	body, err := json.Marshal(mine)
+	if err != nil {
+		return fmt.Errorf("encode the ranking: %w", err)
+	}
+	w.Header().Set("ETag", etag)
+	writeRanking(w, r, encodedRanking{body: append(body, '\n'), tag: etag, gz: &gzipOnce{}}, h.cfg.rankGzipMin)
+	return nil
 }

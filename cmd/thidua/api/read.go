@@ -3,10 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -110,38 +107,11 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 	if err != nil {
 		return err
 	}
-	if mine, changed := h.svc.RankingFor(p, v); changed && tag != 0 {
-		// A clerk's own reading (a withholding's reason not theirs to learn): encoded for
-		// them, under a tag of its own, the shared one's and their redaction's (a review
-		// finding: such a clerk got neither ETag, nor 304, nor gzip).
-		shared, err := h.rankings.encode(r.PathValue("id"), tag, v)
-		if err != nil {
-			return fmt.Errorf("encode the ranking: %w", err)
-		}
-		// The redaction in the tag: which entries this clerk reads as undisclosed, which
-		// also follows from what their unit absorbed, not only from the ranking's bytes.
-		rh := sha256.New()
-		for _, kv := range []projections.RankingKindView{mine.Collective, mine.Individual} {
-			for _, e := range kv.Entries {
-				if e.Withheld == domain.WithheldUndisclosed {
-					rh.Write([]byte(e.Nomination))
-				}
-			}
-		}
-		etag := strings.TrimSuffix(shared.tag, `"`) + "-u" + hex.EncodeToString(rh.Sum(nil)[:6]) + `"`
-		if notModifiedTag(w, r, etag) {
-			return nil
-		}
-		body, err := json.Marshal(mine)
-		if err != nil {
-			return fmt.Errorf("encode the ranking: %w", err)
-		}
-		w.Header().Set("ETag", etag)
-		writeRanking(w, r, encodedRanking{body: append(body, '\n'), tag: etag, gz: &gzipOnce{}}, h.cfg.rankGzipMin)
-		return nil
-	} else if changed {
-		writeJSON(w, http.StatusOK, mine)
-		return nil
+	if mine, changed := h.svc.RankingFor(p, v); changed {
+		// A clerk's own reading (a withholding's reason not theirs to learn), under a
+		// tag of its own (a review finding: such a clerk got neither ETag, nor 304, nor
+		// gzip).
+		return h.writeRedactedRanking(w, r, tag, v, mine)
 	}
 	if tag == 0 {
 		// A state with a gap (a commit applied ahead of an earlier one still on its
