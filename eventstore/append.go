@@ -159,6 +159,9 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		bodies = append(bodies, body)
 		subjects = append(subjects, subject)
 	}
+	if err := s.roomForAtomic(msgs); err != nil {
+		return nil, err
+	}
 	cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, meta.Key)
 	return cs, markFull(err)
 }

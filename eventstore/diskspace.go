@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -107,4 +108,43 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 		}
 	}
 	return u, nil
+}
+
+// atomicHeadroom is the room below the embedded server's storage limit that an atomic
+// append leaves free: appends of other commands may be committed between its look at
+// the usage and its own commit, and none of them is larger than a few kilobytes. A
+// sixteenth of a smaller limit (a test's).
+const atomicHeadroom = 256 << 10
+
+// roomForAtomic refuses (ErrStoreFull) an atomic append whose messages would not all fit
+// below the embedded server's storage limit, less atomicHeadroom. nats-server checks
+// the limit before each message of a batch it commits, not once for the batch, so that
+// near the limit it stored the first message of a batch, refused the next and answered
+// with the refusal: half a merger, or a unit's registration without its name claim,
+// stored for good under a command told it had failed (TestFullStoreRefusesAnAtomicAppendWhole).
+// On an external server thidua does not know the limit, and a clustered stream checks
+// the batch as a whole before it proposes it.
+func (s *Store) roomForAtomic(msgs []*nats.Msg) error {
+	if s.ns == nil || s.limit <= 0 {
+		return nil
+	}
+	acc := s.ns.GlobalAccount()
+	if acc == nil {
+		return nil
+	}
+	need := min(int64(atomicHeadroom), s.limit/16)
+	for _, m := range msgs {
+		need += int64(len(m.Subject) + len(m.Data) + 64) // 64: the stored record's own fields
+		for k, vs := range m.Header {
+			for _, v := range vs {
+				need += int64(len(k) + len(v) + 4)
+			}
+		}
+	}
+	used := int64(acc.JetStreamUsage().Store)
+	if used+need > s.limit {
+		return fmt.Errorf("%w: an atomic append of %d messages needs %d bytes with its margin, and %d of the storage limit's %d are used",
+			ErrStoreFull, len(msgs), need, used, s.limit)
+	}
+	return nil
 }
