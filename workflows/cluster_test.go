@@ -492,6 +492,23 @@ func TestIfMatchAheadOfTheFeedIsWaitedFor(t *testing.T) {
 	assert.Greater(t, held.Version, v)
 }
 
+// TestIfMatchPastTheStreamIsStaleAtOnce: an If-Match naming a version past the stream's
+// end, which no process can have read, is answered stale without the second's wait for a
+// feed that will never bring it. Before, every such command waited the whole second.
+func TestIfMatchPastTheStreamIsStaleAtOnce(t *testing.T) {
+	t.Parallel()
+	a := wftest.New(t, srv)
+	reviewer := a.User(domain.RoleReviewer, "")
+	nom, _ := a.EligibleCollective("IF", domain.UnitDepartment, reviewer, 80)
+	caughtUp(t, a)
+	v := uint64(1) << 40
+	start := time.Now()
+	_, err := a.Svc.Hold(a.Ctx, reviewer, nom, "có đơn khiếu nại", workflows.Options{IfMatch: &v})
+	require.ErrorIs(t, err, workflows.ErrPrecondition)
+	// A lower bound, not a target: the wait it no longer makes is a whole second.
+	assert.Less(t, time.Since(start), time.Second)
+}
+
 // TestRegistrationUnderAParentRacesItsGrantAndMerger: registering a unit under a parent
 // also records unit.subordinate_registered on the parent, at the version the command read.
 // A grant of the parent's nomination decided on the subordinates before the registration

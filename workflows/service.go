@@ -446,10 +446,13 @@ func (s *Service) awaitHistory(ctx context.Context) error {
 // sequence o's If-Match names: a client that read the aggregate's version through another
 // process, or just after a command, may name a version this process's feed has not
 // brought yet, which is no stale one (a review finding: a lagging server answered a
-// current If-Match with 412). A tag past the stream's end is stale all the same once the
-// wait ends.
+// current If-Match with 412). A tag past the stream's end, which no process has read, is
+// stale without the wait.
 func (s *Service) awaitIfMatch(ctx context.Context, o Options) {
 	if o.IfMatch == nil || s.model.Applied() >= *o.IfMatch {
+		return
+	}
+	if last, err := s.store.LastSeq(ctx); err == nil && last < *o.IfMatch {
 		return
 	}
 	wctx, cancel := context.WithTimeout(ctx, settleWait)
