@@ -57,6 +57,14 @@ func (s *Service) Document(ctx context.Context, p Principal, sha string) (events
 	return info, data, s.documentError(err)
 }
 
+// MayReadDocument reports whether p may read the document of that SHA-256 (a clerk: only
+// the documents of their unit and the units it absorbed), so that a page links only the
+// documents its reader can open (a review finding: a merged unit's clerk was linked to
+// the successor's plan, and the link answered 403).
+func (s *Service) MayReadDocument(p Principal, sha string) bool {
+	return s.mayReadDocument(p, sha) == nil
+}
+
 // mayReadDocument applies the clerk's scope to a document.
 func (s *Service) mayReadDocument(p Principal, sha string) error {
 	if p.Role != domain.RoleClerk {

@@ -393,6 +393,11 @@ func (h *handler) adminAction(q *req, form, flash string, run func() error) erro
 
 func (h *handler) registerUnit(q *req) error {
 	return h.adminAction(q, "unit", "unit", func() error {
+		for _, f := range []string{"id", "parent"} {
+			if err := checkIDField(q, f); err != nil {
+				return err
+			}
+		}
 		_, err := h.svc.RegisterUnit(q.r.Context(), q.p, workflows.RegisterUnitInput{
 			ID: field(q, "id"), Name: field(q, "name"), Kind: domain.UnitKind(field(q, "kind")), Parent: field(q, "parent")}, opts(q))
 		return err
@@ -515,6 +520,14 @@ func (h *handler) merge(q *req) error {
 		}
 		if len(sources) == 0 {
 			return invalidField("sources", "err.form.required", q.T("merge.sources"))
+		}
+		for _, s := range sources {
+			if err := domain.ValidateID(s); err != nil {
+				return &inputError{field: "sources", err: err}
+			}
+		}
+		if err := checkIDField(q, "successor"); err != nil {
+			return err
 		}
 		_, err := h.svc.Reorganise(q.r.Context(), q.p, workflows.ReorganiseInput{Kind: "merge", Sources: sources,
 			Successor: field(q, "successor"), SuccessorName: field(q, "successor_name"), SuccessorKind: domain.UnitKind(field(q, "successor_kind")),

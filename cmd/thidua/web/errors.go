@@ -34,6 +34,29 @@ type textFieldError struct {
 
 func (e *textFieldError) Error() string { return e.field + ": " + e.err.Error() }
 
+// inputError marks err as the refusal of one input of a form: the page shows err as it
+// would without it, and marks that input (fieldOf).
+type inputError struct {
+	field string
+	err   error
+}
+
+func (e *inputError) Error() string { return e.field + ": " + e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+// checkIDField refuses the value of the input name unless it is a valid id
+// (domain.ValidateID), as the command would, but marking the input (a review finding: a
+// unit id with a dot was refused with no input marked). An empty value is left to the
+// command.
+func checkIDField(q *req, name string) error {
+	if v := field(q, name); v != "" {
+		if err := domain.ValidateID(v); err != nil {
+			return &inputError{field: name, err: err}
+		}
+	}
+	return nil
+}
+
 // invalid returns a formError of the form as a whole.
 func invalid(key string, args ...any) error { return &formError{key: key, args: args} }
 
@@ -49,7 +72,10 @@ func fieldOf(err error) string {
 	var fe *formError
 	var tfe *textFieldError
 	var re *domain.RuleError
+	var ie *inputError
 	switch {
+	case errors.As(err, &ie):
+		return ie.field
 	case errors.As(err, &fe):
 		return fe.field
 	case errors.As(err, &tfe):

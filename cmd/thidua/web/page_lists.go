@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -174,6 +175,14 @@ func (h *handler) nominationList(q *req) error {
 	// nominations are found under its id; an unknown unit is not an empty list, nor is
 	// another unit's for a clerk.
 	f := projections.NominationFilter{State: v.Get("state"), Kind: v.Get("kind"), Was: v.Get("unit")}
+	// An unknown state or kind is refused, as by the API: it matched nothing, and the
+	// page read "no dossiers" under filters showing "all" (a review finding).
+	if f.State != "" && !slices.Contains(nominationStates, domain.State(f.State)) {
+		return invalid("err.form.state", f.State)
+	}
+	if f.Kind != "" && f.Kind != string(domain.NomineeCollective) && f.Kind != string(domain.NomineeIndividual) {
+		return invalid("err.form.kind", f.Kind)
+	}
 	if f.Was != "" {
 		if _, err := h.model().Unit(f.Was, projections.Bound{}); err != nil {
 			return err

@@ -27,6 +27,9 @@ type docRow struct {
 	// Later is set when a document of the same kind was attached after this one: the
 	// dossier keeps both, and the reviewer reads the latest first.
 	Later bool
+	// Readable is set when the viewer may open the file (workflows.MayReadDocument): the
+	// page links only those, and names the others with their hash.
+	Readable bool
 }
 
 type actions struct {
@@ -58,7 +61,9 @@ type nominationData struct {
 	Missing  []string
 	Plan     *domain.PlanRef
 	PlanAt   time.Time
-	Award    *awardInfo
+	// PlanReadable is set when the viewer may open the plan's file (docRow.Readable).
+	PlanReadable bool
+	Award        *awardInfo
 	// StateReason is why the nomination is returned or on hold, as the reviewer wrote
 	// it ("" otherwise): the clerk needs it to know what to amend.
 	StateReason string
@@ -141,7 +146,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 		if e, ok := byID[doc.Event]; ok {
 			actor = nameOr(names, e.Actor.User)
 		}
-		d.Docs = append(d.Docs, docRow{DocumentView: doc, Actor: actor, Later: last[doc.Kind] != i})
+		d.Docs = append(d.Docs, docRow{DocumentView: doc, Actor: actor, Later: last[doc.Kind] != i, Readable: h.svc.MayReadDocument(q.p, doc.SHA256)})
 	}
 	have := map[string]bool{}
 	for _, doc := range n.Documents {
@@ -158,7 +163,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 	// The plan the eligibility relies on: its own line's, not the last of the lineage's
 	// (a unit merged alongside has its own).
 	if plan, err := h.model().NominationPlan(n.ID, b); err == nil && plan != nil {
-		d.Plan = plan
+		d.Plan, d.PlanReadable = plan, h.svc.MayReadDocument(q.p, plan.Document.SHA256)
 		if e, ok := byID[plan.EventID]; ok {
 			d.PlanAt = e.At
 		}

@@ -353,9 +353,14 @@ func (h *handler) defaultCampaign(camps []projections.CampaignView, verdicts []v
 
 // askedMoment makes a timeline's headline and date picker the moment asked for: with
 // ?seq=, that sequence and the time it was recorded, not the time of the ranking's last
-// event before it (which the picker would then have replayed instead).
+// event before it (which the picker would then have replayed instead); with ?at= at a
+// moment before the campaign was launched, when no ranking names one, that moment (a
+// review finding: the headline read "Tính đến" and nothing).
 func (h *handler) askedMoment(q *req, d *timelineData, b projections.Bound) {
 	if b.Seq == 0 {
+		if d.AsOf.IsZero() {
+			d.AsOf = b.Time
+		}
 		return
 	}
 	d.AsOfSeq = b.Seq

@@ -2679,3 +2679,115 @@ func TestHoldNotShownToOtherUnits(t *testing.T) {
 	mustContain(t, page, "Người này có hồ sơ khác đang tạm dừng xét")
 	mustNotContain(t, page, "Ngoài chỉ tiêu")
 }
+
+// TestNominationLinksOnlyReadableDocuments: the clerk of a unit merged into another still
+// reads the nomination their unit opened, now the successor's, and its files (also those
+// the successor's clerk attached after the merger), but not the successor's plan, which
+// the nomination now relies on: the page names the plan with its hash and links only what
+// the clerk can open. Before, it linked the plan, and the link answered 403.
+func TestNominationLinksOnlyReadableDocuments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("LA", "Huyện A", domain.UnitDistrict)
+	e.UnitNamed("LS", "Huyện S", domain.UnitDistrict)
+	tokA := e.user("Cán bộ LA", domain.RoleClerk, "LA")
+	clerkA := e.principal(tokA)
+	clerkS := e.principal(e.user("Cán bộ LS", domain.RoleClerk, "LS"))
+	r := e.OK(e.Svc.OpenNomination(e.Ctx, clerkA, wftest.Campaign, workflows.OpenNominationInput{Unit: "LA", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{}))
+	_, _, err := e.Svc.AttachDocument(e.Ctx, clerkA, r.ID, domain.DocLetter, workflows.Upload{Name: "to-trinh-LA.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF to trinh LA")}, workflows.Options{})
+	require.NoError(t, err)
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"LA"}, Successor: "LS",
+		Effective: "2025-07-01", Decision: "NQ 7/2025"}, workflows.Options{}))
+	_, _, err = e.Svc.SubmitPlan(e.Ctx, clerkS, "LS", wftest.Campaign, workflows.Upload{Name: "ke-hoach-LS.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF ke hoach LS")}, workflows.Options{})
+	require.NoError(t, err)
+	_, _, err = e.Svc.AttachDocument(e.Ctx, clerkS, r.ID, domain.DocCouncilMinutes, workflows.Upload{Name: "bien-ban-LS.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF bien ban LS")}, workflows.Options{})
+	require.NoError(t, err)
+
+	c := e.client()
+	c.signIn(tokA)
+	page := c.get("/nominations/" + r.ID)
+	require.Equal(t, http.StatusOK, page.status)
+	mustContain(t, page.body, "ke-hoach-LS.pdf")
+	mustContain(t, page.body, "bien-ban-LS.pdf")
+	links := regexp.MustCompile(`href="(/documents/[0-9a-f]{64})"`).FindAllStringSubmatch(page.body, -1)
+	require.Len(t, links, 2, "the nomination's files, not the successor's plan")
+	for _, l := range links {
+		assert.Equal(t, http.StatusOK, c.get(l[1]).status, l[1])
+	}
+	// The successor's clerk opens all three.
+	s := e.client()
+	s.signIn(e.user("Cán bộ LS 2", domain.RoleClerk, "LS"))
+	assert.Len(t, regexp.MustCompile(`href="/documents/[0-9a-f]{64}"`).FindAllString(s.get("/nominations/"+r.ID).body, -1), 3)
+}
+
+// TestTimelineBeforeTheCampaignNamesTheMoment: a timeline asked at a moment before the
+// campaign (?at=) states that moment in its headline, as the ranking page does. Before,
+// the unit's, the nomination's and the campaign's timelines read "Tính đến" and nothing.
+func TestTimelineBeforeTheCampaignNamesTheMoment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("TB", "Sở Trước", domain.UnitDepartment)
+	id := e.Dossier(e.principal(e.user("Văn thư TB", domain.RoleClerk, "TB")), domain.Nominee{Kind: domain.NomineeCollective})
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	heading := regexp.MustCompile(`Tính đến <strong><time datetime="([^"]*)">([^<]*)</time>`)
+	for _, path := range []string{"/units/TB/timeline", "/nominations/" + id + "/timeline", "/campaigns/" + wftest.Campaign + "/timeline"} {
+		r := admin.get(path + "?at=1999-01-01T00:00")
+		require.Equal(t, http.StatusOK, r.status, path)
+		m := heading.FindStringSubmatch(r.body)
+		require.NotNil(t, m, path)
+		assert.Equal(t, "1999-01-01T00:00:59&#43;07:00", m[1], path)
+		assert.Equal(t, "01/01/1999 00:00:59", m[2], path)
+	}
+}
+
+// TestListFilterRefusesUnknownStateOrKind: the nominations list refuses a state or kind
+// that is none of the filter's, in Vietnamese, as the API answers invalid_state or
+// invalid_kind. Before, it answered 200 "no dossiers", under filters that read "all".
+func TestListFilterRefusesUnknownStateOrKind(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("LF", "Sở Lọc", domain.UnitDepartment)
+	e.Dossier(e.principal(e.user("Văn thư LF", domain.RoleClerk, "LF")), domain.Nominee{Kind: domain.NomineeCollective})
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	base := "/campaigns/" + wftest.Campaign + "/nominations"
+	r := admin.get(base + "?state=bogus")
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	mustContain(t, r.body, "Trạng thái hồ sơ «bogus» không có trong danh sách lọc.")
+	r = admin.get(base + "?kind=bogus")
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	mustContain(t, r.body, "Loại hồ sơ «bogus» không hợp lệ")
+	r = admin.get(base + "?state=submitted&kind=collective")
+	assert.Equal(t, http.StatusOK, r.status)
+	mustContain(t, r.body, "Sở Lọc")
+}
+
+// TestAdminMarksTheInvalidID: a unit id that may not be an id (a dot in it) is refused at
+// its input: the unit form's id or parent, the merger form's successor, marked invalid and
+// tied to the message, with the value kept; nothing is recorded. Before, the message came
+// with no input marked.
+func TestAdminMarksTheInvalidID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("AM", "Sở Một", domain.UnitDepartment)
+	admin := e.client()
+	admin.signIn(wftest.AdminToken)
+	admin.get("/admin")
+	before, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	res := admin.post("/admin/units", admin.form("_form", "unit", "id", "SO.X", "name", "Sở X", "kind", "department"))
+	require.Equal(t, http.StatusBadRequest, res.status)
+	mustContain(t, res.body, "Mã định danh không hợp lệ")
+	mustMatch(t, res.body, `<input id="u-id" name="id"[^>]* value="SO.X" aria-invalid="true" aria-describedby="err-unit u-id-hint">`)
+	res = admin.post("/admin/units", admin.form("_form", "unit", "id", "SO-Y", "name", "Sở Y", "kind", "department", "parent", "A B"))
+	require.Equal(t, http.StatusBadRequest, res.status)
+	mustMatch(t, res.body, `id="u-parent" name="parent"[^>]* aria-invalid="true"`)
+	res = admin.post("/admin/mergers", admin.form("_form", "merger", "sources", "AM", "successor", "SO.Z", "successor_name", "Sở Z",
+		"successor_kind", "department", "effective", "2025-07-01", "decision", "NQ 1"))
+	require.Equal(t, http.StatusBadRequest, res.status)
+	mustMatch(t, res.body, `<input id="m-succ" name="successor"[^>]* aria-invalid="true" aria-describedby="err-merger m-succ-hint">`)
+	after, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing recorded")
+}
