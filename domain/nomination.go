@@ -740,9 +740,13 @@ func Unaccented(s string) string {
 // so it refuses: nomination_exists while a collective nomination of the unit is in
 // progress or awarded (a withdrawn one, or one whose award was revoked, does not count);
 // nominee_already_nominated likewise for an individual of the same name (SamePerson), and
-// head_already_nominated for a second head of the unit. The campaign's deadline is
-// Campaign.CheckDeadline's.
-func CheckNewNomination(nominee Nominee, others []*Nomination) error {
+// head_already_nominated for a second head of the unit. origin is the unit that opened the
+// nomination (the unit itself for a new one): a head is of the unit that nominated them,
+// so a head a merger passed on from a predecessor is not the unit's own, and neither
+// stops the other's opening or correction (a review finding: the successor could not
+// nominate its own head, nor anyone correct the head passed on). The campaign's deadline
+// is Campaign.CheckDeadline's.
+func CheckNewNomination(nominee Nominee, origin string, others []*Nomination) error {
 	for _, o := range others {
 		if o.state == StateWithdrawn || o.state == StateRevoked || o.nominee.Kind != nominee.Kind {
 			continue
@@ -760,7 +764,7 @@ func CheckNewNomination(nominee Nominee, others []*Nomination) error {
 			return ruleErr("nominee_already_nominated",
 				fmt.Sprintf("%s is already nominated by unit %s in this campaign (%s, %s): one achievement is not rewarded twice; if this is another person of the same name, add what tells them apart to the name (e.g. the year of birth)", o.nominee.Name, o.unit, o.id, o.state),
 				fmt.Sprintf("%s đã được đơn vị %s đề nghị trong đợt này (%s, %s): một thành tích không khen thưởng hai lần; nếu là người khác trùng họ tên, ghi thêm thông tin phân biệt vào họ tên (ví dụ năm sinh)", o.nominee.Name, o.unit, o.id, o.state.LabelVI()))
-		case nominee.Head && o.nominee.Head:
+		case nominee.Head && o.nominee.Head && o.EvidencePath()[0] == origin:
 			return ruleErr("head_already_nominated",
 				fmt.Sprintf("unit %s already nominates its head, %s, in this campaign (%s, %s): a unit has one head; withdraw that nomination first if the head has changed", o.unit, o.nominee.Name, o.id, o.state),
 				fmt.Sprintf("Đơn vị %s đã đề nghị người đứng đầu là %s trong đợt này (%s, %s): mỗi đơn vị một người đứng đầu; nếu đã thay người đứng đầu, rút hồ sơ đó trước", o.unit, o.nominee.Name, o.id, o.state.LabelVI()))

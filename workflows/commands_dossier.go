@@ -159,7 +159,7 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if err := c.CheckDeadline(s.clock()); err != nil {
 			return plan{}, err
 		}
-		if err := domain.CheckNewNomination(in.Nominee, st.NominationsOf(campaign, in.Unit)); err != nil {
+		if err := domain.CheckNewNomination(in.Nominee, in.Unit, st.NominationsOf(campaign, in.Unit)); err != nil {
 			return plan{}, err
 		}
 		lineage := st.Lineage(in.Unit)
@@ -373,7 +373,7 @@ func (s *Service) CorrectNominee(ctx context.Context, p Principal, id string, no
 			}
 		}
 		others := slices.DeleteFunc(st.NominationsOf(n.Campaign(), n.Unit()), func(o *domain.Nomination) bool { return o.ID() == id })
-		if err := domain.CheckNewNomination(corrected, others); err != nil {
+		if err := domain.CheckNewNomination(corrected, n.EvidencePath()[0], others); err != nil {
 			return plan{}, err
 		}
 		if err := domain.CheckLineageNomination(corrected, st.NominationsOfUnits(n.Campaign(), st.Lineage(n.Unit())[1:])); err != nil {

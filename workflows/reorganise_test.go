@@ -950,3 +950,42 @@ func TestHoldRacesTheGrantOfThePersonsOtherDossier(t *testing.T) {
 	require.ErrorAs(t, err, &re, "the grant stood beside the hold")
 	assert.Equal(t, "person_on_hold", re.Code)
 }
+
+// TestPassedOnHeadIsNotTheSuccessorsHead: a head nomination a merger passed on from a
+// predecessor is the predecessor's head, not the successor's: the successor still
+// nominates its own head, and either head's details can be corrected beside the other. A
+// second head of the same unit line is still refused. Before, the passed-on head refused
+// the successor's own (head_already_nominated), and each head's correction named the other.
+func TestPassedOnHeadIsNotTheSuccessorsHead(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("HA", domain.UnitDistrict)
+	env.Unit("HC", domain.UnitDistrict)
+	clerkA := env.User(domain.RoleClerk, "HA")
+	env.Plan(clerkA)
+	clerkC := env.User(domain.RoleClerk, "HC")
+	env.Plan(clerkC)
+	headA := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn Anh", Position: "Chủ tịch UBND huyện A", Head: true}
+	a := env.OK(env.Svc.OpenNomination(env.Ctx, clerkA, wftest.Campaign, workflows.OpenNominationInput{Unit: "HA", Nominee: headA}, workflows.Options{}))
+	_, err := merge(env, []string{"HA"}, "HC", "2025-09-15")
+	require.NoError(t, err)
+
+	headC := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Bình", Position: "Chủ tịch UBND huyện C", Head: true}
+	c := env.OK(env.Svc.OpenNomination(env.Ctx, clerkC, wftest.Campaign, workflows.OpenNominationInput{Unit: "HC", Nominee: headC}, workflows.Options{}))
+	fixed := headA
+	fixed.Name = "Nguyễn Văn Ánh"
+	env.OK(env.Svc.CorrectNominee(env.Ctx, clerkC, a.ID, fixed, "sai chính tả", workflows.Options{}))
+	headC.Position = "Chủ tịch UBND huyện C (mới)"
+	env.OK(env.Svc.CorrectNominee(env.Ctx, clerkC, c.ID, headC, "ghi rõ chức vụ", workflows.Options{}))
+
+	// The successor's second head is still one too many.
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err = env.Svc.OpenNomination(env.Ctx, clerkC, wftest.Campaign, workflows.OpenNominationInput{Unit: "HC",
+		Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Cường", Position: "Chủ tịch UBND huyện C", Head: true}}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "head_already_nominated", re.Code)
+	assert.Contains(t, re.Message, "Trần Thị Bình")
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after)
+}
