@@ -409,7 +409,8 @@ func (c *Campaign) quotaBelowAwards(def Definition) *RuleError {
 	return nil
 }
 
-// SetDeadline decides setting or moving the nomination deadline.
+// SetDeadline decides setting or moving the nomination deadline; the deadline already set
+// decides no event.
 func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
@@ -429,6 +430,12 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 		return nil, fieldErr("closes", "invalid_deadline",
 			fmt.Sprintf("the deadline %s is before the campaign starts (%s)", c.Definition().LocalTime(t, false), c.Definition().Starts),
 			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", c.Definition().LocalTime(t, true), DateVI(c.Definition().Starts)))
+	}
+	if d, ok := c.Deadline(); ok && d.Equal(t) {
+		// The deadline already set: nothing changes, so nothing is recorded, and the
+		// campaign's version (its ETag, the council's If-Match) stays (a review finding:
+		// each repeat appended an event).
+		return nil, nil
 	}
 	return []Event{{Type: DeadlineSet, Data: DeadlineSetData{Closes: t.UTC()}}}, nil
 }

@@ -235,7 +235,9 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 	return []Event{{Type: UserRegistered, Data: UserRegisteredData{ID: id, Name: name, Role: role, Unit: unit, TokenHash: tokenHash}}}, nil
 }
 
-// DisableUser decides disabling a user; a reason is required. The last enabled
+// DisableUser decides disabling a user; a reason is required. A user already disabled is a
+// conflict with the user's state (user_disabled, 409 over HTTP, as for an award already
+// revoked). The last enabled
 // administrator cannot be disabled (last_admin): nobody could then administer the
 // installation.
 func (g *Registry) DisableUser(id, reason string) ([]Event, error) {
@@ -244,7 +246,7 @@ func (g *Registry) DisableUser(id, reason string) ([]Event, error) {
 		return nil, ruleErr("unknown_user", fmt.Sprintf("user %s does not exist", id), fmt.Sprintf("Người dùng %s không tồn tại", id))
 	}
 	if u.Disabled {
-		return nil, ruleErr("user_disabled", fmt.Sprintf("user %s is already disabled", id), fmt.Sprintf("Người dùng %s đã bị khóa", id))
+		return nil, conflictErr("user_disabled", fmt.Sprintf("user %s is already disabled", id), fmt.Sprintf("Người dùng %s đã bị khóa", id))
 	}
 	reason, err := validReason(reason)
 	if err != nil {
@@ -268,7 +270,7 @@ func (g *Registry) ReissueToken(id, tokenHash string) ([]Event, error) {
 		return nil, ruleErr("unknown_user", fmt.Sprintf("user %s does not exist", id), fmt.Sprintf("Người dùng %s không tồn tại", id))
 	}
 	if u.Disabled {
-		return nil, ruleErr("user_disabled", fmt.Sprintf("user %s is disabled", id), fmt.Sprintf("Người dùng %s đã bị khóa", id))
+		return nil, conflictErr("user_disabled", fmt.Sprintf("user %s is disabled", id), fmt.Sprintf("Người dùng %s đã bị khóa", id))
 	}
 	if tokenHash == "" {
 		return nil, ruleErr("token_required", "the token hash is required", "Thiếu mã băm của token")

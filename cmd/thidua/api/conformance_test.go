@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The tests of this file come from a review of the API against its contract: each
@@ -274,4 +277,21 @@ func TestDeadlineWithoutCloses(t *testing.T) {
 	if after := e.lastSeq(); after != before {
 		t.Fatalf("the stream moved from %d to %d", before, after)
 	}
+}
+
+// TestSameDeadlineAgainChangesNothing: setting the deadline already set answers 200 with no
+// events, appends nothing and keeps the campaign's ETag. Before, each repeat appended a
+// campaign.deadline_set, and every If-Match the council held on the campaign went stale.
+func TestSameDeadlineAgainChangesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "2025-12-31T17:00:00+07:00"}).want(t, http.StatusOK)
+	tag := first.header.Get("ETag")
+	require.NotEmpty(t, tag)
+	before := e.lastSeq()
+	again := e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "2025-12-31T10:00:00Z"}).want(t, http.StatusOK)
+	assert.Equal(t, before, e.lastSeq(), "nothing appended")
+	assert.Equal(t, tag, again.header.Get("ETag"))
+	assert.Empty(t, again.obj(t)["events"])
+	e.admin.get("/api/v1/campaigns/"+campaign, "If-None-Match", tag).want(t, http.StatusNotModified)
 }

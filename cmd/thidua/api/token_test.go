@@ -57,8 +57,11 @@ func TestReissueToken(t *testing.T) {
 	_, noted = replayed.obj(t)["token_note"]
 	assert.False(t, noted, "a disabling issues no token: its replay has no note")
 	before = e.lastSeq()
-	refused := e.admin.post("/api/v1/users/"+gone.id+"/token", nil).want(t, http.StatusUnprocessableEntity)
+	// A disabled user's state refuses both (409, a conflict with the user's state).
+	refused := e.admin.post("/api/v1/users/"+gone.id+"/token", nil).want(t, http.StatusConflict)
 	assert.Equal(t, "user_disabled", refused.errCode(t))
+	twice := e.admin.post("/api/v1/users/"+gone.id+"/disable", map[string]any{"reason": "nghỉ việc"}).want(t, http.StatusConflict)
+	assert.Equal(t, "user_disabled", twice.errCode(t))
 	e.admin.post("/api/v1/users/bad..id/token", nil).want(t, http.StatusBadRequest)
 	assert.Equal(t, before, e.lastSeq())
 	gone.get("/api/v1/me").want(t, http.StatusUnauthorized)
