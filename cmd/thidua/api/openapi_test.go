@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"thidua/projections"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestOpenAPI: the document served at /api/v1/openapi.json is OpenAPI 3.0, describes
@@ -156,4 +158,68 @@ func TestOpenAPIEnumsFollowTheCode(t *testing.T) {
 	}
 	assert.ElementsMatch(t, projections.ProblemKinds(), problems)
 	assert.ElementsMatch(t, []string{domain.WithheldLineage, domain.WithheldPerson, domain.WithheldPersonOnHold, domain.WithheldUndisclosed}, withheld)
+}
+
+// TestOpenAPIDescribesTheMinimalAnswer: every operation that takes Prefer documents both of
+// its answers (oneOf the whole nomination and NominationMinimal), and NominationMinimal's
+// properties, all required and no others, are the keys of a minimal answer
+// (TestPreferReturnMinimal). Before, the document described the whole nomination alone,
+// and a client generated from it refused a minimal answer: "campaign" is required.
+func TestOpenAPIDescribesTheMinimalAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Required             []string                   `json:"required"`
+				Properties           map[string]json.RawMessage `json:"properties"`
+				AdditionalProperties *bool                      `json:"additionalProperties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	e.admin.get("/api/v1/openapi.json").want(t, http.StatusOK).decode(t, &doc)
+	minimal := doc.Components.Schemas["NominationMinimal"]
+	assert.Equal(t, []string{"events", "id", "state", "version"}, slices.Sorted(slices.Values(minimal.Required)))
+	assert.Equal(t, []string{"events", "id", "state", "version"}, slices.Sorted(maps.Keys(minimal.Properties)))
+	require.NotNil(t, minimal.AdditionalProperties)
+	assert.False(t, *minimal.AdditionalProperties)
+	withPrefer := 0
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				Parameters []struct {
+					Ref string `json:"$ref"`
+				} `json:"parameters"`
+				Responses map[string]struct {
+					Content map[string]struct {
+						Schema struct {
+							OneOf []struct {
+								Ref string `json:"$ref"`
+							} `json:"oneOf"`
+						} `json:"schema"`
+					} `json:"content"`
+				} `json:"responses"`
+			}
+			if json.Unmarshal(raw, &op) != nil || !slices.ContainsFunc(op.Parameters, func(p struct {
+				Ref string `json:"$ref"`
+			}) bool {
+				return p.Ref == "#/components/parameters/Prefer"
+			}) {
+				continue
+			}
+			withPrefer++
+			for code, r := range op.Responses {
+				if !strings.HasPrefix(code, "2") {
+					continue
+				}
+				refs := []string{}
+				for _, o := range r.Content["application/json"].Schema.OneOf {
+					refs = append(refs, o.Ref)
+				}
+				assert.Contains(t, refs, "#/components/schemas/NominationMinimal", "%s %s %s", method, path, code)
+			}
+		}
+	}
+	assert.Equal(t, 9, withPrefer, "the nomination commands")
 }
