@@ -619,3 +619,25 @@ func TestRegistryRefusesWhatNoCommandRecords(t *testing.T) {
 	assert.False(t, ok, "the second registration's token signs nobody in")
 	assert.Equal(t, uint64(3), g.Version())
 }
+
+// TestDefinitionRecordedComposed: a definition written in decomposed Vietnamese (NFD) is
+// recorded with its names, award and criteria's labels in NFC, at launch and at revision,
+// as unit and nominee names are. Before, the exports carried the decomposed text.
+func TestDefinitionRecordedComposed(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	def.NameVI = norm.NFD.String("Thi đua Ninh Thuận năm 2025")
+	def.Criteria = slices.Clone(def.Criteria)
+	def.Criteria[0].LabelVI = norm.NFD.String(def.Criteria[0].LabelVI)
+	c := domain.NewCampaign()
+	evs := must(t)(c.Launch(def))
+	got := evs[0].Data.(domain.CampaignLaunchedData).Definition
+	assert.Equal(t, "Thi đua Ninh Thuận năm 2025", got.NameVI)
+	assert.True(t, norm.NFC.IsNormalString(got.Criteria[0].LabelVI))
+	assert.False(t, norm.NFC.IsNormalString(def.Criteria[0].LabelVI), "the caller's definition is not changed")
+	s := newStream()
+	s.apply(c, evs...)
+	def.Version, def.AwardVI = 2, norm.NFD.String("Bằng khen của Chủ tịch UBND tỉnh")
+	evs = must(t)(c.Revise(def))
+	assert.Equal(t, "Bằng khen của Chủ tịch UBND tỉnh", evs[0].Data.(domain.CampaignRevisedData).Definition.AwardVI)
+}

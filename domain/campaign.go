@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Criterion applicability (Criterion.AppliesTo).
@@ -349,6 +351,20 @@ func ApplicableCriteria(def Definition, n Nominee) []Criterion {
 		}
 	}
 	return out
+}
+
+// composed returns d with the texts people read (names, the award, the criteria's
+// labels) in Unicode NFC, as unit, nominee and user names are recorded: a definition
+// written with decomposed Vietnamese (NFD, as some editors save it) would otherwise put
+// names in the exports that a search typed in composed form does not find (a review
+// finding). d is not changed.
+func (d Definition) composed() Definition {
+	d.NameVI, d.NameEN, d.AwardVI = norm.NFC.String(d.NameVI), norm.NFC.String(d.NameEN), norm.NFC.String(d.AwardVI)
+	d.Criteria = slices.Clone(d.Criteria)
+	for i := range d.Criteria {
+		d.Criteria[i].LabelVI, d.Criteria[i].LabelEN = norm.NFC.String(d.Criteria[i].LabelVI), norm.NFC.String(d.Criteria[i].LabelEN)
+	}
+	return d
 }
 
 // Validate checks the definition and returns a *DefinitionError naming the first invalid

@@ -349,9 +349,10 @@ func (c *Campaign) Refuses(r Recorded) string {
 	return ""
 }
 
-// Launch decides launching the campaign with a valid definition; campaign_exists when it
-// was launched already.
+// Launch decides launching the campaign with a valid definition, its texts recorded in
+// Unicode NFC (Definition.composed); campaign_exists when it was launched already.
 func (c *Campaign) Launch(def Definition) ([]Event, error) {
+	def = def.composed()
 	if c.Exists() {
 		return nil, ruleErr("campaign_exists", fmt.Sprintf("campaign %s already exists", c.ID()), fmt.Sprintf("Đợt thi đua %s đã tồn tại", c.ID()))
 	}
@@ -364,8 +365,10 @@ func (c *Campaign) Launch(def Definition) ([]Event, error) {
 	return []Event{{Type: CampaignLaunched, Data: CampaignLaunchedData{Definition: def}}}, nil
 }
 
-// Revise decides a new version of the definition: same id, a higher version, valid.
+// Revise decides a new version of the definition: same id, a higher version, valid; its
+// texts recorded in Unicode NFC, as Launch records them.
 func (c *Campaign) Revise(def Definition) ([]Event, error) {
+	def = def.composed()
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
 	}

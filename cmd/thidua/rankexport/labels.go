@@ -105,7 +105,7 @@ func labels(key string) (vi, en string) {
 	case "col." + domain.KeyImprovedComponents:
 		return "Số chỉ số thành phần tăng", "Improved index components"
 	case "col." + domain.KeyApprovalRatio:
-		return "Tỷ lệ tán thành của Hội đồng", "Council approval ratio"
+		return "Tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "Approval ratio of the unit's emulation council"
 	case "col." + domain.KeyPriority:
 		return "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Priority (women / collectives with 70% women)"
 	case "col." + domain.KeySubmittedAt:
@@ -117,7 +117,7 @@ func labels(key string) (vi, en string) {
 	case domain.KeyImprovedComponents:
 		return "số chỉ số thành phần tăng", "improved index components"
 	case domain.KeyApprovalRatio:
-		return "tỷ lệ tán thành của Hội đồng", "council approval ratio"
+		return "tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "approval ratio of the unit's emulation council"
 	case domain.KeyPriority:
 		return "ưu tiên nữ / tập thể có từ 70% nữ", "priority to women / collectives with 70% women"
 	case domain.KeySubmittedAt:

@@ -367,6 +367,11 @@ func askedAhead(m Meta) (time.Time, bool) {
 	s := strings.TrimSpace(m.AskedAt)
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
+		// A "+07:00" typed unescaped in a query string arrives as " 07:00", which the API
+		// and the web accept (a review finding: the file then said "now" was asked).
+		t, err = time.Parse(time.RFC3339, strings.Replace(s, " ", "+", 1))
+	}
+	if err != nil {
 		// A web form's moment, in Vietnam time, with or without its seconds.
 		for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
 			if t, err = time.ParseInLocation(layout, s, vietnam()); err == nil {

@@ -133,13 +133,13 @@ func TestCSV(t *testing.T) {
 			"Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)": {strconv.FormatUint(live.AsOfSeq, 10)},
 			"Thời điểm yêu cầu":                      {"hiện tại"},
 			"Thời điểm lập tệp (giờ Việt Nam GMT+7)": {"2025-09-20 08:02:03"},
-			"Thứ tự tiêu chí xếp hạng":               {"điểm PAR INDEX → số chỉ số thành phần tăng → tỷ lệ tán thành của Hội đồng → ưu tiên nữ / tập thể có từ 70% nữ → thời điểm trình hồ sơ hoàn chỉnh → tên (thứ tự tiếng Việt)"},
+			"Thứ tự tiêu chí xếp hạng":               {"điểm PAR INDEX → số chỉ số thành phần tăng → tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị → ưu tiên nữ / tập thể có từ 70% nữ → thời điểm trình hồ sơ hoàn chỉnh → tên (thứ tự tiếng Việt)"},
 			"Loại":                                   {"Chỉ tiêu", "Đã khen thưởng", "Số hồ sơ được xếp hạng"},
 			"Tập thể":                                {"9", "0", "4"},
 			"Cá nhân":                                {"15", "0", "1"},
 		},
 		wantTable: [][]string{
-			{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
 			{"Tập thể", "1", fx.noms["U1"], "U1", "Sở Tài chính, \"phòng\" 1", "Có", "Không", "92.5", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", ""},
 			{"Tập thể", "2", fx.noms["U2"], "U2", "Đơn vị U2", "Có", "Không", "88", "1", "0.8888888888888888", "Có", "2025-09-15T10:00:00+07:00", "điểm PAR INDEX"},
 			{"Tập thể", "3", fx.noms["U3"], "U3", "Đơn vị U3", "Có", "Không", "88", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", "ưu tiên nữ / tập thể có từ 70% nữ"},
@@ -161,7 +161,7 @@ func TestCSV(t *testing.T) {
 			"Individual":       {"15", "0", "1"},
 		},
 		wantTable: [][]string{
-			{"Kind", "Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
+			{"Kind", "Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Approval ratio of the unit's emulation council", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
 			{"Collective", "1", fx.noms["U1"], "U1", "Sở Tài chính, \"phòng\" 1", "Yes", "No", "92.5", "1", "0.8888888888888888", "No", "2025-09-15T10:00:00+07:00", ""},
 			{"Collective", "2", fx.noms["U2"], "U2", "Đơn vị U2", "Yes", "No", "88", "1", "0.8888888888888888", "Yes", "2025-09-15T10:00:00+07:00", "PAR INDEX score"},
 			{"Collective", "3", fx.noms["U3"], "U3", "Đơn vị U3", "Yes", "No", "88", "1", "0.8888888888888888", "No", "2025-09-15T10:00:00+07:00", "priority to women / collectives with 70% women"},
@@ -199,13 +199,13 @@ func TestXLSX(t *testing.T) {
 		{
 			name: "Vietnamese", meta: rankexport.Meta{CampaignName: "Thi đua CCHC 2025", GeneratedAt: generated, Requested: projections.Bound{Seq: rk.AsOfSeq + 100}},
 			info: "Thông tin", coll: "Tập thể", indiv: "Cá nhân",
-			wantHeader:    []string{"Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			wantHeader:    []string{"Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
 			campaignLabel: "Mã đợt thi đua", seqLab: "Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)",
 		},
 		{
 			name: "English", meta: rankexport.Meta{Lang: rankexport.English, GeneratedAt: generated},
 			info: "Information", coll: "Collectives", indiv: "Individuals",
-			wantHeader:    []string{"Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Council approval ratio", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
+			wantHeader:    []string{"Rank", "Nomination", "Unit", "Name", "Within quota (recommended)", "Awarded", "PAR INDEX score", "Improved index components", "Approval ratio of the unit's emulation council", "Priority (women / collectives with 70% women)", "Complete submission (GMT+7)", "Placed below the previous by"},
 			campaignLabel: "Campaign id", seqLab: "Stream sequence (last event taken into account)",
 		},
 	} {
@@ -241,10 +241,10 @@ func TestXLSX(t *testing.T) {
 				assert.Equal(t, "seq="+strconv.FormatUint(rk.AsOfSeq+100, 10), value("Thời điểm yêu cầu"))
 				asOf, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Tính đến (giờ Việt Nam GMT+7)"]))
 				require.NoError(t, err)
-				assert.Equal(t, rk.AsOf.In(time.FixedZone("", 7*3600)).Format("2006-01-02 15:04:05"), asOf, "a date cell in Vietnam time")
+				assert.Equal(t, rk.AsOf.In(time.FixedZone("", 7*3600)).Format("02/01/2006 15:04:05"), asOf, "a date cell in Vietnam time, day first")
 				gen, err := f.GetCellValue(tc.info, fmt.Sprintf("B%d", at["Thời điểm lập tệp (giờ Việt Nam GMT+7)"]))
 				require.NoError(t, err)
-				assert.Equal(t, "2025-09-20 08:02:03", gen)
+				assert.Equal(t, "20/09/2025 08:02:03", gen)
 				// The quota of each kind, as numbers.
 				quotaRow := at["Tập thể"]
 				numeric(t, f, tc.info, fmt.Sprintf("B%d", quotaRow))
@@ -273,7 +273,11 @@ func TestXLSX(t *testing.T) {
 			shown, _ := f.GetCellValue(tc.coll, "I2")
 			assert.Equal(t, "88.89%", shown)
 			submitted, _ := f.GetCellValue(tc.coll, "K5")
-			assert.Equal(t, "2025-09-15 11:00:00", submitted, "the submission time, a date cell in Vietnam time")
+			wantSubmitted := "15/09/2025 11:00:00" // day first, as the Vietnamese pages print it
+			if tc.meta.Lang == rankexport.English {
+				wantSubmitted = "2025-09-15 11:00:00"
+			}
+			assert.Equal(t, wantSubmitted, submitted, "the submission time, a date cell in Vietnam time")
 			numeric(t, f, tc.coll, "K5")
 			assert.NotEmpty(t, coll[2][11], "decided_by")
 			assert.Empty(t, coll[1][11:], "the first place is decided by nothing")
@@ -413,7 +417,9 @@ func TestRequestedTimeStillToCome(t *testing.T) {
 		"2030-01-01T00:00:00Z": "at=2030-01-01T07:00:00+07:00 (chưa đến; trả lời tại thời điểm yêu cầu: at=2026-12-06T17:00:00.000000123+07:00)",
 		"2030-01-01T07:00":     "at=2030-01-01T07:00:00+07:00 (chưa đến;", // a web form's, in Vietnam time
 		" 2030-01-01T07:00:30": "at=2030-01-01T07:00:30+07:00 (chưa đến;", // with its seconds
-		"2025-01-01T00:00:00Z": `"Thời điểm yêu cầu","at=2026-12-06T17:00:00.000000123+07:00"`,
+		// "+07:00" typed unescaped in the query string, as the API and the web take it.
+		"2030-01-01T00:00:00 07:00": "at=2030-01-01T00:00:00+07:00 (chưa đến;",
+		"2025-01-01T00:00:00Z":      `"Thời điểm yêu cầu","at=2026-12-06T17:00:00.000000123+07:00"`,
 	} {
 		var buf bytes.Buffer
 		require.NoError(t, rankexport.Write(context.Background(), &buf, rankexport.CSV, rk,
@@ -542,8 +548,8 @@ func TestXLSXTimesCutToTheSecond(t *testing.T) {
 			shown = r[1]
 		}
 	}
-	assert.Equal(t, "2025-12-31 23:59:59", shown, "the as-of time")
+	assert.Equal(t, "31/12/2025 23:59:59", shown, "the as-of time")
 	sub, err := f.GetCellValue("Tập thể", "H2")
 	require.NoError(t, err)
-	assert.Equal(t, "2025-12-31 23:59:59", sub, "the submission time")
+	assert.Equal(t, "31/12/2025 23:59:59", sub, "the submission time")
 }

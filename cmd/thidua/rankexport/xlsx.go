@@ -17,9 +17,15 @@ type styles struct {
 	title, label, header, date, ratio, number int
 }
 
-func newStyles(f *excelize.File) (styles, error) {
+// newStyles makes the workbook's styles; dates in the order of lang's readers, Vietnamese
+// day first as the web's pages print them (a review finding: the workbook alone wrote
+// them year first).
+func newStyles(f *excelize.File, lang Lang) (styles, error) {
 	var s styles
-	dateFmt := "yyyy-mm-dd hh:mm:ss"
+	dateFmt := "dd/mm/yyyy hh:mm:ss"
+	if lang == English {
+		dateFmt = "yyyy-mm-dd hh:mm:ss"
+	}
 	ratioFmt := "0.00%"
 	numberFmt := "0.0##"
 	for _, x := range []struct {
@@ -62,7 +68,7 @@ func WriteXLSX(ctx context.Context, w io.Writer, rk projections.RankingView, m M
 	}
 	f := excelize.NewFile()
 	defer f.Close()
-	st, err := newStyles(f)
+	st, err := newStyles(f, lang)
 	if err != nil {
 		return err
 	}

@@ -522,7 +522,11 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 	rk, _ = h.svc.RankingFor(q.p, rk)
 	names := h.unitNames()
 	build := func(kind string, kv projections.RankingKindView) rankKind {
-		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < kv.Quota,
+		// Awards in force no longer ranked hold places: the line comes after the entry
+		// that takes the last free one, as the CLI draws it (a review finding: with such an
+		// award the recommended never reached the quota, and no line was drawn).
+		places := kv.Quota - len(kv.AwardedUnranked)
+		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < places,
 			Total: len(kv.Entries), More: more}
 		for _, a := range kv.AwardedUnranked {
 			who := nameOr(names, a.Unit)
@@ -552,7 +556,7 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 				Mine: mine,
 				Par:  e.Keys[domain.KeyParIndexScore], Improved: e.Keys[domain.KeyImprovedComponents],
 				Approval: e.Keys[domain.KeyApprovalRatio], DecidedBy: e.DecidedBy,
-				QuotaLine: e.Recommended && recommended == kv.Quota,
+				QuotaLine: e.Recommended && recommended == places,
 				Withheld:  e.Withheld, Full: !e.Awarded && e.Withheld == "" && kv.Awarded >= kv.Quota,
 				Highlight: e.Nomination == highlight}
 			if b, ok := e.Keys[domain.KeyPriority].(bool); ok {

@@ -254,7 +254,7 @@ var catalogVI = map[string]string{
 
 	"key.par_index_score":     "điểm PAR INDEX",
 	"key.improved_components": "số chỉ số thành phần tăng",
-	"key.approval_ratio":      "tỷ lệ tán thành của Hội đồng",
+	"key.approval_ratio":      "tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị",
 	"key.priority":            "ưu tiên nữ / tập thể có từ 70 phần trăm nữ",
 	"key.submitted_at":        "thời điểm trình hồ sơ",
 	"key.name":                "tên (thứ tự tiếng Việt)",
@@ -853,7 +853,7 @@ var catalogEN = map[string]string{
 
 	"key.par_index_score":     "PAR INDEX score",
 	"key.improved_components": "improved index components",
-	"key.approval_ratio":      "council approval ratio",
+	"key.approval_ratio":      "approval ratio of the unit's emulation council",
 	"key.priority":            "priority to women / collectives with 70 per cent women",
 	"key.submitted_at":        "submission time",
 	"key.name":                "name (Vietnamese collation)",

@@ -2791,3 +2791,33 @@ func TestAdminMarksTheInvalidID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "nothing recorded")
 }
+
+// TestQuotaLineWithAnAwardNoLongerRanked: an award in force whose nomination is no longer
+// eligible holds a place, so the ranking page draws the quota's line after the entry that
+// takes the last free place, as the CLI does. Before, the recommended entries never reached
+// the quota, and the page drew no line.
+func TestQuotaLineWithAnAwardNoLongerRanked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	council := e.User(domain.RoleCouncil, "")
+	def := domain.BuiltinCampaign()
+	def.Version, def.Quota.Collective = 2, 2
+	e.OK(e.Svc.LaunchCampaign(e.Ctx, e.Admin, def, workflows.Options{}))
+	first, _ := e.EligibleCollective("QL1", domain.UnitDepartment, reviewer, 95)
+	e.EligibleCollective("QL2", domain.UnitDepartment, reviewer, 90)
+	e.EligibleCollective("QL3", domain.UnitDepartment, reviewer, 85)
+	e.OK(e.Svc.GrantAward(e.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{}))
+	e.Fact(reviewer, "QL1", domain.FactRecordedData{Fact: domain.FactDisbursementPct, Number: wftest.Num(80), Cause: domain.CauseSubjective})
+	rk, err := e.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	require.Len(t, rk.Collective.AwardedUnranked, 1)
+
+	c := e.client()
+	c.signIn(e.user("Hội đồng QL", domain.RoleCouncil, ""))
+	page := c.get("/campaigns/" + wftest.Campaign + "/ranking").body
+	row := regexp.MustCompile(`(?s)<tr class="rec quota-line[^"]*">.*?</tr>\s*<tr class="quota-marker"[^>]*><td colspan="7">─── Ranh giới chỉ tiêu: 2 suất ───</td></tr>`).FindString(page)
+	require.NotEmpty(t, row, "a line after the entry taking the last free place")
+	assert.Contains(t, row, "QL2")
+	assert.NotContains(t, row, "QL3")
+}
