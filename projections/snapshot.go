@@ -349,10 +349,15 @@ func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, err
 // integrity findings of other checks than this version's (ChecksVersion): a model that
 // answers with its findings (a server's, a command's) is rebuilt instead, so that this
 // version's checks see every event. What it recorded of the stream still serves a
-// comparison with the stream (thidua verify, which makes its checks itself).
+// comparison with the stream (thidua verify, which makes its checks itself). A snapshot of
+// formats v1 and v2, which carry no findings at all, is outdated too: a model loaded from
+// it answered without the findings only the stream's stored times show (forward-dated
+// events) and saved them lost for good in its next snapshot (a review finding).
 func (s *Snapshot) Outdated() error {
 	switch {
-	case !s.h.findings || s.h.checks == ChecksVersion:
+	case !s.h.findings:
+		return fmt.Errorf("%w: format v1 or v2, which records no integrity findings", ErrSnapshotOutdated)
+	case s.h.checks == ChecksVersion:
 		return nil
 	case s.h.checks == 0:
 		return fmt.Errorf("%w: format v3, written before the checks were versioned (this version's are %d)", ErrSnapshotOutdated, ChecksVersion)
