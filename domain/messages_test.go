@@ -79,7 +79,7 @@ func TestMessagesInOneLanguage(t *testing.T) {
 		}, []string{"withdrawn"}},
 		{"revoked", func(t *testing.T) domain.Eligibility {
 			sc := newScenario(t, collective)
-			sc.s.apply(sc.n, must(t)(sc.n.Award("a1", "QĐ 1"))...)
+			sc.s.apply(sc.n, must(t)(sc.n.Award("a1", "QĐ 1", nil))...)
 			sc.s.apply(sc.n, must(t)(sc.n.RevokeAward("a1", "forged_documents", "giả mạo"))...)
 			return sc.eval()
 		}, []string{"award_revoked"}},

@@ -1166,7 +1166,7 @@ func (n *Nomination) Return(reason string) ([]Event, error) {
 // refused (on_hold) until a reviewer releases the hold.
 func (n *Nomination) Withdraw(reason string) ([]Event, error) {
 	if n.state == StateOnHold {
-		return nil, ruleErr("on_hold",
+		return nil, conflictErr("on_hold",
 			fmt.Sprintf("nomination %s is on hold (discipline review, investigation or a pending complaint): it cannot be withdrawn, and the nominee nominated again, until a reviewer releases the hold", n.id),
 			fmt.Sprintf("Hồ sơ %s đang tạm dừng xét (xem xét kỷ luật, điều tra hoặc giải quyết khiếu nại): không thể rút hồ sơ để đề nghị lại cho đến khi chuyên viên thẩm định bỏ tạm dừng", n.id))
 	}
@@ -1188,14 +1188,31 @@ func (n *Nomination) Release(reason string) ([]Event, error) {
 
 // Award decides recording the award on the nomination; only a verified nomination can be
 // awarded (one on hold never can). The campaign's Grant checks quota and eligibility.
-func (n *Nomination) Award(awardID, decision string) ([]Event, error) {
-	if n.state != StateVerified {
+//
+// A nomination submitted or under review whose review is complete under def, the
+// definition in force (every ruling-judged criterion applicable to the nominee ruled met
+// or not_applicable), is verified by the grant itself, in the same commit: a revision that
+// dropped the criterion the review waited on, or a campaign that has no criterion a
+// reviewer rules on for the nominee's kind, leaves nothing for a reviewer to rule, and the
+// ranking recommends the nomination all the same (a review finding: such a nomination was
+// eligible and recommended, and every grant was refused, invalid_transition). def nil
+// verifies nothing.
+func (n *Nomination) Award(awardID, decision string, def *Definition) ([]Event, error) {
+	var out []Event
+	switch {
+	case n.state == StateVerified:
+	case n.in(StateSubmitted, StateUnderReview) && def != nil && allRulingsPositive(*def, n.nominee, n.rulings):
+		if n.state == StateSubmitted {
+			out = append(out, Event{Type: ReviewStarted, Data: ReviewStartedData{}})
+		}
+		out = append(out, Event{Type: NominationVerified, Data: VerifiedData{}})
+	default:
 		return nil, n.refuse("award")
 	}
 	if err := ValidateID(awardID); err != nil {
 		return nil, fmt.Errorf("award id: %w", err)
 	}
-	return []Event{{Type: NominationAwarded, Data: NominationAwardedData{Award: awardID, Decision: trimText(decision)}}}, nil
+	return append(out, Event{Type: NominationAwarded, Data: NominationAwardedData{Award: awardID, Decision: trimText(decision)}}), nil
 }
 
 // RevokeAward decides revoking the nomination's award, from awarded. The ground must be

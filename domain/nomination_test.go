@@ -44,7 +44,7 @@ func nominationIn(t *testing.T, state domain.State) *domain.Nomination {
 	case domain.StateVerified, domain.StateAwarded, domain.StateRevoked:
 		ruleAll(t, s, def, n)
 		if state == domain.StateAwarded || state == domain.StateRevoked {
-			s.apply(n, must(t)(n.Award("A1", "QĐ 1"))...)
+			s.apply(n, must(t)(n.Award("A1", "QĐ 1", nil))...)
 		}
 		if state == domain.StateRevoked {
 			s.apply(n, must(t)(n.RevokeAward("A1", domain.GroundFalseDeclaration, ""))...)
@@ -91,7 +91,7 @@ func TestNominationTransitions(t *testing.T) {
 		{"release", []domain.State{domain.StateOnHold},
 			func(n *domain.Nomination) ([]domain.Event, error) { return n.Release("xong") }, domain.StateSubmitted, domain.NominationReleased},
 		{"award", []domain.State{domain.StateVerified},
-			func(n *domain.Nomination) ([]domain.Event, error) { return n.Award("A2", "QĐ 2") }, domain.StateAwarded, domain.NominationAwarded},
+			func(n *domain.Nomination) ([]domain.Event, error) { return n.Award("A2", "QĐ 2", nil) }, domain.StateAwarded, domain.NominationAwarded},
 		{"revoke", []domain.State{domain.StateAwarded},
 			func(n *domain.Nomination) ([]domain.Event, error) {
 				return n.RevokeAward("A1", domain.GroundCriteriaUnmet, "")
@@ -112,8 +112,8 @@ func TestNominationTransitions(t *testing.T) {
 				if a.name == "withdraw" && st == domain.StateOnHold {
 					// A hold is on the nominee: the refusal says so (TestHoldCannotBeShed).
 					var re *domain.RuleError
-					if !errors.As(err, &re) || re.Code != "on_hold" {
-						t.Fatalf("withdraw on hold: want on_hold, got %v", err)
+					if !errors.As(err, &re) || re.Code != "on_hold" || !re.Conflict {
+						t.Fatalf("withdraw on hold: want on_hold, a conflict with the state (409), got %v", err)
 					}
 					return
 				}
@@ -158,7 +158,8 @@ func TestHoldRemembersPreviousState(t *testing.T) {
 			if n.State() != domain.StateOnHold || n.HeldFrom() != st || n.HoldEvent() == "" {
 				t.Fatalf("state %s held from %s", n.State(), n.HeldFrom())
 			}
-			if _, err := n.Award("A9", ""); !errors.Is(err, domain.ErrInvalidTransition) {
+			def := domain.BuiltinCampaign()
+			if _, err := n.Award("A9", "", &def); !errors.Is(err, domain.ErrInvalidTransition) {
 				t.Fatalf("a nomination on hold must never be awarded, got %v", err)
 			}
 			s.apply(n, must(t)(n.Release("đã xong"))...)
@@ -495,8 +496,8 @@ func TestRuleAdvancesReview(t *testing.T) {
 	if n.State() != domain.StateUnderReview || n.Rulings()["C02"].Result != domain.ResultNotMet {
 		t.Fatalf("state %s rulings %v", n.State(), n.Rulings())
 	}
-	if _, err := n.Award("A1", ""); !errors.Is(err, domain.ErrInvalidTransition) {
-		t.Fatal("only a verified nomination can be awarded")
+	if _, err := n.Award("A1", "", &def); !errors.Is(err, domain.ErrInvalidTransition) {
+		t.Fatal("only a verified nomination can be awarded, or one whose review is complete")
 	}
 }
 

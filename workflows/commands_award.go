@@ -87,7 +87,8 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		if err != nil {
 			return plan{}, err
 		}
-		nevs, err := n.Award(award, in.Decision)
+		def := c.Definition()
+		nevs, err := n.Award(award, in.Decision, &def)
 		if err != nil {
 			return plan{}, err
 		}

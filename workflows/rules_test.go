@@ -643,3 +643,84 @@ func TestRevisionDroppingAUnitKind(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, then.Eligible, "as of before the revision: %+v", then.Reasons)
 }
+
+// TestGrantCompletesAReviewLeftWithNothingToRule: a nomination under review whose last
+// pending criterion a revision dropped, and one of a campaign with no criterion a reviewer
+// rules on for its kind, are eligible and recommended; the council's grant verifies each
+// in the same commit (review_started where it was still submitted, then verified, then
+// awarded), and a rebuild finds no problem with it. Before, every grant of them was
+// refused (invalid_transition), for good.
+func TestGrantCompletesAReviewLeftWithNothingToRule(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+
+	// A revision drops the criterion the review waited on.
+	env.Unit("GR", domain.UnitDepartment)
+	id := env.Dossier(env.User(domain.RoleClerk, "GR"), domain.Nominee{Kind: domain.NomineeCollective})
+	env.GoodFacts(reviewer, "GR", 85)
+	def := domain.BuiltinCampaign()
+	var last string
+	for _, c := range domain.ApplicableCriteria(def, domain.Nominee{Kind: domain.NomineeCollective}) {
+		if c.JudgedBy == domain.JudgedByRuling {
+			last = c.ID
+		}
+	}
+	for _, c := range domain.ApplicableCriteria(def, domain.Nominee{Kind: domain.NomineeCollective}) {
+		if c.JudgedBy == domain.JudgedByRuling && c.ID != last {
+			env.OK(env.Svc.Rule(env.Ctx, reviewer, id, c.ID, workflows.RuleInput{Result: "met", Note: "đạt"}, workflows.Options{}))
+		}
+	}
+	def.Version = 2
+	def.Criteria = slices.DeleteFunc(slices.Clone(def.Criteria), func(c domain.Criterion) bool { return c.ID == last })
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	n, err := env.Model.Nomination(id)
+	require.NoError(t, err)
+	require.Equal(t, string(domain.StateUnderReview), n.State)
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	require.True(t, el.Eligible, "%+v", el.Reasons)
+	g := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 7"}, workflows.Options{}))
+	evs, _, err := env.Store.Load(env.Ctx, eventstore.Ref{Kind: domain.KindNomination, ID: id})
+	require.NoError(t, err)
+	types := []string{}
+	for _, e := range evs[len(evs)-2:] {
+		types = append(types, e.Type)
+		assert.Equal(t, council.UserID, e.Actor.User)
+	}
+	assert.Equal(t, []string{domain.NominationVerified, domain.NominationAwarded}, types)
+	assert.NotEmpty(t, g.Events)
+
+	// A campaign with no criterion ruled on for collectives.
+	facts := domain.BuiltinCampaign()
+	facts.ID, facts.Version = "facts-only", 1
+	facts.Criteria = slices.DeleteFunc(slices.Clone(facts.Criteria), func(c domain.Criterion) bool {
+		return c.JudgedBy == domain.JudgedByRuling && c.AppliesTo == domain.AppliesCollective
+	})
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, facts, workflows.Options{}))
+	env.Unit("GF", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "GF")
+	pdf := func(name string) workflows.Upload {
+		return workflows.Upload{Name: name + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF " + name)}
+	}
+	_, _, err = env.Svc.SubmitPlan(env.Ctx, clerk, "GF", "facts-only", pdf("plan-GF-facts"), workflows.Options{})
+	require.NoError(t, err)
+	env.GoodFactsIn("facts-only", reviewer, "GF", 85)
+	r := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, "facts-only", workflows.OpenNominationInput{Unit: "GF", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{}))
+	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
+		_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, r.ID, k, pdf(string(k)+"-GF"), workflows.Options{})
+		require.NoError(t, err)
+	}
+	env.OK(env.Svc.RecordVote(env.Ctx, clerk, r.ID, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	env.OK(env.Svc.Submit(env.Ctx, clerk, r.ID, workflows.Options{}))
+	env.OK(env.Svc.GrantAward(env.Ctx, council, "facts-only", workflows.GrantInput{Nomination: r.ID, Decision: "QĐ 8"}, workflows.Options{}))
+	n, err = env.Model.Nomination(r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, string(domain.StateAwarded), n.State)
+
+	rebuilt, err := projections.Rebuild(env.Ctx, env.Store, eventstore.ReadOptions{}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, rebuilt.IntegrityProblems())
+	assert.Empty(t, rebuilt.ActorProblems())
+}

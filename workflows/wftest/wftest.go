@@ -213,6 +213,12 @@ func (e *Env) Dossier(clerk workflows.Principal, nominee domain.Nominee) string 
 // given PAR INDEX score.
 func (e *Env) GoodFacts(reviewer workflows.Principal, unit string, parIndex float64) {
 	e.tb.Helper()
+	e.GoodFactsIn(Campaign, reviewer, unit, parIndex)
+}
+
+// GoodFactsIn is GoodFacts in another campaign than Campaign.
+func (e *Env) GoodFactsIn(campaign string, reviewer workflows.Principal, unit string, parIndex float64) {
+	e.tb.Helper()
 	facts := []domain.FactRecordedData{
 		{Fact: "par_rating", Text: "Tốt"},
 		{Fact: "par_index_score", Number: Num(parIndex)},
@@ -226,7 +232,7 @@ func (e *Env) GoodFacts(reviewer workflows.Principal, unit string, parIndex floa
 		{Fact: "online_service_pct", Number: Num(100)},
 	}
 	for _, f := range facts {
-		f.Campaign = Campaign
+		f.Campaign = campaign
 		e.Fact(reviewer, unit, f)
 	}
 }

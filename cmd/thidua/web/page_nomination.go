@@ -322,7 +322,10 @@ func (h *handler) allowed(q *req, n projections.NominationView, c projections.Ca
 			a.GrantConflict = true
 			return a
 		}
-		a.Grant = n.State == string(domain.StateVerified)
+		// A dossier under review that is eligible has nothing left to rule (a revision
+		// dropped what it waited on): the grant verifies it (domain.Nomination.Award).
+		a.Grant = n.State == string(domain.StateVerified) ||
+			(inStates(n.State, domain.StateSubmitted, domain.StateUnderReview) && n.Eligible)
 		a.Revoke = n.State == string(domain.StateAwarded) && n.Award != ""
 	}
 	a.Any = a.Attach || a.Vote || a.Submit || a.Withdraw || a.Correct || a.Rule || a.Return || a.Hold || a.Release || a.Grant || a.Revoke
