@@ -304,6 +304,14 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 	}
 	switch c.Format {
 	case "table", "json", "csv", "xlsx":
+		// A file named for another format would not open as one (a review finding:
+		// --format xlsx -o r.csv wrote a workbook named .csv).
+		switch ext := strings.ToLower(filepath.Ext(c.Output)); ext {
+		case ".json", ".csv", ".xlsx":
+			if ext[1:] != c.Format {
+				return usageError(fmt.Errorf("--format %s and --output %s name two formats: give one, or a file named for the format", c.Format, c.Output))
+			}
+		}
 	case "":
 		c.Format = "table"
 		switch ext := strings.ToLower(filepath.Ext(c.Output)); ext {

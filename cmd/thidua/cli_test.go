@@ -157,6 +157,14 @@ func TestCommandsOnAStoppedDataDirectory(t *testing.T) {
 	err = (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: "pdf"}).Run(ctx, g, quiet())
 	require.Error(t, err)
 	assert.Equal(t, 80, exitCode(err))
+	// A format and a file named for another are refused, and write nothing.
+	for format, name := range map[string]string{"xlsx": "r2.csv", "json": "r3.XLSX", "csv": "r4.json", "table": "r5.csv"} {
+		path := filepath.Join(t.TempDir(), name)
+		err = (&RankingCmd{Campaign: "ninh-thuan-cchc-2025", Format: format, Output: path}).Run(ctx, g, quiet())
+		require.Error(t, err, format)
+		assert.Equal(t, 80, exitCode(err), format)
+		assert.NoFileExists(t, path)
+	}
 
 	out.Reset()
 	require.NoError(t, (&VerifyCmd{}).Run(ctx, g, quiet()))
@@ -1352,4 +1360,28 @@ func TestVerifyFindsACommitRewrittenOutsideItsEvents(t *testing.T) {
 	err = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
 	require.ErrorAs(t, err, &ee, out.String())
 	assert.Contains(t, out.String(), "the snapshot is kept in")
+}
+
+// TestBenchRefusesWhatItWouldSpoil: bench --load-only loads only into a new or empty
+// directory (its synthetic events could never be taken out of a real store: before, it
+// loaded 96,000 of them into one), and flags that do not go together are refused rather
+// than ignored (--read without --read-only started the whole bench).
+func TestBenchRefusesWhatItWouldSpoil(t *testing.T) {
+	t.Parallel()
+	full := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(full, "jetstream"), 0o700))
+	for name, c := range map[string]BenchCmd{
+		"load into a store":        {LoadOnly: full, Read: "rebuild"},
+		"load and read":            {LoadOnly: t.TempDir(), ReadOnly: full, Read: "rebuild"},
+		"read without a directory": {Read: "raw"},
+	} {
+		err := c.check()
+		require.Error(t, err, name)
+		assert.Equal(t, exitUsage, exitCode(err), name)
+	}
+	assert.NoError(t, (&BenchCmd{LoadOnly: t.TempDir(), Read: "rebuild"}).check(), "an empty directory")
+	assert.NoError(t, (&BenchCmd{LoadOnly: filepath.Join(t.TempDir(), "new"), Read: "rebuild"}).check(), "a new one")
+	assert.NoError(t, (&BenchCmd{ReadOnly: full, Read: "raw"}).check())
+	_, err := os.Stat(filepath.Join(full, "jetstream"))
+	assert.NoError(t, err, "nothing removed")
 }

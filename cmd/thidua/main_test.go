@@ -160,3 +160,36 @@ func TestUnsetEmptyEnv(t *testing.T) {
 	assert.False(t, set)
 	assert.Equal(t, "/srv/thidua", os.Getenv("THIDUA_DATA"))
 }
+
+// TestEnvironmentErrorsAreUsageErrors: a THIDUA_ variable that is no valid value exits
+// exitUsage, as the same mistake in a flag does. Before, it exited 1, the status verify
+// gives a broken chain.
+func TestEnvironmentErrorsAreUsageErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	code, stderr := runMainEnv(t, nil, []string{"THIDUA_REPLICAS=3x"}, "verify", "--data", dir)
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, "3x")
+	code, stderr = runMain(t, nil, "verify", "--data", dir, "--replicas=abc")
+	assert.Equal(t, exitUsage, code, stderr)
+}
+
+// TestAdminTokenNoClientCanPresentIsRefused: serve refuses an administrator's token with a
+// space, a line end or a control character (exitUsage, before it opens the store), which
+// no client could present: the API and the web trim the tokens they are given. Before, a
+// token read from a CRLF env file locked the first administrator out without a word.
+func TestAdminTokenNoClientCanPresentIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, tok := range []string{"admin-token-long-enough-123\r", "admin-token-long-enough-123 ", " admin token long enough", "admin\ttoken-long-enough-123"} {
+		dir := t.TempDir()
+		code, stderr := runMainEnv(t, nil, []string{"THIDUA_ADMIN_TOKEN=" + tok}, "serve", "--data", dir, "--addr", "127.0.0.1:0")
+		assert.Equal(t, exitUsage, code, "%q: %s", tok, stderr)
+		assert.Contains(t, stderr, "THIDUA_ADMIN_TOKEN holds", "%q", tok)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "%q: nothing created", tok)
+	}
+	assert.NoError(t, presentableToken("admin-token-long-enough-123"))
+	assert.NoError(t, presentableToken(""))
+}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
@@ -73,6 +74,9 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	}
 	trusted, err := c.trustedProxies()
 	if err != nil {
+		return err
+	}
+	if err := presentableToken(os.Getenv("THIDUA_ADMIN_TOKEN")); err != nil {
 		return err
 	}
 	// Warned of, not refused: the API contract's own example starts serve with a short
@@ -254,6 +258,18 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 // administrator's token (THIDUA_ADMIN_TOKEN) and the web forms' key (--web-secret). A
 // generated token has 43.
 const minSecret = 16
+
+// presentableToken refuses an administrator's token that no client could present: one
+// holding a space, a line end or another control character, which the API and the web
+// trim or refuse in the tokens they are given (a review finding: a token read from a
+// CRLF env file, its "\r" kept, locked the first administrator out without a word).
+func presentableToken(tok string) error {
+	if i := strings.IndexFunc(tok, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(tok[i:])
+		return usageError(fmt.Errorf("THIDUA_ADMIN_TOKEN holds %U at byte %d (a space, a line end or a control character: an env file with CRLF line ends?): no client can present such a token; remove it", r, i))
+	}
+	return nil
+}
 
 // weakSecrets names each secret given that is too short to be one (each "" when not
 // given: a token is then generated, a key drawn).
