@@ -413,7 +413,7 @@ func (c *Campaign) quotaBelowAwards(def Definition) *RuleError {
 }
 
 // SetDeadline decides setting or moving the nomination deadline; the deadline already set
-// decides no event.
+// is refused (deadline_unchanged).
 func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 	if !c.Exists() {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
@@ -435,10 +435,15 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 			fmt.Sprintf("Hạn nộp hồ sơ %s trước ngày bắt đầu đợt thi đua (%s)", c.Definition().LocalTime(t, true), DateVI(c.Definition().Starts)))
 	}
 	if d, ok := c.Deadline(); ok && d.Equal(t) {
-		// The deadline already set: nothing changes, so nothing is recorded, and the
-		// campaign's version (its ETag, the council's If-Match) stays (a review finding:
-		// each repeat appended an event).
-		return nil, nil
+		// The deadline already set: nothing would change, and an event would move the
+		// campaign's version (its ETag, the council's If-Match) for nothing (a review
+		// finding). A refusal, not a silent success: a success records nothing a retry
+		// under the same Idempotency-Key could find, so a retry after another deadline
+		// would set this one again (another finding), where a refusal is an answer
+		// clients do not retry, as nothing_to_correct is for a correction.
+		return nil, ruleErr("deadline_unchanged",
+			fmt.Sprintf("the nomination deadline is already %s", c.Definition().LocalTime(t, false)),
+			fmt.Sprintf("Hạn nộp hồ sơ đã là %s", c.Definition().LocalTime(t, true)))
 	}
 	return []Event{{Type: DeadlineSet, Data: DeadlineSetData{Closes: t.UTC()}}}, nil
 }

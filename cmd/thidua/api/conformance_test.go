@@ -279,9 +279,11 @@ func TestDeadlineWithoutCloses(t *testing.T) {
 	}
 }
 
-// TestSameDeadlineAgainChangesNothing: setting the deadline already set answers 200 with no
-// events, appends nothing and keeps the campaign's ETag. Before, each repeat appended a
-// campaign.deadline_set, and every If-Match the council held on the campaign went stale.
+// TestSameDeadlineAgainChangesNothing: setting the deadline already set is refused (422
+// deadline_unchanged), appends nothing and keeps the campaign's ETag. Before, each repeat
+// appended a campaign.deadline_set, and every If-Match the council held on the campaign
+// went stale. It is a refusal, not a silent 200: a 200 recorded nothing a retry under its
+// Idempotency-Key could find, so a retry after another deadline set this one again.
 func TestSameDeadlineAgainChangesNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -289,9 +291,11 @@ func TestSameDeadlineAgainChangesNothing(t *testing.T) {
 	tag := first.header.Get("ETag")
 	require.NotEmpty(t, tag)
 	before := e.lastSeq()
-	again := e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "2025-12-31T10:00:00Z"}).want(t, http.StatusOK)
+	again := e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "2025-12-31T10:00:00Z"}, "Idempotency-Key", "same-1").want(t, http.StatusUnprocessableEntity)
+	assert.Equal(t, "deadline_unchanged", again.errCode(t))
 	assert.Equal(t, before, e.lastSeq(), "nothing appended")
-	assert.Equal(t, tag, again.header.Get("ETag"))
-	assert.Empty(t, again.obj(t)["events"])
 	e.admin.get("/api/v1/campaigns/"+campaign, "If-None-Match", tag).want(t, http.StatusNotModified)
+	// Another deadline is set as before.
+	e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "2026-01-15T17:00:00+07:00"}).want(t, http.StatusOK)
+	assert.Equal(t, "2026-01-15T10:00:00Z", e.admin.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).str(t, "deadline"))
 }
