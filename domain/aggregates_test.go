@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -640,4 +641,14 @@ func TestDefinitionRecordedComposed(t *testing.T) {
 	def.Version, def.AwardVI = 2, norm.NFD.String("Bằng khen của Chủ tịch UBND tỉnh")
 	evs = must(t)(c.Revise(def))
 	assert.Equal(t, "Bằng khen của Chủ tịch UBND tỉnh", evs[0].Data.(domain.CampaignRevisedData).Definition.AwardVI)
+
+	// A definition file saved whole in NFD parses: the text a rule expects of a fact
+	// ("Tốt") is composed too, and matches the fact's values (before, it was refused as
+	// no value of the fact).
+	raw, err := json.Marshal(domain.BuiltinCampaign())
+	require.NoError(t, err)
+	parsed, err := domain.ParseDefinition(norm.NFD.Bytes(raw))
+	require.NoError(t, err)
+	assert.Equal(t, domain.BuiltinCampaign().NameVI, parsed.NameVI)
+	assert.Equal(t, domain.BuiltinCampaign().Criteria, parsed.Criteria)
 }

@@ -231,6 +231,7 @@ func ParseDefinition(data []byte) (Definition, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Definition{}, defErr("", "trailing data after the definition")
 	}
+	d = d.composed()
 	if err := d.Validate(); err != nil {
 		return Definition{}, err
 	}
@@ -353,8 +354,9 @@ func ApplicableCriteria(def Definition, n Nominee) []Criterion {
 	return out
 }
 
-// composed returns d with the texts people read (names, the award, the criteria's
-// labels) in Unicode NFC, as unit, nominee and user names are recorded: a definition
+// composed returns d with its texts (names, the award, the criteria's labels and the text
+// a rule expects of a fact) in Unicode NFC, as unit, nominee and user names and facts'
+// texts are recorded: a definition
 // written with decomposed Vietnamese (NFD, as some editors save it) would otherwise put
 // names in the exports that a search typed in composed form does not find (a review
 // finding). d is not changed.
@@ -362,7 +364,8 @@ func (d Definition) composed() Definition {
 	d.NameVI, d.NameEN, d.AwardVI = norm.NFC.String(d.NameVI), norm.NFC.String(d.NameEN), norm.NFC.String(d.AwardVI)
 	d.Criteria = slices.Clone(d.Criteria)
 	for i := range d.Criteria {
-		d.Criteria[i].LabelVI, d.Criteria[i].LabelEN = norm.NFC.String(d.Criteria[i].LabelVI), norm.NFC.String(d.Criteria[i].LabelEN)
+		c := &d.Criteria[i]
+		c.LabelVI, c.LabelEN, c.Rule.Text = norm.NFC.String(c.LabelVI), norm.NFC.String(c.LabelEN), norm.NFC.String(c.Rule.Text)
 	}
 	return d
 }
