@@ -478,6 +478,9 @@ type rankKind struct {
 	Rows    []rankRow
 	// Short is true when fewer entries than the quota are eligible.
 	Short bool
+	// LineFirst is true when awards no longer ranked hold every place: the quota's line
+	// comes before the first entry, as the CLI draws it.
+	LineFirst bool
 	// Total is the number of places in the ranking; Hidden the number not in Rows (a
 	// table cut at its limit), and More where the whole ranking is.
 	Total, Hidden int
@@ -526,7 +529,7 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 		// that takes the last free one, as the CLI draws it (a review finding: with such an
 		// award the recommended never reached the quota, and no line was drawn).
 		places := kv.Quota - len(kv.AwardedUnranked)
-		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < places,
+		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < places, LineFirst: places <= 0 && len(kv.Entries) > 0,
 			Total: len(kv.Entries), More: more}
 		for _, a := range kv.AwardedUnranked {
 			who := nameOr(names, a.Unit)

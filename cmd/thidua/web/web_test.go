@@ -2820,4 +2820,10 @@ func TestQuotaLineWithAnAwardNoLongerRanked(t *testing.T) {
 	require.NotEmpty(t, row, "a line after the entry taking the last free place")
 	assert.Contains(t, row, "QL2")
 	assert.NotContains(t, row, "QL3")
+
+	// The award no longer ranked holds the only place: the line comes first.
+	def.Version, def.Quota.Collective = 3, 1
+	e.OK(e.Svc.LaunchCampaign(e.Ctx, e.Admin, def, workflows.Options{}))
+	page = c.get("/campaigns/" + wftest.Campaign + "/ranking").body
+	assert.Regexp(t, `<tbody>\s*<tr class="quota-marker" aria-hidden="true"><td colspan="7">─── Ranh giới chỉ tiêu: 1 suất ───</td></tr>\s*<tr class="[^"]*">\s*<td data-label="Hạng"><strong>1</strong>`, page)
 }
