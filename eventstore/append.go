@@ -159,7 +159,7 @@ func (s *Store) AppendAtomic(ctx context.Context, parts []Part, meta Meta) ([]Co
 		bodies = append(bodies, body)
 		subjects = append(subjects, subject)
 	}
-	if err := s.roomForAtomic(msgs); err != nil {
+	if err := s.roomForAtomic(ctx, msgs); err != nil {
 		return nil, err
 	}
 	cs, err := s.publishAtomic(ctx, parts, msgs, bodies, subjects, meta.Key)

@@ -16,15 +16,23 @@ import (
 // servers'. Nothing was written; the store goes on serving reads.
 var ErrStoreFull = errors.New("event store full")
 
-// jsInsufficientResources is JetStream's error code for a write over a storage limit
-// (nats-server's JSInsufficientResourcesErr).
-const jsInsufficientResources = 10023
+// JetStream's error codes for a write over a storage limit: the server's
+// (JSInsufficientResourcesErr), an account's (JSAccountResourcesExceededErr: an external
+// server's account with a limit) and the storage's (JSStorageResourcesExceededErr).
+const (
+	jsInsufficientResources    = 10023
+	jsAccountResourcesExceeded = 10002
+	jsStorageResourcesExceeded = 10047
+)
 
 // markFull wraps err with ErrStoreFull when JetStream refused a write for want of storage.
 func markFull(err error) error {
 	var apiErr *jetstream.APIError
-	if err != nil && errors.As(err, &apiErr) && apiErr.ErrorCode == jsInsufficientResources {
-		return fmt.Errorf("%w: %w", ErrStoreFull, err)
+	if err != nil && errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode {
+		case jsInsufficientResources, jsAccountResourcesExceeded, jsStorageResourcesExceeded:
+			return fmt.Errorf("%w: %w", ErrStoreFull, err)
+		}
 	}
 	return err
 }
@@ -117,22 +125,38 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 const atomicHeadroom = 256 << 10
 
 // roomForAtomic refuses (ErrStoreFull) an atomic append whose messages would not all fit
-// below the embedded server's storage limit, less atomicHeadroom. nats-server checks
-// the limit before each message of a batch it commits, not once for the batch, so that
-// near the limit it stored the first message of a batch, refused the next and answered
-// with the refusal: half a merger, or a unit's registration without its name claim,
-// stored for good under a command told it had failed (TestFullStoreRefusesAnAtomicAppendWhole).
-// On an external server thidua does not know the limit, and a clustered stream checks
-// the batch as a whole before it proposes it.
-func (s *Store) roomForAtomic(msgs []*nats.Msg) error {
-	if s.ns == nil || s.limit <= 0 {
+// below the storage limit, less atomicHeadroom. nats-server checks the limit before each
+// message of a batch it commits, not once for the batch, so that near the limit it stored
+// the first message of a batch, refused the next and answered with the refusal: half a
+// merger, or a unit's registration without its name claim, stored for good under a
+// command told it had failed (TestFullStoreRefusesAnAtomicAppendWhole). The limit is the
+// embedded server's (its own default when thidua could not read the disk), read in
+// process; on an external server, the account's, read by a request, when it has one
+// (TestExternalAccountLimitRefusesAnAtomicAppendWhole). An external server's own limit,
+// without an account limit, is not known to a client: the README says so.
+func (s *Store) roomForAtomic(ctx context.Context, msgs []*nats.Msg) error {
+	var used, limit int64
+	if s.ns != nil {
+		acc := s.ns.GlobalAccount()
+		if acc == nil {
+			return nil
+		}
+		limit = s.limit
+		if cfg := s.ns.JetStreamConfig(); limit <= 0 && cfg != nil {
+			limit = cfg.MaxStore
+		}
+		used = int64(acc.JetStreamUsage().Store)
+	} else {
+		ai, err := s.js.AccountInfo(ctx)
+		if err != nil {
+			return nil // the append itself says what is wrong
+		}
+		limit, used = ai.Limits.MaxStore, int64(ai.Store)
+	}
+	if limit <= 0 {
 		return nil
 	}
-	acc := s.ns.GlobalAccount()
-	if acc == nil {
-		return nil
-	}
-	need := min(int64(atomicHeadroom), s.limit/16)
+	need := min(int64(atomicHeadroom), limit/16)
 	for _, m := range msgs {
 		need += int64(len(m.Subject) + len(m.Data) + 64) // 64: the stored record's own fields
 		for k, vs := range m.Header {
@@ -141,10 +165,9 @@ func (s *Store) roomForAtomic(msgs []*nats.Msg) error {
 			}
 		}
 	}
-	used := int64(acc.JetStreamUsage().Store)
-	if used+need > s.limit {
+	if used+need > limit {
 		return fmt.Errorf("%w: an atomic append of %d messages needs %d bytes with its margin, and %d of the storage limit's %d are used",
-			ErrStoreFull, len(msgs), need, used, s.limit)
+			ErrStoreFull, len(msgs), need, used, limit)
 	}
 	return nil
 }
