@@ -83,6 +83,17 @@ func (c *Campaign) DefinitionAt(seq uint64) (Definition, bool) {
 	return Definition{}, false
 }
 
+// KindDroppedBy returns the id of the event of the version that stopped admitting units of
+// kind, when the campaign's latest version does not admit them: the first of the latest
+// versions that all leave it out ("" when the latest admits it, or none ever did).
+func (c *Campaign) KindDroppedBy(kind UnitKind) string {
+	id := ""
+	for i := len(c.versions) - 1; i >= 0 && !c.versions[i].Definition.EligibleKind(kind); i-- {
+		id = c.versions[i].EventID
+	}
+	return id
+}
+
 // Deadline returns the nomination deadline, if one was set.
 func (c *Campaign) Deadline() (time.Time, bool) {
 	if c.deadline == nil {

@@ -285,7 +285,12 @@ func (m *Model) flagUnitKind(r *evalResult, full bool) {
 	}
 	r.el.Eligible = false
 	if full {
-		r.el.Reasons = append(r.el.Reasons, domain.Reason{Code: "unit_kind_not_eligible",
+		// It cites the revision that dropped the kind (a review finding: it cited nothing).
+		var evs []string
+		if id := r.camp.KindDroppedBy(u.Kind()); id != "" {
+			evs = []string{id}
+		}
+		r.el.Reasons = append(r.el.Reasons, domain.Reason{Code: "unit_kind_not_eligible", Events: evs,
 			MessageVI: fmt.Sprintf("Đơn vị loại %s không còn thuộc đối tượng thi đua của %s (phiên bản %d)", domain.TermVI(string(u.Kind())), r.def.NameVI, r.def.Version),
 			MessageEN: fmt.Sprintf("Units of kind %s no longer take part in campaign %s (version %d)", u.Kind(), r.def.ID, r.def.Version)})
 	}
@@ -310,7 +315,7 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 			if !full {
 				return
 			}
-			r.el.Reasons = append(r.el.Reasons, domain.BarredReason(a))
+			r.el.Reasons = append(r.el.Reasons, m.withMergers(domain.BarredReason(a), a.Unit, r.nom, b))
 		}
 	}
 	if r.nom.State() == domain.StateAwarded {
@@ -325,7 +330,7 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 		if a, held := r.camp.PersonAward(id, nominee.Name, m.lineage(r.nom.Unit(), b)); held {
 			r.el.Eligible = false
 			if full {
-				r.el.Reasons = append(r.el.Reasons, domain.PersonAwardReason(a))
+				r.el.Reasons = append(r.el.Reasons, m.withMergers(domain.PersonAwardReason(a), a.Unit, r.nom, b))
 			}
 		}
 		return
@@ -339,8 +344,55 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 	}
 	r.el.Eligible = false
 	if full {
-		r.el.Reasons = append(r.el.Reasons, domain.LineageAwardReason(a, r.nom.Unit()))
+		r.el.Reasons = append(r.el.Reasons, m.withMergers(domain.LineageAwardReason(a, r.nom.Unit()), a.Unit, r.nom, b))
 	}
+}
+
+// withMergers adds to reason, which rests on an award of unit holder, the mergers that put
+// holder and the nomination in one lineage up to the bound: those that took holder into
+// the nomination's unit, and those that passed the nomination to it from the unit that
+// opened it. Before the mergers the nomination was eligible, so they caused the reason as
+// much as the award did (a review finding: the reason cited the grant or revocation alone).
+// The caller holds the read lock.
+func (m *Model) withMergers(reason domain.Reason, holder string, n *domain.Nomination, b Bound) domain.Reason {
+	ids := m.mergedInto(holder, n.Unit(), b)
+	for _, id := range m.mergedInto(n.EvidencePath()[0], n.Unit(), b) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		reason.Events = append(slices.Clone(reason.Events), ids...)
+	}
+	return reason
+}
+
+// mergedInto returns the ids of the unit.merged events that took unit from, merger by
+// merger, into unit to, up to the bound; none when from is to or does not lead to it. The
+// caller holds the read lock.
+func (m *Model) mergedInto(from, to string, b Bound) []string {
+	var ids []string
+	cur := from
+	for i := 0; i < 64 && cur != to; i++ {
+		next, id := "", ""
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: cur}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if d, ok := e.Rec.Data.(domain.UnitMergedData); ok {
+				next, id = d.Successor, e.Rec.ID
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		ids = append(ids, id)
+		cur = next
+	}
+	if cur != to {
+		return nil
+	}
+	return ids
 }
 
 // campaignAt folds a campaign's events up to the bound (the live state for the zero bound).

@@ -758,7 +758,13 @@ func TestRevocationForFraudBarsTheLineage(t *testing.T) {
 		}
 	}
 	require.NotNil(t, barred, "%+v", el.Reasons)
-	assert.NotEmpty(t, barred.Events)
+	// It cites the revocation and the two mergers that joined FA's award to FB's
+	// nomination, each with its details (before, the revocation alone).
+	require.Len(t, barred.Events, 3, "%+v", barred)
+	require.Len(t, barred.EventDetails, 3)
+	assert.Equal(t, domain.AwardRevoked, barred.EventDetails[0].Type)
+	assert.Equal(t, []string{domain.UnitMergedEvent, domain.UnitMergedEvent}, []string{barred.EventDetails[1].Type, barred.EventDetails[2].Type})
+	assert.ElementsMatch(t, []string{"FA", "FB"}, []string{barred.EventDetails[1].Aggregate.ID, barred.EventDetails[2].Aggregate.ID})
 	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
 	require.NoError(t, err)
 	for _, e := range rk.Collective.Entries {

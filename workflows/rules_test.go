@@ -135,7 +135,12 @@ func TestOneCollectiveAwardPerUnitInTheRanking(t *testing.T) {
 	for _, r := range el.Reasons {
 		if r.Code == "lineage_already_awarded" {
 			found = true
-			assert.NotEmpty(t, r.Events)
+			// The grant (to RAB, after the merger), and RB's merger, which passed this
+			// nomination to RAB.
+			require.Len(t, r.EventDetails, 2, "%+v", r)
+			assert.Equal(t, domain.AwardGranted, r.EventDetails[0].Type)
+			assert.Equal(t, domain.UnitMergedEvent, r.EventDetails[1].Type)
+			assert.Equal(t, "RB", r.EventDetails[1].Aggregate.ID)
 			assert.NotEmpty(t, r.MessageVI)
 		}
 	}
@@ -626,14 +631,26 @@ func TestRevisionDroppingAUnitKind(t *testing.T) {
 	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
 	def.Version++
 	def.EligibleUnitKinds = []domain.UnitKind{domain.UnitDepartment, domain.UnitVertical, domain.UnitCommune}
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	revised := env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
 
 	el, err := env.Model.Eligibility(nom, projections.Bound{})
 	require.NoError(t, err)
 	assert.False(t, el.Eligible)
 	assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool {
-		// In Vietnamese, the kind and the campaign by their names, not their codes.
-		return r.Code == "unit_kind_not_eligible" && strings.Contains(r.MessageVI, "UBND cấp huyện") && !strings.Contains(r.MessageVI, "district")
+		// In Vietnamese, the kind and the campaign by their names, not their codes; it
+		// cites the revision (before, it cited no event).
+		return r.Code == "unit_kind_not_eligible" && strings.Contains(r.MessageVI, "UBND cấp huyện") && !strings.Contains(r.MessageVI, "district") &&
+			slices.Equal(r.Events, revised.Events) && len(r.EventDetails) == 1 && r.EventDetails[0].Type == domain.CampaignRevised
+	}), "%+v", el.Reasons)
+	// A later revision that still leaves the kind out: the reason still cites the one
+	// that dropped it.
+	def.Version++
+	def.NameEN += " (revised)"
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	el, err = env.Model.Eligibility(nom, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool {
+		return r.Code == "unit_kind_not_eligible" && slices.Equal(r.Events, revised.Events)
 	}), "%+v", el.Reasons)
 	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nom, Decision: "QĐ 1/2025"}, workflows.Options{})
 	var re *domain.RuleError
