@@ -426,8 +426,10 @@ type reasonRow struct {
 }
 
 // reasonEvent is an event a reason rests on: its id, and who recorded it and when ("" when
-// the answer did not describe it).
-type reasonEvent struct{ ID, Who, When string }
+// the answer did not describe it); Href is the timeline that shows it, when not the
+// nomination's (a campaign's grant or revocation, the merger of a unit merged alongside:
+// before, their links led to the nomination's timeline, which does not hold them).
+type reasonEvent struct{ ID, Who, When, Href string }
 
 func reasonRows(p *frame, el projections.EligibilityView) []reasonRow {
 	out := make([]reasonRow, 0, len(el.Reasons))
@@ -458,6 +460,12 @@ func reasonRows(p *frame, el projections.EligibilityView) []reasonRow {
 				}
 				if key := "role." + d.Actor.Role; hasKey(key) {
 					ev.Who += " (" + p.T(key) + ")"
+				}
+				switch d.Aggregate.Kind {
+				case domain.KindCampaign:
+					ev.Href = "/campaigns/" + d.Aggregate.ID + "/timeline"
+				case domain.KindUnit:
+					ev.Href = "/units/" + d.Aggregate.ID + "/timeline"
 				}
 			}
 			row.Events = append(row.Events, ev)

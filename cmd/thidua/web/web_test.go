@@ -2827,3 +2827,33 @@ func TestQuotaLineWithAnAwardNoLongerRanked(t *testing.T) {
 	page = c.get("/campaigns/" + wftest.Campaign + "/ranking").body
 	assert.Regexp(t, `<tbody>\s*<tr class="quota-marker" aria-hidden="true"><td colspan="7">─── Ranh giới chỉ tiêu: 1 suất ───</td></tr>\s*<tr class="[^"]*">\s*<td data-label="Hạng"><strong>1</strong>`, page)
 }
+
+// TestReasonLinksReachTheirEvents: every event a reason cites links to a timeline that
+// shows it: a grant or revocation to the campaign's, a fact or merger to its unit's, the
+// nomination's own to the nomination's. Before, every link led to the nomination's
+// timeline, which holds no campaign event, nor the merger of a unit merged alongside.
+func TestReasonLinksReachTheirEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	council := e.User(domain.RoleCouncil, "")
+	na, _ := e.EligibleCollective("LKA", domain.UnitDistrict, reviewer, 90)
+	nb, _ := e.EligibleCollective("LKB", domain.UnitDistrict, reviewer, 85)
+	e.OK(e.Svc.GrantAward(e.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 1"}, workflows.Options{}))
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"LKA", "LKB"}, Successor: "LKC",
+		SuccessorName: "Huyện LKC", SuccessorKind: domain.UnitDistrict, Effective: "2025-10-01", Decision: "NQ 9"}, workflows.Options{}))
+	c := e.client()
+	c.signIn(e.user("Thanh tra LK", domain.RoleAuditor, ""))
+	page := c.get("/nominations/" + nb)
+	require.Equal(t, http.StatusOK, page.status)
+	mustContain(t, page.body, "lineage_already_awarded")
+	links := regexp.MustCompile(`class="ev" href="([^"#]+)#ev-([0-9A-Z]+)"`).FindAllStringSubmatch(page.body, -1)
+	require.NotEmpty(t, links)
+	targets := map[string]bool{}
+	for _, l := range links {
+		targets[l[1]] = true
+		assert.Contains(t, c.get(l[1]).body, `id="ev-`+l[2]+`"`, "%s#ev-%s", l[1], l[2])
+	}
+	assert.True(t, targets["/campaigns/"+wftest.Campaign+"/timeline"], "the grant, on the campaign's timeline: %v", targets)
+	assert.True(t, targets["/units/LKA/timeline"], "LKA's merger, on its timeline: %v", targets)
+}
