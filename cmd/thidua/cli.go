@@ -232,7 +232,9 @@ func writeExplain(w io.Writer, m *projections.Model, el projections.EligibilityV
 			fmt.Fprintf(w, "%s← sự kiện / event %s\n", indent, id)
 			return
 		}
-		fmt.Fprintf(w, "%s← sự kiện / event %s (seq %d, %s, %s) — %s\n", indent, id, e.Seq, localTime(e.At), e.Type, actorLabel(e.Actor))
+		// The aggregate whose stream holds it: a predecessor's fact reads as the unit's
+		// own otherwise (a review finding).
+		fmt.Fprintf(w, "%s← sự kiện / event %s (seq %d, %s, %s, %s) — %s\n", indent, id, e.Seq, localTime(e.At), e.Type, aggregateLabel(e.Aggregate, el.Unit), actorLabel(e.Actor))
 	}
 	for i, r := range el.Reasons {
 		crit := ""
@@ -520,6 +522,22 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 // localTime writes t in Vietnam's time with its offset ("2025-07-01 08:00:00 +07:00"), as
 // the ranking exports do: before, the trail printed UTC without a zone, which a reader in
 // Vietnam took for local time, seven hours off.
+// aggregateLabel names the aggregate whose stream holds an event a reason cites, and says
+// when a unit's is not the nomination's own unit (inherited by it, or merged alongside).
+func aggregateLabel(ref eventstore.Ref, unit string) string {
+	switch {
+	case ref.Kind == domain.KindUnit && ref.ID == unit:
+		return "đơn vị / unit " + ref.ID
+	case ref.Kind == domain.KindUnit:
+		return "đơn vị khác / another unit " + ref.ID
+	case ref.Kind == domain.KindCampaign:
+		return "đợt thi đua / campaign " + ref.ID
+	case ref.Kind == domain.KindNomination:
+		return "hồ sơ / nomination " + ref.ID
+	}
+	return ref.Kind + " " + ref.ID
+}
+
 func localTime(t time.Time) string {
 	return t.In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02 15:04:05 -07:00")
 }

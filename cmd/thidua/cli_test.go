@@ -1313,7 +1313,10 @@ func TestExplainNamesEventsOfOtherUnits(t *testing.T) {
 
 	var out bytes.Buffer
 	require.NoError(t, (&ExplainCmd{Nomination: nom.ID}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
-	assert.Regexp(t, `← sự kiện / event `+reg.Events[0]+` \(seq \d+, [^,]+, unit\.registered\) — `, out.String())
+	// The registration is another unit's, and says so (a review finding: a cited event
+	// named no aggregate, and a predecessor's fact read as the unit's own).
+	assert.Regexp(t, `← sự kiện / event `+reg.Events[0]+` \(seq \d+, [^,]+, unit\.registered, đơn vị khác / another unit X-PU1\) — `, out.String())
+	assert.Regexp(t, `← sự kiện / event \w+ \(seq \d+, [^,]+, unit\.fact_recorded, đơn vị / unit H-PU\) — `, out.String())
 }
 
 // failingWriter fails every write, as a full disk does.
