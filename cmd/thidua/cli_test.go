@@ -270,8 +270,8 @@ func TestCommandsNameTheActors(t *testing.T) {
 	require.NoError(t, (&ExplainCmd{Nomination: nom}).Run(ctx, g, quiet()))
 	for _, want := range []string{
 		"excluded_disbursement_subjective",
-		"unit.fact_recorded) — Chuyên viên (u",
-		"nomination.opened) — Văn thư (" + clerkID + ", clerk)",
+		"unit.fact_recorded, đơn vị / unit SO-TC) — Chuyên viên (u",
+		"nomination.opened, hồ sơ / nomination " + nom + ") — Văn thư (" + clerkID + ", clerk)",
 		"+07:00 (seq ", // the moment in Vietnam's time, as the trail's
 	} {
 		assert.Contains(t, out.String(), want)
