@@ -1191,28 +1191,27 @@ func (n *Nomination) Release(reason string) ([]Event, error) {
 //
 // A nomination submitted or under review whose review is complete under def, the
 // definition in force (every ruling-judged criterion applicable to the nominee ruled met
-// or not_applicable), is verified by the grant itself, in the same commit: a revision that
-// dropped the criterion the review waited on, or a campaign that has no criterion a
-// reviewer rules on for the nominee's kind, leaves nothing for a reviewer to rule, and the
-// ranking recommends the nomination all the same (a review finding: such a nomination was
-// eligible and recommended, and every grant was refused, invalid_transition). def nil
-// verifies nothing.
+// or not_applicable, ReviewComplete), is awarded too: a revision that dropped the criterion
+// the review waited on, or a campaign with no criterion a reviewer rules on for the
+// nominee's kind, leaves nothing for a reviewer to rule, and the ranking recommends the
+// nomination all the same (a review finding: such a nomination was eligible and
+// recommended, and every grant was refused, invalid_transition). The award is the one
+// event, by the council: an audit checks it against the definition as it checks a
+// verification (Refuses). def nil awards a verified nomination only.
 func (n *Nomination) Award(awardID, decision string, def *Definition) ([]Event, error) {
-	var out []Event
-	switch {
-	case n.state == StateVerified:
-	case n.in(StateSubmitted, StateUnderReview) && def != nil && allRulingsPositive(*def, n.nominee, n.rulings):
-		if n.state == StateSubmitted {
-			out = append(out, Event{Type: ReviewStarted, Data: ReviewStartedData{}})
-		}
-		out = append(out, Event{Type: NominationVerified, Data: VerifiedData{}})
-	default:
+	if n.state != StateVerified && (!n.in(StateSubmitted, StateUnderReview) || def == nil || !n.ReviewComplete(*def)) {
 		return nil, n.refuse("award")
 	}
 	if err := ValidateID(awardID); err != nil {
 		return nil, fmt.Errorf("award id: %w", err)
 	}
-	return append(out, Event{Type: NominationAwarded, Data: NominationAwardedData{Award: awardID, Decision: trimText(decision)}}), nil
+	return []Event{{Type: NominationAwarded, Data: NominationAwardedData{Award: awardID, Decision: trimText(decision)}}}, nil
+}
+
+// ReviewComplete reports whether every ruling-judged criterion of def applicable to the
+// nominee is ruled met or not_applicable.
+func (n *Nomination) ReviewComplete(def Definition) bool {
+	return allRulingsPositive(def, n.nominee, n.rulings)
 }
 
 // RevokeAward decides revoking the nomination's award, from awarded. The ground must be
@@ -1274,7 +1273,8 @@ func (n *Nomination) Admits(eventType string) bool {
 	case NominationReleased:
 		return n.in(StateOnHold)
 	case NominationAwarded:
-		return n.in(StateVerified)
+		// From a review left with nothing to rule too (Award); Refuses checks that it is.
+		return n.in(StateVerified, StateSubmitted, StateUnderReview)
 	case NominationAwardRevoked:
 		return n.in(StateAwarded)
 	case NominationTransferred:
@@ -1375,6 +1375,13 @@ func (n *Nomination) Refuses(r Recorded, def *Definition) string {
 		if unmet := unmetRulings(*def, n.nominee, n.rulings); n.lastReturn == "" && len(unmet) > 0 {
 			return "a verification while criteria applicable to the nominee are not all ruled met or not_applicable: " +
 				strings.Join(unmet, ", ")
+		}
+	case NominationAwardedData:
+		if n.state != StateVerified {
+			if unmet := unmetRulings(*def, n.nominee, n.rulings); len(unmet) > 0 {
+				return "an award of a dossier not verified, whose criteria applicable to the nominee are not all ruled met or not_applicable: " +
+					strings.Join(unmet, ", ")
+			}
 		}
 	case ReviewReopenedData:
 		if ru, ok := findRuling(n.rulings, d.Criterion); !ok || ru.Result != ResultNotMet {

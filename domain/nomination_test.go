@@ -122,7 +122,11 @@ func TestNominationTransitions(t *testing.T) {
 					if !errors.As(err, &te) || !errors.Is(err, domain.ErrInvalidTransition) || te.From != st {
 						t.Fatalf("want a TransitionError from %s, got %v", st, err)
 					}
-					if n.Admits(a.event) {
+					// An award of a dossier under review or submitted is admitted: it is
+					// made when the review is complete under the definition, which Refuses
+					// checks (TestAwardOfACompleteReview).
+					complete := a.name == "award" && (st == domain.StateSubmitted || st == domain.StateUnderReview)
+					if n.Admits(a.event) && !complete {
 						t.Fatalf("an audit would admit %s in %s, which no command makes", a.event, st)
 					}
 					return
@@ -1152,4 +1156,39 @@ func TestRefusesUnderTheDefinitionsItsCommandCouldRead(t *testing.T) {
 	assert.Contains(t, n.RefusesUnder(rule(last+2, "C99"), c, last), "C99", "no definition has it")
 	assert.Empty(t, n.RefusesUnder(rule(last, "C05"), c, last-1), "v2 came after it: v1 alone")
 	assert.Equal(t, n.Refuses(rule(last+2, "C05"), nil), n.RefusesUnder(rule(last+2, "C05"), nil, last), "no campaign: no definition")
+}
+
+// TestAwardOfACompleteReview: a dossier under review (or submitted) whose review is complete
+// under the definition in force is awarded by the grant, one event; one with a criterion
+// still pending is refused, and an award recorded on it anyway (behind the engine's back)
+// is named by an audit (Refuses), as is one under a definition not known.
+func TestAwardOfACompleteReview(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	n := nominationIn(t, domain.StateUnderReview)
+	var pending []string
+	for _, c := range domain.ApplicableCriteria(def, n.Nominee()) {
+		if _, ok := n.Rulings()[c.ID]; c.JudgedBy == domain.JudgedByRuling && !ok {
+			pending = append(pending, c.ID)
+		}
+	}
+	require.NotEmpty(t, pending, "the fixture's review waits on a criterion")
+	_, err := n.Award("A1", "QĐ 1", &def)
+	require.ErrorIs(t, err, domain.ErrInvalidTransition, "a criterion still pending")
+	forged := domain.Recorded{Type: domain.NominationAwarded, Seq: 2000, Data: domain.NominationAwardedData{Award: "A1"}}
+	assert.Contains(t, n.Refuses(forged, &def), "not all ruled met")
+
+	// A revision drops the pending criteria: the review is complete, the grant awards.
+	revised := def
+	revised.Criteria = slices.DeleteFunc(slices.Clone(def.Criteria), func(c domain.Criterion) bool { return slices.Contains(pending, c.ID) })
+	require.True(t, n.ReviewComplete(revised))
+	evs, err := n.Award("A1", "QĐ 1", &revised)
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, domain.NominationAwarded, evs[0].Type)
+	assert.Empty(t, n.Refuses(forged, &revised))
+	s := newStream()
+	s.seq = 2000
+	n.Apply(s.record(evs[0])) // not s.apply, which audits under the built-in definition
+	assert.Equal(t, domain.StateAwarded, n.State())
 }

@@ -18,11 +18,7 @@ func Recorders(eventType string) []Role {
 		return []Role{RoleClerk, RoleAdmin}
 	case DocumentAttached, CouncilVoteRecorded, NominationSubmitted, NominationWithdrawn, NomineeCorrected:
 		return []Role{RoleClerk}
-	case ReviewStarted, NominationVerified:
-		// The council's grant verifies a dossier whose review is complete with nothing
-		// left to rule (Nomination.Award).
-		return []Role{RoleReviewer, RoleCouncil}
-	case FactRecorded, CriterionRuled, ReviewReopened,
+	case FactRecorded, ReviewStarted, CriterionRuled, NominationVerified, ReviewReopened,
 		NominationReturned, NominationHeld, NominationReleased, UnitHoldNoted:
 		return []Role{RoleReviewer}
 	case AwardGranted, AwardRevoked, NominationAwarded, NominationAwardRevoked, UnitAwardNoted:

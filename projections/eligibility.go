@@ -309,6 +309,18 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 		return
 	}
 	nominee := r.nom.Nominee()
+	if r.nom.State() == domain.StateAwarded {
+		// Its own award was weighed against the lineage's when granted; one that a later
+		// merger joined to it is the merger's to weigh (Campaign.NoteMerger), and both
+		// stay in force (a review finding: an existing successor's own award turned
+		// lineage_already_awarded once an awarded unit merged into it, where a new
+		// successor's did not). So is a revocation that bars a unit merged into it later
+		// (another finding: it turned barred_by_revocation, a new successor's did not).
+		// A bar in force at its own grant is named (a grant an earlier version recorded,
+		// which had no bar).
+		m.flagBarredAtGrant(id, r, b, full)
+		return
+	}
 	if r.camp.HasBarringRevocation() {
 		if a, barred := r.camp.BarringRevocation(id, nominee.Kind, nominee.Name, m.lineage(r.nom.Unit(), b)); barred {
 			r.el.Eligible = false
@@ -317,14 +329,6 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 			}
 			r.el.Reasons = append(r.el.Reasons, m.withMergers(domain.BarredReason(a), a.Unit, r.nom, b))
 		}
-	}
-	if r.nom.State() == domain.StateAwarded {
-		// Its own award was weighed against the lineage's when granted; one that a later
-		// merger joined to it is the merger's to weigh (Campaign.NoteMerger), and both
-		// stay in force (a review finding: an existing successor's own award turned
-		// lineage_already_awarded once an awarded unit merged into it, where a new
-		// successor's did not).
-		return
 	}
 	if nominee.Kind == domain.NomineeIndividual && r.def.OneAwardPerPerson && r.camp.ActiveAwards(domain.NomineeIndividual) > 0 {
 		if a, held := r.camp.PersonAward(id, nominee.Name, m.lineage(r.nom.Unit(), b)); held {
@@ -345,6 +349,37 @@ func (m *Model) flagLineageAward(id string, r *evalResult, b Bound, full bool) {
 	r.el.Eligible = false
 	if full {
 		r.el.Reasons = append(r.el.Reasons, m.withMergers(domain.LineageAwardReason(a, r.nom.Unit()), a.Unit, r.nom, b))
+	}
+}
+
+// flagBarredAtGrant makes an awarded nomination ineligible, barred_by_revocation, when a
+// revocation barred its holder when it was granted (its lineage and the campaign's awards
+// as they stood just before its grant): a grant no command of this version makes, which an
+// earlier version, without the bar, recorded. The caller holds the read lock.
+func (m *Model) flagBarredAtGrant(id string, r *evalResult, b Bound, full bool) {
+	if !r.camp.HasBarringRevocation() {
+		return
+	}
+	var granted uint64
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}) {
+		if e.Rec.ID == r.nom.AwardEvent() {
+			granted = e.Rec.Seq
+		}
+	}
+	if granted <= 1 {
+		return
+	}
+	then := Bound{Seq: granted - 1}
+	camp := m.campaignAt(r.nom.Campaign(), then, func(*Entry) {})
+	if camp == nil {
+		return
+	}
+	nominee := r.nom.Nominee()
+	if a, barred := camp.BarringRevocation(id, nominee.Kind, nominee.Name, m.lineage(r.nom.Unit(), then)); barred {
+		r.el.Eligible = false
+		if full {
+			r.el.Reasons = append(r.el.Reasons, m.withMergers(domain.BarredReason(a), a.Unit, r.nom, b))
+		}
 	}
 }
 

@@ -1004,3 +1004,40 @@ func TestLostMessagesKeepTheDocuments(t *testing.T) {
 	_, err = env.Store.GetDocument(env.Ctx, plan)
 	assert.NoError(t, err, "the plan's file is kept")
 }
+
+// TestGrantToABarredHolderIsNamedBarred: a grant recorded while a revocation for fraud
+// barred its holder (as an earlier version, without the bar, recorded one: here appended
+// behind the engine's back) leaves its nomination barred_by_revocation, although awarded;
+// a lawful award that a later merger joined to such a unit's lineage stays eligible
+// (TestFraudOfAMergedUnitLeavesTheSuccessorsAwardInForce).
+func TestGrantToABarredHolderIsNamedBarred(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	na, _ := env.EligibleCollective("GBA", domain.UnitDistrict, reviewer, 80)
+	nb, _ := env.EligibleCollective("GBB", domain.UnitDistrict, reviewer, 80)
+	aw := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ A"}, workflows.Options{}))
+	_, err := env.Svc.RevokeAward(env.Ctx, council, aw.ID, workflows.RevokeInput{Ground: domain.GroundForgedDocuments, Note: "giả mạo"}, workflows.Options{})
+	require.NoError(t, err)
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"GBA"}, Successor: "GBB",
+		Effective: "2025-10-01", Decision: "NQ 5"}, workflows.Options{}))
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nb, Decision: "QĐ B"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	require.Equal(t, "barred_by_revocation", re.Code)
+
+	// The grant this version refuses, recorded anyway.
+	award := ulid.Make().String()
+	actor := eventstore.Actor{User: council.UserID, Role: string(domain.RoleCouncil)}
+	forgeEvent(t, env, eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign}, domain.AwardGranted, 1, actor,
+		`{"award":"`+award+`","nomination":"`+nb+`","unit":"GBB","lineage":["GBB","GBA"],"kind":"collective","decision":"QĐ B"}`)
+	forgeEvent(t, env, eventstore.Ref{Kind: domain.KindNomination, ID: nb}, domain.NominationAwarded, 1, actor,
+		`{"award":"`+award+`","decision":"QĐ B"}`)
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	el, err := env.Model.Eligibility(nb, projections.Bound{})
+	require.NoError(t, err)
+	require.Equal(t, string(domain.StateAwarded), el.State)
+	assert.False(t, el.Eligible)
+	assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool { return r.Code == "barred_by_revocation" }), "%+v", el.Reasons)
+}

@@ -995,3 +995,42 @@ func TestPassedOnHeadIsNotTheSuccessorsHead(t *testing.T) {
 	after, _ := env.Store.LastSeq(env.Ctx)
 	assert.Equal(t, before, after)
 }
+
+// TestFraudOfAMergedUnitLeavesTheSuccessorsAwardInForce: a unit whose award was revoked for
+// forged documents merges into a unit holding a lawful award of the campaign: that award
+// stays eligible and ranked, as it does when the successor is new; only what the merged
+// lineage opens from then on is barred. Before, the existing successor's award turned
+// barred_by_revocation and dropped to the awards no longer ranked, a new successor's not.
+func TestFraudOfAMergedUnitLeavesTheSuccessorsAwardInForce(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	noms, awards := map[string]string{}, map[string]string{}
+	for _, u := range []string{"BA", "BC", "BX", "BY"} {
+		noms[u], _ = env.EligibleCollective(u, domain.UnitDistrict, reviewer, 80)
+		awards[u] = env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: noms[u], Decision: "QĐ " + u}, workflows.Options{})).ID
+	}
+	for _, u := range []string{"BA", "BX"} {
+		_, err := env.Svc.RevokeAward(env.Ctx, council, awards[u], workflows.RevokeInput{Ground: domain.GroundForgedDocuments, Note: "giả mạo biên bản"}, workflows.Options{})
+		require.NoError(t, err)
+	}
+	_, err := merge(env, []string{"BA"}, "BC", "2025-10-01") // into an existing unit
+	require.NoError(t, err)
+	_, err = merge(env, []string{"BX", "BY"}, "BZ", "2025-10-01") // into a new one
+	require.NoError(t, err)
+	for _, u := range []string{"BC", "BY"} {
+		el, err := env.Model.Eligibility(noms[u], projections.Bound{})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%s: %+v", u, el.Reasons)
+	}
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Empty(t, rk.Collective.AwardedUnranked)
+	// What the merged lineage opens now is barred.
+	_, err = env.Svc.OpenNomination(env.Ctx, env.User(domain.RoleClerk, "BC"), wftest.Campaign,
+		workflows.OpenNominationInput{Unit: "BC", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Contains(t, []string{"barred_by_revocation", "nomination_exists"}, re.Code)
+}
