@@ -444,6 +444,17 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 			return Nominee{}, fieldErr(field, "invalid_nominee", "an individual nominee needs a name and a position",
 				"Cá nhân được đề nghị phải có họ tên và chức vụ")
 		}
+		// A stray mark at either end ("Trần Thị Em.") made another person of the same
+		// one for every check of one person (SamePerson), so that one person held two
+		// awards (a review finding). A year of birth in parentheses, which tells two
+		// people apart, still ends a name.
+		first, _ := utf8.DecodeRuneInString(nominee.Name)
+		last, _ := utf8.DecodeLastRuneInString(nominee.Name)
+		if (unicode.IsPunct(first) && first != '(') || unicode.IsSymbol(first) || (unicode.IsPunct(last) && last != ')') || unicode.IsSymbol(last) {
+			return Nominee{}, fieldErr("nominee.name", "invalid_nominee",
+				fmt.Sprintf("the name %q begins or ends with a punctuation mark or a symbol: write the name alone (what tells two people of one name apart goes in parentheses, e.g. the year of birth)", nominee.Name),
+				fmt.Sprintf("Họ tên %q bắt đầu hoặc kết thúc bằng dấu câu hay ký hiệu: chỉ ghi họ tên (thông tin phân biệt người trùng tên ghi trong ngoặc, ví dụ năm sinh)", nominee.Name))
+		}
 		switch nominee.Gender {
 		case "", "female", "male":
 		default:

@@ -398,6 +398,10 @@ func TestOpenNomination(t *testing.T) {
 		{"collective head", "n4", def, active, domain.Nominee{Kind: domain.NomineeCollective, Head: true}, "invalid_nominee"},
 		{"bad kind", "n5", def, active, domain.Nominee{Kind: "team"}, "invalid_nominee"},
 		{"bad gender", "n6", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "A", Position: "B", Gender: "x"}, "invalid_nominee"},
+		// A stray mark at either end made another person of the same one (a review finding).
+		{"name ending in a full stop", "n6a", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Em.", Position: "Chuyên viên"}, "invalid_nominee"},
+		{"name beginning with a dash", "n6b", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "- Trần Thị Em", Position: "Chuyên viên"}, "invalid_nominee"},
+		{"name with a year in parentheses", "n6c", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Em (1980)", Position: "Chuyên viên"}, ""},
 		{"merged unit", "n7", def, merged, collective, "unit_not_active"},
 		{"missing unit", "n8", def, nil, collective, "unknown_unit"},
 		{"kind not eligible", "n9", narrow, active, collective, "unit_kind_not_eligible"},

@@ -257,7 +257,7 @@ func TestBurstOfOpeningsInOneUnit(t *testing.T) {
 	runs := make([]func() error, n)
 	for i := range runs {
 		runs[i] = func() error {
-			nominee := domain.Nominee{Kind: domain.NomineeIndividual, Name: fmt.Sprintf("Người %c", 'A'+i), Position: "Chuyên viên"}
+			nominee := domain.Nominee{Kind: domain.NomineeIndividual, Name: fmt.Sprintf("Người số %d", i+1), Position: "Chuyên viên"}
 			_, err := env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DB", Nominee: nominee}, workflows.Options{})
 			return err
 		}
