@@ -590,12 +590,25 @@ func LooksLikeHead(position string) bool {
 	// ủy. Chủ tịch …") and "kiêm".
 	offices := strings.FieldsFunc(p, func(r rune) bool { return strings.ContainsRune(",;/()-–—.", r) })
 	for _, office := range offices {
-		o := strings.TrimPrefix(strings.TrimSpace(office), "quyen ")
+		o := strings.TrimSpace(office)
+		// A rank before the title (Đại tá Giám đốc Công an tỉnh: a review finding).
+		for _, rank := range militaryRanks {
+			if strings.HasPrefix(o, rank+" ") {
+				o = strings.TrimPrefix(o, rank+" ")
+				break
+			}
+		}
+		o = strings.TrimPrefix(o, "quyen ")
 		if strings.Contains(o, "cong doan") {
 			continue // an office of the trade union (Trưởng ban Nữ công Công đoàn) heads no unit
 		}
+		// "Chủ tịch" names the people's committee's head when the committee is written
+		// out, or when the administrative unit follows it at once (Chủ tịch xã Phước Nam,
+		// a review finding); not the council's (Chủ tịch HĐND) nor the union's.
 		for _, title := range []string{"giam doc", "thu truong", "cuc truong", "chi cuc truong", "chanh thanh tra",
-			"chanh van phong", "truong ban", "truong thue", "chu tich ubnd", "chu tich uy ban nhan dan"} {
+			"chanh van phong", "truong ban", "truong thue", "chu tich ubnd", "chu tich uy ban nhan dan",
+			"chu tich xa", "chu tich phuong", "chu tich thi tran", "chu tich huyen", "chu tich thi xa",
+			"chu tich thanh pho", "chu tich tinh"} {
 			if o == title || strings.HasPrefix(o, title+" ") {
 				return true
 			}
@@ -603,6 +616,11 @@ func LooksLikeHead(position string) bool {
 	}
 	return false
 }
+
+// militaryRanks are the ranks of the army and the police that may precede a title, written
+// as LooksLikeHead reads them (lower case, without diacritics), the longer first.
+var militaryRanks = []string{"dai tuong", "thuong tuong", "trung tuong", "thieu tuong",
+	"dai ta", "thuong ta", "trung ta", "thieu ta", "dai uy", "thuong uy", "trung uy", "thieu uy"}
 
 // abbreviatedDeputy and abbreviatedActing match "P." (Phó) and "Q." (Quyền) at the start
 // of an office, the character before them captured (a dash of any length is a character of

@@ -858,6 +858,11 @@ func TestLooksLikeHead(t *testing.T) {
 		"Chuyên viên, Trưởng ban Nữ công Công đoàn cơ sở": false,
 		"Phó Bí thư Đảng ủy–Q. Giám đốc Sở":               true, "Phó Bí thư Đảng ủy—Q.Giám đốc Sở": true, "Bí thư Đảng ủy—P. Giám đốc Sở": false,
 		"P. Giám đốc": false, "P.Giám đốc Sở Y tế": false, "P. Chánh Văn phòng": false, "Bí thư Chi bộ, P. Trưởng ban Tổ chức": false, "Chủ tịch UBND TP. Phan Rang - Tháp Chàm": true,
+		// A rank before the title, and "Chủ tịch" with the administrative unit after it
+		// (a review finding: these heads were never asked to declare).
+		"Đại tá Giám đốc Công an tỉnh": true, "Thượng tá, Phó Giám đốc Công an tỉnh": false, "Đại tá": false,
+		"Bí thư Đảng ủy kiêm Chủ tịch xã Một": true, "Chủ tịch phường Mỹ Hải": true, "Chủ tịch xã Phước Nam": true,
+		"Chủ tịch HĐND xã Phước Nam": false, "Phó Chủ tịch xã Phước Nam": false, "Chủ tịch Hội Nông dân xã": false,
 	} {
 		assert.Equal(t, want, domain.LooksLikeHead(pos), "%q", pos)
 	}
