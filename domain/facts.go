@@ -195,7 +195,10 @@ func ComponentKey(name string) string {
 // the unit and the units whose history it carries), else the first recorded name that
 // reads as the same (ComponentKey), else name. A component written in another case or
 // spacing supersedes the one recorded, instead of counting twice among the improved ones
-// (C12, the ranking's second key).
+// (C12, the ranking's second key). So does one written without any diacritic that matches
+// a recorded name with its diacritics taken away, or the reverse, as SamePerson reads
+// names ("Chi phi khong chinh thuc", typed without a Vietnamese keyboard: a review
+// finding counted it as a second component).
 func CanonicalComponent(name string, recorded []string) string {
 	if slices.Contains(recorded, name) {
 		return name
@@ -203,6 +206,12 @@ func CanonicalComponent(name string, recorded []string) string {
 	k := ComponentKey(name)
 	for _, r := range recorded {
 		if ComponentKey(r) == k {
+			return r
+		}
+	}
+	for _, r := range recorded {
+		rk := ComponentKey(r)
+		if (withoutDiacritics(k) || withoutDiacritics(rk)) && strings.ToLower(Unaccented(rk)) == strings.ToLower(Unaccented(k)) {
 			return r
 		}
 	}

@@ -41,7 +41,7 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 	if own, ok := s.model.DocumentFiled(sha, lineage); ok {
 		info.Name, info.ContentType = own.Name, own.ContentType
 	} else {
-		info.Name, info.ContentType = sha[:12]+path.Ext(info.Name), "application/octet-stream"
+		info.Name, info.ContentType = anonymousName(sha, info.Name), "application/octet-stream"
 	}
 	return info, nil
 }
@@ -55,6 +55,15 @@ func (s *Service) Document(ctx context.Context, p Principal, sha string) (events
 	}
 	data, err := s.store.GetDocument(ctx, sha)
 	return info, data, s.documentError(err)
+}
+
+// anonymousName is the name a document is given to a reader who may not read the name its
+// filer gave it: its SHA-256's first twelve characters, with the name's extension.
+func anonymousName(sha, name string) string {
+	if len(sha) > 12 {
+		sha = sha[:12]
+	}
+	return sha + path.Ext(name)
 }
 
 // MayReadDocument reports whether p may read the document of that SHA-256 (a clerk: only

@@ -22,6 +22,7 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 	if hidden := s.hiddenHolds(p, evs); hidden != nil {
 		evs = hidden
 	}
+	evs = s.unreadableEvidence(p, evs)
 	var out []projections.EventView
 	for i, ev := range evs {
 		if ev.Type != domain.UnitNominated {
@@ -50,6 +51,40 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 		out[i].Data = raw
 		out[i].SummaryVI = strings.ReplaceAll(ev.SummaryVI, " "+name, "")
 		out[i].SummaryEN = strings.ReplaceAll(ev.SummaryEN, " "+name, "")
+	}
+	if out == nil {
+		return evs
+	}
+	return out
+}
+
+// unreadableEvidence returns evs with the name of each fact's evidence that clerk p may not
+// read (MayReadDocument) replaced by its hash's first characters and its type by a
+// neutral one, as DocumentInfo names such a document: a reviewer may cite a file of an
+// individual's dossier, whose name the unit's clerk gave it, often the nominee's (a review
+// finding: another unit's clerk read "Báo cáo thành tích - <name>.pdf" in the unit's
+// trail). evs is not changed; it is returned as it is when nothing is replaced.
+func (s *Service) unreadableEvidence(p Principal, evs []projections.EventView) []projections.EventView {
+	var out []projections.EventView
+	for i, ev := range evs {
+		if ev.Type != domain.FactRecorded {
+			continue
+		}
+		var d domain.FactRecordedData
+		if json.Unmarshal(ev.Data, &d) != nil || d.Document == nil || s.MayReadDocument(p, d.Document.SHA256) {
+			continue
+		}
+		doc := *d.Document
+		doc.Name, doc.ContentType = anonymousName(doc.SHA256, doc.Name), "application/octet-stream"
+		d.Document = &doc
+		raw, err := json.Marshal(d)
+		if err != nil {
+			continue
+		}
+		if out == nil {
+			out = append([]projections.EventView(nil), evs...)
+		}
+		out[i].Data = raw
 	}
 	if out == nil {
 		return evs

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -58,4 +59,42 @@ func TestHoldNotedHiddenFromOtherClerks(t *testing.T) {
 	assert.Equal(t, 1, holds(clerk))
 	assert.Equal(t, 1, holds(reviewer))
 	assert.Len(t, env.Svc.Visible(other, evs), len(evs)-1, "only the hold is left out")
+}
+
+// TestEvidenceNameHiddenFromOtherClerks: a fact citing a file of an individual's dossier
+// shows another unit's clerk the file by its hash, not by the name its clerk gave it (often
+// the nominee's); the unit's own clerk and the reviewer read the name. Before, every clerk
+// read it in the unit's trail over the API.
+func TestEvidenceNameHiddenFromOtherClerks(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("EH", domain.UnitDepartment)
+	env.Unit("EO", domain.UnitDepartment)
+	clerk, other := env.User(domain.RoleClerk, "EH"), env.User(domain.RoleClerk, "EO")
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Plan(clerk)
+	r := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "EH",
+		Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phạm Văn Tài", Position: "Chuyên viên"}}, workflows.Options{}))
+	_, doc, err := env.Svc.AttachDocument(env.Ctx, clerk, r.ID, domain.DocAchievementReport, workflows.Upload{Name: "Báo cáo thành tích - Phạm Văn Tài.pdf",
+		ContentType: "application/pdf", Body: strings.NewReader("%PDF báo cáo")}, workflows.Options{})
+	require.NoError(t, err)
+	env.Fact(reviewer, "EH", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: domain.FactLateDossiers, Number: wftest.Num(0),
+		Document: &domain.DocumentRef{ID: doc.SHA256, SHA256: doc.SHA256}})
+	evs, err := env.Model.UnitEvents("EH", true, projections.Bound{}, 0)
+	require.NoError(t, err)
+	evidence := func(p workflows.Principal) string {
+		for _, e := range env.Svc.Visible(p, evs) {
+			if e.Type == domain.FactRecorded {
+				var d domain.FactRecordedData
+				require.NoError(t, json.Unmarshal(e.Data, &d))
+				if d.Document != nil {
+					return d.Document.Name
+				}
+			}
+		}
+		return ""
+	}
+	assert.Equal(t, doc.SHA256[:12]+".pdf", evidence(other))
+	assert.Equal(t, "Báo cáo thành tích - Phạm Văn Tài.pdf", evidence(clerk))
+	assert.Equal(t, "Báo cáo thành tích - Phạm Văn Tài.pdf", evidence(reviewer))
 }
