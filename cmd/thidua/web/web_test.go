@@ -2857,3 +2857,41 @@ func TestReasonLinksReachTheirEvents(t *testing.T) {
 	assert.True(t, targets["/campaigns/"+wftest.Campaign+"/timeline"], "the grant, on the campaign's timeline: %v", targets)
 	assert.True(t, targets["/units/LKA/timeline"], "LKA's merger, on its timeline: %v", targets)
 }
+
+// TestFactFormReadsVietnameseNumbers: the fact form reads numbers the Vietnamese way, full
+// stops grouping the thousands and a decimal comma, and a decimal point too: "2.000" is two
+// thousand. Before, it read as 2, a thousand times too few dossiers.
+func TestFactFormReadsVietnameseNumbers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("VN", "Sở Số", domain.UnitDepartment)
+	rv := e.client()
+	rv.signIn(e.user("Chuyên viên VN", domain.RoleReviewer, ""))
+	rv.get("/units/VN")
+	last := func(fact string) float64 {
+		t.Helper()
+		evs, err := e.Model.UnitEvents("VN", false, projections.Bound{}, 0)
+		require.NoError(t, err)
+		for i := len(evs) - 1; i >= 0; i-- {
+			var d domain.FactRecordedData
+			if evs[i].Type == domain.FactRecorded && json.Unmarshal(evs[i].Data, &d) == nil && d.Fact == fact && d.Number != nil {
+				return *d.Number
+			}
+		}
+		t.Fatalf("no %s recorded", fact)
+		return 0
+	}
+	for _, tt := range []struct {
+		fact, value string
+		want        float64
+	}{
+		{"backlog_dossiers", "2.000", 2000},
+		{"late_dossiers", "1.250", 1250},
+		{"par_index_score", "85,5", 85.5},
+		{"par_index_score", "86.25", 86.25},
+	} {
+		r := rv.post("/units/VN/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", tt.fact, "value", tt.value, "note", "số liệu"))
+		require.Equal(t, http.StatusSeeOther, r.status, "%s %s: %s", tt.fact, tt.value, r.body)
+		assert.Equal(t, tt.want, last(tt.fact), "%s %s", tt.fact, tt.value)
+	}
+}
