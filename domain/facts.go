@@ -218,11 +218,19 @@ func CanonicalComponent(name string, recorded []string) string {
 	return name
 }
 
-// checkNewComponent refuses, as a fact is recorded, an index component whose name holds
-// an invisible character or whose score or previous score is outside 0–MaxIndexScore.
+// checkNewComponent refuses, as a fact is recorded, a cause on anything but a disbursement
+// below 100%, and an index component whose name holds an invisible character or whose
+// score or previous score is outside 0–MaxIndexScore.
 // These rules came after facts were first recorded: they judge new facts only, not the
 // history an audit reads (CheckPayload, ValidateFact).
 func checkNewComponent(d FactRecordedData) error {
+	if d.Cause != "" && (d.Fact != FactDisbursementPct || d.Number == nil || *d.Number >= 100) {
+		// A cause explains a disbursement below 100% (C08) and nothing else: on another
+		// fact it meant nothing, yet made two merged units' equal figures a conflict
+		// (a review finding: 100 and "100, objective" left C08 pending).
+		return invalidFact("cause", "a cause is recorded only with a public investment disbursement below 100%",
+			"chỉ ghi nguyên nhân khi tỷ lệ giải ngân vốn đầu tư công dưới 100%")
+	}
 	if d.Fact != FactIndexComponent {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"thidua/domain"
 )
@@ -24,4 +25,27 @@ func TestCanonicalComponent(t *testing.T) {
 	} {
 		assert.Equal(t, want, domain.CanonicalComponent(name, recorded), name)
 	}
+}
+
+// TestCauseOnlyWithAShortfall: a cause is recorded only with a public investment
+// disbursement below 100%, which it explains (C08). Before, one on a full disbursement or on
+// another fact was taken, and made two merged units' equal figures a conflict.
+func TestCauseOnlyWithAShortfall(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	u := activeUnit(t, newStream(), "so-c", domain.UnitDepartment)
+	for name, f := range map[string]domain.FactRecordedData{
+		"full disbursement": {Fact: domain.FactDisbursementPct, Number: f64(100), Cause: domain.CauseObjective},
+		"a rating":          {Fact: "par_rating", Text: "Tốt", Cause: domain.CauseSubjective},
+		"a count":           {Fact: domain.FactLateDossiers, Number: f64(0), Cause: domain.CauseObjective},
+	} {
+		_, err := u.RecordFact(def, f)
+		var re *domain.RuleError
+		require.ErrorAs(t, err, &re, name)
+		assert.Equal(t, "invalid_fact", re.Code, name)
+		assert.Equal(t, "cause", re.Field, name)
+	}
+	evs, err := u.RecordFact(def, domain.FactRecordedData{Fact: domain.FactDisbursementPct, Number: f64(90), Cause: domain.CauseObjective})
+	require.NoError(t, err)
+	assert.Len(t, evs, 1)
 }

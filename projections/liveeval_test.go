@@ -147,11 +147,11 @@ func TestLiveRankingIsOfOneState(t *testing.T) {
 				tries++
 				if tries <= tc.writes {
 					// K2, excluded, in again, then out, and so on: the last write decides.
-					pct := 100.0
+					f := domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(100)}
 					if tries%2 == 0 {
-						pct = 90
+						f.Number, f.Cause = wftest.Num(90), "subjective" // a cause goes with a shortfall only
 					}
-					env.Fact(reviewer, "K2", domain.FactRecordedData{Fact: "disbursement_pct", Number: wftest.Num(pct), Cause: "subjective"})
+					env.Fact(reviewer, "K2", f)
 				}
 			})
 			live, tag, err := env.Model.LiveRanking(wftest.Campaign)
