@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,4 +49,14 @@ func TestCauseOnlyWithAShortfall(t *testing.T) {
 	evs, err := u.RecordFact(def, domain.FactRecordedData{Fact: domain.FactDisbursementPct, Number: f64(90), Cause: domain.CauseObjective})
 	require.NoError(t, err)
 	assert.Len(t, evs, 1)
+}
+
+// TestMinusZeroIsZero: a fact's value of minus zero is recorded as zero (it was kept, and
+// printed "-0").
+func TestMinusZeroIsZero(t *testing.T) {
+	t.Parallel()
+	u := activeUnit(t, newStream(), "so-z", domain.UnitDepartment)
+	evs, err := u.RecordFact(domain.BuiltinCampaign(), domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: f64(math.Copysign(0, -1))})
+	require.NoError(t, err)
+	assert.False(t, math.Signbit(*evs[0].Data.(domain.FactRecordedData).Number))
 }

@@ -225,6 +225,12 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 	data.Text, data.Index, data.Component = norm.NFC.String(data.Text), norm.NFC.String(data.Index), norm.NFC.String(data.Component)
 	// A component's name is kept with single spaces: "Cải cách TTHC " is "Cải cách TTHC".
 	data.Component = strings.Join(strings.Fields(data.Component), " ")
+	// Minus zero is zero: it was kept, and printed "-0" (a review finding).
+	for _, v := range []*float64{data.Number, data.Previous} {
+		if v != nil && *v == 0 {
+			*v = 0
+		}
+	}
 	if err := ValidateFact(data); err != nil {
 		return nil, err
 	}
