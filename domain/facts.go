@@ -116,6 +116,12 @@ func factSpecOf(name string) (factSpec, bool) {
 	return factSpec{}, false
 }
 
+// WholeFact reports whether the fact of that name is a count, whose value is a whole number.
+func WholeFact(name string) bool {
+	spec, ok := factSpecOf(name)
+	return ok && spec.typ == factInteger
+}
+
 // FactNames returns the names of every known fact, sorted.
 func FactNames() []string {
 	cat := factCatalogue()

@@ -88,29 +88,45 @@ const maxFormKey = 200
 
 func field(q *req, name string) string { return strings.TrimSpace(q.r.PostFormValue(name)) }
 
-// number reads a decimal number, written the Vietnamese way (a decimal comma, full stops
-// grouping the thousands: "2.000" is two thousand, "1.250,5" one thousand two hundred and
-// fifty and a half) or with a decimal point ("85.5"). Before, "2.000" read as 2, a
-// thousand times too few dossiers (a review finding).
-func number(q *req, name, label string) (*float64, error) {
-	s := field(q, name)
-	if s == "" {
+// number reads a number, written the Vietnamese way (a decimal comma, full stops grouping
+// the thousands) or with a decimal point. A count (whole) takes full stops or commas
+// grouping its thousands: "2.000" and "2,000" are two thousand (before, "2.000" read as 2, a
+// review finding). Another number takes its decimals after a comma, or after a point
+// followed by other than three digits ("85.5"); a point followed by exactly three digits,
+// which a Vietnamese reader takes for thousands and another for decimals, is refused
+// rather than guessed ("0.875" read as 875, another finding), as is a comma grouping
+// thousands.
+func number(q *req, name, label string, whole bool) (*float64, error) {
+	typed := field(q, name)
+	if typed == "" {
 		return nil, nil
 	}
-	s = strings.ReplaceAll(s, " ", "")
-	if thousandsGrouped.MatchString(s) {
-		s = strings.ReplaceAll(s, ".", "")
+	s := strings.ReplaceAll(typed, " ", "")
+	switch {
+	case whole && thousandsGrouped.MatchString(s):
+		s = strings.NewReplacer(".", "", ",", "").Replace(s)
+	case !whole && thousandsThenDecimals.MatchString(s):
+		s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
+	case !whole && dotGrouped.MatchString(s):
+		return nil, invalidField(name, "err.form.ambiguous", q.T(label), typed)
+	default:
+		s = strings.ReplaceAll(s, ",", ".")
 	}
-	s = strings.ReplaceAll(s, ",", ".")
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return nil, invalidField(name, "err.form.number", q.T(label), field(q, name))
+		return nil, invalidField(name, "err.form.number", q.T(label), typed)
 	}
 	return &v, nil
 }
 
-// thousandsGrouped matches a number whose thousands full stops group, the Vietnamese way.
-var thousandsGrouped = regexp.MustCompile(`^[+-]?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?$`)
+// thousandsGrouped matches a whole number whose thousands full stops or commas group,
+// dotGrouped one whose thousands full stops group, thousandsThenDecimals one whose
+// thousands full stops group, then decimals after a comma.
+var (
+	thousandsGrouped      = regexp.MustCompile(`^[+-]?[0-9]{1,3}([.,][0-9]{3})+$`)
+	dotGrouped            = regexp.MustCompile(`^[+-]?[0-9]{1,3}(\.[0-9]{3})+$`)
+	thousandsThenDecimals = regexp.MustCompile(`^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$`)
+)
 
 // integer reads a required whole number.
 func integer(q *req, name, label string) (int, error) {
@@ -362,7 +378,7 @@ func (h *handler) recordFact(q *req) error {
 		case field(q, "status") == domain.StatusNotPublished && f.Fact == domain.FactIndexComponent:
 			f.Status = domain.StatusNotPublished
 		default:
-			v, err := number(q, "value", "fact.value")
+			v, err := number(q, "value", "fact.value", domain.WholeFact(f.Fact))
 			if err != nil {
 				return err
 			}
@@ -371,7 +387,7 @@ func (h *handler) recordFact(q *req) error {
 		if f.Fact == domain.FactIndexComponent && !notAssigned {
 			f.Index, f.Component = field(q, "index"), field(q, "component")
 			if f.Status == "" {
-				prev, err := number(q, "previous", "fact.previous")
+				prev, err := number(q, "previous", "fact.previous", false)
 				if err != nil {
 					return err
 				}

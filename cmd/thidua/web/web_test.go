@@ -2859,8 +2859,9 @@ func TestReasonLinksReachTheirEvents(t *testing.T) {
 }
 
 // TestFactFormReadsVietnameseNumbers: the fact form reads numbers the Vietnamese way, full
-// stops grouping the thousands and a decimal comma, and a decimal point too: "2.000" is two
-// thousand. Before, it read as 2, a thousand times too few dossiers.
+// stops grouping the thousands and a decimal comma, and a decimal point too: a count of
+// "2.000" or "2,000" is two thousand (before, "2.000" read as 2, a thousand times too few
+// dossiers).
 func TestFactFormReadsVietnameseNumbers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -2887,11 +2888,24 @@ func TestFactFormReadsVietnameseNumbers(t *testing.T) {
 	}{
 		{"backlog_dossiers", "2.000", 2000},
 		{"late_dossiers", "1.250", 1250},
+		{"late_directives", "2,000", 2000},
 		{"par_index_score", "85,5", 85.5},
 		{"par_index_score", "86.25", 86.25},
+		{"staff_hours_violation_pct", "0,875", 0.875},
+		{"disbursement_pct", "1.000,0", 1000},
 	} {
 		r := rv.post("/units/VN/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", tt.fact, "value", tt.value, "note", "số liệu"))
 		require.Equal(t, http.StatusSeeOther, r.status, "%s %s: %s", tt.fact, tt.value, r.body)
 		assert.Equal(t, tt.want, last(tt.fact), "%s %s", tt.fact, tt.value)
 	}
+	// A point followed by three digits in a number with decimals could be either: refused,
+	// the value typed shown (before, "0.875" read as 875, a review finding of the first fix).
+	before, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	r := rv.post("/units/VN/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "staff_hours_violation_pct", "value", "9.875", "note", "số liệu"))
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	mustContain(t, r.body, "không rõ «9.875» là số hàng nghìn hay số thập phân", `value="9.875"`)
+	after, err := e.Store.LastSeq(e.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
 }
