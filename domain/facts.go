@@ -116,6 +116,27 @@ func factSpecOf(name string) (factSpec, bool) {
 	return factSpec{}, false
 }
 
+// causeMatters reports whether def reads the cause of fact at value v: a number rule over
+// the fact that excuses causes and that v falls short of, or an exclusion over the fact by
+// cause whose comparison v meets.
+func causeMatters(def Definition, fact string, v *float64) bool {
+	if v == nil {
+		return false
+	}
+	for _, c := range def.Criteria {
+		r := c.Rule
+		if r.Kind == RuleFactNumber && r.Fact == fact && len(r.ExcusedCauses) > 0 && r.Number != nil && !compare(*v, r.Op, *r.Number) {
+			return true
+		}
+		for _, e := range r.Exclusions {
+			if e.Fact == fact && e.Cause != "" && compare(*v, e.Op, e.Number) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // WholeFact reports whether the fact of that name is a count, whose value is a whole number.
 func WholeFact(name string) bool {
 	spec, ok := factSpecOf(name)
@@ -229,13 +250,14 @@ func CanonicalComponent(name string, recorded []string) string {
 // score or previous score is outside 0–MaxIndexScore.
 // These rules came after facts were first recorded: they judge new facts only, not the
 // history an audit reads (CheckPayload, ValidateFact).
-func checkNewComponent(d FactRecordedData) error {
-	if d.Cause != "" && (d.Fact != FactDisbursementPct || d.Number == nil || *d.Number >= 100) {
-		// A cause explains a disbursement below 100% (C08) and nothing else: on another
-		// fact it meant nothing, yet made two merged units' equal figures a conflict
-		// (a review finding: 100 and "100, objective" left C08 pending).
-		return invalidFact("cause", "a cause is recorded only with a public investment disbursement below 100%",
-			"chỉ ghi nguyên nhân khi tỷ lệ giải ngân vốn đầu tư công dưới 100%")
+func checkNewComponent(def Definition, d FactRecordedData) error {
+	if d.Cause != "" && !causeMatters(def, d.Fact, d.Number) {
+		// A cause explains a shortfall the campaign's rules excuse or exclude by its cause
+		// (C08: a disbursement below 100%) and nothing else: elsewhere it meant nothing,
+		// yet made two merged units' equal figures a conflict (a review finding: 100 and
+		// "100, objective" left C08 pending).
+		return invalidFact("cause", "a cause is recorded only with a figure that falls short of a criterion whose rule reads its cause (here: a public investment disbursement below 100%)",
+			"chỉ ghi nguyên nhân khi số liệu chưa đạt một tiêu chí có xét nguyên nhân (ở đây: tỷ lệ giải ngân vốn đầu tư công dưới 100%)")
 	}
 	if d.Fact != FactIndexComponent {
 		return nil

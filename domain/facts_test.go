@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -49,6 +50,18 @@ func TestCauseOnlyWithAShortfall(t *testing.T) {
 	evs, err := u.RecordFact(def, domain.FactRecordedData{Fact: domain.FactDisbursementPct, Number: f64(90), Cause: domain.CauseObjective})
 	require.NoError(t, err)
 	assert.Len(t, evs, 1)
+
+	// It is the definition that says which causes are read: one whose rule over the late
+	// dossiers excuses an objective cause takes a cause with late dossiers (a review
+	// finding on the first fix, which allowed the disbursement's alone).
+	excusing := domain.BuiltinCampaign()
+	excusing.Criteria = slices.Clone(excusing.Criteria)
+	excusing.Criteria = append(excusing.Criteria, domain.Criterion{ID: "C99", AppliesTo: domain.AppliesCollective, LabelVI: "Không có hồ sơ trễ hẹn", LabelEN: "No late dossiers",
+		JudgedBy: domain.JudgedByFacts, Rule: domain.Rule{Kind: domain.RuleFactNumber, Fact: domain.FactLateDossiers, Op: "lte", Number: f64(0), ExcusedCauses: []string{domain.CauseObjective}}})
+	_, err = u.RecordFact(excusing, domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: f64(3), Cause: domain.CauseObjective})
+	require.NoError(t, err)
+	_, err = u.RecordFact(excusing, domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: f64(0), Cause: domain.CauseObjective})
+	require.Error(t, err, "nothing falls short: the cause means nothing")
 }
 
 // TestMinusZeroIsZero: a fact's value of minus zero is recorded as zero (it was kept, and
