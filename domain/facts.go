@@ -238,7 +238,7 @@ func CanonicalComponent(name string, recorded []string) string {
 	}
 	for _, r := range recorded {
 		rk := ComponentKey(r)
-		if (withoutDiacritics(k) || withoutDiacritics(rk)) && strings.ToLower(Unaccented(rk)) == strings.ToLower(Unaccented(k)) {
+		if (withoutDiacritics(k) || withoutDiacritics(rk)) && strings.EqualFold(Unaccented(rk), Unaccented(k)) {
 			return r
 		}
 	}

@@ -1325,6 +1325,16 @@ func (n *Nomination) Admits(eventType string) bool {
 // server, a rebuild and thidua verify name the same events.
 func (n *Nomination) RefusesUnder(r Recorded, c *Campaign, after uint64) string {
 	why := ""
+	if c != nil && r.Type == NominationAwarded && n.state != StateVerified {
+		// An award of a review left with nothing to rule is decided by the grant, which
+		// appends to the campaign at the version it read: no revision lands between, so
+		// the definition is the one in force at its sequence, not any since the
+		// nomination's last event (a review finding: a revision that dropped a pending
+		// criterion, then one that put it back, let a forged award pass).
+		if def, ok := c.DefinitionAt(r.Seq); ok {
+			return n.Refuses(r, &def)
+		}
+	}
 	if c != nil {
 		for i := len(c.versions) - 1; i >= 0; i-- {
 			v := &c.versions[i]

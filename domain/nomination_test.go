@@ -1196,6 +1196,24 @@ func TestAwardOfACompleteReview(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, domain.NominationAwarded, evs[0].Type)
 	assert.Empty(t, n.Refuses(forged, &revised))
+
+	// Under the campaign's history: a revision dropped the pending criteria, another put
+	// them back. An award recorded after both is judged by the definition in force at
+	// its sequence alone, which the grant read (a review finding: it passed, admitted
+	// by the version in between).
+	c, cs := launched(t, def)
+	revised.Version = 2
+	cs.apply(c, must(t)(c.Revise(revised))...)
+	back := def
+	back.Version = 3
+	cs.apply(c, must(t)(c.Revise(back))...)
+	late := forged
+	late.Seq = cs.seq + 100
+	assert.Contains(t, n.RefusesUnder(late, c, 0), "not all ruled met")
+	early := forged
+	early.Seq = cs.seq - 1 // recorded while version 2 stood
+	assert.Empty(t, n.RefusesUnder(early, c, 0))
+
 	s := newStream()
 	s.seq = 2000
 	n.Apply(s.record(evs[0])) // not s.apply, which audits under the built-in definition
