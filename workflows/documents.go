@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 
 	"thidua/domain"
@@ -58,13 +59,21 @@ func (s *Service) Document(ctx context.Context, p Principal, sha string) (events
 }
 
 // anonymousName is the name a document is given to a reader who may not read the name its
-// filer gave it: its SHA-256's first twelve characters, with the name's extension.
+// filer gave it: its SHA-256's first twelve characters, with the name's extension when it
+// is one (a dot, then one to eight letters or digits): a name without one ended in what
+// followed its last dot, a part of the filer's name (a review finding).
 func anonymousName(sha, name string) string {
 	if len(sha) > 12 {
 		sha = sha[:12]
 	}
-	return sha + path.Ext(name)
+	if ext := path.Ext(name); fileExt.MatchString(ext) {
+		return sha + ext
+	}
+	return sha
 }
+
+// fileExt matches a file name's extension.
+var fileExt = regexp.MustCompile(`^\.[A-Za-z0-9]{1,8}$`)
 
 // MayReadDocument reports whether p may read the document of that SHA-256 (a clerk: only
 // the documents of their unit and the units it absorbed), so that a page links only the

@@ -98,3 +98,20 @@ func TestEvidenceNameHiddenFromOtherClerks(t *testing.T) {
 	assert.Equal(t, "Báo cáo thành tích - Phạm Văn Tài.pdf", evidence(clerk))
 	assert.Equal(t, "Báo cáo thành tích - Phạm Văn Tài.pdf", evidence(reviewer))
 }
+
+// TestAnonymousName: a document's name for a reader who may not read its filer's is its
+// hash's first twelve characters, with the extension when the name has one; what follows
+// the last dot of a name without one is no extension (a review finding: it kept the end of
+// the filer's name).
+func TestAnonymousName(t *testing.T) {
+	t.Parallel()
+	sha := strings.Repeat("ab", 32)
+	for name, want := range map[string]string{
+		"Báo cáo thành tích.pdf":                "abababababab.pdf",
+		"scan.JPEG":                             "abababababab.JPEG",
+		"Bao cao dc Pham V. Tai - Truong phong": "abababababab",
+		"no extension":                          "abababababab",
+	} {
+		assert.Equal(t, want, workflows.AnonymousName(sha, name), name)
+	}
+}
