@@ -444,16 +444,11 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 			return Nominee{}, fieldErr(field, "invalid_nominee", "an individual nominee needs a name and a position",
 				"Cá nhân được đề nghị phải có họ tên và chức vụ")
 		}
-		// A stray mark at either end ("Trần Thị Em.") made another person of the same
-		// one for every check of one person (SamePerson), so that one person held two
-		// awards (a review finding). A year of birth in parentheses, which tells two
-		// people apart, still ends a name.
-		first, _ := utf8.DecodeRuneInString(nominee.Name)
-		last, _ := utf8.DecodeLastRuneInString(nominee.Name)
-		if (unicode.IsPunct(first) && first != '(') || unicode.IsSymbol(first) || (unicode.IsPunct(last) && last != ')') || unicode.IsSymbol(last) {
-			return Nominee{}, fieldErr("nominee.name", "invalid_nominee",
-				fmt.Sprintf("the name %q begins or ends with a punctuation mark or a symbol: write the name alone (what tells two people of one name apart goes in parentheses, e.g. the year of birth)", nominee.Name),
-				fmt.Sprintf("Họ tên %q bắt đầu hoặc kết thúc bằng dấu câu hay ký hiệu: chỉ ghi họ tên (thông tin phân biệt người trùng tên ghi trong ngoặc, ví dụ năm sinh)", nominee.Name))
+		// A stray mark ("Trần Thị Em.", "Trần. Thị Em", "(Trần Thị Em)") made another person
+		// of the same one for every check of one person (SamePerson), so that one person
+		// held two awards (review findings).
+		if err := checkPersonName(nominee.Name); err != nil {
+			return Nominee{}, err
 		}
 		switch nominee.Gender {
 		case "", "female", "male":
@@ -519,6 +514,43 @@ func (n *Nomination) CorrectNominee(nominee Nominee, reason string) ([]Event, er
 		return nil, err
 	}
 	return []Event{{Type: NomineeCorrected, Data: NomineeCorrectedData{Nominee: nominee, Reason: reason}}}, nil
+}
+
+// checkPersonName refuses an individual's name that holds anything but words (letters with
+// their marks, digits, an apostrophe or a hyphen between letters) separated by spaces,
+// then, when two people of one name need telling apart, one group in parentheses at the
+// end ("Nguyễn Văn An (1975)"): a stray mark made another person of the same one for
+// SamePerson. It judges new names only (opening, correction): names recorded before are
+// read as they are.
+func checkPersonName(name string) error {
+	main := name
+	if strings.HasSuffix(name, ")") {
+		open := strings.LastIndex(name, " (")
+		inner := ""
+		if open > 0 {
+			inner = name[open+2 : len(name)-1]
+		}
+		if open <= 0 || strings.TrimSpace(inner) == "" || strings.ContainsAny(inner, "()") {
+			return personNameErr(name)
+		}
+		main = strings.TrimSpace(name[:open])
+	}
+	runes := []rune(main)
+	for i, r := range runes {
+		switch {
+		case unicode.IsLetter(r), unicode.IsMark(r), unicode.IsDigit(r), r == ' ':
+		case (r == '\'' || r == '’' || r == '-') && i > 0 && i < len(runes)-1 && unicode.IsLetter(runes[i-1]) && unicode.IsLetter(runes[i+1]):
+		default:
+			return personNameErr(name)
+		}
+	}
+	return nil
+}
+
+func personNameErr(name string) error {
+	return fieldErr("nominee.name", "invalid_nominee",
+		fmt.Sprintf("the name %q holds a punctuation mark or a symbol: write the name alone, its words separated by spaces; what tells two people of one name apart goes in parentheses at the end, e.g. the year of birth: \"Nguyễn Văn An (1975)\"", name),
+		fmt.Sprintf("Họ tên %q có dấu câu hay ký hiệu: chỉ ghi họ tên, các chữ cách nhau bằng dấu cách; thông tin phân biệt người trùng tên ghi trong ngoặc ở cuối, ví dụ năm sinh: \"Nguyễn Văn An (1975)\"", name))
 }
 
 // NomineeKey is the form of a person's name that duplicates are found by: Unicode
