@@ -38,10 +38,11 @@ const (
 	// subordinates (the share of them that broke discipline: C13) and a merger of the
 	// parent decide again on the registration, instead of standing beside it.
 	UnitSubordinateRegistered = "unit.subordinate_registered"
-	// UnitHoldNoted records, on an individual nomination's unit, that the nomination was
-	// put on hold (UnitHoldNotedData), in the same atomic append as nomination.held: a
-	// grant of the same person's other nomination in the unit (which the hold withholds)
-	// appends to the unit too, and one of the two decides again on the other.
+	// UnitHoldNoted records, on a nomination's unit, that the nomination was put on hold
+	// (UnitHoldNotedData), in the same atomic append as nomination.held: a grant of the
+	// same person's other nomination in the unit, or of the unit's other collective one
+	// (which the hold stops), appends to the unit too, and one of the two decides again
+	// on the other.
 	UnitHoldNoted = "unit.hold_noted"
 )
 

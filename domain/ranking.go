@@ -248,14 +248,25 @@ func cmpDesc(a, b float64) int {
 // CheckPersonNotOnHold refuses, with person_on_hold, to grant individual nomination n while
 // another nomination of the same person (SamePerson) in its unit, among others, is on hold
 // (a merger joins two units' nominations of one person): the hold is on the person, not on
-// one dossier, as the ranking withholds n (WithheldPersonOnHold).
+// one dossier, as the ranking withholds n (WithheldPersonOnHold). It refuses, with
+// unit_on_hold, to grant collective nomination n while another collective nomination of
+// its unit is on hold (a review finding: a merger passed one district's collective
+// nomination to a district under inspection, whose own was on hold, and the grant made the
+// inspected district's collective award).
 func CheckPersonNotOnHold(n *Nomination, others []*Nomination) error {
-	if n == nil || n.nominee.Kind != NomineeIndividual {
+	if n == nil {
 		return nil
 	}
 	for _, o := range others {
-		if o == nil || o.id == n.id || o.state != StateOnHold || o.nominee.Kind != NomineeIndividual ||
-			o.Unit() != n.Unit() || !SamePerson(o.nominee.Name, n.nominee.Name) {
+		if o == nil || o.id == n.id || o.state != StateOnHold || o.nominee.Kind != n.nominee.Kind || o.Unit() != n.Unit() {
+			continue
+		}
+		if n.nominee.Kind == NomineeCollective {
+			return ruleErr("unit_on_hold",
+				fmt.Sprintf("unit %s has another collective nomination on hold (%s, event %s): the hold is on the unit until a reviewer releases it", n.Unit(), o.id, o.holdEvent),
+				fmt.Sprintf("Đơn vị %s có hồ sơ đề nghị khen thưởng tập thể khác đang tạm dừng xét (hồ sơ %s): việc tạm dừng áp dụng cho đơn vị cho đến khi được gỡ bỏ", n.Unit(), o.id))
+		}
+		if !SamePerson(o.nominee.Name, n.nominee.Name) {
 			continue
 		}
 		return ruleErr("person_on_hold",

@@ -116,8 +116,8 @@ func (u *Unit) Apply(r Recorded) {
 	}
 }
 
-// HoldNoted returns the event that records, on individual nomination n's unit, that n was
-// put on hold (UnitHoldNoted).
+// HoldNoted returns the event that records, on nomination n's unit, that n was put on hold
+// (UnitHoldNoted).
 func HoldNoted(n *Nomination) []Event {
 	return []Event{{Type: UnitHoldNoted, Data: UnitHoldNotedData{Campaign: n.Campaign(), Nomination: n.ID()}}}
 }

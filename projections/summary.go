@@ -119,7 +119,7 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 	case domain.AwardRevokedData:
 		return fmt.Sprintf("%s thu hồi khen thưởng %s của hồ sơ %s: %s", whoVI, d.Award, d.Nomination, term(d.Ground)), fmt.Sprintf("%s revoked award %s of nomination %s: %s", whoEN, d.Award, d.Nomination, d.Ground)
 	case domain.UnitHoldNotedData:
-		return fmt.Sprintf("%s tạm dừng xét hồ sơ cá nhân %s của đơn vị (%s)", whoVI, d.Nomination, d.Campaign), fmt.Sprintf("%s put the unit's individual nomination %s on hold (%s)", whoEN, d.Nomination, d.Campaign)
+		return fmt.Sprintf("%s tạm dừng xét hồ sơ %s của đơn vị (%s)", whoVI, d.Nomination, d.Campaign), fmt.Sprintf("%s put the unit's nomination %s on hold (%s)", whoEN, d.Nomination, d.Campaign)
 	case domain.UnitSubordinateRegisteredData:
 		return fmt.Sprintf("%s đăng ký đơn vị trực thuộc %s", whoVI, d.Unit), fmt.Sprintf("%s registered unit %s under this one", whoEN, d.Unit)
 	case domain.UnitAwardNotedData:

@@ -141,11 +141,12 @@ func (s *Service) Return(ctx context.Context, p Principal, id, reason string, o 
 }
 
 // Hold puts a nomination on hold: discipline review, investigation or complaint (reviewer).
-// An individual's hold is noted on the nomination's unit too (domain.UnitHoldNoted), at
-// the version read: it withholds the same person's other nominations in the unit, and a
+// A hold is noted on the nomination's unit too (domain.UnitHoldNoted), at the version
+// read: an individual's withholds the same person's other nominations in the unit, a
+// collective's the unit's other collective nomination (one a merger passed to it), and a
 // grant of one of them, which appends to the unit as well, decides again on the hold
-// instead of standing beside it (a review finding: both stood, and the award went to a
-// person under discipline review).
+// instead of standing beside it (review findings: both stood, and the award went to a
+// person under discipline review, or to a unit under inspection).
 func (s *Service) Hold(ctx context.Context, p Principal, id, reason string, o Options) (Result, error) {
 	if err := require(p, domain.RoleReviewer); err != nil {
 		return Result{}, err
@@ -156,9 +157,6 @@ func (s *Service) Hold(ctx context.Context, p Principal, id, reason string, o Op
 		}
 		return n.Hold(reason)
 	}, func(st *projections.State, n *domain.Nomination, pl *plan) {
-		if n.Nominee().Kind != domain.NomineeIndividual {
-			return
-		}
 		if u, uv := st.Unit(n.Unit()); u != nil {
 			pl.add(unitRef(n.Unit()), uv, domain.HoldNoted(n))
 		}

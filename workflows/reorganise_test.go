@@ -1034,3 +1034,36 @@ func TestFraudOfAMergedUnitLeavesTheSuccessorsAwardInForce(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Contains(t, []string{"barred_by_revocation", "nomination_exists"}, re.Code)
 }
+
+// TestCollectiveHoldStopsTheUnitsOtherGrant: a district under inspection (its collective
+// nomination on hold) absorbs a district whose eligible collective nomination passes to it:
+// its grant is refused (unit_on_hold) while the hold stands, and granted once released; the
+// hold is noted on the unit, so that a grant deciding before it meets the unit's sequence.
+// Before, the grant made the inspected district's collective award.
+func TestCollectiveHoldStopsTheUnitsOtherGrant(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	na, _ := env.EligibleCollective("CHA", domain.UnitDistrict, reviewer, 90)
+	nc, _ := env.EligibleCollective("CHC", domain.UnitDistrict, reviewer, 85)
+	held := env.OK(env.Svc.Hold(env.Ctx, reviewer, nc, "Thanh tra tỉnh đang thanh tra UBND huyện", workflows.Options{}))
+	evs, _, err := env.Store.Load(env.Ctx, eventstore.Ref{Kind: domain.KindUnit, ID: "CHC"})
+	require.NoError(t, err)
+	assert.Equal(t, domain.UnitHoldNoted, evs[len(evs)-1].Type, "the hold noted on the unit")
+	assert.Contains(t, held.Events, evs[len(evs)-1].ID)
+	_, err = merge(env, []string{"CHA"}, "CHC", "2025-10-01")
+	require.NoError(t, err)
+
+	before, _ := env.Store.LastSeq(env.Ctx)
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 1"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "unit_on_hold", re.Code)
+	assert.Contains(t, re.MessageVI, "tạm dừng xét")
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before, after)
+
+	env.OK(env.Svc.Release(env.Ctx, reviewer, nc, "Kết thúc thanh tra, không có vi phạm", workflows.Options{}))
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 2"}, workflows.Options{}))
+}
