@@ -91,7 +91,12 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 	case domain.CampaignLaunchedData:
 		return fmt.Sprintf("%s phát động %s", whoVI, d.Definition.NameVI), fmt.Sprintf("%s launched %s", whoEN, d.Definition.NameEN)
 	case domain.CampaignRevisedData:
-		return fmt.Sprintf("%s sửa đổi tiêu chí (phiên bản %d)", whoVI, d.Definition.Version), fmt.Sprintf("%s revised the campaign (version %d)", whoEN, d.Definition.Version)
+		// The quota it sets, which decides how many awards are granted: an auditor reads
+		// it here without comparing whole definitions (a review finding: "sửa đổi tiêu
+		// chí" was all, also for a revision of the quota alone).
+		q := d.Definition.Quota
+		return fmt.Sprintf("%s sửa đổi đợt thi đua (phiên bản %d; chỉ tiêu %d tập thể, %d cá nhân)", whoVI, d.Definition.Version, q.Collective, q.Individual),
+			fmt.Sprintf("%s revised the campaign (version %d; quota %d collectives, %d individuals)", whoEN, d.Definition.Version, q.Collective, q.Individual)
 	case domain.DeadlineSetData:
 		// As the campaign's users read it, in its zone (before, in UTC: 10:00 for a
 		// deadline of 17:00 in Vietnam).

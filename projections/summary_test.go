@@ -117,3 +117,16 @@ func TestAwardSummariesNameWhom(t *testing.T) {
 	assert.Contains(t, revoked.SummaryVI, "của hồ sơ "+nom)
 	assert.Contains(t, revoked.SummaryEN, "of nomination "+nom)
 }
+
+// TestRevisionSummaryStatesTheQuota: a revision's line in the campaign's trail states the
+// quota it sets, which decides how many awards are granted. Before, it read "sửa đổi tiêu
+// chí (phiên bản 2)" whatever the revision changed.
+func TestRevisionSummaryStatesTheQuota(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	def.Version, def.Quota = 2, domain.Quota{Collective: 8, Individual: 15}
+	e := &projections.Entry{Known: true, Rec: domain.Recorded{Data: domain.CampaignRevisedData{Definition: def}, Actor: domain.Actor{User: "u1", Role: domain.RoleAdmin}}}
+	vi, en := projections.Summary(e)
+	assert.Contains(t, vi, "sửa đổi đợt thi đua (phiên bản 2; chỉ tiêu 8 tập thể, 15 cá nhân)")
+	assert.Contains(t, en, "quota 8 collectives, 15 individuals")
+}
