@@ -291,7 +291,7 @@ type RankingCmd struct {
 	// Lang is the language of the CSV and XLSX headers and labels: "vi" (the default) or "en".
 	Lang string `help:"Language of the CSV and XLSX headers and labels: vi or en." enum:"vi,en" default:"vi"`
 	// Output is the file to write to instead of standard output; xlsx requires it.
-	Output string `short:"o" help:"Write to this file, - for standard output (one of them required for xlsx)." placeholder:"FILE"`
+	Output string `short:"o" help:"Write to this file, - for standard output (xlsx: a file, or standard output sent to a file or a pipe)." placeholder:"FILE"`
 }
 
 // Run prints or exports the ranking. CSV and XLSX are written by the same code as the
@@ -323,8 +323,11 @@ func (c *RankingCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) (
 	default:
 		return usageError(fmt.Errorf("--format %q: give table, json, csv or xlsx", c.Format))
 	}
-	if c.Format == "xlsx" && c.Output == "" {
-		return usageError(fmt.Errorf("--format xlsx needs --output FILE"))
+	if c.Format == "xlsx" && c.Output == "" && stdoutIsTerminal() {
+		// A workbook written to a terminal is noise; sent to a file or a pipe, as DESIGN's
+		// `thidua ranking CAMPAIGN --format xlsx > r.xlsx`, it is the workbook (a review
+		// finding: that was refused too).
+		return usageError(fmt.Errorf("--format xlsx writes a workbook: give --output FILE, or send standard output to a file"))
 	}
 	store, m, err := openModel(ctx, g, logger, false)
 	if err != nil {
@@ -522,6 +525,13 @@ func (c *EventsCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 // localTime writes t in Vietnam's time with its offset ("2025-07-01 08:00:00 +07:00"), as
 // the ranking exports do: before, the trail printed UTC without a zone, which a reader in
 // Vietnam took for local time, seven hours off.
+// stdoutIsTerminal reports whether the process's standard output is a terminal (a
+// character device).
+func stdoutIsTerminal() bool {
+	fi, err := os.Stdout.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 // aggregateLabel names the aggregate whose stream holds an event a reason cites, and says
 // when a unit's is not the nomination's own unit (inherited by it, or merged alongside).
 func aggregateLabel(ref eventstore.Ref, unit string) string {

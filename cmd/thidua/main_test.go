@@ -193,3 +193,19 @@ func TestAdminTokenNoClientCanPresentIsRefused(t *testing.T) {
 	assert.NoError(t, presentableToken("admin-token-long-enough-123"))
 	assert.NoError(t, presentableToken(""))
 }
+
+// TestRankingXLSXToAFile: `thidua ranking --format xlsx` with standard output sent to a file
+// writes the workbook there, as DESIGN's command line has it (before, it asked for -o).
+func TestRankingXLSXToAFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	out, err := os.CreateTemp(t.TempDir(), "r-*.xlsx")
+	require.NoError(t, err)
+	defer out.Close()
+	code, stderr := runMain(t, out, "ranking", "ninh-thuan-cchc-2025", "--data", dir, "--format", "xlsx")
+	require.Equal(t, 0, code, stderr)
+	b, err := os.ReadFile(out.Name())
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(b, []byte("PK\x03\x04")), "a workbook (a zip): %.20q", b)
+}
