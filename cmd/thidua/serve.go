@@ -42,6 +42,8 @@ type ServeCmd struct {
 	// HeapHeadroom bounds the garbage the heap may hold (memory.KeepHeadroom).
 	HeapHeadroom int `name:"heap-headroom-mib" help:"When no memory limit is set (GOMEMLIMIT or the container's), keep the Go runtime's soft limit this many MiB above the live heap, so that memory stays near what the projections hold instead of twice it; 0 leaves the collector's default." default:"256" env:"THIDUA_HEAP_HEADROOM_MIB"`
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the client.
+	// MaxUploadMiB bounds an uploaded file (DESIGN: "32 MiB (configurable)").
+	MaxUploadMiB   int64    `name:"max-upload-mib" help:"Largest file an upload takes, in MiB (larger: 413), through the API and the web (0: the default, 32)." default:"32" env:"THIDUA_MAX_UPLOAD_MIB"`
 	TrustedProxies []string `name:"trusted-proxy" help:"Address or CIDR of a proxy in front of serve (a load balancer, a TLS terminator), repeatable or comma-separated: the client its X-Forwarded-For names is the one the limit on failed authentications counts, and its X-Forwarded-Proto: https marks the web cookies Secure; without it, one client's failures behind a proxy hold back everyone's." env:"THIDUA_TRUSTED_PROXIES" sep:","`
 }
 
@@ -71,6 +73,12 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	start := time.Now()
 	if c.HeapHeadroom < 0 {
 		return usageError(fmt.Errorf("--heap-headroom-mib %d: must be 0 (off) or more", c.HeapHeadroom))
+	}
+	if c.MaxUploadMiB < 0 || c.MaxUploadMiB > maxUploadMiB {
+		return usageError(fmt.Errorf("--max-upload-mib %d: give 1 to %d (a file is held in memory while it is checked and stored)", c.MaxUploadMiB, maxUploadMiB))
+	}
+	if c.MaxUploadMiB == 0 {
+		c.MaxUploadMiB = eventstore.DefaultMaxDocumentSize >> 20
 	}
 	trusted, err := c.trustedProxies()
 	if err != nil {
@@ -118,7 +126,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	huge := memory.HugePagesWhileLoading(logger)
 	restoreGC := memory.CollectWhileLoading()
 	ahead := readSnapshotAhead(g)
-	store, err := g.openStore(ctx, logger, eventstore.WithClock(clock.Now))
+	store, err := g.openStore(ctx, logger, eventstore.WithClock(clock.Now), eventstore.WithMaxDocumentSize(c.MaxUploadMiB<<20))
 	if err != nil {
 		restoreGC()
 		huge.Stop()
@@ -258,6 +266,10 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 // administrator's token (THIDUA_ADMIN_TOKEN) and the web forms' key (--web-secret). A
 // generated token has 43.
 const minSecret = 16
+
+// maxUploadMiB is the largest --max-upload-mib: an upload is read whole into memory while
+// its hash is checked and it is stored, beside the other requests under way.
+const maxUploadMiB = 1024
 
 // presentableToken refuses an administrator's token that no client could present: one
 // holding a space, a line end or another control character, which the API and the web
