@@ -284,7 +284,8 @@ func printSummary(out io.Writer, m *projections.Model, s *seeder, appended uint6
 	for _, st := range allStates {
 		states = append(states, fmt.Sprintf("%s %d", st, byState[string(st)]))
 	}
-	fmt.Fprintf(out, "Demo loaded: %d events appended (%d commands on the 2025 timeline).\n", appended, s.commands)
+	// appended counts the stream's messages (commits), of one or more events each.
+	fmt.Fprintf(out, "Demo loaded: %d commits appended (%d commands on the 2025 timeline).\n", appended, s.commands)
 	fmt.Fprintf(out, "  units: %d (%d merged into %d successors on 2025-07-01, when the district level was abolished)\n",
 		len(units), merged, len(s.preds))
 	fmt.Fprintf(out, "  users: %d\n", len(m.Users()))
