@@ -584,7 +584,9 @@ func TestTwoServeProcessesOnOneCluster(t *testing.T) {
 			map[int][]string{http.StatusConflict: {"invalid_transition", "conflict"}})
 		wins[w]++
 		refusals[rs[1-w].errCode(t)]++
-		if n := len(rs[w].events(t)); n != 1 {
+		// The hold, and its note on the unit (unit.hold_noted: it stops the grant of the
+		// unit's other collective nomination).
+		if n := len(rs[w].events(t)); n != 2 {
 			t.Fatalf("round %d: the hold appended %d events: %s", round, n, rs[w])
 		}
 		sameOnBoth(t, a, b, nomPath, admin)
