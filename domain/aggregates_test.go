@@ -358,8 +358,13 @@ func TestCampaignVersionsAndDeadline(t *testing.T) {
 		t.Fatalf("deadline %v", d)
 	}
 	// The same deadline again, in another zone, is refused: nothing would change.
-	if evs, err := c.SetDeadline(closes.UTC()); ruleCode(err) != "deadline_unchanged" || len(evs) != 0 {
+	evs, err := c.SetDeadline(closes.UTC())
+	if ruleCode(err) != "deadline_unchanged" || len(evs) != 0 {
 		t.Fatalf("the deadline already set: %v, %v", evs, err)
+	}
+	var re *domain.RuleError
+	if !errors.As(err, &re) || re.Field != "closes" {
+		t.Fatalf("the refusal marks the deadline's field: %v", err)
 	}
 	// A revision cannot move the start past the deadline set (the rule SetDeadline keeps,
 	// whichever command comes second).

@@ -452,7 +452,7 @@ func (c *Campaign) SetDeadline(t time.Time) ([]Event, error) {
 		// under the same Idempotency-Key could find, so a retry after another deadline
 		// would set this one again (another finding), where a refusal is an answer
 		// clients do not retry, as nothing_to_correct is for a correction.
-		return nil, ruleErr("deadline_unchanged",
+		return nil, fieldErr("closes", "deadline_unchanged",
 			fmt.Sprintf("the nomination deadline is already %s", c.Definition().LocalTime(t, false)),
 			fmt.Sprintf("Hạn nộp hồ sơ đã là %s", c.Definition().LocalTime(t, true)))
 	}

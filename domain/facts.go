@@ -251,7 +251,11 @@ func CanonicalComponent(name string, recorded []string) string {
 // These rules came after facts were first recorded: they judge new facts only, not the
 // history an audit reads (CheckPayload, ValidateFact).
 func checkNewComponent(def Definition, d FactRecordedData) error {
-	if d.Cause != "" && !causeMatters(def, d.Fact, d.Number) {
+	// A disbursement below 100% states its cause whatever the rules read (ValidateFact
+	// asks for one): refusing it there too left no way to record such a figure under a
+	// revision that reads none (a review finding on the first fix).
+	shortfall := d.Fact == FactDisbursementPct && d.Number != nil && *d.Number < 100
+	if d.Cause != "" && !shortfall && !causeMatters(def, d.Fact, d.Number) {
 		// A cause explains a shortfall the campaign's rules excuse or exclude by its cause
 		// (C08: a disbursement below 100%) and nothing else: elsewhere it meant nothing,
 		// yet made two merged units' equal figures a conflict (a review finding: 100 and

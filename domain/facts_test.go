@@ -62,6 +62,19 @@ func TestCauseOnlyWithAShortfall(t *testing.T) {
 	require.NoError(t, err)
 	_, err = u.RecordFact(excusing, domain.FactRecordedData{Fact: domain.FactLateDossiers, Number: f64(0), Cause: domain.CauseObjective})
 	require.Error(t, err, "nothing falls short: the cause means nothing")
+
+	// A disbursement below 100% states its cause (ValidateFact asks for one) also under a
+	// definition whose rules read none there (C08 lowered to 95%): before, it could be
+	// recorded neither with a cause nor without.
+	lowered := domain.BuiltinCampaign()
+	lowered.Criteria = slices.Clone(lowered.Criteria)
+	for i := range lowered.Criteria {
+		if r := &lowered.Criteria[i].Rule; r.Fact == domain.FactDisbursementPct && r.Number != nil {
+			r.Number, r.Exclusions = f64(95), nil
+		}
+	}
+	_, err = u.RecordFact(lowered, domain.FactRecordedData{Fact: domain.FactDisbursementPct, Number: f64(97), Cause: domain.CauseObjective})
+	require.NoError(t, err)
 }
 
 // TestMinusZeroIsZero: a fact's value of minus zero is recorded as zero (it was kept, and

@@ -447,6 +447,7 @@ func validNominee(nominee Nominee, unitName string) (Nominee, error) {
 		// A stray mark ("Trần Thị Em.", "Trần. Thị Em", "(Trần Thị Em)") made another person
 		// of the same one for every check of one person (SamePerson), so that one person
 		// held two awards (review findings).
+		nominee.Name = personName(nominee.Name)
 		if err := checkPersonName(nominee.Name); err != nil {
 			return Nominee{}, err
 		}
@@ -525,10 +526,10 @@ func (n *Nomination) CorrectNominee(nominee Nominee, reason string) ([]Event, er
 func checkPersonName(name string) error {
 	main := name
 	if strings.HasSuffix(name, ")") {
-		open := strings.LastIndex(name, " (")
+		open := strings.LastIndex(name, "(")
 		inner := ""
 		if open > 0 {
-			inner = name[open+2 : len(name)-1]
+			inner = name[open+1 : len(name)-1]
 		}
 		if open <= 0 || strings.TrimSpace(inner) == "" || strings.ContainsAny(inner, "()") {
 			return personNameErr(name)
@@ -539,12 +540,22 @@ func checkPersonName(name string) error {
 	for i, r := range runes {
 		switch {
 		case unicode.IsLetter(r), unicode.IsMark(r), unicode.IsDigit(r), r == ' ':
-		case (r == '\'' || r == '’' || r == '-') && i > 0 && i < len(runes)-1 && unicode.IsLetter(runes[i-1]) && unicode.IsLetter(runes[i+1]):
+		case (r == '\'' || r == '-') && i > 0 && i < len(runes)-1 &&
+			(unicode.IsLetter(runes[i-1]) || unicode.IsMark(runes[i-1])) && unicode.IsLetter(runes[i+1]):
 		default:
 			return personNameErr(name)
 		}
 	}
 	return nil
+}
+
+// personName is an individual's name as it is recorded: its spaces (a no-break space
+// pasted from a document among them) one ASCII space each, and its apostrophes, which a
+// word processor curls (’) or writes as a letter (ʼ), the ASCII one: "H’Hen Niê" and
+// "H'Hen Niê" were two people for SamePerson (a review finding).
+func personName(name string) string {
+	name = strings.Join(strings.FieldsFunc(name, unicode.IsSpace), " ")
+	return strings.NewReplacer("’", "'", "‘", "'", "ʼ", "'", "＇", "'").Replace(name)
 }
 
 func personNameErr(name string) error {

@@ -407,6 +407,10 @@ func TestOpenNomination(t *testing.T) {
 		{"name with a full stop inside", "n6f", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần. Thị Em", Position: "Chuyên viên"}, "invalid_nominee"},
 		{"name with an apostrophe", "n6g", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "K'Brơi Ka Dương", Position: "Chuyên viên"}, ""},
 		{"name with empty parentheses", "n6h", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Em ( )", Position: "Chuyên viên"}, "invalid_nominee"},
+		{"name with a no-break space", "n6i", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn\u00a0An", Position: "Chuyên viên"}, ""},
+		{"name with a year after no space", "n6j", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn An(1975)", Position: "Chuyên viên"}, ""},
+		{"name with a curled apostrophe", "n6k", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "H’Hen Niê", Position: "Chuyên viên"}, ""},
+		{"name with an apostrophe then a space", "n6l", def, active, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Hʼ Hen Niê", Position: "Chuyên viên"}, "invalid_nominee"},
 		{"merged unit", "n7", def, merged, collective, "unit_not_active"},
 		{"missing unit", "n8", def, nil, collective, "unknown_unit"},
 		{"kind not eligible", "n9", narrow, active, collective, "unit_kind_not_eligible"},
@@ -1223,4 +1227,19 @@ func TestAwardOfACompleteReview(t *testing.T) {
 	s.seq = 2000
 	n.Apply(s.record(evs[0])) // not s.apply, which audits under the built-in definition
 	assert.Equal(t, domain.StateAwarded, n.State())
+}
+
+// TestPersonNameRecordedPlain: an individual's name is recorded with its apostrophes
+// straight and its spaces plain, so that "H’Hen Niê" (a word processor's apostrophe) and
+// "H'Hen Niê" are one person (before, two, and one person could be nominated twice).
+func TestPersonNameRecordedPlain(t *testing.T) {
+	t.Parallel()
+	s := newStream()
+	unit := activeUnit(t, s, "so-h", domain.UnitDepartment)
+	evs, err := domain.OpenNomination("nh", domain.BuiltinCampaign(), unit,
+		domain.Nominee{Kind: domain.NomineeIndividual, Name: "H’Hen\u00a0 Niê", Position: "Chuyên viên"}, inWindow)
+	require.NoError(t, err)
+	name := evs[0].Data.(domain.NominationOpenedData).Nominee.Name
+	assert.Equal(t, "H'Hen Niê", name)
+	assert.True(t, domain.SamePerson(name, "H'Hen Niê"))
 }

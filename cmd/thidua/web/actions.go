@@ -105,7 +105,7 @@ func number(q *req, name, label string, whole bool) (*float64, error) {
 	switch {
 	case whole && thousandsGrouped.MatchString(s):
 		s = strings.NewReplacer(".", "", ",", "").Replace(s)
-	case !whole && thousandsThenDecimals.MatchString(s):
+	case !whole && (thousandsThenDecimals.MatchString(s) || dotsGrouped.MatchString(s)):
 		s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
 	case !whole && dotGrouped.MatchString(s):
 		return nil, invalidField(name, "err.form.ambiguous", q.T(label), typed)
@@ -119,13 +119,16 @@ func number(q *req, name, label string, whole bool) (*float64, error) {
 	return &v, nil
 }
 
-// thousandsGrouped matches a whole number whose thousands full stops or commas group,
-// dotGrouped one whose thousands full stops group, thousandsThenDecimals one whose
-// thousands full stops group, then decimals after a comma.
+// thousandsGrouped matches a whole number whose thousands full stops or commas group;
+// dotGrouped one that one full stop may group (or end a decimal of three digits);
+// dotsGrouped one that several full stops group; thousandsThenDecimals one whose thousands
+// full stops group, then decimals after a comma. A first group of 0 groups no thousands:
+// "0,875" and "0.875" are decimals (a review finding: a count typed "0,875" read as 875).
 var (
-	thousandsGrouped      = regexp.MustCompile(`^[+-]?[0-9]{1,3}([.,][0-9]{3})+$`)
-	dotGrouped            = regexp.MustCompile(`^[+-]?[0-9]{1,3}(\.[0-9]{3})+$`)
-	thousandsThenDecimals = regexp.MustCompile(`^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$`)
+	thousandsGrouped      = regexp.MustCompile(`^[+-]?[1-9][0-9]{0,2}([.,][0-9]{3})+$`)
+	dotGrouped            = regexp.MustCompile(`^[+-]?[1-9][0-9]{0,2}\.[0-9]{3}$`)
+	dotsGrouped           = regexp.MustCompile(`^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3}){2,}$`)
+	thousandsThenDecimals = regexp.MustCompile(`^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+,[0-9]+$`)
 )
 
 // integer reads a required whole number.

@@ -1216,6 +1216,11 @@ func TestAdminReissuesTokensAndDisablesUsers(t *testing.T) {
 	r = ad.get(r.loc)
 	mustContain(t, r.body, "Đã khóa tài khoản.", "Đã khóa")
 	mustNotContain(t, r.body, `action="/admin/users/`+old.UserID+`/token"`)
+	// Disabled twice: refused (409), and the summary's link reaches the message (before,
+	// it pointed at an element no page had).
+	r = ad.post("/admin/users/"+old.UserID+"/disable", ad.form("_form", "users", "reason", "Thôi đảm nhiệm", "idem", "second-disable"))
+	assert.Equal(t, http.StatusConflict, r.status)
+	mustContain(t, r.body, `<a href="#form-users">`, `id="form-users"`)
 }
 
 // TestFormsOfOneRenderingAreEachTheirOwnRequest: every form of one rendering of a page
@@ -2892,6 +2897,7 @@ func TestFactFormReadsVietnameseNumbers(t *testing.T) {
 		{"par_index_score", "85,5", 85.5},
 		{"par_index_score", "86.25", 86.25},
 		{"staff_hours_violation_pct", "0,875", 0.875},
+		{"staff_hours_violation_pct", "0.875", 0.875}, // no thousands begin with 0
 		{"disbursement_pct", "1.000,0", 1000},
 	} {
 		r := rv.post("/units/VN/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", tt.fact, "value", tt.value, "note", "số liệu"))
@@ -2905,6 +2911,9 @@ func TestFactFormReadsVietnameseNumbers(t *testing.T) {
 	r := rv.post("/units/VN/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "staff_hours_violation_pct", "value", "9.875", "note", "số liệu"))
 	assert.Equal(t, http.StatusBadRequest, r.status)
 	mustContain(t, r.body, "không rõ «9.875» là số hàng nghìn hay số thập phân", `value="9.875"`)
+	// A count typed with decimals is no count (before, "0,875" read as 875).
+	r = rv.post("/units/VN/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "late_dossiers", "value", "0,875", "note", "số liệu"))
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status, r.body)
 	after, err := e.Store.LastSeq(e.Ctx)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
