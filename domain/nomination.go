@@ -535,6 +535,9 @@ func checkPersonName(name string) error {
 			return personNameErr(name)
 		}
 		main = strings.TrimSpace(name[:open])
+		if main == "" {
+			return personNameErr(name)
+		}
 	}
 	runes := []rune(main)
 	for i, r := range runes {
@@ -550,13 +553,20 @@ func checkPersonName(name string) error {
 }
 
 // personName is an individual's name as it is recorded: its spaces (a no-break space
-// pasted from a document among them) one ASCII space each, and its apostrophes, which a
-// word processor curls (’) or writes as a letter (ʼ), the ASCII one: "H’Hen Niê" and
+// pasted from a document among them) one ASCII space each, one before a final group in
+// parentheses, and its apostrophes, which a word processor curls (’) or writes as a
+// letter (ʼ), the ASCII one: "H’Hen Niê" and
 // "H'Hen Niê" were two people for SamePerson (a review finding).
 func personName(name string) string {
 	name = strings.Join(strings.FieldsFunc(name, unicode.IsSpace), " ")
-	return strings.NewReplacer("’", "'", "‘", "'", "ʼ", "'", "＇", "'").Replace(name)
+	name = strings.NewReplacer("’", "'", "‘", "'", "ʼ", "'", "＇", "'").Replace(name)
+	// One space before the final group in parentheses, as it is written: "An(1975)" and
+	// "An (1975)" are one person (a review finding: they were two).
+	return strings.TrimSpace(finalGroup.ReplaceAllString(name, " ($1)"))
 }
+
+// finalGroup matches a name's final group in parentheses and the spaces before it.
+var finalGroup = regexp.MustCompile(`\s*\(([^()]*)\)$`)
 
 func personNameErr(name string) error {
 	return fieldErr("nominee.name", "invalid_nominee",

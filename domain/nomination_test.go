@@ -1242,4 +1242,10 @@ func TestPersonNameRecordedPlain(t *testing.T) {
 	name := evs[0].Data.(domain.NominationOpenedData).Nominee.Name
 	assert.Equal(t, "H'Hen Niê", name)
 	assert.True(t, domain.SamePerson(name, "H'Hen Niê"))
+	// One space before a final group in parentheses, as written (a review finding:
+	// "An(1975)" and "An (1975)" were two people).
+	evs, err = domain.OpenNomination("nh2", domain.BuiltinCampaign(), unit,
+		domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn An(1975)", Position: "Chuyên viên"}, inWindow)
+	require.NoError(t, err)
+	assert.Equal(t, "Nguyễn Văn An (1975)", evs[0].Data.(domain.NominationOpenedData).Nominee.Name)
 }

@@ -159,14 +159,18 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if err := c.CheckDeadline(s.clock()); err != nil {
 			return plan{}, err
 		}
-		if err := domain.CheckNewNomination(in.Nominee, in.Unit, st.NominationsOf(campaign, in.Unit)); err != nil {
+		// The nominee as recorded (its name's spaces and apostrophes made plain), not as
+		// typed: the checks compare the name that will stand (a review finding: "H’Hen Niê"
+		// passed beside "H'Hen Niê", both recorded "H'Hen Niê").
+		nominee := evs[0].Data.(domain.NominationOpenedData).Nominee
+		if err := domain.CheckNewNomination(nominee, in.Unit, st.NominationsOf(campaign, in.Unit)); err != nil {
 			return plan{}, err
 		}
 		lineage := st.Lineage(in.Unit)
-		if err := domain.CheckLineageNomination(in.Nominee, st.NominationsOfUnits(campaign, lineage[1:])); err != nil {
+		if err := domain.CheckLineageNomination(nominee, st.NominationsOfUnits(campaign, lineage[1:])); err != nil {
 			return plan{}, err
 		}
-		if err := c.CheckNotBarred("", in.Nominee.Kind, in.Nominee.Name, lineage); err != nil {
+		if err := c.CheckNotBarred("", nominee.Kind, nominee.Name, lineage); err != nil {
 			return plan{}, err
 		}
 		pl := plan{id: id}

@@ -739,3 +739,25 @@ func TestGrantCompletesAReviewLeftWithNothingToRule(t *testing.T) {
 	assert.Empty(t, rebuilt.IntegrityProblems())
 	assert.Empty(t, rebuilt.ActorProblems())
 }
+
+// TestOnePersonWhateverTheSpelling: a name typed with a curled apostrophe, or without the
+// space before its year in parentheses, is one person with the name as recorded: the second
+// opening is refused (nominee_already_nominated), in either order. Before, the checks read
+// the name as typed, and two dossiers of one person stood, recorded alike.
+func TestOnePersonWhateverTheSpelling(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("SP", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "SP")
+	open := func(name string) error {
+		_, err := env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "SP",
+			Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: name, Position: "Chuyên viên"}}, workflows.Options{})
+		return err
+	}
+	for _, pair := range [][2]string{{"H'Hen Niê", "H’Hen Niê"}, {"Y’Bih Êban", "Y'Bih Êban"}, {"Nguyễn Văn An (1975)", "Nguyễn Văn An(1975)"}} {
+		require.NoError(t, open(pair[0]), pair[0])
+		var re *domain.RuleError
+		require.ErrorAs(t, open(pair[1]), &re, pair[1])
+		assert.Equal(t, "nominee_already_nominated", re.Code, pair[1])
+	}
+}
