@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +16,7 @@ import (
 	"thidua/cmd/thidua/api"
 	"thidua/eventstore"
 	"thidua/eventstore/estest"
+	"thidua/projections"
 )
 
 // TestDigestEndpoint: GET /digest answers any role with the stream's digest, up to the
@@ -34,6 +36,8 @@ func TestDigestEndpoint(t *testing.T) {
 	last := e.lastSeq()
 	require.Greater(t, last, before+1, "the grant is an atomic append of several messages")
 	want := estest.ReferenceDigests(t, e.store, last)
+	// The digest is the feed's (TestArchiveEndpoint): once it has brought the grant back.
+	require.NoError(t, projections.WaitCaughtUp(e.ctx, e.store, e.model, 10*time.Second))
 
 	var d struct {
 		Seq    uint64 `json:"seq"`
@@ -87,6 +91,11 @@ func TestArchiveEndpoint(t *testing.T) {
 	e.eligibleCollective(reviewer, "D01")
 	last := e.lastSeq()
 	want := estest.ReferenceDigests(t, e.store, last)
+	// The archive ends at the last sequence the feed applied: the commands applied their
+	// own commits ahead of it, and it brings them back a moment later (in one CI run the
+	// archive ended at 15 of 34, the feed not there yet when it was asked).
+	require.NoError(t, projections.WaitCaughtUp(e.ctx, e.store, e.model, 10*time.Second))
+	require.Equal(t, last, e.model.Applied())
 
 	r := auditor.get("/api/v1/archive").want(t, http.StatusOK)
 	assert.Equal(t, "application/x-ndjson; charset=utf-8", r.header.Get("Content-Type"))
