@@ -245,12 +245,12 @@ func CanonicalComponent(name string, recorded []string) string {
 	return name
 }
 
-// checkNewComponent refuses, as a fact is recorded, a cause on anything but a disbursement
+// checkNewFact refuses, as a fact is recorded, a cause on anything but a disbursement
 // below 100%, and an index component whose name holds an invisible character or whose
 // score or previous score is outside 0–MaxIndexScore.
 // These rules came after facts were first recorded: they judge new facts only, not the
 // history an audit reads (CheckPayload, ValidateFact).
-func checkNewComponent(def Definition, d FactRecordedData) error {
+func checkNewFact(def Definition, d FactRecordedData) error {
 	// A disbursement below 100% states its cause whatever the rules read (ValidateFact
 	// asks for one): refusing it there too left no way to record such a figure under a
 	// revision that reads none (a review finding on the first fix).

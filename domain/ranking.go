@@ -245,7 +245,7 @@ func cmpDesc(a, b float64) int {
 	return 0
 }
 
-// CheckPersonNotOnHold refuses, with person_on_hold, to grant individual nomination n while
+// CheckNomineeNotOnHold refuses, with person_on_hold, to grant individual nomination n while
 // another nomination of the same person (SamePerson) in its unit, among others, is on hold
 // (a merger joins two units' nominations of one person): the hold is on the person, not on
 // one dossier, as the ranking withholds n (WithheldPersonOnHold). It refuses, with
@@ -253,7 +253,7 @@ func cmpDesc(a, b float64) int {
 // its unit is on hold (a review finding: a merger passed one district's collective
 // nomination to a district under inspection, whose own was on hold, and the grant made the
 // inspected district's collective award).
-func CheckPersonNotOnHold(n *Nomination, others []*Nomination) error {
+func CheckNomineeNotOnHold(n *Nomination, others []*Nomination) error {
 	if n == nil {
 		return nil
 	}

@@ -234,7 +234,7 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 	if err := ValidateFact(data); err != nil {
 		return nil, err
 	}
-	if err := checkNewComponent(def, data); err != nil {
+	if err := checkNewFact(def, data); err != nil {
 		return nil, err
 	}
 	return []Event{{Type: FactRecorded, Data: data}}, nil

@@ -51,16 +51,17 @@ func outcomes(runs []func() error) map[string]int {
 }
 
 // refused asserts a rule refusal with code that appended nothing.
-func refused(t *testing.T, env *wftest.Env, code string, run func() (workflows.Result, error)) {
+func refused(t *testing.T, env *wftest.Env, code string, run func() (workflows.Result, error)) *domain.RuleError {
 	t.Helper()
 	before, _ := env.Store.LastSeq(env.Ctx)
 	_, err := run()
-	var re *domain.RuleError
+	re := &domain.RuleError{}
 	if assert.True(t, errors.As(err, &re), "want %s, got %v", code, err) {
 		assert.Equal(t, code, re.Code)
 	}
 	after, _ := env.Store.LastSeq(env.Ctx)
 	assert.Equal(t, before, after, "%s appended nothing", code)
+	return re
 }
 
 // One achievement is not rewarded twice: a unit has one collective nomination in a
