@@ -88,7 +88,9 @@ type Definition struct {
 	// is not its own subordinate for C13's parent-unit share; 2 (the thirty-first
 	// session): an individual nomination whose person has another nomination on hold in
 	// the unit is not recommended (WithheldPersonOnHold), and a nomination of a unit of a
-	// kind the definition in force no longer admits is not eligible.
+	// kind the definition in force no longer admits is not eligible; 3 (the thirty-third
+	// session): a collective nomination whose unit has another collective nomination on
+	// hold is not recommended (WithheldUnitOnHold), as its grant is refused.
 	RulesRevision int `json:"rules_revision,omitempty"`
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`
@@ -104,7 +106,7 @@ type Definition struct {
 
 // CurrentRulesRevision is the latest revision of thidua's reading of the rules
 // (Definition.RulesRevision).
-const CurrentRulesRevision = 2
+const CurrentRulesRevision = 3
 
 // Quota is the most awards of each kind a campaign grants.
 type Quota struct {

@@ -35,6 +35,10 @@ type Candidate struct {
 	// nomination on hold in the same unit, as when a merger joined two units that had
 	// both nominated them: the hold is on the person (WithheldPersonOnHold).
 	PersonOnHold bool
+	// UnitOnHold marks a collective nomination whose unit has another collective
+	// nomination on hold, as when a merger passed a district's nomination to a district
+	// under inspection: the hold is on the unit (WithheldUnitOnHold).
+	UnitOnHold bool
 }
 
 // RankEntry is one line of a ranking. DecidedBy names the first ranking key that separated
@@ -67,6 +71,11 @@ const (
 	// review, an investigation or a complaint): the hold is on the person, not on one
 	// dossier (Candidate.PersonOnHold). The grant is refused too (person_on_hold).
 	WithheldPersonOnHold = "person_on_hold"
+	// WithheldUnitOnHold marks a collective entry that is not recommended because another
+	// collective nomination of its unit is on hold (an inspection or a complaint of the
+	// unit): the hold is on the unit, not on one dossier (Candidate.UnitOnHold). The grant
+	// is refused too (unit_on_hold).
+	WithheldUnitOnHold = "unit_on_hold"
 	// WithheldUndisclosed is what a reader who may not read the nomination (a clerk of
 	// another unit) is shown of an entry withheld for any reason: one of them, a hold of the
 	// person (WithheldPersonOnHold: a discipline review, an investigation or a complaint),
@@ -192,6 +201,8 @@ func Rank(def Definition, kind NomineeKind, cands []Candidate, held int) []RankE
 			switch {
 			case c.PersonOnHold:
 				e.Withheld = WithheldPersonOnHold
+			case c.UnitOnHold:
+				e.Withheld = WithheldUnitOnHold
 			case units != nil && units[c.Unit]:
 				e.Withheld = WithheldLineage
 			case people != nil && samePerson(c):

@@ -245,3 +245,29 @@ func TestRankWithholdsAPersonOnHold(t *testing.T) {
 	assert.Equal(t, []string{"n2", "n3"}, rec)
 	assert.Equal(t, map[string]string{"n1": domain.WithheldPersonOnHold}, withheld)
 }
+
+// TestRankWithholdsAUnitOnHold: a collective entry whose unit has another collective
+// nomination on hold takes no place (WithheldUnitOnHold); the next unit's does.
+func TestRankWithholdsAUnitOnHold(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	def.Quota.Collective = 2
+	cands := []domain.Candidate{
+		{Nomination: "n1", Unit: "u1", Name: "UBND huyện A", ParIndexScore: f64(90), UnitOnHold: true},
+		{Nomination: "n2", Unit: "u2", Name: "UBND huyện B", ParIndexScore: f64(89)},
+		{Nomination: "n3", Unit: "u3", Name: "UBND huyện C", ParIndexScore: f64(88)},
+		{Nomination: "n4", Unit: "u4", Name: "UBND huyện D", ParIndexScore: f64(87)},
+	}
+	var rec []string
+	withheld := map[string]string{}
+	for _, e := range domain.Rank(def, domain.NomineeCollective, cands, 0) {
+		if e.Recommended {
+			rec = append(rec, e.Nomination)
+		}
+		if e.Withheld != "" {
+			withheld[e.Nomination] = e.Withheld
+		}
+	}
+	assert.Equal(t, []string{"n2", "n3"}, rec)
+	assert.Equal(t, map[string]string{"n1": domain.WithheldUnitOnHold}, withheld)
+}

@@ -115,14 +115,18 @@ type rankedEval struct {
 	lastAt   time.Time
 	kind     domain.NomineeKind
 	cand     *domain.Candidate // eligible ones only; never changed once made
-	// held is an individual nomination on hold: its unit and its nominee's name, which
-	// keep the same person's other nominations in the unit from being recommended
-	// (domain.WithheldPersonOnHold). Never changed once made.
-	held *heldPerson
+	// held is a nomination on hold: its unit, its kind and its nominee's name, which keep
+	// the same person's other nominations in the unit (domain.WithheldPersonOnHold), or the
+	// unit's other collective nominations (domain.WithheldUnitOnHold), from being
+	// recommended. Never changed once made.
+	held *heldNominee
 }
 
-// heldPerson is an individual nomination on hold, for the ranking (rankedEval.held).
-type heldPerson struct{ unit, name string }
+// heldNominee is a nomination on hold, for the ranking (rankedEval.held).
+type heldNominee struct {
+	unit, name string
+	kind       domain.NomineeKind
+}
 
 // evalAll evaluates the nominations at the bound on every core, sharing one cache, and
 // returns the results in the order of ids. Live, it takes what the live cache holds

@@ -184,8 +184,8 @@ func (m *Model) rankEval(id string, b Bound, cache *evalCache, sc *evalScratch) 
 		if last != nil {
 			re.lastSeq, re.lastAt = last.Rec.Seq, last.Rec.At
 		}
-		if n.State() == domain.StateOnHold && n.Nominee().Kind == domain.NomineeIndividual {
-			re.held = &heldPerson{unit: strings.Clone(n.Unit()), name: strings.Clone(n.Nominee().Name)}
+		if n.State() == domain.StateOnHold {
+			re.held = &heldNominee{unit: strings.Clone(n.Unit()), name: strings.Clone(n.Nominee().Name), kind: n.Nominee().Kind}
 		}
 		return re, nil, true
 	}

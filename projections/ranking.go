@@ -383,24 +383,39 @@ func (in *rankInputs) view() RankingView {
 	}
 	// A person with a nomination on hold in a unit is recommended through no other
 	// nomination of theirs there (a merger joins two units' nominations of one person),
-	// under the rules' revision 2 and later: a campaign launched before keeps the reading
-	// its grants' recorded rankings were made under.
-	var held map[string][]string
+	// under the rules' revision 2 and later; a unit with a collective nomination on hold,
+	// through no other collective nomination, under revision 3 and later: a campaign
+	// launched before keeps the reading its grants' recorded rankings were made under.
+	var heldPeople map[string][]string // per unit, the names of individuals on hold
+	var heldUnits map[string]bool      // the units with a collective nomination on hold
 	for i := range in.evals {
-		if def.RulesRevision < 2 {
-			break
+		h := in.evals[i].held
+		if h == nil || !in.evals[i].found {
+			continue
 		}
-		if h := in.evals[i].held; h != nil && in.evals[i].found {
-			if held == nil {
-				held = map[string][]string{}
+		switch {
+		case h.kind == domain.NomineeIndividual && def.RulesRevision >= 2:
+			if heldPeople == nil {
+				heldPeople = map[string][]string{}
 			}
-			held[h.unit] = append(held[h.unit], h.name)
+			heldPeople[h.unit] = append(heldPeople[h.unit], h.name)
+		case h.kind == domain.NomineeCollective && def.RulesRevision >= 3:
+			if heldUnits == nil {
+				heldUnits = map[string]bool{}
+			}
+			heldUnits[h.unit] = true
 		}
 	}
-	if held != nil {
+	if heldPeople != nil {
 		cs := cands[domain.NomineeIndividual]
 		for i := range cs {
-			cs[i].PersonOnHold = slices.ContainsFunc(held[cs[i].Unit], func(name string) bool { return domain.SamePerson(name, cs[i].Name) })
+			cs[i].PersonOnHold = slices.ContainsFunc(heldPeople[cs[i].Unit], func(name string) bool { return domain.SamePerson(name, cs[i].Name) })
+		}
+	}
+	if heldUnits != nil {
+		cs := cands[domain.NomineeCollective]
+		for i := range cs {
+			cs[i].UnitOnHold = heldUnits[cs[i].Unit]
 		}
 	}
 	v := RankingView{Campaign: in.campaign, AsOf: lastAt, AsOfSeq: lastSeq, Keys: def.RankingKeys, Integrity: in.integrity}

@@ -1056,6 +1056,39 @@ func TestCollectiveHoldStopsTheUnitsOtherGrant(t *testing.T) {
 	})
 	assert.Contains(t, re.MessageVI, "tạm dừng xét")
 
+	// The ranking withholds it too (rules' revision 3), where it recommended the nomination
+	// its grant refused; a campaign under revision 2 ranks as its grants recorded.
+	entry := func() projections.RankEntryView {
+		t.Helper()
+		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		for _, e := range rk.Collective.Entries {
+			if e.Nomination == na {
+				return e
+			}
+		}
+		t.Fatalf("%s not ranked: %+v", na, rk.Collective.Entries)
+		return projections.RankEntryView{}
+	}
+	e := entry()
+	assert.False(t, e.Recommended)
+	assert.Equal(t, domain.WithheldUnitOnHold, e.Withheld)
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	require.Equal(t, domain.CurrentRulesRevision, def.RulesRevision)
+	def.Version++
+	def.RulesRevision = 2
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	e = entry()
+	assert.True(t, e.Recommended)
+	assert.Empty(t, e.Withheld)
+	def.Version++
+	def.RulesRevision = 3
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
 	env.OK(env.Svc.Release(env.Ctx, reviewer, nc, "Kết thúc thanh tra, không có vi phạm", workflows.Options{}))
+	e = entry()
+	assert.True(t, e.Recommended, "released, the unit's nomination takes its place again")
+	assert.Empty(t, e.Withheld)
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 2"}, workflows.Options{}))
 }

@@ -157,7 +157,7 @@ func TestOpenAPIEnumsFollowTheCode(t *testing.T) {
 		}
 	}
 	assert.ElementsMatch(t, projections.ProblemKinds(), problems)
-	assert.ElementsMatch(t, []string{domain.WithheldLineage, domain.WithheldPerson, domain.WithheldPersonOnHold, domain.WithheldUndisclosed}, withheld)
+	assert.ElementsMatch(t, []string{domain.WithheldLineage, domain.WithheldPerson, domain.WithheldPersonOnHold, domain.WithheldUnitOnHold, domain.WithheldUndisclosed}, withheld)
 }
 
 // TestOpenAPIDescribesTheMinimalAnswer: every operation that takes Prefer documents both of

@@ -80,6 +80,8 @@ func labels(key string) (vi, en string) {
 		return "Không: người này đã có hồ sơ xếp trên", "No: the same person ranks above with another nomination"
 	case "withheld." + domain.WithheldPersonOnHold:
 		return "Không: người này có hồ sơ khác đang tạm dừng xét", "No: the same person has another nomination on hold"
+	case "withheld." + domain.WithheldUnitOnHold:
+		return "Không: đơn vị có hồ sơ tập thể khác đang tạm dừng xét", "No: its unit has another collective nomination on hold"
 	case "withheld." + domain.WithheldUndisclosed:
 		return "Không (lý do không công bố với đơn vị khác)", "No (the reason is not shown to other units)"
 

@@ -506,7 +506,7 @@ type rankRow struct {
 	Href                             string
 	Recommended, Awarded, Link, Mine bool
 	// Withheld says why an entry is not recommended though within the quota's reach
-	// (domain.WithheldLineage, domain.WithheldPerson, domain.WithheldPersonOnHold; "" when it is not withheld).
+	// (domain.WithheldLineage, domain.WithheldPerson, domain.WithheldPersonOnHold, domain.WithheldUnitOnHold; "" when it is not withheld).
 	Withheld string
 	// Full marks an entry not awarded with every place of the quota awarded.
 	Full        bool
