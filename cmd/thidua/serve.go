@@ -87,9 +87,14 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if err := presentableToken(os.Getenv("THIDUA_ADMIN_TOKEN")); err != nil {
 		return err
 	}
-	// Warned of, not refused: the API contract's own example starts serve with a short
-	// token.
-	for _, weak := range weakSecrets(os.Getenv("THIDUA_ADMIN_TOKEN"), c.WebSecret) {
+	// A short web key is refused: the auditor, who reads every user's token hash in the
+	// archive, could guess it from their own session cookie and sign an administrator's
+	// (a review finding). A short token is warned of, not refused: the API contract's own
+	// example starts serve with one.
+	if err := strongWebSecret(c.WebSecret); err != nil {
+		return err
+	}
+	for _, weak := range weakSecrets(os.Getenv("THIDUA_ADMIN_TOKEN")) {
 		logger.Warn(weak)
 	}
 	// Listen first: probes get answers while the engine starts, and an address in use
@@ -283,17 +288,28 @@ func presentableToken(tok string) error {
 	return nil
 }
 
-// weakSecrets names each secret given that is too short to be one (each "" when not
-// given: a token is then generated, a key drawn).
-func weakSecrets(adminToken, webSecret string) []string {
+// weakSecrets names the administrator's token given when it is too short to be a secret
+// ("" when not given: a token is then generated). Every user's token hash is in the
+// stream, which the auditor reads whole (the archive): a short token is guessed from it
+// offline.
+func weakSecrets(adminToken string) []string {
 	var out []string
 	if n := utf8.RuneCountInString(adminToken); adminToken != "" && n < minSecret {
-		out = append(out, fmt.Sprintf("THIDUA_ADMIN_TOKEN has %d characters, a guessable secret: give at least %d (or none, and one is generated and printed once), or reissue the administrator's token (thidua reissue-token)", n, minSecret))
-	}
-	if n := utf8.RuneCountInString(webSecret); webSecret != "" && n < minSecret {
-		out = append(out, fmt.Sprintf("--web-secret (THIDUA_WEB_SECRET) has %d characters, a guessable key for the web forms: give at least %d (or none, and one is drawn and kept in the data directory)", n, minSecret))
+		out = append(out, fmt.Sprintf("THIDUA_ADMIN_TOKEN has %d characters, a guessable secret (its hash is in the stream, which an auditor's archive holds): give at least %d (or none, and one is generated and printed once), or reissue the administrator's token (thidua reissue-token)", n, minSecret))
 	}
 	return out
+}
+
+// strongWebSecret refuses a web key given (--web-secret, THIDUA_WEB_SECRET) that is too
+// short to be a secret. The key signs the web's sessions, whose cookies hold a user's
+// token hash, which the stream holds too: a user who guessed the key from their own
+// cookie, offline, could sign a session of any user whose hash they read (the auditor
+// reads them all in the archive).
+func strongWebSecret(webSecret string) error {
+	if n := utf8.RuneCountInString(webSecret); webSecret != "" && n < minSecret {
+		return usageError(fmt.Errorf("--web-secret (THIDUA_WEB_SECRET) has %d characters, a guessable key for the web's sessions: give at least %d (or none, and one is drawn and kept in the data directory)", n, minSecret))
+	}
+	return nil
 }
 
 // startProjections builds the model — from the snapshot when there is a valid one (read

@@ -136,26 +136,39 @@ func TestTrustedProxies(t *testing.T) {
 	assert.Contains(t, err.Error(), "--trusted-proxy")
 }
 
-// TestWeakSecrets: serve warns of a first administrator's token or a web key too short
-// to be a secret, naming which and how long it should be; none given is fine.
+// TestWeakSecrets: serve warns of a first administrator's token too short to be a
+// secret, and refuses a web key too short to be one (the auditor could guess it from
+// their own cookie and sign an administrator's session), naming which and how long it
+// should be; none given is fine.
 func TestWeakSecrets(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, admin, web, err string
+		name, admin, web, warn, refusal string
 	}{
-		{"none given", "", "", ""},
-		{"long enough", "smoke-admin-token", "two-servers-web-secret", ""},
-		{"a short admin token", "admin", "", "THIDUA_ADMIN_TOKEN has 5 characters, a guessable secret: give at least 16"},
-		{"a short web key", "", "secret", "--web-secret (THIDUA_WEB_SECRET) has 6 characters, a guessable key for the web forms: give at least 16"},
+		{"none given", "", "", "", ""},
+		{"long enough", "smoke-admin-token", "two-servers-web-secret", "", ""},
+		{"a short admin token", "admin", "", "THIDUA_ADMIN_TOKEN has 5 characters, a guessable secret (its hash is in the stream, which an auditor's archive holds): give at least 16", ""},
+		{"a short web key", "", "secret", "", "--web-secret (THIDUA_WEB_SECRET) has 6 characters, a guessable key for the web's sessions: give at least 16"},
+		{"sixteen characters", "", "0123456789abcdef", "", ""},
 	}
 	for _, tt := range tests {
-		weak := weakSecrets(tt.admin, tt.web)
-		if tt.err == "" {
+		weak := weakSecrets(tt.admin)
+		if tt.warn == "" {
 			assert.Empty(t, weak, tt.name)
+		} else {
+			require.Len(t, weak, 1, tt.name)
+			assert.Contains(t, weak[0], tt.warn, tt.name)
+		}
+		err := strongWebSecret(tt.web)
+		if tt.refusal == "" {
+			assert.NoError(t, err, tt.name)
 			continue
 		}
-		require.Len(t, weak, 1, tt.name)
-		assert.Contains(t, weak[0], tt.err, tt.name)
+		require.Error(t, err, tt.name)
+		assert.Contains(t, err.Error(), tt.refusal, tt.name)
+		var ee exitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, exitUsage, ee.code, "a usage error")
 	}
 }
 
