@@ -1277,15 +1277,35 @@ func (s *State) DocumentFiled(sha string, units []string) (domain.DocumentRef, b
 	return s.m.documentFiled(sha, units)
 }
 
+// FirstFiling returns the document with the SHA-256 sha as the first filing the model
+// holds recorded it (a nomination's document, else a unit's plan), with its name and type,
+// and false when no event files it. A reader who may read every filing (any role but a
+// clerk) is given these rather than the document store's, which keep the first upload's
+// (another upload of the same bytes may have been filed under another name) and which
+// anyone with access to the store can change without a trace in the events (a review
+// finding: the auditor downloaded a plan as "renamed-by-intruder.exe", text/html).
+func (m *Model) FirstFiling(sha string) (domain.DocumentRef, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.documentFiledBy(sha, func(string) bool { return true })
+}
+
 // documentFiled is DocumentFiled; the caller holds the lock.
 func (m *Model) documentFiled(sha string, units []string) (domain.DocumentRef, bool) {
+	return m.documentFiledBy(sha, func(u string) bool { return slices.Contains(units, u) })
+}
+
+// documentFiledBy is the filing of the document sha by the first unit of which of
+// reports true (a nomination's unit or one of its former units, else a plan's unit); the
+// caller holds the lock.
+func (m *Model) documentFiledBy(sha string, of func(unit string) bool) (domain.DocumentRef, bool) {
 	d := m.docs[sha]
 	if d == nil {
 		return domain.DocumentRef{}, false
 	}
 	for _, id := range d.noms {
 		n := m.noms[id]
-		if n == nil || !slices.Contains(units, n.Unit()) && !slices.ContainsFunc(n.UnitHistory(), func(u string) bool { return slices.Contains(units, u) }) {
+		if n == nil || !of(n.Unit()) && !slices.ContainsFunc(n.UnitHistory(), of) {
 			continue
 		}
 		for _, docs := range n.Documents() {
@@ -1298,7 +1318,7 @@ func (m *Model) documentFiled(sha string, units []string) (domain.DocumentRef, b
 	}
 	for _, id := range d.units {
 		u := m.units[id]
-		if u == nil || !slices.Contains(units, id) {
+		if u == nil || !of(id) {
 			continue
 		}
 		for _, p := range u.Plans() {

@@ -31,6 +31,13 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 		return info, s.documentError(err)
 	}
 	if p.Role != domain.RoleClerk {
+		// The name and type the events filed it under, not the store's (FirstFiling).
+		if filed, ok := s.model.FirstFiling(sha); ok {
+			info.Name = filed.Name
+			if filed.ContentType != "" {
+				info.ContentType = filed.ContentType
+			}
+		}
 		return info, nil
 	}
 	// The store keeps the first upload's name and type, which may be another unit's (a

@@ -131,6 +131,36 @@ func TestDocumentNameIsTheClerksOwn(t *testing.T) {
 	assert.Equal(t, "To trinh khen thuong Nguyen Van A.pdf", info.Name)
 }
 
+// TestDocumentNameIsTheFilingsForEveryRole: the document store keeps the first upload's
+// name and type, which no event records (an upload whose command was refused, or metadata
+// someone with access to the store changed): a reviewer and the auditor read the name and
+// type the events filed it under (a review finding: the auditor downloaded a plan as
+// "renamed-by-intruder.exe", text/html). An upload no event files keeps the store's.
+func TestDocumentNameIsTheFilingsForEveryRole(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("ND", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "ND")
+	body := "%PDF-1.4 filed after a stray upload"
+	stray, err := env.Store.PutDocument(env.Ctx, "renamed-by-intruder.exe", "text/html", strings.NewReader(body))
+	require.NoError(t, err)
+	for _, role := range []domain.Role{domain.RoleReviewer, domain.RoleAuditor} {
+		info, err := env.Svc.DocumentInfo(env.Ctx, env.User(role, ""), stray.SHA256)
+		require.NoError(t, err)
+		assert.Equal(t, "renamed-by-intruder.exe", info.Name, "filed by no event: the store's")
+	}
+	nom := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "ND", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	_, doc, err := env.Svc.AttachDocument(env.Ctx, clerk, nom, domain.DocLetter, workflows.Upload{Name: "To trinh.pdf", ContentType: "application/pdf", Body: strings.NewReader(body)}, workflows.Options{})
+	require.NoError(t, err)
+	require.Equal(t, stray.SHA256, doc.SHA256)
+	for _, role := range []domain.Role{domain.RoleReviewer, domain.RoleCouncil, domain.RoleAuditor, domain.RoleAdmin} {
+		info, err := env.Svc.DocumentInfo(env.Ctx, env.User(role, ""), doc.SHA256)
+		require.NoError(t, err)
+		assert.Equal(t, "To trinh.pdf", info.Name, role)
+		assert.Equal(t, "application/pdf", info.ContentType, role)
+	}
+}
+
 // TestUploadNamesAreCleaned: whichever surface sends a file (the API cleaned names, the
 // web did not), the document keeps its name without a path or control characters, cut
 // between characters, and a media type that is one.
