@@ -361,6 +361,13 @@ func (s *Store) LastStored(ctx context.Context) (stored, last uint64, err error)
 	return stored, last, err
 }
 
+// StoredUpTo returns the last sequence at or before seq that holds a message (0: none),
+// walking back over messages lost on disk, one direct get each. On a replicated stream
+// it returns seq: a replica's "not found" there is no loss.
+func (s *Store) StoredUpTo(ctx context.Context, seq uint64) (uint64, error) {
+	return s.storedUpTo(ctx, seq)
+}
+
 // storedUpTo returns the last sequence at or before seq that holds a message (0: none).
 // It is seq itself but for messages lost at the stream's end (LastStored), which it walks
 // back over, one direct get each.

@@ -337,12 +337,42 @@ func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, err
 		return s.m, nil
 	}
 	if err := checkCheckpoint(ctx, st, s.h); err != nil {
-		return nil, err
+		if !errors.Is(err, errCheckpointLost) || !s.agreesBefore(ctx, st, s.h.LastSeq) {
+			return nil, err
+		}
+		// The checkpoint's message alone is lost (a write torn by a power cut): the
+		// snapshot is the stream's up to it, and what the message held is in its history,
+		// which verify shows beside the loss (Model.CheckStream records it).
 	}
 	if err := s.checkApplied(ctx, st); err != nil {
 		return nil, err
 	}
 	return s.m, nil
+}
+
+// errCheckpointLost is wrapped (with ErrSnapshotMismatch) by checkCheckpoint when the
+// stream holds no message at the snapshot's checkpoint but goes on to it or past it: the
+// message was lost on disk, or deleted.
+var errCheckpointLost = errors.New("the message at the snapshot's checkpoint is lost")
+
+// agreesBefore reports whether the stream's last commit before seq is one the snapshot's
+// history holds, event for event: then a snapshot whose checkpoint's message is lost
+// still belongs to the stream. It reads the snapshot's whole history.
+func (s *Snapshot) agreesBefore(ctx context.Context, st *eventstore.Store, seq uint64) bool {
+	prev, err := st.StoredUpTo(ctx, seq-1)
+	if err != nil || prev == 0 {
+		return false
+	}
+	c, err := st.CommitAt(ctx, prev)
+	if err != nil {
+		return false
+	}
+	s.m.awaitPayloads()
+	s.m.mu.RLock()
+	defer s.m.mu.RUnlock()
+	agree := true
+	s.m.commitDiffers(c, false, func(string, eventstore.Ref, string) { agree = false })
+	return agree
 }
 
 // Outdated returns an error wrapping ErrSnapshotOutdated when the snapshot carries the
@@ -380,6 +410,9 @@ func checkCheckpoint(ctx context.Context, st *eventstore.Store, h snapHeader) er
 		if last < h.LastSeq {
 			return fmt.Errorf("%w: %w: the stream ends at sequence %d, before the snapshot's checkpoint %d (last hash %s)",
 				ErrSnapshotMismatch, ErrStreamDiverged, last, h.LastSeq, h.LastHash)
+		}
+		if errors.Is(err, eventstore.ErrNoMessage) {
+			return fmt.Errorf("%w: %w: commit %d: %w", ErrSnapshotMismatch, errCheckpointLost, h.LastSeq, err)
 		}
 		return fmt.Errorf("%w: commit %d: %w", ErrSnapshotMismatch, h.LastSeq, err)
 	}

@@ -1183,6 +1183,46 @@ func TestALossIsNoRewrite(t *testing.T) {
 	assert.Contains(t, chain[0].Detail, note)
 }
 
+// TestLostCheckpointStillComparesTheHistory: the message at the snapshot's checkpoint,
+// the stream's last, is lost on disk (a write torn by a power cut). The snapshot still
+// agrees with the stream before it, so verify compares the history with it and shows what
+// the lost message held, as it does for a loss before the checkpoint; serve starts from
+// it. Before, the snapshot was "unusable", verify could not say what was lost, and the
+// start set it aside as damaged (a review finding).
+func TestLostCheckpointStillComparesTheHistory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	seqs := factsThenSnapshot(t, dir, "before the loss", "LOST-CHECKPOINT-8W")
+	estest.Damage(t, dir, "LOST-CHECKPOINT-8W")
+
+	var js bytes.Buffer
+	err := (&VerifyCmd{JSON: true}).Run(ctx, &Globals{Data: dir, Out: &js}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee, js.String())
+	assert.Equal(t, 1, ee.code)
+	var rep struct {
+		Lost     []projections.EventView `json:"lost_events"`
+		Compared historyCompared         `json:"history_compared"`
+	}
+	require.NoError(t, json.Unmarshal(js.Bytes(), &rep), js.String())
+	assert.True(t, rep.Compared.Snapshot, "compared with the snapshot: %+v", rep.Compared)
+	assert.Empty(t, rep.Compared.Unusable)
+	require.Len(t, rep.Lost, 1, js.String())
+	assert.Equal(t, seqs[1], rep.Lost[0].Seq)
+	assert.Contains(t, string(rep.Lost[0].Data), "LOST-CHECKPOINT-8W", "what the lost fact said")
+
+	// A start takes the snapshot: it is not set aside as damaged, and the loss is a problem.
+	store, m, use, err := openModelFrom(ctx, &Globals{Data: dir, Out: io.Discard}, quiet(), false)
+	require.NoError(t, err)
+	defer store.Close()
+	assert.True(t, use.Loaded, "%+v", use)
+	lost := problemsOf(m, projections.ProblemMessagesLost)
+	require.NotEmpty(t, lost, "%+v", m.IntegrityProblems())
+	assert.Equal(t, seqs[1], lost[len(lost)-1].Seq)
+}
+
 // TestWriteToAnAggregateWhoseLastMessageIsLost: when the last message of an aggregate is
 // lost on disk, nats-server still counts it as the subject's last, so the stream refuses
 // every append to that aggregate. A command on it ends with store_damaged (ErrDamaged: the
