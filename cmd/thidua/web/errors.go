@@ -86,6 +86,22 @@ func fieldOf(err error) string {
 	return ""
 }
 
+// factFieldLabel returns the catalogue key of the label of the fact form's field that a
+// refusal of a fact (invalid_fact) names, and false for another field.
+func factFieldLabel(field string) (string, bool) {
+	switch field {
+	case "value", "cause", "component", "index":
+		return "fact." + field, true
+	case "previous", "status":
+		return "fact." + field + ".label", true
+	case "fact":
+		return "fact.name", true
+	case "document", "note":
+		return "field." + field, true
+	}
+	return "", false
+}
+
 var (
 	errCSRF      = errors.New("csrf token missing or wrong")
 	errSignedOut = errors.New("signed out")
@@ -150,6 +166,16 @@ func (h *handler) localise(q *req, err error) *uiError {
 		msg := re.Message
 		if q.lang == "vi" && re.MessageVI != "" {
 			msg = re.MessageVI
+		} else if key, ok := factFieldLabel(re.Field); ok && re.Code == "invalid_fact" {
+			// The API's English names the fact's field by its JSON name ("value: …"); the
+			// page names it by its label, as the Vietnamese does (a review finding).
+			// So is the fact itself ("fact late_dossiers takes …").
+			if rest, cut := strings.CutPrefix(msg, re.Field+": "); cut {
+				if f := field(q, "fact"); f != "" && hasKey("fact."+f) {
+					rest = strings.ReplaceAll(rest, "fact "+f, q.T("fact."+f))
+				}
+				msg = q.T(key) + ": " + rest
+			}
 		}
 		u := &uiError{Status: api.RuleStatus(re), Code: re.Code, Message: msg}
 		for _, m := range re.Missing {

@@ -2914,6 +2914,12 @@ func TestFactFormReadsVietnameseNumbers(t *testing.T) {
 	// A count typed with decimals is no count (before, "0,875" read as 875).
 	r = rv.post("/units/VN/facts", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "late_dossiers", "value", "0,875", "note", "số liệu"))
 	assert.Equal(t, http.StatusUnprocessableEntity, r.status, r.body)
+	// In English, the refusal names the field by its label, as in Vietnamese (before, by
+	// the API's JSON name: "value: …").
+	r = rv.post("/units/VN/facts?lang=en", rv.form("_form", "fact", "campaign", wftest.Campaign, "fact", "late_dossiers", "value", "0,875", "note", "số liệu"))
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status, r.body)
+	mustContain(t, r.body, "Value: Late administrative-procedure dossiers takes a whole number ≥ 0, not 0.875")
+	assert.NotContains(t, r.body, "late_dossiers takes")
 	after, err := e.Store.LastSeq(e.Ctx)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
