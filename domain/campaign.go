@@ -90,7 +90,8 @@ type Definition struct {
 	// the unit is not recommended (WithheldPersonOnHold), and a nomination of a unit of a
 	// kind the definition in force no longer admits is not eligible; 3 (the thirty-third
 	// session): a collective nomination whose unit has another collective nomination on
-	// hold is not recommended (WithheldUnitOnHold), as its grant is refused.
+	// hold is not recommended (WithheldUnitOnHold), as its grant is refused, and merged
+	// units' shares of women that are all below the priority's threshold are no conflict.
 	RulesRevision int `json:"rules_revision,omitempty"`
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`

@@ -217,6 +217,18 @@ func Eligible(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) bool
 	return len(rankedConflicts(def, n.nominee, facts)) == 0
 }
 
+// belowPriority reports whether every record of a conflict of women_pct is below the
+// collectives' priority (WomenPriorityPct): the merged unit has no priority whichever
+// unit's value is taken, as the ranking reads a women_pct held for none.
+func belowPriority(c []FactEntry) bool {
+	for _, e := range c {
+		if e.Data.Number == nil || *e.Data.Number >= WomenPriorityPct {
+			return false
+		}
+	}
+	return true
+}
+
 // factConflict is a fact the ranking reads that a merged unit's predecessors recorded
 // differently: its name, the values and their events.
 type factConflict struct {
@@ -255,6 +267,12 @@ func rankedConflicts(def Definition, nominee Nominee, facts *FactSet) []factConf
 			continue
 		}
 		for _, c := range facts.Conflicts(def.ID, f) {
+			if f == FactWomenPct && def.RulesRevision >= 3 && belowPriority(c) {
+				// Values all below the priority's threshold rank alike, as no value does:
+				// no conflict for the ranking (rules' revision 3; a review finding: two
+				// merged units' 40% and 55% kept the merged unit from eligibility).
+				continue
+			}
 			fc := factConflict{name: f}
 			fc.values, fc.valuesVI, fc.events = conflictValues(c)
 			out = append(out, fc)

@@ -670,6 +670,54 @@ func TestMergedUnitsFactsThatDisagree(t *testing.T) {
 	assert.Equal(t, domain.ResultPending, el.Criteria["C08"].Result)
 }
 
+// TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
+// below the collectives' priority (70%) rank the merged unit alike, as no share does: under
+// the rules' revision 3 they are no facts_conflict keeping its nomination from
+// eligibility (a review finding: 40% and 55% did). Shares on both sides of 70% still are,
+// and a campaign under revision 2 judges as it did.
+func TestMergedUnitsWomenShareBelowPriority(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("WA", domain.UnitDistrict)
+	env.Unit("WB", domain.UnitDistrict)
+	env.Fact(reviewer, "WA", domain.FactRecordedData{Fact: "women_pct", Number: wftest.Num(40)})
+	env.Fact(reviewer, "WB", domain.FactRecordedData{Fact: "women_pct", Number: wftest.Num(55)})
+	_, err := merge(env, []string{"WA", "WB"}, "WAB", "2025-07-01")
+	require.NoError(t, err)
+	id, _ := env.MakeEligible("WAB", reviewer, 90)
+	conflicts := func() []string {
+		t.Helper()
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		var codes []string
+		for _, r := range el.Reasons {
+			codes = append(codes, r.Code)
+		}
+		assert.Equal(t, len(codes) == 0, el.Eligible)
+		return codes
+	}
+	assert.Empty(t, conflicts(), "both below 70%: eligible")
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	require.Len(t, rk.Collective.Entries, 1)
+	assert.Equal(t, false, rk.Collective.Entries[0].Keys[domain.KeyPriority], "no priority")
+	assert.True(t, rk.Collective.Entries[0].Recommended)
+
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.RulesRevision = 2
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	assert.Equal(t, []string{"facts_conflict"}, conflicts(), "revision 2 judges as it did")
+	def.Version++
+	def.RulesRevision = 3
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
+	env.Fact(reviewer, "WB", domain.FactRecordedData{Fact: "women_pct", Number: wftest.Num(75)})
+	assert.Equal(t, []string{"facts_conflict"}, conflicts(), "one share gives priority, the other not")
+}
+
 // A merger that would put two awards in force to one person, the second granted after
 // the merger took effect, into one lineage is refused as two collective awards are,
 // naming both; a grant after the merger was already refused (person_already_awarded).
