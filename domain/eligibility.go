@@ -218,10 +218,14 @@ func Eligible(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) bool
 }
 
 // belowPriority reports whether every record of a conflict of women_pct is below the
-// collectives' priority (WomenPriorityPct): the merged unit has no priority whichever
-// unit's value is taken, as the ranking reads a women_pct held for none.
-func belowPriority(c []FactEntry) bool {
-	for _, e := range c {
+// collectives' priority (WomenPriorityPct), and every absorbed unit recorded one: the
+// merged unit has no priority whichever unit's value is taken, as the ranking reads a
+// women_pct held for none.
+func belowPriority(c Conflict) bool {
+	if len(c.Unrecorded) > 0 {
+		return false
+	}
+	for _, e := range c.Records {
 		if e.Data.Number == nil || *e.Data.Number >= WomenPriorityPct {
 			return false
 		}

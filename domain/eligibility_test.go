@@ -397,7 +397,7 @@ func TestCombineAbsorbed(t *testing.T) {
 	d.Apply(c, rec("d1", 6, "par_index_score", 80))
 	d.Apply(c, rec("d2", 7, "late_dossiers", 0))
 
-	all := domain.CombineAbsorbed(a, b, d, nil)
+	all := domain.CombineAbsorbed(false, absorbed(a, b, d, nil)...)
 	v, ok := all.Number(c, "par_index_score")
 	require.True(t, ok, "recorded alike: it stands")
 	assert.Equal(t, 80.0, v)
@@ -411,7 +411,7 @@ func TestCombineAbsorbed(t *testing.T) {
 	late := all.Conflicts(c, "late_dossiers")
 	require.Len(t, late, 1)
 	var got []string
-	for _, e := range late[0] {
+	for _, e := range late[0].Records {
 		got = append(got, e.EventID)
 	}
 	assert.Equal(t, []string{"b2", "a2", "d2"}, got, "every record of the conflict, in the order recorded")
@@ -429,8 +429,79 @@ func TestCombineAbsorbed(t *testing.T) {
 	assert.Len(t, all.Conflicts(c, "late_dossiers"), 1, "the others stay")
 
 	// Nested: a set that already holds a conflict passes it on.
-	again := domain.CombineAbsorbed(all, domain.NewFactSet())
+	again := domain.CombineAbsorbed(false, absorbed(all, domain.NewFactSet())...)
 	assert.Len(t, again.Conflicts(c, "late_dossiers"), 1)
+}
+
+// TestCombineAbsorbedGaps: under the rules' revision 3 (gaps), a fact some absorbed units
+// recorded and others not at all is a conflict naming those others, whatever the sets'
+// order, through a unit that had absorbed others itself, until the merged unit's own fact
+// settles it; index components are not. Without gaps, the one record stands, as before.
+func TestCombineAbsorbedGaps(t *testing.T) {
+	t.Parallel()
+	const c = "camp"
+	rec := func(id string, seq uint64, fact string, v float64) domain.Recorded {
+		return domain.Recorded{ID: id, Seq: seq, Type: domain.FactRecorded, Data: domain.FactRecordedData{Campaign: c, Fact: fact, Number: f64(v)}}
+	}
+	set := func(rs ...domain.Recorded) *domain.FactSet {
+		fs := domain.NewFactSet()
+		for _, r := range rs {
+			fs.Apply(c, r)
+		}
+		return fs
+	}
+	comp := domain.Recorded{ID: "comp", Seq: 3, Type: domain.FactRecorded, Data: domain.FactRecordedData{Campaign: c, Fact: "index_component", Index: "PCI", Component: "x", Number: f64(7), Previous: f64(6)}}
+	a := set(rec("a1", 1, "late_directives", 0), rec("a2", 2, "women_pct", 40), comp)
+	b := set(rec("b1", 4, "women_pct", 40))
+	for _, order := range [][]domain.Absorbed{{{Unit: "MA", Facts: a}, {Unit: "MB", Facts: b}}, {{Unit: "MB", Facts: b}, {Unit: "MA", Facts: a}}} {
+		all := domain.CombineAbsorbed(true, order...)
+		_, held := all.Get(c, "late_directives")
+		assert.False(t, held, "recorded by MA alone: held for none")
+		cs := all.Conflicts(c, "late_directives")
+		require.Len(t, cs, 1)
+		assert.Equal(t, []string{"MB"}, cs[0].Unrecorded)
+		require.Len(t, cs[0].Records, 1)
+		assert.Equal(t, "a1", cs[0].Records[0].EventID)
+		v, ok := all.Number(c, "women_pct")
+		assert.True(t, ok, "recorded alike by both: it stands")
+		assert.Equal(t, 40.0, v)
+		assert.Len(t, all.Components(c), 1, "an index component is no gap")
+		assert.Empty(t, all.Conflicts(c, "index_component"))
+
+		// Passed on through a unit that absorbed these and recorded nothing itself.
+		outer := domain.CombineAbsorbed(true, domain.Absorbed{Unit: "MAB", Facts: all}, domain.Absorbed{Unit: "MD", Facts: set(rec("d1", 5, "late_directives", 0))})
+		cs = outer.Conflicts(c, "late_directives")
+		require.Len(t, cs, 1)
+		assert.Equal(t, []string{"MB"}, cs[0].Unrecorded, "MB's gap is passed on")
+		assert.Len(t, cs[0].Records, 2)
+		cs = outer.Conflicts(c, "women_pct")
+		require.Len(t, cs, 1)
+		assert.Equal(t, []string{"MD"}, cs[0].Unrecorded)
+
+		// The merged unit's own fact settles it.
+		outer.Override(set(rec("o1", 9, "late_directives", 1)))
+		assert.Empty(t, outer.Conflicts(c, "late_directives"))
+		v, ok = outer.Number(c, "late_directives")
+		assert.True(t, ok)
+		assert.Equal(t, 1.0, v)
+		assert.Len(t, outer.Conflicts(c, "women_pct"), 1, "the other stays")
+
+		// Without gaps, MA's record stands, as before the rules' revision 3.
+		old := domain.CombineAbsorbed(false, order...)
+		v, ok = old.Number(c, "late_directives")
+		assert.True(t, ok)
+		assert.Equal(t, 0.0, v)
+		assert.Empty(t, old.Conflicts(c, "late_directives"))
+	}
+}
+
+// absorbed names each set a unit of its own (u0, u1, …), for domain.CombineAbsorbed.
+func absorbed(sets ...*domain.FactSet) []domain.Absorbed {
+	out := make([]domain.Absorbed, len(sets))
+	for i, s := range sets {
+		out[i] = domain.Absorbed{Unit: fmt.Sprintf("u%d", i), Facts: s}
+	}
+	return out
 }
 
 // TestFactSetApplySharedAndApply: ApplyShared keeps a reference to the event, Apply a copy;
@@ -702,15 +773,15 @@ func TestCombineAbsorbedWhateverTheOrder(t *testing.T) {
 	disb := func(id string, seq uint64, v float64, cause string) domain.Recorded {
 		return rec(id, seq, domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(v), Cause: cause})
 	}
-	oa := domain.CombineAbsorbed(set(disb("a1", 1, 100, "")), set(disb("a2", 2, 95, "objective")))
+	oa := domain.CombineAbsorbed(false, absorbed(set(disb("a1", 1, 100, "")), set(disb("a2", 2, 95, "objective")))...)
 	ob := set(disb("b", 3, 80, "subjective"))
 	for _, order := range [][]*domain.FactSet{{oa, ob}, {ob, oa}} {
-		all := domain.CombineAbsorbed(order...)
+		all := domain.CombineAbsorbed(false, absorbed(order...)...)
 		_, held := all.Get(c, "disbursement_pct")
 		assert.False(t, held, "a conflict in one source stays one")
 		cs := all.Conflicts(c, "disbursement_pct")
 		require.Len(t, cs, 1)
-		assert.Len(t, cs[0], 3, "every record of it")
+		assert.Len(t, cs[0].Records, 3, "every record of it")
 	}
 
 	none := rec("n", 5, domain.FactRecordedData{Fact: "index_component", Status: domain.StatusNotAssigned, Note: "không được giao"})
@@ -721,23 +792,23 @@ func TestCombineAbsorbedWhateverTheOrder(t *testing.T) {
 		a, b domain.Recorded
 	}{{"statement after the component", none, comp}, {"statement before the component", none, laterComp}} {
 		for _, order := range [][]*domain.FactSet{{set(tc.a), set(tc.b)}, {set(tc.b), set(tc.a)}} {
-			all := domain.CombineAbsorbed(order...)
+			all := domain.CombineAbsorbed(false, absorbed(order...)...)
 			assert.Len(t, all.Conflicts(c, "index_component"), 1, tc.name)
 		}
 	}
 	// One unit's own statement sets aside its earlier components, not the other's.
-	own := domain.CombineAbsorbed(set(comp, none))
+	own := domain.CombineAbsorbed(false, absorbed(set(comp, none))...)
 	assert.Empty(t, own.Conflicts(c, "index_component"))
 	assert.Empty(t, own.Components(c)[1:], "the statement alone is left")
 
 	// The merged unit's own statement that none was assigned settles it; its own
 	// components set aside an inherited statement.
-	all := domain.CombineAbsorbed(set(none), set(laterComp))
+	all := domain.CombineAbsorbed(false, absorbed(set(none), set(laterComp))...)
 	all.Override(set(rec("o", 9, domain.FactRecordedData{Fact: "index_component", Status: domain.StatusNotAssigned, Note: "x"})))
 	assert.Empty(t, all.Conflicts(c, "index_component"))
 	require.Len(t, all.Components(c), 1)
 	assert.Equal(t, domain.StatusNotAssigned, all.Components(c)[0].Data.Status)
-	all = domain.CombineAbsorbed(set(none), set(laterComp))
+	all = domain.CombineAbsorbed(false, absorbed(set(none), set(laterComp))...)
 	all.Override(set(rec("o2", 9, domain.FactRecordedData{Fact: "index_component", Index: "PAPI", Component: "y", Number: f64(7), Previous: f64(6)})))
 	assert.Empty(t, all.Conflicts(c, "index_component"))
 	for _, e := range all.Components(c) {

@@ -433,10 +433,29 @@ type FactSet struct {
 	// (CombineAbsorbed), each a list of records of one key; a key is in facts or here,
 	// never both.
 	conflicts [][]*Recorded
+	// unrecorded are, for some conflicts' keys, the absorbed units that recorded the fact
+	// not at all (CombineAbsorbed with gaps): each key is one of conflicts' too.
+	unrecorded []factGap
 	// subordinates are the ids of the events that registered units under the unit (or
 	// under a unit whose history it inherits) as their parent, as of the set's moment
 	// (NoteSubordinates): it is then a parent unit (đơn vị chủ quản).
 	subordinates []string
+}
+
+// factGap names the absorbed units that recorded no fact of a key (FactSet.unrecorded).
+type factGap struct {
+	key   factKey
+	units []string
+}
+
+// Conflict is a fact the units a merged unit absorbed recorded differently, or only some
+// of them recorded (CombineAbsorbed): what reads it waits for the merged unit's own.
+type Conflict struct {
+	// Records are the records of the units that recorded it, in the order recorded.
+	Records []FactEntry
+	// Unrecorded are the absorbed units that recorded it not at all (under the rules'
+	// revision 3), sorted.
+	Unrecorded []string
 }
 
 // NoteSubordinates records the events that registered units under the unit as their
@@ -522,6 +541,14 @@ func (s *FactSet) put(k factKey, r *Recorded) {
 	}
 }
 
+// Absorbed is the evidence of one unit a merged unit absorbed (CombineAbsorbed).
+type Absorbed struct {
+	// Unit is the absorbed unit's id.
+	Unit string
+	// Facts are its facts: its own over those of the units it had absorbed itself.
+	Facts *FactSet
+}
+
 // CombineAbsorbed returns the facts a unit inherits from the units it absorbed, one set
 // per absorbed unit (each unit's own facts over those it had inherited itself). Where the
 // units recorded the same fact alike, the later record stands; where their values differ,
@@ -529,16 +556,21 @@ func (s *FactSet) put(k factKey, r *Recorded) {
 // held for none of them, so a criterion that reads it waits (pending) until the merged
 // unit's own fact is recorded, rather than taking whichever unit's was recorded last. So
 // is a unit that was assigned no index component (StatusNotAssigned) beside one that
-// holds components. The result does not depend on the sets' order; the sets' events are
-// held by reference.
-func CombineAbsorbed(sets ...*FactSet) *FactSet {
+// holds components. With gaps (the rules' revision 3), so is a fact, other than an index
+// component, that some of the units recorded and others not at all (Conflict.Unrecorded):
+// the merged unit's figure is not one unit's (a review finding: two districts merged, one
+// with its facts recorded, and the successor was judged on that one's alone). The result
+// does not depend on the sets' order; the sets' events are held by reference.
+func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
 	type group struct {
 		recs     []*Recorded
 		conflict bool
+		holders  []string // the units that hold the key, as a fact or a conflict
+		missing  []string // the units that recorded it not at all, from the sets' own gaps
 	}
 	var keys []factKey
 	groups := map[factKey]*group{}
-	add := func(k factKey, conflict bool, rs ...*Recorded) {
+	add := func(unit string, k factKey, conflict bool, rs ...*Recorded) {
 		g := groups[k]
 		if g == nil {
 			g = &group{}
@@ -546,20 +578,35 @@ func CombineAbsorbed(sets ...*FactSet) *FactSet {
 			keys = append(keys, k)
 		}
 		g.conflict = g.conflict || conflict
+		if !slices.Contains(g.holders, unit) {
+			g.holders = append(g.holders, unit)
+		}
 		for _, r := range rs {
 			g.recs = appendRecorded(g.recs, r)
 		}
 	}
+	var units []string // the units of the sets given
 	// markers are the sets' statements that no index component was assigned, and
 	// components the components the sets hold, by campaign.
 	markers := map[string][]*Recorded{}
 	components := map[string][]*Recorded{}
-	for _, set := range sets {
+	for _, a := range absorbed {
+		set, unit := a.Facts, a.Unit
 		if set == nil {
 			continue
 		}
+		units = append(units, unit)
 		for _, c := range set.conflicts {
-			add(keyOfRecorded(c[0]), true, c...)
+			add(unit, keyOfRecorded(c[0]), true, c...)
+		}
+		for _, gap := range set.unrecorded {
+			if g := groups[gap.key]; g != nil {
+				for _, u := range gap.units {
+					if !slices.Contains(g.missing, u) {
+						g.missing = append(g.missing, u)
+					}
+				}
+			}
 		}
 		// Within one unit, a statement that no index component was assigned sets aside
 		// its components recorded before it (assignedComponents); only what is left of
@@ -575,20 +622,20 @@ func CombineAbsorbed(sets ...*FactSet) *FactSet {
 			d, _ := e.Data.(FactRecordedData)
 			switch {
 			case d.Fact != FactIndexComponent:
-				add(keyOfRecorded(e), false, e)
+				add(unit, keyOfRecorded(e), false, e)
 			case d.Status != StatusNotAssigned && (marker[d.Campaign] == nil || e.Seq > marker[d.Campaign].Seq):
 				kept[d.Campaign] = append(kept[d.Campaign], e)
 			}
 		}
 		for c, m := range marker {
 			if len(kept[c]) == 0 {
-				add(keyOfRecorded(m), false, m)
+				add(unit, keyOfRecorded(m), false, m)
 				markers[c] = append(markers[c], m)
 			}
 		}
 		for c, es := range kept {
 			for _, e := range es {
-				add(keyOfRecorded(e), false, e)
+				add(unit, keyOfRecorded(e), false, e)
 			}
 			components[c] = append(components[c], es...)
 		}
@@ -613,7 +660,16 @@ func CombineAbsorbed(sets ...*FactSet) *FactSet {
 				g.recs = appendRecorded(g.recs, r)
 			}
 		}
-		if agree {
+		var unrecorded []string
+		if gaps && k.fact != FactIndexComponent {
+			unrecorded = slices.Clone(g.missing)
+			for _, u := range units {
+				if !slices.Contains(g.holders, u) && !slices.Contains(unrecorded, u) {
+					unrecorded = append(unrecorded, u)
+				}
+			}
+		}
+		if agree && len(unrecorded) == 0 {
 			latest := g.recs[0]
 			for _, r := range g.recs[1:] {
 				if r.Seq > latest.Seq {
@@ -626,8 +682,27 @@ func CombineAbsorbed(sets ...*FactSet) *FactSet {
 		c := slices.Clone(g.recs)
 		sort.SliceStable(c, func(i, j int) bool { return c[i].Seq < c[j].Seq })
 		out.conflicts = append(out.conflicts, c)
+		if len(unrecorded) > 0 {
+			slices.Sort(unrecorded)
+			out.unrecorded = append(out.unrecorded, factGap{key: k, units: unrecorded})
+		}
 	}
 	return out
+}
+
+// unrecordedFor returns the units that recorded no fact of k (CombineAbsorbed), or nil.
+func (s *FactSet) unrecordedFor(k factKey) []string {
+	for _, g := range s.unrecorded {
+		if g.key == k {
+			return g.units
+		}
+	}
+	return nil
+}
+
+// dropUnrecorded forgets the units that recorded no fact of a key drop reports true of.
+func (s *FactSet) dropUnrecorded(drop func(factKey) bool) {
+	s.unrecorded = slices.DeleteFunc(s.unrecorded, func(g factGap) bool { return drop(g.key) })
 }
 
 // sameFact reports whether two records of one fact state the same thing (value, previous
@@ -676,40 +751,42 @@ func (s *FactSet) addConflict(rs ...*Recorded) {
 
 // AllConflicts returns every conflict held (CombineAbsorbed), each its records in the
 // order they were recorded, ordered by campaign, fact, index and component.
-func (s *FactSet) AllConflicts() [][]FactEntry {
+func (s *FactSet) AllConflicts() []Conflict {
 	if s == nil {
 		return nil
 	}
-	out := make([][]FactEntry, 0, len(s.conflicts))
+	out := make([]Conflict, 0, len(s.conflicts))
 	for _, c := range s.conflicts {
-		es := make([]FactEntry, len(c))
-		for i, r := range c {
-			es[i] = entryOf(r)
-		}
-		out = append(out, es)
+		out = append(out, s.conflictOf(c))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i][0].Data, out[j][0].Data
+		a, b := out[i].Records[0].Data, out[j].Records[0].Data
 		return keyOf(a).less(keyOf(b))
 	})
 	return out
 }
 
+// conflictOf is the Conflict of the records c of one key.
+func (s *FactSet) conflictOf(c []*Recorded) Conflict {
+	es := make([]FactEntry, len(c))
+	for i, r := range c {
+		es[i] = entryOf(r)
+	}
+	return Conflict{Records: es, Unrecorded: slices.Clone(s.unrecordedFor(keyOfRecorded(c[0])))}
+}
+
 // Conflicts returns, for the fact of that name in the campaign (every component of
 // index_component), the records of the absorbed units that disagree (CombineAbsorbed),
-// each conflict's records in the order they were recorded; nil when there is none.
-func (s *FactSet) Conflicts(campaign, fact string) [][]FactEntry {
+// each conflict's records in the order they were recorded, with the units that recorded
+// it not at all; nil when there is none.
+func (s *FactSet) Conflicts(campaign, fact string) []Conflict {
 	if s == nil {
 		return nil
 	}
-	var out [][]FactEntry
+	var out []Conflict
 	for _, c := range s.conflicts {
 		if k := keyOfRecorded(c[0]); k.campaign == campaign && k.fact == fact {
-			es := make([]FactEntry, len(c))
-			for i, r := range c {
-				es[i] = entryOf(r)
-			}
-			out = append(out, es)
+			out = append(out, s.conflictOf(c))
 		}
 	}
 	return out
@@ -741,12 +818,15 @@ func (s *FactSet) Override(other *FactSet) {
 		}
 		s.facts = slices.DeleteFunc(s.facts, func(r *Recorded) bool { return drop(keyOfRecorded(r)) })
 		s.conflicts = slices.DeleteFunc(s.conflicts, func(c []*Recorded) bool { return drop(keyOfRecorded(c[0])) })
+		s.dropUnrecorded(drop)
 	}
 	for _, e := range other.facts {
 		k := keyOfRecorded(e)
 		if c := s.conflictAt(k); c >= 0 {
-			// The unit's own fact settles what the units it absorbed disagreed on.
+			// The unit's own fact settles what the units it absorbed disagreed on, or
+			// recorded only in part.
 			s.conflicts = slices.Delete(s.conflicts, c, c+1)
+			s.dropUnrecorded(func(g factKey) bool { return g == k })
 		}
 		if i := s.find(k); i < 0 {
 			s.facts = append(s.facts, e)
@@ -755,10 +835,30 @@ func (s *FactSet) Override(other *FactSet) {
 		}
 	}
 	for _, c := range other.conflicts {
-		if s.find(keyOfRecorded(c[0])) < 0 {
+		k := keyOfRecorded(c[0])
+		if s.find(k) < 0 {
 			s.addConflict(c...)
+			if units := other.unrecordedFor(k); len(units) > 0 {
+				s.addUnrecorded(k, units)
+			}
 		}
 	}
+}
+
+// addUnrecorded adds units to those that recorded no fact of k.
+func (s *FactSet) addUnrecorded(k factKey, units []string) {
+	for i := range s.unrecorded {
+		if s.unrecorded[i].key == k {
+			for _, u := range units {
+				if !slices.Contains(s.unrecorded[i].units, u) {
+					s.unrecorded[i].units = append(s.unrecorded[i].units, u)
+				}
+			}
+			slices.Sort(s.unrecorded[i].units)
+			return
+		}
+	}
+	s.unrecorded = append(s.unrecorded, factGap{key: k, units: slices.Sorted(slices.Values(units))})
 }
 
 // Get returns the latest fact of that name (not an index component) in the campaign.

@@ -267,7 +267,7 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 			}
 			if detail {
 				name, nameVI := f, factVI(f)
-				if d := c[0].Data; d.Index != "" {
+				if d := c.Records[0].Data; d.Index != "" {
 					name += " " + d.Index + "/" + d.Component
 					nameVI += " " + d.Index + "/" + d.Component
 				}
@@ -288,12 +288,16 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 }
 
 // conflictValues states a conflict's values (FactSet.Conflicts), in English and in
-// Vietnamese, and lists the events that recorded them.
-func conflictValues(c []FactEntry) (en, vi string, events []string) {
-	vals, valsVI := make([]string, len(c)), make([]string, len(c))
-	for i, e := range c {
-		vals[i], valsVI[i] = factValue(e.Data, false), factValue(e.Data, true)
+// Vietnamese, and the units that recorded none, and lists the events that recorded them.
+func conflictValues(c Conflict) (en, vi string, events []string) {
+	vals, valsVI := make([]string, 0, len(c.Records)+1), make([]string, 0, len(c.Records)+1)
+	for _, e := range c.Records {
+		vals, valsVI = append(vals, factValue(e.Data, false)), append(valsVI, factValue(e.Data, true))
 		events = append(events, e.EventID)
+	}
+	if len(c.Unrecorded) > 0 {
+		units := strings.Join(c.Unrecorded, ", ")
+		vals, valsVI = append(vals, "not recorded by "+units), append(valsVI, "chưa ghi nhận tại "+units)
 	}
 	return strings.Join(vals, " / "), strings.Join(valsVI, " / "), events
 }

@@ -253,7 +253,7 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	}
 	r.camp = camp
 	r.def = camp.Definition()
-	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, subordinatesOf(r.def), note, cache)
+	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, evidenceReadingOf(r.def), note, cache)
 	if full {
 		r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
 	} else {
@@ -477,7 +477,7 @@ func (m *Model) campaignAt(id string, b Bound, note func(*Entry)) *domain.Campai
 // Plans follow the same layers. subs says how the definition in force at the bound reads
 // a parent unit's subordinates: the one of the moment asked, not today's, so that a past
 // moment is judged by the rules then.
-func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs subordinates, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
+func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evidenceReading, note func(*Entry)) (*domain.FactSet, *domain.PlanRef) {
 	first := path[0]
 	// A unit's facts are most of its events: the set is made at about its final size
 	// (a fact corrected many times takes one place, hence the cap).
@@ -510,7 +510,7 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs subor
 		read(path[i], m.absorbedAt(path[i], path[i-1], b), own, &ownPlan)
 	}
 	seen := []string{first}
-	inherited, inheritedPlan := m.absorbedEvidence(first, b, read, &seen)
+	inherited, inheritedPlan := m.absorbedEvidence(first, b, subs.gaps, read, &seen)
 	if inherited != nil {
 		inherited.Override(own)
 		own = inherited
@@ -540,8 +540,9 @@ func (m *Model) SubordinateEvents(path []string, b Bound) []EventView {
 	return out
 }
 
-// subordinates is how a definition reads a parent unit's subordinates (C13).
-type subordinates struct {
+// evidenceReading is how a definition reads a unit's evidence: a parent unit's
+// subordinates (C13), and the facts of the units a merged unit absorbed.
+type evidenceReading struct {
 	// read is true when the definition needs a parent unit's share of subordinates in
 	// breach (Definition.NeedsParentUnits).
 	read bool
@@ -549,11 +550,14 @@ type subordinates struct {
 	// that absorbed its district, registered under it), as definitions before rules
 	// revision 1 did.
 	withLineage bool
+	// gaps makes a fact that some of the absorbed units recorded and others not a
+	// conflict (domain.CombineAbsorbed), from rules revision 3.
+	gaps bool
 }
 
-// subordinatesOf is how def reads a parent unit's subordinates.
-func subordinatesOf(def domain.Definition) subordinates {
-	return subordinates{read: def.NeedsParentUnits(), withLineage: def.RulesRevision < 1}
+// evidenceReadingOf is how def reads a unit's evidence.
+func evidenceReadingOf(def domain.Definition) evidenceReading {
+	return evidenceReading{read: def.NeedsParentUnits(), withLineage: def.RulesRevision < 1, gaps: def.RulesRevision >= 3}
 }
 
 // ParentUnit reports whether unit is a parent unit at the bound: a unit is registered
@@ -618,8 +622,8 @@ func (m *Model) unitSubordinates(path []string, b Bound, withLineage bool, note 
 // recorded differently held as a conflict (domain.CombineAbsorbed), not the one recorded
 // last. It returns nil when u absorbed none. read reads one unit's facts and plan; seen
 // are the units already taken, which are skipped.
-func (m *Model) absorbedEvidence(u string, b Bound, read func(string, uint64, *domain.FactSet, **domain.PlanRef), seen *[]string) (*domain.FactSet, *domain.PlanRef) {
-	var sets []*domain.FactSet
+func (m *Model) absorbedEvidence(u string, b Bound, gaps bool, read func(string, uint64, *domain.FactSet, **domain.PlanRef), seen *[]string) (*domain.FactSet, *domain.PlanRef) {
+	var sets []domain.Absorbed
 	var plan *domain.PlanRef
 	m.eachAbsorbed(u, b, func(p string) {
 		if slices.Contains(*seen, p) {
@@ -629,14 +633,14 @@ func (m *Model) absorbedEvidence(u string, b Bound, read func(string, uint64, *d
 		own := domain.NewFactSet()
 		var ownPlan *domain.PlanRef
 		read(p, 0, own, &ownPlan)
-		if inh, inhPlan := m.absorbedEvidence(p, b, read, seen); inh != nil {
+		if inh, inhPlan := m.absorbedEvidence(p, b, gaps, read, seen); inh != nil {
 			inh.Override(own)
 			own = inh
 			if ownPlan == nil {
 				ownPlan = inhPlan
 			}
 		}
-		sets = append(sets, own)
+		sets = append(sets, domain.Absorbed{Unit: p, Facts: own})
 		if ownPlan != nil {
 			plan = ownPlan
 		}
@@ -644,7 +648,7 @@ func (m *Model) absorbedEvidence(u string, b Bound, read func(string, uint64, *d
 	if len(sets) == 0 {
 		return nil, nil
 	}
-	return domain.CombineAbsorbed(sets...), plan
+	return domain.CombineAbsorbed(gaps, sets...), plan
 }
 
 // absorbedAt returns the stream sequence of the merger by which unit absorbed pred (0

@@ -77,7 +77,7 @@ func (m *Model) campaignAtCached(id string, b Bound, note func(*Entry), cache *e
 
 // unitEvidenceCached is unitEvidence, shared through cache when there is one. The fact
 // set and the plan it returns are then shared: evaluations only read them.
-func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, subs subordinates, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
+func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, subs evidenceReading, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
 	campaign := n.Campaign()
 	path := func() []string { return []string{n.Unit()} }
 	key := evidenceKey{path: n.Unit(), campaign: campaign}

@@ -530,6 +530,9 @@ type FactConflict struct {
 	Campaign string
 	// Records are the differing records, in the order they were recorded.
 	Records []domain.FactEntry
+	// Unrecorded are the absorbed units that recorded the fact not at all (under the
+	// rules' revision 3), sorted.
+	Unrecorded []string
 }
 
 // UnitFactConflicts returns the facts of every campaign that the units merged into unit
@@ -544,9 +547,9 @@ func (m *Model) UnitFactConflicts(unit string) []FactConflict {
 	sort.Strings(ids)
 	var out []FactConflict
 	for _, c := range ids {
-		fs, _ := m.unitEvidence([]string{unit}, c, Bound{}, subordinatesOf(m.camps[c].Definition()), func(*Entry) {})
+		fs, _ := m.unitEvidence([]string{unit}, c, Bound{}, evidenceReadingOf(m.camps[c].Definition()), func(*Entry) {})
 		for _, rs := range fs.AllConflicts() {
-			out = append(out, FactConflict{Campaign: c, Records: rs})
+			out = append(out, FactConflict{Campaign: c, Records: rs.Records, Unrecorded: rs.Unrecorded})
 		}
 	}
 	return out

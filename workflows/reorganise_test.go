@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -668,6 +669,57 @@ func TestMergedUnitsFactsThatDisagree(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, el.Eligible)
 	assert.Equal(t, domain.ResultPending, el.Criteria["C08"].Result)
+}
+
+// TestMergedUnitJudgedOnEveryAbsorbedUnit: of two districts merged into a new one, only
+// one had its facts recorded. Under the rules' revision 3 the merged unit is not judged on
+// that one's figures alone: what reads a fact the other did not record waits (pending,
+// "not recorded by MB") until the merged unit's own is recorded (a review finding: the
+// successor was eligible and ranked first on MA's facts). A campaign under revision 2
+// judges as it did.
+func TestMergedUnitJudgedOnEveryAbsorbedUnit(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("MA", domain.UnitDistrict)
+	env.Unit("MB", domain.UnitDistrict)
+	env.GoodFacts(reviewer, "MA", 95)
+	_, err := merge(env, []string{"MA", "MB"}, "MC", "2025-07-01")
+	require.NoError(t, err)
+	clerk := env.User(domain.RoleClerk, "MC")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	env.RuleAll(reviewer, id)
+
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	c13 := el.Criteria["C13"]
+	assert.Equal(t, domain.ResultPending, c13.Result, "%+v", c13)
+	assert.Contains(t, c13.Note, "not recorded by MB")
+	assert.Contains(t, c13.NoteVI, "chưa ghi nhận tại MB")
+	assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool { return r.Code == "facts_conflict" }), "the PAR INDEX score, a ranking key: %+v", el.Reasons)
+	conflicts := env.Model.UnitFactConflicts("MC")
+	require.NotEmpty(t, conflicts)
+	assert.Equal(t, []string{"MB"}, conflicts[0].Unrecorded)
+
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.RulesRevision = 2
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	el, err = env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "revision 2 judges as it did: %+v", el.Reasons)
+	def.Version++
+	def.RulesRevision = 3
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
+	// The merged unit's own figures settle it.
+	env.GoodFacts(reviewer, "MC", 91)
+	el, err = env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "%+v", el.Reasons)
+	assert.Empty(t, env.Model.UnitFactConflicts("MC"))
 }
 
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both

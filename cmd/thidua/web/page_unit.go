@@ -121,6 +121,9 @@ func factConflicts(pg *frame, unit string, cs []projections.FactConflict, facts,
 		for _, r := range c.Records {
 			row.Values = append(row.Values, factValue(pg, r.Data)+" ("+cmp.Or(from[r.EventID], "?")+")")
 		}
+		for _, u := range c.Unrecorded {
+			row.Values = append(row.Values, pg.T("unit.conflict.unrecorded")+" ("+u+")")
+		}
 		for i := range facts {
 			if f := &facts[i]; f.Campaign == c.Campaign && f.Fact == d.Fact && (d.Index == "" || f.Index == d.Index && f.Component == d.Component) {
 				f.Conflict = true
