@@ -591,6 +591,43 @@ func TestRevisionKeepsTheAwardsInForce(t *testing.T) {
 	assert.Equal(t, 3, c.Definition().Quota.Collective, "down to the awards held is allowed")
 }
 
+// TestOmittedRulesRevision: a definition that does not state its rules_revision launches
+// a campaign under the current reading, and revises one keeping the campaign's, where it
+// read as 0, the oldest reading (a review finding: a revision of an older file dropped a
+// campaign back to revision 0, and a district no longer admitted stayed eligible). A
+// revision that states one is taken as stated.
+func TestOmittedRulesRevision(t *testing.T) {
+	t.Parallel()
+	raw, err := json.Marshal(domain.BuiltinCampaign())
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(raw, &fields))
+	delete(fields, "rules_revision")
+	without, err := json.Marshal(fields)
+	require.NoError(t, err)
+	def, err := domain.ParseDefinition(without)
+	require.NoError(t, err)
+	assert.Equal(t, domain.CurrentRulesRevision, def.RulesRevision, "a new campaign takes the current reading")
+
+	old := domain.BuiltinCampaign()
+	old.RulesRevision = 2
+	c, _ := launched(t, old)
+	def.Version = old.Version + 1
+	evs, err := c.Revise(def)
+	require.NoError(t, err)
+	assert.Equal(t, 2, evs[0].Data.(domain.CampaignRevisedData).Definition.RulesRevision, "a revision keeps the campaign's")
+
+	fields["rules_revision"] = 3
+	with, err := json.Marshal(fields)
+	require.NoError(t, err)
+	def, err = domain.ParseDefinition(with)
+	require.NoError(t, err)
+	def.Version = old.Version + 1
+	evs, err = c.Revise(def)
+	require.NoError(t, err)
+	assert.Equal(t, 3, evs[0].Data.(domain.CampaignRevisedData).Definition.RulesRevision, "stated, taken")
+}
+
 // TestRegistryRefusesWhatNoCommandRecords: a second registration of an id, a token another
 // user has, and events of users never registered are named; a second registration changes
 // nothing (the first stands: role, unit, token, disabled).

@@ -93,6 +93,11 @@ type Definition struct {
 	// hold is not recommended (WithheldUnitOnHold), as its grant is refused, and merged
 	// units' shares of women that are all below the priority's threshold are no conflict.
 	RulesRevision int `json:"rules_revision,omitempty"`
+	// rulesRevisionOmitted records that the definition parsed (ParseDefinition) did not
+	// state its rules_revision: a new campaign then takes the current one, a revision keeps
+	// its campaign's (Campaign.Revise), where an omitted field read as 0, the oldest
+	// reading (a review finding).
+	rulesRevisionOmitted bool
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`
 	// DossierParts lists the documents a complete dossier holds.
@@ -234,11 +239,49 @@ func ParseDefinition(data []byte) (Definition, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Definition{}, defErr("", "trailing data after the definition")
 	}
+	if err := checkNewDefinition(d, data); err != nil {
+		return Definition{}, err
+	}
+	if d.Timezone != "" && d.Timezone != DefaultTimezone {
+		// The web shows and reads every time in the province's zone: a campaign in another
+		// read its deadline there one way and in its trail another (a review finding).
+		return Definition{}, defErr("timezone", "%q: campaigns are kept in %s, the zone thidua's pages show and read times in (or leave timezone out)", d.Timezone, DefaultTimezone)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err == nil {
+		if _, ok := fields["rules_revision"]; !ok {
+			d.RulesRevision, d.rulesRevisionOmitted = CurrentRulesRevision, true
+		}
+	}
 	d = d.composed()
 	if err := d.Validate(); err != nil {
 		return Definition{}, err
 	}
 	return d, nil
+}
+
+// MaxDefinitionVersion is the highest version a definition given may have: one far above
+// (a typing error) would leave no version above it for the next revision.
+const MaxDefinitionVersion = 1_000_000
+
+// checkNewDefinition refuses, in a definition given (ParseDefinition, data its JSON), what
+// Validate leaves to the records made before these checks: no quota, or one of 0 for both
+// kinds (a campaign that can award nothing), and a version past MaxDefinitionVersion
+// (review findings).
+func checkNewDefinition(d Definition, data []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err == nil {
+		if _, ok := fields["quota"]; !ok {
+			return defErr("quota", "is required: the most awards of each kind, e.g. {\"collective\": 9, \"individual\": 15}")
+		}
+	}
+	if d.Quota.Collective == 0 && d.Quota.Individual == 0 {
+		return defErr("quota", "is 0 for both kinds: the campaign could award nothing")
+	}
+	if d.Version > MaxDefinitionVersion {
+		return defErr("version", "must be at most %d, got %d", MaxDefinitionVersion, d.Version)
+	}
+	return nil
 }
 
 // jsonField extracts a field name from a JSON decoding error, when it has one.
@@ -396,7 +439,7 @@ func (d Definition) Validate() error {
 	if _, err := d.Location(); err != nil {
 		return defErr("timezone", "%v", err)
 	}
-	for _, t := range []struct{ field, text string }{{"name_vi", d.NameVI}, {"name_en", d.NameEN}} {
+	for _, t := range []struct{ field, text string }{{"name_vi", d.NameVI}, {"name_en", d.NameEN}, {"award_vi", d.AwardVI}} {
 		if utf8.RuneCountInString(t.text) > MaxReasonLength {
 			return defErr(t.field, "is at most 2,000 characters")
 		}

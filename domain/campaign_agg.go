@@ -384,6 +384,11 @@ func (c *Campaign) Revise(def Definition) ([]Event, error) {
 		return nil, ruleErr("unknown_campaign", "the campaign does not exist", "Đợt thi đua không tồn tại")
 	}
 	cur := c.Definition()
+	if def.rulesRevisionOmitted {
+		// A revision that does not state the reading keeps the campaign's: an older file
+		// edited for its quota neither opts in to a newer reading nor falls back to 0.
+		def.RulesRevision = cur.RulesRevision
+	}
 	if def.ID != cur.ID {
 		return nil, &DefinitionError{Field: "id", Problem: fmt.Sprintf("a revision of %s cannot change the id to %q", cur.ID, def.ID)}
 	}

@@ -153,6 +153,20 @@ func requestTimeout() error {
 	return &apiError{status: http.StatusRequestTimeout, body: errorBody{Code: "request_timeout", Message: "the request body did not arrive in time"}}
 }
 
+// JSONProblem checks a JSON document as every request body is checked (checkJSON) and
+// returns what is wrong with it, as the API states it, or "" when nothing is: the web's
+// upload of a campaign definition refuses what POST /api/v1/campaigns refuses (a review
+// finding: it took a file in another encoding than UTF-8, and a key given twice).
+func JSONProblem(body []byte) string {
+	var ae *apiError
+	if err := checkJSON(body); errors.As(err, &ae) {
+		return ae.body.Message
+	} else if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 // checkJSON walks a JSON document token by token: one value, an object, valid UTF-8,
 // nesting at most MaxJSONDepth, no key twice in an object (in any letter case), every string (key or value)
 // acceptable text (checkText).

@@ -458,6 +458,9 @@ func (h *handler) launchCampaign(q *req) error {
 		if len(body) > maxDefinitionBytes {
 			return &domain.DefinitionError{Problem: fmt.Sprintf("the file is over %d bytes", maxDefinitionBytes)}
 		}
+		if problem := api.JSONProblem(body); problem != "" {
+			return &domain.DefinitionError{Problem: problem}
+		}
 		def, err := domain.ParseDefinition(body)
 		if err != nil {
 			return err

@@ -1110,6 +1110,10 @@ func TestAdminLaunchesCampaign(t *testing.T) {
 		{`{"id": "X"`, "Tệp định nghĩa đợt thi đua không hợp lệ"},
 		{strings.Replace(string(next), `"2026-12-31"`, `"2126-12-31"`, 1), "outside the years 2000 to 2099"},
 		{strings.Replace(string(next), `"CCHC-2026"`, `"`+wftest.Campaign+`"`, 1), "đã tồn tại"},
+		// What the API refuses in a body (a review finding: the form took both): a file
+		// saved in another encoding than UTF-8, and a key given twice.
+		{strings.Replace(string(next), "Phong trào", "Phong tr\xe0o", 1), "the body is not valid UTF-8"},
+		{strings.Replace(string(next), `"quota":`, `"quota": {"collective": 1, "individual": 1}, "quota":`, 1), "appears twice in one object"},
 	} {
 		ad.get("/admin")
 		r = ad.upload("/admin/campaigns", map[string]string{"_form": "campaign"}, "dot.json", bad.file)
