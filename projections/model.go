@@ -1267,7 +1267,7 @@ func (m *Model) DocumentUnits(sha string) []string {
 // the first upload's name and type, which may be another unit's (the same bytes filed by
 // two units).
 func (m *Model) DocumentFiled(sha string, units []string) (domain.DocumentRef, bool) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	return m.documentFiled(sha, units)
 }
@@ -1285,7 +1285,7 @@ func (s *State) DocumentFiled(sha string, units []string) (domain.DocumentRef, b
 // anyone with access to the store can change without a trace in the events (a review
 // finding: the auditor downloaded a plan as "renamed-by-intruder.exe", text/html).
 func (m *Model) FirstFiling(sha string) (domain.DocumentRef, bool) {
-	m.mu.RLock()
+	m.rlock()
 	defer m.mu.RUnlock()
 	return m.documentFiledBy(sha, func(string) bool { return true })
 }
@@ -1323,6 +1323,24 @@ func (m *Model) documentFiledBy(sha string, of func(unit string) bool) (domain.D
 		}
 		for _, p := range u.Plans() {
 			if p.Document.SHA256 == sha && p.Document.Name != "" {
+				return p.Document, true
+			}
+		}
+	}
+	// A plan replaced by a later one of its campaign is no longer the unit's (Plans): its
+	// filing is in the unit's history, once that is decoded (a review finding: a replaced
+	// plan was named as the store named it).
+	select {
+	case <-m.payloads:
+	default:
+		return domain.DocumentRef{}, false
+	}
+	for _, id := range d.units {
+		if m.units[id] == nil || !of(id) {
+			continue
+		}
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: id}) {
+			if p, ok := e.Rec.Data.(domain.PlanSubmittedData); ok && p.Document.SHA256 == sha && p.Document.Name != "" {
 				return p.Document, true
 			}
 		}

@@ -159,6 +159,24 @@ func TestDocumentNameIsTheFilingsForEveryRole(t *testing.T) {
 		assert.Equal(t, "To trinh.pdf", info.Name, role)
 		assert.Equal(t, "application/pdf", info.ContentType, role)
 	}
+
+	// A plan replaced by a later one keeps the name and type its filing recorded, for
+	// every role and for its unit's clerk (a review finding: the store's, once replaced).
+	planBody := "%PDF-1.4 a plan after a stray upload"
+	strayPlan, err := env.Store.PutDocument(env.Ctx, "renamed-by-intruder.exe", "text/html", strings.NewReader(planBody))
+	require.NoError(t, err)
+	plan := func(name, body string) {
+		_, _, err := env.Svc.SubmitPlan(env.Ctx, clerk, "ND", wftest.Campaign, workflows.Upload{Name: name, ContentType: "application/pdf", Body: strings.NewReader(body)}, workflows.Options{})
+		require.NoError(t, err)
+	}
+	plan("Ke hoach v1.pdf", planBody)
+	plan("Ke hoach v2.pdf", "%PDF-1.4 the plan replacing it")
+	for _, p := range []workflows.Principal{clerk, env.User(domain.RoleReviewer, ""), env.User(domain.RoleAuditor, "")} {
+		info, err := env.Svc.DocumentInfo(env.Ctx, p, strayPlan.SHA256)
+		require.NoError(t, err)
+		assert.Equal(t, "Ke hoach v1.pdf", info.Name, p.Role)
+		assert.Equal(t, "application/pdf", info.ContentType, p.Role)
+	}
 }
 
 // TestUploadNamesAreCleaned: whichever surface sends a file (the API cleaned names, the

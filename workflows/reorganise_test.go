@@ -1141,8 +1141,8 @@ func TestCollectiveHoldStopsTheUnitsOtherGrant(t *testing.T) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
-	na, _ := env.EligibleCollective("CHA", domain.UnitDistrict, reviewer, 90)
-	nc, _ := env.EligibleCollective("CHC", domain.UnitDistrict, reviewer, 85)
+	na, clerkA := env.EligibleCollective("CHA", domain.UnitDistrict, reviewer, 90)
+	nc, clerkC := env.EligibleCollective("CHC", domain.UnitDistrict, reviewer, 85)
 	held := env.OK(env.Svc.Hold(env.Ctx, reviewer, nc, "Thanh tra tỉnh đang thanh tra UBND huyện", workflows.Options{}))
 	evs, _, err := env.Store.Load(env.Ctx, eventstore.Ref{Kind: domain.KindUnit, ID: "CHC"})
 	require.NoError(t, err)
@@ -1173,6 +1173,19 @@ func TestCollectiveHoldStopsTheUnitsOtherGrant(t *testing.T) {
 	e := entry()
 	assert.False(t, e.Recommended)
 	assert.Equal(t, domain.WithheldUnitOnHold, e.Withheld)
+	// CHA's clerk reads CHA's nomination, not CHC's held one: they read "undisclosed", as
+	// the unit's trail leaves the hold out for them (a review finding: they read
+	// unit_on_hold); CHC's clerk reads the reason.
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	for clerk, want := range map[workflows.Principal]string{clerkA: domain.WithheldUndisclosed, clerkC: domain.WithheldUnitOnHold} {
+		theirs, _ := env.Svc.RankingFor(clerk, rk)
+		for _, x := range theirs.Collective.Entries {
+			if x.Nomination == na {
+				assert.Equal(t, want, x.Withheld, clerk.Unit)
+			}
+		}
+	}
 	var def domain.Definition
 	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
 	require.Equal(t, domain.CurrentRulesRevision, def.RulesRevision)

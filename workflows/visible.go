@@ -126,8 +126,10 @@ func (s *Service) hiddenHolds(p Principal, evs []projections.EventView) []projec
 // reason (domain.WithheldUndisclosed), whatever the reason: one of them is a hold of the
 // person (domain.WithheldPersonOnHold), left out of the unit's trail for them too, and an
 // "undisclosed" that stood for it alone would name it all the same (review findings: the
-// ranking named the hold beside the person's name, then its stand-in did). rk is not
-// changed.
+// ranking named the hold beside the person's name, then its stand-in did). A hold behind
+// an entry (person_on_hold, unit_on_hold) is told only to a clerk who reads every
+// nomination of the entry's unit, not to one who reads the entry through its history alone
+// (of a unit merged into that one). rk is not changed.
 func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projections.RankingView, bool) {
 	if p.Role != domain.RoleClerk {
 		return rk, false
@@ -140,7 +142,12 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 				continue
 			}
 			if n, err := s.model.Nomination(e.Nomination); err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory) {
-				continue
+				if !heldElsewhere(e.Withheld) || s.CanReadNomination(p, n.Unit, nil) {
+					continue
+				}
+				// A hold behind the entry is of another nomination of its unit, which a
+				// clerk who reads the entry through its history alone (of a unit merged
+				// into that one) may not read (a review finding: they read unit_on_hold).
 			}
 			if !copied {
 				kv.Entries, copied = append([]projections.RankEntryView(nil), kv.Entries...), true
@@ -152,6 +159,12 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 	redact(&rk.Collective)
 	redact(&rk.Individual)
 	return rk, changed
+}
+
+// heldElsewhere reports whether an entry withheld for that reason is withheld for a hold
+// on another nomination of its unit (domain.WithheldPersonOnHold, domain.WithheldUnitOnHold).
+func heldElsewhere(withheld string) bool {
+	return withheld == domain.WithheldPersonOnHold || withheld == domain.WithheldUnitOnHold
 }
 
 // UnitVersionFor returns the version of unit id (a stream sequence) that p may be told,
