@@ -617,6 +617,15 @@ func TestOmittedRulesRevision(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, evs[0].Data.(domain.CampaignRevisedData).Definition.RulesRevision, "a revision keeps the campaign's")
 
+	// Stated in another letter case, as encoding/json matches it, it is stated.
+	fields["Rules_Revision"] = 0
+	cased, err := json.Marshal(fields)
+	require.NoError(t, err)
+	def, err = domain.ParseDefinition(cased)
+	require.NoError(t, err)
+	assert.Equal(t, 0, def.RulesRevision, "stated as Rules_Revision")
+	delete(fields, "Rules_Revision")
+
 	fields["rules_revision"] = 3
 	with, err := json.Marshal(fields)
 	require.NoError(t, err)

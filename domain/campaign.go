@@ -249,7 +249,7 @@ func ParseDefinition(data []byte) (Definition, error) {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err == nil {
-		if _, ok := fields["rules_revision"]; !ok {
+		if !hasField(fields, "rules_revision") {
 			d.RulesRevision, d.rulesRevisionOmitted = CurrentRulesRevision, true
 		}
 	}
@@ -258,6 +258,18 @@ func ParseDefinition(data []byte) (Definition, error) {
 		return Definition{}, err
 	}
 	return d, nil
+}
+
+// hasField reports whether a JSON object's members name the field, in any letter case, as
+// encoding/json matches them (a review finding: "Rules_Revision" stated was read as left
+// out).
+func hasField(fields map[string]json.RawMessage, name string) bool {
+	for k := range fields {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxDefinitionVersion is the highest version a definition given may have: one far above
@@ -271,7 +283,7 @@ const MaxDefinitionVersion = 1_000_000
 func checkNewDefinition(d Definition, data []byte) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err == nil {
-		if _, ok := fields["quota"]; !ok {
+		if !hasField(fields, "quota") {
 			return defErr("quota", "is required: the most awards of each kind, e.g. {\"collective\": 9, \"individual\": 15}")
 		}
 	}

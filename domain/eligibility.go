@@ -217,20 +217,73 @@ func Eligible(def Definition, n *Nomination, facts *FactSet, plan *PlanRef) bool
 	return len(rankedConflicts(def, n.nominee, facts)) == 0
 }
 
-// belowPriority reports whether every record of a conflict of women_pct is below the
-// collectives' priority (WomenPriorityPct), and every absorbed unit recorded one: the
-// merged unit has no priority whichever unit's value is taken, as the ranking reads a
-// women_pct held for none.
-func belowPriority(c Conflict) bool {
-	if len(c.Unrecorded) > 0 {
-		return false
-	}
+// priorityKnown reports whether a conflict of women_pct (the merged units' shares of
+// women) leaves the collectives' priority (WomenPriorityPct) known all the same: every
+// share recorded is below it (a share not recorded never gives the priority, so the merged
+// unit has none, as when no unit recorded one), or every absorbed unit recorded one and
+// all are at or above it (any mix of them is too).
+func priorityKnown(c Conflict) bool {
+	below, above := 0, 0
 	for _, e := range c.Records {
-		if e.Data.Number == nil || *e.Data.Number >= WomenPriorityPct {
+		switch {
+		case e.Data.Number == nil:
 			return false
+		case *e.Data.Number < WomenPriorityPct:
+			below++
+		default:
+			above++
 		}
 	}
-	return true
+	return above == 0 || below == 0 && len(c.Unrecorded) == 0
+}
+
+// ConflictWaits reports whether a conflict of the merged units' facts (FactSet.Conflicts)
+// keeps something of the unit waiting under def, as the eligibility reads it: not a share
+// of women that gives the priority, or none, whichever is taken (priorityKnown), nor,
+// under the rules' revision 3, a fact that every criterion reading it needs only of a
+// parent unit, of a unit that is none (a review finding: the unit page listed them as
+// what its nominations waited for).
+func ConflictWaits(def Definition, facts *FactSet, c Conflict) bool {
+	if len(c.Records) == 0 {
+		return false
+	}
+	f := c.Records[0].Data.Fact
+	if f == FactWomenPct && def.RulesRevision >= 3 && priorityKnown(c) {
+		return false
+	}
+	if !facts.gaps {
+		return true
+	}
+	parent := len(facts.subordinateEvents()) > 0
+	for i := range def.Criteria {
+		if r := def.Criteria[i].Rule; slices.Contains(ruleFacts(r), f) && !parentOnlyMoot(r, f, parent) {
+			return true
+		}
+	}
+	return f == FactWomenPct || f == FactParIndexScore // the ranking's keys read them
+}
+
+// WomenPct returns the share of women the ranking reads of a unit's facts (Candidate.WomenPct):
+// the one held, or, under the rules' revision 3, the least of merged units' shares that
+// all give the priority (priorityKnown).
+func WomenPct(def Definition, facts *FactSet) (float64, bool) {
+	if v, ok := facts.Number(def.ID, FactWomenPct); ok {
+		return v, true
+	}
+	if def.RulesRevision < 3 {
+		return 0, false
+	}
+	for _, c := range facts.Conflicts(def.ID, FactWomenPct) {
+		if !priorityKnown(c) || len(c.Records) == 0 || *c.Records[0].Data.Number < WomenPriorityPct {
+			continue
+		}
+		least := *c.Records[0].Data.Number
+		for _, e := range c.Records[1:] {
+			least = min(least, *e.Data.Number)
+		}
+		return least, true
+	}
+	return 0, false
 }
 
 // factConflict is a fact the ranking reads that a merged unit's predecessors recorded
@@ -271,10 +324,11 @@ func rankedConflicts(def Definition, nominee Nominee, facts *FactSet) []factConf
 			continue
 		}
 		for _, c := range facts.Conflicts(def.ID, f) {
-			if f == FactWomenPct && def.RulesRevision >= 3 && belowPriority(c) {
-				// Values all below the priority's threshold rank alike, as no value does:
-				// no conflict for the ranking (rules' revision 3; a review finding: two
-				// merged units' 40% and 55% kept the merged unit from eligibility).
+			if f == FactWomenPct && def.RulesRevision >= 3 && priorityKnown(c) {
+				// Shares that give the merged unit the priority, or none, whichever is
+				// taken rank it alike: no conflict for the ranking (rules' revision 3;
+				// review findings: 40% and 55% kept the merged unit from eligibility, and
+				// so did 75% and 80%).
 				continue
 			}
 			fc := factConflict{name: f}

@@ -436,6 +436,10 @@ type FactSet struct {
 	// unrecorded are, for some conflicts' keys, the absorbed units that recorded the fact
 	// not at all (CombineAbsorbed with gaps): each key is one of conflicts' too.
 	unrecorded []factGap
+	// gaps is set on a set CombineAbsorbed made with gaps (the rules' revision 3): a
+	// conflict of a fact the unit's rules do not need of it (a parent unit's share of its
+	// subordinates in breach, of a unit that is none) then waits for nothing (parentOnlyMoot).
+	gaps bool
 	// subordinates are the ids of the events that registered units under the unit (or
 	// under a unit whose history it inherits) as their parent, as of the set's moment
 	// (NoteSubordinates): it is then a parent unit (đơn vị chủ quản).
@@ -646,7 +650,7 @@ func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
 		a, b := keys[i], keys[j]
 		return a.less(b)
 	})
-	out := &FactSet{}
+	out := &FactSet{gaps: gaps}
 	for _, k := range keys {
 		g := groups[k]
 		agree := !g.conflict

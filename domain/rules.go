@@ -260,6 +260,12 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 	}
 	var events, notes, notesVI []string
 	for _, f := range ruleFacts(r) {
+		if facts.gaps && parentOnlyMoot(r, f, len(facts.subordinateEvents()) > 0) {
+			// What the merged units recorded of a fact the rule does not need of this
+			// unit cannot keep it waiting (a review finding: a commune made of a district
+			// and a commune waited for a parent unit's share it cannot have).
+			continue
+		}
 		for _, c := range facts.Conflicts(campaign, f) {
 			vals, valsVI, evs := conflictValues(c)
 			for _, e := range evs {
@@ -285,6 +291,26 @@ func conflicted(r Rule, campaign string, facts *FactSet, detail bool) (judgement
 		j.noteVI = "các đơn vị hợp nhất vào đơn vị này ghi nhận số liệu khác nhau (" + strings.Join(notesVI, "; ") + "): chuyên viên thẩm định ghi nhận số liệu của đơn vị sau hợp nhất"
 	}
 	return j, true
+}
+
+// parentOnlyMoot reports whether the rule reads fact f only through exclusions that
+// concern parent units (Exclusion.ParentOnly) and that do not need it of the unit judged
+// (parent: it has units registered under it; Exclusion.ParentRequired).
+func parentOnlyMoot(r Rule, f string, parent bool) bool {
+	if r.Fact == f || slices.Contains(r.Facts, f) {
+		return false
+	}
+	read := false
+	for _, x := range r.Exclusions {
+		if x.Fact != f {
+			continue
+		}
+		if !x.ParentOnly || x.ParentRequired && parent {
+			return false
+		}
+		read = true
+	}
+	return read
 }
 
 // conflictValues states a conflict's values (FactSet.Conflicts), in English and in

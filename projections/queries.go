@@ -547,9 +547,12 @@ func (m *Model) UnitFactConflicts(unit string) []FactConflict {
 	sort.Strings(ids)
 	var out []FactConflict
 	for _, c := range ids {
-		fs, _ := m.unitEvidence([]string{unit}, c, Bound{}, evidenceReadingOf(m.camps[c].Definition()), func(*Entry) {})
+		def := m.camps[c].Definition()
+		fs, _ := m.unitEvidence([]string{unit}, c, Bound{}, evidenceReadingOf(def), func(*Entry) {})
 		for _, rs := range fs.AllConflicts() {
-			out = append(out, FactConflict{Campaign: c, Records: rs.Records, Unrecorded: rs.Unrecorded})
+			if domain.ConflictWaits(def, fs, rs) {
+				out = append(out, FactConflict{Campaign: c, Records: rs.Records, Unrecorded: rs.Unrecorded})
+			}
 		}
 	}
 	return out

@@ -473,7 +473,7 @@ func candidate(r *evalResult) domain.Candidate {
 	if v, ok := r.facts.Number(r.def.ID, "par_index_score"); ok {
 		c.ParIndexScore = &v
 	}
-	if v, ok := r.facts.Number(r.def.ID, "women_pct"); ok {
+	if v, ok := domain.WomenPct(r.def, r.facts); ok {
 		c.WomenPct = &v
 	}
 	if vote, ok := n.LatestVote(); ok && vote.Members > 0 {

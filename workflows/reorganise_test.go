@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -722,6 +723,57 @@ func TestMergedUnitJudgedOnEveryAbsorbedUnit(t *testing.T) {
 	assert.Empty(t, env.Model.UnitFactConflicts("MC"))
 }
 
+// TestMergedCommuneNeedsNoParentShare: a district (a parent unit, its share of
+// subordinates in breach recorded) and its commune (none: it has no subordinates) merge
+// into a new commune, a parent of no unit. Under the rules' revision 3 the share the
+// commune did not record is no gap that keeps the new commune's C13 waiting, nor a row of
+// its unit page (a review finding: the reviewer was told to record a figure the unit
+// cannot have). Every other fact the commune did not record still is.
+func TestMergedCommuneNeedsNoParentShare(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("PD", domain.UnitDistrict)
+	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "PX", Name: "Xã PX", Kind: domain.UnitCommune, Parent: "PD"}, workflows.Options{}))
+	env.GoodFacts(reviewer, "PD", 80)
+	for _, f := range []domain.FactRecordedData{
+		{Fact: "par_rating", Text: "Tốt"},
+		{Fact: "par_index_score", Number: wftest.Num(80)},
+		{Fact: "disbursement_pct", Number: wftest.Num(100)},
+		{Fact: "late_dossiers", Number: wftest.Num(0)},
+		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
+		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
+		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)},
+		{Fact: "online_service_pct", Number: wftest.Num(100)},
+	} {
+		env.Fact(reviewer, "PX", f)
+	}
+	_, err := env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"PD", "PX"}, Successor: "PS", SuccessorName: "Xã PS", SuccessorKind: domain.UnitCommune, Effective: "2025-07-01", Decision: "NQ 1"}, workflows.Options{})
+	require.NoError(t, err)
+	require.False(t, env.Model.ParentUnit("PS", projections.Bound{}))
+	clerk := env.User(domain.RoleClerk, "PS")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	env.RuleAll(reviewer, id)
+
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	c13 := el.Criteria["C13"]
+	assert.Contains(t, c13.Note, "late_directives", "the commune's late directives, not recorded, still wait: %+v", c13)
+	assert.NotContains(t, c13.Note, "subordinate_violation_pct", "%+v", c13)
+	var facts []string
+	for _, c := range env.Model.UnitFactConflicts("PS") {
+		facts = append(facts, c.Records[0].Data.Fact)
+	}
+	assert.Contains(t, facts, "late_directives")
+	assert.NotContains(t, facts, "subordinate_violation_pct")
+
+	// The commune's own late directives recorded, the new commune is eligible.
+	env.Fact(reviewer, "PS", domain.FactRecordedData{Fact: "late_directives", Number: wftest.Num(0)})
+	el, err = env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "%+v", el.Reasons)
+}
+
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
 // below the collectives' priority (70%) rank the merged unit alike, as no share does: under
 // the rules' revision 3 they are no facts_conflict keeping its nomination from
@@ -750,6 +802,7 @@ func TestMergedUnitsWomenShareBelowPriority(t *testing.T) {
 		return codes
 	}
 	assert.Empty(t, conflicts(), "both below 70%: eligible")
+	assert.Empty(t, env.Model.UnitFactConflicts("WAB"), "nor listed as waiting on the unit page")
 	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
 	require.NoError(t, err)
 	require.Len(t, rk.Collective.Entries, 1)
@@ -768,6 +821,45 @@ func TestMergedUnitsWomenShareBelowPriority(t *testing.T) {
 
 	env.Fact(reviewer, "WB", domain.FactRecordedData{Fact: "women_pct", Number: wftest.Num(75)})
 	assert.Equal(t, []string{"facts_conflict"}, conflicts(), "one share gives priority, the other not")
+
+	// Shares all at or above 70% give the priority whichever is taken (a review of the
+	// first fix); one share below 70% beside a unit that recorded none gives none, as no
+	// share does; one at or above 70% beside a unit that recorded none is not known.
+	for i, tc := range []struct {
+		a, b     *float64
+		eligible bool
+		priority bool
+	}{
+		{wftest.Num(75), wftest.Num(80), true, true},
+		{wftest.Num(40), nil, true, false},
+		{wftest.Num(75), nil, false, false},
+	} {
+		ua, ub, um := fmt.Sprintf("WX%d", i), fmt.Sprintf("WY%d", i), fmt.Sprintf("WZ%d", i)
+		env.Unit(ua, domain.UnitDistrict)
+		env.Unit(ub, domain.UnitDistrict)
+		env.Fact(reviewer, ua, domain.FactRecordedData{Fact: "women_pct", Number: tc.a})
+		if tc.b != nil {
+			env.Fact(reviewer, ub, domain.FactRecordedData{Fact: "women_pct", Number: tc.b})
+		}
+		env.GoodFacts(reviewer, ua, 80)
+		env.GoodFacts(reviewer, ub, 80)
+		_, err := merge(env, []string{ua, ub}, um, "2025-07-01")
+		require.NoError(t, err)
+		n, _ := env.MakeEligible(um, reviewer, 70)
+		el, err := env.Model.Eligibility(n, projections.Bound{})
+		require.NoError(t, err)
+		assert.Equal(t, tc.eligible, el.Eligible, "%v / %v: %+v", *tc.a, tc.b, el.Reasons)
+		if !tc.eligible {
+			continue
+		}
+		rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+		require.NoError(t, err)
+		for _, e := range rk.Collective.Entries {
+			if e.Nomination == n {
+				assert.Equal(t, tc.priority, e.Keys[domain.KeyPriority], "%v / %v", *tc.a, tc.b)
+			}
+		}
+	}
 }
 
 // A merger that would put two awards in force to one person, the second granted after
