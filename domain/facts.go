@@ -694,6 +694,39 @@ func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
 	return out
 }
 
+// NotRecordedBy marks, in a set of facts a unit inherits (CombineAbsorbed with gaps), each
+// fact that unit's own facts do not hold as one it did not record (Conflict.Unrecorded):
+// a unit that existed before it absorbed others, and recorded none of a fact they
+// recorded, is not judged on theirs alone (the rules' revision 3; a review finding: a
+// department with no figures absorbed one with all of them and was judged on those).
+// Index components are left out, as CombineAbsorbed leaves them. Apply own afterwards
+// (Override): the facts it holds stand over the inherited ones, as before.
+func (s *FactSet) NotRecordedBy(unit string, own *FactSet) {
+	if s == nil {
+		return
+	}
+	ownHolds := func(k factKey) bool {
+		return own != nil && (own.find(k) >= 0 || own.conflictAt(k) >= 0)
+	}
+	kept := s.facts[:0]
+	for _, r := range s.facts {
+		k := keyOfRecorded(r)
+		if k.fact == FactIndexComponent || ownHolds(k) {
+			kept = append(kept, r)
+			continue
+		}
+		s.conflicts = append(s.conflicts, []*Recorded{r})
+		s.addUnrecorded(k, []string{unit})
+	}
+	clear(s.facts[len(kept):])
+	s.facts = kept
+	for _, c := range s.conflicts {
+		if k := keyOfRecorded(c[0]); k.fact != FactIndexComponent && !ownHolds(k) {
+			s.addUnrecorded(k, []string{unit})
+		}
+	}
+}
+
 // unrecordedFor returns the units that recorded no fact of k (CombineAbsorbed), or nil.
 func (s *FactSet) unrecordedFor(k factKey) []string {
 	for _, g := range s.unrecorded {

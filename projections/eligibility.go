@@ -512,6 +512,9 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 	seen := []string{first}
 	inherited, inheritedPlan := m.absorbedEvidence(first, b, subs.gaps, read, &seen)
 	if inherited != nil {
+		if subs.gaps && m.existedBeforeMerging(first, b) {
+			inherited.NotRecordedBy(first, own)
+		}
 		inherited.Override(own)
 		own = inherited
 		if ownPlan == nil {
@@ -634,6 +637,9 @@ func (m *Model) absorbedEvidence(u string, b Bound, gaps bool, read func(string,
 		var ownPlan *domain.PlanRef
 		read(p, 0, own, &ownPlan)
 		if inh, inhPlan := m.absorbedEvidence(p, b, gaps, read, seen); inh != nil {
+			if gaps && m.existedBeforeMerging(p, b) {
+				inh.NotRecordedBy(p, own)
+			}
 			inh.Override(own)
 			own = inh
 			if ownPlan == nil {
@@ -649,6 +655,25 @@ func (m *Model) absorbedEvidence(u string, b Bound, gaps bool, read func(string,
 		return nil, nil
 	}
 	return domain.CombineAbsorbed(gaps, sets...), plan
+}
+
+// existedBeforeMerging reports whether unit existed before the first merger by which it
+// absorbed others, up to the bound: it was not registered by that merger, as a new
+// successor is (its registration and its absorption are one commit).
+func (m *Model) existedBeforeMerging(unit string, b Bound) bool {
+	ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit})
+	if len(ents) == 0 {
+		return false
+	}
+	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		if _, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok {
+			return ents[0].Rec.Seq < e.Rec.Seq
+		}
+	}
+	return false
 }
 
 // absorbedAt returns the stream sequence of the merger by which unit absorbed pred (0

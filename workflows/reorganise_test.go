@@ -723,6 +723,53 @@ func TestMergedUnitJudgedOnEveryAbsorbedUnit(t *testing.T) {
 	assert.Empty(t, env.Model.UnitFactConflicts("MC"))
 }
 
+// TestExistingUnitNotJudgedOnWhatItAbsorbedAlone: a department with no figures of its own
+// absorbs one with all of them. Under the rules' revision 3 it is not judged on the
+// absorbed department's figures alone: each fact it has not recorded waits ("not recorded
+// by SO-NN") until its own is (a review finding: it was eligible and ranked first on the
+// other's PAR INDEX score). What it recorded itself stands over what it absorbed, as
+// before; under revision 2 it is judged as it was.
+func TestExistingUnitNotJudgedOnWhatItAbsorbedAlone(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("SO-NN", domain.UnitDepartment)
+	env.Unit("SO-TNMT", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "SO-NN")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	env.RuleAll(reviewer, id)
+	env.GoodFacts(reviewer, "SO-TNMT", 95)
+	env.Fact(reviewer, "SO-NN", domain.FactRecordedData{Fact: "late_directives", Number: wftest.Num(0)})
+	_, err := merge(env, []string{"SO-TNMT"}, "SO-NN", "2025-07-01")
+	require.NoError(t, err)
+
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	c13 := el.Criteria["C13"]
+	assert.Equal(t, domain.ResultPending, c13.Result, "%+v", c13)
+	assert.Contains(t, c13.Note, "staff_hours_violation_pct: 2 / not recorded by SO-NN")
+	assert.NotContains(t, c13.Note, "late_directives", "its own late directives stand")
+	assert.Equal(t, domain.ResultPending, el.Criteria["C08"].Result)
+
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.RulesRevision = 2
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	el, err = env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, domain.ResultMet, el.Criteria["C08"].Result, "revision 2: the absorbed unit's figure, as before")
+	def.Version++
+	def.RulesRevision = 3
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
+	env.GoodFacts(reviewer, "SO-NN", 90)
+	el, err = env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "its own figures recorded: %+v", el.Reasons)
+}
+
 // TestMergedCommuneNeedsNoParentShare: a district (a parent unit, its share of
 // subordinates in breach recorded) and its commune (none: it has no subordinates) merge
 // into a new commune, a parent of no unit. Under the rules' revision 3 the share the
