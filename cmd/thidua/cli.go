@@ -857,6 +857,12 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 					fmt.Fprintf(out, "  the snapshot's history holds what sequence %d held: %s (%s on %s, event %s, recorded %s)\n",
 						e.Seq, e.SummaryEN, e.Type, e.Aggregate, e.ID, e.At.UTC().Format(time.RFC3339))
 				}
+				if len(lost[p.Seq]) > 0 {
+					// What the snapshot recorded, which the stream can no longer confirm: a
+					// store restored and written again since held other messages there (a
+					// review finding).
+					fmt.Fprintln(out, "  (as the snapshot recorded it: the stream no longer holds those messages to confirm it, and a store restored from a copy since may have held others there)")
+				}
 			}
 		}
 		for i, p := range actors {

@@ -1152,6 +1152,7 @@ func TestALossIsNoRewrite(t *testing.T) {
 	assert.NotContains(t, out.String(), "rewritten")
 	note := fmt.Sprintf("(the messages lost at sequence %d, after the aggregate's previous event the stream holds (sequence %d), may have held the event it links to)", seqs[0], seqs[0]-1)
 	assert.Contains(t, out.String(), fmt.Sprintf("the snapshot's history holds what sequence %d held: ", seqs[0]))
+	assert.Contains(t, out.String(), "(as the snapshot recorded it: the stream no longer holds those messages to confirm it")
 	assert.Contains(t, out.String(), "(unit.fact_recorded on unit/SO-TC, event ")
 	var js bytes.Buffer
 	err = (&VerifyCmd{JSON: true}).Run(ctx, &Globals{Data: dir, Out: &js}, quiet())
