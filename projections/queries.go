@@ -586,7 +586,8 @@ func (m *Model) appendClaim(out []EventView, kind, id string, b Bound) []EventVi
 
 // UnitEvents returns a unit's audit trail up to the bound; with inherited, the events of
 // every unit it absorbed (transitively) too, marked with inherited_from and via, merged
-// in stream order. Limit > 0 keeps the last limit events.
+// in stream order, and the revocations of the awards noted on them (appendRevocations).
+// Limit > 0 keeps the last limit events.
 func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]EventView, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
@@ -623,6 +624,9 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 			}
 		}
 	}
+	if inherited {
+		out = m.appendRevocations(out, b)
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Seq != out[j].Seq {
 			return out[i].Seq < out[j].Seq
@@ -633,6 +637,43 @@ func (m *Model) UnitEvents(id string, inherited bool, b Bound, limit int) ([]Eve
 		out = out[len(out)-limit:]
 	}
 	return out, nil
+}
+
+// appendRevocations appends to a unit's whole trail (UnitEvents with inherited) the
+// revocations, within the bound, of the awards its trail notes (unit.award_noted): a
+// revocation is recorded on the campaign and the nomination, and the unit's trail showed
+// the award in force for good, while a revocation for fraud bars the unit's lineage (a
+// review finding). Each is marked inherited from the unit its award was noted on, when
+// that is not the unit asked. The caller holds the read lock.
+func (m *Model) appendRevocations(out []EventView, b Bound) []EventView {
+	type noted struct {
+		campaign, award, from string
+		via                   []string
+	}
+	var awards []noted
+	for _, e := range out {
+		if e.Type != domain.UnitAwardNoted {
+			continue
+		}
+		var d domain.UnitAwardNotedData
+		if json.Unmarshal(e.Data, &d) == nil {
+			awards = append(awards, noted{d.Campaign, d.Award, e.InheritedFrom, e.Via})
+		}
+	}
+	for _, a := range awards {
+		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: a.campaign}) {
+			if !b.includes(e.Rec.Seq, e.Rec.At) {
+				break
+			}
+			if d, ok := e.Rec.Data.(domain.AwardRevokedData); ok && d.Award == a.award &&
+				!slices.ContainsFunc(out, func(v EventView) bool { return v.ID == e.Rec.ID }) {
+				v := m.eventView(e)
+				v.InheritedFrom, v.Via = a.from, a.via
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // EventByID returns the event of that id, of any aggregate, if the model holds it. It

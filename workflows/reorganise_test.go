@@ -987,6 +987,21 @@ func TestRevocationForFraudBarsTheLineage(t *testing.T) {
 	// FA in. It is barred, cites the revocation, and is neither recommended nor granted.
 	_, err = merge(env, []string{"FA", "FB"}, "FC", "2025-10-01")
 	require.NoError(t, err)
+	// FC's whole trail shows FA's award and its revocation, inherited from FA (a review
+	// finding: it showed the award in force for good); FA's own events alone do not.
+	trail, err := env.Model.UnitEvents("FC", true, projections.Bound{}, 0)
+	require.NoError(t, err)
+	var revoked []projections.EventView
+	for _, e := range trail {
+		if e.Type == domain.AwardRevoked {
+			revoked = append(revoked, e)
+		}
+	}
+	require.Len(t, revoked, 1, "FA's revocation, not FD's")
+	assert.Equal(t, "FA", revoked[0].InheritedFrom)
+	own, err := env.Model.UnitEvents("FA", false, projections.Bound{}, 0)
+	require.NoError(t, err)
+	assert.False(t, slices.ContainsFunc(own, func(e projections.EventView) bool { return e.Type == domain.AwardRevoked }))
 	el, err := env.Model.Eligibility(nomFB, projections.Bound{})
 	require.NoError(t, err)
 	assert.False(t, el.Eligible)
