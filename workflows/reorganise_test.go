@@ -34,6 +34,23 @@ func merge(env *wftest.Env, sources []string, successor string, effective string
 	return env.Svc.Reorganise(env.Ctx, env.Admin, in, workflows.Options{})
 }
 
+// reviseRules revises the test campaign to the rules' revision rev (a higher version of its
+// definition), as an administrator opts in to a reading or out of it.
+func reviseRules(env *wftest.Env, rev int) {
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.RulesRevision = rev
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+}
+
+// rulesRevision is the test campaign's rules' revision in force.
+func rulesRevision(env *wftest.Env) int {
+	var rev int
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); rev = c.Definition().RulesRevision })
+	return rev
+}
+
 // Story 3: three districts with open nominations merge into one successor on 2025-07-01.
 func TestMergerInheritsHistoryAndOpenNominations(t *testing.T) {
 	t.Parallel()
@@ -703,17 +720,11 @@ func TestMergedUnitJudgedOnEveryAbsorbedUnit(t *testing.T) {
 	require.NotEmpty(t, conflicts)
 	assert.Equal(t, []string{"MB"}, conflicts[0].Unrecorded)
 
-	var def domain.Definition
-	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
-	def.Version++
-	def.RulesRevision = 2
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 2)
 	el, err = env.Model.Eligibility(id, projections.Bound{})
 	require.NoError(t, err)
 	assert.True(t, el.Eligible, "revision 2 judges as it did: %+v", el.Reasons)
-	def.Version++
-	def.RulesRevision = 3
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 3)
 
 	// The merged unit's own figures settle it.
 	env.GoodFacts(reviewer, "MC", 91)
@@ -752,17 +763,11 @@ func TestExistingUnitNotJudgedOnWhatItAbsorbedAlone(t *testing.T) {
 	assert.NotContains(t, c13.Note, "late_directives", "its own late directives stand")
 	assert.Equal(t, domain.ResultPending, el.Criteria["C08"].Result)
 
-	var def domain.Definition
-	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
-	def.Version++
-	def.RulesRevision = 2
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 2)
 	el, err = env.Model.Eligibility(id, projections.Bound{})
 	require.NoError(t, err)
 	assert.Equal(t, domain.ResultMet, el.Criteria["C08"].Result, "revision 2: the absorbed unit's figure, as before")
-	def.Version++
-	def.RulesRevision = 3
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 3)
 
 	env.GoodFacts(reviewer, "SO-NN", 90)
 	el, err = env.Model.Eligibility(id, projections.Bound{})
@@ -783,18 +788,7 @@ func TestMergedCommuneNeedsNoParentShare(t *testing.T) {
 	env.Unit("PD", domain.UnitDistrict)
 	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "PX", Name: "Xã PX", Kind: domain.UnitCommune, Parent: "PD"}, workflows.Options{}))
 	env.GoodFacts(reviewer, "PD", 80)
-	for _, f := range []domain.FactRecordedData{
-		{Fact: "par_rating", Text: "Tốt"},
-		{Fact: "par_index_score", Number: wftest.Num(80)},
-		{Fact: "disbursement_pct", Number: wftest.Num(100)},
-		{Fact: "late_dossiers", Number: wftest.Num(0)},
-		{Fact: "backlog_dossiers", Number: wftest.Num(0)},
-		{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(9.1), Previous: wftest.Num(8.2)},
-		{Fact: "staff_hours_violation_pct", Number: wftest.Num(2)},
-		{Fact: "online_service_pct", Number: wftest.Num(100)},
-	} {
-		env.Fact(reviewer, "PX", f)
-	}
+	env.GoodFactsExcept(reviewer, "PX", 80, "subordinate_violation_pct", "late_directives")
 	_, err := env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"PD", "PX"}, Successor: "PS", SuccessorName: "Xã PS", SuccessorKind: domain.UnitCommune, Effective: "2025-07-01", Decision: "NQ 1"}, workflows.Options{})
 	require.NoError(t, err)
 	require.False(t, env.Model.ParentUnit("PS", projections.Bound{}))
@@ -856,15 +850,9 @@ func TestMergedUnitsWomenShareBelowPriority(t *testing.T) {
 	assert.Equal(t, false, rk.Collective.Entries[0].Keys[domain.KeyPriority], "no priority")
 	assert.True(t, rk.Collective.Entries[0].Recommended)
 
-	var def domain.Definition
-	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
-	def.Version++
-	def.RulesRevision = 2
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 2)
 	assert.Equal(t, []string{"facts_conflict"}, conflicts(), "revision 2 judges as it did")
-	def.Version++
-	def.RulesRevision = 3
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 3)
 
 	env.Fact(reviewer, "WB", domain.FactRecordedData{Fact: "women_pct", Number: wftest.Num(75)})
 	assert.Equal(t, []string{"facts_conflict"}, conflicts(), "one share gives priority, the other not")
@@ -1159,20 +1147,14 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 
 	// A campaign under the rules' revision 1 (launched before this reading) ranks as its
 	// grants recorded: the entry is recommended. The grant is refused all the same.
-	var def domain.Definition
-	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
-	def.Version++
-	def.RulesRevision = 1
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 1)
 	e = entry(env.Model)
 	assert.True(t, e.Recommended)
 	assert.Empty(t, e.Withheld)
 	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nb, Decision: "QĐ 1/2025"}, workflows.Options{})
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "person_on_hold", re.Code)
-	def.Version++
-	def.RulesRevision = 2
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 2)
 
 	// Released, the held dossier (ranked above) is the person's one recommended.
 	env.OK(env.Svc.Release(env.Ctx, reviewer, na, "đã xem xét xong, không kỷ luật", workflows.Options{}))
@@ -1340,18 +1322,12 @@ func TestCollectiveHoldStopsTheUnitsOtherGrant(t *testing.T) {
 			}
 		}
 	}
-	var def domain.Definition
-	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
-	require.Equal(t, domain.CurrentRulesRevision, def.RulesRevision)
-	def.Version++
-	def.RulesRevision = 2
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	require.Equal(t, domain.CurrentRulesRevision, rulesRevision(env))
+	reviseRules(env, 2)
 	e = entry()
 	assert.True(t, e.Recommended)
 	assert.Empty(t, e.Withheld)
-	def.Version++
-	def.RulesRevision = 3
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	reviseRules(env, 3)
 
 	env.OK(env.Svc.Release(env.Ctx, reviewer, nc, "Kết thúc thanh tra, không có vi phạm", workflows.Options{}))
 	e = entry()

@@ -6,6 +6,7 @@ package wftest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -216,8 +217,21 @@ func (e *Env) GoodFacts(reviewer workflows.Principal, unit string, parIndex floa
 	e.GoodFactsIn(Campaign, reviewer, unit, parIndex)
 }
 
+// GoodFactsExcept is GoodFacts without the facts named in except (a unit that recorded
+// some of its figures only).
+func (e *Env) GoodFactsExcept(reviewer workflows.Principal, unit string, parIndex float64, except ...string) {
+	e.tb.Helper()
+	e.goodFacts(Campaign, reviewer, unit, parIndex, except)
+}
+
 // GoodFactsIn is GoodFacts in another campaign than Campaign.
 func (e *Env) GoodFactsIn(campaign string, reviewer workflows.Principal, unit string, parIndex float64) {
+	e.tb.Helper()
+	e.goodFacts(campaign, reviewer, unit, parIndex, nil)
+}
+
+// goodFacts records GoodFacts's facts in campaign, but those named in except.
+func (e *Env) goodFacts(campaign string, reviewer workflows.Principal, unit string, parIndex float64, except []string) {
 	e.tb.Helper()
 	facts := []domain.FactRecordedData{
 		{Fact: "par_rating", Text: "Tốt"},
@@ -232,6 +246,9 @@ func (e *Env) GoodFactsIn(campaign string, reviewer workflows.Principal, unit st
 		{Fact: "online_service_pct", Number: Num(100)},
 	}
 	for _, f := range facts {
+		if slices.Contains(except, f.Fact) {
+			continue
+		}
 		f.Campaign = campaign
 		e.Fact(reviewer, unit, f)
 	}
