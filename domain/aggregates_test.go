@@ -625,6 +625,13 @@ func TestOmittedRulesRevision(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 0, def.RulesRevision, "stated as Rules_Revision")
 	delete(fields, "Rules_Revision")
+	// A null states nothing: left out.
+	fields["rules_revision"] = nil
+	null, err := json.Marshal(fields)
+	require.NoError(t, err)
+	def, err = domain.ParseDefinition(null)
+	require.NoError(t, err)
+	assert.Equal(t, domain.CurrentRulesRevision, def.RulesRevision, "null is left out")
 
 	fields["rules_revision"] = 3
 	with, err := json.Marshal(fields)

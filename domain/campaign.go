@@ -262,11 +262,11 @@ func ParseDefinition(data []byte) (Definition, error) {
 
 // hasField reports whether a JSON object's members name the field, in any letter case, as
 // encoding/json matches them (a review finding: "Rules_Revision" stated was read as left
-// out).
+// out), with a value other than null (another: a null rules_revision launched under 0).
 func hasField(fields map[string]json.RawMessage, name string) bool {
-	for k := range fields {
-		if strings.EqualFold(k, name) {
-			return true
+	for k, v := range fields {
+		if strings.EqualFold(k, name) && string(bytes.TrimSpace(v)) != "null" {
+			return true // a null states nothing: encoding/json leaves the field as it was
 		}
 	}
 	return false
