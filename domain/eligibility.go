@@ -238,29 +238,43 @@ func priorityKnown(c Conflict) bool {
 }
 
 // ConflictWaits reports whether a conflict of the merged units' facts (FactSet.Conflicts)
-// keeps something of the unit waiting under def, as the eligibility reads it: not a share
-// of women that gives the priority, or none, whichever is taken (priorityKnown), nor,
-// under the rules' revision 3, a fact that every criterion reading it needs only of a
-// parent unit, of a unit that is none (a review finding: the unit page listed them as
-// what its nominations waited for).
+// keeps something of the unit waiting under def, as the eligibility reads it: a criterion
+// that reads the fact (unless, under the rules' revision 3, the conflict is moot for it:
+// FactSet.mootConflict), or a ranking key that reads it (unless its shares of women give
+// the priority, or none, whichever is taken: priorityKnown). The unit page lists only
+// those (review findings: it listed conflicts nothing waited for, and its first filter
+// left out ones that something did).
 func ConflictWaits(def Definition, facts *FactSet, c Conflict) bool {
 	if len(c.Records) == 0 {
 		return false
 	}
 	f := c.Records[0].Data.Fact
-	if f == FactWomenPct && def.RulesRevision >= 3 && priorityKnown(c) {
-		return false
-	}
-	if !facts.gaps {
-		return true
-	}
-	parent := len(facts.subordinateEvents()) > 0
 	for i := range def.Criteria {
-		if r := def.Criteria[i].Rule; slices.Contains(ruleFacts(r), f) && !parentOnlyMoot(r, f, parent) {
+		if r := def.Criteria[i].Rule; slices.Contains(ruleFacts(r), f) && !facts.mootConflict(r, f, c) {
 			return true
 		}
 	}
-	return f == FactWomenPct || f == FactParIndexScore // the ranking's keys read them
+	for _, k := range def.RankingKeys {
+		if rankedFact(k) == f {
+			return f != FactWomenPct || def.RulesRevision < 3 || !priorityKnown(c)
+		}
+	}
+	return false
+}
+
+// rankedFact is the fact a ranking key reads of a unit ("" for none): the PAR INDEX score,
+// the index components (improved_components) or the share of women (the collectives'
+// priority).
+func rankedFact(key string) string {
+	switch key {
+	case KeyParIndexScore:
+		return FactParIndexScore
+	case KeyImprovedComponents:
+		return FactIndexComponent
+	case KeyPriority:
+		return FactWomenPct
+	}
+	return ""
 }
 
 // WomenPct returns the share of women the ranking reads of a unit's facts (Candidate.WomenPct):
@@ -302,16 +316,9 @@ func rankedConflicts(def Definition, nominee Nominee, facts *FactSet) []factConf
 	}
 	var out []factConflict
 	for _, k := range def.RankingKeys {
-		var f string
-		switch {
-		case k == KeyParIndexScore:
-			f = FactParIndexScore
-		case k == KeyImprovedComponents:
-			f = FactIndexComponent
-		case k == KeyPriority && nominee.Kind == NomineeCollective:
-			f = FactWomenPct
-		default:
-			continue
+		f := rankedFact(k)
+		if f == "" || k == KeyPriority && nominee.Kind != NomineeCollective {
+			continue // an individual's priority is her own, not a unit's fact
 		}
 		read := false
 		for i := range def.Criteria {

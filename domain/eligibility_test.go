@@ -495,6 +495,54 @@ func TestCombineAbsorbedGaps(t *testing.T) {
 	}
 }
 
+// TestConflictWaits: the unit page lists a merged unit's conflict when a criterion reads
+// its fact or a ranking key does: shares of women below 70% wait for nothing unless a
+// criterion reads them; index components wait for the improved_components key; a fact
+// nothing reads waits for nothing (review findings on the first filter).
+func TestConflictWaits(t *testing.T) {
+	t.Parallel()
+	const c = "ninh-thuan-cchc-2025"
+	rec := func(id string, seq uint64, d domain.FactRecordedData) domain.Recorded {
+		d.Campaign = c
+		return domain.Recorded{ID: id, Seq: seq, Type: domain.FactRecorded, Data: d}
+	}
+	set := func(rs ...domain.Recorded) *domain.FactSet {
+		fs := domain.NewFactSet()
+		for _, r := range rs {
+			fs.Apply(c, r)
+		}
+		return fs
+	}
+	comp := func(id string, seq uint64, v float64) domain.Recorded {
+		return rec(id, seq, domain.FactRecordedData{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: f64(v), Previous: f64(8)})
+	}
+	all := domain.CombineAbsorbed(true,
+		domain.Absorbed{Unit: "WA", Facts: set(rec("a1", 1, domain.FactRecordedData{Fact: "women_pct", Number: f64(40)}), comp("a2", 2, 9), rec("a3", 3, domain.FactRecordedData{Fact: "backlog_dossiers", Number: f64(1)}))},
+		domain.Absorbed{Unit: "WB", Facts: set(rec("b1", 4, domain.FactRecordedData{Fact: "women_pct", Number: f64(55)}), comp("b2", 5, 7), rec("b3", 6, domain.FactRecordedData{Fact: "backlog_dossiers", Number: f64(2)}))},
+	)
+	waits := func(def domain.Definition) map[string]bool {
+		out := map[string]bool{}
+		for _, cf := range all.AllConflicts() {
+			out[cf.Records[0].Data.Fact] = domain.ConflictWaits(def, all, cf)
+		}
+		return out
+	}
+	def := domain.BuiltinCampaign()
+	got := waits(def)
+	assert.False(t, got["women_pct"], "both below 70%%: no priority either way")
+	assert.True(t, got["index_component"], "C12 and the improved_components key read it")
+	assert.True(t, got["backlog_dossiers"], "C11 reads it")
+
+	// A campaign whose criterion reads the share of women waits for it; one that ranks by
+	// no index component and judges none waits for none.
+	def.Criteria = append(def.Criteria, domain.Criterion{ID: "C99", Rule: domain.Rule{Kind: domain.RuleFactNumber, Fact: "women_pct", Op: "gte", Number: f64(30)}})
+	def.RankingKeys = slices.DeleteFunc(slices.Clone(def.RankingKeys), func(k string) bool { return k == domain.KeyImprovedComponents })
+	def.Criteria = slices.DeleteFunc(def.Criteria, func(cr domain.Criterion) bool { return cr.Rule.Kind == domain.RuleIndexImproved })
+	got = waits(def)
+	assert.True(t, got["women_pct"], "a criterion reads it")
+	assert.False(t, got["index_component"], "nothing reads it")
+}
+
 // absorbed names each set a unit of its own (u0, u1, …), for domain.CombineAbsorbed.
 func absorbed(sets ...*domain.FactSet) []domain.Absorbed {
 	out := make([]domain.Absorbed, len(sets))

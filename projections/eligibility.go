@@ -510,9 +510,9 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 		read(path[i], m.absorbedAt(path[i], path[i-1], b), own, &ownPlan)
 	}
 	seen := []string{first}
-	inherited, inheritedPlan := m.absorbedEvidence(first, b, subs.gaps, read, &seen)
+	inherited, inheritedPlan := m.absorbedEvidence(first, campaign, b, subs.gaps, read, &seen)
 	if inherited != nil {
-		if subs.gaps && m.existedBeforeMerging(first, b) {
+		if subs.gaps && m.existedBeforeMerging(first, campaign, b) {
 			inherited.NotRecordedBy(first, own)
 		}
 		inherited.Override(own)
@@ -625,7 +625,7 @@ func (m *Model) unitSubordinates(path []string, b Bound, withLineage bool, note 
 // recorded differently held as a conflict (domain.CombineAbsorbed), not the one recorded
 // last. It returns nil when u absorbed none. read reads one unit's facts and plan; seen
 // are the units already taken, which are skipped.
-func (m *Model) absorbedEvidence(u string, b Bound, gaps bool, read func(string, uint64, *domain.FactSet, **domain.PlanRef), seen *[]string) (*domain.FactSet, *domain.PlanRef) {
+func (m *Model) absorbedEvidence(u, campaign string, b Bound, gaps bool, read func(string, uint64, *domain.FactSet, **domain.PlanRef), seen *[]string) (*domain.FactSet, *domain.PlanRef) {
 	var sets []domain.Absorbed
 	var plan *domain.PlanRef
 	m.eachAbsorbed(u, b, func(p string) {
@@ -636,8 +636,8 @@ func (m *Model) absorbedEvidence(u string, b Bound, gaps bool, read func(string,
 		own := domain.NewFactSet()
 		var ownPlan *domain.PlanRef
 		read(p, 0, own, &ownPlan)
-		if inh, inhPlan := m.absorbedEvidence(p, b, gaps, read, seen); inh != nil {
-			if gaps && m.existedBeforeMerging(p, b) {
+		if inh, inhPlan := m.absorbedEvidence(p, campaign, b, gaps, read, seen); inh != nil {
+			if gaps && m.existedBeforeMerging(p, campaign, b) {
 				inh.NotRecordedBy(p, own)
 			}
 			inh.Override(own)
@@ -657,20 +657,34 @@ func (m *Model) absorbedEvidence(u string, b Bound, gaps bool, read func(string,
 	return domain.CombineAbsorbed(gaps, sets...), plan
 }
 
-// existedBeforeMerging reports whether unit existed before the first merger by which it
-// absorbed others, up to the bound: it was not registered by that merger, as a new
-// successor is (its registration and its absorption are one commit).
-func (m *Model) existedBeforeMerging(unit string, b Bound) bool {
+// existedBeforeMerging reports whether unit had a history of its own before the first
+// merger by which it absorbed others, up to the bound: it was registered before the
+// campaign was launched, or recorded something of its own (any event of its stream)
+// between its registration and that merger. A successor the merger registered (its
+// registration and its absorption are one commit), or one an administrator registered for
+// the merger beforehand, has none: it is judged as a new successor is (a review finding:
+// a successor registered a moment before the merger waited for every figure).
+func (m *Model) existedBeforeMerging(unit, campaign string, b Bound) bool {
 	ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit})
 	if len(ents) == 0 {
 		return false
 	}
+	registered := ents[0].Rec.Seq
 	for _, e := range ents {
 		if !b.includes(e.Rec.Seq, e.Rec.At) {
 			break
 		}
 		if _, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok {
-			return ents[0].Rec.Seq < e.Rec.Seq
+			if registered == e.Rec.Seq {
+				return false // registered by the merger
+			}
+			if camp := m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: campaign}); len(camp) > 0 && registered < camp[0].Rec.Seq {
+				return true
+			}
+			return false
+		}
+		if e.Rec.Seq > registered {
+			return true // an event of its own before the merger
 		}
 	}
 	return false

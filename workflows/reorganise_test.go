@@ -815,6 +815,73 @@ func TestMergedCommuneNeedsNoParentShare(t *testing.T) {
 	assert.True(t, el.Eligible, "%+v", el.Reasons)
 }
 
+// TestMergedUnitsInBreachStayExcluded: under the rules' revision 3 a parent unit's share of
+// subordinates in breach that merged units recorded differently is moot for a merged unit
+// that is no parent unit only when no value recorded would exclude: 15% beside 20% or 0%
+// keeps C13 waiting, as before (a review of the first version found both passing C13
+// once the values differed, where one department's 15% alone is excluded).
+func TestMergedUnitsInBreachStayExcluded(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for i, tc := range []struct {
+		a, b   float64
+		result string
+	}{
+		{15, 20, domain.ResultPending},
+		{15, 0, domain.ResultPending},
+		{15, 15, domain.ResultExcluded},
+		{0, 5, domain.ResultMet},
+	} {
+		ua, ub, um := fmt.Sprintf("BA%d", i), fmt.Sprintf("BB%d", i), fmt.Sprintf("BM%d", i)
+		for u, v := range map[string]float64{ua: tc.a, ub: tc.b} {
+			env.Unit(u, domain.UnitDepartment)
+			env.GoodFactsExcept(reviewer, u, 80, "subordinate_violation_pct")
+			env.Fact(reviewer, u, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(v)})
+		}
+		_, err := merge(env, []string{ua, ub}, um, "2025-07-01")
+		require.NoError(t, err)
+		// The merged unit's own facts, but its share: what the merged units recorded stands.
+		id := env.Dossier(env.User(domain.RoleClerk, um), domain.Nominee{Kind: domain.NomineeCollective})
+		env.GoodFactsExcept(reviewer, um, 80, "subordinate_violation_pct")
+		env.RuleAll(reviewer, id)
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		assert.Equal(t, tc.result, el.Criteria["C13"].Result, "%v / %v: %+v", tc.a, tc.b, el.Criteria["C13"])
+	}
+}
+
+// TestPreRegisteredSuccessorIsANewOne: a successor an administrator registered a moment
+// before the merger, with no history of its own, is judged as one the merger registers:
+// on what the units it absorbed recorded alike (a review finding: it waited for every
+// figure, "not recorded by" itself).
+func TestPreRegisteredSuccessorIsANewOne(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for _, pre := range []bool{false, true} {
+		x, y, succ := "RX", "RY", "RS1"
+		if pre {
+			x, y, succ = "RX2", "RY2", "RS2"
+		}
+		env.Unit(x, domain.UnitDistrict)
+		env.Unit(y, domain.UnitDistrict)
+		env.GoodFacts(reviewer, x, 80)
+		env.GoodFacts(reviewer, y, 80)
+		if pre {
+			env.Unit(succ, domain.UnitDistrict)
+		}
+		_, err := merge(env, []string{x, y}, succ, "2025-07-01")
+		require.NoError(t, err)
+		clerk := env.User(domain.RoleClerk, succ)
+		id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+		env.RuleAll(reviewer, id)
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "registered beforehand %v: %+v", pre, el.Reasons)
+	}
+}
+
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
 // below the collectives' priority (70%) rank the merged unit alike, as no share does: under
 // the rules' revision 3 they are no facts_conflict keeping its nomination from
