@@ -397,7 +397,7 @@ func TestCombineAbsorbed(t *testing.T) {
 	d.Apply(c, rec("d1", 6, "par_index_score", 80))
 	d.Apply(c, rec("d2", 7, "late_dossiers", 0))
 
-	all := domain.CombineAbsorbed(false, absorbed(a, b, d, nil)...)
+	all := domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(a, b, d, nil)...)
 	v, ok := all.Number(c, "par_index_score")
 	require.True(t, ok, "recorded alike: it stands")
 	assert.Equal(t, 80.0, v)
@@ -429,7 +429,7 @@ func TestCombineAbsorbed(t *testing.T) {
 	assert.Len(t, all.Conflicts(c, "late_dossiers"), 1, "the others stay")
 
 	// Nested: a set that already holds a conflict passes it on.
-	again := domain.CombineAbsorbed(false, absorbed(all, domain.NewFactSet())...)
+	again := domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(all, domain.NewFactSet())...)
 	assert.Len(t, again.Conflicts(c, "late_dossiers"), 1)
 }
 
@@ -454,7 +454,7 @@ func TestCombineAbsorbedGaps(t *testing.T) {
 	a := set(rec("a1", 1, "late_directives", 0), rec("a2", 2, "women_pct", 40), comp)
 	b := set(rec("b1", 4, "women_pct", 40))
 	for _, order := range [][]domain.Absorbed{{{Unit: "MA", Facts: a}, {Unit: "MB", Facts: b}}, {{Unit: "MB", Facts: b}, {Unit: "MA", Facts: a}}} {
-		all := domain.CombineAbsorbed(true, order...)
+		all := domain.CombineAbsorbed(domain.AbsorbedReading{Gaps: true}, order...)
 		_, held := all.Get(c, "late_directives")
 		assert.False(t, held, "recorded by MA alone: held for none")
 		cs := all.Conflicts(c, "late_directives")
@@ -469,7 +469,7 @@ func TestCombineAbsorbedGaps(t *testing.T) {
 		assert.Empty(t, all.Conflicts(c, "index_component"))
 
 		// Passed on through a unit that absorbed these and recorded nothing itself.
-		outer := domain.CombineAbsorbed(true, domain.Absorbed{Unit: "MAB", Facts: all}, domain.Absorbed{Unit: "MD", Facts: set(rec("d1", 5, "late_directives", 0))})
+		outer := domain.CombineAbsorbed(domain.AbsorbedReading{Gaps: true}, domain.Absorbed{Unit: "MAB", Facts: all}, domain.Absorbed{Unit: "MD", Facts: set(rec("d1", 5, "late_directives", 0))})
 		cs = outer.Conflicts(c, "late_directives")
 		require.Len(t, cs, 1)
 		assert.Equal(t, []string{"MB"}, cs[0].Unrecorded, "MB's gap is passed on")
@@ -487,7 +487,7 @@ func TestCombineAbsorbedGaps(t *testing.T) {
 		assert.Len(t, outer.Conflicts(c, "women_pct"), 1, "the other stays")
 
 		// Without gaps, MA's record stands, as before the rules' revision 3.
-		old := domain.CombineAbsorbed(false, order...)
+		old := domain.CombineAbsorbed(domain.AbsorbedReading{}, order...)
 		v, ok = old.Number(c, "late_directives")
 		assert.True(t, ok)
 		assert.Equal(t, 0.0, v)
@@ -516,7 +516,7 @@ func TestConflictWaits(t *testing.T) {
 	comp := func(id string, seq uint64, v float64) domain.Recorded {
 		return rec(id, seq, domain.FactRecordedData{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: f64(v), Previous: f64(8)})
 	}
-	all := domain.CombineAbsorbed(true,
+	all := domain.CombineAbsorbed(domain.AbsorbedReading{Gaps: true},
 		domain.Absorbed{Unit: "WA", Facts: set(rec("a1", 1, domain.FactRecordedData{Fact: "women_pct", Number: f64(40)}), comp("a2", 2, 9), rec("a3", 3, domain.FactRecordedData{Fact: "backlog_dossiers", Number: f64(1)}))},
 		domain.Absorbed{Unit: "WB", Facts: set(rec("b1", 4, domain.FactRecordedData{Fact: "women_pct", Number: f64(55)}), comp("b2", 5, 7), rec("b3", 6, domain.FactRecordedData{Fact: "backlog_dossiers", Number: f64(2)}))},
 	)
@@ -821,10 +821,10 @@ func TestCombineAbsorbedWhateverTheOrder(t *testing.T) {
 	disb := func(id string, seq uint64, v float64, cause string) domain.Recorded {
 		return rec(id, seq, domain.FactRecordedData{Fact: "disbursement_pct", Number: f64(v), Cause: cause})
 	}
-	oa := domain.CombineAbsorbed(false, absorbed(set(disb("a1", 1, 100, "")), set(disb("a2", 2, 95, "objective")))...)
+	oa := domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(set(disb("a1", 1, 100, "")), set(disb("a2", 2, 95, "objective")))...)
 	ob := set(disb("b", 3, 80, "subjective"))
 	for _, order := range [][]*domain.FactSet{{oa, ob}, {ob, oa}} {
-		all := domain.CombineAbsorbed(false, absorbed(order...)...)
+		all := domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(order...)...)
 		_, held := all.Get(c, "disbursement_pct")
 		assert.False(t, held, "a conflict in one source stays one")
 		cs := all.Conflicts(c, "disbursement_pct")
@@ -840,23 +840,23 @@ func TestCombineAbsorbedWhateverTheOrder(t *testing.T) {
 		a, b domain.Recorded
 	}{{"statement after the component", none, comp}, {"statement before the component", none, laterComp}} {
 		for _, order := range [][]*domain.FactSet{{set(tc.a), set(tc.b)}, {set(tc.b), set(tc.a)}} {
-			all := domain.CombineAbsorbed(false, absorbed(order...)...)
+			all := domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(order...)...)
 			assert.Len(t, all.Conflicts(c, "index_component"), 1, tc.name)
 		}
 	}
 	// One unit's own statement sets aside its earlier components, not the other's.
-	own := domain.CombineAbsorbed(false, absorbed(set(comp, none))...)
+	own := domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(set(comp, none))...)
 	assert.Empty(t, own.Conflicts(c, "index_component"))
 	assert.Empty(t, own.Components(c)[1:], "the statement alone is left")
 
 	// The merged unit's own statement that none was assigned settles it; its own
 	// components set aside an inherited statement.
-	all := domain.CombineAbsorbed(false, absorbed(set(none), set(laterComp))...)
+	all := domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(set(none), set(laterComp))...)
 	all.Override(set(rec("o", 9, domain.FactRecordedData{Fact: "index_component", Status: domain.StatusNotAssigned, Note: "x"})))
 	assert.Empty(t, all.Conflicts(c, "index_component"))
 	require.Len(t, all.Components(c), 1)
 	assert.Equal(t, domain.StatusNotAssigned, all.Components(c)[0].Data.Status)
-	all = domain.CombineAbsorbed(false, absorbed(set(none), set(laterComp))...)
+	all = domain.CombineAbsorbed(domain.AbsorbedReading{}, absorbed(set(none), set(laterComp))...)
 	all.Override(set(rec("o2", 9, domain.FactRecordedData{Fact: "index_component", Index: "PAPI", Component: "y", Number: f64(7), Previous: f64(6)})))
 	assert.Empty(t, all.Conflicts(c, "index_component"))
 	for _, e := range all.Components(c) {

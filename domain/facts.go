@@ -551,6 +551,36 @@ type Absorbed struct {
 	Unit string
 	// Facts are its facts: its own over those of the units it had absorbed itself.
 	Facts *FactSet
+	// Parent marks a unit that units were registered under (a parent unit), which alone
+	// can record a parent unit's fact (AbsorbedReading.ParentFacts).
+	Parent bool
+}
+
+// AbsorbedReading is how a definition combines the facts of the units a merged unit
+// absorbed (CombineAbsorbed).
+type AbsorbedReading struct {
+	// Gaps makes a fact some of the units recorded and others not at all a conflict (the
+	// rules' revision 3).
+	Gaps bool
+	// ParentFacts are the facts the definition reads of parent units only
+	// (Exclusion.ParentOnly): a unit that is none never records them, so that it did not
+	// is no gap (a review finding: a merged department waited for a share of
+	// subordinates in breach from a department that had none).
+	ParentFacts []string
+}
+
+// AbsorbedReadingOf is how def combines merged units' facts: with gaps from the rules'
+// revision 3, and its parent units' facts.
+func AbsorbedReadingOf(def Definition) AbsorbedReading {
+	r := AbsorbedReading{Gaps: def.RulesRevision >= 3}
+	for _, c := range def.Criteria {
+		for _, x := range c.Rule.Exclusions {
+			if x.ParentOnly && !slices.Contains(r.ParentFacts, x.Fact) {
+				r.ParentFacts = append(r.ParentFacts, x.Fact)
+			}
+		}
+	}
+	return r
 }
 
 // CombineAbsorbed returns the facts a unit inherits from the units it absorbed, one set
@@ -565,7 +595,8 @@ type Absorbed struct {
 // the merged unit's figure is not one unit's (a review finding: two districts merged, one
 // with its facts recorded, and the successor was judged on that one's alone). The result
 // does not depend on the sets' order; the sets' events are held by reference.
-func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
+func CombineAbsorbed(reading AbsorbedReading, absorbed ...Absorbed) *FactSet {
+	gaps := reading.Gaps
 	type group struct {
 		recs     []*Recorded
 		conflict bool
@@ -589,7 +620,8 @@ func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
 			g.recs = appendRecorded(g.recs, r)
 		}
 	}
-	var units []string // the units of the sets given
+	var units []string   // the units of the sets given
+	var parents []string // those of them that are parent units
 	// markers are the sets' statements that no index component was assigned, and
 	// components the components the sets hold, by campaign.
 	markers := map[string][]*Recorded{}
@@ -600,6 +632,9 @@ func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
 			continue
 		}
 		units = append(units, unit)
+		if a.Parent {
+			parents = append(parents, unit)
+		}
 		for _, c := range set.conflicts {
 			add(unit, keyOfRecorded(c[0]), true, c...)
 		}
@@ -667,8 +702,9 @@ func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
 		var unrecorded []string
 		if gaps && k.fact != FactIndexComponent {
 			unrecorded = slices.Clone(g.missing)
+			parentFact := slices.Contains(reading.ParentFacts, k.fact)
 			for _, u := range units {
-				if !slices.Contains(g.holders, u) && !slices.Contains(unrecorded, u) {
+				if !slices.Contains(g.holders, u) && !slices.Contains(unrecorded, u) && (!parentFact || slices.Contains(parents, u)) {
 					unrecorded = append(unrecorded, u)
 				}
 			}
@@ -699,14 +735,17 @@ func CombineAbsorbed(gaps bool, absorbed ...Absorbed) *FactSet {
 // a unit that existed before it absorbed others, and recorded none of a fact they
 // recorded, is not judged on theirs alone (the rules' revision 3; a review finding: a
 // department with no figures absorbed one with all of them and was judged on those).
-// Index components are left out, as CombineAbsorbed leaves them. Apply own afterwards
-// (Override): the facts it holds stand over the inherited ones, as before.
-func (s *FactSet) NotRecordedBy(unit string, own *FactSet) {
+// Index components are left out, as CombineAbsorbed leaves them, and a parent unit's fact
+// of a unit that is none. Apply a's facts afterwards (Override): the facts it holds stand
+// over the inherited ones, as before.
+func (s *FactSet) NotRecordedBy(a Absorbed, reading AbsorbedReading) {
+	unit, own := a.Unit, a.Facts
 	if s == nil {
 		return
 	}
 	ownHolds := func(k factKey) bool {
-		return own != nil && (own.find(k) >= 0 || own.conflictAt(k) >= 0)
+		return own != nil && (own.find(k) >= 0 || own.conflictAt(k) >= 0) ||
+			!a.Parent && slices.Contains(reading.ParentFacts, k.fact) // none to record
 	}
 	kept := s.facts[:0]
 	for _, r := range s.facts {

@@ -510,10 +510,10 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 		read(path[i], m.absorbedAt(path[i], path[i-1], b), own, &ownPlan)
 	}
 	seen := []string{first}
-	inherited, inheritedPlan := m.absorbedEvidence(first, campaign, b, subs.gaps, read, &seen)
+	inherited, inheritedPlan := m.absorbedEvidence(first, b, subs.absorbed, read, &seen)
 	if inherited != nil {
-		if subs.gaps && m.existedBeforeMerging(first, campaign, b) {
-			inherited.NotRecordedBy(first, own)
+		if subs.absorbed.Gaps && m.existedBeforeMerging(first, b) {
+			inherited.NotRecordedBy(domain.Absorbed{Unit: first, Facts: own, Parent: m.isParent(first, b)}, subs.absorbed)
 		}
 		inherited.Override(own)
 		own = inherited
@@ -553,14 +553,14 @@ type evidenceReading struct {
 	// that absorbed its district, registered under it), as definitions before rules
 	// revision 1 did.
 	withLineage bool
-	// gaps makes a fact that some of the absorbed units recorded and others not a
-	// conflict (domain.CombineAbsorbed), from rules revision 3.
-	gaps bool
+	// absorbed is how the facts of the units a merged unit absorbed combine
+	// (domain.CombineAbsorbed): with gaps from rules revision 3.
+	absorbed domain.AbsorbedReading
 }
 
 // evidenceReadingOf is how def reads a unit's evidence.
 func evidenceReadingOf(def domain.Definition) evidenceReading {
-	return evidenceReading{read: def.NeedsParentUnits(), withLineage: def.RulesRevision < 1, gaps: def.RulesRevision >= 3}
+	return evidenceReading{read: def.NeedsParentUnits(), withLineage: def.RulesRevision < 1, absorbed: domain.AbsorbedReadingOf(def)}
 }
 
 // ParentUnit reports whether unit is a parent unit at the bound: a unit is registered
@@ -625,7 +625,7 @@ func (m *Model) unitSubordinates(path []string, b Bound, withLineage bool, note 
 // recorded differently held as a conflict (domain.CombineAbsorbed), not the one recorded
 // last. It returns nil when u absorbed none. read reads one unit's facts and plan; seen
 // are the units already taken, which are skipped.
-func (m *Model) absorbedEvidence(u, campaign string, b Bound, gaps bool, read func(string, uint64, *domain.FactSet, **domain.PlanRef), seen *[]string) (*domain.FactSet, *domain.PlanRef) {
+func (m *Model) absorbedEvidence(u string, b Bound, reading domain.AbsorbedReading, read func(string, uint64, *domain.FactSet, **domain.PlanRef), seen *[]string) (*domain.FactSet, *domain.PlanRef) {
 	var sets []domain.Absorbed
 	var plan *domain.PlanRef
 	m.eachAbsorbed(u, b, func(p string) {
@@ -636,9 +636,10 @@ func (m *Model) absorbedEvidence(u, campaign string, b Bound, gaps bool, read fu
 		own := domain.NewFactSet()
 		var ownPlan *domain.PlanRef
 		read(p, 0, own, &ownPlan)
-		if inh, inhPlan := m.absorbedEvidence(p, campaign, b, gaps, read, seen); inh != nil {
-			if gaps && m.existedBeforeMerging(p, campaign, b) {
-				inh.NotRecordedBy(p, own)
+		parent := reading.Gaps && m.isParent(p, b)
+		if inh, inhPlan := m.absorbedEvidence(p, b, reading, read, seen); inh != nil {
+			if reading.Gaps && m.existedBeforeMerging(p, b) {
+				inh.NotRecordedBy(domain.Absorbed{Unit: p, Facts: own, Parent: parent}, reading)
 			}
 			inh.Override(own)
 			own = inh
@@ -646,7 +647,7 @@ func (m *Model) absorbedEvidence(u, campaign string, b Bound, gaps bool, read fu
 				ownPlan = inhPlan
 			}
 		}
-		sets = append(sets, domain.Absorbed{Unit: p, Facts: own})
+		sets = append(sets, domain.Absorbed{Unit: p, Facts: own, Parent: parent})
 		if ownPlan != nil {
 			plan = ownPlan
 		}
@@ -654,37 +655,31 @@ func (m *Model) absorbedEvidence(u, campaign string, b Bound, gaps bool, read fu
 	if len(sets) == 0 {
 		return nil, nil
 	}
-	return domain.CombineAbsorbed(gaps, sets...), plan
+	return domain.CombineAbsorbed(reading, sets...), plan
 }
 
-// existedBeforeMerging reports whether unit had a history of its own before the first
-// merger by which it absorbed others, up to the bound: it was registered before the
-// campaign was launched, or recorded something of its own (any event of its stream)
-// between its registration and that merger. A successor the merger registered (its
-// registration and its absorption are one commit), or one an administrator registered for
-// the merger beforehand, has none: it is judged as a new successor is (a review finding:
-// a successor registered a moment before the merger waited for every figure).
-func (m *Model) existedBeforeMerging(unit, campaign string, b Bound) bool {
+// isParent reports whether units were registered under unit (or under a unit it
+// absorbed), up to the bound: it is a parent unit, which alone records a parent unit's
+// facts (domain.AbsorbedReading.ParentFacts).
+func (m *Model) isParent(unit string, b Bound) bool {
+	return len(m.unitSubordinates([]string{unit}, b, false, func(*Entry) {})) > 0
+}
+
+// existedBeforeMerging reports whether unit was registered before the first merger by
+// which it absorbed others, up to the bound: not by that merger, as a successor the
+// merger creates is (its registration and its absorption are one commit). A successor an
+// administrator registered beforehand is one that existed: its figures wait for its own,
+// the safe side. (A heuristic that told such a successor from a unit with a history of
+// its own by what its stream held before the merger was tried and, a review found,
+// judged an existing commune with no plan yet on the absorbed district's figures.)
+func (m *Model) existedBeforeMerging(unit string, b Bound) bool {
 	ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: unit})
-	if len(ents) == 0 {
-		return false
-	}
-	registered := ents[0].Rec.Seq
 	for _, e := range ents {
 		if !b.includes(e.Rec.Seq, e.Rec.At) {
 			break
 		}
 		if _, ok := e.Rec.Data.(domain.UnitAbsorbedData); ok {
-			if registered == e.Rec.Seq {
-				return false // registered by the merger
-			}
-			if camp := m.entries(eventstore.Ref{Kind: domain.KindCampaign, ID: campaign}); len(camp) > 0 && registered < camp[0].Rec.Seq {
-				return true
-			}
-			return false
-		}
-		if e.Rec.Seq > registered {
-			return true // an event of its own before the merger
+			return ents[0].Rec.Seq < e.Rec.Seq
 		}
 	}
 	return false

@@ -851,11 +851,13 @@ func TestMergedUnitsInBreachStayExcluded(t *testing.T) {
 	}
 }
 
-// TestPreRegisteredSuccessorIsANewOne: a successor an administrator registered a moment
-// before the merger, with no history of its own, is judged as one the merger registers:
-// on what the units it absorbed recorded alike (a review finding: it waited for every
-// figure, "not recorded by" itself).
-func TestPreRegisteredSuccessorIsANewOne(t *testing.T) {
+// TestRegisteredSuccessorWaitsForItsOwn: a successor registered before the merger is a
+// unit that existed, whatever its stream held: a fact it never recorded, and the units it
+// absorbed did, waits for its own (the safe side), where a successor the merger registers
+// is judged on what they recorded alike. A review found a heuristic that told the two
+// apart by the successor's stream judging an existing commune with no plan yet on the
+// absorbed district's figures.
+func TestRegisteredSuccessorWaitsForItsOwn(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
@@ -878,8 +880,42 @@ func TestPreRegisteredSuccessorIsANewOne(t *testing.T) {
 		env.RuleAll(reviewer, id)
 		el, err := env.Model.Eligibility(id, projections.Bound{})
 		require.NoError(t, err)
-		assert.True(t, el.Eligible, "registered beforehand %v: %+v", pre, el.Reasons)
+		assert.Equal(t, !pre, el.Eligible, "registered beforehand %v: %+v", pre, el.Reasons)
+		if pre {
+			assert.Contains(t, el.Criteria["C08"].Note, "not recorded by RS2")
+			env.GoodFacts(reviewer, succ, 80)
+			el, err = env.Model.Eligibility(id, projections.Bound{})
+			require.NoError(t, err)
+			assert.True(t, el.Eligible, "its own figures recorded: %+v", el.Reasons)
+		}
 	}
+}
+
+// TestParentShareOfAParentOnly: a department with a unit registered under it (its share
+// of subordinates in breach 0%) and one with none merge into a new department, a parent
+// unit: the share the second department could never record is no gap, and 0% is the merged
+// department's (a review finding: C13 waited for it, "not recorded by" the department
+// that had no subordinates).
+func TestParentShareOfAParentOnly(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("SNN", domain.UnitDepartment)
+	env.Unit("STN", domain.UnitDepartment)
+	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "CCTL", Name: "Chi cục Thủy lợi", Kind: domain.UnitVertical, Parent: "SNN"}, workflows.Options{}))
+	env.GoodFacts(reviewer, "SNN", 80)
+	env.GoodFactsExcept(reviewer, "STN", 80, "subordinate_violation_pct")
+	_, err := merge(env, []string{"SNN", "STN"}, "SNNMT", "2025-03-01")
+	require.NoError(t, err)
+	require.True(t, env.Model.ParentUnit("SNNMT", projections.Bound{}))
+	clerk := env.User(domain.RoleClerk, "SNNMT")
+	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	env.RuleAll(reviewer, id)
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, domain.ResultMet, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
+	assert.True(t, el.Eligible, "%+v", el.Reasons)
+	assert.Empty(t, env.Model.UnitFactConflicts("SNNMT"))
 }
 
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
