@@ -702,9 +702,14 @@ func CombineAbsorbed(reading AbsorbedReading, absorbed ...Absorbed) *FactSet {
 		var unrecorded []string
 		if gaps && k.fact != FactIndexComponent {
 			unrecorded = slices.Clone(g.missing)
+			// A parent unit's fact is not recorded by a unit with no subordinates: that it
+			// did not is no gap beside a parent unit that did. With no parent among them,
+			// every unit that did not record it is one (a value one recorded without
+			// subordinates says nothing of a subordinate registered later: a review
+			// finding).
 			parentFact := slices.Contains(reading.ParentFacts, k.fact)
 			for _, u := range units {
-				if !slices.Contains(g.holders, u) && !slices.Contains(unrecorded, u) && (!parentFact || slices.Contains(parents, u)) {
+				if !slices.Contains(g.holders, u) && !slices.Contains(unrecorded, u) && (!parentFact || len(parents) == 0 || slices.Contains(parents, u)) {
 					unrecorded = append(unrecorded, u)
 				}
 			}

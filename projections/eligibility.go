@@ -513,7 +513,7 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 	inherited, inheritedPlan := m.absorbedEvidence(first, b, subs.absorbed, read, &seen)
 	if inherited != nil {
 		if subs.absorbed.Gaps && m.existedBeforeMerging(first, b) {
-			inherited.NotRecordedBy(domain.Absorbed{Unit: first, Facts: own, Parent: m.isParent(first, b)}, subs.absorbed)
+			inherited.NotRecordedBy(domain.Absorbed{Unit: first, Facts: own, Parent: m.directParent(path, b)}, subs.absorbed)
 		}
 		inherited.Override(own)
 		own = inherited
@@ -639,7 +639,7 @@ func (m *Model) absorbedEvidence(u string, b Bound, reading domain.AbsorbedReadi
 		parent := reading.Gaps && m.isParent(p, b)
 		if inh, inhPlan := m.absorbedEvidence(p, b, reading, read, seen); inh != nil {
 			if reading.Gaps && m.existedBeforeMerging(p, b) {
-				inh.NotRecordedBy(domain.Absorbed{Unit: p, Facts: own, Parent: parent}, reading)
+				inh.NotRecordedBy(domain.Absorbed{Unit: p, Facts: own, Parent: m.directParent([]string{p}, b)}, reading)
 			}
 			inh.Override(own)
 			own = inh
@@ -663,6 +663,30 @@ func (m *Model) absorbedEvidence(u string, b Bound, reading domain.AbsorbedReadi
 // facts (domain.AbsorbedReading.ParentFacts).
 func (m *Model) isParent(unit string, b Bound) bool {
 	return len(m.unitSubordinates([]string{unit}, b, false, func(*Entry) {})) > 0
+}
+
+// directParent reports whether units were registered directly under one of units (a
+// nomination's path), up to the bound, not under a unit they absorbed: whether those
+// units themselves record a parent unit's facts. A unit with no subordinates of its own
+// that absorbed a parent did not record the parent's share, and that it did not is no gap
+// (FactSet.NotRecordedBy; a review finding: it waited for a share it never had, where a
+// new successor took the parent's).
+func (m *Model) directParent(units []string, b Bound) bool {
+	for _, u := range units {
+		for _, c := range m.children[u] {
+			if slices.Contains(units, c) {
+				continue
+			}
+			ents := m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: c})
+			if len(ents) == 0 || !ents[0].Known || !b.includes(ents[0].Rec.Seq, ents[0].Rec.At) {
+				continue
+			}
+			if d, ok := ents[0].Rec.Data.(domain.UnitRegisteredData); ok && d.Parent == u {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // existedBeforeMerging reports whether unit was registered before the first merger by

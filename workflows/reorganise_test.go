@@ -918,6 +918,94 @@ func TestParentShareOfAParentOnly(t *testing.T) {
 	assert.Empty(t, env.Model.UnitFactConflicts("SNNMT"))
 }
 
+// TestParentShareThroughMergers: a parent unit's share of subordinates in breach after
+// mergers is the share of the units that had subordinates, and waits when the merged unit
+// becomes a parent unit through a unit that recorded none (review findings on the first
+// two versions of the rule):
+//   - two districts with no subordinates, one recording 0%, merge into a new district
+//     that then takes a commune: the 0% says nothing of it, C13 waits;
+//   - a nomination of a district that absorbed one with 0% and no subordinates, passed
+//     on to a new district that then takes a commune: C13 waits;
+//   - an existing department with no subordinates absorbs one with a subordinate: its 0%
+//     stands (as it does for a new successor), its 20% excludes;
+//   - the same through a chain, the department then merged into a new one: 0% stands.
+func TestParentShareThroughMergers(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	sub := func(id, parent string) {
+		env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: id, Name: "Đơn vị " + id, Kind: domain.UnitCommune, Parent: parent}, workflows.Options{}))
+	}
+	c13 := func(id string) string {
+		t.Helper()
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		return el.Criteria["C13"].Result
+	}
+	dossier := func(unit string) string {
+		id := env.Dossier(env.User(domain.RoleClerk, unit), domain.Nominee{Kind: domain.NomineeCollective})
+		env.RuleAll(reviewer, id)
+		return id
+	}
+	share := func(unit string, v float64) {
+		env.GoodFactsExcept(reviewer, unit, 80, "subordinate_violation_pct")
+		env.Fact(reviewer, unit, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(v)})
+	}
+
+	env.Unit("Q1", domain.UnitDistrict)
+	env.Unit("Q2", domain.UnitDistrict)
+	share("Q1", 0)
+	env.GoodFactsExcept(reviewer, "Q2", 80, "subordinate_violation_pct")
+	_, err := merge(env, []string{"Q1", "Q2"}, "QS", "2025-07-01")
+	require.NoError(t, err)
+	qs := dossier("QS")
+	assert.Equal(t, domain.ResultMet, c13(qs), "no subordinates: the share is not needed")
+	sub("QK", "QS")
+	assert.Equal(t, domain.ResultPending, c13(qs), "a commune under it: Q1's 0% says nothing of it")
+
+	env.Unit("VX", domain.UnitDistrict)
+	env.Unit("VQ", domain.UnitDistrict)
+	env.Unit("VZ", domain.UnitDistrict)
+	share("VQ", 0)
+	env.GoodFactsExcept(reviewer, "VX", 80, "subordinate_violation_pct")
+	env.GoodFactsExcept(reviewer, "VZ", 80, "subordinate_violation_pct")
+	_, err = merge(env, []string{"VQ"}, "VX", "2025-03-01")
+	require.NoError(t, err)
+	vx := dossier("VX")
+	_, err = merge(env, []string{"VX", "VZ"}, "VS", "2025-04-01")
+	require.NoError(t, err)
+	sub("VSK", "VS")
+	assert.Equal(t, domain.ResultPending, c13(vx), "passed on to a parent unit: VQ's 0% says nothing of its commune")
+
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{{0, domain.ResultMet}, {20, domain.ResultExcluded}} {
+		p, e := fmt.Sprintf("SP%v", tc.v), fmt.Sprintf("SE%v", tc.v)
+		env.Unit(p, domain.UnitDepartment)
+		env.Unit(e, domain.UnitDepartment)
+		sub(p+"K", p)
+		share(p, tc.v)
+		env.GoodFactsExcept(reviewer, e, 80, "subordinate_violation_pct")
+		_, err := merge(env, []string{p}, e, "2025-03-01")
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, c13(dossier(e)), "an existing unit with no subordinates absorbing a parent at %v%%", tc.v)
+	}
+
+	env.Unit("XA", domain.UnitDepartment)
+	env.Unit("XB", domain.UnitDepartment)
+	env.Unit("XD", domain.UnitDepartment)
+	sub("XAK", "XA")
+	share("XA", 0)
+	env.GoodFactsExcept(reviewer, "XB", 80, "subordinate_violation_pct")
+	env.GoodFactsExcept(reviewer, "XD", 80, "subordinate_violation_pct")
+	_, err = merge(env, []string{"XA"}, "XB", "2025-03-01")
+	require.NoError(t, err)
+	_, err = merge(env, []string{"XB", "XD"}, "XC", "2025-04-01")
+	require.NoError(t, err)
+	assert.Equal(t, domain.ResultMet, c13(dossier("XC")), "through a chain: XA's 0% is the share")
+}
+
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
 // below the collectives' priority (70%) rank the merged unit alike, as no share does: under
 // the rules' revision 3 they are no facts_conflict keeping its nomination from
