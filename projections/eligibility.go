@@ -483,19 +483,6 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 	// (a fact corrected many times takes one place, hence the cap).
 	own := domain.NewFactSetSize(min(len(m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: first})), 32))
 	var ownPlan, inheritedPlan *domain.PlanRef
-	// Under the rules' revision 3, where mergers are involved, a parent unit's fact (a share
-	// of subordinates in breach) recorded by a unit that had none then is a share of
-	// nothing: it is not read, so that it neither stands for subordinates a merger brought
-	// nor keeps a parent's own share waiting (review findings: an existing unit's 0% of
-	// nothing hid the 20% of the parent it absorbed).
-	merged := len(path) > 1
-	if u := m.units[first]; u != nil && len(u.Predecessors()) > 0 {
-		merged = true
-	}
-	shareOfNothing := func(u string, d domain.FactRecordedData, seq uint64) bool {
-		return merged && subs.absorbed.Gaps && slices.Contains(subs.absorbed.ParentFacts, d.Fact) &&
-			len(m.unitSubordinates([]string{u}, Bound{Seq: seq}, false, func(*Entry) {})) == 0
-	}
 	read := func(u string, after uint64, facts *domain.FactSet, plan **domain.PlanRef) {
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: u}) {
 			if !b.includes(e.Rec.Seq, e.Rec.At) {
@@ -506,7 +493,7 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 			}
 			switch d := e.Rec.Data.(type) {
 			case domain.FactRecordedData:
-				if d.Campaign == campaign && !shareOfNothing(u, d, e.Rec.Seq) {
+				if d.Campaign == campaign {
 					facts.ApplyShared(campaign, &e.Rec) // entries never change once applied
 					note(e)
 				}
@@ -537,7 +524,7 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 	if subs.read {
 		// Only a definition that needs a parent unit's fact reads the registrations under
 		// it (and rests its answers on them): a campaign launched before it does not.
-		own.NoteSubordinates(m.subordinatesOf(path, b, subs.withLineage, subs.absorbed.Gaps, note)...)
+		own.NoteSubordinates(m.unitSubordinates(path, b, subs.withLineage, note)...)
 	}
 	return own, ownPlan
 }
@@ -594,28 +581,13 @@ func (m *Model) ParentUnit(unit string, b Bound) bool {
 // the lineage itself (a commune that absorbed its district) is not its own subordinate,
 // unless withLineage (a definition before rules revision 1, read as it was decided).
 func (m *Model) unitSubordinates(path []string, b Bound, withLineage bool, note func(*Entry)) []string {
-	return m.subordinatesOf(path, b, withLineage, false, note)
-}
-
-// subordinatesOf is unitSubordinates; with pathLineage (the rules' revision 3) the units
-// every unit of the path absorbed count too, not only the first's: a nomination passed on
-// to a successor is of a parent unit when a unit merged into that successor alongside its
-// own had subordinates (a review finding: it never needed the share).
-func (m *Model) subordinatesOf(path []string, b Bound, withLineage, pathLineage bool, note func(*Entry)) []string {
 	units := path
-	for i, p := range path {
-		if i > 0 && !pathLineage {
-			break
-		}
-		if u := m.units[p]; u != nil && len(u.Predecessors()) > 0 {
-			// The units it absorbed up to the bound (a merger recorded later does not count).
-			if len(units) == len(path) {
-				units = slices.Clone(path)
-			}
-			for _, a := range m.lineage(p, b) {
-				if !slices.Contains(units, a) {
-					units = append(units, a)
-				}
+	if u := m.units[path[0]]; u != nil && len(u.Predecessors()) > 0 {
+		// The units it absorbed up to the bound (a merger recorded later does not count).
+		units = slices.Clone(path)
+		for _, a := range m.lineage(path[0], b) {
+			if !slices.Contains(units, a) {
+				units = append(units, a)
 			}
 		}
 	}

@@ -815,12 +815,11 @@ func TestMergedCommuneNeedsNoParentShare(t *testing.T) {
 	assert.True(t, el.Eligible, "%+v", el.Reasons)
 }
 
-// TestMergedUnitsInBreachStayExcluded: two parent departments (a unit registered under
-// each) that recorded their shares of subordinates in breach merge into a new department:
-// 15% beside 20% or 0% keeps C13 waiting for the merged share, 15% beside 15% excludes
-// (a review of the rule's first version found 15% beside 20% passing C13 once the values
-// differed). Departments with no subordinates recording a share record a share of
-// nothing (TestExistingUnitsShareOfNothingHidesNoParentsShare).
+// TestMergedUnitsInBreachStayExcluded: under the rules' revision 3 a parent unit's share of
+// subordinates in breach that merged units recorded differently is moot for a merged unit
+// that is no parent unit only when no value recorded would exclude: 15% beside 20% or 0%
+// keeps C13 waiting, as before (a review of the first version found both passing C13
+// once the values differed, where one department's 15% alone is excluded).
 func TestMergedUnitsInBreachStayExcluded(t *testing.T) {
 	t.Parallel()
 	env := wftest.New(t, srv)
@@ -832,14 +831,13 @@ func TestMergedUnitsInBreachStayExcluded(t *testing.T) {
 		{15, 20, domain.ResultPending},
 		{15, 0, domain.ResultPending},
 		{15, 15, domain.ResultExcluded},
-		{0, 5, domain.ResultPending},
-		{5, 5, domain.ResultMet},
+		{0, 5, domain.ResultMet},
 	} {
 		ua, ub, um := fmt.Sprintf("BA%d", i), fmt.Sprintf("BB%d", i), fmt.Sprintf("BM%d", i)
 		for u, v := range map[string]float64{ua: tc.a, ub: tc.b} {
 			env.Unit(u, domain.UnitDepartment)
-			subUnder(env, u+"K", u)
-			goodWithShare(env, reviewer, u, v)
+			env.GoodFactsExcept(reviewer, u, 80, "subordinate_violation_pct")
+			env.Fact(reviewer, u, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(v)})
 		}
 		_, err := merge(env, []string{ua, ub}, um, "2025-07-01")
 		require.NoError(t, err)
