@@ -524,14 +524,14 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 	if subs.read {
 		// Only a definition that needs a parent unit's fact reads the registrations under
 		// it (and rests its answers on them): a campaign launched before it does not.
-		own.NoteSubordinates(m.unitSubordinates(path, b, subs.withLineage, note)...)
+		own.NoteSubordinates(m.subordinatesOf(path, b, subs.withLineage, subs.absorbed.Gaps, note)...)
 	}
 	return own, ownPlan
 }
 
 // SubordinateEvents returns the events, up to the bound, that registered units under a
-// nomination's path of units (or a unit the first absorbed): what a parent unit's C13
-// cites (unitSubordinates), for a trail that shows them beside the nomination's own.
+// nomination's path of units (or a unit one of them absorbed): what a parent unit's C13
+// cites (subordinatesOf), for a trail that shows them beside the nomination's own.
 func (m *Model) SubordinateEvents(path []string, b Bound) []EventView {
 	if len(path) == 0 {
 		return nil
@@ -539,7 +539,9 @@ func (m *Model) SubordinateEvents(path []string, b Bound) []EventView {
 	m.rlock()
 	defer m.mu.RUnlock()
 	var out []EventView
-	m.unitSubordinates(path, m.pin(b), false, func(e *Entry) { out = append(out, m.eventView(e)) })
+	// Every unit of the path's lineage: what a campaign under the rules' revision 3 cites
+	// (subordinatesOf), and a superset of what one before cites.
+	m.subordinatesOf(path, m.pin(b), false, true, func(e *Entry) { out = append(out, m.eventView(e)) })
 	return out
 }
 
@@ -581,13 +583,29 @@ func (m *Model) ParentUnit(unit string, b Bound) bool {
 // the lineage itself (a commune that absorbed its district) is not its own subordinate,
 // unless withLineage (a definition before rules revision 1, read as it was decided).
 func (m *Model) unitSubordinates(path []string, b Bound, withLineage bool, note func(*Entry)) []string {
+	return m.subordinatesOf(path, b, withLineage, false, note)
+}
+
+// subordinatesOf is unitSubordinates; with pathLineage (the rules' revision 3) the units
+// every unit of the path absorbed up to the bound count too, not only the first's: a
+// nomination passed on to a successor is of a parent unit when a unit merged into that
+// successor alongside its own had subordinates, as the successor's page says (a review
+// finding: it never needed the share).
+func (m *Model) subordinatesOf(path []string, b Bound, withLineage, pathLineage bool, note func(*Entry)) []string {
 	units := path
-	if u := m.units[path[0]]; u != nil && len(u.Predecessors()) > 0 {
-		// The units it absorbed up to the bound (a merger recorded later does not count).
-		units = slices.Clone(path)
-		for _, a := range m.lineage(path[0], b) {
-			if !slices.Contains(units, a) {
-				units = append(units, a)
+	for i, p := range path {
+		if i > 0 && !pathLineage {
+			break
+		}
+		if u := m.units[p]; u != nil && len(u.Predecessors()) > 0 {
+			// The units it absorbed up to the bound (a merger recorded later does not count).
+			if len(units) == len(path) {
+				units = slices.Clone(path)
+			}
+			for _, a := range m.lineage(p, b) {
+				if !slices.Contains(units, a) {
+					units = append(units, a)
+				}
 			}
 		}
 	}

@@ -1006,6 +1006,45 @@ func TestParentShareThroughMergers(t *testing.T) {
 	assert.Equal(t, domain.ResultMet, c13(dossier("XC")), "through a chain: XA's 0% is the share")
 }
 
+// TestPassedOnToAParentThroughTheUnitMergedAlongside: A (no subordinates) and B (a commune
+// under it, 30% in breach) merge into a new C. Under the rules' revision 3 A's nomination,
+// now C's, is of a parent unit, as C's page says, and waits for C's share; the timeline
+// lists the registration C13 cites. Before, it was judged as of a unit with none (a
+// review finding), as revision 2 still judges it.
+func TestPassedOnToAParentThroughTheUnitMergedAlongside(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	run := func(a, b, c string) (string, projections.CriterionView) {
+		env.Unit(a, domain.UnitDistrict)
+		env.Unit(b, domain.UnitDistrict)
+		env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: b + "K", Name: "Xã " + b + "K", Kind: domain.UnitCommune, Parent: b}, workflows.Options{}))
+		env.GoodFactsExcept(reviewer, a, 80, "subordinate_violation_pct")
+		env.GoodFactsExcept(reviewer, b, 80, "subordinate_violation_pct")
+		env.Fact(reviewer, b, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(30)})
+		id := env.Dossier(env.User(domain.RoleClerk, a), domain.Nominee{Kind: domain.NomineeCollective})
+		env.RuleAll(reviewer, id)
+		_, err := merge(env, []string{a, b}, c, "2025-07-01")
+		require.NoError(t, err)
+		require.True(t, env.Model.ParentUnit(c, projections.Bound{}))
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		return id, el.Criteria["C13"]
+	}
+	_, c13 := run("A5", "B5", "C5")
+	assert.Equal(t, domain.ResultPending, c13.Result, "%+v", c13)
+	var reg string
+	for _, e := range env.Model.SubordinateEvents([]string{"A5", "C5"}, projections.Bound{}) {
+		reg = e.ID
+	}
+	require.NotEmpty(t, reg, "the timeline lists B5K's registration")
+	assert.Contains(t, c13.Events, reg, "C13 cites it")
+
+	reviseRules(env, 2)
+	_, c13 = run("A6", "B6", "C6")
+	assert.Equal(t, domain.ResultMet, c13.Result, "revision 2 judges as it did: %+v", c13)
+}
+
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
 // below the collectives' priority (70%) rank the merged unit alike, as no share does: under
 // the rules' revision 3 they are no facts_conflict keeping its nomination from
