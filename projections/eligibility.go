@@ -513,7 +513,7 @@ func (m *Model) unitEvidence(path []string, campaign string, b Bound, subs evide
 	inherited, inheritedPlan := m.absorbedEvidence(first, b, subs.absorbed, read, &seen)
 	if inherited != nil {
 		if subs.absorbed.Gaps && m.existedBeforeMerging(first, b) {
-			inherited.NotRecordedBy(domain.Absorbed{Unit: first, Facts: own, Parent: m.directParent(path, b)}, subs.absorbed)
+			inherited.NotRecordedBy(domain.Absorbed{Unit: first, Facts: own, Parent: m.directParent(m.lineParents(path, b), b)}, subs.absorbed)
 		}
 		inherited.Override(own)
 		own = inherited
@@ -681,6 +681,24 @@ func (m *Model) absorbedEvidence(u string, b Bound, reading domain.AbsorbedReadi
 // facts (domain.AbsorbedReading.ParentFacts).
 func (m *Model) isParent(unit string, b Bound) bool {
 	return len(m.unitSubordinates([]string{unit}, b, false, func(*Entry) {})) > 0
+}
+
+// lineParents returns the units whose subordinates make a nomination's line a parent unit
+// apart from what its first unit absorbed: the units of the path and every unit a later
+// unit of the path absorbed (subordinatesOf with pathLineage), but the first unit's own
+// lineage (a review finding: a dossier passed to a successor made with a parent unit was
+// met on a 0% its first unit had inherited from a unit with no subordinates).
+func (m *Model) lineParents(path []string, b Bound) []string {
+	own := m.lineage(path[0], b)[1:]
+	units := slices.Clone(path)
+	for _, p := range path[1:] {
+		for _, a := range m.lineage(p, b) {
+			if !slices.Contains(units, a) && !slices.Contains(own, a) {
+				units = append(units, a)
+			}
+		}
+	}
+	return units
 }
 
 // directParent reports whether units were registered directly under one of units (a

@@ -1040,6 +1040,27 @@ func TestPassedOnToAParentThroughTheUnitMergedAlongside(t *testing.T) {
 	require.NotEmpty(t, reg, "the timeline lists B5K's registration")
 	assert.Contains(t, c13.Events, reg, "C13 cites it")
 
+	// The first unit had absorbed a unit with no subordinates that recorded 0%: that share
+	// says nothing of the commune the successor took with B, C13 still waits (a review
+	// finding: it was met, and granted).
+	env.Unit("ZA", domain.UnitDistrict)
+	env.Unit("ZQ", domain.UnitDistrict)
+	env.Unit("ZB", domain.UnitDistrict)
+	env.GoodFactsExcept(reviewer, "ZA", 80, "subordinate_violation_pct")
+	env.GoodFacts(reviewer, "ZQ", 80)
+	env.GoodFactsExcept(reviewer, "ZB", 80, "subordinate_violation_pct")
+	env.Fact(reviewer, "ZB", domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(30)})
+	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "ZBK", Name: "Xã ZBK", Kind: domain.UnitCommune, Parent: "ZB"}, workflows.Options{}))
+	_, err := merge(env, []string{"ZQ"}, "ZA", "2025-06-01")
+	require.NoError(t, err)
+	za := env.Dossier(env.User(domain.RoleClerk, "ZA"), domain.Nominee{Kind: domain.NomineeCollective})
+	env.RuleAll(reviewer, za)
+	_, err = merge(env, []string{"ZA", "ZB"}, "ZC", "2025-07-01")
+	require.NoError(t, err)
+	el, err := env.Model.Eligibility(za, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, domain.ResultPending, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
+
 	reviseRules(env, 2)
 	_, c13 = run("A6", "B6", "C6")
 	assert.Equal(t, domain.ResultMet, c13.Result, "revision 2 judges as it did: %+v", c13)
