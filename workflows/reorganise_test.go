@@ -636,9 +636,7 @@ func TestMergedUnitsFactsThatDisagree(t *testing.T) {
 	_, err := merge(env, []string{"GA", "GB"}, "GAB", "2025-07-01")
 	require.NoError(t, err)
 	env.Advance(time.Hour)
-	clerk := env.User(domain.RoleClerk, "GAB")
-	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
-	env.RuleAll(reviewer, id)
+	id := env.RuledCollective(reviewer, "GAB")
 
 	// pending checks the answer, citing the latest record of each unit's fact.
 	pending := func(why, ofA, ofB string) {
@@ -704,9 +702,7 @@ func TestMergedUnitJudgedOnEveryAbsorbedUnit(t *testing.T) {
 	env.GoodFacts(reviewer, "MA", 95)
 	_, err := merge(env, []string{"MA", "MB"}, "MC", "2025-07-01")
 	require.NoError(t, err)
-	clerk := env.User(domain.RoleClerk, "MC")
-	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
-	env.RuleAll(reviewer, id)
+	id := env.RuledCollective(reviewer, "MC")
 
 	el, err := env.Model.Eligibility(id, projections.Bound{})
 	require.NoError(t, err)
@@ -746,9 +742,7 @@ func TestExistingUnitNotJudgedOnWhatItAbsorbedAlone(t *testing.T) {
 	reviewer := env.User(domain.RoleReviewer, "")
 	env.Unit("SO-NN", domain.UnitDepartment)
 	env.Unit("SO-TNMT", domain.UnitDepartment)
-	clerk := env.User(domain.RoleClerk, "SO-NN")
-	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
-	env.RuleAll(reviewer, id)
+	id := env.RuledCollective(reviewer, "SO-NN")
 	env.GoodFacts(reviewer, "SO-TNMT", 95)
 	env.Fact(reviewer, "SO-NN", domain.FactRecordedData{Fact: "late_directives", Number: wftest.Num(0)})
 	_, err := merge(env, []string{"SO-TNMT"}, "SO-NN", "2025-07-01")
@@ -792,9 +786,7 @@ func TestMergedCommuneNeedsNoParentShare(t *testing.T) {
 	_, err := env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"PD", "PX"}, Successor: "PS", SuccessorName: "Xã PS", SuccessorKind: domain.UnitCommune, Effective: "2025-07-01", Decision: "NQ 1"}, workflows.Options{})
 	require.NoError(t, err)
 	require.False(t, env.Model.ParentUnit("PS", projections.Bound{}))
-	clerk := env.User(domain.RoleClerk, "PS")
-	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
-	env.RuleAll(reviewer, id)
+	id := env.RuledCollective(reviewer, "PS")
 
 	el, err := env.Model.Eligibility(id, projections.Bound{})
 	require.NoError(t, err)
@@ -875,9 +867,7 @@ func TestRegisteredSuccessorWaitsForItsOwn(t *testing.T) {
 		}
 		_, err := merge(env, []string{x, y}, succ, "2025-07-01")
 		require.NoError(t, err)
-		clerk := env.User(domain.RoleClerk, succ)
-		id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
-		env.RuleAll(reviewer, id)
+		id := env.RuledCollective(reviewer, succ)
 		el, err := env.Model.Eligibility(id, projections.Bound{})
 		require.NoError(t, err)
 		assert.Equal(t, !pre, el.Eligible, "registered beforehand %v: %+v", pre, el.Reasons)
@@ -908,9 +898,7 @@ func TestParentShareOfAParentOnly(t *testing.T) {
 	_, err := merge(env, []string{"SNN", "STN"}, "SNNMT", "2025-03-01")
 	require.NoError(t, err)
 	require.True(t, env.Model.ParentUnit("SNNMT", projections.Bound{}))
-	clerk := env.User(domain.RoleClerk, "SNNMT")
-	id := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
-	env.RuleAll(reviewer, id)
+	id := env.RuledCollective(reviewer, "SNNMT")
 	el, err := env.Model.Eligibility(id, projections.Bound{})
 	require.NoError(t, err)
 	assert.Equal(t, domain.ResultMet, el.Criteria["C13"].Result, "%+v", el.Criteria["C13"])
@@ -942,11 +930,6 @@ func TestParentShareThroughMergers(t *testing.T) {
 		require.NoError(t, err)
 		return el.Criteria["C13"].Result
 	}
-	dossier := func(unit string) string {
-		id := env.Dossier(env.User(domain.RoleClerk, unit), domain.Nominee{Kind: domain.NomineeCollective})
-		env.RuleAll(reviewer, id)
-		return id
-	}
 	share := func(unit string, v float64) {
 		env.GoodFactsExcept(reviewer, unit, 80, "subordinate_violation_pct")
 		env.Fact(reviewer, unit, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(v)})
@@ -958,7 +941,7 @@ func TestParentShareThroughMergers(t *testing.T) {
 	env.GoodFactsExcept(reviewer, "Q2", 80, "subordinate_violation_pct")
 	_, err := merge(env, []string{"Q1", "Q2"}, "QS", "2025-07-01")
 	require.NoError(t, err)
-	qs := dossier("QS")
+	qs := env.RuledCollective(reviewer, "QS")
 	assert.Equal(t, domain.ResultMet, c13(qs), "no subordinates: the share is not needed")
 	sub("QK", "QS")
 	assert.Equal(t, domain.ResultPending, c13(qs), "a commune under it: Q1's 0% says nothing of it")
@@ -971,7 +954,7 @@ func TestParentShareThroughMergers(t *testing.T) {
 	env.GoodFactsExcept(reviewer, "VZ", 80, "subordinate_violation_pct")
 	_, err = merge(env, []string{"VQ"}, "VX", "2025-03-01")
 	require.NoError(t, err)
-	vx := dossier("VX")
+	vx := env.RuledCollective(reviewer, "VX")
 	_, err = merge(env, []string{"VX", "VZ"}, "VS", "2025-04-01")
 	require.NoError(t, err)
 	sub("VSK", "VS")
@@ -989,7 +972,7 @@ func TestParentShareThroughMergers(t *testing.T) {
 		env.GoodFactsExcept(reviewer, e, 80, "subordinate_violation_pct")
 		_, err := merge(env, []string{p}, e, "2025-03-01")
 		require.NoError(t, err)
-		assert.Equal(t, tc.want, c13(dossier(e)), "an existing unit with no subordinates absorbing a parent at %v%%", tc.v)
+		assert.Equal(t, tc.want, c13(env.RuledCollective(reviewer, e)), "an existing unit with no subordinates absorbing a parent at %v%%", tc.v)
 	}
 
 	env.Unit("XA", domain.UnitDepartment)
@@ -1003,7 +986,7 @@ func TestParentShareThroughMergers(t *testing.T) {
 	require.NoError(t, err)
 	_, err = merge(env, []string{"XB", "XD"}, "XC", "2025-04-01")
 	require.NoError(t, err)
-	assert.Equal(t, domain.ResultMet, c13(dossier("XC")), "through a chain: XA's 0% is the share")
+	assert.Equal(t, domain.ResultMet, c13(env.RuledCollective(reviewer, "XC")), "through a chain: XA's 0% is the share")
 }
 
 // TestPassedOnToAParentThroughTheUnitMergedAlongside: A (no subordinates) and B (a commune
@@ -1022,8 +1005,7 @@ func TestPassedOnToAParentThroughTheUnitMergedAlongside(t *testing.T) {
 		env.GoodFactsExcept(reviewer, a, 80, "subordinate_violation_pct")
 		env.GoodFactsExcept(reviewer, b, 80, "subordinate_violation_pct")
 		env.Fact(reviewer, b, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(30)})
-		id := env.Dossier(env.User(domain.RoleClerk, a), domain.Nominee{Kind: domain.NomineeCollective})
-		env.RuleAll(reviewer, id)
+		id := env.RuledCollective(reviewer, a)
 		_, err := merge(env, []string{a, b}, c, "2025-07-01")
 		require.NoError(t, err)
 		require.True(t, env.Model.ParentUnit(c, projections.Bound{}))
@@ -1053,8 +1035,7 @@ func TestPassedOnToAParentThroughTheUnitMergedAlongside(t *testing.T) {
 	env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: "ZBK", Name: "Xã ZBK", Kind: domain.UnitCommune, Parent: "ZB"}, workflows.Options{}))
 	_, err := merge(env, []string{"ZQ"}, "ZA", "2025-06-01")
 	require.NoError(t, err)
-	za := env.Dossier(env.User(domain.RoleClerk, "ZA"), domain.Nominee{Kind: domain.NomineeCollective})
-	env.RuleAll(reviewer, za)
+	za := env.RuledCollective(reviewer, "ZA")
 	_, err = merge(env, []string{"ZA", "ZB"}, "ZC", "2025-07-01")
 	require.NoError(t, err)
 	el, err := env.Model.Eligibility(za, projections.Bound{})

@@ -299,6 +299,16 @@ func (e *Env) MakeEligible(unit string, reviewer workflows.Principal, parIndex f
 	return id, clerk
 }
 
+// RuledCollective opens a collective nomination of unit by a new clerk of it, its dossier
+// complete, voted on and submitted, and rules every ruling-judged criterion met: whether it
+// is eligible is then the unit's facts' to say. It returns the nomination's id.
+func (e *Env) RuledCollective(reviewer workflows.Principal, unit string) string {
+	e.tb.Helper()
+	id := e.Dossier(e.User(domain.RoleClerk, unit), domain.Nominee{Kind: domain.NomineeCollective})
+	e.RuleAll(reviewer, id)
+	return id
+}
+
 // Num returns a pointer to v, for fact values.
 func Num(v float64) *float64 { return &v }
 
