@@ -626,6 +626,7 @@ func CombineAbsorbed(reading AbsorbedReading, absorbed ...Absorbed) *FactSet {
 	// components the components the sets hold, by campaign.
 	markers := map[string][]*Recorded{}
 	components := map[string][]*Recorded{}
+	compUnits := map[string][]string{} // the units that recorded anything of their components, by campaign
 	for _, a := range absorbed {
 		set, unit := a.Facts, a.Unit
 		if set == nil {
@@ -667,12 +668,16 @@ func CombineAbsorbed(reading AbsorbedReading, absorbed ...Absorbed) *FactSet {
 			}
 		}
 		for c, m := range marker {
+			compUnits[c] = append(compUnits[c], unit)
 			if len(kept[c]) == 0 {
 				add(unit, keyOfRecorded(m), false, m)
 				markers[c] = append(markers[c], m)
 			}
 		}
 		for c, es := range kept {
+			if marker[c] == nil {
+				compUnits[c] = append(compUnits[c], unit)
+			}
 			for _, e := range es {
 				add(unit, keyOfRecorded(e), false, e)
 			}
@@ -700,6 +705,17 @@ func CombineAbsorbed(reading AbsorbedReading, absorbed ...Absorbed) *FactSet {
 			}
 		}
 		var unrecorded []string
+		if gaps && k.fact == FactIndexComponent && k.index == "" {
+			// A statement that no index component was assigned is the unit's as a whole:
+			// beside a unit that recorded nothing of its components, it is not the merged
+			// unit's (a review finding: one district's "không được giao" made C12 not
+			// applicable for the merged one, where the other's component made it wait).
+			for _, u := range units {
+				if !slices.Contains(compUnits[k.campaign], u) {
+					unrecorded = append(unrecorded, u)
+				}
+			}
+		}
 		if gaps && k.fact != FactIndexComponent {
 			unrecorded = slices.Clone(g.missing)
 			// A parent unit's fact is not recorded by a unit with no subordinates: that it

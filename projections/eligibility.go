@@ -253,7 +253,17 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	}
 	r.camp = camp
 	r.def = camp.Definition()
-	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, evidenceReadingOf(r.def), note, cache)
+	subs := evidenceReadingOf(r.def)
+	if r.nom.State() == domain.StateAwarded {
+		// An award in force is judged on its unit's evidence as the readings before the
+		// rules' revision 3 combine it: a merger recorded after its grant, into the unit
+		// that holds it, brings facts the unit never recorded, which under revision 3 wait
+		// for the merged unit's own, and made the lawful award ineligible, no longer ranked
+		// (a review finding). Revision 3 only ever adds such waits, so an award it judged
+		// eligible at its grant stays so.
+		subs.absorbed.Gaps = false
+	}
+	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, subs, note, cache)
 	if full {
 		r.el = domain.Evaluate(r.def, r.nom, r.facts, r.plan)
 	} else {

@@ -27,7 +27,10 @@ type evalCache struct {
 
 // evidenceKey names the evidence of the nominations that share a path of units (see
 // domain.Nomination.EvidencePath; "\x00"-joined) in a campaign.
-type evidenceKey struct{ path, campaign string }
+type evidenceKey struct {
+	path, campaign string
+	gaps           bool // read with the rules' revision 3 gaps (evidenceReading.absorbed)
+}
 
 type cachedCampaign struct {
 	c    *domain.Campaign
@@ -80,7 +83,7 @@ func (m *Model) campaignAtCached(id string, b Bound, note func(*Entry), cache *e
 func (m *Model) unitEvidenceCached(n *domain.Nomination, b Bound, subs evidenceReading, note func(*Entry), cache *evalCache) (*domain.FactSet, *domain.PlanRef) {
 	campaign := n.Campaign()
 	path := func() []string { return []string{n.Unit()} }
-	key := evidenceKey{path: n.Unit(), campaign: campaign}
+	key := evidenceKey{path: n.Unit(), campaign: campaign, gaps: subs.absorbed.Gaps}
 	if n.Transferred() {
 		p := n.EvidencePath()
 		path = func() []string { return p }

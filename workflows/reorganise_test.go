@@ -1047,6 +1047,75 @@ func TestPassedOnToAParentThroughTheUnitMergedAlongside(t *testing.T) {
 	assert.Equal(t, domain.ResultMet, c13.Result, "revision 2 judges as it did: %+v", c13)
 }
 
+// TestNoComponentStatementOfOneUnitAlone: under the rules' revision 3 one district's
+// statement that no index component was assigned is not the merged unit's when the other
+// district recorded nothing of its components: C12 waits, as it does when the other
+// recorded a component (a review finding: the merged unit was eligible, C12 not
+// applicable).
+func TestNoComponentStatementOfOneUnitAlone(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	for _, u := range []string{"IA", "IB", "JA", "JB"} {
+		env.Unit(u, domain.UnitDistrict)
+		env.GoodFactsExcept(reviewer, u, 90, "index_component")
+	}
+	none := domain.FactRecordedData{Fact: "index_component", Status: domain.StatusNotAssigned, Note: "không được giao"}
+	env.Fact(reviewer, "IA", none)
+	env.Fact(reviewer, "JA", none)
+	env.Fact(reviewer, "JB", domain.FactRecordedData{Fact: "index_component", Index: "PAR_INDEX", Component: "CCHC", Number: wftest.Num(7), Previous: wftest.Num(8)})
+	_, err := merge(env, []string{"IA", "IB"}, "IC", "2025-07-01")
+	require.NoError(t, err)
+	_, err = merge(env, []string{"JA", "JB"}, "JC", "2025-07-01")
+	require.NoError(t, err)
+	for _, u := range []string{"IC", "JC"} {
+		el, err := env.Model.Eligibility(env.RuledCollective(reviewer, u), projections.Bound{})
+		require.NoError(t, err)
+		assert.Equal(t, domain.ResultPending, el.Criteria["C12"].Result, "%s: %+v", u, el.Criteria["C12"])
+		assert.False(t, el.Eligible, u)
+	}
+}
+
+// TestLawfulAwardStaysRankedAfterAbsorbing: a district and an individual of another are
+// awarded; each unit then absorbs a unit whose figures it never recorded itself (a share
+// of women, a PAR INDEX score). Under the rules' revision 3 the awards stay eligible and
+// ranked: an award in force is judged on its evidence as before revision 3, which only
+// adds waits (a review finding: both turned facts_conflict, awarded but no longer ranked).
+func TestLawfulAwardStaysRankedAfterAbsorbing(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	nomLC, _ := env.EligibleCollective("LC", domain.UnitDistrict, reviewer, 80)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomLC, Decision: "QĐ LC"}, workflows.Options{}))
+	env.Unit("LX", domain.UnitDistrict)
+	env.GoodFacts(reviewer, "LX", 80)
+	env.Fact(reviewer, "LX", domain.FactRecordedData{Fact: "women_pct", Number: wftest.Num(80)})
+
+	env.Unit("LQ", domain.UnitDistrict)
+	env.Unit("LP", domain.UnitDistrict)
+	nomLQ := env.Dossier(env.User(domain.RoleClerk, "LQ"), domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tám", Position: "Chuyên viên"})
+	env.GoodFactsExcept(reviewer, "LQ", 80, "par_index_score")
+	env.RuleAll(reviewer, nomLQ)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: nomLQ, Decision: "QĐ LQ"}, workflows.Options{}))
+	env.GoodFacts(reviewer, "LP", 85)
+
+	_, err := merge(env, []string{"LX"}, "LC", "2025-09-16")
+	require.NoError(t, err)
+	_, err = merge(env, []string{"LP"}, "LQ", "2025-09-16")
+	require.NoError(t, err)
+	for _, id := range []string{nomLC, nomLQ} {
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%s: %+v", id, el.Reasons)
+	}
+	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Empty(t, rk.Collective.AwardedUnranked)
+	assert.Empty(t, rk.Individual.AwardedUnranked)
+	assert.Empty(t, env.Model.GrantProblems(), "verify's grant audit")
+}
+
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
 // below the collectives' priority (70%) rank the merged unit alike, as no share does: under
 // the rules' revision 3 they are no facts_conflict keeping its nomination from
