@@ -436,9 +436,10 @@ type FactSet struct {
 	// unrecorded are, for some conflicts' keys, the absorbed units that recorded the fact
 	// not at all (CombineAbsorbed with gaps): each key is one of conflicts' too.
 	unrecorded []factGap
-	// gaps is set on a set CombineAbsorbed made with gaps (the rules' revision 3): a
-	// conflict of a fact the unit's rules do not need of it (a parent unit's share of its
-	// subordinates in breach, of a unit that is none) then waits for nothing (parentOnlyMoot).
+	// gaps is set on a set CombineAbsorbed made under the rules' revision 3
+	// (AbsorbedReading.Moot): a conflict of a fact the unit's rules do not need of it (a
+	// parent unit's share of its subordinates in breach, of a unit that is none) then waits
+	// for nothing (FactSet.mootConflict).
 	gaps bool
 	// subordinates are the ids of the events that registered units under the unit (or
 	// under a unit whose history it inherits) as their parent, as of the set's moment
@@ -562,6 +563,10 @@ type AbsorbedReading struct {
 	// Gaps makes a fact some of the units recorded and others not at all a conflict (the
 	// rules' revision 3).
 	Gaps bool
+	// Moot lets a conflict of a parent unit's fact that no value recorded would exclude
+	// keep nothing waiting for a merged unit that is no parent unit (the rules' revision
+	// 3; FactSet.mootConflict). An award in force keeps it without Gaps (projections).
+	Moot bool
 	// ParentFacts are the facts the definition reads of parent units only
 	// (Exclusion.ParentOnly): a unit that is none never records them, so that it did not
 	// is no gap (a review finding: a merged department waited for a share of
@@ -572,7 +577,7 @@ type AbsorbedReading struct {
 // AbsorbedReadingOf is how def combines merged units' facts: with gaps from the rules'
 // revision 3, and its parent units' facts.
 func AbsorbedReadingOf(def Definition) AbsorbedReading {
-	r := AbsorbedReading{Gaps: def.RulesRevision >= 3}
+	r := AbsorbedReading{Gaps: def.RulesRevision >= 3, Moot: def.RulesRevision >= 3}
 	for _, c := range def.Criteria {
 		for _, x := range c.Rule.Exclusions {
 			if x.ParentOnly && !slices.Contains(r.ParentFacts, x.Fact) {
@@ -690,7 +695,7 @@ func CombineAbsorbed(reading AbsorbedReading, absorbed ...Absorbed) *FactSet {
 		a, b := keys[i], keys[j]
 		return a.less(b)
 	})
-	out := &FactSet{gaps: gaps}
+	out := &FactSet{gaps: reading.Moot}
 	for _, k := range keys {
 		g := groups[k]
 		agree := !g.conflict

@@ -259,8 +259,9 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 		// rules' revision 3 combine it: a merger recorded after its grant, into the unit
 		// that holds it, brings facts the unit never recorded, which under revision 3 wait
 		// for the merged unit's own, and made the lawful award ineligible, no longer ranked
-		// (a review finding). Revision 3 only ever adds such waits, so an award it judged
-		// eligible at its grant stays so.
+		// (a review finding). Without those waits, and with what revision 3 lets pass
+		// (AbsorbedReading.Moot: a review of the first version found an award met on it
+		// turned ineligible at its own grant), an award eligible at its grant stays so.
 		subs.absorbed.Gaps = false
 	}
 	r.facts, r.plan = m.unitEvidenceCached(r.nom, b, subs, note, cache)

@@ -1114,6 +1114,33 @@ func TestLawfulAwardStaysRankedAfterAbsorbing(t *testing.T) {
 	assert.Empty(t, rk.Collective.AwardedUnranked)
 	assert.Empty(t, rk.Individual.AwardedUnranked)
 	assert.Empty(t, env.Model.GrantProblems(), "verify's grant audit")
+
+	// A merged unit that is no parent unit, eligible on two shares of subordinates in
+	// breach that differ but none of which excludes (moot under revision 3), stays eligible
+	// once awarded, now and as of its grant (a review of the first version of this rule
+	// found it ineligible and unranked at its own grant).
+	for u, v := range map[string]float64{"RVA": 0, "RVB": 5} {
+		env.Unit(u, domain.UnitDepartment)
+		env.GoodFactsExcept(reviewer, u, 80, "subordinate_violation_pct")
+		env.Fact(reviewer, u, domain.FactRecordedData{Fact: "subordinate_violation_pct", Number: wftest.Num(v)})
+	}
+	_, err = merge(env, []string{"RVA", "RVB"}, "RVM", "2025-07-01")
+	require.NoError(t, err)
+	id := env.Dossier(env.User(domain.RoleClerk, "RVM"), domain.Nominee{Kind: domain.NomineeCollective})
+	env.GoodFactsExcept(reviewer, "RVM", 80, "subordinate_violation_pct")
+	env.RuleAll(reviewer, id)
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	require.True(t, el.Eligible, "%+v", el.Reasons)
+	r := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ RVM"}, workflows.Options{}))
+	for _, b := range []projections.Bound{{}, {Seq: r.Seq}} {
+		el, err = env.Model.Eligibility(id, b)
+		require.NoError(t, err)
+		assert.True(t, el.Eligible, "%+v: %+v", b, el.Reasons)
+	}
+	rk, err = env.Model.Ranking(wftest.Campaign, projections.Bound{})
+	require.NoError(t, err)
+	assert.Empty(t, rk.Collective.AwardedUnranked)
 }
 
 // TestMergedUnitsWomenShareBelowPriority: two merged units' shares of women that are both
