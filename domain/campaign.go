@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -234,7 +236,13 @@ func ParseDefinition(data []byte) (Definition, error) {
 	dec.DisallowUnknownFields()
 	var d Definition
 	if err := dec.Decode(&d); err != nil {
-		return Definition{}, &DefinitionError{Field: jsonField(err), Problem: err.Error()}
+		field := jsonField(err)
+		if strings.Contains(err.Error(), "unknown field ") {
+			if path := unknownFieldPath(data, reflect.TypeFor[Definition](), ""); path != "" {
+				field = path // a nested unknown field, named by its path
+			}
+		}
+		return Definition{}, &DefinitionError{Field: field, Problem: err.Error()}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Definition{}, defErr("", "trailing data after the definition")
@@ -309,6 +317,91 @@ func jsonField(err error) string {
 		return strings.Trim(msg[i+len("unknown field "):], `"`)
 	}
 	return ""
+}
+
+// unknownFieldPath returns the path, as DefinitionError names fields ("criteria[3].rule.x"),
+// of the first member of the JSON value data that no field of t takes (matched without
+// regard to letter case, as encoding/json matches them), or "" when every member is taken
+// or data is no JSON. encoding/json names the member alone, which in a definition of
+// dozens of criteria leaves the administrator searching.
+func unknownFieldPath(data []byte, t reflect.Type, at string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+		return "" // a type that decodes itself names its own members
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(data, &members) != nil {
+			return ""
+		}
+		keys := slices.Sorted(maps.Keys(members))
+		for _, k := range keys {
+			f, ok := jsonMember(t, k)
+			path := k
+			if at != "" {
+				path = at + "." + k
+			}
+			if !ok {
+				return path
+			}
+			if p := unknownFieldPath(members[k], f.Type, path); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(data, &items) != nil {
+			return ""
+		}
+		for i, item := range items {
+			if p := unknownFieldPath(item, t.Elem(), fmt.Sprintf("%s[%d]", at, i)); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(data, &members) != nil {
+			return ""
+		}
+		for _, k := range slices.Sorted(maps.Keys(members)) {
+			if p := unknownFieldPath(members[k], t.Elem(), at+"."+k); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// jsonMember returns the exported field of the struct type t that encoding/json decodes the
+// member name into: the one its tag (or, untagged, its name) spells exactly, else the first
+// that matches without regard to letter case.
+func jsonMember(t reflect.Type, name string) (reflect.StructField, bool) {
+	var folded *reflect.StructField
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f, true
+		}
+		if folded == nil && strings.EqualFold(tag, name) {
+			folded = &f
+		}
+	}
+	if folded != nil {
+		return *folded, true
+	}
+	return reflect.StructField{}, false
 }
 
 // Location returns the campaign's time zone (Asia/Ho_Chi_Minh when none is named).

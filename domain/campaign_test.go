@@ -117,6 +117,11 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 		field string
 	}{
 		{name: "unknown top-level field", raw: strings.Replace(base, `"version": 1,`, `"version": 1, "colour": "red",`, 1), field: "colour"},
+		{name: "unknown field of a criterion's rule", edit: func(m map[string]any) { crit(m, 3)["rule"].(map[string]any)["thresold"] = 1 }, field: "criteria[3].rule.thresold"},
+		{name: "unknown field of an exclusion", edit: func(m map[string]any) {
+			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[1].(map[string]any)["parent_requried"] = true
+		}, field: "criteria[12].rule.exclusions[1].parent_requried"},
+		{name: "unknown field of the quota", edit: func(m map[string]any) { m["quota"].(map[string]any)["collectives"] = 9 }, field: "quota.collectives"},
 		{name: "wrong type", raw: strings.Replace(base, `"version": 1,`, `"version": "one",`, 1), field: "version"},
 		{name: "unknown fact", edit: func(m map[string]any) { crit(m, 3)["rule"].(map[string]any)["fact"] = "x" }, field: "criteria[3].rule.fact"},
 		{name: "bad text value", edit: func(m map[string]any) { crit(m, 3)["rule"].(map[string]any)["text"] = "Giỏi" }, field: "criteria[3].rule.text"},
