@@ -193,7 +193,7 @@ func (m *Model) nominationInto(id string, b Bound, scratch *domain.Nomination) (
 		}
 		return n, last, nil
 	}
-	if k := len(ents); k > 0 && b.includes(ents[k-1].Rec.Seq, ents[k-1].Rec.At) {
+	if k := len(ents); k > 0 && allWithin(ents, b) {
 		// Every event is within the bound: the live state is that fold.
 		if n := m.noms[id]; n != nil {
 			return n, ents[k-1], nil
@@ -219,6 +219,27 @@ func (m *Model) nominationInto(id string, b Bound, scratch *domain.Nomination) (
 		return nil, nil, fmt.Errorf("%w: nomination %s (as of that moment)", ErrNotFound, id)
 	}
 	return n, last, nil
+}
+
+// allWithin reports whether every one of an aggregate's entries is within the bound. Their
+// sequences increase, so the last tells for a sequence; their recorded times need not (a
+// clock stepped back, servers' skew), and the fold of a time bound stops at the first
+// entry after it, as every other as-of answer does: were the last entry alone read, an
+// eligibility would take in an event recorded after the bound that the same moment's
+// nomination view and audit trail leave out (a review finding).
+func allWithin(ents []*Entry, b Bound) bool {
+	k := len(ents)
+	if k == 0 || !b.includes(ents[k-1].Rec.Seq, ents[k-1].Rec.At) {
+		return false
+	}
+	if !b.Time.IsZero() {
+		for _, e := range ents[:k-1] {
+			if e.Rec.At.After(b.Time) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // evalFolded evaluates a nomination folded to the bound (last: its latest event then)
