@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 
+	"thidua/cmd/thidua/api"
 	"thidua/domain"
 	"thidua/projections"
 	"thidua/workflows"
@@ -333,7 +334,9 @@ func (h *handler) parseBound(q *req) (projections.Bound, error) {
 	}
 	if s := strings.TrimSpace(v.Get("at")); s != "" {
 		t, err := parseDateTime(s, true)
-		if err != nil {
+		if err != nil || !api.InRange(t) {
+			// Out of the API's years, as it refuses them: Go's zero time (0001-01-01
+			// UTC) would otherwise read as no bound at all, the present (a review finding).
 			return b, invalid("err.form.at", s)
 		}
 		if now := h.svc.Now(); t.After(now) {
