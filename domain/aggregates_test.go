@@ -151,6 +151,18 @@ func TestPlanMerge(t *testing.T) {
 			}
 		})
 	}
+	// The lead is counted in the province's days: a date 31 days ahead is taken all day,
+	// the 32nd day never (a review finding: before 07:00 the 31st day was refused).
+	vn := time.FixedZone("ICT", 7*3600)
+	for _, hour := range []int{0, 3, 10, 23} {
+		now := time.Date(2025, 9, 15, hour, 30, 0, 0, vn)
+		if _, err := domain.PlanMerge([]*domain.Unit{a}, c, "huyen-c", "", "", "2025-10-16", "NQ", "r1", now); err != nil {
+			t.Errorf("31 days ahead at %02d:30: %v", hour, err)
+		}
+		if _, err := domain.PlanMerge([]*domain.Unit{a}, c, "huyen-c", "", "", "2025-10-17", "NQ", "r1", now); ruleCode(err) != "effective_too_far" {
+			t.Errorf("32 days ahead at %02d:30: %v", hour, err)
+		}
+	}
 	// A name or a kind given for an existing successor must be its own (before, they were
 	// set aside without a word); spacing, case and Unicode form aside.
 	named := []struct {

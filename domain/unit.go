@@ -280,7 +280,12 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 		return nil, fieldErr("effective", "invalid_effective", fmt.Sprintf("effective %s is before the year 2000", effective),
 			fmt.Sprintf("Ngày hiệu lực %s trước năm 2000", DateVI(effective)))
 	}
-	if latest := now.Add(MaxMergerLead); eff.After(latest) {
+	// The lead is counted in days of the province's calendar: the same answer all day
+	// (a review finding: read from the instant, a date 31 days ahead was refused before
+	// 07:00 and accepted after).
+	loc, _ := Definition{}.Location()
+	today := now.In(loc)
+	if latest := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).Add(MaxMergerLead); eff.After(latest) {
 		return nil, fieldErr("effective", "effective_too_far",
 			fmt.Sprintf("effective %s is more than %d days ahead: the sources would stop taking plans, nominations and clerks from now on; record the merger once its date is at most %d days away", effective, MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)),
 			fmt.Sprintf("Ngày hiệu lực %s còn hơn %d ngày nữa: các đơn vị hợp nhất sẽ ngừng nhận kế hoạch, hồ sơ và cán bộ ngay từ bây giờ; hãy ghi nhận khi còn không quá %d ngày", DateVI(effective), MaxMergerLead/(24*time.Hour), MaxMergerLead/(24*time.Hour)))
