@@ -93,7 +93,10 @@ type Definition struct {
 	// kind the definition in force no longer admits is not eligible; 3 (the thirty-third
 	// session): a collective nomination whose unit has another collective nomination on
 	// hold is not recommended (WithheldUnitOnHold), as its grant is refused, and merged
-	// units' shares of women that are all below the priority's threshold are no conflict.
+	// units' shares of women that are all below the priority's threshold are no conflict;
+	// 4 (the thirty-fourth session): a hold is on the nominee in every campaign, so a
+	// nomination whose person or unit has a nomination on hold in another campaign is
+	// withheld as one on hold in its own is (WithheldPersonOnHold, WithheldUnitOnHold).
 	RulesRevision int `json:"rules_revision,omitempty"`
 	// rulesRevisionOmitted records that the definition parsed (ParseDefinition) did not
 	// state its rules_revision: a new campaign then takes the current one, a revision keeps
@@ -114,7 +117,7 @@ type Definition struct {
 
 // CurrentRulesRevision is the latest revision of thidua's reading of the rules
 // (Definition.RulesRevision).
-const CurrentRulesRevision = 3
+const CurrentRulesRevision = 4
 
 // Quota is the most awards of each kind a campaign grants.
 type Quota struct {

@@ -263,7 +263,9 @@ func cmpDesc(a, b float64) int {
 // unit_on_hold, to grant collective nomination n while another collective nomination of
 // its unit is on hold (a review finding: a merger passed one district's collective
 // nomination to a district under inspection, whose own was on hold, and the grant made the
-// inspected district's collective award).
+// inspected district's collective award). others may hold other campaigns' nominations: a
+// hold is on the nominee, in every campaign (a review finding: a person under discipline
+// review in one campaign was granted another campaign's award).
 func CheckNomineeNotOnHold(n *Nomination, others []*Nomination) error {
 	if n == nil {
 		return nil
@@ -272,17 +274,21 @@ func CheckNomineeNotOnHold(n *Nomination, others []*Nomination) error {
 		if o == nil || o.id == n.id || o.state != StateOnHold || o.nominee.Kind != n.nominee.Kind || o.Unit() != n.Unit() {
 			continue
 		}
+		where, whereVI := "", ""
+		if o.campaign != n.campaign {
+			where, whereVI = " in campaign "+o.campaign, " trong đợt "+o.campaign
+		}
 		if n.nominee.Kind == NomineeCollective {
 			return ruleErr("unit_on_hold",
-				fmt.Sprintf("unit %s has another collective nomination on hold (%s, event %s): the hold is on the unit until a reviewer releases it", n.Unit(), o.id, o.holdEvent),
-				fmt.Sprintf("Đơn vị %s có hồ sơ đề nghị khen thưởng tập thể khác đang tạm dừng xét (hồ sơ %s): việc tạm dừng áp dụng cho đơn vị cho đến khi được gỡ bỏ", n.Unit(), o.id))
+				fmt.Sprintf("unit %s has another collective nomination on hold%s (%s, event %s): the hold is on the unit until a reviewer releases it", n.Unit(), where, o.id, o.holdEvent),
+				fmt.Sprintf("Đơn vị %s có hồ sơ đề nghị khen thưởng tập thể khác đang tạm dừng xét%s (hồ sơ %s): việc tạm dừng áp dụng cho đơn vị cho đến khi được gỡ bỏ", n.Unit(), whereVI, o.id))
 		}
 		if !SamePerson(o.nominee.Name, n.nominee.Name) {
 			continue
 		}
 		return ruleErr("person_on_hold",
-			fmt.Sprintf("%s has another nomination on hold in unit %s (%s, event %s): the hold is on the person until a reviewer releases it", n.nominee.Name, n.Unit(), o.id, o.holdEvent),
-			fmt.Sprintf("%s có hồ sơ khác đang tạm dừng xét tại đơn vị %s (hồ sơ %s): việc tạm dừng áp dụng cho người được đề nghị cho đến khi được gỡ bỏ", n.nominee.Name, n.Unit(), o.id))
+			fmt.Sprintf("%s has another nomination on hold in unit %s%s (%s, event %s): the hold is on the person until a reviewer releases it", n.nominee.Name, n.Unit(), where, o.id, o.holdEvent),
+			fmt.Sprintf("%s có hồ sơ khác đang tạm dừng xét tại đơn vị %s%s (hồ sơ %s): việc tạm dừng áp dụng cho người được đề nghị cho đến khi được gỡ bỏ", n.nominee.Name, n.Unit(), whereVI, o.id))
 	}
 	return nil
 }

@@ -1091,6 +1091,21 @@ func (s *State) NominationsOf(campaign, unit string) []*domain.Nomination {
 	return out
 }
 
+// NominationsOfUnitEverywhere returns every campaign's nominations whose unit is unit now:
+// a hold is on the nominee, whichever campaign's dossier it was put on (the grant's check).
+// It scans every nomination: a grant is rare next to the commands that run on a dossier.
+func (s *State) NominationsOfUnitEverywhere(unit string) []*domain.Nomination {
+	var out []*domain.Nomination
+	for _, camp := range slices.Sorted(maps.Keys(s.m.byCamp)) {
+		for _, id := range s.m.byCamp[camp] {
+			if n := s.m.noms[id]; n != nil && n.Unit() == unit {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
 // NominationsOfUnits returns the campaign's nominations whose unit is one of units (a
 // unit's predecessors, say: the nominations a merger left on them, its awarded ones).
 func (s *State) NominationsOfUnits(campaign string, units []string) []*domain.Nomination {

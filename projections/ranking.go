@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -313,6 +314,35 @@ type rankInputs struct {
 	lastAt  time.Time
 	ids     []string     // the campaign's nominations, in stream order
 	evals   []rankedEval // one per id
+	// heldElsewhere are the other campaigns' nominations on hold at the bound, under the
+	// rules' revision 4 and later (heldElsewhere).
+	heldElsewhere []heldNominee
+}
+
+// heldElsewhere returns the nominations of campaigns other than campaign that are on hold
+// at the bound: a hold is on the nominee, and withholds them in every campaign (a review
+// finding: a person under discipline review in one campaign was recommended, and granted,
+// in another running beside it). Only a nomination whose history holds a hold is folded
+// to the bound; the caller holds the read lock.
+func (m *Model) heldElsewhere(campaign string, b Bound) []heldNominee {
+	var out []heldNominee
+	for _, camp := range slices.Sorted(maps.Keys(m.byCamp)) {
+		if camp == campaign {
+			continue
+		}
+		for _, id := range m.byCamp[camp] {
+			ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
+			if !slices.ContainsFunc(ents, func(e *Entry) bool { return e.Rec.Type == domain.NominationHeld }) {
+				continue
+			}
+			n, _, err := m.nominationAt(id, b)
+			if err != nil || n.State() != domain.StateOnHold {
+				continue
+			}
+			out = append(out, heldNominee{unit: n.Unit(), name: n.Nominee().Name, kind: n.Nominee().Kind})
+		}
+	}
+	return out
 }
 
 // rankHead takes what a ranking reads of the campaign itself at the bound (all of
@@ -335,6 +365,9 @@ func (m *Model) rankHead(campaign string, b Bound) (rankInputs, bool) {
 	}
 	in.def, in.awards = camp.Definition(), camp.Awards()
 	in.ids = m.byCamp[campaign]
+	if in.def.RulesRevision >= 4 {
+		in.heldElsewhere = m.heldElsewhere(campaign, b)
+	}
 	in.integrity = m.integrityOf([]eventstore.Ref{{Kind: domain.KindCampaign, ID: campaign}, streamRef()}, b)
 	return in, true
 }
@@ -384,15 +417,20 @@ func (in *rankInputs) view() RankingView {
 	// A person with a nomination on hold in a unit is recommended through no other
 	// nomination of theirs there (a merger joins two units' nominations of one person),
 	// under the rules' revision 2 and later; a unit with a collective nomination on hold,
-	// through no other collective nomination, under revision 3 and later: a campaign
+	// through no other collective nomination, under revision 3 and later; and the holds of
+	// other campaigns' nominations count alike under revision 4 and later: a campaign
 	// launched before keeps the reading its grants' recorded rankings were made under.
 	var heldPeople map[string][]string // per unit, the names of individuals on hold
 	var heldUnits map[string]bool      // the units with a collective nomination on hold
+	held := make([]heldNominee, 0, len(in.heldElsewhere))
+	held = append(held, in.heldElsewhere...) // under revision 4 and later
 	for i := range in.evals {
-		h := in.evals[i].held
-		if h == nil || !in.evals[i].found {
-			continue
+		if h := in.evals[i].held; h != nil && in.evals[i].found {
+			held = append(held, *h)
 		}
+	}
+	for i := range held {
+		h := &held[i]
 		switch {
 		case h.kind == domain.NomineeIndividual && def.RulesRevision >= 2:
 			if heldPeople == nil {

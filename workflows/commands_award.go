@@ -58,7 +58,7 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		if err != nil {
 			return plan{}, err
 		}
-		if err := domain.CheckNomineeNotOnHold(n, st.NominationsOf(campaign, n.Unit())); err != nil {
+		if err := domain.CheckNomineeNotOnHold(n, st.NominationsOfUnitEverywhere(n.Unit())); err != nil {
 			return plan{}, err
 		}
 		rk, err := st.Ranking(campaign)

@@ -181,13 +181,23 @@ func upload(name string) workflows.Upload {
 // Plan submits the clerk's unit's plan for the campaign, unless it has one.
 func (e *Env) Plan(clerk workflows.Principal) {
 	e.tb.Helper()
+	e.PlanIn(Campaign, clerk)
+}
+
+// PlanIn is Plan for another campaign.
+func (e *Env) PlanIn(campaign string, clerk workflows.Principal) {
+	e.tb.Helper()
 	var hasPlan bool
 	e.Model.Read(func(st *projections.State) {
 		u, _ := st.Unit(clerk.Unit)
-		_, hasPlan = u.Plan(Campaign)
+		_, hasPlan = u.Plan(campaign)
 	})
 	if !hasPlan {
-		_, _, err := e.Svc.SubmitPlan(e.Ctx, clerk, clerk.Unit, Campaign, upload("plan-"+clerk.Unit), workflows.Options{})
+		name := "plan-" + clerk.Unit
+		if campaign != Campaign {
+			name = "plan-" + campaign + "-" + clerk.Unit
+		}
+		_, _, err := e.Svc.SubmitPlan(e.Ctx, clerk, clerk.Unit, campaign, upload(name), workflows.Options{})
 		if err != nil {
 			e.tb.Fatalf("plan: %v", err)
 		}
@@ -198,8 +208,14 @@ func (e *Env) Plan(clerk workflows.Principal) {
 // parts, records a passing vote and submits it. It returns the nomination id.
 func (e *Env) Dossier(clerk workflows.Principal, nominee domain.Nominee) string {
 	e.tb.Helper()
-	e.Plan(clerk)
-	r := e.OK(e.Svc.OpenNomination(e.Ctx, clerk, Campaign, workflows.OpenNominationInput{Unit: clerk.Unit, Nominee: nominee}, workflows.Options{}))
+	return e.DossierIn(Campaign, clerk, nominee)
+}
+
+// DossierIn is Dossier in another campaign.
+func (e *Env) DossierIn(campaign string, clerk workflows.Principal, nominee domain.Nominee) string {
+	e.tb.Helper()
+	e.PlanIn(campaign, clerk)
+	r := e.OK(e.Svc.OpenNomination(e.Ctx, clerk, campaign, workflows.OpenNominationInput{Unit: clerk.Unit, Nominee: nominee}, workflows.Options{}))
 	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
 		if _, _, err := e.Svc.AttachDocument(e.Ctx, clerk, r.ID, k, upload(string(k)+"-"+r.ID), workflows.Options{}); err != nil {
 			e.tb.Fatalf("attach %s: %v", k, err)

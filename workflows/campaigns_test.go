@@ -1,0 +1,103 @@
+package workflows_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// launchAlongside launches the built-in definition again as campaign id, under the rules'
+// revision rev: a special campaign running beside the test campaign.
+func launchAlongside(env *wftest.Env, id string, rev int) {
+	def := domain.BuiltinCampaign()
+	def.ID, def.Version, def.RulesRevision = id, 1, rev
+	def.NameVI += " (chuyên đề)"
+	def.NameEN += " (special)"
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+}
+
+// TestAHoldStandsInEveryCampaign: a hold is on the nominee (DESIGN section 2: no award while
+// they are under discipline review, investigation or a pending complaint), so a person or a
+// unit on hold in one campaign is granted nothing in another running beside it
+// (person_on_hold, unit_on_hold, naming the campaign), and, under the rules' revision 4,
+// that campaign's ranking withholds them; once the hold is released, or as of a moment
+// before it, they are recommended and granted. A campaign launched under revision 3 ranks
+// as its grants recorded. Before, the hold stopped at its own campaign: a review granted
+// another campaign's award to a person under discipline review.
+func TestAHoldStandsInEveryCampaign(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	const special, older = "chuyen-de-2025", "chuyen-de-cu-2025"
+	launchAlongside(env, special, domain.CurrentRulesRevision)
+	launchAlongside(env, older, 3)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	env.Unit("SHX", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "SHX")
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+	unit := domain.Nominee{Kind: domain.NomineeCollective}
+	ids := map[string][2]string{} // campaign → the person's and the unit's nominations
+	for _, camp := range []string{wftest.Campaign, special, older} {
+		env.GoodFactsIn(camp, reviewer, "SHX", 90)
+		p, u := env.DossierIn(camp, clerk, person), env.DossierIn(camp, clerk, unit)
+		env.RuleAll(reviewer, p)
+		env.RuleAll(reviewer, u)
+		ids[camp] = [2]string{p, u}
+	}
+	beforeHold := *env.Now.Load()
+	env.Advance(time.Minute)
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, ids[wftest.Campaign][0], "Đang xem xét kỷ luật", workflows.Options{}))
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, ids[wftest.Campaign][1], "Thanh tra tỉnh đang thanh tra đơn vị", workflows.Options{}))
+
+	withheld := func(camp string, b projections.Bound) (string, string) {
+		t.Helper()
+		rk, err := env.Model.Ranking(camp, b)
+		require.NoError(t, err)
+		find := func(entries []projections.RankEntryView, id string) string {
+			for _, e := range entries {
+				if e.Nomination == id {
+					if e.Recommended {
+						return "recommended"
+					}
+					return e.Withheld
+				}
+			}
+			return "not ranked"
+		}
+		return find(rk.Individual.Entries, ids[camp][0]), find(rk.Collective.Entries, ids[camp][1])
+	}
+	for _, camp := range []string{special, older} {
+		for i, code := range []string{"person_on_hold", "unit_on_hold"} {
+			re := refused(t, env, code, func() (workflows.Result, error) {
+				return env.Svc.GrantAward(env.Ctx, council, camp, workflows.GrantInput{Nomination: ids[camp][i], Decision: "QĐ 1"}, workflows.Options{})
+			})
+			assert.Contains(t, re.Message, "in campaign "+wftest.Campaign, camp)
+			assert.Contains(t, re.MessageVI, "trong đợt "+wftest.Campaign, camp)
+		}
+	}
+	p, u := withheld(special, projections.Bound{})
+	assert.Equal(t, domain.WithheldPersonOnHold, p, "revision 4: the person withheld")
+	assert.Equal(t, domain.WithheldUnitOnHold, u, "revision 4: the unit withheld")
+	p, u = withheld(special, projections.Bound{Time: beforeHold})
+	assert.Equal(t, "recommended", p, "as of a moment before the hold")
+	assert.Equal(t, "recommended", u, "as of a moment before the hold")
+	p, u = withheld(older, projections.Bound{})
+	assert.Equal(t, "recommended", p, "revision 3 ranks as before")
+	assert.Equal(t, "recommended", u, "revision 3 ranks as before")
+
+	env.OK(env.Svc.Release(env.Ctx, reviewer, ids[wftest.Campaign][0], "Không có vi phạm", workflows.Options{}))
+	env.OK(env.Svc.Release(env.Ctx, reviewer, ids[wftest.Campaign][1], "Kết thúc thanh tra", workflows.Options{}))
+	p, u = withheld(special, projections.Bound{})
+	assert.Equal(t, "recommended", p, "released")
+	assert.Equal(t, "recommended", u, "released")
+	for i := range 2 {
+		env.OK(env.Svc.GrantAward(env.Ctx, council, special, workflows.GrantInput{Nomination: ids[special][i], Decision: "QĐ 2"}, workflows.Options{}))
+	}
+}
