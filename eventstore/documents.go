@@ -68,6 +68,14 @@ func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.
 		// refused).
 		return d, nil
 	}
+	// Uploads of the same new bytes at once store them once: the client library's Put
+	// deletes the chunks of the description it found when it began, so a second Put took
+	// the first's chunks away from a reader holding its description, who read the document
+	// as damaged (a review finding). Another process's upload of the same bytes may still
+	// race this one; README, "Durability and reliability".
+	mu := &s.docWrites[int(sum[0])%docWriteStripes]
+	mu.Lock()
+	defer mu.Unlock()
 	if _, err := s.docs.GetInfo(ctx, d.SHA256); err == nil {
 		// Stored already: kept as it is only if its bytes still are these. A document
 		// damaged on disk or replaced behind the store's back is written again from the

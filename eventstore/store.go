@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,7 +53,13 @@ type Store struct {
 	// document in memory, and many at once would share the disk so that each missed the
 	// time its size allows, and be named corrupt.
 	docReads chan struct{}
+	// docWrites serialises the stores of one document's bytes in this process, striped by
+	// the SHA-256's first byte (PutDocument).
+	docWrites [docWriteStripes]sync.Mutex
 }
+
+// docWriteStripes is how many locks serialise document stores (Store.docWrites).
+const docWriteStripes = 64
 
 // maxDocumentReads is the most document reads in flight at once (Store.docReads).
 const maxDocumentReads = 4

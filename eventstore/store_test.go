@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -989,4 +990,55 @@ func TestUnwritableStoreDirFailsAtOnce(t *testing.T) {
 	s, err := eventstore.Open(context.Background(), eventstore.WithDataDir(dir))
 	require.NoError(t, err)
 	s.Close()
+}
+
+// TestSameBytesUploadedAtOnce: uploads of the same new bytes at once store them once, and
+// a reader meanwhile never reads the document as damaged. Before, each upload stored them
+// and the client library's Put deleted the chunks a reader of the first was waiting for:
+// the read failed as ErrDocumentCorrupt, and each lost race left an unfinished upload.
+func TestSameBytesUploadedAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	for round := range 6 {
+		data := make([]byte, 600<<10) // 5 chunks
+		data[0], data[1] = byte(round), 0xfe
+		sum := sha256.Sum256(data)
+		sha := hex.EncodeToString(sum[:])
+		var uploads, reader sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			uploads.Go(func() {
+				_, errs[i] = s.PutDocument(ctx, "x.pdf", "application/pdf", bytes.NewReader(data))
+			})
+		}
+		stop := make(chan struct{})
+		var readErr error
+		reader.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.GetDocument(ctx, sha); err != nil && !errors.Is(err, eventstore.ErrDocumentNotFound) {
+					readErr = err
+					return
+				}
+			}
+		})
+		uploads.Wait()
+		close(stop)
+		reader.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "round %d upload %d", round, i)
+		}
+		require.NoError(t, readErr, "round %d: a read while the same bytes were uploaded", round)
+		got, err := s.GetDocument(ctx, sha)
+		require.NoError(t, err)
+		assert.Equal(t, data, got)
+	}
+	l, err := s.DocumentLeftovers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.Leftovers{}, l, "no unfinished uploads left behind")
 }
