@@ -3,10 +3,13 @@ package domain
 import (
 	"fmt"
 	"mime"
+	"path"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Invisible reports whether r is a character a reader cannot see: a format character
@@ -86,11 +89,14 @@ func CheckText(s string) error {
 // MaxFileNameBytes is the longest file name a document keeps, in bytes of UTF-8.
 const MaxFileNameBytes = 255
 
-// CleanFileName is the name a document keeps of the one it was uploaded under: without
-// control characters, quotes, backslashes and slashes (so that it is never a path, nor
-// breaks a Content-Disposition), invalid UTF-8 dropped, and cut to MaxFileNameBytes
-// between characters, never inside one (a cut Vietnamese letter became U+FFFD, which
-// every check of text refuses).
+// CleanFileName is the name a document keeps of the one it was uploaded under: in Unicode's
+// composed form (NFC, as every text thidua keeps: a name from a system that decomposes
+// letters would take more bytes and compare unlike its own), without control characters,
+// quotes, backslashes and slashes (so that it is never a path, nor breaks a
+// Content-Disposition), invalid UTF-8 dropped, and cut to MaxFileNameBytes between
+// characters, never inside one (a cut Vietnamese letter became U+FFFD, which every check
+// of text refuses). A name cut keeps its extension (up to 16 bytes), so that the file still
+// opens as what it is (a review finding: a long PDF's name lost its ".pdf").
 func CleanFileName(s string) string {
 	var b strings.Builder
 	for i, r := range s {
@@ -102,12 +108,36 @@ func CleanFileName(s string) string {
 		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' || unicode.Is(unicode.Cc, r) {
 			continue
 		}
-		if b.Len()+utf8.RuneLen(r) > MaxFileNameBytes {
-			break
-		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	name := norm.NFC.String(b.String())
+	if len(name) <= MaxFileNameBytes {
+		return name
+	}
+	ext := path.Ext(name)
+	if len(ext) > 16 || len(ext) == len(name) {
+		ext = ""
+	}
+	return cutText(name[:len(name)-len(ext)], MaxFileNameBytes-len(ext)) + ext
+}
+
+// cutText returns the longest start of s of at most n bytes that ends between characters,
+// and not before a combining mark (which would leave its letter bare).
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	for n > 0 {
+		if r, _ := utf8.DecodeRuneInString(s[n:]); !unicode.Is(unicode.Mn, r) {
+			break
+		}
+		_, size := utf8.DecodeLastRuneInString(s[:n])
+		n -= size // the character the mark belongs to goes with it
+	}
+	return s[:n]
 }
 
 // CleanContentType is a document's media type as given when it is well formed and at

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"golang.org/x/text/unicode/norm"
 
 	"thidua/domain"
 )
@@ -30,7 +31,24 @@ func TestCleanFileName(t *testing.T) {
 	assert.LessOrEqual(t, len(got), domain.MaxFileNameBytes)
 	assert.Greater(t, len(got), domain.MaxFileNameBytes-4, "cut at the last whole character")
 	assert.True(t, utf8.ValidString(got))
-	assert.True(t, strings.HasPrefix(long, got))
+	// A name cut keeps its extension, so that the file opens as what it is (a review
+	// finding: the ".pdf" was cut away).
+	assert.True(t, strings.HasSuffix(got, ".pdf"), got)
+	assert.True(t, strings.HasPrefix(long, strings.TrimSuffix(got, ".pdf")))
+
+	// A decomposed name (as some systems write it) is kept composed, as every text is,
+	// and cut never between a letter and its mark.
+	nfd := norm.NFD.String(long)
+	got = domain.CleanFileName(nfd)
+	assert.Equal(t, domain.CleanFileName(long), got)
+	assert.True(t, norm.NFC.IsNormalString(got))
+	marks := strings.Repeat("ậ", 200) + ".pdf" // ậ decomposed, which NFC composes
+	assert.Equal(t, strings.Repeat("ậ", 83)+".pdf", domain.CleanFileName(marks))
+	bare := strings.Repeat("x̶", 200) + ".pdf" // a mark no letter composes with
+	got = domain.CleanFileName(bare)
+	assert.True(t, strings.HasSuffix(strings.TrimSuffix(got, ".pdf"), "x̶"), "cut before a letter, not between it and its mark")
+	// A long extension is no extension: the name is cut as it is.
+	assert.Len(t, domain.CleanFileName(strings.Repeat("a", 300)+"."+strings.Repeat("b", 20)), domain.MaxFileNameBytes)
 }
 
 // TestCleanContentType: a media type is kept in its canonical form, or named
