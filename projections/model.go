@@ -1312,11 +1312,23 @@ func (m *Model) documentFiled(sha string, units []string) (domain.DocumentRef, b
 
 // documentFiledBy is the filing of the document sha by the first unit of which of
 // reports true (a nomination's unit or one of its former units, else a plan's unit); the
-// caller holds the lock.
+// caller holds the lock. A filing under a name is preferred; one without (an upload that
+// gave none) is returned when there is no other, so that the file is still served under
+// the type its filing recorded, never the store's (a review finding).
 func (m *Model) documentFiledBy(sha string, of func(unit string) bool) (domain.DocumentRef, bool) {
 	d := m.docs[sha]
 	if d == nil {
 		return domain.DocumentRef{}, false
+	}
+	var blank *domain.DocumentRef // the first filing without a name
+	filed := func(ref domain.DocumentRef) bool {
+		if ref.SHA256 != sha {
+			return false
+		}
+		if ref.Name == "" && blank == nil {
+			blank = &ref
+		}
+		return ref.Name != ""
 	}
 	for _, id := range d.noms {
 		n := m.noms[id]
@@ -1325,7 +1337,7 @@ func (m *Model) documentFiledBy(sha string, of func(unit string) bool) (domain.D
 		}
 		for _, docs := range n.Documents() {
 			for _, a := range docs {
-				if a.Document.SHA256 == sha && a.Document.Name != "" {
+				if filed(a.Document) {
 					return a.Document, true
 				}
 			}
@@ -1337,7 +1349,7 @@ func (m *Model) documentFiledBy(sha string, of func(unit string) bool) (domain.D
 			continue
 		}
 		for _, p := range u.Plans() {
-			if p.Document.SHA256 == sha && p.Document.Name != "" {
+			if filed(p.Document) {
 				return p.Document, true
 			}
 		}
@@ -1345,20 +1357,24 @@ func (m *Model) documentFiledBy(sha string, of func(unit string) bool) (domain.D
 	// A plan replaced by a later one of its campaign is no longer the unit's (Plans): its
 	// filing is in the unit's history, once that is decoded (a review finding: a replaced
 	// plan was named as the store named it).
+	decoded := false
 	select {
 	case <-m.payloads:
+		decoded = true
 	default:
-		return domain.DocumentRef{}, false
 	}
 	for _, id := range d.units {
-		if m.units[id] == nil || !of(id) {
+		if !decoded || m.units[id] == nil || !of(id) {
 			continue
 		}
 		for _, e := range m.entries(eventstore.Ref{Kind: domain.KindUnit, ID: id}) {
-			if p, ok := e.Rec.Data.(domain.PlanSubmittedData); ok && p.Document.SHA256 == sha && p.Document.Name != "" {
+			if p, ok := e.Rec.Data.(domain.PlanSubmittedData); ok && filed(p.Document) {
 				return p.Document, true
 			}
 		}
+	}
+	if blank != nil {
+		return *blank, true
 	}
 	return domain.DocumentRef{}, false
 }

@@ -94,6 +94,9 @@ func ownFiling(st *projections.State, unit string, doc *domain.DocumentRef) *dom
 	out := *doc
 	if own, ok := st.DocumentFiled(doc.SHA256, st.Lineage(unit)); ok {
 		out.Name, out.ContentType = own.Name, own.ContentType
+		if own.Name == "" {
+			out.Name = doc.SHA256[:12] // filed without a name
+		}
 	} else {
 		out.Name, out.ContentType = doc.SHA256[:12]+path.Ext(doc.Name), "application/octet-stream"
 	}

@@ -34,6 +34,9 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 		// The name and type the events filed it under, not the store's (FirstFiling).
 		if filed, ok := s.model.FirstFiling(sha); ok {
 			info.Name = filed.Name
+			if filed.Name == "" {
+				info.Name = anonymousName(sha, "") // filed without a name: never the store's
+			}
 			if filed.ContentType != "" {
 				info.ContentType = filed.ContentType
 			}
@@ -48,6 +51,9 @@ func (s *Service) DocumentInfo(ctx context.Context, p Principal, sha string) (ev
 	s.model.Read(func(st *projections.State) { lineage = st.Lineage(p.Unit) })
 	if own, ok := s.model.DocumentFiled(sha, lineage); ok {
 		info.Name, info.ContentType = own.Name, own.ContentType
+		if own.Name == "" {
+			info.Name = anonymousName(sha, "")
+		}
 	} else {
 		info.Name, info.ContentType = anonymousName(sha, info.Name), "application/octet-stream"
 	}

@@ -177,6 +177,22 @@ func TestDocumentNameIsTheFilingsForEveryRole(t *testing.T) {
 		assert.Equal(t, "Ke hoach v1.pdf", info.Name, p.Role)
 		assert.Equal(t, "application/pdf", info.ContentType, p.Role)
 	}
+
+	// A file filed without a name is served under its SHA-256's start and the type its
+	// filing recorded, never the store's (a review finding: a filing without a name was
+	// taken for none, and the store's name and type were served).
+	unnamedBody := "%PDF-1.4 filed without a name"
+	strayUnnamed, err := env.Store.PutDocument(env.Ctx, "renamed-by-intruder.exe", "text/html", strings.NewReader(unnamedBody))
+	require.NoError(t, err)
+	_, doc, err = env.Svc.AttachDocument(env.Ctx, clerk, nom, domain.DocSupporting, workflows.Upload{Name: "", ContentType: "application/pdf", Body: strings.NewReader(unnamedBody)}, workflows.Options{})
+	require.NoError(t, err)
+	require.Equal(t, strayUnnamed.SHA256, doc.SHA256)
+	for _, p := range []workflows.Principal{clerk, env.User(domain.RoleReviewer, ""), env.User(domain.RoleAuditor, "")} {
+		info, err := env.Svc.DocumentInfo(env.Ctx, p, doc.SHA256)
+		require.NoError(t, err)
+		assert.Equal(t, doc.SHA256[:12], info.Name, p.Role)
+		assert.Equal(t, "application/pdf", info.ContentType, p.Role)
+	}
 }
 
 // TestUploadNamesAreCleaned: whichever surface sends a file (the API cleaned names, the
