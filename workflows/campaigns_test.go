@@ -101,3 +101,28 @@ func TestAHoldStandsInEveryCampaign(t *testing.T) {
 		env.OK(env.Svc.GrantAward(env.Ctx, council, special, workflows.GrantInput{Nomination: ids[special][i], Decision: "QĐ 2"}, workflows.Options{}))
 	}
 }
+
+// TestAMergedUnitTakesNoFactOfALaterCampaign: a unit merged away before a campaign starts
+// was no unit in its period: a fact of that campaign recorded on it is refused
+// (unit_not_active, naming the successor) and changes nothing, where it judged the
+// successor (a review finding); a fact of a campaign it took part in still corrects it.
+func TestAMergedUnitTakesNoFactOfALaterCampaign(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("MLA", domain.UnitDistrict)
+	env.Unit("MLB", domain.UnitDistrict)
+	_, err := merge(env, []string{"MLA"}, "MLB", "2025-07-01")
+	require.NoError(t, err)
+	def := domain.BuiltinCampaign()
+	def.ID, def.Version, def.Starts, def.Ends = "ninh-thuan-cchc-2026", 1, "2026-01-01", "2026-12-31"
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
+	re := refused(t, env, "unit_not_active", func() (workflows.Result, error) {
+		return env.Svc.RecordFact(env.Ctx, reviewer, "MLA", domain.FactRecordedData{Campaign: def.ID, Fact: "par_index_score", Number: wftest.Num(95)}, workflows.Options{})
+	})
+	assert.Contains(t, re.Message, "record the fact on MLB")
+	assert.Contains(t, re.MessageVI, "trước khi đợt thi đua")
+	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "MLB", domain.FactRecordedData{Campaign: def.ID, Fact: "par_index_score", Number: wftest.Num(95)}, workflows.Options{}))
+	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "MLA", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "par_index_score", Number: wftest.Num(80)}, workflows.Options{}))
+}
