@@ -31,7 +31,10 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 	case domain.PlanSubmittedData:
 		return fmt.Sprintf("%s nộp kế hoạch thi đua của đơn vị cho %s", whoVI, d.Campaign), fmt.Sprintf("%s submitted the unit's emulation plan for %s", whoEN, d.Campaign)
 	case domain.FactRecordedData:
-		return fmt.Sprintf("%s ghi nhận số liệu %s = %s", whoVI, term(d.Fact), factValue(d, true)), fmt.Sprintf("%s recorded fact %s = %s", whoEN, d.Fact, factValue(d, false))
+		// The campaign is named, as a plan's and a nomination's are: a unit's figures of two
+		// campaigns read alike otherwise (a review finding).
+		return fmt.Sprintf("%s ghi nhận số liệu %s = %s cho %s", whoVI, term(d.Fact), factValue(d, true), d.Campaign),
+			fmt.Sprintf("%s recorded fact %s = %s for %s", whoEN, d.Fact, factValue(d, false), d.Campaign)
 	case domain.UnitMergedData:
 		return fmt.Sprintf("Hợp nhất vào %s từ ngày %s (%s)", d.Successor, domain.DateVI(d.Effective), d.Decision), fmt.Sprintf("Merged into %s effective %s (%s)", d.Successor, d.Effective, d.Decision)
 	case domain.UnitAbsorbedData:

@@ -130,3 +130,17 @@ func TestRevisionSummaryStatesTheQuota(t *testing.T) {
 	assert.Contains(t, vi, "sửa đổi đợt thi đua (phiên bản 2; chỉ tiêu 8 tập thể, 15 cá nhân)")
 	assert.Contains(t, en, "quota 8 collectives, 15 individuals")
 }
+
+// TestFactSummaryNamesItsCampaign: a fact's summary names its campaign, as a plan's and a
+// nomination's do: a unit's figures of two campaigns read alike in its trail otherwise.
+func TestFactSummaryNamesItsCampaign(t *testing.T) {
+	t.Parallel()
+	score := 88.5
+	e := &projections.Entry{Known: true, Rec: domain.Recorded{
+		Data:  domain.FactRecordedData{Campaign: "ninh-thuan-cchc-2026", Fact: domain.FactParIndexScore, Number: &score},
+		Actor: domain.Actor{User: "u9", Role: domain.RoleReviewer},
+	}}
+	vi, en := projections.Summary(e)
+	assert.True(t, strings.HasSuffix(vi, " cho ninh-thuan-cchc-2026"), vi)
+	assert.True(t, strings.HasSuffix(en, " for ninh-thuan-cchc-2026"), en)
+}
