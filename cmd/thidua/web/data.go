@@ -499,6 +499,12 @@ type rankKind struct {
 	// Unranked are the awards in force whose nomination is not eligible at the moment:
 	// "name (unit) — decision", each holding a place until revoked.
 	Unranked []string
+	// Cols are the ranking keys the campaign ranks by that the table shows a column of
+	// (its PAR INDEX, improved components, approval and priority columns), and Span the
+	// table's columns: a campaign ranking by other keys showed empty columns of these (a
+	// review finding).
+	Cols map[string]bool
+	Span int
 }
 
 // rankRow is one place in a ranking.
@@ -541,7 +547,14 @@ func (h *handler) rankKinds(q *req, rk projections.RankingView, highlight string
 		// award the recommended never reached the quota, and no line was drawn).
 		places := kv.Quota - len(kv.AwardedUnranked)
 		k := rankKind{Kind: kind, Quota: kv.Quota, Awarded: kv.Awarded, Short: len(kv.Entries) < places, LineFirst: places <= 0 && len(kv.Entries) > 0,
-			Total: len(kv.Entries), More: more}
+			Total: len(kv.Entries), More: more, Cols: map[string]bool{}, Span: 3}
+		// The keys the table has a column for, in its order.
+		for _, key := range []string{domain.KeyParIndexScore, domain.KeyImprovedComponents, domain.KeyApprovalRatio, domain.KeyPriority} {
+			if slices.Contains(rk.Keys, key) {
+				k.Cols[key] = true
+				k.Span++
+			}
+		}
 		for _, a := range kv.AwardedUnranked {
 			who := nameOr(names, a.Unit)
 			if a.Name != "" {

@@ -155,6 +155,9 @@ type unitData struct {
 	History      []eventRow
 	HistoryTotal int
 	Campaigns    []projections.CampaignView
+	// ManyCampaigns says there is more than one campaign: each fact and nomination listed
+	// names its own (a review finding: two campaigns' figures of a unit read alike).
+	ManyCampaigns bool
 	// OpenCampaigns are the campaigns still taking nominations (before their deadline).
 	OpenCampaigns    []projections.CampaignView
 	CanPlan, CanOpen bool
@@ -194,6 +197,7 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	for _, l := range u.Lineage {
 		d.Lineage = append(d.Lineage, *ref(l))
 	}
+	d.ManyCampaigns = len(d.Campaigns) > 1
 	active := u.Status == domain.UnitActive
 	// A nomination is opened in a campaign still taking them (before its deadline); the
 	// form offers those, the one the page was reached from first.

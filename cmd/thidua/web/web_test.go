@@ -2935,3 +2935,44 @@ func TestFactFormReadsVietnameseNumbers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 }
+
+// TestTwoCampaignsReadApart: with two campaigns, a unit's page names each fact's and each
+// nomination's campaign (two campaigns' figures of a unit read alike otherwise), and a
+// campaign's ranking shows the columns of its own ranking keys only (one ranking by PAR
+// INDEX and name showed empty improved, approval and priority columns). Review findings.
+func TestTwoCampaignsReadApart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	def := domain.BuiltinCampaign()
+	def.ID, def.Version, def.NameVI = "chuyen-de-2025", 1, "Chuyên đề chuyển đổi số 2025"
+	def.RankingKeys = []string{domain.KeyParIndexScore, domain.KeyName}
+	e.OK(e.Svc.LaunchCampaign(e.Ctx, e.Admin, def, workflows.Options{}))
+	e.UnitNamed("TCR", "Sở Hai Đợt", domain.UnitDepartment)
+	clerk := e.User(domain.RoleClerk, "TCR")
+	e.GoodFacts(reviewer, "TCR", 81)
+	e.GoodFactsIn(def.ID, reviewer, "TCR", 92)
+	id := e.DossierIn(def.ID, clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	e.RuleAll(reviewer, id)
+
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	page := c.get("/units/TCR").body
+	mustContain(t, page, "Chuyên đề chuyển đổi số 2025")
+	facts := regexp.MustCompile(`(?s)<section id="facts".*?</section>`).FindString(page)
+	assert.Contains(t, facts, "Chuyên đề chuyển đổi số 2025", "each fact names its campaign")
+	noms := regexp.MustCompile(`(?s)<section id="nominations".*?</section>`).FindString(page)
+	assert.Contains(t, noms, "Chuyên đề chuyển đổi số 2025", "each nomination names its campaign")
+
+	table := regexp.MustCompile(`(?s)<table class="data stack rank">.*?</table>`).FindString(c.get("/campaigns/" + def.ID + "/ranking").body)
+	require.NotEmpty(t, table)
+	mustContain(t, table, "Điểm PAR INDEX")
+	for _, col := range []string{"Chỉ số thành phần tăng", "Tỷ lệ tán thành", "Ưu tiên"} {
+		assert.NotContains(t, table, col)
+	}
+	assert.Equal(t, 4, strings.Count(regexp.MustCompile(`(?s)<thead>.*?</thead>`).FindString(table), "<th "), "rank, name, PAR INDEX, status")
+	full := regexp.MustCompile(`(?s)<table class="data stack rank">.*?</table>`).FindString(c.get("/campaigns/" + wftest.Campaign + "/ranking").body)
+	if full != "" {
+		assert.Equal(t, 7, strings.Count(regexp.MustCompile(`(?s)<thead>.*?</thead>`).FindString(full), "<th "), "the built-in campaign's keys")
+	}
+}
