@@ -183,6 +183,12 @@ type Model struct {
 	rankFlight singleflight.Group
 	// rankBufs holds the buffers live rankings take their evaluations into (rankBuf).
 	rankBufs sync.Pool
+	// held lists the nominations whose history holds a hold (heldIndex): a ranking under
+	// the rules' revision 4 reads other campaigns' holds from these only. It is built on
+	// first use (heldBuilt, under heldMu and the read lock), and kept by fold after.
+	held      map[string]bool
+	heldBuilt bool
+	heldMu    sync.Mutex
 	// ahead holds the commits applied by ApplyCommitted that the feed has not delivered
 	// yet, by sequence: the feed skips them without decoding (pipeline.go), but for the
 	// check of their recorded time against their storage, which only the feed knows.
@@ -888,6 +894,9 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 			m.noms[ref.ID] = n
 		}
 		n.Apply(e.Rec)
+		if e.Rec.Type == domain.NominationHeld && m.heldBuilt {
+			m.held[ref.ID] = true
+		}
 		switch d := e.Rec.Data.(type) {
 		case domain.NominationOpenedData:
 			m.byCamp[d.Campaign] = m.inOpeningOrder(m.byCamp[d.Campaign], ref.ID, e.Rec.Seq)

@@ -322,27 +322,49 @@ type rankInputs struct {
 // heldElsewhere returns the nominations of campaigns other than campaign that are on hold
 // at the bound: a hold is on the nominee, and withholds them in every campaign (a review
 // finding: a person under discipline review in one campaign was recommended, and granted,
-// in another running beside it). Only a nomination whose history holds a hold is folded
-// to the bound; the caller holds the read lock.
-func (m *Model) heldElsewhere(campaign string, b Bound) []heldNominee {
-	var out []heldNominee
-	for _, camp := range slices.Sorted(maps.Keys(m.byCamp)) {
-		if camp == campaign {
+// in another running beside it). It returns too the latest event within the bound of every
+// nomination read, held or released since, so that the ranking's as-of point covers the
+// events it depends on (a review of the first version found a grant relying on it named by
+// thidua verify: its ranking replayed at its recorded sequence without the hold). Only
+// the nominations whose history holds a hold are read (heldIndex); the caller holds the
+// read lock.
+func (m *Model) heldElsewhere(campaign string, b Bound) (out []heldNominee, lastSeq uint64, lastAt time.Time) {
+	for _, id := range m.heldIndex() {
+		n := m.noms[id]
+		if n == nil || n.Campaign() == campaign {
 			continue
 		}
-		for _, id := range m.byCamp[camp] {
-			ents := m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id})
-			if !slices.ContainsFunc(ents, func(e *Entry) bool { return e.Rec.Type == domain.NominationHeld }) {
-				continue
-			}
-			n, _, err := m.nominationAt(id, b)
-			if err != nil || n.State() != domain.StateOnHold {
-				continue
-			}
-			out = append(out, heldNominee{unit: n.Unit(), name: n.Nominee().Name, kind: n.Nominee().Kind})
+		at, last, err := m.nominationAt(id, b)
+		if err != nil || last == nil {
+			continue // opened after the bound
+		}
+		if last.Rec.Seq > lastSeq {
+			lastSeq, lastAt = last.Rec.Seq, last.Rec.At
+		}
+		if at.State() == domain.StateOnHold {
+			out = append(out, heldNominee{unit: at.Unit(), name: at.Nominee().Name, kind: at.Nominee().Kind})
 		}
 	}
-	return out
+	return out, lastSeq, lastAt
+}
+
+// heldIndex returns the nominations whose history holds a hold, in the order of their
+// ids, building the index on first use by a look at every nomination's events (a model
+// loaded from a snapshot did not fold them); fold keeps it after. The caller holds the
+// read lock.
+func (m *Model) heldIndex() []string {
+	m.heldMu.Lock()
+	defer m.heldMu.Unlock()
+	if !m.heldBuilt {
+		m.held = map[string]bool{}
+		for ref, agg := range m.aggs {
+			if ref.Kind == domain.KindNomination && slices.ContainsFunc(agg.Entries, func(e *Entry) bool { return e.Rec.Type == domain.NominationHeld }) {
+				m.held[ref.ID] = true
+			}
+		}
+		m.heldBuilt = true
+	}
+	return slices.Sorted(maps.Keys(m.held))
 }
 
 // rankHead takes what a ranking reads of the campaign itself at the bound (all of
@@ -366,7 +388,12 @@ func (m *Model) rankHead(campaign string, b Bound) (rankInputs, bool) {
 	in.def, in.awards = camp.Definition(), camp.Awards()
 	in.ids = m.byCamp[campaign]
 	if in.def.RulesRevision >= 4 {
-		in.heldElsewhere = m.heldElsewhere(campaign, b)
+		var seq uint64
+		var at time.Time
+		in.heldElsewhere, seq, at = m.heldElsewhere(campaign, b)
+		if seq > in.lastSeq {
+			in.lastSeq, in.lastAt = seq, at
+		}
 	}
 	in.integrity = m.integrityOf([]eventstore.Ref{{Kind: domain.KindCampaign, ID: campaign}, streamRef()}, b)
 	return in, true

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -85,6 +86,16 @@ func TestAHoldStandsInEveryCampaign(t *testing.T) {
 	p, u := withheld(special, projections.Bound{})
 	assert.Equal(t, domain.WithheldPersonOnHold, p, "revision 4: the person withheld")
 	assert.Equal(t, domain.WithheldUnitOnHold, u, "revision 4: the unit withheld")
+	// So does a model read from a snapshot, which did not fold the holds.
+	var snap bytes.Buffer
+	_, err := env.Model.WriteSnapshot(&snap)
+	require.NoError(t, err)
+	loaded, _, err := projections.ReadSnapshot(&snap)
+	require.NoError(t, err)
+	rk, err := loaded.Ranking(special, projections.Bound{})
+	require.NoError(t, err)
+	require.Len(t, rk.Individual.Entries, 1)
+	assert.Equal(t, domain.WithheldPersonOnHold, rk.Individual.Entries[0].Withheld, "read from a snapshot")
 	p, u = withheld(special, projections.Bound{Time: beforeHold})
 	assert.Equal(t, "recommended", p, "as of a moment before the hold")
 	assert.Equal(t, "recommended", u, "as of a moment before the hold")
@@ -125,4 +136,47 @@ func TestAMergedUnitTakesNoFactOfALaterCampaign(t *testing.T) {
 	assert.Contains(t, re.MessageVI, "trước khi đợt thi đua")
 	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "MLB", domain.FactRecordedData{Campaign: def.ID, Fact: "par_index_score", Number: wftest.Num(95)}, workflows.Options{}))
 	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "MLA", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "par_index_score", Number: wftest.Num(80)}, workflows.Options{}))
+}
+
+// TestAGrantBesideAnotherCampaignsHoldVerifies: a grant in one campaign recorded while (or
+// after) a hold of another campaign withholds an entry of its ranking replays as recorded:
+// the ranking's as-of point covers the other campaign's hold and release, so thidua verify
+// finds the grant as decided (a review finding: the point was the campaign's own, and the
+// replay at it left the hold out, or kept a hold released since).
+func TestAGrantBesideAnotherCampaignsHoldVerifies(t *testing.T) {
+	t.Parallel()
+	for _, release := range []bool{false, true} {
+		env := wftest.New(t, srv)
+		const special = "chuyen-de-2025"
+		launchAlongside(env, special, domain.CurrentRulesRevision)
+		reviewer, council := env.User(domain.RoleReviewer, ""), env.User(domain.RoleCouncil, "")
+		env.Unit("GHX", domain.UnitDepartment)
+		env.Unit("GHY", domain.UnitDepartment)
+		cx, cy := env.User(domain.RoleClerk, "GHX"), env.User(domain.RoleClerk, "GHY")
+		px := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+		py := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Hoa", Position: "Chuyên viên"}
+		ids := map[string][2]string{}
+		for _, c := range []string{wftest.Campaign, special} {
+			env.GoodFactsIn(c, reviewer, "GHX", 90)
+			env.GoodFactsIn(c, reviewer, "GHY", 80)
+			a := env.DossierIn(c, cx, px)
+			env.RuleAll(reviewer, a)
+			b := env.DossierIn(c, cy, py)
+			env.RuleAll(reviewer, b)
+			ids[c] = [2]string{a, b}
+		}
+		env.Advance(time.Minute)
+		env.OK(env.Svc.Hold(env.Ctx, reviewer, ids[wftest.Campaign][0], "Đang xem xét kỷ luật", workflows.Options{}))
+		if release {
+			env.Fact(reviewer, "GHY", domain.FactRecordedData{Campaign: special, Fact: "par_index_score", Number: wftest.Num(81)})
+			env.OK(env.Svc.Release(env.Ctx, reviewer, ids[wftest.Campaign][0], "Không có vi phạm", workflows.Options{}))
+		}
+		rk, err := env.Model.Ranking(special, projections.Bound{})
+		require.NoError(t, err)
+		again, err := env.Model.Ranking(special, projections.Bound{Seq: rk.AsOfSeq})
+		require.NoError(t, err)
+		assert.Equal(t, rk.Individual.Entries, again.Individual.Entries, "the ranking as of its own point, release %v", release)
+		env.OK(env.Svc.GrantAward(env.Ctx, council, special, workflows.GrantInput{Nomination: ids[special][1], Decision: "QĐ 2"}, workflows.Options{}))
+		assert.Empty(t, env.Model.GrantProblems(), "release %v", release)
+	}
 }
