@@ -241,7 +241,7 @@ func ParseDefinition(data []byte) (Definition, error) {
 	if err := dec.Decode(&d); err != nil {
 		field := jsonField(err)
 		if strings.Contains(err.Error(), "unknown field ") {
-			if path := unknownFieldPath(data, reflect.TypeFor[Definition](), ""); path != "" {
+			if path := unknownFieldPath(data, reflect.TypeFor[Definition](), "", field); path != "" {
 				field = path // a nested unknown field, named by its path
 			}
 		}
@@ -323,11 +323,12 @@ func jsonField(err error) string {
 }
 
 // unknownFieldPath returns the path, as DefinitionError names fields ("criteria[3].rule.x"),
-// of the first member of the JSON value data that no field of t takes (matched without
-// regard to letter case, as encoding/json matches them), or "" when every member is taken
-// or data is no JSON. encoding/json names the member alone, which in a definition of
-// dozens of criteria leaves the administrator searching.
-func unknownFieldPath(data []byte, t reflect.Type, at string) string {
+// of a member named name of the JSON value data that no field of t takes (matched without
+// regard to letter case, as encoding/json matches them), or "" when there is none or data
+// is no JSON. encoding/json names the member alone, which in a definition of dozens of
+// criteria leaves the administrator searching; another unknown member is passed over, so
+// that the path is the one the error names (a review finding).
+func unknownFieldPath(data []byte, t reflect.Type, at, name string) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -348,9 +349,12 @@ func unknownFieldPath(data []byte, t reflect.Type, at string) string {
 				path = at + "." + k
 			}
 			if !ok {
-				return path
+				if k == name {
+					return path
+				}
+				continue
 			}
-			if p := unknownFieldPath(members[k], f.Type, path); p != "" {
+			if p := unknownFieldPath(members[k], f.Type, path, name); p != "" {
 				return p
 			}
 		}
@@ -360,7 +364,7 @@ func unknownFieldPath(data []byte, t reflect.Type, at string) string {
 			return ""
 		}
 		for i, item := range items {
-			if p := unknownFieldPath(item, t.Elem(), fmt.Sprintf("%s[%d]", at, i)); p != "" {
+			if p := unknownFieldPath(item, t.Elem(), fmt.Sprintf("%s[%d]", at, i), name); p != "" {
 				return p
 			}
 		}
@@ -370,7 +374,7 @@ func unknownFieldPath(data []byte, t reflect.Type, at string) string {
 			return ""
 		}
 		for _, k := range slices.Sorted(maps.Keys(members)) {
-			if p := unknownFieldPath(members[k], t.Elem(), at+"."+k); p != "" {
+			if p := unknownFieldPath(members[k], t.Elem(), at+"."+k, name); p != "" {
 				return p
 			}
 		}

@@ -122,6 +122,7 @@ func TestParseDefinitionNamesTheField(t *testing.T) {
 			crit(m, 12)["rule"].(map[string]any)["exclusions"].([]any)[1].(map[string]any)["parent_requried"] = true
 		}, field: "criteria[12].rule.exclusions[1].parent_requried"},
 		{name: "unknown field of the quota", edit: func(m map[string]any) { m["quota"].(map[string]any)["collectives"] = 9 }, field: "quota.collectives"},
+		{name: "two unknown fields: the one the error names", raw: strings.Replace(strings.Replace(base, `"version": 1,`, `"version": 1, "zcolour": "red",`, 1), `"quota": {`, `"quota": {"collectives": 3, `, 1), field: "zcolour"},
 		{name: "wrong type", raw: strings.Replace(base, `"version": 1,`, `"version": "one",`, 1), field: "version"},
 		{name: "unknown fact", edit: func(m map[string]any) { crit(m, 3)["rule"].(map[string]any)["fact"] = "x" }, field: "criteria[3].rule.fact"},
 		{name: "bad text value", edit: func(m map[string]any) { crit(m, 3)["rule"].(map[string]any)["text"] = "Giỏi" }, field: "criteria[3].rule.text"},
