@@ -1268,6 +1268,22 @@ func (n *Nomination) Release(reason string) ([]Event, error) {
 	return n.reasoned("release", NominationReleased, reason, StateOnHold)
 }
 
+// DossierUnreadable is the refusal, document_unreadable (a conflict with the state of the
+// document store, not a rule of the campaign), of a grant to a nomination whose dossier
+// part kind, the document sha, the store no longer holds whole (cause says how): the
+// council would award on a file nobody can read. Its original, uploaded again, repairs it.
+func DossierUnreadable(kind DocKind, sha string, cause error) error {
+	short := sha
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	e := ruleErr("document_unreadable",
+		fmt.Sprintf("the dossier's %s (document %s) cannot be read from the document store (%v): upload its original again, which repairs it, before the award is granted; thidua verify names every such document", kind, sha, cause),
+		fmt.Sprintf("Không đọc được %s của hồ sơ (tài liệu %s…) từ kho tài liệu: tải lại bản gốc của tài liệu (việc này khôi phục tài liệu) trước khi quyết định khen thưởng", TermVI(string(kind)), short))
+	e.Conflict = true
+	return e
+}
+
 // Award decides recording the award on the nomination; only a verified nomination can be
 // awarded (one on hold never can). The campaign's Grant checks quota and eligibility.
 //

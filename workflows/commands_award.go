@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"thidua/domain"
+	"thidua/eventstore"
 	"thidua/projections"
 )
 
@@ -29,6 +30,9 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		return Result{}, err
 	}
 	if err := validID("nomination", in.Nomination); err != nil {
+		return Result{}, err
+	}
+	if err := s.dossierReadable(ctx, in.Nomination); err != nil {
 		return Result{}, err
 	}
 	award := newID()
@@ -105,6 +109,41 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		}
 		return pl, nil
 	})
+}
+
+// dossierReadable refuses (domain.DossierUnreadable) a grant to a nomination whose
+// dossier, as it stands (the latest document of each part), cites a document the store no
+// longer holds whole: removed, or changed behind the engine's back. The events cannot tell
+// (a review finding: the council granted on a dossier whose letter was gone, and the running
+// server's integrity report said nothing), so the store is read, outside the model's lock;
+// a grant is rare, and its dossier a few files.
+func (s *Service) dossierReadable(ctx context.Context, id string) error {
+	type part struct {
+		kind domain.DocKind
+		sha  string
+	}
+	var parts []part
+	s.model.Read(func(st *projections.State) {
+		n, _ := st.Nomination(id)
+		if n == nil {
+			return
+		}
+		for kind, docs := range n.Documents() {
+			if len(docs) > 0 {
+				parts = append(parts, part{kind, docs[len(docs)-1].Document.SHA256})
+			}
+		}
+	})
+	slices.SortFunc(parts, func(a, b part) int { return strings.Compare(string(a.kind), string(b.kind)) })
+	for _, p := range parts {
+		if _, err := s.store.GetDocument(ctx, p.sha); err != nil {
+			if errors.Is(err, eventstore.ErrDocumentNotFound) || errors.Is(err, eventstore.ErrDocumentCorrupt) {
+				return domain.DossierUnreadable(p.kind, p.sha, err)
+			}
+			return s.documentError(err)
+		}
+	}
+	return nil
 }
 
 // evidenceUnits returns the units whose facts and plan a nomination's eligibility reads:

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -445,4 +446,50 @@ func TestCitationRecordsTheUnitsOwnFiling(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ke-hoach.txt", info.Name)
 	assert.Equal(t, "text/plain", info.ContentType, "b's download has the type b's event records")
+}
+
+// TestNoGrantOnAnUnreadableDossier: the council is refused (document_unreadable, a
+// conflict naming the part and the file) a grant to a nomination whose dossier cites a
+// document the store no longer holds, or holds changed, and nothing is recorded; the
+// original uploaded again repairs it, and the grant goes through. Before, the grant went
+// through on a dossier whose letter was gone (a review finding).
+func TestNoGrantOnAnUnreadableDossier(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	id, clerk := env.EligibleCollective("GUD", domain.UnitDepartment, reviewer, 90)
+	n, err := env.Model.Nomination(id)
+	require.NoError(t, err)
+	var letter projections.DocumentView
+	for _, d := range n.Documents {
+		if d.Kind == string(domain.DocLetter) {
+			letter = d
+		}
+	}
+	require.NotEmpty(t, letter.SHA256)
+	original, err := env.Store.GetDocument(env.Ctx, letter.SHA256)
+	require.NoError(t, err)
+	obs, err := env.Store.JetStream().ObjectStore(env.Ctx, env.Store.DocumentBucket())
+	require.NoError(t, err)
+
+	grant := func() (workflows.Result, error) {
+		return env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{})
+	}
+	// Removed, then replaced by other bytes under its name.
+	require.NoError(t, obs.Delete(env.Ctx, letter.SHA256))
+	re := refused(t, env, "document_unreadable", grant)
+	assert.True(t, re.Conflict)
+	assert.Contains(t, re.Message, letter.SHA256)
+	assert.Contains(t, re.MessageVI, "văn bản đề nghị khen thưởng")
+	_, err = obs.PutBytes(env.Ctx, letter.SHA256, []byte("%PDF-1.4 forged"))
+	require.NoError(t, err)
+	refused(t, env, "document_unreadable", grant)
+
+	// The original uploaded again (as a supporting file of another dossier of the unit,
+	// say) repairs it.
+	_, err = env.Store.PutDocument(env.Ctx, letter.Name, letter.ContentType, bytes.NewReader(original))
+	require.NoError(t, err)
+	_ = clerk
+	env.OK(grant())
 }
