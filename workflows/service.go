@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -82,6 +83,9 @@ type Service struct {
 	races raceLocks
 	// keyLocks serialises the requests under one user's idempotency key (run).
 	keyLocks raceLocks
+	// docCheck is the latest check of the document store (CheckDocuments); nil before the
+	// first.
+	docCheck atomic.Pointer[DocumentCheck]
 }
 
 // Option configures a Service.

@@ -158,6 +158,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	bg.Go(func(ctx context.Context) { warmRankings(ctx, model, logger) })
 	bg.Go(func(ctx context.Context) { watchIntegrity(ctx, model, logger) })
 	svc := workflows.New(store, model, workflows.WithLogger(logger), workflows.WithClock(clock.Now))
+	bg.Go(func(ctx context.Context) { watchDocuments(ctx, svc, model, logger) })
 	if c.Demo {
 		if err := demo.MayLoad(ctx, svc); err != nil {
 			return stopped(err)

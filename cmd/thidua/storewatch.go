@@ -9,6 +9,7 @@ import (
 	"thidua/cmd/thidua/memory"
 	"thidua/eventstore"
 	"thidua/projections"
+	"thidua/workflows"
 )
 
 // The store watch warns in the log when the event store nears its storage limit, for the
@@ -173,4 +174,47 @@ func sayIntegrity(model *projections.Model, log *slog.Logger, said int) int {
 	log.Error("integrity problems in the event store: events altered or appended behind the engine's back; the answers relying on them say integrity_broken (GET /api/v1/integrity lists them; run thidua verify)",
 		"problems", n, "first_new_seq", first.Seq, "first_new_event", first.EventID, "problem", first.Problem)
 	return n
+}
+
+// documentCheckAfter is how long after its history is read serve first checks the
+// document store, and documentCheckEvery how often after: every stored document is read,
+// which the start-up should not share the disk with.
+const (
+	documentCheckAfter = time.Minute
+	documentCheckEvery = 24 * time.Hour
+)
+
+// watchDocuments checks the document store in the background (workflows CheckDocuments),
+// a minute after the history is read and then every day, and says at error level which
+// documents are missing or changed; GET /api/v1/integrity and the integrity page report the
+// latest check. The events alone cannot tell a document removed or changed behind the
+// engine's back.
+func watchDocuments(ctx context.Context, svc *workflows.Service, model *projections.Model, log *slog.Logger) {
+	select {
+	case <-model.PayloadsDecoded():
+	case <-ctx.Done():
+		return
+	}
+	check := func() {
+		c, err := svc.CheckDocuments(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("checking the document store", "err", err)
+		case err == nil && len(c.Problems) > 0:
+			for _, p := range c.Problems {
+				log.Error("document missing or changed in the document store", "sha256", p.SHA256, "problem", p.Problem)
+			}
+		case err == nil:
+			log.Info("document store checked", "documents", c.Checked)
+		}
+	}
+	t := time.NewTimer(documentCheckAfter)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return
+	}
+	check()
+	memory.Every(ctx, documentCheckEvery, check)
 }

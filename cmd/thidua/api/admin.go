@@ -78,11 +78,18 @@ func (h *handler) listUsers(w http.ResponseWriter, _ *http.Request, _ workflows.
 // integrity: GET /integrity (admin, auditor): every integrity problem the projections
 // found in the events they applied — a content that no longer matches its hash, a broken
 // chain, an event stored on another aggregate's subject — in stream order, on a running
-// server (`thidua verify` checks the whole store, documents too, on a stopped one).
+// server, and the latest check of the document store (documents: null until the first
+// has finished; serve runs one after its start and every day). `thidua verify` checks the
+// whole store on a stopped one.
 func (h *handler) integrity(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
 	// One read: the digest (null while the server reads it) seals exactly "applied".
 	r := h.model().IntegrityReport()
-	writeJSON(w, http.StatusOK, map[string]any{"ok": len(r.Problems) == 0, "applied": r.Applied, "problems": r.Problems, "digest": r.Digest})
+	var docs *workflows.DocumentCheck
+	if c, ok := h.svc.DocumentChecks(); ok {
+		docs = &c
+	}
+	ok := len(r.Problems) == 0 && (docs == nil || len(docs.Problems) == 0)
+	writeJSON(w, http.StatusOK, map[string]any{"ok": ok, "applied": r.Applied, "problems": r.Problems, "digest": r.Digest, "documents": docs})
 	return nil
 }
 

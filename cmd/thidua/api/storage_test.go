@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -113,4 +114,50 @@ func TestCitedDocumentMissing(t *testing.T) {
 	assert.Equal(t, "document_corrupt", r.errCode(t))
 	assert.Contains(t, string(r.body), "cited by the events but missing")
 	assert.Equal(t, "not_found", e.admin.get("/api/v1/documents/"+strings.Repeat("ab", 32)).want(t, http.StatusNotFound).errCode(t))
+}
+
+// TestIntegrityReportsTheDocumentStore: GET /integrity reports the latest check of the
+// document store (null until one has finished), and a cited document removed behind the
+// engine's back makes it say so (ok false, the document named). Before, a running server's
+// report said all was well over a dossier whose letter was gone (a review finding).
+func TestIntegrityReportsTheDocumentStore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("DCK", "commune")
+	clerk := e.user("clerk", "DCK")
+	sha := clerk.upload("/api/v1/units/DCK/plans", map[string]string{"campaign": campaign}, "plan.pdf", pdf("checked")).
+		want(t, http.StatusCreated).str(t, "sha256")
+	type report struct {
+		OK        bool `json:"ok"`
+		Documents *struct {
+			CheckedAt time.Time `json:"checked_at"`
+			Checked   int       `json:"checked"`
+			Problems  []struct {
+				SHA256  string `json:"sha256"`
+				Problem string `json:"problem"`
+			} `json:"problems"`
+		} `json:"documents"`
+	}
+	var r report
+	e.admin.get("/api/v1/integrity").want(t, http.StatusOK).decode(t, &r)
+	assert.Nil(t, r.Documents, "not checked yet")
+
+	_, err := e.svc.CheckDocuments(e.ctx)
+	require.NoError(t, err)
+	e.admin.get("/api/v1/integrity").want(t, http.StatusOK).decode(t, &r)
+	require.NotNil(t, r.Documents)
+	assert.True(t, r.OK)
+	assert.Positive(t, r.Documents.Checked)
+	assert.Empty(t, r.Documents.Problems)
+
+	obs, err := e.store.JetStream().ObjectStore(e.ctx, e.store.DocumentBucket())
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(e.ctx, sha))
+	_, err = e.svc.CheckDocuments(e.ctx)
+	require.NoError(t, err)
+	e.admin.get("/api/v1/integrity").want(t, http.StatusOK).decode(t, &r)
+	assert.False(t, r.OK)
+	require.Len(t, r.Documents.Problems, 1)
+	assert.Equal(t, sha, r.Documents.Problems[0].SHA256)
+	assert.Contains(t, r.Documents.Problems[0].Problem, "missing from the document store")
 }

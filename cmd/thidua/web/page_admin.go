@@ -10,6 +10,7 @@ import (
 	"thidua/domain"
 	"thidua/eventstore"
 	"thidua/projections"
+	"thidua/workflows"
 )
 
 // ---- admin ----
@@ -36,6 +37,9 @@ func (h *handler) integrityPage(q *req) error {
 	pg.Nav = "integrity"
 	r := h.model().IntegrityReport()
 	d := integrityData{Problems: r.Problems, Digest: r.Digest}
+	if c, ok := h.svc.DocumentChecks(); ok {
+		d.Documents = &c
+	}
 	h.pages.render(q, http.StatusOK, "integrity", pg, d)
 	return nil
 }
@@ -76,6 +80,8 @@ func (h *handler) archive(q *req) error {
 type integrityData struct {
 	Problems []projections.IntegrityProblem
 	Digest   *eventstore.Digest
+	// Documents is the latest check of the document store (nil: none yet).
+	Documents *workflows.DocumentCheck
 }
 
 func (h *handler) adminPage(q *req) error { return h.renderAdmin(q, nil) }

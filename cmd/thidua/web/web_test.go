@@ -2976,3 +2976,28 @@ func TestTwoCampaignsReadApart(t *testing.T) {
 		assert.Equal(t, 7, strings.Count(regexp.MustCompile(`(?s)<thead>.*?</thead>`).FindString(full), "<th "), "the built-in campaign's keys")
 	}
 }
+
+// TestIntegrityPageReportsTheDocumentStore: the integrity page says when the document
+// store has not been checked yet, what the latest check found, and names a document
+// removed behind the engine's back.
+func TestIntegrityPageReportsTheDocumentStore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Unit("IDS", domain.UnitDepartment)
+	id := e.Dossier(e.principal(e.user("Văn thư IDS", domain.RoleClerk, "IDS")), domain.Nominee{Kind: domain.NomineeCollective})
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	mustContain(t, c.get("/integrity").body, `id="integrity-docs-pending"`)
+	_, err := e.Svc.CheckDocuments(e.Ctx)
+	require.NoError(t, err)
+	mustContain(t, c.get("/integrity").body, `id="integrity-docs-ok"`, "mọi tài liệu đều khớp mã SHA-256")
+	n, err := e.Model.Nomination(id)
+	require.NoError(t, err)
+	obs, err := e.Store.JetStream().ObjectStore(e.Ctx, e.Store.DocumentBucket())
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(e.Ctx, n.Documents[0].SHA256))
+	_, err = e.Svc.CheckDocuments(e.Ctx)
+	require.NoError(t, err)
+	mustContain(t, c.get("/integrity").body, `id="integrity-docs-broken"`, n.Documents[0].SHA256)
+	mustContain(t, c.get("/integrity?lang=en").body, "missing or changed behind the engine")
+}
