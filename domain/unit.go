@@ -208,8 +208,9 @@ func (u *Unit) CheckPlan(campaign string) error {
 //
 // A unit a merger dissolved still takes facts: they correct what it was before the
 // merger, and judge its own nominations, which the successor carries on. It takes none of
-// a campaign that starts after the merger took effect (unit_not_active): it was no unit
-// in that campaign's period, and its figures would judge the successor (a review finding).
+// a campaign that starts on or after the day the merger took effect (unit_not_active): it
+// was no unit in that campaign's period, and its figures would judge the successor (review
+// findings; the day itself, as a clerk's write access ends on it).
 func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error) {
 	if u.id == "" {
 		return nil, ruleErr("unknown_unit", "the unit does not exist", "Đơn vị không tồn tại")
@@ -221,10 +222,10 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 		return nil, invalidFact("campaign", fmt.Sprintf("the fact names campaign %q, not %q", data.Campaign, def.ID),
 			fmt.Sprintf("số liệu thuộc đợt %q, không phải %q", data.Campaign, def.ID))
 	}
-	if u.status != UnitActive && u.mergedOn != "" && def.Starts != "" && u.mergedOn < def.Starts {
+	if u.status != UnitActive && u.mergedOn != "" && def.Starts != "" && u.mergedOn <= def.Starts {
 		return nil, conflictErr("unit_not_active",
-			fmt.Sprintf("unit %s was merged into %s on %s, before campaign %s starts (%s): record the fact on %s", u.id, u.successor, u.mergedOn, def.ID, def.Starts, u.successor),
-			fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s từ ngày %s, trước khi đợt thi đua %s bắt đầu (%s): ghi nhận số liệu cho %s", u.id, u.successor, DateVI(u.mergedOn), def.ID, DateVI(def.Starts), u.successor))
+			fmt.Sprintf("unit %s was merged into %s from %s, by the time campaign %s starts (%s): record the fact on %s", u.id, u.successor, u.mergedOn, def.ID, def.Starts, u.successor),
+			fmt.Sprintf("Đơn vị %s đã hợp nhất vào %s từ ngày %s, khi đợt thi đua %s bắt đầu (%s) đơn vị đã không còn: ghi nhận số liệu cho %s", u.id, u.successor, DateVI(u.mergedOn), def.ID, DateVI(def.Starts), u.successor))
 	}
 	data.Note = trimText(data.Note)
 	// Text sent decomposed ("Tốt" with combining marks) is the same text: it is compared

@@ -331,7 +331,7 @@ type rankInputs struct {
 func (m *Model) heldElsewhere(campaign string, b Bound) (out []heldNominee, lastSeq uint64, lastAt time.Time) {
 	for _, id := range m.heldIndex() {
 		n := m.noms[id]
-		if n == nil || n.Campaign() == campaign {
+		if n == nil || n.Campaign() == campaign || !heldWithin(m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}), b) {
 			continue
 		}
 		at, last, err := m.nominationAt(id, b)
@@ -346,6 +346,22 @@ func (m *Model) heldElsewhere(campaign string, b Bound) (out []heldNominee, last
 		}
 	}
 	return out, lastSeq, lastAt
+}
+
+// heldWithin reports whether a nomination's events up to the bound (as every as-of answer
+// reads them: up to the first after it) hold a hold: one held only later has no part in
+// an answer as of the bound, nor in its as-of point (a review finding: a ranking as of a
+// past sequence named a later sequence once a hold was recorded after it).
+func heldWithin(ents []*Entry, b Bound) bool {
+	for _, e := range ents {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			return false
+		}
+		if e.Rec.Type == domain.NominationHeld {
+			return true
+		}
+	}
+	return false
 }
 
 // heldIndex returns the nominations whose history holds a hold, in the order of their

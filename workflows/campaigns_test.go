@@ -52,10 +52,20 @@ func TestAHoldStandsInEveryCampaign(t *testing.T) {
 		env.RuleAll(reviewer, u)
 		ids[camp] = [2]string{p, u}
 	}
+	env.RuleAll(reviewer, ids[wftest.Campaign][0]) // the test campaign's dossier moves last
 	beforeHold := *env.Now.Load()
+	seqBefore := env.Model.Applied()
+	asOfBefore, err := env.Model.Ranking(special, projections.Bound{Seq: seqBefore})
+	require.NoError(t, err)
 	env.Advance(time.Minute)
 	env.OK(env.Svc.Hold(env.Ctx, reviewer, ids[wftest.Campaign][0], "Đang xem xét kỷ luật", workflows.Options{}))
 	env.OK(env.Svc.Hold(env.Ctx, reviewer, ids[wftest.Campaign][1], "Thanh tra tỉnh đang thanh tra đơn vị", workflows.Options{}))
+	// A ranking as of a moment before the holds is the same after them, its as-of point
+	// too (a review finding: a hold recorded later moved it).
+	asOfAfter, err := env.Model.Ranking(special, projections.Bound{Seq: seqBefore})
+	require.NoError(t, err)
+	assert.Equal(t, asOfBefore.AsOfSeq, asOfAfter.AsOfSeq)
+	assert.Equal(t, asOfBefore.Individual.Entries, asOfAfter.Individual.Entries)
 
 	withheld := func(camp string, b projections.Bound) (string, string) {
 		t.Helper()
@@ -88,7 +98,7 @@ func TestAHoldStandsInEveryCampaign(t *testing.T) {
 	assert.Equal(t, domain.WithheldUnitOnHold, u, "revision 4: the unit withheld")
 	// So does a model read from a snapshot, which did not fold the holds.
 	var snap bytes.Buffer
-	_, err := env.Model.WriteSnapshot(&snap)
+	_, err = env.Model.WriteSnapshot(&snap)
 	require.NoError(t, err)
 	loaded, _, err := projections.ReadSnapshot(&snap)
 	require.NoError(t, err)
@@ -133,8 +143,16 @@ func TestAMergedUnitTakesNoFactOfALaterCampaign(t *testing.T) {
 		return env.Svc.RecordFact(env.Ctx, reviewer, "MLA", domain.FactRecordedData{Campaign: def.ID, Fact: "par_index_score", Number: wftest.Num(95)}, workflows.Options{})
 	})
 	assert.Contains(t, re.Message, "record the fact on MLB")
-	assert.Contains(t, re.MessageVI, "trước khi đợt thi đua")
+	assert.Contains(t, re.MessageVI, "đơn vị đã không còn")
 	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "MLB", domain.FactRecordedData{Campaign: def.ID, Fact: "par_index_score", Number: wftest.Num(95)}, workflows.Options{}))
+	// A campaign starting on the merger's own day: the unit is gone that day too (a review
+	// of the first version found it taking the facts that then judged the successor).
+	sameDay := domain.BuiltinCampaign()
+	sameDay.ID, sameDay.Version, sameDay.Starts = "chuyen-de-q3-2025", 1, "2025-07-01"
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, sameDay, workflows.Options{}))
+	refused(t, env, "unit_not_active", func() (workflows.Result, error) {
+		return env.Svc.RecordFact(env.Ctx, reviewer, "MLA", domain.FactRecordedData{Campaign: sameDay.ID, Fact: "par_index_score", Number: wftest.Num(95)}, workflows.Options{})
+	})
 	env.OK(env.Svc.RecordFact(env.Ctx, reviewer, "MLA", domain.FactRecordedData{Campaign: wftest.Campaign, Fact: "par_index_score", Number: wftest.Num(80)}, workflows.Options{}))
 }
 
