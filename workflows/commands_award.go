@@ -46,7 +46,12 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		_, _, _ = s.model.LiveRanking(campaign)
 	default:
 	}
-	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+	return s.run(ctx, p, o, func(st *projections.State) (_ plan, err error) {
+		var cv eventstore.Version
+		// A stale If-Match is 412 before the domain's own refusal, as for every dossier
+		// command (a review finding: a second council member's grant or revocation on a
+		// stale tag was told already_awarded, or 412, by timing alone).
+		defer func() { err = staleFirst(o, cv, err) }()
 		c, cv := st.Campaign(campaign)
 		if c == nil {
 			return plan{}, notFound("campaign", campaign)
@@ -175,7 +180,9 @@ func (s *Service) RevokeAward(ctx context.Context, p Principal, award string, in
 	if err := validID("award", award); err != nil {
 		return Result{}, err
 	}
-	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+	return s.run(ctx, p, o, func(st *projections.State) (_ plan, err error) {
+		var cv eventstore.Version
+		defer func() { err = staleFirst(o, cv, err) }() // as GrantAward's
 		campaign, ok := st.AwardCampaign(award)
 		if !ok {
 			return plan{}, notFound("award", award)

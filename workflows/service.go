@@ -234,7 +234,12 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 				// the command also appends to (a nomination's unit, a grant's evidence
 				// units) is decided again, as without If-Match (a review finding: a fact
 				// on an evidence unit answered a grant's current If-Match with 412).
-				return Result{}, errorf(ErrPrecondition, "version_mismatch", "%s changed while the command ran", ce.Ref)
+				if ce.Actual != 0 {
+					// Say which version to read, as a stale tag's refusal does (a review
+					// finding: the loser of a race was told nothing it could act on).
+					return Result{}, errorf(ErrPrecondition, "version_mismatch", "%s changed while the command ran: If-Match %d is stale, the current version is %d", ce.Ref, *o.IfMatch, ce.Actual)
+				}
+				return Result{}, errorf(ErrPrecondition, "version_mismatch", "%s changed while the command ran: If-Match %d is stale", ce.Ref, *o.IfMatch)
 			}
 			if attempt+1 >= maxAttempts {
 				if err := s.damaged(ctx, ce); err != nil {

@@ -299,3 +299,33 @@ func TestSameDeadlineAgainChangesNothing(t *testing.T) {
 	e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", map[string]any{"closes": "2026-01-15T17:00:00+07:00"}).want(t, http.StatusOK)
 	assert.Equal(t, "2026-01-15T10:00:00Z", e.admin.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).str(t, "deadline"))
 }
+
+// TestCouncilStaleIfMatchIs412: a second council member's grant or revocation on a tag the
+// first one's has overtaken is 412 (the version to read named), before the domain's own
+// refusal, as for every dossier command; it was already_awarded or award_already_revoked,
+// or 412, by timing alone (a review finding). A weak tag names the same version (a proxy
+// that compresses answers weakens them): it was refused as malformed.
+func TestCouncilStaleIfMatchIs412(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SNV", "department")
+	reviewer := e.user("reviewer", "SNV")
+	council := e.user("council", "")
+	nom := e.eligibleCollective(reviewer, "CSI")
+	tag := council.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).header.Get("ETag")
+	award := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": nom, "decision": "QĐ 1"}, "If-Match", "W/"+tag).
+		want(t, http.StatusCreated).str(t, "id")
+	before := e.lastSeq()
+	r := council.post("/api/v1/campaigns/"+campaign+"/awards", map[string]any{"nomination": nom, "decision": "QĐ 1"}, "If-Match", tag).want(t, http.StatusPreconditionFailed)
+	assert.Equal(t, "version_mismatch", r.errCode(t))
+	assert.Contains(t, string(r.body), "the current version is")
+
+	tag = council.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).header.Get("ETag")
+	council.post("/api/v1/awards/"+award+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "Kết luận thanh tra"}, "If-Match", tag).want(t, http.StatusOK)
+	r = council.post("/api/v1/awards/"+award+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "Kết luận thanh tra"}, "If-Match", tag).want(t, http.StatusPreconditionFailed)
+	assert.Equal(t, "version_mismatch", r.errCode(t))
+	assert.Equal(t, before+2, e.lastSeq(), "the revocation's append only") // one commit: campaign and nomination
+	for _, bad := range []string{`W/42`, `W/"abc"`, `"42`, `W/"42`} {
+		assert.Equal(t, "invalid_if_match", council.post("/api/v1/awards/"+award+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "x"}, "If-Match", bad).want(t, http.StatusBadRequest).errCode(t), bad)
+	}
+}

@@ -305,9 +305,18 @@ func options(r *http.Request, fp string) (workflows.Options, error) {
 		o.Key, o.Fingerprint = key, fp
 	}
 	if im := strings.TrimSpace(r.Header.Get("If-Match")); im != "" && im != "*" {
-		s := strings.TrimSuffix(strings.TrimPrefix(im, `"`), `"`)
+		// A weak tag names the same version: the tag is the aggregate's version, not a
+		// hash of one representation's bytes, and a proxy that compresses answers weakens
+		// the tags it passes on (a review finding: every conditional command behind one
+		// was refused as malformed).
+		tag := strings.TrimPrefix(im, "W/")
+		quoted := len(tag) >= 2 && strings.HasPrefix(tag, `"`) && strings.HasSuffix(tag, `"`)
+		s := tag
+		if quoted {
+			s = tag[1 : len(tag)-1]
+		}
 		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || (strings.HasPrefix(im, `"`) != strings.HasSuffix(im, `"`)) {
+		if err != nil || !quoted && (tag != im || strings.ContainsRune(tag, '"')) {
 			return o, badRequest("invalid_if_match", `If-Match must be a version in quotes, e.g. "42", not %q`, im)
 		}
 		o.IfMatch = &v
