@@ -45,9 +45,17 @@ func fileDigest(fh *multipart.FileHeader) (string, error) {
 // click appends nothing twice.
 func opts(q *req) workflows.Options {
 	f := q.r.PostForm
+	var ifMatch *uint64
+	if v, err := strconv.ParseUint(f.Get("version"), 10, 64); err == nil {
+		// The dossier's version the page showed: a reviewer's ruling, return, hold or
+		// release on a page another reviewer's change has since overtaken is refused
+		// (version_mismatch, "reload"), not recorded over what they never saw (a review
+		// finding: a ruling replaced another reviewer's without a word).
+		ifMatch = &v
+	}
 	key := strings.TrimSpace(f.Get("idem"))
 	if key == "" || len(key) > 100 {
-		return workflows.Options{}
+		return workflows.Options{IfMatch: ifMatch}
 	}
 	names := make([]string, 0, len(f))
 	for k := range f {
@@ -79,7 +87,7 @@ func opts(q *req) workflows.Options {
 		t := sha256.Sum256([]byte(target))
 		target = hex.EncodeToString(t[:16])
 	}
-	return workflows.Options{Key: key + ":" + target, Fingerprint: hex.EncodeToString(sum.Sum(nil))[:32]}
+	return workflows.Options{Key: key + ":" + target, Fingerprint: hex.EncodeToString(sum.Sum(nil))[:32], IfMatch: ifMatch}
 }
 
 // maxFormKey bounds a form's idempotency key (the workflows take up to 200 characters):

@@ -158,6 +158,11 @@ type unitData struct {
 	// ManyCampaigns says there is more than one campaign: each fact and nomination listed
 	// names its own (a review finding: two campaigns' figures of a unit read alike).
 	ManyCampaigns bool
+	// FactCampaigns are the campaigns a fact may be recorded in for the unit: every one
+	// but, for a unit merged away, those starting on or after the merger's day, which
+	// refuse its facts (domain Unit.RecordFact; a review finding: the form offered one
+	// first).
+	FactCampaigns []projections.CampaignView
 	// OpenCampaigns are the campaigns still taking nominations (before their deadline).
 	OpenCampaigns    []projections.CampaignView
 	CanPlan, CanOpen bool
@@ -216,6 +221,12 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	// A plan, too, is taken only before the campaign's deadline (deadline_passed after).
 	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active && len(d.OpenCampaigns) > 0
 	d.CanFact = q.p.Role == domain.RoleReviewer && !h.conflict(q.p, id)
+	for _, c := range d.Campaigns {
+		if u.Effective == "" || c.Starts == "" || c.Starts < u.Effective {
+			d.FactCampaigns = append(d.FactCampaigns, c)
+		}
+	}
+	d.CanFact = d.CanFact && len(d.FactCampaigns) > 0
 	d.FactNames = domain.FactNames()
 	d.Indexes = []string{"PAR_INDEX", "PCI", "PAPI", "SIPAS"}
 	d.Ratings = []string{"Tốt", "Khá", "Trung bình", "Yếu"}

@@ -3001,3 +3001,82 @@ func TestIntegrityPageReportsTheDocumentStore(t *testing.T) {
 	mustContain(t, c.get("/integrity").body, `id="integrity-docs-broken"`, n.Documents[0].SHA256)
 	mustContain(t, c.get("/integrity?lang=en").body, "missing or changed behind the engine")
 }
+
+// TestRulingOnAStalePageIsRefused: a reviewer's ruling posted from a page another
+// reviewer's ruling has since overtaken is refused (409, "reload") and records nothing,
+// where it replaced the other ruling without a word (a review finding); the same form
+// sent twice (a double click) is still one ruling, and a ruling from the reloaded page
+// goes through.
+func TestRulingOnAStalePageIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	e.UnitNamed("RST", "Sở Hai Người Xét", domain.UnitDepartment)
+	id := e.Dossier(e.principal(e.user("Văn thư RST", domain.RoleClerk, "RST")), domain.Nominee{Kind: domain.NomineeCollective})
+	first, second := e.client(), e.client()
+	first.signIn(e.user("Chuyên viên 1", domain.RoleReviewer, ""))
+	second.signIn(e.user("Chuyên viên 2", domain.RoleReviewer, ""))
+	version := regexp.MustCompile(`(?s)<form method="post" action="/nominations/[^"]+/rule" id="form-rule-C01"[^>]*>.*?name="version" value="(\d+)"`)
+	stale := version.FindStringSubmatch(first.get("/nominations/" + id).body)
+	require.NotNil(t, stale, "the ruling form carries the dossier's version")
+	fresh := version.FindStringSubmatch(second.get("/nominations/" + id).body)
+	require.NotNil(t, fresh)
+	ruled := second.form("_form", "rule-C01", "criterion", "C01", "result", "not_met", "note", "Chưa ban hành kế hoạch", "version", fresh[1], "idem", "k-second")
+	require.Equal(t, http.StatusSeeOther, second.post("/nominations/"+id+"/rule", ruled).status)
+	require.Equal(t, http.StatusSeeOther, second.post("/nominations/"+id+"/rule", ruled).status, "the same form again: one ruling")
+
+	before := e.Model.Applied()
+	r := first.post("/nominations/"+id+"/rule", first.form("_form", "rule-C01", "criterion", "C01", "result", "met", "version", stale[1], "idem", "k-first"))
+	assert.Equal(t, http.StatusConflict, r.status)
+	mustContain(t, r.body, "Dữ liệu đã thay đổi kể từ khi anh/chị mở trang")
+	assert.Equal(t, before, e.Model.Applied(), "nothing recorded")
+	el, err := e.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, string(domain.ResultNotMet), el.Criteria["C01"].Result, "the second reviewer's ruling stands")
+
+	reloaded := version.FindStringSubmatch(first.get("/nominations/" + id).body)
+	require.NotNil(t, reloaded)
+	r = first.post("/nominations/"+id+"/rule", first.form("_form", "rule-C01", "criterion", "C01", "result", "met", "version", reloaded[1], "idem", "k-first-2"))
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	events, err := e.Model.NominationEvents(id, projections.Bound{})
+	require.NoError(t, err)
+	rulings := 0
+	for _, ev := range events {
+		if ev.Type == domain.CriterionRuled {
+			rulings++
+		}
+	}
+	assert.Equal(t, 2, rulings, "the second reviewer's once, the first's from the reloaded page")
+	_ = reviewer
+}
+
+// TestPagesNameWhatTheFormsMayTake: a document filed without a name is linked under its
+// SHA-256's first 12 characters (it was an empty, invisible link), and a merged unit's fact
+// form offers no campaign that starts on or after the merger's day, which refuse its facts
+// (the form offered one first). Review findings.
+func TestPagesNameWhatTheFormsMayTake(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Unit("PNA", domain.UnitDistrict)
+	clerk := e.principal(e.user("Văn thư PNA", domain.RoleClerk, "PNA"))
+	id := e.OK(e.Svc.OpenNomination(e.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "PNA", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	_, doc, err := e.Svc.AttachDocument(e.Ctx, clerk, id, domain.DocLetter, workflows.Upload{Name: "", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 unnamed")}, workflows.Options{})
+	require.NoError(t, err)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	mustContain(t, c.get("/nominations/"+id).body, `download>`+doc.SHA256[:12]+`</a>`)
+
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"PNA"}, Successor: "PNB",
+		SuccessorName: "UBND huyện PNB", SuccessorKind: domain.UnitDistrict, Effective: "2025-07-01", Decision: "NQ 1/2025"}, workflows.Options{}))
+	later := domain.BuiltinCampaign()
+	later.ID, later.Version, later.NameVI, later.Starts = "chuyen-de-q3-2025", 1, "Chuyên đề quý III", "2025-07-01"
+	e.OK(e.Svc.LaunchCampaign(e.Ctx, e.Admin, later, workflows.Options{}))
+	rv := e.client()
+	rv.signIn(e.user("Chuyên viên PNA", domain.RoleReviewer, ""))
+	form := regexp.MustCompile(`(?s)<select id="f-campaign".*?</select>`)
+	merged := form.FindString(rv.get("/units/PNA").body)
+	require.NotEmpty(t, merged)
+	assert.NotContains(t, merged, later.ID, "the merged unit takes no fact of it")
+	assert.Contains(t, merged, wftest.Campaign)
+	assert.Contains(t, form.FindString(rv.get("/units/PNB").body), later.ID, "its successor does")
+}
