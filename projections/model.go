@@ -930,6 +930,14 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 	}
 }
 
+// KeyUsed reports whether the model remembers a command sent under prefix, a user's id
+// and their idempotency key ("user|key"), whatever its request's fingerprint.
+func (m *Model) KeyUsed(prefix string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.keys[prefix] != nil
+}
+
 // Key returns what the model knows of a command sent with key.
 func (m *Model) Key(key string) (KeyRecord, bool) {
 	m.mu.RLock()

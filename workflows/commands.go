@@ -37,6 +37,15 @@ func (s *Service) precheck(fn func(st *projections.State) error) error {
 	return err
 }
 
+// KeyRecorded reports whether a command of p under the idempotency key is remembered: its
+// retry is answered from the record (or refused idempotency_key_reused for another
+// request), so checks made before a request's body is read, which its answer must not
+// depend on, are left to that (a review finding: a retried upload was refused 403 once a
+// merger ended the clerk's scope, where every other retried command got its answer).
+func (s *Service) KeyRecorded(p Principal, key string) bool {
+	return key != "" && s.model.KeyUsed(p.UserID+"|"+key)
+}
+
 // replayKey answers a command already carried out under the caller's idempotency key.
 func (s *Service) replayKey(ctx context.Context, p Principal, o Options) (Result, bool) {
 	if o.Key == "" {

@@ -222,6 +222,11 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			waited = true
 			continue // decided on a state with a gap below what it relies on: again
 		}
+		if o.IfMatch != nil && *o.IfMatch != 0 && pl.parts[0].Expect.Seq == 0 {
+			// The command creates what it acts on: no version of it could have been read,
+			// and "stale, the current version is 0" misled (a review finding).
+			return Result{}, errorf(ErrPrecondition, "version_mismatch", "If-Match %d names a version of %s, which this command creates: it has none yet; send no If-Match (or \"0\") to create it", *o.IfMatch, pl.parts[0].Ref)
+		}
 		if err := checkIfMatch(o, pl.parts[0].Expect); err != nil {
 			return Result{}, err
 		}

@@ -329,3 +329,44 @@ func TestCouncilStaleIfMatchIs412(t *testing.T) {
 		assert.Equal(t, "invalid_if_match", council.post("/api/v1/awards/"+award+"/revoke", map[string]any{"ground": "criteria_unmet", "note": "x"}, "If-Match", bad).want(t, http.StatusBadRequest).errCode(t), bad)
 	}
 }
+
+// TestRetriedUploadAfterTheScopeEnded: an upload retried under its idempotency key is
+// answered as it was (201, replayed) after a merger ended the clerk's scope, as every other
+// retried command is; it was refused 403 before its body was read (a review finding). A
+// new upload under another key is refused.
+func TestRetriedUploadAfterTheScopeEnded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("RUA", "commune")
+	e.unit("RUB", "commune")
+	clerk := e.user("clerk", "RUA")
+	nom := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", map[string]any{"unit": "RUA", "nominee": map[string]any{"kind": "collective"}}).want(t, http.StatusCreated).str(t, "id")
+	letter, planFile := pdf("letter"), pdf("plan")
+	upload := func(key string) reply {
+		return clerk.upload("/api/v1/nominations/"+nom+"/documents", map[string]string{"kind": "letter"}, "to-trinh.pdf", letter, "Idempotency-Key", key)
+	}
+	first := upload("up-1").want(t, http.StatusCreated)
+	clerk.upload("/api/v1/units/RUA/plans", map[string]string{"campaign": campaign}, "plan.pdf", planFile, "Idempotency-Key", "plan-1").want(t, http.StatusCreated)
+	e.admin.post("/api/v1/reorganisations", map[string]any{"kind": "merge", "sources": []string{"RUA"}, "successor": "RUB", "effective": "2025-09-01", "decision": "NQ 1"}).want(t, http.StatusCreated)
+
+	again := upload("up-1").want(t, http.StatusCreated)
+	assert.Equal(t, first.str(t, "sha256"), again.str(t, "sha256"))
+	assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+	clerk.upload("/api/v1/units/RUA/plans", map[string]string{"campaign": campaign}, "plan.pdf", planFile, "Idempotency-Key", "plan-1").want(t, http.StatusCreated)
+	upload("up-2").want(t, http.StatusForbidden)
+}
+
+// TestIfMatchOnACreation: an If-Match on a command that creates what it acts on (opening a
+// nomination) is refused with a message that says so, where it said the tag was stale and
+// the current version 0 (a review finding); without one, or with "0", it creates.
+func TestIfMatchOnACreation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("IMC", "commune")
+	clerk := e.user("clerk", "IMC")
+	tag := clerk.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).header.Get("ETag")
+	body := map[string]any{"unit": "IMC", "nominee": map[string]any{"kind": "collective"}}
+	r := clerk.post("/api/v1/campaigns/"+campaign+"/nominations", body, "If-Match", tag).want(t, http.StatusPreconditionFailed)
+	assert.Contains(t, string(r.body), "which this command creates")
+	clerk.post("/api/v1/campaigns/"+campaign+"/nominations", body, "If-Match", `"0"`).want(t, http.StatusCreated)
+}

@@ -308,9 +308,12 @@ func (h *handler) eligibility(w http.ResponseWriter, r *http.Request, p workflow
 
 // attachDocument: POST /nominations/{id}/documents, multipart kind + file (clerk) → 201.
 func (h *handler) attachDocument(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
-	// A clerk of another unit is refused before the file is read.
-	if err := h.svc.NominationWriteScope(p, r.PathValue("id")); err != nil {
-		return err
+	// A clerk of another unit is refused before the file is read; a retry of an upload
+	// carried out is answered as it was.
+	if !h.svc.KeyRecorded(p, r.Header.Get("Idempotency-Key")) {
+		if err := h.svc.NominationWriteScope(p, r.PathValue("id")); err != nil {
+			return err
+		}
 	}
 	up, err := h.readUpload(w, r, "kind")
 	if err != nil {
@@ -563,8 +566,9 @@ func (h *handler) recordFact(w http.ResponseWriter, r *http.Request, p workflows
 
 // submitPlan: POST /units/{id}/plans, multipart campaign + file (the unit's clerk) → 201.
 func (h *handler) submitPlan(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
-	// A clerk of another unit is refused before the file is read.
-	if _, err := h.model().Unit(r.PathValue("id"), projections.Bound{}); err == nil {
+	// A clerk of another unit is refused before the file is read; a retry of a plan
+	// carried out is answered as it was.
+	if _, err := h.model().Unit(r.PathValue("id"), projections.Bound{}); err == nil && !h.svc.KeyRecorded(p, r.Header.Get("Idempotency-Key")) {
 		if err := h.svc.WriteScope(p, r.PathValue("id")); err != nil {
 			return err
 		}
