@@ -130,7 +130,7 @@ func (s *Service) DisableUser(ctx context.Context, p Principal, id, reason strin
 		}
 		evs, err := reg.DisableUser(id, reason)
 		if err != nil {
-			return plan{}, err
+			return plan{}, staleFirst(o, v, err) // a stale If-Match first, as for the dossier commands
 		}
 		pl := plan{id: id}
 		pl.add(registryRef(), v, evs)
@@ -288,7 +288,7 @@ func (s *Service) SetDeadline(ctx context.Context, p Principal, campaign string,
 		}
 		evs, err := c.SetDeadline(closes)
 		if err != nil {
-			return plan{}, err
+			return plan{}, staleFirst(o, v, err) // a stale If-Match first, as for the dossier commands
 		}
 		pl := plan{id: campaign}
 		pl.add(campRef(campaign), v, evs)

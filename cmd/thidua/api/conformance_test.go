@@ -370,3 +370,16 @@ func TestIfMatchOnACreation(t *testing.T) {
 	assert.Contains(t, string(r.body), "which this command creates")
 	clerk.post("/api/v1/campaigns/"+campaign+"/nominations", body, "If-Match", `"0"`).want(t, http.StatusCreated)
 }
+
+// TestAdminStaleIfMatchIs412: an administrator's deadline set again, or a user disabled
+// again, on a stale If-Match is 412 before the domain's refusal (deadline_unchanged,
+// user_disabled), as the dossier and council commands are (a review finding).
+func TestAdminStaleIfMatchIs412(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tag := e.admin.get("/api/v1/campaigns/"+campaign).want(t, http.StatusOK).header.Get("ETag")
+	closes := map[string]any{"closes": "2025-12-31T17:00:00+07:00"}
+	e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", closes, "If-Match", tag).want(t, http.StatusOK)
+	assert.Equal(t, "version_mismatch", e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", closes, "If-Match", tag).want(t, http.StatusPreconditionFailed).errCode(t))
+	assert.Equal(t, "deadline_unchanged", e.admin.post("/api/v1/campaigns/"+campaign+"/deadline", closes).want(t, http.StatusUnprocessableEntity).errCode(t))
+}
