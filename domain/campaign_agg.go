@@ -94,6 +94,46 @@ func (c *Campaign) KindDroppedBy(kind UnitKind) string {
 	return id
 }
 
+// CouncilSetBy returns the id of the event of the version that set the council's quorum
+// and approval threshold in force, when a revision changed them ("" when the first
+// version's stand): a dossier whose vote fails on them cites it beside the vote (a review
+// finding: a threshold raised after the vote failed dossiers already awarded, citing only
+// the vote).
+func (c *Campaign) CouncilSetBy() string {
+	return c.changedBy(func(a, b Definition) bool { return a.Council == b.Council })
+}
+
+// PartRequiredBy returns the id of the event of the version that made the dossier part
+// required, when a revision added it ("" when the first version required it, or the
+// latest does not): a dossier missing it cites it.
+func (c *Campaign) PartRequiredBy(part DocKind) string {
+	n := len(c.versions)
+	if n == 0 || !slices.Contains(c.versions[n-1].Definition.DossierParts, part) {
+		return ""
+	}
+	return c.changedBy(func(a, b Definition) bool {
+		return slices.Contains(a.DossierParts, part) == slices.Contains(b.DossierParts, part)
+	})
+}
+
+// changedBy returns the id of the event of the first of the latest versions that are all
+// the same as the latest by same, when an earlier version is not ("" otherwise).
+func (c *Campaign) changedBy(same func(a, b Definition) bool) string {
+	n := len(c.versions)
+	if n < 2 {
+		return ""
+	}
+	latest := c.versions[n-1].Definition
+	i := n - 1
+	for i > 0 && same(c.versions[i-1].Definition, latest) {
+		i--
+	}
+	if i == 0 {
+		return ""
+	}
+	return c.versions[i].EventID
+}
+
 // Deadline returns the nomination deadline, if one was set.
 func (c *Campaign) Deadline() (time.Time, bool) {
 	if c.deadline == nil {

@@ -1096,6 +1096,9 @@ func partName(part string) (en, vi string, ok bool) {
 		return "the minutes of the unit's Emulation-Commendation Council", "biên bản họp Hội đồng Thi đua-Khen thưởng", true
 	case string(DocAchievementReport):
 		return "the achievement report", "báo cáo thành tích", true
+	case string(DocSupporting):
+		// A definition may require it (a review finding: it was named by its code).
+		return "the supporting documents", TermVI(part), true
 	case "council_vote":
 		return "the council's vote", "kết quả biểu quyết của Hội đồng", true
 	}
@@ -1268,6 +1271,10 @@ func (n *Nomination) Release(reason string) ([]Event, error) {
 	return n.reasoned("release", NominationReleased, reason, StateOnHold)
 }
 
+// PlanPart names, in DossierUnreadable, the unit's emulation plan a collective
+// nomination's eligibility reads: no dossier part, but a file the grant relies on.
+const PlanPart DocKind = "plan"
+
 // DossierUnreadable is the refusal, document_unreadable (a conflict with the state of the
 // document store, not a rule of the campaign), of a grant to a nomination whose dossier
 // part kind, the document sha, the store no longer holds whole (cause says how): the
@@ -1277,9 +1284,13 @@ func DossierUnreadable(kind DocKind, sha string, cause error) error {
 	if len(short) > 12 {
 		short = short[:12]
 	}
+	what, whatVI := "the dossier's "+string(kind), TermVI(string(kind))+" của hồ sơ"
+	if kind == PlanPart {
+		what, whatVI = "the unit's emulation plan", "Kế hoạch thi đua của đơn vị"
+	}
 	e := ruleErr("document_unreadable",
-		fmt.Sprintf("the dossier's %s (document %s) cannot be read from the document store (%v): upload its original again, which repairs it, before the award is granted; thidua verify names every such document", kind, sha, cause),
-		fmt.Sprintf("Không đọc được %s của hồ sơ (tài liệu %s…) từ kho tài liệu: tải lại bản gốc của tài liệu (việc này khôi phục tài liệu) trước khi quyết định khen thưởng", TermVI(string(kind)), short))
+		fmt.Sprintf("%s (document %s) cannot be read from the document store (%v): upload its original again, which repairs it, before the award is granted; thidua verify names every such document", what, sha, cause),
+		fmt.Sprintf("Không đọc được %s (tài liệu %s…) từ kho tài liệu: tải lại bản gốc của tài liệu (việc này khôi phục tài liệu) trước khi quyết định khen thưởng", whatVI, short))
 	e.Conflict = true
 	return e
 }

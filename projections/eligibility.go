@@ -291,6 +291,9 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	} else {
 		r.el.Eligible = domain.Eligible(r.def, r.nom, r.facts, r.plan)
 	}
+	if full {
+		citeRevisions(r)
+	}
 	m.flagLineageAward(id, r, b, full)
 	m.flagUnitKind(r, full)
 	m.flagIntegrity(id, r, b)
@@ -298,6 +301,32 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 		r.unitName = u.Name()
 	}
 	return nil
+}
+
+// citeRevisions adds to a failed council vote's reason, and to an incomplete dossier's,
+// the campaign revision that set the threshold or required the missing part, when one did:
+// the reason is the revision's as much as the dossier's (a review finding: a threshold
+// raised after the council met failed dossiers, awarded ones among them, citing only the
+// vote, and the revision's own summary names no threshold).
+func citeRevisions(r *evalResult) {
+	if r.camp == nil {
+		return
+	}
+	for i := range r.el.Reasons {
+		reason := &r.el.Reasons[i]
+		switch reason.Code {
+		case domain.ReasonCouncilVoteFailed:
+			if id := r.camp.CouncilSetBy(); id != "" && !slices.Contains(reason.Events, id) {
+				reason.Events = append(reason.Events, id)
+			}
+		case domain.ReasonDossierIncomplete:
+			for _, part := range r.nom.MissingParts(r.def) {
+				if id := r.camp.PartRequiredBy(domain.DocKind(part)); id != "" && !slices.Contains(reason.Events, id) {
+					reason.Events = append(reason.Events, id)
+				}
+			}
+		}
+	}
 }
 
 // flagUnitKind makes a nomination ineligible, with the reason unit_kind_not_eligible, when

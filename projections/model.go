@@ -1060,6 +1060,17 @@ func (s *State) Eligibility(id string) (EligibilityView, error) {
 	return s.m.eligibility(id, Bound{})
 }
 
+// EvidencePlan returns the emulation plan a nomination's eligibility reads, live (its
+// unit's, or one a merger brought), and false when it reads none.
+func (s *State) EvidencePlan(id string) (domain.DocumentRef, bool) {
+	s.m.awaitPayloads()
+	r, err := s.m.evalAt(id, Bound{})
+	if err != nil || r.plan == nil {
+		return domain.DocumentRef{}, false
+	}
+	return r.plan.Document, true
+}
+
 // Lineage returns the units whose history unit carries (itself first), live.
 func (s *State) Lineage(unit string) []string {
 	s.m.awaitPayloads()

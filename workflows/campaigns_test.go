@@ -198,3 +198,40 @@ func TestAGrantBesideAnotherCampaignsHoldVerifies(t *testing.T) {
 		assert.Empty(t, env.Model.GrantProblems(), "release %v", release)
 	}
 }
+
+// TestARevisionCitedByTheReasonsItCauses: a revision that raises the council's approval
+// threshold after the council met, or requires a dossier part the dossier lacks, is cited by
+// the reason it causes (council_vote_failed, dossier_incomplete) beside the dossier's own
+// events; they cited only the vote, or the opening, and the revision's summary names no
+// threshold (a review finding).
+func TestARevisionCitedByTheReasonsItCauses(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	id, _ := env.EligibleCollective("RVC", domain.UnitDepartment, reviewer, 90)
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.Council.ApprovePct = 95
+	def.DossierParts = append(def.DossierParts, domain.DocSupporting)
+	revised := env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	require.NotEmpty(t, revised.Events)
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	require.False(t, el.Eligible)
+	cited := map[string][]string{}
+	for _, r := range el.Reasons {
+		cited[r.Code] = r.Events
+	}
+	require.Contains(t, cited, domain.ReasonCouncilVoteFailed)
+	require.Contains(t, cited, domain.ReasonDossierIncomplete)
+	assert.Contains(t, cited[domain.ReasonCouncilVoteFailed], revised.Events[0], "the revision that raised the threshold")
+	assert.Len(t, cited[domain.ReasonCouncilVoteFailed], 2, "and the vote")
+	assert.Contains(t, cited[domain.ReasonDossierIncomplete], revised.Events[0], "the revision that required the part")
+	for _, r := range el.Reasons {
+		if r.Code == domain.ReasonDossierIncomplete {
+			assert.Contains(t, r.MessageVI, "tài liệu kèm theo", "the part named in Vietnamese, not by its code")
+			assert.Contains(t, r.MessageEN, "the supporting documents")
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -32,7 +33,7 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 	if err := validID("nomination", in.Nomination); err != nil {
 		return Result{}, err
 	}
-	if err := s.dossierReadable(ctx, in.Nomination); err != nil {
+	if err := s.dossierReadable(ctx, p, campaign, in.Nomination, o); err != nil {
 		return Result{}, err
 	}
 	award := newID()
@@ -117,12 +118,19 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 }
 
 // dossierReadable refuses (domain.DossierUnreadable) a grant to a nomination whose
-// dossier, as it stands (the latest document of each part), cites a document the store no
-// longer holds whole: removed, or changed behind the engine's back. The events cannot tell
-// (a review finding: the council granted on a dossier whose letter was gone, and the running
-// server's integrity report said nothing), so the store is read, outside the model's lock;
-// a grant is rare, and its dossier a few files.
-func (s *Service) dossierReadable(ctx context.Context, id string) error {
+// dossier cites a document the store no longer holds whole (removed, or changed behind the
+// engine's back): the latest document of each part, every supporting file, and the unit's
+// plan its eligibility reads. The events cannot tell (a review finding: the council granted
+// on a dossier whose letter was gone, and the running server's integrity report said
+// nothing), so the store is read, outside the model's lock; a grant is rare, and its
+// dossier a few files. What the command would answer without reading them comes first: a
+// retry under a key carried out (its first answer), a stale If-Match (412), a nomination
+// already awarded or no longer grantable (the domain's refusal) — a review of the first
+// version found each answered document_unreadable.
+func (s *Service) dossierReadable(ctx context.Context, p Principal, campaign, id string, o Options) error {
+	if s.KeyRecorded(p, o.Key) {
+		return nil
+	}
 	type part struct {
 		kind domain.DocKind
 		sha  string
@@ -130,16 +138,28 @@ func (s *Service) dossierReadable(ctx context.Context, id string) error {
 	var parts []part
 	s.model.Read(func(st *projections.State) {
 		n, _ := st.Nomination(id)
-		if n == nil {
+		if n == nil || n.Campaign() != campaign || n.State() != domain.StateUnderReview && n.State() != domain.StateVerified {
+			return
+		}
+		if _, cv := st.Campaign(campaign); checkIfMatch(o, cv) != nil {
 			return
 		}
 		for kind, docs := range n.Documents() {
-			if len(docs) > 0 {
+			if kind == domain.DocSupporting {
+				for _, d := range docs {
+					parts = append(parts, part{kind, d.Document.SHA256})
+				}
+			} else if len(docs) > 0 {
 				parts = append(parts, part{kind, docs[len(docs)-1].Document.SHA256})
 			}
 		}
+		if plan, ok := st.EvidencePlan(id); ok {
+			parts = append(parts, part{domain.PlanPart, plan.SHA256})
+		}
 	})
-	slices.SortFunc(parts, func(a, b part) int { return strings.Compare(string(a.kind), string(b.kind)) })
+	slices.SortFunc(parts, func(a, b part) int {
+		return cmp.Or(strings.Compare(string(a.kind), string(b.kind)), strings.Compare(a.sha, b.sha))
+	})
 	for _, p := range parts {
 		if _, err := s.store.GetDocument(ctx, p.sha); err != nil {
 			if errors.Is(err, eventstore.ErrDocumentNotFound) || errors.Is(err, eventstore.ErrDocumentCorrupt) {
@@ -147,6 +167,7 @@ func (s *Service) dossierReadable(ctx context.Context, id string) error {
 			}
 			return s.documentError(err)
 		}
+		s.documentWhole(p.sha)
 	}
 	return nil
 }

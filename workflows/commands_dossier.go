@@ -35,6 +35,7 @@ func (s *Service) storeUpload(ctx context.Context, up Upload) (domain.DocumentRe
 	if d.Size == 0 {
 		return domain.DocumentRef{}, d, errorf(ErrInvalidInput, "empty_file", "the file is empty")
 	}
+	s.documentWhole(d.SHA256) // stored from its original: whole again, if it was not
 	return domain.DocumentRef{ID: d.SHA256, SHA256: d.SHA256, Size: d.Size, Name: name, ContentType: ctype}, d, nil
 }
 

@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"thidua/eventstore"
@@ -33,16 +35,42 @@ func (s *Service) CheckDocuments(ctx context.Context) (DocumentCheck, error) {
 	case <-ctx.Done():
 		return DocumentCheck{}, fmt.Errorf("check documents: %w", ctx.Err())
 	}
-	problems, n, err := s.store.VerifyDocuments(ctx, s.model.CitedDocuments()...)
+	cited := s.model.CitedDocuments()
+	problems, n, err := s.store.VerifyDocuments(ctx, cited...)
 	if err != nil {
 		return DocumentCheck{}, fmt.Errorf("check documents: %w", s.documentError(err))
 	}
-	c := DocumentCheck{At: s.Now(), Checked: n, Problems: problems}
-	if c.Problems == nil {
-		c.Problems = []eventstore.DocumentProblem{}
+	c := DocumentCheck{At: s.Now(), Checked: n, Problems: []eventstore.DocumentProblem{}}
+	for _, p := range problems {
+		if !slices.Contains(cited, p.SHA256) {
+			// Listed, then gone when read: an upload no event cites, removed by a sweep
+			// meanwhile (this server's or another's), is no problem (a review finding:
+			// the daily check, a minute after a sweep began, reported swept files).
+			if _, err := s.store.DocumentInfo(ctx, p.SHA256); errors.Is(err, eventstore.ErrDocumentNotFound) {
+				continue
+			}
+		}
+		c.Problems = append(c.Problems, p)
 	}
 	s.docCheck.Store(&c)
 	return c, nil
+}
+
+// documentWhole drops the document sha from the latest check's problems once it has been
+// read whole, or stored again from its original (which repairs it): a repair is not
+// reported for a day after (a review finding).
+func (s *Service) documentWhole(sha string) {
+	for {
+		old := s.docCheck.Load()
+		if old == nil || !slices.ContainsFunc(old.Problems, func(p eventstore.DocumentProblem) bool { return p.SHA256 == sha }) {
+			return
+		}
+		c := *old
+		c.Problems = slices.DeleteFunc(slices.Clone(old.Problems), func(p eventstore.DocumentProblem) bool { return p.SHA256 == sha })
+		if s.docCheck.CompareAndSwap(old, &c) {
+			return
+		}
+	}
 }
 
 // DocumentChecks returns the latest check of the document store (CheckDocuments), and

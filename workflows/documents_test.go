@@ -486,10 +486,77 @@ func TestNoGrantOnAnUnreadableDossier(t *testing.T) {
 	require.NoError(t, err)
 	refused(t, env, "document_unreadable", grant)
 
-	// The original uploaded again (as a supporting file of another dossier of the unit,
-	// say) repairs it.
-	_, err = env.Store.PutDocument(env.Ctx, letter.Name, letter.ContentType, bytes.NewReader(original))
+	// The daily check reports it; the original uploaded again (as a supporting file of
+	// another dossier of the unit, say) repairs it, and the report drops it at once (a
+	// review finding: it stayed reported for up to a day).
+	check, err := env.Svc.CheckDocuments(env.Ctx)
 	require.NoError(t, err)
-	_ = clerk
-	env.OK(grant())
+	require.Len(t, check.Problems, 1)
+	other := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "GUD", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Sửa", Position: "Chuyên viên"}}, workflows.Options{})).ID
+	_, _, err = env.Svc.AttachDocument(env.Ctx, clerk, other, domain.DocSupporting, workflows.Upload{Name: letter.Name, ContentType: letter.ContentType, Body: bytes.NewReader(original)}, workflows.Options{})
+	require.NoError(t, err)
+	check, ok := env.Svc.DocumentChecks()
+	require.True(t, ok)
+	assert.Empty(t, check.Problems, "repaired")
+
+	// The unit's plan the eligibility reads is read too (a review finding: a grant went
+	// through without it).
+	plan, ok := func() (domain.DocumentRef, bool) {
+		var ref domain.DocumentRef
+		var ok bool
+		env.Model.Read(func(st *projections.State) { ref, ok = st.EvidencePlan(id) })
+		return ref, ok
+	}()
+	require.True(t, ok)
+	planBytes, err := env.Store.GetDocument(env.Ctx, plan.SHA256)
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(env.Ctx, plan.SHA256))
+	re = refused(t, env, "document_unreadable", grant)
+	assert.Contains(t, re.MessageVI, "Kế hoạch thi đua của đơn vị")
+	_, err = env.Store.PutDocument(env.Ctx, plan.Name, plan.ContentType, bytes.NewReader(planBytes))
+	require.NoError(t, err)
+
+	granted := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{Key: "grant-gud"}))
+	// Gone again after the grant: a retry under its key gets its first answer, and a
+	// second grant the domain's refusal, not document_unreadable (a review finding).
+	require.NoError(t, obs.Delete(env.Ctx, letter.SHA256))
+	again, err := env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{Key: "grant-gud"})
+	require.NoError(t, err)
+	assert.True(t, again.Duplicate)
+	assert.Equal(t, granted.ID, again.ID)
+	refused(t, env, "already_awarded", grant)
+}
+
+// TestNoGrantWithoutEverySupportingFile: each supporting file is read before a grant, not
+// only the latest one (a review finding: the first of two was gone, and the grant went
+// through).
+func TestNoGrantWithoutEverySupportingFile(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	env.Unit("GSF", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "GSF")
+	env.GoodFacts(reviewer, "GSF", 90)
+	env.Plan(clerk)
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "GSF", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	var first eventstore.Document
+	for i, name := range []string{"letter", "minutes", "report", "anh-1", "anh-2"} {
+		kind := []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport, domain.DocSupporting, domain.DocSupporting}[i]
+		_, doc, err := env.Svc.AttachDocument(env.Ctx, clerk, id, kind, workflows.Upload{Name: name + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + name + id)}, workflows.Options{})
+		require.NoError(t, err)
+		if name == "anh-1" {
+			first = doc
+		}
+	}
+	env.OK(env.Svc.RecordVote(env.Ctx, clerk, id, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	env.OK(env.Svc.Submit(env.Ctx, clerk, id, workflows.Options{}))
+	env.RuleAll(reviewer, id)
+	obs, err := env.Store.JetStream().ObjectStore(env.Ctx, env.Store.DocumentBucket())
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(env.Ctx, first.SHA256))
+	re := refused(t, env, "document_unreadable", func() (workflows.Result, error) {
+		return env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{})
+	})
+	assert.Contains(t, re.Message, first.SHA256)
 }
