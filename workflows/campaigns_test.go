@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,4 +235,40 @@ func TestARevisionCitedByTheReasonsItCauses(t *testing.T) {
 			assert.Contains(t, r.MessageEN, "the supporting documents")
 		}
 	}
+}
+
+// TestPlanAfterTheDeadlineForAReturnedDossier: a unit whose collective dossier, submitted in
+// time without its plan, a reviewer returned after the deadline asking for the plan may
+// still file it, and the dossier submitted again is eligible; it could never be (the plan
+// refused deadline_passed, a review finding). A unit with nothing returned is refused.
+func TestPlanAfterTheDeadlineForAReturnedDossier(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("PDL", domain.UnitDepartment)
+	env.Unit("PDO", domain.UnitDepartment)
+	clerk, other := env.User(domain.RoleClerk, "PDL"), env.User(domain.RoleClerk, "PDO")
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "PDL", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
+		_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, id, k, workflows.Upload{Name: string(k) + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + string(k) + id)}, workflows.Options{})
+		require.NoError(t, err)
+	}
+	env.OK(env.Svc.RecordVote(env.Ctx, clerk, id, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+	env.OK(env.Svc.Submit(env.Ctx, clerk, id, workflows.Options{}))
+	env.GoodFacts(reviewer, "PDL", 80)
+	env.RuleAll(reviewer, id)
+	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, env.Now.Load().Add(time.Hour), workflows.Options{}))
+	env.Advance(2 * time.Hour)
+	plan := func(c workflows.Principal) error {
+		_, _, err := env.Svc.SubmitPlan(env.Ctx, c, c.Unit, wftest.Campaign, workflows.Upload{Name: "ke-hoach.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 plan " + c.Unit)}, workflows.Options{})
+		return err
+	}
+	require.ErrorContains(t, plan(other), "deadline", "nothing returned: the deadline stands")
+	env.OK(env.Svc.Return(env.Ctx, reviewer, id, "Đơn vị bổ sung Kế hoạch phát động phong trào thi đua", workflows.Options{}))
+	require.NoError(t, plan(clerk))
+	env.OK(env.Svc.Submit(env.Ctx, clerk, id, workflows.Options{}))
+	env.RuleAll(reviewer, id) // a dossier submitted again is ruled again
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, el.Eligible, "%+v", el.Reasons)
 }

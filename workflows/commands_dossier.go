@@ -57,7 +57,7 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 			if err := checkIfMatch(o, v); err != nil {
 				return err // the precondition first (staleFirst)
 			}
-			if err := c.CheckDeadline(s.clock()); err != nil {
+			if err := planDeadline(st, c, unit, s.clock()); err != nil {
 				return err
 			}
 			return u.CheckPlan(campaign)
@@ -69,7 +69,7 @@ func (s *Service) SubmitPlan(ctx context.Context, p Principal, unit, campaign st
 					return plan{}, notFound("unit", unit)
 				}
 				if c, _ := st.Campaign(campaign); c != nil {
-					if err := c.CheckDeadline(s.clock()); err != nil {
+					if err := planDeadline(st, c, unit, s.clock()); err != nil {
 						return plan{}, err
 					}
 				}
@@ -295,6 +295,23 @@ func (s *Service) RecordVote(ctx context.Context, p Principal, id string, vote d
 // draftDeadline refuses adding to a draft after the campaign's nomination deadline
 // (deadline_passed): a draft can no longer be submitted. A dossier returned for amendment,
 // submitted in time, may still be amended and submitted again.
+// planDeadline is the deadline for a unit's plan: after it, a unit whose collective
+// dossier a reviewer returned for amendment may still file its plan, which is what a
+// collective's plan_missing asks of it (a review finding: such a dossier, submitted in
+// time without its plan, could never become eligible once the deadline passed).
+func planDeadline(st *projections.State, c *domain.Campaign, unit string, now time.Time) error {
+	err := c.CheckDeadline(now)
+	if err == nil {
+		return nil
+	}
+	for _, n := range st.NominationsOf(c.ID(), unit) {
+		if n.State() == domain.StateReturned && n.Nominee().Kind == domain.NomineeCollective {
+			return nil
+		}
+	}
+	return err
+}
+
 func draftDeadline(c *domain.Campaign, n *domain.Nomination, now time.Time) error {
 	if c == nil || n.State() != domain.StateDraft {
 		return nil

@@ -163,6 +163,9 @@ type unitData struct {
 	// refuse its facts (domain Unit.RecordFact; a review finding: the form offered one
 	// first).
 	FactCampaigns []projections.CampaignView
+	// PlanCampaigns are the campaigns taking the unit's plan: those still taking
+	// nominations, and those in which its collective dossier was returned for amendment.
+	PlanCampaigns []projections.CampaignView
 	// OpenCampaigns are the campaigns still taking nominations (before their deadline).
 	OpenCampaigns    []projections.CampaignView
 	CanPlan, CanOpen bool
@@ -218,8 +221,15 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 		})
 	}
 	d.CanOpen = (q.p.Role == domain.RoleClerk && q.p.Unit == id || q.p.Role == domain.RoleAdmin) && active && len(d.OpenCampaigns) > 0
-	// A plan, too, is taken only before the campaign's deadline (deadline_passed after).
-	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active && len(d.OpenCampaigns) > 0
+	// A plan, too, is taken only before the campaign's deadline (deadline_passed after),
+	// but from a unit whose collective dossier was returned for amendment (workflows
+	// planDeadline: its plan may be what was asked).
+	for _, c := range d.Campaigns {
+		if takesNominations(c, now) || h.collectiveReturned(c.ID, id) {
+			d.PlanCampaigns = append(d.PlanCampaigns, c)
+		}
+	}
+	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active && len(d.PlanCampaigns) > 0
 	d.CanFact = q.p.Role == domain.RoleReviewer && !h.conflict(q.p, id)
 	for _, c := range d.Campaigns {
 		if u.Effective == "" || c.Starts == "" || c.Starts < u.Effective {
@@ -365,4 +375,16 @@ func (h *handler) campaignDefinition(q *req) error {
 func (h *handler) conflict(p workflows.Principal, unit string) (c bool) {
 	h.model().Read(func(st *projections.State) { c = workflows.ConflictOfInterest(st, p, unit) })
 	return c
+}
+
+// collectiveReturned reports whether unit has a collective nomination of the campaign
+// returned for amendment.
+func (h *handler) collectiveReturned(campaign, unit string) bool {
+	list, err := h.allNominations(campaign, projections.NominationFilter{Unit: unit})
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(list, func(n projections.NominationView) bool {
+		return n.State == string(domain.StateReturned) && n.Nominee.Kind == domain.NomineeCollective
+	})
 }

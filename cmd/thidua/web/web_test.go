@@ -3080,3 +3080,20 @@ func TestPagesNameWhatTheFormsMayTake(t *testing.T) {
 	assert.Contains(t, merged, wftest.Campaign)
 	assert.Contains(t, form.FindString(rv.get("/units/PNB").body), later.ID, "its successor does")
 }
+
+// TestPlanFormForAReturnedDossier: after the deadline a unit's page offers the plan form
+// only while its collective dossier is returned for amendment (the plan may be what was
+// asked, and is taken then).
+func TestPlanFormForAReturnedDossier(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reviewer := e.User(domain.RoleReviewer, "")
+	id, _ := e.EligibleCollective("PFR", domain.UnitDepartment, reviewer, 88)
+	c := e.client()
+	c.signIn(e.user("Văn thư PFR", domain.RoleClerk, "PFR"))
+	e.OK(e.Svc.SetDeadline(e.Ctx, e.Admin, wftest.Campaign, e.Now.Load().Add(time.Hour), workflows.Options{}))
+	e.Advance(2 * time.Hour)
+	mustNotContain(t, c.get("/units/PFR").body, `id="form-plan"`)
+	e.OK(e.Svc.Return(e.Ctx, reviewer, id, "Bổ sung Kế hoạch", workflows.Options{}))
+	mustContain(t, c.get("/units/PFR").body, `id="form-plan"`)
+}
