@@ -106,7 +106,7 @@ func (s *Service) ReissueToken(ctx context.Context, p Principal, id string, o Op
 		}
 		evs, err := reg.ReissueToken(id, HashToken(token))
 		if err != nil {
-			return plan{}, err
+			return plan{}, staleFirst(o, v, err) // a stale If-Match first
 		}
 		pl := plan{id: id}
 		pl.add(registryRef(), v, evs)
@@ -246,7 +246,7 @@ func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.De
 		if !isNew && def.Version != c.Definition().Version {
 			evs, err := c.Revise(def)
 			if err != nil {
-				return plan{}, err
+				return plan{}, staleFirst(o, v, err) // a stale If-Match first
 			}
 			pl := plan{id: def.ID}
 			pl.add(campRef(def.ID), v, evs)
@@ -262,7 +262,9 @@ func (s *Service) LaunchCampaign(ctx context.Context, p Principal, def domain.De
 		}
 		evs, err := c.Launch(def)
 		if err != nil {
-			return plan{}, err
+			// A stale If-Match first: two administrators revising from one version, the
+			// second was told campaign_exists (a review finding).
+			return plan{}, staleFirst(o, v, err)
 		}
 		pl := plan{id: def.ID}
 		pl.add(campRef(def.ID), v, evs)

@@ -138,10 +138,21 @@ func (s *Service) dossierReadable(ctx context.Context, p Principal, campaign, id
 	var parts []part
 	s.model.Read(func(st *projections.State) {
 		n, _ := st.Nomination(id)
-		if n == nil || n.Campaign() != campaign || n.State() != domain.StateUnderReview && n.State() != domain.StateVerified {
+		if n == nil || n.Campaign() != campaign {
 			return
 		}
 		if _, cv := st.Campaign(campaign); checkIfMatch(o, cv) != nil {
+			return
+		}
+		// Only a nomination the grant would award: eligible (submitted with nothing left
+		// to rule, under review or verified; a review of the first version found a
+		// submitted one granted without the read).
+		switch n.State() {
+		case domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified:
+		default:
+			return // awarded already, or never to be: the domain's refusal
+		}
+		if el, err := st.Eligibility(id); err != nil || !el.Eligible {
 			return
 		}
 		for kind, docs := range n.Documents() {
@@ -153,7 +164,9 @@ func (s *Service) dossierReadable(ctx context.Context, p Principal, campaign, id
 				parts = append(parts, part{kind, docs[len(docs)-1].Document.SHA256})
 			}
 		}
-		if plan, ok := st.EvidencePlan(id); ok {
+		if plan, ok := st.EvidencePlan(id); ok && n.Nominee().Kind == domain.NomineeCollective {
+			// A collective's eligibility reads its unit's plan; an individual's none (a
+			// review finding: an individual's grant was refused for the plan).
 			parts = append(parts, part{domain.PlanPart, plan.SHA256})
 		}
 	})

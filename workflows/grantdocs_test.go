@@ -1,0 +1,98 @@
+package workflows_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// dossierDocument returns the SHA-256 of the nomination's document of the kind.
+func dossierDocument(t *testing.T, env *wftest.Env, id string, kind domain.DocKind) string {
+	t.Helper()
+	n, err := env.Model.Nomination(id)
+	require.NoError(t, err)
+	for _, d := range n.Documents {
+		if d.Kind == string(kind) {
+			return d.SHA256
+		}
+	}
+	t.Fatalf("%s has no %s", id, kind)
+	return ""
+}
+
+// deleteDocument removes a document from the store behind the engine's back.
+func deleteDocument(t *testing.T, env *wftest.Env, sha string) {
+	t.Helper()
+	obs, err := env.Store.JetStream().ObjectStore(env.Ctx, env.Store.DocumentBucket())
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(env.Ctx, sha))
+}
+
+// TestGrantReadsWhatItAwardsOn: a submitted dossier with nothing left to rule (a campaign
+// judged on facts alone) is granted only once its documents are read, as a verified one
+// is (a review finding: it went through with its letter gone); an individual's grant does
+// not read the unit's plan, which its eligibility never reads (another: it was refused for
+// the plan).
+func TestGrantReadsWhatItAwardsOn(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	facts := domain.BuiltinCampaign()
+	facts.ID, facts.Version = "chi-so-lieu-2025", 1
+	facts.Criteria = slices.DeleteFunc(slices.Clone(facts.Criteria), func(c domain.Criterion) bool {
+		return c.JudgedBy == domain.JudgedByRuling && c.AppliesTo == domain.AppliesCollective
+	})
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, facts, workflows.Options{}))
+	env.Unit("GRS", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "GRS")
+	env.GoodFactsIn(facts.ID, reviewer, "GRS", 85)
+	id := env.DossierIn(facts.ID, clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	n, err := env.Model.Nomination(id)
+	require.NoError(t, err)
+	require.Equal(t, string(domain.StateSubmitted), n.State)
+	deleteDocument(t, env, dossierDocument(t, env, id, domain.DocLetter))
+	refused(t, env, "document_unreadable", func() (workflows.Result, error) {
+		return env.Svc.GrantAward(env.Ctx, council, facts.ID, workflows.GrantInput{Nomination: id, Decision: "QĐ 8"}, workflows.Options{})
+	})
+
+	person := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tám", Position: "Chuyên viên"})
+	env.GoodFacts(reviewer, "GRS", 85)
+	env.RuleAll(reviewer, person)
+	var plan domain.DocumentRef
+	var ok bool
+	env.Model.Read(func(st *projections.State) { plan, ok = st.EvidencePlan(person) })
+	require.True(t, ok)
+	deleteDocument(t, env, plan.SHA256)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: person, Decision: "QĐ 9"}, workflows.Options{}))
+}
+
+// TestAdminStaleIfMatchBeforeTheRefusal: two administrators revising a campaign from one
+// version, and a token reissued on the registry's version read before the user was
+// disabled, are 412 on the stale If-Match, before the domain's refusal (a review finding:
+// campaign_exists and user_disabled).
+func TestAdminStaleIfMatchBeforeTheRefusal(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	var def domain.Definition
+	var v uint64
+	env.Model.Read(func(st *projections.State) { c, cv := st.Campaign(wftest.Campaign); def, v = c.Definition(), cv.Seq })
+	def.Version++
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{IfMatch: &v}))
+	_, err := env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{IfMatch: &v})
+	assert.ErrorIs(t, err, workflows.ErrPrecondition)
+
+	u := env.User(domain.RoleReviewer, "")
+	var rv uint64
+	env.Model.Read(func(st *projections.State) { _, r := st.Registry(); rv = r.Seq })
+	env.OK(env.Svc.DisableUser(env.Ctx, env.Admin, u.UserID, "nghỉ hưu", workflows.Options{}))
+	_, _, err = env.Svc.ReissueToken(env.Ctx, env.Admin, u.UserID, workflows.Options{IfMatch: &rv})
+	assert.ErrorIs(t, err, workflows.ErrPrecondition)
+}
