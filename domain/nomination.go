@@ -1346,7 +1346,7 @@ func (n *Nomination) RevokeAward(award, ground, note string) ([]Event, error) {
 func invalidGround(ground string) *RuleError {
 	return malformedErr("ground", "invalid_ground",
 		fmt.Sprintf("ground %q is not false_declaration, forged_documents, unlawful_approval or criteria_unmet", ground),
-		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ (khai man thành tích, giả mạo hồ sơ, đề nghị, xét duyệt khen thưởng trái quy định, sau đó phát hiện không đạt tiêu chuẩn)", ground))
+		fmt.Sprintf("Căn cứ thu hồi %q không hợp lệ; dùng một trong: false_declaration (khai man thành tích); forged_documents (giả mạo hồ sơ); unlawful_approval (đề nghị, xét duyệt khen thưởng trái quy định); criteria_unmet (sau đó phát hiện không đạt tiêu chuẩn)", ground))
 }
 
 // Admits reports whether an event of eventType can come next in the nomination's

@@ -293,6 +293,7 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 	}
 	if full {
 		citeRevisions(r)
+		explainRevocation(r)
 	}
 	m.flagLineageAward(id, r, b, full)
 	m.flagUnitKind(r, full)
@@ -325,6 +326,33 @@ func citeRevisions(r *evalResult) {
 					reason.Events = append(reason.Events, id)
 				}
 			}
+		}
+	}
+}
+
+// explainRevocation names, in a revoked nomination's award_revoked reason, the ground of
+// the revocation and what it means for the nominee in the campaign: barred from another
+// award of it (a false declaration, forged documents), or free to be nominated again (a
+// review finding: the clerk learnt of the bar only when a new opening was refused).
+func explainRevocation(r *evalResult) {
+	if r.camp == nil {
+		return
+	}
+	a, ok := r.camp.Award(r.nom.AwardID())
+	if !ok || !a.Revoked || a.Ground == "" {
+		return
+	}
+	for i := range r.el.Reasons {
+		reason := &r.el.Reasons[i]
+		if reason.Code != domain.ReasonAwardRevoked {
+			continue
+		}
+		if domain.BarringGround(a.Ground) {
+			reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); không được xét khen thưởng lại trong đợt thi đua này", domain.TermVI(a.Ground))
+			reason.MessageEN += fmt.Sprintf(" (ground: %s); no other award of the campaign may be granted to the nominee", a.Ground)
+		} else {
+			reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); có thể lập hồ sơ đề nghị mới", domain.TermVI(a.Ground))
+			reason.MessageEN += fmt.Sprintf(" (ground: %s); a new nomination may be opened", a.Ground)
 		}
 	}
 }

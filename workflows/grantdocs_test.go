@@ -2,10 +2,14 @@ package workflows_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/unicode/norm"
 
 	"thidua/domain"
 	"thidua/projections"
@@ -95,4 +99,73 @@ func TestAdminStaleIfMatchBeforeTheRefusal(t *testing.T) {
 	env.OK(env.Svc.DisableUser(env.Ctx, env.Admin, u.UserID, "nghỉ hưu", workflows.Options{}))
 	_, _, err = env.Svc.ReissueToken(env.Ctx, env.Admin, u.UserID, workflows.Options{IfMatch: &rv})
 	assert.ErrorIs(t, err, workflows.ErrPrecondition)
+}
+
+// TestARefusalWaitsForTheStream: a server whose model has not yet applied another server's
+// revocation decides a grant of the freed place again once its feed brings it, where it
+// refused quota_exceeded on the place the stream had freed (a review finding): only a
+// command that appends meets the sequence check.
+func TestARefusalWaitsForTheStream(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.Quota.Collective = 1
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	first, _ := env.EligibleCollective("RWA", domain.UnitDistrict, reviewer, 90)
+	second, _ := env.EligibleCollective("RWB", domain.UnitDistrict, reviewer, 80)
+	award := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{})).ID
+	other := env.Lagging() // a second server, caught up to here
+	env.OK(env.Svc.RevokeAward(env.Ctx, council, award, workflows.RevokeInput{Ground: domain.GroundUnlawfulApproval, Note: "Phê duyệt trái quy định"}, workflows.Options{}))
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		time.Sleep(50 * time.Millisecond) // its feed, a moment later
+		other.Feed(0)
+	}()
+	_, err := other.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: second, Decision: "QĐ 2"}, workflows.Options{})
+	<-fed
+	require.NoError(t, err, "the stream has the place free")
+}
+
+// TestARevokedNominationSaysWhatItsGroundMeans: a revoked nomination's reason names the
+// ground and whether the nominee may be nominated again in the campaign (a review
+// finding: the clerk learnt of the bar only when a new opening was refused); a note pasted
+// decomposed is counted in the letters a reader sees (another: 1,800 letters were refused
+// as more than 2,000 characters); an unknown ground's Vietnamese message names each ground
+// apart, with the value to send.
+func TestARevokedNominationSaysWhatItsGroundMeans(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	long := ""
+	for utf8.RuneCountInString(long) < 1800 {
+		long += "Kết luận thanh tra: đơn vị đã khai tăng số liệu. "
+	}
+	long = string([]rune(long)[:1800])
+	for ground, says := range map[string]string{
+		domain.GroundFalseDeclaration: "không được xét khen thưởng lại trong đợt thi đua này",
+		domain.GroundCriteriaUnmet:    "có thể lập hồ sơ đề nghị mới",
+	} {
+		unit := "RG" + strings.ToUpper(ground[:3])
+		id, _ := env.EligibleCollective(unit, domain.UnitDepartment, reviewer, 90)
+		award := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{})).ID
+		env.OK(env.Svc.RevokeAward(env.Ctx, council, award, workflows.RevokeInput{Ground: ground, Note: norm.NFD.String(long)}, workflows.Options{}))
+		el, err := env.Model.Eligibility(id, projections.Bound{})
+		require.NoError(t, err)
+		require.NotEmpty(t, el.Reasons)
+		assert.Equal(t, domain.ReasonAwardRevoked, el.Reasons[0].Code)
+		assert.Contains(t, el.Reasons[0].MessageVI, says, ground)
+		assert.Contains(t, el.Reasons[0].MessageEN, ground)
+	}
+	id, _ := env.EligibleCollective("RGX", domain.UnitDepartment, reviewer, 90)
+	award := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{})).ID
+	_, err := env.Svc.RevokeAward(env.Ctx, council, award, workflows.RevokeInput{Ground: "fraud", Note: "x"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Contains(t, re.MessageVI, "false_declaration (khai man thành tích); forged_documents (giả mạo hồ sơ); unlawful_approval")
 }

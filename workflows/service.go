@@ -213,6 +213,15 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			}
 		})
 		if err != nil {
+			if !waited && refusedByState(err) && s.behindStream(ctx) {
+				// A refusal read on a model the stream is ahead of (another server's
+				// revocation freeing a place, its release of a hold) is decided again once
+				// the feed brings what the stream holds: only a command that appends meets
+				// the sequence check (a review finding: quota_exceeded for a place the
+				// stream had freed).
+				waited = true
+				continue
+			}
 			return Result{}, err
 		}
 		if len(pl.parts) == 0 {
@@ -488,6 +497,30 @@ const settleWait = time.Second
 // definitions in force from the nomination's last change on
 // (domain.Nomination.RefusesUnder). A feed that does not bring it within settleWait is
 // not waited for longer.
+// behindStream reports whether the stream holds commits the model has not applied yet,
+// and then waits for the feed to bring them, at most settleWait.
+func (s *Service) behindStream(ctx context.Context) bool {
+	if s.store == nil {
+		return false
+	}
+	head, err := s.store.LastSeq(ctx)
+	if err != nil || head <= s.model.Settled() {
+		return false
+	}
+	wctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	_ = s.model.WaitFor(wctx, head)
+	return true
+}
+
+// refusedByState reports whether err is the domain's refusal of a command on the state
+// it read (a rule, a transition), which a later state may not make.
+func refusedByState(err error) bool {
+	var re *domain.RuleError
+	var te *domain.TransitionError
+	return errors.As(err, &re) || errors.As(err, &te)
+}
+
 func (s *Service) settleBelow(ctx context.Context, parts []eventstore.Part) bool {
 	var need uint64
 	for _, p := range parts {
