@@ -329,6 +329,9 @@ type rankInputs struct {
 // the nominations whose history holds a hold are read (heldIndex); the caller holds the
 // read lock.
 func (m *Model) heldElsewhere(campaign string, b Bound) (out []heldNominee, lastSeq uint64, lastAt time.Time) {
+	if len(m.byCamp) < 2 {
+		return nil, 0, time.Time{} // no other campaign: nothing to read, no index to build
+	}
 	for _, id := range m.heldIndex() {
 		n := m.noms[id]
 		if n == nil || n.Campaign() == campaign || !heldWithin(m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}), b) {
