@@ -351,8 +351,10 @@ func explainRevocation(r *evalResult) {
 			reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); không được xét khen thưởng lại trong đợt thi đua này", domain.TermVI(a.Ground))
 			reason.MessageEN += fmt.Sprintf(" (ground: %s); no other award of the campaign may be granted to the nominee", a.Ground)
 		} else {
-			reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); có thể lập hồ sơ đề nghị mới", domain.TermVI(a.Ground))
-			reason.MessageEN += fmt.Sprintf(" (ground: %s); a new nomination may be opened", a.Ground)
+			// Only while the campaign takes nominations: after its deadline an opening is
+			// refused (a review of the first version found the reason promising one).
+			reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); có thể lập hồ sơ đề nghị mới khi đợt thi đua còn nhận hồ sơ (trước hạn nộp)", domain.TermVI(a.Ground))
+			reason.MessageEN += fmt.Sprintf(" (ground: %s); a new nomination may be opened while the campaign takes nominations (before its deadline)", a.Ground)
 		}
 	}
 }

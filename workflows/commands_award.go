@@ -33,9 +33,6 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 	if err := validID("nomination", in.Nomination); err != nil {
 		return Result{}, err
 	}
-	if err := s.dossierReadable(ctx, p, campaign, in.Nomination, o); err != nil {
-		return Result{}, err
-	}
 	award := newID()
 	// The decision needs the campaign's ranking. Computed here, outside the model's lock,
 	// a chunk at a time, it is cached; the decision then takes it from the cache unless a
@@ -102,7 +99,7 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 		if err != nil {
 			return plan{}, err
 		}
-		pl := plan{id: award}
+		pl := plan{id: award, verify: s.dossierReadable(st, n)}
 		pl.add(campRef(campaign), cv, cevs)
 		pl.add(nomRef(n.ID()), nv, nevs)
 		// The units whose facts and plan the eligibility read go into the append at the
@@ -117,72 +114,54 @@ func (s *Service) GrantAward(ctx context.Context, p Principal, campaign string, 
 	})
 }
 
-// dossierReadable refuses (domain.DossierUnreadable) a grant to a nomination whose
-// dossier cites a document the store no longer holds whole (removed, or changed behind the
-// engine's back): the latest document of each part, every supporting file, and the unit's
-// plan its eligibility reads. The events cannot tell (a review finding: the council granted
-// on a dossier whose letter was gone, and the running server's integrity report said
-// nothing), so the store is read, outside the model's lock; a grant is rare, and its
-// dossier a few files. What the command would answer without reading them comes first: a
-// retry under a key carried out (its first answer), a stale If-Match (412), a nomination
-// already awarded or no longer grantable (the domain's refusal) — a review of the first
-// version found each answered document_unreadable.
-func (s *Service) dossierReadable(ctx context.Context, p Principal, campaign, id string, o Options) error {
-	if s.KeyRecorded(p, o.Key) {
-		return nil
-	}
+// dossierReadable returns the check a grant makes once it has decided to award n, before
+// it appends (plan.verify): it refuses (domain.DossierUnreadable) while the dossier cites
+// a document the store no longer holds whole, removed or changed behind the engine's back:
+// the latest document of each part, every supporting file, and a collective's plan its
+// eligibility reads. The events cannot tell (a review finding: the council granted on a
+// dossier whose letter was gone, and the running server's integrity report said nothing),
+// so the store is read, outside the model's lock; a grant is rare, and its dossier a few
+// files. Everything else the grant would answer comes first, having been decided before
+// (a retry's first answer, a stale If-Match, the domain's refusals: quota, holds,
+// lineage; reviews of the earlier versions found each answered document_unreadable). The
+// caller holds the model's read lock.
+func (s *Service) dossierReadable(st *projections.State, n *domain.Nomination) func(context.Context) error {
 	type part struct {
 		kind domain.DocKind
 		sha  string
 	}
 	var parts []part
-	s.model.Read(func(st *projections.State) {
-		n, _ := st.Nomination(id)
-		if n == nil || n.Campaign() != campaign {
-			return
-		}
-		if _, cv := st.Campaign(campaign); checkIfMatch(o, cv) != nil {
-			return
-		}
-		// Only a nomination the grant would award: eligible (submitted with nothing left
-		// to rule, under review or verified; a review of the first version found a
-		// submitted one granted without the read).
-		switch n.State() {
-		case domain.StateSubmitted, domain.StateUnderReview, domain.StateVerified:
-		default:
-			return // awarded already, or never to be: the domain's refusal
-		}
-		if el, err := st.Eligibility(id); err != nil || !el.Eligible {
-			return
-		}
-		for kind, docs := range n.Documents() {
-			if kind == domain.DocSupporting {
-				for _, d := range docs {
-					parts = append(parts, part{kind, d.Document.SHA256})
-				}
-			} else if len(docs) > 0 {
-				parts = append(parts, part{kind, docs[len(docs)-1].Document.SHA256})
+	for kind, docs := range n.Documents() {
+		if kind == domain.DocSupporting {
+			for _, d := range docs {
+				parts = append(parts, part{kind, d.Document.SHA256})
 			}
+		} else if len(docs) > 0 {
+			parts = append(parts, part{kind, docs[len(docs)-1].Document.SHA256})
 		}
-		if plan, ok := st.EvidencePlan(id); ok && n.Nominee().Kind == domain.NomineeCollective {
-			// A collective's eligibility reads its unit's plan; an individual's none (a
-			// review finding: an individual's grant was refused for the plan).
+	}
+	if n.Nominee().Kind == domain.NomineeCollective {
+		// A collective's eligibility reads its unit's plan; an individual's none (a
+		// review finding: an individual's grant was refused for the plan).
+		if plan, ok := st.EvidencePlan(n.ID()); ok {
 			parts = append(parts, part{domain.PlanPart, plan.SHA256})
 		}
-	})
+	}
 	slices.SortFunc(parts, func(a, b part) int {
 		return cmp.Or(strings.Compare(string(a.kind), string(b.kind)), strings.Compare(a.sha, b.sha))
 	})
-	for _, p := range parts {
-		if _, err := s.store.GetDocument(ctx, p.sha); err != nil {
-			if errors.Is(err, eventstore.ErrDocumentNotFound) || errors.Is(err, eventstore.ErrDocumentCorrupt) {
-				return domain.DossierUnreadable(p.kind, p.sha, err)
+	return func(ctx context.Context) error {
+		for _, p := range parts {
+			if _, err := s.store.GetDocument(ctx, p.sha); err != nil {
+				if errors.Is(err, eventstore.ErrDocumentNotFound) || errors.Is(err, eventstore.ErrDocumentCorrupt) {
+					return domain.DossierUnreadable(p.kind, p.sha, err)
+				}
+				return s.documentError(err)
 			}
-			return s.documentError(err)
+			s.documentWhole(p.sha)
 		}
-		s.documentWhole(p.sha)
+		return nil
 	}
-	return nil
 }
 
 // evidenceUnits returns the units whose facts and plan a nomination's eligibility reads:

@@ -40,27 +40,39 @@ func (s *Service) CheckDocuments(ctx context.Context) (DocumentCheck, error) {
 	if err != nil {
 		return DocumentCheck{}, fmt.Errorf("check documents: %w", s.documentError(err))
 	}
-	c := DocumentCheck{At: s.Now(), Checked: n, Problems: []eventstore.DocumentProblem{}}
-	for _, p := range problems {
-		if !slices.Contains(cited, p.SHA256) {
-			// Listed, then gone when read: an upload no event cites, removed by a sweep
-			// meanwhile (this server's or another's), is no problem (a review finding:
-			// the daily check, a minute after a sweep began, reported swept files).
-			if _, err := s.store.DocumentInfo(ctx, p.SHA256); errors.Is(err, eventstore.ErrDocumentNotFound) {
-				continue
-			}
-		}
-		c.Problems = append(c.Problems, p)
-	}
-	// A document repaired while the check ran (a store of thousands of files takes
-	// minutes) found nothing to drop then (documentWhole): each problem, few as they are,
-	// is read again before the outcome is kept (a review finding).
-	c.Problems = slices.DeleteFunc(c.Problems, func(p eventstore.DocumentProblem) bool {
-		_, err := s.store.GetDocument(ctx, p.SHA256)
-		return err == nil
-	})
+	c := DocumentCheck{At: s.Now(), Checked: n}
+	c.Problems = keptProblems(problems, cited,
+		func(sha string) bool {
+			_, err := s.store.DocumentInfo(ctx, sha)
+			return errors.Is(err, eventstore.ErrDocumentNotFound)
+		},
+		func(sha string) bool {
+			_, err := s.store.GetDocument(ctx, sha)
+			return err == nil
+		})
 	s.docCheck.Store(&c)
 	return c, nil
+}
+
+// keptProblems returns the problems a check of the document store keeps of those it
+// found (never nil): not a document no event cites that is gone now (listed, then removed
+// by a sweep, this server's or another's, while the check ran: a review finding, the daily
+// check a minute after a sweep began reported swept files), nor one whole now (repaired
+// while the check ran, which a store of thousands of files makes minutes long, so that
+// documentWhole found nothing to drop then: another). Both are asked of the few problems
+// only.
+func keptProblems(problems []eventstore.DocumentProblem, cited []string, gone, whole func(sha string) bool) []eventstore.DocumentProblem {
+	kept := []eventstore.DocumentProblem{}
+	for _, p := range problems {
+		if !slices.Contains(cited, p.SHA256) && gone(p.SHA256) {
+			continue
+		}
+		if whole(p.SHA256) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept
 }
 
 // documentWhole drops the document sha from the latest check's problems once it has been

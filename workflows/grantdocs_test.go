@@ -149,7 +149,7 @@ func TestARevokedNominationSaysWhatItsGroundMeans(t *testing.T) {
 	long = string([]rune(long)[:1800])
 	for ground, says := range map[string]string{
 		domain.GroundFalseDeclaration: "không được xét khen thưởng lại trong đợt thi đua này",
-		domain.GroundCriteriaUnmet:    "có thể lập hồ sơ đề nghị mới",
+		domain.GroundCriteriaUnmet:    "có thể lập hồ sơ đề nghị mới khi đợt thi đua còn nhận hồ sơ",
 	} {
 		unit := "RG" + strings.ToUpper(ground[:3])
 		id, _ := env.EligibleCollective(unit, domain.UnitDepartment, reviewer, 90)
@@ -168,4 +168,65 @@ func TestARevokedNominationSaysWhatItsGroundMeans(t *testing.T) {
 	var re *domain.RuleError
 	require.ErrorAs(t, err, &re)
 	assert.Contains(t, re.MessageVI, "false_declaration (khai man thành tích); forged_documents (giả mạo hồ sơ); unlawful_approval")
+}
+
+// TestGrantRefusalsBeforeTheDocumentRead: a grant the domain refuses anyway (the quota
+// used up, the unit on hold in another campaign) says so, not document_unreadable, when
+// a dossier file is gone: the files are read only once the grant is decided (a review
+// finding: the council was told to have a file uploaded again, only to learn after the
+// repair that the grant was refused).
+func TestGrantRefusalsBeforeTheDocumentRead(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.Quota.Collective = 1
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	first, _ := env.EligibleCollective("GQA", domain.UnitDepartment, reviewer, 90)
+	second, _ := env.EligibleCollective("GQB", domain.UnitDepartment, reviewer, 85)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{}))
+	deleteDocument(t, env, dossierDocument(t, env, second, domain.DocLetter))
+	refused(t, env, "quota_exceeded", func() (workflows.Result, error) {
+		return env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: second, Decision: "QĐ 2"}, workflows.Options{})
+	})
+
+	const special = "chuyen-de-giu-2025"
+	launchAlongside(env, special, domain.CurrentRulesRevision)
+	env.Unit("GQH", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "GQH")
+	env.GoodFacts(reviewer, "GQH", 90)
+	env.GoodFactsIn(special, reviewer, "GQH", 90)
+	held := env.Dossier(clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	other := env.DossierIn(special, clerk, domain.Nominee{Kind: domain.NomineeCollective})
+	env.RuleAll(reviewer, other)
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, held, "Thanh tra đơn vị", workflows.Options{}))
+	deleteDocument(t, env, dossierDocument(t, env, other, domain.DocLetter))
+	refused(t, env, "unit_on_hold", func() (workflows.Result, error) {
+		return env.Svc.GrantAward(env.Ctx, council, special, workflows.GrantInput{Nomination: other, Decision: "QĐ 3"}, workflows.Options{})
+	})
+}
+
+// TestNotFoundWaitsForTheStream: a nomination opened through one server a moment ago is
+// found by another whose feed has not brought it yet, once it does, where the other
+// answered not_found at once (a review finding: behind a load balancer, a clerk's upload
+// after the opening got 404).
+func TestNotFoundWaitsForTheStream(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("NFW", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "NFW")
+	other := env.Lagging()
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "NFW", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		time.Sleep(50 * time.Millisecond)
+		other.Feed(0)
+	}()
+	_, err := other.Svc.RecordVote(env.Ctx, clerk, id, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{})
+	<-fed
+	require.NoError(t, err)
 }

@@ -120,6 +120,11 @@ type plan struct {
 	id    string
 	main  eventstore.Ref
 	parts []eventstore.Part
+	// verify, when set, checks outside the model's lock, once the command has decided and
+	// its If-Match holds, what the decision relied on beyond the events (a grant's dossier
+	// files in the document store): its error is the command's answer, and nothing is
+	// appended.
+	verify func(context.Context) error
 }
 
 // claim adds the claim of a new aggregate's id (domain.ClaimID), expecting no claim yet of
@@ -238,6 +243,11 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		if err := checkIfMatch(o, pl.parts[0].Expect); err != nil {
 			return Result{}, err
+		}
+		if pl.verify != nil {
+			if err := pl.verify(ctx); err != nil {
+				return Result{}, err
+			}
 		}
 		meta.Result = pl.id
 		commits, err := s.store.AppendAtomic(ctx, pl.parts, meta)
@@ -487,6 +497,42 @@ func (s *Service) awaitIfMatch(ctx context.Context, o Options) {
 // versions it relies on (settleBelow): the feed brings a commit within milliseconds.
 const settleWait = time.Second
 
+// behindStream reports whether the stream holds commits the model has not applied yet,
+// and then waits for the feed to bring them, at most settleWait. The stream's head is asked
+// for with a short timeout of its own: a refusal must not wait on a store that does not
+// answer (a review finding: 10 s on a cluster that had lost two nodes).
+func (s *Service) behindStream(ctx context.Context) bool {
+	if s.store == nil {
+		return false
+	}
+	hctx, hcancel := context.WithTimeout(ctx, headWait)
+	head, err := s.store.LastSeq(hctx)
+	hcancel()
+	if err != nil || head <= s.model.Settled() {
+		return false
+	}
+	wctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	_ = s.model.WaitFor(wctx, head)
+	return true
+}
+
+// headWait bounds how long a refused command asks the stream for its head (behindStream).
+const headWait = 250 * time.Millisecond
+
+// refusedByState reports whether err is a refusal a later state may not make: the domain's
+// refusal of a command on the state it read (a rule, a transition), or something not found
+// (a nomination opened through another server a moment before, a review finding); not a
+// value the command's input got wrong, which no state changes.
+func refusedByState(err error) bool {
+	var re *domain.RuleError
+	if errors.As(err, &re) {
+		return !re.Malformed && re.Field == ""
+	}
+	var te *domain.TransitionError
+	return errors.As(err, &te) || errors.Is(err, ErrNotFound)
+}
+
 // settleBelow waits, when the model lacks a commit below a version the plan relies on
 // (its own commit applied ahead of another's still on its way, or a catch-up that loaded
 // one aggregate's commits alone), until the feed has brought the stream up to that
@@ -497,30 +543,6 @@ const settleWait = time.Second
 // definitions in force from the nomination's last change on
 // (domain.Nomination.RefusesUnder). A feed that does not bring it within settleWait is
 // not waited for longer.
-// behindStream reports whether the stream holds commits the model has not applied yet,
-// and then waits for the feed to bring them, at most settleWait.
-func (s *Service) behindStream(ctx context.Context) bool {
-	if s.store == nil {
-		return false
-	}
-	head, err := s.store.LastSeq(ctx)
-	if err != nil || head <= s.model.Settled() {
-		return false
-	}
-	wctx, cancel := context.WithTimeout(ctx, settleWait)
-	defer cancel()
-	_ = s.model.WaitFor(wctx, head)
-	return true
-}
-
-// refusedByState reports whether err is the domain's refusal of a command on the state
-// it read (a rule, a transition), which a later state may not make.
-func refusedByState(err error) bool {
-	var re *domain.RuleError
-	var te *domain.TransitionError
-	return errors.As(err, &re) || errors.As(err, &te)
-}
-
 func (s *Service) settleBelow(ctx context.Context, parts []eventstore.Part) bool {
 	var need uint64
 	for _, p := range parts {

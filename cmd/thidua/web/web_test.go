@@ -2998,7 +2998,9 @@ func TestIntegrityPageReportsTheDocumentStore(t *testing.T) {
 	require.NoError(t, obs.Delete(e.Ctx, n.Documents[0].SHA256))
 	_, err = e.Svc.CheckDocuments(e.Ctx)
 	require.NoError(t, err)
-	mustContain(t, c.get("/integrity").body, `id="integrity-docs-broken"`, n.Documents[0].SHA256)
+	page := c.get("/integrity").body
+	mustContain(t, page, `id="integrity-docs-broken"`, n.Documents[0].SHA256, `id="integrity-docs-only"`)
+	mustNotContain(t, page, `id="integrity-ok"`) // "nothing found" above missing documents (a review finding)
 	mustContain(t, c.get("/integrity?lang=en").body, "missing or changed behind the engine")
 }
 
