@@ -230,3 +230,72 @@ func TestNotFoundWaitsForTheStream(t *testing.T) {
 	<-fed
 	require.NoError(t, err)
 }
+
+// TestGrantThroughALaggingServer: a grant through a server whose feed brings the other
+// server's award a moment later is decided again once it does, also when the dossier's
+// letter is gone meanwhile: a retry under its key gets its first answer, another council
+// member's grant already_awarded (a review finding: both were document_unreadable).
+func TestGrantThroughALaggingServer(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council, council2 := env.User(domain.RoleCouncil, ""), env.User(domain.RoleCouncil, "")
+	catchUpSoon := func(l *wftest.Lagging) chan struct{} {
+		fed := make(chan struct{})
+		go func() {
+			defer close(fed)
+			time.Sleep(50 * time.Millisecond)
+			l.Feed(0)
+		}()
+		return fed
+	}
+	id, _ := env.EligibleCollective("GLA", domain.UnitDepartment, reviewer, 90)
+	other := env.Lagging()
+	first := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{Key: "k1", Fingerprint: "f"}))
+	deleteDocument(t, env, dossierDocument(t, env, id, domain.DocLetter))
+	fed := catchUpSoon(other)
+	again, err := other.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{Key: "k1", Fingerprint: "f"})
+	<-fed
+	require.NoError(t, err, "a retry gets its first answer")
+	assert.Equal(t, first.ID, again.ID)
+
+	id2, _ := env.EligibleCollective("GLB", domain.UnitDepartment, reviewer, 88)
+	behind := env.Lagging()
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id2, Decision: "QĐ 2"}, workflows.Options{}))
+	deleteDocument(t, env, dossierDocument(t, env, id2, domain.DocLetter))
+	fed = catchUpSoon(behind)
+	_, err = behind.Svc.GrantAward(env.Ctx, council2, wftest.Campaign, workflows.GrantInput{Nomination: id2, Decision: "QĐ 3"}, workflows.Options{})
+	<-fed
+	assert.Equal(t, "already_awarded", ruleCode(err), "%v", err)
+}
+
+// TestAFieldRefusalWaitsForTheStream: a refusal that names a field but depends on the state
+// (a vote recorded for the nominee's former name) is decided again once a lagging server's
+// feed brings the vote recorded again through another server, where it was answered at
+// once (a review finding: the clerk's correct, vote again, submit, behind a load balancer).
+func TestAFieldRefusalWaitsForTheStream(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("FRW", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "FRW")
+	env.Plan(clerk)
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "FRW", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn An", Position: "Chuyên viên"}}, workflows.Options{})).ID
+	for _, k := range []domain.DocKind{domain.DocLetter, domain.DocCouncilMinutes, domain.DocAchievementReport} {
+		_, _, err := env.Svc.AttachDocument(env.Ctx, clerk, id, k, workflows.Upload{Name: string(k) + ".pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 " + string(k) + id)}, workflows.Options{})
+		require.NoError(t, err)
+	}
+	vote := domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}
+	env.OK(env.Svc.RecordVote(env.Ctx, clerk, id, vote, workflows.Options{}))
+	env.OK(env.Svc.CorrectNominee(env.Ctx, clerk, id, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Bình", Position: "Chuyên viên"}, "Nhầm người", workflows.Options{}))
+	other := env.Lagging()
+	env.OK(env.Svc.RecordVote(env.Ctx, clerk, id, vote, workflows.Options{}))
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		time.Sleep(50 * time.Millisecond)
+		other.Feed(0)
+	}()
+	_, err := other.Svc.Submit(env.Ctx, clerk, id, workflows.Options{})
+	<-fed
+	require.NoError(t, err, "the stream holds the vote on the corrected name")
+}

@@ -246,6 +246,14 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		if pl.verify != nil {
 			if err := pl.verify(ctx); err != nil {
+				if !waited && s.behindStream(ctx) {
+					// Decided on a model the stream is ahead of, as a refusal may be: a
+					// retry of a grant carried out through another server gets its first
+					// answer, a grant another server made the domain's refusal (a review
+					// finding: both were answered document_unreadable).
+					waited = true
+					continue
+				}
 				return Result{}, err
 			}
 		}
@@ -521,13 +529,15 @@ func (s *Service) behindStream(ctx context.Context) bool {
 const headWait = 250 * time.Millisecond
 
 // refusedByState reports whether err is a refusal a later state may not make: the domain's
-// refusal of a command on the state it read (a rule, a transition), or something not found
-// (a nomination opened through another server a moment before, a review finding); not a
-// value the command's input got wrong, which no state changes.
+// refusal of a command on the state it read (a rule, a transition; also one that names a
+// field, as a vote recorded for another name does: a review finding), or something not
+// found (a nomination opened through another server a moment before); not a value outside
+// its field's enumeration, which no state changes. A refusal waits only while the model
+// is behind the stream, for the feed's few milliseconds (behindStream).
 func refusedByState(err error) bool {
 	var re *domain.RuleError
 	if errors.As(err, &re) {
-		return !re.Malformed && re.Field == ""
+		return !re.Malformed
 	}
 	var te *domain.TransitionError
 	return errors.As(err, &te) || errors.Is(err, ErrNotFound)
