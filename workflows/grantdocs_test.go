@@ -31,6 +31,15 @@ func dossierDocument(t *testing.T, env *wftest.Env, id string, kind domain.DocKi
 	return ""
 }
 
+// oneCollectiveAward revises the test campaign to a quota of one collective award.
+func oneCollectiveAward(env *wftest.Env) {
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.Quota.Collective = 1
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+}
+
 // deleteDocument removes a document from the store behind the engine's back.
 func deleteDocument(t *testing.T, env *wftest.Env, sha string) {
 	t.Helper()
@@ -110,11 +119,7 @@ func TestARefusalWaitsForTheStream(t *testing.T) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
-	var def domain.Definition
-	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
-	def.Version++
-	def.Quota.Collective = 1
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	oneCollectiveAward(env)
 	first, _ := env.EligibleCollective("RWA", domain.UnitDistrict, reviewer, 90)
 	second, _ := env.EligibleCollective("RWB", domain.UnitDistrict, reviewer, 80)
 	award := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{})).ID
@@ -180,11 +185,7 @@ func TestGrantRefusalsBeforeTheDocumentRead(t *testing.T) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council := env.User(domain.RoleCouncil, "")
-	var def domain.Definition
-	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
-	def.Version++
-	def.Quota.Collective = 1
-	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	oneCollectiveAward(env)
 	first, _ := env.EligibleCollective("GQA", domain.UnitDepartment, reviewer, 90)
 	second, _ := env.EligibleCollective("GQB", domain.UnitDepartment, reviewer, 85)
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{}))
