@@ -300,3 +300,34 @@ func TestAFieldRefusalWaitsForTheStream(t *testing.T) {
 	<-fed
 	require.NoError(t, err, "the stream holds the vote on the corrected name")
 }
+
+// TestAGapWaitDoesNotSpendTheStreamWait: a server with a gap below its own commit waits
+// for the gap (settleBelow) and then, the retried grant's document read failing, for the
+// stream's head as well: the retry gets its first answer. The two waits shared one flag,
+// and the retry was answered document_unreadable (a review finding).
+func TestAGapWaitDoesNotSpendTheStreamWait(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	id0, _ := env.EligibleCollective("ZVA", domain.UnitDepartment, reviewer, 90)
+	id1, _ := env.EligibleCollective("ZVB", domain.UnitDepartment, reviewer, 88)
+	other := env.Lagging()
+	env.Unit("ZVC", domain.UnitDepartment) // a commit the lagging server lacks, below its own
+	x := env.OK(other.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id0, Decision: "QĐ 0"}, workflows.Options{})).Seq
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	first := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id1, Decision: "QĐ 1"}, workflows.Options{Key: "k1", Fingerprint: "f"}))
+	deleteDocument(t, env, dossierDocument(t, env, id1, domain.DocLetter))
+	fed := make(chan struct{})
+	go func() { // the feed, in stream order: up to the server's own commit, then the rest
+		defer close(fed)
+		time.Sleep(50 * time.Millisecond)
+		other.Feed(x)
+		time.Sleep(100 * time.Millisecond)
+		other.Feed(0)
+	}()
+	again, err := other.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id1, Decision: "QĐ 1"}, workflows.Options{Key: "k1", Fingerprint: "f"})
+	<-fed
+	require.NoError(t, err, "a retry gets its first answer")
+	assert.Equal(t, first.ID, again.ID)
+}

@@ -198,7 +198,11 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			unlock()
 		}
 	}()
-	waited := false
+	// settled says the command waited for a gap below its plan (settleBelow); waited, for
+	// the stream's head after a refusal or a failed verify (behindStream): apart, so that
+	// the one does not spend the other's wait (a review finding: a retried grant through a
+	// server with a gap below its own commit was answered document_unreadable).
+	settled, waited := false, false
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && key != "" {
 			// The race may have been lost to the same command, retried by the client.
@@ -232,8 +236,8 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		if len(pl.parts) == 0 {
 			return Result{ID: pl.id}, nil
 		}
-		if !waited && s.settleBelow(ctx, pl.parts) {
-			waited = true
+		if !settled && s.settleBelow(ctx, pl.parts) {
+			settled = true
 			continue // decided on a state with a gap below what it relies on: again
 		}
 		if o.IfMatch != nil && *o.IfMatch != 0 && pl.parts[0].Expect.Seq == 0 {
