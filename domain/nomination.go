@@ -1277,9 +1277,9 @@ const PlanPart DocKind = "plan"
 
 // DossierUnreadable is the refusal, document_unreadable (a conflict with the state of the
 // document store, not a rule of the campaign), of a grant to a nomination whose dossier
-// part kind, the document sha, the store no longer holds whole (cause says how): the
-// council would award on a file nobody can read. Its original, uploaded again, repairs it.
-func DossierUnreadable(kind DocKind, sha string, cause error) error {
+// part kind, the document sha, the store no longer holds whole: the council would award
+// on a file nobody can read. Its original, restored, repairs it.
+func DossierUnreadable(kind DocKind, sha string) error {
 	short := sha
 	if len(short) > 12 {
 		short = short[:12]
@@ -1289,8 +1289,8 @@ func DossierUnreadable(kind DocKind, sha string, cause error) error {
 		what, whatVI = "the unit's emulation plan", "Kế hoạch thi đua của đơn vị"
 	}
 	e := ruleErr("document_unreadable",
-		fmt.Sprintf("%s (document %s) cannot be read from the document store (%v): upload its original again, which repairs it, before the award is granted; thidua verify names every such document", what, sha, cause),
-		fmt.Sprintf("Không đọc được %s (tài liệu %s…) từ kho tài liệu: tải lại bản gốc của tài liệu (việc này khôi phục tài liệu) trước khi quyết định khen thưởng", whatVI, short))
+		fmt.Sprintf("%s (document %s) cannot be read from the document store: before the award is granted, an administrator (on the integrity page) or the unit's clerk restores it from its original (POST /api/v1/documents), which changes nothing in the dossier", what, sha),
+		fmt.Sprintf("Không đọc được %s (tài liệu %s…) từ kho tài liệu: trước khi quyết định khen thưởng, quản trị viên (trang Toàn vẹn dữ liệu) hoặc văn thư của đơn vị khôi phục tài liệu từ bản gốc; hồ sơ không thay đổi", whatVI, short))
 	e.Conflict = true
 	return e
 }

@@ -154,7 +154,8 @@ func (s *Service) dossierReadable(st *projections.State, n *domain.Nomination) f
 		for _, p := range parts {
 			if _, err := s.store.GetDocument(ctx, p.sha); err != nil {
 				if errors.Is(err, eventstore.ErrDocumentNotFound) || errors.Is(err, eventstore.ErrDocumentCorrupt) {
-					return domain.DossierUnreadable(p.kind, p.sha, err)
+					s.log.Warn("grant refused: a dossier document cannot be read", "sha256", p.sha, "err", err)
+					return domain.DossierUnreadable(p.kind, p.sha)
 				}
 				return s.documentError(err)
 			}

@@ -1,12 +1,17 @@
 package workflows
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
+	"thidua/domain"
 	"thidua/eventstore"
 )
 
@@ -99,4 +104,43 @@ func (s *Service) DocumentChecks() (DocumentCheck, bool) {
 		return *c, true
 	}
 	return DocumentCheck{}, false
+}
+
+// RestoreDocument stores again, from its original, a document the events cite (a dossier
+// part, a plan, a fact's evidence) that the store no longer holds whole, removed or
+// changed behind the engine's back. It records nothing: the events already cite those
+// bytes, and a file no event cites is refused (document_not_cited), so nothing new enters
+// the store this way. An administrator restores any document, a clerk one their unit may
+// read. Before, the only repair of a submitted dossier's file was to return the dossier, so
+// that the clerk could attach it again, and every ruling went back to pending (a review
+// finding: the grant's refusal told the council to upload it again, which no role could).
+func (s *Service) RestoreDocument(ctx context.Context, p Principal, up Upload) (eventstore.Document, error) {
+	if err := require(p, domain.RoleAdmin, domain.RoleClerk); err != nil {
+		return eventstore.Document{}, err
+	}
+	if up.Body == nil {
+		return eventstore.Document{}, errorf(ErrInvalidInput, "file_required", "a file is required")
+	}
+	data, err := io.ReadAll(io.LimitReader(up.Body, s.store.MaxDocumentSize()+1))
+	if err != nil {
+		return eventstore.Document{}, fmt.Errorf("read document: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	if !s.model.DocumentCited(sha) {
+		return eventstore.Document{}, &domain.RuleError{Code: "document_not_cited",
+			Message:   fmt.Sprintf("no event cites a document of SHA-256 %s: only a document the events cite is restored (a new one is filed with its dossier, plan or fact)", sha),
+			MessageVI: fmt.Sprintf("Không có sự kiện nào dẫn chiếu tài liệu có mã SHA-256 %s: chỉ khôi phục được tài liệu đã được dẫn chiếu (tài liệu mới được nộp cùng hồ sơ, kế hoạch hoặc số liệu)", sha)}
+	}
+	if err := s.mayReadDocument(p, sha); err != nil {
+		return eventstore.Document{}, err
+	}
+	name, ctype := domain.CleanFileName(up.Name), domain.CleanContentType(up.ContentType)
+	d, err := s.store.PutDocument(ctx, name, ctype, bytes.NewReader(data))
+	if err != nil {
+		return d, s.storeError(err)
+	}
+	s.documentWhole(sha)
+	s.log.Info("document restored from its original", "sha256", sha, "by", p.UserID)
+	return d, nil
 }

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -330,4 +331,40 @@ func TestAGapWaitDoesNotSpendTheStreamWait(t *testing.T) {
 	<-fed
 	require.NoError(t, err, "a retry gets its first answer")
 	assert.Equal(t, first.ID, again.ID)
+}
+
+// TestRestoreADocumentFromItsOriginal: a dossier file removed behind the engine's back is
+// restored from its original by an administrator, or by its unit's clerk, recording
+// nothing and changing nothing in the dossier, and the grant goes through; a file no event
+// cites is refused (document_not_cited), and a clerk of another unit may not (a review
+// finding: the grant's refusal told the council to upload the file again, which no role
+// could for a dossier under review without returning it).
+func TestRestoreADocumentFromItsOriginal(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	id, clerk := env.EligibleCollective("RSD", domain.UnitDepartment, reviewer, 90)
+	env.Unit("RSO", domain.UnitDepartment)
+	stranger := env.User(domain.RoleClerk, "RSO")
+	letter := dossierDocument(t, env, id, domain.DocLetter)
+	original, err := env.Store.GetDocument(env.Ctx, letter)
+	require.NoError(t, err)
+	deleteDocument(t, env, letter)
+	restore := func(p workflows.Principal, body []byte) error {
+		_, err := env.Svc.RestoreDocument(env.Ctx, p, workflows.Upload{Name: "to-trinh.pdf", ContentType: "application/pdf", Body: bytes.NewReader(body)})
+		return err
+	}
+	before, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "document_not_cited", ruleCode(restore(env.Admin, []byte("%PDF-1.4 something new"))))
+	assert.ErrorIs(t, restore(stranger, original), workflows.ErrForbidden)
+	require.NoError(t, restore(clerk, original))
+	after, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing recorded")
+	got, err := env.Store.GetDocument(env.Ctx, letter)
+	require.NoError(t, err)
+	assert.Equal(t, original, got)
+	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{}))
 }

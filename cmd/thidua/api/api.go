@@ -259,6 +259,7 @@ func (h *handler) table() []route {
 		post("/nominations/{id}/release", reviewer, h.reason(h.svcRelease)),
 
 		{method: http.MethodGet, path: Prefix + "/documents/{id}", access: reader, docID: "id", fn: h.getDocument},
+		post("/documents", clerkOrAdmin, h.restoreDocument),
 	}
 }
 

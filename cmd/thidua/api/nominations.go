@@ -564,6 +564,23 @@ func (h *handler) recordFact(w http.ResponseWriter, r *http.Request, p workflows
 	return nil
 }
 
+// restoreDocument: POST /documents, multipart file (an administrator, or a clerk whose
+// unit may read it) → 200 {sha256, size, restored}: stores again, from its original, a
+// document the events cite that the store no longer holds whole; records nothing
+// (workflows.RestoreDocument).
+func (h *handler) restoreDocument(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	up, err := h.readUpload(w, r)
+	if err != nil {
+		return err
+	}
+	d, err := h.svc.RestoreDocument(r.Context(), p, up.body())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sha256": d.SHA256, "size": d.Size, "restored": true})
+	return nil
+}
+
 // submitPlan: POST /units/{id}/plans, multipart campaign + file (the unit's clerk) → 201.
 func (h *handler) submitPlan(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	// A clerk of another unit is refused before the file is read; a retry of a plan

@@ -125,7 +125,8 @@ func TestIntegrityReportsTheDocumentStore(t *testing.T) {
 	e := newEnv(t)
 	e.unit("DCK", "commune")
 	clerk := e.user("clerk", "DCK")
-	sha := clerk.upload("/api/v1/units/DCK/plans", map[string]string{"campaign": campaign}, "plan.pdf", pdf("checked")).
+	original := pdf("checked")
+	sha := clerk.upload("/api/v1/units/DCK/plans", map[string]string{"campaign": campaign}, "plan.pdf", original).
 		want(t, http.StatusCreated).str(t, "sha256")
 	type report struct {
 		OK        bool `json:"ok"`
@@ -160,4 +161,14 @@ func TestIntegrityReportsTheDocumentStore(t *testing.T) {
 	require.Len(t, r.Documents.Problems, 1)
 	assert.Equal(t, sha, r.Documents.Problems[0].SHA256)
 	assert.Contains(t, r.Documents.Problems[0].Problem, "missing from the document store")
+
+	// The unit's clerk restores it from its original (POST /documents): nothing recorded,
+	// and the report drops it; a file no event cites is refused.
+	before := e.lastSeq()
+	assert.Equal(t, "document_not_cited", clerk.upload("/api/v1/documents", nil, "x.pdf", pdf("not cited")).want(t, http.StatusUnprocessableEntity).errCode(t))
+	restored := clerk.upload("/api/v1/documents", nil, "plan.pdf", original).want(t, http.StatusOK)
+	assert.Equal(t, sha, restored.str(t, "sha256"))
+	assert.Equal(t, before, e.lastSeq())
+	e.admin.get("/api/v1/integrity").want(t, http.StatusOK).decode(t, &r)
+	assert.True(t, r.OK)
 }

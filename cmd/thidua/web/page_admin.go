@@ -30,18 +30,45 @@ type adminData struct {
 // appended behind the engine's back, messages lost on disk), as GET /api/v1/integrity does
 // for the administrator and the auditor; thidua verify checks the actors and documents too.
 func (h *handler) integrityPage(q *req) error {
+	return h.renderIntegrity(q, nil)
+}
+
+// renderIntegrity renders the integrity page, with the restore form's error e (nil: none).
+func (h *handler) renderIntegrity(q *req, e *uiError) error {
 	if q.p.Role != domain.RoleAdmin && q.p.Role != domain.RoleAuditor {
 		return errForbidden
 	}
 	pg := h.newPage(q, q.T("integrity.title"))
 	pg.Nav = "integrity"
 	r := h.model().IntegrityReport()
-	d := integrityData{Problems: r.Problems, Digest: r.Digest}
+	d := integrityData{Problems: r.Problems, Digest: r.Digest, CanRestore: q.p.Role == domain.RoleAdmin}
 	if c, ok := h.svc.DocumentChecks(); ok {
 		d.Documents = &c
 	}
-	h.pages.render(q, http.StatusOK, "integrity", pg, d)
+	status := http.StatusOK
+	if e != nil {
+		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
+	}
+	h.pages.render(q, status, "integrity", pg, d)
 	return nil
+}
+
+// restoreDocument: POST /integrity/restore (admin), a document's original: stored again
+// when the events cite it (workflows.RestoreDocument), nothing recorded.
+func (h *handler) restoreDocument(q *req) error {
+	err := func() error {
+		up, done, err := upload(q)
+		if err != nil {
+			return err
+		}
+		defer done()
+		_, err = h.svc.RestoreDocument(q.r.Context(), q.p, up)
+		return err
+	}()
+	if err != nil {
+		return h.again(q, "restore", err, func(e *uiError) error { return h.renderIntegrity(q, e) })
+	}
+	return redirect(q, "/integrity#documents", "restored")
 }
 
 // takesNominations reports whether campaign c still takes nominations at now: before its
@@ -82,6 +109,8 @@ type integrityData struct {
 	Digest   *eventstore.Digest
 	// Documents is the latest check of the document store (nil: none yet).
 	Documents *workflows.DocumentCheck
+	// CanRestore offers the form that restores a document from its original (admin).
+	CanRestore bool
 }
 
 func (h *handler) adminPage(q *req) error { return h.renderAdmin(q, nil) }

@@ -217,6 +217,7 @@ func (h *handler) routes() {
 	m.Handle("GET /admin", h.page(nowOnly(h.adminPage)))
 	m.Handle("GET /integrity", h.page(nowOnly(h.integrityPage)))
 	m.Handle("GET /integrity/archive", h.page(h.archive))
+	m.Handle("POST /integrity/restore", h.action(h.restoreDocument))
 	m.Handle("POST /admin/units", h.action(h.registerUnit))
 	m.Handle("POST /admin/campaigns", h.action(h.launchCampaign))
 	m.Handle("POST /admin/users", h.action(h.createUser))

@@ -2993,6 +2993,8 @@ func TestIntegrityPageReportsTheDocumentStore(t *testing.T) {
 	mustContain(t, c.get("/integrity").body, `id="integrity-docs-ok"`, "mọi tài liệu đều khớp mã SHA-256")
 	n, err := e.Model.Nomination(id)
 	require.NoError(t, err)
+	original, err := e.Store.GetDocument(e.Ctx, n.Documents[0].SHA256)
+	require.NoError(t, err)
 	obs, err := e.Store.JetStream().ObjectStore(e.Ctx, e.Store.DocumentBucket())
 	require.NoError(t, err)
 	require.NoError(t, obs.Delete(e.Ctx, n.Documents[0].SHA256))
@@ -3002,6 +3004,15 @@ func TestIntegrityPageReportsTheDocumentStore(t *testing.T) {
 	mustContain(t, page, `id="integrity-docs-broken"`, n.Documents[0].SHA256, `id="integrity-docs-only"`)
 	mustNotContain(t, page, `id="integrity-ok"`) // "nothing found" above missing documents (a review finding)
 	mustContain(t, c.get("/integrity?lang=en").body, "missing or changed behind the engine")
+
+	// The administrator restores it from its original on the page; a file no event cites
+	// is refused there, in the page's language (English, since the ?lang=en above).
+	r := c.upload("/integrity/restore", map[string]string{"_form": "restore"}, "khac.pdf", "%PDF-1.4 not cited")
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status)
+	mustContain(t, r.body, "no event cites a document of SHA-256", `href="#form-restore"`)
+	r = c.upload("/integrity/restore", map[string]string{"_form": "restore"}, "to-trinh.pdf", string(original))
+	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
+	mustContain(t, c.get("/integrity").body, `id="integrity-docs-ok"`)
 }
 
 // TestRulingOnAStalePageIsRefused: a reviewer's ruling posted from a page another
