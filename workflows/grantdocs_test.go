@@ -126,14 +126,8 @@ func TestARefusalWaitsForTheStream(t *testing.T) {
 	award := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{})).ID
 	other := env.Lagging() // a second server, caught up to here
 	env.OK(env.Svc.RevokeAward(env.Ctx, council, award, workflows.RevokeInput{Ground: domain.GroundUnlawfulApproval, Note: "Phê duyệt trái quy định"}, workflows.Options{}))
-	fed := make(chan struct{})
-	go func() {
-		defer close(fed)
-		time.Sleep(50 * time.Millisecond) // its feed, a moment later
-		other.Feed(0)
-	}()
+	feedSoon(t, other)
 	_, err := other.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: second, Decision: "QĐ 2"}, workflows.Options{})
-	<-fed
 	require.NoError(t, err, "the stream has the place free")
 }
 
@@ -222,14 +216,8 @@ func TestNotFoundWaitsForTheStream(t *testing.T) {
 	clerk := env.User(domain.RoleClerk, "NFW")
 	other := env.Lagging()
 	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "NFW", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
-	fed := make(chan struct{})
-	go func() {
-		defer close(fed)
-		time.Sleep(50 * time.Millisecond)
-		other.Feed(0)
-	}()
+	feedSoon(t, other)
 	_, err := other.Svc.RecordVote(env.Ctx, clerk, id, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{})
-	<-fed
 	require.NoError(t, err)
 }
 
@@ -242,22 +230,12 @@ func TestGrantThroughALaggingServer(t *testing.T) {
 	env := wftest.New(t, srv)
 	reviewer := env.User(domain.RoleReviewer, "")
 	council, council2 := env.User(domain.RoleCouncil, ""), env.User(domain.RoleCouncil, "")
-	catchUpSoon := func(l *wftest.Lagging) chan struct{} {
-		fed := make(chan struct{})
-		go func() {
-			defer close(fed)
-			time.Sleep(50 * time.Millisecond)
-			l.Feed(0)
-		}()
-		return fed
-	}
 	id, _ := env.EligibleCollective("GLA", domain.UnitDepartment, reviewer, 90)
 	other := env.Lagging()
 	first := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{Key: "k1", Fingerprint: "f"}))
 	deleteDocument(t, env, dossierDocument(t, env, id, domain.DocLetter))
-	fed := catchUpSoon(other)
+	feedSoon(t, other)
 	again, err := other.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{Key: "k1", Fingerprint: "f"})
-	<-fed
 	require.NoError(t, err, "a retry gets its first answer")
 	assert.Equal(t, first.ID, again.ID)
 
@@ -265,9 +243,8 @@ func TestGrantThroughALaggingServer(t *testing.T) {
 	behind := env.Lagging()
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id2, Decision: "QĐ 2"}, workflows.Options{}))
 	deleteDocument(t, env, dossierDocument(t, env, id2, domain.DocLetter))
-	fed = catchUpSoon(behind)
+	feedSoon(t, behind)
 	_, err = behind.Svc.GrantAward(env.Ctx, council2, wftest.Campaign, workflows.GrantInput{Nomination: id2, Decision: "QĐ 3"}, workflows.Options{})
-	<-fed
 	assert.Equal(t, "already_awarded", ruleCode(err), "%v", err)
 }
 
@@ -291,14 +268,8 @@ func TestAFieldRefusalWaitsForTheStream(t *testing.T) {
 	env.OK(env.Svc.CorrectNominee(env.Ctx, clerk, id, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Thị Bình", Position: "Chuyên viên"}, "Nhầm người", workflows.Options{}))
 	other := env.Lagging()
 	env.OK(env.Svc.RecordVote(env.Ctx, clerk, id, vote, workflows.Options{}))
-	fed := make(chan struct{})
-	go func() {
-		defer close(fed)
-		time.Sleep(50 * time.Millisecond)
-		other.Feed(0)
-	}()
+	feedSoon(t, other)
 	_, err := other.Svc.Submit(env.Ctx, clerk, id, workflows.Options{})
-	<-fed
 	require.NoError(t, err, "the stream holds the vote on the corrected name")
 }
 
@@ -328,7 +299,6 @@ func TestAGapWaitDoesNotSpendTheStreamWait(t *testing.T) {
 		other.Feed(0)
 	}()
 	again, err := other.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id1, Decision: "QĐ 1"}, workflows.Options{Key: "k1", Fingerprint: "f"})
-	<-fed
 	require.NoError(t, err, "a retry gets its first answer")
 	assert.Equal(t, first.ID, again.ID)
 }
