@@ -233,12 +233,10 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 	data.Text, data.Index, data.Component = norm.NFC.String(data.Text), norm.NFC.String(data.Index), norm.NFC.String(data.Component)
 	// A component's name is kept with single spaces: "Cải cách TTHC " is "Cải cách TTHC".
 	data.Component = strings.Join(strings.Fields(data.Component), " ")
-	// Minus zero is zero: it was kept, and printed "-0" (a review finding).
-	for _, v := range []*float64{data.Number, data.Previous} {
-		if v != nil && *v == 0 {
-			*v = 0
-		}
-	}
+	// Minus zero is zero: it was kept, and printed "-0" (a review finding). The value is
+	// replaced, never written through the caller's pointer (which changed the caller's own
+	// fact: two goroutines recording one value raced on it, as the race detector found).
+	data.Number, data.Previous = unsignedZero(data.Number), unsignedZero(data.Previous)
 	if err := ValidateFact(data); err != nil {
 		return nil, err
 	}
@@ -246,6 +244,15 @@ func (u *Unit) RecordFact(def Definition, data FactRecordedData) ([]Event, error
 		return nil, err
 	}
 	return []Event{{Type: FactRecorded, Data: data}}, nil
+}
+
+// unsignedZero returns v, or a new zero when v points at zero or minus zero.
+func unsignedZero(v *float64) *float64 {
+	if v == nil || *v != 0 {
+		return v
+	}
+	z := 0.0
+	return &z
 }
 
 // MaxMergerLead is how far ahead of its effective date a merger may be recorded.
