@@ -352,9 +352,17 @@ func explainRevocation(r *evalResult) {
 			reason.MessageEN += fmt.Sprintf(" (ground: %s); no other award of the campaign may be granted to the nominee", a.Ground)
 		} else {
 			// Only while the campaign takes nominations: after its deadline an opening is
-			// refused (a review of the first version found the reason promising one).
-			reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); có thể lập hồ sơ đề nghị mới khi đợt thi đua còn nhận hồ sơ (trước hạn nộp)", domain.TermVI(a.Ground))
-			reason.MessageEN += fmt.Sprintf(" (ground: %s); a new nomination may be opened while the campaign takes nominations (before its deadline)", a.Ground)
+			// refused (a review of the first version found the reason promising one). The
+			// deadline is named when one is set, so that a reader after it learns the
+			// door is shut rather than that it may be open (a review finding); the
+			// reason stays a fold of events, the same whenever it is read.
+			if d, ok := r.camp.Deadline(); ok {
+				reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); có thể lập hồ sơ đề nghị mới trước hạn nộp hồ sơ của đợt thi đua (%s)", domain.TermVI(a.Ground), r.def.LocalTime(d, true))
+				reason.MessageEN += fmt.Sprintf(" (ground: %s); a new nomination may be opened until the campaign's nomination deadline (%s)", a.Ground, r.def.LocalTime(d, false))
+			} else {
+				reason.MessageVI += fmt.Sprintf(" (căn cứ: %s); có thể lập hồ sơ đề nghị mới khi đợt thi đua còn nhận hồ sơ (trước hạn nộp)", domain.TermVI(a.Ground))
+				reason.MessageEN += fmt.Sprintf(" (ground: %s); a new nomination may be opened while the campaign takes nominations (before its deadline)", a.Ground)
+			}
 		}
 	}
 }

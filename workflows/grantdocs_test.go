@@ -162,9 +162,21 @@ func TestARevokedNominationSaysWhatItsGroundMeans(t *testing.T) {
 		assert.Contains(t, el.Reasons[0].MessageVI, says, ground)
 		assert.Contains(t, el.Reasons[0].MessageEN, ground)
 	}
-	id, _ := env.EligibleCollective("RGX", domain.UnitDepartment, reviewer, 90)
+	// Once a deadline is set, the reason names it: read after it, the reason told the
+	// clerk a new nomination "may be opened" (a review finding).
+	id, _ := env.EligibleCollective("RGD", domain.UnitDepartment, reviewer, 90)
 	award := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{})).ID
-	_, err := env.Svc.RevokeAward(env.Ctx, council, award, workflows.RevokeInput{Ground: "fraud", Note: "x"}, workflows.Options{})
+	env.OK(env.Svc.RevokeAward(env.Ctx, council, award, workflows.RevokeInput{Ground: domain.GroundCriteriaUnmet, Note: "Không đạt"}, workflows.Options{}))
+	closes := time.Date(2025, 11, 30, 10, 0, 0, 0, time.UTC) // 17:00 in the province
+	env.OK(env.Svc.SetDeadline(env.Ctx, env.Admin, wftest.Campaign, closes, workflows.Options{}))
+	el, err := env.Model.Eligibility(id, projections.Bound{})
+	require.NoError(t, err)
+	assert.Contains(t, el.Reasons[0].MessageVI, "trước hạn nộp hồ sơ của đợt thi đua (17:00 30/11/2025)")
+	assert.Contains(t, el.Reasons[0].MessageEN, "until the campaign's nomination deadline (2025-11-30T17:00:00+07:00)")
+
+	id, _ = env.EligibleCollective("RGX", domain.UnitDepartment, reviewer, 90)
+	award = env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{})).ID
+	_, err = env.Svc.RevokeAward(env.Ctx, council, award, workflows.RevokeInput{Ground: "fraud", Note: "x"}, workflows.Options{})
 	var re *domain.RuleError
 	require.ErrorAs(t, err, &re)
 	assert.Contains(t, re.MessageVI, "false_declaration (khai man thành tích); forged_documents (giả mạo hồ sơ); unlawful_approval")
