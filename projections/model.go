@@ -1304,6 +1304,29 @@ func (m *Model) DocumentUnits(sha string) []string {
 	return m.documentUnits(sha)
 }
 
+// DocumentCiters returns the nominations that filed or cite the document with the SHA-256
+// sha (a dossier's part, a ruling's evidence) and the units that cite it apart from a
+// nomination (a plan, a fact's evidence), each once, in the order first cited: whom a
+// document missing from the store concerns.
+func (m *Model) DocumentCiters(sha string) (nominations, units []string) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d := m.docs[sha]
+	if d == nil {
+		return nil, nil
+	}
+	once := func(ids []string) []string {
+		var out []string
+		for _, id := range ids {
+			if id != "" && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	return once(d.noms), once(d.units)
+}
+
 // DocumentFiled returns the document with the SHA-256 sha as one of units filed it (a
 // dossier document of a nomination of theirs, or a plan), with its name and type as that
 // filing recorded them, and false when none of them filed it. The document store keeps

@@ -44,6 +44,15 @@ func (h *handler) renderIntegrity(q *req, e *uiError) error {
 	d := integrityData{Problems: r.Problems, Digest: r.Digest, CanRestore: q.p.Role == domain.RoleAdmin}
 	if c, ok := h.svc.DocumentChecks(); ok {
 		d.Documents = &c
+		d.Cited = map[string]docCiters{}
+		for _, pr := range c.Problems {
+			var dc docCiters
+			if f, ok := h.model().FirstFiling(pr.SHA256); ok {
+				dc.Name = f.Name
+			}
+			dc.Nominations, dc.Units = h.model().DocumentCiters(pr.SHA256)
+			d.Cited[pr.SHA256] = dc
+		}
 	}
 	status := http.StatusOK
 	if e != nil {
@@ -111,6 +120,16 @@ type integrityData struct {
 	Documents *workflows.DocumentCheck
 	// CanRestore offers the form that restores a document from its original (admin).
 	CanRestore bool
+	// Cited names, for each document with a problem, the name it was filed under and
+	// whom it concerns (a review finding: the page named a missing file by its SHA-256
+	// alone, and the administrator could not tell which dossier needed its original).
+	Cited map[string]docCiters
+}
+
+// docCiters is a document's filed name and the nominations and units citing it.
+type docCiters struct {
+	Name               string
+	Nominations, Units []string
 }
 
 func (h *handler) adminPage(q *req) error { return h.renderAdmin(q, nil) }

@@ -224,10 +224,23 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	// A plan, too, is taken only before the campaign's deadline (deadline_passed after),
 	// but from a unit whose collective dossier was returned for amendment (workflows
 	// planDeadline: its plan may be what was asked).
+	// The campaign the page was reached from comes first, then one whose collective
+	// dossier was returned (its plan is likely what was asked; a review finding: the
+	// first campaign was picked, and a clerk filed the plan in the wrong one).
+	var returned []projections.CampaignView
 	for _, c := range d.Campaigns {
-		if takesNominations(c, now) || h.collectiveReturned(c.ID, id) {
+		switch {
+		case h.collectiveReturned(c.ID, id):
+			returned = append(returned, c)
+		case takesNominations(c, now):
 			d.PlanCampaigns = append(d.PlanCampaigns, c)
 		}
+	}
+	d.PlanCampaigns = append(returned, d.PlanCampaigns...)
+	if from := q.r.URL.Query().Get("campaign"); from != "" {
+		slices.SortStableFunc(d.PlanCampaigns, func(a, b projections.CampaignView) int {
+			return cmp.Compare(boolRank(a.ID != from), boolRank(b.ID != from))
+		})
 	}
 	d.CanPlan = q.p.Role == domain.RoleClerk && q.p.Unit == id && active && len(d.PlanCampaigns) > 0
 	d.CanFact = q.p.Role == domain.RoleReviewer && !h.conflict(q.p, id)
@@ -339,14 +352,22 @@ func factDocs(pg *frame, d unitData) []docChoice {
 	for _, pl := range d.Plans {
 		c.add(pl.Document.SHA256, pg.T("nom.plan")+" ("+pg.CampaignName(pl.Campaign)+") — "+pl.Document.Name)
 	}
+	// With several campaigns, each choice names its own (a review finding: a fact's
+	// evidence could not be told from the same fact's in another campaign).
+	of := func(campaign string) string {
+		if !d.ManyCampaigns || campaign == "" {
+			return ""
+		}
+		return " (" + pg.CampaignName(campaign) + ")"
+	}
 	for _, f := range append(slices.Clip(d.Facts), d.Superseded...) {
 		if f.Document != nil {
-			c.add(f.Document.SHA256, pg.T("fact.evidence")+" "+pg.L("fact", f.Fact)+" — "+f.Document.Name)
+			c.add(f.Document.SHA256, pg.T("fact.evidence")+" "+pg.L("fact", f.Fact)+of(f.Campaign)+" — "+f.Document.Name)
 		}
 	}
 	for _, n := range d.Noms {
 		for _, doc := range n.N.Documents {
-			c.add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+n.N.Nominee.Name+" — "+doc.Name)
+			c.add(doc.SHA256, pg.L("doc", doc.Kind)+" — "+n.N.Nominee.Name+of(n.N.Campaign)+" — "+doc.Name)
 		}
 	}
 	return c.out

@@ -583,6 +583,14 @@ func TestDocumentDownload(t *testing.T) {
 	if r = o.get("/documents/" + doc.SHA256); r.status != http.StatusForbidden {
 		t.Errorf("other unit's clerk downloads: %d, want 403", r.status)
 	}
+	// A cited file gone from the store is said to be missing or damaged, and who restores
+	// it (a review finding: it was said to "no longer match its SHA-256").
+	obs, err := e.Store.JetStream().ObjectStore(e.Ctx, e.Store.DocumentBucket())
+	require.NoError(t, err)
+	require.NoError(t, obs.Delete(e.Ctx, doc.SHA256))
+	r = c.get("/documents/" + doc.SHA256)
+	assert.Equal(t, http.StatusInternalServerError, r.status)
+	mustContain(t, r.body, "Tệp lưu trữ bị mất hoặc hư hỏng", "khôi phục từ bản gốc")
 }
 
 func TestClerkFlowThroughForms(t *testing.T) {
@@ -3003,6 +3011,8 @@ func TestIntegrityPageReportsTheDocumentStore(t *testing.T) {
 	page := c.get("/integrity").body
 	mustContain(t, page, `id="integrity-docs-broken"`, n.Documents[0].SHA256, `id="integrity-docs-only"`)
 	mustNotContain(t, page, `id="integrity-ok"`) // "nothing found" above missing documents (a review finding)
+	// It names whom the file concerns, with its filed name (another: the SHA-256 alone).
+	mustContain(t, page, "«"+n.Documents[0].Name+"»", "Liên quan đến:", `<a href="/nominations/`+id+`">hồ sơ đề nghị `+id+`</a>`)
 	mustContain(t, c.get("/integrity?lang=en").body, "missing or changed behind the engine")
 
 	// The administrator restores it from its original on the page; a file no event cites
@@ -3109,4 +3119,23 @@ func TestPlanFormForAReturnedDossier(t *testing.T) {
 	mustNotContain(t, c.get("/units/PFR").body, `id="form-plan"`)
 	e.OK(e.Svc.Return(e.Ctx, reviewer, id, "Bổ sung Kế hoạch", workflows.Options{}))
 	mustContain(t, c.get("/units/PFR").body, `id="form-plan"`)
+
+	// With another campaign taking plans (listed before it), the returned dossier's is
+	// picked first, unless the page was reached from the other's (a review finding: the
+	// first listed was, and the plan was filed in the wrong campaign); the fact form's
+	// evidence choices name their campaign.
+	def := domain.BuiltinCampaign()
+	def.ID, def.Version, def.NameVI = "a-chuyen-de-2025", 1, "Chuyên đề A 2025"
+	e.OK(e.Svc.LaunchCampaign(e.Ctx, e.Admin, def, workflows.Options{}))
+	picker := regexp.MustCompile(`<select id="p-campaign" name="campaign">\s*<option value="([^"]+)"`)
+	first := picker.FindStringSubmatch(c.get("/units/PFR").body)
+	require.NotNil(t, first)
+	assert.Equal(t, wftest.Campaign, first[1])
+	first = picker.FindStringSubmatch(c.get("/units/PFR?campaign=" + def.ID).body)
+	require.NotNil(t, first)
+	assert.Equal(t, def.ID, first[1])
+	rv := e.client()
+	rv.signIn(e.user("Chuyên viên PFR", domain.RoleReviewer, ""))
+	mustContain(t, regexp.MustCompile(`(?s)<select id="f-doc".*?</select>`).FindString(rv.get("/units/PFR").body),
+		"Văn bản đề nghị khen thưởng — Đơn vị PFR (Phong trào thi đua đẩy mạnh cải cách hành chính tỉnh Ninh Thuận năm 2025) — letter-")
 }
