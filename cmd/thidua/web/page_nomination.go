@@ -63,7 +63,10 @@ type nominationData struct {
 	PlanAt   time.Time
 	// PlanReadable is set when the viewer may open the plan's file (docRow.Readable).
 	PlanReadable bool
-	Award        *awardInfo
+	// PlanForm links a collective dossier without a plan to its unit's plan form, in the
+	// dossier's campaign, for the unit's clerk (live pages only).
+	PlanForm bool
+	Award    *awardInfo
 	// StateReason is why the nomination is returned or on hold, as the reviewer wrote
 	// it ("" otherwise): the clerk needs it to know what to amend.
 	StateReason string
@@ -168,6 +171,8 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 			d.PlanAt = e.At
 		}
 	}
+	d.PlanForm = d.Plan == nil && b.Live() && q.p.Role == domain.RoleClerk && q.p.Unit == n.Unit && n.Nominee.Kind == domain.NomineeCollective &&
+		(takesNominations(c, h.svc.Now()) || n.State == string(domain.StateReturned)) // as the unit page offers the form
 	d.RuleDocs = ruleDocs(pg, d)
 	parent := h.model().ParentUnit(n.Unit, b) // at the moment shown, as the eligibility reads it
 	for _, cr := range domain.ApplicableCriteria(c.Definition, n.Nominee) {

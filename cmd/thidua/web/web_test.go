@@ -3139,3 +3139,24 @@ func TestPlanFormForAReturnedDossier(t *testing.T) {
 	mustContain(t, regexp.MustCompile(`(?s)<select id="f-doc".*?</select>`).FindString(rv.get("/units/PFR").body),
 		"Văn bản đề nghị khen thưởng — Đơn vị PFR (Phong trào thi đua đẩy mạnh cải cách hành chính tỉnh Ninh Thuận năm 2025) — letter-")
 }
+
+// TestNominationLinksThePlanForm: a collective dossier without its unit's plan links its
+// clerk to the plan form, in the dossier's campaign; others, and a past moment, get no
+// link.
+func TestNominationLinksThePlanForm(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Unit("PNL", domain.UnitDepartment)
+	clerk := e.user("Văn thư PNL", domain.RoleClerk, "PNL")
+	id := e.OK(e.Svc.OpenNomination(e.Ctx, e.principal(clerk), wftest.Campaign, workflows.OpenNominationInput{Unit: "PNL", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	c := e.client()
+	c.signIn(clerk)
+	page := c.get("/nominations/" + id).body
+	mustContain(t, page, `id="plan-form-link"`, `href="/units/PNL?campaign=`+wftest.Campaign+`#form-plan"`, "Nộp kế hoạch thi đua của đơn vị")
+	mustContain(t, c.get("/units/PNL?campaign="+wftest.Campaign).body, `id="form-plan"`)
+	rv := e.client()
+	rv.signIn(e.user("Chuyên viên PNL", domain.RoleReviewer, ""))
+	mustNotContain(t, rv.get("/nominations/"+id).body, `id="plan-form-link"`)
+	e.Plan(e.principal(clerk))
+	mustNotContain(t, c.get("/nominations/"+id).body, `id="plan-form-link"`)
+}
