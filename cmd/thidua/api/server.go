@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -59,5 +60,75 @@ func NewServer(addr string, handler http.Handler, opts ...ServerOption) *http.Se
 	for _, o := range opts {
 		o(srv)
 	}
+	srv.Handler = answerAfterBody(srv.Handler, srv.WriteTimeout)
 	return srv
 }
+
+// answerAfterBody gives every answer its whole write time counted from the end of its
+// request's body. The server's write deadline runs from the end of the headers, as its
+// read deadline does: an upload that took nearly ReadTimeout left no time to answer, and
+// one cut at ReadTimeout could not be told 408 (a review finding: the client saw the
+// connection close, and an upload stored just in time lost its answer, so the clerk sent
+// it again). An answer given before the body was read (a refusal) closes the connection
+// after it, rather than have the server read the rest of a slow body first, past its
+// deadlines (the same finding: a forbidden upload, dripped, got no answer at all).
+func answerAfterBody(next http.Handler, write time.Duration) http.Handler {
+	if write <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		b := &bodyEnd{ReadCloser: r.Body, rc: http.NewResponseController(w), write: write}
+		r.Body = b
+		next.ServeHTTP(&closeUnread{ResponseWriter: w, b: b}, r)
+	})
+}
+
+// bodyEnd moves the answer's write deadline to write after the read that ends the body
+// (its end, or an error: a timeout, a client gone).
+type bodyEnd struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	write time.Duration
+	done  bool
+}
+
+func (b *bodyEnd) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !b.done {
+		b.done = true
+		_ = b.rc.SetWriteDeadline(time.Now().Add(b.write))
+	}
+	return n, err
+}
+
+// closeUnread asks for the connection to be closed after an answer whose request body was
+// not read to its end.
+type closeUnread struct {
+	http.ResponseWriter
+	b           *bodyEnd
+	wroteHeader bool
+}
+
+func (c *closeUnread) WriteHeader(code int) {
+	if !c.wroteHeader {
+		c.wroteHeader = true
+		if !c.b.done {
+			c.Header().Set("Connection", "close")
+		}
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *closeUnread) Write(p []byte) (int, error) {
+	if !c.wroteHeader {
+		c.WriteHeader(http.StatusOK)
+	}
+	return c.ResponseWriter.Write(p)
+}
+
+// Unwrap returns the writer underneath, for http.ResponseController.
+func (c *closeUnread) Unwrap() http.ResponseWriter { return c.ResponseWriter }
