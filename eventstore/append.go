@@ -217,6 +217,14 @@ func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []P
 	if err != nil {
 		return nil, wireCommit{}, fmt.Errorf("encode commit: %w", err)
 	}
+	// The server takes messages up to its max_payload: a larger one was refused by the
+	// client library as a store failure (503, "try again"), which it never stops being (a
+	// review finding: a definition of labels full of "&<>", each escaped to six bytes).
+	// The headers take well under 1 KiB.
+	if limit := s.nc.MaxPayload(); limit > 0 && int64(len(raw))+1024 > limit {
+		return nil, wireCommit{}, fmt.Errorf("%w: the events for %s encode to %d bytes, more than the %d one message of the store takes",
+			ErrTooLarge, ref, len(raw), limit-1024)
+	}
 	msg := nats.NewMsg(subject)
 	msg.Data = raw
 	msgID := body.Events[0].ID

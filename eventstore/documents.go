@@ -19,7 +19,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ErrTooLarge is returned (wrapped) for a document above the size limit.
+// ErrTooLarge is returned (wrapped) for a document above the size limit, and for events
+// that encode to more than one message of the store takes.
 var ErrTooLarge = errors.New("document too large")
 
 // ErrDocumentNotFound is returned (wrapped) for an unknown document hash.

@@ -317,6 +317,27 @@ func TestMalformedAppendIsRefused(t *testing.T) {
 	assert.Equal(t, uint64(0), lastSeq(t, s))
 }
 
+// TestOversizedEventsAreRefused: events that encode to more than one message of the store
+// takes are refused as too large, alone or in an atomic append, and nothing is stored
+// (a review finding: the client library's "maximum payload exceeded" was answered as the
+// store being unavailable, 503 "try again").
+func TestOversizedEventsAreRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := srv.Open(t)
+	label := strings.Repeat("&<>", 200_000) // 600 kB, each character escaped to six bytes
+	big := []eventstore.Pending{{Type: "unit.registered", Data: json.RawMessage(`{"name":"` + label + `"}`)}}
+	_, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: "BIG"}, eventstore.Version{}, big, eventstore.Meta{Actor: actor})
+	require.ErrorIs(t, err, eventstore.ErrTooLarge)
+	assert.Contains(t, err.Error(), "more than")
+	_, err = s.AppendAtomic(ctx, []eventstore.Part{
+		{Ref: eventstore.Ref{Kind: "unit", ID: "SMALL"}, Events: ev("unit.registered", nil)},
+		{Ref: eventstore.Ref{Kind: "unit", ID: "BIG"}, Events: big},
+	}, eventstore.Meta{Actor: actor})
+	require.ErrorIs(t, err, eventstore.ErrTooLarge)
+	assert.Equal(t, uint64(0), lastSeq(t, s))
+}
+
 func TestUpcastOnRead(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
