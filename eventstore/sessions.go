@@ -71,9 +71,11 @@ func (s *Store) signOutBucket(ctx context.Context) (jetstream.KeyValue, error) {
 		Description: "thidua web sign-outs: when the sessions of a token (by its hash) were last ended",
 		History:     1,
 		TTL:         SignOutKeep,
-		MaxBytes:    64 << 20,
-		Storage:     jetstream.FileStorage,
-		Replicas:    s.opts.replicas,
+		// No byte limit: one small entry per token, each kept SignOutKeep, and a limit is
+		// reserved against the store's storage limit (a review finding: under a limit
+		// of 64 MiB the bucket could not be created, and no sign-out was recorded).
+		Storage:  jetstream.FileStorage,
+		Replicas: s.opts.replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sign-out bucket %s: %w", bucket, err)
