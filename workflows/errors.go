@@ -42,6 +42,8 @@ type Error struct {
 	Code string
 	// Message is a human-readable explanation.
 	Message string
+	// MessageVI is the explanation in Vietnamese, when there is one.
+	MessageVI string
 	// What and ID name, for a not_found, the kind of thing not found ("unit",
 	// "campaign", "nomination", "award", "parent unit", "user") and the id asked for, so
 	// that an interface can say so in its own language; empty otherwise.

@@ -685,10 +685,17 @@ func (s *Service) storeError(err error) error {
 		return &Error{Kind: ErrInvalidInput, Code: "invalid_input", Message: err.Error(), Err: err}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return &Error{Kind: ErrUnavailable, Code: "timeout", Message: err.Error(), Err: err}
+	// A full or failed store is told in both languages, in words a clerk can pass on; the
+	// store's own error, with the server's paths and the client library's codes, stays
+	// in Err for the log (a review finding: it was the message).
 	case errors.Is(err, eventstore.ErrStoreDown):
-		return &Error{Kind: ErrUnavailable, Code: "store_down", Message: err.Error(), Err: err}
+		return &Error{Kind: ErrUnavailable, Code: "store_down", Err: err,
+			Message:   "the event store has stopped writing (a failed or full disk); nothing was recorded; the administrator restarts the server once the cause, named in its log, is fixed",
+			MessageVI: "Kho dữ liệu đã ngừng ghi (ổ đĩa lỗi hoặc đầy); chưa ghi nhận gì; quản trị hệ thống khởi động lại máy chủ sau khi khắc phục nguyên nhân (ghi trong nhật ký máy chủ)"}
 	case errors.Is(err, eventstore.ErrStoreFull):
-		return &Error{Kind: ErrStorageFull, Code: "store_full", Message: "the event store has no room for more; nothing was recorded: " + err.Error(), Err: err}
+		return &Error{Kind: ErrStorageFull, Code: "store_full", Err: err,
+			Message:   "the event store has no room for more; nothing was recorded; the administrator frees space or raises the storage limit",
+			MessageVI: "Kho dữ liệu đã hết dung lượng; chưa ghi nhận gì; quản trị hệ thống cần giải phóng dung lượng hoặc nâng giới hạn lưu trữ"}
 	}
 	return &Error{Kind: ErrUnavailable, Code: "store_unavailable", Message: err.Error(), Err: err}
 }

@@ -89,7 +89,7 @@ func classify(err error) (int, errorBody) {
 		if errors.Is(err, eventstore.ErrTooLarge) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		return status, errorBody{Code: we.Code, Message: we.Message}
+		return status, errorBody{Code: we.Code, Message: we.Message, MessageVI: we.MessageVI}
 	}
 	var te *domain.TransitionError
 	if errors.As(err, &te) {
@@ -180,7 +180,11 @@ func codeOf(status int) string {
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := classify(err)
 	if status >= 500 {
-		h.cfg.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "err", err}
+		if we := (*workflows.Error)(nil); errors.As(err, &we) && we.Err != nil {
+			attrs = append(attrs, "cause", we.Err) // what the answer does not say
+		}
+		h.cfg.log.Error("request failed", attrs...)
 	}
 	switch status {
 	case http.StatusConflict, http.StatusPreconditionFailed:

@@ -231,9 +231,13 @@ func WriteDocument(w http.ResponseWriter, r *http.Request, info eventstore.Docum
 func (h *handler) healthz(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
 	if st := h.svc.Store(); st != nil {
 		if err := st.Failed(); err != nil {
+			// In fixed words: the store's error names the server's paths, and this
+			// answer is public (a review finding); the log has it, from when it failed.
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
 				"status": "failed",
-				"error":  errorBody{Code: "store_down", Message: err.Error()},
+				"error": errorBody{Code: "store_down",
+					Message:   "the event store has stopped writing; restart the server once the cause, named in its log, is fixed",
+					MessageVI: "Kho dữ liệu đã ngừng ghi; khởi động lại máy chủ sau khi khắc phục nguyên nhân (ghi trong nhật ký máy chủ)"},
 			})
 			return nil
 		}

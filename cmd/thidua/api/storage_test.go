@@ -43,6 +43,10 @@ func TestFullStoreAnswers507(t *testing.T) {
 	require.Greater(t, created, 100)
 	assert.Equal(t, "store_full", full.errCode(t))
 	assert.Empty(t, full.header.Get("Retry-After"))
+	// In both languages, in words to pass on, without the client library's codes (a
+	// review finding).
+	assert.Contains(t, string(full.body), "Kho dữ liệu đã hết dung lượng")
+	assert.NotContains(t, string(full.body), "err_code")
 
 	before := e.lastSeq()
 	r := e.admin.post("/api/v1/units", map[string]any{"id": "one-more", "name": "Đơn vị", "kind": "commune"})
