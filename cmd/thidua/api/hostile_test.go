@@ -414,6 +414,8 @@ func TestSlowAndOversizedRequests(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	addr := slowServer(t, e, api.WithBodyTimeout(400*time.Millisecond))
+	e.unit("SLOWU", "department")
+	slowClerk := e.user("clerk", "SLOWU").token
 	before := e.lastSeq()
 
 	// Slowloris: a header line every 100 ms, never the end of the headers.
@@ -451,8 +453,7 @@ func TestSlowAndOversizedRequests(t *testing.T) {
 	// unread (the administrator may not file a unit's plan: 403, once the server has
 	// read what it could of the body). A review finding: with the write deadline as long
 	// as the read one, as serve has them, the connection closed without an answer.
-	e.unit("SLOWU", "department")
-	for token, want := range map[string]string{e.user("clerk", "SLOWU").token: "HTTP/1.1 408", adminToken: "HTTP/1.1 403"} {
+	for token, want := range map[string]string{slowClerk: "HTTP/1.1 408", adminToken: "HTTP/1.1 403"} {
 		parts = []string{"POST /api/v1/units/SLOWU/plans HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
 			"\r\nContent-Type: " + mw.FormDataContentType() + "\r\nContent-Length: " + strconv.Itoa(mp.Len()) + "\r\n\r\n"}
 		for i := 0; i < mp.Len(); i += 16 {
@@ -464,7 +465,6 @@ func TestSlowAndOversizedRequests(t *testing.T) {
 			t.Errorf("slow upload: after %s, answer %q, want %s", took, answer, want)
 		}
 	}
-	before = e.lastSeq()
 
 	client := &http.Client{Timeout: 10 * time.Second}
 	// Oversized headers: 431 from the server itself.
