@@ -58,6 +58,16 @@ func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.
 	if err != nil {
 		return Document{}, fmt.Errorf("read document: %w", err)
 	}
+	return s.PutDocumentBytes(ctx, name, contentType, data)
+}
+
+// PutDocumentBytes is PutDocument of bytes already in memory, which it neither copies nor
+// keeps: an upload the API has read is stored without a second copy of it (a review
+// finding: eight uploads of 32 MiB at once took 590 MB, about 2.3 times their size).
+func (s *Store) PutDocumentBytes(ctx context.Context, name, contentType string, data []byte) (Document, error) {
+	if err := s.Failed(); err != nil {
+		return Document{}, err
+	}
 	if int64(len(data)) > s.opts.maxDoc {
 		return Document{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.opts.maxDoc)
 	}
@@ -97,7 +107,7 @@ func (s *Store) PutDocument(ctx context.Context, name, contentType string, r io.
 			return Document{}, gerr
 		}
 	}
-	_, err = s.docs.Put(ctx, jetstream.ObjectMeta{
+	_, err := s.docs.Put(ctx, jetstream.ObjectMeta{
 		Name:    d.SHA256,
 		Headers: nil,
 		Metadata: map[string]string{

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -20,15 +21,34 @@ type Upload struct {
 	Name, ContentType string
 	// Body is the file's content, read to its end; a nil or empty Body is refused.
 	Body io.Reader
+	// Data is the file's content when the caller holds it in memory already (Body is
+	// then not read): it is stored without another copy.
+	Data []byte
+}
+
+// content returns the upload's bytes, reading Body (up to limit+1 bytes) when Data is nil.
+func (up Upload) content(limit int64) ([]byte, error) {
+	if up.Data != nil {
+		return up.Data, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(up.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read document: %w", err)
+	}
+	return data, nil
 }
 
 // storeUpload puts a file into the object store before the event that refers to it.
 func (s *Service) storeUpload(ctx context.Context, up Upload) (domain.DocumentRef, eventstore.Document, error) {
-	if up.Body == nil {
+	if up.Body == nil && up.Data == nil {
 		return domain.DocumentRef{}, eventstore.Document{}, errorf(ErrInvalidInput, "file_required", "a file is required")
 	}
 	name, ctype := domain.CleanFileName(up.Name), domain.CleanContentType(up.ContentType)
-	d, err := s.store.PutDocument(ctx, name, ctype, up.Body)
+	data, err := up.content(s.store.MaxDocumentSize())
+	if err != nil {
+		return domain.DocumentRef{}, eventstore.Document{}, s.storeError(err)
+	}
+	d, err := s.store.PutDocumentBytes(ctx, name, ctype, data)
 	if err != nil {
 		return domain.DocumentRef{}, d, s.storeError(err)
 	}

@@ -1,13 +1,11 @@
 package workflows
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -118,12 +116,12 @@ func (s *Service) RestoreDocument(ctx context.Context, p Principal, up Upload) (
 	if err := require(p, domain.RoleAdmin, domain.RoleClerk); err != nil {
 		return eventstore.Document{}, err
 	}
-	if up.Body == nil {
+	if up.Body == nil && up.Data == nil {
 		return eventstore.Document{}, errorf(ErrInvalidInput, "file_required", "a file is required")
 	}
-	data, err := io.ReadAll(io.LimitReader(up.Body, s.store.MaxDocumentSize()+1))
+	data, err := up.content(s.store.MaxDocumentSize())
 	if err != nil {
-		return eventstore.Document{}, fmt.Errorf("read document: %w", err)
+		return eventstore.Document{}, err
 	}
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
@@ -136,7 +134,7 @@ func (s *Service) RestoreDocument(ctx context.Context, p Principal, up Upload) (
 		return eventstore.Document{}, err
 	}
 	name, ctype := domain.CleanFileName(up.Name), domain.CleanContentType(up.ContentType)
-	d, err := s.store.PutDocument(ctx, name, ctype, bytes.NewReader(data))
+	d, err := s.store.PutDocumentBytes(ctx, name, ctype, data)
 	if err != nil {
 		return d, s.storeError(err)
 	}

@@ -512,7 +512,7 @@ func (u *upload) fingerprint(r *http.Request) string {
 
 // body returns the upload for the service.
 func (u *upload) body() workflows.Upload {
-	return workflows.Upload{Name: u.name, ContentType: u.ctype, Body: bytes.NewReader(u.data)}
+	return workflows.Upload{Name: u.name, ContentType: u.ctype, Data: u.data}
 }
 
 // pageQuery reads a list's paging parameters: cursor (the next_cursor of the page before,
