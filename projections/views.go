@@ -315,7 +315,8 @@ type RankingView struct {
 	AsOf time.Time `json:"as_of"`
 	// AsOfSeq is the highest stream sequence among the events the ranking read.
 	AsOfSeq uint64 `json:"as_of_seq"`
-	// Keys are the campaign's ranking keys, in the order applied.
+	// Keys are the campaign's ranking keys, in the order applied: the definition's own
+	// slice, shared by every reader (never written to).
 	Keys []string `json:"keys"`
 	// Collective is the ranking of collective nominations.
 	Collective RankingKindView `json:"collective"`
@@ -360,7 +361,8 @@ type CampaignView struct {
 	Quota QuotaView `json:"quota"`
 	// Criteria are the campaign's criteria, in the definition's order.
 	Criteria []CriterionDefView `json:"criteria"`
-	// Definition is the definition in force.
+	// Definition is the definition in force. Its slices are the model's own, shared by
+	// every reader: read them, never write to them (clone first).
 	Definition domain.Definition `json:"definition"`
 	// Seq is the stream sequence of the campaign's last event (its ETag).
 	Seq uint64 `json:"seq"`
