@@ -205,27 +205,47 @@ func eventTypes() []string {
 
 // EventSpecs returns the schema of every event type: version 1 for all except
 // unit.fact_recorded, at version 2 with an upcaster from version 1 (which named the fact
-// "name" and carried its value in "value").
+// "name" and carried its value in "value"), and campaign.launched and campaign.revised,
+// at CampaignSchema, whose earlier versions read as they are (their rules_revision, left
+// out, is 0).
 func EventSpecs() []EventSpec {
 	types := eventTypes()
 	out := make([]EventSpec, 0, len(types))
 	for _, t := range types {
 		spec := EventSpec{Type: t, Version: SchemaVersion(t)}
-		if t == FactRecorded {
+		switch t {
+		case FactRecorded:
 			spec.Upcasters = map[int]func([]byte) ([]byte, error){1: UpcastFactRecordedV1}
+		case CampaignLaunched, CampaignRevised:
+			spec.Upcasters = map[int]func([]byte) ([]byte, error){}
+			for v := 1; v < CampaignSchema; v++ {
+				spec.Upcasters[v] = func(b []byte) ([]byte, error) { return b, nil }
+			}
 		}
 		out = append(out, spec)
 	}
 	return out
 }
 
+// CampaignSchema is the schema version of campaign.launched and campaign.revised: raised
+// with every rules revision after the second (CampaignSchema = CurrentRulesRevision - 2),
+// so that an older thidua, which would read a campaign under a reading it does not know
+// (and did: it recommended, and granted, a nominee on hold in another campaign, a review
+// finding), names such an event schema_newer in its integrity report rather than reading
+// it silently. 2: rules revisions 3 and 4.
+const CampaignSchema = 2
+
 // SchemaVersion returns the schema version this version of thidua writes for eventType: 2
-// for unit.fact_recorded, 1 for every other type (and for a type it does not know). An
-// event stored under a newer version was written by a later version of thidua, or forged:
-// it is read as if it were current, and the projections say so (schema_newer).
+// for unit.fact_recorded, CampaignSchema for campaign.launched and campaign.revised, 1 for
+// every other type (and for a type it does not know). An event stored under a newer
+// version was written by a later version of thidua, or forged: it is read as if it were
+// current, and the projections say so (schema_newer).
 func SchemaVersion(eventType string) int {
-	if eventType == FactRecorded {
+	switch eventType {
+	case FactRecorded:
 		return 2
+	case CampaignLaunched, CampaignRevised:
+		return CampaignSchema
 	}
 	return 1
 }

@@ -69,8 +69,11 @@ const snapshotMagicV3 = "thidua-projections-snapshot-v3\n"
 // latest the model had applied, and keeps a campaign's nominations in the order of their
 // openings in the stream; 5 records a message that is no commit as an integrity problem
 // of its aggregate (it was only counted), and refuses a second registration of a user id
-// (the first stands, as thidua verify keeps it).
-const ChecksVersion = 5
+// (the first stands, as thidua verify keeps it); 6 reads campaign.launched and
+// campaign.revised of schema 2 (domain.CampaignSchema) as current, where 5 names them
+// schema_newer, so that a version before 6 does not load a snapshot holding a campaign
+// under a rules revision it does not know, but rebuilds and names the events.
+const ChecksVersion = 6
 
 // ErrSnapshotOutdated is returned (wrapped) by Snapshot.Outdated for a snapshot written
 // under other integrity checks than this version's (ChecksVersion): its findings are not
