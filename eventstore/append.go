@@ -222,8 +222,8 @@ func (s *Store) buildMessage(ref Ref, subject string, expect Version, events []P
 	// review finding: a definition of labels full of "&<>", each escaped to six bytes).
 	// The headers take well under 1 KiB.
 	if limit := s.nc.MaxPayload(); limit > 0 && int64(len(raw))+1024 > limit {
-		return nil, wireCommit{}, fmt.Errorf("%w: the events for %s encode to %d bytes, more than the %d one message of the store takes",
-			ErrTooLarge, ref, len(raw), limit-1024)
+		return nil, wireCommit{}, fmt.Errorf("%w: the events for %s encode to %d bytes, more than %d",
+			ErrEventTooLarge, ref, len(raw), limit-1024)
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = raw

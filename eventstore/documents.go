@@ -19,9 +19,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ErrTooLarge is returned (wrapped) for a document above the size limit, and for events
-// that encode to more than one message of the store takes.
+// ErrTooLarge is returned (wrapped) for a document above the size limit.
 var ErrTooLarge = errors.New("document too large")
+
+// ErrEventTooLarge is returned (wrapped) for events that encode to more than one message
+// of the store takes.
+var ErrEventTooLarge = errors.New("events too large for one message of the store")
 
 // ErrDocumentNotFound is returned (wrapped) for an unknown document hash.
 var ErrDocumentNotFound = errors.New("document not found")

@@ -328,13 +328,13 @@ func TestOversizedEventsAreRefused(t *testing.T) {
 	label := strings.Repeat("&<>", 200_000) // 600 kB, each character escaped to six bytes
 	big := []eventstore.Pending{{Type: "unit.registered", Data: json.RawMessage(`{"name":"` + label + `"}`)}}
 	_, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: "BIG"}, eventstore.Version{}, big, eventstore.Meta{Actor: actor})
-	require.ErrorIs(t, err, eventstore.ErrTooLarge)
+	require.ErrorIs(t, err, eventstore.ErrEventTooLarge)
 	assert.Contains(t, err.Error(), "more than")
 	_, err = s.AppendAtomic(ctx, []eventstore.Part{
 		{Ref: eventstore.Ref{Kind: "unit", ID: "SMALL"}, Events: ev("unit.registered", nil)},
 		{Ref: eventstore.Ref{Kind: "unit", ID: "BIG"}, Events: big},
 	}, eventstore.Meta{Actor: actor})
-	require.ErrorIs(t, err, eventstore.ErrTooLarge)
+	require.ErrorIs(t, err, eventstore.ErrEventTooLarge)
 	assert.Equal(t, uint64(0), lastSeq(t, s))
 }
 

@@ -86,7 +86,7 @@ func classify(err error) (int, errorBody) {
 	var we *workflows.Error
 	if errors.As(err, &we) {
 		status := StatusOf(we.Kind)
-		if errors.Is(err, eventstore.ErrTooLarge) {
+		if errors.Is(err, eventstore.ErrTooLarge) || errors.Is(err, eventstore.ErrEventTooLarge) {
 			status = http.StatusRequestEntityTooLarge
 		}
 		return status, errorBody{Code: we.Code, Message: we.Message, MessageVI: we.MessageVI}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -250,22 +251,31 @@ func (h *handler) healthz(w http.ResponseWriter, _ *http.Request, _ workflows.Pr
 func (h *handler) readyz(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	check := func() error {
+	check := func() *errorBody {
 		if st := h.svc.Store(); st != nil {
 			if err := st.Healthy(ctx); err != nil {
-				return err
+				// In fixed words, as /healthz: the store's error names the server's
+				// paths, and this answer is public (a review finding).
+				h.cfg.log.Debug("not ready: the event store", "err", err)
+				if errors.Is(err, eventstore.ErrStoreDown) {
+					return &errorBody{Code: "not_ready",
+						Message:   "the event store has stopped writing; restart the server once the cause, named in its log, is fixed",
+						MessageVI: "Kho dữ liệu đã ngừng ghi; khởi động lại máy chủ sau khi khắc phục nguyên nhân (ghi trong nhật ký máy chủ)"}
+				}
+				return &errorBody{Code: "not_ready",
+					Message:   "the event store does not answer (the server's log names why)",
+					MessageVI: "Kho dữ liệu không phản hồi (nhật ký máy chủ ghi rõ nguyên nhân)"}
 			}
 		}
 		if h.cfg.ready != nil {
-			return h.cfg.ready(ctx)
+			if err := h.cfg.ready(ctx); err != nil {
+				return &errorBody{Code: "not_ready", Message: err.Error()}
+			}
 		}
 		return nil
 	}
-	if err := check(); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
-			"status": "unavailable",
-			"error":  errorBody{Code: "not_ready", Message: err.Error()},
-		})
+	if body := check(); body != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "error": *body})
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "applied": h.model().Applied()})

@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"thidua/domain"
 	"thidua/eventstore"
 )
 
@@ -175,4 +179,59 @@ func TestIntegrityReportsTheDocumentStore(t *testing.T) {
 	assert.Equal(t, before, e.lastSeq())
 	e.admin.get("/api/v1/integrity").want(t, http.StatusOK).decode(t, &r)
 	assert.True(t, r.OK)
+}
+
+// TestDefinitionTooLargeToRecord: a definition within the body's limit whose recorded
+// events would not fit one message of the store (each &, < and > is six bytes once
+// recorded) is refused 413 event_too_large, in both languages, naming what to shorten,
+// and nothing is recorded (review findings: it was answered 503 "try again", then as a
+// file over the upload limit).
+func TestDefinitionTooLargeToRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	def := domain.BuiltinCampaign()
+	def.ID = "qua-lon-2026"
+	base := def.Criteria[0]
+	for i := range 60 {
+		c := base
+		c.ID = fmt.Sprintf("X%02d", i)
+		c.LabelEN, c.LabelVI = strings.Repeat("&", 2000), strings.Repeat("<", 2000)
+		def.Criteria = append(def.Criteria, c)
+	}
+	body, err := json.Marshal(def)
+	require.NoError(t, err)
+	body = bytes.ReplaceAll(bytes.ReplaceAll(bytes.ReplaceAll(body, []byte(`\u0026`), []byte("&")), []byte(`\u003c`), []byte("<")), []byte(`\u003e`), []byte(">"))
+	require.Less(t, len(body), 1<<20, "within the body's limit")
+	before := e.lastSeq()
+	r := e.admin.post("/api/v1/campaigns", body)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status, "%s", r)
+	assert.Equal(t, "event_too_large", r.errCode(t))
+	var got struct {
+		Error struct {
+			MessageVI string `json:"message_vi"`
+		} `json:"error"`
+	}
+	r.decode(t, &got)
+	assert.Contains(t, got.Error.MessageVI, "mỗi ký tự &, < và > chiếm sáu byte")
+	assert.Equal(t, before, e.lastSeq(), "nothing recorded")
+}
+
+// TestReadyzSaysNoMoreThanItMay: /readyz, which answers anyone, says in fixed words, in
+// both languages, that the store does not answer, not the store's own error (a review
+// finding: a failed store's answer named the server's data directory).
+func TestReadyzSaysNoMoreThanItMay(t *testing.T) {
+	t.Parallel()
+	var st *eventstore.Store
+	e := newEnvOn(t, func(more ...eventstore.Option) *eventstore.Store {
+		s, err := eventstore.Open(context.Background(), append(more, eventstore.WithDataDir(t.TempDir()), eventstore.WithSyncAlways(false))...)
+		require.NoError(t, err)
+		t.Cleanup(s.Close)
+		st = s
+		return s
+	})
+	e.anon().get("/readyz").want(t, http.StatusOK)
+	st.Close()
+	r := e.anon().get("/readyz").want(t, http.StatusServiceUnavailable)
+	assert.Contains(t, string(r.body), "Kho dữ liệu không phản hồi")
+	assert.NotContains(t, string(r.body), "nats")
 }

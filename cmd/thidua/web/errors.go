@@ -187,7 +187,7 @@ func (h *handler) localise(q *req, err error) *uiError {
 			Message: q.T("err.transition", q.T("state."+string(te.From)))}
 	case errors.As(err, &we):
 		u := &uiError{Status: statusOf(we.Kind), Code: we.Code}
-		if errors.Is(err, eventstore.ErrTooLarge) {
+		if errors.Is(err, eventstore.ErrTooLarge) || errors.Is(err, eventstore.ErrEventTooLarge) {
 			u.Status = http.StatusRequestEntityTooLarge
 		}
 		switch {
@@ -280,6 +280,15 @@ func kindKey(kind error) string {
 // fail renders an error page for a request whose page could not be built.
 func (h *handler) fail(q *req, err error) {
 	u := h.localise(q, err)
+	if u.Status >= 500 && u.Code != "internal" { // internal: localise logged it
+		// The page says the cause is in the log (a full or failed store): it is (a
+		// review finding: the web logged nothing of them).
+		attrs := []any{"method", q.r.Method, "path", q.r.URL.Path, "code", u.Code, "err", err}
+		if we := (*workflows.Error)(nil); errors.As(err, &we) && we.Err != nil {
+			attrs = append(attrs, "cause", we.Err)
+		}
+		h.cfg.log.Error("web request failed", attrs...)
+	}
 	if u.Status == http.StatusUnauthorized && q.r.Method == http.MethodGet {
 		http.Redirect(q.w, q.r, "/signin?next="+urlQueryEscape(q.r.URL.RequestURI()), http.StatusSeeOther)
 		return
