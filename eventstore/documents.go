@@ -110,6 +110,12 @@ func (s *Store) PutDocumentBytes(ctx context.Context, name, contentType string, 
 			return Document{}, gerr
 		}
 	}
+	// A document larger than the budget takes all of it, alone.
+	weight := min(max(int64(len(data)), 1), s.opts.docWriteBytes)
+	if err := s.docPuts.Acquire(ctx, weight); err != nil {
+		return Document{}, fmt.Errorf("store document: waiting for the writes before it: %w", err)
+	}
+	defer s.docPuts.Release(weight)
 	_, err := s.docs.Put(ctx, jetstream.ObjectMeta{
 		Name:    d.SHA256,
 		Headers: nil,

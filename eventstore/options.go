@@ -46,6 +46,9 @@ type options struct {
 	canWrite func(dir string) error
 	// storageLimit, when positive, is the embedded server's storage limit (WithStorageLimit).
 	storageLimit int64
+	// docWriteBytes bounds the bytes of documents being written at once (Store.docPuts;
+	// tests lower it).
+	docWriteBytes int64
 }
 
 // Option configures Open.

@@ -94,6 +94,10 @@ func startEmbedded(dir string, o *options, failed func(string)) (*server.Server,
 		JetStreamMaxMemory: 256 << 20,
 		JetStreamMaxStore:  limit,
 	}
+	// The bytes a stream queues before refusing more ("too many requests"): nats-server's
+	// 128 MiB, or a document of the largest size and the writes of DefaultDocumentWriteBytes
+	// beside it, whichever is more (a document's chunks are published without waiting).
+	sopts.StreamMaxBufferedSize = max(128<<20, o.maxDoc+DefaultDocumentWriteBytes)
 	ns, err := server.NewServer(sopts)
 	if err != nil {
 		lock.release()

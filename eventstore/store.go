@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/semaphore"
 )
 
 // ErrMisconfigured is returned (wrapped) when an existing stream or bucket has settings
@@ -56,7 +57,17 @@ type Store struct {
 	// docWrites serialises the stores of one document's bytes in this process, striped by
 	// the SHA-256's first byte (PutDocument).
 	docWrites [docWriteStripes]sync.Mutex
+	// docPuts bounds the bytes of documents being written at once: the client library
+	// publishes a document's chunks without waiting, and a server takes at most
+	// 128 MiB queued for a stream (max_buffered_size), refusing the rest as "too many
+	// requests" (a review measured eight uploads of 32 MiB at once: most were answered
+	// 503 store_unavailable on a busy host).
+	docPuts *semaphore.Weighted
 }
+
+// DefaultDocumentWriteBytes is the most bytes of documents written at once (Store.docPuts):
+// half a server's default ingest queue, the other half left to the events.
+const DefaultDocumentWriteBytes = 64 << 20
 
 // docWriteStripes is how many locks serialise document stores (Store.docWrites).
 const docWriteStripes = 64
@@ -84,6 +95,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		clientTimeout: 10 * time.Second,
 		diskSpace:     fsSpace,
 		canWrite:      writable,
+		docWriteBytes: DefaultDocumentWriteBytes,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -91,7 +103,8 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 	if o.registry == nil {
 		o.registry = NewRegistry()
 	}
-	s := &Store{opts: o, registry: o.registry, log: o.logger, strings: &Interner{}, docReads: make(chan struct{}, maxDocumentReads)}
+	s := &Store{opts: o, registry: o.registry, log: o.logger, strings: &Interner{}, docReads: make(chan struct{}, maxDocumentReads),
+		docPuts: semaphore.NewWeighted(o.docWriteBytes)}
 	var err error
 	switch {
 	case len(o.natsOpts) > 0 && o.natsOpts[len(o.natsOpts)-1].conn != nil:
