@@ -48,14 +48,23 @@ type ArchiveHeader struct {
 }
 
 // archiveDigestRule is ArchiveHeader.DigestRule.
-const archiveDigestRule = "digest(0) = 32 zero bytes; digest(line) = SHA-256(digest(previous line) || uint64 big-endian seq || uint32 big-endian len(subject) || subject || SHA-256(body))"
+const archiveDigestRule = "digest(0) = 32 zero bytes; digest(line) = SHA-256(digest(previous line) || uint64 big-endian seq || uint32 big-endian len(subject) || subject || SHA-256(body)), " +
+	"where digest(previous line) and SHA-256(body) are the raw 32 bytes (the lines write them in hex), subject is the bytes of the line's subject in UTF-8 (or of subject_base64 decoded), " +
+	"body the bytes of the line's body in UTF-8 (or of body_base64 decoded), and a sequence the stream no longer holds (the last line's missing) adds nothing; " +
+	"a line's time and this header are not in the digest"
 
 // ArchiveMessage is an archive's line for one message.
 type ArchiveMessage struct {
 	// Seq is the message's stream sequence.
 	Seq uint64 `json:"seq"`
-	// Subject is the message's subject.
-	Subject string `json:"subject"`
+	// Subject is the message's subject, when it is UTF-8 (left out otherwise: a subject
+	// is never empty).
+	Subject string `json:"subject,omitempty"`
+	// SubjectBase64 is the message's subject, when it is not UTF-8: written as a string,
+	// it would be changed (each invalid byte to U+FFFD) and the line's digest would no
+	// longer verify (a review finding: a message published with such a subject made a
+	// genuine archive fail its own check).
+	SubjectBase64 []byte `json:"subject_base64,omitempty"`
 	// Time is the server's timestamp of the message.
 	Time time.Time `json:"time"`
 	// Body is the body as stored, when it is UTF-8 (nil otherwise).
@@ -79,6 +88,14 @@ type ArchiveEnd struct {
 	Missing [][2]uint64 `json:"missing"`
 	// StreamDigest is the stream's digest up to the header's Until.
 	StreamDigest Digest `json:"stream_digest"`
+}
+
+// subject returns the message's subject as stored.
+func (m *ArchiveMessage) subject() string {
+	if m.SubjectBase64 != nil {
+		return string(m.SubjectBase64)
+	}
+	return m.Subject
 }
 
 // body returns the message's body as stored, or an error when the line has none.
@@ -127,6 +144,9 @@ func (s *Store) WriteArchive(ctx context.Context, w io.Writer, until uint64, now
 			sum := BodySum(rc.Data)
 			d = d.Next(rc.Seq, rc.Subject, sum)
 			line := ArchiveMessage{Seq: rc.Seq, Subject: rc.Subject, Time: rc.Time.UTC(), BodySHA256: hex.EncodeToString(sum[:]), Digest: d.Hex()}
+			if !utf8.ValidString(rc.Subject) {
+				line.Subject, line.SubjectBase64 = "", []byte(rc.Subject)
+			}
 			if utf8.Valid(rc.Data) {
 				b := string(rc.Data)
 				line.Body = &b
@@ -286,7 +306,7 @@ func ReadArchive(r io.Reader, each func(ArchiveMessage)) (ArchiveHeader, Archive
 			missing = append(missing, [2]uint64{want, m.Seq - 1})
 		}
 		want = m.Seq + 1
-		d = d.Next(m.Seq, m.Subject, sum)
+		d = d.Next(m.Seq, m.subject(), sum)
 		if d.Hex() != m.Digest {
 			return h, end, fail("message %d: the digest up to it is %s, the line says %s (this line or one before it differs from what was archived)", m.Seq, d.Hex(), m.Digest)
 		}
@@ -312,6 +332,7 @@ type archiveHeaderLine struct {
 type archiveLine struct {
 	Seq          *uint64            `json:"seq"`
 	Subject      *string            `json:"subject"`
+	SubjectB64   *[]byte            `json:"subject_base64"`
 	Time         *time.Time         `json:"time"`
 	Body         *string            `json:"body"`
 	BodyBase64   *[]byte            `json:"body_base64"`
@@ -346,7 +367,7 @@ func (a *archiveDigestLine) digest() (Digest, error) {
 // endOnly checks that the last line has its members and no message's.
 func (l *archiveLine) endOnly() error {
 	switch {
-	case l.Seq != nil || l.Subject != nil || l.Time != nil || l.Body != nil || l.BodyBase64 != nil || l.BodySHA256 != nil || l.Digest != nil:
+	case l.Seq != nil || l.Subject != nil || l.SubjectB64 != nil || l.Time != nil || l.Body != nil || l.BodyBase64 != nil || l.BodySHA256 != nil || l.Digest != nil:
 		return errors.New("the last line has a message's members")
 	case !*l.End:
 		return errors.New("end is false")
@@ -361,10 +382,18 @@ func (l *archiveLine) message() (ArchiveMessage, error) {
 	switch {
 	case l.Messages != nil || l.Missing != nil || l.StreamDigest != nil:
 		return ArchiveMessage{}, errors.New("a message's line has the last line's members")
-	case l.Seq == nil || l.Subject == nil || l.Time == nil || l.BodySHA256 == nil || l.Digest == nil:
-		return ArchiveMessage{}, errors.New("a message's line lacks seq, subject, time, body_sha256 or digest")
+	case l.Seq == nil || (l.Subject == nil) == (l.SubjectB64 == nil) || l.Time == nil || l.BodySHA256 == nil || l.Digest == nil:
+		return ArchiveMessage{}, errors.New("a message's line lacks seq, subject (or subject_base64: one of them), time, body_sha256 or digest")
 	}
-	m := ArchiveMessage{Seq: *l.Seq, Subject: *l.Subject, Time: *l.Time, Body: l.Body, BodySHA256: *l.BodySHA256, Digest: *l.Digest}
+	m := ArchiveMessage{Seq: *l.Seq, Time: *l.Time, Body: l.Body, BodySHA256: *l.BodySHA256, Digest: *l.Digest}
+	if l.Subject != nil {
+		m.Subject = *l.Subject
+	} else {
+		m.SubjectBase64 = *l.SubjectB64
+		if m.SubjectBase64 == nil {
+			m.SubjectBase64 = []byte{}
+		}
+	}
 	if l.BodyBase64 != nil {
 		m.BodyBase64 = *l.BodyBase64
 		if m.BodyBase64 == nil {
