@@ -16,7 +16,10 @@ import (
 // must come before the grant. It reports each grant that fails as ProblemGrantRanking on
 // the campaign; `thidua verify` runs it. Each check is one ranking at a past moment
 // (about half a second for 100,000 nominations), computed without holding up commands.
-func (m *Model) GrantProblems() []IntegrityProblem { return m.grantProblems(nil) }
+func (m *Model) GrantProblems() []IntegrityProblem {
+	out, _ := m.grantProblems(nil)
+	return out
+}
 
 // GrantProblemsSettled is GrantProblems with each recorded sequence taken to the end of
 // the atomic append it falls in by settle (eventstore.Store.SettledSeq), as `thidua
@@ -26,11 +29,19 @@ func (m *Model) GrantProblems() []IntegrityProblem { return m.grantProblems(nil)
 // sequence as it was and showed the same half-applied state, so verify passed it).
 // `thidua verify` runs it.
 func (m *Model) GrantProblemsSettled(settle func(seq uint64) (uint64, error)) []IntegrityProblem {
+	out, _ := m.grantProblems(settle)
+	return out
+}
+
+// CheckGrantRankings is GrantProblemsSettled, with the number of grants checked (those
+// that record their ranking's sequence): what a running server reports of them.
+func (m *Model) CheckGrantRankings(settle func(seq uint64) (uint64, error)) ([]IntegrityProblem, int) {
 	return m.grantProblems(settle)
 }
 
-// grantProblems is GrantProblems, each sequence taken through settle when given.
-func (m *Model) grantProblems(settle func(seq uint64) (uint64, error)) []IntegrityProblem {
+// grantProblems is GrantProblems, each sequence taken through settle when given, and the
+// number of grants checked.
+func (m *Model) grantProblems(settle func(seq uint64) (uint64, error)) ([]IntegrityProblem, int) {
 	type grant struct {
 		campaign string
 		e        *Entry
@@ -96,5 +107,5 @@ func (m *Model) grantProblems(settle func(seq uint64) (uint64, error)) []Integri
 		problem("the ranking it records (%d entries) is not the stream's as of sequence %d%s (%d entries); they first differ at place %d%s",
 			len(g.data.Ranking), g.data.RankingSeq, settled, len(replayed), i+1, why)
 	}
-	return out
+	return out, len(grants)
 }

@@ -1041,3 +1041,41 @@ func TestGrantToABarredHolderIsNamedBarred(t *testing.T) {
 	assert.False(t, el.Eligible)
 	assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool { return r.Code == "barred_by_revocation" }), "%+v", el.Reasons)
 }
+
+// TestRunningServerChecksGrantsRankings: the running server checks the rankings the
+// grants recorded (workflows.Service.CheckGrants), as thidua verify does: a grant whose
+// recorded ranking is not the stream's as of the sequence it names is reported, and the
+// legitimate one is not (a review finding: with the snapshot gone, a re-linked rewrite of
+// the stream was found by verify only, while the running server said every event was
+// valid).
+func TestRunningServerChecksGrantsRankings(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	_, ok := env.Svc.GrantChecks()
+	assert.False(t, ok, "none before the first check")
+	first, _ := env.EligibleCollective("GR1", domain.UnitDepartment, reviewer, 80)
+	second, _ := env.EligibleCollective("GR2", domain.UnitDepartment, reviewer, 85)
+	r := env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: first, Decision: "QĐ 1"}, workflows.Options{}))
+	c, err := env.Svc.CheckGrants(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.Checked)
+	assert.Empty(t, c.Problems)
+	aw, err := env.Model.Award(r.ID)
+	require.NoError(t, err)
+
+	camp := eventstore.Ref{Kind: domain.KindCampaign, ID: wftest.Campaign}
+	forged := forgeEvent(t, env, camp, domain.AwardGranted, 1, eventstore.Actor{User: council.UserID, Role: string(domain.RoleCouncil)},
+		fmt.Sprintf(`{"award":"01JFAKEAWARD0000000000001","nomination":%q,"unit":"GR2","lineage":["GR2"],"kind":"collective","decision":"QĐ 2","ranking":[{"nomination":%q,"rank":1,"recommended":true}],"ranking_seq":%d}`,
+			second, second, aw.RankingSeq))
+	c, err = env.Svc.CheckGrants(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, c.Checked)
+	require.Len(t, c.Problems, 1)
+	assert.Equal(t, forged, c.Problems[0].EventID)
+	assert.Equal(t, projections.ProblemGrantRanking, c.Problems[0].Problem)
+	kept, ok := env.Svc.GrantChecks()
+	require.True(t, ok)
+	assert.Equal(t, c, kept)
+}

@@ -86,6 +86,9 @@ type Service struct {
 	// docCheck is the latest check of the document store (CheckDocuments); nil before the
 	// first.
 	docCheck atomic.Pointer[DocumentCheck]
+	// grantCheck is the latest check of the grants' recorded rankings (CheckGrants); nil
+	// before the first.
+	grantCheck atomic.Pointer[GrantCheck]
 }
 
 // Option configures a Service.

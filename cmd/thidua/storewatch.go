@@ -207,6 +207,18 @@ func watchDocuments(ctx context.Context, svc *workflows.Service, model *projecti
 		case err == nil:
 			log.Info("document store checked", "documents", c.Checked)
 		}
+		// And the rankings the grants recorded, as thidua verify checks them.
+		g, err := svc.CheckGrants(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("checking the grants' rankings", "err", err)
+		case err == nil && len(g.Problems) > 0:
+			for _, p := range g.Problems {
+				log.Error("a grant's recorded ranking is not the stream's", "seq", p.Seq, "detail", p.Detail)
+			}
+		case err == nil:
+			log.Info("grants' rankings checked", "grants", g.Checked)
+		}
 	}
 	t := time.NewTimer(documentCheckAfter)
 	defer t.Stop()

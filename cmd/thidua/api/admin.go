@@ -78,8 +78,9 @@ func (h *handler) listUsers(w http.ResponseWriter, _ *http.Request, _ workflows.
 // integrity: GET /integrity (admin, auditor): every integrity problem the projections
 // found in the events they applied — a content that no longer matches its hash, a broken
 // chain, an event stored on another aggregate's subject — in stream order, on a running
-// server, and the latest check of the document store (documents: null until the first
-// has finished; serve runs one after its start and every day). `thidua verify` checks the
+// server, and the latest checks of the document store and of the grants' recorded
+// rankings (documents, grants: null until the first has finished; serve runs them after
+// its start and every day). `thidua verify` checks the
 // whole store on a stopped one.
 func (h *handler) integrity(w http.ResponseWriter, _ *http.Request, _ workflows.Principal) error {
 	// One read: the digest (null while the server reads it) seals exactly "applied".
@@ -88,8 +89,12 @@ func (h *handler) integrity(w http.ResponseWriter, _ *http.Request, _ workflows.
 	if c, ok := h.svc.DocumentChecks(); ok {
 		docs = &c
 	}
-	ok := len(r.Problems) == 0 && (docs == nil || len(docs.Problems) == 0)
-	writeJSON(w, http.StatusOK, map[string]any{"ok": ok, "applied": r.Applied, "problems": r.Problems, "digest": r.Digest, "documents": docs})
+	var grants *workflows.GrantCheck
+	if c, ok := h.svc.GrantChecks(); ok {
+		grants = &c
+	}
+	ok := len(r.Problems) == 0 && (docs == nil || len(docs.Problems) == 0) && (grants == nil || len(grants.Problems) == 0)
+	writeJSON(w, http.StatusOK, map[string]any{"ok": ok, "applied": r.Applied, "problems": r.Problems, "digest": r.Digest, "documents": docs, "grants": grants})
 	return nil
 }
 

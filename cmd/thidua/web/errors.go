@@ -129,6 +129,16 @@ type uiError struct {
 
 // localise turns any error into what the user reads, in the request's language.
 func (h *handler) localise(q *req, err error) *uiError {
+	u := h.localiseQuiet(q, err)
+	if u.Code == "internal" {
+		h.cfg.log.Error("web request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
+	}
+	return u
+}
+
+// localiseQuiet is localise without logging an unforeseen error: again, which hands such
+// an error on to fail, which logs it (a review finding: it was logged twice).
+func (h *handler) localiseQuiet(q *req, err error) *uiError {
 	var re *domain.RuleError
 	var te *domain.TransitionError
 	var we *workflows.Error
@@ -235,7 +245,6 @@ func (h *handler) localise(q *req, err error) *uiError {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return &uiError{Status: http.StatusServiceUnavailable, Code: "timeout", Message: q.T("err.kind.unavailable")}
 	}
-	h.cfg.log.Error("web request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
 	return &uiError{Status: http.StatusInternalServerError, Code: "internal", Message: q.T("err.internal")}
 }
 
@@ -350,7 +359,7 @@ func (h *handler) formHome(q *req) (string, func(*uiError) error) {
 // again re-renders the page a failed form came from, with the error next to the form
 // and the values the user typed, so nothing is lost.
 func (h *handler) again(q *req, form string, err error, page func(e *uiError) error) error {
-	u := h.localise(q, err)
+	u := h.localiseQuiet(q, err)
 	if u.Status >= 500 || u.Status == http.StatusUnauthorized {
 		return err
 	}

@@ -54,6 +54,10 @@ func (h *handler) renderIntegrity(q *req, e *uiError) error {
 			d.Cited[pr.SHA256] = dc
 		}
 	}
+	if c, ok := h.svc.GrantChecks(); ok {
+		d.Grants = &c
+	}
+	d.OthersBroken = d.Documents != nil && len(d.Documents.Problems) > 0 || d.Grants != nil && len(d.Grants.Problems) > 0
 	status := http.StatusOK
 	if e != nil {
 		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
@@ -120,6 +124,11 @@ type integrityData struct {
 	Documents *workflows.DocumentCheck
 	// CanRestore offers the form that restores a document from its original (admin).
 	CanRestore bool
+	// Grants is the latest check of the grants' recorded rankings (nil: none yet).
+	Grants *workflows.GrantCheck
+	// OthersBroken is set when the event stream has no problem but the document store or
+	// the grants' rankings have.
+	OthersBroken bool
 	// Cited names, for each document with a problem, the name it was filed under and
 	// whom it concerns (a review finding: the page named a missing file by its SHA-256
 	// alone, and the administrator could not tell which dossier needed its original).
