@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -326,6 +328,51 @@ func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflo
 	setETag(w, v.Version)
 	w.Header().Set("Location", Prefix+"/units/"+v.ID)
 	writeJSON(w, http.StatusCreated, unitOut{UnitView: v, Events: events(res.Events)})
+	return nil
+}
+
+// importUnits: POST /units/import (admin), a body of text/csv: a list of units
+// (workflows.ParseUnitList: the header id, kind, name_vi, parent) registered whole in one
+// atomic append, or none of them, the refusal naming the line. 201 {count, units: [the
+// ids registered, in the list's order]}.
+func (h *handler) importUnits(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/csv" {
+		return &apiError{status: http.StatusUnsupportedMediaType, body: errorBody{Code: "unsupported_media_type",
+			Message: "the body must be text/csv: a list of units with the header id,kind,name_vi,parent"}}
+	}
+	if h.cfg.bodyTimeout > 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.cfg.bodyTimeout))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return tooLarge("the request body is larger than %d bytes", h.cfg.maxBody)
+		case isTimeout(err):
+			return requestTimeout()
+		}
+		return badRequest("invalid_body", "reading the body: %v", err)
+	}
+	rows, err := workflows.ParseUnitList(body)
+	if err != nil {
+		return err
+	}
+	o, err := options(r, fingerprint(r, body))
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.ImportUnits(r.Context(), p, rows, o)
+	if err != nil {
+		return err
+	}
+	h.committed(w, r, res)
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ID
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"count": len(ids), "units": ids})
 	return nil
 }
 

@@ -225,6 +225,7 @@ func (h *handler) table() []route {
 		post("/users/{id}/token", admin, h.reissueToken),
 
 		post("/units", admin, h.registerUnit),
+		post("/units/import", admin, h.importUnits),
 		taking(get("/units", h.listUnits), "kind", "status", "limit", "cursor"),
 		asOf("/units/{id}", h.getUnit),
 		taking(asOf("/units/{id}/events", h.unitEvents), "inherited", "limit"),

@@ -235,3 +235,40 @@ func TestReadyzSaysNoMoreThanItMay(t *testing.T) {
 	assert.Contains(t, string(r.body), "Kho dữ liệu không phản hồi")
 	assert.NotContains(t, string(r.body), "nats")
 }
+
+// TestImportUnitsCSV: POST /units/import takes the province's list of units in CSV and
+// registers it whole (201, the ids), a retry under the same key is the same answer, a
+// refused list registers nothing and names the line in both languages, a body that is not
+// text/csv is 415, and only the administrator imports.
+func TestImportUnitsCSV(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	list := "id,kind,name_vi,parent,note\nCSV-XA,commune,Xã Phước Dân,CSV-HUYEN,\nCSV-HUYEN,district,Huyện Ninh Phước,,\n"
+	r := e.admin.post("/api/v1/units/import", []byte(list), "Content-Type", "text/csv; charset=utf-8", "Idempotency-Key", "import-1").want(t, http.StatusCreated)
+	var got struct {
+		Count int      `json:"count"`
+		Units []string `json:"units"`
+	}
+	r.decode(t, &got)
+	assert.Equal(t, 2, got.Count)
+	assert.Equal(t, []string{"CSV-XA", "CSV-HUYEN"}, got.Units)
+	var u struct {
+		Parent string `json:"parent"`
+	}
+	e.admin.get("/api/v1/units/CSV-XA").want(t, http.StatusOK).decode(t, &u)
+	assert.Equal(t, "CSV-HUYEN", u.Parent)
+	seq := e.lastSeq()
+	e.admin.post("/api/v1/units/import", []byte(list), "Content-Type", "text/csv", "Idempotency-Key", "import-1").want(t, http.StatusCreated)
+	assert.Equal(t, seq, e.lastSeq(), "the same import again: nothing more")
+
+	bad := "id,kind,name_vi\nCSV-MOI,commune,Xã Mới\nCSV-PHUONG,ward,Phường\n"
+	r = e.admin.post("/api/v1/units/import", []byte(bad), "Content-Type", "text/csv")
+	assert.Equal(t, "invalid_unit_kind", r.errCode(t), "%s", r)
+	assert.Contains(t, string(r.body), "line 3 (CSV-PHUONG)")
+	assert.Contains(t, string(r.body), "Dòng 3 (CSV-PHUONG)")
+	e.admin.get("/api/v1/units/CSV-MOI").want(t, http.StatusNotFound)
+	assert.Equal(t, seq, e.lastSeq())
+	e.admin.post("/api/v1/units/import", []byte(list), "Content-Type", "application/json").want(t, http.StatusUnsupportedMediaType)
+	e.unit("CSV-SO", "department")
+	e.user("clerk", "CSV-SO").post("/api/v1/units/import", []byte(bad), "Content-Type", "text/csv").want(t, http.StatusForbidden)
+}

@@ -449,6 +449,24 @@ func (h *handler) registerUnit(q *req) error {
 	})
 }
 
+// importUnits registers a list of units from an uploaded CSV file (the province's
+// register), all or none, as POST /api/v1/units/import does.
+func (h *handler) importUnits(q *req) error {
+	return h.adminAction(q, "units", "units", func() error {
+		up, done, err := upload(q)
+		if err != nil {
+			return err
+		}
+		defer done()
+		rows, err := workflows.ParseUnitList(up.Data)
+		if err != nil {
+			return err
+		}
+		_, err = h.svc.ImportUnits(q.r.Context(), q.p, rows, opts(q))
+		return err
+	})
+}
+
 // maxDefinitionBytes bounds a campaign definition file (the 2025 campaign's is 9 KiB).
 const maxDefinitionBytes = 1 << 20
 

@@ -219,6 +219,7 @@ func (h *handler) routes() {
 	m.Handle("GET /integrity/archive", h.page(h.archive))
 	m.Handle("POST /integrity/restore", h.action(h.restoreDocument))
 	m.Handle("POST /admin/units", h.action(h.registerUnit))
+	m.Handle("POST /admin/units/import", h.action(h.importUnits))
 	m.Handle("POST /admin/campaigns", h.action(h.launchCampaign))
 	m.Handle("POST /admin/users", h.action(h.createUser))
 	m.Handle("POST /admin/users/{id}/token", h.action(h.reissueToken))

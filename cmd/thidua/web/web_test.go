@@ -3166,3 +3166,25 @@ func TestNominationLinksThePlanForm(t *testing.T) {
 	e.Plan(e.principal(clerk))
 	mustNotContain(t, c.get("/nominations/"+id).body, `id="plan-form-link"`)
 }
+
+// TestAdminImportsUnits: the administrator registers a list of units from a CSV file on
+// the admin page, all of it; a refused list registers nothing and the page names the
+// line, next to the form, in the page's language.
+func TestAdminImportsUnits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	mustContain(t, c.get("/admin").body, `action="/admin/units/import"`, "Nhập danh sách đơn vị")
+	r := c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv",
+		"\ufeffid;kind;name_vi;parent\nWIM-XA;commune;Xã Nhập;WIM-HUYEN\nWIM-HUYEN;district;Huyện Nhập;\n")
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	u, err := e.Model.Unit("WIM-XA", projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, "WIM-HUYEN", u.Parent)
+	before := e.Model.Applied()
+	r = c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv", "id,kind,name_vi\nWIM-MOI,commune,Xã Mới\nWIM-XA,commune,Xã Nhập\n")
+	assert.Equal(t, http.StatusConflict, r.status)
+	mustContain(t, r.body, "Dòng 3 (WIM-XA)", `href="#form-units"`)
+	assert.Equal(t, before, e.Model.Applied(), "nothing registered")
+}

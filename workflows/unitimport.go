@@ -1,0 +1,221 @@
+package workflows
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"thidua/domain"
+	"thidua/eventstore"
+	"thidua/projections"
+)
+
+// MaxImportedUnits is the most units one import registers: each takes a message for the
+// unit, one for its id's claim and, with a parent, one on the parent, all in one atomic
+// append (eventstore.MaxAtomicMessages).
+const MaxImportedUnits = 300
+
+// UnitRow is a unit of a list to import, with the line of the list it was read from.
+type UnitRow struct {
+	RegisterUnitInput
+	// Line is the row's line in the list (1 is the header), for the messages.
+	Line int
+}
+
+// ParseUnitList reads a list of units in CSV, as the demo's and the province's own
+// register are kept: a header naming the columns id, kind, name_vi (or name) and,
+// optionally, parent and note (ignored), then a row per unit. It is UTF-8 (a byte-order
+// mark, as spreadsheets write, is skipped), separated by commas or semicolons (what a
+// spreadsheet whose decimal mark is a comma writes). A list that is not that is refused
+// naming its line, and so is an empty one or one of more than MaxImportedUnits units.
+func ParseUnitList(data []byte) ([]UnitRow, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return nil, listErr(0, "the list is not UTF-8 text: save it as CSV UTF-8", "Danh sách không phải văn bản UTF-8: hãy lưu dưới dạng CSV UTF-8")
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	r := csv.NewReader(bytes.NewReader(data))
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		r.Comma = ';'
+	}
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, listErr(1, "no header line (id, kind, name_vi, parent)", "Thiếu dòng tiêu đề (id, kind, name_vi, parent)")
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	if _, ok := col["name_vi"]; !ok {
+		if i, ok := col["name"]; ok {
+			col["name_vi"] = i
+		}
+	}
+	for _, need := range []string{"id", "kind", "name_vi"} {
+		if _, ok := col[need]; !ok {
+			return nil, listErr(1, fmt.Sprintf("the header has no column %q (it needs id, kind, name_vi, and may have parent)", need),
+				fmt.Sprintf("Dòng tiêu đề thiếu cột %q (cần id, kind, name_vi; có thể có parent)", need))
+		}
+	}
+	cell := func(rec []string, name string) string {
+		i, ok := col[name]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		return strings.TrimSpace(rec[i])
+	}
+	var rows []UnitRow
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			return nil, listErr(line, fmt.Sprintf("not a CSV row: %v", err), fmt.Sprintf("Dòng không đúng định dạng CSV: %v", err))
+		}
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue // a blank line
+		}
+		if len(rows) == MaxImportedUnits {
+			return nil, listErr(line, fmt.Sprintf("more than %d units: import the list in parts", MaxImportedUnits),
+				fmt.Sprintf("Quá %d đơn vị: hãy nhập danh sách thành nhiều lần", MaxImportedUnits))
+		}
+		rows = append(rows, UnitRow{Line: line, RegisterUnitInput: RegisterUnitInput{
+			ID: cell(rec, "id"), Name: cell(rec, "name_vi"), Kind: domain.UnitKind(cell(rec, "kind")), Parent: cell(rec, "parent")}})
+	}
+	if len(rows) == 0 {
+		return nil, listErr(0, "the list has no unit", "Danh sách không có đơn vị nào")
+	}
+	return rows, nil
+}
+
+// listErr is a refusal of a list of units, naming its line (0: the list as a whole).
+func listErr(line int, en, vi string) error {
+	if line > 0 {
+		en, vi = fmt.Sprintf("line %d: %s", line, en), fmt.Sprintf("Dòng %d: %s", line, vi)
+	}
+	return &domain.RuleError{Code: "invalid_unit_list", Field: "file", Message: en, MessageVI: vi}
+}
+
+// atLine names the line of a list of units in a refusal of one of its rows, keeping the
+// refusal's code and kind.
+func atLine(row UnitRow, err error) error {
+	var re *domain.RuleError
+	if errors.As(err, &re) {
+		c := *re
+		c.Message = fmt.Sprintf("line %d (%s): %s", row.Line, row.ID, re.Message)
+		c.MessageVI = fmt.Sprintf("Dòng %d (%s): %s", row.Line, row.ID, re.MessageVI)
+		c.Field = "file"
+		return &c
+	}
+	var we *Error
+	if errors.As(err, &we) {
+		c := *we
+		c.Message = fmt.Sprintf("line %d (%s): %s", row.Line, row.ID, we.Message)
+		return &c
+	}
+	return fmt.Errorf("line %d (%s): %w", row.Line, row.ID, err)
+}
+
+// ImportUnits registers a list of units (admin), all of them or none, in one atomic
+// append: a province's register of a hundred units or more is not typed in one by one. A
+// row's parent is a unit registered already or one of the list (registered before it,
+// whatever their order in the list). Each row is checked as RegisterUnit checks it, and
+// the first refusal names its line; an id given twice in the list, even in another letter
+// case, is refused.
+func (s *Service) ImportUnits(ctx context.Context, p Principal, rows []UnitRow, o Options) (Result, error) {
+	if err := require(p, domain.RoleAdmin); err != nil {
+		return Result{}, err
+	}
+	if len(rows) == 0 || len(rows) > MaxImportedUnits {
+		return Result{}, listErr(0, fmt.Sprintf("a list of 1 to %d units is required", MaxImportedUnits), fmt.Sprintf("Cần danh sách từ 1 đến %d đơn vị", MaxImportedUnits))
+	}
+	seen := map[string]UnitRow{}
+	for _, row := range rows {
+		if err := validID("unit id", row.ID); err != nil {
+			return Result{}, atLine(row, err)
+		}
+		key := strings.ToLower(row.ID)
+		if first, dup := seen[key]; dup {
+			return Result{}, listErr(row.Line, fmt.Sprintf("unit %s is in the list already, at line %d", row.ID, first.Line),
+				fmt.Sprintf("Đơn vị %s đã có trong danh sách ở dòng %d", row.ID, first.Line))
+		}
+		seen[key] = row
+	}
+	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
+		pl := plan{}
+		placed := map[string]bool{}
+		parents := map[string]eventstore.Version{}
+		var order []UnitRow
+		// Parents first: a row waits for its parent in the list.
+		for pending := rows; len(pending) > 0; {
+			var later []UnitRow
+			for _, row := range pending {
+				if _, inList := seen[strings.ToLower(row.Parent)]; row.Parent != "" && inList && !placed[strings.ToLower(row.Parent)] {
+					later = append(later, row)
+					continue
+				}
+				placed[strings.ToLower(row.ID)] = true
+				order = append(order, row)
+			}
+			if len(later) == len(pending) {
+				row := later[0]
+				return plan{}, listErr(row.Line, fmt.Sprintf("unit %s is under %s, which is under it again: the parents form a cycle", row.ID, row.Parent),
+					fmt.Sprintf("Đơn vị %s thuộc %s, mà %s lại thuộc chính nó: quan hệ đơn vị chủ quản lặp vòng", row.ID, row.Parent, row.Parent))
+			}
+			pending = later
+		}
+		for _, row := range order {
+			if u, _ := st.Unit(row.ID); u != nil {
+				return plan{}, atLine(row, &domain.RuleError{Conflict: true, Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", row.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", row.ID)})
+			}
+			if err := unitIDFree(st, row.ID); err != nil {
+				return plan{}, atLine(row, err)
+			}
+			evs, err := domain.RegisterUnit(row.ID, trimmed(row.Name), row.Kind, row.Parent)
+			if err != nil {
+				return plan{}, atLine(row, err)
+			}
+			pl.add(unitRef(row.ID), eventstore.Version{}, evs)
+			pl.claim(domain.KindUnit, row.ID)
+			if row.Parent == "" {
+				continue
+			}
+			if first, inList := seen[strings.ToLower(row.Parent)]; inList {
+				if first.ID != row.Parent {
+					return plan{}, atLine(row, notFound("parent unit", row.Parent)) // another letter case
+				}
+				pl.add(unitRef(row.Parent), eventstore.Version{}, domain.SubordinateRegistered(row.ID))
+				continue
+			}
+			v, known := parents[row.Parent]
+			if !known {
+				if err := validID("parent", row.Parent); err != nil {
+					return plan{}, atLine(row, err)
+				}
+				u, uv := st.Unit(row.Parent)
+				if u == nil {
+					return plan{}, atLine(row, notFound("parent unit", row.Parent))
+				}
+				if err := activeUnit(st, u); err != nil {
+					return plan{}, atLine(row, err)
+				}
+				v, parents[row.Parent] = uv, uv
+			}
+			pl.add(unitRef(row.Parent), v, domain.SubordinateRegistered(row.ID))
+		}
+		if n := len(pl.parts); n > eventstore.MaxAtomicMessages {
+			return plan{}, listErr(0, fmt.Sprintf("the list takes %d messages, more than the %d of one atomic append: import it in parts", n, eventstore.MaxAtomicMessages),
+				fmt.Sprintf("Danh sách cần %d bản ghi, quá %d bản ghi của một lần ghi: hãy nhập thành nhiều lần", n, eventstore.MaxAtomicMessages))
+		}
+		pl.id = order[0].ID
+		return pl, nil
+	})
+}

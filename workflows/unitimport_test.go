@@ -1,0 +1,87 @@
+package workflows_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"thidua/domain"
+	"thidua/projections"
+	"thidua/workflows"
+	"thidua/workflows/wftest"
+)
+
+// TestImportUnits: a province's register of units in CSV (the demo's columns, semicolons
+// too, a byte-order mark) is registered whole in one atomic append, parents before their
+// units whatever the order of the list, each unit's parent noting it; a list with a
+// refused row registers nothing and names the row's line; only the administrator imports.
+func TestImportUnits(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("IMP-SO", domain.UnitDepartment)
+	list := "\ufeffid;kind;name_vi;parent;note\n" +
+		"IMP-XA1;commune;Xã Một;IMP-HUYEN;\n" +
+		"\n" +
+		"IMP-HUYEN;district;Huyện Thử;;trước 1/7\n" +
+		"IMP-CHI;department;\"Chi cục; trực thuộc\";IMP-SO;\n"
+	rows, err := workflows.ParseUnitList([]byte(list))
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	assert.Equal(t, 2, rows[0].Line)
+	assert.Equal(t, 4, rows[1].Line)
+	assert.Equal(t, "Chi cục; trực thuộc", rows[2].Name)
+
+	clerk := env.User(domain.RoleClerk, "IMP-SO")
+	_, err = env.Svc.ImportUnits(env.Ctx, clerk, rows, workflows.Options{})
+	require.ErrorIs(t, err, workflows.ErrForbidden)
+
+	before, _ := env.Store.LastSeq(env.Ctx)
+	env.OK(env.Svc.ImportUnits(env.Ctx, env.Admin, rows, workflows.Options{}))
+	after, _ := env.Store.LastSeq(env.Ctx)
+	assert.Equal(t, before+7, after, "three units, three claims, the existing parent's note: one append")
+	xa, err := env.Model.Unit("IMP-XA1", projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, "IMP-HUYEN", xa.Parent)
+	assert.Equal(t, domain.UnitCommune, xa.Kind)
+	chi, err := env.Model.Unit("IMP-CHI", projections.Bound{})
+	require.NoError(t, err)
+	assert.Equal(t, "IMP-SO", chi.Parent)
+	assert.Empty(t, env.Model.IntegrityProblems())
+
+	for _, c := range []struct {
+		name, list, code, says string
+	}{
+		{"a unit registered already", "id,kind,name_vi\nIMP-NEW,commune,Xã Mới\nimp-so,department,Sở\n", "unit_exists", "line 3 (imp-so)"},
+		{"an id twice", "id,kind,name_vi\nIMP-A,commune,Xã A\nimp-a,commune,Xã A\n", "invalid_unit_list", "line 3: unit imp-a is in the list already, at line 2"},
+		{"a kind unknown", "id,kind,name_vi\nIMP-B,ward,Phường B\n", "invalid_unit_kind", "line 2 (IMP-B)"},
+		{"a cycle", "id,kind,name_vi,parent\nIMP-C,commune,Xã C,IMP-D\nIMP-D,commune,Xã D,IMP-C\n", "invalid_unit_list", "the parents form a cycle"},
+		{"no name", "id,kind,name_vi\nIMP-E,commune,\n", "invalid_name", "line 2 (IMP-E)"},
+	} {
+		rows, err := workflows.ParseUnitList([]byte(c.list))
+		require.NoError(t, err, c.name)
+		re := refused(t, env, c.code, func() (workflows.Result, error) {
+			return env.Svc.ImportUnits(env.Ctx, env.Admin, rows, workflows.Options{})
+		})
+		assert.Contains(t, re.Message, c.says, c.name)
+		assert.Contains(t, re.MessageVI, "Dòng ", c.name)
+	}
+	_, err = env.Model.Unit("IMP-NEW", projections.Bound{})
+	require.ErrorIs(t, err, projections.ErrNotFound, "nothing of a refused list")
+	_, err = env.Svc.ImportUnits(env.Ctx, env.Admin, []workflows.UnitRow{{Line: 2, RegisterUnitInput: workflows.RegisterUnitInput{ID: "IMP-F", Name: "Xã F", Kind: domain.UnitCommune, Parent: "KHONG-CO"}}}, workflows.Options{})
+	require.ErrorIs(t, err, workflows.ErrNotFound)
+	assert.Contains(t, err.Error(), "line 2 (IMP-F)")
+
+	for name, list := range map[string]string{
+		"no header column":  "ma,loai,ten\nA,commune,Xã\n",
+		"no unit":           "id,kind,name_vi\n",
+		"not UTF-8":         "id,kind,name_vi\nA,commune,X\xe3\n",
+		"a broken quote":    "id,kind,name_vi\nA,commune,\"Xã\n",
+		"an empty file":     "",
+	} {
+		_, err := workflows.ParseUnitList([]byte(list))
+		var re *domain.RuleError
+		require.ErrorAs(t, err, &re, name)
+		assert.Equal(t, "invalid_unit_list", re.Code, name)
+	}
+}
