@@ -113,21 +113,28 @@ func TestArchive(t *testing.T) {
 	assert.Zero(t, buf.Len())
 
 	// The check that needs nothing of thidua.
+	buf.Reset()
+	_, err = s.WriteArchive(ctx, &buf, 0, written)
+	require.NoError(t, err)
+	assert.Equal(t, want[last], checkWithPython(t, buf.Bytes()))
+}
+
+// checkWithPython runs the README's check of an archive (archiveCheckPy) on archive and
+// returns the digest it prints; it skips the test when python3 is not installed.
+func checkWithPython(t *testing.T, archive []byte) string {
+	t.Helper()
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed")
 	}
-	buf.Reset()
-	_, err = s.WriteArchive(ctx, &buf, 0, written)
-	require.NoError(t, err)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "archive.jsonl")
-	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
+	require.NoError(t, os.WriteFile(path, archive, 0o600))
 	script := filepath.Join(dir, "check.py")
 	require.NoError(t, os.WriteFile(script, []byte(archiveCheckPy), 0o600))
-	out, err := exec.CommandContext(ctx, python, script, path).CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), python, script, path).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	assert.Equal(t, want[last], strings.TrimSpace(string(out)))
+	return strings.TrimSpace(string(out))
 }
 
 // TestArchiveKeepsASubjectThatIsNotUTF8: a message published with a subject that is not
@@ -157,18 +164,7 @@ func TestArchiveKeepsASubjectThatIsNotUTF8(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, bad, subjects[0])
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not installed")
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "archive.jsonl")
-	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
-	script := filepath.Join(dir, "check.py")
-	require.NoError(t, os.WriteFile(script, []byte(archiveCheckPy), 0o600))
-	out, err := exec.CommandContext(ctx, python, script, path).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	assert.Equal(t, want[2], strings.TrimSpace(string(out)))
+	assert.Equal(t, want[2], checkWithPython(t, buf.Bytes()))
 }
 
 // TestArchiveTampered: ReadArchive names the first line where an archive differs from

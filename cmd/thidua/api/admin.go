@@ -1,9 +1,7 @@
 package api
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -340,20 +338,9 @@ func (h *handler) importUnits(w http.ResponseWriter, r *http.Request, p workflow
 		return &apiError{status: http.StatusUnsupportedMediaType, body: errorBody{Code: "unsupported_media_type",
 			Message: "the body must be text/csv: a list of units with the header id,kind,name_vi,parent"}}
 	}
-	if h.cfg.bodyTimeout > 0 {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.cfg.bodyTimeout))
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
-	body, err := io.ReadAll(r.Body)
+	body, err := h.readRaw(w, r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			return tooLarge("the request body is larger than %d bytes", h.cfg.maxBody)
-		case isTimeout(err):
-			return requestTimeout()
-		}
-		return badRequest("invalid_body", "reading the body: %v", err)
+		return err
 	}
 	rows, err := workflows.ParseUnitList(body)
 	if err != nil {

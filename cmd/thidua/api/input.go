@@ -114,6 +114,24 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, allowEmpty bo
 			return nil, &apiError{status: http.StatusUnsupportedMediaType, body: errorBody{Code: "unsupported_media_type", Message: fmt.Sprintf("Content-Type %q: the body must be application/json", ct)}}
 		}
 	}
+	body, err := h.readRaw(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if allowEmpty {
+			return nil, nil
+		}
+		return nil, badRequest("body_required", "a JSON object is required")
+	}
+	if err := checkJSON(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// readRaw reads a request body within the size limit and the body timeout.
+func (h *handler) readRaw(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if h.cfg.bodyTimeout > 0 {
 		// A slow drip must not hold a command slot for the server's whole ReadTimeout.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.cfg.bodyTimeout))
@@ -129,15 +147,6 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, allowEmpty bo
 			return nil, requestTimeout()
 		}
 		return nil, badRequest("invalid_body", "reading the body: %v", err)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		if allowEmpty {
-			return nil, nil
-		}
-		return nil, badRequest("body_required", "a JSON object is required")
-	}
-	if err := checkJSON(body); err != nil {
-		return nil, err
 	}
 	return body, nil
 }
