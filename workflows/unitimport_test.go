@@ -55,8 +55,11 @@ func TestImportUnits(t *testing.T) {
 		{"a unit registered already", "id,kind,name_vi\nIMP-NEW,commune,Xã Mới\nimp-so,department,Sở\n", "unit_exists", "line 3 (imp-so)"},
 		{"an id twice", "id,kind,name_vi\nIMP-A,commune,Xã A\nimp-a,commune,Xã A\n", "invalid_unit_list", "line 3: unit imp-a is in the list already, at line 2"},
 		{"a kind unknown", "id,kind,name_vi\nIMP-B,ward,Phường B\n", "invalid_unit_kind", "line 2 (IMP-B)"},
-		{"a cycle", "id,kind,name_vi,parent\nIMP-C,commune,Xã C,IMP-D\nIMP-D,commune,Xã D,IMP-C\n", "invalid_unit_list", "the parents form a cycle"},
+		{"a cycle, named on its rows", "id,kind,name_vi,parent\nIMP-G,commune,Xã G,IMP-C\nIMP-C,district,Huyện C,IMP-D\nIMP-D,district,Huyện D,IMP-C\n", "invalid_unit_list", "line 3: the parents form a cycle: IMP-C → IMP-D → IMP-C"},
 		{"no name", "id,kind,name_vi\nIMP-E,commune,\n", "invalid_name", "line 2 (IMP-E)"},
+		{"no id", "id,kind,name_vi\nIMP-H,commune,Xã H\n,commune,Xã\n", "invalid_id", "line 3 ()"},
+		{"an id with diacritics", "id,kind,name_vi\nSỞ-B,department,Sở B\n", "invalid_id", "line 2 (SỞ-B)"},
+		{"a parent unknown", "id,kind,name_vi,parent\nIMP-F,commune,Xã F,KHONG-CO\n", "not_found", "line 2 (IMP-F)"},
 	} {
 		rows, err := workflows.ParseUnitList([]byte(c.list))
 		require.NoError(t, err, c.name)
@@ -65,19 +68,21 @@ func TestImportUnits(t *testing.T) {
 		})
 		assert.Contains(t, re.Message, c.says, c.name)
 		assert.Contains(t, re.MessageVI, "Dòng ", c.name)
+		assert.NotContains(t, re.MessageVI, "line ", c.name)
+		assert.Equal(t, "file", re.Field, c.name)
 	}
 	_, err = env.Model.Unit("IMP-NEW", projections.Bound{})
 	require.ErrorIs(t, err, projections.ErrNotFound, "nothing of a refused list")
-	_, err = env.Svc.ImportUnits(env.Ctx, env.Admin, []workflows.UnitRow{{Line: 2, RegisterUnitInput: workflows.RegisterUnitInput{ID: "IMP-F", Name: "Xã F", Kind: domain.UnitCommune, Parent: "KHONG-CO"}}}, workflows.Options{})
-	require.ErrorIs(t, err, workflows.ErrNotFound)
-	assert.Contains(t, err.Error(), "line 2 (IMP-F)")
 
 	for name, list := range map[string]string{
-		"no header column":  "ma,loai,ten\nA,commune,Xã\n",
-		"no unit":           "id,kind,name_vi\n",
-		"not UTF-8":         "id,kind,name_vi\nA,commune,X\xe3\n",
-		"a broken quote":    "id,kind,name_vi\nA,commune,\"Xã\n",
-		"an empty file":     "",
+		"no header column":       "ma,loai,ten\nA,commune,Xã\n",
+		"a column unknown":       "id,kind,name_vi,parent_id\nA,commune,Xã,H\n", // dropped, the commune had no district
+		"a column twice":         "id,kind,name_vi,id\nA,commune,Xã,B\n",
+		"values past the header": "id,kind,name_vi\nA,commune,Xã,H\n",
+		"no unit":                "id,kind,name_vi\n",
+		"not UTF-8":              "id,kind,name_vi\nA,commune,X\xe3\n",
+		"a broken quote":         "id,kind,name_vi\nA,commune,\"Xã\n",
+		"an empty file":          "",
 	} {
 		_, err := workflows.ParseUnitList([]byte(list))
 		var re *domain.RuleError

@@ -3188,3 +3188,24 @@ func TestAdminImportsUnits(t *testing.T) {
 	mustContain(t, r.body, "Dòng 3 (WIM-XA)", `href="#form-units"`)
 	assert.Equal(t, before, e.Model.Applied(), "nothing registered")
 }
+
+// TestImportRefusalNamesTheLine: on the web, an import refused for an id or a parent names
+// the line in the page's language and marks the file input, its error tied to it (review
+// findings: the line was lost, and the input carried two aria-describedby).
+func TestImportRefusalNamesTheLine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	c.get("/admin") // the form's CSRF token
+	for list, says := range map[string]string{
+		"id,kind,name_vi\nWIR-A,commune,Xã A\n,commune,Xã\n":   "Dòng 3 ()",
+		"id,kind,name_vi,parent\nWIR-B,commune,Xã B,KHONGCO\n": "Dòng 2 (WIR-B): Không tìm thấy đơn vị chủ quản",
+		"id,kind,name_vi\nSỞ-B,department,Sở B\n":              "Dòng 2 (SỞ-B): Mã không hợp lệ",
+	} {
+		r := c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv", list)
+		assert.GreaterOrEqual(t, r.status, 400, list)
+		mustContain(t, r.body, says, `aria-invalid="true" aria-describedby="err-units us-file-hint"`)
+		assert.Equal(t, 1, strings.Count(regexp.MustCompile(`<input id="us-file"[^>]*>`).FindString(r.body), "aria-describedby"), list)
+	}
+}
