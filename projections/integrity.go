@@ -211,6 +211,14 @@ func (m *Model) NoteDivergedSnapshots(files []string) {
 	clear(m.rankCache)
 }
 
+// DivergedNoted reports whether a snapshot kept aside is noted as one the stream diverged
+// from (NoteDivergedSnapshots).
+func (m *Model) DivergedNoted() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.integrity.diverged) > 0
+}
+
 // checkIntegrity checks a commit against its aggregate's chain before it is applied: each
 // event's content must hash to its Hash, must record the hash of the aggregate's previous
 // event, and must belong to the aggregate of its subject. What breaks is recorded (the

@@ -124,7 +124,7 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	if st := svc.Store(); st != nil {
 		usage = st.Usage
 	}
-	h.metrics = newMetrics(cfg.registry, usage, svc.Model())
+	h.metrics = newMetrics(cfg.registry, usage, svc.Model(), svc)
 	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
 	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
 	h.uploads = NewUploadPlaces(cfg.uploadsPerUser, cfg.uploads)

@@ -450,4 +450,11 @@ func TestIntegrityOnARunningServer(t *testing.T) {
 	if !strings.Contains(string(m.body), "thidua_integrity_problems ") || strings.Contains(string(m.body), "thidua_integrity_problems 0\n") {
 		t.Errorf("metrics: %s", m.body)
 	}
+	// The background checks' problems too, 0 before their first run (a review finding:
+	// an alert on the projections' count missed a differing grant).
+	for _, g := range []string{"thidua_integrity_document_problems 0\n", "thidua_integrity_grant_problems 0\n"} {
+		if !strings.Contains(string(m.body), g) {
+			t.Errorf("metrics lack %q", g)
+		}
+	}
 }

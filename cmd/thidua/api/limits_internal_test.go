@@ -17,7 +17,7 @@ import (
 // forgotten.
 func TestAuthLimiterIsBounded(t *testing.T) {
 	t.Parallel()
-	l := newAuthLimiter(10, time.Minute, newMetrics(prometheus.NewRegistry(), nil, nil))
+	l := newAuthLimiter(10, time.Minute, newMetrics(prometheus.NewRegistry(), nil, nil, nil))
 	now := time.Date(2025, 9, 15, 10, 0, 0, 0, time.UTC)
 	for i := range 5 * maxAuthClients {
 		l.failed(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), now)
@@ -51,7 +51,7 @@ func TestAuthLimiterIsBounded(t *testing.T) {
 // TestGate: a gate of two slots admits two, makes the third wait and refuses it after the
 // wait, and admits it when a slot frees up in time.
 func TestGate(t *testing.T) {
-	g := newGate(2, 30*time.Millisecond, newMetrics(prometheus.NewRegistry(), nil, nil))
+	g := newGate(2, 30*time.Millisecond, newMetrics(prometheus.NewRegistry(), nil, nil, nil))
 	ctx := context.Background()
 	r1, err := g.acquire(ctx)
 	if err != nil {

@@ -37,7 +37,7 @@ type metrics struct {
 // newMetrics registers the API's collectors in reg (a new registry with the Go and process
 // collectors when nil), with the store's usage when usage is not nil. Collectors already
 // registered by an earlier handler on the same registry are reused.
-func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstore.Usage, error), model *projections.Model) *metrics {
+func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstore.Usage, error), model *projections.Model, checks checkResults) *metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -86,6 +86,9 @@ func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstor
 	if model != nil {
 		registerModel(reg, model)
 	}
+	if checks != nil {
+		registerChecks(reg, checks)
+	}
 	m.serve = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m
 }
@@ -102,6 +105,32 @@ func registerModel(reg prometheus.Registerer, m *projections.Model) {
 		Namespace: "thidua", Subsystem: "integrity", Name: "problems",
 		Help: "Integrity problems the projections found (GET /api/v1/integrity lists them); any is a reason to run thidua verify and investigate.",
 	}, func() float64 { return float64(m.IntegrityCount()) }))
+}
+
+// checkResults is what the background checks of the store found (workflows.Service).
+type checkResults interface {
+	DocumentChecks() (workflows.DocumentCheck, bool)
+	GrantChecks() (workflows.GrantCheck, bool)
+}
+
+// registerChecks reports the problems of the latest document and grant checks at each
+// scrape, as GET /api/v1/integrity does (a review finding: an alert on the projections'
+// problems missed them, while /integrity said ok false).
+func registerChecks(reg prometheus.Registerer, c checkResults) {
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "thidua", Subsystem: "integrity", Name: "document_problems",
+		Help: "Documents missing or changed in the document store, as the latest check found (0 before the first).",
+	}, func() float64 {
+		d, _ := c.DocumentChecks()
+		return float64(len(d.Problems))
+	}))
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "thidua", Subsystem: "integrity", Name: "grant_problems",
+		Help: "Grants whose recorded ranking is not the stream's, as the latest check found (0 before the first).",
+	}, func() float64 {
+		g, _ := c.GrantChecks()
+		return float64(len(g.Problems))
+	}))
 }
 
 // register registers c, or returns the collector of the same name registered before.
