@@ -45,13 +45,19 @@ func ParseUnitList(data []byte) ([]UnitRow, error) {
 	}
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
-	if err != nil {
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return nil, csvErr(pe)
+	case err != nil:
 		return nil, listErr(1, "no header line (id, kind, name_vi, parent)", "Thiếu dòng tiêu đề (id, kind, name_vi, parent)")
 	}
 	col := map[string]int{}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		switch name {
+		case "":
+			continue // a trailing separator a spreadsheet wrote: values under it are refused below
 		case "id", "kind", "name_vi", "name", "parent", "note":
 		default:
 			// A column under another name would be dropped, and with it, say, every
@@ -88,16 +94,19 @@ func ParseUnitList(data []byte) ([]UnitRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			return nil, listErr(line, fmt.Sprintf("not a CSV row: %v", err), fmt.Sprintf("Dòng không đúng định dạng CSV: %v", err))
+		if errors.As(err, &pe) {
+			return nil, csvErr(pe) // before FieldPos, which a row cut in its first field has none of (a review finding: a panic)
 		}
+		if err != nil {
+			return nil, listErr(0, fmt.Sprintf("reading the list: %v", err), fmt.Sprintf("Không đọc được danh sách: %v", err))
+		}
+		line, _ := r.FieldPos(0)
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue // a blank line
 		}
-		if len(rec) > len(header) && strings.TrimSpace(strings.Join(rec[len(header):], "")) != "" {
-			return nil, listErr(line, fmt.Sprintf("%d values, more than the header's %d columns", len(rec), len(header)),
-				fmt.Sprintf("Có %d giá trị, nhiều hơn %d cột của dòng tiêu đề", len(rec), len(header)))
+		if extra := unnamed(header, rec); extra != "" {
+			return nil, listErr(line, fmt.Sprintf("a value (%q) under no column of the header", extra),
+				fmt.Sprintf("Có giá trị (%q) không thuộc cột nào của dòng tiêu đề", extra))
 		}
 		if len(rows) == MaxImportedUnits {
 			return nil, listErr(line, fmt.Sprintf("more than %d units: import the list in parts", MaxImportedUnits),
@@ -110,6 +119,34 @@ func ParseUnitList(data []byte) ([]UnitRow, error) {
 		return nil, listErr(0, "the list has no unit", "Danh sách không có đơn vị nào")
 	}
 	return rows, nil
+}
+
+// unnamed returns the first value of rec that stands under no named column of header
+// (past its end, or under an empty name), or "".
+func unnamed(header, rec []string) string {
+	for i, v := range rec {
+		if strings.TrimSpace(v) != "" && (i >= len(header) || strings.TrimSpace(header[i]) == "") {
+			return v
+		}
+	}
+	return ""
+}
+
+// csvErr is the refusal of a list that is not CSV, naming the line and column, in both
+// languages.
+func csvErr(pe *csv.ParseError) error {
+	vi := "dòng không đúng định dạng CSV"
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		vi = fmt.Sprintf("dấu ngoặc kép (\") đặt sai ở cột %d: một giá trị có dấu ngoặc kép phải được đặt cả trong ngoặc kép, và dấu ngoặc kép bên trong viết hai lần", pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở cột %d mà không đóng", pe.Column)
+	}
+	line := pe.StartLine
+	if line == 0 {
+		line = pe.Line
+	}
+	return listErr(line, fmt.Sprintf("not CSV: %v", pe.Err)+fmt.Sprintf(" (column %d)", pe.Column), strings.ToUpper(vi[:1])+vi[1:])
 }
 
 // listErr is a refusal of a list of units, naming its line (0: the list as a whole).

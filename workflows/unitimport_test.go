@@ -75,18 +75,27 @@ func TestImportUnits(t *testing.T) {
 	require.ErrorIs(t, err, projections.ErrNotFound, "nothing of a refused list")
 
 	for name, list := range map[string]string{
-		"no header column":       "ma,loai,ten\nA,commune,Xã\n",
-		"a column unknown":       "id,kind,name_vi,parent_id\nA,commune,Xã,H\n", // dropped, the commune had no district
-		"a column twice":         "id,kind,name_vi,id\nA,commune,Xã,B\n",
-		"values past the header": "id,kind,name_vi\nA,commune,Xã,H\n",
-		"no unit":                "id,kind,name_vi\n",
-		"not UTF-8":              "id,kind,name_vi\nA,commune,X\xe3\n",
-		"a broken quote":         "id,kind,name_vi\nA,commune,\"Xã\n",
-		"an empty file":          "",
+		"no header column":              "ma,loai,ten\nA,commune,Xã\n",
+		"a column unknown":              "id,kind,name_vi,parent_id\nA,commune,Xã,H\n", // dropped, the commune had no district
+		"a column twice":                "id,kind,name_vi,id\nA,commune,Xã,B\n",
+		"values past the header":        "id,kind,name_vi\nA,commune,Xã,H\n",
+		"a value under an empty column": "id,kind,name_vi,\nA,commune,Xã,H\n",
+		"a quote in a first field":      "id,kind,name_vi\nSO-\"X,department,Sở X\n", // it panicked
+		"a quote left open at the end":  "id,kind,name_vi\n\"SO-A,department,Sở A\n",
+		"a quote in the header":         "id,kind,\"name_vi\nSO-Z,department,Z\n",
+		"no unit":                       "id,kind,name_vi\n",
+		"not UTF-8":                     "id,kind,name_vi\nA,commune,X\xe3\n",
+		"a broken quote":                "id,kind,name_vi\nA,commune,\"Xã\n",
+		"an empty file":                 "",
 	} {
 		_, err := workflows.ParseUnitList([]byte(list))
 		var re *domain.RuleError
 		require.ErrorAs(t, err, &re, name)
 		assert.Equal(t, "invalid_unit_list", re.Code, name)
+		assert.NotContains(t, re.MessageVI, "parse error", name)
 	}
+	// A trailing separator a spreadsheet wrote, with nothing under it, is no column.
+	rows, err = workflows.ParseUnitList([]byte("id,kind,name_vi,parent,\nIMP-T,commune,Xã T,,\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "IMP-T", rows[0].ID)
 }
