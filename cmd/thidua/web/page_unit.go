@@ -143,6 +143,8 @@ type unitData struct {
 	// role but a clerk, and a clerk of the unit or of a successor that carries it.
 	Own               bool
 	Facts, Superseded []factRow
+	// Subordinates are the units registered with this one as their parent.
+	Subordinates []unitRef
 	// FactsInherited says some facts shown come from units this one absorbed: the page
 	// shows the latest of each across the lineage, while each nomination is judged on its
 	// own line (README, "Mergers").
@@ -201,6 +203,13 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 		Campaigns: h.model().Campaigns()}
 	for _, p := range u.Predecessors {
 		d.Predecessors = append(d.Predecessors, *ref(p))
+	}
+	// The units registered under it, so that an administrator sees the hierarchy an
+	// import made (a review finding: only the unit's trail named them).
+	for _, s := range h.model().Units("", "") {
+		if s.Parent == id {
+			d.Subordinates = append(d.Subordinates, unitRef{ID: s.ID, Name: s.Name})
+		}
 	}
 	for _, l := range u.Lineage {
 		d.Lineage = append(d.Lineage, *ref(l))

@@ -3182,6 +3182,10 @@ func TestAdminImportsUnits(t *testing.T) {
 	u, err := e.Model.Unit("WIM-XA", projections.Bound{})
 	require.NoError(t, err)
 	assert.Equal(t, "WIM-HUYEN", u.Parent)
+	// The hierarchy shows on the parent's page, and the admin's pickers name each unit's
+	// id, so that two communes of one name are told apart (review findings).
+	mustContain(t, c.get("/units/WIM-HUYEN").body, `id="subordinates"`, `<a href="/units/WIM-XA">Xã Nhập</a>`)
+	mustContain(t, c.get("/admin").body, ">Huyện Nhập (WIM-HUYEN)</option>")
 	before := e.Model.Applied()
 	r = c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv", "id,kind,name_vi\nWIM-MOI,commune,Xã Mới\nWIM-XA,commune,Xã Nhập\n")
 	assert.Equal(t, http.StatusConflict, r.status)
