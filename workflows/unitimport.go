@@ -140,7 +140,10 @@ func csvErr(pe *csv.ParseError) error {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
 		vi = fmt.Sprintf("dấu ngoặc kép (\") đặt sai ở cột %d: một giá trị có dấu ngoặc kép phải được đặt cả trong ngoặc kép, và dấu ngoặc kép bên trong viết hai lần", pe.Column)
 	case errors.Is(pe.Err, csv.ErrQuote):
-		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở cột %d mà không đóng", pe.Column)
+		// Where the reader stopped, not where the quote opened: the line the row starts
+		// on is named, not a column (a review finding: the column pointed past it).
+		vi = "một dấu ngoặc kép (\") mở trong dòng này không được đóng"
+		return listErr(pe.StartLine, "not CSV: a quote opened on this line is not closed", strings.ToUpper(vi[:1])+vi[1:])
 	}
 	line := pe.StartLine
 	if line == 0 {
