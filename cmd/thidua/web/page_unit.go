@@ -28,6 +28,8 @@ type unitsData struct {
 type unitListRow struct {
 	projections.UnitView
 	SuccessorName string
+	// ParentName is the parent unit's name ("" without one).
+	ParentName string
 	Readable      bool
 }
 
@@ -43,7 +45,11 @@ func (h *handler) unitList(q *req) error {
 		return err
 	}
 	for _, u := range units {
-		d.Units = append(d.Units, unitListRow{UnitView: u, SuccessorName: nameOr(names, u.Successor), Readable: h.mayReadUnit(q.p, u.ID)})
+		row := unitListRow{UnitView: u, SuccessorName: nameOr(names, u.Successor), Readable: h.mayReadUnit(q.p, u.ID)}
+		if u.Parent != "" {
+			row.ParentName = nameOr(names, u.Parent)
+		}
+		d.Units = append(d.Units, row)
 	}
 	keep := url.Values{}
 	if d.Search != "" {

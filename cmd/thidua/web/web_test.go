@@ -3186,6 +3186,7 @@ func TestAdminImportsUnits(t *testing.T) {
 	// id, so that two communes of one name are told apart (review findings).
 	mustContain(t, c.get("/units/WIM-HUYEN").body, `id="subordinates"`, `<a href="/units/WIM-XA">Xã Nhập</a>`)
 	mustContain(t, c.get("/admin").body, ">Huyện Nhập (WIM-HUYEN)</option>")
+	mustContain(t, c.get("/units?q=WIM-XA").body, `<td data-label="Đơn vị cấp trên"><a href="/units/WIM-HUYEN">Huyện Nhập</a></td>`)
 	before := e.Model.Applied()
 	r = c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv", "id,kind,name_vi\nWIM-MOI,commune,Xã Mới\nWIM-XA,commune,Xã Nhập\n")
 	assert.Equal(t, http.StatusConflict, r.status)
