@@ -30,7 +30,7 @@ type unitListRow struct {
 	SuccessorName string
 	// ParentName is the parent unit's name ("" without one).
 	ParentName string
-	Readable      bool
+	Readable   bool
 }
 
 func (h *handler) unitList(q *req) error {
