@@ -860,6 +860,14 @@ func (m *Model) newEntry() *Entry {
 	return &m.slab[len(m.slab)-1]
 }
 
+// Subordinates returns the units registered with unit as their parent, in the order
+// registered.
+func (m *Model) Subordinates(unit string) []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return slices.Clone(m.children[unit])
+}
+
 // addChild notes that child was registered with parent as its parent ("" for none).
 func (m *Model) addChild(parent, child string) {
 	if parent != "" && !slices.Contains(m.children[parent], child) {

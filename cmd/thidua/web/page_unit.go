@@ -212,10 +212,8 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	}
 	// The units registered under it, so that an administrator sees the hierarchy an
 	// import made (a review finding: only the unit's trail named them).
-	for _, s := range h.model().Units("", "") {
-		if s.Parent == id {
-			d.Subordinates = append(d.Subordinates, unitRef{ID: s.ID, Name: s.Name})
-		}
+	for _, s := range h.model().Subordinates(id) {
+		d.Subordinates = append(d.Subordinates, *ref(s))
 	}
 	for _, l := range u.Lineage {
 		d.Lineage = append(d.Lineage, *ref(l))
