@@ -888,6 +888,9 @@ func TestUserNameComposed(t *testing.T) {
 	var re *domain.RuleError
 	require.True(t, errors.As(err, &re), "%v", err)
 	assert.Equal(t, "user_name_taken", re.Code)
+	// The refusal says how to tell two people of one name apart.
+	assert.Contains(t, re.Message, "such as the unit (Trần Thị Hà, Sở Tư pháp)")
+	assert.Contains(t, re.MessageVI, "hãy thêm điều phân biệt hai người")
 }
 
 // TestCorrectNominee: an individual nominee's details are corrected in draft or returned

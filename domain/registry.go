@@ -200,7 +200,11 @@ func (g *Registry) RegisterUser(id, name string, role Role, unit, tokenHash stri
 		return nil, fieldErr("name", "invalid_name", en, vi)
 	}
 	if _, taken := g.byName[nameKey(name)]; taken {
-		return nil, fieldErr("name", "user_name_taken", fmt.Sprintf("the name %q is taken", name), fmt.Sprintf("Tên %q đã được sử dụng", name))
+		// Names are unique so that a trail's "by" reads as one person; a namesake is told
+		// apart in the name itself (a review finding: the refusal did not say how).
+		return nil, fieldErr("name", "user_name_taken",
+			fmt.Sprintf("the name %q is taken: add what tells the two people apart, such as the unit (%s, Sở Tư pháp)", name, name),
+			fmt.Sprintf("Tên %q đã được sử dụng: hãy thêm điều phân biệt hai người, chẳng hạn đơn vị (%s, Sở Tư pháp)", name, name))
 	}
 	if !role.Valid() {
 		return nil, malformedErr("role", "invalid_role", fmt.Sprintf("role %q is not admin, clerk, reviewer, council or auditor", role),

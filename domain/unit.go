@@ -129,6 +129,18 @@ func SubordinateRegistered(id string) []Event {
 	return []Event{{Type: UnitSubordinateRegistered, Data: UnitSubordinateRegisteredData{Unit: id}}}
 }
 
+// SameUnitName reports whether two unit names are one name: equal once composed (NFC),
+// their runs of white space made one space and their letters made lower case. Two active
+// units of one name under one parent are most likely one unit registered twice.
+func SameUnitName(a, b string) bool {
+	return UnitNameKey(a) == UnitNameKey(b)
+}
+
+// UnitNameKey is the form of a unit's name SameUnitName compares.
+func UnitNameKey(name string) string {
+	return strings.ToLower(norm.NFC.String(strings.Join(strings.Fields(name), " ")))
+}
+
 // RegisterUnit decides the registration of a new unit: a valid id, a name of 1 to 300
 // characters, a known kind and, when given, a valid parent id other than the unit's own.
 func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error) {

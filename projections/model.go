@@ -146,6 +146,9 @@ type Model struct {
 	// children maps a unit to the units registered with it as their parent, in the order
 	// registered (unitSubordinates).
 	children map[string][]string
+	// named maps a unit's parent and name (namedKey) to the units registered under them,
+	// in the order registered (Namesakes).
+	named    map[string][]string
 	noms     map[string]*domain.Nomination
 	camps    map[string]*domain.Campaign
 	registry *domain.Registry
@@ -276,6 +279,7 @@ func NewModel() *Model {
 		aggs:       map[eventstore.Ref]*Aggregate{},
 		units:      map[string]*domain.Unit{},
 		children:   map[string][]string{},
+		named:      map[string][]string{},
 		noms:       map[string]*domain.Nomination{},
 		camps:      map[string]*domain.Campaign{},
 		registry:   domain.NewRegistry(),
@@ -868,10 +872,41 @@ func (m *Model) Subordinates(unit string) []string {
 	return slices.Clone(m.children[unit])
 }
 
-// addChild notes that child was registered with parent as its parent ("" for none).
-func (m *Model) addChild(parent, child string) {
+// Namesakes returns the ids, in order, of the active units other than unit itself under
+// the same parent (or, for a unit without one, at the top level) whose name is the unit's
+// (domain.SameUnitName), as the model stands now; nil when none or when the unit is
+// unknown. Two such units are most likely one unit registered twice under two ids (the
+// province's list imported over the demo's): registering the second is taken, and its
+// answer and page name the first, so that an administrator sees it (a review finding: it
+// was taken without a word).
+func (m *Model) Namesakes(unit string) []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	u := m.units[unit]
+	if u == nil || u.Status() != domain.UnitActive {
+		return nil
+	}
+	var out []string
+	for _, id := range m.named[namedKey(u.Parent(), u.Name())] {
+		if o := m.units[id]; id != unit && o != nil && o.Status() == domain.UnitActive {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// namedKey is the key of the model's index of units by parent and name.
+func namedKey(parent, name string) string { return parent + "\x00" + domain.UnitNameKey(name) }
+
+// addChild notes that child, named name, was registered with parent as its parent (""
+// for none).
+func (m *Model) addChild(parent, child, name string) {
 	if parent != "" && !slices.Contains(m.children[parent], child) {
 		m.children[parent] = append(m.children[parent], child)
+	}
+	if k := namedKey(parent, name); !slices.Contains(m.named[k], child) {
+		m.named[k] = append(m.named[k], child)
 	}
 }
 
@@ -887,7 +922,7 @@ func (m *Model) fold(ref eventstore.Ref, e *Entry) {
 		u.Apply(e.Rec)
 		switch d := e.Rec.Data.(type) {
 		case domain.UnitRegisteredData:
-			m.addChild(d.Parent, ref.ID)
+			m.addChild(d.Parent, ref.ID, d.Name)
 		case domain.PlanSubmittedData:
 			m.addDocOwner(d.Document.SHA256, ref.ID, "")
 		case domain.FactRecordedData:

@@ -200,3 +200,34 @@ func unitFactsButTheShare(env *wftest.Env, reviewer workflows.Principal, unit st
 		env.Fact(reviewer, unit, f)
 	}
 }
+
+// TestNamesakes: Model.Namesakes names the other active units of a unit's name (letter
+// case, spacing and Unicode form aside) under its parent, at the top level too; a unit
+// merged away is not one, and the live model, a rebuild and a snapshot's load agree.
+func TestNamesakes(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reg := func(id, name string, kind domain.UnitKind, parent string) {
+		env.OK(env.Svc.RegisterUnit(env.Ctx, env.Admin, workflows.RegisterUnitInput{ID: id, Name: name, Kind: kind, Parent: parent}, workflows.Options{}))
+	}
+	reg("NSK-A", "Sở Khoa học và Công nghệ", domain.UnitDepartment, "")
+	reg("NSK-B", "sở  khoa học và CÔNG NGHỆ", domain.UnitDepartment, "")
+	reg("NSK-C", "Sở Khoa học và Công nghệ", domain.UnitDepartment, "")
+	reg("NSK-D", "Huyện Bác Ái", domain.UnitDistrict, "")
+	reg("NSK-D1", "Xã Phước Bình", domain.UnitCommune, "NSK-D")
+	reg("NSK-D2", "Xã Phước Bi\u0300nh", domain.UnitCommune, "NSK-D")
+	reg("NSK-D3", "Xã Phước Bình", domain.UnitCommune, "NSK-A")
+	env.OK(env.Svc.Reorganise(env.Ctx, env.Admin, workflows.ReorganiseInput{
+		Kind: "merge", Sources: []string{"NSK-C"}, Successor: "NSK-A", Effective: "2025-09-15", Decision: "NQ 7"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	snap := path2model(t, env, saveSnapshot(t, env.Model))
+	for name, m := range map[string]*projections.Model{"live": env.Model, "rebuilt": rebuild(t, env, eventstore.ReadOptions{}), "snapshot": snap} {
+		assert.Equal(t, []string{"NSK-B"}, m.Namesakes("NSK-A"), name)
+		assert.Equal(t, []string{"NSK-A"}, m.Namesakes("NSK-B"), "%s: NSK-C was merged away", name)
+		assert.Nil(t, m.Namesakes("NSK-C"), "%s: a unit merged away has none", name)
+		assert.Equal(t, []string{"NSK-D2"}, m.Namesakes("NSK-D1"), name)
+		assert.Nil(t, m.Namesakes("NSK-D3"), "%s: another parent", name)
+		assert.Nil(t, m.Namesakes("NSK-D"), name)
+		assert.Nil(t, m.Namesakes("NSK-NONE"), name)
+	}
+}

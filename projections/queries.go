@@ -119,9 +119,11 @@ func (m *Model) UnitList(f UnitFilter) ([]UnitView, string, error) {
 }
 
 // UnitPage lists one page of the units whose id or name contains search (ignoring case,
-// and diacritics when search has none: searchMatcher; every unit when search is empty), ordered by id: limit of them (1 to 500) from offset
-// on, as views, and the number that match in all. Only the page's units are viewed.
-func (m *Model) UnitPage(search string, offset, limit int) ([]UnitView, int, error) {
+// and diacritics when search has none: searchMatcher; every unit when search is empty),
+// of kind and status when they are not empty (UnitFilter's Kind and Status; its Cursor
+// and Limit are not read), ordered by id: limit of them (1 to 500) from offset on, as
+// views, and the number that match in all. Only the page's units are viewed.
+func (m *Model) UnitPage(search string, f UnitFilter, offset, limit int) ([]UnitView, int, error) {
 	m.rlock()
 	defer m.mu.RUnlock()
 	limit = min(max(limit, 1), 500)
@@ -129,7 +131,11 @@ func (m *Model) UnitPage(search string, offset, limit int) ([]UnitView, int, err
 	match := searchMatcher(search)
 	var ids []string
 	for _, id := range slices.Sorted(maps.Keys(m.units)) {
-		if match(id) || match(m.units[id].Name()) {
+		u := m.units[id]
+		if (f.Kind != "" && string(u.Kind()) != f.Kind) || (f.Status != "" && u.Status() != f.Status) {
+			continue
+		}
+		if match(id) || match(u.Name()) {
 			ids = append(ids, id)
 		}
 	}

@@ -744,7 +744,7 @@ func (m *Model) applyLoadedAggs(las []loadedAgg) error {
 		switch {
 		case la.unit != nil:
 			m.units[ref.ID] = la.unit
-			m.addChild(la.unit.Parent(), ref.ID)
+			m.addChild(la.unit.Parent(), ref.ID, la.unit.Name())
 		case la.nom != nil:
 			m.noms[ref.ID] = la.nom
 		}

@@ -159,42 +159,55 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 		return Result{}, err
 	}
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
-		if u, _ := st.Unit(in.ID); u != nil {
-			return plan{}, &domain.RuleError{Conflict: true, Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", in.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", in.ID)}
-		}
-		if err := unitIDFree(st, in.ID); err != nil {
-			return plan{}, err
-		}
-		var parent eventstore.Version
-		if in.Parent != "" {
-			if err := validID("parent", in.Parent); err != nil {
-				return plan{}, err
-			}
-			u, v := st.Unit(in.Parent)
-			if u == nil {
-				return plan{}, notFound("parent unit", in.Parent)
-			}
-			if err := activeUnit(st, u); err != nil {
-				return plan{}, err
-			}
-			parent = v
-		}
-		evs, err := domain.RegisterUnit(in.ID, trimmed(in.Name), in.Kind, in.Parent)
-		if err != nil {
-			return plan{}, err
-		}
 		pl := plan{id: in.ID}
-		pl.add(unitRef(in.ID), eventstore.Version{}, evs)
-		pl.claim(domain.KindUnit, in.ID)
-		if in.Parent != "" {
-			// On the parent too, at the version read: a grant that read its subordinates,
-			// or a merger of it, at the same moment decides again on this registration (a
-			// review finding: both stood, the grant on a nomination the new unit had made
-			// ineligible, or a unit registered under a unit merged away).
-			pl.add(unitRef(in.Parent), parent, domain.SubordinateRegistered(in.ID))
+		if err := planUnit(st, &pl, in, false); err != nil {
+			return plan{}, err
 		}
 		return pl, nil
 	})
+}
+
+// planUnit adds one unit's registration to pl, checked as RegisterUnit and ImportUnits
+// both check it: a new id (unit_exists, even in another letter case), an active parent
+// read from st, a valid name and kind. A unit of the same name as another under the same
+// parent is taken (Model.Namesakes names the other to the caller). The unit's events go under its own subject as new,
+// with its id's claim; under a parent, subordinate.registered goes on the parent too, at
+// the version read, so that a grant that read the parent's subordinates, or a merger of
+// it, at the same moment decides again on this registration (a review finding: both
+// stood, the grant on a nomination the new unit had made ineligible, or a unit registered
+// under a unit merged away). parentListed says the parent is registered by the same plan
+// (an import's earlier row): it is then new, not read from st.
+func planUnit(st *projections.State, pl *plan, in RegisterUnitInput, parentListed bool) error {
+	if u, _ := st.Unit(in.ID); u != nil {
+		return &domain.RuleError{Conflict: true, Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", in.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", in.ID)}
+	}
+	if err := unitIDFree(st, in.ID); err != nil {
+		return err
+	}
+	var parent eventstore.Version
+	if in.Parent != "" && !parentListed {
+		if err := validID("parent", in.Parent); err != nil {
+			return err
+		}
+		u, v := st.Unit(in.Parent)
+		if u == nil {
+			return notFound("parent unit", in.Parent)
+		}
+		if err := activeUnit(st, u); err != nil {
+			return err
+		}
+		parent = v
+	}
+	evs, err := domain.RegisterUnit(in.ID, trimmed(in.Name), in.Kind, in.Parent)
+	if err != nil {
+		return err
+	}
+	pl.add(unitRef(in.ID), eventstore.Version{}, evs)
+	pl.claim(domain.KindUnit, in.ID)
+	if in.Parent != "" {
+		pl.add(unitRef(in.Parent), parent, domain.SubordinateRegistered(in.ID))
+	}
+	return nil
 }
 
 // unitIDFree refuses a new unit id that differs from an existing unit's only in letter

@@ -242,7 +242,6 @@ func (s *Service) ImportUnits(ctx context.Context, p Principal, rows []UnitRow, 
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		pl := plan{}
 		placed := map[string]bool{}
-		parents := map[string]eventstore.Version{}
 		var order []UnitRow
 		// Parents first: a row waits for its parent in the list.
 		for pending := rows; len(pending) > 0; {
@@ -261,43 +260,14 @@ func (s *Service) ImportUnits(ctx context.Context, p Principal, rows []UnitRow, 
 			pending = later
 		}
 		for _, row := range order {
-			if u, _ := st.Unit(row.ID); u != nil {
-				return plan{}, atLine(row, &domain.RuleError{Conflict: true, Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", row.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", row.ID)})
+			first, listed := seen[strings.ToLower(row.Parent)]
+			if row.Parent != "" && listed && first.ID != row.Parent {
+				return plan{}, atLine(row, notFound("parent unit", row.Parent)) // another letter case
 			}
-			if err := unitIDFree(st, row.ID); err != nil {
+			in := RegisterUnitInput{ID: row.ID, Name: row.Name, Kind: row.Kind, Parent: row.Parent}
+			if err := planUnit(st, &pl, in, row.Parent != "" && listed); err != nil {
 				return plan{}, atLine(row, err)
 			}
-			evs, err := domain.RegisterUnit(row.ID, trimmed(row.Name), row.Kind, row.Parent)
-			if err != nil {
-				return plan{}, atLine(row, err)
-			}
-			pl.add(unitRef(row.ID), eventstore.Version{}, evs)
-			pl.claim(domain.KindUnit, row.ID)
-			if row.Parent == "" {
-				continue
-			}
-			if first, inList := seen[strings.ToLower(row.Parent)]; inList {
-				if first.ID != row.Parent {
-					return plan{}, atLine(row, notFound("parent unit", row.Parent)) // another letter case
-				}
-				pl.add(unitRef(row.Parent), eventstore.Version{}, domain.SubordinateRegistered(row.ID))
-				continue
-			}
-			v, known := parents[row.Parent]
-			if !known {
-				if err := validID("parent", row.Parent); err != nil {
-					return plan{}, atLine(row, err)
-				}
-				u, uv := st.Unit(row.Parent)
-				if u == nil {
-					return plan{}, atLine(row, notFound("parent unit", row.Parent))
-				}
-				if err := activeUnit(st, u); err != nil {
-					return plan{}, atLine(row, err)
-				}
-				v, parents[row.Parent] = uv, uv
-			}
-			pl.add(unitRef(row.Parent), v, domain.SubordinateRegistered(row.ID))
 		}
 		if n := len(pl.parts); n > eventstore.MaxAtomicMessages {
 			return plan{}, listErr(0, fmt.Sprintf("the list takes %d messages, more than the %d of one atomic append: import it in parts", n, eventstore.MaxAtomicMessages),

@@ -325,14 +325,15 @@ func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflo
 	}
 	setETag(w, v.Version)
 	w.Header().Set("Location", Prefix+"/units/"+v.ID)
-	writeJSON(w, http.StatusCreated, unitOut{UnitView: v, Events: events(res.Events)})
+	writeJSON(w, http.StatusCreated, unitOut{UnitView: v, Events: events(res.Events), Namesakes: h.model().Namesakes(v.ID)})
 	return nil
 }
 
 // importUnits: POST /units/import (admin), a body of text/csv: a list of units
 // (workflows.ParseUnitList: the header id, kind, name_vi, parent) registered whole in one
 // atomic append, or none of them, the refusal naming the line. 201 {count, units: [the
-// ids registered, in the list's order]}.
+// ids registered, in the list's order], namesakes: {id: [the other active units of its
+// name under its parent]} when any}.
 func (h *handler) importUnits(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/csv" {
 		return &apiError{status: http.StatusUnsupportedMediaType, body: errorBody{Code: "unsupported_media_type",
@@ -356,10 +357,18 @@ func (h *handler) importUnits(w http.ResponseWriter, r *http.Request, p workflow
 	}
 	h.committed(w, r, res)
 	ids := make([]string, len(rows))
+	namesakes := map[string][]string{}
 	for i, row := range rows {
 		ids[i] = row.ID
+		if same := h.model().Namesakes(row.ID); len(same) > 0 {
+			namesakes[row.ID] = same
+		}
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"count": len(ids), "units": ids})
+	out := map[string]any{"count": len(ids), "units": ids}
+	if len(namesakes) > 0 {
+		out["namesakes"] = namesakes
+	}
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 

@@ -89,6 +89,10 @@ type nominationOut struct {
 type unitOut struct {
 	projections.UnitView
 	Events []string `json:"events"`
+	// Namesakes are the other active units of the same name under the same parent
+	// (Model.Namesakes), most likely the same unit registered before under another id;
+	// omitted when none.
+	Namesakes []string `json:"namesakes,omitempty"`
 }
 
 // campaignOut is a campaign with the events a command appended.

@@ -186,3 +186,40 @@ func TestUnitShowsItsParent(t *testing.T) {
 		require.Equal(t, want, parent, id)
 	}
 }
+
+// TestRegisteringANamesakeNamesTheOther: a unit registered beside an active unit of the
+// same name under the same parent (letter case, spacing and Unicode form aside) is taken,
+// and the answer names the other in namesakes, one by one and in an import; under another
+// parent, or of another name, none is named (a review finding: the province's list
+// imported over the demo's registered every unit twice without a word).
+func TestRegisteringANamesakeNamesTheOther(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	namesakes := func(r reply) []string {
+		var out struct {
+			Namesakes []string `json:"namesakes"`
+		}
+		r.decode(t, &out)
+		return out.Namesakes
+	}
+	reg := func(id, name, kind, parent string) reply {
+		return e.admin.post("/api/v1/units", map[string]any{"id": id, "name": name, "kind": kind, "parent": parent}).want(t, http.StatusCreated)
+	}
+	assert.Empty(t, namesakes(reg("NS-H", "Huyện Thuận Bắc", "district", "")))
+	r := reg("NS-H2", "  huyện  THUA\u0323\u0302N bắc ", "district", "")
+	assert.Equal(t, []string{"NS-H"}, namesakes(r))
+	assert.Empty(t, namesakes(reg("NS-X", "Xã Lợi Hải", "commune", "NS-H")))
+	r = reg("NS-Y", "Xã Lợi Hải", "commune", "NS-H2")
+	assert.Empty(t, namesakes(r), "another parent")
+	assert.NotContains(t, string(r.body), "namesakes")
+	assert.Empty(t, namesakes(reg("NS-V", "Xã Lợi Hải Mới", "commune", "NS-H")), "another name")
+
+	list := "id,kind,name_vi,parent\nNS-Z,commune,Xã Lợi Hải,NS-H\nNS-W,district,Huyện Thuận Bắc,\nNS-P,commune,Xã Phước Kháng,NS-W\n"
+	var got struct {
+		Count     int                 `json:"count"`
+		Namesakes map[string][]string `json:"namesakes"`
+	}
+	e.admin.post("/api/v1/units/import", []byte(list), "Content-Type", "text/csv").want(t, http.StatusCreated).decode(t, &got)
+	assert.Equal(t, 3, got.Count)
+	assert.Equal(t, map[string][]string{"NS-Z": {"NS-X"}, "NS-W": {"NS-H", "NS-H2"}}, got.Namesakes)
+}

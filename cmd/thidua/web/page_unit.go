@@ -20,8 +20,11 @@ import (
 
 type unitsData struct {
 	Units []unitListRow
-	// Search is what the ids and names were searched for.
-	Search string
+	// Search is what the ids and names were searched for; Kind and Status filter the
+	// list ("" for all).
+	Search, Kind, Status string
+	// Kinds and Statuses are the filters' choices.
+	Kinds, Statuses []string
 	offsetPage
 }
 
@@ -36,11 +39,19 @@ type unitListRow struct {
 func (h *handler) unitList(q *req) error {
 	names := h.unitNames()
 	v := q.r.URL.Query()
-	d := unitsData{Search: strings.TrimSpace(v.Get("q"))}
+	d := unitsData{Search: strings.TrimSpace(v.Get("q")),
+		Kinds: []string{"department", "vertical", "district", "commune"}, Statuses: []string{"active", "merged"}}
+	// A filter's value outside its choices (a hand-edited address) filters nothing.
+	if k := v.Get("kind"); slices.Contains(d.Kinds, k) {
+		d.Kind = k
+	}
+	if st := v.Get("status"); slices.Contains(d.Statuses, st) {
+		d.Status = st
+	}
 	// One page: a national deployment registers tens of thousands of units.
 	offset, _ := strconv.Atoi(v.Get("from"))
 	offset = max(offset, 0)
-	units, total, err := h.model().UnitPage(d.Search, offset, h.cfg.pageRows)
+	units, total, err := h.model().UnitPage(d.Search, projections.UnitFilter{Kind: d.Kind, Status: d.Status}, offset, h.cfg.pageRows)
 	if err != nil {
 		return err
 	}
@@ -52,8 +63,10 @@ func (h *handler) unitList(q *req) error {
 		d.Units = append(d.Units, row)
 	}
 	keep := url.Values{}
-	if d.Search != "" {
-		keep.Set("q", d.Search)
+	for k, val := range map[string]string{"q": d.Search, "kind": d.Kind, "status": d.Status} {
+		if val != "" {
+			keep.Set(k, val)
+		}
 	}
 	d.offsetPage = pageAt("/units", keep, offset, len(units), total, h.cfg.pageRows)
 	pg := h.newPage(q, q.T("units.title"))
@@ -151,6 +164,9 @@ type unitData struct {
 	Facts, Superseded []factRow
 	// Subordinates are the units registered with this one as their parent.
 	Subordinates []unitRef
+	// Namesakes are the other active units of its name under its parent (Model.Namesakes):
+	// most likely the same unit registered twice, which the page says to an administrator.
+	Namesakes []unitRef
 	// FactsInherited says some facts shown come from units this one absorbed: the page
 	// shows the latest of each across the lineage, while each nomination is judged on its
 	// own line (README, "Mergers").
@@ -214,6 +230,11 @@ func (h *handler) renderUnit(q *req, id string, e *uiError) error {
 	// import made (a review finding: only the unit's trail named them).
 	for _, s := range h.model().Subordinates(id) {
 		d.Subordinates = append(d.Subordinates, *ref(s))
+	}
+	if q.p.Role == domain.RoleAdmin {
+		for _, s := range h.model().Namesakes(id) {
+			d.Namesakes = append(d.Namesakes, *ref(s))
+		}
 	}
 	for _, l := range u.Lineage {
 		d.Lineage = append(d.Lineage, *ref(l))

@@ -170,6 +170,8 @@ func (h *handler) newPage(q *req, title string) *frame {
 	v := u.Query()
 	v.Set("lang", alt)
 	v.Del("done")
+	v.Del("n")
+	v.Del("m")
 	u.RawQuery = v.Encode()
 	pg.AltLang, pg.AltURL = alt, u.RequestURI()
 	if q.r.Method != http.MethodGet {
@@ -178,6 +180,15 @@ func (h *handler) newPage(q *req, title string) *frame {
 	}
 	if f := q.r.URL.Query().Get("done"); f != "" && hasKey("flash."+f) {
 		pg.Flash = q.T("flash." + f)
+		// A flash with a count (n, from the action's redirect) says it when it has a form for one.
+		// and a second count (m) when it has a form for both.
+		n, errN := strconv.Atoi(q.r.URL.Query().Get("n"))
+		if errN == nil && n > 0 && n <= 100000 && hasKey("flash."+f+"_n") {
+			pg.Flash = q.T("flash."+f+"_n", n)
+			if m, err := strconv.Atoi(q.r.URL.Query().Get("m")); err == nil && m > 0 && m <= n && hasKey("flash."+f+"_n_same") {
+				pg.Flash = q.T("flash."+f+"_n_same", n, m)
+			}
+		}
 	}
 	camps := h.svc.Model().Campaigns()
 	pg.campaignNames = make(map[string][2]string, len(camps))

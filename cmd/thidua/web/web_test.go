@@ -506,6 +506,39 @@ func TestLanguage(t *testing.T) {
 	mustContain(t, r.body, `<html lang="vi">`, "Đơn vị")
 }
 
+// TestUnitListFilters: the unit list filters by kind and by status as GET /api/v1/units
+// does, with the search; a value outside the choices filters nothing (a review finding:
+// the list had no kind filter).
+func TestUnitListFilters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("WUF-D", "Sở Lọc", domain.UnitDepartment)
+	e.UnitNamed("WUF-H", "UBND huyện Lọc", domain.UnitDistrict)
+	e.OK(e.Svc.Reorganise(e.Ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"WUF-H"}, Successor: "WUF-M",
+		SuccessorName: "UBND huyện Lọc mới", SuccessorKind: domain.UnitDistrict, Effective: "2025-07-01", Decision: "NQ 2/2025"}, workflows.Options{}))
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	for query, want := range map[string][]string{
+		"q=WUF&kind=district":               {"WUF-H", "WUF-M"},
+		"q=WUF&kind=district&status=active": {"WUF-M"},
+		"q=WUF&status=merged":               {"WUF-H"},
+		"q=WUF&kind=department":             {"WUF-D"},
+		"q=WUF&kind=bogus&status=":          {"WUF-D", "WUF-H", "WUF-M"},
+		"q=WUF&kind=commune&status=merged":  {},
+	} {
+		r := c.get("/units?" + query)
+		require.Equal(t, http.StatusOK, r.status, query)
+		for _, id := range []string{"WUF-D", "WUF-H", "WUF-M"} {
+			if slices.Contains(want, id) {
+				assert.Contains(t, r.body, "<code>"+id+"</code>", query)
+			} else {
+				assert.NotContains(t, r.body, "<code>"+id+"</code>", query)
+			}
+		}
+	}
+	mustContain(t, c.get("/units?q=WUF&kind=district").body, `<option value="district" selected>UBND cấp huyện</option>`, `<label for="u-status">`)
+}
+
 func TestPagesRender(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -3179,6 +3212,11 @@ func TestAdminImportsUnits(t *testing.T) {
 	r := c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv",
 		"\ufeffid;kind;name_vi;parent\nWIM-XA;commune;Xã Nhập;WIM-HUYEN\nWIM-HUYEN;district;Huyện Nhập;\n")
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	// The page says how many units the list registered (a review finding: it did not).
+	mustContain(t, c.get(r.loc).body, "Đã đăng ký 2 đơn vị của danh sách.")
+	assert.Equal(t, "/admin?n=2&done=units#units", r.loc)
+	mustContain(t, c.get("/admin?n=2&done=units&lang=en").body, "Units registered from the list: 2.")
+	c.get("/admin?lang=vi")
 	u, err := e.Model.Unit("WIM-XA", projections.Bound{})
 	require.NoError(t, err)
 	assert.Equal(t, "WIM-HUYEN", u.Parent)
@@ -3213,4 +3251,39 @@ func TestImportRefusalNamesTheLine(t *testing.T) {
 		mustContain(t, r.body, says, `aria-invalid="true" aria-describedby="err-units us-file-hint"`)
 		assert.Equal(t, 1, strings.Count(regexp.MustCompile(`<input id="us-file"[^>]*>`).FindString(r.body), "aria-describedby"), list)
 	}
+}
+
+// TestNamesakeIsShown: on the web, a unit registered beside an active unit of the same
+// name under the same parent is taken, and the administrator lands on its page, which
+// names the other; an import says how many of its units have such a namesake (a review
+// finding: both were taken without a word).
+func TestNamesakeIsShown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.UnitNamed("WNS-A", "Sở Công Thương", domain.UnitDepartment)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	c.get("/admin") // the form's CSRF token
+	r := c.post("/admin/units", c.form("_form", "unit", "id", "WNS-B", "name", "sở công  thương", "kind", "department"))
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	assert.Equal(t, "/units/WNS-B?done=unit_same#namesakes", r.loc)
+	page := c.get("/units/WNS-B?done=unit_same").body
+	mustContain(t, page, "Đã đăng ký đơn vị, nhưng một đơn vị đang hoạt động khác cùng đơn vị chủ quản có cùng tên",
+		`id="namesakes"`, `<a href="/units/WNS-A">Sở Công Thương</a> (<code>WNS-A</code>)`)
+	// Another name: the admin page, as before.
+	r = c.post("/admin/units", c.form("_form", "unit", "id", "WNS-C", "name", "Sở Tài chính mới", "kind", "department"))
+	assert.Equal(t, "/admin?done=unit#unit", r.loc)
+	mustNotContain(t, c.get("/units/WNS-C").body, `id="namesakes"`)
+
+	r = c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv",
+		"id,kind,name_vi\nWNS-D,department,Sở Công Thương\nWNS-E,department,Sở Mới Nhập\nWNS-F,department,Sở Tài Chính Mới\n")
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	assert.Equal(t, "/admin?n=3&m=2&done=units#units", r.loc)
+	mustContain(t, c.get("/admin?n=3&m=2&done=units").body, "Đã đăng ký 3 đơn vị của danh sách; 2 đơn vị trong số đó trùng tên")
+	// Only an administrator is told.
+	rv := e.client()
+	rv.signIn(e.user("Người thẩm định WNS", domain.RoleReviewer, ""))
+	page = rv.get("/units/WNS-B").body
+	mustContain(t, page, "<h1>sở công  thương</h1>")
+	mustNotContain(t, page, `id="namesakes"`)
 }
