@@ -3287,3 +3287,35 @@ func TestNamesakeIsShown(t *testing.T) {
 	mustContain(t, page, "<h1>sở công  thương</h1>")
 	mustNotContain(t, page, `id="namesakes"`)
 }
+
+// TestSignOutNotRecordedIsSaid: when the store cannot record a sign-out, the browser's
+// cookie is still cleared and the page says that the token's other sessions were not
+// ended, in the page's language, rather than a plain "signed out" (a review finding: no
+// test made the store fail under a web sign-out).
+func TestSignOutNotRecordedIsSaid(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	c.get("/admin")
+	r := c.post("/signout", c.form())
+	require.Equal(t, "/signin?done=signedout", r.loc, "recorded: a plain sign-out")
+
+	// The bucket now refuses every write (a message of at most one byte), as a failing
+	// store would; reads still answer.
+	name := "KV_" + e.Store.DocumentBucket() + eventstore.SignOutSuffix
+	st, err := e.Store.JetStream().Stream(e.Ctx, name)
+	require.NoError(t, err)
+	cfg := st.CachedInfo().Config
+	cfg.MaxMsgSize = 1
+	_, err = e.Store.JetStream().UpdateStream(e.Ctx, cfg)
+	require.NoError(t, err)
+
+	c.signIn(wftest.AdminToken)
+	c.get("/admin")
+	r = c.post("/signout", c.form())
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, "/signin?done=signedout_here", r.loc)
+	mustContain(t, c.get(r.loc).body, "Đã đăng xuất trên trình duyệt này. Máy chủ chưa ghi nhận được việc kết thúc các phiên khác")
+	assert.Equal(t, http.StatusSeeOther, c.get("/admin").status, "the browser's cookie is cleared")
+}
