@@ -162,3 +162,39 @@ func TestIncompleteBatchOnAFullDisk(t *testing.T) {
 	free = 64 << 20
 	assert.NoError(t, s.diskFullFor(incomplete), "a disk with room: transient, as before")
 }
+
+// TestDocumentWriteStopsWhenTheStoreGoesDown: a document being written when the server
+// reports its critical write error stops waiting for its answer and is refused with
+// ErrStoreDown, as a command is, rather than waiting out the client's timeout and being
+// told to try again (a review finding: 10 s, then store_unavailable).
+func TestDocumentWriteStopsWhenTheStoreGoesDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, WithDataDir(t.TempDir()), WithSyncAlways(false))
+	require.NoError(t, err)
+	defer s.Close()
+	data := make([]byte, DefaultMaxDocumentSize)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.PutDocumentBytes(ctx, "big.pdf", "application/pdf", data)
+		done <- err
+	}()
+	// Once its first chunks are stored, the server fails.
+	info, err := s.docs.Status(ctx)
+	require.NoError(t, err)
+	stream := info.(*jetstream.ObjectBucketStatus).StreamInfo().Config.Name
+	require.Eventually(t, func() bool {
+		st, err := s.js.Stream(ctx, stream)
+		return err == nil && st.CachedInfo().State.Msgs > 0
+	}, 10*time.Second, time.Millisecond)
+	s.ns.Logger().Errorf("JetStream stream '%s > %s' critical write error: %v", "$G", stream, "write /data/jetstream/OBJ/msgs/2.blk: no space left on device")
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, ErrStoreDown)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the write went on waiting")
+	}
+}

@@ -116,6 +116,18 @@ func (s *Store) PutDocumentBytes(ctx context.Context, name, contentType string, 
 		return Document{}, fmt.Errorf("store document: waiting for the writes before it: %w", err)
 	}
 	defer s.docPuts.Release(weight)
+	// The write stops waiting for its answer when the server stops writing, and says so
+	// (a review finding: the first upload after the disk filled waited out the client's
+	// 10 s and was told to try again).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.down:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	_, err := s.docs.Put(ctx, jetstream.ObjectMeta{
 		Name:    d.SHA256,
 		Headers: nil,
@@ -125,6 +137,9 @@ func (s *Store) PutDocumentBytes(ctx context.Context, name, contentType string, 
 		},
 	}, bytes.NewReader(data))
 	if err != nil {
+		if ferr := s.Failed(); ferr != nil {
+			return Document{}, ferr
+		}
 		return Document{}, markFull(fmt.Errorf("store document: %w", err))
 	}
 	return d, nil

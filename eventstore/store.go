@@ -32,7 +32,9 @@ type Store struct {
 	lock  *dirLock // the data directory's, with the embedded server
 	limit int64    // the embedded server's storage limit (0: its default, or external)
 	// failed is why the embedded server can no longer store anything (nil: it can).
-	failed   atomic.Pointer[string]
+	failed atomic.Pointer[string]
+	// down is closed when failed is set: a write waiting for an answer stops waiting.
+	down     chan struct{}
 	nc       *nats.Conn
 	ownConn  bool
 	js       jetstream.JetStream
@@ -104,7 +106,7 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		o.registry = NewRegistry()
 	}
 	s := &Store{opts: o, registry: o.registry, log: o.logger, strings: &Interner{}, docReads: make(chan struct{}, maxDocumentReads),
-		docPuts: semaphore.NewWeighted(o.docWriteBytes)}
+		docPuts: semaphore.NewWeighted(o.docWriteBytes), down: make(chan struct{})}
 	var err error
 	switch {
 	case len(o.natsOpts) > 0 && o.natsOpts[len(o.natsOpts)-1].conn != nil:
@@ -117,7 +119,9 @@ func Open(ctx context.Context, opts ...Option) (*Store, error) {
 		s.ownConn = true
 	default:
 		s.ns, s.lock, s.limit, err = startEmbedded(o.dataDir, &o, func(msg string) {
-			s.failed.CompareAndSwap(nil, &msg)
+			if s.failed.CompareAndSwap(nil, &msg) {
+				close(s.down)
+			}
 		})
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"thidua/eventstore"
@@ -17,6 +18,9 @@ type Feed struct {
 	store *eventstore.Store
 	sub   eventstore.Subscription
 	log   *slog.Logger
+	// lag is what Behind has seen.
+	lagMu sync.Mutex
+	lag   lagWatch
 }
 
 // StartFeed catches the model up with the stream (waiting until it has applied the
@@ -78,6 +82,47 @@ func (f *Feed) CaughtUp(ctx context.Context) (bool, uint64, error) {
 		return false, 0, err
 	}
 	return f.model.Applied() >= last, last, nil
+}
+
+// Behind reports how long the model has been behind the stream, as far as the calls of
+// Behind can tell: since the earliest call that found a sequence stored the model has not
+// applied yet (0 when it has applied everything any call found stored, up to the latest
+// one), with the model's applied sequence and the stream's last at this call. A busy
+// server is behind by the few milliseconds its feed takes to deliver each commit, so a
+// readiness probe that asked CaughtUp answered 503 on a healthy server taking writes (a
+// review finding: 374 of 600 probes under six writers); one that asks Behind fails only
+// when the feed stalls.
+func (f *Feed) Behind(ctx context.Context) (time.Duration, uint64, uint64, error) {
+	last, err := f.store.LastSeq(ctx)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	applied := f.model.Applied()
+	f.lagMu.Lock()
+	defer f.lagMu.Unlock()
+	return f.lag.observe(applied, last, time.Now()), applied, last, nil
+}
+
+// lagWatch measures how long a model stays behind a stream, from what it is shown.
+type lagWatch struct {
+	// target is a sequence the stream held at since that the model had not applied then
+	// (0: none pending).
+	target uint64
+	since  time.Time
+}
+
+// observe takes the model's applied sequence and the stream's last at now, and returns
+// how long the model has been behind: since the stream held target, while the model has
+// not reached it; 0 once it has.
+func (w *lagWatch) observe(applied, last uint64, now time.Time) time.Duration {
+	if w.target != 0 && applied < w.target {
+		return now.Sub(w.since)
+	}
+	w.target = 0
+	if applied < last {
+		w.target, w.since = last, now
+	}
+	return 0
 }
 
 // WaitCaughtUp waits until the model has applied every commit stored so far.

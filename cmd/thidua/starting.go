@@ -10,11 +10,16 @@ import (
 // (store open, projections loaded and caught up, bootstrap done), it answers /healthz
 // 200 (the process is alive: a liveness probe must not kill a server rebuilding a
 // million events), /readyz 503 with the step under way, and every other request 503
-// starting with a Retry-After; then it hands every request to the engine's handler.
-// Listening first also fails at once on an address in use, not after a long load.
+// starting with a Retry-After, but /metrics from the registry the engine will use
+// (the process's and the Go runtime's figures: a start-up is when its memory matters
+// most; a review finding: a scrape failed then); then it hands every request to the
+// engine's handler. Listening first also fails at once on an address in use, not after
+// a long load.
 type starting struct {
-	ready atomic.Pointer[http.Handler]
-	step  atomic.Pointer[[2]string]
+	// metrics serves /metrics while starting (nil: 503 as the rest).
+	metrics http.Handler
+	ready   atomic.Pointer[http.Handler]
+	step    atomic.Pointer[[2]string]
 	// inflight counts the requests the engine is serving (a stop waits for them).
 	inflight atomic.Int64
 }
@@ -53,6 +58,12 @@ func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "starting", "step": step[0]})
 		return
 	case "/readyz":
+	case "/metrics":
+		if s.metrics != nil && r.Method == http.MethodGet {
+			s.metrics.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Retry-After", "5")
 	default:
 		w.Header().Set("Retry-After", "5")
 	}

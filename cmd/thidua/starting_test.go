@@ -12,16 +12,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/demo"
 	"thidua/eventstore"
 )
 
 // TestStartingAnswersProbes: while serve starts, /healthz says the process is alive, and
 // /readyz and everything else say 503 starting, naming the step; once ready, every
-// request goes to the engine's handler.
+// request goes to the engine's handler. /metrics answers the process's figures from the
+// start (a review finding: a scrape failed while the server started).
 func TestStartingAnswersProbes(t *testing.T) {
 	t.Parallel()
-	s := &starting{}
+	s := &starting{metrics: api.MetricsHandler(api.NewRegistry())}
 	s.setStep("loading the projections", "nạp dữ liệu xét duyệt")
 	get := func(path string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
@@ -40,9 +42,13 @@ func TestStartingAnswersProbes(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 	assert.Equal(t, "5", w.Header().Get("Retry-After"))
 	assert.Contains(t, w.Body.String(), "Máy chủ đang khởi động: nạp dữ liệu xét duyệt")
+	w = get("/metrics")
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), "\nprocess_resident_memory_bytes ")
+	assert.Contains(t, w.Body.String(), "\ngo_goroutines ")
 
 	s.serve(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
-	for _, p := range []string{"/healthz", "/readyz", "/api/v1/campaigns"} {
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/campaigns", "/metrics"} {
 		assert.Equal(t, http.StatusTeapot, get(p).Code, p)
 	}
 }

@@ -93,7 +93,7 @@ type handler struct {
 	svc     *workflows.Service
 	cfg     config
 	mux     *http.ServeMux
-	metrics *metrics
+	metrics *Metrics
 	// gate bounds the mutating requests in flight; authLimit the failed authentications per client.
 	gate      *gate
 	authLimit *authLimiter
@@ -120,11 +120,7 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 		cfg.maxBody = DefaultMaxBody
 	}
 	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux()}
-	var usage func(context.Context) (eventstore.Usage, error)
-	if st := svc.Store(); st != nil {
-		usage = st.Usage
-	}
-	h.metrics = newMetrics(cfg.registry, usage, svc.Model(), svc)
+	h.metrics = newMetrics(cfg.registry, svc.Store(), svc.Model(), svc)
 	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
 	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
 	h.uploads = NewUploadPlaces(cfg.uploadsPerUser, cfg.uploads)
@@ -309,7 +305,9 @@ func (h *handler) handle(rt route) {
 			if p, err = h.authenticate(r); err != nil {
 				if r.Header.Get("Authorization") != "" {
 					// Only presented credentials count: a missing token is no guess.
-					h.authLimit.failed(client, h.cfg.now())
+					if h.authLimit.failed(client, h.cfg.now()) {
+						logLockout(h.cfg.log, "api", client)
+					}
 				}
 				h.fail(w, r, err)
 				return
@@ -415,45 +413,29 @@ func wildcardNames(pattern string) []string {
 // ServeHTTP serves a request: routing, panics, unknown routes as JSON errors, metrics and
 // the access log.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
 	_, pattern := h.mux.Handler(r)
-	label := pattern
-	if label == "" {
-		label = "unmatched"
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
+	h.metrics.Track(w, r, pattern, h.cfg.log, func(w http.ResponseWriter, r *http.Request) {
+		sw := w.(*statusWriter) // Track's
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.cfg.log.Error("panic serving request", "id", w.Header().Get(RequestIDHeader), "method", r.Method, "path", r.URL.Path, "panic", v)
+				if !sw.wrote {
+					writeError(sw, http.StatusInternalServerError, errorBody{Code: "internal", Message: "internal server error"})
+				}
 			}
-			h.cfg.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
-			if !sw.wrote {
-				writeError(sw, http.StatusInternalServerError, errorBody{Code: "internal", Message: "internal server error"})
-			}
+		}()
+		sw.Header().Set("X-Content-Type-Options", "nosniff")
+		if pattern == "" {
+			// The mux answers unknown paths (404), wrong methods (405) and unclean paths
+			// (redirects) itself: keep its status and headers, but answer errors as JSON.
+			h.mux.ServeHTTP(&muxErrorWriter{statusWriter: sw}, r)
+			return
 		}
-		d := time.Since(start)
-		h.metrics.observe(label, sw.code(), d)
-		lvl := slog.LevelDebug
-		switch {
-		case sw.code() >= 500 && (label == "GET /readyz" || label == "GET /healthz"):
-			// A probe's 503 is its answer (starting, store down); the cause is logged once
-			// where it happens, not at every probe.
-			lvl = slog.LevelDebug
-		case sw.code() >= 500:
-			lvl = slog.LevelError
-		}
-		h.cfg.log.Log(r.Context(), lvl, "http", "method", r.Method, "path", r.URL.Path, "route", label,
-			"status", sw.code(), "bytes", sw.n, "took", d.Round(time.Microsecond))
-	}()
-	sw.Header().Set("X-Content-Type-Options", "nosniff")
-	if pattern == "" {
-		// The mux answers unknown paths (404), wrong methods (405) and unclean paths
-		// (redirects) itself: keep its status and headers, but answer errors as JSON.
-		h.mux.ServeHTTP(&muxErrorWriter{statusWriter: sw}, r)
-		return
-	}
-	h.mux.ServeHTTP(sw, r)
+		h.mux.ServeHTTP(sw, r)
+	})
 }
 
 // statusWriter records the status and size of a response.

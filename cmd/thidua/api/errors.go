@@ -179,7 +179,9 @@ func codeOf(status int) string {
 // fail answers err in the error shape, and counts conflicts.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := classify(err)
-	if status >= 500 {
+	// A 5xx's error, and the cause the answer does not say, go on the request's one log
+	// line (Track; a review finding: each was logged twice, with nothing to pair them).
+	if status >= 500 && !NoteError(r.Context(), err) {
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "err", err}
 		if we := (*workflows.Error)(nil); errors.As(err, &we) && we.Err != nil {
 			attrs = append(attrs, "cause", we.Err) // what the answer does not say

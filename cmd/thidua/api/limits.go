@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -105,11 +106,11 @@ func WithBodyTimeout(d time.Duration) Option { return func(c *config) { c.bodyTi
 type gate struct {
 	slots chan struct{}
 	wait  time.Duration
-	m     *metrics
+	m     *Metrics
 }
 
 // newGate returns a gate of n slots (nil: no bound).
-func newGate(n int, wait time.Duration, m *metrics) *gate {
+func newGate(n int, wait time.Duration, m *Metrics) *gate {
 	if n < 0 {
 		return nil
 	}
@@ -171,7 +172,7 @@ type authLimiter struct {
 	rate    float64 // tokens per second
 	clients map[string]*bucket
 	max     int
-	m       *metrics
+	m       *Metrics
 }
 
 type bucket struct {
@@ -180,7 +181,7 @@ type bucket struct {
 }
 
 // newAuthLimiter returns a limiter of n failures per window (nil: no limit).
-func newAuthLimiter(n int, window time.Duration, m *metrics) *authLimiter {
+func newAuthLimiter(n int, window time.Duration, m *Metrics) *authLimiter {
 	if n < 0 {
 		return nil
 	}
@@ -222,10 +223,11 @@ func (l *authLimiter) blocked(client string, now time.Time) (time.Duration, bool
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), true
 }
 
-// failed takes one failure from the client's bucket.
-func (l *authLimiter) failed(client string, now time.Time) {
+// failed takes one failure from the client's bucket, and reports whether it was the one
+// that emptied it: the client is locked out from now on, which the caller logs once.
+func (l *authLimiter) failed(client string, now time.Time) bool {
 	if l == nil {
-		return
+		return false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -238,10 +240,12 @@ func (l *authLimiter) failed(client string, now time.Time) {
 		l.clients[client] = b
 	}
 	l.refill(b, now)
+	had := b.tokens >= 1
 	b.tokens = math.Max(0, b.tokens-1)
 	if l.m != nil {
 		l.m.authFailures.Inc()
 	}
+	return had && b.tokens < 1
 }
 
 // sweep forgets the clients whose bucket is full again and, when that frees less than a
@@ -371,8 +375,18 @@ func (f *FailureLimiter) Blocked(client string, now time.Time) (time.Duration, b
 	return f.l.blocked(client, now)
 }
 
-// Failed counts one failure of the client.
-func (f *FailureLimiter) Failed(client string, now time.Time) { f.l.failed(client, now) }
+// Failed counts one failure of the client, and reports whether it locked the client
+// out (the caller logs it once).
+func (f *FailureLimiter) Failed(client string, now time.Time) bool { return f.l.failed(client, now) }
+
+// logLockout logs, once per lockout, that a client ran out of failed authentications: an
+// operator sees who was guessing, where and when (a review finding: only a counter moved).
+func logLockout(log *slog.Logger, surface, client string) {
+	log.Warn("authentication failures: client locked out for a while", "surface", surface, "client", client)
+}
+
+// LogLockout is logLockout for the web UI's sign-in.
+func LogLockout(log *slog.Logger, client string) { logLockout(log, "web", client) }
 
 // setRetryAfter sets Retry-After in seconds.
 func setRetryAfter(w http.ResponseWriter, secs int) {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"thidua/eventstore"
@@ -17,8 +16,9 @@ import (
 	"thidua/workflows"
 )
 
-// metrics are the API's Prometheus collectors.
-type metrics struct {
+// Metrics are the server's Prometheus collectors, one set for the API and the web UI on
+// one registry (NewMetrics).
+type Metrics struct {
 	gatherer  prometheus.Gatherer
 	requests  *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
@@ -34,15 +34,14 @@ type metrics struct {
 	serve        http.Handler
 }
 
-// newMetrics registers the API's collectors in reg (a new registry with the Go and process
-// collectors when nil), with the store's usage when usage is not nil. Collectors already
-// registered by an earlier handler on the same registry are reused.
-func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstore.Usage, error), model *projections.Model, checks checkResults) *metrics {
+// newMetrics registers the server's collectors in reg (NewRegistry's when nil), with the
+// store's usage and last sequence when store is not nil. Collectors already registered by
+// an earlier handler on the same registry are reused.
+func newMetrics(reg *prometheus.Registry, store *eventstore.Store, model *projections.Model, checks checkResults) *Metrics {
 	if reg == nil {
-		reg = prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg = NewRegistry()
 	}
-	m := &metrics{gatherer: reg}
+	m := &Metrics{gatherer: reg}
 	m.requests = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "thidua", Subsystem: "http", Name: "requests_total",
 		Help: "HTTP requests by route pattern and status code.",
@@ -80,8 +79,8 @@ func newMetrics(reg *prometheus.Registry, usage func(context.Context) (eventstor
 		Namespace: "thidua", Subsystem: "api", Name: "auth_failures_total",
 		Help: "Requests that presented credentials that did not authenticate.",
 	}))
-	if usage != nil {
-		register(reg, &storeCollector{usage: usage})
+	if store != nil {
+		register(reg, &storeCollector{usage: store.Usage, last: store.LastSeq})
 	}
 	if model != nil {
 		registerModel(reg, model)
@@ -148,7 +147,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 }
 
 // observe counts one request.
-func (m *metrics) observe(route string, code int, d time.Duration) {
+func (m *Metrics) observe(route string, code int, d time.Duration) {
 	c := strconv.Itoa(code)
 	m.requests.WithLabelValues(route, c).Inc()
 	m.latency.WithLabelValues(route, c).Observe(d.Seconds())
@@ -168,11 +167,15 @@ var (
 		"The event store's storage limit in bytes (0: none known); past it writes are refused with 507 store_full.", nil, nil)
 	storeDiskFreeDesc = prometheus.NewDesc("thidua_store_disk_free_bytes",
 		"Free space of the embedded store's file system in bytes (0: full; NaN: not known, or an external server); below limit minus used, the disk fills before the limit.", nil, nil)
+	storeLastSeqDesc = prometheus.NewDesc("thidua_store_last_sequence",
+		"The event stream's last sequence (NaN: the store did not answer); minus thidua_projections_applied_sequence, how far this server's projections are behind.", nil, nil)
 )
 
-// storeCollector reports the store's usage and limit (eventstore.Store.Usage).
+// storeCollector reports the store's usage and limit (eventstore.Store.Usage) and the
+// stream's last sequence (a review finding: the projections' lag could not be seen).
 type storeCollector struct {
 	usage func(context.Context) (eventstore.Usage, error)
+	last  func(context.Context) (uint64, error)
 }
 
 // Describe implements prometheus.Collector.
@@ -180,6 +183,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- storeUsedDesc
 	ch <- storeLimitDesc
 	ch <- storeDiskFreeDesc
+	ch <- storeLastSeqDesc
 }
 
 // Collect implements prometheus.Collector: NaN when the store does not answer in time.
@@ -196,4 +200,9 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(storeUsedDesc, prometheus.GaugeValue, used)
 	ch <- prometheus.MustNewConstMetric(storeLimitDesc, prometheus.GaugeValue, limit)
 	ch <- prometheus.MustNewConstMetric(storeDiskFreeDesc, prometheus.GaugeValue, free)
+	last := math.NaN()
+	if seq, err := c.last(ctx); err == nil {
+		last = float64(seq)
+	}
+	ch <- prometheus.MustNewConstMetric(storeLastSeqDesc, prometheus.GaugeValue, last)
 }

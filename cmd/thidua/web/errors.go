@@ -130,7 +130,7 @@ type uiError struct {
 // localise turns any error into what the user reads, in the request's language.
 func (h *handler) localise(q *req, err error) *uiError {
 	u := h.localiseQuiet(q, err)
-	if u.Code == "internal" {
+	if u.Code == "internal" && !api.NoteError(q.r.Context(), err, "code", u.Code) {
 		h.cfg.log.Error("web request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
 	}
 	return u
@@ -289,9 +289,9 @@ func kindKey(kind error) string {
 // fail renders an error page for a request whose page could not be built.
 func (h *handler) fail(q *req, err error) {
 	u := h.localise(q, err)
-	if u.Status >= 500 && u.Code != "internal" { // internal: localise logged it
+	if u.Status >= 500 && u.Code != "internal" && !api.NoteError(q.r.Context(), err, "code", u.Code) { // internal: localise logged it
 		// The page says the cause is in the log (a full or failed store): it is (a
-		// review finding: the web logged nothing of them).
+		// review finding: the web logged nothing of them), on the request's line.
 		attrs := []any{"method", q.r.Method, "path", q.r.URL.Path, "code", u.Code, "err", err}
 		if we := (*workflows.Error)(nil); errors.As(err, &we) && we.Err != nil {
 			attrs = append(attrs, "cause", we.Err)

@@ -65,7 +65,10 @@ func (h *handler) signIn(q *req) error {
 		return nil
 	}
 	if _, err := h.svc.Authenticate(q.r.Context(), token); err != nil {
-		h.signIns.Failed(client, time.Now())
+		if h.signIns.Failed(client, time.Now()) {
+			api.LogLockout(h.cfg.log, client)
+		}
+		h.cfg.metrics.AuthFailed()
 		pg := h.newPage(q, q.T("signin.title"))
 		pg.canonical("/signin")
 		pg.Err = &uiError{Status: http.StatusUnauthorized, Form: "signin", Code: "unauthenticated", Message: q.T("err.badtoken")}

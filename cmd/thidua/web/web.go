@@ -45,6 +45,7 @@ type config struct {
 	replays        *api.Places
 	archives       *api.Places
 	rankPoll       time.Duration
+	metrics        *api.Metrics
 }
 
 // DefaultPageRows is how many nominations a page of the nomination list or of the review
@@ -112,6 +113,10 @@ func WithReplayPlaces(p *api.Places) Option { return func(c *config) { c.replays
 // (api.NewArchivePlaces): give the API's set (api.WithArchivePlaces), so that the bound
 // is the server's; without it the web has its own default set.
 func WithArchivePlaces(p *api.Places) Option { return func(c *config) { c.archives = p } }
+
+// WithMetrics counts the pages' requests, and the failed sign-ins, in m (api.NewMetrics,
+// on the registry the API serves at /metrics); without it they are logged only.
+func WithMetrics(m *api.Metrics) Option { return func(c *config) { c.metrics = m } }
 
 // WithLogger sets the logger for failures the user cannot act on.
 func WithLogger(l *slog.Logger) Option {
@@ -236,21 +241,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	sw := &wroteWriter{ResponseWriter: w}
-	defer func() {
-		// A page's bug answers the error page, as the API answers 500, instead of a
-		// connection dropped without a word (and a stack trace in the log per request).
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
+	// Each request is counted and logged as the API's are (a review finding: the pages,
+	// where clerks, reviewers and the council work, were neither).
+	_, pattern := h.mux.Handler(r)
+	h.cfg.metrics.Track(w, r, pattern, h.cfg.log, func(w http.ResponseWriter, r *http.Request) {
+		sw := &wroteWriter{ResponseWriter: w}
+		defer func() {
+			// A page's bug answers the error page, as the API answers 500, instead of a
+			// connection dropped without a word (and a stack trace in the log per request).
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.cfg.log.Error("panic serving page", "id", w.Header().Get(api.RequestIDHeader), "method", r.Method, "path", r.URL.Path, "panic", v)
+				if !sw.wrote {
+					http.Error(sw, "500 — Lỗi máy chủ / internal server error", http.StatusInternalServerError)
+				}
 			}
-			h.cfg.log.Error("panic serving page", "method", r.Method, "path", r.URL.Path, "panic", v)
-			if !sw.wrote {
-				http.Error(sw, "500 — Lỗi máy chủ / internal server error", http.StatusInternalServerError)
-			}
-		}
-	}()
-	h.mux.ServeHTTP(sw, r)
+		}()
+		h.mux.ServeHTTP(sw, r)
+	})
 }
 
 // wroteWriter records whether a response was begun.

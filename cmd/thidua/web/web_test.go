@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -3319,3 +3320,72 @@ func TestSignOutNotRecordedIsSaid(t *testing.T) {
 	mustContain(t, c.get(r.loc).body, "Đã đăng xuất trên trình duyệt này. Máy chủ chưa ghi nhận được việc kết thúc các phiên khác")
 	assert.Equal(t, http.StatusSeeOther, c.get("/admin").status, "the browser's cookie is cleared")
 }
+
+// TestPagesAreCountedAndLogged: with the API's metrics, the pages' requests are counted
+// by route and status as the API's are, each answer carries its request id, a failed
+// sign-in counts as a failed authentication, and the client locked out by them is logged
+// once, at warning level (review findings: /metrics and the log saw none of the web).
+func TestPagesAreCountedAndLogged(t *testing.T) {
+	t.Parallel()
+	wf := wftest.New(t, natsServer)
+	reg := api.NewRegistry()
+	var mu sync.Mutex
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(p)
+	}), nil))
+	srv := httptest.NewServer(web.New(wf.Svc, web.WithSecret([]byte("test-secret")), web.WithLogger(log),
+		web.WithMetrics(api.NewMetrics(reg, wf.Svc)), web.WithSignInFailureLimit(2, time.Hour)))
+	t.Cleanup(srv.Close)
+	e := &env{Env: wf, t: t, srv: srv}
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	r := c.get("/units")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Regexp(t, `^[0-9a-f]{16}$`, r.header.Get(api.RequestIDHeader))
+	c.get("/nowhere")
+
+	bad := e.client()
+	bad.get("/signin")
+	for range 3 {
+		bad.post("/signin", bad.form("token", "not-a-token", "next", "/"))
+	}
+	count := func(name string, labels ...string) float64 {
+		families, err := reg.Gather()
+		require.NoError(t, err)
+		var sum float64
+		for _, f := range families {
+			if f.GetName() != name {
+				continue
+			}
+		metrics:
+			for _, m := range f.GetMetric() {
+				for i := 0; i+1 < len(labels); i += 2 {
+					if !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool { return l.GetName() == labels[i] && l.GetValue() == labels[i+1] }) {
+						continue metrics
+					}
+				}
+				sum += m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+		return sum
+	}
+	assert.Equal(t, 1.0, count("thidua_http_requests_total", "route", "GET /units", "code", "200"))
+	assert.Equal(t, 1.0, count("thidua_http_request_duration_seconds", "route", "GET /units"))
+	assert.Equal(t, 1.0, count("thidua_http_requests_total", "route", "/", "code", "404"))
+	assert.Equal(t, 2.0, count("thidua_http_requests_total", "route", "POST /signin", "code", "401"))
+	assert.Equal(t, 1.0, count("thidua_http_requests_total", "route", "POST /signin", "code", "429"))
+	assert.Equal(t, 2.0, count("thidua_api_auth_failures_total"), "the two failures before the lockout")
+	mu.Lock()
+	out := logged.String()
+	mu.Unlock()
+	assert.Equal(t, 1, strings.Count(out, "client locked out"), out)
+	assert.Contains(t, out, "level=WARN msg=\"authentication failures: client locked out for a while\" surface=web client=127.0.0.1")
+}
+
+// writerFunc is an io.Writer of a function.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
