@@ -960,7 +960,7 @@ func validateVote(v CouncilVoteData) error {
 	}
 	if _, err := time.Parse(time.DateOnly, v.MeetingDate); err != nil {
 		return fieldErr("meeting_date", "invalid_vote", fmt.Sprintf("meeting_date %q is not a date YYYY-MM-DD", v.MeetingDate),
-			fmt.Sprintf("Ngày họp %q không hợp lệ (YYYY-MM-DD)", v.MeetingDate))
+			fmt.Sprintf("Ngày họp «%s» không hợp lệ: cần một ngày có thật, viết năm-tháng-ngày (ví dụ 2025-10-01)", v.MeetingDate))
 	}
 	if v.Members < 1 || v.Present < 0 || v.Approve < 0 || v.Present > v.Members || v.Approve > v.Present {
 		field := "approve" // the first number that breaks 0 ≤ approve ≤ present ≤ members, members ≥ 1

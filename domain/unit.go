@@ -299,7 +299,7 @@ func PlanMerge(sources []*Unit, successor *Unit, successorID, name string, kind 
 	eff, err := time.Parse(time.DateOnly, effective)
 	if err != nil || eff.Format(time.DateOnly) != effective {
 		return nil, fieldErr("effective", "invalid_effective", fmt.Sprintf("effective %q is not a date YYYY-MM-DD", effective),
-			fmt.Sprintf("Ngày hiệu lực %q không hợp lệ (YYYY-MM-DD)", effective))
+			fmt.Sprintf("Ngày hiệu lực «%s» không hợp lệ: cần một ngày có thật, viết năm-tháng-ngày (ví dụ 2026-07-01)", effective))
 	}
 	if eff.Year() < 2000 {
 		// A merger before the engine's dates (the API's and the web UI's alike): a typing

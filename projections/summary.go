@@ -20,7 +20,12 @@ func summarize(e *Entry, name string, zone func() *time.Location) (vi, en string
 		who = name
 	}
 	whoVI, whoEN := who, who
-	if r := string(e.Rec.Actor.Role); r != "" {
+	switch r := string(e.Rec.Actor.Role); {
+	case e.Rec.Actor.Role == domain.RoleSystem && who == string(domain.RoleSystem):
+		// The engine itself, in each language's words (a review finding: "system (hệ
+		// thống)" on a Vietnamese trail).
+		whoVI, whoEN = "Hệ thống", "The system"
+	case r != "":
 		whoVI += " (" + domain.TermVI(r) + ")"
 		whoEN += " (" + r + ")"
 	}

@@ -96,6 +96,24 @@ const maxFormKey = 200
 
 func field(q *req, name string) string { return strings.TrimSpace(q.r.PostFormValue(name)) }
 
+// dateField reads a date input: as the browser's date picker sends it (YYYY-MM-DD), or
+// typed the Vietnamese way, day first (01/07/2026, 1/7/2026, 01-07-2026, 01.07.2026),
+// where a browser has no picker (a review finding: the refusal asked for YYYY-MM-DD).
+// Anything else is passed on as typed, for the command's own refusal.
+func dateField(q *req, name string) string {
+	v := field(q, name)
+	m := dayFirst.FindStringSubmatch(v)
+	if m == nil {
+		return v
+	}
+	d, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	return fmt.Sprintf("%s-%02d-%02d", m[3], mo, d)
+}
+
+// dayFirst is a date written day, month, year.
+var dayFirst = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
+
 // number reads a number, written the Vietnamese way (a decimal comma, full stops grouping
 // the thousands) or with a decimal point. A count (whole) takes full stops or commas
 // grouping its thousands: "2.000" and "2,000" are two thousand (before, "2.000" read as 2, a
@@ -215,7 +233,7 @@ func (h *handler) attachDocument(q *req) error {
 
 func (h *handler) recordVote(q *req) error {
 	return h.nomAction(q, "vote", "voted", func(id string) error {
-		date := field(q, "meeting_date")
+		date := dateField(q, "meeting_date")
 		if date == "" {
 			return invalidField("meeting_date", "err.form.required", q.T("vote.date"))
 		}
@@ -634,7 +652,7 @@ func (h *handler) merge(q *req) error {
 		}
 		_, err := h.svc.Reorganise(q.r.Context(), q.p, workflows.ReorganiseInput{Kind: "merge", Sources: sources,
 			Successor: field(q, "successor"), SuccessorName: field(q, "successor_name"), SuccessorKind: domain.UnitKind(field(q, "successor_kind")),
-			Effective: field(q, "effective"), Decision: field(q, "decision")}, opts(q))
+			Effective: dateField(q, "effective"), Decision: field(q, "decision")}, opts(q))
 		return err
 	})
 }

@@ -337,7 +337,7 @@ func (h *handler) parseBound(q *req) (projections.Bound, error) {
 		if err != nil || !api.InRange(t) {
 			// Out of the API's years, as it refuses them: Go's zero time (0001-01-01
 			// UTC) would otherwise read as no bound at all, the present (a review finding).
-			return b, invalid("err.form.at", s)
+			return b, invalid("err.form.at", strings.Replace(s, "T", " ", 1))
 		}
 		if now := h.svc.Now(); t.After(now) {
 			t = now

@@ -231,7 +231,7 @@ func (h *handler) rankingPage(q *req) error {
 	d := rankingData{C: c, Keys: c.Definition.RankingKeys, Printed: h.svc.Now(), Viewer: q.p.Name}
 	b, berr := h.parseBound(q)
 	if berr != nil {
-		d.PickErr = h.localise(q, berr)
+		d.PickErr = pickErr(h.localise(q, berr))
 		b = projections.Bound{}
 	}
 	rk, err := h.sealedRanking(q, c.ID, b)

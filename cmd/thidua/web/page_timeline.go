@@ -49,11 +49,20 @@ type timelineData struct {
 	Moment string
 }
 
+// pickErr marks a refusal of the moment picker as the picker form's, on its input "at":
+// its message gets the id the input's aria-describedby names (a review finding: the
+// message was tied to nothing, and a screen reader read the present as the moment asked).
+func pickErr(e *uiError) *uiError {
+	e.Form, e.Field = "picker", "at"
+	return e
+}
+
 func (h *handler) timelineBound(q *req, d *timelineData) projections.Bound {
 	b, err := h.parseBound(q)
 	if err != nil {
 		// The moment could not be read: the page shows now, and says so.
-		d.PickErr, d.Live = h.localise(q, err), true
+		d.PickErr, d.Live = pickErr(h.localise(q, err)), true
+		d.AtValue = strings.TrimSpace(q.r.URL.Query().Get("at")) // what was asked, to correct
 		return projections.Bound{}
 	}
 	d.Live = b.Live()

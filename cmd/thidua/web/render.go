@@ -373,6 +373,17 @@ func (p *frame) Field(form, name, hint string) template.HTMLAttr {
 	return template.HTMLAttr(b.String())
 }
 
+// VI returns the attribute that marks text written only in Vietnamese (the campaign's
+// award, a decision's number and title, what users wrote) on a page in another language,
+// so that a screen reader reads it with a Vietnamese voice (WCAG 3.1.2; a review finding);
+// nothing on a Vietnamese page.
+func (p *frame) VI() template.HTMLAttr {
+	if p.Lang == "vi" {
+		return ""
+	}
+	return ` lang="vi"`
+}
+
 // ErrorFor returns the error of form, when that form failed.
 func (p *frame) ErrorFor(form string) *uiError {
 	if p.Err != nil && p.Err.Form == form {
