@@ -109,7 +109,7 @@ func (s *Service) DocumentChecks() (DocumentCheck, bool) {
 // changed behind the engine's back. It records nothing: the events already cite those
 // bytes, and a file no event cites is refused (document_not_cited), so nothing new enters
 // the store this way. An administrator restores any document, a clerk one their unit may
-// read. Before, the only repair of a submitted dossier's file was to return the dossier, so
+// read (a clerk is refused a file no event cites as one of another unit: forbidden). Before, the only repair of a submitted dossier's file was to return the dossier, so
 // that the clerk could attach it again, and every ruling went back to pending (a review
 // finding: the grant's refusal told the council to upload it again, which no role could).
 func (s *Service) RestoreDocument(ctx context.Context, p Principal, up Upload) (eventstore.Document, error) {
@@ -125,6 +125,14 @@ func (s *Service) RestoreDocument(ctx context.Context, p Principal, up Upload) (
 	}
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
+	if p.Role == domain.RoleClerk {
+		// A clerk's scope first: a file no event cites and one another unit's events cite
+		// are refused alike, as a download refuses them, so that the answer does not tell
+		// a clerk whether a file is in another unit's dossier (a review finding).
+		if err := s.mayReadDocument(p, sha); err != nil {
+			return eventstore.Document{}, err
+		}
+	}
 	if !s.model.DocumentCited(sha) {
 		return eventstore.Document{}, &domain.RuleError{Code: "document_not_cited",
 			Message:   fmt.Sprintf("no event cites a document of SHA-256 %s: only a document the events cite is restored (a new one is filed with its dossier, plan or fact)", sha),

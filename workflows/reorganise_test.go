@@ -1449,17 +1449,20 @@ func TestHoldFollowsThePersonAcrossAMerger(t *testing.T) {
 	e := entry(env.Model)
 	assert.False(t, e.Recommended)
 	assert.Equal(t, domain.WithheldPersonOnHold, e.Withheld)
-	// A clerk of another unit reads that it is withheld, not why (a hold).
+	// A clerk of another unit does not read it at all: withheld for a hold, it is left out
+	// for them, and the places below it move up, as for a nomination not eligible (a
+	// review finding: an "undisclosed" with no entry of the person above it could only be
+	// the hold).
 	env.Unit("HSO", domain.UnitDepartment)
 	rk, err := env.Model.Ranking(wftest.Campaign, projections.Bound{})
 	require.NoError(t, err)
 	otherClerk := env.User(domain.RoleClerk, "HSO")
 	theirs, changed := env.Svc.RankingFor(otherClerk, rk)
 	assert.True(t, changed)
-	for _, x := range theirs.Individual.Entries {
-		if x.Nomination == nb {
-			assert.Equal(t, domain.WithheldUndisclosed, x.Withheld)
-		}
+	assert.Len(t, theirs.Individual.Entries, len(rk.Individual.Entries)-1)
+	for i, x := range theirs.Individual.Entries {
+		assert.NotEqual(t, nb, x.Nomination)
+		assert.Equal(t, i+1, x.Rank, "the places renumbered")
 	}
 	_, changed = env.Svc.RankingFor(reviewer, rk)
 	assert.False(t, changed, "a reviewer reads the reason")

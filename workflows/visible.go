@@ -14,7 +14,9 @@ import (
 // nomination was opened, of which kind, not the individual's name, which the event's
 // data and summaries then leave out. A clerk of one department could otherwise read the
 // name of another's nominee, on hold for a discipline review or not. Nor do they see the
-// unit.hold_noted of such a nomination (hiddenHolds). evs is not changed.
+// unit.hold_noted of such a nomination (hiddenHolds), nor the ground and the council's
+// note of an individual's revoked award (unreadableRevocations). It serves a campaign's
+// trail too. evs is not changed.
 func (s *Service) Visible(p Principal, evs []projections.EventView) []projections.EventView {
 	if p.Role != domain.RoleClerk {
 		return evs
@@ -23,6 +25,7 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 		evs = hidden
 	}
 	evs = s.unreadableEvidence(p, evs)
+	evs = s.unreadableRevocations(p, evs)
 	var out []projections.EventView
 	for i, ev := range evs {
 		if ev.Type != domain.UnitNominated {
@@ -121,39 +124,110 @@ func (s *Service) hiddenHolds(p Principal, evs []projections.EventView) []projec
 	return out
 }
 
+// RevocationReadable reports whether p may read the ground and the council's note of the
+// revocation of an award of kind (domain.NomineeCollective or NomineeIndividual) held by
+// nomination: a clerk reads those of an individual only when they may read the nomination
+// (CanReadNomination). The grant and the revocation themselves stay public, as the
+// chairman's decisions are; why a named person's award was taken back (forged documents,
+// a false declaration, in the council's words) concerns that person, as a hold does (a
+// review finding: every clerk read it, on the campaign's trail, a unit's inherited trail,
+// GET /awards/{id} and the dashboard).
+func (s *Service) RevocationReadable(p Principal, nomination, kind string) bool {
+	if p.Role != domain.RoleClerk || kind != string(domain.NomineeIndividual) {
+		return true
+	}
+	n, err := s.model.Nomination(nomination)
+	return err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory)
+}
+
+// unreadableRevocations returns evs with the ground and note of each campaign.award_revoked
+// p may not read (RevocationReadable) replaced by domain.WithheldUndisclosed and left out,
+// in its data and summaries; evs itself is not changed.
+func (s *Service) unreadableRevocations(p Principal, evs []projections.EventView) []projections.EventView {
+	var out []projections.EventView
+	for i, ev := range evs {
+		if ev.Type != domain.AwardRevoked {
+			continue
+		}
+		var d domain.AwardRevokedData
+		decoded := json.Unmarshal(ev.Data, &d) == nil
+		if decoded {
+			n, err := s.model.Nomination(d.Nomination)
+			if err == nil && s.RevocationReadable(p, d.Nomination, string(n.Nominee.Kind)) {
+				continue
+			}
+		}
+		if out == nil {
+			out = append([]projections.EventView(nil), evs...)
+		}
+		ground := d.Ground
+		d.Ground, d.Note = domain.WithheldUndisclosed, ""
+		raw, err := json.Marshal(d)
+		if !decoded || err != nil {
+			out[i].Data = json.RawMessage("null")
+			out[i].SummaryVI, out[i].SummaryEN = "Thu hồi một khen thưởng", "An award was revoked"
+			continue
+		}
+		out[i].Data = raw
+		out[i].SummaryVI = strings.TrimSuffix(ev.SummaryVI, ": "+domain.TermVI(ground))
+		out[i].SummaryEN = strings.TrimSuffix(ev.SummaryEN, ": "+ground)
+	}
+	if out == nil {
+		return evs
+	}
+	return out
+}
+
 // RankingFor returns rk as p may see it, and whether it differs from rk: a clerk who may not
 // read a nomination withheld from the recommendations sees it withheld for an undisclosed
 // reason (domain.WithheldUndisclosed), whatever the reason: one of them is a hold of the
 // person (domain.WithheldPersonOnHold), left out of the unit's trail for them too, and an
 // "undisclosed" that stood for it alone would name it all the same (review findings: the
-// ranking named the hold beside the person's name, then its stand-in did). A hold behind
-// an entry (person_on_hold, unit_on_hold) is told only to a clerk who reads every
-// nomination of the entry's unit, not to one who reads the entry through its history alone
-// (of a unit merged into that one). rk is not changed.
+// ranking named the hold beside the person's name, then its stand-in did). An entry
+// withheld for a hold (person_on_hold, unit_on_hold) that the clerk may not read is left
+// out altogether, and the places below it move up, as for a nomination not eligible: an
+// "undisclosed" entry with no entry of the same person or unit recommended above it could
+// only be a hold, and told it all the same (a review finding). A hold behind an entry is
+// told only to a clerk who reads every nomination of the entry's unit, not to one who reads
+// the entry through its history alone (of a unit merged into that one). rk is not changed.
 func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projections.RankingView, bool) {
 	if p.Role != domain.RoleClerk {
 		return rk, false
 	}
 	changed := false
 	redact := func(kv *projections.RankingKindView) {
-		copied := false
+		var out []projections.RankEntryView // nil until an entry changes
 		for i, e := range kv.Entries {
-			if e.Withheld == "" || e.Withheld == domain.WithheldUndisclosed {
+			keep, withheld := true, e.Withheld
+			if e.Withheld != "" && e.Withheld != domain.WithheldUndisclosed {
+				n, err := s.model.Nomination(e.Nomination)
+				readable := err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory)
+				switch {
+				case !readable && heldElsewhere(e.Withheld):
+					keep = false
+				case !readable:
+					withheld = domain.WithheldUndisclosed
+				case heldElsewhere(e.Withheld) && !s.CanReadNomination(p, n.Unit, nil):
+					// Their own unit's former nomination, read through its history alone: the
+					// hold is of a nomination of the unit it merged into, which they may not
+					// read (a review finding: they read unit_on_hold).
+					withheld = domain.WithheldUndisclosed
+				}
+			}
+			if out == nil && (!keep || withheld != e.Withheld) {
+				out = append(make([]projections.RankEntryView, 0, len(kv.Entries)), kv.Entries[:i]...)
+			}
+			if out == nil {
 				continue
 			}
-			if n, err := s.model.Nomination(e.Nomination); err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory) {
-				if !heldElsewhere(e.Withheld) || s.CanReadNomination(p, n.Unit, nil) {
-					continue
-				}
-				// A hold behind the entry is of another nomination of its unit, which a
-				// clerk who reads the entry through its history alone (of a unit merged
-				// into that one) may not read (a review finding: they read unit_on_hold).
+			if keep {
+				e.Withheld = withheld
+				e.Rank = len(out) + 1
+				out = append(out, e)
 			}
-			if !copied {
-				kv.Entries, copied = append([]projections.RankEntryView(nil), kv.Entries...), true
-			}
-			kv.Entries[i].Withheld = domain.WithheldUndisclosed
-			changed = true
+		}
+		if out != nil {
+			kv.Entries, changed = out, true
 		}
 	}
 	redact(&rk.Collective)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"thidua/cmd/thidua/api"
 	"thidua/domain"
@@ -285,4 +286,40 @@ func TestRedactedRankingIsCached(t *testing.T) {
 	other.get(path, "If-None-Match", tag).want(t, http.StatusNotModified)
 	gz := other.get(path, "Accept-Encoding", "gzip", "If-None-Match", `"other"`).want(t, http.StatusOK)
 	assert.Equal(t, "gzip", gz.header.Get("Content-Encoding"))
+}
+
+// TestRevocationGroundNotShownToOtherUnits: the grant and the revocation of an
+// individual's award stay on the campaign's trail for every reader, but the ground and
+// the council's note are read only by those who may read the nomination: a clerk of
+// another unit reads "undisclosed" and no note, on GET /awards/{id}, the campaign's trail
+// and a unit's inherited trail (a review finding: every clerk read "forged documents" and
+// the council's words beside the person's name).
+func TestRevocationGroundNotShownToOtherUnits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := wftest.Attach(t, e.store)
+	_, council, na, _ := w.OnePersonInTwoDistricts("RGA", "RGB")
+	g := w.OK(w.Svc.GrantAward(w.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: na, Decision: "QĐ 9/2025"}, workflows.Options{}))
+	const note = "Giả mạo báo cáo thành tích; đang xem xét kỷ luật"
+	w.OK(w.Svc.RevokeAward(w.Ctx, council, g.ID, workflows.RevokeInput{Ground: domain.GroundForgedDocuments, Note: note}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(e.ctx, e.store, e.model, 10*time.Second))
+	e.unit("RGS", "department")
+	other, own := e.user("clerk", "RGS"), e.user("clerk", "RGA")
+
+	for _, path := range []string{"/api/v1/awards/" + g.ID, "/api/v1/campaigns/" + campaign + "/events", "/api/v1/units/RGA/events?inherited=true"} {
+		theirs := string(other.get(path).want(t, http.StatusOK).body)
+		assert.NotContains(t, theirs, note, path)
+		assert.NotContains(t, theirs, domain.GroundForgedDocuments, path)
+		assert.NotContains(t, theirs, "Giả mạo hồ sơ", path)
+		if !strings.Contains(path, "units/") {
+			assert.Contains(t, theirs, `"ground":"undisclosed"`, path)
+		}
+		for _, reader := range []*client{own, e.admin} {
+			body := string(reader.get(path).want(t, http.StatusOK).body)
+			if !strings.Contains(path, "units/") {
+				assert.Contains(t, body, note, "%s: %s", reader.name, path)
+				assert.Contains(t, body, `"ground":"forged_documents"`, "%s: %s", reader.name, path)
+			}
+		}
+	}
 }

@@ -275,7 +275,7 @@ func (h *handler) nominationEvents(w http.ResponseWriter, r *http.Request, p wor
 }
 
 // campaignEvents: GET /campaigns/{id}/events[?at=|seq=].
-func (h *handler) campaignEvents(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+func (h *handler) campaignEvents(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	b, err := h.bound(r)
 	if err != nil {
 		return err
@@ -284,7 +284,9 @@ func (h *handler) campaignEvents(w http.ResponseWriter, r *http.Request, _ workf
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	// As the reader may see them: an individual's revocation without its ground and
+	// note for a clerk of another unit (workflows.Service.RevocationReadable).
+	writeJSON(w, http.StatusOK, map[string]any{"events": h.svc.Visible(p, evs)})
 	return nil
 }
 
@@ -654,10 +656,15 @@ func (h *handler) grantAward(w http.ResponseWriter, r *http.Request, p workflows
 
 // getAward: GET /awards/{id}, with the version of its campaign as its ETag (what an
 // If-Match on its revocation names).
-func (h *handler) getAward(w http.ResponseWriter, r *http.Request, _ workflows.Principal) error {
+func (h *handler) getAward(w http.ResponseWriter, r *http.Request, p workflows.Principal) error {
 	a, err := h.model().Award(r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if a.Revocation != nil && !h.svc.RevocationReadable(p, a.Nomination, a.Kind) {
+		rv := *a.Revocation
+		rv.Ground, rv.Note = domain.WithheldUndisclosed, ""
+		a.Revocation = &rv
 	}
 	if notModified(w, r, a.Version) {
 		return nil

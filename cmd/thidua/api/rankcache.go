@@ -163,7 +163,8 @@ func (c *encodedRankings) encode(campaign string, commits uint64, v any) (encode
 
 // writeRedactedRanking answers mine, a reader's redaction of the live ranking v as of
 // commits tag (0: a state with a gap, no tag to give), with an ETag of its own: the shared
-// encoding's and a digest of which entries the reader reads as undisclosed, since that
+// encoding's and a digest of which entries the reader reads as undisclosed, and of how many
+// they read (entries withheld for a hold are left out for them), since that
 // follows from what their unit absorbed too, not only from the ranking's bytes. It is
 // encoded for the request (the shared encoding is everyone's), and answered 304 or
 // compressed as the shared one is.
@@ -178,11 +179,15 @@ func (h *handler) writeRedactedRanking(w http.ResponseWriter, r *http.Request, t
 	}
 	rh := sha256.New()
 	for _, kv := range []projections.RankingKindView{mine.Collective, mine.Individual} {
+		rh.Write([]byte{0})
 		for _, e := range kv.Entries {
 			if e.Withheld == domain.WithheldUndisclosed {
 				rh.Write([]byte(e.Nomination))
 			}
 		}
+		// Which entries are left out for the reader (the count kept, since the shared
+		// tag covers the rest).
+		fmt.Fprintf(rh, "|%d", len(kv.Entries))
 	}
 	etag := strings.TrimSuffix(shared.tag, `"`) + "-u" + hex.EncodeToString(rh.Sum(nil)[:6]) + `"`
 	if notModifiedTag(w, r, etag) {

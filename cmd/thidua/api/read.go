@@ -194,7 +194,10 @@ func (h *handler) getDocument(w http.ResponseWriter, r *http.Request, p workflow
 		return err
 	}
 	w.Header().Set("ETag", `"`+sha+`"`)
-	WriteDocument(w, r, info, data, "private, max-age=31536000, immutable")
+	// Not kept in a client's cache: a dossier's file may hold a person's data, which the
+	// user may no longer read tomorrow; the ETag still answers 304 (a review finding: it
+	// was cacheable for a year).
+	WriteDocument(w, r, info, data, "private, no-store")
 	return nil
 }
 

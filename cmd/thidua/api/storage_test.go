@@ -222,9 +222,13 @@ func TestIntegrityReportsTheDocumentStore(t *testing.T) {
 	assert.Contains(t, r.Documents.Problems[0].Problem, "missing from the document store")
 
 	// The unit's clerk restores it from its original (POST /documents): nothing recorded,
-	// and the report drops it; a file no event cites is refused.
+	// and the report drops it; a file no event cites is refused, to a clerk as a file of
+	// another unit is (forbidden), so that the answer tells them nothing of other units'
+	// files (a review finding: 422 and 403 told them apart), and to the administrator
+	// as document_not_cited.
 	before := e.lastSeq()
-	assert.Equal(t, "document_not_cited", clerk.upload("/api/v1/documents", nil, "x.pdf", pdf("not cited")).want(t, http.StatusUnprocessableEntity).errCode(t))
+	assert.Equal(t, "forbidden", clerk.upload("/api/v1/documents", nil, "x.pdf", pdf("not cited")).want(t, http.StatusForbidden).errCode(t))
+	assert.Equal(t, "document_not_cited", e.admin.upload("/api/v1/documents", nil, "x.pdf", pdf("not cited")).want(t, http.StatusUnprocessableEntity).errCode(t))
 	restored := clerk.upload("/api/v1/documents", nil, "plan.pdf", original).want(t, http.StatusOK)
 	assert.Equal(t, sha, restored.str(t, "sha256"))
 	assert.Equal(t, before, e.lastSeq())

@@ -141,16 +141,20 @@ type awardInfo struct {
 }
 
 // campaignAwards lists a campaign's awards as they stood at the bound (the zero Bound:
-// now), in the order granted.
-func (h *handler) campaignAwards(campaign string, b projections.Bound) []awardInfo {
+// now), in the order granted, as p may read them.
+func (h *handler) campaignAwards(p workflows.Principal, campaign string, b projections.Bound) []awardInfo {
 	awards, err := h.model().CampaignAwards(campaign, b)
 	if err != nil {
 		return nil
 	}
 	out := make([]awardInfo, 0, len(awards))
 	for _, a := range awards {
+		ground := a.Ground
+		if a.Revoked && !h.svc.RevocationReadable(p, a.Nomination, string(a.Kind)) {
+			ground = domain.WithheldUndisclosed // an individual's, for a clerk of another unit
+		}
 		out = append(out, awardInfo{ID: a.ID, Nomination: a.Nomination, Unit: a.Unit, Kind: string(a.Kind),
-			Decision: a.Decision, At: a.At, Revoked: a.Revoked, Ground: a.Ground})
+			Decision: a.Decision, At: a.At, Revoked: a.Revoked, Ground: ground})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out

@@ -638,6 +638,7 @@ var catalogVI = map[string]string{
 	"ground.forged_documents":  "Giả mạo hồ sơ",
 	"ground.unlawful_approval": "Đề nghị, xét duyệt khen thưởng trái quy định",
 	"ground.criteria_unmet":    "Sau đó phát hiện không đạt tiêu chuẩn",
+	"ground.undisclosed":       "lý do không công bố với đơn vị khác",
 
 	"token.title": "Tài khoản đã được tạo",
 	"token.label": "Mã truy cập",
@@ -1273,6 +1274,7 @@ var catalogEN = map[string]string{
 	"ground.forged_documents":  "Forged documents",
 	"ground.unlawful_approval": "Approval against the rules",
 	"ground.criteria_unmet":    "Criteria later found unmet",
+	"ground.undisclosed":       "the reason is not shown to other units",
 
 	"token.title": "Account created",
 	"token.label": "Access token",

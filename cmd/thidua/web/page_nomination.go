@@ -220,7 +220,7 @@ func (h *handler) nominationData(q *req, pg *frame, id string, b projections.Bou
 		d.Criteria = append(d.Criteria, row)
 	}
 	if n.Award != "" {
-		for _, a := range h.campaignAwards(n.Campaign, b) {
+		for _, a := range h.campaignAwards(q.p, n.Campaign, b) {
 			if a.ID == n.Award {
 				a := a
 				d.Award = &a

@@ -248,6 +248,7 @@ func (h *handler) campaignTimeline(q *req) error {
 	if err != nil {
 		return err
 	}
+	evs = h.svc.Visible(q.p, evs) // an individual's revocation without its ground, for a clerk of another unit
 	d.Events = toEventRows(pg, h.userNames(), evs, b)
 	d.Count, d.Shown = len(d.Events), len(d.Events)
 	if rk, err := h.pageRanking(c.ID, b); err == nil {

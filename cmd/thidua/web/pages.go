@@ -183,7 +183,7 @@ func (h *handler) dashboard(q *req) error {
 	d.Watch = h.watch(q, c.ID, rk, d.Ranking, false)
 	units := h.unitNames()
 	granted := map[string]int{}
-	for _, a := range h.campaignAwards(c.ID, projections.Bound{}) {
+	for _, a := range h.campaignAwards(q.p, c.ID, projections.Bound{}) {
 		if !a.Revoked {
 			granted[a.Kind]++
 		}
