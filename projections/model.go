@@ -146,8 +146,8 @@ type Model struct {
 	// children maps a unit to the units registered with it as their parent, in the order
 	// registered (unitSubordinates).
 	children map[string][]string
-	// named maps a unit's parent and name (namedKey) to the units registered under them,
-	// in the order registered (Namesakes).
+	// named maps a unit's name (domain.UnitNameKey) to the units registered under it, in
+	// the order registered (Namesakes).
 	named    map[string][]string
 	noms     map[string]*domain.Nomination
 	camps    map[string]*domain.Campaign
@@ -872,13 +872,16 @@ func (m *Model) Subordinates(unit string) []string {
 	return slices.Clone(m.children[unit])
 }
 
-// Namesakes returns the ids, in order, of the active units other than unit itself under
-// the same parent (or, for a unit without one, at the top level) whose name is the unit's
-// (domain.SameUnitName), as the model stands now; nil when none or when the unit is
-// unknown. Two such units are most likely one unit registered twice under two ids (the
-// province's list imported over the demo's): registering the second is taken, and its
-// answer and page name the first, so that an administrator sees it (a review finding: it
-// was taken without a word).
+// Namesakes returns the ids, in order, of the active units other than unit itself whose
+// name is the unit's (domain.SameUnitName) and whose parent is the same, as the model
+// stands now; nil when none or when the unit is unknown. Parents are compared as they
+// stand: one merged away is read as its successor, and a unit whose parent was merged
+// away matches one of the top level too, since the province registers again the communes
+// of an abolished district under the province (a review finding: those went unnamed).
+// Two such units are most likely one unit registered twice under two ids (the province's
+// list imported over the demo's): registering the second is taken, and its answer and
+// page name the first, so that an administrator sees it (a review finding: it was taken
+// without a word).
 func (m *Model) Namesakes(unit string) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -886,9 +889,15 @@ func (m *Model) Namesakes(unit string) []string {
 	if u == nil || u.Status() != domain.UnitActive {
 		return nil
 	}
+	mine, mineGone := m.standingParent(u.Parent())
 	var out []string
-	for _, id := range m.named[namedKey(u.Parent(), u.Name())] {
-		if o := m.units[id]; id != unit && o != nil && o.Status() == domain.UnitActive {
+	for _, id := range m.named[domain.UnitNameKey(u.Name())] {
+		o := m.units[id]
+		if id == unit || o == nil || o.Status() != domain.UnitActive {
+			continue
+		}
+		theirs, theirsGone := m.standingParent(o.Parent())
+		if theirs == mine || (mineGone && o.Parent() == "") || (theirsGone && u.Parent() == "") {
 			out = append(out, id)
 		}
 	}
@@ -896,8 +905,20 @@ func (m *Model) Namesakes(unit string) []string {
 	return out
 }
 
-// namedKey is the key of the model's index of units by parent and name.
-func namedKey(parent, name string) string { return parent + "\x00" + domain.UnitNameKey(name) }
+// standingParent returns the unit that stands for parent now: parent itself while it is
+// active, else the active successor its mergers lead to (followed at most a hundred
+// steps); and whether parent was merged away. The caller holds the read lock.
+func (m *Model) standingParent(parent string) (string, bool) {
+	gone := false
+	for range 100 {
+		p := m.units[parent]
+		if parent == "" || p == nil || p.Status() == domain.UnitActive || p.Successor() == "" {
+			break
+		}
+		parent, gone = p.Successor(), true
+	}
+	return parent, gone
+}
 
 // addChild notes that child, named name, was registered with parent as its parent (""
 // for none).
@@ -905,7 +926,7 @@ func (m *Model) addChild(parent, child, name string) {
 	if parent != "" && !slices.Contains(m.children[parent], child) {
 		m.children[parent] = append(m.children[parent], child)
 	}
-	if k := namedKey(parent, name); !slices.Contains(m.named[k], child) {
+	if k := domain.UnitNameKey(name); !slices.Contains(m.named[k], child) {
 		m.named[k] = append(m.named[k], child)
 	}
 }

@@ -160,7 +160,7 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 	}
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {
 		pl := plan{id: in.ID}
-		if err := planUnit(st, &pl, in, false); err != nil {
+		if err := planUnit(st, &pl, in, ""); err != nil {
 			return plan{}, err
 		}
 		return pl, nil
@@ -175,20 +175,29 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 // the version read, so that a grant that read the parent's subordinates, or a merger of
 // it, at the same moment decides again on this registration (a review finding: both
 // stood, the grant on a nomination the new unit had made ineligible, or a unit registered
-// under a unit merged away). parentListed says the parent is registered by the same plan
-// (an import's earlier row): it is then new, not read from st.
-func planUnit(st *projections.State, pl *plan, in RegisterUnitInput, parentListed bool) error {
+// under a unit merged away). listedParent is the id, as listed, of the parent an import
+// registers in the same plan ("" when the parent is not in the list): it is then new, not
+// read from st, and a parent named in another letter case is not found. The checks run in
+// the order an import always ran them: the unit's id, its name and kind, its parent.
+func planUnit(st *projections.State, pl *plan, in RegisterUnitInput, listedParent string) error {
 	if u, _ := st.Unit(in.ID); u != nil {
 		return &domain.RuleError{Conflict: true, Code: "unit_exists", Message: fmt.Sprintf("unit %s already exists", in.ID), MessageVI: fmt.Sprintf("Đơn vị %s đã tồn tại", in.ID)}
 	}
 	if err := unitIDFree(st, in.ID); err != nil {
 		return err
 	}
+	// The unit's own fields before its parent, as an import always checked them.
+	evs, err := domain.RegisterUnit(in.ID, trimmed(in.Name), in.Kind, in.Parent)
+	if err != nil {
+		return err
+	}
 	var parent eventstore.Version
-	if in.Parent != "" && !parentListed {
-		if err := validID("parent", in.Parent); err != nil {
-			return err
+	switch {
+	case listedParent != "":
+		if listedParent != in.Parent {
+			return notFound("parent unit", in.Parent) // listed in another letter case
 		}
+	case in.Parent != "":
 		u, v := st.Unit(in.Parent)
 		if u == nil {
 			return notFound("parent unit", in.Parent)
@@ -197,10 +206,6 @@ func planUnit(st *projections.State, pl *plan, in RegisterUnitInput, parentListe
 			return err
 		}
 		parent = v
-	}
-	evs, err := domain.RegisterUnit(in.ID, trimmed(in.Name), in.Kind, in.Parent)
-	if err != nil {
-		return err
 	}
 	pl.add(unitRef(in.ID), eventstore.Version{}, evs)
 	pl.claim(domain.KindUnit, in.ID)

@@ -260,12 +260,12 @@ func (s *Service) ImportUnits(ctx context.Context, p Principal, rows []UnitRow, 
 			pending = later
 		}
 		for _, row := range order {
-			first, listed := seen[strings.ToLower(row.Parent)]
-			if row.Parent != "" && listed && first.ID != row.Parent {
-				return plan{}, atLine(row, notFound("parent unit", row.Parent)) // another letter case
+			listedParent := ""
+			if first, listed := seen[strings.ToLower(row.Parent)]; row.Parent != "" && listed {
+				listedParent = first.ID
 			}
 			in := RegisterUnitInput{ID: row.ID, Name: row.Name, Kind: row.Kind, Parent: row.Parent}
-			if err := planUnit(st, &pl, in, row.Parent != "" && listed); err != nil {
+			if err := planUnit(st, &pl, in, listedParent); err != nil {
 				return plan{}, atLine(row, err)
 			}
 		}

@@ -108,7 +108,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
-	srv := api.NewServer(c.Addr, boot)
+	srv := api.NewServer(c.Addr, api.NewMetrics(registry, nil).Outermost(boot, logger))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	defer srv.Close() // a start that fails closes the listener; a stop has shut it down first

@@ -33,8 +33,11 @@ func MetricsHandler(reg *prometheus.Registry) http.Handler {
 
 // NewMetrics registers the server's collectors in reg (NewRegistry's when nil), or finds
 // those registered already by another surface on it, for the service's store, model and
-// background checks.
+// background checks (the request metrics alone when svc is nil).
 func NewMetrics(reg *prometheus.Registry, svc *workflows.Service) *Metrics {
+	if svc == nil {
+		return newMetrics(reg, nil, nil, nil) // the request metrics alone, before the engine
+	}
 	return newMetrics(reg, svc.Store(), svc.Model(), svc)
 }
 
@@ -48,6 +51,8 @@ const RequestIDHeader = "X-Request-Id"
 type requestNote struct {
 	id    string
 	attrs []any
+	// tracked says Track served the request (Outermost then leaves it to Track).
+	tracked bool
 }
 
 type noteKey struct{}
@@ -96,9 +101,13 @@ func (m *Metrics) Track(w http.ResponseWriter, r *http.Request, route string, lo
 	if route == "" {
 		route = "unmatched"
 	}
-	note := &requestNote{id: requestID(r)}
-	w.Header().Set(RequestIDHeader, note.id)
-	r = r.WithContext(context.WithValue(r.Context(), noteKey{}, note))
+	note, _ := r.Context().Value(noteKey{}).(*requestNote)
+	if note == nil {
+		note = &requestNote{id: requestID(r)}
+		w.Header().Set(RequestIDHeader, note.id)
+		r = r.WithContext(context.WithValue(r.Context(), noteKey{}, note))
+	}
+	note.tracked = true
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		d := time.Since(start)
@@ -125,4 +134,31 @@ func (m *Metrics) AuthFailed() {
 	if m != nil {
 		m.authFailures.Inc()
 	}
+}
+
+// Outermost wraps the server's whole handler: every answer gets its request id there,
+// including those no surface serves (the router's redirects to a clean path, the 503s
+// while the server starts), and such a request is counted and logged by Track under the
+// route "unrouted" (a review finding: they had no id, no count and no log line). A
+// request a surface serves is tracked there, under its route, with the same id.
+func (m *Metrics) Outermost(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		note := &requestNote{id: requestID(r)}
+		w.Header().Set(RequestIDHeader, note.id)
+		r = r.WithContext(context.WithValue(r.Context(), noteKey{}, note))
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if note.tracked {
+			return
+		}
+		d := time.Since(start)
+		if m != nil {
+			m.observe("unrouted", sw.code(), d)
+		}
+		if log.Enabled(r.Context(), slog.LevelDebug) {
+			log.Debug("http", "id", note.id, "method", r.Method, "path", r.URL.Path, "route", "unrouted",
+				"status", sw.code(), "bytes", sw.n, "took", d.Round(time.Microsecond))
+		}
+	})
 }

@@ -473,10 +473,11 @@ func (h *handler) registerUnit(q *req) error {
 			ID: field(q, "id"), Name: field(q, "name"), Kind: domain.UnitKind(field(q, "kind")), Parent: field(q, "parent")}, opts(q))
 		return err
 	}, func() (string, string) {
-		// A unit of the same name as another under its parent is taken, and its page says
-		// so (a review finding: it was taken without a word).
+		// A unit of the same name as another under its parent is taken, and its page, where
+		// the administrator lands, names the other (a review finding: it was taken without
+		// a word).
 		if id := field(q, "id"); len(h.model().Namesakes(id)) > 0 {
-			return "/units/" + id + "#namesakes", "unit_same"
+			return "/units/" + id + "#namesakes", "unit"
 		}
 		return "", ""
 	})

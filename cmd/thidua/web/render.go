@@ -181,12 +181,14 @@ func (h *handler) newPage(q *req, title string) *frame {
 	if f := q.r.URL.Query().Get("done"); f != "" && hasKey("flash."+f) {
 		pg.Flash = q.T("flash." + f)
 		// A flash with a count (n, from the action's redirect) says it when it has a form for one.
-		// and a second count (m) when it has a form for both.
+		// and a second count (m) when it has a form for both; the forms with counts are
+		// keys no done= names ("count."), and a count is one an import can make (a review
+		// finding: they showed their verbs, and any count).
 		n, errN := strconv.Atoi(q.r.URL.Query().Get("n"))
-		if errN == nil && n > 0 && n <= 100000 && hasKey("flash."+f+"_n") {
-			pg.Flash = q.T("flash."+f+"_n", n)
-			if m, err := strconv.Atoi(q.r.URL.Query().Get("m")); err == nil && m > 0 && m <= n && hasKey("flash."+f+"_n_same") {
-				pg.Flash = q.T("flash."+f+"_n_same", n, m)
+		if errN == nil && n > 0 && n <= workflows.MaxImportedUnits && hasKey("count."+f) {
+			pg.Flash = q.T("count."+f, n)
+			if m, err := strconv.Atoi(q.r.URL.Query().Get("m")); err == nil && m > 0 && m <= n && hasKey("count."+f+"_same") {
+				pg.Flash = q.T("count."+f+"_same", n, m)
 			}
 		}
 	}
