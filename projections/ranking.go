@@ -314,24 +314,39 @@ type rankInputs struct {
 	lastAt  time.Time
 	ids     []string     // the campaign's nominations, in stream order
 	evals   []rankedEval // one per id
-	// heldElsewhere are the other campaigns' nominations on hold at the bound, under the
-	// rules' revision 4 and later (heldElsewhere).
-	heldElsewhere []heldNominee
+	// heldElsewhere are the other campaigns' nominations held at some time up to the
+	// bound, under the rules' revision 4 and later (heldElsewhere): those on hold at the
+	// bound withhold their nominee, and each one's latest event joins the as-of point when
+	// its nominee is a candidate here.
+	heldElsewhere []heldElsewhereNom
+}
+
+// heldElsewhereNom is a nomination of another campaign that was held up to a ranking's
+// bound: its nominee, whether it is on hold at the bound, and its latest event within it.
+type heldElsewhereNom struct {
+	heldNominee
+	onHold bool
+	seq    uint64
+	at     time.Time
 }
 
 // heldElsewhere returns the nominations of campaigns other than campaign that are on hold
 // at the bound: a hold is on the nominee, and withholds them in every campaign (a review
 // finding: a person under discipline review in one campaign was recommended, and granted,
-// in another running beside it). It returns too the latest event within the bound of every
-// nomination read, held or released since, so that the ranking's as-of point covers the
-// events it depends on (a review of the first version found a grant relying on it named by
-// thidua verify: its ranking replayed at its recorded sequence without the hold). Only
-// the nominations whose history holds a hold are read (heldIndex); the caller holds the
-// read lock.
-func (m *Model) heldElsewhere(campaign string, b Bound) (out []heldNominee, lastSeq uint64, lastAt time.Time) {
+// in another running beside it). It returns every nomination held up to the bound, held or
+// released since, with its latest event within the bound, so that the ranking's as-of
+// point covers the events it depends on (a review of the first version found a grant
+// relying on it named by thidua verify: its ranking replayed at its recorded sequence
+// without the hold) — those of nominees who are candidates here, and no other (view: a
+// review found the as-of point, and the ETag, of every campaign moving on any hold
+// elsewhere, which told a clerk of another unit a hold their trail hid). Only the
+// nominations whose history holds a hold are read (heldIndex); the caller holds the read
+// lock.
+func (m *Model) heldElsewhere(campaign string, b Bound) []heldElsewhereNom {
 	if len(m.byCamp) < 2 {
-		return nil, 0, time.Time{} // no other campaign: nothing to read, no index to build
+		return nil // no other campaign: nothing to read, no index to build
 	}
+	var out []heldElsewhereNom
 	for _, id := range m.heldIndex() {
 		n := m.noms[id]
 		if n == nil || n.Campaign() == campaign || !heldWithin(m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}), b) {
@@ -341,14 +356,19 @@ func (m *Model) heldElsewhere(campaign string, b Bound) (out []heldNominee, last
 		if err != nil || last == nil {
 			continue // opened after the bound
 		}
-		if last.Rec.Seq > lastSeq {
-			lastSeq, lastAt = last.Rec.Seq, last.Rec.At
-		}
-		if at.State() == domain.StateOnHold {
-			out = append(out, heldNominee{unit: at.Unit(), name: at.Nominee().Name, kind: at.Nominee().Kind})
-		}
+		out = append(out, heldElsewhereNom{heldNominee: heldNominee{unit: at.Unit(), name: at.Nominee().Name, kind: at.Nominee().Kind},
+			onHold: at.State() == domain.StateOnHold, seq: last.Rec.Seq, at: last.Rec.At})
 	}
-	return out, lastSeq, lastAt
+	return out
+}
+
+// candidateOf reports whether h's nominee is among cs, the eligible candidates of its
+// kind: an individual of the same unit and name (domain.SamePerson), a collective of the
+// same unit, as the holds withhold them.
+func candidateOf(cs []domain.Candidate, h heldNominee) bool {
+	return slices.ContainsFunc(cs, func(c domain.Candidate) bool {
+		return c.Unit == h.unit && (h.kind == domain.NomineeCollective || domain.SamePerson(c.Name, h.name))
+	})
 }
 
 // heldWithin reports whether a nomination's events up to the bound (as every as-of answer
@@ -407,12 +427,7 @@ func (m *Model) rankHead(campaign string, b Bound) (rankInputs, bool) {
 	in.def, in.awards = camp.Definition(), camp.Awards()
 	in.ids = m.byCamp[campaign]
 	if in.def.RulesRevision >= 4 {
-		var seq uint64
-		var at time.Time
-		in.heldElsewhere, seq, at = m.heldElsewhere(campaign, b)
-		if seq > in.lastSeq {
-			in.lastSeq, in.lastAt = seq, at
-		}
+		in.heldElsewhere = m.heldElsewhere(campaign, b)
 	}
 	in.integrity = m.integrityOf([]eventstore.Ref{{Kind: domain.KindCampaign, ID: campaign}, streamRef()}, b)
 	return in, true
@@ -469,7 +484,16 @@ func (in *rankInputs) view() RankingView {
 	var heldPeople map[string][]string // per unit, the names of individuals on hold
 	var heldUnits map[string]bool      // the units with a collective nomination on hold
 	held := make([]heldNominee, 0, len(in.heldElsewhere))
-	held = append(held, in.heldElsewhere...) // under revision 4 and later
+	for _, h := range in.heldElsewhere { // under revision 4 and later
+		if h.onHold {
+			held = append(held, h.heldNominee)
+		}
+		// Its latest event (a hold, a release) joins the as-of point when its nominee is a
+		// candidate here, whose place it decides; another's is no part of this ranking.
+		if h.seq > lastSeq && candidateOf(cands[h.kind], h.heldNominee) {
+			lastSeq, lastAt = h.seq, h.at
+		}
+	}
 	for i := range in.evals {
 		if h := in.evals[i].held; h != nil && in.evals[i].found {
 			held = append(held, *h)

@@ -272,3 +272,45 @@ func TestPlanAfterTheDeadlineForAReturnedDossier(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, el.Eligible, "%+v", el.Reasons)
 }
+
+// TestAnUnrelatedHoldElsewhereLeavesTheRankingAlone: a hold in another campaign of a
+// nominee who is no candidate here leaves this campaign's ranking as it was, its as-of
+// point and its live tag too; a hold of one who is moves them (a review finding: every hold
+// elsewhere moved the as-of point and the ETag of every campaign, which told a clerk of
+// another unit of a hold their trail hid).
+func TestAnUnrelatedHoldElsewhereLeavesTheRankingAlone(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	const special = "chuyen-de-khac-2025"
+	launchAlongside(env, special, domain.CurrentRulesRevision)
+	reviewer := env.User(domain.RoleReviewer, "")
+	env.Unit("UHA", domain.UnitDepartment)
+	env.Unit("UHB", domain.UnitDepartment)
+	clerkA, clerkB := env.User(domain.RoleClerk, "UHA"), env.User(domain.RoleClerk, "UHB")
+	env.GoodFactsIn(special, reviewer, "UHA", 90)
+	mine := env.DossierIn(special, clerkA, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Mai", Position: "Chuyên viên"})
+	env.RuleAll(reviewer, mine)
+	elsewhereOther := env.DossierIn(wftest.Campaign, clerkB, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phan Văn Bình", Position: "Chuyên viên"})
+	elsewhereSame := env.DossierIn(wftest.Campaign, clerkA, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Mai", Position: "Chuyên viên"})
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	ranking := func() (projections.RankingView, uint64) {
+		rk, tag, err := env.Model.LiveRanking(special)
+		require.NoError(t, err)
+		return rk, tag // the model's tag counts every commit; the API's digests the bytes
+	}
+	before, _ := ranking()
+	require.Len(t, before.Individual.Entries, 1)
+
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, elsewhereOther, "Đang xem xét kỷ luật", workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	after, _ := ranking()
+	// The whole view, and so its bytes and the API's ETag (a digest of them), unchanged.
+	assert.Equal(t, before, after, "a hold of no candidate here")
+
+	held := env.OK(env.Svc.Hold(env.Ctx, reviewer, elsewhereSame, "Đang xem xét kỷ luật", workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	after, _ = ranking()
+	assert.Greater(t, after.AsOfSeq, before.AsOfSeq, "a hold of a candidate here is part of the ranking")
+	assert.LessOrEqual(t, after.AsOfSeq, held.Seq)
+	assert.Equal(t, domain.WithheldPersonOnHold, after.Individual.Entries[0].Withheld)
+}

@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
+	"time"
 
 	"thidua/domain"
 	"thidua/projections"
@@ -15,8 +17,8 @@ import (
 // data and summaries then leave out. A clerk of one department could otherwise read the
 // name of another's nominee, on hold for a discipline review or not. Nor do they see the
 // unit.hold_noted of such a nomination (hiddenHolds), nor the ground and the council's
-// note of an individual's revoked award (unreadableRevocations). It serves a campaign's
-// trail too. evs is not changed.
+// note of an individual's revoked award (unreadableRevocations), nor the ranking a grant
+// recorded (grantsWithoutRankings). It serves a campaign's trail too. evs is not changed.
 func (s *Service) Visible(p Principal, evs []projections.EventView) []projections.EventView {
 	if p.Role != domain.RoleClerk {
 		return evs
@@ -26,6 +28,7 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 	}
 	evs = s.unreadableEvidence(p, evs)
 	evs = s.unreadableRevocations(p, evs)
+	evs = grantsWithoutRankings(evs)
 	var out []projections.EventView
 	for i, ev := range evs {
 		if ev.Type != domain.UnitNominated {
@@ -178,6 +181,39 @@ func (s *Service) unreadableRevocations(p Principal, evs []projections.EventView
 	return out
 }
 
+// grantsWithoutRankings returns evs with the ranking each campaign.award_granted recorded
+// left out (its ranking_seq kept): it lists every entry as the council read it, a hold's
+// included ("within the quota, not recommended", with no one of the person above), which a
+// clerk reads through RankingFor, as of that sequence, without them (a review finding).
+// evs itself is not changed.
+func grantsWithoutRankings(evs []projections.EventView) []projections.EventView {
+	var out []projections.EventView
+	for i, ev := range evs {
+		if ev.Type != domain.AwardGranted {
+			continue
+		}
+		if out == nil {
+			out = append([]projections.EventView(nil), evs...)
+		}
+		var d domain.AwardGrantedData
+		if json.Unmarshal(ev.Data, &d) != nil {
+			out[i].Data = json.RawMessage("null") // what cannot be read cannot be redacted
+			continue
+		}
+		d.Ranking = nil
+		raw, err := json.Marshal(d)
+		if err != nil {
+			out[i].Data = json.RawMessage("null")
+			continue
+		}
+		out[i].Data = raw
+	}
+	if out == nil {
+		return evs
+	}
+	return out
+}
+
 // RankingFor returns rk as p may see it, and whether it differs from rk: a clerk who may not
 // read a nomination withheld from the recommendations sees it withheld for an undisclosed
 // reason (domain.WithheldUndisclosed), whatever the reason: one of them is a hold of the
@@ -197,6 +233,7 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 	changed := false
 	redact := func(kv *projections.RankingKindView) {
 		var out []projections.RankEntryView // nil until an entry changes
+		dropped := false                    // the entry before this one was left out
 		for i, e := range kv.Entries {
 			keep, withheld := true, e.Withheld
 			if e.Withheld != "" && e.Withheld != domain.WithheldUndisclosed {
@@ -220,11 +257,20 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 			if out == nil {
 				continue
 			}
-			if keep {
-				e.Withheld = withheld
-				e.Rank = len(out) + 1
-				out = append(out, e)
+			if !keep {
+				dropped = true
+				continue
 			}
+			e.Withheld = withheld
+			e.Rank = len(out) + 1
+			if dropped {
+				// What placed it is told against the entry now above it (a review finding:
+				// "placed by: priority" between two entries of no priority named a woman
+				// left out above it).
+				e.DecidedBy = decidedBy(rk.Keys, out, e)
+				dropped = false
+			}
+			out = append(out, e)
 		}
 		if out != nil {
 			kv.Entries, changed = out, true
@@ -233,6 +279,31 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 	redact(&rk.Collective)
 	redact(&rk.Individual)
 	return rk, changed
+}
+
+// decidedBy returns the first of keys in which e differs from the last of above, what a
+// ranking names as the key that placed e below it: "nomination" when only the id does,
+// "" for the first place.
+func decidedBy(keys []string, above []projections.RankEntryView, e projections.RankEntryView) string {
+	if len(above) == 0 {
+		return ""
+	}
+	prev := above[len(above)-1]
+	for _, k := range keys {
+		if !sameKeyValue(prev.Keys[k], e.Keys[k]) {
+			return k
+		}
+	}
+	return "nomination"
+}
+
+// sameKeyValue reports whether two values of a ranking key are the same.
+func sameKeyValue(a, b any) bool {
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Equal(tb)
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // heldElsewhere reports whether an entry withheld for that reason is withheld for a hold

@@ -115,3 +115,56 @@ func TestAnonymousName(t *testing.T) {
 		assert.Equal(t, want, workflows.AnonymousName(sha, name), name)
 	}
 }
+
+// TestRankingForTellsPlacesWithoutTheLeftOut: an entry withheld for a hold that a clerk may
+// not read is left out of their ranking, the places below move up, and what placed the
+// entry below it is told against the entry now above it, not the one left out (a review
+// finding: "priority" between two entries without it named a woman left out above).
+func TestRankingForTellsPlacesWithoutTheLeftOut(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("RFT", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "RFT")
+	keys := []string{domain.KeyParIndexScore, domain.KeyPriority}
+	entry := func(rank int, id string, par float64, priority bool, withheld, by string) projections.RankEntryView {
+		return projections.RankEntryView{Rank: rank, Nomination: id, Unit: "X", Name: id, Withheld: withheld, DecidedBy: by,
+			Keys: map[string]any{domain.KeyParIndexScore: par, domain.KeyPriority: priority}}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []projections.RankEntryView
+		want    [][2]string // nomination, decided_by
+	}{
+		{"left out in the middle", []projections.RankEntryView{
+			entry(1, "A", 95, false, "", ""),
+			entry(2, "H", 93, true, domain.WithheldPersonOnHold, domain.KeyParIndexScore),
+			entry(3, "B", 93, false, "", domain.KeyPriority),
+			entry(4, "C", 90, false, "", domain.KeyParIndexScore),
+		}, [][2]string{{"A", ""}, {"B", domain.KeyParIndexScore}, {"C", domain.KeyParIndexScore}}},
+		{"left out first", []projections.RankEntryView{
+			entry(1, "H", 95, true, domain.WithheldUnitOnHold, ""),
+			entry(2, "B", 95, false, "", domain.KeyPriority),
+		}, [][2]string{{"B", ""}}},
+		{"only the id apart", []projections.RankEntryView{
+			entry(1, "A", 93, false, "", ""),
+			entry(2, "H", 93, true, domain.WithheldPersonOnHold, domain.KeyPriority),
+			entry(3, "B", 93, false, "", domain.KeyPriority),
+		}, [][2]string{{"A", ""}, {"B", "nomination"}}},
+	} {
+		rk := projections.RankingView{Keys: keys, Individual: projections.RankingKindView{Quota: 15, Entries: tc.entries}}
+		theirs, changed := env.Svc.RankingFor(clerk, rk)
+		require.True(t, changed, tc.name)
+		var got [][2]string
+		for i, e := range theirs.Individual.Entries {
+			assert.Equal(t, i+1, e.Rank, tc.name)
+			got = append(got, [2]string{e.Nomination, e.DecidedBy})
+		}
+		assert.Equal(t, tc.want, got, tc.name)
+		for _, e := range rk.Individual.Entries {
+			if e.Nomination == "H" {
+				assert.NotEqual(t, domain.WithheldUndisclosed, e.Withheld, "%s: rk is not changed", tc.name)
+			}
+		}
+		assert.Len(t, rk.Individual.Entries, len(tc.entries), "%s: rk is not changed", tc.name)
+	}
+}

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -282,7 +284,13 @@ func TestRedactedRankingIsCached(t *testing.T) {
 	assert.NotContains(t, string(first.body), `"withheld":"person"`)
 	tag := first.header.Get("ETag")
 	require.NotEmpty(t, tag)
-	assert.NotEqual(t, e.admin.get(path).want(t, http.StatusOK).header.Get("ETag"), tag, "not the shared encoding's tag")
+	shared := e.admin.get(path).want(t, http.StatusOK).header.Get("ETag")
+	assert.NotEqual(t, shared, tag, "not the shared encoding's tag")
+	// A digest of the bytes the clerk receives, and of nothing else: the shared tag is a
+	// digest of the ranking they may not read (a review finding: it was the tag's prefix).
+	sum := sha256.Sum256(first.body)
+	assert.Equal(t, `"u`+hex.EncodeToString(sum[:12])+`"`, tag)
+	assert.NotContains(t, tag, strings.Trim(shared, `"`))
 	other.get(path, "If-None-Match", tag).want(t, http.StatusNotModified)
 	gz := other.get(path, "Accept-Encoding", "gzip", "If-None-Match", `"other"`).want(t, http.StatusOK)
 	assert.Equal(t, "gzip", gz.header.Get("Content-Encoding"))
@@ -306,6 +314,13 @@ func TestRevocationGroundNotShownToOtherUnits(t *testing.T) {
 	e.unit("RGS", "department")
 	other, own := e.user("clerk", "RGS"), e.user("clerk", "RGA")
 
+	// Nor does the clerk read the ranking a grant recorded, which lists every entry as the
+	// council read it, a hold's included (a review finding); its sequence stays, to ask
+	// the ranking as of it.
+	trail := "/api/v1/campaigns/" + campaign + "/events"
+	assert.NotContains(t, string(other.get(trail).want(t, http.StatusOK).body), `"ranking":[`)
+	assert.Contains(t, string(other.get(trail).want(t, http.StatusOK).body), `"ranking_seq":`)
+	assert.Contains(t, string(e.admin.get(trail).want(t, http.StatusOK).body), `"ranking":[`)
 	for _, path := range []string{"/api/v1/awards/" + g.ID, "/api/v1/campaigns/" + campaign + "/events", "/api/v1/units/RGA/events?inherited=true"} {
 		theirs := string(other.get(path).want(t, http.StatusOK).body)
 		assert.NotContains(t, theirs, note, path)

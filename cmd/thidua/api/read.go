@@ -112,7 +112,7 @@ func (h *handler) ranking(w http.ResponseWriter, r *http.Request, p workflows.Pr
 		// A clerk's own reading (a withholding's reason not theirs to learn), under a
 		// tag of its own (a review finding: such a clerk got neither ETag, nor 304, nor
 		// gzip).
-		return h.writeRedactedRanking(w, r, tag, v, mine)
+		return h.writeRedactedRanking(w, r, tag, mine)
 	}
 	if tag == 0 {
 		// A state with a gap (a commit applied ahead of an earlier one still on its

@@ -66,7 +66,7 @@ func (h *handler) committed(w http.ResponseWriter, r *http.Request, res workflow
 		w.Header().Set("Idempotent-Replayed", "true")
 		h.metrics.replays.Inc()
 	case len(res.Events) > 0:
-		h.metrics.appends.WithLabelValues(r.Pattern).Inc()
+		h.metrics.appends.WithLabelValues(RouteLabel(r.Pattern)).Inc()
 		h.metrics.events.Add(float64(len(res.Events)))
 	}
 }

@@ -67,3 +67,23 @@ func TestOutermostGivesEveryAnswerAnID(t *testing.T) {
 	}
 	assert.Equal(t, 2.0, unrouted)
 }
+
+// TestRouteLabel: the public counters name the commands on a nomination as one route, so
+// that they do not tell when a hold was recorded (a review finding); reads and other
+// routes keep their pattern.
+func TestRouteLabel(t *testing.T) {
+	t.Parallel()
+	for pattern, want := range map[string]string{
+		"POST /api/v1/nominations/{id}/hold":    "POST /api/v1/nominations/{id}/{action}",
+		"POST /api/v1/nominations/{id}/release": "POST /api/v1/nominations/{id}/{action}",
+		"POST /api/v1/nominations/{id}/submit":  "POST /api/v1/nominations/{id}/{action}",
+		"POST /nominations/{id}/hold":           "POST /nominations/{id}/{action}",
+		"GET /api/v1/nominations/{id}/events":   "GET /api/v1/nominations/{id}/events",
+		"POST /api/v1/units":                    "POST /api/v1/units",
+		"GET /units":                            "GET /units",
+		"/":                                     "/",
+		"unrouted":                              "unrouted",
+	} {
+		assert.Equal(t, want, api.RouteLabel(pattern), pattern)
+	}
+}
