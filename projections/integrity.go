@@ -78,8 +78,8 @@ const (
 	// as evidence (DivergedPrefix), recorded history the stream no longer holds (it was
 	// rewritten, restored from an older copy, or lost its end on disk: ErrStreamDiverged).
 	// Recorded on the stream's pseudo-aggregate from sequence 1, as where the stream
-	// begins to differ is not known from the snapshot's checkpoint alone (thidua verify
-	// compares), for as long as the kept file is there (NoteDivergedSnapshots).
+	// begins to differ is not known from the snapshot's checkpoint alone, for as long as
+	// the kept file is there (NoteDivergedSnapshots).
 	ProblemStreamDiverged = "stream_diverged"
 )
 
@@ -195,7 +195,8 @@ func (m *Model) NoteDivergedSnapshots(files []string) {
 		// its own name, which gives no checkpoint.
 		ps = append(ps, IntegrityProblem{Seq: 1, Aggregate: streamRef(), Problem: ProblemStreamDiverged,
 			Detail: fmt.Sprintf("the stream no longer holds the history a snapshot of this data directory recorded%s (kept as %s): "+
-				"it was rewritten, restored from an older copy, or lost its end on disk; where it begins to differ, thidua verify compares; "+
+				"it was rewritten, restored from an older copy, or lost its end on disk; which is the record, the digest written into the council's minutes "+
+				"or the last export tells (thidua digest --at seq:N); "+
 				"remove the file once the stream is restored or the loss is accounted for", upTo, base)})
 	}
 	m.mu.Lock()

@@ -131,6 +131,9 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	// store opens (the embedded server's start takes a few hundred milliseconds). The huge
 	// pages' advice lasts until the snapshot's history is read and decoded too, after the
 	// server is ready.
+	if err := snapshotWithoutStore(g); err != nil {
+		return stopped(err)
+	}
 	huge := memory.HugePagesWhileLoading(logger)
 	restoreGC := memory.CollectWhileLoading()
 	ahead := readSnapshotAhead(g)
@@ -172,7 +175,8 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	boot.setStep("bootstrapping", "khởi tạo quản trị viên và đợt thi đua")
 	generated, err := svc.Bootstrap(ctx, os.Getenv("THIDUA_ADMIN_TOKEN"))
 	clock.Set(time.Time{})
-	if errors.Is(err, workflows.ErrNoAdminOnDamagedStore) {
+	noAdmin := errors.Is(err, workflows.ErrNoAdminOnDamagedStore)
+	if noAdmin {
 		// Serve what there is, for the users whose registrations are intact and for an
 		// inspection; appending a new administrator to it is not the engine's call.
 		logger.Error("no administrator created: the store's history does not verify", "err", err)
@@ -187,7 +191,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if err != nil {
 		return stopped(err)
 	}
-	if tok := os.Getenv("THIDUA_ADMIN_TOKEN"); tok != "" {
+	if tok := os.Getenv("THIDUA_ADMIN_TOKEN"); tok != "" && !noAdmin { // with none created, the error above says why
 		if _, err := svc.Authenticate(ctx, tok); errors.Is(err, workflows.ErrUnauthenticated) {
 			logger.Warn("THIDUA_ADMIN_TOKEN is not an administrator's token of this store: it serves only the first start of a new store, and this one has its administrator already; thidua reissue-token admin gives a new token")
 		}
@@ -786,6 +790,31 @@ func (s *snapshotter) removeStale() {
 	if err != nil {
 		s.log.Warn("unfinished snapshot saves", "err", err)
 	}
+}
+
+// snapshotWithoutStore refuses a data directory that holds the projections' snapshot (or a
+// snapshot kept aside) but no event store: a restore that left out DIR/jetstream, or put
+// it elsewhere. serve would otherwise create an empty store beside the snapshot, find it
+// diverged from it, create no administrator and leave the operator nowhere (a review
+// finding). A store on a NATS server (--nats) has no directory to look at.
+func snapshotWithoutStore(g *Globals) error {
+	if g.NATS != "" {
+		return nil
+	}
+	if fi, err := os.Stat(filepath.Join(g.Data, "jetstream")); err == nil && fi.IsDir() {
+		return nil
+	}
+	found := divergedSnapshots(g)
+	for _, f := range []string{projections.SnapshotPath(g.Data), filepath.Join(filepath.Dir(projections.SnapshotPath(g.Data)), DamagedSnapshotName)} {
+		if _, err := os.Stat(f); err == nil {
+			found = append(found, f)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w in %s: it holds a snapshot of the projections (%s) but no event store (%s): restore %s from the backup the snapshot came with; a new store starts in an empty directory",
+		eventstore.ErrNoStore, g.Data, filepath.Base(found[0]), filepath.Join(g.Data, "jetstream"), filepath.Join(g.Data, "jetstream"))
 }
 
 // readyLag is how long the projections may stay behind the stream before /readyz says the

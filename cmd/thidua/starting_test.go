@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,6 +17,7 @@ import (
 	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/demo"
 	"thidua/eventstore"
+	"thidua/projections"
 )
 
 // TestStartingAnswersProbes: while serve starts, /healthz says the process is alive, and
@@ -89,4 +92,23 @@ func TestDemoRefusesAStoreOfItsOwn(t *testing.T) {
 	require.ErrorIs(t, err, demo.ErrNotNew)
 	assert.Contains(t, err.Error(), "begun on 2025-09-01")
 	assert.Equal(t, before, count(), "nothing appended")
+}
+
+// TestServeRefusesASnapshotWithoutItsStore: a data directory that holds the projections'
+// snapshot but no event store (a restore that left out DIR/jetstream) is refused, naming
+// what to restore, and nothing is created there; before, serve created an empty store
+// beside the snapshot, found it diverged, created no administrator and told the operator
+// to reissue the administrator's token, which did not exist (a review finding).
+func TestServeRefusesASnapshotWithoutItsStore(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"projections.snapshot", DamagedSnapshotName} {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(projections.SnapshotPath(dir)), name), []byte("snapshot"), 0o600))
+		err := (&ServeCmd{Addr: "127.0.0.1:0"}).Run(t.Context(), &Globals{Data: dir, Out: io.Discard}, quiet())
+		require.ErrorIs(t, err, eventstore.ErrNoStore, name)
+		assert.Contains(t, err.Error(), "restore "+filepath.Join(dir, "jetstream"), name)
+		assert.NoDirExists(t, filepath.Join(dir, "jetstream"), "%s: no store created", name)
+	}
+	// An empty directory is a new store, as before.
+	assert.NoError(t, snapshotWithoutStore(&Globals{Data: t.TempDir()}))
 }
