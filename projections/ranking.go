@@ -322,12 +322,19 @@ type rankInputs struct {
 }
 
 // heldElsewhereNom is a nomination of another campaign that was held up to a ranking's
-// bound: its nominee, whether it is on hold at the bound, and its latest event within it.
+// bound: its nominee, whether it is on hold at the bound, and each change of whom its hold
+// withheld (held, released, or moved to another unit or name while held) within it.
 type heldElsewhereNom struct {
 	heldNominee
-	onHold bool
-	seq    uint64
-	at     time.Time
+	onHold  bool
+	changes []holdChange
+}
+
+// holdChange is an event that began or ended a hold's withholding of a nominee.
+type holdChange struct {
+	heldNominee
+	seq uint64
+	at  time.Time
 }
 
 // heldElsewhere returns the nominations of campaigns other than campaign that are on hold
@@ -352,14 +359,45 @@ func (m *Model) heldElsewhere(campaign string, b Bound) []heldElsewhereNom {
 		if n == nil || n.Campaign() == campaign || !heldWithin(m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}), b) {
 			continue
 		}
-		at, last, err := m.nominationAt(id, b)
-		if err != nil || last == nil {
-			continue // opened after the bound
+		if h, ok := m.holdChanges(id, b); ok {
+			out = append(out, h)
 		}
-		out = append(out, heldElsewhereNom{heldNominee: heldNominee{unit: at.Unit(), name: at.Nominee().Name, kind: at.Nominee().Kind},
-			onHold: at.State() == domain.StateOnHold, seq: last.Rec.Seq, at: last.Rec.At})
 	}
 	return out
+}
+
+// holdChanges folds nomination id up to the bound, noting each event that changed whom its
+// hold withheld: a hold (the nominee as held), a release or another end of the hold (the
+// nominee as they were held), a merger or a correction while held (both). false when the
+// nomination was opened after the bound. The caller holds the read lock.
+func (m *Model) holdChanges(id string, b Bound) (heldElsewhereNom, bool) {
+	n := domain.NewNomination()
+	var out heldElsewhereNom
+	who := func() heldNominee {
+		return heldNominee{unit: n.Unit(), name: n.Nominee().Name, kind: n.Nominee().Kind}
+	}
+	for _, e := range m.entries(eventstore.Ref{Kind: domain.KindNomination, ID: id}) {
+		if !b.includes(e.Rec.Seq, e.Rec.At) {
+			break
+		}
+		if !e.Known {
+			continue
+		}
+		wasHeld, before := n.State() == domain.StateOnHold, who()
+		n.Apply(e.Rec)
+		isHeld, after := n.State() == domain.StateOnHold, who()
+		if wasHeld && (!isHeld || before != after) {
+			out.changes = append(out.changes, holdChange{heldNominee: before, seq: e.Rec.Seq, at: e.Rec.At})
+		}
+		if isHeld && (!wasHeld || before != after) {
+			out.changes = append(out.changes, holdChange{heldNominee: after, seq: e.Rec.Seq, at: e.Rec.At})
+		}
+	}
+	if n.ID() == "" {
+		return heldElsewhereNom{}, false
+	}
+	out.heldNominee, out.onHold = who(), n.State() == domain.StateOnHold
+	return out, true
 }
 
 // candidateOf reports whether h's nominee is among cs, the eligible candidates of its
@@ -488,10 +526,15 @@ func (in *rankInputs) view() RankingView {
 		if h.onHold {
 			held = append(held, h.heldNominee)
 		}
-		// Its latest event (a hold, a release) joins the as-of point when its nominee is a
-		// candidate here, whose place it decides; another's is no part of this ranking.
-		if h.seq > lastSeq && candidateOf(cands[h.kind], h.heldNominee) {
-			lastSeq, lastAt = h.seq, h.at
+		// Each change of whom its hold withheld joins the as-of point when the nominee so
+		// withheld, or no longer withheld, is a candidate here, whose place it decides;
+		// another's is no part of this ranking (a review of the first version, which read
+		// the nominee as they are now, found a grant replayed otherwise once the released
+		// nominee's name had been corrected).
+		for _, c := range h.changes {
+			if c.seq > lastSeq && candidateOf(cands[c.kind], c.heldNominee) {
+				lastSeq, lastAt = c.seq, c.at
+			}
 		}
 	}
 	for i := range in.evals {

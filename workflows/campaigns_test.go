@@ -314,3 +314,46 @@ func TestAnUnrelatedHoldElsewhereLeavesTheRankingAlone(t *testing.T) {
 	assert.LessOrEqual(t, after.AsOfSeq, held.Seq)
 	assert.Equal(t, domain.WithheldPersonOnHold, after.Individual.Entries[0].Withheld)
 }
+
+// TestAReleasedHoldElsewhereStaysInTheAsOfPoint: a hold in another campaign, released and
+// its nominee's name then corrected, still joins the as-of point of the ranking of a
+// campaign where the person was a candidate: the live ranking is the ranking as of its
+// own as-of point, and a grant made on it verifies (a review of the first version, which
+// read the released nominee as they are now, found the grant named by thidua verify).
+func TestAReleasedHoldElsewhereStaysInTheAsOfPoint(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	const special = "chuyen-de-rls-2025"
+	launchAlongside(env, special, domain.CurrentRulesRevision)
+	reviewer, council := env.User(domain.RoleReviewer, ""), env.User(domain.RoleCouncil, "")
+	env.Unit("RLU", domain.UnitDepartment)
+	env.Unit("RLV", domain.UnitDepartment)
+	clerkU, clerkV := env.User(domain.RoleClerk, "RLU"), env.User(domain.RoleClerk, "RLV")
+	person := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tâm", Position: "Chuyên viên"}
+	env.GoodFactsIn(special, reviewer, "RLU", 90)
+	env.GoodFactsIn(special, reviewer, "RLV", 80)
+	x := env.DossierIn(special, clerkU, person)
+	env.RuleAll(reviewer, x)
+	y := env.DossierIn(special, clerkV, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Phan Văn Bình", Position: "Chuyên viên"})
+	// H: the same person's draft in the other campaign.
+	env.PlanIn(wftest.Campaign, clerkU)
+	h := env.OK(env.Svc.OpenNomination(env.Ctx, clerkU, wftest.Campaign, workflows.OpenNominationInput{Unit: "RLU", Nominee: person}, workflows.Options{})).ID
+	env.Advance(time.Minute)
+	env.OK(env.Svc.Hold(env.Ctx, reviewer, h, "Đang xem xét kỷ luật", workflows.Options{}))
+	env.RuleAll(reviewer, y) // the special campaign moves while the hold stands
+	env.OK(env.Svc.Release(env.Ctx, reviewer, h, "Xong", workflows.Options{}))
+	env.OK(env.Svc.CorrectNominee(env.Ctx, clerkU, h, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Văn Tám", Position: "Chuyên viên"}, "ghi nhầm tên", workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+
+	live, _, err := env.Model.LiveRanking(special)
+	require.NoError(t, err)
+	asOf, err := env.Model.Ranking(special, projections.Bound{Seq: live.AsOfSeq})
+	require.NoError(t, err)
+	assert.Equal(t, live.Individual.Entries, asOf.Individual.Entries, "the live ranking is the ranking as of its own as-of point")
+	env.OK(env.Svc.GrantAward(env.Ctx, council, special, workflows.GrantInput{Nomination: x, Decision: "QĐ 9/2025"}, workflows.Options{}))
+	require.NoError(t, projections.WaitCaughtUp(env.Ctx, env.Store, env.Model, 5*time.Second))
+	c, err := env.Svc.CheckGrants(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.Checked)
+	assert.Empty(t, c.Problems)
+}

@@ -244,10 +244,12 @@ func (s *Service) RankingFor(p Principal, rk projections.RankingView) (projectio
 					keep = false
 				case !readable:
 					withheld = domain.WithheldUndisclosed
-				case heldElsewhere(e.Withheld) && !s.CanReadNomination(p, n.Unit, nil):
-					// Their own unit's former nomination, read through its history alone: the
-					// hold is of a nomination of the unit it merged into, which they may not
-					// read (a review finding: they read unit_on_hold).
+				case !s.CanReadNomination(p, n.Unit, nil):
+					// Their own unit's former nomination, read through its history alone:
+					// whatever withholds it, a hold of a nomination of the unit it merged into
+					// among them, which they may not read (a review finding: they read
+					// unit_on_hold), is undisclosed, so that "undisclosed" stands for no one
+					// reason (a review finding: shown the others plainly, it stood for a hold).
 					withheld = domain.WithheldUndisclosed
 				}
 			}
@@ -292,6 +294,14 @@ func decidedBy(keys []string, above []projections.RankEntryView, e projections.R
 	for _, k := range keys {
 		if !sameKeyValue(prev.Keys[k], e.Keys[k]) {
 			return k
+		}
+		if k == domain.KeySubmittedAt {
+			// Equal times are told apart by the submissions' order in the stream
+			// (domain.Rank), which the entries do not carry: it decides (a review finding:
+			// the name did, against the ranking's own order).
+			if t, ok := e.Keys[k].(time.Time); ok && !t.IsZero() {
+				return k
+			}
 		}
 	}
 	return "nomination"

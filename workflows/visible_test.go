@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,7 +126,8 @@ func TestRankingForTellsPlacesWithoutTheLeftOut(t *testing.T) {
 	env := wftest.New(t, srv)
 	env.Unit("RFT", domain.UnitDepartment)
 	clerk := env.User(domain.RoleClerk, "RFT")
-	keys := []string{domain.KeyParIndexScore, domain.KeyPriority}
+	keys := []string{domain.KeyParIndexScore, domain.KeyPriority, domain.KeySubmittedAt, domain.KeyName}
+	moment := time.Date(2025, 11, 20, 9, 0, 0, 0, time.UTC)
 	entry := func(rank int, id string, par float64, priority bool, withheld, by string) projections.RankEntryView {
 		return projections.RankEntryView{Rank: rank, Nomination: id, Unit: "X", Name: id, Withheld: withheld, DecidedBy: by,
 			Keys: map[string]any{domain.KeyParIndexScore: par, domain.KeyPriority: priority}}
@@ -145,6 +147,11 @@ func TestRankingForTellsPlacesWithoutTheLeftOut(t *testing.T) {
 			entry(1, "H", 95, true, domain.WithheldUnitOnHold, ""),
 			entry(2, "B", 95, false, "", domain.KeyPriority),
 		}, [][2]string{{"B", ""}}},
+		{"submitted at one moment", []projections.RankEntryView{
+			{Rank: 1, Nomination: "A", Keys: map[string]any{domain.KeyParIndexScore: 90.0, domain.KeyPriority: false, domain.KeySubmittedAt: moment, domain.KeyName: "Trần Văn Bảo"}},
+			{Rank: 2, Nomination: "H", Withheld: domain.WithheldPersonOnHold, Keys: map[string]any{domain.KeyParIndexScore: 90.0, domain.KeyPriority: false, domain.KeySubmittedAt: moment, domain.KeyName: "Nguyễn Văn Hùng"}},
+			{Rank: 3, Nomination: "C", Keys: map[string]any{domain.KeyParIndexScore: 90.0, domain.KeyPriority: false, domain.KeySubmittedAt: moment, domain.KeyName: "Lê Văn Cường"}},
+		}, [][2]string{{"A", ""}, {"C", domain.KeySubmittedAt}}},
 		{"only the id apart", []projections.RankEntryView{
 			entry(1, "A", 93, false, "", ""),
 			entry(2, "H", 93, true, domain.WithheldPersonOnHold, domain.KeyPriority),

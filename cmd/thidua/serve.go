@@ -801,7 +801,8 @@ func snapshotWithoutStore(g *Globals) error {
 	if g.NATS != "" {
 		return nil
 	}
-	if fi, err := os.Stat(filepath.Join(g.Data, "jetstream")); err == nil && fi.IsDir() {
+	// An empty jetstream directory (a volume mounted, a restore begun) holds no store either.
+	if entries, err := os.ReadDir(filepath.Join(g.Data, "jetstream")); err == nil && len(entries) > 0 {
 		return nil
 	}
 	found := divergedSnapshots(g)

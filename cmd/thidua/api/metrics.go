@@ -23,7 +23,6 @@ type Metrics struct {
 	requests  *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	appends   *prometheus.CounterVec
-	events    prometheus.Counter
 	conflicts *prometheus.CounterVec
 	replays   prometheus.Counter
 	// inflight counts the mutating requests holding a slot; overloaded those refused for
@@ -53,12 +52,8 @@ func newMetrics(reg *prometheus.Registry, store *eventstore.Store, model *projec
 	}, []string{"route", "code"}))
 	m.appends = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "thidua", Subsystem: "api", Name: "appends_total",
-		Help: "Commands that appended events, by route pattern.",
+		Help: "Commands that appended events, by route pattern (a nomination's commands as one: RouteLabel). No count of the events themselves is kept: a hold appends two where the other commands on a nomination append one, and this endpoint answers without a token.",
 	}, []string{"route"}))
-	m.events = register(reg, prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "thidua", Subsystem: "api", Name: "appended_events_total",
-		Help: "Events appended by API commands.",
-	}))
 	m.conflicts = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "thidua", Subsystem: "api", Name: "conflicts_total",
 		Help: "Commands refused by a state or concurrency conflict (409) or a stale If-Match (412), by error code.",

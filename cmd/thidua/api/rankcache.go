@@ -164,7 +164,8 @@ func (c *encodedRankings) encode(campaign string, commits uint64, v any) (encode
 // commits tag (0: a state with a gap, no tag to give), with an ETag of its own: a digest of
 // the bytes the reader receives, and of nothing else (a review finding: the tag carried the
 // shared encoding's, a digest of the unredacted ranking, against which a clerk could test
-// which entry had been left out, and why). It is encoded for the request, and answered
+// which entry had been left out, and why; then a prefix of its own, which said that one
+// was). It is encoded for the request, and answered
 // 304 or compressed as the shared one is.
 func (h *handler) writeRedactedRanking(w http.ResponseWriter, r *http.Request, tag uint64, mine projections.RankingView) error {
 	if tag == 0 {
@@ -177,7 +178,7 @@ func (h *handler) writeRedactedRanking(w http.ResponseWriter, r *http.Request, t
 	}
 	body = append(body, '\n')
 	sum := sha256.Sum256(body)
-	etag := `"u` + hex.EncodeToString(sum[:12]) + `"`
+	etag := `"r` + hex.EncodeToString(sum[:12]) + `"` // as the shared one is: the same bytes, the same tag
 	if notModifiedTag(w, r, etag) {
 		return nil
 	}

@@ -67,7 +67,6 @@ func (h *handler) committed(w http.ResponseWriter, r *http.Request, res workflow
 		h.metrics.replays.Inc()
 	case len(res.Events) > 0:
 		h.metrics.appends.WithLabelValues(RouteLabel(r.Pattern)).Inc()
-		h.metrics.events.Add(float64(len(res.Events)))
 	}
 }
 

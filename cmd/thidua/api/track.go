@@ -167,7 +167,8 @@ func (m *Metrics) Outermost(next http.Handler, log *slog.Logger) http.Handler {
 
 // RouteLabel is the label a route pattern is counted under on /metrics, which answers
 // without a token: the commands on a nomination (".../nominations/{id}/hold", "/release",
-// "/rule", "/return"...) count as one, ".../nominations/{id}/{action}", so that the public
+// "/return", ".../criteria/{criterion}"...) count as one, ".../nominations/{id}/{action}",
+// its documents' uploads apart, so that the public
 // counters do not tell when a nomination was put on hold, which its unit's trail hides from
 // other units (a review finding: a hold's counter moved as an entry left another unit's
 // ranking).
@@ -177,7 +178,9 @@ func RouteLabel(pattern string) string {
 	if !ok || method == http.MethodGet || method == http.MethodHead {
 		return pattern
 	}
-	if i := strings.Index(path, marker); i >= 0 && !strings.Contains(path[i+len(marker):], "/") {
+	// Its documents keep their route: an upload's size and time are no state change, and
+	// an operator tells them from the small commands (a review finding).
+	if i := strings.Index(path, marker); i >= 0 && path[i+len(marker):] != "documents" {
 		return method + " " + path[:i+len(marker)] + "{action}"
 	}
 	return pattern

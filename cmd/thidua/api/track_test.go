@@ -74,15 +74,17 @@ func TestOutermostGivesEveryAnswerAnID(t *testing.T) {
 func TestRouteLabel(t *testing.T) {
 	t.Parallel()
 	for pattern, want := range map[string]string{
-		"POST /api/v1/nominations/{id}/hold":    "POST /api/v1/nominations/{id}/{action}",
-		"POST /api/v1/nominations/{id}/release": "POST /api/v1/nominations/{id}/{action}",
-		"POST /api/v1/nominations/{id}/submit":  "POST /api/v1/nominations/{id}/{action}",
-		"POST /nominations/{id}/hold":           "POST /nominations/{id}/{action}",
-		"GET /api/v1/nominations/{id}/events":   "GET /api/v1/nominations/{id}/events",
-		"POST /api/v1/units":                    "POST /api/v1/units",
-		"GET /units":                            "GET /units",
-		"/":                                     "/",
-		"unrouted":                              "unrouted",
+		"POST /api/v1/nominations/{id}/hold":      "POST /api/v1/nominations/{id}/{action}",
+		"POST /api/v1/nominations/{id}/release":   "POST /api/v1/nominations/{id}/{action}",
+		"POST /api/v1/nominations/{id}/submit":    "POST /api/v1/nominations/{id}/{action}",
+		"POST /nominations/{id}/hold":             "POST /nominations/{id}/{action}",
+		"POST /api/v1/nominations/{id}/documents": "POST /api/v1/nominations/{id}/documents",
+		"POST /nominations/{id}/documents":        "POST /nominations/{id}/documents",
+		"GET /api/v1/nominations/{id}/events":     "GET /api/v1/nominations/{id}/events",
+		"POST /api/v1/units":                      "POST /api/v1/units",
+		"GET /units":                              "GET /units",
+		"/":                                       "/",
+		"unrouted":                                "unrouted",
 	} {
 		assert.Equal(t, want, api.RouteLabel(pattern), pattern)
 	}

@@ -2716,7 +2716,7 @@ func TestReplayPickerKeepsTheEvent(t *testing.T) {
 	timeline := "/nominations/" + id + "/timeline"
 
 	page := admin.get(fmt.Sprintf("%s?seq=%d", timeline, r.Seq)).body
-	m := regexp.MustCompile(`name="at" step="1" min="2000-01-01T00:00" max="2099-12-31T23:59:59" value="([^"]+)"`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`name="at" step="1" min="2000-01-01T07:00" max="2100-01-01T06:59:59" value="([^"]+)"`).FindStringSubmatch(page)
 	require.NotNil(t, m, "no picker value")
 	mustContain(t, page, `id="ev-`+ev+`" class="">`)
 	page = admin.get(timeline + "?at=" + m[1]).body
