@@ -195,8 +195,8 @@ func (m *Model) NoteDivergedSnapshots(files []string) {
 		// its own name, which gives no checkpoint.
 		ps = append(ps, IntegrityProblem{Seq: 1, Aggregate: streamRef(), Problem: ProblemStreamDiverged,
 			Detail: fmt.Sprintf("the stream no longer holds the history a snapshot of this data directory recorded%s (kept as %s): "+
-				"it was rewritten, restored from an older copy, or lost its end on disk; which is the record, the digest written into the council's minutes "+
-				"or the last export tells (thidua digest --at seq:N); "+
+				"it was rewritten, restored from an older copy, or lost its end on disk; where it begins to differ and what it recorded past the stream's end, "+
+				"thidua verify shows; which is the record, the digest written into the council's minutes or the last export tells (thidua digest --at seq:N); "+
 				"remove the file once the stream is restored or the loss is accounted for", upTo, base)})
 	}
 	m.mu.Lock()

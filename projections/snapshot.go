@@ -350,6 +350,13 @@ func (s *Snapshot) Check(ctx context.Context, st *eventstore.Store) (*Model, err
 	return s.m, nil
 }
 
+// Unchecked returns the snapshot's model without checking it against a stream: what the
+// snapshot recorded of the stream, for a comparison with it (thidua verify reading a
+// snapshot kept aside as diverged, to name where the stream begins to differ and what it
+// recorded past the stream's end). It must answer no query for users: its findings are the
+// snapshot's, and its history may be another stream's.
+func (s *Snapshot) Unchecked() *Model { return s.m }
+
 // errCheckpointLost is wrapped (with ErrSnapshotMismatch) by checkCheckpoint when the
 // stream holds no message at the snapshot's checkpoint but goes on to it or past it: the
 // message was lost on disk, or deleted.

@@ -744,6 +744,50 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	return nil
 }
 
+// divergedComparison is what a snapshot kept aside as diverged recorded, against the
+// stream: the last sequence it recorded, the first where the stream holds otherwise (0:
+// none up to the stream's end), and the events it recorded past the stream's end, which
+// the stream no longer holds and a restore must bring back.
+type divergedComparison struct {
+	File            string                  `json:"file"`
+	Checkpoint      uint64                  `json:"checkpoint"`
+	FirstDifference uint64                  `json:"first_difference,omitempty"`
+	Beyond          []projections.EventView `json:"beyond_stream"`
+	// Unreadable says why the file could not be compared ("" when it was).
+	Unreadable string `json:"unreadable,omitempty"`
+}
+
+// compareDiverged compares the snapshot kept in file with the stream, whose last sequence
+// is last: every commit up to the snapshot's checkpoint against its history, then its
+// events past the stream's end.
+func compareDiverged(ctx context.Context, store *eventstore.Store, file string, last uint64) divergedComparison {
+	out := divergedComparison{File: file, Beyond: []projections.EventView{}}
+	snap, err := projections.ReadSnapshotFile(file)
+	if err != nil {
+		out.Unreadable = err.Error()
+		return out
+	}
+	defer snap.Discard()
+	m := snap.Unchecked()
+	out.Checkpoint = m.Applied()
+	history := m.CompareHistory()
+	if _, err := store.VerifyChainsWith(ctx, func(c eventstore.Commit) {
+		if c.Seq <= out.Checkpoint {
+			history.Commit(c)
+		}
+	}); err != nil {
+		out.Unreadable = err.Error()
+		return out
+	}
+	if len(history.Problems) > 0 {
+		out.FirstDifference = history.Problems[0].Seq
+	}
+	if out.Checkpoint > last {
+		out.Beyond = append(out.Beyond, m.EventsAt(last+1, out.Checkpoint)...)
+	}
+	return out
+}
+
 // VerifyCmd verifies hash chains and documents.
 type VerifyCmd struct {
 	// JSON prints the report as JSON instead of text (the exit status is the same).
@@ -820,6 +864,13 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			diverged = found
 		}
 	}
+	// Each compared with the stream: where it begins to differ, and what it recorded past
+	// the stream's end, which a restore must bring back (a review finding: the problem said
+	// verify compared, and nothing read the kept file).
+	compared := []divergedComparison{}
+	for _, f := range diverged {
+		compared = append(compared, compareDiverged(ctx, store, f, rep.LastSeq))
+	}
 	if c.JSON {
 		// Empty lists, not null, as actors is.
 		if rep.Problems == nil {
@@ -828,7 +879,7 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 		if docs == nil {
 			docs = []eventstore.DocumentProblem{}
 		}
-		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "uncited_documents": uncited, "diverged_snapshots": diverged, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents,
+		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "uncited_documents": uncited, "diverged_snapshots": diverged, "diverged_compared": compared, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents,
 			"history_compared": historyCompared{Snapshot: use.Loaded, UpToSeq: use.Seq, Unusable: use.Unusable}}); err != nil {
 			return err
 		}
@@ -888,8 +939,26 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			}
 			fmt.Fprintf(out, "BROKEN history at sequence %d on %s: %s\n", p.Seq, p.Aggregate, p.Detail)
 		}
-		for _, f := range diverged {
+		for i, f := range diverged {
 			fmt.Fprintf(out, "BROKEN history: the stream no longer holds what a snapshot of it recorded (rewritten, restored from an older copy, or its end lost on disk); the snapshot is kept in %s (remove it once looked into)\n", f)
+			c := compared[i]
+			switch {
+			case c.Unreadable != "":
+				fmt.Fprintf(out, "  it could not be read to compare: %s\n", c.Unreadable)
+				continue
+			case c.FirstDifference != 0:
+				fmt.Fprintf(out, "  it recorded the stream up to sequence %d; the stream holds otherwise from sequence %d on\n", c.Checkpoint, c.FirstDifference)
+			default:
+				fmt.Fprintf(out, "  it recorded the stream up to sequence %d; the stream agrees with it up to its own end, %d\n", c.Checkpoint, rep.LastSeq)
+			}
+			for j, e := range c.Beyond {
+				if j == maxActorLines {
+					fmt.Fprintf(out, "  … and %d more (--json lists them all)\n", len(c.Beyond)-j)
+					break
+				}
+				fmt.Fprintf(out, "  it recorded past the stream's end, at sequence %d: %s (%s on %s, event %s, recorded %s)\n",
+					e.Seq, e.SummaryEN, e.Type, e.Aggregate, e.ID, e.At.UTC().Format(time.RFC3339))
+			}
 		}
 		if len(rep.Problems)+len(actors)+len(transitions)+len(grants)+len(docs)+len(diverged)+len(history.Problems) == 0 {
 			fmt.Fprintln(out, "OK: every hash chain, actor, grant's ranking and document verifies.")

@@ -854,6 +854,25 @@ func TestRewrittenStreamIsNamed(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, kept, 1, "the snapshot kept as evidence")
 	assert.NotContains(t, out.String(), "BROKEN event", "every chain the stream holds verifies: only the snapshot tells")
+	// And what the kept snapshot recorded past the stream's end: what a restore must bring
+	// back (a review finding: the problem said verify compared, and nothing read the file).
+	assert.Contains(t, out.String(), fmt.Sprintf("it recorded the stream up to sequence %d; the stream agrees with it up to its own end, %d", last, last-1))
+	assert.Contains(t, out.String(), fmt.Sprintf("it recorded past the stream's end, at sequence %d: ", last))
+	var js bytes.Buffer
+	_ = (&VerifyCmd{JSON: true}).Run(ctx, &Globals{Data: dir, Out: &js}, quiet())
+	var rep struct {
+		Compared []struct {
+			Checkpoint uint64 `json:"checkpoint"`
+			Beyond     []struct {
+				Seq uint64 `json:"seq"`
+			} `json:"beyond_stream"`
+		} `json:"diverged_compared"`
+	}
+	require.NoError(t, json.Unmarshal(js.Bytes(), &rep), js.String())
+	require.Len(t, rep.Compared, 1)
+	assert.Equal(t, last, rep.Compared[0].Checkpoint)
+	require.NotEmpty(t, rep.Compared[0].Beyond)
+	assert.Equal(t, last, rep.Compared[0].Beyond[0].Seq)
 
 	// Once looked into and removed, verify passes again (on the rebuilt snapshot-less store).
 	require.NoError(t, os.Remove(kept[0]))
