@@ -29,34 +29,48 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 	evs = s.unreadableEvidence(p, evs)
 	evs = s.unreadableRevocations(p, evs)
 	evs = grantsWithoutRankings(evs)
-	var out []projections.EventView
-	for i, ev := range evs {
+	return rewrite(evs, func(ev projections.EventView) (projections.EventView, bool) {
 		if ev.Type != domain.UnitNominated {
-			continue
+			return ev, false
 		}
 		var d domain.UnitNominatedData
 		decoded := json.Unmarshal(ev.Data, &d) == nil
 		if decoded && d.Name == "" {
-			continue
+			return ev, false
 		}
 		if n, err := s.model.Nomination(d.Nomination); decoded && err == nil && s.CanReadNomination(p, n.Unit, n.UnitHistory) {
-			continue
-		}
-		if out == nil {
-			out = append([]projections.EventView(nil), evs...)
+			return ev, false
 		}
 		name := d.Name
 		d.Name = ""
 		raw, err := json.Marshal(d)
 		if !decoded || err != nil {
 			// What cannot be read cannot be redacted: shown without its data, not whole.
-			out[i].Data = json.RawMessage("null")
-			out[i].SummaryVI, out[i].SummaryEN = "Đơn vị lập hoặc sửa một đề nghị khen thưởng", "The unit opened or corrected a nomination"
+			ev.Data = json.RawMessage("null")
+			ev.SummaryVI, ev.SummaryEN = "Đơn vị lập hoặc sửa một đề nghị khen thưởng", "The unit opened or corrected a nomination"
+			return ev, true
+		}
+		ev.Data = raw
+		ev.SummaryVI = strings.ReplaceAll(ev.SummaryVI, " "+name, "")
+		ev.SummaryEN = strings.ReplaceAll(ev.SummaryEN, " "+name, "")
+		return ev, true
+	})
+}
+
+// rewrite returns evs with each event f rewrites (f returns it and true) in its place,
+// copying evs once the first is: evs itself is not changed, and is returned as it is when
+// f rewrites none.
+func rewrite(evs []projections.EventView, f func(projections.EventView) (projections.EventView, bool)) []projections.EventView {
+	var out []projections.EventView
+	for i, ev := range evs {
+		changed, ok := f(ev)
+		if !ok {
 			continue
 		}
-		out[i].Data = raw
-		out[i].SummaryVI = strings.ReplaceAll(ev.SummaryVI, " "+name, "")
-		out[i].SummaryEN = strings.ReplaceAll(ev.SummaryEN, " "+name, "")
+		if out == nil {
+			out = append([]projections.EventView(nil), evs...)
+		}
+		out[i] = changed
 	}
 	if out == nil {
 		return evs
@@ -71,31 +85,24 @@ func (s *Service) Visible(p Principal, evs []projections.EventView) []projection
 // finding: another unit's clerk read "Báo cáo thành tích - <name>.pdf" in the unit's
 // trail). evs is not changed; it is returned as it is when nothing is replaced.
 func (s *Service) unreadableEvidence(p Principal, evs []projections.EventView) []projections.EventView {
-	var out []projections.EventView
-	for i, ev := range evs {
+	return rewrite(evs, func(ev projections.EventView) (projections.EventView, bool) {
 		if ev.Type != domain.FactRecorded {
-			continue
+			return ev, false
 		}
 		var d domain.FactRecordedData
 		if json.Unmarshal(ev.Data, &d) != nil || d.Document == nil || s.MayReadDocument(p, d.Document.SHA256) {
-			continue
+			return ev, false
 		}
 		doc := *d.Document
 		doc.Name, doc.ContentType = anonymousName(doc.SHA256, doc.Name), "application/octet-stream"
 		d.Document = &doc
 		raw, err := json.Marshal(d)
 		if err != nil {
-			continue
+			raw = json.RawMessage("null") // what cannot be redacted is not shown
 		}
-		if out == nil {
-			out = append([]projections.EventView(nil), evs...)
-		}
-		out[i].Data = raw
-	}
-	if out == nil {
-		return evs
-	}
-	return out
+		ev.Data = raw
+		return ev, true
+	})
 }
 
 // hiddenHolds returns evs without the unit.hold_noted events of nominations clerk p may not
@@ -147,38 +154,31 @@ func (s *Service) RevocationReadable(p Principal, nomination, kind string) bool 
 // p may not read (RevocationReadable) replaced by domain.WithheldUndisclosed and left out,
 // in its data and summaries; evs itself is not changed.
 func (s *Service) unreadableRevocations(p Principal, evs []projections.EventView) []projections.EventView {
-	var out []projections.EventView
-	for i, ev := range evs {
+	return rewrite(evs, func(ev projections.EventView) (projections.EventView, bool) {
 		if ev.Type != domain.AwardRevoked {
-			continue
+			return ev, false
 		}
 		var d domain.AwardRevokedData
 		decoded := json.Unmarshal(ev.Data, &d) == nil
 		if decoded {
 			n, err := s.model.Nomination(d.Nomination)
 			if err == nil && s.RevocationReadable(p, d.Nomination, string(n.Nominee.Kind)) {
-				continue
+				return ev, false
 			}
-		}
-		if out == nil {
-			out = append([]projections.EventView(nil), evs...)
 		}
 		ground := d.Ground
 		d.Ground, d.Note = domain.WithheldUndisclosed, ""
 		raw, err := json.Marshal(d)
 		if !decoded || err != nil {
-			out[i].Data = json.RawMessage("null")
-			out[i].SummaryVI, out[i].SummaryEN = "Thu hồi một khen thưởng", "An award was revoked"
-			continue
+			ev.Data = json.RawMessage("null")
+			ev.SummaryVI, ev.SummaryEN = "Thu hồi một khen thưởng", "An award was revoked"
+			return ev, true
 		}
-		out[i].Data = raw
-		out[i].SummaryVI = strings.TrimSuffix(ev.SummaryVI, ": "+domain.TermVI(ground))
-		out[i].SummaryEN = strings.TrimSuffix(ev.SummaryEN, ": "+ground)
-	}
-	if out == nil {
-		return evs
-	}
-	return out
+		ev.Data = raw
+		ev.SummaryVI = strings.TrimSuffix(ev.SummaryVI, ": "+domain.TermVI(ground))
+		ev.SummaryEN = strings.TrimSuffix(ev.SummaryEN, ": "+ground)
+		return ev, true
+	})
 }
 
 // grantsWithoutRankings returns evs with the ranking each campaign.award_granted recorded
@@ -187,31 +187,23 @@ func (s *Service) unreadableRevocations(p Principal, evs []projections.EventView
 // clerk reads through RankingFor, as of that sequence, without them (a review finding).
 // evs itself is not changed.
 func grantsWithoutRankings(evs []projections.EventView) []projections.EventView {
-	var out []projections.EventView
-	for i, ev := range evs {
+	return rewrite(evs, func(ev projections.EventView) (projections.EventView, bool) {
 		if ev.Type != domain.AwardGranted {
-			continue
-		}
-		if out == nil {
-			out = append([]projections.EventView(nil), evs...)
+			return ev, false
 		}
 		var d domain.AwardGrantedData
 		if json.Unmarshal(ev.Data, &d) != nil {
-			out[i].Data = json.RawMessage("null") // what cannot be read cannot be redacted
-			continue
+			ev.Data = json.RawMessage("null") // what cannot be read cannot be redacted
+			return ev, true
 		}
 		d.Ranking = nil
 		raw, err := json.Marshal(d)
 		if err != nil {
-			out[i].Data = json.RawMessage("null")
-			continue
+			raw = json.RawMessage("null")
 		}
-		out[i].Data = raw
-	}
-	if out == nil {
-		return evs
-	}
-	return out
+		ev.Data = raw
+		return ev, true
+	})
 }
 
 // RankingFor returns rk as p may see it, and whether it differs from rk: a clerk who may not
