@@ -99,16 +99,22 @@ func field(q *req, name string) string { return strings.TrimSpace(q.r.PostFormVa
 // dateField reads a date input: as the browser's date picker sends it (YYYY-MM-DD), or
 // typed the Vietnamese way, day first (01/07/2026, 1/7/2026, 01-07-2026, 01.07.2026),
 // where a browser has no picker (a review finding: the refusal asked for YYYY-MM-DD).
-// Anything else is passed on as typed, for the command's own refusal.
-func dateField(q *req, name string) string {
+// Anything else is passed on as typed, for the command's own refusal. A date typed day
+// first that is no date (31/02/2026) is refused here, quoting it as typed (a review
+// finding: the command's refusal quoted it year first).
+func dateField(q *req, name string) (string, error) {
 	v := field(q, name)
 	m := dayFirst.FindStringSubmatch(v)
 	if m == nil {
-		return v
+		return v, nil
 	}
 	d, _ := strconv.Atoi(m[1])
 	mo, _ := strconv.Atoi(m[2])
-	return fmt.Sprintf("%s-%02d-%02d", m[3], mo, d)
+	iso := fmt.Sprintf("%s-%02d-%02d", m[3], mo, d)
+	if _, err := time.Parse(time.DateOnly, iso); err != nil {
+		return "", invalidField(name, "err.form.date", v)
+	}
+	return iso, nil
 }
 
 // dayFirst is a date written day, month, year.
@@ -233,7 +239,10 @@ func (h *handler) attachDocument(q *req) error {
 
 func (h *handler) recordVote(q *req) error {
 	return h.nomAction(q, "vote", "voted", func(id string) error {
-		date := dateField(q, "meeting_date")
+		date, err := dateField(q, "meeting_date")
+		if err != nil {
+			return err
+		}
 		if date == "" {
 			return invalidField("meeting_date", "err.form.required", q.T("vote.date"))
 		}
@@ -651,9 +660,13 @@ func (h *handler) merge(q *req) error {
 		if err := checkIDField(q, "successor"); err != nil {
 			return err
 		}
-		_, err := h.svc.Reorganise(q.r.Context(), q.p, workflows.ReorganiseInput{Kind: "merge", Sources: sources,
+		effective, err := dateField(q, "effective")
+		if err != nil {
+			return err
+		}
+		_, err = h.svc.Reorganise(q.r.Context(), q.p, workflows.ReorganiseInput{Kind: "merge", Sources: sources,
 			Successor: field(q, "successor"), SuccessorName: field(q, "successor_name"), SuccessorKind: domain.UnitKind(field(q, "successor_kind")),
-			Effective: dateField(q, "effective"), Decision: field(q, "decision")}, opts(q))
+			Effective: effective, Decision: field(q, "decision")}, opts(q))
 		return err
 	})
 }
