@@ -757,35 +757,49 @@ type divergedComparison struct {
 	Unreadable string `json:"unreadable,omitempty"`
 }
 
-// compareDiverged compares the snapshot kept in file with the stream, whose last sequence
-// is last: every commit up to the snapshot's checkpoint against its history, then its
-// events past the stream's end.
-func compareDiverged(ctx context.Context, store *eventstore.Store, file string, last uint64) divergedComparison {
-	out := divergedComparison{File: file, Beyond: []projections.EventView{}}
+// divergedCheck compares one snapshot kept aside as diverged with the stream, commit by
+// commit, in the pass that verifies the chains (no second read of the stream).
+type divergedCheck struct {
+	out     divergedComparison
+	snap    *projections.Snapshot
+	history *projections.HistoryComparer
+}
+
+// newDivergedCheck reads the snapshot kept in file, unchecked (what it recorded).
+func newDivergedCheck(file string) *divergedCheck {
+	d := &divergedCheck{out: divergedComparison{File: file, Beyond: []projections.EventView{}}}
 	snap, err := projections.ReadSnapshotFile(file)
 	if err != nil {
-		out.Unreadable = err.Error()
-		return out
+		d.out.Unreadable = err.Error()
+		return d
 	}
-	defer snap.Discard()
-	m := snap.Unchecked()
-	out.Checkpoint = m.Applied()
-	history := m.CompareHistory()
-	if _, err := store.VerifyChainsWith(ctx, func(c eventstore.Commit) {
-		if c.Seq <= out.Checkpoint {
-			history.Commit(c)
-		}
-	}); err != nil {
-		out.Unreadable = err.Error()
-		return out
+	d.snap = snap
+	d.out.Checkpoint = snap.Unchecked().Applied()
+	d.history = snap.Unchecked().CompareHistory()
+	return d
+}
+
+// commit compares one commit of the stream, up to the snapshot's checkpoint, with its
+// history.
+func (d *divergedCheck) commit(c eventstore.Commit) {
+	if d.history != nil && c.Seq <= d.out.Checkpoint {
+		d.history.Commit(c)
 	}
-	if len(history.Problems) > 0 {
-		out.FirstDifference = history.Problems[0].Seq
+}
+
+// finish returns the comparison once the stream, whose last sequence is last, is read:
+// the first sequence it holds otherwise, and the snapshot's events past its end.
+func (d *divergedCheck) finish(last uint64) divergedComparison {
+	if d.snap == nil {
+		return d.out
 	}
-	if out.Checkpoint > last {
-		out.Beyond = append(out.Beyond, m.EventsAt(last+1, out.Checkpoint)...)
+	if len(d.history.Problems) > 0 {
+		d.out.FirstDifference = d.history.Problems[0].Seq
 	}
-	return out
+	if d.out.Checkpoint > last {
+		d.out.Beyond = append(d.out.Beyond, d.snap.Unchecked().EventsAt(last+1, d.out.Checkpoint)...)
+	}
+	return d.out
 }
 
 // VerifyCmd verifies hash chains and documents.
@@ -812,9 +826,40 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	// The stream against the history the model holds: loaded from the snapshot, it is what
 	// the stream said when the snapshot was taken.
 	history := m.CompareHistory()
-	rep, err := store.VerifyChainsWith(ctx, history.Commit)
+	// Snapshots whose stream diverged from them, kept by a start that found it (on an
+	// embedded store, whose data directory holds both), each compared with the stream in
+	// the same pass: where it begins to differ, and what it recorded past the stream's end,
+	// which a restore must bring back (a review finding: the problem said verify compared,
+	// and nothing read the kept file).
+	diverged := []string{}
+	if store.Embedded() {
+		if found := divergedSnapshots(g, use.Diverged); found != nil {
+			diverged = found
+		}
+	}
+	checks := make([]*divergedCheck, len(diverged))
+	for i, f := range diverged {
+		checks[i] = newDivergedCheck(f)
+	}
+	defer func() {
+		for _, d := range checks {
+			if d.snap != nil {
+				d.snap.Discard()
+			}
+		}
+	}()
+	rep, err := store.VerifyChainsWith(ctx, func(c eventstore.Commit) {
+		history.Commit(c)
+		for _, d := range checks {
+			d.commit(c)
+		}
+	})
 	if err != nil {
 		return err
+	}
+	compared := make([]divergedComparison, len(checks))
+	for i, d := range checks {
+		compared[i] = d.finish(rep.LastSeq)
 	}
 	actors := m.ActorProblems()
 	transitions := m.TransitionProblems()
@@ -855,21 +900,6 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 	uncited, err := store.UncitedDocuments(ctx, m.DocumentCited)
 	if err != nil {
 		return err
-	}
-	// Snapshots whose stream diverged from them, kept by a start that found it (on an
-	// embedded store, whose data directory holds both).
-	diverged := []string{}
-	if store.Embedded() {
-		if found := divergedSnapshots(g, use.Diverged); found != nil {
-			diverged = found
-		}
-	}
-	// Each compared with the stream: where it begins to differ, and what it recorded past
-	// the stream's end, which a restore must bring back (a review finding: the problem said
-	// verify compared, and nothing read the kept file).
-	compared := []divergedComparison{}
-	for _, f := range diverged {
-		compared = append(compared, compareDiverged(ctx, store, f, rep.LastSeq))
 	}
 	if c.JSON {
 		// Empty lists, not null, as actors is.
