@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -123,18 +120,9 @@ func TestArchive(t *testing.T) {
 // returns the digest it prints; it skips the test when python3 is not installed.
 func checkWithPython(t *testing.T, archive []byte) string {
 	t.Helper()
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not installed")
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "archive.jsonl")
-	require.NoError(t, os.WriteFile(path, archive, 0o600))
-	script := filepath.Join(dir, "check.py")
-	require.NoError(t, os.WriteFile(script, []byte(archiveCheckPy), 0o600))
-	out, err := exec.CommandContext(t.Context(), python, script, path).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return strings.TrimSpace(string(out))
+	out, code := runPython(t, archiveCheckPy, archive)
+	require.Zero(t, code, out)
+	return out
 }
 
 // TestArchiveKeepsASubjectThatIsNotUTF8: a message published with a subject that is not
