@@ -49,6 +49,10 @@ type options struct {
 	// docWriteBytes bounds the bytes of documents being written at once (Store.docPuts;
 	// tests lower it).
 	docWriteBytes int64
+	// restoring makes the stream of a new store without deny_delete, so that the runs of
+	// sequences an archive lacks are made again as runs lost (RestoreArchive, which
+	// denies deletion again before anything else opens the store).
+	restoring bool
 }
 
 // Option configures Open.

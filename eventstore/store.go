@@ -185,6 +185,15 @@ func (s *Store) setup(ctx context.Context) error {
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound) && s.opts.existingOnly:
 		return fmt.Errorf("%w: the server has no stream %s", ErrNoStore, want.Name)
+	case errors.Is(err, jetstream.ErrStreamNotFound) && s.opts.restoring:
+		cfg := want
+		cfg.DenyDelete = false
+		if st, err = s.js.CreateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("create stream %s: %w", want.Name, err)
+		}
+		want = cfg
+	case s.opts.restoring:
+		return fmt.Errorf("%w: stream %s exists already; an archive is restored into a new store", ErrRestoreTarget, want.Name)
 	case errors.Is(err, jetstream.ErrStreamNotFound):
 		st, err = s.js.CreateStream(ctx, want)
 		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
@@ -199,7 +208,7 @@ func (s *Store) setup(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("stream %s: %w", want.Name, err)
 	}
-	if err := checkStream(st.CachedInfo().Config, want); err != nil {
+	if err := checkStream(st.CachedInfo().Config, want); err != nil && !s.opts.restoring {
 		return err
 	}
 	// Replicas only ever grow here: a process started on a cluster without --replicas

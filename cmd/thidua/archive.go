@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"thidua/eventstore"
+	"thidua/workflows"
 )
 
 // ArchiveCmd writes the stream to a file that an inspectorate can keep and check without
@@ -27,8 +28,10 @@ type ArchiveCmd struct {
 	At *string `help:"The last stream sequence archived, as seq:N (an export states it). Default: the stream's last." placeholder:"seq:N"`
 	// Check is an archive to check instead of writing one.
 	Check string `help:"Check the archive FILE instead of writing one: every body against its SHA-256, every line's digest, the last line's count, lost sequences and digest. Needs no store; exit 1 naming the first line found wrong (or a digest of --expect not carried), 2 when the file cannot be read." placeholder:"FILE"`
+	// Restore is an archive to make a new store from, in the data directory.
+	Restore string `help:"Make a new store in the data directory (--data, which must not exist or be empty) from the archive FILE: every message at its sequence as archived, lost runs lost again, checked against the archive's digest; then explain, ranking, events and verify answer from it as from the stream archived. Documents are not in an archive. Exit 1 when the archive does not check, 2 when nothing could be done." placeholder:"FILE"`
 	// Expect are digests recorded elsewhere that the archive checked must carry.
-	Expect []string `help:"With --check: a digest recorded elsewhere (a ranking export, the council's minutes) that the archive must carry at its sequence, as seq:N=HEX; repeatable. Without one, the check shows only that the file agrees with itself." placeholder:"seq:N=HEX"`
+	Expect []string `help:"With --check or --restore: a digest recorded elsewhere (a ranking export, the council's minutes) that the archive must carry at its sequence, as seq:N=HEX; repeatable. Without one, the check shows only that the file agrees with itself." placeholder:"seq:N=HEX"`
 	// JSON prints the archive's last line as JSON.
 	JSON bool `help:"Print JSON: the archive's last line (messages, missing, stream_digest)."`
 }
@@ -36,10 +39,14 @@ type ArchiveCmd struct {
 // Run writes or checks the archive.
 func (c *ArchiveCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) error {
 	switch {
+	case c.Restore != "" && (c.Check != "" || c.Out != "" || c.At != nil):
+		return usageError(errors.New("--restore makes a store from an archive; --check reads one, -o and --at write one: give one of them"))
 	case c.Check != "" && (c.Out != "" || c.At != nil):
 		return usageError(errors.New("--check reads an archive; -o and --at write one: give one or the other"))
-	case c.Check == "" && len(c.Expect) > 0:
-		return usageError(errors.New("--expect goes with --check FILE: it names a digest the archive checked must carry"))
+	case c.Check == "" && c.Restore == "" && len(c.Expect) > 0:
+		return usageError(errors.New("--expect goes with --check FILE or --restore FILE: it names a digest the archive must carry"))
+	case c.Restore != "":
+		return c.restore(ctx, g, logger)
 	case c.Check != "":
 		return c.check(g)
 	case c.Out == "":
@@ -188,49 +195,47 @@ type expectation struct {
 	seen bool
 }
 
-// check reads and checks the archive c.Check, and the digests it must carry.
-func (c *ArchiveCmd) check(g *Globals) error {
-	exps := make([]*expectation, 0, len(c.Expect))
-	for _, v := range c.Expect {
-		s, hexSum, ok := strings.Cut(v, "=")
-		n, err := parseSeqFlag(s, "")
-		if !ok || err != nil || len(hexSum) != 64 || strings.Trim(strings.ToLower(hexSum), "0123456789abcdef") != "" {
-			return usageError(fmt.Errorf("--expect %q: give seq:N=HEX, a stream sequence and the 64 hex digits of the digest recorded for it", v))
-		}
-		exps = append(exps, &expectation{seq: n, hex: strings.ToLower(hexSum)})
+// restore makes a new embedded store in the data directory from the archive c.Restore,
+// once the archive carries the digests of --expect.
+func (c *ArchiveCmd) restore(ctx context.Context, g *Globals, logger *slog.Logger) error {
+	if g.NATS != "" {
+		return usageError(errors.New("--restore makes a new embedded store in --data; it does not write into a NATS server (restore there with NATS's own tools)"))
 	}
-	f, err := os.Open(c.Check)
+	if len(c.Expect) > 0 {
+		if _, _, _, err := c.checked(c.Restore); err != nil {
+			return err
+		}
+	}
+	f, err := os.Open(c.Restore)
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	defer f.Close()
-	// The digest at N is the one after the last message at or before N: a sequence lost
-	// adds nothing.
-	prev := eventstore.Digest{}.Hex()
-	h, end, err := eventstore.ReadArchive(f, func(m eventstore.ArchiveMessage) {
-		for _, x := range exps {
-			if !x.seen && x.seq < m.Seq {
-				x.got, x.seen = prev, true
-			}
-		}
-		prev = m.Digest
-	})
-	if ae := (*eventstore.ArchiveError)(nil); errors.As(err, &ae) {
-		return exitError{code: 1, err: fmt.Errorf("%s: %w", c.Check, err)}
+	opts := []eventstore.Option{eventstore.WithLogger(logger), eventstore.WithRegistry(workflows.EventRegistry())}
+	if g.StorageLimitMiB > 0 {
+		opts = append(opts, eventstore.WithStorageLimit(g.StorageLimitMiB<<20))
+	}
+	h, end, err := eventstore.RestoreArchive(ctx, g.Data, f, opts...)
+	if ae := (*eventstore.ArchiveError)(nil); errors.As(err, &ae) || errors.Is(err, eventstore.ErrRestoredDiffers) {
+		return exitError{code: 1, err: fmt.Errorf("%s: %w (nothing was restored)", c.Restore, err)}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.Check, err)
+		return fmt.Errorf("%s: %w (nothing was restored)", c.Restore, err)
 	}
-	for _, x := range exps {
-		if !x.seen && x.seq <= h.Until {
-			x.got, x.seen = prev, true
-		}
-		switch {
-		case !x.seen:
-			return exitError{code: 1, err: fmt.Errorf("%s ends at sequence %d: it cannot show the digest recorded for %d", c.Check, h.Until, x.seq)}
-		case x.got != x.hex:
-			return exitError{code: 1, err: fmt.Errorf("%s carries %s at sequence %d, where the record says %s: this is not the stream that record sealed", c.Check, x.got, x.seq, x.hex)}
-		}
+	if c.JSON {
+		return printJSON(g.Out, end)
+	}
+	fmt.Fprintf(g.Out, "Đã khôi phục từ lưu trữ / restored from the archive %s (stream %s, written %s) into %s\n", c.Restore, h.Stream, h.Written.Format(time.RFC3339), g.Data)
+	printArchiveEnd(g, end)
+	fmt.Fprintln(g.Out, "Tài liệu không có trong lưu trữ / documents are not in an archive: verify names each one the events cite as missing until the document bucket is restored from a backup of the store")
+	return nil
+}
+
+// check reads and checks the archive c.Check, and the digests it must carry, and says so.
+func (c *ArchiveCmd) check(g *Globals) error {
+	h, end, exps, err := c.checked(c.Check)
+	if err != nil {
+		return err
 	}
 	if c.JSON {
 		return printJSON(g.Out, end)
@@ -244,6 +249,55 @@ func (c *ArchiveCmd) check(g *Globals) error {
 		fmt.Fprintln(g.Out, "Chưa đối chiếu với mã niêm phong ghi ở nơi khác (--expect) / not compared with a digest recorded elsewhere (--expect): this shows only that the file agrees with itself")
 	}
 	return nil
+}
+
+// checked reads and checks the archive at path, and the digests of --expect it must carry.
+func (c *ArchiveCmd) checked(path string) (eventstore.ArchiveHeader, eventstore.ArchiveEnd, []*expectation, error) {
+	var h eventstore.ArchiveHeader
+	var end eventstore.ArchiveEnd
+	exps := make([]*expectation, 0, len(c.Expect))
+	for _, v := range c.Expect {
+		s, hexSum, ok := strings.Cut(v, "=")
+		n, err := parseSeqFlag(s, "")
+		if !ok || err != nil || len(hexSum) != 64 || strings.Trim(strings.ToLower(hexSum), "0123456789abcdef") != "" {
+			return h, end, nil, usageError(fmt.Errorf("--expect %q: give seq:N=HEX, a stream sequence and the 64 hex digits of the digest recorded for it", v))
+		}
+		exps = append(exps, &expectation{seq: n, hex: strings.ToLower(hexSum)})
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return h, end, nil, fmt.Errorf("archive: %w", err)
+	}
+	defer f.Close()
+	// The digest at N is the one after the last message at or before N: a sequence lost
+	// adds nothing.
+	prev := eventstore.Digest{}.Hex()
+	h, end, err = eventstore.ReadArchive(f, func(m eventstore.ArchiveMessage) {
+		for _, x := range exps {
+			if !x.seen && x.seq < m.Seq {
+				x.got, x.seen = prev, true
+			}
+		}
+		prev = m.Digest
+	})
+	if ae := (*eventstore.ArchiveError)(nil); errors.As(err, &ae) {
+		return h, end, nil, exitError{code: 1, err: fmt.Errorf("%s: %w", path, err)}
+	}
+	if err != nil {
+		return h, end, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, x := range exps {
+		if !x.seen && x.seq <= h.Until {
+			x.got, x.seen = prev, true
+		}
+		switch {
+		case !x.seen:
+			return h, end, nil, exitError{code: 1, err: fmt.Errorf("%s ends at sequence %d: it cannot show the digest recorded for %d", path, h.Until, x.seq)}
+		case x.got != x.hex:
+			return h, end, nil, exitError{code: 1, err: fmt.Errorf("%s carries %s at sequence %d, where the record says %s: this is not the stream that record sealed", path, x.got, x.seq, x.hex)}
+		}
+	}
+	return h, end, exps, nil
 }
 
 // printArchiveEnd prints what an archive's last line says.

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -288,4 +290,69 @@ func TestWriteWholeFailsOnAnUncheckedWrite(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no space left on device")
 	assert.Equal(t, 2, exitCode(err))
+}
+
+// TestArchiveRestore: `archive --restore FILE` makes, in a new data directory, a store that
+// answers as the one archived (the same explanation, audit trail and stream digest) and
+// verifies without its documents (--without-documents; with them checked, each cited one
+// is named missing); an archive that lacks a digest of --expect, a data directory that
+// holds a store and flags that write or check an archive are refused, and nothing is made.
+func TestArchiveRestore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nomination, _ := seedStore(t, dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	g := &Globals{Data: dir, Out: &out}
+	file := filepath.Join(t.TempDir(), "thidua.jsonl")
+	require.NoError(t, (&ArchiveCmd{Out: file}).Run(ctx, g, quiet()))
+	answers := func(g *Globals) []string {
+		t.Helper()
+		var got []string
+		for _, cmd := range []interface {
+			Run(context.Context, *Globals, *slog.Logger) error
+		}{
+			&ExplainCmd{Nomination: nomination, JSON: true},
+			&EventsCmd{Nomination: nomination, JSON: true},
+			&DigestCmd{JSON: true},
+		} {
+			out.Reset()
+			require.NoError(t, cmd.Run(ctx, g, quiet()))
+			got = append(got, out.String())
+		}
+		return got
+	}
+	want := answers(g)
+
+	restored := &Globals{Data: filepath.Join(t.TempDir(), "restored"), Out: &out}
+	out.Reset()
+	require.NoError(t, (&ArchiveCmd{Restore: file}).Run(ctx, restored, quiet()))
+	assert.Contains(t, out.String(), "documents are not in an archive")
+	assert.Equal(t, want, answers(restored))
+	out.Reset()
+	require.NoError(t, (&VerifyCmd{WithoutDocuments: true}).Run(ctx, restored, quiet()))
+	assert.Contains(t, out.String(), "OK: every hash chain, actor and grant's ranking verifies; the documents were not checked.")
+	out.Reset()
+	err := (&VerifyCmd{}).Run(ctx, restored, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 1, ee.code)
+	assert.Contains(t, out.String(), "missing from the document store")
+
+	// Refused, nothing made.
+	again := &Globals{Data: filepath.Join(t.TempDir(), "again"), Out: &out}
+	wrong := fmt.Sprintf("seq:3=%064d", 0)
+	err = (&ArchiveCmd{Restore: file, Expect: []string{wrong}}).Run(ctx, again, quiet())
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 1, ee.code)
+	assert.NoDirExists(t, again.Data)
+	err = (&ArchiveCmd{Restore: file}).Run(ctx, g, quiet())
+	require.ErrorIs(t, err, eventstore.ErrRestoreTarget)
+	assert.Equal(t, want, answers(g), "the store there untouched")
+	for _, c := range []*ArchiveCmd{{Restore: file, Out: "x"}, {Restore: file, Check: file}, {Restore: file, At: ptr("seq:1")}} {
+		err = c.Run(ctx, again, quiet())
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, exitUsage, ee.code)
+	}
+	assert.NoDirExists(t, again.Data)
 }

@@ -806,6 +806,9 @@ func (d *divergedCheck) finish(last uint64) divergedComparison {
 type VerifyCmd struct {
 	// JSON prints the report as JSON instead of text (the exit status is the same).
 	JSON bool `help:"Print JSON."`
+	// WithoutDocuments leaves the document store unchecked: a store restored from an
+	// archive (archive --restore) holds none of the documents its events cite.
+	WithoutDocuments bool `help:"Do not check the documents (a store restored from an archive holds none): the report says they were not checked."`
 }
 
 // maxActorLines bounds the actor problems verify prints one by one (a synthetic store,
@@ -889,17 +892,20 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			lostEvents = append(lostEvents, lost[p.Seq]...)
 		}
 	}
-	docs, ndocs, err := store.VerifyDocuments(ctx, m.CitedDocuments()...)
-	if err != nil {
-		return err
-	}
-	left, err := store.DocumentLeftovers(ctx)
-	if err != nil {
-		return err
-	}
-	uncited, err := store.UncitedDocuments(ctx, m.DocumentCited)
-	if err != nil {
-		return err
+	var docs []eventstore.DocumentProblem
+	var ndocs int
+	var left eventstore.Leftovers
+	var uncited []eventstore.Document
+	if !c.WithoutDocuments {
+		if docs, ndocs, err = store.VerifyDocuments(ctx, m.CitedDocuments()...); err != nil {
+			return err
+		}
+		if left, err = store.DocumentLeftovers(ctx); err != nil {
+			return err
+		}
+		if uncited, err = store.UncitedDocuments(ctx, m.DocumentCited); err != nil {
+			return err
+		}
 	}
 	if c.JSON {
 		// Empty lists, not null, as actors is.
@@ -910,12 +916,16 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			docs = []eventstore.DocumentProblem{}
 		}
 		if err := printJSON(g.Out, map[string]any{"chains": rep, "actors": actors, "documents": ndocs, "document_problems": docs, "unfinished_uploads": left, "uncited_documents": uncited, "diverged_snapshots": diverged, "diverged_compared": compared, "transitions": transitions, "grants": grants, "history": history.Problems, "lost_events": lostEvents,
-			"history_compared": historyCompared{Snapshot: use.Loaded, UpToSeq: use.Seq, Unusable: use.Unusable}}); err != nil {
+			"documents_checked": !c.WithoutDocuments, "history_compared": historyCompared{Snapshot: use.Loaded, UpToSeq: use.Seq, Unusable: use.Unusable}}); err != nil {
 			return err
 		}
 	} else {
 		out := terminalSafe(g.Out)
-		fmt.Fprintf(out, "Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
+		if c.WithoutDocuments {
+			fmt.Fprintf(out, "Checked %d events in %d commits on %d aggregates (up to sequence %d); NOT the documents (--without-documents).\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq)
+		} else {
+			fmt.Fprintf(out, "Checked %d events in %d commits on %d aggregates (up to sequence %d) and %d documents.\n", rep.Events, rep.Commits, rep.Aggregates, rep.LastSeq, ndocs)
+		}
 		// What the stream was compared with: a check of the stream alone cannot see a
 		// rewrite of whole commits whose hashes were computed again.
 		switch {
@@ -990,12 +1000,16 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 					e.Seq, e.SummaryEN, e.Type, e.Aggregate, e.ID, e.At.UTC().Format(time.RFC3339))
 			}
 		}
-		if len(rep.Problems)+len(actors)+len(transitions)+len(grants)+len(docs)+len(diverged)+len(history.Problems) == 0 {
+		switch {
+		case len(rep.Problems)+len(actors)+len(transitions)+len(grants)+len(docs)+len(diverged)+len(history.Problems) > 0:
+		case c.WithoutDocuments:
+			fmt.Fprintln(out, "OK: every hash chain, actor and grant's ranking verifies; the documents were not checked.")
+		default:
 			fmt.Fprintln(out, "OK: every hash chain, actor, grant's ranking and document verifies.")
 		}
 		fmt.Fprintf(out, "Stream digest up to sequence %d (SHA-256; thidua digest --at seq:N gives it at any sequence): %s\n", rep.Digest.Seq, rep.Digest.Hex())
 		if rep.Backdated > 0 {
-			fmt.Fprintf(out, "Note: %d event(s) say they were recorded more than %s before JetStream stored them (the first at sequence %d): backdated, or written with a simulated clock (the demo's seeding, the bench's load).\n",
+			fmt.Fprintf(out, "Note: %d event(s) say they were recorded more than %s before JetStream stored them (the first at sequence %d): backdated, written with a simulated clock (the demo's seeding, the bench's load), or restored from an archive (archive --restore stores every message anew).\n",
 				rep.Backdated, eventstore.BackdateTolerance, rep.FirstBackdated)
 		}
 		if len(uncited) > 0 {
