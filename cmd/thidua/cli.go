@@ -746,12 +746,14 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 
 // divergedComparison is what a snapshot kept aside as diverged recorded, against the
 // stream: the last sequence it recorded, the first where the stream holds otherwise (0:
-// none up to the stream's end), and the events it recorded past the stream's end, which
-// the stream no longer holds and a restore must bring back.
+// none up to the stream's end), the events it recorded from there up to the stream's end,
+// where the stream now holds others, and the events it recorded past the stream's end:
+// both the stream no longer holds, and a restore must bring them back.
 type divergedComparison struct {
 	File            string                  `json:"file"`
 	Checkpoint      uint64                  `json:"checkpoint"`
 	FirstDifference uint64                  `json:"first_difference,omitempty"`
+	Otherwise       []projections.EventView `json:"recorded_otherwise"`
 	Beyond          []projections.EventView `json:"beyond_stream"`
 	// Unreadable says why the file could not be compared ("" when it was).
 	Unreadable string `json:"unreadable,omitempty"`
@@ -767,7 +769,7 @@ type divergedCheck struct {
 
 // newDivergedCheck reads the snapshot kept in file, unchecked (what it recorded).
 func newDivergedCheck(file string) *divergedCheck {
-	d := &divergedCheck{out: divergedComparison{File: file, Beyond: []projections.EventView{}}}
+	d := &divergedCheck{out: divergedComparison{File: file, Otherwise: []projections.EventView{}, Beyond: []projections.EventView{}}}
 	snap, err := projections.ReadSnapshotFile(file)
 	if err != nil {
 		d.out.Unreadable = err.Error()
@@ -788,13 +790,17 @@ func (d *divergedCheck) commit(c eventstore.Commit) {
 }
 
 // finish returns the comparison once the stream, whose last sequence is last, is read:
-// the first sequence it holds otherwise, and the snapshot's events past its end.
+// the first sequence it holds otherwise, the snapshot's events from there to the stream's
+// end (a review finding: only those past its end were listed, so that the commands a
+// restored store went on taking hid the snapshot's events at the same sequences, and
+// verify's list of what to record again looked whole), and those past its end.
 func (d *divergedCheck) finish(last uint64) divergedComparison {
 	if d.snap == nil {
 		return d.out
 	}
 	if len(d.history.Problems) > 0 {
 		d.out.FirstDifference = d.history.Problems[0].Seq
+		d.out.Otherwise = append(d.out.Otherwise, d.snap.Unchecked().EventsAt(d.out.FirstDifference, min(last, d.out.Checkpoint))...)
 	}
 	if d.out.Checkpoint > last {
 		d.out.Beyond = append(d.out.Beyond, d.snap.Unchecked().EventsAt(last+1, d.out.Checkpoint)...)
@@ -991,13 +997,17 @@ func (c *VerifyCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			default:
 				fmt.Fprintf(out, "  it recorded the stream up to sequence %d; the stream agrees with it up to its own end, %d\n", c.Checkpoint, rep.LastSeq)
 			}
-			for j, e := range c.Beyond {
+			for j, e := range append(c.Otherwise[:len(c.Otherwise):len(c.Otherwise)], c.Beyond...) {
 				if j == maxActorLines {
-					fmt.Fprintf(out, "  … and %d more (--json lists them all)\n", len(c.Beyond)-j)
+					fmt.Fprintf(out, "  … and %d more (--json lists them all)\n", len(c.Otherwise)+len(c.Beyond)-j)
 					break
 				}
-				fmt.Fprintf(out, "  it recorded past the stream's end, at sequence %d: %s (%s on %s, event %s, recorded %s)\n",
-					e.Seq, e.SummaryEN, e.Type, e.Aggregate, e.ID, e.At.UTC().Format(time.RFC3339))
+				where := "past the stream's end"
+				if j < len(c.Otherwise) {
+					where = "where the stream now holds another"
+				}
+				fmt.Fprintf(out, "  it recorded, %s, at sequence %d: %s (%s on %s, event %s, recorded %s)\n",
+					where, e.Seq, e.SummaryEN, e.Type, e.Aggregate, e.ID, e.At.UTC().Format(time.RFC3339))
 			}
 		}
 		switch {

@@ -857,7 +857,7 @@ func TestRewrittenStreamIsNamed(t *testing.T) {
 	// And what the kept snapshot recorded past the stream's end: what a restore must bring
 	// back (a review finding: the problem said verify compared, and nothing read the file).
 	assert.Contains(t, out.String(), fmt.Sprintf("it recorded the stream up to sequence %d; the stream agrees with it up to its own end, %d", last, last-1))
-	assert.Contains(t, out.String(), fmt.Sprintf("it recorded past the stream's end, at sequence %d: ", last))
+	assert.Contains(t, out.String(), fmt.Sprintf("it recorded, past the stream's end, at sequence %d: ", last))
 	var js bytes.Buffer
 	_ = (&VerifyCmd{JSON: true}).Run(ctx, &Globals{Data: dir, Out: &js}, quiet())
 	var rep struct {
@@ -1062,6 +1062,81 @@ func renameLetter(t *testing.T, dir string) uint64 {
 	})
 	require.NotZero(t, altered)
 	return altered
+}
+
+// TestDivergedSnapshotNamesWhatTheStreamHoldsOtherwise: a store restored from an older
+// copy of its stream that went on taking commands holds other events at the sequences a
+// kept snapshot recorded; verify lists the snapshot's events there (recorded_otherwise),
+// not only those past the stream's end (a review finding: the three units registered
+// after the copy appeared nowhere in verify's report, which looked whole).
+func TestDivergedSnapshotNamesWhatTheStreamHoldsOtherwise(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	backup := filepath.Join(t.TempDir(), "jetstream")
+	require.NoError(t, os.CopyFS(backup, os.DirFS(filepath.Join(dir, "jetstream"))))
+	register := func(ids ...string) []uint64 {
+		t.Helper()
+		e := openEngine(t, dir)
+		defer e.close()
+		var seqs []uint64
+		for _, id := range ids {
+			r, err := e.svc.RegisterUnit(ctx, e.users[domain.RoleAdmin], workflows.RegisterUnitInput{ID: id, Name: "Đơn vị " + id, Kind: domain.UnitDepartment}, workflows.Options{})
+			require.NoError(t, err)
+			seqs = append(seqs, r.Seq)
+		}
+		require.NoError(t, projections.WaitCaughtUp(ctx, e.store, e.m, 5*time.Second))
+		_, err := e.m.SaveSnapshotFile(projections.SnapshotPath(dir))
+		require.NoError(t, err)
+		return seqs
+	}
+	lost := register("LOST1", "LOST2", "LOST3")
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "jetstream")))
+	require.NoError(t, os.CopyFS(filepath.Join(dir, "jetstream"), os.DirFS(backup)))
+	register("N1", "N2", "N3", "N4", "N5")
+
+	var js bytes.Buffer
+	err := (&VerifyCmd{JSON: true}).Run(ctx, &Globals{Data: dir, Out: &js}, quiet())
+	var ee exitError
+	require.ErrorAs(t, err, &ee)
+	var rep struct {
+		Compared []struct {
+			Checkpoint      uint64 `json:"checkpoint"`
+			FirstDifference uint64 `json:"first_difference"`
+			Otherwise       []struct {
+				Seq       uint64 `json:"seq"`
+				Aggregate struct {
+					ID string `json:"id"`
+				} `json:"aggregate"`
+			} `json:"recorded_otherwise"`
+			Beyond []json.RawMessage `json:"beyond_stream"`
+		} `json:"diverged_compared"`
+	}
+	require.NoError(t, json.Unmarshal(js.Bytes(), &rep), js.String())
+	require.Len(t, rep.Compared, 1)
+	c := rep.Compared[0]
+	// A registration is two messages: the id's claim on the registry, then the unit's.
+	first := lost[0] - 1
+	assert.Equal(t, lost[2], c.Checkpoint)
+	assert.Equal(t, first, c.FirstDifference)
+	assert.Empty(t, c.Beyond, "the stream goes on past the snapshot's end")
+	var got []uint64
+	var units []string
+	for _, e := range c.Otherwise {
+		got = append(got, e.Seq)
+		if strings.HasPrefix(e.Aggregate.ID, "LOST") {
+			units = append(units, e.Aggregate.ID)
+		}
+	}
+	assert.Equal(t, []uint64{first, first + 1, first + 2, first + 3, first + 4, first + 5}, got)
+	assert.Equal(t, []string{"LOST1", "LOST2", "LOST3"}, units)
+
+	var out bytes.Buffer
+	_ = (&VerifyCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet())
+	for _, seq := range got {
+		assert.Contains(t, out.String(), fmt.Sprintf("it recorded, where the stream now holds another, at sequence %d: ", seq))
+	}
 }
 
 // rewriteStream saves a snapshot of the store in dir, then writes its stream again as
