@@ -46,7 +46,7 @@ func TestUnitDecisions(t *testing.T) {
 			return domain.NewUnit().RecordFact(def, domain.FactRecordedData{Fact: "women_pct", Number: f64(55)})
 		}, "unknown_unit"},
 		{"register again", func() ([]domain.Event, error) { return u.Register("so-a", "Sở A", domain.UnitDepartment, "") }, "unit_exists"},
-		{"bad kind", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "X", "ward", "") }, "invalid_unit_kind"},
+		{"bad kind", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "X", "ward", "") }, "invalid_kind"},
 		{"no name", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "  ", domain.UnitCommune, "") }, "invalid_name"},
 		{"own parent", func() ([]domain.Event, error) { return domain.RegisterUnit("x", "X", domain.UnitCommune, "x") }, "invalid_parent"},
 		{"plan", func() ([]domain.Event, error) { return u.SubmitPlan(def.ID, doc("plan")) }, ""},

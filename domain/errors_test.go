@@ -52,7 +52,7 @@ func TestRefusalNamesItsField(t *testing.T) {
 		{"a ruling of no known result", "invalid_result", "result", second(sub.Rule(def, "C01", "maybe", "", nil))},
 		{"a withdrawal without a reason", "reason_required", "reason", second(n.Withdraw(""))},
 		{"a unit without a name", "invalid_name", "name", second(domain.RegisterUnit("so-x", "", domain.UnitDepartment, ""))},
-		{"a unit of no known kind", "invalid_unit_kind", "kind", second(domain.RegisterUnit("so-x", "Sở X", "bureau", ""))},
+		{"a unit of no known kind", "invalid_kind", "kind", second(domain.RegisterUnit("so-x", "Sở X", "bureau", ""))},
 		{"a unit its own parent", "invalid_parent", "parent", second(domain.RegisterUnit("so-x", "Sở X", domain.UnitDepartment, "so-x"))},
 		{"a merger's new successor without a name", "invalid_name", "successor_name",
 			second(domain.PlanMerge([]*domain.Unit{u}, nil, "so-ab", "", domain.UnitDepartment, "2025-07-01", "QĐ 1", "r1", inWindow))},

@@ -155,7 +155,7 @@ func RegisterUnit(id, name string, kind UnitKind, parent string) ([]Event, error
 		return nil, fieldErr("name", "invalid_name", en, vi)
 	}
 	if !kind.Valid() {
-		return nil, malformedErr("kind", "invalid_unit_kind", fmt.Sprintf("unit kind %q is not department, vertical, district or commune", kind),
+		return nil, malformedErr("kind", "invalid_kind", fmt.Sprintf("unit kind %q is not department, vertical, district or commune", kind),
 			fmt.Sprintf("Loại đơn vị %q không hợp lệ (department, vertical, district, commune)", kind))
 	}
 	if parent != "" {

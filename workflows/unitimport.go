@@ -247,7 +247,9 @@ func (s *Service) ImportUnits(ctx context.Context, p Principal, rows []UnitRow, 
 		for pending := rows; len(pending) > 0; {
 			var later []UnitRow
 			for _, row := range pending {
-				if _, inList := seen[strings.ToLower(row.Parent)]; row.Parent != "" && inList && !placed[strings.ToLower(row.Parent)] {
+				// A row that names itself its parent is no cycle of the list: the
+				// registration refuses it (invalid_parent), as a unit registered alone.
+				if _, inList := seen[strings.ToLower(row.Parent)]; row.Parent != "" && inList && !placed[strings.ToLower(row.Parent)] && !strings.EqualFold(row.Parent, row.ID) {
 					later = append(later, row)
 					continue
 				}

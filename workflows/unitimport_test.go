@@ -54,7 +54,7 @@ func TestImportUnits(t *testing.T) {
 	}{
 		{"a unit registered already", "id,kind,name_vi\nIMP-NEW,commune,Xã Mới\nimp-so,department,Sở\n", "unit_exists", "line 3 (imp-so)"},
 		{"an id twice", "id,kind,name_vi\nIMP-A,commune,Xã A\nimp-a,commune,Xã A\n", "invalid_unit_list", "line 3: unit imp-a is in the list already, at line 2"},
-		{"a kind unknown", "id,kind,name_vi\nIMP-B,ward,Phường B\n", "invalid_unit_kind", "line 2 (IMP-B)"},
+		{"a kind unknown", "id,kind,name_vi\nIMP-B,ward,Phường B\n", "invalid_kind", "line 2 (IMP-B)"},
 		{"a cycle, named on its rows", "id,kind,name_vi,parent\nIMP-G,commune,Xã G,IMP-C\nIMP-C,district,Huyện C,IMP-D\nIMP-D,district,Huyện D,IMP-C\n", "invalid_unit_list", "line 3: the parents form a cycle: IMP-C → IMP-D → IMP-C"},
 		{"no name", "id,kind,name_vi\nIMP-E,commune,\n", "invalid_name", "line 2 (IMP-E)"},
 		{"no id", "id,kind,name_vi\nIMP-H,commune,Xã H\n,commune,Xã\n", "invalid_id", "line 3 ()"},
@@ -62,7 +62,7 @@ func TestImportUnits(t *testing.T) {
 		// as before the check was shared with RegisterUnit (a review of it found the
 		// parent named first).
 		{"registered already, its parent listed in another case", "id,kind,name_vi,parent\nimp-so,commune,X,imp-p2\nIMP-P2,district,Y,\n", "unit_exists", "line 2 (imp-so)"},
-		{"a kind unknown, its parent unknown", "id,kind,name_vi,parent\nIMP-K1,bogus,X,NOPE\n", "invalid_unit_kind", "line 2 (IMP-K1)"},
+		{"a kind unknown, its parent unknown", "id,kind,name_vi,parent\nIMP-K1,bogus,X,NOPE\n", "invalid_kind", "line 2 (IMP-K1)"},
 		{"no name, its parent unknown", "id,kind,name_vi,parent\nIMP-K2,commune,,NOPE\n", "invalid_name", "line 2 (IMP-K2)"},
 		{"a parent listed in another case", "id,kind,name_vi,parent\nIMP-K3,commune,X,imp-p3\nIMP-P3,district,Y,\n", "not_found", "line 2 (IMP-K3)"},
 		{"an id with diacritics", "id,kind,name_vi\nSỞ-B,department,Sở B\n", "invalid_id", "line 2 (SỞ-B)"},

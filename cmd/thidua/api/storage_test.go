@@ -318,7 +318,7 @@ func TestImportUnitsCSV(t *testing.T) {
 
 	bad := "id,kind,name_vi\nCSV-MOI,commune,Xã Mới\nCSV-PHUONG,ward,Phường\n"
 	r = e.admin.post("/api/v1/units/import", []byte(bad), "Content-Type", "text/csv")
-	assert.Equal(t, "invalid_unit_kind", r.errCode(t), "%s", r)
+	assert.Equal(t, "invalid_kind", r.errCode(t), "%s", r)
 	assert.Contains(t, string(r.body), "line 3 (CSV-PHUONG)")
 	assert.Contains(t, string(r.body), "Dòng 3 (CSV-PHUONG)")
 	e.admin.get("/api/v1/units/CSV-MOI").want(t, http.StatusNotFound)
@@ -326,4 +326,40 @@ func TestImportUnitsCSV(t *testing.T) {
 	e.admin.post("/api/v1/units/import", []byte(list), "Content-Type", "application/json").want(t, http.StatusUnsupportedMediaType)
 	e.unit("CSV-SO", "department")
 	e.user("clerk", "CSV-SO").post("/api/v1/units/import", []byte(bad), "Content-Type", "text/csv").want(t, http.StatusForbidden)
+}
+
+// TestUnitRefusedAsTheImportRefusesIt: a unit registered alone (POST /units) and the same
+// row in a list (POST /units/import) are refused for the same fault with the same status
+// and code, the faults checked in the same order: the id, whether it exists, the name and
+// the kind, then the parent (a review finding: POST /units checked the kind and the
+// parent's syntax first, with its own code, and the import took a unit naming itself its
+// parent for a cycle of the list).
+func TestUnitRefusedAsTheImportRefusesIt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("SAME-SO", "department")
+	seq := e.lastSeq()
+	for _, c := range []struct {
+		name, id, kind, title, parent string
+		status                        int
+		code                          string
+	}{
+		{"a unit that exists, of a kind unknown", "SAME-SO", "bogus", "Sở", "", http.StatusConflict, "unit_exists"},
+		{"a kind unknown", "SAME-NEW", "bogus", "Sở Mới", "", http.StatusBadRequest, "invalid_kind"},
+		{"no name, a parent that is no id", "SAME-NEW", "department", "", "a b", http.StatusUnprocessableEntity, "invalid_name"},
+		{"a parent that is no id", "SAME-NEW", "department", "Sở Mới", "a b", http.StatusBadRequest, "invalid_id"},
+		{"its own parent", "SAME-NEW", "department", "Sở Mới", "SAME-NEW", http.StatusUnprocessableEntity, "invalid_parent"},
+		{"a parent unknown", "SAME-NEW", "department", "Sở Mới", "NOPE", http.StatusNotFound, "not_found"},
+	} {
+		body, err := json.Marshal(map[string]string{"id": c.id, "kind": c.kind, "name": c.title, "parent": c.parent})
+		require.NoError(t, err)
+		alone := e.admin.post("/api/v1/units", body)
+		list := fmt.Sprintf("id,kind,name_vi,parent\n%s,%s,%s,%s\n", c.id, c.kind, c.title, c.parent)
+		listed := e.admin.post("/api/v1/units/import", []byte(list), "Content-Type", "text/csv")
+		assert.Equal(t, c.status, alone.status, "%s alone: %s", c.name, alone)
+		assert.Equal(t, c.code, alone.errCode(t), "%s alone: %s", c.name, alone)
+		assert.Equal(t, c.status, listed.status, "%s listed: %s", c.name, listed)
+		assert.Equal(t, c.code, listed.errCode(t), "%s listed: %s", c.name, listed)
+	}
+	assert.Equal(t, seq, e.lastSeq(), "nothing recorded")
 }

@@ -473,13 +473,16 @@ func (h *handler) adminAction(q *req, form, flash string, run func() error, then
 
 func (h *handler) registerUnit(q *req) error {
 	return h.adminAction(q, "unit", "unit", func() error {
-		for _, f := range []string{"id", "parent"} {
-			if err := checkIDField(q, f); err != nil {
-				return err
-			}
+		// The id first, as the API and the import; the kind, name and parent by the
+		// registration, in their order.
+		if err := checkIDField(q, "id"); err != nil {
+			return err
 		}
 		_, err := h.svc.RegisterUnit(q.r.Context(), q.p, workflows.RegisterUnitInput{
 			ID: field(q, "id"), Name: field(q, "name"), Kind: domain.UnitKind(field(q, "kind")), Parent: field(q, "parent")}, opts(q))
+		if errors.Is(err, domain.ErrInvalidID) {
+			return &inputError{field: "parent", err: err} // the id's own was checked above
+		}
 		return err
 	}, func() (string, string) {
 		// A unit of the same name as another under its parent is taken, and its page, where
