@@ -614,17 +614,21 @@ func digestDiffers(m *projections.Model) []projections.IntegrityProblem {
 // snapshot, with the history the snapshot recorded, as verify does, and returns the
 // differences and the checkpoint: a rewrite that kept the checkpoint's commit, which the
 // header's check does not see. There is nothing to compare (no problems, no error) when
-// there is no snapshot, it cannot be read, or it is not the stream's. It holds the
+// there is no snapshot, it cannot be read, or it is not the stream's; unreadable says why
+// a snapshot there could not be read, when not for its outdated format. It holds the
 // snapshot's model while it reads, and lets it go before the replay's rebuild.
-func rewrittenSince(ctx context.Context, g *Globals, store *eventstore.Store) ([]projections.IntegrityProblem, uint64, error) {
+func rewrittenSince(ctx context.Context, g *Globals, store *eventstore.Store) (problems []projections.IntegrityProblem, cp uint64, unreadable, err error) {
 	s, err := projections.ReadSnapshotFile(projections.SnapshotPath(g.Data))
 	if err != nil {
-		return nil, 0, nil
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, projections.ErrSnapshotOutdated) {
+			return nil, 0, nil, nil
+		}
+		return nil, 0, err, nil
 	}
 	defer s.Discard()
 	m, err := s.Check(ctx, store)
 	if err != nil || s.Checkpoint() == 0 {
-		return nil, 0, nil
+		return nil, 0, nil, nil
 	}
 	history := m.CompareHistory()
 	_, err = store.Read(ctx, eventstore.ReadOptions{Raw: true, Until: s.Checkpoint(), OnMalformed: func(*eventstore.MalformedError) {}},
@@ -633,14 +637,14 @@ func rewrittenSince(ctx context.Context, g *Globals, store *eventstore.Store) ([
 			return nil
 		})
 	if err != nil {
-		return nil, 0, fmt.Errorf("compare the stream with the snapshot's history: %w", err)
+		return nil, 0, nil, fmt.Errorf("compare the stream with the snapshot's history: %w", err)
 	}
-	problems, cp := history.Problems, s.Checkpoint()
+	problems, cp = history.Problems, s.Checkpoint()
 	if len(problems) == 0 {
 		// A rewrite that kept every event (a commit's idempotency key, its answer, its
 		// layout) shows in the stream's digest alone, as the start's check finds it.
 		if _, err := m.CheckStream(ctx, store, cp, nil); err != nil {
-			return nil, 0, fmt.Errorf("compare the stream's digest with the snapshot's: %w", err)
+			return nil, 0, nil, fmt.Errorf("compare the stream's digest with the snapshot's: %w", err)
 		}
 		problems = digestDiffers(m)
 	}
@@ -649,7 +653,7 @@ func rewrittenSince(ctx context.Context, g *Globals, store *eventstore.Store) ([
 	s.Discard()
 	m, history = nil, nil
 	debug.FreeOSMemory()
-	return problems, cp, nil
+	return problems, cp, nil, nil
 }
 
 // Run rebuilds with a progress bar, prints a summary, and saves a fresh snapshot.
@@ -671,8 +675,14 @@ func (c *ReplayCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) er
 			fmt.Fprintf(g.Out, "BROKEN history: the stream no longer holds what the snapshot recorded (%v); the snapshot is kept in %s, and thidua verify names it until it is removed.\n", err, kept)
 		} else if c.SkipHistoryCheck {
 			logger.Warn("replay: the stream is not compared with the history of the snapshot it replaces (--skip-history-check)")
-		} else if problems, cp, err := rewrittenSince(ctx, g, store); err != nil {
+		} else if problems, cp, unreadable, err := rewrittenSince(ctx, g, store); err != nil {
 			return err
+		} else if unreadable != nil {
+			// Kept aside as a server's start keeps it, not replaced without a word (a
+			// review finding): it may be intact, and written by a version that read it.
+			kept := keepDamaged(g)
+			logger.Warn("replay: the snapshot could not be read; it is kept aside, not replaced", "err", unreadable, "kept", kept)
+			fmt.Fprintf(g.Out, "The snapshot could not be read (%v); it is kept in %s, not replaced.\n", unreadable, kept)
 		} else if len(problems) > 0 {
 			// A rewrite that kept the checkpoint's commit: only the history tells.
 			p := problems[0]

@@ -489,6 +489,33 @@ func TestLoadModelReadsTheSnapshotAhead(t *testing.T) {
 	assert.Len(t, damaged, 1, "one damaged snapshot kept, no more")
 }
 
+// TestReplayKeepsAnUnreadableSnapshot: replay keeps a snapshot it cannot read aside, as a
+// server's start does, and says so, rather than replacing it without a word (a review
+// finding: an earlier version's intact snapshot, misread, was lost to the replay's own).
+func TestReplayKeepsAnUnreadableSnapshot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seedStore(t, dir)
+	ctx := context.Background()
+	g := &Globals{Data: dir, Out: io.Discard}
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, g, quiet()))
+	path := projections.SnapshotPath(dir)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b[:len(b)/2], 0o600))
+	var out bytes.Buffer
+	require.NoError(t, (&ReplayCmd{}).Run(ctx, &Globals{Data: dir, Out: &out}, quiet()))
+	kept := filepath.Join(dir, DamagedSnapshotName)
+	assert.Contains(t, out.String(), "The snapshot could not be read (")
+	assert.Contains(t, out.String(), "it is kept in "+kept+", not replaced")
+	got, err := os.ReadFile(kept)
+	require.NoError(t, err)
+	assert.Equal(t, b[:len(b)/2], got, "kept as it was")
+	fresh, err := projections.ReadSnapshotFile(path)
+	require.NoError(t, err, "the replay wrote its own beside it")
+	fresh.Discard()
+}
+
 // outdateSnapshot rewrites the snapshot at path as a version with other integrity checks
 // would have written it (the checks' version after the header one higher).
 func outdateSnapshot(t *testing.T, path string) {
