@@ -106,6 +106,12 @@ func dateField(q *req, name string) (string, error) {
 	v := field(q, name)
 	m := dayFirst.FindStringSubmatch(v)
 	if m == nil {
+		if v != "" && !yearFirst.MatchString(v) {
+			// Neither way round (a year of two digits, words): refused as typed here,
+			// where the command would quote it and ask for the year first (a review
+			// finding).
+			return "", invalidField(name, "err.form.date", v)
+		}
 		return v, nil
 	}
 	d, _ := strconv.Atoi(m[1])
@@ -117,8 +123,11 @@ func dateField(q *req, name string) (string, error) {
 	return iso, nil
 }
 
-// dayFirst is a date written day, month, year.
-var dayFirst = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
+// dayFirst is a date written day, month, year; yearFirst one written as the API takes it.
+var (
+	dayFirst  = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
+	yearFirst = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
 
 // number reads a number, written the Vietnamese way (a decimal comma, full stops grouping
 // the thousands) or with a decimal point. A count (whole) takes full stops or commas
@@ -686,7 +695,7 @@ func (h *handler) setDeadline(q *req) error {
 		}
 		t, err := parseDateTime(s, false)
 		if err != nil {
-			return invalidField("closes", "err.form.at", s)
+			return invalidField("closes", "err.form.moment", s)
 		}
 		_, err = h.svc.SetDeadline(q.r.Context(), q.p, q.r.PathValue("id"), t, opts(q))
 		return err

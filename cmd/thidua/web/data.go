@@ -385,7 +385,10 @@ func parseDateTime(s string, wholeMinute bool) (time.Time, error) {
 		}
 	}
 	var last error
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+	// Year first, as a picker sends it, or day first, as Vietnamese writing puts it and a
+	// deadline is typed (a review finding: "28/11/2025 17:00" was refused as no moment).
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04",
+		"2/1/2006 15:04:05", "2/1/2006 15:04", "2.1.2006 15:04:05", "2.1.2006 15:04"} {
 		t, err := time.ParseInLocation(layout, s, zone)
 		if err == nil {
 			// A picker's minute means "to the end of that minute", and its second "to the
@@ -393,7 +396,7 @@ func parseDateTime(s string, wholeMinute bool) (time.Time, error) {
 			// recorded at 10:00:01.5 is one of 10:00:01's (a review finding: "replay to
 			// here" on it, sent back as 10:00:01, left the event out).
 			switch {
-			case wholeMinute && len(s) == len("2006-01-02T15:04"):
+			case wholeMinute && !strings.HasSuffix(layout, ":05"):
 				t = t.Add(time.Minute - time.Nanosecond)
 			case wholeMinute:
 				t = t.Add(time.Second - time.Nanosecond)
