@@ -116,7 +116,10 @@ func (h *handler) home(q *req) error {
 }
 
 func keepDone(q *req) string {
-	if d := q.r.URL.Query().Get("done"); d != "" && hasKey("flash."+d) {
+	if d, ok := q.flashShown(); ok {
+		if signedFlash(d) {
+			return "?done=" + d + "&f=" + url.QueryEscape(q.r.URL.Query().Get("f"))
+		}
 		return "?done=" + d
 	}
 	return ""

@@ -172,13 +172,14 @@ func (h *handler) newPage(q *req, title string) *frame {
 	v.Del("done")
 	v.Del("n")
 	v.Del("m")
+	v.Del("f")
 	u.RawQuery = v.Encode()
 	pg.AltLang, pg.AltURL = alt, u.RequestURI()
 	if q.r.Method != http.MethodGet {
 		// A page rendered after a refused form: switch language on the page it came from.
 		pg.AltURL = "/?lang=" + alt
 	}
-	if f := q.r.URL.Query().Get("done"); f != "" && hasKey("flash."+f) {
+	if f, ok := q.flashShown(); ok {
 		pg.Flash = q.T("flash." + f)
 		// A flash with a count (n, from the action's redirect) says it when it has a form for one.
 		// and a second count (m) when it has a form for both; the forms with counts are

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -297,6 +298,44 @@ type req struct {
 	pre    string
 	// placed is true while the request holds a replay place (replay).
 	placed bool
+	// secret is the web secret, which signs a flash for its session (flashMAC).
+	secret []byte
+}
+
+// signedFlash reports whether a flash shows only with its session's signature (flashMAC):
+// every one but signing in and out, which change the session it would be bound to and say
+// nothing of a record.
+func signedFlash(flash string) bool {
+	return flash != "signedin" && flash != "signedout" && flash != "signedout_here"
+}
+
+// flashMAC binds a flash and its counts to the session that did what it says, so that a
+// link made by someone else shows none (a review finding: "?done=submitted" told a clerk
+// their dossier was submitted, and "?done=units&n=300" an administrator that 300 units
+// were registered, when nothing was). It is "" when signed out.
+func (q *req) flashMAC(flash, n, m string) string {
+	if !q.signedIn || len(q.secret) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(q.token))
+	mac := hmac.New(sha256.New, q.secret)
+	mac.Write([]byte("flash|" + base64.RawURLEncoding.EncodeToString(sum[:]) + "|" + strconv.FormatInt(q.issued.UnixMilli(), 10) + "|" + flash + "|" + n + "|" + m))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+}
+
+// flashShown reports whether the request's flash (done=) may be shown: a known one,
+// signed for this session when it must be.
+func (q *req) flashShown() (string, bool) {
+	v := q.r.URL.Query()
+	f := v.Get("done")
+	if f == "" || !hasKey("flash."+f) {
+		return "", false
+	}
+	if !signedFlash(f) {
+		return f, true
+	}
+	want := q.flashMAC(f, v.Get("n"), v.Get("m"))
+	return f, want != "" && hmac.Equal([]byte(v.Get("f")), []byte(want))
 }
 
 // T translates a message key in the request's language.
@@ -304,7 +343,7 @@ func (q *req) T(key string, args ...any) string { return translate(q.lang, key, 
 
 // newReq resolves the language and the session of a request.
 func (h *handler) newReq(w http.ResponseWriter, r *http.Request) *req {
-	q := &req{r: r, w: w, lang: "vi"}
+	q := &req{r: r, w: w, lang: "vi", secret: h.cfg.secret}
 	if l := r.URL.Query().Get("lang"); l == "vi" || l == "en" {
 		q.lang = l
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
@@ -649,6 +688,13 @@ func redirect(q *req, path, flash string) error {
 			sep = "&"
 		}
 		path += sep + "done=" + flash
+		if signedFlash(flash) {
+			var v url.Values
+			if _, query, ok := strings.Cut(path, "?"); ok {
+				v, _ = url.ParseQuery(query)
+			}
+			path += "&f=" + q.flashMAC(flash, v.Get("n"), v.Get("m"))
+		}
 	}
 	http.Redirect(q.w, q.r, path+frag, http.StatusSeeOther)
 	return nil

@@ -184,6 +184,11 @@ func mustContain(t *testing.T, body string, wants ...string) {
 	}
 }
 
+// unsigned is a redirect's address without its flash's signature (f=).
+func unsigned(loc string) string {
+	return regexp.MustCompile(`&f=[A-Za-z0-9_-]*`).ReplaceAllString(loc, "")
+}
+
 func mustNotContain(t *testing.T, body string, bad ...string) {
 	t.Helper()
 	for _, w := range bad {
@@ -1241,7 +1246,7 @@ func TestAdminLaunchesCampaign(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("launch: %d\n%s", r.status, r.body)
 	}
-	assert.Equal(t, "/campaigns/CCHC-2026?done=campaign", r.loc)
+	assert.Equal(t, "/campaigns/CCHC-2026?done=campaign", unsigned(r.loc))
 	v, err := e.Model.Campaign("CCHC-2026")
 	require.NoError(t, err)
 	assert.Equal(t, def.NameVI, v.NameVI)
@@ -1361,7 +1366,7 @@ func TestFormsOfOneRenderingAreEachTheirOwnRequest(t *testing.T) {
 		return ad.post("/admin/users/"+userID+"/disable", ad.form("_form", "users", "idem", m[1], "reason", "Nghỉ việc"))
 	}
 	for _, u := range []string{a.UserID, a.UserID, b.UserID} {
-		if r := disable(u); r.status != http.StatusSeeOther || r.loc != "/admin?done=disabled#users" {
+		if r := disable(u); r.status != http.StatusSeeOther || unsigned(r.loc) != "/admin?done=disabled#users" {
 			t.Fatalf("disable %s: %d %q\n%s", u, r.status, r.loc, r.body)
 		}
 	}
@@ -3279,8 +3284,8 @@ func TestAdminImportsUnits(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	// The page says how many units the list registered (a review finding: it did not).
 	mustContain(t, c.get(r.loc).body, "Đã đăng ký 2 đơn vị của danh sách.")
-	assert.Equal(t, "/admin?n=2&done=units#units", r.loc)
-	mustContain(t, c.get("/admin?n=2&done=units&lang=en").body, "Units registered from the list: 2.")
+	assert.Equal(t, "/admin?n=2&done=units#units", unsigned(r.loc))
+	mustContain(t, c.get(strings.TrimSuffix(r.loc, "#units")+"&lang=en").body, "Units registered from the list: 2.")
 	c.get("/admin?lang=vi")
 	u, err := e.Model.Unit("WIM-XA", projections.Bound{})
 	require.NoError(t, err)
@@ -3334,8 +3339,8 @@ func TestNamesakeIsShown(t *testing.T) {
 	c.get("/admin") // the form's CSRF token
 	r := c.post("/admin/units", c.form("_form", "unit", "id", "WNS-B", "name", "sở công  thương", "kind", "department"))
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
-	assert.Equal(t, "/units/WNS-B?done=unit#namesakes", r.loc)
-	page := c.get("/units/WNS-B?done=unit").body
+	assert.Equal(t, "/units/WNS-B?done=unit#namesakes", unsigned(r.loc))
+	page := c.get(r.loc).body
 	mustContain(t, page, "Đã đăng ký đơn vị.", `id="namesakes"`, "Đơn vị đang hoạt động khác cùng đơn vị chủ quản có cùng tên",
 		`<a href="/units/WNS-A">Sở Công Thương</a> (<code>WNS-A</code>)`)
 	// A count's forms are no flash of their own, and a count no import makes says nothing
@@ -3346,14 +3351,24 @@ func TestNamesakeIsShown(t *testing.T) {
 	}
 	// Another name: the admin page, as before.
 	r = c.post("/admin/units", c.form("_form", "unit", "id", "WNS-C", "name", "Sở Tài chính mới", "kind", "department"))
-	assert.Equal(t, "/admin?done=unit#unit", r.loc)
+	assert.Equal(t, "/admin?done=unit#unit", unsigned(r.loc))
 	mustNotContain(t, c.get("/units/WNS-C").body, `id="namesakes"`)
 
 	r = c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv",
 		"id,kind,name_vi\nWNS-D,department,Sở Công Thương\nWNS-E,department,Sở Mới Nhập\nWNS-F,department,Sở Tài Chính Mới\n")
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
-	assert.Equal(t, "/admin?n=3&m=2&done=units#units", r.loc)
-	mustContain(t, c.get("/admin?n=3&m=2&done=units").body, "Đã đăng ký 3 đơn vị của danh sách; 2 đơn vị trong số đó trùng tên")
+	assert.Equal(t, "/admin?n=3&m=2&done=units#units", unsigned(r.loc))
+	genuine := r.loc
+	mustContain(t, c.get(genuine).body, "Đã đăng ký 3 đơn vị của danh sách; 2 đơn vị trong số đó trùng tên")
+	// A flash shows only with the signature of the session that did what it says (a
+	// review finding: a crafted link told a user of anything, counts included): not
+	// unsigned, not with its counts changed, not to another session, even of the same user.
+	for _, forged := range []string{"/admin?n=3&m=2&done=units", strings.Replace(genuine, "n=3", "n=30", 1), "/admin?done=unit"} {
+		mustNotContain(t, c.get(forged).body, "Đã đăng ký")
+	}
+	other := e.client()
+	other.signIn(wftest.AdminToken)
+	mustNotContain(t, other.get(genuine).body, "Đã đăng ký")
 	// Only an administrator is told.
 	rv := e.client()
 	rv.signIn(e.user("Người thẩm định WNS", domain.RoleReviewer, ""))
