@@ -519,8 +519,11 @@ var catalogVI = map[string]string{
 	"ev.rankingat":   "Bảng xếp hạng mà quyết định đã căn cứ",
 	"ev.open":        "Mở sự kiện trong nhật ký",
 
-	"units.title": "Đơn vị",
-	"units.none":  "Chưa có đơn vị.",
+	"units.title":      "Đơn vị",
+	"units.none":       "Chưa có đơn vị.",
+	"units.none_match": "Không có đơn vị nào khớp với tìm kiếm và bộ lọc.",
+	"units.none_here":  "Trang này không có đơn vị nào: danh sách ngắn hơn.",
+	"units.clear":      "Xem tất cả đơn vị",
 
 	"unit.id":           "Mã đơn vị",
 	"unit.name":         "Tên đơn vị",
@@ -1156,8 +1159,11 @@ var catalogEN = map[string]string{
 	"ev.rankingat":   "The ranking this decision relied on",
 	"ev.open":        "Open the event in the audit trail",
 
-	"units.title": "Units",
-	"units.none":  "No unit yet.",
+	"units.title":      "Units",
+	"units.none":       "No unit yet.",
+	"units.none_match": "No unit matches the search and filters.",
+	"units.none_here":  "No unit on this page: the list is shorter.",
+	"units.clear":      "See every unit",
 
 	"unit.id":           "Unit id",
 	"unit.name":         "Unit name",

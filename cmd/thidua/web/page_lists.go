@@ -131,7 +131,13 @@ func pageAt(base string, keep url.Values, offset, shown, total, size int) offset
 		p.From, p.To = offset+1, offset+shown
 	}
 	if offset > 0 {
-		p.Prev = at(offset - size)
+		prev := offset - size
+		if offset >= total {
+			// Past the end (an address kept while the list shrank, or typed): back to the
+			// last page there is, not to another past the end (a review finding).
+			prev = (max(total, 1) - 1) / size * size
+		}
+		p.Prev = at(max(prev, 0))
 	}
 	if offset+shown < total {
 		p.Next = at(offset + shown)

@@ -562,6 +562,15 @@ func TestUnitListFilters(t *testing.T) {
 		}
 	}
 	mustContain(t, c.get("/units?q=WUF&kind=district").body, `<option value="district" selected>UBND cấp huyện</option>`, `<label for="u-status">`)
+	// Nothing matching says so, with the way back to every unit; a page past the end
+	// says that, and leads back to the last page there is, not to another past the end
+	// (a review finding: both said "No unit yet.", and "Previous" led past the end too).
+	body := c.get("/units?kind=commune&status=merged").body
+	mustContain(t, body, "Không có đơn vị nào khớp với tìm kiếm và bộ lọc.", `<a href="/units">Xem tất cả đơn vị</a>`)
+	mustNotContain(t, body, "Chưa có đơn vị.")
+	body = c.get("/units?from=1000").body
+	mustContain(t, body, "Trang này không có đơn vị nào: danh sách ngắn hơn.", `<a href="/units" rel="prev">`)
+	mustNotContain(t, body, "Chưa có đơn vị.", "0–0")
 }
 
 func TestPagesRender(t *testing.T) {
