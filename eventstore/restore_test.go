@@ -3,6 +3,7 @@ package eventstore_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,7 @@ func TestRestoreArchive(t *testing.T) {
 
 	dir := filepath.Join(t.TempDir(), "restored")
 	same := eventstore.WithStream(s.StreamName(), s.SubjectPrefix())
-	h, end, err := eventstore.RestoreArchive(ctx, dir, bytes.NewReader(archive.Bytes()), same)
+	h, end, err := eventstore.RestoreArchive(ctx, dir, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
 	require.NoError(t, err)
 	assert.Equal(t, last, h.Until)
 	assert.Equal(t, [][2]uint64{{2, 2}, {6, 7}}, end.Missing)
@@ -80,6 +81,13 @@ func TestRestoreArchive(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Dir(dir))
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "nothing left beside it")
+	inside, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range inside {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"jetstream", eventstore.LockFileName}, names, "the store and its lock (it is open), nothing of the restore's own")
 }
 
 // TestRestoreArchiveRefuses: an archive is restored only into an empty data directory,
@@ -102,7 +110,7 @@ func TestRestoreArchiveRefuses(t *testing.T) {
 	full := filepath.Join(parent, "full")
 	require.NoError(t, os.MkdirAll(full, 0o750))
 	require.NoError(t, os.WriteFile(filepath.Join(full, "keep.txt"), []byte("x"), 0o600))
-	_, _, err = eventstore.RestoreArchive(ctx, full, bytes.NewReader(archive.Bytes()), same)
+	_, _, err = eventstore.RestoreArchive(ctx, full, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
 	require.ErrorIs(t, err, eventstore.ErrRestoreTarget)
 	assert.Contains(t, err.Error(), "keep.txt")
 
@@ -110,14 +118,43 @@ func TestRestoreArchiveRefuses(t *testing.T) {
 	require.NotEqual(t, archive.String(), changed)
 	cut := archive.String()[:archive.Len()-10]
 	for name, a := range map[string]string{"changed": changed, "cut": cut} {
-		_, _, err = eventstore.RestoreArchive(ctx, filepath.Join(parent, name), strings.NewReader(a), same)
+		_, _, err = eventstore.RestoreArchive(ctx, filepath.Join(parent, name), strings.NewReader(a), eventstore.RestoreHooks{}, same)
 		var ae *eventstore.ArchiveError
 		require.ErrorAs(t, err, &ae, name)
 	}
+	// A caller's refusal once all is read (a digest recorded elsewhere, not carried).
+	refusal := errors.New("not the digest recorded")
+	seen := 0
+	_, _, err = eventstore.RestoreArchive(ctx, filepath.Join(parent, "refused"), bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{
+		Each:   func(eventstore.ArchiveMessage) { seen++ },
+		Accept: func(eventstore.ArchiveHeader, eventstore.ArchiveEnd) error { return refusal },
+	}, same)
+	require.ErrorIs(t, err, refusal)
+	assert.Equal(t, 3, seen, "every message heard in the one read")
 	entries, err := os.ReadDir(parent)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "only the full directory, as it was")
 	kept, err := os.ReadDir(full)
 	require.NoError(t, err)
 	assert.Len(t, kept, 1)
+
+	// A restore interrupted (killed) leaves its working directory: named, not taken for
+	// a store nor removed under a restore that may still run.
+	left := filepath.Join(parent, "left")
+	require.NoError(t, os.MkdirAll(filepath.Join(left, ".restoring-123", "jetstream"), 0o750))
+	_, _, err = eventstore.RestoreArchive(ctx, left, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
+	require.ErrorIs(t, err, eventstore.ErrRestoreTarget)
+	assert.Contains(t, err.Error(), ".restoring-123, left by a restore that was interrupted")
+
+	// A link to an empty directory: the store is made where it leads, and the link stays.
+	target := filepath.Join(parent, "target")
+	require.NoError(t, os.Mkdir(target, 0o750))
+	link := filepath.Join(parent, "link")
+	require.NoError(t, os.Symlink(target, link))
+	_, _, err = eventstore.RestoreArchive(ctx, link, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
+	require.NoError(t, err)
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.NotZero(t, fi.Mode()&os.ModeSymlink, "still a link")
+	assert.DirExists(t, filepath.Join(target, "jetstream"))
 }

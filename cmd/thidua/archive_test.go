@@ -327,7 +327,9 @@ func TestArchiveRestore(t *testing.T) {
 	restored := &Globals{Data: filepath.Join(t.TempDir(), "restored"), Out: &out}
 	out.Reset()
 	require.NoError(t, (&ArchiveCmd{Restore: file}).Run(ctx, restored, quiet()))
-	assert.Contains(t, out.String(), "documents are not in an archive")
+	assert.Contains(t, out.String(), "thidua verify --without-documents checks the rest")
+	assert.Contains(t, out.String(), "every message is stored anew")
+	assert.Contains(t, out.String(), "a moment inside such an append")
 	assert.Equal(t, want, answers(restored))
 	out.Reset()
 	require.NoError(t, (&VerifyCmd{WithoutDocuments: true}).Run(ctx, restored, quiet()))
