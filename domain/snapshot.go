@@ -90,9 +90,13 @@ func (n *Nomination) Snapshot() NominationState {
 var ErrInvalidState = errors.New("invalid saved state")
 
 // RestoreNomination returns the nomination whose state s is. It refuses a state that no
-// sequence of events could produce: an unknown workflow state, or events without an id.
+// sequence of events could produce: an unknown workflow state, or an opening applied
+// without an id. A nomination whose opening the stream lost (its later events applied, no
+// id, perhaps no state yet) is one a stream with a loss produces, and is restored as it
+// was folded (a review finding: refused, every snapshot of a store with such a loss was
+// taken for a damaged one, and the start's check of the stream against it was lost).
 func RestoreNomination(s NominationState) (*Nomination, error) {
-	if s.Events > 0 && (s.ID == "" || !knownState(s.State)) {
+	if s.Events > 0 && (s.ID == "" && s.OpenedEvent != "" || s.State != "" && !knownState(s.State) || s.ID != "" && s.State == "") {
 		return nil, fmt.Errorf("%w: nomination state %q with id %q", ErrInvalidState, s.State, s.ID)
 	}
 	return &Nomination{

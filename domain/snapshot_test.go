@@ -51,7 +51,8 @@ func TestRestoreNominationRefusesImpossibleStates(t *testing.T) {
 	t.Parallel()
 	for _, st := range []domain.NominationState{
 		{ID: "nom-1", State: "approved", Events: 3},
-		{ID: "", State: domain.StateDraft, Events: 1},
+		{ID: "", State: domain.StateDraft, Events: 1, OpenedEvent: "e1"},
+		{ID: "nom-1", State: "", Events: 2},
 	} {
 		if _, err := domain.RestoreNomination(st); !errors.Is(err, domain.ErrInvalidState) {
 			t.Errorf("%+v: err %v, want ErrInvalidState", st, err)
@@ -60,6 +61,13 @@ func TestRestoreNominationRefusesImpossibleStates(t *testing.T) {
 	n, err := domain.RestoreNomination(domain.NominationState{})
 	if err != nil || n.ID() != "" || n.EventCount() != 0 {
 		t.Fatalf("empty state: %v %+v", err, n.Snapshot())
+	}
+	// What a stream that lost a nomination's opening folds: its later events, no id, a
+	// state or none yet.
+	for _, st := range []domain.NominationState{{State: domain.StateReturned, Events: 4}, {Events: 1}} {
+		if _, err := domain.RestoreNomination(st); err != nil {
+			t.Errorf("%+v: %v, want it restored", st, err)
+		}
 	}
 }
 

@@ -300,6 +300,13 @@ func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflo
 	if err != nil {
 		return err
 	}
+	// Spaces around them are dropped, as the import and the web form drop them (a review
+	// finding: " SO-X" was refused here and registered there); a parent of spaces alone is
+	// no id, not the absence of one.
+	in.ID, in.Kind = strings.TrimSpace(in.ID), strings.TrimSpace(in.Kind)
+	if p := strings.TrimSpace(in.Parent); p != "" {
+		in.Parent = p
+	}
 	if err := validID("id", in.ID); err != nil {
 		return err
 	}

@@ -362,4 +362,14 @@ func TestUnitRefusedAsTheImportRefusesIt(t *testing.T) {
 		assert.Equal(t, c.code, listed.errCode(t), "%s listed: %s", c.name, listed)
 	}
 	assert.Equal(t, seq, e.lastSeq(), "nothing recorded")
+
+	// Spaces around the id, the kind and the parent are dropped alike.
+	e.admin.post("/api/v1/units", []byte(`{"id": " SAME-SP ", "name": "Sở Có Dấu Cách", "kind": " department", "parent": "SAME-SO "}`)).want(t, http.StatusCreated)
+	var u struct {
+		ID, Kind, Parent string
+	}
+	e.admin.get("/api/v1/units/SAME-SP").want(t, http.StatusOK).decode(t, &u)
+	assert.Equal(t, "SAME-SP", u.ID)
+	assert.Equal(t, "department", u.Kind)
+	assert.Equal(t, "SAME-SO", u.Parent)
 }
