@@ -79,13 +79,16 @@ func WriteXLSX(ctx context.Context, w io.Writer, rk projections.RankingView, m M
 	if err := writeInfo(f, info, st, rk, m, lang); err != nil {
 		return err
 	}
+	// The information sheet opens first. Set before the kinds' sheets are streamed:
+	// after, excelize read every streamed sheet back to set it, which took 80 % of an
+	// export of 13,700 entries (2.7 s, 426 MB allocated; a review finding).
+	f.SetActiveSheet(0)
 	cols := columns(rk, lang)
 	for _, p := range parts(rk) {
 		if err := writeKind(ctx, f, st, cols, p, lang); err != nil {
 			return err
 		}
 	}
-	f.SetActiveSheet(0)
 	if err := f.SetDocProps(&excelize.DocProperties{
 		Title:   label(lang, "title") + " — " + rk.Campaign,
 		Creator: "thidua",
