@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +42,33 @@ func (h *handler) renderIntegrity(q *req, e *uiError) error {
 	pg := h.newPage(q, q.T("integrity.title"))
 	pg.Nav = "integrity"
 	r := h.model().IntegrityReport()
-	d := integrityData{Problems: r.Problems, Digest: r.Digest, CanRestore: q.p.Role == domain.RoleAdmin}
+	d := integrityData{Digest: r.Digest, CanRestore: q.p.Role == domain.RoleAdmin, ProblemCount: len(r.Problems)}
+	// Each list a page at a time: a store that lost its documents has one problem per
+	// citation, hundreds of thousands at a million events, and the whole list was a page
+	// of 118 MB built in 30 s (a review finding). The API and thidua verify --json give
+	// them all.
+	v := q.r.URL.Query()
+	from := func(param string, total int) int {
+		n, _ := strconv.Atoi(v.Get(param))
+		return min(max(n, 0), total)
+	}
+	size := h.cfg.pageRows
+	keep := func(other string) url.Values {
+		k := url.Values{}
+		if o := v.Get(other); o != "" {
+			k.Set(other, o)
+		}
+		return k
+	}
+	off := from("from", len(r.Problems))
+	d.Problems = r.Problems[off:min(off+size, len(r.Problems))]
+	d.ProblemsPage = pageAtParam("/integrity", "from", keep("docs_from"), off, len(d.Problems), len(r.Problems), size)
 	if c, ok := h.svc.DocumentChecks(); ok {
+		d.DocProblemCount = len(c.Problems)
+		off := from("docs_from", len(c.Problems))
+		c.Problems = c.Problems[off:min(off+size, len(c.Problems))]
+		d.DocsPage = pageAtParam("/integrity", "docs_from", keep("from"), off, len(c.Problems), d.DocProblemCount, size)
+		d.DocsPage.Prev, d.DocsPage.Next = anchored(d.DocsPage.Prev, "#documents"), anchored(d.DocsPage.Next, "#documents")
 		d.Documents = &c
 		d.Cited = map[string]docCiters{}
 		for _, pr := range c.Problems {
@@ -57,7 +83,7 @@ func (h *handler) renderIntegrity(q *req, e *uiError) error {
 	if c, ok := h.svc.GrantChecks(); ok {
 		d.Grants = &c
 	}
-	d.OthersBroken = d.Documents != nil && len(d.Documents.Problems) > 0 || d.Grants != nil && len(d.Grants.Problems) > 0
+	d.OthersBroken = d.DocProblemCount > 0 || d.Grants != nil && len(d.Grants.Problems) > 0
 	status := http.StatusOK
 	if e != nil {
 		pg.Err, pg.Form, status = e, q.r.PostForm, e.Status
@@ -118,8 +144,16 @@ func (h *handler) archive(q *req) error {
 // integrityData is the integrity page's: the problems found, and the stream's digest up
 // to the last sequence applied (nil while the server reads it).
 type integrityData struct {
-	Problems []projections.IntegrityProblem
-	Digest   *eventstore.Digest
+	// Problems are the page of the projections' problems shown (ProblemsPage), of
+	// ProblemCount.
+	Problems     []projections.IntegrityProblem
+	ProblemCount int
+	ProblemsPage offsetPage
+	// DocProblemCount counts the latest document check's problems, of which Documents
+	// holds the page shown (DocsPage).
+	DocProblemCount int
+	DocsPage        offsetPage
+	Digest          *eventstore.Digest
 	// Documents is the latest check of the document store (nil: none yet).
 	Documents *workflows.DocumentCheck
 	// CanRestore offers the form that restores a document from its original (admin).
@@ -165,4 +199,12 @@ func (h *handler) renderAdmin(q *req, e *uiError) error {
 	}
 	h.pages.render(q, status, "admin", pg, d)
 	return nil
+}
+
+// anchored is a page's address with the fragment of the list it pages ("" stays "").
+func anchored(link, fragment string) string {
+	if link == "" {
+		return ""
+	}
+	return link + fragment
 }

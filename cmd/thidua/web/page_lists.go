@@ -113,13 +113,19 @@ type offsetPage struct {
 // pageAt describes the page of shown rows from offset, of total, of pages of size at
 // base; keep holds the query the pages share (a search).
 func pageAt(base string, keep url.Values, offset, shown, total, size int) offsetPage {
+	return pageAtParam(base, "from", keep, offset, shown, total, size)
+}
+
+// pageAtParam is pageAt with the offset in the query parameter param: for a page of two
+// lists, each paged on its own.
+func pageAtParam(base, param string, keep url.Values, offset, shown, total, size int) offsetPage {
 	at := func(from int) string {
 		v := url.Values{}
 		for k, vs := range keep {
 			v[k] = vs
 		}
 		if from > 0 {
-			v.Set("from", strconv.Itoa(from))
+			v.Set(param, strconv.Itoa(from))
 		}
 		if len(v) == 0 {
 			return base

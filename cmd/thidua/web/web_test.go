@@ -3140,6 +3140,45 @@ func TestIntegrityPageReportsTheDocumentStore(t *testing.T) {
 	mustContain(t, c.get("/integrity").body, `id="integrity-docs-ok"`)
 }
 
+// TestIntegrityPageIsPaged: the integrity page shows a page of the document store's
+// problems at a time, with their count and the way to the next page, and looks up whom a
+// document concerns for the page shown only (a review finding: a store that lost its
+// documents has one problem per citation, and the page listed 292,569 of them, 118 MB
+// built in 30 s).
+func TestIntegrityPageIsPaged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.WithPageRows(2))
+	e.Unit("IDP", domain.UnitDepartment)
+	id := e.Dossier(e.principal(e.user("Văn thư IDP", domain.RoleClerk, "IDP")), domain.Nominee{Kind: domain.NomineeCollective})
+	n, err := e.Model.Nomination(id)
+	require.NoError(t, err)
+	require.Len(t, n.Documents, 3)
+	obs, err := e.Store.JetStream().ObjectStore(e.Ctx, e.Store.DocumentBucket())
+	require.NoError(t, err)
+	for _, d := range n.Documents {
+		require.NoError(t, obs.Delete(e.Ctx, d.SHA256))
+	}
+	check, err := e.Svc.CheckDocuments(e.Ctx)
+	require.NoError(t, err)
+	require.Len(t, check.Problems, 3)
+	c := e.client()
+	c.signIn(wftest.AdminToken)
+	shown := func(page string) int {
+		n := 0
+		for _, p := range check.Problems {
+			n += strings.Count(page, "<code class=\"hash\">"+p.SHA256+"</code>")
+		}
+		return n
+	}
+	first := c.get("/integrity").body
+	mustContain(t, first, `id="integrity-docs-broken"`, "3 tài liệu", `href="/integrity?docs_from=2#documents" rel="next"`)
+	assert.Equal(t, 2, shown(first))
+	second := c.get("/integrity?docs_from=2").body
+	mustContain(t, second, "3 tài liệu", `href="/integrity#documents" rel="prev"`)
+	assert.Equal(t, 1, shown(second))
+	assert.Equal(t, 0, shown(c.get("/integrity?docs_from=99").body), "past the end: none, the count still said")
+}
+
 // TestRulingOnAStalePageIsRefused: a reviewer's ruling posted from a page another
 // reviewer's ruling has since overtaken is refused (409, "reload") and records nothing,
 // where it replaced the other ruling without a word (a review finding); the same form
