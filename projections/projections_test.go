@@ -310,4 +310,9 @@ func TestNominationCounts(t *testing.T) {
 	assert.Equal(t, len(env.Model.Units("", domain.UnitActive)), env.Model.UnitCount(domain.UnitActive))
 	assert.GreaterOrEqual(t, env.Model.UnitCount(""), 2)
 	assert.Zero(t, env.Model.UnitCount("no-such-status"))
+	// A unit's name alone, as a page naming its rows' units asks, is the listing's.
+	for _, u := range env.Model.Units("", "") {
+		assert.Equal(t, u.Name, env.Model.UnitName(u.ID))
+	}
+	assert.Empty(t, env.Model.UnitName("no-such-unit"))
 }

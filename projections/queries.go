@@ -16,6 +16,17 @@ import (
 	"thidua/eventstore"
 )
 
+// UnitName returns a unit's current name ("" for no such unit): what a page naming the
+// units of its rows needs, without a view of every unit in the store.
+func (m *Model) UnitName(id string) string {
+	m.rlock()
+	defer m.mu.RUnlock()
+	if u := m.units[id]; u != nil {
+		return u.Name()
+	}
+	return ""
+}
+
 // Unit returns a unit's view as of the bound.
 func (m *Model) Unit(id string, b Bound) (UnitView, error) {
 	m.rlock()

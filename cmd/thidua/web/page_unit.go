@@ -103,8 +103,8 @@ type unitNom struct {
 
 // unitLabel names a unit as the pages show one beside another's: its name and its id
 // ("Huyện Thuận Bắc (TB)"), or its id alone when it has no name.
-func unitLabel(names map[string]string, id string) string {
-	if n := names[id]; n != "" && n != id {
+func unitLabel(name names, id string) string {
+	if n := name(id); n != "" && n != id {
 		return n + " (" + id + ")"
 	}
 	return id
