@@ -651,6 +651,8 @@ var catalogVI = map[string]string{
 
 	"admin.title":         "Quản trị",
 	"admin.users":         "Tài khoản",
+	"admin.users_search":  "Tìm tài khoản (mã, tên hoặc mã đơn vị)",
+	"admin.users_none":    "Không có tài khoản nào khớp.",
 	"admin.actions":       "Thao tác",
 	"user.newtoken":       "Cấp lại mã truy cập",
 	"user.disable":        "Khóa tài khoản",
@@ -1291,6 +1293,8 @@ var catalogEN = map[string]string{
 
 	"admin.title":         "Administration",
 	"admin.users":         "Accounts",
+	"admin.users_search":  "Find accounts (id, name or unit id)",
+	"admin.users_none":    "No account matches.",
 	"admin.actions":       "Actions",
 	"user.newtoken":       "Issue a new token",
 	"user.disable":        "Disable",
