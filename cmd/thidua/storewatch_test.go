@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -260,4 +261,24 @@ func TestMaxUploadMiBChecked(t *testing.T) {
 		entries, _ := os.ReadDir(dir)
 		assert.Empty(t, entries, "%d: nothing opened", n)
 	}
+}
+
+// TestDocumentProblemsLoggedInShort: a check that finds thousands of document problems
+// logs the first few by name and then how many, not a line each (a review finding: a store
+// that lost its documents logged 292,569 lines).
+func TestDocumentProblemsLoggedInShort(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	problems := make([]eventstore.DocumentProblem, 5000)
+	for i := range problems {
+		problems[i] = eventstore.DocumentProblem{SHA256: fmt.Sprintf("%064x", i), Problem: "missing"}
+	}
+	logDocumentProblems(log, problems)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, maxLoggedProblems+1)
+	assert.Contains(t, lines[len(lines)-1], `"problems":5000`)
+	buf.Reset()
+	logDocumentProblems(log, problems[:3])
+	assert.Equal(t, 3, strings.Count(buf.String(), "\n"), "a few: each by name, no count")
 }
