@@ -858,6 +858,18 @@ func (m *Model) UserAt(id string, b Bound) (UserView, bool) {
 	return UserView{ID: u.ID, Name: u.Name, Role: string(u.Role), Unit: u.Unit, Disabled: u.Disabled}, true
 }
 
+// UserPage returns the page of at most limit users from offset, in the order of their
+// ids, among those whose id, name or unit contains search (matched as a unit's search
+// is: searchMatcher), and how many there are.
+func (m *Model) UserPage(search string, offset, limit int) ([]UserView, int) {
+	match := searchMatcher(search)
+	users := slices.DeleteFunc(m.Users(), func(u UserView) bool {
+		return !match(u.ID) && !match(u.Name) && !match(u.Unit)
+	})
+	lo, hi := page(offset, limit, len(users))
+	return users[lo:hi], len(users)
+}
+
 // Users lists the registered users (never their tokens).
 func (m *Model) Users() []UserView {
 	m.rlock()

@@ -112,8 +112,15 @@ func ParseUnitList(data []byte) ([]UnitRow, error) {
 			return nil, listErr(line, fmt.Sprintf("more than %d units: import the list in parts", MaxImportedUnits),
 				fmt.Sprintf("Quá %d đơn vị: hãy nhập danh sách thành nhiều lần", MaxImportedUnits))
 		}
+		// A parent of spaces alone is kept as it is, for the registration to refuse as no
+		// id, as a unit registered alone is refused (a review finding: taken here for no
+		// parent, refused by POST /units).
+		parent := cell(rec, "parent")
+		if i, ok := col["parent"]; ok && parent == "" && i < len(rec) {
+			parent = rec[i]
+		}
 		rows = append(rows, UnitRow{Line: line, RegisterUnitInput: RegisterUnitInput{
-			ID: cell(rec, "id"), Name: cell(rec, "name_vi"), Kind: domain.UnitKind(cell(rec, "kind")), Parent: cell(rec, "parent")}})
+			ID: cell(rec, "id"), Name: cell(rec, "name_vi"), Kind: domain.UnitKind(cell(rec, "kind")), Parent: parent}})
 	}
 	if len(rows) == 0 {
 		return nil, listErr(0, "the list has no unit", "Danh sách không có đơn vị nào")

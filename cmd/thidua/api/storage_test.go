@@ -350,6 +350,7 @@ func TestUnitRefusedAsTheImportRefusesIt(t *testing.T) {
 		{"a parent that is no id", "SAME-NEW", "department", "Sở Mới", "a b", http.StatusBadRequest, "invalid_id"},
 		{"its own parent", "SAME-NEW", "department", "Sở Mới", "SAME-NEW", http.StatusUnprocessableEntity, "invalid_parent"},
 		{"a parent unknown", "SAME-NEW", "department", "Sở Mới", "NOPE", http.StatusNotFound, "not_found"},
+		{"a parent of spaces alone", "SAME-NEW", "department", "Sở Mới", "   ", http.StatusBadRequest, "invalid_id"},
 	} {
 		body, err := json.Marshal(map[string]string{"id": c.id, "kind": c.kind, "name": c.title, "parent": c.parent})
 		require.NoError(t, err)

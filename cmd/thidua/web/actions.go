@@ -477,7 +477,20 @@ func (h *handler) adminAction(q *req, form, flash string, run func() error, then
 			return redirect(q, path, fl)
 		}
 	}
-	return redirect(q, "/admin#"+form, flash)
+	path := "/admin"
+	if form == "users" {
+		// Back to the accounts' page and search the form was posted from.
+		keep := url.Values{}
+		for _, k := range []string{"users_q", "users_from"} {
+			if v := q.r.URL.Query().Get(k); v != "" {
+				keep.Set(k, v)
+			}
+		}
+		if len(keep) > 0 {
+			path += "?" + keep.Encode()
+		}
+	}
+	return redirect(q, path+"#"+form, flash)
 }
 
 func (h *handler) registerUnit(q *req) error {
@@ -487,8 +500,13 @@ func (h *handler) registerUnit(q *req) error {
 		if err := checkIDField(q, "id"); err != nil {
 			return err
 		}
+		// A parent of spaces alone is no id, refused as the API and the import refuse it.
+		parent := field(q, "parent")
+		if parent == "" {
+			parent = q.r.PostFormValue("parent")
+		}
 		_, err := h.svc.RegisterUnit(q.r.Context(), q.p, workflows.RegisterUnitInput{
-			ID: field(q, "id"), Name: field(q, "name"), Kind: domain.UnitKind(field(q, "kind")), Parent: field(q, "parent")}, opts(q))
+			ID: field(q, "id"), Name: field(q, "name"), Kind: domain.UnitKind(field(q, "kind")), Parent: parent}, opts(q))
 		if errors.Is(err, domain.ErrInvalidID) {
 			return &inputError{field: "parent", err: err} // the id's own was checked above
 		}

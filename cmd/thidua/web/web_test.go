@@ -25,6 +25,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/unicode/norm"
 
 	"thidua/cmd/thidua/api"
 	"thidua/cmd/thidua/web"
@@ -2922,6 +2923,10 @@ func TestAdminMarksTheInvalidID(t *testing.T) {
 	res = admin.post("/admin/units", admin.form("_form", "unit", "id", "SO-Y", "name", "Sở Y", "kind", "department", "parent", "A B"))
 	require.Equal(t, http.StatusBadRequest, res.status)
 	mustMatch(t, res.body, `id="u-parent" name="parent"[^>]* aria-invalid="true"`)
+	// A parent of spaces alone is no id either, as for the API and the import.
+	res = admin.post("/admin/units", admin.form("_form", "unit", "id", "SO-Y", "name", "Sở Y", "kind", "department", "parent", "   "))
+	require.Equal(t, http.StatusBadRequest, res.status)
+	mustMatch(t, res.body, `id="u-parent" name="parent"[^>]* aria-invalid="true"`)
 	res = admin.post("/admin/mergers", admin.form("_form", "merger", "sources", "AM", "successor", "SO.Z", "successor_name", "Sở Z",
 		"successor_kind", "department", "effective", "2025-07-01", "decision", "NQ 1"))
 	require.Equal(t, http.StatusBadRequest, res.status)
@@ -3171,7 +3176,7 @@ func TestIntegrityPageIsPaged(t *testing.T) {
 		return n
 	}
 	first := c.get("/integrity").body
-	mustContain(t, first, `id="integrity-docs-broken"`, "3 tài liệu", `href="/integrity?docs_from=2#documents" rel="next"`)
+	mustContain(t, first, `id="integrity-docs-broken"`, "3 tài liệu", `href="/integrity?docs_from=2#documents" rel="next"`, "Tài liệu 1–2 trong số 3")
 	assert.Equal(t, 2, shown(first))
 	second := c.get("/integrity?docs_from=2").body
 	mustContain(t, second, "3 tài liệu", `href="/integrity#documents" rel="prev"`)
@@ -3200,6 +3205,23 @@ func TestAdminUsersArePaged(t *testing.T) {
 	mustContain(t, found, "Chuyên viên Ba")
 	mustNotContain(t, found, "Văn thư Một", "Văn thư Hai")
 	mustContain(t, c.get("/admin?users_q=nobody-at-all").body, "Không có tài khoản nào khớp.")
+	// The pager counts accounts; past the end says so; the search takes Vietnamese written
+	// in another Unicode form, or with spaces doubled, as the unit list's does (review
+	// findings).
+	mustContain(t, first, "Tài khoản 1–2 trong số")
+	mustContain(t, c.get("/admin?users_from=999").body, "Trang này không có tài khoản nào: danh sách ngắn hơn.")
+	for _, q := range []string{norm.NFD.String("Chuyên viên Ba"), "chuyên  viên   ba", "chuyen vien ba"} {
+		assert.Equal(t, 1, rows(c.get("/admin?users_q="+url.QueryEscape(q)).body), "%q", q)
+	}
+	// A row's form refused comes back to the search and the page it was posted from.
+	page := c.get("/admin?users_q=" + url.QueryEscape("văn thư")).body
+	action := regexp.MustCompile(`action="(/admin/users/[^/"]+/disable[^"]*)"`).FindStringSubmatch(page)
+	require.NotNil(t, action, page)
+	assert.Contains(t, action[1], "users_q=")
+	res := c.post(html.UnescapeString(action[1]), c.form("_form", "users", "reason", "   "))
+	assert.Equal(t, http.StatusUnprocessableEntity, res.status, res.body)
+	assert.Equal(t, 2, rows(res.body), "the two found, not the first page of all")
+	mustContain(t, res.body, `name="users_q" value="văn thư"`)
 }
 
 // TestRulingOnAStalePageIsRefused: a reviewer's ruling posted from a page another
