@@ -477,20 +477,26 @@ func (h *handler) adminAction(q *req, form, flash string, run func() error, then
 			return redirect(q, path, fl)
 		}
 	}
-	path := "/admin"
+	path := "/admin#" + form
 	if form == "users" {
-		// Back to the accounts' page and search the form was posted from.
-		keep := url.Values{}
-		for _, k := range []string{"users_q", "users_from"} {
-			if v := q.r.URL.Query().Get(k); v != "" {
-				keep.Set(k, v)
-			}
-		}
-		if len(keep) > 0 {
-			path += "?" + keep.Encode()
+		path = usersBack(q)
+	}
+	return redirect(q, path, flash)
+}
+
+// usersBack is the address of the accounts' page and search an account's form was posted
+// from (users_q, users_from in its address), at the accounts table.
+func usersBack(q *req) string {
+	keep := url.Values{}
+	for _, k := range []string{"users_q", "users_from"} {
+		if v := q.r.URL.Query().Get(k); v != "" {
+			keep.Set(k, v)
 		}
 	}
-	return redirect(q, path+"#"+form, flash)
+	if len(keep) > 0 {
+		return "/admin?" + keep.Encode() + "#users"
+	}
+	return "/admin#users"
 }
 
 func (h *handler) registerUnit(q *req) error {
@@ -615,6 +621,9 @@ type tokenData struct {
 	Name, Role, Unit, Token string
 	// Reissued is true for a new token in place of an old one (reissueToken).
 	Reissued bool
+	// Back is where the page leads back to: the administration page, at the accounts'
+	// page and search the reissue was asked from.
+	Back string
 }
 
 // createUser registers a user and shows the token once: it is never stored in clear.
@@ -652,7 +661,7 @@ func (h *handler) reissueToken(q *req) error {
 	if err != nil {
 		return h.again(q, "users", err, func(e *uiError) error { return h.renderAdmin(q, e) })
 	}
-	d := tokenData{Token: token, Reissued: true}
+	d := tokenData{Token: token, Reissued: true, Back: usersBack(q)}
 	if u, ok := h.model().User(id); ok {
 		d.Name, d.Role, d.Unit = u.Name, u.Role, u.Unit
 	}

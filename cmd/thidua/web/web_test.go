@@ -3222,6 +3222,12 @@ func TestAdminUsersArePaged(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, res.status, res.body)
 	assert.Equal(t, 2, rows(res.body), "the two found, not the first page of all")
 	mustContain(t, res.body, `name="users_q" value="văn thư"`)
+	// A token reissued from it leads back there too.
+	token := regexp.MustCompile(`action="(/admin/users/[^/"]+/token[^"]*)"`).FindStringSubmatch(page)
+	require.NotNil(t, token, page)
+	res = c.post(html.UnescapeString(token[1]), c.form("_form", "users"))
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	mustContain(t, res.body, `href="/admin?users_q=v%C4%83n&#43;th%C6%B0#users"`)
 }
 
 // TestRulingOnAStalePageIsRefused: a reviewer's ruling posted from a page another
