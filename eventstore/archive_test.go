@@ -116,6 +116,15 @@ func TestArchive(t *testing.T) {
 	assert.Equal(t, want[last], checkWithPython(t, buf.Bytes()))
 }
 
+// archiveOf is the archive of the whole of s's stream, as WriteArchive writes it now.
+func archiveOf(t *testing.T, s *eventstore.Store) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	_, err := s.WriteArchive(t.Context(), &buf, 0, time.Now())
+	require.NoError(t, err)
+	return buf.Bytes()
+}
+
 // checkWithPython runs the README's check of an archive (archiveCheckPy) on archive and
 // returns the digest it prints; it skips the test when python3 is not installed.
 func checkWithPython(t *testing.T, archive []byte) string {

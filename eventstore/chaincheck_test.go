@@ -1,7 +1,6 @@
 package eventstore_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -179,12 +178,6 @@ func TestChainsCheckWithoutThidua(t *testing.T) {
 	require.NoError(t, err)
 	genuine := lastSeq(t, s)
 
-	archive := func() []byte {
-		var buf bytes.Buffer
-		_, err := s.WriteArchive(ctx, &buf, 0, time.Now())
-		require.NoError(t, err)
-		return buf.Bytes()
-	}
 	verified := func() []uint64 {
 		rep, err := s.VerifyChains(ctx)
 		require.NoError(t, err)
@@ -212,7 +205,7 @@ func TestChainsCheckWithoutThidua(t *testing.T) {
 	rep, err := s.VerifyChains(ctx)
 	require.NoError(t, err)
 	require.Empty(t, rep.Problems)
-	out, code := runPython(t, chainCheckPy, archive())
+	out, code := runPython(t, chainCheckPy, archiveOf(t, s))
 	assert.Zero(t, code, out)
 	assert.Equal(t, fmt.Sprintf("%d messages, %d events, %d aggregates: every hash and every chain holds", rep.Commits, rep.Events, rep.Aggregates), out)
 	require.Equal(t, genuine, uint64(rep.Commits))
@@ -221,7 +214,7 @@ func TestChainsCheckWithoutThidua(t *testing.T) {
 	// nanosecond: it holds.
 	other := eventstore.Ref{Kind: "unit", ID: "KBNN"}
 	first := forged(t, s, other, "", nil)
-	out, code = runPython(t, chainCheckPy, archive())
+	out, code = runPython(t, chainCheckPy, archiveOf(t, s))
 	assert.Zero(t, code, out)
 	assert.Empty(t, verified())
 
@@ -266,7 +259,7 @@ func TestChainsCheckWithoutThidua(t *testing.T) {
 
 	want := []uint64{changed, unlinked, misplaced, reused, notCommit, eventsAgain, schemaText, hashAgain, end - 2}
 	assert.Equal(t, want, verified(), "VerifyChains")
-	out, code = runPython(t, chainCheckPy, archive())
+	out, code = runPython(t, chainCheckPy, archiveOf(t, s))
 	assert.Equal(t, 1, code, out)
 	assert.Equal(t, want, pythonSeqs(out), out)
 	for _, says := range []string{

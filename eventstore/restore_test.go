@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,15 +48,13 @@ func TestRestoreArchive(t *testing.T) {
 	last := lastSeq(t, s)
 	require.Equal(t, uint64(7), last)
 	loseMessages(t, s, 2, 6, 7) // one in the middle, the last two
-	var archive bytes.Buffer
-	_, err = s.WriteArchive(ctx, &archive, 0, time.Now())
-	require.NoError(t, err)
+	archive := archiveOf(t, s)
 	before, err := s.VerifyChains(ctx)
 	require.NoError(t, err)
 
 	dir := filepath.Join(t.TempDir(), "restored")
 	same := eventstore.WithStream(s.StreamName(), s.SubjectPrefix())
-	h, end, err := eventstore.RestoreArchive(ctx, dir, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
+	h, end, err := eventstore.RestoreArchive(ctx, dir, bytes.NewReader(archive), eventstore.RestoreHooks{}, same)
 	require.NoError(t, err)
 	assert.Equal(t, last, h.Until)
 	assert.Equal(t, [][2]uint64{{2, 2}, {6, 7}}, end.Missing)
@@ -101,22 +98,20 @@ func TestRestoreArchiveRefuses(t *testing.T) {
 		_, err := s.Append(ctx, eventstore.Ref{Kind: "unit", ID: id}, eventstore.Version{}, ev("unit.registered", map[string]string{"name": id}), eventstore.Meta{Actor: actor})
 		require.NoError(t, err)
 	}
-	var archive bytes.Buffer
-	_, err := s.WriteArchive(ctx, &archive, 0, time.Now())
-	require.NoError(t, err)
+	archive := archiveOf(t, s)
 	same := eventstore.WithStream(s.StreamName(), s.SubjectPrefix())
 
 	parent := t.TempDir()
 	full := filepath.Join(parent, "full")
 	require.NoError(t, os.MkdirAll(full, 0o750))
 	require.NoError(t, os.WriteFile(filepath.Join(full, "keep.txt"), []byte("x"), 0o600))
-	_, _, err = eventstore.RestoreArchive(ctx, full, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
+	_, _, err := eventstore.RestoreArchive(ctx, full, bytes.NewReader(archive), eventstore.RestoreHooks{}, same)
 	require.ErrorIs(t, err, eventstore.ErrRestoreTarget)
 	assert.Contains(t, err.Error(), "keep.txt")
 
-	changed := strings.Replace(archive.String(), `\"name\":\"B\"`, `\"name\":\"X\"`, 1)
-	require.NotEqual(t, archive.String(), changed)
-	cut := archive.String()[:archive.Len()-10]
+	changed := strings.Replace(string(archive), `\"name\":\"B\"`, `\"name\":\"X\"`, 1)
+	require.NotEqual(t, string(archive), changed)
+	cut := string(archive)[:len(archive)-10]
 	for name, a := range map[string]string{"changed": changed, "cut": cut} {
 		_, _, err = eventstore.RestoreArchive(ctx, filepath.Join(parent, name), strings.NewReader(a), eventstore.RestoreHooks{}, same)
 		var ae *eventstore.ArchiveError
@@ -125,7 +120,7 @@ func TestRestoreArchiveRefuses(t *testing.T) {
 	// A caller's refusal once all is read (a digest recorded elsewhere, not carried).
 	refusal := errors.New("not the digest recorded")
 	seen := 0
-	_, _, err = eventstore.RestoreArchive(ctx, filepath.Join(parent, "refused"), bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{
+	_, _, err = eventstore.RestoreArchive(ctx, filepath.Join(parent, "refused"), bytes.NewReader(archive), eventstore.RestoreHooks{
 		Each:   func(eventstore.ArchiveMessage) { seen++ },
 		Accept: func(eventstore.ArchiveHeader, eventstore.ArchiveEnd) error { return refusal },
 	}, same)
@@ -142,7 +137,7 @@ func TestRestoreArchiveRefuses(t *testing.T) {
 	// a store nor removed under a restore that may still run.
 	left := filepath.Join(parent, "left")
 	require.NoError(t, os.MkdirAll(filepath.Join(left, ".restoring-123", "jetstream"), 0o750))
-	_, _, err = eventstore.RestoreArchive(ctx, left, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
+	_, _, err = eventstore.RestoreArchive(ctx, left, bytes.NewReader(archive), eventstore.RestoreHooks{}, same)
 	require.ErrorIs(t, err, eventstore.ErrRestoreTarget)
 	assert.Contains(t, err.Error(), ".restoring-123, left by a restore that was interrupted")
 
@@ -151,7 +146,7 @@ func TestRestoreArchiveRefuses(t *testing.T) {
 	require.NoError(t, os.Mkdir(target, 0o750))
 	link := filepath.Join(parent, "link")
 	require.NoError(t, os.Symlink(target, link))
-	_, _, err = eventstore.RestoreArchive(ctx, link, bytes.NewReader(archive.Bytes()), eventstore.RestoreHooks{}, same)
+	_, _, err = eventstore.RestoreArchive(ctx, link, bytes.NewReader(archive), eventstore.RestoreHooks{}, same)
 	require.NoError(t, err)
 	fi, err := os.Lstat(link)
 	require.NoError(t, err)

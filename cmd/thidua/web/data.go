@@ -112,13 +112,13 @@ func (h *handler) scopeFilter(p workflows.Principal, f projections.NominationFil
 	return f
 }
 
-// names resolves an id to its current name ("" for none), one id at a time: a page looks
+// nameOf resolves an id to its current name ("" for none), one id at a time: a page looks
 // up those of the rows it shows, not a map of every unit or user in the store, which
 // took 28–77 MB and up to seconds a page at 20,000 units (a review finding).
-type names func(id string) string
+type nameOf func(id string) string
 
 // userNames names users, for the audit trail.
-func (h *handler) userNames() names {
+func (h *handler) userNames() nameOf {
 	m := h.model()
 	return func(id string) string {
 		if id == "system" {
@@ -130,7 +130,7 @@ func (h *handler) userNames() names {
 }
 
 // unitNames names units.
-func (h *handler) unitNames() names { return h.model().UnitName }
+func (h *handler) unitNames() nameOf { return h.model().UnitName }
 
 // awardInfo is an award of a campaign as the pages show it.
 type awardInfo struct {
@@ -242,7 +242,7 @@ func factValue(p *frame, d domain.FactRecordedData) string {
 	return v
 }
 
-func nameOr(name names, id string) string {
+func nameOr(name nameOf, id string) string {
 	if n := name(id); n != "" {
 		return n
 	}
@@ -268,7 +268,7 @@ type eventRow struct {
 	RankingAt string
 }
 
-func toEventRows(p *frame, name names, evs []projections.EventView, b projections.Bound) []eventRow {
+func toEventRows(p *frame, name nameOf, evs []projections.EventView, b projections.Bound) []eventRow {
 	out := make([]eventRow, 0, len(evs))
 	for _, e := range evs {
 		// The projections name the actor (in the summaries too); names covers a user the

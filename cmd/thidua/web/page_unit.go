@@ -103,7 +103,7 @@ type unitNom struct {
 
 // unitLabel names a unit as the pages show one beside another's: its name and its id
 // ("Huyện Thuận Bắc (TB)"), or its id alone when it has no name.
-func unitLabel(name names, id string) string {
+func unitLabel(name nameOf, id string) string {
 	if n := name(id); n != "" && n != id {
 		return n + " (" + id + ")"
 	}

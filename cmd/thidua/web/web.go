@@ -317,10 +317,16 @@ func (q *req) flashMAC(flash, n, m string) string {
 	if !q.signedIn || len(q.secret) == 0 {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(q.token))
 	mac := hmac.New(sha256.New, q.secret)
-	mac.Write([]byte("flash|" + base64.RawURLEncoding.EncodeToString(sum[:]) + "|" + strconv.FormatInt(q.issued.UnixMilli(), 10) + "|" + flash + "|" + n + "|" + m))
+	mac.Write([]byte("flash|" + q.sessionBinding() + "|" + flash + "|" + n + "|" + m))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+}
+
+// sessionBinding names the signed-in session, this sign-in of this token, for what is
+// bound to it (a form's CSRF token, a flash's signature).
+func (q *req) sessionBinding() string {
+	sum := sha256.Sum256([]byte(q.token))
+	return base64.RawURLEncoding.EncodeToString(sum[:]) + "|" + strconv.FormatInt(q.issued.UnixMilli(), 10)
 }
 
 // flashShown reports whether the request's flash (done=) may be shown: a known one,
@@ -584,8 +590,7 @@ func (h *handler) csrfToken(q *req) string {
 		// Bound to this sign-in, not to the token alone: a page kept from an earlier
 		// session (saved, printed, left in a shared browser's cache) carries a token that
 		// no later session takes.
-		sum := sha256.Sum256([]byte(q.token))
-		msg = "session|" + base64.RawURLEncoding.EncodeToString(sum[:]) + "|" + strconv.FormatInt(q.issued.UnixMilli(), 10)
+		msg = "session|" + q.sessionBinding()
 	case q.pre != "":
 		msg = "pre|" + q.pre
 	default:
