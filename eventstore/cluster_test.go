@@ -543,3 +543,35 @@ func TestClusterKeyedAtomicDuringFailover(t *testing.T) {
 	assert.True(t, again[0].Duplicate)
 	assert.Equal(t, cs[0].Seq, again[0].Seq)
 }
+
+// TestClusterAtomicAppendWithoutMetaLeader: an atomic append sent just after the
+// JetStream meta leader stopped lands once the stream has a leader. Its look at the
+// account's usage (roomForAtomic) asks the meta leader, which no other server answers for;
+// it waited for the caller's whole deadline, and the append then failed with "context
+// deadline exceeded" (CI of stop 45, when the stream leader stopped was also the meta
+// leader). The look is now bounded and falls back to the last one that was answered.
+func TestClusterAtomicAppendWithoutMetaLeader(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := startCluster(t)
+	s := c.Open(t)
+	p := eventstore.Ref{Kind: "unit", ID: "P"}
+	pc, err := s.Append(ctx, p, eventstore.Version{}, ev("unit.registered", nil), eventstore.Meta{Actor: actor})
+	require.NoError(t, err)
+	meta := c.MetaLeader()
+	require.GreaterOrEqual(t, meta, 0)
+	c.StopServer(meta)
+	parts := []eventstore.Part{
+		{Ref: p, Expect: pc.Version(), Events: ev("unit.fact_recorded", nil)},
+		{Ref: eventstore.Ref{Kind: "unit", ID: "Q"}, Events: ev("unit.registered", nil)},
+	}
+	actx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	cs, err := s.AppendAtomic(actx, parts, eventstore.Meta{Actor: actor, Key: "no-meta-leader"})
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	assert.Equal(t, cs[0].Seq+1, cs[1].Seq, "one batch, at consecutive sequences")
+	last, err := s.LastSeq(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, cs[1].Seq, last)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -118,6 +119,41 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	return u, nil
 }
 
+// accountLook is an external server's answer on the account's storage: its limit and
+// what is used, and when it was given.
+type accountLook struct {
+	limit, used int64
+	at          time.Time
+}
+
+// accountLookTimeout bounds roomForAtomic's request for the account's usage: only the
+// JetStream meta leader answers it, and a request sent while none is elected is never
+// answered. Waited out to the caller's deadline, it failed every atomic append sent in
+// the seconds after the meta leader stopped (TestClusterAtomicAppendWithoutMetaLeader).
+const accountLookTimeout = 2 * time.Second
+
+// accountLookFresh is how long an answered look stands in for one left unanswered.
+const accountLookFresh = time.Minute
+
+// lookAtAccount asks an external server for the account's storage limit and usage,
+// waiting at most accountLookTimeout. Unanswered, it returns the last answer if it is
+// younger than accountLookFresh: the margin of roomForAtomic covers what was stored
+// since. ok is false when neither is to be had.
+func (s *Store) lookAtAccount(ctx context.Context) (accountLook, bool) {
+	actx, cancel := context.WithTimeout(ctx, min(accountLookTimeout, s.opts.clientTimeout))
+	defer cancel()
+	ai, err := s.js.AccountInfo(actx)
+	if err == nil {
+		look := accountLook{limit: ai.Limits.MaxStore, used: int64(ai.Store), at: time.Now()}
+		s.account.Store(&look)
+		return look, true
+	}
+	if last := s.account.Load(); last != nil && time.Since(last.at) < accountLookFresh {
+		return *last, true
+	}
+	return accountLook{}, false
+}
+
 // atomicHeadroom is the room below the embedded server's storage limit that an atomic
 // append leaves free: appends of other commands may be committed between its look at
 // the usage and its own commit, and none of them is larger than a few kilobytes. A
@@ -147,11 +183,11 @@ func (s *Store) roomForAtomic(ctx context.Context, msgs []*nats.Msg) error {
 		}
 		used = int64(acc.JetStreamUsage().Store)
 	} else {
-		ai, err := s.js.AccountInfo(ctx)
-		if err != nil {
+		look, ok := s.lookAtAccount(ctx)
+		if !ok {
 			return nil // the append itself says what is wrong
 		}
-		limit, used = ai.Limits.MaxStore, int64(ai.Store)
+		limit, used = look.limit, look.used
 	}
 	if limit <= 0 {
 		return nil

@@ -52,6 +52,9 @@ type Store struct {
 	// deduplication in batches, nats-server 2.12.0): batches go without one until then
 	// (publishAtomic), and try again after, for a cluster upgraded meanwhile.
 	batchNoMsgIDUntil atomic.Int64
+	// account is the external server's last answered account usage and limit
+	// (roomForAtomic), used while the meta leader that answers for it is being elected.
+	account atomic.Pointer[accountLook]
 	// docReads bounds the document reads in flight (GetDocument): each holds a whole
 	// document in memory, and many at once would share the disk so that each missed the
 	// time its size allows, and be named corrupt.

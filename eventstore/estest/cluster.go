@@ -308,6 +308,17 @@ func (c *Cluster) StreamLeader(stream string) int {
 	return -1
 }
 
+// MetaLeader returns the index of the server that is the JetStream meta leader, the one
+// that answers account requests, or -1 when no running server is.
+func (c *Cluster) MetaLeader() int {
+	for i, ns := range c.running() {
+		if ns.JetStreamIsLeader() {
+			return i
+		}
+	}
+	return -1
+}
+
 // WaitStreamLeader waits up to timeout for a running server to lead stream and returns
 // its index.
 func (c *Cluster) WaitStreamLeader(stream string, timeout time.Duration) (int, error) {
