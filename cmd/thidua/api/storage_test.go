@@ -19,6 +19,7 @@ import (
 	"thidua/cmd/thidua/api"
 	"thidua/domain"
 	"thidua/eventstore"
+	"thidua/projections"
 )
 
 // TestFullStoreAnswers507: a store with no room left refuses commands and uploads with
@@ -373,4 +374,90 @@ func TestUnitRefusedAsTheImportRefusesIt(t *testing.T) {
 	assert.Equal(t, "SAME-SP", u.ID)
 	assert.Equal(t, "department", u.Kind)
 	assert.Equal(t, "SAME-SO", u.Parent)
+}
+
+// TestIntegrityIsPaged: each list of GET /integrity (the events' problems, the document
+// store's, the grants') comes at most limit at a time, with its total, and next gives
+// the offsets of the page after while any list has more; following next gives exactly
+// the unpaged lists. A store whose documents were all lost answered with every one of
+// them at once (64.7 MB at a million events). A bad limit or offset is refused.
+func TestIntegrityIsPaged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.unit("PGD", "commune")
+	clerk := e.user("clerk", "PGD")
+	obs, err := e.store.JetStream().ObjectStore(e.ctx, e.store.DocumentBucket())
+	require.NoError(t, err)
+	for i := range 5 {
+		sha := clerk.upload("/api/v1/units/PGD/plans", map[string]string{"campaign": campaign}, "plan.pdf", pdf(fmt.Sprintf("plan %d", i))).
+			want(t, http.StatusCreated).str(t, "sha256")
+		require.NoError(t, obs.Delete(e.ctx, sha))
+	}
+	subject, err := e.store.Subject(eventstore.Ref{Kind: "unit", ID: "PGD"})
+	require.NoError(t, err)
+	for i := range 3 {
+		forged := fmt.Sprintf(`{"events":[{"id":"01FORGED00000000000000000%02d","type":"unit.fact_recorded","schema":2,"aggregate":{"kind":"unit","id":"PGD"},"actor":{"user":"x","role":"reviewer"},"prev_hash":"","hash":"00","data":{"fact":"late_dossiers","number":0}}]}`, i)
+		_, err := e.store.JetStream().Publish(e.ctx, subject, []byte(forged))
+		require.NoError(t, err)
+	}
+	require.NoError(t, projections.WaitCaughtUp(e.ctx, e.store, e.model, 5*time.Second))
+	_, err = e.svc.CheckDocuments(e.ctx)
+	require.NoError(t, err)
+
+	type problems struct {
+		Problems []json.RawMessage `json:"problems"`
+		Total    int               `json:"problems_total"`
+	}
+	type report struct {
+		OK bool `json:"ok"`
+		problems
+		Documents *problems      `json:"documents"`
+		Next      map[string]int `json:"next"`
+	}
+	var all report
+	e.admin.get("/api/v1/integrity?limit=10000").want(t, http.StatusOK).decode(t, &all)
+	assert.False(t, all.OK)
+	require.NotNil(t, all.Documents)
+	assert.Len(t, all.Documents.Problems, 5)
+	assert.Equal(t, 5, all.Documents.Total)
+	assert.GreaterOrEqual(t, len(all.Problems), 3)
+	assert.Equal(t, len(all.Problems), all.Total)
+	assert.Nil(t, all.Next, "one page holds everything")
+
+	auditor := e.user("auditor", "")
+	var events, docs []json.RawMessage
+	path, pages := "/api/v1/integrity?limit=2", 0
+	for {
+		var p report
+		auditor.get(path).want(t, http.StatusOK).decode(t, &p)
+		pages++
+		assert.False(t, p.OK, "ok speaks of the whole report, not the page")
+		assert.LessOrEqual(t, len(p.Problems), 2)
+		assert.Equal(t, all.Total, p.Total)
+		assert.Equal(t, 5, p.Documents.Total)
+		events, docs = append(events, p.Problems...), append(docs, p.Documents.Problems...)
+		if p.Next == nil {
+			break
+		}
+		require.Less(t, pages, 10)
+		path = fmt.Sprintf("/api/v1/integrity?limit=%d&from=%d&docs_from=%d", p.Next["limit"], p.Next["from"], p.Next["docs_from"])
+	}
+	assert.Equal(t, (max(all.Total, 5)+1)/2, pages, "the longer list's pages, 2 problems a page")
+	assert.Equal(t, all.Problems, events)
+	assert.Equal(t, all.Documents.Problems, docs)
+
+	var past report
+	e.admin.get("/api/v1/integrity?from=99&docs_from=99").want(t, http.StatusOK).decode(t, &past)
+	assert.NotNil(t, past.Problems, "an empty page is [], not null")
+	assert.Empty(t, past.Problems)
+	assert.Empty(t, past.Documents.Problems)
+	assert.Equal(t, 5, past.Documents.Total)
+
+	for q, code := range map[string]string{
+		"limit=0": "invalid_limit", "limit=10001": "invalid_limit", "limit=x": "invalid_limit", "limit=": "invalid_limit",
+		"from=-1": "invalid_offset", "docs_from=x": "invalid_offset", "grants_from=": "invalid_offset",
+		"page=2": "unknown_query",
+	} {
+		assert.Equal(t, code, e.admin.get("/api/v1/integrity?"+q).want(t, http.StatusBadRequest).errCode(t), q)
+	}
 }
