@@ -237,6 +237,21 @@ func (s *Store) VerifyDocuments(ctx context.Context, cited ...string) ([]Documen
 	return problems, len(list), nil
 }
 
+// StoredDocuments returns the names (SHA-256s) of the documents stored, in the store's
+// order, from one listing of the bucket: whether a document is stored, asked of many,
+// without a request each.
+func (s *Store) StoredDocuments(ctx context.Context) ([]string, error) {
+	list, err := s.docs.List(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	out := make([]string, len(list))
+	for i, info := range list {
+		out[i] = info.Name
+	}
+	return out, nil
+}
+
 // DocumentInfo returns a stored document's description without reading its bytes.
 func (s *Store) DocumentInfo(ctx context.Context, sha string) (Document, error) {
 	if !shaPattern.MatchString(sha) {

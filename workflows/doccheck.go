@@ -44,12 +44,28 @@ func (s *Service) CheckDocuments(ctx context.Context) (DocumentCheck, error) {
 		return DocumentCheck{}, fmt.Errorf("check documents: %w", s.documentError(err))
 	}
 	c := DocumentCheck{At: s.Now(), Checked: n}
+	// What is stored now, from one listing: a problem's document that is not there is
+	// still missing, and not read again. Asked of the store one by one, the problems of a
+	// store that lost its documents took 70 s at a million events (292,569 of them).
+	var stored map[string]bool
+	if names, err := s.store.StoredDocuments(ctx); err == nil {
+		stored = make(map[string]bool, len(names))
+		for _, sha := range names {
+			stored[sha] = true
+		}
+	}
 	c.Problems = keptProblems(problems, cited,
 		func(sha string) bool {
+			if stored != nil {
+				return !stored[sha]
+			}
 			_, err := s.store.DocumentInfo(ctx, sha)
 			return errors.Is(err, eventstore.ErrDocumentNotFound)
 		},
 		func(sha string) bool {
+			if stored != nil && !stored[sha] {
+				return false
+			}
 			_, err := s.store.GetDocument(ctx, sha)
 			return err == nil
 		})

@@ -560,3 +560,26 @@ func TestNoGrantWithoutEverySupportingFile(t *testing.T) {
 	})
 	assert.Contains(t, re.Message, first.SHA256)
 }
+
+// BenchmarkCheckDocumentsLost: the check of a store that lost every document it cites
+// asks the store once what it holds, not once a problem whether the document came back
+// (70 s for 292,569 problems at a million events).
+func BenchmarkCheckDocumentsLost(b *testing.B) {
+	const n = 200
+	env := wftest.New(b, srv)
+	obs, err := env.Store.JetStream().ObjectStore(env.Ctx, env.Store.DocumentBucket())
+	require.NoError(b, err)
+	for i := range n {
+		unit := fmt.Sprintf("LOST%03d", i)
+		env.Unit(unit, domain.UnitCommune)
+		env.Plan(env.User(domain.RoleClerk, unit))
+	}
+	for _, sha := range env.Model.CitedDocuments() {
+		require.NoError(b, obs.Delete(env.Ctx, sha))
+	}
+	for b.Loop() {
+		check, err := env.Svc.CheckDocuments(env.Ctx)
+		require.NoError(b, err)
+		require.Len(b, check.Problems, n)
+	}
+}
