@@ -155,7 +155,7 @@ func (s *Service) RegisterUnit(ctx context.Context, p Principal, in RegisterUnit
 	if err := require(p, domain.RoleAdmin); err != nil {
 		return Result{}, err
 	}
-	if err := validID("unit id", in.ID); err != nil {
+	if err := validUnitID(in.ID); err != nil {
 		return Result{}, err
 	}
 	return s.run(ctx, p, o, func(st *projections.State) (plan, error) {

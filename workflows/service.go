@@ -753,6 +753,18 @@ func validID(what, id string) error {
 	return nil
 }
 
+// validUnitID checks the id of a unit to register (domain.ValidateID: a subject's token,
+// composed, without invisible characters), saying what is wrong in both languages; the
+// registration then applies the rule of new ids (domain.ValidateNewID).
+func validUnitID(id string) error {
+	err := domain.ValidateID(id)
+	var ie *domain.IDError
+	if errors.As(err, &ie) {
+		return &Error{Kind: ErrInvalidInput, Code: "invalid_id", Message: "unit id: " + err.Error(), MessageVI: ie.MessageVI(), Err: err}
+	}
+	return err
+}
+
 func notFound(what, id string) error {
 	return &Error{Kind: ErrNotFound, Code: "not_found", Message: fmt.Sprintf("%s %q not found", what, id), What: what, ID: id}
 }

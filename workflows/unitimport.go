@@ -174,6 +174,7 @@ func atLine(row UnitRow, err error) error {
 	out := &domain.RuleError{Code: "invalid_unit_list", Message: err.Error()}
 	var re *domain.RuleError
 	var we *Error
+	var ie *domain.IDError
 	switch {
 	case errors.As(err, &re):
 		c := *re
@@ -182,11 +183,11 @@ func atLine(row UnitRow, err error) error {
 		out = &domain.RuleError{Code: we.Code, Unknown: true, Message: we.Message,
 			MessageVI: fmt.Sprintf("Không tìm thấy đơn vị chủ quản %q (mã của một đơn vị đã đăng ký, hoặc của một dòng trong danh sách)", we.ID)}
 	case errors.As(err, &we):
-		out = &domain.RuleError{Code: we.Code, Malformed: true, Message: we.Message,
-			MessageVI: "Mã không hợp lệ (chỉ gồm chữ cái không dấu, chữ số, '-' và '_'): " + we.Message}
-	case errors.Is(err, domain.ErrInvalidID):
-		out = &domain.RuleError{Code: "invalid_id", Malformed: true, Message: err.Error(),
-			MessageVI: "Mã không hợp lệ (chỉ gồm chữ cái không dấu, chữ số, '-' và '_'): " + err.Error()}
+		out = &domain.RuleError{Code: we.Code, Malformed: true, Message: we.Message, MessageVI: we.MessageVI}
+	case errors.As(err, &ie):
+		// The rule of new ids (domain.RegisterUnit), said in both languages (a review
+		// finding: the Vietnamese ended in the English detail).
+		out = &domain.RuleError{Code: "invalid_id", Malformed: true, Message: err.Error(), MessageVI: ie.MessageVI()}
 	}
 	if out.MessageVI == "" {
 		out.MessageVI = out.Message
@@ -236,7 +237,7 @@ func (s *Service) ImportUnits(ctx context.Context, p Principal, rows []UnitRow, 
 	}
 	seen := map[string]UnitRow{}
 	for _, row := range rows {
-		if err := validID("unit id", row.ID); err != nil {
+		if err := validUnitID(row.ID); err != nil {
 			return Result{}, atLine(row, err)
 		}
 		key := strings.ToLower(row.ID)

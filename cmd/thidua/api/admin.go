@@ -387,10 +387,8 @@ func (h *handler) registerUnit(w http.ResponseWriter, r *http.Request, p workflo
 	if p := strings.TrimSpace(in.Parent); p != "" {
 		in.Parent = p
 	}
-	if err := validID("id", in.ID); err != nil {
-		return err
-	}
-	// The unit's kind, name and parent are checked by the registration itself, in the
+	// The unit's id, kind, name and parent are checked by the registration itself (the
+	// id in both languages, as the import's is), in the
 	// order an import checks them (a review finding: checked here first, a unit that
 	// exists, registered again with an unknown kind, was refused for its kind here and
 	// as existing by the import and the web).

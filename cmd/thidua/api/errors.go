@@ -103,7 +103,12 @@ func classify(err error) (int, errorBody) {
 	case errors.Is(err, domain.ErrInvalidDefinition):
 		return http.StatusBadRequest, errorBody{Code: "invalid_definition", Message: err.Error()}
 	case errors.Is(err, eventstore.ErrInvalidID), errors.Is(err, domain.ErrInvalidID):
-		return http.StatusBadRequest, errorBody{Code: "invalid_id", Message: err.Error()}
+		body := errorBody{Code: "invalid_id", Message: err.Error()}
+		var ie *domain.IDError
+		if errors.As(err, &ie) {
+			body.MessageVI = ie.MessageVI()
+		}
+		return http.StatusBadRequest, body
 	case errors.Is(err, eventstore.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, errorBody{Code: "too_large", Message: err.Error()}
 	case errors.Is(err, projections.ErrNotFound), errors.Is(err, eventstore.ErrDocumentNotFound):

@@ -3416,11 +3416,13 @@ func TestImportRefusalNamesTheLine(t *testing.T) {
 	for list, says := range map[string]string{
 		"id,kind,name_vi\nWIR-A,commune,Xã A\n,commune,Xã\n":   "Dòng 3 ()",
 		"id,kind,name_vi,parent\nWIR-B,commune,Xã B,KHONGCO\n": "Dòng 2 (WIR-B): Không tìm thấy đơn vị chủ quản",
-		"id,kind,name_vi\nSỞ-B,department,Sở B\n":              "Dòng 2 (SỞ-B): Mã không hợp lệ",
+		"id,kind,name_vi\nSỞ-B,department,Sở B\n":              "Dòng 2 (SỞ-B): Mã không hợp lệ: &#34;SỞ-B&#34; chứa &#39;Ở&#39; ở byte 1: mã mới chỉ gồm chữ cái không dấu",
 	} {
 		r := c.upload("/admin/units/import", map[string]string{"_form": "units"}, "don-vi.csv", list)
 		assert.GreaterOrEqual(t, r.status, 400, list)
 		mustContain(t, r.body, says, `aria-invalid="true" aria-describedby="err-units us-file-hint"`)
+		// Said in Vietnamese alone (a review finding: the id's refusal ended in English).
+		mustNotContain(t, r.body, "invalid id", "contains", "at byte")
 		assert.Equal(t, 1, strings.Count(regexp.MustCompile(`<input id="us-file"[^>]*>`).FindString(r.body), "aria-describedby"), list)
 	}
 }
