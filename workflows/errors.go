@@ -48,6 +48,10 @@ type Error struct {
 	// "campaign", "nomination", "award", "parent unit", "user") and the id asked for, so
 	// that an interface can say so in its own language; empty otherwise.
 	What, ID string
+	// Like is, for a not_found, the id of one that exists and differs from ID only in
+	// letter case (ids are told apart by it, but never registered twice so), "" when none:
+	// an interface says which was meant.
+	Like string
 	// Err is the cause, when another layer's error became this one (the store's), nil
 	// otherwise.
 	Err error

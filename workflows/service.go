@@ -769,6 +769,19 @@ func notFound(what, id string) error {
 	return &Error{Kind: ErrNotFound, Code: "not_found", Message: fmt.Sprintf("%s %q not found", what, id), What: what, ID: id}
 }
 
+// parentNotFound is notFound for the parent of a unit to register, naming the unit whose
+// id differs from it only in letter case, when there is one (like): a parent typed
+// "so-nv" for SO-NV was refused as unknown without a word of the other (a review finding).
+func parentNotFound(id, like string) error {
+	err := &Error{Kind: ErrNotFound, Code: "not_found", What: "parent unit", ID: id, Like: like,
+		Message: fmt.Sprintf("parent unit %q not found", id)}
+	if like != "" {
+		err.Message += fmt.Sprintf(": ids differ by letter case, and %q is registered", like)
+		err.MessageVI = fmt.Sprintf("Không tìm thấy đơn vị cấp trên «%s»: mã phân biệt chữ hoa, chữ thường; mã đã đăng ký là «%s»", id, like)
+	}
+	return err
+}
+
 func forbidden(format string, args ...any) error {
 	return &Error{Kind: ErrForbidden, Code: "forbidden", Message: fmt.Sprintf(format, args...)}
 }

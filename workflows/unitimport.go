@@ -182,6 +182,9 @@ func atLine(row UnitRow, err error) error {
 	case errors.As(err, &we) && we.Code == "not_found":
 		out = &domain.RuleError{Code: we.Code, Unknown: true, Message: we.Message,
 			MessageVI: fmt.Sprintf("Không tìm thấy đơn vị chủ quản %q (mã của một đơn vị đã đăng ký, hoặc của một dòng trong danh sách)", we.ID)}
+		if we.Like != "" {
+			out.MessageVI += fmt.Sprintf(": mã phân biệt chữ hoa, chữ thường; mã đã có là %q", we.Like)
+		}
 	case errors.As(err, &we):
 		out = &domain.RuleError{Code: we.Code, Malformed: true, Message: we.Message, MessageVI: we.MessageVI}
 	case errors.As(err, &ie):

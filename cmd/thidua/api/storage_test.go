@@ -392,6 +392,26 @@ func TestUnitRefusedAsTheImportRefusesIt(t *testing.T) {
 			assert.NotContains(t, got.Error.MessageVI, "contains", "%s %s", id, what)
 		}
 	}
+	// A parent named in another letter case is unknown, and the refusal names the unit
+	// meant (a review finding: it was refused as unknown without a word of it), whether it
+	// is registered or in the same list.
+	for _, c := range []struct{ name, list string }{
+		{"registered", "id,kind,name_vi,parent\nSAME-CH,commune,Xã Con,same-so\n"},
+		{"in the list", "id,kind,name_vi,parent\nSAME-CHA,district,Huyện Cha,\nSAME-CH,commune,Xã Con,same-cha\n"},
+	} {
+		var refusal struct {
+			Error struct{ Code, Message, MessageVI string }
+		}
+		listed := e.admin.post("/api/v1/units/import", []byte(c.list), "Content-Type", "text/csv").want(t, http.StatusNotFound)
+		require.NoError(t, json.Unmarshal(listed.body, &refusal))
+		assert.Equal(t, "not_found", refusal.Error.Code)
+		assert.Contains(t, refusal.Error.Message, "differ by letter case", c.name)
+		assert.Contains(t, string(listed.body), "mã phân biệt chữ hoa, chữ thường", c.name)
+		assert.Contains(t, strings.ToUpper(string(listed.body)), `"SAME-`, c.name)
+	}
+	alone := e.admin.post("/api/v1/units", []byte(`{"id": "SAME-CH", "name": "Xã Con", "kind": "commune", "parent": "same-so"}`)).want(t, http.StatusNotFound)
+	assert.Contains(t, string(alone.body), `ids differ by letter case, and \"SAME-SO\" is registered`)
+	assert.Contains(t, string(alone.body), "mã đã đăng ký là «SAME-SO»")
 	assert.Equal(t, seq, e.lastSeq(), "nothing recorded")
 
 	// Spaces around the id, the kind and the parent are dropped alike.

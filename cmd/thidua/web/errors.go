@@ -213,6 +213,9 @@ func (h *handler) localiseQuiet(q *req, err error) *uiError {
 			// What was not found names the id typed, in the page's language (before, the
 			// Vietnamese page gave the service's English: `unit "X" not found`).
 			u.Message = q.T("err.notfound", q.T("notfound."+we.What), we.ID)
+			if we.Like != "" {
+				u.Message += " " + q.T("err.notfound.like", we.Like)
+			}
 		case (q.lang == "en" || errors.Is(we.Kind, workflows.ErrNotFound)) && we.Message != "":
 			u.Message += " (" + we.Message + ")"
 		}

@@ -2927,6 +2927,10 @@ func TestAdminMarksTheInvalidID(t *testing.T) {
 	res = admin.post("/admin/units", admin.form("_form", "unit", "id", "SO-Y", "name", "Sở Y", "kind", "department", "parent", "   "))
 	require.Equal(t, http.StatusBadRequest, res.status)
 	mustMatch(t, res.body, `id="u-parent" name="parent"[^>]* aria-invalid="true"`)
+	// A parent in another letter case: the unit meant is named (a review finding).
+	res = admin.post("/admin/units", admin.form("_form", "unit", "id", "SO-Y", "name", "Sở Y", "kind", "department", "parent", "am"))
+	require.Equal(t, http.StatusNotFound, res.status)
+	mustContain(t, res.body, "Không tìm thấy đơn vị cấp trên «am». Mã phân biệt chữ hoa, chữ thường: mã đã có là «AM».")
 	res = admin.post("/admin/mergers", admin.form("_form", "merger", "sources", "AM", "successor", "SO.Z", "successor_name", "Sở Z",
 		"successor_kind", "department", "effective", "2025-07-01", "decision", "NQ 1"))
 	require.Equal(t, http.StatusBadRequest, res.status)
