@@ -206,7 +206,8 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	}
 	// One set of replay places for both surfaces: the bound is the server's cores.
 	replays, archives := api.NewReplayPlaces(0, 0, 0), api.NewArchivePlaces(0, 0)
-	apiHandler := api.New(svc, api.WithLogger(logger), api.WithRegistry(registry), api.WithReplayPlaces(replays), api.WithArchivePlaces(archives), api.WithTrustedProxies(trusted...), api.WithReadiness(func(ctx context.Context) error {
+	failures := api.NewFailureLimiter(0, 0) // one budget of guessed tokens for the API and the sign-in
+	apiHandler := api.New(svc, api.WithLogger(logger), api.WithRegistry(registry), api.WithReplayPlaces(replays), api.WithArchivePlaces(archives), api.WithFailureLimiter(failures), api.WithTrustedProxies(trusted...), api.WithReadiness(func(ctx context.Context) error {
 		// Ready unless the projections stay behind the stream: each commit reaches the feed
 		// a few milliseconds after it is stored, and a probe in between is no reason to
 		// take a busy server out of rotation (a review finding).
@@ -227,7 +228,7 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals, logger *slog.Logger) err
 	if len(webSecret) == 0 {
 		webSecret = storedWebSecret(g.Data, logger)
 	}
-	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithMetrics(api.NewMetrics(registry, svc)), web.WithSecret(webSecret), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...), web.WithReplayPlaces(replays), web.WithArchivePlaces(archives)))
+	root.Handle("/", web.New(svc, web.WithLogger(logger), web.WithMetrics(api.NewMetrics(registry, svc)), web.WithSecret(webSecret), web.WithSecureCookies(c.SecureCookies), web.WithTrustedProxies(trusted...), web.WithReplayPlaces(replays), web.WithArchivePlaces(archives), web.WithFailureLimiter(failures)))
 	// Large answers (rankings, listings, pages) go compressed to clients that accept it.
 	compressed, err := api.Compress(root)
 	if err != nil {

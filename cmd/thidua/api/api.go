@@ -61,10 +61,12 @@ type config struct {
 	archives     *Places
 	inFlightWait time.Duration
 	authFailures int
-	authWindow   time.Duration
-	bodyTimeout  time.Duration
-	now          func() time.Time
-	trusted      []netip.Prefix
+	// failures is the limiter shared with the web UI's sign-in (WithFailureLimiter).
+	failures    *FailureLimiter
+	authWindow  time.Duration
+	bodyTimeout time.Duration
+	now         func() time.Time
+	trusted     []netip.Prefix
 	// rankGzipMin is the smallest live ranking answered compressed from the kept
 	// bytes (CompressMinSize; tests lower it).
 	rankGzipMin int
@@ -122,7 +124,11 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux()}
 	h.metrics = newMetrics(cfg.registry, svc.Store(), svc.Model(), svc)
 	h.gate = newGate(cfg.maxInFlight, cfg.inFlightWait, h.metrics)
-	h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow, h.metrics)
+	if cfg.failures != nil {
+		h.authLimit = cfg.failures.l
+	} else {
+		h.authLimit = newAuthLimiter(cfg.authFailures, cfg.authWindow)
+	}
 	h.uploads = NewUploadPlaces(cfg.uploadsPerUser, cfg.uploads)
 	h.replays = cfg.replays
 	if h.replays == nil {
@@ -309,6 +315,7 @@ func (h *handler) handle(rt route) {
 					if h.authLimit.failed(client, h.cfg.now()) {
 						logLockout(h.cfg.log, "api", client)
 					}
+					h.metrics.AuthFailed()
 				}
 				h.fail(w, r, err)
 				return

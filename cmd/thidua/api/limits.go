@@ -55,6 +55,12 @@ func WithUploadLimit(perUser, total int) Option {
 // default set.
 func WithReplayPlaces(p *Places) Option { return func(c *config) { c.replays = p } }
 
+// WithFailureLimiter sets the limiter of failed authentications per client: one,
+// NewFailureLimiter, shared with the web UI's sign-in, so that a client has one budget of
+// guesses on both surfaces (a review finding: each counted its own, and a guesser had
+// twice the limit). Without it the API has its own (WithAuthFailureLimit).
+func WithFailureLimiter(f *FailureLimiter) Option { return func(c *config) { c.failures = f } }
+
 // WithArchivePlaces sets the places of the archive downloads in flight: one set,
 // NewArchivePlaces, shared with the web UI. Without it the API has its own default set.
 func WithArchivePlaces(p *Places) Option { return func(c *config) { c.archives = p } }
@@ -172,7 +178,6 @@ type authLimiter struct {
 	rate    float64 // tokens per second
 	clients map[string]*bucket
 	max     int
-	m       *Metrics
 }
 
 type bucket struct {
@@ -181,7 +186,7 @@ type bucket struct {
 }
 
 // newAuthLimiter returns a limiter of n failures per window (nil: no limit).
-func newAuthLimiter(n int, window time.Duration, m *Metrics) *authLimiter {
+func newAuthLimiter(n int, window time.Duration) *authLimiter {
 	if n < 0 {
 		return nil
 	}
@@ -191,7 +196,7 @@ func newAuthLimiter(n int, window time.Duration, m *Metrics) *authLimiter {
 	if window <= 0 {
 		window = DefaultAuthWindow
 	}
-	return &authLimiter{burst: float64(n), rate: float64(n) / window.Seconds(), clients: map[string]*bucket{}, max: maxAuthClients, m: m}
+	return &authLimiter{burst: float64(n), rate: float64(n) / window.Seconds(), clients: map[string]*bucket{}, max: maxAuthClients}
 }
 
 // refill brings a bucket up to now; the caller holds the lock.
@@ -242,9 +247,6 @@ func (l *authLimiter) failed(client string, now time.Time) bool {
 	l.refill(b, now)
 	had := b.tokens >= 1
 	b.tokens = math.Max(0, b.tokens-1)
-	if l.m != nil {
-		l.m.authFailures.Inc()
-	}
 	return had && b.tokens < 1
 }
 
@@ -361,13 +363,13 @@ func WithTrustedProxies(prefixes ...netip.Prefix) Option {
 }
 
 // FailureLimiter limits failed authentications per client (ClientKey): a token bucket of
-// n failures per window. The API uses one; the web UI's sign-in uses its own.
+// n failures per window. The API and the web UI's sign-in share one (WithFailureLimiter).
 type FailureLimiter struct{ l *authLimiter }
 
 // NewFailureLimiter returns a limiter of n failures per window per client (defaults when
 // 0: DefaultAuthFailures per DefaultAuthWindow).
 func NewFailureLimiter(n int, window time.Duration) *FailureLimiter {
-	return &FailureLimiter{l: newAuthLimiter(n, window, nil)}
+	return &FailureLimiter{l: newAuthLimiter(n, window)}
 }
 
 // Blocked reports whether the client has no failure left, and how long until it has one.

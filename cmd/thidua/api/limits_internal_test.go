@@ -17,7 +17,7 @@ import (
 // forgotten.
 func TestAuthLimiterIsBounded(t *testing.T) {
 	t.Parallel()
-	l := newAuthLimiter(10, time.Minute, newMetrics(prometheus.NewRegistry(), nil, nil, nil))
+	l := newAuthLimiter(10, time.Minute)
 	now := time.Date(2025, 9, 15, 10, 0, 0, 0, time.UTC)
 	for i := range 5 * maxAuthClients {
 		l.failed(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), now)

@@ -43,10 +43,12 @@ type config struct {
 	trusted        []netip.Prefix
 	signInFailures int
 	signInWindow   time.Duration
-	replays        *api.Places
-	archives       *api.Places
-	rankPoll       time.Duration
-	metrics        *api.Metrics
+	// failures is the limiter shared with the API (WithFailureLimiter).
+	failures *api.FailureLimiter
+	replays  *api.Places
+	archives *api.Places
+	rankPoll time.Duration
+	metrics  *api.Metrics
 }
 
 // DefaultPageRows is how many nominations a page of the nomination list or of the review
@@ -103,6 +105,11 @@ func WithTrustedProxies(prefixes ...netip.Prefix) Option {
 func WithSignInFailureLimit(n int, per time.Duration) Option {
 	return func(c *config) { c.signInFailures, c.signInWindow = n, per }
 }
+
+// WithFailureLimiter sets the limiter of failed sign-ins per client: give the API's
+// (api.WithFailureLimiter), so that a client has one budget of guesses on both surfaces;
+// without it the web has its own (WithSignInFailureLimit).
+func WithFailureLimiter(f *api.FailureLimiter) Option { return func(c *config) { c.failures = f } }
 
 // WithReplayPlaces sets the places of the replays in flight (api.NewReplayPlaces): the
 // pages that fold a whole campaign as of a past moment, and the ranking's exports. Give
@@ -166,6 +173,9 @@ func New(svc *workflows.Service, opts ...Option) http.Handler {
 	}
 	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), pages: newRenderer(),
 		signIns: api.NewFailureLimiter(cfg.signInFailures, cfg.signInWindow), uploads: api.NewUploadPlaces(0, 0), replays: cfg.replays}
+	if cfg.failures != nil {
+		h.signIns = cfg.failures
+	}
 	if h.replays == nil {
 		h.replays = api.NewReplayPlaces(0, 0, 0)
 	}
@@ -313,12 +323,16 @@ func signedFlash(flash string) bool {
 // link made by someone else shows none (a review finding: "?done=submitted" told a clerk
 // their dossier was submitted, and "?done=units&n=300" an administrator that 300 units
 // were registered, when nothing was). It is "" when signed out.
-func (q *req) flashMAC(flash, n, m string) string {
+//
+// It binds the page too (path, unescaped): a flash taken from one page's address showed on
+// any other of the session's, a nomination's "submitted" on another nomination's page (a
+// review finding).
+func (q *req) flashMAC(path, flash, n, m string) string {
 	if !q.signedIn || len(q.secret) == 0 {
 		return ""
 	}
 	mac := hmac.New(sha256.New, q.secret)
-	mac.Write([]byte("flash|" + q.sessionBinding() + "|" + flash + "|" + n + "|" + m))
+	mac.Write([]byte("flash|" + q.sessionBinding() + "|" + path + "|" + flash + "|" + n + "|" + m))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
 }
 
@@ -340,7 +354,7 @@ func (q *req) flashShown() (string, bool) {
 	if !signedFlash(f) {
 		return f, true
 	}
-	want := q.flashMAC(f, v.Get("n"), v.Get("m"))
+	want := q.flashMAC(q.r.URL.Path, f, v.Get("n"), v.Get("m"))
 	return f, want != "" && hmac.Equal([]byte(v.Get("f")), []byte(want))
 }
 
@@ -695,10 +709,11 @@ func redirect(q *req, path, flash string) error {
 		path += sep + "done=" + flash
 		if signedFlash(flash) {
 			var v url.Values
-			if _, query, ok := strings.Cut(path, "?"); ok {
-				v, _ = url.ParseQuery(query)
+			page := path
+			if u, err := url.Parse(path); err == nil {
+				v, page = u.Query(), u.Path
 			}
-			path += "&f=" + q.flashMAC(flash, v.Get("n"), v.Get("m"))
+			path += "&f=" + q.flashMAC(page, flash, v.Get("n"), v.Get("m"))
 		}
 	}
 	http.Redirect(q.w, q.r, path+frag, http.StatusSeeOther)

@@ -1734,6 +1734,34 @@ func TestSignInFailuresLimited(t *testing.T) {
 	}
 }
 
+// TestSignInAndAPIShareOneBudget: the web UI's sign-in and the API given one limiter
+// (as serve gives them) count a client's failed tokens together: a guesser has the
+// limit's guesses on both surfaces, not on each (a review finding: twice the limit).
+func TestSignInAndAPIShareOneBudget(t *testing.T) {
+	t.Parallel()
+	shared := api.NewFailureLimiter(3, time.Hour)
+	e := newEnv(t, web.WithFailureLimiter(shared))
+	apiSrv := httptest.NewServer(api.New(e.Svc, api.WithFailureLimiter(shared)))
+	t.Cleanup(apiSrv.Close)
+	me := func(token string) int {
+		req, err := http.NewRequest(http.MethodGet, apiSrv.URL+"/api/v1/me", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	c := e.client()
+	c.get("/signin")
+	for i := range 2 {
+		assert.Equal(t, http.StatusUnauthorized, c.post("/signin", c.form("token", fmt.Sprintf("wrong-token-%d", i), "next", "/")).status)
+	}
+	assert.Equal(t, http.StatusUnauthorized, me("wrong-token-api"), "the third guess, on the API")
+	assert.Equal(t, http.StatusTooManyRequests, me(wftest.AdminToken), "past the limit on the API")
+	assert.Equal(t, http.StatusTooManyRequests, c.post("/signin", c.form("token", wftest.AdminToken, "next", "/")).status, "and at the sign-in")
+}
+
 // TestSessionCookieIsNoToken: the session cookie holds the token's hash with an expiry,
 // signed: it is not the token (a stolen cookie is no API token), and a cookie whose
 // signature or expiry was changed signs nobody in.
@@ -3468,7 +3496,11 @@ func TestNamesakeIsShown(t *testing.T) {
 	// A flash shows only with the signature of the session that did what it says (a
 	// review finding: a crafted link told a user of anything, counts included): not
 	// unsigned, not with its counts changed, not to another session, even of the same user.
-	for _, forged := range []string{"/admin?n=3&m=2&done=units", strings.Replace(genuine, "n=3", "n=30", 1), "/admin?done=unit"} {
+	// Nor on another page than the one it was made for (a review finding: a flash's
+	// address showed it on any page of the session's).
+	_, query, _ := strings.Cut(genuine, "?")
+	for _, forged := range []string{"/admin?n=3&m=2&done=units", strings.Replace(genuine, "n=3", "n=30", 1), "/admin?done=unit",
+		"/units?" + query, "/units/WNS-C?" + query, "/?" + query} {
 		mustNotContain(t, c.get(forged).body, "Đã đăng ký")
 	}
 	other := e.client()
