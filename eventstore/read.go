@@ -92,7 +92,9 @@ func (s *Store) LastVersion(ctx context.Context, ref Ref) (Version, error) {
 	if err != nil {
 		return Version{}, err
 	}
-	m, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	m, err := retried(ctx, s, "last version", func(ctx context.Context) (*jetstream.RawStreamMsg, error) {
+		return s.stream.GetLastMsgForSubject(ctx, subject)
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return Version{}, nil
 	}
@@ -168,7 +170,9 @@ func (s *Store) LoadCommits(ctx context.Context, ref Ref, from uint64) ([]Commit
 
 // subjectLastSeq returns the sequence of a subject's last message (0: none).
 func (s *Store) subjectLastSeq(ctx context.Context, subject string) (uint64, error) {
-	m, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	m, err := retried(ctx, s, "last message of a subject", func(ctx context.Context) (*jetstream.RawStreamMsg, error) {
+		return s.stream.GetLastMsgForSubject(ctx, subject)
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil
 	}

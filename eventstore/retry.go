@@ -359,9 +359,38 @@ type apiMsgGet struct {
 	NextFor string `json:"next_by_subj,omitempty"`
 }
 
+// retried runs read, a request for a small answer (a direct get, a stream's or a
+// document's description), in attempts bounded as an append's are (the first waits
+// attemptTimeoutMin, each next one twice as long), and runs it again through transient
+// errors until ctx's deadline or, without one, the client timeout. A request sent to a
+// server that then stopped is answered by none: unbounded, it waited out the whole client
+// timeout (10 s) and failed the command that asked (a review finding: a registration after
+// a lost race on the registry, answered 503 after 10 s through a failover).
+func retried[T any](ctx context.Context, s *Store, what string, read func(context.Context) (T, error)) (T, error) {
+	r := s.newRetrier(ctx)
+	defer r.done()
+	for {
+		actx, cancel := r.attempt()
+		v, err := read(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil || r.expired() || !isTransient(err) {
+			return v, err
+		}
+		r.retrying(what, err)
+		if !r.wait() {
+			return v, r.giveUp(what, err)
+		}
+	}
+}
+
 // leaderGet reads a message through the stream leader (STREAM.MSG.GET, not a direct
 // get), so that the answer reflects every acknowledged write. Not found is seq 0.
 func (s *Store) leaderGet(ctx context.Context, req apiMsgGet) (storedMsg, error) {
+	return s.leaderGetIn(ctx, s.opts.stream, req)
+}
+
+// leaderGetIn is leaderGet on another stream of the account (the document bucket's).
+func (s *Store) leaderGetIn(ctx context.Context, stream string, req apiMsgGet) (storedMsg, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return storedMsg{}, err
@@ -378,7 +407,7 @@ func (s *Store) leaderGet(ctx context.Context, req apiMsgGet) (storedMsg, error)
 		ctx, cancel = context.WithTimeout(ctx, s.opts.clientTimeout)
 		defer cancel()
 	}
-	resp, err := s.nc.RequestWithContext(ctx, prefix+"STREAM.MSG.GET."+s.opts.stream, body)
+	resp, err := s.nc.RequestWithContext(ctx, prefix+"STREAM.MSG.GET."+stream, body)
 	if err != nil {
 		return storedMsg{}, err
 	}

@@ -350,3 +350,50 @@ func TestRestoreADocumentFromItsOriginal(t *testing.T) {
 	assert.Equal(t, original, got)
 	env.OK(env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: id, Decision: "QĐ 1"}, workflows.Options{}))
 }
+
+// TestUploadNotFoundWaitsForTheStream: an upload to a nomination opened through another
+// server a moment before is checked again once the feed brings it, as a command's refusal
+// is (a review finding: one first upload in seven was refused 404 under load).
+func TestUploadNotFoundWaitsForTheStream(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("UNW", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "UNW")
+	other := env.Lagging()
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "UNW", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	feedSoon(t, other)
+	_, doc, err := other.Svc.AttachDocument(env.Ctx, clerk, id, domain.DocLetter,
+		workflows.Upload{Name: "to-trinh.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 to trinh")}, workflows.Options{})
+	require.NoError(t, err)
+	assert.NotEmpty(t, doc.SHA256)
+}
+
+// TestRefusalThroughAStalledFeed: a command refused on a state the stream is ahead of,
+// through a server whose feed does not bring the stream's commits within its wait (a
+// failover stalls it for seconds), reads them itself, as a lost race does, and is decided
+// on them: a nomination opened through another server is not "not found" (a review
+// finding: final 404s through a failover), for a command and an upload alike; a refusal
+// that stands on the stream's whole state is still given.
+func TestRefusalThroughAStalledFeed(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("RFB", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "RFB")
+	stalled := env.Lagging()
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "RFB", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	env.OK(stalled.Svc.RecordVote(env.Ctx, clerk, id, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{}))
+
+	id2 := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "RFB", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Trần Văn Chậm", Position: "Chuyên viên"}}, workflows.Options{})).ID
+	_, doc, err := stalled.Svc.AttachDocument(env.Ctx, clerk, id2, domain.DocLetter,
+		workflows.Upload{Name: "to-trinh.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 to trinh 2")}, workflows.Options{})
+	require.NoError(t, err)
+	assert.NotEmpty(t, doc.SHA256)
+
+	before, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	_, err = stalled.Svc.RecordVote(env.Ctx, clerk, "01NOSUCHNOMINATION000000000", domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{})
+	assert.ErrorIs(t, err, workflows.ErrNotFound)
+	after, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing recorded")
+}

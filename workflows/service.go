@@ -225,14 +225,20 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 			}
 		})
 		if err != nil {
-			if !waited && refusedByState(err) && s.behindStream(ctx) {
+			if !waited && refusedByState(err) {
 				// A refusal read on a model the stream is ahead of (another server's
 				// revocation freeing a place, its release of a hold) is decided again once
 				// the feed brings what the stream holds: only a command that appends meets
 				// the sequence check (a review finding: quota_exceeded for a place the
 				// stream had freed).
-				waited = true
-				continue
+				w, behind := s.behindStream(ctx)
+				if behind != nil {
+					return Result{}, behind
+				}
+				if w {
+					waited = true
+					continue
+				}
 			}
 			return Result{}, err
 		}
@@ -253,13 +259,19 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		if pl.verify != nil {
 			if err := pl.verify(ctx); err != nil {
-				if !waited && s.behindStream(ctx) {
+				if !waited {
 					// Decided on a model the stream is ahead of, as a refusal may be: a
 					// retry of a grant carried out through another server gets its first
 					// answer, a grant another server made the domain's refusal (a review
 					// finding: both were answered document_unreadable).
-					waited = true
-					continue
+					w, behind := s.behindStream(ctx)
+					if behind != nil {
+						return Result{}, behind
+					}
+					if w {
+						waited = true
+						continue
+					}
 				}
 				return Result{}, err
 			}
@@ -516,24 +528,35 @@ const settleWait = time.Second
 // and then waits for the feed to bring them, at most settleWait. The stream's head is asked
 // for with a short timeout of its own: a refusal must not wait on a store that does not
 // answer (a review finding: 10 s on a cluster that had lost two nodes).
-func (s *Service) behindStream(ctx context.Context) bool {
+//
+// When the feed did not bring them in time (a failover stalls it for seconds), the
+// refusal would be read on a state the stream is ahead of: they are read here, as a lost
+// race's are (readUpTo), or behind is a retryable projections_behind, for the caller to
+// answer instead of the refusal (a review finding: a submission through one server of a
+// nomination opened through another was answered a final 404 through a failover).
+func (s *Service) behindStream(ctx context.Context) (waited bool, behind error) {
 	if s.store == nil {
-		return false
+		return false, nil
 	}
 	hctx, hcancel := context.WithTimeout(ctx, headWait)
 	head, err := s.store.LastSeq(hctx)
 	hcancel()
 	if err != nil || head <= s.model.Settled() {
-		return false
+		return false, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, settleWait)
 	defer cancel()
-	_ = s.model.WaitFor(wctx, head)
-	return true
+	if err := s.model.WaitFor(wctx, head); err != nil && ctx.Err() == nil {
+		return true, s.readUpTo(ctx, head)
+	}
+	return true, nil
 }
 
-// headWait bounds how long a refused command asks the stream for its head (behindStream).
-const headWait = 250 * time.Millisecond
+// headWait bounds how long a refused command asks the stream for its head (behindStream):
+// long enough for a busy server's answer, short enough that a refusal does not wait long
+// on a store that does not answer (a review finding: at 250 ms, a server busy with a
+// load answered a nomination opened through another server a moment before 404 at once).
+const headWait = time.Second
 
 // refusedByState reports whether err is a refusal a later state may not make: the domain's
 // refusal of a command on the state it read (a rule, a transition; also one that names a
@@ -603,6 +626,16 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 	wctx, cancel := context.WithTimeout(ctx, settleWait)
 	defer cancel()
 	_ = s.model.WaitFor(wctx, top)
+	return s.readUpTo(ctx, top)
+}
+
+// readUpTo makes sure the model holds the stream up to top once the feed's wait is over:
+// when no feed brought it (a command-line process has none; a feed stalled by a
+// failover), the stream's commits from the first the model lacks to the stream's end are
+// read here, when they are few enough (maxCatchUpRead), and else the command answers a
+// retryable projections_behind. Up to the end, not to top: an atomic append may go on
+// past the message the command waits for.
+func (s *Service) readUpTo(ctx context.Context, top uint64) error {
 	settled := s.model.Settled()
 	if settled >= top {
 		return nil
@@ -610,10 +643,6 @@ func (s *Service) catchUp(ctx context.Context, parts []eventstore.Part) error {
 	if ctx.Err() != nil {
 		return s.storeError(ctx.Err())
 	}
-	// No feed brought it (a command-line process has none; a feed stalled): the stream's
-	// commits from the first the model lacks to the stream's end, read here, when they are
-	// few enough. Up to the end, not to top: the winner's append may go on past the
-	// message on the plan's aggregate.
 	last, err := s.store.LastSeq(ctx)
 	if err != nil {
 		return s.storeError(err)

@@ -319,6 +319,29 @@ func (c *Cluster) MetaLeader() int {
 	return -1
 }
 
+// MoveStreamLeader asks stream's leader to step down in favour of server i (a leader
+// stepdown with a preferred placement) and waits up to timeout until server i leads it.
+func (c *Cluster) MoveStreamLeader(tb testing.TB, stream string, i int, timeout time.Duration) {
+	tb.Helper()
+	if c.StreamLeader(stream) == i {
+		return
+	}
+	nc := c.Connect(tb)
+	body := fmt.Sprintf(`{"placement":{"preferred":%q}}`, c.options(i).ServerName)
+	deadline := time.Now().Add(timeout)
+	for c.StreamLeader(stream) != i {
+		if time.Now().After(deadline) {
+			tb.Fatalf("stream %s: server %d does not lead it within %s", stream, i, timeout)
+		}
+		if _, err := nc.Request("$JS.API.STREAM.LEADER.STEPDOWN."+stream, []byte(body), 2*time.Second); err != nil {
+			tb.Logf("stepdown of %s: %v", stream, err)
+		}
+		for end := time.Now().Add(time.Second); time.Now().Before(end) && c.StreamLeader(stream) != i; {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
 // WaitStreamLeader waits up to timeout for a running server to lead stream and returns
 // its index.
 func (c *Cluster) WaitStreamLeader(stream string, timeout time.Duration) (int, error) {
