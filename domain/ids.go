@@ -102,6 +102,9 @@ func idErr(detail, detailVI string) *IDError { return &IDError{detail: detail, d
 // Error says what is wrong with the id, after ErrInvalidID's words.
 func (e *IDError) Error() string { return ErrInvalidID.Error() + ": " + e.detail }
 
+// MessageEN says what is wrong with the id, in English, as a sentence for a reader.
+func (e *IDError) MessageEN() string { return "The id is not valid: " + e.detail + "." }
+
 // MessageVI says what is wrong with the id, in Vietnamese.
 func (e *IDError) MessageVI() string { return "Mã không hợp lệ: " + e.detailVI }
 

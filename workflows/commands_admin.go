@@ -195,12 +195,12 @@ func planUnit(st *projections.State, pl *plan, in RegisterUnitInput, listedParen
 	switch {
 	case listedParent != "":
 		if listedParent != in.Parent {
-			return parentNotFound(in.Parent, listedParent) // listed in another letter case
+			return parentNotFound(in.Parent, listedParent, true) // listed in another letter case
 		}
 	case in.Parent != "":
 		u, v := st.Unit(in.Parent)
 		if u == nil {
-			return parentNotFound(in.Parent, st.UnitIDLike(in.Parent))
+			return parentNotFound(in.Parent, st.UnitIDLike(in.Parent), false)
 		}
 		if err := activeUnit(st, u); err != nil {
 			return err

@@ -801,10 +801,15 @@ func notFound(what, id string) error {
 // parentNotFound is notFound for the parent of a unit to register, naming the unit whose
 // id differs from it only in letter case, when there is one (like): a parent typed
 // "so-nv" for SO-NV was refused as unknown without a word of the other (a review finding).
-func parentNotFound(id, like string) error {
+// listed says whether like is a row of the same import rather than a registered unit.
+func parentNotFound(id, like string, listed bool) error {
 	err := &Error{Kind: ErrNotFound, Code: "not_found", What: "parent unit", ID: id, Like: like,
 		Message: fmt.Sprintf("parent unit %q not found", id)}
-	if like != "" {
+	switch {
+	case like != "" && listed:
+		err.Message += fmt.Sprintf(": ids differ by letter case, and the list has %q", like)
+		err.MessageVI = fmt.Sprintf("Không tìm thấy đơn vị cấp trên «%s»: mã phân biệt chữ hoa, chữ thường; danh sách có mã «%s»", id, like)
+	case like != "":
 		err.Message += fmt.Sprintf(": ids differ by letter case, and %q is registered", like)
 		err.MessageVI = fmt.Sprintf("Không tìm thấy đơn vị cấp trên «%s»: mã phân biệt chữ hoa, chữ thường; mã đã đăng ký là «%s»", id, like)
 	}

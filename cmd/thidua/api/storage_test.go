@@ -406,6 +406,11 @@ func TestUnitRefusedAsTheImportRefusesIt(t *testing.T) {
 		require.NoError(t, json.Unmarshal(listed.body, &refusal))
 		assert.Equal(t, "not_found", refusal.Error.Code)
 		assert.Contains(t, refusal.Error.Message, "differ by letter case", c.name)
+		if c.name == "in the list" {
+			// Not "registered": the list is refused whole (review rv81).
+			assert.Contains(t, refusal.Error.Message, `the list has "SAME-CHA"`)
+			assert.NotContains(t, refusal.Error.Message, "registered")
+		}
 		assert.Contains(t, string(listed.body), "mã phân biệt chữ hoa, chữ thường", c.name)
 		assert.Contains(t, strings.ToUpper(string(listed.body)), `"SAME-`, c.name)
 	}

@@ -57,6 +57,19 @@ func checkIDField(q *req, name string) error {
 	return nil
 }
 
+// checkNewIDField is checkIDField for the id of a unit being registered, by the rule of
+// new ids (domain.ValidateNewID): an id such as "SỞ-MỚI", which only that rule refuses,
+// marked the parent's input, as the command's refusal of an id was taken for the parent's
+// (review rv81).
+func checkNewIDField(q *req, name string) error {
+	if v := field(q, name); v != "" {
+		if err := domain.ValidateNewID(v); err != nil {
+			return &inputError{field: name, err: err}
+		}
+	}
+	return nil
+}
+
 // invalid returns a formError of the form as a whole.
 func invalid(key string, args ...any) error { return &formError{key: key, args: args} }
 
@@ -142,6 +155,7 @@ func (h *handler) localiseQuiet(q *req, err error) *uiError {
 	var re *domain.RuleError
 	var te *domain.TransitionError
 	var we *workflows.Error
+	var ie *domain.IDError
 	var fe *formError
 	var tfe *textFieldError
 	var de *domain.DefinitionError
@@ -195,6 +209,14 @@ func (h *handler) localiseQuiet(q *req, err error) *uiError {
 	case errors.As(err, &te):
 		return &uiError{Status: http.StatusConflict, Code: "invalid_transition",
 			Message: q.T("err.transition", q.T("state."+string(te.From)))}
+	case errors.As(err, &ie):
+		// What is wrong with the id, in the page's language: the general words (no dots,
+		// no spaces) did not say why "SỞ-MỚI" was refused (a review finding).
+		msg := ie.MessageEN()
+		if q.lang == "vi" {
+			msg = ie.MessageVI()
+		}
+		return &uiError{Status: http.StatusBadRequest, Code: "invalid_id", Message: msg}
 	case errors.As(err, &we):
 		u := &uiError{Status: statusOf(we.Kind), Code: we.Code}
 		if errors.Is(err, eventstore.ErrTooLarge) || errors.Is(err, eventstore.ErrEventTooLarge) {

@@ -965,7 +965,7 @@ func TestReviewerCouncilAndAdminForms(t *testing.T) {
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("bad unit id: %d", r.status)
 	}
-	mustContain(t, r.body, "Mã định danh không hợp lệ", `value="bad id"`, `href="/admin?lang=en"`)
+	mustContain(t, r.body, "Mã không hợp lệ: &#34;bad id&#34; chứa khoảng trắng", `value="bad id"`, `href="/admin?lang=en"`)
 	// A kind outside the list is malformed input, a 400 as on the API; an id taken, 409.
 	if r = ad.post("/admin/units", ad.form("_form", "unit", "id", "H9", "name", "X", "kind", "bogus")); r.status != http.StatusBadRequest {
 		t.Fatalf("unknown unit kind: %d", r.status)
@@ -2946,7 +2946,7 @@ func TestAdminMarksTheInvalidID(t *testing.T) {
 	require.NoError(t, err)
 	res := admin.post("/admin/units", admin.form("_form", "unit", "id", "SO.X", "name", "Sở X", "kind", "department"))
 	require.Equal(t, http.StatusBadRequest, res.status)
-	mustContain(t, res.body, "Mã định danh không hợp lệ")
+	mustContain(t, res.body, "Mã không hợp lệ: &#34;SO.X&#34; chứa ký tự &#39;.&#39; ở byte 2")
 	mustMatch(t, res.body, `<input id="u-id" name="id"[^>]* value="SO.X" aria-invalid="true" aria-describedby="err-unit u-id-hint">`)
 	res = admin.post("/admin/units", admin.form("_form", "unit", "id", "SO-Y", "name", "Sở Y", "kind", "department", "parent", "A B"))
 	require.Equal(t, http.StatusBadRequest, res.status)
@@ -2963,6 +2963,17 @@ func TestAdminMarksTheInvalidID(t *testing.T) {
 		"successor_kind", "department", "effective", "2025-07-01", "decision", "NQ 1"))
 	require.Equal(t, http.StatusBadRequest, res.status)
 	mustMatch(t, res.body, `<input id="m-succ" name="successor"[^>]* aria-invalid="true" aria-describedby="err-merger m-succ-hint">`)
+	// A new id's own rule, said as it is (review rv81: the general words named dots and
+	// spaces), in each language.
+	res = admin.post("/admin/units", admin.form("_form", "unit", "id", "SỞ-MỚI", "name", "Sở Mới", "kind", "department"))
+	require.Equal(t, http.StatusBadRequest, res.status)
+	mustContain(t, res.body, "mã mới chỉ gồm chữ cái không dấu")
+	mustNotContain(t, res.body, "không được chứa dấu chấm")
+	mustMatch(t, res.body, `<input id="u-id" name="id"[^>]* value="SỞ-MỚI" aria-invalid="true"`)
+	assert.NotRegexp(t, `id="u-parent" name="parent"[^>]* aria-invalid="true"`, res.body, "the parent is not what is wrong")
+	res = admin.post("/admin/units?lang=en", admin.form("_form", "unit", "id", "SỞ-MỚI", "name", "Sở Mới", "kind", "department"))
+	require.Equal(t, http.StatusBadRequest, res.status)
+	mustContain(t, res.body, "a new id has only ASCII letters, digits")
 	after, err := e.Store.LastSeq(e.Ctx)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "nothing recorded")
