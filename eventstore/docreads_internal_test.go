@@ -58,3 +58,34 @@ func TestDocumentReadsWaitTheirTurn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
 }
+
+// TestDocumentCheckCutShortNamesNothing: a check of the document store whose reads end
+// for another reason than a missing or changed document (the server stopping, its
+// context ended) fails as a check and names no document. Before, every document read
+// after a stop's cancellation was listed as a problem, at error level (a review finding).
+func TestDocumentCheckCutShortNamesNothing(t *testing.T) {
+	t.Parallel()
+	s := openInternal(t)
+	ctx := context.Background()
+	for i := range 3 {
+		_, err := s.PutDocumentBytes(ctx, "p.pdf", "application/pdf", []byte{'%', 'P', 'D', 'F', byte('0' + i)})
+		require.NoError(t, err)
+	}
+	problems, n, err := s.VerifyDocuments(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+	require.Equal(t, 3, n)
+
+	// Every read taken: the check's reads wait until its context ends.
+	for range maxDocumentReads {
+		s.docReads <- struct{}{}
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	problems, _, err = s.VerifyDocuments(short)
+	for range maxDocumentReads {
+		<-s.docReads
+	}
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Empty(t, problems, "no document named for a check cut short")
+}
