@@ -105,6 +105,12 @@ type Definition struct {
 	rulesRevisionOmitted bool
 	// EligibleUnitKinds lists the unit kinds that take part.
 	EligibleUnitKinds []UnitKind `json:"eligible_unit_kinds"`
+	// EligibleUnits names, for a kind it lists, the only units of that kind that take part,
+	// by id: the plan's five vertical agencies (II.1.b: "Công an tỉnh, Bảo hiểm xã hội
+	// tỉnh, Kho bạc nhà nước tỉnh, Cục Thuế tỉnh và Cục Thống kê tỉnh"). A unit that
+	// absorbed one of them by a merger takes part too. A kind it does not list takes every
+	// unit of the kind. Checked when a nomination is opened.
+	EligibleUnits map[UnitKind][]string `json:"eligible_units,omitempty"`
 	// DossierParts lists the documents a complete dossier holds.
 	DossierParts []DocKind `json:"dossier_parts"`
 	// Council is the unit council's vote rule.
@@ -469,6 +475,25 @@ func (d Definition) Criterion(id string) (Criterion, bool) {
 	return Criterion{}, false
 }
 
+// EligibleUnit reports whether a unit of kind k whose lineage (the unit's id first, then
+// every unit it absorbed) is lineage may take part: its kind does, and EligibleUnits, when
+// it lists the kind, names one of the lineage.
+func (d Definition) EligibleUnit(k UnitKind, lineage []string) bool {
+	if !d.EligibleKind(k) {
+		return false
+	}
+	named, ok := d.EligibleUnits[k]
+	if !ok {
+		return true
+	}
+	for _, id := range lineage {
+		if slices.Contains(named, id) {
+			return true
+		}
+	}
+	return false
+}
+
 // EligibleKind reports whether units of kind k may take part.
 func (d Definition) EligibleKind(k UnitKind) bool {
 	for _, e := range d.EligibleUnitKinds {
@@ -591,6 +616,23 @@ func (d Definition) Validate() error {
 			return defErr(f, "duplicate unit kind %q", k)
 		}
 		seenKinds[k] = true
+	}
+	for k, ids := range d.EligibleUnits {
+		f := fmt.Sprintf("eligible_units.%s", k)
+		if !seenKinds[k] {
+			return defErr(f, "names units of kind %q, which eligible_unit_kinds does not list", k)
+		}
+		if len(ids) == 0 {
+			return defErr(f, "must name at least one unit (leave the kind out to take every unit of it)")
+		}
+		for i, id := range ids {
+			if err := ValidateID(id); err != nil {
+				return defErr(fmt.Sprintf("%s[%d]", f, i), "%v", err)
+			}
+			if slices.Contains(ids[:i], id) {
+				return defErr(fmt.Sprintf("%s[%d]", f, i), "duplicate unit %q", id)
+			}
+		}
 	}
 	if len(d.DossierParts) == 0 {
 		return defErr("dossier_parts", "must list at least one document kind")

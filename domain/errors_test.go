@@ -34,13 +34,13 @@ func TestRefusalNamesItsField(t *testing.T) {
 		name, code, field string
 		err               error
 	}{
-		{"an individual without a name", "invalid_nominee", "nominee.name", second(domain.OpenNomination("n3", def, u, person("", "Chuyên viên"), inWindow))},
-		{"an individual without a position", "invalid_nominee", "nominee.position", second(domain.OpenNomination("n3", def, u, person("Trần Thị B", ""), inWindow))},
-		{"a position too long", "invalid_nominee", "nominee.position", second(domain.OpenNomination("n3", def, u, person("Trần Thị B", long), inWindow))},
-		{"a name with a control character", "invalid_nominee", "nominee.name", second(domain.OpenNomination("n3", def, u, person("Trần\u202eB", "Chuyên viên"), inWindow))},
-		{"a bad gender", "invalid_nominee", "nominee.gender", second(domain.OpenNomination("n3", def, u, domain.Nominee{Kind: domain.NomineeIndividual, Name: "A", Position: "B", Gender: "x"}, inWindow))},
-		{"a head not declared", "head_undeclared", "nominee.head", second(domain.OpenNomination("n3", def, u, person("Trần Thị B", "Giám đốc Sở"), inWindow))},
-		{"a collective with a position", "invalid_nominee", "", second(domain.OpenNomination("n3", def, u, domain.Nominee{Kind: domain.NomineeCollective, Position: "x"}, inWindow))},
+		{"an individual without a name", "invalid_nominee", "nominee.name", second(domain.OpenNomination("n3", def, u, nil, person("", "Chuyên viên"), inWindow))},
+		{"an individual without a position", "invalid_nominee", "nominee.position", second(domain.OpenNomination("n3", def, u, nil, person("Trần Thị B", ""), inWindow))},
+		{"a position too long", "invalid_nominee", "nominee.position", second(domain.OpenNomination("n3", def, u, nil, person("Trần Thị B", long), inWindow))},
+		{"a name with a control character", "invalid_nominee", "nominee.name", second(domain.OpenNomination("n3", def, u, nil, person("Trần\u202eB", "Chuyên viên"), inWindow))},
+		{"a bad gender", "invalid_nominee", "nominee.gender", second(domain.OpenNomination("n3", def, u, nil, domain.Nominee{Kind: domain.NomineeIndividual, Name: "A", Position: "B", Gender: "x"}, inWindow))},
+		{"a head not declared", "head_undeclared", "nominee.head", second(domain.OpenNomination("n3", def, u, nil, person("Trần Thị B", "Giám đốc Sở"), inWindow))},
+		{"a collective with a position", "invalid_nominee", "", second(domain.OpenNomination("n3", def, u, nil, domain.Nominee{Kind: domain.NomineeCollective, Position: "x"}, inWindow))},
 		{"no council members", "invalid_vote", "members", vote(0, 0, 0)},
 		{"more present than members", "invalid_vote", "present", vote(5, 6, 1)},
 		{"more approving than present", "invalid_vote", "approve", vote(5, 3, 4)},

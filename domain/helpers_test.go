@@ -87,7 +87,7 @@ func activeUnit(t *testing.T, s *stream, id string, kind domain.UnitKind) *domai
 func draft(t *testing.T, s *stream, def domain.Definition, id string, unit *domain.Unit, nominee domain.Nominee) *domain.Nomination {
 	t.Helper()
 	n := domain.NewNomination()
-	s.apply(n, must(t)(domain.OpenNomination(id, def, unit, nominee, inWindow))...)
+	s.apply(n, must(t)(domain.OpenNomination(id, def, unit, nil, nominee, inWindow))...)
 	return n
 }
 

@@ -380,7 +380,10 @@ func (n *Nomination) in(states ...State) bool {
 // a position; only individuals can be heads; the gender is "", "female" or "male". A
 // collective nominee without a name takes the unit's name. now is accepted for symmetry
 // with the other decisions: opening is not time-limited (Submit enforces the deadline).
-func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now time.Time) ([]Event, error) {
+//
+// lineage is the unit's and every unit it absorbed (nil: the unit alone), for a campaign
+// that names the units of a kind that take part (Definition.EligibleUnits).
+func OpenNomination(id string, def Definition, unit *Unit, lineage []string, nominee Nominee, now time.Time) ([]Event, error) {
 	_ = now
 	if err := ValidateID(id); err != nil {
 		return nil, fmt.Errorf("nomination id: %w", err)
@@ -400,6 +403,17 @@ func OpenNomination(id string, def Definition, unit *Unit, nominee Nominee, now 
 		return nil, ruleErr("unit_kind_not_eligible",
 			fmt.Sprintf("units of kind %s do not take part in campaign %s", unit.Kind(), def.ID),
 			fmt.Sprintf("Đơn vị loại %s không thuộc đối tượng thi đua của %s", TermVI(string(unit.Kind())), def.NameVI))
+	}
+	if lineage == nil {
+		lineage = []string{unit.ID()}
+	}
+	if !def.EligibleUnit(unit.Kind(), lineage) {
+		// The plan names the vertical agencies that take part (II.1.b): another registered
+		// as one took part (a review finding: a customs office nominated and ranked).
+		named := strings.Join(def.EligibleUnits[unit.Kind()], ", ")
+		return nil, ruleErr("unit_not_eligible",
+			fmt.Sprintf("unit %s is not one of the units of kind %s that take part in campaign %s (%s)", unit.ID(), unit.Kind(), def.ID, named),
+			fmt.Sprintf("Đơn vị %s không thuộc các %s là đối tượng thi đua của %s (%s)", unit.ID(), TermVI(string(unit.Kind())), def.NameVI, named))
 	}
 	nominee, err := validNominee(nominee, unit.Name())
 	if err != nil {

@@ -423,7 +423,7 @@ func TestOpenNomination(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			evs, err := domain.OpenNomination(tt.id, tt.def, tt.unit, tt.nominee, inWindow)
+			evs, err := domain.OpenNomination(tt.id, tt.def, tt.unit, nil, tt.nominee, inWindow)
 			if tt.code == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -443,7 +443,7 @@ func TestOpenNomination(t *testing.T) {
 			}
 		})
 	}
-	if _, err := domain.OpenNomination("a.b", def, active, collective, inWindow); !errors.Is(err, domain.ErrInvalidID) {
+	if _, err := domain.OpenNomination("a.b", def, active, nil, collective, inWindow); !errors.Is(err, domain.ErrInvalidID) {
 		t.Fatalf("an id with a dot must be refused, got %v", err)
 	}
 }
@@ -770,23 +770,23 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		says string
 	}{
 		{"nominee, CGJ", func() error {
-			_, err := domain.OpenNomination("n1", def, u, person("Lê Hoàng Phúc\u034f", "Chuyên viên"), inWindow)
+			_, err := domain.OpenNomination("n1", def, u, nil, person("Lê Hoàng Phúc\u034f", "Chuyên viên"), inWindow)
 			return err
 		}, "invalid_nominee", "U+034F"},
 		{"nominee, zero-width spaces alone", func() error {
-			_, err := domain.OpenNomination("n1", def, u, person("\u200b\u200b", "Chuyên viên"), inWindow)
+			_, err := domain.OpenNomination("n1", def, u, nil, person("\u200b\u200b", "Chuyên viên"), inWindow)
 			return err
 		}, "invalid_nominee", "U+200B"},
 		{"nominee, Hangul filler", func() error {
-			_, err := domain.OpenNomination("n1", def, u, person("\u3164", "Chuyên viên"), inWindow)
+			_, err := domain.OpenNomination("n1", def, u, nil, person("\u3164", "Chuyên viên"), inWindow)
 			return err
 		}, "invalid_nominee", "U+3164"},
 		{"position, bidi control", func() error {
-			_, err := domain.OpenNomination("n1", def, u, person("Lê Văn An", "Chuyên\u202e viên"), inWindow)
+			_, err := domain.OpenNomination("n1", def, u, nil, person("Lê Văn An", "Chuyên\u202e viên"), inWindow)
 			return err
 		}, "invalid_nominee", "U+202E"},
 		{"collective, named with a soft hyphen", func() error {
-			_, err := domain.OpenNomination("n1", def, u, domain.Nominee{Kind: domain.NomineeCollective, Name: "Sở\u00ad A"}, inWindow)
+			_, err := domain.OpenNomination("n1", def, u, nil, domain.Nominee{Kind: domain.NomineeCollective, Name: "Sở\u00ad A"}, inWindow)
 			return err
 		}, "invalid_nominee", "U+00AD"},
 		{"unit name", func() error {
@@ -814,7 +814,7 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 		assert.NotEmpty(t, re.MessageVI, tc.name)
 	}
 	// The same names without them are taken.
-	_, err := domain.OpenNomination("n1", def, u, person("Lê Hoàng Phúc", "Chuyên viên"), inWindow)
+	_, err := domain.OpenNomination("n1", def, u, nil, person("Lê Hoàng Phúc", "Chuyên viên"), inWindow)
 	assert.NoError(t, err)
 	_, err = domain.RegisterUnit("so-b", "Kho bạc Nhà nước tỉnh", domain.UnitVertical, "")
 	assert.NoError(t, err)
@@ -834,7 +834,7 @@ func TestDecomposedTextIsComposed(t *testing.T) {
 	if assert.NoError(t, err) {
 		assert.Equal(t, "Tốt", evs[0].Data.(domain.FactRecordedData).Text)
 	}
-	evs, err = domain.OpenNomination("n1", def, u, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Le\u0302 Va\u0306n An", Position: "Chuye\u0302n vie\u0302n"}, inWindow)
+	evs, err = domain.OpenNomination("n1", def, u, nil, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Le\u0302 Va\u0306n An", Position: "Chuye\u0302n vie\u0302n"}, inWindow)
 	if assert.NoError(t, err) {
 		n := evs[0].Data.(domain.NominationOpenedData).Nominee
 		assert.Equal(t, "Lê Văn An", n.Name)
@@ -1093,7 +1093,7 @@ func TestHeadDeclared(t *testing.T) {
 	s := newStream()
 	u := activeUnit(t, s, "so-a", domain.UnitDepartment)
 	open := func(n domain.Nominee) error {
-		_, err := domain.OpenNomination("n9", def, u, n, inWindow)
+		_, err := domain.OpenNomination("n9", def, u, nil, n, inWindow)
 		return err
 	}
 	director := domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lưu Văn Sơn", Position: "Giám đốc Sở Nông nghiệp và Môi trường"}
@@ -1239,7 +1239,7 @@ func TestPersonNameRecordedPlain(t *testing.T) {
 	t.Parallel()
 	s := newStream()
 	unit := activeUnit(t, s, "so-h", domain.UnitDepartment)
-	evs, err := domain.OpenNomination("nh", domain.BuiltinCampaign(), unit,
+	evs, err := domain.OpenNomination("nh", domain.BuiltinCampaign(), unit, nil,
 		domain.Nominee{Kind: domain.NomineeIndividual, Name: "H’Hen\u00a0 Niê", Position: "Chuyên viên"}, inWindow)
 	require.NoError(t, err)
 	name := evs[0].Data.(domain.NominationOpenedData).Nominee.Name
@@ -1247,8 +1247,56 @@ func TestPersonNameRecordedPlain(t *testing.T) {
 	assert.True(t, domain.SamePerson(name, "H'Hen Niê"))
 	// One space before a final group in parentheses, as written (a review finding:
 	// "An(1975)" and "An (1975)" were two people).
-	evs, err = domain.OpenNomination("nh2", domain.BuiltinCampaign(), unit,
+	evs, err = domain.OpenNomination("nh2", domain.BuiltinCampaign(), unit, nil,
 		domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Văn An(1975)", Position: "Chuyên viên"}, inWindow)
 	require.NoError(t, err)
 	assert.Equal(t, "Nguyễn Văn An (1975)", evs[0].Data.(domain.NominationOpenedData).Nominee.Name)
+}
+
+// TestOnlyTheNamedVerticalAgenciesTakePart: the built-in campaign takes the plan's five
+// vertical agencies (II.1.b), by id, and a unit that absorbed one of them by a merger; a
+// unit registered as another vertical agency is refused unit_not_eligible, in both
+// languages (a review finding: a customs office was nominated, found eligible and
+// ranked). Other kinds take every unit.
+func TestOnlyTheNamedVerticalAgenciesTakePart(t *testing.T) {
+	t.Parallel()
+	def := domain.BuiltinCampaign()
+	assert.Equal(t, []string{"CA", "BHXH", "KBNN", "CT", "CTK"}, def.EligibleUnits[domain.UnitVertical])
+	s := newStream()
+	named := activeUnit(t, s, "KBNN", domain.UnitVertical)
+	other := activeUnit(t, s, "CHQ", domain.UnitVertical)
+	successor := activeUnit(t, s, "THUE-KV", domain.UnitVertical)
+	dept := activeUnit(t, s, "SO-MOI", domain.UnitDepartment)
+	collective := domain.Nominee{Kind: domain.NomineeCollective}
+	_, err := domain.OpenNomination("v1", def, named, nil, collective, inWindow)
+	require.NoError(t, err)
+	_, err = domain.OpenNomination("v2", def, other, nil, collective, inWindow)
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "unit_not_eligible", re.Code)
+	assert.Contains(t, re.Message, "CA, BHXH, KBNN, CT, CTK")
+	assert.Contains(t, re.MessageVI, "không thuộc các cơ quan ngành dọc là đối tượng thi đua")
+	_, err = domain.OpenNomination("v3", def, successor, []string{"THUE-KV", "CT", "X"}, collective, inWindow)
+	require.NoError(t, err, "a successor of a named agency")
+	_, err = domain.OpenNomination("v4", def, dept, nil, collective, inWindow)
+	require.NoError(t, err, "a kind the list does not name takes every unit")
+
+	for name, tc := range map[string]struct {
+		units map[domain.UnitKind][]string
+		field string
+	}{
+		"a kind not taking part": {map[domain.UnitKind][]string{"vertical": {"CA"}, "ministry": {"X"}}, "eligible_units.ministry"},
+		"an empty list":          {map[domain.UnitKind][]string{"vertical": {}}, "eligible_units.vertical"},
+		"an id that is no id":    {map[domain.UnitKind][]string{"vertical": {"C.A"}}, "eligible_units.vertical[0]"},
+		"an id named twice":      {map[domain.UnitKind][]string{"vertical": {"CA", "CA"}}, "eligible_units.vertical[1]"},
+	} {
+		d := domain.BuiltinCampaign()
+		d.EligibleUnits = tc.units
+		err := d.Validate()
+		require.ErrorIs(t, err, domain.ErrInvalidDefinition, name)
+		var de *domain.DefinitionError
+		if errors.As(err, &de) {
+			assert.Equal(t, tc.field, de.Field, name)
+		}
+	}
 }

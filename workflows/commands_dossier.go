@@ -185,7 +185,7 @@ func (s *Service) OpenNomination(ctx context.Context, p Principal, campaign stri
 		if err := clerkScope(st, p, in.Unit, s.clock()); err != nil {
 			return plan{}, err
 		}
-		evs, err := domain.OpenNomination(id, c.Definition(), u, in.Nominee, s.clock())
+		evs, err := domain.OpenNomination(id, c.Definition(), u, st.Lineage(in.Unit), in.Nominee, s.clock())
 		if err != nil {
 			return plan{}, err
 		}

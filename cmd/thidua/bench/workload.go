@@ -80,6 +80,8 @@ var (
 	places     = [...]string{"An", "Phước", "Hải", "Sơn", "Ninh", "Thuận", "Hòa", "Mỹ", "Tân", "Lợi", "Xuân", "Phú", "Bắc", "Nam", "Đông", "Tây", "Vĩnh", "Thạnh", "Lâm", "Hiệp"}
 	depts      = [...]string{"Sở Nội vụ", "Sở Tài chính", "Sở Tư pháp", "Sở Công Thương", "Sở Nông nghiệp và Môi trường", "Sở Xây dựng", "Sở Y tế", "Sở Giáo dục và Đào tạo", "Sở Khoa học và Công nghệ", "Sở Văn hóa, Thể thao và Du lịch", "Văn phòng UBND tỉnh", "Thanh tra tỉnh", "Ban Dân tộc", "Ban Quản lý các khu công nghiệp", "Sở Ngoại vụ", "Đài Phát thanh và Truyền hình", "Ban Quản lý dự án đầu tư xây dựng", "Trường Chính trị", "Liên minh Hợp tác xã", "Sở Lao động"}
 	verticals  = [...]string{"Công an tỉnh", "Bảo hiểm xã hội tỉnh", "Kho bạc Nhà nước tỉnh", "Cục Thuế tỉnh", "Cục Thống kê tỉnh"}
+	// verticalIDs are the ids the built-in campaign names for them (eligible_units).
+	verticalIDs = [...]string{"CA", "BHXH", "KBNN", "CT", "CTK"}
 )
 
 // op is one command of an aggregate's script, with its parameters.
@@ -168,7 +170,7 @@ func Generate(seed uint64, scale float64, benchUnits int) *Workload {
 		case i < nDept:
 			u.ID, u.Name, u.Kind = fmt.Sprintf("SO-%02d", i+1), depts[i], domain.UnitDepartment
 		case i < nDept+nVert:
-			u.ID, u.Name, u.Kind = fmt.Sprintf("DOC-%d", i-nDept+1), verticals[i-nDept], domain.UnitVertical
+			u.ID, u.Name, u.Kind = verticalIDs[i-nDept], verticals[i-nDept], domain.UnitVertical
 		case i < nDept+nVert+nDistrict:
 			u.ID, u.Kind = fmt.Sprintf("H-%04d", i-nDept-nVert+1), domain.UnitDistrict
 			u.Name = "UBND huyện " + placeName(rng) + " " + strconv.Itoa(i-nDept-nVert+1)

@@ -152,7 +152,7 @@ func TestScriptsAreWhatTheDomainDecides(t *testing.T) {
 				if in.Kind == domain.NomineeCollective {
 					in.Name = ""
 				}
-				want, err = domain.OpenNomination(n.ID, def, units[w.Units[n.Unit].ID], in, now)
+				want, err = domain.OpenNomination(n.ID, def, units[w.Units[n.Unit].ID], nil, in, now)
 			case opDoc:
 				d := got[0].Data.(domain.DocumentAttachedData)
 				want, err = agg.AttachDocument(d.Kind, d.Document)
