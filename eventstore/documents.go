@@ -172,6 +172,27 @@ func (s *Store) GetDocument(ctx context.Context, sha string) ([]byte, error) {
 	// leader times out too, and an intact document was named damaged, its grant refused
 	// with an order to restore it (a review finding).
 	data, err := s.readDocument(ctx, sha, info)
+	for pause := 50 * time.Millisecond; errors.Is(err, ErrDocumentNotFound) && pause <= 400*time.Millisecond; pause *= 2 {
+		// The read looks the description up again, by a direct get a replica may answer
+		// before it has stored a document just put: found a moment ago, through the
+		// leader if need be, it is read again unless the leader says it is gone (a review
+		// finding: a download right after the upload through another server answered 404).
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("get document %s: %w", sha, ctx.Err())
+		}
+		if _, ierr := s.documentInfo(ctx, sha); ierr != nil {
+			if errors.Is(ierr, jetstream.ErrObjectNotFound) {
+				return nil, fmt.Errorf("%w: %s", ErrDocumentNotFound, sha)
+			}
+			return nil, fmt.Errorf("get document %s: %w", sha, ierr)
+		}
+		data, err = s.readDocument(ctx, sha, info)
+	}
+	if errors.Is(err, ErrDocumentNotFound) {
+		return nil, fmt.Errorf("get document %s: the bucket's leader holds it, and the replica that answered does not yet: %w", sha, context.DeadlineExceeded)
+	}
 	if err != nil && ctx.Err() == nil && timedOut(ctx, err) && !errors.Is(err, ErrDocumentCorrupt) {
 		if aerr := s.documentStoreAnswers(ctx); aerr != nil {
 			return nil, fmt.Errorf("get document %s: no chunk came, and the document store does not answer (a leader being elected?): %w", sha, aerr)

@@ -549,7 +549,7 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 			}
 		}
 		actx, acancel := r.attemptFrom(batchAttemptTimeoutMin)
-		ack, err := jetstreamext.PublishMsgBatch(actx, s.js, cloneMsgs(msgs))
+		ack, err := jetstreamext.PublishMsgBatch(actx, s.js, cloneMsgs(msgs), attemptFlowControl(actx, s.opts.clientTimeout))
 		acancel()
 		full := s.diskFullFor(err)
 		switch {
@@ -624,6 +624,20 @@ func (s *Store) publishAtomic(ctx context.Context, parts []Part, msgs []*nats.Ms
 			return nil, r.giveUp(what, lastErr)
 		}
 	}
+}
+
+// attemptFlowControl is the flow control of one attempt of an atomic batch: the first
+// message's acknowledgement awaited within the attempt's time. The library waits for it
+// with a request of its own, bounded by the client's default timeout (10 s), not by the
+// attempt's context: a batch whose first message went to a leader that then stopped
+// waited that long, and failed the command (a review finding, through a failover).
+// Without a deadline it waits fallback.
+func attemptFlowControl(ctx context.Context, fallback time.Duration) jetstreamext.BatchFlowControl {
+	fc := jetstreamext.BatchFlowControl{AckFirst: true, AckTimeout: fallback}
+	if d, ok := ctx.Deadline(); ok {
+		fc.AckTimeout = max(time.Until(d), time.Millisecond)
+	}
+	return fc
 }
 
 // diskFullFor explains an atomic batch the embedded server left incomplete when its disk

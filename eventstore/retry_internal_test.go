@@ -232,3 +232,20 @@ func TestIsTransient(t *testing.T) {
 		assert.False(t, isTransient(err), "%v", err)
 	}
 }
+
+// TestBatchAttemptBoundsTheFirstAck: an attempt of an atomic batch waits for its first
+// message's acknowledgement within the attempt's time, not the client's default timeout
+// (a review finding: 10 s through a failover, where an attempt has 2 s).
+func TestBatchAttemptBoundsTheFirstAck(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	fc := attemptFlowControl(ctx, 10*time.Second)
+	assert.True(t, fc.AckFirst)
+	assert.LessOrEqual(t, fc.AckTimeout, 2*time.Second)
+	assert.Greater(t, fc.AckTimeout, time.Second)
+	assert.Equal(t, 10*time.Second, attemptFlowControl(context.Background(), 10*time.Second).AckTimeout, "no deadline: the client's timeout")
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	assert.Positive(t, attemptFlowControl(expired, 10*time.Second).AckTimeout, "never 0, which the library would take for none")
+}

@@ -128,12 +128,13 @@ func (s *Service) uploadCommand(ctx context.Context, p Principal, o Options, up 
 		return Result{}, eventstore.Document{}, err
 	}
 	s.awaitIfMatch(ctx, o)
+	before := s.model.Settled()
 	err = s.precheck(func(st *projections.State) error { return precheck(st, o) })
 	if err != nil && refusedByState(err) {
 		// As a command's refusal does (run): checked again once the feed brings what the
 		// stream holds (a review finding: an upload through one server to a nomination
 		// opened through another a moment before was refused 404, one in seven under load).
-		w, behind := s.behindStream(ctx)
+		w, behind := s.behindStream(ctx, before)
 		if behind != nil {
 			return Result{}, eventstore.Document{}, behind
 		}

@@ -397,3 +397,51 @@ func TestRefusalThroughAStalledFeed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "nothing recorded")
 }
+
+// TestRefusalWhenTheFeedComesWhileTheHeadIsAsked: a refusal read on a model the stream is
+// ahead of is decided again even when the feed brings the missing commits while the
+// stream's head is asked: the head is compared with what the model held when it decided,
+// not after (a review finding: an upload through one server right after the opening
+// through another was refused 404 in one case of eight, and a submission
+// dossier_incomplete right after the vote, under load).
+func TestRefusalWhenTheFeedComesWhileTheHeadIsAsked(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("FHA", domain.UnitDepartment)
+	clerk := env.User(domain.RoleClerk, "FHA")
+	other := env.Lagging()
+	workflows.SetBeforeHead(other.Svc, func() { other.Feed(0) })
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "FHA", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	_, doc, err := other.Svc.AttachDocument(env.Ctx, clerk, id, domain.DocLetter,
+		workflows.Upload{Name: "to-trinh.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 feed races the head")}, workflows.Options{})
+	require.NoError(t, err, "an upload")
+	assert.NotEmpty(t, doc.SHA256)
+
+	id2 := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "FHA", Nominee: domain.Nominee{Kind: domain.NomineeIndividual, Name: "Lê Thị Kịp", Position: "Chuyên viên"}}, workflows.Options{})).ID
+	_, err = other.Svc.RecordVote(env.Ctx, clerk, id2, domain.CouncilVoteData{MeetingDate: "2025-09-10", Members: 9, Present: 9, Approve: 8}, workflows.Options{})
+	require.NoError(t, err, "a command")
+}
+
+// TestDocumentReadWaitsForTheStream: a clerk's download, through a server whose feed has
+// not yet brought the upload made through another a moment before, is checked again once
+// it has: their own unit's document, not another's (a review finding: 17% of downloads
+// right after the upload were refused 403). Another unit's stays refused.
+func TestDocumentReadWaitsForTheStream(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	env.Unit("DRW", domain.UnitDepartment)
+	env.Unit("DRX", domain.UnitDepartment)
+	clerk, otherClerk := env.User(domain.RoleClerk, "DRW"), env.User(domain.RoleClerk, "DRX")
+	id := env.OK(env.Svc.OpenNomination(env.Ctx, clerk, wftest.Campaign, workflows.OpenNominationInput{Unit: "DRW", Nominee: domain.Nominee{Kind: domain.NomineeCollective}}, workflows.Options{})).ID
+	caughtUp(t, env)
+	other := env.Lagging()
+	_, doc, err := env.Svc.AttachDocument(env.Ctx, clerk, id, domain.DocLetter,
+		workflows.Upload{Name: "to-trinh.pdf", ContentType: "application/pdf", Body: strings.NewReader("%PDF-1.4 read at once")}, workflows.Options{})
+	require.NoError(t, err)
+	feedSoon(t, other)
+	_, data, err := other.Svc.Document(env.Ctx, clerk, doc.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, "%PDF-1.4 read at once", string(data))
+	_, _, err = other.Svc.Document(env.Ctx, otherClerk, doc.SHA256)
+	assert.ErrorIs(t, err, workflows.ErrForbidden)
+}

@@ -83,6 +83,9 @@ type Service struct {
 	races raceLocks
 	// keyLocks serialises the requests under one user's idempotency key (run).
 	keyLocks raceLocks
+	// beforeHead, when set (by the package's tests only), runs as a refused command is
+	// about to ask the stream's head (behindStream): where a feed's delivery races it.
+	beforeHead func()
 	// docCheck is the latest check of the document store (CheckDocuments); nil before the
 	// first.
 	docCheck atomic.Pointer[DocumentCheck]
@@ -219,6 +222,9 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 		}
 		var pl plan
 		var err error
+		// What the model held before it decided: the stream's head is compared with it, not
+		// with what the feed brought while the head was asked (behindStream).
+		before := s.model.Settled()
 		s.model.Read(func(st *projections.State) {
 			if err = stillActs(st, p); err == nil {
 				pl, err = decide(st)
@@ -231,7 +237,7 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 				// the feed brings what the stream holds: only a command that appends meets
 				// the sequence check (a review finding: quota_exceeded for a place the
 				// stream had freed).
-				w, behind := s.behindStream(ctx)
+				w, behind := s.behindStream(ctx, before)
 				if behind != nil {
 					return Result{}, behind
 				}
@@ -264,7 +270,7 @@ func (s *Service) run(ctx context.Context, p Principal, o Options, decide func(s
 					// retry of a grant carried out through another server gets its first
 					// answer, a grant another server made the domain's refusal (a review
 					// finding: both were answered document_unreadable).
-					w, behind := s.behindStream(ctx)
+					w, behind := s.behindStream(ctx, before)
 					if behind != nil {
 						return Result{}, behind
 					}
@@ -534,15 +540,27 @@ const settleWait = time.Second
 // race's are (readUpTo), or behind is a retryable projections_behind, for the caller to
 // answer instead of the refusal (a review finding: a submission through one server of a
 // nomination opened through another was answered a final 404 through a failover).
-func (s *Service) behindStream(ctx context.Context) (waited bool, behind error) {
+//
+// before is what the model held when the command decided (Model.Settled read before it):
+// compared with the stream's head rather than what the model holds once the head has
+// come, so that commits the feed brought meanwhile still have the command decided again
+// (a review finding: an upload through one server right after the opening through another
+// was refused 404 in one case of eight, the opening applied while the head was asked).
+func (s *Service) behindStream(ctx context.Context, before uint64) (waited bool, behind error) {
 	if s.store == nil {
 		return false, nil
+	}
+	if s.beforeHead != nil {
+		s.beforeHead()
 	}
 	hctx, hcancel := context.WithTimeout(ctx, headWait)
 	head, err := s.store.LastSeq(hctx)
 	hcancel()
-	if err != nil || head <= s.model.Settled() {
+	if err != nil || head <= before {
 		return false, nil
+	}
+	if head <= s.model.Settled() {
+		return true, nil // brought while the head was asked: decided again at once
 	}
 	wctx, cancel := context.WithTimeout(ctx, settleWait)
 	defer cancel()
