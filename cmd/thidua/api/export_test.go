@@ -74,7 +74,7 @@ func TestRankingExports(t *testing.T) {
 			assert.True(t, rk.AsOf.Equal(fileAsOf), "as of %s in the file, %s in the ranking", fileAsOf, rk.AsOf)
 			assert.Equal(t, []string{"9", "1", "3"}, meta["Tập thể"], "quota, awarded, entries")
 			require.Len(t, table, 4)
-			assert.Equal(t, []string{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"}, table[0])
+			assert.Equal(t, []string{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng Thi đua-Khen thưởng đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"}, table[0])
 			assert.Equal(t, []string{"Tập thể", "1", noms[1], "D02", "Đơn vị D02", "Có", "Có", "91.25", "1", "0.8888888888888888", "Không"}, table[1][:11])
 			assert.Equal(t, []string{"Tập thể", "2", noms[0], "D01", "Đơn vị D01", "Có", "Không", "88.5"}, table[2][:8])
 			assert.Equal(t, "điểm PAR INDEX", table[2][12])

@@ -107,7 +107,7 @@ func labels(key string) (vi, en string) {
 	case "col." + domain.KeyImprovedComponents:
 		return "Số chỉ số thành phần tăng", "Improved index components"
 	case "col." + domain.KeyApprovalRatio:
-		return "Tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "Approval ratio of the unit's emulation council"
+		return "Tỷ lệ tán thành của Hội đồng Thi đua-Khen thưởng đơn vị", "Approval ratio of the unit's emulation council"
 	case "col." + domain.KeyPriority:
 		return "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Priority (women / collectives with 70% women)"
 	case "col." + domain.KeySubmittedAt:
@@ -119,7 +119,7 @@ func labels(key string) (vi, en string) {
 	case domain.KeyImprovedComponents:
 		return "số chỉ số thành phần tăng", "improved index components"
 	case domain.KeyApprovalRatio:
-		return "tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "approval ratio of the unit's emulation council"
+		return "tỷ lệ tán thành của Hội đồng Thi đua-Khen thưởng đơn vị", "approval ratio of the unit's emulation council"
 	case domain.KeyPriority:
 		return "ưu tiên nữ / tập thể có từ 70% nữ", "priority to women / collectives with 70% women"
 	case domain.KeySubmittedAt:

@@ -134,13 +134,13 @@ func TestCSV(t *testing.T) {
 			"Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)": {strconv.FormatUint(live.AsOfSeq, 10)},
 			"Thời điểm yêu cầu":                      {"hiện tại"},
 			"Thời điểm lập tệp (giờ Việt Nam GMT+7)": {"2025-09-20 08:02:03"},
-			"Thứ tự tiêu chí xếp hạng":               {"điểm PAR INDEX → số chỉ số thành phần tăng → tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị → ưu tiên nữ / tập thể có từ 70% nữ → thời điểm trình hồ sơ hoàn chỉnh → tên (thứ tự tiếng Việt)"},
+			"Thứ tự tiêu chí xếp hạng":               {"điểm PAR INDEX → số chỉ số thành phần tăng → tỷ lệ tán thành của Hội đồng Thi đua-Khen thưởng đơn vị → ưu tiên nữ / tập thể có từ 70% nữ → thời điểm trình hồ sơ hoàn chỉnh → tên (thứ tự tiếng Việt)"},
 			"Loại":                                   {"Chỉ tiêu", "Đã khen thưởng", "Số hồ sơ được xếp hạng"},
 			"Tập thể":                                {"9", "0", "4"},
 			"Cá nhân":                                {"15", "0", "1"},
 		},
 		wantTable: [][]string{
-			{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			{"Loại", "Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng Thi đua-Khen thưởng đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
 			{"Tập thể", "1", fx.noms["U1"], "U1", "Sở Tài chính, \"phòng\" 1", "Có", "Không", "92.5", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", ""},
 			{"Tập thể", "2", fx.noms["U2"], "U2", "Đơn vị U2", "Có", "Không", "88", "1", "0.8888888888888888", "Có", "2025-09-15T10:00:00+07:00", "điểm PAR INDEX"},
 			{"Tập thể", "3", fx.noms["U3"], "U3", "Đơn vị U3", "Có", "Không", "88", "1", "0.8888888888888888", "Không", "2025-09-15T10:00:00+07:00", "ưu tiên nữ / tập thể có từ 70% nữ"},
@@ -200,7 +200,7 @@ func TestXLSX(t *testing.T) {
 		{
 			name: "Vietnamese", meta: rankexport.Meta{CampaignName: "Thi đua CCHC 2025", GeneratedAt: generated, Requested: projections.Bound{Seq: rk.AsOfSeq + 100}},
 			info: "Thông tin", coll: "Tập thể", indiv: "Cá nhân",
-			wantHeader:    []string{"Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
+			wantHeader:    []string{"Hạng", "Mã hồ sơ", "Mã đơn vị", "Tên tập thể / cá nhân", "Trong chỉ tiêu (đề nghị)", "Đã khen thưởng", "Điểm PAR INDEX", "Số chỉ số thành phần tăng", "Tỷ lệ tán thành của Hội đồng Thi đua-Khen thưởng đơn vị", "Ưu tiên (nữ / tập thể có từ 70% nữ)", "Thời điểm trình hồ sơ hoàn chỉnh (GMT+7)", "Xếp sau hồ sơ liền trên theo"},
 			campaignLabel: "Mã đợt thi đua", seqLab: "Số thứ tự trong luồng sự kiện (sự kiện cuối cùng được tính)",
 		},
 		{

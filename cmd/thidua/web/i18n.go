@@ -285,7 +285,7 @@ var catalogVI = map[string]string{
 
 	"key.par_index_score":     "điểm PAR INDEX",
 	"key.improved_components": "số chỉ số thành phần tăng",
-	"key.approval_ratio":      "tỷ lệ tán thành của Hội đồng TĐ-KT đơn vị",
+	"key.approval_ratio":      "tỷ lệ tán thành của Hội đồng Thi đua-Khen thưởng đơn vị",
 	"key.priority":            "ưu tiên nữ / tập thể có từ 70 phần trăm nữ",
 	"key.submitted_at":        "thời điểm trình hồ sơ",
 	"key.name":                "tên (thứ tự tiếng Việt)",
@@ -616,8 +616,9 @@ var catalogVI = map[string]string{
 	"role.system":   "Hệ thống",
 
 	"doc.letter":             "Văn bản đề nghị khen thưởng",
-	"doc.council_minutes":    "Biên bản họp Hội đồng TĐKT",
-	"doc.achievement_report": "Báo cáo thành tích",
+	"doc.council_minutes":    "Biên bản họp Hội đồng Thi đua-Khen thưởng",
+	"doc.achievement_report": "Báo cáo thành tích của tập thể, cá nhân đề nghị khen thưởng",
+	"doc.kind.hint":          "Hồ sơ gồm (mục III.2 của Kế hoạch): a) Văn bản đề nghị khen thưởng của cơ quan, đơn vị, địa phương; b) Biên bản họp Hội đồng Thi đua-Khen thưởng của cơ quan, đơn vị, địa phương; c) Báo cáo thành tích của tập thể, cá nhân đề nghị khen thưởng (nêu rõ kết quả đạt được trên từng tiêu chí đã được hướng dẫn).",
 	"doc.supporting":         "Tài liệu bổ sung",
 
 	"part.letter":             "văn bản đề nghị khen thưởng",
@@ -1265,6 +1266,7 @@ var catalogEN = map[string]string{
 	"doc.letter":             "Nomination letter",
 	"doc.council_minutes":    "Council meeting minutes",
 	"doc.achievement_report": "Achievement report",
+	"doc.kind.hint":          "The dossier holds (the plan, section III.2): a) the nomination letter of the agency, unit or locality; b) the minutes of its Emulation-Commendation Council's meeting; c) the achievement report of the collective or person nominated (stating the result achieved on each criterion, as guided).",
 	"doc.supporting":         "Supporting document",
 
 	"part.letter":             "nomination letter",

@@ -1972,6 +1972,10 @@ func TestFormsOfferOnlyWhatCanBeDone(t *testing.T) {
 	r := c.get("/nominations/" + draft)
 	mustContain(t, r.body, `id="form-document"`, `id="form-submit"`)
 	mustNotContain(t, r.body, `id="deadline-passed"`)
+	// The dossier's parts as the plan names them (III.2), and what the report must state
+	// (review rv83: "Hội đồng TĐKT", "Báo cáo thành tích" without it).
+	mustContain(t, r.body, ">Biên bản họp Hội đồng Thi đua-Khen thưởng</option>", ">Báo cáo thành tích của tập thể, cá nhân đề nghị khen thưởng</option>",
+		`aria-describedby="doc-kind-hint"`, "(nêu rõ kết quả đạt được trên từng tiêu chí đã được hướng dẫn)")
 	e.OK(e.Svc.SetDeadline(e.Ctx, e.Admin, wftest.Campaign, e.Now.Load().Add(-time.Hour), workflows.Options{}))
 	r = c.get("/nominations/" + draft)
 	mustContain(t, r.body, `id="deadline-passed"`, `id="form-withdraw"`)
