@@ -331,13 +331,13 @@ func TestBrowser(t *testing.T) {
 	// ranking and the lineage worth looking at.
 	e.UnitNamed("SO-TU-PHAP", "Sở Tư pháp", domain.UnitDepartment)
 	e.UnitNamed("SO-Y-TE", "Sở Y tế", domain.UnitDepartment)
-	e.UnitNamed("CUC-THUE", "Cục Thuế tỉnh", domain.UnitVertical)
+	e.UnitNamed("CT", "Cục Thuế tỉnh", domain.UnitVertical)
 	e.UnitNamed("NINH-HAI", "UBND huyện Ninh Hải", domain.UnitDistrict)
 	e.UnitNamed("THUAN-BAC", "UBND huyện Thuận Bắc", domain.UnitDistrict)
 	e.OK(e.Svc.Reorganise(ctx, e.Admin, workflows.ReorganiseInput{Kind: "merge", Sources: []string{"THUAN-BAC"}, Successor: "NINH-HAI",
 		Effective: "2025-07-01", Decision: "Nghị quyết 1234/NQ-UBTVQH15"}, workflows.Options{}))
 	seedReviewer := e.User(domain.RoleReviewer, "")
-	_, thueClerk := e.MakeEligible("CUC-THUE", seedReviewer, 88.5)
+	_, thueClerk := e.MakeEligible("CT", seedReviewer, 88.5)
 	e.MakeEligible("NINH-HAI", seedReviewer, 86)
 	ind := e.Dossier(thueClerk, domain.Nominee{Kind: domain.NomineeIndividual, Name: "Nguyễn Thị Hoa", Position: "Phó Cục trưởng", Gender: "female"})
 	e.RuleAll(seedReviewer, ind)
@@ -522,7 +522,7 @@ func TestBrowser(t *testing.T) {
 		if n := b.count("#ranking-changed:not([hidden])"); n != 0 {
 			t.Fatalf("the page said the ranking changed before it did")
 		}
-		e.Fact(seedReviewer, "CUC-THUE", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(88.6)})
+		e.Fact(seedReviewer, "CT", domain.FactRecordedData{Fact: "par_index_score", Number: wftest.Num(88.6)})
 		b.step("the page says the ranking changed", chromedp.WaitVisible(chromedp.CSS("#ranking-changed")))
 		if s := b.text("#ranking-changed"); !strings.Contains(s, "Bảng xếp hạng đã thay đổi") {
 			t.Fatalf("notice: %q", s)
