@@ -94,6 +94,20 @@ func (c *Campaign) KindDroppedBy(kind UnitKind) string {
 	return id
 }
 
+// UnitsNamedBy returns the id of the event of the version that named the only units of
+// kind that take part (Definition.EligibleUnits), when the latest version names them: the
+// first of the latest versions that all name them ("" when the latest does not).
+func (c *Campaign) UnitsNamedBy(kind UnitKind) string {
+	id := ""
+	for i := len(c.versions) - 1; i >= 0; i-- {
+		if _, ok := c.versions[i].Definition.EligibleUnits[kind]; !ok {
+			break
+		}
+		id = c.versions[i].EventID
+	}
+	return id
+}
+
 // CouncilSetBy returns the id of the event of the version that set the council's quorum
 // and approval threshold in force, when a revision changed them ("" when the first
 // version's stand): a dossier whose vote fails on them cites it beside the vote (a review

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"thidua/domain"
@@ -296,7 +297,7 @@ func (m *Model) evalInto(r *evalResult, id string, n *domain.Nomination, last *E
 		explainRevocation(r)
 	}
 	m.flagLineageAward(id, r, b, full)
-	m.flagUnitKind(r, full)
+	m.flagUnitKind(r, b, full)
 	m.flagIntegrity(id, r, b)
 	if u := m.units[r.nom.Unit()]; u != nil {
 		r.unitName = u.Name()
@@ -373,13 +374,36 @@ func explainRevocation(r *evalResult) {
 // before, a nomination opened under the earlier definition stayed eligible and grantable
 // (a review finding). The unit it was opened for, not a successor a merger passed it to:
 // its nominations continue under the successor (DESIGN, story 3).
-func (m *Model) flagUnitKind(r *evalResult, full bool) {
+//
+// So does a revision that names the only units of the kind that take part
+// (Definition.EligibleUnits) without the nomination's unit or one it absorbed: reason
+// unit_not_eligible, citing the revision that named them (a review finding: opening alone
+// checked it, and a vertical unit the plan does not name, opened before the revision,
+// stayed ranked and was granted).
+func (m *Model) flagUnitKind(r *evalResult, b Bound, full bool) {
 	if r.def.RulesRevision < 2 || (!r.el.Eligible && !full) {
 		return
 	}
 	path := r.nom.EvidencePath()
 	u := m.units[path[0]]
-	if u == nil || r.def.EligibleKind(u.Kind()) {
+	if u == nil {
+		return
+	}
+	if r.def.EligibleKind(u.Kind()) {
+		if _, named := r.def.EligibleUnits[u.Kind()]; !named || r.def.EligibleUnit(u.Kind(), m.lineage(path[0], b)) {
+			return
+		}
+		r.el.Eligible = false
+		if full {
+			var evs []string
+			if id := r.camp.UnitsNamedBy(u.Kind()); id != "" {
+				evs = []string{id}
+			}
+			named := strings.Join(r.def.EligibleUnits[u.Kind()], ", ")
+			r.el.Reasons = append(r.el.Reasons, domain.Reason{Code: "unit_not_eligible", Events: evs,
+				MessageVI: fmt.Sprintf("Đơn vị %s không thuộc các %s là đối tượng thi đua của %s (phiên bản %d: %s)", path[0], domain.TermVI(string(u.Kind())), r.def.NameVI, r.def.Version, named),
+				MessageEN: fmt.Sprintf("Unit %s is not one of the units of kind %s that take part in campaign %s (version %d: %s)", path[0], u.Kind(), r.def.ID, r.def.Version, named)})
+		}
 		return
 	}
 	r.el.Eligible = false

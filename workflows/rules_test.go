@@ -762,3 +762,46 @@ func TestOnePersonWhateverTheSpelling(t *testing.T) {
 		assert.Equal(t, "nominee_already_nominated", re.Code, pair[1])
 	}
 }
+
+// TestRevisionNamingTheEligibleUnits: a revision that names the only units of a kind that
+// take part (eligible_units) makes a nomination opened before it for another unit of the
+// kind ineligible (unit_not_eligible, citing the revision), so that it is neither ranked
+// nor granted; one of a named unit's stays eligible; and as of before the revision the
+// other read as it did (a review finding: opening alone checked it, and a store launched
+// before the rule kept a customs office ranked and grantable).
+func TestRevisionNamingTheEligibleUnits(t *testing.T) {
+	t.Parallel()
+	env := wftest.New(t, srv)
+	reviewer := env.User(domain.RoleReviewer, "")
+	council := env.User(domain.RoleCouncil, "")
+	var def domain.Definition
+	env.Model.Read(func(st *projections.State) { c, _ := st.Campaign(wftest.Campaign); def = c.Definition() })
+	def.Version++
+	def.EligibleUnits = nil // as a store launched before the rule
+	env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+	other, _ := env.EligibleCollective("RNU-HQ", domain.UnitVertical, reviewer, 80)
+	named, _ := env.EligibleCollective("CTK", domain.UnitVertical, reviewer, 81)
+	before, err := env.Store.LastSeq(env.Ctx)
+	require.NoError(t, err)
+
+	def.Version++
+	def.EligibleUnits = map[domain.UnitKind][]string{domain.UnitVertical: {"CA", "BHXH", "KBNN", "CT", "CTK"}}
+	revised := env.OK(env.Svc.LaunchCampaign(env.Ctx, env.Admin, def, workflows.Options{}))
+
+	el, err := env.Model.Eligibility(other, projections.Bound{})
+	require.NoError(t, err)
+	assert.False(t, el.Eligible)
+	assert.True(t, slices.ContainsFunc(el.Reasons, func(r projections.ReasonView) bool {
+		return r.Code == "unit_not_eligible" && strings.Contains(r.MessageVI, "cơ quan ngành dọc") && slices.Equal(r.Events, revised.Events)
+	}), "%+v", el.Reasons)
+	ok, err := env.Model.Eligibility(named, projections.Bound{})
+	require.NoError(t, err)
+	assert.True(t, ok.Eligible, "%+v", ok.Reasons)
+	_, err = env.Svc.GrantAward(env.Ctx, council, wftest.Campaign, workflows.GrantInput{Nomination: other, Decision: "QĐ 2/2025"}, workflows.Options{})
+	var re *domain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "not_eligible", re.Code)
+	then, err := env.Model.Eligibility(other, projections.Bound{Seq: before})
+	require.NoError(t, err)
+	assert.True(t, then.Eligible, "as of before the revision: %+v", then.Reasons)
+}
