@@ -503,7 +503,7 @@ func (h *handler) registerUnit(q *req) error {
 	return h.adminAction(q, "unit", "unit", func() error {
 		// The id first, as the API and the import; the kind, name and parent by the
 		// registration, in their order.
-		if err := checkNewIDField(q, "id"); err != nil {
+		if err := checkIDField(q, "id", domain.ValidateNewID); err != nil {
 			return err
 		}
 		// A parent of spaces alone is no id, refused as the API and the import refuse it.
@@ -696,7 +696,7 @@ func (h *handler) merge(q *req) error {
 				return &inputError{field: "sources", err: err}
 			}
 		}
-		if err := checkIDField(q, "successor"); err != nil {
+		if err := checkIDField(q, "successor", domain.ValidateID); err != nil {
 			return err
 		}
 		effective, err := dateField(q, "effective")

@@ -44,26 +44,14 @@ type inputError struct {
 func (e *inputError) Error() string { return e.field + ": " + e.err.Error() }
 func (e *inputError) Unwrap() error { return e.err }
 
-// checkIDField refuses the value of the input name unless it is a valid id
-// (domain.ValidateID), as the command would, but marking the input (a review finding: a
-// unit id with a dot was refused with no input marked). An empty value is left to the
-// command.
-func checkIDField(q *req, name string) error {
+// checkIDField refuses the value of the input name unless validate (domain.ValidateID, or
+// domain.ValidateNewID for a unit being registered) takes it, as the command would, but
+// marking the input (a review finding: a unit id with a dot was refused with no input
+// marked; review rv81: "SỞ-MỚI", which only the rule of new ids refuses, marked the
+// parent's input). An empty value is left to the command.
+func checkIDField(q *req, name string, validate func(string) error) error {
 	if v := field(q, name); v != "" {
-		if err := domain.ValidateID(v); err != nil {
-			return &inputError{field: name, err: err}
-		}
-	}
-	return nil
-}
-
-// checkNewIDField is checkIDField for the id of a unit being registered, by the rule of
-// new ids (domain.ValidateNewID): an id such as "SỞ-MỚI", which only that rule refuses,
-// marked the parent's input, as the command's refusal of an id was taken for the parent's
-// (review rv81).
-func checkNewIDField(q *req, name string) error {
-	if v := field(q, name); v != "" {
-		if err := domain.ValidateNewID(v); err != nil {
+		if err := validate(v); err != nil {
 			return &inputError{field: name, err: err}
 		}
 	}
